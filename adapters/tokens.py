@@ -1,0 +1,72 @@
+"""Signed bearer tokens: 'v1.<payload>.<signature>', HMAC-SHA256 over the base64url payload.
+
+A token names a role and a subject and expires; the secret comes from configuration.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import datetime, timedelta
+
+from application.auth import Principal, Role
+from application.ports import Clock
+
+PREFIX = "v1"
+MIN_SECRET_BYTES = 16
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired or names an unknown role."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class TokenSigner:
+    def __init__(self, secret: bytes, clock: Clock) -> None:
+        if len(secret) < MIN_SECRET_BYTES:
+            raise ValueError(f"the signing secret must have at least {MIN_SECRET_BYTES} bytes")
+        self._secret = secret
+        self._clock = clock
+
+    def _sign(self, payload: str) -> str:
+        digest = hmac.new(self._secret, f"{PREFIX}.{payload}".encode(), hashlib.sha256)
+        return _b64(digest.digest())
+
+    def issue(self, principal: Principal, *, lifetime: timedelta) -> str:
+        issued = self._clock.now()
+        claims = {
+            "role": principal.role.value,
+            "sub": principal.subject,
+            "iat": int(issued.timestamp()),
+            "exp": int((issued + lifetime).timestamp()),
+        }
+        payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+        return f"{PREFIX}.{payload}.{self._sign(payload)}"
+
+    def verify(self, token: str) -> Principal:
+        prefix, _, rest = token.partition(".")
+        payload, _, signature = rest.partition(".")
+        if prefix != PREFIX or not payload or not signature:
+            raise InvalidToken("not a Spotlight token")
+        if not hmac.compare_digest(signature, self._sign(payload)):
+            raise InvalidToken("the token's signature does not verify")
+        try:
+            claims = json.loads(_unb64(payload))
+            role, subject, expires = claims["role"], claims["sub"], int(claims["exp"])
+        except (ValueError, KeyError, TypeError):
+            raise InvalidToken("the token's claims are unreadable") from None
+        if self._clock.now() >= datetime.fromtimestamp(expires, tz=self._clock.now().tzinfo):
+            raise InvalidToken("the token has expired")
+        try:
+            return Principal(role=Role(role), subject=str(subject))
+        except ValueError:
+            raise InvalidToken(f"the token names an unknown role {role!r}") from None

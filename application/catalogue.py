@@ -1,0 +1,185 @@
+"""The catalogue: titles and their portals, published videos, and the anchors between them.
+
+Each use case is get -> authorise -> command the aggregate -> save. Object-level checks
+(a studio edits only its own titles) live here because they need the acting party.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application.auth import Principal, Role, acting_for, require_role
+from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ports import Clock, IdentityProvider
+from application.transcodings import register_domain_transcodings
+from application.views import TitleView, VideoView
+from domain.engagement import Engagement
+from domain.portal import Portal
+from domain.titles import Title, TitleKind
+from domain.videos import Video
+
+AggregateT = TypeVar("AggregateT", bound=Aggregate)
+
+
+class Catalogue(Application[UUID]):
+    name = "catalogue"
+
+    def __init__(self, env: dict[str, str], *, clock: Clock, identities: IdentityProvider) -> None:
+        self.clock = clock
+        self.identities = identities
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # Titles -----------------------------------------------------------------------------
+
+    def register_title(
+        self,
+        actor: Principal,
+        *,
+        name: str,
+        kind: TitleKind,
+        portal: Portal | None = None,
+        studio_id: str | None = None,
+    ) -> TitleView:
+        owner = acting_for(actor, studio_id, Role.STUDIO, doing="register a title")
+        title = Title.register(
+            self.identities.new_id(),
+            studio_id=owner,
+            name=name,
+            kind=kind,
+            portal=portal or Portal(),
+            at=self.clock.now(),
+        )
+        self._save(title)
+        return TitleView.of(title)
+
+    def update_portal(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        portal: Portal,
+        *,
+        expected_version: int | None = None,
+    ) -> TitleView:
+        title = self._get(Title, title_id, expected_version)
+        if actor.role is not Role.ADMIN:
+            require_role(actor, Role.STUDIO, doing="edit a title's portal")
+            if not title.is_owned_by(actor.subject):
+                raise NotPermitted("a studio may only edit the portal of its own titles")
+        title.update_portal(portal, by=actor.label, at=self.clock.now())
+        self._save(title)
+        return TitleView.of(title)
+
+    def title(self, title_id: UUID) -> TitleView:
+        return TitleView.of(self._get(Title, title_id))
+
+    # Videos -----------------------------------------------------------------------------
+
+    def publish_video(
+        self,
+        actor: Principal,
+        *,
+        caption: str,
+        hashtags: Sequence[str],
+        category: str,
+        creator_id: str | None = None,
+    ) -> VideoView:
+        creator = acting_for(actor, creator_id, Role.CREATOR, doing="publish a video")
+        video = Video.publish(
+            self.identities.new_id(),
+            creator_id=creator,
+            caption=caption,
+            hashtags=list(hashtags),
+            category=category,
+            at=self.clock.now(),
+        )
+        self._save(video)
+        return VideoView.of(video)
+
+    def record_engagement(self, actor: Principal, video_id: UUID, added: Engagement) -> VideoView:
+        require_role(actor, Role.ADMIN, doing="record engagement")
+        video = self._get(Video, video_id)
+        video.record_engagement(added, at=self.clock.now())
+        self._save(video)
+        return VideoView.of(video)
+
+    def video(self, video_id: UUID) -> VideoView:
+        return VideoView.of(self._get(Video, video_id))
+
+    # Anchors ----------------------------------------------------------------------------
+
+    def attach_anchor(
+        self,
+        actor: Principal,
+        video_id: UUID,
+        title_id: UUID,
+        *,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> VideoView:
+        require_role(actor, Role.REVIEWER, Role.ADMIN, doing="attach an anchor")
+        video = self._get(Video, video_id, expected_version)
+        self._get(Title, title_id)
+        video.attach_anchor(title_id, by=actor.label, at=self.clock.now(), note=note)
+        self._save(video)
+        return VideoView.of(video)
+
+    def revoke_anchor(
+        self,
+        actor: Principal,
+        video_id: UUID,
+        *,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> VideoView:
+        video = self._get(Video, video_id, expected_version)
+        if actor.role is Role.STUDIO:
+            anchored_title = video.anchor.title_id if video.anchor else None
+            if anchored_title is None or not self._get(Title, anchored_title).is_owned_by(
+                actor.subject
+            ):
+                raise NotPermitted("a studio may only revoke anchors to its own titles")
+        else:
+            require_role(actor, Role.REVIEWER, Role.ADMIN, Role.STUDIO, doing="revoke an anchor")
+        video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
+        self._save(video)
+        return VideoView.of(video)
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    def _get(
+        self, kind: type[AggregateT], ident: UUID, expected_version: int | None = None
+    ) -> AggregateT:
+        try:
+            aggregate: Aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            raise NotFound(kind.__name__.lower(), ident) from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(kind.__name__.lower(), ident)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersion(kind.__name__.lower(), ident, expected_version, aggregate.version)
+        return aggregate
+
+    def _save(self, *aggregates: Aggregate, **kwargs: Any) -> None:
+        with _translated_races(aggregates):
+            self.save(*aggregates, **kwargs)
+
+
+@contextmanager
+def _translated_races(aggregates: Sequence[Aggregate]) -> Iterator[None]:
+    """A concurrent writer got there first: the store refused our version numbers."""
+    try:
+        yield
+    except IntegrityError:
+        first = aggregates[0]
+        raise StaleVersion(type(first).__name__.lower(), first.id, None, None) from None

@@ -1,0 +1,45 @@
+"""How domain value objects are written into stored events, under names that never change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from domain.engagement import Engagement
+from domain.portal import CastMember, Link, Portal
+from domain.videos import Anchor
+
+
+class AttrsTranscoding(Transcoding):
+    """Stores a frozen attrs value object as the mapping of its fields.
+
+    Nested value objects are transcoded by their own registrations; tuples come back as
+    lists, so value objects convert sequence fields back to tuples themselves.
+    """
+
+    def __init__(self, value_type: type[Any], name: str) -> None:
+        self.type = value_type
+        self.name = name
+        self._field_names = tuple(field.name for field in attrs.fields(value_type))
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {field: getattr(obj, field) for field in self._field_names}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
+
+
+STABLE_NAMES: dict[type[Any], str] = {
+    Link: "spotlight.Link",
+    CastMember: "spotlight.CastMember",
+    Portal: "spotlight.Portal",
+    Engagement: "spotlight.Engagement",
+    Anchor: "spotlight.Anchor",
+}
+
+
+def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
+    for value_type, name in STABLE_NAMES.items():
+        transcoder.register(AttrsTranscoding(value_type, name))

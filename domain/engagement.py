@@ -1,0 +1,32 @@
+"""Engagement counters of a video, the measure of its popularity."""
+
+from __future__ import annotations
+
+import attrs
+
+from domain.errors import InvalidValue
+
+
+def _non_negative(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if value < 0:
+        raise InvalidValue(f"{attribute.name} cannot be negative")
+
+
+@attrs.frozen
+class Engagement:
+    views: int = attrs.field(default=0, validator=_non_negative)
+    likes: int = attrs.field(default=0, validator=_non_negative)
+    shares: int = attrs.field(default=0, validator=_non_negative)
+    comments: int = attrs.field(default=0, validator=_non_negative)
+
+    def __add__(self, other: Engagement) -> Engagement:
+        return Engagement(
+            views=self.views + other.views,
+            likes=self.likes + other.likes,
+            shares=self.shares + other.shares,
+            comments=self.comments + other.comments,
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return self == Engagement()

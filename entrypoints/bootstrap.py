@@ -1,0 +1,56 @@
+"""The one place that wires applications to their adapters (the composition root).
+
+Embedders call ``bootstrap()``; tests pass fakes for the clock and identities through the
+same door.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from adapters.clock import RandomIdentities, SystemClock
+from adapters.storage import StoreConfigurationError
+from adapters.tokens import TokenSigner
+from application.catalogue import Catalogue
+from application.ports import Clock, IdentityProvider
+from entrypoints.settings import Settings
+
+
+@attrs.define
+class Spotlight:
+    """The running core: every application service, sharing one configuration."""
+
+    settings: Settings
+    clock: Clock
+    tokens: TokenSigner
+    catalogue: Catalogue
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    identities: IdentityProvider | None = None,
+) -> Spotlight:
+    settings = settings or Settings.from_environ()
+    clock = clock or SystemClock()
+    identities = identities or RandomIdentities()
+    store = settings.store
+    store.prepare()
+    try:
+        catalogue = Catalogue(store.env_for(Catalogue.name), clock=clock, identities=identities)
+    except Exception as error:
+        # The library reports a bad store deep inside its factories; name the setting instead.
+        raise StoreConfigurationError(
+            f"{store.setting}={store.redacted}: the event store could not be opened: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
+        ) from None
+    return Spotlight(
+        settings=settings,
+        clock=clock,
+        tokens=TokenSigner(settings.signing_secret(), clock),
+        catalogue=catalogue,
+    )

@@ -1,0 +1,47 @@
+"""The FastAPI application: routers, problem handlers, and the core it serves."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from entrypoints.bootstrap import Spotlight
+from entrypoints.http import titles, videos
+from entrypoints.http.problems import install_problem_handlers
+from entrypoints.http.schemas import Health
+from entrypoints.http.security import Core
+
+DESCRIPTION = """
+The business core of a short-video platform. Authenticate with a bearer token from
+`spotlight token --role ROLE --subject ID`. Errors are `application/problem+json`
+documents whose `type` is stable. Writes to a versioned resource accept `If-Match` with the
+`ETag` you read and answer 409 when someone else changed it first.
+"""
+
+
+def create_app(core: Spotlight, *, close_on_shutdown: bool = False) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if close_on_shutdown:
+            core.close()
+
+    app = FastAPI(
+        title="Spotlight Core",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.spotlight = core
+    install_problem_handlers(app)
+    app.include_router(titles.router)
+    app.include_router(videos.router)
+
+    @app.get("/healthz", response_model=Health, tags=["operations"])
+    def healthz(running: Core) -> Health:
+        """The service is up and knows its store."""
+        return Health(status="ok", store=running.settings.store.kind.value)
+
+    return app

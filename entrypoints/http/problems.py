@@ -1,0 +1,126 @@
+"""Errors as RFC 9457 problem documents with stable type URIs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from adapters.tokens import InvalidToken
+from application.errors import NotFound, NotPermitted, StaleVersion
+from domain.errors import InvalidValue, RuleViolated
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "urn:spotlight:problem:"
+
+
+class Problem(Exception):
+    """Raised by routers for HTTP-level failures that have no domain meaning."""
+
+    def __init__(self, status: int, slug: str, title: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {"type": TYPE_PREFIX + slug, "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+_STATUS_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Authentication required"),
+    403: ("forbidden", "Not permitted"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Invalid request"),
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(_request: Request, error: Problem) -> JSONResponse:
+        return problem_response(error.status, error.slug, error.title, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type")}
+            for item in error.errors()
+        ]
+        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+        where = ".".join(str(part) for part in first["loc"])
+        return problem_response(
+            422,
+            "validation-error",
+            "Invalid request",
+            f"{where}: {first['msg']}" if where else str(first["msg"]),
+            errors=errors,
+        )
+
+    @app.exception_handler(InvalidValue)
+    async def _invalid_value(_request: Request, error: InvalidValue) -> JSONResponse:
+        return problem_response(422, "invalid-value", "Invalid value", str(error))
+
+    @app.exception_handler(RuleViolated)
+    async def _rule_violated(_request: Request, error: RuleViolated) -> JSONResponse:
+        return problem_response(
+            409,
+            "rule-violated",
+            "Refused by a business rule",
+            str(error),
+            rule=type(error).__name__,
+        )
+
+    @app.exception_handler(InvalidToken)
+    async def _invalid_token(_request: Request, error: InvalidToken) -> JSONResponse:
+        return problem_response(
+            401,
+            "unauthenticated",
+            "Authentication required",
+            str(error),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    @app.exception_handler(NotPermitted)
+    async def _not_permitted(_request: Request, error: NotPermitted) -> JSONResponse:
+        return problem_response(403, "forbidden", "Not permitted", str(error))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_request: Request, error: NotFound) -> JSONResponse:
+        return problem_response(404, "not-found", "Not found", str(error))
+
+    @app.exception_handler(StaleVersion)
+    async def _stale(_request: Request, error: StaleVersion) -> JSONResponse:
+        return problem_response(
+            409,
+            "stale-version",
+            "Edited an older version",
+            str(error),
+            current_version=error.actual,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        slug, title = _STATUS_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
+        return problem_response(
+            error.status_code, slug, title, str(error.detail), headers=error.headers
+        )

@@ -1,0 +1,158 @@
+"""Request and response bodies. Requests forbid unknown fields: nothing is mass-assigned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from application.views import TitleView, VideoView
+from domain.portal import CastMember, Link, Portal
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LinkBody(Strict):
+    label: str = Field(max_length=200, examples=["Buy tickets"])
+    url: str = Field(max_length=2048, examples=["https://tickets.example/dune"])
+
+
+class CastMemberBody(Strict):
+    name: str = Field(max_length=200, examples=["Zendaya"])
+    role: str = Field(max_length=200, examples=["Chani"])
+    bio: str = Field(default="", max_length=2000)
+
+
+class PortalBody(Strict):
+    tickets: list[LinkBody] = Field(default_factory=list)
+    streaming: list[LinkBody] = Field(default_factory=list)
+    cast: list[CastMemberBody] = Field(default_factory=list)
+    official: list[LinkBody] = Field(default_factory=list)
+
+    def to_domain(self) -> Portal:
+        return Portal(
+            tickets=[Link(label=link.label, url=link.url) for link in self.tickets],
+            streaming=[Link(label=link.label, url=link.url) for link in self.streaming],
+            cast=[CastMember(name=m.name, role=m.role, bio=m.bio) for m in self.cast],
+            official=[Link(label=link.label, url=link.url) for link in self.official],
+        )
+
+    @classmethod
+    def of(cls, portal: Portal) -> PortalBody:
+        return cls(
+            tickets=[LinkBody(label=link.label, url=link.url) for link in portal.tickets],
+            streaming=[LinkBody(label=link.label, url=link.url) for link in portal.streaming],
+            cast=[CastMemberBody(name=m.name, role=m.role, bio=m.bio) for m in portal.cast],
+            official=[LinkBody(label=link.label, url=link.url) for link in portal.official],
+        )
+
+
+class TitleRegistration(Strict):
+    name: str = Field(max_length=200, examples=["Dune: Part Two"])
+    kind: Literal["movie", "show"]
+    portal: PortalBody | None = None
+    studio_id: str | None = Field(
+        default=None, max_length=200, description="Only an admin names the studio."
+    )
+
+
+class TitleOut(BaseModel):
+    id: UUID
+    version: int
+    studio_id: str
+    name: str
+    kind: str
+    portal: PortalBody
+    registered_at: datetime
+
+    @classmethod
+    def of(cls, view: TitleView) -> TitleOut:
+        return cls(
+            id=view.id,
+            version=view.version,
+            studio_id=view.studio_id,
+            name=view.name,
+            kind=view.kind.value,
+            portal=PortalBody.of(view.portal),
+            registered_at=view.registered_at,
+        )
+
+
+class VideoPublication(Strict):
+    caption: str = Field(max_length=2200, examples=["Sandworm ride recreated! #dune"])
+    hashtags: list[str] = Field(default_factory=list, max_length=50, examples=[["dune", "scifi"]])
+    category: str = Field(max_length=50, examples=["film-and-tv"])
+    creator_id: str | None = Field(
+        default=None, max_length=200, description="Only an admin names the creator."
+    )
+
+
+class EngagementOut(BaseModel):
+    views: int
+    likes: int
+    shares: int
+    comments: int
+
+
+class AnchorOut(BaseModel):
+    title_id: UUID
+    attached_by: str
+    attached_at: datetime
+    note: str
+
+
+class VideoOut(BaseModel):
+    id: UUID
+    version: int
+    creator_id: str
+    caption: str
+    hashtags: list[str]
+    category: str
+    published_at: datetime
+    engagement: EngagementOut
+    anchor: AnchorOut | None
+
+    @classmethod
+    def of(cls, view: VideoView) -> VideoOut:
+        anchor = view.anchor
+        return cls(
+            id=view.id,
+            version=view.version,
+            creator_id=view.creator_id,
+            caption=view.caption,
+            hashtags=list(view.hashtags),
+            category=view.category,
+            published_at=view.published_at,
+            engagement=EngagementOut(
+                views=view.engagement.views,
+                likes=view.engagement.likes,
+                shares=view.engagement.shares,
+                comments=view.engagement.comments,
+            ),
+            anchor=None
+            if anchor is None
+            else AnchorOut(
+                title_id=anchor.title_id,
+                attached_by=anchor.attached_by,
+                attached_at=anchor.attached_at,
+                note=anchor.note,
+            ),
+        )
+
+
+class AnchorAttachment(Strict):
+    title_id: UUID
+    note: str = Field(default="", max_length=1000)
+
+
+class AnchorRevocation(Strict):
+    reason: str = Field(min_length=1, max_length=1000, examples=["Unrelated fan edit"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    store: str

@@ -1,0 +1,32 @@
+"""Who is calling: the bearer token becomes a Principal, or the request is refused with 401."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from adapters.tokens import InvalidToken
+from application.auth import Principal
+from entrypoints.bootstrap import Spotlight
+
+_bearer = HTTPBearer(auto_error=False, description="A token from `spotlight token`.")
+
+
+def spotlight(request: Request) -> Spotlight:
+    core: Spotlight = request.app.state.spotlight
+    return core
+
+
+def principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise InvalidToken("send 'Authorization: Bearer <token>'")
+    return spotlight(request).tokens.verify(credentials.credentials)
+
+
+Core = Annotated[Spotlight, Depends(spotlight)]
+Caller = Annotated[Principal, Depends(principal)]

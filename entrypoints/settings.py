@@ -1,0 +1,67 @@
+"""Configuration from the environment. Every setting starts with SPOTLIGHT_.
+
+SPOTLIGHT_DATA_DIR   where the embedded store and the generated secret live (default ./data)
+SPOTLIGHT_STORE      the event store URL (default sqlite:///<data dir>/spotlight.db);
+                     see adapters.storage for the accepted forms
+SPOTLIGHT_SECRET     the token signing secret (at least 16 bytes); when unset, a random
+                     one is generated once and kept in <data dir>/secret
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import attrs
+
+from adapters.storage import Store, parse_store
+from adapters.tokens import MIN_SECRET_BYTES
+
+PREFIX = "SPOTLIGHT_"
+
+
+class SettingsError(Exception):
+    """A setting is malformed; the message names it."""
+
+
+@attrs.frozen
+class Settings:
+    store: Store
+    data_dir: Path
+    secret: bytes | None = None
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        data_dir = Path(environ.get(f"{PREFIX}DATA_DIR", "data"))
+        store_url = environ.get(f"{PREFIX}STORE") or f"sqlite:///{data_dir / 'spotlight.db'}"
+        secret_text = environ.get(f"{PREFIX}SECRET")
+        secret = secret_text.encode() if secret_text else None
+        if secret is not None and len(secret) < MIN_SECRET_BYTES:
+            raise SettingsError(f"{PREFIX}SECRET must have at least {MIN_SECRET_BYTES} bytes")
+        return cls(
+            store=parse_store(store_url, setting=f"{PREFIX}STORE"), data_dir=data_dir, secret=secret
+        )
+
+    def with_store(self, url: str) -> Settings:
+        return attrs.evolve(self, store=parse_store(url, setting="--store"))
+
+    def signing_secret(self) -> bytes:
+        """The configured secret, or the one kept in the data directory (made on first use)."""
+        if self.secret is not None:
+            return self.secret
+        path = self.data_dir / "secret"
+        try:
+            if path.exists():
+                return path.read_bytes().strip()
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            secret = secrets.token_urlsafe(48).encode()
+            path.touch(mode=0o600)
+            path.write_bytes(secret)
+        except OSError as error:
+            raise SettingsError(
+                f"{PREFIX}SECRET is unset and {path} cannot be used: {error.strerror}"
+            ) from None
+        return secret

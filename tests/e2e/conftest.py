@@ -1,0 +1,41 @@
+"""The real FastAPI app over a real SQLite file store, driven through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from application.auth import Principal, Role
+from entrypoints.bootstrap import Spotlight, bootstrap
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def core(tmp_path: Path) -> Iterator[Spotlight]:
+    settings = Settings.from_environ(
+        {"SPOTLIGHT_DATA_DIR": str(tmp_path), "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20}
+    )
+    running = bootstrap(settings)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def client(core: Spotlight) -> TestClient:
+    return TestClient(create_app(core))
+
+
+@pytest.fixture
+def auth(core: Spotlight) -> Callable[[str, str], Headers]:
+    def headers(role: str, subject: str) -> Headers:
+        token = core.tokens.issue(Principal(Role(role), subject), lifetime=timedelta(hours=1))
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
