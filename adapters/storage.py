@@ -16,9 +16,11 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 
 import attrs
+from eventsourcing.application import Application
 
 
 class StoreConfigurationError(Exception):
@@ -34,6 +36,7 @@ class StoreKind(StrEnum):
 
 _Fail = Callable[[str], "StoreConfigurationError"]
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_PASSWORD = re.compile(r"(://[^/?#@:]*:)[^/?#]*@")
 
 
 @attrs.frozen
@@ -102,8 +105,10 @@ def parse_store(url: str, *, setting: str = "SPOTLIGHT_STORE") -> Store:
     scheme, _, rest = url.partition("://")
     scheme = scheme.lower()
 
+    shown = _PASSWORD.sub(r"\1***@", url)
+
     def fail(why: str) -> StoreConfigurationError:
-        return StoreConfigurationError(f"{setting}={url!r}: {why}")
+        return StoreConfigurationError(f"{setting}={shown!r}: {why}")
 
     if not rest and scheme != "memory":
         raise fail(
@@ -236,3 +241,17 @@ def _prepare_sqlalchemy(store: Store) -> None:
         ) from None
     finally:
         engine.dispose()
+
+
+def close_application(application: Application[Any]) -> None:
+    """Close an application and release its connections.
+
+    eventsourcing-sqlalchemy's factory does not dispose of its engine on close, which would
+    leave PostgreSQL connections open until garbage collection.
+    """
+    application.close()
+    datastore = getattr(application.factory, "datastore", None)
+    engine = getattr(datastore, "engine", None)
+    dispose = getattr(engine, "dispose", None)
+    if callable(dispose):
+        dispose()

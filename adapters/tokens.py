@@ -57,7 +57,7 @@ class TokenSigner:
         payload, _, signature = rest.partition(".")
         if prefix != PREFIX or not payload or not signature:
             raise InvalidToken("not a Spotlight token")
-        if not hmac.compare_digest(signature, self._sign(payload)):
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
             raise InvalidToken("the token's signature does not verify")
         try:
             claims = json.loads(_unb64(payload))

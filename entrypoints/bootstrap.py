@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from adapters.clock import RandomIdentities, SystemClock
-from adapters.storage import StoreConfigurationError
+from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
 from application.catalogue import Catalogue
 from application.ports import Clock, IdentityProvider
@@ -26,7 +26,7 @@ class Spotlight:
     catalogue: Catalogue
 
     def close(self) -> None:
-        self.catalogue.close()
+        close_application(self.catalogue)
 
 
 def bootstrap(

@@ -1,0 +1,340 @@
+"""The storage contract: every event store keeps the catalogue's story the same way.
+
+The same use-case tests run against each store a deployment can name: the in-memory store,
+a SQLite file, PostgreSQL through eventsourcing's recorder, and SQLAlchemy on PostgreSQL
+and on a SQLite file. PostgreSQL tests work in schemas of their own (see tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from uuid import UUID
+
+import attrs
+import psycopg
+import pytest
+
+from adapters.storage import parse_store
+from application.auth import Principal, Role
+from application.catalogue import Catalogue
+from application.errors import NotFound, StaleVersion
+from application.ports import Clock
+from domain.engagement import Engagement
+from domain.portal import CastMember, Link, Portal
+from domain.titles import Title, TitleKind
+from entrypoints.bootstrap import Spotlight, bootstrap
+from entrypoints.settings import Settings
+from tests.fakes import FixedClock, InterleavingClock, SequentialIdentities
+
+LEGENDARY = Principal(Role.STUDIO, "legendary")
+MIA = Principal(Role.CREATOR, "mia")
+ROSA = Principal(Role.REVIEWER, "rosa")
+OPS = Principal(Role.ADMIN, "ops")
+UNKNOWN = UUID("0000dead-0000-0000-0000-000000000000")
+
+DUNE_PORTAL = Portal(
+    tickets=[Link(label="Cinema City", url="https://cinemacity.example/dune")],
+    streaming=[Link(label="Max", url="https://max.example/dune-part-two")],
+    cast=[
+        CastMember(name="Zendaya", role="Chani", bio="Actress and singer."),
+        CastMember(name="Timothée Chalamet", role="Paul Atreides"),
+    ],
+    official=[Link(label="Official site", url="http://dune.example")],
+)
+
+
+@attrs.frozen
+class StoreUnderTest:
+    name: str
+    url: str
+    durable: bool
+    postgres_schema: str = ""
+
+
+class Deployment:
+    """One store, and the instances of the core started on it during one test.
+
+    The memory store lives inside one application, so on it every "instance" is the
+    first one. Every other store gives each instance its own connections, as separate
+    processes would have. Each instance draws ids from a series of its own, so instances
+    (and tests sharing a PostgreSQL schema) never hand out the same id twice.
+    """
+
+    def __init__(self, store: StoreUnderTest, data_dir: Path) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.running: list[Spotlight] = []
+        self._series = secrets.randbits(48) << 8
+
+    def start(self, clock: Clock | None = None) -> Catalogue:
+        if self.running and not self.store.durable:
+            return self.running[0].catalogue
+        settings = Settings(
+            store=parse_store(self.store.url), data_dir=self.data_dir, secret=b"x" * 32
+        )
+        self._series += 1
+        core = bootstrap(
+            settings,
+            clock=clock or FixedClock(),
+            identities=SequentialIdentities(series=self._series),
+        )
+        self.running.append(core)
+        return core.catalogue
+
+    def restart(self) -> Catalogue:
+        """Stop every running instance and start a new one, as after a deployment."""
+        self.stop_all()
+        return self.start()
+
+    def stop_all(self) -> None:
+        while self.running:
+            self.running.pop().close()
+
+
+def with_query_parameter(url: str, name: str, value: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{name}={value}"
+
+
+def as_sqlalchemy_url(postgres_url: str) -> str:
+    _scheme, _, rest = postgres_url.partition("://")
+    return f"sqlalchemy+postgresql+psycopg://{rest}"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("memory"),
+        pytest.param("sqlite"),
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("sqlalchemy-postgresql", marks=pytest.mark.postgres),
+        pytest.param("sqlalchemy-sqlite"),
+    ]
+)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreUnderTest:
+    name: str = request.param
+    if name == "memory":
+        return StoreUnderTest(name, "memory://", durable=False)
+    if name == "sqlite":
+        return StoreUnderTest(name, f"sqlite:///{tmp_path}/spotlight.db", durable=True)
+    if name == "sqlalchemy-sqlite":
+        return StoreUnderTest(name, f"sqlalchemy+sqlite:///{tmp_path}/spotlight.db", durable=True)
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    schema_for: Callable[[str], str] = request.getfixturevalue("postgres_schema")
+    if name == "postgresql":
+        schema = schema_for("recorder")
+        url = with_query_parameter(postgres_url, "schema", schema)
+    else:
+        schema = schema_for("sqlalchemy")
+        url = with_query_parameter(as_sqlalchemy_url(postgres_url), "schema", schema)
+    return StoreUnderTest(name, url, durable=True, postgres_schema=schema)
+
+
+@pytest.fixture
+def deployment(store: StoreUnderTest, tmp_path: Path) -> Iterator[Deployment]:
+    running = Deployment(store, tmp_path)
+    yield running
+    running.stop_all()
+
+
+def needs_durable(store: StoreUnderTest) -> None:
+    if not store.durable:
+        pytest.skip("the memory store lives and dies with its application, by design")
+
+
+def stored_events(catalogue: Catalogue) -> int:
+    return catalogue.recorder.max_notification_id() or 0
+
+
+# Saving and reloading -------------------------------------------------------------------------
+
+
+def test_a_title_and_its_portal_survive_a_restart(deployment: Deployment) -> None:
+    needs_durable(deployment.store)
+    catalogue = deployment.start()
+    title = catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    updated = catalogue.update_portal(LEGENDARY, title.id, DUNE_PORTAL)
+    saved: Title = catalogue.repository.get(title.id)
+
+    after_restart = deployment.restart()
+
+    assert after_restart.title(title.id) == updated
+    reloaded: Title = after_restart.repository.get(title.id)
+    assert reloaded.__dict__ == saved.__dict__
+
+
+def test_a_video_with_its_whole_history_survives_a_restart(deployment: Deployment) -> None:
+    needs_durable(deployment.store)
+    catalogue = deployment.start()
+    dune = catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    clip = catalogue.publish_video(
+        MIA, caption="Sandworm riding", hashtags=["#Dune", "Café"], category="film-and-tv"
+    )
+    catalogue.record_engagement(OPS, clip.id, Engagement(views=1_000, likes=120))
+    catalogue.attach_anchor(ROSA, clip.id, dune.id, note="wrong one")
+    catalogue.revoke_anchor(ROSA, clip.id, reason="wrong title")
+    catalogue.record_engagement(OPS, clip.id, Engagement(shares=4, comments=2))
+    last = catalogue.attach_anchor(ROSA, clip.id, dune.id, note="trailer reaction")
+
+    after_restart = deployment.restart()
+
+    assert after_restart.video(clip.id) == last
+    assert last.version == 6
+    assert last.engagement == Engagement(views=1_000, likes=120, shares=4, comments=2)
+    assert last.hashtags == ("dune", "cafe")
+    assert [type(event).__name__ for event in after_restart.events.get(clip.id)] == [
+        "Published",
+        "EngagementRecorded",
+        "AnchorAttached",
+        "AnchorRevoked",
+        "EngagementRecorded",
+        "AnchorAttached",
+    ]
+
+
+def test_two_instances_on_one_store_see_each_others_writes(deployment: Deployment) -> None:
+    first, second = deployment.start(), deployment.start()
+
+    title = first.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    updated = second.update_portal(LEGENDARY, title.id, DUNE_PORTAL)
+
+    assert first.title(title.id) == updated
+
+
+# Unknown ids ----------------------------------------------------------------------------------
+
+
+def test_unknown_ids_are_not_found(deployment: Deployment) -> None:
+    catalogue = deployment.start()
+
+    with pytest.raises(NotFound, match="no title"):
+        catalogue.title(UNKNOWN)
+    with pytest.raises(NotFound, match="no video"):
+        catalogue.video(UNKNOWN)
+    with pytest.raises(NotFound, match="no video"):
+        catalogue.record_engagement(OPS, UNKNOWN, Engagement(views=1))
+
+
+def test_an_id_names_one_kind_of_thing_only(deployment: Deployment) -> None:
+    catalogue = deployment.start()
+    title = catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    clip = catalogue.publish_video(MIA, caption="Sandworm", hashtags=[], category="comedy")
+
+    reopened = deployment.start()
+
+    with pytest.raises(NotFound, match="no video"):
+        reopened.video(title.id)
+    with pytest.raises(NotFound, match="no title"):
+        reopened.title(clip.id)
+    with pytest.raises(NotFound, match="no title"):
+        reopened.attach_anchor(ROSA, clip.id, clip.id)
+
+
+# Concurrency ----------------------------------------------------------------------------------
+
+
+def test_of_two_concurrent_changes_to_a_video_the_slower_is_refused(
+    deployment: Deployment,
+) -> None:
+    racing_clock = InterleavingClock()
+    slower, faster = deployment.start(clock=racing_clock), deployment.start()
+    clip = slower.publish_video(MIA, caption="Sandworm", hashtags=[], category="comedy")
+    events_before = stored_events(slower)
+    racing_clock.before_next_reading(
+        lambda: faster.record_engagement(OPS, clip.id, Engagement(likes=1))
+    )
+
+    with pytest.raises(StaleVersion, match="changed by someone else at the same time"):
+        slower.record_engagement(OPS, clip.id, Engagement(views=1_000_000))
+
+    assert stored_events(slower) == events_before + 1
+    for instance in (slower, faster):
+        kept = instance.video(clip.id)
+        assert (kept.version, kept.engagement) == (2, Engagement(likes=1))
+
+
+def test_two_instances_editing_the_same_version_only_the_first_one_wins(
+    deployment: Deployment,
+) -> None:
+    first, second = deployment.start(), deployment.start()
+    dune = first.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    clip = first.publish_video(MIA, caption="Sandworm", hashtags=[], category="comedy")
+    seen_by_first, seen_by_second = first.video(clip.id), second.video(clip.id)
+    assert seen_by_first == seen_by_second
+
+    first.attach_anchor(ROSA, clip.id, dune.id, expected_version=seen_by_first.version)
+    with pytest.raises(StaleVersion, match="at version 2, not 1"):
+        second.attach_anchor(OPS, clip.id, dune.id, expected_version=seen_by_second.version)
+
+    anchor = second.video(clip.id).anchor
+    assert anchor is not None
+    assert anchor.attached_by == "reviewer:rosa"
+
+
+# The notification log -------------------------------------------------------------------------
+
+
+def test_the_notification_log_lists_every_event_in_the_order_it_happened(
+    deployment: Deployment,
+) -> None:
+    catalogue = deployment.start()
+    already_logged = stored_events(catalogue)
+
+    dune = catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    clip = catalogue.publish_video(MIA, caption="Sandworm", hashtags=[], category="comedy")
+    catalogue.attach_anchor(ROSA, clip.id, dune.id)
+    catalogue.update_portal(LEGENDARY, dune.id, DUNE_PORTAL)
+    catalogue.record_engagement(OPS, clip.id, Engagement(views=10))
+    catalogue.revoke_anchor(LEGENDARY, clip.id, reason="spoils the ending")
+
+    expected = [
+        (dune.id, 1, "spotlight.titles:TitleRegistered"),
+        (clip.id, 1, "spotlight.videos:VideoPublished"),
+        (clip.id, 2, "spotlight.videos:AnchorAttached"),
+        (dune.id, 2, "spotlight.titles:PortalUpdated"),
+        (clip.id, 3, "spotlight.videos:EngagementRecorded"),
+        (clip.id, 4, "spotlight.videos:AnchorRevoked"),
+    ]
+    for reader in (catalogue, deployment.start()):
+        logged = reader.notification_log.select(start=already_logged + 1, limit=10)
+        assert [(n.originator_id, n.originator_version, n.topic) for n in logged] == expected
+        positions = [n.id for n in logged]
+        assert positions == sorted(set(positions))
+        assert positions[0] > already_logged
+
+
+def test_a_refused_command_leaves_the_log_as_it_was(deployment: Deployment) -> None:
+    catalogue = deployment.start()
+    clip = catalogue.publish_video(MIA, caption="Sandworm", hashtags=[], category="comedy")
+    dune = catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
+    catalogue.attach_anchor(ROSA, clip.id, dune.id)
+    logged = stored_events(catalogue)
+
+    with pytest.raises(StaleVersion):
+        catalogue.update_portal(LEGENDARY, dune.id, DUNE_PORTAL, expected_version=7)
+    with pytest.raises(NotFound):
+        catalogue.attach_anchor(ROSA, clip.id, UNKNOWN)
+
+    assert stored_events(catalogue) == logged
+    assert catalogue.video(clip.id).version == 2
+
+
+# PostgreSQL isolation -------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store", ["postgresql", "sqlalchemy-postgresql"], indirect=True)
+def test_postgresql_stores_keep_their_tables_in_the_schema_named_by_the_url(
+    deployment: Deployment, request: pytest.FixtureRequest
+) -> None:
+    schema = deployment.store.postgres_schema
+    deployment.start().register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE)
+
+    postgres_url: str = request.getfixturevalue("postgres_url")
+    with psycopg.connect(postgres_url) as connection:
+        tables = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+            (schema,),
+        ).fetchall()
+
+    assert ("catalogue_events",) in tables
