@@ -51,8 +51,22 @@ class Catalogue(Application[UUID]):
         portal: Portal | None = None,
         studio_id: str | None = None,
     ) -> TitleView:
+        title = self.new_title(actor, name=name, kind=kind, portal=portal, studio_id=studio_id)
+        self.commit(title)
+        return TitleView.of(title)
+
+    def new_title(
+        self,
+        actor: Principal,
+        *,
+        name: str,
+        kind: TitleKind,
+        portal: Portal | None = None,
+        studio_id: str | None = None,
+    ) -> Title:
+        """An authorised, unsaved title, for use cases that save more alongside it."""
         owner = acting_for(actor, studio_id, Role.STUDIO, doing="register a title")
-        title = Title.register(
+        return Title.register(
             self.identities.new_id(),
             studio_id=owner,
             name=name,
@@ -60,8 +74,6 @@ class Catalogue(Application[UUID]):
             portal=portal or Portal(),
             at=self.clock.now(),
         )
-        self._save(title)
-        return TitleView.of(title)
 
     def update_portal(
         self,
@@ -71,17 +83,17 @@ class Catalogue(Application[UUID]):
         *,
         expected_version: int | None = None,
     ) -> TitleView:
-        title = self._get(Title, title_id, expected_version)
+        title = self.load(Title, title_id, expected_version)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.STUDIO, doing="edit a title's portal")
             if not title.is_owned_by(actor.subject):
                 raise NotPermitted("a studio may only edit the portal of its own titles")
         title.update_portal(portal, by=actor.label, at=self.clock.now())
-        self._save(title)
+        self.commit(title)
         return TitleView.of(title)
 
     def title(self, title_id: UUID) -> TitleView:
-        return TitleView.of(self._get(Title, title_id))
+        return TitleView.of(self.load(Title, title_id))
 
     # Videos -----------------------------------------------------------------------------
 
@@ -94,8 +106,24 @@ class Catalogue(Application[UUID]):
         category: str,
         creator_id: str | None = None,
     ) -> VideoView:
+        video = self.new_video(
+            actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
+        )
+        self.commit(video)
+        return VideoView.of(video)
+
+    def new_video(
+        self,
+        actor: Principal,
+        *,
+        caption: str,
+        hashtags: Sequence[str],
+        category: str,
+        creator_id: str | None = None,
+    ) -> Video:
+        """An authorised, unsaved video, for use cases that save more alongside it."""
         creator = acting_for(actor, creator_id, Role.CREATOR, doing="publish a video")
-        video = Video.publish(
+        return Video.publish(
             self.identities.new_id(),
             creator_id=creator,
             caption=caption,
@@ -103,18 +131,16 @@ class Catalogue(Application[UUID]):
             category=category,
             at=self.clock.now(),
         )
-        self._save(video)
-        return VideoView.of(video)
 
     def record_engagement(self, actor: Principal, video_id: UUID, added: Engagement) -> VideoView:
         require_role(actor, Role.ADMIN, doing="record engagement")
-        video = self._get(Video, video_id)
+        video = self.load(Video, video_id)
         video.record_engagement(added, at=self.clock.now())
-        self._save(video)
+        self.commit(video)
         return VideoView.of(video)
 
     def video(self, video_id: UUID) -> VideoView:
-        return VideoView.of(self._get(Video, video_id))
+        return VideoView.of(self.load(Video, video_id))
 
     # Anchors ----------------------------------------------------------------------------
 
@@ -128,10 +154,10 @@ class Catalogue(Application[UUID]):
         expected_version: int | None = None,
     ) -> VideoView:
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="attach an anchor")
-        video = self._get(Video, video_id, expected_version)
-        self._get(Title, title_id)
+        video = self.load(Video, video_id, expected_version)
+        self.load(Title, title_id)
         video.attach_anchor(title_id, by=actor.label, at=self.clock.now(), note=note)
-        self._save(video)
+        self.commit(video)
         return VideoView.of(video)
 
     def revoke_anchor(
@@ -142,24 +168,25 @@ class Catalogue(Application[UUID]):
         reason: str,
         expected_version: int | None = None,
     ) -> VideoView:
-        video = self._get(Video, video_id, expected_version)
+        video = self.load(Video, video_id, expected_version)
         if actor.role is Role.STUDIO:
             anchored_title = video.anchor.title_id if video.anchor else None
-            if anchored_title is None or not self._get(Title, anchored_title).is_owned_by(
+            if anchored_title is None or not self.load(Title, anchored_title).is_owned_by(
                 actor.subject
             ):
                 raise NotPermitted("a studio may only revoke anchors to its own titles")
         else:
             require_role(actor, Role.REVIEWER, Role.ADMIN, Role.STUDIO, doing="revoke an anchor")
         video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
-        self._save(video)
+        self.commit(video)
         return VideoView.of(video)
 
     # Plumbing ---------------------------------------------------------------------------
 
-    def _get(
+    def load(
         self, kind: type[AggregateT], ident: UUID, expected_version: int | None = None
     ) -> AggregateT:
+        """The aggregate of this kind, at the version the caller expects (if it says)."""
         try:
             aggregate: Aggregate = self.repository.get(ident)
         except AggregateNotFoundError:
@@ -170,7 +197,8 @@ class Catalogue(Application[UUID]):
             raise StaleVersion(kind.__name__.lower(), ident, expected_version, aggregate.version)
         return aggregate
 
-    def _save(self, *aggregates: Aggregate, **kwargs: Any) -> None:
+    def commit(self, *aggregates: Aggregate, **kwargs: Any) -> None:
+        """Save in one transaction; a concurrent writer's win becomes StaleVersion."""
         with _translated_races(aggregates):
             self.save(*aggregates, **kwargs)
 

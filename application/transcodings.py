@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.engagement import Engagement
+from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
 from domain.portal import CastMember, Link, Portal
-from domain.videos import Anchor
+from domain.titles import Reference
+from domain.videos import Anchor, Proposal
 
 
 class AttrsTranscoding(Transcoding):
@@ -31,15 +34,35 @@ class AttrsTranscoding(Transcoding):
         return self.type(**data)
 
 
+class BytesAsBase64(Transcoding):
+    """Fingerprints are bytes; JSON carries them as base64 text."""
+
+    type = bytes
+    name = "spotlight.bytes"
+
+    def encode(self, obj: bytes) -> str:
+        return base64.b64encode(obj).decode("ascii")
+
+    def decode(self, data: str) -> bytes:
+        return base64.b64decode(data)
+
+
 STABLE_NAMES: dict[type[Any], str] = {
     Link: "spotlight.Link",
     CastMember: "spotlight.CastMember",
     Portal: "spotlight.Portal",
     Engagement: "spotlight.Engagement",
     Anchor: "spotlight.Anchor",
+    Proposal: "spotlight.Proposal",
+    TimeRange: "spotlight.TimeRange",
+    Reference: "spotlight.Reference",
+    SignalEvidence: "spotlight.SignalEvidence",
+    SignalRule: "spotlight.SignalRule",
+    MatchPolicy: "spotlight.MatchPolicy",
 }
 
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
+    transcoder.register(BytesAsBase64())
     for value_type, name in STABLE_NAMES.items():
         transcoder.register(AttrsTranscoding(value_type, name))

@@ -1,8 +1,16 @@
-"""A creator's published video, its engagement and its (at most one) anchor to a title."""
+"""A creator's published video, its engagement, and its anchor to a title.
+
+The anchor's life: proposed (by the match policy, awaiting a reviewer) -> attached (by a
+reviewer, or automatically by the policy) or rejected; an attached anchor can be revoked.
+A video carries at most one attached anchor. A title that was rejected or revoked for a
+video is never proposed for it again by automation: people's decisions stick.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -12,10 +20,12 @@ from domain.categories import checked_category
 from domain.engagement import Engagement
 from domain.errors import InvalidValue, RuleViolated
 from domain.hashtags import normalise_hashtags
+from domain.matching import Decision, SignalEvidence
 from domain.time import checked_instant
 
 MAX_CAPTION = 2_200
 MAX_REASON = 1_000
+POLICY = "policy:auto"
 
 
 class AlreadyAnchored(RuleViolated):
@@ -26,14 +36,40 @@ class NotAnchored(RuleViolated):
     """There is no anchor to revoke."""
 
 
+class NoSuchProposal(RuleViolated):
+    """No anchor to that title awaits review on this video."""
+
+
+class AlreadyProposed(RuleViolated):
+    """An anchor to that title already awaits review, or was already decided."""
+
+
+class MediaAlreadyAttached(RuleViolated):
+    """A video's media is recorded once; a new upload is a new video."""
+
+
+def _evidence(values: Iterable[SignalEvidence]) -> tuple[SignalEvidence, ...]:
+    return tuple(values)
+
+
 @attrs.frozen
 class Anchor:
-    """The link from a video to a title's portal, and who put it there."""
+    """The link from a video to a title's portal, who put it there, and on what evidence."""
 
     title_id: UUID
     attached_by: str
     attached_at: datetime
     note: str
+    evidence: tuple[SignalEvidence, ...] = attrs.field(default=(), converter=_evidence)
+
+
+@attrs.frozen
+class Proposal:
+    """An anchor the match policy suggests, waiting for a reviewer."""
+
+    title_id: UUID
+    evidence: tuple[SignalEvidence, ...] = attrs.field(converter=_evidence)
+    proposed_at: datetime
 
 
 def _checked_reason(reason: str, what: str) -> str:
@@ -58,17 +94,43 @@ class Video(Aggregate):
         category: str
         published_at: datetime
 
+    class MediaAttached(Aggregate.Event):
+        TOPIC = "spotlight.videos:MediaAttached"
+        digest: str
+        duration_seconds: float
+        attached_at: datetime
+
     class EngagementRecorded(Aggregate.Event):
         TOPIC = "spotlight.videos:EngagementRecorded"
         added: Engagement
         recorded_at: datetime
 
+    class AnchorProposed(Aggregate.Event):
+        TOPIC = "spotlight.videos:AnchorProposed"
+        title_id: UUID
+        evidence: tuple[SignalEvidence, ...]
+        proposed_at: datetime
+
     class AnchorAttached(Aggregate.Event):
         TOPIC = "spotlight.videos:AnchorAttached"
+        # v2 added the evidence the decision rested on (none for v1's manual anchors).
+        class_version = 2
         title_id: UUID
         attached_by: str
         attached_at: datetime
         note: str
+        evidence: tuple[SignalEvidence, ...]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["evidence"] = []
+
+    class AnchorRejected(Aggregate.Event):
+        TOPIC = "spotlight.videos:AnchorRejected"
+        title_id: UUID
+        rejected_by: str
+        rejected_at: datetime
+        reason: str
 
     class AnchorRevoked(Aggregate.Event):
         TOPIC = "spotlight.videos:AnchorRevoked"
@@ -117,10 +179,30 @@ class Video(Aggregate):
         self.category = category
         self.published_at = published_at
         self.engagement = Engagement()
+        self.media_digest: str | None = None
+        self.duration_seconds: float | None = None
         self.anchor: Anchor | None = None
+        self.proposals: dict[UUID, Proposal] = {}
+        self.declined_titles: set[UUID] = set()
 
     def is_created_by(self, creator_id: str) -> bool:
         return self.creator_id == creator_id
+
+    # Media and engagement ---------------------------------------------------------------
+
+    def attach_media(self, *, digest: str, duration_seconds: float, at: datetime) -> None:
+        if self.media_digest is not None:
+            raise MediaAlreadyAttached(f"video {self.id} already has its media")
+        if duration_seconds <= 0:
+            raise InvalidValue("a video must last longer than zero seconds")
+        self._media_attached(
+            digest=digest, duration_seconds=duration_seconds, attached_at=checked_instant(at)
+        )
+
+    @event(MediaAttached)
+    def _media_attached(self, digest: str, duration_seconds: float, attached_at: datetime) -> None:
+        self.media_digest = digest
+        self.duration_seconds = duration_seconds
 
     def record_engagement(self, added: Engagement, *, at: datetime) -> None:
         if added.is_empty:
@@ -131,24 +213,119 @@ class Video(Aggregate):
     def _engagement_recorded(self, added: Engagement, recorded_at: datetime) -> None:
         self.engagement = self.engagement + added
 
-    def attach_anchor(self, title_id: UUID, *, by: str, at: datetime, note: str = "") -> None:
+    # Anchors ----------------------------------------------------------------------------
+
+    def may_be_proposed(self, title_id: UUID) -> bool:
+        """Whether automation may still suggest this title for this video."""
+        return (
+            title_id not in self.declined_titles
+            and title_id not in self.proposals
+            and (self.anchor is None or self.anchor.title_id != title_id)
+        )
+
+    def apply_decision(
+        self,
+        title_id: UUID,
+        decision: Decision,
+        evidence: tuple[SignalEvidence, ...] | list[SignalEvidence],
+        *,
+        at: datetime,
+    ) -> Decision:
+        """Carry out the match policy's decision; answer what actually happened.
+
+        An automatic attach on a video already anchored elsewhere goes to review instead:
+        only a person replaces one title by another.
+        """
+        if decision is Decision.IGNORE or not self.may_be_proposed(title_id):
+            return Decision.IGNORE
+        if decision is Decision.ATTACH and self.anchor is None:
+            self.attach_anchor(title_id, by=POLICY, at=at, evidence=evidence)
+            return Decision.ATTACH
+        self.propose_anchor(title_id, evidence, at=at)
+        return Decision.REVIEW
+
+    def propose_anchor(
+        self,
+        title_id: UUID,
+        evidence: tuple[SignalEvidence, ...] | list[SignalEvidence],
+        *,
+        at: datetime,
+    ) -> None:
+        if not self.may_be_proposed(title_id):
+            raise AlreadyProposed(f"title {title_id} was already proposed or decided for video")
+        if not evidence:
+            raise InvalidValue("a proposal rests on evidence")
+        self._anchor_proposed(
+            title_id=title_id, evidence=tuple(evidence), proposed_at=checked_instant(at)
+        )
+
+    @event(AnchorProposed)
+    def _anchor_proposed(
+        self, title_id: UUID, evidence: tuple[SignalEvidence, ...], proposed_at: datetime
+    ) -> None:
+        self.proposals[title_id] = Proposal(
+            title_id=title_id, evidence=evidence, proposed_at=proposed_at
+        )
+
+    def attach_anchor(
+        self,
+        title_id: UUID,
+        *,
+        by: str,
+        at: datetime,
+        note: str = "",
+        evidence: tuple[SignalEvidence, ...] | list[SignalEvidence] = (),
+    ) -> None:
         if self.anchor is not None:
             raise AlreadyAnchored(
                 f"video {self.id} is already anchored to title {self.anchor.title_id}"
             )
         if len(note) > MAX_REASON:
             raise InvalidValue(f"an anchor note holds at most {MAX_REASON} characters")
+        proposal = self.proposals.get(title_id)
         self._anchor_attached(
-            title_id=title_id, attached_by=by, attached_at=checked_instant(at), note=note.strip()
+            title_id=title_id,
+            attached_by=by,
+            attached_at=checked_instant(at),
+            note=note.strip(),
+            evidence=tuple(evidence) or (proposal.evidence if proposal else ()),
         )
 
     @event(AnchorAttached)
     def _anchor_attached(
-        self, title_id: UUID, attached_by: str, attached_at: datetime, note: str
+        self,
+        title_id: UUID,
+        attached_by: str,
+        attached_at: datetime,
+        note: str,
+        evidence: tuple[SignalEvidence, ...],
     ) -> None:
         self.anchor = Anchor(
-            title_id=title_id, attached_by=attached_by, attached_at=attached_at, note=note
+            title_id=title_id,
+            attached_by=attached_by,
+            attached_at=attached_at,
+            note=note,
+            evidence=evidence,
         )
+        # An attached anchor settles the video: other suggestions are moot.
+        self.proposals.clear()
+
+    def reject_anchor(self, title_id: UUID, *, by: str, reason: str, at: datetime) -> None:
+        if title_id not in self.proposals:
+            raise NoSuchProposal(f"no anchor to title {title_id} awaits review on {self.id}")
+        self._anchor_rejected(
+            title_id=title_id,
+            rejected_by=by,
+            rejected_at=checked_instant(at),
+            reason=_checked_reason(reason, "rejecting an anchor"),
+        )
+
+    @event(AnchorRejected)
+    def _anchor_rejected(
+        self, title_id: UUID, rejected_by: str, rejected_at: datetime, reason: str
+    ) -> None:
+        del self.proposals[title_id]
+        self.declined_titles.add(title_id)
 
     def revoke_anchor(self, *, by: str, reason: str, at: datetime) -> None:
         if self.anchor is None:
@@ -165,3 +342,4 @@ class Video(Aggregate):
         self, title_id: UUID, revoked_by: str, revoked_at: datetime, reason: str
     ) -> None:
         self.anchor = None
+        self.declined_titles.add(title_id)

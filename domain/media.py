@@ -1,0 +1,74 @@
+"""Fingerprints of one piece of media (a video's upload or a title's reference clip).
+
+Kept apart from Title and Video so that loading those aggregates never decodes fingerprints,
+and so that matching indexes can be rebuilt from these events alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidValue
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:media-fingerprints")
+
+
+class MediaFingerprints(Aggregate):
+    TOPIC = "spotlight.media:MediaFingerprints"
+    # FingerprintsTaken is the creation event; see Title for why the inherited one is removed.
+    Created = None  # type: ignore[assignment]
+
+    class Taken(Aggregate.Created):
+        TOPIC = "spotlight.media:FingerprintsTaken"
+        owner: str
+        digest: str
+        duration_seconds: float
+        fingerprints: dict[str, bytes]
+        engine_versions: dict[str, str]
+
+    @staticmethod
+    def id_for(owner: str) -> UUID:
+        """One set of fingerprints per owner ('video:<id>' or 'reference:<id>')."""
+        return uuid5(_NAMESPACE, owner)
+
+    @classmethod
+    def take(
+        cls,
+        *,
+        owner: str,
+        digest: str,
+        duration_seconds: float,
+        fingerprints: Mapping[str, bytes],
+        engine_versions: Mapping[str, str],
+    ) -> MediaFingerprints:
+        if duration_seconds <= 0:
+            raise InvalidValue("media must last longer than zero seconds")
+        if set(fingerprints) != set(engine_versions):
+            raise InvalidValue("every fingerprint names the engine version that took it")
+        return cls(
+            id=cls.id_for(owner),
+            owner=owner,
+            digest=digest,
+            duration_seconds=duration_seconds,
+            fingerprints=dict(fingerprints),
+            engine_versions=dict(engine_versions),
+        )
+
+    @event(Taken)
+    def __init__(
+        self,
+        id: UUID,
+        owner: str,
+        digest: str,
+        duration_seconds: float,
+        fingerprints: dict[str, bytes],
+        engine_versions: dict[str, str],
+    ) -> None:
+        self.owner = owner
+        self.digest = digest
+        self.duration_seconds = duration_seconds
+        self.fingerprints = dict(fingerprints)
+        self.engine_versions = dict(engine_versions)
