@@ -1,0 +1,103 @@
+"""Ports of the media pipeline: decoding uploads, and engines that fingerprint and match them.
+
+Decoded media is plain numpy data so that engines stay independent of the decoder. Engines
+turn media into compact, deterministic fingerprints (bytes, storable in events) and answer
+queries from an inverted index that can be rebuilt from those stored fingerprints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import attrs
+import numpy as np
+from numpy.typing import NDArray
+
+from application.errors import ApplicationError
+from domain.matching import TimeRange
+
+__all__ = [
+    "AudioTrack",
+    "Candidate",
+    "DecodedMedia",
+    "Frame",
+    "MatchingEngine",
+    "MediaDecoder",
+    "TimeRange",
+    "UnreadableMedia",
+]
+
+
+class UnreadableMedia(ApplicationError):
+    """The upload is empty, corrupt, truncated, not media, or has nothing usable in it."""
+
+
+@attrs.frozen(eq=False)
+class AudioTrack:
+    """Mono samples in [-1, 1] at ``sample_rate`` Hz."""
+
+    samples: NDArray[np.float32]
+    sample_rate: int
+
+    @property
+    def duration_seconds(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+
+@attrs.frozen(eq=False)
+class Frame:
+    """One sampled picture: RGB, uint8, shape (height, width, 3), shown at ``at_seconds``."""
+
+    at_seconds: float
+    pixels: NDArray[np.uint8]
+
+
+@attrs.frozen(eq=False)
+class DecodedMedia:
+    duration_seconds: float
+    audio: AudioTrack | None
+    frames: tuple[Frame, ...]
+
+
+class MediaDecoder(Protocol):
+    def decode(self, data: bytes) -> DecodedMedia:
+        """Decode an upload; raise UnreadableMedia with a reason a person can act on."""
+        ...
+
+
+@attrs.frozen
+class Candidate:
+    """A reference that a query matched, how strongly, and the evidence for it."""
+
+    reference_id: str
+    score: float  # 0..1, comparable within one engine
+    matched_seconds: float  # length of the query covered by the consistent match
+    query_start: float  # where the match starts in the query, seconds
+    reference_start: float  # where it starts in the reference, seconds
+    evidence: Mapping[str, object] = attrs.field(factory=dict)
+
+
+class MatchingEngine(Protocol):
+    """One signal (audio or visual). Fingerprints are deterministic and versioned."""
+
+    signal: str
+    version: str
+
+    def fingerprint(self, media: DecodedMedia) -> bytes: ...
+
+    def index(
+        self, reference_id: str, fingerprint: bytes, excluded: Sequence[TimeRange] = ()
+    ) -> None:
+        """Add (or replace) a reference; nothing inside ``excluded`` may ever match."""
+        ...
+
+    def forget(self, reference_id: str) -> None: ...
+
+    def query(self, fingerprint: bytes, *, limit: int = 10) -> list[Candidate]:
+        """Best candidates first, found without scanning every reference."""
+        ...
+
+    def __len__(self) -> int:
+        """The number of indexed references."""
+        ...
