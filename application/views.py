@@ -8,9 +8,10 @@ from uuid import UUID
 import attrs
 
 from domain.engagement import Engagement
+from domain.matching import MatchPolicy
 from domain.portal import Portal
-from domain.titles import Title, TitleKind
-from domain.videos import Anchor, Video
+from domain.titles import Reference, Title, TitleKind
+from domain.videos import Anchor, Proposal, Video
 
 
 @attrs.frozen
@@ -47,6 +48,9 @@ class VideoView:
     published_at: datetime
     engagement: Engagement
     anchor: Anchor | None
+    proposals: tuple[Proposal, ...] = ()
+    media_digest: str | None = None
+    duration_seconds: float | None = None
 
     @classmethod
     def of(cls, video: Video) -> VideoView:
@@ -60,4 +64,30 @@ class VideoView:
             published_at=video.published_at,
             engagement=video.engagement,
             anchor=video.anchor,
+            proposals=tuple(sorted(video.proposals.values(), key=lambda p: p.proposed_at)),
+            media_digest=video.media_digest,
+            duration_seconds=video.duration_seconds,
+        )
+
+
+@attrs.frozen
+class MatchingView:
+    """A title's matching material: visible to its studio, admins and auditors."""
+
+    title_id: UUID
+    version: int
+    hashtags: tuple[str, ...]
+    keywords: tuple[str, ...]
+    references: tuple[Reference, ...]
+    policy: MatchPolicy
+
+    @classmethod
+    def of(cls, title: Title) -> MatchingView:
+        return cls(
+            title_id=title.id,
+            version=title.version,
+            hashtags=title.hashtags,
+            keywords=title.keywords,
+            references=tuple(title.references.values()),
+            policy=title.policy,
         )

@@ -65,7 +65,7 @@ class MatchSweep(Aggregate):
     @event(Started)
     def __init__(
         self,
-        id: UUID,  # noqa: A002 - the library takes the aggregate id under this name
+        id: UUID,
         title_id: UUID,
         material: str,
         until_position: int,

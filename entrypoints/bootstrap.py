@@ -6,13 +6,22 @@ same door.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
 from adapters.clock import RandomIdentities, SystemClock
+from adapters.matching.audio import LandmarkAudioEngine
+from adapters.matching.text import InvertedTextEngine
+from adapters.matching.visual import PerceptualVisualEngine
+from adapters.media.decoding import PyAVDecoder
 from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
+from application.anchoring import Anchoring
 from application.catalogue import Catalogue
+from application.media import MatchingEngine, MediaDecoder
 from application.ports import Clock, IdentityProvider
+from application.text_matching import TextEngine
 from entrypoints.settings import Settings
 
 
@@ -24,6 +33,7 @@ class Spotlight:
     clock: Clock
     tokens: TokenSigner
     catalogue: Catalogue
+    anchoring: Anchoring
 
     def close(self) -> None:
         close_application(self.catalogue)
@@ -34,6 +44,9 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     identities: IdentityProvider | None = None,
+    decoder: MediaDecoder | None = None,
+    text: TextEngine | None = None,
+    engines: Sequence[MatchingEngine] | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -48,9 +61,19 @@ def bootstrap(
             f"{store.setting}={store.redacted}: the event store could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
+    anchoring = Anchoring(
+        catalogue,
+        decoder=decoder or PyAVDecoder(),
+        text=text or InvertedTextEngine(),
+        engines=(LandmarkAudioEngine(), PerceptualVisualEngine()) if engines is None else engines,
+        clock=clock,
+        identities=identities,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     return Spotlight(
         settings=settings,
         clock=clock,
         tokens=TokenSigner(settings.signing_secret(), clock),
         catalogue=catalogue,
+        anchoring=anchoring,
     )

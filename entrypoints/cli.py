@@ -39,7 +39,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     uvicorn.run(
-        create_app(core, close_on_shutdown=True),
+        create_app(core, close_on_shutdown=True, background_sweeps=True),
         host=arguments.host,
         port=arguments.port,
         log_level=arguments.log_level,

@@ -31,6 +31,8 @@ class Settings:
     store: Store
     data_dir: Path
     secret: bytes | None = None
+    max_upload_bytes: int = 200 * 1024 * 1024
+    sweep_interval_seconds: float = 2.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -42,7 +44,11 @@ class Settings:
         if secret is not None and len(secret) < MIN_SECRET_BYTES:
             raise SettingsError(f"{PREFIX}SECRET must have at least {MIN_SECRET_BYTES} bytes")
         return cls(
-            store=parse_store(store_url, setting=f"{PREFIX}STORE"), data_dir=data_dir, secret=secret
+            store=parse_store(store_url, setting=f"{PREFIX}STORE"),
+            data_dir=data_dir,
+            secret=secret,
+            max_upload_bytes=int(_number(environ, "MAX_UPLOAD_MB", 200, minimum=0.001) * 2**20),
+            sweep_interval_seconds=_number(environ, "SWEEP_INTERVAL", 2.0, minimum=0.0),
         )
 
     def with_store(self, url: str) -> Settings:
@@ -65,3 +71,16 @@ class Settings:
                 f"{PREFIX}SECRET is unset and {path} cannot be used: {error.strerror}"
             ) from None
         return secret
+
+
+def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    text = environ.get(f"{PREFIX}{name}")
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise SettingsError(f"{PREFIX}{name}={text!r} is not a number") from None
+    if value < minimum:
+        raise SettingsError(f"{PREFIX}{name}={text!r} must be at least {minimum}")
+    return value

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http import titles, videos
+from entrypoints.http import anchors, titles, videos
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.schemas import Health
 from entrypoints.http.security import Core
+from entrypoints.sweeper import BackgroundSweeper
 
 DESCRIPTION = """
 The business core of a short-video platform. Authenticate with a bearer token from
@@ -21,10 +22,18 @@ documents whose `type` is stable. Writes to a versioned resource accept `If-Matc
 """
 
 
-def create_app(core: Spotlight, *, close_on_shutdown: bool = False) -> FastAPI:
+def create_app(
+    core: Spotlight, *, close_on_shutdown: bool = False, background_sweeps: bool = False
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sweeper = None
+        if background_sweeps and core.settings.sweep_interval_seconds > 0:
+            sweeper = BackgroundSweeper(core, core.settings.sweep_interval_seconds)
+            sweeper.start()
         yield
+        if sweeper is not None:
+            sweeper.stop()
         if close_on_shutdown:
             core.close()
 
@@ -38,6 +47,7 @@ def create_app(core: Spotlight, *, close_on_shutdown: bool = False) -> FastAPI:
     install_problem_handlers(app)
     app.include_router(titles.router)
     app.include_router(videos.router)
+    app.include_router(anchors.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
+from application.anchoring import MediaTooLarge
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.media import UnreadableMedia
 from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"
@@ -49,6 +51,7 @@ _STATUS_SLUGS = {
     404: ("not-found", "Not found"),
     405: ("method-not-allowed", "Method not allowed"),
     409: ("conflict", "Conflict"),
+    411: ("length-required", "Length required"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Invalid request"),
@@ -117,6 +120,14 @@ def install_problem_handlers(app: FastAPI) -> None:
             str(error),
             current_version=error.actual,
         )
+
+    @app.exception_handler(UnreadableMedia)
+    async def _unreadable(_request: Request, error: UnreadableMedia) -> JSONResponse:
+        return problem_response(422, "unreadable-media", "Unreadable media", str(error))
+
+    @app.exception_handler(MediaTooLarge)
+    async def _too_large(_request: Request, error: MediaTooLarge) -> JSONResponse:
+        return problem_response(413, "payload-too-large", "Payload too large", str(error))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

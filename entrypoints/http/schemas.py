@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.views import TitleView, VideoView
+from domain.matching import SignalEvidence
 from domain.portal import CastMember, Link, Portal
 
 
@@ -98,11 +99,36 @@ class EngagementOut(BaseModel):
     comments: int
 
 
+class EvidenceOut(BaseModel):
+    signal: str
+    score: float
+    matched_seconds: float
+    reference_id: str
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, evidence: SignalEvidence) -> EvidenceOut:
+        return cls(
+            signal=evidence.signal.value,
+            score=evidence.score,
+            matched_seconds=evidence.matched_seconds,
+            reference_id=evidence.reference_id,
+            details=dict(evidence.details),
+        )
+
+
 class AnchorOut(BaseModel):
     title_id: UUID
     attached_by: str
     attached_at: datetime
     note: str
+    evidence: list[EvidenceOut] = Field(description="Why the video was anchored.")
+
+
+class ProposalOut(BaseModel):
+    title_id: UUID
+    proposed_at: datetime
+    evidence: list[EvidenceOut]
 
 
 class VideoOut(BaseModel):
@@ -115,6 +141,9 @@ class VideoOut(BaseModel):
     published_at: datetime
     engagement: EngagementOut
     anchor: AnchorOut | None
+    proposals: list[ProposalOut] = Field(description="Anchors awaiting a reviewer.")
+    media_digest: str | None
+    duration_seconds: float | None
 
     @classmethod
     def of(cls, view: VideoView) -> VideoOut:
@@ -140,7 +169,18 @@ class VideoOut(BaseModel):
                 attached_by=anchor.attached_by,
                 attached_at=anchor.attached_at,
                 note=anchor.note,
+                evidence=[EvidenceOut.of(e) for e in anchor.evidence],
             ),
+            proposals=[
+                ProposalOut(
+                    title_id=p.title_id,
+                    proposed_at=p.proposed_at,
+                    evidence=[EvidenceOut.of(e) for e in p.evidence],
+                )
+                for p in view.proposals
+            ],
+            media_digest=view.media_digest,
+            duration_seconds=view.duration_seconds,
         )
 
 

@@ -21,8 +21,10 @@ IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3".
 def register_title(
     body: TitleRegistration, core: Core, caller: Caller, response: Response
 ) -> TitleOut:
-    """A studio registers a movie or show (an admin registers one for a named studio)."""
-    view = core.catalogue.register_title(
+    """A studio registers a movie or show (an admin registers one for a named studio).
+
+    Videos already published are matched against its name in the background."""
+    view = core.anchoring.register_title(
         caller,
         name=body.name,
         kind=TitleKind(body.kind),

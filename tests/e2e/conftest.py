@@ -39,3 +39,17 @@ def auth(core: Spotlight) -> Callable[[str, str], Headers]:
         return {"Authorization": f"Bearer {token}"}
 
     return headers
+
+
+@pytest.fixture
+def small_upload_client(tmp_path: Path) -> Iterator[tuple[TestClient, Spotlight]]:
+    settings = Settings.from_environ(
+        {
+            "SPOTLIGHT_DATA_DIR": str(tmp_path),
+            "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
+            "SPOTLIGHT_MAX_UPLOAD_MB": "0.05",
+        }
+    )
+    running = bootstrap(settings)
+    yield TestClient(create_app(running)), running
+    running.close()

@@ -1,0 +1,188 @@
+"""Read models of the anchors program, rebuilt from the catalogue's log.
+
+MatchIndex feeds the matching engines (titles' words, reference fingerprints) and keeps the
+order in which videos were published, for retroactive sweeps. ReviewQueue holds the anchors
+awaiting a reviewer, most popular videos first.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from application.log_follower import Handler
+from application.media import MatchingEngine
+from application.text_matching import TextEngine, TitleWords
+from domain.engagement import Engagement
+from domain.matching import SignalEvidence, TimeRange
+from domain.media import MediaFingerprints
+from domain.titles import Title
+from domain.videos import Video
+
+REFERENCE_OWNER = "reference:"
+VIDEO_OWNER = "video:"
+
+
+def popularity(engagement: Engagement) -> int:
+    """The review queue's order: views + 4 x likes + 8 x comments + 12 x shares."""
+    return (
+        engagement.views + 4 * engagement.likes + 8 * engagement.comments + 12 * engagement.shares
+    )
+
+
+class MatchIndex:
+    def __init__(self, text: TextEngine, engines: Sequence[MatchingEngine]) -> None:
+        self.text = text
+        self.engines = {engine.signal: engine for engine in engines}
+        self.reference_titles: dict[str, UUID] = {}
+        self.title_names: dict[UUID, str] = {}
+        self._words: dict[UUID, TitleWords] = {}
+        self._exclusions: dict[str, tuple[TimeRange, ...]] = {}
+        self._fingerprints: dict[str, dict[str, bytes]] = {}
+        self._video_positions: list[int] = []
+        self._video_ids: list[UUID] = []
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            Title.Registered.TOPIC: self._title_registered,
+            Title.MatchWordsSet.TOPIC: self._words_set,
+            Title.ReferenceAdded.TOPIC: self._reference_added,
+            Title.ReferenceExclusionsSet.TOPIC: self._exclusions_set,
+            MediaFingerprints.Taken.TOPIC: self._fingerprints_taken,
+            Video.Published.TOPIC: self._video_published,
+        }
+
+    def videos_published_between(
+        self, after: int, until: int, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """(position, video id) of videos published in (after, until], oldest first."""
+        start = bisect.bisect_right(self._video_positions, after)
+        stop = bisect.bisect_right(self._video_positions, until, lo=start)
+        stop = min(stop, start + limit)
+        return list(
+            zip(self._video_positions[start:stop], self._video_ids[start:stop], strict=True)
+        )
+
+    @property
+    def last_video_position(self) -> int:
+        return self._video_positions[-1] if self._video_positions else 0
+
+    def words_of(self, title_id: UUID) -> TitleWords | None:
+        return self._words.get(title_id)
+
+    # Handlers ---------------------------------------------------------------------------
+
+    def _title_registered(self, event: Any, _position: int) -> None:
+        self.title_names[event.originator_id] = event.name
+        self._index_words(TitleWords(title_id=str(event.originator_id), name=event.name))
+
+    def _words_set(self, event: Any, _position: int) -> None:
+        self._index_words(
+            TitleWords(
+                title_id=str(event.originator_id),
+                name=self.title_names.get(event.originator_id, ""),
+                hashtags=tuple(event.hashtags),
+                keywords=tuple(event.keywords),
+            )
+        )
+
+    def _index_words(self, words: TitleWords) -> None:
+        self._words[UUID(words.title_id)] = words
+        self.text.index(words)
+
+    def _reference_added(self, event: Any, _position: int) -> None:
+        reference_id = str(event.reference.reference_id)
+        self.reference_titles[reference_id] = event.originator_id
+        self._exclusions[reference_id] = tuple(event.reference.excluded)
+        self._index_reference(reference_id)
+
+    def _exclusions_set(self, event: Any, _position: int) -> None:
+        reference_id = str(event.reference_id)
+        self._exclusions[reference_id] = tuple(event.excluded)
+        self._index_reference(reference_id)
+
+    def _fingerprints_taken(self, event: Any, _position: int) -> None:
+        owner: str = event.owner
+        if owner.startswith(REFERENCE_OWNER):
+            reference_id = owner.removeprefix(REFERENCE_OWNER)
+            self._fingerprints[reference_id] = dict(event.fingerprints)
+            self._index_reference(reference_id)
+
+    def _index_reference(self, reference_id: str) -> None:
+        fingerprints = self._fingerprints.get(reference_id)
+        if fingerprints is None or reference_id not in self.reference_titles:
+            return  # the other half of the pair arrives in the same transaction
+        excluded = self._exclusions.get(reference_id, ())
+        for signal, engine in self.engines.items():
+            fingerprint = fingerprints.get(signal)
+            if fingerprint:
+                engine.index(reference_id, fingerprint, excluded)
+
+    def _video_published(self, event: Any, position: int) -> None:
+        self._video_positions.append(position)
+        self._video_ids.append(event.originator_id)
+
+
+@attrs.frozen
+class ReviewItem:
+    video_id: UUID
+    title_id: UUID
+    popularity: int
+    proposed_at: datetime
+    evidence: tuple[SignalEvidence, ...]
+
+
+class ReviewQueue:
+    def __init__(self) -> None:
+        self._open: dict[tuple[UUID, UUID], tuple[datetime, tuple[SignalEvidence, ...]]] = {}
+        self._engagement: dict[UUID, Engagement] = {}
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            Video.EngagementRecorded.TOPIC: self._engagement_recorded,
+            Video.AnchorProposed.TOPIC: self._proposed,
+            Video.AnchorAttached.TOPIC: self._attached,
+            Video.AnchorRejected.TOPIC: self._rejected,
+        }
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def items(self) -> list[ReviewItem]:
+        """Most popular first; among equals, the longest waiting first."""
+        items = [
+            ReviewItem(
+                video_id=video_id,
+                title_id=title_id,
+                popularity=popularity(self._engagement.get(video_id, Engagement())),
+                proposed_at=proposed_at,
+                evidence=evidence,
+            )
+            for (video_id, title_id), (proposed_at, evidence) in self._open.items()
+        ]
+        items.sort(key=lambda i: (-i.popularity, i.proposed_at, str(i.video_id), str(i.title_id)))
+        return items
+
+    def _engagement_recorded(self, event: Any, _position: int) -> None:
+        current = self._engagement.get(event.originator_id, Engagement())
+        self._engagement[event.originator_id] = current + event.added
+
+    def _proposed(self, event: Any, _position: int) -> None:
+        self._open[(event.originator_id, event.title_id)] = (
+            event.proposed_at,
+            tuple(event.evidence),
+        )
+
+    def _attached(self, event: Any, _position: int) -> None:
+        for key in [key for key in self._open if key[0] == event.originator_id]:
+            del self._open[key]
+
+    def _rejected(self, event: Any, _position: int) -> None:
+        self._open.pop((event.originator_id, event.title_id), None)

@@ -1,0 +1,161 @@
+"""Bodies of the anchors program: matching material, policies, the review queue, sweeps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from application.anchoring import ReviewPage, SweepReport
+from application.views import MatchingView
+from domain.matching import MatchPolicy, SignalRule, TimeRange
+from domain.titles import Reference
+from entrypoints.http.schemas import EvidenceOut, Strict
+
+
+class TimeRangeBody(Strict):
+    start: float = Field(ge=0, examples=[12.0])
+    end: float = Field(gt=0, examples=[20.0])
+
+    def to_domain(self) -> TimeRange:
+        return TimeRange(start=self.start, end=self.end)
+
+
+class ExclusionsBody(Strict):
+    excluded: list[TimeRangeBody] = Field(max_length=100)
+
+
+class ReferenceOut(BaseModel):
+    reference_id: UUID
+    label: str
+    digest: str
+    duration_seconds: float
+    excluded: list[TimeRangeBody]
+
+    @classmethod
+    def of(cls, reference: Reference) -> ReferenceOut:
+        return cls(
+            reference_id=reference.reference_id,
+            label=reference.label,
+            digest=reference.digest,
+            duration_seconds=reference.duration_seconds,
+            excluded=[TimeRangeBody(start=r.start, end=r.end) for r in reference.excluded],
+        )
+
+
+class MatchWordsBody(Strict):
+    hashtags: list[str] = Field(default_factory=list, max_length=50, examples=[["DunePartTwo"]])
+    keywords: list[str] = Field(default_factory=list, max_length=100, examples=[["Arrakis"]])
+
+
+class SignalRuleBody(Strict):
+    review_at: float = Field(ge=0, le=1, description="From this score a match goes to review.")
+    attach_at: float | None = Field(
+        default=None, ge=0, le=1, description="From this score it attaches; null: never."
+    )
+    min_seconds: float = Field(default=0, ge=0, description="The shortest match that counts.")
+
+    def to_domain(self) -> SignalRule:
+        return SignalRule(
+            review_at=self.review_at, attach_at=self.attach_at, min_seconds=self.min_seconds
+        )
+
+    @classmethod
+    def of(cls, rule: SignalRule) -> SignalRuleBody:
+        return cls(review_at=rule.review_at, attach_at=rule.attach_at, min_seconds=rule.min_seconds)
+
+
+class PolicyBody(Strict):
+    text: SignalRuleBody
+    audio: SignalRuleBody
+    visual: SignalRuleBody
+    corroboration_attaches: bool = True
+
+    def to_domain(self) -> MatchPolicy:
+        return MatchPolicy(
+            text=self.text.to_domain(),
+            audio=self.audio.to_domain(),
+            visual=self.visual.to_domain(),
+            corroboration_attaches=self.corroboration_attaches,
+        )
+
+    @classmethod
+    def of(cls, policy: MatchPolicy) -> PolicyBody:
+        return cls(
+            text=SignalRuleBody.of(policy.text),
+            audio=SignalRuleBody.of(policy.audio),
+            visual=SignalRuleBody.of(policy.visual),
+            corroboration_attaches=policy.corroboration_attaches,
+        )
+
+
+class MatchingOut(BaseModel):
+    title_id: UUID
+    version: int
+    hashtags: list[str]
+    keywords: list[str]
+    references: list[ReferenceOut]
+    policy: PolicyBody
+
+    @classmethod
+    def of(cls, view: MatchingView) -> MatchingOut:
+        return cls(
+            title_id=view.title_id,
+            version=view.version,
+            hashtags=list(view.hashtags),
+            keywords=list(view.keywords),
+            references=[ReferenceOut.of(r) for r in view.references],
+            policy=PolicyBody.of(view.policy),
+        )
+
+
+class ReviewItemOut(BaseModel):
+    video_id: UUID
+    title_id: UUID
+    popularity: int
+    proposed_at: datetime
+    evidence: list[EvidenceOut]
+
+
+class ReviewPageOut(BaseModel):
+    items: list[ReviewItemOut]
+    next_cursor: int | None
+
+    @classmethod
+    def of(cls, page: ReviewPage) -> ReviewPageOut:
+        return cls(
+            items=[
+                ReviewItemOut(
+                    video_id=i.video_id,
+                    title_id=i.title_id,
+                    popularity=i.popularity,
+                    proposed_at=i.proposed_at,
+                    evidence=[EvidenceOut.of(e) for e in i.evidence],
+                )
+                for i in page.items
+            ],
+            next_cursor=page.next_cursor,
+        )
+
+
+class DecisionBody(Strict):
+    decision: Literal["attach", "reject"]
+    reason: str = Field(min_length=1, max_length=1000, examples=["The clip is from the trailer"])
+
+
+class SweepReportOut(BaseModel):
+    sweeps_run: int
+    videos_considered: int
+    videos_changed: int
+    pending: int
+
+    @classmethod
+    def of(cls, report: SweepReport) -> SweepReportOut:
+        return cls(
+            sweeps_run=report.sweeps_run,
+            videos_considered=report.videos_considered,
+            videos_changed=report.videos_changed,
+            pending=report.pending,
+        )

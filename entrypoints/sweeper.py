@@ -1,0 +1,47 @@
+"""The service's background worker for retroactive matching."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from entrypoints.bootstrap import Spotlight
+
+log = logging.getLogger("spotlight.sweeper")
+
+
+class BackgroundSweeper:
+    """Advances open sweeps every ``interval`` seconds until stopped.
+
+    Sweeps are resumable and their cursors are saved with their decisions, so stopping the
+    worker at any moment (or running one in each of several processes) never matches a
+    video twice.
+    """
+
+    def __init__(self, core: Spotlight, interval: float) -> None:
+        self._core = core
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="spotlight-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                report = self._core.anchoring.run_sweeps()
+            except Exception:  # a failed pass is retried on the next tick, from its cursor
+                log.exception("retroactive matching pass failed")
+                continue
+            if report.videos_considered:
+                log.info(
+                    "retroactive matching: %d videos considered, %d changed, %d sweeps open",
+                    report.videos_considered,
+                    report.videos_changed,
+                    report.pending,
+                )
