@@ -18,6 +18,7 @@ import attrs
 from application.log_follower import Handler
 from application.media import MatchingEngine
 from application.text_matching import TextEngine, TitleWords
+from domain.audience import EngagementBatch
 from domain.engagement import Engagement
 from domain.matching import SignalEvidence, TimeRange
 from domain.media import MediaFingerprints
@@ -147,6 +148,7 @@ class ReviewQueue:
     def handlers(self) -> dict[str, Handler]:
         return {
             Video.EngagementRecorded.TOPIC: self._engagement_recorded,
+            EngagementBatch.Recorded.TOPIC: self._engagement_batch,
             Video.AnchorProposed.TOPIC: self._proposed,
             Video.AnchorAttached.TOPIC: self._attached,
             Video.AnchorRejected.TOPIC: self._rejected,
@@ -173,6 +175,11 @@ class ReviewQueue:
     def _engagement_recorded(self, event: Any, _position: int) -> None:
         current = self._engagement.get(event.originator_id, Engagement())
         self._engagement[event.originator_id] = current + event.added
+
+    def _engagement_batch(self, event: Any, _position: int) -> None:
+        for count in event.counts:
+            current = self._engagement.get(count.video_id, Engagement())
+            self._engagement[count.video_id] = current + count.added
 
     def _proposed(self, event: Any, _position: int) -> None:
         self._open[(event.originator_id, event.title_id)] = (

@@ -8,6 +8,7 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from domain.audience import Click, EngagementCount
 from domain.engagement import Engagement
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
 from domain.portal import CastMember, Link, Portal
@@ -59,6 +60,8 @@ STABLE_NAMES: dict[type[Any], str] = {
     SignalEvidence: "spotlight.SignalEvidence",
     SignalRule: "spotlight.SignalRule",
     MatchPolicy: "spotlight.MatchPolicy",
+    EngagementCount: "spotlight.EngagementCount",
+    Click: "spotlight.Click",
 }
 
 

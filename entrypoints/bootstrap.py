@@ -18,6 +18,7 @@ from adapters.media.decoding import PyAVDecoder
 from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
 from application.anchoring import Anchoring
+from application.audience import Audience
 from application.catalogue import Catalogue
 from application.media import MatchingEngine, MediaDecoder
 from application.ports import Clock, IdentityProvider
@@ -34,6 +35,7 @@ class Spotlight:
     tokens: TokenSigner
     catalogue: Catalogue
     anchoring: Anchoring
+    audience: Audience
 
     def close(self) -> None:
         close_application(self.catalogue)
@@ -76,4 +78,5 @@ def bootstrap(
         tokens=TokenSigner(settings.signing_secret(), clock),
         catalogue=catalogue,
         anchoring=anchoring,
+        audience=Audience(catalogue, clock=clock),
     )

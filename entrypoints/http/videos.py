@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
+import attrs
 from fastapi import APIRouter, Header, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -106,7 +107,8 @@ def get_video(video_id: UUID, core: Core, response: Response) -> VideoOut:
     """A video with its engagement and its anchor, if any."""
     view = core.catalogue.video(video_id)
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    # Engagement arrives in batches beside the video, so its totals come from the projection.
+    return VideoOut.of(attrs.evolve(view, engagement=core.audience.engagement_of(video_id)))
 
 
 @router.post("/{video_id}/anchor", response_model=VideoOut)

@@ -1,0 +1,129 @@
+"""What audiences do: engagement counted in batches, and clicks through anchors.
+
+Both arrive as batches that are aggregates of their own, named by the reporter's batch id:
+a retried batch is recognised (one batch, one event), and a popular video never becomes a
+hot spot, because nothing is appended to the video itself. Per-video and per-title totals
+are projections of these events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from domain.engagement import Engagement
+from domain.errors import InvalidValue
+from domain.time import checked_instant
+
+MAX_BATCH = 10_000
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:audience-batch")
+
+
+class ClickTarget(StrEnum):
+    """Where an anchor leads: the sections of a title's portal."""
+
+    TICKETS = "tickets"
+    STREAMING = "streaming"
+    CAST = "cast"
+    OFFICIAL = "official"
+
+
+@attrs.frozen
+class EngagementCount:
+    video_id: UUID
+    added: Engagement
+
+
+@attrs.frozen
+class Click:
+    video_id: UUID
+    title_id: UUID
+    target: ClickTarget = attrs.field(converter=ClickTarget)
+    at: datetime
+
+
+def _counts(values: Iterable[EngagementCount]) -> tuple[EngagementCount, ...]:
+    return tuple(values)
+
+
+def _clicks(values: Iterable[Click]) -> tuple[Click, ...]:
+    return tuple(values)
+
+
+def batch_id_for(reporter: str, batch_key: str) -> UUID:
+    """The same reporter's same batch key always names the same batch."""
+    if not batch_key or len(batch_key) > 200:
+        raise InvalidValue("a batch key has 1 to 200 characters")
+    return uuid5(_NAMESPACE, f"{reporter}/{batch_key}")
+
+
+class EngagementBatch(Aggregate):
+    TOPIC = "spotlight.audience:EngagementBatch"
+    Created = None  # type: ignore[assignment]  # see Title
+
+    class Recorded(Aggregate.Created):
+        TOPIC = "spotlight.audience:EngagementBatchRecorded"
+        reporter: str
+        counts: tuple[EngagementCount, ...]
+        reported_at: datetime
+
+    @classmethod
+    def record(
+        cls, batch_id: UUID, *, reporter: str, counts: list[EngagementCount], at: datetime
+    ) -> EngagementBatch:
+        if not counts:
+            raise InvalidValue("an engagement batch counts something")
+        if len(counts) > MAX_BATCH:
+            raise InvalidValue(f"an engagement batch holds at most {MAX_BATCH} counts")
+        if any(count.added.is_empty for count in counts):
+            raise InvalidValue("every count in a batch adds something")
+        return cls(
+            id=batch_id, reporter=reporter, counts=tuple(counts), reported_at=checked_instant(at)
+        )
+
+    @event(Recorded)
+    def __init__(
+        self,
+        id: UUID,
+        reporter: str,
+        counts: tuple[EngagementCount, ...],
+        reported_at: datetime,
+    ) -> None:
+        self.reporter = reporter
+        self.counts = _counts(counts)
+        self.reported_at = reported_at
+
+
+class ClickBatch(Aggregate):
+    TOPIC = "spotlight.audience:ClickBatch"
+    Created = None  # type: ignore[assignment]  # see Title
+
+    class Recorded(Aggregate.Created):
+        TOPIC = "spotlight.audience:AnchorClicksRecorded"
+        viewer: str
+        clicks: tuple[Click, ...]
+
+    @classmethod
+    def record(cls, batch_id: UUID, *, viewer: str, clicks: list[Click]) -> ClickBatch:
+        if not clicks:
+            raise InvalidValue("a click batch holds at least one click")
+        if len(clicks) > MAX_BATCH:
+            raise InvalidValue(f"a click batch holds at most {MAX_BATCH} clicks")
+        for click in clicks:
+            checked_instant(click.at)
+        return cls(id=batch_id, viewer=viewer, clicks=tuple(clicks))
+
+    @event(Recorded)
+    def __init__(
+        self,
+        id: UUID,
+        viewer: str,
+        clicks: tuple[Click, ...],
+    ) -> None:
+        self.viewer = viewer
+        self.clicks = _clicks(clicks)
