@@ -59,6 +59,46 @@ def _token(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+OPERATOR = Principal(role=Role.ADMIN, subject="cli-operator")
+AUDITOR = Principal(role=Role.AUDITOR, subject="cli-auditor")
+
+
+def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.bootstrap import bootstrap
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        while True:
+            report = core.anchoring.run_sweeps(max_videos=arguments.batch)
+            print(
+                f"considered {report.videos_considered} videos, changed {report.videos_changed}, "
+                f"{report.pending} sweeps open"
+            )
+            if report.pending == 0 or report.sweeps_run == 0:
+                return 0
+    finally:
+        core.close()
+
+
+def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.http.audience import StudioAnalyticsOut
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        analytics = core.audience.studio_analytics(AUDITOR, arguments.studio)
+        print(json.dumps(StudioAnalyticsOut.of(analytics).model_dump(mode="json"), indent=2))
+    finally:
+        core.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotlight",
@@ -81,6 +121,20 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--subject", required=True, help="the id of the acting party")
     token.add_argument("--hours", type=int, default=24, help="lifetime in hours (default 24)")
     token.set_defaults(run=_token)
+
+    sweep = commands.add_parser(
+        "sweep", help="run retroactive matching of new titles' material until none is pending"
+    )
+    sweep.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    sweep.add_argument("--batch", type=int, default=1000, help="videos per pass (default 1000)")
+    sweep.set_defaults(run=_sweep)
+
+    analytics = commands.add_parser(
+        "analytics", help="print a studio's analytics as JSON, recomputed from the log"
+    )
+    analytics.add_argument("--studio", required=True, help="the studio's id")
+    analytics.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    analytics.set_defaults(run=_analytics)
     return parser
 
 
