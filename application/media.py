@@ -84,7 +84,10 @@ class MatchingEngine(Protocol):
     signal: str
     version: str
 
-    def fingerprint(self, media: DecodedMedia) -> bytes: ...
+    def fingerprint(self, media: DecodedMedia) -> bytes:
+        """Deterministic bytes; empty when the media carries nothing this engine can use
+        (no audio track, only blank frames)."""
+        ...
 
     def index(
         self, reference_id: str, fingerprint: bytes, excluded: Sequence[TimeRange] = ()

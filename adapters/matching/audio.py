@@ -549,12 +549,16 @@ class LandmarkAudioEngine:
     def fingerprint(self, media: DecodedMedia) -> bytes:
         audio = media.audio
         if audio is None or audio.sample_rate <= 0 or len(audio.samples) == 0:
-            return encode(Peaks.none())
-        return encode(find_peaks(mono_at_rate(audio.samples, audio.sample_rate)))
+            return b""  # the port's word for "nothing this engine can use"
+        peaks = find_peaks(mono_at_rate(audio.samples, audio.sample_rate))
+        return encode(peaks) if len(peaks.times) else b""
 
     def index(
         self, reference_id: str, fingerprint: bytes, excluded: Sequence[TimeRange] = ()
     ) -> None:
+        if not fingerprint:
+            self.forget(reference_id)  # nothing usable: the reference cannot match
+            return
         peaks = decode(fingerprint)
         self.forget(reference_id)
         hashes, start, end = reference_hashes(peaks)
@@ -601,6 +605,8 @@ class LandmarkAudioEngine:
         return number
 
     def query(self, fingerprint: bytes, *, limit: int = 10) -> list[Candidate]:
+        if not fingerprint:
+            return []
         peaks = decode(fingerprint)
         if len(peaks) < 2 or not self._numbers or limit <= 0:
             return []

@@ -416,6 +416,8 @@ class PerceptualVisualEngine:
             if hashed is not None:
                 times.append(max(0, round(frame.at_seconds * 1000)))
                 rows.append(hashed)
+        if not times:
+            return b""  # the port's word for "nothing this engine can use"
         return encode(media.duration_seconds, times, rows)
 
     def __len__(self) -> int:
@@ -424,6 +426,9 @@ class PerceptualVisualEngine:
     def index(
         self, reference_id: str, fingerprint: bytes, excluded: Sequence[TimeRange] = ()
     ) -> None:
+        if not fingerprint:
+            self.forget(reference_id)  # nothing usable: the reference cannot match
+            return
         decoded = decode(fingerprint)
         self.forget(reference_id)
         keep = np.ones(len(decoded), dtype=np.bool_)
@@ -469,6 +474,8 @@ class PerceptualVisualEngine:
             self._compact()
 
     def query(self, fingerprint: bytes, *, limit: int = 10) -> list[Candidate]:
+        if not fingerprint:
+            return []
         probe = decode(fingerprint)
         if len(probe) == 0 or not self._references:
             return []

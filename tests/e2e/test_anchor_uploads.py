@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from application.auth import Principal, Role
+from domain.media import MediaFingerprints
 from entrypoints.bootstrap import Spotlight
 from tests.media import corpus
 
@@ -198,3 +199,19 @@ def test_an_oversized_upload_is_refused_before_it_is_read(
     assert response.status_code == 413, response.text
     assert response.json()["type"] == "urn:spotlight:problem:payload-too-large"
     assert events_recorded(core) == 0
+
+
+def test_a_video_without_sound_is_accepted_and_matched_by_pictures_alone(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    silent = corpus.silent_video_without_audio(6)
+
+    response = upload(client, auth, silent)
+
+    assert response.status_code == 201, response.text
+    video = response.json()
+    assert 5 < video["duration_seconds"] < 7
+    fingerprints: dict[str, bytes] = core.catalogue.repository.get(
+        MediaFingerprints.id_for(f"video:{video['id']}")
+    ).fingerprints
+    assert set(fingerprints) == {"visual"}

@@ -21,6 +21,7 @@ from application.auth import Principal, Role
 from application.catalogue import Catalogue
 from application.errors import NotFound, StaleVersion
 from application.ports import Clock
+from domain.audience import ClickTarget
 from domain.engagement import Engagement
 from domain.portal import CastMember, Link, Portal
 from domain.titles import Title, TitleKind
@@ -338,3 +339,44 @@ def test_postgresql_stores_keep_their_tables_in_the_schema_named_by_the_url(
         ).fetchall()
 
     assert ("catalogue_events",) in tables
+
+
+# The anchors program and its read models -----------------------------------------------------
+
+
+def test_matching_review_and_analytics_are_rebuilt_from_the_log_on_every_store(
+    deployment: Deployment,
+) -> None:
+    tag = f"arrakis{secrets.token_hex(4)}"
+    studio = Principal(Role.STUDIO, f"studio-{tag}")
+    deployment.start()
+    core = deployment.running[-1]
+    old = core.anchoring.publish_video(
+        MIA, caption="worm ride", hashtags=[f"#{tag}"], category="film-and-tv"
+    )
+    title = core.anchoring.register_title(studio, name=f"Dune {tag}", kind=TitleKind.MOVIE)
+    core.anchoring.set_match_words(studio, title.id, hashtags=[tag], keywords=[])
+    swept = core.anchoring.run_sweeps(max_videos=100_000)
+    assert swept.videos_changed >= 1
+
+    if deployment.store.durable:
+        deployment.restart()
+    again = deployment.running[-1]
+    queued = [
+        item
+        for item in again.anchoring.review_queue(ROSA, limit=500).items
+        if item.title_id == title.id
+    ]
+    assert [item.video_id for item in queued] == [old.video.id]
+    again.anchoring.decide(ROSA, old.video.id, title.id, attach=True, reason="fan edit")
+    again.audience.record_engagement(OPS, f"batch-{tag}", [(old.video.id, Engagement(views=70))])
+    again.audience.record_clicks(
+        Principal(Role.VIEWER, f"viewer-{tag}"), "c1", [(old.video.id, ClickTarget.TICKETS)]
+    )
+
+    if deployment.store.durable:
+        deployment.restart()
+    dashboard = deployment.running[-1].audience.studio_analytics(studio, studio.subject)
+    [stats] = dashboard.titles
+    assert (stats.anchored_videos, stats.views, stats.clicks["tickets"]) == (1, 70, 1)
+    assert deployment.running[-1].catalogue.video(old.video.id).anchor is not None

@@ -372,16 +372,16 @@ def test_no_usable_audio_gives_an_empty_fingerprint_that_matches_nothing(
 ) -> None:
     fingerprint = engine.fingerprint(media(samples))
 
-    assert len(decode(fingerprint)) == 0
+    assert fingerprint == b""
     assert engine.query(fingerprint) == []
     other = LandmarkAudioEngine()
     other.index("silent", fingerprint)
-    assert len(other) == 1
+    assert len(other) == 0
     assert other.query(engine.fingerprint(media(music(1)))) == []
 
 
 @pytest.mark.parametrize(
-    "data", [b"", b"LMAF", b"XXXX" + bytes(60)], ids=["empty", "short", "magic"]
+    "data", [b"LMAF", b"XXXX" + bytes(60)], ids=["short", "magic"]
 )
 def test_foreign_bytes_are_refused(data: bytes) -> None:
     engine = LandmarkAudioEngine()
