@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -29,13 +30,34 @@ from application.errors import ApplicationError
 from application.views import TitleView, VideoView
 from domain.engagement import Engagement
 from domain.errors import DomainError
+from domain.matching import Decision, Signal, SignalEvidence, TimeRange
 from domain.portal import CastMember, Link, Portal
-from domain.titles import TitleKind
+from domain.titles import Title, TitleKind
+from domain.videos import Video
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock, SequentialIdentities
 
-Refused = (ApplicationError, DomainError)
+
+class NothingToRecord(Exception):
+    """The policy ignored the evidence: nothing happens, nothing is stored."""
+
+
+Refused = (ApplicationError, DomainError, NothingToRecord)
+AggregateT = TypeVar("AggregateT", Title, Video)
+
+decisions = st.sampled_from(list(Decision))
+evidence = st.lists(
+    st.builds(
+        SignalEvidence,
+        signal=st.sampled_from(list(Signal)),
+        score=st.floats(min_value=0, max_value=1),
+        matched_seconds=st.floats(min_value=0, max_value=120),
+        reference_id=st.sampled_from(["", "ref-1"]),
+        details=st.fixed_dictionaries({"hashtags": st.lists(st.sampled_from(["dune", "fyp"]))}),
+    ),
+    max_size=3,
+)
 
 STUDIOS = ("legendary", "warner")
 CREATORS = ("mia", "leo")
@@ -256,6 +278,58 @@ class CatalogueReplay(RuleBasedStateMachine):
                 expected_version=self.expected_version(video_id, belief),
             ),
         )
+
+    @rule(video_id=videos, title_id=titles, decision=decisions, findings=evidence)
+    def the_match_policy_decides(
+        self, video_id: UUID, title_id: UUID, decision: Decision, findings: list[SignalEvidence]
+    ) -> None:
+        def decide(video: Video) -> None:
+            if video.apply_decision(title_id, decision, findings, at=self.clock.now()) is (
+                Decision.IGNORE
+            ):
+                raise NothingToRecord
+
+        self.attempt("apply_decision", video_id, lambda: self.change(Video, video_id, decide))
+
+    @rule(video_id=videos, title_id=titles, reason=reasons)
+    def a_reviewer_rejects_a_proposal(self, video_id: UUID, title_id: UUID, reason: str) -> None:
+        def reject(video: Video) -> None:
+            video.reject_anchor(title_id, by=ROSA.label, reason=reason, at=self.clock.now())
+
+        self.attempt("reject_anchor", video_id, lambda: self.change(Video, video_id, reject))
+
+    @rule(title_id=titles, hashtags=st.lists(st.sampled_from(["dune", "#Dune_2", "barbie"])))
+    def a_studio_sets_match_words(self, title_id: UUID, hashtags: list[str]) -> None:
+        def set_words(title: Title) -> None:
+            title.set_match_words(
+                hashtags=hashtags, keywords=["Arrakis"], by=OPS.label, at=self.clock.now()
+            )
+
+        self.attempt("set_match_words", title_id, lambda: self.change(Title, title_id, set_words))
+
+    @rule(title_id=titles, seconds=st.floats(min_value=1, max_value=600), cut=st.booleans())
+    def a_studio_adds_a_reference(self, title_id: UUID, seconds: float, cut: bool) -> None:
+        def add(title: Title) -> None:
+            title.add_reference(
+                self.live.identities.new_id(),
+                label="trailer",
+                digest=f"sha256-{seconds:.3f}",
+                duration_seconds=seconds,
+                excluded=[TimeRange(0.0, seconds / 2)] if cut else [],
+                by=OPS.label,
+                at=self.clock.now(),
+            )
+
+        self.attempt("add_reference", title_id, lambda: self.change(Title, title_id, add))
+
+    def change(
+        self, kind: type[AggregateT], ident: UUID, command: Callable[[AggregateT], None]
+    ) -> TitleView | VideoView:
+        """A domain command straight on the aggregate, saved as a use case would."""
+        aggregate = self.live.load(kind, ident)
+        command(aggregate)
+        self.live.commit(aggregate)
+        return self.view_of(ident)
 
     @rule(minutes=st.integers(min_value=1, max_value=60 * 24 * 30))
     def time_passes(self, minutes: int) -> None:
