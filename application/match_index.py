@@ -142,6 +142,7 @@ class ReviewItem:
 class ReviewQueue:
     def __init__(self) -> None:
         self._open: dict[tuple[UUID, UUID], tuple[datetime, tuple[SignalEvidence, ...]]] = {}
+        self._open_by_video: dict[UUID, set[UUID]] = {}
         self._engagement: dict[UUID, Engagement] = {}
 
     @property
@@ -186,10 +187,13 @@ class ReviewQueue:
             event.proposed_at,
             tuple(event.evidence),
         )
+        self._open_by_video.setdefault(event.originator_id, set()).add(event.title_id)
 
     def _attached(self, event: Any, _position: int) -> None:
-        for key in [key for key in self._open if key[0] == event.originator_id]:
-            del self._open[key]
+        # Attaching settles the video: all of its proposals leave the queue.
+        for title_id in self._open_by_video.pop(event.originator_id, set()):
+            self._open.pop((event.originator_id, title_id), None)
 
     def _rejected(self, event: Any, _position: int) -> None:
         self._open.pop((event.originator_id, event.title_id), None)
+        self._open_by_video.get(event.originator_id, set()).discard(event.title_id)
