@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
 
@@ -380,3 +381,23 @@ def test_matching_review_and_analytics_are_rebuilt_from_the_log_on_every_store(
     [stats] = dashboard.titles
     assert (stats.anchored_videos, stats.views, stats.clicks["tickets"]) == (1, 70, 1)
     assert deployment.running[-1].catalogue.video(old.video.id).anchor is not None
+
+
+def test_concurrent_engagement_batches_for_one_video_never_conflict(
+    deployment: Deployment,
+) -> None:
+    deployment.start()
+    core = deployment.running[-1]
+    video = core.anchoring.publish_video(MIA, caption="viral", hashtags=[], category="comedy").video
+    run = secrets.token_hex(4)
+
+    def report(worker: int) -> None:
+        for batch in range(5):
+            core.audience.record_engagement(
+                OPS, f"{run}-{worker}-{batch}", [(video.id, Engagement(views=10, likes=1))]
+            )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(report, range(8)))
+
+    assert core.audience.engagement_of(video.id) == Engagement(views=400, likes=40)
