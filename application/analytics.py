@@ -16,6 +16,7 @@ import attrs
 from application.log_follower import Handler
 from domain.audience import ClickBatch, ClickTarget, EngagementBatch
 from domain.engagement import Engagement
+from domain.hashtags import hashtag_of_phrase
 from domain.titles import Title
 from domain.videos import Video
 
@@ -138,14 +139,11 @@ class AudienceProjection:
     def _title_registered(self, event: Any, _position: int) -> None:
         self._studio_titles[event.studio_id].append(event.originator_id)
         self._title_names[event.originator_id] = event.name
-        self._title_words[event.originator_id] = {"".join(event.name.casefold().split())}
+        self._title_words[event.originator_id] = {hashtag_of_phrase(event.name)}
 
     def _words_set(self, event: Any, _position: int) -> None:
         name = self._title_names.get(event.originator_id, "")
-        self._title_words[event.originator_id] = {
-            "".join(name.casefold().split()),
-            *event.hashtags,
-        }
+        self._title_words[event.originator_id] = {hashtag_of_phrase(name), *event.hashtags}
 
     def _video_published(self, event: Any, _position: int) -> None:
         self.known_videos.add(event.originator_id)

@@ -350,6 +350,8 @@ class Anchoring:
         }
 
     def _start_sweep(self, title_id: UUID, material: str) -> MatchSweep:
+        # The sweep must reach every video published so far, by any process sharing the log.
+        self._catch_up()
         return MatchSweep.start(
             title_id=title_id,
             material=material,

@@ -27,6 +27,13 @@ def normalise_hashtag(raw: str) -> str:
     return folded
 
 
+def hashtag_of_phrase(phrase: str) -> str:
+    """The hashtag people make of a name: 'Dune: Part Two' -> 'duneparttwo'."""
+    decomposed = unicodedata.normalize("NFKD", phrase)
+    without_marks = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c for c in without_marks.casefold() if c.isalnum())
+
+
 def normalise_hashtags(raws: Iterable[str]) -> tuple[str, ...]:
     """Canonical, de-duplicated tags in the order first given."""
     tags = tuple(dict.fromkeys(normalise_hashtag(raw) for raw in raws))

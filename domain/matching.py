@@ -6,6 +6,7 @@ the evidence of the text, audio and visual engines into one of three decisions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
@@ -28,11 +29,13 @@ class Decision(StrEnum):
 
 
 def _unit_interval(_instance: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and not 0.0 <= value <= 1.0:
+    if value is not None and not 0.0 <= value <= 1.0:  # also refuses NaN
         raise InvalidValue(f"{attribute.name} must lie between 0 and 1, not {value}")
 
 
 def _non_negative(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not math.isfinite(value):
+        raise InvalidValue(f"{attribute.name} must be a finite number")
     if value < 0:
         raise InvalidValue(f"{attribute.name} cannot be negative")
 
@@ -46,7 +49,7 @@ class TimeRange:
 
     @end.validator
     def _ends_after_start(self, _attribute: attrs.Attribute[float], value: float) -> None:
-        if value <= self.start:
+        if not math.isfinite(value) or value <= self.start:
             raise InvalidValue(f"a time range must end after it starts ({self.start}..{value})")
 
     def covers(self, seconds: float) -> bool:

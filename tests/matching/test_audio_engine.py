@@ -380,9 +380,7 @@ def test_no_usable_audio_gives_an_empty_fingerprint_that_matches_nothing(
     assert other.query(engine.fingerprint(media(music(1)))) == []
 
 
-@pytest.mark.parametrize(
-    "data", [b"LMAF", b"XXXX" + bytes(60)], ids=["short", "magic"]
-)
+@pytest.mark.parametrize("data", [b"LMAF", b"XXXX" + bytes(60)], ids=["short", "magic"])
 def test_foreign_bytes_are_refused(data: bytes) -> None:
     engine = LandmarkAudioEngine()
     with pytest.raises(IncompatibleFingerprint):
