@@ -40,7 +40,7 @@ from domain.media import MediaFingerprints
 from domain.portal import Portal
 from domain.sweeps import MatchSweep
 from domain.titles import Reference, Title, TitleKind
-from domain.videos import Video
+from domain.videos import NoDispute, Video
 
 CANDIDATES_PER_ENGINE = 10
 EVIDENCE_DETAIL_ITEMS = 12
@@ -256,6 +256,34 @@ class Anchoring:
             video.attach_anchor(title_id, by=actor.label, at=now, note=reason)
         else:
             video.reject_anchor(title_id, by=actor.label, reason=reason, at=now)
+        self.catalogue.commit(video)
+        self._catch_up()
+        return VideoView.of(video)
+
+    def dispute(self, actor: Principal, video_id: UUID, *, reason: str) -> VideoView:
+        """The video's creator objects to its anchor; a reviewer will decide."""
+        video = self.catalogue.load(Video, video_id)
+        if actor.role is not Role.ADMIN:
+            require_role(actor, Role.CREATOR, doing="dispute an anchor")
+            if not video.is_created_by(actor.subject):
+                raise NotPermitted("a creator may only dispute anchors on their own videos")
+        video.dispute_anchor(by=actor.label, reason=reason, at=self.clock.now())
+        self.catalogue.commit(video)
+        self._catch_up()
+        return VideoView.of(video)
+
+    def settle_dispute(
+        self, actor: Principal, video_id: UUID, *, uphold: bool, reason: str
+    ) -> VideoView:
+        """A reviewer upholds the dispute (the anchor is revoked) or dismisses it."""
+        require_role(actor, Role.REVIEWER, Role.ADMIN, doing="settle a dispute")
+        video = self.catalogue.load(Video, video_id)
+        if video.dispute is None:
+            raise NoDispute(f"no dispute of video {video_id}'s anchor is open")
+        if uphold:
+            video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
+        else:
+            video.dismiss_dispute(by=actor.label, reason=reason, at=self.clock.now())
         self.catalogue.commit(video)
         self._catch_up()
         return VideoView.of(video)

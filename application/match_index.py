@@ -130,19 +130,29 @@ class MatchIndex:
         self._video_ids.append(event.originator_id)
 
 
+PROPOSAL = "proposal"
+DISPUTE = "dispute"
+
+
 @attrs.frozen
 class ReviewItem:
+    """A proposed anchor to decide, or a creator's dispute of an attached one."""
+
     video_id: UUID
     title_id: UUID
     popularity: int
-    proposed_at: datetime
+    proposed_at: datetime  # when the item entered the queue
     evidence: tuple[SignalEvidence, ...]
+    kind: str = PROPOSAL
+    reason: str = ""  # the creator's words, for a dispute
 
 
 class ReviewQueue:
     def __init__(self) -> None:
         self._open: dict[tuple[UUID, UUID], tuple[datetime, tuple[SignalEvidence, ...]]] = {}
         self._open_by_video: dict[UUID, set[UUID]] = {}
+        self._disputes: dict[UUID, ReviewItem] = {}
+        self._evidence_of_anchor: dict[UUID, tuple[SignalEvidence, ...]] = {}
         self._engagement: dict[UUID, Engagement] = {}
 
     @property
@@ -153,10 +163,13 @@ class ReviewQueue:
             Video.AnchorProposed.TOPIC: self._proposed,
             Video.AnchorAttached.TOPIC: self._attached,
             Video.AnchorRejected.TOPIC: self._rejected,
+            Video.AnchorRevoked.TOPIC: self._revoked,
+            Video.AnchorDisputed.TOPIC: self._disputed,
+            Video.AnchorDisputeDismissed.TOPIC: self._dispute_dismissed,
         }
 
     def __len__(self) -> int:
-        return len(self._open)
+        return len(self._open) + len(self._disputes)
 
     def items(self) -> list[ReviewItem]:
         """Most popular first; among equals, the longest waiting first."""
@@ -169,6 +182,13 @@ class ReviewQueue:
                 evidence=evidence,
             )
             for (video_id, title_id), (proposed_at, evidence) in self._open.items()
+        ]
+        items += [
+            attrs.evolve(
+                dispute,
+                popularity=popularity(self._engagement.get(dispute.video_id, Engagement())),
+            )
+            for dispute in self._disputes.values()
         ]
         items.sort(key=lambda i: (-i.popularity, i.proposed_at, str(i.video_id), str(i.title_id)))
         return items
@@ -193,6 +213,25 @@ class ReviewQueue:
         # Attaching settles the video: all of its proposals leave the queue.
         for title_id in self._open_by_video.pop(event.originator_id, set()):
             self._open.pop((event.originator_id, title_id), None)
+        self._evidence_of_anchor[event.originator_id] = tuple(event.evidence)
+
+    def _revoked(self, event: Any, _position: int) -> None:
+        self._disputes.pop(event.originator_id, None)
+        self._evidence_of_anchor.pop(event.originator_id, None)
+
+    def _disputed(self, event: Any, _position: int) -> None:
+        self._disputes[event.originator_id] = ReviewItem(
+            video_id=event.originator_id,
+            title_id=event.title_id,
+            popularity=0,
+            proposed_at=event.disputed_at,
+            evidence=self._evidence_of_anchor.get(event.originator_id, ()),
+            kind=DISPUTE,
+            reason=event.reason,
+        )
+
+    def _dispute_dismissed(self, event: Any, _position: int) -> None:
+        self._disputes.pop(event.originator_id, None)
 
     def _rejected(self, event: Any, _position: int) -> None:
         self._open.pop((event.originator_id, event.title_id), None)

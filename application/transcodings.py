@@ -13,7 +13,7 @@ from domain.engagement import Engagement
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
 from domain.portal import CastMember, Link, Portal
 from domain.titles import Reference
-from domain.videos import Anchor, Proposal
+from domain.videos import Anchor, Dispute, Proposal
 
 
 class AttrsTranscoding(Transcoding):
@@ -55,6 +55,7 @@ STABLE_NAMES: dict[type[Any], str] = {
     Engagement: "spotlight.Engagement",
     Anchor: "spotlight.Anchor",
     Proposal: "spotlight.Proposal",
+    Dispute: "spotlight.Dispute",
     TimeRange: "spotlight.TimeRange",
     Reference: "spotlight.Reference",
     SignalEvidence: "spotlight.SignalEvidence",

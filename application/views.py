@@ -11,7 +11,7 @@ from domain.engagement import Engagement
 from domain.matching import MatchPolicy
 from domain.portal import Portal
 from domain.titles import Reference, Title, TitleKind
-from domain.videos import Anchor, Proposal, Video
+from domain.videos import Anchor, Dispute, Proposal, Video
 
 
 @attrs.frozen
@@ -51,6 +51,7 @@ class VideoView:
     proposals: tuple[Proposal, ...] = ()
     media_digest: str | None = None
     duration_seconds: float | None = None
+    dispute: Dispute | None = None
 
     @classmethod
     def of(cls, video: Video) -> VideoView:
@@ -67,6 +68,7 @@ class VideoView:
             proposals=tuple(sorted(video.proposals.values(), key=lambda p: p.proposed_at)),
             media_digest=video.media_digest,
             duration_seconds=video.duration_seconds,
+            dispute=video.dispute,
         )
 
 

@@ -1,7 +1,8 @@
 """A creator's published video, its engagement, and its anchor to a title.
 
 The anchor's life: proposed (by the match policy, awaiting a reviewer) -> attached (by a
-reviewer, or automatically by the policy) or rejected; an attached anchor can be revoked.
+reviewer, or automatically by the policy) or rejected; an attached anchor can be revoked, and
+its creator can dispute it once (a reviewer then revokes it or dismisses the dispute).
 A video carries at most one attached anchor. A title that was rejected or revoked for a
 video is never proposed for it again by automation: people's decisions stick.
 """
@@ -44,6 +45,14 @@ class AlreadyProposed(RuleViolated):
     """An anchor to that title already awaits review, or was already decided."""
 
 
+class NoDispute(RuleViolated):
+    """There is no open dispute of this video's anchor."""
+
+
+class DisputeNotAllowed(RuleViolated):
+    """Only an attached anchor can be disputed, once, and not while a dispute is open."""
+
+
 class MediaAlreadyAttached(RuleViolated):
     """A video's media is recorded once; a new upload is a new video."""
 
@@ -70,6 +79,16 @@ class Proposal:
     title_id: UUID
     evidence: tuple[SignalEvidence, ...] = attrs.field(converter=_evidence)
     proposed_at: datetime
+
+
+@attrs.frozen
+class Dispute:
+    """The creator's objection to the anchor on their video, waiting for a reviewer."""
+
+    title_id: UUID
+    disputed_by: str
+    reason: str
+    disputed_at: datetime
 
 
 def _checked_reason(reason: str, what: str) -> str:
@@ -139,6 +158,20 @@ class Video(Aggregate):
         revoked_at: datetime
         reason: str
 
+    class AnchorDisputed(Aggregate.Event):
+        TOPIC = "spotlight.videos:AnchorDisputed"
+        title_id: UUID
+        disputed_by: str
+        disputed_at: datetime
+        reason: str
+
+    class AnchorDisputeDismissed(Aggregate.Event):
+        TOPIC = "spotlight.videos:AnchorDisputeDismissed"
+        title_id: UUID
+        dismissed_by: str
+        dismissed_at: datetime
+        reason: str
+
     @classmethod
     def publish(
         cls,
@@ -184,6 +217,8 @@ class Video(Aggregate):
         self.anchor: Anchor | None = None
         self.proposals: dict[UUID, Proposal] = {}
         self.declined_titles: set[UUID] = set()
+        self.dispute: Dispute | None = None
+        self.dispute_settled = False  # the current anchor's dispute was dismissed
 
     def is_created_by(self, creator_id: str) -> bool:
         return self.creator_id == creator_id
@@ -309,6 +344,8 @@ class Video(Aggregate):
         )
         # An attached anchor settles the video: other suggestions are moot.
         self.proposals.clear()
+        self.dispute = None
+        self.dispute_settled = False
 
     def reject_anchor(self, title_id: UUID, *, by: str, reason: str, at: datetime) -> None:
         if title_id not in self.proposals:
@@ -342,4 +379,46 @@ class Video(Aggregate):
         self, title_id: UUID, revoked_by: str, revoked_at: datetime, reason: str
     ) -> None:
         self.anchor = None
+        self.dispute = None
         self.declined_titles.add(title_id)
+
+    # Disputes: the creator objects, a reviewer revokes the anchor or dismisses the dispute.
+
+    def dispute_anchor(self, *, by: str, reason: str, at: datetime) -> None:
+        if self.anchor is None:
+            raise DisputeNotAllowed(f"video {self.id} has no anchor to dispute")
+        if self.dispute is not None:
+            raise DisputeNotAllowed("this anchor's dispute is already waiting for a reviewer")
+        if self.dispute_settled:
+            raise DisputeNotAllowed("this anchor was disputed before and the dispute dismissed")
+        self._anchor_disputed(
+            title_id=self.anchor.title_id,
+            disputed_by=by,
+            disputed_at=checked_instant(at),
+            reason=_checked_reason(reason, "disputing an anchor"),
+        )
+
+    @event(AnchorDisputed)
+    def _anchor_disputed(
+        self, title_id: UUID, disputed_by: str, disputed_at: datetime, reason: str
+    ) -> None:
+        self.dispute = Dispute(
+            title_id=title_id, disputed_by=disputed_by, reason=reason, disputed_at=disputed_at
+        )
+
+    def dismiss_dispute(self, *, by: str, reason: str, at: datetime) -> None:
+        if self.dispute is None:
+            raise NoDispute(f"no dispute of video {self.id}'s anchor is open")
+        self._anchor_dispute_dismissed(
+            title_id=self.dispute.title_id,
+            dismissed_by=by,
+            dismissed_at=checked_instant(at),
+            reason=_checked_reason(reason, "dismissing a dispute"),
+        )
+
+    @event(AnchorDisputeDismissed)
+    def _anchor_dispute_dismissed(
+        self, title_id: UUID, dismissed_by: str, dismissed_at: datetime, reason: str
+    ) -> None:
+        self.dispute = None
+        self.dispute_settled = True

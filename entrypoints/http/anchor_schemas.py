@@ -112,11 +112,13 @@ class MatchingOut(BaseModel):
 
 
 class ReviewItemOut(BaseModel):
+    kind: Literal["proposal", "dispute"]
     video_id: UUID
     title_id: UUID
     popularity: int
-    proposed_at: datetime
+    proposed_at: datetime = Field(description="When the item entered the queue.")
     evidence: list[EvidenceOut]
+    reason: str = Field(description="The creator's words, for a dispute.")
 
 
 class ReviewPageOut(BaseModel):
@@ -128,6 +130,8 @@ class ReviewPageOut(BaseModel):
         return cls(
             items=[
                 ReviewItemOut(
+                    kind="dispute" if i.kind == "dispute" else "proposal",
+                    reason=i.reason,
                     video_id=i.video_id,
                     title_id=i.title_id,
                     popularity=i.popularity,
@@ -143,6 +147,17 @@ class ReviewPageOut(BaseModel):
 class DecisionBody(Strict):
     decision: Literal["attach", "reject"]
     reason: str = Field(min_length=1, max_length=1000, examples=["The clip is from the trailer"])
+
+
+class DisputeBody(Strict):
+    reason: str = Field(min_length=1, max_length=1000, examples=["This is my own footage"])
+
+
+class DisputeSettlement(Strict):
+    decision: Literal["uphold", "dismiss"] = Field(
+        description="uphold revokes the anchor; dismiss keeps it (no second dispute)"
+    )
+    reason: str = Field(min_length=1, max_length=1000)
 
 
 class SweepReportOut(BaseModel):

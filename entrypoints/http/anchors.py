@@ -13,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from application.auth import Role, require_role
 from entrypoints.http.anchor_schemas import (
     DecisionBody,
+    DisputeBody,
+    DisputeSettlement,
     ExclusionsBody,
     MatchingOut,
     MatchWordsBody,
@@ -159,6 +161,28 @@ def decide(
         attach=body.decision == "attach",
         reason=body.reason,
         expected_version=expected_version(if_match),
+    )
+    tag_response(response, view.version)
+    return VideoOut.of(view)
+
+
+@router.post("/v1/videos/{video_id}/anchor/dispute", response_model=VideoOut)
+def dispute_anchor(
+    video_id: UUID, body: DisputeBody, core: Core, caller: Caller, response: Response
+) -> VideoOut:
+    """The video's creator disputes its anchor; it goes to the review queue."""
+    view = core.anchoring.dispute(caller, video_id, reason=body.reason)
+    tag_response(response, view.version)
+    return VideoOut.of(view)
+
+
+@router.post("/v1/review/disputes/{video_id}", response_model=VideoOut)
+def settle_dispute(
+    video_id: UUID, body: DisputeSettlement, core: Core, caller: Caller, response: Response
+) -> VideoOut:
+    """A reviewer upholds a creator's dispute (revoking the anchor) or dismisses it."""
+    view = core.anchoring.settle_dispute(
+        caller, video_id, uphold=body.decision == "uphold", reason=body.reason
     )
     tag_response(response, view.version)
     return VideoOut.of(view)

@@ -125,6 +125,13 @@ class AnchorOut(BaseModel):
     evidence: list[EvidenceOut] = Field(description="Why the video was anchored.")
 
 
+class DisputeOut(BaseModel):
+    title_id: UUID
+    disputed_by: str
+    reason: str
+    disputed_at: datetime
+
+
 class ProposalOut(BaseModel):
     title_id: UUID
     proposed_at: datetime
@@ -144,6 +151,7 @@ class VideoOut(BaseModel):
     proposals: list[ProposalOut] = Field(description="Anchors awaiting a reviewer.")
     media_digest: str | None
     duration_seconds: float | None
+    dispute: DisputeOut | None = Field(description="The creator's open dispute of the anchor.")
 
     @classmethod
     def of(cls, view: VideoView) -> VideoOut:
@@ -181,6 +189,14 @@ class VideoOut(BaseModel):
             ],
             media_digest=view.media_digest,
             duration_seconds=view.duration_seconds,
+            dispute=None
+            if view.dispute is None
+            else DisputeOut(
+                title_id=view.dispute.title_id,
+                disputed_by=view.dispute.disputed_by,
+                reason=view.dispute.reason,
+                disputed_at=view.dispute.disputed_at,
+            ),
         )
 
 

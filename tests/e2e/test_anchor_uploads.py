@@ -215,3 +215,74 @@ def test_a_video_without_sound_is_accepted_and_matched_by_pictures_alone(
         MediaFingerprints.id_for(f"video:{video['id']}")
     ).fingerprints
     assert set(fingerprints) == {"visual"}
+
+
+def test_a_creator_disputes_an_anchor_and_a_reviewer_settles_it(
+    client: TestClient, auth: Auth
+) -> None:
+    title_id = register(client, auth)
+    add_reference(client, auth, title_id, TRAILER)
+    video = upload(client, auth, corpus.scaled(TRAILER)).json()
+    assert video["anchor"]["title_id"] == title_id
+
+    by_stranger = client.post(
+        f"/v1/videos/{video['id']}/anchor/dispute",
+        json={"reason": "not yours"},
+        headers=auth("creator", "someone-else"),
+    )
+    disputed = client.post(
+        f"/v1/videos/{video['id']}/anchor/dispute",
+        json={"reason": "I filmed this myself"},
+        headers=auth("creator", "fan-1"),
+    )
+    queue = client.get("/v1/review/anchors", headers=auth("reviewer", "rita")).json()["items"]
+    dismissed = client.post(
+        f"/v1/review/disputes/{video['id']}",
+        json={"decision": "dismiss", "reason": "the trailer's own footage"},
+        headers=auth("reviewer", "rita"),
+    )
+    again = client.post(
+        f"/v1/videos/{video['id']}/anchor/dispute",
+        json={"reason": "please look again"},
+        headers=auth("creator", "fan-1"),
+    )
+
+    assert by_stranger.status_code == 403
+    assert disputed.status_code == 200, disputed.text
+    assert disputed.json()["dispute"]["reason"] == "I filmed this myself"
+    assert [(i["kind"], i["video_id"], i["reason"]) for i in queue] == [
+        ("dispute", video["id"], "I filmed this myself")
+    ]
+    assert queue[0]["evidence"], "the reviewer sees what the anchor rested on"
+    assert dismissed.status_code == 200, dismissed.text
+    assert dismissed.json()["anchor"]["title_id"] == title_id
+    assert dismissed.json()["dispute"] is None
+    assert again.status_code == 409
+    assert client.get("/v1/review/anchors", headers=auth("reviewer", "rita")).json()["items"] == []
+
+
+def test_an_upheld_dispute_revokes_the_anchor_for_good(client: TestClient, auth: Auth) -> None:
+    title_id = register(client, auth)
+    add_reference(client, auth, title_id, TRAILER)
+    video = upload(client, auth, corpus.scaled(TRAILER)).json()
+    client.post(
+        f"/v1/videos/{video['id']}/anchor/dispute",
+        json={"reason": "a parody"},
+        headers=auth("creator", "fan-1"),
+    )
+
+    upheld = client.post(
+        f"/v1/review/disputes/{video['id']}",
+        json={"decision": "uphold", "reason": "parody, fair use"},
+        headers=auth("reviewer", "rita"),
+    )
+    no_dispute = client.post(
+        f"/v1/review/disputes/{video['id']}",
+        json={"decision": "uphold", "reason": "again"},
+        headers=auth("reviewer", "rita"),
+    )
+
+    assert upheld.status_code == 200, upheld.text
+    assert upheld.json()["anchor"] is None
+    assert no_dispute.status_code == 409
+    assert no_dispute.json()["rule"] == "NoDispute"
