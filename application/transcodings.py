@@ -11,6 +11,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from domain.audience import Click, EngagementCount
 from domain.engagement import Engagement
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
+from domain.money import Money
 from domain.portal import CastMember, Link, Portal
 from domain.titles import Reference
 from domain.videos import Anchor, Dispute, Proposal
@@ -63,6 +64,7 @@ STABLE_NAMES: dict[type[Any], str] = {
     MatchPolicy: "spotlight.MatchPolicy",
     EngagementCount: "spotlight.EngagementCount",
     Click: "spotlight.Click",
+    Money: "spotlight.Money",
 }
 
 
