@@ -1,4 +1,8 @@
-"""``python -m bench``: run the measurements and print one plain-text table."""
+"""``python -m bench [commands|anchors]``: run the measurements and print plain-text tables.
+
+``commands`` is the throughput of the core's commands against the bare eventsourcing
+library; ``anchors`` is anchor matching (``bench.anchors``). With no suite named, both run.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from time import perf_counter
 
+from bench.anchors.common import FULL as ANCHORS_FULL
+from bench.anchors.common import QUICK as ANCHORS_QUICK
+from bench.anchors.common import AnchorPlan
+from bench.anchors.suite import AnchorsReport, software
+from bench.anchors.suite import run as run_anchors
 from bench.machine import description
 from bench.measure import Rate, ratio, time_call
 from bench.report import NoteRow, RateRow, RatioRow, Row, render
@@ -29,6 +38,7 @@ from bench.workloads import (
     seed_log,
 )
 
+SUITES = ("commands", "anchors")
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
 
@@ -63,7 +73,36 @@ COMPARISONS = (
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_arguments(argv)
     plan = plan_from(options)
+    anchor_plan = ANCHORS_QUICK if options.quick else ANCHORS_FULL
+    suites = SUITES if options.suite == "all" else (options.suite,)
     started = perf_counter()
+    rows: list[Row] = []
+    postgres_version: str | None = None
+    if "commands" in suites:
+        rows, postgres_version = run_commands(options, plan)
+    anchors: AnchorsReport | None = None
+    if "anchors" in suites:
+        anchors = run_anchors(anchor_plan)
+    commands_plan = plan if "commands" in suites else None
+    anchors_plan = anchor_plan if anchors is not None else None
+    print("\n".join(header(argv, commands_plan, anchors_plan, postgres_version)))
+    if "commands" in suites:
+        print()
+        print("\n".join(render(rows)))
+        print()
+        print("\n".join(footer()))
+    if anchors is not None:
+        print()
+        print("\n".join(anchors.lines))
+    print()
+    print(f"total:   {perf_counter() - started:.1f} s")
+    # A requested store that could not be measured is a failed run, even if others ran;
+    # so is an anchors check that did not hold.
+    skipped = any(isinstance(row, NoteRow) for row in rows)
+    return 1 if skipped or (anchors is not None and anchors.failures) else 0
+
+
+def run_commands(options: argparse.Namespace, plan: Plan) -> tuple[list[Row], str | None]:
     rows: list[Row] = []
     postgres_version: str | None = None
     for name in STORES if options.store == "all" else (options.store,):
@@ -78,13 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rows.extend(run_store(sandbox, plan))
         finally:
             sandbox.close()
-    print("\n".join(header(argv, plan, postgres_version)))
-    print()
-    print("\n".join(render(rows)))
-    print()
-    print("\n".join(footer(perf_counter() - started)))
-    # A requested store that could not be measured is a failed run, even if others ran.
-    return 1 if any(isinstance(row, NoteRow) for row in rows) else 0
+    return rows, postgres_version
 
 
 def positive(text: str) -> int:
@@ -97,10 +130,20 @@ def positive(text: str) -> int:
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Commands per second of the Spotlight core against the bare "
-        "eventsourcing library, and the replay speed of its notification log.",
+        description="commands: commands per second of the Spotlight core against the bare "
+        "eventsourcing library, and the replay speed of its notification log. anchors: "
+        "anchor matching quality, fingerprinting cost, lookup latency as the catalogue "
+        "grows, and retroactive matching. Both run unless one is named.",
     )
-    parser.add_argument("--store", choices=(*STORES, "all"), default="all")
+    parser.add_argument(
+        "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
+    )
+    parser.add_argument(
+        "--store",
+        choices=(*STORES, "all"),
+        default="all",
+        help="the stores the commands suite measures (all)",
+    )
     parser.add_argument(
         "--commands", type=positive, help=f"commands per repetition (default {FULL.commands})"
     )
@@ -117,7 +160,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"smoke run: {QUICK.commands} commands, {QUICK.replay_events}-event log",
+        help=f"smoke run: {QUICK.commands} commands, {QUICK.replay_events}-event log; "
+        f"anchors on {ANCHORS_QUICK.describe()}",
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     return parser.parse_args(argv)
@@ -195,22 +239,34 @@ def replay(sandbox: Sandbox, plan: Plan) -> list[Row]:
     ]
 
 
-def header(argv: Sequence[str] | None, plan: Plan, postgres_version: str | None) -> list[str]:
+def header(
+    argv: Sequence[str] | None,
+    plan: Plan | None,
+    anchor_plan: AnchorPlan | None,
+    postgres_version: str | None,
+) -> list[str]:
     arguments = " ".join(sys.argv[1:] if argv is None else argv)
-    return [
+    lines = [
         f"Spotlight Core benchmark: python -m bench {arguments}".rstrip(),
         *description(postgres_version),
-        f"plan:     {plan.commands} timed commands per repetition after {plan.warmup} "
-        f"untimed, a fresh store for each; replay of a {plan.replay_events}-event log; "
-        f"median of {plan.repetitions} repetitions",
     ]
+    if anchor_plan is not None:
+        lines.append(software())
+    if plan is not None:
+        lines.append(
+            f"plan:     {plan.commands} timed commands per repetition after {plan.warmup} "
+            f"untimed, a fresh store for each; replay of a {plan.replay_events}-event log; "
+            f"median of {plan.repetitions} repetitions"
+        )
+    if anchor_plan is not None:
+        lines.append(f"anchors:  {anchor_plan.describe()}")
+    return lines
 
 
-def footer(elapsed: float) -> list[str]:
+def footer() -> list[str]:
     return [
         "project: the application service (Catalogue) built by entrypoints.bootstrap",
         "raw:     a plain eventsourcing Application and Aggregate storing the same fields",
         f"ratio:   project median / raw median, the aim is at least {TARGET_RATIO:.2f}x",
         "replay:  recorder.select_notifications in pages, each event decoded by the mapper",
-        f"total:   {elapsed:.1f} s",
     ]
