@@ -22,7 +22,7 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, require_role
 from application.catalogue import Catalogue
-from application.errors import ApplicationError, NotFound, NotPermitted
+from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
 from application.match_index import (
     REFERENCE_OWNER,
@@ -31,7 +31,14 @@ from application.match_index import (
     ReviewItem,
     ReviewQueue,
 )
-from application.media import Candidate, DecodedMedia, MatchingEngine, MediaDecoder, UnreadableMedia
+from application.media import (
+    Candidate,
+    DecodedMedia,
+    MatchingEngine,
+    MediaDecoder,
+    MediaTooLarge,
+    UnreadableMedia,
+)
 from application.ports import Clock, IdentityProvider
 from application.text_matching import TextEngine
 from application.views import MatchingView, TitleView, VideoView
@@ -44,12 +51,6 @@ from domain.videos import NoDispute, Video
 
 CANDIDATES_PER_ENGINE = 10
 EVIDENCE_DETAIL_ITEMS = 12
-
-
-class MediaTooLarge(ApplicationError):
-    def __init__(self, size: int, limit: int) -> None:
-        super().__init__(f"the upload has {size} bytes; the limit is {limit}")
-        self.limit = limit
 
 
 @attrs.frozen

@@ -6,39 +6,27 @@ Each use case is get -> authorise -> command the aggregate -> save. Object-level
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from typing import Any, TypeVar
+from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
-
 from application.auth import Principal, Role, acting_for, require_role
-from application.errors import NotFound, NotPermitted, StaleVersion
+from application.domain_application import DomainApplication
+from application.errors import NotPermitted
 from application.ports import Clock, IdentityProvider
-from application.transcodings import register_domain_transcodings
 from application.views import TitleView, VideoView
 from domain.engagement import Engagement
 from domain.portal import Portal
 from domain.titles import Title, TitleKind
 from domain.videos import Video
 
-AggregateT = TypeVar("AggregateT", bound=Aggregate)
 
-
-class Catalogue(Application[UUID]):
+class Catalogue(DomainApplication):
     name = "catalogue"
 
     def __init__(self, env: dict[str, str], *, clock: Clock, identities: IdentityProvider) -> None:
         self.clock = clock
         self.identities = identities
         super().__init__(env)
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        register_domain_transcodings(transcoder)
 
     # Titles -----------------------------------------------------------------------------
 
@@ -180,34 +168,3 @@ class Catalogue(Application[UUID]):
         video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
         self.commit(video)
         return VideoView.of(video)
-
-    # Plumbing ---------------------------------------------------------------------------
-
-    def load(
-        self, kind: type[AggregateT], ident: UUID, expected_version: int | None = None
-    ) -> AggregateT:
-        """The aggregate of this kind, at the version the caller expects (if it says)."""
-        try:
-            aggregate: Aggregate = self.repository.get(ident)
-        except AggregateNotFoundError:
-            raise NotFound(kind.__name__.lower(), ident) from None
-        if not isinstance(aggregate, kind):
-            raise NotFound(kind.__name__.lower(), ident)
-        if expected_version is not None and aggregate.version != expected_version:
-            raise StaleVersion(kind.__name__.lower(), ident, expected_version, aggregate.version)
-        return aggregate
-
-    def commit(self, *aggregates: Aggregate, **kwargs: Any) -> None:
-        """Save in one transaction; a concurrent writer's win becomes StaleVersion."""
-        with _translated_races(aggregates):
-            self.save(*aggregates, **kwargs)
-
-
-@contextmanager
-def _translated_races(aggregates: Sequence[Aggregate]) -> Iterator[None]:
-    """A concurrent writer got there first: the store refused our version numbers."""
-    try:
-        yield
-    except IntegrityError:
-        first = aggregates[0]
-        raise StaleVersion(type(first).__name__.lower(), first.id, None, None) from None

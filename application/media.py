@@ -24,6 +24,7 @@ __all__ = [
     "Frame",
     "MatchingEngine",
     "MediaDecoder",
+    "MediaTooLarge",
     "TimeRange",
     "UnreadableMedia",
 ]
@@ -31,6 +32,12 @@ __all__ = [
 
 class UnreadableMedia(ApplicationError):
     """The upload is empty, corrupt, truncated, not media, or has nothing usable in it."""
+
+
+class MediaTooLarge(ApplicationError):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"the upload has {size} bytes; the limit is {limit}")
+        self.limit = limit
 
 
 @attrs.frozen(eq=False)

@@ -13,7 +13,11 @@ from domain.engagement import Engagement
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
 from domain.money import Money
 from domain.portal import CastMember, Link, Portal
+from domain.rounds import Entrant, Judge, Prize, Winner
+from domain.seasons import RoundPlan
+from domain.standings import Standing, Weighting
 from domain.titles import Reference
+from domain.tracks import Resemblance
 from domain.videos import Anchor, Dispute, Proposal
 
 
@@ -65,6 +69,14 @@ STABLE_NAMES: dict[type[Any], str] = {
     EngagementCount: "spotlight.EngagementCount",
     Click: "spotlight.Click",
     Money: "spotlight.Money",
+    Resemblance: "spotlight.Resemblance",
+    Judge: "spotlight.Judge",
+    Prize: "spotlight.Prize",
+    Entrant: "spotlight.Entrant",
+    Winner: "spotlight.Winner",
+    RoundPlan: "spotlight.RoundPlan",
+    Standing: "spotlight.Standing",
+    Weighting: "spotlight.Weighting",
 }
 
 

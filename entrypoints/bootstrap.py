@@ -20,9 +20,12 @@ from adapters.tokens import TokenSigner
 from application.anchoring import Anchoring
 from application.audience import Audience
 from application.catalogue import Catalogue
+from application.competition import Competition
 from application.media import MatchingEngine, MediaDecoder
+from application.music import Discovery, MusicLog
 from application.ports import Clock, IdentityProvider
 from application.text_matching import TextEngine
+from application.usage_detection import UsageDetection
 from entrypoints.settings import Settings
 
 
@@ -36,8 +39,13 @@ class Spotlight:
     catalogue: Catalogue
     anchoring: Anchoring
     audience: Audience
+    music: MusicLog
+    discovery: Discovery
+    usage: UsageDetection
+    competition: Competition
 
     def close(self) -> None:
+        close_application(self.music)
         close_application(self.catalogue)
 
 
@@ -49,6 +57,7 @@ def bootstrap(
     decoder: MediaDecoder | None = None,
     text: TextEngine | None = None,
     engines: Sequence[MatchingEngine] | None = None,
+    music_audio: MatchingEngine | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -57,20 +66,36 @@ def bootstrap(
     store.prepare()
     try:
         catalogue = Catalogue(store.env_for(Catalogue.name), clock=clock, identities=identities)
+        music = MusicLog(store.env_for(MusicLog.name))
     except Exception as error:
         # The library reports a bad store deep inside its factories; name the setting instead.
         raise StoreConfigurationError(
             f"{store.setting}={store.redacted}: the event store could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
+    decoder = decoder or PyAVDecoder()
     anchoring = Anchoring(
         catalogue,
-        decoder=decoder or PyAVDecoder(),
+        decoder=decoder,
         text=text or InvertedTextEngine(),
         engines=(LandmarkAudioEngine(), PerceptualVisualEngine()) if engines is None else engines,
         clock=clock,
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
+    )
+    discovery = Discovery(
+        music,
+        catalogue=catalogue,
+        decoder=decoder,
+        # Its own engine: the music index holds tracks and reference clips, not what the
+        # anchors engines hold, and takes its own turns.
+        audio=music_audio or LandmarkAudioEngine(),
+        clock=clock,
+        identities=identities,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    usage = UsageDetection(
+        music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock
     )
     return Spotlight(
         settings=settings,
@@ -79,4 +104,10 @@ def bootstrap(
         catalogue=catalogue,
         anchoring=anchoring,
         audience=Audience(catalogue, clock=clock),
+        music=music,
+        discovery=discovery,
+        usage=usage,
+        competition=Competition(
+            music, discovery=discovery, usage=usage, clock=clock, identities=identities
+        ),
     )

@@ -1,4 +1,4 @@
-"""The service's background worker for retroactive matching."""
+"""The service's background worker: retroactive matching and track usage detection."""
 
 from __future__ import annotations
 
@@ -44,4 +44,16 @@ class BackgroundSweeper:
                     report.videos_considered,
                     report.videos_changed,
                     report.pending,
+                )
+            try:
+                usage = self._core.usage.run()
+            except Exception:  # likewise resumed from the scans' cursors
+                log.exception("track usage pass failed")
+                continue
+            if usage.videos_considered:
+                log.info(
+                    "track usage: %d videos considered, %d uses found, %d backfills open",
+                    usage.videos_considered,
+                    usage.uses_found,
+                    usage.scans_pending,
                 )

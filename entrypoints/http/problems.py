@@ -11,9 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
-from application.anchoring import MediaTooLarge
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.media import UnreadableMedia
+from application.media import MediaTooLarge, UnreadableMedia
 from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"

@@ -1,0 +1,60 @@
+"""The eventsourcing Application every program's log is built on: loading with the caller's
+expected version, saving with races translated, and the stable transcodings of value objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application.errors import NotFound, StaleVersion
+from application.transcodings import register_domain_transcodings
+
+AggregateT = TypeVar("AggregateT", bound=Aggregate)
+
+
+class DomainApplication(Application[UUID]):
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    def load(
+        self, kind: type[AggregateT], ident: UUID, expected_version: int | None = None
+    ) -> AggregateT:
+        """The aggregate of this kind, at the version the caller expects (if it says)."""
+        try:
+            aggregate: Aggregate = self.repository.get(ident)
+        except AggregateNotFoundError:
+            raise NotFound(kind.__name__.lower(), ident) from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(kind.__name__.lower(), ident)
+        if expected_version is not None and aggregate.version != expected_version:
+            raise StaleVersion(kind.__name__.lower(), ident, expected_version, aggregate.version)
+        return aggregate
+
+    def find(self, kind: type[AggregateT], ident: UUID) -> AggregateT | None:
+        """The aggregate if it was recorded; None when it was not."""
+        try:
+            return self.load(kind, ident)
+        except NotFound:
+            return None
+
+    def commit(self, *aggregates: Aggregate, **kwargs: Any) -> None:
+        """Save in one transaction; a concurrent writer's win becomes StaleVersion."""
+        with _translated_races(aggregates):
+            self.save(*aggregates, **kwargs)
+
+
+@contextmanager
+def _translated_races(aggregates: Sequence[Aggregate]) -> Iterator[None]:
+    """A concurrent writer got there first: the store refused our version numbers."""
+    try:
+        yield
+    except IntegrityError:
+        first = aggregates[0]
+        raise StaleVersion(type(first).__name__.lower(), first.id, None, None) from None

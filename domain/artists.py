@@ -1,0 +1,205 @@
+"""Independent artists: a profile in a region, the partners they are signed to, and a badge.
+
+An artist's id is derived from the account that registered it, so an account has one artist
+profile and the same account always finds it. Affiliations (the labels, publishers and
+management agencies an artist declares) are what conflict-of-interest checks compare judges
+with.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidValue, RuleViolated
+from domain.time import checked_instant
+
+MAX_NAME = 200
+MAX_BIO = 2000
+MAX_AFFILIATIONS = 10
+_REGION = re.compile(r"^[A-Z]{2}$")
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:artist")
+
+
+class AlreadyVerified(RuleViolated):
+    """The artist already carries the verification badge."""
+
+
+class NotVerified(RuleViolated):
+    """The artist carries no badge to withdraw."""
+
+
+def checked_region(region: str) -> str:
+    """A region is an ISO 3166-1 alpha-2 code in capitals (JP, KR, US)."""
+    cleaned = region.strip().upper()
+    if not _REGION.match(cleaned):
+        raise InvalidValue(f"a region is a two-letter country code such as JP, not {region!r}")
+    return cleaned
+
+
+def partner_key(name: str) -> str:
+    """How partner names compare: case, surrounding space and inner runs of space ignored."""
+    return " ".join(name.split()).casefold()
+
+
+def checked_affiliations(values: Iterable[str]) -> tuple[str, ...]:
+    cleaned = tuple(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
+    if len(cleaned) > MAX_AFFILIATIONS or any(len(v) > MAX_NAME for v in cleaned):
+        raise InvalidValue(
+            f"an artist declares at most {MAX_AFFILIATIONS} affiliations of up to "
+            f"{MAX_NAME} characters"
+        )
+    return cleaned
+
+
+def _checked_text(value: str, what: str, longest: int, *, required: bool) -> str:
+    stripped = value.strip()
+    if required and not stripped:
+        raise InvalidValue(f"{what} cannot be empty")
+    if len(stripped) > longest:
+        raise InvalidValue(f"{what} has at most {longest} characters")
+    return stripped
+
+
+class Artist(Aggregate):
+    TOPIC = "spotlight.artists:Artist"
+    # ArtistRegistered is the creation event; see Title for why the inherited one is removed.
+    Created = None  # type: ignore[assignment]
+
+    class Registered(Aggregate.Created):
+        TOPIC = "spotlight.artists:ArtistRegistered"
+        account: str
+        name: str
+        region: str
+        affiliations: tuple[str, ...]
+        bio: str
+        registered_at: datetime
+
+    class ProfileUpdated(Aggregate.Event):
+        TOPIC = "spotlight.artists:ArtistProfileUpdated"
+        name: str
+        region: str
+        affiliations: tuple[str, ...]
+        bio: str
+        updated_by: str
+        updated_at: datetime
+
+    class Verified(Aggregate.Event):
+        TOPIC = "spotlight.artists:ArtistVerified"
+        verified_by: str
+        verified_at: datetime
+
+    class BadgeWithdrawn(Aggregate.Event):
+        TOPIC = "spotlight.artists:ArtistBadgeWithdrawn"
+        withdrawn_by: str
+        reason: str
+        withdrawn_at: datetime
+
+    @staticmethod
+    def id_for(account: str) -> UUID:
+        return uuid5(_NAMESPACE, account)
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        account: str,
+        name: str,
+        region: str,
+        affiliations: Iterable[str] = (),
+        bio: str = "",
+        at: datetime,
+    ) -> Artist:
+        if not account:
+            raise InvalidValue("an artist is registered by an account")
+        return cls(
+            id=cls.id_for(account),
+            account=account,
+            name=_checked_text(name, "an artist's name", MAX_NAME, required=True),
+            region=checked_region(region),
+            affiliations=checked_affiliations(affiliations),
+            bio=_checked_text(bio, "a bio", MAX_BIO, required=False),
+            registered_at=checked_instant(at),
+        )
+
+    @event(Registered)
+    def __init__(
+        self,
+        id: UUID,
+        account: str,
+        name: str,
+        region: str,
+        affiliations: tuple[str, ...],
+        bio: str,
+        registered_at: datetime,
+    ) -> None:
+        self.account = account
+        self.name = name
+        self.region = region
+        self.affiliations = tuple(affiliations)
+        self.bio = bio
+        self.registered_at = registered_at
+        self.verified = False
+
+    def is_affiliated_with(self, partner: str) -> bool:
+        return partner_key(partner) in {partner_key(a) for a in self.affiliations}
+
+    def update_profile(
+        self,
+        *,
+        name: str,
+        region: str,
+        affiliations: Iterable[str],
+        bio: str,
+        by: str,
+        at: datetime,
+    ) -> None:
+        self._profile_updated(
+            name=_checked_text(name, "an artist's name", MAX_NAME, required=True),
+            region=checked_region(region),
+            affiliations=checked_affiliations(affiliations),
+            bio=_checked_text(bio, "a bio", MAX_BIO, required=False),
+            updated_by=by,
+            updated_at=checked_instant(at),
+        )
+
+    @event(ProfileUpdated)
+    def _profile_updated(
+        self,
+        name: str,
+        region: str,
+        affiliations: tuple[str, ...],
+        bio: str,
+        updated_by: str,
+        updated_at: datetime,
+    ) -> None:
+        self.name = name
+        self.region = region
+        self.affiliations = tuple(affiliations)
+        self.bio = bio
+
+    def verify(self, *, by: str, at: datetime) -> None:
+        if self.verified:
+            raise AlreadyVerified(f"artist {self.account} is already verified")
+        self._verified(verified_by=by, verified_at=checked_instant(at))
+
+    @event(Verified)
+    def _verified(self, verified_by: str, verified_at: datetime) -> None:
+        self.verified = True
+
+    def withdraw_badge(self, *, by: str, reason: str, at: datetime) -> None:
+        if not self.verified:
+            raise NotVerified(f"artist {self.account} carries no badge")
+        if not reason.strip():
+            raise InvalidValue("withdrawing a badge needs a reason")
+        self._badge_withdrawn(
+            withdrawn_by=by, reason=reason.strip(), withdrawn_at=checked_instant(at)
+        )
+
+    @event(BadgeWithdrawn)
+    def _badge_withdrawn(self, withdrawn_by: str, reason: str, withdrawn_at: datetime) -> None:
+        self.verified = False
