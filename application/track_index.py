@@ -14,7 +14,9 @@ from uuid import UUID
 from application.log_follower import LogFollower
 from application.match_index import REFERENCE_OWNER
 from application.media import Candidate, MatchingEngine
+from domain.matching import TimeRange
 from domain.media import MediaFingerprints
+from domain.titles import Title
 
 TRACK_OWNER = "track:"
 
@@ -36,9 +38,19 @@ class TrackIndex:
     ) -> None:
         self.engine = engine
         self._lock = threading.RLock()
+        self._fingerprints: dict[str, bytes] = {}
+        self._exclusions: dict[str, tuple[TimeRange, ...]] = {}
         handlers = {MediaFingerprints.Taken.TOPIC: self._fingerprints_taken}
         self._music = LogFollower(music, handlers, page=page)
-        self._catalogue = LogFollower(catalogue, handlers, page=page)
+        self._catalogue = LogFollower(
+            catalogue,
+            {
+                **handlers,
+                Title.ReferenceAdded.TOPIC: self._reference_added,
+                Title.ReferenceExclusionsSet.TOPIC: self._exclusions_set,
+            },
+            page=page,
+        )
 
     def catch_up(self) -> None:
         with self._lock:
@@ -56,5 +68,23 @@ class TrackIndex:
         if not owner.startswith((TRACK_OWNER, REFERENCE_OWNER)):
             return  # a video's: videos are matched against the index, never indexed
         fingerprint = event.fingerprints.get(self.engine.signal)
+        if not fingerprint:
+            return
+        if owner.startswith(REFERENCE_OWNER):
+            self._fingerprints[owner] = fingerprint
+        self.engine.index(owner, fingerprint, self._exclusions.get(owner, ()))
+
+    # A studio's exclusions (e.g. licensed music in its trailer) are not the studio's to claim:
+    # a track that matches only there is not a copy of the title.
+
+    def _reference_added(self, event: Any, _position: int) -> None:
+        self._exclusions[f"{REFERENCE_OWNER}{event.reference.reference_id}"] = tuple(
+            event.reference.excluded
+        )
+
+    def _exclusions_set(self, event: Any, _position: int) -> None:
+        owner = f"{REFERENCE_OWNER}{event.reference_id}"
+        self._exclusions[owner] = tuple(event.excluded)
+        fingerprint = self._fingerprints.get(owner)
         if fingerprint:
-            self.engine.index(owner, fingerprint)
+            self.engine.index(owner, fingerprint, self._exclusions[owner])

@@ -77,13 +77,22 @@ class UsageDetection:
         return UsageReport(considered, found, scans_pending=len(self._open_backfills()))
 
     def run_to_completion(self, *, batch: int = 50) -> UsageReport:
+        """Run until every video published before the call has been matched by every scan."""
+        target = self.catalogue.recorder.max_notification_id() or 0
         considered = found = 0
         while True:
             report = self.run(max_videos=10_000, batch=batch)
             considered += report.videos_considered
             found += report.uses_found
-            if report.videos_considered == 0 and report.scans_pending == 0:
+            if report.scans_pending == 0 and not self._live_pending(target):
                 return UsageReport(considered, found, 0)
+
+    def _live_pending(self, until: int) -> bool:
+        live = self.music.find(UsageScan, UsageScan.id_for(LIVE))
+        position = live.position if live is not None else 0
+        return (
+            bool(self._video_fingerprints_after(position, until, 1)) if position < until else False
+        )
 
     # Scans ------------------------------------------------------------------------------
 
@@ -135,7 +144,7 @@ class UsageDetection:
             uses = self._uses_in(notifications, only)
             scan.advance(notifications[-1].id, considered=len(notifications), found=len(uses))
             if not self._commit_quietly(scan, *uses):
-                break
+                continue  # another worker moved this cursor first: go on from where it is
             considered += len(notifications)
             found += len(uses)
         self.read.catch_up()
@@ -188,7 +197,7 @@ class UsageDetection:
         return uses
 
     def _commit_quietly(self, *aggregates: Any) -> bool:
-        """Save; when another worker moved the same cursor first, leave this batch to it."""
+        """Save; False when another worker moved the same cursor (or found a use) first."""
         try:
             self.music.commit(*aggregates)
         except StaleVersion:
