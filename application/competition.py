@@ -156,16 +156,20 @@ class Competition:
             # The same voter's other request was recorded first.
             winner = self.music.load(Ballot, ballot.id)
             return self._repeat(winner, track_id, idempotency_key)
-        if ballot.id in self.read.catch_up().count_of(round_id).late_ballot_ids:
+        self._refuse_if_late(ballot)
+        return _receipt(ballot, replayed=False)
+
+    def _refuse_if_late(self, ballot: Ballot) -> None:
+        if ballot.id in self.read.catch_up().count_of(ballot.round_id).late_ballot_ids:
             raise BallotTooLate(
                 "the round closed just before your ballot was recorded; it is not counted"
             )
-        return _receipt(ballot, replayed=False)
 
     def _repeat(self, ballot: Ballot, track_id: UUID, idempotency_key: str) -> BallotReceipt:
         if idempotency_key and ballot.idempotency_key == idempotency_key:
             if ballot.track_id != track_id:
                 raise AlreadyVoted("this Idempotency-Key was used for a ballot for another entry")
+            self._refuse_if_late(ballot)  # the original answer, whatever it was
             return _receipt(ballot, replayed=True)
         raise AlreadyVoted(
             f"you have voted in this round already (for track {ballot.track_id}); "

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from application.auth import Principal, Role, acting_for, require_role
 from application.domain_application import DomainApplication
-from application.errors import ApplicationError, NotFound
+from application.errors import ApplicationError, NotFound, StaleVersion
 from application.log_follower import LogFollower
 from application.media import MatchingEngine, MediaDecoder, MediaTooLarge, UnreadableMedia
 from application.music_read_model import MusicFollower, MusicReadModel
@@ -93,7 +93,10 @@ class Discovery:
             bio=bio,
             at=self.clock.now(),
         )
-        self.music.commit(artist)
+        try:
+            self.music.commit(artist)
+        except StaleVersion:
+            raise ArtistExists(f"account {owner} already has an artist profile") from None
         return ArtistView.of(artist)
 
     def update_artist(

@@ -96,11 +96,15 @@ class MusicReadModel:
         line = self.artists.get(account)
         return line is not None and line.verified
 
+    # Request threads read while another one may be catching up: each question copies the
+    # collection first (one step under the interpreter lock), then works on the copy.
+
     def cleared_tracks(self) -> list[TrackLine]:
-        return [t for t in self.tracks.values() if t.status is TrackStatus.CLEARED]
+        return [t for t in list(self.tracks.values()) if t.status is TrackStatus.CLEARED]
 
     def awaiting_review(self) -> list[TrackLine]:
-        waiting = [t for t in self.tracks.values() if t.status is TrackStatus.SUBMITTED]
+        lines = list(self.tracks.values())
+        waiting = [t for t in lines if t.status is TrackStatus.SUBMITTED]
         return sorted(waiting, key=lambda t: (t.submitted_at, str(t.track_id)))
 
     def count_of(self, round_id: UUID) -> RoundCount:

@@ -10,14 +10,17 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from uuid import UUID
 
 from adapters.clock import SystemClock
 from adapters.storage import StoreConfigurationError
 from adapters.tokens import TokenSigner
 from application.auth import Principal, Role
+from application.errors import NotFound
 from entrypoints.settings import Settings, SettingsError
 
 EXIT_USAGE = 2
+EXIT_DIFFERS = 1
 
 
 class CommandFailed(Exception):
@@ -99,6 +102,106 @@ def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _round_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise CommandFailed(f"--round: {text!r} is not a round id (a UUID)") from None
+
+
+def _music_usage(arguments: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.bootstrap import bootstrap
+
+    if arguments.batch < 1:
+        raise CommandFailed("--batch must be positive")
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        idle = 0
+        while True:
+            report = core.usage.run(max_videos=arguments.batch)
+            print(
+                f"considered {report.videos_considered} videos, found {report.uses_found} uses, "
+                f"{report.scans_pending} backfills open"
+            )
+            if report.videos_considered == 0 and report.scans_pending == 0:
+                return 0
+            # A pass that considers nothing still finishes the backfills it reaches; if
+            # passes keep considering nothing, the backfills cannot finish (another worker
+            # holds them): stop rather than spin.
+            idle = idle + 1 if report.videos_considered == 0 else 0
+            if idle >= 3:
+                print(
+                    f"spotlight: {report.scans_pending} backfill scans do not finish; "
+                    "run again later",
+                    file=sys.stderr,
+                )
+                return 1
+    finally:
+        core.close()
+
+
+def _round_results(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.http.music_schemas import RoundResultOut
+
+    round_id = _round_id(arguments.round)
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        result = core.competition.results(round_id)
+    except NotFound as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        core.close()
+    print(json.dumps(RoundResultOut.of(result).model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
+    from application.recount import recount_round
+    from entrypoints.bootstrap import bootstrap
+
+    round_id = _round_id(arguments.round)
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        recount = recount_round(core.music.recorder, core.music.mapper, round_id)
+    except NotFound as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        core.close()
+    weighting = recount.weighting
+    print(
+        f"round {recount.round_id} (number {recount.number}): closed at log position "
+        f"{recount.closed_at_position}; counted {recount.ballots_counted} ballots and "
+        f"{recount.scores_counted} scores recorded before the close "
+        f"({recount.late_ballots} ballots and {recount.late_scores} scores late); "
+        f"popularity {weighting.popularity_percent}%, {weighting.points_per_use} points per "
+        f"use, cut {recount.cut_size}"
+    )
+    for s in recount.recounted:
+        print(
+            f"  {s.rank:>3}  {s.track_id}  {s.artist_account}  votes {s.votes}  uses {s.uses}  "
+            f"points {s.popularity_points}  judges' scores {s.judges_scores} "
+            f"(sum {s.judges_sum})  "
+            f"popularity {s.popularity}  judges {s.judges}  total {s.total}"
+            f"{'  advances' if s.advances else ''}"
+        )
+    if recount.agrees:
+        print(f"the recount agrees with the recorded result ({len(recount.recounted)} entries)")
+        return 0
+    print(f"the recount differs from the recorded result in {len(recount.differences)} ways:")
+    for difference in recount.differences:
+        print(f"  {difference}")
+    return EXIT_DIFFERS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotlight",
@@ -135,6 +238,29 @@ def build_parser() -> argparse.ArgumentParser:
     analytics.add_argument("--studio", required=True, help="the studio's id")
     analytics.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     analytics.set_defaults(run=_analytics)
+
+    music_usage = commands.add_parser(
+        "music-usage", help="find videos using cleared tracks until no scan has work left"
+    )
+    music_usage.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    music_usage.add_argument("--batch", type=int, default=500, help="videos per pass (default 500)")
+    music_usage.set_defaults(run=_music_usage)
+
+    round_results = commands.add_parser(
+        "round-results", help="print a closed round's recorded result as JSON (as an auditor)"
+    )
+    round_results.add_argument("--round", required=True, help="the round's id")
+    round_results.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    round_results.set_defaults(run=_round_results)
+
+    recount = commands.add_parser(
+        "recount",
+        help="recount a closed round from the music log and compare it with its recorded "
+        "result (exit 0: they agree, 1: they differ, 2: bad input)",
+    )
+    recount.add_argument("--round", required=True, help="the round's id")
+    recount.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    recount.set_defaults(run=_recount)
     return parser
 
 

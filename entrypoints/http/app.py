@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http import anchors, audience, titles, videos
+from entrypoints.http import anchors, audience, competition, music, titles, videos
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.schemas import Health
 from entrypoints.http.security import Core
@@ -49,6 +49,8 @@ def create_app(
     app.include_router(videos.router)
     app.include_router(anchors.router)
     app.include_router(audience.router)
+    app.include_router(music.router)
+    app.include_router(competition.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapters.tokens import InvalidToken
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.media import MediaTooLarge, UnreadableMedia
+from application.music import ArtistExists
 from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"
@@ -109,6 +110,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_request: Request, error: NotFound) -> JSONResponse:
         return problem_response(404, "not-found", "Not found", str(error))
+
+    @app.exception_handler(ArtistExists)
+    async def _artist_exists(_request: Request, error: ArtistExists) -> JSONResponse:
+        return problem_response(409, "artist-exists", "Artist already registered", str(error))
 
     @app.exception_handler(StaleVersion)
     async def _stale(_request: Request, error: StaleVersion) -> JSONResponse:
