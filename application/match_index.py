@@ -30,10 +30,8 @@ VIDEO_OWNER = "video:"
 
 
 def popularity(engagement: Engagement) -> int:
-    """The review queue's order: views + 4 x likes + 8 x comments + 12 x shares."""
-    return (
-        engagement.views + 4 * engagement.likes + 8 * engagement.comments + 12 * engagement.shares
-    )
+    """The review queue's order: the engagement score (``Engagement.score``)."""
+    return engagement.score
 
 
 class MatchIndex:

@@ -9,10 +9,13 @@ import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.audience import Click, EngagementCount
+from domain.creators import Strike
 from domain.engagement import Engagement
+from domain.ledger import Posting
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
 from domain.money import Money
 from domain.portal import CastMember, Link, Portal
+from domain.pulse import BilledPlacement
 from domain.rounds import Entrant, Judge, Prize, Winner
 from domain.seasons import RoundPlan
 from domain.standings import Standing, Weighting
@@ -77,6 +80,9 @@ STABLE_NAMES: dict[type[Any], str] = {
     RoundPlan: "spotlight.RoundPlan",
     Standing: "spotlight.Standing",
     Weighting: "spotlight.Weighting",
+    Strike: "spotlight.Strike",
+    Posting: "spotlight.Posting",
+    BilledPlacement: "spotlight.BilledPlacement",
 }
 
 

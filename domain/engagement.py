@@ -28,5 +28,11 @@ class Engagement:
         )
 
     @property
+    def score(self) -> int:
+        """The engagement score, the one popularity measure of the platform:
+        views + 4 x likes + 8 x comments + 12 x shares (the review queue's order, Pulse's rank)."""
+        return self.views + 4 * self.likes + 8 * self.comments + 12 * self.shares
+
+    @property
     def is_empty(self) -> bool:
         return self == Engagement()

@@ -21,9 +21,13 @@ from application.anchoring import Anchoring
 from application.audience import Audience
 from application.catalogue import Catalogue
 from application.competition import Competition
+from application.creators import Creators
+from application.ledgers import Ledger, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.music import Discovery, MusicLog
+from application.payouts import Payouts
 from application.ports import Clock, IdentityProvider
+from application.pulse import Pulse
 from application.text_matching import TextEngine
 from application.usage_detection import UsageDetection
 from entrypoints.settings import Settings
@@ -43,8 +47,14 @@ class Spotlight:
     discovery: Discovery
     usage: UsageDetection
     competition: Competition
+    creators: Creators
+    revenue: RevenueLog
+    ledger: Ledger
+    pulse: Pulse
+    payouts: Payouts
 
     def close(self) -> None:
+        close_application(self.revenue)
         close_application(self.music)
         close_application(self.catalogue)
 
@@ -67,6 +77,7 @@ def bootstrap(
     try:
         catalogue = Catalogue(store.env_for(Catalogue.name), clock=clock, identities=identities)
         music = MusicLog(store.env_for(MusicLog.name))
+        revenue = RevenueLog(store.env_for(RevenueLog.name))
     except Exception as error:
         # The library reports a bad store deep inside its factories; name the setting instead.
         raise StoreConfigurationError(
@@ -97,6 +108,7 @@ def bootstrap(
     usage = UsageDetection(
         music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock
     )
+    ledger = Ledger(revenue, clock=clock)
     return Spotlight(
         settings=settings,
         clock=clock,
@@ -110,4 +122,16 @@ def bootstrap(
         competition=Competition(
             music, discovery=discovery, usage=usage, clock=clock, identities=identities
         ),
+        creators=Creators(catalogue, clock=clock, identities=identities),
+        revenue=revenue,
+        ledger=ledger,
+        pulse=Pulse(
+            revenue,
+            catalogue=catalogue,
+            ledger=ledger,
+            clock=clock,
+            identities=identities,
+            launched_regions=settings.pulse_regions,
+        ),
+        payouts=Payouts(revenue, ledger=ledger, clock=clock),
     )

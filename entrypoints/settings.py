@@ -5,6 +5,7 @@ SPOTLIGHT_STORE      the event store URL (default sqlite:///<data dir>/spotlight
                      see adapters.storage for the accepted forms
 SPOTLIGHT_SECRET     the token signing secret (at least 16 bytes); when unset, a random
                      one is generated once and kept in <data dir>/secret
+SPOTLIGHT_PULSE_REGIONS  the regions where Pulse is launched, comma-separated (default US)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Settings:
     secret: bytes | None = None
     max_upload_bytes: int = 200 * 1024 * 1024
     sweep_interval_seconds: float = 2.0
+    pulse_regions: tuple[str, ...] = ("US",)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             secret=secret,
             max_upload_bytes=int(_number(environ, "MAX_UPLOAD_MB", 200, minimum=0.001) * 2**20),
             sweep_interval_seconds=_number(environ, "SWEEP_INTERVAL", 2.0, minimum=0.0),
+            pulse_regions=_regions(environ.get(f"{PREFIX}PULSE_REGIONS", "US")),
         )
 
     def with_store(self, url: str) -> Settings:
@@ -71,6 +74,15 @@ class Settings:
                 f"{PREFIX}SECRET is unset and {path} cannot be used: {error.strerror}"
             ) from None
         return secret
+
+
+def _regions(text: str) -> tuple[str, ...]:
+    regions = tuple(dict.fromkeys(part.strip().upper() for part in text.split(",") if part.strip()))
+    if not regions or any(len(r) != 2 or not r.isalpha() for r in regions):
+        raise SettingsError(
+            f"{PREFIX}PULSE_REGIONS={text!r} must list two-letter country codes, e.g. US,CA"
+        )
+    return regions
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:

@@ -1,0 +1,96 @@
+"""Balances, postings and statements, derived from the journal in log order.
+
+Every account's balance is a sum of the journal's postings; the limited accounts also keep a
+balance in their aggregates, and the two must always agree (the audit checks it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from application.log_follower import Handler, LogFollower
+from domain.ledger import JournalEntry, creator_payable
+
+IMPRESSIONS_BILLED = "impressions-billed"
+
+
+@attrs.frozen
+class PostingLine:
+    position: int  # of the entry in the revenue log: a stable cursor
+    entry_id: UUID
+    kind: str
+    cause: str
+    account: str
+    debit: int
+    credit: int
+    reference: str
+    recorded_at: datetime
+
+
+@attrs.define
+class Totals:
+    debits: int = 0
+    credits: int = 0
+
+
+class LedgerReadModel:
+    def __init__(self) -> None:
+        self.totals: dict[str, Totals] = defaultdict(Totals)
+        self.postings: dict[str, list[PostingLine]] = defaultdict(list)
+        self.debits = 0
+        self.credits = 0
+        self.entries = 0
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {JournalEntry.Recorded.TOPIC: self._entry_recorded}
+
+    def _entry_recorded(self, event: Any, position: int) -> None:
+        self.entries += 1
+        for posting in event.postings:
+            line = PostingLine(
+                position=position,
+                entry_id=event.originator_id,
+                kind=event.kind,
+                cause=event.cause,
+                account=posting.account,
+                debit=posting.debit,
+                credit=posting.credit,
+                reference=posting.reference,
+                recorded_at=event.recorded_at,
+            )
+            self.postings[posting.account].append(line)
+            totals = self.totals[posting.account]
+            totals.debits += posting.debit
+            totals.credits += posting.credit
+            self.debits += posting.debit
+            self.credits += posting.credit
+
+    def accounts(self) -> list[str]:
+        return sorted(self.totals)
+
+    def earnings_lines(self, creator: str, currency: str) -> list[PostingLine]:
+        """Credits to the creator's payable account that impressions earned."""
+        return [
+            line
+            for line in list(self.postings.get(creator_payable(creator, currency), []))
+            if line.kind == IMPRESSIONS_BILLED and line.credit > 0
+        ]
+
+
+class LedgerFollower:
+    def __init__(self, follower: LogFollower, model: LedgerReadModel) -> None:
+        self.follower = follower
+        self.model = model
+        self._lock = threading.RLock()
+
+    def catch_up(self) -> LedgerReadModel:
+        with self._lock:
+            self.follower.catch_up()
+        return self.model

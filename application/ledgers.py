@@ -1,0 +1,172 @@
+"""The revenue log and its ledger: posting entries to limited accounts, reading balances,
+postings and creators' monthly statements.
+
+Every use case that moves money builds one ``JournalEntry`` and saves it in the same
+transaction as the business aggregates that caused it and the limited accounts it touches
+(``Application.save`` is one transaction), so a failure anywhere leaves no posting behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+
+from application.auth import Principal, Role, require_role
+from application.domain_application import DomainApplication
+from application.errors import NotFound, NotPermitted
+from application.ledger_read_model import LedgerFollower, LedgerReadModel, PostingLine
+from application.log_follower import LogFollower
+from application.ports import Clock
+from domain.ledger import (
+    JournalEntry,
+    LedgerAccount,
+    Limit,
+    currency_of,
+    limit_of,
+    owner_of,
+    post_to_accounts,
+)
+from domain.money import Money
+
+#: Accounts take a snapshot every this many postings, so loading one costs at most this many
+#: events after its snapshot however long it has lived.
+SNAPSHOT_EVERY = 100
+
+
+class RevenueLog(DomainApplication):
+    """The revenue program's log: enrolments, campaigns, impressions, journal, payouts."""
+
+    name = "revenue"
+    snapshotting_intervals = {LedgerAccount: SNAPSHOT_EVERY}
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **env})
+
+
+@attrs.frozen
+class AccountView:
+    code: str
+    currency: str
+    limit: Limit
+    balance: Money  # credits less debits
+    debits: int
+    credits: int
+    postings: tuple[PostingLine, ...]
+    next_cursor: int | None
+
+
+@attrs.frozen
+class StatementLine:
+    recorded_at: datetime
+    video_id: UUID | None
+    batch: str  # the impression batch that earned it
+    amount: Money
+
+
+@attrs.frozen
+class Statement:
+    creator: str
+    month: str
+    currency: str
+    lines: tuple[StatementLine, ...]
+    earned: Money
+
+
+class Ledger:
+    def __init__(self, revenue: RevenueLog, *, clock: Clock) -> None:
+        self.revenue = revenue
+        self.clock = clock
+        model = LedgerReadModel()
+        self.read = LedgerFollower(LogFollower(revenue, model.handlers), model)
+        self.read.catch_up()
+
+    # Posting ----------------------------------------------------------------------------
+
+    def accounts_for(self, entry: JournalEntry) -> list[LedgerAccount]:
+        """The limited accounts the entry touches, loaded (or opened) and posted to."""
+        accounts: dict[str, LedgerAccount] = {}
+        for code in entry.net_by_account():
+            if limit_of(code) is Limit.NONE:
+                continue
+            found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+            accounts[code] = found or LedgerAccount.open(code, at=entry.recorded_at)
+        return post_to_accounts(entry, accounts)
+
+    def balance_of(self, code: str) -> Money:
+        """The balance a limited account holds now, by its aggregate."""
+        found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+        return found.balance if found else Money.zero(currency_of(code))
+
+    # Reading ----------------------------------------------------------------------------
+
+    def account(
+        self,
+        actor: Principal,
+        code: str,
+        *,
+        owner_brand: str | None = None,
+        cursor: int = 0,
+        limit: int = 50,
+    ) -> AccountView:
+        """Balance and postings (oldest first, ``cursor`` = last position seen)."""
+        self._authorise(actor, code, owner_brand)
+        limit_kind = limit_of(code)
+        model = self.read.catch_up()
+        lines = list(model.postings.get(code, []))
+        if not lines and code not in model.totals:
+            raise NotFound("ledger account", code)
+        after = [line for line in lines if line.position > cursor]
+        page = tuple(after[:limit])
+        totals = model.totals[code]
+        return AccountView(
+            code=code,
+            currency=currency_of(code),
+            limit=limit_kind,
+            balance=Money(totals.credits - totals.debits, currency_of(code)),
+            debits=totals.debits,
+            credits=totals.credits,
+            postings=page,
+            next_cursor=page[-1].position if len(after) > limit else None,
+        )
+
+    def statement(self, actor: Principal, creator: str, month: str, currency: str) -> Statement:
+        """A creator's earnings in a month, each traced to its video and impression batch."""
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            require_role(actor, Role.CREATOR, doing="read a statement")
+            if actor.subject != creator:
+                raise NotPermitted("a creator reads only their own statements")
+        model = self.read.catch_up()
+        lines = tuple(
+            StatementLine(
+                recorded_at=line.recorded_at,
+                video_id=UUID(line.reference.removeprefix("video:"))
+                if line.reference.startswith("video:")
+                else None,
+                batch=line.cause,
+                amount=Money(line.credit, currency),
+            )
+            for line in model.earnings_lines(creator, currency)
+            if line.recorded_at.strftime("%Y-%m") == month
+        )
+        return Statement(
+            creator=creator,
+            month=month,
+            currency=currency,
+            lines=lines,
+            earned=Money(sum(line.amount.minor for line in lines), currency),
+        )
+
+    def _authorise(self, actor: Principal, code: str, owner_brand: str | None) -> None:
+        if actor.role in (Role.ADMIN, Role.AUDITOR):
+            return
+        owner = owner_of(code)
+        if owner is not None:
+            if actor.role is Role.CREATOR and actor.subject == owner:
+                return
+            raise NotPermitted("a creator sees only their own accounts")
+        if owner_brand is not None and actor.role is Role.BRAND and actor.subject == owner_brand:
+            return
+        raise NotPermitted("this account is visible to its owner, admins and auditors only")

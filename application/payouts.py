@@ -1,0 +1,197 @@
+"""Payouts: payable earnings go to "in transit" when a payout is requested, and to paid when
+the payment rail confirms the transfer, or back to payable when it reports a failure.
+
+A payout is identified by (creator, period, currency): the same request, by the creator or by
+an admin's run for the period, never pays twice. The ``Idempotency-Key`` distinguishes a
+retry (the original answer) from a second request (refused). Confirmations are recorded by an
+operator (or the rail's callback) with the rail's reference; the money moves in the same
+transaction as the payout's state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate
+
+from application.auth import Principal, Role, acting_for, require_role
+from application.errors import StaleVersion
+from application.ledgers import Ledger, RevenueLog
+from application.ports import Clock
+from domain.errors import RuleViolated
+from domain.ledger import (
+    PLATFORM_PAID_OUT,
+    JournalEntry,
+    creator_in_transit,
+    creator_payable,
+    credit,
+    debit,
+    owner_of,
+    platform,
+)
+from domain.money import Money
+from domain.payouts import Payout, PayoutStatus, checked_period
+
+PAYOUT_REQUESTED = "payout-requested"
+PAYOUT_SENT = "payout-sent"
+PAYOUT_RETURNED = "payout-returned"
+
+
+class PayoutExists(RuleViolated):
+    """A payout for this creator, period and currency was requested already."""
+
+
+@attrs.frozen
+class PayoutView:
+    id: UUID
+    creator: str
+    period: str
+    amount: Money
+    status: PayoutStatus
+    reference: str
+    return_reason: str
+    requested_at: datetime
+    replayed: bool = False
+
+    @classmethod
+    def of(cls, payout: Payout, *, replayed: bool = False) -> PayoutView:
+        return cls(
+            id=payout.id,
+            creator=payout.creator,
+            period=payout.period,
+            amount=payout.amount,
+            status=payout.status,
+            reference=payout.reference,
+            return_reason=payout.return_reason,
+            requested_at=payout.requested_at,
+            replayed=replayed,
+        )
+
+
+class Payouts:
+    def __init__(self, revenue: RevenueLog, *, ledger: Ledger, clock: Clock) -> None:
+        self.revenue = revenue
+        self.ledger = ledger
+        self.clock = clock
+
+    def request(
+        self,
+        actor: Principal,
+        *,
+        period: str,
+        currency: str = "USD",
+        creator: str | None = None,
+        idempotency_key: str = "",
+    ) -> PayoutView:
+        """Pay out everything payable now, once per creator, period and currency."""
+        account = acting_for(actor, creator, Role.CREATOR, doing="request a payout")
+        payout_id = Payout.id_for(account, checked_period(period), currency)
+        existing = self.revenue.find(Payout, payout_id)
+        if existing is not None:
+            return self._repeat(existing, idempotency_key)
+        now = self.clock.now()
+        payout = Payout.request(
+            creator=account,
+            period=period,
+            amount=self.ledger.balance_of(creator_payable(account, currency)),
+            idempotency_key=idempotency_key,
+            by=actor.label,
+            at=now,
+        )
+        entry = JournalEntry.record(
+            cause=f"payout:{payout.id}:requested",
+            kind=PAYOUT_REQUESTED,
+            postings=[
+                debit(creator_payable(account, currency), payout.amount),
+                credit(creator_in_transit(account, currency), payout.amount),
+            ],
+            at=now,
+        )
+        try:
+            self._save(payout, entry)
+        except StaleVersion:
+            # Another request for the same payout (or new earnings) got there first.
+            winner = self.revenue.find(Payout, payout_id)
+            if winner is None:
+                raise
+            return self._repeat(winner, idempotency_key)
+        return PayoutView.of(payout)
+
+    def run(self, actor: Principal, *, period: str, currency: str = "USD") -> list[PayoutView]:
+        """An admin's run: a payout for every creator with something payable."""
+        require_role(actor, Role.ADMIN, doing="run payouts")
+        model = self.ledger.read.catch_up()
+        paid = []
+        for code in model.accounts():
+            creator = owner_of(code)
+            if creator is None or code != creator_payable(creator, currency):
+                continue
+            if not self.ledger.balance_of(code).is_positive:
+                continue
+            if self.revenue.find(Payout, Payout.id_for(creator, period, currency)) is not None:
+                continue
+            paid.append(
+                self.request(
+                    actor,
+                    period=period,
+                    currency=currency,
+                    creator=creator,
+                    idempotency_key=f"run:{period}",
+                )
+            )
+        return paid
+
+    def settle(
+        self,
+        actor: Principal,
+        payout_id: UUID,
+        *,
+        sent: bool,
+        reference: str = "",
+        reason: str = "",
+    ) -> PayoutView:
+        """The rail's outcome: sent (money leaves) or returned (payable again)."""
+        require_role(actor, Role.ADMIN, doing="record a payout's outcome")
+        payout = self.revenue.load(Payout, payout_id)
+        now = self.clock.now()
+        in_transit = creator_in_transit(payout.creator, payout.amount.currency)
+        if sent:
+            payout.mark_sent(reference=reference, by=actor.label, at=now)
+            postings = [
+                debit(in_transit, payout.amount),
+                credit(platform(PLATFORM_PAID_OUT, payout.amount.currency), payout.amount),
+            ]
+            kind = PAYOUT_SENT
+        else:
+            payout.mark_returned(reason=reason, by=actor.label, at=now)
+            postings = [
+                debit(in_transit, payout.amount),
+                credit(creator_payable(payout.creator, payout.amount.currency), payout.amount),
+            ]
+            kind = PAYOUT_RETURNED
+        entry = JournalEntry.record(
+            cause=f"payout:{payout.id}:{kind}", kind=kind, postings=postings, at=now
+        )
+        self._save(payout, entry)
+        return PayoutView.of(payout)
+
+    def payout(self, actor: Principal, payout_id: UUID) -> PayoutView:
+        payout = self.revenue.load(Payout, payout_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, payout.creator, Role.CREATOR, doing="read a payout")
+        return PayoutView.of(payout)
+
+    def _save(self, payout: Payout, entry: JournalEntry) -> None:
+        aggregates: list[Aggregate] = [payout, entry, *self.ledger.accounts_for(entry)]
+        self.revenue.commit(*aggregates)
+
+    @staticmethod
+    def _repeat(existing: Payout, idempotency_key: str) -> PayoutView:
+        if idempotency_key and existing.idempotency_key == idempotency_key:
+            return PayoutView.of(existing, replayed=True)
+        raise PayoutExists(
+            f"{existing.creator} has a payout for {existing.period} already "
+            f"({existing.status.value}, {existing.amount}); a period pays once"
+        )

@@ -1,0 +1,152 @@
+"""Creators as the platform knows them: home region, follower counts and moderation strikes.
+
+These are recorded facts that programs decide on (Pulse eligibility reads them); none of them
+is ever taken from the request that asks for a decision. The id is derived from the account,
+so an account has one creator record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from domain.artists import checked_region
+from domain.errors import InvalidValue, RuleViolated
+from domain.time import checked_instant
+
+MAX_REASON = 1_000
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:creator")
+
+
+class NoSuchStrike(RuleViolated):
+    """The creator has no active strike with that id."""
+
+
+class StaleFollowerCount(RuleViolated):
+    """A follower count older than the one recorded would rewrite the present."""
+
+
+@attrs.frozen
+class Strike:
+    strike_id: UUID
+    reason: str
+    policy: str
+    issued_by: str
+    issued_at: datetime
+
+
+def _reason(text: str, what: str) -> str:
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_REASON:
+        raise InvalidValue(f"{what} has 1 to {MAX_REASON} characters")
+    return stripped
+
+
+class Creator(Aggregate):
+    TOPIC = "spotlight.creators:Creator"
+    # CreatorRegistered is the creation event; see Title for why the inherited one is removed.
+    Created = None  # type: ignore[assignment]
+
+    class Registered(Aggregate.Created):
+        TOPIC = "spotlight.creators:CreatorRegistered"
+        account: str
+        region: str
+        registered_at: datetime
+
+    class FollowersCounted(Aggregate.Event):
+        TOPIC = "spotlight.creators:FollowersCounted"
+        followers: int
+        counted_at: datetime
+        reported_by: str
+
+    class StrikeIssued(Aggregate.Event):
+        TOPIC = "spotlight.creators:StrikeIssued"
+        strike: Strike
+
+    class StrikeLifted(Aggregate.Event):
+        TOPIC = "spotlight.creators:StrikeLifted"
+        strike_id: UUID
+        lifted_by: str
+        reason: str
+        lifted_at: datetime
+
+    @staticmethod
+    def id_for(account: str) -> UUID:
+        return uuid5(_NAMESPACE, account)
+
+    @classmethod
+    def register(cls, *, account: str, region: str, at: datetime) -> Creator:
+        if not account:
+            raise InvalidValue("a creator is registered by an account")
+        return cls(
+            id=cls.id_for(account),
+            account=account,
+            region=checked_region(region),
+            registered_at=checked_instant(at),
+        )
+
+    @event(Registered)
+    def __init__(self, id: UUID, account: str, region: str, registered_at: datetime) -> None:
+        self.account = account
+        self.region = region
+        self.registered_at = registered_at
+        self.followers = 0
+        self.followers_counted_at: datetime | None = None
+        self.strikes: dict[UUID, Strike] = {}
+
+    @property
+    def has_active_strike(self) -> bool:
+        return bool(self.strikes)
+
+    def count_followers(self, followers: int, *, at: datetime, by: str) -> None:
+        if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
+            raise InvalidValue(f"a follower count is a whole number from 0, not {followers!r}")
+        counted = checked_instant(at)
+        if self.followers_counted_at is not None and counted < self.followers_counted_at:
+            raise StaleFollowerCount(
+                f"a count of {self.followers_counted_at.isoformat()} is already recorded"
+            )
+        self._followers_counted(followers=followers, counted_at=counted, reported_by=by)
+
+    @event(FollowersCounted)
+    def _followers_counted(self, followers: int, counted_at: datetime, reported_by: str) -> None:
+        self.followers = followers
+        self.followers_counted_at = counted_at
+
+    def issue_strike(
+        self, strike_id: UUID, *, reason: str, policy: str, by: str, at: datetime
+    ) -> Strike:
+        if strike_id in self.strikes:
+            raise RuleViolated(f"strike {strike_id} is already active")
+        strike = Strike(
+            strike_id=strike_id,
+            reason=_reason(reason, "a strike's reason"),
+            policy=_reason(policy, "a strike's policy reference"),
+            issued_by=by,
+            issued_at=checked_instant(at),
+        )
+        self._strike_issued(strike=strike)
+        return strike
+
+    @event(StrikeIssued)
+    def _strike_issued(self, strike: Strike) -> None:
+        self.strikes[strike.strike_id] = strike
+
+    def lift_strike(self, strike_id: UUID, *, reason: str, by: str, at: datetime) -> None:
+        if strike_id not in self.strikes:
+            raise NoSuchStrike(f"creator {self.account} has no active strike {strike_id}")
+        self._strike_lifted(
+            strike_id=strike_id,
+            lifted_by=by,
+            reason=_reason(reason, "lifting a strike's reason"),
+            lifted_at=checked_instant(at),
+        )
+
+    @event(StrikeLifted)
+    def _strike_lifted(
+        self, strike_id: UUID, lifted_by: str, reason: str, lifted_at: datetime
+    ) -> None:
+        self.strikes.pop(strike_id, None)

@@ -1,0 +1,151 @@
+"""Payouts: a creator's payable earnings move to "in transit", then to paid, or come back.
+
+One payout per creator, period and currency: the id is ``uuid5(creator, period, currency)``,
+so asking twice for the same period never pays twice, whoever asks and however often. The
+amount is what is payable when it is requested; the ledger's limit on the payable account
+makes sure it never exceeds what was earned.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidValue, RuleViolated
+from domain.money import Money
+from domain.time import checked_instant
+
+MAX_TEXT = 500
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PAYOUTS = uuid5(NAMESPACE_URL, "urn:spotlight:payout")
+
+
+class PayoutStatus(StrEnum):
+    IN_TRANSIT = "in-transit"
+    SENT = "sent"
+    RETURNED = "returned"  # the transfer failed; the money is payable again
+
+
+class PayoutSettled(RuleViolated):
+    """The payout was already sent or returned."""
+
+
+def checked_period(period: str) -> str:
+    if not _PERIOD.match(period):
+        raise InvalidValue(f"a period is a month, YYYY-MM, not {period!r}")
+    return period
+
+
+def _text(value: str, what: str) -> str:
+    stripped = value.strip()
+    if not stripped or len(stripped) > MAX_TEXT:
+        raise InvalidValue(f"{what} has 1 to {MAX_TEXT} characters")
+    return stripped
+
+
+class Payout(Aggregate):
+    TOPIC = "spotlight.payouts:Payout"
+    # PayoutRequested is the creation event; see Title for why the inherited one is removed.
+    Created = None  # type: ignore[assignment]
+
+    class Requested(Aggregate.Created):
+        TOPIC = "spotlight.payouts:PayoutRequested"
+        creator: str
+        period: str
+        amount: Money
+        idempotency_key: str
+        requested_by: str
+        requested_at: datetime
+
+    class Sent(Aggregate.Event):
+        TOPIC = "spotlight.payouts:PayoutSent"
+        reference: str  # the payment rail's reference of the transfer
+        sent_by: str
+        sent_at: datetime
+
+    class Returned(Aggregate.Event):
+        TOPIC = "spotlight.payouts:PayoutReturned"
+        reason: str
+        returned_by: str
+        returned_at: datetime
+
+    @staticmethod
+    def id_for(creator: str, period: str, currency: str) -> UUID:
+        return uuid5(_PAYOUTS, f"{creator}/{period}/{currency}")
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        creator: str,
+        period: str,
+        amount: Money,
+        idempotency_key: str,
+        by: str,
+        at: datetime,
+    ) -> Payout:
+        if not amount.is_positive:
+            raise RuleViolated(f"creator {creator} has nothing payable in {amount.currency}")
+        if len(idempotency_key) > 200:
+            raise InvalidValue("an idempotency key has at most 200 characters")
+        return cls(
+            id=cls.id_for(creator, checked_period(period), amount.currency),
+            creator=creator,
+            period=period,
+            amount=amount,
+            idempotency_key=idempotency_key,
+            requested_by=by,
+            requested_at=checked_instant(at),
+        )
+
+    @event(Requested)
+    def __init__(
+        self,
+        id: UUID,
+        creator: str,
+        period: str,
+        amount: Money,
+        idempotency_key: str,
+        requested_by: str,
+        requested_at: datetime,
+    ) -> None:
+        self.creator = creator
+        self.period = period
+        self.amount = amount
+        self.idempotency_key = idempotency_key
+        self.requested_at = requested_at
+        self.status = PayoutStatus.IN_TRANSIT
+        self.reference = ""
+        self.return_reason = ""
+
+    def mark_sent(self, *, reference: str, by: str, at: datetime) -> None:
+        self._require_in_transit()
+        self._sent(
+            reference=_text(reference, "a transfer reference"),
+            sent_by=by,
+            sent_at=checked_instant(at),
+        )
+
+    @event(Sent)
+    def _sent(self, reference: str, sent_by: str, sent_at: datetime) -> None:
+        self.status = PayoutStatus.SENT
+        self.reference = reference
+
+    def mark_returned(self, *, reason: str, by: str, at: datetime) -> None:
+        self._require_in_transit()
+        self._returned(
+            reason=_text(reason, "a reason"), returned_by=by, returned_at=checked_instant(at)
+        )
+
+    @event(Returned)
+    def _returned(self, reason: str, returned_by: str, returned_at: datetime) -> None:
+        self.status = PayoutStatus.RETURNED
+        self.return_reason = reason
+
+    def _require_in_transit(self) -> None:
+        if self.status is not PayoutStatus.IN_TRANSIT:
+            raise PayoutSettled(f"the payout is already {self.status.value}")
