@@ -276,7 +276,8 @@ class LedgerAccount(Aggregate):
         if debits == 0 and credits == 0:
             raise InvalidValue(f"entry {entry.id} does not touch account {self.code}")
         if (
-            self.limit is Limit.DEBITS_WITHIN_CREDITS
+            # A snapshot restores the limit as its plain string value: compare by value.
+            Limit(self.limit) is Limit.DEBITS_WITHIN_CREDITS
             and self.debits_posted + debits > self.credits_posted + credits
         ):
             raise LimitExceeded(
