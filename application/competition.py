@@ -50,6 +50,10 @@ class BallotTooLate(RoundNotOpen):
     """The round closed before the ballot reached the log; it is recorded but not counted."""
 
 
+class ScoreTooLate(RoundNotOpen):
+    """The round closed before the score reached the log; it is recorded but not counted."""
+
+
 class Competition:
     def __init__(
         self,
@@ -199,6 +203,10 @@ class Competition:
             self.music.commit(score)
         except StaleVersion:
             raise AlreadyScored(f"you have scored track {track_id} in this round already") from None
+        if score.id in self.read.catch_up().count_of(round_id).late_score_ids:
+            raise ScoreTooLate(
+                "the round closed just before your score was recorded; it is not counted"
+            )
         return ScoreReceipt(
             score_id=score.id,
             round_id=round_id,
@@ -256,7 +264,7 @@ class Competition:
             advancing=competition_round.advancing,
             winners=competition_round.winners,
             late_ballots=len(count.late_ballot_ids),
-            late_scores=count.late_scores,
+            late_scores=len(count.late_score_ids),
         )
 
     # Plumbing ---------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class RoundCount:
     scores: Counter[UUID] = attrs.field(factory=Counter)
     closed: bool = False
     late_ballot_ids: set[UUID] = attrs.field(factory=set)
-    late_scores: int = 0
+    late_score_ids: set[UUID] = attrs.field(factory=set)
     frozen: dict[UUID, Tally] | None = None
 
 
@@ -199,7 +199,7 @@ class MusicReadModel:
     def _score_given(self, event: Any, _position: int) -> None:
         count = self.count_of(event.round_id)
         if count.closed:
-            count.late_scores += 1
+            count.late_score_ids.add(event.originator_id)
         else:
             count.score_sum[event.track_id] += event.value
             count.scores[event.track_id] += 1

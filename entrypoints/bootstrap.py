@@ -84,11 +84,12 @@ def bootstrap(
             f"{store.setting}={store.redacted}: the event store could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
-    decoder = decoder or PyAVDecoder()
+    # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
+    decoder = PyAVDecoder() if decoder is None else decoder
     anchoring = Anchoring(
         catalogue,
         decoder=decoder,
-        text=text or InvertedTextEngine(),
+        text=InvertedTextEngine() if text is None else text,
         engines=(LandmarkAudioEngine(), PerceptualVisualEngine()) if engines is None else engines,
         clock=clock,
         identities=identities,
@@ -100,7 +101,7 @@ def bootstrap(
         decoder=decoder,
         # Its own engine: the music index holds tracks and reference clips, not what the
         # anchors engines hold, and takes its own turns.
-        audio=music_audio or LandmarkAudioEngine(),
+        audio=LandmarkAudioEngine() if music_audio is None else music_audio,
         clock=clock,
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
