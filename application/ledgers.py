@@ -85,15 +85,25 @@ class Ledger:
 
     # Posting ----------------------------------------------------------------------------
 
-    def accounts_for(self, entry: JournalEntry) -> list[LedgerAccount]:
-        """The limited accounts the entry touches, loaded (or opened) and posted to."""
-        accounts: dict[str, LedgerAccount] = {}
+    def accounts_for(
+        self, entry: JournalEntry, *, known: Mapping[str, LedgerAccount] | None = None
+    ) -> list[LedgerAccount]:
+        """The limited accounts the entry touches, loaded (or opened) and posted to.
+
+        ``known`` are accounts the caller already loaded to decide the amounts (a budget, a
+        payable balance): posting to those same objects makes a concurrent change show up as
+        a version conflict at the save, never as a decision taken on one balance and posted
+        against another."""
+        accounts: dict[str, LedgerAccount] = dict(known or {})
         for code in entry.net_by_account():
-            if limit_of(code) is Limit.NONE:
-                continue
-            found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
-            accounts[code] = found or LedgerAccount.open(code, at=entry.recorded_at)
+            if limit_of(code) is not Limit.NONE and code not in accounts:
+                accounts[code] = self.account_aggregate(code, at=entry.recorded_at)
         return post_to_accounts(entry, accounts)
+
+    def account_aggregate(self, code: str, *, at: datetime) -> LedgerAccount:
+        """A limited account as recorded, or a new one opened at ``at`` (saved with its entry)."""
+        found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+        return found or LedgerAccount.open(code, at=at)
 
     def balance_of(self, code: str) -> Money:
         """The balance a limited account holds now, by its aggregate."""

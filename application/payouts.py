@@ -10,6 +10,7 @@ transaction as the payout's state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from domain.errors import RuleViolated
 from domain.ledger import (
     PLATFORM_PAID_OUT,
     JournalEntry,
+    LedgerAccount,
     creator_in_transit,
     creator_payable,
     credit,
@@ -92,10 +94,18 @@ class Payouts:
         if existing is not None:
             return self._repeat(existing, idempotency_key)
         now = self.clock.now()
+        payable_code = creator_payable(account, currency)
+        # The amount is read from the aggregate the payout then posts to (see Ledger).
+        payable = self.ledger.account_aggregate(payable_code, at=now)
+        if not payable.balance.is_positive:
+            # A racing request for the same period may just have taken it all.
+            winner = self.revenue.find(Payout, payout_id)
+            if winner is not None:
+                return self._repeat(winner, idempotency_key)
         payout = Payout.request(
             creator=account,
             period=period,
-            amount=self.ledger.balance_of(creator_payable(account, currency)),
+            amount=payable.balance,
             idempotency_key=idempotency_key,
             by=actor.label,
             at=now,
@@ -110,7 +120,7 @@ class Payouts:
             at=now,
         )
         try:
-            self._save(payout, entry)
+            self._save(payout, entry, known={payable_code: payable})
         except StaleVersion:
             # Another request for the same payout (or new earnings) got there first.
             winner = self.revenue.find(Payout, payout_id)
@@ -183,8 +193,18 @@ class Payouts:
             acting_for(actor, payout.creator, Role.CREATOR, doing="read a payout")
         return PayoutView.of(payout)
 
-    def _save(self, payout: Payout, entry: JournalEntry) -> None:
-        aggregates: list[Aggregate] = [payout, entry, *self.ledger.accounts_for(entry)]
+    def _save(
+        self,
+        payout: Payout,
+        entry: JournalEntry,
+        *,
+        known: Mapping[str, LedgerAccount] | None = None,
+    ) -> None:
+        aggregates: list[Aggregate] = [
+            payout,
+            entry,
+            *self.ledger.accounts_for(entry, known=known),
+        ]
         self.revenue.commit(*aggregates)
 
     @staticmethod

@@ -271,18 +271,21 @@ class Pulse:
         now = self.clock.now()
         placed = [self._placement(campaign, video_id, n) for video_id, n in placements]
         budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
+        # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
+        # save fail with a version conflict, and the batch is priced again.
+        budget = self.ledger.account_aggregate(budget_code, at=now)
         batch = ImpressionBatch.record(
             reporter=actor.label,
             batch_key=batch_key,
             campaign=campaign,
             placements=placed,
-            remaining=self.ledger.balance_of(budget_code),
+            remaining=budget.balance,
             at=now,
         )
         to_save: list[Aggregate] = [batch]
         if batch.billed.is_positive:
             entry = self._billing_entry(batch, budget_code, now)
-            to_save += [entry, *self.ledger.accounts_for(entry)]
+            to_save += [entry, *self.ledger.accounts_for(entry, known={budget_code: budget})]
         self.revenue.commit(*to_save)
         return _receipt(batch, replayed=False)
 
