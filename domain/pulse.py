@@ -11,8 +11,11 @@ itself stays approved.
 Pricing, per line of a batch: the amount is ``impressions x CPM / 1000`` rounded down to the
 minor unit (the fraction of a minor unit is never billed: in the brand's favour); lines are
 billed in the order reported while the campaign's budget lasts; the impressions that no
-longer fit are recorded as unbilled. The amount of a line is split in half by
-``domain.money.split_in_half``: the creator receives the odd minor unit.
+longer fit are recorded as unbilled. "Fit" means their rounded-down price stays within
+what is left, so the last few impressions of a budget may be delivered for a rounded-away
+fraction of a minor unit: they count as billed (at that price), not as unbilled. The amount
+of a line is split in half by ``domain.money.split_in_half``: the creator receives the odd
+minor unit.
 """
 
 from __future__ import annotations
