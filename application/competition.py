@@ -129,7 +129,7 @@ class Competition:
     # Rounds -----------------------------------------------------------------------------
 
     def round(self, round_id: UUID) -> RoundView:
-        return self._round_view(self.music.load(CompetitionRound, round_id))
+        return self._round_view(self.music.read(CompetitionRound, round_id))
 
     def open_round(self, actor: Principal, round_id: UUID) -> RoundView:
         require_role(actor, Role.ADMIN, doing="open a round")
@@ -146,7 +146,7 @@ class Competition:
         previous = self.music.find(Ballot, Ballot.id_for(round_id, actor.label))
         if previous is not None:
             return self._repeat(previous, track_id, idempotency_key)
-        competition_round = self.music.load(CompetitionRound, round_id)
+        competition_round = self.music.read(CompetitionRound, round_id)
         ballot = Ballot.cast(
             competition_round,
             voter=actor.label,
@@ -184,7 +184,7 @@ class Competition:
         self, actor: Principal, round_id: UUID, track_id: UUID, value: int
     ) -> ScoreReceipt:
         require_role(actor, Role.JUDGE, doing="score an entry")
-        competition_round = self.music.load(CompetitionRound, round_id)
+        competition_round = self.music.read(CompetitionRound, round_id)
         if competition_round.judge(actor.subject) is None:
             raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
         entrant = competition_round.require_entrant(track_id)
@@ -243,10 +243,11 @@ class Competition:
         return self.results(round_id)
 
     def results(self, round_id: UUID) -> RoundResult:
-        competition_round = self.music.load(CompetitionRound, round_id)
+        competition_round = self.music.read(CompetitionRound, round_id)
         if competition_round.standings is None:
             raise NotFound("result of round", round_id)
-        count = self.read.catch_up().count_of(round_id)
+        model = self.read.catch_up()
+        count = model.count_of(round_id)
         return RoundResult(
             round_id=round_id,
             number=competition_round.number,
@@ -257,7 +258,7 @@ class Competition:
                 RankedEntry(
                     standing=standing,
                     title=self._title_of(standing.track_id),
-                    artist=self.discovery.byline(standing.artist_account),
+                    artist=self.discovery.byline(standing.artist_account, model),
                 )
                 for standing in competition_round.standings
             ),
@@ -274,16 +275,16 @@ class Competition:
         return line.title if line else ""
 
     def _round_view(self, competition_round: CompetitionRound) -> RoundView:
-        self.read.catch_up()
+        model = self.read.catch_up()
         return RoundView.of(
             competition_round,
             tuple(
                 Entry(
                     track_id=e.track_id,
                     title=self._title_of(e.track_id),
-                    artist=self.discovery.byline(e.artist_account),
+                    artist=self.discovery.byline(e.artist_account, model),
                 )
-                for e in competition_round.entrants.values()
+                for e in list(competition_round.entrants.values())
             ),
         )
 

@@ -121,16 +121,17 @@ class Ledger:
         cursor: int = 0,
         limit: int = 50,
     ) -> AccountView:
-        """Balance and postings (oldest first, ``cursor`` = last position seen)."""
+        """Balance and postings, oldest first. ``cursor`` counts the postings already seen:
+        an account's postings only ever grow at the end, so it never skips or repeats one."""
         self._authorise(actor, code, owner_brand)
         limit_kind = limit_of(code)
         model = self.read.catch_up()
         lines = list(model.postings.get(code, []))
         if not lines and code not in model.totals:
             raise NotFound("ledger account", code)
-        after = [line for line in lines if line.position > cursor]
-        page = tuple(after[:limit])
+        page = tuple(lines[cursor : cursor + limit])
         totals = model.totals[code]
+        following = cursor + len(page)
         return AccountView(
             code=code,
             currency=currency_of(code),
@@ -139,7 +140,7 @@ class Ledger:
             debits=totals.debits,
             credits=totals.credits,
             postings=page,
-            next_cursor=page[-1].position if len(after) > limit else None,
+            next_cursor=following if following < len(lines) else None,
         )
 
     def statement(self, actor: Principal, creator: str, month: str, currency: str) -> Statement:

@@ -146,8 +146,9 @@ class Discovery:
             raise NotFound("artist", account)
         return found
 
-    def byline(self, account: str) -> Byline:
-        line = self.read.catch_up().artists.get(account)
+    def byline(self, account: str, model: MusicReadModel | None = None) -> Byline:
+        """The artist's name and badge; pass a model already caught up to save a round trip."""
+        line = (model or self.read.catch_up()).artists.get(account)
         if line is None:
             return Byline(account=account, name=account, verified=False)
         return Byline(account=account, name=line.name, verified=line.verified)

@@ -67,6 +67,8 @@ class MusicReadModel:
         self.uses: Counter[UUID] = Counter()
         self.recorded_uses: set[tuple[UUID, UUID]] = set()
         self.scans_started: set[str] = set()
+        self.scans_finished: set[str] = set()
+        self._scan_scopes: dict[UUID, str] = {}
         self.rounds: dict[UUID, RoundCount] = {}
 
     @property
@@ -82,6 +84,7 @@ class MusicReadModel:
             Track.Rejected.TOPIC: self._track_rejected,
             TrackUse.Detected.TOPIC: self._use_detected,
             UsageScan.Started.TOPIC: self._scan_started,
+            UsageScan.Finished.TOPIC: self._scan_finished,
             CompetitionRound.Scheduled.TOPIC: self._round_scheduled,
             CompetitionRound.EntryAdmitted.TOPIC: self._entry_admitted,
             CompetitionRound.EntrantsSeeded.TOPIC: self._entrants_seeded,
@@ -108,7 +111,10 @@ class MusicReadModel:
         return sorted(waiting, key=lambda t: (t.submitted_at, str(t.track_id)))
 
     def count_of(self, round_id: UUID) -> RoundCount:
-        return self.rounds.setdefault(round_id, RoundCount())
+        count = self.rounds.get(round_id)  # not setdefault: that builds a RoundCount each time
+        if count is None:
+            count = self.rounds[round_id] = RoundCount()
+        return count
 
     # Handlers ---------------------------------------------------------------------------
 
@@ -166,6 +172,10 @@ class MusicReadModel:
 
     def _scan_started(self, event: Any, _position: int) -> None:
         self.scans_started.add(event.scope)
+        self._scan_scopes[event.originator_id] = event.scope
+
+    def _scan_finished(self, event: Any, _position: int) -> None:
+        self.scans_finished.add(self._scan_scopes[event.originator_id])
 
     def _round_scheduled(self, event: Any, _position: int) -> None:
         self.rounds[event.originator_id] = RoundCount()

@@ -132,6 +132,8 @@ class Payouts:
     def run(self, actor: Principal, *, period: str, currency: str = "USD") -> list[PayoutView]:
         """An admin's run: a payout for every creator with something payable."""
         require_role(actor, Role.ADMIN, doing="run payouts")
+        checked_period(period)
+        Money.zero(currency)  # refuses an unknown currency
         model = self.ledger.read.catch_up()
         paid = []
         for code in model.accounts():

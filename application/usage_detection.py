@@ -99,23 +99,32 @@ class UsageDetection:
     def _start_backfills(self) -> None:
         model = self.read.catch_up()
         head = self.catalogue.recorder.max_notification_id() or 0
-        for line in model.cleared_tracks():
-            scope = f"track:{line.track_id}"
-            if scope in model.scans_started:
-                continue
-            scan = UsageScan.start(scope=scope, until_position=head, at=self.clock.now())
-            with suppress(StaleVersion):  # another worker started it first
-                self.music.commit(scan)
+        scans = [
+            UsageScan.start(scope=scope, until_position=head, at=self.clock.now())
+            for scope in (f"track:{line.track_id}" for line in model.cleared_tracks())
+            if scope not in model.scans_started
+        ]
+        if not scans:
+            return
+        try:
+            self.music.commit(*scans)
+        except StaleVersion:
+            # Another worker started some of them first: start the others one by one (new
+            # aggregates: a failed save has already taken the pending events of these).
+            started = self.read.catch_up().scans_started
+            for scan in scans:
+                if scan.scope not in started:
+                    with suppress(StaleVersion):
+                        self.music.commit(
+                            UsageScan.start(
+                                scope=scan.scope, until_position=head, at=self.clock.now()
+                            )
+                        )
         self.read.catch_up()
 
     def _open_backfills(self) -> list[str]:
         model = self.read.catch_up()
-        scopes = []
-        for scope in sorted(model.scans_started - {LIVE}):
-            scan = self.music.find(UsageScan, UsageScan.id_for(scope))
-            if scan is not None and not scan.finished:
-                scopes.append(scope)
-        return scopes
+        return sorted(model.scans_started - model.scans_finished - {LIVE})
 
     def _scan(self, scope: str) -> UsageScan:
         scan = self.music.find(UsageScan, UsageScan.id_for(scope))

@@ -74,21 +74,33 @@ def currency_of(code: str) -> str:
     return currency
 
 
+def _parts(code: str) -> tuple[str, str, str, str] | None:
+    """(kind, owner, role, currency) of a party's account. Read from both ends, so an owner
+    may itself contain colons."""
+    parts = code.split(":")
+    if len(parts) < 4 or parts[0] not in ("creator", "campaign"):
+        return None
+    return parts[0], ":".join(parts[1:-2]), parts[-2], parts[-1]
+
+
 def limit_of(code: str) -> Limit:
-    kind = code.split(":")
-    if kind[0] == "creator" and len(kind) == 4 and kind[2] in ("payable", "in-transit"):
-        return Limit.DEBITS_WITHIN_CREDITS
-    if kind[0] == "campaign" and len(kind) == 4 and kind[2] == "budget":
-        return Limit.DEBITS_WITHIN_CREDITS
-    if code.rsplit(":", 1)[0] in (PLATFORM_REVENUE, PLATFORM_BRAND_FUNDS, PLATFORM_PAID_OUT):
+    parts = _parts(code)
+    if parts is not None:
+        kind, owner, role, _currency = parts
+        if owner and (
+            (kind == "creator" and role in ("payable", "in-transit"))
+            or (kind == "campaign" and role == "budget")
+        ):
+            return Limit.DEBITS_WITHIN_CREDITS
+    elif code.rsplit(":", 1)[0] in (PLATFORM_REVENUE, PLATFORM_BRAND_FUNDS, PLATFORM_PAID_OUT):
         return Limit.NONE
     raise InvalidValue(f"unknown account {code!r}")
 
 
 def owner_of(code: str) -> str | None:
     """The creator an account belongs to, if any."""
-    parts = code.split(":")
-    return parts[1] if parts[0] == "creator" and len(parts) == 4 else None
+    parts = _parts(code)
+    return parts[1] if parts is not None and parts[0] == "creator" else None
 
 
 # Journal entries --------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from adapters.clock import SystemClock
 from adapters.storage import StoreConfigurationError
 from adapters.tokens import TokenSigner
 from application.auth import Principal, Role
-from application.errors import NotFound
+from application.errors import ApplicationError, NotFound
+from domain.errors import DomainError
 from entrypoints.settings import Settings, SettingsError
 
 EXIT_USAGE = 2
@@ -202,6 +203,91 @@ def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
     return EXIT_DIFFERS
 
 
+def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
+    from domain.money import Money
+    from domain.payouts import checked_period
+    from entrypoints.bootstrap import bootstrap
+
+    try:
+        # Refused up front: a run over nothing payable would not notice a bad period.
+        checked_period(arguments.period)
+        Money.zero(arguments.currency)
+    except DomainError as error:
+        raise CommandFailed(str(error)) from None
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        made = core.payouts.run(OPERATOR, period=arguments.period, currency=arguments.currency)
+    except (ApplicationError, DomainError) as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        core.close()
+    for payout in made:
+        print(
+            f"{payout.id}  {payout.creator}  {payout.period}  {payout.amount}  "
+            f"{payout.status.value}"
+        )
+    print(
+        f"spotlight: {len(made)} payouts for {arguments.period} in {arguments.currency}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.http.revenue_schemas import AccountOut
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        # Every posting in one page: a cursor (an entry's log position) would split an entry
+        # with several postings on the account across pages and lose the rest of it.
+        view = core.ledger.account(AUDITOR, arguments.account, limit=sys.maxsize)
+    except (ApplicationError, DomainError) as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        core.close()
+    print(json.dumps(AccountOut.of(view).model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
+    from application.ledger_audit import audit_log
+    from entrypoints.bootstrap import bootstrap
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        audit = audit_log(core.revenue.recorder, core.revenue.mapper)
+    finally:
+        core.close()
+    limited = [a for a in audit.accounts.values() if a.aggregate_balance is not None]
+    totals = "; ".join(
+        f"{currency} debits {debits}, credits {credits}"
+        for currency, (debits, credits) in audit.totals.items()
+    )
+    print(
+        f"{audit.entries} journal entries ({totals or 'none'}); {len(audit.accounts)} "
+        f"accounts recomputed, {len(limited)} with a LedgerAccount"
+    )
+    if audit.holds:
+        print(
+            "the ledger holds: every entry balanced, every limited account agrees with its "
+            "postings and never went below zero"
+        )
+        return 0
+    print(f"the ledger does not hold ({len(audit.problems)} problems):")
+    for problem in audit.problems:
+        print(f"  {problem}")
+    return EXIT_DIFFERS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotlight",
@@ -261,6 +347,33 @@ def build_parser() -> argparse.ArgumentParser:
     recount.add_argument("--round", required=True, help="the round's id")
     recount.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     recount.set_defaults(run=_recount)
+
+    payouts_run = commands.add_parser(
+        "payouts-run",
+        help="pay out every creator with something payable for a period (as an operator); "
+        "prints one line per payout",
+    )
+    payouts_run.add_argument("--period", required=True, help="the month paid, YYYY-MM")
+    payouts_run.add_argument("--currency", default="USD", help="the currency (default USD)")
+    payouts_run.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    payouts_run.set_defaults(run=_payouts_run)
+
+    ledger = commands.add_parser(
+        "ledger", help="print an account's balance and postings as JSON (as an auditor)"
+    )
+    ledger.add_argument(
+        "--account", required=True, help="the account's code, e.g. creator:maya:payable:USD"
+    )
+    ledger.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    ledger.set_defaults(run=_ledger)
+
+    ledger_check = commands.add_parser(
+        "ledger-check",
+        help="recompute every balance from the revenue log and check the ledger holds "
+        "(exit 0: it holds, 1: problems, each printed, 2: bad input)",
+    )
+    ledger_check.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    ledger_check.set_defaults(run=_ledger_check)
     return parser
 
 

@@ -8,7 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http import anchors, audience, competition, music, titles, videos
+from entrypoints.http import (
+    anchors,
+    audience,
+    competition,
+    creators,
+    ledgers,
+    music,
+    pulse,
+    titles,
+    videos,
+)
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.schemas import Health
 from entrypoints.http.security import Core
@@ -51,6 +61,9 @@ def create_app(
     app.include_router(audience.router)
     app.include_router(music.router)
     app.include_router(competition.router)
+    app.include_router(creators.router)
+    app.include_router(pulse.router)
+    app.include_router(ledgers.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

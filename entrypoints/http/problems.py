@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
+from application.creators import CreatorExists
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.media import MediaTooLarge, UnreadableMedia
 from application.music import ArtistExists
+from application.pulse import EnrolmentExists
 from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"
@@ -114,6 +116,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ArtistExists)
     async def _artist_exists(_request: Request, error: ArtistExists) -> JSONResponse:
         return problem_response(409, "artist-exists", "Artist already registered", str(error))
+
+    @app.exception_handler(CreatorExists)
+    async def _creator_exists(_request: Request, error: CreatorExists) -> JSONResponse:
+        return problem_response(409, "creator-exists", "Creator already registered", str(error))
+
+    @app.exception_handler(EnrolmentExists)
+    async def _enrolment_exists(_request: Request, error: EnrolmentExists) -> JSONResponse:
+        return problem_response(409, "enrolment-exists", "Already applied to Pulse", str(error))
 
     @app.exception_handler(StaleVersion)
     async def _stale(_request: Request, error: StaleVersion) -> JSONResponse:
