@@ -178,6 +178,11 @@ class Ledger:
             if actor.role is Role.CREATOR and actor.subject == owner:
                 return
             raise NotPermitted("a creator sees only their own accounts")
+        seller = owner_of(code, "seller")
+        if seller is not None:
+            if actor.role is Role.SELLER and actor.subject == seller:
+                return
+            raise NotPermitted("a seller sees only their own accounts")
         if owner_brand is not None and actor.role is Role.BRAND and actor.subject == owner_brand:
             return
         raise NotPermitted("this account is visible to its owner, admins and auditors only")

@@ -49,6 +49,15 @@ class Unbalanced(InvalidValue):
 PLATFORM_REVENUE = "platform:revenue"
 PLATFORM_BRAND_FUNDS = "platform:brand-funds"  # money received from brands
 PLATFORM_PAID_OUT = "platform:paid-out"  # money sent to creators
+PLATFORM_BUYER_PAYMENTS = "platform:buyer-payments"  # money received from shop buyers
+PLATFORM_COMMISSION = "platform:commission"  # the shop's commission the platform keeps
+PLATFORM_ACCOUNTS = (
+    PLATFORM_REVENUE,
+    PLATFORM_BRAND_FUNDS,
+    PLATFORM_PAID_OUT,
+    PLATFORM_BUYER_PAYMENTS,
+    PLATFORM_COMMISSION,
+)
 
 
 def creator_payable(creator: str, currency: str) -> str:
@@ -57,6 +66,10 @@ def creator_payable(creator: str, currency: str) -> str:
 
 def creator_in_transit(creator: str, currency: str) -> str:
     return f"creator:{creator}:in-transit:{currency}"
+
+
+def seller_payable(seller: str, currency: str) -> str:
+    return f"seller:{seller}:payable:{currency}"
 
 
 def campaign_budget(campaign_id: UUID, currency: str) -> str:
@@ -78,7 +91,7 @@ def _parts(code: str) -> tuple[str, str, str, str] | None:
     """(kind, owner, role, currency) of a party's account. Read from both ends, so an owner
     may itself contain colons."""
     parts = code.split(":")
-    if len(parts) < 4 or parts[0] not in ("creator", "campaign"):
+    if len(parts) < 4 or parts[0] not in ("creator", "campaign", "seller"):
         return None
     return parts[0], ":".join(parts[1:-2]), parts[-2], parts[-1]
 
@@ -90,17 +103,18 @@ def limit_of(code: str) -> Limit:
         if owner and (
             (kind == "creator" and role in ("payable", "in-transit"))
             or (kind == "campaign" and role == "budget")
+            or (kind == "seller" and role == "payable")
         ):
             return Limit.DEBITS_WITHIN_CREDITS
-    elif code.rsplit(":", 1)[0] in (PLATFORM_REVENUE, PLATFORM_BRAND_FUNDS, PLATFORM_PAID_OUT):
+    elif code.rsplit(":", 1)[0] in PLATFORM_ACCOUNTS:
         return Limit.NONE
     raise InvalidValue(f"unknown account {code!r}")
 
 
-def owner_of(code: str) -> str | None:
-    """The creator an account belongs to, if any."""
+def owner_of(code: str, kind: str = "creator") -> str | None:
+    """The creator (or seller, with ``kind="seller"``) an account belongs to, if any."""
     parts = _parts(code)
-    return parts[1] if parts is not None and parts[0] == "creator" else None
+    return parts[1] if parts is not None and parts[0] == kind else None
 
 
 # Journal entries --------------------------------------------------------------------------

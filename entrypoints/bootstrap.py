@@ -15,19 +15,27 @@ from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
+from adapters.notifications.inbox import InAppNotifier, InboxLog
+from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
 from application.anchoring import Anchoring
 from application.audience import Audience
 from application.catalogue import Catalogue
 from application.competition import Competition
+from application.counterfeit_reports import CounterfeitReports
 from application.creators import Creators
 from application.ledgers import Ledger, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.music import Discovery, MusicLog
+from application.notifications import Notifier
 from application.payouts import Payouts
 from application.ports import Clock, IdentityProvider
+from application.product_tagging import ProductTagging
 from application.pulse import Pulse
+from application.shop import Shop
+from application.shop_search import ListingSearch, ShopSearch
+from application.studio_bookings import StudioBookings
 from application.text_matching import TextEngine
 from application.usage_detection import UsageDetection
 from entrypoints.settings import Settings
@@ -52,8 +60,16 @@ class Spotlight:
     ledger: Ledger
     pulse: Pulse
     payouts: Payouts
+    inbox: InboxLog
+    notifier: Notifier
+    shop: Shop
+    tagging: ProductTagging
+    reports: CounterfeitReports
+    studios: StudioBookings
+    shop_search: ShopSearch
 
     def close(self) -> None:
+        close_application(self.inbox)
         close_application(self.revenue)
         close_application(self.music)
         close_application(self.catalogue)
@@ -68,6 +84,8 @@ def bootstrap(
     text: TextEngine | None = None,
     engines: Sequence[MatchingEngine] | None = None,
     music_audio: MatchingEngine | None = None,
+    notifier: Notifier | None = None,
+    listing_search: ListingSearch | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -78,6 +96,7 @@ def bootstrap(
         catalogue = Catalogue(store.env_for(Catalogue.name), clock=clock, identities=identities)
         music = MusicLog(store.env_for(MusicLog.name))
         revenue = RevenueLog(store.env_for(RevenueLog.name))
+        inbox = InboxLog(store.env_for(InboxLog.name))
     except Exception as error:
         # The library reports a bad store deep inside its factories; name the setting instead.
         raise StoreConfigurationError(
@@ -110,6 +129,8 @@ def bootstrap(
         music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock
     )
     ledger = Ledger(revenue, clock=clock)
+    notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
+    tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
     return Spotlight(
         settings=settings,
         clock=clock,
@@ -135,4 +156,13 @@ def bootstrap(
             launched_regions=settings.pulse_regions,
         ),
         payouts=Payouts(revenue, ledger=ledger, clock=clock),
+        inbox=inbox,
+        notifier=notifier,
+        shop=Shop(revenue, ledger=ledger, clock=clock, identities=identities),
+        tagging=tagging,
+        reports=CounterfeitReports(revenue, tagging=tagging, clock=clock, identities=identities),
+        studios=StudioBookings(revenue, clock=clock, identities=identities),
+        shop_search=ShopSearch(
+            revenue, engine=BM25ListingSearch() if listing_search is None else listing_search
+        ),
     )
