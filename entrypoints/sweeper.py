@@ -1,4 +1,5 @@
-"""The service's background worker: retroactive matching and track usage detection."""
+"""The service's background worker: retroactive matching, track usage detection, and the
+notices of product tags still waiting for their creators."""
 
 from __future__ import annotations
 
@@ -57,3 +58,10 @@ class BackgroundSweeper:
                     usage.uses_found,
                     usage.scans_pending,
                 )
+            try:
+                notices = self._core.tagging.deliver_pending_notices()
+            except Exception:  # tags stay hidden until their creators are told
+                log.exception("delivering product tag notices failed")
+                continue
+            if notices:
+                log.info("product tags: %d creators told, their tags now shown", notices)
