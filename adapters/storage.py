@@ -8,6 +8,9 @@ postgresql://user[:pw]@host[:port]/db[?schema=name]
                                             are named after the application
 sqlalchemy+<SQLAlchemy URL>[?schema=name]   eventsourcing-sqlalchemy on any SQLAlchemy URL,
                                             e.g. sqlalchemy+postgresql+psycopg://u@h/db
+
+Every store records through the chained recorders of ``adapters.audit``: each event record
+gets a hash-chain link in the same transaction (see ARCHITECTURE.md, "Tamper evidence").
 """
 
 from __future__ import annotations
@@ -32,6 +35,15 @@ class StoreKind(StrEnum):
     SQLITE = "sqlite"
     POSTGRESQL = "postgresql"
     SQLALCHEMY = "sqlalchemy"
+
+
+#: The infrastructure factory of each kind of store: the library's, with chained recorders.
+FACTORIES = {
+    StoreKind.MEMORY: "adapters.audit.popo:ChainedPOPOFactory",
+    StoreKind.SQLITE: "adapters.audit.sqlite:ChainedSQLiteFactory",
+    StoreKind.POSTGRESQL: "adapters.audit.postgres:ChainedPostgresFactory",
+    StoreKind.SQLALCHEMY: "adapters.audit.sqlalchemy:ChainedSQLAlchemyFactory",
+}
 
 
 _Fail = Callable[[str], "StoreConfigurationError"]
@@ -62,21 +74,21 @@ class Store:
     def env_for(self, application_name: str) -> dict[str, str]:
         """The environment handed to one eventsourcing Application."""
         if self.kind is StoreKind.MEMORY:
-            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+            return {"PERSISTENCE_MODULE": FACTORIES[StoreKind.MEMORY]}
         if self.kind is StoreKind.SQLITE:
             assert self.sqlite_path is not None
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": FACTORIES[StoreKind.SQLITE],
                 "SQLITE_DBNAME": str(sqlite_file_for(self.sqlite_path, application_name)),
                 "SQLITE_LOCK_TIMEOUT": "10",
             }
         if self.kind is StoreKind.POSTGRESQL:
-            env = {"PERSISTENCE_MODULE": "eventsourcing.postgres", **self.postgres}
+            env = {"PERSISTENCE_MODULE": FACTORIES[StoreKind.POSTGRESQL], **self.postgres}
             if self.schema:
                 env["POSTGRES_SCHEMA"] = self.schema
             return env
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+            "PERSISTENCE_MODULE": FACTORIES[StoreKind.SQLALCHEMY],
             "SQLALCHEMY_URL": self.sqlalchemy_url,
         }
         if self.schema:

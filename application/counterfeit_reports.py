@@ -15,15 +15,16 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, require_role
-from application.errors import NotPermitted
+from application.errors import NotPermitted, StaleVersion
 from application.ledgers import RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.product_tagging import ProductTagging
 from domain.counterfeit import CounterfeitReport, ReportQuota, ReportStatus
-from domain.listings import Listing, Seller
+from domain.listings import Listing, ListingStatus, Seller
 from domain.product_tags import VideoTags
 
 TRUST_AND_SAFETY = "trust-and-safety"
+FILE_ATTEMPTS = 10  # the reporter's own reports race on their daily quota
 
 
 @attrs.frozen
@@ -72,6 +73,17 @@ class CounterfeitReports:
     ) -> ReportView:
         if actor.role is Role.AUDITOR:
             raise NotPermitted("auditors read and never write")
+        for attempt in range(FILE_ATTEMPTS):
+            try:
+                return self._file(actor, listing_id, reason, evidence)
+            except StaleVersion:
+                if attempt == FILE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _file(
+        self, actor: Principal, listing_id: UUID, reason: str, evidence: Sequence[str]
+    ) -> ReportView:
         listing = self.revenue.load(Listing, listing_id)
         now = self.clock.now()
         quota = self.revenue.find(
@@ -103,9 +115,13 @@ class CounterfeitReports:
         report.uphold(by=actor.label, reason=reason, at=now)
         listing = self.revenue.load(Listing, report.listing_id)
         seller = self.revenue.load(Seller, Seller.id_for(report.seller))
-        listing.take_down(report.id, by=actor.label, reason=reason, at=now)
-        seller.strike(report.id, listing.id, at=now)
-        touched: list[Aggregate] = [report, listing, seller]
+        touched: list[Aggregate] = [report]
+        if listing.on_sale or ListingStatus(listing.status) is ListingStatus.DELISTED:
+            # One listing, one takedown and one strike: a later report of a listing already
+            # taken down is upheld (the reporter was right) without striking again.
+            listing.take_down(report.id, by=actor.label, reason=reason, at=now)
+            seller.strike(report.id, listing.id, at=now)
+            touched += [listing, seller]
         for video_id in sorted(
             self.tagging.catch_up().videos_of_listing.get(listing.id, set()), key=str
         ):

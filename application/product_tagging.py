@@ -25,9 +25,9 @@ from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
 from application.notifications import Notifier
 from application.ports import Clock
-from domain.listings import Listing, ListingStatus
+from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
-from domain.product_tags import ShopPreferences, Tag, TagState, VideoTags
+from domain.product_tags import ShopPreferences, Tag, TagRefused, TagState, VideoTags
 from domain.videos import Video
 
 SIMILAR_ITEMS_LIMIT = 50
@@ -90,6 +90,8 @@ class TagsReadModel:
         self.listings: dict[UUID, _ListingLine] = {}
         self.video_of_tags: dict[UUID, UUID] = {}
         self.creator_of_tags: dict[UUID, str] = {}
+        self.suspended_sellers: set[str] = set()
+        self._sellers: dict[UUID, str] = {}
 
     @property
     def handlers(self) -> dict[str, Any]:
@@ -104,11 +106,24 @@ class TagsReadModel:
             Listing.Sold.TOPIC: self._sold,
             Listing.Delisted.TOPIC: self._delisted,
             Listing.TakenDown.TOPIC: self._taken_down,
+            Seller.Registered.TOPIC: self._seller_registered,
+            Seller.Suspended.TOPIC: self._seller_suspended,
         }
 
     def on_offer(self, listing_id: UUID) -> bool:
         line = self.listings.get(listing_id)
-        return line is not None and line.status is ListingStatus.LISTED and line.stock > 0
+        return (
+            line is not None
+            and line.status is ListingStatus.LISTED
+            and line.stock > 0
+            and line.seller not in self.suspended_sellers
+        )
+
+    def _seller_registered(self, event: Any, _position: int) -> None:
+        self._sellers[event.originator_id] = event.account
+
+    def _seller_suspended(self, event: Any, _position: int) -> None:
+        self.suspended_sellers.add(self._sellers[event.originator_id])
 
     def _opened(self, event: Any, _position: int) -> None:
         self.video_of_tags[event.originator_id] = event.video_id
@@ -215,14 +230,26 @@ class ProductTagging:
     def manual_tag(self, actor: Principal, video_id: UUID, listing_id: UUID) -> VideoTagsView:
         """A reviewer or admin links a product by hand (still told to the creator first)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="tag a product")
-        self.tag(
+        listing = self.revenue.load(Listing, listing_id)
+        if not listing.on_sale:
+            raise TagRefused(
+                f"listing {listing.title!r} is {ListingStatus(listing.status).value}, not on sale"
+            )
+        current = self._tags_of(video_id)
+        if listing_id in current.tags:
+            return self.tags_of(actor, video_id)  # tagged already: asking again changes nothing
+        refusal = current.may_tag(listing_id, automatic=False, creator_opted_out=False)
+        if refusal:
+            raise TagRefused(refusal)
+        if not self.tag(
             video_id,
             listing_id,
             confidence=1.0,
             evidence={"by": actor.label},
             by=actor.label,
             automatic=False,
-        )
+        ):
+            raise TagRefused("the video's tags changed at the same moment; try again")
         return self.tags_of(actor, video_id)
 
     def deliver_pending_notices(self) -> int:

@@ -288,6 +288,8 @@ class Shop:
     ) -> OrderView:
         listing = self.revenue.load(Listing, listing_id)
         affiliate = self._affiliate_of(listing_id, video_id)
+        if affiliate == actor.subject:
+            affiliate = None  # buying through one's own video earns no affiliate share
         now = self.clock.now()
         order = Order.place(
             order_id,

@@ -11,7 +11,7 @@ from uuid import UUID
 import attrs
 
 from application.log_follower import LogFollower
-from domain.listings import Listing, ListingStatus
+from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
 
 MAX_RESULTS = 1_000
@@ -61,6 +61,8 @@ class ShopSearch:
     def __init__(self, revenue: Any, *, engine: ListingSearch) -> None:
         self.engine = engine
         self._offers: dict[UUID, _Offer] = {}
+        self._suspended: set[str] = set()
+        self._sellers: dict[UUID, str] = {}
         self._lock = threading.RLock()
         self._follower = LogFollower(
             revenue,
@@ -71,6 +73,8 @@ class ShopSearch:
                 Listing.Sold.TOPIC: self._sold,
                 Listing.Delisted.TOPIC: self._withdrawn,
                 Listing.TakenDown.TOPIC: self._withdrawn,
+                Seller.Registered.TOPIC: self._seller_registered,
+                Seller.Suspended.TOPIC: self._seller_suspended,
             },
         )
         self.catch_up()
@@ -101,6 +105,7 @@ class ShopSearch:
                 if (offer := self._offers.get(hit.listing_id)) is not None
                 and offer.status is ListingStatus.LISTED
                 and offer.stock > 0
+                and offer.seller not in self._suspended
             ]
         page = results[cursor : cursor + limit]
         following = cursor + len(page)
@@ -132,6 +137,12 @@ class ShopSearch:
 
     def _sold(self, event: Any, _position: int) -> None:
         self._offers[event.originator_id].stock -= event.quantity
+
+    def _seller_registered(self, event: Any, _position: int) -> None:
+        self._sellers[event.originator_id] = event.account
+
+    def _seller_suspended(self, event: Any, _position: int) -> None:
+        self._suspended.add(self._sellers[event.originator_id])
 
     def _withdrawn(self, event: Any, _position: int) -> None:
         self._offers[event.originator_id].status = ListingStatus.TAKEN_DOWN

@@ -127,6 +127,10 @@ class StudioBookings:
         creator: str | None = None,
     ) -> BookingView:
         account = acting_for(actor, creator, Role.CREATOR, doing="book a studio slot")
+        if sponsor is not None and actor.role is not Role.ADMIN:
+            # A brand agrees to pay by sponsoring the booking itself; only an admin records
+            # a sponsorship agreed elsewhere at booking time.
+            raise NotPermitted("a brand sponsors a booking itself, after it is made")
         studio = self.revenue.load(Studio, studio_id)
         now = self.clock.now()
         slot = self.revenue.find(
@@ -134,7 +138,7 @@ class StudioBookings:
         ) or RoomSlot.open(studio, room, starts_at, now=now)
         slot.book(
             account,
-            price=Money.zero(studio.price.currency) if sponsor else studio.price,
+            price=studio.price,
             sponsor=sponsor,
             now=now,
         )

@@ -96,8 +96,10 @@ class Studio(Aggregate):
             raise InvalidValue("a studio opens before it closes, within one day (hours 0-24)")
         if slot_minutes not in (15, 30, 60, 90, 120, 180, 240):
             raise InvalidValue("a slot lasts 15, 30, 60, 90, 120, 180 or 240 minutes")
-        if not -14 * 60 <= utc_offset_minutes <= 14 * 60:
-            raise InvalidValue("a UTC offset lies within +-14 hours")
+        if not -14 * 60 <= utc_offset_minutes <= 14 * 60 or utc_offset_minutes % 15:
+            # Quarter-hour offsets keep every studio's grid on the UTC quarters that a
+            # creator's bookings are locked by.
+            raise InvalidValue("a UTC offset is a whole number of quarter hours within +-14 h")
         if price.minor < 0:
             raise InvalidValue("a slot's price is not negative")
         return cls(

@@ -18,6 +18,7 @@ from adapters.tokens import TokenSigner
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
 from domain.errors import DomainError
+from entrypoints.audit_cli import add_audit_commands
 from entrypoints.settings import Settings, SettingsError
 
 EXIT_USAGE = 2
@@ -288,6 +289,47 @@ def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
     return EXIT_DIFFERS
 
 
+def _deliver_notices(arguments: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.bootstrap import bootstrap
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        delivered = core.tagging.deliver_pending_notices()
+        waiting = len(core.tagging.catch_up().awaiting_notice)
+    finally:
+        core.close()
+    print(f"delivered {delivered} notices of product tags; {waiting} still waiting")
+    return 0
+
+
+def _shop_search(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.http.shop_schemas import SearchPageOut, SearchResultOut
+
+    if not arguments.query.strip():
+        raise CommandFailed("QUERY must have a word to look for")
+    if arguments.limit < 1:
+        raise CommandFailed("--limit must be positive")
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        results, following = core.shop_search.search(arguments.query, limit=arguments.limit)
+    finally:
+        core.close()
+    page = SearchPageOut(
+        query=arguments.query,
+        results=[SearchResultOut.of(result) for result in results],
+        next_cursor=following,
+    )
+    print(json.dumps(page.model_dump(mode="json"), indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotlight",
@@ -374,6 +416,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ledger_check.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     ledger_check.set_defaults(run=_ledger_check)
+
+    deliver_notices = commands.add_parser(
+        "deliver-notices",
+        help="tell creators of product tags still awaiting notice (a failed notifier is "
+        "retried here); prints how many were delivered",
+    )
+    deliver_notices.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    deliver_notices.set_defaults(run=_deliver_notices)
+
+    shop_search = commands.add_parser(
+        "shop-search",
+        help="search the listings a buyer can order (on sale, in stock); prints JSON",
+    )
+    shop_search.add_argument("query", metavar="QUERY", help="the words to look for")
+    shop_search.add_argument("--limit", type=int, default=20, help="results to print (default 20)")
+    shop_search.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    shop_search.set_defaults(run=_shop_search)
+
+    add_audit_commands(commands)
     return parser
 
 

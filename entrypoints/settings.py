@@ -6,10 +6,14 @@ SPOTLIGHT_STORE      the event store URL (default sqlite:///<data dir>/spotlight
 SPOTLIGHT_SECRET     the token signing secret (at least 16 bytes); when unset, a random
                      one is generated once and kept in <data dir>/secret
 SPOTLIGHT_PULSE_REGIONS  the regions where Pulse is launched, comma-separated (default US)
+SPOTLIGHT_AUDIT_KEY  base64 of the 32-byte Ed25519 seed that signs audit checkpoints; when
+                     unset, a random one is generated once and kept in <data dir>/audit-key
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from collections.abc import Mapping
@@ -21,6 +25,8 @@ from adapters.storage import Store, parse_store
 from adapters.tokens import MIN_SECRET_BYTES
 
 PREFIX = "SPOTLIGHT_"
+AUDIT_KEY_BYTES = 32
+AUDIT_KEY_FILE = "audit-key"
 
 
 class SettingsError(Exception):
@@ -35,6 +41,7 @@ class Settings:
     max_upload_bytes: int = 200 * 1024 * 1024
     sweep_interval_seconds: float = 2.0
     pulse_regions: tuple[str, ...] = ("US",)
+    audit_key: bytes | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,6 +59,7 @@ class Settings:
             max_upload_bytes=int(_number(environ, "MAX_UPLOAD_MB", 200, minimum=0.001) * 2**20),
             sweep_interval_seconds=_number(environ, "SWEEP_INTERVAL", 2.0, minimum=0.0),
             pulse_regions=_regions(environ.get(f"{PREFIX}PULSE_REGIONS", "US")),
+            audit_key=_audit_key(environ.get(f"{PREFIX}AUDIT_KEY"), f"{PREFIX}AUDIT_KEY"),
         )
 
     def with_store(self, url: str) -> Settings:
@@ -74,6 +82,55 @@ class Settings:
                 f"{PREFIX}SECRET is unset and {path} cannot be used: {error.strerror}"
             ) from None
         return secret
+
+    def audit_seed(self) -> bytes:
+        """The seed of the key that signs audit checkpoints: configured, or the one kept in
+        the data directory (made on first use, readable by its owner only)."""
+        existing = self.existing_audit_seed()
+        if existing is not None:
+            return existing
+        path = self.data_dir / AUDIT_KEY_FILE
+        seed = secrets.token_bytes(AUDIT_KEY_BYTES)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(base64.b64encode(seed).decode() + "\n")
+        except OSError as error:
+            raise SettingsError(
+                f"{PREFIX}AUDIT_KEY is unset and {path} cannot be used: {error.strerror}"
+            ) from None
+        return seed
+
+    def existing_audit_seed(self) -> bytes | None:
+        """The audit key if one is configured or was generated before; never makes one."""
+        if self.audit_key is not None:
+            return self.audit_key
+        path = self.data_dir / AUDIT_KEY_FILE
+        try:
+            if not path.exists():
+                return None
+            text = path.read_text()
+        except OSError as error:
+            raise SettingsError(f"{path} cannot be read: {error.strerror}") from None
+        seed = _audit_key(text, str(path))
+        if seed is None:
+            raise SettingsError(f"{path} is empty: remove it or set {PREFIX}AUDIT_KEY")
+        return seed
+
+
+def _audit_key(text: str | None, where: str) -> bytes | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        seed = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{where} is not base64") from None
+    if len(seed) != AUDIT_KEY_BYTES:
+        raise SettingsError(
+            f"{where} must be base64 of {AUDIT_KEY_BYTES} bytes (an Ed25519 seed), "
+            f"not {len(seed)} bytes"
+        )
+    return seed
 
 
 def _regions(text: str) -> tuple[str, ...]:

@@ -11,11 +11,15 @@ from entrypoints.bootstrap import Spotlight
 from entrypoints.http import (
     anchors,
     audience,
+    audit,
     competition,
     creators,
     ledgers,
     music,
     pulse,
+    shop,
+    studios,
+    tags,
     titles,
     videos,
 )
@@ -64,6 +68,10 @@ def create_app(
     app.include_router(creators.router)
     app.include_router(pulse.router)
     app.include_router(ledgers.router)
+    app.include_router(audit.router)
+    app.include_router(shop.router)
+    app.include_router(tags.router)
+    app.include_router(studios.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

@@ -16,6 +16,7 @@ from application.errors import NotFound, NotPermitted, StaleVersion
 from application.media import MediaTooLarge, UnreadableMedia
 from application.music import ArtistExists
 from application.pulse import EnrolmentExists
+from application.shop import SellerExists
 from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"
@@ -124,6 +125,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(EnrolmentExists)
     async def _enrolment_exists(_request: Request, error: EnrolmentExists) -> JSONResponse:
         return problem_response(409, "enrolment-exists", "Already applied to Pulse", str(error))
+
+    @app.exception_handler(SellerExists)
+    async def _seller_exists(_request: Request, error: SellerExists) -> JSONResponse:
+        return problem_response(409, "seller-exists", "Seller already registered", str(error))
 
     @app.exception_handler(StaleVersion)
     async def _stale(_request: Request, error: StaleVersion) -> JSONResponse:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.storage import StoreConfigurationError, StoreKind, parse_store
+from adapters.storage import FACTORIES, StoreConfigurationError, StoreKind, parse_store
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings, SettingsError
 from tests.fakes import FixedClock, SequentialIdentities
@@ -29,7 +29,7 @@ def test_the_memory_store_needs_nothing_else() -> None:
     store = parse_store("memory://")
 
     assert store.kind is StoreKind.MEMORY
-    assert store.env_for("catalogue") == {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    assert store.env_for("catalogue") == {"PERSISTENCE_MODULE": FACTORIES[StoreKind.MEMORY]}
 
 
 def test_each_application_keeps_its_sqlite_log_in_a_file_beside_the_named_one() -> None:
@@ -38,7 +38,7 @@ def test_each_application_keeps_its_sqlite_log_in_a_file_beside_the_named_one() 
     assert store.kind is StoreKind.SQLITE
     assert store.sqlite_path == Path("/srv/spotlight/spotlight.db")
     env = store.env_for("catalogue")
-    assert env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite"
+    assert env["PERSISTENCE_MODULE"] == FACTORIES[StoreKind.SQLITE]
     assert env["SQLITE_DBNAME"] == "/srv/spotlight/spotlight.catalogue.db"
 
 
@@ -54,7 +54,7 @@ def test_a_postgresql_url_becomes_the_settings_of_the_postgresql_recorder() -> N
 
     assert store.kind is StoreKind.POSTGRESQL
     assert store.env_for("catalogue") == {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": FACTORIES[StoreKind.POSTGRESQL],
         "POSTGRES_HOST": "db.internal",
         "POSTGRES_PORT": "6432",
         "POSTGRES_DBNAME": "core",
@@ -79,7 +79,7 @@ def test_a_sqlalchemy_url_loses_only_the_schema_parameter() -> None:
 
     assert store.kind is StoreKind.SQLALCHEMY
     assert store.env_for("catalogue") == {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        "PERSISTENCE_MODULE": FACTORIES[StoreKind.SQLALCHEMY],
         "SQLALCHEMY_URL": "postgresql+psycopg://u@db.internal/core?sslmode=require",
         "SQLALCHEMY_SCHEMA": "tenant_1",
     }

@@ -1,0 +1,48 @@
+"""What every chained recorder shares: where the links are kept and how new ones are made.
+
+The link function and its framing are defined once, in ``application.audit`` (verification
+needs them and must not import adapters); this module names the tables and turns the
+records a transaction has just inserted into their links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from application.audit import ChainLink, chain_links
+
+CHAIN_SUFFIX = "_chain"
+
+
+def chain_table_for(events_table_name: str) -> str:
+    """The links of ``catalogue_events`` are kept in ``catalogue_events_chain`` (on SQLite,
+    ``stored_events_chain`` in the application's own file)."""
+    return f"{events_table_name}{CHAIN_SUFFIX}"
+
+
+def as_uuid(originator_id: UUID | str) -> UUID:
+    """An id as a UUID column gives it back, so the link is made from what is read later."""
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+
+def links_after(
+    head: ChainLink | None,
+    notification_ids: Sequence[int] | None,
+    stored_events: Sequence[StoredEvent],
+) -> list[ChainLink]:
+    """The links of records just inserted, in the order of their notification ids."""
+    if notification_ids is None or len(notification_ids) != len(stored_events):
+        raise IntegrityError(
+            "the store did not report a notification id for every inserted record, "
+            "so their hash-chain links cannot be written"
+        )
+    records = sorted(zip(notification_ids, stored_events, strict=True), key=lambda pair: pair[0])
+    if head is not None and records and records[0][0] <= head.position:
+        raise IntegrityError(
+            f"new records start at position {records[0][0]}, not after the chain's head at "
+            f"{head.position}: the log was changed outside the application"
+        )
+    return chain_links(head, records)

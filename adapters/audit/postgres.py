@@ -1,0 +1,176 @@
+"""The PostgreSQL recorders with a hash chain: the links of ``<app>_events`` are kept in
+``<app>_events_chain``, in the same schema.
+
+The library's recorder inserts a transaction's events after taking ``LOCK TABLE <events> IN
+EXCLUSIVE MODE``, and holds that lock until the commit: writers of one log take turns. The
+links are written by ``_fetch_ids_after_insert_events``, which runs in that transaction, under
+that lock, once the notification ids are known; the head it reads is therefore the one the
+previous writer committed, and the chain cannot fork. ``previous_id`` is also UNIQUE, so two
+links naming the same predecessor are refused by the database whatever a writer does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+    PostgresProcessRecorder,
+)
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from adapters.audit.chain import as_uuid, chain_table_for, links_after
+from application.audit import ChainLink, chain_links
+
+BACKFILL_PAGE = 1000
+
+
+class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        if datastore.enable_db_functions:
+            raise ProgrammingError(
+                "the chained recorder writes links in the insert transaction; "
+                "POSTGRES_ENABLE_DB_FUNCTIONS inserts through a function that skips them"
+            )
+        self.chain_table_name = chain_table_for(self.events_table_name)
+        self.check_identifier_length(self.chain_table_name)
+        schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{chain} ("
+                "notification_id bigint PRIMARY KEY, "
+                "previous_id bigint NOT NULL UNIQUE, "
+                "link bytea NOT NULL)"
+            ).format(schema=schema, chain=chain)
+        )
+        self.select_head_statement: Composed = SQL(
+            "SELECT notification_id, previous_id, link FROM {schema}.{chain} "
+            "ORDER BY notification_id DESC LIMIT 1"
+        ).format(schema=schema, chain=chain)
+        self.insert_links_statement: Composed = SQL(
+            "INSERT INTO {schema}.{chain} (notification_id, previous_id, link) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
+        ).format(schema=schema, chain=chain)
+        self.select_links_statement: Composed = SQL(
+            "SELECT notification_id, previous_id, link FROM {schema}.{chain} "
+            "WHERE notification_id >= %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(schema=schema, chain=chain)
+
+    def _stored_as(self, stored: StoredEvent) -> StoredEvent:
+        """The record as the recorder will read it back (a UUID column gives UUIDs)."""
+        if self.datastore.originator_id_type != "uuid":
+            return stored
+        return StoredEvent(
+            originator_id=as_uuid(stored.originator_id),
+            originator_version=stored.originator_version,
+            topic=stored.topic,
+            state=stored.state,
+        )
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(
+            "SELECT to_regclass(%s) AS found",
+            (f'"{self.datastore.schema}"."{self.chain_table_name}"',),
+        )
+        row = curs.fetchone()
+        adopting = row is None or row["found"] is None
+        super()._create_table(curs)
+        if adopting:
+            self._link_existing_records(curs)
+
+    def _link_existing_records(self, curs: Cursor[DictRow]) -> None:
+        """The chain table was just made: link the records already there, under the
+        writers' lock, unless another process did so first."""
+        self._lock_table(curs)
+        curs.execute(self.select_head_statement)
+        if curs.fetchone() is not None:
+            return
+        select = SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {schema}.{table} WHERE notification_id > %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        head: ChainLink | None = None
+        after = 0
+        while True:
+            curs.execute(select, (after, BACKFILL_PAGE))
+            rows = curs.fetchall()
+            if not rows:
+                return
+            links = chain_links(
+                head,
+                (
+                    (
+                        row["notification_id"],
+                        StoredEvent(
+                            originator_id=row["originator_id"],
+                            originator_version=row["originator_version"],
+                            topic=row["topic"],
+                            state=bytes(row["state"]),
+                        ),
+                    )
+                    for row in rows
+                ),
+            )
+            self._write_links(curs, links)
+            head, after = links[-1], rows[-1]["notification_id"]
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if stored_events:
+            curs.execute(self.select_head_statement, prepare=True)
+            row = curs.fetchone()
+            head = None if row is None else _link(row)
+            stored = [self._stored_as(s) for s in stored_events]
+            self._write_links(curs, links_after(head, notification_ids, stored))
+        return notification_ids
+
+    def _write_links(self, curs: Cursor[DictRow], links: Sequence[ChainLink]) -> None:
+        curs.execute(
+            self.insert_links_statement,
+            (
+                [link.position for link in links],
+                [link.previous for link in links],
+                [link.link for link in links],
+            ),
+        )
+
+    def select_links(self, start: int, limit: int, stop: int | None = None) -> list[ChainLink]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(
+                self.select_links_statement,
+                (start, stop if stop is not None else 2**63 - 1, limit),
+                prepare=True,
+            )
+            return [_link(row) for row in curs.fetchall()]
+
+    def head_link(self) -> ChainLink | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_head_statement)
+            row = curs.fetchone()
+            return None if row is None else _link(row)
+
+
+def _link(row: DictRow) -> ChainLink:
+    return ChainLink(
+        position=row["notification_id"], previous=row["previous_id"], link=bytes(row["link"])
+    )
+
+
+class ChainedPostgresProcessRecorder(ChainedPostgresApplicationRecorder, PostgresProcessRecorder):
+    """A process recorder (events with tracking) whose events are chained too."""
+
+
+class ChainedPostgresFactory(PostgresFactory):
+    application_recorder_class = ChainedPostgresApplicationRecorder
+    process_recorder_class = ChainedPostgresProcessRecorder

@@ -1,0 +1,452 @@
+"""`spotlight audit ...`: verify the logs' hash chains, sign checkpoints, export a log.
+
+The commands read the store directly (read only, creating nothing): they need no running
+service, and work as well on a copy of the store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TextIO
+
+from eventsourcing.persistence import PersistenceError
+
+from adapters.audit.logs import OpenedLog, open_log
+from adapters.clock import SystemClock
+from application.audit import (
+    Checkpoint,
+    NotACheckpoint,
+    StoreVerification,
+    UnknownLog,
+    audited_records,
+    checkpoints_document,
+    end_of,
+    parse_checkpoints,
+    take_checkpoint,
+    verify_store,
+)
+from application.catalogue import Catalogue
+from application.ledgers import RevenueLog
+from application.music import MusicLog
+from entrypoints.settings import Settings
+
+#: Every application log of the core, in the order they are verified.
+LOGS = (Catalogue.name, MusicLog.name, RevenueLog.name)
+
+EXIT_INTACT = 0
+EXIT_TAMPERED = 1
+EXIT_BAD_INPUT = 2
+EXIT_FORGED_CHECKPOINT = 3
+MAX_FINDINGS_SHOWN = 50
+
+EXIT_STATUSES = f"""\
+exit status:
+  {EXIT_INTACT}  every log verifies (and matches every checkpoint given)
+  {EXIT_TAMPERED}  tampering found: a record altered, deleted, inserted or reordered, a tail
+     truncated, or records rewritten since a checkpoint (each finding names its log and
+     position; this status wins over {EXIT_FORGED_CHECKPOINT})
+  {EXIT_BAD_INPUT}  bad input: a missing or unreadable store, a file that is not a checkpoints
+     file, a checkpoint of a log the store does not have, no public key to check
+     checkpoints with, an unknown log, a range beyond the end of the log
+  {EXIT_FORGED_CHECKPOINT}  a checkpoint's signature is invalid (the store itself verifies)
+"""
+
+
+class BadInput(Exception):
+    """The command cannot run on what it was given (exit status 2)."""
+
+
+def _fail(error: Exception) -> int:
+    print(f"spotlight: error: {error}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+@contextmanager
+def _opened(settings: Settings, names: Sequence[str]) -> Iterator[dict[str, OpenedLog]]:
+    opened: dict[str, OpenedLog] = {}
+    try:
+        for name in names:
+            opened[name] = open_log(settings.store, name)
+        yield opened
+    finally:
+        for log in opened.values():
+            log.close()
+
+
+def _settings(arguments: argparse.Namespace, settings: Settings) -> Settings:
+    return settings.with_store(arguments.store) if arguments.store else settings
+
+
+# verify ----------------------------------------------------------------------------------------
+
+
+class ProgressReport:
+    """Progress on stderr: a line redrawn in place on a terminal (with rate and ETA), plain
+    lines now and then otherwise."""
+
+    def __init__(self, total_positions: int, stream: TextIO, *, interactive: bool) -> None:
+        self.total = max(total_positions, 1)
+        self.stream = stream
+        self.interactive = interactive
+        self.started = time.monotonic()
+        self.shown = self.started
+        self.done_before = 0  # positions of the logs already finished
+        self.records_before = 0
+        self.every = 0.2 if interactive else 5.0
+
+    def __call__(self, log: str, position: int, records: int) -> None:
+        now = time.monotonic()
+        if now - self.shown < self.every:
+            return
+        self.shown = now
+        self._show(log, position, records, now)
+
+    def log_done(self, log: str, last_position: int, records: int) -> None:
+        self.done_before += last_position
+        self.records_before += records
+        if self.interactive:
+            self.stream.write("\r\033[K")
+        rate = self.records_before / max(time.monotonic() - self.started, 1e-9)
+        self.stream.write(f"verified {log}: {records:,} records ({rate:,.0f} records/s)\n")
+        self.stream.flush()
+
+    def _show(self, log: str, position: int, records: int, now: float) -> None:
+        elapsed = max(now - self.started, 1e-9)
+        done = self.done_before + position
+        read = self.records_before + records
+        rate = read / elapsed
+        eta = (self.total - done) * elapsed / done if done else 0.0
+        line = (
+            f"verifying {log}: position {position:,} ({100 * done / self.total:.0f}% of all "
+            f"logs), {rate:,.0f} records/s, ETA {_duration(max(eta, 0.0))}"
+        )
+        if self.interactive:
+            self.stream.write(f"\r\033[K{line}")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds + 0.5)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
+
+
+def _read_checkpoints(paths: Sequence[str]) -> list[Checkpoint]:
+    checkpoints: list[Checkpoint] = []
+    for path in paths:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise BadInput(f"--checkpoint {path}: no such file") from None
+        except UnicodeDecodeError:
+            raise BadInput(f"--checkpoint {path}: not a checkpoints file (not text)") from None
+        except OSError as error:
+            raise BadInput(f"--checkpoint {path}: cannot be read: {error.strerror}") from None
+        try:
+            checkpoints.extend(parse_checkpoints(text))
+        except NotACheckpoint as error:
+            raise BadInput(f"--checkpoint {path}: not a checkpoints file: {error}") from None
+    return checkpoints
+
+
+def _public_key(arguments: argparse.Namespace, settings: Settings) -> bytes:
+    from adapters.audit.checkpoints import BadKey, Ed25519Signer, key_bytes
+
+    given: str | None = arguments.public_key
+    if given is not None:
+        text = given
+        if Path(given).is_file():
+            text = Path(given).read_text(encoding="utf-8")
+        try:
+            return key_bytes(text, "--public-key")
+        except BadKey as error:
+            raise BadInput(str(error)) from None
+    seed = settings.existing_audit_seed()
+    if seed is None:
+        raise BadInput(
+            "checkpoints are checked with the audit public key: pass --public-key, or set "
+            "SPOTLIGHT_AUDIT_KEY (or keep <data dir>/audit-key) to use the operator's own"
+        )
+    return Ed25519Signer(seed).public_key
+
+
+def _verify(arguments: argparse.Namespace, settings: Settings) -> int:
+    from adapters.audit.checkpoints import Ed25519Check
+
+    if arguments.page < 1:
+        return _fail(BadInput("--page must be positive"))
+    settings = _settings(arguments, settings)
+    try:
+        checkpoints = _read_checkpoints(arguments.checkpoint or ())
+        check = Ed25519Check(_public_key(arguments, settings)) if checkpoints else None
+    except BadInput as error:
+        return _fail(error)
+    with _opened(settings, LOGS) as opened:
+        readers = {name: log.reader for name, log in opened.items()}
+        unknown = sorted({c.log for c in checkpoints} - set(readers))
+        if unknown:
+            return _fail(
+                UnknownLog(f"checkpoints name logs this store does not have: {', '.join(unknown)}")
+            )
+        try:
+            total = sum(end_of(reader) for reader in readers.values())
+            progress = ProgressReport(total, sys.stderr, interactive=sys.stderr.isatty())
+            results = []
+            for name, reader in readers.items():
+                one = verify_store(
+                    {name: reader},
+                    checkpoints=[c for c in checkpoints if c.log == name],
+                    signatures=check,
+                    page=arguments.page,
+                    progress=progress,
+                )
+                progress.log_done(name, one.logs[0].last_position, one.logs[0].records)
+                results.append(one)
+        except (PersistenceError, sqlite3.Error) as error:
+            return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
+    verification = StoreVerification(
+        logs=tuple(log for one in results for log in one.logs),
+        forged=tuple(f for one in results for f in one.forged),
+    )
+    return _report(verification, len(checkpoints), sys.stdout)
+
+
+def _report(verification: StoreVerification, checkpoints: int, out: IO[str]) -> int:
+    for log in verification.logs:
+        state = "intact" if log.intact else f"{len(log.findings)} findings"
+        out.write(
+            f"{log.log}: {log.records:,} records up to position {log.last_position:,}, "
+            f"head {log.head.hex()}, {log.checkpoints_matched} checkpoints matched: {state}\n"
+        )
+        for finding in log.findings[:MAX_FINDINGS_SHOWN]:
+            out.write(f"  {finding}\n")
+        if len(log.findings) > MAX_FINDINGS_SHOWN:
+            out.write(f"  ... and {len(log.findings) - MAX_FINDINGS_SHOWN} more\n")
+    for forged in verification.forged:
+        out.write(f"checkpoint rejected: {forged}\n")
+    if verification.tampered:
+        first = verification.findings[0]
+        out.write(f"TAMPERED: first finding in the {first.log} log at position {first.position}\n")
+        return EXIT_TAMPERED
+    if verification.forged:
+        out.write(f"FORGED CHECKPOINT: {len(verification.forged)} checkpoints are not signed\n")
+        return EXIT_FORGED_CHECKPOINT
+    out.write(
+        f"OK: {len(verification.logs)} logs verify"
+        + (f", matching {checkpoints} signed checkpoints" if checkpoints else "")
+        + "\n"
+    )
+    return EXIT_INTACT
+
+
+# checkpoint, public-key -----------------------------------------------------------------------
+
+
+def _checkpoint(arguments: argparse.Namespace, settings: Settings) -> int:
+    from adapters.audit.checkpoints import Ed25519Signer
+
+    settings = _settings(arguments, settings)
+    signer = Ed25519Signer(settings.audit_seed())
+    clock = SystemClock()
+    with _opened(settings, LOGS) as opened:
+        try:
+            checkpoints = [
+                take_checkpoint(name, log.reader, signer, clock.now())
+                for name, log in opened.items()
+            ]
+        except (PersistenceError, sqlite3.Error) as error:
+            return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
+    document = checkpoints_document(checkpoints, signer.public_key)
+    try:
+        _write(arguments.out, document + "\n")
+    except OSError as error:
+        return _fail(BadInput(f"--out {arguments.out}: cannot be written: {error.strerror}"))
+    for checkpoint in checkpoints:
+        print(
+            f"signed {checkpoint.log} at position {checkpoint.position:,}: "
+            f"head {checkpoint.head.hex()}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _public_key_command(arguments: argparse.Namespace, settings: Settings) -> int:
+    from adapters.audit.checkpoints import Ed25519Signer
+
+    print(base64.b64encode(Ed25519Signer(settings.audit_seed()).public_key).decode())
+    return 0
+
+
+def _write(path: str | None, text: str) -> None:
+    if path is None or path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+# export ---------------------------------------------------------------------------------------
+
+
+def _export(arguments: argparse.Namespace, settings: Settings) -> int:
+    if arguments.log not in LOGS:
+        return _fail(
+            BadInput(f"--log {arguments.log!r}: no such log (the logs: {', '.join(LOGS)})")
+        )
+    start, stop = arguments.start, arguments.stop
+    if start is not None and start < 1:
+        return _fail(BadInput("--from must be a position from 1"))
+    if stop is not None and stop < 1:
+        return _fail(BadInput("--to must be a position from 1"))
+    if start is not None and stop is not None and start > stop:
+        return _fail(BadInput(f"--from {start} is after --to {stop}"))
+    settings = _settings(arguments, settings)
+    with _opened(settings, [arguments.log]) as opened:
+        log = opened[arguments.log]
+        try:
+            end = log.reader.max_notification_id() or 0
+            for bound, name in ((start, "--from"), (stop, "--to")):
+                if bound is not None and bound > end:
+                    return _fail(
+                        BadInput(
+                            f"{name} {bound} is beyond the end of the {arguments.log} log "
+                            f"(its last position is {end})"
+                        )
+                    )
+            written = _export_lines(
+                log,
+                after=(start or 1) - 1,
+                stop=end if stop is None else stop,
+                out=arguments.out,
+            )
+        except (PersistenceError, sqlite3.Error) as error:
+            return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
+        except OSError as error:
+            return _fail(BadInput(f"--out {arguments.out}: cannot be written: {error.strerror}"))
+    print(f"exported {written:,} records of the {arguments.log} log", file=sys.stderr)
+    return 0
+
+
+def _export_lines(log: OpenedLog, *, after: int, stop: int, out: str | None) -> int:
+    written = 0
+
+    def lines(stream: IO[str]) -> None:
+        nonlocal written
+        for record in audited_records(log.reader, log.plain, after=after, stop=stop):
+            stream.write(json.dumps(record.as_json(), ensure_ascii=False) + "\n")
+            written += 1
+
+    if out is None or out == "-":
+        lines(sys.stdout)
+        sys.stdout.flush()
+    else:
+        with Path(out).open("w", encoding="utf-8") as stream:
+            lines(stream)
+    return written
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# the parser -----------------------------------------------------------------------------------
+
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`spotlight audit verify|checkpoint|export|public-key`."""
+    audit = commands.add_parser(
+        "audit",
+        help="tamper evidence: verify the logs' hash chains, sign checkpoints, export a log",
+        description="Tamper evidence for every application log (see ARCHITECTURE.md, "
+        "'Tamper evidence').",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+
+    verify = actions.add_parser(
+        "verify",
+        help="recompute every log's hash chain and compare it with the stored links and "
+        "with signed checkpoints",
+        description="Streams every log (constant memory), recomputes its hash chain, and "
+        "reports the log and position of every record altered, deleted, inserted or "
+        "reordered, of a tail truncated since a checkpoint, and every forged checkpoint. "
+        "Progress goes to stderr, the report to stdout.",
+        epilog=EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    verify.add_argument(
+        "--checkpoint",
+        action="append",
+        metavar="FILE",
+        help="a checkpoints file from `spotlight audit checkpoint` (repeatable)",
+    )
+    verify.add_argument(
+        "--public-key",
+        metavar="KEY",
+        help="the audit public key (base64, or a file holding it) to check checkpoints with; "
+        "default: the configured audit key's",
+    )
+    verify.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    verify.add_argument(
+        "--page", type=int, default=1000, help="records read per query (default 1000)"
+    )
+    verify.set_defaults(run=_guarded(_verify))
+
+    checkpoint = actions.add_parser(
+        "checkpoint",
+        help="sign the head of every log now (Ed25519) and write the checkpoints as JSON",
+        description="Signs (log, position, head link, time) for every log with the audit "
+        "key (SPOTLIGHT_AUDIT_KEY, or <data dir>/audit-key, made on first use). Keep the "
+        "file outside the database; verify the store first if the checkpoint is to vouch "
+        "for what came before.",
+    )
+    checkpoint.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
+    checkpoint.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    checkpoint.set_defaults(run=_guarded(_checkpoint))
+
+    export = actions.add_parser(
+        "export",
+        help="write a log's records as JSON Lines with their hash links",
+        description="One record per line: position, topic, originator_id, version, "
+        "timestamp, state (the stored JSON document, decrypted and decompressed) and link "
+        "(hex). Exit status 2 for an unknown log or a range beyond the end of the log.",
+    )
+    export.add_argument("--log", required=True, help=f"the log: one of {', '.join(LOGS)}")
+    export.add_argument(
+        "--from", dest="start", type=int, metavar="N", help="the first position (default 1)"
+    )
+    export.add_argument(
+        "--to", dest="stop", type=int, metavar="N", help="the last position (default: the end)"
+    )
+    export.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
+    export.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    export.set_defaults(run=_guarded(_export))
+
+    public_key = actions.add_parser(
+        "public-key", help="print the audit public key (base64) to hand to auditors"
+    )
+    public_key.set_defaults(run=_guarded(_public_key_command))
+
+
+def _guarded(handler: Handler) -> Handler:
+    def run(arguments: argparse.Namespace, settings: Settings) -> int:
+        try:
+            return handler(arguments, settings)
+        except BadInput as error:
+            return _fail(error)
+
+    return run
