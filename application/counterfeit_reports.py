@@ -18,12 +18,11 @@ from application.auth import Principal, Role, require_role
 from application.errors import NotPermitted, StaleVersion
 from application.ledgers import RevenueLog
 from application.ports import Clock, IdentityProvider
-from application.product_tagging import ProductTagging
+from application.product_tagging import TRUST_AND_SAFETY, ProductTagging
 from domain.counterfeit import CounterfeitReport, ReportQuota, ReportStatus
 from domain.listings import Listing, ListingStatus, Seller
 from domain.product_tags import VideoTags
 
-TRUST_AND_SAFETY = "trust-and-safety"
 FILE_ATTEMPTS = 10  # the reporter's own reports race on their daily quota
 
 
@@ -135,6 +134,11 @@ class CounterfeitReports:
                 )
                 touched.append(tags)
         self.revenue.commit(*touched)
+        # Tags saved while this decision was being made were not in the read model it used:
+        # withdraw them too (tags saved after the takedown withdraw themselves).
+        self.tagging.withdraw_tags_of(
+            listing.id, reason=f"the listing was taken down (counterfeit report {report.id})"
+        )
         return ReportView.of(report)
 
     def report(self, actor: Principal, report_id: UUID) -> ReportView:

@@ -31,6 +31,7 @@ from domain.product_tags import ShopPreferences, Tag, TagRefused, TagState, Vide
 from domain.videos import Video
 
 SIMILAR_ITEMS_LIMIT = 50
+TRUST_AND_SAFETY = "trust-and-safety"
 
 
 @attrs.frozen
@@ -264,6 +265,11 @@ class ProductTagging:
         return delivered
 
     def _tell_creator(self, video_id: UUID, listing_id: UUID, creator: str, title: str) -> bool:
+        listing = self.revenue.find(Listing, listing_id)
+        if listing is None or not listing.on_sale:
+            # Taken down (or delisted) since the tag was saved: withdraw it untold.
+            self._withdraw(video_id, listing_id, "the listing is no longer on sale")
+            return False
         key = f"product-tag:{video_id}:{listing_id}"
         try:
             notice_id = self.notifier.notify(
@@ -287,6 +293,28 @@ class ProductTagging:
         except StaleVersion:
             return False
         return True
+
+    def withdraw_tags_of(self, listing_id: UUID, *, reason: str) -> int:
+        """Remove a listing's tags from every video that still carries them (e.g. tags saved
+        while the listing was being taken down); answers how many were removed."""
+        removed = 0
+        for video_id in sorted(self.catch_up().videos_of_listing.get(listing_id, set()), key=str):
+            if self._withdraw(video_id, listing_id, reason):
+                removed += 1
+        return removed
+
+    def _withdraw(self, video_id: UUID, listing_id: UUID, reason: str) -> bool:
+        for _attempt in range(5):
+            tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+            if tags is None or listing_id not in tags.tags:
+                return False
+            tags.remove(listing_id, by=TRUST_AND_SAFETY, reason=reason, at=self.clock.now())
+            try:
+                self.revenue.commit(tags)
+            except StaleVersion:
+                continue
+            return True
+        return False
 
     # The creator's controls ---------------------------------------------------------------
 

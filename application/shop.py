@@ -296,6 +296,7 @@ class Shop:
             listing=listing,
             seller=self.seller(listing.seller),
             buyer=actor.label,
+            buyer_account=actor.subject,
             quantity=quantity,
             video_id=video_id,
             affiliate_creator=affiliate,

@@ -123,15 +123,19 @@ class Order(Aggregate):
         listing: Listing,
         seller: Seller,
         buyer: str,
+        buyer_account: str,
         quantity: int,
         video_id: UUID | None,
         affiliate_creator: str | None,
         rate_bp: int,
         at: datetime,
     ) -> Order:
-        """The order, taking its items from the listing's stock (same transaction)."""
+        """The order, taking its items from the listing's stock (same transaction).
+
+        ``buyer`` is how the buyer is recorded (role and account); ``buyer_account`` is the
+        account alone, which is what a seller is, whatever role they buy in."""
         seller.require_active()
-        if buyer == listing.seller:
+        if buyer_account == listing.seller:
             raise InvalidValue("a seller does not buy their own listing")
         listing.sell(order_id, quantity)
         total = Money(listing.price.minor * quantity, listing.price.currency)
