@@ -16,9 +16,9 @@ import pytest
 
 from adapters.storage import parse_store
 from application.auth import Principal, Role
-from application.counterfeit_reports import TRUST_AND_SAFETY
 from application.errors import NotPermitted, StaleVersion
 from application.notifications import Notice
+from application.product_tagging import TRUST_AND_SAFETY
 from domain.counterfeit import (
     MAX_EVIDENCE,
     REPORTS_PER_DAY,
