@@ -1,7 +1,11 @@
-"""``python -m bench [commands|anchors]``: run the measurements and print plain-text tables.
+"""``python -m bench [commands|anchors|music|revenue]``: run the measurements and print
+plain-text tables.
 
 ``commands`` is the throughput of the core's commands against the bare eventsourcing
-library; ``anchors`` is anchor matching (``bench.anchors``). With no suite named, both run.
+library; ``anchors`` is anchor matching (``bench.anchors``); ``music`` is ballots through the
+music competition and closing a big round (``bench.music``); ``revenue`` is impression
+batches through Pulse, loading big ledger accounts and recomputing every balance
+(``bench.revenue``). With no suite named, all run.
 """
 
 from __future__ import annotations
@@ -17,9 +21,23 @@ from bench.anchors.common import QUICK as ANCHORS_QUICK
 from bench.anchors.common import AnchorPlan
 from bench.anchors.suite import AnchorsReport, software
 from bench.anchors.suite import run as run_anchors
+from bench.audit.suite import FULL as AUDIT_FULL
+from bench.audit.suite import QUICK as AUDIT_QUICK
+from bench.audit.suite import AuditReport
+from bench.audit.suite import run as run_audit
 from bench.machine import description
 from bench.measure import Rate, ratio, time_call
+from bench.music.common import FULL as MUSIC_FULL
+from bench.music.common import QUICK as MUSIC_QUICK
+from bench.music.common import MusicPlan
+from bench.music.suite import MusicReport
+from bench.music.suite import run as run_music
 from bench.report import NoteRow, RateRow, RatioRow, Row, render
+from bench.revenue.common import FULL as REVENUE_FULL
+from bench.revenue.common import QUICK as REVENUE_QUICK
+from bench.revenue.common import RevenuePlan
+from bench.revenue.suite import RevenueReport
+from bench.revenue.suite import run as run_revenue
 from bench.sandboxes import (
     DEFAULT_POSTGRES_URL,
     PostgresSandbox,
@@ -38,7 +56,7 @@ from bench.workloads import (
     seed_log,
 )
 
-SUITES = ("commands", "anchors")
+SUITES = ("commands", "anchors", "music", "revenue", "audit")
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
 
@@ -83,9 +101,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     anchors: AnchorsReport | None = None
     if "anchors" in suites:
         anchors = run_anchors(anchor_plan)
+    music: MusicReport | None = None
+    music_plan = MUSIC_QUICK if options.quick else MUSIC_FULL
+    if "music" in suites:
+        music_stores = STORES if options.store == "all" else (options.store,)
+        music = run_music(music_plan, music_stores, options.postgres_url)
+        postgres_version = postgres_version or music.postgres_version
+    revenue: RevenueReport | None = None
+    revenue_plan = REVENUE_QUICK if options.quick else REVENUE_FULL
+    if "revenue" in suites:
+        revenue_stores = STORES if options.store == "all" else (options.store,)
+        revenue = run_revenue(revenue_plan, revenue_stores, options.postgres_url)
+        postgres_version = postgres_version or revenue.postgres_version
+    audit: AuditReport | None = None
+    if "audit" in suites:
+        audit = run_audit(AUDIT_QUICK if options.quick else AUDIT_FULL)
     commands_plan = plan if "commands" in suites else None
     anchors_plan = anchor_plan if anchors is not None else None
-    print("\n".join(header(argv, commands_plan, anchors_plan, postgres_version)))
+    shown_music_plan = music_plan if music is not None else None
+    shown_revenue_plan = revenue_plan if revenue is not None else None
+    print(
+        "\n".join(
+            header(
+                argv,
+                commands_plan,
+                anchors_plan,
+                postgres_version,
+                shown_music_plan,
+                shown_revenue_plan,
+            )
+        )
+    )
     if "commands" in suites:
         print()
         print("\n".join(render(rows)))
@@ -94,11 +140,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if anchors is not None:
         print()
         print("\n".join(anchors.lines))
+    if music is not None:
+        print()
+        print("\n".join(music.lines))
+    if revenue is not None:
+        print()
+        print("\n".join(revenue.lines))
+    if audit is not None:
+        print()
+        print("\n".join(audit.lines))
     print()
     print(f"total:   {perf_counter() - started:.1f} s")
     # A requested store that could not be measured is a failed run, even if others ran;
-    # so is an anchors check that did not hold.
+    # so is an anchors, music or revenue check that did not hold.
     skipped = any(isinstance(row, NoteRow) for row in rows)
+    if music is not None and (music.skipped or music.failures):
+        return 1
+    if revenue is not None and (revenue.skipped or revenue.failures):
+        return 1
+    if audit is not None and audit.failures:
+        return 1
     return 1 if skipped or (anchors is not None and anchors.failures) else 0
 
 
@@ -133,7 +194,13 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         description="commands: commands per second of the Spotlight core against the bare "
         "eventsourcing library, and the replay speed of its notification log. anchors: "
         "anchor matching quality, fingerprinting cost, lookup latency as the catalogue "
-        "grows, and retroactive matching. Both run unless one is named.",
+        "grows, and retroactive matching. music: ballots per second through the music "
+        "competition by 1, 4 and 16 clients, and closing a round of 100,000 ballots. revenue: "
+        "impression batches per second through Pulse, loading a ledger account of 1,000,000 "
+        "postings with and without snapshots, and recomputing every balance from a log of "
+        "200,000 journal entries. audit: seeding with and without the hash chain, and "
+        f"verifying a log of {AUDIT_FULL.events:,} events (rate and peak memory). "
+        "All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
@@ -142,7 +209,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--store",
         choices=(*STORES, "all"),
         default="all",
-        help="the stores the commands suite measures (all)",
+        help="the stores the commands, music and revenue suites measure (all)",
     )
     parser.add_argument(
         "--commands", type=positive, help=f"commands per repetition (default {FULL.commands})"
@@ -161,7 +228,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quick",
         action="store_true",
         help=f"smoke run: {QUICK.commands} commands, {QUICK.replay_events}-event log; "
-        f"anchors on {ANCHORS_QUICK.describe()}",
+        f"anchors on {ANCHORS_QUICK.describe()}; music: {MUSIC_QUICK.describe()}; "
+        f"revenue: {REVENUE_QUICK.describe()}",
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     return parser.parse_args(argv)
@@ -244,6 +312,8 @@ def header(
     plan: Plan | None,
     anchor_plan: AnchorPlan | None,
     postgres_version: str | None,
+    music_plan: MusicPlan | None = None,
+    revenue_plan: RevenuePlan | None = None,
 ) -> list[str]:
     arguments = " ".join(sys.argv[1:] if argv is None else argv)
     lines = [
@@ -260,6 +330,10 @@ def header(
         )
     if anchor_plan is not None:
         lines.append(f"anchors:  {anchor_plan.describe()}")
+    if music_plan is not None:
+        lines.append(f"music:    {music_plan.describe()}")
+    if revenue_plan is not None:
+        lines.append(f"revenue:  {revenue_plan.describe()}")
     return lines
 
 

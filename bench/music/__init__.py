@@ -1,0 +1,1 @@
+"""The music discovery benchmark: ballots through the competition, and closing a big round."""
