@@ -34,6 +34,7 @@ from domain.money import Money
 #: Accounts take a snapshot every this many postings, so loading one costs at most this many
 #: events after its snapshot however long it has lived.
 SNAPSHOT_EVERY = 100
+CACHED_AGGREGATES = "10000"
 
 
 class RevenueLog(DomainApplication):
@@ -43,7 +44,10 @@ class RevenueLog(DomainApplication):
     snapshotting_intervals = {LedgerAccount: SNAPSHOT_EVERY}
 
     def __init__(self, env: Mapping[str, str]) -> None:
-        super().__init__({"IS_SNAPSHOTTING_ENABLED": "y", **env})
+        # Every batch loads a dozen accounts: the cache reads only their newer events.
+        super().__init__(
+            {"IS_SNAPSHOTTING_ENABLED": "y", "AGGREGATE_CACHE_MAXSIZE": CACHED_AGGREGATES, **env}
+        )
 
 
 @attrs.frozen

@@ -269,6 +269,7 @@ class Pulse:
     ) -> ImpressionReceipt:
         campaign = self.revenue.load(PulseCampaign, campaign_id)
         now = self.clock.now()
+        self.catch_up()  # once per batch: the placements read the inventory as of now
         placed = [self._placement(campaign, video_id, n) for video_id, n in placements]
         budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
         # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
@@ -290,7 +291,9 @@ class Pulse:
         return _receipt(batch, replayed=False)
 
     def _placement(self, campaign: PulseCampaign, video_id: UUID, impressions: int) -> Placement:
-        standing = self.standing(video_id)
+        standing = self.inventory.standing(video_id)
+        if standing is None:
+            raise NotFound("video", video_id)
         if standing.category != campaign.category:
             raise NotInventory(
                 f"video {video_id} is in {standing.category}; the campaign runs in "
