@@ -32,6 +32,10 @@ from bench.music.common import QUICK as MUSIC_QUICK
 from bench.music.common import MusicPlan
 from bench.music.suite import MusicReport
 from bench.music.suite import run as run_music
+from bench.products.common import FULL as PRODUCTS_FULL
+from bench.products.common import QUICK as PRODUCTS_QUICK
+from bench.products.suite import ProductsReport
+from bench.products.suite import run as run_products
 from bench.report import NoteRow, RateRow, RatioRow, Row, render
 from bench.revenue.common import FULL as REVENUE_FULL
 from bench.revenue.common import QUICK as REVENUE_QUICK
@@ -56,7 +60,7 @@ from bench.workloads import (
     seed_log,
 )
 
-SUITES = ("commands", "anchors", "music", "revenue", "audit")
+SUITES = ("commands", "anchors", "music", "revenue", "audit", "products")
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
 
@@ -116,6 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     audit: AuditReport | None = None
     if "audit" in suites:
         audit = run_audit(AUDIT_QUICK if options.quick else AUDIT_FULL)
+    products: ProductsReport | None = None
+    if "products" in suites:
+        products = run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL)
     commands_plan = plan if "commands" in suites else None
     anchors_plan = anchor_plan if anchors is not None else None
     shown_music_plan = music_plan if music is not None else None
@@ -149,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if audit is not None:
         print()
         print("\n".join(audit.lines))
+    if products is not None:
+        print()
+        print("\n".join(products.lines))
     print()
     print(f"total:   {perf_counter() - started:.1f} s")
     # A requested store that could not be measured is a failed run, even if others ran;
@@ -159,6 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if revenue is not None and (revenue.skipped or revenue.failures):
         return 1
     if audit is not None and audit.failures:
+        return 1
+    if products is not None and products.failures:
         return 1
     return 1 if skipped or (anchors is not None and anchors.failures) else 0
 
@@ -200,7 +212,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "postings with and without snapshots, and recomputing every balance from a log of "
         "200,000 journal entries. audit: seeding with and without the hash chain, and "
         f"verifying a log of {AUDIT_FULL.events:,} events (rate and peak memory). "
-        "All run unless one is named.",
+        f"products: product tagging time per minute of video against "
+        f"{PRODUCTS_FULL.describe()}. All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"

@@ -1,0 +1,1087 @@
+"""Products in videos: SIFT keypoints, an index over every listing's descriptors, and
+verification of each shortlisted listing photo by a geometric fit.
+
+Why local features
+    A listed product is often small (a fifth of the frame's width) among other objects,
+    turned, in perspective and under other light. Whole-image hashes and embeddings describe
+    the whole frame and miss it; local features describe small patches around keypoints, and
+    a product is recognised when enough of its patches are found *in the same arrangement*
+    as on the listing photo. SIFT (opencv-python-headless) is scale and rotation invariant
+    and covers the 2-10x scale change between a listing photo and a product at 0.2-0.5 of a
+    frame. Measured pairwise on 40 generated frames (each against its product's photo and
+    five others, full descriptors, ratio 0.8, affine RANSAC, counting inliers only): SIFT
+    found 0.82 of the products above the best count any wrong photo reached, ORB with 2,000
+    features 0.70 and with 5,000 features and 12 levels 0.80 (its pyramid of x1.2 steps
+    needs many levels for this scale range), at 25, 19 and 35 ms a pair; OpenCV 5 ships
+    AKAZE only in its contrib build. Mirrored views are not recognised (SIFT is not mirror
+    invariant).
+
+Frames to decode
+    The shop should decode at 1 frame a second with the longer side at most 960 px
+    (``shop_decoder()``): at the anchors' 320 px a product at 0.2 of the width is 36 px
+    wide and has almost no keypoints; at 960 px it is 108 px wide with 50-150 of them.
+    Larger pictures are reduced to 960 px (``ANALYSIS_SIDE``) before analysis.
+
+Keyframes (what a video's description keeps)
+    Sampled frames are grouped in windows of ``KEYFRAME_SECONDS`` (6 s, by their time); the
+    sharpest frame of a window (variance of the Laplacian of its grey picture) that has at
+    least 8 keypoints is the window's keyframe, and only keyframes are described. Keeping
+    every sampled frame would cost six times the bytes for frames that mostly repeat each
+    other; the price is that a product on screen for less than about 6 s may be missed when
+    it is not in the sharpest frame of its window. Blank, black or flat frames have no
+    keypoints and are never keyframes.
+
+Keypoints and descriptors
+    SIFT with OpenCV's defaults (3 layers an octave, sigma 1.6, edge threshold 10), contrast
+    threshold 0.04 on frames and 0.02 on listing photos (clean, with large plain areas). A
+    128-bin descriptor becomes a RootSIFT (L1-normalised, square root), then 32 numbers by
+    a fixed orthonormal transform: SIFT's grid is 4 x 4 cells x 8 orientation bins; the
+    transform is a 2-D DCT-II over the cells times a real DFT over the (circular) bins, and
+    the 32 kept are the four lowest spatial frequencies ((0, 0), (0, 1), (1, 0), (1, 1)) with
+    all 8 orientation components. No training data is involved; on the generated corpus the
+    32 numbers matched as well as the 128 bins. Each number is quantised to 4 bits (16
+    levels, step 0.34 sigma around a mean; ``_MEAN`` and ``_STD`` were measured once on SIFT
+    descriptors of synthetic 1/f-noise images, the usual stand-in for natural-image
+    statistics, not on the test corpus); 3 bits cost about a seventh of the recall
+    (measured 0.71 against 0.82), 4 bits almost nothing. Distances are Euclidean between
+    dequantised vectors. Each keypoint also keeps its orientation (16 steps), its size (16
+    half-octave steps) and the colour around it (the mean of a square half its size across:
+    hue in 32 steps, saturation in 8).
+
+    A frame keeps its ``FRAME_KEYPOINTS`` (400) most *distinctive* keypoints, ranked by
+    ``min(d, 0.5) * sqrt(response)`` where ``d`` is the distance to the nearest other
+    descriptor of the same frame, so repeated texture (fabric, tiles, stripes), which can
+    never be matched to one place, gives way to labels, logos and corners. A listing photo
+    keeps up to ``PHOTO_KEYPOINTS`` (600) the same way. The budget of a frame is what
+    limits recall on small products (measured on the corpus while tuning: recall about
+    0.77 with 300 keypoints, 0.85-0.88 with 400, 0.90 with 500).
+
+Index
+    Every listing photo's dequantised descriptors go into one index of segments, each a
+    FLANN forest of 4 randomised k-d trees (exact brute force below 4,096 vectors), built
+    when a query first needs it and merged size-tiered (O(log n) segments); ``forget`` marks
+    a listing dead, and dead vectors are dropped when segments merge or, once they
+    outnumber the live ones, by a compaction. Each keyframe keypoint looks up its 8 nearest
+    vectors (FLANN checks 64 leaves) and votes for the listing of the nearest when the
+    nearest vector of any other listing is farther by 1/0.85; the ``SHORTLIST`` (30)
+    listings with most votes, and at least ``MIN_VOTES`` (3), are verified. Work per
+    keyframe grows with the logarithm of the index, not with the number of listings: no
+    listing is compared one by one. FLANN's trees are randomised with a fixed seed, so a
+    rebuilt index answers the same for the same content.
+
+Verification (the same code for ``recognise`` and ``match_listing``)
+    A keyframe against one listing photo: each frame keypoint's nearest photo keypoint must
+    be closer than 0.85 x the second nearest of the photo (Lowe's ratio) and no farther than
+    the nearest vector of any other indexed listing (``RIVAL_RATIO``: the keypoint's nearest
+    neighbour in the catalogue is on this listing; stricter ratios, 0.9 and 0.85, kept
+    precision at 1.00 but cost 4-9 points of recall at 60 listings and more as the
+    catalogue grows, because letters of one font, stripes and label outlines occur on many
+    products); one frame keypoint per photo keypoint. With ``MIN_MATCHES`` (5) left, an
+    affine map photo -> frame is fitted by RANSAC (reprojection threshold 0.6 % of the
+    frame's longer side, 2,000 iterations, confidence 0.995, OpenCV's fixed seed). Affine,
+    not a homography: a product turned by 15 degrees with its corners in perspective by 7 %
+    fits an affine map within that threshold, and 6 degrees of freedom give chance matches
+    far fewer ways to look consistent than 8 (a homography through six chance matches is
+    easily a folded or vanishing quadrilateral). The fit must be sane: not mirrored, a scale
+    of 0.04-4 frame pixels per photo pixel, an anisotropy (ratio of singular values) of at
+    most 2.5. Its inliers must each turn by the fit's rotation within 30 degrees and grow by
+    its scale within 0.75 octave (their own SIFT orientation and size: Lowe's consistency
+    check), and at least 5 remain; at least half of them (or 5) must have the colour they
+    have on the photo (both nearly grey, or hues within 22.5 degrees); and their hull must
+    cover at least 2.5 % of the photo's keypoint extent. That last check separates
+    look-alikes: a distractor with the same font, label style and pattern matched 6-10
+    keypoints bunched on a few letters (cover 1.1-1.9 % in every case seen), real sightings
+    spread over the product (cover above 2.5 % in 98 %). The sighting's box is the photo's
+    keypoint extent mapped into the frame. Where two listings' boxes in one keyframe overlap
+    by half (intersection over union), only the one with more matches is kept.
+
+    ``match_listing`` runs exactly this for the one listing in each keyframe (the rival
+    distances come from the same neighbour lookups), and when it is seen, verifies that
+    keyframe's shortlist as ``recognise`` does to apply the same suppression: for an indexed
+    listing it reports what ``recognise`` reports, and more only where ``recognise`` did
+    not shortlist it. The rival test and the suppression make both depend on the other
+    listings indexed at the time.
+
+Score
+    A sighting with ``m`` matches scores ``1 - exp(-(m - 2) / 6)``: 0.39 at the minimum of
+    5, 0.74 at 10, 0.95 at 20. A candidate combines its sightings as independent evidence,
+    ``1 - prod(1 - s)``. Every candidate returned has passed verification;
+    ``SUGGESTED_THRESHOLD`` (0.5, about 6 matches) is where tagging without review could
+    start.
+
+Measured (tests/quality/test_product_quality.py: 60 listings, 100 frames of 540 x 960 with
+a listed product at 0.2-0.5 of the shorter side in 80 of them, two to five unlisted look-alike
+products in all, through H.264 and the decoder): precision 1.00, recall 0.89 (0.74 at
+0.2-0.3, 0.96 above). On 100 other frames (78 with a product), described one by one:
+precision 0.99 (one look-alike, 8 matches), recall 0.87. With 1,000 listings indexed (the
+same frames; 940 more products): precision 0.99 and 1.00, recall 0.81 and 0.76: more
+listings take the nearest-neighbour places of a product's generic patches, so fewer of its
+keypoints vote for it and pass the rival test. On the 60-second upload of ``python -m
+bench products`` (rendered frames enlarged to 720 x 1280, panning, re-encoded: softer than
+the test frames) 3 of 6 products shown were found among 1,000 listings and 2 of 6 among
+10,000, nothing false: recall falls as the catalogue grows, the main open problem.
+
+Bytes (little-endian; positions are 12-bit fractions of the picture's width and height,
+packed in 3 bytes as ``x << 12 | y``; shapes are ``orientation step << 4 | size step``;
+colours are ``hue step << 3 | saturation step``; codes are 32 nibbles, high nibble
+first)::
+
+    listing: b"SPPL" | u8 format | u8 photos | u16 zero
+             then per photo: u16 width | u16 height | u16 n | n x 3 B positions
+             | n x 1 B shapes | n x 1 B colours | n x 16 B codes
+    video:   b"SPPV" | u8 format | u8 zero | u16 keyframes | u32 duration ms
+             then per keyframe: u32 time ms | u16 width | u16 height | u16 n
+             | n x 3 B positions | n x 1 B shapes | n x 1 B colours | n x 16 B codes
+
+21 bytes a keypoint: a keyframe is at most 10 + 400 x 21 = 8,410 bytes and there are at most
+10 a minute, so a video's descriptors are **at most 84.1 kB a minute** (a 15-second clip at
+most 25 kB), less when frames have fewer keypoints. A listing photo is at most 12.6 kB. In
+memory the index keeps 32 float32 numbers and an int32 per vector, FLANN's trees, and each
+listing's stored keypoints: the bench measured about 150 kB of resident memory a listing
+(1.5 GB for 10,000), 10 s to build the trees for 10,000 listings on a first query, and
+3.3-3.8 s of work to tag a minute of video (decoding 1.5 s, describing 1.5 s, recognising
+0.35-0.8 s against 1,000-10,000 listings).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import attrs
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy.spatial import cKDTree  # type: ignore[import-untyped]
+
+from adapters.media.decoding import PyAVDecoder
+from application.media import DecodedMedia, UnreadableMedia
+from application.products import (
+    Box,
+    IncompatibleDescriptors,
+    ProductCandidate,
+    ProductSighting,
+)
+
+Floats = NDArray[np.float32]
+Codes = NDArray[np.uint8]
+
+VERSION: Final = "products-sift-dct32x4-affine-v1"
+SUGGESTED_THRESHOLD: Final = 0.5
+
+# Pictures
+ANALYSIS_SIDE: Final = 960  # frames are analysed with their longer side at most this
+PHOTO_SIDE: Final = 640  # listing photos likewise
+FRAMES_PER_SECOND: Final = 1.0  # what the shop should decode (see shop_decoder)
+KEYFRAME_SECONDS: Final = 6.0
+MAX_PHOTOS: Final = 8
+
+# Keypoints
+FRAME_CONTRAST: Final = 0.04
+PHOTO_CONTRAST: Final = 0.02
+FRAME_KEYPOINTS: Final = 400
+PHOTO_KEYPOINTS: Final = 600
+MIN_FRAME_KEYPOINTS: Final = 8  # a frame with fewer has nothing to recognise
+MIN_PHOTO_KEYPOINTS: Final = 16  # a photo with fewer cannot identify a product
+_DISTINCT_CAP: Final = 0.5
+
+# Retrieval
+NEIGHBOURS: Final = 8
+VOTE_RATIO: Final = 0.85
+MIN_VOTES: Final = 3
+SHORTLIST: Final = 30
+_FLANN_TREES: Final = 4
+_FLANN_CHECKS: Final = 64
+_BRUTE_FORCE_BELOW: Final = 4096
+
+# Verification
+RATIO: Final = 0.85  # nearest photo keypoint against the second nearest of that photo
+RIVAL_RATIO: Final = 1.0  # nearest photo keypoint against the nearest of another listing
+MIN_MATCHES: Final = 5
+RANSAC_THRESHOLD: Final = 0.006  # of the frame's longer side
+RANSAC_ITERATIONS: Final = 2000
+RANSAC_CONFIDENCE: Final = 0.995
+MIN_SCALE: Final = 0.04
+MAX_SCALE: Final = 4.0
+MAX_ANISOTROPY: Final = 2.5
+MIN_COVER: Final = 0.025
+MAX_OVERLAP: Final = 0.5  # boxes of two products in one keyframe (intersection / union)
+MAX_TURN: Final = 30.0  # degrees between a match's own turn and the fit's rotation
+MAX_GROWTH: Final = 0.75  # octaves between a match's own scale change and the fit's
+MIN_ALIKE: Final = 0.5  # of the matches whose colour agrees with the photo's (or MIN_MATCHES)
+_SCORE_OFFSET: Final = 2.0
+_SCORE_SCALE: Final = 6.0
+
+# Bytes
+_LISTING_MAGIC: Final = b"SPPL"
+_VIDEO_MAGIC: Final = b"SPPV"
+_FORMAT: Final = 1
+_LISTING_HEADER: Final = struct.Struct("<4sBBH")
+_VIDEO_HEADER: Final = struct.Struct("<4sBBHI")
+_PHOTO_HEADER: Final = struct.Struct("<HHH")
+_FRAME_HEADER: Final = struct.Struct("<IHHH")
+_POSITION_BYTES: Final = 3
+_CODE_BYTES: Final = 16
+_KEYPOINT_BYTES: Final = _POSITION_BYTES + 2 + _CODE_BYTES
+_ANGLE_STEP: Final = 22.5
+_HUE_STEP: Final = 11.25
+_GREY_STEP: Final = 1  # saturation steps 0 and 1 (below 0.25) are grey
+_COLOUR_WINDOW: Final = 0.5  # half-side of the colour square, in keypoint sizes
+_DIMENSIONS: Final = 32
+_LEVELS: Final = 16
+_FRACTION: Final = 4095  # 12-bit positions
+MAX_KEYFRAME_BYTES: Final = _FRAME_HEADER.size + FRAME_KEYPOINTS * _KEYPOINT_BYTES
+MAX_BYTES_PER_MINUTE: Final = _VIDEO_HEADER.size + math.ceil(60 / KEYFRAME_SECONDS) * (
+    MAX_KEYFRAME_BYTES
+)
+
+
+def shop_decoder(*, max_duration_seconds: float = 15 * 60, threads: int = 1) -> PyAVDecoder:
+    """The decoder the shop should use for this recogniser: 1 frame a second, longer side at
+    most 960 px (about 1.5 MB of pixels a sampled frame, 90 MB a minute of video)."""
+    return PyAVDecoder(
+        frames_per_second=FRAMES_PER_SECOND,
+        max_side=ANALYSIS_SIDE,
+        max_duration_seconds=max_duration_seconds,
+        threads=threads,
+    )
+
+
+# --- the compact descriptor -----------------------------------------------------------
+
+
+def _dct(n: int) -> NDArray[np.float64]:
+    k = np.arange(n)
+    basis = np.cos(np.pi * (2 * k[None, :] + 1) * np.arange(n)[:, None] / (2 * n))
+    basis *= math.sqrt(2 / n)
+    basis[0] /= math.sqrt(2)
+    return basis
+
+
+def _real_dft(n: int) -> NDArray[np.float64]:
+    t = np.arange(n)
+    rows = [np.full(n, 1 / math.sqrt(n))]
+    for frequency in range(1, n // 2):
+        rows.append(np.cos(2 * np.pi * frequency * t / n) * math.sqrt(2 / n))
+        rows.append(np.sin(2 * np.pi * frequency * t / n) * math.sqrt(2 / n))
+    rows.append(np.cos(np.pi * t) / math.sqrt(n))
+    return np.array(rows)
+
+
+def _transform() -> Floats:
+    """The 32 kept rows of the orthonormal 128 x 128 transform of a SIFT descriptor laid out
+    as OpenCV does: index (row * 4 + column) * 8 + orientation."""
+    cells, orientations = _dct(4), _real_dft(8)
+    rows = [
+        np.einsum("i,j,k->ijk", cells[u], cells[v], orientations[c]).ravel()
+        for u in range(2)
+        for v in range(2)
+        for c in range(8)
+    ]
+    return np.array(rows, dtype=np.float32)
+
+
+_TRANSFORM: Final = _transform()
+# Measured on SIFT descriptors of 1/f-noise images (see the module's docstring).
+_MEAN: Final = np.array(
+    [
+        [0.8356, 0.0899, -0.0007, 0.037, 0.0002, 0.0175, 0.0, 0.0082],
+        [-0.0002, 0.001, -0.0005, -0.0003, -0.0001, -0.0001, -0.0001, 0.0001],
+        [0.0, 0.0008, -0.0003, 0.0001, 0.0005, -0.0001, 0.0, -0.0001],
+        [-0.0002, 0.0004, 0.0616, 0.0001, 0.0041, 0.0, 0.0008, 0.0001],
+    ],
+    dtype=np.float32,
+).ravel()
+_STD: Final = np.array(
+    [
+        [0.0347, 0.1248, 0.1329, 0.0641, 0.0637, 0.0314, 0.0319, 0.0199],
+        [0.0484, 0.1529, 0.0789, 0.0588, 0.0559, 0.0297, 0.0281, 0.018],
+        [0.0487, 0.0749, 0.1381, 0.0576, 0.0573, 0.0282, 0.0287, 0.0177],
+        [0.0354, 0.088, 0.0867, 0.048, 0.0485, 0.0243, 0.0246, 0.0152],
+    ],
+    dtype=np.float32,
+).ravel()
+_STEP: Final = (0.34 * _STD).astype(np.float32)
+# The value each of the 16 levels of each number stands for.
+_CENTRES: Final = (
+    _MEAN[:, None] + (np.arange(_LEVELS, dtype=np.float32)[None, :] - 7.5) * _STEP[:, None]
+).astype(np.float32)
+
+
+def _compact(sift: Floats) -> Floats:
+    """RootSIFT, then the 32 low-frequency coefficients."""
+    total = np.maximum(sift.sum(axis=1, keepdims=True), 1e-6)
+    root = np.sqrt(sift / total).astype(np.float32)
+    return np.asarray(root @ _TRANSFORM.T, dtype=np.float32)
+
+
+def _quantise(vectors: Floats) -> Codes:
+    levels = np.floor((vectors - _MEAN) / _STEP) + _LEVELS // 2
+    return np.asarray(np.clip(levels, 0, _LEVELS - 1), dtype=np.uint8)
+
+
+def _dequantise(codes: Codes) -> Floats:
+    return _CENTRES[np.arange(_DIMENSIONS)[None, :], codes]
+
+
+def _pack_codes(codes: Codes) -> bytes:
+    return ((codes[:, 0::2] << 4) | codes[:, 1::2]).astype(np.uint8).tobytes()
+
+
+def _unpack_codes(data: bytes, offset: int, count: int) -> Codes:
+    packed = np.frombuffer(data, dtype=np.uint8, count=count * _CODE_BYTES, offset=offset)
+    packed = packed.reshape(count, _CODE_BYTES)
+    codes = np.empty((count, _DIMENSIONS), dtype=np.uint8)
+    codes[:, 0::2] = packed >> 4
+    codes[:, 1::2] = packed & 0x0F
+    return codes
+
+
+def _pack_positions(xy: Floats, width: int, height: int) -> bytes:
+    fx = np.clip(np.round(xy[:, 0] / max(1, width) * _FRACTION), 0, _FRACTION).astype(np.uint32)
+    fy = np.clip(np.round(xy[:, 1] / max(1, height) * _FRACTION), 0, _FRACTION).astype(np.uint32)
+    value = (fx << 12) | fy
+    triples = np.stack([value & 0xFF, (value >> 8) & 0xFF, (value >> 16) & 0xFF], axis=1)
+    return triples.astype(np.uint8).tobytes()
+
+
+def _unpack_positions(data: bytes, offset: int, count: int, width: int, height: int) -> Floats:
+    raw = np.frombuffer(data, dtype=np.uint8, count=count * 3, offset=offset).reshape(count, 3)
+    value = raw[:, 0].astype(np.uint32) | (raw[:, 1].astype(np.uint32) << 8)
+    value |= raw[:, 2].astype(np.uint32) << 16
+    x = (value >> 12).astype(np.float32) / _FRACTION * width
+    y = (value & 0xFFF).astype(np.float32) / _FRACTION * height
+    return np.stack([x, y], axis=1).astype(np.float32)
+
+
+# --- keypoints ------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class _Picture:
+    """Keypoints of one picture (a listing photo or a keyframe), as stored."""
+
+    width: int
+    height: int
+    xy: Floats  # (n, 2) pixels
+    shapes: Codes  # (n,) orientation step << 4 | scale step (see _shape_bytes)
+    colours: Codes  # (n,) hue step << 3 | saturation step (see _colour_bytes)
+    codes: Codes  # (n, 32) levels 0..15
+
+    @property
+    def vectors(self) -> Floats:
+        return _dequantise(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.xy)
+
+    def pack(self) -> bytes:
+        return b"".join(
+            (
+                _pack_positions(self.xy, self.width, self.height),
+                self.shapes.astype(np.uint8).tobytes(),
+                self.colours.astype(np.uint8).tobytes(),
+                _pack_codes(self.codes),
+            )
+        )
+
+
+def _reduced(pixels: NDArray[np.uint8], side: int) -> NDArray[np.uint8]:
+    """The picture (RGB, or grey) with its longer side at most ``side``."""
+    height, width = pixels.shape[:2]
+    scale = side / max(height, width)
+    picture = np.ascontiguousarray(pixels[..., :3] if pixels.ndim == 3 else pixels)
+    if scale >= 1:
+        return picture
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.asarray(cv2.resize(picture, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+
+
+def _grey(picture: NDArray[np.uint8]) -> NDArray[np.uint8]:
+    if picture.ndim == 3:
+        return np.asarray(cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY), dtype=np.uint8)
+    return picture
+
+
+def _keypoints(picture: NDArray[np.uint8], contrast: float, limit: int) -> _Picture:
+    """The ``limit`` most distinctive SIFT keypoints of a picture (already reduced), in a
+    canonical order (SIFT's own order depends on its threads)."""
+    grey = _grey(picture)
+    height, width = grey.shape[:2]
+    sift = cv2.SIFT.create(contrastThreshold=contrast)
+    found, descriptors = sift.detectAndCompute(grey, None)
+    if descriptors is None or len(found) == 0:
+        return _Picture(
+            width,
+            height,
+            np.zeros((0, 2), np.float32),
+            np.zeros(0, np.uint8),
+            np.zeros(0, np.uint8),
+            np.zeros((0, _DIMENSIONS), np.uint8),
+        )
+    table = np.array(
+        [(k.pt[0], k.pt[1], k.size, k.angle, k.response) for k in found], dtype=np.float64
+    )
+    canonical = np.lexsort((table[:, 3], table[:, 2], table[:, 1], table[:, 0]))
+    table = table[canonical]
+    vectors = _compact(np.asarray(descriptors, dtype=np.float32)[canonical])
+    if len(table) > limit:
+        nearest, _ = cKDTree(vectors).query(vectors, k=2)
+        distinct = np.minimum(nearest[:, 1], _DISTINCT_CAP) * np.sqrt(table[:, 4])
+        keep = np.lexsort((np.arange(len(table)), -distinct))[:limit]
+        keep.sort()
+        table, vectors = table[keep], vectors[keep]
+    xy = table[:, :2].astype(np.float32)
+    return _Picture(
+        width,
+        height,
+        xy,
+        _shape_bytes(table[:, 3], table[:, 2]),
+        _colour_bytes(picture, xy, table[:, 2]),
+        _quantise(vectors),
+    )
+
+
+def _colour_bytes(picture: NDArray[np.uint8], xy: Floats, sizes: NDArray[np.float64]) -> Codes:
+    """The mean colour of a square of half a keypoint's size around it: its hue in 32 steps
+    of 11.25 degrees (high 5 bits) and saturation in 8 steps (low 3 bits). Grey pictures
+    are all saturation 0."""
+    if picture.ndim != 3 or len(xy) == 0:
+        return np.zeros(len(xy), dtype=np.uint8)
+    height, width = picture.shape[:2]
+    sums = np.asarray(cv2.integral(picture), dtype=np.float64)  # (height + 1, width + 1, 3)
+    radius = np.clip(sizes * _COLOUR_WINDOW, 2, 16)
+    x0 = np.clip(np.round(xy[:, 0] - radius), 0, width - 1).astype(np.intp)
+    x1 = np.clip(np.round(xy[:, 0] + radius) + 1, 1, width).astype(np.intp)
+    y0 = np.clip(np.round(xy[:, 1] - radius), 0, height - 1).astype(np.intp)
+    y1 = np.clip(np.round(xy[:, 1] + radius) + 1, 1, height).astype(np.intp)
+    total = sums[y1, x1] - sums[y0, x1] - sums[y1, x0] + sums[y0, x0]
+    mean = total / ((x1 - x0) * (y1 - y0))[:, None]
+    high, low = mean.max(axis=1), mean.min(axis=1)
+    chroma = high - low
+    saturation = np.where(high > 0, chroma / np.maximum(high, 1e-9), 0.0)
+    red, green, blue = mean[:, 0], mean[:, 1], mean[:, 2]
+    safe = np.maximum(chroma, 1e-9)
+    hue = np.where(
+        high == red,
+        ((green - blue) / safe) % 6,
+        np.where(high == green, (blue - red) / safe + 2, (red - green) / safe + 4),
+    )
+    hue_step = np.floor(hue * 60 / _HUE_STEP).astype(np.int64) % 32
+    saturation_step = np.clip(np.floor(saturation * 8), 0, 7).astype(np.int64)
+    return np.asarray((hue_step << 3) | saturation_step, dtype=np.uint8)
+
+
+def _colours_agree(a: Codes, b: Codes) -> NDArray[np.bool_]:
+    """Two keypoints' colours are alike: both nearly grey, or hues within two steps (22.5
+    degrees) when both are coloured; a saturation step of 1 against 2 is the border of grey
+    and agrees with either."""
+    sat_a, sat_b = (a & 0x07).astype(np.int64), (b & 0x07).astype(np.int64)
+    hue_a, hue_b = (a >> 3).astype(np.int64), (b >> 3).astype(np.int64)
+    turn = np.abs(hue_a - hue_b) % 32
+    turn = np.minimum(turn, 32 - turn)
+    grey_a, grey_b = sat_a <= _GREY_STEP, sat_b <= _GREY_STEP
+    border = (np.minimum(sat_a, sat_b) == _GREY_STEP) & (np.abs(sat_a - sat_b) <= 1)
+    alike = (grey_a & grey_b) | (~grey_a & ~grey_b & (turn <= 2)) | border
+    return np.asarray(alike, dtype=np.bool_)
+
+
+def _shape_bytes(angles: NDArray[np.float64], sizes: NDArray[np.float64]) -> Codes:
+    """A keypoint's orientation in 16 steps of 22.5 degrees (high nibble) and its size in 16
+    steps of half an octave, 1 to 181 px (low nibble)."""
+    turn = np.round(angles / _ANGLE_STEP).astype(np.int64) % 16
+    scale = np.clip(np.round(2 * np.log2(np.maximum(sizes, 1.0))), 0, 15).astype(np.int64)
+    return ((turn << 4) | scale).astype(np.uint8)
+
+
+def _angles(shapes: Codes) -> NDArray[np.float64]:
+    return (shapes >> 4).astype(np.float64) * _ANGLE_STEP
+
+
+def _log_sizes(shapes: Codes) -> NDArray[np.float64]:
+    """log2 of the sizes."""
+    return (shapes & 0x0F).astype(np.float64) / 2
+
+
+def _sharpness(grey: NDArray[np.uint8]) -> float:
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+# --- bytes ----------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class _Keyframe:
+    at_seconds: float
+    picture: _Picture
+
+
+@attrs.frozen(eq=False)
+class _Video:
+    duration_seconds: float
+    keyframes: tuple[_Keyframe, ...]
+
+
+def _encode_listing(photos: Sequence[_Picture]) -> bytes:
+    parts = [_LISTING_HEADER.pack(_LISTING_MAGIC, _FORMAT, len(photos), 0)]
+    for photo in photos:
+        parts.append(_PHOTO_HEADER.pack(photo.width, photo.height, len(photo)))
+        parts.append(photo.pack())
+    return b"".join(parts)
+
+
+def _encode_video(duration_seconds: float, keyframes: Sequence[_Keyframe]) -> bytes:
+    duration_ms = max(0, min(0xFFFFFFFF, round(duration_seconds * 1000)))
+    parts = [_VIDEO_HEADER.pack(_VIDEO_MAGIC, _FORMAT, 0, len(keyframes), duration_ms)]
+    for keyframe in keyframes:
+        picture = keyframe.picture
+        at_ms = max(0, round(keyframe.at_seconds * 1000))
+        parts.append(_FRAME_HEADER.pack(at_ms, picture.width, picture.height, len(picture)))
+        parts.append(picture.pack())
+    return b"".join(parts)
+
+
+def _read_picture(
+    data: bytes, offset: int, width: int, height: int, count: int
+) -> tuple[_Picture, int]:
+    size = count * _KEYPOINT_BYTES
+    if len(data) < offset + size or width == 0 or height == 0:
+        raise IncompatibleDescriptors("product descriptors of the wrong length")
+    xy = _unpack_positions(data, offset, count, width, height)
+    offset += count * _POSITION_BYTES
+    shapes = np.frombuffer(data, dtype=np.uint8, count=count, offset=offset).copy()
+    colours = np.frombuffer(data, dtype=np.uint8, count=count, offset=offset + count).copy()
+    codes = _unpack_codes(data, offset + 2 * count, count)
+    return _Picture(width, height, xy, shapes, colours, codes), offset + count * (2 + _CODE_BYTES)
+
+
+def _decode_listing(data: bytes) -> tuple[_Picture, ...]:
+    if len(data) < _LISTING_HEADER.size:
+        raise IncompatibleDescriptors("too short to be listing descriptors")
+    magic, fmt, count, _ = _LISTING_HEADER.unpack_from(data)
+    if magic != _LISTING_MAGIC or fmt != _FORMAT:
+        raise IncompatibleDescriptors(f"not listing descriptors of {VERSION}")
+    offset = _LISTING_HEADER.size
+    photos: list[_Picture] = []
+    for _ in range(count):
+        if len(data) < offset + _PHOTO_HEADER.size:
+            raise IncompatibleDescriptors("listing descriptors of the wrong length")
+        width, height, keypoints = _PHOTO_HEADER.unpack_from(data, offset)
+        photo, offset = _read_picture(data, offset + _PHOTO_HEADER.size, width, height, keypoints)
+        photos.append(photo)
+    if offset != len(data):
+        raise IncompatibleDescriptors("listing descriptors of the wrong length")
+    return tuple(photos)
+
+
+def _decode_video(data: bytes) -> _Video:
+    if not data:
+        return _Video(0.0, ())
+    if len(data) < _VIDEO_HEADER.size:
+        raise IncompatibleDescriptors("too short to be video descriptors")
+    magic, fmt, _, count, duration_ms = _VIDEO_HEADER.unpack_from(data)
+    if magic != _VIDEO_MAGIC or fmt != _FORMAT:
+        raise IncompatibleDescriptors(f"not video descriptors of {VERSION}")
+    offset = _VIDEO_HEADER.size
+    keyframes: list[_Keyframe] = []
+    for _ in range(count):
+        if len(data) < offset + _FRAME_HEADER.size:
+            raise IncompatibleDescriptors("video descriptors of the wrong length")
+        at_ms, width, height, keypoints = _FRAME_HEADER.unpack_from(data, offset)
+        picture, offset = _read_picture(data, offset + _FRAME_HEADER.size, width, height, keypoints)
+        keyframes.append(_Keyframe(at_ms / 1000, picture))
+    if offset != len(data):
+        raise IncompatibleDescriptors("video descriptors of the wrong length")
+    return _Video(duration_ms / 1000, tuple(keyframes))
+
+
+def keyframes(video_descriptors: bytes) -> list[tuple[float, int]]:
+    """(time, keypoints) of each keyframe kept in a video's descriptors: for tests, audits
+    and the shop's diagnostics."""
+    video = _decode_video(video_descriptors)
+    return [(keyframe.at_seconds, len(keyframe.picture)) for keyframe in video.keyframes]
+
+
+# --- photos ---------------------------------------------------------------------------
+
+
+def _open_photo(data: bytes) -> NDArray[np.uint8]:
+    """An encoded image as RGB pixels, upright, transparency flattened onto white."""
+    if not data:
+        raise UnreadableMedia("the photo is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))  # JPEG: decode at a lower size
+                picture = ImageOps.exif_transpose(opened)
+                picture.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UnreadableMedia("the photo is not an image we can read") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise UnreadableMedia(f"the photo is damaged or incomplete ({error})") from None
+    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+        rgba = picture.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        picture = Image.alpha_composite(white, rgba)
+    return np.asarray(picture.convert("RGB"), dtype=np.uint8)
+
+
+# --- index ----------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class _Listing:
+    listing_id: str
+    photos: tuple[_Picture, ...]  # their descriptors are dequantised when verified
+    extents: tuple[tuple[float, float, float, float], ...]  # keypoint extent, per photo
+
+
+def _listing(listing_id: str, photos: Sequence[_Picture]) -> _Listing:
+    extents = []
+    for photo in photos:
+        if len(photo):
+            low, high = photo.xy.min(axis=0), photo.xy.max(axis=0)
+            extents.append((float(low[0]), float(low[1]), float(high[0]), float(high[1])))
+        else:
+            extents.append((0.0, 0.0, 0.0, 0.0))
+    return _Listing(
+        listing_id=listing_id,
+        photos=tuple(photos),
+        extents=tuple(extents),
+    )
+
+
+class _Segment:
+    """An immutable batch of indexed vectors and the listing (ordinal) each belongs to."""
+
+    def __init__(self, vectors: Floats, owners: NDArray[np.int32]) -> None:
+        self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self.owners = owners
+        self._flann: cv2.flann.Index | None = None
+        self._norms: Floats | None = None
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    def search(self, queries: Floats, k: int) -> tuple[Floats, NDArray[np.int32]]:
+        """(squared distances, owners) of each query's ``k`` nearest vectors, nearest first."""
+        k = min(k, len(self))
+        if len(self) < _BRUTE_FORCE_BELOW:
+            if self._norms is None:
+                self._norms = (self.vectors**2).sum(axis=1)
+            squared = (queries**2).sum(axis=1)[:, None] + self._norms[None, :]
+            squared -= 2 * (queries @ self.vectors.T)
+            nearest = np.argsort(squared, axis=1, kind="stable")[:, :k]
+            distances = np.take_along_axis(squared, nearest, axis=1)
+            return np.maximum(distances, 0).astype(np.float32), self.owners[nearest]
+        if self._flann is None:
+            cv2.setRNGSeed(0x5EED)
+            self._flann = cv2.flann.Index(self.vectors, {"algorithm": 1, "trees": _FLANN_TREES})
+        found, distances = self._flann.knnSearch(queries, k, params={"checks": _FLANN_CHECKS})
+        found = np.asarray(found, dtype=np.int64).reshape(len(queries), k)
+        distances = np.asarray(distances, dtype=np.float32).reshape(len(queries), k)
+        valid = (found >= 0) & (found < len(self))
+        owners = np.where(valid, self.owners[np.clip(found, 0, len(self) - 1)], -1)
+        return np.where(valid, distances, np.inf).astype(np.float32), owners.astype(np.int32)
+
+    @staticmethod
+    def merge(segments: Sequence[_Segment], alive: NDArray[np.bool_]) -> _Segment:
+        owners = np.concatenate([s.owners for s in segments])
+        keep = alive[owners]
+        vectors = np.concatenate([s.vectors for s in segments])
+        return _Segment(vectors[keep], owners[keep])
+
+
+# --- verification ---------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Fit:
+    matches: int
+    box: Box
+    score: float
+
+
+def _sighting_score(matches: int) -> float:
+    return 1 - math.exp(-max(0.0, matches - _SCORE_OFFSET) / _SCORE_SCALE)
+
+
+def _verify(
+    frame: _Picture,
+    frame_vectors: Floats,
+    competitor: Floats,
+    photo: _Picture,
+    photo_vectors: Floats,
+    extent: tuple[float, float, float, float],
+) -> _Fit | None:
+    """Is this listing photo in this keyframe? Ratio-tested matches, an affine RANSAC fit,
+    and the checks that the fit is a plausible view of the product. ``competitor`` is each
+    frame keypoint's squared distance to the nearest vector of any *other* listing."""
+    if len(photo) < 2 or len(frame) < MIN_MATCHES:
+        return None
+    squared = (frame_vectors**2).sum(axis=1)[:, None] + (photo_vectors**2).sum(axis=1)[None, :]
+    squared -= 2 * (frame_vectors @ photo_vectors.T)
+    np.maximum(squared, 0, out=squared)
+    two = np.argpartition(squared, 1, axis=1)[:, :2]
+    pair = np.take_along_axis(squared, two, axis=1)
+    first = np.where(pair[:, 0] <= pair[:, 1], two[:, 0], two[:, 1])
+    nearest, second = pair.min(axis=1), pair.max(axis=1)
+    passed = np.flatnonzero((nearest < RATIO**2 * second) & (nearest < RIVAL_RATIO**2 * competitor))
+    if len(passed) < MIN_MATCHES:
+        return None
+    # One frame keypoint per photo keypoint: the closest.
+    order = passed[np.lexsort((passed, nearest[passed], first[passed]))]
+    unique = np.ones(len(order), dtype=np.bool_)
+    unique[1:] = first[order][1:] != first[order][:-1]
+    chosen = np.sort(order[unique])
+    if len(chosen) < MIN_MATCHES:
+        return None
+    source = np.ascontiguousarray(photo.xy[first[chosen]], dtype=np.float32)
+    target = np.ascontiguousarray(frame.xy[chosen], dtype=np.float32)
+    side = max(frame.width, frame.height)
+    affine, inliers = cv2.estimateAffine2D(
+        source,
+        target,
+        method=cv2.RANSAC,
+        ransacReprojThreshold=RANSAC_THRESHOLD * side,
+        maxIters=RANSAC_ITERATIONS,
+        confidence=RANSAC_CONFIDENCE,
+        refineIters=10,
+    )
+    if affine is None or inliers is None:
+        return None
+    mask = np.asarray(inliers).ravel().astype(np.bool_)
+    matches = int(mask.sum())
+    if matches < MIN_MATCHES:
+        return None
+    linear = np.asarray(affine, dtype=np.float64)[:, :2]
+    determinant = float(np.linalg.det(linear))
+    if determinant <= 0:
+        return None  # mirrored, or collapsed onto a line
+    scale = math.sqrt(determinant)
+    singular = np.linalg.svd(linear, compute_uv=False)
+    if not MIN_SCALE <= scale <= MAX_SCALE or singular[0] > MAX_ANISOTROPY * singular[1]:
+        return None
+    # Each inlier's own orientation and size must agree with the fit's rotation and scale.
+    rotation = math.degrees(math.atan2(float(affine[1, 0]), float(affine[0, 0])))
+    photo_shapes, frame_shapes = photo.shapes[first[chosen]], frame.shapes[chosen]
+    turn = (_angles(frame_shapes) - _angles(photo_shapes) - rotation) % 360
+    turn = np.minimum(turn, 360 - turn)
+    growth = _log_sizes(frame_shapes) - _log_sizes(photo_shapes) - math.log2(scale)
+    mask &= (turn <= MAX_TURN) & (np.abs(growth) <= MAX_GROWTH)
+    matches = int(mask.sum())
+    if matches < MIN_MATCHES:
+        return None
+    # Half of them, or MIN_MATCHES, must have the colour they have on the photo: letters of
+    # one font on another product's label match in shape, rarely in colour.
+    alike = _colours_agree(photo.colours[first[chosen]], frame.colours[chosen])
+    if int((mask & alike).sum()) < min(MIN_MATCHES, math.ceil(matches * MIN_ALIKE)):
+        return None
+    left, top, right, bottom = extent
+    area = (right - left) * (bottom - top)
+    hull = cv2.convexHull(source[mask])
+    if area <= 0 or cv2.contourArea(hull) < MIN_COVER * area:
+        return None
+    corners = np.array(
+        [[left, top, 1], [right, top, 1], [right, bottom, 1], [left, bottom, 1]],
+        dtype=np.float64,
+    )
+    mapped = corners @ np.asarray(affine, dtype=np.float64).T
+    box = (
+        round(float(np.clip(mapped[:, 0].min() / frame.width, 0, 1)), 4),
+        round(float(np.clip(mapped[:, 1].min() / frame.height, 0, 1)), 4),
+        round(float(np.clip(mapped[:, 0].max() / frame.width, 0, 1)), 4),
+        round(float(np.clip(mapped[:, 1].max() / frame.height, 0, 1)), 4),
+    )
+    return _Fit(matches=matches, box=box, score=round(_sighting_score(matches), 4))
+
+
+def _best_sighting(
+    keyframe: _Keyframe, frame_vectors: Floats, competitor: Floats, listing: _Listing
+) -> ProductSighting | None:
+    best: ProductSighting | None = None
+    for number, photo in enumerate(listing.photos):
+        fit = _verify(
+            keyframe.picture,
+            frame_vectors,
+            competitor,
+            photo,
+            photo.vectors,
+            listing.extents[number],
+        )
+        if fit is not None and (best is None or fit.matches > best.matches):
+            best = ProductSighting(
+                at_seconds=keyframe.at_seconds,
+                matches=fit.matches,
+                box=fit.box,
+                photo=number,
+                score=fit.score,
+            )
+    return best
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _suppress(
+    found: Sequence[tuple[_Listing, ProductSighting]],
+) -> list[tuple[_Listing, ProductSighting]]:
+    """Greedy non-maximum suppression: most matches first (then listing id); a sighting
+    whose box overlaps a kept one's by ``MAX_OVERLAP`` or more is dropped."""
+    ranked = sorted(found, key=lambda pair: (-pair[1].matches, pair[0].listing_id))
+    kept: list[tuple[_Listing, ProductSighting]] = []
+    for listing, sighting in ranked:
+        if all(_overlap(sighting.box, other.box) < MAX_OVERLAP for _, other in kept):
+            kept.append((listing, sighting))
+    return kept
+
+
+def _candidate(listing_id: str, sightings: Iterable[ProductSighting]) -> ProductCandidate | None:
+    ordered = tuple(sorted(sightings, key=lambda s: s.at_seconds))
+    if not ordered:
+        return None
+    missing = 1.0
+    for sighting in ordered:
+        missing *= 1 - _sighting_score(sighting.matches)
+    return ProductCandidate(listing_id=listing_id, score=round(1 - missing, 4), sightings=ordered)
+
+
+# --- the engine -----------------------------------------------------------------------
+
+
+class SiftProductRecognizer:
+    """``ProductRecognizer`` with SIFT keypoints (see the module's docstring). Rebuilt from
+    the stored listing descriptors at start-up. Not thread-safe."""
+
+    version = VERSION
+
+    def __init__(self, *, flush_vectors: int = 1 << 16) -> None:
+        self._flush_vectors = flush_vectors
+        self._ordinals: dict[str, int] = {}
+        self._listings: dict[int, _Listing] = {}
+        self._alive = np.zeros(1024, dtype=np.bool_)
+        self._next_ordinal = 0
+        self._segments: list[_Segment] = []
+        self._pending: list[tuple[int, Floats]] = []
+        self._pending_vectors = 0
+        self._live_vectors = 0
+        self._dead_vectors = 0
+
+    # -- describing ----------------------------------------------------------------------
+
+    def describe_listing(self, photos: Sequence[bytes]) -> bytes:
+        if not photos:
+            raise UnreadableMedia("a listing needs at least one photo")
+        if len(photos) > MAX_PHOTOS:
+            raise UnreadableMedia(f"a listing is described by at most {MAX_PHOTOS} photos")
+        return self.describe_listing_pixels([_open_photo(photo) for photo in photos])
+
+    def describe_listing_pixels(self, photos: Sequence[NDArray[np.uint8]]) -> bytes:
+        """``describe_listing`` for photos already decoded (RGB uint8, or grey)."""
+        described = []
+        for number, pixels in enumerate(photos, start=1):
+            picture = _keypoints(_reduced(pixels, PHOTO_SIDE), PHOTO_CONTRAST, PHOTO_KEYPOINTS)
+            if len(picture) < MIN_PHOTO_KEYPOINTS:
+                raise UnreadableMedia(
+                    f"photo {number} has too little detail to recognise the product by "
+                    f"({len(picture)} keypoints; at least {MIN_PHOTO_KEYPOINTS} are needed)"
+                )
+            described.append(picture)
+        return _encode_listing(described)
+
+    def describe_video(self, media: DecodedMedia) -> bytes:
+        windows: dict[int, list[tuple[float, float, int]]] = {}
+        for number, frame in enumerate(media.frames):
+            grey = _grey(_reduced(frame.pixels, ANALYSIS_SIDE))
+            window = math.floor(max(0.0, frame.at_seconds) / KEYFRAME_SECONDS + 1e-9)
+            windows.setdefault(window, []).append((frame.at_seconds, _sharpness(grey), number))
+        keyframes: list[_Keyframe] = []
+        for window in sorted(windows):
+            # Sharpest first; the earliest among equals.
+            for at, _, number in sorted(windows[window], key=lambda c: (-c[1], c[0])):
+                picture = _reduced(media.frames[number].pixels, ANALYSIS_SIDE)
+                described = _keypoints(picture, FRAME_CONTRAST, FRAME_KEYPOINTS)
+                if len(described) >= MIN_FRAME_KEYPOINTS:
+                    keyframes.append(_Keyframe(max(0.0, at), described))
+                    break
+        if not keyframes:
+            return b""
+        return _encode_video(media.duration_seconds, keyframes)
+
+    # -- the index -----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._listings)
+
+    def index(self, listing_id: str, descriptors: bytes) -> None:
+        photos = _decode_listing(descriptors)
+        self.forget(listing_id)
+        listing = _listing(listing_id, photos)
+        ordinal = self._next_ordinal
+        self._next_ordinal += 1
+        if ordinal >= len(self._alive):
+            self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
+        self._alive[ordinal] = True
+        self._ordinals[listing_id] = ordinal
+        self._listings[ordinal] = listing
+        vectors = np.concatenate(
+            [photo.vectors for photo in photos] or [np.zeros((0, _DIMENSIONS), np.float32)]
+        )
+        self._pending.append((ordinal, vectors.astype(np.float32)))
+        self._pending_vectors += len(vectors)
+        self._live_vectors += len(vectors)
+        if self._pending_vectors >= self._flush_vectors:
+            self._flush()
+
+    def forget(self, listing_id: str) -> None:
+        ordinal = self._ordinals.pop(listing_id, None)
+        if ordinal is None:
+            return
+        listing = self._listings.pop(ordinal)
+        self._alive[ordinal] = False
+        count = sum(len(photo) for photo in listing.photos)
+        self._live_vectors -= count
+        self._dead_vectors += count
+        if self._dead_vectors > max(self._live_vectors, self._flush_vectors):
+            self._compact()
+
+    def _flush(self) -> None:
+        pending = [(o, v) for o, v in self._pending if self._alive[o] and len(v)]
+        self._pending = []
+        self._pending_vectors = 0
+        if not pending:
+            return
+        owners = np.concatenate([np.full(len(v), o, dtype=np.int32) for o, v in pending])
+        self._segments.append(_Segment(np.concatenate([v for _, v in pending]), owners))
+        while len(self._segments) >= 2 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
+            self._segments[-2:] = [_Segment.merge(self._segments[-2:], self._alive)]
+
+    def _compact(self) -> None:
+        self._flush()
+        if self._segments:
+            merged = _Segment.merge(self._segments, self._alive)
+            self._segments = [merged] if len(merged) else []
+        self._dead_vectors = 0
+
+    # -- matching ------------------------------------------------------------------------
+
+    def recognise(self, video_descriptors: bytes, *, limit: int = 10) -> list[ProductCandidate]:
+        video = _decode_video(video_descriptors)
+        if not video.keyframes or not self._listings:
+            return []
+        self._flush()
+        found: dict[str, list[ProductSighting]] = {}
+        for keyframe in video.keyframes:
+            distance, owner = self._neighbours(keyframe.picture.vectors)
+            for listing, sighting in _suppress(self._verified(keyframe, distance, owner)):
+                found.setdefault(listing.listing_id, []).append(sighting)
+        candidates = [
+            candidate
+            for listing_id, sightings in found.items()
+            if (candidate := _candidate(listing_id, sightings))
+        ]
+        candidates.sort(key=lambda c: (-c.score, c.listing_id))
+        return candidates[:limit]
+
+    def match_listing(
+        self, listing_id: str, listing_descriptors: bytes, video_descriptors: bytes
+    ) -> ProductCandidate | None:
+        listing = _listing(listing_id, _decode_listing(listing_descriptors))
+        video = _decode_video(video_descriptors)
+        self._flush()
+        itself = self._ordinals.get(listing_id, -2)
+        sightings = []
+        for keyframe in video.keyframes:
+            vectors = keyframe.picture.vectors
+            distance, owner = self._neighbours(vectors)
+            competitor = _competitor(distance, owner, itself)
+            sighting = _best_sighting(keyframe, vectors, competitor, listing)
+            if sighting is None:
+                continue  # the usual case in a sweep
+            # Would recognise() keep it? Not where a listing with more matches takes its place.
+            others = self._verified(keyframe, distance, owner, skip=itself)
+            if any(found is listing for found, _ in _suppress([*others, (listing, sighting)])):
+                sightings.append(sighting)
+        return _candidate(listing_id, sightings)
+
+    def _verified(
+        self, keyframe: _Keyframe, distance: Floats, owner: NDArray[np.int32], skip: int = -2
+    ) -> list[tuple[_Listing, ProductSighting]]:
+        """The shortlisted listings (less ``skip``) that pass verification in one keyframe,
+        before suppression; ``distance`` and ``owner`` are its keypoints' neighbours."""
+        vectors = keyframe.picture.vectors
+        found = []
+        for ordinal in _shortlist(distance, owner):
+            if ordinal == skip:
+                continue
+            listing = self._listings[ordinal]
+            competitor = _competitor(distance, owner, ordinal)
+            sighting = _best_sighting(keyframe, vectors, competitor, listing)
+            if sighting is not None:
+                found.append((listing, sighting))
+        return found
+
+    def _neighbours(self, queries: Floats) -> tuple[Floats, NDArray[np.int32]]:
+        """Each query's ``NEIGHBOURS`` nearest indexed vectors of live listings: (squared
+        distances, owners), nearest first; missing ones are at infinity, owned by -1."""
+        count = len(queries)
+        if count == 0 or not self._segments:
+            return (
+                np.full((count, NEIGHBOURS), np.inf, dtype=np.float32),
+                np.full((count, NEIGHBOURS), -1, dtype=np.int32),
+            )
+        distances: list[Floats] = []
+        owners: list[NDArray[np.int32]] = []
+        for segment in self._segments:
+            d, o = segment.search(queries, NEIGHBOURS)
+            distances.append(d)
+            owners.append(o)
+        distance = np.concatenate(distances, axis=1)
+        owner = np.concatenate(owners, axis=1)
+        dead = (owner < 0) | ~self._alive[np.clip(owner, 0, None)]
+        distance = np.where(dead, np.inf, distance).astype(np.float32)
+        owner = np.where(dead, -1, owner).astype(np.int32)
+        order = np.argsort(distance, axis=1, kind="stable")[:, :NEIGHBOURS]
+        distance = np.take_along_axis(distance, order, axis=1)
+        owner = np.take_along_axis(owner, order, axis=1)
+        if distance.shape[1] < NEIGHBOURS:
+            missing = NEIGHBOURS - distance.shape[1]
+            distance = np.pad(distance, ((0, 0), (0, missing)), constant_values=np.inf)
+            owner = np.pad(owner, ((0, 0), (0, missing)), constant_values=-1)
+        return distance, owner
+
+
+def _competitor(distance: Floats, owner: NDArray[np.int32], ordinal: int) -> Floats:
+    """Each query's squared distance to its nearest neighbour of another listing (infinite
+    when all its neighbours belong to ``ordinal`` or there are none)."""
+    other = np.where((owner != ordinal) & (owner >= 0), distance, np.inf)
+    return np.asarray(other.min(axis=1), dtype=np.float32)
+
+
+def _shortlist(distance: Floats, owner: NDArray[np.int32]) -> list[int]:
+    """The listings most of a keyframe's keypoints point at, most votes first: a keypoint
+    votes for the listing of its nearest neighbour when the nearest of any other listing is
+    clearly farther (the ratio test of verification)."""
+    first = owner[:, 0]
+    competitor = np.where((owner != first[:, None]) & (owner >= 0), distance, np.inf).min(axis=1)
+    voting = (first >= 0) & (distance[:, 0] < VOTE_RATIO**2 * competitor)
+    if not voting.any():
+        return []
+    ordinals, votes = np.unique(first[voting], return_counts=True)
+    ranked = np.lexsort((ordinals, -votes))
+    ranked = ranked[votes[ranked] >= MIN_VOTES][:SHORTLIST]
+    return [int(o) for o in ordinals[ranked]]
