@@ -36,6 +36,7 @@ from application.media import (
     DecodedMedia,
     MatchingEngine,
     MediaDecoder,
+    MediaDescriber,
     MediaTooLarge,
     UnreadableMedia,
 )
@@ -84,10 +85,15 @@ class Anchoring:
         clock: Clock,
         identities: IdentityProvider,
         max_upload_bytes: int,
+        describers: Sequence[MediaDescriber] = (),
     ) -> None:
         self.catalogue = catalogue
         self.decoder = decoder
         self.engines = tuple(engines)
+        self.describers = tuple(describers)
+        clashing = {d.signal for d in self.describers} & {e.signal for e in self.engines}
+        if clashing:
+            raise ValueError(f"signals described twice: {sorted(clashing)}")
         self.clock = clock
         self.identities = identities
         self.max_upload_bytes = max_upload_bytes
@@ -128,9 +134,12 @@ class Anchoring:
         if media is not None:
             decoded, digest = self._decode(media)
             fingerprints = self._fingerprint(decoded)
+            descriptions = self._describe(media)
             video.attach_media(digest=digest, duration_seconds=decoded.duration_seconds, at=now)
             to_save.append(
-                self._fingerprints_of(f"{VIDEO_OWNER}{video.id}", digest, decoded, fingerprints)
+                self._fingerprints_of(
+                    f"{VIDEO_OWNER}{video.id}", digest, decoded, {**fingerprints, **descriptions}
+                )
             )
         with self._engines_lock:
             self.follower.catch_up()
@@ -460,10 +469,19 @@ class Anchoring:
                 taken[engine.signal] = fingerprint
         return taken
 
+    def _describe(self, media: bytes) -> dict[str, bytes]:
+        described: dict[str, bytes] = {}
+        for describer in self.describers:
+            description = describer.describe(media)
+            if description:
+                described[describer.signal] = description
+        return described
+
     def _fingerprints_of(
         self, owner: str, digest: str, decoded: DecodedMedia, fingerprints: Mapping[str, bytes]
     ) -> MediaFingerprints:
         versions = {engine.signal: engine.version for engine in self.engines}
+        versions.update({describer.signal: describer.version for describer in self.describers})
         return MediaFingerprints.take(
             owner=owner,
             digest=digest,

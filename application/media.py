@@ -24,6 +24,7 @@ __all__ = [
     "Frame",
     "MatchingEngine",
     "MediaDecoder",
+    "MediaDescriber",
     "MediaTooLarge",
     "TimeRange",
     "UnreadableMedia",
@@ -110,4 +111,18 @@ class MatchingEngine(Protocol):
 
     def __len__(self) -> int:
         """The number of indexed references."""
+        ...
+
+
+class MediaDescriber(Protocol):
+    """Another program's description of a published video's media, kept with its
+    fingerprints (e.g. the shop's product descriptors). It decodes the upload its own way:
+    what it needs (frame rate, picture size) is not what the anchors engines need."""
+
+    signal: str
+    version: str
+
+    def describe(self, data: bytes) -> bytes:
+        """Deterministic bytes; empty when the media holds nothing to describe. Raises
+        only for a bug: an upload that the anchors' decoder read is never refused here."""
         ...

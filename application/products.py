@@ -22,15 +22,20 @@ from typing import Protocol
 
 import attrs
 
-from application.media import DecodedMedia
+from application.media import DecodedMedia, UnreadableMedia
 
 __all__ = [
+    "DESCRIBED_PHOTOS",
     "Box",
     "IncompatibleDescriptors",
+    "PhotoWithoutDetail",
     "ProductCandidate",
     "ProductRecognizer",
     "ProductSighting",
 ]
+
+#: Every recogniser describes a listing by up to this many photos; the shop sends its first.
+DESCRIBED_PHOTOS = 8
 
 # (left, top, right, bottom) as fractions of the frame's width and height, 0..1.
 Box = tuple[float, float, float, float]
@@ -38,6 +43,11 @@ Box = tuple[float, float, float, float]
 
 class IncompatibleDescriptors(ValueError):
     """Bytes that are not descriptors of this recogniser's version (corrupt, or another's)."""
+
+
+class PhotoWithoutDetail(UnreadableMedia):
+    """An image that decodes but shows too little to recognise a product by (flat, tiny or
+    blank): the listing can be sold, but not recognised in videos."""
 
 
 @attrs.frozen
@@ -78,8 +88,9 @@ class ProductRecognizer(Protocol):
     def describe_listing(self, photos: Sequence[bytes]) -> bytes:
         """Deterministic bytes describing a listing from its photos (encoded images: JPEG,
         PNG, WebP, ...; the product should fill most of each). Raises ``UnreadableMedia``
-        (``application.media``) for a file that is not an image or has too little detail in
-        it to recognise the product by."""
+        (``application.media``) for a file that is not an image, and its subclass
+        ``PhotoWithoutDetail`` for an image with too little detail in it to recognise the
+        product by."""
         ...
 
     def describe_video(self, media: DecodedMedia) -> bytes:

@@ -20,6 +20,7 @@ from application.auth import Principal, Role, acting_for, require_role
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
 from application.ledgers import Ledger, RevenueLog
 from application.ports import Clock, IdentityProvider
+from application.products import DESCRIBED_PHOTOS, PhotoWithoutDetail, ProductRecognizer
 from domain.errors import RuleViolated
 from domain.ledger import (
     PLATFORM_BUYER_PAYMENTS,
@@ -32,6 +33,7 @@ from domain.ledger import (
     platform,
     seller_payable,
 )
+from domain.listing_descriptors import ListingDescriptors
 from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
 from domain.orders import CommissionSchedule, Order
@@ -63,9 +65,10 @@ class ListingView:
     attributes: Mapping[str, str]
     status: ListingStatus
     listed_at: datetime
+    recognisable: bool  # its photos were described: it can be recognised in videos
 
     @classmethod
-    def of(cls, listing: Listing) -> ListingView:
+    def of(cls, listing: Listing, *, recognisable: bool) -> ListingView:
         return cls(
             id=listing.id,
             version=listing.version,
@@ -79,6 +82,7 @@ class ListingView:
             attributes=dict(listing.attributes),
             status=ListingStatus(listing.status),
             listed_at=listing.listed_at,
+            recognisable=recognisable,
         )
 
 
@@ -127,11 +131,13 @@ class Shop:
         ledger: Ledger,
         clock: Clock,
         identities: IdentityProvider,
+        recognizer: ProductRecognizer | None = None,
     ) -> None:
         self.revenue = revenue
         self.ledger = ledger
         self.clock = clock
         self.identities = identities
+        self.recognizer = recognizer
 
     # Sellers and listings ----------------------------------------------------------------
 
@@ -164,6 +170,9 @@ class Shop:
         attributes: Mapping[str, str] | None = None,
         seller: str | None = None,
     ) -> ListingView:
+        """List a product; its photos are described for recognition in videos in the same
+        transaction (photos too plain to recognise a product by still list it, unrecognisable;
+        bytes that are not images are refused)."""
         owner = acting_for(actor, seller, Role.SELLER, doing="list a product")
         listing = Listing.list(
             self.identities.new_id(),
@@ -177,13 +186,23 @@ class Shop:
             attributes=attributes,
             at=self.clock.now(),
         )
-        self.revenue.commit(listing)
-        return ListingView.of(listing)
-
-    def new_listing(self, listing: Listing, *extra: Aggregate) -> ListingView:
-        """Save a listing built by another use case (e.g. with its product descriptors)."""
-        self.revenue.commit(listing, *extra)
-        return ListingView.of(listing)
+        to_save: list[Aggregate] = [listing]
+        if self.recognizer is not None:
+            try:
+                descriptors = self.recognizer.describe_listing(images[:DESCRIBED_PHOTOS])
+            except PhotoWithoutDetail:
+                descriptors = b""
+            if descriptors:
+                to_save.append(
+                    ListingDescriptors.describe(
+                        listing.id,
+                        recogniser=self.recognizer.version,
+                        descriptors=descriptors,
+                        at=self.clock.now(),
+                    )
+                )
+        self.revenue.commit(*to_save)
+        return ListingView.of(listing, recognisable=len(to_save) > 1)
 
     def edit_listing(
         self,
@@ -208,22 +227,26 @@ class Shop:
             at=self.clock.now(),
         )
         self.revenue.commit(listing)
-        return ListingView.of(listing)
+        return self._view(listing)
 
     def restock(self, actor: Principal, listing_id: UUID, added: int) -> ListingView:
         listing = self._own_listing(actor, listing_id)
         listing.restock(added, at=self.clock.now())
         self.revenue.commit(listing)
-        return ListingView.of(listing)
+        return self._view(listing)
 
     def delist(self, actor: Principal, listing_id: UUID, *, reason: str) -> ListingView:
         listing = self._own_listing(actor, listing_id)
         listing.delist(by=actor.label, reason=reason, at=self.clock.now())
         self.revenue.commit(listing)
-        return ListingView.of(listing)
+        return self._view(listing)
 
     def listing(self, listing_id: UUID) -> ListingView:
-        return ListingView.of(self.revenue.load(Listing, listing_id))
+        return self._view(self.revenue.load(Listing, listing_id))
+
+    def _view(self, listing: Listing) -> ListingView:
+        described = self.revenue.find(ListingDescriptors, ListingDescriptors.id_for(listing.id))
+        return ListingView.of(listing, recognisable=described is not None)
 
     def _own_listing(
         self, actor: Principal, listing_id: UUID, expected_version: int | None = None

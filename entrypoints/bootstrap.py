@@ -12,6 +12,7 @@ import attrs
 
 from adapters.clock import RandomIdentities, SystemClock
 from adapters.matching.audio import LandmarkAudioEngine
+from adapters.matching.products import SUGGESTED_THRESHOLD, SiftProductRecognizer, shop_decoder
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
@@ -31,7 +32,9 @@ from application.music import Discovery, MusicLog
 from application.notifications import Notifier
 from application.payouts import Payouts
 from application.ports import Clock, IdentityProvider
+from application.product_scanning import ProductScanning, VideoProductFrames
 from application.product_tagging import ProductTagging
+from application.products import ProductRecognizer
 from application.pulse import Pulse
 from application.shop import Shop
 from application.shop_search import ListingSearch, ShopSearch
@@ -64,6 +67,7 @@ class Spotlight:
     notifier: Notifier
     shop: Shop
     tagging: ProductTagging
+    recognition: ProductScanning
     reports: CounterfeitReports
     studios: StudioBookings
     shop_search: ShopSearch
@@ -86,6 +90,7 @@ def bootstrap(
     music_audio: MatchingEngine | None = None,
     notifier: Notifier | None = None,
     listing_search: ListingSearch | None = None,
+    recognizer: ProductRecognizer | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -105,6 +110,7 @@ def bootstrap(
         ) from None
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     decoder = PyAVDecoder() if decoder is None else decoder
+    recognizer = SiftProductRecognizer() if recognizer is None else recognizer
     anchoring = Anchoring(
         catalogue,
         decoder=decoder,
@@ -113,6 +119,8 @@ def bootstrap(
         clock=clock,
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
+        # The shop's description of each video's frames is kept with its fingerprints.
+        describers=(VideoProductFrames(recognizer, shop_decoder()),),
     )
     discovery = Discovery(
         music,
@@ -158,8 +166,18 @@ def bootstrap(
         payouts=Payouts(revenue, ledger=ledger, clock=clock),
         inbox=inbox,
         notifier=notifier,
-        shop=Shop(revenue, ledger=ledger, clock=clock, identities=identities),
+        shop=Shop(
+            revenue, ledger=ledger, clock=clock, identities=identities, recognizer=recognizer
+        ),
         tagging=tagging,
+        recognition=ProductScanning(
+            revenue,
+            catalogue=catalogue,
+            recognizer=recognizer,
+            tagging=tagging,
+            clock=clock,
+            min_confidence=SUGGESTED_THRESHOLD,
+        ),
         reports=CounterfeitReports(revenue, tagging=tagging, clock=clock, identities=identities),
         studios=StudioBookings(revenue, clock=clock, identities=identities),
         shop_search=ShopSearch(

@@ -304,6 +304,25 @@ def _deliver_notices(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _recognise_products(arguments: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.bootstrap import bootstrap
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        report = core.recognition.run_to_completion(batch=arguments.batch)
+        status = core.recognition.status()
+    finally:
+        core.close()
+    print(
+        f"recognised products in {report.videos_scanned} videos, joined "
+        f"{report.listings_joined} new listings, proposed {report.tags_proposed} tags "
+        f"({status.tags_proposed} in all; {status.listings_indexed} listings indexed)"
+    )
+    return 0
+
+
 def _shop_search(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -424,6 +443,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver_notices.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     deliver_notices.set_defaults(run=_deliver_notices)
+
+    recognise = commands.add_parser(
+        "recognise-products",
+        help="recognise listed products in videos until none is pending: new videos against "
+        "every listing, new listings against older videos; proposes tags",
+    )
+    recognise.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    recognise.add_argument("--batch", type=int, default=20, help="videos per step (default 20)")
+    recognise.set_defaults(run=_recognise_products)
 
     shop_search = commands.add_parser(
         "shop-search",

@@ -1,5 +1,5 @@
-"""The service's background worker: retroactive matching, track usage detection, and the
-notices of product tags still waiting for their creators."""
+"""The service's background worker: retroactive matching, track usage detection, product
+recognition, and the notices of product tags still waiting for their creators."""
 
 from __future__ import annotations
 
@@ -57,6 +57,18 @@ class BackgroundSweeper:
                     usage.videos_considered,
                     usage.uses_found,
                     usage.scans_pending,
+                )
+            try:
+                products = self._core.recognition.run()
+            except Exception:  # resumed from the scan's cursor on the next tick
+                log.exception("product recognition pass failed")
+                continue
+            if products.videos_scanned or products.listings_joined:
+                log.info(
+                    "product recognition: %d videos, %d new listings, %d tags proposed",
+                    products.videos_scanned,
+                    products.listings_joined,
+                    products.tags_proposed,
                 )
             try:
                 notices = self._core.tagging.deliver_pending_notices()

@@ -164,6 +164,7 @@ from application.media import DecodedMedia, UnreadableMedia
 from application.products import (
     Box,
     IncompatibleDescriptors,
+    PhotoWithoutDetail,
     ProductCandidate,
     ProductSighting,
 )
@@ -896,7 +897,7 @@ class SiftProductRecognizer:
         for number, pixels in enumerate(photos, start=1):
             picture = _keypoints(_reduced(pixels, PHOTO_SIDE), PHOTO_CONTRAST, PHOTO_KEYPOINTS)
             if len(picture) < MIN_PHOTO_KEYPOINTS:
-                raise UnreadableMedia(
+                raise PhotoWithoutDetail(
                     f"photo {number} has too little detail to recognise the product by "
                     f"({len(picture)} keypoints; at least {MIN_PHOTO_KEYPOINTS} are needed)"
                 )

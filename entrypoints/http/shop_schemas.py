@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, Json, Str
 
 from application.counterfeit_reports import ReportView
 from application.notifications import Notice
+from application.product_scanning import ProductScanReport, ProductScanStatus
 from application.product_tagging import SimilarItem, TagView, VideoTagsView
 from application.shop import ListingView, OrderView
 from application.shop_search import ShopResult
@@ -127,6 +128,10 @@ class ListingOut(BaseModel):
     attributes: dict[str, str]
     status: str = Field(description="listed, delisted (by the seller) or taken-down.")
     listed_at: datetime
+    recognisable: bool = Field(
+        description="Its photos were described, so it can be recognised in videos; false when "
+        "they show too little detail (it still sells)."
+    )
 
     @classmethod
     def of(cls, view: ListingView) -> ListingOut:
@@ -143,6 +148,7 @@ class ListingOut(BaseModel):
             attributes=dict(view.attributes),
             status=view.status.value,
             listed_at=view.listed_at,
+            recognisable=view.recognisable,
         )
 
 
@@ -507,3 +513,48 @@ class BookingOut(BaseModel):
             paid_by=view.paid_by,
             samples=[SamplesOut(listing_id=lid, quantity=q) for lid, q in view.samples],
         )
+
+
+# Recognition ------------------------------------------------------------------------------
+
+
+class ProductScanReportOut(BaseModel):
+    videos_scanned: int = Field(description="Videos recognised, new ones and older ones.")
+    listings_joined: int = Field(description="Newly described listings joined to the scan.")
+    tags_proposed: int = Field(description="Tags added (each awaits its creator's notice).")
+    backfill_open: bool = Field(description="Older videos still to match with new listings.")
+    listings_waiting: bool
+
+    @classmethod
+    def of(cls, report: ProductScanReport) -> ProductScanReportOut:
+        return cls(
+            videos_scanned=report.videos_scanned,
+            listings_joined=report.listings_joined,
+            tags_proposed=report.tags_proposed,
+            backfill_open=report.backfill_open,
+            listings_waiting=report.listings_waiting,
+        )
+
+
+class ProductScanStatusOut(BaseModel):
+    videos_through: int = Field(description="Catalogue log position of the newest video seen.")
+    listings_through: int = Field(description="Revenue log position of the last listing joined.")
+    backfill_through: int | None = Field(description="Older videos matched so far, if open.")
+    backfill_until: int | None
+    videos_scanned: int
+    tags_proposed: int
+    listings_indexed: int = Field(description="Listings in this process's recogniser.")
+
+    @classmethod
+    def of(cls, status: ProductScanStatus) -> ProductScanStatusOut:
+        through, until = status.backfill or (None, None)
+        return cls(
+            videos_through=status.videos_through,
+            listings_through=status.listings_through,
+            backfill_through=through,
+            backfill_until=until,
+            videos_scanned=status.videos_scanned,
+            tags_proposed=status.tags_proposed,
+            listings_indexed=status.listings_indexed,
+        )
+

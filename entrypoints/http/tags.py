@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from application.auth import Role
+from application.auth import Role, require_role
 from domain.listings import ListingStatus
 from domain.product_tags import MAX_TAGS, ShopPreferences, TagRefused
 from entrypoints.http.security import Caller, Core
@@ -17,6 +17,8 @@ from entrypoints.http.shop_schemas import (
     InboxOut,
     ManualTag,
     NoticeOut,
+    ProductScanReportOut,
+    ProductScanStatusOut,
     ShopPreferencesBody,
     ShopPreferencesOut,
     SimilarItemOut,
@@ -160,3 +162,21 @@ def inbox(
         notices=[NoticeOut.of(n) for n in notices],
         next_after=notices[-1].position if notices else after,
     )
+
+
+@router.post("/v1/shop/recognition/run", response_model=ProductScanReportOut)
+def run_recognition(
+    core: Core, caller: Caller, max_videos: Annotated[int, Query(ge=1, le=100_000)] = 1000
+) -> ProductScanReportOut:
+    """Recognise listed products in videos now (admin): new videos against every listing,
+    new listings against older videos. The service also does it in the background."""
+    require_role(caller, Role.ADMIN, doing="run product recognition")
+    return ProductScanReportOut.of(core.recognition.run(max_videos=max_videos))
+
+
+@router.get("/v1/shop/recognition", response_model=ProductScanStatusOut)
+def recognition_status(core: Core, caller: Caller) -> ProductScanStatusOut:
+    """How far product recognition has got (admin, auditor)."""
+    require_role(caller, Role.ADMIN, Role.AUDITOR, doing="read product recognition's progress")
+    return ProductScanStatusOut.of(core.recognition.status())
+

@@ -1441,6 +1441,8 @@ def test_the_shop_endpoints_are_documented_and_money_is_never_a_float(client: Te
         ("DELETE", "/v1/bookings/{slot_id}"),
         ("POST", "/v1/bookings/{slot_id}/sponsorship"),
         ("POST", "/v1/bookings/{slot_id}/samples"),
+        ("POST", "/v1/shop/recognition/run"),
+        ("GET", "/v1/shop/recognition"),
     }
     for path, operations in ours.items():
         for method, operation in operations.items():

@@ -40,6 +40,7 @@ from domain.studios import CreatorBusy, CreatorQuarter, RoomSlot, SlotTaken
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock, SequentialIdentities
+from tests.photos import plain_photo
 
 RACERS = 20
 STOCK = 5
@@ -124,7 +125,7 @@ def test_buyers_racing_for_the_last_items_get_exactly_the_stock(
         price=PRICE,
         stock=STOCK,
         category="cooking",
-        images=[b"a photo of the skillet"],
+        images=[plain_photo("skillet")],
     )
 
     def buy(core: Spotlight, racer: int) -> OrderView:
@@ -250,7 +251,7 @@ def test_a_reporter_racing_past_the_daily_quota_files_at_most_the_quota(
         price=PRICE,
         stock=3,
         category="fashion",
-        images=[b"a photo of the bag"],
+        images=[plain_photo("bag")],
     )
     bob = Principal(Role.VIEWER, "bob")
 

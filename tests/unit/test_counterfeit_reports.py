@@ -35,6 +35,7 @@ from domain.product_tags import VideoTags
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
+from tests.photos import plain_photo
 
 NOW = OPENING_NIGHT
 OPS = Principal(Role.ADMIN, "ops")
@@ -170,7 +171,7 @@ def listed(core: Spotlight, title: str = "Leather handbag", *, stock: int = 5) -
         price=Money(49_99, "USD"),
         stock=stock,
         category="fashion",
-        images=[title.encode()],
+        images=[plain_photo(title)],
     ).id
 
 

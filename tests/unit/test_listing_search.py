@@ -16,6 +16,7 @@ from application.shop_search import SearchHit
 from domain.listings import STRIKES_TO_SUSPEND, ListingStatus
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
+from tests.photos import plain_photo
 
 ACME = Principal(Role.SELLER, "acme")
 OPS = Principal(Role.ADMIN, "ops")
@@ -301,7 +302,7 @@ def list_product(core: Spotlight, title: str, *, stock: int = 5, description: st
         price=Money(49_99, "USD"),
         stock=stock,
         category="fashion",
-        images=[title.encode()],
+        images=[plain_photo(title)],
     ).id
 
 

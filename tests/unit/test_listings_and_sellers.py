@@ -30,13 +30,14 @@ from domain.listings import (
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
 from tests.fakes import OPENING_NIGHT
+from tests.photos import plain_photo
 
 NOW = OPENING_NIGHT
 ACME = Principal(Role.SELLER, "acme")
 BOLT = Principal(Role.SELLER, "bolt")
 OPS = Principal(Role.ADMIN, "ops")
 MIA = Principal(Role.CREATOR, "mia")
-IMAGE = b"a photo of a brown leather handbag"
+IMAGE = plain_photo("a brown leather handbag")
 
 
 def usd(minor: int) -> Money:

@@ -41,6 +41,7 @@ from domain.money import MINOR_DIGITS, Money
 from domain.orders import DEFAULT_RATE_BP, MAX_RATE_BP, CommissionSchedule, Order, share_of
 from entrypoints.bootstrap import Spotlight
 from tests.fakes import OPENING_NIGHT
+from tests.photos import plain_photo
 
 NOW = OPENING_NIGHT
 OPS = Principal(Role.ADMIN, "ops")
@@ -49,7 +50,7 @@ ACME = Principal(Role.SELLER, "acme")
 MIA = Principal(Role.CREATOR, "mia")
 VIC = Principal(Role.VIEWER, "vic")
 WES = Principal(Role.VIEWER, "wes")
-IMAGE = b"a photo of a brown leather handbag"
+IMAGE = plain_photo("a brown leather handbag")
 
 
 def usd(minor: int) -> Money:

@@ -31,6 +31,7 @@ from domain.product_tags import (
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
+from tests.photos import plain_photo
 
 NOW = OPENING_NIGHT
 OPS = Principal(Role.ADMIN, "ops")
@@ -265,7 +266,7 @@ def listed(
         price=usd(49_99),
         stock=stock,
         category="fashion",
-        images=[title.encode()],
+        images=[plain_photo(title)],
     ).id
 
 

@@ -77,6 +77,7 @@ from domain.product_tags import MAX_TAGS, NoSuchTag, TagRefused, TagState, Video
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock, SequentialIdentities
+from tests.photos import plain_photo
 
 T = TypeVar("T")
 
@@ -354,7 +355,7 @@ class ShopMachine(RuleBasedStateMachine):
                 price=Money(price, CURRENCY),
                 stock=stock,
                 category=category,
-                images=[b"photo"],
+                images=[plain_photo(category)],
             ),
             expected,
         )

@@ -36,6 +36,7 @@ from domain.studios import (
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
+from tests.photos import plain_photo
 
 NOW = OPENING_NIGHT  # Saturday 1 March 2025, 20:00 UTC
 MONDAY = datetime(2025, 3, 3, tzinfo=UTC)
@@ -545,7 +546,7 @@ def test_samples_are_shipped_by_the_listings_seller_to_a_booked_slot(core: Spotl
         price=Money(49_99, "USD"),
         stock=10,
         category="fashion",
-        images=[b"bag"],
+        images=[plain_photo("bag")],
     ).id
     booking = core.studios.book(MIA, studio.id, room="A", starts_at=at(9))
     unbooked = RoomSlot.id_for(studio.id, "B", at(9))
