@@ -49,6 +49,10 @@ from bench.sandboxes import (
     SandboxUnavailable,
     SqliteSandbox,
 )
+from bench.shop.suite import FULL as SHOP_FULL
+from bench.shop.suite import QUICK as SHOP_QUICK
+from bench.shop.suite import ShopReport
+from bench.shop.suite import run as run_shop
 from bench.workloads import (
     Trial,
     open_spotlight,
@@ -60,7 +64,7 @@ from bench.workloads import (
     seed_log,
 )
 
-SUITES = ("commands", "anchors", "music", "revenue", "audit", "products")
+SUITES = ("commands", "anchors", "music", "revenue", "audit", "products", "shop")
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
 
@@ -123,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     products: ProductsReport | None = None
     if "products" in suites:
         products = run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL)
+    shop: ShopReport | None = None
+    if "shop" in suites:
+        shop = run_shop(SHOP_QUICK if options.quick else SHOP_FULL)
     commands_plan = plan if "commands" in suites else None
     anchors_plan = anchor_plan if anchors is not None else None
     shown_music_plan = music_plan if music is not None else None
@@ -159,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if products is not None:
         print()
         print("\n".join(products.lines))
+    if shop is not None:
+        print()
+        print("\n".join(shop.lines))
     print()
     print(f"total:   {perf_counter() - started:.1f} s")
     # A requested store that could not be measured is a failed run, even if others ran;
@@ -171,6 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if audit is not None and audit.failures:
         return 1
     if products is not None and products.failures:
+        return 1
+    if shop is not None and shop.failures:
         return 1
     return 1 if skipped or (anchors is not None and anchors.failures) else 0
 
@@ -213,7 +225,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "200,000 journal entries. audit: seeding with and without the hash chain, and "
         f"verifying a log of {AUDIT_FULL.events:,} events (rate and peak memory). "
         f"products: product tagging time per minute of video against "
-        f"{PRODUCTS_FULL.describe()}. All run unless one is named.",
+        f"{PRODUCTS_FULL.describe()}. shop: search latency (p50/p95/p99) over "
+        f"{SHOP_FULL.describe()}. All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
