@@ -178,6 +178,28 @@ class AudienceProjection:
             self._clicks[click.title_id][ClickTarget(click.target).value] += 1
             self._daily[click.title_id][click.at.date()].clicks += 1
 
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: every video's totals and anchor, every
+        title's anchored videos, clicks and daily figures, every studio's titles."""
+        view: dict[str, object] = {}
+        for video_id in self.known_videos | set(self.video_totals):
+            view[f"video:{video_id}"] = (
+                self.video_totals.get(video_id, Engagement()),
+                self.anchor_of.get(video_id),
+                self._video_hashtags.get(video_id),
+            )
+        for studio_id, title_ids in self._studio_titles.items():
+            view[f"studio:{studio_id}"] = tuple(title_ids)
+        for title_id in set(self._title_names) | set(self._anchored) | set(self._clicks):
+            view[f"title:{title_id}"] = (
+                self._title_names.get(title_id),
+                self._title_words.get(title_id, set()),
+                self._anchored.get(title_id, set()),
+                dict(self._clicks.get(title_id, {})),
+                dict(self._daily.get(title_id, {})),
+            )
+        return view
+
 
 def weekly_brief(series: tuple[DayView, ...], top_hashtags: tuple[tuple[str, int], ...]) -> str:
     """A short account of the last 7 days against the 7 before them."""

@@ -6,8 +6,10 @@ balance in their aggregates, and the two must always agree (the audit checks it)
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -82,6 +84,46 @@ class LedgerReadModel:
             for line in list(self.postings.get(creator_payable(creator, currency), []))
             if line.kind == IMPRESSIONS_BILLED and line.credit > 0
         ]
+
+    def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
+        """A comparable view for the audit's replay: every account's totals and a digest of
+        its postings, and every monthly statement's totals (an account's postings of one
+        month). ``position_of`` maps this log's positions to the audited log's."""
+        view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
+        for code in self.accounts():
+            lines = self.postings.get(code, [])
+            digest = hashlib.sha256()
+            months: dict[str, list[int]] = {}
+            for line in lines:
+                position = line.position if position_of is None else position_of(line.position)
+                digest.update(
+                    repr(
+                        (
+                            position,
+                            str(line.entry_id),
+                            line.kind,
+                            line.cause,
+                            line.debit,
+                            line.credit,
+                            line.reference,
+                            line.recorded_at.isoformat(),
+                        )
+                    ).encode()
+                )
+                month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
+                month[0] += line.debit
+                month[1] += line.credit
+                month[2] += 1
+            totals = self.totals[code]
+            view[f"account:{code}"] = (
+                totals.debits,
+                totals.credits,
+                len(lines),
+                digest.hexdigest(),
+            )
+            for month_name, (debits, credits, count) in months.items():
+                view[f"statement:{code}:{month_name}"] = (debits, credits, count)
+        return view
 
 
 class LedgerFollower:

@@ -8,7 +8,7 @@ awaiting a reviewer, most popular videos first.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -127,6 +127,26 @@ class MatchIndex:
         self._video_positions.append(position)
         self._video_ids.append(event.originator_id)
 
+    def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
+        """A comparable view for the audit's replay: what is indexed, keyed by what it is
+        about. ``position_of`` maps this log's positions to the audited log's (a replayed
+        copy numbers its records afresh)."""
+        view: dict[str, object] = {}
+        for title_id, name in self.title_names.items():
+            view[f"title:{title_id}"] = (name, self._words.get(title_id))
+        for reference_id, title_id in self.reference_titles.items():
+            fingerprints = self._fingerprints.get(reference_id, {})
+            view[f"reference:{reference_id}"] = (
+                title_id,
+                self._exclusions.get(reference_id, ()),
+                {signal: len(data) for signal, data in fingerprints.items()},
+            )
+        for position, video_id in zip(self._video_positions, self._video_ids, strict=True):
+            view[f"video:{video_id}"] = position if position_of is None else position_of(position)
+        for signal, engine in self.engines.items():
+            view[f"engine:{signal}"] = len(engine)
+        return view
+
 
 PROPOSAL = "proposal"
 DISPUTE = "dispute"
@@ -234,3 +254,10 @@ class ReviewQueue:
     def _rejected(self, event: Any, _position: int) -> None:
         self._open.pop((event.originator_id, event.title_id), None)
         self._open_by_video.get(event.originator_id, set()).discard(event.title_id)
+
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: every open item, with its place."""
+        return {
+            f"{item.kind}:{item.video_id}/{item.title_id}": (place, item)
+            for place, item in enumerate(self.items(), start=1)
+        }

@@ -214,6 +214,17 @@ class MusicReadModel:
             count.score_sum[event.track_id] += event.value
             count.scores[event.track_id] += 1
 
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: artists, tracks, uses, scans and every
+        round's tallies (with what it froze at its close)."""
+        view: dict[str, object] = {}
+        view.update({f"artist:{account}": line for account, line in self.artists.items()})
+        view.update({f"track:{track_id}": line for track_id, line in self.tracks.items()})
+        view.update({f"uses:{track_id}": uses for track_id, uses in self.uses.items()})
+        view["scans"] = (self.scans_started, self.scans_finished)
+        view.update({f"round:{round_id}": count for round_id, count in self.rounds.items()})
+        return view
+
 
 class MusicFollower:
     """One follower of the music log, shared by every music service in a process."""

@@ -166,6 +166,21 @@ class TagsReadModel:
     def _taken_down(self, event: Any, _position: int) -> None:
         self.listings[event.originator_id].status = ListingStatus.TAKEN_DOWN
 
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: listings with the videos showing them,
+        tags awaiting notice, suspended sellers."""
+        view: dict[str, object] = {"suspended": self.suspended_sellers}
+        for listing_id in set(self.listings) | set(self.videos_of_listing):
+            view[f"listing:{listing_id}"] = (
+                self.listings.get(listing_id),
+                self.videos_of_listing.get(listing_id, set()),
+            )
+        for (video_id, listing_id), creator in self.awaiting_notice.items():
+            view[f"awaiting:{video_id}/{listing_id}"] = creator
+        for tags_id, video_id in self.video_of_tags.items():
+            view[f"tags:{tags_id}"] = (video_id, self.creator_of_tags.get(tags_id))
+        return view
+
 
 class ProductTagging:
     def __init__(

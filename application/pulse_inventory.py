@@ -172,3 +172,17 @@ class InventoryProjection:
     def _approved_enrolment(self, event: Any, _position: int) -> None:
         with self._lock:
             self._approved.add(self._enrolled[event.originator_id])
+
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: every video's standing and every
+        creator's recorded facts."""
+        with self._lock:
+            view: dict[str, object] = {
+                f"video:{video_id}": self.standing(video_id) for video_id in self._videos
+            }
+            for creator in set(self._followers) | self._approved:
+                view[f"creator:{creator}"] = (
+                    self._followers.get(creator),
+                    creator in self._approved,
+                )
+            return view

@@ -147,3 +147,15 @@ class ShopSearch:
     def _withdrawn(self, event: Any, _position: int) -> None:
         self._offers[event.originator_id].status = ListingStatus.TAKEN_DOWN
         self.engine.forget(event.originator_id)
+
+    def export(self, *, probes: int = 5) -> dict[str, object]:
+        """A comparable view for the audit's replay: every offer, and what the engine answers
+        to each listed offer's title (the ids of its first ``probes`` hits)."""
+        with self._lock:
+            view: dict[str, object] = {"suspended": self._suspended}
+            for listing_id, offer in self._offers.items():
+                view[f"offer:{listing_id}"] = offer
+                if offer.status is ListingStatus.LISTED:
+                    hits = self.engine.search(offer.title, limit=probes)
+                    view[f"search:{listing_id}"] = tuple(hit.listing_id for hit in hits)
+            return view

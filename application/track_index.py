@@ -88,3 +88,12 @@ class TrackIndex:
         fingerprint = self._fingerprints.get(owner)
         if fingerprint:
             self.engine.index(owner, fingerprint, self._exclusions[owner])
+
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: the engine's size and the references'
+        exclusions."""
+        with self._lock:
+            view: dict[str, object] = {"engine": len(self.engine)}
+            for owner, excluded in self._exclusions.items():
+                view[f"exclusions:{owner}"] = (excluded, owner in self._fingerprints)
+            return view

@@ -1,0 +1,252 @@
+"""A small platform for the replay tests: a scene set through the application services (titles,
+videos, anchors, audience, creators and Pulse, a campaign billed, a shop with orders, a
+season whose round is open for ballots), and commands a test can apply to it in any order.
+
+Commands are what users do; a command the domain refuses is simply refused (nothing is
+recorded), as it would be for a user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Callable
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import attrs
+from PIL import Image
+
+from application.auth import Principal, Role
+from application.errors import ApplicationError
+from domain.artists import Artist
+from domain.audience import ClickTarget
+from domain.engagement import Engagement
+from domain.errors import DomainError
+from domain.money import Money
+from domain.rounds import Judge
+from domain.seasons import RoundPlan
+from domain.titles import TitleKind
+from domain.tracks import Track
+from entrypoints.bootstrap import Spotlight
+
+ADMIN = Principal(Role.ADMIN, "ops")
+AD_SERVER = Principal(Role.ADMIN, "ad-server")
+BRAND = Principal(Role.BRAND, "fizz")
+STUDIO = Principal(Role.STUDIO, "legendary")
+CREATORS = ("mia", "leo", "ana")
+SELLERS = ("acme", "bolt")
+BUYERS = (Principal(Role.VIEWER, "sol"), Principal(Role.VIEWER, "eun"))
+VOTERS = tuple(Principal(Role.VIEWER, f"voter-{n}") for n in range(6))
+ARTISTS = ("aoi", "ren", "yui")
+REGION = "US"
+CATEGORY = "gaming"
+
+
+def photo(shade: int) -> bytes:
+    """A flat picture, enough to list a product."""
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (shade % 256, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+@attrs.define
+class Scene:
+    titles: list[UUID] = attrs.Factory(list)
+    videos: list[UUID] = attrs.Factory(list)
+    listings: list[UUID] = attrs.Factory(list)
+    tracks: list[UUID] = attrs.Factory(list)
+    round_id: UUID | None = None
+    campaign_id: UUID | None = None
+    orders: int = 0
+    batches: int = 0
+
+
+def set_scene(core: Spotlight) -> Scene:
+    """One of everything, through the services (and the music aggregates directly: no audio
+    is decoded in these tests)."""
+    scene = Scene()
+    now = core.clock.now()
+    for account in CREATORS:
+        creator = Principal(Role.CREATOR, account)
+        core.creators.register(creator, region=REGION)
+        core.creators.count_followers(ADMIN, account, 250_000)
+        core.pulse.apply(creator)
+        core.pulse.decide(ADMIN, account, approve=True, reason="eligible")
+    add_title(core, scene, 0)
+    for n in range(3):
+        publish(core, scene, n)
+    anchor(core, scene, 0, 0)
+    engagement(core, scene, 0, 5_000)
+    scene.campaign_id = (
+        core.pulse.launch_campaign(
+            BRAND,
+            name="Fizz launch",
+            category=CATEGORY,
+            budget=Money(1_000_000, "USD"),
+            cpm=Money(700, "USD"),
+            starts_at=now - timedelta(days=1),
+            ends_at=now + timedelta(days=60),
+        )
+    ).id
+    impressions(core, scene, 0, 3_000)
+    for account in SELLERS:
+        core.shop.register_seller(Principal(Role.SELLER, account), name=account.title())
+    list_product(core, scene, 0, 5)
+    tag(core, scene, 0, 0)
+    order(core, scene, 0, 0, 2)
+    set_round(core, scene)
+    ballot(core, scene, 0, 0)
+    return scene
+
+
+def set_round(core: Spotlight, scene: Scene) -> None:
+    now = core.clock.now()
+    music: list[Artist | Track] = []
+    for n, account in enumerate(ARTISTS):
+        artist = Artist.register(account=account, name=account.title(), region="JP", at=now)
+        track = Track.submit(
+            uuid4(),
+            artist_account=account,
+            title=f"Song {n}",
+            digest=hashlib.sha256(account.encode()).hexdigest(),
+            duration_seconds=120.0,
+            at=now,
+        )
+        track.record_originality((), engine_version="test", at=now)
+        track.clear(by="reviewer:rosa", reason="original", at=now)
+        music += [artist, track]
+        scene.tracks.append(track.id)
+    core.music.commit(*music)
+    season = core.competition.announce_season(
+        ADMIN,
+        name="Tokyo Sounds",
+        region="JP",
+        partners=["Aozora Records"],
+        judges=[Judge("ren-judge", "Aozora Records")],
+        rounds=[
+            RoundPlan("Open call", 2, now, now + timedelta(days=7)),
+            RoundPlan("Final", 1, now + timedelta(days=8), now + timedelta(days=9)),
+        ],
+    )
+    for account, track_id in zip(ARTISTS, scene.tracks, strict=True):
+        core.competition.enter(Principal(Role.ARTIST, account), season.id, track_id)
+    scene.round_id = season.round_ids[0]
+    core.competition.open_round(ADMIN, scene.round_id)
+
+
+# Commands ------------------------------------------------------------------------------------
+
+
+def add_title(core: Spotlight, scene: Scene, n: int) -> None:
+    view = core.catalogue.register_title(STUDIO, name=f"Dune {n}", kind=TitleKind.MOVIE)
+    scene.titles.append(view.id)
+
+
+def publish(core: Spotlight, scene: Scene, n: int) -> None:
+    creator = Principal(Role.CREATOR, CREATORS[n % len(CREATORS)])
+    view = core.catalogue.publish_video(
+        creator, caption=f"clip {n}", hashtags=["#dune", f"#take{n % 3}"], category=CATEGORY
+    )
+    scene.videos.append(view.id)
+
+
+def anchor(core: Spotlight, scene: Scene, video: int, title: int) -> None:
+    core.catalogue.attach_anchor(
+        ADMIN, scene.videos[video % len(scene.videos)], scene.titles[title % len(scene.titles)]
+    )
+
+
+def revoke(core: Spotlight, scene: Scene, video: int) -> None:
+    core.catalogue.revoke_anchor(ADMIN, scene.videos[video % len(scene.videos)], reason="wrong")
+
+
+def engagement(core: Spotlight, scene: Scene, video: int, views: int) -> None:
+    video_id = scene.videos[video % len(scene.videos)]
+    added = Engagement(views=views, likes=views // 10, shares=views // 100, comments=3)
+    core.audience.record_engagement(ADMIN, f"batch-{uuid4()}", [(video_id, added)])
+
+
+def clicks(core: Spotlight, scene: Scene, video: int) -> None:
+    core.audience.record_clicks(
+        BUYERS[0],
+        f"clicks-{uuid4()}",
+        [(scene.videos[video % len(scene.videos)], ClickTarget.TICKETS)],
+    )
+
+
+def followers(core: Spotlight, _scene: Scene, creator: int, count: int) -> None:
+    core.creators.count_followers(ADMIN, CREATORS[creator % len(CREATORS)], count)
+
+
+def impressions(core: Spotlight, scene: Scene, video: int, count: int) -> None:
+    assert scene.campaign_id is not None
+    scene.batches += 1
+    core.pulse.record_impressions(
+        AD_SERVER,
+        batch_key=f"impressions-{scene.batches}",
+        campaign_id=scene.campaign_id,
+        placements=[(scene.videos[video % len(scene.videos)], count)],
+    )
+
+
+def list_product(core: Spotlight, scene: Scene, seller: int, stock: int) -> None:
+    account = SELLERS[seller % len(SELLERS)]
+    view = core.shop.list_product(
+        Principal(Role.SELLER, account),
+        title=f"Sand walker boots {len(scene.listings)}",
+        description="Boots for long walks on dunes",
+        price=Money(4_500, "USD"),
+        stock=stock,
+        category="fashion",
+        images=[photo(len(scene.listings))],
+    )
+    scene.listings.append(view.id)
+
+
+def restock(core: Spotlight, scene: Scene, listing: int, added: int) -> None:
+    listing_id = scene.listings[listing % len(scene.listings)]
+    seller = core.shop.listing(listing_id).seller
+    core.shop.restock(Principal(Role.SELLER, seller), listing_id, added)
+
+
+def order(core: Spotlight, scene: Scene, listing: int, buyer: int, quantity: int) -> None:
+    scene.orders += 1
+    core.shop.place_order(
+        BUYERS[buyer % len(BUYERS)],
+        listing_id=scene.listings[listing % len(scene.listings)],
+        quantity=quantity,
+        order_key=f"order-{scene.orders}",
+    )
+
+
+def tag(core: Spotlight, scene: Scene, video: int, listing: int) -> None:
+    core.tagging.manual_tag(
+        ADMIN,
+        scene.videos[video % len(scene.videos)],
+        scene.listings[listing % len(scene.listings)],
+    )
+
+
+def ballot(core: Spotlight, scene: Scene, voter: int, track: int) -> None:
+    assert scene.round_id is not None
+    core.competition.cast_ballot(
+        VOTERS[voter % len(VOTERS)], scene.round_id, scene.tracks[track % len(scene.tracks)]
+    )
+
+
+def close_round(core: Spotlight, scene: Scene) -> None:
+    assert scene.round_id is not None
+    core.competition.close_round(ADMIN, scene.round_id)
+
+
+Command = Callable[..., None]
+
+
+def attempt(command: Command, core: Spotlight, scene: Scene, *arguments: int) -> bool:
+    """Apply a command; a refusal by the domain or the application is no failure."""
+    try:
+        command(core, scene, *arguments)
+    except (DomainError, ApplicationError):
+        return False
+    return True
