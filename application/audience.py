@@ -19,17 +19,19 @@ from application.errors import NotFound, NotPermitted, StaleVersion
 from application.log_follower import LogFollower
 from application.ports import Clock
 from domain.audience import (
+    CallToActionClickBatch,
     Click,
     ClickBatch,
     ClickTarget,
     EngagementBatch,
     EngagementCount,
+    VideoClick,
     batch_id_for,
 )
 from domain.engagement import Engagement
 from domain.errors import InvalidValue, RuleViolated
 
-BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch)
+BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch, CallToActionClickBatch)
 
 
 class BatchKeyReused(RuleViolated):
@@ -106,6 +108,31 @@ class Audience:
             len(recorded),
             ClickBatch,
             lambda b: [(c.video_id, c.target) for c in b.clicks] == asked,
+        )
+
+    def record_call_to_action_clicks(
+        self, actor: Principal, batch_key: str, video_ids: Sequence[UUID]
+    ) -> BatchReceipt:
+        """A viewer's clicks on videos' calls to action (brand campaigns count their own)."""
+        batch_id = batch_id_for(actor.label, batch_key)
+        asked = list(video_ids)
+        previous = self._previous(CallToActionClickBatch, batch_id)
+        if previous is not None:
+            if [c.video_id for c in previous.clicks] != asked:
+                raise BatchKeyReused(f"batch {batch_key!r} was recorded with other clicks")
+            return BatchReceipt(batch_id, len(previous.clicks), replayed=True)
+        self._require_videos(set(asked))
+        now = self.clock.now()
+        batch = CallToActionClickBatch.record(
+            batch_id,
+            viewer=actor.label,
+            clicks=[VideoClick(video_id=video_id, at=now) for video_id in asked],
+        )
+        return self._save_new(
+            batch,
+            len(asked),
+            CallToActionClickBatch,
+            lambda b: [c.video_id for c in b.clicks] == asked,
         )
 
     def engagement_of(self, video_id: UUID) -> Engagement:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Any
 
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain.audience import Click, EngagementCount
+from domain.audience import Click, EngagementCount, VideoClick
+from domain.campaigns import KpiTarget
 from domain.creators import Strike
 from domain.engagement import Engagement
+from domain.invitations import Terms
 from domain.ledger import Posting
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
 from domain.money import Money
@@ -41,6 +44,19 @@ class AttrsTranscoding(Transcoding):
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**data)
+
+
+class DateAsISO(Transcoding):
+    """Calendar days (a campaign's flight, a delivery deadline) as YYYY-MM-DD."""
+
+    type = date
+    name = "spotlight.date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class BytesAsBase64(Transcoding):
@@ -83,10 +99,14 @@ STABLE_NAMES: dict[type[Any], str] = {
     Strike: "spotlight.Strike",
     Posting: "spotlight.Posting",
     BilledPlacement: "spotlight.BilledPlacement",
+    KpiTarget: "spotlight.KpiTarget",
+    Terms: "spotlight.Terms",
+    VideoClick: "spotlight.VideoClick",
 }
 
 
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(BytesAsBase64())
+    transcoder.register(DateAsISO())
     for value_type, name in STABLE_NAMES.items():
         transcoder.register(AttrsTranscoding(value_type, name))

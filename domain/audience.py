@@ -47,6 +47,14 @@ class Click:
     at: datetime
 
 
+@attrs.frozen
+class VideoClick:
+    """A viewer's click on a video's call to action (a brand campaign's link)."""
+
+    video_id: UUID
+    at: datetime
+
+
 def _counts(values: Iterable[EngagementCount]) -> tuple[EngagementCount, ...]:
     return tuple(values)
 
@@ -127,3 +135,33 @@ class ClickBatch(Aggregate):
     ) -> None:
         self.viewer = viewer
         self.clicks = _clicks(clicks)
+
+
+class CallToActionClickBatch(Aggregate):
+    """A viewer's clicks on videos' calls to action; campaigns count those of their videos."""
+
+    TOPIC = "spotlight.audience:CallToActionClickBatch"
+    Created = None  # type: ignore[assignment]  # see Title
+
+    class Recorded(Aggregate.Created):
+        TOPIC = "spotlight.audience:CallToActionClicksRecorded"
+        viewer: str
+        clicks: tuple[VideoClick, ...]
+
+    @classmethod
+    def record(
+        cls, batch_id: UUID, *, viewer: str, clicks: list[VideoClick]
+    ) -> CallToActionClickBatch:
+        if not clicks:
+            raise InvalidValue("a click batch holds at least one click")
+        if len(clicks) > MAX_BATCH:
+            raise InvalidValue(f"a click batch holds at most {MAX_BATCH} clicks")
+        for click in clicks:
+            checked_instant(click.at)
+        return cls(id=batch_id, viewer=viewer, clicks=tuple(clicks))
+
+    @event(Recorded)
+    def __init__(self, id: UUID, viewer: str, clicks: tuple[VideoClick, ...]) -> None:
+        self.viewer = viewer
+        self.clicks = tuple(clicks)
+

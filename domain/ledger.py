@@ -76,6 +76,11 @@ def campaign_budget(campaign_id: UUID, currency: str) -> str:
     return f"campaign:{campaign_id}:budget:{currency}"
 
 
+def campaign_committed(campaign_id: UUID, currency: str) -> str:
+    """Fees a brand's campaign owes creators for accepted invitations, until approved."""
+    return f"campaign:{campaign_id}:committed:{currency}"
+
+
 def platform(name: str, currency: str) -> str:
     return f"{name}:{currency}"
 
@@ -102,7 +107,7 @@ def limit_of(code: str) -> Limit:
         kind, owner, role, _currency = parts
         if owner and (
             (kind == "creator" and role in ("payable", "in-transit"))
-            or (kind == "campaign" and role == "budget")
+            or (kind == "campaign" and role in ("budget", "committed"))
             or (kind == "seller" and role == "payable")
         ):
             return Limit.DEBITS_WITHIN_CREDITS

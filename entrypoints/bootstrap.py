@@ -22,6 +22,8 @@ from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
 from application.anchoring import Anchoring
 from application.audience import Audience
+from application.campaign_dashboard import CampaignDashboards
+from application.campaigns import Campaigns
 from application.catalogue import Catalogue
 from application.competition import Competition
 from application.counterfeit_reports import CounterfeitReports
@@ -71,6 +73,8 @@ class Spotlight:
     reports: CounterfeitReports
     studios: StudioBookings
     shop_search: ShopSearch
+    campaigns: Campaigns
+    campaign_dashboards: CampaignDashboards
 
     def close(self) -> None:
         close_application(self.inbox)
@@ -139,6 +143,7 @@ def bootstrap(
     ledger = Ledger(revenue, clock=clock)
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
     tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
+    dashboards = CampaignDashboards(revenue, catalogue)
     return Spotlight(
         settings=settings,
         clock=clock,
@@ -183,4 +188,14 @@ def bootstrap(
         shop_search=ShopSearch(
             revenue, engine=BM25ListingSearch() if listing_search is None else listing_search
         ),
+        campaigns=Campaigns(
+            revenue,
+            catalogue=catalogue,
+            ledger=ledger,
+            notifier=notifier,
+            dashboards=dashboards,
+            clock=clock,
+            identities=identities,
+        ),
+        campaign_dashboards=dashboards,
     )

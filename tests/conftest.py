@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +44,22 @@ def core(
     spotlight = bootstrap(settings, clock=clock, identities=identities)
     yield spotlight
     spotlight.close()
+
+
+@contextmanager
+def fresh_core(clock: FixedClock | None = None) -> Iterator[Spotlight]:
+    """A core like the ``core`` fixture, for tests that need one per hypothesis example."""
+    with tempfile.TemporaryDirectory() as directory:
+        settings = Settings(
+            store=parse_store("memory://"), data_dir=Path(directory), secret=TEST_SECRET
+        )
+        spotlight = bootstrap(
+            settings, clock=clock or FixedClock(), identities=SequentialIdentities()
+        )
+        try:
+            yield spotlight
+        finally:
+            spotlight.close()
 
 
 @pytest.fixture

@@ -1,0 +1,307 @@
+"""A brand's invitation to a creator to make content for a campaign, and its negotiation.
+
+One invitation per campaign and creator (``uuid5(campaign, creator)``): a second invitation
+is refused even under a race. The brand sends terms; the creator accepts, declines or
+counters; the brand accepts a counter-offer or sends revised terms, or withdraws. Once
+accepted, the terms are a contract: the fee is committed in the ledger (saved with the
+acceptance), the creator delivers a video of theirs by the deadline, and the brand's
+approval pays the fee (saved with the approval). A closed invitation (declined, withdrawn,
+paid) takes no further offers.
+
+    sent ──accept──▶ accepted ──deliver──▶ delivered ──approve──▶ paid
+     │ ▲  ──decline─▶ declined              │ ▲
+     │ │  ──withdraw▶ withdrawn             └─┘ reject (the creator delivers again)
+   counter│revise
+     ▼ │
+    countered ──accept counter──▶ accepted
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+import attrs
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidValue, RuleViolated
+from domain.money import Money
+from domain.time import checked_instant
+
+MAX_DELIVERABLES = 2_000
+MAX_REASON = 500
+_NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:campaign-invitation")
+
+
+class InvitationState(StrEnum):
+    SENT = "sent"  # awaiting the creator
+    COUNTERED = "countered"  # awaiting the brand
+    ACCEPTED = "accepted"  # the fee is committed; awaiting the video
+    DELIVERED = "delivered"  # awaiting the brand's approval
+    PAID = "paid"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+CLOSED = frozenset({InvitationState.PAID, InvitationState.DECLINED, InvitationState.WITHDRAWN})
+
+
+class InvitationClosed(RuleViolated):
+    """The invitation is declined, withdrawn or paid: nothing more can be offered."""
+
+
+class NotYourTurn(RuleViolated):
+    """The invitation awaits the other party (or another step)."""
+
+
+class DeadlinePassed(RuleViolated):
+    """The delivery deadline is over."""
+
+
+@attrs.frozen
+class Terms:
+    fee: Money
+    deliverables: str
+    deadline: date  # the last day to deliver, inclusive
+
+    def __attrs_post_init__(self) -> None:
+        self.fee.require_positive("a fee")
+        text = self.deliverables.strip()
+        if not text or len(text) > MAX_DELIVERABLES:
+            raise InvalidValue(f"deliverables are described in 1 to {MAX_DELIVERABLES} characters")
+
+
+def _reason(reason: str) -> str:
+    cleaned = reason.strip()
+    if len(cleaned) > MAX_REASON:
+        raise InvalidValue(f"a reason has at most {MAX_REASON} characters")
+    return cleaned
+
+
+class Invitation(Aggregate):
+    TOPIC = "spotlight.invitations:Invitation"
+    Created = None  # type: ignore[assignment]
+
+    class Sent(Aggregate.Created):
+        TOPIC = "spotlight.invitations:InvitationSent"
+        campaign_id: UUID
+        brand: str
+        creator: str
+        terms: Terms
+        sent_at: datetime
+
+    class Countered(Aggregate.Event):
+        TOPIC = "spotlight.invitations:InvitationCountered"
+        terms: Terms
+        note: str
+        countered_at: datetime
+
+    class Revised(Aggregate.Event):
+        TOPIC = "spotlight.invitations:InvitationRevised"
+        terms: Terms
+        revised_at: datetime
+
+    class Accepted(Aggregate.Event):
+        TOPIC = "spotlight.invitations:InvitationAccepted"
+        terms: Terms  # the terms agreed
+        accepted_by: str
+        accepted_at: datetime
+
+    class Declined(Aggregate.Event):
+        TOPIC = "spotlight.invitations:InvitationDeclined"
+        declined_by: str
+        reason: str
+        declined_at: datetime
+
+    class Withdrawn(Aggregate.Event):
+        TOPIC = "spotlight.invitations:InvitationWithdrawn"
+        reason: str
+        withdrawn_at: datetime
+
+    class Delivered(Aggregate.Event):
+        TOPIC = "spotlight.invitations:DeliverySubmitted"
+        video_id: UUID
+        delivered_at: datetime
+
+    class DeliveryRejected(Aggregate.Event):
+        TOPIC = "spotlight.invitations:DeliveryRejected"
+        video_id: UUID
+        reason: str
+        rejected_at: datetime
+
+    class Paid(Aggregate.Event):
+        TOPIC = "spotlight.invitations:DeliveryApprovedAndPaid"
+        video_id: UUID
+        fee: Money
+        approved_by: str
+        paid_at: datetime
+
+    @staticmethod
+    def id_for(campaign_id: UUID, creator: str) -> UUID:
+        return uuid5(_NAMESPACE, f"{campaign_id}/{creator}")
+
+    @classmethod
+    def send(
+        cls,
+        campaign_id: UUID,
+        *,
+        brand: str,
+        creator: str,
+        terms: Terms,
+        currency: str,
+        last_day: date,
+        at: datetime,
+    ) -> Invitation:
+        at = checked_instant(at)
+        _check_terms(terms, currency=currency, last_day=last_day, at=at)
+        return cls(
+            id=cls.id_for(campaign_id, creator),
+            campaign_id=campaign_id,
+            brand=brand,
+            creator=creator,
+            terms=terms,
+            sent_at=at,
+        )
+
+    @event(Sent)
+    def __init__(
+        self,
+        id: UUID,
+        campaign_id: UUID,
+        brand: str,
+        creator: str,
+        terms: Terms,
+        sent_at: datetime,
+    ) -> None:
+        self.campaign_id = campaign_id
+        self.brand = brand
+        self.creator = creator
+        self.terms = terms
+        self.state = InvitationState.SENT
+        self.video_id: UUID | None = None
+        self.counter_note = ""
+
+    # Rules ------------------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return InvitationState(self.state) in CLOSED
+
+    def _require(self, *states: InvitationState, doing: str) -> None:
+        current = InvitationState(self.state)
+        if current in CLOSED:
+            raise InvitationClosed(f"the invitation is {current.value}: cannot {doing}")
+        if current not in states:
+            raise NotYourTurn(f"the invitation is {current.value}: cannot {doing} now")
+
+    # The creator ------------------------------------------------------------------------
+
+    def accept(self, *, by: str, at: datetime) -> Terms:
+        """The creator accepts the brand's terms; answers the terms agreed."""
+        self._require(InvitationState.SENT, doing="accept")
+        self._accepted(self.terms, by, checked_instant(at))
+        return self.terms
+
+    def counter(
+        self, terms: Terms, *, note: str, currency: str, last_day: date, at: datetime
+    ) -> None:
+        self._require(InvitationState.SENT, doing="make a counter-offer")
+        at = checked_instant(at)
+        _check_terms(terms, currency=currency, last_day=last_day, at=at)
+        self._countered(terms, _reason(note), at)
+
+    def decline(self, *, by: str, creator: bool, reason: str, at: datetime) -> None:
+        """The creator declines the brand's terms, or the brand the creator's counter-offer:
+        each only what awaits them."""
+        awaiting = InvitationState.SENT if creator else InvitationState.COUNTERED
+        self._require(awaiting, doing="decline")
+        self._declined(by, _reason(reason), checked_instant(at))
+
+    def deliver(self, video_id: UUID, *, at: datetime) -> None:
+        self._require(InvitationState.ACCEPTED, doing="deliver a video")
+        at = checked_instant(at)
+        if at.date() > self.terms.deadline:
+            raise DeadlinePassed(f"the deadline was {self.terms.deadline}")
+        self._delivered(video_id, at)
+
+    # The brand --------------------------------------------------------------------------
+
+    def accept_counter(self, *, by: str, at: datetime) -> Terms:
+        self._require(InvitationState.COUNTERED, doing="accept the counter-offer")
+        self._accepted(self.terms, by, checked_instant(at))
+        return self.terms
+
+    def revise(self, terms: Terms, *, currency: str, last_day: date, at: datetime) -> None:
+        """New terms from the brand, answering a counter-offer."""
+        self._require(InvitationState.COUNTERED, doing="revise the terms")
+        at = checked_instant(at)
+        _check_terms(terms, currency=currency, last_day=last_day, at=at)
+        self._revised(terms, at)
+
+    def withdraw(self, *, reason: str, at: datetime) -> None:
+        self._require(InvitationState.SENT, InvitationState.COUNTERED, doing="withdraw")
+        self._withdrawn(_reason(reason), checked_instant(at))
+
+    def reject_delivery(self, *, reason: str, at: datetime) -> None:
+        self._require(InvitationState.DELIVERED, doing="reject the delivery")
+        if not reason.strip():
+            raise InvalidValue("a rejected delivery needs a reason the creator can act on")
+        assert self.video_id is not None
+        self._delivery_rejected(self.video_id, _reason(reason), checked_instant(at))
+
+    def approve_delivery(self, *, by: str, at: datetime) -> Money:
+        """The brand approves the delivered video; answers the fee now paid."""
+        self._require(InvitationState.DELIVERED, doing="approve the delivery")
+        assert self.video_id is not None
+        self._paid(self.video_id, self.terms.fee, by, checked_instant(at))
+        return self.terms.fee
+
+    # Events -----------------------------------------------------------------------------
+
+    @event(Countered)
+    def _countered(self, terms: Terms, note: str, countered_at: datetime) -> None:
+        self.terms = terms
+        self.counter_note = note
+        self.state = InvitationState.COUNTERED
+
+    @event(Revised)
+    def _revised(self, terms: Terms, revised_at: datetime) -> None:
+        self.terms = terms
+        self.state = InvitationState.SENT
+
+    @event(Accepted)
+    def _accepted(self, terms: Terms, accepted_by: str, accepted_at: datetime) -> None:
+        self.terms = terms
+        self.state = InvitationState.ACCEPTED
+
+    @event(Declined)
+    def _declined(self, declined_by: str, reason: str, declined_at: datetime) -> None:
+        self.state = InvitationState.DECLINED
+
+    @event(Withdrawn)
+    def _withdrawn(self, reason: str, withdrawn_at: datetime) -> None:
+        self.state = InvitationState.WITHDRAWN
+
+    @event(Delivered)
+    def _delivered(self, video_id: UUID, delivered_at: datetime) -> None:
+        self.video_id = video_id
+        self.state = InvitationState.DELIVERED
+
+    @event(DeliveryRejected)
+    def _delivery_rejected(self, video_id: UUID, reason: str, rejected_at: datetime) -> None:
+        self.video_id = None
+        self.state = InvitationState.ACCEPTED
+
+    @event(Paid)
+    def _paid(self, video_id: UUID, fee: Money, approved_by: str, paid_at: datetime) -> None:
+        self.state = InvitationState.PAID
+
+
+def _check_terms(terms: Terms, *, currency: str, last_day: date, at: datetime) -> None:
+    if terms.fee.currency != currency:
+        raise InvalidValue(f"the fee is paid from the campaign's budget, in {currency}")
+    if terms.deadline < at.date():
+        raise InvalidValue(f"the deadline {terms.deadline} is already past")
+    if terms.deadline > last_day:
+        raise InvalidValue(f"the deadline {terms.deadline} is after the campaign's end {last_day}")
