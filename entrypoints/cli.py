@@ -104,6 +104,37 @@ def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from datetime import date
+
+    from application.errors import NotFound
+    from entrypoints.bootstrap import bootstrap
+    from entrypoints.http.campaign_schemas import DashboardOut
+
+    try:
+        campaign_id = UUID(arguments.campaign)
+    except ValueError:
+        raise CommandFailed(f"--campaign: {arguments.campaign!r} is not a campaign id") from None
+    try:
+        as_of = date.fromisoformat(arguments.as_of) if arguments.as_of else None
+    except ValueError:
+        raise CommandFailed(f"--as-of: {arguments.as_of!r} is not a day (YYYY-MM-DD)") from None
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        day = as_of or core.clock.now().date()
+        try:
+            board = core.campaign_dashboards.dashboard(AUDITOR, campaign_id, as_of=day)
+        except NotFound as error:
+            raise CommandFailed(str(error)) from None
+        print(json.dumps(DashboardOut.of(board).model_dump(mode="json"), indent=2))
+    finally:
+        core.close()
+    return 0
+
+
 def _round_id(text: str) -> UUID:
     try:
         return UUID(text)
@@ -443,6 +474,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     deliver_notices.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     deliver_notices.set_defaults(run=_deliver_notices)
+
+    campaign_dashboard = commands.add_parser(
+        "campaign-dashboard",
+        help="print a brand campaign's dashboard as JSON, recomputed from the logs",
+    )
+    campaign_dashboard.add_argument("--campaign", required=True, help="the campaign's id")
+    campaign_dashboard.add_argument("--as-of", help="the day to report up to (today)")
+    campaign_dashboard.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    campaign_dashboard.set_defaults(run=_campaign_dashboard)
 
     recognise = commands.add_parser(
         "recognise-products",

@@ -12,6 +12,7 @@ from entrypoints.http import (
     anchors,
     audience,
     audit,
+    campaigns,
     competition,
     creators,
     ledgers,
@@ -72,6 +73,7 @@ def create_app(
     app.include_router(shop.router)
     app.include_router(tags.router)
     app.include_router(studios.router)
+    app.include_router(campaigns.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

@@ -46,6 +46,13 @@ class ClickBatchBody(Strict):
     clicks: list[ClickBody] = Field(min_length=1, max_length=1_000)
 
 
+class CallToActionClicksBody(Strict):
+    batch_key: str = BatchKey
+    video_ids: list[UUID] = Field(
+        min_length=1, max_length=1_000, description="A video per click on its call to action."
+    )
+
+
 class ReceiptOut(BaseModel):
     batch_id: UUID
     recorded: int
@@ -150,6 +157,18 @@ def record_clicks(
     receipt = core.audience.record_clicks(
         caller, body.batch_key, [(c.video_id, ClickTarget(c.target)) for c in body.clicks]
     )
+    return ReceiptOut.of(receipt, response)
+
+
+@router.post(
+    "/v1/call-to-action-clicks", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut
+)
+def record_call_to_action_clicks(
+    body: CallToActionClicksBody, core: Core, caller: Caller, response: Response
+) -> ReceiptOut:
+    """A signed-in viewer's clicks on videos' calls to action (a brand campaign's link);
+    campaigns count those of their videos. A retried batch answers 200 with `replayed`."""
+    receipt = core.audience.record_call_to_action_clicks(caller, body.batch_key, body.video_ids)
     return ReceiptOut.of(receipt, response)
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
+from application.campaigns import AlreadyInvited, HashtagTaken
 from application.creators import CreatorExists
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.media import MediaTooLarge, UnreadableMedia
@@ -125,6 +126,14 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(EnrolmentExists)
     async def _enrolment_exists(_request: Request, error: EnrolmentExists) -> JSONResponse:
         return problem_response(409, "enrolment-exists", "Already applied to Pulse", str(error))
+
+    @app.exception_handler(HashtagTaken)
+    async def _hashtag_taken(_request: Request, error: HashtagTaken) -> JSONResponse:
+        return problem_response(409, "hashtag-taken", "Hashtag belongs to a campaign", str(error))
+
+    @app.exception_handler(AlreadyInvited)
+    async def _already_invited(_request: Request, error: AlreadyInvited) -> JSONResponse:
+        return problem_response(409, "already-invited", "Creator invited already", str(error))
 
     @app.exception_handler(SellerExists)
     async def _seller_exists(_request: Request, error: SellerExists) -> JSONResponse:

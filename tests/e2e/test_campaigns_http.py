@@ -1,0 +1,249 @@
+"""Brand campaigns through HTTP on a SQLite file store: a brand launches a campaign, invites
+creators who accept or counter, a creator delivers and is paid, viewers click, and the brand
+reads its dashboard; bad input is refused with a reason and records nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from entrypoints.bootstrap import Spotlight
+
+Auth = Callable[[str, str], dict[str, str]]
+Json = dict[str, Any]
+SPOTLIGHT = [sys.executable, "-m", "entrypoints.cli"]
+
+
+def today(core: Spotlight) -> date:
+    return core.clock.now().date()
+
+
+def launch_body(core: Spotlight, **changes: Any) -> Json:
+    start = today(core)
+    return {
+        "name": "Glow up summer",
+        "objective": "engagement",
+        "budget": {"minor": 100_000, "currency": "USD"},
+        "starts_on": start.isoformat(),
+        "ends_on": (start + timedelta(days=20)).isoformat(),
+        "categories": ["beauty"],
+        "regions": ["US", "JP"],
+        "kpis": [
+            {"kpi": "views", "target": 500},
+            {"kpi": "cost-per-engagement", "target": 1_000},
+        ],
+        "hashtag": "#GlowUpSummer",
+        **changes,
+    }
+
+
+def terms(core: Spotlight, fee: int) -> Json:
+    deadline = (today(core) + timedelta(days=10)).isoformat()
+    return {
+        "fee": {"minor": fee, "currency": "USD"},
+        "deliverables": "one video with #GlowUpSummer",
+        "deadline": deadline,
+    }
+
+
+def launched(client: TestClient, auth: Auth, core: Spotlight) -> Json:
+    response = client.post("/v1/campaigns", json=launch_body(core), headers=auth("brand", "glowco"))
+    assert response.status_code == 201, response.text
+    body: Json = response.json()
+    return body
+
+
+def creator(client: TestClient, auth: Auth, name: str) -> None:
+    response = client.post("/v1/creators", json={"region": "US"}, headers=auth("creator", name))
+    assert response.status_code == 201, response.text
+
+
+def revenue_events(core: Spotlight) -> int:
+    return core.revenue.recorder.max_notification_id() or 0
+
+
+def test_a_campaign_from_launch_to_paid_delivery_and_its_dashboard(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    brand = auth("brand", "glowco")
+    campaign = launched(client, auth, core)
+    assert campaign["uncommitted"] == {"minor": 100_000, "currency": "USD"}
+    creator(client, auth, "ana")
+    creator(client, auth, "ben")
+
+    sent = client.post(
+        f"/v1/campaigns/{campaign['id']}/invitations",
+        json={"creator": "ana", "terms": terms(core, 40_000)},
+        headers=brand,
+    )
+    assert sent.status_code == 201, sent.text
+    invitation = sent.json()["id"]
+    accepted = client.post(
+        f"/v1/invitations/{invitation}/acceptance", headers=auth("creator", "ana")
+    )
+    assert accepted.json()["state"] == "accepted"
+
+    other = client.post(
+        f"/v1/campaigns/{campaign['id']}/invitations",
+        json={"creator": "ben", "terms": terms(core, 30_000)},
+        headers=brand,
+    ).json()["id"]
+    countered = client.post(
+        f"/v1/invitations/{other}/counter-offer",
+        json={"terms": terms(core, 70_000), "note": "three videos"},
+        headers=auth("creator", "ben"),
+    )
+    assert countered.json()["state"] == "countered"
+    over_budget = client.post(f"/v1/invitations/{other}/acceptance", headers=brand)
+    assert over_budget.status_code == 409  # 40,000 committed + 70,000 > 100,000
+    assert over_budget.json()["rule"] == "LimitExceeded"
+
+    video = client.post(
+        "/v1/videos",
+        json={"caption": "summer glow", "hashtags": ["#glowupsummer"], "category": "beauty"},
+        headers=auth("creator", "ana"),
+    ).json()["id"]
+    engagement = client.post(
+        "/v1/engagement",
+        json={"batch_key": "day-1", "counts": [{"video_id": video, "views": 900, "likes": 60}]},
+        headers=auth("admin", "ingest"),
+    )
+    assert engagement.status_code == 201, engagement.text
+    clicks = client.post(
+        "/v1/call-to-action-clicks",
+        json={"batch_key": "v1-1", "video_ids": [video, video]},
+        headers=auth("viewer", "v1"),
+    )
+    assert clicks.status_code == 201, clicks.text
+    delivered = client.post(
+        f"/v1/invitations/{invitation}/delivery",
+        json={"video_id": video},
+        headers=auth("creator", "ana"),
+    )
+    assert delivered.json()["state"] == "delivered"
+    paid = client.post(f"/v1/invitations/{invitation}/delivery/approval", headers=brand)
+    assert paid.json()["state"] == "paid"
+
+    board = client.get(f"/v1/campaigns/{campaign['id']}/dashboard", headers=brand).json()
+    assert (board["videos"], board["views"], board["engagements"], board["clicks"]) == (
+        1,
+        900,
+        60,
+        2,
+    )
+    assert board["spent"] == {"minor": 40_000, "currency": "USD"}
+    assert board["kpis"] == [
+        {"kpi": "views", "target": 500, "actual": 900, "attained": True},
+        {"kpi": "cost-per-engagement", "target": 1_000, "actual": 666, "attained": True},
+    ]
+    ledger = client.get("/v1/ledgers/creator:ana:payable:USD", headers=auth("creator", "ana"))
+    assert ledger.json()["balance"] == {"minor": 40_000, "currency": "USD"}
+    assert (
+        client.get(
+            f"/v1/campaigns/{campaign['id']}/dashboard", headers=auth("brand", "rival")
+        ).status_code
+        == 403
+    )
+    listed = client.get(f"/v1/campaigns/{campaign['id']}/invitations", headers=brand).json()
+    assert [i["creator"] for i in listed["invitations"]] == ["ana", "ben"]
+
+
+def test_bad_campaigns_and_invitations_are_refused_with_a_reason_and_record_nothing(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    brand = auth("brand", "glowco")
+    campaign = launched(client, auth, core)
+    creator(client, auth, "ana")
+    before = revenue_events(core)
+    start = today(core)
+    cases = {
+        "budget of zero": launch_body(core, budget={"minor": 0, "currency": "USD"}),
+        "float budget": launch_body(core, budget={"minor": 10.5, "currency": "USD"}),
+        "end before start": launch_body(
+            core, ends_on=(start - timedelta(days=1)).isoformat(), hashtag="#a"
+        ),
+        "unknown category": launch_body(core, categories=["knitting"], hashtag="#b"),
+        "unknown region": launch_body(core, regions=["ZZ"], hashtag="#c"),
+        "unknown kpi": launch_body(core, kpis=[{"kpi": "likes", "target": 5}], hashtag="#d"),
+        "taken hashtag": launch_body(core, hashtag="glow_up_summer"),
+    }
+    answers = {
+        name: client.post("/v1/campaigns", json=body, headers=brand) for name, body in cases.items()
+    }
+    invite = f"/v1/campaigns/{campaign['id']}/invitations"
+    answers["unknown creator"] = client.post(
+        invite, json={"creator": "nobody", "terms": terms(core, 100)}, headers=brand
+    )
+    answers["by a creator"] = client.post(
+        invite, json={"creator": "ana", "terms": terms(core, 100)}, headers=auth("creator", "ana")
+    )
+
+    assert {name: a.status_code for name, a in answers.items()} == {
+        "budget of zero": 422,
+        "float budget": 422,
+        "end before start": 422,
+        "unknown category": 422,
+        "unknown region": 422,
+        "unknown kpi": 422,
+        "taken hashtag": 409,
+        "unknown creator": 404,
+        "by a creator": 403,
+    }
+    assert "before it starts" in answers["end before start"].json()["detail"]
+    assert answers["taken hashtag"].json()["type"].endswith("hashtag-taken")
+    assert revenue_events(core) == before
+
+    first = client.post(invite, json={"creator": "ana", "terms": terms(core, 100)}, headers=brand)
+    again = client.post(invite, json={"creator": "ana", "terms": terms(core, 200)}, headers=brand)
+    assert again.status_code == 409
+    assert again.json()["type"].endswith("already-invited")
+    invitation = first.json()["id"]
+    declined = client.post(
+        f"/v1/invitations/{invitation}/decline",
+        json={"reason": "booked that month"},
+        headers=auth("creator", "ana"),
+    )
+    assert declined.json()["state"] == "declined"
+    late = client.post(
+        f"/v1/invitations/{invitation}/counter-offer",
+        json={"terms": terms(core, 500)},
+        headers=auth("creator", "ana"),
+    )
+    assert late.status_code == 409
+    assert late.json()["rule"] == "InvitationClosed"
+
+
+def test_the_operator_prints_a_campaigns_dashboard(
+    client: TestClient, auth: Auth, core: Spotlight, tmp_path: Path
+) -> None:
+    campaign = launched(client, auth, core)
+    core.close()
+    environment = {
+        **os.environ,
+        "SPOTLIGHT_DATA_DIR": str(tmp_path),
+        "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
+    }
+    environment.pop("SPOTLIGHT_STORE", None)
+
+    def spotlight(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own CLI
+            [*SPOTLIGHT, *arguments], env=environment, capture_output=True, text=True, check=False
+        )
+
+    shown = spotlight("campaign-dashboard", "--campaign", campaign["id"])
+    unknown = spotlight("campaign-dashboard", "--campaign", "00000000-0000-0000-0000-00000000000f")
+    malformed = spotlight("campaign-dashboard", "--campaign", "nope")
+
+    assert shown.returncode == 0, shown.stderr
+    assert '"name": "Glow up summer"' in shown.stdout
+    assert unknown.returncode != 0
+    assert "campaign" in unknown.stderr
+    assert malformed.returncode != 0
+    assert "not a campaign id" in malformed.stderr
