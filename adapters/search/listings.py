@@ -1,199 +1,32 @@
-"""In-app search over listings: BM25 over folded words, tolerant of typos.
-
-Text is folded like captions (case, accents) and split into words; a listing's title counts
-three times, its description and attribute values once. Postings map each word to the
-listings holding it, so a query reads only the postings of its words. A query word that is
-not in the vocabulary (a typo) is resolved two ways, and the words found stand in for it,
-weighted by their similarity:
-
-- one edit away (a letter dropped, added, changed, or two neighbours swapped: Damerau-
-  Levenshtein distance 1), found through an index of every vocabulary word with one letter
-  deleted (a swap and a drop both leave a deletion in common with the word meant); this is
-  what catches typos in short words ('umg', 'tte') and swaps ('jcaket'), which share few
-  trigrams with the word meant;
-- similar overall: words sharing at least half its character trigrams, compared with
-  rapidfuzz, at 80 or more of 100 (longer words with more than one slip).
-
-Query words of fewer than three letters are taken as typed. Scores are BM25 (k1 = 1.2,
-b = 0.75).
-"""
+"""In-app search over listings: BM25 (``adapters.search.bm25``) over a listing's words,
+its title counted three times, its description and attribute values once."""
 
 from __future__ import annotations
 
-import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from uuid import UUID
 
-import numpy as np
-from numpy.typing import NDArray
-from rapidfuzz import fuzz
-from rapidfuzz.distance import DamerauLevenshtein
-
 from adapters.matching.text import words_of
+from adapters.search.bm25 import BM25Index
 from application.shop_search import SearchHit
 
-K1 = 1.2
-B = 0.75
 TITLE_WEIGHT = 3
-TYPO_FLOOR = 80.0
-MIN_TYPO_WORD = 3
-MAX_EXPANSIONS = 5
 
 
-def _trigrams(word: str) -> set[str]:
-    padded = f" {word} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
-
-
-def _deletions(word: str) -> set[str]:
-    """The word with one letter left out, each way (none for words too short to mistype)."""
-    if len(word) < MIN_TYPO_WORD:
-        return set()
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-class BM25ListingSearch:
-    """Postings are kept per word as listing ordinals and counts; a query scores all the
-    postings of its words at once with numpy (a word common to a fifth of 100,000 listings
-    is 20,000 postings: a Python loop over them is what made queries slow)."""
-
-    def __init__(self) -> None:
-        self._terms: dict[UUID, Counter[str]] = {}
-        self._ordinals: dict[UUID, int] = {}
-        self._ids: list[UUID | None] = []
-        self._lengths = np.zeros(1024, dtype=np.float64)
-        self._postings: dict[str, dict[int, int]] = defaultdict(dict)
-        self._arrays: dict[str, tuple[NDArray[np.int64], NDArray[np.float64]]] = {}
-        self._by_trigram: dict[str, set[str]] = defaultdict(set)
-        self._by_deletion: dict[str, set[str]] = defaultdict(set)
-        self._total_length = 0
-
-    def __len__(self) -> int:
-        return len(self._terms)
-
+class BM25ListingSearch(BM25Index[UUID]):
     def index(
         self, listing_id: UUID, *, title: str, description: str, attributes: Mapping[str, str]
     ) -> None:
-        self.forget(listing_id)
         terms: Counter[str] = Counter()
         for word in words_of(title):
             terms[word] += TITLE_WEIGHT
         for text in (description, *attributes.values()):
             terms.update(words_of(text))
-        if not terms:
-            return
-        ordinal = self._ordinals.get(listing_id)
-        if ordinal is None:
-            ordinal = self._ordinals[listing_id] = len(self._ids)
-            self._ids.append(listing_id)
-            if ordinal >= len(self._lengths):
-                self._lengths = np.concatenate([self._lengths, np.zeros_like(self._lengths)])
-        self._terms[listing_id] = terms
-        length = sum(terms.values())
-        self._lengths[ordinal] = length
-        self._total_length += length
-        for word, count in terms.items():
-            if word not in self._postings:
-                for trigram in _trigrams(word):
-                    self._by_trigram[trigram].add(word)
-                for deletion in _deletions(word):
-                    self._by_deletion[deletion].add(word)
-            self._postings[word][ordinal] = count
-            self._arrays.pop(word, None)
-
-    def forget(self, listing_id: UUID) -> None:
-        terms = self._terms.pop(listing_id, None)
-        if terms is None:
-            return
-        ordinal = self._ordinals[listing_id]
-        self._total_length -= int(self._lengths[ordinal])
-        self._lengths[ordinal] = 0
-        for word in terms:
-            self._arrays.pop(word, None)
-            postings = self._postings[word]
-            postings.pop(ordinal, None)
-            if not postings:
-                del self._postings[word]
-                for trigram in _trigrams(word):
-                    self._by_trigram[trigram].discard(word)
-                for deletion in _deletions(word):
-                    self._by_deletion[deletion].discard(word)
+        self.replace(listing_id, terms)
 
     def search(self, query: str, *, limit: int) -> list[SearchHit]:
-        documents = len(self._terms)
-        if not documents or limit < 1:
-            return []
-        average = self._total_length / documents
-        scores = np.zeros(len(self._ids), dtype=np.float64)
-        terms: list[str] = []
-        for word in dict.fromkeys(words_of(query)):
-            for term, weight in self._resolve(word):
-                ordinals, counts = self._postings_of(term)
-                idf = math.log(1 + (documents - len(ordinals) + 0.5) / (len(ordinals) + 0.5))
-                norms = counts + K1 * (1 - B + B * self._lengths[ordinals] / average)
-                # A word's postings name each listing once, so this adds once per listing.
-                scores[ordinals] += weight * idf * counts * (K1 + 1) / norms
-                terms.append(term)
-        found = np.flatnonzero(scores)
-        if len(found) > limit:
-            # Everything scoring at least the limit-th best, ties included, then the exact
-            # order (best first, ties by id) among those few.
-            kth = np.partition(scores[found], len(found) - limit)[len(found) - limit]
-            found = found[scores[found] >= kth]
-        ranked = sorted(
-            ((self._ids[o], float(scores[o]), int(o)) for o in found),
-            key=lambda item: (-item[1], str(item[0])),
-        )[:limit]
         return [
-            SearchHit(
-                listing_id=listing_id,
-                score=score,
-                matched=tuple(sorted({t for t in terms if ordinal in self._postings[t]})),
-            )
-            for listing_id, score, ordinal in ranked
-            if listing_id is not None
+            SearchHit(listing_id=listing_id, score=score, matched=matched)
+            for listing_id, score, matched in self.ranked(query, limit=limit)
         ]
-
-    def _postings_of(self, term: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-        arrays = self._arrays.get(term)
-        if arrays is None:
-            postings = self._postings[term]
-            arrays = (
-                np.fromiter(postings.keys(), dtype=np.int64, count=len(postings)),
-                np.fromiter(postings.values(), dtype=np.float64, count=len(postings)),
-            )
-            self._arrays[term] = arrays
-        return arrays
-
-    def _resolve(self, word: str) -> list[tuple[str, float]]:
-        """The indexed words a query word stands for, with weights (1 for itself)."""
-        if word in self._postings:
-            return [(word, 1.0)]
-        if len(word) < MIN_TYPO_WORD:
-            return []
-        similarity: dict[str, float] = {}
-        for term in self._one_edit_away(word):
-            similarity[term] = 1 - 1 / max(len(word), len(term))
-        grams = _trigrams(word)
-        shared: Counter[str] = Counter()
-        for gram in grams:
-            shared.update(self._by_trigram.get(gram, ()))
-        for term, count in shared.items():
-            if count * 2 >= len(grams):
-                score = fuzz.ratio(word, term) / 100.0
-                if score * 100 >= TYPO_FLOOR:
-                    similarity[term] = max(score, similarity.get(term, 0.0))
-        near = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))
-        return near[:MAX_EXPANSIONS]
-
-    def _one_edit_away(self, word: str) -> set[str]:
-        """Vocabulary words at Damerau-Levenshtein distance 1 from ``word``."""
-        found: set[str] = set()
-        for variant in (word, *_deletions(word)):
-            found.update(self._by_deletion.get(variant, ()))
-            if variant != word and variant in self._postings:
-                found.add(variant)  # the typo added a letter
-        return {
-            term for term in found if term != word and DamerauLevenshtein.distance(word, term) == 1
-        }
