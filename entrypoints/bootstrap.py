@@ -17,6 +17,7 @@ from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
 from adapters.notifications.inbox import InAppNotifier, InboxLog
+from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
@@ -29,6 +30,7 @@ from application.competition import Competition
 from application.counterfeit_reports import CounterfeitReports
 from application.creators import Creators
 from application.ledgers import Ledger, RevenueLog
+from application.marketplace import Marketplace
 from application.media import MatchingEngine, MediaDecoder
 from application.music import Discovery, MusicLog
 from application.notifications import Notifier
@@ -75,6 +77,7 @@ class Spotlight:
     shop_search: ShopSearch
     campaigns: Campaigns
     campaign_dashboards: CampaignDashboards
+    marketplace: Marketplace
 
     def close(self) -> None:
         close_application(self.inbox)
@@ -198,4 +201,5 @@ def bootstrap(
             identities=identities,
         ),
         campaign_dashboards=dashboards,
+        marketplace=Marketplace(catalogue, revenue, text=BM25CreatorSearch()),
     )

@@ -16,6 +16,7 @@ from entrypoints.http import (
     competition,
     creators,
     ledgers,
+    marketplace,
     music,
     pulse,
     shop,
@@ -74,6 +75,7 @@ def create_app(
     app.include_router(tags.router)
     app.include_router(studios.router)
     app.include_router(campaigns.router)
+    app.include_router(marketplace.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

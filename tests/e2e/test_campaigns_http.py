@@ -247,3 +247,55 @@ def test_the_operator_prints_a_campaigns_dashboard(
     assert "campaign" in unknown.stderr
     assert malformed.returncode != 0
     assert "not a campaign id" in malformed.stderr
+
+
+def test_a_brand_finds_creators_for_its_campaign_with_the_reasons(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    campaign = launched(client, auth, core)
+    for name, region, category, caption in (
+        ("ana", "US", "beauty", "summer glow routine"),
+        ("ben", "US", "gaming", "boss fight"),
+        ("cy", "JP", "beauty", "skincare haul"),
+    ):
+        registered = client.post(
+            "/v1/creators", json={"region": region}, headers=auth("creator", name)
+        )
+        assert registered.status_code == 201, registered.text
+        client.post(
+            "/v1/videos",
+            json={"caption": caption, "hashtags": [], "category": category},
+            headers=auth("creator", name),
+        )
+
+    ranked = client.get(
+        "/v1/marketplace/creators",
+        params={"campaign_id": campaign["id"]},
+        headers=auth("brand", "glowco"),
+    )
+    beauty = client.get(
+        "/v1/marketplace/creators",
+        params={"category": "beauty", "q": "glow"},
+        headers=auth("brand", "glowco"),
+    )
+    refused = client.get("/v1/marketplace/creators", headers=auth("creator", "ana"))
+    unknown = client.get(
+        "/v1/marketplace/creators", params={"region": "ZZ"}, headers=auth("brand", "glowco")
+    )
+
+    assert ranked.status_code == 200, ranked.text
+    creators = ranked.json()["creators"]
+    assert creators[0]["creator"] == "ana"
+    assert {s["name"] for s in creators[0]["signals"]} == {
+        "text",
+        "category",
+        "region",
+        "engagement",
+        "audience",
+    }
+    assert [c["creator"] for c in beauty.json()["creators"]] == ["ana"]
+    cy = next(c for c in creators if c["creator"] == "cy")
+    assert {s["name"]: s["score"] for s in cy["signals"]}["region"] == 1.0  # JP is targeted
+    assert cy["score"] < creators[0]["score"]
+    assert refused.status_code == 403
+    assert unknown.status_code == 422
