@@ -27,6 +27,7 @@ from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
 from domain.audience import CallToActionClickBatch, EngagementBatch
 from domain.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget
+from domain.effects import BrandedEffect, EffectUse
 from domain.engagement import Engagement
 from domain.invitations import Invitation
 from domain.money import Money
@@ -54,6 +55,8 @@ class _CampaignLine:
     ended_on: date | None = None
     creators: set[str] = attrs.Factory(set)
     linked: set[UUID] = attrs.Factory(set)
+    effects: dict[UUID, str] = attrs.Factory(dict)  # effect -> its name
+    effect_videos: dict[UUID, set[UUID]] = attrs.Factory(lambda: defaultdict(set))
     invitations: list[UUID] = attrs.Factory(list)
     committed: int = 0  # fees agreed, in minor units
     paid_by_day: dict[date, int] = attrs.Factory(lambda: defaultdict(int))
@@ -106,6 +109,13 @@ class CreatorFigures:
 
 
 @attrs.frozen
+class EffectFigures:
+    effect_id: UUID
+    name: str
+    videos: int  # videos published in the flight that declared it
+
+
+@attrs.frozen
 class CampaignDashboard:
     campaign_id: UUID
     name: str
@@ -125,6 +135,7 @@ class CampaignDashboard:
     daily: tuple[DayFigures, ...]
     top_videos: tuple[VideoFigures, ...]
     top_creators: tuple[CreatorFigures, ...]
+    effects: tuple[EffectFigures, ...]
 
 
 class CampaignProjection:
@@ -133,6 +144,7 @@ class CampaignProjection:
         self.videos: dict[UUID, _VideoLine] = {}
         self.by_hashtag: dict[str, list[UUID]] = defaultdict(list)
         self._invitation_campaign: dict[UUID, UUID] = {}
+        self._effect_campaign: dict[UUID, UUID] = {}
 
     @property
     def revenue_handlers(self) -> dict[str, Any]:
@@ -144,6 +156,8 @@ class CampaignProjection:
             Invitation.Sent.TOPIC: self._invited,
             Invitation.Accepted.TOPIC: self._accepted,
             Invitation.Paid.TOPIC: self._paid,
+            BrandedEffect.Registered.TOPIC: self._effect,
+            EffectUse.Declared.TOPIC: self._effect_used,
         }
 
     @property
@@ -189,6 +203,14 @@ class CampaignProjection:
         campaign.committed -= event.fee.minor
         campaign.paid_by_day[event.paid_at.date()] += event.fee.minor
 
+    def _effect(self, event: Any, _position: int) -> None:
+        self._effect_campaign[event.originator_id] = event.campaign_id
+        self.campaigns[event.campaign_id].effects[event.originator_id] = event.name
+
+    def _effect_used(self, event: Any, _position: int) -> None:
+        campaign = self.campaigns[self._effect_campaign[event.effect_id]]
+        campaign.effect_videos[event.effect_id].add(event.video_id)
+
     # Catalogue log ----------------------------------------------------------------------
 
     def _published(self, event: Any, _position: int) -> None:
@@ -222,6 +244,8 @@ class CampaignProjection:
         """The videos that count toward the campaign, in the order of their ids."""
         line = self.campaigns[campaign_id]
         counted = set(line.linked)
+        for videos in line.effect_videos.values():
+            counted |= {v for v in videos if self._in_flight(line, v)}
         for video_id in self.by_hashtag.get(line.hashtag, ()):
             video = self.videos[video_id]
             if video.creator in line.creators and (
@@ -229,6 +253,10 @@ class CampaignProjection:
             ):
                 counted.add(video_id)
         return sorted(counted, key=str)
+
+    def _in_flight(self, line: _CampaignLine, video_id: UUID) -> bool:
+        video = self.videos.get(video_id)
+        return video is not None and line.starts_on <= video.published_on <= line.last_day()
 
     def dashboard(self, campaign_id: UUID, as_of: date) -> CampaignDashboard:
         line = self.campaigns.get(campaign_id)
@@ -294,6 +322,16 @@ class CampaignProjection:
                 sorted(per_video, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP]
             ),
             top_creators=_top_creators(per_video),
+            effects=tuple(
+                EffectFigures(
+                    effect_id,
+                    name,
+                    sum(
+                        1 for v in line.effect_videos.get(effect_id, ()) if self._in_flight(line, v)
+                    ),
+                )
+                for effect_id, name in line.effects.items()
+            ),
         )
 
 

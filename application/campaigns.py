@@ -29,6 +29,7 @@ from application.notifications import Notifier
 from application.ports import Clock, IdentityProvider
 from domain.campaigns import Campaign, CampaignHashtag, CampaignVideo, KpiTarget, Objective
 from domain.creators import Creator
+from domain.effects import BrandedEffect, EffectUse
 from domain.invitations import Invitation, InvitationState, Terms
 from domain.ledger import (
     PLATFORM_BRAND_FUNDS,
@@ -74,6 +75,27 @@ class CampaignView:
     creators: tuple[str, ...]
     uncommitted: Money  # the budget not yet committed to creators
     launched_at: datetime
+
+
+@attrs.frozen
+class EffectView:
+    id: UUID
+    brand: str
+    campaign_id: UUID
+    name: str
+    asset: str
+    registered_at: datetime
+
+    @classmethod
+    def of(cls, effect: BrandedEffect) -> EffectView:
+        return cls(
+            id=effect.id,
+            brand=effect.brand,
+            campaign_id=effect.campaign_id,
+            name=effect.name,
+            asset=effect.asset,
+            registered_at=effect.registered_at,
+        )
 
 
 @attrs.frozen
@@ -204,6 +226,45 @@ class Campaigns:
         with suppress(StaleVersion):  # linked by a concurrent request: the same link
             self.revenue.commit(link)
         return link.id
+
+    # Branded effects --------------------------------------------------------------------
+
+    def register_effect(
+        self, actor: Principal, campaign_id: UUID, *, name: str, asset: str
+    ) -> EffectView:
+        """A brand's AR effect for its campaign; videos that declare it count toward it."""
+        campaign = self._owned(actor, campaign_id, doing="register a branded effect")
+        now = self.clock.now()
+        campaign.require_running(now)
+        effect = BrandedEffect.register(
+            self.identities.new_id(),
+            brand=campaign.brand,
+            campaign_id=campaign.id,
+            name=name,
+            asset=asset,
+            at=now,
+        )
+        self.revenue.commit(effect)
+        return EffectView.of(effect)
+
+    def effect(self, effect_id: UUID) -> EffectView:
+        return EffectView.of(self.revenue.load(BrandedEffect, effect_id))
+
+    def declare_effect_use(self, actor: Principal, video_id: UUID, effect_id: UUID) -> UUID:
+        """The video's creator declares that it used the effect (once; again changes
+        nothing)."""
+        require_role(actor, Role.CREATOR, doing="declare an effect's use")
+        effect = self.revenue.load(BrandedEffect, effect_id)
+        video = self.catalogue.load(Video, video_id)
+        if video.creator_id != actor.subject:
+            raise NotPermitted("a creator declares effects on their own videos")
+        use = EffectUse.declare(
+            effect, video_id=video_id, creator=actor.subject, at=self.clock.now()
+        )
+        if self.revenue.find(EffectUse, use.id) is None:
+            with suppress(StaleVersion):  # declared by a concurrent request: the same use
+                self.revenue.commit(use)
+        return use.id
 
     # Invitations ------------------------------------------------------------------------
 
@@ -361,9 +422,7 @@ class Campaigns:
             ],
             at=now,
         )
-        self.revenue.commit(
-            invitation, campaign, commitment, *self.ledger.accounts_for(commitment)
-        )
+        self.revenue.commit(invitation, campaign, commitment, *self.ledger.accounts_for(commitment))
         return InvitationView.of(invitation)
 
     def _tell(self, creator: str, invitation: Invitation, step: str, message: str) -> None:

@@ -13,8 +13,10 @@ from uuid import UUID
 from pydantic import BaseModel, Field, StrictInt
 
 from application.campaign_dashboard import CampaignDashboard
-from application.campaigns import CampaignView, InvitationView
+from application.campaigns import CampaignView, EffectView, InvitationView
 from domain.campaigns import MAX_NAME, Kpi, KpiTarget
+from domain.effects import MAX_ASSET
+from domain.effects import MAX_NAME as MAX_EFFECT_NAME
 from domain.invitations import MAX_DELIVERABLES, MAX_REASON, Terms
 from entrypoints.http.revenue_schemas import Account, MoneyBody, MoneyOut
 from entrypoints.http.schemas import Strict
@@ -107,6 +109,43 @@ class EndBody(Strict):
 
 class VideoBody(Strict):
     video_id: UUID
+
+
+# Branded effects ----------------------------------------------------------------------------
+
+
+class EffectBody(Strict):
+    name: str = Field(min_length=1, max_length=MAX_EFFECT_NAME, examples=["Glow Scan"])
+    asset: str = Field(
+        min_length=1,
+        max_length=MAX_ASSET,
+        examples=["assets://glowco/glow-scan-v2.glb"],
+        description="Where the app fetches the AR asset; the file itself is not uploaded.",
+    )
+
+
+class EffectOut(BaseModel):
+    id: UUID
+    brand: str
+    campaign_id: UUID
+    name: str
+    asset: str
+    registered_at: datetime
+
+    @classmethod
+    def of(cls, view: EffectView) -> EffectOut:
+        return cls(
+            id=view.id,
+            brand=view.brand,
+            campaign_id=view.campaign_id,
+            name=view.name,
+            asset=view.asset,
+            registered_at=view.registered_at,
+        )
+
+
+class EffectUseBody(Strict):
+    effect_id: UUID
 
 
 # Invitations ------------------------------------------------------------------------------
@@ -222,6 +261,12 @@ class CreatorFiguresOut(BaseModel):
     clicks: int
 
 
+class EffectFiguresOut(BaseModel):
+    effect_id: UUID
+    name: str
+    videos: int = Field(description="Videos published in the flight that declared it.")
+
+
 class DashboardOut(BaseModel):
     campaign_id: UUID
     name: str
@@ -241,6 +286,7 @@ class DashboardOut(BaseModel):
     daily: list[DayOut]
     top_videos: list[VideoFiguresOut]
     top_creators: list[CreatorFiguresOut]
+    effects: list[EffectFiguresOut]
 
     @classmethod
     def of(cls, board: CampaignDashboard) -> DashboardOut:
@@ -292,5 +338,9 @@ class DashboardOut(BaseModel):
                     clicks=c.clicks,
                 )
                 for c in board.top_creators
+            ],
+            effects=[
+                EffectFiguresOut(effect_id=e.effect_id, name=e.name, videos=e.videos)
+                for e in board.effects
             ],
         )

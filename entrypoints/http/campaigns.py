@@ -16,6 +16,9 @@ from entrypoints.http.campaign_schemas import (
     CampaignOut,
     CounterOfferBody,
     DashboardOut,
+    EffectBody,
+    EffectOut,
+    EffectUseBody,
     EndBody,
     InvitationBody,
     InvitationOut,
@@ -93,6 +96,40 @@ def link_video(campaign_id: UUID, body: VideoBody, core: Core, caller: Caller) -
     the campaign (once; asking again changes nothing)."""
     link = core.campaigns.link_video(caller, campaign_id, body.video_id)
     return {"link_id": str(link), "video_id": str(body.video_id)}
+
+
+# Branded effects --------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/effects",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EffectOut,
+)
+def register_effect(
+    campaign_id: UUID, body: EffectBody, core: Core, caller: Caller, response: Response
+) -> EffectOut:
+    """The brand registers a branded AR effect for its running campaign: its name and a
+    reference to the asset (rendering is the app's). Videos that declare it count toward
+    the campaign, whoever made them."""
+    view = core.campaigns.register_effect(caller, campaign_id, name=body.name, asset=body.asset)
+    response.headers["Location"] = f"/v1/effects/{view.id}"
+    return EffectOut.of(view)
+
+
+@router.get("/v1/effects/{effect_id}", response_model=EffectOut)
+def get_effect(effect_id: UUID, core: Core, _caller: Caller) -> EffectOut:
+    """A branded effect (anyone signed in: the app shows it to creators)."""
+    return EffectOut.of(core.campaigns.effect(effect_id))
+
+
+@router.post("/v1/videos/{video_id}/effects", status_code=status.HTTP_201_CREATED)
+def declare_effect(
+    video_id: UUID, body: EffectUseBody, core: Core, caller: Caller
+) -> dict[str, str]:
+    """The video's creator declares that it used a branded effect (once per effect)."""
+    use = core.campaigns.declare_effect_use(caller, video_id, body.effect_id)
+    return {"use_id": str(use), "video_id": str(video_id), "effect_id": str(body.effect_id)}
 
 
 # Invitations ------------------------------------------------------------------------------

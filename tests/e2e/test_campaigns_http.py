@@ -299,3 +299,50 @@ def test_a_brand_finds_creators_for_its_campaign_with_the_reasons(
     assert cy["score"] < creators[0]["score"]
     assert refused.status_code == 403
     assert unknown.status_code == 422
+
+
+def test_a_branded_effect_is_registered_declared_and_counted(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    campaign = launched(client, auth, core)
+    creator(client, auth, "ana")
+    effect = client.post(
+        f"/v1/campaigns/{campaign['id']}/effects",
+        json={"name": "Glow Scan", "asset": "assets://glowco/glow-scan.glb"},
+        headers=auth("brand", "glowco"),
+    )
+    assert effect.status_code == 201, effect.text
+    video = client.post(
+        "/v1/videos",
+        json={"caption": "scan time", "hashtags": [], "category": "beauty"},
+        headers=auth("creator", "ana"),
+    ).json()["id"]
+
+    declared = client.post(
+        f"/v1/videos/{video}/effects",
+        json={"effect_id": effect.json()["id"]},
+        headers=auth("creator", "ana"),
+    )
+    not_theirs = client.post(
+        f"/v1/videos/{video}/effects",
+        json={"effect_id": effect.json()["id"]},
+        headers=auth("creator", "ben"),
+    )
+    spaced = client.post(
+        f"/v1/campaigns/{campaign['id']}/effects",
+        json={"name": "x", "asset": "has spaces in it"},
+        headers=auth("brand", "glowco"),
+    )
+
+    assert declared.status_code == 201, declared.text
+    assert not_theirs.status_code == 403
+    assert spaced.status_code == 422
+    board = client.get(
+        f"/v1/campaigns/{campaign['id']}/dashboard", headers=auth("brand", "glowco")
+    ).json()
+    assert board["effects"] == [
+        {"effect_id": effect.json()["id"], "name": "Glow Scan", "videos": 1}
+    ]
+    assert board["videos"] == 1
+    shown = client.get(f"/v1/effects/{effect.json()['id']}", headers=auth("creator", "ana"))
+    assert shown.json()["asset"] == "assets://glowco/glow-scan.glb"

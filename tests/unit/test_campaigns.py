@@ -449,3 +449,38 @@ def test_a_campaign_ended_early_stops_counting_on_its_last_day(
     with pytest.raises(RuleViolated):
         core.campaigns.end(BRAND, campaign.id, reason="again")
     assert isinstance(core.revenue.load(Campaign, campaign.id), Campaign)
+
+
+# Branded effects -------------------------------------------------------------------------------
+
+
+def test_videos_that_declare_a_campaigns_effect_count_toward_it_once(
+    core: Spotlight, clock: FixedClock
+) -> None:
+    register(core, "ana", "dee")
+    early = core.catalogue.publish_video(
+        creator("dee"), caption="old", hashtags=[], category="beauty"
+    )
+    clock.advance(timedelta(days=1))
+    campaign = launch(core, starts_on=TODAY + timedelta(days=1))
+    effect = core.campaigns.register_effect(
+        BRAND, campaign.id, name="Glow Scan", asset="assets://glowco/glow-scan.glb"
+    )
+    scanned = core.catalogue.publish_video(
+        creator("dee"), caption="scan", hashtags=[], category="beauty"
+    )
+
+    first = core.campaigns.declare_effect_use(creator("dee"), scanned.id, effect.id)
+    again = core.campaigns.declare_effect_use(creator("dee"), scanned.id, effect.id)
+    core.campaigns.declare_effect_use(creator("dee"), early.id, effect.id)  # before the flight
+
+    assert first == again
+    board = core.campaign_dashboards.dashboard(BRAND, campaign.id, as_of=clock.now().date())
+    assert board.videos == 1  # dee takes no part, but used the effect in the flight
+    assert [(e.name, e.videos) for e in board.effects] == [("Glow Scan", 1)]
+    with pytest.raises(NotPermitted):
+        core.campaigns.declare_effect_use(creator("ana"), scanned.id, effect.id)
+    with pytest.raises(NotPermitted):
+        core.campaigns.register_effect(OTHER_BRAND, campaign.id, name="x", asset="assets://x")
+    with pytest.raises(InvalidValue, match="asset reference"):
+        core.campaigns.register_effect(BRAND, campaign.id, name="x", asset="not a reference")
