@@ -40,7 +40,9 @@ from application.media import (
     MediaTooLarge,
     UnreadableMedia,
 )
+from application.moderation import ContentClassifier
 from application.ports import Clock, IdentityProvider
+from application.protection import MINOR, ProtectionModel, combined
 from application.text_matching import TextEngine
 from application.views import MatchingView, TitleView, VideoView
 from domain.matching import Decision, MatchPolicy, Signal, SignalEvidence, TimeRange
@@ -48,7 +50,7 @@ from domain.media import MediaFingerprints
 from domain.portal import Portal
 from domain.sweeps import MatchSweep
 from domain.titles import Reference, Title, TitleKind
-from domain.videos import NoDispute, Video
+from domain.videos import NoDispute, Video, VideoRestricted
 
 CANDIDATES_PER_ENGINE = 10
 EVIDENCE_DETAIL_ITEMS = 12
@@ -86,6 +88,7 @@ class Anchoring:
         identities: IdentityProvider,
         max_upload_bytes: int,
         describers: Sequence[MediaDescriber] = (),
+        classifier: ContentClassifier | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.decoder = decoder
@@ -97,10 +100,18 @@ class Anchoring:
         self.clock = clock
         self.identities = identities
         self.max_upload_bytes = max_upload_bytes
+        self.classifier = classifier
         self.index = MatchIndex(text, engines)
         self.queue = ReviewQueue()
+        self.protection = ProtectionModel()
         self.follower = LogFollower(
-            catalogue, {**self.index.handlers, **self.queue.handlers, **self._sweep_handlers}
+            catalogue,
+            combined(
+                self.index.handlers,
+                self.queue.handlers,
+                self._sweep_handlers,
+                self.protection.handlers,
+            ),
         )
         self._open_sweeps: dict[UUID, None] = {}
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
@@ -129,6 +140,12 @@ class Anchoring:
             actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
         )
         now = self.clock.now()
+        if self.classifier is not None:
+            video.flag(
+                self.classifier.classify(video.caption, video.hashtags),
+                classifier=self.classifier.version,
+                at=now,
+            )
         to_save: list[Aggregate] = [video]
         fingerprints: dict[str, bytes] = {}
         if media is not None:
@@ -242,7 +259,8 @@ class Anchoring:
     def review_queue(self, actor: Principal, *, limit: int = 50, cursor: int = 0) -> ReviewPage:
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the review queue")
         self._catch_up()
-        items = self.queue.items()
+        # A flagged, restricted or removed video, or a minor's, is nobody's to anchor.
+        items = [i for i in self.queue.items() if self.protection.why_excluded(i.video_id) is None]
         page = tuple(items[cursor : cursor + limit])
         following = cursor + limit
         return ReviewPage(items=page, next_cursor=following if following < len(items) else None)
@@ -263,6 +281,9 @@ class Anchoring:
         if attach:
             if title_id not in video.proposals:
                 self.catalogue.load(Title, title_id)
+            self._catch_up()
+            if self.protection.is_minor(video.creator_id):
+                raise VideoRestricted(f"video {video_id}: {MINOR}; it gets no anchor")
             video.attach_anchor(title_id, by=actor.label, at=now, note=reason)
         else:
             video.reject_anchor(title_id, by=actor.label, reason=reason, at=now)
@@ -432,6 +453,12 @@ class Anchoring:
         self, video: Video, evidence: Mapping[UUID, list[SignalEvidence]]
     ) -> dict[UUID, Decision]:
         decisions: dict[UUID, Decision] = {}
+        if (
+            video.restricted
+            or self.protection.is_minor(video.creator_id)
+            or self.protection.why_excluded(video.id) is not None
+        ):
+            return decisions  # protected: no program takes it up
         # Strongest first, so that an automatic attach goes to the best-supported title.
         ranked = sorted(
             ((title_id, findings) for title_id, findings in evidence.items() if findings),

@@ -5,11 +5,13 @@ From the revenue log: campaigns, their creators, linked videos, invitations and 
 committed and paid. From the catalogue log: videos (creator, hashtags, publication), their
 engagement and their call-to-action clicks, by day.
 
-Which videos count: those a participating creator linked, and those a participating creator
+Which videos count: those a participating creator linked, those anyone published within the
+flight declaring one of the campaign's branded effects, and those a participating creator
 published within the flight carrying the campaign's hashtag (decided when the dashboard is
 read, so a creator who joins late brings the hashtag videos they already made). What counts
 of them: engagement and clicks reported on the days of the flight; what came after the
-campaign's last day belongs to no campaign.
+campaign's last day belongs to no campaign. A removed or restricted video, or a minor's,
+counts for nothing from the moment that is in the log.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import attrs
 from application.auth import Principal, Role
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
+from application.protection import ProtectionModel, combined
 from domain.audience import CallToActionClickBatch, EngagementBatch
 from domain.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget
 from domain.effects import BrandedEffect, EffectUse
@@ -145,6 +148,7 @@ class CampaignProjection:
         self.by_hashtag: dict[str, list[UUID]] = defaultdict(list)
         self._invitation_campaign: dict[UUID, UUID] = {}
         self._effect_campaign: dict[UUID, UUID] = {}
+        self.protection = ProtectionModel()
 
     @property
     def revenue_handlers(self) -> dict[str, Any]:
@@ -162,11 +166,14 @@ class CampaignProjection:
 
     @property
     def catalogue_handlers(self) -> dict[str, Any]:
-        return {
-            Video.Published.TOPIC: self._published,
-            EngagementBatch.Recorded.TOPIC: self._engagement,
-            CallToActionClickBatch.Recorded.TOPIC: self._clicks,
-        }
+        return combined(
+            self.protection.handlers,
+            {
+                Video.Published.TOPIC: self._published,
+                EngagementBatch.Recorded.TOPIC: self._engagement,
+                CallToActionClickBatch.Recorded.TOPIC: self._clicks,
+            },
+        )
 
     # Revenue log ------------------------------------------------------------------------
 
@@ -252,7 +259,8 @@ class CampaignProjection:
                 line.starts_on <= video.published_on <= line.last_day()
             ):
                 counted.add(video_id)
-        return sorted(counted, key=str)
+        # A removed or restricted video, or a minor's, leaves the campaign at once.
+        return sorted((v for v in counted if self.protection.why_excluded(v) is None), key=str)
 
     def _in_flight(self, line: _CampaignLine, video_id: UUID) -> bool:
         video = self.videos.get(video_id)

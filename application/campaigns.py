@@ -30,6 +30,7 @@ from application.ports import Clock, IdentityProvider
 from domain.campaigns import Campaign, CampaignHashtag, CampaignVideo, KpiTarget, Objective
 from domain.creators import Creator
 from domain.effects import BrandedEffect, EffectUse
+from domain.errors import RuleViolated
 from domain.invitations import Invitation, InvitationState, Terms
 from domain.ledger import (
     PLATFORM_BRAND_FUNDS,
@@ -274,8 +275,11 @@ class Campaigns:
         campaign = self._owned(actor, campaign_id, doing="invite a creator")
         now = self.clock.now()
         campaign.require_running(now)
-        if self.catalogue.find(Creator, Creator.id_for(creator)) is None:
+        invited = self.catalogue.find(Creator, Creator.id_for(creator))
+        if invited is None:
             raise NotFound("creator", creator)
+        if invited.is_minor:
+            raise RuleViolated(f"{creator} is under 18: minors are not invited to campaigns")
         if self.revenue.find(Invitation, Invitation.id_for(campaign_id, creator)) is not None:
             raise AlreadyInvited(f"{creator} was invited to {campaign.name!r} already")
         invitation = Invitation.send(
@@ -411,6 +415,9 @@ class Campaigns:
     # Plumbing ---------------------------------------------------------------------------
 
     def _agree(self, invitation: Invitation, terms: Terms, now: datetime) -> InvitationView:
+        creator = self.catalogue.find(Creator, Creator.id_for(invitation.creator))
+        if creator is not None and creator.is_minor:
+            raise RuleViolated(f"{invitation.creator} is under 18: no campaign takes them on")
         campaign = self.revenue.load(Campaign, invitation.campaign_id)
         campaign.admit(invitation.creator, invitation_id=invitation.id, at=now)
         commitment = JournalEntry.record(

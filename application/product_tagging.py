@@ -25,6 +25,7 @@ from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
 from application.notifications import Notifier
 from application.ports import Clock
+from application.protection import ProtectionModel
 from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
 from domain.product_tags import ShopPreferences, Tag, TagRefused, TagState, VideoTags
@@ -197,13 +198,22 @@ class ProductTagging:
         self.clock = clock
         self.model = TagsReadModel()
         self._follower = LogFollower(revenue, self.model.handlers)
+        self.protection = ProtectionModel()
+        self._protection_follower = LogFollower(catalogue, self.protection.handlers)
         self._lock = threading.RLock()
         self.catch_up()
 
     def catch_up(self) -> TagsReadModel:
         with self._lock:
             self._follower.catch_up()
+            self._protection_follower.catch_up()
         return self.model
+
+    def why_excluded(self, video_id: UUID) -> str | None:
+        """Why the video may carry no product tag (a minor's, restricted, removed), or None."""
+        with self._lock:
+            self._protection_follower.catch_up()
+            return self.protection.why_excluded(video_id)
 
     # Adding tags ------------------------------------------------------------------------
 
@@ -220,7 +230,7 @@ class ProductTagging:
         """Add a tag (hidden), tell the creator, then show it. False when it may not be added
         (removed before, opted out, already there) — nothing is recorded then."""
         listing = self.revenue.load(Listing, listing_id)
-        if not listing.on_sale:
+        if not listing.on_sale or self.why_excluded(video_id) is not None:
             return False
         tags = self._tags_of(video_id)
         preferences = self.revenue.find(ShopPreferences, ShopPreferences.id_for(tags.creator))
@@ -246,6 +256,9 @@ class ProductTagging:
     def manual_tag(self, actor: Principal, video_id: UUID, listing_id: UUID) -> VideoTagsView:
         """A reviewer or admin links a product by hand (still told to the creator first)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="tag a product")
+        excluded = self.why_excluded(video_id)
+        if excluded is not None:
+            raise TagRefused(f"the video may carry no product tag: {excluded}")
         listing = self.revenue.load(Listing, listing_id)
         if not listing.on_sale:
             raise TagRefused(
@@ -308,6 +321,16 @@ class ProductTagging:
         except StaleVersion:
             return False
         return True
+
+    def withdraw_tags_of_video(self, video_id: UUID, *, reason: str) -> int:
+        """Remove every tag of a video (it was restricted, removed, or its creator is a
+        minor), each with the reason; answers how many were removed."""
+        tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+        if tags is None:
+            return 0
+        return sum(
+            1 for listing_id in list(tags.tags) if self._withdraw(video_id, listing_id, reason)
+        )
 
     def withdraw_tags_of(self, listing_id: UUID, *, reason: str) -> int:
         """Remove a listing's tags from every video that still carries them (e.g. tags saved
@@ -378,6 +401,8 @@ class ProductTagging:
         """What viewers see: shown tags of listings on sale and in stock, most confident first."""
         self.catalogue.load(Video, video_id)
         model = self.catch_up()
+        if self.why_excluded(video_id) is not None:
+            return [], None
         tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
         shown = [] if tags is None else tags.shown
         items = sorted(

@@ -7,6 +7,10 @@ A video is inventory while its rank is within ``ceil(4% x videos in the category
 creator's Pulse enrolment is approved and the creator's latest recorded follower count is at
 least 100,000. Fed by the catalogue's log (videos, engagement, follower counts) and the
 revenue log (enrolment decisions).
+
+Protected videos (a minor's, flagged, age-restricted or removed: ``application.protection``)
+are not ranked at all: the moment one is restricted it leaves its category's list, so the
+top 4% is always made of videos that may carry ads.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import attrs
 from sortedcontainers import SortedList
 
 from application.log_follower import Handler
+from application.protection import ProtectionModel, combined
 from domain.audience import EngagementBatch
 from domain.categories import CATEGORIES
 from domain.creators import Creator
@@ -48,6 +53,7 @@ class _VideoLine:
     category: str
     engagement: Engagement
     order: int
+    ranked: bool = True
 
     @property
     def key(self) -> tuple[int, int]:
@@ -68,16 +74,24 @@ class InventoryProjection:
         self._approved: set[str] = set()
         self._creator_accounts: dict[UUID, str] = {}
         self._enrolled: dict[UUID, str] = {}
+        self.protection = ProtectionModel()
 
     @property
     def catalogue_handlers(self) -> dict[str, Handler]:
-        return {
-            Video.Published.TOPIC: self._published,
-            Video.EngagementRecorded.TOPIC: self._engagement_recorded,
-            EngagementBatch.Recorded.TOPIC: self._engagement_batch,
-            Creator.Registered.TOPIC: self._creator_registered,
-            Creator.FollowersCounted.TOPIC: self._followers_counted,
-        }
+        # Protection learns of a change first; then the ranking follows it.
+        return combined(
+            self.protection.handlers,
+            {
+                Video.Published.TOPIC: self._published,
+                Video.EngagementRecorded.TOPIC: self._engagement_recorded,
+                EngagementBatch.Recorded.TOPIC: self._engagement_batch,
+                Creator.Registered.TOPIC: self._creator_registered,
+                Creator.FollowersCounted.TOPIC: self._followers_counted,
+                Video.ModerationFlagged.TOPIC: self._protection_changed,
+                Video.ModerationDecided.TOPIC: self._protection_changed,
+                Creator.AgeBandRecorded.TOPIC: self._band_changed,
+            },
+        )
 
     @property
     def revenue_handlers(self) -> dict[str, Handler]:
@@ -94,9 +108,21 @@ class InventoryProjection:
             if line is None:
                 return None
             ranked = self._ranked[line.category]
-            rank = ranked.index((*line.key, video_id)) + 1
             size = len(ranked)
             top = inventory_size(size)
+            if not line.ranked:
+                return Standing(
+                    video_id=video_id,
+                    creator=line.creator,
+                    category=line.category,
+                    score=line.engagement.score,
+                    rank=0,
+                    category_size=size,
+                    top=top,
+                    is_inventory=False,
+                    why_not=f"not ranked: {self.protection.why_excluded(video_id)}",
+                )
+            rank = ranked.index((*line.key, video_id)) + 1
             why_not = ""
             if rank > top:
                 why_not = f"rank {rank} of {size} is outside the top {top} of {line.category}"
@@ -137,8 +163,10 @@ class InventoryProjection:
     def _published(self, event: Any, position: int) -> None:
         with self._lock:
             line = _VideoLine(event.creator_id, event.category, Engagement(), position)
+            line.ranked = self.protection.why_excluded(event.originator_id) is None
             self._videos[event.originator_id] = line
-            self._ranked[line.category].add((*line.key, event.originator_id))
+            if line.ranked:
+                self._ranked[line.category].add((*line.key, event.originator_id))
 
     def _engagement_recorded(self, event: Any, _position: int) -> None:
         self._add_engagement(event.originator_id, event.added)
@@ -152,10 +180,35 @@ class InventoryProjection:
             line = self._videos.get(video_id)
             if line is None:
                 return
+            if not line.ranked:
+                line.engagement = line.engagement + added
+                return
             ranked = self._ranked[line.category]
             ranked.remove((*line.key, video_id))
             line.engagement = line.engagement + added
             ranked.add((*line.key, video_id))
+
+    def _protection_changed(self, event: Any, _position: int) -> None:
+        self._rerank(event.originator_id)
+
+    def _band_changed(self, event: Any, _position: int) -> None:
+        account = self._creator_accounts.get(event.originator_id)
+        for video_id in self.protection.videos_of.get(account or "", ()):
+            self._rerank(video_id)
+
+    def _rerank(self, video_id: UUID) -> None:
+        with self._lock:
+            line = self._videos.get(video_id)
+            if line is None:
+                return
+            eligible = self.protection.why_excluded(video_id) is None
+            if eligible == line.ranked:
+                return
+            if eligible:
+                self._ranked[line.category].add((*line.key, video_id))
+            else:
+                self._ranked[line.category].remove((*line.key, video_id))
+            line.ranked = eligible
 
     def _creator_registered(self, event: Any, _position: int) -> None:
         with self._lock:

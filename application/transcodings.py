@@ -16,6 +16,7 @@ from domain.engagement import Engagement
 from domain.invitations import Terms
 from domain.ledger import Posting
 from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
+from domain.moderation import Flag
 from domain.money import Money
 from domain.portal import CastMember, Link, Portal
 from domain.pulse import BilledPlacement
@@ -102,6 +103,7 @@ STABLE_NAMES: dict[type[Any], str] = {
     KpiTarget: "spotlight.KpiTarget",
     Terms: "spotlight.Terms",
     VideoClick: "spotlight.VideoClick",
+    Flag: "spotlight.ModerationFlag",
 }
 
 

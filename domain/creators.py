@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.artists import checked_region
 from domain.errors import InvalidValue, RuleViolated
+from domain.moderation import AgeBand
 from domain.time import checked_instant
 
 MAX_REASON = 1_000
@@ -73,6 +74,12 @@ class Creator(Aggregate):
         reason: str
         lifted_at: datetime
 
+    class AgeBandRecorded(Aggregate.Event):
+        TOPIC = "spotlight.creators:AgeBandRecorded"
+        band: str
+        recorded_by: str
+        recorded_at: datetime
+
     @staticmethod
     def id_for(account: str) -> UUID:
         return uuid5(_NAMESPACE, account)
@@ -96,10 +103,29 @@ class Creator(Aggregate):
         self.followers = 0
         self.followers_counted_at: datetime | None = None
         self.strikes: dict[UUID, Strike] = {}
+        self.age_band: str | None = None  # unknown until declared or verified
 
     @property
     def has_active_strike(self) -> bool:
         return bool(self.strikes)
+
+    @property
+    def is_minor(self) -> bool:
+        """Under 18 by the band recorded; an account whose age is unknown is not taken for
+        a minor (see ARCHITECTURE.md, Decisions)."""
+        return self.age_band is not None and AgeBand(self.age_band).is_minor
+
+    def record_age_band(self, band: AgeBand | str, *, by: str, at: datetime) -> bool:
+        """Record the account's age band; False when it was already this band."""
+        checked = AgeBand(band)
+        if self.age_band is not None and AgeBand(self.age_band) is checked:
+            return False
+        self._age_band_recorded(band=checked.value, recorded_by=by, recorded_at=checked_instant(at))
+        return True
+
+    @event(AgeBandRecorded)
+    def _age_band_recorded(self, band: str, recorded_by: str, recorded_at: datetime) -> None:
+        self.age_band = band
 
     def count_followers(self, followers: int, *, at: datetime, by: str) -> None:
         if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:

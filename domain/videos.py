@@ -22,6 +22,7 @@ from domain.engagement import Engagement
 from domain.errors import InvalidValue, RuleViolated
 from domain.hashtags import normalise_hashtags
 from domain.matching import Decision, SignalEvidence
+from domain.moderation import DECISIONS, Flag, ModerationState, Severity, checked_policy
 from domain.time import checked_instant
 
 MAX_CAPTION = 2_200
@@ -51,6 +52,10 @@ class NoDispute(RuleViolated):
 
 class DisputeNotAllowed(RuleViolated):
     """Only an attached anchor can be disputed, once, and not while a dispute is open."""
+
+
+class VideoRestricted(RuleViolated):
+    """The video is flagged, age-restricted or removed: it takes part in no program."""
 
 
 class MediaAlreadyAttached(RuleViolated):
@@ -165,6 +170,20 @@ class Video(Aggregate):
         disputed_at: datetime
         reason: str
 
+    class ModerationFlagged(Aggregate.Event):
+        TOPIC = "spotlight.videos:ModerationFlagged"
+        flags: tuple[Flag, ...]
+        classifier: str  # the classifier's version
+        flagged_at: datetime
+
+    class ModerationDecided(Aggregate.Event):
+        TOPIC = "spotlight.videos:ModerationDecided"
+        state: str  # clear, age-restricted or removed
+        reason: str
+        policy: str
+        decided_by: str
+        decided_at: datetime
+
     class AnchorDisputeDismissed(Aggregate.Event):
         TOPIC = "spotlight.videos:AnchorDisputeDismissed"
         title_id: UUID
@@ -219,6 +238,8 @@ class Video(Aggregate):
         self.declined_titles: set[UUID] = set()
         self.dispute: Dispute | None = None
         self.dispute_settled = False  # the current anchor's dispute was dismissed
+        self.moderation = ModerationState.UNREVIEWED
+        self.flags: tuple[Flag, ...] = ()
 
     def is_created_by(self, creator_id: str) -> bool:
         return self.creator_id == creator_id
@@ -250,10 +271,16 @@ class Video(Aggregate):
 
     # Anchors ----------------------------------------------------------------------------
 
+    @property
+    def restricted(self) -> bool:
+        """Flagged, age-restricted or removed: kept out of anchors, tags, Pulse, campaigns."""
+        return ModerationState(self.moderation).restricts
+
     def may_be_proposed(self, title_id: UUID) -> bool:
         """Whether automation may still suggest this title for this video."""
         return (
-            title_id not in self.declined_titles
+            not self.restricted
+            and title_id not in self.declined_titles
             and title_id not in self.proposals
             and (self.anchor is None or self.anchor.title_id != title_id)
         )
@@ -286,6 +313,8 @@ class Video(Aggregate):
         *,
         at: datetime,
     ) -> None:
+        if self.restricted:
+            raise VideoRestricted(f"video {self.id} is restricted: it gets no anchor")
         if not self.may_be_proposed(title_id):
             raise AlreadyProposed(f"title {title_id} was already proposed or decided for video")
         if not evidence:
@@ -311,6 +340,10 @@ class Video(Aggregate):
         note: str = "",
         evidence: tuple[SignalEvidence, ...] | list[SignalEvidence] = (),
     ) -> None:
+        if self.restricted:
+            raise VideoRestricted(
+                f"video {self.id} is {ModerationState(self.moderation).value}: it gets no anchor"
+            )
         if self.anchor is not None:
             raise AlreadyAnchored(
                 f"video {self.id} is already anchored to title {self.anchor.title_id}"
@@ -382,6 +415,69 @@ class Video(Aggregate):
         self.dispute = None
         self.declined_titles.add(title_id)
 
+    # Moderation ---------------------------------------------------------------------------
+
+    def flag(self, flags: Iterable[Flag], *, classifier: str, at: datetime) -> bool:
+        """A classifier's findings; a flag asking for restriction restricts the video until
+        a reviewer decides (its anchor, if any, is withdrawn). False when nothing was found."""
+        found = tuple(flags)
+        if not found:
+            return False
+        restricting = any(Severity(f.severity) is Severity.RESTRICT for f in found)
+        # Only an unreviewed video is restricted by a flag: a person's decision stands.
+        unreviewed = ModerationState(self.moderation) is ModerationState.UNREVIEWED
+        if restricting and unreviewed and self.anchor is not None:
+            self._withdraw_anchor(f"flagged for review: {_labels(found)}", at)
+        self._moderation_flagged(flags=found, classifier=classifier, flagged_at=checked_instant(at))
+        return True
+
+    def moderate(
+        self, state: ModerationState | str, *, reason: str, policy: str, by: str, at: datetime
+    ) -> None:
+        """A reviewer's decision: clear, age-restricted or removed, with the reason and the
+        policy applied. Restricting or removing withdraws the anchor in the same breath."""
+        decided = ModerationState(state)
+        if decided not in DECISIONS:
+            raise InvalidValue(f"a reviewer decides one of {', '.join(d.value for d in DECISIONS)}")
+        if ModerationState(self.moderation) is ModerationState.REMOVED:
+            raise RuleViolated(f"video {self.id} was removed; a removal is final")
+        why = _checked_reason(reason, "a moderation decision")
+        if decided.restricts and self.anchor is not None:
+            self._withdraw_anchor(f"{decided.value}: {why}", at)
+        self._moderation_decided(
+            state=decided.value,
+            reason=why,
+            policy=checked_policy(policy),
+            decided_by=by,
+            decided_at=checked_instant(at),
+        )
+
+    def _withdraw_anchor(self, reason: str, at: datetime) -> None:
+        assert self.anchor is not None
+        self._anchor_revoked(
+            title_id=self.anchor.title_id,
+            revoked_by="moderation",
+            revoked_at=checked_instant(at),
+            reason=reason[:MAX_REASON],
+        )
+
+    @event(ModerationFlagged)
+    def _moderation_flagged(
+        self, flags: tuple[Flag, ...], classifier: str, flagged_at: datetime
+    ) -> None:
+        self.flags = tuple(flags)
+        restricting = any(Severity(f.severity) is Severity.RESTRICT for f in self.flags)
+        if restricting and ModerationState(self.moderation) is ModerationState.UNREVIEWED:
+            self.moderation = ModerationState.FLAGGED
+
+    @event(ModerationDecided)
+    def _moderation_decided(
+        self, state: str, reason: str, policy: str, decided_by: str, decided_at: datetime
+    ) -> None:
+        self.moderation = ModerationState(state)
+        if self.moderation.restricts:
+            self.proposals.clear()
+
     # Disputes: the creator objects, a reviewer revokes the anchor or dismisses the dispute.
 
     def dispute_anchor(self, *, by: str, reason: str, at: datetime) -> None:
@@ -422,3 +518,7 @@ class Video(Aggregate):
     ) -> None:
         self.dispute = None
         self.dispute_settled = True
+
+
+def _labels(flags: Iterable[Flag]) -> str:
+    return ", ".join(sorted({f.label for f in flags}))

@@ -16,6 +16,7 @@ from adapters.matching.products import SUGGESTED_THRESHOLD, SiftProductRecognize
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
+from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier, InboxLog
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
@@ -32,6 +33,7 @@ from application.creators import Creators
 from application.ledgers import Ledger, RevenueLog
 from application.marketplace import Marketplace
 from application.media import MatchingEngine, MediaDecoder
+from application.moderation import ContentClassifier, Moderation
 from application.music import Discovery, MusicLog
 from application.notifications import Notifier
 from application.payouts import Payouts
@@ -78,6 +80,7 @@ class Spotlight:
     campaigns: Campaigns
     campaign_dashboards: CampaignDashboards
     marketplace: Marketplace
+    moderation: Moderation
 
     def close(self) -> None:
         close_application(self.inbox)
@@ -98,6 +101,7 @@ def bootstrap(
     notifier: Notifier | None = None,
     listing_search: ListingSearch | None = None,
     recognizer: ProductRecognizer | None = None,
+    classifier: ContentClassifier | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -128,6 +132,7 @@ def bootstrap(
         max_upload_bytes=settings.max_upload_bytes,
         # The shop's description of each video's frames is kept with its fingerprints.
         describers=(VideoProductFrames(recognizer, shop_decoder()),),
+        classifier=KeywordClassifier() if classifier is None else classifier,
     )
     discovery = Discovery(
         music,
@@ -202,4 +207,5 @@ def bootstrap(
         ),
         campaign_dashboards=dashboards,
         marketplace=Marketplace(catalogue, revenue, text=BM25CreatorSearch()),
+        moderation=Moderation(catalogue, tagging=tagging, clock=clock),
     )

@@ -17,6 +17,7 @@ from entrypoints.http import (
     creators,
     ledgers,
     marketplace,
+    moderation,
     music,
     pulse,
     shop,
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(studios.router)
     app.include_router(campaigns.router)
     app.include_router(marketplace.router)
+    app.include_router(moderation.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

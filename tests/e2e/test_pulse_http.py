@@ -1078,6 +1078,7 @@ def test_the_new_endpoints_are_documented(client: TestClient) -> None:
         "/v1/creators/{account}/followers",
         "/v1/creators/{account}/strikes",
         "/v1/creators/{account}/strikes/{strike_id}",
+        "/v1/creators/{account}/age-band",
         "/v1/pulse/enrolments",
         "/v1/pulse/enrolments/{creator}",
         "/v1/pulse/enrolments/{creator}/decision",

@@ -1,0 +1,106 @@
+"""Who and what the programs must leave alone: videos of creators under 18, and videos that
+are flagged, age-restricted or removed.
+
+``ProtectionModel`` follows the catalogue's log (creators' age bands, videos' creators and
+their moderation) and answers, for any video, why it is kept out of anchors, product tags,
+Pulse and campaigns — or None. Every program that needs the answer keeps its own copy,
+caught up with its own follower, so that no program ever waits for another.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from application.log_follower import Handler
+from domain.creators import Creator
+from domain.moderation import AgeBand, ModerationState, Severity
+from domain.videos import Video
+
+MINOR = "its creator is under 18"
+
+
+class ProtectionModel:
+    def __init__(self) -> None:
+        self.minors: set[str] = set()
+        self.creator_of: dict[UUID, str] = {}
+        self.videos_of: dict[str, list[UUID]] = defaultdict(list)
+        self.moderation: dict[UUID, ModerationState] = {}
+        self._accounts: dict[UUID, str] = {}
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            Creator.Registered.TOPIC: self._registered,
+            Creator.AgeBandRecorded.TOPIC: self._age_band,
+            Video.Published.TOPIC: self._published,
+            Video.ModerationFlagged.TOPIC: self._flagged,
+            Video.ModerationDecided.TOPIC: self._decided,
+        }
+
+    # Questions ----------------------------------------------------------------------------
+
+    def why_excluded(self, video_id: UUID) -> str | None:
+        """Why the video takes part in no program, or None when it may."""
+        state = self.moderation.get(video_id, ModerationState.UNREVIEWED)
+        if state.restricts:
+            return f"the video is {state.value}"
+        creator = self.creator_of.get(video_id)
+        if creator is not None and creator in self.minors:
+            return MINOR
+        return None
+
+    def is_minor(self, account: str) -> bool:
+        return account in self.minors
+
+    # Handlers -----------------------------------------------------------------------------
+
+    def _registered(self, event: Any, _position: int) -> None:
+        self._accounts[event.originator_id] = event.account
+
+    def _age_band(self, event: Any, _position: int) -> None:
+        account = self._accounts[event.originator_id]
+        if AgeBand(event.band).is_minor:
+            self.minors.add(account)
+        else:
+            self.minors.discard(account)
+
+    def _published(self, event: Any, _position: int) -> None:
+        self.creator_of[event.originator_id] = event.creator_id
+        self.videos_of[event.creator_id].append(event.originator_id)
+
+    def _flagged(self, event: Any, _position: int) -> None:
+        # The same rule as Video: only an unreviewed video is restricted by a flag.
+        restricting = any(Severity(f.severity) is Severity.RESTRICT for f in event.flags)
+        current = self.moderation.get(event.originator_id, ModerationState.UNREVIEWED)
+        if restricting and current is ModerationState.UNREVIEWED:
+            self.moderation[event.originator_id] = ModerationState.FLAGGED
+
+    def _decided(self, event: Any, _position: int) -> None:
+        self.moderation[event.originator_id] = ModerationState(event.state)
+
+
+def combined(*maps: Mapping[str, Handler]) -> dict[str, Handler]:
+    """Handlers of several read models in one follower: each event reaches every model that
+    handles its topic, in the order given."""
+    grouped: dict[str, list[Handler]] = defaultdict(list)
+    for handlers in maps:
+        for topic, handler in handlers.items():
+            grouped[topic].append(handler)
+    result: dict[str, Handler] = {}
+    for topic, chain in grouped.items():
+        if len(chain) == 1:
+            result[topic] = chain[0]
+        else:
+            result[topic] = _chained(tuple(chain))
+    return result
+
+
+def _chained(chain: tuple[Handler, ...]) -> Handler:
+    def handle(event: Any, position: int) -> None:
+        for handler in chain:
+            handler(event, position)
+
+    return handle

@@ -1,0 +1,129 @@
+"""Moderation through HTTP on a SQLite file store: a flagged upload waits for a reviewer, a
+removal takes a video out of its programs, a creator's age band protects their videos, and
+bad requests are refused with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+Auth = Callable[[str, str], dict[str, str]]
+
+
+def publish(client: TestClient, auth: Auth, creator: str, caption: str) -> str:
+    response = client.post(
+        "/v1/videos",
+        json={"caption": caption, "hashtags": ["#dune"], "category": "film-and-tv"},
+        headers=auth("creator", creator),
+    )
+    assert response.status_code == 201, response.text
+    video_id: str = response.json()["id"]
+    return video_id
+
+
+def dune(client: TestClient, auth: Auth) -> str:
+    studio = auth("studio", "legendary")
+    title = client.post("/v1/titles", json={"name": "Dune", "kind": "movie"}, headers=studio)
+    title_id: str = title.json()["id"]
+    client.put(
+        f"/v1/titles/{title_id}/match-words",
+        json={"hashtags": ["#dune"], "keywords": []},
+        headers=studio,
+    )
+    return title_id
+
+
+def test_a_flagged_upload_waits_for_a_reviewer_who_removes_it(
+    client: TestClient, auth: Auth
+) -> None:
+    dune(client, auth)
+    video = publish(client, auth, "ana", "dune edit, dm for c0caine")
+    reviewer = auth("reviewer", "rita")
+
+    shown = client.get(f"/v1/videos/{video}/moderation", headers=auth("creator", "ana")).json()
+    queue = client.get("/v1/review/moderation", headers=reviewer).json()
+    anchors = client.get("/v1/review/anchors", headers=reviewer).json()
+    removed = client.post(
+        f"/v1/videos/{video}/moderation",
+        json={"state": "removed", "reason": "selling drugs", "policy": "guidelines/7.1"},
+        headers=reviewer,
+    )
+    again = client.post(
+        f"/v1/videos/{video}/moderation",
+        json={"state": "clear", "reason": "oops", "policy": "guidelines/7.1"},
+        headers=reviewer,
+    )
+
+    assert shown["state"] == "flagged"
+    assert shown["flags"] == [{"label": "drugs", "severity": "restrict", "evidence": "cocaine"}]
+    assert [v["video_id"] for v in queue["videos"]] == [video]
+    assert all(item["video_id"] != video for item in anchors["items"])
+    assert removed.status_code == 200, removed.text
+    assert removed.json()["state"] == "removed"
+    assert again.status_code == 409
+
+
+def test_a_minor_declares_their_age_and_their_uploads_are_left_alone(
+    client: TestClient, auth: Auth
+) -> None:
+    dune(client, auth)
+    teen = auth("creator", "kim")
+    assert client.post("/v1/creators", json={"region": "US"}, headers=teen).status_code == 201
+
+    declared = client.put("/v1/creators/kim/age-band", json={"band": "13-15"}, headers=teen)
+    video = publish(client, auth, "kim", "worm ride #dune")
+    queue = client.get("/v1/review/anchors", headers=auth("reviewer", "rita")).json()
+
+    assert declared.status_code == 200, declared.text
+    assert declared.json() == {"account": "kim", "band": "13-15", "videos_withdrawn": 0}
+    assert all(item["video_id"] != video for item in queue["items"])
+    standing = client.get(f"/v1/pulse/videos/{video}/standing", headers=teen).json()
+    assert "under 18" in standing["why_not"]
+
+
+def test_bad_moderation_requests_are_refused_with_a_reason(client: TestClient, auth: Auth) -> None:
+    video = publish(client, auth, "ana", "hello")
+    reviewer = auth("reviewer", "rita")
+    cases: dict[str, Any] = {
+        "unknown state": client.post(
+            f"/v1/videos/{video}/moderation",
+            json={"state": "banished", "reason": "x", "policy": "p"},
+            headers=reviewer,
+        ),
+        "no policy": client.post(
+            f"/v1/videos/{video}/moderation",
+            json={"state": "clear", "reason": "x"},
+            headers=reviewer,
+        ),
+        "by its creator": client.post(
+            f"/v1/videos/{video}/moderation",
+            json={"state": "clear", "reason": "x", "policy": "p"},
+            headers=auth("creator", "ana"),
+        ),
+        "unknown video": client.post(
+            "/v1/videos/00000000-0000-0000-0000-0000000000aa/moderation",
+            json={"state": "clear", "reason": "x", "policy": "p"},
+            headers=reviewer,
+        ),
+        "unknown creator": client.put(
+            "/v1/creators/ghost/age-band", json={"band": "18+"}, headers=auth("admin", "ops")
+        ),
+        "someone else's age": client.put(
+            "/v1/creators/ana/age-band", json={"band": "18+"}, headers=auth("creator", "bob")
+        ),
+        "unknown band": client.put(
+            "/v1/creators/ana/age-band", json={"band": "ten"}, headers=auth("creator", "ana")
+        ),
+    }
+
+    assert {name: r.status_code for name, r in cases.items()} == {
+        "unknown state": 422,
+        "no policy": 422,
+        "by its creator": 403,
+        "unknown video": 404,
+        "unknown creator": 404,
+        "someone else's age": 403,
+        "unknown band": 422,
+    }
