@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import attrs
 
 from adapters.clock import RandomIdentities, SystemClock
+from adapters.keys.sealer import AesGcmSealer
+from adapters.keys.stores import key_store_for
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.products import SUGGESTED_THRESHOLD, SiftProductRecognizer, shop_decoder
 from adapters.matching.text import InvertedTextEngine
@@ -37,6 +39,7 @@ from application.moderation import ContentClassifier, Moderation
 from application.music import Discovery, MusicLog
 from application.notifications import Notifier
 from application.payouts import Payouts
+from application.personal_data import KeyStore, PersonalData
 from application.ports import Clock, IdentityProvider
 from application.product_scanning import ProductScanning, VideoProductFrames
 from application.product_tagging import ProductTagging
@@ -81,8 +84,13 @@ class Spotlight:
     campaign_dashboards: CampaignDashboards
     marketplace: Marketplace
     moderation: Moderation
+    keys: KeyStore
+    personal_data: PersonalData
 
     def close(self) -> None:
+        closing = getattr(self.keys, "close", None)
+        if closing is not None:
+            closing()
         close_application(self.inbox)
         close_application(self.revenue)
         close_application(self.music)
@@ -152,6 +160,8 @@ def bootstrap(
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
     tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
     dashboards = CampaignDashboards(revenue, catalogue)
+    moderation = Moderation(catalogue, tagging=tagging, clock=clock)
+    keys = key_store_for(store)
     return Spotlight(
         settings=settings,
         clock=clock,
@@ -207,5 +217,9 @@ def bootstrap(
         ),
         campaign_dashboards=dashboards,
         marketplace=Marketplace(catalogue, revenue, text=BM25CreatorSearch()),
-        moderation=Moderation(catalogue, tagging=tagging, clock=clock),
+        moderation=moderation,
+        keys=keys,
+        personal_data=PersonalData(
+            catalogue, keys=keys, sealer=AesGcmSealer(), moderation=moderation, clock=clock
+        ),
     )

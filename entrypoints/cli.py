@@ -135,6 +135,25 @@ def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:
+    from application.errors import NotFound
+    from entrypoints.bootstrap import bootstrap
+
+    if not arguments.subject.strip():
+        raise CommandFailed("--subject names the person (their account)")
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        core.personal_data.erase(OPERATOR, arguments.subject)
+    except NotFound as error:
+        raise CommandFailed(str(error)) from None
+    finally:
+        core.close()
+    print(f"erased the personal data of {arguments.subject}: its key is destroyed")
+    return 0
+
+
 def _round_id(text: str) -> UUID:
     try:
         return UUID(text)
@@ -483,6 +502,15 @@ def build_parser() -> argparse.ArgumentParser:
     campaign_dashboard.add_argument("--as-of", help="the day to report up to (today)")
     campaign_dashboard.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     campaign_dashboard.set_defaults(run=_campaign_dashboard)
+
+    erase = commands.add_parser(
+        "erase-person",
+        help="erase a person's personal data on request (their key is destroyed; the log "
+        "keeps only sealed bytes and still verifies)",
+    )
+    erase.add_argument("--subject", required=True, help="the person's account")
+    erase.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    erase.set_defaults(run=_erase_person)
 
     recognise = commands.add_parser(
         "recognise-products",

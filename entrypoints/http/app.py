@@ -19,6 +19,7 @@ from entrypoints.http import (
     marketplace,
     moderation,
     music,
+    people,
     pulse,
     shop,
     studios,
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(campaigns.router)
     app.include_router(marketplace.router)
     app.include_router(moderation.router)
+    app.include_router(people.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

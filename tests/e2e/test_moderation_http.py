@@ -4,10 +4,16 @@ bad requests are refused with a reason."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+
+from entrypoints.bootstrap import Spotlight
 
 Auth = Callable[[str, str], dict[str, str]]
 
@@ -127,3 +133,67 @@ def test_bad_moderation_requests_are_refused_with_a_reason(client: TestClient, a
         "someone else's age": 403,
         "unknown band": 422,
     }
+
+
+def test_a_person_records_reads_and_erases_their_data_over_http(
+    client: TestClient, auth: Auth
+) -> None:
+    ana = auth("creator", "ana")
+    body = {"name": "Ana Lima", "contact": "ana@example.org", "date_of_birth": "1995-02-03"}
+
+    recorded = client.put("/v1/people/ana/personal-data", json=body, headers=ana)
+    someone = client.get("/v1/people/ana/personal-data", headers=auth("creator", "bob"))
+    erased = client.delete("/v1/people/ana/personal-data", headers=ana)
+    after = client.get("/v1/people/ana/personal-data", headers=auth("auditor", "kpmg"))
+    unknown = client.delete("/v1/people/ghost/personal-data", headers=auth("admin", "dpo"))
+    future = client.put(
+        "/v1/people/bob/personal-data",
+        json={**body, "date_of_birth": "2999-01-01"},
+        headers=auth("creator", "bob"),
+    )
+
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["age_band"] == "18+"
+    assert someone.status_code == 403
+    assert erased.json()["erased"] is True
+    assert after.json() == {
+        "subject": "ana",
+        "erased": True,
+        "name": None,
+        "contact": None,
+        "date_of_birth": None,
+        "age_band": None,
+    }
+    assert unknown.status_code == 404
+    assert future.status_code == 422
+
+
+def test_an_operator_erases_a_person_from_the_command_line(
+    client: TestClient, auth: Auth, core: Spotlight, tmp_path: Path
+) -> None:
+    body = {"name": "Ana Lima", "contact": "ana@example.org", "date_of_birth": "1995-02-03"}
+    client.put("/v1/people/ana/personal-data", json=body, headers=auth("creator", "ana"))
+    core.close()
+    environment = {
+        **os.environ,
+        "SPOTLIGHT_DATA_DIR": str(tmp_path),
+        "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
+    }
+    environment.pop("SPOTLIGHT_STORE", None)
+
+    def spotlight(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own CLI
+            [sys.executable, "-m", "entrypoints.cli", *arguments],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    erased = spotlight("erase-person", "--subject", "ana")
+    unknown = spotlight("erase-person", "--subject", "ghost")
+
+    assert erased.returncode == 0, erased.stderr
+    assert "erased the personal data of ana" in erased.stdout
+    assert unknown.returncode != 0
+    assert "ghost" in unknown.stderr

@@ -1,0 +1,140 @@
+"""Where each person's key lives: beside the event store, never in it, so that destroying
+a key is a real deletion (the log is append-only by design; this table is not).
+
+- in memory, for the memory store;
+- a SQL table ``person_keys`` through SQLAlchemy for the others: its own SQLite file next
+  to the logs' files (``<store>.keys.db``) with ``secure_delete`` on, so a deleted key's
+  bytes are overwritten in the file rather than left in a free page (the SQLite inside
+  Python's wheels is built with it on; the pragma keeps it so with any build); or a table in the
+  PostgreSQL database (and schema) of the logs, rewritten with ``VACUUM FULL`` after a
+  deletion so that the key's old row does not linger in the table's pages.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table, event, select
+from sqlalchemy.engine import Engine
+
+from adapters.keys.sealer import new_key
+from adapters.storage import Store, StoreKind, sqlite_file_for
+from application.personal_data import KeyStore
+
+
+class MemoryKeyStore:
+    def __init__(self) -> None:
+        self._keys: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def key_for(self, subject: str) -> bytes | None:
+        return self._keys.get(subject)
+
+    def create_key(self, subject: str) -> bytes:
+        with self._lock:
+            return self._keys.setdefault(subject, new_key())
+
+    def destroy_key(self, subject: str) -> bool:
+        with self._lock:
+            return self._keys.pop(subject, None) is not None
+
+
+class SqlKeyStore:
+    def __init__(self, url: str, *, schema: str | None = None) -> None:
+        self.engine: Engine = sqlalchemy.create_engine(url)
+        self._sqlite = self.engine.dialect.name == "sqlite"
+        if self._sqlite:
+            event.listen(self.engine, "connect", _secure_delete)
+        self.table = Table(
+            "person_keys",
+            MetaData(schema=schema or None),
+            Column("subject", String(200), primary_key=True),
+            Column("key", LargeBinary, nullable=False),
+        )
+        # Made when the first key is: opening a store to read it (an auditor's replay)
+        # leaves no file and no table behind.
+        self._made = False
+
+    def key_for(self, subject: str) -> bytes | None:
+        if not self._exists():
+            return None
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(self.table.c.key).where(self.table.c.subject == subject)
+            ).first()
+        return None if row is None else bytes(row[0])
+
+    def _exists(self) -> bool:
+        if self._made:
+            return True
+        database = self.engine.url.database
+        if self._sqlite and database and not Path(database).exists():
+            return False
+        self._made = sqlalchemy.inspect(self.engine).has_table(
+            self.table.name, schema=self.table.schema
+        )
+        return self._made
+
+    def create_key(self, subject: str) -> bytes:
+        if not self._made:
+            self.table.create(self.engine, checkfirst=True)
+            self._made = True
+        found = self.key_for(subject)
+        if found is not None:
+            return found
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(self.table.insert().values(subject=subject, key=new_key()))
+        except sqlalchemy.exc.IntegrityError:
+            pass  # made by a concurrent request: that key is the person's
+        made = self.key_for(subject)
+        assert made is not None
+        return made
+
+    def destroy_key(self, subject: str) -> bool:
+        if not self._exists():
+            return False
+        with self.engine.begin() as connection:
+            deleted = connection.execute(
+                self.table.delete().where(self.table.c.subject == subject)
+            ).rowcount
+        if deleted and self.engine.dialect.name == "postgresql":
+            with self.engine.connect().execution_options(
+                isolation_level="AUTOCOMMIT"
+            ) as connection:
+                name = self.table.fullname
+                connection.execute(sqlalchemy.text(f"VACUUM FULL {name}"))
+        return bool(deleted)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _secure_delete(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA secure_delete = ON")
+    cursor.close()
+
+
+def key_store_for(store: Store) -> KeyStore:
+    """The key store that goes with an event store."""
+    if store.kind is StoreKind.MEMORY:
+        return MemoryKeyStore()
+    if store.kind is StoreKind.SQLITE:
+        assert store.sqlite_path is not None
+        return SqlKeyStore(f"sqlite:///{sqlite_file_for(store.sqlite_path, 'keys')}")
+    if store.kind is StoreKind.POSTGRESQL:
+        pg = store.postgres
+        url = sqlalchemy.engine.URL.create(
+            "postgresql+psycopg",
+            username=pg["POSTGRES_USER"],
+            password=pg["POSTGRES_PASSWORD"] or None,
+            host=pg["POSTGRES_HOST"],
+            port=int(pg["POSTGRES_PORT"]),
+            database=pg["POSTGRES_DBNAME"],
+        )
+        return SqlKeyStore(url.render_as_string(hide_password=False), schema=store.schema)
+    return SqlKeyStore(store.sqlalchemy_url, schema=store.schema)
