@@ -22,6 +22,7 @@ is never shown.
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
 from collections import Counter, defaultdict
@@ -186,23 +187,36 @@ class Marketplace:
                 hits = model.text.search(words, limit=TEXT_CANDIDATES)
                 best = hits[0][1] if hits else 1.0
                 text_scores = {c: (score / best, matched) for c, score, matched in hits}
-            candidates = self._candidates(model, query, categories, text_scores)
-            matches = []
-            for account in candidates:
-                line = model.creators[account]
-                if not self._passes(line, query, categories, regions):
-                    continue
-                matches.append(
-                    self._match(
-                        account, line, text_scores, wanted_categories, wanted_regions, bool(words)
-                    )
+            candidates = self._candidates(
+                model, query, categories, text_scores, wanted_categories if campaign else set()
+            )
+            # Scores first (cheap numbers for every candidate), explanations for the page only.
+            scored = [
+                (
+                    -self._score(
+                        line, text_scores, wanted_categories, wanted_regions, bool(words), account
+                    ),
+                    account,
                 )
-        matches.sort(key=lambda m: (-m.score, m.creator))
-        page = matches[cursor : cursor + limit]
+                for account in candidates
+                if self._passes(line := model.creators[account], query, categories, regions)
+            ]
+            ranked = heapq.nsmallest(cursor + limit, scored)
+            page = [
+                self._match(
+                    account,
+                    model.creators[account],
+                    text_scores,
+                    wanted_categories,
+                    wanted_regions,
+                    bool(words),
+                )
+                for _score, account in ranked[cursor:]
+            ]
         if campaign is not None:
             page = [attrs.evolve(m, invited=self._invited(campaign.id, m.creator)) for m in page]
         following = cursor + len(page)
-        return page, following if following < len(matches) else None
+        return page, following if following < len(scored) else None
 
     # Ranking ----------------------------------------------------------------------------
 
@@ -212,6 +226,7 @@ class Marketplace:
         query: CreatorQuery,
         categories: Sequence[str],
         text_scores: dict[str, tuple[float, tuple[str, ...]]],
+        campaign_categories: set[str],
     ) -> list[str]:
         if query.text.strip():
             return list(text_scores)  # free text asked for: only creators who said it
@@ -220,7 +235,40 @@ class Marketplace:
             for category in categories:
                 found |= model.by_category.get(category, set())
             return sorted(found)
+        if campaign_categories:
+            # Fit to a campaign: those who make its kind of videos, or talk its language.
+            fitting = set(text_scores)
+            for category in campaign_categories:
+                fitting |= model.by_category.get(category, set())
+            return sorted(fitting)
         return sorted(model.creators)
+
+    @staticmethod
+    def _score(
+        line: _CreatorLine,
+        text_scores: dict[str, tuple[float, tuple[str, ...]]],
+        categories: set[str],
+        regions: set[str],
+        text_asked: bool,
+        account: str,
+    ) -> float:
+        """The weighted mean of ``_match``'s signals, without building the explanation."""
+        total = weight = 0.0
+        if text_asked:
+            total += WEIGHTS["text"] * round(text_scores.get(account, (0.0, ()))[0], 4)
+            weight += WEIGHTS["text"]
+        if categories:
+            inside = sum(line.categories.get(c, 0) for c in categories)
+            total += WEIGHTS["category"] * round(inside / line.videos if line.videos else 0.0, 4)
+            weight += WEIGHTS["category"]
+        if regions:
+            total += WEIGHTS["region"] * (1.0 if line.region in regions else 0.0)
+            weight += WEIGHTS["region"]
+        rate = line.engagement_rate
+        total += WEIGHTS["engagement"] * round(rate / (rate + ENGAGEMENT_MIDPOINT), 4)
+        total += WEIGHTS["audience"] * round(min(1.0, math.log10(line.followers + 1) / 6), 4)
+        weight += WEIGHTS["engagement"] + WEIGHTS["audience"]
+        return round(total / weight, 4)
 
     @staticmethod
     def _passes(

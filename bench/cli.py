@@ -25,6 +25,10 @@ from bench.audit.suite import FULL as AUDIT_FULL
 from bench.audit.suite import QUICK as AUDIT_QUICK
 from bench.audit.suite import AuditReport
 from bench.audit.suite import run as run_audit
+from bench.business.suite import FULL as BUSINESS_FULL
+from bench.business.suite import QUICK as BUSINESS_QUICK
+from bench.business.suite import BusinessReport
+from bench.business.suite import run as run_business
 from bench.machine import description
 from bench.measure import Rate, ratio, time_call
 from bench.music.common import FULL as MUSIC_FULL
@@ -64,7 +68,7 @@ from bench.workloads import (
     seed_log,
 )
 
-SUITES = ("commands", "anchors", "music", "revenue", "audit", "products", "shop")
+SUITES = ("commands", "anchors", "music", "revenue", "audit", "products", "shop", "business")
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
 
@@ -123,13 +127,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         postgres_version = postgres_version or revenue.postgres_version
     audit: AuditReport | None = None
     if "audit" in suites:
-        audit = run_audit(AUDIT_QUICK if options.quick else AUDIT_FULL)
+        audit_stores = STORES if options.store == "all" else (options.store,)
+        audit = run_audit(
+            AUDIT_QUICK if options.quick else AUDIT_FULL, audit_stores, options.postgres_url
+        )
+        postgres_version = postgres_version or audit.postgres_version
     products: ProductsReport | None = None
     if "products" in suites:
         products = run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL)
     shop: ShopReport | None = None
     if "shop" in suites:
         shop = run_shop(SHOP_QUICK if options.quick else SHOP_FULL)
+    business: BusinessReport | None = None
+    if "business" in suites:
+        business = run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL)
     commands_plan = plan if "commands" in suites else None
     anchors_plan = anchor_plan if anchors is not None else None
     shown_music_plan = music_plan if music is not None else None
@@ -169,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if shop is not None:
         print()
         print("\n".join(shop.lines))
+    if business is not None:
+        print()
+        print("\n".join(business.lines))
     print()
     print(f"total:   {perf_counter() - started:.1f} s")
     # A requested store that could not be measured is a failed run, even if others ran;
@@ -178,11 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if revenue is not None and (revenue.skipped or revenue.failures):
         return 1
-    if audit is not None and audit.failures:
+    if audit is not None and (audit.skipped or audit.failures):
         return 1
     if products is not None and products.failures:
         return 1
     if shop is not None and shop.failures:
+        return 1
+    if business is not None and business.failures:
         return 1
     return 1 if skipped or (anchors is not None and anchors.failures) else 0
 
@@ -223,10 +239,13 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "impression batches per second through Pulse, loading a ledger account of 1,000,000 "
         "postings with and without snapshots, and recomputing every balance from a log of "
         "200,000 journal entries. audit: seeding with and without the hash chain, and "
-        f"verifying a log of {AUDIT_FULL.events:,} events (rate and peak memory). "
+        f"verifying a log of {AUDIT_FULL.events:,} events, and replaying a store of the "
+        "core's logs as large (rate and peak memory). "
         f"products: product tagging time per minute of video against "
         f"{PRODUCTS_FULL.describe()}. shop: search latency (p50/p95/p99) over "
-        f"{SHOP_FULL.describe()}. All run unless one is named.",
+        f"{SHOP_FULL.describe()}. business: marketplace search latency and a campaign "
+        f"dashboard's response time over {BUSINESS_FULL.describe()}. All run unless one is "
+        "named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
@@ -235,7 +254,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "--store",
         choices=(*STORES, "all"),
         default="all",
-        help="the stores the commands, music and revenue suites measure (all)",
+        help="the stores the commands, music, revenue and audit suites measure (all)",
     )
     parser.add_argument(
         "--commands", type=positive, help=f"commands per repetition (default {FULL.commands})"

@@ -1,0 +1,327 @@
+"""Business: the creator marketplace's search latency over many creators and videos, and a
+campaign dashboard's response time over a campaign with many videos.
+
+Creators (a region each, a follower count) and their videos (a category, a caption of six
+words drawn from a 2,000-word vocabulary, a topic word of their category, a hashtag) are
+saved to a SQLite catalogue log in transactions of 1,000, with engagement batches; the
+marketplace (``Marketplace`` with the BM25 creator index, as the service wires it) is built
+by following that log from zero. Searches of four kinds are timed one by one: free text,
+a category filter, category + region + follower range, and fit to a campaign (its
+categories, regions, name and hashtag). Then a campaign whose participants published
+``dashboard_videos`` videos with its hashtag, with engagement on each day of the flight, is
+read through ``CampaignDashboards.dashboard``.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import tempfile
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from time import perf_counter
+from uuid import UUID
+
+from adapters.search.creators import BM25CreatorSearch
+from adapters.storage import close_application, parse_store
+from application.auth import Principal, Role
+from application.campaign_dashboard import CampaignDashboards
+from application.catalogue import Catalogue
+from application.ledgers import RevenueLog
+from application.marketplace import CreatorQuery, Marketplace
+from bench.machine import cpu_model, usable_cpus
+from bench.tables import Table, render_table
+from domain.audience import EngagementBatch, EngagementCount
+from domain.campaigns import Campaign, Kpi, KpiTarget
+from domain.categories import CATEGORIES
+from domain.creators import Creator
+from domain.engagement import Engagement
+from domain.invitations import Invitation, Terms
+from domain.money import Money
+from domain.videos import Video
+
+AT = datetime(2026, 3, 1, tzinfo=UTC)
+BATCH = 1_000
+REGIONS = ("US", "JP", "KR", "BR", "DE", "FR", "GB", "IN", "MX", "ID")
+BRAND = Principal(Role.BRAND, "bench-brand")
+
+
+@dataclass(frozen=True)
+class BusinessPlan:
+    creators: int
+    videos: int
+    queries: int  # per kind
+    dashboard_videos: int
+    dashboard_reads: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.creators:,} creators and {self.videos:,} videos' text, {self.queries} "
+            f"searches of each of four kinds; a campaign dashboard over "
+            f"{self.dashboard_videos:,} videos"
+        )
+
+
+FULL = BusinessPlan(
+    creators=100_000, videos=1_000_000, queries=200, dashboard_videos=10_000, dashboard_reads=20
+)
+QUICK = BusinessPlan(
+    creators=5_000, videos=50_000, queries=50, dashboard_videos=2_000, dashboard_reads=10
+)
+
+
+@dataclass
+class BusinessReport:
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _vocabulary(rng: random.Random) -> list[str]:
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    words: set[str] = set()
+    while len(words) < 2_000:
+        words.add("".join(rng.choice(letters) for _ in range(rng.randint(4, 9))))
+    return sorted(words)
+
+
+TOPICS = {
+    "beauty": "skincare", "fashion": "outfit", "cooking": "recipe", "gaming": "speedrun",
+    "music": "cover", "dance": "choreo", "comedy": "sketch", "sports": "workout",
+    "travel": "roadtrip", "education": "lesson", "pets": "puppy", "film-and-tv": "review",
+}  # fmt: skip
+
+
+def _seed(catalogue: Catalogue, plan: BusinessPlan, rng: random.Random) -> list[str]:
+    words = _vocabulary(rng)
+    accounts = [f"creator-{n}" for n in range(plan.creators)]
+    pending: list[object] = []
+
+    def flush(force: bool = False) -> None:
+        if pending and (force or len(pending) >= BATCH):
+            catalogue.save(*pending)  # type: ignore[arg-type]
+            pending.clear()
+
+    for account in accounts:
+        creator = Creator.register(account=account, region=rng.choice(REGIONS), at=AT)
+        creator.count_followers(int(10 ** rng.uniform(2, 7)), at=AT, by="bench")
+        pending.append(creator)
+        flush()
+    counts: list[EngagementCount] = []
+    for number in range(plan.videos):
+        account = accounts[number % plan.creators]
+        category = CATEGORIES[hash(account) % len(CATEGORIES)]
+        caption = " ".join([*rng.sample(words, 6), TOPICS[category]])
+        video = Video.publish(
+            UUID(int=number + 1),
+            creator_id=account,
+            caption=caption,
+            hashtags=[f"#{rng.choice(words)}"],
+            category=category,
+            at=AT,
+        )
+        pending.append(video)
+        views = rng.randint(100, 10_000)
+        counts.append(
+            EngagementCount(video.id, Engagement(views=views, likes=rng.randint(0, views // 5)))
+        )
+        if len(counts) == BATCH:
+            pending.append(
+                EngagementBatch.record(
+                    UUID(int=10**12 + number), reporter="bench", counts=counts, at=AT
+                )
+            )
+            counts = []
+        flush()
+        if number and number % 200_000 == 0:
+            _progress(f"business: {number:,} of {plan.videos:,} videos saved")
+    flush(force=True)
+    return words
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _campaign(revenue: RevenueLog, *, hashtag: str, participants: list[str]) -> Campaign:
+    campaign = Campaign.launch(
+        UUID(int=7),
+        brand=BRAND.subject,
+        name="Bench glow summer",
+        objective="engagement",
+        budget=Money(100_000_000, "USD"),
+        starts_on=AT.date(),
+        ends_on=AT.date() + timedelta(days=29),
+        categories=["beauty", "fashion"],
+        regions=["US", "JP"],
+        kpis=[KpiTarget(Kpi.VIEWS, 1_000_000), KpiTarget(Kpi.ENGAGEMENT_RATE, 800)],
+        hashtag=hashtag,
+        at=AT,
+    )
+    invitations = []
+    for creator in participants:
+        invitation = Invitation.send(
+            campaign.id,
+            brand=BRAND.subject,
+            creator=creator,
+            terms=Terms(Money(10_000, "USD"), "videos", AT.date() + timedelta(days=20)),
+            currency="USD",
+            last_day=campaign.last_day(),
+            at=AT,
+        )
+        invitation.accept(by=creator, at=AT)
+        campaign.admit(creator, invitation_id=invitation.id, at=AT)
+        invitations.append(invitation)
+    revenue.save(campaign, *invitations)
+    return campaign
+
+
+def _dashboard_videos(catalogue: Catalogue, plan: BusinessPlan, participants: list[str]) -> None:
+    pending: list[object] = []
+    ids = []
+    for number in range(plan.dashboard_videos):
+        video = Video.publish(
+            UUID(int=2 * 10**12 + number),
+            creator_id=participants[number % len(participants)],
+            caption="bench glow",
+            hashtags=["#benchglow"],
+            category="beauty",
+            at=AT + timedelta(days=number % 30),
+        )
+        ids.append(video.id)
+        pending.append(video)
+        if len(pending) >= BATCH:
+            catalogue.save(*pending)  # type: ignore[arg-type]
+            pending.clear()
+    for day in range(30):
+        for start in range(0, len(ids), BATCH):
+            counts = [
+                EngagementCount(v, Engagement(views=100 + day, likes=7))
+                for v in ids[start : start + BATCH]
+            ]
+            pending.append(
+                EngagementBatch.record(
+                    UUID(int=3 * 10**12 + day * 10**6 + start),
+                    reporter="bench",
+                    counts=counts,
+                    at=AT + timedelta(days=day),
+                )
+            )
+    if pending:
+        catalogue.save(*pending)  # type: ignore[arg-type]
+
+
+def run(plan: BusinessPlan) -> BusinessReport:
+    report = BusinessReport()
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory(prefix="spotlight-business-bench-") as directory:
+        store = parse_store(f"sqlite:///{Path(directory) / 'bench.db'}")
+        store.prepare()
+        catalogue = Catalogue(store.env_for(Catalogue.name), clock=_Clock(), identities=_Ids())
+        revenue = RevenueLog(store.env_for(RevenueLog.name))
+        try:
+            _progress(f"business: seeding {plan.creators:,} creators and {plan.videos:,} videos")
+            started = perf_counter()
+            words = _seed(catalogue, plan, rng)
+            participants = [f"creator-{n}" for n in range(0, plan.creators, plan.creators // 20)]
+            campaign = _campaign(revenue, hashtag="#benchglow", participants=participants)
+            _dashboard_videos(catalogue, plan, participants)
+            seeding = perf_counter() - started
+            _progress("business: following the log into the marketplace")
+            tracemalloc.start()
+            started = perf_counter()
+            market = Marketplace(catalogue, revenue, text=BM25CreatorSearch())
+            market.catch_up()
+            building = perf_counter() - started
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            kinds: dict[str, Callable[[], CreatorQuery]] = {
+                "free text (2 words)": lambda: CreatorQuery(text=" ".join(rng.sample(words, 2))),
+                "category": lambda: CreatorQuery(categories=(rng.choice(CATEGORIES),)),
+                "category, region, followers": lambda: CreatorQuery(
+                    categories=(rng.choice(CATEGORIES),),
+                    regions=(rng.choice(REGIONS),),
+                    followers_min=10_000,
+                    followers_max=1_000_000,
+                ),
+                "fit to a campaign": lambda: CreatorQuery(campaign_id=campaign.id),
+            }
+            table = Table(
+                title=(
+                    f"marketplace search over {plan.creators:,} creators and {plan.videos:,} "
+                    f"videos (SQLite; {plan.queries} searches a kind; {cpu_model()}, "
+                    f"{usable_cpus()} CPUs)"
+                ),
+                headings=("search", "p50 ms", "p95 ms", "results p50"),
+            )
+            for kind, make in kinds.items():
+                times: list[float] = []
+                found: list[int] = []
+                for _ in range(plan.queries):
+                    query = make()
+                    started = perf_counter()
+                    page, _ = market.find_creators(BRAND, query, limit=20)
+                    times.append(perf_counter() - started)
+                    found.append(len(page))
+                table.add(
+                    kind,
+                    f"{_percentile(times, 0.5) * 1e3:.1f}",
+                    f"{_percentile(times, 0.95) * 1e3:.1f}",
+                    f"{statistics.median(found):.0f}",
+                )
+            report.lines += render_table(table)
+            report.lines.append(
+                f"seeding: {seeding:.0f} s; building the marketplace from the log: "
+                f"{building:.0f} s, peak traced memory {peak / 2**20:,.0f} MiB"
+            )
+            dashboards = CampaignDashboards(revenue, catalogue)
+            started = perf_counter()
+            dashboards.catch_up()
+            dashboard_build = perf_counter() - started
+            reads = []
+            board = None
+            for _ in range(plan.dashboard_reads):
+                started = perf_counter()
+                board = dashboards.dashboard(
+                    BRAND, campaign.id, as_of=AT.date() + timedelta(days=40)
+                )
+                reads.append(perf_counter() - started)
+            assert board is not None
+            report.lines.append(
+                f"campaign dashboard over {board.videos:,} videos and 30 days: median "
+                f"{statistics.median(reads) * 1e3:.0f} ms, p95 "
+                f"{_percentile(reads, 0.95) * 1e3:.0f} ms a read "
+                f"(its projection built from the log in {dashboard_build:.0f} s)"
+            )
+            if board.videos != plan.dashboard_videos:
+                report.failures.append(
+                    f"the dashboard counted {board.videos} videos, not {plan.dashboard_videos}"
+                )
+        finally:
+            close_application(catalogue)
+            close_application(revenue)
+    for failure in report.failures:
+        report.lines.append(f"CHECK FAILED: {failure}")
+    return report
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return AT
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self._next = 10**15
+
+    def new_id(self) -> UUID:
+        self._next += 1
+        return UUID(int=self._next)
