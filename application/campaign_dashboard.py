@@ -370,6 +370,17 @@ def _top_creators(videos: list[VideoFigures]) -> tuple[CreatorFigures, ...]:
     return tuple(CreatorFigures(creator, *figures) for creator, figures in ranked[:TOP])
 
 
+def export_campaigns(model: CampaignProjection) -> dict[str, object]:
+    """A comparable view for the audit's replay: every campaign's dashboard on its last day,
+    and every excluded video with its reason."""
+    view: dict[str, object] = {
+        f"campaign:{campaign_id}": model.dashboard(campaign_id, line.last_day())
+        for campaign_id, line in model.campaigns.items()
+    }
+    view.update(model.protection.export())
+    return view
+
+
 class CampaignDashboards:
     """The use case: authorise, catch both logs up, answer."""
 
@@ -402,3 +413,8 @@ class CampaignDashboards:
         with self._lock:
             line = self.catch_up().campaigns.get(campaign_id)
             return [] if line is None else list(line.invitations)
+
+    def export(self) -> dict[str, object]:
+        with self._lock:
+            return export_campaigns(self.catch_up())
+

@@ -358,3 +358,21 @@ class Marketplace:
     def _invited(self, campaign_id: UUID, creator: str) -> bool:
         found = self.revenue.find(Invitation, Invitation.id_for(campaign_id, creator))
         return found is not None
+
+    def export(self) -> dict[str, object]:
+        """A comparable view for the audit's replay: every creator's recorded facts (their
+        text index is the engine's, rebuilt from the same videos)."""
+        with self._lock:
+            model = self.catch_up()
+            return {
+                f"creator:{account}": (
+                    line.region,
+                    line.followers,
+                    line.videos,
+                    tuple(sorted(line.categories.items())),
+                    line.views,
+                    line.engagements,
+                )
+                for account, line in model.creators.items()
+            }
+

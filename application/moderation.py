@@ -160,3 +160,8 @@ class Moderation:
                 changed = True
             touched += changed
         return touched
+
+    def export(self) -> dict[str, object]:
+        with self._lock:
+            return self.catch_up().export()
+

@@ -55,6 +55,15 @@ class ProtectionModel:
     def is_minor(self, account: str) -> bool:
         return account in self.minors
 
+    def export(self) -> dict[str, object]:
+        """A comparable view: the minors, and each excluded video with why."""
+        view: dict[str, object] = {"minors": tuple(sorted(self.minors))}
+        for video_id in self.creator_of:
+            why = self.why_excluded(video_id)
+            if why is not None:
+                view[f"excluded:{video_id}"] = why
+        return view
+
     # Handlers -----------------------------------------------------------------------------
 
     def _registered(self, event: Any, _position: int) -> None:
