@@ -3,8 +3,8 @@ from zero, and compare it with the read models of the core as the service runs i
 
 The live core is the one the service would start over the audited store (aggregate
 snapshots, caches and all); the replayed core is built the same way over a scratch store
-that holds only the events, each decoded and encoded again through the scratch
-application's mapper, so nothing of the audited store's snapshots or caches reaches it.
+that holds only the event records, copied as stored, so nothing of the audited store's
+snapshots or caches reaches it; its read models decode them from zero.
 Every read model gives a comparable view (its ``export()``: a dict of keys to values), and
 the aggregates whose loading can take a shortcut (a snapshot, a cache) or that have no read
 model of their own are loaded on both sides and compared too. The domain's invariants are
@@ -20,7 +20,7 @@ import enum
 import gc
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,10 +31,11 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import StoredEvent
 
 from application.anchoring import Anchoring
 from application.audience import Audience
-from application.invariants import Violation, check_invariants
+from application.invariants import Violation, check_invariants, readability_violations
 from application.ledgers import Ledger
 from application.music import Discovery
 from application.product_tagging import ProductTagging
@@ -47,7 +48,9 @@ from domain.payouts import Payout
 from domain.rounds import CompetitionRound
 from domain.studios import RoomSlot, Studio
 
-PAGE = 1000
+#: Records copied per transaction: a scratch store's commit costs the same whatever the page,
+#: and 10,000 records (about 10 MB) copied 1,000,000 events 20 % faster than 1,000 (measured).
+COPY_PAGE = 10_000
 #: Differences kept per read model (the count is always exact).
 KEPT_DIFFERENCES = 1000
 SHOWN_VALUE = 300
@@ -295,18 +298,24 @@ def copy_log(
     source: Application[UUID],
     target: Application[UUID],
     *,
-    page: int = PAGE,
+    page: int = COPY_PAGE,
     audited: Mapping[str, str] = AUDITED_AGGREGATES,
     found: dict[tuple[str, str], list[UUID]] | None = None,
-    unreadable: list[Violation] | None = None,
     progress: CopyProgress | None = None,
 ) -> CopiedLog:
-    """Copy every event of ``source``'s log up to its current end into ``target``'s,
-    decoded by the source's mapper and encoded by the target's, a page per transaction.
+    """Copy every event record of ``source``'s log up to its current end into ``target``'s
+    as it is stored (topic, originator, version and state bytes), a page per transaction.
+
+    Nothing is decoded here: the rebuild decodes every event a read model follows through
+    the scratch application's own mapper, and the aggregates compared are loaded from the
+    scratch store's events. Decoding and encoding every record again took two thirds of the
+    replay (52 s of 78 on 1,000,000 events) and proved nothing the rebuild does not; whether
+    every record of the audited log can be decoded is checked on the audited log itself
+    (``application.invariants.readability_violations``). Only the log's event records are
+    read, never its snapshots, so nothing of the audited store's shortcuts reaches the copy.
 
     The ids of aggregates whose first event's topic is in ``audited`` are added to
-    ``found`` (by log and kind); an event that cannot be decoded is left out and added to
-    ``unreadable``."""
+    ``found`` (by log and kind)."""
     started = time.perf_counter()
     stop = source.recorder.max_notification_id() or 0
     translated = array("q")  # filled only once a position differs
@@ -319,32 +328,31 @@ def copy_log(
         )
         if not notifications:
             break
-        stored = []
-        sources: list[int] = []
-        for notification in notifications:
-            try:
-                event = source.mapper.to_domain_event(notification)
-            except (ValueError, TypeError, KeyError, AttributeError) as error:
-                if unreadable is not None:
-                    unreadable.append(
-                        Violation(source.name, notification.id, "readable", str(error))
+        stored = [
+            StoredEvent(
+                originator_id=notification.originator_id,
+                originator_version=notification.originator_version,
+                topic=notification.topic,
+                state=notification.state,
+            )
+            for notification in notifications
+        ]
+        if found is not None:
+            for notification in notifications:
+                kind = audited.get(notification.topic)
+                if kind is not None and notification.originator_version == 1:
+                    found.setdefault((source.name, kind), []).append(
+                        _as_uuid(notification.originator_id)
                     )
+        ids = target.recorder.insert_events(stored) or ()
+        for scratch_id, notification in zip(ids, notifications, strict=True):
+            if not translated and scratch_id == notification.id:
+                same_so_far = scratch_id
                 continue
-            stored.append(target.mapper.to_stored_event(event))
-            sources.append(notification.id)
-            kind = audited.get(notification.topic)
-            if kind is not None and found is not None and notification.originator_version == 1:
-                found.setdefault((source.name, kind), []).append(event.originator_id)
-        if stored:
-            ids = target.recorder.insert_events(stored) or ()
-            for scratch_id, source_id in zip(ids, sources, strict=True):
-                if not translated and scratch_id == source_id:
-                    same_so_far = scratch_id
-                    continue
-                if not translated:
-                    translated.extend(range(1, same_so_far + 1))
-                translated.append(source_id)
-            copied += len(stored)
+            if not translated:
+                translated.extend(range(1, same_so_far + 1))
+            translated.append(notification.id)
+        copied += len(stored)
         after = notifications[-1].id
         if progress:
             progress(source.name, copied, stop)
@@ -362,6 +370,10 @@ def copy_log(
         seconds=time.perf_counter() - started,
         positions=positions,
     )
+
+
+def _as_uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)
 
 
 # The replay ---------------------------------------------------------------------------------
@@ -404,14 +416,18 @@ def replay(
     live: AuditedCore,
     scratch: AuditedCore,
     *,
-    page: int = PAGE,
+    page: int = COPY_PAGE,
     phase: Phase | None = None,
     progress: CopyProgress | None = None,
     invariants: bool = True,
 ) -> ReplayReport:
-    """Copy ``live``'s logs into ``scratch``'s (which must be empty), rebuild ``scratch``'s
-    read models from zero, bring ``live``'s up to date, compare them, and recompute the
-    domain's invariants from ``live``'s logs.
+    """Recompute the domain's invariants from ``live``'s logs, copy them into ``scratch``'s
+    (which must be empty), rebuild ``scratch``'s read models from zero, bring ``live``'s up to
+    date, and compare them.
+
+    The invariants come first: the ledger's check holds a cross-reference of every entry and
+    every account posting while it runs, and done last it came on top of both cores' read
+    models (it set the peak memory of a 1,000,000-event replay, measured).
 
     Run it on a store nobody writes to meanwhile (a copy, or a quiet service): events saved
     during the replay reach one side and not the other and show as differences."""
@@ -421,12 +437,18 @@ def replay(
             phase(message)
 
     sources, targets = logs_of(live), logs_of(scratch)
-    unreadable: list[Violation] = []
+    started = time.perf_counter()
+    violations: list[Violation] = []
+    if invariants:
+        violations += readability_violations(sources, progress=say)
+        violations += check_invariants(sources, progress=say)
+    invariant_seconds = time.perf_counter() - started
+
     found: dict[tuple[str, str], list[UUID]] = {}
     copied: list[CopiedLog] = []
     with _collector_paused():
         copy_seconds, rebuild_seconds = _copy_and_rebuild(
-            sources, targets, scratch, page, found, unreadable, copied, say, progress
+            sources, targets, scratch, page, found, copied, say, progress
         )
     say("bringing the live read models up to date")
     started = time.perf_counter()
@@ -446,16 +468,10 @@ def replay(
     for (log, kind), ids in sorted(found.items()):
         comparisons.append(compare_aggregates(kind, ids, sources[log], targets[log]))
     compare_seconds = time.perf_counter() - started
-
-    started = time.perf_counter()
-    violations: Sequence[Violation] = ()
-    if invariants:
-        violations = check_invariants(sources, progress=say)
-    invariant_seconds = time.perf_counter() - started
     return ReplayReport(
         logs=tuple(copied),
         comparisons=tuple(comparisons),
-        violations=(*unreadable, *violations),
+        violations=tuple(violations),
         copy_seconds=copy_seconds,
         rebuild_seconds=rebuild_seconds,
         live_seconds=live_seconds,
@@ -466,10 +482,10 @@ def replay(
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Copying and rebuilding make millions of short-lived objects beside the read models'
-    long-lived ones; each full collection would walk all of those again (the replay rate
-    fell from 19,000 to 12,000 events/s between 20,000 and 1,000,000 events). Nothing made
-    here holds reference cycles worth collecting meanwhile."""
+    """Copying and rebuilding make millions of short-lived objects beside the cores' read
+    models, whose long-lived objects each full collection walks again; nothing made here holds
+    reference cycles worth collecting meanwhile. Measured on 1,000,000 events: with the
+    collector running, the copy took 65 s instead of 17 s and the rebuild 12 s instead of 5."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -485,7 +501,6 @@ def _copy_and_rebuild(
     scratch: AuditedCore,
     page: int,
     found: dict[tuple[str, str], list[UUID]],
-    unreadable: list[Violation],
     copied: list[CopiedLog],
     say: Phase,
     progress: CopyProgress | None,
@@ -499,7 +514,6 @@ def _copy_and_rebuild(
                 targets[name],
                 page=page,
                 found=found,
-                unreadable=unreadable,
                 progress=progress,
             )
         )

@@ -11,7 +11,9 @@ application (straight into the store) is found, with the log and position that b
 - ``published-formula`` (music log), by ``application.recount``: every recorded result (the
   advancing entries and every standing) equals the published formula's;
 - ``stock-never-negative`` (revenue log): each listing's stock, followed through its
-  events, never goes below zero.
+  events, never goes below zero;
+- ``readable`` (every log, by ``readability_violations``, which the replay runs): every
+  event record decodes.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import TopicError
 
 from application.auth import Principal, Role, require_role
 from application.errors import NotFound
@@ -199,6 +202,26 @@ def competition_violations(music: Application[UUID]) -> list[Violation]:
     return found
 
 
+# Every record decodes ---------------------------------------------------------------------
+
+
+def readability_violations(
+    logs: Mapping[str, Application[UUID]], *, progress: Progress | None = None
+) -> list[Violation]:
+    """Every event record of every log that its application's mapper cannot decode (a
+    corrupt state, a topic no class answers to, fields the class no longer takes).
+
+    The replay copies records as they are stored and decodes only what the read models
+    follow, so this is where a record nothing else reads is proven readable."""
+    found: list[Violation] = []
+    for log, application in logs.items():
+        if progress:
+            progress(f"checking that every event decodes ({log} log)")
+        for _ in _decoded(application, (), found, log):
+            pass
+    return found
+
+
 # Reading ---------------------------------------------------------------------------------
 
 
@@ -214,7 +237,7 @@ def _decoded(
         for notification in page:
             try:
                 event = application.mapper.to_domain_event(notification)
-            except (ValueError, TypeError, KeyError, AttributeError) as error:
+            except (ValueError, TypeError, KeyError, AttributeError, TopicError) as error:
                 found.append(
                     Violation(log, notification.id, READABLE, f"{notification.topic}: {error}")
                 )

@@ -48,6 +48,9 @@ class LedgerReadModel:
         self.debits = 0
         self.credits = 0
         self.entries = 0
+        # One string per account code: each decoded posting brings its own copy, and the lines
+        # (one per posting, kept for statements) would otherwise hold about 100 bytes more each.
+        self._codes: dict[str, str] = {}
 
     @property
     def handlers(self) -> dict[str, Handler]:
@@ -56,19 +59,20 @@ class LedgerReadModel:
     def _entry_recorded(self, event: Any, position: int) -> None:
         self.entries += 1
         for posting in event.postings:
+            account = self._codes.setdefault(posting.account, posting.account)
             line = PostingLine(
                 position=position,
                 entry_id=event.originator_id,
                 kind=event.kind,
                 cause=event.cause,
-                account=posting.account,
+                account=account,
                 debit=posting.debit,
                 credit=posting.credit,
                 reference=posting.reference,
                 recorded_at=event.recorded_at,
             )
-            self.postings[posting.account].append(line)
-            totals = self.totals[posting.account]
+            self.postings[account].append(line)
+            totals = self.totals[account]
             totals.debits += posting.debit
             totals.credits += posting.credit
             self.debits += posting.debit

@@ -419,10 +419,11 @@ class ReplayProgress:
 
 def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
     from adapters.storage import StoreConfigurationError
-    from application.audit_replay import replay
+    from application.audit_replay import COPY_PAGE, replay
     from entrypoints.replay_cores import replay_cores
 
-    if arguments.page < 1:
+    page: int = COPY_PAGE if arguments.page is None else arguments.page
+    if page < 1:
         return _fail(BadInput("--page must be positive"))
     settings = _settings(arguments, settings)
     progress = ReplayProgress(sys.stderr, interactive=sys.stderr.isatty())
@@ -431,9 +432,7 @@ def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
             progress.phase(
                 f"replaying the {settings.store.kind.value} store {settings.store.redacted}"
             )
-            report = replay(
-                live, scratch, page=arguments.page, phase=progress.phase, progress=progress.copy
-            )
+            report = replay(live, scratch, page=page, phase=progress.phase, progress=progress.copy)
     except StoreConfigurationError as error:
         return _fail(BadInput(str(error)))
     except (PersistenceError, sqlite3.Error) as error:
@@ -466,7 +465,7 @@ def _replay_report(report: ReplayReport, out: IO[str], *, shown: int) -> int:
         if report.differences > shown:
             out.write(f"  ... and {report.differences - shown:,} more\n")
     out.write(
-        f"\ninvariants (ledger, one ballot per voter, published formula, stock): "
+        f"\ninvariants (ledger, one ballot per voter, published formula, stock, readable): "
         f"{len(report.violations):,} violations\n"
     )
     for violation in report.violations[:shown]:
@@ -601,16 +600,17 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "replay",
         help="rebuild every read model from zero in a scratch store, compare it with the live "
         "one, and recompute the domain's invariants",
-        description="Copies every event of every log into a scratch store (decoded and "
-        "encoded again), builds a fresh core over it and rebuilds every read model from "
-        "zero, builds the core over the audited store as the service would (snapshots, "
-        "caches), and compares every read model and the snapshotted or cached aggregates, "
-        "reporting each difference (read model, key, live value, replayed value). Then "
-        "recomputes the invariants from the logs: every journal entry balanced and every "
-        "balance the sum of its postings, one ballot per voter per round, every round's "
-        "result equal to the published formula, no listing's stock ever below zero. Run it "
-        "on a copy of the store or a quiet service: events written meanwhile show as "
-        "differences. Progress goes to stderr, the report to stdout.",
+        description="Copies every event record of every log into a scratch store (as "
+        "stored; never a snapshot), builds a fresh core over it and rebuilds every read model "
+        "from zero (decoding the events), builds the core over the audited store as the "
+        "service would (snapshots, caches), and compares every read model and the "
+        "snapshotted or cached aggregates, reporting each difference (read model, key, live "
+        "value, replayed value). Then recomputes the invariants from the logs: every event "
+        "record decodes, every journal entry balanced and every balance the sum of its "
+        "postings, one ballot per voter per round, every round's result equal to the "
+        "published formula, no listing's stock ever below zero. Run it on a copy of the "
+        "store or a quiet service: events written meanwhile show as differences. Progress "
+        "goes to stderr, the report to stdout.",
         epilog=REPLAY_EXIT_STATUSES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -622,7 +622,10 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "temporary one, removed afterwards), or 'memory' to keep it in memory",
     )
     replay.add_argument(
-        "--page", type=int, default=1000, help="events copied per transaction (default 1000)"
+        "--page",
+        type=int,
+        default=None,
+        help="events copied per transaction (default 10000: application.audit_replay's COPY_PAGE)",
     )
     replay.add_argument(
         "--show",

@@ -1,9 +1,10 @@
-"""The audit suite: seeding a log through the chained SQLite recorder (against the library's
-recorder, to show what the links cost writers), then verifying it from a separate process:
-events per second and peak memory, on a log of 1,000,000 events and on a small one, to show
-that memory does not grow with the log. Then the replay (``spotlight audit replay``) on a
-store of the core's own logs of the same sizes: events per second of copying and rebuilding
-every read model from zero, and peak memory (which grows with the read models).
+"""The audit suite, on each store asked for (SQLite, PostgreSQL): seeding a log through the
+chained recorder (against the library's recorder, to show what the links cost writers), then
+verifying it from a separate process: events per second and peak memory, on a log of
+1,000,000 events and on a small one, to show that memory does not grow with the log. Then
+the replay (``spotlight audit replay``) on a store of the core's own logs of the same sizes:
+events per second of copying and rebuilding every read model from zero, and peak memory
+(which grows with the read models).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
@@ -21,7 +23,13 @@ from eventsourcing.domain import Aggregate
 
 from adapters.storage import Store
 from bench.audit.replay import replay_in_child, seed_domain_store
-from bench.sandboxes import SqliteSandbox
+from bench.sandboxes import (
+    DEFAULT_POSTGRES_URL,
+    PostgresSandbox,
+    Sandbox,
+    SandboxUnavailable,
+    SqliteSandbox,
+)
 from bench.tables import Table, render_table
 
 LOG = "audit_bench"
@@ -52,6 +60,13 @@ QUICK = AuditPlan(events=20_000, small=2_000, per_transaction=500, compare_event
 class AuditReport:
     lines: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    postgres_version: str | None = None
+
+
+#: The library's own recorder of each store, to compare the chained one with.
+UNCHAINED = {"sqlite": "eventsourcing.sqlite", "postgres": "eventsourcing.postgres"}
+TITLES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
 class Tick(Aggregate):
@@ -66,11 +81,12 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def seed(store: Store, events: int, per_transaction: int, *, chained: bool = True) -> float:
-    """Save `events` new aggregates, `per_transaction` per save; the seconds it took."""
+def seed(store: Store, events: int, per_transaction: int, *, unchained: str = "") -> float:
+    """Save `events` new aggregates, `per_transaction` per save; the seconds it took.
+    ``unchained``: the library's persistence module to write through instead."""
     env: dict[str, Any] = store.env_for(LOG)
-    if not chained:
-        env["PERSISTENCE_MODULE"] = "eventsourcing.sqlite"
+    if unchained:
+        env["PERSISTENCE_MODULE"] = unchained
     store.prepare()
     application = AuditBench(env)
     started = perf_counter()
@@ -107,68 +123,93 @@ def verify_in_child(store: Store) -> Verified:
     return Verified(**json.loads(result.stdout))
 
 
-def run(plan: AuditPlan) -> AuditReport:
+def run(
+    plan: AuditPlan,
+    stores: Sequence[str] = ("sqlite",),
+    postgres_url: str = DEFAULT_POSTGRES_URL,
+) -> AuditReport:
     report = AuditReport()
-    sandbox = SqliteSandbox()
-    try:
-        progress(f"audit: seeding {plan.compare_events:,} events with and without the chain")
-        raw = plan.compare_events / seed(sandbox.fresh(), plan.compare_events, PAGE, chained=False)
-        linked = plan.compare_events / seed(sandbox.fresh(), plan.compare_events, PAGE)
-        writes = Table(
-            "audit: seeding a SQLite log, 1,000 small aggregates per transaction",
-            ("recorder", "events", "events/s", "vs library"),
-        )
-        writes.add("eventsourcing.sqlite", f"{plan.compare_events:,}", f"{raw:,.0f}", "1.00x")
-        writes.add(
-            "chained (adapters.audit)",
-            f"{plan.compare_events:,}",
-            f"{linked:,.0f}",
-            f"{linked / raw:.2f}x",
-        )
-        verifies = Table(
-            f"audit: verifying a SQLite log (verify_log, pages of {PAGE:,}, in a fresh process)",
-            ("events", "seeded in", "verified in", "events/s", "peak RSS", "RSS growth"),
-        )
-        for events in (plan.small, plan.events):
-            store = sandbox.fresh()
-            progress(f"audit: seeding a log of {events:,} events")
-            seeded = seed(store, events, plan.per_transaction)
-            progress(f"audit: verifying the log of {events:,} events")
-            verified = verify_in_child(store)
-            if not verified.intact or verified.records != events:
-                report.failures.append(
-                    f"the log of {events:,} events did not verify "
-                    f"({verified.records:,} records, intact={verified.intact})"
-                )
-            verifies.add(
-                f"{events:,}",
-                f"{seeded:.1f} s",
-                f"{verified.seconds:.1f} s",
-                f"{verified.rate:,.0f}",
-                f"{verified.rss_peak_kib / 1024:.0f} MiB",
-                f"{(verified.rss_peak_kib - verified.rss_before_kib) / 1024:.1f} MiB",
-            )
-        report.lines += [*render_table(writes), "", *render_table(verifies)]
-        report.lines += [
-            "",
-            "RSS growth: the peak resident memory of the verifying process above what it had "
-            "after opening the store; it stays the same whatever the log's length (records "
-            "and links are read a page at a time).",
-        ]
-        report.lines += ["", *_replays(sandbox, plan, report)]
-        report.lines += [f"FAILED: {failure}" for failure in report.failures]
-    finally:
-        sandbox.close()
+    for name in stores:
+        sandbox: Sandbox
+        try:
+            sandbox = PostgresSandbox(postgres_url) if name == "postgres" else SqliteSandbox()
+        except SandboxUnavailable as error:
+            report.skipped.append(f"audit: {name}: skipped: {error}")
+            continue
+        if isinstance(sandbox, PostgresSandbox):
+            report.postgres_version = sandbox.server_version
+        try:
+            if report.lines:
+                report.lines.append("")
+            report.lines += _on_store(sandbox, plan, report)
+        finally:
+            sandbox.close()
+    report.lines += report.skipped
+    report.lines += [f"FAILED: {failure}" for failure in report.failures]
     return report
+
+
+def _on_store(sandbox: Sandbox, plan: AuditPlan, report: AuditReport) -> list[str]:
+    title = TITLES.get(sandbox.name, sandbox.name)
+    unchained = UNCHAINED.get(sandbox.name, "eventsourcing.sqlite")
+    progress(f"audit: {title}: seeding {plan.compare_events:,} events with and without the chain")
+    events = plan.compare_events
+    raw = events / seed(sandbox.fresh(), events, PAGE, unchained=unchained)
+    linked = events / seed(sandbox.fresh(), events, PAGE)
+    writes = Table(
+        f"audit: seeding a {title} log, 1,000 small aggregates per transaction",
+        ("recorder", "events", "events/s", "vs library"),
+    )
+    writes.add(unchained, f"{plan.compare_events:,}", f"{raw:,.0f}", "1.00x")
+    writes.add(
+        "chained (adapters.audit)",
+        f"{plan.compare_events:,}",
+        f"{linked:,.0f}",
+        f"{linked / raw:.2f}x",
+    )
+    verifies = Table(
+        f"audit: verifying a {title} log (verify_log, pages of {PAGE:,}, in a fresh process)",
+        ("events", "seeded in", "verified in", "events/s", "peak RSS", "RSS growth"),
+    )
+    for events in (plan.small, plan.events):
+        store = sandbox.fresh()
+        progress(f"audit: {title}: seeding a log of {events:,} events")
+        seeded = seed(store, events, plan.per_transaction)
+        progress(f"audit: {title}: verifying the log of {events:,} events")
+        verified = verify_in_child(store)
+        if not verified.intact or verified.records != events:
+            report.failures.append(
+                f"{title}: the log of {events:,} events did not verify "
+                f"({verified.records:,} records, intact={verified.intact})"
+            )
+        verifies.add(
+            f"{events:,}",
+            f"{seeded:.1f} s",
+            f"{verified.seconds:.1f} s",
+            f"{verified.rate:,.0f}",
+            f"{verified.rss_peak_kib / 1024:.0f} MiB",
+            f"{(verified.rss_peak_kib - verified.rss_before_kib) / 1024:.1f} MiB",
+        )
+    return [
+        *render_table(writes),
+        "",
+        *render_table(verifies),
+        "",
+        "RSS growth: the peak resident memory of the verifying process above what it had "
+        "after opening the store; it stays the same whatever the log's length (records "
+        "and links are read a page at a time).",
+        "",
+        *_replays(sandbox, title, plan, report),
+    ]
 
 
 #: What the replay of a whole store is aimed at (issue 7).
 REPLAY_TARGET = 20_000
 
 
-def _replays(sandbox: SqliteSandbox, plan: AuditPlan, report: AuditReport) -> list[str]:
+def _replays(sandbox: Sandbox, title: str, plan: AuditPlan, report: AuditReport) -> list[str]:
     replays = Table(
-        "audit: replaying a SQLite store of the core's logs (spotlight audit replay's work, "
+        f"audit: replaying a {title} store of the core's logs (spotlight audit replay's work, "
         "scratch store: SQLite, in a fresh process)",
         (
             "events",
@@ -183,16 +224,17 @@ def _replays(sandbox: SqliteSandbox, plan: AuditPlan, report: AuditReport) -> li
     )
     for events in (plan.small, plan.events):
         store = sandbox.fresh()
-        progress(f"audit: seeding a store of the core's logs with about {events:,} events")
+        progress(f"audit: {title}: seeding a store of the core's logs with about {events:,} events")
         started = perf_counter()
         held = seed_domain_store(store, sandbox.scratch, events)
         seeded = perf_counter() - started
-        progress(f"audit: replaying the store of {held:,} events")
+        progress(f"audit: {title}: replaying the store of {held:,} events")
         replayed = replay_in_child(store)
         if replayed.differences or replayed.violations or replayed.events != held:
             report.failures.append(
-                f"the replay of {held:,} events found {replayed.differences} differences and "
-                f"{replayed.violations} violations over {replayed.events:,} events"
+                f"{title}: the replay of {held:,} events found {replayed.differences} "
+                f"differences and {replayed.violations} violations over {replayed.events:,} "
+                "events"
             )
         replays.add(
             f"{replayed.events:,}",
@@ -207,11 +249,14 @@ def _replays(sandbox: SqliteSandbox, plan: AuditPlan, report: AuditReport) -> li
     return [
         *render_table(replays),
         "",
-        "copy + rebuild: every event decoded, encoded again and written to the scratch store, "
-        "then every read model of a fresh core rebuilt from zero (the replay rate, aimed at "
+        "copy + rebuild: every event record copied as stored into the scratch store (pages "
+        "of 10,000, with its hash-chain link), then every read model of a fresh core rebuilt "
+        "from zero, decoding what it follows (the replay rate, aimed at "
         f"{REPLAY_TARGET:,} events/s); whole replay: also the live core started over the "
-        "store, every read model and the snapshotted or cached aggregates compared, and the "
-        "invariants recomputed. The store: impression batches billed with their journal "
-        "entries and postings (most of it), ballots in a closed round (a tenth), the Pulse "
-        "scene's creators and videos. Memory grows with the read models of two cores.",
+        "store and its read models built, every read model and the snapshotted or cached "
+        "aggregates compared, every record of the audited logs decoded once (readability) "
+        "and the invariants recomputed. The store: impression batches billed with their "
+        "journal entries and postings (most of it), ballots in a closed round (a tenth), the "
+        "Pulse scene's creators and videos. Memory grows with the read models of two cores "
+        "(the ledger's keeps every posting line: statements and earnings are read from them).",
     ]

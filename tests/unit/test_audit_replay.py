@@ -14,6 +14,7 @@ import attrs
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import StoredEvent
 
 from adapters.storage import parse_store
 from application.audit_replay import (
@@ -31,9 +32,11 @@ from application.invariants import (
     FORMULA,
     LEDGER,
     ONE_BALLOT,
+    READABLE,
     STOCK,
     check_invariants,
     invariants_for,
+    readability_violations,
 )
 from domain.ballots import Ballot
 from domain.ledger import JournalEntry, LedgerAccount, campaign_budget
@@ -285,3 +288,46 @@ def test_only_auditors_and_admins_check_the_invariants(live: Spotlight, scene: S
     assert invariants_for(Principal(Role.AUDITOR, "kpmg"), logs) == ()
     with pytest.raises(NotPermitted):
         invariants_for(Principal(Role.VIEWER, "sol"), logs)
+
+
+def test_the_copy_holds_the_event_records_as_stored_and_no_snapshot(
+    live: Spotlight, scene: Scene
+) -> None:
+    assert scene.campaign_id is not None
+    account = LedgerAccount.id_for(campaign_budget(scene.campaign_id, "USD"))
+    assert live.revenue.snapshots is not None
+    live.revenue.take_snapshot(account)  # the audited store has one; the copy must not
+    scratch = scratch_core(live.settings, None)
+    try:
+        copy_log(live.revenue, scratch.revenue, page=7)  # small pages: crosses page ends
+
+        def records(application: Application[UUID]) -> list[tuple[object, ...]]:
+            return [
+                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in application.recorder.select_notifications(start=1, limit=10**6)
+            ]
+
+        assert records(scratch.revenue) == records(live.revenue)
+        assert scratch.revenue.snapshots is not None
+        assert list(scratch.revenue.snapshots.get(account)) == []
+    finally:
+        scratch.close()
+
+
+def test_a_record_that_does_not_decode_is_a_violation_at_its_position(
+    live: Spotlight, scene: Scene
+) -> None:
+    # A topic no read model follows: only the readability check reads it.
+    live.catalogue.recorder.insert_events(
+        [StoredEvent(uuid4(), 1, "domain.nowhere:Gone", b"{not json")]
+    )
+    position = live.catalogue.recorder.max_notification_id()
+
+    violations = readability_violations({"catalogue": live.catalogue, "music": live.music})
+
+    assert [(v.log, v.position, v.rule) for v in violations] == [("catalogue", position, READABLE)]
+    report = replayed(live)
+    assert report.differences == 0
+    assert [(v.log, v.position, v.rule) for v in report.violations] == [
+        ("catalogue", position, READABLE)
+    ]
