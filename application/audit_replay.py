@@ -35,8 +35,11 @@ from eventsourcing.persistence import StoredEvent
 
 from application.anchoring import Anchoring
 from application.audience import Audience
+from application.campaign_dashboard import CampaignDashboards
 from application.invariants import Violation, check_invariants, readability_violations
 from application.ledgers import Ledger
+from application.marketplace import Marketplace
+from application.moderation import Moderation
 from application.music import Discovery
 from application.product_tagging import ProductTagging
 from application.pulse import Pulse
@@ -94,6 +97,12 @@ class AuditedCore(Protocol):
     def tagging(self) -> ProductTagging: ...
     @property
     def shop_search(self) -> ShopSearch: ...
+    @property
+    def campaign_dashboards(self) -> CampaignDashboards: ...
+    @property
+    def marketplace(self) -> Marketplace: ...
+    @property
+    def moderation(self) -> Moderation: ...
 
 
 def logs_of(core: AuditedCore) -> dict[str, Application[UUID]]:
@@ -164,6 +173,9 @@ def catch_up(core: AuditedCore) -> None:
     core.pulse.catch_up()
     core.tagging.catch_up()
     core.shop_search.catch_up()
+    core.campaign_dashboards.catch_up()
+    core.marketplace.catch_up()
+    core.moderation.catch_up()
 
 
 def read_model_views(
@@ -186,6 +198,9 @@ def read_model_views(
         "Pulse inventory": core.pulse.inventory.export,
         "shop tags": core.tagging.model.export,
         "shop search": core.shop_search.export,
+        "campaign dashboards": core.campaign_dashboards.export,
+        "creator marketplace": core.marketplace.export,
+        "protection (minors, restricted videos)": core.moderation.export,
     }
     return {
         name: {key: canonical(value) for key, value in view().items()}

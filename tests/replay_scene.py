@@ -21,8 +21,10 @@ from application.auth import Principal, Role
 from application.errors import ApplicationError
 from domain.artists import Artist
 from domain.audience import ClickTarget
+from domain.campaigns import Kpi, KpiTarget
 from domain.engagement import Engagement
 from domain.errors import DomainError
+from domain.invitations import Terms
 from domain.money import Money
 from domain.rounds import Judge
 from domain.seasons import RoundPlan
@@ -58,6 +60,7 @@ class Scene:
     tracks: list[UUID] = attrs.Factory(list)
     round_id: UUID | None = None
     campaign_id: UUID | None = None
+    brand_campaign: UUID | None = None
     orders: int = 0
     batches: int = 0
 
@@ -238,6 +241,59 @@ def ballot(core: Spotlight, scene: Scene, voter: int, track: int) -> None:
 def close_round(core: Spotlight, scene: Scene) -> None:
     assert scene.round_id is not None
     core.competition.close_round(ADMIN, scene.round_id)
+
+
+# Business and moderation ------------------------------------------------------------------
+
+REVIEWER = Principal(Role.REVIEWER, "rita")
+BANDS = ("18+", "16-17", "13-15", "18+")
+DECISIONS = ("clear", "age-restricted", "removed")
+
+
+def age_band(core: Spotlight, _scene: Scene, creator: int, band: int) -> None:
+    account = CREATORS[creator % len(CREATORS)]
+    core.moderation.record_age_band(ADMIN, account, BANDS[band % len(BANDS)])
+
+
+def moderate(core: Spotlight, scene: Scene, video: int, decision: int) -> None:
+    core.moderation.decide(
+        REVIEWER,
+        scene.videos[video % len(scene.videos)],
+        DECISIONS[decision % len(DECISIONS)],
+        reason="checked",
+        policy="guidelines/1",
+    )
+
+
+def invite(core: Spotlight, scene: Scene, creator: int, fee: int) -> None:
+    """A brand campaign (launched on first use) invites a creator, who accepts at once."""
+    today = core.clock.now().date()
+    if scene.brand_campaign is None:
+        scene.brand_campaign = core.campaigns.launch(
+            BRAND,
+            name="Fizz creators",
+            objective="engagement",
+            budget=Money(300_000, "USD"),
+            starts_on=today,
+            ends_on=today + timedelta(days=30),
+            categories=[CATEGORY],
+            regions=[REGION],
+            kpis=[KpiTarget(Kpi.VIEWS, 10_000)],
+            hashtag="#dune",
+        ).id
+    sent = core.campaigns.invite(
+        BRAND,
+        scene.brand_campaign,
+        creator=CREATORS[creator % len(CREATORS)],
+        terms=Terms(Money(fee, "USD"), "a video", today + timedelta(days=10)),
+    )
+    core.campaigns.accept(Principal(Role.CREATOR, sent.creator), sent.id)
+
+
+def call_to_action(core: Spotlight, scene: Scene, video: int) -> None:
+    core.audience.record_call_to_action_clicks(
+        BUYERS[1], f"cta-{uuid4()}", [scene.videos[video % len(scene.videos)]]
+    )
 
 
 Command = Callable[..., None]

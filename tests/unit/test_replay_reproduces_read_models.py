@@ -2,12 +2,13 @@
 
 Hypothesis draws sequences of commands across the catalogue (titles, videos, anchors,
 engagement, clicks), the audience of creators and Pulse (follower counts, billed
-impressions), the shop (listings, tags, restocks, orders) and the competition (ballots, the
-close of the round), applied through the services of a core over the in-memory store. Many
-are refused on purpose (a ballot twice, an order beyond the stock, an anchor on an anchored
-video). Then every log is copied into a scratch store, a fresh core rebuilds every read model
-from zero, and the comparison with the live core finds no difference and no invariant
-broken.
+impressions), the shop (listings, tags, restocks, orders), the competition (ballots, the
+close of the round), and business and moderation (campaign invitations accepted, calls to
+action, age bands, reviewers' decisions), applied through the services of a core over the
+in-memory store. Many are refused on purpose (a ballot twice, an order beyond the stock, an
+anchor on an anchored video). Then every log is copied into a scratch store, a fresh core
+rebuilds every read model from zero, and the comparison with the live core finds no
+difference and no invariant broken.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ commands = st.one_of(
     st.tuples(st.just(scene_of.order), small, small, st.integers(1, 4)),
     st.tuples(st.just(scene_of.ballot), small, small),
     st.tuples(st.just(scene_of.close_round)),
+    st.tuples(st.just(scene_of.age_band), small, small),
+    st.tuples(st.just(scene_of.moderate), small, small),
+    st.tuples(st.just(scene_of.invite), small, st.integers(1, 200_000)),
+    st.tuples(st.just(scene_of.call_to_action), small),
 )
 
 
