@@ -132,3 +132,14 @@ def test_replay_on_postgresql(
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert "replaying the postgresql store" in replayed.stderr
     assert replayed.stdout.splitlines()[-1].startswith("OK: ")
+
+
+def test_replay_on_an_sqlalchemy_store(tmp_path: Path) -> None:
+    store = f"sqlalchemy+sqlite:///{tmp_path / 'data' / 'through-sqlalchemy.db'}"
+    environment = environment_for(tmp_path / "data", SPOTLIGHT_STORE=store)
+    populate(environment)
+
+    replayed = spotlight(environment, "audit", "replay")
+
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert replayed.stdout.splitlines()[-1].startswith("OK: ")
