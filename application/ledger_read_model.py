@@ -20,6 +20,12 @@ from application.log_follower import Handler, LogFollower
 from domain.ledger import JournalEntry, creator_payable
 
 IMPRESSIONS_BILLED = "impressions-billed"
+#: What a creator earns, by the kind of journal entry that credits it, and where it came from.
+EARNINGS = {
+    IMPRESSIONS_BILLED: "pulse",  # their share of ads beside their videos
+    "order-placed": "affiliate",  # their share of a sale their video's tag led to
+    "campaign-fee-paid": "campaign",  # a brand's fee for an approved delivery
+}
 
 
 @attrs.frozen
@@ -82,11 +88,12 @@ class LedgerReadModel:
         return sorted(self.totals)
 
     def earnings_lines(self, creator: str, currency: str) -> list[PostingLine]:
-        """Credits to the creator's payable account that impressions earned."""
+        """Credits to the creator's payable account that they earned (Pulse impressions,
+        affiliate shares of sales, campaign fees); not payouts returned."""
         return [
             line
             for line in list(self.postings.get(creator_payable(creator, currency), []))
-            if line.kind == IMPRESSIONS_BILLED and line.credit > 0
+            if line.kind in EARNINGS and line.credit > 0
         ]
 
     def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:

@@ -17,7 +17,7 @@ import attrs
 from application.auth import Principal, Role, require_role
 from application.domain_application import DomainApplication
 from application.errors import NotFound, NotPermitted
-from application.ledger_read_model import LedgerFollower, LedgerReadModel, PostingLine
+from application.ledger_read_model import EARNINGS, LedgerFollower, LedgerReadModel, PostingLine
 from application.log_follower import LogFollower
 from application.ports import Clock
 from domain.ledger import (
@@ -66,8 +66,9 @@ class AccountView:
 class StatementLine:
     recorded_at: datetime
     video_id: UUID | None
-    batch: str  # the impression batch that earned it
+    batch: str  # the cause: the impression batch, the order or the invitation that earned it
     amount: Money
+    source: str = "pulse"  # pulse, affiliate or campaign
 
 
 @attrs.frozen
@@ -148,7 +149,8 @@ class Ledger:
         )
 
     def statement(self, actor: Principal, creator: str, month: str, currency: str) -> Statement:
-        """A creator's earnings in a month, each traced to its video and impression batch."""
+        """A creator's earnings in a month — Pulse shares, affiliate shares of sales, campaign
+        fees — each traced to its video and to the batch, order or invitation behind it."""
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             require_role(actor, Role.CREATOR, doing="read a statement")
             if actor.subject != creator:
@@ -162,6 +164,7 @@ class Ledger:
                 else None,
                 batch=line.cause,
                 amount=Money(line.credit, currency),
+                source=EARNINGS[line.kind],
             )
             for line in model.earnings_lines(creator, currency)
             if line.recorded_at.strftime("%Y-%m") == month

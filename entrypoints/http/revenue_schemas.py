@@ -332,10 +332,14 @@ class AccountOut(BaseModel):
 
 class StatementLineOut(BaseModel):
     recorded_at: datetime
-    video_id: UUID | None = Field(description="The video beside which the impressions ran.")
-    batch: str = Field(description="The cause: impression-batch:<id>.")
-    batch_id: UUID | None = Field(description="The impression batch that earned it.")
+    video_id: UUID | None = Field(description="The video that earned it.")
+    batch: str = Field(
+        description="The cause: impression-batch:<id> (Pulse), order:<id> (an affiliate share) "
+        "or invitation:<id>:paid (a campaign fee)."
+    )
+    batch_id: UUID | None = Field(description="The impression batch that earned it (Pulse).")
     amount: MoneyOut
+    source: Literal["pulse", "affiliate", "campaign"]
 
     @classmethod
     def of(cls, line: StatementLine) -> StatementLineOut:
@@ -352,6 +356,7 @@ class StatementLineOut(BaseModel):
             batch=line.batch,
             batch_id=batch_id,
             amount=MoneyOut.of(line.amount),
+            source=line.source,  # type: ignore[arg-type]  # one of EARNINGS' values
         )
 
 

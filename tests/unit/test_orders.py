@@ -53,6 +53,9 @@ WES = Principal(Role.VIEWER, "wes")
 IMAGE = plain_photo("a brown leather handbag")
 
 
+ADMIN_READER = Principal(Role.AUDITOR, "kpmg")
+
+
 def usd(minor: int) -> Money:
     return Money(minor, "USD")
 
@@ -469,6 +472,9 @@ def test_an_opted_in_creator_earns_half_the_commission_of_orders_through_their_v
     (affiliate_leg,) = [p for p in entry.postings if p.account == creator_payable("mia", "USD")]
     assert affiliate_leg.reference == f"video:{video_id}"
     assert core.ledger.balance_of(creator_payable("mia", "USD")) == usd(4_94)
+    month = core.clock.now().strftime("%Y-%m")
+    [earned] = core.ledger.statement(ADMIN_READER, "mia", month, "USD").lines
+    assert (earned.source, earned.video_id, earned.amount) == ("affiliate", video_id, usd(4_94))
 
 
 def test_a_creator_who_did_not_opt_in_earns_nothing_but_the_order_names_the_video(
