@@ -31,13 +31,24 @@ class LogFollower:
         self.position = 0
 
     def catch_up(self) -> int:
-        """Apply every new event; answer how many were applied."""
+        """Apply every new event; answer how many were applied.
+
+        The follower reads up to the log's end as it was when it started, and then moves
+        its position to that end even if the last events were of topics it does not follow.
+        Without that, a follower of rare topics (campaigns in a log of impressions) would
+        read the same long tail of other events again at every catch-up. It is safe because
+        every store here makes positions visible in order: one writer at a time on SQLite,
+        an exclusive table lock around each insert on PostgreSQL (the library's recorder and
+        the SQLAlchemy one alike), a lock in memory; so when the end is visible, so is every
+        event before it."""
         applied = 0
         with self._lock:
-            while True:
+            end = self._application.recorder.max_notification_id() or 0
+            while self.position < end:
                 notifications = self._application.recorder.select_notifications(
                     start=self.position,
                     limit=self._page,
+                    stop=end,
                     topics=self._topics,
                     inclusive_of_start=False,
                 )
@@ -47,4 +58,5 @@ class LogFollower:
                     self.position = notification.id
                     applied += 1
                 if len(notifications) < self._page:
-                    return applied
+                    self.position = max(self.position, end)
+            return applied
