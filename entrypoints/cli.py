@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from adapters.clock import SystemClock
@@ -21,12 +23,30 @@ from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
 from entrypoints.settings import Settings, SettingsError
 
+if TYPE_CHECKING:
+    from entrypoints.bootstrap import Spotlight
+
 EXIT_USAGE = 2
 EXIT_DIFFERS = 1
 
 
 class CommandFailed(Exception):
     """A command cannot go on; its message is shown to the operator as it is."""
+
+
+@contextmanager
+def _opened(arguments: argparse.Namespace, settings: Settings) -> Iterator[Spotlight]:
+    """The core on the store the command names (``--store``) or the configured one, closed
+    when the command is done."""
+    from entrypoints.bootstrap import bootstrap
+
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    core = bootstrap(settings)
+    try:
+        yield core
+    finally:
+        core.close()
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -69,12 +89,7 @@ AUDITOR = Principal(role=Role.AUDITOR, subject="cli-auditor")
 
 
 def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.bootstrap import bootstrap
-
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         while True:
             report = core.anchoring.run_sweeps(max_videos=arguments.batch)
             print(
@@ -83,24 +98,16 @@ def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
             )
             if report.pending == 0 or report.sweeps_run == 0:
                 return 0
-    finally:
-        core.close()
 
 
 def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.bootstrap import bootstrap
     from entrypoints.http.audience import StudioAnalyticsOut
 
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         analytics = core.audience.studio_analytics(AUDITOR, arguments.studio)
         print(json.dumps(StudioAnalyticsOut.of(analytics).model_dump(mode="json"), indent=2))
-    finally:
-        core.close()
     return 0
 
 
@@ -108,8 +115,6 @@ def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> in
     import json
     from datetime import date
 
-    from application.errors import NotFound
-    from entrypoints.bootstrap import bootstrap
     from entrypoints.http.campaign_schemas import DashboardOut
 
     try:
@@ -120,36 +125,24 @@ def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> in
         as_of = date.fromisoformat(arguments.as_of) if arguments.as_of else None
     except ValueError:
         raise CommandFailed(f"--as-of: {arguments.as_of!r} is not a day (YYYY-MM-DD)") from None
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         day = as_of or core.clock.now().date()
         try:
             board = core.campaign_dashboards.dashboard(AUDITOR, campaign_id, as_of=day)
         except NotFound as error:
             raise CommandFailed(str(error)) from None
         print(json.dumps(DashboardOut.of(board).model_dump(mode="json"), indent=2))
-    finally:
-        core.close()
     return 0
 
 
 def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.errors import NotFound
-    from entrypoints.bootstrap import bootstrap
-
     if not arguments.subject.strip():
         raise CommandFailed("--subject names the person (their account)")
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
-        core.personal_data.erase(OPERATOR, arguments.subject)
-    except NotFound as error:
-        raise CommandFailed(str(error)) from None
-    finally:
-        core.close()
+    with _opened(arguments, settings) as core:
+        try:
+            core.personal_data.erase(OPERATOR, arguments.subject)
+        except NotFound as error:
+            raise CommandFailed(str(error)) from None
     print(f"erased the personal data of {arguments.subject}: its key is destroyed")
     return 0
 
@@ -162,14 +155,9 @@ def _round_id(text: str) -> UUID:
 
 
 def _music_usage(arguments: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.bootstrap import bootstrap
-
     if arguments.batch < 1:
         raise CommandFailed("--batch must be positive")
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         idle = 0
         while True:
             report = core.usage.run(max_videos=arguments.batch)
@@ -190,44 +178,32 @@ def _music_usage(arguments: argparse.Namespace, settings: Settings) -> int:
                     file=sys.stderr,
                 )
                 return 1
-    finally:
-        core.close()
 
 
 def _round_results(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.bootstrap import bootstrap
     from entrypoints.http.music_schemas import RoundResultOut
 
     round_id = _round_id(arguments.round)
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
-        result = core.competition.results(round_id)
-    except NotFound as error:
-        raise CommandFailed(str(error)) from None
-    finally:
-        core.close()
+    with _opened(arguments, settings) as core:
+        try:
+            result = core.competition.results(round_id)
+        except NotFound as error:
+            raise CommandFailed(str(error)) from None
     print(json.dumps(RoundResultOut.of(result).model_dump(mode="json"), indent=2))
     return 0
 
 
 def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
     from application.recount import recount_round
-    from entrypoints.bootstrap import bootstrap
 
     round_id = _round_id(arguments.round)
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
-        recount = recount_round(core.music.recorder, core.music.mapper, round_id)
-    except NotFound as error:
-        raise CommandFailed(str(error)) from None
-    finally:
-        core.close()
+    with _opened(arguments, settings) as core:
+        try:
+            recount = recount_round(core.music.recorder, core.music.mapper, round_id)
+        except NotFound as error:
+            raise CommandFailed(str(error)) from None
     weighting = recount.weighting
     print(
         f"round {recount.round_id} (number {recount.number}): closed at log position "
@@ -257,7 +233,6 @@ def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
 def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
     from domain.money import Money
     from domain.payouts import checked_period
-    from entrypoints.bootstrap import bootstrap
 
     try:
         # Refused up front: a run over nothing payable would not notice a bad period.
@@ -265,15 +240,11 @@ def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
         Money.zero(arguments.currency)
     except DomainError as error:
         raise CommandFailed(str(error)) from None
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
-        made = core.payouts.run(OPERATOR, period=arguments.period, currency=arguments.currency)
-    except (ApplicationError, DomainError) as error:
-        raise CommandFailed(str(error)) from None
-    finally:
-        core.close()
+    with _opened(arguments, settings) as core:
+        try:
+            made = core.payouts.run(OPERATOR, period=arguments.period, currency=arguments.currency)
+        except (ApplicationError, DomainError) as error:
+            raise CommandFailed(str(error)) from None
     for payout in made:
         print(
             f"{payout.id}  {payout.creator}  {payout.period}  {payout.amount}  "
@@ -289,35 +260,24 @@ def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
 def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.bootstrap import bootstrap
     from entrypoints.http.revenue_schemas import AccountOut
 
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
-        # Every posting in one page: a cursor (an entry's log position) would split an entry
-        # with several postings on the account across pages and lose the rest of it.
-        view = core.ledger.account(AUDITOR, arguments.account, limit=sys.maxsize)
-    except (ApplicationError, DomainError) as error:
-        raise CommandFailed(str(error)) from None
-    finally:
-        core.close()
+    with _opened(arguments, settings) as core:
+        try:
+            # Every posting in one page: a cursor (an entry's log position) would split an entry
+            # with several postings on the account across pages and lose the rest of it.
+            view = core.ledger.account(AUDITOR, arguments.account, limit=sys.maxsize)
+        except (ApplicationError, DomainError) as error:
+            raise CommandFailed(str(error)) from None
     print(json.dumps(AccountOut.of(view).model_dump(mode="json"), indent=2))
     return 0
 
 
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
     from application.ledger_audit import audit_log
-    from entrypoints.bootstrap import bootstrap
 
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         audit = audit_log(core.revenue.recorder, core.revenue.mapper)
-    finally:
-        core.close()
     limited = [a for a in audit.accounts.values() if a.aggregate_balance is not None]
     totals = "; ".join(
         f"{currency} debits {debits}, credits {credits}"
@@ -340,31 +300,17 @@ def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _deliver_notices(arguments: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.bootstrap import bootstrap
-
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         delivered = core.tagging.deliver_pending_notices()
         waiting = len(core.tagging.catch_up().awaiting_notice)
-    finally:
-        core.close()
     print(f"delivered {delivered} notices of product tags; {waiting} still waiting")
     return 0
 
 
 def _recognise_products(arguments: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.bootstrap import bootstrap
-
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         report = core.recognition.run_to_completion(batch=arguments.batch)
         status = core.recognition.status()
-    finally:
-        core.close()
     print(
         f"recognised products in {report.videos_scanned} videos, joined "
         f"{report.listings_joined} new listings, proposed {report.tags_proposed} tags "
@@ -376,20 +322,14 @@ def _recognise_products(arguments: argparse.Namespace, settings: Settings) -> in
 def _shop_search(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.bootstrap import bootstrap
     from entrypoints.http.shop_schemas import SearchPageOut, SearchResultOut
 
     if not arguments.query.strip():
         raise CommandFailed("QUERY must have a word to look for")
     if arguments.limit < 1:
         raise CommandFailed("--limit must be positive")
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
-    try:
+    with _opened(arguments, settings) as core:
         results, following = core.shop_search.search(arguments.query, limit=arguments.limit)
-    finally:
-        core.close()
     page = SearchPageOut(
         query=arguments.query,
         results=[SearchResultOut.of(result) for result in results],
