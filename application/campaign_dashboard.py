@@ -29,7 +29,7 @@ from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
 from application.protection import ProtectionModel, combined
 from domain.audience import CallToActionClickBatch, EngagementBatch
-from domain.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget
+from domain.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget, last_day_of_flight
 from domain.effects import BrandedEffect, EffectUse
 from domain.engagement import Engagement
 from domain.invitations import Invitation
@@ -65,7 +65,7 @@ class _CampaignLine:
     paid_by_day: dict[date, int] = attrs.Factory(lambda: defaultdict(int))
 
     def last_day(self) -> date:
-        return self.ends_on if self.ended_on is None else min(self.ends_on, self.ended_on)
+        return last_day_of_flight(self.ends_on, self.ended_on)
 
 
 @attrs.define
@@ -417,4 +417,3 @@ class CampaignDashboards:
     def export(self) -> dict[str, object]:
         with self._lock:
             return export_campaigns(self.catch_up())
-

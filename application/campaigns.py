@@ -460,8 +460,8 @@ class Campaigns:
             raise NotPermitted(f"a brand may only {doing} in its own campaigns")
         return campaign
 
-    def _party(self, actor: Principal, invitation: Invitation, *, admin_may: bool = True) -> None:
-        if admin_may and actor.role in (Role.ADMIN, Role.AUDITOR):
+    def _party(self, actor: Principal, invitation: Invitation) -> None:
+        if actor.role in (Role.ADMIN, Role.AUDITOR):
             return
         if actor.role is Role.BRAND and actor.subject == invitation.brand:
             return

@@ -194,7 +194,14 @@ class Marketplace:
             scored = [
                 (
                     -self._score(
-                        line, text_scores, wanted_categories, wanted_regions, bool(words), account
+                        self._signal_scores(
+                            line,
+                            text_scores,
+                            wanted_categories,
+                            wanted_regions,
+                            bool(words),
+                            account,
+                        )
                     ),
                     account,
                 )
@@ -244,31 +251,33 @@ class Marketplace:
         return sorted(model.creators)
 
     @staticmethod
-    def _score(
+    def _signal_scores(
         line: _CreatorLine,
         text_scores: dict[str, tuple[float, tuple[str, ...]]],
         categories: set[str],
         regions: set[str],
         text_asked: bool,
         account: str,
-    ) -> float:
-        """The weighted mean of ``_match``'s signals, without building the explanation."""
-        total = weight = 0.0
+    ) -> dict[str, float]:
+        """Each signal that counts for this search, 0..1 (see the module's docstring)."""
+        scores: dict[str, float] = {}
         if text_asked:
-            total += WEIGHTS["text"] * round(text_scores.get(account, (0.0, ()))[0], 4)
-            weight += WEIGHTS["text"]
+            scores["text"] = round(text_scores.get(account, (0.0, ()))[0], 4)
         if categories:
             inside = sum(line.categories.get(c, 0) for c in categories)
-            total += WEIGHTS["category"] * round(inside / line.videos if line.videos else 0.0, 4)
-            weight += WEIGHTS["category"]
+            scores["category"] = round(inside / line.videos if line.videos else 0.0, 4)
         if regions:
-            total += WEIGHTS["region"] * (1.0 if line.region in regions else 0.0)
-            weight += WEIGHTS["region"]
+            scores["region"] = 1.0 if line.region in regions else 0.0
         rate = line.engagement_rate
-        total += WEIGHTS["engagement"] * round(rate / (rate + ENGAGEMENT_MIDPOINT), 4)
-        total += WEIGHTS["audience"] * round(min(1.0, math.log10(line.followers + 1) / 6), 4)
-        weight += WEIGHTS["engagement"] + WEIGHTS["audience"]
-        return round(total / weight, 4)
+        scores["engagement"] = round(rate / (rate + ENGAGEMENT_MIDPOINT), 4)
+        scores["audience"] = round(min(1.0, math.log10(line.followers + 1) / 6), 4)
+        return scores
+
+    @staticmethod
+    def _score(scores: dict[str, float]) -> float:
+        """The weighted mean of the signals that count."""
+        weight = sum(WEIGHTS[name] for name in scores)
+        return round(sum(WEIGHTS[name] * score for name, score in scores.items()) / weight, 4)
 
     @staticmethod
     def _passes(
@@ -298,60 +307,31 @@ class Marketplace:
         regions: set[str],
         text_asked: bool,
     ) -> CreatorMatch:
-        signals: list[Signal] = []
-        if text_asked:
-            score, matched = text_scores.get(account, (0.0, ()))
-            detail = f"said {', '.join(matched)}" if matched else "said none of the words"
-            signals.append(Signal("text", round(score, 4), WEIGHTS["text"], detail))
-        if categories:
-            inside = sum(line.categories.get(c, 0) for c in categories)
-            share = inside / line.videos if line.videos else 0.0
-            signals.append(
-                Signal(
-                    "category",
-                    round(share, 4),
-                    WEIGHTS["category"],
-                    f"{inside} of {line.videos} videos in {', '.join(sorted(categories))}",
-                )
-            )
-        if regions:
-            inside_region = line.region in regions
-            signals.append(
-                Signal(
-                    "region",
-                    1.0 if inside_region else 0.0,
-                    WEIGHTS["region"],
-                    f"based in {line.region or 'an unknown region'}"
-                    + ("" if inside_region else f", not in {', '.join(sorted(regions))}"),
-                )
-            )
+        scores = Marketplace._signal_scores(
+            line, text_scores, categories, regions, text_asked, account
+        )
+        _score, matched = text_scores.get(account, (0.0, ()))
+        inside = sum(line.categories.get(c, 0) for c in categories)
         rate = line.engagement_rate
-        signals.append(
-            Signal(
-                "engagement",
-                round(rate / (rate + ENGAGEMENT_MIDPOINT), 4),
-                WEIGHTS["engagement"],
-                f"{rate:.1%} of views engage ({line.engagements:,} of {line.views:,})",
-            )
+        details = {
+            "text": f"said {', '.join(matched)}" if matched else "said none of the words",
+            "category": f"{inside} of {line.videos} videos in {', '.join(sorted(categories))}",
+            "region": f"based in {line.region or 'an unknown region'}"
+            + ("" if line.region in regions else f", not in {', '.join(sorted(regions))}"),
+            "engagement": f"{rate:.1%} of views engage ({line.engagements:,} of {line.views:,})",
+            "audience": f"{line.followers:,} followers",
+        }
+        signals = tuple(
+            Signal(name, score, WEIGHTS[name], details[name]) for name, score in scores.items()
         )
-        signals.append(
-            Signal(
-                "audience",
-                round(min(1.0, math.log10(line.followers + 1) / 6), 4),
-                WEIGHTS["audience"],
-                f"{line.followers:,} followers",
-            )
-        )
-        total = sum(s.weight for s in signals)
-        score = sum(s.score * s.weight for s in signals) / total
         return CreatorMatch(
             creator=account,
             region=line.region,
             followers=line.followers,
             videos=line.videos,
             engagement_rate_bp=int(rate * 10_000),
-            score=round(score, 4),
-            signals=tuple(signals),
+            score=Marketplace._score(scores),
+            signals=signals,
             invited=False,
         )
 
@@ -375,4 +355,3 @@ class Marketplace:
                 )
                 for account, line in model.creators.items()
             }
-

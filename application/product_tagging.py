@@ -400,8 +400,8 @@ class ProductTagging:
     ) -> tuple[list[SimilarItem], int | None]:
         """What viewers see: shown tags of listings on sale and in stock, most confident first."""
         self.catalogue.load(Video, video_id)
-        model = self.catch_up()
-        if self.why_excluded(video_id) is not None:
+        model = self.catch_up()  # protection included
+        if self.protection.why_excluded(video_id) is not None:
             return [], None
         tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
         shown = [] if tags is None else tags.shown

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from application.log_follower import Handler
 from domain.creators import Creator
-from domain.moderation import AgeBand, ModerationState, Severity
+from domain.moderation import AgeBand, ModerationState, state_after_flags
 from domain.videos import Video
 
 MINOR = "its creator is under 18"
@@ -81,11 +81,8 @@ class ProtectionModel:
         self.videos_of[event.creator_id].append(event.originator_id)
 
     def _flagged(self, event: Any, _position: int) -> None:
-        # The same rule as Video: only an unreviewed video is restricted by a flag.
-        restricting = any(Severity(f.severity) is Severity.RESTRICT for f in event.flags)
         current = self.moderation.get(event.originator_id, ModerationState.UNREVIEWED)
-        if restricting and current is ModerationState.UNREVIEWED:
-            self.moderation[event.originator_id] = ModerationState.FLAGGED
+        self.moderation[event.originator_id] = state_after_flags(current, event.flags)
 
     def _decided(self, event: Any, _position: int) -> None:
         self.moderation[event.originator_id] = ModerationState(event.state)

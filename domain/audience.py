@@ -8,9 +8,10 @@ are projections of these events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
@@ -53,6 +54,19 @@ class VideoClick:
 
     video_id: UUID
     at: datetime
+
+
+ClickT = TypeVar("ClickT", Click, VideoClick)
+
+
+def _checked_clicks(clicks: Sequence[ClickT]) -> tuple[ClickT, ...]:
+    if not clicks:
+        raise InvalidValue("a click batch holds at least one click")
+    if len(clicks) > MAX_BATCH:
+        raise InvalidValue(f"a click batch holds at most {MAX_BATCH} clicks")
+    for click in clicks:
+        checked_instant(click.at)
+    return tuple(clicks)
 
 
 def _counts(values: Iterable[EngagementCount]) -> tuple[EngagementCount, ...]:
@@ -118,13 +132,7 @@ class ClickBatch(Aggregate):
 
     @classmethod
     def record(cls, batch_id: UUID, *, viewer: str, clicks: list[Click]) -> ClickBatch:
-        if not clicks:
-            raise InvalidValue("a click batch holds at least one click")
-        if len(clicks) > MAX_BATCH:
-            raise InvalidValue(f"a click batch holds at most {MAX_BATCH} clicks")
-        for click in clicks:
-            checked_instant(click.at)
-        return cls(id=batch_id, viewer=viewer, clicks=tuple(clicks))
+        return cls(id=batch_id, viewer=viewer, clicks=_checked_clicks(clicks))
 
     @event(Recorded)
     def __init__(
@@ -152,16 +160,9 @@ class CallToActionClickBatch(Aggregate):
     def record(
         cls, batch_id: UUID, *, viewer: str, clicks: list[VideoClick]
     ) -> CallToActionClickBatch:
-        if not clicks:
-            raise InvalidValue("a click batch holds at least one click")
-        if len(clicks) > MAX_BATCH:
-            raise InvalidValue(f"a click batch holds at most {MAX_BATCH} clicks")
-        for click in clicks:
-            checked_instant(click.at)
-        return cls(id=batch_id, viewer=viewer, clicks=tuple(clicks))
+        return cls(id=batch_id, viewer=viewer, clicks=_checked_clicks(clicks))
 
     @event(Recorded)
     def __init__(self, id: UUID, viewer: str, clicks: tuple[VideoClick, ...]) -> None:
         self.viewer = viewer
         self.clicks = tuple(clicks)
-

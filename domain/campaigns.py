@@ -96,6 +96,11 @@ def _kpis(values: Iterable[KpiTarget]) -> tuple[KpiTarget, ...]:
     return targets
 
 
+def last_day_of_flight(ends_on: date, ended_on: date | None) -> date:
+    """A flight's last day: its planned end, or the day the brand ended it if earlier."""
+    return ends_on if ended_on is None else min(ends_on, ended_on)
+
+
 class Campaign(Aggregate):
     TOPIC = "spotlight.campaigns:Campaign"
     Created = None  # type: ignore[assignment]
@@ -201,8 +206,7 @@ class Campaign(Aggregate):
         return self.budget.currency
 
     def last_day(self) -> date:
-        """The flight's last day: its planned end, or the day the brand ended it."""
-        return self.ends_on if self.ended_on is None else min(self.ends_on, self.ended_on)
+        return last_day_of_flight(self.ends_on, self.ended_on)
 
     def in_flight(self, moment: datetime) -> bool:
         return self.starts_on <= checked_instant(moment).date() <= self.last_day()

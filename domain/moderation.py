@@ -10,6 +10,7 @@ and letting a person undo it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 import attrs
@@ -68,6 +69,16 @@ class Flag:
     def __attrs_post_init__(self) -> None:
         if not self.label.strip() or len(self.label) > MAX_LABEL:
             raise InvalidValue(f"a flag's label has 1 to {MAX_LABEL} characters")
+
+
+def state_after_flags(current: ModerationState | str, flags: Iterable[Flag]) -> ModerationState:
+    """A classifier's flags restrict an unreviewed video (when one asks for it); a video a
+    person has decided on keeps that decision."""
+    state = ModerationState(current)
+    restricting = any(Severity(f.severity) is Severity.RESTRICT for f in flags)
+    if restricting and state is ModerationState.UNREVIEWED:
+        return ModerationState.FLAGGED
+    return state
 
 
 def checked_policy(policy: str) -> str:

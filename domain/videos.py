@@ -22,7 +22,7 @@ from domain.engagement import Engagement
 from domain.errors import InvalidValue, RuleViolated
 from domain.hashtags import normalise_hashtags
 from domain.matching import Decision, SignalEvidence
-from domain.moderation import DECISIONS, Flag, ModerationState, Severity, checked_policy
+from domain.moderation import DECISIONS, Flag, ModerationState, checked_policy, state_after_flags
 from domain.time import checked_instant
 
 MAX_CAPTION = 2_200
@@ -423,10 +423,8 @@ class Video(Aggregate):
         found = tuple(flags)
         if not found:
             return False
-        restricting = any(Severity(f.severity) is Severity.RESTRICT for f in found)
-        # Only an unreviewed video is restricted by a flag: a person's decision stands.
-        unreviewed = ModerationState(self.moderation) is ModerationState.UNREVIEWED
-        if restricting and unreviewed and self.anchor is not None:
+        becomes = state_after_flags(self.moderation, found)
+        if becomes is not ModerationState(self.moderation) and self.anchor is not None:
             self._withdraw_anchor(f"flagged for review: {_labels(found)}", at)
         self._moderation_flagged(flags=found, classifier=classifier, flagged_at=checked_instant(at))
         return True
@@ -466,9 +464,7 @@ class Video(Aggregate):
         self, flags: tuple[Flag, ...], classifier: str, flagged_at: datetime
     ) -> None:
         self.flags = tuple(flags)
-        restricting = any(Severity(f.severity) is Severity.RESTRICT for f in self.flags)
-        if restricting and ModerationState(self.moderation) is ModerationState.UNREVIEWED:
-            self.moderation = ModerationState.FLAGGED
+        self.moderation = state_after_flags(self.moderation, self.flags)
 
     @event(ModerationDecided)
     def _moderation_decided(
