@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from time import perf_counter
+from typing import Protocol
 
 from bench.anchors.common import FULL as ANCHORS_FULL
 from bench.anchors.common import QUICK as ANCHORS_QUICK
@@ -27,7 +28,6 @@ from bench.audit.suite import AuditReport
 from bench.audit.suite import run as run_audit
 from bench.business.suite import FULL as BUSINESS_FULL
 from bench.business.suite import QUICK as BUSINESS_QUICK
-from bench.business.suite import BusinessReport
 from bench.business.suite import run as run_business
 from bench.machine import description
 from bench.measure import Rate, ratio, time_call
@@ -38,7 +38,6 @@ from bench.music.suite import MusicReport
 from bench.music.suite import run as run_music
 from bench.products.common import FULL as PRODUCTS_FULL
 from bench.products.common import QUICK as PRODUCTS_QUICK
-from bench.products.suite import ProductsReport
 from bench.products.suite import run as run_products
 from bench.report import NoteRow, RateRow, RatioRow, Row, render
 from bench.revenue.common import FULL as REVENUE_FULL
@@ -55,7 +54,6 @@ from bench.sandboxes import (
 )
 from bench.shop.suite import FULL as SHOP_FULL
 from bench.shop.suite import QUICK as SHOP_QUICK
-from bench.shop.suite import ShopReport
 from bench.shop.suite import run as run_shop
 from bench.workloads import (
     Trial,
@@ -67,6 +65,14 @@ from bench.workloads import (
     read_log,
     seed_log,
 )
+
+
+class StandaloneReport(Protocol):
+    @property
+    def lines(self) -> list[str]: ...
+    @property
+    def failures(self) -> list[str]: ...
+
 
 SUITES = ("commands", "anchors", "music", "revenue", "audit", "products", "shop", "business")
 STORES = ("sqlite", "postgres")
@@ -132,15 +138,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             AUDIT_QUICK if options.quick else AUDIT_FULL, audit_stores, options.postgres_url
         )
         postgres_version = postgres_version or audit.postgres_version
-    products: ProductsReport | None = None
-    if "products" in suites:
-        products = run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL)
-    shop: ShopReport | None = None
-    if "shop" in suites:
-        shop = run_shop(SHOP_QUICK if options.quick else SHOP_FULL)
-    business: BusinessReport | None = None
-    if "business" in suites:
-        business = run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL)
+    # Suites that need no store and print their own tables, in the order they run.
+    standalone: dict[str, Callable[[], StandaloneReport]] = {
+        "products": lambda: run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL),
+        "shop": lambda: run_shop(SHOP_QUICK if options.quick else SHOP_FULL),
+        "business": lambda: run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL),
+    }
+    reports = [run() for name, run in standalone.items() if name in suites]
     commands_plan = plan if "commands" in suites else None
     anchors_plan = anchor_plan if anchors is not None else None
     shown_music_plan = music_plan if music is not None else None
@@ -174,15 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if audit is not None:
         print()
         print("\n".join(audit.lines))
-    if products is not None:
+    for report in reports:
         print()
-        print("\n".join(products.lines))
-    if shop is not None:
-        print()
-        print("\n".join(shop.lines))
-    if business is not None:
-        print()
-        print("\n".join(business.lines))
+        print("\n".join(report.lines))
     print()
     print(f"total:   {perf_counter() - started:.1f} s")
     # A requested store that could not be measured is a failed run, even if others ran;
@@ -194,11 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if audit is not None and (audit.skipped or audit.failures):
         return 1
-    if products is not None and products.failures:
-        return 1
-    if shop is not None and shop.failures:
-        return 1
-    if business is not None and business.failures:
+    if any(report.failures for report in reports):
         return 1
     return 1 if skipped or (anchors is not None and anchors.failures) else 0
 

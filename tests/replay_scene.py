@@ -9,13 +9,11 @@ recorded), as it would be for a user.
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable
 from datetime import timedelta
 from uuid import UUID, uuid4
 
 import attrs
-from PIL import Image
 
 from application.auth import Principal, Role
 from application.errors import ApplicationError
@@ -31,6 +29,7 @@ from domain.seasons import RoundPlan
 from domain.titles import TitleKind
 from domain.tracks import Track
 from entrypoints.bootstrap import Spotlight
+from tests.photos import plain_photo
 
 ADMIN = Principal(Role.ADMIN, "ops")
 AD_SERVER = Principal(Role.ADMIN, "ad-server")
@@ -43,13 +42,6 @@ VOTERS = tuple(Principal(Role.VIEWER, f"voter-{n}") for n in range(6))
 ARTISTS = ("aoi", "ren", "yui")
 REGION = "US"
 CATEGORY = "gaming"
-
-
-def photo(shade: int) -> bytes:
-    """A flat picture, enough to list a product."""
-    out = io.BytesIO()
-    Image.new("RGB", (16, 16), (shade % 256, 90, 160)).save(out, "PNG")
-    return out.getvalue()
 
 
 @attrs.define
@@ -202,7 +194,7 @@ def list_product(core: Spotlight, scene: Scene, seller: int, stock: int) -> None
         price=Money(4_500, "USD"),
         stock=stock,
         category="fashion",
-        images=[photo(len(scene.listings))],
+        images=[plain_photo(f"listing {len(scene.listings)}")],
     )
     scene.listings.append(view.id)
 

@@ -43,6 +43,7 @@ from domain.engagement import Engagement
 from domain.invitations import Invitation, Terms
 from domain.money import Money
 from domain.videos import Video
+from tests.fakes import FixedClock, SequentialIdentities
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 BATCH = 1_000
@@ -225,7 +226,11 @@ def run(plan: BusinessPlan) -> BusinessReport:
     with tempfile.TemporaryDirectory(prefix="spotlight-business-bench-") as directory:
         store = parse_store(f"sqlite:///{Path(directory) / 'bench.db'}")
         store.prepare()
-        catalogue = Catalogue(store.env_for(Catalogue.name), clock=_Clock(), identities=_Ids())
+        catalogue = Catalogue(
+            store.env_for(Catalogue.name),
+            clock=FixedClock(AT),
+            identities=SequentialIdentities(series=1),
+        )
         revenue = RevenueLog(store.env_for(RevenueLog.name))
         try:
             _progress(f"business: seeding {plan.creators:,} creators and {plan.videos:,} videos")
@@ -311,17 +316,3 @@ def run(plan: BusinessPlan) -> BusinessReport:
     for failure in report.failures:
         report.lines.append(f"CHECK FAILED: {failure}")
     return report
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return AT
-
-
-class _Ids:
-    def __init__(self) -> None:
-        self._next = 10**15
-
-    def new_id(self) -> UUID:
-        self._next += 1
-        return UUID(int=self._next)
