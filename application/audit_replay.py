@@ -15,12 +15,13 @@ The cores are built by the caller (the composition root), so this module needs n
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import enum
 import gc
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -333,8 +334,10 @@ def copy_log(
     ``found`` (by log and kind)."""
     started = time.perf_counter()
     stop = source.recorder.max_notification_id() or 0
-    translated = array("q")  # filled only once a position differs
-    same_so_far = 0
+    # Where the audited position less the scratch one changes (a gap in the audited log's
+    # positions, as PostgreSQL's sequence leaves): memory grows with the gaps, not the log.
+    run_starts, run_offsets = array("q"), array("q")
+    offset = 0
     copied = 0
     after = 0
     while after < stop:
@@ -343,15 +346,9 @@ def copy_log(
         )
         if not notifications:
             break
-        stored = [
-            StoredEvent(
-                originator_id=notification.originator_id,
-                originator_version=notification.originator_version,
-                topic=notification.topic,
-                state=notification.state,
-            )
-            for notification in notifications
-        ]
+        # A notification is a stored event with its position: the target's recorder reads
+        # the four fields it writes and gives the record a position of its own.
+        stored: Sequence[StoredEvent] = notifications
         if found is not None:
             for notification in notifications:
                 kind = audited.get(notification.topic)
@@ -361,22 +358,20 @@ def copy_log(
                     )
         ids = target.recorder.insert_events(stored) or ()
         for scratch_id, notification in zip(ids, notifications, strict=True):
-            if not translated and scratch_id == notification.id:
-                same_so_far = scratch_id
-                continue
-            if not translated:
-                translated.extend(range(1, same_so_far + 1))
-            translated.append(notification.id)
+            if notification.id - scratch_id != offset:
+                offset = notification.id - scratch_id
+                run_starts.append(scratch_id)
+                run_offsets.append(offset)
         copied += len(stored)
         after = notifications[-1].id
         if progress:
             progress(source.name, copied, stop)
     positions: PositionMap | None = None
-    if translated:
-        mapped = translated
+    if run_starts:
 
         def positions(scratch: int) -> int:
-            return mapped[scratch - 1]
+            run = bisect.bisect_right(run_starts, scratch) - 1
+            return scratch if run < 0 else scratch + run_offsets[run]
 
     return CopiedLog(
         log=source.name,

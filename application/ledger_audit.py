@@ -13,13 +13,24 @@ postings, and checks that:
 - no limited account ever went below zero along the way, neither by the journal (in log
   order) nor by the aggregate's own postings.
 
-``audit_events`` is the pure function (decoded events in log order in, findings out);
-``audit_log`` feeds it from an application's recorder and mapper.
+The cross-reference of entries and account postings keeps no per-entry state, so the check's
+memory does not grow with the log: each side (the journal's postings to limited accounts,
+the aggregates' recorded postings) is summed into 1,024 multiset digests, one per bucket of
+entry ids, each the sum modulo 2**128 of a BLAKE2b-128 hash of every (entry, account,
+debits, credits) in it. Equal sides give equal digests; a bucket whose digests differ is read
+again in a second pass, which keeps only that bucket's entries and postings and names each
+departure exactly. A departure that leaves a bucket's digests equal needs two hashes summing
+to the same value modulo 2**128, which no edit of a record can arrange by chance.
+
+``audit_events`` is the pure function (decoded events in log order in, findings out; it reads
+them twice when the digests disagree); ``audit_log`` feeds it from an application's recorder
+and mapper.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -98,7 +109,32 @@ class _Running:
 class _Aggregate:
     code: str
     running: _Running = attrs.Factory(_Running)
-    posted: dict[UUID, tuple[int, int]] = attrs.Factory(dict)  # entry id -> (debits, credits)
+
+
+#: Buckets of entry ids, each with a multiset digest per side (see the module's note).
+BUCKETS = 1024
+_MODULUS = 1 << 128
+
+
+def _bucket(entry_id: UUID) -> int:
+    return entry_id.int % BUCKETS
+
+
+class _Digests:
+    """Each bucket's sum of the hashes of the (entry, account, debits, credits) in it."""
+
+    def __init__(self) -> None:
+        self.sums = [0] * BUCKETS
+        self._codes: dict[str, bytes] = {}
+
+    def add(self, entry_id: UUID, code: str, debits: int, credits: int) -> None:
+        encoded = self._codes.get(code)
+        if encoded is None:
+            encoded = self._codes[code] = code.encode() + b"\x00"
+        item = b"%b%b%d,%d" % (entry_id.bytes, encoded, debits, credits)
+        hashed = int.from_bytes(hashlib.blake2b(item, digest_size=16).digest(), "big")
+        bucket = _bucket(entry_id)
+        self.sums[bucket] = (self.sums[bucket] + hashed) % _MODULUS
 
 
 class _Audit:
@@ -107,10 +143,11 @@ class _Audit:
         self.totals: dict[str, tuple[int, int]] = {}
         self.journal: dict[str, _Running] = {}
         self.limits: dict[str, Limit | None] = {}
-        # entry id -> (position, cause, {limited account: (debits, credits)})
-        self.touching: dict[UUID, tuple[int, str, dict[str, tuple[int, int]]]] = {}
         self.aggregates: dict[UUID, _Aggregate] = {}
+        self.journal_digests = _Digests()
+        self.posted_digests = _Digests()
         self.problems: list[str] = []
+        self.cross_problems: list[str] = []
 
     def apply(self, position: int, event: Any) -> None:
         if isinstance(event, JournalEntry.Recorded):
@@ -140,12 +177,7 @@ class _Audit:
             self.problems.append(f"{where} is unbalanced: debits {debits}, credits {credits}")
         if len(event.postings) < 2:
             self.problems.append(f"{where} has {len(event.postings)} postings, not 2 or more")
-        net: dict[str, tuple[int, int]] = {}
-        for posting in event.postings:
-            d, c = net.get(posting.account, (0, 0))
-            net[posting.account] = (d + posting.debit, c + posting.credit)
-        limited: dict[str, tuple[int, int]] = {}
-        for code, (d, c) in net.items():
+        for code, (d, c) in _net(event).items():
             limit = self._limit(code)
             if limit is None:
                 self.problems.append(f"{where} posts to an unknown account {code!r}")
@@ -157,8 +189,7 @@ class _Audit:
                     f"account {code} went below zero by the journal: {balance} after {where}"
                 )
             if limit is not None and limit is not Limit.NONE:
-                limited[code] = (d, c)
-        self.touching[entry_id] = (position, event.cause, limited)
+                self.journal_digests.add(entry_id, code, d, c)
 
     def _opened(self, position: int, event: Any) -> None:
         code: str = event.code
@@ -183,9 +214,7 @@ class _Audit:
             )
             return
         where = f"account {account.code}'s posting of entry {event.entry_id} at position {position}"
-        if event.entry_id in account.posted:
-            self.problems.append(f"{where} repeats an entry it posted already")
-        account.posted[event.entry_id] = (event.debits, event.credits)
+        self.posted_digests.add(event.entry_id, account.code, event.debits, event.credits)
         balance = account.running.add(event.debits, event.credits)
         if self._limit(account.code) is Limit.DEBITS_WITHIN_CREDITS and balance < 0:
             self.problems.append(
@@ -193,55 +222,92 @@ class _Audit:
                 f"after {where}"
             )
 
-    def finish(self) -> LedgerAudit:
-        by_code = {account.code: account for account in self.aggregates.values()}
-        # Every entry that touches a limited account is posted to that account's aggregate,
-        # with the same amounts; every aggregate posting names an entry that touches it.
-        for entry_id, (position, cause, limited) in self.touching.items():
+    def departed_buckets(self) -> frozenset[int]:
+        """The buckets whose entries and account postings disagree somewhere."""
+        return frozenset(
+            bucket
+            for bucket, (journal, posted) in enumerate(
+                zip(self.journal_digests.sums, self.posted_digests.sums, strict=True)
+            )
+            if journal != posted
+        )
+
+    def cross_reference(self, events: Iterable[tuple[int, Any]], buckets: frozenset[int]) -> None:
+        """Name every departure between the journal and the aggregates among the entries of
+        ``buckets``: every entry that touches a limited account is posted to that account's
+        aggregate once, with the same amounts; every aggregate posting names an entry that
+        touches it."""
+        # entry id -> (position, cause, {limited account: (debits, credits)})
+        touching: dict[UUID, tuple[int, str, dict[str, tuple[int, int]]]] = {}
+        posted: dict[str, dict[UUID, tuple[int, int]]] = {}
+        for position, event in events:
+            if isinstance(event, JournalEntry.Recorded):
+                if _bucket(event.originator_id) in buckets:
+                    limited = {
+                        code: amounts
+                        for code, amounts in _net(event).items()
+                        if self._limit(code) not in (None, Limit.NONE)
+                    }
+                    touching[event.originator_id] = (position, event.cause, limited)
+            elif isinstance(event, LedgerAccount.Posted):
+                aggregate = self.aggregates.get(event.originator_id)
+                if aggregate is None or _bucket(event.entry_id) not in buckets:
+                    continue
+                recorded = posted.setdefault(aggregate.code, {})
+                if event.entry_id in recorded:
+                    self.cross_problems.append(
+                        f"account {aggregate.code}'s posting of entry {event.entry_id} at "
+                        f"position {position} repeats an entry it posted already"
+                    )
+                recorded[event.entry_id] = (event.debits, event.credits)
+        codes = {account.code for account in self.aggregates.values()}
+        for entry_id, (position, cause, limited) in touching.items():
             for code, amounts in limited.items():
-                account = by_code.get(code)
-                if account is None:
-                    continue  # reported once per account below
-                posted = account.posted.get(entry_id)
-                if posted is None:
-                    self.problems.append(
+                if code not in codes:
+                    continue  # reported once per account by finish()
+                recorded_amounts = posted.get(code, {}).get(entry_id)
+                if recorded_amounts is None:
+                    self.cross_problems.append(
                         f"entry {entry_id} ({cause}) at position {position} posts "
                         f"debits {amounts[0]}, credits {amounts[1]} to {code}, "
                         "but the account never recorded it"
                     )
-                elif posted != amounts:
-                    self.problems.append(
+                elif recorded_amounts != amounts:
+                    self.cross_problems.append(
                         f"account {code} recorded entry {entry_id} ({cause}) as debits "
-                        f"{posted[0]}, credits {posted[1]}; the entry says debits {amounts[0]}, "
-                        f"credits {amounts[1]}"
+                        f"{recorded_amounts[0]}, credits {recorded_amounts[1]}; the entry says "
+                        f"debits {amounts[0]}, credits {amounts[1]}"
                     )
-        for account in self.aggregates.values():
-            for entry_id in account.posted:
-                touched = self.touching.get(entry_id)
+        for code, entries in posted.items():
+            for entry_id in entries:
+                touched = touching.get(entry_id)
                 if touched is None:
-                    self.problems.append(
-                        f"account {account.code} recorded entry {entry_id}, "
-                        "which the journal does not hold"
+                    self.cross_problems.append(
+                        f"account {code} recorded entry {entry_id}, which the journal does not hold"
                     )
-                elif account.code not in touched[2]:
-                    self.problems.append(
-                        f"account {account.code} recorded entry {entry_id} ({touched[1]}), "
+                elif code not in touched[2]:
+                    self.cross_problems.append(
+                        f"account {code} recorded entry {entry_id} ({touched[1]}), "
                         "which does not post to it"
                     )
+
+    def finish(self) -> LedgerAudit:
+        by_code = {account.code: account for account in self.aggregates.values()}
+        problems = [*self.problems, *self.cross_problems]
         accounts: dict[str, AccountBalance] = {}
         for code in sorted(set(self.journal) | set(by_code)):
             running = self.journal.get(code, _Running())
             aggregate = by_code.get(code)
             limit = self._limit(code)
             if limit is Limit.DEBITS_WITHIN_CREDITS and aggregate is None:
-                self.problems.append(
+                problems.append(
                     f"account {code} is limited but has no LedgerAccount: its limit was never "
                     "enforced"
                 )
             if aggregate is not None:
                 kept = aggregate.running.credits - aggregate.running.debits
                 if kept != running.credits - running.debits:
-                    self.problems.append(
+                    problems.append(
                         f"account {code} holds {kept} by its LedgerAccount, but its postings "
                         f"in the journal sum to {running.credits - running.debits}"
                     )
@@ -263,7 +329,7 @@ class _Audit:
             entries=self.entries,
             totals=dict(sorted(self.totals.items())),
             accounts=accounts,
-            problems=(*unbalanced, *self.problems),
+            problems=(*unbalanced, *problems),
         )
 
 
@@ -282,13 +348,17 @@ def _limit_value(value: object) -> Limit | None:
         return None
 
 
-def audit_events(events: Iterable[tuple[int, Any]]) -> LedgerAudit:
-    """Audit the ledger from ``(log position, domain event)`` pairs in log order.
+def audit_events(events: Callable[[], Iterable[tuple[int, Any]]]) -> LedgerAudit:
+    """Audit the ledger from ``(log position, domain event)`` pairs in log order, as
+    ``events()`` gives them; called a second time when the cross-reference's digests disagree.
 
     Events other than journal entries and ledger accounts' are ignored."""
     audit = _Audit()
-    for position, event in events:
+    for position, event in events():
         audit.apply(position, event)
+    departed = audit.departed_buckets()
+    if departed:
+        audit.cross_reference(events(), departed)
     return audit.finish()
 
 
@@ -297,32 +367,47 @@ def audit_log(recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> LedgerAudi
 
     A stored event that cannot be decoded is reported as a problem, not raised."""
     undecodable: list[str] = []
+    passes = 0
+    # Both passes read the same records, however the log grows meanwhile.
+    stop = recorder.max_notification_id() or 0
 
     def decoded() -> Iterator[tuple[int, Any]]:
-        for notification in _notifications(recorder):
+        nonlocal passes
+        passes += 1
+        for notification in _notifications(recorder, stop):
             try:
                 event = mapper.to_domain_event(notification)
             except (DomainError, ValueError, TypeError, KeyError) as error:
-                undecodable.append(
-                    f"the event at position {notification.id} ({notification.topic}) cannot be "
-                    f"read: {error}"
-                )
+                if passes == 1:
+                    undecodable.append(
+                        f"the event at position {notification.id} ({notification.topic}) cannot be "
+                        f"read: {error}"
+                    )
                 continue
             yield notification.id, event
 
-    audit = audit_events(decoded())
+    audit = audit_events(decoded)
     if not undecodable:
         return audit
     return attrs.evolve(audit, problems=(*undecodable, *audit.problems))
 
 
-def _notifications(recorder: ApplicationRecorder) -> Iterator[Notification]:
+def _notifications(recorder: ApplicationRecorder, stop: int) -> Iterator[Notification]:
     position = 0
-    while True:
+    while position < stop:
         page = recorder.select_notifications(
-            start=position, limit=PAGE, topics=TOPICS, inclusive_of_start=False
+            start=position, limit=PAGE, stop=stop, topics=TOPICS, inclusive_of_start=False
         )
         yield from page
         if len(page) < PAGE:
             return
         position = page[-1].id
+
+
+def _net(event: Any) -> dict[str, tuple[int, int]]:
+    """An entry's (debits, credits) by account, its postings to one account added up."""
+    net: dict[str, tuple[int, int]] = {}
+    for posting in event.postings:
+        debits, credits = net.get(posting.account, (0, 0))
+        net[posting.account] = (debits + posting.debit, credits + posting.credit)
+    return net

@@ -1,5 +1,8 @@
 """Balances, postings and statements, derived from the journal in log order.
 
+Totals are kept in memory; the posting lines, which grow with the log, are kept by a
+``PostingLines`` store the composition root chooses.
+
 Every account's balance is a sum of the journal's postings; the limited accounts also keep a
 balance in their aggregates, and the two must always agree (the audit checks it).
 """
@@ -9,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
@@ -45,17 +48,71 @@ class PostingLine:
 class Totals:
     debits: int = 0
     credits: int = 0
+    lines: int = 0  # postings to the account, which its lines number from 0
+
+
+class PostingLines(Protocol):
+    """Where the ledger's posting lines are kept, an account's in the order they were posted.
+
+    The read model keeps only totals in memory; the lines, one per posting, grow with the log
+    and are kept here (in memory for tests and small stores, in a file for the service)."""
+
+    def append(self, lines: Sequence[PostingLine]) -> None:
+        """Add lines, each after every line already kept for its account."""
+        ...
+
+    def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
+        """The account's lines numbered ``start`` to ``start + limit - 1`` (from 0)."""
+        ...
+
+    def earnings(self, account: str, kinds: Collection[str], month: str) -> list[PostingLine]:
+        """The account's credits (amount above zero) by entries of ``kinds`` recorded in
+        ``month`` (YYYY-MM, the recording's own offset), in order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MemoryPostingLines:
+    def __init__(self) -> None:
+        self._lines: dict[str, list[PostingLine]] = defaultdict(list)
+
+    def append(self, lines: Sequence[PostingLine]) -> None:
+        for line in lines:
+            self._lines[line.account].append(line)
+
+    def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
+        return list(self._lines.get(account, [])[start : start + limit])
+
+    def earnings(self, account: str, kinds: Collection[str], month: str) -> list[PostingLine]:
+        return [
+            line
+            for line in list(self._lines.get(account, []))
+            if line.kind in kinds and line.credit > 0 and f"{line.recorded_at:%Y-%m}" == month
+        ]
+
+    def close(self) -> None:
+        self._lines.clear()
+
+
+#: Lines held back before they are handed to the store in one call: a file's store commits
+#: once per call.
+PENDING_LINES = 5000
+#: Lines read from the store at a time when all of an account's are walked.
+WALK_PAGE = 10_000
 
 
 class LedgerReadModel:
-    def __init__(self) -> None:
+    def __init__(self, lines: PostingLines | None = None) -> None:
         self.totals: dict[str, Totals] = defaultdict(Totals)
-        self.postings: dict[str, list[PostingLine]] = defaultdict(list)
+        self.lines: PostingLines = MemoryPostingLines() if lines is None else lines
         self.debits = 0
         self.credits = 0
         self.entries = 0
-        # One string per account code: each decoded posting brings its own copy, and the lines
-        # (one per posting, kept for statements) would otherwise hold about 100 bytes more each.
+        self._pending: list[PostingLine] = []
+        # Readers flush what the follower's thread holds back.
+        self._lock = threading.Lock()
+        # One string per account code: each decoded posting brings its own copy.
         self._codes: dict[str, str] = {}
 
     @property
@@ -63,38 +120,68 @@ class LedgerReadModel:
         return {JournalEntry.Recorded.TOPIC: self._entry_recorded}
 
     def _entry_recorded(self, event: Any, position: int) -> None:
-        self.entries += 1
-        for posting in event.postings:
-            account = self._codes.setdefault(posting.account, posting.account)
-            line = PostingLine(
-                position=position,
-                entry_id=event.originator_id,
-                kind=event.kind,
-                cause=event.cause,
-                account=account,
-                debit=posting.debit,
-                credit=posting.credit,
-                reference=posting.reference,
-                recorded_at=event.recorded_at,
-            )
-            self.postings[account].append(line)
-            totals = self.totals[account]
-            totals.debits += posting.debit
-            totals.credits += posting.credit
-            self.debits += posting.debit
-            self.credits += posting.credit
+        with self._lock:
+            self.entries += 1
+            for posting in event.postings:
+                account = self._codes.setdefault(posting.account, posting.account)
+                self._pending.append(
+                    PostingLine(
+                        position=position,
+                        entry_id=event.originator_id,
+                        kind=event.kind,
+                        cause=event.cause,
+                        account=account,
+                        debit=posting.debit,
+                        credit=posting.credit,
+                        reference=posting.reference,
+                        recorded_at=event.recorded_at,
+                    )
+                )
+                totals = self.totals[account]
+                totals.debits += posting.debit
+                totals.credits += posting.credit
+                totals.lines += 1
+                self.debits += posting.debit
+                self.credits += posting.credit
+            if len(self._pending) >= PENDING_LINES:
+                self._flush()
+
+    def flush(self) -> None:
+        """Hand every line held back to the store."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.lines.append(pending)
 
     def accounts(self) -> list[str]:
         return sorted(self.totals)
 
-    def earnings_lines(self, creator: str, currency: str) -> list[PostingLine]:
-        """Credits to the creator's payable account that they earned (Pulse impressions,
-        affiliate shares of sales, campaign fees); not payouts returned."""
-        return [
-            line
-            for line in list(self.postings.get(creator_payable(creator, currency), []))
-            if line.kind in EARNINGS and line.credit > 0
-        ]
+    @property
+    def postings(self) -> int:
+        return sum(totals.lines for totals in list(self.totals.values()))
+
+    def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
+        self.flush()
+        return self.lines.page(account, start, limit)
+
+    def every_line(self, account: str) -> Iterator[PostingLine]:
+        self.flush()
+        start = 0
+        while True:
+            page = self.lines.page(account, start, WALK_PAGE)
+            yield from page
+            if len(page) < WALK_PAGE:
+                return
+            start += len(page)
+
+    def earnings_lines(self, creator: str, currency: str, month: str) -> list[PostingLine]:
+        """Credits to the creator's payable account that they earned in ``month`` (Pulse
+        impressions, affiliate shares of sales, campaign fees); not payouts returned."""
+        self.flush()
+        return self.lines.earnings(creator_payable(creator, currency), EARNINGS, month)
 
     def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
         """A comparable view for the audit's replay: every account's totals and a digest of
@@ -102,10 +189,11 @@ class LedgerReadModel:
         month). ``position_of`` maps this log's positions to the audited log's."""
         view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
         for code in self.accounts():
-            lines = self.postings.get(code, [])
             digest = hashlib.sha256()
             months: dict[str, list[int]] = {}
-            for line in lines:
+            count = 0
+            for line in self.every_line(code):
+                count += 1
                 position = line.position if position_of is None else position_of(line.position)
                 digest.update(
                     repr(
@@ -126,15 +214,13 @@ class LedgerReadModel:
                 month[1] += line.credit
                 month[2] += 1
             totals = self.totals[code]
-            view[f"account:{code}"] = (
-                totals.debits,
-                totals.credits,
-                len(lines),
-                digest.hexdigest(),
-            )
-            for month_name, (debits, credits, count) in months.items():
-                view[f"statement:{code}:{month_name}"] = (debits, credits, count)
+            view[f"account:{code}"] = (totals.debits, totals.credits, count, digest.hexdigest())
+            for month_name, (debits, credits, lines) in months.items():
+                view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
         return view
+
+    def close(self) -> None:
+        self.lines.close()
 
 
 class LedgerFollower:

@@ -17,7 +17,13 @@ import attrs
 from application.auth import Principal, Role, require_role
 from application.domain_application import DomainApplication
 from application.errors import NotFound, NotPermitted
-from application.ledger_read_model import EARNINGS, LedgerFollower, LedgerReadModel, PostingLine
+from application.ledger_read_model import (
+    EARNINGS,
+    LedgerFollower,
+    LedgerReadModel,
+    PostingLine,
+    PostingLines,
+)
 from application.log_follower import LogFollower
 from application.ports import Clock
 from domain.ledger import (
@@ -81,12 +87,17 @@ class Statement:
 
 
 class Ledger:
-    def __init__(self, revenue: RevenueLog, *, clock: Clock) -> None:
+    def __init__(
+        self, revenue: RevenueLog, *, clock: Clock, lines: PostingLines | None = None
+    ) -> None:
         self.revenue = revenue
         self.clock = clock
-        model = LedgerReadModel()
+        model = LedgerReadModel(lines)
         self.read = LedgerFollower(LogFollower(revenue, model.handlers), model)
         self.read.catch_up()
+
+    def close(self) -> None:
+        self.read.model.close()
 
     # Posting ----------------------------------------------------------------------------
 
@@ -131,11 +142,10 @@ class Ledger:
         self._authorise(actor, code, owner_brand)
         limit_kind = limit_of(code)
         model = self.read.catch_up()
-        lines = list(model.postings.get(code, []))
-        if not lines and code not in model.totals:
+        totals = model.totals.get(code)
+        if totals is None:
             raise NotFound("ledger account", code)
-        page = tuple(lines[cursor : cursor + limit])
-        totals = model.totals[code]
+        page = tuple(model.page(code, cursor, limit))
         following = cursor + len(page)
         return AccountView(
             code=code,
@@ -145,7 +155,7 @@ class Ledger:
             debits=totals.debits,
             credits=totals.credits,
             postings=page,
-            next_cursor=following if following < len(lines) else None,
+            next_cursor=following if following < totals.lines else None,
         )
 
     def statement(self, actor: Principal, creator: str, month: str, currency: str) -> Statement:
@@ -166,8 +176,7 @@ class Ledger:
                 amount=Money(line.credit, currency),
                 source=EARNINGS[line.kind],
             )
-            for line in model.earnings_lines(creator, currency)
-            if line.recorded_at.strftime("%Y-%m") == month
+            for line in model.earnings_lines(creator, currency, month)
         )
         return Statement(
             creator=creator,

@@ -20,6 +20,7 @@ from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier, InboxLog
+from adapters.posting_lines import SqlitePostingLines
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
@@ -91,6 +92,7 @@ class Spotlight:
         closing = getattr(self.keys, "close", None)
         if closing is not None:
             closing()
+        self.ledger.close()
         close_application(self.inbox)
         close_application(self.revenue)
         close_application(self.music)
@@ -156,7 +158,7 @@ def bootstrap(
     usage = UsageDetection(
         music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock
     )
-    ledger = Ledger(revenue, clock=clock)
+    ledger = Ledger(revenue, clock=clock, lines=SqlitePostingLines())
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
     tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
     dashboards = CampaignDashboards(revenue, catalogue)

@@ -14,7 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    ProcessRecorder,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -23,15 +28,31 @@ from eventsourcing.postgres import (
 )
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from adapters.audit.chain import as_uuid, chain_table_for, links_after
 from application.audit import ChainLink, chain_links
 
 BACKFILL_PAGE = 1000
+#: How long one write transaction may take on the server, in seconds, before the server
+#: cancels it (``POSTGRES_WRITE_TIMEOUT`` in a store's environment sets another).
+WRITE_TIMEOUT = 60.0
+WRITE_TIMEOUT_SETTING = "POSTGRES_WRITE_TIMEOUT"
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+    """The library's recorder, with each record's link written in its insert transaction.
+
+    Each write transaction also sets its own ``statement_timeout``. The library sends a
+    write as one pipeline (lock, notify, insert, links); psycopg's pipeline has been seen to
+    stall with the server waiting for the rest of a large insert and the client waiting for
+    an answer, holding the log's EXCLUSIVE lock, so that every other writer of the log waited
+    too. In the extended query protocol the timeout runs until the pipeline's sync, so the
+    server cancels such a write: it rolls back whole, and the library's retry writes it
+    again. Readers are not limited."""
+
+    write_timeout: float = WRITE_TIMEOUT
+
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         if datastore.enable_db_functions:
@@ -123,12 +144,28 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             self._write_links(curs, links)
             head, after = links[-1], rows[-1]["notification_id"]
 
+    def _insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        # A write cancelled mid-pipeline makes the server skip the rest of it, the Parse of a
+        # statement psycopg then takes for prepared included ("prepared statement _pg3_N does
+        # not exist" at the connection's next use of it, seen here): nothing is prepared on a
+        # connection that writes, unless a statement asks for it outside a write.
+        curs.connection.prepare_threshold = None
+        # Sent first in the write's pipeline and transaction: LOCAL ends with the transaction.
+        curs.execute(
+            SQL("SET LOCAL statement_timeout = {}").format(
+                Literal(f"{max(1, round(self.write_timeout * 1000))}ms")
+            )
+        )
+        super()._insert_events(curs, stored_events, **kwargs)
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if stored_events:
-            curs.execute(self.select_head_statement, prepare=True)
+            curs.execute(self.select_head_statement)
             row = curs.fetchone()
             head = None if row is None else _link(row)
             stored = [self._stored_as(s) for s in stored_events]
@@ -174,3 +211,29 @@ class ChainedPostgresProcessRecorder(ChainedPostgresApplicationRecorder, Postgre
 class ChainedPostgresFactory(PostgresFactory):
     application_recorder_class = ChainedPostgresApplicationRecorder
     process_recorder_class = ChainedPostgresProcessRecorder
+
+    def application_recorder(self) -> ApplicationRecorder:
+        recorder = super().application_recorder()
+        if isinstance(recorder, ChainedPostgresApplicationRecorder):
+            recorder.write_timeout = self._write_timeout()
+        return recorder
+
+    def process_recorder(self) -> ProcessRecorder:
+        recorder = super().process_recorder()
+        if isinstance(recorder, ChainedPostgresApplicationRecorder):
+            recorder.write_timeout = self._write_timeout()
+        return recorder
+
+    def _write_timeout(self) -> float:
+        text = self.env.get(WRITE_TIMEOUT_SETTING)
+        if not text:
+            return WRITE_TIMEOUT
+        try:
+            seconds = float(text)
+        except ValueError:
+            seconds = 0.0
+        if not seconds > 0:
+            raise OSError(
+                f"{WRITE_TIMEOUT_SETTING}={text!r}: a number of seconds above 0 is expected"
+            )
+        return seconds

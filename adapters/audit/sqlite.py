@@ -117,9 +117,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(self.select_head_statement)
             row = c.fetchone()
             head = None if row is None else _link(row)
-            # Linked as the recorder will read it back: the id's text in the file.
+            # Linked as the recorder will read it back: the id's text in the file. A UUID
+            # comes back as itself where ids are UUIDs (the copy of a replay hands in
+            # hundreds of thousands: no new object for them).
+            as_uuid = self.datastore.originator_id_type == "uuid"
             stored = [
-                StoredEvent(
+                s
+                if as_uuid and isinstance(s.originator_id, UUID)
+                else StoredEvent(
                     originator_id=self.convert_originator_id(
                         s.originator_id.hex
                         if isinstance(s.originator_id, UUID)

@@ -4,7 +4,8 @@ verifying it from a separate process: events per second and peak memory, on a lo
 1,000,000 events and on a small one, to show that memory does not grow with the log. Then
 the replay (``spotlight audit replay``) on a store of the core's own logs of the same sizes:
 events per second of copying and rebuilding every read model from zero, and peak memory
-(which grows with the read models).
+(which grows with what the read models hold per account, title and round, not with the
+log's length).
 """
 
 from __future__ import annotations
@@ -257,6 +258,8 @@ def _replays(sandbox: Sandbox, title: str, plan: AuditPlan, report: AuditReport)
         "aggregates compared, every record of the audited logs decoded once (readability) "
         "and the invariants recomputed. The store: impression batches billed with their "
         "journal entries and postings (most of it), ballots in a closed round (a tenth), the "
-        "Pulse scene's creators and videos. Memory grows with the read models of two cores "
-        "(the ledger's keeps every posting line: statements and earnings are read from them).",
+        "Pulse scene's creators and videos. Peak memory: two cores' read models, which hold "
+        "per-account, per-title and per-round state in memory; the ledger's posting lines "
+        "are in a temporary SQLite file, the ledger audit's cross-reference is a fixed set "
+        "of digests and the one-ballot rule keeps 8 bytes a ballot.",
     ]

@@ -283,7 +283,7 @@ def check_project(
             f"{what}: the ledger read model holds {model.entries} entries "
             f"(debits {model.debits}, credits {model.credits}); {made + 1} expected"
         )
-    postings = sum(len(lines) for lines in model.postings.values())
+    postings = model.postings
     expected = 2 + made * (plan.placements + 2)
     if postings != expected:
         problems.append(f"{what}: {postings} postings in the read model, {expected} expected")

@@ -91,7 +91,7 @@ def measure(sandbox: Sandbox, plan: RevenuePlan) -> RebuildResult:
         )
 
         def check_model(model: LedgerReadModel) -> list[str]:
-            postings = sum(len(lines) for lines in model.postings.values())
+            postings = model.postings
             if (
                 model.entries != result.entries
                 or postings != result.postings

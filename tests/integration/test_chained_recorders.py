@@ -34,6 +34,7 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
     IntegrityError,
+    OperationalError,
     ProcessRecorder,
     StoredEvent,
     TrackingRecorder,
@@ -72,6 +73,7 @@ from adapters.audit.popo import (
     ChainedPOPOProcessRecorder,
 )
 from adapters.audit.postgres import (
+    WRITE_TIMEOUT,
     ChainedPostgresApplicationRecorder,
     ChainedPostgresFactory,
     ChainedPostgresProcessRecorder,
@@ -476,6 +478,48 @@ class TestPostgresWritersNeverForkTheChain(PostgresCase):
         # Its events were refused with the link: the log is as it was.
         assert len(recorder.select_notifications(None, 100)) == 3
         assert len(recorder.select_links(1, 100)) == 3
+
+    def test_a_write_stalled_past_its_timeout_is_cancelled_and_leaves_the_log_as_it_was(
+        self,
+    ) -> None:
+        recorder = self.chain(
+            ChainedPostgresApplicationRecorder(self.datastore, events_table_name=self.table)
+        )
+        recorder.create_table()
+        recorder.insert_events(_stored(2))
+        recorder.write_timeout = 0.2
+        table = sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
+
+        # Another session holds the log's lock as a stalled writer would, past every retry.
+        with psycopg.connect(self.url) as stalled:
+            stalled.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
+            with pytest.raises(OperationalError, match="statement timeout"):
+                recorder.insert_events(_stored(1))
+            stalled.rollback()
+
+        assert len(recorder.select_notifications(None, 100)) == 2
+        assert len(recorder.select_links(1, 100)) == 2
+        recorder.insert_events(_stored(1))
+        assert [link.position for link in recorder.select_links(1, 100)] == [1, 2, 3]
+
+    def test_a_write_s_timeout_comes_from_the_store_s_environment(self) -> None:
+        env = Environment("TestCase")
+        env[InfrastructureFactory.PERSISTENCE_MODULE] = get_topic(ChainedPostgresFactory)
+        for key, value in _connection_settings(self.url).items():
+            env[f"POSTGRES_{key.upper()}"] = value
+        env["POSTGRES_SCHEMA"] = self.schema
+        env["POSTGRES_WRITE_TIMEOUT"] = "2.5"
+        factory = InfrastructureFactory.construct(env)
+        try:
+            recorder = factory.application_recorder()
+            assert isinstance(recorder, ChainedPostgresApplicationRecorder)
+            assert recorder.write_timeout == 2.5
+            env["POSTGRES_WRITE_TIMEOUT"] = "soon"
+            with pytest.raises(OSError, match="POSTGRES_WRITE_TIMEOUT='soon'"):
+                factory.application_recorder()
+        finally:
+            factory.close()
+        assert ChainedPostgresApplicationRecorder.write_timeout == WRITE_TIMEOUT
 
     def test_a_store_written_before_tamper_evidence_gets_its_records_linked(self) -> None:
         plain = PostgresApplicationRecorder(self.datastore, events_table_name=self.table)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 from uuid import UUID, uuid4
 
 import attrs
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 
 from adapters.storage import parse_store
 from application.audit_replay import (
@@ -278,6 +279,50 @@ def test_read_models_that_keep_positions_report_the_audited_log_s(
         key = f"video:{scene.videos[0]}"
         anchors = "anchors index (titles, references, videos)"
         assert translated[anchors][key] == 10 * as_stored[anchors][key]
+    finally:
+        scratch.close()
+
+
+class GappedRecorder:
+    """A log's notifications renumbered as a PostgreSQL sequence may leave them: a gap after
+    the first, then runs of three apart."""
+
+    def __init__(self, source: Application[UUID]) -> None:
+        notifications = source.recorder.select_notifications(start=1, limit=10_000)
+        self.notifications = [
+            dataclasses.replace(n, id=1 if number == 0 else 5 + number * 3)
+            for number, n in enumerate(notifications)
+        ]
+
+    def max_notification_id(self) -> int:
+        return self.notifications[-1].id
+
+    def select_notifications(
+        self, start: int, limit: int, stop: int, *, inclusive_of_start: bool
+    ) -> list[Notification]:
+        return [n for n in self.notifications if start < n.id <= stop][:limit]
+
+
+@attrs.frozen
+class GappedLog:
+    name: str
+    recorder: GappedRecorder
+
+
+def test_a_log_with_gaps_in_its_positions_is_mapped_back_position_for_position(
+    live: Spotlight, scene: Scene
+) -> None:
+    gapped = GappedRecorder(live.catalogue)
+    source = GappedLog(live.catalogue.name, gapped)
+    scratch = scratch_core(live.settings, None)
+    try:
+        copied = copy_log(cast(Application[UUID], source), scratch.catalogue, page=4)
+
+        assert copied.events == len(gapped.notifications) > 4
+        assert copied.positions is not None
+        assert [copied.positions(scratch_id) for scratch_id in range(1, copied.events + 1)] == [
+            n.id for n in gapped.notifications
+        ]
     finally:
         scratch.close()
 

@@ -722,7 +722,7 @@ class ShopMachine(RuleBasedStateMachine):
         for creator in CREATORS:
             credited = sum(
                 line.credit
-                for line in model.postings.get(creator_payable(creator, CURRENCY), [])
+                for line in model.every_line(creator_payable(creator, CURRENCY))
                 if line.kind == ORDER_PLACED
             )
             assert credited == self.affiliate[creator] == recorded[creator], creator
