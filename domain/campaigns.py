@@ -23,7 +23,7 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from domain.categories import checked_category
-from domain.errors import InvalidValue, RuleViolated
+from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.hashtags import normalise_hashtag
 from domain.money import Money
 from domain.regions import known_region
@@ -54,9 +54,13 @@ class Kpi(StrEnum):
         return self is Kpi.COST_PER_ENGAGEMENT
 
 
+def _kpi(value: str) -> Kpi:
+    return one_of(Kpi, value, "KPI")
+
+
 @attrs.frozen
 class KpiTarget:
-    kpi: Kpi = attrs.field(converter=Kpi)
+    kpi: Kpi = attrs.field(converter=_kpi)
     target: int
 
     def __attrs_post_init__(self) -> None:
@@ -158,7 +162,7 @@ class Campaign(Aggregate):
             id=campaign_id,
             brand=brand,
             name=_name(name),
-            objective=Objective(objective).value,
+            objective=one_of(Objective, objective, "objective").value,
             budget=budget,
             starts_on=starts_on,
             ends_on=ends_on,

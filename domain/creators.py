@@ -14,7 +14,7 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from domain.artists import checked_region
-from domain.errors import InvalidValue, RuleViolated
+from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.moderation import AgeBand
 from domain.time import checked_instant
 
@@ -117,7 +117,7 @@ class Creator(Aggregate):
 
     def record_age_band(self, band: AgeBand | str, *, by: str, at: datetime) -> bool:
         """Record the account's age band; False when it was already this band."""
-        checked = AgeBand(band)
+        checked = one_of(AgeBand, band, "age band")
         if self.age_band is not None and AgeBand(self.age_band) is checked:
             return False
         self._age_band_recorded(band=checked.value, recorded_by=by, recorded_at=checked_instant(at))

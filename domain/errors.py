@@ -1,5 +1,10 @@
 """Exceptions raised by aggregates when a command would break one of their rules."""
 
+from enum import StrEnum
+from typing import TypeVar
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
 
 class DomainError(Exception):
     """A command was refused because it would break a business rule."""
@@ -11,3 +16,12 @@ class InvalidValue(DomainError, ValueError):
 
 class RuleViolated(DomainError):
     """A well-formed command conflicts with the aggregate's current state."""
+
+
+def one_of(choices: type[Choice], value: str, what: str) -> Choice:
+    """``value`` as one of ``choices``; anything else is refused naming every choice."""
+    try:
+        return choices(value)
+    except ValueError:
+        allowed = ", ".join(choice.value for choice in choices)
+        raise InvalidValue(f"{what} {value!r} is not one of: {allowed}") from None

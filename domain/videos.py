@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.categories import checked_category
 from domain.engagement import Engagement
-from domain.errors import InvalidValue, RuleViolated
+from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.hashtags import normalise_hashtags
 from domain.matching import Decision, SignalEvidence
 from domain.moderation import DECISIONS, Flag, ModerationState, checked_policy, state_after_flags
@@ -434,7 +434,7 @@ class Video(Aggregate):
     ) -> None:
         """A reviewer's decision: clear, age-restricted or removed, with the reason and the
         policy applied. Restricting or removing withdraws the anchor in the same breath."""
-        decided = ModerationState(state)
+        decided = one_of(ModerationState, state, "moderation state")
         if decided not in DECISIONS:
             raise InvalidValue(f"a reviewer decides one of {', '.join(d.value for d in DECISIONS)}")
         if ModerationState(self.moderation) is ModerationState.REMOVED:

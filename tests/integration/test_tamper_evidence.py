@@ -19,6 +19,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +44,7 @@ from application.audit import (
     take_checkpoint,
     verify_store,
 )
+from application.audit_replay import replay
 from application.auth import Principal, Role
 from domain.engagement import Engagement
 from domain.money import Money
@@ -50,6 +52,7 @@ from domain.titles import TitleKind
 from entrypoints.audit_cli import LOGS
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.cli import main
+from entrypoints.replay_cores import replay_cores
 from entrypoints.settings import Settings
 
 SEED = bytes(range(32))
@@ -445,13 +448,10 @@ def test_a_forged_checkpoint_is_rejected(
     assert cli_verify(store.url, file, monkeypatch, tmp_path) == 3
 
 
-def test_a_backup_taken_while_writers_run_verifies_up_to_its_last_record(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    settings = Settings.from_environ(
-        {"SPOTLIGHT_DATA_DIR": str(tmp_path / "live"), "SPOTLIGHT_SECRET": "s" * 32}
-    )
-    core = bootstrap(settings)
+@contextmanager
+def videos_being_published(core: Spotlight, workers: int = 3) -> Iterator[threading.Semaphore]:
+    """Creators publishing videos from several threads until the block ends; the semaphore is
+    released once per video saved."""
     stop = threading.Event()
     written = threading.Semaphore(0)
     errors: list[BaseException] = []
@@ -471,22 +471,35 @@ def test_a_backup_taken_while_writers_run_verifies_up_to_its_last_record(
         except BaseException as error:  # reported below
             errors.append(error)
 
-    writers = [threading.Thread(target=write, args=(w,)) for w in range(3)]
+    writers = [threading.Thread(target=write, args=(w,)) for w in range(workers)]
     for thread in writers:
         thread.start()
     try:
-        for _ in range(60):  # some records are in before the copy starts
-            assert written.acquire(timeout=30)
-        copy = copy_sqlite_store(settings.store, tmp_path / "copy")
-        for _ in range(30):  # and writers keep going after it
-            assert written.acquire(timeout=30)
+        yield written
     finally:
         stop.set()
         for thread in writers:
             thread.join()
-        live_end = core.catalogue.recorder.max_notification_id() or 0
-        core.close()
     assert not errors
+
+
+def test_a_backup_taken_while_writers_run_verifies_up_to_its_last_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings.from_environ(
+        {"SPOTLIGHT_DATA_DIR": str(tmp_path / "live"), "SPOTLIGHT_SECRET": "s" * 32}
+    )
+    core = bootstrap(settings)
+    try:
+        with videos_being_published(core) as written:
+            for _ in range(60):  # some records are in before the copy starts
+                assert written.acquire(timeout=30)
+            copy = copy_sqlite_store(settings.store, tmp_path / "copy")
+            for _ in range(30):  # and writers keep going after it
+                assert written.acquire(timeout=30)
+        live_end = core.catalogue.recorder.max_notification_id() or 0
+    finally:
+        core.close()
 
     found = verify(copy)
     assert found.intact, [str(f) for f in found.findings]
@@ -639,3 +652,80 @@ def test_a_forged_checkpoint_of_a_postgresql_store_is_rejected(
         cli_verify(copy.url, write_checkpoints(tmp_path / "f.json", forged), monkeypatch, tmp_path)
         == 3
     )
+
+
+def snapshot_copy(postgres_url: str, source: str, target: str) -> None:
+    """Every table of ``source`` copied into ``target`` in one REPEATABLE READ transaction,
+    as pg_dump takes a copy: one snapshot of every log and its links, whatever commits
+    meanwhile."""
+    with psycopg.connect(postgres_url) as connection:
+        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                (source,),
+            ).fetchall()
+        ]
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(target)))
+        for table in tables:
+            names = (sql.Identifier(target, table), sql.Identifier(source, table))
+            connection.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(*names))
+            connection.execute(sql.SQL("INSERT INTO {} SELECT * FROM {}").format(*names))
+
+
+@pytest.mark.postgres
+def test_a_postgresql_copy_taken_while_writers_run_verifies_and_replays(
+    postgres_url: str,
+    postgres_schema: Callable[[str], str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source = postgres_schema("running_source")
+    settings = Settings.from_environ(
+        {
+            "SPOTLIGHT_DATA_DIR": str(tmp_path / "live"),
+            "SPOTLIGHT_SECRET": "s" * 32,
+            "SPOTLIGHT_STORE": f"{postgres_url}?schema={source}",
+        }
+    )
+    core = bootstrap(settings)
+    copied = postgres_schema("running_copy")
+    try:
+        realistic_flow(core)
+        with videos_being_published(core) as written:
+            for _ in range(30):  # some records are in before the copy starts
+                assert written.acquire(timeout=30)
+            snapshot_copy(postgres_url, source, copied)
+            for _ in range(15):  # and writers keep going after it
+                assert written.acquire(timeout=30)
+        live_end = core.catalogue.recorder.max_notification_id() or 0
+    finally:
+        core.close()
+
+    copy = parse_store(f"{postgres_url}?schema={copied}")
+    found = verify(copy)
+    assert found.intact, [str(f) for f in found.findings]
+    [catalogue] = [log for log in found.logs if log.log == "catalogue"]
+    with psycopg.connect(postgres_url) as connection:
+        [(copied_end,)] = connection.execute(
+            sql.SQL("SELECT MAX(notification_id) FROM {}").format(
+                sql.Identifier(copied, "catalogue_events")
+            )
+        ).fetchall()
+    assert catalogue.last_position == copied_end < live_end
+    assert cli_verify(copy.url, None, monkeypatch, tmp_path) == 0
+
+    # The copy is a store of its own: the auditor's replay rebuilds every read model from it
+    # and finds them as the core over the copy has them.
+    copy_settings = Settings.from_environ(
+        {
+            "SPOTLIGHT_DATA_DIR": str(tmp_path / "audit"),
+            "SPOTLIGHT_SECRET": "s" * 32,
+            "SPOTLIGHT_STORE": copy.url,
+        }
+    )
+    with replay_cores(copy_settings) as (live, scratch):
+        report = replay(live, scratch)
+    assert report.holds, ([str(d) for c in report.comparisons for d in c.kept], report.violations)
+    assert report.events >= copied_end

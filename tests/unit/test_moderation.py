@@ -96,7 +96,7 @@ def test_an_age_band_makes_an_account_a_minor_or_not() -> None:
     assert teen.record_age_band(AgeBand.FROM_13_TO_15, by="kim", at=NOW)
     assert teen.is_minor
     assert not teen.record_age_band("13-15", by="kim", at=NOW)  # nothing new
-    with pytest.raises(ValueError, match="'twelve'"):
+    with pytest.raises(InvalidValue, match="age band 'twelve' is not one of: under-13, 13-15"):
         teen.record_age_band("twelve", by="kim", at=NOW)
 
 
@@ -128,6 +128,8 @@ def test_a_removal_is_final_and_every_decision_names_its_reason_and_policy() -> 
         video.moderate("removed", reason="spam", policy=" ", by="rita", at=NOW)
     with pytest.raises(InvalidValue):
         video.moderate("flagged", reason="spam", policy="guidelines/1", by="rita", at=NOW)
+    with pytest.raises(InvalidValue, match="moderation state 'banished' is not one of"):
+        video.moderate("banished", reason="spam", policy="guidelines/1", by="rita", at=NOW)
     video.moderate("removed", reason="spam", policy="guidelines/1", by="rita", at=NOW)
     with pytest.raises(RuleViolated, match="final"):
         video.moderate("clear", reason="oops", policy="guidelines/1", by="rita", at=NOW)
