@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import (
-    ApplicationRecorder,
-    ProcessRecorder,
+    InterfaceError,
+    OperationalError,
     ProgrammingError,
     StoredEvent,
 )
@@ -26,32 +26,28 @@ from eventsourcing.postgres import (
     PostgresFactory,
     PostgresProcessRecorder,
 )
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Composed, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.audit.chain import as_uuid, chain_table_for, links_after
 from application.audit import ChainLink, chain_links
 
 BACKFILL_PAGE = 1000
-#: How long one write transaction may take on the server, in seconds, before the server
-#: cancels it (``POSTGRES_WRITE_TIMEOUT`` in a store's environment sets another).
-WRITE_TIMEOUT = 60.0
-WRITE_TIMEOUT_SETTING = "POSTGRES_WRITE_TIMEOUT"
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
     """The library's recorder, with each record's link written in its insert transaction.
 
-    Each write transaction also sets its own ``statement_timeout``. The library sends a
-    write as one pipeline (lock, notify, insert, links); psycopg's pipeline has been seen to
-    stall with the server waiting for the rest of a large insert and the client waiting for
-    an answer, holding the log's EXCLUSIVE lock, so that every other writer of the log waited
-    too. In the extended query protocol the timeout runs until the pipeline's sync, so the
-    server cancels such a write: it rolls back whole, and the library's retry writes it
-    again. Readers are not limited."""
-
-    write_timeout: float = WRITE_TIMEOUT
+    A write runs its statements one after another (lock, notify, insert, then the links),
+    not as the library's psycopg pipeline. That pipeline stalled here, more than once, while
+    a benchmark seeded large transactions: the server waiting for the rest of the insert's
+    parameters (ClientRead), the client waiting for an answer, the log's EXCLUSIVE lock held,
+    every other writer of the log waiting behind it, and no timeout of the server's able to
+    end it, since the server was between reads of one message (the pattern of psycopg issue
+    685). Outside a pipeline psycopg sends a statement whole before it reads; a write costs a
+    few more round trips to the server."""
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
@@ -144,28 +140,29 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             self._write_links(curs, links)
             head, after = links[-1], rows[-1]["notification_id"]
 
-    def _insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # A write cancelled mid-pipeline makes the server skip the rest of it, the Parse of a
-        # statement psycopg then takes for prepared included ("prepared statement _pg3_N does
-        # not exist" at the connection's next use of it, seen here): nothing is prepared on a
-        # connection that writes, unless a statement asks for it outside a write.
-        curs.connection.prepare_threshold = None
-        # Sent first in the write's pipeline and transaction: LOCAL ends with the transaction.
-        curs.execute(
-            SQL("SET LOCAL statement_timeout = {}").format(
-                Literal(f"{max(1, round(self.write_timeout * 1000))}ms")
-            )
-        )
-        super()._insert_events(curs, stored_events, **kwargs)
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """What the library's ``insert_events`` does, in one transaction, without its
+        pipeline (see the class's note)."""
+        with (
+            self.datastore.get_connection() as connection,
+            connection.transaction(),
+            connection.cursor() as curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return None
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if stored_events:
-            curs.execute(self.select_head_statement)
+            curs.execute(self.select_head_statement, prepare=True)
             row = curs.fetchone()
             head = None if row is None else _link(row)
             stored = [self._stored_as(s) for s in stored_events]
@@ -211,29 +208,3 @@ class ChainedPostgresProcessRecorder(ChainedPostgresApplicationRecorder, Postgre
 class ChainedPostgresFactory(PostgresFactory):
     application_recorder_class = ChainedPostgresApplicationRecorder
     process_recorder_class = ChainedPostgresProcessRecorder
-
-    def application_recorder(self) -> ApplicationRecorder:
-        recorder = super().application_recorder()
-        if isinstance(recorder, ChainedPostgresApplicationRecorder):
-            recorder.write_timeout = self._write_timeout()
-        return recorder
-
-    def process_recorder(self) -> ProcessRecorder:
-        recorder = super().process_recorder()
-        if isinstance(recorder, ChainedPostgresApplicationRecorder):
-            recorder.write_timeout = self._write_timeout()
-        return recorder
-
-    def _write_timeout(self) -> float:
-        text = self.env.get(WRITE_TIMEOUT_SETTING)
-        if not text:
-            return WRITE_TIMEOUT
-        try:
-            seconds = float(text)
-        except ValueError:
-            seconds = 0.0
-        if not seconds > 0:
-            raise OSError(
-                f"{WRITE_TIMEOUT_SETTING}={text!r}: a number of seconds above 0 is expected"
-            )
-        return seconds

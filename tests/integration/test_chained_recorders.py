@@ -19,6 +19,8 @@ made.
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,7 +36,6 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     InfrastructureFactory,
     IntegrityError,
-    OperationalError,
     ProcessRecorder,
     StoredEvent,
     TrackingRecorder,
@@ -73,7 +74,6 @@ from adapters.audit.popo import (
     ChainedPOPOProcessRecorder,
 )
 from adapters.audit.postgres import (
-    WRITE_TIMEOUT,
     ChainedPostgresApplicationRecorder,
     ChainedPostgresFactory,
     ChainedPostgresProcessRecorder,
@@ -479,47 +479,48 @@ class TestPostgresWritersNeverForkTheChain(PostgresCase):
         assert len(recorder.select_notifications(None, 100)) == 3
         assert len(recorder.select_links(1, 100)) == 3
 
-    def test_a_write_stalled_past_its_timeout_is_cancelled_and_leaves_the_log_as_it_was(
-        self,
-    ) -> None:
+    def test_large_writes_from_several_threads_complete_and_chain(self) -> None:
+        """Transactions of megabytes, as a replay's copy or a busy seeding writes them: the
+        library's pipelined write stalled on such writes (server and client each waiting for
+        the other, the log's lock held); written statement by statement, they all land."""
+        self.datastore.pool.open()
+        self.datastore.pool.resize(3, 3)
         recorder = self.chain(
             ChainedPostgresApplicationRecorder(self.datastore, events_table_name=self.table)
         )
         recorder.create_table()
-        recorder.insert_events(_stored(2))
-        recorder.write_timeout = 0.2
-        table = sql.SQL("{}.{}").format(sql.Identifier(self.schema), sql.Identifier(self.table))
 
-        # Another session holds the log's lock as a stalled writer would, past every retry.
-        with psycopg.connect(self.url) as stalled:
-            stalled.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(table))
-            with pytest.raises(OperationalError, match="statement timeout"):
-                recorder.insert_events(_stored(1))
-            stalled.rollback()
+        written: list[int] = []
 
-        assert len(recorder.select_notifications(None, 100)) == 2
-        assert len(recorder.select_links(1, 100)) == 2
-        recorder.insert_events(_stored(1))
-        assert [link.position for link in recorder.select_links(1, 100)] == [1, 2, 3]
+        def write() -> None:
+            for _ in range(2):
+                recorder.insert_events(
+                    [
+                        StoredEvent(uuid4(), 1, "spotlight.bench:Large", secrets.token_bytes(4096))
+                        for _ in range(1500)
+                    ]
+                )
+                written.append(1500)
 
-    def test_a_write_s_timeout_comes_from_the_store_s_environment(self) -> None:
-        env = Environment("TestCase")
-        env[InfrastructureFactory.PERSISTENCE_MODULE] = get_topic(ChainedPostgresFactory)
-        for key, value in _connection_settings(self.url).items():
-            env[f"POSTGRES_{key.upper()}"] = value
-        env["POSTGRES_SCHEMA"] = self.schema
-        env["POSTGRES_WRITE_TIMEOUT"] = "2.5"
-        factory = InfrastructureFactory.construct(env)
-        try:
-            recorder = factory.application_recorder()
-            assert isinstance(recorder, ChainedPostgresApplicationRecorder)
-            assert recorder.write_timeout == 2.5
-            env["POSTGRES_WRITE_TIMEOUT"] = "soon"
-            with pytest.raises(OSError, match="POSTGRES_WRITE_TIMEOUT='soon'"):
-                factory.application_recorder()
-        finally:
-            factory.close()
-        assert ChainedPostgresApplicationRecorder.write_timeout == WRITE_TIMEOUT
+        # Daemon threads and a deadline: a stalled write fails the test instead of hanging it.
+        writers = [threading.Thread(target=write, daemon=True) for _ in range(3)]
+        for thread in writers:
+            thread.start()
+        deadline = time.monotonic() + 120
+        for thread in writers:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in writers):
+            # Free the log's lock, or dropping the test's schema would wait for ever.
+            with psycopg.connect(self.url, autocommit=True) as connection:
+                connection.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND query LIKE %s",
+                    (f"%{self.table}%",),
+                )
+            pytest.fail("a write stalled: server and client each waiting for the other")
+
+        assert sum(written) == recorder.max_notification_id() == 6 * 1500
+        assert len(recorder.select_links(1, 10_000)) == 6 * 1500
 
     def test_a_store_written_before_tamper_evidence_gets_its_records_linked(self) -> None:
         plain = PostgresApplicationRecorder(self.datastore, events_table_name=self.table)

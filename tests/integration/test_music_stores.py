@@ -9,8 +9,7 @@ the server is unreachable.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,6 @@ import pytest
 
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.media.decoding import PyAVDecoder
-from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.competition import AlreadyVoted, Competition
 from application.music import Discovery, MusicLog
@@ -33,8 +31,8 @@ from domain.ballots import Ballot
 from domain.rounds import Judge, Prize, Winner
 from domain.seasons import RoundPlan
 from domain.standings import Tally
-from entrypoints.bootstrap import Spotlight, bootstrap
-from entrypoints.settings import Settings
+from entrypoints.bootstrap import Spotlight
+from tests.deployments import STORES, Deployment, StoreUnderTest, store_under_test
 from tests.fakes import OPENING_NIGHT, FixedClock, SequentialIdentities
 from tests.media import corpus
 
@@ -59,81 +57,16 @@ def recording(seed: int) -> bytes:
 # Stores and the instances started on them --------------------------------------------------
 
 
-@attrs.frozen
-class StoreUnderTest:
-    name: str
-    url: str
-    shared: bool  # separate instances share one log (every store but memory)
-
-
-def with_schema(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("memory"),
-        pytest.param("sqlite"),
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("sqlalchemy-postgresql", marks=pytest.mark.postgres),
-        pytest.param("sqlalchemy-sqlite"),
-    ]
-)
+@pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreUnderTest:
-    name: str = request.param
-    if name == "memory":
-        return StoreUnderTest(name, "memory://", shared=False)
-    if name == "sqlite":
-        return StoreUnderTest(name, f"sqlite:///{tmp_path}/spotlight.db", shared=True)
-    if name == "sqlalchemy-sqlite":
-        return StoreUnderTest(name, f"sqlalchemy+sqlite:///{tmp_path}/spotlight.db", shared=True)
-    # Fails on CI (and skips elsewhere) when the server is unreachable.
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    schema_for: Callable[[str], str] = request.getfixturevalue("postgres_schema")
-    # A schema of this test's own: the logs hold this test's story and nothing else.
-    schema = schema_for(f"music_{secrets.token_hex(4)}")
-    if name == "postgresql":
-        return StoreUnderTest(name, with_schema(postgres_url, schema), shared=True)
-    _scheme, _, rest = postgres_url.partition("://")
-    return StoreUnderTest(
-        name, with_schema(f"sqlalchemy+postgresql+psycopg://{rest}", schema), shared=True
-    )
+    return store_under_test(request, tmp_path, "music")
 
 
-class Deployment:
-    """The instances of the core started on one store during a test, each with its own
-    connections and its own series of ids, as separate processes would have."""
-
+class MusicDeployment(Deployment):
     def __init__(self, store: StoreUnderTest, data_dir: Path) -> None:
-        self.store = store
-        self.data_dir = data_dir
-        self.clock = FixedClock()
-        self.running: list[Spotlight] = []
-        self._series = secrets.randbits(48) << 8
+        super().__init__(store, data_dir, secret=b"m" * 32)
 
-    def start(self) -> Spotlight:
-        if self.running and not self.store.shared:
-            return self.running[0]
-        self._series += 1
-        core = bootstrap(
-            Settings(store=parse_store(self.store.url), data_dir=self.data_dir, secret=b"m" * 32),
-            clock=self.clock,
-            identities=SequentialIdentities(series=self._series),
-        )
-        self.running.append(core)
-        return core
-
-    def fresh_start(self) -> Spotlight:
-        """Stop every instance and start a new one that knows only what the store holds.
-
-        The memory store dies with its applications, so there the music services are built
-        anew over the same logs: their read models and index start from zero all the same.
-        """
-        if self.store.shared:
-            self.stop_all()
-            return self.start()
-        [core] = self.running
-        identities = SequentialIdentities(series=self._series + 1)
+    def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
         discovery = Discovery(
             core.music,
             catalogue=core.catalogue,
@@ -156,14 +89,10 @@ class Deployment:
         assert discovery.read.model is not core.discovery.read.model
         return attrs.evolve(core, discovery=discovery, usage=usage, competition=competition)
 
-    def stop_all(self) -> None:
-        while self.running:
-            self.running.pop().close()
-
 
 @pytest.fixture
 def deployment(store: StoreUnderTest, tmp_path: Path) -> Iterator[Deployment]:
-    running = Deployment(store, tmp_path)
+    running = MusicDeployment(store, tmp_path)
     yield running
     running.stop_all()
 

@@ -26,7 +26,6 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
-from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.ledger_read_model import LedgerReadModel
 from application.ledgers import AccountView, Ledger, RevenueLog, Statement
@@ -51,9 +50,9 @@ from domain.ledger import (
 from domain.money import Money
 from domain.payouts import Payout, PayoutStatus
 from domain.pulse import BudgetSpent, ImpressionBatch
-from entrypoints.bootstrap import Spotlight, bootstrap
-from entrypoints.settings import Settings
-from tests.fakes import FixedClock, SequentialIdentities
+from entrypoints.bootstrap import Spotlight
+from tests.deployments import STORES, Deployment, StoreUnderTest, store_under_test
+from tests.fakes import SequentialIdentities
 
 OPS = Principal(Role.ADMIN, "ops")
 FIZZ = Principal(Role.BRAND, "fizz")
@@ -70,88 +69,23 @@ def usd(minor: int) -> Money:
 # Stores and the instances started on them --------------------------------------------------
 
 
-@attrs.frozen
-class StoreUnderTest:
-    name: str
-    url: str
-    shared: bool  # separate instances share one log (every store but memory)
-
-
-def with_schema(url: str, schema: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("memory"),
-        pytest.param("sqlite"),
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("sqlalchemy-postgresql", marks=pytest.mark.postgres),
-        pytest.param("sqlalchemy-sqlite"),
-    ]
-)
+@pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreUnderTest:
-    name: str = request.param
-    if name == "memory":
-        return StoreUnderTest(name, "memory://", shared=False)
-    if name == "sqlite":
-        return StoreUnderTest(name, f"sqlite:///{tmp_path}/spotlight.db", shared=True)
-    if name == "sqlalchemy-sqlite":
-        return StoreUnderTest(name, f"sqlalchemy+sqlite:///{tmp_path}/spotlight.db", shared=True)
-    # Fails on CI (and skips elsewhere) when the server is unreachable.
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    schema_for: Callable[[str], str] = request.getfixturevalue("postgres_schema")
-    # A schema of this test's own: the logs hold this test's story and nothing else.
-    schema = schema_for(f"revenue_{secrets.token_hex(4)}")
-    if name == "postgresql":
-        return StoreUnderTest(name, with_schema(postgres_url, schema), shared=True)
-    _scheme, _, rest = postgres_url.partition("://")
-    return StoreUnderTest(
-        name, with_schema(f"sqlalchemy+postgresql+psycopg://{rest}", schema), shared=True
-    )
+    return store_under_test(request, tmp_path, "revenue")
 
 
-class Deployment:
-    """The instances of the core started on one store during a test, each with its own
-    connections and its own series of ids, as separate processes would have."""
-
+class RevenueDeployment(Deployment):
     def __init__(self, store: StoreUnderTest, data_dir: Path) -> None:
-        self.store = store
-        self.data_dir = data_dir
-        self.clock = FixedClock()
-        self.running: list[Spotlight] = []
-        self._series = secrets.randbits(48) << 8
+        super().__init__(store, data_dir, secret=b"r" * 32, engines=())
 
-    def start(self) -> Spotlight:
-        if self.running and not self.store.shared:
-            return self.running[0]
-        self._series += 1
-        core = bootstrap(
-            Settings(store=parse_store(self.store.url), data_dir=self.data_dir, secret=b"r" * 32),
-            clock=self.clock,
-            identities=SequentialIdentities(series=self._series),
-            engines=(),
-        )
-        self.running.append(core)
-        return core
-
-    def fresh_start(self) -> Spotlight:
-        """Stop every instance and start one that knows only what the store holds.
-
-        The memory store dies with its applications, so there the revenue services are built
-        anew over the same logs: their read models start from zero all the same.
-        """
-        if self.store.shared:
-            self.stop_all()
-            return self.start()
-        [core] = self.running
+    def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
         ledger = Ledger(core.revenue, clock=self.clock)
         pulse = Pulse(
             core.revenue,
             catalogue=core.catalogue,
             ledger=ledger,
             clock=self.clock,
-            identities=SequentialIdentities(series=self._series + 1),
+            identities=identities,
             launched_regions=core.settings.pulse_regions,
         )
         assert ledger.read.model is not core.ledger.read.model
@@ -163,14 +97,10 @@ class Deployment:
             payouts=Payouts(core.revenue, ledger=ledger, clock=self.clock),
         )
 
-    def stop_all(self) -> None:
-        while self.running:
-            self.running.pop().close()
-
 
 @pytest.fixture
 def deployment(store: StoreUnderTest, tmp_path: Path) -> Iterator[Deployment]:
-    running = Deployment(store, tmp_path)
+    running = RevenueDeployment(store, tmp_path)
     yield running
     running.stop_all()
 
