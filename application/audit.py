@@ -55,6 +55,11 @@ _I64 = struct.Struct(">q")
 # The link function ---------------------------------------------------------------------------
 
 
+def as_uuid(originator_id: UUID | str) -> UUID:
+    """An id as a UUID column gives it back, so the link is made from what is read later."""
+    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+
+
 def originator_text(originator_id: UUID | str) -> str:
     """The originator id as it is framed: a UUID's canonical text, or the text id itself."""
     return str(originator_id)

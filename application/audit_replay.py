@@ -21,7 +21,7 @@ import enum
 import gc
 import time
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -32,10 +32,10 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import StoredEvent
 
 from application.anchoring import Anchoring
 from application.audience import Audience
+from application.audit import as_uuid
 from application.campaign_dashboard import CampaignDashboards
 from application.invariants import Violation, check_invariants, readability_violations
 from application.ledgers import Ledger
@@ -346,23 +346,22 @@ def copy_log(
         )
         if not notifications:
             break
-        # A notification is a stored event with its position: the target's recorder reads
-        # the four fields it writes and gives the record a position of its own.
-        stored: Sequence[StoredEvent] = notifications
         if found is not None:
             for notification in notifications:
                 kind = audited.get(notification.topic)
                 if kind is not None and notification.originator_version == 1:
                     found.setdefault((source.name, kind), []).append(
-                        _as_uuid(notification.originator_id)
+                        as_uuid(notification.originator_id)
                     )
-        ids = target.recorder.insert_events(stored) or ()
+        # A notification is a stored event with its position: the target's recorder reads
+        # the four fields it writes and gives the record a position of its own.
+        ids = target.recorder.insert_events(notifications) or ()
         for scratch_id, notification in zip(ids, notifications, strict=True):
             if notification.id - scratch_id != offset:
                 offset = notification.id - scratch_id
                 run_starts.append(scratch_id)
                 run_offsets.append(offset)
-        copied += len(stored)
+        copied += len(notifications)
         after = notifications[-1].id
         if progress:
             progress(source.name, copied, stop)
@@ -380,10 +379,6 @@ def copy_log(
         seconds=time.perf_counter() - started,
         positions=positions,
     )
-
-
-def _as_uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(value)
 
 
 # The replay ---------------------------------------------------------------------------------
@@ -435,9 +430,8 @@ def replay(
     (which must be empty), rebuild ``scratch``'s read models from zero, bring ``live``'s up to
     date, and compare them.
 
-    The invariants come first: the ledger's check holds a cross-reference of every entry and
-    every account posting while it runs, and done last it came on top of both cores' read
-    models (it set the peak memory of a 1,000,000-event replay, measured).
+    The invariants come first, before either core's read models are built: whatever a check
+    holds while it runs then never comes on top of them.
 
     Run it on a store nobody writes to meanwhile (a copy, or a quiet service): events saved
     during the replay reach one side and not the other and show as differences."""

@@ -38,7 +38,14 @@ import attrs
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from domain.errors import DomainError
-from domain.ledger import JournalEntry, LedgerAccount, Limit, currency_of, limit_of
+from domain.ledger import (
+    JournalEntry,
+    LedgerAccount,
+    Limit,
+    currency_of,
+    limit_of,
+    net_by_account,
+)
 
 PAGE = 1000
 
@@ -165,6 +172,12 @@ class _Audit:
                 self.limits[code] = None
         return self.limits[code]
 
+    def _limited(self, code: str) -> bool:
+        """A known account with a limit: the journal's postings to it are cross-referenced
+        with its aggregate's."""
+        limit = self._limit(code)
+        return limit is not None and limit is not Limit.NONE
+
     def _entry(self, position: int, event: Any) -> None:
         self.entries += 1
         entry_id: UUID = event.originator_id
@@ -177,7 +190,7 @@ class _Audit:
             self.problems.append(f"{where} is unbalanced: debits {debits}, credits {credits}")
         if len(event.postings) < 2:
             self.problems.append(f"{where} has {len(event.postings)} postings, not 2 or more")
-        for code, (d, c) in _net(event).items():
+        for code, (d, c) in net_by_account(event.postings).items():
             limit = self._limit(code)
             if limit is None:
                 self.problems.append(f"{where} posts to an unknown account {code!r}")
@@ -188,7 +201,7 @@ class _Audit:
                 self.problems.append(
                     f"account {code} went below zero by the journal: {balance} after {where}"
                 )
-            if limit is not None and limit is not Limit.NONE:
+            if self._limited(code):
                 self.journal_digests.add(entry_id, code, d, c)
 
     def _opened(self, position: int, event: Any) -> None:
@@ -245,8 +258,8 @@ class _Audit:
                 if _bucket(event.originator_id) in buckets:
                     limited = {
                         code: amounts
-                        for code, amounts in _net(event).items()
-                        if self._limit(code) not in (None, Limit.NONE)
+                        for code, amounts in net_by_account(event.postings).items()
+                        if self._limited(code)
                     }
                     touching[event.originator_id] = (position, event.cause, limited)
             elif isinstance(event, LedgerAccount.Posted):
@@ -402,12 +415,3 @@ def _notifications(recorder: ApplicationRecorder, stop: int) -> Iterator[Notific
         if len(page) < PAGE:
             return
         position = page[-1].id
-
-
-def _net(event: Any) -> dict[str, tuple[int, int]]:
-    """An entry's (debits, credits) by account, its postings to one account added up."""
-    net: dict[str, tuple[int, int]] = {}
-    for posting in event.postings:
-        debits, credits = net.get(posting.account, (0, 0))
-        net[posting.account] = (debits + posting.debit, credits + posting.credit)
-    return net

@@ -60,9 +60,7 @@ class FlaggedVideo:
 
 
 class Moderation:
-    def __init__(
-        self, catalogue: Catalogue, *, tagging: TagWithdrawal, clock: Clock
-    ) -> None:
+    def __init__(self, catalogue: Catalogue, *, tagging: TagWithdrawal, clock: Clock) -> None:
         self.catalogue = catalogue
         self.tagging = tagging
         self.clock = clock
@@ -164,4 +162,3 @@ class Moderation:
     def export(self) -> dict[str, object]:
         with self._lock:
             return self.catch_up().export()
-

@@ -149,6 +149,16 @@ class Posting:
         return self.debit or self.credit
 
 
+def net_by_account(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
+    """(debits, credits) per account, an entry's postings to one account added up; for the
+    entry itself and for an auditor reading its recorded event."""
+    totals: dict[str, tuple[int, int]] = {}
+    for posting in postings:
+        debits, credits = totals.get(posting.account, (0, 0))
+        totals[posting.account] = (debits + posting.debit, credits + posting.credit)
+    return totals
+
+
 def debit(account: str, amount: Money, reference: str = "") -> Posting:
     _same_currency(account, amount)
     return Posting(
@@ -239,11 +249,7 @@ class JournalEntry(Aggregate):
 
     def net_by_account(self) -> dict[str, tuple[int, int]]:
         """(debits, credits) of this entry per account."""
-        totals: dict[str, tuple[int, int]] = {}
-        for posting in self.postings:
-            debits, credits = totals.get(posting.account, (0, 0))
-            totals[posting.account] = (debits + posting.debit, credits + posting.credit)
-        return totals
+        return net_by_account(self.postings)
 
 
 # Accounts with limits ---------------------------------------------------------------------

@@ -8,7 +8,6 @@ records a transaction has just inserted into their links.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
@@ -21,11 +20,6 @@ def chain_table_for(events_table_name: str) -> str:
     """The links of ``catalogue_events`` are kept in ``catalogue_events_chain`` (on SQLite,
     ``stored_events_chain`` in the application's own file)."""
     return f"{events_table_name}{CHAIN_SUFFIX}"
-
-
-def as_uuid(originator_id: UUID | str) -> UUID:
-    """An id as a UUID column gives it back, so the link is made from what is read later."""
-    return originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
 
 
 def links_after(

@@ -31,8 +31,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from adapters.audit.chain import as_uuid, chain_table_for, links_after
-from application.audit import ChainLink, chain_links
+from adapters.audit.chain import chain_table_for, links_after
+from application.audit import ChainLink, as_uuid, chain_links
 
 BACKFILL_PAGE = 1000
 

@@ -120,10 +120,10 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             # Linked as the recorder will read it back: the id's text in the file. A UUID
             # comes back as itself where ids are UUIDs (the copy of a replay hands in
             # hundreds of thousands: no new object for them).
-            as_uuid = self.datastore.originator_id_type == "uuid"
+            ids_are_uuids = self.datastore.originator_id_type == "uuid"
             stored = [
                 s
-                if as_uuid and isinstance(s.originator_id, UUID)
+                if ids_are_uuids and isinstance(s.originator_id, UUID)
                 else StoredEvent(
                     originator_id=self.convert_originator_id(
                         s.originator_id.hex
