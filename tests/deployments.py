@@ -22,6 +22,7 @@ class StoreUnderTest:
     name: str
     url: str
     shared: bool  # separate instances share one log (every store but memory)
+    schema: str = ""  # on PostgreSQL, the schema of this test's own
 
 
 #: The parameters of a ``store`` fixture: every kind of store the service runs on.
@@ -55,11 +56,10 @@ def store_under_test(
     schema_for: Callable[[str], str] = request.getfixturevalue("postgres_schema")
     schema = schema_for(f"{purpose}_{secrets.token_hex(4)}")
     if name == "postgresql":
-        return StoreUnderTest(name, with_schema(postgres_url, schema), shared=True)
+        return StoreUnderTest(name, with_schema(postgres_url, schema), shared=True, schema=schema)
     _scheme, _, rest = postgres_url.partition("://")
-    return StoreUnderTest(
-        name, with_schema(f"sqlalchemy+postgresql+psycopg://{rest}", schema), shared=True
-    )
+    url = with_schema(f"sqlalchemy+postgresql+psycopg://{rest}", schema)
+    return StoreUnderTest(name, url, shared=True, schema=schema)
 
 
 class Deployment:

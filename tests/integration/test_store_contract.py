@@ -8,12 +8,11 @@ and on a SQLite file. PostgreSQL tests work in schemas of their own (see tests/c
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from uuid import UUID
 
-import attrs
 import psycopg
 import pytest
 
@@ -28,6 +27,7 @@ from domain.portal import CastMember, Link, Portal
 from domain.titles import Title, TitleKind
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
+from tests.deployments import STORES, StoreUnderTest, store_under_test
 from tests.fakes import FixedClock, InterleavingClock, SequentialIdentities
 
 LEGENDARY = Principal(Role.STUDIO, "legendary")
@@ -47,14 +47,6 @@ DUNE_PORTAL = Portal(
 )
 
 
-@attrs.frozen
-class StoreUnderTest:
-    name: str
-    url: str
-    durable: bool
-    postgres_schema: str = ""
-
-
 class Deployment:
     """One store, and the instances of the core started on it during one test.
 
@@ -71,7 +63,7 @@ class Deployment:
         self._series = secrets.randbits(48) << 8
 
     def start(self, clock: Clock | None = None) -> Catalogue:
-        if self.running and not self.store.durable:
+        if self.running and not self.store.shared:
             return self.running[0].catalogue
         settings = Settings(
             store=parse_store(self.store.url), data_dir=self.data_dir, secret=b"x" * 32
@@ -95,41 +87,9 @@ class Deployment:
             self.running.pop().close()
 
 
-def with_query_parameter(url: str, name: str, value: str) -> str:
-    return f"{url}{'&' if '?' in url else '?'}{name}={value}"
-
-
-def as_sqlalchemy_url(postgres_url: str) -> str:
-    _scheme, _, rest = postgres_url.partition("://")
-    return f"sqlalchemy+postgresql+psycopg://{rest}"
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("memory"),
-        pytest.param("sqlite"),
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("sqlalchemy-postgresql", marks=pytest.mark.postgres),
-        pytest.param("sqlalchemy-sqlite"),
-    ]
-)
+@pytest.fixture(params=STORES)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreUnderTest:
-    name: str = request.param
-    if name == "memory":
-        return StoreUnderTest(name, "memory://", durable=False)
-    if name == "sqlite":
-        return StoreUnderTest(name, f"sqlite:///{tmp_path}/spotlight.db", durable=True)
-    if name == "sqlalchemy-sqlite":
-        return StoreUnderTest(name, f"sqlalchemy+sqlite:///{tmp_path}/spotlight.db", durable=True)
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    schema_for: Callable[[str], str] = request.getfixturevalue("postgres_schema")
-    if name == "postgresql":
-        schema = schema_for("recorder")
-        url = with_query_parameter(postgres_url, "schema", schema)
-    else:
-        schema = schema_for("sqlalchemy")
-        url = with_query_parameter(as_sqlalchemy_url(postgres_url), "schema", schema)
-    return StoreUnderTest(name, url, durable=True, postgres_schema=schema)
+    return store_under_test(request, tmp_path, "contract")
 
 
 @pytest.fixture
@@ -140,7 +100,7 @@ def deployment(store: StoreUnderTest, tmp_path: Path) -> Iterator[Deployment]:
 
 
 def needs_durable(store: StoreUnderTest) -> None:
-    if not store.durable:
+    if not store.shared:
         pytest.skip("the memory store lives and dies with its application, by design")
 
 
@@ -329,7 +289,7 @@ def test_a_refused_command_leaves_the_log_as_it_was(deployment: Deployment) -> N
 def test_postgresql_stores_keep_their_tables_in_the_schema_named_by_the_url(
     deployment: Deployment, request: pytest.FixtureRequest
 ) -> None:
-    schema = deployment.store.postgres_schema
+    schema = deployment.store.schema
     deployment.start().register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE)
 
     postgres_url: str = request.getfixturevalue("postgres_url")
@@ -360,7 +320,7 @@ def test_matching_review_and_analytics_are_rebuilt_from_the_log_on_every_store(
     swept = core.anchoring.run_sweeps(max_videos=100_000)
     assert swept.videos_changed >= 1
 
-    if deployment.store.durable:
+    if deployment.store.shared:
         deployment.restart()
     again = deployment.running[-1]
     queued = [
@@ -375,7 +335,7 @@ def test_matching_review_and_analytics_are_rebuilt_from_the_log_on_every_store(
         Principal(Role.VIEWER, f"viewer-{tag}"), "c1", [(old.video.id, ClickTarget.TICKETS)]
     )
 
-    if deployment.store.durable:
+    if deployment.store.shared:
         deployment.restart()
     dashboard = deployment.running[-1].audience.studio_analytics(studio, studio.subject)
     [stats] = dashboard.titles
