@@ -1,6 +1,9 @@
 """Signed bearer tokens: 'v1.<payload>.<signature>', HMAC-SHA256 over the base64url payload.
 
-A token names a role and a subject and expires; the secret comes from configuration.
+A token names a role and a subject and expires; the secret comes from configuration. It
+lives at most ``MAX_LIFETIME``: one that claims to live longer (a far ``exp``, even a
+correctly signed one) is refused, and the expiry is compared as a number, so no claim can
+push a date out of the calendar.
 """
 
 from __future__ import annotations
@@ -9,13 +12,15 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from application.auth import Principal, Role
 from application.ports import Clock
+from domain.errors import InvalidValue
 
 PREFIX = "v1"
 MIN_SECRET_BYTES = 16
+MAX_LIFETIME = timedelta(days=366)
 
 
 class InvalidToken(Exception):
@@ -42,6 +47,10 @@ class TokenSigner:
         return _b64(digest.digest())
 
     def issue(self, principal: Principal, *, lifetime: timedelta) -> str:
+        if not timedelta(0) < lifetime <= MAX_LIFETIME:
+            raise InvalidValue(
+                f"a token's lifetime is more than nothing and at most {MAX_LIFETIME.days} days"
+            )
         issued = self._clock.now()
         claims = {
             "role": principal.role.value,
@@ -64,9 +73,19 @@ class TokenSigner:
             role, subject, expires = claims["role"], claims["sub"], int(claims["exp"])
         except (ValueError, KeyError, TypeError):
             raise InvalidToken("the token's claims are unreadable") from None
-        if self._clock.now() >= datetime.fromtimestamp(expires, tz=self._clock.now().tzinfo):
+        # Seconds since the epoch, compared as integers: a datetime cannot hold every int.
+        now = int(self._clock.now().timestamp())
+        if now >= expires:
             raise InvalidToken("the token has expired")
+        if expires - now > MAX_LIFETIME.total_seconds():
+            raise InvalidToken(f"the token lives longer than {MAX_LIFETIME.days} days")
         try:
-            return Principal(role=Role(role), subject=str(subject))
+            known = Role(role)
         except ValueError:
             raise InvalidToken(f"the token names an unknown role {role!r}") from None
+        if not isinstance(subject, str):
+            raise InvalidToken("the token's subject is not text")
+        try:
+            return Principal(role=known, subject=subject)
+        except InvalidValue as error:
+            raise InvalidToken(str(error)) from None

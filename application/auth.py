@@ -7,6 +7,7 @@ from enum import StrEnum
 import attrs
 
 from application.errors import NotPermitted
+from domain.identifiers import checked_account
 
 
 class Role(StrEnum):
@@ -28,9 +29,10 @@ class Principal:
     subject: str = attrs.field()
 
     @subject.validator
-    def _subject_is_named(self, _attribute: attrs.Attribute[str], value: str) -> None:
-        if not value or len(value) > 200:
-            raise ValueError("a principal's subject must have 1 to 200 characters")
+    def _subject_is_an_account(self, _attribute: attrs.Attribute[str], value: str) -> None:
+        # Every subject is checked here, wherever the principal comes from (a token, the CLI,
+        # the Python API), so no event records an actor outside the account characters.
+        checked_account(value, "a principal's subject")
 
     @property
     def label(self) -> str:
@@ -49,7 +51,7 @@ def acting_for(actor: Principal, requested: str | None, own_role: Role, doing: s
     if actor.role is Role.ADMIN:
         if not requested:
             raise NotPermitted(f"an admin {doing} must name the {own_role.value} acted for")
-        return requested
+        return checked_account(requested, f"the {own_role.value} an admin acts for")
     require_role(actor, own_role, doing=doing)
     if requested not in (None, actor.subject):
         raise NotPermitted(f"a {own_role.value} may only {doing} as itself")

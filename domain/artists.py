@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidValue, RuleViolated
+from domain.identifiers import checked_account
 from domain.time import checked_instant
 
 MAX_NAME = 200
@@ -114,10 +115,8 @@ class Artist(Aggregate):
         bio: str = "",
         at: datetime,
     ) -> Artist:
-        if not account:
-            raise InvalidValue("an artist is registered by an account")
         return cls(
-            id=cls.id_for(account),
+            id=cls.id_for(checked_account(account, "an artist's account")),
             account=account,
             name=_checked_text(name, "an artist's name", MAX_NAME, required=True),
             region=checked_region(region),

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.artists import checked_region
 from domain.errors import InvalidValue, RuleViolated, one_of
+from domain.identifiers import checked_account
 from domain.moderation import AgeBand
 from domain.time import checked_instant
 
@@ -86,10 +87,8 @@ class Creator(Aggregate):
 
     @classmethod
     def register(cls, *, account: str, region: str, at: datetime) -> Creator:
-        if not account:
-            raise InvalidValue("a creator is registered by an account")
         return cls(
-            id=cls.id_for(account),
+            id=cls.id_for(checked_account(account, "a creator's account")),
             account=account,
             region=checked_region(region),
             registered_at=checked_instant(at),

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated
+from domain.identifiers import checked_account
 from domain.money import Money
 from domain.time import checked_instant
 
@@ -105,10 +106,8 @@ class Seller(Aggregate):
 
     @classmethod
     def register(cls, *, account: str, name: str, at: datetime) -> Seller:
-        if not account:
-            raise InvalidValue("a seller is registered by an account")
         return cls(
-            id=cls.id_for(account),
+            id=cls.id_for(checked_account(account, "a seller's account")),
             account=account,
             name=_text(name, "a seller's name", MAX_TITLE),
             registered_at=checked_instant(at),

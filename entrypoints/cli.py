@@ -16,7 +16,7 @@ from uuid import UUID
 
 from adapters.clock import SystemClock
 from adapters.storage import StoreConfigurationError
-from adapters.tokens import TokenSigner
+from adapters.tokens import MAX_LIFETIME, TokenSigner
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
 from domain.errors import DomainError
@@ -75,6 +75,9 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 def _token(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.hours <= 0:
         raise CommandFailed("--hours must be positive")
+    longest = int(MAX_LIFETIME / timedelta(hours=1))
+    if arguments.hours > longest:
+        raise CommandFailed(f"--hours: a token's lifetime is at most {longest} hours")
     try:
         principal = Principal(role=Role(arguments.role), subject=arguments.subject)
     except ValueError as error:
@@ -359,7 +362,9 @@ def build_parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print a signed bearer token for a role and subject")
     token.add_argument("--role", required=True, choices=[role.value for role in Role])
     token.add_argument("--subject", required=True, help="the id of the acting party")
-    token.add_argument("--hours", type=int, default=24, help="lifetime in hours (default 24)")
+    token.add_argument(
+        "--hours", type=int, default=24, help="lifetime in hours (default 24, at most 8784)"
+    )
     token.set_defaults(run=_token)
 
     sweep = commands.add_parser(

@@ -10,8 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.tokens import MIN_SECRET_BYTES, InvalidToken, TokenSigner
+from adapters.tokens import MAX_LIFETIME, MIN_SECRET_BYTES, InvalidToken, TokenSigner
 from application.auth import Principal, Role
+from domain.errors import InvalidValue
 from tests.fakes import OPENING_NIGHT, FixedClock
 
 SECRET = b"sixteen-or-more-bytes-of-secret"
@@ -176,3 +177,46 @@ def test_a_signing_secret_must_be_long_enough(clock: FixedClock) -> None:
         )
         == ROSA
     )
+
+
+@pytest.mark.parametrize("expires", [10**20, 2**63, 10**400, -(10**20)])
+def test_a_signed_token_with_an_expiry_beyond_any_calendar_is_refused_not_crashed_on(
+    signer: TokenSigner, expires: int
+) -> None:
+    claims = json.dumps({"role": "reviewer", "sub": "rosa", "exp": expires}).encode()
+
+    with pytest.raises(InvalidToken):
+        signer.verify(signed_by_hand(encoded(claims)))
+
+
+def test_a_signed_token_that_outlives_the_longest_lifetime_is_refused(
+    signer: TokenSigner, clock: FixedClock
+) -> None:
+    too_late = clock.now() + MAX_LIFETIME + timedelta(days=1)
+    claims = json.dumps({"role": "reviewer", "sub": "rosa", "exp": int(too_late.timestamp())})
+
+    with pytest.raises(InvalidToken, match="longer than"):
+        signer.verify(signed_by_hand(encoded(claims.encode())))
+
+
+@pytest.mark.parametrize("lifetime", [MAX_LIFETIME + timedelta(hours=1), timedelta(0)])
+def test_a_token_is_issued_for_a_positive_lifetime_of_at_most_a_year(
+    signer: TokenSigner, lifetime: timedelta
+) -> None:
+    with pytest.raises(InvalidValue, match="lifetime"):
+        signer.issue(ROSA, lifetime=lifetime)
+
+
+def test_a_token_lives_at_most_a_year(signer: TokenSigner) -> None:
+    assert signer.verify(signer.issue(ROSA, lifetime=MAX_LIFETIME)) == ROSA
+
+
+@pytest.mark.parametrize("subject", ["ro\u202esa", "rosa\r\nX-Admin: 1", "ro\x00sa", "a:b", ""])
+def test_a_signed_token_naming_a_subject_outside_the_account_characters_is_refused(
+    signer: TokenSigner, clock: FixedClock, subject: str
+) -> None:
+    expires = int((clock.now() + AN_HOUR).timestamp())
+    claims = json.dumps({"role": "reviewer", "sub": subject, "exp": expires}).encode()
+
+    with pytest.raises(InvalidToken, match="subject"):
+        signer.verify(signed_by_hand(encoded(claims)))
