@@ -1,11 +1,11 @@
 """Accounts: the one character set every account, subject and principal is written in.
 
-An account is 1 to 128 characters from ``A-Z a-z 0-9 . _ @ -``, starting with a letter or a
-digit. Accounts end up in URLs (``/v1/artists/{account}``), HTTP headers (``Location``),
+An account is 1 to 128 characters from ``A-Z a-z 0-9 . _ @ : -``, starting with a letter or
+a digit. Accounts end up in URLs (``/v1/artists/{account}``), HTTP headers (``Location``),
 ledger account codes (``creator:{account}:payable:USD``), principal labels
-(``role:account``), rate-limit keys and file names of exports; this set is safe in all of
-them without escaping. In particular there is no colon (it separates a label's role from
-its subject and the parts of a ledger code), no whitespace, no control character (CR/LF
+(``role:account``) and rate-limit keys. A colon is allowed (team accounts such as
+``team:maya`` are paid like any other: a ledger code is read from both ends, a label's role
+ends at its first colon). There is no whitespace, no slash, no control character (CR/LF
 would split a header, NUL ends a C string) and nothing outside ASCII (no bidirectional
 overrides, no zero-width characters, no look-alikes).
 
@@ -20,8 +20,8 @@ import re
 from domain.errors import InvalidValue
 
 MAX_ACCOUNT = 128
-ACCOUNT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$"
-ACCOUNT_CHARACTERS = "1 to 128 of A-Z a-z 0-9 . _ @ -, starting with a letter or a digit"
+ACCOUNT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$"
+ACCOUNT_CHARACTERS = "1 to 128 of A-Z a-z 0-9 . _ @ : -, starting with a letter or a digit"
 
 _ACCOUNT = re.compile(ACCOUNT_PATTERN)
 

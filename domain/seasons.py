@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.artists import checked_region, partner_key
 from domain.errors import InvalidValue
+from domain.identifiers import checked_account
 from domain.rounds import CompetitionRound, Judge, Prize
 from domain.standings import Weighting
 from domain.time import checked_instant
@@ -83,8 +84,7 @@ def _checked_judges(judges: Sequence[Judge], partners: tuple[str, ...]) -> tuple
     known = {partner_key(p): p for p in partners}
     seated = []
     for judge in judges:
-        if not judge.judge_id:
-            raise InvalidValue("a judge is named by their account")
+        checked_account(judge.judge_id, "a judge's account")
         partner = known.get(partner_key(judge.partner))
         if partner is None:
             raise InvalidValue(

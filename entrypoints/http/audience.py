@@ -13,7 +13,7 @@ from application.analytics import StudioAnalytics
 from application.audience import BatchReceipt
 from domain.audience import ClickTarget
 from domain.engagement import Engagement
-from entrypoints.http.schemas import Strict
+from entrypoints.http.schemas import AccountPath, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["audience"])
@@ -174,7 +174,7 @@ def record_call_to_action_clicks(
 
 @router.get("/v1/studios/{studio_id}/analytics", response_model=StudioAnalyticsOut)
 def studio_analytics(
-    studio_id: str,
+    studio_id: AccountPath,
     core: Core,
     caller: Caller,
     as_of: Annotated[date | None, Query(description="The last day of the series.")] = None,

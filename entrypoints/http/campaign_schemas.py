@@ -18,8 +18,8 @@ from domain.campaigns import MAX_NAME, Kpi, KpiTarget
 from domain.effects import MAX_ASSET
 from domain.effects import MAX_NAME as MAX_EFFECT_NAME
 from domain.invitations import MAX_DELIVERABLES, MAX_REASON, Terms
-from entrypoints.http.revenue_schemas import Account, MoneyBody, MoneyOut
-from entrypoints.http.schemas import Strict
+from entrypoints.http.revenue_schemas import MoneyBody, MoneyOut
+from entrypoints.http.schemas import Account, Strict
 
 KpiName = Literal[
     "views", "engagements", "engagement-rate", "clicks", "cost-per-engagement", "videos"

@@ -28,7 +28,7 @@ from entrypoints.http.campaign_schemas import (
     VideoBody,
 )
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import tag_response
+from entrypoints.http.versions import set_location, tag_response
 
 router = APIRouter(tags=["business"])
 
@@ -55,7 +55,7 @@ def launch_campaign(
         hashtag=body.hashtag,
         brand=body.brand,
     )
-    response.headers["Location"] = f"/v1/campaigns/{view.id}"
+    set_location(response, "campaigns", view.id)
     tag_response(response, view.version)
     return CampaignOut.of(view)
 
@@ -113,7 +113,7 @@ def register_effect(
     reference to the asset (rendering is the app's). Videos that declare it count toward
     the campaign, whoever made them."""
     view = core.campaigns.register_effect(caller, campaign_id, name=body.name, asset=body.asset)
-    response.headers["Location"] = f"/v1/effects/{view.id}"
+    set_location(response, "effects", view.id)
     return EffectOut.of(view)
 
 
@@ -149,7 +149,7 @@ def invite(
     view = core.campaigns.invite(
         caller, campaign_id, creator=body.creator, terms=body.terms.to_domain()
     )
-    response.headers["Location"] = f"/v1/invitations/{view.id}"
+    set_location(response, "invitations", view.id)
     tag_response(response, view.version)
     return InvitationOut.of(view)
 

@@ -20,7 +20,7 @@ from entrypoints.http.music_schemas import (
     SeasonOut,
 )
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import tag_response
+from entrypoints.http.versions import set_location, tag_response
 
 router = APIRouter(tags=["competition"])
 
@@ -55,7 +55,7 @@ def announce_season(
         prizes=body.prizes_domain(),
         weighting=body.weighting_domain(),
     )
-    response.headers["Location"] = f"/v1/seasons/{view.id}"
+    set_location(response, "seasons", view.id)
     return SeasonOut.of(view)
 
 

@@ -7,7 +7,6 @@ strikes from reviewers.
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -19,8 +18,9 @@ from entrypoints.http.revenue_schemas import (
     StrikeBody,
     StrikeLifting,
 )
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import tag_response
+from entrypoints.http.versions import set_location, tag_response
 
 router = APIRouter(prefix="/v1/creators", tags=["creators"])
 
@@ -32,13 +32,13 @@ def register_creator(
     """A creator registers its home region as itself (an admin registers one for a named
     `account`). One record per account: a second registration is a 409 `creator-exists`."""
     view = core.creators.register(caller, region=body.region, account=body.account)
-    response.headers["Location"] = f"/v1/creators/{quote(view.account, safe='')}"
+    set_location(response, "creators", view.account)
     tag_response(response, view.version)
     return CreatorOut.of(view)
 
 
 @router.get("/{account}", response_model=CreatorOut)
-def get_creator(account: str, core: Core, caller: Caller, response: Response) -> CreatorOut:
+def get_creator(account: AccountPath, core: Core, caller: Caller, response: Response) -> CreatorOut:
     """A creator's recorded facts: region, latest follower count, active strikes (the
     creator itself, admins, reviewers, auditors and brands)."""
     view = core.creators.creator(caller, account)
@@ -48,7 +48,7 @@ def get_creator(account: str, core: Core, caller: Caller, response: Response) ->
 
 @router.post("/{account}/followers", response_model=CreatorOut)
 def count_followers(
-    account: str, body: FollowerCount, core: Core, caller: Caller, response: Response
+    account: AccountPath, body: FollowerCount, core: Core, caller: Caller, response: Response
 ) -> CreatorOut:
     """The platform's counting service (an admin token) records a follower count. A count
     older than the one recorded is refused (409 `rule-violated`, `StaleFollowerCount`)."""
@@ -61,7 +61,7 @@ def count_followers(
 
 @router.post("/{account}/strikes", status_code=status.HTTP_201_CREATED, response_model=CreatorOut)
 def issue_strike(
-    account: str, body: StrikeBody, core: Core, caller: Caller, response: Response
+    account: AccountPath, body: StrikeBody, core: Core, caller: Caller, response: Response
 ) -> CreatorOut:
     """A reviewer or admin issues a moderation strike, citing the policy. While a strike is
     active the creator cannot enrol in Pulse. Answers the creator with its active strikes."""
@@ -72,7 +72,7 @@ def issue_strike(
 
 @router.delete("/{account}/strikes/{strike_id}", response_model=CreatorOut)
 def lift_strike(
-    account: str,
+    account: AccountPath,
     strike_id: UUID,
     body: StrikeLifting,
     core: Core,

@@ -23,7 +23,9 @@ from entrypoints.http.revenue_schemas import (
     Settlement,
     StatementOut,
 )
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
+from entrypoints.http.versions import set_location
 
 router = APIRouter(tags=["ledger"])
 
@@ -87,7 +89,7 @@ def get_account(
 
 @router.get("/v1/statements/{creator}/{month}", response_model=StatementOut)
 def get_statement(
-    creator: str,
+    creator: AccountPath,
     month: Annotated[str, Path(pattern=PERIOD_PATTERN, description="YYYY-MM")],
     core: Core,
     caller: Caller,
@@ -129,7 +131,7 @@ def request_payout(
     )
     response.status_code = status.HTTP_200_OK if view.replayed else status.HTTP_201_CREATED
     if not view.replayed:
-        response.headers["Location"] = f"/v1/payouts/{view.id}"
+        set_location(response, "payouts", view.id)
     return PayoutOut.of(view)
 
 

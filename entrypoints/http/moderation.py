@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from application.moderation import FlaggedVideo, ModerationView
 from domain.moderation import MAX_POLICY, AgeBand, Flag
 from domain.videos import MAX_REASON
-from entrypoints.http.schemas import Strict
+from entrypoints.http.schemas import AccountPath, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["moderation"])
@@ -112,7 +112,9 @@ def flagged(
 
 
 @router.put("/v1/creators/{account}/age-band", response_model=AgeBandOut)
-def record_age_band(account: str, body: AgeBandBody, core: Core, caller: Caller) -> AgeBandOut:
+def record_age_band(
+    account: AccountPath, body: AgeBandBody, core: Core, caller: Caller
+) -> AgeBandOut:
     """A creator declares their age band (an admin sets a verified one). Under 18, their
     videos get no anchors, product tags, Pulse placement or campaign invitations, and what
     they had is withdrawn now."""

@@ -22,9 +22,10 @@ from entrypoints.http.music_schemas import (
     UsageReportOut,
 )
 from entrypoints.http.problems import Problem
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.uploads import read_form, single
-from entrypoints.http.versions import expected_version, tag_response
+from entrypoints.http.versions import expected_version, set_location, tag_response
 
 router = APIRouter(tags=["music"])
 
@@ -73,13 +74,13 @@ def register_artist(
         bio=body.bio,
         account=body.account,
     )
-    response.headers["Location"] = f"/v1/artists/{view.account}"
+    set_location(response, "artists", view.account)
     tag_response(response, view.version)
     return ArtistOut.of(view)
 
 
 @router.get("/v1/artists/{account}", response_model=ArtistOut)
-def get_artist(account: str, core: Core, response: Response) -> ArtistOut:
+def get_artist(account: AccountPath, core: Core, response: Response) -> ArtistOut:
     """An artist's public profile, with its verification badge."""
     view = core.discovery.artist(account)
     tag_response(response, view.version)
@@ -88,7 +89,7 @@ def get_artist(account: str, core: Core, response: Response) -> ArtistOut:
 
 @router.put("/v1/artists/{account}", response_model=ArtistOut)
 def update_artist(
-    account: str,
+    account: AccountPath,
     body: ArtistProfileBody,
     core: Core,
     caller: Caller,
@@ -111,7 +112,9 @@ def update_artist(
 
 
 @router.post("/v1/artists/{account}/verification", response_model=ArtistOut)
-def verify_artist(account: str, core: Core, caller: Caller, response: Response) -> ArtistOut:
+def verify_artist(
+    account: AccountPath, core: Core, caller: Caller, response: Response
+) -> ArtistOut:
     """An admin gives the artist the verification badge, shown beside its music."""
     view = core.discovery.verify_artist(caller, account)
     tag_response(response, view.version)
@@ -120,7 +123,7 @@ def verify_artist(account: str, core: Core, caller: Caller, response: Response) 
 
 @router.delete("/v1/artists/{account}/verification", response_model=ArtistOut)
 def withdraw_badge(
-    account: str, body: BadgeWithdrawal, core: Core, caller: Caller, response: Response
+    account: AccountPath, body: BadgeWithdrawal, core: Core, caller: Caller, response: Response
 ) -> ArtistOut:
     """An admin withdraws the artist's badge, with a reason."""
     view = core.discovery.withdraw_badge(caller, account, reason=body.reason)
@@ -138,7 +141,7 @@ def withdraw_badge(
     openapi_extra=TRACK_FORM,
 )
 async def submit_track(
-    account: str, request: Request, core: Core, caller: Caller, response: Response
+    account: AccountPath, request: Request, core: Core, caller: Caller, response: Response
 ) -> TrackOut:
     """An artist submits an original recording as multipart/form-data (`title`, `media`).
 
@@ -161,7 +164,7 @@ async def submit_track(
     view = await run_in_threadpool(
         core.discovery.submit_track, caller, title=title, media=media, artist_account=account
     )
-    response.headers["Location"] = f"/v1/tracks/{view.id}"
+    set_location(response, "tracks", view.id)
     tag_response(response, view.version)
     return TrackOut.of(view)
 

@@ -28,7 +28,7 @@ from application.usage_detection import UsageReport
 from domain.rounds import Judge, Prize
 from domain.seasons import RoundPlan
 from domain.standings import MAX_SCORE, MIN_SCORE, Weighting
-from entrypoints.http.schemas import Strict
+from entrypoints.http.schemas import Account, Strict
 
 Name = Annotated[str, Field(max_length=200)]
 
@@ -64,9 +64,7 @@ class ArtistRegistration(Strict):
         description="Labels, publishers and agencies the artist is signed to or managed by.",
     )
     bio: str = Field(default="", max_length=2000)
-    account: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Only an admin names the account."
-    )
+    account: Account | None = Field(default=None, description="Only an admin names the account.")
 
 
 class BadgeWithdrawal(Strict):
@@ -245,7 +243,7 @@ class UsageReportOut(BaseModel):
 
 
 class JudgeBody(Strict):
-    judge_id: str = Field(min_length=1, max_length=200, description="The judge's account.")
+    judge_id: Account = Field(description="The judge's account.")
     partner: str = Field(
         min_length=1, max_length=200, description="The season partner the judge represents."
     )
@@ -370,9 +368,7 @@ class SeasonOut(BaseModel):
 
 class SeasonEntry(Strict):
     track_id: UUID
-    artist: str | None = Field(
-        default=None, min_length=1, max_length=200, description="Only an admin names the artist."
-    )
+    artist: Account | None = Field(default=None, description="Only an admin names the artist.")
 
 
 class EntryOut(BaseModel):

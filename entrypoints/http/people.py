@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from application.personal_data import MAX_TEXT, PersonalDataView
-from entrypoints.http.schemas import Strict
+from entrypoints.http.schemas import AccountPath, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["personal data"])
@@ -42,7 +42,9 @@ class PersonalDataOut(BaseModel):
 
 
 @router.put("/v1/people/{subject}/personal-data", response_model=PersonalDataOut)
-def record(subject: str, body: PersonalDataBody, core: Core, caller: Caller) -> PersonalDataOut:
+def record(
+    subject: AccountPath, body: PersonalDataBody, core: Core, caller: Caller
+) -> PersonalDataOut:
     """The person (or an admin) records their name, contact and date of birth. They are
     stored sealed with a key kept for this person alone; the age band that follows from the
     date of birth is recorded on their creator account, where it protects a minor."""
@@ -53,13 +55,13 @@ def record(subject: str, body: PersonalDataBody, core: Core, caller: Caller) -> 
 
 
 @router.get("/v1/people/{subject}/personal-data", response_model=PersonalDataOut)
-def read(subject: str, core: Core, caller: Caller) -> PersonalDataOut:
+def read(subject: AccountPath, core: Core, caller: Caller) -> PersonalDataOut:
     """The person's data (themselves, admins, auditors), or `erased: true`."""
     return PersonalDataOut.of(core.personal_data.read(caller, subject))
 
 
 @router.delete("/v1/people/{subject}/personal-data", response_model=PersonalDataOut)
-def erase(subject: str, core: Core, caller: Caller) -> PersonalDataOut:
+def erase(subject: AccountPath, core: Core, caller: Caller) -> PersonalDataOut:
     """Erasure on request (the person, or an admin): the erasure is recorded and the key
     destroyed; the log keeps only sealed bytes nobody can open, and still verifies. Unknown
     person: 404."""

@@ -3,7 +3,6 @@ impression batches that bill a campaign and credit half of each placement to the
 
 from __future__ import annotations
 
-from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
@@ -18,8 +17,9 @@ from entrypoints.http.revenue_schemas import (
     ImpressionReceiptOut,
     StandingOut,
 )
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import tag_response
+from entrypoints.http.versions import set_location, tag_response
 
 router = APIRouter(prefix="/v1/pulse", tags=["pulse"])
 
@@ -39,13 +39,15 @@ def apply(
     unmet condition. A second application is a 409 `enrolment-exists`, unless the first was
     rejected: then it is submitted again."""
     view = core.pulse.apply(caller, creator=body.creator)
-    response.headers["Location"] = f"/v1/pulse/enrolments/{quote(view.creator, safe='')}"
+    set_location(response, "pulse", "enrolments", view.creator)
     tag_response(response, view.version)
     return EnrolmentOut.of(view)
 
 
 @router.get("/enrolments/{creator}", response_model=EnrolmentOut)
-def get_enrolment(creator: str, core: Core, caller: Caller, response: Response) -> EnrolmentOut:
+def get_enrolment(
+    creator: AccountPath, core: Core, caller: Caller, response: Response
+) -> EnrolmentOut:
     """A creator's Pulse enrolment and its decision (the creator, admins, auditors)."""
     view = core.pulse.enrolment(caller, creator)
     tag_response(response, view.version)
@@ -54,7 +56,7 @@ def get_enrolment(creator: str, core: Core, caller: Caller, response: Response) 
 
 @router.post("/enrolments/{creator}/decision", response_model=EnrolmentOut)
 def decide(
-    creator: str, body: EnrolmentDecision, core: Core, caller: Caller, response: Response
+    creator: AccountPath, body: EnrolmentDecision, core: Core, caller: Caller, response: Response
 ) -> EnrolmentOut:
     """An admin approves or rejects an application, with a reason. Approval checks the
     recorded facts again (they may have changed since the application); a decided
@@ -96,7 +98,7 @@ def launch_campaign(
         ends_at=body.ends_at,
         brand=body.brand,
     )
-    response.headers["Location"] = f"/v1/pulse/campaigns/{view.id}"
+    set_location(response, "pulse", "campaigns", view.id)
     return CampaignOut.of(view)
 
 

@@ -24,7 +24,7 @@ from domain.creators import MAX_REASON, Strike
 from domain.money import MINOR_DIGITS, Money
 from domain.payouts import MAX_TEXT
 from domain.pulse import MAX_LINES, MAX_NAME
-from entrypoints.http.schemas import Strict
+from entrypoints.http.schemas import Account, Strict
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -41,7 +41,6 @@ Currency = Annotated[
 Period = Annotated[
     str, Field(pattern=PERIOD_PATTERN, examples=["2025-03"], description="A month, YYYY-MM.")
 ]
-Account = Annotated[str, Field(min_length=1, max_length=200)]
 Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
 
 

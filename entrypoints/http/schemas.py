@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from application.views import TitleView, VideoView
+from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
 from domain.matching import SignalEvidence
 from domain.portal import CastMember, Link, Portal
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+# The account rule of domain.identifiers, checked before a request reaches a use case; the
+# domain checks it again for callers of the Python API.
+Account = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_ACCOUNT,
+        pattern=ACCOUNT_PATTERN,
+        examples=["fan-1"],
+        description=f"An account: {ACCOUNT_CHARACTERS}.",
+    ),
+]
+AccountPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_ACCOUNT,
+        pattern=ACCOUNT_PATTERN,
+        examples=["fan-1"],
+        description=f"An account: {ACCOUNT_CHARACTERS}.",
+    ),
+]
 
 
 class LinkBody(Strict):
@@ -56,9 +82,7 @@ class TitleRegistration(Strict):
     name: str = Field(max_length=200, examples=["Dune: Part Two"])
     kind: Literal["movie", "show"]
     portal: PortalBody | None = None
-    studio_id: str | None = Field(
-        default=None, max_length=200, description="Only an admin names the studio."
-    )
+    studio_id: Account | None = Field(default=None, description="Only an admin names the studio.")
 
 
 class TitleOut(BaseModel):
@@ -87,9 +111,7 @@ class VideoPublication(Strict):
     caption: str = Field(max_length=2200, examples=["Sandworm ride recreated! #dune"])
     hashtags: list[str] = Field(default_factory=list, max_length=50, examples=[["dune", "scifi"]])
     category: str = Field(max_length=50, examples=["film-and-tv"])
-    creator_id: str | None = Field(
-        default=None, max_length=200, description="Only an admin names the creator."
-    )
+    creator_id: Account | None = Field(default=None, description="Only an admin names the creator.")
 
 
 class EngagementOut(BaseModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from typing import Annotated
-from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
@@ -19,6 +18,7 @@ from domain.listings import MAX_IMAGES
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
 from entrypoints.http.problems import Problem
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.shop_schemas import (
     CommissionOut,
@@ -39,7 +39,7 @@ from entrypoints.http.shop_schemas import (
     SellerRegistration,
 )
 from entrypoints.http.uploads import READ_CHUNK, refuse_oversized, single
-from entrypoints.http.versions import expected_version, tag_response
+from entrypoints.http.versions import expected_version, set_location, tag_response
 
 router = APIRouter(tags=["shop"])
 
@@ -74,13 +74,13 @@ def register_seller(
     One seller per account: a second registration is a 409 `seller-exists`."""
     account = core.shop.register_seller(caller, name=body.name, account=body.account)
     seller = core.shop.seller(account)
-    response.headers["Location"] = f"/v1/sellers/{quote(account, safe='')}"
+    set_location(response, "sellers", account)
     tag_response(response, seller.version)
     return SellerOut.of(seller)
 
 
 @router.get("/v1/sellers/{account}", response_model=SellerOut)
-def get_seller(account: str, core: Core, _caller: Caller, response: Response) -> SellerOut:
+def get_seller(account: AccountPath, core: Core, _caller: Caller, response: Response) -> SellerOut:
     """A seller's shop name, its strikes (upheld counterfeit reports) and whether it is
     suspended (anyone signed in)."""
     seller = core.shop.seller(account)
@@ -268,7 +268,7 @@ async def list_product(
             seller=form.seller,
         )
     )
-    response.headers["Location"] = f"/v1/listings/{view.id}"
+    set_location(response, "listings", view.id)
     tag_response(response, view.version)
     return ListingOut.of(view)
 
@@ -402,7 +402,7 @@ def place_order(
         video_id=body.video_id,
     )
     response.status_code = status.HTTP_200_OK if view.replayed else status.HTTP_201_CREATED
-    response.headers["Location"] = f"/v1/orders/{view.id}"
+    set_location(response, "orders", view.id)
     return OrderOut.of(view)
 
 
@@ -427,7 +427,7 @@ def report_listing(
     and up to 10 pieces of evidence. Ten reports a day each: the eleventh is a 409
     `ReportLimitReached`."""
     view = core.reports.file(caller, listing_id, reason=body.reason, evidence=body.evidence)
-    response.headers["Location"] = f"/v1/reports/{view.id}"
+    set_location(response, "reports", view.id)
     return ReportOut.of(view)
 
 

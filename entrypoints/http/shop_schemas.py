@@ -29,9 +29,8 @@ from domain.orders import MAX_RATE_BP
 from domain.product_tags import ShopPreferences
 from domain.studios import MAX_ROOMS
 from entrypoints.http.revenue_schemas import Currency, MoneyBody, MoneyOut
-from entrypoints.http.schemas import Strict
+from entrypoints.http.schemas import Account, Strict
 
-Account = Annotated[str, Field(min_length=1, max_length=200)]
 Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE, examples=["Linen apron"])]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
 Attributes = Annotated[

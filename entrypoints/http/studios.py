@@ -17,6 +17,7 @@ from entrypoints.http.shop_schemas import (
     StudioOpening,
     StudioOut,
 )
+from entrypoints.http.versions import set_location
 
 router = APIRouter(tags=["studios"])
 
@@ -37,7 +38,7 @@ def open_studio(body: StudioOpening, core: Core, caller: Caller, response: Respo
         utc_offset_minutes=body.utc_offset_minutes,
         slot_minutes=body.slot_minutes,
     )
-    response.headers["Location"] = f"/v1/studios/{view.id}"
+    set_location(response, "studios", view.id)
     return StudioOut.of(view)
 
 
@@ -68,7 +69,7 @@ def book(
         sponsor=body.sponsor,
         creator=body.creator,
     )
-    response.headers["Location"] = f"/v1/bookings/{view.slot_id}"
+    set_location(response, "bookings", view.slot_id)
     return BookingOut.of(view)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Header, Response, status
 from domain.titles import TitleKind
 from entrypoints.http.schemas import PortalBody, TitleOut, TitleRegistration
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import expected_version, tag_response
+from entrypoints.http.versions import expected_version, set_location, tag_response
 
 router = APIRouter(prefix="/v1/titles", tags=["titles"])
 
@@ -31,7 +31,7 @@ def register_title(
         portal=body.portal.to_domain() if body.portal else None,
         studio_id=body.studio_id,
     )
-    response.headers["Location"] = f"/v1/titles/{view.id}"
+    set_location(response, "titles", view.id)
     tag_response(response, view.version)
     return TitleOut.of(view)
 

@@ -15,7 +15,7 @@ from entrypoints.http.problems import Problem
 from entrypoints.http.schemas import AnchorAttachment, AnchorRevocation, VideoOut, VideoPublication
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.uploads import read_form, single, words
-from entrypoints.http.versions import expected_version, tag_response
+from entrypoints.http.versions import expected_version, set_location, tag_response
 
 router = APIRouter(prefix="/v1/videos", tags=["videos"])
 
@@ -97,7 +97,7 @@ async def publish_video(
         creator_id=body.creator_id,
     )
     view = published.video
-    response.headers["Location"] = f"/v1/videos/{view.id}"
+    set_location(response, "videos", view.id)
     tag_response(response, view.version)
     return VideoOut.of(view)
 

@@ -74,7 +74,7 @@ def test_an_account_has_one_artist_profile_whose_id_is_derived_from_it() -> None
 
 
 def test_an_artist_is_registered_by_an_account() -> None:
-    with pytest.raises(InvalidValue, match="registered by an account"):
+    with pytest.raises(InvalidValue, match="account must have 1 to 128"):
         register_mina(account="")
 
 

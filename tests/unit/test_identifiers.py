@@ -18,7 +18,17 @@ from tests.fakes import OPENING_NIGHT
 ADMIN = Principal(Role.ADMIN, "ops")
 
 #: Accounts people really have: the ids the tests and the README use, e-mail-like names.
-GOOD = ["fan-1", "legendary", "mia", "c1", "aozora.records", "ren_2", "a@b.example", "7"]
+GOOD = [
+    "fan-1",
+    "legendary",
+    "mia",
+    "c1",
+    "team:maya",
+    "aozora.records",
+    "ren_2",
+    "a@b.example",
+    "7",
+]
 
 #: Control characters, bidirectional overrides, zero-width and look-alike characters,
 #: separators, what does not fit and what is not there.
@@ -34,7 +44,6 @@ BAD = [
     "mi\ta",
     "mi/a",
     "mi%2Fa",
-    "brand:c1",
     "\u043cia",  # a Cyrillic em
     "Ærø",
     "-mia",
@@ -56,7 +65,7 @@ def test_an_account_has_at_most_128_characters() -> None:
 
 @pytest.mark.parametrize("account", BAD)
 def test_anything_else_is_refused_naming_the_character_set(account: str) -> None:
-    with pytest.raises(InvalidValue, match=r"A-Z a-z 0-9 \. _ @ -"):
+    with pytest.raises(InvalidValue, match=r"A-Z a-z 0-9 \. _ @ : -"):
         checked_account(account, "a creator's account")
 
 
@@ -81,7 +90,7 @@ def test_artists_creators_and_sellers_are_registered_under_an_account(account: s
         Seller.register(account=account, name="Acme", at=OPENING_NIGHT)
 
 
-@pytest.mark.parametrize("account", ["mi\r\na", "mi\u202ea", "Ærø", "brand:c1"])
+@pytest.mark.parametrize("account", ["mi\r\na", "mi\u202ea", "Ærø", "mi/a"])
 def test_an_admin_cannot_register_someone_under_a_malformed_account(
     core: Spotlight, account: str
 ) -> None:

@@ -211,7 +211,7 @@ def test_a_token_lives_at_most_a_year(signer: TokenSigner) -> None:
     assert signer.verify(signer.issue(ROSA, lifetime=MAX_LIFETIME)) == ROSA
 
 
-@pytest.mark.parametrize("subject", ["ro\u202esa", "rosa\r\nX-Admin: 1", "ro\x00sa", "a:b", ""])
+@pytest.mark.parametrize("subject", ["ro\u202esa", "rosa\r\nX-Admin: 1", "ro\x00sa", ""])
 def test_a_signed_token_naming_a_subject_outside_the_account_characters_is_refused(
     signer: TokenSigner, clock: FixedClock, subject: str
 ) -> None:
