@@ -2,6 +2,7 @@
 
 A projection of the catalogue's log (titles, videos, anchors, engagement batches, click
 batches); rebuilt from zero by a fresh follower, so an auditor can recompute every figure.
+Clicks count once per viewer, video and target in each click window (``DistinctClicks``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from uuid import UUID
 import attrs
 
 from application.log_follower import Handler
-from domain.audience import ClickBatch, ClickTarget, EngagementBatch
+from domain.audience import (
+    DEFAULT_CLICK_WINDOW,
+    ClickBatch,
+    ClickTarget,
+    DistinctClicks,
+    EngagementBatch,
+)
 from domain.engagement import Engagement
 from domain.hashtags import hashtag_of_phrase
 from domain.titles import Title
@@ -68,7 +75,8 @@ def interactions(engagement: Engagement) -> int:
 
 
 class AudienceProjection:
-    def __init__(self) -> None:
+    def __init__(self, click_window: timedelta = DEFAULT_CLICK_WINDOW) -> None:
+        self._distinct = DistinctClicks(click_window)
         self.video_totals: dict[UUID, Engagement] = defaultdict(Engagement)
         self.anchor_of: dict[UUID, UUID] = {}
         self.known_videos: set[UUID] = set()
@@ -175,7 +183,10 @@ class AudienceProjection:
 
     def _click_batch(self, event: Any, _position: int) -> None:
         for click in event.clicks:
-            self._clicks[click.title_id][ClickTarget(click.target).value] += 1
+            target = ClickTarget(click.target).value
+            if not self._distinct.counts(event.viewer, click.video_id, target, click.at):
+                continue
+            self._clicks[click.title_id][target] += 1
             self._daily[click.title_id][click.at.date()].clicks += 1
 
     def export(self) -> dict[str, object]:

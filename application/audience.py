@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from application.errors import NotFound, NotPermitted, StaleVersion
 from application.log_follower import LogFollower
 from application.ports import Clock
 from domain.audience import (
+    DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
     Click,
     ClickBatch,
@@ -46,10 +47,16 @@ class BatchReceipt:
 
 
 class Audience:
-    def __init__(self, catalogue: Catalogue, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        clock: Clock,
+        click_window: timedelta = DEFAULT_CLICK_WINDOW,
+    ) -> None:
         self.catalogue = catalogue
         self.clock = clock
-        self.projection = AudienceProjection()
+        self.projection = AudienceProjection(click_window)
         self.follower = LogFollower(catalogue, self.projection.handlers)
         self._lock = threading.RLock()
         self._catch_up()

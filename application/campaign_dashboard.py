@@ -9,7 +9,8 @@ Which videos count: those a participating creator linked, those anyone published
 flight declaring one of the campaign's branded effects, and those a participating creator
 published within the flight carrying the campaign's hashtag (decided when the dashboard is
 read, so a creator who joins late brings the hashtag videos they already made). What counts
-of them: engagement and clicks reported on the days of the flight; what came after the
+of them: engagement and clicks reported on the days of the flight (a click once per viewer
+and video in each click window, ``domain.audience.DistinctClicks``); what came after the
 campaign's last day belongs to no campaign. A removed or restricted video, or a minor's,
 counts for nothing from the moment that is in the log.
 """
@@ -28,7 +29,12 @@ from application.auth import Principal, Role
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
 from application.protection import ProtectionModel, combined
-from domain.audience import CallToActionClickBatch, EngagementBatch
+from domain.audience import (
+    DEFAULT_CLICK_WINDOW,
+    CallToActionClickBatch,
+    DistinctClicks,
+    EngagementBatch,
+)
 from domain.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget, last_day_of_flight
 from domain.effects import BrandedEffect, EffectUse
 from domain.engagement import Engagement
@@ -142,7 +148,8 @@ class CampaignDashboard:
 
 
 class CampaignProjection:
-    def __init__(self) -> None:
+    def __init__(self, click_window: timedelta = DEFAULT_CLICK_WINDOW) -> None:
+        self._distinct = DistinctClicks(click_window)
         self.campaigns: dict[UUID, _CampaignLine] = {}
         self.videos: dict[UUID, _VideoLine] = {}
         self.by_hashtag: dict[str, list[UUID]] = defaultdict(list)
@@ -242,7 +249,9 @@ class CampaignProjection:
     def _clicks(self, event: Any, _position: int) -> None:
         for click in event.clicks:
             video = self.videos.get(click.video_id)
-            if video is not None:
+            if video is not None and self._distinct.counts(
+                event.viewer, click.video_id, "call-to-action", click.at
+            ):
                 video.days[click.at.date()].clicks += 1
 
     # Reading ----------------------------------------------------------------------------
@@ -384,8 +393,10 @@ def export_campaigns(model: CampaignProjection) -> dict[str, object]:
 class CampaignDashboards:
     """The use case: authorise, catch both logs up, answer."""
 
-    def __init__(self, revenue: Any, catalogue: Any) -> None:
-        self.model = CampaignProjection()
+    def __init__(
+        self, revenue: Any, catalogue: Any, *, click_window: timedelta = DEFAULT_CLICK_WINDOW
+    ) -> None:
+        self.model = CampaignProjection(click_window)
         self._revenue = LogFollower(revenue, self.model.revenue_handlers)
         self._catalogue = LogFollower(catalogue, self.model.catalogue_handlers)
         self._lock = threading.RLock()

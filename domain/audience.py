@@ -8,8 +8,8 @@ are projections of these events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Hashable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -22,7 +22,9 @@ from domain.errors import InvalidValue
 from domain.time import checked_instant
 
 MAX_BATCH = 10_000
+DEFAULT_CLICK_WINDOW = timedelta(hours=1)
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:audience-batch")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ClickTarget(StrEnum):
@@ -67,6 +69,41 @@ def _checked_clicks(clicks: Sequence[ClickT]) -> tuple[ClickT, ...]:
     for click in clicks:
         checked_instant(click.at)
     return tuple(clicks)
+
+
+class DistinctClicks:
+    """What a click counts for: one per viewer, video and target in each window of time.
+
+    Windows are fixed and counted from the epoch (hour 0 is 00:00-01:00 UTC for a window of
+    an hour), so the rule depends only on what the log holds, each batch's viewer and each
+    click's time, and a replay of the log counts exactly what the live projection counted.
+    A flood of clicks is recorded as it came (auditors see it); it is only not counted twice.
+
+    Windows more than one behind the newest seen are forgotten, so memory stays bounded by
+    the clicks of two windows. Click times come from the server's clock, never the viewer.
+    """
+
+    def __init__(self, window: timedelta = DEFAULT_CLICK_WINDOW) -> None:
+        if window <= timedelta(0):
+            raise InvalidValue("a click window is longer than nothing")
+        self._window = window
+        self._seen: dict[int, set[tuple[str, Hashable, str]]] = {}
+        self._newest = 0
+
+    def counts(self, viewer: str, video: Hashable, target: str, at: datetime) -> bool:
+        """True the first time ``viewer`` clicks ``target`` of ``video`` in the window of
+        ``at``; False for every repeat in that window."""
+        window = (checked_instant(at) - _EPOCH) // self._window
+        if window > self._newest:
+            self._newest = window
+            for old in [w for w in self._seen if w < window - 1]:
+                del self._seen[old]
+        seen = self._seen.setdefault(window, set())
+        key = (viewer, video, target)
+        if key in seen:
+            return False
+        seen.add(key)
+        return True
 
 
 def _counts(values: Iterable[EngagementCount]) -> tuple[EngagementCount, ...]:

@@ -161,7 +161,7 @@ def bootstrap(
     ledger = Ledger(revenue, clock=clock, lines=SqlitePostingLines())
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
     tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
-    dashboards = CampaignDashboards(revenue, catalogue)
+    dashboards = CampaignDashboards(revenue, catalogue, click_window=settings.click_window)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock)
     keys = key_store_for(store)
     return Spotlight(
@@ -170,7 +170,7 @@ def bootstrap(
         tokens=TokenSigner(settings.signing_secret(), clock),
         catalogue=catalogue,
         anchoring=anchoring,
-        audience=Audience(catalogue, clock=clock),
+        audience=Audience(catalogue, clock=clock, click_window=settings.click_window),
         music=music,
         discovery=discovery,
         usage=usage,

@@ -66,6 +66,8 @@ def scratch_core(settings: Settings, directory: Path | None) -> Spotlight:
         secret=secrets.token_bytes(32),
         pulse_regions=settings.pulse_regions,
         max_upload_bytes=settings.max_upload_bytes,
+        # The replay counts clicks by the live service's rule.
+        click_window_seconds=settings.click_window_seconds,
     )
     return bootstrap(scratch, notifier=NoDelivery())
 

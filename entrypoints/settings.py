@@ -8,6 +8,11 @@ SPOTLIGHT_SECRET     the token signing secret (at least 16 bytes); when unset, a
 SPOTLIGHT_PULSE_REGIONS  the regions where Pulse is launched, comma-separated (default US)
 SPOTLIGHT_AUDIT_KEY  base64 of the 32-byte Ed25519 seed that signs audit checkpoints; when
                      unset, a random one is generated once and kept in <data dir>/audit-key
+SPOTLIGHT_CLICK_WINDOW  seconds in which a viewer's repeated click on one video counts once
+SPOTLIGHT_RATE_LIMIT_STORAGE  where request counts are kept: memory:// (this process) or a
+                     redis://host:port/db shared by every process of the service
+SPOTLIGHT_RATE_LIMITS  per-flow limits overriding the defaults, e.g.
+                     clicks=30/minute,votes=5/minute;50/day (a flow=none is not limited)
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ import binascii
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
+from limits import parse_many
+from limits.storage import storage_from_string
 
 from adapters.storage import Store, parse_store
 from adapters.tokens import MIN_SECRET_BYTES
@@ -27,6 +35,24 @@ from adapters.tokens import MIN_SECRET_BYTES
 PREFIX = "SPOTLIGHT_"
 AUDIT_KEY_BYTES = 32
 AUDIT_KEY_FILE = "audit-key"
+
+
+#: Requests allowed per flow (the limits library's notation: "N/period", several joined by
+#: ';'). "principal" and "address" apply to every request, by the caller's token or, without
+#: a valid one, by the client address; "bad-tokens" counts answers 401 per address, and an
+#: address that used them up is refused everything (429) until the window lets it in again.
+DEFAULT_RATE_LIMITS: dict[str, str] = {
+    "principal": "600/minute",
+    "address": "1200/minute",
+    "bad-tokens": "30/10 minutes",
+    "clicks": "60/minute",
+    "call-to-action-clicks": "60/minute",
+    "engagement": "120/minute",
+    "impressions": "120/minute",
+    "votes": "10/minute",
+    "counterfeit-reports": "10/minute;50/day",
+}
+NO_LIMIT = "none"
 
 
 class SettingsError(Exception):
@@ -42,6 +68,11 @@ class Settings:
     sweep_interval_seconds: float = 2.0
     pulse_regions: tuple[str, ...] = ("US",)
     audit_key: bytes | None = None
+    click_window_seconds: float = 3600.0
+    rate_limit_storage: str = "memory://"
+    rate_limits: dict[str, str] = attrs.field(factory=lambda: dict(DEFAULT_RATE_LIMITS), hash=False)
+    # Keys of one deployment in a shared Redis; tests give each run its own.
+    rate_limit_prefix: str = "spotlight"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -60,7 +91,16 @@ class Settings:
             sweep_interval_seconds=_number(environ, "SWEEP_INTERVAL", 2.0, minimum=0.0),
             pulse_regions=_regions(environ.get(f"{PREFIX}PULSE_REGIONS", "US")),
             audit_key=_audit_key(environ.get(f"{PREFIX}AUDIT_KEY"), f"{PREFIX}AUDIT_KEY"),
+            click_window_seconds=_number(environ, "CLICK_WINDOW", 3600.0, minimum=1.0),
+            rate_limit_storage=_rate_limit_storage(
+                environ.get(f"{PREFIX}RATE_LIMIT_STORAGE") or "memory://"
+            ),
+            rate_limits=_rate_limits(environ.get(f"{PREFIX}RATE_LIMITS", "")),
         )
+
+    @property
+    def click_window(self) -> timedelta:
+        return timedelta(seconds=self.click_window_seconds)
 
     def with_store(self, url: str) -> Settings:
         return attrs.evolve(self, store=parse_store(url, setting="--store"))
@@ -131,6 +171,36 @@ def _audit_key(text: str | None, where: str) -> bytes | None:
             f"not {len(seed)} bytes"
         )
     return seed
+
+
+def _rate_limit_storage(url: str) -> str:
+    setting = f"{PREFIX}RATE_LIMIT_STORAGE"
+    if not url.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
+        raise SettingsError(f"{setting}={url!r} must be memory:// or a redis:// URL")
+    try:
+        storage_from_string(url)  # checks the form; connects only when first used
+    except Exception as error:  # the library raises several kinds for a malformed URL
+        raise SettingsError(f"{setting}={url!r} is not usable: {error}") from None
+    return url
+
+
+def _rate_limits(text: str) -> dict[str, str]:
+    """The defaults with ``flow=limit`` pairs of ``text`` (comma-separated) put over them."""
+    chosen = dict(DEFAULT_RATE_LIMITS)
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        flow, _, limit = (part.strip() for part in pair.partition("="))
+        if flow not in DEFAULT_RATE_LIMITS:
+            known = ", ".join(DEFAULT_RATE_LIMITS)
+            raise SettingsError(f"{PREFIX}RATE_LIMITS: unknown flow {flow!r}; flows: {known}")
+        if limit != NO_LIMIT:
+            try:
+                parse_many(limit)
+            except ValueError:
+                raise SettingsError(
+                    f"{PREFIX}RATE_LIMITS: {flow}={limit!r} is not a limit like 60/minute"
+                ) from None
+        chosen[flow] = limit
+    return chosen
 
 
 def _regions(text: str) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ from entrypoints.http import (
     videos,
 )
 from entrypoints.http.problems import install_problem_handlers
+from entrypoints.http.rate_limits import install_rate_limits
 from entrypoints.http.schemas import Health
 from entrypoints.http.security import Core
 from entrypoints.sweeper import BackgroundSweeper
@@ -36,7 +37,9 @@ DESCRIPTION = """
 The business core of a short-video platform. Authenticate with a bearer token from
 `spotlight token --role ROLE --subject ID`. Errors are `application/problem+json`
 documents whose `type` is stable. Writes to a versioned resource accept `If-Match` with the
-`ETag` you read and answer 409 when someone else changed it first.
+`ETag` you read and answer 409 when someone else changed it first. Requests are rate
+limited per caller and client address, with tighter limits on clicks, engagement, votes and
+counterfeit reports: past a limit the answer is 429 with `Retry-After`.
 """
 
 
@@ -63,6 +66,7 @@ def create_app(
     )
     app.state.spotlight = core
     install_problem_handlers(app)
+    install_rate_limits(app, core.settings, core.tokens)
     app.include_router(titles.router)
     app.include_router(videos.router)
     app.include_router(anchors.router)

@@ -108,6 +108,13 @@ def test_clicks_through_anchors_reach_the_studio_dashboard(client: TestClient, a
         },
         headers=auth("viewer", "viewer-7"),
     )
+    # Another viewer's click counts; viewer-7's second click on the same tickets does not.
+    another = client.post(
+        "/v1/clicks",
+        json={"batch_key": "k", "clicks": [{"video_id": first, "target": "tickets"}]},
+        headers=auth("viewer", "viewer-8"),
+    )
+    assert another.status_code == 201, another.text
     dashboard = client.get("/v1/studios/legendary/analytics", headers=auth("studio", "legendary"))
 
     assert clicks.status_code == 201, clicks.text

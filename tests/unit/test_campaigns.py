@@ -399,7 +399,10 @@ def test_the_dashboard_counts_participants_hashtag_and_linked_videos_in_flight(
     record("d1", [(tagged.id, Engagement(views=800, likes=100, comments=20)),
                   (linked.id, Engagement(views=400, likes=30, shares=10)),
                   (outsider.id, Engagement(views=9_000, likes=900))])  # fmt: skip
-    core.audience.record_call_to_action_clicks(Principal(Role.VIEWER, "v1"), "c1", [tagged.id] * 12)
+    for viewer in range(12):  # one counted click per viewer and video an hour
+        core.audience.record_call_to_action_clicks(
+            Principal(Role.VIEWER, f"v{viewer}"), "c1", [tagged.id] * 2
+        )
     clock.advance(timedelta(days=1))
     record("d2", [(tagged.id, Engagement(views=100, likes=10))])
     sent = core.campaigns.invitations_of_campaign(BRAND, campaign.id)[0]

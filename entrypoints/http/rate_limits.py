@@ -1,0 +1,173 @@
+"""Rate limits: every request is counted against its caller and its client address, abusable
+flows against a limit of their own, and an address that keeps sending bad tokens is locked
+out for a while. One middleware, installed by ``create_app``; limits come from
+``Settings.rate_limits`` and counts live in ``Settings.rate_limit_storage`` (memory of this
+process, or a Redis shared by every process of the service).
+
+A refused request is answered 429 ``rate-limited`` with ``Retry-After`` and reaches no use
+case, so nothing is stored. Should the shared storage be unreachable, requests are let
+through (and the failure logged): rate limits protect the service, they must not stop it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+
+import attrs
+from fastapi import FastAPI, Request, Response
+from limits import RateLimitItem, parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from starlette.concurrency import run_in_threadpool
+
+from adapters.tokens import InvalidToken, TokenSigner
+from entrypoints.http.problems import problem_response
+from entrypoints.settings import NO_LIMIT, Settings
+
+log = logging.getLogger(__name__)
+
+#: The abusable flows: (method, route path) -> the flow whose limit applies, per caller.
+FLOWS: dict[tuple[str, str], str] = {
+    ("POST", "/v1/clicks"): "clicks",
+    ("POST", "/v1/call-to-action-clicks"): "call-to-action-clicks",
+    ("POST", "/v1/engagement"): "engagement",
+    ("POST", "/v1/pulse/impressions"): "impressions",
+    ("POST", "/v1/rounds/{round_id}/ballots"): "votes",
+    ("POST", "/v1/listings/{listing_id}/reports"): "counterfeit-reports",
+}
+UNAUTHENTICATED = 401
+# Matched on the raw path: the middleware runs before routing.
+_FLOW_PATHS = [
+    (method, re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(path)) + "$"), flow)
+    for (method, path), flow in FLOWS.items()
+]
+
+
+@attrs.frozen
+class Refusal:
+    flow: str
+    limit: str
+    retry_after: int
+
+
+class RateLimits:
+    """The counting: which limits a request falls under and whether it is within them."""
+
+    def __init__(self, storage: Storage, limits: Mapping[str, str]) -> None:
+        self._limiter = MovingWindowRateLimiter(storage)
+        self._limits: dict[str, list[RateLimitItem]] = {
+            flow: parse_many(limit) for flow, limit in limits.items() if limit != NO_LIMIT
+        }
+
+    @classmethod
+    def of(cls, settings: Settings) -> RateLimits:
+        options = (
+            {}
+            if settings.rate_limit_storage.startswith("memory:")
+            else {"key_prefix": settings.rate_limit_prefix}
+        )
+        storage = storage_from_string(settings.rate_limit_storage, **options)
+        # Settings accept memory:// and redis:// only, whose storages are synchronous.
+        assert isinstance(storage, Storage)
+        return cls(storage, settings.rate_limits)
+
+    def locked_out(self, address: str) -> Refusal | None:
+        """The address used up its bad tokens: refused until its window lets it in."""
+        for item in self._limits.get("bad-tokens", ()):
+            if not self._limiter.test(item, "bad-tokens", address):
+                return self._refusal("bad-tokens", item, address)
+        return None
+
+    def admit(self, counted: list[tuple[str, str]]) -> Refusal | None:
+        """Counts one request against each (flow, identity); the first exhausted refuses."""
+        for flow, identity in counted:
+            for item in self._limits.get(flow, ()):
+                if not self._limiter.hit(item, flow, identity):
+                    return self._refusal(flow, item, identity)
+        return None
+
+    def bad_token(self, address: str) -> None:
+        for item in self._limits.get("bad-tokens", ()):
+            self._limiter.hit(item, "bad-tokens", address)
+
+    def _refusal(self, flow: str, item: RateLimitItem, identity: str) -> Refusal:
+        reset = self._limiter.get_window_stats(item, flow, identity).reset_time
+        return Refusal(flow, str(item), max(1, math.ceil(reset - time.time())))
+
+
+def _flow(request: Request) -> str | None:
+    path = request.url.path
+    return next(
+        (
+            flow
+            for method, pattern, flow in _FLOW_PATHS
+            if method == request.method and pattern.match(path)
+        ),
+        None,
+    )
+
+
+def _caller(request: Request, tokens: TokenSigner) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    try:
+        return tokens.verify(token.strip()).label
+    except InvalidToken:
+        return None
+
+
+def _too_many(refusal: Refusal) -> Response:
+    return problem_response(
+        429,
+        "rate-limited",
+        "Too many requests",
+        f"the {refusal.flow} limit ({refusal.limit}) is used up; retry in {refusal.retry_after} s",
+        headers={"Retry-After": str(refusal.retry_after)},
+        flow=refusal.flow,
+    )
+
+
+def install_rate_limits(app: FastAPI, settings: Settings, tokens: TokenSigner) -> None:
+    limits = RateLimits.of(settings)
+
+    def before(request: Request) -> Refusal | None:
+        address = request.client.host if request.client else "unknown"
+        refusal = limits.locked_out(address)
+        if refusal is not None:
+            return refusal
+        caller = _caller(request, tokens)
+        counted = [("address", address)]
+        if caller is not None:
+            counted.append(("principal", caller))
+        flow = _flow(request)
+        if flow is not None:
+            counted.append((flow, caller or f"address:{address}"))
+        return limits.admit(counted)
+
+    def after(request: Request) -> None:
+        limits.bad_token(request.client.host if request.client else "unknown")
+
+    @app.middleware("http")
+    async def rate_limited(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        try:
+            # A Redis round trip blocks; it is done off the event loop.
+            refusal = await run_in_threadpool(before, request)
+        except Exception:  # the storage is down: admit, and say so
+            log.exception("rate limits unavailable; the request is admitted")
+            refusal = None
+        if refusal is not None:
+            return _too_many(refusal)
+        response = await call_next(request)
+        if response.status_code == UNAUTHENTICATED:
+            try:
+                await run_in_threadpool(after, request)
+            except Exception:
+                log.exception("rate limits unavailable; a bad token went uncounted")
+        return response
