@@ -50,7 +50,7 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "engagement": "120/minute",
     "impressions": "120/minute",
     "votes": "10/minute",
-    "counterfeit-reports": "10/minute;50/day",
+    "counterfeit-reports": "30/minute;200/day",
 }
 NO_LIMIT = "none"
 

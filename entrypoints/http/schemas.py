@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from application.views import TitleView, VideoView
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
 from domain.matching import SignalEvidence
 from domain.portal import CastMember, Link, Portal
+from domain.text import unsafe_character
+
+
+def _text_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _text_in(key)
+            yield from _text_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _text_in(item)
 
 
 class Strict(BaseModel):
+    """Every request body: unknown fields are refused, and so is text holding a character
+    that free text may not hold (``domain.text``), in any field, at any depth."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_safe_text(cls, data: Any) -> Any:
+        for text in _text_in(data):
+            character = unsafe_character(text)
+            if character is not None:
+                raise ValueError(
+                    f"text holds the character U+{ord(character):04X}, which is refused"
+                )
+        return data
 
 
 # The account rule of domain.identifiers, checked before a request reaches a use case; the
