@@ -27,6 +27,7 @@ from entrypoints.http import (
     titles,
     videos,
 )
+from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.schemas import Health
 from entrypoints.http.security import Core
@@ -63,6 +64,12 @@ def create_app(
     )
     app.state.spotlight = core
     install_problem_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        json_bytes=core.settings.max_json_bytes,
+        multipart_bytes=max(core.settings.max_upload_bytes, shop.max_listing_bytes(core))
+        + MULTIPART_ENVELOPE,
+    )
     app.include_router(titles.router)
     app.include_router(videos.router)
     app.include_router(anchors.router)
