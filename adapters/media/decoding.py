@@ -123,7 +123,14 @@ class PyAVDecoder:
 
     def _decode(self, data: bytes) -> DecodedMedia:
         try:
-            container = av.open(io.BytesIO(data), mode="r", metadata_errors="replace")
+            # FFmpeg decodes a frame or two of each stream while probing it: its own pixel
+            # limit keeps that from allocating a bomb's pictures before the budget is checked.
+            container = av.open(
+                io.BytesIO(data),
+                mode="r",
+                metadata_errors="replace",
+                options={"max_pixels": str(self.max_pixels)},
+            )
         except _LIBRARY_ERRORS as error:
             raise UnreadableMedia(
                 "the file is not a video or audio format we can read, "
@@ -257,6 +264,8 @@ class _Decoding:
 
     def _prepare_video(self, stream: VideoStream) -> None:
         context = stream.codec_context
+        # A frame that grows past the budget mid-stream is then never allocated.
+        context.options = {**context.options, "max_pixels": str(self.settings.max_pixels)}
         if self.settings.threads != 1:
             context.thread_type = "AUTO"
             context.thread_count = self.settings.threads
