@@ -12,7 +12,6 @@ inputs, for a before-and-after comparison.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import socket
@@ -307,13 +306,3 @@ def run(plan: HostilePlan, service_root: Path = ROOT) -> HostileReport:
         *(f"not refused with a 4xx: {failure}" for failure in report.failures),
     ]
     return report
-
-
-def main() -> None:  # python -m bench.hostile.suite [service root]
-    root = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT
-    print("\n".join(run(FULL, root).lines))
-    print(json.dumps({"service_root": str(root)}))
-
-
-if __name__ == "__main__":
-    main()
