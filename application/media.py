@@ -21,10 +21,12 @@ __all__ = [
     "AudioTrack",
     "Candidate",
     "DecodedMedia",
+    "DecodersBusy",
     "Frame",
     "MatchingEngine",
     "MediaDecoder",
     "MediaDescriber",
+    "MediaOverBudget",
     "MediaTooLarge",
     "TimeRange",
     "UnreadableMedia",
@@ -39,6 +41,24 @@ class MediaTooLarge(ApplicationError):
     def __init__(self, size: int, limit: int) -> None:
         super().__init__(f"the upload has {size} bytes; the limit is {limit}")
         self.limit = limit
+
+
+class MediaOverBudget(UnreadableMedia):
+    """The upload is small but would decode to more than the service decodes for one upload:
+    a picture or video frame of too many pixels, too many frames, or too long a clip. Found
+    from the file's headers before decoding where they say it, else when decoding reaches the
+    budget. An ``UnreadableMedia`` too: callers that only refuse need not tell them apart."""
+
+
+class DecodersBusy(ApplicationError):
+    """Every decoding slot stayed taken for as long as an upload may wait: try again later."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            "the service is decoding as many uploads as it can at once; "
+            f"try again in {retry_after_seconds} seconds"
+        )
+        self.retry_after_seconds = retry_after_seconds
 
 
 @attrs.frozen(eq=False)

@@ -1,4 +1,4 @@
-"""``python -m bench [commands|anchors|music|revenue]``: run the measurements and print
+"""``python -m bench [SUITE]``: run the measurements and print
 plain-text tables.
 
 ``commands`` is the throughput of the core's commands against the bare eventsourcing
@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
@@ -29,6 +30,10 @@ from bench.audit.suite import run as run_audit
 from bench.business.suite import FULL as BUSINESS_FULL
 from bench.business.suite import QUICK as BUSINESS_QUICK
 from bench.business.suite import run as run_business
+from bench.hostile.suite import FULL as HOSTILE_FULL
+from bench.hostile.suite import QUICK as HOSTILE_QUICK
+from bench.hostile.suite import ROOT as HOSTILE_ROOT
+from bench.hostile.suite import run as run_hostile
 from bench.machine import description
 from bench.measure import Rate, ratio, time_call
 from bench.music.common import FULL as MUSIC_FULL
@@ -74,7 +79,17 @@ class StandaloneReport(Protocol):
     def failures(self) -> list[str]: ...
 
 
-SUITES = ("commands", "anchors", "music", "revenue", "audit", "products", "shop", "business")
+SUITES = (
+    "commands",
+    "anchors",
+    "music",
+    "revenue",
+    "audit",
+    "products",
+    "shop",
+    "business",
+    "hostile",
+)
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
 
@@ -143,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "products": lambda: run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL),
         "shop": lambda: run_shop(SHOP_QUICK if options.quick else SHOP_FULL),
         "business": lambda: run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL),
+        "hostile": lambda: run_hostile(
+            HOSTILE_QUICK if options.quick else HOSTILE_FULL, options.service_root
+        ),
     }
     reports = [run() for name, run in standalone.items() if name in suites]
     commands_plan = plan if "commands" in suites else None
@@ -238,8 +256,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"products: product tagging time per minute of video against "
         f"{PRODUCTS_FULL.describe()}. shop: search latency (p50/p95/p99) over "
         f"{SHOP_FULL.describe()}. business: marketplace search latency and a campaign "
-        f"dashboard's response time over {BUSINESS_FULL.describe()}. All run unless one is "
-        "named.",
+        f"dashboard's response time over {BUSINESS_FULL.describe()}. hostile: the peak "
+        "memory a live service spends on each decompression bomb and oversized body "
+        f"({HOSTILE_FULL.describe()}). All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
@@ -271,6 +290,12 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"revenue: {REVENUE_QUICK.describe()}",
     )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument(
+        "--service-root",
+        type=Path,
+        default=HOSTILE_ROOT,
+        help="hostile: the checkout whose service is measured (this one), e.g. an older one",
+    )
     return parser.parse_args(argv)
 
 

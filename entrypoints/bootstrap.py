@@ -17,6 +17,7 @@ from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.products import SUGGESTED_THRESHOLD, SiftProductRecognizer, shop_decoder
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
+from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier, InboxLog
@@ -87,6 +88,7 @@ class Spotlight:
     moderation: Moderation
     keys: KeyStore
     personal_data: PersonalData
+    decode_slots: DecodeSlots
 
     def close(self) -> None:
         closing = getattr(self.keys, "close", None)
@@ -130,8 +132,16 @@ def bootstrap(
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
-    decoder = PyAVDecoder() if decoder is None else decoder
-    recognizer = SiftProductRecognizer() if recognizer is None else recognizer
+    # Every decode of an upload (video, audio, listing photo) takes one of these slots.
+    slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
+    if decoder is None:
+        decoder = PyAVDecoder(
+            max_duration_seconds=settings.max_media_seconds,
+            max_pixels=settings.max_pixels,
+            slots=slots,
+        )
+    if recognizer is None:
+        recognizer = SiftProductRecognizer(max_photo_pixels=settings.max_pixels, slots=slots)
     anchoring = Anchoring(
         catalogue,
         decoder=decoder,
@@ -141,7 +151,16 @@ def bootstrap(
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
         # The shop's description of each video's frames is kept with its fingerprints.
-        describers=(VideoProductFrames(recognizer, shop_decoder()),),
+        describers=(
+            VideoProductFrames(
+                recognizer,
+                shop_decoder(
+                    max_duration_seconds=settings.max_media_seconds,
+                    max_pixels=settings.max_pixels,
+                    slots=slots,
+                ),
+            ),
+        ),
         classifier=KeywordClassifier() if classifier is None else classifier,
     )
     discovery = Discovery(
@@ -224,4 +243,5 @@ def bootstrap(
         personal_data=PersonalData(
             catalogue, keys=keys, sealer=AesGcmSealer(), moderation=moderation, clock=clock
         ),
+        decode_slots=slots,
     )

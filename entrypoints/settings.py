@@ -13,12 +13,16 @@ SPOTLIGHT_RATE_LIMIT_STORAGE  where request counts are kept: memory:// (this pro
                      redis://host:port/db shared by every process of the service
 SPOTLIGHT_RATE_LIMITS  per-flow limits overriding the defaults, e.g.
                      clicks=30/minute,votes=5/minute;50/day (a flow=none is not limited)
+SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
+SPOTLIGHT_MAX_MEDIA_SECONDS, SPOTLIGHT_DECODE_SLOTS, SPOTLIGHT_DECODE_WAIT_SECONDS
+                     what one request may cost: see README's configuration table
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import secrets
 from collections.abc import Mapping
@@ -29,6 +33,12 @@ import attrs
 from limits import parse_many
 from limits.storage import storage_from_string
 
+from adapters.media.budget import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_SECONDS,
+    DEFAULT_SLOTS,
+    DEFAULT_WAIT_SECONDS,
+)
 from adapters.storage import Store, parse_store
 from adapters.tokens import MIN_SECRET_BYTES
 
@@ -65,6 +75,11 @@ class Settings:
     data_dir: Path
     secret: bytes | None = None
     max_upload_bytes: int = 200 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_media_seconds: float = DEFAULT_MAX_SECONDS
+    decode_slots: int = DEFAULT_SLOTS
+    decode_wait_seconds: float = DEFAULT_WAIT_SECONDS
     sweep_interval_seconds: float = 2.0
     pulse_regions: tuple[str, ...] = ("US",)
     audit_key: bytes | None = None
@@ -88,6 +103,15 @@ class Settings:
             data_dir=data_dir,
             secret=secret,
             max_upload_bytes=int(_number(environ, "MAX_UPLOAD_MB", 200, minimum=0.001) * 2**20),
+            max_json_bytes=int(_number(environ, "MAX_JSON_KB", 1024, minimum=1) * 1024),
+            max_pixels=int(_number(environ, "MAX_PIXELS", DEFAULT_MAX_PIXELS, minimum=1)),
+            max_media_seconds=_number(
+                environ, "MAX_MEDIA_SECONDS", DEFAULT_MAX_SECONDS, minimum=1.0
+            ),
+            decode_slots=int(_number(environ, "DECODE_SLOTS", DEFAULT_SLOTS, minimum=1)),
+            decode_wait_seconds=_number(
+                environ, "DECODE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, minimum=0.0
+            ),
             sweep_interval_seconds=_number(environ, "SWEEP_INTERVAL", 2.0, minimum=0.0),
             pulse_regions=_regions(environ.get(f"{PREFIX}PULSE_REGIONS", "US")),
             audit_key=_audit_key(environ.get(f"{PREFIX}AUDIT_KEY"), f"{PREFIX}AUDIT_KEY"),
@@ -220,6 +244,8 @@ def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: f
         value = float(text)
     except ValueError:
         raise SettingsError(f"{PREFIX}{name}={text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise SettingsError(f"{PREFIX}{name}={text!r} must be a finite number")
     if value < minimum:
         raise SettingsError(f"{PREFIX}{name}={text!r} must be at least {minimum}")
     return value

@@ -198,10 +198,8 @@ matrix product and at most one RANSAC fit there.
 
 from __future__ import annotations
 
-import io
 import math
 import struct
-import warnings
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -209,10 +207,12 @@ import attrs
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
+from adapters.media.budget import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SECONDS, DecodeSlots
 from adapters.media.decoding import PyAVDecoder
+from adapters.media.pictures import open_picture
 from application.media import DecodedMedia, UnreadableMedia
 from application.products import (
     Box,
@@ -295,7 +295,13 @@ MAX_BYTES_PER_MINUTE: Final = _VIDEO_HEADER.size + math.ceil(60 / KEYFRAME_SECON
 )
 
 
-def shop_decoder(*, max_duration_seconds: float = 15 * 60, threads: int = 1) -> PyAVDecoder:
+def shop_decoder(
+    *,
+    max_duration_seconds: float = DEFAULT_MAX_SECONDS,
+    threads: int = 1,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    slots: DecodeSlots | None = None,
+) -> PyAVDecoder:
     """The decoder the shop should use for this recogniser: 1 frame a second, longer side at
     most 960 px (about 1.5 MB of pixels a sampled frame, 90 MB a minute of video)."""
     return PyAVDecoder(
@@ -303,6 +309,8 @@ def shop_decoder(*, max_duration_seconds: float = 15 * 60, threads: int = 1) -> 
         max_side=ANALYSIS_SIDE,
         max_duration_seconds=max_duration_seconds,
         threads=threads,
+        max_pixels=max_pixels,
+        slots=slots,
     )
 
 
@@ -664,26 +672,18 @@ def keyframes(video_descriptors: bytes) -> list[tuple[float, int]]:
 # --- photos ---------------------------------------------------------------------------
 
 
-def _open_photo(data: bytes) -> NDArray[np.uint8]:
-    """An encoded image as RGB pixels, upright, transparency flattened onto white."""
-    if not data:
-        raise UnreadableMedia("the photo is empty")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as opened:
-                opened.draft("RGB", (PHOTO_SIDE, PHOTO_SIDE))  # JPEG: decode at a lower size
-                picture = ImageOps.exif_transpose(opened)
-                picture.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UnreadableMedia("the photo is not an image we can read") from None
-    except (OSError, ValueError, SyntaxError) as error:
-        raise UnreadableMedia(f"the photo is damaged or incomplete ({error})") from None
-    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-        rgba = picture.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        picture = Image.alpha_composite(white, rgba)
-    return np.asarray(picture.convert("RGB"), dtype=np.uint8)
+def _open_photo(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, slots: DecodeSlots | None = None
+) -> NDArray[np.uint8]:
+    """An encoded image as RGB pixels, upright, transparency flattened onto white, with its
+    longer side at most ``PHOTO_SIDE``: the full-size picture is let go before returning."""
+    with open_picture(data, side=PHOTO_SIDE, max_pixels=max_pixels, slots=slots) as opened:
+        picture = ImageOps.exif_transpose(opened)
+        if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+            rgba = picture.convert("RGBA")
+            white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            picture = Image.alpha_composite(white, rgba)
+        return _reduced(np.asarray(picture.convert("RGB"), dtype=np.uint8), PHOTO_SIDE)
 
 
 # --- index ----------------------------------------------------------------------------
@@ -1001,8 +1001,18 @@ class SiftProductRecognizer:
 
     version = VERSION
 
-    def __init__(self, *, flush_vectors: int = 1 << 16) -> None:
+    def __init__(
+        self,
+        *,
+        flush_vectors: int = 1 << 16,
+        max_photo_pixels: int = DEFAULT_MAX_PIXELS,
+        slots: DecodeSlots | None = None,
+    ) -> None:
+        """``max_photo_pixels`` and ``slots``: the decoding budget and the process's decode
+        slots (``adapters.media.budget``) for listing photos."""
         self._flush_vectors = flush_vectors
+        self._max_photo_pixels = max_photo_pixels
+        self._slots = slots
         self._ordinals: dict[str, int] = {}
         self._listings: dict[int, _Listing] = {}
         self._alive = np.zeros(1024, dtype=np.bool_)
@@ -1020,7 +1030,13 @@ class SiftProductRecognizer:
             raise UnreadableMedia("a listing needs at least one photo")
         if len(photos) > MAX_PHOTOS:
             raise UnreadableMedia(f"a listing is described by at most {MAX_PHOTOS} photos")
-        return self.describe_listing_pixels([_open_photo(photo) for photo in photos])
+        # One photo at a time, reduced as it is decoded: never ten full-size pictures at once.
+        return self.describe_listing_pixels(
+            [
+                _open_photo(photo, max_pixels=self._max_photo_pixels, slots=self._slots)
+                for photo in photos
+            ]
+        )
 
     def describe_listing_pixels(self, photos: Sequence[NDArray[np.uint8]]) -> bytes:
         """``describe_listing`` for photos already decoded (RGB uint8, or grey)."""

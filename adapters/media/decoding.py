@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterator
+from contextlib import nullcontext
 from fractions import Fraction
 from typing import Final, Literal
 
@@ -21,7 +22,14 @@ from av.video.reformatter import VideoReformatter
 from av.video.stream import VideoStream
 from numpy.typing import NDArray
 
-from application.media import AudioTrack, DecodedMedia, Frame, UnreadableMedia
+from adapters.media.budget import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_SECONDS,
+    DecodeSlots,
+    check_pixels,
+    max_pixel_frames,
+)
+from application.media import AudioTrack, DecodedMedia, Frame, MediaOverBudget, UnreadableMedia
 
 # What PyAV raises on bad input: FFmpeg errors (InvalidDataError, EOFError, ...; all are
 # FFmpegError), and plain Python errors from its wrappers (a frame whose format changed,
@@ -59,8 +67,14 @@ class PyAVDecoder:
 
     Refused with ``UnreadableMedia``: empty bytes; bytes FFmpeg does not recognise as
     media (text, documents); still images; files with no audio or video stream, or whose
-    streams yield no frames; clips shorter than ``min_duration_seconds`` (a 0-second clip)
-    or longer than ``max_duration_seconds``.
+    streams yield no frames; clips shorter than ``min_duration_seconds`` (a 0-second clip).
+
+    Refused with ``MediaOverBudget`` (see ``adapters.media.budget``), from the headers
+    before anything is decoded when they say it, else as soon as decoding reaches it:
+    clips longer than ``max_duration_seconds``; video frames of more than ``max_pixels``;
+    more pixels x frames in all than ``max_pixels`` at 30 frames a second for
+    ``max_duration_seconds``. Only the frame being decoded is ever held at full size.
+    With ``slots``, a decode waits for one of them (``DecodersBusy`` when it waits too long).
 
     Damaged files: packets that fail to decode are skipped (the decoder resynchronises at
     the next good one). A file that ends early (an interrupted upload) is accepted up to
@@ -75,15 +89,19 @@ class PyAVDecoder:
         sample_rate: int = 11025,
         frames_per_second: float = 2.0,
         max_side: int = 320,
-        max_duration_seconds: float = 15 * 60,
+        max_duration_seconds: float = DEFAULT_MAX_SECONDS,
         min_duration_seconds: float = 0.1,
         threads: int = 1,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        slots: DecodeSlots | None = None,
     ) -> None:
         """``threads``: video decoder threads for one upload. 1 spends the least CPU (FFmpeg's
         frame and slice threading cost 10-30% more CPU in total, measured on 720p H.264);
         0 lets FFmpeg use a thread per core, for the lowest latency when cores are idle."""
-        if sample_rate <= 0 or frames_per_second <= 0 or max_side <= 0:
-            raise ValueError("sample_rate, frames_per_second and max_side must be positive")
+        if sample_rate <= 0 or frames_per_second <= 0 or max_side <= 0 or max_pixels <= 0:
+            raise ValueError(
+                "sample_rate, frames_per_second, max_side and max_pixels must be positive"
+            )
         if threads < 0:
             raise ValueError("threads must be 0 (automatic) or more")
         if not 0 <= min_duration_seconds < max_duration_seconds:
@@ -94,12 +112,25 @@ class PyAVDecoder:
         self.max_duration_seconds = max_duration_seconds
         self.min_duration_seconds = min_duration_seconds
         self.threads = threads
+        self.max_pixels = max_pixels
+        self.slots = slots
 
     def decode(self, data: bytes) -> DecodedMedia:
         if not data:
             raise UnreadableMedia("the file is empty")
+        with self.slots.held() if self.slots is not None else nullcontext():
+            return self._decode(data)
+
+    def _decode(self, data: bytes) -> DecodedMedia:
         try:
-            container = av.open(io.BytesIO(data), mode="r", metadata_errors="replace")
+            # FFmpeg decodes a frame or two of each stream while probing it: its own pixel
+            # limit keeps that from allocating a bomb's pictures before the budget is checked.
+            container = av.open(
+                io.BytesIO(data),
+                mode="r",
+                metadata_errors="replace",
+                options={"max_pixels": str(self.max_pixels)},
+            )
         except _LIBRARY_ERRORS as error:
             raise UnreadableMedia(
                 "the file is not a video or audio format we can read, "
@@ -136,6 +167,7 @@ class _Decoding:
         self.pixel_aspect: Fraction | None = None
         self.reformatter = VideoReformatter()
         self.sizes: dict[tuple[int, int, Fraction | None], tuple[int, int]] = {}
+        self.pixel_frames_left = max_pixel_frames(settings.max_pixels, self.limit)
         # Audio
         self.audio_chunks: list[NDArray[np.float32]] = []
         self.audio_samples = 0
@@ -163,9 +195,7 @@ class _Decoding:
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise UnreadableMedia("the file has no audio or video in it")
-        declared = container.duration / av.time_base if container.duration else None
-        if declared is not None and declared > self.limit + _SLACK:
-            raise self._too_long(declared)
+        self._check_declared([s for s in (video, audio) if s is not None])
         if video is not None:
             self._prepare_video(video)
 
@@ -181,6 +211,30 @@ class _Decoding:
                 self._on_audio_packet(audio, None)
         self._flush_resampler()
         return self._result()
+
+    def _check_declared(self, streams: list[VideoStream | AudioStream]) -> None:
+        """Refuse from the headers, before decoding, what is over the budget by what they say
+        (a header that says nothing is checked as decoding goes)."""
+        lengths = [self.container.duration / av.time_base] if self.container.duration else []
+        for stream in streams:
+            if stream.duration and stream.time_base is not None:
+                lengths.append(float(stream.duration * stream.time_base))
+        if lengths and max(lengths) > self.limit + _SLACK:
+            raise self._too_long(max(lengths))
+        for stream in streams:
+            if not isinstance(stream, VideoStream):
+                continue
+            width, height = stream.codec_context.width, stream.codec_context.height
+            check_pixels(width, height, self.settings.max_pixels, "a video frame")
+            frames = stream.frames
+            rate = stream.average_rate or stream.guessed_rate
+            if not frames and rate and stream.duration and stream.time_base is not None:
+                frames = math.ceil(float(stream.duration * stream.time_base * rate))
+            if width * height * frames > self.pixel_frames_left:
+                raise MediaOverBudget(
+                    f"the video has {frames:,} frames of {width} x {height} pixels; at most "
+                    f"{self.pixel_frames_left:,.0f} pixels x frames are decoded in all"
+                )
 
     # Reading
 
@@ -210,6 +264,8 @@ class _Decoding:
 
     def _prepare_video(self, stream: VideoStream) -> None:
         context = stream.codec_context
+        # A frame that grows past the budget mid-stream is then never allocated.
+        context.options = {**context.options, "max_pixels": str(self.settings.max_pixels)}
         if self.settings.threads != 1:
             context.thread_type = "AUTO"
             context.thread_count = self.settings.threads
@@ -244,6 +300,13 @@ class _Decoding:
         return offset < 1.5 * self.frame_step or self.period - offset < 0.5 * self.frame_step
 
     def _on_picture(self, frame: VideoFrame) -> None:
+        # The size may change mid-stream; the headers spoke only of the first.
+        check_pixels(frame.width, frame.height, self.settings.max_pixels, "a video frame")
+        self.pixel_frames_left -= frame.width * frame.height
+        if self.pixel_frames_left < 0:
+            raise MediaOverBudget(
+                "the video has more pixels x frames than are decoded for one upload"
+            )
         at = frame.time
         if at is None:  # no timestamp: assume it follows the previous frame
             at = self.video_end if self.video_end is not None else 0.0
@@ -347,11 +410,11 @@ class _Decoding:
         frames = tuple(Frame(at_seconds=at - origin, pixels=pixels) for at, pixels in self.pictures)
         return DecodedMedia(duration_seconds=end, audio=audio, frames=frames)
 
-    def _too_long(self, seconds: float | None = None) -> UnreadableMedia:
+    def _too_long(self, seconds: float | None = None) -> MediaOverBudget:
         limit = _length(self.limit)
         if seconds is None:
-            return UnreadableMedia(f"the clip is longer than the limit of {limit}")
-        return UnreadableMedia(f"the clip is {_length(seconds)} long; the limit is {limit}")
+            return MediaOverBudget(f"the clip is longer than the limit of {limit}")
+        return MediaOverBudget(f"the clip is {_length(seconds)} long; the limit is {limit}")
 
 
 def _length(seconds: float) -> str:

@@ -27,6 +27,7 @@ from entrypoints.http import (
     titles,
     videos,
 )
+from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.rate_limits import install_rate_limits
 from entrypoints.http.schemas import Health
@@ -66,6 +67,14 @@ def create_app(
     )
     app.state.spotlight = core
     install_problem_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        json_bytes=core.settings.max_json_bytes,
+        multipart_bytes=max(core.settings.max_upload_bytes, shop.max_listing_bytes(core))
+        + MULTIPART_ENVELOPE,
+    )
+    # Outermost: rate limits refuse a flood before its body is read. The body cap sits inside
+    # them, where its refusal reaches FastAPI's body reading directly.
     install_rate_limits(app, core.settings, core.tokens)
     app.include_router(titles.router)
     app.include_router(videos.router)

@@ -14,7 +14,7 @@ from adapters.tokens import InvalidToken
 from application.campaigns import AlreadyInvited, HashtagTaken
 from application.creators import CreatorExists
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.media import MediaTooLarge, UnreadableMedia
+from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
 from application.music import ArtistExists
 from application.pulse import EnrolmentExists
 from application.shop import SellerExists
@@ -152,6 +152,20 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnreadableMedia)
     async def _unreadable(_request: Request, error: UnreadableMedia) -> JSONResponse:
         return problem_response(422, "unreadable-media", "Unreadable media", str(error))
+
+    @app.exception_handler(MediaOverBudget)
+    async def _over_budget(_request: Request, error: MediaOverBudget) -> JSONResponse:
+        return problem_response(413, "media-too-large", "Media too large to decode", str(error))
+
+    @app.exception_handler(DecodersBusy)
+    async def _busy(_request: Request, error: DecodersBusy) -> JSONResponse:
+        return problem_response(
+            503,
+            "decoders-busy",
+            "Too many uploads at once",
+            str(error),
+            headers={"Retry-After": str(error.retry_after_seconds)},
+        )
 
     @app.exception_handler(MediaTooLarge)
     async def _too_large(_request: Request, error: MediaTooLarge) -> JSONResponse:

@@ -3,17 +3,18 @@ orders, and counterfeit reports."""
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from PIL import Image
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from adapters.matching.products import PHOTO_SIDE
+from adapters.media.pictures import open_picture
+from application.media import MediaOverBudget, UnreadableMedia
 from domain.listings import MAX_IMAGES
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
@@ -43,10 +44,9 @@ from entrypoints.http.versions import expected_version, set_location, tag_respon
 
 router = APIRouter(tags=["shop"])
 
-#: A product image may not be larger than this, nor than the service's upload limit.
+#: A product image may not be larger than this, nor than the service's upload limit; nor
+#: decode to more pixels than SPOTLIGHT_MAX_PIXELS (a small file may be a huge picture).
 MAX_IMAGE_BYTES = 10 * 2**20
-#: Nor have more pixels than this (a small file may decode to a huge picture).
-MAX_IMAGE_PIXELS = 40_000_000
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
 IMAGE_FIELD = "image"
 LISTING_FIELDS = frozenset(ListingForm.model_fields)
@@ -131,6 +131,11 @@ def _image_limit(core: Spotlight) -> int:
     return min(core.settings.max_upload_bytes, MAX_IMAGE_BYTES)
 
 
+def max_listing_bytes(core: Spotlight) -> int:
+    """The most a listing's images may weigh together."""
+    return _image_limit(core) * MAX_IMAGES
+
+
 async def _read_image(upload: UploadFile, limit: int, number: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -184,43 +189,34 @@ async def _listing_form(request: Request, limit: int) -> tuple[dict[str, str], l
     return text, images
 
 
-def check_image(data: bytes, number: int) -> None:
-    """Refuse (422 `unreadable-image`) what does not decode as a JPEG, PNG or WebP image."""
-    detail = f"image {number} is not a readable JPEG, PNG or WebP image"
+def check_image(core: Spotlight, data: bytes, number: int) -> None:
+    """Refuse (422 `unreadable-image`) what does not decode as a JPEG, PNG or WebP image, and
+    (413 `media-too-large`) what would decode to more pixels than the budget, before
+    decoding it."""
     try:
-        # Pillow itself refuses (DecompressionBombError) pictures far above its own limit;
-        # ours is lower, so anything it would merely warn of is refused here first.
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format not in IMAGE_FORMATS:
-                raise Problem(422, "unreadable-image", "Unreadable image", detail)
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise Problem(
-                    422,
-                    "unreadable-image",
-                    "Unreadable image",
-                    f"image {number} has {width} x {height} pixels; at most "
-                    f"{MAX_IMAGE_PIXELS:,} are accepted",
-                )
-            image.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()  # every pixel decodes: a truncated file fails here
-    except Problem:
-        raise
-    except Image.DecompressionBombError:
+        open_picture(
+            data,
+            side=PHOTO_SIDE,
+            max_pixels=core.settings.max_pixels,
+            formats=IMAGE_FORMATS,
+            slots=core.decode_slots,
+        ).close()
+    except MediaOverBudget as error:
+        raise Problem(
+            413, "media-too-large", "Media too large to decode", f"image {number}: {error}"
+        ) from None
+    except UnreadableMedia:
         raise Problem(
             422,
             "unreadable-image",
             "Unreadable image",
-            f"image {number} has too many pixels; at most {MAX_IMAGE_PIXELS:,} are accepted",
+            f"image {number} is not a readable JPEG, PNG or WebP image",
         ) from None
-    except Exception:  # Pillow raises many kinds (OSError, SyntaxError, ...): all unreadable
-        raise Problem(422, "unreadable-image", "Unreadable image", detail) from None
 
 
-def _check_images(images: list[bytes]) -> None:
+def _check_images(core: Spotlight, images: list[bytes]) -> None:
     for number, data in enumerate(images, start=1):
-        check_image(data, number)
+        check_image(core, data, number)
 
 
 @router.post(
@@ -253,7 +249,7 @@ async def list_product(
             "Invalid request",
             f"a listing needs 1 to {MAX_IMAGES} {IMAGE_FIELD!r} files (multipart/form-data)",
         )
-    await run_in_threadpool(_check_images, images)
+    await run_in_threadpool(_check_images, core, images)
     price = Money(form.price_minor, form.currency)
     view = await run_in_threadpool(
         lambda: core.shop.list_product(

@@ -385,8 +385,8 @@ def test_a_seller_registers_once_and_lists_products_with_their_images(
         ),
         "a small file of huge pictures": (
             post_listing(client, auth, "acme", images=[("bomb.png", bomb)]),
-            422,
-            "unreadable-image",
+            413,
+            "media-too-large",
         ),
         "GIF": (
             post_listing(client, auth, "acme", images=[("a.gif", encoded("GIF"))]),

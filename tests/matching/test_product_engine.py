@@ -57,8 +57,10 @@ def described(seed: int) -> bytes:
     return SiftProductRecognizer().describe_listing([listing_png(seed)])
 
 
-def recognizer(seeds: tuple[int, ...] = LISTINGS, **options: int) -> SiftProductRecognizer:
-    made = SiftProductRecognizer(**options)
+def recognizer(
+    seeds: tuple[int, ...] = LISTINGS, *, flush_vectors: int = 1 << 16
+) -> SiftProductRecognizer:
+    made = SiftProductRecognizer(flush_vectors=flush_vectors)
     for seed in seeds:
         made.index(listing_id(seed), described(seed))
     return made

@@ -249,3 +249,36 @@ def test_a_sqlite_store_that_cannot_be_opened_is_reported_in_one_line(tmp_path: 
         bootstrap_with({"SPOTLIGHT_STORE": f"sqlite:///{tmp_path}/spotlight.db"})
 
     assert one_line(refused).startswith("SPOTLIGHT_STORE=sqlite:///")
+
+
+def test_what_one_request_may_cost_has_defaults_and_can_be_set() -> None:
+    default = Settings.from_environ({"SPOTLIGHT_STORE": "memory://"})
+    tuned = Settings.from_environ(
+        {
+            "SPOTLIGHT_STORE": "memory://",
+            "SPOTLIGHT_MAX_JSON_KB": "64",
+            "SPOTLIGHT_MAX_PIXELS": "1000000",
+            "SPOTLIGHT_MAX_MEDIA_SECONDS": "90",
+            "SPOTLIGHT_DECODE_SLOTS": "4",
+            "SPOTLIGHT_DECODE_WAIT_SECONDS": "5",
+        }
+    )
+
+    assert (default.max_json_bytes, default.max_pixels, default.max_media_seconds) == (
+        2**20,
+        4096 * 4096,
+        600.0,
+    )
+    assert (default.decode_slots, default.decode_wait_seconds) == (2, 30.0)
+    assert (tuned.max_json_bytes, tuned.max_pixels, tuned.max_media_seconds) == (
+        65_536,
+        1_000_000,
+        90.0,
+    )
+    assert (tuned.decode_slots, tuned.decode_wait_seconds) == (4, 5.0)
+
+
+@pytest.mark.parametrize("value", ["0", "inf", "nan", "lots"])
+def test_a_decoding_budget_that_is_not_a_positive_finite_number_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="SPOTLIGHT_DECODE_SLOTS"):
+        Settings.from_environ({"SPOTLIGHT_STORE": "memory://", "SPOTLIGHT_DECODE_SLOTS": value})
