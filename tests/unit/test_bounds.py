@@ -136,11 +136,14 @@ def test_an_impression_count_beyond_the_bound_is_refused() -> None:
 # Listings, stock and orders -----------------------------------------------------------------
 
 
+PRICE = Money(1_000, "USD")
+
+
 def seller() -> Seller:
     return Seller.register(account="acme", name="Acme", at=NOW)
 
 
-def listing(price: Money = usd(1_000), stock: int = 5) -> Listing:
+def listing(price: Money = PRICE, stock: int = 5) -> Listing:
     return Listing.list(
         uuid4(),
         seller=seller(),
