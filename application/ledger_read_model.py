@@ -209,32 +209,23 @@ class LedgerReadModel:
         month). ``position_of`` maps this log's positions to the audited log's."""
         view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
         for code in self.accounts():
-            digest = hashlib.sha256()
+            digest = LinesDigest()
             months: dict[str, list[int]] = {}
-            count = 0
             for line in self.every_line(code):
-                count += 1
-                position = line.position if position_of is None else position_of(line.position)
-                digest.update(
-                    repr(
-                        (
-                            position,
-                            str(line.entry_id),
-                            line.kind,
-                            line.cause,
-                            line.debit,
-                            line.credit,
-                            line.reference,
-                            line.recorded_at.isoformat(),
-                        )
-                    ).encode()
+                digest.add(
+                    line, line.position if position_of is None else position_of(line.position)
                 )
                 month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
                 month[0] += line.debit
                 month[1] += line.credit
                 month[2] += 1
             totals = self.totals[code]
-            view[f"account:{code}"] = (totals.debits, totals.credits, count, digest.hexdigest())
+            view[f"account:{code}"] = (
+                totals.debits,
+                totals.credits,
+                digest.count,
+                digest.hexdigest(),
+            )
             for month_name, (debits, credits, lines) in months.items():
                 view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
         return view
@@ -260,6 +251,42 @@ def posting_lines(event: Any, position: int, codes: dict[str, str]) -> list[Post
         )
         for posting in event.postings
     ]
+
+
+class LinesDigest:
+    """One account's lines in order, summed up to compare two listings of them: how many,
+    their debits and credits, and a digest of every line's fields."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.debits = 0
+        self.credits = 0
+        self._digest = hashlib.sha256()
+
+    def add(self, line: PostingLine, position: int | None = None) -> None:
+        self.count += 1
+        self.debits += line.debit
+        self.credits += line.credit
+        self._digest.update(
+            repr(
+                (
+                    line.position if position is None else position,
+                    str(line.entry_id),
+                    line.kind,
+                    line.cause,
+                    line.debit,
+                    line.credit,
+                    line.reference,
+                    line.recorded_at.isoformat(),
+                )
+            ).encode()
+        )
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+    def summary(self) -> tuple[int, int, int, str]:
+        return self.count, self.debits, self.credits, self.hexdigest()
 
 
 class LedgerFollower:

@@ -8,6 +8,7 @@ transaction as the business aggregates that caused it and the limited accounts i
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from uuid import UUID
@@ -22,6 +23,7 @@ from application.ledger_read_model import (
     LedgerFollower,
     LedgerReadModel,
     PostingLine,
+    PostingLineNotStorable,
     PostingLines,
 )
 from application.log_follower import LogFollower
@@ -36,6 +38,8 @@ from domain.ledger import (
     post_to_accounts,
 )
 from domain.money import Money
+
+log = logging.getLogger("spotlight.ledger")
 
 #: Accounts take a snapshot every this many postings, so loading one costs at most this many
 #: events after its snapshot however long it has lived.
@@ -94,7 +98,12 @@ class Ledger:
         self.clock = clock
         model = LedgerReadModel(lines)
         self.read = LedgerFollower(LogFollower(revenue, model.handlers), model)
-        self.read.catch_up()
+        try:
+            self.read.catch_up()
+        except PostingLineNotStorable as refusal:
+            # The service still starts, its other programs whole; every reading of the ledger
+            # raises the refusal, and `spotlight ledger-check` reports it with its position.
+            log.error("the ledger's read model is refused: %s", refusal)
 
     def close(self) -> None:
         self.read.model.close()

@@ -14,6 +14,7 @@ from adapters.tokens import InvalidToken
 from application.campaigns import AlreadyInvited, HashtagTaken
 from application.creators import CreatorExists
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ledger_read_model import PostingLineNotStorable
 from application.media import MediaTooLarge, UnreadableMedia
 from application.music import ArtistExists
 from application.pulse import EnrolmentExists
@@ -152,6 +153,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnreadableMedia)
     async def _unreadable(_request: Request, error: UnreadableMedia) -> JSONResponse:
         return problem_response(422, "unreadable-media", "Unreadable media", str(error))
+
+    @app.exception_handler(PostingLineNotStorable)
+    async def _ledger_refused(_request: Request, _error: PostingLineNotStorable) -> JSONResponse:
+        # Not the line itself: an operator finds it with `spotlight ledger-check`.
+        return problem_response(
+            500,
+            "ledger-unavailable",
+            "Ledger unavailable",
+            "the ledger's read model holds a posting it cannot list exactly; an operator "
+            "finds it with `spotlight ledger-check`",
+        )
 
     @app.exception_handler(MediaTooLarge)
     async def _too_large(_request: Request, error: MediaTooLarge) -> JSONResponse:

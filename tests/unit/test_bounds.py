@@ -23,6 +23,7 @@ from domain.money import MINOR_DIGITS, Money
 from domain.orders import Order
 from domain.pulse import Placement, PulseCampaign
 from tests.fakes import OPENING_NIGHT
+from tests.unbounded import funding_recorded_before_the_bound
 
 NOW = OPENING_NIGHT
 HUGE = (MAX_AMOUNT + 1, 2**63, 10**30)
@@ -245,23 +246,11 @@ def test_a_journal_entry_moves_no_amount_beyond_the_bound(minor: int) -> None:
 
 
 def test_an_entry_recorded_before_the_bound_still_loads_as_it_was_recorded() -> None:
-    budget, funds = campaign_budget(UUID(int=1), "USD"), platform("platform:brand-funds", "USD")
-    huge = (Posting(funds, debit=10**30), Posting(budget, credit=10**30))
+    recorded = funding_recorded_before_the_bound(1, 10**30, NOW)
     coder = transcoder()
-    assert coder.decode(coder.encode(huge)) == list(huge)
-    recorded = JournalEntry.Recorded(
-        originator_id=JournalEntry.id_for("campaign:1"),
-        originator_version=1,
-        timestamp=NOW,
-        originator_topic=JournalEntry.TOPIC,
-        currency="USD",
-        postings=huge,
-        kind="campaign-funded",
-        cause="campaign:1",
-        recorded_at=NOW,
-    )
+    assert coder.decode(coder.encode(recorded.postings)) == list(recorded.postings)
 
     entry = recorded.mutate(None)
 
     assert isinstance(entry, JournalEntry)
-    assert entry.net_by_account()[budget] == (0, 10**30)
+    assert entry.net_by_account()[campaign_budget(UUID(int=1), "USD")] == (0, 10**30)

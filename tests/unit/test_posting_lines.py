@@ -25,8 +25,9 @@ from application.ledger_read_model import (
     PostingLines,
 )
 from domain.bounds import MAX_AMOUNT
-from domain.ledger import JournalEntry, Posting, campaign_budget, creator_payable, credit, debit
+from domain.ledger import JournalEntry, campaign_budget, creator_payable, credit, debit
 from domain.money import Money
+from tests.unbounded import funding_recorded_before_the_bound
 
 ACCOUNTS = ("creator:mia:payable:USD", "campaign:c0de:budget:USD", "platform:revenue:USD")
 KINDS = ("impressions-billed", "order-placed", "payout-sent", "campaign-funded")
@@ -215,19 +216,7 @@ def test_the_file_refuses_a_line_it_cannot_keep_exactly_and_keeps_nothing_of_its
 
 
 def recorded_before_the_bound(position: int, amount: int) -> Any:
-    """A journal entry as recorded before amounts had a bound: straight as an event."""
-    budget, funds = campaign_budget(UUID(int=position), "USD"), "platform:brand-funds:USD"
-    return JournalEntry.Recorded(
-        originator_id=JournalEntry.id_for(f"campaign:{position}"),
-        originator_version=1,
-        timestamp=START,
-        originator_topic=JournalEntry.TOPIC,
-        currency="USD",
-        postings=(Posting(funds, debit=amount), Posting(budget, credit=amount)),
-        kind="campaign-funded",
-        cause=f"campaign:{position}",
-        recorded_at=START,
-    )
+    return funding_recorded_before_the_bound(position, amount, START)
 
 
 def test_the_read_model_never_lists_an_account_without_a_line_the_store_refused(
