@@ -14,6 +14,8 @@ from datetime import datetime
 from uuid import UUID
 
 import attrs
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, require_role
 from application.domain_application import DomainApplication
@@ -28,6 +30,7 @@ from application.ledger_read_model import (
 )
 from application.log_follower import LogFollower
 from application.ports import Clock
+from domain.campaigns import Campaign
 from domain.ledger import (
     JournalEntry,
     LedgerAccount,
@@ -38,6 +41,7 @@ from domain.ledger import (
     post_to_accounts,
 )
 from domain.money import Money
+from domain.pulse import PulseCampaign
 
 log = logging.getLogger("spotlight.ledger")
 
@@ -142,13 +146,12 @@ class Ledger:
         actor: Principal,
         code: str,
         *,
-        owner_brand: str | None = None,
         cursor: int = 0,
         limit: int = 50,
     ) -> AccountView:
         """Balance and postings, oldest first. ``cursor`` counts the postings already seen:
         an account's postings only ever grow at the end, so it never skips or repeats one."""
-        self._authorise(actor, code, owner_brand)
+        self._authorise(actor, code)
         limit_kind = limit_of(code)
         model = self.read.catch_up()
         totals = model.totals.get(code)
@@ -195,7 +198,7 @@ class Ledger:
             earned=Money(sum(line.amount.minor for line in lines), currency),
         )
 
-    def _authorise(self, actor: Principal, code: str, owner_brand: str | None) -> None:
+    def _authorise(self, actor: Principal, code: str) -> None:
         if actor.role in (Role.ADMIN, Role.AUDITOR):
             return
         owner = owner_of(code)
@@ -208,6 +211,18 @@ class Ledger:
             if actor.role is Role.SELLER and actor.subject == seller:
                 return
             raise NotPermitted("a seller sees only their own accounts")
-        if owner_brand is not None and actor.role is Role.BRAND and actor.subject == owner_brand:
+        if actor.role is Role.BRAND and actor.subject == self._campaign_brand(code):
             return
         raise NotPermitted("this account is visible to its owner, admins and auditors only")
+
+    def _campaign_brand(self, code: str) -> str | None:
+        """The brand of the campaign, Pulse or business, whose budget (or fees committed from
+        it) the account holds."""
+        parts = code.split(":")
+        if len(parts) != 4 or parts[0] != "campaign" or parts[2] not in ("budget", "committed"):
+            return None
+        try:
+            campaign: Aggregate = self.revenue.repository.get(UUID(parts[1]))
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return campaign.brand if isinstance(campaign, PulseCampaign | Campaign) else None
