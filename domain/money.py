@@ -89,7 +89,10 @@ class Money:
         """This money as an amount a command may move: more than zero and at most
         ``MAX_AMOUNT`` minor units (see ``domain.bounds``). Sums and balances are not
         amounts and have no bound of their own."""
-        self.require_positive(what)
+        return self.require_positive(what).require_within_bound(what)
+
+    def require_within_bound(self, what: str) -> Money:
+        """This money, if it is at most ``MAX_AMOUNT`` minor units (zero or less passes)."""
         if self.minor > MAX_AMOUNT:
             raise InvalidValue(
                 f"{what} is at most {MAX_AMOUNT:,} minor units of {self.currency}, "

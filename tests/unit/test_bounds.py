@@ -22,6 +22,7 @@ from domain.listings import Listing, Seller
 from domain.money import MINOR_DIGITS, Money
 from domain.orders import Order
 from domain.pulse import Placement, PulseCampaign
+from domain.studios import Studio
 from tests.fakes import OPENING_NIGHT
 from tests.unbounded import funding_recorded_before_the_bound
 
@@ -125,6 +126,22 @@ def test_an_invitation_fee_beyond_the_bound_is_refused(minor: int) -> None:
             terms=terms,
             currency="USD",
             last_day=date(2099, 1, 1),
+            at=NOW,
+        )
+
+
+@pytest.mark.parametrize("minor", HUGE)
+def test_a_studio_slot_price_beyond_the_bound_is_refused(minor: int) -> None:
+    with pytest.raises(InvalidValue, match="slot's price is at most"):
+        Studio.open(
+            uuid4(),
+            city="Paris",
+            name="Lumière",
+            rooms=["A"],
+            opens_hour=9,
+            closes_hour=21,
+            price=usd(minor),
+            by="ops",
             at=NOW,
         )
 
