@@ -15,7 +15,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from application.ledger_read_model import PostingLine
+from application.ledger_read_model import PostingLine, PostingLineNotStorable
+
+#: SQLite's INTEGER is signed 64-bit; a larger Python int cannot be bound to a statement.
+_INTEGERS = range(-(2**63), 2**63)
 
 _SCHEMA = (
     """CREATE TABLE entry (
@@ -66,6 +69,12 @@ class SqlitePostingLines:
         return number
 
     def append(self, lines: Sequence[PostingLine]) -> None:
+        for line in lines:
+            # Checked before anything is written or numbered: the batch is kept whole or not
+            # at all (the domain bounds new amounts far inside; an event recorded before the
+            # bound may not be).
+            if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
+                raise PostingLineNotStorable(line, "SQLite integers are signed 64-bit")
         with self._lock:
             entries = []
             rows = []

@@ -11,7 +11,13 @@ postings, and checks that:
   the journal's postings to it (one ``AccountPosted`` per entry that touches it, with the same
   amounts), so the aggregate's balance equals the sum of its postings;
 - no limited account ever went below zero along the way, neither by the journal (in log
-  order) nor by the aggregate's own postings.
+  order) nor by the aggregate's own postings;
+- no posting moves more than one amount may (``domain.bounds.MAX_AMOUNT``): an entry
+  recorded before the bound existed still loads, and is reported here with its position.
+
+``compare_postings`` (and ``read_model_problems`` over a log) checks the read side too:
+every account's postings, recomputed from the journal, against what the ledger's read model
+lists, line by line where they depart.
 
 The cross-reference of entries and account postings keeps no per-entry state, so the check's
 memory does not grow with the log: each side (the journal's postings to limited accounts,
@@ -37,6 +43,14 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
+from application.ledger_read_model import (
+    LedgerReadModel,
+    LinesDigest,
+    PostingLine,
+    PostingLineNotStorable,
+    posting_lines,
+)
+from domain.bounds import MAX_AMOUNT
 from domain.errors import DomainError
 from domain.ledger import (
     JournalEntry,
@@ -190,6 +204,13 @@ class _Audit:
             self.problems.append(f"{where} is unbalanced: debits {debits}, credits {credits}")
         if len(event.postings) < 2:
             self.problems.append(f"{where} has {len(event.postings)} postings, not 2 or more")
+        for posting in event.postings:
+            amount = max(posting.debit, posting.credit)
+            if amount > MAX_AMOUNT:
+                self.problems.append(
+                    f"{where} moves {amount:,} minor units to {posting.account}, beyond the "
+                    f"bound of one amount ({MAX_AMOUNT:,})"
+                )
         for code, (d, c) in net_by_account(event.postings).items():
             limit = self._limit(code)
             if limit is None:
@@ -379,39 +400,166 @@ def audit_log(recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> LedgerAudi
     """Audit the ledger of the log read through ``recorder`` and ``mapper``.
 
     A stored event that cannot be decoded is reported as a problem, not raised."""
-    undecodable: list[str] = []
-    passes = 0
     # Both passes read the same records, however the log grows meanwhile.
-    stop = recorder.max_notification_id() or 0
+    log = _DecodedLog(recorder, mapper, recorder.max_notification_id() or 0, TOPICS)
+    audit = audit_events(log.events)
+    if not log.undecodable:
+        return audit
+    return attrs.evolve(audit, problems=(*log.undecodable, *audit.problems))
 
-    def decoded() -> Iterator[tuple[int, Any]]:
-        nonlocal passes
-        passes += 1
-        for notification in _notifications(recorder, stop):
+
+class _DecodedLog:
+    """``(position, event)`` of the log's events of ``topics`` up to ``stop``, as often as
+    asked; a stored event that cannot be decoded is noted (once) and skipped."""
+
+    def __init__(
+        self,
+        recorder: ApplicationRecorder,
+        mapper: Mapper[UUID],
+        stop: int,
+        topics: tuple[str, ...],
+    ) -> None:
+        self._recorder = recorder
+        self._mapper = mapper
+        self._stop = stop
+        self._topics = topics
+        self._passes = 0
+        self.undecodable: list[str] = []
+
+    def events(self) -> Iterator[tuple[int, Any]]:
+        self._passes += 1
+        for notification in _notifications(self._recorder, self._stop, self._topics):
             try:
-                event = mapper.to_domain_event(notification)
+                event = self._mapper.to_domain_event(notification)
             except (DomainError, ValueError, TypeError, KeyError) as error:
-                if passes == 1:
-                    undecodable.append(
+                if self._passes == 1:
+                    self.undecodable.append(
                         f"the event at position {notification.id} ({notification.topic}) cannot be "
                         f"read: {error}"
                     )
                 continue
             yield notification.id, event
 
-    audit = audit_events(decoded)
-    if not undecodable:
-        return audit
-    return attrs.evolve(audit, problems=(*undecodable, *audit.problems))
 
-
-def _notifications(recorder: ApplicationRecorder, stop: int) -> Iterator[Notification]:
+def _notifications(
+    recorder: ApplicationRecorder, stop: int, topics: tuple[str, ...]
+) -> Iterator[Notification]:
     position = 0
     while position < stop:
         page = recorder.select_notifications(
-            start=position, limit=PAGE, stop=stop, topics=TOPICS, inclusive_of_start=False
+            start=position, limit=PAGE, stop=stop, topics=topics, inclusive_of_start=False
         )
         yield from page
         if len(page) < PAGE:
             return
         position = page[-1].id
+
+
+# The read side ------------------------------------------------------------------------------
+
+#: Departures named per account (the count of departed accounts is always exact).
+SHOWN_PER_ACCOUNT = 3
+
+
+@attrs.frozen
+class PostingsCheck:
+    accounts: int  # accounts compared (of the journal and the read model together)
+    postings: int  # postings in the journal
+    problems: tuple[str, ...]
+
+
+def compare_postings(
+    events: Callable[[], Iterable[tuple[int, Any]]], model: LedgerReadModel
+) -> PostingsCheck:
+    """Every account's postings recomputed from the journal (``events()`` in log order,
+    read twice when they depart) against the read model's: its totals and every line it
+    lists, in order. Memory holds a digest per account, and the lines of the accounts that
+    depart on the second reading."""
+    codes: dict[str, str] = {}
+    journal: dict[str, LinesDigest] = {}
+    postings = 0
+    for position, event in events():
+        if isinstance(event, JournalEntry.Recorded):
+            for line in posting_lines(event, position, codes):
+                journal.setdefault(line.account, LinesDigest()).add(line)
+                postings += 1
+    accounts = sorted(set(journal) | set(model.totals))
+    try:
+        listed = {code: _listed(model, code) for code in accounts}
+    except PostingLineNotStorable as refusal:
+        return PostingsCheck(
+            len(accounts), postings, (f"the ledger's read model lists no postings: {refusal}",)
+        )
+    problems: list[str] = []
+    departed: list[str] = []
+    for code in accounts:
+        expected = journal.get(code, LinesDigest())
+        totals = model.totals.get(code)
+        kept = (0, 0, 0) if totals is None else (totals.lines, totals.debits, totals.credits)
+        if kept != expected.summary()[:3]:
+            problems.append(
+                f"account {code}: the read model counts {kept[0]} postings (debits {kept[1]}, "
+                f"credits {kept[2]}); the journal has {expected.count} (debits "
+                f"{expected.debits}, credits {expected.credits})"
+            )
+        if listed[code].summary() != expected.summary():
+            departed.append(code)
+    if departed:
+        problems += _departures(events, model, frozenset(departed), codes)
+    return PostingsCheck(len(accounts), postings, tuple(problems))
+
+
+def _listed(model: LedgerReadModel, code: str) -> LinesDigest:
+    digest = LinesDigest()
+    for line in model.every_line(code):
+        digest.add(line)
+    return digest
+
+
+def _departures(
+    events: Callable[[], Iterable[tuple[int, Any]]],
+    model: LedgerReadModel,
+    departed: frozenset[str],
+    codes: dict[str, str],
+) -> list[str]:
+    """Where each departed account's listed lines first differ from the journal's."""
+    expected: dict[str, list[PostingLine]] = {code: [] for code in departed}
+    for position, event in events():
+        if isinstance(event, JournalEntry.Recorded):
+            for line in posting_lines(event, position, codes):
+                if line.account in departed:
+                    expected[line.account].append(line)
+    problems: list[str] = []
+    for code in sorted(departed):
+        listed = list(model.every_line(code))
+        shown = 0
+        for number in range(max(len(listed), len(expected[code]))):
+            one = expected[code][number] if number < len(expected[code]) else None
+            other = listed[number] if number < len(listed) else None
+            if one == other:
+                continue
+            shown += 1
+            if shown > SHOWN_PER_ACCOUNT:
+                break
+            problems.append(
+                f"account {code}'s posting #{number}: the journal has {_shown(one)}; the read "
+                f"model lists {_shown(other)}"
+            )
+    return problems
+
+
+def _shown(line: PostingLine | None) -> str:
+    if line is None:
+        return "nothing"
+    return (
+        f"entry {line.entry_id} ({line.cause}) at position {line.position}, debit "
+        f"{line.debit}, credit {line.credit}"
+    )
+
+
+def read_model_problems(
+    recorder: ApplicationRecorder, mapper: Mapper[UUID], model: LedgerReadModel, stop: int
+) -> PostingsCheck:
+    """``compare_postings`` of the journal up to ``stop``, the position ``model`` follows to."""
+    log = _DecodedLog(recorder, mapper, stop, (_ENTRY,))
+    return compare_postings(log.events, model)

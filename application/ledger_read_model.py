@@ -44,6 +44,21 @@ class PostingLine:
     recorded_at: datetime
 
 
+class PostingLineNotStorable(RuntimeError):
+    """A store of posting lines cannot keep a line exactly (an amount beyond its integers).
+
+    The store keeps nothing of the batch that held it; the read model keeps the batch back
+    and refuses every reading from then on, naming the line, rather than list an account
+    without it."""
+
+    def __init__(self, line: PostingLine, why: str) -> None:
+        super().__init__(
+            f"the posting of entry {line.entry_id} ({line.cause}) at position {line.position} "
+            f"to {line.account} (debit {line.debit}, credit {line.credit}) cannot be kept: {why}"
+        )
+        self.position = line.position
+
+
 @attrs.define
 class Totals:
     debits: int = 0
@@ -58,7 +73,8 @@ class PostingLines(Protocol):
     and are kept here (in memory for tests and small stores, in a file for the service)."""
 
     def append(self, lines: Sequence[PostingLine]) -> None:
-        """Add lines, each after every line already kept for its account."""
+        """Add lines, each after every line already kept for its account: all of them, or
+        none (``PostingLineNotStorable`` when one cannot be kept exactly)."""
         ...
 
     def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
@@ -110,6 +126,8 @@ class LedgerReadModel:
         self.credits = 0
         self.entries = 0
         self._pending: list[PostingLine] = []
+        #: Set once the store refused a line: every reading raises it from then on.
+        self.refused: PostingLineNotStorable | None = None
         # Readers flush what the follower's thread holds back.
         self._lock = threading.Lock()
         # One string per account code: each decoded posting brings its own copy.
@@ -120,41 +138,43 @@ class LedgerReadModel:
         return {JournalEntry.Recorded.TOPIC: self._entry_recorded}
 
     def _entry_recorded(self, event: Any, position: int) -> None:
+        """Apply the entry whole or not at all: if the store refuses its batch, the entry is
+        not counted and the follower stays before it."""
         with self._lock:
+            if self.refused is not None:
+                raise self.refused
+            lines = posting_lines(event, position, self._codes)
+            if len(self._pending) + len(lines) >= PENDING_LINES:
+                self._store([*self._pending, *lines])
+                self._pending = []
+            else:
+                self._pending.extend(lines)
             self.entries += 1
-            for posting in event.postings:
-                account = self._codes.setdefault(posting.account, posting.account)
-                self._pending.append(
-                    PostingLine(
-                        position=position,
-                        entry_id=event.originator_id,
-                        kind=event.kind,
-                        cause=event.cause,
-                        account=account,
-                        debit=posting.debit,
-                        credit=posting.credit,
-                        reference=posting.reference,
-                        recorded_at=event.recorded_at,
-                    )
-                )
-                totals = self.totals[account]
-                totals.debits += posting.debit
-                totals.credits += posting.credit
+            for line in lines:
+                totals = self.totals[line.account]
+                totals.debits += line.debit
+                totals.credits += line.credit
                 totals.lines += 1
-                self.debits += posting.debit
-                self.credits += posting.credit
-            if len(self._pending) >= PENDING_LINES:
-                self._flush()
+                self.debits += line.debit
+                self.credits += line.credit
 
     def flush(self) -> None:
-        """Hand every line held back to the store."""
+        """Hand every line held back to the store; raise if it refused one, now or before."""
         with self._lock:
-            self._flush()
+            if self.refused is not None:
+                raise self.refused
+            if self._pending:
+                self._store(self._pending)
+                self._pending = []
 
-    def _flush(self) -> None:
-        if self._pending:
-            pending, self._pending = self._pending, []
-            self.lines.append(pending)
+    def _store(self, lines: Sequence[PostingLine]) -> None:
+        # What the store refuses stays held back and counted: the totals and the lines never
+        # disagree, and no line is lost.
+        try:
+            self.lines.append(lines)
+        except PostingLineNotStorable as refusal:
+            self.refused = refusal
+            raise
 
     def accounts(self) -> list[str]:
         return sorted(self.totals)
@@ -189,38 +209,84 @@ class LedgerReadModel:
         month). ``position_of`` maps this log's positions to the audited log's."""
         view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
         for code in self.accounts():
-            digest = hashlib.sha256()
+            digest = LinesDigest()
             months: dict[str, list[int]] = {}
-            count = 0
             for line in self.every_line(code):
-                count += 1
-                position = line.position if position_of is None else position_of(line.position)
-                digest.update(
-                    repr(
-                        (
-                            position,
-                            str(line.entry_id),
-                            line.kind,
-                            line.cause,
-                            line.debit,
-                            line.credit,
-                            line.reference,
-                            line.recorded_at.isoformat(),
-                        )
-                    ).encode()
+                digest.add(
+                    line, line.position if position_of is None else position_of(line.position)
                 )
                 month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
                 month[0] += line.debit
                 month[1] += line.credit
                 month[2] += 1
             totals = self.totals[code]
-            view[f"account:{code}"] = (totals.debits, totals.credits, count, digest.hexdigest())
+            view[f"account:{code}"] = (
+                totals.debits,
+                totals.credits,
+                digest.count,
+                digest.hexdigest(),
+            )
             for month_name, (debits, credits, lines) in months.items():
                 view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
         return view
 
     def close(self) -> None:
         self.lines.close()
+
+
+def posting_lines(event: Any, position: int, codes: dict[str, str]) -> list[PostingLine]:
+    """The lines of a recorded journal entry at ``position``, one per posting; ``codes``
+    keeps one string per account code (each decoded posting brings its own copy)."""
+    return [
+        PostingLine(
+            position=position,
+            entry_id=event.originator_id,
+            kind=event.kind,
+            cause=event.cause,
+            account=codes.setdefault(posting.account, posting.account),
+            debit=posting.debit,
+            credit=posting.credit,
+            reference=posting.reference,
+            recorded_at=event.recorded_at,
+        )
+        for posting in event.postings
+    ]
+
+
+class LinesDigest:
+    """One account's lines in order, summed up to compare two listings of them: how many,
+    their debits and credits, and a digest of every line's fields."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.debits = 0
+        self.credits = 0
+        self._digest = hashlib.sha256()
+
+    def add(self, line: PostingLine, position: int | None = None) -> None:
+        self.count += 1
+        self.debits += line.debit
+        self.credits += line.credit
+        self._digest.update(
+            repr(
+                (
+                    line.position if position is None else position,
+                    str(line.entry_id),
+                    line.kind,
+                    line.cause,
+                    line.debit,
+                    line.credit,
+                    line.reference,
+                    line.recorded_at.isoformat(),
+                )
+            ).encode()
+        )
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+    def summary(self) -> tuple[int, int, int, str]:
+        return self.count, self.debits, self.credits, self.hexdigest()
 
 
 class LedgerFollower:

@@ -152,7 +152,7 @@ class Campaign(Aggregate):
         hashtag: str,
         at: datetime,
     ) -> Campaign:
-        budget.require_positive("a campaign's budget")
+        budget.require_amount("a campaign's budget")
         at = checked_instant(at)
         if ends_on < starts_on:
             raise InvalidValue(f"the flight ends ({ends_on}) before it starts ({starts_on})")

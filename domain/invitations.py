@@ -301,6 +301,8 @@ class Invitation(Aggregate):
 def _check_terms(terms: Terms, *, currency: str, last_day: date, at: datetime) -> None:
     if terms.fee.currency != currency:
         raise InvalidValue(f"the fee is paid from the campaign's budget, in {currency}")
+    # Not in Terms itself: terms recorded before the bound must still load.
+    terms.fee.require_amount("a fee")
     if terms.deadline < at.date():
         raise InvalidValue(f"the deadline {terms.deadline} is already past")
     if terms.deadline > last_day:

@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.bounds import MAX_AMOUNT
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import MINOR_DIGITS, CurrencyMismatch, Money
 from domain.time import checked_instant
@@ -162,14 +163,14 @@ def net_by_account(postings: Iterable[Posting]) -> dict[str, tuple[int, int]]:
 def debit(account: str, amount: Money, reference: str = "") -> Posting:
     _same_currency(account, amount)
     return Posting(
-        account=account, debit=amount.require_positive("a debit").minor, reference=reference
+        account=account, debit=amount.require_amount("a debit").minor, reference=reference
     )
 
 
 def credit(account: str, amount: Money, reference: str = "") -> Posting:
     _same_currency(account, amount)
     return Posting(
-        account=account, credit=amount.require_positive("a credit").minor, reference=reference
+        account=account, credit=amount.require_amount("a credit").minor, reference=reference
     )
 
 
@@ -215,6 +216,13 @@ class JournalEntry(Aggregate):
             raise InvalidValue("an entry names its kind and its cause")
         if len(postings) < 2 or len(postings) > MAX_POSTINGS:
             raise InvalidValue(f"an entry has 2 to {MAX_POSTINGS} postings")
+        beyond = next((p for p in postings if p.amount > MAX_AMOUNT), None)
+        if beyond is not None:
+            # A recorded Posting is not bounded (old events must load): the entry is.
+            raise InvalidValue(
+                f"a posting moves at most {MAX_AMOUNT:,} minor units, not {beyond.amount:,} "
+                f"to {beyond.account}"
+            )
         currencies = {currency_of(p.account) for p in postings}
         if len(currencies) != 1:
             raise CurrencyMismatch(f"one entry, one currency; got {', '.join(sorted(currencies))}")

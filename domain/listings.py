@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.bounds import MAX_QUANTITY, checked_quantity
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated
 from domain.identifiers import checked_account
@@ -73,9 +74,13 @@ def _images(digests: Iterable[str]) -> tuple[str, ...]:
 
 
 def _stock(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValue(f"stock is a whole number from 0, not {value!r}")
-    return value
+    return checked_quantity(value, "stock")
+
+
+def _ordered(quantity: int) -> int:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise InvalidValue("an order is for at least one item")
+    return quantity
 
 
 class Seller(Aggregate):
@@ -206,7 +211,7 @@ class Listing(Aggregate):
         at: datetime,
     ) -> Listing:
         seller.require_active()
-        price.require_positive("a price")
+        price.require_amount("a price")
         return cls(
             id=listing_id,
             seller=seller.account,
@@ -261,7 +266,7 @@ class Listing(Aggregate):
         at: datetime,
     ) -> None:
         self._require_on_sale()
-        price.require_positive("a price")
+        price.require_amount("a price")
         self._edited(
             title=_text(title, "a listing's title", MAX_TITLE),
             description=_text(description, "a description", MAX_DESCRIPTION, required=False),
@@ -291,19 +296,26 @@ class Listing(Aggregate):
 
     def restock(self, added: int, *, at: datetime) -> None:
         self._require_on_sale()
-        if _stock(added) == 0:
-            raise InvalidValue("a restock adds at least one item")
+        checked_quantity(added, "a restock", least=1)
+        if self.stock + added > MAX_QUANTITY:
+            raise InvalidValue(
+                f"stock is at most {MAX_QUANTITY:,}: {self.stock:,} in stock, {added:,} more "
+                "would pass it"
+            )
         self._restocked(added=added, restocked_at=checked_instant(at))
 
     @event(Restocked)
     def _restocked(self, added: int, restocked_at: datetime) -> None:
         self.stock += added
 
+    def price_of(self, quantity: int) -> Money:
+        """What ``quantity`` items cost: an amount within the bound, or refused."""
+        total = self.price.minor * _ordered(quantity)
+        return Money(total, self.price.currency).require_amount("an order's total")
+
     def sell(self, order_id: UUID, quantity: int) -> None:
         self._require_on_sale()
-        if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-            raise InvalidValue("an order is for at least one item")
-        if quantity > self.stock:
+        if _ordered(quantity) > self.stock:
             raise OutOfStock(f"{self.title!r} has {self.stock} in stock, not {quantity}")
         self._sold(order_id=order_id, quantity=quantity)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from domain.bounds import MAX_AMOUNT
 from domain.errors import InvalidValue
 
 # The currencies the platform settles in, with the number of digits of their minor unit.
@@ -82,6 +83,21 @@ class Money:
     def require_positive(self, what: str) -> Money:
         if self.minor <= 0:
             raise InvalidValue(f"{what} must be more than zero, not {self}")
+        return self
+
+    def require_amount(self, what: str) -> Money:
+        """This money as an amount a command may move: more than zero and at most
+        ``MAX_AMOUNT`` minor units (see ``domain.bounds``). Sums and balances are not
+        amounts and have no bound of their own."""
+        return self.require_positive(what).require_within_bound(what)
+
+    def require_within_bound(self, what: str) -> Money:
+        """This money, if it is at most ``MAX_AMOUNT`` minor units (zero or less passes)."""
+        if self.minor > MAX_AMOUNT:
+            raise InvalidValue(
+                f"{what} is at most {MAX_AMOUNT:,} minor units of {self.currency}, "
+                f"not {self.minor:,}"
+            )
         return self
 
     def __str__(self) -> str:

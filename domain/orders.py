@@ -137,8 +137,8 @@ class Order(Aggregate):
         seller.require_active()
         if buyer_account == listing.seller:
             raise InvalidValue("a seller does not buy their own listing")
+        total = listing.price_of(quantity)
         listing.sell(order_id, quantity)
-        total = Money(listing.price.minor * quantity, listing.price.currency)
         shares = share_of(total, rate_bp, affiliate=affiliate_creator is not None)
         return cls(
             id=order_id,

@@ -28,6 +28,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.bounds import checked_quantity
 from domain.categories import checked_category
 from domain.creators import Creator
 from domain.errors import InvalidValue, RuleViolated
@@ -238,8 +239,8 @@ class PulseCampaign(Aggregate):
     ) -> PulseCampaign:
         if budget.currency != cpm.currency:
             raise CurrencyMismatch("a campaign's budget and price are in one currency")
-        budget.require_positive("a budget")
-        cpm.require_positive("a price per thousand impressions")
+        budget.require_amount("a budget")
+        cpm.require_amount("a price per thousand impressions")
         if checked_instant(ends_at) <= checked_instant(starts_at):
             raise InvalidValue("a campaign's flight ends after it starts")
         stripped = name.strip()
@@ -302,6 +303,7 @@ class Placement:
     def __attrs_post_init__(self) -> None:
         if isinstance(self.impressions, bool) or self.impressions <= 0:
             raise InvalidValue("a placement counts at least one impression")
+        checked_quantity(self.impressions, "a placement's impressions")
 
 
 @attrs.frozen

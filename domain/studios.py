@@ -102,6 +102,7 @@ class Studio(Aggregate):
             raise InvalidValue("a UTC offset is a whole number of quarter hours within +-14 h")
         if price.minor < 0:
             raise InvalidValue("a slot's price is not negative")
+        price.require_within_bound("a slot's price")
         return cls(
             id=studio_id,
             city=_name(city, "a city"),

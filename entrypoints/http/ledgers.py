@@ -8,10 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from application.auth import Principal, Role
 from domain.money import Money
-from domain.pulse import PulseCampaign
-from entrypoints.bootstrap import Spotlight
 from entrypoints.http.revenue_schemas import (
     CURRENCY_PATTERN,
     PERIOD_PATTERN,
@@ -44,21 +41,6 @@ IdempotencyKey = Annotated[
 ]
 
 
-def _campaign_brand(core: Spotlight, caller: Principal, code: str) -> str | None:
-    """The brand owning a campaign's budget account, when a brand asks about one."""
-    parts = code.split(":")
-    if caller.role is not Role.BRAND or len(parts) != 4:
-        return None
-    if parts[0] != "campaign" or parts[2] != "budget":
-        return None
-    try:
-        campaign_id = UUID(parts[1])
-    except ValueError:
-        return None
-    campaign = core.revenue.find(PulseCampaign, campaign_id)
-    return None if campaign is None else campaign.brand
-
-
 # Ledger -------------------------------------------------------------------------------
 
 
@@ -75,15 +57,10 @@ def get_account(
 
     Account codes contain colons, e.g. `creator:maya:payable:USD` or
     `campaign:<id>:budget:USD`; send them as they are or URL-encoded. A creator reads only
-    its own accounts, a brand its campaigns' budget accounts, admins and auditors all (403
+    its own accounts, a brand its campaigns' (Pulse and business) budget and committed
+    accounts, admins and auditors all (403
     otherwise); an unknown kind of account is a 422, an account without postings a 404."""
-    view = core.ledger.account(
-        caller,
-        account_id,
-        owner_brand=_campaign_brand(core, caller, account_id),
-        cursor=cursor,
-        limit=limit,
-    )
+    view = core.ledger.account(caller, account_id, cursor=cursor, limit=limit)
     return AccountOut.of(view)
 
 

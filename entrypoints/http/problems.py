@@ -14,6 +14,7 @@ from adapters.tokens import InvalidToken
 from application.campaigns import AlreadyInvited, HashtagTaken
 from application.creators import CreatorExists
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.ledger_read_model import PostingLineNotStorable
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
 from application.music import ArtistExists
 from application.pulse import EnrolmentExists
@@ -165,6 +166,17 @@ def install_problem_handlers(app: FastAPI) -> None:
             "Too many uploads at once",
             str(error),
             headers={"Retry-After": str(error.retry_after_seconds)},
+        )
+
+    @app.exception_handler(PostingLineNotStorable)
+    async def _ledger_refused(_request: Request, _error: PostingLineNotStorable) -> JSONResponse:
+        # Not the line itself: an operator finds it with `spotlight ledger-check`.
+        return problem_response(
+            500,
+            "ledger-unavailable",
+            "Ledger unavailable",
+            "the ledger's read model holds a posting it cannot list exactly; an operator "
+            "finds it with `spotlight ledger-check`",
         )
 
     @app.exception_handler(MediaTooLarge)

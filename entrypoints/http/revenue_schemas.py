@@ -20,6 +20,7 @@ from application.ledgers import AccountView, Statement, StatementLine
 from application.payouts import PayoutView
 from application.pulse import CampaignView, EnrolmentView, ImpressionReceipt
 from application.pulse_inventory import Standing
+from domain.bounds import MAX_AMOUNT, MAX_QUANTITY
 from domain.creators import MAX_REASON, Strike
 from domain.money import MINOR_DIGITS, Money
 from domain.payouts import MAX_TEXT
@@ -50,7 +51,11 @@ Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
 class MoneyBody(Strict):
     """An amount in whole minor units (cents for USD): 1250 USD is 12.50 USD."""
 
-    minor: StrictInt = Field(examples=[1250], description="Whole minor units; never a float.")
+    minor: StrictInt = Field(
+        le=MAX_AMOUNT,
+        examples=[1250],
+        description=f"Whole minor units, at most {MAX_AMOUNT:,}; never a float.",
+    )
     currency: Currency
 
     def to_domain(self) -> Money:
@@ -244,7 +249,7 @@ class CampaignOut(BaseModel):
 
 class PlacementBody(Strict):
     video_id: UUID
-    impressions: StrictInt = Field(ge=1, examples=[12_000])
+    impressions: StrictInt = Field(ge=1, le=MAX_QUANTITY, examples=[12_000])
 
 
 class ImpressionBatchBody(Strict):

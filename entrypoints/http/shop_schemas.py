@@ -22,6 +22,7 @@ from application.product_tagging import SimilarItem, TagView, VideoTagsView
 from application.shop import ListingView, OrderView
 from application.shop_search import ShopResult
 from application.studio_bookings import BookingView, StudioView
+from domain.bounds import MAX_QUANTITY
 from domain.counterfeit import MAX_EVIDENCE
 from domain.counterfeit import MAX_TEXT as MAX_REPORT_TEXT
 from domain.listings import MAX_ATTRIBUTES, MAX_DESCRIPTION, MAX_TITLE, Seller
@@ -107,7 +108,9 @@ class ListingEdit(Strict):
 
 
 class Restock(Strict):
-    added: StrictInt = Field(ge=1, examples=[25], description="Items added to the stock.")
+    added: StrictInt = Field(
+        ge=1, le=MAX_QUANTITY, examples=[25], description="Items added to the stock."
+    )
 
 
 class Delisting(Strict):

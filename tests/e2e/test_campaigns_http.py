@@ -347,3 +347,35 @@ def test_a_branded_effect_is_registered_declared_and_counted(
     assert board["videos"] == 1
     shown = client.get(f"/v1/effects/{effect.json()['id']}", headers=auth("creator", "ana"))
     assert shown.json()["asset"] == "assets://glowco/glow-scan.glb"
+
+
+def test_a_brand_reads_its_own_campaigns_budget_and_commitments_and_no_one_elses(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    campaign = launched(client, auth, core)
+    creator(client, auth, "ana")
+    invitation = client.post(
+        f"/v1/campaigns/{campaign['id']}/invitations",
+        json={"creator": "ana", "terms": terms(core, 2_500)},
+        headers=auth("brand", "glowco"),
+    ).json()
+    accepted = client.post(
+        f"/v1/invitations/{invitation['id']}/acceptance", headers=auth("creator", "ana")
+    )
+    assert accepted.status_code == 200, accepted.text
+    budget = f"/v1/ledgers/campaign:{campaign['id']}:budget:USD"
+    committed = f"/v1/ledgers/campaign:{campaign['id']}:committed:USD"
+
+    own = client.get(budget, headers=auth("brand", "glowco"))
+    own_commitments = client.get(committed, headers=auth("brand", "glowco"))
+
+    assert own.status_code == 200, own.text
+    assert own.json()["balance"] == {"minor": 100_000 - 2_500, "currency": "USD"}
+    assert own_commitments.status_code == 200, own_commitments.text
+    assert own_commitments.json()["balance"] == {"minor": 2_500, "currency": "USD"}
+    # The whole principal owns it: another brand, or the same name in another role, does not.
+    for who in (("brand", "rival"), ("creator", "glowco"), ("seller", "glowco")):
+        for url in (budget, committed):
+            refused = client.get(url, headers=auth(*who))
+            assert refused.status_code == 403, (who, url, refused.text)
+            assert refused.headers["content-type"] == "application/problem+json"

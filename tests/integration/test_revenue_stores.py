@@ -27,13 +27,16 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
 from application.auth import Principal, Role
+from application.ledger_audit import audit_log
 from application.ledger_read_model import LedgerReadModel
 from application.ledgers import AccountView, Ledger, RevenueLog, Statement
 from application.log_follower import LogFollower
 from application.payouts import PayoutExists, Payouts, PayoutView
 from application.pulse import CampaignView, ImpressionReceipt, Pulse
 from application.pulse_inventory import Standing
+from domain.bounds import MAX_AMOUNT
 from domain.engagement import Engagement
+from domain.errors import InvalidValue
 from domain.ledger import (
     PLATFORM_BRAND_FUNDS,
     PLATFORM_PAID_OUT,
@@ -557,3 +560,28 @@ def test_racing_payout_requests_pay_a_period_once(deployment: Deployment) -> Non
     assert unexpected == [], (
         f"answered otherwise than paid, replayed or PayoutExists: {unexpected!r}"
     )
+
+
+# (d) Bounds ------------------------------------------------------------------------------------
+
+
+def test_the_largest_amount_is_kept_exactly_by_every_store_and_a_larger_one_by_none(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    biggest = campaign(core, budget=MAX_AMOUNT, cpm=MAX_AMOUNT)
+    logged_before = logged(core.revenue)
+
+    for minor in (MAX_AMOUNT + 1, 2**63, 10**30):
+        with pytest.raises(InvalidValue, match="at most"):
+            campaign(core, budget=minor, cpm=100)
+    assert logged(core.revenue) == logged_before
+
+    fresh = deployment.fresh_start()
+    code = campaign_budget(biggest.id, "USD")
+    account = fresh.ledger.account(OPS, code)
+    assert account.balance == usd(MAX_AMOUNT)
+    assert [line.credit for line in account.postings] == [MAX_AMOUNT]
+    assert fresh.ledger.balance_of(code) == usd(MAX_AMOUNT)
+    assert fresh.pulse.campaign(OPS, biggest.id).budget == usd(MAX_AMOUNT)
+    assert audit_log(fresh.revenue.recorder, fresh.revenue.mapper).holds

@@ -5,14 +5,21 @@ whichever bucket of the cross-reference it falls in."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.ledger_audit import BUCKETS, LedgerAudit, audit_events
+from adapters.posting_lines import SqlitePostingLines
+from application.ledger_audit import BUCKETS, LedgerAudit, audit_events, compare_postings
+from application.ledger_read_model import (
+    LedgerReadModel,
+    MemoryPostingLines,
+    PostingLine,
+    PostingLines,
+)
 from domain.ledger import (
     PLATFORM_BRAND_FUNDS,
     JournalEntry,
@@ -26,6 +33,7 @@ from domain.ledger import (
 )
 from domain.money import Money
 from tests.fakes import OPENING_NIGHT
+from tests.unbounded import funding_recorded_before_the_bound
 
 CAMPAIGN = UUID("00000000-0000-0000-0000-00000000c0de")
 BUDGET = campaign_budget(CAMPAIGN, "USD")
@@ -254,3 +262,88 @@ def test_the_cross_reference_spreads_entries_over_its_buckets() -> None:
     departure reads again only a small share of the log's entries."""
     reached = {JournalEntry.id_for(f"batch:{number}").int % BUCKETS for number in range(1000)}
     assert len(reached) > BUCKETS // 2
+
+
+# Bounds and the read side ---------------------------------------------------------------------
+
+
+def test_an_entry_recorded_before_the_bound_is_a_finding_with_its_position() -> None:
+    log = ledger_log([("mia", 300)])
+    huge = funding_recorded_before_the_bound(7, 10**30, OPENING_NIGHT)
+    log.append((len(log) + 1, huge))
+
+    audit, _readings = audited(log)
+
+    assert [problem for problem in audit.problems if "bound" in problem] == [
+        f"entry {huge.originator_id} (campaign:7) at position {len(log)} moves "
+        f"{10**30:,} minor units to platform:brand-funds:USD, beyond the bound of one amount "
+        "(1,000,000,000,000,000)",
+        f"entry {huge.originator_id} (campaign:7) at position {len(log)} moves "
+        f"{10**30:,} minor units to {campaign_budget(UUID(int=7), 'USD')}, beyond the bound "
+        "of one amount (1,000,000,000,000,000)",
+    ]
+
+
+class LosingLines(MemoryPostingLines):
+    """A store of posting lines that silently loses the lines of one entry."""
+
+    def __init__(self, lost_position: int) -> None:
+        super().__init__()
+        self.lost_position = lost_position
+
+    def append(self, lines: Sequence[PostingLine]) -> None:
+        super().append([line for line in lines if line.position != self.lost_position])
+
+
+def read_model_of(log: Log, lines: PostingLines) -> LedgerReadModel:
+    model = LedgerReadModel(lines)
+    for position, event in log:
+        if isinstance(event, JournalEntry.Recorded):
+            model.handlers[JournalEntry.Recorded.TOPIC](event, position)
+    return model
+
+
+def test_the_read_model_listing_every_posting_of_the_journal_agrees() -> None:
+    log = ledger_log([("mia", 300), ("leo", 200), ("mia", 5)])
+
+    checked = compare_postings(lambda: log, read_model_of(log, MemoryPostingLines()))
+
+    assert checked.problems == ()
+    assert (checked.accounts, checked.postings) == (4, 8)
+
+
+def test_postings_the_read_model_lost_are_named_with_their_entry_and_position() -> None:
+    log = ledger_log([("mia", 300), ("leo", 200), ("mia", 5)])
+    position, lost = next(
+        (position, event)
+        for position, event in log
+        if isinstance(event, JournalEntry.Recorded) and event.cause == "batch:1"
+    )
+    leo = creator_payable("leo", "USD")
+
+    checked = compare_postings(lambda: log, read_model_of(log, LosingLines(position)))
+
+    assert checked.problems == (
+        f"account {BUDGET}'s posting #2: the journal has entry {lost.originator_id} (batch:1) "
+        f"at position {position}, debit 200, credit 0; the read model lists entry "
+        f"{JournalEntry.id_for('batch:2')} (batch:2) at position {position + 3}, debit 5, "
+        "credit 0",
+        f"account {BUDGET}'s posting #3: the journal has entry {JournalEntry.id_for('batch:2')} "
+        f"(batch:2) at position {position + 3}, debit 5, credit 0; the read model lists nothing",
+        f"account {leo}'s posting #0: the journal has entry {lost.originator_id} (batch:1) at "
+        f"position {position}, debit 0, credit 200; the read model lists nothing",
+    )
+
+
+def test_a_read_model_that_refuses_every_reading_is_a_finding() -> None:
+    log = ledger_log([("mia", 300)])
+    huge = funding_recorded_before_the_bound(7, 2**63, OPENING_NIGHT)
+    log.append((len(log) + 1, huge))
+    model = read_model_of(log, SqlitePostingLines())
+
+    checked = compare_postings(lambda: log, model)
+
+    [problem] = checked.problems
+    assert problem.startswith("the ledger's read model lists no postings: the posting of entry")
+    assert f"at position {len(log)}" in problem
+    model.close()

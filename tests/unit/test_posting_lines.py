@@ -7,6 +7,7 @@ import itertools
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -14,15 +15,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.posting_lines import SqlitePostingLines
+from application import ledger_read_model
 from application.ledger_read_model import (
     EARNINGS,
     LedgerReadModel,
     MemoryPostingLines,
     PostingLine,
+    PostingLineNotStorable,
     PostingLines,
 )
+from domain.bounds import MAX_AMOUNT
 from domain.ledger import JournalEntry, campaign_budget, creator_payable, credit, debit
 from domain.money import Money
+from tests.unbounded import funding_recorded_before_the_bound
 
 ACCOUNTS = ("creator:mia:payable:USD", "campaign:c0de:budget:USD", "platform:revenue:USD")
 KINDS = ("impressions-billed", "order-placed", "payout-sent", "campaign-funded")
@@ -161,3 +166,93 @@ def test_the_read_model_holds_lines_back_and_hands_them_over_before_any_reading(
     assert [line.credit for line in model.page(payable, 0, 10)] == [1, 2, 3]
     assert model.totals[payable].lines == 3
     assert model.postings == 6
+
+
+# Bounds ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=60)
+@given(amounts=st.lists(st.integers(min_value=1, max_value=MAX_AMOUNT), min_size=1, max_size=20))
+def test_any_amount_within_the_bound_is_kept_exactly_by_every_store(amounts: list[int]) -> None:
+    mia, budget = ACCOUNTS[0], ACCOUNTS[1]
+    journal = [
+        line
+        for position, amount in enumerate(amounts, start=1)
+        for line in entry_lines(
+            position, "impressions-billed", [(budget, amount, 0), (mia, 0, amount)]
+        )
+    ]
+    in_memory, in_file = MemoryPostingLines(), SqlitePostingLines()
+    try:
+        for lines in (in_memory, in_file):
+            lines.append(journal)
+            assert [line.credit for line in lines.page(mia, 0, 100)] == amounts
+            assert [line.debit for line in lines.page(budget, 0, 100)] == amounts
+    finally:
+        in_file.close()
+
+
+@pytest.mark.parametrize("amount", [2**63, 10**30])
+def test_the_file_refuses_a_line_it_cannot_keep_exactly_and_keeps_nothing_of_its_batch(
+    sqlite_lines: SqlitePostingLines, amount: int
+) -> None:
+    mia, budget = ACCOUNTS[0], ACCOUNTS[1]
+    sqlite_lines.append(entry_lines(3, "impressions-billed", [(mia, 0, 40)]))
+    batch = [
+        *entry_lines(6, "impressions-billed", [(mia, 0, 1)]),
+        *entry_lines(9, "campaign-funded", [(budget, 0, amount), (mia, 0, 2)]),
+    ]
+
+    with pytest.raises(PostingLineNotStorable, match="at position 9"):
+        sqlite_lines.append(batch)
+
+    assert [line.credit for line in sqlite_lines.page(mia, 0, 10)] == [40]
+    assert sqlite_lines.page(budget, 0, 10) == []
+    sqlite_lines.append(entry_lines(12, "impressions-billed", [(mia, 0, 5)]))
+    assert [(line.position, line.credit) for line in sqlite_lines.page(mia, 0, 10)] == [
+        (3, 40),
+        (12, 5),
+    ]
+
+
+def recorded_before_the_bound(position: int, amount: int) -> Any:
+    return funding_recorded_before_the_bound(position, amount, START)
+
+
+def test_the_read_model_never_lists_an_account_without_a_line_the_store_refused(
+    sqlite_lines: SqlitePostingLines,
+) -> None:
+    model = LedgerReadModel(sqlite_lines)
+    funds = "platform:brand-funds:USD"
+    apply = model.handlers[JournalEntry.Recorded.TOPIC]
+    apply(recorded_before_the_bound(1, 500), 1)
+    apply(recorded_before_the_bound(2, 2**63), 2)
+
+    for _attempt in range(2):
+        with pytest.raises(PostingLineNotStorable, match="at position 2"):
+            model.page(funds, 0, 10)
+    with pytest.raises(PostingLineNotStorable):
+        apply(recorded_before_the_bound(3, 7), 3)
+
+    assert model.totals[funds].lines == 2
+    assert model.entries == 2
+
+
+def test_a_batch_the_store_refuses_while_following_leaves_the_entry_unapplied(
+    sqlite_lines: SqlitePostingLines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger_read_model, "PENDING_LINES", 4)
+    model = LedgerReadModel(sqlite_lines)
+    funds = "platform:brand-funds:USD"
+    apply = model.handlers[JournalEntry.Recorded.TOPIC]
+    apply(recorded_before_the_bound(1, 500), 1)
+
+    with pytest.raises(PostingLineNotStorable, match="at position 2"):
+        apply(recorded_before_the_bound(2, 10**30), 2)
+
+    # The follower stays before entry 2: the model holds entry 1, whole, and says so loudly.
+    assert model.entries == 1
+    assert model.totals[funds].debits == 500
+    assert sqlite_lines.page(funds, 0, 10) == []  # entry 1 is still held back, not lost
+    with pytest.raises(PostingLineNotStorable):
+        model.page(funds, 0, 10)
