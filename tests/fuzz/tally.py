@@ -53,7 +53,7 @@ class Finding:
     reproduction: str
 
 
-@attrs.define
+@attrs.define(repr=False)
 class Tally:
     requests: int = 0
     operations: set[str] = attrs.field(factory=set)
@@ -62,6 +62,13 @@ class Tally:
     failures: Counter[str] = attrs.field(factory=Counter)
     findings: list[Finding] = attrs.field(factory=list)
     _shown: Counter[tuple[str, str, str]] = attrs.field(factory=Counter)
+
+    def __repr__(self) -> str:
+        return f"Tally({self.requests} requests, {len(self.operations)} operations)"
+
+    @property
+    def server_errors(self) -> int:
+        return sum(count for status, count in self.statuses.items() if status >= 500)
 
     def count_request(self) -> None:
         self.requests += 1
@@ -99,7 +106,7 @@ class Tally:
             f"requests: {self.requests}",
             f"cases by phase: {dict(sorted(self.cases_by_phase.items()))}",
             f"statuses: {dict(sorted(self.statuses.items()))}",
-            f"{SERVER_ERROR}: {self.failures[SERVER_ERROR]}",
+            f"{SERVER_ERROR}: {self.server_errors}",
             f"{SCHEMA_VIOLATION}: {self.failures[SCHEMA_VIOLATION]}",
             f"{UNDOCUMENTED_STATUS}: {self.failures[UNDOCUMENTED_STATUS]}",
         ]
