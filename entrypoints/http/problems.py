@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
@@ -23,6 +24,26 @@ from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:spotlight:problem:"
+SCHEMA_REF = "#/components/schemas/"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ProblemDocument(BaseModel):
+    """The body of every refusal, as documented in the OpenAPI; extension members (such as
+    ``current_version`` or ``rule``) may follow."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
 
 
 class Problem(Exception):
@@ -63,7 +84,39 @@ _STATUS_SLUGS = {
 }
 
 
+def _document_refusals(spec: dict[str, Any]) -> None:
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    problem = ProblemDocument.model_json_schema(ref_template=SCHEMA_REF + "{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            refused = operation.get("responses", {}).get("422")
+            if refused is not None:
+                refused["description"] = "Invalid request or value"
+                refused["content"] = {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}}
+    # FastAPI's own 422 body, which the handlers below never send.
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+
+
+def _document_problems(app: FastAPI) -> None:
+    """FastAPI documents each 422 as its own ``{"detail": [...]}`` in application/json; the
+    handlers answer with a problem document, so the OpenAPI says that instead (clients and the
+    schema fuzzing in tests/fuzz check answers against it)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_refusals(generate())
+        return app.openapi_schema or generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    _document_problems(app)
+
     @app.exception_handler(Problem)
     async def _problem(_request: Request, error: Problem) -> JSONResponse:
         return problem_response(error.status, error.slug, error.title, error.detail)

@@ -1,0 +1,96 @@
+"""A live ``spotlight serve`` on a fresh SQLite data directory, its OpenAPI loaded by
+schemathesis, and bearer tokens for the principals the fuzzing acts as."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import schemathesis
+from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+from adapters.clock import SystemClock
+from adapters.tokens import TokenSigner
+from application.auth import Principal, Role
+from entrypoints.settings import DEFAULT_RATE_LIMITS
+from tests.fuzz.tally import Tally
+from tests.live_service import free_port, running_service
+
+SECRET = "fuzz-secret-" + "x" * 20
+SERVER_LOG = pytest.StashKey[Path]()
+TALLY = pytest.StashKey[Tally]()
+
+
+@pytest.fixture(scope="session")
+def live_service(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("fuzz")
+    environment = {
+        **os.environ,
+        "SPOTLIGHT_DATA_DIR": str(root / "data"),
+        "SPOTLIGHT_SECRET": SECRET,
+        # One client sends thousands of requests, many with bad tokens: every one of them must
+        # reach its operation, not a 429 (the limits have tests of their own).
+        "SPOTLIGHT_RATE_LIMITS": ",".join(f"{flow}=none" for flow in DEFAULT_RATE_LIMITS),
+    }
+    environment.pop("SPOTLIGHT_STORE", None)
+    log = root / "serve.log"
+    request.config.stash[SERVER_LOG] = log
+    with running_service(environment, free_port(), log) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def live_schema(live_service: str) -> OpenApiSchema:
+    return schemathesis.openapi.from_url(f"{live_service}/openapi.json")
+
+
+@pytest.fixture(scope="session")
+def tally(request: pytest.FixtureRequest) -> Tally:
+    found = Tally()
+    request.config.stash[TALLY] = found
+    return found
+
+
+@pytest.fixture(params=[Role.ADMIN, Role.CREATOR], ids=str)
+def principal(request: pytest.FixtureRequest) -> Principal:
+    role: Role = request.param
+    return Principal(role, f"fuzz-{role.value}")
+
+
+@pytest.fixture
+def bearer(principal: Principal) -> dict[str, str]:
+    token = TokenSigner(SECRET.encode(), SystemClock()).issue(
+        principal, lifetime=timedelta(hours=2)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    found = config.stash.get(TALLY, None)
+    if found is None:
+        return
+    terminalreporter.section("schema fuzzing")
+    for line in found.summary():
+        terminalreporter.write_line(line)
+    for finding in found.findings:
+        terminalreporter.write_line(
+            f"- [{finding.role}] {finding.operation}: {finding.kind} ({finding.status}) "
+            f"{finding.title}\n    {finding.reproduction}"
+        )
+    log = config.stash.get(SERVER_LOG, None)
+    if log is not None and log.exists() and found.failures:
+        terminalreporter.write_line(f"server log: {log}")
+
+
+@pytest.fixture(autouse=True)
+def _node_id_for_schemathesis(request: pytest.FixtureRequest) -> None:
+    # schemathesis 4.32 reads and renames `_nodeid`, which pytest 9.2 no longer has.
+    if not hasattr(request.node, "_nodeid"):
+        request.node._nodeid = request.node.nodeid
