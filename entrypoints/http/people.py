@@ -1,5 +1,6 @@
 """A person's personal data over HTTP: recorded sealed, read by them (and admins, auditors),
-erased on request."""
+erased on request. A person is a role and a subject: `/v1/people/creator/c1/...` is
+`creator:c1`'s alone, never `brand:c1`'s."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import date
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from application.auth import Principal, Role
 from application.personal_data import MAX_TEXT, PersonalDataView
 from entrypoints.http.schemas import Strict
 from entrypoints.http.security import Caller, Core
@@ -41,26 +43,37 @@ class PersonalDataOut(BaseModel):
         )
 
 
-@router.put("/v1/people/{subject}/personal-data", response_model=PersonalDataOut)
-def record(subject: str, body: PersonalDataBody, core: Core, caller: Caller) -> PersonalDataOut:
-    """The person (or an admin) records their name, contact and date of birth. They are
-    stored sealed with a key kept for this person alone; the age band that follows from the
-    date of birth is recorded on their creator account, where it protects a minor."""
+PERSON = "/v1/people/{role}/{subject}/personal-data"
+
+
+@router.put(PERSON, response_model=PersonalDataOut)
+def record(
+    role: Role, subject: str, body: PersonalDataBody, core: Core, caller: Caller
+) -> PersonalDataOut:
+    """The person (same role and subject) or an admin records their name, contact and date
+    of birth. They are stored sealed with a key kept for this person alone; for a creator,
+    the age band that follows from the date of birth is recorded on their account, where it
+    protects a minor (their own date of birth may only make the band younger: 409
+    `ProtectionNotLifted` otherwise; an admin's is a verified decision)."""
     view = core.personal_data.record(
-        caller, subject, name=body.name, contact=body.contact, date_of_birth=body.date_of_birth
+        caller,
+        Principal(role, subject),
+        name=body.name,
+        contact=body.contact,
+        date_of_birth=body.date_of_birth,
     )
     return PersonalDataOut.of(view)
 
 
-@router.get("/v1/people/{subject}/personal-data", response_model=PersonalDataOut)
-def read(subject: str, core: Core, caller: Caller) -> PersonalDataOut:
+@router.get(PERSON, response_model=PersonalDataOut)
+def read(role: Role, subject: str, core: Core, caller: Caller) -> PersonalDataOut:
     """The person's data (themselves, admins, auditors), or `erased: true`."""
-    return PersonalDataOut.of(core.personal_data.read(caller, subject))
+    return PersonalDataOut.of(core.personal_data.read(caller, Principal(role, subject)))
 
 
-@router.delete("/v1/people/{subject}/personal-data", response_model=PersonalDataOut)
-def erase(subject: str, core: Core, caller: Caller) -> PersonalDataOut:
+@router.delete(PERSON, response_model=PersonalDataOut)
+def erase(role: Role, subject: str, core: Core, caller: Caller) -> PersonalDataOut:
     """Erasure on request (the person, or an admin): the erasure is recorded and the key
     destroyed; the log keeps only sealed bytes nobody can open, and still verifies. Unknown
     person: 404."""
-    return PersonalDataOut.of(core.personal_data.erase(caller, subject))
+    return PersonalDataOut.of(core.personal_data.erase(caller, Principal(role, subject)))
