@@ -7,6 +7,7 @@ from enum import StrEnum
 import attrs
 
 from application.errors import NotPermitted
+from domain.errors import InvalidValue
 
 
 class Role(StrEnum):
@@ -58,10 +59,11 @@ def require_owner(actor: Principal, role: Role, subject: str | None, *, doing: s
 
 
 def acting_for(actor: Principal, requested: str | None, own_role: Role, doing: str) -> str:
-    """The subject a command acts for: oneself, or anyone when an admin names them."""
+    """The subject a command acts for: oneself, or anyone when an admin names them (an
+    admin who names nobody is allowed but asked something incomplete: ``InvalidValue``)."""
     if actor.role is Role.ADMIN:
         if not requested:
-            raise NotPermitted(f"an admin {doing} must name the {own_role.value} acted for")
+            raise InvalidValue(f"an admin {doing} must name the {own_role.value} acted for")
         return requested
     require_role(actor, own_role, doing=doing)
     if requested is not None and not owns(actor, own_role, requested):

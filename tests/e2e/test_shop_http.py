@@ -295,7 +295,7 @@ def test_a_seller_registers_once_and_lists_products_with_their_images(
     }
     assert_problem(again, 409, "seller-exists")
     assert_problem(by_viewer, 403, "forbidden")
-    assert_problem(admin_unnamed, 403, "forbidden")
+    assert_problem(admin_unnamed, 422, "invalid-value")  # allowed, but names nobody
     assert admin_named.status_code == 201
     assert admin_named.json()["account"] == "potter"
     assert_problem(blank, 422, "invalid-value")
