@@ -157,6 +157,12 @@ class Shop:
             raise NotFound("seller", account)
         return found
 
+    @staticmethod
+    def may_list(actor: Principal) -> None:
+        """Refuse a role that never lists before its upload is read (images are decoded to
+        be checked; nobody else should make the service do that work)."""
+        require_role(actor, Role.SELLER, Role.ADMIN, doing="list a product")
+
     def list_product(
         self,
         actor: Principal,
