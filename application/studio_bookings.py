@@ -198,9 +198,8 @@ class StudioBookings:
         """A booking names its creator and who pays: it is read by that creator, the brand
         sponsoring it, admins (who run the studios) and auditors; anyone else is refused."""
         slot = self.revenue.load(RoomSlot, slot_id)
-        sponsor = slot.paid_by if slot.booked and slot.paid_by != slot.creator else None
         if actor.role not in (Role.ADMIN, Role.AUDITOR) and not (
-            owns(actor, Role.CREATOR, slot.creator) or owns(actor, Role.BRAND, sponsor)
+            owns(actor, Role.CREATOR, slot.creator) or owns(actor, Role.BRAND, slot.sponsored_by)
         ):
             raise NotPermitted(
                 "a booking is read by its creator, its sponsoring brand, admins and auditors"

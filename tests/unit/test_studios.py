@@ -590,3 +590,18 @@ def test_samples_are_shipped_by_the_listings_seller_to_a_booked_slot(core: Spotl
     assert rebooked.samples == ()  # the samples were for Mia's booking
     # A slot nobody ever opened is not there to receive anything.
     assert core.revenue.find(RoomSlot, unbooked) is None
+
+
+def test_a_brand_named_like_the_creator_sponsors_their_booking_and_reads_it(
+    core: Spotlight,
+) -> None:
+    studio = opened(core)
+    booking = core.studios.book(MIA, studio.id, room="A", starts_at=at(9))
+    namesake = Principal(Role.BRAND, "mia")
+
+    sponsored = core.studios.sponsor(namesake, booking.slot_id)
+
+    assert sponsored.paid_by == "mia"
+    assert core.studios.booking(namesake, booking.slot_id) == sponsored
+    with pytest.raises(RuleViolated, match="already sponsored"):
+        core.studios.sponsor(FIZZ, booking.slot_id)
