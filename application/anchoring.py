@@ -20,7 +20,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, require_role
+from application.auth import Principal, Role, owns, require_role
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
@@ -296,7 +296,7 @@ class Anchoring:
         video = self.catalogue.load(Video, video_id)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.CREATOR, doing="dispute an anchor")
-            if not video.is_created_by(actor.subject):
+            if not owns(actor, Role.CREATOR, video.creator_id):
                 raise NotPermitted("a creator may only dispute anchors on their own videos")
         video.dispute_anchor(by=actor.label, reason=reason, at=self.clock.now())
         self.catalogue.commit(video)
@@ -523,7 +523,7 @@ class Anchoring:
         if actor.role is Role.ADMIN:
             return title
         require_role(actor, Role.STUDIO, doing=doing)
-        if not title.is_owned_by(actor.subject):
+        if not owns(actor, Role.STUDIO, title.studio_id):
             raise NotPermitted(f"a studio may only {doing} on its own titles")
         return title
 

@@ -13,7 +13,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 
 from application.analytics import AudienceProjection, StudioAnalytics
-from application.auth import Principal, Role, require_role
+from application.auth import Principal, Role, owns, require_role
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.log_follower import LogFollower
@@ -150,7 +150,7 @@ class Audience:
         self, actor: Principal, studio_id: str, *, as_of: date | None = None
     ) -> StudioAnalytics:
         if actor.role is Role.STUDIO:
-            if actor.subject != studio_id:
+            if not owns(actor, Role.STUDIO, studio_id):
                 raise NotPermitted("a studio sees only its own analytics")
         else:
             require_role(actor, Role.ADMIN, Role.AUDITOR, doing="read a studio's analytics")

@@ -7,6 +7,7 @@ from enum import StrEnum
 import attrs
 
 from application.errors import NotPermitted
+from domain.errors import InvalidValue
 from domain.identifiers import checked_account
 
 
@@ -46,13 +47,38 @@ def require_role(actor: Principal, *allowed: Role, doing: str) -> None:
         raise NotPermitted(f"{doing} needs one of the roles {roles}; you act as {actor.role.value}")
 
 
+def owns(actor: Principal, role: Role, subject: str | None) -> bool:
+    """Whether the actor is the owner named by ``role`` and ``subject``: both must match.
+    Subjects are unique within a role only, so ``brand:c1`` owns nothing of ``creator:c1``.
+    Every check of ownership goes through here."""
+    return actor.role is role and subject is not None and actor.subject == subject
+
+
+def require_owner(actor: Principal, role: Role, subject: str | None, *, doing: str) -> None:
+    """The owner (``role`` and ``subject``) or an admin; anyone else is refused."""
+    if actor.role is not Role.ADMIN and not owns(actor, role, subject):
+        raise NotPermitted(f"only the {role.value} {subject} (or an admin) may {doing}")
+
+
 def acting_for(actor: Principal, requested: str | None, own_role: Role, doing: str) -> str:
-    """The subject a command acts for: oneself, or anyone when an admin names them."""
+    """The subject a command acts for: oneself, or anyone when an admin names them (an
+    admin who names nobody is allowed but asked something incomplete: ``InvalidValue``)."""
     if actor.role is Role.ADMIN:
         if not requested:
-            raise NotPermitted(f"an admin {doing} must name the {own_role.value} acted for")
+            raise InvalidValue(f"an admin {doing} must name the {own_role.value} acted for")
         return checked_account(requested, f"the {own_role.value} an admin acts for")
     require_role(actor, own_role, doing=doing)
-    if requested not in (None, actor.subject):
+    if requested is not None and not owns(actor, own_role, requested):
         raise NotPermitted(f"a {own_role.value} may only {doing} as itself")
     return actor.subject
+
+
+def person_key(person: Principal) -> str:
+    """How a person is named where something is kept for them alone (personal data and its
+    key, the inbox). A person is a role and a subject; a creator keeps their bare account,
+    as every record made before people were keyed by role names them (those records were
+    all a creator's: the age band they carry is a creator's); anyone else, and a creator
+    whose account holds a colon, is ``role:subject``, so no two people share a key."""
+    if person.role is Role.CREATOR and ":" not in person.subject:
+        return person.subject
+    return person.label

@@ -25,7 +25,7 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role
+from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
 from application.protection import ProtectionModel, combined
@@ -414,8 +414,8 @@ class CampaignDashboards:
             line = model.campaigns.get(campaign_id)
             if line is None:
                 raise NotFound("campaign", campaign_id)
-            if actor.role not in (Role.ADMIN, Role.AUDITOR) and not (
-                actor.role is Role.BRAND and actor.subject == line.brand
+            if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(
+                actor, Role.BRAND, line.brand
             ):
                 raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
             return model.dashboard(campaign_id, as_of)

@@ -20,7 +20,7 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, owns, require_role
 from application.campaign_dashboard import CampaignDashboards
 from application.catalogue import Catalogue
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
@@ -212,7 +212,7 @@ class Campaigns:
         require_role(actor, Role.CREATOR, doing="link a video to a campaign")
         campaign = self.revenue.load(Campaign, campaign_id)
         video = self.catalogue.load(Video, video_id)
-        if video.creator_id != actor.subject:
+        if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator links only their own videos")
         existing = self.revenue.find(CampaignVideo, CampaignVideo.id_for(campaign_id, video_id))
         if existing is not None:
@@ -257,7 +257,7 @@ class Campaigns:
         require_role(actor, Role.CREATOR, doing="declare an effect's use")
         effect = self.revenue.load(BrandedEffect, effect_id)
         video = self.catalogue.load(Video, video_id)
-        if video.creator_id != actor.subject:
+        if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator declares effects on their own videos")
         use = EffectUse.declare(
             effect, video_id=video_id, creator=actor.subject, at=self.clock.now()
@@ -351,9 +351,9 @@ class Campaigns:
     def decline(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
         """The creator declines the terms, or the brand declines a counter-offer."""
         invitation = self.revenue.load(Invitation, invitation_id)
-        if actor.role is Role.CREATOR and actor.subject == invitation.creator:
+        if owns(actor, Role.CREATOR, invitation.creator):
             by_creator = True
-        elif actor.role is Role.BRAND and actor.subject == invitation.brand:
+        elif owns(actor, Role.BRAND, invitation.brand):
             by_creator = False
         else:
             raise NotPermitted("an invitation is declined by its creator or its brand")
@@ -371,7 +371,7 @@ class Campaigns:
     def deliver(self, actor: Principal, invitation_id: UUID, video_id: UUID) -> InvitationView:
         invitation = self._as_creator(actor, invitation_id)
         video = self.catalogue.load(Video, video_id)
-        if video.creator_id != actor.subject:
+        if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator delivers one of their own videos")
         invitation.deliver(video_id, at=self.clock.now())
         self.revenue.commit(invitation)
@@ -447,7 +447,7 @@ class Campaigns:
         campaign = self.revenue.load(Campaign, campaign_id)
         if actor.role in (Role.ADMIN, Role.AUDITOR):
             return campaign
-        if actor.role is Role.BRAND and actor.subject == campaign.brand:
+        if owns(actor, Role.BRAND, campaign.brand):
             return campaign
         raise NotPermitted("a campaign is visible to its brand, admins and auditors")
 
@@ -456,30 +456,30 @@ class Campaigns:
         if actor.role is Role.ADMIN:
             return campaign
         require_role(actor, Role.BRAND, doing=doing)
-        if actor.subject != campaign.brand:
+        if not owns(actor, Role.BRAND, campaign.brand):
             raise NotPermitted(f"a brand may only {doing} in its own campaigns")
         return campaign
 
     def _party(self, actor: Principal, invitation: Invitation) -> None:
         if actor.role in (Role.ADMIN, Role.AUDITOR):
             return
-        if actor.role is Role.BRAND and actor.subject == invitation.brand:
-            return
-        if actor.role is Role.CREATOR and actor.subject == invitation.creator:
+        if owns(actor, Role.BRAND, invitation.brand) or owns(
+            actor, Role.CREATOR, invitation.creator
+        ):
             return
         raise NotPermitted("an invitation is between its brand and its creator")
 
     def _as_creator(self, actor: Principal, invitation_id: UUID) -> Invitation:
         invitation = self.revenue.load(Invitation, invitation_id)
         require_role(actor, Role.CREATOR, doing="answer an invitation")
-        if actor.subject != invitation.creator:
+        if not owns(actor, Role.CREATOR, invitation.creator):
             raise NotPermitted("only the invited creator answers an invitation")
         return invitation
 
     def _as_brand(self, actor: Principal, invitation_id: UUID) -> Invitation:
         invitation = self.revenue.load(Invitation, invitation_id)
         require_role(actor, Role.BRAND, doing="act on an invitation")
-        if actor.subject != invitation.brand:
+        if not owns(actor, Role.BRAND, invitation.brand):
             raise NotPermitted("only the inviting brand acts on its invitation")
         return invitation
 

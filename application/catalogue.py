@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, owns, require_role
 from application.domain_application import DomainApplication
 from application.errors import NotPermitted
 from application.ports import Clock, IdentityProvider
@@ -74,7 +74,7 @@ class Catalogue(DomainApplication):
         title = self.load(Title, title_id, expected_version)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.STUDIO, doing="edit a title's portal")
-            if not title.is_owned_by(actor.subject):
+            if not owns(actor, Role.STUDIO, title.studio_id):
                 raise NotPermitted("a studio may only edit the portal of its own titles")
         title.update_portal(portal, by=actor.label, at=self.clock.now())
         self.commit(title)
@@ -159,8 +159,8 @@ class Catalogue(DomainApplication):
         video = self.load(Video, video_id, expected_version)
         if actor.role is Role.STUDIO:
             anchored_title = video.anchor.title_id if video.anchor else None
-            if anchored_title is None or not self.load(Title, anchored_title).is_owned_by(
-                actor.subject
+            if anchored_title is None or not owns(
+                actor, Role.STUDIO, self.load(Title, anchored_title).studio_id
             ):
                 raise NotPermitted("a studio may only revoke anchors to its own titles")
         else:

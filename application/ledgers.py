@@ -17,7 +17,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, require_role
+from application.auth import Principal, Role, owns, require_role
 from application.domain_application import DomainApplication
 from application.errors import NotFound, NotPermitted
 from application.ledger_read_model import (
@@ -175,7 +175,7 @@ class Ledger:
         fees — each traced to its video and to the batch, order or invitation behind it."""
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             require_role(actor, Role.CREATOR, doing="read a statement")
-            if actor.subject != creator:
+            if not owns(actor, Role.CREATOR, creator):
                 raise NotPermitted("a creator reads only their own statements")
         model = self.read.catch_up()
         lines = tuple(
@@ -203,15 +203,15 @@ class Ledger:
             return
         owner = owner_of(code)
         if owner is not None:
-            if actor.role is Role.CREATOR and actor.subject == owner:
+            if owns(actor, Role.CREATOR, owner):
                 return
             raise NotPermitted("a creator sees only their own accounts")
         seller = owner_of(code, "seller")
         if seller is not None:
-            if actor.role is Role.SELLER and actor.subject == seller:
+            if owns(actor, Role.SELLER, seller):
                 return
             raise NotPermitted("a seller sees only their own accounts")
-        if actor.role is Role.BRAND and actor.subject == self._campaign_brand(code):
+        if owns(actor, Role.BRAND, self._campaign_brand(code)):
             return
         raise NotPermitted("this account is visible to its owner, admins and auditors only")
 

@@ -32,9 +32,10 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, require_role
+from application.auth import Principal, Role, owns, require_role
 from application.errors import NotPermitted
 from application.log_follower import LogFollower
+from application.protection import ProtectionModel, combined
 from domain.audience import EngagementBatch
 from domain.campaigns import Campaign
 from domain.categories import checked_category
@@ -113,15 +114,20 @@ class MarketplaceProjection:
         self.by_category: dict[str, set[str]] = defaultdict(set)
         self._creator_of: dict[UUID, str] = {}
         self._accounts: dict[UUID, str] = {}
+        # Minors are never offered to brands: the one rule of protection, followed here too.
+        self.protection = ProtectionModel()
 
     @property
     def handlers(self) -> dict[str, Any]:
-        return {
-            Creator.Registered.TOPIC: self._registered,
-            Creator.FollowersCounted.TOPIC: self._followers,
-            Video.Published.TOPIC: self._published,
-            EngagementBatch.Recorded.TOPIC: self._engagement,
-        }
+        return combined(
+            self.protection.handlers,
+            {
+                Creator.Registered.TOPIC: self._registered,
+                Creator.FollowersCounted.TOPIC: self._followers,
+                Video.Published.TOPIC: self._published,
+                EngagementBatch.Recorded.TOPIC: self._engagement,
+            },
+        )
 
     def _registered(self, event: Any, _position: int) -> None:
         self._accounts[event.originator_id] = event.account
@@ -175,7 +181,7 @@ class Marketplace:
         campaign: Campaign | None = None
         if query.campaign_id is not None:
             campaign = self.revenue.load(Campaign, query.campaign_id)
-            if actor.role is Role.BRAND and campaign.brand != actor.subject:
+            if actor.role is Role.BRAND and not owns(actor, Role.BRAND, campaign.brand):
                 raise NotPermitted("a brand matches creators to its own campaigns")
             wanted_categories |= set(campaign.categories)
             wanted_regions |= set(campaign.regions)
@@ -206,7 +212,8 @@ class Marketplace:
                     account,
                 )
                 for account in candidates
-                if self._passes(line := model.creators[account], query, categories, regions)
+                if not model.protection.is_minor(account)
+                and self._passes(line := model.creators[account], query, categories, regions)
             ]
             ranked = heapq.nsmallest(cursor + limit, scored)
             page = [

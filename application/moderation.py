@@ -129,16 +129,27 @@ class Moderation:
         return found
 
     def record_age_band(
-        self, actor: Principal, account: str, band: AgeBand | str
+        self,
+        actor: Principal,
+        account: str,
+        band: AgeBand | str,
+        *,
+        reason: str | None = None,
     ) -> tuple[Creator, int]:
-        """An account's age band (declared by the creator, or set by an admin who verified
-        it). A band under 18 withdraws the anchors and tags of every video of theirs;
-        answers the creator and how many of their videos were withdrawn from programs."""
+        """An account's age band: declared by the creator (only ever younger than the band
+        recorded), or decided by an admin who verified it, with the ``reason`` (an admin
+        without a reason declares, as a creator would). A band under 18 withdraws the
+        anchors and tags of every video of theirs; answers the creator and how many of
+        their videos were withdrawn from programs."""
         owner = acting_for(actor, account, Role.CREATOR, doing="record an age band")
         creator = self.catalogue.find(Creator, Creator.id_for(owner))
         if creator is None:
             raise NotFound("creator", owner)
-        changed = creator.record_age_band(band, by=actor.label, at=self.clock.now())
+        now = self.clock.now()
+        if actor.role is Role.ADMIN and reason is not None:
+            changed = creator.verify_age_band(band, reason=reason, by=actor.label, at=now)
+        else:
+            changed = creator.record_age_band(band, by=actor.label, at=now)
         if changed:
             self.catalogue.commit(creator)
         withdrawn = self._withdraw_minor(owner) if creator.is_minor else 0

@@ -5,9 +5,14 @@ Ports: ``KeyStore`` keeps one key per person outside the event log (erasable, un
 log); ``Sealer`` encrypts and decrypts with it (authenticated: the sealed bytes are bound to
 the person they belong to, so one person's sealed data cannot be passed off as another's).
 
+A person is a role and a subject (``creator:c1`` is not ``brand:c1``): their data is theirs
+and an admin's to record, read and erase, and auditors may read it. It is kept under
+``person_key`` (a creator's bare account, as before people were keyed by role).
+
 A date of birth is turned into an age band when recorded, and the band is recorded on the
 creator's account in the clear: the protection of a minor must outlive the erasure of their
-data.
+data. A creator's own date of birth is their declaration (it may only make their protection
+stronger); an admin's is a verified decision.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Protocol
 
 import attrs
 
-from application.auth import Principal, Role
+from application.auth import Principal, Role, owns, person_key
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
 from application.moderation import Moderation
@@ -90,7 +95,7 @@ class PersonalData:
     def record(
         self,
         actor: Principal,
-        subject: str,
+        person: Principal,
         *,
         name: str,
         contact: str,
@@ -98,7 +103,7 @@ class PersonalData:
     ) -> PersonalDataView:
         """The person's own (or an admin's) record of their name, contact and date of
         birth; a later record replaces an earlier one."""
-        owner = self._owner(actor, subject, doing="record personal data")
+        owner = self._owner(actor, person, doing="record personal data")
         now = self.clock.now()
         fields = {
             "name": _text(name, "a name"),
@@ -106,15 +111,21 @@ class PersonalData:
             "date_of_birth": date_of_birth.isoformat(),
         }
         band = age_band_on(date_of_birth, now.date())
-        person = self.catalogue.find(Person, Person.id_for(owner)) or Person.open(owner, at=now)
-        if person.erased:
+        found = self.catalogue.find(Person, Person.id_for(owner)) or Person.open(owner, at=now)
+        if found.erased:
             raise PersonErased(f"{owner}'s personal data was erased")
+        if person.role is Role.CREATOR and (
+            self.catalogue.find(Creator, Creator.id_for(person.subject)) is not None
+        ):
+            # The band first, as the actor: a creator's own date of birth may not lift the
+            # protection recorded for them, and then nothing of it is stored.
+            self.moderation.record_age_band(
+                actor, person.subject, band, reason="date of birth recorded in personal data"
+            )
         key = self.keys.create_key(owner)
         sealed = self.sealer.seal(key, json.dumps(fields).encode(), subject=owner)
-        person.record(sealed, fields=tuple(fields), by=actor.label, at=now)
-        self.catalogue.commit(person)
-        if self.catalogue.find(Creator, Creator.id_for(owner)) is not None:
-            self.moderation.record_age_band(Principal(Role.ADMIN, "personal-data"), owner, band)
+        found.record(sealed, fields=tuple(fields), by=actor.label, at=now)
+        self.catalogue.commit(found)
         return PersonalDataView(
             subject=owner,
             erased=False,
@@ -124,22 +135,22 @@ class PersonalData:
             age_band=band,
         )
 
-    def read(self, actor: Principal, subject: str) -> PersonalDataView:
-        owner = self._owner(actor, subject, doing="read personal data", auditor_may=True)
-        person = self.catalogue.find(Person, Person.id_for(owner))
-        if person is None:
+    def read(self, actor: Principal, person: Principal) -> PersonalDataView:
+        owner = self._owner(actor, person, doing="read personal data", auditor_may=True)
+        found = self.catalogue.find(Person, Person.id_for(owner))
+        if found is None:
             raise NotFound("personal data of", owner)
-        return self._view(person)
+        return self._view(found)
 
-    def erase(self, actor: Principal, subject: str) -> PersonalDataView:
+    def erase(self, actor: Principal, person: Principal) -> PersonalDataView:
         """Erase on request: record the erasure (naming nobody's data), then destroy the
         key. Asking again finishes an erasure whose key outlived a failure."""
-        owner = self._owner(actor, subject, doing="erase personal data")
-        person = self.catalogue.find(Person, Person.id_for(owner))
-        if person is None:
+        owner = self._owner(actor, person, doing="erase personal data")
+        found = self.catalogue.find(Person, Person.id_for(owner))
+        if found is None:
             raise NotFound("personal data of", owner)
-        if person.erase(by=actor.label, at=self.clock.now()):
-            self.catalogue.commit(person)
+        if found.erase(by=actor.label, at=self.clock.now()):
+            self.catalogue.commit(found)
         self.keys.destroy_key(owner)
         return PersonalDataView(subject=owner, erased=True)
 
@@ -159,9 +170,12 @@ class PersonalData:
         )
 
     @staticmethod
-    def _owner(actor: Principal, subject: str, *, doing: str, auditor_may: bool = False) -> str:
-        if actor.role is Role.ADMIN or (auditor_may and actor.role is Role.AUDITOR):
-            return subject
-        if actor.subject != subject:
-            raise NotPermitted(f"only the person themselves (or an admin) may {doing}")
-        return subject
+    def _owner(
+        actor: Principal, person: Principal, *, doing: str, auditor_may: bool = False
+    ) -> str:
+        """The person's key, once the actor may act on their data: the person (same role and
+        subject), an admin, or an auditor where reading is allowed."""
+        allowed = actor.role is Role.ADMIN or (auditor_may and actor.role is Role.AUDITOR)
+        if not allowed and not owns(actor, person.role, person.subject):
+            raise NotPermitted(f"only {person.label} themselves (or an admin) may {doing}")
+        return person_key(person)

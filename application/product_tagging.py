@@ -18,7 +18,7 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, require_role
+from application.auth import Principal, Role, owns, require_role
 from application.catalogue import Catalogue
 from application.errors import NotPermitted, StaleVersion
 from application.ledgers import RevenueLog
@@ -390,7 +390,7 @@ class ProductTagging:
         """Every tag of a video, hidden ones included: for its creator, reviewers, admins."""
         tags = self._tags_of(video_id)
         if actor.role not in (Role.ADMIN, Role.AUDITOR, Role.REVIEWER) and not (
-            actor.role is Role.CREATOR and actor.subject == tags.creator
+            owns(actor, Role.CREATOR, tags.creator)
         ):
             raise NotPermitted("a video's tags are managed by its creator")
         return self._view(tags)
@@ -432,9 +432,7 @@ class ProductTagging:
 
     def _own_tags(self, actor: Principal, video_id: UUID) -> VideoTags:
         tags = self._tags_of(video_id)
-        if actor.role is not Role.ADMIN and not (
-            actor.role is Role.CREATOR and actor.subject == tags.creator
-        ):
+        if actor.role is not Role.ADMIN and not (owns(actor, Role.CREATOR, tags.creator)):
             raise NotPermitted("only the video's creator controls its product tags")
         return tags
 

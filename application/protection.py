@@ -35,6 +35,7 @@ class ProtectionModel:
         return {
             Creator.Registered.TOPIC: self._registered,
             Creator.AgeBandRecorded.TOPIC: self._age_band,
+            Creator.AgeBandVerified.TOPIC: self._age_band,
             Video.Published.TOPIC: self._published,
             Video.ModerationFlagged.TOPIC: self._flagged,
             Video.ModerationDecided.TOPIC: self._decided,

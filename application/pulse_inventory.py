@@ -90,6 +90,7 @@ class InventoryProjection:
                 Video.ModerationFlagged.TOPIC: self._protection_changed,
                 Video.ModerationDecided.TOPIC: self._protection_changed,
                 Creator.AgeBandRecorded.TOPIC: self._band_changed,
+                Creator.AgeBandVerified.TOPIC: self._band_changed,
             },
         )
 

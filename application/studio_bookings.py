@@ -14,7 +14,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, owns, require_role
 from application.errors import NotPermitted, StaleVersion
 from application.ledgers import RevenueLog
 from application.ports import Clock, IdentityProvider
@@ -162,7 +162,7 @@ class StudioBookings:
         slot = self.revenue.load(RoomSlot, slot_id)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.CREATOR, doing="cancel a booking")
-            if slot.creator != actor.subject:
+            if not owns(actor, Role.CREATOR, slot.creator):
                 raise NotPermitted("a creator cancels only their own bookings")
         account = slot.cancel(by=actor.label, reason=reason, now=self.clock.now())
         released: list[Aggregate] = []
@@ -187,12 +187,21 @@ class StudioBookings:
         """A seller records samples of a listing shipped to a booked slot."""
         require_role(actor, Role.SELLER, Role.ADMIN, doing="record samples shipped")
         listing = self.revenue.load(Listing, listing_id)
-        if actor.role is Role.SELLER and listing.seller != actor.subject:
+        if actor.role is Role.SELLER and not owns(actor, Role.SELLER, listing.seller):
             raise NotPermitted("a seller ships samples of their own listings")
         slot = self.revenue.load(RoomSlot, slot_id)
         slot.ship_samples(listing.id, quantity, by=actor.label, at=self.clock.now())
         self.revenue.commit(slot)
         return BookingView.of(slot)
 
-    def booking(self, slot_id: UUID) -> BookingView:
-        return BookingView.of(self.revenue.load(RoomSlot, slot_id))
+    def booking(self, actor: Principal, slot_id: UUID) -> BookingView:
+        """A booking names its creator and who pays: it is read by that creator, the brand
+        sponsoring it, admins (who run the studios) and auditors; anyone else is refused."""
+        slot = self.revenue.load(RoomSlot, slot_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR) and not (
+            owns(actor, Role.CREATOR, slot.creator) or owns(actor, Role.BRAND, slot.sponsored_by)
+        ):
+            raise NotPermitted(
+                "a booking is read by its creator, its sponsoring brand, admins and auditors"
+            )
+        return BookingView.of(slot)

@@ -27,6 +27,11 @@ class NoSuchStrike(RuleViolated):
     """The creator has no active strike with that id."""
 
 
+class ProtectionNotLifted(RuleViolated):
+    """A declared age band may only make a minor's protection stronger; an older band needs
+    an admin's verified decision."""
+
+
 class StaleFollowerCount(RuleViolated):
     """A follower count older than the one recorded would rewrite the present."""
 
@@ -38,6 +43,12 @@ class Strike:
     policy: str
     issued_by: str
     issued_at: datetime
+
+
+def _younger(band: AgeBand, than: AgeBand) -> bool:
+    """Whether ``band`` is a younger band than ``than`` (bands are declared youngest first)."""
+    order = list(AgeBand)
+    return order.index(band) < order.index(than)
 
 
 def _reason(text: str, what: str) -> str:
@@ -76,10 +87,23 @@ class Creator(Aggregate):
         lifted_at: datetime
 
     class AgeBandRecorded(Aggregate.Event):
+        """A band as declared (by the creator, or recorded by an admin before verified
+        decisions had their own event)."""
+
         TOPIC = "spotlight.creators:AgeBandRecorded"
         band: str
         recorded_by: str
         recorded_at: datetime
+
+    class AgeBandVerified(Aggregate.Event):
+        """An admin's decision on the band after checking the creator's age, with why: the
+        only way a minor's protection is lifted."""
+
+        TOPIC = "spotlight.creators:AgeBandVerified"
+        band: str
+        reason: str
+        verified_by: str
+        verified_at: datetime
 
     @staticmethod
     def id_for(account: str) -> UUID:
@@ -115,15 +139,40 @@ class Creator(Aggregate):
         return self.age_band is not None and AgeBand(self.age_band).is_minor
 
     def record_age_band(self, band: AgeBand | str, *, by: str, at: datetime) -> bool:
-        """Record the account's age band; False when it was already this band."""
+        """Record a declared age band; False when it was already this band. A declaration
+        may only make protection stronger: once a minor's band is recorded, an older band
+        is refused (``ProtectionNotLifted``) and needs ``verify_age_band``."""
         checked = one_of(AgeBand, band, "age band")
         if self.age_band is not None and AgeBand(self.age_band) is checked:
             return False
+        if self.age_band is not None and _younger(AgeBand(self.age_band), checked):
+            raise ProtectionNotLifted(
+                f"creator {self.account} is recorded as {self.age_band}; a declared band may "
+                f"only be younger, so {checked.value} needs an admin's verified decision"
+            )
         self._age_band_recorded(band=checked.value, recorded_by=by, recorded_at=checked_instant(at))
         return True
 
     @event(AgeBandRecorded)
     def _age_band_recorded(self, band: str, recorded_by: str, recorded_at: datetime) -> None:
+        self.age_band = band
+
+    def verify_age_band(self, band: AgeBand | str, *, reason: str, by: str, at: datetime) -> bool:
+        """An admin's verified band, in either direction, with the reason it was decided
+        on; False when it was already this band."""
+        checked = one_of(AgeBand, band, "age band")
+        why = _reason(reason, "a verified age band's reason")
+        if self.age_band is not None and AgeBand(self.age_band) is checked:
+            return False
+        self._age_band_verified(
+            band=checked.value, reason=why, verified_by=by, verified_at=checked_instant(at)
+        )
+        return True
+
+    @event(AgeBandVerified)
+    def _age_band_verified(
+        self, band: str, reason: str, verified_by: str, verified_at: datetime
+    ) -> None:
         self.age_band = band
 
     def count_followers(self, followers: int, *, at: datetime, by: str) -> None:

@@ -222,6 +222,9 @@ class RoomSlot(Aggregate):
         self.ends_at = ends_at
         self.creator: str | None = None
         self.paid_by = ""
+        # The sponsoring brand's account, kept apart from ``paid_by``: a brand may share its
+        # account name with the creator, and is still not the creator.
+        self.sponsored_by: str | None = None
         self.price: Money | None = None
         self.samples: list[tuple[UUID, int]] = []
 
@@ -241,6 +244,8 @@ class RoomSlot(Aggregate):
         self.creator = creator
         self.price = price
         self.paid_by = paid_by
+        # A sponsor named at booking time is only known by differing from the creator.
+        self.sponsored_by = paid_by if paid_by != creator else None
         self.samples = []
 
     def cancel(self, *, by: str, reason: str, now: datetime) -> str:
@@ -258,16 +263,18 @@ class RoomSlot(Aggregate):
         self.creator = None
         self.price = None
         self.paid_by = ""
+        self.sponsored_by = None
 
     def sponsor(self, brand: str, *, now: datetime) -> None:
-        creator = self._require_booked()
-        if self.paid_by != creator:
-            raise RuleViolated(f"the booking is already sponsored by {self.paid_by}")
+        self._require_booked()
+        if self.sponsored_by is not None:
+            raise RuleViolated(f"the booking is already sponsored by {self.sponsored_by}")
         self._sponsored(brand=brand, sponsored_at=checked_instant(now))
 
     @event(Sponsored)
     def _sponsored(self, brand: str, sponsored_at: datetime) -> None:
         self.paid_by = brand
+        self.sponsored_by = brand
 
     def ship_samples(self, listing_id: UUID, quantity: int, *, by: str, at: datetime) -> None:
         self._require_booked()

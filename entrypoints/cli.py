@@ -144,10 +144,10 @@ def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:
         raise CommandFailed("--subject names the person (their account)")
     with _opened(arguments, settings) as core:
         try:
-            core.personal_data.erase(OPERATOR, arguments.subject)
+            core.personal_data.erase(OPERATOR, Principal(Role(arguments.role), arguments.subject))
         except NotFound as error:
             raise CommandFailed(str(error)) from None
-    print(f"erased the personal data of {arguments.subject}: its key is destroyed")
+    print(f"erased the personal data of {arguments.role}:{arguments.subject}: its key is destroyed")
     return 0
 
 
@@ -468,6 +468,12 @@ def build_parser() -> argparse.ArgumentParser:
         "keeps only sealed bytes and still verifies)",
     )
     erase.add_argument("--subject", required=True, help="the person's account")
+    erase.add_argument(
+        "--role",
+        default=Role.CREATOR.value,
+        choices=[role.value for role in Role],
+        help="the person's role (default creator): a person is a role and a subject",
+    )
     erase.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     erase.set_defaults(run=_erase_person)
 

@@ -244,7 +244,9 @@ DECISIONS = ("clear", "age-restricted", "removed")
 
 def age_band(core: Spotlight, _scene: Scene, creator: int, band: int) -> None:
     account = CREATORS[creator % len(CREATORS)]
-    core.moderation.record_age_band(ADMIN, account, BANDS[band % len(BANDS)])
+    core.moderation.record_age_band(
+        ADMIN, account, BANDS[band % len(BANDS)], reason="age checked against an ID"
+    )
 
 
 def moderate(core: Spotlight, scene: Scene, video: int, decision: int) -> None:

@@ -236,7 +236,9 @@ async def list_product(
     Every image must decode as a JPEG, PNG or WebP picture (422 `unreadable-image`
     otherwise) and fit the image size limit (413); a bad price, stock or category is a 422.
     Nothing is recorded unless everything is acceptable. A suspended seller is refused
-    (409 `SellerSuspended`); an account that is not a registered seller gets 404."""
+    (409 `SellerSuspended`); an account that is not a registered seller gets 404. A role
+    that never lists is refused (403) before the upload is read."""
+    core.shop.may_list(caller)
     text, images = await _listing_form(request, _image_limit(core))
     try:
         form = ListingForm.model_validate(text)

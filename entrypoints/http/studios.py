@@ -74,10 +74,10 @@ def book(
 
 
 @router.get("/v1/bookings/{slot_id}", response_model=BookingOut)
-def get_booking(slot_id: UUID, core: Core, _caller: Caller) -> BookingOut:
-    """A room's slot: who booked it, who pays and what samples were shipped to it (anyone
-    signed in)."""
-    return BookingOut.of(core.studios.booking(slot_id))
+def get_booking(slot_id: UUID, core: Core, caller: Caller) -> BookingOut:
+    """A room's slot: who booked it, who pays and what samples were shipped to it. Read by
+    the booking's creator, the brand sponsoring it, admins and auditors (403 otherwise)."""
+    return BookingOut.of(core.studios.booking(caller, slot_id))
 
 
 @router.delete("/v1/bookings/{slot_id}", response_model=BookingOut)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from application.auth import Role, require_role
+from application.auth import Role, owns, person_key, require_role
 from domain.listings import ListingStatus
 from domain.product_tags import MAX_TAGS, ShopPreferences, TagRefused
 from entrypoints.http.security import Caller, Core
@@ -112,9 +112,7 @@ def set_auto_tags(video_id: UUID, body: AutoTags, core: Core, caller: Caller) ->
     tags a reviewer adds by hand are not automatic. Setting what is set already changes
     nothing."""
     current = core.tagging.tags_of(caller, video_id)
-    controls = caller.role is Role.ADMIN or (
-        caller.role is Role.CREATOR and caller.subject == current.creator
-    )
+    controls = caller.role is Role.ADMIN or (owns(caller, Role.CREATOR, current.creator))
     if controls and current.opted_out == (not body.on):
         return VideoTagsOut.of(current)
     return VideoTagsOut.of(core.tagging.set_video_auto_tags(caller, video_id, on=body.on))
@@ -154,11 +152,13 @@ def inbox(
     after: Annotated[int, Query(ge=0, description="The last position you read.")] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> InboxOut:
-    """The notices sent to you (the signed-in principal's subject), oldest first: for
-    creators, the product links added to their videos."""
-    notices = core.notifier.inbox(caller.subject, after=after, limit=limit)
+    """The notices sent to you, oldest first: for creators, the product links added to their
+    videos and their campaign invitations. An inbox is a person's (role and subject):
+    `brand:c1` does not read what was sent to `creator:c1`."""
+    recipient = person_key(caller)
+    notices = core.notifier.inbox(recipient, after=after, limit=limit)
     return InboxOut(
-        recipient=caller.subject,
+        recipient=recipient,
         notices=[NoticeOut.of(n) for n in notices],
         next_after=notices[-1].position if notices else after,
     )
@@ -179,4 +179,3 @@ def recognition_status(core: Core, caller: Caller) -> ProductScanStatusOut:
     """How far product recognition has got (admin, auditor)."""
     require_role(caller, Role.ADMIN, Role.AUDITOR, doing="read product recognition's progress")
     return ProductScanStatusOut.of(core.recognition.status())
-

@@ -141,13 +141,13 @@ def test_a_person_records_reads_and_erases_their_data_over_http(
     ana = auth("creator", "ana")
     body = {"name": "Ana Lima", "contact": "ana@example.org", "date_of_birth": "1995-02-03"}
 
-    recorded = client.put("/v1/people/ana/personal-data", json=body, headers=ana)
-    someone = client.get("/v1/people/ana/personal-data", headers=auth("creator", "bob"))
-    erased = client.delete("/v1/people/ana/personal-data", headers=ana)
-    after = client.get("/v1/people/ana/personal-data", headers=auth("auditor", "kpmg"))
-    unknown = client.delete("/v1/people/ghost/personal-data", headers=auth("admin", "dpo"))
+    recorded = client.put("/v1/people/creator/ana/personal-data", json=body, headers=ana)
+    someone = client.get("/v1/people/creator/ana/personal-data", headers=auth("creator", "bob"))
+    erased = client.delete("/v1/people/creator/ana/personal-data", headers=ana)
+    after = client.get("/v1/people/creator/ana/personal-data", headers=auth("auditor", "kpmg"))
+    unknown = client.delete("/v1/people/creator/ghost/personal-data", headers=auth("admin", "dpo"))
     future = client.put(
-        "/v1/people/bob/personal-data",
+        "/v1/people/creator/bob/personal-data",
         json={**body, "date_of_birth": "2999-01-01"},
         headers=auth("creator", "bob"),
     )
@@ -172,7 +172,7 @@ def test_an_operator_erases_a_person_from_the_command_line(
     client: TestClient, auth: Auth, core: Spotlight, tmp_path: Path
 ) -> None:
     body = {"name": "Ana Lima", "contact": "ana@example.org", "date_of_birth": "1995-02-03"}
-    client.put("/v1/people/ana/personal-data", json=body, headers=auth("creator", "ana"))
+    client.put("/v1/people/creator/ana/personal-data", json=body, headers=auth("creator", "ana"))
     core.close()
     environment = {
         **os.environ,
@@ -194,6 +194,6 @@ def test_an_operator_erases_a_person_from_the_command_line(
     unknown = spotlight("erase-person", "--subject", "ghost")
 
     assert erased.returncode == 0, erased.stderr
-    assert "erased the personal data of ana" in erased.stdout
+    assert "erased the personal data of creator:ana" in erased.stdout
     assert unknown.returncode != 0
     assert "ghost" in unknown.stderr

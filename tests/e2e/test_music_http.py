@@ -171,7 +171,7 @@ def test_an_artist_registers_edits_its_profile_and_an_admin_gives_and_withdraws_
     assert created.json()["verified"] is False
     assert_problem(again, 409, "artist-exists")
     assert_problem(by_viewer, 403, "forbidden")
-    assert_problem(admin_unnamed, 403, "forbidden")
+    assert_problem(admin_unnamed, 422, "invalid-value")  # allowed, but names nobody
     assert admin_named.status_code == 201, admin_named.text
     assert admin_named.json()["account"] == "newcomer"
     assert_problem(unknown_field, 422, "validation-error")

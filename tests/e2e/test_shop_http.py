@@ -295,7 +295,7 @@ def test_a_seller_registers_once_and_lists_products_with_their_images(
     }
     assert_problem(again, 409, "seller-exists")
     assert_problem(by_viewer, 403, "forbidden")
-    assert_problem(admin_unnamed, 403, "forbidden")
+    assert_problem(admin_unnamed, 422, "invalid-value")  # allowed, but names nobody
     assert admin_named.status_code == 201
     assert admin_named.json()["account"] == "potter"
     assert_problem(blank, 422, "invalid-value")
@@ -1182,8 +1182,10 @@ def test_studio_slots_are_booked_once_and_creators_are_in_one_room_at_a_time(
     assert (
         book(client, auth, studio, "maya", "2025-03-12T11:00:00+07:00", room="B").status_code == 201
     )
-    read = client.get(f"/v1/bookings/{slot['slot_id']}", headers=auth("brand", "acme"))
+    read = client.get(f"/v1/bookings/{slot['slot_id']}", headers=auth("creator", "maya"))
     assert read.json() == slot
+    stranger = client.get(f"/v1/bookings/{slot['slot_id']}", headers=auth("brand", "acme"))
+    assert_problem(stranger, 403, "forbidden")
 
 
 def test_bookings_are_cancelled_in_time_sponsored_once_and_receive_samples(

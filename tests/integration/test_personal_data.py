@@ -39,7 +39,11 @@ SECRET = b"personal-data-tests-" + b"x" * 20
 
 def record(core: Spotlight, subject: str = "ana", born: date = BORN) -> None:
     core.personal_data.record(
-        Principal(Role.CREATOR, subject), subject, name=NAME, contact=CONTACT, date_of_birth=born
+        person := Principal(Role.CREATOR, subject),
+        person,
+        name=NAME,
+        contact=CONTACT,
+        date_of_birth=born,
     )
 
 
@@ -59,15 +63,15 @@ def test_an_age_band_follows_from_a_date_of_birth() -> None:
 def test_a_person_records_reads_and_erases_their_data(core: Spotlight) -> None:
     record(core)
 
-    shown = core.personal_data.read(ANA, "ana")
+    shown = core.personal_data.read(ANA, ANA)
     assert (shown.name, shown.contact, shown.date_of_birth) == (NAME, CONTACT, BORN)
     with pytest.raises(NotPermitted):
-        core.personal_data.read(Principal(Role.CREATOR, "bob"), "ana")
+        core.personal_data.read(Principal(Role.CREATOR, "bob"), ANA)
 
-    erased = core.personal_data.erase(ANA, "ana")
+    erased = core.personal_data.erase(ANA, ANA)
 
     assert erased.erased
-    after = core.personal_data.read(Principal(Role.AUDITOR, "kpmg"), "ana")
+    after = core.personal_data.read(Principal(Role.AUDITOR, "kpmg"), ANA)
     assert (after.erased, after.name, after.contact, after.date_of_birth) == (
         True,
         None,
@@ -77,12 +81,39 @@ def test_a_person_records_reads_and_erases_their_data(core: Spotlight) -> None:
     assert core.keys.key_for("ana") is None
     with pytest.raises(PersonErased):
         record(core)
-    assert core.personal_data.erase(ADMIN, "ana").erased  # asking again is harmless
+    assert core.personal_data.erase(ADMIN, ANA).erased  # asking again is harmless
+
+
+def test_a_persons_data_is_theirs_by_role_and_subject_not_by_subject_alone(
+    core: Spotlight,
+) -> None:
+    core.creators.register(ANA, region="US")
+    record(core)
+    others = (Role.CREATOR, Role.ADMIN, Role.AUDITOR)
+    namesakes = [Principal(role, "ana") for role in Role if role not in others]
+
+    for namesake in namesakes:
+        with pytest.raises(NotPermitted):
+            core.personal_data.read(namesake, ANA)
+        with pytest.raises(NotPermitted):
+            core.personal_data.record(
+                namesake, ANA, name="X", contact="x@example.org", date_of_birth=date(2020, 1, 1)
+            )
+        with pytest.raises(NotPermitted):
+            core.personal_data.erase(namesake, ANA)
+    assert core.personal_data.read(ANA, ANA).name == NAME
+    assert not core.catalogue.load(Creator, Creator.id_for("ana")).is_minor
+    brand_ana = Principal(Role.BRAND, "ana")
+    core.personal_data.record(
+        brand_ana, brand_ana, name="Ana's shop", contact="shop@example.org", date_of_birth=BORN
+    )
+    assert core.personal_data.read(brand_ana, brand_ana).name == "Ana's shop"
+    assert core.personal_data.read(ANA, ANA).name == NAME  # two people, two records
 
 
 def test_erasing_someone_unknown_is_refused(core: Spotlight) -> None:
     with pytest.raises(NotFound):
-        core.personal_data.erase(ADMIN, "nobody")
+        core.personal_data.erase(ADMIN, Principal(Role.CREATOR, "nobody"))
 
 
 def test_a_date_of_birth_under_18_protects_the_creator_even_after_erasure(
@@ -91,7 +122,7 @@ def test_a_date_of_birth_under_18_protects_the_creator_even_after_erasure(
     core.creators.register(Principal(Role.CREATOR, "kim"), region="US")
 
     record(core, "kim", born=date(clock.now().year - 15, 1, 1))
-    core.personal_data.erase(ADMIN, "kim")
+    core.personal_data.erase(ADMIN, Principal(Role.CREATOR, "kim"))
 
     assert core.catalogue.load(Creator, Creator.id_for("kim")).is_minor
 
@@ -140,7 +171,7 @@ def test_after_erasure_a_sqlite_data_directory_holds_no_trace_of_the_person() ->
         assert key in dump  # the key is stored, beside the log
         assert not [p for p in plaintexts() if p in dump]  # only ever sealed
 
-        core.personal_data.erase(ADMIN, "ana")
+        core.personal_data.erase(ADMIN, ANA)
         core.close()
 
         dump = b"".join(f.read_bytes() for f in data.iterdir() if f.is_file())
@@ -149,7 +180,7 @@ def test_after_erasure_a_sqlite_data_directory_holds_no_trace_of_the_person() ->
         assert_verifies(url)
         reopened = bootstrap(settings, clock=FixedClock())
         try:
-            assert reopened.personal_data.read(ADMIN, "ana").erased
+            assert reopened.personal_data.read(ADMIN, ANA).erased
         finally:
             reopened.close()
 
@@ -168,7 +199,7 @@ def test_after_erasure_postgresql_holds_no_trace_of_the_person(
     record(core)
     key = core.keys.key_for("ana")
     assert key is not None
-    core.personal_data.erase(ADMIN, "ana")
+    core.personal_data.erase(ADMIN, ANA)
     core.close()
 
     with psycopg.connect(postgres_url) as connection:

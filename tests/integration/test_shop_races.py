@@ -216,7 +216,7 @@ def test_creators_racing_for_one_slot_make_exactly_one_booking(
     held = events_of(first.revenue, CreatorQuarter.Held.TOPIC)
     assert [e.slot_id for e in held] == [winner.slot_id] * 4  # the hour's four quarters
     for core in instances:
-        assert core.studios.booking(winner.slot_id).creator == winner.creator
+        assert core.studios.booking(OPS, winner.slot_id).creator == winner.creator
 
 
 def test_one_creator_racing_for_many_rooms_at_one_time_gets_one(

@@ -110,7 +110,7 @@ def test_an_admin_registers_a_title_for_the_studio_it_names(catalogue: Catalogue
 
 
 def test_an_admin_must_name_the_studio_a_title_is_registered_for(catalogue: Catalogue) -> None:
-    with pytest.raises(NotPermitted, match="must name the studio"):
+    with pytest.raises(InvalidValue, match="must name the studio"):
         catalogue.register_title(OPS, name="Barbie", kind=TitleKind.MOVIE)
 
 
@@ -271,7 +271,7 @@ def test_an_admin_publishes_for_the_creator_it_names(catalogue: Catalogue) -> No
 
 
 def test_an_admin_must_name_the_creator_it_publishes_for(catalogue: Catalogue) -> None:
-    with pytest.raises(NotPermitted, match="must name the creator"):
+    with pytest.raises(InvalidValue, match="must name the creator"):
         catalogue.publish_video(OPS, caption="Imported", hashtags=[], category="comedy")
 
 

@@ -133,7 +133,7 @@ def test_a_creator_registers_once(core: Spotlight) -> None:
 
 def test_an_admin_registers_a_named_creator_and_a_creator_only_themself(core: Spotlight) -> None:
     assert core.creators.register(OPS, region="CA", account="leo").account == "leo"
-    with pytest.raises(NotPermitted):
+    with pytest.raises(InvalidValue, match="must name the creator"):
         core.creators.register(OPS, region="CA")
     with pytest.raises(NotPermitted):
         core.creators.register(MIA, region="US", account="ana")

@@ -32,9 +32,7 @@ CREATORS = {
 
 @pytest.fixture
 def market(core: Spotlight) -> Spotlight:
-    for account, (region, followers, category, caption, videos, views, engaged) in (
-        CREATORS.items()
-    ):
+    for account, (region, followers, category, caption, videos, views, engaged) in CREATORS.items():
         me = Principal(Role.CREATOR, account)
         core.creators.register(me, region=region)
         core.creators.count_followers(ADMIN, account, followers)
@@ -128,3 +126,11 @@ def test_bad_searches_are_refused(market: Spotlight) -> None:
         found(market, regions=("XX",))
     with pytest.raises(NotPermitted):
         market.marketplace.find_creators(Principal(Role.CREATOR, "tiny-glow"), CreatorQuery())
+
+
+def test_a_minor_is_never_offered_to_brands(market: Spotlight) -> None:
+    market.moderation.record_age_band(Principal(Role.CREATOR, "tiny-glow"), "tiny-glow", "13-15")
+
+    assert "tiny-glow" not in found(market)
+    assert "tiny-glow" not in found(market, text="skincare budget glowup")
+    assert found(market, categories=("beauty",)) == ["glow-queen", "tokyo-skin"]

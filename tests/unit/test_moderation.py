@@ -5,7 +5,7 @@ random accounts and videos."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from adapters.moderation.keywords import KeywordClassifier
 from application.auth import Principal, Role
-from application.errors import ApplicationError
+from application.errors import ApplicationError, NotFound
 from domain.campaigns import Kpi, KpiTarget
-from domain.creators import Creator
+from domain.creators import Creator, ProtectionNotLifted
 from domain.engagement import Engagement
 from domain.errors import DomainError, InvalidValue, RuleViolated
 from domain.invitations import Invitation, Terms
@@ -98,6 +98,60 @@ def test_an_age_band_makes_an_account_a_minor_or_not() -> None:
     assert not teen.record_age_band("13-15", by="kim", at=NOW)  # nothing new
     with pytest.raises(InvalidValue, match="age band 'twelve' is not one of: under-13, 13-15"):
         teen.record_age_band("twelve", by="kim", at=NOW)
+
+
+def test_a_declared_band_only_makes_protection_stronger() -> None:
+    child = Creator.register(account="tim", region="US", at=NOW)
+    child.record_age_band(AgeBand.UNDER_13, by="creator:tim", at=NOW)
+
+    for older in ("13-15", "16-17", "18+"):
+        with pytest.raises(ProtectionNotLifted, match="admin's verified decision"):
+            child.record_age_band(older, by="creator:tim", at=NOW)
+    assert child.age_band == "under-13"
+    teen = Creator.register(account="kim", region="US", at=NOW)
+    assert teen.record_age_band("18+", by="creator:kim", at=NOW)  # unknown before: no lift
+    assert teen.record_age_band("16-17", by="creator:kim", at=NOW)  # younger: stronger
+    assert teen.record_age_band("under-13", by="creator:kim", at=NOW)
+
+
+def test_only_an_admins_verified_decision_with_its_reason_lifts_protection() -> None:
+    child = Creator.register(account="tim", region="US", at=NOW)
+    child.record_age_band(AgeBand.UNDER_13, by="creator:tim", at=NOW)
+    with pytest.raises(InvalidValue, match="reason"):
+        child.verify_age_band("18+", reason="  ", by="admin:ops", at=NOW)
+
+    assert child.verify_age_band("18+", reason="passport checked", by="admin:ops", at=NOW)
+
+    assert not child.is_minor
+    verified = child.collect_events()[-1]
+    assert isinstance(verified, Creator.AgeBandVerified)
+    assert (verified.band, verified.reason, verified.verified_by) == (
+        "18+",
+        "passport checked",
+        "admin:ops",
+    )
+
+
+def test_a_minor_cannot_lift_their_band_through_any_door(core: Spotlight) -> None:
+    platform(core)
+    join(core, "tim", AgeBand.UNDER_13)
+    tim = creator("tim")
+
+    with pytest.raises(ProtectionNotLifted):
+        core.moderation.record_age_band(tim, "tim", "18+")
+    with pytest.raises(ProtectionNotLifted):
+        core.personal_data.record(
+            tim, tim, name="Tim", contact="tim@example.org", date_of_birth=date(1990, 1, 1)
+        )
+    with pytest.raises(ProtectionNotLifted):  # an admin without a verified decision
+        core.moderation.record_age_band(ADMIN, "tim", "18+")
+    with pytest.raises(NotFound):  # nothing of the refused personal data was stored
+        core.personal_data.read(ADMIN, tim)
+    assert core.moderation.catch_up().is_minor("tim")
+
+    core.moderation.record_age_band(ADMIN, "tim", "18+", reason="ID checked by support")
+
+    assert not core.moderation.catch_up().is_minor("tim")
 
 
 def test_a_restricting_flag_restricts_an_unreviewed_video_until_a_reviewer_decides() -> None:

@@ -340,7 +340,7 @@ def test_a_creator_books_a_slot_within_opening_hours(core: Spotlight) -> None:
 
     assert (booking.creator, booking.starts_at, booking.ends_at) == ("mia", at(8), at(9))
     assert (booking.price, booking.paid_by, booking.samples) == (SLOT_PRICE, "mia", ())
-    assert core.studios.booking(booking.slot_id) == booking
+    assert core.studios.booking(OPS, booking.slot_id) == booking
     for quarter in quarters(at(8), at(9)):
         hold = core.revenue.load(CreatorQuarter, CreatorQuarter.id_for("mia", quarter))
         assert hold.slot_id == booking.slot_id
@@ -477,7 +477,7 @@ def test_a_booking_is_not_cancelled_within_a_day_of_its_start(
             core.studios.cancel(actor, booking.slot_id, reason="changed plans")
 
     assert logged(core) == before
-    assert core.studios.booking(booking.slot_id).creator == "mia"
+    assert core.studios.booking(OPS, booking.slot_id).creator == "mia"
 
 
 def test_an_admin_cancels_any_booking_in_time(core: Spotlight) -> None:
@@ -505,6 +505,30 @@ def test_a_sponsor_pays_for_a_booking_and_the_creator_pays_nothing(core: Spotlig
     core.studios.cancel(MIA, unsponsored.slot_id, reason="changed plans")
     with pytest.raises(RuleViolated, match="not booked"):
         core.studios.sponsor(FIZZ, unsponsored.slot_id)
+
+
+def test_a_booking_is_read_by_its_creator_its_sponsor_admins_and_auditors_only(
+    core: Spotlight,
+) -> None:
+    studio = opened(core)
+    booking = core.studios.book(MIA, studio.id, room="A", starts_at=at(9))
+    core.studios.sponsor(FIZZ, booking.slot_id)
+    readers = [MIA, FIZZ, OPS, Principal(Role.AUDITOR, "kpmg")]
+    strangers = [
+        LEO,  # another creator
+        Principal(Role.BRAND, "pop"),  # a brand that does not pay for it
+        Principal(Role.BRAND, "mia"),  # the creator's name under another role
+        Principal(Role.CREATOR, "fizz"),  # the sponsor's name under another role
+        ACME,
+        Principal(Role.VIEWER, "vic"),
+        Principal(Role.STUDIO, "mia"),
+    ]
+
+    for reader in readers:
+        assert core.studios.booking(reader, booking.slot_id).paid_by == "fizz"
+    for stranger in strangers:
+        with pytest.raises(NotPermitted):
+            core.studios.booking(stranger, booking.slot_id)
 
 
 def test_a_creator_cannot_name_a_sponsor_for_their_own_booking(core: Spotlight) -> None:
@@ -566,3 +590,18 @@ def test_samples_are_shipped_by_the_listings_seller_to_a_booked_slot(core: Spotl
     assert rebooked.samples == ()  # the samples were for Mia's booking
     # A slot nobody ever opened is not there to receive anything.
     assert core.revenue.find(RoomSlot, unbooked) is None
+
+
+def test_a_brand_named_like_the_creator_sponsors_their_booking_and_reads_it(
+    core: Spotlight,
+) -> None:
+    studio = opened(core)
+    booking = core.studios.book(MIA, studio.id, room="A", starts_at=at(9))
+    namesake = Principal(Role.BRAND, "mia")
+
+    sponsored = core.studios.sponsor(namesake, booking.slot_id)
+
+    assert sponsored.paid_by == "mia"
+    assert core.studios.booking(namesake, booking.slot_id) == sponsored
+    with pytest.raises(RuleViolated, match="already sponsored"):
+        core.studios.sponsor(FIZZ, booking.slot_id)
