@@ -51,6 +51,9 @@ def postgres_core(
             "SPOTLIGHT_DATA_DIR": str(tmp_path),
             "SPOTLIGHT_SECRET": "race-secret-" + "x" * 20,
             "SPOTLIGHT_STORE": with_schema(postgres_url, postgres_schema("ballot_race")),
+            # The race is between the store's writers: every request must reach it, none
+            # may stop at the per-voter vote limit.
+            "SPOTLIGHT_RATE_LIMITS": "votes=none",
         }
     )
     running = bootstrap(settings)

@@ -181,7 +181,7 @@ def test_plain_photos_list_a_product_that_cannot_be_recognised(core: Spotlight) 
 def test_bytes_that_are_not_an_image_list_nothing(core: Spotlight) -> None:
     before = core.revenue.recorder.max_notification_id()
 
-    with pytest.raises(UnreadableMedia, match="not an image"):
+    with pytest.raises(UnreadableMedia, match="not a picture"):
         core.shop.list_product(
             SELLER,
             title="Mystery box",

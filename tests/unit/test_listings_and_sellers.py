@@ -350,7 +350,7 @@ def test_a_seller_registers_as_itself_and_only_once(core: Spotlight) -> None:
 
 
 def test_an_admin_registers_a_named_seller(core: Spotlight) -> None:
-    with pytest.raises(NotPermitted):
+    with pytest.raises(InvalidValue):
         core.shop.register_seller(OPS, name="Bolt")
     assert core.shop.register_seller(OPS, name="Bolt Tools", account="bolt") == "bolt"
     assert core.shop.seller("bolt").account == "bolt"
