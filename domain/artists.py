@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.identifiers import checked_account
 from domain.time import checked_instant
@@ -66,10 +67,8 @@ def _checked_text(value: str, what: str, longest: int, *, required: bool) -> str
     return stripped
 
 
-class Artist(Aggregate):
+class Artist(DomainAggregate):
     TOPIC = "spotlight.artists:Artist"
-    # ArtistRegistered is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Registered(Aggregate.Created):
         TOPIC = "spotlight.artists:ArtistRegistered"

@@ -17,6 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.engagement import Engagement
 from domain.errors import InvalidValue
 from domain.time import checked_instant
@@ -121,9 +122,8 @@ def batch_id_for(reporter: str, batch_key: str) -> UUID:
     return uuid5(_NAMESPACE, f"{reporter}/{batch_key}")
 
 
-class EngagementBatch(Aggregate):
+class EngagementBatch(DomainAggregate):
     TOPIC = "spotlight.audience:EngagementBatch"
-    Created = None  # type: ignore[assignment]  # see Title
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.audience:EngagementBatchRecorded"
@@ -158,9 +158,8 @@ class EngagementBatch(Aggregate):
         self.reported_at = reported_at
 
 
-class ClickBatch(Aggregate):
+class ClickBatch(DomainAggregate):
     TOPIC = "spotlight.audience:ClickBatch"
-    Created = None  # type: ignore[assignment]  # see Title
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.audience:AnchorClicksRecorded"
@@ -182,11 +181,10 @@ class ClickBatch(Aggregate):
         self.clicks = _clicks(clicks)
 
 
-class CallToActionClickBatch(Aggregate):
+class CallToActionClickBatch(DomainAggregate):
     """A viewer's clicks on videos' calls to action; campaigns count those of their videos."""
 
     TOPIC = "spotlight.audience:CallToActionClickBatch"
-    Created = None  # type: ignore[assignment]  # see Title
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.audience:CallToActionClicksRecorded"

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.artists import Artist
 from domain.errors import InvalidValue
 from domain.rounds import CompetitionRound
@@ -25,10 +26,8 @@ _BALLOTS = uuid5(NAMESPACE_URL, "urn:spotlight:ballot")
 _SCORES = uuid5(NAMESPACE_URL, "urn:spotlight:judge-score")
 
 
-class Ballot(Aggregate):
+class Ballot(DomainAggregate):
     TOPIC = "spotlight.ballots:Ballot"
-    # BallotCast is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Cast(Aggregate.Created):
         TOPIC = "spotlight.ballots:BallotCast"
@@ -84,10 +83,8 @@ class Ballot(Aggregate):
         self.cast_at = cast_at
 
 
-class Score(Aggregate):
+class Score(DomainAggregate):
     TOPIC = "spotlight.ballots:JudgeScore"
-    # ScoreGiven is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Given(Aggregate.Created):
         TOPIC = "spotlight.ballots:ScoreGiven"

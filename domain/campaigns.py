@@ -22,6 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.hashtags import normalise_hashtag
@@ -105,9 +106,8 @@ def last_day_of_flight(ends_on: date, ended_on: date | None) -> date:
     return ends_on if ended_on is None else min(ends_on, ended_on)
 
 
-class Campaign(Aggregate):
+class Campaign(DomainAggregate):
     TOPIC = "spotlight.campaigns:Campaign"
-    Created = None  # type: ignore[assignment]
 
     class Launched(Aggregate.Created):
         TOPIC = "spotlight.campaigns:CampaignLaunched"
@@ -249,12 +249,11 @@ class Campaign(Aggregate):
         self.ended_on = ended_at.date()
 
 
-class CampaignHashtag(Aggregate):
+class CampaignHashtag(DomainAggregate):
     """A campaign's hashtag, claimed for good: a second claim is a second creation of the
     same id, which the event store refuses even under a race."""
 
     TOPIC = "spotlight.campaigns:CampaignHashtag"
-    Created = None  # type: ignore[assignment]
 
     class Claimed(Aggregate.Created):
         TOPIC = "spotlight.campaigns:CampaignHashtagClaimed"
@@ -279,11 +278,10 @@ class CampaignHashtag(Aggregate):
         self.campaign_id = campaign_id
 
 
-class CampaignVideo(Aggregate):
+class CampaignVideo(DomainAggregate):
     """A video its creator linked to a campaign (once per campaign and video)."""
 
     TOPIC = "spotlight.campaigns:CampaignVideo"
-    Created = None  # type: ignore[assignment]
 
     class Linked(Aggregate.Created):
         TOPIC = "spotlight.campaigns:CampaignVideoLinked"

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.time import checked_instant
 
@@ -45,9 +46,8 @@ def _text(value: str, what: str) -> str:
     return stripped
 
 
-class CounterfeitReport(Aggregate):
+class CounterfeitReport(DomainAggregate):
     TOPIC = "spotlight.reports:CounterfeitReport"
-    Created = None  # type: ignore[assignment]
 
     class Filed(Aggregate.Created):
         TOPIC = "spotlight.reports:CounterfeitReported"
@@ -140,11 +140,10 @@ class CounterfeitReport(Aggregate):
             raise ReportDecided(f"the report is already {ReportStatus(self.status).value}")
 
 
-class ReportQuota(Aggregate):
+class ReportQuota(DomainAggregate):
     """How many reports one reporter filed on one day."""
 
     TOPIC = "spotlight.reports:ReportQuota"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.reports:ReportQuotaOpened"

@@ -13,6 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.artists import checked_region
 from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.identifiers import checked_account
@@ -58,10 +59,8 @@ def _reason(text: str, what: str) -> str:
     return stripped
 
 
-class Creator(Aggregate):
+class Creator(DomainAggregate):
     TOPIC = "spotlight.creators:Creator"
-    # CreatorRegistered is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Registered(Aggregate.Created):
         TOPIC = "spotlight.creators:CreatorRegistered"

@@ -9,6 +9,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue
 from domain.time import checked_instant
 
@@ -17,9 +18,8 @@ MAX_ASSET = 2_048
 _USES = uuid5(NAMESPACE_URL, "urn:spotlight:effect-use")
 
 
-class BrandedEffect(Aggregate):
+class BrandedEffect(DomainAggregate):
     TOPIC = "spotlight.effects:BrandedEffect"
-    Created = None  # type: ignore[assignment]
 
     class Registered(Aggregate.Created):
         TOPIC = "spotlight.effects:BrandedEffectRegistered"
@@ -75,11 +75,10 @@ class BrandedEffect(Aggregate):
         self.registered_at = registered_at
 
 
-class EffectUse(Aggregate):
+class EffectUse(DomainAggregate):
     """A video's declaration that it used an effect, once per effect and video."""
 
     TOPIC = "spotlight.effects:EffectUse"
-    Created = None  # type: ignore[assignment]
 
     class Declared(Aggregate.Created):
         TOPIC = "spotlight.effects:EffectUseDeclared"

@@ -8,6 +8,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue
 from domain.time import checked_instant
 
@@ -16,9 +17,8 @@ MAX_BODY = 5_000
 _MESSAGES = uuid5(NAMESPACE_URL, "urn:spotlight:inbox-message")
 
 
-class InboxMessage(Aggregate):
+class InboxMessage(DomainAggregate):
     TOPIC = "spotlight.inbox:InboxMessage"
-    Created = None  # type: ignore[assignment]
 
     class Delivered(Aggregate.Created):
         TOPIC = "spotlight.inbox:MessageDelivered"

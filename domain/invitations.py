@@ -25,6 +25,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
 from domain.time import checked_instant
@@ -79,9 +80,8 @@ def _reason(reason: str) -> str:
     return cleaned
 
 
-class Invitation(Aggregate):
+class Invitation(DomainAggregate):
     TOPIC = "spotlight.invitations:Invitation"
-    Created = None  # type: ignore[assignment]
 
     class Sent(Aggregate.Created):
         TOPIC = "spotlight.invitations:InvitationSent"

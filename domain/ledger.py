@@ -21,6 +21,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.bounds import MAX_AMOUNT
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import MINOR_DIGITS, CurrencyMismatch, Money
@@ -185,10 +186,8 @@ def _postings(values: Iterable[Posting]) -> tuple[Posting, ...]:
     return tuple(values)
 
 
-class JournalEntry(Aggregate):
+class JournalEntry(DomainAggregate):
     TOPIC = "spotlight.ledger:JournalEntry"
-    # JournalEntryRecorded is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.ledger:JournalEntryRecorded"
@@ -263,11 +262,10 @@ class JournalEntry(Aggregate):
 # Accounts with limits ---------------------------------------------------------------------
 
 
-class LedgerAccount(Aggregate):
+class LedgerAccount(DomainAggregate):
     """The balance of one limited account, kept consistent so its limit can be enforced."""
 
     TOPIC = "spotlight.ledger:LedgerAccount"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.ledger:AccountOpened"

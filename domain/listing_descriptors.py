@@ -13,17 +13,15 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue
 from domain.time import checked_instant
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:listing-descriptors")
 
 
-class ListingDescriptors(Aggregate):
+class ListingDescriptors(DomainAggregate):
     TOPIC = "spotlight.shop:ListingDescriptors"
-    # ListingPhotosDescribed is the creation event; see Title for why the inherited one is
-    # removed.
-    Created = None  # type: ignore[assignment]
 
     class Described(Aggregate.Created):
         TOPIC = "spotlight.shop:ListingPhotosDescribed"

@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.bounds import MAX_QUANTITY, checked_quantity
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated
@@ -83,10 +84,8 @@ def _ordered(quantity: int) -> int:
     return quantity
 
 
-class Seller(Aggregate):
+class Seller(DomainAggregate):
     TOPIC = "spotlight.sellers:Seller"
-    # SellerRegistered is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Registered(Aggregate.Created):
         TOPIC = "spotlight.sellers:SellerRegistered"
@@ -146,9 +145,8 @@ class Seller(Aggregate):
         self.suspended = True
 
 
-class Listing(Aggregate):
+class Listing(DomainAggregate):
     TOPIC = "spotlight.listings:Listing"
-    Created = None  # type: ignore[assignment]
 
     class Listed(Aggregate.Created):
         TOPIC = "spotlight.listings:ProductListed"

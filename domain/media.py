@@ -11,15 +11,14 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:media-fingerprints")
 
 
-class MediaFingerprints(Aggregate):
+class MediaFingerprints(DomainAggregate):
     TOPIC = "spotlight.media:MediaFingerprints"
-    # FingerprintsTaken is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Taken(Aggregate.Created):
         TOPIC = "spotlight.media:FingerprintsTaken"

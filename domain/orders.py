@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.categories import CATEGORIES, checked_category
 from domain.errors import InvalidValue
 from domain.listings import Listing, Seller
@@ -30,12 +31,11 @@ _ORDERS = uuid5(NAMESPACE_URL, "urn:spotlight:order")
 _SCHEDULE = uuid5(NAMESPACE_URL, "urn:spotlight:commission-schedule")
 
 
-class CommissionSchedule(Aggregate):
+class CommissionSchedule(DomainAggregate):
     """The platform's commission rate per category, as it changes over time (one aggregate:
     rates change rarely, and an order reads the rate in force)."""
 
     TOPIC = "spotlight.orders:CommissionSchedule"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.orders:CommissionScheduleOpened"
@@ -89,9 +89,8 @@ def share_of(total: Money, rate_bp: int, *, affiliate: bool) -> Mapping[str, Mon
     }
 
 
-class Order(Aggregate):
+class Order(DomainAggregate):
     TOPIC = "spotlight.orders:Order"
-    Created = None  # type: ignore[assignment]
 
     class Placed(Aggregate.Created):
         TOPIC = "spotlight.orders:OrderPlaced"

@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
 from domain.time import checked_instant
@@ -47,10 +48,8 @@ def _text(value: str, what: str) -> str:
     return stripped
 
 
-class Payout(Aggregate):
+class Payout(DomainAggregate):
     TOPIC = "spotlight.payouts:Payout"
-    # PayoutRequested is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Requested(Aggregate.Created):
         TOPIC = "spotlight.payouts:PayoutRequested"

@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.moderation import AgeBand
 from domain.time import checked_instant
@@ -43,9 +44,8 @@ def age_band_on(date_of_birth: date, day: date) -> AgeBand:
     return AgeBand.ADULT
 
 
-class Person(Aggregate):
+class Person(DomainAggregate):
     TOPIC = "spotlight.people:Person"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.people:PersonOpened"

@@ -26,6 +26,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.time import checked_instant
 
@@ -47,9 +48,8 @@ class Backfill:
         return self.videos_through >= self.videos_until
 
 
-class ProductScan(Aggregate):
+class ProductScan(DomainAggregate):
     TOPIC = "spotlight.shop:ProductScan"
-    Created = None  # type: ignore[assignment]
 
     class Started(Aggregate.Created):
         TOPIC = "spotlight.shop:ProductScanStarted"

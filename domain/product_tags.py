@@ -18,6 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.time import checked_instant
 
@@ -49,9 +50,8 @@ class Tag:
     state: TagState = TagState.AWAITING_NOTICE
 
 
-class VideoTags(Aggregate):
+class VideoTags(DomainAggregate):
     TOPIC = "spotlight.tags:VideoTags"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.tags:VideoTagsOpened"
@@ -209,11 +209,10 @@ class VideoTags(Aggregate):
         return tag
 
 
-class ShopPreferences(Aggregate):
+class ShopPreferences(DomainAggregate):
     """A creator's choices for all their videos: automatic tags, and the affiliate share."""
 
     TOPIC = "spotlight.tags:ShopPreferences"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.tags:ShopPreferencesOpened"

@@ -28,6 +28,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.bounds import checked_quantity
 from domain.categories import checked_category
 from domain.creators import Creator
@@ -89,10 +90,8 @@ class EnrolmentStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class PulseEnrolment(Aggregate):
+class PulseEnrolment(DomainAggregate):
     TOPIC = "spotlight.pulse:PulseEnrolment"
-    # PulseApplied is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Applied(Aggregate.Created):
         TOPIC = "spotlight.pulse:PulseApplied"
@@ -206,11 +205,10 @@ def _require_eligible(creator: Creator, launched_regions: Iterable[str]) -> None
 # Campaigns ---------------------------------------------------------------------------------
 
 
-class PulseCampaign(Aggregate):
+class PulseCampaign(DomainAggregate):
     """A brand's ads beside one category's Pulse inventory, prepaid with its budget."""
 
     TOPIC = "spotlight.pulse:PulseCampaign"
-    Created = None  # type: ignore[assignment]
 
     class Launched(Aggregate.Created):
         TOPIC = "spotlight.pulse:PulseCampaignLaunched"
@@ -355,11 +353,10 @@ def price(placements: Sequence[Placement], cpm: Money, remaining: Money) -> list
     return billed
 
 
-class ImpressionBatch(Aggregate):
+class ImpressionBatch(DomainAggregate):
     """One report of impressions for one campaign, under the reporter's batch id."""
 
     TOPIC = "spotlight.pulse:ImpressionBatch"
-    Created = None  # type: ignore[assignment]
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.pulse:ImpressionsRecorded"

@@ -19,6 +19,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.artists import Artist
 from domain.errors import InvalidValue, RuleViolated
 from domain.standings import Standing, Tally, Weighting, rank_entries
@@ -89,10 +90,8 @@ def _prizes(values: Iterable[Prize]) -> tuple[Prize, ...]:
     return tuple(values)
 
 
-class CompetitionRound(Aggregate):
+class CompetitionRound(DomainAggregate):
     TOPIC = "spotlight.rounds:CompetitionRound"
-    # RoundScheduled is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Scheduled(Aggregate.Created):
         TOPIC = "spotlight.rounds:RoundScheduled"

@@ -14,6 +14,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.artists import checked_region, partner_key
 from domain.errors import InvalidValue
 from domain.identifiers import checked_account
@@ -108,10 +109,8 @@ def _checked_prizes(prizes: Sequence[Prize], winners: int) -> tuple[Prize, ...]:
     )
 
 
-class Season(Aggregate):
+class Season(DomainAggregate):
     TOPIC = "spotlight.seasons:Season"
-    # SeasonAnnounced is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Announced(Aggregate.Created):
         TOPIC = "spotlight.seasons:SeasonAnnounced"

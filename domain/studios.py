@@ -22,6 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
 from domain.time import checked_instant
@@ -56,9 +57,8 @@ def _name(value: str, what: str) -> str:
     return stripped
 
 
-class Studio(Aggregate):
+class Studio(DomainAggregate):
     TOPIC = "spotlight.studios:Studio"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.studios:StudioOpened"
@@ -161,9 +161,8 @@ class Studio(Aggregate):
         return start + timedelta(minutes=self.slot_minutes)
 
 
-class RoomSlot(Aggregate):
+class RoomSlot(DomainAggregate):
     TOPIC = "spotlight.studios:RoomSlot"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.studios:RoomSlotOpened"
@@ -296,11 +295,10 @@ class RoomSlot(Aggregate):
         return self.creator
 
 
-class CreatorQuarter(Aggregate):
+class CreatorQuarter(DomainAggregate):
     """Which booking holds a creator during one quarter of an hour: one at a time."""
 
     TOPIC = "spotlight.studios:CreatorQuarter"
-    Created = None  # type: ignore[assignment]
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.studios:CreatorQuarterOpened"

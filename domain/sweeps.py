@@ -12,6 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.time import checked_instant
 
@@ -22,10 +23,8 @@ class SweepFinished(RuleViolated):
     """The sweep has already considered every video it covers."""
 
 
-class MatchSweep(Aggregate):
+class MatchSweep(DomainAggregate):
     TOPIC = "spotlight.sweeps:MatchSweep"
-    # SweepStarted is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Started(Aggregate.Created):
         TOPIC = "spotlight.sweeps:SweepStarted"

@@ -10,6 +10,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.hashtags import normalise_hashtags
 from domain.matching import MatchPolicy, TimeRange
@@ -82,11 +83,8 @@ def _checked_name(name: str) -> str:
     return stripped
 
 
-class Title(Aggregate):
+class Title(DomainAggregate):
     TOPIC = "spotlight.titles:Title"
-    # Every event of this aggregate carries an explicit topic; the library would otherwise
-    # derive an inherited "Created" event without one. TitleRegistered is the creation event.
-    Created = None  # type: ignore[assignment]
 
     class Registered(Aggregate.Created):
         TOPIC = "spotlight.titles:TitleRegistered"

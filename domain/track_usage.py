@@ -15,6 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.time import checked_instant
 
@@ -23,10 +24,8 @@ _SCANS = uuid5(NAMESPACE_URL, "urn:spotlight:usage-scan")
 LIVE = "live"
 
 
-class TrackUse(Aggregate):
+class TrackUse(DomainAggregate):
     TOPIC = "spotlight.usage:TrackUse"
-    # TrackUseDetected is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Detected(Aggregate.Created):
         TOPIC = "spotlight.usage:TrackUseDetected"
@@ -94,11 +93,10 @@ class TrackUse(Aggregate):
         self.detected_at = detected_at
 
 
-class UsageScan(Aggregate):
+class UsageScan(DomainAggregate):
     """A cursor over the catalogue's video fingerprints: the live one, or one track's backfill."""
 
     TOPIC = "spotlight.usage:UsageScan"
-    Created = None  # type: ignore[assignment]
 
     class Started(Aggregate.Created):
         TOPIC = "spotlight.usage:UsageScanStarted"

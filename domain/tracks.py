@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.time import checked_instant
 
@@ -72,10 +73,8 @@ def _checked_reason(reason: str, doing: str) -> str:
     return stripped
 
 
-class Track(Aggregate):
+class Track(DomainAggregate):
     TOPIC = "spotlight.tracks:Track"
-    # TrackSubmitted is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Submitted(Aggregate.Created):
         TOPIC = "spotlight.tracks:TrackSubmitted"

@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate, event
 
+from domain.aggregate import DomainAggregate
 from domain.categories import checked_category
 from domain.engagement import Engagement
 from domain.errors import InvalidValue, RuleViolated, one_of
@@ -105,10 +106,8 @@ def _checked_reason(reason: str, what: str) -> str:
     return stripped
 
 
-class Video(Aggregate):
+class Video(DomainAggregate):
     TOPIC = "spotlight.videos:Video"
-    # VideoPublished is the creation event; see Title for why the inherited one is removed.
-    Created = None  # type: ignore[assignment]
 
     class Published(Aggregate.Created):
         TOPIC = "spotlight.videos:VideoPublished"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +26,8 @@ from domain.errors import InvalidValue, RuleViolated
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:spotlight:problem:"
 SCHEMA_REF = "#/components/schemas/"
+
+E = TypeVar("E", bound=Exception)
 
 
 class FieldError(BaseModel):
@@ -114,131 +117,133 @@ def _document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+@dataclass(frozen=True)
+class Refusal(Generic[E]):
+    """How one kind of exception is answered. The status, type and title are fixed per kind
+    unless ``answer`` reads them from the error itself (a router's ``Problem``, Starlette's
+    own HTTP errors); the detail defaults to the error's message."""
+
+    status: int = 0
+    slug: str = ""
+    title: str = ""
+    detail: Callable[[E], str] = str
+    members: Callable[[E], Mapping[str, Any]] = lambda _error: {}
+    headers: Callable[[E], Mapping[str, str] | None] = lambda _error: None
+    answer: Callable[[E], tuple[int, str, str]] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.answer is None) == (self.status == 0):
+            raise ValueError("a refusal has either a fixed status, type and title or an answer")
+
+    def respond(self, error: E) -> JSONResponse:
+        status, slug, title = (
+            (self.status, self.slug, self.title) if self.answer is None else self.answer(error)
+        )
+        return problem_response(
+            status,
+            slug,
+            title,
+            self.detail(error),
+            headers=self.headers(error),
+            **self.members(error),
+        )
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type")}
+        for item in error.errors()
+    ]
+
+
+def _first_field_error(error: RequestValidationError) -> str:
+    errors = _field_errors(error)
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+def _by_status(error: StarletteHTTPException) -> tuple[int, str, str]:
+    slug, title = _STATUS_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
+    return error.status_code, slug, title
+
+
+#: Every exception that reaches a client, and its answer. Starlette picks the entry of the
+#: nearest class in the error's MRO, so a subclass listed here wins over its base.
+REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
+    Problem: Refusal[Problem](
+        detail=lambda error: error.detail,
+        answer=lambda error: (error.status, error.slug, error.title),
+    ),
+    RequestValidationError: Refusal[RequestValidationError](
+        422,
+        "validation-error",
+        "Invalid request",
+        detail=_first_field_error,
+        members=lambda error: {"errors": _field_errors(error)},
+    ),
+    StarletteHTTPException: Refusal[StarletteHTTPException](
+        detail=lambda error: str(error.detail),
+        headers=lambda error: error.headers,
+        answer=_by_status,
+    ),
+    InvalidValue: Refusal(422, "invalid-value", "Invalid value"),
+    RuleViolated: Refusal[RuleViolated](
+        409,
+        "rule-violated",
+        "Refused by a business rule",
+        members=lambda error: {"rule": type(error).__name__},
+    ),
+    InvalidToken: Refusal[InvalidToken](
+        401,
+        "unauthenticated",
+        "Authentication required",
+        headers=lambda _error: {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    ),
+    NotPermitted: Refusal(403, "forbidden", "Not permitted"),
+    NotFound: Refusal(404, "not-found", "Not found"),
+    ArtistExists: Refusal(409, "artist-exists", "Artist already registered"),
+    CreatorExists: Refusal(409, "creator-exists", "Creator already registered"),
+    EnrolmentExists: Refusal(409, "enrolment-exists", "Already applied to Pulse"),
+    HashtagTaken: Refusal(409, "hashtag-taken", "Hashtag belongs to a campaign"),
+    AlreadyInvited: Refusal(409, "already-invited", "Creator invited already"),
+    SellerExists: Refusal(409, "seller-exists", "Seller already registered"),
+    StaleVersion: Refusal[StaleVersion](
+        409,
+        "stale-version",
+        "Edited an older version",
+        members=lambda error: {"current_version": error.actual},
+    ),
+    UnreadableMedia: Refusal(422, "unreadable-media", "Unreadable media"),
+    MediaOverBudget: Refusal(413, "media-too-large", "Media too large to decode"),
+    MediaTooLarge: Refusal(413, "payload-too-large", "Payload too large"),
+    DecodersBusy: Refusal[DecodersBusy](
+        503,
+        "decoders-busy",
+        "Too many uploads at once",
+        headers=lambda error: {"Retry-After": str(error.retry_after_seconds)},
+    ),
+    # Not the line itself: an operator finds it with `spotlight ledger-check`.
+    PostingLineNotStorable: Refusal[PostingLineNotStorable](
+        500,
+        "ledger-unavailable",
+        "Ledger unavailable",
+        detail=lambda _error: (
+            "the ledger's read model holds a posting it cannot list exactly; an operator "
+            "finds it with `spotlight ledger-check`"
+        ),
+    ),
+}
+
+
+def _handler(refusal: Refusal[Any]) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def answer(_request: Request, error: Exception) -> JSONResponse:
+        return refusal.respond(error)
+
+    return answer
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     _document_problems(app)
-
-    @app.exception_handler(Problem)
-    async def _problem(_request: Request, error: Problem) -> JSONResponse:
-        return problem_response(error.status, error.slug, error.title, error.detail)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(item.get("loc", ())), "msg": item.get("msg", ""), "type": item.get("type")}
-            for item in error.errors()
-        ]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
-        where = ".".join(str(part) for part in first["loc"])
-        return problem_response(
-            422,
-            "validation-error",
-            "Invalid request",
-            f"{where}: {first['msg']}" if where else str(first["msg"]),
-            errors=errors,
-        )
-
-    @app.exception_handler(InvalidValue)
-    async def _invalid_value(_request: Request, error: InvalidValue) -> JSONResponse:
-        return problem_response(422, "invalid-value", "Invalid value", str(error))
-
-    @app.exception_handler(RuleViolated)
-    async def _rule_violated(_request: Request, error: RuleViolated) -> JSONResponse:
-        return problem_response(
-            409,
-            "rule-violated",
-            "Refused by a business rule",
-            str(error),
-            rule=type(error).__name__,
-        )
-
-    @app.exception_handler(InvalidToken)
-    async def _invalid_token(_request: Request, error: InvalidToken) -> JSONResponse:
-        return problem_response(
-            401,
-            "unauthenticated",
-            "Authentication required",
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-
-    @app.exception_handler(NotPermitted)
-    async def _not_permitted(_request: Request, error: NotPermitted) -> JSONResponse:
-        return problem_response(403, "forbidden", "Not permitted", str(error))
-
-    @app.exception_handler(NotFound)
-    async def _not_found(_request: Request, error: NotFound) -> JSONResponse:
-        return problem_response(404, "not-found", "Not found", str(error))
-
-    @app.exception_handler(ArtistExists)
-    async def _artist_exists(_request: Request, error: ArtistExists) -> JSONResponse:
-        return problem_response(409, "artist-exists", "Artist already registered", str(error))
-
-    @app.exception_handler(CreatorExists)
-    async def _creator_exists(_request: Request, error: CreatorExists) -> JSONResponse:
-        return problem_response(409, "creator-exists", "Creator already registered", str(error))
-
-    @app.exception_handler(EnrolmentExists)
-    async def _enrolment_exists(_request: Request, error: EnrolmentExists) -> JSONResponse:
-        return problem_response(409, "enrolment-exists", "Already applied to Pulse", str(error))
-
-    @app.exception_handler(HashtagTaken)
-    async def _hashtag_taken(_request: Request, error: HashtagTaken) -> JSONResponse:
-        return problem_response(409, "hashtag-taken", "Hashtag belongs to a campaign", str(error))
-
-    @app.exception_handler(AlreadyInvited)
-    async def _already_invited(_request: Request, error: AlreadyInvited) -> JSONResponse:
-        return problem_response(409, "already-invited", "Creator invited already", str(error))
-
-    @app.exception_handler(SellerExists)
-    async def _seller_exists(_request: Request, error: SellerExists) -> JSONResponse:
-        return problem_response(409, "seller-exists", "Seller already registered", str(error))
-
-    @app.exception_handler(StaleVersion)
-    async def _stale(_request: Request, error: StaleVersion) -> JSONResponse:
-        return problem_response(
-            409,
-            "stale-version",
-            "Edited an older version",
-            str(error),
-            current_version=error.actual,
-        )
-
-    @app.exception_handler(UnreadableMedia)
-    async def _unreadable(_request: Request, error: UnreadableMedia) -> JSONResponse:
-        return problem_response(422, "unreadable-media", "Unreadable media", str(error))
-
-    @app.exception_handler(MediaOverBudget)
-    async def _over_budget(_request: Request, error: MediaOverBudget) -> JSONResponse:
-        return problem_response(413, "media-too-large", "Media too large to decode", str(error))
-
-    @app.exception_handler(DecodersBusy)
-    async def _busy(_request: Request, error: DecodersBusy) -> JSONResponse:
-        return problem_response(
-            503,
-            "decoders-busy",
-            "Too many uploads at once",
-            str(error),
-            headers={"Retry-After": str(error.retry_after_seconds)},
-        )
-
-    @app.exception_handler(PostingLineNotStorable)
-    async def _ledger_refused(_request: Request, _error: PostingLineNotStorable) -> JSONResponse:
-        # Not the line itself: an operator finds it with `spotlight ledger-check`.
-        return problem_response(
-            500,
-            "ledger-unavailable",
-            "Ledger unavailable",
-            "the ledger's read model holds a posting it cannot list exactly; an operator "
-            "finds it with `spotlight ledger-check`",
-        )
-
-    @app.exception_handler(MediaTooLarge)
-    async def _too_large(_request: Request, error: MediaTooLarge) -> JSONResponse:
-        return problem_response(413, "payload-too-large", "Payload too large", str(error))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
-        slug, title = _STATUS_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
-        return problem_response(
-            error.status_code, slug, title, str(error.detail), headers=error.headers
-        )
+    for kind, refusal in REFUSALS.items():
+        app.add_exception_handler(kind, _handler(refusal))
