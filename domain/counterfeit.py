@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidValue, RuleViolated
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 REPORTS_PER_DAY = 10
@@ -39,7 +40,7 @@ class ReportDecided(RuleViolated):
 
 
 def _text(value: str, what: str) -> str:
-    stripped = value.strip()
+    stripped = checked_free_text(value, what).strip()
     if not stripped or len(stripped) > MAX_TEXT:
         raise InvalidValue(f"{what} has 1 to {MAX_TEXT} characters")
     return stripped
