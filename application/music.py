@@ -22,7 +22,7 @@ from application.ports import Clock, IdentityProvider
 from application.track_index import TrackIndex, track_owner
 from domain.artists import Artist
 from domain.media import MediaFingerprints
-from domain.tracks import Resemblance, Track
+from domain.tracks import Resemblance, Track, checked_track_title
 
 #: A submission resembles earlier material when the audio engine scores it at least this ...
 ORIGINALITY_MIN_SCORE = 0.2
@@ -165,6 +165,7 @@ class Discovery:
     ) -> TrackView:
         owner = acting_for(actor, artist_account, Role.ARTIST, doing="submit a track")
         self.artist_aggregate(owner)
+        checked_track_title(title)
         if len(media) > self.max_upload_bytes:
             raise MediaTooLarge(len(media), self.max_upload_bytes)
         if not media:

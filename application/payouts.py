@@ -21,7 +21,7 @@ from application.auth import Principal, Role, acting_for, require_role
 from application.errors import StaleVersion
 from application.ledgers import Ledger, RevenueLog
 from application.ports import Clock
-from domain.errors import RuleViolated
+from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.ledger import (
     PLATFORM_PAID_OUT,
     JournalEntry,
@@ -34,7 +34,7 @@ from domain.ledger import (
     platform,
 )
 from domain.money import Money
-from domain.payouts import Payout, PayoutStatus, checked_period
+from domain.payouts import Payout, PayoutKey, PayoutStatus, checked_period
 
 PAYOUT_REQUESTED = "payout-requested"
 PAYOUT_SENT = "payout-sent"
@@ -90,6 +90,7 @@ class Payouts:
         """Pay out everything payable now, once per creator, period and currency."""
         account = acting_for(actor, creator, Role.CREATOR, doing="request a payout")
         payout_id = Payout.id_for(account, checked_period(period), currency)
+        self._refuse_reused_key(account, idempotency_key, payout_id)
         existing = self.revenue.find(Payout, payout_id)
         if existing is not None:
             return self._repeat(existing, idempotency_key)
@@ -119,10 +120,13 @@ class Payouts:
             ],
             at=now,
         )
+        claim = [PayoutKey.claim(payout, at=now)] if idempotency_key else []
         try:
-            self._save(payout, entry, known={payable_code: payable})
+            self._save(payout, entry, *claim, known={payable_code: payable})
         except StaleVersion:
-            # Another request for the same payout (or new earnings) got there first.
+            # Another request for the same payout (or new earnings, or the same key for
+            # another payout) got there first.
+            self._refuse_reused_key(account, idempotency_key, payout_id)
             winner = self.revenue.find(Payout, payout_id)
             if winner is None:
                 raise
@@ -195,16 +199,24 @@ class Payouts:
             acting_for(actor, payout.creator, Role.CREATOR, doing="read a payout")
         return PayoutView.of(payout)
 
+    def _refuse_reused_key(self, creator: str, key: str, payout_id: UUID) -> None:
+        claim = self.revenue.find(PayoutKey, PayoutKey.id_for(creator, key)) if key else None
+        if claim is not None and claim.payout_id != payout_id:
+            raise IdempotencyKeyReused(
+                f"this Idempotency-Key was used for payout {claim.payout_id}, another request"
+            )
+
     def _save(
         self,
         payout: Payout,
         entry: JournalEntry,
-        *,
+        *claims: PayoutKey,
         known: Mapping[str, LedgerAccount] | None = None,
     ) -> None:
         aggregates: list[Aggregate] = [
             payout,
             entry,
+            *claims,
             *self.ledger.accounts_for(entry, known=known),
         ]
         self.revenue.commit(*aggregates)

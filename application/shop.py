@@ -21,7 +21,7 @@ from application.errors import ApplicationError, NotFound, NotPermitted, StaleVe
 from application.ledgers import Ledger, RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.products import DESCRIBED_PHOTOS, PhotoWithoutDetail, ProductRecognizer
-from domain.errors import RuleViolated
+from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.ledger import (
     PLATFORM_BUYER_PAYMENTS,
     PLATFORM_COMMISSION,
@@ -372,7 +372,7 @@ class Shop:
     @staticmethod
     def _repeat(order: Order, listing_id: UUID, quantity: int, video_id: UUID | None) -> OrderView:
         if (order.listing_id, order.quantity, order.video_id) != (listing_id, quantity, video_id):
-            raise RuleViolated("this order key was used for another order")
+            raise IdempotencyKeyReused("this order key was used for another order")
         return OrderView.of(order, replayed=True)
 
     def order(self, actor: Principal, order_id: UUID) -> OrderView:

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.identifiers import checked_account
+from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
 MAX_NAME = 200
@@ -49,7 +50,11 @@ def partner_key(name: str) -> str:
 
 
 def checked_affiliations(values: Iterable[str]) -> tuple[str, ...]:
-    cleaned = tuple(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
+    cleaned = tuple(
+        dict.fromkeys(
+            " ".join(checked_line(v, "an affiliation").split()) for v in values if v.strip()
+        )
+    )
     if len(cleaned) > MAX_AFFILIATIONS or any(len(v) > MAX_NAME for v in cleaned):
         raise InvalidValue(
             f"an artist declares at most {MAX_AFFILIATIONS} affiliations of up to "
@@ -59,12 +64,17 @@ def checked_affiliations(values: Iterable[str]) -> tuple[str, ...]:
 
 
 def _checked_text(value: str, what: str, longest: int, *, required: bool) -> str:
-    stripped = value.strip()
+    stripped = checked_free_text(value, what).strip()
     if required and not stripped:
         raise InvalidValue(f"{what} cannot be empty")
     if len(stripped) > longest:
         raise InvalidValue(f"{what} has at most {longest} characters")
     return stripped
+
+
+def _checked_name(name: str) -> str:
+    what = "an artist's name"
+    return _checked_text(checked_line(name, what), what, MAX_NAME, required=True)
 
 
 class Artist(DomainAggregate):
@@ -117,7 +127,7 @@ class Artist(DomainAggregate):
         return cls(
             id=cls.id_for(checked_account(account, "an artist's account")),
             account=account,
-            name=_checked_text(name, "an artist's name", MAX_NAME, required=True),
+            name=_checked_name(name),
             region=checked_region(region),
             affiliations=checked_affiliations(affiliations),
             bio=_checked_text(bio, "a bio", MAX_BIO, required=False),
@@ -157,7 +167,7 @@ class Artist(DomainAggregate):
         at: datetime,
     ) -> None:
         self._profile_updated(
-            name=_checked_text(name, "an artist's name", MAX_NAME, required=True),
+            name=_checked_name(name),
             region=checked_region(region),
             affiliations=checked_affiliations(affiliations),
             bio=_checked_text(bio, "a bio", MAX_BIO, required=False),
@@ -192,7 +202,7 @@ class Artist(DomainAggregate):
     def withdraw_badge(self, *, by: str, reason: str, at: datetime) -> None:
         if not self.verified:
             raise NotVerified(f"artist {self.account} carries no badge")
-        if not reason.strip():
+        if not checked_free_text(reason, "the reason for withdrawing a badge").strip():
             raise InvalidValue("withdrawing a badge needs a reason")
         self._badge_withdrawn(
             withdrawn_by=by, reason=reason.strip(), withdrawn_at=checked_instant(at)

@@ -23,11 +23,13 @@ import attrs
 from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
+from domain.bounds import MAX_AMOUNT, checked_quantity
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.hashtags import normalise_hashtag
 from domain.money import Money
 from domain.regions import known_region
+from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
 MAX_NAME = 200
@@ -78,7 +80,7 @@ class NotInFlight(RuleViolated):
 
 
 def _name(value: str) -> str:
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(checked_line(value, "a campaign's name").split())
     if not cleaned or len(cleaned) > MAX_NAME:
         raise InvalidValue(f"a campaign's name has 1 to {MAX_NAME} characters")
     return cleaned
@@ -93,6 +95,10 @@ def _distinct(values: Iterable[str], what: str) -> tuple[str, ...]:
 
 def _kpis(values: Iterable[KpiTarget]) -> tuple[KpiTarget, ...]:
     targets = tuple(values)
+    for target in targets:
+        # Here and not in KpiTarget itself: a target recorded before the bound still loads.
+        what = f"the target of {Kpi(target.kpi).value}"
+        checked_quantity(target.target, what, least=1, most=MAX_AMOUNT)
     kinds = [Kpi(t.kpi) for t in targets]
     if not targets:
         raise InvalidValue("a campaign measures itself by at least one KPI")
@@ -236,7 +242,7 @@ class Campaign(DomainAggregate):
 
     def end(self, *, by: str, reason: str, at: datetime) -> None:
         self.require_running(at)
-        if not reason.strip():
+        if not checked_free_text(reason, "the reason for ending a campaign").strip():
             raise InvalidValue("ending a campaign early needs a reason")
         self._ended(by, reason.strip(), checked_instant(at))
 

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 REPORTS_PER_DAY = 10
@@ -40,7 +41,7 @@ class ReportDecided(RuleViolated):
 
 
 def _text(value: str, what: str) -> str:
-    stripped = value.strip()
+    stripped = checked_free_text(value, what).strip()
     if not stripped or len(stripped) > MAX_TEXT:
         raise InvalidValue(f"{what} has 1 to {MAX_TEXT} characters")
     return stripped

@@ -15,9 +15,11 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.artists import checked_region
+from domain.bounds import checked_quantity
 from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.identifiers import checked_account
 from domain.moderation import AgeBand
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 MAX_REASON = 1_000
@@ -53,7 +55,7 @@ def _younger(band: AgeBand, than: AgeBand) -> bool:
 
 
 def _reason(text: str, what: str) -> str:
-    stripped = text.strip()
+    stripped = checked_free_text(text, what).strip()
     if not stripped or len(stripped) > MAX_REASON:
         raise InvalidValue(f"{what} has 1 to {MAX_REASON} characters")
     return stripped
@@ -175,8 +177,7 @@ class Creator(DomainAggregate):
         self.age_band = band
 
     def count_followers(self, followers: int, *, at: datetime, by: str) -> None:
-        if isinstance(followers, bool) or not isinstance(followers, int) or followers < 0:
-            raise InvalidValue(f"a follower count is a whole number from 0, not {followers!r}")
+        checked_quantity(followers, "a follower count")
         counted = checked_instant(at)
         if self.followers_counted_at is not None and counted < self.followers_counted_at:
             raise StaleFollowerCount(

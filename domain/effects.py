@@ -11,6 +11,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue
+from domain.text import checked_line
 from domain.time import checked_instant
 
 MAX_NAME = 200
@@ -40,10 +41,10 @@ class BrandedEffect(DomainAggregate):
         asset: str,
         at: datetime,
     ) -> BrandedEffect:
-        cleaned = " ".join(name.split())
+        cleaned = " ".join(checked_line(name, "an effect's name").split())
         if not cleaned or len(cleaned) > MAX_NAME:
             raise InvalidValue(f"an effect's name has 1 to {MAX_NAME} characters")
-        reference = asset.strip()
+        reference = checked_line(asset, "an asset reference").strip()
         if not reference or len(reference) > MAX_ASSET or any(c.isspace() for c in reference):
             raise InvalidValue(
                 f"an asset reference is 1 to {MAX_ASSET} characters without spaces "

@@ -25,3 +25,9 @@ def one_of(choices: type[Choice], value: str, what: str) -> Choice:
     except ValueError:
         allowed = ", ".join(choice.value for choice in choices)
         raise InvalidValue(f"{what} {value!r} is not one of: {allowed}") from None
+
+
+class IdempotencyKeyReused(RuleViolated):
+    """An ``Idempotency-Key`` already used for one request came with another (another body):
+    a retry repeats its request exactly, so this is a client's mistake, refused (409) with
+    nothing recorded."""

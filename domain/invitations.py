@@ -28,6 +28,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 MAX_DELIVERABLES = 2_000
@@ -74,7 +75,7 @@ class Terms:
 
 
 def _reason(reason: str) -> str:
-    cleaned = reason.strip()
+    cleaned = checked_free_text(reason, "a reason").strip()
     if len(cleaned) > MAX_REASON:
         raise InvalidValue(f"a reason has at most {MAX_REASON} characters")
     return cleaned
@@ -303,6 +304,7 @@ def _check_terms(terms: Terms, *, currency: str, last_day: date, at: datetime) -
         raise InvalidValue(f"the fee is paid from the campaign's budget, in {currency}")
     # Not in Terms itself: terms recorded before the bound must still load.
     terms.fee.require_amount("a fee")
+    checked_free_text(terms.deliverables, "the deliverables")
     if terms.deadline < at.date():
         raise InvalidValue(f"the deadline {terms.deadline} is already past")
     if terms.deadline > last_day:

@@ -22,6 +22,7 @@ from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated
 from domain.identifiers import checked_account
 from domain.money import Money
+from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
 MAX_TITLE = 200
@@ -50,8 +51,8 @@ class SellerSuspended(RuleViolated):
     """Three upheld counterfeit reports suspend a seller: no new listings, no sales."""
 
 
-def _text(value: str, what: str, longest: int, *, required: bool = True) -> str:
-    stripped = value.strip()
+def _text(value: str, what: str, longest: int, *, required: bool = True, line: bool = False) -> str:
+    stripped = (checked_line if line else checked_free_text)(value, what).strip()
     if (required and not stripped) or len(stripped) > longest:
         raise InvalidValue(f"{what} has {'1' if required else '0'} to {longest} characters")
     return stripped
@@ -59,7 +60,7 @@ def _text(value: str, what: str, longest: int, *, required: bool = True) -> str:
 
 def _attributes(values: Mapping[str, str]) -> dict[str, str]:
     cleaned = {
-        _text(k, "an attribute's name", 100): _text(v, "an attribute", 500)
+        _text(k, "an attribute's name", 100, line=True): _text(v, "an attribute", 500, line=True)
         for k, v in values.items()
     }
     if len(cleaned) > MAX_ATTRIBUTES:
@@ -113,7 +114,7 @@ class Seller(DomainAggregate):
         return cls(
             id=cls.id_for(checked_account(account, "a seller's account")),
             account=account,
-            name=_text(name, "a seller's name", MAX_TITLE),
+            name=_text(name, "a seller's name", MAX_TITLE, line=True),
             registered_at=checked_instant(at),
         )
 
@@ -213,7 +214,7 @@ class Listing(DomainAggregate):
         return cls(
             id=listing_id,
             seller=seller.account,
-            title=_text(title, "a listing's title", MAX_TITLE),
+            title=_text(title, "a listing's title", MAX_TITLE, line=True),
             description=_text(description, "a description", MAX_DESCRIPTION, required=False),
             price=price,
             stock=_stock(stock),
@@ -266,7 +267,7 @@ class Listing(DomainAggregate):
         self._require_on_sale()
         price.require_amount("a price")
         self._edited(
-            title=_text(title, "a listing's title", MAX_TITLE),
+            title=_text(title, "a listing's title", MAX_TITLE, line=True),
             description=_text(description, "a description", MAX_DESCRIPTION, required=False),
             price=price,
             category=checked_category(category),

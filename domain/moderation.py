@@ -16,6 +16,7 @@ from enum import StrEnum
 import attrs
 
 from domain.errors import InvalidValue
+from domain.text import checked_line
 
 MAX_POLICY = 100
 MAX_LABEL = 50
@@ -83,7 +84,7 @@ def state_after_flags(current: ModerationState | str, flags: Iterable[Flag]) -> 
 
 def checked_policy(policy: str) -> str:
     """A reference to the platform policy applied (e.g. 'community-guidelines/4.2')."""
-    cleaned = policy.strip()
+    cleaned = checked_line(policy, "a policy").strip()
     if not cleaned or len(cleaned) > MAX_POLICY:
         raise InvalidValue(
             f"a decision names the policy it applies, in 1 to {MAX_POLICY} characters"

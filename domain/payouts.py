@@ -18,11 +18,13 @@ from eventsourcing.domain import Aggregate, event
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 MAX_TEXT = 500
 _PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PAYOUTS = uuid5(NAMESPACE_URL, "urn:spotlight:payout")
+_KEYS = uuid5(NAMESPACE_URL, "urn:spotlight:payout-key")
 
 
 class PayoutStatus(StrEnum):
@@ -42,7 +44,7 @@ def checked_period(period: str) -> str:
 
 
 def _text(value: str, what: str) -> str:
-    stripped = value.strip()
+    stripped = checked_free_text(value, what).strip()
     if not stripped or len(stripped) > MAX_TEXT:
         raise InvalidValue(f"{what} has 1 to {MAX_TEXT} characters")
     return stripped
@@ -148,3 +150,44 @@ class Payout(DomainAggregate):
     def _require_in_transit(self) -> None:
         if self.status is not PayoutStatus.IN_TRANSIT:
             raise PayoutSettled(f"the payout is already {self.status.value}")
+
+
+class PayoutKey(DomainAggregate):
+    """An ``Idempotency-Key`` a creator's payout was requested with, claimed for good with the
+    payout (saved in the same transaction): the key then names that payout only, and the same
+    key with another request (another period or currency) is refused, even under a race (a
+    second claim is a second creation of the same id, which the store refuses). Payouts
+    requested before keys were claimed have no claim: their keys are not checked."""
+
+    TOPIC = "spotlight.payouts:PayoutKey"
+
+    class Claimed(Aggregate.Created):
+        TOPIC = "spotlight.payouts:PayoutKeyClaimed"
+        creator: str
+        key: str
+        payout_id: UUID
+        claimed_at: datetime
+
+    @staticmethod
+    def id_for(creator: str, key: str) -> UUID:
+        return uuid5(_KEYS, f"{creator}/{key}")
+
+    @classmethod
+    def claim(cls, payout: Payout, *, at: datetime) -> PayoutKey:
+        if not payout.idempotency_key:
+            raise InvalidValue("a payout requested without an Idempotency-Key claims no key")
+        return cls(
+            id=cls.id_for(payout.creator, payout.idempotency_key),
+            creator=payout.creator,
+            key=payout.idempotency_key,
+            payout_id=payout.id,
+            claimed_at=checked_instant(at),
+        )
+
+    @event(Claimed)
+    def __init__(
+        self, id: UUID, creator: str, key: str, payout_id: UUID, claimed_at: datetime
+    ) -> None:
+        self.creator = creator
+        self.key = key
+        self.payout_id = payout_id

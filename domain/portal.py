@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from domain.errors import InvalidValue
+from domain.text import checked_free_text, checked_line
 
 MAX_TEXT = 200
 MAX_BIO = 2_000
@@ -83,3 +84,17 @@ class Portal:
     streaming: tuple[Link, ...] = attrs.field(default=(), converter=_links)
     cast: tuple[CastMember, ...] = attrs.field(default=(), converter=_cast)
     official: tuple[Link, ...] = attrs.field(default=(), converter=_links)
+
+
+def checked_portal(portal: Portal) -> Portal:
+    """``portal`` if a person may offer it now: labels, names, roles and links on one line,
+    bios free text (``domain.text``). Not a converter: a portal read back from an event loads
+    as it was recorded."""
+    for link in (*portal.tickets, *portal.streaming, *portal.official):
+        checked_line(link.label, "a link label")
+        checked_line(link.url, "a link")
+    for member in portal.cast:
+        checked_line(member.name, "a cast member's name")
+        checked_line(member.role, "a cast member's role")
+        checked_free_text(member.bio, "a cast member's bio")
+    return portal

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 MAX_TAGS = 20
@@ -168,7 +169,7 @@ class VideoTags(DomainAggregate):
 
     def remove(self, listing_id: UUID, *, by: str, reason: str, at: datetime) -> None:
         self._tag(listing_id)
-        if not reason.strip():
+        if not checked_free_text(reason, "the reason for removing a tag").strip():
             raise InvalidValue("removing a tag needs a reason")
         self._tag_removed(
             listing_id=listing_id,

@@ -34,6 +34,7 @@ from domain.categories import checked_category
 from domain.creators import Creator
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import CurrencyMismatch, Money, split_in_half
+from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
 MIN_FOLLOWERS = 100_000
@@ -78,7 +79,7 @@ def eligibility_problems(creator: Creator, launched_regions: Iterable[str]) -> l
 
 
 def _reason(text: str, what: str) -> str:
-    stripped = text.strip()
+    stripped = checked_free_text(text, what).strip()
     if not stripped or len(stripped) > MAX_REASON:
         raise InvalidValue(f"{what} has 1 to {MAX_REASON} characters")
     return stripped
@@ -241,7 +242,7 @@ class PulseCampaign(DomainAggregate):
         cpm.require_amount("a price per thousand impressions")
         if checked_instant(ends_at) <= checked_instant(starts_at):
             raise InvalidValue("a campaign's flight ends after it starts")
-        stripped = name.strip()
+        stripped = checked_line(name, "a campaign's name").strip()
         if not stripped or len(stripped) > MAX_NAME:
             raise InvalidValue(f"a campaign's name has 1 to {MAX_NAME} characters")
         return cls(

@@ -20,6 +20,7 @@ from domain.errors import InvalidValue
 from domain.identifiers import checked_account
 from domain.rounds import CompetitionRound, Judge, Prize
 from domain.standings import Weighting
+from domain.text import checked_line
 from domain.time import checked_instant
 
 MAX_ROUNDS = 10
@@ -41,7 +42,7 @@ def _plans(values: Iterable[RoundPlan]) -> tuple[RoundPlan, ...]:
 
 
 def _checked_name(value: str, what: str) -> str:
-    stripped = value.strip()
+    stripped = checked_line(value, what).strip()
     if not stripped or len(stripped) > MAX_NAME:
         raise InvalidValue(f"{what} has 1 to {MAX_NAME} characters")
     return stripped

@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
+from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
 CANCEL_NOTICE = timedelta(hours=24)
@@ -50,8 +51,8 @@ class TooLateToCancel(RuleViolated):
     """Bookings are cancelled at least CANCEL_NOTICE before they start."""
 
 
-def _name(value: str, what: str) -> str:
-    stripped = value.strip()
+def _name(value: str, what: str, *, line: bool = True) -> str:
+    stripped = (checked_line if line else checked_free_text)(value, what).strip()
     if not stripped or len(stripped) > 200:
         raise InvalidValue(f"{what} has 1 to 200 characters")
     return stripped
@@ -254,7 +255,9 @@ class RoomSlot(DomainAggregate):
             raise TooLateToCancel(
                 f"bookings are cancelled at least {CANCEL_NOTICE} before they start"
             )
-        self._cancelled(cancelled_by=by, reason=_name(reason, "a reason"), cancelled_at=now)
+        self._cancelled(
+            cancelled_by=by, reason=_name(reason, "a reason", line=False), cancelled_at=now
+        )
         return creator
 
     @event(Cancelled)

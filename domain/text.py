@@ -11,6 +11,8 @@ them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from domain.errors import InvalidValue
 
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
@@ -33,7 +35,31 @@ def unsafe_character(text: str) -> str | None:
 
 
 def checked_free_text(text: str, what: str = "text") -> str:
+    """``text`` if it holds no refused character. Commands call it on what people write;
+    an event read back from a log is never checked again (it loads as it was recorded)."""
     character = unsafe_character(text)
     if character is not None:
         raise InvalidValue(f"{what} holds the character U+{ord(character):04X}, which is refused")
     return text
+
+
+#: What ends a line: a single-line name (a title's, an artist's, a listing's, a campaign's)
+#: holds none of them. Vertical tab, form feed and NEL are control characters, refused above.
+_LINE_BREAKS = frozenset("\n\r\u2028\u2029")
+
+
+def checked_line(text: str, what: str = "a name") -> str:
+    """Free text on one line: what a name is. A line break inside would split a CSV row, a
+    log line or a header the name is written into, and shows one name as two. Breaks before
+    or after the text are whitespace that every caller trims."""
+    checked_free_text(text, what)
+    for character in text.strip():
+        if character in _LINE_BREAKS:
+            raise InvalidValue(
+                f"{what} is one line; it holds the line break U+{ord(character):04X}"
+            )
+    return text
+
+
+def checked_lines(texts: Iterable[str], what: str = "a name") -> tuple[str, ...]:
+    return tuple(checked_line(text, what) for text in texts)

@@ -14,7 +14,8 @@ from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
 from domain.hashtags import normalise_hashtags
 from domain.matching import MatchPolicy, TimeRange
-from domain.portal import MAX_TEXT, Portal
+from domain.portal import MAX_TEXT, Portal, checked_portal
+from domain.text import checked_line
 from domain.time import checked_instant
 
 MAX_REFERENCES = 500
@@ -70,14 +71,16 @@ def _checked_exclusions(
 
 
 def _checked_keywords(keywords: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    cleaned = tuple(dict.fromkeys(k.strip() for k in keywords if k.strip()))
+    cleaned = tuple(
+        dict.fromkeys(checked_line(k, "a keyword").strip() for k in keywords if k.strip())
+    )
     if len(cleaned) > MAX_KEYWORDS or any(len(k) > MAX_TEXT for k in cleaned):
         raise InvalidValue(f"at most {MAX_KEYWORDS} keywords of up to {MAX_TEXT} characters")
     return cleaned
 
 
-def _checked_name(name: str) -> str:
-    stripped = name.strip()
+def _checked_name(name: str, what: str = "a title's name") -> str:
+    stripped = checked_line(name, what).strip()
     if not stripped or len(stripped) > MAX_TEXT:
         raise InvalidValue(f"a title's name must have 1 to {MAX_TEXT} characters")
     return stripped
@@ -144,7 +147,7 @@ class Title(DomainAggregate):
             studio_id=studio_id,
             name=_checked_name(name),
             kind=TitleKind(kind),
-            portal=portal,
+            portal=checked_portal(portal),
             registered_at=checked_instant(at),
         )
 
@@ -174,7 +177,9 @@ class Title(DomainAggregate):
     def update_portal(self, portal: Portal, *, by: str, at: datetime) -> None:
         if portal == self.portal:
             raise PortalUnchanged("the portal already has exactly this content")
-        self._portal_updated(portal=portal, updated_by=by, updated_at=checked_instant(at))
+        self._portal_updated(
+            portal=checked_portal(portal), updated_by=by, updated_at=checked_instant(at)
+        )
 
     @event(PortalUpdated)
     def _portal_updated(self, portal: Portal, updated_by: str, updated_at: datetime) -> None:
@@ -203,7 +208,7 @@ class Title(DomainAggregate):
             raise InvalidValue("a reference clip must last longer than zero seconds")
         reference = Reference(
             reference_id=reference_id,
-            label=_checked_name(label or "reference"),
+            label=_checked_name(label or "reference", "a reference's label"),
             digest=digest,
             duration_seconds=duration_seconds,
             excluded=_checked_exclusions(excluded, duration_seconds),

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
+from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
 MAX_TRACK_TITLE = 200
@@ -65,11 +66,20 @@ def _resemblances(values: Iterable[Resemblance]) -> tuple[Resemblance, ...]:
 
 
 def _checked_reason(reason: str, doing: str) -> str:
-    stripped = reason.strip()
+    stripped = checked_free_text(reason, f"the reason for {doing}").strip()
     if not stripped:
         raise InvalidValue(f"{doing} needs a reason")
     if len(stripped) > MAX_REASON:
         raise InvalidValue(f"a reason has at most {MAX_REASON} characters")
+    return stripped
+
+
+def checked_track_title(title: str) -> str:
+    """The title a track is submitted under, trimmed; checked again by ``Track.submit``, and
+    before its upload is decoded, so a bad title costs no decoding."""
+    stripped = checked_line(title, "a track's title").strip()
+    if not stripped or len(stripped) > MAX_TRACK_TITLE:
+        raise InvalidValue(f"a track's title has 1 to {MAX_TRACK_TITLE} characters")
     return stripped
 
 
@@ -114,9 +124,7 @@ class Track(DomainAggregate):
         duration_seconds: float,
         at: datetime,
     ) -> Track:
-        stripped = title.strip()
-        if not stripped or len(stripped) > MAX_TRACK_TITLE:
-            raise InvalidValue(f"a track's title has 1 to {MAX_TRACK_TITLE} characters")
+        stripped = checked_track_title(title)
         if not math.isfinite(duration_seconds) or duration_seconds <= 0:
             raise InvalidValue("a track must last longer than zero seconds")
         return cls(

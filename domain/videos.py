@@ -24,6 +24,7 @@ from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.hashtags import normalise_hashtags
 from domain.matching import Decision, SignalEvidence
 from domain.moderation import DECISIONS, Flag, ModerationState, checked_policy, state_after_flags
+from domain.text import checked_free_text
 from domain.time import checked_instant
 
 MAX_CAPTION = 2_200
@@ -98,7 +99,7 @@ class Dispute:
 
 
 def _checked_reason(reason: str, what: str) -> str:
-    stripped = reason.strip()
+    stripped = checked_free_text(reason, f"the reason for {what}").strip()
     if not stripped:
         raise InvalidValue(f"{what} needs a reason")
     if len(stripped) > MAX_REASON:
@@ -208,7 +209,7 @@ class Video(DomainAggregate):
         return cls(
             id=video_id,
             creator_id=creator_id,
-            caption=caption.strip(),
+            caption=checked_free_text(caption, "a caption").strip(),
             hashtags=normalise_hashtags(hashtags),
             category=checked_category(category),
             published_at=checked_instant(at),
@@ -354,7 +355,7 @@ class Video(DomainAggregate):
             title_id=title_id,
             attached_by=by,
             attached_at=checked_instant(at),
-            note=note.strip(),
+            note=checked_free_text(note, "an anchor note").strip(),
             evidence=tuple(evidence) or (proposal.evidence if proposal else ()),
         )
 

@@ -7,6 +7,7 @@ Bad arguments or settings print one line on stderr and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -69,6 +70,8 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         host=arguments.host,
         port=arguments.port,
         log_level=arguments.log_level,
+        proxy_headers=arguments.proxy_headers,
+        forwarded_allow_ips=arguments.forwarded_allow_ips,
     )
     return 0
 
@@ -370,6 +373,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     serve.add_argument(
         "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    # The rate limits count per client address: behind a reverse proxy that address is the
+    # proxy's unless the proxy's X-Forwarded-For is believed, and it is believed only from
+    # the proxies named here (anyone else could claim any address).
+    serve.add_argument(
+        "--proxy-headers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="take the client address from X-Forwarded-For (and the scheme from "
+        "X-Forwarded-Proto) when a trusted proxy sends them (default: on)",
+    )
+    serve.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        metavar="ADDRESSES",
+        help="comma-separated addresses or networks of the trusted proxies, '*' for any "
+        "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)",
     )
     serve.set_defaults(run=_serve)
 

@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,16 @@ def call(method: str, url: str, body: dict[str, Any] | None = None, token: str =
 
 
 @contextmanager
-def running_service(environment: dict[str, str], port: int, log: Path) -> Iterator[str]:
+def running_service(
+    environment: dict[str, str], port: int, log: Path, options: Sequence[str] = ()
+) -> Iterator[str]:
     """The service's base URL once ``/healthz`` answers; its stderr goes to ``log`` (a file,
-    not a pipe, so a chatty server never blocks on a full pipe nobody reads)."""
+    not a pipe, so a chatty server never blocks on a full pipe nobody reads). ``options`` go
+    to ``spotlight serve`` after the port."""
     base = f"http://127.0.0.1:{port}"
     with log.open("ab") as errors:
         service = subprocess.Popen(  # noqa: S603 - our own CLI
-            [*SPOTLIGHT, "serve", "--port", str(port), "--log-level", "warning"],
+            [*SPOTLIGHT, "serve", "--port", str(port), "--log-level", "warning", *options],
             env=environment,
             stdout=subprocess.DEVNULL,
             stderr=errors,

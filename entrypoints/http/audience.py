@@ -13,7 +13,7 @@ from application.analytics import StudioAnalytics
 from application.audience import BatchReceipt
 from domain.audience import ClickTarget
 from domain.engagement import Engagement
-from entrypoints.http.schemas import AccountPath, Strict
+from entrypoints.http.schemas import AccountPath, IsoDate, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["audience"])
@@ -177,7 +177,7 @@ def studio_analytics(
     studio_id: AccountPath,
     core: Core,
     caller: Caller,
-    as_of: Annotated[date | None, Query(description="The last day of the series.")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="The last day of the series.")] = None,
 ) -> StudioAnalyticsOut:
     """Per title: anchored videos, their views and engagement, clicks by target, a daily
     series, where the conversation is, and a short brief (owning studio, admin, auditor)."""

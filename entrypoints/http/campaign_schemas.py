@@ -14,12 +14,13 @@ from pydantic import BaseModel, Field, StrictInt
 
 from application.campaign_dashboard import CampaignDashboard
 from application.campaigns import CampaignView, EffectView, InvitationView
+from domain.bounds import MAX_AMOUNT
 from domain.campaigns import MAX_NAME, Kpi, KpiTarget
 from domain.effects import MAX_ASSET
 from domain.effects import MAX_NAME as MAX_EFFECT_NAME
 from domain.invitations import MAX_DELIVERABLES, MAX_REASON, Terms
 from entrypoints.http.revenue_schemas import MoneyBody, MoneyOut
-from entrypoints.http.schemas import Account, Strict
+from entrypoints.http.schemas import Account, IsoDate, Strict
 
 KpiName = Literal[
     "views", "engagements", "engagement-rate", "clicks", "cost-per-engagement", "videos"
@@ -33,7 +34,7 @@ class KpiBody(Strict):
         "engagements per 10,000 views; cost-per-engagement is in minor units of the budget's "
         "currency (lower is better)."
     )
-    target: StrictInt = Field(gt=0, examples=[100_000])
+    target: StrictInt = Field(gt=0, le=MAX_AMOUNT, examples=[100_000])
 
     def to_domain(self) -> KpiTarget:
         return KpiTarget(Kpi(self.kpi), self.target)
@@ -43,8 +44,8 @@ class CampaignLaunch(Strict):
     name: str = Field(min_length=1, max_length=MAX_NAME, examples=["Glow up summer"])
     objective: Literal["awareness", "engagement", "traffic", "conversions"]
     budget: MoneyBody
-    starts_on: date = Field(description="The flight's first day (UTC).")
-    ends_on: date = Field(description="The flight's last day, inclusive.")
+    starts_on: IsoDate = Field(description="The flight's first day (UTC).")
+    ends_on: IsoDate = Field(description="The flight's last day, inclusive.")
     categories: list[str] = Field(min_length=1, max_length=12, examples=[["beauty"]])
     regions: list[str] = Field(
         min_length=1, max_length=50, examples=[["US", "JP"]], description="ISO 3166-1 codes."
@@ -156,7 +157,7 @@ class TermsBody(Strict):
     deliverables: str = Field(
         min_length=1, max_length=MAX_DELIVERABLES, examples=["One 30 s video with #GlowUp"]
     )
-    deadline: date = Field(description="The last day to deliver, within the flight.")
+    deadline: IsoDate = Field(description="The last day to deliver, within the flight.")
 
     def to_domain(self) -> Terms:
         return Terms(

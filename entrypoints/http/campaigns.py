@@ -3,7 +3,6 @@ invitations negotiated between a brand and a creator."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 from uuid import UUID
 
@@ -27,6 +26,7 @@ from entrypoints.http.campaign_schemas import (
     RevisionBody,
     VideoBody,
 )
+from entrypoints.http.schemas import IsoDate
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.versions import set_location, tag_response
 
@@ -80,7 +80,7 @@ def dashboard(
     campaign_id: UUID,
     core: Core,
     caller: Caller,
-    as_of: Annotated[date | None, Query(description="The day to report up to (today).")] = None,
+    as_of: Annotated[IsoDate | None, Query(description="The day to report up to (today).")] = None,
 ) -> DashboardOut:
     """The campaign's KPIs against their targets, its daily series, its top videos and
     creators, and its spend: the owning brand, admins and auditors. Videos count when a

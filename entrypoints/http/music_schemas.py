@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from application.music_views import (
     ArtistView,
@@ -28,7 +28,7 @@ from application.usage_detection import UsageReport
 from domain.rounds import Judge, Prize
 from domain.seasons import RoundPlan
 from domain.standings import MAX_SCORE, MIN_SCORE, Weighting
-from entrypoints.http.schemas import Account, Strict
+from entrypoints.http.schemas import Account, IsoDateTime, Strict
 
 Name = Annotated[str, Field(max_length=200)]
 
@@ -252,8 +252,8 @@ class JudgeBody(Strict):
 class RoundPlanBody(Strict):
     name: str = Field(max_length=200, examples=["Open round"])
     cut_size: int = Field(ge=1, description="How many entries advance (or win, in the last).")
-    opens_at: AwareDatetime
-    closes_at: AwareDatetime
+    opens_at: IsoDateTime
+    closes_at: IsoDateTime
 
 
 class PrizeBody(Strict):

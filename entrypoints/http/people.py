@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from application.auth import Principal, Role
 from application.personal_data import MAX_TEXT, PersonalDataView
-from entrypoints.http.schemas import AccountPath, Strict
+from entrypoints.http.schemas import AccountPath, IsoDate, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["personal data"])
@@ -20,7 +20,7 @@ router = APIRouter(tags=["personal data"])
 class PersonalDataBody(Strict):
     name: str = Field(min_length=1, max_length=MAX_TEXT, examples=["Ana Lima"])
     contact: str = Field(min_length=1, max_length=MAX_TEXT, examples=["ana@example.org"])
-    date_of_birth: date
+    date_of_birth: IsoDate
 
 
 class PersonalDataOut(BaseModel):

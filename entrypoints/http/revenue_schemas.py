@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
 
 from application.creators import CreatorView
 from application.ledger_read_model import PostingLine
@@ -25,7 +25,7 @@ from domain.creators import MAX_REASON, Strike
 from domain.money import MINOR_DIGITS, Money
 from domain.payouts import MAX_TEXT
 from domain.pulse import MAX_LINES, MAX_NAME
-from entrypoints.http.schemas import Account, Strict
+from entrypoints.http.schemas import Account, IsoDateTime, Strict
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -86,8 +86,10 @@ class CreatorRegistration(Strict):
 
 
 class FollowerCount(Strict):
-    followers: StrictInt = Field(examples=[125_000], description="A whole number from 0.")
-    counted_at: AwareDatetime | None = Field(
+    followers: StrictInt = Field(
+        le=MAX_QUANTITY, examples=[125_000], description="A whole number from 0."
+    )
+    counted_at: IsoDateTime | None = Field(
         default=None,
         description="When the platform's counting service counted (default: now). A count "
         "older than the one recorded is refused.",
@@ -214,8 +216,8 @@ class CampaignLaunch(Strict):
     category: str = Field(max_length=50, examples=["cooking"])
     budget: MoneyBody = Field(description="Prepaid; impressions are billed while it lasts.")
     cpm: MoneyBody = Field(description="The price of a thousand impressions.")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
     brand: Account | None = Field(default=None, description="Only an admin names the brand.")
 
 

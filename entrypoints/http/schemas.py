@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from application.views import TitleView, VideoView
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
@@ -69,6 +70,31 @@ AccountPath = Annotated[
         description=f"An account: {ACCOUNT_CHARACTERS}.",
     ),
 ]
+
+
+# Dates and times come as ISO 8601 text only. Pydantic would also take a number as seconds
+# since 1970 (``"starts_at": 0`` is 1970-01-01, ``as_of=0`` a day), which no client means
+# and the schema does not say; every date and time of a request body or a query uses these.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*", re.DOTALL)
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value)):
+        return value
+    raise ValueError("a date is ISO 8601 text, YYYY-MM-DD (such as 2025-03-01)")
+
+
+def _iso_date_time(value: Any) -> Any:
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_DATE_TIME.fullmatch(value)):
+        return value
+    raise ValueError(
+        f"a time is ISO 8601 text with its offset (such as 2025-03-01T20:00:00Z), not {value!r}"
+    )
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_date_time)]
 
 
 class LinkBody(Strict):

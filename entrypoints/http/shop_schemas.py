@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field, Json, StrictBool, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, Json, StrictBool, StrictInt
 
 from application.counterfeit_reports import ReportView
 from application.notifications import Notice
@@ -30,7 +30,7 @@ from domain.orders import MAX_RATE_BP
 from domain.product_tags import ShopPreferences
 from domain.studios import MAX_ROOMS
 from entrypoints.http.revenue_schemas import Currency, MoneyBody, MoneyOut
-from entrypoints.http.schemas import Account, Strict
+from entrypoints.http.schemas import Account, IsoDateTime, Strict
 
 Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE, examples=["Linen apron"])]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
@@ -463,7 +463,7 @@ class StudioOut(BaseModel):
 
 class BookingRequest(Strict):
     room: Title = Field(examples=["A"])
-    starts_at: AwareDatetime = Field(description="On the studio's slot grid, in the future.")
+    starts_at: IsoDateTime = Field(description="On the studio's slot grid, in the future.")
     sponsor: Account | None = Field(
         default=None,
         description="The brand paying for the slot (admins only: a brand sponsors by itself).",
@@ -559,4 +559,3 @@ class ProductScanStatusOut(BaseModel):
             tags_proposed=status.tags_proposed,
             listings_indexed=status.listings_indexed,
         )
-

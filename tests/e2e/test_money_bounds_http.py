@@ -185,3 +185,58 @@ def test_an_impression_count_beyond_the_bound_is_refused(
 
     assert_refused(reported)
     assert revenue_events(core) == before
+
+
+def catalogue_events(core: Spotlight) -> int:
+    return core.catalogue.recorder.max_notification_id() or 0
+
+
+@pytest.mark.parametrize("followers", [MAX_QUANTITY + 1, 2**63, 10**30])
+def test_a_follower_count_beyond_the_bound_is_refused(
+    client: TestClient, auth: Auth, core: Spotlight, followers: int
+) -> None:
+    registered = client.post("/v1/creators", json={"region": "US"}, headers=auth("creator", "mia"))
+    assert registered.status_code == 201, registered.text
+    before = catalogue_events(core)
+    counter = auth("admin", "follower-counter")
+
+    counted = client.post("/v1/creators/mia/followers", json={"followers": followers},
+                          headers=counter)  # fmt: skip
+
+    assert_refused(counted)
+    assert catalogue_events(core) == before
+    largest = client.post("/v1/creators/mia/followers", json={"followers": MAX_QUANTITY},
+                          headers=counter)  # fmt: skip
+    assert largest.status_code == 200, largest.text
+    assert client.get("/v1/creators/mia", headers=counter).json()["followers"] == MAX_QUANTITY
+
+
+@pytest.mark.parametrize("target", [MAX_AMOUNT + 1, 2**63, 10**30])
+@pytest.mark.parametrize("kpi", ["views", "cost-per-engagement", "engagement-rate"])
+def test_a_kpi_target_beyond_the_bound_is_refused(
+    client: TestClient, auth: Auth, core: Spotlight, kpi: str, target: int
+) -> None:
+    before = revenue_events(core)
+
+    launched_ = client.post(
+        "/v1/campaigns",
+        json=launch_body(core, kpis=[{"kpi": kpi, "target": target}]),
+        headers=auth("brand", "glowco"),
+    )
+
+    assert_refused(launched_)
+    assert revenue_events(core) == before
+
+
+def test_the_largest_kpi_target_is_kept_and_read_back_exactly(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    body = launch_body(core, kpis=[{"kpi": "views", "target": MAX_AMOUNT}])
+    launched_ = client.post("/v1/campaigns", json=body, headers=auth("brand", "glowco"))
+    assert launched_.status_code == 201, launched_.text
+
+    campaign = client.get(
+        f"/v1/campaigns/{launched_.json()['id']}", headers=auth("brand", "glowco")
+    )
+
+    assert campaign.json()["kpis"] == [{"kpi": "views", "target": MAX_AMOUNT}]

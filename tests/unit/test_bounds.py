@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from application.transcodings import register_domain_transcodings
 from domain.bounds import MAX_AMOUNT, MAX_QUANTITY
 from domain.campaigns import Campaign, Kpi, KpiTarget
+from domain.creators import Creator
 from domain.errors import InvalidValue
 from domain.invitations import Invitation, Terms
 from domain.ledger import JournalEntry, Posting, campaign_budget, credit, debit, platform
@@ -271,3 +272,44 @@ def test_an_entry_recorded_before_the_bound_still_loads_as_it_was_recorded() -> 
 
     assert isinstance(entry, JournalEntry)
     assert entry.net_by_account()[campaign_budget(UUID(int=1), "USD")] == (0, 10**30)
+
+
+# Follower counts and KPI targets ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("followers", [MAX_QUANTITY + 1, 2**63, 10**30])
+def test_a_follower_count_beyond_the_bound_is_refused(followers: int) -> None:
+    mia = Creator.register(account="mia", region="US", at=NOW)
+
+    with pytest.raises(InvalidValue, match="follower count is a whole number from 0 to"):
+        mia.count_followers(followers, at=NOW, by="admin:counter")
+
+    mia.count_followers(MAX_QUANTITY, at=NOW, by="admin:counter")
+    assert mia.followers == MAX_QUANTITY
+
+
+@pytest.mark.parametrize("target", [MAX_AMOUNT + 1, 2**63, 10**30])
+@pytest.mark.parametrize("kpi", list(Kpi))
+def test_a_kpi_target_beyond_the_bound_is_refused(kpi: Kpi, target: int) -> None:
+    with pytest.raises(InvalidValue, match=f"target of {kpi.value} is a whole number"):
+        Campaign.launch(
+            uuid4(),
+            brand="glow",
+            name="Glow",
+            objective="engagement",
+            budget=usd(1_000),
+            starts_on=NOW.date(),
+            ends_on=NOW.date(),
+            categories=["beauty"],
+            regions=["US"],
+            kpis=[KpiTarget(kpi, target)],
+            hashtag="#glow",
+            at=NOW,
+        )
+
+
+def test_a_kpi_target_recorded_before_the_bound_still_loads() -> None:
+    coder = transcoder()
+    recorded = KpiTarget(Kpi.VIEWS, 10**30)
+
+    assert coder.decode(coder.encode(recorded)) == recorded

@@ -50,7 +50,7 @@ from application.log_follower import LogFollower
 from application.payouts import PayoutExists
 from application.pulse import BatchKeyReused, EnrolmentExists, ImpressionReceipt, NotInventory
 from domain.engagement import Engagement
-from domain.errors import RuleViolated
+from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.ledger import (
     JournalEntry,
     LedgerAccount,
@@ -455,7 +455,14 @@ class RevenueMachine(RuleBasedStateMachine):
         existing = self.payout_models.get(payout_id)
         replay = existing is not None and bool(key) and existing.key == key
         expected: type[Exception] | None = None
-        if existing is not None and not replay:
+        # A key names one payout of its creator: the same key for another period is refused.
+        key_reused = key and any(
+            (model.creator, model.key) == (account, key) and other != payout_id
+            for other, model in self.payout_models.items()
+        )
+        if key_reused:
+            expected = IdempotencyKeyReused
+        elif existing is not None and not replay:
             expected = PayoutExists
         elif existing is None and self.payable[account] == 0:
             expected = RuleViolated

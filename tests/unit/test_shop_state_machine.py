@@ -59,7 +59,7 @@ from domain.counterfeit import (
     ReportLimitReached,
     ReportStatus,
 )
-from domain.errors import RuleViolated
+from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.inbox import InboxMessage
 from domain.ledger import JournalEntry, creator_payable, seller_payable
 from domain.listings import (
@@ -616,7 +616,7 @@ class ShopMachine(RuleBasedStateMachine):
                 order_key=model.key,
                 video_id=model.video_id,
             ),
-            RuleViolated if change else None,
+            IdempotencyKeyReused if change else None,
         )
         if again is not None:
             assert again == attrs.evolve(model.view, replayed=True)
