@@ -19,9 +19,11 @@ topics are explicit strings, so none of them moves with its module.
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
+import tokenize
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -464,56 +466,66 @@ def move(rows: list[str]) -> None:
         git("mv", old, new.as_posix())
 
 
-def from_import_pattern(packages: Iterable[str]) -> re.Pattern[str]:
+def from_import_pattern(packages: Iterable[str]) -> str:
     names = "|".join(re.escape(p) for p in sorted(packages, key=len, reverse=True))
-    return re.compile(
+    return (
         rf"^(?P<indent>[ \t]*)from (?P<package>{names}) import "
-        r"(?:\((?P<group>[^)]*)\)|(?P<line>[^\n(]*?))[ \t]*$",
-        re.MULTILINE,
+        r"(?:\((?P<group>[^)]*)\)|(?P<line>[^\n(]*?))[ \t]*$"
     )
 
 
-def rewrite_from_imports(text: str, moved: Mapping[str, str], pattern: re.Pattern[str]) -> str:
+def rewrite_from_import(match: re.Match[str], moved: Mapping[str, str]) -> str:
     """``from domain import titles, money`` -> ``from domain.anchors import titles`` and
     ``from domain import money``: one statement per package, sorted later by ruff."""
-
-    def replace(match: re.Match[str]) -> str:
-        package = match["package"]
-        body = match["group"] if match["group"] is not None else match["line"]
-        names = [
-            " ".join(part.split())
-            for line in body.splitlines()
-            for part in line.split("#", 1)[0].split(",")
-            if part.strip()
-        ]
-        if not any(f"{package}.{n.split(' ')[0]}" in moved for n in names):
-            return match[0]
-        groups: dict[str, list[str]] = {}
-        for name in names:
-            new = moved.get(f"{package}.{name.split(' ')[0]}")
-            groups.setdefault(new.rsplit(".", 1)[0] if new else package, []).append(name)
-        return "\n".join(
-            f"{match['indent']}from {home} import {', '.join(members)}"
-            for home, members in groups.items()
-        )
-
-    return pattern.sub(replace, text)
+    package = match["package"]
+    body = match["group"] if match["group"] is not None else match["line"]
+    names = [
+        " ".join(part.split())
+        for line in body.splitlines()
+        for part in line.split("#", 1)[0].split(",")
+        if part.strip()
+    ]
+    if not any(f"{package}.{n.split(' ')[0]}" in moved for n in names):
+        return match[0]
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        new = moved.get(f"{package}.{name.split(' ')[0]}")
+        groups.setdefault(new.rsplit(".", 1)[0] if new else package, []).append(name)
+    return "\n".join(
+        f"{match['indent']}from {home} import {', '.join(members)}"
+        for home, members in groups.items()
+    )
 
 
-def reference_pattern(old_names: Iterable[str], suffix: str) -> re.Pattern[str]:
+def reference_pattern(old_names: Iterable[str], suffix: str) -> str:
     names = "|".join(re.escape(n) for n in sorted(old_names, key=len, reverse=True))
-    return re.compile(rf"(?<![\w./])({names}){re.escape(suffix)}(?![\w])")
+    return rf"(?<![\w./])(?:{names}){re.escape(suffix)}(?![\w])"
 
 
 def rewrite_references(rows: list[str]) -> list[str]:
     """Rewrites every reference to a moved module in the tracked text files; returns the
-    Python files it changed."""
+    Python files it changed.
+
+    One pass of one pattern: an old module can share its name with a new package
+    (``application.audit`` the module, ``application.audit`` the program), so no text that
+    was rewritten may be looked at again."""
     moved = {dotted(old): dotted(TABLE[old]) for old in rows}
-    by_path = {old.removesuffix(".py"): TABLE[old].removesuffix(".py") for old in rows}
+    by_path = {old: TABLE[old] for old in rows}
     packages = {name.rsplit(".", 1)[0] for name in moved}
-    from_imports = from_import_pattern(packages)
-    dotted_names = reference_pattern(moved, "")
-    paths = reference_pattern(by_path, ".py")
+    pattern = re.compile(
+        f"(?P<from>{from_import_pattern(packages)})"
+        f"|(?P<path>{reference_pattern(by_path, '')})"
+        f"|(?P<dotted>{reference_pattern(moved, '')})",
+        re.MULTILINE,
+    )
+
+    def replace(match: re.Match[str]) -> str:
+        if match["from"] is not None:
+            return rewrite_from_import(match, moved)
+        if match["path"] is not None:
+            return by_path[match["path"]]
+        return moved[match["dotted"]]
+
     changed: list[str] = []
     for name in git("ls-files").splitlines():
         path = Path(name)
@@ -523,9 +535,7 @@ def rewrite_references(rows: list[str]) -> list[str]:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        new = rewrite_from_imports(text, moved, from_imports) if path.suffix == ".py" else text
-        new = dotted_names.sub(lambda m: moved[m[1]], new)
-        new = paths.sub(lambda m: by_path[m[1]] + ".py", new)
+        new = pattern.sub(replace, text)
         if new != text:
             path.write_text(new, encoding="utf-8")
             if path.suffix == ".py":
@@ -588,16 +598,119 @@ def write_architecture() -> None:
     path.write_text(text, encoding="utf-8")
 
 
+#: ruff's line length, which a rewritten reference may push a line past.
+LINE_LENGTH = 100
+
+
+def ruff(*args: str, check: bool = True) -> str:
+    beside = Path(sys.executable).with_name("ruff")
+    command = str(beside) if beside.exists() else "ruff"
+    return subprocess.run((command, *args), check=check, capture_output=True, text=True).stdout
+
+
+def docstring_lines(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+                and first.end_lineno is not None
+            ):
+                lines |= set(range(first.lineno, first.end_lineno + 1))
+    return lines
+
+
+def cut_at_space(text: str, start: int) -> int | None:
+    """The last space after ``start`` that leaves the line's head within the length."""
+    cut = text.rfind(" ", start, LINE_LENGTH + 1)
+    return cut if cut > start else None
+
+
+def split_string(line: str, token: tokenize.TokenInfo) -> list[str] | None:
+    """A string literal inside brackets, split into two adjacent literals."""
+    literal = token.string
+    prefix = re.match(r"[A-Za-z]*", literal)
+    head = prefix[0] if prefix else ""
+    quote = literal[len(head)]
+    if literal[len(head) : len(head) + 3] == quote * 3:
+        return None
+    cut = cut_at_space(line, token.start[1] + len(head) + 1)
+    if cut is None or cut >= token.end[1] - 1:
+        return None
+    left = line[: cut + 1]
+    inside = left[token.start[1] :]
+    if "f" in head.lower() and inside.count("{") != inside.count("}"):
+        return None
+    indent = line[: len(line) - len(line.lstrip())]
+    return [left + quote, indent + head + quote + line[cut + 1 :]]
+
+
+def reflow(path: Path, numbers: set[int]) -> list[int]:
+    """Breaks the lines a longer module name made too long: comments and docstrings at a
+    space, string literals into two adjacent literals. Returns the lines it could not break."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.split("\n")
+    in_docstrings = docstring_lines(ast.parse(source))
+    depth_at: dict[int, int] = {}
+    strings: dict[int, list[tokenize.TokenInfo]] = {}
+    depth = 0
+    for token in tokenize.generate_tokens(iter(source.splitlines(keepends=True)).__next__):
+        depth_at.setdefault(token.start[0], depth)
+        if token.type == tokenize.OP and token.string in "([{":
+            depth += 1
+        elif token.type == tokenize.OP and token.string in ")]}":
+            depth -= 1
+        elif token.type == tokenize.STRING and token.start[0] == token.end[0]:
+            strings.setdefault(token.start[0], []).append(token)
+    unbroken: list[int] = []
+    for number in sorted(numbers, reverse=True):
+        line = lines[number - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        comment = re.match(r"[ \t]*#:?[ \t]?", line)
+        broken: list[str] | None = None
+        if comment:
+            cut = cut_at_space(line, comment.end())
+            if cut is not None:
+                broken = [line[:cut].rstrip(), comment[0] + line[cut + 1 :]]
+        elif number in in_docstrings:
+            cut = cut_at_space(line, len(indent))
+            if cut is not None:
+                broken = [line[:cut].rstrip(), indent + line[cut + 1 :]]
+        else:
+            for token in strings.get(number, []):
+                if token.start[1] <= LINE_LENGTH < token.end[1] and depth_at.get(number, 0) > 0:
+                    broken = split_string(line, token)
+                    break
+        if broken is None:
+            unbroken.append(number)
+        else:
+            lines[number - 1 : number] = broken
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return unbroken
+
+
 def tidy(files: list[str]) -> None:
-    """Sorts the rewritten imports and formats what the rewrite made too long."""
-    ruff = Path(sys.executable).with_name("ruff")
-    command = str(ruff) if ruff.exists() else "ruff"
+    """Sorts the rewritten imports and formats them; breaks the lines the longer names made
+    too long; names any line it could not break."""
     existing = [f for f in files if Path(f).exists()]
-    if existing:
-        subprocess.run(
-            (command, "check", "--fix", "--select", "I", "--quiet", *existing), check=True
-        )
-        subprocess.run((command, "format", "--quiet", *existing, "tests/tools"), check=True)
+    if not existing:
+        return
+    ruff("check", "--fix", "--select", "I", "--quiet", *existing, check=False)
+    ruff("format", "--quiet", *existing)
+    found = json.loads(
+        ruff("check", "--select", "E501", "--output-format", "json", *existing, check=False) or "[]"
+    )
+    too_long: dict[str, set[int]] = {}
+    for finding in found:
+        too_long.setdefault(finding["filename"], set()).add(finding["location"]["row"])
+    for name, numbers in sorted(too_long.items()):
+        for number in reflow(Path(name), numbers):
+            print(f"warning: {name}:{number} is still longer than {LINE_LENGTH}: break it by hand")
+    if too_long:
+        ruff("format", "--quiet", *too_long)
 
 
 def main() -> int:
