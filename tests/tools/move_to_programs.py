@@ -648,6 +648,35 @@ def split_string(line: str, token: tokenize.TokenInfo) -> list[str] | None:
     return [left + quote, indent + head + quote + line[cut + 1 :]]
 
 
+def rewrapped(lines: list[str], index: int, prefix: str) -> list[str] | None:
+    """A line of prose (a comment or a docstring, all its lines starting with ``prefix``) and the
+    line after it, with the first line's overflow carried to the start of the next line when
+    that one continues the same paragraph, else onto a new line of its own."""
+    line = lines[index]
+    following = lines[index + 1 : index + 2]
+    cut = cut_at_space(line, len(prefix))
+    if cut is None:
+        return None
+    head, overflow = line[:cut].rstrip(), line[cut + 1 :]
+    after = following[0] if following else None
+    continues = (
+        after is not None
+        and after.startswith(prefix)
+        and after[len(prefix) :][:1].strip() != ""
+        and not after[len(prefix) :].startswith(('"""', "- ", "* ", ">>>", "..", "|", ":"))
+        and '"""' not in overflow
+    )
+    if after is not None and continues:
+        merged = prefix + overflow + " " + after[len(prefix) :]
+        if len(merged) > LINE_LENGTH:
+            tail = rewrapped([merged], 0, prefix)
+            if tail is None:
+                return None
+            return [head, *tail]
+        return [head, merged]
+    return [head, prefix + overflow, *following]
+
+
 def reflow(path: Path, numbers: set[int]) -> list[int]:
     """Breaks the lines a longer module name made too long: comments and docstrings at a
     space, string literals into two adjacent literals. Returns the lines it could not break."""
@@ -672,22 +701,19 @@ def reflow(path: Path, numbers: set[int]) -> list[int]:
         comment = re.match(r"[ \t]*#:?[ \t]?", line)
         broken: list[str] | None = None
         if comment:
-            cut = cut_at_space(line, comment.end())
-            if cut is not None:
-                broken = [line[:cut].rstrip(), comment[0] + line[cut + 1 :]]
+            broken = rewrapped(lines, number - 1, comment[0])
         elif number in in_docstrings:
-            cut = cut_at_space(line, len(indent))
-            if cut is not None:
-                broken = [line[:cut].rstrip(), indent + line[cut + 1 :]]
+            broken = rewrapped(lines, number - 1, indent)
         else:
             for token in strings.get(number, []):
                 if token.start[1] <= LINE_LENGTH < token.end[1] and depth_at.get(number, 0) > 0:
-                    broken = split_string(line, token)
+                    split = split_string(line, token)
+                    broken = None if split is None else [*split, *lines[number : number + 1]]
                     break
         if broken is None:
             unbroken.append(number)
         else:
-            lines[number - 1 : number] = broken
+            lines[number - 1 : number + 1] = broken
     path.write_text("\n".join(lines), encoding="utf-8")
     return unbroken
 
