@@ -284,9 +284,11 @@ categories, hashtags, the aggregate base class, media fingerprints and the inbox
 domain; auth, errors, ports, transcodings, the log base class and its follower, the media
 ports, notifications and the catalogue with its views in the application; the app, problems,
 schemas, security, versions, limits, rate limits, policy and uploads over HTTP) stay at the
-top of their layer and import no program. Adapters keep their packages by kind. Tests mirror
-the programs inside their kind (`tests/unit/music/`, `tests/e2e/shop/`); tests of shared
-modules, and the matching, media, quality, fuzz and music suites, stay where they were.
+top of their layer and import no program of it (but `entrypoints/http/app.py`, which mounts
+every program's routes). Adapters keep their packages by kind. Tests mirror the programs
+inside their kind (`tests/unit/music/`, `tests/e2e/shop/`); tests of shared modules, and the
+matching, media, quality, fuzz and music suites, stay where they were. The move was made by
+`python -m tests.tools.move_to_programs` from one table, old path -> new path.
 
 The programs depend on each other in one order, the same in every layer, from the top:
 **audit → business → shop → revenue → music → anchors → trust** (a program may import those
@@ -311,6 +313,11 @@ imports support:
 `Video` stays with the anchors (a video and its anchors are one aggregate); the catalogue,
 the log that holds titles, videos, creators, people and moderation, is shared at the top of
 `application/` because every program below audit reads it.
+
+A new program is a package in each layer it needs (`domain/gifts/`, `application/gifts/`,
+`entrypoints/http/gifts/`, `tests/unit/gifts/`), its name at its place in the contract's
+`layers` (above every program it imports), its router mounted in `entrypoints/http/app.py`,
+its services built in `entrypoints/bootstrap.py`, and a row in the table below.
 """
 
 MARK_BEGIN = "<!-- programs:begin -->"
@@ -586,7 +593,13 @@ def write_architecture() -> None:
     section = f"### Programs\n{MARK_BEGIN}\n{WHY}\n{programs_table()}{MARK_END}\n\n"
     text = text.replace(
         "enforces three\ncontracts written in `pyproject.toml`:",
-        "enforces the\ncontracts written in `pyproject.toml`:",
+        "enforces four\ncontracts written in `pyproject.toml`:",
+    ).replace(
+        "   shutil, io or urllib3 (I/O and clocks stay outside).\n",
+        "   shutil, io or urllib3 (I/O and clocks stay outside);\n"
+        "4. inside `domain`, `application` and `entrypoints.http`, the programs' order (Programs,\n"
+        "   below).\n",
+        1,
     )
     if MARK_BEGIN in text:
         begin, end = text.index(MARK_BEGIN), text.index(MARK_END) + len(MARK_END) + 2
