@@ -8,11 +8,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from application.anchoring import ReviewPage, SweepReport
+from application.anchoring import ReviewPage
 from application.views import MatchingView
 from domain.matching import MatchPolicy, SignalRule, TimeRange
 from domain.titles import Reference
-from entrypoints.http.schemas import EvidenceOut, Strict
+from entrypoints.http.schemas import Answer, EvidenceOut, Strict
 
 
 class TimeRangeBody(Strict):
@@ -136,7 +136,7 @@ class ReviewPageOut(BaseModel):
                     title_id=i.title_id,
                     popularity=i.popularity,
                     proposed_at=i.proposed_at,
-                    evidence=[EvidenceOut.of(e) for e in i.evidence],
+                    evidence=[EvidenceOut.model_validate(e) for e in i.evidence],
                 )
                 for i in page.items
             ],
@@ -160,17 +160,8 @@ class DisputeSettlement(Strict):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class SweepReportOut(BaseModel):
+class SweepReportOut(Answer):
     sweeps_run: int
     videos_considered: int
     videos_changed: int
     pending: int
-
-    @classmethod
-    def of(cls, report: SweepReport) -> SweepReportOut:
-        return cls(
-            sweeps_run=report.sweeps_run,
-            videos_considered=report.videos_considered,
-            videos_changed=report.videos_changed,
-            pending=report.pending,
-        )

@@ -163,7 +163,7 @@ def decide(
         expected_version=expected_version(if_match),
     )
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.post("/v1/videos/{video_id}/anchor/dispute", response_model=VideoOut)
@@ -173,7 +173,7 @@ def dispute_anchor(
     """The video's creator disputes its anchor; it goes to the review queue."""
     view = core.anchoring.dispute(caller, video_id, reason=body.reason)
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.post("/v1/review/disputes/{video_id}", response_model=VideoOut)
@@ -185,7 +185,7 @@ def settle_dispute(
         caller, video_id, uphold=body.decision == "uphold", reason=body.reason
     )
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.post("/v1/sweeps/run", response_model=SweepReportOut)
@@ -194,4 +194,4 @@ def run_sweeps(
 ) -> SweepReportOut:
     """Advance retroactive matching now (admin); the service also does it in the background."""
     require_role(caller, Role.ADMIN, doing="run retroactive matching")
-    return SweepReportOut.of(core.anchoring.run_sweeps(max_videos=max_videos))
+    return SweepReportOut.model_validate(core.anchoring.run_sweeps(max_videos=max_videos))

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from application.audit import (
-    AuditedRecord,
     AuditPage,
     AuditSource,
     AuditTrail,
@@ -17,12 +16,13 @@ from application.audit import (
     plain_state,
 )
 from entrypoints.bootstrap import Spotlight
+from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["audit"])
 
 
-class AuditedRecordOut(BaseModel):
+class AuditedRecordOut(Answer):
     position: int = Field(description="The record's notification id: its place in the log.")
     topic: str
     originator_id: str
@@ -36,10 +36,6 @@ class AuditedRecordOut(BaseModel):
         default=None, description="Base64 of the stored state when it cannot be decoded."
     )
 
-    @classmethod
-    def of(cls, record: AuditedRecord) -> AuditedRecordOut:
-        return cls(**record.as_json())
-
 
 class AuditPageOut(BaseModel):
     log: str
@@ -52,7 +48,7 @@ class AuditPageOut(BaseModel):
     def of(cls, page: AuditPage) -> AuditPageOut:
         return cls(
             log=page.log,
-            events=[AuditedRecordOut.of(record) for record in page.records],
+            events=[AuditedRecordOut.model_validate(record) for record in page.records],
             next_after=page.next_after,
         )
 
