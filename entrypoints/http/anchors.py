@@ -90,7 +90,7 @@ async def add_reference(
         media=media,
         excluded=[r.to_domain() for r in excluded],
     )
-    return ReferenceOut.of(reference)
+    return ReferenceOut.model_validate(reference)
 
 
 @router.get("/v1/titles/{title_id}/matching", response_model=MatchingOut)
@@ -98,7 +98,7 @@ def get_matching(title_id: UUID, core: Core, caller: Caller, response: Response)
     """A title's hashtags, keywords, reference clips and match policy (studio, admin, auditor)."""
     view = core.anchoring.matching(caller, title_id)
     tag_response(response, view.version)
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.put(
@@ -111,7 +111,7 @@ def set_exclusions(
     view = core.anchoring.set_exclusions(
         caller, title_id, reference_id, [r.to_domain() for r in body.excluded]
     )
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.put("/v1/titles/{title_id}/match-words", response_model=MatchingOut)
@@ -122,14 +122,14 @@ def set_match_words(
     view = core.anchoring.set_match_words(
         caller, title_id, hashtags=body.hashtags, keywords=body.keywords
     )
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.put("/v1/titles/{title_id}/match-policy", response_model=MatchingOut)
 def set_match_policy(title_id: UUID, body: PolicyBody, core: Core, caller: Caller) -> MatchingOut:
     """Per signal: from which score a match goes to review or attaches, and its minimum length."""
     view = core.anchoring.set_policy(caller, title_id, body.to_domain())
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.get("/v1/review/anchors", response_model=ReviewPageOut)

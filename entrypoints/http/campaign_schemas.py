@@ -12,7 +12,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StrictInt
 
-from application.campaigns import CampaignView
 from domain.bounds import MAX_AMOUNT
 from domain.campaigns import MAX_NAME, Kpi, KpiTarget
 from domain.effects import MAX_ASSET
@@ -54,16 +53,12 @@ class CampaignLaunch(Strict):
     brand: Account | None = Field(default=None, description="Only an admin names the brand.")
 
 
-class KpiOut(BaseModel):
+class KpiOut(Answer):
     kpi: str
     target: int
 
-    @classmethod
-    def of(cls, target: KpiTarget) -> KpiOut:
-        return cls(kpi=Kpi(target.kpi).value, target=target.target)
 
-
-class CampaignOut(BaseModel):
+class CampaignOut(Answer):
     id: UUID
     version: int
     brand: str
@@ -80,27 +75,6 @@ class CampaignOut(BaseModel):
     creators: list[str] = Field(description="Creators whose invitation was accepted.")
     uncommitted: MoneyOut = Field(description="The budget not yet committed to creators.")
     launched_at: datetime
-
-    @classmethod
-    def of(cls, view: CampaignView) -> CampaignOut:
-        return cls(
-            id=view.id,
-            version=view.version,
-            brand=view.brand,
-            name=view.name,
-            objective=view.objective,
-            budget=MoneyOut.model_validate(view.budget),
-            starts_on=view.starts_on,
-            ends_on=view.ends_on,
-            ended_on=view.ended_on,
-            categories=list(view.categories),
-            regions=list(view.regions),
-            kpis=[KpiOut.of(k) for k in view.kpis],
-            hashtag=view.hashtag,
-            creators=list(view.creators),
-            uncommitted=MoneyOut.model_validate(view.uncommitted),
-            launched_at=view.launched_at,
-        )
 
 
 class EndBody(Strict):

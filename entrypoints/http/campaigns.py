@@ -57,7 +57,7 @@ def launch_campaign(
     )
     set_location(response, "campaigns", view.id)
     tag_response(response, view.version)
-    return CampaignOut.of(view)
+    return CampaignOut.model_validate(view)
 
 
 @router.get("/v1/campaigns/{campaign_id}", response_model=CampaignOut)
@@ -66,13 +66,13 @@ def get_campaign(campaign_id: UUID, core: Core, caller: Caller, response: Respon
     brand, admins, auditors)."""
     view = core.campaigns.campaign(caller, campaign_id)
     tag_response(response, view.version)
-    return CampaignOut.of(view)
+    return CampaignOut.model_validate(view)
 
 
 @router.post("/v1/campaigns/{campaign_id}/end", response_model=CampaignOut)
 def end_campaign(campaign_id: UUID, body: EndBody, core: Core, caller: Caller) -> CampaignOut:
     """The brand ends its campaign early, with a reason: nothing counts after today."""
-    return CampaignOut.of(core.campaigns.end(caller, campaign_id, reason=body.reason))
+    return CampaignOut.model_validate(core.campaigns.end(caller, campaign_id, reason=body.reason))
 
 
 @router.get("/v1/campaigns/{campaign_id}/dashboard", response_model=DashboardOut)

@@ -129,7 +129,9 @@ def give_score(round_id: UUID, body: ScoreBody, core: Core, caller: Caller) -> S
 
     A judge never scores an artist affiliated with the partner the judge represents
     (409 `rule-violated`, rule `ConflictOfInterest`)."""
-    return ScoreOut.of(core.competition.give_score(caller, round_id, body.track_id, body.score))
+    return ScoreOut.model_validate(
+        core.competition.give_score(caller, round_id, body.track_id, body.score)
+    )
 
 
 @router.post("/v1/rounds/{round_id}/close", response_model=RoundResultOut)

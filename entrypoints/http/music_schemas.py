@@ -10,11 +10,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 
 from application.music_views import (
     RoundResult,
-    ScoreReceipt,
     SeasonView,
 )
 from domain.rounds import Judge, Prize
@@ -174,20 +173,13 @@ class PrizeBody(Strict):
     description: str = Field(max_length=200, examples=["A studio session"])
 
 
-class WeightingBody(Strict):
+class WeightingBody(Strict, Answer):
     popularity_percent: int = Field(
         default=50, ge=0, le=100, description="Weight of popularity; the judges get the rest."
     )
     points_per_use: int = Field(
         default=10, ge=0, le=1000, description="Popularity points a video using the track earns."
     )
-
-    @classmethod
-    def of(cls, weighting: Weighting) -> WeightingBody:
-        return cls(
-            popularity_percent=weighting.popularity_percent,
-            points_per_use=weighting.points_per_use,
-        )
 
 
 class SeasonAnnouncement(Strict):
@@ -274,7 +266,7 @@ class SeasonOut(BaseModel):
             ],
             round_ids=list(view.round_ids),
             prizes=[PrizeOut(rank=p.rank, description=p.description) for p in view.prizes],
-            weighting=WeightingBody.of(view.weighting),
+            weighting=WeightingBody.model_validate(view.weighting),
             announced_at=view.announced_at,
         )
 
@@ -322,22 +314,12 @@ class ScoreBody(Strict):
     score: int = Field(ge=MIN_SCORE, le=MAX_SCORE, description="A whole number from 0 to 10.")
 
 
-class ScoreOut(BaseModel):
+class ScoreOut(Answer):
     score_id: UUID
     round_id: UUID
     track_id: UUID
-    score: int
+    score: int = Field(validation_alias=AliasChoices("score", "value"))  # the receipt's value
     given_at: datetime
-
-    @classmethod
-    def of(cls, receipt: ScoreReceipt) -> ScoreOut:
-        return cls(
-            score_id=receipt.score_id,
-            round_id=receipt.round_id,
-            track_id=receipt.track_id,
-            score=receipt.value,
-            given_at=receipt.given_at,
-        )
 
 
 class StandingOut(BaseModel):
@@ -385,7 +367,7 @@ class RoundResultOut(BaseModel):
             number=result.number,
             final=result.final,
             cut_size=result.cut_size,
-            weighting=WeightingBody.of(result.weighting),
+            weighting=WeightingBody.model_validate(result.weighting),
             formula=FORMULA,
             standings=[
                 StandingOut(

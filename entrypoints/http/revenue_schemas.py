@@ -12,9 +12,8 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import AliasChoices, BaseModel, Field, StrictBool, StrictInt, model_validator
 
-from application.creators import CreatorView
 from application.ledger_read_model import PostingLine
 from application.ledgers import AccountView, Statement, StatementLine
 from domain.bounds import MAX_AMOUNT, MAX_QUANTITY
@@ -106,26 +105,16 @@ class StrikeOut(Answer):
     issued_at: datetime
 
 
-class CreatorOut(BaseModel):
+class CreatorOut(Answer):
     account: str
     version: int
     region: str
     followers: int = Field(description="The latest recorded follower count.")
     followers_counted_at: datetime | None
-    active_strikes: list[StrikeOut]
+    active_strikes: list[StrikeOut] = Field(
+        validation_alias=AliasChoices("active_strikes", "strikes")
+    )
     registered_at: datetime
-
-    @classmethod
-    def of(cls, view: CreatorView) -> CreatorOut:
-        return cls(
-            account=view.account,
-            version=view.version,
-            region=view.region,
-            followers=view.followers,
-            followers_counted_at=view.followers_counted_at,
-            active_strikes=[StrikeOut.model_validate(s) for s in view.strikes],
-            registered_at=view.registered_at,
-        )
 
 
 # Pulse enrolment ------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from uuid import UUID
 from fastapi import Path
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from application.views import TitleView
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
 from domain.portal import CastMember, Link, Portal
 from domain.text import unsafe_character
@@ -104,18 +103,18 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_date_time)]
 
 
-class LinkBody(Strict):
+class LinkBody(Strict, Answer):
     label: str = Field(max_length=200, examples=["Buy tickets"])
     url: str = Field(max_length=2048, examples=["https://tickets.example/dune"])
 
 
-class CastMemberBody(Strict):
+class CastMemberBody(Strict, Answer):
     name: str = Field(max_length=200, examples=["Zendaya"])
     role: str = Field(max_length=200, examples=["Chani"])
     bio: str = Field(default="", max_length=2000)
 
 
-class PortalBody(Strict):
+class PortalBody(Strict, Answer):
     tickets: list[LinkBody] = Field(default_factory=list)
     streaming: list[LinkBody] = Field(default_factory=list)
     cast: list[CastMemberBody] = Field(default_factory=list)
@@ -129,15 +128,6 @@ class PortalBody(Strict):
             official=[Link(label=link.label, url=link.url) for link in self.official],
         )
 
-    @classmethod
-    def of(cls, portal: Portal) -> PortalBody:
-        return cls(
-            tickets=[LinkBody(label=link.label, url=link.url) for link in portal.tickets],
-            streaming=[LinkBody(label=link.label, url=link.url) for link in portal.streaming],
-            cast=[CastMemberBody(name=m.name, role=m.role, bio=m.bio) for m in portal.cast],
-            official=[LinkBody(label=link.label, url=link.url) for link in portal.official],
-        )
-
 
 class TitleRegistration(Strict):
     name: str = Field(max_length=200, examples=["Dune: Part Two"])
@@ -146,7 +136,7 @@ class TitleRegistration(Strict):
     studio_id: Account | None = Field(default=None, description="Only an admin names the studio.")
 
 
-class TitleOut(BaseModel):
+class TitleOut(Answer):
     id: UUID
     version: int
     studio_id: str
@@ -154,18 +144,6 @@ class TitleOut(BaseModel):
     kind: str
     portal: PortalBody
     registered_at: datetime
-
-    @classmethod
-    def of(cls, view: TitleView) -> TitleOut:
-        return cls(
-            id=view.id,
-            version=view.version,
-            studio_id=view.studio_id,
-            name=view.name,
-            kind=view.kind.value,
-            portal=PortalBody.of(view.portal),
-            registered_at=view.registered_at,
-        )
 
 
 class VideoPublication(Strict):
