@@ -15,6 +15,7 @@ from uuid import UUID
 
 from application.auth import Principal, Role, acting_for, require_role
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.idempotency import answer_again
 from application.music import Discovery, MusicLog
 from application.music_views import (
     BallotReceipt,
@@ -170,15 +171,23 @@ class Competition:
             )
 
     def _repeat(self, ballot: Ballot, track_id: UUID, idempotency_key: str) -> BallotReceipt:
-        if idempotency_key and ballot.idempotency_key == idempotency_key:
-            if ballot.track_id != track_id:
-                raise AlreadyVoted("this Idempotency-Key was used for a ballot for another entry")
-            self._refuse_if_late(ballot)  # the original answer, whatever it was
-            return _receipt(ballot, replayed=True)
-        raise AlreadyVoted(
-            f"you have voted in this round already (for track {ballot.track_id}); "
-            "a voter has one ballot per round"
+        return answer_again(
+            ballot,
+            same_key=bool(idempotency_key) and ballot.idempotency_key == idempotency_key,
+            same_request=ballot.track_id == track_id,
+            answer=self._receipt_again,
+            key_reused=lambda: AlreadyVoted(
+                "this Idempotency-Key was used for a ballot for another entry"
+            ),
+            done_once=lambda: AlreadyVoted(
+                f"you have voted in this round already (for track {ballot.track_id}); "
+                "a voter has one ballot per round"
+            ),
         )
+
+    def _receipt_again(self, ballot: Ballot) -> BallotReceipt:
+        self._refuse_if_late(ballot)  # the original answer, whatever it was
+        return _receipt(ballot, replayed=True)
 
     def give_score(
         self, actor: Principal, round_id: UUID, track_id: UUID, value: int

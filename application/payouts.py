@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, acting_for, require_role
 from application.errors import StaleVersion
+from application.idempotency import answer_again
 from application.ledgers import Ledger, RevenueLog
 from application.ports import Clock
 from domain.errors import IdempotencyKeyReused, RuleViolated
@@ -223,9 +224,17 @@ class Payouts:
 
     @staticmethod
     def _repeat(existing: Payout, idempotency_key: str) -> PayoutView:
-        if idempotency_key and existing.idempotency_key == idempotency_key:
-            return PayoutView.of(existing, replayed=True)
-        raise PayoutExists(
-            f"{existing.creator} has a payout for {existing.period} already "
-            f"({existing.status.value}, {existing.amount}); a period pays once"
+        # The payout's id names the request (creator, period, currency): only the key differs.
+        return answer_again(
+            existing,
+            same_key=bool(idempotency_key) and existing.idempotency_key == idempotency_key,
+            same_request=True,
+            answer=lambda payout: PayoutView.of(payout, replayed=True),
+            key_reused=lambda: IdempotencyKeyReused(
+                "this Idempotency-Key was used for another payout"
+            ),
+            done_once=lambda: PayoutExists(
+                f"{existing.creator} has a payout for {existing.period} already "
+                f"({existing.status.value}, {existing.amount}); a period pays once"
+            ),
         )

@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, acting_for, owns, require_role
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
+from application.idempotency import answer_again
 from application.ledgers import Ledger, RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.products import DESCRIBED_PHOTOS, PhotoWithoutDetail, ProductRecognizer
@@ -371,9 +372,15 @@ class Shop:
 
     @staticmethod
     def _repeat(order: Order, listing_id: UUID, quantity: int, video_id: UUID | None) -> OrderView:
-        if (order.listing_id, order.quantity, order.video_id) != (listing_id, quantity, video_id):
-            raise IdempotencyKeyReused("this order key was used for another order")
-        return OrderView.of(order, replayed=True)
+        # The order's id is made from its key, so a found order always carries the same key.
+        return answer_again(
+            order,
+            same_key=True,
+            same_request=(order.listing_id, order.quantity, order.video_id)
+            == (listing_id, quantity, video_id),
+            answer=lambda earlier: OrderView.of(earlier, replayed=True),
+            key_reused=lambda: IdempotencyKeyReused("this order key was used for another order"),
+        )
 
     def order(self, actor: Principal, order_id: UUID) -> OrderView:
         order = self.revenue.load(Order, order_id)

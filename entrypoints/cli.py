@@ -138,7 +138,7 @@ def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> in
             board = core.campaign_dashboards.dashboard(AUDITOR, campaign_id, as_of=day)
         except NotFound as error:
             raise CommandFailed(str(error)) from None
-        print(json.dumps(DashboardOut.of(board).model_dump(mode="json"), indent=2))
+        print(json.dumps(DashboardOut.model_validate(board).model_dump(mode="json"), indent=2))
     return 0
 
 
@@ -352,7 +352,7 @@ def _shop_search(arguments: argparse.Namespace, settings: Settings) -> int:
         results, following = core.shop_search.search(arguments.query, limit=arguments.limit)
     page = SearchPageOut(
         query=arguments.query,
-        results=[SearchResultOut.of(result) for result in results],
+        results=[SearchResultOut.model_validate(result) for result in results],
         next_cursor=following,
     )
     print(json.dumps(page.model_dump(mode="json"), indent=2))

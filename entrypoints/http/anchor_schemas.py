@@ -8,14 +8,12 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from application.anchoring import ReviewPage, SweepReport
-from application.views import MatchingView
+from application.anchoring import ReviewPage
 from domain.matching import MatchPolicy, SignalRule, TimeRange
-from domain.titles import Reference
-from entrypoints.http.schemas import EvidenceOut, Strict
+from entrypoints.http.schemas import Answer, EvidenceOut, Strict
 
 
-class TimeRangeBody(Strict):
+class TimeRangeBody(Strict, Answer):
     start: float = Field(ge=0, examples=[12.0])
     end: float = Field(gt=0, examples=[20.0])
 
@@ -27,22 +25,12 @@ class ExclusionsBody(Strict):
     excluded: list[TimeRangeBody] = Field(max_length=100)
 
 
-class ReferenceOut(BaseModel):
+class ReferenceOut(Answer):
     reference_id: UUID
     label: str
     digest: str
     duration_seconds: float
     excluded: list[TimeRangeBody]
-
-    @classmethod
-    def of(cls, reference: Reference) -> ReferenceOut:
-        return cls(
-            reference_id=reference.reference_id,
-            label=reference.label,
-            digest=reference.digest,
-            duration_seconds=reference.duration_seconds,
-            excluded=[TimeRangeBody(start=r.start, end=r.end) for r in reference.excluded],
-        )
 
 
 class MatchWordsBody(Strict):
@@ -50,7 +38,7 @@ class MatchWordsBody(Strict):
     keywords: list[str] = Field(default_factory=list, max_length=100, examples=[["Arrakis"]])
 
 
-class SignalRuleBody(Strict):
+class SignalRuleBody(Strict, Answer):
     review_at: float = Field(ge=0, le=1, description="From this score a match goes to review.")
     attach_at: float | None = Field(
         default=None, ge=0, le=1, description="From this score it attaches; null: never."
@@ -62,12 +50,8 @@ class SignalRuleBody(Strict):
             review_at=self.review_at, attach_at=self.attach_at, min_seconds=self.min_seconds
         )
 
-    @classmethod
-    def of(cls, rule: SignalRule) -> SignalRuleBody:
-        return cls(review_at=rule.review_at, attach_at=rule.attach_at, min_seconds=rule.min_seconds)
 
-
-class PolicyBody(Strict):
+class PolicyBody(Strict, Answer):
     text: SignalRuleBody
     audio: SignalRuleBody
     visual: SignalRuleBody
@@ -81,34 +65,14 @@ class PolicyBody(Strict):
             corroboration_attaches=self.corroboration_attaches,
         )
 
-    @classmethod
-    def of(cls, policy: MatchPolicy) -> PolicyBody:
-        return cls(
-            text=SignalRuleBody.of(policy.text),
-            audio=SignalRuleBody.of(policy.audio),
-            visual=SignalRuleBody.of(policy.visual),
-            corroboration_attaches=policy.corroboration_attaches,
-        )
 
-
-class MatchingOut(BaseModel):
+class MatchingOut(Answer):
     title_id: UUID
     version: int
     hashtags: list[str]
     keywords: list[str]
     references: list[ReferenceOut]
     policy: PolicyBody
-
-    @classmethod
-    def of(cls, view: MatchingView) -> MatchingOut:
-        return cls(
-            title_id=view.title_id,
-            version=view.version,
-            hashtags=list(view.hashtags),
-            keywords=list(view.keywords),
-            references=[ReferenceOut.of(r) for r in view.references],
-            policy=PolicyBody.of(view.policy),
-        )
 
 
 class ReviewItemOut(BaseModel):
@@ -136,7 +100,7 @@ class ReviewPageOut(BaseModel):
                     title_id=i.title_id,
                     popularity=i.popularity,
                     proposed_at=i.proposed_at,
-                    evidence=[EvidenceOut.of(e) for e in i.evidence],
+                    evidence=[EvidenceOut.model_validate(e) for e in i.evidence],
                 )
                 for i in page.items
             ],
@@ -160,17 +124,8 @@ class DisputeSettlement(Strict):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class SweepReportOut(BaseModel):
+class SweepReportOut(Answer):
     sweeps_run: int
     videos_considered: int
     videos_changed: int
     pending: int
-
-    @classmethod
-    def of(cls, report: SweepReport) -> SweepReportOut:
-        return cls(
-            sweeps_run=report.sweeps_run,
-            videos_considered=report.videos_considered,
-            videos_changed=report.videos_changed,
-            pending=report.pending,
-        )

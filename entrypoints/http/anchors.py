@@ -90,7 +90,7 @@ async def add_reference(
         media=media,
         excluded=[r.to_domain() for r in excluded],
     )
-    return ReferenceOut.of(reference)
+    return ReferenceOut.model_validate(reference)
 
 
 @router.get("/v1/titles/{title_id}/matching", response_model=MatchingOut)
@@ -98,7 +98,7 @@ def get_matching(title_id: UUID, core: Core, caller: Caller, response: Response)
     """A title's hashtags, keywords, reference clips and match policy (studio, admin, auditor)."""
     view = core.anchoring.matching(caller, title_id)
     tag_response(response, view.version)
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.put(
@@ -111,7 +111,7 @@ def set_exclusions(
     view = core.anchoring.set_exclusions(
         caller, title_id, reference_id, [r.to_domain() for r in body.excluded]
     )
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.put("/v1/titles/{title_id}/match-words", response_model=MatchingOut)
@@ -122,14 +122,14 @@ def set_match_words(
     view = core.anchoring.set_match_words(
         caller, title_id, hashtags=body.hashtags, keywords=body.keywords
     )
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.put("/v1/titles/{title_id}/match-policy", response_model=MatchingOut)
 def set_match_policy(title_id: UUID, body: PolicyBody, core: Core, caller: Caller) -> MatchingOut:
     """Per signal: from which score a match goes to review or attaches, and its minimum length."""
     view = core.anchoring.set_policy(caller, title_id, body.to_domain())
-    return MatchingOut.of(view)
+    return MatchingOut.model_validate(view)
 
 
 @router.get("/v1/review/anchors", response_model=ReviewPageOut)
@@ -163,7 +163,7 @@ def decide(
         expected_version=expected_version(if_match),
     )
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.post("/v1/videos/{video_id}/anchor/dispute", response_model=VideoOut)
@@ -173,7 +173,7 @@ def dispute_anchor(
     """The video's creator disputes its anchor; it goes to the review queue."""
     view = core.anchoring.dispute(caller, video_id, reason=body.reason)
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.post("/v1/review/disputes/{video_id}", response_model=VideoOut)
@@ -185,7 +185,7 @@ def settle_dispute(
         caller, video_id, uphold=body.decision == "uphold", reason=body.reason
     )
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.post("/v1/sweeps/run", response_model=SweepReportOut)
@@ -194,4 +194,4 @@ def run_sweeps(
 ) -> SweepReportOut:
     """Advance retroactive matching now (admin); the service also does it in the background."""
     require_role(caller, Role.ADMIN, doing="run retroactive matching")
-    return SweepReportOut.of(core.anchoring.run_sweeps(max_videos=max_videos))
+    return SweepReportOut.model_validate(core.anchoring.run_sweeps(max_videos=max_videos))

@@ -6,23 +6,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, Field
 
 from application.audit import (
-    AuditedRecord,
-    AuditPage,
     AuditSource,
     AuditTrail,
     ChainedLogReader,
     plain_state,
 )
 from entrypoints.bootstrap import Spotlight
+from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["audit"])
 
 
-class AuditedRecordOut(BaseModel):
+class AuditedRecordOut(Answer):
     position: int = Field(description="The record's notification id: its place in the log.")
     topic: str
     originator_id: str
@@ -36,25 +35,13 @@ class AuditedRecordOut(BaseModel):
         default=None, description="Base64 of the stored state when it cannot be decoded."
     )
 
-    @classmethod
-    def of(cls, record: AuditedRecord) -> AuditedRecordOut:
-        return cls(**record.as_json())
 
-
-class AuditPageOut(BaseModel):
+class AuditPageOut(Answer):
     log: str
-    events: list[AuditedRecordOut]
+    events: list[AuditedRecordOut] = Field(validation_alias=AliasChoices("events", "records"))
     next_after: int | None = Field(
         description="Pass as `after` for the next page; null when this page reaches the end."
     )
-
-    @classmethod
-    def of(cls, page: AuditPage) -> AuditPageOut:
-        return cls(
-            log=page.log,
-            events=[AuditedRecordOut.of(record) for record in page.records],
-            next_after=page.next_after,
-        )
 
 
 def audit_trail(core: Spotlight) -> AuditTrail:
@@ -78,4 +65,6 @@ def audit_events(
     """A log's records in log order, each with its stored hash-chain link, for auditors and
     admins (403 otherwise); an unknown log is a 404. Recompute the links with the framing
     in ARCHITECTURE.md ("Tamper evidence") to check them independently."""
-    return AuditPageOut.of(audit_trail(core).page(caller, log, after=after, limit=limit))
+    return AuditPageOut.model_validate(
+        audit_trail(core).page(caller, log, after=after, limit=limit)
+    )

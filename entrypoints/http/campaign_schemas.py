@@ -12,15 +12,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StrictInt
 
-from application.campaign_dashboard import CampaignDashboard
-from application.campaigns import CampaignView, EffectView, InvitationView
 from domain.bounds import MAX_AMOUNT
 from domain.campaigns import MAX_NAME, Kpi, KpiTarget
 from domain.effects import MAX_ASSET
 from domain.effects import MAX_NAME as MAX_EFFECT_NAME
 from domain.invitations import MAX_DELIVERABLES, MAX_REASON, Terms
 from entrypoints.http.revenue_schemas import MoneyBody, MoneyOut
-from entrypoints.http.schemas import Account, IsoDate, Strict
+from entrypoints.http.schemas import Account, Answer, IsoDate, Strict
 
 KpiName = Literal[
     "views", "engagements", "engagement-rate", "clicks", "cost-per-engagement", "videos"
@@ -55,16 +53,12 @@ class CampaignLaunch(Strict):
     brand: Account | None = Field(default=None, description="Only an admin names the brand.")
 
 
-class KpiOut(BaseModel):
+class KpiOut(Answer):
     kpi: str
     target: int
 
-    @classmethod
-    def of(cls, target: KpiTarget) -> KpiOut:
-        return cls(kpi=Kpi(target.kpi).value, target=target.target)
 
-
-class CampaignOut(BaseModel):
+class CampaignOut(Answer):
     id: UUID
     version: int
     brand: str
@@ -81,27 +75,6 @@ class CampaignOut(BaseModel):
     creators: list[str] = Field(description="Creators whose invitation was accepted.")
     uncommitted: MoneyOut = Field(description="The budget not yet committed to creators.")
     launched_at: datetime
-
-    @classmethod
-    def of(cls, view: CampaignView) -> CampaignOut:
-        return cls(
-            id=view.id,
-            version=view.version,
-            brand=view.brand,
-            name=view.name,
-            objective=view.objective,
-            budget=MoneyOut.of(view.budget),
-            starts_on=view.starts_on,
-            ends_on=view.ends_on,
-            ended_on=view.ended_on,
-            categories=list(view.categories),
-            regions=list(view.regions),
-            kpis=[KpiOut.of(k) for k in view.kpis],
-            hashtag=view.hashtag,
-            creators=list(view.creators),
-            uncommitted=MoneyOut.of(view.uncommitted),
-            launched_at=view.launched_at,
-        )
 
 
 class EndBody(Strict):
@@ -125,24 +98,13 @@ class EffectBody(Strict):
     )
 
 
-class EffectOut(BaseModel):
+class EffectOut(Answer):
     id: UUID
     brand: str
     campaign_id: UUID
     name: str
     asset: str
     registered_at: datetime
-
-    @classmethod
-    def of(cls, view: EffectView) -> EffectOut:
-        return cls(
-            id=view.id,
-            brand=view.brand,
-            campaign_id=view.campaign_id,
-            name=view.name,
-            asset=view.asset,
-            registered_at=view.registered_at,
-        )
 
 
 class EffectUseBody(Strict):
@@ -183,19 +145,13 @@ class ReasonBody(Strict):
     reason: Reason
 
 
-class TermsOut(BaseModel):
+class TermsOut(Answer):
     fee: MoneyOut
     deliverables: str
     deadline: date
 
-    @classmethod
-    def of(cls, terms: Terms) -> TermsOut:
-        return cls(
-            fee=MoneyOut.of(terms.fee), deliverables=terms.deliverables, deadline=terms.deadline
-        )
 
-
-class InvitationOut(BaseModel):
+class InvitationOut(Answer):
     id: UUID
     version: int
     campaign_id: UUID
@@ -209,20 +165,6 @@ class InvitationOut(BaseModel):
     counter_note: str
     video_id: UUID | None
 
-    @classmethod
-    def of(cls, view: InvitationView) -> InvitationOut:
-        return cls(
-            id=view.id,
-            version=view.version,
-            campaign_id=view.campaign_id,
-            brand=view.brand,
-            creator=view.creator,
-            state=view.state.value,
-            terms=TermsOut.of(view.terms),
-            counter_note=view.counter_note,
-            video_id=view.video_id,
-        )
-
 
 class InvitationsOut(BaseModel):
     invitations: list[InvitationOut]
@@ -231,14 +173,14 @@ class InvitationsOut(BaseModel):
 # The dashboard ----------------------------------------------------------------------------
 
 
-class KpiStatusOut(BaseModel):
+class KpiStatusOut(Answer):
     kpi: str
     target: int
     actual: int | None = Field(description="None while it cannot be measured yet.")
     attained: bool
 
 
-class DayOut(BaseModel):
+class DayOut(Answer):
     day: date
     views: int
     engagements: int
@@ -246,7 +188,7 @@ class DayOut(BaseModel):
     spend: MoneyOut
 
 
-class VideoFiguresOut(BaseModel):
+class VideoFiguresOut(Answer):
     video_id: UUID
     creator: str
     views: int
@@ -254,7 +196,7 @@ class VideoFiguresOut(BaseModel):
     clicks: int
 
 
-class CreatorFiguresOut(BaseModel):
+class CreatorFiguresOut(Answer):
     creator: str
     videos: int
     views: int
@@ -262,13 +204,13 @@ class CreatorFiguresOut(BaseModel):
     clicks: int
 
 
-class EffectFiguresOut(BaseModel):
+class EffectFiguresOut(Answer):
     effect_id: UUID
     name: str
     videos: int = Field(description="Videos published in the flight that declared it.")
 
 
-class DashboardOut(BaseModel):
+class DashboardOut(Answer):
     campaign_id: UUID
     name: str
     brand: str
@@ -288,60 +230,3 @@ class DashboardOut(BaseModel):
     top_videos: list[VideoFiguresOut]
     top_creators: list[CreatorFiguresOut]
     effects: list[EffectFiguresOut]
-
-    @classmethod
-    def of(cls, board: CampaignDashboard) -> DashboardOut:
-        return cls(
-            campaign_id=board.campaign_id,
-            name=board.name,
-            brand=board.brand,
-            as_of=board.as_of,
-            starts_on=board.starts_on,
-            last_day=board.last_day,
-            budget=MoneyOut.of(board.budget),
-            spent=MoneyOut.of(board.spent),
-            committed=MoneyOut.of(board.committed),
-            uncommitted=MoneyOut.of(board.uncommitted),
-            videos=board.videos,
-            views=board.views,
-            engagements=board.engagements,
-            clicks=board.clicks,
-            kpis=[
-                KpiStatusOut(kpi=s.kpi.value, target=s.target, actual=s.actual, attained=s.attained)
-                for s in board.kpis
-            ],
-            daily=[
-                DayOut(
-                    day=d.day,
-                    views=d.views,
-                    engagements=d.engagements,
-                    clicks=d.clicks,
-                    spend=MoneyOut.of(d.spend),
-                )
-                for d in board.daily
-            ],
-            top_videos=[
-                VideoFiguresOut(
-                    video_id=v.video_id,
-                    creator=v.creator,
-                    views=v.views,
-                    engagements=v.engagements,
-                    clicks=v.clicks,
-                )
-                for v in board.top_videos
-            ],
-            top_creators=[
-                CreatorFiguresOut(
-                    creator=c.creator,
-                    videos=c.videos,
-                    views=c.views,
-                    engagements=c.engagements,
-                    clicks=c.clicks,
-                )
-                for c in board.top_creators
-            ],
-            effects=[
-                EffectFiguresOut(effect_id=e.effect_id, name=e.name, videos=e.videos)
-                for e in board.effects
-            ],
-        )

@@ -57,7 +57,7 @@ def launch_campaign(
     )
     set_location(response, "campaigns", view.id)
     tag_response(response, view.version)
-    return CampaignOut.of(view)
+    return CampaignOut.model_validate(view)
 
 
 @router.get("/v1/campaigns/{campaign_id}", response_model=CampaignOut)
@@ -66,13 +66,13 @@ def get_campaign(campaign_id: UUID, core: Core, caller: Caller, response: Respon
     brand, admins, auditors)."""
     view = core.campaigns.campaign(caller, campaign_id)
     tag_response(response, view.version)
-    return CampaignOut.of(view)
+    return CampaignOut.model_validate(view)
 
 
 @router.post("/v1/campaigns/{campaign_id}/end", response_model=CampaignOut)
 def end_campaign(campaign_id: UUID, body: EndBody, core: Core, caller: Caller) -> CampaignOut:
     """The brand ends its campaign early, with a reason: nothing counts after today."""
-    return CampaignOut.of(core.campaigns.end(caller, campaign_id, reason=body.reason))
+    return CampaignOut.model_validate(core.campaigns.end(caller, campaign_id, reason=body.reason))
 
 
 @router.get("/v1/campaigns/{campaign_id}/dashboard", response_model=DashboardOut)
@@ -87,7 +87,9 @@ def dashboard(
     participating creator linked them, or published them in the flight with the campaign's
     hashtag; engagement and clicks count on the days of the flight."""
     day = as_of or core.clock.now().date()
-    return DashboardOut.of(core.campaign_dashboards.dashboard(caller, campaign_id, as_of=day))
+    return DashboardOut.model_validate(
+        core.campaign_dashboards.dashboard(caller, campaign_id, as_of=day)
+    )
 
 
 @router.post("/v1/campaigns/{campaign_id}/videos", status_code=status.HTTP_201_CREATED)
@@ -114,13 +116,13 @@ def register_effect(
     the campaign, whoever made them."""
     view = core.campaigns.register_effect(caller, campaign_id, name=body.name, asset=body.asset)
     set_location(response, "effects", view.id)
-    return EffectOut.of(view)
+    return EffectOut.model_validate(view)
 
 
 @router.get("/v1/effects/{effect_id}", response_model=EffectOut)
 def get_effect(effect_id: UUID, core: Core, _caller: Caller) -> EffectOut:
     """A branded effect (anyone signed in: the app shows it to creators)."""
-    return EffectOut.of(core.campaigns.effect(effect_id))
+    return EffectOut.model_validate(core.campaigns.effect(effect_id))
 
 
 @router.post("/v1/videos/{video_id}/effects", status_code=status.HTTP_201_CREATED)
@@ -151,14 +153,14 @@ def invite(
     )
     set_location(response, "invitations", view.id)
     tag_response(response, view.version)
-    return InvitationOut.of(view)
+    return InvitationOut.model_validate(view)
 
 
 @router.get("/v1/campaigns/{campaign_id}/invitations", response_model=InvitationsOut)
 def invitations(campaign_id: UUID, core: Core, caller: Caller) -> InvitationsOut:
     """Every invitation of a campaign, in the order sent (its brand, admins, auditors)."""
     views = core.campaigns.invitations_of_campaign(caller, campaign_id)
-    return InvitationsOut(invitations=[InvitationOut.of(v) for v in views])
+    return InvitationsOut(invitations=[InvitationOut.model_validate(v) for v in views])
 
 
 @router.get("/v1/invitations/{invitation_id}", response_model=InvitationOut)
@@ -168,7 +170,7 @@ def get_invitation(
     """An invitation, for its brand, its creator, admins and auditors."""
     view = core.campaigns.invitation(caller, invitation_id)
     tag_response(response, view.version)
-    return InvitationOut.of(view)
+    return InvitationOut.model_validate(view)
 
 
 @router.post("/v1/invitations/{invitation_id}/acceptance", response_model=InvitationOut)
@@ -177,8 +179,8 @@ def accept(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
     fee is committed from the campaign's budget in the same transaction (409 `LimitExceeded`
     when the budget cannot cover it); the creator joins the campaign."""
     if caller.role is Role.BRAND:
-        return InvitationOut.of(core.campaigns.accept_counter(caller, invitation_id))
-    return InvitationOut.of(core.campaigns.accept(caller, invitation_id))
+        return InvitationOut.model_validate(core.campaigns.accept_counter(caller, invitation_id))
+    return InvitationOut.model_validate(core.campaigns.accept(caller, invitation_id))
 
 
 @router.post("/v1/invitations/{invitation_id}/counter-offer", response_model=InvitationOut)
@@ -188,42 +190,50 @@ def counter(
     """The creator answers the brand's terms with their own (409 when the invitation is
     closed or awaits the brand)."""
     view = core.campaigns.counter(caller, invitation_id, body.terms.to_domain(), note=body.note)
-    return InvitationOut.of(view)
+    return InvitationOut.model_validate(view)
 
 
 @router.post("/v1/invitations/{invitation_id}/revision", response_model=InvitationOut)
 def revise(invitation_id: UUID, body: RevisionBody, core: Core, caller: Caller) -> InvitationOut:
     """The brand answers a counter-offer with new terms."""
-    return InvitationOut.of(core.campaigns.revise(caller, invitation_id, body.terms.to_domain()))
+    return InvitationOut.model_validate(
+        core.campaigns.revise(caller, invitation_id, body.terms.to_domain())
+    )
 
 
 @router.post("/v1/invitations/{invitation_id}/decline", response_model=InvitationOut)
 def decline(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
     """The creator declines the brand's terms, or the brand the creator's counter-offer."""
-    return InvitationOut.of(core.campaigns.decline(caller, invitation_id, reason=body.reason))
+    return InvitationOut.model_validate(
+        core.campaigns.decline(caller, invitation_id, reason=body.reason)
+    )
 
 
 @router.post("/v1/invitations/{invitation_id}/withdrawal", response_model=InvitationOut)
 def withdraw(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
     """The brand withdraws an invitation not yet accepted."""
-    return InvitationOut.of(core.campaigns.withdraw(caller, invitation_id, reason=body.reason))
+    return InvitationOut.model_validate(
+        core.campaigns.withdraw(caller, invitation_id, reason=body.reason)
+    )
 
 
 @router.post("/v1/invitations/{invitation_id}/delivery", response_model=InvitationOut)
 def deliver(invitation_id: UUID, body: VideoBody, core: Core, caller: Caller) -> InvitationOut:
     """The creator delivers one of their videos by the deadline."""
-    return InvitationOut.of(core.campaigns.deliver(caller, invitation_id, body.video_id))
+    return InvitationOut.model_validate(
+        core.campaigns.deliver(caller, invitation_id, body.video_id)
+    )
 
 
 @router.post("/v1/invitations/{invitation_id}/delivery/approval", response_model=InvitationOut)
 def approve(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
     """The brand approves the delivered video: the committed fee is credited to the
     creator's payable account (reference `video:<id>`), paid out by the next payout run."""
-    return InvitationOut.of(core.campaigns.approve_delivery(caller, invitation_id))
+    return InvitationOut.model_validate(core.campaigns.approve_delivery(caller, invitation_id))
 
 
 @router.post("/v1/invitations/{invitation_id}/delivery/rejection", response_model=InvitationOut)
 def reject(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
     """The brand asks for another delivery, saying why; the fee stays committed."""
     view = core.campaigns.reject_delivery(caller, invitation_id, reason=body.reason)
-    return InvitationOut.of(view)
+    return InvitationOut.model_validate(view)

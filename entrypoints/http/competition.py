@@ -75,7 +75,7 @@ def enter_season(
     first round (one entry per artist). Answers the first round with its entries."""
     view = core.competition.enter(caller, season_id, body.track_id, artist=body.artist)
     tag_response(response, view.version)
-    return RoundOut.of(view)
+    return RoundOut.model_validate(view)
 
 
 # Rounds -------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def get_round(round_id: UUID, core: Core, response: Response) -> RoundOut:
     """A round: its status, schedule, cut and entries."""
     view = core.competition.round(round_id)
     tag_response(response, view.version)
-    return RoundOut.of(view)
+    return RoundOut.model_validate(view)
 
 
 @router.post("/v1/rounds/{round_id}/open", response_model=RoundOut)
@@ -94,7 +94,7 @@ def open_round(round_id: UUID, core: Core, caller: Caller, response: Response) -
     """An admin opens a round that has entries: ballots and scores are taken until it closes."""
     view = core.competition.open_round(caller, round_id)
     tag_response(response, view.version)
-    return RoundOut.of(view)
+    return RoundOut.model_validate(view)
 
 
 @router.post(
@@ -118,7 +118,7 @@ def cast_ballot(
         caller, round_id, body.track_id, idempotency_key=idempotency_key or ""
     )
     response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
-    return BallotOut.of(receipt)
+    return BallotOut.model_validate(receipt)
 
 
 @router.post(
@@ -129,7 +129,9 @@ def give_score(round_id: UUID, body: ScoreBody, core: Core, caller: Caller) -> S
 
     A judge never scores an artist affiliated with the partner the judge represents
     (409 `rule-violated`, rule `ConflictOfInterest`)."""
-    return ScoreOut.of(core.competition.give_score(caller, round_id, body.track_id, body.score))
+    return ScoreOut.model_validate(
+        core.competition.give_score(caller, round_id, body.track_id, body.score)
+    )
 
 
 @router.post("/v1/rounds/{round_id}/close", response_model=RoundResultOut)

@@ -34,7 +34,7 @@ def register_creator(
     view = core.creators.register(caller, region=body.region, account=body.account)
     set_location(response, "creators", view.account)
     tag_response(response, view.version)
-    return CreatorOut.of(view)
+    return CreatorOut.model_validate(view)
 
 
 @router.get("/{account}", response_model=CreatorOut)
@@ -43,7 +43,7 @@ def get_creator(account: AccountPath, core: Core, caller: Caller, response: Resp
     creator itself, admins, reviewers, auditors and brands)."""
     view = core.creators.creator(caller, account)
     tag_response(response, view.version)
-    return CreatorOut.of(view)
+    return CreatorOut.model_validate(view)
 
 
 @router.post("/{account}/followers", response_model=CreatorOut)
@@ -56,7 +56,7 @@ def count_followers(
         caller, account, body.followers, counted_at=body.counted_at
     )
     tag_response(response, view.version)
-    return CreatorOut.of(view)
+    return CreatorOut.model_validate(view)
 
 
 @router.post("/{account}/strikes", status_code=status.HTTP_201_CREATED, response_model=CreatorOut)
@@ -67,7 +67,7 @@ def issue_strike(
     active the creator cannot enrol in Pulse. Answers the creator with its active strikes."""
     view = core.creators.issue_strike(caller, account, reason=body.reason, policy=body.policy)
     tag_response(response, view.version)
-    return CreatorOut.of(view)
+    return CreatorOut.model_validate(view)
 
 
 @router.delete("/{account}/strikes/{strike_id}", response_model=CreatorOut)
@@ -83,4 +83,4 @@ def lift_strike(
     is not active)."""
     view = core.creators.lift_strike(caller, account, strike_id, reason=body.reason)
     tag_response(response, view.version)
-    return CreatorOut.of(view)
+    return CreatorOut.model_validate(view)

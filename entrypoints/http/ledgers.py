@@ -109,7 +109,7 @@ def request_payout(
     response.status_code = status.HTTP_200_OK if view.replayed else status.HTTP_201_CREATED
     if not view.replayed:
         set_location(response, "payouts", view.id)
-    return PayoutOut.of(view)
+    return PayoutOut.model_validate(view)
 
 
 @router.post("/v1/payouts/runs", response_model=PayoutRunOut)
@@ -120,7 +120,9 @@ def run_payouts(body: PayoutRun, core: Core, caller: Caller) -> PayoutRunOut:
     Money.zero(body.currency)  # a currency the platform does not settle in: 422
     made = core.payouts.run(caller, period=body.period, currency=body.currency)
     return PayoutRunOut(
-        period=body.period, currency=body.currency, payouts=[PayoutOut.of(p) for p in made]
+        period=body.period,
+        currency=body.currency,
+        payouts=[PayoutOut.model_validate(p) for p in made],
     )
 
 
@@ -136,10 +138,10 @@ def settle_payout(payout_id: UUID, body: Settlement, core: Core, caller: Caller)
         reference=body.reference or "",
         reason=body.reason or "",
     )
-    return PayoutOut.of(view)
+    return PayoutOut.model_validate(view)
 
 
 @router.get("/v1/payouts/{payout_id}", response_model=PayoutOut)
 def get_payout(payout_id: UUID, core: Core, caller: Caller) -> PayoutOut:
     """A payout and its state (the creator, admins, auditors)."""
-    return PayoutOut.of(core.payouts.payout(caller, payout_id))
+    return PayoutOut.model_validate(core.payouts.payout(caller, payout_id))

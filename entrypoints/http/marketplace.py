@@ -8,20 +8,21 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from application.marketplace import CreatorMatch, CreatorQuery
+from application.marketplace import CreatorQuery
+from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["business"])
 
 
-class SignalOut(BaseModel):
+class SignalOut(Answer):
     name: str = Field(description="text, category, region, engagement or audience.")
     score: float = Field(description="0..1: how well this signal fits.")
     weight: float = Field(description="Its weight in the creator's score.")
     detail: str = Field(description="What matched, in words.")
 
 
-class CreatorMatchOut(BaseModel):
+class CreatorMatchOut(Answer):
     creator: str
     region: str
     followers: int
@@ -30,22 +31,6 @@ class CreatorMatchOut(BaseModel):
     score: float = Field(description="The weighted mean of the signals, 0..1.")
     signals: list[SignalOut]
     invited: bool = Field(description="Already invited to the campaign searched for.")
-
-    @classmethod
-    def of(cls, match: CreatorMatch) -> CreatorMatchOut:
-        return cls(
-            creator=match.creator,
-            region=match.region,
-            followers=match.followers,
-            videos=match.videos,
-            engagement_rate_bp=match.engagement_rate_bp,
-            score=match.score,
-            signals=[
-                SignalOut(name=s.name, score=s.score, weight=s.weight, detail=s.detail)
-                for s in match.signals
-            ],
-            invited=match.invited,
-        )
 
 
 class CreatorPageOut(BaseModel):
@@ -91,4 +76,6 @@ def find_creators(
         cursor=cursor,
         limit=limit,
     )
-    return CreatorPageOut(creators=[CreatorMatchOut.of(m) for m in page], next_cursor=following)
+    return CreatorPageOut(
+        creators=[CreatorMatchOut.model_validate(m) for m in page], next_cursor=following
+    )

@@ -9,10 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from application.moderation import FlaggedVideo, ModerationView
-from domain.moderation import MAX_POLICY, AgeBand, Flag
+from domain.moderation import MAX_POLICY, AgeBand
 from domain.videos import MAX_REASON
-from entrypoints.http.schemas import AccountPath, Strict
+from entrypoints.http.schemas import AccountPath, Answer, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["moderation"])
@@ -33,44 +32,24 @@ class AgeBandBody(Strict):
     band: Literal["under-13", "13-15", "16-17", "18+"]
 
 
-class FlagOut(BaseModel):
+class FlagOut(Answer):
     label: str
     severity: str = Field(description="restrict (kept out of programs until reviewed) or note.")
     evidence: str
 
-    @classmethod
-    def of(cls, flag: Flag) -> FlagOut:
-        return cls(label=flag.label, severity=str(flag.severity), evidence=flag.evidence)
 
-
-class ModerationOut(BaseModel):
+class ModerationOut(Answer):
     video_id: UUID
     state: str = Field(description="unreviewed, flagged, clear, age-restricted or removed.")
     flags: list[FlagOut]
     anchored: bool
     tags_withdrawn: int = Field(description="Product tags taken down by this decision.")
 
-    @classmethod
-    def of(cls, view: ModerationView) -> ModerationOut:
-        return cls(
-            video_id=view.video_id,
-            state=view.state.value,
-            flags=[FlagOut.of(f) for f in view.flags],
-            anchored=view.anchored,
-            tags_withdrawn=view.tags_withdrawn,
-        )
 
-
-class FlaggedOut(BaseModel):
+class FlaggedOut(Answer):
     video_id: UUID
     creator: str
     flags: list[FlagOut]
-
-    @classmethod
-    def of(cls, item: FlaggedVideo) -> FlaggedOut:
-        return cls(
-            video_id=item.video_id, creator=item.creator, flags=[FlagOut.of(f) for f in item.flags]
-        )
 
 
 class FlaggedPageOut(BaseModel):
@@ -92,13 +71,13 @@ def decide(video_id: UUID, body: DecisionBody, core: Core, caller: Caller) -> Mo
     view = core.moderation.decide(
         caller, video_id, body.state, reason=body.reason, policy=body.policy
     )
-    return ModerationOut.of(view)
+    return ModerationOut.model_validate(view)
 
 
 @router.get("/v1/videos/{video_id}/moderation", response_model=ModerationOut)
 def moderation_of(video_id: UUID, core: Core, caller: Caller) -> ModerationOut:
     """A video's moderation state and flags (its creator, reviewers, admins, auditors)."""
-    return ModerationOut.of(core.moderation.moderation_of(caller, video_id))
+    return ModerationOut.model_validate(core.moderation.moderation_of(caller, video_id))
 
 
 @router.get("/v1/review/moderation", response_model=FlaggedPageOut)
@@ -107,7 +86,7 @@ def flagged(
 ) -> FlaggedPageOut:
     """Videos a classifier flagged for restriction, awaiting a reviewer, oldest first."""
     return FlaggedPageOut(
-        videos=[FlaggedOut.of(v) for v in core.moderation.flagged(caller, limit=limit)]
+        videos=[FlaggedOut.model_validate(v) for v in core.moderation.flagged(caller, limit=limit)]
     )
 
 

@@ -76,7 +76,7 @@ def register_artist(
     )
     set_location(response, "artists", view.account)
     tag_response(response, view.version)
-    return ArtistOut.of(view)
+    return ArtistOut.model_validate(view)
 
 
 @router.get("/v1/artists/{account}", response_model=ArtistOut)
@@ -84,7 +84,7 @@ def get_artist(account: AccountPath, core: Core, response: Response) -> ArtistOu
     """An artist's public profile, with its verification badge."""
     view = core.discovery.artist(account)
     tag_response(response, view.version)
-    return ArtistOut.of(view)
+    return ArtistOut.model_validate(view)
 
 
 @router.put("/v1/artists/{account}", response_model=ArtistOut)
@@ -108,7 +108,7 @@ def update_artist(
         expected_version=expected_version(if_match),
     )
     tag_response(response, view.version)
-    return ArtistOut.of(view)
+    return ArtistOut.model_validate(view)
 
 
 @router.post("/v1/artists/{account}/verification", response_model=ArtistOut)
@@ -118,7 +118,7 @@ def verify_artist(
     """An admin gives the artist the verification badge, shown beside its music."""
     view = core.discovery.verify_artist(caller, account)
     tag_response(response, view.version)
-    return ArtistOut.of(view)
+    return ArtistOut.model_validate(view)
 
 
 @router.delete("/v1/artists/{account}/verification", response_model=ArtistOut)
@@ -128,7 +128,7 @@ def withdraw_badge(
     """An admin withdraws the artist's badge, with a reason."""
     view = core.discovery.withdraw_badge(caller, account, reason=body.reason)
     tag_response(response, view.version)
-    return ArtistOut.of(view)
+    return ArtistOut.model_validate(view)
 
 
 # Tracks -------------------------------------------------------------------------------
@@ -166,7 +166,7 @@ async def submit_track(
     )
     set_location(response, "tracks", view.id)
     tag_response(response, view.version)
-    return TrackOut.of(view)
+    return TrackOut.model_validate(view)
 
 
 @router.get("/v1/tracks/{track_id}", response_model=TrackOut)
@@ -174,7 +174,7 @@ def get_track(track_id: UUID, core: Core, response: Response) -> TrackOut:
     """A track with its status, its originality evidence and how many videos use it."""
     view = core.discovery.track(track_id)
     tag_response(response, view.version)
-    return TrackOut.of(view)
+    return TrackOut.model_validate(view)
 
 
 @router.get("/v1/review/tracks", response_model=TrackPageOut)
@@ -183,7 +183,9 @@ def track_review_queue(
 ) -> TrackPageOut:
     """Submitted tracks awaiting a reviewer, oldest first, with their evidence
     (reviewers, admins, auditors)."""
-    return TrackPageOut.of(core.discovery.review_queue(caller, limit=limit, cursor=cursor))
+    return TrackPageOut.model_validate(
+        core.discovery.review_queue(caller, limit=limit, cursor=cursor)
+    )
 
 
 @router.post("/v1/review/tracks/{track_id}", response_model=TrackOut)
@@ -201,14 +203,16 @@ def decide_track(
     else:
         view = core.discovery.reject_track(caller, track_id, reason=body.reason)
     tag_response(response, view.version)
-    return TrackOut.of(view)
+    return TrackOut.model_validate(view)
 
 
 @router.get("/v1/playlists/featured", response_model=PlaylistPageOut)
 def featured_playlist(core: Core, limit: Limit = 50, cursor: Cursor = 0) -> PlaylistPageOut:
     """Cleared tracks, the most used in videos first, each with its artist's byline and
     badge (anyone may read it)."""
-    return PlaylistPageOut.of(core.discovery.featured_playlist(limit=limit, cursor=cursor))
+    return PlaylistPageOut.model_validate(
+        core.discovery.featured_playlist(limit=limit, cursor=cursor)
+    )
 
 
 @router.post("/v1/music/usage/scan", response_model=UsageReportOut)
@@ -220,4 +224,4 @@ def scan_usage(
     """Find videos that use cleared tracks now (admin); the service also does it in the
     background. Resumes from the scans' cursors: a video is considered once per scan."""
     require_role(caller, Role.ADMIN, doing="run usage detection")
-    return UsageReportOut.of(core.usage.run(max_videos=max_videos))
+    return UsageReportOut.model_validate(core.usage.run(max_videos=max_videos))

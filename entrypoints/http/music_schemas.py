@@ -10,25 +10,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 
 from application.music_views import (
-    ArtistView,
-    BallotReceipt,
-    Byline,
-    Page,
-    PlaylistItem,
     RoundResult,
-    RoundView,
-    ScoreReceipt,
     SeasonView,
-    TrackView,
 )
-from application.usage_detection import UsageReport
 from domain.rounds import Judge, Prize
 from domain.seasons import RoundPlan
 from domain.standings import MAX_SCORE, MIN_SCORE, Weighting
-from entrypoints.http.schemas import Account, IsoDateTime, Strict
+from entrypoints.http.schemas import Account, Answer, IsoDateTime, Strict
 
 Name = Annotated[str, Field(max_length=200)]
 
@@ -71,7 +62,7 @@ class BadgeWithdrawal(Strict):
     reason: str = Field(min_length=1, max_length=2000, examples=["Impersonation report upheld"])
 
 
-class ArtistOut(BaseModel):
+class ArtistOut(Answer):
     account: str
     version: int
     name: str
@@ -81,36 +72,19 @@ class ArtistOut(BaseModel):
     verified: bool = Field(description="Carries the verification badge.")
     registered_at: datetime
 
-    @classmethod
-    def of(cls, view: ArtistView) -> ArtistOut:
-        return cls(
-            account=view.account,
-            version=view.version,
-            name=view.name,
-            region=view.region,
-            affiliations=list(view.affiliations),
-            bio=view.bio,
-            verified=view.verified,
-            registered_at=view.registered_at,
-        )
 
-
-class BylineOut(BaseModel):
+class BylineOut(Answer):
     """How an artist appears beside their music."""
 
     account: str
     name: str
     verified: bool = Field(description="The verification badge.")
 
-    @classmethod
-    def of(cls, byline: Byline) -> BylineOut:
-        return cls(account=byline.account, name=byline.name, verified=byline.verified)
-
 
 # Tracks and review --------------------------------------------------------------------
 
 
-class ResemblanceOut(BaseModel):
+class ResemblanceOut(Answer):
     """Evidence that a submission resembles earlier material."""
 
     source: str = Field(description="'track:<id>' or 'reference:<id>' (a title's clip).")
@@ -120,7 +94,7 @@ class ResemblanceOut(BaseModel):
     source_start: float = Field(description="Seconds into the source.")
 
 
-class TrackOut(BaseModel):
+class TrackOut(Answer):
     id: UUID
     version: int
     title: str
@@ -136,49 +110,10 @@ class TrackOut(BaseModel):
     overridden: bool = Field(description="Cleared despite its resemblances.")
     uses: int = Field(description="Videos found using the track.")
 
-    @classmethod
-    def of(cls, view: TrackView) -> TrackOut:
-        status: Literal["submitted", "cleared", "rejected"]
-        if view.status.value == "cleared":
-            status = "cleared"
-        elif view.status.value == "rejected":
-            status = "rejected"
-        else:
-            status = "submitted"
-        return cls(
-            id=view.id,
-            version=view.version,
-            title=view.title,
-            artist=BylineOut.of(view.artist),
-            status=status,
-            duration_seconds=view.duration_seconds,
-            digest=view.digest,
-            submitted_at=view.submitted_at,
-            flagged=view.flagged,
-            resemblances=[
-                ResemblanceOut(
-                    source=r.source,
-                    score=r.score,
-                    matched_seconds=r.matched_seconds,
-                    submission_start=r.submission_start,
-                    source_start=r.source_start,
-                )
-                for r in view.resemblances
-            ],
-            decided_by=view.decided_by,
-            decision_reason=view.decision_reason,
-            overridden=view.overridden,
-            uses=view.uses,
-        )
 
-
-class TrackPageOut(BaseModel):
+class TrackPageOut(Answer):
     items: list[TrackOut]
     next_cursor: int | None = Field(description="Pass as ?cursor= for the next page; null: done.")
-
-    @classmethod
-    def of(cls, page: Page[TrackView]) -> TrackPageOut:
-        return cls(items=[TrackOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 class TrackDecision(Strict):
@@ -196,7 +131,7 @@ class TrackDecision(Strict):
         return self
 
 
-class PlaylistItemOut(BaseModel):
+class PlaylistItemOut(Answer):
     position: int
     track_id: UUID
     title: str
@@ -204,39 +139,16 @@ class PlaylistItemOut(BaseModel):
     uses: int = Field(description="Videos found using the track.")
     cleared_at: datetime
 
-    @classmethod
-    def of(cls, item: PlaylistItem) -> PlaylistItemOut:
-        return cls(
-            position=item.position,
-            track_id=item.track_id,
-            title=item.title,
-            artist=BylineOut.of(item.artist),
-            uses=item.uses,
-            cleared_at=item.cleared_at,
-        )
 
-
-class PlaylistPageOut(BaseModel):
+class PlaylistPageOut(Answer):
     items: list[PlaylistItemOut]
     next_cursor: int | None
 
-    @classmethod
-    def of(cls, page: Page[PlaylistItem]) -> PlaylistPageOut:
-        return cls(items=[PlaylistItemOut.of(i) for i in page.items], next_cursor=page.next_cursor)
 
-
-class UsageReportOut(BaseModel):
+class UsageReportOut(Answer):
     videos_considered: int
     uses_found: int
     scans_pending: int = Field(description="Backfill scans of newly cleared tracks still open.")
-
-    @classmethod
-    def of(cls, report: UsageReport) -> UsageReportOut:
-        return cls(
-            videos_considered=report.videos_considered,
-            uses_found=report.uses_found,
-            scans_pending=report.scans_pending,
-        )
 
 
 # Seasons and rounds -------------------------------------------------------------------
@@ -261,20 +173,13 @@ class PrizeBody(Strict):
     description: str = Field(max_length=200, examples=["A studio session"])
 
 
-class WeightingBody(Strict):
+class WeightingBody(Strict, Answer):
     popularity_percent: int = Field(
         default=50, ge=0, le=100, description="Weight of popularity; the judges get the rest."
     )
     points_per_use: int = Field(
         default=10, ge=0, le=1000, description="Popularity points a video using the track earns."
     )
-
-    @classmethod
-    def of(cls, weighting: Weighting) -> WeightingBody:
-        return cls(
-            popularity_percent=weighting.popularity_percent,
-            points_per_use=weighting.points_per_use,
-        )
 
 
 class SeasonAnnouncement(Strict):
@@ -361,7 +266,7 @@ class SeasonOut(BaseModel):
             ],
             round_ids=list(view.round_ids),
             prizes=[PrizeOut(rank=p.rank, description=p.description) for p in view.prizes],
-            weighting=WeightingBody.of(view.weighting),
+            weighting=WeightingBody.model_validate(view.weighting),
             announced_at=view.announced_at,
         )
 
@@ -371,13 +276,13 @@ class SeasonEntry(Strict):
     artist: Account | None = Field(default=None, description="Only an admin names the artist.")
 
 
-class EntryOut(BaseModel):
+class EntryOut(Answer):
     track_id: UUID
     title: str
     artist: BylineOut
 
 
-class RoundOut(BaseModel):
+class RoundOut(Answer):
     id: UUID
     version: int
     season_id: UUID
@@ -391,54 +296,17 @@ class RoundOut(BaseModel):
     entries: list[EntryOut]
     has_result: bool
 
-    @classmethod
-    def of(cls, view: RoundView) -> RoundOut:
-        status: Literal["scheduled", "open", "closed"]
-        if view.status.value == "open":
-            status = "open"
-        elif view.status.value == "closed":
-            status = "closed"
-        else:
-            status = "scheduled"
-        return cls(
-            id=view.id,
-            version=view.version,
-            season_id=view.season_id,
-            number=view.number,
-            name=view.name,
-            status=status,
-            cut_size=view.cut_size,
-            final=view.final,
-            opens_at=view.opens_at,
-            closes_at=view.closes_at,
-            entries=[
-                EntryOut(track_id=e.track_id, title=e.title, artist=BylineOut.of(e.artist))
-                for e in view.entries
-            ],
-            has_result=view.has_result,
-        )
-
 
 class BallotBody(Strict):
     track_id: UUID = Field(description="The entry you back; one ballot per voter per round.")
 
 
-class BallotOut(BaseModel):
+class BallotOut(Answer):
     ballot_id: UUID
     round_id: UUID
     track_id: UUID
     cast_at: datetime
     replayed: bool = Field(description="A retry with the same Idempotency-Key: the first answer.")
-
-    @classmethod
-    def of(cls, receipt: BallotReceipt) -> BallotOut:
-        return cls(
-            ballot_id=receipt.ballot_id,
-            round_id=receipt.round_id,
-            track_id=receipt.track_id,
-            cast_at=receipt.cast_at,
-            replayed=receipt.replayed,
-        )
 
 
 class ScoreBody(Strict):
@@ -446,22 +314,12 @@ class ScoreBody(Strict):
     score: int = Field(ge=MIN_SCORE, le=MAX_SCORE, description="A whole number from 0 to 10.")
 
 
-class ScoreOut(BaseModel):
+class ScoreOut(Answer):
     score_id: UUID
     round_id: UUID
     track_id: UUID
-    score: int
+    score: int = Field(validation_alias=AliasChoices("score", "value"))  # the receipt's value
     given_at: datetime
-
-    @classmethod
-    def of(cls, receipt: ScoreReceipt) -> ScoreOut:
-        return cls(
-            score_id=receipt.score_id,
-            round_id=receipt.round_id,
-            track_id=receipt.track_id,
-            score=receipt.value,
-            given_at=receipt.given_at,
-        )
 
 
 class StandingOut(BaseModel):
@@ -509,14 +367,14 @@ class RoundResultOut(BaseModel):
             number=result.number,
             final=result.final,
             cut_size=result.cut_size,
-            weighting=WeightingBody.of(result.weighting),
+            weighting=WeightingBody.model_validate(result.weighting),
             formula=FORMULA,
             standings=[
                 StandingOut(
                     rank=line.standing.rank,
                     track_id=line.standing.track_id,
                     title=line.title,
-                    artist=BylineOut.of(line.artist),
+                    artist=BylineOut.model_validate(line.artist),
                     votes=line.standing.votes,
                     uses=line.standing.uses,
                     popularity_points=line.standing.popularity_points,

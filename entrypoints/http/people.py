@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from application.auth import Principal, Role
-from application.personal_data import MAX_TEXT, PersonalDataView
-from entrypoints.http.schemas import AccountPath, IsoDate, Strict
+from application.personal_data import MAX_TEXT
+from entrypoints.http.schemas import AccountPath, Answer, IsoDate, Strict
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["personal data"])
@@ -23,24 +23,13 @@ class PersonalDataBody(Strict):
     date_of_birth: IsoDate
 
 
-class PersonalDataOut(BaseModel):
+class PersonalDataOut(Answer):
     subject: str
     erased: bool = Field(description="Erased on request: nothing of it can be read any more.")
     name: str | None
     contact: str | None
     date_of_birth: date | None
     age_band: str | None
-
-    @classmethod
-    def of(cls, view: PersonalDataView) -> PersonalDataOut:
-        return cls(
-            subject=view.subject,
-            erased=view.erased,
-            name=view.name,
-            contact=view.contact,
-            date_of_birth=view.date_of_birth,
-            age_band=None if view.age_band is None else view.age_band.value,
-        )
 
 
 PERSON = "/v1/people/{role}/{subject}/personal-data"
@@ -62,13 +51,13 @@ def record(
         contact=body.contact,
         date_of_birth=body.date_of_birth,
     )
-    return PersonalDataOut.of(view)
+    return PersonalDataOut.model_validate(view)
 
 
 @router.get(PERSON, response_model=PersonalDataOut)
 def read(role: Role, subject: AccountPath, core: Core, caller: Caller) -> PersonalDataOut:
     """The person's data (themselves, admins, auditors), or `erased: true`."""
-    return PersonalDataOut.of(core.personal_data.read(caller, Principal(role, subject)))
+    return PersonalDataOut.model_validate(core.personal_data.read(caller, Principal(role, subject)))
 
 
 @router.delete(PERSON, response_model=PersonalDataOut)
@@ -76,7 +65,9 @@ def erase(role: Role, subject: AccountPath, core: Core, caller: Caller) -> Perso
     """Erasure on request (the person, or an admin): the erasure is recorded and the key
     destroyed; the log keeps only sealed bytes nobody can open, and still verifies. Unknown
     person: 404."""
-    return PersonalDataOut.of(core.personal_data.erase(caller, Principal(role, subject)))
+    return PersonalDataOut.model_validate(
+        core.personal_data.erase(caller, Principal(role, subject))
+    )
 
 
 # The first version's paths name no role; they always meant a creator's data and still do,

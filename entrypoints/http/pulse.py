@@ -41,7 +41,7 @@ def apply(
     view = core.pulse.apply(caller, creator=body.creator)
     set_location(response, "pulse", "enrolments", view.creator)
     tag_response(response, view.version)
-    return EnrolmentOut.of(view)
+    return EnrolmentOut.model_validate(view)
 
 
 @router.get("/enrolments/{creator}", response_model=EnrolmentOut)
@@ -51,7 +51,7 @@ def get_enrolment(
     """A creator's Pulse enrolment and its decision (the creator, admins, auditors)."""
     view = core.pulse.enrolment(caller, creator)
     tag_response(response, view.version)
-    return EnrolmentOut.of(view)
+    return EnrolmentOut.model_validate(view)
 
 
 @router.post("/enrolments/{creator}/decision", response_model=EnrolmentOut)
@@ -63,7 +63,7 @@ def decide(
     application stays decided (409 `EnrolmentAlreadyDecided`)."""
     view = core.pulse.decide(caller, creator, approve=body.approve, reason=body.reason)
     tag_response(response, view.version)
-    return EnrolmentOut.of(view)
+    return EnrolmentOut.model_validate(view)
 
 
 # Inventory ----------------------------------------------------------------------------
@@ -74,7 +74,7 @@ def standing(video_id: UUID, core: Core, _caller: Caller) -> StandingOut:
     """Where a video stands in its category now (anyone signed in): its rank by engagement,
     the category's size, how many ranks are inventory (the top 4%, rounded up), whether it
     is Pulse inventory and, if not, why not."""
-    return StandingOut.of(core.pulse.standing(video_id))
+    return StandingOut.model_validate(core.pulse.standing(video_id))
 
 
 # Campaigns ----------------------------------------------------------------------------
@@ -99,13 +99,13 @@ def launch_campaign(
         brand=body.brand,
     )
     set_location(response, "pulse", "campaigns", view.id)
-    return CampaignOut.of(view)
+    return CampaignOut.model_validate(view)
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
 def get_campaign(campaign_id: UUID, core: Core, caller: Caller) -> CampaignOut:
     """A campaign with what is left of its budget (the owning brand, admins, auditors)."""
-    return CampaignOut.of(core.pulse.campaign(caller, campaign_id))
+    return CampaignOut.model_validate(core.pulse.campaign(caller, campaign_id))
 
 
 # Impressions --------------------------------------------------------------------------
@@ -137,4 +137,4 @@ def record_impressions(
         placements=[(p.video_id, p.impressions) for p in body.placements],
     )
     response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
-    return ImpressionReceiptOut.of(receipt)
+    return ImpressionReceiptOut.model_validate(receipt)

@@ -12,20 +12,16 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, model_validator
+from pydantic import AliasChoices, BaseModel, Field, StrictBool, StrictInt, model_validator
 
-from application.creators import CreatorView
 from application.ledger_read_model import PostingLine
 from application.ledgers import AccountView, Statement, StatementLine
-from application.payouts import PayoutView
-from application.pulse import CampaignView, EnrolmentView, ImpressionReceipt
-from application.pulse_inventory import Standing
 from domain.bounds import MAX_AMOUNT, MAX_QUANTITY
-from domain.creators import MAX_REASON, Strike
+from domain.creators import MAX_REASON
 from domain.money import MINOR_DIGITS, Money
 from domain.payouts import MAX_TEXT
 from domain.pulse import MAX_LINES, MAX_NAME
-from entrypoints.http.schemas import Account, IsoDateTime, Strict
+from entrypoints.http.schemas import Account, Answer, IsoDateTime, Strict
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
@@ -62,13 +58,9 @@ class MoneyBody(Strict):
         return Money(self.minor, self.currency)
 
 
-class MoneyOut(BaseModel):
+class MoneyOut(Answer):
     minor: int = Field(description="Whole minor units (cents for USD).")
     currency: str
-
-    @classmethod
-    def of(cls, money: Money) -> MoneyOut:
-        return cls(minor=money.minor, currency=money.currency)
 
     @classmethod
     def units(cls, minor: int, currency: str) -> MoneyOut:
@@ -105,44 +97,24 @@ class StrikeLifting(Strict):
     reason: Reason = Field(examples=["Appeal upheld"])
 
 
-class StrikeOut(BaseModel):
+class StrikeOut(Answer):
     strike_id: UUID
     reason: str
     policy: str
     issued_by: str
     issued_at: datetime
 
-    @classmethod
-    def of(cls, strike: Strike) -> StrikeOut:
-        return cls(
-            strike_id=strike.strike_id,
-            reason=strike.reason,
-            policy=strike.policy,
-            issued_by=strike.issued_by,
-            issued_at=strike.issued_at,
-        )
 
-
-class CreatorOut(BaseModel):
+class CreatorOut(Answer):
     account: str
     version: int
     region: str
     followers: int = Field(description="The latest recorded follower count.")
     followers_counted_at: datetime | None
-    active_strikes: list[StrikeOut]
+    active_strikes: list[StrikeOut] = Field(
+        validation_alias=AliasChoices("active_strikes", "strikes")
+    )
     registered_at: datetime
-
-    @classmethod
-    def of(cls, view: CreatorView) -> CreatorOut:
-        return cls(
-            account=view.account,
-            version=view.version,
-            region=view.region,
-            followers=view.followers,
-            followers_counted_at=view.followers_counted_at,
-            active_strikes=[StrikeOut.of(s) for s in view.strikes],
-            registered_at=view.registered_at,
-        )
 
 
 # Pulse enrolment ------------------------------------------------------------------------
@@ -159,30 +131,14 @@ class EnrolmentDecision(Strict):
     reason: Reason = Field(examples=["Meets the criteria"])
 
 
-class EnrolmentOut(BaseModel):
+class EnrolmentOut(Answer):
     creator: str
     status: Literal["applied", "approved", "rejected"]
     decision_reason: str
     version: int
 
-    @classmethod
-    def of(cls, view: EnrolmentView) -> EnrolmentOut:
-        status: Literal["applied", "approved", "rejected"]
-        if view.status.value == "approved":
-            status = "approved"
-        elif view.status.value == "rejected":
-            status = "rejected"
-        else:
-            status = "applied"
-        return cls(
-            creator=view.creator,
-            status=status,
-            decision_reason=view.decision_reason,
-            version=view.version,
-        )
 
-
-class StandingOut(BaseModel):
+class StandingOut(Answer):
     video_id: UUID
     creator: str
     category: str
@@ -192,20 +148,6 @@ class StandingOut(BaseModel):
     top: int = Field(description="How many ranks of the category are Pulse inventory now.")
     is_inventory: bool
     why_not: str = Field(description="Why the video is not inventory; empty when it is.")
-
-    @classmethod
-    def of(cls, standing: Standing) -> StandingOut:
-        return cls(
-            video_id=standing.video_id,
-            creator=standing.creator,
-            category=standing.category,
-            score=standing.score,
-            rank=standing.rank,
-            category_size=standing.category_size,
-            top=standing.top,
-            is_inventory=standing.is_inventory,
-            why_not=standing.why_not,
-        )
 
 
 # Campaigns and impressions --------------------------------------------------------------
@@ -221,7 +163,7 @@ class CampaignLaunch(Strict):
     brand: Account | None = Field(default=None, description="Only an admin names the brand.")
 
 
-class CampaignOut(BaseModel):
+class CampaignOut(Answer):
     id: UUID
     brand: str
     name: str
@@ -232,21 +174,6 @@ class CampaignOut(BaseModel):
     ends_at: datetime
     remaining: MoneyOut = Field(description="What is left of the budget now.")
     budget_account: str = Field(description="The ledger account holding the budget.")
-
-    @classmethod
-    def of(cls, view: CampaignView) -> CampaignOut:
-        return cls(
-            id=view.id,
-            brand=view.brand,
-            name=view.name,
-            category=view.category,
-            budget=MoneyOut.of(view.budget),
-            cpm=MoneyOut.of(view.cpm),
-            starts_at=view.starts_at,
-            ends_at=view.ends_at,
-            remaining=MoneyOut.of(view.remaining),
-            budget_account=view.budget_account,
-        )
 
 
 class PlacementBody(Strict):
@@ -262,7 +189,7 @@ class ImpressionBatchBody(Strict):
     placements: list[PlacementBody] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class ImpressionReceiptOut(BaseModel):
+class ImpressionReceiptOut(Answer):
     batch_id: UUID
     campaign_id: UUID
     billed: MoneyOut = Field(description="Taken from the campaign's budget.")
@@ -270,18 +197,6 @@ class ImpressionReceiptOut(BaseModel):
     unbilled_impressions: int = Field(description="Impressions the budget no longer covered.")
     creators_credited: MoneyOut = Field(description="The creators' halves, odd units included.")
     replayed: bool = Field(description="A retry of a recorded batch: its first answer.")
-
-    @classmethod
-    def of(cls, receipt: ImpressionReceipt) -> ImpressionReceiptOut:
-        return cls(
-            batch_id=receipt.batch_id,
-            campaign_id=receipt.campaign_id,
-            billed=MoneyOut.of(receipt.billed),
-            billed_impressions=receipt.billed_impressions,
-            unbilled_impressions=receipt.unbilled_impressions,
-            creators_credited=MoneyOut.of(receipt.creators_credited),
-            replayed=receipt.replayed,
-        )
 
 
 # Ledger ---------------------------------------------------------------------------------
@@ -328,7 +243,7 @@ class AccountOut(BaseModel):
             code=view.code,
             currency=view.currency,
             limit=view.limit.value,
-            balance=MoneyOut.of(view.balance),
+            balance=MoneyOut.model_validate(view.balance),
             debits=MoneyOut.units(view.debits, view.currency),
             credits=MoneyOut.units(view.credits, view.currency),
             postings=[PostingOut.of(line, view.currency) for line in view.postings],
@@ -361,7 +276,7 @@ class StatementLineOut(BaseModel):
             video_id=line.video_id,
             batch=line.batch,
             batch_id=batch_id,
-            amount=MoneyOut.of(line.amount),
+            amount=MoneyOut.model_validate(line.amount),
             source=line.source,  # type: ignore[arg-type]  # one of EARNINGS' values
         )
 
@@ -380,7 +295,7 @@ class StatementOut(BaseModel):
             month=statement.month,
             currency=statement.currency,
             lines=[StatementLineOut.of(line) for line in statement.lines],
-            earned=MoneyOut.of(statement.earned),
+            earned=MoneyOut.model_validate(statement.earned),
         )
 
 
@@ -425,7 +340,7 @@ class Settlement(Strict):
 PayoutStatusText = Literal["in-transit", "sent", "returned"]
 
 
-class PayoutOut(BaseModel):
+class PayoutOut(Answer):
     id: UUID
     creator: str
     period: str
@@ -435,27 +350,6 @@ class PayoutOut(BaseModel):
     return_reason: str
     requested_at: datetime
     replayed: bool = Field(description="A retry with the same Idempotency-Key: the first answer.")
-
-    @classmethod
-    def of(cls, view: PayoutView) -> PayoutOut:
-        status: PayoutStatusText
-        if view.status.value == "sent":
-            status = "sent"
-        elif view.status.value == "returned":
-            status = "returned"
-        else:
-            status = "in-transit"
-        return cls(
-            id=view.id,
-            creator=view.creator,
-            period=view.period,
-            amount=MoneyOut.of(view.amount),
-            status=status,
-            reference=view.reference,
-            return_reason=view.return_reason,
-            requested_at=view.requested_at,
-            replayed=view.replayed,
-        )
 
 
 class PayoutRunOut(BaseModel):

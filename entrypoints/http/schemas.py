@@ -11,9 +11,7 @@ from uuid import UUID
 from fastapi import Path
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from application.views import TitleView, VideoView
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
-from domain.matching import SignalEvidence
 from domain.portal import CastMember, Link, Portal
 from domain.text import unsafe_character
 
@@ -28,6 +26,14 @@ def _text_in(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _text_in(item)
+
+
+class Answer(BaseModel):
+    """Every response body that is the application's view as it stands: validated from the
+    view's attributes (``Answer.model_validate(view)``), so a field is named once, in the
+    view, and the body follows it. A body whose shape differs keeps a mapper of its own."""
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 class Strict(BaseModel):
@@ -97,18 +103,18 @@ IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_date_time)]
 
 
-class LinkBody(Strict):
+class LinkBody(Strict, Answer):
     label: str = Field(max_length=200, examples=["Buy tickets"])
     url: str = Field(max_length=2048, examples=["https://tickets.example/dune"])
 
 
-class CastMemberBody(Strict):
+class CastMemberBody(Strict, Answer):
     name: str = Field(max_length=200, examples=["Zendaya"])
     role: str = Field(max_length=200, examples=["Chani"])
     bio: str = Field(default="", max_length=2000)
 
 
-class PortalBody(Strict):
+class PortalBody(Strict, Answer):
     tickets: list[LinkBody] = Field(default_factory=list)
     streaming: list[LinkBody] = Field(default_factory=list)
     cast: list[CastMemberBody] = Field(default_factory=list)
@@ -122,15 +128,6 @@ class PortalBody(Strict):
             official=[Link(label=link.label, url=link.url) for link in self.official],
         )
 
-    @classmethod
-    def of(cls, portal: Portal) -> PortalBody:
-        return cls(
-            tickets=[LinkBody(label=link.label, url=link.url) for link in portal.tickets],
-            streaming=[LinkBody(label=link.label, url=link.url) for link in portal.streaming],
-            cast=[CastMemberBody(name=m.name, role=m.role, bio=m.bio) for m in portal.cast],
-            official=[LinkBody(label=link.label, url=link.url) for link in portal.official],
-        )
-
 
 class TitleRegistration(Strict):
     name: str = Field(max_length=200, examples=["Dune: Part Two"])
@@ -139,7 +136,7 @@ class TitleRegistration(Strict):
     studio_id: Account | None = Field(default=None, description="Only an admin names the studio.")
 
 
-class TitleOut(BaseModel):
+class TitleOut(Answer):
     id: UUID
     version: int
     studio_id: str
@@ -147,18 +144,6 @@ class TitleOut(BaseModel):
     kind: str
     portal: PortalBody
     registered_at: datetime
-
-    @classmethod
-    def of(cls, view: TitleView) -> TitleOut:
-        return cls(
-            id=view.id,
-            version=view.version,
-            studio_id=view.studio_id,
-            name=view.name,
-            kind=view.kind.value,
-            portal=PortalBody.of(view.portal),
-            registered_at=view.registered_at,
-        )
 
 
 class VideoPublication(Strict):
@@ -168,32 +153,22 @@ class VideoPublication(Strict):
     creator_id: Account | None = Field(default=None, description="Only an admin names the creator.")
 
 
-class EngagementOut(BaseModel):
+class EngagementOut(Answer):
     views: int
     likes: int
     shares: int
     comments: int
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(Answer):
     signal: str
     score: float
     matched_seconds: float
     reference_id: str
     details: dict[str, Any]
 
-    @classmethod
-    def of(cls, evidence: SignalEvidence) -> EvidenceOut:
-        return cls(
-            signal=evidence.signal.value,
-            score=evidence.score,
-            matched_seconds=evidence.matched_seconds,
-            reference_id=evidence.reference_id,
-            details=dict(evidence.details),
-        )
 
-
-class AnchorOut(BaseModel):
+class AnchorOut(Answer):
     title_id: UUID
     attached_by: str
     attached_at: datetime
@@ -201,20 +176,20 @@ class AnchorOut(BaseModel):
     evidence: list[EvidenceOut] = Field(description="Why the video was anchored.")
 
 
-class DisputeOut(BaseModel):
+class DisputeOut(Answer):
     title_id: UUID
     disputed_by: str
     reason: str
     disputed_at: datetime
 
 
-class ProposalOut(BaseModel):
+class ProposalOut(Answer):
     title_id: UUID
     proposed_at: datetime
     evidence: list[EvidenceOut]
 
 
-class VideoOut(BaseModel):
+class VideoOut(Answer):
     id: UUID
     version: int
     creator_id: str
@@ -228,52 +203,6 @@ class VideoOut(BaseModel):
     media_digest: str | None
     duration_seconds: float | None
     dispute: DisputeOut | None = Field(description="The creator's open dispute of the anchor.")
-
-    @classmethod
-    def of(cls, view: VideoView) -> VideoOut:
-        anchor = view.anchor
-        return cls(
-            id=view.id,
-            version=view.version,
-            creator_id=view.creator_id,
-            caption=view.caption,
-            hashtags=list(view.hashtags),
-            category=view.category,
-            published_at=view.published_at,
-            engagement=EngagementOut(
-                views=view.engagement.views,
-                likes=view.engagement.likes,
-                shares=view.engagement.shares,
-                comments=view.engagement.comments,
-            ),
-            anchor=None
-            if anchor is None
-            else AnchorOut(
-                title_id=anchor.title_id,
-                attached_by=anchor.attached_by,
-                attached_at=anchor.attached_at,
-                note=anchor.note,
-                evidence=[EvidenceOut.of(e) for e in anchor.evidence],
-            ),
-            proposals=[
-                ProposalOut(
-                    title_id=p.title_id,
-                    proposed_at=p.proposed_at,
-                    evidence=[EvidenceOut.of(e) for e in p.evidence],
-                )
-                for p in view.proposals
-            ],
-            media_digest=view.media_digest,
-            duration_seconds=view.duration_seconds,
-            dispute=None
-            if view.dispute is None
-            else DisputeOut(
-                title_id=view.dispute.title_id,
-                disputed_by=view.dispute.disputed_by,
-                reason=view.dispute.reason,
-                disputed_at=view.dispute.disputed_at,
-            ),
-        )
 
 
 class AnchorAttachment(Strict):

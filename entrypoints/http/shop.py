@@ -268,7 +268,7 @@ async def list_product(
     )
     set_location(response, "listings", view.id)
     tag_response(response, view.version)
-    return ListingOut.of(view)
+    return ListingOut.model_validate(view)
 
 
 @router.get("/v1/listings/{listing_id}", response_model=ListingOut)
@@ -276,7 +276,7 @@ def get_listing(listing_id: UUID, core: Core, response: Response) -> ListingOut:
     """A listing as its product page shows it (public): price, stock and status."""
     view = core.shop.listing(listing_id)
     tag_response(response, view.version)
-    return ListingOut.of(view)
+    return ListingOut.model_validate(view)
 
 
 @router.put("/v1/listings/{listing_id}", response_model=ListingOut)
@@ -303,7 +303,7 @@ def edit_listing(
         expected_version=expected_version(if_match),
     )
     tag_response(response, view.version)
-    return ListingOut.of(view)
+    return ListingOut.model_validate(view)
 
 
 @router.post("/v1/listings/{listing_id}/restock", response_model=ListingOut)
@@ -313,7 +313,7 @@ def restock(
     """The seller adds items to a listing's stock (a listing not on sale: 409 `NotOnSale`)."""
     view = core.shop.restock(caller, listing_id, body.added)
     tag_response(response, view.version)
-    return ListingOut.of(view)
+    return ListingOut.model_validate(view)
 
 
 @router.post("/v1/listings/{listing_id}/delisting", response_model=ListingOut)
@@ -324,7 +324,7 @@ def delist(
     takes no more orders; unlike a takedown it does not count against the seller."""
     view = core.shop.delist(caller, listing_id, reason=body.reason)
     tag_response(response, view.version)
-    return ListingOut.of(view)
+    return ListingOut.model_validate(view)
 
 
 # Search -----------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def search(
     more) finds the words it is close to."""
     results, following = core.shop_search.search(q, cursor=cursor, limit=limit)
     return SearchPageOut(
-        query=q, results=[SearchResultOut.of(r) for r in results], next_cursor=following
+        query=q, results=[SearchResultOut.model_validate(r) for r in results], next_cursor=following
     )
 
 
@@ -401,13 +401,13 @@ def place_order(
     )
     response.status_code = status.HTTP_200_OK if view.replayed else status.HTTP_201_CREATED
     set_location(response, "orders", view.id)
-    return OrderOut.of(view)
+    return OrderOut.model_validate(view)
 
 
 @router.get("/v1/orders/{order_id}", response_model=OrderOut)
 def get_order(order_id: UUID, core: Core, caller: Caller) -> OrderOut:
     """An order with how its money was shared (its buyer, its seller, admins, auditors)."""
-    return OrderOut.of(core.shop.order(caller, order_id))
+    return OrderOut.model_validate(core.shop.order(caller, order_id))
 
 
 # Counterfeit reports ----------------------------------------------------------------------
@@ -426,7 +426,7 @@ def report_listing(
     `ReportLimitReached`."""
     view = core.reports.file(caller, listing_id, reason=body.reason, evidence=body.evidence)
     set_location(response, "reports", view.id)
-    return ReportOut.of(view)
+    return ReportOut.model_validate(view)
 
 
 @router.post("/v1/review/reports/{report_id}", response_model=ReportOut)
@@ -435,7 +435,7 @@ def decide_report(report_id: UUID, body: ReportDecision, core: Core, caller: Cal
     down, strikes its seller (the third strike suspends the seller) and removes the
     listing's tags from every video, in one transaction; dismissing changes nothing else. A
     decided report stays decided (409 `ReportDecided`)."""
-    return ReportOut.of(
+    return ReportOut.model_validate(
         core.reports.decide(caller, report_id, uphold=body.uphold, reason=body.reason)
     )
 
@@ -443,4 +443,4 @@ def decide_report(report_id: UUID, body: ReportDecision, core: Core, caller: Cal
 @router.get("/v1/reports/{report_id}", response_model=ReportOut)
 def get_report(report_id: UUID, core: Core, caller: Caller) -> ReportOut:
     """A report and its decision (its reporter, reviewers, admins, auditors)."""
-    return ReportOut.of(core.reports.report(caller, report_id))
+    return ReportOut.model_validate(core.reports.report(caller, report_id))

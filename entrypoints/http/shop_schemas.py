@@ -15,22 +15,17 @@ from uuid import UUID
 
 from pydantic import BaseModel, BeforeValidator, Field, Json, StrictBool, StrictInt
 
-from application.counterfeit_reports import ReportView
-from application.notifications import Notice
-from application.product_scanning import ProductScanReport, ProductScanStatus
-from application.product_tagging import SimilarItem, TagView, VideoTagsView
-from application.shop import ListingView, OrderView
-from application.shop_search import ShopResult
-from application.studio_bookings import BookingView, StudioView
+from application.product_scanning import ProductScanStatus
+from application.product_tagging import VideoTagsView
+from application.studio_bookings import BookingView
 from domain.bounds import MAX_QUANTITY
 from domain.counterfeit import MAX_EVIDENCE
 from domain.counterfeit import MAX_TEXT as MAX_REPORT_TEXT
 from domain.listings import MAX_ATTRIBUTES, MAX_DESCRIPTION, MAX_TITLE, Seller
 from domain.orders import MAX_RATE_BP
-from domain.product_tags import ShopPreferences
 from domain.studios import MAX_ROOMS
 from entrypoints.http.revenue_schemas import Currency, MoneyBody, MoneyOut
-from entrypoints.http.schemas import Account, IsoDateTime, Strict
+from entrypoints.http.schemas import Account, Answer, IsoDateTime, Strict
 
 Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE, examples=["Linen apron"])]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
@@ -117,7 +112,7 @@ class Delisting(Strict):
     reason: ShortReason = Field(examples=["Discontinued"])
 
 
-class ListingOut(BaseModel):
+class ListingOut(Answer):
     id: UUID
     version: int
     seller: str
@@ -135,46 +130,17 @@ class ListingOut(BaseModel):
         "they show too little detail (it still sells)."
     )
 
-    @classmethod
-    def of(cls, view: ListingView) -> ListingOut:
-        return cls(
-            id=view.id,
-            version=view.version,
-            seller=view.seller,
-            title=view.title,
-            description=view.description,
-            price=MoneyOut.of(view.price),
-            stock=view.stock,
-            category=view.category,
-            images=list(view.images),
-            attributes=dict(view.attributes),
-            status=view.status.value,
-            listed_at=view.listed_at,
-            recognisable=view.recognisable,
-        )
-
 
 # Search -----------------------------------------------------------------------------------
 
 
-class SearchResultOut(BaseModel):
+class SearchResultOut(Answer):
     listing_id: UUID
     title: str
     price: MoneyOut
     seller: str
     score: float = Field(description="Higher is better; comparable within one query.")
     matched: list[str] = Field(description="The indexed words the query matched.")
-
-    @classmethod
-    def of(cls, result: ShopResult) -> SearchResultOut:
-        return cls(
-            listing_id=result.listing_id,
-            title=result.title,
-            price=MoneyOut.of(result.price),
-            seller=result.seller,
-            score=result.score,
-            matched=list(result.matched),
-        )
 
 
 class SearchPageOut(BaseModel):
@@ -207,7 +173,7 @@ class OrderBody(Strict):
     )
 
 
-class OrderOut(BaseModel):
+class OrderOut(Answer):
     id: UUID
     listing_id: UUID
     buyer: str
@@ -222,25 +188,6 @@ class OrderOut(BaseModel):
     rate_bp: int = Field(description="The commission rate of the category when ordered.")
     placed_at: datetime
     replayed: bool = Field(description="A retry with the same Idempotency-Key: the first answer.")
-
-    @classmethod
-    def of(cls, view: OrderView) -> OrderOut:
-        return cls(
-            id=view.id,
-            listing_id=view.listing_id,
-            buyer=view.buyer,
-            seller=view.seller,
-            quantity=view.quantity,
-            total=MoneyOut.of(view.total),
-            video_id=view.video_id,
-            proceeds=MoneyOut.of(view.proceeds),
-            platform_commission=MoneyOut.of(view.platform_commission),
-            affiliate_share=MoneyOut.of(view.affiliate_share),
-            affiliate_creator=view.affiliate_creator,
-            rate_bp=view.rate_bp,
-            placed_at=view.placed_at,
-            replayed=view.replayed,
-        )
 
 
 # Product tags -----------------------------------------------------------------------------
@@ -267,40 +214,20 @@ class ShopPreferencesBody(Strict):
     )
 
 
-class ShopPreferencesOut(BaseModel):
+class ShopPreferencesOut(Answer):
     creator: str
     auto_tags: bool
     affiliate: bool
     version: int
 
-    @classmethod
-    def of(cls, preferences: ShopPreferences) -> ShopPreferencesOut:
-        return cls(
-            creator=preferences.creator,
-            auto_tags=preferences.auto_tags,
-            affiliate=preferences.affiliate,
-            version=preferences.version,
-        )
 
-
-class TagOut(BaseModel):
+class TagOut(Answer):
     listing_id: UUID
     confidence: float
     evidence: dict[str, Any]
     added_by: str
     added_at: datetime
     shown: bool = Field(description="Viewers see it: the creator was told of it.")
-
-    @classmethod
-    def of(cls, tag: TagView) -> TagOut:
-        return cls(
-            listing_id=tag.listing_id,
-            confidence=tag.confidence,
-            evidence=dict(tag.evidence),
-            added_by=tag.added_by,
-            added_at=tag.added_at,
-            shown=tag.shown,
-        )
 
 
 class VideoTagsOut(BaseModel):
@@ -316,27 +243,17 @@ class VideoTagsOut(BaseModel):
             video_id=view.video_id,
             creator=view.creator,
             auto_tags=not view.opted_out,
-            tags=[TagOut.of(tag) for tag in view.tags],
+            tags=[TagOut.model_validate(tag) for tag in view.tags],
             removed=list(view.removed),
         )
 
 
-class SimilarItemOut(BaseModel):
+class SimilarItemOut(Answer):
     listing_id: UUID
     title: str
     price: MoneyOut
     confidence: float
     seller: str
-
-    @classmethod
-    def of(cls, item: SimilarItem) -> SimilarItemOut:
-        return cls(
-            listing_id=item.listing_id,
-            title=item.title,
-            price=MoneyOut.of(item.price),
-            confidence=item.confidence,
-            seller=item.seller,
-        )
 
 
 class SimilarItemsOut(BaseModel):
@@ -348,22 +265,12 @@ class SimilarItemsOut(BaseModel):
 # Inbox ------------------------------------------------------------------------------------
 
 
-class NoticeOut(BaseModel):
+class NoticeOut(Answer):
     notice_id: str
     subject: str
     body: str
     sent_at: datetime
     position: int = Field(description="Pass the last one as ?after= for newer notices.")
-
-    @classmethod
-    def of(cls, notice: Notice) -> NoticeOut:
-        return cls(
-            notice_id=notice.notice_id,
-            subject=notice.subject,
-            body=notice.body,
-            sent_at=notice.sent_at,
-            position=notice.position,
-        )
 
 
 class InboxOut(BaseModel):
@@ -393,7 +300,7 @@ class ReportDecision(Strict):
     reason: ReportText = Field(examples=["Confirmed with the brand owner"])
 
 
-class ReportOut(BaseModel):
+class ReportOut(Answer):
     id: UUID
     listing_id: UUID
     seller: str
@@ -403,20 +310,6 @@ class ReportOut(BaseModel):
     status: str = Field(description="open, upheld or dismissed.")
     decision_reason: str
     filed_at: datetime
-
-    @classmethod
-    def of(cls, view: ReportView) -> ReportOut:
-        return cls(
-            id=view.id,
-            listing_id=view.listing_id,
-            seller=view.seller,
-            reporter=view.reporter,
-            reason=view.reason,
-            evidence=list(view.evidence),
-            status=view.status.value,
-            decision_reason=view.decision_reason,
-            filed_at=view.filed_at,
-        )
 
 
 # Studios ----------------------------------------------------------------------------------
@@ -435,7 +328,7 @@ class StudioOpening(Strict):
     price: MoneyBody = Field(description="The price of one slot.")
 
 
-class StudioOut(BaseModel):
+class StudioOut(Answer):
     id: UUID
     city: str
     name: str
@@ -445,20 +338,6 @@ class StudioOut(BaseModel):
     utc_offset_minutes: int
     slot_minutes: int
     price: MoneyOut
-
-    @classmethod
-    def of(cls, view: StudioView) -> StudioOut:
-        return cls(
-            id=view.id,
-            city=view.city,
-            name=view.name,
-            rooms=list(view.rooms),
-            opens_hour=view.opens_hour,
-            closes_hour=view.closes_hour,
-            utc_offset_minutes=view.utc_offset_minutes,
-            slot_minutes=view.slot_minutes,
-            price=MoneyOut.of(view.price),
-        )
 
 
 class BookingRequest(Strict):
@@ -511,7 +390,7 @@ class BookingOut(BaseModel):
             ends_at=view.ends_at,
             booked=view.creator is not None,
             creator=view.creator,
-            price=None if view.price is None else MoneyOut.of(view.price),
+            price=None if view.price is None else MoneyOut.model_validate(view.price),
             paid_by=view.paid_by,
             samples=[SamplesOut(listing_id=lid, quantity=q) for lid, q in view.samples],
         )
@@ -520,22 +399,12 @@ class BookingOut(BaseModel):
 # Recognition ------------------------------------------------------------------------------
 
 
-class ProductScanReportOut(BaseModel):
+class ProductScanReportOut(Answer):
     videos_scanned: int = Field(description="Videos recognised, new ones and older ones.")
     listings_joined: int = Field(description="Newly described listings joined to the scan.")
     tags_proposed: int = Field(description="Tags added (each awaits its creator's notice).")
     backfill_open: bool = Field(description="Older videos still to match with new listings.")
     listings_waiting: bool
-
-    @classmethod
-    def of(cls, report: ProductScanReport) -> ProductScanReportOut:
-        return cls(
-            videos_scanned=report.videos_scanned,
-            listings_joined=report.listings_joined,
-            tags_proposed=report.tags_proposed,
-            backfill_open=report.backfill_open,
-            listings_waiting=report.listings_waiting,
-        )
 
 
 class ProductScanStatusOut(BaseModel):

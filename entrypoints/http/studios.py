@@ -39,13 +39,13 @@ def open_studio(body: StudioOpening, core: Core, caller: Caller, response: Respo
         slot_minutes=body.slot_minutes,
     )
     set_location(response, "studios", view.id)
-    return StudioOut.of(view)
+    return StudioOut.model_validate(view)
 
 
 @router.get("/v1/studios/{studio_id}", response_model=StudioOut)
 def get_studio(studio_id: UUID, core: Core) -> StudioOut:
     """A studio: its rooms, hours, slot length and price (public)."""
-    return StudioOut.of(core.studios.studio(studio_id))
+    return StudioOut.model_validate(core.studios.studio(studio_id))
 
 
 @router.post(

@@ -46,7 +46,7 @@ def similar_items(
     items, following = core.tagging.similar_items(video_id, cursor=cursor, limit=limit)
     return SimilarItemsOut(
         video_id=video_id,
-        items=[SimilarItemOut.of(item) for item in items],
+        items=[SimilarItemOut.model_validate(item) for item in items],
         next_cursor=following,
     )
 
@@ -137,12 +137,12 @@ def set_preferences(
             body.affiliate,
         ):
             tag_response(response, found.version)
-            return ShopPreferencesOut.of(found)
+            return ShopPreferencesOut.model_validate(found)
     preferences = core.tagging.set_preferences(
         caller, auto_tags=body.auto_tags, affiliate=body.affiliate
     )
     tag_response(response, preferences.version)
-    return ShopPreferencesOut.of(preferences)
+    return ShopPreferencesOut.model_validate(preferences)
 
 
 @router.get("/v1/me/inbox", response_model=InboxOut)
@@ -159,7 +159,7 @@ def inbox(
     notices = core.notifier.inbox(recipient, after=after, limit=limit)
     return InboxOut(
         recipient=recipient,
-        notices=[NoticeOut.of(n) for n in notices],
+        notices=[NoticeOut.model_validate(n) for n in notices],
         next_after=notices[-1].position if notices else after,
     )
 
@@ -171,7 +171,7 @@ def run_recognition(
     """Recognise listed products in videos now (admin): new videos against every listing,
     new listings against older videos. The service also does it in the background."""
     require_role(caller, Role.ADMIN, doing="run product recognition")
-    return ProductScanReportOut.of(core.recognition.run(max_videos=max_videos))
+    return ProductScanReportOut.model_validate(core.recognition.run(max_videos=max_videos))
 
 
 @router.get("/v1/shop/recognition", response_model=ProductScanStatusOut)

@@ -33,7 +33,7 @@ def register_title(
     )
     set_location(response, "titles", view.id)
     tag_response(response, view.version)
-    return TitleOut.of(view)
+    return TitleOut.model_validate(view)
 
 
 @router.get("/{title_id}", response_model=TitleOut)
@@ -41,7 +41,7 @@ def get_title(title_id: UUID, core: Core, response: Response) -> TitleOut:
     """The public portal view of a title: anyone may read it."""
     view = core.catalogue.title(title_id)
     tag_response(response, view.version)
-    return TitleOut.of(view)
+    return TitleOut.model_validate(view)
 
 
 @router.put("/{title_id}/portal", response_model=TitleOut)
@@ -58,4 +58,4 @@ def replace_portal(
         caller, title_id, body.to_domain(), expected_version=expected_version(if_match)
     )
     tag_response(response, view.version)
-    return TitleOut.of(view)
+    return TitleOut.model_validate(view)

@@ -99,7 +99,7 @@ async def publish_video(
     view = published.video
     set_location(response, "videos", view.id)
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.get("/{video_id}", response_model=VideoOut)
@@ -108,7 +108,9 @@ def get_video(video_id: UUID, core: Core, response: Response) -> VideoOut:
     view = core.catalogue.video(video_id)
     tag_response(response, view.version)
     # Engagement arrives in batches beside the video, so its totals come from the projection.
-    return VideoOut.of(attrs.evolve(view, engagement=core.audience.engagement_of(video_id)))
+    return VideoOut.model_validate(
+        attrs.evolve(view, engagement=core.audience.engagement_of(video_id))
+    )
 
 
 @router.post("/{video_id}/anchor", response_model=VideoOut)
@@ -129,7 +131,7 @@ def attach_anchor(
         expected_version=expected_version(if_match),
     )
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
 
 
 @router.delete("/{video_id}/anchor", response_model=VideoOut)
@@ -146,4 +148,4 @@ def revoke_anchor(
         caller, video_id, reason=body.reason, expected_version=expected_version(if_match)
     )
     tag_response(response, view.version)
-    return VideoOut.of(view)
+    return VideoOut.model_validate(view)
