@@ -43,6 +43,7 @@ from application.media import (
 from application.moderation import ContentClassifier
 from application.ports import Clock, IdentityProvider
 from application.protection import MINOR, ProtectionModel, combined
+from application.read_models import Followed, ReadModel, unpositioned
 from application.text_matching import TextEngine
 from application.views import MatchingView, TitleView, VideoView
 from domain.matching import Decision, MatchPolicy, Signal, SignalEvidence, TimeRange
@@ -123,6 +124,18 @@ class Anchoring:
         """Bring the read models and the engines' indexes up to the end of the log."""
         with self._engines_lock:
             self.follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        """The index and the review queue, fed by one follower of the catalogue's log."""
+        catalogue = self.catalogue.name
+        return (
+            Followed(
+                "anchors index (titles, references, videos)",
+                self._catch_up,
+                lambda positions: self.index.export(positions.get(catalogue)),
+            ),
+            Followed("anchors review queue", self._catch_up, unpositioned(self.queue.export)),
+        )
 
     # Publishing -------------------------------------------------------------------------
 

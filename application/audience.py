@@ -18,6 +18,7 @@ from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.log_follower import LogFollower
 from application.ports import Clock
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -64,6 +65,15 @@ class Audience:
     def _catch_up(self) -> None:
         with self._lock:
             self.follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (
+            Followed(
+                "studio analytics (anchors per title)",
+                self._catch_up,
+                unpositioned(self.projection.export),
+            ),
+        )
 
     def record_engagement(
         self,

@@ -29,6 +29,7 @@ from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
 from application.protection import ProtectionModel, combined
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -428,3 +429,6 @@ class CampaignDashboards:
     def export(self) -> dict[str, object]:
         with self._lock:
             return export_campaigns(self.catch_up())
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("campaign dashboards", self.catch_up, unpositioned(self.export)),)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime
 from uuid import UUID
 
@@ -30,6 +31,7 @@ from application.ledger_read_model import (
 )
 from application.log_follower import LogFollower
 from application.ports import Clock
+from application.read_models import Followed, ReadModel
 from domain.campaigns import Campaign
 from domain.ledger import (
     JournalEntry,
@@ -108,6 +110,21 @@ class Ledger:
             # The service still starts, its other programs whole; every reading of the ledger
             # raises the refusal, and `spotlight ledger-check` reports it with its position.
             log.error("the ledger's read model is refused: %s", refusal)
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        revenue = self.revenue.name
+        return (
+            Followed(
+                "ledger balances and statements",
+                self._catch_up_for_views,
+                lambda positions: self.read.model.export(positions.get(revenue)),
+            ),
+        )
+
+    def _catch_up_for_views(self) -> None:
+        # A refused line is named by the read model's view (its export raises it), not here.
+        with suppress(PostingLineNotStorable):
+            self.read.catch_up()
 
     def close(self) -> None:
         self.read.model.close()

@@ -36,6 +36,7 @@ from application.auth import Principal, Role, owns, require_role
 from application.errors import NotPermitted
 from application.log_follower import LogFollower
 from application.protection import ProtectionModel, combined
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import EngagementBatch
 from domain.campaigns import Campaign
 from domain.categories import checked_category
@@ -168,6 +169,9 @@ class Marketplace:
         with self._lock:
             self._follower.catch_up()
         return self.model
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("creator marketplace", self.catch_up, unpositioned(self.export)),)
 
     def find_creators(
         self, actor: Principal, query: CreatorQuery, *, cursor: int = 0, limit: int = 20

@@ -23,6 +23,7 @@ from application.errors import NotFound
 from application.log_follower import LogFollower
 from application.ports import Clock
 from application.protection import MINOR, ProtectionModel
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.creators import Creator
 from domain.moderation import AgeBand, Flag, ModerationState
 from domain.videos import Video
@@ -173,3 +174,10 @@ class Moderation:
     def export(self) -> dict[str, object]:
         with self._lock:
             return self.catch_up().export()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (
+            Followed(
+                "protection (minors, restricted videos)", self.catch_up, unpositioned(self.export)
+            ),
+        )

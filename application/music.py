@@ -19,6 +19,7 @@ from application.media import MatchingEngine, MediaDecoder, MediaTooLarge, Unrea
 from application.music_read_model import MusicFollower, MusicReadModel
 from application.music_views import ArtistView, Byline, Page, PlaylistItem, TrackView
 from application.ports import Clock, IdentityProvider
+from application.read_models import Followed, ReadModel, unpositioned
 from application.track_index import TrackIndex, track_owner
 from domain.artists import Artist
 from domain.media import MediaFingerprints
@@ -69,6 +70,16 @@ class Discovery:
         self.index = TrackIndex(audio, music=music, catalogue=catalogue)
         self.read.catch_up()
         self.index.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (
+            Followed(
+                "music (artists, tracks, uses, tallies)",
+                self.read.catch_up,
+                unpositioned(self.read.model.export),
+            ),
+            Followed("music track index", self.index.catch_up, unpositioned(self.index.export)),
+        )
 
     # Artists ----------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from application.log_follower import LogFollower
 from application.notifications import Notifier
 from application.ports import Clock
 from application.protection import ProtectionModel
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
 from domain.product_tags import ShopPreferences, Tag, TagRefused, TagState, VideoTags
@@ -208,6 +209,9 @@ class ProductTagging:
             self._follower.catch_up()
             self._protection_follower.catch_up()
         return self.model
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("shop tags", self.catch_up, unpositioned(self.model.export)),)
 
     def why_excluded(self, video_id: UUID) -> str | None:
         """Why the video may carry no product tag (a minor's, restricted, removed), or None."""

@@ -23,6 +23,7 @@ from application.ledgers import Ledger, RevenueLog
 from application.log_follower import LogFollower
 from application.ports import Clock, IdentityProvider
 from application.pulse_inventory import InventoryProjection, Standing
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.creators import Creator
 from domain.errors import RuleViolated
 from domain.ledger import (
@@ -133,6 +134,9 @@ class Pulse:
         self._catalogue_follower.catch_up()
         self._revenue_follower.catch_up()
         return self.inventory
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("Pulse inventory", self.catch_up, unpositioned(self.inventory.export)),)
 
     # Enrolment --------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from application.product_scanning import ProductScanning, VideoProductFrames
 from application.product_tagging import ProductTagging
 from application.products import ProductRecognizer
 from application.pulse import Pulse
+from application.read_models import ReadModels
 from application.shop import Shop
 from application.shop_search import ListingSearch, ShopSearch
 from application.studio_bookings import StudioBookings
@@ -89,6 +90,8 @@ class Spotlight:
     keys: KeyStore
     personal_data: PersonalData
     decode_slots: DecodeSlots
+    #: Every read model, in the order the auditor's replay catches them up and compares them.
+    read_models: ReadModels = attrs.field(factory=ReadModels)
 
     def close(self) -> None:
         closing = getattr(self.keys, "close", None)
@@ -183,7 +186,7 @@ def bootstrap(
     dashboards = CampaignDashboards(revenue, catalogue, click_window=settings.click_window)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock)
     keys = key_store_for(store)
-    return Spotlight(
+    core = Spotlight(
         settings=settings,
         clock=clock,
         tokens=TokenSigner(settings.signing_secret(), clock),
@@ -245,3 +248,17 @@ def bootstrap(
         ),
         decode_slots=slots,
     )
+    for service in (
+        core.anchoring,
+        core.audience,
+        core.discovery,
+        core.ledger,
+        core.pulse,
+        core.tagging,
+        core.shop_search,
+        core.campaign_dashboards,
+        core.marketplace,
+        core.moderation,
+    ):
+        core.read_models.register(*service.read_models())
+    return core
