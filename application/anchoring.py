@@ -42,7 +42,7 @@ from application.media import (
 )
 from application.moderation import ContentClassifier
 from application.ports import Clock, IdentityProvider
-from application.protection import MINOR, ProtectionModel, combined
+from application.protection import MINOR, Protection, combined
 from application.read_models import Followed, ReadModel, unpositioned
 from application.text_matching import TextEngine
 from application.views import MatchingView, TitleView, VideoView
@@ -88,6 +88,7 @@ class Anchoring:
         clock: Clock,
         identities: IdentityProvider,
         max_upload_bytes: int,
+        protection: Protection,
         describers: Sequence[MediaDescriber] = (),
         classifier: ContentClassifier | None = None,
     ) -> None:
@@ -104,15 +105,10 @@ class Anchoring:
         self.classifier = classifier
         self.index = MatchIndex(text, engines)
         self.queue = ReviewQueue()
-        self.protection = ProtectionModel()
+        self._protection = protection
+        self.protection = protection.model
         self.follower = LogFollower(
-            catalogue,
-            combined(
-                self.index.handlers,
-                self.queue.handlers,
-                self._sweep_handlers,
-                self.protection.handlers,
-            ),
+            catalogue, combined(self.index.handlers, self.queue.handlers, self._sweep_handlers)
         )
         self._open_sweeps: dict[UUID, None] = {}
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
@@ -123,7 +119,11 @@ class Anchoring:
     def _catch_up(self) -> None:
         """Bring the read models and the engines' indexes up to the end of the log."""
         with self._engines_lock:
-            self.follower.catch_up()
+            self._follow()
+
+    def _follow(self) -> None:
+        self._protection.catch_up()
+        self.follower.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:
         """The index and the review queue, fed by one follower of the catalogue's log."""
@@ -172,7 +172,7 @@ class Anchoring:
                 )
             )
         with self._engines_lock:
-            self.follower.catch_up()
+            self._follow()
             evidence = self._evidence(video.caption, video.hashtags, fingerprints)
         decisions = self._decide(video, evidence)
         self.catalogue.commit(*to_save)

@@ -25,7 +25,7 @@ from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
 from application.notifications import Notifier
 from application.ports import Clock
-from application.protection import ProtectionModel
+from application.protection import Protection
 from application.read_models import Followed, ReadModel, unpositioned
 from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
@@ -192,6 +192,7 @@ class ProductTagging:
         catalogue: Catalogue,
         notifier: Notifier,
         clock: Clock,
+        protection: Protection,
     ) -> None:
         self.revenue = revenue
         self.catalogue = catalogue
@@ -199,15 +200,15 @@ class ProductTagging:
         self.clock = clock
         self.model = TagsReadModel()
         self._follower = LogFollower(revenue, self.model.handlers)
-        self.protection = ProtectionModel()
-        self._protection_follower = LogFollower(catalogue, self.protection.handlers)
+        self._protection = protection
+        self.protection = protection.model
         self._lock = threading.RLock()
         self.catch_up()
 
     def catch_up(self) -> TagsReadModel:
         with self._lock:
             self._follower.catch_up()
-            self._protection_follower.catch_up()
+            self._protection.catch_up()
         return self.model
 
     def read_models(self) -> tuple[ReadModel, ...]:
@@ -215,9 +216,7 @@ class ProductTagging:
 
     def why_excluded(self, video_id: UUID) -> str | None:
         """Why the video may carry no product tag (a minor's, restricted, removed), or None."""
-        with self._lock:
-            self._protection_follower.catch_up()
-            return self.protection.why_excluded(video_id)
+        return self._protection.catch_up().why_excluded(video_id)
 
     # Adding tags ------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from application.errors import ApplicationError, NotFound, StaleVersion
 from application.ledgers import Ledger, RevenueLog
 from application.log_follower import LogFollower
 from application.ports import Clock, IdentityProvider
+from application.protection import Protection
 from application.pulse_inventory import InventoryProjection, Standing
 from application.read_models import Followed, ReadModel, unpositioned
 from domain.creators import Creator
@@ -117,6 +118,7 @@ class Pulse:
         ledger: Ledger,
         clock: Clock,
         identities: IdentityProvider,
+        protection: Protection,
         launched_regions: Iterable[str] = ("US",),
     ) -> None:
         self.revenue = revenue
@@ -125,12 +127,14 @@ class Pulse:
         self.clock = clock
         self.identities = identities
         self.launched_regions = tuple(launched_regions)
-        self.inventory = InventoryProjection()
+        self._protection = protection
+        self.inventory = InventoryProjection(protection.model)
         self._catalogue_follower = LogFollower(catalogue, self.inventory.catalogue_handlers)
         self._revenue_follower = LogFollower(revenue, self.inventory.revenue_handlers)
         self.catch_up()
 
     def catch_up(self) -> InventoryProjection:
+        self._protection.catch_up()
         self._catalogue_follower.catch_up()
         self._revenue_follower.catch_up()
         return self.inventory

@@ -46,6 +46,7 @@ from application.ports import Clock, IdentityProvider
 from application.product_scanning import ProductScanning, VideoProductFrames
 from application.product_tagging import ProductTagging
 from application.products import ProductRecognizer
+from application.protection import Protection
 from application.pulse import Pulse
 from application.read_models import ReadModels
 from application.shop import Shop
@@ -90,6 +91,7 @@ class Spotlight:
     keys: KeyStore
     personal_data: PersonalData
     decode_slots: DecodeSlots
+    protection: Protection
     #: Every read model, in the order the auditor's replay catches them up and compares them.
     read_models: ReadModels = attrs.field(factory=ReadModels)
 
@@ -134,6 +136,8 @@ def bootstrap(
             f"{store.setting}={store.redacted}: the event store could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
+    # One protection for every program that must leave protected videos alone.
+    protection = Protection(catalogue)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     # Every decode of an upload (video, audio, listing photo) takes one of these slots.
     slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
@@ -153,6 +157,7 @@ def bootstrap(
         clock=clock,
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
+        protection=protection,
         # The shop's description of each video's frames is kept with its fingerprints.
         describers=(
             VideoProductFrames(
@@ -182,9 +187,13 @@ def bootstrap(
     )
     ledger = Ledger(revenue, clock=clock, lines=SqlitePostingLines())
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
-    tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
-    dashboards = CampaignDashboards(revenue, catalogue, click_window=settings.click_window)
-    moderation = Moderation(catalogue, tagging=tagging, clock=clock)
+    tagging = ProductTagging(
+        revenue, catalogue=catalogue, notifier=notifier, clock=clock, protection=protection
+    )
+    dashboards = CampaignDashboards(
+        revenue, catalogue, protection=protection, click_window=settings.click_window
+    )
+    moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
     core = Spotlight(
         settings=settings,
@@ -208,6 +217,7 @@ def bootstrap(
             ledger=ledger,
             clock=clock,
             identities=identities,
+            protection=protection,
             launched_regions=settings.pulse_regions,
         ),
         payouts=Payouts(revenue, ledger=ledger, clock=clock),
@@ -240,13 +250,16 @@ def bootstrap(
             identities=identities,
         ),
         campaign_dashboards=dashboards,
-        marketplace=Marketplace(catalogue, revenue, text=BM25CreatorSearch()),
+        marketplace=Marketplace(
+            catalogue, revenue, text=BM25CreatorSearch(), protection=protection
+        ),
         moderation=moderation,
         keys=keys,
         personal_data=PersonalData(
             catalogue, keys=keys, sealer=AesGcmSealer(), moderation=moderation, clock=clock
         ),
         decode_slots=slots,
+        protection=protection,
     )
     for service in (
         core.anchoring,
@@ -258,7 +271,7 @@ def bootstrap(
         core.shop_search,
         core.campaign_dashboards,
         core.marketplace,
-        core.moderation,
     ):
         core.read_models.register(*service.read_models())
+    core.read_models.register(protection)
     return core

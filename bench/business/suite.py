@@ -33,6 +33,7 @@ from application.campaign_dashboard import CampaignDashboards
 from application.catalogue import Catalogue
 from application.ledgers import RevenueLog
 from application.marketplace import CreatorQuery, Marketplace
+from application.protection import Protection
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table
 from domain.audience import EngagementBatch, EngagementCount
@@ -243,7 +244,9 @@ def run(plan: BusinessPlan) -> BusinessReport:
             _progress("business: following the log into the marketplace")
             tracemalloc.start()
             started = perf_counter()
-            market = Marketplace(catalogue, revenue, text=BM25CreatorSearch())
+            market = Marketplace(
+                catalogue, revenue, text=BM25CreatorSearch(), protection=Protection(catalogue)
+            )
             market.catch_up()
             building = perf_counter() - started
             _, peak = tracemalloc.get_traced_memory()
@@ -287,7 +290,7 @@ def run(plan: BusinessPlan) -> BusinessReport:
                 f"seeding: {seeding:.0f} s; building the marketplace from the log: "
                 f"{building:.0f} s, peak traced memory {peak / 2**20:,.0f} MiB"
             )
-            dashboards = CampaignDashboards(revenue, catalogue)
+            dashboards = CampaignDashboards(revenue, catalogue, protection=Protection(catalogue))
             started = perf_counter()
             dashboards.catch_up()
             dashboard_build = perf_counter() - started

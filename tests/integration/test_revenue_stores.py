@@ -32,6 +32,7 @@ from application.ledger_read_model import LedgerReadModel
 from application.ledgers import AccountView, Ledger, RevenueLog, Statement
 from application.log_follower import LogFollower
 from application.payouts import PayoutExists, Payouts, PayoutView
+from application.protection import Protection
 from application.pulse import CampaignView, ImpressionReceipt, Pulse
 from application.pulse_inventory import Standing
 from domain.bounds import MAX_AMOUNT
@@ -89,6 +90,7 @@ class RevenueDeployment(Deployment):
             ledger=ledger,
             clock=self.clock,
             identities=identities,
+            protection=Protection(core.catalogue),
             launched_regions=core.settings.pulse_regions,
         )
         assert ledger.read.model is not core.ledger.read.model

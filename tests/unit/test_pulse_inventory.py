@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from application.auth import Principal, Role
 from application.errors import NotFound
+from application.protection import ProtectionModel, combined
 from application.pulse import NotInventory
 from application.pulse_inventory import InventoryProjection, Standing, inventory_size
 from domain.creators import Creator
@@ -46,14 +47,20 @@ class Feed:
     """Hands the projection the events the aggregates record, at increasing log positions."""
 
     def __init__(self) -> None:
-        self.projection = InventoryProjection()
+        self.protection = ProtectionModel()
+        self.projection = InventoryProjection(self.protection)
         self.position = 0
         self.videos: dict[UUID, Video] = {}
         self.creators: dict[str, Creator] = {}
         self.enrolments: dict[str, PulseEnrolment] = {}
 
     def _apply(self, aggregate: Aggregate) -> int:
-        handlers = {**self.projection.catalogue_handlers, **self.projection.revenue_handlers}
+        # Protection first, as the core catches it up before the inventory.
+        handlers = combined(
+            self.protection.handlers,
+            self.projection.catalogue_handlers,
+            self.projection.revenue_handlers,
+        )
         for domain_event in aggregate.collect_events():
             self.position += 1
             topic: str = type(domain_event).TOPIC  # type: ignore[attr-defined]

@@ -97,3 +97,16 @@ def test_a_read_model_added_to_the_registry_is_replayed_and_compared(live: Spotl
 
 def test_an_empty_registry_lists_nothing() -> None:
     assert list(ReadModels()) == []
+
+
+def test_every_program_that_leaves_protected_videos_alone_shares_the_core_s_one_protection(
+    live: Spotlight,
+) -> None:
+    shared = live.protection.model
+    assert live.anchoring.protection is shared
+    assert live.tagging.protection is shared
+    assert live.pulse.inventory.protection is shared
+    assert live.campaign_dashboards.model.protection is shared
+    assert live.marketplace.model.protection is shared
+    assert live.moderation.model is shared
+    assert live.read_models["protection (minors, restricted videos)"] is live.protection
