@@ -28,8 +28,8 @@ from eventsourcing.persistence import Notification
 
 from application.catalogue import Catalogue
 from application.errors import StaleVersion
-from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.match_index import VIDEO_OWNER
 from application.media import MediaDecoder, UnreadableMedia
 from application.ports import Clock

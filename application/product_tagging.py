@@ -21,8 +21,8 @@ import attrs
 from application.auth import Principal, Role, owns, require_role
 from application.catalogue import Catalogue
 from application.errors import NotPermitted, StaleVersion
-from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.notifications import Notifier
 from application.ports import Clock
 from application.protection import Protection

@@ -19,8 +19,9 @@ from eventsourcing.domain import Aggregate
 from application.auth import Principal, Role, acting_for, require_role
 from application.catalogue import Catalogue
 from application.errors import ApplicationError, NotFound, StaleVersion
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.protection import Protection
 from application.pulse_inventory import InventoryProjection, Standing

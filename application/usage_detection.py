@@ -25,8 +25,8 @@ from eventsourcing.persistence import Notification
 
 from application.domain_application import DomainApplication
 from application.errors import StaleVersion
+from application.logs import MusicLog
 from application.match_index import VIDEO_OWNER
-from application.music import MusicLog
 from application.music_read_model import MusicFollower
 from application.ports import Clock
 from application.track_index import TrackIndex, track_of

@@ -35,8 +35,7 @@ from application.audit import (
     verify_store,
 )
 from application.catalogue import Catalogue
-from application.ledgers import RevenueLog
-from application.music import MusicLog
+from application.logs import MusicLog, RevenueLog
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:

@@ -20,7 +20,7 @@ from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
-from adapters.notifications.inbox import InAppNotifier, InboxLog
+from adapters.notifications.inbox import InAppNotifier
 from adapters.posting_lines import SqlitePostingLines
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
@@ -34,11 +34,12 @@ from application.catalogue import Catalogue
 from application.competition import Competition
 from application.counterfeit_reports import CounterfeitReports
 from application.creators import Creators
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
+from application.logs import InboxLog, MusicLog, RevenueLog
 from application.marketplace import Marketplace
 from application.media import MatchingEngine, MediaDecoder
 from application.moderation import ContentClassifier, Moderation
-from application.music import Discovery, MusicLog
+from application.music import Discovery
 from application.notifications import Notifier
 from application.payouts import Payouts
 from application.personal_data import KeyStore, PersonalData

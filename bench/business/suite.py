@@ -31,7 +31,7 @@ from adapters.storage import close_application, parse_store
 from application.auth import Principal, Role
 from application.campaign_dashboard import CampaignDashboards
 from application.catalogue import Catalogue
-from application.ledgers import RevenueLog
+from application.logs import RevenueLog
 from application.marketplace import CreatorQuery, Marketplace
 from application.protection import Protection
 from bench.machine import cpu_model, usable_cpus

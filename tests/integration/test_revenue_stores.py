@@ -29,8 +29,9 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from application.auth import Principal, Role
 from application.ledger_audit import audit_log
 from application.ledger_read_model import LedgerReadModel
-from application.ledgers import AccountView, Ledger, RevenueLog, Statement
+from application.ledgers import AccountView, Ledger, Statement
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.payouts import PayoutExists, Payouts, PayoutView
 from application.protection import Protection
 from application.pulse import CampaignView, ImpressionReceipt, Pulse
