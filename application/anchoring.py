@@ -92,7 +92,8 @@ class Anchoring:
         describers: Sequence[MediaDescriber] = (),
         classifier: ContentClassifier | None = None,
     ) -> None:
-        self.catalogue = catalogue
+        self.cataloguing = catalogue
+        self.catalogue = catalogue.log
         self.decoder = decoder
         self.engines = tuple(engines)
         self.describers = tuple(describers)
@@ -108,7 +109,7 @@ class Anchoring:
         self._protection = protection
         self.protection = protection.model
         self.follower = LogFollower(
-            catalogue, combined(self.index.handlers, self.queue.handlers, self._sweep_handlers)
+            catalogue.log, combined(self.index.handlers, self.queue.handlers, self._sweep_handlers)
         )
         self._open_sweeps: dict[UUID, None] = {}
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
@@ -149,7 +150,7 @@ class Anchoring:
         media: bytes | None = None,
         creator_id: str | None = None,
     ) -> PublishedVideo:
-        video = self.catalogue.new_video(
+        video = self.cataloguing.new_video(
             actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
         )
         now = self.clock.now()
@@ -259,7 +260,7 @@ class Anchoring:
         studio_id: str | None = None,
     ) -> TitleView:
         """Register a title and start matching its name against the videos already out."""
-        title = self.catalogue.new_title(
+        title = self.cataloguing.new_title(
             actor, name=name, kind=kind, portal=portal, studio_id=studio_id
         )
         self._catch_up()

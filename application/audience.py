@@ -14,9 +14,9 @@ from eventsourcing.application import AggregateNotFoundError
 
 from application.analytics import AudienceProjection, StudioAnalytics
 from application.auth import Principal, Role, owns, require_role
-from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.log_follower import LogFollower
+from application.logs import CatalogueLog
 from application.ports import Clock
 from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import (
@@ -50,7 +50,7 @@ class BatchReceipt:
 class Audience:
     def __init__(
         self,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         *,
         clock: Clock,
         click_window: timedelta = DEFAULT_CLICK_WINDOW,

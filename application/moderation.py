@@ -18,8 +18,8 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, acting_for, require_role
-from application.catalogue import Catalogue
 from application.errors import NotFound
+from application.logs import CatalogueLog
 from application.ports import Clock
 from application.protection import MINOR, Protection, ProtectionModel
 from domain.creators import Creator
@@ -61,7 +61,7 @@ class FlaggedVideo:
 class Moderation:
     def __init__(
         self,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         *,
         tagging: TagWithdrawal,
         clock: Clock,

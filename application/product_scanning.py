@@ -26,10 +26,9 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Notification
 
-from application.catalogue import Catalogue
 from application.errors import StaleVersion
 from application.log_follower import LogFollower
-from application.logs import RevenueLog
+from application.logs import CatalogueLog, RevenueLog
 from application.match_index import VIDEO_OWNER
 from application.media import MediaDecoder, UnreadableMedia
 from application.ports import Clock
@@ -151,7 +150,7 @@ class ProductScanning:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         recognizer: ProductRecognizer,
         tagging: TagProposer,
         clock: Clock,

@@ -19,10 +19,9 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, owns, require_role
-from application.catalogue import Catalogue
 from application.errors import NotPermitted, StaleVersion
 from application.log_follower import LogFollower
-from application.logs import RevenueLog
+from application.logs import CatalogueLog, RevenueLog
 from application.notifications import Notifier
 from application.ports import Clock
 from application.protection import Protection
@@ -189,7 +188,7 @@ class ProductTagging:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         notifier: Notifier,
         clock: Clock,
         protection: Protection,

@@ -17,11 +17,10 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, acting_for, require_role
-from application.catalogue import Catalogue
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.ledgers import Ledger
 from application.log_follower import LogFollower
-from application.logs import RevenueLog
+from application.logs import CatalogueLog, RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.protection import Protection
 from application.pulse_inventory import InventoryProjection, Standing
@@ -115,7 +114,7 @@ class Pulse:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         ledger: Ledger,
         clock: Clock,
         identities: IdentityProvider,

@@ -35,7 +35,7 @@ from application.competition import Competition
 from application.counterfeit_reports import CounterfeitReports
 from application.creators import Creators
 from application.ledgers import Ledger
-from application.logs import InboxLog, MusicLog, RevenueLog
+from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.marketplace import Marketplace
 from application.media import MatchingEngine, MediaDecoder
 from application.moderation import ContentClassifier, Moderation
@@ -65,7 +65,8 @@ class Spotlight:
     settings: Settings
     clock: Clock
     tokens: TokenSigner
-    catalogue: Catalogue
+    catalogue: CatalogueLog
+    cataloguing: Catalogue
     anchoring: Anchoring
     audience: Audience
     music: MusicLog
@@ -127,7 +128,7 @@ def bootstrap(
     store = settings.store
     store.prepare()
     try:
-        catalogue = Catalogue(store.env_for(Catalogue.name), clock=clock, identities=identities)
+        catalogue = CatalogueLog(store.env_for(CatalogueLog.name))
         music = MusicLog(store.env_for(MusicLog.name))
         revenue = RevenueLog(store.env_for(RevenueLog.name))
         inbox = InboxLog(store.env_for(InboxLog.name))
@@ -150,8 +151,9 @@ def bootstrap(
         )
     if recognizer is None:
         recognizer = SiftProductRecognizer(max_photo_pixels=settings.max_pixels, slots=slots)
+    cataloguing = Catalogue(catalogue, clock=clock, identities=identities)
     anchoring = Anchoring(
-        catalogue,
+        cataloguing,
         decoder=decoder,
         text=InvertedTextEngine() if text is None else text,
         engines=(LandmarkAudioEngine(), PerceptualVisualEngine()) if engines is None else engines,
@@ -201,6 +203,7 @@ def bootstrap(
         clock=clock,
         tokens=TokenSigner(settings.signing_secret(), clock),
         catalogue=catalogue,
+        cataloguing=cataloguing,
         anchoring=anchoring,
         audience=Audience(catalogue, clock=clock, click_window=settings.click_window),
         music=music,

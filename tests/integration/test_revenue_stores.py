@@ -56,6 +56,7 @@ from domain.money import Money
 from domain.payouts import Payout, PayoutStatus
 from domain.pulse import BudgetSpent, ImpressionBatch
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.deployments import STORES, Deployment, StoreUnderTest, store_under_test
 from tests.fakes import SequentialIdentities
 
@@ -134,9 +135,9 @@ def enrol(core: Spotlight, creator: Principal, *, region: str = "US") -> None:
 
 def publish(core: Spotlight, creator: Principal, category: str, count: int = 1) -> list[UUID]:
     return [
-        core.catalogue.publish_video(
-            creator, caption=f"clip {n}", hashtags=[], category=category
-        ).id
+        CatalogueDriver(core)
+        .publish_video(creator, caption=f"clip {n}", hashtags=[], category=category)
+        .id
         for n in range(count)
     ]
 

@@ -301,7 +301,7 @@ def test_new_words_set_by_one_worker_reach_videos_published_through_another(
     those its worker has already read.
     """
     other_worker = Anchoring(
-        core.catalogue,
+        core.cataloguing,
         decoder=core.anchoring.decoder,
         text=InvertedTextEngine(),
         engines=(),
