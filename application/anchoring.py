@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, owns, require_role
+from application.background import BackgroundPass
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
@@ -334,6 +335,18 @@ class Anchoring:
         return VideoView.of(video)
 
     # Retroactive sweeps ------------------------------------------------------------------
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            report = self.run_sweeps()
+            if not report.videos_considered:
+                return None
+            return (
+                f"{report.videos_considered} videos considered, {report.videos_changed} changed, "
+                f"{report.pending} sweeps open"
+            )
+
+        return BackgroundPass("retroactive matching", run, "retroactive matching pass failed")
 
     def run_sweeps(self, *, max_videos: int = 500, batch: int = 50) -> SweepReport:
         """Advance open sweeps by up to ``max_videos`` videos; safe to call from any worker."""

@@ -26,6 +26,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Notification
 
+from application.background import BackgroundPass
 from application.errors import StaleVersion
 from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
@@ -172,6 +173,18 @@ class ProductScanning:
         )
 
     # Running ------------------------------------------------------------------------------
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            products = self.run()
+            if not (products.videos_scanned or products.listings_joined):
+                return None
+            return (
+                f"{products.videos_scanned} videos, {products.listings_joined} new listings, "
+                f"{products.tags_proposed} tags proposed"
+            )
+
+        return BackgroundPass("product recognition", run, "product recognition pass failed")
 
     def run(self, *, max_videos: int = 200, batch: int = 20) -> ProductScanReport:
         """Recognise up to ``max_videos`` videos in all (live and backfill), joining newly

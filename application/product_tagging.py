@@ -19,6 +19,7 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, owns, require_role
+from application.background import BackgroundPass
 from application.errors import NotPermitted, StaleVersion
 from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
@@ -282,6 +283,13 @@ class ProductTagging:
         ):
             raise TagRefused("the video's tags changed at the same moment; try again")
         return self.tags_of(actor, video_id)
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            notices = self.deliver_pending_notices()
+            return f"{notices} creators told, their tags now shown" if notices else None
+
+        return BackgroundPass("product tags", run, "delivering product tag notices failed")
 
     def deliver_pending_notices(self) -> int:
         """Tell creators of tags still awaiting notice (a failed notifier is retried here)."""

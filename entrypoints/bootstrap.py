@@ -28,6 +28,7 @@ from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
 from application.anchoring import Anchoring
 from application.audience import Audience
+from application.background import BackgroundWork
 from application.campaign_dashboard import CampaignDashboards
 from application.campaigns import Campaigns
 from application.catalogue import Catalogue
@@ -96,6 +97,8 @@ class Spotlight:
     protection: Protection
     #: Every read model, in the order the auditor's replay catches them up and compares them.
     read_models: ReadModels = attrs.field(factory=ReadModels)
+    #: What the background worker runs at each tick, in order.
+    background: BackgroundWork = attrs.field(factory=BackgroundWork)
 
     def close(self) -> None:
         closing = getattr(self.keys, "close", None)
@@ -278,4 +281,10 @@ def bootstrap(
     ):
         core.read_models.register(*service.read_models())
     core.read_models.register(protection)
+    core.background.register(
+        core.anchoring.background_pass(),
+        core.usage.background_pass(),
+        core.recognition.background_pass(),
+        core.tagging.background_pass(),
+    )
     return core
