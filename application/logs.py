@@ -63,3 +63,7 @@ class InboxLog(DomainApplication):
 
     def __init__(self, env: Mapping[str, str]) -> None:
         super().__init__(env)
+
+
+#: Every log of a core by name, in the order the auditor's replay copies them.
+LOG_NAMES = (CatalogueLog.name, MusicLog.name, RevenueLog.name, InboxLog.name)
