@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, owns, require_role
+from application.background import BackgroundPass
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
@@ -42,7 +43,8 @@ from application.media import (
 )
 from application.moderation import ContentClassifier
 from application.ports import Clock, IdentityProvider
-from application.protection import MINOR, ProtectionModel, combined
+from application.protection import MINOR, Protection, combined
+from application.read_models import Followed, ReadModel, unpositioned
 from application.text_matching import TextEngine
 from application.views import MatchingView, TitleView, VideoView
 from domain.matching import Decision, MatchPolicy, Signal, SignalEvidence, TimeRange
@@ -87,10 +89,12 @@ class Anchoring:
         clock: Clock,
         identities: IdentityProvider,
         max_upload_bytes: int,
+        protection: Protection,
         describers: Sequence[MediaDescriber] = (),
         classifier: ContentClassifier | None = None,
     ) -> None:
-        self.catalogue = catalogue
+        self.cataloguing = catalogue
+        self.catalogue = catalogue.log
         self.decoder = decoder
         self.engines = tuple(engines)
         self.describers = tuple(describers)
@@ -103,15 +107,10 @@ class Anchoring:
         self.classifier = classifier
         self.index = MatchIndex(text, engines)
         self.queue = ReviewQueue()
-        self.protection = ProtectionModel()
+        self._protection = protection
+        self.protection = protection.model
         self.follower = LogFollower(
-            catalogue,
-            combined(
-                self.index.handlers,
-                self.queue.handlers,
-                self._sweep_handlers,
-                self.protection.handlers,
-            ),
+            catalogue.log, combined(self.index.handlers, self.queue.handlers, self._sweep_handlers)
         )
         self._open_sweeps: dict[UUID, None] = {}
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
@@ -122,7 +121,23 @@ class Anchoring:
     def _catch_up(self) -> None:
         """Bring the read models and the engines' indexes up to the end of the log."""
         with self._engines_lock:
-            self.follower.catch_up()
+            self._follow()
+
+    def _follow(self) -> None:
+        self._protection.catch_up()
+        self.follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        """The index and the review queue, fed by one follower of the catalogue's log."""
+        catalogue = self.catalogue.name
+        return (
+            Followed(
+                "anchors index (titles, references, videos)",
+                self._catch_up,
+                lambda positions: self.index.export(positions.get(catalogue)),
+            ),
+            Followed("anchors review queue", self._catch_up, unpositioned(self.queue.export)),
+        )
 
     # Publishing -------------------------------------------------------------------------
 
@@ -136,7 +151,7 @@ class Anchoring:
         media: bytes | None = None,
         creator_id: str | None = None,
     ) -> PublishedVideo:
-        video = self.catalogue.new_video(
+        video = self.cataloguing.new_video(
             actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
         )
         now = self.clock.now()
@@ -159,7 +174,7 @@ class Anchoring:
                 )
             )
         with self._engines_lock:
-            self.follower.catch_up()
+            self._follow()
             evidence = self._evidence(video.caption, video.hashtags, fingerprints)
         decisions = self._decide(video, evidence)
         self.catalogue.commit(*to_save)
@@ -246,7 +261,7 @@ class Anchoring:
         studio_id: str | None = None,
     ) -> TitleView:
         """Register a title and start matching its name against the videos already out."""
-        title = self.catalogue.new_title(
+        title = self.cataloguing.new_title(
             actor, name=name, kind=kind, portal=portal, studio_id=studio_id
         )
         self._catch_up()
@@ -320,6 +335,18 @@ class Anchoring:
         return VideoView.of(video)
 
     # Retroactive sweeps ------------------------------------------------------------------
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            report = self.run_sweeps()
+            if not report.videos_considered:
+                return None
+            return (
+                f"{report.videos_considered} videos considered, {report.videos_changed} changed, "
+                f"{report.pending} sweeps open"
+            )
+
+        return BackgroundPass("retroactive matching", run, "retroactive matching pass failed")
 
     def run_sweeps(self, *, max_videos: int = 500, batch: int = 50) -> SweepReport:
         """Advance open sweeps by up to ``max_videos`` videos; safe to call from any worker."""

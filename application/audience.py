@@ -14,10 +14,11 @@ from eventsourcing.application import AggregateNotFoundError
 
 from application.analytics import AudienceProjection, StudioAnalytics
 from application.auth import Principal, Role, owns, require_role
-from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.log_follower import LogFollower
+from application.logs import CatalogueLog
 from application.ports import Clock
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -49,7 +50,7 @@ class BatchReceipt:
 class Audience:
     def __init__(
         self,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         *,
         clock: Clock,
         click_window: timedelta = DEFAULT_CLICK_WINDOW,
@@ -64,6 +65,15 @@ class Audience:
     def _catch_up(self) -> None:
         with self._lock:
             self.follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (
+            Followed(
+                "studio analytics (anchors per title)",
+                self._catch_up,
+                unpositioned(self.projection.export),
+            ),
+        )
 
     def record_engagement(
         self,

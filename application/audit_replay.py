@@ -22,7 +22,7 @@ import gc
 import time
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -33,19 +33,10 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
-from application.anchoring import Anchoring
-from application.audience import Audience
 from application.audit import as_uuid
-from application.campaign_dashboard import CampaignDashboards
 from application.invariants import Violation, check_invariants, readability_violations
 from application.ledger_read_model import PostingLineNotStorable
-from application.ledgers import Ledger
-from application.marketplace import Marketplace
-from application.moderation import Moderation
-from application.music import Discovery
-from application.product_tagging import ProductTagging
-from application.pulse import Pulse
-from application.shop_search import ShopSearch
+from application.read_models import LogPositions, PositionMap, ReadModel, ReadModels
 from domain.counterfeit import CounterfeitReport
 from domain.ledger import LedgerAccount
 from domain.listings import Listing, Seller
@@ -86,25 +77,7 @@ class AuditedCore(Protocol):
     @property
     def inbox(self) -> Application[UUID]: ...
     @property
-    def anchoring(self) -> Anchoring: ...
-    @property
-    def audience(self) -> Audience: ...
-    @property
-    def discovery(self) -> Discovery: ...
-    @property
-    def ledger(self) -> Ledger: ...
-    @property
-    def pulse(self) -> Pulse: ...
-    @property
-    def tagging(self) -> ProductTagging: ...
-    @property
-    def shop_search(self) -> ShopSearch: ...
-    @property
-    def campaign_dashboards(self) -> CampaignDashboards: ...
-    @property
-    def marketplace(self) -> Marketplace: ...
-    @property
-    def moderation(self) -> Moderation: ...
+    def read_models(self) -> ReadModels: ...
 
 
 def logs_of(core: AuditedCore) -> dict[str, Application[UUID]]:
@@ -162,24 +135,10 @@ def aggregate_state(aggregate: Aggregate) -> Any:
 
 # Read models --------------------------------------------------------------------------------
 
-PositionMap = Callable[[int], int]
-
 
 def catch_up(core: AuditedCore) -> None:
     """Bring every read model of the core to the end of its logs."""
-    core.anchoring.follower.catch_up()
-    core.audience.follower.catch_up()
-    core.discovery.read.catch_up()
-    core.discovery.index.catch_up()
-    # A refused line is named by the ledger's view (``read_model_views``), not raised here.
-    with suppress(PostingLineNotStorable):
-        core.ledger.read.catch_up()
-    core.pulse.catch_up()
-    core.tagging.catch_up()
-    core.shop_search.catch_up()
-    core.campaign_dashboards.catch_up()
-    core.marketplace.catch_up()
-    core.moderation.catch_up()
+    core.read_models.catch_up()
 
 
 def read_model_views(
@@ -187,26 +146,8 @@ def read_model_views(
 ) -> dict[str, dict[str, Any]]:
     """Every read model's comparable view, by read model name. ``positions`` maps a log's
     positions to the audited log's, for read models that keep positions."""
-    positions = positions or {}
-    catalogue_positions = positions.get(core.catalogue.name)
-    revenue_positions = positions.get(core.revenue.name)
-    views: dict[str, Callable[[], dict[str, object]]] = {
-        "anchors index (titles, references, videos)": lambda: core.anchoring.index.export(
-            catalogue_positions
-        ),
-        "anchors review queue": core.anchoring.queue.export,
-        "studio analytics (anchors per title)": core.audience.projection.export,
-        "music (artists, tracks, uses, tallies)": core.discovery.read.model.export,
-        "music track index": core.discovery.index.export,
-        "ledger balances and statements": lambda: core.ledger.read.model.export(revenue_positions),
-        "Pulse inventory": core.pulse.inventory.export,
-        "shop tags": core.tagging.model.export,
-        "shop search": core.shop_search.export,
-        "campaign dashboards": core.campaign_dashboards.export,
-        "creator marketplace": core.marketplace.export,
-        "protection (minors, restricted videos)": core.moderation.export,
-    }
-    return {name: _view(view) for name, view in views.items()}
+    mapped = positions or {}
+    return {model.name: _view(model, mapped) for model in core.read_models}
 
 
 #: The key of a read model's view that could not be built: a difference even if both sides
@@ -214,9 +155,9 @@ def read_model_views(
 UNBUILT = "(the read model itself)"
 
 
-def _view(view: Callable[[], dict[str, object]]) -> dict[str, Any]:
+def _view(model: ReadModel, positions: LogPositions) -> dict[str, Any]:
     try:
-        return {key: canonical(value) for key, value in view().items()}
+        return {key: canonical(value) for key, value in model.export(positions).items()}
     except PostingLineNotStorable as refusal:
         return {UNBUILT: f"cannot be built: {refusal}"}
 

@@ -28,7 +28,8 @@ import attrs
 from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
-from application.protection import ProtectionModel, combined
+from application.protection import Protection, ProtectionModel
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -148,14 +149,17 @@ class CampaignDashboard:
 
 
 class CampaignProjection:
-    def __init__(self, click_window: timedelta = DEFAULT_CLICK_WINDOW) -> None:
+    def __init__(
+        self, protection: ProtectionModel, click_window: timedelta = DEFAULT_CLICK_WINDOW
+    ) -> None:
         self._distinct = DistinctClicks(click_window)
         self.campaigns: dict[UUID, _CampaignLine] = {}
         self.videos: dict[UUID, _VideoLine] = {}
         self.by_hashtag: dict[str, list[UUID]] = defaultdict(list)
         self._invitation_campaign: dict[UUID, UUID] = {}
         self._effect_campaign: dict[UUID, UUID] = {}
-        self.protection = ProtectionModel()
+        # Shared, and caught up before this projection: see ``application.protection``.
+        self.protection = protection
 
     @property
     def revenue_handlers(self) -> dict[str, Any]:
@@ -173,14 +177,11 @@ class CampaignProjection:
 
     @property
     def catalogue_handlers(self) -> dict[str, Any]:
-        return combined(
-            self.protection.handlers,
-            {
-                Video.Published.TOPIC: self._published,
-                EngagementBatch.Recorded.TOPIC: self._engagement,
-                CallToActionClickBatch.Recorded.TOPIC: self._clicks,
-            },
-        )
+        return {
+            Video.Published.TOPIC: self._published,
+            EngagementBatch.Recorded.TOPIC: self._engagement,
+            CallToActionClickBatch.Recorded.TOPIC: self._clicks,
+        }
 
     # Revenue log ------------------------------------------------------------------------
 
@@ -394,9 +395,15 @@ class CampaignDashboards:
     """The use case: authorise, catch both logs up, answer."""
 
     def __init__(
-        self, revenue: Any, catalogue: Any, *, click_window: timedelta = DEFAULT_CLICK_WINDOW
+        self,
+        revenue: Any,
+        catalogue: Any,
+        *,
+        protection: Protection,
+        click_window: timedelta = DEFAULT_CLICK_WINDOW,
     ) -> None:
-        self.model = CampaignProjection(click_window)
+        self._protection = protection
+        self.model = CampaignProjection(protection.model, click_window)
         self._revenue = LogFollower(revenue, self.model.revenue_handlers)
         self._catalogue = LogFollower(catalogue, self.model.catalogue_handlers)
         self._lock = threading.RLock()
@@ -404,6 +411,7 @@ class CampaignDashboards:
     def catch_up(self) -> CampaignProjection:
         with self._lock:
             # Videos first: a link read from the revenue log names a video already known.
+            self._protection.catch_up()
             self._catalogue.catch_up()
             self._revenue.catch_up()
         return self.model
@@ -428,3 +436,6 @@ class CampaignDashboards:
     def export(self) -> dict[str, object]:
         with self._lock:
             return export_campaigns(self.catch_up())
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("campaign dashboards", self.catch_up, unpositioned(self.export)),)

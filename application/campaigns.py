@@ -22,9 +22,9 @@ import attrs
 
 from application.auth import Principal, Role, acting_for, owns, require_role
 from application.campaign_dashboard import CampaignDashboards
-from application.catalogue import Catalogue
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
+from application.logs import CatalogueLog, RevenueLog
 from application.notifications import Notifier
 from application.ports import Clock, IdentityProvider
 from domain.campaigns import Campaign, CampaignHashtag, CampaignVideo, KpiTarget, Objective
@@ -131,7 +131,7 @@ class Campaigns:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         ledger: Ledger,
         notifier: Notifier,
         dashboards: CampaignDashboards,

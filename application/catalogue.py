@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from application.auth import Principal, Role, acting_for, owns, require_role
-from application.domain_application import DomainApplication
 from application.errors import NotPermitted
+from application.logs import CatalogueLog
 from application.ports import Clock, IdentityProvider
 from application.views import TitleView, VideoView
 from domain.engagement import Engagement
@@ -20,28 +20,17 @@ from domain.titles import Title, TitleKind
 from domain.videos import Video
 
 
-class Catalogue(DomainApplication):
-    name = "catalogue"
+class Catalogue:
+    """Use cases over the catalogue's log. Titles are registered and videos published by
+    ``application.anchoring.Anchoring``, which matches them as they come in; here they are
+    made (authorised, unsaved) and, once saved, read and edited."""
 
-    def __init__(self, env: dict[str, str], *, clock: Clock, identities: IdentityProvider) -> None:
+    def __init__(self, log: CatalogueLog, *, clock: Clock, identities: IdentityProvider) -> None:
+        self.log = log
         self.clock = clock
         self.identities = identities
-        super().__init__(env)
 
     # Titles -----------------------------------------------------------------------------
-
-    def register_title(
-        self,
-        actor: Principal,
-        *,
-        name: str,
-        kind: TitleKind,
-        portal: Portal | None = None,
-        studio_id: str | None = None,
-    ) -> TitleView:
-        title = self.new_title(actor, name=name, kind=kind, portal=portal, studio_id=studio_id)
-        self.commit(title)
-        return TitleView.of(title)
 
     def new_title(
         self,
@@ -71,34 +60,19 @@ class Catalogue(DomainApplication):
         *,
         expected_version: int | None = None,
     ) -> TitleView:
-        title = self.load(Title, title_id, expected_version)
+        title = self.log.load(Title, title_id, expected_version)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.STUDIO, doing="edit a title's portal")
             if not owns(actor, Role.STUDIO, title.studio_id):
                 raise NotPermitted("a studio may only edit the portal of its own titles")
         title.update_portal(portal, by=actor.label, at=self.clock.now())
-        self.commit(title)
+        self.log.commit(title)
         return TitleView.of(title)
 
     def title(self, title_id: UUID) -> TitleView:
-        return TitleView.of(self.load(Title, title_id))
+        return TitleView.of(self.log.load(Title, title_id))
 
     # Videos -----------------------------------------------------------------------------
-
-    def publish_video(
-        self,
-        actor: Principal,
-        *,
-        caption: str,
-        hashtags: Sequence[str],
-        category: str,
-        creator_id: str | None = None,
-    ) -> VideoView:
-        video = self.new_video(
-            actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
-        )
-        self.commit(video)
-        return VideoView.of(video)
 
     def new_video(
         self,
@@ -122,13 +96,13 @@ class Catalogue(DomainApplication):
 
     def record_engagement(self, actor: Principal, video_id: UUID, added: Engagement) -> VideoView:
         require_role(actor, Role.ADMIN, doing="record engagement")
-        video = self.load(Video, video_id)
+        video = self.log.load(Video, video_id)
         video.record_engagement(added, at=self.clock.now())
-        self.commit(video)
+        self.log.commit(video)
         return VideoView.of(video)
 
     def video(self, video_id: UUID) -> VideoView:
-        return VideoView.of(self.load(Video, video_id))
+        return VideoView.of(self.log.load(Video, video_id))
 
     # Anchors ----------------------------------------------------------------------------
 
@@ -142,10 +116,10 @@ class Catalogue(DomainApplication):
         expected_version: int | None = None,
     ) -> VideoView:
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="attach an anchor")
-        video = self.load(Video, video_id, expected_version)
-        self.load(Title, title_id)
+        video = self.log.load(Video, video_id, expected_version)
+        self.log.load(Title, title_id)
         video.attach_anchor(title_id, by=actor.label, at=self.clock.now(), note=note)
-        self.commit(video)
+        self.log.commit(video)
         return VideoView.of(video)
 
     def revoke_anchor(
@@ -156,15 +130,15 @@ class Catalogue(DomainApplication):
         reason: str,
         expected_version: int | None = None,
     ) -> VideoView:
-        video = self.load(Video, video_id, expected_version)
+        video = self.log.load(Video, video_id, expected_version)
         if actor.role is Role.STUDIO:
             anchored_title = video.anchor.title_id if video.anchor else None
             if anchored_title is None or not owns(
-                actor, Role.STUDIO, self.load(Title, anchored_title).studio_id
+                actor, Role.STUDIO, self.log.load(Title, anchored_title).studio_id
             ):
                 raise NotPermitted("a studio may only revoke anchors to its own titles")
         else:
             require_role(actor, Role.REVIEWER, Role.ADMIN, Role.STUDIO, doing="revoke an anchor")
         video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
-        self.commit(video)
+        self.log.commit(video)
         return VideoView.of(video)

@@ -16,7 +16,8 @@ from uuid import UUID
 from application.auth import Principal, Role, acting_for, require_role
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.idempotency import answer_again
-from application.music import Discovery, MusicLog
+from application.logs import MusicLog
+from application.music import Discovery
 from application.music_views import (
     BallotReceipt,
     Entry,

@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, require_role
 from application.errors import NotPermitted, StaleVersion
-from application.ledgers import RevenueLog
+from application.logs import RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.product_tagging import TRUST_AND_SAFETY, ProductTagging
 from domain.counterfeit import CounterfeitReport, ReportQuota, ReportStatus

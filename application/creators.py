@@ -12,8 +12,8 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, acting_for, require_role
-from application.catalogue import Catalogue
 from application.errors import ApplicationError, NotFound, StaleVersion
+from application.logs import CatalogueLog
 from application.ports import Clock, IdentityProvider
 from domain.creators import Creator, Strike
 
@@ -46,7 +46,9 @@ class CreatorView:
 
 
 class Creators:
-    def __init__(self, catalogue: Catalogue, *, clock: Clock, identities: IdentityProvider) -> None:
+    def __init__(
+        self, catalogue: CatalogueLog, *, clock: Clock, identities: IdentityProvider
+    ) -> None:
         self.catalogue = catalogue
         self.clock = clock
         self.identities = identities

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime
 from uuid import UUID
 
@@ -18,7 +19,6 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, owns, require_role
-from application.domain_application import DomainApplication
 from application.errors import NotFound, NotPermitted
 from application.ledger_read_model import (
     EARNINGS,
@@ -29,7 +29,9 @@ from application.ledger_read_model import (
     PostingLines,
 )
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.ports import Clock
+from application.read_models import Followed, ReadModel
 from domain.campaigns import Campaign
 from domain.ledger import (
     JournalEntry,
@@ -44,24 +46,6 @@ from domain.money import Money
 from domain.pulse import PulseCampaign
 
 log = logging.getLogger("spotlight.ledger")
-
-#: Accounts take a snapshot every this many postings, so loading one costs at most this many
-#: events after its snapshot however long it has lived.
-SNAPSHOT_EVERY = 100
-CACHED_AGGREGATES = "10000"
-
-
-class RevenueLog(DomainApplication):
-    """The revenue program's log: enrolments, campaigns, impressions, journal, payouts."""
-
-    name = "revenue"
-    snapshotting_intervals = {LedgerAccount: SNAPSHOT_EVERY}
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        # Every batch loads a dozen accounts: the cache reads only their newer events.
-        super().__init__(
-            {"IS_SNAPSHOTTING_ENABLED": "y", "AGGREGATE_CACHE_MAXSIZE": CACHED_AGGREGATES, **env}
-        )
 
 
 @attrs.frozen
@@ -108,6 +92,21 @@ class Ledger:
             # The service still starts, its other programs whole; every reading of the ledger
             # raises the refusal, and `spotlight ledger-check` reports it with its position.
             log.error("the ledger's read model is refused: %s", refusal)
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        revenue = self.revenue.name
+        return (
+            Followed(
+                "ledger balances and statements",
+                self._catch_up_for_views,
+                lambda positions: self.read.model.export(positions.get(revenue)),
+            ),
+        )
+
+    def _catch_up_for_views(self) -> None:
+        # A refused line is named by the read model's view (its export raises it), not here.
+        with suppress(PostingLineNotStorable):
+            self.read.catch_up()
 
     def close(self) -> None:
         self.read.model.close()

@@ -35,7 +35,8 @@ import attrs
 from application.auth import Principal, Role, owns, require_role
 from application.errors import NotPermitted
 from application.log_follower import LogFollower
-from application.protection import ProtectionModel, combined
+from application.protection import Protection, ProtectionModel
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.audience import EngagementBatch
 from domain.campaigns import Campaign
 from domain.categories import checked_category
@@ -108,26 +109,23 @@ class CreatorQuery:
 
 
 class MarketplaceProjection:
-    def __init__(self, text: CreatorTextSearch) -> None:
+    def __init__(self, text: CreatorTextSearch, protection: ProtectionModel) -> None:
         self.text = text
         self.creators: dict[str, _CreatorLine] = {}
         self.by_category: dict[str, set[str]] = defaultdict(set)
         self._creator_of: dict[UUID, str] = {}
         self._accounts: dict[UUID, str] = {}
-        # Minors are never offered to brands: the one rule of protection, followed here too.
-        self.protection = ProtectionModel()
+        # Minors are never offered to brands: the shared protection, caught up before this.
+        self.protection = protection
 
     @property
     def handlers(self) -> dict[str, Any]:
-        return combined(
-            self.protection.handlers,
-            {
-                Creator.Registered.TOPIC: self._registered,
-                Creator.FollowersCounted.TOPIC: self._followers,
-                Video.Published.TOPIC: self._published,
-                EngagementBatch.Recorded.TOPIC: self._engagement,
-            },
-        )
+        return {
+            Creator.Registered.TOPIC: self._registered,
+            Creator.FollowersCounted.TOPIC: self._followers,
+            Video.Published.TOPIC: self._published,
+            EngagementBatch.Recorded.TOPIC: self._engagement,
+        }
 
     def _registered(self, event: Any, _position: int) -> None:
         self._accounts[event.originator_id] = event.account
@@ -158,16 +156,23 @@ class MarketplaceProjection:
 
 
 class Marketplace:
-    def __init__(self, catalogue: Any, revenue: Any, *, text: CreatorTextSearch) -> None:
+    def __init__(
+        self, catalogue: Any, revenue: Any, *, text: CreatorTextSearch, protection: Protection
+    ) -> None:
         self.revenue = revenue
-        self.model = MarketplaceProjection(text)
+        self._protection = protection
+        self.model = MarketplaceProjection(text, protection.model)
         self._follower = LogFollower(catalogue, self.model.handlers)
         self._lock = threading.RLock()
 
     def catch_up(self) -> MarketplaceProjection:
         with self._lock:
+            self._protection.catch_up()
             self._follower.catch_up()
         return self.model
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("creator marketplace", self.catch_up, unpositioned(self.export)),)
 
     def find_creators(
         self, actor: Principal, query: CreatorQuery, *, cursor: int = 0, limit: int = 20

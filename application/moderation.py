@@ -18,11 +18,10 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, acting_for, require_role
-from application.catalogue import Catalogue
 from application.errors import NotFound
-from application.log_follower import LogFollower
+from application.logs import CatalogueLog
 from application.ports import Clock
-from application.protection import MINOR, ProtectionModel
+from application.protection import MINOR, Protection, ProtectionModel
 from domain.creators import Creator
 from domain.moderation import AgeBand, Flag, ModerationState
 from domain.videos import Video
@@ -60,18 +59,23 @@ class FlaggedVideo:
 
 
 class Moderation:
-    def __init__(self, catalogue: Catalogue, *, tagging: TagWithdrawal, clock: Clock) -> None:
+    def __init__(
+        self,
+        catalogue: CatalogueLog,
+        *,
+        tagging: TagWithdrawal,
+        clock: Clock,
+        protection: Protection,
+    ) -> None:
         self.catalogue = catalogue
         self.tagging = tagging
         self.clock = clock
-        self.model = ProtectionModel()
-        self._follower = LogFollower(catalogue, self.model.handlers)
+        self.protection = protection
+        self.model = protection.model
         self._lock = threading.RLock()
 
     def catch_up(self) -> ProtectionModel:
-        with self._lock:
-            self._follower.catch_up()
-        return self.model
+        return self.protection.catch_up()
 
     def decide(
         self,

@@ -8,17 +8,19 @@ the same transaction as the track and its fingerprints.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from uuid import UUID
 
 from application.auth import Principal, Role, acting_for, require_role
 from application.domain_application import DomainApplication
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.log_follower import LogFollower
+from application.logs import MusicLog
 from application.media import MatchingEngine, MediaDecoder, MediaTooLarge, UnreadableMedia
 from application.music_read_model import MusicFollower, MusicReadModel
 from application.music_views import ArtistView, Byline, Page, PlaylistItem, TrackView
 from application.ports import Clock, IdentityProvider
+from application.read_models import Followed, ReadModel, unpositioned
 from application.track_index import TrackIndex, track_owner
 from domain.artists import Artist
 from domain.media import MediaFingerprints
@@ -29,17 +31,6 @@ ORIGINALITY_MIN_SCORE = 0.2
 #: ... over at least this many seconds.
 ORIGINALITY_MIN_SECONDS = 3.0
 CANDIDATES = 10
-#: Round aggregates are read by every ballot; the cache reads only their newer events.
-CACHED_AGGREGATES = "2000"
-
-
-class MusicLog(DomainApplication):
-    """The music program's own log (artists, tracks, seasons, rounds, ballots, uses)."""
-
-    name = "music"
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        super().__init__({"AGGREGATE_CACHE_MAXSIZE": CACHED_AGGREGATES, **env})
 
 
 class ArtistExists(ApplicationError):
@@ -69,6 +60,16 @@ class Discovery:
         self.index = TrackIndex(audio, music=music, catalogue=catalogue)
         self.read.catch_up()
         self.index.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (
+            Followed(
+                "music (artists, tracks, uses, tallies)",
+                self.read.catch_up,
+                unpositioned(self.read.model.export),
+            ),
+            Followed("music track index", self.index.catch_up, unpositioned(self.index.export)),
+        )
 
     # Artists ----------------------------------------------------------------------------
 

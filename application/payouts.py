@@ -20,7 +20,8 @@ from eventsourcing.domain import Aggregate
 from application.auth import Principal, Role, acting_for, require_role
 from application.errors import StaleVersion
 from application.idempotency import answer_again
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
+from application.logs import RevenueLog
 from application.ports import Clock
 from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.ledger import (

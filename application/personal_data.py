@@ -24,8 +24,8 @@ from typing import Protocol
 import attrs
 
 from application.auth import Principal, Role, owns, person_key
-from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
+from application.logs import CatalogueLog
 from application.moderation import Moderation
 from application.ports import Clock
 from domain.creators import Creator
@@ -79,7 +79,7 @@ def _text(value: str, what: str) -> str:
 class PersonalData:
     def __init__(
         self,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         *,
         keys: KeyStore,
         sealer: Sealer,

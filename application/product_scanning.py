@@ -26,10 +26,10 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Notification
 
-from application.catalogue import Catalogue
+from application.background import BackgroundPass
 from application.errors import StaleVersion
-from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
+from application.logs import CatalogueLog, RevenueLog
 from application.match_index import VIDEO_OWNER
 from application.media import MediaDecoder, UnreadableMedia
 from application.ports import Clock
@@ -151,7 +151,7 @@ class ProductScanning:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         recognizer: ProductRecognizer,
         tagging: TagProposer,
         clock: Clock,
@@ -173,6 +173,18 @@ class ProductScanning:
         )
 
     # Running ------------------------------------------------------------------------------
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            products = self.run()
+            if not (products.videos_scanned or products.listings_joined):
+                return None
+            return (
+                f"{products.videos_scanned} videos, {products.listings_joined} new listings, "
+                f"{products.tags_proposed} tags proposed"
+            )
+
+        return BackgroundPass("product recognition", run, "product recognition pass failed")
 
     def run(self, *, max_videos: int = 200, batch: int = 20) -> ProductScanReport:
         """Recognise up to ``max_videos`` videos in all (live and backfill), joining newly

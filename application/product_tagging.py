@@ -19,13 +19,14 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, owns, require_role
-from application.catalogue import Catalogue
+from application.background import BackgroundPass
 from application.errors import NotPermitted, StaleVersion
-from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
+from application.logs import CatalogueLog, RevenueLog
 from application.notifications import Notifier
 from application.ports import Clock
-from application.protection import ProtectionModel
+from application.protection import Protection
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
 from domain.product_tags import ShopPreferences, Tag, TagRefused, TagState, VideoTags
@@ -188,9 +189,10 @@ class ProductTagging:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         notifier: Notifier,
         clock: Clock,
+        protection: Protection,
     ) -> None:
         self.revenue = revenue
         self.catalogue = catalogue
@@ -198,22 +200,23 @@ class ProductTagging:
         self.clock = clock
         self.model = TagsReadModel()
         self._follower = LogFollower(revenue, self.model.handlers)
-        self.protection = ProtectionModel()
-        self._protection_follower = LogFollower(catalogue, self.protection.handlers)
+        self._protection = protection
+        self.protection = protection.model
         self._lock = threading.RLock()
         self.catch_up()
 
     def catch_up(self) -> TagsReadModel:
         with self._lock:
             self._follower.catch_up()
-            self._protection_follower.catch_up()
+            self._protection.catch_up()
         return self.model
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("shop tags", self.catch_up, unpositioned(self.model.export)),)
 
     def why_excluded(self, video_id: UUID) -> str | None:
         """Why the video may carry no product tag (a minor's, restricted, removed), or None."""
-        with self._lock:
-            self._protection_follower.catch_up()
-            return self.protection.why_excluded(video_id)
+        return self._protection.catch_up().why_excluded(video_id)
 
     # Adding tags ------------------------------------------------------------------------
 
@@ -280,6 +283,13 @@ class ProductTagging:
         ):
             raise TagRefused("the video's tags changed at the same moment; try again")
         return self.tags_of(actor, video_id)
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            notices = self.deliver_pending_notices()
+            return f"{notices} creators told, their tags now shown" if notices else None
+
+        return BackgroundPass("product tags", run, "delivering product tag notices failed")
 
     def deliver_pending_notices(self) -> int:
         """Tell creators of tags still awaiting notice (a failed notifier is retried here)."""

@@ -3,18 +3,26 @@ are flagged, age-restricted or removed.
 
 ``ProtectionModel`` follows the catalogue's log (creators' age bands, videos' creators and
 their moderation) and answers, for any video, why it is kept out of anchors, product tags,
-Pulse and campaigns — or None. Every program that needs the answer keeps its own copy,
-caught up with its own follower, so that no program ever waits for another.
+Pulse and campaigns — or None. A core has one (``Protection``, built by the composition root)
+that every program which needs the answer shares: each catches it up before it reads it, and
+before it applies events of its own that consult it, so protection is never behind a program's
+read model. A program's handler may then see protection ahead of the event it applies; every
+such handler decides again when protection changes (Pulse re-ranks on a flag, a decision or an
+age band), so each read model ends in the state it would reach in step with protection.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from application.log_follower import Handler
+from eventsourcing.application import Application
+
+from application.log_follower import Handler, LogFollower
+from application.read_models import LogPositions
 from domain.creators import Creator
 from domain.moderation import AgeBand, ModerationState, state_after_flags
 from domain.videos import Video
@@ -87,6 +95,26 @@ class ProtectionModel:
 
     def _decided(self, event: Any, _position: int) -> None:
         self.moderation[event.originator_id] = ModerationState(event.state)
+
+
+class Protection:
+    """The core's one ``ProtectionModel``, followed once over the catalogue's log."""
+
+    name = "protection (minors, restricted videos)"
+
+    def __init__(self, catalogue: Application[UUID]) -> None:
+        self.model = ProtectionModel()
+        self._follower = LogFollower(catalogue, self.model.handlers)
+        self._lock = threading.RLock()
+
+    def catch_up(self) -> ProtectionModel:
+        with self._lock:
+            self._follower.catch_up()
+        return self.model
+
+    def export(self, positions: LogPositions) -> dict[str, object]:
+        with self._lock:
+            return self.catch_up().export()
 
 
 def combined(*maps: Mapping[str, Handler]) -> dict[str, Handler]:

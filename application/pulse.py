@@ -17,12 +17,14 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, acting_for, require_role
-from application.catalogue import Catalogue
 from application.errors import ApplicationError, NotFound, StaleVersion
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
 from application.log_follower import LogFollower
+from application.logs import CatalogueLog, RevenueLog
 from application.ports import Clock, IdentityProvider
+from application.protection import Protection
 from application.pulse_inventory import InventoryProjection, Standing
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.creators import Creator
 from domain.errors import RuleViolated
 from domain.ledger import (
@@ -112,10 +114,11 @@ class Pulse:
         self,
         revenue: RevenueLog,
         *,
-        catalogue: Catalogue,
+        catalogue: CatalogueLog,
         ledger: Ledger,
         clock: Clock,
         identities: IdentityProvider,
+        protection: Protection,
         launched_regions: Iterable[str] = ("US",),
     ) -> None:
         self.revenue = revenue
@@ -124,15 +127,20 @@ class Pulse:
         self.clock = clock
         self.identities = identities
         self.launched_regions = tuple(launched_regions)
-        self.inventory = InventoryProjection()
+        self._protection = protection
+        self.inventory = InventoryProjection(protection.model)
         self._catalogue_follower = LogFollower(catalogue, self.inventory.catalogue_handlers)
         self._revenue_follower = LogFollower(revenue, self.inventory.revenue_handlers)
         self.catch_up()
 
     def catch_up(self) -> InventoryProjection:
+        self._protection.catch_up()
         self._catalogue_follower.catch_up()
         self._revenue_follower.catch_up()
         return self.inventory
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("Pulse inventory", self.catch_up, unpositioned(self.inventory.export)),)
 
     # Enrolment --------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import attrs
 from sortedcontainers import SortedList
 
 from application.log_follower import Handler
-from application.protection import ProtectionModel, combined
+from application.protection import ProtectionModel
 from domain.audience import EngagementBatch
 from domain.categories import CATEGORIES
 from domain.creators import Creator
@@ -66,7 +66,7 @@ def inventory_size(category_size: int) -> int:
 
 
 class InventoryProjection:
-    def __init__(self) -> None:
+    def __init__(self, protection: ProtectionModel) -> None:
         self._lock = threading.RLock()
         self._videos: dict[UUID, _VideoLine] = {}
         self._ranked: dict[str, SortedList[_Key]] = {c: SortedList() for c in CATEGORIES}
@@ -74,25 +74,22 @@ class InventoryProjection:
         self._approved: set[str] = set()
         self._creator_accounts: dict[UUID, str] = {}
         self._enrolled: dict[UUID, str] = {}
-        self.protection = ProtectionModel()
+        # Shared, and caught up before this projection: see ``application.protection``.
+        self.protection = protection
 
     @property
     def catalogue_handlers(self) -> dict[str, Handler]:
-        # Protection learns of a change first; then the ranking follows it.
-        return combined(
-            self.protection.handlers,
-            {
-                Video.Published.TOPIC: self._published,
-                Video.EngagementRecorded.TOPIC: self._engagement_recorded,
-                EngagementBatch.Recorded.TOPIC: self._engagement_batch,
-                Creator.Registered.TOPIC: self._creator_registered,
-                Creator.FollowersCounted.TOPIC: self._followers_counted,
-                Video.ModerationFlagged.TOPIC: self._protection_changed,
-                Video.ModerationDecided.TOPIC: self._protection_changed,
-                Creator.AgeBandRecorded.TOPIC: self._band_changed,
-                Creator.AgeBandVerified.TOPIC: self._band_changed,
-            },
-        )
+        return {
+            Video.Published.TOPIC: self._published,
+            Video.EngagementRecorded.TOPIC: self._engagement_recorded,
+            EngagementBatch.Recorded.TOPIC: self._engagement_batch,
+            Creator.Registered.TOPIC: self._creator_registered,
+            Creator.FollowersCounted.TOPIC: self._followers_counted,
+            Video.ModerationFlagged.TOPIC: self._protection_changed,
+            Video.ModerationDecided.TOPIC: self._protection_changed,
+            Creator.AgeBandRecorded.TOPIC: self._band_changed,
+            Creator.AgeBandVerified.TOPIC: self._band_changed,
+        }
 
     @property
     def revenue_handlers(self) -> dict[str, Handler]:

@@ -19,7 +19,8 @@ from eventsourcing.domain import Aggregate
 from application.auth import Principal, Role, acting_for, owns, require_role
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
 from application.idempotency import answer_again
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
+from application.logs import RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.products import DESCRIBED_PHOTOS, PhotoWithoutDetail, ProductRecognizer
 from domain.errors import IdempotencyKeyReused, RuleViolated

@@ -11,6 +11,7 @@ from uuid import UUID
 import attrs
 
 from application.log_follower import LogFollower
+from application.read_models import Followed, ReadModel, unpositioned
 from domain.listings import Listing, ListingStatus, Seller
 from domain.money import Money
 
@@ -82,6 +83,9 @@ class ShopSearch:
     def catch_up(self) -> None:
         with self._lock:
             self._follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("shop search", self.catch_up, unpositioned(self.export)),)
 
     def search(
         self, query: str, *, cursor: int = 0, limit: int = 20

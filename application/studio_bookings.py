@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, acting_for, owns, require_role
 from application.errors import NotPermitted, StaleVersion
-from application.ledgers import RevenueLog
+from application.logs import RevenueLog
 from application.ports import Clock, IdentityProvider
 from domain.listings import Listing
 from domain.money import Money

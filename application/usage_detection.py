@@ -23,10 +23,11 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Notification
 
+from application.background import BackgroundPass
 from application.domain_application import DomainApplication
 from application.errors import StaleVersion
+from application.logs import MusicLog
 from application.match_index import VIDEO_OWNER
-from application.music import MusicLog
 from application.music_read_model import MusicFollower
 from application.ports import Clock
 from application.track_index import TrackIndex, track_of
@@ -63,6 +64,18 @@ class UsageDetection:
         self.index = index
         self.read = read
         self.clock = clock
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            usage = self.run()
+            if not usage.videos_considered:
+                return None
+            return (
+                f"{usage.videos_considered} videos considered, {usage.uses_found} uses found, "
+                f"{usage.scans_pending} backfills open"
+            )
+
+        return BackgroundPass("track usage", run, "track usage pass failed")
 
     def run(self, *, max_videos: int = 500, batch: int = 50) -> UsageReport:
         """Advance the live scan and every backfill by up to ``max_videos`` videos in all."""

@@ -115,11 +115,11 @@ def save_in_batches(application: Application[UUID], aggregates: Sequence[Aggrega
 
 def project_publish(trial: Trial) -> float:
     with open_spotlight(trial.store, trial.scratch) as spotlight:
-        catalogue = spotlight.catalogue
+        anchoring = spotlight.anchoring
         creator = Principal(Role.CREATOR, CREATOR)
 
         def publish(index: int) -> object:
-            return catalogue.publish_video(
+            return anchoring.publish_video(
                 creator, caption=caption(index), hashtags=HASHTAGS, category=CATEGORY
             )
 
@@ -152,15 +152,15 @@ def new_raw_video(index: int) -> RawVideo:
 
 def project_attach(trial: Trial) -> float:
     with open_spotlight(trial.store, trial.scratch) as spotlight:
-        catalogue = spotlight.catalogue
-        title = catalogue.register_title(
+        title = spotlight.anchoring.register_title(
             Principal(Role.STUDIO, STUDIO), name=TITLE_NAME, kind=TitleKind.MOVIE
         )
-        videos = seed_videos(catalogue, trial.count + trial.warmup)
+        videos = seed_videos(spotlight.cataloguing, trial.count + trial.warmup)
         reviewer = Principal(Role.REVIEWER, REVIEWER)
+        cataloguing = spotlight.cataloguing
 
         def attach(index: int) -> object:
-            return catalogue.attach_anchor(reviewer, videos[index], title.id, note=NOTE)
+            return cataloguing.attach_anchor(reviewer, videos[index], title.id, note=NOTE)
 
         return time_commands(attach, trial.count, trial.warmup)
 
@@ -177,7 +177,7 @@ def seed_videos(catalogue: Catalogue, count: int) -> list[UUID]:
         )
         for index in range(count)
     ]
-    save_in_batches(catalogue, videos)
+    save_in_batches(catalogue.log, videos)
     return [video.id for video in videos]
 
 
@@ -218,7 +218,7 @@ def empty_portal() -> dict[str, list[Any]]:
 
 def seed_log(catalogue: Catalogue, total: int) -> None:
     aggregates = list(log_aggregates(catalogue, total))
-    save_in_batches(catalogue, aggregates)
+    save_in_batches(catalogue.log, aggregates)
 
 
 def log_aggregates(catalogue: Catalogue, total: int) -> Iterator[Aggregate]:

@@ -34,16 +34,14 @@ from application.audit import (
     take_checkpoint,
     verify_store,
 )
-from application.catalogue import Catalogue
-from application.ledgers import RevenueLog
-from application.music import MusicLog
+from application.logs import CatalogueLog, MusicLog, RevenueLog
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
     from application.audit_replay import ReplayReport
 
 #: Every application log of the core, in the order they are verified.
-LOGS = (Catalogue.name, MusicLog.name, RevenueLog.name)
+LOGS = (CatalogueLog.name, MusicLog.name, RevenueLog.name)
 
 EXIT_INTACT = 0
 EXIT_TAMPERED = 1

@@ -20,7 +20,7 @@ from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
-from adapters.notifications.inbox import InAppNotifier, InboxLog
+from adapters.notifications.inbox import InAppNotifier
 from adapters.posting_lines import SqlitePostingLines
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
@@ -28,17 +28,19 @@ from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
 from application.anchoring import Anchoring
 from application.audience import Audience
+from application.background import BackgroundWork
 from application.campaign_dashboard import CampaignDashboards
 from application.campaigns import Campaigns
 from application.catalogue import Catalogue
 from application.competition import Competition
 from application.counterfeit_reports import CounterfeitReports
 from application.creators import Creators
-from application.ledgers import Ledger, RevenueLog
+from application.ledgers import Ledger
+from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.marketplace import Marketplace
 from application.media import MatchingEngine, MediaDecoder
 from application.moderation import ContentClassifier, Moderation
-from application.music import Discovery, MusicLog
+from application.music import Discovery
 from application.notifications import Notifier
 from application.payouts import Payouts
 from application.personal_data import KeyStore, PersonalData
@@ -46,7 +48,9 @@ from application.ports import Clock, IdentityProvider
 from application.product_scanning import ProductScanning, VideoProductFrames
 from application.product_tagging import ProductTagging
 from application.products import ProductRecognizer
+from application.protection import Protection
 from application.pulse import Pulse
+from application.read_models import ReadModels
 from application.shop import Shop
 from application.shop_search import ListingSearch, ShopSearch
 from application.studio_bookings import StudioBookings
@@ -62,7 +66,8 @@ class Spotlight:
     settings: Settings
     clock: Clock
     tokens: TokenSigner
-    catalogue: Catalogue
+    catalogue: CatalogueLog
+    cataloguing: Catalogue
     anchoring: Anchoring
     audience: Audience
     music: MusicLog
@@ -89,6 +94,11 @@ class Spotlight:
     keys: KeyStore
     personal_data: PersonalData
     decode_slots: DecodeSlots
+    protection: Protection
+    #: Every read model, in the order the auditor's replay catches them up and compares them.
+    read_models: ReadModels = attrs.field(factory=ReadModels)
+    #: What the background worker runs at each tick, in order.
+    background: BackgroundWork = attrs.field(factory=BackgroundWork)
 
     def close(self) -> None:
         closing = getattr(self.keys, "close", None)
@@ -121,7 +131,7 @@ def bootstrap(
     store = settings.store
     store.prepare()
     try:
-        catalogue = Catalogue(store.env_for(Catalogue.name), clock=clock, identities=identities)
+        catalogue = CatalogueLog(store.env_for(CatalogueLog.name))
         music = MusicLog(store.env_for(MusicLog.name))
         revenue = RevenueLog(store.env_for(RevenueLog.name))
         inbox = InboxLog(store.env_for(InboxLog.name))
@@ -131,6 +141,8 @@ def bootstrap(
             f"{store.setting}={store.redacted}: the event store could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
+    # One protection for every program that must leave protected videos alone.
+    protection = Protection(catalogue)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     # Every decode of an upload (video, audio, listing photo) takes one of these slots.
     slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
@@ -142,14 +154,16 @@ def bootstrap(
         )
     if recognizer is None:
         recognizer = SiftProductRecognizer(max_photo_pixels=settings.max_pixels, slots=slots)
+    cataloguing = Catalogue(catalogue, clock=clock, identities=identities)
     anchoring = Anchoring(
-        catalogue,
+        cataloguing,
         decoder=decoder,
         text=InvertedTextEngine() if text is None else text,
         engines=(LandmarkAudioEngine(), PerceptualVisualEngine()) if engines is None else engines,
         clock=clock,
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
+        protection=protection,
         # The shop's description of each video's frames is kept with its fingerprints.
         describers=(
             VideoProductFrames(
@@ -179,15 +193,20 @@ def bootstrap(
     )
     ledger = Ledger(revenue, clock=clock, lines=SqlitePostingLines())
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
-    tagging = ProductTagging(revenue, catalogue=catalogue, notifier=notifier, clock=clock)
-    dashboards = CampaignDashboards(revenue, catalogue, click_window=settings.click_window)
-    moderation = Moderation(catalogue, tagging=tagging, clock=clock)
+    tagging = ProductTagging(
+        revenue, catalogue=catalogue, notifier=notifier, clock=clock, protection=protection
+    )
+    dashboards = CampaignDashboards(
+        revenue, catalogue, protection=protection, click_window=settings.click_window
+    )
+    moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
-    return Spotlight(
+    core = Spotlight(
         settings=settings,
         clock=clock,
         tokens=TokenSigner(settings.signing_secret(), clock),
         catalogue=catalogue,
+        cataloguing=cataloguing,
         anchoring=anchoring,
         audience=Audience(catalogue, clock=clock, click_window=settings.click_window),
         music=music,
@@ -205,6 +224,7 @@ def bootstrap(
             ledger=ledger,
             clock=clock,
             identities=identities,
+            protection=protection,
             launched_regions=settings.pulse_regions,
         ),
         payouts=Payouts(revenue, ledger=ledger, clock=clock),
@@ -237,11 +257,34 @@ def bootstrap(
             identities=identities,
         ),
         campaign_dashboards=dashboards,
-        marketplace=Marketplace(catalogue, revenue, text=BM25CreatorSearch()),
+        marketplace=Marketplace(
+            catalogue, revenue, text=BM25CreatorSearch(), protection=protection
+        ),
         moderation=moderation,
         keys=keys,
         personal_data=PersonalData(
             catalogue, keys=keys, sealer=AesGcmSealer(), moderation=moderation, clock=clock
         ),
         decode_slots=slots,
+        protection=protection,
     )
+    for service in (
+        core.anchoring,
+        core.audience,
+        core.discovery,
+        core.ledger,
+        core.pulse,
+        core.tagging,
+        core.shop_search,
+        core.campaign_dashboards,
+        core.marketplace,
+    ):
+        core.read_models.register(*service.read_models())
+    core.read_models.register(protection)
+    core.background.register(
+        core.anchoring.background_pass(),
+        core.usage.background_pass(),
+        core.recognition.background_pass(),
+        core.tagging.background_pass(),
+    )
+    return core

@@ -18,12 +18,13 @@ import attrs
 
 from adapters.audit.logs import open_log
 from adapters.storage import parse_store
+from application.logs import LOG_NAMES
 from application.notifications import Notice
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 
 #: Every application log the replay copies (the inbox too: its messages are events).
-REPLAYED_LOGS = ("catalogue", "music", "revenue", "inbox")
+REPLAYED_LOGS = LOG_NAMES
 MEMORY = "memory"
 SCRATCH_FILES = "replay.*.db*"  # with SQLite's -wal and -shm files
 

@@ -1,5 +1,6 @@
-"""The service's background worker: retroactive matching, track usage detection, product
-recognition, and the notices of product tags still waiting for their creators."""
+"""The service's background worker: every pass the core registers (``core.background``:
+retroactive matching, track usage detection, product recognition, and the notices of product
+tags still waiting for their creators), in order, at every tick."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ log = logging.getLogger("spotlight.sweeper")
 
 
 class BackgroundSweeper:
-    """Advances open sweeps every ``interval`` seconds until stopped.
+    """Runs the core's background passes every ``interval`` seconds until stopped.
 
     Sweeps are resumable and their cursors are saved with their decisions, so stopping the
     worker at any moment (or running one in each of several processes) never matches a
@@ -34,46 +35,16 @@ class BackgroundSweeper:
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
+            self.tick()
+
+    def tick(self) -> None:
+        """One pass of each, in order; a pass that fails ends the tick, and is resumed from
+        its cursors on the next."""
+        for work in self._core.background:
             try:
-                report = self._core.anchoring.run_sweeps()
-            except Exception:  # a failed pass is retried on the next tick, from its cursor
-                log.exception("retroactive matching pass failed")
-                continue
-            if report.videos_considered:
-                log.info(
-                    "retroactive matching: %d videos considered, %d changed, %d sweeps open",
-                    report.videos_considered,
-                    report.videos_changed,
-                    report.pending,
-                )
-            try:
-                usage = self._core.usage.run()
-            except Exception:  # likewise resumed from the scans' cursors
-                log.exception("track usage pass failed")
-                continue
-            if usage.videos_considered:
-                log.info(
-                    "track usage: %d videos considered, %d uses found, %d backfills open",
-                    usage.videos_considered,
-                    usage.uses_found,
-                    usage.scans_pending,
-                )
-            try:
-                products = self._core.recognition.run()
-            except Exception:  # resumed from the scan's cursor on the next tick
-                log.exception("product recognition pass failed")
-                continue
-            if products.videos_scanned or products.listings_joined:
-                log.info(
-                    "product recognition: %d videos, %d new listings, %d tags proposed",
-                    products.videos_scanned,
-                    products.listings_joined,
-                    products.tags_proposed,
-                )
-            try:
-                notices = self._core.tagging.deliver_pending_notices()
-            except Exception:  # tags stay hidden until their creators are told
-                log.exception("delivering product tag notices failed")
-                continue
-            if notices:
-                log.info("product tags: %d creators told, their tags now shown", notices)
+                done = work.run()
+            except Exception:
+                log.exception(work.failure)
+                return
+            if done:
+                log.info("%s: %s", work.name, done)

@@ -16,9 +16,9 @@ import pytest
 from psycopg import sql
 
 from adapters.storage import parse_store
-from application.catalogue import Catalogue
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import FixedClock, SequentialIdentities
 
 TEST_SECRET = b"a-secret-only-the-tests-know"
@@ -63,8 +63,8 @@ def fresh_core(clock: FixedClock | None = None) -> Iterator[Spotlight]:
 
 
 @pytest.fixture
-def catalogue(core: Spotlight) -> Catalogue:
-    return core.catalogue
+def catalogue(core: Spotlight) -> CatalogueDriver:
+    return CatalogueDriver(core)
 
 
 # PostgreSQL ---------------------------------------------------------------------------------

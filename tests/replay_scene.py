@@ -29,6 +29,7 @@ from domain.seasons import RoundPlan
 from domain.titles import TitleKind
 from domain.tracks import Track
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.photos import plain_photo
 
 ADMIN = Principal(Role.ADMIN, "ops")
@@ -134,26 +135,26 @@ def set_round(core: Spotlight, scene: Scene) -> None:
 
 
 def add_title(core: Spotlight, scene: Scene, n: int) -> None:
-    view = core.catalogue.register_title(STUDIO, name=f"Dune {n}", kind=TitleKind.MOVIE)
+    view = CatalogueDriver(core).register_title(STUDIO, name=f"Dune {n}", kind=TitleKind.MOVIE)
     scene.titles.append(view.id)
 
 
 def publish(core: Spotlight, scene: Scene, n: int) -> None:
     creator = Principal(Role.CREATOR, CREATORS[n % len(CREATORS)])
-    view = core.catalogue.publish_video(
+    view = CatalogueDriver(core).publish_video(
         creator, caption=f"clip {n}", hashtags=["#dune", f"#take{n % 3}"], category=CATEGORY
     )
     scene.videos.append(view.id)
 
 
 def anchor(core: Spotlight, scene: Scene, video: int, title: int) -> None:
-    core.catalogue.attach_anchor(
+    core.cataloguing.attach_anchor(
         ADMIN, scene.videos[video % len(scene.videos)], scene.titles[title % len(scene.titles)]
     )
 
 
 def revoke(core: Spotlight, scene: Scene, video: int) -> None:
-    core.catalogue.revoke_anchor(ADMIN, scene.videos[video % len(scene.videos)], reason="wrong")
+    core.cataloguing.revoke_anchor(ADMIN, scene.videos[video % len(scene.videos)], reason="wrong")
 
 
 def engagement(core: Spotlight, scene: Scene, video: int, views: int) -> None:

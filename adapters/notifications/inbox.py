@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
-from application.domain_application import DomainApplication
 from application.errors import StaleVersion
 from application.log_follower import LogFollower
+from application.logs import InboxLog
 from application.notifications import Notice
 from application.ports import Clock
 from domain.inbox import InboxMessage
-
-
-class InboxLog(DomainApplication):
-    name = "inbox"
-
-    def __init__(self, env: Mapping[str, str]) -> None:
-        super().__init__(env)
 
 
 class InAppNotifier:

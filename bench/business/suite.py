@@ -30,9 +30,9 @@ from adapters.search.creators import BM25CreatorSearch
 from adapters.storage import close_application, parse_store
 from application.auth import Principal, Role
 from application.campaign_dashboard import CampaignDashboards
-from application.catalogue import Catalogue
-from application.ledgers import RevenueLog
+from application.logs import CatalogueLog, RevenueLog
 from application.marketplace import CreatorQuery, Marketplace
+from application.protection import Protection
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table
 from domain.audience import EngagementBatch, EngagementCount
@@ -43,7 +43,6 @@ from domain.engagement import Engagement
 from domain.invitations import Invitation, Terms
 from domain.money import Money
 from domain.videos import Video
-from tests.fakes import FixedClock, SequentialIdentities
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 BATCH = 1_000
@@ -100,7 +99,7 @@ TOPICS = {
 }  # fmt: skip
 
 
-def _seed(catalogue: Catalogue, plan: BusinessPlan, rng: random.Random) -> list[str]:
+def _seed(catalogue: CatalogueLog, plan: BusinessPlan, rng: random.Random) -> list[str]:
     words = _vocabulary(rng)
     accounts = [f"creator-{n}" for n in range(plan.creators)]
     pending: list[object] = []
@@ -185,7 +184,7 @@ def _campaign(revenue: RevenueLog, *, hashtag: str, participants: list[str]) -> 
     return campaign
 
 
-def _dashboard_videos(catalogue: Catalogue, plan: BusinessPlan, participants: list[str]) -> None:
+def _dashboard_videos(catalogue: CatalogueLog, plan: BusinessPlan, participants: list[str]) -> None:
     pending: list[object] = []
     ids = []
     for number in range(plan.dashboard_videos):
@@ -226,11 +225,7 @@ def run(plan: BusinessPlan) -> BusinessReport:
     with tempfile.TemporaryDirectory(prefix="spotlight-business-bench-") as directory:
         store = parse_store(f"sqlite:///{Path(directory) / 'bench.db'}")
         store.prepare()
-        catalogue = Catalogue(
-            store.env_for(Catalogue.name),
-            clock=FixedClock(AT),
-            identities=SequentialIdentities(series=1),
-        )
+        catalogue = CatalogueLog(store.env_for(CatalogueLog.name))
         revenue = RevenueLog(store.env_for(RevenueLog.name))
         try:
             _progress(f"business: seeding {plan.creators:,} creators and {plan.videos:,} videos")
@@ -243,7 +238,9 @@ def run(plan: BusinessPlan) -> BusinessReport:
             _progress("business: following the log into the marketplace")
             tracemalloc.start()
             started = perf_counter()
-            market = Marketplace(catalogue, revenue, text=BM25CreatorSearch())
+            market = Marketplace(
+                catalogue, revenue, text=BM25CreatorSearch(), protection=Protection(catalogue)
+            )
             market.catch_up()
             building = perf_counter() - started
             _, peak = tracemalloc.get_traced_memory()
@@ -287,7 +284,7 @@ def run(plan: BusinessPlan) -> BusinessReport:
                 f"seeding: {seeding:.0f} s; building the marketplace from the log: "
                 f"{building:.0f} s, peak traced memory {peak / 2**20:,.0f} MiB"
             )
-            dashboards = CampaignDashboards(revenue, catalogue)
+            dashboards = CampaignDashboards(revenue, catalogue, protection=Protection(catalogue))
             started = perf_counter()
             dashboards.catch_up()
             dashboard_build = perf_counter() - started

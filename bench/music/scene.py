@@ -23,7 +23,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role
-from application.music import MusicLog
+from application.logs import MusicLog
 from domain.artists import Artist
 from domain.ballots import Ballot
 from domain.rounds import CompetitionRound, Judge

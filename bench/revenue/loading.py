@@ -22,7 +22,7 @@ from time import perf_counter
 from uuid import UUID
 
 from adapters.storage import close_application
-from application.ledgers import SNAPSHOT_EVERY, RevenueLog
+from application.logs import SNAPSHOT_EVERY, RevenueLog
 from bench.revenue.common import RevenuePlan, count, progress
 from bench.revenue.raw import now
 from bench.revenue.scene import POSTING_CHUNK, seed_account

@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role
-from application.ledgers import RevenueLog
+from application.logs import RevenueLog
 from application.pulse import CAMPAIGN_FUNDED
 from domain.creators import Creator
 from domain.engagement import Engagement

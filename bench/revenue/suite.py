@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from time import perf_counter
 
-from application.ledgers import SNAPSHOT_EVERY
+from application.logs import SNAPSHOT_EVERY
 from bench.revenue import impressions, loading, rebuild
 from bench.revenue.common import RevenuePlan, count, mib, milliseconds, plural
 from bench.revenue.impressions import CACHED, PROJECT, RAW, ImpressionsResult

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import close_application, parse_store
-from application.ledgers import RevenueLog
+from application.logs import RevenueLog
 from application.shop_search import ShopSearch
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table

@@ -39,7 +39,7 @@ def register_title(
 @router.get("/{title_id}", response_model=TitleOut)
 def get_title(title_id: UUID, core: Core, response: Response) -> TitleOut:
     """The public portal view of a title: anyone may read it."""
-    view = core.catalogue.title(title_id)
+    view = core.cataloguing.title(title_id)
     tag_response(response, view.version)
     return TitleOut.model_validate(view)
 
@@ -54,7 +54,7 @@ def replace_portal(
     if_match: IfMatch = None,
 ) -> TitleOut:
     """The owning studio replaces the portal (tickets, streaming, cast, official links)."""
-    view = core.catalogue.update_portal(
+    view = core.cataloguing.update_portal(
         caller, title_id, body.to_domain(), expected_version=expected_version(if_match)
     )
     tag_response(response, view.version)

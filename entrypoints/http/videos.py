@@ -105,7 +105,7 @@ async def publish_video(
 @router.get("/{video_id}", response_model=VideoOut)
 def get_video(video_id: UUID, core: Core, response: Response) -> VideoOut:
     """A video with its engagement and its anchor, if any."""
-    view = core.catalogue.video(video_id)
+    view = core.cataloguing.video(video_id)
     tag_response(response, view.version)
     # Engagement arrives in batches beside the video, so its totals come from the projection.
     return VideoOut.model_validate(
@@ -123,7 +123,7 @@ def attach_anchor(
     if_match: IfMatch = None,
 ) -> VideoOut:
     """A reviewer anchors the video to a title's portal."""
-    view = core.catalogue.attach_anchor(
+    view = core.cataloguing.attach_anchor(
         caller,
         video_id,
         body.title_id,
@@ -144,7 +144,7 @@ def revoke_anchor(
     if_match: IfMatch = None,
 ) -> VideoOut:
     """A reviewer, or the studio owning the anchored title, revokes the anchor with a reason."""
-    view = core.catalogue.revoke_anchor(
+    view = core.cataloguing.revoke_anchor(
         caller, video_id, reason=body.reason, expected_version=expected_version(if_match)
     )
     tag_response(response, view.version)

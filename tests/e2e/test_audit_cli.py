@@ -20,6 +20,7 @@ from domain.titles import TitleKind
 from entrypoints.audit_cli import ProgressReport
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 
 SPOTLIGHT = [sys.executable, "-m", "entrypoints.cli"]
 STUDIO = Principal(Role.STUDIO, "legendary")
@@ -49,8 +50,8 @@ def write_some(data_dir: Path, titles: int = 3) -> None:
     core = bootstrap(Settings.from_environ(environment_for(data_dir)))
     try:
         for n in range(titles):
-            core.catalogue.register_title(STUDIO, name=f"Dune {n}", kind=TitleKind.MOVIE)
-            core.catalogue.publish_video(
+            CatalogueDriver(core).record_title(STUDIO, name=f"Dune {n}", kind=TitleKind.MOVIE)
+            CatalogueDriver(core).record_video(
                 CREATOR, caption=f"clip {n}", hashtags=["#dune"], category="comedy"
             )
         core.discovery.register_artist(

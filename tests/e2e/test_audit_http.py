@@ -11,6 +11,7 @@ from application.audit import verify_log
 from application.auth import Principal, Role
 from domain.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 
 Headers = dict[str, str]
 
@@ -18,8 +19,8 @@ Headers = dict[str, str]
 def record_a_few(core: Spotlight) -> None:
     studio = Principal(Role.STUDIO, "legendary")
     for n in range(3):
-        core.catalogue.register_title(studio, name=f"Dune {n}", kind=TitleKind.MOVIE)
-        core.catalogue.publish_video(
+        CatalogueDriver(core).record_title(studio, name=f"Dune {n}", kind=TitleKind.MOVIE)
+        CatalogueDriver(core).record_video(
             Principal(Role.CREATOR, "fan-1"), caption=f"clip {n}", hashtags=[], category="comedy"
         )
 

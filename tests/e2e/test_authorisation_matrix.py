@@ -36,6 +36,7 @@ from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.http.policy import POLICY, Access, markdown
 from entrypoints.settings import DEFAULT_RATE_LIMITS, NO_LIMIT, Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import TEST_SECRET
 from tests.fakes import OPENING_NIGHT, FixedClock
 from tests.photos import plain_photo
@@ -67,10 +68,10 @@ def build(core: Spotlight) -> World:
 
     title = core.anchoring.register_title(studio, name="Dune", kind=TitleKind.MOVIE)
     core.creators.register(creator, region="US")
-    video = core.catalogue.publish_video(
+    video = CatalogueDriver(core).publish_video(
         creator, caption="worm ride", hashtags=["#dune"], category="film-and-tv"
     )
-    core.catalogue.attach_anchor(reviewer, video.id, title.id)
+    core.cataloguing.attach_anchor(reviewer, video.id, title.id)
     core.discovery.register_artist(artist, name="X One", region="US")
     core.shop.register_seller(seller, name="X One Goods")
     listing = core.shop.list_product(

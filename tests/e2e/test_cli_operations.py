@@ -46,7 +46,7 @@ def test_spotlight_sweep_matches_old_videos_and_analytics_shows_them(tmp_path: P
     assert "changed 1" in swept.stdout
     assert swept.stdout.strip().endswith("0 sweeps open")
     reopened = bootstrap(Settings.from_environ(environment))
-    [proposal] = reopened.catalogue.video(old.video.id).proposals
+    [proposal] = reopened.cataloguing.video(old.video.id).proposals
     assert proposal.title_id == title.id
     reopened.close()
     assert analytics.returncode == 0, analytics.stderr

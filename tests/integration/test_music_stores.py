@@ -24,7 +24,8 @@ from adapters.matching.audio import LandmarkAudioEngine
 from adapters.media.decoding import PyAVDecoder
 from application.auth import Principal, Role
 from application.competition import AlreadyVoted, Competition
-from application.music import Discovery, MusicLog
+from application.logs import MusicLog
+from application.music import Discovery
 from application.music_views import BallotReceipt, Page, PlaylistItem, RoundResult
 from application.usage_detection import UsageDetection
 from domain.ballots import Ballot

@@ -29,9 +29,11 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 from application.auth import Principal, Role
 from application.ledger_audit import audit_log
 from application.ledger_read_model import LedgerReadModel
-from application.ledgers import AccountView, Ledger, RevenueLog, Statement
+from application.ledgers import AccountView, Ledger, Statement
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.payouts import PayoutExists, Payouts, PayoutView
+from application.protection import Protection
 from application.pulse import CampaignView, ImpressionReceipt, Pulse
 from application.pulse_inventory import Standing
 from domain.bounds import MAX_AMOUNT
@@ -54,6 +56,7 @@ from domain.money import Money
 from domain.payouts import Payout, PayoutStatus
 from domain.pulse import BudgetSpent, ImpressionBatch
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.deployments import STORES, Deployment, StoreUnderTest, store_under_test
 from tests.fakes import SequentialIdentities
 
@@ -89,6 +92,7 @@ class RevenueDeployment(Deployment):
             ledger=ledger,
             clock=self.clock,
             identities=identities,
+            protection=Protection(core.catalogue),
             launched_regions=core.settings.pulse_regions,
         )
         assert ledger.read.model is not core.ledger.read.model
@@ -131,9 +135,9 @@ def enrol(core: Spotlight, creator: Principal, *, region: str = "US") -> None:
 
 def publish(core: Spotlight, creator: Principal, category: str, count: int = 1) -> list[UUID]:
     return [
-        core.catalogue.publish_video(
-            creator, caption=f"clip {n}", hashtags=[], category=category
-        ).id
+        CatalogueDriver(core)
+        .publish_video(creator, caption=f"clip {n}", hashtags=[], category=category)
+        .id
         for n in range(count)
     ]
 

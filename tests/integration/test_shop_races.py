@@ -27,8 +27,8 @@ from application.counterfeit_reports import ReportView
 from application.errors import StaleVersion
 from application.ledger_audit import audit_log
 from application.ledger_read_model import LedgerReadModel
-from application.ledgers import RevenueLog
 from application.log_follower import LogFollower
+from application.logs import RevenueLog
 from application.shop import OrderView
 from application.studio_bookings import BookingView, StudioView
 from domain.counterfeit import REPORTS_PER_DAY, CounterfeitReport, ReportLimitReached

@@ -54,6 +54,7 @@ from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.cli import main
 from entrypoints.replay_cores import replay_cores
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 
 SEED = bytes(range(32))
 ATTACKER_SEED = bytes(range(100, 132))
@@ -66,13 +67,15 @@ BRAND = Principal(Role.BRAND, "fizz")
 def realistic_flow(core: Spotlight, *, rounds: int = 6) -> None:
     for n in range(rounds):
         creator = Principal(Role.CREATOR, f"creator-{n}")
-        title = core.catalogue.register_title(STUDIO, name=f"Dune part {n}", kind=TitleKind.MOVIE)
-        video = core.catalogue.publish_video(
+        title = CatalogueDriver(core).register_title(
+            STUDIO, name=f"Dune part {n}", kind=TitleKind.MOVIE
+        )
+        video = CatalogueDriver(core).publish_video(
             creator, caption=f"sandworm ride {n}", hashtags=["#dune"], category="comedy"
         )
-        core.catalogue.record_engagement(OPS, video.id, Engagement(views=100 * n + 10, likes=n))
+        core.cataloguing.record_engagement(OPS, video.id, Engagement(views=100 * n + 10, likes=n))
         if n % 2 == 0:
-            core.catalogue.attach_anchor(REVIEWER, video.id, title.id, note="trailer reaction")
+            core.cataloguing.attach_anchor(REVIEWER, video.id, title.id, note="trailer reaction")
         core.creators.register(creator, region="US")
         core.discovery.register_artist(
             Principal(Role.ARTIST, f"artist-{n}"), name=f"Artist {n}", region="JP"
@@ -460,7 +463,7 @@ def videos_being_published(core: Spotlight, workers: int = 3) -> Iterator[thread
         n = 0
         try:
             while not stop.is_set():
-                core.catalogue.publish_video(
+                CatalogueDriver(core).publish_video(
                     Principal(Role.CREATOR, f"w{worker}"),
                     caption=f"clip {n}",
                     hashtags=["#live"],

@@ -19,7 +19,7 @@ from uuid import UUID
 import pytest
 
 from application.auth import Principal, Role
-from application.music import MusicLog
+from application.logs import MusicLog
 from application.usage_detection import USE_MIN_SCORE, USE_MIN_SECONDS, UsageReport
 from domain.track_usage import LIVE, TrackUse, UsageScan
 from entrypoints.bootstrap import Spotlight, bootstrap

@@ -30,6 +30,7 @@ from domain.invitations import (
 from domain.ledger import LimitExceeded, campaign_budget, campaign_committed, creator_payable
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import fresh_core
 from tests.fakes import OPENING_NIGHT, FixedClock
 
@@ -166,7 +167,7 @@ def test_an_accepted_invitation_commits_the_fee_and_an_approved_delivery_pays_it
     assert core.ledger.balance_of(campaign_budget(campaign.id, "USD")) == usd(1_500_00)
     assert core.ledger.balance_of(campaign_committed(campaign.id, "USD")) == usd(500_00)
 
-    video = core.catalogue.publish_video(
+    video = CatalogueDriver(core).publish_video(
         creator("ana"), caption="my glow routine", hashtags=["#glowup"], category="beauty"
     )
     core.campaigns.deliver(creator("ana"), invitation.id, video.id)
@@ -281,7 +282,7 @@ def test_a_delivery_after_the_deadline_is_refused_and_a_rejected_one_can_be_redo
         BRAND, campaign.id, creator="ana", terms=terms(deadline=TODAY + timedelta(days=3))
     )
     core.campaigns.accept(creator("ana"), invitation.id)
-    first = core.catalogue.publish_video(
+    first = CatalogueDriver(core).publish_video(
         creator("ana"), caption="a", hashtags=[], category="beauty"
     )
     core.campaigns.deliver(creator("ana"), invitation.id, first.id)
@@ -326,7 +327,7 @@ def test_fees_never_exceed_the_budget_and_the_ledger_always_balances(
                 continue
             committed_or_paid += fee
             if action == "pay":
-                video = core.catalogue.publish_video(
+                video = CatalogueDriver(core).publish_video(
                     creator(name), caption="done", hashtags=[], category="beauty"
                 )
                 core.campaigns.deliver(creator(name), invitation.id, video.id)
@@ -344,17 +345,19 @@ def test_only_participants_link_their_own_videos_published_in_flight(
     core: Spotlight, clock: FixedClock
 ) -> None:
     register(core, "ana", "ben")
-    before_flight = core.catalogue.publish_video(
+    before_flight = CatalogueDriver(core).publish_video(
         creator("ana"), caption="old", hashtags=[], category="beauty"
     )
     clock.advance(timedelta(days=1))
     campaign = launch(core, starts_on=TODAY + timedelta(days=1))
     invitation = core.campaigns.invite(BRAND, campaign.id, creator="ana", terms=terms())
     core.campaigns.accept(creator("ana"), invitation.id)
-    fresh = core.catalogue.publish_video(
+    fresh = CatalogueDriver(core).publish_video(
         creator("ana"), caption="new", hashtags=[], category="beauty"
     )
-    bens = core.catalogue.publish_video(creator("ben"), caption="b", hashtags=[], category="beauty")
+    bens = CatalogueDriver(core).publish_video(
+        creator("ben"), caption="b", hashtags=[], category="beauty"
+    )
 
     assert core.campaigns.link_video(creator("ana"), campaign.id, fresh.id)
     with pytest.raises(NotInFlight):
@@ -382,13 +385,13 @@ def test_the_dashboard_counts_participants_hashtag_and_linked_videos_in_flight(
     for name in ("ana", "ben"):
         sent = core.campaigns.invite(BRAND, campaign.id, creator=name, terms=terms(300_00))
         core.campaigns.accept(creator(name), sent.id)
-    tagged = core.catalogue.publish_video(
+    tagged = CatalogueDriver(core).publish_video(
         creator("ana"), caption="glow", hashtags=["#GlowUp"], category="beauty"
     )
-    linked = core.catalogue.publish_video(
+    linked = CatalogueDriver(core).publish_video(
         creator("ben"), caption="mine", hashtags=[], category="beauty"
     )
-    outsider = core.catalogue.publish_video(
+    outsider = CatalogueDriver(core).publish_video(
         creator("cy"), caption="me too", hashtags=["#glowup"], category="beauty"
     )
     core.campaigns.link_video(creator("ben"), campaign.id, linked.id)
@@ -463,7 +466,7 @@ def test_videos_that_declare_a_campaigns_effect_count_toward_it_once(
     core: Spotlight, clock: FixedClock
 ) -> None:
     register(core, "ana", "dee")
-    early = core.catalogue.publish_video(
+    early = CatalogueDriver(core).publish_video(
         creator("dee"), caption="old", hashtags=[], category="beauty"
     )
     clock.advance(timedelta(days=1))
@@ -471,7 +474,7 @@ def test_videos_that_declare_a_campaigns_effect_count_toward_it_once(
     effect = core.campaigns.register_effect(
         BRAND, campaign.id, name="Glow Scan", asset="assets://glowco/glow-scan.glb"
     )
-    scanned = core.catalogue.publish_video(
+    scanned = CatalogueDriver(core).publish_video(
         creator("dee"), caption="scan", hashtags=[], category="beauty"
     )
 

@@ -13,7 +13,6 @@ from uuid import UUID
 import pytest
 
 from application.auth import Principal, Role
-from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.views import TitleView, VideoView
 from domain.engagement import Engagement
@@ -21,6 +20,7 @@ from domain.errors import InvalidValue
 from domain.portal import CastMember, Link, Portal
 from domain.titles import PortalUnchanged, Title, TitleKind
 from domain.videos import AlreadyAnchored, NotAnchored, Video
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import FixedClock, SequentialIdentities
 
 LEGENDARY = Principal(Role.STUDIO, "legendary")
@@ -39,24 +39,24 @@ STREAMING = Portal(
 )
 UNKNOWN = UUID("0000dead-0000-0000-0000-000000000000")
 
-Command = Callable[[Catalogue, Principal], object]
+Command = Callable[[CatalogueDriver, Principal], object]
 
 
-def dune(catalogue: Catalogue) -> TitleView:
+def dune(catalogue: CatalogueDriver) -> TitleView:
     return catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
 
 
-def barbie(catalogue: Catalogue) -> TitleView:
+def barbie(catalogue: CatalogueDriver) -> TitleView:
     return catalogue.register_title(WARNER, name="Barbie", kind=TitleKind.MOVIE)
 
 
-def sandworm_clip(catalogue: Catalogue) -> VideoView:
+def sandworm_clip(catalogue: CatalogueDriver) -> VideoView:
     return catalogue.publish_video(
         MIA, caption="Sandworm riding tutorial", hashtags=["#Dune"], category="film-and-tv"
     )
 
 
-def stored_events(catalogue: Catalogue) -> int:
+def stored_events(catalogue: CatalogueDriver) -> int:
     return catalogue.recorder.max_notification_id() or 0
 
 
@@ -64,7 +64,7 @@ def stored_events(catalogue: Catalogue) -> int:
 
 
 def test_a_studio_registers_a_title_for_itself(
-    catalogue: Catalogue, clock: FixedClock, identities: SequentialIdentities
+    catalogue: CatalogueDriver, clock: FixedClock, identities: SequentialIdentities
 ) -> None:
     expected_id = identities.peek()
 
@@ -84,11 +84,11 @@ def test_a_studio_registers_a_title_for_itself(
     assert catalogue.title(expected_id) == title
 
 
-def test_a_title_registered_without_a_portal_gets_an_empty_one(catalogue: Catalogue) -> None:
+def test_a_title_registered_without_a_portal_gets_an_empty_one(catalogue: CatalogueDriver) -> None:
     assert dune(catalogue).portal == Portal()
 
 
-def test_a_studio_may_name_itself_as_the_owner(catalogue: Catalogue) -> None:
+def test_a_studio_may_name_itself_as_the_owner(catalogue: CatalogueDriver) -> None:
     title = catalogue.register_title(
         LEGENDARY, name="Dune", kind=TitleKind.MOVIE, studio_id="legendary"
     )
@@ -96,31 +96,35 @@ def test_a_studio_may_name_itself_as_the_owner(catalogue: Catalogue) -> None:
     assert title.studio_id == "legendary"
 
 
-def test_a_studio_cannot_register_a_title_for_another_studio(catalogue: Catalogue) -> None:
+def test_a_studio_cannot_register_a_title_for_another_studio(catalogue: CatalogueDriver) -> None:
     with pytest.raises(NotPermitted, match="only register a title as itself"):
         catalogue.register_title(LEGENDARY, name="Barbie", kind=TitleKind.MOVIE, studio_id="warner")
 
     assert stored_events(catalogue) == 0
 
 
-def test_an_admin_registers_a_title_for_the_studio_it_names(catalogue: Catalogue) -> None:
+def test_an_admin_registers_a_title_for_the_studio_it_names(catalogue: CatalogueDriver) -> None:
     title = catalogue.register_title(OPS, name="Barbie", kind=TitleKind.MOVIE, studio_id="warner")
 
     assert title.studio_id == "warner"
 
 
-def test_an_admin_must_name_the_studio_a_title_is_registered_for(catalogue: Catalogue) -> None:
+def test_an_admin_must_name_the_studio_a_title_is_registered_for(
+    catalogue: CatalogueDriver,
+) -> None:
     with pytest.raises(InvalidValue, match="must name the studio"):
         catalogue.register_title(OPS, name="Barbie", kind=TitleKind.MOVIE)
 
 
 @pytest.mark.parametrize("actor", [MIA, ROSA, AUDIT, SOMEONE], ids=lambda p: p.role.value)
-def test_only_studios_and_admins_register_titles(catalogue: Catalogue, actor: Principal) -> None:
+def test_only_studios_and_admins_register_titles(
+    catalogue: CatalogueDriver, actor: Principal
+) -> None:
     with pytest.raises(NotPermitted, match="register a title needs one of the roles studio"):
         catalogue.register_title(actor, name="Dune", kind=TitleKind.MOVIE)
 
 
-def test_a_title_with_an_empty_name_is_not_registered(catalogue: Catalogue) -> None:
+def test_a_title_with_an_empty_name_is_not_registered(catalogue: CatalogueDriver) -> None:
     with pytest.raises(InvalidValue):
         catalogue.register_title(LEGENDARY, name="  ", kind=TitleKind.MOVIE)
 
@@ -128,7 +132,7 @@ def test_a_title_with_an_empty_name_is_not_registered(catalogue: Catalogue) -> N
 
 
 def test_a_studio_updates_the_portal_of_its_own_title(
-    catalogue: Catalogue, clock: FixedClock
+    catalogue: CatalogueDriver, clock: FixedClock
 ) -> None:
     title = dune(catalogue)
     clock.advance(timedelta(days=30))
@@ -141,7 +145,7 @@ def test_a_studio_updates_the_portal_of_its_own_title(
 
 
 def test_the_portal_update_records_who_made_it_and_when(
-    catalogue: Catalogue, clock: FixedClock
+    catalogue: CatalogueDriver, clock: FixedClock
 ) -> None:
     title = dune(catalogue)
     when = clock.advance(timedelta(days=30))
@@ -153,7 +157,9 @@ def test_the_portal_update_records_who_made_it_and_when(
     assert (recorded.updated_by, recorded.updated_at) == ("studio:legendary", when)
 
 
-def test_a_studio_cannot_touch_the_portal_of_another_studios_title(catalogue: Catalogue) -> None:
+def test_a_studio_cannot_touch_the_portal_of_another_studios_title(
+    catalogue: CatalogueDriver,
+) -> None:
     title = barbie(catalogue)
 
     with pytest.raises(NotPermitted, match="only edit the portal of its own titles"):
@@ -162,14 +168,14 @@ def test_a_studio_cannot_touch_the_portal_of_another_studios_title(catalogue: Ca
     assert catalogue.title(title.id) == title
 
 
-def test_an_admin_updates_the_portal_of_any_title(catalogue: Catalogue) -> None:
+def test_an_admin_updates_the_portal_of_any_title(catalogue: CatalogueDriver) -> None:
     title = barbie(catalogue)
 
     assert catalogue.update_portal(OPS, title.id, TICKETS).portal == TICKETS
 
 
 @pytest.mark.parametrize("actor", [MIA, ROSA, AUDIT, SOMEONE], ids=lambda p: p.role.value)
-def test_only_studios_and_admins_edit_portals(catalogue: Catalogue, actor: Principal) -> None:
+def test_only_studios_and_admins_edit_portals(catalogue: CatalogueDriver, actor: Principal) -> None:
     title = dune(catalogue)
 
     with pytest.raises(NotPermitted, match="edit a title's portal needs one of the roles studio"):
@@ -178,7 +184,7 @@ def test_only_studios_and_admins_edit_portals(catalogue: Catalogue, actor: Princ
     assert catalogue.title(title.id).portal == Portal()
 
 
-def test_offering_the_current_portal_again_is_refused(catalogue: Catalogue) -> None:
+def test_offering_the_current_portal_again_is_refused(catalogue: CatalogueDriver) -> None:
     title = dune(catalogue)
 
     with pytest.raises(PortalUnchanged):
@@ -187,7 +193,9 @@ def test_offering_the_current_portal_again_is_refused(catalogue: Catalogue) -> N
     assert catalogue.title(title.id).version == 1
 
 
-def test_a_portal_update_based_on_the_current_version_is_applied(catalogue: Catalogue) -> None:
+def test_a_portal_update_based_on_the_current_version_is_applied(
+    catalogue: CatalogueDriver,
+) -> None:
     title = dune(catalogue)
 
     updated = catalogue.update_portal(LEGENDARY, title.id, STREAMING, expected_version=1)
@@ -195,7 +203,9 @@ def test_a_portal_update_based_on_the_current_version_is_applied(catalogue: Cata
     assert updated.version == 2
 
 
-def test_a_portal_update_based_on_an_outdated_version_is_refused(catalogue: Catalogue) -> None:
+def test_a_portal_update_based_on_an_outdated_version_is_refused(
+    catalogue: CatalogueDriver,
+) -> None:
     title = dune(catalogue)
     catalogue.update_portal(LEGENDARY, title.id, TICKETS)
 
@@ -206,14 +216,14 @@ def test_a_portal_update_based_on_an_outdated_version_is_refused(catalogue: Cata
     assert catalogue.title(title.id).portal == TICKETS
 
 
-def test_an_unknown_title_is_not_found(catalogue: Catalogue) -> None:
+def test_an_unknown_title_is_not_found(catalogue: CatalogueDriver) -> None:
     with pytest.raises(NotFound, match=f"no title with id {UNKNOWN}") as missing:
         catalogue.title(UNKNOWN)
 
     assert (missing.value.kind, missing.value.ident) == ("title", UNKNOWN)
 
 
-def test_the_id_of_a_video_does_not_name_a_title(catalogue: Catalogue) -> None:
+def test_the_id_of_a_video_does_not_name_a_title(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
 
     with pytest.raises(NotFound, match="no title"):
@@ -222,7 +232,7 @@ def test_the_id_of_a_video_does_not_name_a_title(catalogue: Catalogue) -> None:
         catalogue.update_portal(OPS, clip.id, TICKETS)
 
 
-def test_editing_the_portal_of_an_unknown_title_is_not_found(catalogue: Catalogue) -> None:
+def test_editing_the_portal_of_an_unknown_title_is_not_found(catalogue: CatalogueDriver) -> None:
     with pytest.raises(NotFound):
         catalogue.update_portal(LEGENDARY, UNKNOWN, STREAMING)
 
@@ -231,7 +241,7 @@ def test_editing_the_portal_of_an_unknown_title_is_not_found(catalogue: Catalogu
 
 
 def test_a_creator_publishes_a_video_as_itself(
-    catalogue: Catalogue, clock: FixedClock, identities: SequentialIdentities
+    catalogue: CatalogueDriver, clock: FixedClock, identities: SequentialIdentities
 ) -> None:
     expected_id = identities.peek()
 
@@ -253,7 +263,9 @@ def test_a_creator_publishes_a_video_as_itself(
     assert catalogue.video(expected_id) == clip
 
 
-def test_a_creator_cannot_publish_in_the_name_of_another_creator(catalogue: Catalogue) -> None:
+def test_a_creator_cannot_publish_in_the_name_of_another_creator(
+    catalogue: CatalogueDriver,
+) -> None:
     with pytest.raises(NotPermitted, match="only publish a video as itself"):
         catalogue.publish_video(
             MIA, caption="Not mine", hashtags=[], category="comedy", creator_id="leo"
@@ -262,7 +274,7 @@ def test_a_creator_cannot_publish_in_the_name_of_another_creator(catalogue: Cata
     assert stored_events(catalogue) == 0
 
 
-def test_an_admin_publishes_for_the_creator_it_names(catalogue: Catalogue) -> None:
+def test_an_admin_publishes_for_the_creator_it_names(catalogue: CatalogueDriver) -> None:
     clip = catalogue.publish_video(
         OPS, caption="Imported", hashtags=[], category="comedy", creator_id="leo"
     )
@@ -270,25 +282,27 @@ def test_an_admin_publishes_for_the_creator_it_names(catalogue: Catalogue) -> No
     assert clip.creator_id == "leo"
 
 
-def test_an_admin_must_name_the_creator_it_publishes_for(catalogue: Catalogue) -> None:
+def test_an_admin_must_name_the_creator_it_publishes_for(catalogue: CatalogueDriver) -> None:
     with pytest.raises(InvalidValue, match="must name the creator"):
         catalogue.publish_video(OPS, caption="Imported", hashtags=[], category="comedy")
 
 
 @pytest.mark.parametrize("actor", [LEGENDARY, ROSA, AUDIT, SOMEONE], ids=lambda p: p.role.value)
-def test_only_creators_and_admins_publish_videos(catalogue: Catalogue, actor: Principal) -> None:
+def test_only_creators_and_admins_publish_videos(
+    catalogue: CatalogueDriver, actor: Principal
+) -> None:
     with pytest.raises(NotPermitted, match="publish a video needs one of the roles creator"):
         catalogue.publish_video(actor, caption="Hi", hashtags=[], category="comedy")
 
 
-def test_a_video_in_an_unknown_category_is_not_published(catalogue: Catalogue) -> None:
+def test_a_video_in_an_unknown_category_is_not_published(catalogue: CatalogueDriver) -> None:
     with pytest.raises(InvalidValue, match="unknown category"):
         catalogue.publish_video(MIA, caption="Hi", hashtags=[], category="documentaries")
 
     assert stored_events(catalogue) == 0
 
 
-def test_an_admin_records_engagement_which_adds_up(catalogue: Catalogue) -> None:
+def test_an_admin_records_engagement_which_adds_up(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
 
     catalogue.record_engagement(OPS, clip.id, Engagement(views=1_000, likes=50))
@@ -302,7 +316,7 @@ def test_an_admin_records_engagement_which_adds_up(catalogue: Catalogue) -> None
 @pytest.mark.parametrize(
     "actor", [MIA, LEGENDARY, ROSA, AUDIT, SOMEONE], ids=lambda p: p.role.value
 )
-def test_only_admins_record_engagement(catalogue: Catalogue, actor: Principal) -> None:
+def test_only_admins_record_engagement(catalogue: CatalogueDriver, actor: Principal) -> None:
     clip = sandworm_clip(catalogue)
 
     with pytest.raises(NotPermitted, match="record engagement needs one of the roles admin"):
@@ -311,12 +325,12 @@ def test_only_admins_record_engagement(catalogue: Catalogue, actor: Principal) -
     assert catalogue.video(clip.id).engagement == Engagement()
 
 
-def test_engagement_of_an_unknown_video_is_not_found(catalogue: Catalogue) -> None:
+def test_engagement_of_an_unknown_video_is_not_found(catalogue: CatalogueDriver) -> None:
     with pytest.raises(NotFound, match="no video"):
         catalogue.record_engagement(OPS, UNKNOWN, Engagement(views=1))
 
 
-def test_the_id_of_a_title_does_not_name_a_video(catalogue: Catalogue) -> None:
+def test_the_id_of_a_title_does_not_name_a_video(catalogue: CatalogueDriver) -> None:
     title = dune(catalogue)
 
     with pytest.raises(NotFound, match="no video"):
@@ -328,7 +342,9 @@ def test_the_id_of_a_title_does_not_name_a_video(catalogue: Catalogue) -> None:
 # Anchors --------------------------------------------------------------------------------------
 
 
-def test_a_reviewer_anchors_a_video_to_a_title(catalogue: Catalogue, clock: FixedClock) -> None:
+def test_a_reviewer_anchors_a_video_to_a_title(
+    catalogue: CatalogueDriver, clock: FixedClock
+) -> None:
     title, clip = dune(catalogue), sandworm_clip(catalogue)
     when = clock.advance(timedelta(hours=2))
 
@@ -342,7 +358,7 @@ def test_a_reviewer_anchors_a_video_to_a_title(catalogue: Catalogue, clock: Fixe
     assert catalogue.video(clip.id) == anchored
 
 
-def test_an_admin_anchors_a_video_as_well(catalogue: Catalogue) -> None:
+def test_an_admin_anchors_a_video_as_well(catalogue: CatalogueDriver) -> None:
     title, clip = dune(catalogue), sandworm_clip(catalogue)
 
     anchored = catalogue.attach_anchor(OPS, clip.id, title.id)
@@ -352,7 +368,9 @@ def test_an_admin_anchors_a_video_as_well(catalogue: Catalogue) -> None:
 
 
 @pytest.mark.parametrize("actor", [LEGENDARY, MIA, AUDIT, SOMEONE], ids=lambda p: p.role.value)
-def test_only_reviewers_and_admins_attach_anchors(catalogue: Catalogue, actor: Principal) -> None:
+def test_only_reviewers_and_admins_attach_anchors(
+    catalogue: CatalogueDriver, actor: Principal
+) -> None:
     title, clip = dune(catalogue), sandworm_clip(catalogue)
 
     with pytest.raises(NotPermitted, match="attach an anchor needs one of the roles reviewer"):
@@ -361,7 +379,7 @@ def test_only_reviewers_and_admins_attach_anchors(catalogue: Catalogue, actor: P
     assert catalogue.video(clip.id).anchor is None
 
 
-def test_a_video_holds_one_anchor_at_a_time(catalogue: Catalogue) -> None:
+def test_a_video_holds_one_anchor_at_a_time(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
     catalogue.attach_anchor(ROSA, clip.id, dune(catalogue).id)
 
@@ -371,7 +389,7 @@ def test_a_video_holds_one_anchor_at_a_time(catalogue: Catalogue) -> None:
     assert catalogue.video(clip.id).version == 2
 
 
-def test_anchoring_to_an_unknown_title_is_not_found(catalogue: Catalogue) -> None:
+def test_anchoring_to_an_unknown_title_is_not_found(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
 
     with pytest.raises(NotFound, match=f"no title with id {UNKNOWN}"):
@@ -380,21 +398,21 @@ def test_anchoring_to_an_unknown_title_is_not_found(catalogue: Catalogue) -> Non
     assert catalogue.video(clip.id).anchor is None
 
 
-def test_a_video_cannot_be_anchored_to_another_video(catalogue: Catalogue) -> None:
+def test_a_video_cannot_be_anchored_to_another_video(catalogue: CatalogueDriver) -> None:
     clip, other_clip = sandworm_clip(catalogue), sandworm_clip(catalogue)
 
     with pytest.raises(NotFound, match="no title"):
         catalogue.attach_anchor(ROSA, clip.id, other_clip.id)
 
 
-def test_anchoring_an_unknown_video_is_not_found(catalogue: Catalogue) -> None:
+def test_anchoring_an_unknown_video_is_not_found(catalogue: CatalogueDriver) -> None:
     title = dune(catalogue)
 
     with pytest.raises(NotFound, match="no video"):
         catalogue.attach_anchor(ROSA, UNKNOWN, title.id)
 
 
-def test_anchoring_an_outdated_version_of_a_video_is_refused(catalogue: Catalogue) -> None:
+def test_anchoring_an_outdated_version_of_a_video_is_refused(catalogue: CatalogueDriver) -> None:
     clip, title = sandworm_clip(catalogue), dune(catalogue)
     catalogue.record_engagement(OPS, clip.id, Engagement(views=10))
 
@@ -405,7 +423,7 @@ def test_anchoring_an_outdated_version_of_a_video_is_refused(catalogue: Catalogu
 
 
 def test_a_studio_revokes_an_anchor_to_its_own_title(
-    catalogue: Catalogue, clock: FixedClock
+    catalogue: CatalogueDriver, clock: FixedClock
 ) -> None:
     clip = sandworm_clip(catalogue)
     catalogue.attach_anchor(ROSA, clip.id, dune(catalogue).id)
@@ -421,7 +439,9 @@ def test_a_studio_revokes_an_anchor_to_its_own_title(
     assert recorded.reason == "spoils the ending"
 
 
-def test_a_studio_cannot_revoke_an_anchor_to_another_studios_title(catalogue: Catalogue) -> None:
+def test_a_studio_cannot_revoke_an_anchor_to_another_studios_title(
+    catalogue: CatalogueDriver,
+) -> None:
     clip = sandworm_clip(catalogue)
     catalogue.attach_anchor(ROSA, clip.id, barbie(catalogue).id)
 
@@ -432,7 +452,7 @@ def test_a_studio_cannot_revoke_an_anchor_to_another_studios_title(catalogue: Ca
 
 
 def test_a_studio_has_no_anchor_of_its_own_to_revoke_on_an_unanchored_video(
-    catalogue: Catalogue,
+    catalogue: CatalogueDriver,
 ) -> None:
     clip = sandworm_clip(catalogue)
 
@@ -441,7 +461,9 @@ def test_a_studio_has_no_anchor_of_its_own_to_revoke_on_an_unanchored_video(
 
 
 @pytest.mark.parametrize("actor", [ROSA, OPS], ids=lambda p: p.role.value)
-def test_reviewers_and_admins_revoke_any_anchor(catalogue: Catalogue, actor: Principal) -> None:
+def test_reviewers_and_admins_revoke_any_anchor(
+    catalogue: CatalogueDriver, actor: Principal
+) -> None:
     clip = sandworm_clip(catalogue)
     catalogue.attach_anchor(ROSA, clip.id, barbie(catalogue).id)
 
@@ -450,7 +472,7 @@ def test_reviewers_and_admins_revoke_any_anchor(catalogue: Catalogue, actor: Pri
 
 @pytest.mark.parametrize("actor", [MIA, LEO, AUDIT, SOMEONE], ids=lambda p: p.subject)
 def test_creators_auditors_and_viewers_cannot_revoke_anchors(
-    catalogue: Catalogue, actor: Principal
+    catalogue: CatalogueDriver, actor: Principal
 ) -> None:
     clip = sandworm_clip(catalogue)
     catalogue.attach_anchor(ROSA, clip.id, dune(catalogue).id)
@@ -461,14 +483,14 @@ def test_creators_auditors_and_viewers_cannot_revoke_anchors(
     assert catalogue.video(clip.id).anchor is not None
 
 
-def test_revoking_without_an_anchor_is_refused(catalogue: Catalogue) -> None:
+def test_revoking_without_an_anchor_is_refused(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
 
     with pytest.raises(NotAnchored):
         catalogue.revoke_anchor(ROSA, clip.id, reason="wrong title")
 
 
-def test_revoking_needs_a_reason(catalogue: Catalogue) -> None:
+def test_revoking_needs_a_reason(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
     catalogue.attach_anchor(ROSA, clip.id, dune(catalogue).id)
 
@@ -478,7 +500,7 @@ def test_revoking_needs_a_reason(catalogue: Catalogue) -> None:
     assert catalogue.video(clip.id).anchor is not None
 
 
-def test_revoking_on_an_outdated_version_is_refused(catalogue: Catalogue) -> None:
+def test_revoking_on_an_outdated_version_is_refused(catalogue: CatalogueDriver) -> None:
     clip = sandworm_clip(catalogue)
     anchored = catalogue.attach_anchor(ROSA, clip.id, dune(catalogue).id)
     catalogue.record_engagement(OPS, clip.id, Engagement(likes=1))
@@ -489,7 +511,7 @@ def test_revoking_on_an_outdated_version_is_refused(catalogue: Catalogue) -> Non
     assert catalogue.video(clip.id).anchor is not None
 
 
-def test_revoking_on_an_unknown_video_is_not_found(catalogue: Catalogue) -> None:
+def test_revoking_on_an_unknown_video_is_not_found(catalogue: CatalogueDriver) -> None:
     with pytest.raises(NotFound, match="no video"):
         catalogue.revoke_anchor(ROSA, UNKNOWN, reason="wrong title")
 
@@ -513,7 +535,9 @@ def every_write(title_id: UUID, video_id: UUID) -> dict[str, Command]:
 
 
 @pytest.mark.parametrize("actor", [AUDIT, SOMEONE], ids=lambda p: p.role.value)
-def test_auditors_and_viewers_read_but_never_write(catalogue: Catalogue, actor: Principal) -> None:
+def test_auditors_and_viewers_read_but_never_write(
+    catalogue: CatalogueDriver, actor: Principal
+) -> None:
     title, clip = dune(catalogue), sandworm_clip(catalogue)
     before = stored_events(catalogue)
 

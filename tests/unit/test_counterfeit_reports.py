@@ -34,6 +34,7 @@ from domain.money import Money
 from domain.product_tags import VideoTags
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
 from tests.photos import plain_photo
 
@@ -176,9 +177,11 @@ def listed(core: Spotlight, title: str = "Leather handbag", *, stock: int = 5) -
 
 
 def tagged(core: Spotlight, listing_id: UUID, creator: Principal = MIA) -> UUID:
-    video_id = core.catalogue.publish_video(
-        creator, caption="haul", hashtags=[], category="fashion"
-    ).id
+    video_id = (
+        CatalogueDriver(core)
+        .publish_video(creator, caption="haul", hashtags=[], category="fashion")
+        .id
+    )
     assert core.tagging.tag(
         video_id, listing_id, confidence=0.9, evidence={"frame": 1}, by="recognition:v3"
     )
@@ -253,7 +256,9 @@ def test_upholding_takes_down_strikes_and_removes_every_tag_in_one_transaction(
     mias, leos = tagged(shop, listing_id, MIA), tagged(shop, listing_id, LEO)
     shop.tagging.tag(leos, other_listing, confidence=0.5, evidence={}, by="recognition:v3")
     # A third video's tag is still awaiting its notice: it goes too.
-    hidden = shop.catalogue.publish_video(MIA, caption="b", hashtags=[], category="fashion").id
+    hidden = (
+        CatalogueDriver(shop).publish_video(MIA, caption="b", hashtags=[], category="fashion").id
+    )
     shop.tagging.notifier = FailingNotifier()
     shop.tagging.tag(hidden, listing_id, confidence=0.4, evidence={}, by="recognition:v3")
     report = shop.reports.file(VIC, listing_id, reason="fake")
@@ -405,7 +410,9 @@ def test_a_tag_racing_a_takedown_is_never_shown(
     shop: Spotlight, racing_clock: InterleavingClock
 ) -> None:
     listing_id = listed(shop)
-    video_id = shop.catalogue.publish_video(MIA, caption="h", hashtags=[], category="fashion").id
+    video_id = (
+        CatalogueDriver(shop).publish_video(MIA, caption="h", hashtags=[], category="fashion").id
+    )
     report = shop.reports.file(VIC, listing_id, reason="fake")
     racing_clock.before_next_reading(
         lambda: shop.reports.decide(ROSA, report.id, uphold=True, reason="counterfeit")

@@ -11,6 +11,7 @@ from application.auth import Principal, Role
 from domain.audience import ClickTarget, DistinctClicks
 from domain.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, FixedClock
 
 LEGENDARY = Principal(Role.STUDIO, "legendary")
@@ -43,11 +44,11 @@ def test_one_click_counts_per_viewer_video_and_target_in_a_window() -> None:
 def test_a_viewer_flooding_a_title_with_clicks_counts_once_an_hour(
     core: Spotlight, clock: FixedClock
 ) -> None:
-    dune = core.catalogue.register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE)
-    clip = core.catalogue.publish_video(
+    dune = CatalogueDriver(core).register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE)
+    clip = CatalogueDriver(core).publish_video(
         MIA, caption="Sandworm riding", hashtags=["#Dune"], category="film-and-tv"
     )
-    core.catalogue.attach_anchor(ROSA, clip.id, dune.id)
+    core.cataloguing.attach_anchor(ROSA, clip.id, dune.id)
 
     flood = [(clip.id, ClickTarget.TICKETS)] * 5_000
     for n in range(10):
@@ -62,7 +63,7 @@ def test_a_viewer_flooding_a_title_with_clicks_counts_once_an_hour(
 
 
 def test_a_viewer_flooding_a_call_to_action_counts_once_an_hour(core: Spotlight) -> None:
-    clip = core.catalogue.publish_video(
+    clip = CatalogueDriver(core).publish_video(
         MIA, caption="glow", hashtags=["#GlowUp"], category="beauty"
     )
 

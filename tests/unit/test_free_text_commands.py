@@ -11,7 +11,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from application.catalogue import Catalogue
 from domain.artists import Artist
 from domain.campaigns import Campaign, Kpi, KpiTarget
 from domain.counterfeit import CounterfeitReport
@@ -29,6 +28,7 @@ from domain.studios import Studio
 from domain.titles import Title, TitleKind
 from domain.tracks import Track
 from domain.videos import Video
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT
 
 NOW = OPENING_NIGHT
@@ -274,7 +274,7 @@ def test_a_name_is_trimmed_of_the_line_break_a_form_leaves_after_it() -> None:
 
 
 def test_a_title_recorded_before_the_rule_still_loads_as_it_was_recorded(
-    catalogue: Catalogue,
+    catalogue: CatalogueDriver,
 ) -> None:
     # The event's own constructor, as a store written before the rule holds it.
     old = Title(

@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.notifications.inbox import InAppNotifier, InboxLog
+from adapters.notifications.inbox import InAppNotifier
 from adapters.storage import close_application, parse_store
+from application.logs import InboxLog
 from application.notifications import Notifier
 from domain.errors import InvalidValue
 from domain.inbox import MAX_BODY, MAX_SUBJECT, InboxMessage

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from application.errors import StaleVersion
-from application.ledgers import SNAPSHOT_EVERY, RevenueLog
+from application.logs import SNAPSHOT_EVERY, RevenueLog
 from domain.errors import InvalidValue
 from domain.ledger import (
     PLATFORM_BRAND_FUNDS,

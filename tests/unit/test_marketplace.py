@@ -16,6 +16,7 @@ from domain.errors import InvalidValue
 from domain.invitations import Terms
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT
 
 BRAND = Principal(Role.BRAND, "glowco")
@@ -37,7 +38,7 @@ def market(core: Spotlight) -> Spotlight:
         core.creators.register(me, region=region)
         core.creators.count_followers(ADMIN, account, followers)
         for n in range(videos):
-            video = core.catalogue.publish_video(
+            video = CatalogueDriver(core).publish_video(
                 me, caption=f"{caption} {n}", hashtags=[], category=category
             )
             core.audience.record_engagement(

@@ -40,6 +40,7 @@ from domain.listings import (
 from domain.money import MINOR_DIGITS, Money
 from domain.orders import DEFAULT_RATE_BP, MAX_RATE_BP, CommissionSchedule, Order, share_of
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT
 from tests.photos import plain_photo
 
@@ -289,9 +290,11 @@ def list_handbag(
 
 def tagged_video(core: Spotlight, listing_id: UUID) -> UUID:
     """Mia's video showing the listing's tag (she was told of it)."""
-    video_id = core.catalogue.publish_video(
-        MIA, caption="my bag haul", hashtags=[], category="fashion"
-    ).id
+    video_id = (
+        CatalogueDriver(core)
+        .publish_video(MIA, caption="my bag haul", hashtags=[], category="fashion")
+        .id
+    )
     assert core.tagging.tag(
         video_id, listing_id, confidence=0.9, evidence={"frame": 12}, by="recognition:1"
     )
@@ -540,7 +543,9 @@ def test_an_order_is_attributed_only_to_a_video_showing_the_listings_tag(
     listing_id = list_handbag(core, stock=10)
     other_listing = list_handbag(core, stock=10)
     video_id = tagged_video(core, other_listing)
-    untagged = core.catalogue.publish_video(MIA, caption="vlog", hashtags=[], category="travel").id
+    untagged = (
+        CatalogueDriver(core).publish_video(MIA, caption="vlog", hashtags=[], category="travel").id
+    )
     core.tagging.set_preferences(MIA, auto_tags=True, affiliate=True)
     before = logged(core)
 

@@ -31,6 +31,7 @@ from domain.money import Money
 from domain.payouts import Payout, PayoutSettled, PayoutStatus, checked_period
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
 
 NOW = OPENING_NIGHT
@@ -165,7 +166,9 @@ def earn(core: Spotlight, creator: Principal, cents: int, *, category: str = "da
     core.creators.count_followers(OPS, account, 150_000)
     core.pulse.apply(creator)
     core.pulse.decide(OPS, account, approve=True, reason="fits")
-    video = core.catalogue.publish_video(creator, caption="hi", hashtags=[], category=category)
+    video = CatalogueDriver(core).publish_video(
+        creator, caption="hi", hashtags=[], category=category
+    )
     now = core.clock.now()
     campaign = core.pulse.launch_campaign(
         FIZZ,

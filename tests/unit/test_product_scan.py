@@ -35,6 +35,7 @@ from domain.money import Money
 from domain.product_scan import ProductScan, ScanOutOfOrder
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, FixedClock, SequentialIdentities
 from tests.product_fakes import VERSION, ProductsByName, video_showing
 
@@ -198,7 +199,7 @@ class Platform:
         return view.id
 
     def publish(self, *shows: str) -> UUID:
-        video = self.core.catalogue.publish_video(
+        video = CatalogueDriver(self.core).publish_video(
             CREATOR, caption="haul", hashtags=[], category="cooking"
         )
         self.core.catalogue.commit(
@@ -295,7 +296,7 @@ def test_videos_described_by_another_recogniser_version_are_passed_over() -> Non
     platform = Platform()
     worker = platform.worker()
     platform.list("mug")
-    video = platform.core.catalogue.publish_video(
+    video = CatalogueDriver(platform.core).publish_video(
         CREATOR, caption="old upload", hashtags=[], category="cooking"
     )
     platform.core.catalogue.commit(

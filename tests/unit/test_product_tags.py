@@ -30,6 +30,7 @@ from domain.product_tags import (
 )
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
 from tests.photos import plain_photo
 
@@ -271,9 +272,11 @@ def listed(
 
 
 def published(core: Spotlight, creator: Principal = MIA) -> UUID:
-    return core.catalogue.publish_video(
-        creator, caption="my haul", hashtags=[], category="fashion"
-    ).id
+    return (
+        CatalogueDriver(core)
+        .publish_video(creator, caption="my haul", hashtags=[], category="fashion")
+        .id
+    )
 
 
 def auto_tag(core: Spotlight, video_id: UUID, listing_id: UUID, confidence: float = 0.8) -> bool:
@@ -288,7 +291,7 @@ def shown(core: Spotlight, video_id: UUID) -> list[UUID]:
 
 def tag_state(core: Spotlight, video_id: UUID) -> dict[UUID, bool]:
     """Every tag of the video (as its creator sees them): shown or not."""
-    creator = Principal(Role.CREATOR, core.catalogue.video(video_id).creator_id)
+    creator = Principal(Role.CREATOR, core.cataloguing.video(video_id).creator_id)
     return {t.listing_id: t.shown for t in core.tagging.tags_of(creator, video_id).tags}
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from application.auth import Principal, Role
 from application.errors import NotFound
+from application.protection import ProtectionModel, combined
 from application.pulse import NotInventory
 from application.pulse_inventory import InventoryProjection, Standing, inventory_size
 from domain.creators import Creator
@@ -24,6 +25,7 @@ from domain.money import Money
 from domain.pulse import ImpressionBatch, PulseEnrolment
 from domain.videos import Video
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, FixedClock
 
 NOW = OPENING_NIGHT
@@ -46,14 +48,20 @@ class Feed:
     """Hands the projection the events the aggregates record, at increasing log positions."""
 
     def __init__(self) -> None:
-        self.projection = InventoryProjection()
+        self.protection = ProtectionModel()
+        self.projection = InventoryProjection(self.protection)
         self.position = 0
         self.videos: dict[UUID, Video] = {}
         self.creators: dict[str, Creator] = {}
         self.enrolments: dict[str, PulseEnrolment] = {}
 
     def _apply(self, aggregate: Aggregate) -> int:
-        handlers = {**self.projection.catalogue_handlers, **self.projection.revenue_handlers}
+        # Protection first, as the core catches it up before the inventory.
+        handlers = combined(
+            self.protection.handlers,
+            self.projection.catalogue_handlers,
+            self.projection.revenue_handlers,
+        )
         for domain_event in aggregate.collect_events():
             self.position += 1
             topic: str = type(domain_event).TOPIC  # type: ignore[attr-defined]
@@ -306,7 +314,9 @@ def enrolled(core: Spotlight, account: str, *, followers: int = 150_000) -> Prin
 
 def publish(core: Spotlight, creator: Principal, count: int, category: str = "dance") -> list[UUID]:
     return [
-        core.catalogue.publish_video(creator, caption=f"v{n}", hashtags=[], category=category).id
+        CatalogueDriver(core)
+        .publish_video(creator, caption=f"v{n}", hashtags=[], category=category)
+        .id
         for n in range(count)
     ]
 
@@ -323,7 +333,7 @@ def test_the_services_keep_the_inventory_from_both_logs(core: Spotlight, clock: 
     core.audience.record_engagement(
         OPS, "e-1", [(leos[0], Engagement(views=900)), (mias[5], Engagement(views=500))]
     )
-    core.catalogue.record_engagement(OPS, mias[9], Engagement(likes=100))  # score 400
+    core.cataloguing.record_engagement(OPS, mias[9], Engagement(likes=100))  # score 400
 
     assert [(s.video_id, s.rank) for s in core.pulse.catch_up().inventory("dance")] == [
         (mias[5], 2)

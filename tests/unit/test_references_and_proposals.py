@@ -30,6 +30,7 @@ from domain.videos import (
     Video,
 )
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 
 DUNE_ID = UUID("00000000-0000-0000-0000-00000000d00e")
 BARBIE_ID = UUID("00000000-0000-0000-0000-0000000ba4b1")
@@ -447,10 +448,11 @@ def as_version_one(notification: Notification) -> Notification:
 
 
 def test_a_version_one_anchor_is_read_as_an_anchor_without_evidence(core: Spotlight) -> None:
-    catalogue = core.catalogue
+    catalogue = CatalogueDriver(core)
     title = catalogue.register_title(OPS, name="Dune", kind=TitleKind.MOVIE, studio_id="legendary")
+    # Nothing in it names the title, so matching proposes nothing: the anchor is a reviewer's.
     video = catalogue.publish_video(
-        MIA, caption="Sandworm riding", hashtags=["#Dune"], category="film-and-tv"
+        MIA, caption="Sandworm riding", hashtags=[], category="film-and-tv"
     )
     catalogue.attach_anchor(ROSA, video.id, title.id, note="reviewed before evidence existed")
     stored = [

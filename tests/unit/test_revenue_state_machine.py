@@ -74,6 +74,7 @@ from domain.pulse import (
 )
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import FixedClock, SequentialIdentities
 
 T = TypeVar("T")
@@ -304,7 +305,7 @@ class RevenueMachine(RuleBasedStateMachine):
 
     @rule(target=videos, account=accounts, category=categories)
     def publish_video(self, account: str, category: str) -> UUID:
-        video = self.core.catalogue.publish_video(
+        video = CatalogueDriver(self.core).publish_video(
             Principal(Role.CREATOR, account), caption="clip", hashtags=[], category=category
         )
         self.video_creators[video.id] = (account, category)

@@ -66,8 +66,9 @@ from application.competition import (
 )
 from application.errors import NotFound, NotPermitted
 from application.log_follower import LogFollower
+from application.logs import MusicLog
 from application.media import UnreadableMedia
-from application.music import ArtistExists, Discovery, MusicLog
+from application.music import ArtistExists, Discovery
 from application.music_read_model import MusicReadModel
 from application.music_views import BallotReceipt, RoundResult
 from application.usage_detection import UsageDetection

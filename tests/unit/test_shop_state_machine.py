@@ -76,6 +76,7 @@ from domain.orders import DEFAULT_RATE_BP, Order
 from domain.product_tags import MAX_TAGS, NoSuchTag, TagRefused, TagState, VideoTags
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import FixedClock, SequentialIdentities
 from tests.photos import plain_photo
 
@@ -291,7 +292,7 @@ class ShopMachine(RuleBasedStateMachine):
         ]
         self.initial_videos = []
         for creator in ("mia", "mia", "leo"):
-            view = self.core.catalogue.publish_video(
+            view = CatalogueDriver(self.core).publish_video(
                 Principal(Role.CREATOR, creator), caption="haul", hashtags=[], category="fashion"
             )
             self.video_models[view.id] = ModelVideo(creator)

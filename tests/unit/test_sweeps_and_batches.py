@@ -11,6 +11,7 @@ import pytest
 from adapters.matching.text import InvertedTextEngine
 from application.anchoring import Anchoring, SweepReport
 from application.auth import Principal, Role
+from application.protection import Protection
 from application.views import TitleView, VideoView
 from domain.audience import (
     Click,
@@ -300,13 +301,14 @@ def test_new_words_set_by_one_worker_reach_videos_published_through_another(
     those its worker has already read.
     """
     other_worker = Anchoring(
-        core.catalogue,
+        core.cataloguing,
         decoder=core.anchoring.decoder,
         text=InvertedTextEngine(),
         engines=(),
         clock=clock,
         identities=identities,
         max_upload_bytes=1_000,
+        protection=Protection(core.catalogue),
     )
     dune = register_dune(core)
     clip = other_worker.publish_video(

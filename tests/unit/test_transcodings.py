@@ -9,11 +9,11 @@ from uuid import UUID
 import pytest
 from eventsourcing.persistence import JSONTranscoder
 
-from application.catalogue import Catalogue
 from application.transcodings import STABLE_NAMES, register_domain_transcodings
 from domain.engagement import Engagement
 from domain.portal import CastMember, Link, Portal
 from domain.videos import Anchor
+from tests.catalogue_driver import CatalogueDriver
 
 DUNE_ID = UUID("00000000-0000-0000-0000-00000000d00e")
 TICKETS = Link(label="Cinema City", url="https://cinemacity.example/dune")
@@ -41,7 +41,7 @@ VALUES = [
 
 
 @pytest.fixture
-def transcoder(catalogue: Catalogue) -> JSONTranscoder:
+def transcoder(catalogue: CatalogueDriver) -> JSONTranscoder:
     """The transcoder the catalogue writes its events with."""
     built = catalogue.construct_transcoder()
     assert isinstance(built, JSONTranscoder)

@@ -10,6 +10,7 @@ from domain.audience import ClickTarget
 from domain.engagement import Engagement
 from domain.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
+from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import FixedClock
 
 AS_OF = date(2025, 3, 28)
@@ -130,14 +131,14 @@ ZOE = Principal(Role.VIEWER, "zoe")
 def test_the_dashboard_briefs_a_studio_on_its_anchored_videos(
     core: Spotlight, clock: FixedClock
 ) -> None:
-    dune = core.catalogue.register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE)
-    clip = core.catalogue.publish_video(
+    dune = CatalogueDriver(core).register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE)
+    clip = CatalogueDriver(core).publish_video(
         MIA, caption="Sandworm riding", hashtags=["#Dune", "#Arrakis"], category="film-and-tv"
     )
-    unanchored = core.catalogue.publish_video(
+    unanchored = CatalogueDriver(core).publish_video(
         MIA, caption="Cat video", hashtags=["#Cats"], category="pets"
     )
-    core.catalogue.attach_anchor(ROSA, clip.id, dune.id)
+    core.cataloguing.attach_anchor(ROSA, clip.id, dune.id)
     core.audience.record_engagement(
         COUNTER,
         "week-before",
@@ -161,14 +162,16 @@ def test_the_dashboard_briefs_a_studio_on_its_anchored_videos(
 def test_the_titles_own_name_as_a_hashtag_is_not_part_of_the_conversation(
     core: Spotlight,
 ) -> None:
-    dune = core.catalogue.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
-    clip = core.catalogue.publish_video(
+    dune = CatalogueDriver(core).register_title(
+        LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE
+    )
+    clip = CatalogueDriver(core).publish_video(
         MIA,
         caption="Sandworm riding",
         hashtags=["#DunePartTwo", "#Arrakis"],
         category="film-and-tv",
     )
-    core.catalogue.attach_anchor(ROSA, clip.id, dune.id)
+    core.cataloguing.attach_anchor(ROSA, clip.id, dune.id)
 
     (title,) = core.audience.studio_analytics(LEGENDARY, "legendary").titles
 
