@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from application.ledger_read_model import PostingLine, PostingLineNotStorable
+from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable
 
 #: SQLite's INTEGER is signed 64-bit; a larger Python int cannot be bound to a statement.
 _INTEGERS = range(-(2**63), 2**63)

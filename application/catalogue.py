@@ -14,15 +14,15 @@ from application.errors import NotPermitted
 from application.logs import CatalogueLog
 from application.ports import Clock, IdentityProvider
 from application.views import TitleView, VideoView
-from domain.engagement import Engagement
-from domain.portal import Portal
-from domain.titles import Title, TitleKind
-from domain.videos import Video
+from domain.anchors.engagement import Engagement
+from domain.anchors.portal import Portal
+from domain.anchors.titles import Title, TitleKind
+from domain.anchors.videos import Video
 
 
 class Catalogue:
     """Use cases over the catalogue's log. Titles are registered and videos published by
-    ``application.anchoring.Anchoring``, which matches them as they come in; here they are
+    ``application.anchors.anchoring.Anchoring``, which matches them as they come in; here they are
     made (authorised, unsaved) and, once saved, read and edited."""
 
     def __init__(self, log: CatalogueLog, *, clock: Clock, identities: IdentityProvider) -> None:

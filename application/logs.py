@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from application.domain_application import DomainApplication
-from domain.ledger import LedgerAccount
+from domain.revenue.ledger import LedgerAccount
 
 
 class CatalogueLog(DomainApplication):

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from application.errors import ApplicationError
-from domain.matching import TimeRange
+from domain.anchors.matching import TimeRange
 
 __all__ = [
     "AudioTrack",

@@ -9,23 +9,23 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
-from domain.audience import Click, EngagementCount, VideoClick
-from domain.campaigns import KpiTarget
-from domain.creators import Strike
-from domain.engagement import Engagement
-from domain.invitations import Terms
-from domain.ledger import Posting
-from domain.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
-from domain.moderation import Flag
+from domain.anchors.audience import Click, EngagementCount, VideoClick
+from domain.anchors.engagement import Engagement
+from domain.anchors.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
+from domain.anchors.portal import CastMember, Link, Portal
+from domain.anchors.titles import Reference
+from domain.anchors.videos import Anchor, Dispute, Proposal
+from domain.business.campaigns import KpiTarget
+from domain.business.invitations import Terms
 from domain.money import Money
-from domain.portal import CastMember, Link, Portal
-from domain.pulse import BilledPlacement
-from domain.rounds import Entrant, Judge, Prize, Winner
-from domain.seasons import RoundPlan
-from domain.standings import Standing, Weighting
-from domain.titles import Reference
-from domain.tracks import Resemblance
-from domain.videos import Anchor, Dispute, Proposal
+from domain.music.rounds import Entrant, Judge, Prize, Winner
+from domain.music.seasons import RoundPlan
+from domain.music.standings import Standing, Weighting
+from domain.music.tracks import Resemblance
+from domain.revenue.creators import Strike
+from domain.revenue.ledger import Posting
+from domain.revenue.pulse import BilledPlacement
+from domain.trust.moderation import Flag
 
 
 class AttrsTranscoding(Transcoding):

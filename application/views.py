@@ -7,11 +7,11 @@ from uuid import UUID
 
 import attrs
 
-from domain.engagement import Engagement
-from domain.matching import MatchPolicy
-from domain.portal import Portal
-from domain.titles import Reference, Title, TitleKind
-from domain.videos import Anchor, Dispute, Proposal, Video
+from domain.anchors.engagement import Engagement
+from domain.anchors.matching import MatchPolicy
+from domain.anchors.portal import Portal
+from domain.anchors.titles import Reference, Title, TitleKind
+from domain.anchors.videos import Anchor, Dispute, Proposal, Video
 
 
 @attrs.frozen

@@ -25,10 +25,10 @@ from application.auth import Principal, Role
 from application.catalogue import Catalogue
 from bench.measure import time_commands
 from bench.raw import RawApplication, RawTitle, RawVideo
-from domain.engagement import Engagement
-from domain.portal import CastMember, Link, Portal
-from domain.titles import Title, TitleKind
-from domain.videos import Video
+from domain.anchors.engagement import Engagement
+from domain.anchors.portal import CastMember, Link, Portal
+from domain.anchors.titles import Title, TitleKind
+from domain.anchors.videos import Video
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 

@@ -4,8 +4,8 @@ The stores' integers are signed 64-bit (SQLite's INTEGER, PostgreSQL's BIGINT: a
 2**63 - 1, about 9.2 * 10**18) and many JSON clients hold integers exactly only up to 2**53
 (about 9.0 * 10**15). One amount is at most ``MAX_AMOUNT`` minor units (10**15: ten trillion
 dollars in cents, far beyond any budget, price or fee), which a JSON client holds exactly; a
-journal entry has at most ``domain.ledger.MAX_POSTINGS`` (5,000) postings, so even an entry's
-sum stays below 5 * 10**18 < 2**63. A quantity (stock, a restock, an order's items, a
+journal entry has at most ``domain.revenue.ledger.MAX_POSTINGS`` (5,000) postings, so even an
+entry's sum stays below 5 * 10**18 < 2**63. A quantity (stock, a restock, an order's items, a
 placement's impressions, a creator's followers) is at most ``MAX_QUANTITY`` (10**9), so a
 price times a quantity is an integer of at most 10**24 that Python computes exactly and the
 domain then bounds as an amount. A campaign's KPI target is at most ``MAX_AMOUNT``: one KPI

@@ -22,7 +22,7 @@ from eventsourcing.persistence import PersistenceError
 
 from adapters.audit.logs import OpenedLog, open_log
 from adapters.clock import SystemClock
-from application.audit import (
+from application.audit.audit import (
     Checkpoint,
     NotACheckpoint,
     StoreVerification,
@@ -38,7 +38,7 @@ from application.logs import CatalogueLog, MusicLog, RevenueLog
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
-    from application.audit_replay import ReplayReport
+    from application.audit.audit_replay import ReplayReport
 
 #: Every application log of the core, in the order they are verified.
 LOGS = (CatalogueLog.name, MusicLog.name, RevenueLog.name)
@@ -417,7 +417,7 @@ class ReplayProgress:
 
 def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
     from adapters.storage import StoreConfigurationError
-    from application.audit_replay import COPY_PAGE, replay
+    from application.audit.audit_replay import COPY_PAGE, replay
     from entrypoints.replay_cores import replay_cores
 
     page: int = COPY_PAGE if arguments.page is None else arguments.page
@@ -623,7 +623,8 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--page",
         type=int,
         default=None,
-        help="events copied per transaction (default 10000: application.audit_replay's COPY_PAGE)",
+        help="events copied per transaction (default 10000: application.audit.audit_replay's "
+        "COPY_PAGE)",
     )
     replay.add_argument(
         "--show",

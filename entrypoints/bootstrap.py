@@ -26,36 +26,36 @@ from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
 from adapters.tokens import TokenSigner
-from application.anchoring import Anchoring
-from application.audience import Audience
+from application.anchors.anchoring import Anchoring
+from application.anchors.audience import Audience
+from application.anchors.text_matching import TextEngine
 from application.background import BackgroundWork
-from application.campaign_dashboard import CampaignDashboards
-from application.campaigns import Campaigns
+from application.business.campaign_dashboard import CampaignDashboards
+from application.business.campaigns import Campaigns
+from application.business.marketplace import Marketplace
+from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
-from application.competition import Competition
-from application.counterfeit_reports import CounterfeitReports
-from application.creators import Creators
-from application.ledgers import Ledger
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
-from application.marketplace import Marketplace
 from application.media import MatchingEngine, MediaDecoder
-from application.moderation import ContentClassifier, Moderation
-from application.music import Discovery
+from application.music.competition import Competition
+from application.music.music import Discovery
+from application.music.usage_detection import UsageDetection
 from application.notifications import Notifier
-from application.payouts import Payouts
-from application.personal_data import KeyStore, PersonalData
 from application.ports import Clock, IdentityProvider
-from application.product_scanning import ProductScanning, VideoProductFrames
-from application.product_tagging import ProductTagging
-from application.products import ProductRecognizer
-from application.protection import Protection
-from application.pulse import Pulse
 from application.read_models import ReadModels
-from application.shop import Shop
-from application.shop_search import ListingSearch, ShopSearch
-from application.studio_bookings import StudioBookings
-from application.text_matching import TextEngine
-from application.usage_detection import UsageDetection
+from application.revenue.creators import Creators
+from application.revenue.ledgers import Ledger
+from application.revenue.payouts import Payouts
+from application.revenue.pulse import Pulse
+from application.shop.counterfeit_reports import CounterfeitReports
+from application.shop.product_scanning import ProductScanning, VideoProductFrames
+from application.shop.product_tagging import ProductTagging
+from application.shop.products import ProductRecognizer
+from application.shop.shop import Shop
+from application.shop.shop_search import ListingSearch, ShopSearch
+from application.trust.moderation import ContentClassifier, Moderation
+from application.trust.personal_data import KeyStore, PersonalData
+from application.trust.protection import Protection
 from entrypoints.settings import Settings
 
 

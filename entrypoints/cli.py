@@ -20,7 +20,7 @@ from adapters.storage import StoreConfigurationError
 from adapters.tokens import MAX_LIFETIME, TokenSigner
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
-from application.ledger_read_model import PostingLineNotStorable
+from application.revenue.ledger_read_model import PostingLineNotStorable
 from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
 from entrypoints.settings import Settings, SettingsError
@@ -110,7 +110,7 @@ def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
 def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.http.audience import StudioAnalyticsOut
+    from entrypoints.http.anchors.audience import StudioAnalyticsOut
 
     with _opened(arguments, settings) as core:
         analytics = core.audience.studio_analytics(AUDITOR, arguments.studio)
@@ -122,7 +122,7 @@ def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> in
     import json
     from datetime import date
 
-    from entrypoints.http.campaign_schemas import DashboardOut
+    from entrypoints.http.business.campaign_schemas import DashboardOut
 
     try:
         campaign_id = UUID(arguments.campaign)
@@ -190,7 +190,7 @@ def _music_usage(arguments: argparse.Namespace, settings: Settings) -> int:
 def _round_results(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.http.music_schemas import RoundResultOut
+    from entrypoints.http.music.music_schemas import RoundResultOut
 
     round_id = _round_id(arguments.round)
     with _opened(arguments, settings) as core:
@@ -203,7 +203,7 @@ def _round_results(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.recount import recount_round
+    from application.audit.recount import recount_round
 
     round_id = _round_id(arguments.round)
     with _opened(arguments, settings) as core:
@@ -239,7 +239,7 @@ def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
     from domain.money import Money
-    from domain.payouts import checked_period
+    from domain.revenue.payouts import checked_period
 
     try:
         # Refused up front: a run over nothing payable would not notice a bad period.
@@ -267,7 +267,7 @@ def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
 def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.http.revenue_schemas import AccountOut
+    from entrypoints.http.revenue.revenue_schemas import AccountOut
 
     with _opened(arguments, settings) as core:
         try:
@@ -281,7 +281,7 @@ def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.ledger_audit import audit_log, read_model_problems
+    from application.audit.ledger_audit import audit_log, read_model_problems
 
     with _opened(arguments, settings) as core:
         audit = audit_log(core.revenue.recorder, core.revenue.mapper)
@@ -342,7 +342,7 @@ def _recognise_products(arguments: argparse.Namespace, settings: Settings) -> in
 def _shop_search(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
-    from entrypoints.http.shop_schemas import SearchPageOut, SearchResultOut
+    from entrypoints.http.shop.shop_schemas import SearchPageOut, SearchResultOut
 
     if not arguments.query.strip():
         raise CommandFailed("QUERY must have a word to look for")

@@ -10,8 +10,8 @@ from typing import Any
 from application.auth import Principal
 from application.catalogue import Catalogue
 from application.views import TitleView, VideoView
-from domain.portal import Portal
-from domain.titles import TitleKind
+from domain.anchors.portal import Portal
+from domain.anchors.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from application.media import DecodedMedia
-from application.products import IncompatibleDescriptors, ProductCandidate, ProductSighting
+from application.shop.products import IncompatibleDescriptors, ProductCandidate, ProductSighting
 
 VERSION = "fake-products-1"
 _HEADER = b"fake-products-1\n"

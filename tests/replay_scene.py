@@ -17,17 +17,17 @@ import attrs
 
 from application.auth import Principal, Role
 from application.errors import ApplicationError
-from domain.artists import Artist
-from domain.audience import ClickTarget
-from domain.campaigns import Kpi, KpiTarget
-from domain.engagement import Engagement
+from domain.anchors.audience import ClickTarget
+from domain.anchors.engagement import Engagement
+from domain.anchors.titles import TitleKind
+from domain.business.campaigns import Kpi, KpiTarget
+from domain.business.invitations import Terms
 from domain.errors import DomainError
-from domain.invitations import Terms
 from domain.money import Money
-from domain.rounds import Judge
-from domain.seasons import RoundPlan
-from domain.titles import TitleKind
-from domain.tracks import Track
+from domain.music.artists import Artist
+from domain.music.rounds import Judge
+from domain.music.seasons import RoundPlan
+from domain.music.tracks import Track
 from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.photos import plain_photo

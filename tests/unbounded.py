@@ -10,10 +10,10 @@ from uuid import UUID
 
 import pytest
 
-import domain.ledger
 import domain.money
-from domain.ledger import JournalEntry, campaign_budget, credit, debit, platform
+import domain.revenue.ledger
 from domain.money import Money
+from domain.revenue.ledger import JournalEntry, campaign_budget, credit, debit, platform
 
 #: Larger than any amount the tests record before the bound.
 NO_BOUND = 10**40
@@ -24,7 +24,7 @@ def bounds_lifted() -> Iterator[None]:
     """Commands accept any amount meanwhile, as they did before ``domain.bounds``."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(domain.money, "MAX_AMOUNT", NO_BOUND)
-        patch.setattr(domain.ledger, "MAX_AMOUNT", NO_BOUND)
+        patch.setattr(domain.revenue.ledger, "MAX_AMOUNT", NO_BOUND)
         yield
 
 

@@ -2,5 +2,5 @@
 record, in the same transaction, and the Ed25519 keys that sign checkpoints.
 
 ``adapters.storage.Store.env_for`` selects the chained factory of each store through
-``PERSISTENCE_MODULE``; the link function and verification live in ``application.audit``.
+``PERSISTENCE_MODULE``; the link function and verification live in ``application.audit.audit``.
 """

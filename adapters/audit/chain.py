@@ -1,6 +1,6 @@
 """What every chained recorder shares: where the links are kept and how new ones are made.
 
-The link function and its framing are defined once, in ``application.audit`` (verification
+The link function and its framing are defined once, in ``application.audit.audit`` (verification
 needs them and must not import adapters); this module names the tables and turns the
 records a transaction has just inserted into their links.
 """
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from application.audit import ChainLink, chain_links
+from application.audit.audit import ChainLink, chain_links
 
 CHAIN_SUFFIX = "_chain"
 

@@ -11,7 +11,7 @@ from eventsourcing.persistence import InfrastructureFactory, Mapper, Persistence
 from eventsourcing.utils import Environment
 
 from adapters.storage import Store, StoreConfigurationError, StoreKind, sqlite_file_for
-from application.audit import ChainedLogReader, PlainState, plain_state
+from application.audit.audit import ChainedLogReader, PlainState, plain_state
 
 
 @attrs.frozen

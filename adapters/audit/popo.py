@@ -10,7 +10,7 @@ from eventsourcing.persistence import ApplicationRecorder, ProcessRecorder, Stor
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory, POPOProcessRecorder
 
 from adapters.audit.chain import links_after
-from application.audit import ChainLink
+from application.audit.audit import ChainLink
 
 
 class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):

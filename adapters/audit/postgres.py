@@ -32,7 +32,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.audit.chain import chain_table_for, links_after
-from application.audit import ChainLink, as_uuid, chain_links
+from application.audit.audit import ChainLink, as_uuid, chain_links
 
 BACKFILL_PAGE = 1000
 

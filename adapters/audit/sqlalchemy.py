@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from adapters.audit.chain import chain_table_for, links_after
-from application.audit import ChainLink, as_uuid, chain_links
+from application.audit.audit import ChainLink, as_uuid, chain_links
 
 BACKFILL_PAGE = 1000
 

@@ -25,7 +25,7 @@ from eventsourcing.sqlite import (
 )
 
 from adapters.audit.chain import chain_table_for, links_after
-from application.audit import ChainLink, chain_links
+from application.audit.audit import ChainLink, chain_links
 
 BACKFILL_PAGE = 1000
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

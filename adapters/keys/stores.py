@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 
 from adapters.keys.sealer import new_key
 from adapters.storage import Store, StoreKind, sqlite_file_for
-from application.personal_data import KeyStore
+from application.trust.personal_data import KeyStore
 
 
 class MemoryKeyStore:

@@ -214,7 +214,7 @@ from adapters.media.budget import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SECONDS, Decod
 from adapters.media.decoding import PyAVDecoder
 from adapters.media.pictures import open_picture
 from application.media import DecodedMedia, UnreadableMedia
-from application.products import (
+from application.shop.products import (
     Box,
     IncompatibleDescriptors,
     PhotoWithoutDetail,

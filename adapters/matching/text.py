@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz
 
-from application.text_matching import TextCandidate, TitleWords
+from application.anchors.text_matching import TextCandidate, TitleWords
 from domain.errors import InvalidValue
 from domain.hashtags import normalise_hashtag
 

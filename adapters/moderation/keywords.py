@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from adapters.matching.text import fold
-from domain.moderation import Flag, Severity
+from domain.trust.moderation import Flag, Severity
 
 VERSION: Final = "keywords-v1"
 

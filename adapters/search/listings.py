@@ -9,7 +9,7 @@ from uuid import UUID
 
 from adapters.matching.text import words_of
 from adapters.search.bm25 import BM25Index
-from application.shop_search import SearchHit
+from application.shop.shop_search import SearchHit
 
 TITLE_WEIGHT = 3
 

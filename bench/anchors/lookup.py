@@ -26,8 +26,8 @@ from eventsourcing.domain import Aggregate
 
 from adapters.matching.audio import POSTING_BUDGET
 from adapters.media.decoding import PyAVDecoder
-from application.anchoring import CANDIDATES_PER_ENGINE, PublishedVideo
-from application.match_index import REFERENCE_OWNER
+from application.anchors.anchoring import CANDIDATES_PER_ENGINE, PublishedVideo
+from application.anchors.match_index import REFERENCE_OWNER
 from application.media import Candidate, DecodedMedia, MatchingEngine, MediaDecoder, TimeRange
 from bench.anchors.common import CREATOR as UPLOADER
 from bench.anchors.common import (
@@ -47,10 +47,10 @@ from bench.anchors.common import (
 from bench.anchors.common import progress as say
 from bench.synthetic import SEMITONES, derived_fingerprints, synthetic_media
 from bench.tables import Table
-from domain.matching import Decision, MatchPolicy, Signal
+from domain.anchors.matching import Decision, MatchPolicy, Signal
+from domain.anchors.portal import Portal
+from domain.anchors.titles import Title, TitleKind
 from domain.media import MediaFingerprints
-from domain.portal import Portal
-from domain.titles import Title, TitleKind
 from entrypoints.bootstrap import Spotlight
 from tests.media.corpus import unrelated_clip
 

@@ -19,7 +19,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from adapters.storage import Store
-from application.match_index import VIDEO_OWNER
+from application.anchors.match_index import VIDEO_OWNER
 from bench.anchors.common import (
     CREATOR,
     SEED_BATCH,
@@ -39,9 +39,9 @@ from bench.anchors.lookup import Fingerprints, fingerprints_of
 from bench.sandboxes import SqliteSandbox
 from bench.synthetic import synthetic_media
 from bench.tables import Table
+from domain.anchors.titles import TitleKind
+from domain.anchors.videos import Video
 from domain.media import MediaFingerprints
-from domain.titles import TitleKind
-from domain.videos import Video
 from entrypoints.bootstrap import Spotlight
 
 VIDEO_SEED = 2_000_000

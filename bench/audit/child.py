@@ -14,7 +14,7 @@ from time import perf_counter
 
 from adapters.audit.logs import open_log
 from adapters.storage import parse_store
-from application.audit import verify_log
+from application.audit.audit import verify_log
 
 
 def peak_rss_kib() -> int:

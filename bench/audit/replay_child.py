@@ -14,7 +14,7 @@ from pathlib import Path
 from time import perf_counter
 
 from adapters.storage import parse_store
-from application.audit_replay import replay
+from application.audit.audit_replay import replay
 from bench.audit.child import peak_rss_kib
 from entrypoints.replay_cores import replay_cores
 from entrypoints.settings import Settings

@@ -29,20 +29,20 @@ from uuid import UUID
 from adapters.search.creators import BM25CreatorSearch
 from adapters.storage import close_application, parse_store
 from application.auth import Principal, Role
-from application.campaign_dashboard import CampaignDashboards
+from application.business.campaign_dashboard import CampaignDashboards
+from application.business.marketplace import CreatorQuery, Marketplace
 from application.logs import CatalogueLog, RevenueLog
-from application.marketplace import CreatorQuery, Marketplace
-from application.protection import Protection
+from application.trust.protection import Protection
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table
-from domain.audience import EngagementBatch, EngagementCount
-from domain.campaigns import Campaign, Kpi, KpiTarget
+from domain.anchors.audience import EngagementBatch, EngagementCount
+from domain.anchors.engagement import Engagement
+from domain.anchors.videos import Video
+from domain.business.campaigns import Campaign, Kpi, KpiTarget
+from domain.business.invitations import Invitation, Terms
 from domain.categories import CATEGORIES
-from domain.creators import Creator
-from domain.engagement import Engagement
-from domain.invitations import Invitation, Terms
 from domain.money import Money
-from domain.videos import Video
+from domain.revenue.creators import Creator
 
 AT = datetime(2026, 3, 1, tzinfo=UTC)
 BATCH = 1_000

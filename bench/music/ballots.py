@@ -24,8 +24,8 @@ from time import perf_counter
 
 from adapters.storage import Store, close_application
 from application.auth import Principal, Role
-from application.competition import Competition
 from application.errors import ApplicationError
+from application.music.competition import Competition
 from bench.music.common import MusicPlan, progress
 from bench.music.raw import RawBallot, RawMusic
 from bench.music.scene import Scene, ballots_in_log, set_scene

@@ -29,7 +29,7 @@ from time import perf_counter
 from uuid import UUID
 
 from adapters.storage import Store, parse_store
-from application.music_views import RoundResult
+from application.music.music_views import RoundResult
 from bench.music.common import MusicPlan, progress
 from bench.music.memory import peak_kb, reset_peak, rss_kb
 from bench.music.scene import ADMIN, Scene, seed_ballots, set_scene

@@ -24,11 +24,11 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role
 from application.logs import MusicLog
-from domain.artists import Artist
-from domain.ballots import Ballot
-from domain.rounds import CompetitionRound, Judge
-from domain.seasons import RoundPlan
-from domain.tracks import Track
+from domain.music.artists import Artist
+from domain.music.ballots import Ballot
+from domain.music.rounds import CompetitionRound, Judge
+from domain.music.seasons import RoundPlan
+from domain.music.tracks import Track
 from entrypoints.bootstrap import Spotlight
 
 ADMIN = Principal(Role.ADMIN, "bench-admin")

@@ -35,7 +35,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from adapters.storage import Store, StoreKind, close_application
-from application.pulse import ImpressionReceipt
+from application.revenue.pulse import ImpressionReceipt
 from bench.revenue.common import RevenuePlan, progress
 from bench.revenue.raw import RawAccount, RawBatch, RawEntry, RawRevenue, now
 from bench.revenue.scene import (
@@ -48,7 +48,7 @@ from bench.revenue.scene import (
 )
 from bench.sandboxes import Sandbox
 from bench.workloads import open_spotlight
-from domain.ledger import (
+from domain.revenue.ledger import (
     PLATFORM_REVENUE,
     LedgerAccount,
     campaign_budget,

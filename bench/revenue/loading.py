@@ -27,7 +27,7 @@ from bench.revenue.common import RevenuePlan, count, progress
 from bench.revenue.raw import now
 from bench.revenue.scene import POSTING_CHUNK, seed_account
 from bench.sandboxes import Sandbox
-from domain.ledger import LedgerAccount
+from domain.revenue.ledger import LedgerAccount
 
 # Minor units of each seeded posting (scene.seed_account).
 POSTED = 10_000

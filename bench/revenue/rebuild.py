@@ -8,7 +8,7 @@ entry of ``placements + 2`` postings, and a posting on each limited account it t
 - a ``LedgerReadModel`` is rebuilt from zero by a new ``LogFollower`` (what a restarted
   service does at start), timed ``rebuild_repetitions`` times, then once more under
   tracemalloc for the peak of Python allocations and what the model holds after;
-- the same for ``application.ledger_audit.audit_log`` when that module exists;
+- the same for ``application.audit.ledger_audit.audit_log`` when that module exists;
 - ``grown_batches`` batches are recorded through ``Pulse.record_impressions``, each after the
   inventory checks it makes (``Pulse.standing`` of every video placed) were timed on their
   own, to show what the grown log costs each new batch and where.
@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Any
 
-from application.ledger_read_model import LedgerReadModel
 from application.log_follower import LogFollower
+from application.revenue.ledger_read_model import LedgerReadModel
 from bench.revenue.common import RevenuePlan, count, progress
 from bench.revenue.impressions import time_standings
 from bench.revenue.scene import AD_SERVER, BILLED_CHUNK, seed_billed_batches, set_pulse_scene
@@ -34,7 +34,7 @@ from bench.sandboxes import Sandbox
 from bench.workloads import open_spotlight
 from entrypoints.bootstrap import Spotlight
 
-AUDIT_MODULE = "application.ledger_audit"
+AUDIT_MODULE = "application.audit.ledger_audit"
 
 
 @dataclass(frozen=True)

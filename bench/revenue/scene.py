@@ -25,10 +25,12 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role
 from application.logs import RevenueLog
-from application.pulse import CAMPAIGN_FUNDED
-from domain.creators import Creator
-from domain.engagement import Engagement
-from domain.ledger import (
+from application.revenue.pulse import CAMPAIGN_FUNDED
+from domain.anchors.engagement import Engagement
+from domain.anchors.videos import Video
+from domain.money import Money
+from domain.revenue.creators import Creator
+from domain.revenue.ledger import (
     PLATFORM_BRAND_FUNDS,
     JournalEntry,
     LedgerAccount,
@@ -39,9 +41,7 @@ from domain.ledger import (
     platform,
     post_to_accounts,
 )
-from domain.money import Money
-from domain.pulse import ImpressionBatch, Placement, PulseCampaign
-from domain.videos import Video
+from domain.revenue.pulse import ImpressionBatch, Placement, PulseCampaign
 from entrypoints.bootstrap import Spotlight
 
 AD_SERVER = Principal(Role.ADMIN, "bench-ad-server")

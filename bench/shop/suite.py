@@ -27,11 +27,11 @@ from uuid import UUID
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import close_application, parse_store
 from application.logs import RevenueLog
-from application.shop_search import ShopSearch
+from application.shop.shop_search import ShopSearch
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table
-from domain.listings import Listing, Seller
 from domain.money import Money
+from domain.shop.listings import Listing, Seller
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 500

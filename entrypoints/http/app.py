@@ -8,30 +8,18 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http import (
-    anchors,
-    audience,
-    audit,
-    campaigns,
-    competition,
-    creators,
-    ledgers,
-    marketplace,
-    moderation,
-    music,
-    people,
-    pulse,
-    shop,
-    studios,
-    tags,
-    titles,
-    videos,
-)
+from entrypoints.http.anchors import anchors, audience, titles, videos
+from entrypoints.http.audit import audit
+from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
+from entrypoints.http.music import competition, music
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.rate_limits import install_rate_limits
+from entrypoints.http.revenue import creators, ledgers, pulse
 from entrypoints.http.schemas import Health
 from entrypoints.http.security import Core
+from entrypoints.http.shop import shop, tags
+from entrypoints.http.trust import moderation, people
 from entrypoints.sweeper import BackgroundSweeper
 
 DESCRIPTION = """

@@ -13,14 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
-from application.campaigns import AlreadyInvited, HashtagTaken
-from application.creators import CreatorExists
+from application.business.campaigns import AlreadyInvited, HashtagTaken
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.ledger_read_model import PostingLineNotStorable
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
-from application.music import ArtistExists
-from application.pulse import EnrolmentExists
-from application.shop import SellerExists
+from application.music.music import ArtistExists
+from application.revenue.creators import CreatorExists
+from application.revenue.ledger_read_model import PostingLineNotStorable
+from application.revenue.pulse import EnrolmentExists
+from application.shop.shop import SellerExists
 from domain.errors import InvalidValue, RuleViolated
 
 MEDIA_TYPE = "application/problem+json"

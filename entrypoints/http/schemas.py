@@ -11,8 +11,8 @@ from uuid import UUID
 from fastapi import Path
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from domain.anchors.portal import CastMember, Link, Portal
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
-from domain.portal import CastMember, Link, Portal
 from domain.text import unsafe_character
 
 

@@ -28,10 +28,10 @@ from fastapi.testclient import TestClient
 from adapters.storage import parse_store
 from adapters.tokens import TokenSigner
 from application.auth import Principal, Role
-from domain.campaigns import Kpi, KpiTarget
-from domain.invitations import Terms
+from domain.anchors.titles import TitleKind
+from domain.business.campaigns import Kpi, KpiTarget
+from domain.business.invitations import Terms
 from domain.money import Money
-from domain.titles import TitleKind
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.http.policy import POLICY, Access, markdown

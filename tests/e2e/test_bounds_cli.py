@@ -13,12 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from application.auth import Principal, Role
-from domain.ledger import campaign_budget
 from domain.money import Money
+from domain.revenue.ledger import campaign_budget
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from tests.e2e.test_audit_cli import environment_for, spotlight
+from tests.e2e.audit.test_audit_cli import environment_for, spotlight
 from tests.unbounded import bounds_lifted
 
 ACME = Principal(Role.BRAND, "acme")

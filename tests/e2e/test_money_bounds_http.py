@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from domain.bounds import MAX_AMOUNT, MAX_QUANTITY
 from entrypoints.bootstrap import Spotlight
-from tests.e2e.test_campaigns_http import launch_body, launched, terms
-from tests.e2e.test_shop_http import listed, order, post_listing, register_seller
+from tests.e2e.business.test_campaigns_http import launch_body, launched, terms
+from tests.e2e.shop.test_shop_http import listed, order, post_listing, register_seller
 
 Auth = Callable[[str, str], dict[str, str]]
 Json = dict[str, Any]

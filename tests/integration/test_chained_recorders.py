@@ -88,7 +88,7 @@ from adapters.audit.sqlite import (
     ChainedSQLiteFactory,
     ChainedSQLiteProcessRecorder,
 )
-from application.audit import ChainedLogReader, verify_log
+from application.audit.audit import ChainedLogReader, verify_log
 
 # Every test's chains verify ------------------------------------------------------------------
 

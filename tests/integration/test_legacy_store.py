@@ -28,7 +28,7 @@ from application.auth import Principal, Role
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from tests.e2e.test_audit_cli import environment_for, spotlight
+from tests.e2e.audit.test_audit_cli import environment_for, spotlight
 from tests.fixtures.legacy_events import LOGS, NOT_IN_THE_STORE, topics_of_every_event_class
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "store-2026-12"

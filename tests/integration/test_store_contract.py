@@ -20,10 +20,10 @@ from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.errors import NotFound, StaleVersion
 from application.ports import Clock
-from domain.audience import ClickTarget
-from domain.engagement import Engagement
-from domain.portal import CastMember, Link, Portal
-from domain.titles import Title, TitleKind
+from domain.anchors.audience import ClickTarget
+from domain.anchors.engagement import Engagement
+from domain.anchors.portal import CastMember, Link, Portal
+from domain.anchors.titles import Title, TitleKind
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.catalogue_driver import CatalogueDriver

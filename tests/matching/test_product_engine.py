@@ -27,7 +27,7 @@ from adapters.matching.products import (
     shop_decoder,
 )
 from application.media import DecodedMedia, Frame, UnreadableMedia
-from application.products import (
+from application.shop.products import (
     Box,
     IncompatibleDescriptors,
     ProductCandidate,

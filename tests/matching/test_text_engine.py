@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.matching.text import InvertedTextEngine
-from application.text_matching import TitleWords
+from application.anchors.text_matching import TitleWords
 
 DUNE = TitleWords(
     title_id="dune",

@@ -19,11 +19,11 @@ from adapters.media.decoding import PyAVDecoder
 from application.auth import Principal, Role
 from application.errors import NotPermitted
 from application.media import UnreadableMedia
-from application.music import ORIGINALITY_MIN_SCORE, ORIGINALITY_MIN_SECONDS
-from application.music_views import TrackView
-from domain.matching import TimeRange
-from domain.titles import TitleKind
-from domain.tracks import OverrideRequired, Resemblance, TrackStatus
+from application.music.music import ORIGINALITY_MIN_SCORE, ORIGINALITY_MIN_SECONDS
+from application.music.music_views import TrackView
+from domain.anchors.matching import TimeRange
+from domain.anchors.titles import TitleKind
+from domain.music.tracks import OverrideRequired, Resemblance, TrackStatus
 from entrypoints.bootstrap import Spotlight
 from tests.media import corpus
 

@@ -20,8 +20,8 @@ import pytest
 
 from application.auth import Principal, Role
 from application.logs import MusicLog
-from application.usage_detection import USE_MIN_SCORE, USE_MIN_SECONDS, UsageReport
-from domain.track_usage import LIVE, TrackUse, UsageScan
+from application.music.usage_detection import USE_MIN_SCORE, USE_MIN_SECONDS, UsageReport
+from domain.music.track_usage import LIVE, TrackUse, UsageScan
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock, InterleavingClock, SequentialIdentities

@@ -17,8 +17,8 @@ import attrs
 
 from application.auth import Principal, Role
 from application.media import UnreadableMedia
-from domain.matching import Decision, MatchPolicy, Signal
-from domain.titles import TitleKind
+from domain.anchors.matching import Decision, MatchPolicy, Signal
+from domain.anchors.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
 from tests.media.corpus import TRANSFORMS
 

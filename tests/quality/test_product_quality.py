@@ -30,7 +30,7 @@ from adapters.matching.products import (
     SiftProductRecognizer,
     shop_decoder,
 )
-from application.products import Box
+from application.shop.products import Box
 from tests.media.products import (
     MAX_SCALE,
     MIN_SCALE,

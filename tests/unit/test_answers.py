@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from application.music_views import ScoreReceipt
-from application.shop import OrderView
-from domain.matching import MatchPolicy, SignalRule
+from application.music.music_views import ScoreReceipt
+from application.shop.shop import OrderView
+from domain.anchors.matching import MatchPolicy, SignalRule
 from domain.money import Money
-from entrypoints.http.anchor_schemas import PolicyBody
-from entrypoints.http.music_schemas import ScoreOut
-from entrypoints.http.shop_schemas import OrderOut
+from entrypoints.http.anchors.anchor_schemas import PolicyBody
+from entrypoints.http.music.music_schemas import ScoreOut
+from entrypoints.http.shop.shop_schemas import OrderOut
 
 PLACED = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ORDER = UUID("00000000-0000-4000-8000-000000000001")

@@ -10,7 +10,7 @@ import pytest
 
 from application.auth import Principal, Role
 from application.background import BackgroundPass, BackgroundWork
-from domain.titles import TitleKind
+from domain.anchors.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
 from entrypoints.sweeper import BackgroundSweeper
 

@@ -14,16 +14,16 @@ from hypothesis import strategies as st
 
 from application.transcodings import register_domain_transcodings
 from domain.bounds import MAX_AMOUNT, MAX_QUANTITY
-from domain.campaigns import Campaign, Kpi, KpiTarget
-from domain.creators import Creator
+from domain.business.campaigns import Campaign, Kpi, KpiTarget
+from domain.business.invitations import Invitation, Terms
+from domain.business.studios import Studio
 from domain.errors import InvalidValue
-from domain.invitations import Invitation, Terms
-from domain.ledger import JournalEntry, Posting, campaign_budget, credit, debit, platform
-from domain.listings import Listing, Seller
 from domain.money import MINOR_DIGITS, Money
-from domain.orders import Order
-from domain.pulse import Placement, PulseCampaign
-from domain.studios import Studio
+from domain.revenue.creators import Creator
+from domain.revenue.ledger import JournalEntry, Posting, campaign_budget, credit, debit, platform
+from domain.revenue.pulse import Placement, PulseCampaign
+from domain.shop.listings import Listing, Seller
+from domain.shop.orders import Order
 from tests.fakes import OPENING_NIGHT
 from tests.unbounded import funding_recorded_before_the_bound
 

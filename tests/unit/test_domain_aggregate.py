@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from domain.aggregate import DomainAggregate
-from domain.titles import Title
+from domain.anchors.titles import Title
 from tests.fakes import OPENING_NIGHT
 from tests.fixtures.legacy_events import aggregate_classes
 

@@ -11,23 +11,23 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.artists import Artist
-from domain.campaigns import Campaign, Kpi, KpiTarget
-from domain.counterfeit import CounterfeitReport
-from domain.creators import Creator
-from domain.effects import BrandedEffect
+from domain.anchors.portal import CastMember, Link, Portal
+from domain.anchors.titles import Title, TitleKind
+from domain.anchors.videos import Video
+from domain.business.campaigns import Campaign, Kpi, KpiTarget
+from domain.business.effects import BrandedEffect
+from domain.business.invitations import Invitation, Terms
+from domain.business.studios import Studio
 from domain.errors import InvalidValue
-from domain.invitations import Invitation, Terms
-from domain.listings import Listing, Seller
 from domain.money import Money
-from domain.portal import CastMember, Link, Portal
-from domain.pulse import PulseCampaign
-from domain.rounds import Judge, Prize
-from domain.seasons import RoundPlan, Season
-from domain.studios import Studio
-from domain.titles import Title, TitleKind
-from domain.tracks import Track
-from domain.videos import Video
+from domain.music.artists import Artist
+from domain.music.rounds import Judge, Prize
+from domain.music.seasons import RoundPlan, Season
+from domain.music.tracks import Track
+from domain.revenue.creators import Creator
+from domain.revenue.pulse import PulseCampaign
+from domain.shop.counterfeit import CounterfeitReport
+from domain.shop.listings import Listing, Seller
 from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT
 

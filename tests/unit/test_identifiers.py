@@ -7,11 +7,11 @@ import pytest
 
 from application.auth import Principal, Role
 from application.errors import NotPermitted
-from domain.artists import Artist
-from domain.creators import Creator
 from domain.errors import InvalidValue
 from domain.identifiers import MAX_ACCOUNT, checked_account, is_account
-from domain.listings import Seller
+from domain.music.artists import Artist
+from domain.revenue.creators import Creator
+from domain.shop.listings import Seller
 from entrypoints.bootstrap import Spotlight
 from tests.fakes import OPENING_NIGHT
 

@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.tokens import InvalidToken
-from application.campaigns import AlreadyInvited, HashtagTaken
-from application.creators import CreatorExists
+from application.business.campaigns import AlreadyInvited, HashtagTaken
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.ledger_read_model import PostingLine, PostingLineNotStorable
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
-from application.music import ArtistExists
-from application.pulse import EnrolmentExists
-from application.shop import SellerExists
+from application.music.music import ArtistExists
+from application.revenue.creators import CreatorExists
+from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable
+from application.revenue.pulse import EnrolmentExists
+from application.shop.shop import SellerExists
 from domain.errors import InvalidValue, RuleViolated
 from entrypoints.http.problems import Problem, install_problem_handlers
 from tests.fakes import OPENING_NIGHT

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adapters.storage import parse_store
-from application.audit_replay import replay
+from application.audit.audit_replay import replay
 from application.read_models import LogPositions, ReadModels
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.replay_cores import scratch_core

@@ -10,9 +10,9 @@ import pytest
 from eventsourcing.persistence import JSONTranscoder
 
 from application.transcodings import STABLE_NAMES, register_domain_transcodings
-from domain.engagement import Engagement
-from domain.portal import CastMember, Link, Portal
-from domain.videos import Anchor
+from domain.anchors.engagement import Engagement
+from domain.anchors.portal import CastMember, Link, Portal
+from domain.anchors.videos import Anchor
 from tests.catalogue_driver import CatalogueDriver
 
 DUNE_ID = UUID("00000000-0000-0000-0000-00000000d00e")

@@ -1,0 +1,1 @@
+"""The anchors program: use cases and read models."""

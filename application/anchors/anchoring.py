@@ -1,0 +1,594 @@
+"""Spotlight anchors: media in, evidence out; the title's policy decides; people review.
+
+Every change is saved in one transaction with the decisions it causes: a video is published
+with its media, its fingerprints and its matches together, so a failure leaves nothing half
+written. Retroactive sweeps advance their cursor in the same transaction as the decisions they
+take, so every video is considered exactly once per piece of new material.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from application.anchors.match_index import (
+    REFERENCE_OWNER,
+    VIDEO_OWNER,
+    MatchIndex,
+    ReviewItem,
+    ReviewQueue,
+)
+from application.anchors.text_matching import TextEngine
+from application.auth import Principal, Role, owns, require_role
+from application.background import BackgroundPass
+from application.catalogue import Catalogue
+from application.errors import NotFound, NotPermitted
+from application.log_follower import LogFollower
+from application.media import (
+    Candidate,
+    DecodedMedia,
+    MatchingEngine,
+    MediaDecoder,
+    MediaDescriber,
+    MediaTooLarge,
+    UnreadableMedia,
+)
+from application.ports import Clock, IdentityProvider
+from application.read_models import Followed, ReadModel, unpositioned
+from application.trust.moderation import ContentClassifier
+from application.trust.protection import MINOR, Protection, combined
+from application.views import MatchingView, TitleView, VideoView
+from domain.anchors.matching import Decision, MatchPolicy, Signal, SignalEvidence, TimeRange
+from domain.anchors.portal import Portal
+from domain.anchors.sweeps import MatchSweep
+from domain.anchors.titles import Reference, Title, TitleKind
+from domain.anchors.videos import NoDispute, Video, VideoRestricted
+from domain.media import MediaFingerprints
+
+CANDIDATES_PER_ENGINE = 10
+EVIDENCE_DETAIL_ITEMS = 12
+
+
+@attrs.frozen
+class PublishedVideo:
+    video: VideoView
+    decisions: Mapping[UUID, Decision]
+
+
+@attrs.frozen
+class SweepReport:
+    sweeps_run: int
+    videos_considered: int
+    videos_changed: int
+    pending: int
+
+
+@attrs.frozen
+class ReviewPage:
+    items: tuple[ReviewItem, ...]
+    next_cursor: int | None
+
+
+class Anchoring:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        *,
+        decoder: MediaDecoder,
+        text: TextEngine,
+        engines: Sequence[MatchingEngine],
+        clock: Clock,
+        identities: IdentityProvider,
+        max_upload_bytes: int,
+        protection: Protection,
+        describers: Sequence[MediaDescriber] = (),
+        classifier: ContentClassifier | None = None,
+    ) -> None:
+        self.cataloguing = catalogue
+        self.catalogue = catalogue.log
+        self.decoder = decoder
+        self.engines = tuple(engines)
+        self.describers = tuple(describers)
+        clashing = {d.signal for d in self.describers} & {e.signal for e in self.engines}
+        if clashing:
+            raise ValueError(f"signals described twice: {sorted(clashing)}")
+        self.clock = clock
+        self.identities = identities
+        self.max_upload_bytes = max_upload_bytes
+        self.classifier = classifier
+        self.index = MatchIndex(text, engines)
+        self.queue = ReviewQueue()
+        self._protection = protection
+        self.protection = protection.model
+        self.follower = LogFollower(
+            catalogue.log, combined(self.index.handlers, self.queue.handlers, self._sweep_handlers)
+        )
+        self._open_sweeps: dict[UUID, None] = {}
+        # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
+        # share them, so updates and queries take turns.
+        self._engines_lock = threading.RLock()
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Bring the read models and the engines' indexes up to the end of the log."""
+        with self._engines_lock:
+            self._follow()
+
+    def _follow(self) -> None:
+        self._protection.catch_up()
+        self.follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        """The index and the review queue, fed by one follower of the catalogue's log."""
+        catalogue = self.catalogue.name
+        return (
+            Followed(
+                "anchors index (titles, references, videos)",
+                self._catch_up,
+                lambda positions: self.index.export(positions.get(catalogue)),
+            ),
+            Followed("anchors review queue", self._catch_up, unpositioned(self.queue.export)),
+        )
+
+    # Publishing -------------------------------------------------------------------------
+
+    def publish_video(
+        self,
+        actor: Principal,
+        *,
+        caption: str,
+        hashtags: Sequence[str],
+        category: str,
+        media: bytes | None = None,
+        creator_id: str | None = None,
+    ) -> PublishedVideo:
+        video = self.cataloguing.new_video(
+            actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
+        )
+        now = self.clock.now()
+        if self.classifier is not None:
+            video.flag(
+                self.classifier.classify(video.caption, video.hashtags),
+                classifier=self.classifier.version,
+                at=now,
+            )
+        to_save: list[Aggregate] = [video]
+        fingerprints: dict[str, bytes] = {}
+        if media is not None:
+            decoded, digest = self._decode(media)
+            fingerprints = self._fingerprint(decoded)
+            descriptions = self._describe(media)
+            video.attach_media(digest=digest, duration_seconds=decoded.duration_seconds, at=now)
+            to_save.append(
+                self._fingerprints_of(
+                    f"{VIDEO_OWNER}{video.id}", digest, decoded, {**fingerprints, **descriptions}
+                )
+            )
+        with self._engines_lock:
+            self._follow()
+            evidence = self._evidence(video.caption, video.hashtags, fingerprints)
+        decisions = self._decide(video, evidence)
+        self.catalogue.commit(*to_save)
+        self._catch_up()
+        return PublishedVideo(video=VideoView.of(video), decisions=decisions)
+
+    # A title's matching material ----------------------------------------------------------
+
+    def add_reference(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        *,
+        label: str,
+        media: bytes,
+        excluded: Sequence[TimeRange] = (),
+    ) -> Reference:
+        title = self._owned_title(actor, title_id, doing="add a reference clip")
+        decoded, digest = self._decode(media)
+        fingerprints = self._fingerprint(decoded)
+        if not fingerprints:
+            raise UnreadableMedia("the clip has neither usable audio nor usable pictures")
+        reference = title.add_reference(
+            self.identities.new_id(),
+            label=label,
+            digest=digest,
+            duration_seconds=decoded.duration_seconds,
+            excluded=list(excluded),
+            by=actor.label,
+            at=self.clock.now(),
+        )
+        taken = self._fingerprints_of(
+            f"{REFERENCE_OWNER}{reference.reference_id}", digest, decoded, fingerprints
+        )
+        sweep = self._start_sweep(title.id, f"reference:{reference.reference_id}")
+        self.catalogue.commit(title, taken, sweep)
+        self._catch_up()
+        return reference
+
+    def set_exclusions(
+        self, actor: Principal, title_id: UUID, reference_id: UUID, excluded: Sequence[TimeRange]
+    ) -> MatchingView:
+        title = self._owned_title(actor, title_id, doing="set exclusions")
+        title.set_exclusions(reference_id, list(excluded), by=actor.label, at=self.clock.now())
+        self.catalogue.commit(title)
+        self._catch_up()
+        return MatchingView.of(title)
+
+    def set_match_words(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        *,
+        hashtags: Sequence[str],
+        keywords: Sequence[str],
+    ) -> MatchingView:
+        title = self._owned_title(actor, title_id, doing="set a title's hashtags and keywords")
+        title.set_match_words(
+            hashtags=list(hashtags), keywords=list(keywords), by=actor.label, at=self.clock.now()
+        )
+        sweep = self._start_sweep(title.id, f"words:{title.version}")
+        self.catalogue.commit(title, sweep)
+        self._catch_up()
+        return MatchingView.of(title)
+
+    def set_policy(self, actor: Principal, title_id: UUID, policy: MatchPolicy) -> MatchingView:
+        title = self._owned_title(actor, title_id, doing="set a match policy")
+        title.set_policy(policy, by=actor.label, at=self.clock.now())
+        self.catalogue.commit(title)
+        return MatchingView.of(title)
+
+    def matching(self, actor: Principal, title_id: UUID) -> MatchingView:
+        if actor.role is Role.AUDITOR:
+            return MatchingView.of(self.catalogue.load(Title, title_id))
+        return MatchingView.of(self._owned_title(actor, title_id, doing="read matching material"))
+
+    def register_title(
+        self,
+        actor: Principal,
+        *,
+        name: str,
+        kind: TitleKind,
+        portal: Portal | None = None,
+        studio_id: str | None = None,
+    ) -> TitleView:
+        """Register a title and start matching its name against the videos already out."""
+        title = self.cataloguing.new_title(
+            actor, name=name, kind=kind, portal=portal, studio_id=studio_id
+        )
+        self._catch_up()
+        self.catalogue.commit(title, self._start_sweep(title.id, "registered"))
+        self._catch_up()
+        return TitleView.of(title)
+
+    # Review ----------------------------------------------------------------------------
+
+    def review_queue(self, actor: Principal, *, limit: int = 50, cursor: int = 0) -> ReviewPage:
+        require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the review queue")
+        self._catch_up()
+        # A flagged, restricted or removed video, or a minor's, is nobody's to anchor.
+        items = [i for i in self.queue.items() if self.protection.why_excluded(i.video_id) is None]
+        page = tuple(items[cursor : cursor + limit])
+        following = cursor + limit
+        return ReviewPage(items=page, next_cursor=following if following < len(items) else None)
+
+    def decide(
+        self,
+        actor: Principal,
+        video_id: UUID,
+        title_id: UUID,
+        *,
+        attach: bool,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> VideoView:
+        require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on a proposed anchor")
+        video = self.catalogue.load(Video, video_id, expected_version)
+        now = self.clock.now()
+        if attach:
+            if title_id not in video.proposals:
+                self.catalogue.load(Title, title_id)
+            self._catch_up()
+            if self.protection.is_minor(video.creator_id):
+                raise VideoRestricted(f"video {video_id}: {MINOR}; it gets no anchor")
+            video.attach_anchor(title_id, by=actor.label, at=now, note=reason)
+        else:
+            video.reject_anchor(title_id, by=actor.label, reason=reason, at=now)
+        self.catalogue.commit(video)
+        self._catch_up()
+        return VideoView.of(video)
+
+    def dispute(self, actor: Principal, video_id: UUID, *, reason: str) -> VideoView:
+        """The video's creator objects to its anchor; a reviewer will decide."""
+        video = self.catalogue.load(Video, video_id)
+        if actor.role is not Role.ADMIN:
+            require_role(actor, Role.CREATOR, doing="dispute an anchor")
+            if not owns(actor, Role.CREATOR, video.creator_id):
+                raise NotPermitted("a creator may only dispute anchors on their own videos")
+        video.dispute_anchor(by=actor.label, reason=reason, at=self.clock.now())
+        self.catalogue.commit(video)
+        self._catch_up()
+        return VideoView.of(video)
+
+    def settle_dispute(
+        self, actor: Principal, video_id: UUID, *, uphold: bool, reason: str
+    ) -> VideoView:
+        """A reviewer upholds the dispute (the anchor is revoked) or dismisses it."""
+        require_role(actor, Role.REVIEWER, Role.ADMIN, doing="settle a dispute")
+        video = self.catalogue.load(Video, video_id)
+        if video.dispute is None:
+            raise NoDispute(f"no dispute of video {video_id}'s anchor is open")
+        if uphold:
+            video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
+        else:
+            video.dismiss_dispute(by=actor.label, reason=reason, at=self.clock.now())
+        self.catalogue.commit(video)
+        self._catch_up()
+        return VideoView.of(video)
+
+    # Retroactive sweeps ------------------------------------------------------------------
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            report = self.run_sweeps()
+            if not report.videos_considered:
+                return None
+            return (
+                f"{report.videos_considered} videos considered, {report.videos_changed} changed, "
+                f"{report.pending} sweeps open"
+            )
+
+        return BackgroundPass("retroactive matching", run, "retroactive matching pass failed")
+
+    def run_sweeps(self, *, max_videos: int = 500, batch: int = 50) -> SweepReport:
+        """Advance open sweeps by up to ``max_videos`` videos; safe to call from any worker."""
+        self._catch_up()
+        considered = changed = runs = 0
+        for sweep_id in list(self._open_sweeps):
+            if considered >= max_videos:
+                break
+            runs += 1
+            done, did = self._advance_sweep(sweep_id, max_videos - considered, batch)
+            considered += done
+            changed += did
+        self._catch_up()
+        return SweepReport(runs, considered, changed, pending=len(self._open_sweeps))
+
+    def _advance_sweep(self, sweep_id: UUID, budget: int, batch: int) -> tuple[int, int]:
+        considered = changed = 0
+        while considered < budget:
+            sweep: MatchSweep = self.catalogue.repository.get(sweep_id)
+            if sweep.finished:
+                return considered, changed
+            videos = self.index.videos_published_between(
+                sweep.position, sweep.until_position, min(batch, budget - considered)
+            )
+            if not videos:
+                sweep.finish(at=self.clock.now())
+                self.catalogue.commit(sweep)
+                self._catch_up()
+                return considered, changed
+            engines, text_title = self._sweep_material(sweep)
+            touched: list[Aggregate] = []
+            for _position, video_id in videos:
+                video: Video = self.catalogue.repository.get(video_id)
+                with self._engines_lock:
+                    evidence = self._sweep_evidence(video, engines, text_title)
+                decisions = self._decide(video, {sweep.title_id: evidence.get(sweep.title_id, [])})
+                if any(d is not Decision.IGNORE for d in decisions.values()):
+                    touched.append(video)
+            sweep.advance(videos[-1][0], considered=len(videos), changed=len(touched))
+            self.catalogue.commit(*touched, sweep)
+            considered += len(videos)
+            changed += len(touched)
+        return considered, changed
+
+    def _sweep_material(self, sweep: MatchSweep) -> tuple[list[tuple[MatchingEngine, str]], bool]:
+        kind, _, ident = sweep.material.partition(":")
+        if kind == "reference":
+            return [(engine, ident) for engine in self.engines], False
+        return [], True
+
+    def _sweep_evidence(
+        self, video: Video, engines: list[tuple[MatchingEngine, str]], text_title: bool
+    ) -> dict[UUID, list[SignalEvidence]]:
+        fingerprints: dict[str, bytes] = {}
+        if engines and video.media_digest is not None:
+            try:
+                taken: MediaFingerprints = self.catalogue.repository.get(
+                    MediaFingerprints.id_for(f"{VIDEO_OWNER}{video.id}")
+                )
+                fingerprints = taken.fingerprints
+            except AggregateNotFoundError:
+                fingerprints = {}
+        found: dict[UUID, list[SignalEvidence]] = defaultdict(list)
+        if text_title:
+            for title_id, finding in self._text_evidence(video.caption, video.hashtags).items():
+                found[title_id].append(finding)
+        for engine, reference_id in engines:
+            fingerprint = fingerprints.get(engine.signal)
+            if not fingerprint:
+                continue
+            for candidate in engine.query(fingerprint, limit=CANDIDATES_PER_ENGINE):
+                if candidate.reference_id == reference_id:
+                    owner = self.index.reference_titles[reference_id]
+                    found[owner].append(_media_evidence(engine.signal, candidate))
+                    break
+        return found
+
+    @property
+    def _sweep_handlers(self) -> dict[str, Any]:
+        return {
+            MatchSweep.Started.TOPIC: lambda event, _p: self._open_sweeps.setdefault(
+                event.originator_id, None
+            ),
+            MatchSweep.Finished.TOPIC: lambda event, _p: self._open_sweeps.pop(
+                event.originator_id, None
+            ),
+        }
+
+    def _start_sweep(self, title_id: UUID, material: str) -> MatchSweep:
+        # The sweep must reach every video published so far, by any process sharing the log.
+        self._catch_up()
+        return MatchSweep.start(
+            title_id=title_id,
+            material=material,
+            until_position=self.index.last_video_position,
+            at=self.clock.now(),
+        )
+
+    # Evidence and decisions --------------------------------------------------------------
+
+    def _evidence(
+        self, caption: str, hashtags: Sequence[str], fingerprints: Mapping[str, bytes]
+    ) -> dict[UUID, list[SignalEvidence]]:
+        found: dict[UUID, list[SignalEvidence]] = defaultdict(list)
+        for title_id, finding in self._text_evidence(caption, hashtags).items():
+            found[title_id].append(finding)
+        for engine in self.engines:
+            fingerprint = fingerprints.get(engine.signal)
+            if not fingerprint:
+                continue
+            best: dict[UUID, Candidate] = {}
+            for candidate in engine.query(fingerprint, limit=CANDIDATES_PER_ENGINE):
+                owner = self.index.reference_titles.get(candidate.reference_id)
+                if owner is not None and (owner not in best or candidate.score > best[owner].score):
+                    best[owner] = candidate
+            for title_id, candidate in best.items():
+                found[title_id].append(_media_evidence(engine.signal, candidate))
+        return found
+
+    def _text_evidence(self, caption: str, hashtags: Sequence[str]) -> dict[UUID, SignalEvidence]:
+        return {
+            UUID(candidate.title_id): SignalEvidence(
+                signal=Signal.TEXT,
+                score=min(1.0, candidate.score),
+                details=_plain(candidate.evidence),
+            )
+            for candidate in self.index.text.query(caption, hashtags, limit=CANDIDATES_PER_ENGINE)
+        }
+
+    def _decide(
+        self, video: Video, evidence: Mapping[UUID, list[SignalEvidence]]
+    ) -> dict[UUID, Decision]:
+        decisions: dict[UUID, Decision] = {}
+        if (
+            video.restricted
+            or self.protection.is_minor(video.creator_id)
+            or self.protection.why_excluded(video.id) is not None
+        ):
+            return decisions  # protected: no program takes it up
+        # Strongest first, so that an automatic attach goes to the best-supported title.
+        ranked = sorted(
+            ((title_id, findings) for title_id, findings in evidence.items() if findings),
+            key=lambda item: -max(f.score for f in item[1]),
+        )
+        for title_id, findings in ranked:
+            try:
+                title: Title = self.catalogue.repository.get(title_id)
+            except AggregateNotFoundError:
+                continue
+            decision = title.policy.decide(findings)
+            decisions[title_id] = video.apply_decision(
+                title_id, decision, findings, at=self.clock.now()
+            )
+        return decisions
+
+    # Media ------------------------------------------------------------------------------
+
+    def _decode(self, media: bytes) -> tuple[DecodedMedia, str]:
+        if len(media) > self.max_upload_bytes:
+            raise MediaTooLarge(len(media), self.max_upload_bytes)
+        if not media:
+            raise UnreadableMedia("the upload is empty")
+        decoded = self.decoder.decode(media)
+        return decoded, hashlib.sha256(media).hexdigest()
+
+    def _fingerprint(self, decoded: DecodedMedia) -> dict[str, bytes]:
+        taken: dict[str, bytes] = {}
+        for engine in self.engines:
+            try:
+                fingerprint = engine.fingerprint(decoded)
+            except UnreadableMedia:
+                continue  # e.g. no audio track: the other signals still count
+            if fingerprint:
+                taken[engine.signal] = fingerprint
+        return taken
+
+    def _describe(self, media: bytes) -> dict[str, bytes]:
+        described: dict[str, bytes] = {}
+        for describer in self.describers:
+            description = describer.describe(media)
+            if description:
+                described[describer.signal] = description
+        return described
+
+    def _fingerprints_of(
+        self, owner: str, digest: str, decoded: DecodedMedia, fingerprints: Mapping[str, bytes]
+    ) -> MediaFingerprints:
+        versions = {engine.signal: engine.version for engine in self.engines}
+        versions.update({describer.signal: describer.version for describer in self.describers})
+        return MediaFingerprints.take(
+            owner=owner,
+            digest=digest,
+            duration_seconds=decoded.duration_seconds,
+            fingerprints=fingerprints,
+            engine_versions={signal: versions[signal] for signal in fingerprints},
+        )
+
+    def _owned_title(self, actor: Principal, title_id: UUID, *, doing: str) -> Title:
+        require_role(actor, Role.STUDIO, Role.ADMIN, doing=doing)
+        title = self.catalogue.load(Title, title_id)
+        if actor.role is Role.ADMIN:
+            return title
+        require_role(actor, Role.STUDIO, doing=doing)
+        if not owns(actor, Role.STUDIO, title.studio_id):
+            raise NotPermitted(f"a studio may only {doing} on its own titles")
+        return title
+
+    def title_exists(self, title_id: UUID) -> bool:
+        try:
+            self.catalogue.load(Title, title_id)
+        except NotFound:
+            return False
+        return True
+
+
+def _media_evidence(signal: str, candidate: Candidate) -> SignalEvidence:
+    details = {
+        "reference_id": candidate.reference_id,
+        "query_start": round(candidate.query_start, 2),
+        "reference_start": round(candidate.reference_start, 2),
+        **_plain(candidate.evidence),
+    }
+    return SignalEvidence(
+        signal=Signal(signal),
+        score=min(1.0, max(0.0, float(candidate.score))),
+        matched_seconds=max(0.0, float(candidate.matched_seconds)),
+        reference_id=candidate.reference_id,
+        details=details,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Evidence goes into stored events: plain JSON values only, and not too many of them."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in list(value)[:EVIDENCE_DETAIL_ITEMS]]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) or hasattr(value, "__index__"):
+        return int(value)
+    if isinstance(value, float) or hasattr(value, "__float__"):
+        number = float(value)
+        return round(number, 4) if math.isfinite(number) else None
+    return str(value)

@@ -1,0 +1,201 @@
+"""Audience use cases: engagement and anchor clicks arrive in idempotent batches; studios read
+their dashboard."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
+from typing import TypeVar
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError
+
+from application.anchors.analytics import AudienceProjection, StudioAnalytics
+from application.auth import Principal, Role, owns, require_role
+from application.errors import NotFound, NotPermitted, StaleVersion
+from application.log_follower import LogFollower
+from application.logs import CatalogueLog
+from application.ports import Clock
+from application.read_models import Followed, ReadModel, unpositioned
+from domain.anchors.audience import (
+    DEFAULT_CLICK_WINDOW,
+    CallToActionClickBatch,
+    Click,
+    ClickBatch,
+    ClickTarget,
+    EngagementBatch,
+    EngagementCount,
+    VideoClick,
+    batch_id_for,
+)
+from domain.anchors.engagement import Engagement
+from domain.errors import InvalidValue, RuleViolated
+
+BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch, CallToActionClickBatch)
+
+
+class BatchKeyReused(RuleViolated):
+    """The batch key was used before for a different batch; a retry must repeat it exactly."""
+
+
+@attrs.frozen
+class BatchReceipt:
+    batch_id: UUID
+    recorded: int
+    replayed: bool  # True when this was a retry of a batch already recorded
+
+
+class Audience:
+    def __init__(
+        self,
+        catalogue: CatalogueLog,
+        *,
+        clock: Clock,
+        click_window: timedelta = DEFAULT_CLICK_WINDOW,
+    ) -> None:
+        self.catalogue = catalogue
+        self.clock = clock
+        self.projection = AudienceProjection(click_window)
+        self.follower = LogFollower(catalogue, self.projection.handlers)
+        self._lock = threading.RLock()
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        with self._lock:
+            self.follower.catch_up()
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (
+            Followed(
+                "studio analytics (anchors per title)",
+                self._catch_up,
+                unpositioned(self.projection.export),
+            ),
+        )
+
+    def record_engagement(
+        self,
+        actor: Principal,
+        batch_key: str,
+        counts: Sequence[tuple[UUID, Engagement]],
+    ) -> BatchReceipt:
+        """Views, likes, shares and comments of many videos, counted by a platform service."""
+        require_role(actor, Role.ADMIN, doing="report engagement")
+        batch_id = batch_id_for(actor.label, batch_key)
+        wanted = [EngagementCount(video_id=v, added=e) for v, e in counts]
+        previous = self._previous(EngagementBatch, batch_id)
+        if previous is not None:
+            if list(previous.counts) != wanted:
+                raise BatchKeyReused(f"batch {batch_key!r} was recorded with other counts")
+            return BatchReceipt(batch_id, len(previous.counts), replayed=True)
+        self._require_videos({count.video_id for count in wanted})
+        batch = EngagementBatch.record(
+            batch_id, reporter=actor.label, counts=wanted, at=self.clock.now()
+        )
+        return self._save_new(
+            batch, len(wanted), EngagementBatch, lambda b: list(b.counts) == wanted
+        )
+
+    def record_clicks(
+        self, actor: Principal, batch_key: str, clicks: Sequence[tuple[UUID, ClickTarget]]
+    ) -> BatchReceipt:
+        """A viewer's clicks through anchors; each is credited to the title anchored then."""
+        batch_id = batch_id_for(actor.label, batch_key)
+        previous = self._previous(ClickBatch, batch_id)
+        asked = [(video_id, ClickTarget(target)) for video_id, target in clicks]
+        if previous is not None:
+            if [(c.video_id, c.target) for c in previous.clicks] != asked:
+                raise BatchKeyReused(f"batch {batch_key!r} was recorded with other clicks")
+            return BatchReceipt(batch_id, len(previous.clicks), replayed=True)
+        self._catch_up()
+        now = self.clock.now()
+        recorded: list[Click] = []
+        for video_id, target in asked:
+            title_id = self.projection.anchor_of.get(video_id)
+            if title_id is None:
+                if video_id not in self.projection.known_videos:
+                    raise NotFound("video", video_id)
+                raise InvalidValue(f"video {video_id} has no anchor to click through")
+            recorded.append(Click(video_id=video_id, title_id=title_id, target=target, at=now))
+        batch = ClickBatch.record(batch_id, viewer=actor.label, clicks=recorded)
+        return self._save_new(
+            batch,
+            len(recorded),
+            ClickBatch,
+            lambda b: [(c.video_id, c.target) for c in b.clicks] == asked,
+        )
+
+    def record_call_to_action_clicks(
+        self, actor: Principal, batch_key: str, video_ids: Sequence[UUID]
+    ) -> BatchReceipt:
+        """A viewer's clicks on videos' calls to action (brand campaigns count their own)."""
+        batch_id = batch_id_for(actor.label, batch_key)
+        asked = list(video_ids)
+        previous = self._previous(CallToActionClickBatch, batch_id)
+        if previous is not None:
+            if [c.video_id for c in previous.clicks] != asked:
+                raise BatchKeyReused(f"batch {batch_key!r} was recorded with other clicks")
+            return BatchReceipt(batch_id, len(previous.clicks), replayed=True)
+        self._require_videos(set(asked))
+        now = self.clock.now()
+        batch = CallToActionClickBatch.record(
+            batch_id,
+            viewer=actor.label,
+            clicks=[VideoClick(video_id=video_id, at=now) for video_id in asked],
+        )
+        return self._save_new(
+            batch,
+            len(asked),
+            CallToActionClickBatch,
+            lambda b: [c.video_id for c in b.clicks] == asked,
+        )
+
+    def engagement_of(self, video_id: UUID) -> Engagement:
+        self._catch_up()
+        return self.projection.video_totals.get(video_id, Engagement())
+
+    def studio_analytics(
+        self, actor: Principal, studio_id: str, *, as_of: date | None = None
+    ) -> StudioAnalytics:
+        if actor.role is Role.STUDIO:
+            if not owns(actor, Role.STUDIO, studio_id):
+                raise NotPermitted("a studio sees only its own analytics")
+        else:
+            require_role(actor, Role.ADMIN, Role.AUDITOR, doing="read a studio's analytics")
+        self._catch_up()
+        return self.projection.analytics(studio_id, as_of or self.clock.now().date())
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    def _previous(self, kind: type[BatchT], batch_id: UUID) -> BatchT | None:
+        try:
+            found: object = self.catalogue.repository.get(batch_id)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(found, kind):
+            raise BatchKeyReused("that batch key names a batch of another kind")
+        return found
+
+    def _save_new(
+        self, batch: BatchT, size: int, kind: type[BatchT], same: Callable[[BatchT], bool]
+    ) -> BatchReceipt:
+        try:
+            self.catalogue.commit(batch)
+        except StaleVersion:
+            # Two deliveries of one batch raced; the other one was recorded first.
+            winner = self._previous(kind, batch.id)
+            if winner is None or not same(winner):
+                raise BatchKeyReused(
+                    "the batch key was used concurrently for another batch"
+                ) from None
+            return BatchReceipt(batch.id, size, replayed=True)
+        self._catch_up()
+        return BatchReceipt(batch.id, size, replayed=False)
+
+    def _require_videos(self, video_ids: set[UUID]) -> None:
+        self._catch_up()
+        unknown = video_ids - self.projection.known_videos
+        if unknown:
+            raise NotFound("video", ", ".join(sorted(str(v) for v in unknown)[:5]))

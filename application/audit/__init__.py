@@ -1,0 +1,1 @@
+"""The audit program: use cases and read models."""

@@ -1,0 +1,1 @@
+"""The business program: use cases and read models."""

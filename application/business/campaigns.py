@@ -1,0 +1,508 @@
+"""Brand campaigns and the invitations that bring creators into them, with their money.
+
+Campaigns, invitations and their journal entries live in the revenue log, so that launching
+a campaign funds its budget, accepting an invitation commits the fee, and approving a
+delivery pays it, each in the same transaction as the decision:
+
+- launch: debit ``platform:brand-funds``, credit ``campaign:<id>:budget`` (the budget);
+- acceptance: debit the budget, credit ``campaign:<id>:committed`` (the fee): the budget's
+  limit refuses a commitment beyond what is left;
+- approval: debit the commitment, credit ``creator:<c>:payable`` (reference ``video:<id>``),
+  which the payout run pays like any earnings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from datetime import date, datetime
+from uuid import UUID
+
+import attrs
+
+from application.auth import Principal, Role, acting_for, owns, require_role
+from application.business.campaign_dashboard import CampaignDashboards
+from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
+from application.logs import CatalogueLog, RevenueLog
+from application.notifications import Notifier
+from application.ports import Clock, IdentityProvider
+from application.revenue.ledgers import Ledger
+from domain.anchors.videos import Video
+from domain.business.campaigns import Campaign, CampaignHashtag, CampaignVideo, KpiTarget, Objective
+from domain.business.effects import BrandedEffect, EffectUse
+from domain.business.invitations import Invitation, InvitationState, Terms
+from domain.errors import RuleViolated
+from domain.money import Money
+from domain.revenue.creators import Creator
+from domain.revenue.ledger import (
+    PLATFORM_BRAND_FUNDS,
+    JournalEntry,
+    campaign_budget,
+    campaign_committed,
+    creator_payable,
+    credit,
+    debit,
+    platform,
+)
+
+CAMPAIGN_FUNDED = "business-campaign-funded"
+FEE_COMMITTED = "campaign-fee-committed"
+FEE_PAID = "campaign-fee-paid"
+
+
+class HashtagTaken(ApplicationError):
+    """Another campaign claimed the hashtag."""
+
+
+class AlreadyInvited(ApplicationError):
+    """The creator was invited to this campaign already."""
+
+
+@attrs.frozen
+class CampaignView:
+    id: UUID
+    version: int
+    brand: str
+    name: str
+    objective: str
+    budget: Money
+    starts_on: date
+    ends_on: date
+    ended_on: date | None
+    categories: tuple[str, ...]
+    regions: tuple[str, ...]
+    kpis: tuple[KpiTarget, ...]
+    hashtag: str
+    creators: tuple[str, ...]
+    uncommitted: Money  # the budget not yet committed to creators
+    launched_at: datetime
+
+
+@attrs.frozen
+class EffectView:
+    id: UUID
+    brand: str
+    campaign_id: UUID
+    name: str
+    asset: str
+    registered_at: datetime
+
+    @classmethod
+    def of(cls, effect: BrandedEffect) -> EffectView:
+        return cls(
+            id=effect.id,
+            brand=effect.brand,
+            campaign_id=effect.campaign_id,
+            name=effect.name,
+            asset=effect.asset,
+            registered_at=effect.registered_at,
+        )
+
+
+@attrs.frozen
+class InvitationView:
+    id: UUID
+    version: int
+    campaign_id: UUID
+    brand: str
+    creator: str
+    state: InvitationState
+    terms: Terms
+    counter_note: str
+    video_id: UUID | None
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> InvitationView:
+        return cls(
+            id=invitation.id,
+            version=invitation.version,
+            campaign_id=invitation.campaign_id,
+            brand=invitation.brand,
+            creator=invitation.creator,
+            state=InvitationState(invitation.state),
+            terms=invitation.terms,
+            counter_note=invitation.counter_note,
+            video_id=invitation.video_id,
+        )
+
+
+class Campaigns:
+    def __init__(
+        self,
+        revenue: RevenueLog,
+        *,
+        catalogue: CatalogueLog,
+        ledger: Ledger,
+        notifier: Notifier,
+        dashboards: CampaignDashboards,
+        clock: Clock,
+        identities: IdentityProvider,
+    ) -> None:
+        self.revenue = revenue
+        self.catalogue = catalogue
+        self.ledger = ledger
+        self.dashboards = dashboards
+        self.notifier = notifier
+        self.clock = clock
+        self.identities = identities
+
+    # Campaigns --------------------------------------------------------------------------
+
+    def launch(
+        self,
+        actor: Principal,
+        *,
+        name: str,
+        objective: Objective | str,
+        budget: Money,
+        starts_on: date,
+        ends_on: date,
+        categories: Sequence[str],
+        regions: Sequence[str],
+        kpis: Sequence[KpiTarget],
+        hashtag: str,
+        brand: str | None = None,
+    ) -> CampaignView:
+        """A prepaid campaign: its budget is received from the brand and held for it."""
+        owner = acting_for(actor, brand, Role.BRAND, doing="launch a campaign")
+        now = self.clock.now()
+        campaign = Campaign.launch(
+            self.identities.new_id(),
+            brand=owner,
+            name=name,
+            objective=objective,
+            budget=budget,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            categories=categories,
+            regions=regions,
+            kpis=kpis,
+            hashtag=hashtag,
+            at=now,
+        )
+        claim = CampaignHashtag.claim(campaign.hashtag, campaign.id, at=now)
+        if self.revenue.find(CampaignHashtag, claim.id) is not None:
+            raise HashtagTaken(f"#{campaign.hashtag} belongs to another campaign")
+        funding = JournalEntry.record(
+            cause=f"campaign:{campaign.id}",
+            kind=CAMPAIGN_FUNDED,
+            postings=[
+                debit(platform(PLATFORM_BRAND_FUNDS, budget.currency), budget),
+                credit(campaign_budget(campaign.id, budget.currency), budget),
+            ],
+            at=now,
+        )
+        try:
+            self.revenue.commit(campaign, claim, funding, *self.ledger.accounts_for(funding))
+        except StaleVersion:
+            raise HashtagTaken(f"#{campaign.hashtag} belongs to another campaign") from None
+        return self._view(campaign)
+
+    def campaign(self, actor: Principal, campaign_id: UUID) -> CampaignView:
+        return self._view(self._readable(actor, campaign_id))
+
+    def end(self, actor: Principal, campaign_id: UUID, *, reason: str) -> CampaignView:
+        campaign = self._owned(actor, campaign_id, doing="end a campaign")
+        campaign.end(by=actor.label, reason=reason, at=self.clock.now())
+        self.revenue.commit(campaign)
+        return self._view(campaign)
+
+    def link_video(self, actor: Principal, campaign_id: UUID, video_id: UUID) -> UUID:
+        """A participating creator counts one of their videos toward the campaign."""
+        require_role(actor, Role.CREATOR, doing="link a video to a campaign")
+        campaign = self.revenue.load(Campaign, campaign_id)
+        video = self.catalogue.load(Video, video_id)
+        if not owns(actor, Role.CREATOR, video.creator_id):
+            raise NotPermitted("a creator links only their own videos")
+        existing = self.revenue.find(CampaignVideo, CampaignVideo.id_for(campaign_id, video_id))
+        if existing is not None:
+            return existing.id
+        link = CampaignVideo.link(
+            campaign,
+            video_id=video_id,
+            creator=actor.subject,
+            published_at=video.published_at,
+            at=self.clock.now(),
+        )
+        with suppress(StaleVersion):  # linked by a concurrent request: the same link
+            self.revenue.commit(link)
+        return link.id
+
+    # Branded effects --------------------------------------------------------------------
+
+    def register_effect(
+        self, actor: Principal, campaign_id: UUID, *, name: str, asset: str
+    ) -> EffectView:
+        """A brand's AR effect for its campaign; videos that declare it count toward it."""
+        campaign = self._owned(actor, campaign_id, doing="register a branded effect")
+        now = self.clock.now()
+        campaign.require_running(now)
+        effect = BrandedEffect.register(
+            self.identities.new_id(),
+            brand=campaign.brand,
+            campaign_id=campaign.id,
+            name=name,
+            asset=asset,
+            at=now,
+        )
+        self.revenue.commit(effect)
+        return EffectView.of(effect)
+
+    def effect(self, effect_id: UUID) -> EffectView:
+        return EffectView.of(self.revenue.load(BrandedEffect, effect_id))
+
+    def declare_effect_use(self, actor: Principal, video_id: UUID, effect_id: UUID) -> UUID:
+        """The video's creator declares that it used the effect (once; again changes
+        nothing)."""
+        require_role(actor, Role.CREATOR, doing="declare an effect's use")
+        effect = self.revenue.load(BrandedEffect, effect_id)
+        video = self.catalogue.load(Video, video_id)
+        if not owns(actor, Role.CREATOR, video.creator_id):
+            raise NotPermitted("a creator declares effects on their own videos")
+        use = EffectUse.declare(
+            effect, video_id=video_id, creator=actor.subject, at=self.clock.now()
+        )
+        if self.revenue.find(EffectUse, use.id) is None:
+            with suppress(StaleVersion):  # declared by a concurrent request: the same use
+                self.revenue.commit(use)
+        return use.id
+
+    # Invitations ------------------------------------------------------------------------
+
+    def invite(
+        self, actor: Principal, campaign_id: UUID, *, creator: str, terms: Terms
+    ) -> InvitationView:
+        campaign = self._owned(actor, campaign_id, doing="invite a creator")
+        now = self.clock.now()
+        campaign.require_running(now)
+        invited = self.catalogue.find(Creator, Creator.id_for(creator))
+        if invited is None:
+            raise NotFound("creator", creator)
+        if invited.is_minor:
+            raise RuleViolated(f"{creator} is under 18: minors are not invited to campaigns")
+        if self.revenue.find(Invitation, Invitation.id_for(campaign_id, creator)) is not None:
+            raise AlreadyInvited(f"{creator} was invited to {campaign.name!r} already")
+        invitation = Invitation.send(
+            campaign_id,
+            brand=campaign.brand,
+            creator=creator,
+            terms=terms,
+            currency=campaign.currency,
+            last_day=campaign.last_day(),
+            at=now,
+        )
+        try:
+            self.revenue.commit(invitation)
+        except StaleVersion:
+            raise AlreadyInvited(f"{creator} was invited to {campaign.name!r} already") from None
+        self._tell(
+            creator,
+            invitation,
+            "sent",
+            f"{campaign.brand} invites you to {campaign.name!r} for {_amount(terms.fee)}",
+        )
+        return InvitationView.of(invitation)
+
+    def invitation(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        invitation = self.revenue.load(Invitation, invitation_id)
+        self._party(actor, invitation)
+        return InvitationView.of(invitation)
+
+    def accept(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        """The creator accepts the brand's terms: the fee is committed from the budget."""
+        invitation = self._as_creator(actor, invitation_id)
+        now = self.clock.now()
+        terms = invitation.accept(by=actor.label, at=now)
+        return self._agree(invitation, terms, now)
+
+    def accept_counter(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        invitation = self._as_brand(actor, invitation_id)
+        now = self.clock.now()
+        terms = invitation.accept_counter(by=actor.label, at=now)
+        view = self._agree(invitation, terms, now)
+        self._tell(invitation.creator, invitation, "agreed", "your counter-offer was accepted")
+        return view
+
+    def counter(
+        self, actor: Principal, invitation_id: UUID, terms: Terms, *, note: str = ""
+    ) -> InvitationView:
+        invitation = self._as_creator(actor, invitation_id)
+        campaign = self.revenue.load(Campaign, invitation.campaign_id)
+        invitation.counter(
+            terms,
+            note=note,
+            currency=campaign.currency,
+            last_day=campaign.last_day(),
+            at=self.clock.now(),
+        )
+        self.revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def revise(self, actor: Principal, invitation_id: UUID, terms: Terms) -> InvitationView:
+        invitation = self._as_brand(actor, invitation_id)
+        campaign = self.revenue.load(Campaign, invitation.campaign_id)
+        invitation.revise(
+            terms, currency=campaign.currency, last_day=campaign.last_day(), at=self.clock.now()
+        )
+        self.revenue.commit(invitation)
+        self._tell(invitation.creator, invitation, "revised", "the brand sent new terms")
+        return InvitationView.of(invitation)
+
+    def decline(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
+        """The creator declines the terms, or the brand declines a counter-offer."""
+        invitation = self.revenue.load(Invitation, invitation_id)
+        if owns(actor, Role.CREATOR, invitation.creator):
+            by_creator = True
+        elif owns(actor, Role.BRAND, invitation.brand):
+            by_creator = False
+        else:
+            raise NotPermitted("an invitation is declined by its creator or its brand")
+        invitation.decline(by=actor.label, creator=by_creator, reason=reason, at=self.clock.now())
+        self.revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def withdraw(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
+        invitation = self._as_brand(actor, invitation_id)
+        invitation.withdraw(reason=reason, at=self.clock.now())
+        self.revenue.commit(invitation)
+        self._tell(invitation.creator, invitation, "withdrawn", "the invitation was withdrawn")
+        return InvitationView.of(invitation)
+
+    def deliver(self, actor: Principal, invitation_id: UUID, video_id: UUID) -> InvitationView:
+        invitation = self._as_creator(actor, invitation_id)
+        video = self.catalogue.load(Video, video_id)
+        if not owns(actor, Role.CREATOR, video.creator_id):
+            raise NotPermitted("a creator delivers one of their own videos")
+        invitation.deliver(video_id, at=self.clock.now())
+        self.revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def reject_delivery(
+        self, actor: Principal, invitation_id: UUID, *, reason: str
+    ) -> InvitationView:
+        invitation = self._as_brand(actor, invitation_id)
+        invitation.reject_delivery(reason=reason, at=self.clock.now())
+        self.revenue.commit(invitation)
+        self._tell(invitation.creator, invitation, "rejected", f"delivery not approved: {reason}")
+        return InvitationView.of(invitation)
+
+    def approve_delivery(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        """The brand approves the delivered video: the committed fee is paid to the creator."""
+        invitation = self._as_brand(actor, invitation_id)
+        now = self.clock.now()
+        video_id = invitation.video_id
+        fee = invitation.approve_delivery(by=actor.label, at=now)
+        payment = JournalEntry.record(
+            cause=f"invitation:{invitation.id}:paid",
+            kind=FEE_PAID,
+            postings=[
+                debit(campaign_committed(invitation.campaign_id, fee.currency), fee),
+                credit(creator_payable(invitation.creator, fee.currency), fee, f"video:{video_id}"),
+            ],
+            at=now,
+        )
+        self.revenue.commit(invitation, payment, *self.ledger.accounts_for(payment))
+        self._tell(invitation.creator, invitation, "paid", f"{_amount(fee)} is on its way to you")
+        return InvitationView.of(invitation)
+
+    def invitations_of_campaign(self, actor: Principal, campaign_id: UUID) -> list[InvitationView]:
+        self._readable(actor, campaign_id)
+        return [
+            InvitationView.of(self.revenue.load(Invitation, invitation_id))
+            for invitation_id in self.dashboards.invitations_of(campaign_id)
+        ]
+
+    # Plumbing ---------------------------------------------------------------------------
+
+    def _agree(self, invitation: Invitation, terms: Terms, now: datetime) -> InvitationView:
+        creator = self.catalogue.find(Creator, Creator.id_for(invitation.creator))
+        if creator is not None and creator.is_minor:
+            raise RuleViolated(f"{invitation.creator} is under 18: no campaign takes them on")
+        campaign = self.revenue.load(Campaign, invitation.campaign_id)
+        campaign.admit(invitation.creator, invitation_id=invitation.id, at=now)
+        commitment = JournalEntry.record(
+            cause=f"invitation:{invitation.id}:committed",
+            kind=FEE_COMMITTED,
+            postings=[
+                debit(campaign_budget(campaign.id, terms.fee.currency), terms.fee),
+                credit(campaign_committed(campaign.id, terms.fee.currency), terms.fee),
+            ],
+            at=now,
+        )
+        self.revenue.commit(invitation, campaign, commitment, *self.ledger.accounts_for(commitment))
+        return InvitationView.of(invitation)
+
+    def _tell(self, creator: str, invitation: Invitation, step: str, message: str) -> None:
+        try:
+            self.notifier.notify(
+                creator,
+                subject="A brand campaign invitation",
+                body=f"{message} (invitation {invitation.id})",
+                key=f"invitation:{invitation.id}:{step}:{invitation.version}",
+            )
+        except Exception:  # the invitation is recorded; the creator sees it in the app
+            return
+
+    def _readable(self, actor: Principal, campaign_id: UUID) -> Campaign:
+        campaign = self.revenue.load(Campaign, campaign_id)
+        if actor.role in (Role.ADMIN, Role.AUDITOR):
+            return campaign
+        if owns(actor, Role.BRAND, campaign.brand):
+            return campaign
+        raise NotPermitted("a campaign is visible to its brand, admins and auditors")
+
+    def _owned(self, actor: Principal, campaign_id: UUID, *, doing: str) -> Campaign:
+        campaign = self.revenue.load(Campaign, campaign_id)
+        if actor.role is Role.ADMIN:
+            return campaign
+        require_role(actor, Role.BRAND, doing=doing)
+        if not owns(actor, Role.BRAND, campaign.brand):
+            raise NotPermitted(f"a brand may only {doing} in its own campaigns")
+        return campaign
+
+    def _party(self, actor: Principal, invitation: Invitation) -> None:
+        if actor.role in (Role.ADMIN, Role.AUDITOR):
+            return
+        if owns(actor, Role.BRAND, invitation.brand) or owns(
+            actor, Role.CREATOR, invitation.creator
+        ):
+            return
+        raise NotPermitted("an invitation is between its brand and its creator")
+
+    def _as_creator(self, actor: Principal, invitation_id: UUID) -> Invitation:
+        invitation = self.revenue.load(Invitation, invitation_id)
+        require_role(actor, Role.CREATOR, doing="answer an invitation")
+        if not owns(actor, Role.CREATOR, invitation.creator):
+            raise NotPermitted("only the invited creator answers an invitation")
+        return invitation
+
+    def _as_brand(self, actor: Principal, invitation_id: UUID) -> Invitation:
+        invitation = self.revenue.load(Invitation, invitation_id)
+        require_role(actor, Role.BRAND, doing="act on an invitation")
+        if not owns(actor, Role.BRAND, invitation.brand):
+            raise NotPermitted("only the inviting brand acts on its invitation")
+        return invitation
+
+    def _view(self, campaign: Campaign) -> CampaignView:
+        return CampaignView(
+            id=campaign.id,
+            version=campaign.version,
+            brand=campaign.brand,
+            name=campaign.name,
+            objective=campaign.objective,
+            budget=campaign.budget,
+            starts_on=campaign.starts_on,
+            ends_on=campaign.ends_on,
+            ended_on=campaign.ended_on,
+            categories=campaign.categories,
+            regions=campaign.regions,
+            kpis=campaign.kpis,
+            hashtag=campaign.hashtag,
+            creators=tuple(sorted(campaign.creators)),
+            uncommitted=self.ledger.balance_of(campaign_budget(campaign.id, campaign.currency)),
+            launched_at=campaign.launched_at,
+        )
+
+
+def _amount(money: Money) -> str:
+    return f"{money.minor} {money.currency} (minor units)"

@@ -1,0 +1,1 @@
+"""The music program: use cases and read models."""

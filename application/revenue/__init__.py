@@ -1,0 +1,1 @@
+"""The revenue program: use cases and read models."""

@@ -1,0 +1,301 @@
+"""Balances, postings and statements, derived from the journal in log order.
+
+Totals are kept in memory; the posting lines, which grow with the log, are kept by a
+``PostingLines`` store the composition root chooses.
+
+Every account's balance is a sum of the journal's postings; the limited accounts also keep a
+balance in their aggregates, and the two must always agree (the audit checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+
+from application.log_follower import Handler, LogFollower
+from domain.revenue.ledger import JournalEntry, creator_payable
+
+IMPRESSIONS_BILLED = "impressions-billed"
+#: What a creator earns, by the kind of journal entry that credits it, and where it came from.
+EARNINGS = {
+    IMPRESSIONS_BILLED: "pulse",  # their share of ads beside their videos
+    "order-placed": "affiliate",  # their share of a sale their video's tag led to
+    "campaign-fee-paid": "campaign",  # a brand's fee for an approved delivery
+}
+
+
+@attrs.frozen
+class PostingLine:
+    position: int  # of the entry in the revenue log: a stable cursor
+    entry_id: UUID
+    kind: str
+    cause: str
+    account: str
+    debit: int
+    credit: int
+    reference: str
+    recorded_at: datetime
+
+
+class PostingLineNotStorable(RuntimeError):
+    """A store of posting lines cannot keep a line exactly (an amount beyond its integers).
+
+    The store keeps nothing of the batch that held it; the read model keeps the batch back
+    and refuses every reading from then on, naming the line, rather than list an account
+    without it."""
+
+    def __init__(self, line: PostingLine, why: str) -> None:
+        super().__init__(
+            f"the posting of entry {line.entry_id} ({line.cause}) at position {line.position} "
+            f"to {line.account} (debit {line.debit}, credit {line.credit}) cannot be kept: {why}"
+        )
+        self.position = line.position
+
+
+@attrs.define
+class Totals:
+    debits: int = 0
+    credits: int = 0
+    lines: int = 0  # postings to the account, which its lines number from 0
+
+
+class PostingLines(Protocol):
+    """Where the ledger's posting lines are kept, an account's in the order they were posted.
+
+    The read model keeps only totals in memory; the lines, one per posting, grow with the log
+    and are kept here (in memory for tests and small stores, in a file for the service)."""
+
+    def append(self, lines: Sequence[PostingLine]) -> None:
+        """Add lines, each after every line already kept for its account: all of them, or
+        none (``PostingLineNotStorable`` when one cannot be kept exactly)."""
+        ...
+
+    def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
+        """The account's lines numbered ``start`` to ``start + limit - 1`` (from 0)."""
+        ...
+
+    def earnings(self, account: str, kinds: Collection[str], month: str) -> list[PostingLine]:
+        """The account's credits (amount above zero) by entries of ``kinds`` recorded in
+        ``month`` (YYYY-MM, the recording's own offset), in order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class MemoryPostingLines:
+    def __init__(self) -> None:
+        self._lines: dict[str, list[PostingLine]] = defaultdict(list)
+
+    def append(self, lines: Sequence[PostingLine]) -> None:
+        for line in lines:
+            self._lines[line.account].append(line)
+
+    def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
+        return list(self._lines.get(account, [])[start : start + limit])
+
+    def earnings(self, account: str, kinds: Collection[str], month: str) -> list[PostingLine]:
+        return [
+            line
+            for line in list(self._lines.get(account, []))
+            if line.kind in kinds and line.credit > 0 and f"{line.recorded_at:%Y-%m}" == month
+        ]
+
+    def close(self) -> None:
+        self._lines.clear()
+
+
+#: Lines held back before they are handed to the store in one call: a file's store commits
+#: once per call.
+PENDING_LINES = 5000
+#: Lines read from the store at a time when all of an account's are walked.
+WALK_PAGE = 10_000
+
+
+class LedgerReadModel:
+    def __init__(self, lines: PostingLines | None = None) -> None:
+        self.totals: dict[str, Totals] = defaultdict(Totals)
+        self.lines: PostingLines = MemoryPostingLines() if lines is None else lines
+        self.debits = 0
+        self.credits = 0
+        self.entries = 0
+        self._pending: list[PostingLine] = []
+        #: Set once the store refused a line: every reading raises it from then on.
+        self.refused: PostingLineNotStorable | None = None
+        # Readers flush what the follower's thread holds back.
+        self._lock = threading.Lock()
+        # One string per account code: each decoded posting brings its own copy.
+        self._codes: dict[str, str] = {}
+
+    @property
+    def handlers(self) -> dict[str, Handler]:
+        return {JournalEntry.Recorded.TOPIC: self._entry_recorded}
+
+    def _entry_recorded(self, event: Any, position: int) -> None:
+        """Apply the entry whole or not at all: if the store refuses its batch, the entry is
+        not counted and the follower stays before it."""
+        with self._lock:
+            if self.refused is not None:
+                raise self.refused
+            lines = posting_lines(event, position, self._codes)
+            if len(self._pending) + len(lines) >= PENDING_LINES:
+                self._store([*self._pending, *lines])
+                self._pending = []
+            else:
+                self._pending.extend(lines)
+            self.entries += 1
+            for line in lines:
+                totals = self.totals[line.account]
+                totals.debits += line.debit
+                totals.credits += line.credit
+                totals.lines += 1
+                self.debits += line.debit
+                self.credits += line.credit
+
+    def flush(self) -> None:
+        """Hand every line held back to the store; raise if it refused one, now or before."""
+        with self._lock:
+            if self.refused is not None:
+                raise self.refused
+            if self._pending:
+                self._store(self._pending)
+                self._pending = []
+
+    def _store(self, lines: Sequence[PostingLine]) -> None:
+        # What the store refuses stays held back and counted: the totals and the lines never
+        # disagree, and no line is lost.
+        try:
+            self.lines.append(lines)
+        except PostingLineNotStorable as refusal:
+            self.refused = refusal
+            raise
+
+    def accounts(self) -> list[str]:
+        return sorted(self.totals)
+
+    @property
+    def postings(self) -> int:
+        return sum(totals.lines for totals in list(self.totals.values()))
+
+    def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
+        self.flush()
+        return self.lines.page(account, start, limit)
+
+    def every_line(self, account: str) -> Iterator[PostingLine]:
+        self.flush()
+        start = 0
+        while True:
+            page = self.lines.page(account, start, WALK_PAGE)
+            yield from page
+            if len(page) < WALK_PAGE:
+                return
+            start += len(page)
+
+    def earnings_lines(self, creator: str, currency: str, month: str) -> list[PostingLine]:
+        """Credits to the creator's payable account that they earned in ``month`` (Pulse
+        impressions, affiliate shares of sales, campaign fees); not payouts returned."""
+        self.flush()
+        return self.lines.earnings(creator_payable(creator, currency), EARNINGS, month)
+
+    def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
+        """A comparable view for the audit's replay: every account's totals and a digest of
+        its postings, and every monthly statement's totals (an account's postings of one
+        month). ``position_of`` maps this log's positions to the audited log's."""
+        view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
+        for code in self.accounts():
+            digest = LinesDigest()
+            months: dict[str, list[int]] = {}
+            for line in self.every_line(code):
+                digest.add(
+                    line, line.position if position_of is None else position_of(line.position)
+                )
+                month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
+                month[0] += line.debit
+                month[1] += line.credit
+                month[2] += 1
+            totals = self.totals[code]
+            view[f"account:{code}"] = (
+                totals.debits,
+                totals.credits,
+                digest.count,
+                digest.hexdigest(),
+            )
+            for month_name, (debits, credits, lines) in months.items():
+                view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
+        return view
+
+    def close(self) -> None:
+        self.lines.close()
+
+
+def posting_lines(event: Any, position: int, codes: dict[str, str]) -> list[PostingLine]:
+    """The lines of a recorded journal entry at ``position``, one per posting; ``codes``
+    keeps one string per account code (each decoded posting brings its own copy)."""
+    return [
+        PostingLine(
+            position=position,
+            entry_id=event.originator_id,
+            kind=event.kind,
+            cause=event.cause,
+            account=codes.setdefault(posting.account, posting.account),
+            debit=posting.debit,
+            credit=posting.credit,
+            reference=posting.reference,
+            recorded_at=event.recorded_at,
+        )
+        for posting in event.postings
+    ]
+
+
+class LinesDigest:
+    """One account's lines in order, summed up to compare two listings of them: how many,
+    their debits and credits, and a digest of every line's fields."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.debits = 0
+        self.credits = 0
+        self._digest = hashlib.sha256()
+
+    def add(self, line: PostingLine, position: int | None = None) -> None:
+        self.count += 1
+        self.debits += line.debit
+        self.credits += line.credit
+        self._digest.update(
+            repr(
+                (
+                    line.position if position is None else position,
+                    str(line.entry_id),
+                    line.kind,
+                    line.cause,
+                    line.debit,
+                    line.credit,
+                    line.reference,
+                    line.recorded_at.isoformat(),
+                )
+            ).encode()
+        )
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+    def summary(self) -> tuple[int, int, int, str]:
+        return self.count, self.debits, self.credits, self.hexdigest()
+
+
+class LedgerFollower:
+    def __init__(self, follower: LogFollower, model: LedgerReadModel) -> None:
+        self.follower = follower
+        self.model = model
+        self._lock = threading.RLock()
+
+    def catch_up(self) -> LedgerReadModel:
+        with self._lock:
+            self.follower.catch_up()
+        return self.model

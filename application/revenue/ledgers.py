@@ -1,0 +1,227 @@
+"""The revenue log and its ledger: posting entries to limited accounts, reading balances,
+postings and creators' monthly statements.
+
+Every use case that moves money builds one ``JournalEntry`` and saves it in the same
+transaction as the business aggregates that caused it and the limited accounts it touches
+(``Application.save`` is one transaction), so a failure anywhere leaves no posting behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from contextlib import suppress
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from application.auth import Principal, Role, owns, require_role
+from application.errors import NotFound, NotPermitted
+from application.log_follower import LogFollower
+from application.logs import RevenueLog
+from application.ports import Clock
+from application.read_models import Followed, ReadModel
+from application.revenue.ledger_read_model import (
+    EARNINGS,
+    LedgerFollower,
+    LedgerReadModel,
+    PostingLine,
+    PostingLineNotStorable,
+    PostingLines,
+)
+from domain.business.campaigns import Campaign
+from domain.money import Money
+from domain.revenue.ledger import (
+    JournalEntry,
+    LedgerAccount,
+    Limit,
+    currency_of,
+    limit_of,
+    owner_of,
+    post_to_accounts,
+)
+from domain.revenue.pulse import PulseCampaign
+
+log = logging.getLogger("spotlight.ledger")
+
+
+@attrs.frozen
+class AccountView:
+    code: str
+    currency: str
+    limit: Limit
+    balance: Money  # credits less debits
+    debits: int
+    credits: int
+    postings: tuple[PostingLine, ...]
+    next_cursor: int | None
+
+
+@attrs.frozen
+class StatementLine:
+    recorded_at: datetime
+    video_id: UUID | None
+    batch: str  # the cause: the impression batch, the order or the invitation that earned it
+    amount: Money
+    source: str = "pulse"  # pulse, affiliate or campaign
+
+
+@attrs.frozen
+class Statement:
+    creator: str
+    month: str
+    currency: str
+    lines: tuple[StatementLine, ...]
+    earned: Money
+
+
+class Ledger:
+    def __init__(
+        self, revenue: RevenueLog, *, clock: Clock, lines: PostingLines | None = None
+    ) -> None:
+        self.revenue = revenue
+        self.clock = clock
+        model = LedgerReadModel(lines)
+        self.read = LedgerFollower(LogFollower(revenue, model.handlers), model)
+        try:
+            self.read.catch_up()
+        except PostingLineNotStorable as refusal:
+            # The service still starts, its other programs whole; every reading of the ledger
+            # raises the refusal, and `spotlight ledger-check` reports it with its position.
+            log.error("the ledger's read model is refused: %s", refusal)
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        revenue = self.revenue.name
+        return (
+            Followed(
+                "ledger balances and statements",
+                self._catch_up_for_views,
+                lambda positions: self.read.model.export(positions.get(revenue)),
+            ),
+        )
+
+    def _catch_up_for_views(self) -> None:
+        # A refused line is named by the read model's view (its export raises it), not here.
+        with suppress(PostingLineNotStorable):
+            self.read.catch_up()
+
+    def close(self) -> None:
+        self.read.model.close()
+
+    # Posting ----------------------------------------------------------------------------
+
+    def accounts_for(
+        self, entry: JournalEntry, *, known: Mapping[str, LedgerAccount] | None = None
+    ) -> list[LedgerAccount]:
+        """The limited accounts the entry touches, loaded (or opened) and posted to.
+
+        ``known`` are accounts the caller already loaded to decide the amounts (a budget, a
+        payable balance): posting to those same objects makes a concurrent change show up as
+        a version conflict at the save, never as a decision taken on one balance and posted
+        against another."""
+        accounts: dict[str, LedgerAccount] = dict(known or {})
+        for code in entry.net_by_account():
+            if limit_of(code) is not Limit.NONE and code not in accounts:
+                accounts[code] = self.account_aggregate(code, at=entry.recorded_at)
+        return post_to_accounts(entry, accounts)
+
+    def account_aggregate(self, code: str, *, at: datetime) -> LedgerAccount:
+        """A limited account as recorded, or a new one opened at ``at`` (saved with its entry)."""
+        found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+        return found or LedgerAccount.open(code, at=at)
+
+    def balance_of(self, code: str) -> Money:
+        """The balance a limited account holds now, by its aggregate."""
+        found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+        return found.balance if found else Money.zero(currency_of(code))
+
+    # Reading ----------------------------------------------------------------------------
+
+    def account(
+        self,
+        actor: Principal,
+        code: str,
+        *,
+        cursor: int = 0,
+        limit: int = 50,
+    ) -> AccountView:
+        """Balance and postings, oldest first. ``cursor`` counts the postings already seen:
+        an account's postings only ever grow at the end, so it never skips or repeats one."""
+        self._authorise(actor, code)
+        limit_kind = limit_of(code)
+        model = self.read.catch_up()
+        totals = model.totals.get(code)
+        if totals is None:
+            raise NotFound("ledger account", code)
+        page = tuple(model.page(code, cursor, limit))
+        following = cursor + len(page)
+        return AccountView(
+            code=code,
+            currency=currency_of(code),
+            limit=limit_kind,
+            balance=Money(totals.credits - totals.debits, currency_of(code)),
+            debits=totals.debits,
+            credits=totals.credits,
+            postings=page,
+            next_cursor=following if following < totals.lines else None,
+        )
+
+    def statement(self, actor: Principal, creator: str, month: str, currency: str) -> Statement:
+        """A creator's earnings in a month — Pulse shares, affiliate shares of sales, campaign
+        fees — each traced to its video and to the batch, order or invitation behind it."""
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            require_role(actor, Role.CREATOR, doing="read a statement")
+            if not owns(actor, Role.CREATOR, creator):
+                raise NotPermitted("a creator reads only their own statements")
+        model = self.read.catch_up()
+        lines = tuple(
+            StatementLine(
+                recorded_at=line.recorded_at,
+                video_id=UUID(line.reference.removeprefix("video:"))
+                if line.reference.startswith("video:")
+                else None,
+                batch=line.cause,
+                amount=Money(line.credit, currency),
+                source=EARNINGS[line.kind],
+            )
+            for line in model.earnings_lines(creator, currency, month)
+        )
+        return Statement(
+            creator=creator,
+            month=month,
+            currency=currency,
+            lines=lines,
+            earned=Money(sum(line.amount.minor for line in lines), currency),
+        )
+
+    def _authorise(self, actor: Principal, code: str) -> None:
+        if actor.role in (Role.ADMIN, Role.AUDITOR):
+            return
+        owner = owner_of(code)
+        if owner is not None:
+            if owns(actor, Role.CREATOR, owner):
+                return
+            raise NotPermitted("a creator sees only their own accounts")
+        seller = owner_of(code, "seller")
+        if seller is not None:
+            if owns(actor, Role.SELLER, seller):
+                return
+            raise NotPermitted("a seller sees only their own accounts")
+        if owns(actor, Role.BRAND, self._campaign_brand(code)):
+            return
+        raise NotPermitted("this account is visible to its owner, admins and auditors only")
+
+    def _campaign_brand(self, code: str) -> str | None:
+        """The brand of the campaign, Pulse or business, whose budget (or fees committed from
+        it) the account holds."""
+        parts = code.split(":")
+        if len(parts) != 4 or parts[0] != "campaign" or parts[2] not in ("budget", "committed"):
+            return None
+        try:
+            campaign: Aggregate = self.revenue.repository.get(UUID(parts[1]))
+        except (ValueError, AggregateNotFoundError):
+            return None
+        return campaign.brand if isinstance(campaign, PulseCampaign | Campaign) else None

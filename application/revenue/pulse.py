@@ -1,0 +1,381 @@
+"""Pulse: enrolment on recorded facts, brand campaigns, and impression batches that bill a
+campaign's budget and credit half of each placement to the video's creator.
+
+A batch is one transaction: the batch, its journal entry, the campaign's budget account and
+every creator's payable account are saved together, or nothing is. A retried batch (same
+reporter, same key) answers as the first delivery did; the same key with other content is
+refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+from eventsourcing.domain import Aggregate
+
+from application.auth import Principal, Role, acting_for, require_role
+from application.errors import ApplicationError, NotFound, StaleVersion
+from application.log_follower import LogFollower
+from application.logs import CatalogueLog, RevenueLog
+from application.ports import Clock, IdentityProvider
+from application.read_models import Followed, ReadModel, unpositioned
+from application.revenue.ledgers import Ledger
+from application.revenue.pulse_inventory import InventoryProjection, Standing
+from application.trust.protection import Protection
+from domain.errors import RuleViolated
+from domain.money import Money
+from domain.revenue.creators import Creator
+from domain.revenue.ledger import (
+    PLATFORM_BRAND_FUNDS,
+    PLATFORM_REVENUE,
+    JournalEntry,
+    Posting,
+    campaign_budget,
+    creator_payable,
+    credit,
+    debit,
+    platform,
+)
+from domain.revenue.pulse import (
+    EnrolmentStatus,
+    ImpressionBatch,
+    Placement,
+    PulseCampaign,
+    PulseEnrolment,
+)
+
+IMPRESSIONS_BILLED = "impressions-billed"
+CAMPAIGN_FUNDED = "campaign-funded"
+ATTEMPTS = 5
+
+
+class NotInventory(RuleViolated):
+    """A placement names a video that is not Pulse inventory of the campaign's category."""
+
+
+class BatchKeyReused(RuleViolated):
+    """The batch key was used before for another batch; a retry must repeat it exactly."""
+
+
+class EnrolmentExists(ApplicationError):
+    """The creator has applied already; a rejected application is re-submitted instead."""
+
+
+@attrs.frozen
+class EnrolmentView:
+    creator: str
+    status: EnrolmentStatus
+    decision_reason: str
+    version: int
+
+    @classmethod
+    def of(cls, enrolment: PulseEnrolment) -> EnrolmentView:
+        return cls(
+            creator=enrolment.creator,
+            status=enrolment.status,
+            decision_reason=enrolment.decision_reason,
+            version=enrolment.version,
+        )
+
+
+@attrs.frozen
+class CampaignView:
+    id: UUID
+    brand: str
+    name: str
+    category: str
+    budget: Money
+    cpm: Money
+    starts_at: datetime
+    ends_at: datetime
+    remaining: Money
+
+    @property
+    def budget_account(self) -> str:
+        return campaign_budget(self.id, self.budget.currency)
+
+
+@attrs.frozen
+class ImpressionReceipt:
+    batch_id: UUID
+    campaign_id: UUID
+    billed: Money
+    billed_impressions: int
+    unbilled_impressions: int
+    creators_credited: Money
+    replayed: bool
+
+
+class Pulse:
+    def __init__(
+        self,
+        revenue: RevenueLog,
+        *,
+        catalogue: CatalogueLog,
+        ledger: Ledger,
+        clock: Clock,
+        identities: IdentityProvider,
+        protection: Protection,
+        launched_regions: Iterable[str] = ("US",),
+    ) -> None:
+        self.revenue = revenue
+        self.catalogue = catalogue
+        self.ledger = ledger
+        self.clock = clock
+        self.identities = identities
+        self.launched_regions = tuple(launched_regions)
+        self._protection = protection
+        self.inventory = InventoryProjection(protection.model)
+        self._catalogue_follower = LogFollower(catalogue, self.inventory.catalogue_handlers)
+        self._revenue_follower = LogFollower(revenue, self.inventory.revenue_handlers)
+        self.catch_up()
+
+    def catch_up(self) -> InventoryProjection:
+        self._protection.catch_up()
+        self._catalogue_follower.catch_up()
+        self._revenue_follower.catch_up()
+        return self.inventory
+
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Followed("Pulse inventory", self.catch_up, unpositioned(self.inventory.export)),)
+
+    # Enrolment --------------------------------------------------------------------------
+
+    def apply(self, actor: Principal, *, creator: str | None = None) -> EnrolmentView:
+        account = acting_for(actor, creator, Role.CREATOR, doing="apply to Pulse")
+        facts = self._creator(account)
+        existing = self.revenue.find(PulseEnrolment, PulseEnrolment.id_for(account))
+        if existing is None:
+            enrolment = PulseEnrolment.apply(
+                facts, launched_regions=self.launched_regions, at=self.clock.now()
+            )
+        else:
+            if existing.status is not EnrolmentStatus.REJECTED:
+                raise EnrolmentExists(f"{account} has applied already ({existing.status.value})")
+            enrolment = existing
+            enrolment.reapply(facts, launched_regions=self.launched_regions, at=self.clock.now())
+        self.revenue.commit(enrolment)
+        return EnrolmentView.of(enrolment)
+
+    def decide(
+        self, actor: Principal, creator: str, *, approve: bool, reason: str
+    ) -> EnrolmentView:
+        require_role(actor, Role.ADMIN, doing="decide on a Pulse application")
+        enrolment = self.revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator))
+        if approve:
+            enrolment.approve(
+                self._creator(creator),
+                launched_regions=self.launched_regions,
+                by=actor.label,
+                reason=reason,
+                at=self.clock.now(),
+            )
+        else:
+            enrolment.reject(by=actor.label, reason=reason, at=self.clock.now())
+        self.revenue.commit(enrolment)
+        return EnrolmentView.of(enrolment)
+
+    def enrolment(self, actor: Principal, creator: str) -> EnrolmentView:
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, creator, Role.CREATOR, doing="read a Pulse enrolment")
+        return EnrolmentView.of(self.revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator)))
+
+    # Campaigns ---------------------------------------------------------------------------
+
+    def launch_campaign(
+        self,
+        actor: Principal,
+        *,
+        name: str,
+        category: str,
+        budget: Money,
+        cpm: Money,
+        starts_at: datetime,
+        ends_at: datetime,
+        brand: str | None = None,
+    ) -> CampaignView:
+        """A prepaid campaign: its budget is received from the brand and held for it."""
+        owner = acting_for(actor, brand, Role.BRAND, doing="launch a Pulse campaign")
+        now = self.clock.now()
+        campaign = PulseCampaign.launch(
+            self.identities.new_id(),
+            brand=owner,
+            name=name,
+            category=category,
+            budget=budget,
+            cpm=cpm,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            at=now,
+        )
+        funding = JournalEntry.record(
+            cause=f"pulse-campaign:{campaign.id}",
+            kind=CAMPAIGN_FUNDED,
+            postings=[
+                debit(platform(PLATFORM_BRAND_FUNDS, budget.currency), budget),
+                credit(campaign_budget(campaign.id, budget.currency), budget),
+            ],
+            at=now,
+        )
+        self.revenue.commit(campaign, funding, *self.ledger.accounts_for(funding))
+        return self._campaign_view(campaign)
+
+    def campaign(self, actor: Principal, campaign_id: UUID) -> CampaignView:
+        campaign = self.revenue.load(PulseCampaign, campaign_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, campaign.brand, Role.BRAND, doing="read a campaign")
+        return self._campaign_view(campaign)
+
+    def _campaign_view(self, campaign: PulseCampaign) -> CampaignView:
+        return CampaignView(
+            id=campaign.id,
+            brand=campaign.brand,
+            name=campaign.name,
+            category=campaign.category,
+            budget=campaign.budget,
+            cpm=campaign.cpm,
+            starts_at=campaign.starts_at,
+            ends_at=campaign.ends_at,
+            remaining=self.ledger.balance_of(campaign_budget(campaign.id, campaign.cpm.currency)),
+        )
+
+    # Impressions -------------------------------------------------------------------------
+
+    def record_impressions(
+        self,
+        actor: Principal,
+        *,
+        batch_key: str,
+        campaign_id: UUID,
+        placements: Sequence[tuple[UUID, int]],
+    ) -> ImpressionReceipt:
+        """Impressions reported by the ad server (a platform service with an admin token)."""
+        require_role(actor, Role.ADMIN, doing="report ad impressions")
+        batch_id = ImpressionBatch.id_for(actor.label, batch_key)
+        for attempt in range(ATTEMPTS):
+            previous = self.revenue.find(ImpressionBatch, batch_id)
+            if previous is not None:
+                return self._replay(previous, campaign_id, placements, batch_key)
+            try:
+                return self._bill(actor, batch_key, campaign_id, placements)
+            except StaleVersion:
+                if attempt == ATTEMPTS - 1:
+                    raise
+                # Another batch touched the same accounts first (or this one was delivered
+                # twice at once): look again with what is recorded now.
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _bill(
+        self,
+        actor: Principal,
+        batch_key: str,
+        campaign_id: UUID,
+        placements: Sequence[tuple[UUID, int]],
+    ) -> ImpressionReceipt:
+        campaign = self.revenue.load(PulseCampaign, campaign_id)
+        now = self.clock.now()
+        self.catch_up()  # once per batch: the placements read the inventory as of now
+        placed = [self._placement(campaign, video_id, n) for video_id, n in placements]
+        budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
+        # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
+        # save fail with a version conflict, and the batch is priced again.
+        budget = self.ledger.account_aggregate(budget_code, at=now)
+        batch = ImpressionBatch.record(
+            reporter=actor.label,
+            batch_key=batch_key,
+            campaign=campaign,
+            placements=placed,
+            remaining=budget.balance,
+            at=now,
+        )
+        to_save: list[Aggregate] = [batch]
+        if batch.billed.is_positive:
+            entry = self._billing_entry(batch, budget_code, now)
+            to_save += [entry, *self.ledger.accounts_for(entry, known={budget_code: budget})]
+        self.revenue.commit(*to_save)
+        return _receipt(batch, replayed=False)
+
+    def _placement(self, campaign: PulseCampaign, video_id: UUID, impressions: int) -> Placement:
+        standing = self.inventory.standing(video_id)
+        if standing is None:
+            raise NotFound("video", video_id)
+        if standing.category != campaign.category:
+            raise NotInventory(
+                f"video {video_id} is in {standing.category}; the campaign runs in "
+                f"{campaign.category}"
+            )
+        if not standing.is_inventory:
+            raise NotInventory(f"video {video_id} is not Pulse inventory: {standing.why_not}")
+        return Placement(
+            video_id=video_id,
+            creator=standing.creator,
+            impressions=impressions,
+            rank=standing.rank,
+            category_size=standing.category_size,
+        )
+
+    def standing(self, video_id: UUID) -> Standing:
+        found = self.catch_up().standing(video_id)
+        if found is None:
+            raise NotFound("video", video_id)
+        return found
+
+    def _billing_entry(
+        self, batch: ImpressionBatch, budget_code: str, at: datetime
+    ) -> JournalEntry:
+        currency = batch.currency
+        postings: list[Posting] = [debit(budget_code, batch.billed)]
+        platform_share = 0
+        for placement in batch.placements:
+            if placement.creator_share:
+                postings.append(
+                    credit(
+                        creator_payable(placement.creator, currency),
+                        Money(placement.creator_share, currency),
+                        reference=f"video:{placement.video_id}",
+                    )
+                )
+            platform_share += placement.platform_share
+        if platform_share:
+            postings.append(
+                credit(platform(PLATFORM_REVENUE, currency), Money(platform_share, currency))
+            )
+        return JournalEntry.record(
+            cause=f"impression-batch:{batch.id}", kind=IMPRESSIONS_BILLED, postings=postings, at=at
+        )
+
+    def _replay(
+        self,
+        previous: ImpressionBatch,
+        campaign_id: UUID,
+        placements: Sequence[tuple[UUID, int]],
+        batch_key: str,
+    ) -> ImpressionReceipt:
+        wanted = [
+            Placement(video_id=v, creator="", impressions=n, rank=0, category_size=0)
+            for v, n in placements
+        ]
+        if not previous.same_report(campaign_id, wanted):
+            raise BatchKeyReused(f"batch {batch_key!r} was recorded with other content")
+        return _receipt(previous, replayed=True)
+
+    def _creator(self, account: str) -> Creator:
+        creator = self.catalogue.find(Creator, Creator.id_for(account))
+        if creator is None:
+            raise NotFound("creator", account)
+        return creator
+
+
+def _receipt(batch: ImpressionBatch, *, replayed: bool) -> ImpressionReceipt:
+    return ImpressionReceipt(
+        batch_id=batch.id,
+        campaign_id=batch.campaign_id,
+        billed=batch.billed,
+        billed_impressions=sum(p.billed_impressions for p in batch.placements),
+        unbilled_impressions=batch.unbilled_impressions,
+        creators_credited=Money(sum(p.creator_share for p in batch.placements), batch.currency),
+        replayed=replayed,
+    )

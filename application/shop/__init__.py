@@ -1,0 +1,1 @@
+"""The shop program: use cases and read models."""

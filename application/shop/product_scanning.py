@@ -1,0 +1,416 @@
+"""Product tags proposed by recognition: listed products found in videos' frames.
+
+A video's frames are described once, when it is published (``VideoProductFrames``, kept with
+its fingerprints in the catalogue's log); a listing's photos are described once, when it is
+listed (``ListingDescriptors``, beside the listing in the revenue log). The background worker
+runs ``ProductScanning``, which follows both logs with one cursor (``domain.shop.product_scan``):
+new videos are recognised against every listing indexed so far, and listings described later
+are matched against the videos published before them, so that every video is considered for
+every listing exactly once, and old videos gain tags for new listings.
+
+A proposal needs the recogniser's image evidence; words of the listing's title found in the
+video's caption and hashtags add to its confidence but never make a tag on their own (a
+caption that says "sneakers" fits thousands of listings). Proposals go through
+``ProductTagging.tag``, which keeps every consent rule: the creator is told before viewers see
+the tag, a removed tag never returns, opted-out videos get nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.persistence import Notification
+
+from application.anchors.match_index import VIDEO_OWNER
+from application.background import BackgroundPass
+from application.errors import StaleVersion
+from application.log_follower import LogFollower
+from application.logs import CatalogueLog, RevenueLog
+from application.media import MediaDecoder, UnreadableMedia
+from application.ports import Clock
+from application.shop.products import IncompatibleDescriptors, ProductCandidate, ProductRecognizer
+from domain.anchors.videos import Video
+from domain.media import MediaFingerprints
+from domain.shop.listing_descriptors import ListingDescriptors
+from domain.shop.listings import Listing
+from domain.shop.product_scan import ProductScan
+from domain.shop.product_tags import MAX_TAGS
+
+#: The name under which a video's product descriptors are kept with its fingerprints.
+PRODUCTS_SIGNAL = "products"
+#: How much words of the listing's title in the caption add: a full match halves the doubt.
+TEXT_WEIGHT = 0.5
+#: Listings joined in one batch: each batch is one more pass over the older videos.
+BATCH_LISTINGS = 1_000
+SIGHTINGS_KEPT = 5
+_WORD = re.compile(r"[^\W_]{3,}")
+_COMMON_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "your",
+        "our",
+        "you",
+        "new",
+        "set",
+        "pack",
+        "size",
+        "item",
+        "one",
+        "two",
+    ]
+)
+
+
+class TagProposer(Protocol):
+    """Where proposals go: ``ProductTagging``, which keeps the creator's consent rules."""
+
+    def tag(
+        self,
+        video_id: UUID,
+        listing_id: UUID,
+        *,
+        confidence: float,
+        evidence: Mapping[str, Any],
+        by: str,
+    ) -> bool: ...
+
+
+class VideoProductFrames:
+    """``MediaDescriber`` for the shop: the product recogniser's description of a video's
+    frames, decoded the way the recogniser wants them (``decoder``)."""
+
+    signal = PRODUCTS_SIGNAL
+
+    def __init__(self, recognizer: ProductRecognizer, decoder: MediaDecoder) -> None:
+        self.recognizer = recognizer
+        self.decoder = decoder
+        self.version = recognizer.version
+
+    def describe(self, data: bytes) -> bytes:
+        try:
+            media = self.decoder.decode(data)
+        except UnreadableMedia:
+            # The anchors' decoder read it; a stream this decoder cannot read (e.g. pictures
+            # beyond its limits) simply offers no products.
+            return b""
+        return self.recognizer.describe_video(media)
+
+
+@attrs.frozen
+class ProductScanReport:
+    videos_scanned: int  # videos recognised by the live part and the backfill together
+    listings_joined: int
+    tags_proposed: int
+    backfill_open: bool
+    listings_waiting: bool  # described listings not yet joined to the scan
+
+
+@attrs.frozen
+class ProductScanStatus:
+    videos_through: int  # catalogue position of the live part
+    listings_through: int  # revenue position of the last joined listing
+    backfill: tuple[int, int] | None  # (videos matched through, until) of the open backfill
+    videos_scanned: int
+    tags_proposed: int
+    listings_indexed: int  # in this process's recogniser
+
+
+def title_words(text: str) -> set[str]:
+    """Words that identify a product: at least three letters, not the commonest ones."""
+    return {w for w in _WORD.findall(text.casefold()) if w not in _COMMON_WORDS}
+
+
+def text_evidence(title: str, caption: str, hashtags: Sequence[str]) -> tuple[float, list[str]]:
+    """The share of the title's words that the caption or hashtags say, and which."""
+    wanted = title_words(title)
+    if not wanted:
+        return 0.0, []
+    said = title_words(caption)
+    tags = " ".join(tag.lstrip("#").casefold() for tag in hashtags)
+    found = sorted(w for w in wanted if w in said or w in tags)
+    return len(found) / len(wanted), found
+
+
+def combined_confidence(image_score: float, text_score: float) -> float:
+    return round(1 - (1 - image_score) * (1 - TEXT_WEIGHT * text_score), 4)
+
+
+class ProductScanning:
+    def __init__(
+        self,
+        revenue: RevenueLog,
+        *,
+        catalogue: CatalogueLog,
+        recognizer: ProductRecognizer,
+        tagging: TagProposer,
+        clock: Clock,
+        min_confidence: float = 0.5,
+    ) -> None:
+        self.revenue = revenue
+        self.catalogue = catalogue
+        self.recognizer = recognizer
+        self.tagging = tagging
+        self.clock = clock
+        self.min_confidence = min_confidence
+        self._lock = threading.RLock()  # the recogniser's index takes one caller at a time
+        self._indexed_through = 0  # revenue position up to which listings are indexed
+        self._joined_at: dict[UUID, int] = {}  # listing -> revenue position of its photos
+        self._withdrawn: set[UUID] = set()
+        self._withdrawals = LogFollower(
+            revenue,
+            {Listing.Delisted.TOPIC: self._withdraw, Listing.TakenDown.TOPIC: self._withdraw},
+        )
+
+    # Running ------------------------------------------------------------------------------
+
+    def background_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            products = self.run()
+            if not (products.videos_scanned or products.listings_joined):
+                return None
+            return (
+                f"{products.videos_scanned} videos, {products.listings_joined} new listings, "
+                f"{products.tags_proposed} tags proposed"
+            )
+
+        return BackgroundPass("product recognition", run, "product recognition pass failed")
+
+    def run(self, *, max_videos: int = 200, batch: int = 20) -> ProductScanReport:
+        """Recognise up to ``max_videos`` videos in all (live and backfill), joining newly
+        described listings as they come."""
+        scanned = joined = proposed = 0
+        with self._lock:
+            while scanned < max_videos:
+                scan = self._scan()
+                self._index_through(scan.listings_through)
+                size = min(batch, max_videos - scanned)
+                if scan.backfill is not None:
+                    step = self._backfill(scan, size)
+                elif (count := self._join(scan)) is not None:
+                    joined += count
+                    continue
+                else:
+                    step = self._live(scan, size)
+                if step is None:
+                    continue  # another worker moved the cursor first: go on from there
+                videos, tags = step
+                if videos == 0 and scan.backfill is None:
+                    break
+                scanned += videos
+                proposed += tags
+            scan = self._scan()
+            return ProductScanReport(
+                videos_scanned=scanned,
+                listings_joined=joined,
+                tags_proposed=proposed,
+                backfill_open=scan.backfill is not None,
+                listings_waiting=bool(self._described_after(scan.listings_through, 1)),
+            )
+
+    def run_to_completion(self, *, batch: int = 20) -> ProductScanReport:
+        """Run until every video and listing recorded before the call has been considered."""
+        scanned = joined = proposed = 0
+        while True:
+            report = self.run(max_videos=1_000, batch=batch)
+            scanned += report.videos_scanned
+            joined += report.listings_joined
+            proposed += report.tags_proposed
+            if report.videos_scanned == 0 and not (report.backfill_open or report.listings_waiting):
+                return ProductScanReport(scanned, joined, proposed, False, False)
+
+    def status(self) -> ProductScanStatus:
+        with self._lock:
+            scan = self._scan()
+            backfill = scan.backfill
+            return ProductScanStatus(
+                videos_through=scan.videos_through,
+                listings_through=scan.listings_through,
+                backfill=None
+                if backfill is None
+                else (backfill.videos_through, backfill.videos_until),
+                videos_scanned=scan.videos_scanned,
+                tags_proposed=scan.tags_proposed,
+                listings_indexed=len(self.recognizer),
+            )
+
+    # The three steps ----------------------------------------------------------------------
+
+    def _live(self, scan: ProductScan, size: int) -> tuple[int, int] | None:
+        videos = self._videos_after(scan.videos_through, None, size)
+        if not videos:
+            return 0, 0
+        tags = self._propose(videos, only_after=None)
+        scan.scan_videos(
+            through=videos[-1].id, videos=len(videos), tags_proposed=tags, at=self.clock.now()
+        )
+        return (len(videos), tags) if self._commit(scan) else None
+
+    def _backfill(self, scan: ProductScan, size: int) -> tuple[int, int] | None:
+        backfill = scan.backfill
+        assert backfill is not None
+        videos = self._videos_after(backfill.videos_through, backfill.videos_until, size)
+        tags = self._propose(videos, only_after=backfill.listings_after)
+        # A short page means nothing is left before the backfill's end.
+        through = videos[-1].id if len(videos) == size else backfill.videos_until
+        scan.scan_backfill(
+            through=through, videos=len(videos), tags_proposed=tags, at=self.clock.now()
+        )
+        return (len(videos), tags) if self._commit(scan) else None
+
+    def _join(self, scan: ProductScan) -> int | None:
+        """Join the listings described since the last batch; None when there are none."""
+        described = self._described_after(scan.listings_through, BATCH_LISTINGS)
+        if not described:
+            return None
+        scan.join_listings(through=described[-1].id, listings=len(described), at=self.clock.now())
+        # Saved before anything is indexed, so this process's index never runs ahead of
+        # what the scan records.
+        return len(described) if self._commit(scan) else 0
+
+    # Recognition --------------------------------------------------------------------------
+
+    def _propose(self, videos: Sequence[Notification], *, only_after: int | None) -> int:
+        """Tag each video with the indexed listings seen in it (only those joined after
+        revenue position ``only_after``, for a backfill); answers how many tags were added."""
+        proposed = 0
+        limit = MAX_TAGS if only_after is None else MAX_TAGS * 3
+        for video_id, descriptors in self._descriptions(videos):
+            try:
+                candidates = self.recognizer.recognise(descriptors, limit=limit)
+            except IncompatibleDescriptors:
+                continue  # described by another recogniser version: see ARCHITECTURE.md
+            if only_after is not None:
+                candidates = [
+                    c for c in candidates if self._joined_at.get(UUID(c.listing_id), 0) > only_after
+                ]
+            if candidates:
+                proposed += self._tag(video_id, candidates)
+        return proposed
+
+    def _tag(self, video_id: UUID, candidates: Sequence[ProductCandidate]) -> int:
+        video = self.catalogue.find(Video, video_id)
+        if video is None:
+            return 0
+        added = 0
+        for candidate in candidates:
+            listing_id = UUID(candidate.listing_id)
+            listing = self.revenue.find(Listing, listing_id)
+            if listing is None:
+                continue
+            text_score, words = text_evidence(listing.title, video.caption, video.hashtags)
+            confidence = combined_confidence(candidate.score, text_score)
+            if confidence < self.min_confidence:
+                continue
+            evidence: dict[str, Any] = {
+                "recogniser": self.recognizer.version,
+                "image": {
+                    "score": round(candidate.score, 4),
+                    "sightings": [
+                        {
+                            "at_seconds": round(s.at_seconds, 2),
+                            "matches": s.matches,
+                            "box": [round(v, 4) for v in s.box],
+                            "photo": s.photo,
+                        }
+                        for s in candidate.sightings[:SIGHTINGS_KEPT]
+                    ],
+                    "frames_seen": len(candidate.sightings),
+                },
+                "text": {"score": round(text_score, 4), "words": words},
+            }
+            if self.tagging.tag(
+                video_id,
+                listing_id,
+                confidence=confidence,
+                evidence=evidence,
+                by=f"recognition:{self.recognizer.version}",
+            ):
+                added += 1
+        return added
+
+    def _descriptions(self, videos: Sequence[Notification]) -> Iterator[tuple[UUID, bytes]]:
+        for notification in videos:
+            taken: Any = self.catalogue.mapper.to_domain_event(notification)
+            if not taken.owner.startswith(VIDEO_OWNER):
+                continue
+            descriptors = taken.fingerprints.get(PRODUCTS_SIGNAL)
+            if descriptors and taken.engine_versions.get(PRODUCTS_SIGNAL) == (
+                self.recognizer.version
+            ):
+                yield UUID(taken.owner.removeprefix(VIDEO_OWNER)), descriptors
+
+    # The recogniser's index ---------------------------------------------------------------
+
+    def _index_through(self, position: int) -> None:
+        """Index the listings described up to revenue position ``position`` (the scan's)."""
+        self._withdrawals.catch_up()
+        while self._indexed_through < position:
+            page = self.revenue.recorder.select_notifications(
+                start=self._indexed_through,
+                limit=500,
+                stop=position,
+                topics=(ListingDescriptors.Described.TOPIC,),
+                inclusive_of_start=False,
+            )
+            for notification in page:
+                described: Any = self.revenue.mapper.to_domain_event(notification)
+                self._joined_at[described.listing_id] = notification.id
+                if described.listing_id in self._withdrawn:
+                    continue
+                if described.recogniser != self.recognizer.version:
+                    continue  # from another recogniser version: the seller must re-list
+                self.recognizer.index(str(described.listing_id), described.descriptors)
+            self._indexed_through = page[-1].id if len(page) == 500 else position
+
+    def _withdraw(self, event: Any, _position: int) -> None:
+        self._withdrawn.add(event.originator_id)
+        self.recognizer.forget(str(event.originator_id))
+
+    # Logs ---------------------------------------------------------------------------------
+
+    def _videos_after(self, position: int, until: int | None, limit: int) -> list[Notification]:
+        return list(
+            self.catalogue.recorder.select_notifications(
+                start=position,
+                limit=limit,
+                stop=until,
+                topics=(MediaFingerprints.Taken.TOPIC,),
+                inclusive_of_start=False,
+            )
+        )
+
+    def _described_after(self, position: int, limit: int) -> list[Notification]:
+        return list(
+            self.revenue.recorder.select_notifications(
+                start=position,
+                limit=limit,
+                topics=(ListingDescriptors.Described.TOPIC,),
+                inclusive_of_start=False,
+            )
+        )
+
+    def _scan(self) -> ProductScan:
+        found = self.revenue.find(ProductScan, ProductScan.id_for())
+        if found is not None:
+            return found
+        self._commit(ProductScan.start(at=self.clock.now()))
+        return self.revenue.load(ProductScan, ProductScan.id_for())
+
+    def _commit(self, scan: ProductScan) -> bool:
+        """Save; False when another worker moved the scan first."""
+        try:
+            self.revenue.commit(scan)
+        except StaleVersion:
+            return False
+        return True

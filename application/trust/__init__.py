@@ -1,0 +1,1 @@
+"""The trust program: use cases and read models."""

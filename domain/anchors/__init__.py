@@ -1,0 +1,1 @@
+"""The anchors program: aggregates and value objects."""

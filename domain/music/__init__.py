@@ -1,0 +1,1 @@
+"""The music program: aggregates and value objects."""

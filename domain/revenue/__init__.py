@@ -1,0 +1,1 @@
+"""The revenue program: aggregates and value objects."""

@@ -1,0 +1,1 @@
+"""The shop program: aggregates and value objects."""

@@ -1,0 +1,1 @@
+"""The trust program: aggregates and value objects."""

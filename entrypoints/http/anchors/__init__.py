@@ -1,0 +1,1 @@
+"""The anchors program: routes and bodies over HTTP."""

@@ -1,0 +1,184 @@
+"""Engagement and anchor clicks in idempotent batches, and the studio analytics dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+
+from application.anchors.analytics import StudioAnalytics
+from application.anchors.audience import BatchReceipt
+from domain.anchors.audience import ClickTarget
+from domain.anchors.engagement import Engagement
+from entrypoints.http.schemas import AccountPath, IsoDate, Strict
+from entrypoints.http.security import Caller, Core
+
+router = APIRouter(tags=["audience"])
+
+BatchKey = Field(
+    min_length=1, max_length=200, description="Your id for this batch; a retry repeats it."
+)
+
+
+class EngagementCountBody(Strict):
+    video_id: UUID
+    views: int = Field(default=0, ge=0)
+    likes: int = Field(default=0, ge=0)
+    shares: int = Field(default=0, ge=0)
+    comments: int = Field(default=0, ge=0)
+
+
+class EngagementBatchBody(Strict):
+    batch_key: str = BatchKey
+    counts: list[EngagementCountBody] = Field(min_length=1, max_length=10_000)
+
+
+class ClickBody(Strict):
+    video_id: UUID
+    target: Literal["tickets", "streaming", "cast", "official"]
+
+
+class ClickBatchBody(Strict):
+    batch_key: str = BatchKey
+    clicks: list[ClickBody] = Field(min_length=1, max_length=1_000)
+
+
+class CallToActionClicksBody(Strict):
+    batch_key: str = BatchKey
+    video_ids: list[UUID] = Field(
+        min_length=1, max_length=1_000, description="A video per click on its call to action."
+    )
+
+
+class ReceiptOut(BaseModel):
+    batch_id: UUID
+    recorded: int
+    replayed: bool
+
+    @classmethod
+    def of(cls, receipt: BatchReceipt, response: Response) -> ReceiptOut:
+        # A retried batch answers as the first delivery did, but says it was a replay.
+        response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
+        return cls(batch_id=receipt.batch_id, recorded=receipt.recorded, replayed=receipt.replayed)
+
+
+class DayOut(BaseModel):
+    day: date
+    views: int
+    engagement: int
+    clicks: int
+    new_anchors: int
+
+
+class HashtagOut(BaseModel):
+    hashtag: str
+    videos: int
+
+
+class TitleAnalyticsOut(BaseModel):
+    title_id: UUID
+    name: str
+    anchored_videos: int
+    views: int
+    likes: int
+    shares: int
+    comments: int
+    clicks: dict[str, int]
+    daily: list[DayOut]
+    top_hashtags: list[HashtagOut]
+    brief: str
+
+
+class StudioAnalyticsOut(BaseModel):
+    studio_id: str
+    as_of: date
+    titles: list[TitleAnalyticsOut]
+
+    @classmethod
+    def of(cls, analytics: StudioAnalytics) -> StudioAnalyticsOut:
+        return cls(
+            studio_id=analytics.studio_id,
+            as_of=analytics.as_of,
+            titles=[
+                TitleAnalyticsOut(
+                    title_id=t.title_id,
+                    name=t.name,
+                    anchored_videos=t.anchored_videos,
+                    views=t.views,
+                    likes=t.likes,
+                    shares=t.shares,
+                    comments=t.comments,
+                    clicks=t.clicks,
+                    daily=[
+                        DayOut(
+                            day=d.day,
+                            views=d.views,
+                            engagement=d.engagement,
+                            clicks=d.clicks,
+                            new_anchors=d.new_anchors,
+                        )
+                        for d in t.daily
+                    ],
+                    top_hashtags=[HashtagOut(hashtag=h, videos=n) for h, n in t.top_hashtags],
+                    brief=t.brief,
+                )
+                for t in analytics.titles
+            ],
+        )
+
+
+@router.post("/v1/engagement", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
+def record_engagement(
+    body: EngagementBatchBody, core: Core, caller: Caller, response: Response
+) -> ReceiptOut:
+    """A platform service reports engagement counted since its last batch (admin)."""
+    receipt = core.audience.record_engagement(
+        caller,
+        body.batch_key,
+        [
+            (
+                c.video_id,
+                Engagement(views=c.views, likes=c.likes, shares=c.shares, comments=c.comments),
+            )
+            for c in body.counts
+        ],
+    )
+    return ReceiptOut.of(receipt, response)
+
+
+@router.post("/v1/clicks", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
+def record_clicks(
+    body: ClickBatchBody, core: Core, caller: Caller, response: Response
+) -> ReceiptOut:
+    """A signed-in viewer's clicks through anchors (a single click is a batch of one)."""
+    receipt = core.audience.record_clicks(
+        caller, body.batch_key, [(c.video_id, ClickTarget(c.target)) for c in body.clicks]
+    )
+    return ReceiptOut.of(receipt, response)
+
+
+@router.post(
+    "/v1/call-to-action-clicks", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut
+)
+def record_call_to_action_clicks(
+    body: CallToActionClicksBody, core: Core, caller: Caller, response: Response
+) -> ReceiptOut:
+    """A signed-in viewer's clicks on videos' calls to action (a brand campaign's link);
+    campaigns count those of their videos. A retried batch answers 200 with `replayed`."""
+    receipt = core.audience.record_call_to_action_clicks(caller, body.batch_key, body.video_ids)
+    return ReceiptOut.of(receipt, response)
+
+
+@router.get("/v1/studios/{studio_id}/analytics", response_model=StudioAnalyticsOut)
+def studio_analytics(
+    studio_id: AccountPath,
+    core: Core,
+    caller: Caller,
+    as_of: Annotated[IsoDate | None, Query(description="The last day of the series.")] = None,
+) -> StudioAnalyticsOut:
+    """Per title: anchored videos, their views and engagement, clicks by target, a daily
+    series, where the conversation is, and a short brief (owning studio, admin, auditor)."""
+    return StudioAnalyticsOut.of(core.audience.studio_analytics(caller, studio_id, as_of=as_of))

@@ -1,0 +1,1 @@
+"""The audit program: routes and bodies over HTTP."""

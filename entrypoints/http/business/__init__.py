@@ -1,0 +1,1 @@
+"""The business program: routes and bodies over HTTP."""

@@ -1,0 +1,232 @@
+"""Bodies and answers of brand campaigns, invitations and the campaign dashboard.
+
+Money travels as ``{"minor": 50000, "currency": "USD"}`` (whole minor units, never a float);
+days as ``YYYY-MM-DD``. Requests refuse unknown fields.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field, StrictInt
+
+from domain.bounds import MAX_AMOUNT
+from domain.business.campaigns import MAX_NAME, Kpi, KpiTarget
+from domain.business.effects import MAX_ASSET
+from domain.business.effects import MAX_NAME as MAX_EFFECT_NAME
+from domain.business.invitations import MAX_DELIVERABLES, MAX_REASON, Terms
+from entrypoints.http.revenue.revenue_schemas import MoneyBody, MoneyOut
+from entrypoints.http.schemas import Account, Answer, IsoDate, Strict
+
+KpiName = Literal[
+    "views", "engagements", "engagement-rate", "clicks", "cost-per-engagement", "videos"
+]
+Reason = Annotated[str, Field(min_length=1, max_length=MAX_REASON)]
+
+
+class KpiBody(Strict):
+    kpi: KpiName = Field(
+        description="views, engagements, clicks and videos are counts; engagement-rate is "
+        "engagements per 10,000 views; cost-per-engagement is in minor units of the budget's "
+        "currency (lower is better)."
+    )
+    target: StrictInt = Field(gt=0, le=MAX_AMOUNT, examples=[100_000])
+
+    def to_domain(self) -> KpiTarget:
+        return KpiTarget(Kpi(self.kpi), self.target)
+
+
+class CampaignLaunch(Strict):
+    name: str = Field(min_length=1, max_length=MAX_NAME, examples=["Glow up summer"])
+    objective: Literal["awareness", "engagement", "traffic", "conversions"]
+    budget: MoneyBody
+    starts_on: IsoDate = Field(description="The flight's first day (UTC).")
+    ends_on: IsoDate = Field(description="The flight's last day, inclusive.")
+    categories: list[str] = Field(min_length=1, max_length=12, examples=[["beauty"]])
+    regions: list[str] = Field(
+        min_length=1, max_length=50, examples=[["US", "JP"]], description="ISO 3166-1 codes."
+    )
+    kpis: list[KpiBody] = Field(min_length=1, max_length=6)
+    hashtag: str = Field(min_length=1, max_length=101, examples=["#GlowUpSummer"])
+    brand: Account | None = Field(default=None, description="Only an admin names the brand.")
+
+
+class KpiOut(Answer):
+    kpi: str
+    target: int
+
+
+class CampaignOut(Answer):
+    id: UUID
+    version: int
+    brand: str
+    name: str
+    objective: str
+    budget: MoneyOut
+    starts_on: date
+    ends_on: date
+    ended_on: date | None
+    categories: list[str]
+    regions: list[str]
+    kpis: list[KpiOut]
+    hashtag: str
+    creators: list[str] = Field(description="Creators whose invitation was accepted.")
+    uncommitted: MoneyOut = Field(description="The budget not yet committed to creators.")
+    launched_at: datetime
+
+
+class EndBody(Strict):
+    reason: Reason
+
+
+class VideoBody(Strict):
+    video_id: UUID
+
+
+# Branded effects ----------------------------------------------------------------------------
+
+
+class EffectBody(Strict):
+    name: str = Field(min_length=1, max_length=MAX_EFFECT_NAME, examples=["Glow Scan"])
+    asset: str = Field(
+        min_length=1,
+        max_length=MAX_ASSET,
+        examples=["assets://glowco/glow-scan-v2.glb"],
+        description="Where the app fetches the AR asset; the file itself is not uploaded.",
+    )
+
+
+class EffectOut(Answer):
+    id: UUID
+    brand: str
+    campaign_id: UUID
+    name: str
+    asset: str
+    registered_at: datetime
+
+
+class EffectUseBody(Strict):
+    effect_id: UUID
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+class TermsBody(Strict):
+    fee: MoneyBody
+    deliverables: str = Field(
+        min_length=1, max_length=MAX_DELIVERABLES, examples=["One 30 s video with #GlowUp"]
+    )
+    deadline: IsoDate = Field(description="The last day to deliver, within the flight.")
+
+    def to_domain(self) -> Terms:
+        return Terms(
+            fee=self.fee.to_domain(), deliverables=self.deliverables, deadline=self.deadline
+        )
+
+
+class InvitationBody(Strict):
+    creator: Account
+    terms: TermsBody
+
+
+class CounterOfferBody(Strict):
+    terms: TermsBody
+    note: str = Field(default="", max_length=MAX_REASON)
+
+
+class RevisionBody(Strict):
+    terms: TermsBody
+
+
+class ReasonBody(Strict):
+    reason: Reason
+
+
+class TermsOut(Answer):
+    fee: MoneyOut
+    deliverables: str
+    deadline: date
+
+
+class InvitationOut(Answer):
+    id: UUID
+    version: int
+    campaign_id: UUID
+    brand: str
+    creator: str
+    state: str = Field(
+        description="sent (awaits the creator), countered (awaits the brand), accepted (fee "
+        "committed; awaits the video), delivered (awaits approval), paid, declined, withdrawn."
+    )
+    terms: TermsOut
+    counter_note: str
+    video_id: UUID | None
+
+
+class InvitationsOut(BaseModel):
+    invitations: list[InvitationOut]
+
+
+# The dashboard ----------------------------------------------------------------------------
+
+
+class KpiStatusOut(Answer):
+    kpi: str
+    target: int
+    actual: int | None = Field(description="None while it cannot be measured yet.")
+    attained: bool
+
+
+class DayOut(Answer):
+    day: date
+    views: int
+    engagements: int
+    clicks: int
+    spend: MoneyOut
+
+
+class VideoFiguresOut(Answer):
+    video_id: UUID
+    creator: str
+    views: int
+    engagements: int
+    clicks: int
+
+
+class CreatorFiguresOut(Answer):
+    creator: str
+    videos: int
+    views: int
+    engagements: int
+    clicks: int
+
+
+class EffectFiguresOut(Answer):
+    effect_id: UUID
+    name: str
+    videos: int = Field(description="Videos published in the flight that declared it.")
+
+
+class DashboardOut(Answer):
+    campaign_id: UUID
+    name: str
+    brand: str
+    as_of: date
+    starts_on: date
+    last_day: date
+    budget: MoneyOut
+    spent: MoneyOut = Field(description="Fees paid for approved deliveries.")
+    committed: MoneyOut = Field(description="Fees agreed and not yet paid.")
+    uncommitted: MoneyOut
+    videos: int
+    views: int
+    engagements: int
+    clicks: int
+    kpis: list[KpiStatusOut]
+    daily: list[DayOut]
+    top_videos: list[VideoFiguresOut]
+    top_creators: list[CreatorFiguresOut]
+    effects: list[EffectFiguresOut]

@@ -1,0 +1,239 @@
+"""Brand campaigns over HTTP: launching, the dashboard, creators linking their videos, and
+invitations negotiated between a brand and a creator."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from application.auth import Role
+from domain.business.campaigns import Objective
+from entrypoints.http.business.campaign_schemas import (
+    CampaignLaunch,
+    CampaignOut,
+    CounterOfferBody,
+    DashboardOut,
+    EffectBody,
+    EffectOut,
+    EffectUseBody,
+    EndBody,
+    InvitationBody,
+    InvitationOut,
+    InvitationsOut,
+    ReasonBody,
+    RevisionBody,
+    VideoBody,
+)
+from entrypoints.http.schemas import IsoDate
+from entrypoints.http.security import Caller, Core
+from entrypoints.http.versions import set_location, tag_response
+
+router = APIRouter(tags=["business"])
+
+
+@router.post("/v1/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignOut)
+def launch_campaign(
+    body: CampaignLaunch, core: Core, caller: Caller, response: Response
+) -> CampaignOut:
+    """A brand launches a campaign (an admin launches one for a named `brand`). The budget is
+    prepaid: credited at once to the ledger account `campaign:<id>:budget:<currency>`, from
+    which accepted invitations commit creators' fees. The hashtag is the campaign's for good
+    (409 `hashtag-taken` if another campaign has it). A flight that ends before it starts,
+    an unknown category or region, or a budget of zero: 422, nothing recorded."""
+    view = core.campaigns.launch(
+        caller,
+        name=body.name,
+        objective=Objective(body.objective),
+        budget=body.budget.to_domain(),
+        starts_on=body.starts_on,
+        ends_on=body.ends_on,
+        categories=body.categories,
+        regions=body.regions,
+        kpis=[k.to_domain() for k in body.kpis],
+        hashtag=body.hashtag,
+        brand=body.brand,
+    )
+    set_location(response, "campaigns", view.id)
+    tag_response(response, view.version)
+    return CampaignOut.model_validate(view)
+
+
+@router.get("/v1/campaigns/{campaign_id}", response_model=CampaignOut)
+def get_campaign(campaign_id: UUID, core: Core, caller: Caller, response: Response) -> CampaignOut:
+    """A campaign, its creators and what is left uncommitted of its budget (the owning
+    brand, admins, auditors)."""
+    view = core.campaigns.campaign(caller, campaign_id)
+    tag_response(response, view.version)
+    return CampaignOut.model_validate(view)
+
+
+@router.post("/v1/campaigns/{campaign_id}/end", response_model=CampaignOut)
+def end_campaign(campaign_id: UUID, body: EndBody, core: Core, caller: Caller) -> CampaignOut:
+    """The brand ends its campaign early, with a reason: nothing counts after today."""
+    return CampaignOut.model_validate(core.campaigns.end(caller, campaign_id, reason=body.reason))
+
+
+@router.get("/v1/campaigns/{campaign_id}/dashboard", response_model=DashboardOut)
+def dashboard(
+    campaign_id: UUID,
+    core: Core,
+    caller: Caller,
+    as_of: Annotated[IsoDate | None, Query(description="The day to report up to (today).")] = None,
+) -> DashboardOut:
+    """The campaign's KPIs against their targets, its daily series, its top videos and
+    creators, and its spend: the owning brand, admins and auditors. Videos count when a
+    participating creator linked them, or published them in the flight with the campaign's
+    hashtag; engagement and clicks count on the days of the flight."""
+    day = as_of or core.clock.now().date()
+    return DashboardOut.model_validate(
+        core.campaign_dashboards.dashboard(caller, campaign_id, as_of=day)
+    )
+
+
+@router.post("/v1/campaigns/{campaign_id}/videos", status_code=status.HTTP_201_CREATED)
+def link_video(campaign_id: UUID, body: VideoBody, core: Core, caller: Caller) -> dict[str, str]:
+    """A participating creator counts one of their videos, published in the flight, toward
+    the campaign (once; asking again changes nothing)."""
+    link = core.campaigns.link_video(caller, campaign_id, body.video_id)
+    return {"link_id": str(link), "video_id": str(body.video_id)}
+
+
+# Branded effects --------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/effects",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EffectOut,
+)
+def register_effect(
+    campaign_id: UUID, body: EffectBody, core: Core, caller: Caller, response: Response
+) -> EffectOut:
+    """The brand registers a branded AR effect for its running campaign: its name and a
+    reference to the asset (rendering is the app's). Videos that declare it count toward
+    the campaign, whoever made them."""
+    view = core.campaigns.register_effect(caller, campaign_id, name=body.name, asset=body.asset)
+    set_location(response, "effects", view.id)
+    return EffectOut.model_validate(view)
+
+
+@router.get("/v1/effects/{effect_id}", response_model=EffectOut)
+def get_effect(effect_id: UUID, core: Core, _caller: Caller) -> EffectOut:
+    """A branded effect (anyone signed in: the app shows it to creators)."""
+    return EffectOut.model_validate(core.campaigns.effect(effect_id))
+
+
+@router.post("/v1/videos/{video_id}/effects", status_code=status.HTTP_201_CREATED)
+def declare_effect(
+    video_id: UUID, body: EffectUseBody, core: Core, caller: Caller
+) -> dict[str, str]:
+    """The video's creator declares that it used a branded effect (once per effect)."""
+    use = core.campaigns.declare_effect_use(caller, video_id, body.effect_id)
+    return {"use_id": str(use), "video_id": str(video_id), "effect_id": str(body.effect_id)}
+
+
+# Invitations ------------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/campaigns/{campaign_id}/invitations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitationOut,
+)
+def invite(
+    campaign_id: UUID, body: InvitationBody, core: Core, caller: Caller, response: Response
+) -> InvitationOut:
+    """The brand invites a creator with terms (fee in the budget's currency, deliverables,
+    a deadline within the flight); the creator is told in their inbox. One invitation per
+    creator and campaign (409 `already-invited`); an unknown creator is 404."""
+    view = core.campaigns.invite(
+        caller, campaign_id, creator=body.creator, terms=body.terms.to_domain()
+    )
+    set_location(response, "invitations", view.id)
+    tag_response(response, view.version)
+    return InvitationOut.model_validate(view)
+
+
+@router.get("/v1/campaigns/{campaign_id}/invitations", response_model=InvitationsOut)
+def invitations(campaign_id: UUID, core: Core, caller: Caller) -> InvitationsOut:
+    """Every invitation of a campaign, in the order sent (its brand, admins, auditors)."""
+    views = core.campaigns.invitations_of_campaign(caller, campaign_id)
+    return InvitationsOut(invitations=[InvitationOut.model_validate(v) for v in views])
+
+
+@router.get("/v1/invitations/{invitation_id}", response_model=InvitationOut)
+def get_invitation(
+    invitation_id: UUID, core: Core, caller: Caller, response: Response
+) -> InvitationOut:
+    """An invitation, for its brand, its creator, admins and auditors."""
+    view = core.campaigns.invitation(caller, invitation_id)
+    tag_response(response, view.version)
+    return InvitationOut.model_validate(view)
+
+
+@router.post("/v1/invitations/{invitation_id}/acceptance", response_model=InvitationOut)
+def accept(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
+    """The creator accepts the brand's terms, or the brand the creator's counter-offer. The
+    fee is committed from the campaign's budget in the same transaction (409 `LimitExceeded`
+    when the budget cannot cover it); the creator joins the campaign."""
+    if caller.role is Role.BRAND:
+        return InvitationOut.model_validate(core.campaigns.accept_counter(caller, invitation_id))
+    return InvitationOut.model_validate(core.campaigns.accept(caller, invitation_id))
+
+
+@router.post("/v1/invitations/{invitation_id}/counter-offer", response_model=InvitationOut)
+def counter(
+    invitation_id: UUID, body: CounterOfferBody, core: Core, caller: Caller
+) -> InvitationOut:
+    """The creator answers the brand's terms with their own (409 when the invitation is
+    closed or awaits the brand)."""
+    view = core.campaigns.counter(caller, invitation_id, body.terms.to_domain(), note=body.note)
+    return InvitationOut.model_validate(view)
+
+
+@router.post("/v1/invitations/{invitation_id}/revision", response_model=InvitationOut)
+def revise(invitation_id: UUID, body: RevisionBody, core: Core, caller: Caller) -> InvitationOut:
+    """The brand answers a counter-offer with new terms."""
+    return InvitationOut.model_validate(
+        core.campaigns.revise(caller, invitation_id, body.terms.to_domain())
+    )
+
+
+@router.post("/v1/invitations/{invitation_id}/decline", response_model=InvitationOut)
+def decline(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
+    """The creator declines the brand's terms, or the brand the creator's counter-offer."""
+    return InvitationOut.model_validate(
+        core.campaigns.decline(caller, invitation_id, reason=body.reason)
+    )
+
+
+@router.post("/v1/invitations/{invitation_id}/withdrawal", response_model=InvitationOut)
+def withdraw(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
+    """The brand withdraws an invitation not yet accepted."""
+    return InvitationOut.model_validate(
+        core.campaigns.withdraw(caller, invitation_id, reason=body.reason)
+    )
+
+
+@router.post("/v1/invitations/{invitation_id}/delivery", response_model=InvitationOut)
+def deliver(invitation_id: UUID, body: VideoBody, core: Core, caller: Caller) -> InvitationOut:
+    """The creator delivers one of their videos by the deadline."""
+    return InvitationOut.model_validate(
+        core.campaigns.deliver(caller, invitation_id, body.video_id)
+    )
+
+
+@router.post("/v1/invitations/{invitation_id}/delivery/approval", response_model=InvitationOut)
+def approve(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
+    """The brand approves the delivered video: the committed fee is credited to the
+    creator's payable account (reference `video:<id>`), paid out by the next payout run."""
+    return InvitationOut.model_validate(core.campaigns.approve_delivery(caller, invitation_id))
+
+
+@router.post("/v1/invitations/{invitation_id}/delivery/rejection", response_model=InvitationOut)
+def reject(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
+    """The brand asks for another delivery, saying why; the fee stays committed."""
+    view = core.campaigns.reject_delivery(caller, invitation_id, reason=body.reason)
+    return InvitationOut.model_validate(view)

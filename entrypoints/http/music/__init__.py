@@ -1,0 +1,1 @@
+"""The music program: routes and bodies over HTTP."""

@@ -1,0 +1,227 @@
+"""Music discovery: artists and their badge, original tracks, review, the featured playlist,
+and usage detection."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
+
+from application.auth import Role, acting_for, require_role
+from entrypoints.http.music.music_schemas import (
+    ArtistOut,
+    ArtistProfileBody,
+    ArtistRegistration,
+    BadgeWithdrawal,
+    PlaylistPageOut,
+    TrackDecision,
+    TrackOut,
+    TrackPageOut,
+    UsageReportOut,
+)
+from entrypoints.http.problems import Problem
+from entrypoints.http.schemas import AccountPath
+from entrypoints.http.security import Caller, Core
+from entrypoints.http.uploads import read_form, single
+from entrypoints.http.versions import expected_version, set_location, tag_response
+
+router = APIRouter(tags=["music"])
+
+IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3".')]
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[int, Query(ge=0)]
+
+TRACK_FIELDS = {"title"}
+TRACK_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["title", "media"],
+                    "properties": {
+                        "title": {"type": "string", "maxLength": 200, "example": "Night Drive"},
+                        "media": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "The recording: WAV, MP3, or a video with sound.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+# Artists ------------------------------------------------------------------------------
+
+
+@router.post("/v1/artists", status_code=status.HTTP_201_CREATED, response_model=ArtistOut)
+def register_artist(
+    body: ArtistRegistration, core: Core, caller: Caller, response: Response
+) -> ArtistOut:
+    """An artist registers its profile as itself (an admin registers one for a named
+    account). One profile per account: a second registration is a 409 `artist-exists`."""
+    view = core.discovery.register_artist(
+        caller,
+        name=body.name,
+        region=body.region,
+        affiliations=body.affiliations,
+        bio=body.bio,
+        account=body.account,
+    )
+    set_location(response, "artists", view.account)
+    tag_response(response, view.version)
+    return ArtistOut.model_validate(view)
+
+
+@router.get("/v1/artists/{account}", response_model=ArtistOut)
+def get_artist(account: AccountPath, core: Core, response: Response) -> ArtistOut:
+    """An artist's public profile, with its verification badge."""
+    view = core.discovery.artist(account)
+    tag_response(response, view.version)
+    return ArtistOut.model_validate(view)
+
+
+@router.put("/v1/artists/{account}", response_model=ArtistOut)
+def update_artist(
+    account: AccountPath,
+    body: ArtistProfileBody,
+    core: Core,
+    caller: Caller,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ArtistOut:
+    """The artist (or an admin) replaces the profile: name, region, affiliations and bio.
+    Send the ETag you read as If-Match; a profile changed since answers 409."""
+    view = core.discovery.update_artist(
+        caller,
+        account,
+        name=body.name,
+        region=body.region,
+        affiliations=body.affiliations,
+        bio=body.bio,
+        expected_version=expected_version(if_match),
+    )
+    tag_response(response, view.version)
+    return ArtistOut.model_validate(view)
+
+
+@router.post("/v1/artists/{account}/verification", response_model=ArtistOut)
+def verify_artist(
+    account: AccountPath, core: Core, caller: Caller, response: Response
+) -> ArtistOut:
+    """An admin gives the artist the verification badge, shown beside its music."""
+    view = core.discovery.verify_artist(caller, account)
+    tag_response(response, view.version)
+    return ArtistOut.model_validate(view)
+
+
+@router.delete("/v1/artists/{account}/verification", response_model=ArtistOut)
+def withdraw_badge(
+    account: AccountPath, body: BadgeWithdrawal, core: Core, caller: Caller, response: Response
+) -> ArtistOut:
+    """An admin withdraws the artist's badge, with a reason."""
+    view = core.discovery.withdraw_badge(caller, account, reason=body.reason)
+    tag_response(response, view.version)
+    return ArtistOut.model_validate(view)
+
+
+# Tracks -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/v1/artists/{account}/tracks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TrackOut,
+    openapi_extra=TRACK_FORM,
+)
+async def submit_track(
+    account: AccountPath, request: Request, core: Core, caller: Caller, response: Response
+) -> TrackOut:
+    """An artist submits an original recording as multipart/form-data (`title`, `media`).
+
+    Before it is recorded it is compared with every track submitted before and with the
+    titles' reference clips; what it resembles comes back as `resemblances` and makes it
+    `flagged` (a reviewer clears it only by override). An artist submits only as itself."""
+    # Refuse a submission for someone else before reading its upload.
+    acting_for(caller, account, Role.ARTIST, doing="submit a track")
+    fields, media = await read_form(request, limit=core.settings.max_upload_bytes)
+    unknown = set(fields) - TRACK_FIELDS
+    if unknown:
+        raise Problem(
+            422, "validation-error", "Invalid request", f"unknown fields: {sorted(unknown)}"
+        )
+    title = single(fields, "title")
+    if title is None:
+        raise Problem(422, "validation-error", "Invalid request", "title: a title is required")
+    if media is None:
+        raise Problem(422, "validation-error", "Invalid request", "media: a file is required")
+    view = await run_in_threadpool(
+        core.discovery.submit_track, caller, title=title, media=media, artist_account=account
+    )
+    set_location(response, "tracks", view.id)
+    tag_response(response, view.version)
+    return TrackOut.model_validate(view)
+
+
+@router.get("/v1/tracks/{track_id}", response_model=TrackOut)
+def get_track(track_id: UUID, core: Core, response: Response) -> TrackOut:
+    """A track with its status, its originality evidence and how many videos use it."""
+    view = core.discovery.track(track_id)
+    tag_response(response, view.version)
+    return TrackOut.model_validate(view)
+
+
+@router.get("/v1/review/tracks", response_model=TrackPageOut)
+def track_review_queue(
+    core: Core, caller: Caller, limit: Limit = 50, cursor: Cursor = 0
+) -> TrackPageOut:
+    """Submitted tracks awaiting a reviewer, oldest first, with their evidence
+    (reviewers, admins, auditors)."""
+    return TrackPageOut.model_validate(
+        core.discovery.review_queue(caller, limit=limit, cursor=cursor)
+    )
+
+
+@router.post("/v1/review/tracks/{track_id}", response_model=TrackOut)
+def decide_track(
+    track_id: UUID, body: TrackDecision, core: Core, caller: Caller, response: Response
+) -> TrackOut:
+    """A reviewer clears a track into the featured playlist or rejects it, with a reason.
+
+    A flagged track is cleared only with `override: true` (409 `rule-violated`,
+    rule `OverrideRequired`, otherwise)."""
+    if body.decision == "clear":
+        view = core.discovery.clear_track(
+            caller, track_id, reason=body.reason, override=body.override
+        )
+    else:
+        view = core.discovery.reject_track(caller, track_id, reason=body.reason)
+    tag_response(response, view.version)
+    return TrackOut.model_validate(view)
+
+
+@router.get("/v1/playlists/featured", response_model=PlaylistPageOut)
+def featured_playlist(core: Core, limit: Limit = 50, cursor: Cursor = 0) -> PlaylistPageOut:
+    """Cleared tracks, the most used in videos first, each with its artist's byline and
+    badge (anyone may read it)."""
+    return PlaylistPageOut.model_validate(
+        core.discovery.featured_playlist(limit=limit, cursor=cursor)
+    )
+
+
+@router.post("/v1/music/usage/scan", response_model=UsageReportOut)
+def scan_usage(
+    core: Core,
+    caller: Caller,
+    max_videos: Annotated[int, Query(ge=1, le=100_000)] = 500,
+) -> UsageReportOut:
+    """Find videos that use cleared tracks now (admin); the service also does it in the
+    background. Resumes from the scans' cursors: a video is considered once per scan."""
+    require_role(caller, Role.ADMIN, doing="run usage detection")
+    return UsageReportOut.model_validate(core.usage.run(max_videos=max_videos))

@@ -1,0 +1,407 @@
+"""Bodies of music discovery: artists, tracks, review, the playlist, seasons, rounds, results.
+
+Requests derive from ``Strict`` (unknown fields are refused); responses are built from the
+application's views, never from aggregates, and say what each number means.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AliasChoices, BaseModel, Field, model_validator
+
+from application.music.music_views import (
+    RoundResult,
+    SeasonView,
+)
+from domain.music.rounds import Judge, Prize
+from domain.music.seasons import RoundPlan
+from domain.music.standings import MAX_SCORE, MIN_SCORE, Weighting
+from entrypoints.http.schemas import Account, Answer, IsoDateTime, Strict
+
+Name = Annotated[str, Field(max_length=200)]
+
+
+# Artists ------------------------------------------------------------------------------
+
+
+class ArtistProfileBody(Strict):
+    """The whole profile: what is left out is not kept."""
+
+    name: str = Field(max_length=200, examples=["Aiko Tanaka"])
+    region: str = Field(
+        max_length=8, examples=["JP"], description="ISO 3166-1 alpha-2 code of the artist's region."
+    )
+    affiliations: list[Name] = Field(
+        max_length=10,
+        examples=[["Aozora Records"]],
+        description="Labels, publishers and agencies the artist is signed to or managed by; "
+        "judges representing them do not score the artist.",
+    )
+    bio: str = Field(max_length=2000)
+
+
+class ArtistRegistration(Strict):
+    name: str = Field(max_length=200, examples=["Aiko Tanaka"])
+    region: str = Field(
+        max_length=8, examples=["JP"], description="ISO 3166-1 alpha-2 code of the artist's region."
+    )
+    affiliations: list[Name] = Field(
+        default_factory=list,
+        max_length=10,
+        examples=[["Aozora Records"]],
+        description="Labels, publishers and agencies the artist is signed to or managed by.",
+    )
+    bio: str = Field(default="", max_length=2000)
+    account: Account | None = Field(default=None, description="Only an admin names the account.")
+
+
+class BadgeWithdrawal(Strict):
+    reason: str = Field(min_length=1, max_length=2000, examples=["Impersonation report upheld"])
+
+
+class ArtistOut(Answer):
+    account: str
+    version: int
+    name: str
+    region: str
+    affiliations: list[str]
+    bio: str
+    verified: bool = Field(description="Carries the verification badge.")
+    registered_at: datetime
+
+
+class BylineOut(Answer):
+    """How an artist appears beside their music."""
+
+    account: str
+    name: str
+    verified: bool = Field(description="The verification badge.")
+
+
+# Tracks and review --------------------------------------------------------------------
+
+
+class ResemblanceOut(Answer):
+    """Evidence that a submission resembles earlier material."""
+
+    source: str = Field(description="'track:<id>' or 'reference:<id>' (a title's clip).")
+    score: float = Field(description="The audio engine's score, 0..1.")
+    matched_seconds: float
+    submission_start: float = Field(description="Seconds into the submission.")
+    source_start: float = Field(description="Seconds into the source.")
+
+
+class TrackOut(Answer):
+    id: UUID
+    version: int
+    title: str
+    artist: BylineOut
+    status: Literal["submitted", "cleared", "rejected"]
+    duration_seconds: float
+    digest: str = Field(description="sha256 of the uploaded file.")
+    submitted_at: datetime
+    flagged: bool = Field(description="It resembles earlier material: cleared only by override.")
+    resemblances: list[ResemblanceOut]
+    decided_by: str | None
+    decision_reason: str
+    overridden: bool = Field(description="Cleared despite its resemblances.")
+    uses: int = Field(description="Videos found using the track.")
+
+
+class TrackPageOut(Answer):
+    items: list[TrackOut]
+    next_cursor: int | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+
+
+class TrackDecision(Strict):
+    decision: Literal["clear", "reject"]
+    reason: str = Field(min_length=1, max_length=2000, examples=["Original composition"])
+    override: bool = Field(
+        default=False,
+        description="Clear a flagged track despite its resemblances (e.g. a licensed cover).",
+    )
+
+    @model_validator(mode="after")
+    def _override_clears_only(self) -> TrackDecision:
+        if self.override and self.decision != "clear":
+            raise ValueError("override applies to a decision to clear")
+        return self
+
+
+class PlaylistItemOut(Answer):
+    position: int
+    track_id: UUID
+    title: str
+    artist: BylineOut
+    uses: int = Field(description="Videos found using the track.")
+    cleared_at: datetime
+
+
+class PlaylistPageOut(Answer):
+    items: list[PlaylistItemOut]
+    next_cursor: int | None
+
+
+class UsageReportOut(Answer):
+    videos_considered: int
+    uses_found: int
+    scans_pending: int = Field(description="Backfill scans of newly cleared tracks still open.")
+
+
+# Seasons and rounds -------------------------------------------------------------------
+
+
+class JudgeBody(Strict):
+    judge_id: Account = Field(description="The judge's account.")
+    partner: str = Field(
+        min_length=1, max_length=200, description="The season partner the judge represents."
+    )
+
+
+class RoundPlanBody(Strict):
+    name: str = Field(max_length=200, examples=["Open round"])
+    cut_size: int = Field(ge=1, description="How many entries advance (or win, in the last).")
+    opens_at: IsoDateTime
+    closes_at: IsoDateTime
+
+
+class PrizeBody(Strict):
+    rank: int = Field(ge=1)
+    description: str = Field(max_length=200, examples=["A studio session"])
+
+
+class WeightingBody(Strict, Answer):
+    popularity_percent: int = Field(
+        default=50, ge=0, le=100, description="Weight of popularity; the judges get the rest."
+    )
+    points_per_use: int = Field(
+        default=10, ge=0, le=1000, description="Popularity points a video using the track earns."
+    )
+
+
+class SeasonAnnouncement(Strict):
+    name: str = Field(max_length=200, examples=["Tokyo Sounds 2025"])
+    region: str = Field(max_length=8, examples=["JP"])
+    partners: list[Name] = Field(max_length=50, examples=[["Aozora Records", "Kumo Publishing"]])
+    judges: list[JudgeBody] = Field(max_length=100)
+    rounds: list[RoundPlanBody] = Field(max_length=10, description="In order; each cuts the field.")
+    prizes: list[PrizeBody] = Field(default_factory=list, max_length=100)
+    weighting: WeightingBody | None = Field(default=None, description="Default: 50 %, 10 points.")
+
+    def judges_domain(self) -> list[Judge]:
+        return [Judge(judge_id=j.judge_id, partner=j.partner) for j in self.judges]
+
+    def rounds_domain(self) -> list[RoundPlan]:
+        return [
+            RoundPlan(name=r.name, cut_size=r.cut_size, opens_at=r.opens_at, closes_at=r.closes_at)
+            for r in self.rounds
+        ]
+
+    def prizes_domain(self) -> list[Prize]:
+        return [Prize(rank=p.rank, description=p.description) for p in self.prizes]
+
+    def weighting_domain(self) -> Weighting | None:
+        if self.weighting is None:
+            return None
+        return Weighting(
+            popularity_percent=self.weighting.popularity_percent,
+            points_per_use=self.weighting.points_per_use,
+        )
+
+
+class JudgeOut(BaseModel):
+    judge_id: str
+    partner: str
+
+
+class PrizeOut(BaseModel):
+    rank: int
+    description: str
+
+
+class ScheduledRoundOut(BaseModel):
+    round_id: UUID
+    number: int
+    name: str
+    cut_size: int
+    opens_at: datetime
+    closes_at: datetime
+
+
+class SeasonOut(BaseModel):
+    id: UUID
+    name: str
+    region: str
+    partners: list[str]
+    judges: list[JudgeOut]
+    rounds: list[ScheduledRoundOut]
+    round_ids: list[UUID]
+    prizes: list[PrizeOut]
+    weighting: WeightingBody
+    announced_at: datetime
+
+    @classmethod
+    def of(cls, view: SeasonView) -> SeasonOut:
+        return cls(
+            id=view.id,
+            name=view.name,
+            region=view.region,
+            partners=list(view.partners),
+            judges=[JudgeOut(judge_id=j.judge_id, partner=j.partner) for j in view.judges],
+            rounds=[
+                ScheduledRoundOut(
+                    round_id=round_id,
+                    number=number,
+                    name=plan.name,
+                    cut_size=plan.cut_size,
+                    opens_at=plan.opens_at,
+                    closes_at=plan.closes_at,
+                )
+                for number, (round_id, plan) in enumerate(
+                    zip(view.round_ids, view.rounds, strict=True), start=1
+                )
+            ],
+            round_ids=list(view.round_ids),
+            prizes=[PrizeOut(rank=p.rank, description=p.description) for p in view.prizes],
+            weighting=WeightingBody.model_validate(view.weighting),
+            announced_at=view.announced_at,
+        )
+
+
+class SeasonEntry(Strict):
+    track_id: UUID
+    artist: Account | None = Field(default=None, description="Only an admin names the artist.")
+
+
+class EntryOut(Answer):
+    track_id: UUID
+    title: str
+    artist: BylineOut
+
+
+class RoundOut(Answer):
+    id: UUID
+    version: int
+    season_id: UUID
+    number: int
+    name: str
+    status: Literal["scheduled", "open", "closed"]
+    cut_size: int
+    final: bool
+    opens_at: datetime
+    closes_at: datetime
+    entries: list[EntryOut]
+    has_result: bool
+
+
+class BallotBody(Strict):
+    track_id: UUID = Field(description="The entry you back; one ballot per voter per round.")
+
+
+class BallotOut(Answer):
+    ballot_id: UUID
+    round_id: UUID
+    track_id: UUID
+    cast_at: datetime
+    replayed: bool = Field(description="A retry with the same Idempotency-Key: the first answer.")
+
+
+class ScoreBody(Strict):
+    track_id: UUID
+    score: int = Field(ge=MIN_SCORE, le=MAX_SCORE, description="A whole number from 0 to 10.")
+
+
+class ScoreOut(Answer):
+    score_id: UUID
+    round_id: UUID
+    track_id: UUID
+    score: int = Field(validation_alias=AliasChoices("score", "value"))  # the receipt's value
+    given_at: datetime
+
+
+class StandingOut(BaseModel):
+    """One entry's line, with every component of its total (see the formula)."""
+
+    rank: int
+    track_id: UUID
+    title: str
+    artist: BylineOut
+    votes: int = Field(description="Ballots counted (recorded before the round closed).")
+    uses: int = Field(description="Videos found using the track by the close.")
+    popularity_points: int = Field(description="votes + points_per_use x uses")
+    judges_scores: int = Field(description="How many judges scored the entry.")
+    judges_sum: int = Field(description="The sum of their scores.")
+    popularity: str = Field(description="popularity_points / the round's highest (decimal).")
+    judges: str = Field(description="judges_sum / (judges_scores x 10) (decimal).")
+    total: str = Field(description="w x popularity + (1 - w) x judges (decimal).")
+    advances: bool
+
+
+class WinnerOut(BaseModel):
+    rank: int
+    track_id: UUID
+    artist_account: str
+    prize: str
+
+
+class RoundResultOut(BaseModel):
+    round_id: UUID
+    number: int
+    final: bool
+    cut_size: int
+    weighting: WeightingBody
+    formula: str = Field(description="How each total is computed; ranks break ties in order.")
+    standings: list[StandingOut]
+    advancing: list[UUID] = Field(description="Track ids that go on to the next round (or win).")
+    winners: list[WinnerOut] = Field(description="The final round's winners and their prizes.")
+    late_ballots: int = Field(description="Ballots recorded after the close: not counted.")
+    late_scores: int = Field(description="Scores recorded after the close: not counted.")
+
+    @classmethod
+    def of(cls, result: RoundResult) -> RoundResultOut:
+        return cls(
+            round_id=result.round_id,
+            number=result.number,
+            final=result.final,
+            cut_size=result.cut_size,
+            weighting=WeightingBody.model_validate(result.weighting),
+            formula=FORMULA,
+            standings=[
+                StandingOut(
+                    rank=line.standing.rank,
+                    track_id=line.standing.track_id,
+                    title=line.title,
+                    artist=BylineOut.model_validate(line.artist),
+                    votes=line.standing.votes,
+                    uses=line.standing.uses,
+                    popularity_points=line.standing.popularity_points,
+                    judges_scores=line.standing.judges_scores,
+                    judges_sum=line.standing.judges_sum,
+                    popularity=line.standing.popularity,
+                    judges=line.standing.judges,
+                    total=line.standing.total,
+                    advances=line.standing.advances,
+                )
+                for line in result.standings
+            ],
+            advancing=list(result.advancing),
+            winners=[
+                WinnerOut(
+                    rank=w.rank, track_id=w.track_id, artist_account=w.artist_account, prize=w.prize
+                )
+                for w in result.winners
+            ],
+            late_ballots=result.late_ballots,
+            late_scores=result.late_scores,
+        )
+
+
+FORMULA = (
+    "popularity_points = votes + points_per_use x uses; popularity = popularity_points / "
+    "highest popularity_points in the round (0 when nobody has any); judges = judges_sum / "
+    "(judges_scores x 10) (0 when unscored); total = w x popularity + (1 - w) x judges with "
+    "w = popularity_percent / 100. Ranked by total, then judges, votes, uses, track id."
+)

@@ -1,0 +1,1 @@
+"""The revenue program: routes and bodies over HTTP."""

@@ -1,0 +1,140 @@
+"""Pulse: creators' enrolment, the inventory standing of a video, brands' campaigns, and
+impression batches that bill a campaign and credit half of each placement to the creator."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter, Response, status
+
+from entrypoints.http.revenue.revenue_schemas import (
+    CampaignLaunch,
+    CampaignOut,
+    EnrolmentApplication,
+    EnrolmentDecision,
+    EnrolmentOut,
+    ImpressionBatchBody,
+    ImpressionReceiptOut,
+    StandingOut,
+)
+from entrypoints.http.schemas import AccountPath
+from entrypoints.http.security import Caller, Core
+from entrypoints.http.versions import set_location, tag_response
+
+router = APIRouter(prefix="/v1/pulse", tags=["pulse"])
+
+
+# Enrolment ----------------------------------------------------------------------------
+
+
+@router.post("/enrolments", status_code=status.HTTP_201_CREATED, response_model=EnrolmentOut)
+def apply(
+    body: EnrolmentApplication, core: Core, caller: Caller, response: Response
+) -> EnrolmentOut:
+    """A creator applies to Pulse as itself (an admin applies for a named `creator`).
+
+    Eligibility is decided on recorded facts only: at least 100,000 followers by the latest
+    recorded count, a home region where Pulse is launched, no active moderation strike. An
+    ineligible creator gets 409 `rule-violated` (`NotEligible`) whose detail lists every
+    unmet condition. A second application is a 409 `enrolment-exists`, unless the first was
+    rejected: then it is submitted again."""
+    view = core.pulse.apply(caller, creator=body.creator)
+    set_location(response, "pulse", "enrolments", view.creator)
+    tag_response(response, view.version)
+    return EnrolmentOut.model_validate(view)
+
+
+@router.get("/enrolments/{creator}", response_model=EnrolmentOut)
+def get_enrolment(
+    creator: AccountPath, core: Core, caller: Caller, response: Response
+) -> EnrolmentOut:
+    """A creator's Pulse enrolment and its decision (the creator, admins, auditors)."""
+    view = core.pulse.enrolment(caller, creator)
+    tag_response(response, view.version)
+    return EnrolmentOut.model_validate(view)
+
+
+@router.post("/enrolments/{creator}/decision", response_model=EnrolmentOut)
+def decide(
+    creator: AccountPath, body: EnrolmentDecision, core: Core, caller: Caller, response: Response
+) -> EnrolmentOut:
+    """An admin approves or rejects an application, with a reason. Approval checks the
+    recorded facts again (they may have changed since the application); a decided
+    application stays decided (409 `EnrolmentAlreadyDecided`)."""
+    view = core.pulse.decide(caller, creator, approve=body.approve, reason=body.reason)
+    tag_response(response, view.version)
+    return EnrolmentOut.model_validate(view)
+
+
+# Inventory ----------------------------------------------------------------------------
+
+
+@router.get("/videos/{video_id}/standing", response_model=StandingOut)
+def standing(video_id: UUID, core: Core, _caller: Caller) -> StandingOut:
+    """Where a video stands in its category now (anyone signed in): its rank by engagement,
+    the category's size, how many ranks are inventory (the top 4%, rounded up), whether it
+    is Pulse inventory and, if not, why not."""
+    return StandingOut.model_validate(core.pulse.standing(video_id))
+
+
+# Campaigns ----------------------------------------------------------------------------
+
+
+@router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignOut)
+def launch_campaign(
+    body: CampaignLaunch, core: Core, caller: Caller, response: Response
+) -> CampaignOut:
+    """A brand launches a prepaid campaign beside one category's inventory (an admin
+    launches one for a named `brand`): its budget and price per thousand impressions in
+    one currency, and its flight dates. The budget is credited to the campaign's budget
+    account at once."""
+    view = core.pulse.launch_campaign(
+        caller,
+        name=body.name,
+        category=body.category,
+        budget=body.budget.to_domain(),
+        cpm=body.cpm.to_domain(),
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        brand=body.brand,
+    )
+    set_location(response, "pulse", "campaigns", view.id)
+    return CampaignOut.model_validate(view)
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
+def get_campaign(campaign_id: UUID, core: Core, caller: Caller) -> CampaignOut:
+    """A campaign with what is left of its budget (the owning brand, admins, auditors)."""
+    return CampaignOut.model_validate(core.pulse.campaign(caller, campaign_id))
+
+
+# Impressions --------------------------------------------------------------------------
+
+
+@router.post(
+    "/impressions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImpressionReceiptOut,
+    responses={200: {"description": "A retry of a recorded batch: its first answer."}},
+)
+def record_impressions(
+    body: ImpressionBatchBody, core: Core, caller: Caller, response: Response
+) -> ImpressionReceiptOut:
+    """The ad server (an admin token) reports a batch of impressions for one campaign.
+
+    Each placement is priced at `impressions x CPM / 1000`, rounded down to the minor unit,
+    in the order reported while the budget lasts; impressions the budget no longer covers
+    are recorded as unbilled. Half of each placement goes to the video's creator, who
+    receives the odd minor unit. Answers 201; a retry with the same `batch_key` and the same
+    content answers 200 with `replayed: true`. 409: the key was used for other content
+    (`BatchKeyReused`), a video is not inventory of the campaign's category
+    (`NotInventory`), the campaign is outside its flight dates (`CampaignNotFlying`) or its
+    budget is spent (`BudgetSpent`). 404: an unknown campaign or video."""
+    receipt = core.pulse.record_impressions(
+        caller,
+        batch_key=body.batch_key,
+        campaign_id=body.campaign_id,
+        placements=[(p.video_id, p.impressions) for p in body.placements],
+    )
+    response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
+    return ImpressionReceiptOut.model_validate(receipt)

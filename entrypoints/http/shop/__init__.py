@@ -1,0 +1,1 @@
+"""The shop program: routes and bodies over HTTP."""

@@ -1,0 +1,1 @@
+"""The trust program: routes and bodies over HTTP."""

@@ -1,0 +1,103 @@
+"""Moderation over HTTP: reviewers' decisions on videos, the queue of flagged videos, and
+accounts' age bands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from domain.anchors.videos import MAX_REASON
+from domain.trust.moderation import MAX_POLICY, AgeBand
+from entrypoints.http.schemas import AccountPath, Answer, Strict
+from entrypoints.http.security import Caller, Core
+
+router = APIRouter(tags=["moderation"])
+
+
+class DecisionBody(Strict):
+    state: Literal["clear", "age-restricted", "removed"]
+    reason: str = Field(min_length=1, max_length=MAX_REASON, examples=["stolen footage"])
+    policy: str = Field(
+        min_length=1,
+        max_length=MAX_POLICY,
+        examples=["community-guidelines/4.2"],
+        description="The policy applied, as the guidelines number it.",
+    )
+
+
+class AgeBandBody(Strict):
+    band: Literal["under-13", "13-15", "16-17", "18+"]
+
+
+class FlagOut(Answer):
+    label: str
+    severity: str = Field(description="restrict (kept out of programs until reviewed) or note.")
+    evidence: str
+
+
+class ModerationOut(Answer):
+    video_id: UUID
+    state: str = Field(description="unreviewed, flagged, clear, age-restricted or removed.")
+    flags: list[FlagOut]
+    anchored: bool
+    tags_withdrawn: int = Field(description="Product tags taken down by this decision.")
+
+
+class FlaggedOut(Answer):
+    video_id: UUID
+    creator: str
+    flags: list[FlagOut]
+
+
+class FlaggedPageOut(BaseModel):
+    videos: list[FlaggedOut]
+
+
+class AgeBandOut(BaseModel):
+    account: str
+    band: str
+    videos_withdrawn: int = Field(description="Videos of theirs taken out of programs now.")
+
+
+@router.post("/v1/videos/{video_id}/moderation", response_model=ModerationOut)
+def decide(video_id: UUID, body: DecisionBody, core: Core, caller: Caller) -> ModerationOut:
+    """A reviewer's decision (reviewers, admins), with its reason and the policy applied.
+    Age-restricting or removing a video takes it out of every program: its anchor is
+    withdrawn in the same transaction, its product tags right after, each with the reason;
+    Pulse and campaigns leave it out from then on. A removal is final (409)."""
+    view = core.moderation.decide(
+        caller, video_id, body.state, reason=body.reason, policy=body.policy
+    )
+    return ModerationOut.model_validate(view)
+
+
+@router.get("/v1/videos/{video_id}/moderation", response_model=ModerationOut)
+def moderation_of(video_id: UUID, core: Core, caller: Caller) -> ModerationOut:
+    """A video's moderation state and flags (its creator, reviewers, admins, auditors)."""
+    return ModerationOut.model_validate(core.moderation.moderation_of(caller, video_id))
+
+
+@router.get("/v1/review/moderation", response_model=FlaggedPageOut)
+def flagged(
+    core: Core, caller: Caller, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> FlaggedPageOut:
+    """Videos a classifier flagged for restriction, awaiting a reviewer, oldest first."""
+    return FlaggedPageOut(
+        videos=[FlaggedOut.model_validate(v) for v in core.moderation.flagged(caller, limit=limit)]
+    )
+
+
+@router.put("/v1/creators/{account}/age-band", response_model=AgeBandOut)
+def record_age_band(
+    account: AccountPath, body: AgeBandBody, core: Core, caller: Caller
+) -> AgeBandOut:
+    """A creator declares their age band (an admin sets a verified one). Under 18, their
+    videos get no anchors, product tags, Pulse placement or campaign invitations, and what
+    they had is withdrawn now."""
+    creator, withdrawn = core.moderation.record_age_band(caller, account, AgeBand(body.band))
+    return AgeBandOut(
+        account=creator.account, band=str(creator.age_band), videos_withdrawn=withdrawn
+    )

@@ -1,0 +1,1 @@
+"""The audit program: tests (e2e)."""

@@ -1,0 +1,1 @@
+"""The music program: tests (e2e)."""

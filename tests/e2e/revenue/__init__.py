@@ -1,0 +1,1 @@
+"""The revenue program: tests (e2e)."""

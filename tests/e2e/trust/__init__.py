@@ -1,0 +1,1 @@
+"""The trust program: tests (e2e)."""

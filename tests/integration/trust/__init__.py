@@ -1,0 +1,1 @@
+"""The trust program: tests (integration)."""

@@ -1,0 +1,1 @@
+"""The anchors program: tests (unit)."""

@@ -1,0 +1,1 @@
+"""The business program: tests (unit)."""
