@@ -277,12 +277,17 @@ def _summary(statuses: tuple[str, ...]) -> str:
     return ", ".join(f"{n} x {s}" if n > 1 else s for s, n in counts.items())
 
 
+#: What one refused bad input may add to the service's peak resident memory. A refusal reads
+#: headers and at most one small frame; 64 MiB leaves room for that with FFmpeg's buffers.
+BUDGET_MIB = 64
+
+
 def run(plan: HostilePlan, service_root: Path = ROOT) -> HostileReport:
     report = HostileReport()
     table = Table(
         f"Hostile uploads: peak RSS growth of the service per bad input ({service_root})",
-        ("case", "upload", "answer", "peak growth MiB", "retained MiB"),
-        align="llrrr",
+        ("case", "upload", "answer", "peak growth MiB", "retained MiB", "within budget"),
+        align="llrrrl",
     )
     worst = 0
     for case in _cases(plan):
@@ -295,14 +300,19 @@ def run(plan: HostilePlan, service_root: Path = ROOT) -> HostileReport:
             _summary(outcome.statuses),
             f"{outcome.peak_growth_kib / 1024:,.0f}",
             f"{outcome.retained_kib / 1024:,.0f}",
+            "yes" if outcome.peak_growth_kib <= BUDGET_MIB * 1024 else "NO",
         )
+        if outcome.peak_growth_kib > BUDGET_MIB * 1024:
+            report.failures.append(f"{case.name}: over the budget of {BUDGET_MIB} MiB")
         if not all(status.startswith("4") for status in outcome.statuses):
-            report.failures.append(f"{case.name}: {_summary(outcome.statuses)}")
+            report.failures.append(
+                f"{case.name}: not refused with a 4xx ({_summary(outcome.statuses)})"
+            )
     report.lines = [
         f"hostile:  {plan.describe()}; {cpu_model()}, {usable_cpus()} CPUs",
         *render_table(table),
         "",
-        f"worst peak growth: {worst / 1024:,.0f} MiB",
-        *(f"not refused with a 4xx: {failure}" for failure in report.failures),
+        f"worst peak growth: {worst / 1024:,.0f} MiB (budget {BUDGET_MIB} MiB per bad input)",
+        *(f"failed: {failure}" for failure in report.failures),
     ]
     return report
