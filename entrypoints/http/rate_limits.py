@@ -116,9 +116,12 @@ def _caller(request: Request, tokens: TokenSigner) -> str | None:
     if scheme.lower() != "bearer" or not token:
         return None
     try:
-        return tokens.verify(token.strip()).label
+        verified = tokens.verify(token.strip())
     except InvalidToken:
         return None
+    # The route's dependency takes the principal from here instead of verifying again.
+    request.state.principal = verified
+    return verified.label
 
 
 def _too_many(refusal: Refusal) -> Response:

@@ -25,6 +25,10 @@ def principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise InvalidToken("send 'Authorization: Bearer <token>'")
+    # The rate limits verified this request's token already when it was valid.
+    verified = getattr(request.state, "principal", None)
+    if isinstance(verified, Principal):
+        return verified
     return spotlight(request).tokens.verify(credentials.credentials)
 
 
