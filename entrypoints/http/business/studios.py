@@ -7,8 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from entrypoints.http.security import Caller, Core
-from entrypoints.http.shop.shop_schemas import (
+from entrypoints.http.business.studio_schemas import (
     BookingOut,
     BookingRequest,
     Cancellation,
@@ -17,6 +16,7 @@ from entrypoints.http.shop.shop_schemas import (
     StudioOpening,
     StudioOut,
 )
+from entrypoints.http.security import Caller, Core
 from entrypoints.http.versions import set_location
 
 router = APIRouter(tags=["studios"])
