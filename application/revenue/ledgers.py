@@ -32,7 +32,6 @@ from application.revenue.ledger_read_model import (
     PostingLineNotStorable,
     PostingLines,
 )
-from domain.business.campaigns import Campaign
 from domain.money import Money
 from domain.revenue.ledger import (
     JournalEntry,
@@ -43,7 +42,6 @@ from domain.revenue.ledger import (
     owner_of,
     post_to_accounts,
 )
-from domain.revenue.pulse import PulseCampaign
 
 log = logging.getLogger("spotlight.ledger")
 
@@ -224,4 +222,7 @@ class Ledger:
             campaign: Aggregate = self.revenue.repository.get(UUID(parts[1]))
         except (ValueError, AggregateNotFoundError):
             return None
-        return campaign.brand if isinstance(campaign, PulseCampaign | Campaign) else None
+        # Pulse and business campaigns both name their brand; the revenue program asks for the
+        # name only, so it needs to know neither campaign class (business sits above it).
+        brand = getattr(campaign, "brand", None)
+        return brand if isinstance(brand, str) else None
