@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from application.auth import Principal, Role
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
+from entrypoints.http.rate_limits import FLOWS
 from entrypoints.settings import DEFAULT_RATE_LIMITS, Settings, SettingsError
 from tests.conftest import postgres_is_required
 
@@ -236,3 +237,17 @@ def test_two_processes_sharing_redis_share_one_limit(
     assert within == [201, 201, 201]
     assert_rate_limited(past, "call-to-action-clicks")
     assert any(redis.Redis.from_url(redis_url).scan_iter(f"{prefix}*"))
+
+
+def test_every_limited_flow_names_an_operation_of_the_api(
+    make_core: Callable[..., Spotlight],
+) -> None:
+    # The flows are matched on the raw path before routing: a renamed route would silently
+    # leave its flow unlimited.
+    operations = {
+        (method.upper(), path)
+        for path, methods in create_app(make_core()).openapi()["paths"].items()
+        for method in methods
+    }
+    assert set(FLOWS) <= operations, set(FLOWS) - operations
+    assert set(FLOWS.values()) <= set(DEFAULT_RATE_LIMITS)
