@@ -22,6 +22,7 @@ from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
 from adapters.posting_lines import SqlitePostingLines
+from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
@@ -42,6 +43,7 @@ from application.music.music import Discovery
 from application.music.usage_detection import UsageDetection
 from application.notifications import Notifier
 from application.ports import Clock, IdentityProvider
+from application.projections import ProjectionRunner
 from application.read_models import ReadModels
 from application.revenue.creators import Creators
 from application.revenue.ledgers import Ledger
@@ -95,6 +97,9 @@ class Spotlight:
     personal_data: PersonalData
     decode_slots: DecodeSlots
     protection: Protection
+    #: The persisted read models' store (tables with their positions) and their runner.
+    projection_store: SqlProjectionStore
+    projections: ProjectionRunner
     #: Every read model, in the order the auditor's replay catches them up and compares them.
     read_models: ReadModels = attrs.field(factory=ReadModels)
     #: What the background worker runs at each tick, in order.
@@ -105,6 +110,7 @@ class Spotlight:
         if closing is not None:
             closing()
         self.ledger.close()
+        self.projection_store.close()
         close_application(self.inbox)
         close_application(self.revenue)
         close_application(self.music)
@@ -141,6 +147,18 @@ def bootstrap(
             f"{store.setting}={store.redacted}: the event store could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
+    try:
+        projection_store = SqlProjectionStore(
+            projection_database_for(store, pool_size=settings.projection_pool)
+        )
+    except Exception as error:
+        raise StoreConfigurationError(
+            f"{store.setting}={store.redacted}: the read models' database could not be opened: "
+            f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
+        ) from None
+    projections = ProjectionRunner(
+        projection_store, {log.name: log for log in (catalogue, music, revenue, inbox)}
+    )
     # One protection for every program that must leave protected videos alone.
     protection = Protection(catalogue)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
@@ -267,6 +285,8 @@ def bootstrap(
         ),
         decode_slots=slots,
         protection=protection,
+        projection_store=projection_store,
+        projections=projections,
     )
     for service in (
         core.anchoring,

@@ -13,6 +13,11 @@ SPOTLIGHT_RATE_LIMIT_STORAGE  where request counts are kept: memory:// (this pro
                      redis://host:port/db shared by every process of the service
 SPOTLIGHT_RATE_LIMITS  per-flow limits overriding the defaults, e.g.
                      clicks=30/minute,votes=5/minute;50/day (a flow=none is not limited)
+SPOTLIGHT_PROJECTIONS  who brings the persisted read models up to date: inline (default: the
+                     request that reads one, and the service's worker thread) or worker
+                     (only `spotlight worker`; requests read what the tables hold)
+SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read
+                     models (default 4, plus as many again at a peak)
 SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
 SPOTLIGHT_MAX_MEDIA_SECONDS, SPOTLIGHT_DECODE_SLOTS, SPOTLIGHT_DECODE_WAIT_SECONDS
                      what one request may cost: see README's configuration table
@@ -88,6 +93,8 @@ class Settings:
     rate_limits: dict[str, str] = attrs.field(factory=lambda: dict(DEFAULT_RATE_LIMITS), hash=False)
     # Keys of one deployment in a shared Redis; tests give each run its own.
     rate_limit_prefix: str = "spotlight"
+    projections: str = "inline"
+    projection_pool: int = 4
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -120,6 +127,8 @@ class Settings:
                 environ.get(f"{PREFIX}RATE_LIMIT_STORAGE") or "memory://"
             ),
             rate_limits=_rate_limits(environ.get(f"{PREFIX}RATE_LIMITS", "")),
+            projections=_projections_mode(environ.get(f"{PREFIX}PROJECTIONS", "inline")),
+            projection_pool=int(_number(environ, "PROJECTION_POOL", 4, minimum=1)),
         )
 
     @property
@@ -249,3 +258,15 @@ def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: f
     if value < minimum:
         raise SettingsError(f"{PREFIX}{name}={text!r} must be at least {minimum}")
     return value
+
+
+PROJECTION_MODES = ("inline", "worker")
+
+
+def _projections_mode(text: str) -> str:
+    mode = text.strip().lower()
+    if mode not in PROJECTION_MODES:
+        raise SettingsError(
+            f"{PREFIX}PROJECTIONS must be one of {', '.join(PROJECTION_MODES)}, not {text!r}"
+        )
+    return mode

@@ -1,0 +1,294 @@
+"""The projection store in SQL: generations, positions, leases and failures, and the batch
+transaction that projections write their rows through.
+
+Positions move by compare and set (``UPDATE ... WHERE position = :start``): two runners that
+read the same position and apply the same page cannot both commit, so no event is applied
+twice whatever the number of processes; leases only spare them the wasted work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from adapters.projections.database import ProjectionDatabase
+from application.projections import Failure, Generation, PositionMoved
+
+BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
+
+
+@attrs.frozen
+class SqlBatch:
+    """The open transaction a projection's tables write through."""
+
+    connection: Connection
+    generation: int
+
+
+class SqlProjectionStore:
+    def __init__(self, database: ProjectionDatabase) -> None:
+        self.database = database
+        self.metadata = sa.MetaData(schema=database.schema)
+        self.generations_table = sa.Table(
+            "projection_generations",
+            self.metadata,
+            sa.Column("name", sa.String(200), primary_key=True),
+            sa.Column("generation", sa.Integer, primary_key=True),
+            sa.Column("version", sa.Integer, nullable=False),
+            sa.Column("state", sa.String(16), nullable=False),
+        )
+        self.positions_table = sa.Table(
+            "projection_positions",
+            self.metadata,
+            sa.Column("name", sa.String(200), primary_key=True),
+            sa.Column("generation", sa.Integer, primary_key=True),
+            sa.Column("log", sa.String(64), primary_key=True),
+            sa.Column("position", sa.BigInteger, nullable=False),
+        )
+        self.failures_table = sa.Table(
+            "projection_failures",
+            self.metadata,
+            sa.Column("name", sa.String(200), primary_key=True),
+            sa.Column("generation", sa.Integer, primary_key=True),
+            sa.Column("log", sa.String(64), nullable=False),
+            sa.Column("position", sa.BigInteger, nullable=False),
+            sa.Column("error", sa.Text, nullable=False),
+            sa.Column("failed_at", sa.Float, nullable=False),
+        )
+        self.leases_table = sa.Table(
+            "projection_leases",
+            self.metadata,
+            sa.Column("name", sa.String(200), primary_key=True),
+            sa.Column("holder", sa.String(200), nullable=False),
+            sa.Column("expires_at", sa.Float, nullable=False),
+        )
+        self._create_lock = threading.Lock()
+        with self.database.writer.begin() as connection:
+            self.metadata.create_all(connection, checkfirst=True)
+
+    # Tables of projections -------------------------------------------------------------
+
+    def create_tables(self, metadata: sa.MetaData) -> None:
+        """Create a projection generation's tables (its adapter's metadata), if missing."""
+        with self._create_lock, self.database.writer.begin() as connection:
+            metadata.create_all(connection, checkfirst=True)
+
+    def drop_tables(self, metadata: sa.MetaData) -> None:
+        with self._create_lock, self.database.writer.begin() as connection:
+            metadata.drop_all(connection, checkfirst=True)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection in one transaction (one snapshot on PostgreSQL and WAL)."""
+        with self.database.reader.connect() as connection, connection.begin():
+            yield connection
+
+    # Generations -------------------------------------------------------------------------
+
+    def generations(self, name: str) -> list[Generation]:
+        table = self.generations_table
+        with self.reading() as connection:
+            rows = connection.execute(
+                sa.select(table.c.generation, table.c.version, table.c.state)
+                .where(table.c.name == name)
+                .order_by(table.c.generation)
+            ).all()
+        return [Generation(number=row[0], version=row[1], state=row[2]) for row in rows]
+
+    def active_generation(self, name: str) -> Generation | None:
+        table = self.generations_table
+        with self.reading() as connection:
+            row = connection.execute(
+                sa.select(table.c.generation, table.c.version).where(
+                    table.c.name == name, table.c.state == ACTIVE
+                )
+            ).first()
+        return None if row is None else Generation(number=row[0], version=row[1], state=ACTIVE)
+
+    def new_generation(self, name: str, version: int, logs: Sequence[str], *, active: bool) -> int:
+        # Two processes starting a new projection at once: one insert wins, the other reads
+        # what it made.
+        for _attempt in range(5):
+            try:
+                return self._new_generation(name, version, logs, active=active)
+            except sa.exc.IntegrityError:
+                current = self.active_generation(name)
+                if active and current is not None and current.version == version:
+                    return current.number
+        return self._new_generation(name, version, logs, active=active)
+
+    def _new_generation(self, name: str, version: int, logs: Sequence[str], *, active: bool) -> int:
+        table = self.generations_table
+        with self.database.writer.begin() as connection:
+            highest = connection.execute(
+                sa.select(sa.func.max(table.c.generation)).where(table.c.name == name)
+            ).scalar()
+            number = (highest or 0) + 1
+            has_active = connection.execute(
+                sa.select(table.c.generation).where(table.c.name == name, table.c.state == ACTIVE)
+            ).first()
+            state = ACTIVE if active and has_active is None else BUILDING
+            connection.execute(
+                table.insert().values(name=name, generation=number, version=version, state=state)
+            )
+            for log in logs:
+                connection.execute(
+                    self.positions_table.insert().values(
+                        name=name, generation=number, log=log, position=0
+                    )
+                )
+        return number
+
+    def activate(self, name: str, generation: int) -> Generation | None:
+        table = self.generations_table
+        with self.database.writer.begin() as connection:
+            old = connection.execute(
+                sa.select(table.c.generation, table.c.version).where(
+                    table.c.name == name, table.c.state == ACTIVE
+                )
+            ).first()
+            if old is not None:
+                connection.execute(
+                    table.update()
+                    .where(table.c.name == name, table.c.generation == old[0])
+                    .values(state=RETIRED)
+                )
+            connection.execute(
+                table.update()
+                .where(table.c.name == name, table.c.generation == generation)
+                .values(state=ACTIVE)
+            )
+        return None if old is None else Generation(number=old[0], version=old[1], state=RETIRED)
+
+    def forget(self, name: str, generation: int) -> None:
+        with self.database.writer.begin() as connection:
+            for table in (self.positions_table, self.failures_table, self.generations_table):
+                connection.execute(
+                    table.delete().where(table.c.name == name, table.c.generation == generation)
+                )
+
+    # Positions ----------------------------------------------------------------------------
+
+    def positions(self, name: str, generation: int) -> dict[str, int]:
+        table = self.positions_table
+        with self.reading() as connection:
+            rows = connection.execute(
+                sa.select(table.c.log, table.c.position).where(
+                    table.c.name == name, table.c.generation == generation
+                )
+            ).all()
+        return {row[0]: int(row[1]) for row in rows}
+
+    @contextmanager
+    def batch(
+        self, name: str, generation: int, log: str, start: int, end: int
+    ) -> Iterator[SqlBatch]:
+        table = self.positions_table
+        with self.database.writer.begin() as connection:
+            yield SqlBatch(connection, generation)
+            moved = connection.execute(
+                table.update()
+                .where(
+                    table.c.name == name,
+                    table.c.generation == generation,
+                    table.c.log == log,
+                    table.c.position == start,
+                )
+                .values(position=end)
+            )
+            if moved.rowcount != 1:
+                raise PositionMoved(f"{name} generation {generation}: {log} moved past {start}")
+
+    # Failures -------------------------------------------------------------------------------
+
+    def record_failure(self, name: str, generation: int, failure: Failure) -> None:
+        table = self.failures_table
+        with self.database.writer.begin() as connection:
+            connection.execute(
+                table.delete().where(table.c.name == name, table.c.generation == generation)
+            )
+            connection.execute(
+                table.insert().values(
+                    name=name,
+                    generation=generation,
+                    log=failure.log,
+                    position=failure.position,
+                    error=failure.error[:4000],
+                    failed_at=failure.failed_at,
+                )
+            )
+
+    def clear_failure(self, name: str, generation: int) -> None:
+        table = self.failures_table
+        with self.database.writer.begin() as connection:
+            connection.execute(
+                table.delete().where(table.c.name == name, table.c.generation == generation)
+            )
+
+    def failure(self, name: str, generation: int) -> Failure | None:
+        table = self.failures_table
+        with self.reading() as connection:
+            row = connection.execute(
+                sa.select(table.c.log, table.c.position, table.c.error, table.c.failed_at).where(
+                    table.c.name == name, table.c.generation == generation
+                )
+            ).first()
+        if row is None:
+            return None
+        return Failure(log=row[0], position=int(row[1]), error=row[2], failed_at=row[3])
+
+    # Leases ---------------------------------------------------------------------------------
+
+    def try_lease(self, name: str, holder: str, now: float, seconds: float) -> bool:
+        table = self.leases_table
+        with self.database.writer.begin() as connection:
+            taken = connection.execute(
+                table.update()
+                .where(
+                    table.c.name == name,
+                    sa.or_(table.c.holder == holder, table.c.expires_at < now),
+                )
+                .values(holder=holder, expires_at=now + seconds)
+            ).rowcount
+            if taken == 1:
+                return True
+            exists = connection.execute(
+                sa.select(table.c.holder).where(table.c.name == name)
+            ).first()
+            if exists is not None:
+                return False
+            try:
+                with connection.begin_nested():
+                    connection.execute(
+                        table.insert().values(name=name, holder=holder, expires_at=now + seconds)
+                    )
+            except sa.exc.IntegrityError:
+                return False  # another holder inserted it first
+            return True
+
+    def release(self, name: str, holder: str) -> None:
+        table = self.leases_table
+        with self.database.writer.begin() as connection:
+            connection.execute(
+                table.update()
+                .where(table.c.name == name, table.c.holder == holder)
+                .values(expires_at=0.0)
+            )
+
+    def close(self) -> None:
+        self.database.dispose()
+
+
+def generation_tables(
+    define: Callable[[sa.MetaData, str], None], schema: str | None, generation: int
+) -> sa.MetaData:
+    """A projection adapter's tables for one generation: ``define(metadata, suffix)`` adds
+    them, naming each ``<table><suffix>`` (suffix ``_g<generation>``)."""
+    metadata = sa.MetaData(schema=schema)
+    define(metadata, f"_g{generation}")
+    return metadata

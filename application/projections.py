@@ -1,0 +1,447 @@
+"""Read models persisted in the store's database, with the log positions they have applied.
+
+A *projection* turns the events of one or more logs into rows. Its rows and the positions it
+has reached are written in one transaction of the projection store (``ProjectionStore``), so
+each event is applied exactly once, across crashes and across processes: a batch moves a
+log's position from the one it read to the one it applied only if nobody moved it meanwhile
+(compare and set), else it is rolled back whole and the runner reads the position again.
+
+A projection's rows live in *generations* of its tables: the active generation answers
+reads; a rebuild fills a new generation from zero beside it and swaps it in once caught up,
+so a changed read model is rebuilt without stopping the service. A projection whose code
+``version`` differs from its active generation's starts a new generation on its own.
+
+A projection that meets an event it cannot apply stops at that event's position and records
+why (``status()``); the runner retries it at every catch-up, and the other projections go on.
+
+The eventsourcing library's ``ProjectionRunner`` follows one application per projection from
+a subscription thread; ours follow several logs (dashboards read the catalogue and the
+revenue log), are caught up on demand as well as by a worker, and keep generations, so the
+runner is the core's own (ARCHITECTURE.md, "Durable read models").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+from eventsourcing.application import Application
+
+from application.read_models import LogPositions
+
+log = logging.getLogger("spotlight.projections")
+
+#: Events read from a log, and applied in one transaction, at a time.
+PAGE = 1000
+
+
+class Batch(Protocol):
+    """One open transaction of the projection store, for one generation of one projection:
+    the rows a projection writes through it commit with the positions it applied."""
+
+    @property
+    def generation(self) -> int: ...
+
+
+class Projection(Protocol):
+    """A read model whose rows are kept by the projection store."""
+
+    @property
+    def name(self) -> str:
+        """Stable and unique: it keys the projection's positions and generations."""
+        ...
+
+    @property
+    def version(self) -> int:
+        """Changed whenever the rows' shape or meaning changes: a new version is rebuilt."""
+        ...
+
+    @property
+    def follows(self) -> Mapping[str, Sequence[str]]:
+        """Log name -> the topics of the events it applies from that log."""
+        ...
+
+    def create(self, generation: int) -> None:
+        """Create the tables of a generation (nothing if they exist)."""
+        ...
+
+    def drop(self, generation: int) -> None:
+        """Drop the tables of a retired generation."""
+        ...
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        """Write what one event changes, through ``batch``."""
+        ...
+
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        """A comparable view of a generation's rows for the auditor's replay."""
+        ...
+
+
+class PositionMoved(RuntimeError):
+    """Another runner applied the same events first: the batch was rolled back."""
+
+
+@attrs.frozen
+class Generation:
+    number: int
+    version: int
+    state: str  # building, active or retired
+
+
+@attrs.frozen
+class Failure:
+    log: str
+    position: int
+    error: str
+    failed_at: float
+
+
+class ProjectionStore(Protocol):
+    """Where projections keep their generations, positions, leases and failures (a port:
+    ``adapters.projections`` holds it in SQLite, PostgreSQL or any SQLAlchemy database)."""
+
+    def generations(self, name: str) -> list[Generation]: ...
+
+    def active_generation(self, name: str) -> Generation | None: ...
+
+    def new_generation(self, name: str, version: int, logs: Sequence[str], *, active: bool) -> int:
+        """Add a generation at position 0 of every log; the first of a name is active."""
+        ...
+
+    def activate(self, name: str, generation: int) -> Generation | None:
+        """Make a generation the active one; answer the one it retires."""
+        ...
+
+    def forget(self, name: str, generation: int) -> None:
+        """Remove a retired generation's positions and failures."""
+        ...
+
+    def positions(self, name: str, generation: int) -> dict[str, int]: ...
+
+    def batch(
+        self, name: str, generation: int, log: str, start: int, end: int
+    ) -> AbstractContextManager[Batch]:
+        """A transaction that moves ``log``'s position from ``start`` to ``end`` at its commit,
+        raising ``PositionMoved`` (and keeping nothing) if it is no longer at ``start``."""
+        ...
+
+    def record_failure(self, name: str, generation: int, failure: Failure) -> None: ...
+
+    def clear_failure(self, name: str, generation: int) -> None: ...
+
+    def failure(self, name: str, generation: int) -> Failure | None: ...
+
+    def try_lease(self, name: str, holder: str, now: float, seconds: float) -> bool:
+        """Hold the right to run a projection until ``now + seconds``, unless another holder
+        does: the worker's way of running each projection in one process at a time."""
+        ...
+
+    def release(self, name: str, holder: str) -> None: ...
+
+
+@attrs.frozen
+class ProjectionStatus:
+    name: str
+    version: int
+    generation: int | None
+    generation_version: int | None
+    positions: Mapping[str, int]
+    ends: Mapping[str, int]
+    failure: Failure | None
+    building: tuple[int, ...]
+
+    @property
+    def lag(self) -> int:
+        """Events of its logs' ends not yet passed (of every topic: an upper bound)."""
+        return sum(max(0, end - self.positions.get(log, 0)) for log, end in self.ends.items())
+
+
+class ProjectionFailed(RuntimeError):
+    def __init__(self, name: str, failure: Failure) -> None:
+        super().__init__(
+            f"the projection {name!r} stopped at {failure.log} position {failure.position}: "
+            f"{failure.error}"
+        )
+        self.failure = failure
+
+
+class ProjectionRunner:
+    """Brings projections to the end of their logs, a page per transaction."""
+
+    def __init__(
+        self,
+        store: ProjectionStore,
+        logs: Mapping[str, Application[UUID]],
+        *,
+        page: int = PAGE,
+    ) -> None:
+        self.store = store
+        self.logs = dict(logs)
+        self.page = page
+        self._projections: dict[str, Projection] = {}
+        self._locks: dict[str, threading.Lock] = {}
+
+    def register(self, projection: Projection) -> None:
+        if projection.name in self._projections:
+            raise ValueError(f"a projection named {projection.name!r} is already registered")
+        unknown = set(projection.follows) - set(self.logs)
+        if unknown:
+            raise ValueError(f"{projection.name!r} follows unknown logs: {sorted(unknown)}")
+        self._projections[projection.name] = projection
+        self._locks[projection.name] = threading.Lock()
+        self._current(projection)
+
+    def __iter__(self) -> Iterator[Projection]:
+        return iter(tuple(self._projections.values()))
+
+    def __getitem__(self, name: str) -> Projection:
+        return self._projections[name]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._projections)
+
+    def _current(self, projection: Projection) -> int:
+        """The generation reads use: the active one, or a new one when the code's version
+        is not the active generation's (its tables hold rows of another shape)."""
+        active = self.store.active_generation(projection.name)
+        if active is not None and active.version == projection.version:
+            return active.number
+        number = self.store.new_generation(
+            projection.name, projection.version, tuple(projection.follows), active=True
+        )
+        projection.create(number)
+        if active is not None:
+            log.warning(
+                "%s: version %d replaces version %d; rebuilding from zero",
+                projection.name,
+                projection.version,
+                active.version,
+            )
+            retired = self.store.activate(projection.name, number)
+            if retired is not None:
+                self._retire(projection, retired.number)
+        return number
+
+    def active(self, name: str) -> int:
+        return self._current(self._projections[name])
+
+    def catch_up(self, name: str, *, generation: int | None = None) -> int:
+        """Apply every event of its logs not yet applied; answer how many were applied.
+
+        Raises ``ProjectionFailed`` if an event cannot be applied (the position stays before
+        it, and the failure is recorded for ``status()``)."""
+        projection = self._projections[name]
+        with self._locks[name]:
+            number = self._current(projection) if generation is None else generation
+            applied = 0
+            for log_name, topics in projection.follows.items():
+                applied += self._follow(projection, number, log_name, tuple(topics))
+            if self.store.failure(name, number) is not None:
+                self.store.clear_failure(name, number)
+            return applied
+
+    def catch_up_all(self) -> dict[str, int | ProjectionFailed]:
+        """Every projection, each on its own: one that fails leaves the others to go on."""
+        done: dict[str, int | ProjectionFailed] = {}
+        for name in self._projections:
+            try:
+                done[name] = self.catch_up(name)
+            except ProjectionFailed as failed:
+                done[name] = failed
+        return done
+
+    def _follow(
+        self, projection: Projection, generation: int, log_name: str, topics: tuple[str, ...]
+    ) -> int:
+        application = self.logs[log_name]
+        applied = 0
+        position = self.store.positions(projection.name, generation).get(log_name, 0)
+        end = application.recorder.max_notification_id() or 0
+        while position < end:
+            notifications = application.recorder.select_notifications(
+                start=position,
+                limit=self.page,
+                stop=end,
+                topics=topics,
+                inclusive_of_start=False,
+            )
+            # Past the last event it follows, up to the end read: the rest are other topics.
+            reached = end if len(notifications) < self.page else notifications[-1].id
+            events = [
+                (application.mapper.to_domain_event(notification), notification.id)
+                for notification in notifications
+            ]
+            try:
+                self._apply(projection, generation, log_name, position, reached, events)
+            except Exception as error:
+                now = self.store.positions(projection.name, generation).get(log_name, 0)
+                if isinstance(error, PositionMoved) or now != position:
+                    # Another runner applied the page first (its rows may also have made
+                    # ours collide): read on from where it left the log.
+                    position = now
+                    continue
+                try:
+                    self._find_failure(projection, generation, log_name, position, events)
+                except PositionMoved:
+                    position = self.store.positions(projection.name, generation).get(log_name, 0)
+                    continue
+                raise  # not reached: _find_failure raises
+            applied += len(events)
+            position = reached
+        return applied
+
+    def _apply(
+        self,
+        projection: Projection,
+        generation: int,
+        log_name: str,
+        start: int,
+        end: int,
+        events: Sequence[tuple[Any, int]],
+    ) -> None:
+        with self.store.batch(projection.name, generation, log_name, start, end) as batch:
+            for event, position in events:
+                projection.apply(batch, log_name, event, position)
+
+    def _find_failure(
+        self,
+        projection: Projection,
+        generation: int,
+        log_name: str,
+        start: int,
+        events: Sequence[tuple[Any, int]],
+    ) -> None:
+        """Apply the page one event per transaction up to the one that fails, so the
+        projection stops exactly before it and names it."""
+        position = start
+        for event, event_position in events:
+            try:
+                self._apply(
+                    projection,
+                    generation,
+                    log_name,
+                    position,
+                    event_position,
+                    [(event, event_position)],
+                )
+            except PositionMoved:
+                raise
+            except Exception as error:
+                failure = Failure(
+                    log=log_name,
+                    position=event_position,
+                    error=f"{type(error).__name__}: {error}",
+                    failed_at=_now(),
+                )
+                self.store.record_failure(projection.name, generation, failure)
+                log.error(
+                    "%s stopped at %s position %d: %s",
+                    projection.name,
+                    log_name,
+                    event_position,
+                    failure.error,
+                )
+                raise ProjectionFailed(projection.name, failure) from error
+            position = event_position
+        # The page failed as a whole but every event applies alone: a fault of the store's
+        # (a lost connection); report it at the page's first event.
+        failure = Failure(
+            log=log_name,
+            position=events[0][1] if events else start,
+            error="the batch could not be written",
+            failed_at=_now(),
+        )
+        self.store.record_failure(projection.name, generation, failure)
+        raise ProjectionFailed(projection.name, failure)
+
+    # Rebuilds ------------------------------------------------------------------------------
+
+    def rebuild(self, name: str) -> int:
+        """Fill a new generation from zero beside the active one, then swap it in; answer its
+        number. Reads go on from the active generation until the swap."""
+        projection = self._projections[name]
+        number = self.store.new_generation(
+            name, projection.version, tuple(projection.follows), active=False
+        )
+        projection.create(number)
+        try:
+            self.catch_up(name, generation=number)
+            with self._locks[name]:
+                # Whatever arrived during the rebuild, under the lock the readers take.
+                for log_name, topics in projection.follows.items():
+                    self._follow(projection, number, log_name, tuple(topics))
+                retired = self.store.activate(name, number)
+        except BaseException:
+            projection.drop(number)
+            self.store.forget(name, number)
+            raise
+        if retired is not None:
+            self._retire(projection, retired.number)
+        return number
+
+    def _retire(self, projection: Projection, generation: int) -> None:
+        projection.drop(generation)
+        self.store.forget(projection.name, generation)
+
+    # Status --------------------------------------------------------------------------------
+
+    def ends(self) -> dict[str, int]:
+        return {
+            name: application.recorder.max_notification_id() or 0
+            for name, application in self.logs.items()
+        }
+
+    def status(self, ends: Mapping[str, int] | None = None) -> list[ProjectionStatus]:
+        ends = self.ends() if ends is None else ends
+        statuses = []
+        for projection in self:
+            generations = self.store.generations(projection.name)
+            active = next((g for g in generations if g.state == "active"), None)
+            statuses.append(
+                ProjectionStatus(
+                    name=projection.name,
+                    version=projection.version,
+                    generation=None if active is None else active.number,
+                    generation_version=None if active is None else active.version,
+                    positions={}
+                    if active is None
+                    else self.store.positions(projection.name, active.number),
+                    ends={log_name: ends[log_name] for log_name in projection.follows},
+                    failure=None
+                    if active is None
+                    else self.store.failure(projection.name, active.number),
+                    building=tuple(g.number for g in generations if g.state == "building"),
+                )
+            )
+        return statuses
+
+
+def _now() -> float:
+    # A failure's wall-clock time is for the operator's eyes only, never for a decision.
+    return time.time()
+
+
+@attrs.frozen
+class Persisted:
+    """A projection in the registry of read models: caught up by its runner, compared by
+    the auditor's replay from its active generation's rows."""
+
+    runner: ProjectionRunner
+    projection: Projection
+
+    @property
+    def name(self) -> str:
+        return self.projection.name
+
+    def catch_up(self) -> object:
+        return self.runner.catch_up(self.projection.name)
+
+    def export(self, positions: LogPositions) -> Mapping[str, object]:
+        return self.projection.export(self.runner.active(self.projection.name), positions)
