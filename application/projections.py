@@ -181,10 +181,14 @@ class ProjectionRunner:
         logs: Mapping[str, Application[UUID]],
         *,
         page: int = PAGE,
+        inline: bool = True,
     ) -> None:
         self.store = store
         self.logs = dict(logs)
         self.page = page
+        #: Whether a read brings its projection up to date first (``fresh``): the embedded
+        #: default; with workers (SPOTLIGHT_PROJECTIONS=worker) requests only read.
+        self.inline = inline
         self._projections: dict[str, Projection] = {}
         self._locks: dict[str, threading.Lock] = {}
 
@@ -231,6 +235,13 @@ class ProjectionRunner:
 
     def active(self, name: str) -> int:
         return self._current(self._projections[name])
+
+    def fresh(self, name: str) -> int:
+        """The generation a read should query, brought to the end of its logs first when
+        reads catch up (``inline``). Raises ``ProjectionFailed`` if it cannot be."""
+        if self.inline:
+            self.catch_up(name)
+        return self.active(name)
 
     def catch_up(self, name: str, *, generation: int | None = None) -> int:
         """Apply every event of its logs not yet applied; answer how many were applied.

@@ -157,7 +157,9 @@ def bootstrap(
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
     projections = ProjectionRunner(
-        projection_store, {log.name: log for log in (catalogue, music, revenue, inbox)}
+        projection_store,
+        {log.name: log for log in (catalogue, music, revenue, inbox)},
+        inline=settings.projections == "inline",
     )
     # One protection for every program that must leave protected videos alone.
     protection = Protection(catalogue)
