@@ -60,6 +60,9 @@ from bench.sandboxes import (
 from bench.shop.suite import FULL as SHOP_FULL
 from bench.shop.suite import QUICK as SHOP_QUICK
 from bench.shop.suite import run as run_shop
+from bench.startup.suite import FULL as STARTUP_FULL
+from bench.startup.suite import QUICK as STARTUP_QUICK
+from bench.startup.suite import run as run_startup
 from bench.workloads import (
     Trial,
     open_spotlight,
@@ -89,6 +92,7 @@ SUITES = (
     "shop",
     "business",
     "hostile",
+    "startup",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -160,6 +164,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "business": lambda: run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL),
         "hostile": lambda: run_hostile(
             HOSTILE_QUICK if options.quick else HOSTILE_FULL, options.service_root
+        ),
+        "startup": lambda: run_startup(
+            STARTUP_QUICK if options.quick else STARTUP_FULL,
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
         ),
     }
     reports = [run() for name, run in standalone.items() if name in suites]
@@ -258,7 +267,10 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"{SHOP_FULL.describe()}. business: marketplace search latency and a campaign "
         f"dashboard's response time over {BUSINESS_FULL.describe()}. hostile: the peak "
         "memory a live service spends on each decompression bomb and oversized body "
-        f"({HOSTILE_FULL.describe()}). All run unless one is named.",
+        f"({HOSTILE_FULL.describe()}). startup: a service process's start to its first "
+        "ledger answers on logs of "
+        f"{' and '.join(f'{n:,}' for n in STARTUP_FULL.events)} events, first start and "
+        "restart. All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"

@@ -139,10 +139,13 @@ def commit_in_batches(core: Spotlight, aggregates: list[Aggregate]) -> None:
         core.catalogue.commit(*aggregates[first : first + SCENE_BATCH])
 
 
-def seed_billed_batches(core: Spotlight, scene: PulseScene, batches: int) -> None:
+def seed_billed_batches(
+    core: Spotlight, scene: PulseScene, batches: int, *, first_index: int = 0
+) -> None:
     """``batches`` impression batches of the scene's campaign, billed and posted as
     ``Pulse.record_impressions`` would, but built in memory and saved ``BILLED_CHUNK`` per
-    transaction (the accounts are loaded once and kept, not loaded again for every batch)."""
+    transaction (the accounts are loaded once and kept, not loaded again for every batch).
+    Their keys are numbered from ``first_index``, so a log can be grown again."""
     revenue = core.revenue
     now = core.clock.now()
     campaign = revenue.load(PulseCampaign, scene.campaign_id)
@@ -153,9 +156,10 @@ def seed_billed_batches(core: Spotlight, scene: PulseScene, batches: int) -> Non
         or LedgerAccount.open(code, at=now)
         for code in codes
     }
-    for first in range(0, batches, BILLED_CHUNK):
+    last = first_index + batches
+    for first in range(first_index, last, BILLED_CHUNK):
         pending: list[Aggregate] = []
-        for index in range(first, min(first + BILLED_CHUNK, batches)):
+        for index in range(first, min(first + BILLED_CHUNK, last)):
             placements = [
                 Placement(
                     video_id=video_id,
