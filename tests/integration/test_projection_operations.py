@@ -238,7 +238,8 @@ def test_status_lists_each_projection_and_a_failure_exits_1(
     header, row = out.splitlines()
     assert header.split() == ["name", "version", "generation", "positions", "lag", "failure"]
     assert row.startswith(TitlesByKind.name)
-    assert "catalogue=" in row and row.endswith("-")
+    assert "catalogue=" in row
+    assert row.endswith("-")
 
     register_titles(core, "Poison")
     code, _, err = cli("worker", "--once", capsys=capsys)
@@ -286,7 +287,7 @@ def test_a_worker_stops_cleanly_on_sigterm(settings: Settings, tmp_path: Path) -
     }
     log = tmp_path / "worker.log"
     with log.open("wb") as errors:
-        worker = subprocess.Popen(  # noqa: S603 - our own CLI
+        worker = subprocess.Popen(
             [sys.executable, "-m", "entrypoints.cli", "worker", "--interval", "0.1"],
             env=environment,
             stdout=subprocess.DEVNULL,
