@@ -232,3 +232,55 @@ def test_the_wait_is_bounded_by_spotlight_read_wait_ms() -> None:
     read: Callable[[dict[str, str]], Settings] = Settings.from_environ
     assert read({}).read_wait_seconds == 2.0
     assert read({"SPOTLIGHT_READ_WAIT_MS": "250"}).read_wait_seconds == 0.25
+
+
+# Who catches up ----------------------------------------------------------------------------
+
+
+def test_the_embedded_service_keeps_its_projections_warm_between_requests(
+    tmp_path: Path,
+) -> None:
+    core = started(tmp_path, sweep_interval_seconds=0.05)
+    kinds = TitlesByKind(core.projection_store)
+    core.projections.register(kinds)
+    with TestClient(create_app(core, background_sweeps=True)) as client:
+        register(client, core, "Dune")
+        deadline = time.monotonic() + 20
+        # No read asks for it: the service's sweeper thread catches it up.
+        while kinds.counts(core.projections.active(kinds.name)) == {}:
+            assert time.monotonic() < deadline, "the sweeper never caught the projection up"
+            time.sleep(0.05)
+    assert kinds.counts(core.projections.active(kinds.name)) == {"movie": 1}
+    core.close()
+
+
+def test_with_workers_the_service_leaves_its_projections_to_them(tmp_path: Path) -> None:
+    core = started(tmp_path, projections="worker", sweep_interval_seconds=0.05)
+    kinds = TitlesByKind(core.projection_store)
+    core.projections.register(kinds)
+    with TestClient(create_app(core, background_sweeps=True)) as client:
+        register(client, core, "Dune")
+        time.sleep(0.5)  # ten ticks of a sweeper, had the service started one
+        [projection] = client.get("/readyz").json()["projections"]
+    assert projection["positions"] == {"catalogue": 0}
+    assert kinds.counts(core.projections.active(kinds.name)) == {}
+    core.close()
+
+
+def test_a_read_of_a_failed_projection_is_refused_with_503(
+    inline: tuple[Spotlight, TitlesByKind],
+) -> None:
+    core, kinds = inline
+    kinds.poison = "Poison"
+    app = create_app(core)
+
+    @app.get("/test/titles-by-kind")
+    def titles_by_kind() -> dict[str, int]:
+        return kinds.counts(core.projections.fresh(kinds.name))
+
+    client = TestClient(app)
+    register(client, core, "Poison")
+    answer = client.get("/test/titles-by-kind")
+    assert answer.status_code == 503
+    assert answer.json()["type"] == "urn:spotlight:problem:read-model-failed"
+    assert "cannot apply Poison" in answer.json()["detail"]
