@@ -64,6 +64,12 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         raise CommandFailed("--workers must be positive")
     if arguments.store:
         settings = settings.with_store(arguments.store)
+    if settings.projections == "worker" and settings.store.kind is StoreKind.MEMORY:
+        raise CommandFailed(
+            "SPOTLIGHT_PROJECTIONS=worker: no `spotlight worker` can reach the memory store's "
+            "log, so the read models would never be caught up; use inline, or a SQLite or "
+            "PostgreSQL store"
+        )
     if arguments.workers > 1 and settings.store.kind is StoreKind.MEMORY:
         raise CommandFailed(
             f"--workers {arguments.workers}: the memory store lives in one process, so each "
@@ -102,10 +108,19 @@ def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
     import signal
     import threading
 
+    from adapters.storage import StoreKind
     from entrypoints.worker import ProjectionWorker
 
     if arguments.interval <= 0:
         raise CommandFailed("--interval must be positive")
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    if settings.store.kind is StoreKind.MEMORY:
+        raise CommandFailed(
+            "a worker on the memory store would follow a log of its own, not the service's: "
+            "run the service alone (SPOTLIGHT_PROJECTIONS=inline), or use a SQLite or "
+            "PostgreSQL store"
+        )
     logging.basicConfig(
         level=getattr(logging, arguments.log_level.upper()),
         format="%(asctime)s %(name)s %(levelname)s %(message)s",

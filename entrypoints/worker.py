@@ -87,11 +87,16 @@ class ProjectionWorker:
     def held(self) -> frozenset[str]:
         return frozenset(self._held)
 
-    def tick(self) -> Tick:
+    def tick(self, stop: threading.Event | None = None) -> Tick:
+        """Each projection it can lease, caught up, then the background passes; a ``stop``
+        set meanwhile ends the tick before the next projection (a catch-up from zero may take
+        minutes; the batch under way commits or rolls back whole)."""
         applied: dict[str, int] = {}
         failed: dict[str, str] = {}
         elsewhere: list[str] = []
         for name in self.runner.names():
+            if stop is not None and stop.is_set():
+                return Tick(applied=applied, failed=failed, elsewhere=tuple(elsewhere))
             if not self.leases.try_lease(name, self.holder, self._now(), self.lease_seconds):
                 self._held.discard(name)
                 elsewhere.append(name)
@@ -108,7 +113,7 @@ class ProjectionWorker:
             else:
                 if applied[name]:
                     log.info("%s: applied %d events", name, applied[name])
-        if self.background is not None:
+        if self.background is not None and not (stop is not None and stop.is_set()):
             run_passes(self.background)
         return Tick(applied=applied, failed=failed, elsewhere=tuple(elsewhere))
 
@@ -117,7 +122,7 @@ class ProjectionWorker:
         so another worker takes over at once."""
         try:
             while not stop.is_set():
-                self.tick()
+                self.tick(stop)
                 stop.wait(self.interval)
         finally:
             self.release()

@@ -29,6 +29,16 @@ def test_several_workers_are_refused_on_the_memory_store(
     assert "--workers must be positive" in capsys.readouterr().err
 
 
+def test_projections_left_to_workers_are_refused_on_the_memory_store(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["worker", "--once", "--store", "memory://"]) == 2
+    assert "a worker on the memory store would follow a log of its own" in capsys.readouterr().err
+    monkeypatch.setenv("SPOTLIGHT_PROJECTIONS", "worker")
+    assert main(["serve", "--store", "memory://"]) == 2
+    assert "no `spotlight worker` can reach the memory store" in capsys.readouterr().err
+
+
 @pytest.fixture(
     params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)]
 )

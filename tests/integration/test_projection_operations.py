@@ -137,6 +137,37 @@ def test_a_worker_catches_every_projection_up_and_holds_them_until_it_stops(
     other.close()
 
 
+class StopsTheWorker(TitlesByKind):
+    """A projection during whose catch-up the worker is told to stop (SIGTERM)."""
+
+    def __init__(self, store: SqlProjectionStore, stop: threading.Event) -> None:
+        super().__init__(store)
+        self.stop = stop
+
+    def apply(self, batch: Any, log: str, event: Any, position: int) -> None:
+        super().apply(batch, log, event, position)
+        self.stop.set()
+
+
+def test_a_worker_told_to_stop_leaves_the_rest_of_its_tick(core: Spotlight) -> None:
+    stop = threading.Event()
+    first, second = (
+        StopsTheWorker(core.projection_store, stop),
+        TitlesApplied(core.projection_store),
+    )
+    core.projections.register(first)
+    core.projections.register(second)
+    register_titles(core, "Dune")
+    worker = ProjectionWorker(core.projections, core.projection_store)
+
+    tick = worker.tick(stop)
+    worker.release()
+
+    # The batch under way is committed; the next projection waits for the next worker.
+    assert tick.applied == {first.name: 1}
+    assert core.projection_store.positions(second.name, 1)["catalogue"] == 0
+
+
 def test_a_projection_that_fails_is_reported_and_the_others_go_on(
     core: Spotlight, caplog: pytest.LogCaptureFixture
 ) -> None:
