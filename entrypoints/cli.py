@@ -75,6 +75,9 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
             f"--workers {arguments.workers}: the memory store lives in one process, so each "
             "worker would hold a log of its own; use one worker, or a SQLite or PostgreSQL store"
         )
+    # Opened here first even with workers: a bad store stops the command with one line,
+    # before any worker starts, and the tables are created once rather than in a race.
+    core = bootstrap(settings)
     print(
         f"spotlight: serving on http://{arguments.host}:{arguments.port} "
         f"with the {settings.store.kind.value} store {settings.store.redacted}"
@@ -89,13 +92,13 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         "forwarded_allow_ips": arguments.forwarded_allow_ips,
     }
     if arguments.workers > 1:
+        core.close()
         # Each worker process builds its own core from the environment: the store named
         # here must reach them through it.
         if arguments.store:
             os.environ["SPOTLIGHT_STORE"] = arguments.store
         uvicorn.run(FACTORY, factory=True, workers=arguments.workers, **options)
         return 0
-    core = bootstrap(settings)
     uvicorn.run(
         create_app(core, close_on_shutdown=True, background_sweeps=True),
         **options,
