@@ -22,10 +22,11 @@ runner is the core's own (ARCHITECTURE.md, "Durable read models").
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from uuid import UUID
@@ -400,6 +401,61 @@ class ProjectionRunner:
     def _retire(self, projection: Projection, generation: int) -> None:
         projection.drop(generation)
         self.store.forget(projection.name, generation)
+
+    # Reading one's writes ------------------------------------------------------------------
+
+    def behind(self, after: Mapping[str, int]) -> int:
+        """Events up to ``after``'s positions that the slowest projection following those
+        logs has not passed (0: every one has passed them). A projection not yet started
+        counts from position 0."""
+        unknown = set(after) - set(self.logs)
+        if unknown:
+            raise ValueError(f"no log named {', '.join(sorted(unknown))}")
+        worst = 0
+        for projection in self:
+            logs = [log_name for log_name in after if log_name in projection.follows]
+            if not logs:
+                continue
+            active = self.store.active_generation(projection.name)
+            reached = {} if active is None else self.store.positions(projection.name, active.number)
+            short = sum(max(0, after[log_name] - reached.get(log_name, 0)) for log_name in logs)
+            worst = max(worst, short)
+        return worst
+
+    def wait_for(
+        self,
+        after: Mapping[str, int],
+        *,
+        seconds: float,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> int:
+        """Wait, at most ``seconds``, until every projection following ``after``'s logs has
+        passed its positions (a command's own, read from its answer); answer the events still
+        missing when it gave up, 0 when none is.
+
+        With ``inline`` reads the wait catches those projections up itself; with workers it
+        watches their positions move. A projection that has failed does not move: the wait
+        lasts its bound and answers its lag rather than refusing the read."""
+        deadline = monotonic() + seconds
+        following = tuple(
+            projection.name for projection in self if set(projection.follows) & set(after)
+        )
+        pause = 0.005
+        while True:
+            if self.inline:
+                for name in following:
+                    # A failure is recorded for status(); its lag is the answer.
+                    with contextlib.suppress(ProjectionFailed):
+                        self.catch_up(name)
+            lag = self.behind(after)
+            left = deadline - monotonic()
+            if lag == 0 or left <= 0:
+                return lag
+            sleep(min(pause, left))
+            # Polling the store: quick at first (a worker is usually a batch away), then
+            # gentler on the database.
+            pause = min(pause * 2, 0.2)
 
     # Status --------------------------------------------------------------------------------
 

@@ -149,7 +149,9 @@ def bootstrap(
         ) from None
     try:
         projection_store = SqlProjectionStore(
-            projection_database_for(store, pool_size=settings.projection_pool)
+            projection_database_for(
+                store, pool_size=settings.projection_pool, overflow=settings.projection_pool
+            )
         )
     except Exception as error:
         raise StoreConfigurationError(

@@ -27,6 +27,7 @@ from entrypoints.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from entrypoints.bootstrap import Spotlight
+    from entrypoints.http.schemas import ProjectionOut
 
 EXIT_USAGE = 2
 EXIT_DIFFERS = 1
@@ -54,24 +55,174 @@ def _opened(arguments: argparse.Namespace, settings: Settings) -> Iterator[Spotl
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from adapters.storage import StoreKind
     from entrypoints.bootstrap import bootstrap
     from entrypoints.http.app import create_app
+    from entrypoints.http.service import FACTORY
 
+    if arguments.workers < 1:
+        raise CommandFailed("--workers must be positive")
     if arguments.store:
         settings = settings.with_store(arguments.store)
+    if settings.projections == "worker" and settings.store.kind is StoreKind.MEMORY:
+        raise CommandFailed(
+            "SPOTLIGHT_PROJECTIONS=worker: no `spotlight worker` can reach the memory store's "
+            "log, so the read models would never be caught up; use inline, or a SQLite or "
+            "PostgreSQL store"
+        )
+    if arguments.workers > 1 and settings.store.kind is StoreKind.MEMORY:
+        raise CommandFailed(
+            f"--workers {arguments.workers}: the memory store lives in one process, so each "
+            "worker would hold a log of its own; use one worker, or a SQLite or PostgreSQL store"
+        )
+    # Opened here first even with workers: a bad store stops the command with one line,
+    # before any worker starts, and the tables are created once rather than in a race.
     core = bootstrap(settings)
     print(
         f"spotlight: serving on http://{arguments.host}:{arguments.port} "
-        f"with the {settings.store.kind.value} store {settings.store.redacted}",
+        f"with the {settings.store.kind.value} store {settings.store.redacted}"
+        f"{f' in {arguments.workers} workers' if arguments.workers > 1 else ''}",
         file=sys.stderr,
     )
+    options = {
+        "host": arguments.host,
+        "port": arguments.port,
+        "log_level": arguments.log_level,
+        "proxy_headers": arguments.proxy_headers,
+        "forwarded_allow_ips": arguments.forwarded_allow_ips,
+    }
+    if arguments.workers > 1:
+        core.close()
+        # Each worker process builds its own core from the environment: the store named
+        # here must reach them through it.
+        if arguments.store:
+            os.environ["SPOTLIGHT_STORE"] = arguments.store
+        uvicorn.run(FACTORY, factory=True, workers=arguments.workers, **options)
+        return 0
     uvicorn.run(
         create_app(core, close_on_shutdown=True, background_sweeps=True),
-        host=arguments.host,
-        port=arguments.port,
-        log_level=arguments.log_level,
-        proxy_headers=arguments.proxy_headers,
-        forwarded_allow_ips=arguments.forwarded_allow_ips,
+        **options,
+    )
+    return 0
+
+
+def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    from adapters.storage import StoreKind
+    from entrypoints.worker import ProjectionWorker
+
+    if arguments.interval <= 0:
+        raise CommandFailed("--interval must be positive")
+    if arguments.store:
+        settings = settings.with_store(arguments.store)
+    if settings.store.kind is StoreKind.MEMORY:
+        raise CommandFailed(
+            "a worker on the memory store would follow a log of its own, not the service's: "
+            "run the service alone (SPOTLIGHT_PROJECTIONS=inline), or use a SQLite or "
+            "PostgreSQL store"
+        )
+    logging.basicConfig(
+        level=getattr(logging, arguments.log_level.upper()),
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+    with _opened(arguments, settings) as core:
+        worker = ProjectionWorker(
+            core.projections, core.projection_store, core.background, interval=arguments.interval
+        )
+        if arguments.once:
+            try:
+                tick = worker.tick()
+            finally:
+                worker.release()
+            for name, applied in tick.applied.items():
+                print(f"{name}: applied {applied} events")
+            for name in tick.elsewhere:
+                print(f"{name}: run by another worker")
+            for name, why in tick.failed.items():
+                print(f"{name}: failed: {why}", file=sys.stderr)
+            return EXIT_DIFFERS if tick.failed else 0
+        stop = threading.Event()
+
+        def stopping(signum: int, _frame: object) -> None:
+            print(f"spotlight: worker stopping ({signal.Signals(signum).name})", file=sys.stderr)
+            stop.set()
+
+        previous = {
+            signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGINT)
+        }
+        print(
+            f"spotlight: worker {worker.holder} running {len(core.projections.names())} "
+            f"projections and {len(core.background.names())} background passes every "
+            f"{arguments.interval} s",
+            file=sys.stderr,
+        )
+        try:
+            worker.run(stop)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+    return 0
+
+
+def _projections_status(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from entrypoints.http.schemas import ProjectionOut
+
+    with _opened(arguments, settings) as core:
+        statuses = [ProjectionOut.of(status) for status in core.projections.status()]
+    if arguments.json:
+        print(json.dumps([status.model_dump(mode="json") for status in statuses], indent=2))
+    else:
+        print(_status_table(statuses))
+    return EXIT_DIFFERS if any(status.failure is not None for status in statuses) else 0
+
+
+def _status_table(statuses: Sequence[ProjectionOut]) -> str:
+    header = ("name", "version", "generation", "positions", "lag", "failure")
+    rows = [header]
+    for status in statuses:
+        failure = status.failure
+        rows.append(
+            (
+                status.name,
+                str(status.version),
+                "-" if status.generation is None else str(status.generation),
+                " ".join(f"{log}={position}" for log, position in status.positions.items()),
+                str(status.lag),
+                "-"
+                if failure is None
+                else f"{failure.log} position {failure.position}: {failure.error}",
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header) - 1)]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
+        + "  "
+        + row[-1]
+        for row in rows
+    ]
+    if len(rows) == 1:
+        lines.append("(no projections registered)")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> int:
+    with _opened(arguments, settings) as core:
+        names = core.projections.names()
+        if arguments.name not in names:
+            raise CommandFailed(
+                f"no projection named {arguments.name!r}; the projections are: "
+                f"{', '.join(names) or 'none'}"
+            )
+        generation = core.projections.rebuild(arguments.name)
+        [status] = [s for s in core.projections.status() if s.name == arguments.name]
+    print(
+        f"{arguments.name}: rebuilt into generation {generation}, now active "
+        f"({' '.join(f'{log}={position}' for log, position in status.positions.items())})"
     )
     return 0
 
@@ -391,7 +542,55 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated addresses or networks of the trusted proxies, '*' for any "
         "(default: $FORWARDED_ALLOW_IPS, else 127.0.0.1)",
     )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="HTTP worker processes (default 1; more need a SQLite or PostgreSQL store)",
+    )
     serve.set_defaults(run=_serve)
+
+    worker = commands.add_parser(
+        "worker",
+        help="bring the persisted read models up to date and run the background passes, "
+        "until stopped (SIGTERM, SIGINT); for SPOTLIGHT_PROJECTIONS=worker",
+    )
+    worker.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    worker.add_argument(
+        "--once",
+        action="store_true",
+        help="run one tick and exit (exit 1 when a projection failed)",
+    )
+    worker.add_argument(
+        "--interval", type=float, default=2.0, help="seconds between ticks (default 2)"
+    )
+    worker.add_argument(
+        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+    )
+    worker.set_defaults(run=_worker)
+
+    projections = commands.add_parser(
+        "projections", help="the persisted read models: their status, and rebuilds"
+    )
+    projection_commands = projections.add_subparsers(
+        dest="projections_command", metavar="ACTION", required=True
+    )
+    status = projection_commands.add_parser(
+        "status",
+        help="each projection's version, generation, positions, lag and failure "
+        "(exit 1 when one has failed)",
+    )
+    status.add_argument("--json", action="store_true", help="print JSON rather than a table")
+    status.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    status.set_defaults(run=_projections_status)
+    rebuild = projection_commands.add_parser(
+        "rebuild",
+        help="rebuild a projection from zero into a new generation and swap it in when "
+        "caught up (the service may run meanwhile)",
+    )
+    rebuild.add_argument("name", metavar="NAME", help="the projection's name")
+    rebuild.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    rebuild.set_defaults(run=_projections_rebuild)
 
     token = commands.add_parser("token", help="print a signed bearer token for a role and subject")
     token.add_argument("--role", required=True, choices=[role.value for role in Role])

@@ -18,6 +18,8 @@ SPOTLIGHT_PROJECTIONS  who brings the persisted read models up to date: inline (
                      (only `spotlight worker`; requests read what the tables hold)
 SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read
                      models (default 4, plus as many again at a peak)
+SPOTLIGHT_READ_WAIT_MS  how long a read sent with Spotlight-After waits for the read models
+                     to pass those positions before it answers anyway (default 2000)
 SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
 SPOTLIGHT_MAX_MEDIA_SECONDS, SPOTLIGHT_DECODE_SLOTS, SPOTLIGHT_DECODE_WAIT_SECONDS
                      what one request may cost: see README's configuration table
@@ -95,6 +97,7 @@ class Settings:
     rate_limit_prefix: str = "spotlight"
     projections: str = "inline"
     projection_pool: int = 4
+    read_wait_seconds: float = 2.0
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -129,6 +132,7 @@ class Settings:
             rate_limits=_rate_limits(environ.get(f"{PREFIX}RATE_LIMITS", "")),
             projections=_projections_mode(environ.get(f"{PREFIX}PROJECTIONS", "inline")),
             projection_pool=int(_number(environ, "PROJECTION_POOL", 4, minimum=1)),
+            read_wait_seconds=_number(environ, "READ_WAIT_MS", 2000, minimum=0.0) / 1000,
         )
 
     @property

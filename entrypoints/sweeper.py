@@ -1,6 +1,9 @@
 """The service's background worker: every pass the core registers (``core.background``:
 retroactive matching, track usage detection, product recognition, and the notices of product
-tags still waiting for their creators), in order, at every tick."""
+tags still waiting for their creators), in order, at every tick; and, in the embedded default
+(SPOTLIGHT_PROJECTIONS=inline), the persisted read models, so that the first read after a
+burst of writes finds them warm. Under SPOTLIGHT_PROJECTIONS=worker `spotlight worker` does
+all of it and the service runs no sweeper."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import logging
 import threading
 
 from entrypoints.bootstrap import Spotlight
+from entrypoints.worker import run_passes
 
 log = logging.getLogger("spotlight.sweeper")
 
@@ -38,13 +42,12 @@ class BackgroundSweeper:
             self.tick()
 
     def tick(self) -> None:
-        """One pass of each, in order; a pass that fails ends the tick, and is resumed from
-        its cursors on the next."""
-        for work in self._core.background:
-            try:
-                done = work.run()
-            except Exception:
-                log.exception(work.failure)
-                return
-            if done:
-                log.info("%s: %s", work.name, done)
+        """The projections first (each on its own: a failed one is recorded and the others
+        go on), then one pass of each background work."""
+        if self._core.projections.inline:
+            for name, done in self._core.projections.catch_up_all().items():
+                if isinstance(done, Exception):
+                    log.error("%s", done)
+                elif done:
+                    log.info("%s: applied %d events", name, done)
+        run_passes(self._core.background, log)

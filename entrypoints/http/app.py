@@ -6,17 +6,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from entrypoints.bootstrap import Spotlight
 from entrypoints.http.anchors import anchors, audience, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
+from entrypoints.http.consistency import ReadYourWrites
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.rate_limits import install_rate_limits
 from entrypoints.http.revenue import creators, ledgers, pulse
-from entrypoints.http.schemas import Health
+from entrypoints.http.schemas import Health, Readiness
 from entrypoints.http.security import Core
 from entrypoints.http.shop import shop, tags
 from entrypoints.http.trust import moderation, people
@@ -29,6 +31,11 @@ documents whose `type` is stable. Writes to a versioned resource accept `If-Matc
 `ETag` you read and answer 409 when someone else changed it first. Requests are rate
 limited per caller and client address, with tighter limits on clicks, engagement, votes and
 counterfeit reports: past a limit the answer is 429 with `Retry-After`.
+
+Every successful write answers with `Spotlight-Positions` (each log's position once it is
+recorded, e.g. `catalogue=12,music=0,revenue=40,inbox=3`); a read sent with those positions
+as `Spotlight-After` waits, a bounded time, until the read models have passed them, and
+answers with `Spotlight-Lag` (the events they still miss) if it gave up waiting.
 """
 
 
@@ -38,7 +45,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper = None
-        if background_sweeps and core.settings.sweep_interval_seconds > 0:
+        # With workers (SPOTLIGHT_PROJECTIONS=worker) `spotlight worker` runs the projections
+        # and the passes; the service only answers requests.
+        if (
+            background_sweeps
+            and core.projections.inline
+            and core.settings.sweep_interval_seconds > 0
+        ):
             sweeper = BackgroundSweeper(core, core.settings.sweep_interval_seconds)
             sweeper.start()
         yield
@@ -55,6 +68,10 @@ def create_app(
     )
     app.state.spotlight = core
     install_problem_handlers(app)
+    # Innermost: the positions a command's answer carries are read once it is recorded.
+    app.add_middleware(
+        ReadYourWrites, runner=core.projections, wait_seconds=core.settings.read_wait_seconds
+    )
     app.add_middleware(
         BodyLimit,
         json_bytes=core.settings.max_json_bytes,
@@ -86,5 +103,19 @@ def create_app(
     def healthz(running: Core) -> Health:
         """The service is up and knows its store."""
         return Health(status="ok", store=running.settings.store.kind.value)
+
+    @app.get(
+        "/readyz",
+        response_model=Readiness,
+        tags=["operations"],
+        responses={503: {"model": Readiness, "description": "A read model has failed."}},
+    )
+    def readyz(running: Core) -> Readiness | JSONResponse:
+        """Each persisted read model's generation and lag; 503, naming them, when one has
+        stopped at an event it cannot apply."""
+        readiness = Readiness.of(running.projections.status())
+        if readiness.failed:
+            return JSONResponse(readiness.model_dump(mode="json"), status_code=503)
+        return readiness
 
     return app

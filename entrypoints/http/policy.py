@@ -333,6 +333,7 @@ POLICY: Mapping[str, Access] = {
         "creator admin", "the creator; an admin (the first version's path)", owners="creator"
     ),
     "GET /healthz": public(),
+    "GET /readyz": public(),
 }
 
 

@@ -17,6 +17,7 @@ from application.business.campaigns import AlreadyInvited, HashtagTaken
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
 from application.music.music import ArtistExists
+from application.projections import ProjectionFailed
 from application.revenue.creators import CreatorExists
 from application.revenue.ledger_read_model import PostingLineNotStorable
 from application.revenue.pulse import EnrolmentExists
@@ -222,6 +223,15 @@ REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
         "decoders-busy",
         "Too many uploads at once",
         headers=lambda error: {"Retry-After": str(error.retry_after_seconds)},
+    ),
+    # The projection stopped at an event it cannot apply: its rows are not the log's, so the
+    # read is refused rather than answered from them; the operator sees why in
+    # `spotlight projections status` and /readyz.
+    ProjectionFailed: Refusal[ProjectionFailed](
+        503,
+        "read-model-failed",
+        "Read model unavailable",
+        detail=lambda error: f"{error}; an operator sees it with `spotlight projections status`",
     ),
     # Not the line itself: an operator finds it with `spotlight ledger-check`.
     PostingLineNotStorable: Refusal[PostingLineNotStorable](

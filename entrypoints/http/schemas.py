@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import Path
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from application.projections import ProjectionStatus
 from domain.anchors.portal import CastMember, Link, Portal
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
 from domain.text import unsafe_character
@@ -217,3 +218,59 @@ class AnchorRevocation(Strict):
 class Health(BaseModel):
     status: Literal["ok"]
     store: str
+
+
+class ProjectionFailureOut(BaseModel):
+    log: str = Field(description="The log of the event the projection cannot apply.")
+    position: int = Field(description="That event's position: the projection stopped before it.")
+    error: str
+    failed_at: float = Field(description="When it last failed (seconds since the epoch).")
+
+
+class ProjectionOut(BaseModel):
+    """A persisted read model: how far it has applied each log it follows."""
+
+    name: str
+    version: int = Field(description="The version of its code.")
+    generation: int | None = Field(description="The generation of its tables reads use.")
+    positions: dict[str, int] = Field(description="Log -> the position applied.")
+    ends: dict[str, int] = Field(description="Log -> the log's last position.")
+    lag: int = Field(description="Events of its logs not yet passed (an upper bound).")
+    building: list[int] = Field(description="Generations being rebuilt beside it.")
+    failure: ProjectionFailureOut | None
+
+    @classmethod
+    def of(cls, status: ProjectionStatus) -> ProjectionOut:
+        failure = status.failure
+        return cls(
+            name=status.name,
+            version=status.version,
+            generation=status.generation,
+            positions=dict(status.positions),
+            ends=dict(status.ends),
+            lag=status.lag,
+            building=list(status.building),
+            failure=None
+            if failure is None
+            else ProjectionFailureOut(
+                log=failure.log,
+                position=failure.position,
+                error=failure.error,
+                failed_at=failure.failed_at,
+            ),
+        )
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "failing"]
+    failed: list[str] = Field(description="The projections stopped at an event, by name.")
+    projections: list[ProjectionOut]
+
+    @classmethod
+    def of(cls, statuses: list[ProjectionStatus]) -> Readiness:
+        failed = [status.name for status in statuses if status.failure is not None]
+        return cls(
+            status="failing" if failed else "ready",
+            failed=failed,
+            projections=[ProjectionOut.of(status) for status in statuses],
+        )
