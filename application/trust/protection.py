@@ -30,6 +30,16 @@ from domain.trust.moderation import AgeBand, ModerationState, state_after_flags
 MINOR = "its creator is under 18"
 
 
+def exclusion(state: ModerationState, *, minor: bool) -> str | None:
+    """Why a video in ``state`` (of a creator who is a minor or not) takes part in no
+    program, or None when it may."""
+    if state.restricts:
+        return f"the video is {state.value}"
+    if minor:
+        return MINOR
+    return None
+
+
 class ProtectionModel:
     def __init__(self) -> None:
         self.minors: set[str] = set()
@@ -53,13 +63,11 @@ class ProtectionModel:
 
     def why_excluded(self, video_id: UUID) -> str | None:
         """Why the video takes part in no program, or None when it may."""
-        state = self.moderation.get(video_id, ModerationState.UNREVIEWED)
-        if state.restricts:
-            return f"the video is {state.value}"
         creator = self.creator_of.get(video_id)
-        if creator is not None and creator in self.minors:
-            return MINOR
-        return None
+        return exclusion(
+            self.moderation.get(video_id, ModerationState.UNREVIEWED),
+            minor=creator is not None and creator in self.minors,
+        )
 
     def is_minor(self, account: str) -> bool:
         return account in self.minors
