@@ -7,8 +7,13 @@ Pulse and campaigns — or None. A core has one (``Protection``, built by the co
 that every program which needs the answer shares: each catches it up before it reads it, and
 before it applies events of its own that consult it, so protection is never behind a program's
 read model. A program's handler may then see protection ahead of the event it applies; every
-such handler decides again when protection changes (Pulse re-ranks on a flag, a decision or an
-age band), so each read model ends in the state it would reach in step with protection.
+such handler decides again when protection changes, so each read model ends in the state it
+would reach in step with protection.
+
+The rule itself is ``exclusion``. The Pulse inventory, a persisted projection whose events are
+applied by the projection runner (perhaps in a worker that reads nothing else), applies it to
+the moderation states and age bands it keeps in its own rows, in the log's order, instead of
+consulting this model; campaign dashboards consult this model when they are read.
 """
 
 from __future__ import annotations
