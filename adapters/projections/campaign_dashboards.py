@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -355,37 +355,60 @@ class SqlDashboardTables:
                 ],
             )
 
-    def is_video(self, batch: Batch, video_id: UUID) -> bool:
+    def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         connection, t = self._batch(batch)
-        return (
-            connection.execute(
-                sa.select(t.videos.c.video_id).where(t.videos.c.video_id == video_id)
-            ).first()
-            is not None
-        )
+        known: set[UUID] = set()
+        for chunk in _chunks(list(video_ids)):
+            known.update(
+                connection.execute(
+                    sa.select(t.videos.c.video_id).where(t.videos.c.video_id.in_(chunk))
+                ).scalars()
+            )
+        return known
 
-    def add_figures(self, batch: Batch, video_id: UUID, day: date, figures: DayTotals) -> None:
+    def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
         connection, t = self._batch(batch)
         days = t.video_days
-        moved = connection.execute(
-            days.update()
-            .where(days.c.video_id == video_id, days.c.day == day)
-            .values(
-                views=days.c.views + figures.views,
-                engagements=days.c.engagements + figures.engagements,
-                clicks=days.c.clicks + figures.clicks,
-            )
-        )
-        if moved.rowcount == 0:
-            connection.execute(
-                days.insert().values(
-                    video_id=video_id,
-                    day=day,
-                    views=figures.views,
-                    engagements=figures.engagements,
-                    clicks=figures.clicks,
+        existing: set[tuple[UUID, date]] = set()
+        for chunk in _chunks(sorted({video_id for video_id, _day in figures}, key=str)):
+            existing.update(
+                (row[0], row[1])
+                for row in connection.execute(
+                    sa.select(days.c.video_id, days.c.day).where(
+                        days.c.video_id.in_(chunk),
+                        days.c.day.in_(sorted({day for _video, day in figures})),
+                    )
                 )
             )
+        updates = [
+            {"v": video_id, "d": day, "dv": f.views, "de": f.engagements, "dc": f.clicks}
+            for (video_id, day), f in figures.items()
+            if (video_id, day) in existing
+        ]
+        if updates:
+            connection.execute(
+                days.update()
+                .where(days.c.video_id == sa.bindparam("v"), days.c.day == sa.bindparam("d"))
+                .values(
+                    views=days.c.views + sa.bindparam("dv"),
+                    engagements=days.c.engagements + sa.bindparam("de"),
+                    clicks=days.c.clicks + sa.bindparam("dc"),
+                ),
+                updates,
+            )
+        inserts = [
+            {
+                "video_id": video_id,
+                "day": day,
+                "views": f.views,
+                "engagements": f.engagements,
+                "clicks": f.clicks,
+            }
+            for (video_id, day), f in figures.items()
+            if (video_id, day) not in existing
+        ]
+        if inserts:
+            connection.execute(days.insert(), inserts)
 
     def newest_click_window(self, batch: Batch) -> int:
         connection, t = self._batch(batch)
@@ -581,6 +604,15 @@ def _effects(
             .order_by(t.effects.c.position)
         ).all()
     )
+
+
+#: Ids in one ``IN`` list at most (SQLite's limit of bound parameters is far above it).
+CHUNK = 500
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
 
 
 def _insert_absent(

@@ -18,7 +18,7 @@ counts for nothing from the moment that is in the log.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -71,6 +71,13 @@ class DayTotals:
     views: int = 0
     engagements: int = 0
     clicks: int = 0
+
+    def __add__(self, other: DayTotals) -> DayTotals:
+        return DayTotals(
+            self.views + other.views,
+            self.engagements + other.engagements,
+            self.clicks + other.clicks,
+        )
 
 
 @attrs.frozen
@@ -204,10 +211,12 @@ class DashboardTables(Protocol):
         published_on: date,
     ) -> None: ...
 
-    def is_video(self, batch: Batch, video_id: UUID) -> bool: ...
+    def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
+        """Those of ``video_ids`` that were published."""
+        ...
 
-    def add_figures(self, batch: Batch, video_id: UUID, day: date, figures: DayTotals) -> None:
-        """Add to a known video's figures of a day."""
+    def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
+        """Add to known videos' figures of days ((video, day) -> what to add)."""
         ...
 
     def newest_click_window(self, batch: Batch) -> int:
@@ -364,28 +373,42 @@ class CampaignDashboardProjection:
 
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
         day = event.reported_at.date()
+        known = self.tables.known_videos(batch, {count.video_id for count in event.counts})
+        added: dict[tuple[UUID, date], DayTotals] = {}
         for count in event.counts:
-            if self.tables.is_video(batch, count.video_id):
-                added = DayTotals(views=count.added.views, engagements=interactions(count.added))
-                self.tables.add_figures(batch, count.video_id, day, added)
+            if count.video_id in known:
+                key = (count.video_id, day)
+                added[key] = added.get(key, DayTotals()) + DayTotals(
+                    views=count.added.views, engagements=interactions(count.added)
+                )
+        if added:
+            self.tables.add_figures(batch, added)
 
     def _clicks(self, batch: Batch, event: Any, _position: int) -> None:
         """A click counts once per viewer and video in each click window (the rule of
         ``domain.anchors.audience.DistinctClicks``, kept in rows)."""
+        known = self.tables.known_videos(batch, {click.video_id for click in event.clicks})
         newest = self.tables.newest_click_window(batch)
-        known: dict[UUID, bool] = {}
+        # This batch's viewer's clicks already remembered, so a flood asks the rows once.
+        seen: set[tuple[int, UUID]] = set()
+        counted: dict[tuple[UUID, date], DayTotals] = {}
         for click in event.clicks:
             video_id = click.video_id
             if video_id not in known:
-                known[video_id] = self.tables.is_video(batch, video_id)
-            if not known[video_id]:
                 continue
             window = click_window(click.at, self.click_window)
             if window > newest:
                 newest = window
                 self.tables.open_click_window(batch, window)
+                seen = {key for key in seen if key[0] >= window - 1}
+            if (window, video_id) in seen:
+                continue
+            seen.add((window, video_id))
             if self.tables.first_click(batch, window, event.viewer, video_id):
-                self.tables.add_figures(batch, video_id, click.at.date(), DayTotals(clicks=1))
+                key = (video_id, click.at.date())
+                counted[key] = counted.get(key, DayTotals()) + DayTotals(clicks=1)
+        if counted:
+            self.tables.add_figures(batch, counted)
 
     # Reading -------------------------------------------------------------------------------
 
