@@ -12,7 +12,7 @@ projection's batches are serialised by the compare and set of its positions.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -30,6 +30,9 @@ from application.revenue.pulse_inventory import (
 )
 from domain.anchors.engagement import Engagement
 from domain.trust.moderation import ModerationState
+
+#: Ids in one ``IN`` list at most.
+CHUNK = 500
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:
@@ -174,18 +177,49 @@ class SqlInventoryTables:
             ranked=bool(row.ranked),
         )
 
-    def set_engagement(self, batch: Batch, video_id: UUID, engagement: Engagement) -> None:
+    def engagements(self, batch: Batch, video_ids: Collection[UUID]) -> dict[UUID, Engagement]:
         connection, t = self._batch(batch)
+        v = t.videos.c
+        found: dict[UUID, Engagement] = {}
+        ids = list(video_ids)
+        for start in range(0, len(ids), CHUNK):
+            for row in connection.execute(
+                sa.select(v.video_id, v.views, v.likes, v.shares, v.comments).where(
+                    v.video_id.in_(ids[start : start + CHUNK])
+                )
+            ):
+                found[row.video_id] = Engagement(
+                    views=int(row.views),
+                    likes=int(row.likes),
+                    shares=int(row.shares),
+                    comments=int(row.comments),
+                )
+        return found
+
+    def set_engagements(self, batch: Batch, engagements: Mapping[UUID, Engagement]) -> None:
+        connection, t = self._batch(batch)
+        v = t.videos.c
         connection.execute(
             t.videos.update()
-            .where(t.videos.c.video_id == video_id)
+            .where(v.video_id == sa.bindparam("id"))
             .values(
-                views=engagement.views,
-                likes=engagement.likes,
-                shares=engagement.shares,
-                comments=engagement.comments,
-                neg_score=-engagement.score,
-            )
+                views=sa.bindparam("v"),
+                likes=sa.bindparam("l"),
+                shares=sa.bindparam("s"),
+                comments=sa.bindparam("c"),
+                neg_score=sa.bindparam("n"),
+            ),
+            [
+                {
+                    "id": video_id,
+                    "v": e.views,
+                    "l": e.likes,
+                    "s": e.shares,
+                    "c": e.comments,
+                    "n": -e.score,
+                }
+                for video_id, e in engagements.items()
+            ],
         )
 
     def set_moderation(self, batch: Batch, video_id: UUID, state: ModerationState) -> None:

@@ -21,7 +21,7 @@ re-sorted and the service holds nothing that grows with the logs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -117,7 +117,11 @@ class InventoryTables(Protocol):
 
     def video(self, batch: Batch, video_id: UUID) -> VideoFacts | None: ...
 
-    def set_engagement(self, batch: Batch, video_id: UUID, engagement: Engagement) -> None: ...
+    def engagements(self, batch: Batch, video_ids: Collection[UUID]) -> dict[UUID, Engagement]:
+        """The engagement of those of ``video_ids`` that were published."""
+        ...
+
+    def set_engagements(self, batch: Batch, engagements: Mapping[UUID, Engagement]) -> None: ...
 
     def set_moderation(self, batch: Batch, video_id: UUID, state: ModerationState) -> None: ...
 
@@ -272,16 +276,19 @@ class InventoryProjection:
         )
 
     def _engagement_recorded(self, batch: Batch, event: Any, _position: int) -> None:
-        self._add_engagement(batch, event.originator_id, event.added)
+        self._add_engagement(batch, [(event.originator_id, event.added)])
 
     def _engagement_batch(self, batch: Batch, event: Any, _position: int) -> None:
-        for count in event.counts:
-            self._add_engagement(batch, count.video_id, count.added)
+        self._add_engagement(batch, [(count.video_id, count.added) for count in event.counts])
 
-    def _add_engagement(self, batch: Batch, video_id: UUID, added: Engagement) -> None:
-        video = self.tables.video(batch, video_id)
-        if video is not None:
-            self.tables.set_engagement(batch, video_id, video.engagement + added)
+    def _add_engagement(self, batch: Batch, added: Sequence[tuple[UUID, Engagement]]) -> None:
+        # Videos not (yet) published are not ranked: their engagement counts for nothing.
+        engagements = self.tables.engagements(batch, {video_id for video_id, _ in added})
+        for video_id, more in added:
+            if video_id in engagements:
+                engagements[video_id] = engagements[video_id] + more
+        if engagements:
+            self.tables.set_engagements(batch, engagements)
 
     def _flagged(self, batch: Batch, event: Any, _position: int) -> None:
         video = self.tables.video(batch, event.originator_id)
