@@ -317,10 +317,10 @@ class SqlInventoryTables:
                     .where(
                         v.category == found.category,
                         v.ranked == sa.true(),
-                        sa.or_(
-                            v.neg_score < found.neg_score,
-                            sa.and_(v.neg_score == found.neg_score, v.ord < found.ord),
-                        ),
+                        # A row value, so the index is searched as a range (an OR of the two
+                        # conditions scans the category's whole ranking).
+                        sa.tuple_(v.neg_score, v.ord)
+                        < sa.tuple_(sa.literal(found.neg_score), sa.literal(found.ord)),
                     )
                 ).scalar_one()
                 rank = int(ahead) + 1
