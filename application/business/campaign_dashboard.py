@@ -532,15 +532,13 @@ class CampaignDashboards:
     ) -> None:
         self._runner = runner
         self.projection = projection
-        self._protection = protection
-        #: The core's shared protection, consulted at every read.
+        #: The core's shared protection, caught up and consulted at every read.
         self.protection = protection.model
 
     def catch_up(self) -> int:
         return self._runner.catch_up(NAME)
 
     def dashboard(self, actor: Principal, campaign_id: UUID, *, as_of: date) -> CampaignDashboard:
-        self._protection.catch_up()
         generation = self._runner.fresh(NAME)
         line = self.projection.tables.campaign(generation, campaign_id)
         if line is None:
