@@ -23,6 +23,8 @@ from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
 from adapters.posting_lines import SqlitePostingLines
 from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.campaign_dashboards import SqlDashboardTables
+from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
@@ -31,7 +33,10 @@ from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
 from application.anchors.text_matching import TextEngine
 from application.background import BackgroundWork
-from application.business.campaign_dashboard import CampaignDashboards
+from application.business.campaign_dashboard import (
+    CampaignDashboardProjection,
+    CampaignDashboards,
+)
 from application.business.campaigns import Campaigns
 from application.business.marketplace import Marketplace
 from application.business.studio_bookings import StudioBookings
@@ -49,6 +54,7 @@ from application.revenue.creators import Creators
 from application.revenue.ledgers import Ledger
 from application.revenue.payouts import Payouts
 from application.revenue.pulse import Pulse
+from application.revenue.pulse_inventory import InventoryProjection
 from application.shop.counterfeit_reports import CounterfeitReports
 from application.shop.product_scanning import ProductScanning, VideoProductFrames
 from application.shop.product_tagging import ProductTagging
@@ -218,9 +224,13 @@ def bootstrap(
     tagging = ProductTagging(
         revenue, catalogue=catalogue, notifier=notifier, clock=clock, protection=protection
     )
-    dashboards = CampaignDashboards(
-        revenue, catalogue, protection=protection, click_window=settings.click_window
+    dashboard_projection = CampaignDashboardProjection(
+        SqlDashboardTables(projection_store), protection, settings.click_window
     )
+    projections.register(dashboard_projection)
+    inventory = InventoryProjection(SqlInventoryTables(projection_store))
+    projections.register(inventory)
+    dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
     core = Spotlight(
@@ -246,7 +256,8 @@ def bootstrap(
             ledger=ledger,
             clock=clock,
             identities=identities,
-            protection=protection,
+            runner=projections,
+            projection=inventory,
             launched_regions=settings.pulse_regions,
         ),
         payouts=Payouts(revenue, ledger=ledger, clock=clock),

@@ -17,24 +17,25 @@ counts for nothing from the moment that is in the log.
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
 from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
-from application.log_follower import LogFollower
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Batch, Persisted, ProjectionRunner
+from application.read_models import LogPositions, ReadModel
 from application.trust.protection import Protection, ProtectionModel
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
-    DistinctClicks,
     EngagementBatch,
+    checked_click_window,
+    click_window,
 )
 from domain.anchors.engagement import Engagement
 from domain.anchors.videos import Video
@@ -44,17 +45,13 @@ from domain.business.invitations import Invitation
 from domain.money import Money
 
 TOP = 10
+NAME = "campaign dashboards"
 
 
-@attrs.define
-class _Day:
-    views: int = 0
-    engagements: int = 0
-    clicks: int = 0
+@attrs.frozen
+class CampaignLine:
+    """What the dashboard keeps of a campaign: its terms, and the fees agreed not yet paid."""
 
-
-@attrs.define
-class _CampaignLine:
     brand: str
     name: str
     budget: Money
@@ -63,24 +60,37 @@ class _CampaignLine:
     hashtag: str
     kpis: tuple[KpiTarget, ...]
     ended_on: date | None = None
-    creators: set[str] = attrs.Factory(set)
-    linked: set[UUID] = attrs.Factory(set)
-    effects: dict[UUID, str] = attrs.Factory(dict)  # effect -> its name
-    effect_videos: dict[UUID, set[UUID]] = attrs.Factory(lambda: defaultdict(set))
-    invitations: list[UUID] = attrs.Factory(list)
-    committed: int = 0  # fees agreed, in minor units
-    paid_by_day: dict[date, int] = attrs.Factory(lambda: defaultdict(int))
+    committed: int = 0  # fees agreed and not yet paid, in minor units
 
     def last_day(self) -> date:
         return last_day_of_flight(self.ends_on, self.ended_on)
 
 
-@attrs.define
-class _VideoLine:
-    creator: str
-    hashtags: tuple[str, ...]
-    published_on: date
-    days: dict[date, _Day] = attrs.Factory(lambda: defaultdict(_Day))
+@attrs.frozen
+class DayTotals:
+    views: int = 0
+    engagements: int = 0
+    clicks: int = 0
+
+    def __add__(self, other: DayTotals) -> DayTotals:
+        return DayTotals(
+            self.views + other.views,
+            self.engagements + other.engagements,
+            self.clicks + other.clicks,
+        )
+
+
+@attrs.frozen
+class CampaignFigures:
+    """A campaign's rows as the dashboard reads them, up to the day it is read for."""
+
+    line: CampaignLine
+    #: Every video that counts, in the order of their ids, with its figures of the flight.
+    videos: tuple[VideoFigures, ...]
+    #: The days of the flight that have figures, summed over those videos.
+    daily: Mapping[date, DayTotals]
+    paid_by_day: Mapping[date, int]
+    effects: tuple[EffectFigures, ...]
 
 
 @attrs.frozen
@@ -148,22 +158,125 @@ class CampaignDashboard:
     effects: tuple[EffectFigures, ...]
 
 
-class CampaignProjection:
-    def __init__(
-        self, protection: ProtectionModel, click_window: timedelta = DEFAULT_CLICK_WINDOW
-    ) -> None:
-        self._distinct = DistinctClicks(click_window)
-        self.campaigns: dict[UUID, _CampaignLine] = {}
-        self.videos: dict[UUID, _VideoLine] = {}
-        self.by_hashtag: dict[str, list[UUID]] = defaultdict(list)
-        self._invitation_campaign: dict[UUID, UUID] = {}
-        self._effect_campaign: dict[UUID, UUID] = {}
-        # Shared, and caught up before this projection: see ``application.trust.protection``.
-        self.protection = protection
+class DashboardTables(Protocol):
+    """The dashboards' rows in the projection store, by generation: what each event changes,
+    and the queries a dashboard is read with."""
 
-    @property
-    def revenue_handlers(self) -> dict[str, Any]:
-        return {
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # The revenue log -----------------------------------------------------------------------
+
+    def launch(self, batch: Batch, campaign_id: UUID, line: CampaignLine, position: int) -> None:
+        """A new campaign, listed in the order of its ``position`` in the log."""
+        ...
+
+    def join(self, batch: Batch, campaign_id: UUID, creator: str) -> None: ...
+
+    def end(self, batch: Batch, campaign_id: UUID, ended_on: date) -> None: ...
+
+    def link(self, batch: Batch, campaign_id: UUID, video_id: UUID) -> None: ...
+
+    def invite(
+        self, batch: Batch, invitation_id: UUID, campaign_id: UUID, position: int
+    ) -> None: ...
+
+    def campaign_of_invitation(self, batch: Batch, invitation_id: UUID) -> UUID: ...
+
+    def commit_fee(self, batch: Batch, campaign_id: UUID, minor: int) -> None:
+        """Add to the fees agreed and not yet paid (a negative amount once paid)."""
+        ...
+
+    def pay_fee(self, batch: Batch, campaign_id: UUID, day: date, minor: int) -> None: ...
+
+    def register_effect(
+        self, batch: Batch, effect_id: UUID, campaign_id: UUID, name: str, position: int
+    ) -> None: ...
+
+    def campaign_of_effect(self, batch: Batch, effect_id: UUID) -> UUID: ...
+
+    def use_effect(
+        self, batch: Batch, effect_id: UUID, campaign_id: UUID, video_id: UUID
+    ) -> None: ...
+
+    # The catalogue log ---------------------------------------------------------------------
+
+    def publish(
+        self,
+        batch: Batch,
+        video_id: UUID,
+        creator: str,
+        hashtags: Sequence[str],
+        published_on: date,
+    ) -> None: ...
+
+    def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
+        """Those of ``video_ids`` that were published."""
+        ...
+
+    def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
+        """Add to known videos' figures of days ((video, day) -> what to add)."""
+        ...
+
+    def newest_click_window(self, batch: Batch) -> int:
+        """The newest window a counted click fell in (0 before any)."""
+        ...
+
+    def open_click_window(self, batch: Batch, window: int) -> None:
+        """Make ``window`` the newest, forgetting the clicks of windows before the one before
+        it (as ``DistinctClicks`` does, so memory of clicks stays bounded)."""
+        ...
+
+    def first_click(self, batch: Batch, window: int, viewer: str, video_id: UUID) -> bool:
+        """Remember the viewer's click on the video in the window; False if it was known."""
+        ...
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def campaign(self, generation: int, campaign_id: UUID) -> CampaignLine | None: ...
+
+    def campaigns(self, generation: int) -> list[UUID]:
+        """Every campaign, in the order they were launched."""
+        ...
+
+    def invitations(self, generation: int, campaign_id: UUID) -> list[UUID]:
+        """The campaign's invitations, in the order they were sent."""
+        ...
+
+    def figures(
+        self, generation: int, campaign_id: UUID, as_of: date, counts: Callable[[UUID], bool]
+    ) -> CampaignFigures | None:
+        """The campaign's figures up to ``as_of`` (and its last day) in one snapshot, from the
+        videos that count toward it and that ``counts`` does not leave out."""
+        ...
+
+    def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
+        """A video's figures by day, whatever campaign it is in."""
+        ...
+
+
+class CampaignDashboardProjection:
+    """Which rows each event of the two logs changes."""
+
+    name = NAME
+    version = 1
+
+    def __init__(
+        self,
+        tables: DashboardTables,
+        protection: Protection,
+        click_window: timedelta = DEFAULT_CLICK_WINDOW,
+    ) -> None:
+        self.tables = tables
+        # Shared, consulted when a dashboard is read (not when an event is applied), so it
+        # only has to be caught up before a read.
+        self.protection = protection
+        self.click_window = checked_click_window(click_window)
+        self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
+            Video.Published.TOPIC: self._published,
+            EngagementBatch.Recorded.TOPIC: self._engagement,
+            CallToActionClickBatch.Recorded.TOPIC: self._clicks,
             Campaign.Launched.TOPIC: self._launched,
             Campaign.CreatorJoined.TOPIC: self._joined,
             Campaign.Ended.TOPIC: self._ended,
@@ -174,19 +287,39 @@ class CampaignProjection:
             BrandedEffect.Registered.TOPIC: self._effect,
             EffectUse.Declared.TOPIC: self._effect_used,
         }
-
-    @property
-    def catalogue_handlers(self) -> dict[str, Any]:
-        return {
-            Video.Published.TOPIC: self._published,
-            EngagementBatch.Recorded.TOPIC: self._engagement,
-            CallToActionClickBatch.Recorded.TOPIC: self._clicks,
+        # The catalogue first: a link read from the revenue log names a video already known.
+        self.follows: Mapping[str, Sequence[str]] = {
+            "catalogue": (
+                Video.Published.TOPIC,
+                EngagementBatch.Recorded.TOPIC,
+                CallToActionClickBatch.Recorded.TOPIC,
+            ),
+            "revenue": (
+                Campaign.Launched.TOPIC,
+                Campaign.CreatorJoined.TOPIC,
+                Campaign.Ended.TOPIC,
+                CampaignVideo.Linked.TOPIC,
+                Invitation.Sent.TOPIC,
+                Invitation.Accepted.TOPIC,
+                Invitation.Paid.TOPIC,
+                BrandedEffect.Registered.TOPIC,
+                EffectUse.Declared.TOPIC,
+            ),
         }
 
-    # Revenue log ------------------------------------------------------------------------
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
 
-    def _launched(self, event: Any, _position: int) -> None:
-        self.campaigns[event.originator_id] = _CampaignLine(
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event, position)
+
+    # The revenue log -----------------------------------------------------------------------
+
+    def _launched(self, batch: Batch, event: Any, position: int) -> None:
+        line = CampaignLine(
             brand=event.brand,
             name=event.name,
             budget=event.budget,
@@ -195,162 +328,169 @@ class CampaignProjection:
             hashtag=event.hashtag,
             kpis=tuple(event.kpis),
         )
+        self.tables.launch(batch, event.originator_id, line, position)
 
-    def _joined(self, event: Any, _position: int) -> None:
-        self.campaigns[event.originator_id].creators.add(event.creator)
+    def _joined(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.join(batch, event.originator_id, event.creator)
 
-    def _ended(self, event: Any, _position: int) -> None:
-        self.campaigns[event.originator_id].ended_on = event.ended_at.date()
+    def _ended(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.end(batch, event.originator_id, event.ended_at.date())
 
-    def _linked(self, event: Any, _position: int) -> None:
-        self.campaigns[event.campaign_id].linked.add(event.video_id)
+    def _linked(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.link(batch, event.campaign_id, event.video_id)
 
-    def _invited(self, event: Any, _position: int) -> None:
-        self._invitation_campaign[event.originator_id] = event.campaign_id
-        self.campaigns[event.campaign_id].invitations.append(event.originator_id)
+    def _invited(self, batch: Batch, event: Any, position: int) -> None:
+        self.tables.invite(batch, event.originator_id, event.campaign_id, position)
 
-    def _accepted(self, event: Any, _position: int) -> None:
-        campaign = self.campaigns[self._invitation_campaign[event.originator_id]]
-        campaign.committed += event.terms.fee.minor
+    def _accepted(self, batch: Batch, event: Any, _position: int) -> None:
+        campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
+        self.tables.commit_fee(batch, campaign_id, event.terms.fee.minor)
 
-    def _paid(self, event: Any, _position: int) -> None:
-        campaign = self.campaigns[self._invitation_campaign[event.originator_id]]
-        campaign.committed -= event.fee.minor
-        campaign.paid_by_day[event.paid_at.date()] += event.fee.minor
+    def _paid(self, batch: Batch, event: Any, _position: int) -> None:
+        campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
+        self.tables.commit_fee(batch, campaign_id, -event.fee.minor)
+        self.tables.pay_fee(batch, campaign_id, event.paid_at.date(), event.fee.minor)
 
-    def _effect(self, event: Any, _position: int) -> None:
-        self._effect_campaign[event.originator_id] = event.campaign_id
-        self.campaigns[event.campaign_id].effects[event.originator_id] = event.name
-
-    def _effect_used(self, event: Any, _position: int) -> None:
-        campaign = self.campaigns[self._effect_campaign[event.effect_id]]
-        campaign.effect_videos[event.effect_id].add(event.video_id)
-
-    # Catalogue log ----------------------------------------------------------------------
-
-    def _published(self, event: Any, _position: int) -> None:
-        self.videos[event.originator_id] = _VideoLine(
-            creator=event.creator_id,
-            hashtags=tuple(event.hashtags),
-            published_on=event.published_at.date(),
+    def _effect(self, batch: Batch, event: Any, position: int) -> None:
+        self.tables.register_effect(
+            batch, event.originator_id, event.campaign_id, event.name, position
         )
-        for tag in event.hashtags:
-            self.by_hashtag[tag].append(event.originator_id)
 
-    def _engagement(self, event: Any, _position: int) -> None:
+    def _effect_used(self, batch: Batch, event: Any, _position: int) -> None:
+        campaign_id = self.tables.campaign_of_effect(batch, event.effect_id)
+        self.tables.use_effect(batch, event.effect_id, campaign_id, event.video_id)
+
+    # The catalogue log ---------------------------------------------------------------------
+
+    def _published(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.publish(
+            batch,
+            event.originator_id,
+            event.creator_id,
+            tuple(dict.fromkeys(event.hashtags)),
+            event.published_at.date(),
+        )
+
+    def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
         day = event.reported_at.date()
+        known = self.tables.known_videos(batch, {count.video_id for count in event.counts})
+        added: dict[tuple[UUID, date], DayTotals] = {}
         for count in event.counts:
-            video = self.videos.get(count.video_id)
-            if video is None:
-                continue
-            figures = video.days[day]
-            figures.views += count.added.views
-            figures.engagements += interactions(count.added)
+            if count.video_id in known:
+                key = (count.video_id, day)
+                added[key] = added.get(key, DayTotals()) + DayTotals(
+                    views=count.added.views, engagements=interactions(count.added)
+                )
+        if added:
+            self.tables.add_figures(batch, added)
 
-    def _clicks(self, event: Any, _position: int) -> None:
+    def _clicks(self, batch: Batch, event: Any, _position: int) -> None:
+        """A click counts once per viewer and video in each click window (the rule of
+        ``domain.anchors.audience.DistinctClicks``, kept in rows)."""
+        known = self.tables.known_videos(batch, {click.video_id for click in event.clicks})
+        newest = self.tables.newest_click_window(batch)
+        # This batch's viewer's clicks already remembered, so a flood asks the rows once.
+        seen: set[tuple[int, UUID]] = set()
+        counted: dict[tuple[UUID, date], DayTotals] = {}
         for click in event.clicks:
-            video = self.videos.get(click.video_id)
-            if video is not None and self._distinct.counts(
-                event.viewer, click.video_id, "call-to-action", click.at
-            ):
-                video.days[click.at.date()].clicks += 1
+            video_id = click.video_id
+            if video_id not in known:
+                continue
+            window = click_window(click.at, self.click_window)
+            if window > newest:
+                newest = window
+                self.tables.open_click_window(batch, window)
+                seen = {key for key in seen if key[0] >= window - 1}
+            if (window, video_id) in seen:
+                continue
+            seen.add((window, video_id))
+            if self.tables.first_click(batch, window, event.viewer, video_id):
+                key = (video_id, click.at.date())
+                counted[key] = counted.get(key, DayTotals()) + DayTotals(clicks=1)
+        if counted:
+            self.tables.add_figures(batch, counted)
 
-    # Reading ----------------------------------------------------------------------------
+    # Reading -------------------------------------------------------------------------------
 
-    def videos_of(self, campaign_id: UUID) -> list[UUID]:
-        """The videos that count toward the campaign, in the order of their ids."""
-        line = self.campaigns[campaign_id]
-        counted = set(line.linked)
-        for videos in line.effect_videos.values():
-            counted |= {v for v in videos if self._in_flight(line, v)}
-        for video_id in self.by_hashtag.get(line.hashtag, ()):
-            video = self.videos[video_id]
-            if video.creator in line.creators and (
-                line.starts_on <= video.published_on <= line.last_day()
-            ):
-                counted.add(video_id)
-        # A removed or restricted video, or a minor's, leaves the campaign at once.
-        return sorted((v for v in counted if self.protection.why_excluded(v) is None), key=str)
-
-    def _in_flight(self, line: _CampaignLine, video_id: UUID) -> bool:
-        video = self.videos.get(video_id)
-        return video is not None and line.starts_on <= video.published_on <= line.last_day()
-
-    def dashboard(self, campaign_id: UUID, as_of: date) -> CampaignDashboard:
-        line = self.campaigns.get(campaign_id)
-        if line is None:
+    def dashboard(self, generation: int, campaign_id: UUID, as_of: date) -> CampaignDashboard:
+        model = self.protection.catch_up()
+        figures = self.tables.figures(generation, campaign_id, as_of, _counted_by(model))
+        if figures is None:
             raise NotFound("campaign", campaign_id)
-        currency = line.budget.currency
-        last = min(line.last_day(), as_of)
-        days = (last - line.starts_on).days + 1
-        flight = [line.starts_on + timedelta(days=n) for n in range(days)]
-        per_video: list[VideoFigures] = []
-        daily = {day: _Day() for day in flight}
-        for video_id in self.videos_of(campaign_id):
-            video = self.videos[video_id]
-            total = _Day()
-            for day, figures in video.days.items():
-                if day in daily:
-                    for into in (total, daily[day]):
-                        into.views += figures.views
-                        into.engagements += figures.engagements
-                        into.clicks += figures.clicks
-            per_video.append(
-                VideoFigures(video_id, video.creator, total.views, total.engagements, total.clicks)
+        return dashboard_of(campaign_id, figures, as_of)
+
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        """A comparable view for the audit's replay: every campaign's dashboard on its last
+        day, and every excluded video with its reason."""
+        model = self.protection.catch_up()
+        view: dict[str, object] = {}
+        for campaign_id in self.tables.campaigns(generation):
+            line = self.tables.campaign(generation, campaign_id)
+            assert line is not None  # listed above; campaigns are never removed
+            view[f"campaign:{campaign_id}"] = self.dashboard(
+                generation, campaign_id, line.last_day()
             )
-        views = sum(v.views for v in per_video)
-        engagements = sum(v.engagements for v in per_video)
-        clicks = sum(v.clicks for v in per_video)
-        spent = sum(line.paid_by_day.values())
-        actual = {
-            Kpi.VIEWS: views,
-            Kpi.ENGAGEMENTS: engagements,
-            Kpi.ENGAGEMENT_RATE: engagements * 10_000 // views if views else None,
-            Kpi.CLICKS: clicks,
-            Kpi.COST_PER_ENGAGEMENT: spent // engagements if engagements else None,
-            Kpi.VIDEOS: len(per_video),
-        }
-        return CampaignDashboard(
-            campaign_id=campaign_id,
-            name=line.name,
-            brand=line.brand,
-            as_of=as_of,
-            starts_on=line.starts_on,
-            last_day=line.last_day(),
-            budget=line.budget,
-            spent=Money(spent, currency),
-            committed=Money(line.committed, currency),
-            uncommitted=Money(line.budget.minor - line.committed - spent, currency),
-            videos=len(per_video),
-            views=views,
-            engagements=engagements,
-            clicks=clicks,
-            kpis=tuple(_status(target, actual[Kpi(target.kpi)]) for target in line.kpis),
-            daily=tuple(
-                DayFigures(
-                    day,
-                    figures.views,
-                    figures.engagements,
-                    figures.clicks,
-                    Money(line.paid_by_day.get(day, 0), currency),
-                )
-                for day, figures in daily.items()
-            ),
-            top_videos=tuple(
-                sorted(per_video, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP]
-            ),
-            top_creators=_top_creators(per_video),
-            effects=tuple(
-                EffectFigures(
-                    effect_id,
-                    name,
-                    sum(
-                        1 for v in line.effect_videos.get(effect_id, ()) if self._in_flight(line, v)
-                    ),
-                )
-                for effect_id, name in line.effects.items()
-            ),
-        )
+        view.update(model.export())
+        return view
+
+
+def _counted_by(protection: ProtectionModel) -> Callable[[UUID], bool]:
+    # A removed or restricted video, or a minor's, leaves the campaign at once.
+    return lambda video_id: protection.why_excluded(video_id) is None
+
+
+def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> CampaignDashboard:
+    line = figures.line
+    currency = line.budget.currency
+    last = min(line.last_day(), as_of)
+    days = (last - line.starts_on).days + 1
+    flight = [line.starts_on + timedelta(days=n) for n in range(days)]
+    per_video = list(figures.videos)
+    views = sum(v.views for v in per_video)
+    engagements = sum(v.engagements for v in per_video)
+    clicks = sum(v.clicks for v in per_video)
+    spent = sum(figures.paid_by_day.values())
+    actual = {
+        Kpi.VIEWS: views,
+        Kpi.ENGAGEMENTS: engagements,
+        Kpi.ENGAGEMENT_RATE: engagements * 10_000 // views if views else None,
+        Kpi.CLICKS: clicks,
+        Kpi.COST_PER_ENGAGEMENT: spent // engagements if engagements else None,
+        Kpi.VIDEOS: len(per_video),
+    }
+    nothing = DayTotals()
+    return CampaignDashboard(
+        campaign_id=campaign_id,
+        name=line.name,
+        brand=line.brand,
+        as_of=as_of,
+        starts_on=line.starts_on,
+        last_day=line.last_day(),
+        budget=line.budget,
+        spent=Money(spent, currency),
+        committed=Money(line.committed, currency),
+        uncommitted=Money(line.budget.minor - line.committed - spent, currency),
+        videos=len(per_video),
+        views=views,
+        engagements=engagements,
+        clicks=clicks,
+        kpis=tuple(_status(target, actual[Kpi(target.kpi)]) for target in line.kpis),
+        daily=tuple(
+            DayFigures(
+                day,
+                figures.daily.get(day, nothing).views,
+                figures.daily.get(day, nothing).engagements,
+                figures.daily.get(day, nothing).clicks,
+                Money(figures.paid_by_day.get(day, 0), currency),
+            )
+            for day in flight
+        ),
+        top_videos=tuple(
+            sorted(per_video, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP]
+        ),
+        top_creators=_top_creators(per_video),
+        effects=figures.effects,
+    )
 
 
 def interactions(engagement: Engagement) -> int:
@@ -380,62 +520,42 @@ def _top_creators(videos: list[VideoFigures]) -> tuple[CreatorFigures, ...]:
     return tuple(CreatorFigures(creator, *figures) for creator, figures in ranked[:TOP])
 
 
-def export_campaigns(model: CampaignProjection) -> dict[str, object]:
-    """A comparable view for the audit's replay: every campaign's dashboard on its last day,
-    and every excluded video with its reason."""
-    view: dict[str, object] = {
-        f"campaign:{campaign_id}": model.dashboard(campaign_id, line.last_day())
-        for campaign_id, line in model.campaigns.items()
-    }
-    view.update(model.protection.export())
-    return view
-
-
 class CampaignDashboards:
-    """The use case: authorise, catch both logs up, answer."""
+    """The use case: authorise, bring the projection up to date, answer."""
 
     def __init__(
         self,
-        revenue: Any,
-        catalogue: Any,
+        runner: ProjectionRunner,
+        projection: CampaignDashboardProjection,
         *,
         protection: Protection,
-        click_window: timedelta = DEFAULT_CLICK_WINDOW,
     ) -> None:
-        self._protection = protection
-        self.model = CampaignProjection(protection.model, click_window)
-        self._revenue = LogFollower(revenue, self.model.revenue_handlers)
-        self._catalogue = LogFollower(catalogue, self.model.catalogue_handlers)
-        self._lock = threading.RLock()
+        self._runner = runner
+        self.projection = projection
+        #: The core's shared protection, caught up and consulted at every read.
+        self.protection = protection.model
 
-    def catch_up(self) -> CampaignProjection:
-        with self._lock:
-            # Videos first: a link read from the revenue log names a video already known.
-            self._protection.catch_up()
-            self._catalogue.catch_up()
-            self._revenue.catch_up()
-        return self.model
+    def catch_up(self) -> int:
+        return self._runner.catch_up(NAME)
 
     def dashboard(self, actor: Principal, campaign_id: UUID, *, as_of: date) -> CampaignDashboard:
-        with self._lock:
-            model = self.catch_up()
-            line = model.campaigns.get(campaign_id)
-            if line is None:
-                raise NotFound("campaign", campaign_id)
-            if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(
-                actor, Role.BRAND, line.brand
-            ):
-                raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
-            return model.dashboard(campaign_id, as_of)
+        generation = self._runner.fresh(NAME)
+        line = self.projection.tables.campaign(generation, campaign_id)
+        if line is None:
+            raise NotFound("campaign", campaign_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(actor, Role.BRAND, line.brand):
+            raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
+        return self.projection.dashboard(generation, campaign_id, as_of)
 
     def invitations_of(self, campaign_id: UUID) -> list[UUID]:
-        with self._lock:
-            line = self.catch_up().campaigns.get(campaign_id)
-            return [] if line is None else list(line.invitations)
+        return self.projection.tables.invitations(self._runner.fresh(NAME), campaign_id)
 
-    def export(self) -> dict[str, object]:
-        with self._lock:
-            return export_campaigns(self.catch_up())
+    def video_days(self, video_id: UUID) -> dict[date, DayTotals]:
+        """A video's figures by day as the dashboards count them (clicks once per window)."""
+        return self.projection.tables.video_days(self._runner.fresh(NAME), video_id)
+
+    def export(self) -> Mapping[str, object]:
+        return self.projection.export(self._runner.fresh(NAME), {})
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        return (Followed("campaign dashboards", self.catch_up, unpositioned(self.export)),)
+        return (Persisted(self._runner, self.projection),)

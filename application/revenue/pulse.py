@@ -18,13 +18,12 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, acting_for, require_role
 from application.errors import ApplicationError, NotFound, StaleVersion
-from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
 from application.ports import Clock, IdentityProvider
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Persisted, ProjectionRunner
+from application.read_models import ReadModel
 from application.revenue.ledgers import Ledger
-from application.revenue.pulse_inventory import InventoryProjection, Standing
-from application.trust.protection import Protection
+from application.revenue.pulse_inventory import NAME, InventoryProjection, Standing
 from domain.errors import RuleViolated
 from domain.money import Money
 from domain.revenue.creators import Creator
@@ -118,7 +117,8 @@ class Pulse:
         ledger: Ledger,
         clock: Clock,
         identities: IdentityProvider,
-        protection: Protection,
+        runner: ProjectionRunner,
+        projection: InventoryProjection,
         launched_regions: Iterable[str] = ("US",),
     ) -> None:
         self.revenue = revenue
@@ -127,20 +127,18 @@ class Pulse:
         self.clock = clock
         self.identities = identities
         self.launched_regions = tuple(launched_regions)
-        self._protection = protection
-        self.inventory = InventoryProjection(protection.model)
-        self._catalogue_follower = LogFollower(catalogue, self.inventory.catalogue_handlers)
-        self._revenue_follower = LogFollower(revenue, self.inventory.revenue_handlers)
-        self.catch_up()
+        self.runner = runner
+        self.projection = projection
 
-    def catch_up(self) -> InventoryProjection:
-        self._protection.catch_up()
-        self._catalogue_follower.catch_up()
-        self._revenue_follower.catch_up()
-        return self.inventory
+    def catch_up(self) -> int:
+        return self.runner.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        return (Followed("Pulse inventory", self.catch_up, unpositioned(self.inventory.export)),)
+        return (Persisted(self.runner, self.projection),)
+
+    def inventory(self, category: str, *, limit: int = 100) -> list[Standing]:
+        """The category's inventory now, best first."""
+        return self.projection.inventory(self.runner.fresh(NAME), category, limit=limit)
 
     # Enrolment --------------------------------------------------------------------------
 
@@ -277,8 +275,9 @@ class Pulse:
     ) -> ImpressionReceipt:
         campaign = self.revenue.load(PulseCampaign, campaign_id)
         now = self.clock.now()
-        self.catch_up()  # once per batch: the placements read the inventory as of now
-        placed = [self._placement(campaign, video_id, n) for video_id, n in placements]
+        # Once per batch: every placement reads the inventory as of now.
+        generation = self.runner.fresh(NAME)
+        placed = [self._placement(campaign, generation, video_id, n) for video_id, n in placements]
         budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
         # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
         # save fail with a version conflict, and the batch is priced again.
@@ -298,8 +297,10 @@ class Pulse:
         self.revenue.commit(*to_save)
         return _receipt(batch, replayed=False)
 
-    def _placement(self, campaign: PulseCampaign, video_id: UUID, impressions: int) -> Placement:
-        standing = self.inventory.standing(video_id)
+    def _placement(
+        self, campaign: PulseCampaign, generation: int, video_id: UUID, impressions: int
+    ) -> Placement:
+        standing = self.projection.standing(generation, video_id)
         if standing is None:
             raise NotFound("video", video_id)
         if standing.category != campaign.category:
@@ -318,7 +319,7 @@ class Pulse:
         )
 
     def standing(self, video_id: UUID) -> Standing:
-        found = self.catch_up().standing(video_id)
+        found = self.projection.standing(self.runner.fresh(NAME), video_id)
         if found is None:
             raise NotFound("video", video_id)
         return found

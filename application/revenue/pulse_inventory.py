@@ -1,37 +1,43 @@
 """Pulse inventory: which videos are in the top 4% of their category right now.
 
-Each category keeps its videos in one sorted list, keyed by (engagement score, highest first;
-then the order they were published). An engagement report moves one video: remove its old
-key, insert its new one, in O(log n); the rank of a video is its index. Nothing is re-sorted.
-A video is inventory while its rank is within ``ceil(4% x videos in the category)``, its
-creator's Pulse enrolment is approved and the creator's latest recorded follower count is at
-least 100,000. Fed by the catalogue's log (videos, engagement, follower counts) and the
-revenue log (enrolment decisions).
+Each category ranks its videos by (engagement score, highest first; then the order they
+were published). A video is inventory while its rank is within ``ceil(4% x videos in the
+category)``, its creator's Pulse enrolment is approved and the creator's latest recorded
+follower count is at least 100,000. Fed by the catalogue's log (videos, engagement, follower
+counts, moderation and age bands) and the revenue log (enrolment decisions).
 
-Protected videos (a minor's, flagged, age-restricted or removed: ``application.trust.protection``)
-are not ranked at all: the moment one is restricted it leaves its category's list, so the
-top 4% is always made of videos that may carry ads.
+Protected videos (a minor's, flagged, age-restricted or removed: the rule of
+``application.trust.protection.exclusion``) are not ranked at all: the moment one is
+restricted it leaves its category's ranking, so the top 4% is always made of videos that may
+carry ads. The projection keeps the facts that rule needs in its own rows, applied in the
+log's order, so it never depends on another read model being as far as it is.
+
+The rows live in the projection store (``InventoryTables``, a port): each video's creator,
+category, publication order, engagement and whether it is ranked; each category's count of
+ranked videos; each creator's follower count, approval and age band. A rank is the count of
+ranked videos of the category ahead of the video's key, an index range in SQL; nothing is
+re-sorted and the service holds nothing that grows with the logs.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
-from sortedcontainers import SortedList
 
-from application.log_follower import Handler
-from application.trust.protection import ProtectionModel
+from application.projections import Batch
+from application.read_models import LogPositions
+from application.trust.protection import exclusion
 from domain.anchors.audience import EngagementBatch
 from domain.anchors.engagement import Engagement
 from domain.anchors.videos import Video
-from domain.categories import CATEGORIES
 from domain.revenue.creators import Creator
 from domain.revenue.pulse import INVENTORY_SHARE, MIN_FOLLOWERS, PulseEnrolment
+from domain.trust.moderation import AgeBand, ModerationState, state_after_flags
 
-_Key = tuple[int, int, UUID]  # (-score, publication order, video id)
+NAME = "Pulse inventory"
 
 
 @attrs.frozen
@@ -47,17 +53,39 @@ class Standing:
     why_not: str
 
 
-@attrs.define
-class _VideoLine:
+@attrs.frozen
+class VideoFacts:
+    """What applying an event needs to know of a video."""
+
+    creator: str
+    engagement: Engagement
+    moderation: ModerationState
+    ranked: bool
+
+
+@attrs.frozen
+class VideoRow:
+    """A video as a standing is read from: its rank among the ranked videos of its category
+    (0 when it is not ranked) and its creator's facts."""
+
+    video_id: UUID
     creator: str
     category: str
-    engagement: Engagement
-    order: int
-    ranked: bool = True
+    score: int
+    ranked: bool
+    rank: int
+    category_size: int
+    moderation: ModerationState
+    minor: bool
+    approved: bool
+    followers: int | None  # None: never counted
 
-    @property
-    def key(self) -> tuple[int, int]:
-        return (-self.engagement.score, self.order)
+
+@attrs.frozen
+class CreatorFacts:
+    account: str
+    followers: int | None
+    approved: bool
 
 
 def inventory_size(category_size: int) -> int:
@@ -65,175 +93,247 @@ def inventory_size(category_size: int) -> int:
     return -(-category_size * share // whole)  # the ceiling, in integers
 
 
-class InventoryProjection:
-    def __init__(self, protection: ProtectionModel) -> None:
-        self._lock = threading.RLock()
-        self._videos: dict[UUID, _VideoLine] = {}
-        self._ranked: dict[str, SortedList[_Key]] = {c: SortedList() for c in CATEGORIES}
-        self._followers: dict[str, int] = {}
-        self._approved: set[str] = set()
-        self._creator_accounts: dict[UUID, str] = {}
-        self._enrolled: dict[UUID, str] = {}
-        # Shared, and caught up before this projection: see ``application.trust.protection``.
-        self.protection = protection
+class InventoryTables(Protocol):
+    """The inventory's rows in the projection store, by generation."""
 
-    @property
-    def catalogue_handlers(self) -> dict[str, Handler]:
-        return {
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # Videos --------------------------------------------------------------------------------
+
+    def publish(
+        self,
+        batch: Batch,
+        video_id: UUID,
+        *,
+        creator: str,
+        category: str,
+        order: int,
+        ranked: bool,
+    ) -> None:
+        """A new video with no engagement; ``order`` breaks ties of score (earlier first)."""
+        ...
+
+    def video(self, batch: Batch, video_id: UUID) -> VideoFacts | None: ...
+
+    def engagements(self, batch: Batch, video_ids: Collection[UUID]) -> dict[UUID, Engagement]:
+        """The engagement of those of ``video_ids`` that were published."""
+        ...
+
+    def set_engagements(self, batch: Batch, engagements: Mapping[UUID, Engagement]) -> None: ...
+
+    def set_moderation(self, batch: Batch, video_id: UUID, state: ModerationState) -> None: ...
+
+    def set_ranked(self, batch: Batch, video_id: UUID, ranked: bool) -> None:
+        """Put the video in its category's ranking or take it out (and count it)."""
+        ...
+
+    def videos_of(self, batch: Batch, account: str) -> list[UUID]: ...
+
+    # Creators ------------------------------------------------------------------------------
+
+    def register_creator(self, batch: Batch, creator_id: UUID, account: str) -> None: ...
+
+    def account_of(self, batch: Batch, creator_id: UUID) -> str | None: ...
+
+    def count_followers(self, batch: Batch, account: str, followers: int) -> None: ...
+
+    def set_minor(self, batch: Batch, account: str, minor: bool) -> None: ...
+
+    def is_minor(self, batch: Batch, account: str) -> bool: ...
+
+    def enrol(self, batch: Batch, enrolment_id: UUID, account: str) -> None: ...
+
+    def approve(self, batch: Batch, enrolment_id: UUID) -> None:
+        """The enrolment's creator is approved for Pulse."""
+        ...
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def row(self, generation: int, video_id: UUID) -> VideoRow | None: ...
+
+    def leaders(
+        self, generation: int, category: str, *, min_followers: int, limit: int
+    ) -> list[VideoRow]:
+        """The category's videos within its top ranks (``inventory_size``) whose creators are
+        approved with at least ``min_followers``, best first, at most ``limit``."""
+        ...
+
+    def rows(self, generation: int) -> Iterable[VideoRow]:
+        """Every video, ranked or not, in one snapshot."""
+        ...
+
+    def creators(self, generation: int) -> list[CreatorFacts]:
+        """Every creator with a follower count or an approval."""
+        ...
+
+
+def standing_of(row: VideoRow) -> Standing:
+    top = inventory_size(row.category_size)
+    if not row.ranked:
+        return Standing(
+            video_id=row.video_id,
+            creator=row.creator,
+            category=row.category,
+            score=row.score,
+            rank=0,
+            category_size=row.category_size,
+            top=top,
+            is_inventory=False,
+            why_not=f"not ranked: {exclusion(row.moderation, minor=row.minor)}",
+        )
+    why_not = ""
+    if row.rank > top:
+        why_not = (
+            f"rank {row.rank} of {row.category_size} is outside the top {top} of {row.category}"
+        )
+    elif not row.approved:
+        why_not = f"creator {row.creator} is not approved for Pulse"
+    elif (row.followers or 0) < MIN_FOLLOWERS:
+        why_not = f"creator {row.creator}'s latest follower count is below {MIN_FOLLOWERS:,}"
+    return Standing(
+        video_id=row.video_id,
+        creator=row.creator,
+        category=row.category,
+        score=row.score,
+        rank=row.rank,
+        category_size=row.category_size,
+        top=top,
+        is_inventory=not why_not,
+        why_not=why_not,
+    )
+
+
+class InventoryProjection:
+    """Which rows each event of the two logs changes, and the standings read from them."""
+
+    name = NAME
+    version = 1
+
+    def __init__(self, tables: InventoryTables) -> None:
+        self.tables = tables
+        self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
             Video.Published.TOPIC: self._published,
             Video.EngagementRecorded.TOPIC: self._engagement_recorded,
             EngagementBatch.Recorded.TOPIC: self._engagement_batch,
             Creator.Registered.TOPIC: self._creator_registered,
             Creator.FollowersCounted.TOPIC: self._followers_counted,
-            Video.ModerationFlagged.TOPIC: self._protection_changed,
-            Video.ModerationDecided.TOPIC: self._protection_changed,
+            Video.ModerationFlagged.TOPIC: self._flagged,
+            Video.ModerationDecided.TOPIC: self._decided,
             Creator.AgeBandRecorded.TOPIC: self._band_changed,
             Creator.AgeBandVerified.TOPIC: self._band_changed,
-        }
-
-    @property
-    def revenue_handlers(self) -> dict[str, Handler]:
-        return {
             PulseEnrolment.Applied.TOPIC: self._applied,
-            PulseEnrolment.Approved.TOPIC: self._approved_enrolment,
+            PulseEnrolment.Approved.TOPIC: self._approved,
+        }
+        revenue = (PulseEnrolment.Applied.TOPIC, PulseEnrolment.Approved.TOPIC)
+        self.follows: Mapping[str, Sequence[str]] = {
+            "catalogue": tuple(topic for topic in self._handlers if topic not in revenue),
+            "revenue": revenue,
         }
 
-    # Questions --------------------------------------------------------------------------
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
 
-    def standing(self, video_id: UUID) -> Standing | None:
-        with self._lock:
-            line = self._videos.get(video_id)
-            if line is None:
-                return None
-            ranked = self._ranked[line.category]
-            size = len(ranked)
-            top = inventory_size(size)
-            if not line.ranked:
-                return Standing(
-                    video_id=video_id,
-                    creator=line.creator,
-                    category=line.category,
-                    score=line.engagement.score,
-                    rank=0,
-                    category_size=size,
-                    top=top,
-                    is_inventory=False,
-                    why_not=f"not ranked: {self.protection.why_excluded(video_id)}",
-                )
-            rank = ranked.index((*line.key, video_id)) + 1
-            why_not = ""
-            if rank > top:
-                why_not = f"rank {rank} of {size} is outside the top {top} of {line.category}"
-            elif line.creator not in self._approved:
-                why_not = f"creator {line.creator} is not approved for Pulse"
-            elif self._followers.get(line.creator, 0) < MIN_FOLLOWERS:
-                why_not = (
-                    f"creator {line.creator}'s latest follower count is below {MIN_FOLLOWERS:,}"
-                )
-            return Standing(
-                video_id=video_id,
-                creator=line.creator,
-                category=line.category,
-                score=line.engagement.score,
-                rank=rank,
-                category_size=size,
-                top=top,
-                is_inventory=not why_not,
-                why_not=why_not,
-            )
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
 
-    def inventory(self, category: str, *, limit: int = 100) -> list[Standing]:
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event, position)
+
+    # Questions -----------------------------------------------------------------------------
+
+    def standing(self, generation: int, video_id: UUID) -> Standing | None:
+        row = self.tables.row(generation, video_id)
+        return None if row is None else standing_of(row)
+
+    def inventory(self, generation: int, category: str, *, limit: int = 100) -> list[Standing]:
         """The category's inventory now, best first (only the top ranks are looked at)."""
-        with self._lock:
-            ranked = self._ranked[category]
-            top = inventory_size(len(ranked))
-            found = []
-            for _score, _order, video_id in ranked.islice(0, top):
-                standing = self.standing(video_id)
-                if standing is not None and standing.is_inventory:
-                    found.append(standing)
-                    if len(found) >= limit:
-                        break
-            return found
+        rows = self.tables.leaders(generation, category, min_followers=MIN_FOLLOWERS, limit=limit)
+        return [standing_of(row) for row in rows]
 
-    # Handlers ---------------------------------------------------------------------------
-
-    def _published(self, event: Any, position: int) -> None:
-        with self._lock:
-            line = _VideoLine(event.creator_id, event.category, Engagement(), position)
-            line.ranked = self.protection.why_excluded(event.originator_id) is None
-            self._videos[event.originator_id] = line
-            if line.ranked:
-                self._ranked[line.category].add((*line.key, event.originator_id))
-
-    def _engagement_recorded(self, event: Any, _position: int) -> None:
-        self._add_engagement(event.originator_id, event.added)
-
-    def _engagement_batch(self, event: Any, _position: int) -> None:
-        for count in event.counts:
-            self._add_engagement(count.video_id, count.added)
-
-    def _add_engagement(self, video_id: UUID, added: Engagement) -> None:
-        with self._lock:
-            line = self._videos.get(video_id)
-            if line is None:
-                return
-            if not line.ranked:
-                line.engagement = line.engagement + added
-                return
-            ranked = self._ranked[line.category]
-            ranked.remove((*line.key, video_id))
-            line.engagement = line.engagement + added
-            ranked.add((*line.key, video_id))
-
-    def _protection_changed(self, event: Any, _position: int) -> None:
-        self._rerank(event.originator_id)
-
-    def _band_changed(self, event: Any, _position: int) -> None:
-        account = self._creator_accounts.get(event.originator_id)
-        for video_id in self.protection.videos_of.get(account or "", ()):
-            self._rerank(video_id)
-
-    def _rerank(self, video_id: UUID) -> None:
-        with self._lock:
-            line = self._videos.get(video_id)
-            if line is None:
-                return
-            eligible = self.protection.why_excluded(video_id) is None
-            if eligible == line.ranked:
-                return
-            if eligible:
-                self._ranked[line.category].add((*line.key, video_id))
-            else:
-                self._ranked[line.category].remove((*line.key, video_id))
-            line.ranked = eligible
-
-    def _creator_registered(self, event: Any, _position: int) -> None:
-        with self._lock:
-            self._creator_accounts[event.originator_id] = event.account
-
-    def _followers_counted(self, event: Any, _position: int) -> None:
-        with self._lock:
-            self._followers[self._creator_accounts[event.originator_id]] = event.followers
-
-    def _applied(self, event: Any, _position: int) -> None:
-        with self._lock:
-            self._enrolled[event.originator_id] = event.creator
-
-    def _approved_enrolment(self, event: Any, _position: int) -> None:
-        with self._lock:
-            self._approved.add(self._enrolled[event.originator_id])
-
-    def export(self) -> dict[str, object]:
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: every video's standing and every
         creator's recorded facts."""
-        with self._lock:
-            view: dict[str, object] = {
-                f"video:{video_id}": self.standing(video_id) for video_id in self._videos
-            }
-            for creator in set(self._followers) | self._approved:
-                view[f"creator:{creator}"] = (
-                    self._followers.get(creator),
-                    creator in self._approved,
-                )
-            return view
+        view: dict[str, object] = {
+            f"video:{row.video_id}": standing_of(row) for row in self.tables.rows(generation)
+        }
+        for creator in self.tables.creators(generation):
+            view[f"creator:{creator.account}"] = (creator.followers, creator.approved)
+        return view
+
+    # The catalogue log ---------------------------------------------------------------------
+
+    def _published(self, batch: Batch, event: Any, position: int) -> None:
+        minor = self.tables.is_minor(batch, event.creator_id)
+        self.tables.publish(
+            batch,
+            event.originator_id,
+            creator=event.creator_id,
+            category=event.category,
+            order=position,
+            ranked=exclusion(ModerationState.UNREVIEWED, minor=minor) is None,
+        )
+
+    def _engagement_recorded(self, batch: Batch, event: Any, _position: int) -> None:
+        self._add_engagement(batch, [(event.originator_id, event.added)])
+
+    def _engagement_batch(self, batch: Batch, event: Any, _position: int) -> None:
+        self._add_engagement(batch, [(count.video_id, count.added) for count in event.counts])
+
+    def _add_engagement(self, batch: Batch, added: Sequence[tuple[UUID, Engagement]]) -> None:
+        # Videos not (yet) published are not ranked: their engagement counts for nothing.
+        engagements = self.tables.engagements(batch, {video_id for video_id, _ in added})
+        for video_id, more in added:
+            if video_id in engagements:
+                engagements[video_id] = engagements[video_id] + more
+        if engagements:
+            self.tables.set_engagements(batch, engagements)
+
+    def _flagged(self, batch: Batch, event: Any, _position: int) -> None:
+        video = self.tables.video(batch, event.originator_id)
+        if video is not None:
+            state = state_after_flags(video.moderation, event.flags)
+            self.tables.set_moderation(batch, event.originator_id, state)
+            self._rerank(batch, event.originator_id)
+
+    def _decided(self, batch: Batch, event: Any, _position: int) -> None:
+        if self.tables.video(batch, event.originator_id) is not None:
+            self.tables.set_moderation(batch, event.originator_id, ModerationState(event.state))
+            self._rerank(batch, event.originator_id)
+
+    def _band_changed(self, batch: Batch, event: Any, _position: int) -> None:
+        account = self.tables.account_of(batch, event.originator_id)
+        if account is None:
+            return
+        self.tables.set_minor(batch, account, AgeBand(event.band).is_minor)
+        for video_id in self.tables.videos_of(batch, account):
+            self._rerank(batch, video_id)
+
+    def _rerank(self, batch: Batch, video_id: UUID) -> None:
+        video = self.tables.video(batch, video_id)
+        if video is None:
+            return
+        minor = self.tables.is_minor(batch, video.creator)
+        eligible = exclusion(video.moderation, minor=minor) is None
+        if eligible != video.ranked:
+            self.tables.set_ranked(batch, video_id, eligible)
+
+    def _creator_registered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.register_creator(batch, event.originator_id, event.account)
+
+    def _followers_counted(self, batch: Batch, event: Any, _position: int) -> None:
+        account = self.tables.account_of(batch, event.originator_id)
+        if account is None:
+            raise LookupError(
+                f"followers counted for an unregistered creator {event.originator_id}"
+            )
+        self.tables.count_followers(batch, account, event.followers)
+
+    # The revenue log -----------------------------------------------------------------------
+
+    def _applied(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.enrol(batch, event.originator_id, event.creator)
+
+    def _approved(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.approve(batch, event.originator_id)

@@ -7,8 +7,13 @@ Pulse and campaigns — or None. A core has one (``Protection``, built by the co
 that every program which needs the answer shares: each catches it up before it reads it, and
 before it applies events of its own that consult it, so protection is never behind a program's
 read model. A program's handler may then see protection ahead of the event it applies; every
-such handler decides again when protection changes (Pulse re-ranks on a flag, a decision or an
-age band), so each read model ends in the state it would reach in step with protection.
+such handler decides again when protection changes, so each read model ends in the state it
+would reach in step with protection.
+
+The rule itself is ``exclusion``. The Pulse inventory, a persisted projection whose events are
+applied by the projection runner (perhaps in a worker that reads nothing else), applies it to
+the moderation states and age bands it keeps in its own rows, in the log's order, instead of
+consulting this model; campaign dashboards consult this model when they are read.
 """
 
 from __future__ import annotations
@@ -28,6 +33,16 @@ from domain.revenue.creators import Creator
 from domain.trust.moderation import AgeBand, ModerationState, state_after_flags
 
 MINOR = "its creator is under 18"
+
+
+def exclusion(state: ModerationState, *, minor: bool) -> str | None:
+    """Why a video in ``state`` (of a creator who is a minor or not) takes part in no
+    program, or None when it may."""
+    if state.restricts:
+        return f"the video is {state.value}"
+    if minor:
+        return MINOR
+    return None
 
 
 class ProtectionModel:
@@ -53,13 +68,11 @@ class ProtectionModel:
 
     def why_excluded(self, video_id: UUID) -> str | None:
         """Why the video takes part in no program, or None when it may."""
-        state = self.moderation.get(video_id, ModerationState.UNREVIEWED)
-        if state.restricts:
-            return f"the video is {state.value}"
         creator = self.creator_of.get(video_id)
-        if creator is not None and creator in self.minors:
-            return MINOR
-        return None
+        return exclusion(
+            self.moderation.get(video_id, ModerationState.UNREVIEWED),
+            minor=creator is not None and creator in self.minors,
+        )
 
     def is_minor(self, account: str) -> bool:
         return account in self.minors

@@ -26,12 +26,18 @@ from pathlib import Path
 from time import perf_counter
 from uuid import UUID
 
+from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.storage import close_application, parse_store
 from application.auth import Principal, Role
-from application.business.campaign_dashboard import CampaignDashboards
+from application.business.campaign_dashboard import (
+    CampaignDashboardProjection,
+    CampaignDashboards,
+)
 from application.business.marketplace import CreatorQuery, Marketplace
 from application.logs import CatalogueLog, RevenueLog
+from application.projections import ProjectionRunner
 from application.trust.protection import Protection
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table
@@ -284,7 +290,17 @@ def run(plan: BusinessPlan) -> BusinessReport:
                 f"seeding: {seeding:.0f} s; building the marketplace from the log: "
                 f"{building:.0f} s, peak traced memory {peak / 2**20:,.0f} MiB"
             )
-            dashboards = CampaignDashboards(revenue, catalogue, protection=Protection(catalogue))
+            # As the service wires it: rows in a projection store beside the logs' files.
+            projection_store = SqlProjectionStore(projection_database_for(store))
+            runner = ProjectionRunner(
+                projection_store, {log.name: log for log in (catalogue, revenue)}
+            )
+            protection = Protection(catalogue)
+            projection = CampaignDashboardProjection(
+                SqlDashboardTables(projection_store), protection
+            )
+            runner.register(projection)
+            dashboards = CampaignDashboards(runner, projection, protection=protection)
             started = perf_counter()
             dashboards.catch_up()
             dashboard_build = perf_counter() - started
@@ -307,6 +323,7 @@ def run(plan: BusinessPlan) -> BusinessReport:
                 report.failures.append(
                     f"the dashboard counted {board.videos} videos, not {plan.dashboard_videos}"
                 )
+            projection_store.close()
         finally:
             close_application(catalogue)
             close_application(revenue)

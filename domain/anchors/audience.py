@@ -72,6 +72,17 @@ def _checked_clicks(clicks: Sequence[ClickT]) -> tuple[ClickT, ...]:
     return tuple(clicks)
 
 
+def checked_click_window(window: timedelta) -> timedelta:
+    if window <= timedelta(0):
+        raise InvalidValue("a click window is longer than nothing")
+    return window
+
+
+def click_window(at: datetime, window: timedelta) -> int:
+    """The number of the fixed window of time a click at ``at`` falls in, from the epoch."""
+    return (checked_instant(at) - _EPOCH) // window
+
+
 class DistinctClicks:
     """What a click counts for: one per viewer, video and target in each window of time.
 
@@ -85,16 +96,14 @@ class DistinctClicks:
     """
 
     def __init__(self, window: timedelta = DEFAULT_CLICK_WINDOW) -> None:
-        if window <= timedelta(0):
-            raise InvalidValue("a click window is longer than nothing")
-        self._window = window
+        self._window = checked_click_window(window)
         self._seen: dict[int, set[tuple[str, Hashable, str]]] = {}
         self._newest = 0
 
     def counts(self, viewer: str, video: Hashable, target: str, at: datetime) -> bool:
         """True the first time ``viewer`` clicks ``target`` of ``video`` in the window of
         ``at``; False for every repeat in that window."""
-        window = (checked_instant(at) - _EPOCH) // self._window
+        window = click_window(at, self._window)
         if window > self._newest:
             self._newest = window
             for old in [w for w in self._seen if w < window - 1]:

@@ -105,8 +105,7 @@ def test_every_program_that_leaves_protected_videos_alone_shares_the_core_s_one_
     shared = live.protection.model
     assert live.anchoring.protection is shared
     assert live.tagging.protection is shared
-    assert live.pulse.inventory.protection is shared
-    assert live.campaign_dashboards.model.protection is shared
+    assert live.campaign_dashboards.protection is shared
     assert live.marketplace.model.protection is shared
     assert live.moderation.model is shared
     assert live.read_models["protection (minors, restricted videos)"] is live.protection

@@ -26,16 +26,18 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
+from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.pulse_inventory import SqlInventoryTables
 from application.audit.ledger_audit import audit_log
 from application.auth import Principal, Role
 from application.log_follower import LogFollower
 from application.logs import RevenueLog
+from application.projections import ProjectionRunner
 from application.revenue.ledger_read_model import LedgerReadModel
 from application.revenue.ledgers import AccountView, Ledger, Statement
 from application.revenue.payouts import PayoutExists, Payouts, PayoutView
 from application.revenue.pulse import CampaignView, ImpressionReceipt, Pulse
-from application.revenue.pulse_inventory import Standing
-from application.trust.protection import Protection
+from application.revenue.pulse_inventory import InventoryProjection, Standing
 from domain.anchors.engagement import Engagement
 from domain.bounds import MAX_AMOUNT
 from domain.errors import InvalidValue
@@ -86,17 +88,24 @@ class RevenueDeployment(Deployment):
 
     def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
         ledger = Ledger(core.revenue, clock=self.clock)
+        # A new process on the memory store: its projections start in a database of their own.
+        projection_store = SqlProjectionStore(projection_database_for(core.settings.store))
+        runner = ProjectionRunner(projection_store, core.projections.logs)
+        inventory = InventoryProjection(SqlInventoryTables(projection_store))
+        runner.register(inventory)
         pulse = Pulse(
             core.revenue,
             catalogue=core.catalogue,
             ledger=ledger,
             clock=self.clock,
             identities=identities,
-            protection=Protection(core.catalogue),
+            runner=runner,
+            projection=inventory,
             launched_regions=core.settings.pulse_regions,
         )
         assert ledger.read.model is not core.ledger.read.model
-        assert pulse.inventory is not core.pulse.inventory
+        generation = runner.active(inventory.name)
+        assert set(projection_store.positions(inventory.name, generation).values()) == {0}
         return attrs.evolve(
             core,
             ledger=ledger,
@@ -188,7 +197,6 @@ class Observed:
 
 def observe(core: Spotlight, campaigns: Sequence[UUID], payouts: Sequence[UUID]) -> Observed:
     model = core.ledger.read.catch_up()
-    inventory = core.pulse.catch_up()
     return Observed(
         accounts={code: core.ledger.account(OPS, code, limit=1_000) for code in model.accounts()},
         limited={
@@ -199,7 +207,7 @@ def observe(core: Spotlight, campaigns: Sequence[UUID], payouts: Sequence[UUID])
         statements={
             who: core.ledger.statement(OPS, who, MONTH, "USD") for who in ("mia", "leo", "ana")
         },
-        inventory={c: inventory.inventory(c) for c in ("dance", "comedy")},
+        inventory={c: core.pulse.inventory(c) for c in ("dance", "comedy")},
         campaigns={c: core.pulse.campaign(OPS, c) for c in campaigns},
         payouts={p: core.payouts.payout(OPS, p) for p in payouts},
     )

@@ -71,5 +71,5 @@ def test_a_viewer_flooding_a_call_to_action_counts_once_an_hour(core: Spotlight)
     core.audience.record_call_to_action_clicks(ZOE, "z2", [clip.id] * 1_000)
     core.audience.record_call_to_action_clicks(MAX, "m1", [clip.id])
 
-    model = core.campaign_dashboards.catch_up()
-    assert sum(day.clicks for day in model.videos[clip.id].days.values()) == 2
+    days = core.campaign_dashboards.video_days(clip.id)
+    assert sum(day.clicks for day in days.values()) == 2

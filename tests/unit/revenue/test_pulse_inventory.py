@@ -14,11 +14,18 @@ from eventsourcing.domain import Aggregate
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.pulse_inventory import SqlInventoryTables
+from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.errors import NotFound
 from application.revenue.pulse import NotInventory
-from application.revenue.pulse_inventory import InventoryProjection, Standing, inventory_size
-from application.trust.protection import ProtectionModel, combined
+from application.revenue.pulse_inventory import (
+    NAME,
+    InventoryProjection,
+    Standing,
+    inventory_size,
+)
 from domain.anchors.engagement import Engagement
 from domain.anchors.videos import Video
 from domain.money import Money
@@ -45,28 +52,32 @@ def test_the_top_four_percent_is_rounded_up(videos: int, top: int) -> None:
 
 
 class Feed:
-    """Hands the projection the events the aggregates record, at increasing log positions."""
+    """Hands the projection the events the aggregates record, at increasing log positions,
+    one transaction of a scratch projection store per aggregate's events."""
 
     def __init__(self) -> None:
-        self.protection = ProtectionModel()
-        self.projection = InventoryProjection(self.protection)
+        self.store = SqlProjectionStore(projection_database_for(parse_store("memory://")))
+        self.projection = InventoryProjection(SqlInventoryTables(self.store))
+        self.generation = self.store.new_generation(
+            NAME, self.projection.version, tuple(self.projection.follows), active=True
+        )
+        self.projection.create(self.generation)
         self.position = 0
+        self.reached = {"catalogue": 0, "revenue": 0}
         self.videos: dict[UUID, Video] = {}
         self.creators: dict[str, Creator] = {}
         self.enrolments: dict[str, PulseEnrolment] = {}
 
     def _apply(self, aggregate: Aggregate) -> int:
-        # Protection first, as the core catches it up before the inventory.
-        handlers = combined(
-            self.protection.handlers,
-            self.projection.catalogue_handlers,
-            self.projection.revenue_handlers,
-        )
-        for domain_event in aggregate.collect_events():
-            self.position += 1
-            topic: str = type(domain_event).TOPIC  # type: ignore[attr-defined]
-            if topic in handlers:
-                handlers[topic](domain_event, self.position)
+        log = "revenue" if isinstance(aggregate, PulseEnrolment) else "catalogue"
+        events = aggregate.collect_events()
+        start, end = self.reached[log], self.position + len(events)
+        with self.store.batch(NAME, self.generation, log, start, end) as batch:
+            for domain_event in events:
+                self.position += 1
+                if type(domain_event).TOPIC in self.projection.follows[log]:  # type: ignore[attr-defined]
+                    self.projection.apply(batch, log, domain_event, self.position)
+        self.reached[log] = end
         return self.position
 
     def creator(self, account: str, followers: int, *, approved: bool = True) -> None:
@@ -105,9 +116,12 @@ class Feed:
         self._apply(video)
 
     def standing(self, video_id: UUID) -> Standing:
-        found = self.projection.standing(video_id)
+        found = self.projection.standing(self.generation, video_id)
         assert found is not None
         return found
+
+    def inventory(self, category: str) -> list[Standing]:
+        return self.projection.inventory(self.generation, category)
 
 
 def test_videos_rank_by_engagement_score_then_by_publication_order() -> None:
@@ -155,10 +169,10 @@ def test_only_the_top_ranks_of_a_category_are_inventory() -> None:
     assert [feed.standing(v).is_inventory for v in dance[:3]] == [True, True, False]
     assert feed.standing(dance[2]).why_not == "rank 3 of 26 is outside the top 2 of dance"
     assert [feed.standing(v).is_inventory for v in comedy] == [True, False, False]
-    assert [s.video_id for s in feed.projection.inventory("dance")] == dance[:2]
-    assert [s.video_id for s in feed.projection.inventory("comedy")] == comedy[:1]
-    assert feed.projection.inventory("pets") == []
-    assert feed.projection.standing(UUID(int=999)) is None
+    assert [s.video_id for s in feed.inventory("dance")] == dance[:2]
+    assert [s.video_id for s in feed.inventory("comedy")] == comedy[:1]
+    assert feed.inventory("pets") == []
+    assert feed.projection.standing(feed.generation, UUID(int=999)) is None
 
 
 def test_a_follower_count_below_the_threshold_takes_the_videos_out_until_a_later_count() -> None:
@@ -171,7 +185,7 @@ def test_a_follower_count_below_the_threshold_takes_the_videos_out_until_a_later
     out = feed.standing(video)
     assert (out.is_inventory, out.rank) == (False, 1)
     assert "below 100,000" in out.why_not
-    assert feed.projection.inventory("dance") == []
+    assert feed.inventory("dance") == []
 
     feed.count("mia", 100_000)
     assert feed.standing(video).is_inventory
@@ -284,7 +298,7 @@ def test_inventory_always_equals_a_ranking_computed_from_scratch(
                 top,
             )
             assert standing.is_inventory == (rank <= top and eligible)
-        assert [s.video_id for s in feed.projection.inventory(category)] == [
+        assert [s.video_id for s in feed.inventory(category)] == [
             v
             for rank, (v, c) in enumerate(expected, start=1)
             if rank <= top and c in APPROVED and followers[c] >= 100_000
@@ -335,9 +349,7 @@ def test_the_services_keep_the_inventory_from_both_logs(core: Spotlight, clock: 
     )
     core.cataloguing.record_engagement(OPS, mias[9], Engagement(likes=100))  # score 400
 
-    assert [(s.video_id, s.rank) for s in core.pulse.catch_up().inventory("dance")] == [
-        (mias[5], 2)
-    ]
+    assert [(s.video_id, s.rank) for s in core.pulse.inventory("dance")] == [(mias[5], 2)]
     assert core.pulse.standing(leos[0]).rank == 1
     assert "not approved" in core.pulse.standing(leos[0]).why_not
     assert core.pulse.standing(mias[9]).rank == 3
@@ -346,10 +358,10 @@ def test_the_services_keep_the_inventory_from_both_logs(core: Spotlight, clock: 
 
     clock.advance(timedelta(days=1))
     core.creators.count_followers(OPS, "mia", 80_000)
-    assert core.pulse.catch_up().inventory("dance") == []
+    assert core.pulse.inventory("dance") == []
     clock.advance(timedelta(days=1))
     core.creators.count_followers(OPS, "mia", 120_000)
-    assert [s.video_id for s in core.pulse.catch_up().inventory("dance")] == [mias[5]]
+    assert [s.video_id for s in core.pulse.inventory("dance")] == [mias[5]]
 
 
 def test_impressions_are_billed_only_beside_inventory_with_its_evidence(core: Spotlight) -> None:

@@ -361,7 +361,7 @@ class RevenueMachine(RuleBasedStateMachine):
         self, campaign_id: UUID, data: st.DataObject
     ) -> Any:
         category = self.campaign_models[campaign_id].category
-        inventory = [s.video_id for s in self.core.pulse.catch_up().inventory(category)]
+        inventory = [s.video_id for s in self.core.pulse.inventory(category)]
         return self.record_impressions(campaign_id, data, inventory)
 
     @rule(target=batches, campaign_id=campaigns, data=st.data())

@@ -1,0 +1,630 @@
+"""The campaign dashboards' rows (``application.business.campaign_dashboard.DashboardTables``)
+in the projection store: SQLAlchemy Core tables, one set per generation, with an index for
+every read.
+
+A dashboard is read in one snapshot: the campaign's line, its videos' figures summed in SQL
+over the days of the flight, the days summed over its videos, the fees paid by day and the
+effects' videos in flight. Upserts update and insert when nothing was updated, which is safe
+because one projection's batches are serialised by the compare and set of its positions.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from application.business.campaign_dashboard import (
+    CampaignFigures,
+    CampaignLine,
+    DayTotals,
+    EffectFigures,
+    VideoFigures,
+)
+from application.projections import Batch
+from domain.business.campaigns import KpiTarget
+from domain.money import Money
+
+
+def _define(metadata: sa.MetaData, suffix: str) -> None:
+    sa.Table(
+        f"dashboard_campaigns{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("position", sa.BigInteger, nullable=False, index=True),
+        sa.Column("brand", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("budget", sa.BigInteger, nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("starts_on", sa.Date, nullable=False),
+        sa.Column("ends_on", sa.Date, nullable=False),
+        sa.Column("ended_on", sa.Date, nullable=True),
+        sa.Column("hashtag", sa.Text, nullable=False),
+        sa.Column("kpis", sa.Text, nullable=False),  # [[kpi, target], ...] in JSON
+        sa.Column("committed", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_creators{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("creator", sa.Text, primary_key=True),
+    )
+    sa.Table(
+        f"dashboard_links{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+    )
+    sa.Table(
+        f"dashboard_invitations{suffix}",
+        metadata,
+        sa.Column("invitation_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False),
+        sa.Column("position", sa.BigInteger, nullable=False),
+        sa.Index(f"dashboard_invitations_campaign{suffix}", "campaign_id", "position"),
+    )
+    sa.Table(
+        f"dashboard_paid{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("minor", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_effects{suffix}",
+        metadata,
+        sa.Column("effect_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("position", sa.BigInteger, nullable=False),
+        sa.Index(f"dashboard_effects_campaign{suffix}", "campaign_id", "position"),
+    )
+    sa.Table(
+        f"dashboard_effect_videos{suffix}",
+        metadata,
+        sa.Column("effect_id", sa.Uuid, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False, index=True),
+    )
+    sa.Table(
+        f"dashboard_videos{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("creator", sa.Text, nullable=False),
+        sa.Column("published_on", sa.Date, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_hashtags{suffix}",
+        metadata,
+        sa.Column("hashtag", sa.Text, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("creator", sa.Text, nullable=False),
+        sa.Column("published_on", sa.Date, nullable=False),
+        sa.Index(f"dashboard_hashtags_flight{suffix}", "hashtag", "published_on"),
+    )
+    sa.Table(
+        f"dashboard_video_days{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("views", sa.BigInteger, nullable=False),
+        sa.Column("engagements", sa.BigInteger, nullable=False),
+        sa.Column("clicks", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_click_windows{suffix}",
+        metadata,
+        sa.Column("click_window", sa.BigInteger, primary_key=True),
+        sa.Column("viewer", sa.Text, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+    )
+    sa.Table(
+        f"dashboard_click_newest{suffix}",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("click_window", sa.BigInteger, nullable=False),
+    )
+
+
+@attrs.frozen
+class _Tables:
+    metadata: sa.MetaData
+    campaigns: sa.Table
+    creators: sa.Table
+    links: sa.Table
+    invitations: sa.Table
+    paid: sa.Table
+    effects: sa.Table
+    effect_videos: sa.Table
+    videos: sa.Table
+    hashtags: sa.Table
+    video_days: sa.Table
+    click_windows: sa.Table
+    click_newest: sa.Table
+
+
+def _connection(batch: Batch) -> Connection:
+    assert isinstance(batch, SqlBatch)
+    return batch.connection
+
+
+def _kpis(text: str) -> tuple[KpiTarget, ...]:
+    return tuple(KpiTarget(kpi, target) for kpi, target in json.loads(text))
+
+
+def _line(row: Any) -> CampaignLine:
+    return CampaignLine(
+        brand=row.brand,
+        name=row.name,
+        budget=Money(int(row.budget), row.currency),
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        hashtag=row.hashtag,
+        kpis=_kpis(row.kpis),
+        ended_on=row.ended_on,
+        committed=int(row.committed),
+    )
+
+
+class SqlDashboardTables:
+    def __init__(self, store: SqlProjectionStore) -> None:
+        self.store = store
+        self._generations: dict[int, _Tables] = {}
+        self._lock = threading.Lock()
+
+    def _tables(self, generation: int) -> _Tables:
+        with self._lock:
+            tables = self._generations.get(generation)
+            if tables is None:
+                metadata = generation_tables(_define, self.store.metadata.schema, generation)
+                suffix = f"_g{generation}"
+                by_name = {
+                    name.removesuffix(suffix).removeprefix("dashboard_"): table
+                    for name, table in ((t.name, t) for t in metadata.tables.values())
+                }
+                tables = _Tables(metadata=metadata, **by_name)
+                self._generations[generation] = tables
+            return tables
+
+    def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
+        return _connection(batch), self._tables(batch.generation)
+
+    def create(self, generation: int) -> None:
+        self.store.create_tables(self._tables(generation).metadata)
+
+    def drop(self, generation: int) -> None:
+        self.store.drop_tables(self._tables(generation).metadata)
+        with self._lock:
+            self._generations.pop(generation, None)
+
+    # The revenue log -----------------------------------------------------------------------
+
+    def launch(self, batch: Batch, campaign_id: UUID, line: CampaignLine, position: int) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(
+            t.campaigns.insert().values(
+                campaign_id=campaign_id,
+                position=position,
+                brand=line.brand,
+                name=line.name,
+                budget=line.budget.minor,
+                currency=line.budget.currency,
+                starts_on=line.starts_on,
+                ends_on=line.ends_on,
+                ended_on=line.ended_on,
+                hashtag=line.hashtag,
+                kpis=json.dumps([[str(k.kpi), k.target] for k in line.kpis]),
+                committed=line.committed,
+            )
+        )
+
+    def join(self, batch: Batch, campaign_id: UUID, creator: str) -> None:
+        connection, t = self._batch(batch)
+        _insert_absent(
+            connection,
+            t.creators,
+            (t.creators.c.campaign_id == campaign_id, t.creators.c.creator == creator),
+            campaign_id=campaign_id,
+            creator=creator,
+        )
+
+    def end(self, batch: Batch, campaign_id: UUID, ended_on: date) -> None:
+        connection, t = self._batch(batch)
+        _one(
+            connection.execute(
+                t.campaigns.update()
+                .where(t.campaigns.c.campaign_id == campaign_id)
+                .values(ended_on=ended_on)
+            ),
+            "campaign",
+            campaign_id,
+        )
+
+    def link(self, batch: Batch, campaign_id: UUID, video_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        _insert_absent(
+            connection,
+            t.links,
+            (t.links.c.campaign_id == campaign_id, t.links.c.video_id == video_id),
+            campaign_id=campaign_id,
+            video_id=video_id,
+        )
+
+    def invite(self, batch: Batch, invitation_id: UUID, campaign_id: UUID, position: int) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(
+            t.invitations.insert().values(
+                invitation_id=invitation_id, campaign_id=campaign_id, position=position
+            )
+        )
+
+    def campaign_of_invitation(self, batch: Batch, invitation_id: UUID) -> UUID:
+        connection, t = self._batch(batch)
+        found: UUID = connection.execute(
+            sa.select(t.invitations.c.campaign_id).where(
+                t.invitations.c.invitation_id == invitation_id
+            )
+        ).scalar_one()
+        return found
+
+    def commit_fee(self, batch: Batch, campaign_id: UUID, minor: int) -> None:
+        connection, t = self._batch(batch)
+        _one(
+            connection.execute(
+                t.campaigns.update()
+                .where(t.campaigns.c.campaign_id == campaign_id)
+                .values(committed=t.campaigns.c.committed + minor)
+            ),
+            "campaign",
+            campaign_id,
+        )
+
+    def pay_fee(self, batch: Batch, campaign_id: UUID, day: date, minor: int) -> None:
+        connection, t = self._batch(batch)
+        paid = t.paid
+        moved = connection.execute(
+            paid.update()
+            .where(paid.c.campaign_id == campaign_id, paid.c.day == day)
+            .values(minor=paid.c.minor + minor)
+        )
+        if moved.rowcount == 0:
+            connection.execute(paid.insert().values(campaign_id=campaign_id, day=day, minor=minor))
+
+    def register_effect(
+        self, batch: Batch, effect_id: UUID, campaign_id: UUID, name: str, position: int
+    ) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(
+            t.effects.insert().values(
+                effect_id=effect_id, campaign_id=campaign_id, name=name, position=position
+            )
+        )
+
+    def campaign_of_effect(self, batch: Batch, effect_id: UUID) -> UUID:
+        connection, t = self._batch(batch)
+        found: UUID = connection.execute(
+            sa.select(t.effects.c.campaign_id).where(t.effects.c.effect_id == effect_id)
+        ).scalar_one()
+        return found
+
+    def use_effect(self, batch: Batch, effect_id: UUID, campaign_id: UUID, video_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        used = t.effect_videos
+        _insert_absent(
+            connection,
+            used,
+            (used.c.effect_id == effect_id, used.c.video_id == video_id),
+            effect_id=effect_id,
+            video_id=video_id,
+            campaign_id=campaign_id,
+        )
+
+    # The catalogue log ---------------------------------------------------------------------
+
+    def publish(
+        self,
+        batch: Batch,
+        video_id: UUID,
+        creator: str,
+        hashtags: Sequence[str],
+        published_on: date,
+    ) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(
+            t.videos.insert().values(video_id=video_id, creator=creator, published_on=published_on)
+        )
+        if hashtags:
+            connection.execute(
+                t.hashtags.insert(),
+                [
+                    {
+                        "hashtag": tag,
+                        "video_id": video_id,
+                        "creator": creator,
+                        "published_on": published_on,
+                    }
+                    for tag in hashtags
+                ],
+            )
+
+    def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
+        connection, t = self._batch(batch)
+        known: set[UUID] = set()
+        for chunk in _chunks(list(video_ids)):
+            known.update(
+                connection.execute(
+                    sa.select(t.videos.c.video_id).where(t.videos.c.video_id.in_(chunk))
+                ).scalars()
+            )
+        return known
+
+    def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
+        connection, t = self._batch(batch)
+        days = t.video_days
+        existing: set[tuple[UUID, date]] = set()
+        for chunk in _chunks(sorted({video_id for video_id, _day in figures}, key=str)):
+            existing.update(
+                (row[0], row[1])
+                for row in connection.execute(
+                    sa.select(days.c.video_id, days.c.day).where(
+                        days.c.video_id.in_(chunk),
+                        days.c.day.in_(sorted({day for _video, day in figures})),
+                    )
+                )
+            )
+        updates = [
+            {"v": video_id, "d": day, "dv": f.views, "de": f.engagements, "dc": f.clicks}
+            for (video_id, day), f in figures.items()
+            if (video_id, day) in existing
+        ]
+        if updates:
+            connection.execute(
+                days.update()
+                .where(days.c.video_id == sa.bindparam("v"), days.c.day == sa.bindparam("d"))
+                .values(
+                    views=days.c.views + sa.bindparam("dv"),
+                    engagements=days.c.engagements + sa.bindparam("de"),
+                    clicks=days.c.clicks + sa.bindparam("dc"),
+                ),
+                updates,
+            )
+        inserts = [
+            {
+                "video_id": video_id,
+                "day": day,
+                "views": f.views,
+                "engagements": f.engagements,
+                "clicks": f.clicks,
+            }
+            for (video_id, day), f in figures.items()
+            if (video_id, day) not in existing
+        ]
+        if inserts:
+            connection.execute(days.insert(), inserts)
+
+    def newest_click_window(self, batch: Batch) -> int:
+        connection, t = self._batch(batch)
+        newest = connection.execute(
+            sa.select(t.click_newest.c.click_window).where(t.click_newest.c.id == 1)
+        ).scalar()
+        return 0 if newest is None else int(newest)
+
+    def open_click_window(self, batch: Batch, window: int) -> None:
+        connection, t = self._batch(batch)
+        moved = connection.execute(
+            t.click_newest.update().where(t.click_newest.c.id == 1).values(click_window=window)
+        )
+        if moved.rowcount == 0:
+            connection.execute(t.click_newest.insert().values(id=1, click_window=window))
+        connection.execute(
+            t.click_windows.delete().where(t.click_windows.c.click_window < window - 1)
+        )
+
+    def first_click(self, batch: Batch, window: int, viewer: str, video_id: UUID) -> bool:
+        connection, t = self._batch(batch)
+        clicks = t.click_windows
+        return _insert_absent(
+            connection,
+            clicks,
+            (
+                clicks.c.click_window == window,
+                clicks.c.viewer == viewer,
+                clicks.c.video_id == video_id,
+            ),
+            click_window=window,
+            viewer=viewer,
+            video_id=video_id,
+        )
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def campaign(self, generation: int, campaign_id: UUID) -> CampaignLine | None:
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            return _campaign(connection, t, campaign_id)
+
+    def campaigns(self, generation: int) -> list[UUID]:
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            return list(
+                connection.execute(
+                    sa.select(t.campaigns.c.campaign_id).order_by(t.campaigns.c.position)
+                ).scalars()
+            )
+
+    def invitations(self, generation: int, campaign_id: UUID) -> list[UUID]:
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            return list(
+                connection.execute(
+                    sa.select(t.invitations.c.invitation_id)
+                    .where(t.invitations.c.campaign_id == campaign_id)
+                    .order_by(t.invitations.c.position)
+                ).scalars()
+            )
+
+    def figures(
+        self, generation: int, campaign_id: UUID, as_of: date, counts: Callable[[UUID], bool]
+    ) -> CampaignFigures | None:
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            line = _campaign(connection, t, campaign_id)
+            if line is None:
+                return None
+            first, last_day = line.starts_on, line.last_day()
+            last = min(last_day, as_of)
+            candidates = _candidates(t, campaign_id, line, last_day)
+            days = t.video_days
+            in_flight = sa.and_(
+                days.c.video_id == t.videos.c.video_id, days.c.day.between(first, last)
+            )
+            rows = connection.execute(
+                sa.select(
+                    t.videos.c.video_id,
+                    t.videos.c.creator,
+                    sa.func.coalesce(sa.func.sum(days.c.views), 0),
+                    sa.func.coalesce(sa.func.sum(days.c.engagements), 0),
+                    sa.func.coalesce(sa.func.sum(days.c.clicks), 0),
+                )
+                .select_from(t.videos.outerjoin(days, in_flight))
+                .where(t.videos.c.video_id.in_(candidates))
+                .group_by(t.videos.c.video_id, t.videos.c.creator)
+            ).all()
+            kept = {row[0]: counts(row[0]) for row in rows}
+            videos = sorted(
+                (
+                    VideoFigures(row[0], row[1], int(row[2]), int(row[3]), int(row[4]))
+                    for row in rows
+                    if kept[row[0]]
+                ),
+                key=lambda video: str(video.video_id),
+            )
+            left_out = [video_id for video_id, counted in kept.items() if not counted]
+            by_day = sa.select(
+                days.c.day,
+                sa.func.sum(days.c.views),
+                sa.func.sum(days.c.engagements),
+                sa.func.sum(days.c.clicks),
+            ).where(days.c.video_id.in_(candidates), days.c.day.between(first, last))
+            if left_out:
+                by_day = by_day.where(days.c.video_id.not_in(left_out))
+            daily = {
+                row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3]))
+                for row in connection.execute(by_day.group_by(days.c.day)).all()
+            }
+            paid_by_day = {
+                row[0]: int(row[1])
+                for row in connection.execute(
+                    sa.select(t.paid.c.day, t.paid.c.minor).where(
+                        t.paid.c.campaign_id == campaign_id
+                    )
+                ).all()
+            }
+            return CampaignFigures(
+                line=line,
+                videos=tuple(videos),
+                daily=daily,
+                paid_by_day=paid_by_day,
+                effects=_effects(connection, t, campaign_id, first, last_day),
+            )
+
+    def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
+        t = self._tables(generation)
+        days = t.video_days
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(days.c.day, days.c.views, days.c.engagements, days.c.clicks)
+                .where(days.c.video_id == video_id)
+                .order_by(days.c.day)
+            ).all()
+        return {row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+def _campaign(connection: Connection, t: _Tables, campaign_id: UUID) -> CampaignLine | None:
+    row = connection.execute(
+        sa.select(t.campaigns).where(t.campaigns.c.campaign_id == campaign_id)
+    ).first()
+    return None if row is None else _line(row)
+
+
+def _candidates(t: _Tables, campaign_id: UUID, line: CampaignLine, last_day: date) -> Any:
+    """The videos that count toward a campaign: those a participant linked, those published
+    in the flight declaring one of its effects, and those a participant published in the
+    flight with its hashtag."""
+    flight = (line.starts_on, last_day)
+    linked = sa.select(t.links.c.video_id).where(t.links.c.campaign_id == campaign_id)
+    used = t.effect_videos
+    with_effects = (
+        sa.select(used.c.video_id)
+        .join(t.videos, t.videos.c.video_id == used.c.video_id)
+        .where(used.c.campaign_id == campaign_id, t.videos.c.published_on.between(*flight))
+    )
+    tags = t.hashtags
+    creators = t.creators
+    with_hashtag = (
+        sa.select(tags.c.video_id)
+        .join(
+            creators,
+            sa.and_(creators.c.campaign_id == campaign_id, creators.c.creator == tags.c.creator),
+        )
+        .where(tags.c.hashtag == line.hashtag, tags.c.published_on.between(*flight))
+    )
+    return sa.union(linked, with_effects, with_hashtag)
+
+
+def _effects(
+    connection: Connection, t: _Tables, campaign_id: UUID, first: date, last_day: date
+) -> tuple[EffectFigures, ...]:
+    used = t.effect_videos
+    in_flight: dict[UUID, int] = {
+        row[0]: int(row[1])
+        for row in connection.execute(
+            sa.select(used.c.effect_id, sa.func.count())
+            .join(t.videos, t.videos.c.video_id == used.c.video_id)
+            .where(
+                used.c.campaign_id == campaign_id,
+                t.videos.c.published_on.between(first, last_day),
+            )
+            .group_by(used.c.effect_id)
+        ).all()
+    }
+    return tuple(
+        EffectFigures(row[0], row[1], in_flight.get(row[0], 0))
+        for row in connection.execute(
+            sa.select(t.effects.c.effect_id, t.effects.c.name)
+            .where(t.effects.c.campaign_id == campaign_id)
+            .order_by(t.effects.c.position)
+        ).all()
+    )
+
+
+#: Ids in one ``IN`` list at most (SQLite's limit of bound parameters is far above it).
+CHUNK = 500
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _insert_absent(
+    connection: Connection, table: sa.Table, key: Sequence[Any], **values: Any
+) -> bool:
+    """Insert the row unless one with its key exists; True if it was inserted."""
+    if connection.execute(sa.select(sa.literal(1)).select_from(table).where(*key)).first():
+        return False
+    connection.execute(table.insert().values(**values))
+    return True
+
+
+def _one(result: Any, what: str, key: UUID) -> None:
+    if result.rowcount != 1:
+        raise LookupError(f"no {what} {key} in the dashboards' rows")
