@@ -100,6 +100,14 @@ class TitlesApplied:
         return {"applied": len(self.positions(generation))}
 
 
+def with_only_test_projections(core: Spotlight) -> Spotlight:
+    """The core with a runner of its own logs that holds no projection yet: the tests
+    register theirs, and the worker's ticks are theirs alone (the core's own read models
+    are projections too)."""
+    core.projections = ProjectionRunner(core.projection_store, core.projections.logs)
+    return core
+
+
 def a_second_process(core: Spotlight) -> tuple[ProjectionRunner, SqlProjectionStore]:
     other = SqlProjectionStore(projection_database_for(core.settings.store))
     return ProjectionRunner(other, core.projections.logs, page=7), other
@@ -111,6 +119,7 @@ def a_second_process(core: Spotlight) -> tuple[ProjectionRunner, SqlProjectionSt
 def test_a_worker_catches_every_projection_up_and_holds_them_until_it_stops(
     core: Spotlight,
 ) -> None:
+    core = with_only_test_projections(core)
     kinds = TitlesByKind(core.projection_store)
     core.projections.register(kinds)
     register_titles(core, "Dune", "Arrival")
@@ -150,6 +159,7 @@ class StopsTheWorker(TitlesByKind):
 
 
 def test_a_worker_told_to_stop_leaves_the_rest_of_its_tick(core: Spotlight) -> None:
+    core = with_only_test_projections(core)
     stop = threading.Event()
     first, second = (
         StopsTheWorker(core.projection_store, stop),
@@ -171,6 +181,7 @@ def test_a_worker_told_to_stop_leaves_the_rest_of_its_tick(core: Spotlight) -> N
 def test_a_projection_that_fails_is_reported_and_the_others_go_on(
     core: Spotlight, caplog: pytest.LogCaptureFixture
 ) -> None:
+    core = with_only_test_projections(core)
     broken = TitlesByKind(core.projection_store)
     broken.poison = "Poison"
     applied = TitlesApplied(core.projection_store)
