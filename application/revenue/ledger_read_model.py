@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -57,6 +57,22 @@ class PostingLineNotStorable(RuntimeError):
             f"to {line.account} (debit {line.debit}, credit {line.credit}) cannot be kept: {why}"
         )
         self.position = line.position
+
+
+class LedgerUnreadable(PostingLineNotStorable):
+    """The ledger's persisted projection stopped before an event it could not apply: a line
+    its tables cannot keep exactly, or a fault of their database. Every reading refuses with
+    it, as with a refused line, rather than list accounts without that entry's postings."""
+
+    def __init__(self, log: str, position: int, error: str) -> None:
+        refused = f"{PostingLineNotStorable.__name__}: "
+        RuntimeError.__init__(
+            self,
+            error.removeprefix(refused)
+            if error.startswith(refused)
+            else f"the ledger's read model stopped at {log} position {position}: {error}",
+        )
+        self.position = position
 
 
 @attrs.define
@@ -204,34 +220,44 @@ class LedgerReadModel:
         return self.lines.earnings(creator_payable(creator, currency), EARNINGS, month)
 
     def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
-        """A comparable view for the audit's replay: every account's totals and a digest of
-        its postings, and every monthly statement's totals (an account's postings of one
-        month). ``position_of`` maps this log's positions to the audited log's."""
-        view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
-        for code in self.accounts():
-            digest = LinesDigest()
-            months: dict[str, list[int]] = {}
-            for line in self.every_line(code):
-                digest.add(
-                    line, line.position if position_of is None else position_of(line.position)
-                )
-                month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
-                month[0] += line.debit
-                month[1] += line.credit
-                month[2] += 1
-            totals = self.totals[code]
-            view[f"account:{code}"] = (
-                totals.debits,
-                totals.credits,
-                digest.count,
-                digest.hexdigest(),
-            )
-            for month_name, (debits, credits, lines) in months.items():
-                view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
-        return view
+        """A comparable view for the audit's replay (``export_ledger``)."""
+        return export_ledger(
+            (self.entries, self.debits, self.credits),
+            {code: self.totals[code] for code in self.accounts()},
+            self.every_line,
+            position_of,
+        )
 
     def close(self) -> None:
         self.lines.close()
+
+
+def export_ledger(
+    journal: tuple[int, int, int],
+    totals: Mapping[str, Totals],
+    lines_of: Callable[[str], Iterable[PostingLine]],
+    position_of: Callable[[int], int] | None = None,
+) -> dict[str, object]:
+    """A comparable view of a ledger for the audit's replay: the journal's totals, every
+    account's totals and a digest of its postings, and every monthly statement's totals (an
+    account's postings of one month). ``position_of`` maps this log's positions to the
+    audited log's. The in-memory model and the persisted projection both answer it, so a
+    replay compares them alike."""
+    view: dict[str, object] = {"journal": journal}
+    for code in sorted(totals):
+        digest = LinesDigest()
+        months: dict[str, list[int]] = {}
+        for line in lines_of(code):
+            digest.add(line, line.position if position_of is None else position_of(line.position))
+            month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
+            month[0] += line.debit
+            month[1] += line.credit
+            month[2] += 1
+        kept = totals[code]
+        view[f"account:{code}"] = (kept.debits, kept.credits, digest.count, digest.hexdigest())
+        for month_name, (debits, credits, lines) in months.items():
+            view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
+    return view
 
 
 def posting_lines(event: Any, position: int, codes: dict[str, str]) -> list[PostingLine]:

@@ -85,7 +85,13 @@ class RevenueDeployment(Deployment):
         super().__init__(store, data_dir, secret=b"r" * 32, engines=())
 
     def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
-        ledger = Ledger(core.revenue, clock=self.clock)
+        # A restarted ledger reads the projection the first one kept: nothing applied again.
+        ledger = Ledger(
+            core.revenue,
+            clock=self.clock,
+            projections=core.projections,
+            projection=core.ledger.projection,
+        )
         pulse = Pulse(
             core.revenue,
             catalogue=core.catalogue,
@@ -95,7 +101,6 @@ class RevenueDeployment(Deployment):
             protection=Protection(core.catalogue),
             launched_regions=core.settings.pulse_regions,
         )
-        assert ledger.read.model is not core.ledger.read.model
         assert pulse.inventory is not core.pulse.inventory
         return attrs.evolve(
             core,
@@ -187,7 +192,7 @@ class Observed:
 
 
 def observe(core: Spotlight, campaigns: Sequence[UUID], payouts: Sequence[UUID]) -> Observed:
-    model = core.ledger.read.catch_up()
+    model = core.ledger.reading()
     inventory = core.pulse.catch_up()
     return Observed(
         accounts={code: core.ledger.account(OPS, code, limit=1_000) for code in model.accounts()},
@@ -396,7 +401,7 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_no_posting_behind(
         assert core.revenue.find(LedgerAccount, LedgerAccount.id_for(code)) is None
     assert {code: core.ledger.balance_of(code) for code in accounts} == balances_before
     assert core.pulse.campaign(OPS, dance.id).remaining == usd(100_00)
-    assert core.ledger.read.catch_up().entries == 1
+    assert core.ledger.reading().entries == 1
     assert rebuilt_ledger(core.revenue).totals.keys() == {
         accounts[0],
         platform(PLATFORM_BRAND_FUNDS, "USD"),
