@@ -79,6 +79,36 @@ class _Tables:
     journal: sa.Table
     accounts: sa.Table
     lines: sa.Table
+    # Built once per generation: a statement object keeps its compiled form and cache key,
+    # which an event's few rows would otherwise pay for again at every event.
+    read_journal: sa.Select[Any]
+    write_journal: sa.Update
+    read_accounts: sa.Select[Any]
+    write_account: sa.Update
+    open_account: sa.Insert
+    add_line: sa.Insert
+
+    @classmethod
+    def of(cls, journal: sa.Table, accounts: sa.Table, lines: sa.Table) -> _Tables:
+        return cls(
+            journal=journal,
+            accounts=accounts,
+            lines=lines,
+            read_journal=sa.select(journal.c.entries, journal.c.debits, journal.c.credits).where(
+                journal.c.row == _JOURNAL_ROW
+            ),
+            write_journal=journal.update()
+            .where(journal.c.row == _JOURNAL_ROW)
+            .values(entries=sa.bindparam("e"), debits=sa.bindparam("d"), credits=sa.bindparam("c")),
+            read_accounts=sa.select(
+                accounts.c.account, accounts.c.debits, accounts.c.credits, accounts.c.lines
+            ).where(accounts.c.account.in_(sa.bindparam("codes", expanding=True))),
+            write_account=accounts.update()
+            .where(accounts.c.account == sa.bindparam("code"))
+            .values(debits=sa.bindparam("d"), credits=sa.bindparam("c"), lines=sa.bindparam("n")),
+            open_account=accounts.insert(),
+            add_line=lines.insert(),
+        )
 
 
 @attrs.define
@@ -106,10 +136,10 @@ class SqlLedgerTables:
                 suffix = f"_g{generation}"
                 schema = self.store.metadata.schema
                 prefix = "" if schema is None else f"{schema}."
-                found = self._tables[generation] = _Tables(
-                    journal=metadata.tables[f"{prefix}ledger_journal{suffix}"],
-                    accounts=metadata.tables[f"{prefix}ledger_accounts{suffix}"],
-                    lines=metadata.tables[f"{prefix}ledger_lines{suffix}"],
+                found = self._tables[generation] = _Tables.of(
+                    metadata.tables[f"{prefix}ledger_journal{suffix}"],
+                    metadata.tables[f"{prefix}ledger_accounts{suffix}"],
+                    metadata.tables[f"{prefix}ledger_lines{suffix}"],
                 )
             return found
 
@@ -138,19 +168,10 @@ class SqlLedgerTables:
         unseen = sorted({line.account for line in lines} - set(written.accounts))
         known: dict[str, list[int]] = {}
         if unseen:
-            accounts = tables.accounts
-            for found in connection.execute(
-                sa.select(
-                    accounts.c.account, accounts.c.debits, accounts.c.credits, accounts.c.lines
-                ).where(accounts.c.account.in_(unseen))
-            ):
+            for found in connection.execute(tables.read_accounts, {"codes": unseen}):
                 known[found[0]] = [int(found[1]), int(found[2]), int(found[3])]
         if written.journal is None:
-            row = connection.execute(
-                sa.select(
-                    tables.journal.c.entries, tables.journal.c.debits, tables.journal.c.credits
-                ).where(tables.journal.c.row == _JOURNAL_ROW)
-            ).first()
+            row = connection.execute(tables.read_journal).first()
             journal_existed = row is not None
             journal = [0, 0, 0] if row is None else [int(row[0]), int(row[1]), int(row[2])]
         else:
@@ -194,24 +215,16 @@ class SqlLedgerTables:
                 }
             )
 
-        accounts = tables.accounts
         changed = [
             {"code": code, "d": kept[0], "c": kept[1], "n": kept[2]}
             for code, kept in totals.items()
             if code not in new
         ]
         if changed:
-            connection.execute(
-                accounts.update()
-                .where(accounts.c.account == sa.bindparam("code"))
-                .values(
-                    debits=sa.bindparam("d"), credits=sa.bindparam("c"), lines=sa.bindparam("n")
-                ),
-                changed,
-            )
+            connection.execute(tables.write_account, changed)
         if new:
             connection.execute(
-                accounts.insert(),
+                tables.open_account,
                 [
                     {"account": code, "debits": kept[0], "credits": kept[1], "lines": kept[2]}
                     for code, kept in totals.items()
@@ -219,14 +232,17 @@ class SqlLedgerTables:
                 ],
             )
         if rows:
-            connection.execute(tables.lines.insert(), rows)
-        values = {"entries": journal[0], "debits": journal[1], "credits": journal[2]}
+            connection.execute(tables.add_line, rows)
         if journal_existed:
             connection.execute(
-                tables.journal.update().where(tables.journal.c.row == _JOURNAL_ROW).values(values)
+                tables.write_journal, {"e": journal[0], "d": journal[1], "c": journal[2]}
             )
         else:
-            connection.execute(tables.journal.insert().values(row=_JOURNAL_ROW, **values))
+            connection.execute(
+                tables.journal.insert().values(
+                    row=_JOURNAL_ROW, entries=journal[0], debits=journal[1], credits=journal[2]
+                )
+            )
 
         written.journal = journal
         written.accounts.update(totals)
