@@ -265,3 +265,25 @@ def test_an_entry_its_tables_cannot_keep_stops_the_ledger_at_its_position(
     again = cores.start()
     with pytest.raises(LedgerUnreadable, match=f"at position {position}"):
         again.ledger.reading()
+    # With workers a reading does not catch up: it refuses by the failure they recorded.
+    again.projections.inline = False
+    with pytest.raises(LedgerUnreadable, match=f"at position {position}"):
+        again.ledger.statement(AUDITOR, "mia", "2025-03", "USD")
+
+
+def test_a_rebuilt_generation_answers_as_the_one_it_replaces(cores: Cores) -> None:
+    core = cores.start()
+    fund(core, 20_00)
+    for n in range(3):
+        bill(core, f"march-{n}", 1_00 + n)
+    before = core.ledger.reading().export()
+    statement = core.ledger.statement(AUDITOR, "mia", "2025-03", "USD")
+    old = core.projections.active(LEDGER)
+
+    rebuilt = core.projections.rebuild(LEDGER)
+
+    assert rebuilt != old
+    assert core.ledger.reading().export() == before
+    assert core.ledger.statement(AUDITOR, "mia", "2025-03", "USD") == statement
+    bill(core, "march-3", 1_03)
+    assert core.ledger.account(AUDITOR, MIA).balance == usd(1_00 + 1_01 + 1_02 + 1_03)
