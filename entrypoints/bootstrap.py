@@ -21,9 +21,9 @@ from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
-from adapters.posting_lines import SqlitePostingLines
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.campaign_dashboards import SqlDashboardTables
+from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
@@ -51,6 +51,7 @@ from application.ports import Clock, IdentityProvider
 from application.projections import ProjectionRunner
 from application.read_models import ReadModels
 from application.revenue.creators import Creators
+from application.revenue.ledger_projection import LedgerProjection
 from application.revenue.ledgers import Ledger
 from application.revenue.payouts import Payouts
 from application.revenue.pulse import Pulse
@@ -219,7 +220,9 @@ def bootstrap(
     usage = UsageDetection(
         music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock
     )
-    ledger = Ledger(revenue, clock=clock, lines=SqlitePostingLines())
+    ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
+    projections.register(ledger_projection)
+    ledger = Ledger(revenue, clock=clock, projections=projections, projection=ledger_projection)
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
     tagging = ProductTagging(
         revenue, catalogue=catalogue, notifier=notifier, clock=clock, protection=protection

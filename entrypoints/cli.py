@@ -432,19 +432,22 @@ def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.audit.ledger_audit import audit_log, read_model_problems
+    from application.audit.ledger_audit import (
+        ListedPostings,
+        Refused,
+        audit_log,
+        read_model_problems,
+    )
 
     with _opened(arguments, settings) as core:
         audit = audit_log(core.revenue.recorder, core.revenue.mapper)
+        model: ListedPostings
         try:
-            model = core.ledger.read.catch_up()
-        except PostingLineNotStorable:
-            model = core.ledger.read.model  # it refuses every reading: compared, it says why
+            model = core.ledger.reading()
+        except PostingLineNotStorable as refusal:
+            model = Refused(refusal)  # it refuses every reading: compared, it says why
         listed = read_model_problems(
-            core.revenue.recorder,
-            core.revenue.mapper,
-            model,
-            stop=core.ledger.read.follower.position,
+            core.revenue.recorder, core.revenue.mapper, model, stop=core.ledger.position()
         )
     limited = [a for a in audit.accounts.values() if a.aggregate_balance is not None]
     totals = "; ".join(

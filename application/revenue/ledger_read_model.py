@@ -1,7 +1,8 @@
-"""Balances, postings and statements, derived from the journal in log order.
+"""Balances, postings and statements, derived from the journal in log order: what a posting
+line is, how a recorded entry turns into lines, and how two ledgers are compared.
 
-Totals are kept in memory; the posting lines, which grow with the log, are kept by a
-``PostingLines`` store the composition root chooses.
+The service keeps them in its persisted projection (``ledger_projection``); the in-memory
+``LedgerReadModel`` here is the reference a test or an audit rebuilds from the log alone.
 
 Every account's balance is a sum of the journal's postings; the limited accounts also keep a
 balance in their aggregates, and the two must always agree (the audit checks it).
@@ -10,16 +11,15 @@ balance in their aggregates, and the two must always agree (the audit checks it)
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from application.log_follower import Handler, LogFollower
+from application.log_follower import Handler
 from domain.revenue.ledger import JournalEntry, creator_payable
 
 IMPRESSIONS_BILLED = "impressions-billed"
@@ -45,11 +45,12 @@ class PostingLine:
 
 
 class PostingLineNotStorable(RuntimeError):
-    """A store of posting lines cannot keep a line exactly (an amount beyond its integers).
+    """The ledger's tables cannot keep a line exactly (an amount, or a total, beyond their
+    integers).
 
-    The store keeps nothing of the batch that held it; the read model keeps the batch back
-    and refuses every reading from then on, naming the line, rather than list an account
-    without it."""
+    They keep nothing of the entry that held it; the projection stops before it, and every
+    reading of the ledger refuses from then on (``LedgerUnreadable``), naming the line,
+    rather than list an account without it."""
 
     def __init__(self, line: PostingLine, why: str) -> None:
         super().__init__(
@@ -57,6 +58,22 @@ class PostingLineNotStorable(RuntimeError):
             f"to {line.account} (debit {line.debit}, credit {line.credit}) cannot be kept: {why}"
         )
         self.position = line.position
+
+
+class LedgerUnreadable(PostingLineNotStorable):
+    """The ledger's persisted projection stopped before an event it could not apply: a line
+    its tables cannot keep exactly, or a fault of their database. Every reading refuses with
+    it, as with a refused line, rather than list accounts without that entry's postings."""
+
+    def __init__(self, log: str, position: int, error: str) -> None:
+        refused = f"{PostingLineNotStorable.__name__}: "
+        RuntimeError.__init__(
+            self,
+            error.removeprefix(refused)
+            if error.startswith(refused)
+            else f"the ledger's read model stopped at {log} position {position}: {error}",
+        )
+        self.position = position
 
 
 @attrs.define
@@ -67,14 +84,11 @@ class Totals:
 
 
 class PostingLines(Protocol):
-    """Where the ledger's posting lines are kept, an account's in the order they were posted.
-
-    The read model keeps only totals in memory; the lines, one per posting, grow with the log
-    and are kept here (in memory for tests and small stores, in a file for the service)."""
+    """Where the in-memory read model keeps its posting lines, an account's in the order
+    they were posted (a seam for an audit's test: a store that loses lines)."""
 
     def append(self, lines: Sequence[PostingLine]) -> None:
-        """Add lines, each after every line already kept for its account: all of them, or
-        none (``PostingLineNotStorable`` when one cannot be kept exactly)."""
+        """Add lines, each after every line already kept for its account."""
         ...
 
     def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
@@ -111,25 +125,19 @@ class MemoryPostingLines:
         self._lines.clear()
 
 
-#: Lines held back before they are handed to the store in one call: a file's store commits
-#: once per call.
-PENDING_LINES = 5000
 #: Lines read from the store at a time when all of an account's are walked.
 WALK_PAGE = 10_000
 
 
 class LedgerReadModel:
+    """The ledger rebuilt in memory from nothing but the log (tests and audits)."""
+
     def __init__(self, lines: PostingLines | None = None) -> None:
         self.totals: dict[str, Totals] = defaultdict(Totals)
         self.lines: PostingLines = MemoryPostingLines() if lines is None else lines
         self.debits = 0
         self.credits = 0
         self.entries = 0
-        self._pending: list[PostingLine] = []
-        #: Set once the store refused a line: every reading raises it from then on.
-        self.refused: PostingLineNotStorable | None = None
-        # Readers flush what the follower's thread holds back.
-        self._lock = threading.Lock()
         # One string per account code: each decoded posting brings its own copy.
         self._codes: dict[str, str] = {}
 
@@ -138,43 +146,16 @@ class LedgerReadModel:
         return {JournalEntry.Recorded.TOPIC: self._entry_recorded}
 
     def _entry_recorded(self, event: Any, position: int) -> None:
-        """Apply the entry whole or not at all: if the store refuses its batch, the entry is
-        not counted and the follower stays before it."""
-        with self._lock:
-            if self.refused is not None:
-                raise self.refused
-            lines = posting_lines(event, position, self._codes)
-            if len(self._pending) + len(lines) >= PENDING_LINES:
-                self._store([*self._pending, *lines])
-                self._pending = []
-            else:
-                self._pending.extend(lines)
-            self.entries += 1
-            for line in lines:
-                totals = self.totals[line.account]
-                totals.debits += line.debit
-                totals.credits += line.credit
-                totals.lines += 1
-                self.debits += line.debit
-                self.credits += line.credit
-
-    def flush(self) -> None:
-        """Hand every line held back to the store; raise if it refused one, now or before."""
-        with self._lock:
-            if self.refused is not None:
-                raise self.refused
-            if self._pending:
-                self._store(self._pending)
-                self._pending = []
-
-    def _store(self, lines: Sequence[PostingLine]) -> None:
-        # What the store refuses stays held back and counted: the totals and the lines never
-        # disagree, and no line is lost.
-        try:
-            self.lines.append(lines)
-        except PostingLineNotStorable as refusal:
-            self.refused = refusal
-            raise
+        lines = posting_lines(event, position, self._codes)
+        self.lines.append(lines)
+        self.entries += 1
+        for line in lines:
+            totals = self.totals[line.account]
+            totals.debits += line.debit
+            totals.credits += line.credit
+            totals.lines += 1
+            self.debits += line.debit
+            self.credits += line.credit
 
     def accounts(self) -> list[str]:
         return sorted(self.totals)
@@ -184,11 +165,9 @@ class LedgerReadModel:
         return sum(totals.lines for totals in list(self.totals.values()))
 
     def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
-        self.flush()
         return self.lines.page(account, start, limit)
 
     def every_line(self, account: str) -> Iterator[PostingLine]:
-        self.flush()
         start = 0
         while True:
             page = self.lines.page(account, start, WALK_PAGE)
@@ -200,38 +179,47 @@ class LedgerReadModel:
     def earnings_lines(self, creator: str, currency: str, month: str) -> list[PostingLine]:
         """Credits to the creator's payable account that they earned in ``month`` (Pulse
         impressions, affiliate shares of sales, campaign fees); not payouts returned."""
-        self.flush()
         return self.lines.earnings(creator_payable(creator, currency), EARNINGS, month)
 
     def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
-        """A comparable view for the audit's replay: every account's totals and a digest of
-        its postings, and every monthly statement's totals (an account's postings of one
-        month). ``position_of`` maps this log's positions to the audited log's."""
-        view: dict[str, object] = {"journal": (self.entries, self.debits, self.credits)}
-        for code in self.accounts():
-            digest = LinesDigest()
-            months: dict[str, list[int]] = {}
-            for line in self.every_line(code):
-                digest.add(
-                    line, line.position if position_of is None else position_of(line.position)
-                )
-                month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
-                month[0] += line.debit
-                month[1] += line.credit
-                month[2] += 1
-            totals = self.totals[code]
-            view[f"account:{code}"] = (
-                totals.debits,
-                totals.credits,
-                digest.count,
-                digest.hexdigest(),
-            )
-            for month_name, (debits, credits, lines) in months.items():
-                view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
-        return view
+        """A comparable view for the audit's replay (``export_ledger``)."""
+        return export_ledger(
+            (self.entries, self.debits, self.credits),
+            {code: self.totals[code] for code in self.accounts()},
+            self.every_line,
+            position_of,
+        )
 
     def close(self) -> None:
         self.lines.close()
+
+
+def export_ledger(
+    journal: tuple[int, int, int],
+    totals: Mapping[str, Totals],
+    lines_of: Callable[[str], Iterable[PostingLine]],
+    position_of: Callable[[int], int] | None = None,
+) -> dict[str, object]:
+    """A comparable view of a ledger for the audit's replay: the journal's totals, every
+    account's totals and a digest of its postings, and every monthly statement's totals (an
+    account's postings of one month). ``position_of`` maps this log's positions to the
+    audited log's. The in-memory model and the persisted projection both answer it, so a
+    replay compares them alike."""
+    view: dict[str, object] = {"journal": journal}
+    for code in sorted(totals):
+        digest = LinesDigest()
+        months: dict[str, list[int]] = {}
+        for line in lines_of(code):
+            digest.add(line, line.position if position_of is None else position_of(line.position))
+            month = months.setdefault(f"{line.recorded_at:%Y-%m}", [0, 0, 0])
+            month[0] += line.debit
+            month[1] += line.credit
+            month[2] += 1
+        kept = totals[code]
+        view[f"account:{code}"] = (kept.debits, kept.credits, digest.count, digest.hexdigest())
+        for month_name, (debits, credits, lines) in months.items():
+            view[f"statement:{code}:{month_name}"] = (debits, credits, lines)
+    return view
 
 
 def posting_lines(event: Any, position: int, codes: dict[str, str]) -> list[PostingLine]:
@@ -287,15 +275,3 @@ class LinesDigest:
 
     def summary(self) -> tuple[int, int, int, str]:
         return self.count, self.debits, self.credits, self.hexdigest()
-
-
-class LedgerFollower:
-    def __init__(self, follower: LogFollower, model: LedgerReadModel) -> None:
-        self.follower = follower
-        self.model = model
-        self._lock = threading.RLock()
-
-    def catch_up(self) -> LedgerReadModel:
-        with self._lock:
-            self.follower.catch_up()
-        return self.model

@@ -8,7 +8,6 @@ transaction as the business aggregates that caused it and the limited accounts i
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import datetime
@@ -20,18 +19,12 @@ from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, owns, require_role
 from application.errors import NotFound, NotPermitted
-from application.log_follower import LogFollower
 from application.logs import RevenueLog
 from application.ports import Clock
-from application.read_models import Followed, ReadModel
-from application.revenue.ledger_read_model import (
-    EARNINGS,
-    LedgerFollower,
-    LedgerReadModel,
-    PostingLine,
-    PostingLineNotStorable,
-    PostingLines,
-)
+from application.projections import Persisted, ProjectionFailed, ProjectionRunner
+from application.read_models import LogPositions, ReadModel
+from application.revenue.ledger_projection import LedgerProjection, LedgerReading
+from application.revenue.ledger_read_model import EARNINGS, LedgerUnreadable, PostingLine
 from domain.money import Money
 from domain.revenue.ledger import (
     JournalEntry,
@@ -42,8 +35,6 @@ from domain.revenue.ledger import (
     owner_of,
     post_to_accounts,
 )
-
-log = logging.getLogger("spotlight.ledger")
 
 
 @attrs.frozen
@@ -77,37 +68,48 @@ class Statement:
 
 
 class Ledger:
+    """Posts journal entries and reads them back through the ledger's projection.
+
+    Nothing is read at construction: a core starts in the same time on any log, and the
+    projection is brought up to date by the first reading (or by the worker)."""
+
     def __init__(
-        self, revenue: RevenueLog, *, clock: Clock, lines: PostingLines | None = None
+        self,
+        revenue: RevenueLog,
+        *,
+        clock: Clock,
+        projections: ProjectionRunner,
+        projection: LedgerProjection,
     ) -> None:
         self.revenue = revenue
         self.clock = clock
-        model = LedgerReadModel(lines)
-        self.read = LedgerFollower(LogFollower(revenue, model.handlers), model)
-        try:
-            self.read.catch_up()
-        except PostingLineNotStorable as refusal:
-            # The service still starts, its other programs whole; every reading of the ledger
-            # raises the refusal, and `spotlight ledger-check` reports it with its position.
-            log.error("the ledger's read model is refused: %s", refusal)
+        self.projections = projections
+        self.projection = projection
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        revenue = self.revenue.name
-        return (
-            Followed(
-                "ledger balances and statements",
-                self._catch_up_for_views,
-                lambda positions: self.read.model.export(positions.get(revenue)),
-            ),
+        return (_RefusingRead(Persisted(self.projections, self.projection)),)
+
+    def reading(self) -> LedgerReading:
+        """The projection, brought to the end of the revenue log unless workers keep it
+        there; ``LedgerUnreadable`` if it stopped at an entry it cannot keep."""
+        try:
+            generation = self.projections.fresh(self.projection.name)
+        except ProjectionFailed as failed:
+            raise LedgerUnreadable(
+                failed.failure.log, failed.failure.position, failed.failure.error
+            ) from None
+        # With workers a read does not catch up, so it asks whether they stopped.
+        return self.projection.reading(generation)
+
+    def position(self) -> int:
+        """How far into the revenue log the projection's active generation has applied."""
+        generation = self.projections.active(self.projection.name)
+        return self.projections.store.positions(self.projection.name, generation).get(
+            self.revenue.name, 0
         )
 
-    def _catch_up_for_views(self) -> None:
-        # A refused line is named by the read model's view (its export raises it), not here.
-        with suppress(PostingLineNotStorable):
-            self.read.catch_up()
-
     def close(self) -> None:
-        self.read.model.close()
+        """Nothing to release: the projection store is the core's."""
 
     # Posting ----------------------------------------------------------------------------
 
@@ -150,11 +152,10 @@ class Ledger:
         an account's postings only ever grow at the end, so it never skips or repeats one."""
         self._authorise(actor, code)
         limit_kind = limit_of(code)
-        model = self.read.catch_up()
-        totals = model.totals.get(code)
+        totals, lines = self.reading().account(code, cursor, limit)
         if totals is None:
             raise NotFound("ledger account", code)
-        page = tuple(model.page(code, cursor, limit))
+        page = tuple(lines)
         following = cursor + len(page)
         return AccountView(
             code=code,
@@ -174,7 +175,7 @@ class Ledger:
             require_role(actor, Role.CREATOR, doing="read a statement")
             if not owns(actor, Role.CREATOR, creator):
                 raise NotPermitted("a creator reads only their own statements")
-        model = self.read.catch_up()
+        reading = self.reading()
         lines = tuple(
             StatementLine(
                 recorded_at=line.recorded_at,
@@ -185,7 +186,7 @@ class Ledger:
                 amount=Money(line.credit, currency),
                 source=EARNINGS[line.kind],
             )
-            for line in model.earnings_lines(creator, currency, month)
+            for line in reading.earnings_lines(creator, currency, month)
         )
         return Statement(
             creator=creator,
@@ -226,3 +227,24 @@ class Ledger:
         # name only, so it needs to know neither campaign class (business sits above it).
         brand = getattr(campaign, "brand", None)
         return brand if isinstance(brand, str) else None
+
+
+@attrs.frozen
+class _RefusingRead:
+    """The projection in the registry of read models, whose catch-up leaves a stopped ledger
+    to its view: the replay reports the entry it stopped at (``export`` raises the
+    refusal) and goes on with the other read models."""
+
+    persisted: Persisted
+
+    @property
+    def name(self) -> str:
+        return self.persisted.name
+
+    def catch_up(self) -> object:
+        with suppress(ProjectionFailed):
+            return self.persisted.catch_up()
+        return None
+
+    def export(self, positions: LogPositions) -> Mapping[str, object]:
+        return self.persisted.export(positions)

@@ -140,9 +140,8 @@ class Payouts:
         require_role(actor, Role.ADMIN, doing="run payouts")
         checked_period(period)
         Money.zero(currency)  # refuses an unknown currency
-        model = self.ledger.read.catch_up()
         paid = []
-        for code in model.accounts():
+        for code in self.ledger.reading().accounts("creator:"):
             creator = owner_of(code)
             if creator is None or code != creator_payable(creator, currency):
                 continue

@@ -276,7 +276,7 @@ def check_project(
     left = core.ledger.balance_of(scene.budget_code).minor
     if left != BUDGET.minor - billed:
         problems.append(f"{what}: the budget holds {left}, {BUDGET.minor - billed} expected")
-    model = core.ledger.read.catch_up()
+    model = core.ledger.reading()
     # The campaign's funding, then one entry per batch.
     if model.entries != made + 1 or model.debits != model.credits:
         problems.append(

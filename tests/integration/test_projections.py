@@ -18,7 +18,7 @@ from adapters.projections import SqlBatch, SqlProjectionStore, generation_tables
 from adapters.projections.database import projection_database_for
 from adapters.storage import parse_store
 from application.auth import Principal, Role
-from application.projections import ProjectionFailed, ProjectionRunner
+from application.projections import ProjectionFailed, ProjectionRunner, ProjectionStatus
 from application.read_models import LogPositions
 from domain.anchors.titles import Title, TitleKind
 from entrypoints.bootstrap import Spotlight, bootstrap
@@ -110,6 +110,11 @@ def another_runner(core: Spotlight) -> tuple[ProjectionRunner, SqlProjectionStor
     return ProjectionRunner(other, core.projections.logs), other
 
 
+def status_of(core: Spotlight, name: str) -> list[ProjectionStatus]:
+    """The status of one projection among the core's own."""
+    return [status for status in core.projections.status() if status.name == name]
+
+
 def register_titles(core: Spotlight, *names: str, kind: TitleKind = TitleKind.MOVIE) -> None:
     for name in names:
         core.anchoring.register_title(LEGENDARY, name=name, kind=kind)
@@ -191,7 +196,7 @@ def test_an_event_that_cannot_be_applied_stops_the_projection_at_its_position(
 
     generation = core.projections.active(projection.name)
     assert projection.counts(generation) == {"movie": 1}
-    (status,) = (s for s in core.projections.status() if s.name == projection.name)
+    (status,) = status_of(core, projection.name)
     assert status.failure is not None
     assert status.failure.position == failed.value.failure.position
     assert status.positions["catalogue"] < status.failure.position
@@ -201,7 +206,7 @@ def test_an_event_that_cannot_be_applied_stops_the_projection_at_its_position(
     projection.poison = None
     assert core.projections.catch_up(projection.name) == 2
     assert projection.counts(generation) == {"movie": 3}
-    assert all(s.failure is None for s in core.projections.status())
+    assert status_of(core, projection.name)[0].failure is None
 
 
 def test_a_rebuild_fills_a_new_generation_and_swaps_it_in(core: Spotlight) -> None:

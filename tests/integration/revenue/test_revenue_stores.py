@@ -27,12 +27,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
 from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from application.audit.ledger_audit import audit_log
 from application.auth import Principal, Role
 from application.log_follower import LogFollower
 from application.logs import RevenueLog
 from application.projections import ProjectionRunner
+from application.revenue.ledger_projection import LedgerProjection
 from application.revenue.ledger_read_model import LedgerReadModel
 from application.revenue.ledgers import AccountView, Ledger, Statement
 from application.revenue.payouts import PayoutExists, Payouts, PayoutView
@@ -87,10 +89,14 @@ class RevenueDeployment(Deployment):
         super().__init__(store, data_dir, secret=b"r" * 32, engines=())
 
     def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
-        ledger = Ledger(core.revenue, clock=self.clock)
         # A new process on the memory store: its projections start in a database of their own.
         projection_store = SqlProjectionStore(projection_database_for(core.settings.store))
         runner = ProjectionRunner(projection_store, core.projections.logs)
+        ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
+        runner.register(ledger_projection)
+        ledger = Ledger(
+            core.revenue, clock=self.clock, projections=runner, projection=ledger_projection
+        )
         inventory = InventoryProjection(SqlInventoryTables(projection_store))
         runner.register(inventory)
         pulse = Pulse(
@@ -103,9 +109,10 @@ class RevenueDeployment(Deployment):
             projection=inventory,
             launched_regions=core.settings.pulse_regions,
         )
-        assert ledger.read.model is not core.ledger.read.model
-        generation = runner.active(inventory.name)
-        assert set(projection_store.positions(inventory.name, generation).values()) == {0}
+        assert ledger.projection is not core.ledger.projection
+        for name in (inventory.name, ledger_projection.name):
+            generation = runner.active(name)
+            assert set(projection_store.positions(name, generation).values()) == {0}
         return attrs.evolve(
             core,
             ledger=ledger,
@@ -196,7 +203,7 @@ class Observed:
 
 
 def observe(core: Spotlight, campaigns: Sequence[UUID], payouts: Sequence[UUID]) -> Observed:
-    model = core.ledger.read.catch_up()
+    model = core.ledger.reading()
     return Observed(
         accounts={code: core.ledger.account(OPS, code, limit=1_000) for code in model.accounts()},
         limited={
@@ -404,7 +411,7 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_no_posting_behind(
         assert core.revenue.find(LedgerAccount, LedgerAccount.id_for(code)) is None
     assert {code: core.ledger.balance_of(code) for code in accounts} == balances_before
     assert core.pulse.campaign(OPS, dance.id).remaining == usd(100_00)
-    assert core.ledger.read.catch_up().entries == 1
+    assert core.ledger.reading().entries == 1
     assert rebuilt_ledger(core.revenue).totals.keys() == {
         accounts[0],
         platform(PLATFORM_BRAND_FUNDS, "USD"),

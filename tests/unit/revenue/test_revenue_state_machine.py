@@ -530,7 +530,7 @@ class RevenueMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_journal_balances(self) -> None:
-        model = self.core.ledger.read.catch_up()
+        model = self.core.ledger.reading()
         assert model.debits == model.credits
         for code, totals in model.totals.items():
             lines = list(model.every_line(code))
@@ -541,7 +541,7 @@ class RevenueMachine(RuleBasedStateMachine):
 
     @invariant()
     def limited_accounts_hold_what_their_postings_say_and_never_less_than_nothing(self) -> None:
-        model = self.core.ledger.read.catch_up()
+        model = self.core.ledger.reading()
         for code in model.accounts():
             if limit_of(code) is Limit.NONE:
                 continue
@@ -557,7 +557,7 @@ class RevenueMachine(RuleBasedStateMachine):
         for recorded in self.recorded_batches():
             for line in recorded.placements:
                 shares[line.creator] += line.creator_share
-        model = self.core.ledger.read.catch_up()
+        model = self.core.ledger.reading()
         credited: dict[str, int] = defaultdict(int)
         for code in model.accounts():
             creator = owner_of(code)
@@ -576,7 +576,7 @@ class RevenueMachine(RuleBasedStateMachine):
         billed: dict[UUID, int] = defaultdict(int)
         for recorded in self.recorded_batches():
             billed[recorded.campaign_id] += sum(line.amount for line in recorded.placements)
-        model = self.core.ledger.read.catch_up()
+        model = self.core.ledger.reading()
         for campaign_id, campaign in self.campaign_models.items():
             code = campaign_budget(campaign_id, "USD")
             totals = model.totals.get(code)
@@ -590,7 +590,7 @@ class RevenueMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_read_model_rebuilt_from_the_log_agrees(self) -> None:
-        live = self.core.ledger.read.catch_up()
+        live = self.core.ledger.reading()
         rebuilt = LedgerReadModel()
         LogFollower(self.core.revenue, rebuilt.handlers).catch_up()
         assert {c: (t.debits, t.credits) for c, t in rebuilt.totals.items()} == {

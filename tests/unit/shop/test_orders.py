@@ -617,5 +617,5 @@ def test_the_seller_is_owed_the_proceeds_of_every_order(core: Spotlight) -> None
         sum(o.affiliate_share.minor for o in orders)
     )
     assert core.shop.listing(listing_id).stock == 100 - 18
-    model = core.ledger.read.catch_up()
+    model = core.ledger.reading()
     assert model.debits == model.credits

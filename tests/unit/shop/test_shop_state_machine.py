@@ -700,7 +700,7 @@ class ShopMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_journal_balances(self) -> None:
-        model = self.core.ledger.read.catch_up()
+        model = self.core.ledger.reading()
         assert model.debits == model.credits
 
     @invariant()
@@ -719,7 +719,7 @@ class ShopMachine(RuleBasedStateMachine):
         for _position, placed in self.recorded(Order.Placed.TOPIC):
             if placed.creator is not None:
                 recorded[placed.creator] += placed.affiliate_share.minor
-        model = self.core.ledger.read.catch_up()
+        model = self.core.ledger.reading()
         for creator in CREATORS:
             credited = sum(
                 line.credit
@@ -778,7 +778,7 @@ class ShopMachine(RuleBasedStateMachine):
 
     @invariant()
     def a_read_model_rebuilt_from_the_log_agrees(self) -> None:
-        live = self.core.ledger.read.catch_up()
+        live = self.core.ledger.reading()
         rebuilt = LedgerReadModel()
         LogFollower(self.core.revenue, rebuilt.handlers).catch_up()
         assert {c: (t.debits, t.credits) for c, t in rebuilt.totals.items()} == {

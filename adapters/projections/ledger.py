@@ -1,0 +1,356 @@
+"""The ledger projection's tables in SQL: the journal's totals, every account's totals, and
+the posting lines, numbered within their account.
+
+Amounts and totals are signed 64-bit integers (BIGINT; SQLite's INTEGER). A larger Python
+int cannot be bound, and SQLite would turn a sum past them into a float, so every amount and
+every new total is checked here before anything is written: beyond them, the entry is
+refused whole (``PostingLineNotStorable``) and the projection stops at it.
+
+``recorded_at`` is kept as the recording's ISO text, offset included: statements group by the
+month of the recording's own offset, and the auditor's replay digests the text as recorded
+(a PostgreSQL timestamp would keep the instant and lose the offset).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+import sqlalchemy as sa
+
+from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from application.projections import Batch
+from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable, Totals
+
+#: Signed 64-bit: what BIGINT and SQLite's INTEGER hold exactly.
+_INTEGERS = range(-(2**63), 2**63)
+_JOURNAL_ROW = 1
+
+
+def _define(metadata: sa.MetaData, suffix: str) -> None:
+    sa.Table(
+        f"ledger_journal{suffix}",
+        metadata,
+        sa.Column("row", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("entries", sa.BigInteger, nullable=False),
+        sa.Column("debits", sa.BigInteger, nullable=False),
+        sa.Column("credits", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"ledger_accounts{suffix}",
+        metadata,
+        sa.Column("account", sa.Text, primary_key=True),
+        sa.Column("debits", sa.BigInteger, nullable=False),
+        sa.Column("credits", sa.BigInteger, nullable=False),
+        sa.Column("lines", sa.BigInteger, nullable=False),
+    )
+    lines = sa.Table(
+        f"ledger_lines{suffix}",
+        metadata,
+        # An account's page is a seek on the primary key from the line number it asks for.
+        sa.Column("account", sa.Text, primary_key=True),
+        sa.Column("number", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("position", sa.BigInteger, nullable=False),
+        sa.Column("entry_id", sa.String(36), nullable=False),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("cause", sa.Text, nullable=False),
+        sa.Column("debit", sa.BigInteger, nullable=False),
+        sa.Column("credit", sa.BigInteger, nullable=False),
+        sa.Column("reference", sa.Text, nullable=False),
+        sa.Column("recorded_at", sa.Text, nullable=False),
+        sa.Column("month", sa.String(7), nullable=False),
+    )
+    # A creator's statement: their payable account's lines of some kinds in one month.
+    sa.Index(
+        f"ledger_lines_earnings{suffix}",
+        lines.c.account,
+        lines.c.kind,
+        lines.c.month,
+        lines.c.number,
+    )
+
+
+@attrs.frozen
+class _Tables:
+    journal: sa.Table
+    accounts: sa.Table
+    lines: sa.Table
+    # Built once per generation: a statement object keeps its compiled form and cache key,
+    # which an event's few rows would otherwise pay for again at every event.
+    read_journal: sa.Select[Any]
+    write_journal: sa.Update
+    read_accounts: sa.Select[Any]
+    write_account: sa.Update
+    open_account: sa.Insert
+    add_line: sa.Insert
+
+    @classmethod
+    def of(cls, journal: sa.Table, accounts: sa.Table, lines: sa.Table) -> _Tables:
+        return cls(
+            journal=journal,
+            accounts=accounts,
+            lines=lines,
+            read_journal=sa.select(journal.c.entries, journal.c.debits, journal.c.credits).where(
+                journal.c.row == _JOURNAL_ROW
+            ),
+            write_journal=journal.update()
+            .where(journal.c.row == _JOURNAL_ROW)
+            .values(entries=sa.bindparam("e"), debits=sa.bindparam("d"), credits=sa.bindparam("c")),
+            read_accounts=sa.select(
+                accounts.c.account, accounts.c.debits, accounts.c.credits, accounts.c.lines
+            ).where(accounts.c.account.in_(sa.bindparam("codes", expanding=True))),
+            write_account=accounts.update()
+            .where(accounts.c.account == sa.bindparam("code"))
+            .values(debits=sa.bindparam("d"), credits=sa.bindparam("c"), lines=sa.bindparam("n")),
+            open_account=accounts.insert(),
+            add_line=lines.insert(),
+        )
+
+
+@attrs.define
+class _Written:
+    """What one batch has written so far: the totals it last wrote, so an account posted to
+    by many entries of the batch is read once."""
+
+    batch: SqlBatch
+    journal: list[int] | None = None
+    accounts: dict[str, list[int]] = attrs.field(factory=dict)
+
+
+class SqlLedgerTables:
+    def __init__(self, store: SqlProjectionStore) -> None:
+        self.store = store
+        self._tables: dict[int, _Tables] = {}
+        self._lock = threading.Lock()
+        self._written: _Written | None = None
+
+    def _of(self, generation: int) -> _Tables:
+        with self._lock:
+            found = self._tables.get(generation)
+            if found is None:
+                metadata = generation_tables(_define, self.store.metadata.schema, generation)
+                suffix = f"_g{generation}"
+                schema = self.store.metadata.schema
+                prefix = "" if schema is None else f"{schema}."
+                found = self._tables[generation] = _Tables.of(
+                    metadata.tables[f"{prefix}ledger_journal{suffix}"],
+                    metadata.tables[f"{prefix}ledger_accounts{suffix}"],
+                    metadata.tables[f"{prefix}ledger_lines{suffix}"],
+                )
+            return found
+
+    def create(self, generation: int) -> None:
+        self.store.create_tables(self._of(generation).journal.metadata)
+
+    def drop(self, generation: int) -> None:
+        self.store.drop_tables(self._of(generation).journal.metadata)
+        with self._lock:
+            self._tables.pop(generation, None)
+
+    # Writing ----------------------------------------------------------------------------------
+
+    def record(self, batch: Batch, lines: Sequence[PostingLine]) -> None:
+        if not isinstance(batch, SqlBatch):
+            raise TypeError(f"the ledger's tables write through a SqlBatch, not {batch!r}")
+        for line in lines:
+            if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
+                raise PostingLineNotStorable(line, "SQL integers are signed 64-bit")
+        tables = self._of(batch.generation)
+        connection = batch.connection
+        written = self._written
+        if written is None or written.batch is not batch:
+            # A new transaction: what an earlier one wrote may have been rolled back.
+            written = _Written(batch)
+        unseen = sorted({line.account for line in lines} - set(written.accounts))
+        known: dict[str, list[int]] = {}
+        if unseen:
+            for found in connection.execute(tables.read_accounts, {"codes": unseen}):
+                known[found[0]] = [int(found[1]), int(found[2]), int(found[3])]
+        if written.journal is None:
+            row = connection.execute(tables.read_journal).first()
+            journal_existed = row is not None
+            journal = [0, 0, 0] if row is None else [int(row[0]), int(row[1]), int(row[2])]
+        else:
+            journal_existed = True
+            journal = list(written.journal)
+
+        # Every new total is decided before anything is written: refused, the entry leaves
+        # the batch as it was.
+        totals = {
+            code: list(written.accounts.get(code) or known.get(code) or (0, 0, 0))
+            for code in {line.account for line in lines}
+        }
+        new = {code for code in totals if code not in written.accounts and code not in known}
+        rows = []
+        journal[0] += 1
+        for line in lines:
+            kept = totals[line.account]
+            number = kept[2]
+            kept[0] += line.debit
+            kept[1] += line.credit
+            kept[2] += 1
+            journal[1] += line.debit
+            journal[2] += line.credit
+            if not all(total in _INTEGERS for total in (*kept, *journal)):
+                raise PostingLineNotStorable(
+                    line, "its account's or the journal's totals would pass 64-bit integers"
+                )
+            rows.append(
+                {
+                    "account": line.account,
+                    "number": number,
+                    "position": line.position,
+                    "entry_id": str(line.entry_id),
+                    "kind": line.kind,
+                    "cause": line.cause,
+                    "debit": line.debit,
+                    "credit": line.credit,
+                    "reference": line.reference,
+                    "recorded_at": line.recorded_at.isoformat(),
+                    "month": f"{line.recorded_at:%Y-%m}",
+                }
+            )
+
+        changed = [
+            {"code": code, "d": kept[0], "c": kept[1], "n": kept[2]}
+            for code, kept in totals.items()
+            if code not in new
+        ]
+        if changed:
+            connection.execute(tables.write_account, changed)
+        if new:
+            connection.execute(
+                tables.open_account,
+                [
+                    {"account": code, "debits": kept[0], "credits": kept[1], "lines": kept[2]}
+                    for code, kept in totals.items()
+                    if code in new
+                ],
+            )
+        if rows:
+            connection.execute(tables.add_line, rows)
+        if journal_existed:
+            connection.execute(
+                tables.write_journal, {"e": journal[0], "d": journal[1], "c": journal[2]}
+            )
+        else:
+            connection.execute(
+                tables.journal.insert().values(
+                    row=_JOURNAL_ROW, entries=journal[0], debits=journal[1], credits=journal[2]
+                )
+            )
+
+        written.journal = journal
+        written.accounts.update(totals)
+        self._written = written
+
+    # Reading ----------------------------------------------------------------------------------
+
+    def journal(self, generation: int) -> tuple[int, int, int]:
+        table = self._of(generation).journal
+        with self.store.reading() as connection:
+            row = connection.execute(
+                sa.select(table.c.entries, table.c.debits, table.c.credits).where(
+                    table.c.row == _JOURNAL_ROW
+                )
+            ).first()
+        return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+    def totals(self, generation: int) -> dict[str, Totals]:
+        table = self._of(generation).accounts
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(table.c.account, table.c.debits, table.c.credits, table.c.lines)
+            ).all()
+        return {row[0]: Totals(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+    def accounts(self, generation: int, prefix: str = "") -> list[str]:
+        table = self._of(generation).accounts
+        query = sa.select(table.c.account)
+        if prefix:
+            # Not LIKE (a code may hold '%' or '_') nor a range (a collation may order text
+            # otherwise than by its characters).
+            query = query.where(sa.func.substr(table.c.account, 1, len(prefix)) == prefix)
+        with self.store.reading() as connection:
+            codes = [row[0] for row in connection.execute(query)]
+        # Sorted here: the database's collation is not Python's.
+        return sorted(code for code in codes if code.startswith(prefix))
+
+    def account(
+        self, generation: int, code: str, start: int, limit: int
+    ) -> tuple[Totals | None, list[PostingLine]]:
+        tables = self._of(generation)
+        accounts, lines = tables.accounts, tables.lines
+        with self.store.reading() as connection:
+            row = connection.execute(
+                sa.select(accounts.c.debits, accounts.c.credits, accounts.c.lines).where(
+                    accounts.c.account == code
+                )
+            ).first()
+            if row is None:
+                return None, []
+            totals = Totals(int(row[0]), int(row[1]), int(row[2]))
+            if limit <= 0 or start >= totals.lines:
+                return totals, []
+            page = connection.execute(
+                _selected(lines)
+                .where(
+                    lines.c.account == code,
+                    lines.c.number >= max(start, 0),
+                    lines.c.number < totals.lines,
+                )
+                .order_by(lines.c.number)
+                .limit(min(limit, totals.lines))
+            ).all()
+        return totals, [_line(code, found) for found in page]
+
+    def earnings(
+        self, generation: int, account: str, kinds: Collection[str], month: str
+    ) -> list[PostingLine]:
+        if not kinds:
+            return []
+        lines = self._of(generation).lines
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                _selected(lines)
+                .where(
+                    lines.c.account == account,
+                    lines.c.kind.in_(sorted(kinds)),
+                    lines.c.month == month,
+                    lines.c.credit > 0,
+                )
+                .order_by(lines.c.number)
+            ).all()
+        return [_line(account, row) for row in rows]
+
+
+def _selected(lines: sa.Table) -> sa.Select[Any]:
+    return sa.select(
+        lines.c.position,
+        lines.c.entry_id,
+        lines.c.kind,
+        lines.c.cause,
+        lines.c.debit,
+        lines.c.credit,
+        lines.c.reference,
+        lines.c.recorded_at,
+    )
+
+
+def _line(account: str, row: Any) -> PostingLine:
+    position, entry_id, kind, cause, debit, credit, reference, recorded_at = row
+    return PostingLine(
+        position=int(position),
+        entry_id=UUID(entry_id),
+        kind=kind,
+        cause=cause,
+        account=account,
+        debit=int(debit),
+        credit=int(credit),
+        reference=reference,
+        recorded_at=datetime.fromisoformat(recorded_at),
+    )
