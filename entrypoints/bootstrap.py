@@ -23,6 +23,7 @@ from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
 from adapters.posting_lines import SqlitePostingLines
 from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import StoreConfigurationError, close_application
@@ -228,7 +229,13 @@ def bootstrap(
         catalogue=catalogue,
         cataloguing=cataloguing,
         anchoring=anchoring,
-        audience=Audience(catalogue, clock=clock, click_window=settings.click_window),
+        audience=Audience(
+            catalogue,
+            clock=clock,
+            projections=projections,
+            tables=SqlAnalyticsTables(projection_store),
+            click_window=settings.click_window,
+        ),
         music=music,
         discovery=discovery,
         usage=usage,

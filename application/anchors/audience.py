@@ -3,7 +3,6 @@ their dashboard."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import TypeVar
@@ -12,13 +11,18 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 
-from application.anchors.analytics import AudienceProjection, StudioAnalytics
+from application.anchors.analytics import (
+    AnalyticsTables,
+    StudioAnalytics,
+    StudioAnalyticsProjection,
+    VideoStanding,
+)
 from application.auth import Principal, Role, owns, require_role
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.log_follower import LogFollower
 from application.logs import CatalogueLog
 from application.ports import Clock
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Persisted, ProjectionRunner
+from application.read_models import ReadModel
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -53,27 +57,22 @@ class Audience:
         catalogue: CatalogueLog,
         *,
         clock: Clock,
+        projections: ProjectionRunner,
+        tables: AnalyticsTables,
         click_window: timedelta = DEFAULT_CLICK_WINDOW,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
-        self.projection = AudienceProjection(click_window)
-        self.follower = LogFollower(catalogue, self.projection.handlers)
-        self._lock = threading.RLock()
-        self._catch_up()
-
-    def _catch_up(self) -> None:
-        with self._lock:
-            self.follower.catch_up()
+        self.projections = projections
+        self.projection = StudioAnalyticsProjection(tables, click_window)
+        projections.register(self.projection)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        return (
-            Followed(
-                "studio analytics (anchors per title)",
-                self._catch_up,
-                unpositioned(self.projection.export),
-            ),
-        )
+        return (Persisted(self.projections, self.projection),)
+
+    def _videos(self, video_ids: set[UUID]) -> dict[UUID, VideoStanding]:
+        generation = self.projections.fresh(self.projection.name)
+        return self.projection.tables.videos(generation, video_ids)
 
     def record_engagement(
         self,
@@ -109,13 +108,14 @@ class Audience:
             if [(c.video_id, c.target) for c in previous.clicks] != asked:
                 raise BatchKeyReused(f"batch {batch_key!r} was recorded with other clicks")
             return BatchReceipt(batch_id, len(previous.clicks), replayed=True)
-        self._catch_up()
+        videos = self._videos({video_id for video_id, _target in asked})
         now = self.clock.now()
         recorded: list[Click] = []
         for video_id, target in asked:
-            title_id = self.projection.anchor_of.get(video_id)
+            video = videos.get(video_id)
+            title_id = None if video is None else video.anchor
             if title_id is None:
-                if video_id not in self.projection.known_videos:
+                if video is None or not video.published:
                     raise NotFound("video", video_id)
                 raise InvalidValue(f"video {video_id} has no anchor to click through")
             recorded.append(Click(video_id=video_id, title_id=title_id, target=target, at=now))
@@ -153,8 +153,8 @@ class Audience:
         )
 
     def engagement_of(self, video_id: UUID) -> Engagement:
-        self._catch_up()
-        return self.projection.video_totals.get(video_id, Engagement())
+        video = self._videos({video_id}).get(video_id)
+        return Engagement() if video is None else video.engagement
 
     def studio_analytics(
         self, actor: Principal, studio_id: str, *, as_of: date | None = None
@@ -164,8 +164,8 @@ class Audience:
                 raise NotPermitted("a studio sees only its own analytics")
         else:
             require_role(actor, Role.ADMIN, Role.AUDITOR, doing="read a studio's analytics")
-        self._catch_up()
-        return self.projection.analytics(studio_id, as_of or self.clock.now().date())
+        generation = self.projections.fresh(self.projection.name)
+        return self.projection.analytics(generation, studio_id, as_of or self.clock.now().date())
 
     # Plumbing ---------------------------------------------------------------------------
 
@@ -191,11 +191,10 @@ class Audience:
                     "the batch key was used concurrently for another batch"
                 ) from None
             return BatchReceipt(batch.id, size, replayed=True)
-        self._catch_up()
         return BatchReceipt(batch.id, size, replayed=False)
 
     def _require_videos(self, video_ids: set[UUID]) -> None:
-        self._catch_up()
-        unknown = video_ids - self.projection.known_videos
+        videos = self._videos(video_ids)
+        unknown = {v for v in video_ids if v not in videos or not videos[v].published}
         if unknown:
             raise NotFound("video", ", ".join(sorted(str(v) for v in unknown)[:5]))

@@ -72,6 +72,11 @@ def _checked_clicks(clicks: Sequence[ClickT]) -> tuple[ClickT, ...]:
     return tuple(clicks)
 
 
+def click_window_of(at: datetime, window: timedelta) -> int:
+    """The number of the fixed window of time, counted from the epoch, that ``at`` falls in."""
+    return (checked_instant(at) - _EPOCH) // window
+
+
 class DistinctClicks:
     """What a click counts for: one per viewer, video and target in each window of time.
 
@@ -94,7 +99,7 @@ class DistinctClicks:
     def counts(self, viewer: str, video: Hashable, target: str, at: datetime) -> bool:
         """True the first time ``viewer`` clicks ``target`` of ``video`` in the window of
         ``at``; False for every repeat in that window."""
-        window = (checked_instant(at) - _EPOCH) // self._window
+        window = click_window_of(at, self._window)
         if window > self._newest:
             self._newest = window
             for old in [w for w in self._seen if w < window - 1]:
