@@ -247,8 +247,8 @@ class SqlAnalyticsTables:
 
     def add_to_days(self, batch: Batch, days: Mapping[tuple[UUID, date], Day]) -> None:
         connection, t = self._open(batch)
+        # A title's days follow its anchors and clicks, which list it already.
         for (title_id, day), added in days.items():
-            self._title_row(connection, t, title_id, listed=True)
             moved = connection.execute(
                 t.days.update()
                 .where(t.days.c.title_id == title_id, t.days.c.day == day)
@@ -274,8 +274,9 @@ class SqlAnalyticsTables:
 
     def add_clicks(self, batch: Batch, clicks: Mapping[tuple[UUID, str], int]) -> None:
         connection, t = self._open(batch)
-        for (title_id, target), count in clicks.items():
+        for title_id in {title_id for title_id, _target in clicks}:
             self._title_row(connection, t, title_id, listed=True)
+        for (title_id, target), count in clicks.items():
             moved = connection.execute(
                 t.clicks.update()
                 .where(t.clicks.c.title_id == title_id, t.clicks.c.target == target)
@@ -474,7 +475,29 @@ class SqlAnalyticsTables:
             engagement=_engagement(row),
         )
 
-    def studio(self, generation: int, studio_id: str, first: date, last: date) -> StudioRows:
+    @staticmethod
+    def _leading_hashtags(t: _Tables, title_ids: list[UUID], ranks: int) -> sa.Select[Any]:
+        """Each title's hashtags ranked within ``ranks`` by videos (ties share a rank, so a
+        tie at the edge comes whole): a title's top ``n`` once its own ``w`` words are left
+        out ranks within ``n + w``, and is ordered by the caller (by tag as Python orders
+        text, whatever the database's collation)."""
+        rank = (
+            sa.func.rank()
+            .over(partition_by=t.hashtags.c.title_id, order_by=t.hashtags.c.videos.desc())
+            .label("rank")
+        )
+        ranked = (
+            sa.select(t.hashtags.c.title_id, t.hashtags.c.tag, t.hashtags.c.videos, rank)
+            .where(t.hashtags.c.title_id.in_(title_ids), t.hashtags.c.videos > 0)
+            .subquery()
+        )
+        return sa.select(ranked.c.title_id, ranked.c.tag, ranked.c.videos).where(
+            ranked.c.rank <= ranks
+        )
+
+    def studio(
+        self, generation: int, studio_id: str, first: date, last: date, *, top: int
+    ) -> StudioRows:
         t = self._of(generation)
         with self.store.reading() as connection:
             titles = tuple(
@@ -488,6 +511,7 @@ class SqlAnalyticsTables:
             clicks: dict[UUID, dict[str, int]] = {}
             days: dict[UUID, dict[date, Day]] = {}
             hashtags: dict[UUID, dict[str, int]] = {}
+            max_words = max((len(title.words) for title in titles), default=0)
             for chunk in _chunks(title.title_id for title in titles):
                 for title_id, target, count in connection.execute(
                     sa.select(t.clicks.c.title_id, t.clicks.c.target, t.clicks.c.clicks).where(
@@ -502,9 +526,7 @@ class SqlAnalyticsTables:
                 ).all():
                     days.setdefault(row.title_id, {})[row.day] = _day(row)
                 for title_id, tag, count in connection.execute(
-                    sa.select(t.hashtags.c.title_id, t.hashtags.c.tag, t.hashtags.c.videos).where(
-                        t.hashtags.c.title_id.in_(chunk), t.hashtags.c.videos > 0
-                    )
+                    self._leading_hashtags(t, chunk, top + max_words)
                 ).all():
                     hashtags.setdefault(title_id, {})[tag] = int(count)
         return StudioRows(titles=titles, clicks=clicks, days=days, hashtags=hashtags)

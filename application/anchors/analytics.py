@@ -250,7 +250,12 @@ class AnalyticsTables(Protocol):
 
     # Reads -------------------------------------------------------------------------------
 
-    def studio(self, generation: int, studio_id: str, first: date, last: date) -> StudioRows: ...
+    def studio(
+        self, generation: int, studio_id: str, first: date, last: date, *, top: int
+    ) -> StudioRows:
+        """``hashtags`` holds at least each title's ``top`` hashtags once its own words are
+        left out, and every hashtag tied with the last of them."""
+        ...
 
     def videos(self, generation: int, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]: ...
 
@@ -423,7 +428,7 @@ class StudioAnalyticsProjection:
 
     def analytics(self, generation: int, studio_id: str, as_of: date) -> StudioAnalytics:
         first = as_of - timedelta(days=SERIES_DAYS - 1)
-        rows = self.tables.studio(generation, studio_id, first, as_of)
+        rows = self.tables.studio(generation, studio_id, first, as_of, top=TOP_HASHTAGS)
         return StudioAnalytics(
             studio_id=studio_id,
             as_of=as_of,

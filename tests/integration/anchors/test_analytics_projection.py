@@ -204,3 +204,34 @@ def test_a_rebuild_from_zero_reaches_the_same_figures(deployment: Deployment) ->
     assert export(core) == exported
     assert before["Dune"].anchored_videos == 1
     assert before["Dune"].clicks["streaming"] == 1
+
+
+def test_a_titles_top_hashtags_leave_out_its_own_words_and_ties_go_by_name(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    story = Story(core)
+    driver = CatalogueDriver(core)
+    singles = [f"#{letter}{letter}" for letter in "onmlkjihgfedcb"]
+    for tags in (["#dune", "#arrakis", "#spice"], ["#dune", "#arrakis", "#spice", "#worm"]):
+        video = driver.publish_video(MIA, caption="Clip", hashtags=tags, category="film-and-tv")
+        story._anchor(video.id, story.dune)
+    crowded = driver.publish_video(MIA, caption="Tags", hashtags=singles, category="film-and-tv")
+    story._anchor(crowded.id, story.dune)
+
+    dune = titles(core)["Dune"]
+
+    # Dune's name and match hashtag lead, but are its own; the worm ride and the fan edit
+    # bring #spice twice more; seventeen hashtags tie at one video, the first nine by name.
+    assert dune.top_hashtags == (
+        ("spice", 4),
+        ("bb", 1),
+        ("cc", 1),
+        ("dd", 1),
+        ("desert", 1),
+        ("ee", 1),
+        ("ff", 1),
+        ("gg", 1),
+        ("hh", 1),
+        ("ii", 1),
+    )
