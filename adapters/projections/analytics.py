@@ -3,8 +3,9 @@
 Running totals are kept on the rows a dashboard reads (a title's row holds its anchored
 videos' totals; a title's day, its clicks by target and its hashtags have rows of their own),
 so a dashboard is five indexed queries whatever the number of videos. Amounts are added by
-update-then-insert: the batches of one projection are serialised by the store's compare and
-set, so no other writer inserts the same key meanwhile.
+``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL, by update-then-insert on other
+databases (the batches of one projection are serialised by the store's compare and set, so
+no other writer inserts the same key meanwhile).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
@@ -34,6 +36,7 @@ from domain.anchors.engagement import Engagement
 CHUNK = 500
 
 _AMOUNTS = ("views", "likes", "shares", "comments")
+_DAY = ("views", "engagement", "clicks", "new_anchors")
 
 
 def _amounts() -> list[sa.Column[int]]:
@@ -143,6 +146,40 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _add(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: list[dict[str, Any]],
+    **also: Any,
+) -> None:
+    """Add each row's ``amounts`` to the row of its ``keys`` (inserting it whole if missing)
+    and set ``also`` on it: one statement for all rows on SQLite and PostgreSQL, an update
+    then an insert a row elsewhere."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+        connection.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c[key] for key in keys],
+                set_={name: table.c[name] + insert.excluded[name] for name in amounts} | also,
+            ),
+            rows,
+        )
+        return
+    for row in rows:
+        moved = connection.execute(
+            table.update()
+            .where(*(table.c[key] == row[key] for key in keys))
+            .values({name: table.c[name] + row[name] for name in amounts} | also)
+        )
+        if moved.rowcount == 0:
+            connection.execute(table.insert(), row)
+
+
 def _words(text: str | None) -> frozenset[str]:
     return frozenset() if text is None else frozenset(json.loads(text))
 
@@ -229,63 +266,47 @@ class SqlAnalyticsTables:
 
     def add_to_titles(self, batch: Batch, totals: Mapping[UUID, Totals]) -> None:
         connection, t = self._open(batch)
-        for title_id, added in totals.items():
-            moved = connection.execute(
-                t.titles.update()
-                .where(t.titles.c.title_id == title_id)
-                .values(
-                    listed=True,
-                    **{name: t.titles.c[name] + getattr(added, name) for name in _AMOUNTS},
-                )
-            )
-            if moved.rowcount == 0:
-                connection.execute(
-                    t.titles.insert(),
-                    {"title_id": title_id, "listed": True, "anchored": 0}
-                    | {name: getattr(added, name) for name in _AMOUNTS},
-                )
+        _add(
+            connection,
+            t.titles,
+            ("title_id",),
+            _AMOUNTS,
+            [
+                {"title_id": title_id, "listed": True, "anchored": 0}
+                | {name: getattr(added, name) for name in _AMOUNTS}
+                for title_id, added in totals.items()
+            ],
+            listed=True,
+        )
 
     def add_to_days(self, batch: Batch, days: Mapping[tuple[UUID, date], Day]) -> None:
-        connection, t = self._open(batch)
         # A title's days follow its anchors and clicks, which list it already.
-        for (title_id, day), added in days.items():
-            moved = connection.execute(
-                t.days.update()
-                .where(t.days.c.title_id == title_id, t.days.c.day == day)
-                .values(
-                    views=t.days.c.views + added.views,
-                    engagement=t.days.c.engagement + added.engagement,
-                    clicks=t.days.c.clicks + added.clicks,
-                    new_anchors=t.days.c.new_anchors + added.new_anchors,
-                )
-            )
-            if moved.rowcount == 0:
-                connection.execute(
-                    t.days.insert(),
-                    {
-                        "title_id": title_id,
-                        "day": day,
-                        "views": added.views,
-                        "engagement": added.engagement,
-                        "clicks": added.clicks,
-                        "new_anchors": added.new_anchors,
-                    },
-                )
+        connection, t = self._open(batch)
+        _add(
+            connection,
+            t.days,
+            ("title_id", "day"),
+            _DAY,
+            [
+                {"title_id": title_id, "day": day} | {name: getattr(added, name) for name in _DAY}
+                for (title_id, day), added in days.items()
+            ],
+        )
 
     def add_clicks(self, batch: Batch, clicks: Mapping[tuple[UUID, str], int]) -> None:
         connection, t = self._open(batch)
         for title_id in {title_id for title_id, _target in clicks}:
             self._title_row(connection, t, title_id, listed=True)
-        for (title_id, target), count in clicks.items():
-            moved = connection.execute(
-                t.clicks.update()
-                .where(t.clicks.c.title_id == title_id, t.clicks.c.target == target)
-                .values(clicks=t.clicks.c.clicks + count)
-            )
-            if moved.rowcount == 0:
-                connection.execute(
-                    t.clicks.insert(), {"title_id": title_id, "target": target, "clicks": count}
-                )
+        _add(
+            connection,
+            t.clicks,
+            ("title_id", "target"),
+            ("clicks",),
+            [
+                {"title_id": title_id, "target": target, "clicks": count}
+                for (title_id, target), count in clicks.items()
+            ],
+        )
 
     def add_hashtags(
         self, batch: Batch, title_id: UUID, hashtags: Sequence[str], sign: int
@@ -294,18 +315,13 @@ class SqlAnalyticsTables:
         counts: dict[str, int] = {}
         for tag in hashtags:
             counts[tag] = counts.get(tag, 0) + sign
-        for tag, count in counts.items():
-            moved = connection.execute(
-                t.hashtags.update()
-                .where(t.hashtags.c.title_id == title_id, t.hashtags.c.tag == tag)
-                .values(videos=t.hashtags.c.videos + count)
-            )
-            if moved.rowcount == 0:
-                connection.execute(
-                    t.hashtags.insert(), {"title_id": title_id, "tag": tag, "videos": count}
-                )
-
-    # Videos and anchors ----------------------------------------------------------------
+        _add(
+            connection,
+            t.hashtags,
+            ("title_id", "tag"),
+            ("videos",),
+            [{"title_id": title_id, "tag": tag, "videos": count} for tag, count in counts.items()],
+        )
 
     def _video_row(self, connection: Connection, t: _Tables, video_id: UUID, **values: Any) -> None:
         moved = connection.execute(t.videos.update().where(t.videos.c.video_id == video_id), values)
@@ -344,36 +360,18 @@ class SqlAnalyticsTables:
 
     def add_to_videos(self, batch: Batch, engagement: Mapping[UUID, Engagement]) -> None:
         connection, t = self._open(batch)
-        existing: set[UUID] = set()
-        for chunk in _chunks(engagement):
-            existing.update(
-                connection.execute(
-                    sa.select(t.videos.c.video_id).where(t.videos.c.video_id.in_(chunk))
-                ).scalars()
-            )
-        known = [
-            {"key": video_id} | {f"add_{name}": getattr(added, name) for name in _AMOUNTS}
-            for video_id, added in engagement.items()
-            if video_id in existing
-        ]
-        if known:
-            connection.execute(
-                t.videos.update()
-                .where(t.videos.c.video_id == sa.bindparam("key"))
-                .values(
-                    counted=True,
-                    **{name: t.videos.c[name] + sa.bindparam(f"add_{name}") for name in _AMOUNTS},
-                ),
-                known,
-            )
-        unknown = [
-            {"video_id": video_id, "published": False, "counted": True}
-            | {name: getattr(added, name) for name in _AMOUNTS}
-            for video_id, added in engagement.items()
-            if video_id not in existing
-        ]
-        if unknown:
-            connection.execute(t.videos.insert(), unknown)
+        _add(
+            connection,
+            t.videos,
+            ("video_id",),
+            _AMOUNTS,
+            [
+                {"video_id": video_id, "published": False, "counted": True}
+                | {name: getattr(added, name) for name in _AMOUNTS}
+                for video_id, added in engagement.items()
+            ],
+            counted=True,
+        )
 
     def set_anchor(self, batch: Batch, video_id: UUID, title_id: UUID | None) -> None:
         connection, t = self._open(batch)
