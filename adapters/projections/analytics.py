@@ -147,6 +147,7 @@ def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
 
 
 def _add(
+    on_conflict: bool,
     connection: Connection,
     table: sa.Table,
     keys: Sequence[str],
@@ -160,7 +161,7 @@ def _add(
     if not rows:
         return
     dialect = connection.dialect.name
-    if dialect in ("sqlite", "postgresql"):
+    if on_conflict and dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
         connection.execute(
             insert.on_conflict_do_update(
@@ -193,8 +194,10 @@ def _engagement(row: Any) -> Engagement:
 
 
 class SqlAnalyticsTables:
-    def __init__(self, store: SqlProjectionStore) -> None:
+    def __init__(self, store: SqlProjectionStore, *, on_conflict: bool = True) -> None:
         self.store = store
+        #: Whether amounts are added by ``INSERT ... ON CONFLICT`` where the database has it.
+        self.on_conflict = on_conflict
         self._generations: dict[int, _Tables] = {}
 
     def _of(self, generation: int) -> _Tables:
@@ -267,6 +270,7 @@ class SqlAnalyticsTables:
     def add_to_titles(self, batch: Batch, totals: Mapping[UUID, Totals]) -> None:
         connection, t = self._open(batch)
         _add(
+            self.on_conflict,
             connection,
             t.titles,
             ("title_id",),
@@ -283,6 +287,7 @@ class SqlAnalyticsTables:
         # A title's days follow its anchors and clicks, which list it already.
         connection, t = self._open(batch)
         _add(
+            self.on_conflict,
             connection,
             t.days,
             ("title_id", "day"),
@@ -298,6 +303,7 @@ class SqlAnalyticsTables:
         for title_id in {title_id for title_id, _target in clicks}:
             self._title_row(connection, t, title_id, listed=True)
         _add(
+            self.on_conflict,
             connection,
             t.clicks,
             ("title_id", "target"),
@@ -316,6 +322,7 @@ class SqlAnalyticsTables:
         for tag in hashtags:
             counts[tag] = counts.get(tag, 0) + sign
         _add(
+            self.on_conflict,
             connection,
             t.hashtags,
             ("title_id", "tag"),
@@ -361,6 +368,7 @@ class SqlAnalyticsTables:
     def add_to_videos(self, batch: Batch, engagement: Mapping[UUID, Engagement]) -> None:
         connection, t = self._open(batch)
         _add(
+            self.on_conflict,
             connection,
             t.videos,
             ("video_id",),

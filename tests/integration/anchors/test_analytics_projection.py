@@ -14,9 +14,11 @@ from uuid import UUID
 
 import pytest
 
-from application.anchors.analytics import NAME, TitleAnalytics
+from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.analytics import SqlAnalyticsTables
+from application.anchors.analytics import NAME, StudioAnalyticsProjection, TitleAnalytics
 from application.auth import Principal, Role
-from application.projections import Batch
+from application.projections import Batch, ProjectionRunner
 from domain.anchors.audience import ClickTarget
 from domain.anchors.engagement import Engagement
 from domain.anchors.titles import TitleKind
@@ -235,3 +237,29 @@ def test_a_titles_top_hashtags_leave_out_its_own_words_and_ties_go_by_name(
         ("hh", 1),
         ("ii", 1),
     )
+
+
+def test_a_database_without_upserts_adds_up_to_the_same_figures(deployment: Deployment) -> None:
+    core = deployment.start()
+    story = Story(core)
+    story.engagement("b1", (story.worm, Engagement(views=300, likes=30)))
+    story.engagement(
+        "b2", (story.worm, Engagement(views=20)), (story.heptapod, Engagement(views=4))
+    )
+    story.clicks(ZOE, "z1", (story.worm, ClickTarget.TICKETS), (story.heptapod, ClickTarget.CAST))
+    core.cataloguing.revoke_anchor(ROSA, story.fan_edit, reason="not a Dune video")
+    before, exported = titles(core), export(core)
+    # Another process whose tables add amounts by update-then-insert rebuilds the projection.
+    other = SqlProjectionStore(projection_database_for(core.settings.store))
+    runner = ProjectionRunner(other, core.projections.logs)
+    runner.register(
+        StudioAnalyticsProjection(
+            SqlAnalyticsTables(other, on_conflict=False), core.settings.click_window
+        )
+    )
+
+    runner.rebuild(NAME)
+
+    assert titles(core) == before
+    assert export(core) == exported
+    other.close()
