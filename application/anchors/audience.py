@@ -35,6 +35,7 @@ from domain.anchors.audience import (
     batch_id_for,
 )
 from domain.anchors.engagement import Engagement
+from domain.anchors.videos import Video
 from domain.errors import InvalidValue, RuleViolated
 
 BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch, CallToActionClickBatch)
@@ -74,6 +75,26 @@ class Audience:
         generation = self.projections.fresh(self.projection.name)
         return self.projection.tables.videos(generation, video_ids)
 
+    def _anchors(self, video_ids: set[UUID]) -> dict[UUID, UUID | None]:
+        """Published video -> the title it is anchored to, for a write to check against.
+
+        With workers the projection may not have reached the newest events yet, so a video it
+        does not know, or knows without an anchor, is read from its aggregate."""
+        videos = self._videos(video_ids)
+        anchors = {v: video.anchor for v, video in videos.items() if video.published}
+        if self.projections.inline:
+            return anchors
+        for video_id in video_ids:
+            if anchors.get(video_id) is not None:
+                continue
+            try:
+                found: object = self.catalogue.repository.get(video_id)
+            except AggregateNotFoundError:
+                continue
+            if isinstance(found, Video):
+                anchors[video_id] = None if found.anchor is None else found.anchor.title_id
+        return anchors
+
     def record_engagement(
         self,
         actor: Principal,
@@ -108,14 +129,13 @@ class Audience:
             if [(c.video_id, c.target) for c in previous.clicks] != asked:
                 raise BatchKeyReused(f"batch {batch_key!r} was recorded with other clicks")
             return BatchReceipt(batch_id, len(previous.clicks), replayed=True)
-        videos = self._videos({video_id for video_id, _target in asked})
+        anchors = self._anchors({video_id for video_id, _target in asked})
         now = self.clock.now()
         recorded: list[Click] = []
         for video_id, target in asked:
-            video = videos.get(video_id)
-            title_id = None if video is None else video.anchor
+            title_id = anchors.get(video_id)
             if title_id is None:
-                if video is None or not video.published:
+                if video_id not in anchors:
                     raise NotFound("video", video_id)
                 raise InvalidValue(f"video {video_id} has no anchor to click through")
             recorded.append(Click(video_id=video_id, title_id=title_id, target=target, at=now))
@@ -194,7 +214,6 @@ class Audience:
         return BatchReceipt(batch.id, size, replayed=False)
 
     def _require_videos(self, video_ids: set[UUID]) -> None:
-        videos = self._videos(video_ids)
-        unknown = {v for v in video_ids if v not in videos or not videos[v].published}
+        unknown = video_ids - set(self._anchors(video_ids))
         if unknown:
             raise NotFound("video", ", ".join(sorted(str(v) for v in unknown)[:5]))

@@ -263,3 +263,22 @@ def test_a_database_without_upserts_adds_up_to_the_same_figures(deployment: Depl
     assert titles(core) == before
     assert export(core) == exported
     other.close()
+
+
+def test_with_workers_a_write_checks_what_the_projection_has_not_reached_yet_on_the_video(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    story = Story(core)
+    core.projections.inline = False  # requests read what the tables hold; a worker applies
+    late = CatalogueDriver(core).publish_video(
+        MIA, caption="Late clip", hashtags=["#heptapod"], category="film-and-tv"
+    )
+    story._anchor(late.id, story.arrival)
+
+    story.engagement("b1", (late.id, Engagement(views=9)))
+    story.clicks(ZOE, "z1", (late.id, ClickTarget.STREAMING))
+    core.projections.catch_up(NAME)  # the worker's turn
+
+    arrival = titles(core)["Arrival"]
+    assert (arrival.anchored_videos, arrival.views, arrival.clicks["streaming"]) == (2, 9, 1)
