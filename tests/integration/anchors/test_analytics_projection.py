@@ -282,3 +282,24 @@ def test_with_workers_a_write_checks_what_the_projection_has_not_reached_yet_on_
 
     arrival = titles(core)["Arrival"]
     assert (arrival.anchored_videos, arrival.views, arrival.clicks["streaming"]) == (2, 9, 1)
+
+
+def test_another_click_window_counts_the_clicks_again_from_zero(deployment: Deployment) -> None:
+    core = deployment.start()
+    story = Story(core)
+    story.clicks(ZOE, "z1", (story.worm, ClickTarget.TICKETS))
+    deployment.clock.advance(timedelta(minutes=10))
+    story.clicks(ZOE, "z2", (story.worm, ClickTarget.TICKETS))
+    assert titles(core)["Dune"].clicks["tickets"] == 1
+    # A process configured with ten-minute windows: the hour's rows mean something else.
+    other = SqlProjectionStore(projection_database_for(core.settings.store))
+    runner = ProjectionRunner(other, core.projections.logs)
+    shorter = StudioAnalyticsProjection(SqlAnalyticsTables(other), timedelta(minutes=10))
+    runner.register(shorter)
+
+    assert runner.catch_up(NAME) > 0
+    (dune, _arrival) = shorter.analytics(
+        runner.active(NAME), "legendary", deployment.clock.now().date()
+    ).titles
+    assert dune.clicks["tickets"] == 2
+    other.close()
