@@ -2,10 +2,11 @@
 plain-text tables.
 
 ``commands`` is the throughput of the core's commands against the bare eventsourcing
-library; ``anchors`` is anchor matching (``bench.anchors``); ``music`` is ballots through the
-music competition and closing a big round (``bench.music``); ``revenue`` is impression
-batches through Pulse, loading big ledger accounts and recomputing every balance
-(``bench.revenue``). With no suite named, all run.
+library; ``anchors`` is anchor matching (``bench.anchors``); ``analytics`` is a studio
+dashboard's response time over many anchored videos (``bench.analytics``); ``music`` is
+ballots through the music competition and closing a big round (``bench.music``);
+``revenue`` is impression batches through Pulse, loading big ledger accounts and
+recomputing every balance (``bench.revenue``). With no suite named, all run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
+from bench.analytics import FULL as ANALYTICS_FULL
+from bench.analytics import QUICK as ANALYTICS_QUICK
+from bench.analytics import run as run_analytics
 from bench.anchors.common import FULL as ANCHORS_FULL
 from bench.anchors.common import QUICK as ANCHORS_QUICK
 from bench.anchors.common import AnchorPlan
@@ -85,6 +89,7 @@ class StandaloneReport(Protocol):
 SUITES = (
     "commands",
     "anchors",
+    "analytics",
     "music",
     "revenue",
     "audit",
@@ -159,6 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         postgres_version = postgres_version or audit.postgres_version
     # Suites that need no store and print their own tables, in the order they run.
     standalone: dict[str, Callable[[], StandaloneReport]] = {
+        "analytics": lambda: run_analytics(ANALYTICS_QUICK if options.quick else ANALYTICS_FULL),
         "products": lambda: run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL),
         "shop": lambda: run_shop(SHOP_QUICK if options.quick else SHOP_FULL),
         "business": lambda: run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL),

@@ -22,6 +22,7 @@ from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
 from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
@@ -243,7 +244,13 @@ def bootstrap(
         catalogue=catalogue,
         cataloguing=cataloguing,
         anchoring=anchoring,
-        audience=Audience(catalogue, clock=clock, click_window=settings.click_window),
+        audience=Audience(
+            catalogue,
+            clock=clock,
+            projections=projections,
+            tables=SqlAnalyticsTables(projection_store),
+            click_window=settings.click_window,
+        ),
         music=music,
         discovery=discovery,
         usage=usage,

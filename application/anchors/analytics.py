@@ -1,32 +1,50 @@
 """The studio dashboard: per title, its anchored videos, their audience and the clicks they send.
 
 A projection of the catalogue's log (titles, videos, anchors, engagement batches, click
-batches); rebuilt from zero by a fresh follower, so an auditor can recompute every figure.
-Clicks count once per viewer, video and target in each click window (``DistinctClicks``).
+batches) persisted by the projection store, so a dashboard is a few aggregate queries and a
+rebuild from zero (a new generation) lets an auditor recompute every figure.
+
+Its rows are running totals kept as the events arrive:
+- a video's engagement counts all it ever received, before or after it was anchored, and a
+  title's totals are the sum over the videos anchored to it now: anchoring a video adds what
+  it has, revoking its anchor takes it away again;
+- a title's day counts the views and interactions its anchored videos received that day
+  while anchored, its new anchors and its clicks; a revoked anchor leaves its days as they
+  were (history is not rewritten);
+- a title's hashtags count its anchored videos' hashtags; its own words are left out when
+  read, since the studio may change them later;
+- clicks count once per viewer, video and target in each click window (``DistinctClicks``),
+  credited to the title named in the click (the one anchored when it was recorded); the
+  clicks seen in the two newest windows are rows too, so a restart counts exactly what the
+  running process would have.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from application.log_follower import Handler
+from application.projections import Batch
+from application.read_models import LogPositions
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
     ClickBatch,
     ClickTarget,
-    DistinctClicks,
     EngagementBatch,
+    click_window,
 )
 from domain.anchors.engagement import Engagement
 from domain.anchors.titles import Title
 from domain.anchors.videos import Video
+from domain.errors import InvalidValue
 from domain.hashtags import hashtag_of_phrase
 
+NAME = "studio analytics (anchors per title)"
 TOP_HASHTAGS = 10
 SERIES_DAYS = 28
 
@@ -74,142 +92,402 @@ def interactions(engagement: Engagement) -> int:
     return engagement.likes + engagement.shares + engagement.comments
 
 
-class AudienceProjection:
-    def __init__(self, click_window: timedelta = DEFAULT_CLICK_WINDOW) -> None:
-        self._distinct = DistinctClicks(click_window)
-        self.video_totals: dict[UUID, Engagement] = defaultdict(Engagement)
-        self.anchor_of: dict[UUID, UUID] = {}
-        self.known_videos: set[UUID] = set()
-        self._studio_titles: dict[str, list[UUID]] = defaultdict(list)
-        self._title_names: dict[UUID, str] = {}
-        self._title_words: dict[UUID, set[str]] = defaultdict(set)
-        self._video_hashtags: dict[UUID, tuple[str, ...]] = {}
-        self._anchored: dict[UUID, set[UUID]] = defaultdict(set)
-        self._clicks: dict[UUID, Counter[str]] = defaultdict(Counter)
-        self._daily: dict[UUID, dict[date, Day]] = defaultdict(lambda: defaultdict(Day))
+@attrs.frozen
+class Totals:
+    """Engagement that may be taken away again (a revoked anchor): signed, unlike
+    ``Engagement``."""
 
-    @property
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            Title.Registered.TOPIC: self._title_registered,
-            Title.MatchWordsSet.TOPIC: self._words_set,
-            Video.Published.TOPIC: self._video_published,
-            Video.EngagementRecorded.TOPIC: self._engagement_recorded,
-            Video.AnchorAttached.TOPIC: self._anchor_attached,
-            Video.AnchorRevoked.TOPIC: self._anchor_revoked,
-            EngagementBatch.Recorded.TOPIC: self._engagement_batch,
-            ClickBatch.Recorded.TOPIC: self._click_batch,
+    views: int = 0
+    likes: int = 0
+    shares: int = 0
+    comments: int = 0
+
+    @classmethod
+    def of(cls, engagement: Engagement, sign: int = 1) -> Totals:
+        return cls(
+            views=sign * engagement.views,
+            likes=sign * engagement.likes,
+            shares=sign * engagement.shares,
+            comments=sign * engagement.comments,
+        )
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(
+            views=self.views + other.views,
+            likes=self.likes + other.likes,
+            shares=self.shares + other.shares,
+            comments=self.comments + other.comments,
+        )
+
+
+@attrs.frozen
+class VideoStanding:
+    video_id: UUID
+    published: bool
+    anchor: UUID | None  # the title a click on it is credited to
+    engagement: Engagement
+    hashtags: tuple[str, ...] | None  # None until published
+
+
+@attrs.frozen
+class TitleFigures:
+    title_id: UUID
+    name: str | None  # None for a title the log anchors to but never registered
+    words: frozenset[str]
+    anchored_videos: int
+    engagement: Engagement
+
+
+@attrs.frozen
+class StudioRows:
+    """What one studio's dashboard reads, from one snapshot: its titles in the order they were
+    registered, and for those titles their clicks by target, their days in the series and
+    their anchored videos' hashtags."""
+
+    titles: tuple[TitleFigures, ...]
+    clicks: Mapping[UUID, Mapping[str, int]]
+    days: Mapping[UUID, Mapping[date, Day]]
+    hashtags: Mapping[UUID, Mapping[str, int]]
+
+
+@attrs.frozen
+class AnalyticsRows:
+    """Every row of a generation, for the auditor's replay."""
+
+    videos: tuple[VideoStanding, ...]
+    studios: Mapping[str, tuple[UUID, ...]]
+    titles: tuple[TitleFigures, ...]
+    anchored: Mapping[UUID, frozenset[UUID]]
+    clicks: Mapping[UUID, Mapping[str, int]]
+    days: Mapping[UUID, Mapping[date, Day]]
+
+
+class AnalyticsTables(Protocol):
+    """The projection's tables (a port: ``adapters.projections.analytics`` keeps them in SQL).
+
+    Write methods take the open batch; every amount they take is added to what the row holds
+    (a missing row holding nothing)."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # Titles ------------------------------------------------------------------------------
+
+    def register_title(
+        self,
+        batch: Batch,
+        title_id: UUID,
+        studio_id: str,
+        name: str,
+        words: frozenset[str],
+        *,
+        order: int,
+    ) -> None:
+        """``order`` ranks the studio's titles (its registration's place in the log)."""
+        ...
+
+    def title_name(self, batch: Batch, title_id: UUID) -> str | None: ...
+
+    def set_words(self, batch: Batch, title_id: UUID, words: frozenset[str]) -> None: ...
+
+    def list_title(self, batch: Batch, title_id: UUID) -> None:
+        """Keep the title among those the replay compares, registered or not."""
+        ...
+
+    def add_to_titles(self, batch: Batch, totals: Mapping[UUID, Totals]) -> None: ...
+
+    def add_to_days(self, batch: Batch, days: Mapping[tuple[UUID, date], Day]) -> None: ...
+
+    def add_clicks(self, batch: Batch, clicks: Mapping[tuple[UUID, str], int]) -> None: ...
+
+    def add_hashtags(
+        self, batch: Batch, title_id: UUID, hashtags: Sequence[str], sign: int
+    ) -> None: ...
+
+    # Videos and anchors ----------------------------------------------------------------
+
+    def publish_video(self, batch: Batch, video_id: UUID, hashtags: tuple[str, ...]) -> None: ...
+
+    def videos_in(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]:
+        """The videos among ``video_ids`` that have a row."""
+        ...
+
+    def add_to_videos(self, batch: Batch, engagement: Mapping[UUID, Engagement]) -> None: ...
+
+    def set_anchor(self, batch: Batch, video_id: UUID, title_id: UUID | None) -> None: ...
+
+    def titles_anchoring(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:
+        """Video -> the titles it is anchored to (a title's anchored videos)."""
+        ...
+
+    def join(self, batch: Batch, title_id: UUID, video_id: UUID) -> bool:
+        """Add the video to the title's anchored videos; False if it was there already."""
+        ...
+
+    def leave(self, batch: Batch, title_id: UUID, video_id: UUID) -> bool:
+        """Take the video from the title's anchored videos; False if it was not there."""
+        ...
+
+    # Distinct clicks ---------------------------------------------------------------------
+
+    def newest_window(self, batch: Batch) -> int: ...
+
+    def move_newest_window(self, batch: Batch, window: int) -> None:
+        """Remember ``window`` as the newest and forget the clicks of windows more than one
+        behind it."""
+        ...
+
+    def clicks_seen(
+        self, batch: Batch, viewer: str, windows: Iterable[int]
+    ) -> set[tuple[int, UUID, str]]:
+        """The viewer's (window, video, target) already counted in those windows."""
+        ...
+
+    def see_clicks(
+        self, batch: Batch, viewer: str, seen: Iterable[tuple[int, UUID, str]]
+    ) -> None: ...
+
+    # Reads -------------------------------------------------------------------------------
+
+    def studio(
+        self, generation: int, studio_id: str, first: date, last: date, *, top: int
+    ) -> StudioRows:
+        """``hashtags`` holds at least each title's ``top`` hashtags once its own words are
+        left out, and every hashtag tied with the last of them."""
+        ...
+
+    def videos(self, generation: int, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]: ...
+
+    def everything(self, generation: int) -> AnalyticsRows: ...
+
+
+def words_of(name: str, hashtags: Iterable[str] = ()) -> frozenset[str]:
+    """A title's own words, left out of its top hashtags: its name's hashtag and the
+    hashtags it is matched on."""
+    return frozenset({hashtag_of_phrase(name), *hashtags})
+
+
+class StudioAnalyticsProjection:
+    """The event -> row-change logic of the dashboard (see the module's account)."""
+
+    name = NAME
+    #: The rows' shape; the version also names the click window (in seconds), since clicks
+    #: counted in windows of another length mean something else: a changed window rebuilds.
+    SHAPE = 1
+
+    def __init__(
+        self, tables: AnalyticsTables, click_window: timedelta = DEFAULT_CLICK_WINDOW
+    ) -> None:
+        if click_window <= timedelta(0):
+            raise InvalidValue("a click window is longer than nothing")
+        self.tables = tables
+        self.click_window = click_window
+        self.version = self.SHAPE * 10_000_000 + min(round(click_window.total_seconds()), 9_999_999)
+        self.follows: Mapping[str, Sequence[str]] = {
+            "catalogue": tuple(kind.TOPIC for kind in self._handlers)
         }
 
-    def titles_of(self, studio_id: str) -> list[UUID]:
-        return list(self._studio_titles.get(studio_id, ()))
+    @property
+    def _handlers(self) -> dict[type[Any], Callable[[Batch, Any, int], None]]:
+        return {
+            Title.Registered: self._title_registered,
+            Title.MatchWordsSet: self._words_set,
+            Video.Published: self._video_published,
+            Video.EngagementRecorded: self._engagement_recorded,
+            Video.AnchorAttached: self._anchor_attached,
+            Video.AnchorRevoked: self._anchor_revoked,
+            EngagementBatch.Recorded: self._engagement_batch,
+            ClickBatch.Recorded: self._click_batch,
+        }
 
-    def analytics(self, studio_id: str, as_of: date) -> StudioAnalytics:
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
+
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        handlers = self._handlers
+        handler = handlers.get(type(event))
+        if handler is None:
+            handler = next(
+                (h for kind, h in handlers.items() if isinstance(event, kind)), self._unknown
+            )
+        handler(batch, event, position)
+
+    @staticmethod
+    def _unknown(_batch: Batch, event: Any, _position: int) -> None:
+        raise TypeError(f"the studio analytics do not apply {type(event).__name__}")
+
+    # Titles ------------------------------------------------------------------------------
+
+    def _title_registered(self, batch: Batch, event: Any, position: int) -> None:
+        self.tables.register_title(
+            batch,
+            event.originator_id,
+            event.studio_id,
+            event.name,
+            words_of(event.name),
+            order=position,
+        )
+
+    def _words_set(self, batch: Batch, event: Any, _position: int) -> None:
+        name = self.tables.title_name(batch, event.originator_id) or ""
+        self.tables.set_words(batch, event.originator_id, words_of(name, event.hashtags))
+
+    # Videos and their engagement -----------------------------------------------------------
+
+    def _video_published(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.publish_video(batch, event.originator_id, tuple(event.hashtags))
+
+    def _engagement_recorded(self, batch: Batch, event: Any, _position: int) -> None:
+        self._count(batch, [(event.originator_id, event.added)], event.recorded_at.date())
+
+    def _engagement_batch(self, batch: Batch, event: Any, _position: int) -> None:
+        self._count(
+            batch,
+            [(count.video_id, count.added) for count in event.counts],
+            event.reported_at.date(),
+        )
+
+    def _count(self, batch: Batch, counts: Sequence[tuple[UUID, Engagement]], day: date) -> None:
+        """Every video's totals; the totals of the titles it is anchored to, whenever it got
+        the engagement; and the day of the title it is anchored to now."""
+        added: dict[UUID, Engagement] = {}
+        for video_id, engagement in counts:
+            added[video_id] = added.get(video_id, Engagement()) + engagement
+        standing = self.tables.videos_in(batch, added)
+        self.tables.add_to_videos(batch, added)
+        titles: dict[UUID, Totals] = defaultdict(Totals)
+        for video_id, anchored_to in self.tables.titles_anchoring(batch, added).items():
+            for title_id in anchored_to:
+                titles[title_id] = titles[title_id] + Totals.of(added[video_id])
+        self.tables.add_to_titles(batch, titles)
+        days: dict[tuple[UUID, date], Day] = {}
+        for video_id, engagement in added.items():
+            video = standing.get(video_id)
+            if video is None or video.anchor is None:
+                continue
+            today = days.setdefault((video.anchor, day), Day())
+            today.views += engagement.views
+            today.engagement += interactions(engagement)
+        self.tables.add_to_days(batch, days)
+
+    # Anchors -------------------------------------------------------------------------------
+
+    def _anchor_attached(self, batch: Batch, event: Any, _position: int) -> None:
+        video_id, title_id = event.originator_id, event.title_id
+        self.tables.set_anchor(batch, video_id, title_id)
+        if self.tables.join(batch, title_id, video_id):
+            video = self.tables.videos_in(batch, [video_id]).get(video_id)
+            if video is not None:
+                self.tables.add_to_titles(batch, {title_id: Totals.of(video.engagement)})
+                self.tables.add_hashtags(batch, title_id, video.hashtags or (), +1)
+        self.tables.add_to_days(batch, {(title_id, event.attached_at.date()): Day(new_anchors=1)})
+
+    def _anchor_revoked(self, batch: Batch, event: Any, _position: int) -> None:
+        video_id, title_id = event.originator_id, event.title_id
+        self.tables.set_anchor(batch, video_id, None)
+        self.tables.list_title(batch, title_id)
+        if self.tables.leave(batch, title_id, video_id):
+            video = self.tables.videos_in(batch, [video_id]).get(video_id)
+            if video is not None:
+                self.tables.add_to_titles(batch, {title_id: Totals.of(video.engagement, -1)})
+                self.tables.add_hashtags(batch, title_id, video.hashtags or (), -1)
+
+    # Clicks --------------------------------------------------------------------------------
+
+    def _click_batch(self, batch: Batch, event: Any, _position: int) -> None:
+        """``DistinctClicks`` over rows: the batch's clicks in their order, the windows more
+        than one behind the newest forgotten as the newest moves on."""
+        viewer: str = event.viewer
+        clicks = [
+            (click_window(click.at, self.click_window), click, ClickTarget(click.target).value)
+            for click in event.clicks
+        ]
+        newest = self.tables.newest_window(batch)
+        seen = self.tables.clicks_seen(batch, viewer, {window for window, _c, _t in clicks})
+        fresh: set[tuple[int, UUID, str]] = set()
+        counted: Counter[tuple[UUID, str]] = Counter()
+        days: dict[tuple[UUID, date], Day] = {}
+        for window, click, target in clicks:
+            if window > newest:
+                newest = window
+                self.tables.move_newest_window(batch, window)
+                seen = {key for key in seen if key[0] >= window - 1}
+                fresh = {key for key in fresh if key[0] >= window - 1}
+            key = (window, click.video_id, target)
+            if key in seen or key in fresh:
+                continue
+            fresh.add(key)
+            counted[(click.title_id, target)] += 1
+            days.setdefault((click.title_id, click.at.date()), Day()).clicks += 1
+        self.tables.see_clicks(batch, viewer, fresh)
+        self.tables.add_clicks(batch, counted)
+        self.tables.add_to_days(batch, days)
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def analytics(self, generation: int, studio_id: str, as_of: date) -> StudioAnalytics:
+        first = as_of - timedelta(days=SERIES_DAYS - 1)
+        rows = self.tables.studio(generation, studio_id, first, as_of, top=TOP_HASHTAGS)
         return StudioAnalytics(
             studio_id=studio_id,
             as_of=as_of,
-            titles=tuple(self._title(title_id, as_of) for title_id in self.titles_of(studio_id)),
+            titles=tuple(_title(figures, rows, as_of) for figures in rows.titles),
         )
 
-    def _title(self, title_id: UUID, as_of: date) -> TitleAnalytics:
-        videos = self._anchored.get(title_id, set())
-        total = Engagement()
-        hashtags: Counter[str] = Counter()
-        own = self._title_words.get(title_id, set())
-        for video_id in videos:
-            total = total + self.video_totals.get(video_id, Engagement())
-            hashtags.update(tag for tag in self._video_hashtags.get(video_id, ()) if tag not in own)
-        days = self._daily.get(title_id, {})
-        series = tuple(
-            DayView(day=day, **attrs.asdict(days[day]))
-            if day in days
-            else DayView(day=day, views=0, engagement=0, clicks=0, new_anchors=0)
-            for day in (as_of - timedelta(days=n) for n in range(SERIES_DAYS - 1, -1, -1))
-        )
-        top = tuple(sorted(hashtags.items(), key=lambda item: (-item[1], item[0]))[:TOP_HASHTAGS])
-        clicks = {target.value: self._clicks[title_id][target.value] for target in ClickTarget}
-        return TitleAnalytics(
-            title_id=title_id,
-            name=self._title_names.get(title_id, ""),
-            anchored_videos=len(videos),
-            views=total.views,
-            likes=total.likes,
-            shares=total.shares,
-            comments=total.comments,
-            clicks=clicks,
-            daily=series,
-            top_hashtags=top,
-            brief=weekly_brief(series, top),
-        )
-
-    # Handlers ---------------------------------------------------------------------------
-
-    def _title_registered(self, event: Any, _position: int) -> None:
-        self._studio_titles[event.studio_id].append(event.originator_id)
-        self._title_names[event.originator_id] = event.name
-        self._title_words[event.originator_id] = {hashtag_of_phrase(event.name)}
-
-    def _words_set(self, event: Any, _position: int) -> None:
-        name = self._title_names.get(event.originator_id, "")
-        self._title_words[event.originator_id] = {hashtag_of_phrase(name), *event.hashtags}
-
-    def _video_published(self, event: Any, _position: int) -> None:
-        self.known_videos.add(event.originator_id)
-        self._video_hashtags[event.originator_id] = tuple(event.hashtags)
-
-    def _count(self, video_id: UUID, added: Engagement, day: date) -> None:
-        self.video_totals[video_id] = self.video_totals[video_id] + added
-        title_id = self.anchor_of.get(video_id)
-        if title_id is not None:
-            today = self._daily[title_id][day]
-            today.views += added.views
-            today.engagement += interactions(added)
-
-    def _engagement_recorded(self, event: Any, _position: int) -> None:
-        self._count(event.originator_id, event.added, event.recorded_at.date())
-
-    def _engagement_batch(self, event: Any, _position: int) -> None:
-        for count in event.counts:
-            self._count(count.video_id, count.added, event.reported_at.date())
-
-    def _anchor_attached(self, event: Any, _position: int) -> None:
-        self.anchor_of[event.originator_id] = event.title_id
-        self._anchored[event.title_id].add(event.originator_id)
-        self._daily[event.title_id][event.attached_at.date()].new_anchors += 1
-
-    def _anchor_revoked(self, event: Any, _position: int) -> None:
-        self.anchor_of.pop(event.originator_id, None)
-        self._anchored[event.title_id].discard(event.originator_id)
-
-    def _click_batch(self, event: Any, _position: int) -> None:
-        for click in event.clicks:
-            target = ClickTarget(click.target).value
-            if not self._distinct.counts(event.viewer, click.video_id, target, click.at):
-                continue
-            self._clicks[click.title_id][target] += 1
-            self._daily[click.title_id][click.at.date()].clicks += 1
-
-    def export(self) -> dict[str, object]:
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: every video's totals and anchor, every
         title's anchored videos, clicks and daily figures, every studio's titles."""
+        rows = self.tables.everything(generation)
         view: dict[str, object] = {}
-        for video_id in self.known_videos | set(self.video_totals):
-            view[f"video:{video_id}"] = (
-                self.video_totals.get(video_id, Engagement()),
-                self.anchor_of.get(video_id),
-                self._video_hashtags.get(video_id),
-            )
-        for studio_id, title_ids in self._studio_titles.items():
-            view[f"studio:{studio_id}"] = tuple(title_ids)
-        for title_id in set(self._title_names) | set(self._anchored) | set(self._clicks):
-            view[f"title:{title_id}"] = (
-                self._title_names.get(title_id),
-                self._title_words.get(title_id, set()),
-                self._anchored.get(title_id, set()),
-                dict(self._clicks.get(title_id, {})),
-                dict(self._daily.get(title_id, {})),
+        for video in rows.videos:
+            view[f"video:{video.video_id}"] = (video.engagement, video.anchor, video.hashtags)
+        for studio_id, title_ids in rows.studios.items():
+            view[f"studio:{studio_id}"] = title_ids
+        for title in rows.titles:
+            view[f"title:{title.title_id}"] = (
+                title.name,
+                set(title.words),
+                set(rows.anchored.get(title.title_id, ())),
+                dict(rows.clicks.get(title.title_id, {})),
+                dict(rows.days.get(title.title_id, {})),
             )
         return view
+
+
+def _title(figures: TitleFigures, rows: StudioRows, as_of: date) -> TitleAnalytics:
+    title_id = figures.title_id
+    days = rows.days.get(title_id, {})
+    series = tuple(
+        DayView(day=day, **attrs.asdict(days[day]))
+        if day in days
+        else DayView(day=day, views=0, engagement=0, clicks=0, new_anchors=0)
+        for day in (as_of - timedelta(days=n) for n in range(SERIES_DAYS - 1, -1, -1))
+    )
+    hashtags = {
+        tag: count
+        for tag, count in rows.hashtags.get(title_id, {}).items()
+        if count > 0 and tag not in figures.words
+    }
+    top = tuple(sorted(hashtags.items(), key=lambda item: (-item[1], item[0]))[:TOP_HASHTAGS])
+    counted = rows.clicks.get(title_id, {})
+    total = figures.engagement
+    return TitleAnalytics(
+        title_id=title_id,
+        name=figures.name or "",
+        anchored_videos=figures.anchored_videos,
+        views=total.views,
+        likes=total.likes,
+        shares=total.shares,
+        comments=total.comments,
+        clicks={target.value: counted.get(target.value, 0) for target in ClickTarget},
+        daily=series,
+        top_hashtags=top,
+        brief=weekly_brief(series, top),
+    )
 
 
 def weekly_brief(series: tuple[DayView, ...], top_hashtags: tuple[tuple[str, int], ...]) -> str:

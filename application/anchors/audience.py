@@ -3,7 +3,6 @@ their dashboard."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import TypeVar
@@ -12,13 +11,18 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 
-from application.anchors.analytics import AudienceProjection, StudioAnalytics
+from application.anchors.analytics import (
+    AnalyticsTables,
+    StudioAnalytics,
+    StudioAnalyticsProjection,
+    VideoStanding,
+)
 from application.auth import Principal, Role, owns, require_role
 from application.errors import NotFound, NotPermitted, StaleVersion
-from application.log_follower import LogFollower
 from application.logs import CatalogueLog
 from application.ports import Clock
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Persisted, ProjectionRunner
+from application.read_models import ReadModel
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -31,6 +35,7 @@ from domain.anchors.audience import (
     batch_id_for,
 )
 from domain.anchors.engagement import Engagement
+from domain.anchors.videos import Video
 from domain.errors import InvalidValue, RuleViolated
 
 BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch, CallToActionClickBatch)
@@ -53,27 +58,42 @@ class Audience:
         catalogue: CatalogueLog,
         *,
         clock: Clock,
+        projections: ProjectionRunner,
+        tables: AnalyticsTables,
         click_window: timedelta = DEFAULT_CLICK_WINDOW,
     ) -> None:
         self.catalogue = catalogue
         self.clock = clock
-        self.projection = AudienceProjection(click_window)
-        self.follower = LogFollower(catalogue, self.projection.handlers)
-        self._lock = threading.RLock()
-        self._catch_up()
-
-    def _catch_up(self) -> None:
-        with self._lock:
-            self.follower.catch_up()
+        self.projections = projections
+        self.projection = StudioAnalyticsProjection(tables, click_window)
+        projections.register(self.projection)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        return (
-            Followed(
-                "studio analytics (anchors per title)",
-                self._catch_up,
-                unpositioned(self.projection.export),
-            ),
-        )
+        return (Persisted(self.projections, self.projection),)
+
+    def _videos(self, video_ids: set[UUID]) -> dict[UUID, VideoStanding]:
+        generation = self.projections.fresh(self.projection.name)
+        return self.projection.tables.videos(generation, video_ids)
+
+    def _anchors(self, video_ids: set[UUID]) -> dict[UUID, UUID | None]:
+        """Published video -> the title it is anchored to, for a write to check against.
+
+        With workers the projection may not have reached the newest events yet, so a video it
+        does not know, or knows without an anchor, is read from its aggregate."""
+        videos = self._videos(video_ids)
+        anchors = {v: video.anchor for v, video in videos.items() if video.published}
+        if self.projections.inline:
+            return anchors
+        for video_id in video_ids:
+            if anchors.get(video_id) is not None:
+                continue
+            try:
+                found: object = self.catalogue.repository.get(video_id)
+            except AggregateNotFoundError:
+                continue
+            if isinstance(found, Video):
+                anchors[video_id] = None if found.anchor is None else found.anchor.title_id
+        return anchors
 
     def record_engagement(
         self,
@@ -109,13 +129,13 @@ class Audience:
             if [(c.video_id, c.target) for c in previous.clicks] != asked:
                 raise BatchKeyReused(f"batch {batch_key!r} was recorded with other clicks")
             return BatchReceipt(batch_id, len(previous.clicks), replayed=True)
-        self._catch_up()
+        anchors = self._anchors({video_id for video_id, _target in asked})
         now = self.clock.now()
         recorded: list[Click] = []
         for video_id, target in asked:
-            title_id = self.projection.anchor_of.get(video_id)
+            title_id = anchors.get(video_id)
             if title_id is None:
-                if video_id not in self.projection.known_videos:
+                if video_id not in anchors:
                     raise NotFound("video", video_id)
                 raise InvalidValue(f"video {video_id} has no anchor to click through")
             recorded.append(Click(video_id=video_id, title_id=title_id, target=target, at=now))
@@ -153,8 +173,8 @@ class Audience:
         )
 
     def engagement_of(self, video_id: UUID) -> Engagement:
-        self._catch_up()
-        return self.projection.video_totals.get(video_id, Engagement())
+        video = self._videos({video_id}).get(video_id)
+        return Engagement() if video is None else video.engagement
 
     def studio_analytics(
         self, actor: Principal, studio_id: str, *, as_of: date | None = None
@@ -164,8 +184,8 @@ class Audience:
                 raise NotPermitted("a studio sees only its own analytics")
         else:
             require_role(actor, Role.ADMIN, Role.AUDITOR, doing="read a studio's analytics")
-        self._catch_up()
-        return self.projection.analytics(studio_id, as_of or self.clock.now().date())
+        generation = self.projections.fresh(self.projection.name)
+        return self.projection.analytics(generation, studio_id, as_of or self.clock.now().date())
 
     # Plumbing ---------------------------------------------------------------------------
 
@@ -191,11 +211,9 @@ class Audience:
                     "the batch key was used concurrently for another batch"
                 ) from None
             return BatchReceipt(batch.id, size, replayed=True)
-        self._catch_up()
         return BatchReceipt(batch.id, size, replayed=False)
 
     def _require_videos(self, video_ids: set[UUID]) -> None:
-        self._catch_up()
-        unknown = video_ids - self.projection.known_videos
+        unknown = video_ids - set(self._anchors(video_ids))
         if unknown:
             raise NotFound("video", ", ".join(sorted(str(v) for v in unknown)[:5]))
