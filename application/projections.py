@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 import attrs
@@ -82,6 +82,16 @@ class Projection(Protocol):
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view of a generation's rows for the auditor's replay."""
+        ...
+
+
+@runtime_checkable
+class PageProjection(Protocol):
+    """A projection that applies a page of events at once (grouping its writes: one
+    statement for many rows), with the same effect as applying each in turn."""
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """Write what the events (each with its position, in log order) change."""
         ...
 
 
@@ -319,8 +329,11 @@ class ProjectionRunner:
         events: Sequence[tuple[Any, int]],
     ) -> None:
         with self.store.batch(projection.name, generation, log_name, start, end) as batch:
-            for event, position in events:
-                projection.apply(batch, log_name, event, position)
+            if isinstance(projection, PageProjection):
+                projection.apply_page(batch, log_name, events)
+            else:
+                for event, position in events:
+                    projection.apply(batch, log_name, event, position)
 
     def _find_failure(
         self,

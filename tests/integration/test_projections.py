@@ -255,3 +255,54 @@ def test_one_holder_at_a_time_holds_a_projections_lease(core: Spotlight) -> None
     assert store.try_lease("ledger", "worker-2", now=117.0, seconds=10.0)  # expired
     store.release("ledger", "worker-2")
     assert store.try_lease("ledger", "worker-1", now=118.0, seconds=10.0)
+
+
+class TitlesByKindInPages(TitlesByKind):
+    """The same projection, applying a page at once: one statement per kind and page."""
+
+    name = "test titles by kind, in pages"
+
+    def __init__(self, store: SqlProjectionStore) -> None:
+        super().__init__(store)
+        self.pages: list[int] = []
+
+    def apply_page(self, batch: Any, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        self.pages.append(len(events))
+        for event, _position in events:
+            if self.poison is not None and event.name == self.poison:
+                raise ValueError(f"cannot apply {event.name}")
+        counted: dict[str, int] = {}
+        for event, _position in events:
+            counted[str(event.kind)] = counted.get(str(event.kind), 0) + 1
+        table = self._table(batch.generation)
+        for kind, titles in counted.items():
+            moved = batch.connection.execute(
+                table.update().where(table.c.kind == kind).values(titles=table.c.titles + titles)
+            )
+            if moved.rowcount == 0:
+                batch.connection.execute(table.insert().values(kind=kind, titles=titles))
+
+
+def test_a_projection_may_apply_a_page_at_once_and_still_stops_at_the_event_it_cannot_apply(
+    core: Spotlight,
+) -> None:
+    projection = TitlesByKindInPages(core.projection_store)
+    core.projections.register(projection)
+    register_titles(core, "Dune", "Arrival", "Sicario")
+    register_titles(core, "Severance", kind=TitleKind.SHOW)
+
+    assert core.projections.catch_up(projection.name) == 4
+    assert projection.pages == [4]
+    generation = core.projections.active(projection.name)
+    assert projection.counts(generation) == {"movie": 3, "show": 1}
+
+    register_titles(core, "Heat", "Poison", "Ronin")
+    projection.poison = "Poison"
+    with pytest.raises(ProjectionFailed) as failed:
+        core.projections.catch_up(projection.name)
+    # The page failed whole, then one event at a time up to the poison: Heat is kept.
+    assert projection.counts(generation) == {"movie": 4, "show": 1}
+    assert (
+        failed.value.failure.position
+        > core.projection_store.positions(projection.name, generation)["catalogue"]
+    )
