@@ -104,7 +104,9 @@ def with_only_test_projections(core: Spotlight) -> Spotlight:
     """The core with a runner of its own logs that holds no projection yet: the tests
     register theirs, and the worker's ticks are theirs alone (the core's own read models
     are projections too)."""
-    core.projections = ProjectionRunner(core.projection_store, core.projections.logs)
+    core.projections = ProjectionRunner(
+        core.projection_store, core.projections.logs, inline=core.projections.inline
+    )
     return core
 
 
@@ -248,7 +250,7 @@ def cli(
     booted = entrypoints.bootstrap.bootstrap
 
     def wired(given: Settings | None = None, **wiring: Any) -> Spotlight:
-        running = booted(given, **wiring)
+        running = with_only_test_projections(booted(given, **wiring))
         projection = TitlesByKind(running.projection_store)
         projection.poison = "Poison"
         running.projections.register(projection)
