@@ -16,6 +16,10 @@ SPOTLIGHT_RATE_LIMITS  per-flow limits overriding the defaults, e.g.
 SPOTLIGHT_PROJECTIONS  who brings the persisted read models up to date: inline (default: the
                      request that reads one, and the service's worker thread) or worker
                      (only `spotlight worker`; requests read what the tables hold)
+SPOTLIGHT_INDEX_DIR  where the matching indexes' snapshots are kept (default <data dir>/indexes),
+                     one directory per store below it
+SPOTLIGHT_INDEX_SNAPSHOT_EVENTS  index events after which the background work writes a new
+                     snapshot of the anchors index (default 1000)
 SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read
                      models (default 4, plus as many again at a peak)
 SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
@@ -95,6 +99,9 @@ class Settings:
     rate_limit_prefix: str = "spotlight"
     projections: str = "inline"
     projection_pool: int = 4
+    #: Snapshots of the matching indexes; None: ``data_dir / "indexes"``.
+    index_dir: Path | None = None
+    index_snapshot_events: int = 1000
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -129,7 +136,16 @@ class Settings:
             rate_limits=_rate_limits(environ.get(f"{PREFIX}RATE_LIMITS", "")),
             projections=_projections_mode(environ.get(f"{PREFIX}PROJECTIONS", "inline")),
             projection_pool=int(_number(environ, "PROJECTION_POOL", 4, minimum=1)),
+            index_dir=Path(environ[f"{PREFIX}INDEX_DIR"])
+            if environ.get(f"{PREFIX}INDEX_DIR")
+            else None,
+            index_snapshot_events=int(_number(environ, "INDEX_SNAPSHOT_EVENTS", 1000, minimum=1)),
         )
+
+    @property
+    def index_root(self) -> Path:
+        """Where the matching indexes' snapshots are kept."""
+        return self.index_dir if self.index_dir is not None else self.data_dir / "indexes"
 
     @property
     def click_window(self) -> timedelta:
