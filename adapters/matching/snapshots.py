@@ -158,9 +158,13 @@ class FileIndexSnapshots:
 
     def _snapshots(self) -> list[Path]:
         """Complete snapshots, newest first."""
-        if not self.root.is_dir():
+        try:
+            found = [p for p in self.root.iterdir() if p.is_dir() and _NAME.match(p.name)]
+        except FileNotFoundError:
             return []
-        found = [p for p in self.root.iterdir() if p.is_dir() and _NAME.match(p.name)]
+        except OSError as why:
+            log.warning("index snapshots in %s cannot be listed: %s", self.root, why)
+            return []
         return sorted(found, key=lambda p: p.name, reverse=True)
 
     def _prune(self) -> None:

@@ -3,21 +3,28 @@
 Each engine writes its index to a directory and reads it back memory-mapped; the same query
 finds the same candidates, with the same scores and evidence, before and after, and the
 read-back index goes on growing and forgetting like the original. Files that are damaged or
-of another engine version are refused, and the engine is left as it was.
+of another engine version are refused, and the engine is left as it was. A directory of
+snapshots gives the newest one that fits the log and the engines, and keeps the newest few.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from adapters.matching.audio import LandmarkAudioEngine
+from adapters.matching.snapshots import FileIndexSnapshots
+from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
+from application.anchors.index_snapshots import IndexSnapshot, IndexState
+from application.anchors.match_index import MatchIndex
 from application.media import DamagedSnapshot, SnapshotEngine, TimeRange
 from tests.media import corpus
 
@@ -146,3 +153,68 @@ def test_a_damaged_or_foreign_index_is_refused_and_the_engine_stays_as_it_was(
 
     assert len(engine) == 1
     assert engine.query(fingerprints(signal, "mirrored trailer")) == []
+
+
+# --------------------------------------------------------------------------------------
+# A directory of snapshots
+
+
+def snapshot_at(position: int, marker: str = "") -> IndexSnapshot:
+    state = IndexState(
+        tables=MatchIndex(InvertedTextEngine(), [], lambda _reference: {}).state().tables,
+        video_positions=np.zeros(0, np.int64),
+        video_ids=np.zeros((0, 16), np.uint8),
+    )
+    return IndexSnapshot(position=position, marker=marker, versions=VERSIONS, state=state)
+
+
+VERSIONS = {"audio": LandmarkAudioEngine.version, "visual": PerceptualVisualEngine.version}
+
+
+def engines() -> list[SnapshotEngine]:
+    return [catalogue(LandmarkAudioEngine()), catalogue(PerceptualVisualEngine())]
+
+
+def test_the_newest_snapshot_is_read_and_only_the_newest_few_are_kept(tmp_path: Path) -> None:
+    snapshots = FileIndexSnapshots(tmp_path / "anchors", keep=2)
+    for position in (10, 30, 20):
+        snapshots.save(snapshot_at(position, f"record {position}"), engines())
+    # A crashed writer's leftovers are not a snapshot.
+    (tmp_path / "anchors" / ".tmp-40-dead").mkdir()
+
+    fresh = [LandmarkAudioEngine(), PerceptualVisualEngine()]
+    loaded = snapshots.load(VERSIONS, fresh, lambda _position, _marker: True)
+
+    assert loaded is not None
+    assert (loaded.snapshot.position, loaded.snapshot.marker) == (30, "record 30")
+    assert sorted(p.name for p in (tmp_path / "anchors").glob("snapshot-*")) == [
+        f"snapshot-{20:020d}",
+        f"snapshot-{30:020d}",
+    ]
+    assert [len(engine) for engine in fresh] == [0, 0]  # nothing installed until asked
+    loaded.install()
+    assert [len(engine) for engine in fresh] == [3, 3]
+
+
+def test_a_snapshot_the_log_does_not_hold_or_of_other_versions_is_passed_over(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    snapshots = FileIndexSnapshots(tmp_path / "anchors")
+    snapshots.save(snapshot_at(10, "record 10 of this log"), engines())
+    snapshots.save(snapshot_at(20, "record 20 of another log"), engines())
+    holds = {10: "record 10 of this log"}
+
+    with caplog.at_level(logging.WARNING, logger="spotlight.indexes"):
+        loaded = snapshots.load(
+            VERSIONS, engines(), lambda position, marker: holds.get(position) == marker
+        )
+        other = snapshots.load(
+            {**VERSIONS, "audio": "landmark-0"}, engines(), lambda _position, _marker: True
+        )
+
+    assert loaded is not None
+    assert loaded.snapshot.position == 10
+    assert other is None
+    said = [record.getMessage() for record in caplog.records]
+    assert any("does not hold this snapshot's record 20" in line for line in said)
+    assert any("engine versions" in line for line in said)
