@@ -182,7 +182,7 @@ def test_the_newest_snapshot_is_read_and_only_the_newest_few_are_kept(tmp_path: 
     # A crashed writer's leftovers are not a snapshot.
     (tmp_path / "anchors" / ".tmp-40-dead").mkdir()
 
-    fresh = [LandmarkAudioEngine(), PerceptualVisualEngine()]
+    fresh: list[SnapshotEngine] = [LandmarkAudioEngine(), PerceptualVisualEngine()]
     loaded = snapshots.load(VERSIONS, fresh, lambda _position, _marker: True)
 
     assert loaded is not None
