@@ -7,8 +7,9 @@ queries from an inverted index that can be rebuilt from those stored fingerprint
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import attrs
 import numpy as np
@@ -20,14 +21,17 @@ from domain.anchors.matching import TimeRange
 __all__ = [
     "AudioTrack",
     "Candidate",
+    "DamagedSnapshot",
     "DecodedMedia",
     "DecodersBusy",
     "Frame",
+    "Install",
     "MatchingEngine",
     "MediaDecoder",
     "MediaDescriber",
     "MediaOverBudget",
     "MediaTooLarge",
+    "SnapshotEngine",
     "TimeRange",
     "UnreadableMedia",
 ]
@@ -131,6 +135,31 @@ class MatchingEngine(Protocol):
 
     def __len__(self) -> int:
         """The number of indexed references."""
+        ...
+
+
+#: Installs an index that was read; it cannot fail, so several engines take their
+#: snapshots all together or not at all.
+Install = Callable[[], None]
+
+
+class DamagedSnapshot(Exception):
+    """A saved index's files are missing, truncated, inconsistent or of another format."""
+
+
+@runtime_checkable
+class SnapshotEngine(MatchingEngine, Protocol):
+    """A matching engine that can write its index to a directory and read it back, so a new
+    process need not index every stored fingerprint again."""
+
+    def save_index(self, directory: Path) -> None:
+        """Write the index's files into ``directory`` (which exists and is empty)."""
+        ...
+
+    def read_index(self, directory: Path) -> Install:
+        """Read and check the files ``save_index`` wrote, memory-mapped read-only where they
+        are large; answer what replaces this engine's index with them. Raises
+        ``DamagedSnapshot`` and changes nothing when the files do not fit."""
         ...
 
 

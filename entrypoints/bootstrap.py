@@ -6,7 +6,9 @@ same door.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 
@@ -15,6 +17,7 @@ from adapters.keys.sealer import AesGcmSealer
 from adapters.keys.stores import key_store_for
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.products import SUGGESTED_THRESHOLD, SiftProductRecognizer, shop_decoder
+from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.budget import DecodeSlots
@@ -28,7 +31,7 @@ from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
-from adapters.storage import StoreConfigurationError, close_application
+from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
@@ -206,6 +209,8 @@ def bootstrap(
             ),
         ),
         classifier=KeywordClassifier() if classifier is None else classifier,
+        snapshots=_index_snapshots(settings, "anchors"),
+        snapshot_every=settings.index_snapshot_events,
     )
     discovery = Discovery(
         music,
@@ -331,5 +336,27 @@ def bootstrap(
         core.usage.background_pass(),
         core.recognition.background_pass(),
         core.tagging.background_pass(),
+        core.anchoring.snapshot_pass(),
     )
     return core
+
+
+def index_directory(settings: Settings, index: str) -> Path:
+    """Where one matching index's snapshots of this store go: a directory per store, so
+    that stores sharing a data directory never read each other's snapshots."""
+    return settings.index_root / _store_key(settings.store) / index
+
+
+def _index_snapshots(settings: Settings, index: str) -> FileIndexSnapshots | None:
+    # The memory store dies with the process: there is nothing to start from next time.
+    if settings.store.kind is StoreKind.MEMORY:
+        return None
+    return FileIndexSnapshots(index_directory(settings, index))
+
+
+def _store_key(store: Store) -> str:
+    if store.kind is StoreKind.SQLITE and store.sqlite_path is not None:
+        named = f"sqlite:{store.sqlite_path.resolve()}"
+    else:
+        named = store.redacted
+    return hashlib.sha256(named.encode()).hexdigest()[:16]

@@ -258,6 +258,29 @@ def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
                 return 0
 
 
+def _index_snapshot(arguments: argparse.Namespace, settings: Settings) -> int:
+    from entrypoints.bootstrap import index_directory
+
+    with _opened(arguments, settings) as core:
+        if core.anchoring.snapshots is None:
+            raise CommandFailed(
+                f"the {core.settings.store.kind.value} store keeps nothing between processes: "
+                "its index has nothing to be saved for"
+            )
+        report = core.anchoring.snapshot_index()
+        if report is None:
+            print(
+                "the anchors index is saved as it stands already, "
+                f"in {index_directory(core.settings, 'anchors')}"
+            )
+            return 0
+        print(
+            f"anchors index saved at catalogue position {report.position}: "
+            f"{report.references} references, {report.videos} videos, in {report.where}"
+        )
+        return 0
+
+
 def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
     import json
 
@@ -609,6 +632,16 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     sweep.add_argument("--batch", type=int, default=1000, help="videos per pass (default 1000)")
     sweep.set_defaults(run=_sweep)
+
+    index = commands.add_parser("index", help="operate the matching indexes")
+    index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
+    index_snapshot = index_commands.add_parser(
+        "snapshot",
+        help="save the anchors index (titles' words, reference fingerprints, video order) "
+        "with its catalogue position, so that the next process starts from it",
+    )
+    index_snapshot.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    index_snapshot.set_defaults(run=_index_snapshot)
 
     analytics = commands.add_parser(
         "analytics", help="print a studio's analytics as JSON, recomputed from the log"

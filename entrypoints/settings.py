@@ -16,6 +16,10 @@ SPOTLIGHT_RATE_LIMITS  per-flow limits overriding the defaults, e.g.
 SPOTLIGHT_PROJECTIONS  who brings the persisted read models up to date: inline (default: the
                      request that reads one, and the service's worker thread) or worker
                      (only `spotlight worker`; requests read what the tables hold)
+SPOTLIGHT_INDEX_DIR  where the matching indexes' snapshots are kept (default <data dir>/indexes),
+                     one directory per store below it
+SPOTLIGHT_INDEX_SNAPSHOT_EVENTS  index events after which the background work writes a new
+                     snapshot of the anchors index (default 1000)
 SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read
                      models (default 4, plus as many again at a peak)
 SPOTLIGHT_READ_WAIT_MS  how long a read sent with Spotlight-After waits for the read models
@@ -98,6 +102,9 @@ class Settings:
     projections: str = "inline"
     projection_pool: int = 4
     read_wait_seconds: float = 2.0
+    #: Snapshots of the matching indexes; None: ``data_dir / "indexes"``.
+    index_dir: Path | None = None
+    index_snapshot_events: int = 1000
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -133,7 +140,16 @@ class Settings:
             projections=_projections_mode(environ.get(f"{PREFIX}PROJECTIONS", "inline")),
             projection_pool=int(_number(environ, "PROJECTION_POOL", 4, minimum=1)),
             read_wait_seconds=_number(environ, "READ_WAIT_MS", 2000, minimum=0.0) / 1000,
+            index_dir=Path(environ[f"{PREFIX}INDEX_DIR"])
+            if environ.get(f"{PREFIX}INDEX_DIR")
+            else None,
+            index_snapshot_events=int(_number(environ, "INDEX_SNAPSHOT_EVENTS", 1000, minimum=1)),
         )
+
+    @property
+    def index_root(self) -> Path:
+        """Where the matching indexes' snapshots are kept."""
+        return self.index_dir if self.index_dir is not None else self.data_dir / "indexes"
 
     @property
     def click_window(self) -> timedelta:

@@ -66,6 +66,7 @@ import itertools
 import math
 import struct
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 import attrs
@@ -73,7 +74,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import ndimage, signal  # type: ignore[import-untyped]
 
-from application.media import Candidate, DecodedMedia, TimeRange
+from adapters.matching.index_files import (
+    check,
+    check_header,
+    integer,
+    read_array,
+    write_array,
+    write_json,
+)
+from application.media import Candidate, DecodedMedia, Install, TimeRange
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -144,6 +153,8 @@ Z_95: Final = 1.96
 
 MAGIC: Final = b"LMAF"
 FORMAT_VERSION: Final = 1
+#: The layout of a saved index (``save_index``), apart from the fingerprints' format.
+INDEX_FORMAT: Final = 1
 _HEADER = struct.Struct("<4sBBHddI")
 _PEAK_BYTES: Final = 7
 
@@ -459,9 +470,10 @@ def _ramps(lengths: Ints) -> Ints:
 class Postings:
     """Sorted key segments of geometrically decreasing size (a log-structured merge)."""
 
-    def __init__(self) -> None:
-        self.segments: list[Keys] = []
-        self.alive = np.zeros(0, bool)
+    def __init__(self, segments: Sequence[Keys] = (), alive: Mask | None = None) -> None:
+        # Segments may be read-only memory maps of a saved index: merges write new arrays.
+        self.segments: list[Keys] = list(segments)
+        self.alive = np.zeros(0, bool) if alive is None else alive
 
     def add(self, keys: Keys) -> None:
         self.segments.append(np.sort(keys))
@@ -589,6 +601,80 @@ class LandmarkAudioEngine:
         del self._ids[number]
         del self._references[number]
         self._postings.alive[number] = False
+
+    def save_index(self, directory: Path) -> None:
+        """Postings segments as they are, which references are alive, and each reference's
+        verification cells end to end (``cell_starts[n]`` to ``cell_starts[n + 1]``)."""
+        for number, segment in enumerate(self._postings.segments):
+            write_array(directory, f"postings-{number}", segment)
+        write_array(directory, "alive", self._postings.alive[: self._next])
+        ids = [self._ids.get(number, "") for number in range(self._next)]
+        write_array(directory, "ids", np.array(ids, dtype=str) if ids else np.zeros(0, "U1"))
+        lengths = np.zeros(self._next, np.int64)
+        for number, reference in self._references.items():
+            lengths[number] = len(reference.cells)
+        starts = np.zeros(self._next + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        cells = [self._references[n].cells for n in sorted(self._references)]
+        write_array(directory, "cells", np.concatenate(cells) if cells else np.zeros(0, np.int32))
+        write_array(directory, "cell_starts", starts)
+        write_json(
+            directory,
+            "index",
+            {
+                "kind": "landmark-audio",
+                "index_format": INDEX_FORMAT,
+                "version": self.version,
+                "references": self._next,
+                "segments": len(self._postings.segments),
+                "free": self._free,
+            },
+        )
+
+    def read_index(self, directory: Path) -> Install:
+        header = check_header(directory, "landmark-audio", INDEX_FORMAT, self.version)
+        count = integer(header, "references")
+        check(count <= MAX_REFERENCES, f"index.json: {count} references")
+        segments = [
+            read_array(directory, f"postings-{n}", np.uint64, 1)
+            for n in range(integer(header, "segments"))
+        ]
+        alive = np.array(read_array(directory, "alive", np.bool_, 1, mapped=False))
+        ids = read_array(directory, "ids", np.str_, 1, mapped=False)
+        cells = read_array(directory, "cells", np.int32, 1)
+        starts = read_array(directory, "cell_starts", np.int64, 1, mapped=False)
+        check(len(alive) == count and len(ids) == count, "alive and ids do not fit the count")
+        check(len(starts) == count + 1 and int(starts[0]) == 0, "cell_starts do not fit")
+        check(bool(np.all(np.diff(starts) >= 0)), "cell_starts go backwards")
+        check(int(starts[-1]) == len(cells), "cell_starts do not end with the cells")
+        free = header.get("free")
+        check(
+            isinstance(free, list) and all(isinstance(n, int) and 0 <= n < count for n in free),
+            "index.json: free numbers",
+        )
+        assert isinstance(free, list)
+        numbers: dict[str, int] = {}
+        references: dict[int, _Reference] = {}
+        for number, reference_id in enumerate(ids.tolist()):
+            if reference_id:
+                numbers[reference_id] = number
+                references[number] = _Reference(cells=cells[starts[number] : starts[number + 1]])
+        check(
+            all(bool(alive[n]) for n in references) and int(alive.sum()) == len(references),
+            "alive does not fit the references",
+        )
+        grown = np.zeros(max(1024, count), bool)
+        grown[:count] = alive
+
+        def install() -> None:
+            self._numbers = numbers
+            self._ids = {number: reference_id for reference_id, number in numbers.items()}
+            self._references = references
+            self._free = [int(n) for n in free]
+            self._next = count
+            self._postings = Postings(segments, grown)
+
+        return install
 
     def _allocate(self) -> int:
         if not self._free and self._next >= MAX_REFERENCES:

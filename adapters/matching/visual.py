@@ -86,15 +86,27 @@ import math
 import struct
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import attrs
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from application.media import Candidate, DecodedMedia, TimeRange
+from adapters.matching.index_files import (
+    check,
+    check_header,
+    integer,
+    read_array,
+    write_array,
+    write_json,
+)
+from application.media import Candidate, DecodedMedia, Install, TimeRange
 
 VERSION = "visual-dct64-6views-v1"
+#: The layout of a saved index (``save_index``), apart from the fingerprints' format.
+INDEX_FORMAT = 1
+_SEGMENT_ARRAYS = ("refs", "times_ms", "groups", "hashes", "order", "starts")
 MATCH_THRESHOLD = 0.45  # suggested decision threshold (the default MatchPolicy attaches here)
 
 VIEWS: tuple[str, ...] = ("full", "crop-90", "crop-80", "portrait", "upper", "lower")
@@ -336,6 +348,29 @@ class _Segment:
         for band in range(_BANDS):
             np.cumsum(np.bincount(keys[band], minlength=_KEYS), out=self.starts[band, 1:])
 
+    @classmethod
+    def of(cls, arrays: Sequence[NDArray[np.generic]]) -> _Segment:
+        """A segment from its saved arrays (in ``_SEGMENT_ARRAYS`` order), sorted already."""
+        segment = cls.__new__(cls)
+        refs, times_ms, groups, hashes, order, starts = arrays
+        entries = len(refs)
+        check(
+            len(times_ms) == entries and len(groups) == entries and len(hashes) == entries,
+            "a segment's columns differ in length",
+        )
+        check(order.shape == (_BANDS, entries), "a segment's order does not fit it")
+        check(starts.shape == (_BANDS, _KEYS + 1), "a segment's key table does not fit it")
+        segment.refs = refs  # type: ignore[assignment]
+        segment.times_ms = times_ms  # type: ignore[assignment]
+        segment.groups = groups  # type: ignore[assignment]
+        segment.hashes = hashes  # type: ignore[assignment]
+        segment.order = order  # type: ignore[assignment]
+        segment.starts = starts  # type: ignore[assignment]
+        return segment
+
+    def arrays(self) -> tuple[NDArray[np.generic], ...]:
+        return (self.refs, self.times_ms, self.groups, self.hashes, self.order, self.starts)
+
     def __len__(self) -> int:
         return len(self.refs)
 
@@ -491,6 +526,105 @@ class PerceptualVisualEngine:
                     candidates.append(candidate)
         candidates.sort(key=lambda c: (-c.score, c.reference_id))
         return candidates[:limit]
+
+    # -- a saved index -------------------------------------------------------------------
+
+    def save_index(self, directory: Path) -> None:
+        """Segments as they are (pending entries flushed into one first), which ordinals are
+        alive, and each reference's frames end to end (``frame_starts``)."""
+        self._flush()
+        for number, segment in enumerate(self._segments):
+            for name, array in zip(_SEGMENT_ARRAYS, segment.arrays(), strict=True):
+                write_array(directory, f"segment-{number}-{name}", array)
+        write_array(directory, "alive", self._alive[: self._next_ordinal])
+        ordinals = sorted(self._references)
+        references = [self._references[o] for o in ordinals]
+        write_array(directory, "ordinals", np.array(ordinals, dtype=np.int64))
+        ids = [r.reference_id for r in references]
+        write_array(directory, "ids", np.array(ids, dtype=str) if ids else np.zeros(0, "U1"))
+        starts = np.zeros(len(references) + 1, dtype=np.int64)
+        np.cumsum([len(r.times) for r in references], out=starts[1:])
+        write_array(directory, "frame_starts", starts)
+        for name, empty in (
+            ("times", np.zeros(0, np.float64)),
+            ("hashes", np.zeros((0, len(VIEWS)), np.uint64)),
+            ("present", np.zeros((0, len(VIEWS)), np.bool_)),
+        ):
+            columns = [getattr(r, name) for r in references]
+            write_array(directory, name, np.concatenate(columns) if columns else empty)
+        write_json(
+            directory,
+            "index",
+            {
+                "kind": "perceptual-visual",
+                "index_format": INDEX_FORMAT,
+                "version": self.version,
+                "ordinals": self._next_ordinal,
+                "segments": len(self._segments),
+                "live_entries": self._live_entries,
+                "dead_entries": self._dead_entries,
+            },
+        )
+
+    def read_index(self, directory: Path) -> Install:
+        header = check_header(directory, "perceptual-visual", INDEX_FORMAT, self.version)
+        count = integer(header, "ordinals")
+        dtypes = (np.int32, np.int32, np.uint8, np.uint64, np.int32, np.int32)
+        dimensions = (1, 1, 1, 1, 2, 2)
+        segments = [
+            _Segment.of(
+                [
+                    read_array(directory, f"segment-{number}-{name}", dtype, ndim)
+                    for name, dtype, ndim in zip(_SEGMENT_ARRAYS, dtypes, dimensions, strict=True)
+                ]
+            )
+            for number in range(integer(header, "segments"))
+        ]
+        alive = np.array(read_array(directory, "alive", np.bool_, 1, mapped=False))
+        ordinals = read_array(directory, "ordinals", np.int64, 1, mapped=False)
+        ids = read_array(directory, "ids", np.str_, 1, mapped=False)
+        starts = read_array(directory, "frame_starts", np.int64, 1, mapped=False)
+        times = read_array(directory, "times", np.float64, 1)
+        hashes = read_array(directory, "hashes", np.uint64, 2)
+        present = read_array(directory, "present", np.bool_, 2)
+        frames = len(times)
+        check(len(alive) == count, "alive does not fit the ordinals")
+        check(len(ids) == len(ordinals) and len(starts) == len(ordinals) + 1, "ids do not fit")
+        check(bool(np.all((ordinals >= 0) & (ordinals < count))), "an ordinal out of range")
+        check(int(starts[0]) == 0 and int(starts[-1]) == frames, "frame_starts do not fit")
+        check(bool(np.all(np.diff(starts) >= 0)), "frame_starts go backwards")
+        check(hashes.shape == (frames, len(VIEWS)) == present.shape, "frames do not fit")
+        check(bool(np.all(alive[ordinals])) and int(alive.sum()) == len(ordinals), "alive")
+        by_id: dict[str, int] = {}
+        references: dict[int, _Reference] = {}
+        for row, (ordinal, reference_id) in enumerate(
+            zip(ordinals.tolist(), ids.tolist(), strict=True)
+        ):
+            start, stop = int(starts[row]), int(starts[row + 1])
+            by_id[reference_id] = ordinal
+            references[ordinal] = _Reference(
+                reference_id=reference_id,
+                times=times[start:stop],
+                hashes=hashes[start:stop],
+                present=present[start:stop],
+            )
+        live = integer(header, "live_entries")
+        dead = integer(header, "dead_entries")
+        grown = np.zeros(max(1024, 2 * count), dtype=np.bool_)
+        grown[:count] = alive
+
+        def install() -> None:
+            self._ordinals = by_id
+            self._references = references
+            self._alive = grown
+            self._next_ordinal = count
+            self._segments = segments
+            self._pending = []
+            self._pending_entries = 0
+            self._live_entries = live
+            self._dead_entries = dead
+
+        return install
 
     # -- index maintenance ---------------------------------------------------------------
 

@@ -9,6 +9,7 @@ take, so every video is considered exactly once per piece of new material.
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import threading
 from collections import defaultdict
@@ -20,6 +21,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from application.anchors.index_snapshots import IndexSnapshot, IndexSnapshots
 from application.anchors.match_index import (
     REFERENCE_OWNER,
     VIDEO_OWNER,
@@ -40,6 +42,7 @@ from application.media import (
     MediaDecoder,
     MediaDescriber,
     MediaTooLarge,
+    SnapshotEngine,
     UnreadableMedia,
 )
 from application.ports import Clock, IdentityProvider
@@ -56,6 +59,11 @@ from domain.media import MediaFingerprints
 
 CANDIDATES_PER_ENGINE = 10
 EVIDENCE_DETAIL_ITEMS = 12
+#: Index events applied since the last snapshot before the background work writes another.
+SNAPSHOT_EVERY = 1000
+INDEX_READ_MODEL = "anchors index (titles, references, videos)"
+
+log = logging.getLogger("spotlight.anchors")
 
 
 @attrs.frozen
@@ -70,6 +78,14 @@ class SweepReport:
     videos_considered: int
     videos_changed: int
     pending: int
+
+
+@attrs.frozen
+class SnapshotReport:
+    position: int
+    where: str
+    references: int
+    videos: int
 
 
 @attrs.frozen
@@ -92,6 +108,8 @@ class Anchoring:
         protection: Protection,
         describers: Sequence[MediaDescriber] = (),
         classifier: ContentClassifier | None = None,
+        snapshots: IndexSnapshots | None = None,
+        snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
         self.cataloguing = catalogue
         self.catalogue = catalogue.log
@@ -105,17 +123,30 @@ class Anchoring:
         self.identities = identities
         self.max_upload_bytes = max_upload_bytes
         self.classifier = classifier
-        self.index = MatchIndex(text, engines)
+        self.index = MatchIndex(text, engines, self._reference_fingerprints)
         self.queue = ReviewQueue()
         self._protection = protection
         self.protection = protection.model
+        # The index has a follower of its own: it may start from a snapshot's position,
+        # while the review queue and the open sweeps are still rebuilt from the log's start.
+        self.index_follower = LogFollower(catalogue.log, self.index.handlers)
         self.follower = LogFollower(
-            catalogue.log, combined(self.index.handlers, self.queue.handlers, self._sweep_handlers)
+            catalogue.log, combined(self.queue.handlers, self._sweep_handlers)
         )
         self._open_sweeps: dict[UUID, None] = {}
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
         # share them, so updates and queries take turns.
         self._engines_lock = threading.RLock()
+        self.snapshots = snapshots
+        self.snapshot_every = snapshot_every
+        self._snapshotted_at: int | None = None
+        self._applied_since_snapshot = 0
+        with self._engines_lock:
+            self._restore_index()
+        self._catch_up()
+
+    def catch_up(self) -> None:
+        """Bring the read models and the engines' indexes up to the end of the log."""
         self._catch_up()
 
     def _catch_up(self) -> None:
@@ -125,6 +156,7 @@ class Anchoring:
 
     def _follow(self) -> None:
         self._protection.catch_up()
+        self._applied_since_snapshot += self.index_follower.catch_up()
         self.follower.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:
@@ -132,12 +164,120 @@ class Anchoring:
         catalogue = self.catalogue.name
         return (
             Followed(
-                "anchors index (titles, references, videos)",
+                INDEX_READ_MODEL,
                 self._catch_up,
                 lambda positions: self.index.export(positions.get(catalogue)),
             ),
             Followed("anchors review queue", self._catch_up, unpositioned(self.queue.export)),
         )
+
+    # Index snapshots --------------------------------------------------------------------
+
+    def _snapshot_engines(self) -> list[SnapshotEngine] | None:
+        """The engines, if every one of them can save its index."""
+        engines = [e for e in self.engines if isinstance(e, SnapshotEngine)]
+        return engines if len(engines) == len(self.engines) else None
+
+    def _engine_versions(self) -> dict[str, str]:
+        return {engine.signal: engine.version for engine in self.engines}
+
+    def _restore_index(self) -> None:
+        """Start the index from the newest snapshot that fits this log and these engines;
+        without one, the follower starts at the log's beginning as it always did."""
+        engines = self._snapshot_engines()
+        if self.snapshots is None or engines is None:
+            return
+        loaded = self.snapshots.load(self._engine_versions(), engines, self._holds)
+        if loaded is None:
+            log.info("anchors index: no usable snapshot, indexing the catalogue log from its start")
+            return
+        try:
+            self.index.restore(loaded.snapshot.state)
+        except ValueError as why:
+            # Nothing was changed: the index and the engines are still empty.
+            log.warning(
+                "anchors index: snapshot %s passed over (%s), indexing the log from its start",
+                loaded.where,
+                why,
+            )
+            return
+        loaded.install()
+        self.index_follower.position = loaded.snapshot.position
+        self._snapshotted_at = loaded.snapshot.position
+        log.info(
+            "anchors index: snapshot %s loaded at catalogue position %d",
+            loaded.where,
+            loaded.snapshot.position,
+        )
+
+    def _holds(self, position: int, marker: str) -> bool:
+        """Whether this catalogue log holds the record a snapshot was taken after."""
+        return self._marker(position) == marker
+
+    def _marker(self, position: int) -> str | None:
+        if position == 0:
+            return ""
+        found = self.catalogue.recorder.select_notifications(start=position, limit=1)
+        if not found or found[0].id != position:
+            return None
+        record = found[0]
+        return f"{record.id}:{record.originator_id}:{record.originator_version}:{record.topic}"
+
+    def snapshot_index(self, *, min_events: int = 0) -> SnapshotReport | None:
+        """Save the index as it stands at the end of the log, if snapshots are configured,
+        every engine can save its index, and at least ``min_events`` index events were
+        applied since the last snapshot (this process's or the one it loaded)."""
+        engines = self._snapshot_engines()
+        if self.snapshots is None or engines is None:
+            return None
+        with self._engines_lock:
+            self._follow()
+            position = self.index_follower.position
+            if position == self._snapshotted_at or self._applied_since_snapshot < min_events:
+                return None
+            marker = self._marker(position)
+            if marker is None:
+                return None  # the log moved under us; the next pass tries again
+            state = self.index.state()
+            where = self.snapshots.save(
+                IndexSnapshot(
+                    position=position,
+                    marker=marker,
+                    versions=self._engine_versions(),
+                    state=state,
+                ),
+                engines,
+            )
+            self._snapshotted_at = position
+            self._applied_since_snapshot = 0
+        return SnapshotReport(
+            position=position,
+            where=where,
+            references=len(self.index.reference_titles),
+            videos=len(state.video_positions),
+        )
+
+    def snapshot_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            report = self.snapshot_index(min_events=self.snapshot_every)
+            if report is None:
+                return None
+            return (
+                f"snapshot at catalogue position {report.position} ({report.references} "
+                f"references, {report.videos} videos) in {report.where}"
+            )
+
+        return BackgroundPass("anchors index snapshot", run, "anchors index snapshot failed")
+
+    def _reference_fingerprints(self, reference_id: str) -> dict[str, bytes]:
+        """A reference's fingerprints, as the log holds them (one set per owner)."""
+        try:
+            taken: MediaFingerprints = self.catalogue.repository.get(
+                MediaFingerprints.id_for(f"{REFERENCE_OWNER}{reference_id}")
+            )
+        except AggregateNotFoundError:
+            return {}
+        return dict(taken.fingerprints)
 
     # Publishing -------------------------------------------------------------------------
 

@@ -374,7 +374,7 @@ def run(plan: AnchorPlan, clips: Clips) -> Section:
             started = perf_counter()
             adding = stock[catalogue.size - 1 : size - 1]
             seed_references(core, adding, catalogue.size, plan.pool_seconds)
-            core.anchoring.follower.catch_up()
+            core.anchoring.catch_up()
             build = perf_counter() - started
             real_now = min(size - 1, len(pool)) + 1
             catalogue.size, catalogue.real, catalogue.derived = size, real_now, size - real_now

@@ -157,7 +157,7 @@ def sweep_one_store(
         started = perf_counter()
         copy_ids = seed_videos(core, plan.retro_videos, pool, copies, plan.retro_copies_each)
         # A running service has followed these videos as they were published.
-        anchoring.follower.catch_up()
+        anchoring.catch_up()
         seed_seconds = perf_counter() - started
         say(f"retro {name}: new title, reference, sweeps")
         gc.collect()

@@ -1,4 +1,4 @@
-"""The background worker runs what the core registers: the four passes of the service, in
+"""The background worker runs what the core registers: the passes of the service, in
 order, and any pass added to the same list; a pass that fails ends the tick, logged, and the
 next tick starts again from the first."""
 
@@ -27,7 +27,13 @@ class Counted:
         return self.line
 
 
-SERVICE_PASSES = ("retroactive matching", "track usage", "product recognition", "product tags")
+SERVICE_PASSES = (
+    "retroactive matching",
+    "track usage",
+    "product recognition",
+    "product tags",
+    "anchors index snapshot",
+)
 
 
 def test_the_core_registers_the_service_s_background_passes_in_order(core: Spotlight) -> None:

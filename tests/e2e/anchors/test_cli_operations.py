@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from application.auth import Principal, Role
 from domain.anchors.titles import TitleKind
@@ -64,3 +67,53 @@ def test_an_unreachable_store_stops_the_sweep_with_one_line(tmp_path: Path) -> N
 
     assert result.returncode == 2
     assert result.stderr.startswith("spotlight: error: --store=")
+
+
+def test_spotlight_index_snapshot_saves_the_anchors_index_for_the_next_process(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    environment = {**os.environ, "SPOTLIGHT_DATA_DIR": str(tmp_path), "SPOTLIGHT_SECRET": "s" * 32}
+    environment.pop("SPOTLIGHT_STORE", None)
+    environment.pop("SPOTLIGHT_INDEX_DIR", None)
+    core = bootstrap(Settings.from_environ(environment))
+    title = core.anchoring.register_title(STUDIO, name="Dune", kind=TitleKind.MOVIE)
+    core.anchoring.set_match_words(STUDIO, title.id, hashtags=["arrakis"], keywords=["spice"])
+    core.close()
+
+    def snapshot() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own CLI
+            [*SPOTLIGHT, "index", "snapshot"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    saved = snapshot()
+    again = snapshot()
+
+    assert saved.returncode == 0, saved.stderr
+    assert "anchors index saved at catalogue position" in saved.stdout
+    assert list((tmp_path / "indexes").glob("*/anchors/snapshot-*/manifest.json"))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("the anchors index is saved as it stands already")
+    with caplog.at_level(logging.INFO, logger="spotlight.anchors"):
+        reopened = bootstrap(Settings.from_environ(environment))
+    assert any("loaded at catalogue position" in r.getMessage() for r in caplog.records)
+    assert reopened.anchoring.index.words_of(title.id) is not None
+    [candidate] = reopened.anchoring.index.text.query("spice harvest", ["arrakis"])
+    assert candidate.title_id == str(title.id)
+    reopened.close()
+
+
+def test_spotlight_index_snapshot_refuses_the_memory_store(tmp_path: Path) -> None:
+    result = subprocess.run(  # noqa: S603 - our own CLI
+        [*SPOTLIGHT, "index", "snapshot", "--store", "memory://"],
+        env={**os.environ, "SPOTLIGHT_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert "keeps nothing between processes" in result.stderr
