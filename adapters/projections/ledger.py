@@ -29,6 +29,8 @@ from application.revenue.ledger_read_model import PostingLine, PostingLineNotSto
 #: Signed 64-bit: what BIGINT and SQLite's INTEGER hold exactly.
 _INTEGERS = range(-(2**63), 2**63)
 _JOURNAL_ROW = 1
+#: Account codes in one ``IN (...)``: well under every database's limit of bound parameters.
+_CODES_PER_READ = 500
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:
@@ -154,21 +156,28 @@ class SqlLedgerTables:
     # Writing ----------------------------------------------------------------------------------
 
     def record(self, batch: Batch, lines: Sequence[PostingLine]) -> None:
+        self.record_page(batch, [lines])
+
+    def record_page(self, batch: Batch, entries: Sequence[Sequence[PostingLine]]) -> None:
         if not isinstance(batch, SqlBatch):
             raise TypeError(f"the ledger's tables write through a SqlBatch, not {batch!r}")
-        for line in lines:
-            if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
-                raise PostingLineNotStorable(line, "SQL integers are signed 64-bit")
+        for lines in entries:
+            for line in lines:
+                if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
+                    raise PostingLineNotStorable(line, "SQL integers are signed 64-bit")
         tables = self._of(batch.generation)
         connection = batch.connection
         written = self._written
         if written is None or written.batch is not batch:
             # A new transaction: what an earlier one wrote may have been rolled back.
             written = _Written(batch)
-        unseen = sorted({line.account for line in lines} - set(written.accounts))
+        codes = {line.account for lines in entries for line in lines}
+        unseen = sorted(codes - set(written.accounts))
         known: dict[str, list[int]] = {}
-        if unseen:
-            for found in connection.execute(tables.read_accounts, {"codes": unseen}):
+        for first in range(0, len(unseen), _CODES_PER_READ):
+            for found in connection.execute(
+                tables.read_accounts, {"codes": unseen[first : first + _CODES_PER_READ]}
+            ):
                 known[found[0]] = [int(found[1]), int(found[2]), int(found[3])]
         if written.journal is None:
             row = connection.execute(tables.read_journal).first()
@@ -178,42 +187,59 @@ class SqlLedgerTables:
             journal_existed = True
             journal = list(written.journal)
 
-        # Every new total is decided before anything is written: refused, the entry leaves
-        # the batch as it was.
+        # Every new total is decided before anything is written: refused, the page leaves the
+        # batch as it was (and the runner applies its entries one by one to find the refused).
         totals = {
-            code: list(written.accounts.get(code) or known.get(code) or (0, 0, 0))
-            for code in {line.account for line in lines}
+            code: list(written.accounts.get(code) or known.get(code) or (0, 0, 0)) for code in codes
         }
         new = {code for code in totals if code not in written.accounts and code not in known}
         rows = []
-        journal[0] += 1
-        for line in lines:
-            kept = totals[line.account]
-            number = kept[2]
-            kept[0] += line.debit
-            kept[1] += line.credit
-            kept[2] += 1
-            journal[1] += line.debit
-            journal[2] += line.credit
-            if not all(total in _INTEGERS for total in (*kept, *journal)):
-                raise PostingLineNotStorable(
-                    line, "its account's or the journal's totals would pass 64-bit integers"
+        for lines in entries:
+            journal[0] += 1
+            # An entry's lines share its id and recording: formatted once.
+            entry_id = recorded_at = month = ""
+            last: PostingLine | None = None
+            for line in lines:
+                if last is None or line.entry_id != last.entry_id:
+                    entry_id = str(line.entry_id)
+                if last is None or line.recorded_at is not last.recorded_at:
+                    recorded_at = line.recorded_at.isoformat()
+                    month = f"{line.recorded_at:%Y-%m}"
+                last = line
+                kept = totals[line.account]
+                number = kept[2]
+                kept[0] += line.debit
+                kept[1] += line.credit
+                kept[2] += 1
+                journal[1] += line.debit
+                journal[2] += line.credit
+                if not (
+                    kept[0] in _INTEGERS
+                    and kept[1] in _INTEGERS
+                    and kept[2] in _INTEGERS
+                    and journal[1] in _INTEGERS
+                    and journal[2] in _INTEGERS
+                ):
+                    raise PostingLineNotStorable(
+                        line, "its account's or the journal's totals would pass 64-bit integers"
+                    )
+                rows.append(
+                    {
+                        "account": line.account,
+                        "number": number,
+                        "position": line.position,
+                        "entry_id": entry_id,
+                        "kind": line.kind,
+                        "cause": line.cause,
+                        "debit": line.debit,
+                        "credit": line.credit,
+                        "reference": line.reference,
+                        "recorded_at": recorded_at,
+                        "month": month,
+                    }
                 )
-            rows.append(
-                {
-                    "account": line.account,
-                    "number": number,
-                    "position": line.position,
-                    "entry_id": str(line.entry_id),
-                    "kind": line.kind,
-                    "cause": line.cause,
-                    "debit": line.debit,
-                    "credit": line.credit,
-                    "reference": line.reference,
-                    "recorded_at": line.recorded_at.isoformat(),
-                    "month": f"{line.recorded_at:%Y-%m}",
-                }
-            )
+            if lines and journal[0] not in _INTEGERS:
+                raise PostingLineNotStorable(lines[0], "the journal's entries would pass 64-bit")
 
         changed = [
             {"code": code, "d": kept[0], "c": kept[1], "n": kept[2]}
