@@ -21,6 +21,7 @@ from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.projections import Batch
@@ -29,6 +30,20 @@ from application.revenue.ledger_read_model import PostingLine, PostingLineNotSto
 #: Signed 64-bit: what BIGINT and SQLite's INTEGER hold exactly.
 _INTEGERS = range(-(2**63), 2**63)
 _JOURNAL_ROW = 1
+#: A posting line's columns, in the order ``record_page`` lists its values.
+_LINE_COLUMNS = (
+    "account",
+    "number",
+    "position",
+    "entry_id",
+    "kind",
+    "cause",
+    "debit",
+    "credit",
+    "reference",
+    "recorded_at",
+    "month",
+)
 #: Account codes in one ``IN (...)``: well under every database's limit of bound parameters.
 _CODES_PER_READ = 500
 
@@ -129,6 +144,7 @@ class SqlLedgerTables:
         self._tables: dict[int, _Tables] = {}
         self._lock = threading.Lock()
         self._written: _Written | None = None
+        self._inserts: dict[tuple[int, str, str], SQLCompiler] = {}
 
     def _of(self, generation: int) -> _Tables:
         with self._lock:
@@ -152,6 +168,8 @@ class SqlLedgerTables:
         self.store.drop_tables(self._of(generation).journal.metadata)
         with self._lock:
             self._tables.pop(generation, None)
+            for key in [key for key in self._inserts if key[0] == generation]:
+                del self._inserts[key]
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -224,19 +242,19 @@ class SqlLedgerTables:
                         line, "its account's or the journal's totals would pass 64-bit integers"
                     )
                 rows.append(
-                    {
-                        "account": line.account,
-                        "number": number,
-                        "position": line.position,
-                        "entry_id": entry_id,
-                        "kind": line.kind,
-                        "cause": line.cause,
-                        "debit": line.debit,
-                        "credit": line.credit,
-                        "reference": line.reference,
-                        "recorded_at": recorded_at,
-                        "month": month,
-                    }
+                    (
+                        line.account,
+                        number,
+                        line.position,
+                        entry_id,
+                        line.kind,
+                        line.cause,
+                        line.debit,
+                        line.credit,
+                        line.reference,
+                        recorded_at,
+                        month,
+                    )
                 )
             if lines and journal[0] not in _INTEGERS:
                 raise PostingLineNotStorable(lines[0], "the journal's entries would pass 64-bit")
@@ -258,7 +276,7 @@ class SqlLedgerTables:
                 ],
             )
         if rows:
-            connection.execute(tables.add_line, rows)
+            self._add_lines(connection, batch.generation, rows)
         if journal_existed:
             connection.execute(
                 tables.write_journal, {"e": journal[0], "d": journal[1], "c": journal[2]}
@@ -273,6 +291,27 @@ class SqlLedgerTables:
         written.journal = journal
         written.accounts.update(totals)
         self._written = written
+
+    def _add_lines(
+        self, connection: sa.Connection, generation: int, rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert the lines through the driver's own ``executemany``: their values are plain
+        text and integers, which SQLAlchemy would otherwise copy into a mapping each."""
+        dialect = connection.dialect
+        key = (generation, dialect.name, dialect.driver)
+        compiled = self._inserts.get(key)
+        if compiled is None:
+            built = self._of(generation).add_line.compile(dialect=dialect)
+            assert isinstance(built, SQLCompiler)
+            compiled = self._inserts[key] = built
+        if compiled.positional:
+            order = [_LINE_COLUMNS.index(name) for name in compiled.positiontup or ()]
+            parameters: list[Any] = rows
+            if order != list(range(len(_LINE_COLUMNS))):
+                parameters = [tuple(row[index] for index in order) for row in rows]
+        else:
+            parameters = [dict(zip(_LINE_COLUMNS, row, strict=True)) for row in rows]
+        connection.exec_driver_sql(str(compiled), parameters)
 
     # Reading ----------------------------------------------------------------------------------
 
