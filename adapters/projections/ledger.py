@@ -44,6 +44,20 @@ _LINE_COLUMNS = (
     "recorded_at",
     "month",
 )
+#: Their types in PostgreSQL, for the arrays of their values.
+_LINE_TYPES = (
+    "text",
+    "bigint",
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "text",
+    "text",
+    "text",
+)
 #: Account codes in one ``IN (...)``: well under every database's limit of bound parameters.
 _CODES_PER_READ = 500
 
@@ -298,6 +312,19 @@ class SqlLedgerTables:
         """Insert the lines through the driver's own ``executemany``: their values are plain
         text and integers, which SQLAlchemy would otherwise copy into a mapping each."""
         dialect = connection.dialect
+        if dialect.name == "postgresql" and dialect.paramstyle in ("format", "pyformat"):
+            # Its drivers send an ``executemany`` a statement per row: the rows go instead as
+            # one array per column, unnested by one statement.
+            table = self._of(generation).lines
+            quote = dialect.identifier_preparer
+            columns = ", ".join(quote.quote(name) for name in _LINE_COLUMNS)
+            arrays = ", ".join(f"%s::{kind}[]" for kind in _LINE_TYPES)
+            connection.exec_driver_sql(
+                f"INSERT INTO {quote.format_table(table)} ({columns}) "  # noqa: S608 (names)
+                f"SELECT * FROM unnest({arrays})",
+                tuple(list(values) for values in zip(*rows, strict=True)),
+            )
+            return
         key = (generation, dialect.name, dialect.driver)
         compiled = self._inserts.get(key)
         if compiled is None:
