@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -37,6 +38,8 @@ CHUNK = 500
 
 _AMOUNTS = ("views", "likes", "shares", "comments")
 _DAY = ("views", "engagement", "clicks", "new_anchors")
+_TITLE = ("listed", "studio_id", "registered", "name", "words", "anchored", *_AMOUNTS)
+_VIDEO = ("published", "counted", "anchor", "hashtags", *_AMOUNTS)
 
 
 def _amounts() -> list[sa.Column[int]]:
@@ -193,12 +196,68 @@ def _engagement(row: Any) -> Engagement:
     return Engagement(views=row.views, likes=row.likes, shares=row.shares, comments=row.comments)
 
 
+def _standing(video_id: UUID, row: Mapping[Any, Any]) -> VideoStanding:
+    return VideoStanding(
+        video_id=video_id,
+        published=bool(row["published"]),
+        anchor=row["anchor"],
+        engagement=Engagement(
+            views=row["views"], likes=row["likes"], shares=row["shares"], comments=row["comments"]
+        ),
+        hashtags=_hashtags(row["hashtags"]),
+    )
+
+
+def _new_video() -> dict[str, Any]:
+    """A video's row before anything is known of it."""
+    return (
+        dict.fromkeys(_VIDEO) | {"published": False, "counted": False} | dict.fromkeys(_AMOUNTS, 0)
+    )
+
+
+def _seen_order(key: tuple[str, int, UUID, str]) -> tuple[str, int, str, str]:
+    viewer, window, video_id, target = key
+    return viewer, window, str(video_id), target
+
+
+@attrs.define
+class _Page:
+    """What one batch has read of the rows and changed in them, kept back until ``flush``:
+    the reads of the batch's later events see its earlier events' changes, and every table
+    is written a statement (or two) per flush instead of a few per event."""
+
+    batch: Batch
+    #: Whole rows of the titles and videos read (None: no row), the ids of those with a row in
+    #: the tables, and of those changed since the last flush.
+    titles: dict[UUID, dict[str, Any] | None] = attrs.Factory(dict)
+    titles_stored: set[UUID] = attrs.Factory(set)
+    titles_changed: set[UUID] = attrs.Factory(set)
+    videos: dict[UUID, dict[str, Any] | None] = attrs.Factory(dict)
+    videos_stored: set[UUID] = attrs.Factory(set)
+    videos_changed: set[UUID] = attrs.Factory(set)
+    #: Video -> the titles it is anchored to now, and as the tables hold it.
+    anchors: dict[UUID, set[UUID]] = attrs.Factory(dict)
+    anchors_stored: dict[UUID, frozenset[UUID]] = attrs.Factory(dict)
+    #: Amounts to add to rows, by key (a key with nothing to add still makes its row).
+    days: dict[tuple[UUID, date], list[int]] = attrs.Factory(dict)
+    clicks: dict[tuple[UUID, str], int] = attrs.Factory(dict)
+    hashtags: dict[tuple[UUID, str], int] = attrs.Factory(dict)
+    newest: int | None = None
+    newest_stored: bool = False
+    newest_changed: bool = False
+    #: The stored clicks seen in windows before it are to be forgotten.
+    forget_before: int | None = None
+    seen: dict[tuple[str, int], set[tuple[UUID, str]]] = attrs.Factory(dict)
+    seen_new: set[tuple[str, int, UUID, str]] = attrs.Factory(set)
+
+
 class SqlAnalyticsTables:
     def __init__(self, store: SqlProjectionStore, *, on_conflict: bool = True) -> None:
         self.store = store
         #: Whether amounts are added by ``INSERT ... ON CONFLICT`` where the database has it.
         self.on_conflict = on_conflict
         self._generations: dict[int, _Tables] = {}
+        self._kept: _Page | None = None
 
     def _of(self, generation: int) -> _Tables:
         tables = self._generations.get(generation)
@@ -218,17 +277,59 @@ class SqlAnalyticsTables:
         self.store.drop_tables(self._of(generation).metadata)
         self._generations.pop(generation, None)
 
-    # Titles ------------------------------------------------------------------------------
+    # Writing: a batch's changes are kept back in ``_Page`` and written by ``flush`` ----------
 
-    def _title_row(self, connection: Connection, t: _Tables, title_id: UUID, **values: Any) -> None:
-        """Set ``values`` on the title's row, made (unlisted, holding nothing) if missing."""
-        moved = connection.execute(t.titles.update().where(t.titles.c.title_id == title_id), values)
-        if moved.rowcount == 0:
-            connection.execute(
-                t.titles.insert(),
-                {"listed": False, "anchored": 0, **dict.fromkeys(_AMOUNTS, 0), **values}
-                | {"title_id": title_id},
-            )
+    def _page(self, batch: Batch) -> tuple[_Page, Connection, _Tables]:
+        connection, t = self._open(batch)
+        page = self._kept
+        if page is None or page.batch is not batch:
+            # A new transaction: what an earlier one read may have changed or been rolled back.
+            page = self._kept = _Page(batch)
+        return page, connection, t
+
+    def load(
+        self,
+        batch: Batch,
+        titles: Iterable[UUID],
+        videos: Iterable[UUID],
+        viewers: Iterable[tuple[str, int]],
+    ) -> None:
+        page, connection, t = self._page(batch)
+        self._titles(page, connection, t, titles)
+        self._videos_kept(page, connection, t, videos)
+        self._anchors(page, connection, t, videos)
+        by_viewer: dict[str, set[int]] = {}
+        for viewer, window in viewers:
+            by_viewer.setdefault(viewer, set()).add(window)
+        self._seen(page, connection, t, by_viewer)
+
+    def _titles(
+        self, page: _Page, connection: Connection, t: _Tables, title_ids: Iterable[UUID]
+    ) -> None:
+        missing = {title_id for title_id in title_ids if title_id not in page.titles}
+        for chunk in _chunks(missing):
+            for row in connection.execute(
+                sa.select(t.titles).where(t.titles.c.title_id.in_(chunk))
+            ).all():
+                page.titles[row.title_id] = {name: row._mapping[name] for name in _TITLE}
+                page.titles_stored.add(row.title_id)
+        for title_id in missing:
+            page.titles.setdefault(title_id, None)
+
+    def _title(self, batch: Batch, title_id: UUID) -> dict[str, Any]:
+        """The title's row as the batch leaves it, made (unlisted, holding nothing) if
+        missing; the caller changes it."""
+        page, connection, t = self._page(batch)
+        self._titles(page, connection, t, (title_id,))
+        row = page.titles[title_id]
+        if row is None:
+            row = page.titles[title_id] = dict.fromkeys(_TITLE) | {
+                "listed": False,
+                "anchored": 0,
+                **dict.fromkeys(_AMOUNTS, 0),
+            }
+        page.titles_changed.add(title_id)
+        return row
 
     def register_title(
         self,
@@ -240,11 +341,7 @@ class SqlAnalyticsTables:
         *,
         order: int,
     ) -> None:
-        connection, t = self._open(batch)
-        self._title_row(
-            connection,
-            t,
-            title_id,
+        self._title(batch, title_id).update(
             listed=True,
             studio_id=studio_id,
             registered=order,
@@ -253,39 +350,257 @@ class SqlAnalyticsTables:
         )
 
     def title_name(self, batch: Batch, title_id: UUID) -> str | None:
-        connection, t = self._open(batch)
-        name: str | None = connection.execute(
-            sa.select(t.titles.c.name).where(t.titles.c.title_id == title_id)
-        ).scalar()
-        return name
+        page, connection, t = self._page(batch)
+        self._titles(page, connection, t, (title_id,))
+        row = page.titles[title_id]
+        return None if row is None else row["name"]
 
     def set_words(self, batch: Batch, title_id: UUID, words: frozenset[str]) -> None:
-        connection, t = self._open(batch)
-        self._title_row(connection, t, title_id, words=json.dumps(sorted(words)))
+        self._title(batch, title_id)["words"] = json.dumps(sorted(words))
 
     def list_title(self, batch: Batch, title_id: UUID) -> None:
-        connection, t = self._open(batch)
-        self._title_row(connection, t, title_id, listed=True)
+        self._title(batch, title_id)["listed"] = True
 
     def add_to_titles(self, batch: Batch, totals: Mapping[UUID, Totals]) -> None:
-        connection, t = self._open(batch)
-        _add(
-            self.on_conflict,
-            connection,
-            t.titles,
-            ("title_id",),
-            _AMOUNTS,
-            [
-                {"title_id": title_id, "listed": True, "anchored": 0}
-                | {name: getattr(added, name) for name in _AMOUNTS}
-                for title_id, added in totals.items()
-            ],
-            listed=True,
-        )
+        for title_id, added in totals.items():
+            row = self._title(batch, title_id)
+            row["listed"] = True
+            for name in _AMOUNTS:
+                row[name] += getattr(added, name)
 
     def add_to_days(self, batch: Batch, days: Mapping[tuple[UUID, date], Day]) -> None:
         # A title's days follow its anchors and clicks, which list it already.
-        connection, t = self._open(batch)
+        page = self._page(batch)[0]
+        for key, added in days.items():
+            kept = page.days.setdefault(key, [0, 0, 0, 0])
+            kept[0] += added.views
+            kept[1] += added.engagement
+            kept[2] += added.clicks
+            kept[3] += added.new_anchors
+
+    def add_clicks(self, batch: Batch, clicks: Mapping[tuple[UUID, str], int]) -> None:
+        for title_id in {title_id for title_id, _target in clicks}:
+            self._title(batch, title_id)["listed"] = True
+        page = self._page(batch)[0]
+        for key, count in clicks.items():
+            page.clicks[key] = page.clicks.get(key, 0) + count
+
+    def add_hashtags(
+        self, batch: Batch, title_id: UUID, hashtags: Sequence[str], sign: int
+    ) -> None:
+        page = self._page(batch)[0]
+        for tag in hashtags:
+            page.hashtags[(title_id, tag)] = page.hashtags.get((title_id, tag), 0) + sign
+
+    def _videos_kept(
+        self, page: _Page, connection: Connection, t: _Tables, video_ids: Iterable[UUID]
+    ) -> None:
+        kept = page.videos
+        missing = {video_id for video_id in video_ids if video_id not in kept}
+        if not missing:
+            return
+        for chunk in _chunks(missing):
+            for row in connection.execute(
+                sa.select(t.videos).where(t.videos.c.video_id.in_(chunk))
+            ).all():
+                page.videos[row.video_id] = {name: row._mapping[name] for name in _VIDEO}
+                page.videos_stored.add(row.video_id)
+        for video_id in missing:
+            page.videos.setdefault(video_id, None)
+
+    def _video(self, batch: Batch, video_id: UUID) -> dict[str, Any]:
+        page, connection, t = self._page(batch)
+        self._videos_kept(page, connection, t, (video_id,))
+        row = page.videos[video_id]
+        if row is None:
+            row = page.videos[video_id] = _new_video()
+        page.videos_changed.add(video_id)
+        return row
+
+    def publish_video(self, batch: Batch, video_id: UUID, hashtags: tuple[str, ...]) -> None:
+        self._video(batch, video_id).update(published=True, hashtags=json.dumps(hashtags))
+
+    def videos_in(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]:
+        page, connection, t = self._page(batch)
+        video_ids = list(video_ids)
+        self._videos_kept(page, connection, t, video_ids)
+        found: dict[UUID, VideoStanding] = {}
+        for video_id in video_ids:
+            row = page.videos[video_id]
+            if row is not None:
+                found[video_id] = _standing(video_id, row)
+        return found
+
+    def add_to_videos(self, batch: Batch, engagement: Mapping[UUID, Engagement]) -> None:
+        page, connection, t = self._page(batch)
+        self._videos_kept(page, connection, t, engagement)
+        rows = page.videos
+        for video_id, added in engagement.items():
+            row = rows[video_id]
+            if row is None:
+                row = rows[video_id] = _new_video()
+            row["counted"] = True
+            row["views"] += added.views
+            row["likes"] += added.likes
+            row["shares"] += added.shares
+            row["comments"] += added.comments
+        page.videos_changed.update(engagement)
+
+    def anchors_of(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, UUID | None]:
+        page, connection, t = self._page(batch)
+        video_ids = list(video_ids)
+        self._videos_kept(page, connection, t, video_ids)
+        rows = page.videos
+        return {
+            video_id: row["anchor"] for video_id in video_ids if (row := rows[video_id]) is not None
+        }
+
+    def set_anchor(self, batch: Batch, video_id: UUID, title_id: UUID | None) -> None:
+        self._video(batch, video_id)["anchor"] = title_id
+
+    def _anchors(
+        self, page: _Page, connection: Connection, t: _Tables, video_ids: Iterable[UUID]
+    ) -> None:
+        kept = page.anchors
+        missing = {video_id for video_id in video_ids if video_id not in kept}
+        if not missing:
+            return
+        for video_id in missing:
+            page.anchors[video_id] = set()
+        for chunk in _chunks(missing):
+            for video_id, title_id in connection.execute(
+                sa.select(t.anchored.c.video_id, t.anchored.c.title_id).where(
+                    t.anchored.c.video_id.in_(chunk)
+                )
+            ).all():
+                page.anchors[video_id].add(title_id)
+        for video_id in missing:
+            page.anchors_stored[video_id] = frozenset(page.anchors[video_id])
+
+    def titles_anchoring(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:
+        page, connection, t = self._page(batch)
+        video_ids = list(video_ids)
+        self._anchors(page, connection, t, video_ids)
+        anchors = page.anchors
+        return {video_id: list(titles) for video_id in video_ids if (titles := anchors[video_id])}
+
+    def join(self, batch: Batch, title_id: UUID, video_id: UUID) -> bool:
+        title = self._title(batch, title_id)
+        title["listed"] = True
+        page, connection, t = self._page(batch)
+        self._anchors(page, connection, t, (video_id,))
+        if title_id in page.anchors[video_id]:
+            return False
+        page.anchors[video_id].add(title_id)
+        title["anchored"] += 1
+        return True
+
+    def leave(self, batch: Batch, title_id: UUID, video_id: UUID) -> bool:
+        page, connection, t = self._page(batch)
+        self._anchors(page, connection, t, (video_id,))
+        if title_id not in page.anchors[video_id]:
+            return False
+        page.anchors[video_id].discard(title_id)
+        self._titles(page, connection, t, (title_id,))
+        if page.titles[title_id] is not None:
+            self._title(batch, title_id)["anchored"] -= 1
+        return True
+
+    # Distinct clicks ---------------------------------------------------------------------
+
+    def newest_window(self, batch: Batch) -> int:
+        page, connection, t = self._page(batch)
+        if page.newest is None:
+            newest = connection.execute(
+                sa.select(t.windows.c.newest).where(t.windows.c.id == 1)
+            ).scalar()
+            page.newest_stored = newest is not None
+            page.newest = 0 if newest is None else int(newest)
+        return page.newest
+
+    def move_newest_window(self, batch: Batch, window: int) -> None:
+        self.newest_window(batch)
+        page = self._page(batch)[0]
+        page.newest = window
+        page.newest_changed = True
+        oldest = window - 1
+        page.forget_before = (
+            oldest if page.forget_before is None else max(page.forget_before, oldest)
+        )
+        for key, seen in page.seen.items():
+            if key[1] < oldest:
+                seen.clear()
+        page.seen_new = {key for key in page.seen_new if key[1] >= oldest}
+
+    def _seen(
+        self, page: _Page, connection: Connection, t: _Tables, windows: Mapping[str, Iterable[int]]
+    ) -> None:
+        for viewer, asked in windows.items():
+            missing = sorted(window for window in set(asked) if (viewer, window) not in page.seen)
+            if not missing:
+                continue
+            for window in missing:
+                page.seen[(viewer, window)] = set()
+            # The rows of windows the batch has forgotten are gone from the tables already.
+            stored = [
+                window
+                for window in missing
+                if page.forget_before is None or window >= page.forget_before
+            ]
+            if not stored:
+                continue
+            for window, video_id, target in connection.execute(
+                sa.select(t.seen.c.click_window, t.seen.c.video_id, t.seen.c.target).where(
+                    t.seen.c.viewer == viewer, t.seen.c.click_window.in_(stored)
+                )
+            ).all():
+                page.seen[(viewer, int(window))].add((video_id, target))
+
+    def clicks_seen(
+        self, batch: Batch, viewer: str, windows: Iterable[int]
+    ) -> set[tuple[int, UUID, str]]:
+        page, connection, t = self._page(batch)
+        windows = set(windows)
+        self._seen(page, connection, t, {viewer: windows})
+        return {
+            (window, video_id, target)
+            for window in windows
+            for video_id, target in page.seen[(viewer, window)]
+        }
+
+    def see_clicks(self, batch: Batch, viewer: str, seen: Iterable[tuple[int, UUID, str]]) -> None:
+        page, connection, t = self._page(batch)
+        seen = list(seen)
+        self._seen(page, connection, t, {viewer: {window for window, _v, _t in seen}})
+        for window, video_id, target in seen:
+            page.seen[(viewer, window)].add((video_id, target))
+            page.seen_new.add((viewer, window, video_id, target))
+
+    def flush(self, batch: Batch) -> None:
+        page, connection, t = self._page(batch)
+        self._write_rows(
+            connection, t.titles, "title_id", page.titles, page.titles_stored, page.titles_changed
+        )
+        self._write_rows(
+            connection, t.videos, "video_id", page.videos, page.videos_stored, page.videos_changed
+        )
+        joined, left = [], []
+        for video_id, titles in page.anchors.items():
+            stored = page.anchors_stored[video_id]
+            if titles != stored:
+                joined += [{"title_id": title, "video_id": video_id} for title in titles - stored]
+                left += [{"k_title": title, "k_video": video_id} for title in stored - titles]
+                page.anchors_stored[video_id] = frozenset(titles)
+        if left:
+            connection.execute(
+                t.anchored.delete().where(
+                    t.anchored.c.title_id == sa.bindparam("k_title"),
+                    t.anchored.c.video_id == sa.bindparam("k_video"),
+                ),
+                left,
+            )
+        if joined:
+            connection.execute(t.anchored.insert(), joined)
         _add(
             self.on_conflict,
             connection,
@@ -293,15 +608,10 @@ class SqlAnalyticsTables:
             ("title_id", "day"),
             _DAY,
             [
-                {"title_id": title_id, "day": day} | {name: getattr(added, name) for name in _DAY}
-                for (title_id, day), added in days.items()
+                {"title_id": title_id, "day": day} | dict(zip(_DAY, added, strict=True))
+                for (title_id, day), added in page.days.items()
             ],
         )
-
-    def add_clicks(self, batch: Batch, clicks: Mapping[tuple[UUID, str], int]) -> None:
-        connection, t = self._open(batch)
-        for title_id in {title_id for title_id, _target in clicks}:
-            self._title_row(connection, t, title_id, listed=True)
         _add(
             self.on_conflict,
             connection,
@@ -310,42 +620,76 @@ class SqlAnalyticsTables:
             ("clicks",),
             [
                 {"title_id": title_id, "target": target, "clicks": count}
-                for (title_id, target), count in clicks.items()
+                for (title_id, target), count in page.clicks.items()
             ],
         )
-
-    def add_hashtags(
-        self, batch: Batch, title_id: UUID, hashtags: Sequence[str], sign: int
-    ) -> None:
-        connection, t = self._open(batch)
-        counts: dict[str, int] = {}
-        for tag in hashtags:
-            counts[tag] = counts.get(tag, 0) + sign
         _add(
             self.on_conflict,
             connection,
             t.hashtags,
             ("title_id", "tag"),
             ("videos",),
-            [{"title_id": title_id, "tag": tag, "videos": count} for tag, count in counts.items()],
+            [
+                {"title_id": title_id, "tag": tag, "videos": count}
+                for (title_id, tag), count in page.hashtags.items()
+            ],
         )
-
-    def _video_row(self, connection: Connection, t: _Tables, video_id: UUID, **values: Any) -> None:
-        moved = connection.execute(t.videos.update().where(t.videos.c.video_id == video_id), values)
-        if moved.rowcount == 0:
+        page.days, page.clicks, page.hashtags = {}, {}, {}
+        if page.newest_changed:
+            if page.newest_stored:
+                connection.execute(
+                    t.windows.update().where(t.windows.c.id == 1).values(newest=page.newest)
+                )
+            else:
+                connection.execute(t.windows.insert(), {"id": 1, "newest": page.newest})
+            page.newest_stored, page.newest_changed = True, False
+        if page.forget_before is not None:
+            connection.execute(t.seen.delete().where(t.seen.c.click_window < page.forget_before))
+            page.forget_before = None
+        if page.seen_new:
             connection.execute(
-                t.videos.insert(),
-                {"published": False, "counted": False, **dict.fromkeys(_AMOUNTS, 0), **values}
-                | {"video_id": video_id},
+                t.seen.insert(),
+                [
+                    {
+                        "viewer": viewer,
+                        "click_window": window,
+                        "video_id": video_id,
+                        "target": target,
+                    }
+                    for viewer, window, video_id, target in sorted(page.seen_new, key=_seen_order)
+                ],
             )
+            page.seen_new = set()
 
-    def publish_video(self, batch: Batch, video_id: UUID, hashtags: tuple[str, ...]) -> None:
-        connection, t = self._open(batch)
-        self._video_row(connection, t, video_id, published=True, hashtags=json.dumps(hashtags))
+    @staticmethod
+    def _write_rows(
+        connection: Connection,
+        table: sa.Table,
+        key: str,
+        rows: Mapping[UUID, dict[str, Any] | None],
+        stored: set[UUID],
+        changed: set[UUID],
+    ) -> None:
+        updated = [
+            {f"k_{key}": row_id, **row}
+            for row_id in changed
+            if row_id in stored and (row := rows[row_id]) is not None
+        ]
+        inserted = [
+            {key: row_id, **row}
+            for row_id in changed
+            if row_id not in stored and (row := rows[row_id]) is not None
+        ]
+        if updated:
+            connection.execute(
+                table.update().where(table.c[key] == sa.bindparam(f"k_{key}")), updated
+            )
+        if inserted:
+            connection.execute(table.insert(), inserted)
+        stored.update(row[key] for row in inserted)
+        changed.clear()
 
-    def videos_in(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]:
-        connection, t = self._open(batch)
-        return self._videos(connection, t, video_ids)
+    # Reads -------------------------------------------------------------------------------
 
     @staticmethod
     def _videos(
@@ -356,120 +700,8 @@ class SqlAnalyticsTables:
             for row in connection.execute(
                 sa.select(t.videos).where(t.videos.c.video_id.in_(chunk))
             ).all():
-                found[row.video_id] = VideoStanding(
-                    video_id=row.video_id,
-                    published=bool(row.published),
-                    anchor=row.anchor,
-                    engagement=_engagement(row),
-                    hashtags=_hashtags(row.hashtags),
-                )
+                found[row.video_id] = _standing(row.video_id, row._mapping)
         return found
-
-    def add_to_videos(self, batch: Batch, engagement: Mapping[UUID, Engagement]) -> None:
-        connection, t = self._open(batch)
-        _add(
-            self.on_conflict,
-            connection,
-            t.videos,
-            ("video_id",),
-            _AMOUNTS,
-            [
-                {"video_id": video_id, "published": False, "counted": True}
-                | {name: getattr(added, name) for name in _AMOUNTS}
-                for video_id, added in engagement.items()
-            ],
-            counted=True,
-        )
-
-    def set_anchor(self, batch: Batch, video_id: UUID, title_id: UUID | None) -> None:
-        connection, t = self._open(batch)
-        self._video_row(connection, t, video_id, anchor=title_id)
-
-    def titles_anchoring(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:
-        connection, t = self._open(batch)
-        titles: dict[UUID, list[UUID]] = {}
-        for chunk in _chunks(video_ids):
-            for video_id, title_id in connection.execute(
-                sa.select(t.anchored.c.video_id, t.anchored.c.title_id).where(
-                    t.anchored.c.video_id.in_(chunk)
-                )
-            ).all():
-                titles.setdefault(video_id, []).append(title_id)
-        return titles
-
-    def join(self, batch: Batch, title_id: UUID, video_id: UUID) -> bool:
-        connection, t = self._open(batch)
-        self._title_row(connection, t, title_id, listed=True)
-        there = connection.execute(
-            sa.select(t.anchored.c.video_id).where(
-                t.anchored.c.title_id == title_id, t.anchored.c.video_id == video_id
-            )
-        ).first()
-        if there is not None:
-            return False
-        connection.execute(t.anchored.insert(), {"title_id": title_id, "video_id": video_id})
-        connection.execute(
-            t.titles.update()
-            .where(t.titles.c.title_id == title_id)
-            .values(anchored=t.titles.c.anchored + 1)
-        )
-        return True
-
-    def leave(self, batch: Batch, title_id: UUID, video_id: UUID) -> bool:
-        connection, t = self._open(batch)
-        gone = connection.execute(
-            t.anchored.delete().where(
-                t.anchored.c.title_id == title_id, t.anchored.c.video_id == video_id
-            )
-        )
-        if gone.rowcount == 0:
-            return False
-        connection.execute(
-            t.titles.update()
-            .where(t.titles.c.title_id == title_id)
-            .values(anchored=t.titles.c.anchored - 1)
-        )
-        return True
-
-    # Distinct clicks ---------------------------------------------------------------------
-
-    def newest_window(self, batch: Batch) -> int:
-        connection, t = self._open(batch)
-        newest = connection.execute(
-            sa.select(t.windows.c.newest).where(t.windows.c.id == 1)
-        ).scalar()
-        return 0 if newest is None else int(newest)
-
-    def move_newest_window(self, batch: Batch, window: int) -> None:
-        connection, t = self._open(batch)
-        moved = connection.execute(
-            t.windows.update().where(t.windows.c.id == 1).values(newest=window)
-        )
-        if moved.rowcount == 0:
-            connection.execute(t.windows.insert(), {"id": 1, "newest": window})
-        connection.execute(t.seen.delete().where(t.seen.c.click_window < window - 1))
-
-    def clicks_seen(
-        self, batch: Batch, viewer: str, windows: Iterable[int]
-    ) -> set[tuple[int, UUID, str]]:
-        connection, t = self._open(batch)
-        rows = connection.execute(
-            sa.select(t.seen.c.click_window, t.seen.c.video_id, t.seen.c.target).where(
-                t.seen.c.viewer == viewer, t.seen.c.click_window.in_(list(windows))
-            )
-        ).all()
-        return {(int(window), video_id, target) for window, video_id, target in rows}
-
-    def see_clicks(self, batch: Batch, viewer: str, seen: Iterable[tuple[int, UUID, str]]) -> None:
-        connection, t = self._open(batch)
-        rows = [
-            {"viewer": viewer, "click_window": window, "video_id": video_id, "target": target}
-            for window, video_id, target in seen
-        ]
-        if rows:
-            connection.execute(t.seen.insert(), rows)
-
-    # Reads -------------------------------------------------------------------------------
 
     @staticmethod
     def _figures(row: Any) -> TitleFigures:

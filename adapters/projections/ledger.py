@@ -21,6 +21,7 @@ from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.projections import Batch
@@ -29,6 +30,36 @@ from application.revenue.ledger_read_model import PostingLine, PostingLineNotSto
 #: Signed 64-bit: what BIGINT and SQLite's INTEGER hold exactly.
 _INTEGERS = range(-(2**63), 2**63)
 _JOURNAL_ROW = 1
+#: A posting line's columns, in the order ``record_page`` lists its values.
+_LINE_COLUMNS = (
+    "account",
+    "number",
+    "position",
+    "entry_id",
+    "kind",
+    "cause",
+    "debit",
+    "credit",
+    "reference",
+    "recorded_at",
+    "month",
+)
+#: Their types in PostgreSQL, for the arrays of their values.
+_LINE_TYPES = (
+    "text",
+    "bigint",
+    "bigint",
+    "text",
+    "text",
+    "text",
+    "bigint",
+    "bigint",
+    "text",
+    "text",
+    "text",
+)
+#: Account codes in one ``IN (...)``: well under every database's limit of bound parameters.
+_CODES_PER_READ = 500
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:
@@ -127,6 +158,7 @@ class SqlLedgerTables:
         self._tables: dict[int, _Tables] = {}
         self._lock = threading.Lock()
         self._written: _Written | None = None
+        self._inserts: dict[tuple[int, str, str], SQLCompiler] = {}
 
     def _of(self, generation: int) -> _Tables:
         with self._lock:
@@ -150,25 +182,34 @@ class SqlLedgerTables:
         self.store.drop_tables(self._of(generation).journal.metadata)
         with self._lock:
             self._tables.pop(generation, None)
+            for key in [key for key in self._inserts if key[0] == generation]:
+                del self._inserts[key]
 
     # Writing ----------------------------------------------------------------------------------
 
     def record(self, batch: Batch, lines: Sequence[PostingLine]) -> None:
+        self.record_page(batch, [lines])
+
+    def record_page(self, batch: Batch, entries: Sequence[Sequence[PostingLine]]) -> None:
         if not isinstance(batch, SqlBatch):
             raise TypeError(f"the ledger's tables write through a SqlBatch, not {batch!r}")
-        for line in lines:
-            if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
-                raise PostingLineNotStorable(line, "SQL integers are signed 64-bit")
+        for lines in entries:
+            for line in lines:
+                if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
+                    raise PostingLineNotStorable(line, "SQL integers are signed 64-bit")
         tables = self._of(batch.generation)
         connection = batch.connection
         written = self._written
         if written is None or written.batch is not batch:
             # A new transaction: what an earlier one wrote may have been rolled back.
             written = _Written(batch)
-        unseen = sorted({line.account for line in lines} - set(written.accounts))
+        codes = {line.account for lines in entries for line in lines}
+        unseen = sorted(codes - set(written.accounts))
         known: dict[str, list[int]] = {}
-        if unseen:
-            for found in connection.execute(tables.read_accounts, {"codes": unseen}):
+        for first in range(0, len(unseen), _CODES_PER_READ):
+            for found in connection.execute(
+                tables.read_accounts, {"codes": unseen[first : first + _CODES_PER_READ]}
+            ):
                 known[found[0]] = [int(found[1]), int(found[2]), int(found[3])]
         if written.journal is None:
             row = connection.execute(tables.read_journal).first()
@@ -178,42 +219,59 @@ class SqlLedgerTables:
             journal_existed = True
             journal = list(written.journal)
 
-        # Every new total is decided before anything is written: refused, the entry leaves
-        # the batch as it was.
+        # Every new total is decided before anything is written: refused, the page leaves the
+        # batch as it was (and the runner applies its entries one by one to find the refused).
         totals = {
-            code: list(written.accounts.get(code) or known.get(code) or (0, 0, 0))
-            for code in {line.account for line in lines}
+            code: list(written.accounts.get(code) or known.get(code) or (0, 0, 0)) for code in codes
         }
         new = {code for code in totals if code not in written.accounts and code not in known}
         rows = []
-        journal[0] += 1
-        for line in lines:
-            kept = totals[line.account]
-            number = kept[2]
-            kept[0] += line.debit
-            kept[1] += line.credit
-            kept[2] += 1
-            journal[1] += line.debit
-            journal[2] += line.credit
-            if not all(total in _INTEGERS for total in (*kept, *journal)):
-                raise PostingLineNotStorable(
-                    line, "its account's or the journal's totals would pass 64-bit integers"
+        for lines in entries:
+            journal[0] += 1
+            # An entry's lines share its id and recording: formatted once.
+            entry_id = recorded_at = month = ""
+            last: PostingLine | None = None
+            for line in lines:
+                if last is None or line.entry_id != last.entry_id:
+                    entry_id = str(line.entry_id)
+                if last is None or line.recorded_at is not last.recorded_at:
+                    recorded_at = line.recorded_at.isoformat()
+                    month = f"{line.recorded_at:%Y-%m}"
+                last = line
+                kept = totals[line.account]
+                number = kept[2]
+                kept[0] += line.debit
+                kept[1] += line.credit
+                kept[2] += 1
+                journal[1] += line.debit
+                journal[2] += line.credit
+                if not (
+                    kept[0] in _INTEGERS
+                    and kept[1] in _INTEGERS
+                    and kept[2] in _INTEGERS
+                    and journal[1] in _INTEGERS
+                    and journal[2] in _INTEGERS
+                ):
+                    raise PostingLineNotStorable(
+                        line, "its account's or the journal's totals would pass 64-bit integers"
+                    )
+                rows.append(
+                    (
+                        line.account,
+                        number,
+                        line.position,
+                        entry_id,
+                        line.kind,
+                        line.cause,
+                        line.debit,
+                        line.credit,
+                        line.reference,
+                        recorded_at,
+                        month,
+                    )
                 )
-            rows.append(
-                {
-                    "account": line.account,
-                    "number": number,
-                    "position": line.position,
-                    "entry_id": str(line.entry_id),
-                    "kind": line.kind,
-                    "cause": line.cause,
-                    "debit": line.debit,
-                    "credit": line.credit,
-                    "reference": line.reference,
-                    "recorded_at": line.recorded_at.isoformat(),
-                    "month": f"{line.recorded_at:%Y-%m}",
-                }
-            )
+            if lines and journal[0] not in _INTEGERS:
+                raise PostingLineNotStorable(lines[0], "the journal's entries would pass 64-bit")
 
         changed = [
             {"code": code, "d": kept[0], "c": kept[1], "n": kept[2]}
@@ -232,7 +290,7 @@ class SqlLedgerTables:
                 ],
             )
         if rows:
-            connection.execute(tables.add_line, rows)
+            self._add_lines(connection, batch.generation, rows)
         if journal_existed:
             connection.execute(
                 tables.write_journal, {"e": journal[0], "d": journal[1], "c": journal[2]}
@@ -247,6 +305,40 @@ class SqlLedgerTables:
         written.journal = journal
         written.accounts.update(totals)
         self._written = written
+
+    def _add_lines(
+        self, connection: sa.Connection, generation: int, rows: list[tuple[Any, ...]]
+    ) -> None:
+        """Insert the lines through the driver's own ``executemany``: their values are plain
+        text and integers, which SQLAlchemy would otherwise copy into a mapping each."""
+        dialect = connection.dialect
+        if dialect.name == "postgresql" and dialect.paramstyle in ("format", "pyformat"):
+            # Its drivers send an ``executemany`` a statement per row: the rows go instead as
+            # one array per column, unnested by one statement.
+            table = self._of(generation).lines
+            quote = dialect.identifier_preparer
+            columns = ", ".join(quote.quote(name) for name in _LINE_COLUMNS)
+            arrays = ", ".join(f"%s::{kind}[]" for kind in _LINE_TYPES)
+            connection.exec_driver_sql(
+                f"INSERT INTO {quote.format_table(table)} ({columns}) "  # noqa: S608 (names)
+                f"SELECT * FROM unnest({arrays})",
+                tuple(list(values) for values in zip(*rows, strict=True)),
+            )
+            return
+        key = (generation, dialect.name, dialect.driver)
+        compiled = self._inserts.get(key)
+        if compiled is None:
+            built = self._of(generation).add_line.compile(dialect=dialect)
+            assert isinstance(built, SQLCompiler)
+            compiled = self._inserts[key] = built
+        if compiled.positional:
+            order = [_LINE_COLUMNS.index(name) for name in compiled.positiontup or ()]
+            parameters: list[Any] = rows
+            if order != list(range(len(_LINE_COLUMNS))):
+                parameters = [tuple(row[index] for index in order) for row in rows]
+        else:
+            parameters = [dict(zip(_LINE_COLUMNS, row, strict=True)) for row in rows]
+        connection.exec_driver_sql(str(compiled), parameters)
 
     # Reading ----------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ Its rows are running totals kept as the events arrive:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -166,11 +166,28 @@ class AnalyticsTables(Protocol):
     """The projection's tables (a port: ``adapters.projections.analytics`` keeps them in SQL).
 
     Write methods take the open batch; every amount they take is added to what the row holds
-    (a missing row holding nothing)."""
+    (a missing row holding nothing). They may keep their changes back until ``flush``; the
+    reads that take the batch see them."""
 
     def create(self, generation: int) -> None: ...
 
     def drop(self, generation: int) -> None: ...
+
+    def load(
+        self,
+        batch: Batch,
+        titles: Iterable[UUID],
+        videos: Iterable[UUID],
+        viewers: Iterable[tuple[str, int]],
+    ) -> None:
+        """Read ahead, for the batch's next writes and reads, the rows of these titles and
+        videos (with their anchors) and the clicks these viewers were seen making in these
+        windows: a page's events read them in a few statements instead of one each."""
+        ...
+
+    def flush(self, batch: Batch) -> None:
+        """Write what the batch's calls have kept back."""
+        ...
 
     # Titles ------------------------------------------------------------------------------
 
@@ -214,6 +231,10 @@ class AnalyticsTables(Protocol):
         ...
 
     def add_to_videos(self, batch: Batch, engagement: Mapping[UUID, Engagement]) -> None: ...
+
+    def anchors_of(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, UUID | None]:
+        """The title a click on each video is credited to, for those that have a row."""
+        ...
 
     def set_anchor(self, batch: Batch, video_id: UUID, title_id: UUID | None) -> None: ...
 
@@ -308,13 +329,41 @@ class StudioAnalyticsProjection:
         self.tables.drop(generation)
 
     def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self.apply_page(batch, log, [(event, position)])
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """Each event in turn, against rows the tables read ahead for the whole page and
+        write back once: the same rows as applying the events one by one."""
         handlers = self._handlers
-        handler = handlers.get(type(event))
-        if handler is None:
-            handler = next(
-                (h for kind, h in handlers.items() if isinstance(event, kind)), self._unknown
-            )
-        handler(batch, event, position)
+        self._load(batch, [event for event, _position in events])
+        for event, position in events:
+            handler = handlers.get(type(event))
+            if handler is None:
+                handler = next(
+                    (h for kind, h in handlers.items() if isinstance(event, kind)), self._unknown
+                )
+            handler(batch, event, position)
+        self.tables.flush(batch)
+
+    def _load(self, batch: Batch, events: Sequence[Any]) -> None:
+        titles: set[UUID] = set()
+        videos: set[UUID] = set()
+        viewers: set[tuple[str, int]] = set()
+        for event in events:
+            if isinstance(event, (Title.Registered, Title.MatchWordsSet)):
+                titles.add(event.originator_id)
+            elif isinstance(event, (Video.AnchorAttached, Video.AnchorRevoked)):
+                videos.add(event.originator_id)
+                titles.add(event.title_id)
+            elif isinstance(event, (Video.Published, Video.EngagementRecorded)):
+                videos.add(event.originator_id)
+            elif isinstance(event, EngagementBatch.Recorded):
+                videos.update(count.video_id for count in event.counts)
+            elif isinstance(event, ClickBatch.Recorded):
+                for click in event.clicks:
+                    titles.add(click.title_id)
+                    viewers.add((event.viewer, click_window(click.at, self.click_window)))
+        self.tables.load(batch, titles, videos, viewers)
 
     @staticmethod
     def _unknown(_batch: Batch, event: Any, _position: int) -> None:
@@ -356,20 +405,35 @@ class StudioAnalyticsProjection:
         the engagement; and the day of the title it is anchored to now."""
         added: dict[UUID, Engagement] = {}
         for video_id, engagement in counts:
-            added[video_id] = added.get(video_id, Engagement()) + engagement
-        standing = self.tables.videos_in(batch, added)
+            before = added.get(video_id)
+            added[video_id] = engagement if before is None else before + engagement
+        anchors = self.tables.anchors_of(batch, added)
         self.tables.add_to_videos(batch, added)
-        titles: dict[UUID, Totals] = defaultdict(Totals)
+        # Summed as numbers: a batch adds to thousands of videos.
+        sums: dict[UUID, list[int]] = {}
         for video_id, anchored_to in self.tables.titles_anchoring(batch, added).items():
+            engagement = added[video_id]
             for title_id in anchored_to:
-                titles[title_id] = titles[title_id] + Totals.of(added[video_id])
-        self.tables.add_to_titles(batch, titles)
+                total = sums.setdefault(title_id, [0, 0, 0, 0])
+                total[0] += engagement.views
+                total[1] += engagement.likes
+                total[2] += engagement.shares
+                total[3] += engagement.comments
+        self.tables.add_to_titles(
+            batch,
+            {
+                title_id: Totals(views=v, likes=lk, shares=sh, comments=c)
+                for title_id, (v, lk, sh, c) in sums.items()
+            },
+        )
         days: dict[tuple[UUID, date], Day] = {}
         for video_id, engagement in added.items():
-            video = standing.get(video_id)
-            if video is None or video.anchor is None:
+            anchor = anchors.get(video_id)
+            if anchor is None:
                 continue
-            today = days.setdefault((video.anchor, day), Day())
+            today = days.get((anchor, day))
+            if today is None:
+                today = days[(anchor, day)] = Day()
             today.views += engagement.views
             today.engagement += interactions(engagement)
         self.tables.add_to_days(batch, days)

@@ -49,6 +49,11 @@ class LedgerTables(Protocol):
         total the tables cannot keep exactly."""
         ...
 
+    def record_page(self, batch: Batch, entries: Sequence[Sequence[PostingLine]]) -> None:
+        """``record`` each entry's lines in turn, in fewer statements; refused whole (writing
+        nothing) if any line or total cannot be kept."""
+        ...
+
     def journal(self, generation: int) -> tuple[int, int, int]:
         """Entries, debits and credits of the whole journal."""
         ...
@@ -97,6 +102,12 @@ class LedgerProjection:
 
     def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
         self.tables.record(batch, posting_lines(event, position, {}))
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        codes: dict[str, str] = {}
+        self.tables.record_page(
+            batch, [posting_lines(event, position, codes) for event, position in events]
+        )
 
     def reading(self, generation: int) -> LedgerReading:
         """The generation's rows as the ledger reads them; refused if it stopped."""

@@ -13,6 +13,7 @@ like every balance, are sums of the journal's postings.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -103,6 +104,9 @@ def _parts(code: str) -> tuple[str, str, str, str] | None:
     return parts[0], ":".join(parts[1:-2]), parts[-2], parts[-1]
 
 
+# Every posting decoded from the log checks its account's code again: a journal names few
+# accounts, so their answers are kept.
+@functools.lru_cache(maxsize=4096)
 def limit_of(code: str) -> Limit:
     parts = _parts(code)
     if parts is not None:

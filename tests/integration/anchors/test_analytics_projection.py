@@ -6,7 +6,7 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -171,21 +171,19 @@ def test_a_crash_in_the_middle_of_a_batch_counts_nothing_twice(
     story.clicks(ZOE, "z1", (story.worm, ClickTarget.CAST))
     story.engagement("b3", (story.worm, Engagement(views=5)))
     projection = core.projections[NAME]
-    apply = projection.apply
-    applied: list[int] = []
+    assert isinstance(projection, StudioAnalyticsProjection)
+    apply_page = projection.apply_page
 
-    def killed_after_two(batch: Batch, log: str, event: Any, position: int) -> None:
-        if len(applied) == 2:
-            raise KeyboardInterrupt("killed mid-batch")
-        apply(batch, log, event, position)
-        applied.append(position)
+    def killed_after_two(batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        apply_page(batch, log, events[:2])  # written to the batch's transaction
+        raise KeyboardInterrupt("killed mid-batch")
 
-    monkeypatch.setattr(projection, "apply", killed_after_two)
+    monkeypatch.setattr(projection, "apply_page", killed_after_two)
     with pytest.raises(KeyboardInterrupt):
         core.projections.catch_up(NAME)
 
     assert titles(core) == settled  # the batch's first two events were rolled back with it
-    monkeypatch.setattr(projection, "apply", apply)
+    monkeypatch.setattr(projection, "apply_page", apply_page)
     assert core.projections.catch_up(NAME) == 4
     dune, arrival = titles(core)["Dune"], titles(core)["Arrival"]
     assert (dune.views, dune.clicks["cast"], dune.daily[-1].clicks) == (305, 1, 1)

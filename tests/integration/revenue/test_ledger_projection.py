@@ -167,6 +167,15 @@ class CutShort:
         self.recorded += 1
         self.tables.record(batch, lines)
 
+    def record_page(self, batch: Batch, entries: Sequence[Sequence[PostingLine]]) -> None:
+        # Killed part way through the page, after writing its first entries.
+        written = entries[: max(0, self.after - self.recorded)]
+        if written:
+            self.tables.record_page(batch, written)
+            self.recorded += len(written)
+        if len(written) < len(entries):
+            raise KeyboardInterrupt("killed mid-page")
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self.tables, name)
 

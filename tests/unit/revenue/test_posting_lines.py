@@ -86,12 +86,25 @@ class Kept:
         self.tables.create(self.generation)
         self.position = 0
 
-    def append(self, *entries: Sequence[PostingLine]) -> None:
-        """One batch: all its entries, or none of them."""
+    def append(self, *entries: Sequence[PostingLine], pages: Sequence[int] = ()) -> None:
+        """One batch: all its entries, or none of them; written an entry at a time, or in
+        pages (``record_page``) of the sizes ``pages`` cuts them into (0: one entry alone)."""
         end = entries[-1][0].position if entries else self.position
         with self.store.batch(LEDGER, self.generation, "revenue", self.position, end) as batch:
-            for lines in entries:
-                self.tables.record(batch, lines)
+            if not pages:
+                for lines in entries:
+                    self.tables.record(batch, lines)
+            else:
+                first = 0
+                for size in itertools.cycle(pages):
+                    if first >= len(entries):
+                        break
+                    if size == 0:
+                        self.tables.record(batch, entries[first])
+                        first += 1
+                    else:
+                        self.tables.record_page(batch, entries[first : first + size])
+                        first += size
         self.position = end
 
     @property
@@ -119,10 +132,14 @@ def months_of(journal: list[list[PostingLine]]) -> set[str]:
     return {f"{line.recorded_at:%Y-%m}" for lines in journal for line in lines} | {"2024-12"}
 
 
-@settings(max_examples=30, deadline=None)
-@given(journal=journals, cuts=st.lists(st.integers(min_value=0, max_value=30), max_size=5))
-def test_the_tables_answer_as_memory_does_however_the_entries_are_batched(
-    journal: list[list[PostingLine]], cuts: list[int]
+@settings(max_examples=40, deadline=None)
+@given(
+    journal=journals,
+    cuts=st.lists(st.integers(min_value=0, max_value=30), max_size=5),
+    pages=st.lists(st.integers(min_value=0, max_value=12), max_size=4),
+)
+def test_the_tables_answer_as_memory_does_however_the_entries_are_batched_and_paged(
+    journal: list[list[PostingLine]], cuts: list[int], pages: list[int]
 ) -> None:
     in_memory, in_tables = MemoryPostingLines(), Kept()
     try:
@@ -130,7 +147,7 @@ def test_the_tables_answer_as_memory_does_however_the_entries_are_batched(
             in_memory.append(lines)
         bounds = [0, *sorted(cut % (len(journal) + 1) for cut in cuts), len(journal)]
         for start, end in itertools.pairwise(bounds):
-            in_tables.append(*journal[start:end])
+            in_tables.append(*journal[start:end], pages=pages)
         for account in ACCOUNTS:
             assert in_tables.page(account, 0, 1000) == in_memory.page(account, 0, 1000)
             assert in_tables.page(account, 2, 3) == in_memory.page(account, 2, 3)
@@ -208,9 +225,10 @@ def test_any_amount_within_the_bound_is_kept_exactly(amounts: list[int]) -> None
         in_tables.close()
 
 
+@pytest.mark.parametrize("pages", [(), (2,), (1, 1)], ids=["entries", "a page", "pages"])
 @pytest.mark.parametrize("amount", [2**63, 10**30])
 def test_the_tables_refuse_a_line_they_cannot_keep_exactly_and_keep_nothing_of_its_batch(
-    kept: Kept, amount: int
+    kept: Kept, amount: int, pages: tuple[int, ...]
 ) -> None:
     mia, budget = ACCOUNTS[0], ACCOUNTS[1]
     kept.append(entry_lines(3, "impressions-billed", [(mia, 0, 40)]))
@@ -219,6 +237,7 @@ def test_the_tables_refuse_a_line_they_cannot_keep_exactly_and_keep_nothing_of_i
         kept.append(
             entry_lines(6, "impressions-billed", [(mia, 0, 1)]),
             entry_lines(9, "campaign-funded", [(budget, 0, amount), (mia, 0, 2)]),
+            pages=pages,
         )
 
     assert [line.credit for line in kept.page(mia, 0, 10)] == [40]
@@ -234,12 +253,19 @@ def test_the_tables_refuse_a_line_they_cannot_keep_exactly_and_keep_nothing_of_i
     assert kept.tables.journal(kept.generation) == (2, 0, 45)
 
 
-def test_the_tables_refuse_an_entry_whose_totals_would_pass_their_integers(kept: Kept) -> None:
+@pytest.mark.parametrize("pages", [(), (3,)], ids=["entries", "a page"])
+def test_the_tables_refuse_an_entry_whose_totals_would_pass_their_integers(
+    kept: Kept, pages: tuple[int, ...]
+) -> None:
     funds = ACCOUNTS[2]
     kept.append(entry_lines(3, "campaign-funded", [(funds, 0, 2**62)]))
 
     with pytest.raises(PostingLineNotStorable, match=r"at position 6 .* totals"):
-        kept.append(entry_lines(6, "campaign-funded", [(funds, 0, 2**62)]))
+        kept.append(
+            entry_lines(5, "campaign-funded", [(funds, 0, 1)]),
+            entry_lines(6, "campaign-funded", [(funds, 0, 2**62)]),
+            pages=pages,
+        )
 
     assert kept.reading.totals[funds] == Totals(0, 2**62, 1)
 
