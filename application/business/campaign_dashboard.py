@@ -18,7 +18,7 @@ counts for nothing from the moment that is in the log.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 from uuid import UUID
@@ -29,7 +29,7 @@ from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
 from application.projections import Batch, Persisted, ProjectionRunner
 from application.read_models import LogPositions, ReadModel
-from application.trust.protection import Protection, ProtectionModel
+from application.trust.protection import Protection
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -82,11 +82,18 @@ class DayTotals:
 
 @attrs.frozen
 class CampaignFigures:
-    """A campaign's rows as the dashboard reads them, up to the day it is read for."""
+    """A campaign's rows as the dashboard reads them, up to the day it is read for: summed
+    over the videos that count, never one row a video (a campaign may have thousands)."""
 
     line: CampaignLine
-    #: Every video that counts, in the order of their ids, with its figures of the flight.
-    videos: tuple[VideoFigures, ...]
+    videos: int  # how many videos count
+    views: int
+    engagements: int
+    clicks: int
+    #: The videos that count with the most engagement (then views, then id), at most ``TOP``.
+    top_videos: tuple[VideoFigures, ...]
+    #: Every creator of a video that counts, with the figures of their videos, in any order.
+    creators: tuple[CreatorFigures, ...]
     #: The days of the flight that have figures, summed over those videos.
     daily: Mapping[date, DayTotals]
     paid_by_day: Mapping[date, int]
@@ -245,10 +252,10 @@ class DashboardTables(Protocol):
         ...
 
     def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, counts: Callable[[UUID], bool]
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
     ) -> CampaignFigures | None:
         """The campaign's figures up to ``as_of`` (and its last day) in one snapshot, from the
-        videos that count toward it and that ``counts`` does not leave out."""
+        videos that count toward it, leaving out those ``excluded``."""
         ...
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
@@ -260,7 +267,8 @@ class CampaignDashboardProjection:
     """Which rows each event of the two logs changes."""
 
     name = NAME
-    version = 1
+    # 2: the rows keep each campaign's videos and days summed as figures arrive.
+    version = 2
 
     def __init__(
         self,
@@ -414,7 +422,7 @@ class CampaignDashboardProjection:
 
     def dashboard(self, generation: int, campaign_id: UUID, as_of: date) -> CampaignDashboard:
         model = self.protection.catch_up()
-        figures = self.tables.figures(generation, campaign_id, as_of, _counted_by(model))
+        figures = self.tables.figures(generation, campaign_id, as_of, model.excluded_videos())
         if figures is None:
             raise NotFound("campaign", campaign_id)
         return dashboard_of(campaign_id, figures, as_of)
@@ -434,21 +442,13 @@ class CampaignDashboardProjection:
         return view
 
 
-def _counted_by(protection: ProtectionModel) -> Callable[[UUID], bool]:
-    # A removed or restricted video, or a minor's, leaves the campaign at once.
-    return lambda video_id: protection.why_excluded(video_id) is None
-
-
 def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> CampaignDashboard:
     line = figures.line
     currency = line.budget.currency
     last = min(line.last_day(), as_of)
     days = (last - line.starts_on).days + 1
     flight = [line.starts_on + timedelta(days=n) for n in range(days)]
-    per_video = list(figures.videos)
-    views = sum(v.views for v in per_video)
-    engagements = sum(v.engagements for v in per_video)
-    clicks = sum(v.clicks for v in per_video)
+    views, engagements, clicks = figures.views, figures.engagements, figures.clicks
     spent = sum(figures.paid_by_day.values())
     actual = {
         Kpi.VIEWS: views,
@@ -456,7 +456,7 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
         Kpi.ENGAGEMENT_RATE: engagements * 10_000 // views if views else None,
         Kpi.CLICKS: clicks,
         Kpi.COST_PER_ENGAGEMENT: spent // engagements if engagements else None,
-        Kpi.VIDEOS: len(per_video),
+        Kpi.VIDEOS: figures.videos,
     }
     nothing = DayTotals()
     return CampaignDashboard(
@@ -470,7 +470,7 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
         spent=Money(spent, currency),
         committed=Money(line.committed, currency),
         uncommitted=Money(line.budget.minor - line.committed - spent, currency),
-        videos=len(per_video),
+        videos=figures.videos,
         views=views,
         engagements=engagements,
         clicks=clicks,
@@ -485,10 +485,10 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
             )
             for day in flight
         ),
-        top_videos=tuple(
-            sorted(per_video, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP]
+        top_videos=figures.top_videos,
+        top_creators=tuple(
+            sorted(figures.creators, key=lambda c: (-c.engagements, -c.views, c.creator))[:TOP]
         ),
-        top_creators=_top_creators(per_video),
         effects=figures.effects,
     )
 
@@ -508,7 +508,11 @@ def _status(target: KpiTarget, actual: int | None) -> KpiStatus:
     return KpiStatus(kpi=kpi, target=target.target, actual=actual, attained=attained)
 
 
-def _top_creators(videos: list[VideoFigures]) -> tuple[CreatorFigures, ...]:
+def top_videos(videos: Iterable[VideoFigures]) -> tuple[VideoFigures, ...]:
+    return tuple(sorted(videos, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP])
+
+
+def creators_of(videos: Iterable[VideoFigures]) -> tuple[CreatorFigures, ...]:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for video in videos:
         figures = totals[video.creator]
@@ -516,8 +520,7 @@ def _top_creators(videos: list[VideoFigures]) -> tuple[CreatorFigures, ...]:
         figures[1] += video.views
         figures[2] += video.engagements
         figures[3] += video.clicks
-    ranked = sorted(totals.items(), key=lambda item: (-item[1][2], -item[1][1], item[0]))
-    return tuple(CreatorFigures(creator, *figures) for creator, figures in ranked[:TOP])
+    return tuple(CreatorFigures(creator, *figures) for creator, figures in totals.items())
 
 
 class CampaignDashboards:
