@@ -30,6 +30,7 @@ from application.business.campaign_dashboard import (
     CreatorFigures,
     DayTotals,
     EffectFigures,
+    Publication,
     VideoFigures,
     creators_of,
     top_videos,
@@ -394,39 +395,47 @@ class SqlDashboardTables:
 
     # The catalogue log ---------------------------------------------------------------------
 
-    def publish(
-        self,
-        batch: Batch,
-        video_id: UUID,
-        creator: str,
-        hashtags: Sequence[str],
-        published_on: date,
-    ) -> None:
+    def publish(self, batch: Batch, videos: Sequence[Publication]) -> None:
         connection, t = self._batch(batch)
         connection.execute(
-            t.videos.insert().values(video_id=video_id, creator=creator, published_on=published_on)
+            t.videos.insert(),
+            [
+                {"video_id": v.video_id, "creator": v.creator, "published_on": v.published_on}
+                for v in videos
+            ],
         )
-        if hashtags:
-            connection.execute(
-                t.hashtags.insert(),
-                [
-                    {
-                        "hashtag": tag,
-                        "video_id": video_id,
-                        "creator": creator,
-                        "published_on": published_on,
-                    }
-                    for tag in hashtags
-                ],
+        tagged = [
+            {"hashtag": tag, "video_id": v.video_id}
+            | {"creator": v.creator, "published_on": v.published_on}
+            for v in videos
+            for tag in v.hashtags
+        ]
+        if tagged:
+            connection.execute(t.hashtags.insert(), tagged)
+        # The campaigns they may count toward: by a hashtag, or naming them before they were
+        # known.
+        ids = [v.video_id for v in videos]
+        hashtags = sorted({tag for v in videos for tag in v.hashtags})
+        campaigns: set[UUID] = set()
+        for chunk in _chunks(hashtags):
+            campaigns.update(
+                connection.execute(
+                    sa.select(t.campaigns.c.campaign_id).where(t.campaigns.c.hashtag.in_(chunk))
+                ).scalars()
             )
-        # The campaigns it may count toward: by its hashtag, or named before it was known.
-        campaigns = sa.union(
-            sa.select(t.campaigns.c.campaign_id).where(t.campaigns.c.hashtag.in_(hashtags)),
-            sa.select(t.links.c.campaign_id).where(t.links.c.video_id == video_id),
-            sa.select(t.effect_videos.c.campaign_id).where(t.effect_videos.c.video_id == video_id),
-        )
-        for campaign_id in list(connection.execute(campaigns).scalars()):
-            _admit(connection, t, campaign_id, [video_id])
+        for chunk in _chunks(ids):
+            campaigns.update(
+                connection.execute(
+                    sa.union(
+                        sa.select(t.links.c.campaign_id).where(t.links.c.video_id.in_(chunk)),
+                        sa.select(t.effect_videos.c.campaign_id).where(
+                            t.effect_videos.c.video_id.in_(chunk)
+                        ),
+                    )
+                ).scalars()
+            )
+        for campaign_id in sorted(campaigns, key=str):
+            _admit(connection, t, campaign_id, ids)
 
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         connection, t = self._batch(batch)
@@ -441,47 +450,12 @@ class SqlDashboardTables:
 
     def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
         connection, t = self._batch(batch)
-        days = t.video_days
-        existing: set[tuple[UUID, date]] = set()
-        for chunk in _chunks(sorted({video_id for video_id, _day in figures}, key=str)):
-            existing.update(
-                (row[0], row[1])
-                for row in connection.execute(
-                    sa.select(days.c.video_id, days.c.day).where(
-                        days.c.video_id.in_(chunk),
-                        days.c.day.in_(sorted({day for _video, day in figures})),
-                    )
-                )
-            )
-        updates = [
-            {"v": video_id, "d": day, "dv": f.views, "de": f.engagements, "dc": f.clicks}
-            for (video_id, day), f in figures.items()
-            if (video_id, day) in existing
-        ]
-        if updates:
-            connection.execute(
-                days.update()
-                .where(days.c.video_id == sa.bindparam("v"), days.c.day == sa.bindparam("d"))
-                .values(
-                    views=days.c.views + sa.bindparam("dv"),
-                    engagements=days.c.engagements + sa.bindparam("de"),
-                    clicks=days.c.clicks + sa.bindparam("dc"),
-                ),
-                updates,
-            )
-        inserts = [
-            {
-                "video_id": video_id,
-                "day": day,
-                "views": f.views,
-                "engagements": f.engagements,
-                "clicks": f.clicks,
-            }
-            for (video_id, day), f in figures.items()
-            if (video_id, day) not in existing
-        ]
-        if inserts:
-            connection.execute(days.insert(), inserts)
+        _add_rows(
+            connection,
+            t.video_days,
+            ("video_id", "day"),
+            [_amounts(totals, video_id=v, day=d) for (v, d), totals in figures.items()],
+        )
         _add_to_members(connection, t, figures)
 
     def newest_click_window(self, batch: Batch) -> int:
@@ -564,6 +538,19 @@ class SqlDashboardTables:
                 return _figures_by_day(connection, t, campaign_id, line, last, excluded)
             return _figures_of_members(connection, t, campaign_id, line, last, excluded)
 
+    def figures_from_days(
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
+    ) -> CampaignFigures | None:
+        """The figures as ``figures`` reads them, but summed from the videos' days whatever
+        the day read for: what the sums kept as events arrive must always come to."""
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            line = _campaign(connection, t, campaign_id)
+            if line is None:
+                return None
+            last = min(line.last_day(), as_of)
+            return _figures_by_day(connection, t, campaign_id, line, last, excluded)
+
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
         t = self._tables(generation)
         days = t.video_days
@@ -634,7 +621,9 @@ def _figures_of_members(
         figures[2] -= video.engagements
         figures[3] -= video.clicks
     creators = tuple(
-        CreatorFigures(creator, *figures) for creator, figures in by_creator.items() if figures[0]
+        CreatorFigures(creator, *by_creator[creator])
+        for creator in sorted(by_creator)
+        if by_creator[creator][0]
     )
     gone = {video.video_id for video in left_out}
     ranked = connection.execute(

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from itertools import groupby
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -92,12 +93,22 @@ class CampaignFigures:
     clicks: int
     #: The videos that count with the most engagement (then views, then id), at most ``TOP``.
     top_videos: tuple[VideoFigures, ...]
-    #: Every creator of a video that counts, with the figures of their videos, in any order.
+    #: Every creator of a video that counts, with the figures of their videos, by name.
     creators: tuple[CreatorFigures, ...]
     #: The days of the flight that have figures, summed over those videos.
     daily: Mapping[date, DayTotals]
     paid_by_day: Mapping[date, int]
     effects: tuple[EffectFigures, ...]
+
+
+@attrs.frozen
+class Publication:
+    """What the dashboards keep of a published video."""
+
+    video_id: UUID
+    creator: str
+    hashtags: tuple[str, ...]  # each once
+    published_on: date
 
 
 @attrs.frozen
@@ -209,14 +220,7 @@ class DashboardTables(Protocol):
 
     # The catalogue log ---------------------------------------------------------------------
 
-    def publish(
-        self,
-        batch: Batch,
-        video_id: UUID,
-        creator: str,
-        hashtags: Sequence[str],
-        published_on: date,
-    ) -> None: ...
+    def publish(self, batch: Batch, videos: Sequence[Publication]) -> None: ...
 
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         """Those of ``video_ids`` that were published."""
@@ -370,27 +374,44 @@ class CampaignDashboardProjection:
 
     # The catalogue log ---------------------------------------------------------------------
 
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """A run of publications is written at once, and so is a run of engagement batches
+        (what one adds does not depend on another of its run: only a publication makes a
+        video known); every other event in turn."""
+        for topic, group in groupby(events, key=lambda item: type(item[0]).TOPIC):
+            run = list(group)
+            if topic == Video.Published.TOPIC:
+                self.tables.publish(batch, [_publication(event) for event, _ in run])
+            elif topic == EngagementBatch.Recorded.TOPIC:
+                self._engagement_of(batch, [event for event, _ in run])
+            else:
+                for event, position in run:
+                    self.apply(batch, log, event, position)
+
     def _published(self, batch: Batch, event: Any, _position: int) -> None:
-        self.tables.publish(
-            batch,
-            event.originator_id,
-            event.creator_id,
-            tuple(dict.fromkeys(event.hashtags)),
-            event.published_at.date(),
-        )
+        self.tables.publish(batch, [_publication(event)])
 
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
-        day = event.reported_at.date()
-        known = self.tables.known_videos(batch, {count.video_id for count in event.counts})
-        added: dict[tuple[UUID, date], DayTotals] = {}
-        for count in event.counts:
-            if count.video_id in known:
-                key = (count.video_id, day)
-                added[key] = added.get(key, DayTotals()) + DayTotals(
-                    views=count.added.views, engagements=interactions(count.added)
-                )
+        self._engagement_of(batch, [event])
+
+    def _engagement_of(self, batch: Batch, events: Sequence[Any]) -> None:
+        known = self.tables.known_videos(
+            batch, {count.video_id for event in events for count in event.counts}
+        )
+        # Plain lists while summing: a page may hold a million counts.
+        added: dict[tuple[UUID, date], list[int]] = {}
+        for event in events:
+            day = event.reported_at.date()
+            for count in event.counts:
+                if count.video_id in known:
+                    sums = added.setdefault((count.video_id, day), [0, 0])
+                    sums[0] += count.added.views
+                    sums[1] += interactions(count.added)
         if added:
-            self.tables.add_figures(batch, added)
+            self.tables.add_figures(
+                batch,
+                {key: DayTotals(views, engagements) for key, (views, engagements) in added.items()},
+            )
 
     def _clicks(self, batch: Batch, event: Any, _position: int) -> None:
         """A click counts once per viewer and video in each click window (the rule of
@@ -440,6 +461,15 @@ class CampaignDashboardProjection:
             )
         view.update(model.export())
         return view
+
+
+def _publication(event: Any) -> Publication:
+    return Publication(
+        event.originator_id,
+        event.creator_id,
+        tuple(dict.fromkeys(event.hashtags)),
+        event.published_at.date(),
+    )
 
 
 def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> CampaignDashboard:
@@ -520,7 +550,7 @@ def creators_of(videos: Iterable[VideoFigures]) -> tuple[CreatorFigures, ...]:
         figures[1] += video.views
         figures[2] += video.engagements
         figures[3] += video.clicks
-    return tuple(CreatorFigures(creator, *figures) for creator, figures in totals.items())
+    return tuple(CreatorFigures(creator, *totals[creator]) for creator in sorted(totals))
 
 
 class CampaignDashboards:
