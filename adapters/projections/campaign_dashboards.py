@@ -529,14 +529,20 @@ class SqlDashboardTables:
                 return None
             last = min(line.last_day(), as_of)
             days = t.campaign_days
-            latest = connection.execute(
-                sa.select(sa.func.max(days.c.day)).where(days.c.campaign_id == campaign_id)
-            ).scalar()
-            if latest is not None and latest > last:
+            # Every day of the flight with figures (a few dozen rows).
+            daily = {
+                row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3]))
+                for row in connection.execute(
+                    sa.select(days.c.day, days.c.views, days.c.engagements, days.c.clicks).where(
+                        days.c.campaign_id == campaign_id
+                    )
+                ).all()
+            }
+            if daily and max(daily) > last:
                 # Read for a day before the last with figures: the members' sums over the
                 # flight say too much, so the days are summed (a rare read: of the past).
                 return _figures_by_day(connection, t, campaign_id, line, last, excluded)
-            return _figures_of_members(connection, t, campaign_id, line, last, excluded)
+            return _figures_of_members(connection, t, campaign_id, line, daily, excluded)
 
     def figures_from_days(
         self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
@@ -575,11 +581,11 @@ def _figures_of_members(
     t: _Tables,
     campaign_id: UUID,
     line: CampaignLine,
-    last: date,
+    daily: dict[date, DayTotals],
     excluded: Collection[UUID],
 ) -> CampaignFigures:
-    """The figures from the members' sums and the campaign's days, less the excluded
-    members' (few, and read one by one)."""
+    """The figures from the members' sums and the campaign's ``daily`` sums (none after the
+    day read for), less the excluded members' (few, and read one by one)."""
     members = t.members
     mine = members.c.campaign_id == campaign_id
     columns = (
@@ -632,15 +638,6 @@ def _figures_of_members(
         .order_by(members.c.engagements.desc(), members.c.views.desc(), members.c.video_id)
         .limit(TOP + len(gone))
     ).all()
-    days = t.campaign_days
-    daily = {
-        row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3]))
-        for row in connection.execute(
-            sa.select(days.c.day, days.c.views, days.c.engagements, days.c.clicks).where(
-                days.c.campaign_id == campaign_id, days.c.day.between(line.starts_on, last)
-            )
-        ).all()
-    }
     if gone:
         video_days = t.video_days
         for chunk in _chunks(sorted(gone, key=str)):
@@ -653,7 +650,7 @@ def _figures_of_members(
                 )
                 .where(
                     video_days.c.video_id.in_(chunk),
-                    video_days.c.day.between(line.starts_on, last),
+                    video_days.c.day.between(line.starts_on, line.last_day()),
                 )
                 .group_by(video_days.c.day)
             ).all():
@@ -673,10 +670,16 @@ def _figures_of_members(
             :TOP
         ],
         creators=creators,
-        daily=daily,
+        daily=_some(daily),
         paid_by_day=_paid(connection, t, campaign_id),
         effects=_effects(connection, t, campaign_id, line.starts_on, line.last_day()),
     )
+
+
+def _some(daily: dict[date, DayTotals]) -> dict[date, DayTotals]:
+    """The days that have figures: one whose only video was excluded has none."""
+    nothing = DayTotals()
+    return {day: totals for day, totals in daily.items() if totals != nothing}
 
 
 def _video(row: Any) -> VideoFigures:
@@ -730,7 +733,7 @@ def _figures_by_day(
         clicks=sum(v.clicks for v in videos),
         top_videos=top_videos(videos),
         creators=creators_of(videos),
-        daily=daily,
+        daily=_some(daily),
         paid_by_day=_paid(connection, t, campaign_id),
         effects=_effects(connection, t, campaign_id, first, last_day),
     )
@@ -949,25 +952,24 @@ def _add_rows(
 def _effects(
     connection: Connection, t: _Tables, campaign_id: UUID, first: date, last_day: date
 ) -> tuple[EffectFigures, ...]:
-    used = t.effect_videos
-    in_flight: dict[UUID, int] = {
-        row[0]: int(row[1])
-        for row in connection.execute(
-            sa.select(used.c.effect_id, sa.func.count())
-            .join(t.videos, t.videos.c.video_id == used.c.video_id)
-            .where(
-                used.c.campaign_id == campaign_id,
-                t.videos.c.published_on.between(first, last_day),
-            )
-            .group_by(used.c.effect_id)
-        ).all()
-    }
+    used, effects = t.effect_videos, t.effects
+    in_flight = (
+        sa.select(used.c.effect_id, sa.func.count().label("videos"))
+        .join(t.videos, t.videos.c.video_id == used.c.video_id)
+        .where(
+            used.c.campaign_id == campaign_id,
+            t.videos.c.published_on.between(first, last_day),
+        )
+        .group_by(used.c.effect_id)
+        .subquery()
+    )
     return tuple(
-        EffectFigures(row[0], row[1], in_flight.get(row[0], 0))
+        EffectFigures(row[0], row[1], int(row[2]))
         for row in connection.execute(
-            sa.select(t.effects.c.effect_id, t.effects.c.name)
-            .where(t.effects.c.campaign_id == campaign_id)
-            .order_by(t.effects.c.position)
+            sa.select(effects.c.effect_id, effects.c.name, sa.func.coalesce(in_flight.c.videos, 0))
+            .outerjoin(in_flight, in_flight.c.effect_id == effects.c.effect_id)
+            .where(effects.c.campaign_id == campaign_id)
+            .order_by(effects.c.position)
         ).all()
     )
 

@@ -441,11 +441,17 @@ class CampaignDashboardProjection:
 
     # Reading -------------------------------------------------------------------------------
 
-    def dashboard(self, generation: int, campaign_id: UUID, as_of: date) -> CampaignDashboard:
+    def dashboard(
+        self, generation: int, campaign_id: UUID, as_of: date, reader: Principal | None = None
+    ) -> CampaignDashboard:
+        """The campaign's dashboard, for ``reader`` if named (refused unless it is the
+        campaign's brand's, an admin or an auditor)."""
         model = self.protection.catch_up()
         figures = self.tables.figures(generation, campaign_id, as_of, model.excluded_videos())
         if figures is None:
             raise NotFound("campaign", campaign_id)
+        if reader is not None and not may_read(reader, figures.line):
+            raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
         return dashboard_of(campaign_id, figures, as_of)
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
@@ -461,6 +467,10 @@ class CampaignDashboardProjection:
             )
         view.update(model.export())
         return view
+
+
+def may_read(reader: Principal, line: CampaignLine) -> bool:
+    return reader.role in (Role.ADMIN, Role.AUDITOR) or owns(reader, Role.BRAND, line.brand)
 
 
 def _publication(event: Any) -> Publication:
@@ -572,13 +582,8 @@ class CampaignDashboards:
         return self._runner.catch_up(NAME)
 
     def dashboard(self, actor: Principal, campaign_id: UUID, *, as_of: date) -> CampaignDashboard:
-        generation = self._runner.fresh(NAME)
-        line = self.projection.tables.campaign(generation, campaign_id)
-        if line is None:
-            raise NotFound("campaign", campaign_id)
-        if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(actor, Role.BRAND, line.brand):
-            raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
-        return self.projection.dashboard(generation, campaign_id, as_of)
+        # The campaign's line is read with its figures, in one snapshot, and checked then.
+        return self.projection.dashboard(self._runner.fresh(NAME), campaign_id, as_of, actor)
 
     def invitations_of(self, campaign_id: UUID) -> list[UUID]:
         return self.projection.tables.invitations(self._runner.fresh(NAME), campaign_id)
