@@ -2,10 +2,19 @@
 in the projection store: SQLAlchemy Core tables, one set per generation, with an index for
 every read.
 
-A dashboard is read in one snapshot: the campaign's line, its videos' figures summed in SQL
-over the days of the flight, the days summed over its videos, the fees paid by day and the
-effects' videos in flight. Upserts update and insert when nothing was updated, which is safe
-because one projection's batches are serialised by the compare and set of its positions.
+Each campaign's videos that count are kept as members, each with its figures summed over the
+flight, and the campaign's days summed over them, as events arrive: a publication, a link,
+an effect's use or a creator joining admits videos (bringing the figures they already have),
+engagement and clicks add to every campaign the video is a member of, and a campaign ended
+early is summed again from its videos' days. A dashboard is then read in one snapshot of a
+few queries that touch no video's days: the creators' sums (from an index alone), the top
+videos (the first entries of an index), the campaign's days, the fees paid and the effects;
+the videos protection excludes at the time of the read are subtracted. Read for a day before
+the last with figures, a dashboard is summed from the videos' days instead.
+
+Figures are added with one ``INSERT ... ON CONFLICT DO UPDATE`` for all rows (SQLite and
+PostgreSQL); other upserts update and insert when nothing was updated, which is safe because
+one projection's batches are serialised by the compare and set of its positions.
 """
 
 from __future__ import annotations

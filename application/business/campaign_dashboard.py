@@ -7,8 +7,8 @@ engagement and their call-to-action clicks, by day.
 
 Which videos count: those a participating creator linked, those anyone published within the
 flight declaring one of the campaign's branded effects, and those a participating creator
-published within the flight carrying the campaign's hashtag (decided when the dashboard is
-read, so a creator who joins late brings the hashtag videos they already made). What counts
+published within the flight carrying the campaign's hashtag (a creator who joins late brings
+the hashtag videos they already made). What counts
 of them: engagement and clicks reported on the days of the flight (a click once per viewer
 and video in each click window, ``domain.anchors.audience.DistinctClicks``); what came after the
 campaign's last day belongs to no campaign. A removed or restricted video, or a minor's,
