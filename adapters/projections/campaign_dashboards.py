@@ -2,32 +2,47 @@
 in the projection store: SQLAlchemy Core tables, one set per generation, with an index for
 every read.
 
-A dashboard is read in one snapshot: the campaign's line, its videos' figures summed in SQL
-over the days of the flight, the days summed over its videos, the fees paid by day and the
-effects' videos in flight. Upserts update and insert when nothing was updated, which is safe
-because one projection's batches are serialised by the compare and set of its positions.
+Each campaign's videos that count are kept as members, each with its figures summed over the
+flight, and the campaign's days summed over them, as events arrive: a publication, a link,
+an effect's use or a creator joining admits videos (bringing the figures they already have),
+engagement and clicks add to every campaign the video is a member of, and a campaign ended
+early is summed again from its videos' days. A dashboard is then read in one snapshot of a
+few queries that touch no video's days: the creators' sums (from an index alone), the top
+videos (the first entries of an index), the campaign's days, the fees paid and the effects;
+the videos protection excludes at the time of the read are subtracted. Read for a day before
+the last with figures, a dashboard is summed from the videos' days instead.
+
+Figures are added with one ``INSERT ... ON CONFLICT DO UPDATE`` for all rows (SQLite and
+PostgreSQL); other upserts update and insert when nothing was updated, which is safe because
+one projection's batches are serialised by the compare and set of its positions.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.business.campaign_dashboard import (
+    TOP,
     CampaignFigures,
     CampaignLine,
+    CreatorFigures,
     DayTotals,
     EffectFigures,
+    Publication,
     VideoFigures,
+    creators_of,
+    top_videos,
 )
 from application.projections import Batch
 from domain.business.campaigns import KpiTarget
@@ -47,7 +62,7 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("starts_on", sa.Date, nullable=False),
         sa.Column("ends_on", sa.Date, nullable=False),
         sa.Column("ended_on", sa.Date, nullable=True),
-        sa.Column("hashtag", sa.Text, nullable=False),
+        sa.Column("hashtag", sa.Text, nullable=False, index=True),
         sa.Column("kpis", sa.Text, nullable=False),  # [[kpi, target], ...] in JSON
         sa.Column("committed", sa.BigInteger, nullable=False),
     )
@@ -119,6 +134,46 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("engagements", sa.BigInteger, nullable=False),
         sa.Column("clicks", sa.BigInteger, nullable=False),
     )
+    # A campaign's videos that count (before protection, which is read at each read) with
+    # their figures summed over the whole flight, and its days summed over them: kept as
+    # events arrive so that a read sums no day of any video.
+    members = sa.Table(
+        f"dashboard_members{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("creator", sa.Text, nullable=False),
+        sa.Column("views", sa.BigInteger, nullable=False),
+        sa.Column("engagements", sa.BigInteger, nullable=False),
+        sa.Column("clicks", sa.BigInteger, nullable=False),
+        sa.Index(f"dashboard_members_video{suffix}", "video_id"),
+    )
+    # In the order of the top videos, so a read takes ten entries of it and sorts nothing.
+    sa.Index(
+        f"dashboard_members_top{suffix}",
+        members.c.campaign_id,
+        members.c.engagements.desc(),
+        members.c.views.desc(),
+        members.c.video_id,
+    )
+    # Holding what the creators' sums need, so they are summed from the index alone.
+    sa.Index(
+        f"dashboard_members_creators{suffix}",
+        members.c.campaign_id,
+        members.c.creator,
+        members.c.views,
+        members.c.engagements,
+        members.c.clicks,
+    )
+    sa.Table(
+        f"dashboard_campaign_days{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("views", sa.BigInteger, nullable=False),
+        sa.Column("engagements", sa.BigInteger, nullable=False),
+        sa.Column("clicks", sa.BigInteger, nullable=False),
+    )
     sa.Table(
         f"dashboard_click_windows{suffix}",
         metadata,
@@ -149,6 +204,8 @@ class _Tables:
     video_days: sa.Table
     click_windows: sa.Table
     click_newest: sa.Table
+    members: sa.Table
+    campaign_days: sa.Table
 
 
 def _connection(batch: Batch) -> Connection:
@@ -228,13 +285,23 @@ class SqlDashboardTables:
 
     def join(self, batch: Batch, campaign_id: UUID, creator: str) -> None:
         connection, t = self._batch(batch)
-        _insert_absent(
+        if _insert_absent(
             connection,
             t.creators,
             (t.creators.c.campaign_id == campaign_id, t.creators.c.creator == creator),
             campaign_id=campaign_id,
             creator=creator,
-        )
+        ):
+            # The hashtag videos the creator already made may count now.
+            tags = t.hashtags
+            made = sa.select(tags.c.video_id).where(
+                tags.c.creator == creator,
+                tags.c.hashtag
+                == sa.select(t.campaigns.c.hashtag)
+                .where(t.campaigns.c.campaign_id == campaign_id)
+                .scalar_subquery(),
+            )
+            _admit(connection, t, campaign_id, list(connection.execute(made).scalars()))
 
     def end(self, batch: Batch, campaign_id: UUID, ended_on: date) -> None:
         connection, t = self._batch(batch)
@@ -247,16 +314,23 @@ class SqlDashboardTables:
             "campaign",
             campaign_id,
         )
+        # A flight cut short leaves out the days and the videos after its new last day.
+        connection.execute(t.members.delete().where(t.members.c.campaign_id == campaign_id))
+        connection.execute(
+            t.campaign_days.delete().where(t.campaign_days.c.campaign_id == campaign_id)
+        )
+        _admit(connection, t, campaign_id, None)
 
     def link(self, batch: Batch, campaign_id: UUID, video_id: UUID) -> None:
         connection, t = self._batch(batch)
-        _insert_absent(
+        if _insert_absent(
             connection,
             t.links,
             (t.links.c.campaign_id == campaign_id, t.links.c.video_id == video_id),
             campaign_id=campaign_id,
             video_id=video_id,
-        )
+        ):
+            _admit(connection, t, campaign_id, [video_id])
 
     def invite(self, batch: Batch, invitation_id: UUID, campaign_id: UUID, position: int) -> None:
         connection, t = self._batch(batch)
@@ -318,42 +392,59 @@ class SqlDashboardTables:
     def use_effect(self, batch: Batch, effect_id: UUID, campaign_id: UUID, video_id: UUID) -> None:
         connection, t = self._batch(batch)
         used = t.effect_videos
-        _insert_absent(
+        if _insert_absent(
             connection,
             used,
             (used.c.effect_id == effect_id, used.c.video_id == video_id),
             effect_id=effect_id,
             video_id=video_id,
             campaign_id=campaign_id,
-        )
+        ):
+            _admit(connection, t, campaign_id, [video_id])
 
     # The catalogue log ---------------------------------------------------------------------
 
-    def publish(
-        self,
-        batch: Batch,
-        video_id: UUID,
-        creator: str,
-        hashtags: Sequence[str],
-        published_on: date,
-    ) -> None:
+    def publish(self, batch: Batch, videos: Sequence[Publication]) -> None:
         connection, t = self._batch(batch)
         connection.execute(
-            t.videos.insert().values(video_id=video_id, creator=creator, published_on=published_on)
+            t.videos.insert(),
+            [
+                {"video_id": v.video_id, "creator": v.creator, "published_on": v.published_on}
+                for v in videos
+            ],
         )
-        if hashtags:
-            connection.execute(
-                t.hashtags.insert(),
-                [
-                    {
-                        "hashtag": tag,
-                        "video_id": video_id,
-                        "creator": creator,
-                        "published_on": published_on,
-                    }
-                    for tag in hashtags
-                ],
+        tagged = [
+            {"hashtag": tag, "video_id": v.video_id}
+            | {"creator": v.creator, "published_on": v.published_on}
+            for v in videos
+            for tag in v.hashtags
+        ]
+        if tagged:
+            connection.execute(t.hashtags.insert(), tagged)
+        # The campaigns they may count toward: by a hashtag, or naming them before they were
+        # known.
+        ids = [v.video_id for v in videos]
+        hashtags = sorted({tag for v in videos for tag in v.hashtags})
+        campaigns: set[UUID] = set()
+        for chunk in _chunks(hashtags):
+            campaigns.update(
+                connection.execute(
+                    sa.select(t.campaigns.c.campaign_id).where(t.campaigns.c.hashtag.in_(chunk))
+                ).scalars()
             )
+        for chunk in _chunks(ids):
+            campaigns.update(
+                connection.execute(
+                    sa.union(
+                        sa.select(t.links.c.campaign_id).where(t.links.c.video_id.in_(chunk)),
+                        sa.select(t.effect_videos.c.campaign_id).where(
+                            t.effect_videos.c.video_id.in_(chunk)
+                        ),
+                    )
+                ).scalars()
+            )
+        for campaign_id in sorted(campaigns, key=str):
+            _admit(connection, t, campaign_id, ids)
 
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         connection, t = self._batch(batch)
@@ -368,47 +459,13 @@ class SqlDashboardTables:
 
     def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
         connection, t = self._batch(batch)
-        days = t.video_days
-        existing: set[tuple[UUID, date]] = set()
-        for chunk in _chunks(sorted({video_id for video_id, _day in figures}, key=str)):
-            existing.update(
-                (row[0], row[1])
-                for row in connection.execute(
-                    sa.select(days.c.video_id, days.c.day).where(
-                        days.c.video_id.in_(chunk),
-                        days.c.day.in_(sorted({day for _video, day in figures})),
-                    )
-                )
-            )
-        updates = [
-            {"v": video_id, "d": day, "dv": f.views, "de": f.engagements, "dc": f.clicks}
-            for (video_id, day), f in figures.items()
-            if (video_id, day) in existing
-        ]
-        if updates:
-            connection.execute(
-                days.update()
-                .where(days.c.video_id == sa.bindparam("v"), days.c.day == sa.bindparam("d"))
-                .values(
-                    views=days.c.views + sa.bindparam("dv"),
-                    engagements=days.c.engagements + sa.bindparam("de"),
-                    clicks=days.c.clicks + sa.bindparam("dc"),
-                ),
-                updates,
-            )
-        inserts = [
-            {
-                "video_id": video_id,
-                "day": day,
-                "views": f.views,
-                "engagements": f.engagements,
-                "clicks": f.clicks,
-            }
-            for (video_id, day), f in figures.items()
-            if (video_id, day) not in existing
-        ]
-        if inserts:
-            connection.execute(days.insert(), inserts)
+        _add_rows(
+            connection,
+            t.video_days,
+            ("video_id", "day"),
+            [_amounts(totals, video_id=v, day=d) for (v, d), totals in figures.items()],
+        )
+        _add_to_members(connection, t, figures)
 
     def newest_click_window(self, batch: Batch) -> int:
         connection, t = self._batch(batch)
@@ -472,69 +529,42 @@ class SqlDashboardTables:
             )
 
     def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, counts: Callable[[UUID], bool]
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
     ) -> CampaignFigures | None:
         t = self._tables(generation)
         with self.store.reading() as connection:
             line = _campaign(connection, t, campaign_id)
             if line is None:
                 return None
-            first, last_day = line.starts_on, line.last_day()
-            last = min(last_day, as_of)
-            candidates = _candidates(t, campaign_id, line, last_day)
-            days = t.video_days
-            in_flight = sa.and_(
-                days.c.video_id == t.videos.c.video_id, days.c.day.between(first, last)
-            )
-            rows = connection.execute(
-                sa.select(
-                    t.videos.c.video_id,
-                    t.videos.c.creator,
-                    sa.func.coalesce(sa.func.sum(days.c.views), 0),
-                    sa.func.coalesce(sa.func.sum(days.c.engagements), 0),
-                    sa.func.coalesce(sa.func.sum(days.c.clicks), 0),
-                )
-                .select_from(t.videos.outerjoin(days, in_flight))
-                .where(t.videos.c.video_id.in_(candidates))
-                .group_by(t.videos.c.video_id, t.videos.c.creator)
-            ).all()
-            kept = {row[0]: counts(row[0]) for row in rows}
-            videos = sorted(
-                (
-                    VideoFigures(row[0], row[1], int(row[2]), int(row[3]), int(row[4]))
-                    for row in rows
-                    if kept[row[0]]
-                ),
-                key=lambda video: str(video.video_id),
-            )
-            left_out = [video_id for video_id, counted in kept.items() if not counted]
-            by_day = sa.select(
-                days.c.day,
-                sa.func.sum(days.c.views),
-                sa.func.sum(days.c.engagements),
-                sa.func.sum(days.c.clicks),
-            ).where(days.c.video_id.in_(candidates), days.c.day.between(first, last))
-            if left_out:
-                by_day = by_day.where(days.c.video_id.not_in(left_out))
+            last = min(line.last_day(), as_of)
+            days = t.campaign_days
+            # Every day of the flight with figures (a few dozen rows).
             daily = {
                 row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3]))
-                for row in connection.execute(by_day.group_by(days.c.day)).all()
-            }
-            paid_by_day = {
-                row[0]: int(row[1])
                 for row in connection.execute(
-                    sa.select(t.paid.c.day, t.paid.c.minor).where(
-                        t.paid.c.campaign_id == campaign_id
+                    sa.select(days.c.day, days.c.views, days.c.engagements, days.c.clicks).where(
+                        days.c.campaign_id == campaign_id
                     )
                 ).all()
             }
-            return CampaignFigures(
-                line=line,
-                videos=tuple(videos),
-                daily=daily,
-                paid_by_day=paid_by_day,
-                effects=_effects(connection, t, campaign_id, first, last_day),
-            )
+            if daily and max(daily) > last:
+                # Read for a day before the last with figures: the members' sums over the
+                # flight say too much, so the days are summed (a rare read: of the past).
+                return _figures_by_day(connection, t, campaign_id, line, last, excluded)
+            return _figures_of_members(connection, t, campaign_id, line, daily, excluded)
+
+    def figures_from_days(
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
+    ) -> CampaignFigures | None:
+        """The figures as ``figures`` reads them, but summed from the videos' days whatever
+        the day read for: what the sums kept as events arrive must always come to."""
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            line = _campaign(connection, t, campaign_id)
+            if line is None:
+                return None
+            last = min(line.last_day(), as_of)
+            return _figures_by_day(connection, t, campaign_id, line, last, excluded)
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
         t = self._tables(generation)
@@ -555,10 +585,188 @@ def _campaign(connection: Connection, t: _Tables, campaign_id: UUID) -> Campaign
     return None if row is None else _line(row)
 
 
-def _candidates(t: _Tables, campaign_id: UUID, line: CampaignLine, last_day: date) -> Any:
-    """The videos that count toward a campaign: those a participant linked, those published
-    in the flight declaring one of its effects, and those a participant published in the
-    flight with its hashtag."""
+def _figures_of_members(
+    connection: Connection,
+    t: _Tables,
+    campaign_id: UUID,
+    line: CampaignLine,
+    daily: dict[date, DayTotals],
+    excluded: Collection[UUID],
+) -> CampaignFigures:
+    """The figures from the members' sums and the campaign's ``daily`` sums (none after the
+    day read for), less the excluded members' (few, and read one by one)."""
+    members = t.members
+    mine = members.c.campaign_id == campaign_id
+    columns = (
+        members.c.video_id,
+        members.c.creator,
+        members.c.views,
+        members.c.engagements,
+        members.c.clicks,
+    )
+    if len(excluded) > 4 * CHUNK:
+        # Many videos are excluded: cheaper to ask which of the campaign's are among them.
+        ids = set(connection.execute(sa.select(members.c.video_id).where(mine)).scalars())
+        excluded = ids.intersection(excluded)
+    left_out = [
+        _video(row)
+        for chunk in _chunks(list(excluded))
+        for row in connection.execute(
+            sa.select(*columns).where(mine, members.c.video_id.in_(chunk))
+        ).all()
+    ]
+    by_creator: dict[str, list[int]] = {
+        row[0]: [int(row[1]), int(row[2]), int(row[3]), int(row[4])]
+        for row in connection.execute(
+            sa.select(
+                members.c.creator,
+                sa.func.count(),
+                sa.func.sum(members.c.views),
+                sa.func.sum(members.c.engagements),
+                sa.func.sum(members.c.clicks),
+            )
+            .where(mine)
+            .group_by(members.c.creator)
+        ).all()
+    }
+    for video in left_out:
+        figures = by_creator[video.creator]
+        figures[0] -= 1
+        figures[1] -= video.views
+        figures[2] -= video.engagements
+        figures[3] -= video.clicks
+    creators = tuple(
+        CreatorFigures(creator, *by_creator[creator])
+        for creator in sorted(by_creator)
+        if by_creator[creator][0]
+    )
+    gone = {video.video_id for video in left_out}
+    ranked = connection.execute(
+        sa.select(*columns)
+        .where(mine)
+        .order_by(members.c.engagements.desc(), members.c.views.desc(), members.c.video_id)
+        .limit(TOP + len(gone))
+    ).all()
+    if gone:
+        video_days = t.video_days
+        for chunk in _chunks(sorted(gone, key=str)):
+            for row in connection.execute(
+                sa.select(
+                    video_days.c.day,
+                    sa.func.sum(video_days.c.views),
+                    sa.func.sum(video_days.c.engagements),
+                    sa.func.sum(video_days.c.clicks),
+                )
+                .where(
+                    video_days.c.video_id.in_(chunk),
+                    video_days.c.day.between(line.starts_on, line.last_day()),
+                )
+                .group_by(video_days.c.day)
+            ).all():
+                before = daily[row[0]]
+                daily[row[0]] = DayTotals(
+                    before.views - int(row[1]),
+                    before.engagements - int(row[2]),
+                    before.clicks - int(row[3]),
+                )
+    return CampaignFigures(
+        line=line,
+        videos=sum(c.videos for c in creators),
+        views=sum(c.views for c in creators),
+        engagements=sum(c.engagements for c in creators),
+        clicks=sum(c.clicks for c in creators),
+        top_videos=tuple(video for video in map(_video, ranked) if video.video_id not in gone)[
+            :TOP
+        ],
+        creators=creators,
+        daily=_some(daily),
+        paid_by_day=_paid(connection, t, campaign_id),
+        effects=_effects(connection, t, campaign_id, line.starts_on, line.last_day()),
+    )
+
+
+def _some(daily: dict[date, DayTotals]) -> dict[date, DayTotals]:
+    """The days that have figures: one whose only video was excluded has none."""
+    nothing = DayTotals()
+    return {day: totals for day, totals in daily.items() if totals != nothing}
+
+
+def _video(row: Any) -> VideoFigures:
+    return VideoFigures(row[0], row[1], int(row[2]), int(row[3]), int(row[4]))
+
+
+def _figures_by_day(
+    connection: Connection,
+    t: _Tables,
+    campaign_id: UUID,
+    line: CampaignLine,
+    last: date,
+    excluded: Collection[UUID],
+) -> CampaignFigures:
+    """The figures summed from the videos' days up to ``last``."""
+    first, last_day = line.starts_on, line.last_day()
+    candidates = _candidates(t, campaign_id, line, last_day)
+    days = t.video_days
+    in_flight = sa.and_(days.c.video_id == t.videos.c.video_id, days.c.day.between(first, last))
+    rows = connection.execute(
+        sa.select(
+            t.videos.c.video_id,
+            t.videos.c.creator,
+            sa.func.coalesce(sa.func.sum(days.c.views), 0),
+            sa.func.coalesce(sa.func.sum(days.c.engagements), 0),
+            sa.func.coalesce(sa.func.sum(days.c.clicks), 0),
+        )
+        .select_from(t.videos.outerjoin(days, in_flight))
+        .where(t.videos.c.video_id.in_(candidates))
+        .group_by(t.videos.c.video_id, t.videos.c.creator)
+    ).all()
+    videos = [_video(row) for row in rows if row[0] not in excluded]
+    left_out = [row[0] for row in rows if row[0] in excluded]
+    by_day = sa.select(
+        days.c.day,
+        sa.func.sum(days.c.views),
+        sa.func.sum(days.c.engagements),
+        sa.func.sum(days.c.clicks),
+    ).where(days.c.video_id.in_(candidates), days.c.day.between(first, last))
+    if left_out:
+        by_day = by_day.where(days.c.video_id.not_in(left_out))
+    daily = {
+        row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3]))
+        for row in connection.execute(by_day.group_by(days.c.day)).all()
+    }
+    return CampaignFigures(
+        line=line,
+        videos=len(videos),
+        views=sum(v.views for v in videos),
+        engagements=sum(v.engagements for v in videos),
+        clicks=sum(v.clicks for v in videos),
+        top_videos=top_videos(videos),
+        creators=creators_of(videos),
+        daily=_some(daily),
+        paid_by_day=_paid(connection, t, campaign_id),
+        effects=_effects(connection, t, campaign_id, first, last_day),
+    )
+
+
+def _paid(connection: Connection, t: _Tables, campaign_id: UUID) -> dict[date, int]:
+    return {
+        row[0]: int(row[1])
+        for row in connection.execute(
+            sa.select(t.paid.c.day, t.paid.c.minor).where(t.paid.c.campaign_id == campaign_id)
+        ).all()
+    }
+
+
+def _candidates(
+    t: _Tables,
+    campaign_id: UUID,
+    line: CampaignLine,
+    last_day: date,
+    among: Sequence[UUID] | None = None,
+) -> Any:
+    """The videos that count toward a campaign (of those ``among``, if given): those a
+    participant linked, those published in the flight declaring one of its effects, and those
+    a participant published in the flight with its hashtag."""
     flight = (line.starts_on, last_day)
     linked = sa.select(t.links.c.video_id).where(t.links.c.campaign_id == campaign_id)
     used = t.effect_videos
@@ -577,31 +785,200 @@ def _candidates(t: _Tables, campaign_id: UUID, line: CampaignLine, last_day: dat
         )
         .where(tags.c.hashtag == line.hashtag, tags.c.published_on.between(*flight))
     )
+    if among is not None:
+        linked = linked.where(t.links.c.video_id.in_(among))
+        with_effects = with_effects.where(used.c.video_id.in_(among))
+        with_hashtag = with_hashtag.where(tags.c.video_id.in_(among))
     return sa.union(linked, with_effects, with_hashtag)
+
+
+def _admit(
+    connection: Connection, t: _Tables, campaign_id: UUID, video_ids: Collection[UUID] | None
+) -> None:
+    """Make members of the campaign those of ``video_ids`` (all videos when None) that count
+    toward it and are not members yet, bringing their figures of the flight."""
+    line = _campaign(connection, t, campaign_id)
+    assert line is not None  # campaigns are never removed
+    first, last = line.starts_on, line.last_day()
+    members = t.members
+
+    def newcomers(among: Sequence[UUID] | None) -> list[Any]:
+        candidates = _candidates(t, campaign_id, line, last, among).subquery()
+        return list(
+            connection.execute(
+                sa.select(t.videos.c.video_id, t.videos.c.creator).where(
+                    t.videos.c.video_id.in_(sa.select(candidates.c.video_id)),
+                    ~sa.exists().where(
+                        members.c.campaign_id == campaign_id,
+                        members.c.video_id == t.videos.c.video_id,
+                    ),
+                )
+            ).all()
+        )
+
+    found = (
+        newcomers(None)
+        if video_ids is None
+        else [row for chunk in _chunks(list(video_ids)) for row in newcomers(chunk)]
+    )
+    days = t.video_days
+    for chunk in _chunks(found):
+        creator_of = {row[0]: row[1] for row in chunk}
+        in_flight = (days.c.video_id.in_(list(creator_of)), days.c.day.between(first, last))
+        totals = {
+            row[0]: (int(row[1]), int(row[2]), int(row[3]))
+            for row in connection.execute(
+                sa.select(
+                    days.c.video_id,
+                    sa.func.sum(days.c.views),
+                    sa.func.sum(days.c.engagements),
+                    sa.func.sum(days.c.clicks),
+                )
+                .where(*in_flight)
+                .group_by(days.c.video_id)
+            ).all()
+        }
+        connection.execute(
+            members.insert(),
+            [
+                dict(
+                    campaign_id=campaign_id,
+                    video_id=video_id,
+                    creator=creator,
+                    **dict(zip(_AMOUNTS, totals.get(video_id, (0, 0, 0)), strict=True)),
+                )
+                for video_id, creator in creator_of.items()
+            ],
+        )
+        _add_rows(
+            connection,
+            t.campaign_days,
+            ("campaign_id", "day"),
+            [
+                {"campaign_id": campaign_id, "day": row[0], "views": int(row[1])}
+                | {"engagements": int(row[2]), "clicks": int(row[3])}
+                for row in connection.execute(
+                    sa.select(
+                        days.c.day,
+                        sa.func.sum(days.c.views),
+                        sa.func.sum(days.c.engagements),
+                        sa.func.sum(days.c.clicks),
+                    )
+                    .where(*in_flight)
+                    .group_by(days.c.day)
+                ).all()
+            ],
+        )
+
+
+def _add_to_members(
+    connection: Connection, t: _Tables, figures: Mapping[tuple[UUID, date], DayTotals]
+) -> None:
+    """Add videos' figures of days to the campaigns they count toward, on the flights' days."""
+    by_video: dict[UUID, list[tuple[date, DayTotals]]] = {}
+    for (video_id, day), totals in figures.items():
+        by_video.setdefault(video_id, []).append((day, totals))
+    members = t.members
+    memberships = [
+        (row[0], row[1])
+        for chunk in _chunks(list(by_video))
+        for row in connection.execute(
+            sa.select(members.c.campaign_id, members.c.video_id).where(
+                members.c.video_id.in_(chunk)
+            )
+        ).all()
+    ]
+    if not memberships:
+        return
+    flights = {
+        row.campaign_id: (row.starts_on, _line(row).last_day())
+        for row in connection.execute(
+            sa.select(t.campaigns).where(
+                t.campaigns.c.campaign_id.in_({campaign_id for campaign_id, _ in memberships})
+            )
+        ).all()
+    }
+    per_member: dict[tuple[UUID, UUID], DayTotals] = {}
+    per_day: dict[tuple[UUID, date], DayTotals] = {}
+    for campaign_id, video_id in memberships:
+        first, last = flights[campaign_id]
+        for day, totals in by_video[video_id]:
+            if first <= day <= last:
+                key = (campaign_id, video_id)
+                per_member[key] = per_member.get(key, DayTotals()) + totals
+                on = (campaign_id, day)
+                per_day[on] = per_day.get(on, DayTotals()) + totals
+    if per_member:
+        # A member's row is there: an update, with no creator to insert.
+        connection.execute(
+            members.update()
+            .where(
+                members.c.campaign_id == sa.bindparam("c"), members.c.video_id == sa.bindparam("v")
+            )
+            .values({name: members.c[name] + sa.bindparam(f"d_{name}") for name in _AMOUNTS}),
+            [
+                {"c": c, "v": v, "d_views": f.views, "d_engagements": f.engagements}
+                | {"d_clicks": f.clicks}
+                for (c, v), f in per_member.items()
+            ],
+        )
+    _add_rows(
+        connection,
+        t.campaign_days,
+        ("campaign_id", "day"),
+        [_amounts(totals, campaign_id=c, day=d) for (c, d), totals in per_day.items()],
+    )
+
+
+_AMOUNTS = ("views", "engagements", "clicks")
+
+
+def _amounts(totals: DayTotals, **key: Any) -> dict[str, Any]:
+    return key | {"views": totals.views, "engagements": totals.engagements, "clicks": totals.clicks}
+
+
+def _add_rows(
+    connection: Connection, table: sa.Table, keys: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """Add each row's amounts to the row of its keys, inserting the rows not there yet, in
+    one statement."""
+    if not rows:
+        return
+    insert = (
+        postgresql.insert(table)
+        if connection.dialect.name == "postgresql"
+        else sqlite.insert(table)
+    )
+    connection.execute(
+        insert.on_conflict_do_update(
+            index_elements=[table.c[key] for key in keys],
+            set_={name: table.c[name] + insert.excluded[name] for name in _AMOUNTS},
+        ),
+        rows,
+    )
 
 
 def _effects(
     connection: Connection, t: _Tables, campaign_id: UUID, first: date, last_day: date
 ) -> tuple[EffectFigures, ...]:
-    used = t.effect_videos
-    in_flight: dict[UUID, int] = {
-        row[0]: int(row[1])
-        for row in connection.execute(
-            sa.select(used.c.effect_id, sa.func.count())
-            .join(t.videos, t.videos.c.video_id == used.c.video_id)
-            .where(
-                used.c.campaign_id == campaign_id,
-                t.videos.c.published_on.between(first, last_day),
-            )
-            .group_by(used.c.effect_id)
-        ).all()
-    }
+    used, effects = t.effect_videos, t.effects
+    in_flight = (
+        sa.select(used.c.effect_id, sa.func.count().label("videos"))
+        .join(t.videos, t.videos.c.video_id == used.c.video_id)
+        .where(
+            used.c.campaign_id == campaign_id,
+            t.videos.c.published_on.between(first, last_day),
+        )
+        .group_by(used.c.effect_id)
+        .subquery()
+    )
     return tuple(
-        EffectFigures(row[0], row[1], in_flight.get(row[0], 0))
+        EffectFigures(row[0], row[1], int(row[2]))
         for row in connection.execute(
-            sa.select(t.effects.c.effect_id, t.effects.c.name)
-            .where(t.effects.c.campaign_id == campaign_id)
-            .order_by(t.effects.c.position)
+            sa.select(effects.c.effect_id, effects.c.name, sa.func.coalesce(in_flight.c.videos, 0))
+            .outerjoin(in_flight, in_flight.c.effect_id == effects.c.effect_id)
+            .where(effects.c.campaign_id == campaign_id)
+            .order_by(effects.c.position)
         ).all()
     )
 

@@ -12,7 +12,8 @@ projection's batches are serialised by the compare and set of its positions.
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections import Counter
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_
 from application.projections import Batch
 from application.revenue.pulse_inventory import (
     CreatorFacts,
+    NewVideo,
     VideoFacts,
     VideoRow,
     inventory_size,
@@ -126,34 +128,29 @@ class SqlInventoryTables:
 
     # Videos --------------------------------------------------------------------------------
 
-    def publish(
-        self,
-        batch: Batch,
-        video_id: UUID,
-        *,
-        creator: str,
-        category: str,
-        order: int,
-        ranked: bool,
-    ) -> None:
+    def publish(self, batch: Batch, videos: Sequence[NewVideo]) -> None:
         connection, t = self._batch(batch)
         connection.execute(
-            t.videos.insert().values(
-                video_id=video_id,
-                creator=creator,
-                category=category,
-                ord=order,
-                views=0,
-                likes=0,
-                shares=0,
-                comments=0,
-                neg_score=0,
-                moderation=ModerationState.UNREVIEWED.value,
-                ranked=ranked,
-            )
+            t.videos.insert(),
+            [
+                {
+                    "video_id": v.video_id,
+                    "creator": v.creator,
+                    "category": v.category,
+                    "ord": v.order,
+                    "views": 0,
+                    "likes": 0,
+                    "shares": 0,
+                    "comments": 0,
+                    "neg_score": 0,
+                    "moderation": ModerationState.UNREVIEWED.value,
+                    "ranked": v.ranked,
+                }
+                for v in videos
+            ],
         )
-        if ranked:
-            _resize(connection, t, category, +1)
+        for category, added in Counter(v.category for v in videos if v.ranked).items():
+            _resize(connection, t, category, added)
 
     def video(self, batch: Batch, video_id: UUID) -> VideoFacts | None:
         connection, t = self._batch(batch)
@@ -277,6 +274,21 @@ class SqlInventoryTables:
             sa.select(t.creators.c.minor).where(t.creators.c.account == account)
         ).scalar()
         return bool(minor)
+
+    def minors(self, batch: Batch, accounts: Collection[str]) -> set[str]:
+        connection, t = self._batch(batch)
+        found: set[str] = set()
+        ids = sorted(accounts)
+        for start in range(0, len(ids), CHUNK):
+            found.update(
+                connection.execute(
+                    sa.select(t.creators.c.account).where(
+                        t.creators.c.account.in_(ids[start : start + CHUNK]),
+                        t.creators.c.minor == sa.true(),
+                    )
+                ).scalars()
+            )
+        return found
 
     def enrol(self, batch: Batch, enrolment_id: UUID, account: str) -> None:
         connection, t = self._batch(batch)

@@ -7,8 +7,8 @@ engagement and their call-to-action clicks, by day.
 
 Which videos count: those a participating creator linked, those anyone published within the
 flight declaring one of the campaign's branded effects, and those a participating creator
-published within the flight carrying the campaign's hashtag (decided when the dashboard is
-read, so a creator who joins late brings the hashtag videos they already made). What counts
+published within the flight carrying the campaign's hashtag (a creator who joins late brings
+the hashtag videos they already made). What counts
 of them: engagement and clicks reported on the days of the flight (a click once per viewer
 and video in each click window, ``domain.anchors.audience.DistinctClicks``); what came after the
 campaign's last day belongs to no campaign. A removed or restricted video, or a minor's,
@@ -18,8 +18,9 @@ counts for nothing from the moment that is in the log.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from itertools import groupby
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -29,7 +30,7 @@ from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
 from application.projections import Batch, Persisted, ProjectionRunner
 from application.read_models import LogPositions, ReadModel
-from application.trust.protection import Protection, ProtectionModel
+from application.trust.protection import Protection
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
     CallToActionClickBatch,
@@ -82,15 +83,32 @@ class DayTotals:
 
 @attrs.frozen
 class CampaignFigures:
-    """A campaign's rows as the dashboard reads them, up to the day it is read for."""
+    """A campaign's rows as the dashboard reads them, up to the day it is read for: summed
+    over the videos that count, never one row a video (a campaign may have thousands)."""
 
     line: CampaignLine
-    #: Every video that counts, in the order of their ids, with its figures of the flight.
-    videos: tuple[VideoFigures, ...]
+    videos: int  # how many videos count
+    views: int
+    engagements: int
+    clicks: int
+    #: The videos that count with the most engagement (then views, then id), at most ``TOP``.
+    top_videos: tuple[VideoFigures, ...]
+    #: Every creator of a video that counts, with the figures of their videos, by name.
+    creators: tuple[CreatorFigures, ...]
     #: The days of the flight that have figures, summed over those videos.
     daily: Mapping[date, DayTotals]
     paid_by_day: Mapping[date, int]
     effects: tuple[EffectFigures, ...]
+
+
+@attrs.frozen
+class Publication:
+    """What the dashboards keep of a published video."""
+
+    video_id: UUID
+    creator: str
+    hashtags: tuple[str, ...]  # each once
+    published_on: date
 
 
 @attrs.frozen
@@ -202,14 +220,7 @@ class DashboardTables(Protocol):
 
     # The catalogue log ---------------------------------------------------------------------
 
-    def publish(
-        self,
-        batch: Batch,
-        video_id: UUID,
-        creator: str,
-        hashtags: Sequence[str],
-        published_on: date,
-    ) -> None: ...
+    def publish(self, batch: Batch, videos: Sequence[Publication]) -> None: ...
 
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         """Those of ``video_ids`` that were published."""
@@ -245,10 +256,10 @@ class DashboardTables(Protocol):
         ...
 
     def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, counts: Callable[[UUID], bool]
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
     ) -> CampaignFigures | None:
         """The campaign's figures up to ``as_of`` (and its last day) in one snapshot, from the
-        videos that count toward it and that ``counts`` does not leave out."""
+        videos that count toward it, leaving out those ``excluded``."""
         ...
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
@@ -260,7 +271,8 @@ class CampaignDashboardProjection:
     """Which rows each event of the two logs changes."""
 
     name = NAME
-    version = 1
+    # 2: the rows keep each campaign's videos and days summed as figures arrive.
+    version = 2
 
     def __init__(
         self,
@@ -362,27 +374,44 @@ class CampaignDashboardProjection:
 
     # The catalogue log ---------------------------------------------------------------------
 
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """A run of publications is written at once, and so is a run of engagement batches
+        (what one adds does not depend on another of its run: only a publication makes a
+        video known); every other event in turn."""
+        for topic, group in groupby(events, key=lambda item: type(item[0]).TOPIC):
+            run = list(group)
+            if topic == Video.Published.TOPIC:
+                self.tables.publish(batch, [_publication(event) for event, _ in run])
+            elif topic == EngagementBatch.Recorded.TOPIC:
+                self._engagement_of(batch, [event for event, _ in run])
+            else:
+                for event, position in run:
+                    self.apply(batch, log, event, position)
+
     def _published(self, batch: Batch, event: Any, _position: int) -> None:
-        self.tables.publish(
-            batch,
-            event.originator_id,
-            event.creator_id,
-            tuple(dict.fromkeys(event.hashtags)),
-            event.published_at.date(),
-        )
+        self.tables.publish(batch, [_publication(event)])
 
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
-        day = event.reported_at.date()
-        known = self.tables.known_videos(batch, {count.video_id for count in event.counts})
-        added: dict[tuple[UUID, date], DayTotals] = {}
-        for count in event.counts:
-            if count.video_id in known:
-                key = (count.video_id, day)
-                added[key] = added.get(key, DayTotals()) + DayTotals(
-                    views=count.added.views, engagements=interactions(count.added)
-                )
+        self._engagement_of(batch, [event])
+
+    def _engagement_of(self, batch: Batch, events: Sequence[Any]) -> None:
+        known = self.tables.known_videos(
+            batch, {count.video_id for event in events for count in event.counts}
+        )
+        # Plain lists while summing: a page may hold a million counts.
+        added: dict[tuple[UUID, date], list[int]] = {}
+        for event in events:
+            day = event.reported_at.date()
+            for count in event.counts:
+                if count.video_id in known:
+                    sums = added.setdefault((count.video_id, day), [0, 0])
+                    sums[0] += count.added.views
+                    sums[1] += interactions(count.added)
         if added:
-            self.tables.add_figures(batch, added)
+            self.tables.add_figures(
+                batch,
+                {key: DayTotals(views, engagements) for key, (views, engagements) in added.items()},
+            )
 
     def _clicks(self, batch: Batch, event: Any, _position: int) -> None:
         """A click counts once per viewer and video in each click window (the rule of
@@ -412,11 +441,17 @@ class CampaignDashboardProjection:
 
     # Reading -------------------------------------------------------------------------------
 
-    def dashboard(self, generation: int, campaign_id: UUID, as_of: date) -> CampaignDashboard:
+    def dashboard(
+        self, generation: int, campaign_id: UUID, as_of: date, reader: Principal | None = None
+    ) -> CampaignDashboard:
+        """The campaign's dashboard, for ``reader`` if named (refused unless it is the
+        campaign's brand's, an admin or an auditor)."""
         model = self.protection.catch_up()
-        figures = self.tables.figures(generation, campaign_id, as_of, _counted_by(model))
+        figures = self.tables.figures(generation, campaign_id, as_of, model.excluded_videos())
         if figures is None:
             raise NotFound("campaign", campaign_id)
+        if reader is not None and not may_read(reader, figures.line):
+            raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
         return dashboard_of(campaign_id, figures, as_of)
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
@@ -434,9 +469,17 @@ class CampaignDashboardProjection:
         return view
 
 
-def _counted_by(protection: ProtectionModel) -> Callable[[UUID], bool]:
-    # A removed or restricted video, or a minor's, leaves the campaign at once.
-    return lambda video_id: protection.why_excluded(video_id) is None
+def may_read(reader: Principal, line: CampaignLine) -> bool:
+    return reader.role in (Role.ADMIN, Role.AUDITOR) or owns(reader, Role.BRAND, line.brand)
+
+
+def _publication(event: Any) -> Publication:
+    return Publication(
+        event.originator_id,
+        event.creator_id,
+        tuple(dict.fromkeys(event.hashtags)),
+        event.published_at.date(),
+    )
 
 
 def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> CampaignDashboard:
@@ -445,10 +488,7 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
     last = min(line.last_day(), as_of)
     days = (last - line.starts_on).days + 1
     flight = [line.starts_on + timedelta(days=n) for n in range(days)]
-    per_video = list(figures.videos)
-    views = sum(v.views for v in per_video)
-    engagements = sum(v.engagements for v in per_video)
-    clicks = sum(v.clicks for v in per_video)
+    views, engagements, clicks = figures.views, figures.engagements, figures.clicks
     spent = sum(figures.paid_by_day.values())
     actual = {
         Kpi.VIEWS: views,
@@ -456,7 +496,7 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
         Kpi.ENGAGEMENT_RATE: engagements * 10_000 // views if views else None,
         Kpi.CLICKS: clicks,
         Kpi.COST_PER_ENGAGEMENT: spent // engagements if engagements else None,
-        Kpi.VIDEOS: len(per_video),
+        Kpi.VIDEOS: figures.videos,
     }
     nothing = DayTotals()
     return CampaignDashboard(
@@ -470,7 +510,7 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
         spent=Money(spent, currency),
         committed=Money(line.committed, currency),
         uncommitted=Money(line.budget.minor - line.committed - spent, currency),
-        videos=len(per_video),
+        videos=figures.videos,
         views=views,
         engagements=engagements,
         clicks=clicks,
@@ -485,10 +525,10 @@ def dashboard_of(campaign_id: UUID, figures: CampaignFigures, as_of: date) -> Ca
             )
             for day in flight
         ),
-        top_videos=tuple(
-            sorted(per_video, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP]
+        top_videos=figures.top_videos,
+        top_creators=tuple(
+            sorted(figures.creators, key=lambda c: (-c.engagements, -c.views, c.creator))[:TOP]
         ),
-        top_creators=_top_creators(per_video),
         effects=figures.effects,
     )
 
@@ -508,7 +548,11 @@ def _status(target: KpiTarget, actual: int | None) -> KpiStatus:
     return KpiStatus(kpi=kpi, target=target.target, actual=actual, attained=attained)
 
 
-def _top_creators(videos: list[VideoFigures]) -> tuple[CreatorFigures, ...]:
+def top_videos(videos: Iterable[VideoFigures]) -> tuple[VideoFigures, ...]:
+    return tuple(sorted(videos, key=lambda v: (-v.engagements, -v.views, str(v.video_id)))[:TOP])
+
+
+def creators_of(videos: Iterable[VideoFigures]) -> tuple[CreatorFigures, ...]:
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for video in videos:
         figures = totals[video.creator]
@@ -516,8 +560,7 @@ def _top_creators(videos: list[VideoFigures]) -> tuple[CreatorFigures, ...]:
         figures[1] += video.views
         figures[2] += video.engagements
         figures[3] += video.clicks
-    ranked = sorted(totals.items(), key=lambda item: (-item[1][2], -item[1][1], item[0]))
-    return tuple(CreatorFigures(creator, *figures) for creator, figures in ranked[:TOP])
+    return tuple(CreatorFigures(creator, *totals[creator]) for creator in sorted(totals))
 
 
 class CampaignDashboards:
@@ -539,13 +582,8 @@ class CampaignDashboards:
         return self._runner.catch_up(NAME)
 
     def dashboard(self, actor: Principal, campaign_id: UUID, *, as_of: date) -> CampaignDashboard:
-        generation = self._runner.fresh(NAME)
-        line = self.projection.tables.campaign(generation, campaign_id)
-        if line is None:
-            raise NotFound("campaign", campaign_id)
-        if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(actor, Role.BRAND, line.brand):
-            raise NotPermitted("a campaign's dashboard is its brand's (and auditors')")
-        return self.projection.dashboard(generation, campaign_id, as_of)
+        # The campaign's line is read with its figures, in one snapshot, and checked then.
+        return self.projection.dashboard(self._runner.fresh(NAME), campaign_id, as_of, actor)
 
     def invitations_of(self, campaign_id: UUID) -> list[UUID]:
         return self.projection.tables.invitations(self._runner.fresh(NAME), campaign_id)

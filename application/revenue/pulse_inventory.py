@@ -22,6 +22,7 @@ re-sorted and the service holds nothing that grows with the logs.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -51,6 +52,15 @@ class Standing:
     top: int  # how many ranks are inventory in this category now
     is_inventory: bool
     why_not: str
+
+
+@attrs.frozen
+class NewVideo:
+    video_id: UUID
+    creator: str
+    category: str
+    order: int  # breaks ties of score (earlier first)
+    ranked: bool
 
 
 @attrs.frozen
@@ -102,17 +112,8 @@ class InventoryTables(Protocol):
 
     # Videos --------------------------------------------------------------------------------
 
-    def publish(
-        self,
-        batch: Batch,
-        video_id: UUID,
-        *,
-        creator: str,
-        category: str,
-        order: int,
-        ranked: bool,
-    ) -> None:
-        """A new video with no engagement; ``order`` breaks ties of score (earlier first)."""
+    def publish(self, batch: Batch, videos: Sequence[NewVideo]) -> None:
+        """New videos with no engagement."""
         ...
 
     def video(self, batch: Batch, video_id: UUID) -> VideoFacts | None: ...
@@ -142,6 +143,10 @@ class InventoryTables(Protocol):
     def set_minor(self, batch: Batch, account: str, minor: bool) -> None: ...
 
     def is_minor(self, batch: Batch, account: str) -> bool: ...
+
+    def minors(self, batch: Batch, accounts: Collection[str]) -> set[str]:
+        """Those of ``accounts`` that are minors'."""
+        ...
 
     def enrol(self, batch: Batch, enrolment_id: UUID, account: str) -> None: ...
 
@@ -205,6 +210,19 @@ def standing_of(row: VideoRow) -> Standing:
     )
 
 
+_RUNS = {
+    Video.Published.TOPIC: "published",
+    Video.EngagementRecorded.TOPIC: "engagement",
+    EngagementBatch.Recorded.TOPIC: "engagement",
+}
+
+
+def _added(event: Any) -> list[tuple[UUID, Engagement]]:
+    if type(event).TOPIC == Video.EngagementRecorded.TOPIC:
+        return [(event.originator_id, event.added)]
+    return [(count.video_id, count.added) for count in event.counts]
+
+
 class InventoryProjection:
     """Which rows each event of the two logs changes, and the standings read from them."""
 
@@ -264,22 +282,44 @@ class InventoryProjection:
 
     # The catalogue log ---------------------------------------------------------------------
 
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """A run of publications is written at once, and so is a run of engagement (only a
+        publication makes a video's engagement count, only an age band makes a creator a
+        minor); every other event in turn."""
+        for kind, group in groupby(events, key=lambda item: _RUNS.get(type(item[0]).TOPIC)):
+            run = list(group)
+            if kind == "published":
+                self._publish(batch, run)
+            elif kind == "engagement":
+                self._add_engagement(batch, [added for event, _ in run for added in _added(event)])
+            else:
+                for event, position in run:
+                    self.apply(batch, log, event, position)
+
     def _published(self, batch: Batch, event: Any, position: int) -> None:
-        minor = self.tables.is_minor(batch, event.creator_id)
+        self._publish(batch, [(event, position)])
+
+    def _publish(self, batch: Batch, events: Sequence[tuple[Any, int]]) -> None:
+        minors = self.tables.minors(batch, {event.creator_id for event, _ in events})
         self.tables.publish(
             batch,
-            event.originator_id,
-            creator=event.creator_id,
-            category=event.category,
-            order=position,
-            ranked=exclusion(ModerationState.UNREVIEWED, minor=minor) is None,
+            [
+                NewVideo(
+                    event.originator_id,
+                    event.creator_id,
+                    event.category,
+                    position,
+                    exclusion(ModerationState.UNREVIEWED, minor=event.creator_id in minors) is None,
+                )
+                for event, position in events
+            ],
         )
 
     def _engagement_recorded(self, batch: Batch, event: Any, _position: int) -> None:
-        self._add_engagement(batch, [(event.originator_id, event.added)])
+        self._add_engagement(batch, _added(event))
 
     def _engagement_batch(self, batch: Batch, event: Any, _position: int) -> None:
-        self._add_engagement(batch, [(count.video_id, count.added) for count in event.counts])
+        self._add_engagement(batch, _added(event))
 
     def _add_engagement(self, batch: Batch, added: Sequence[tuple[UUID, Engagement]]) -> None:
         # Videos not (yet) published are not ranked: their engagement counts for nothing.

@@ -6,7 +6,7 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -152,20 +152,19 @@ def test_a_crash_in_the_middle_of_a_batch_counts_no_engagement_twice(
         core.audience.record_engagement(
             OPS, key, [(story.mias[1], Engagement(views=100)), (story.leos[2], Engagement(likes=5))]
         )
-    projection = core.pulse.projection
-    apply = projection.apply
-    applied: list[int] = []
+    tables = core.pulse.projection.tables
+    set_engagements = tables.set_engagements
 
-    def crashing(batch: Any, log: str, event: Any, position: int) -> None:
-        if len(applied) == 2:
-            raise KeyboardInterrupt("killed in the middle of a batch")
-        applied.append(position)
-        apply(batch, log, event, position)
+    def crashing(batch: Any, engagements: Mapping[UUID, Engagement]) -> None:
+        # The three reports are one page, written at once: killed once they are written,
+        # before the batch commits.
+        set_engagements(batch, engagements)
+        raise KeyboardInterrupt("killed in the middle of a batch")
 
-    monkeypatch.setattr(projection, "apply", crashing)
+    monkeypatch.setattr(tables, "set_engagements", crashing)
     with pytest.raises(KeyboardInterrupt):
         core.projections.catch_up(NAME)
-    monkeypatch.setattr(projection, "apply", apply)
+    monkeypatch.setattr(tables, "set_engagements", set_engagements)
 
     after = story.standings(core)
     assert after[story.mias[1]].score == before[story.mias[1]].score + 300
