@@ -28,6 +28,7 @@ from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.ledger import SqlLedgerTables
+from adapters.projections.music import SqlMusicTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
@@ -222,6 +223,8 @@ def bootstrap(
         clock=clock,
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
+        projections=projections,
+        tables=SqlMusicTables(projection_store),
     )
     usage = UsageDetection(
         music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock

@@ -18,6 +18,7 @@ from application.errors import NotFound, NotPermitted, StaleVersion
 from application.idempotency import answer_again
 from application.logs import MusicLog
 from application.music.music import Discovery
+from application.music.music_read_model import MusicView
 from application.music.music_views import (
     BallotReceipt,
     Entry,
@@ -166,10 +167,18 @@ class Competition:
         return _receipt(ballot, replayed=False)
 
     def _refuse_if_late(self, ballot: Ballot) -> None:
-        if ballot.id in self.read.catch_up().count_of(ballot.round_id).late_ballot_ids:
+        if self._round_open_after(ballot.round_id):
+            return
+        if self.read.catch_up().is_late_ballot(ballot.round_id, ballot.id):
             raise BallotTooLate(
                 "the round closed just before your ballot was recorded; it is not counted"
             )
+
+    def _round_open_after(self, round_id: UUID) -> bool:
+        """Whether the round is still open now that a ballot or score is in the log: then its
+        close, if any, comes after it in the log, and the read model need not be asked (nor
+        brought up to date) to know it is counted."""
+        return self.music.read(CompetitionRound, round_id).is_open
 
     def _repeat(self, ballot: Ballot, track_id: UUID, idempotency_key: str) -> BallotReceipt:
         return answer_again(
@@ -213,7 +222,9 @@ class Competition:
             self.music.commit(score)
         except StaleVersion:
             raise AlreadyScored(f"you have scored track {track_id} in this round already") from None
-        if score.id in self.read.catch_up().count_of(round_id).late_score_ids:
+        if not self._round_open_after(round_id) and self.read.catch_up().is_late_score(
+            round_id, score.id
+        ):
             raise ScoreTooLate(
                 "the round closed just before your score was recorded; it is not counted"
             )
@@ -256,8 +267,10 @@ class Competition:
         competition_round = self.music.read(CompetitionRound, round_id)
         if competition_round.standings is None:
             raise NotFound("result of round", round_id)
-        model = self.read.catch_up()
-        count = model.count_of(round_id)
+        view = self.read.fresh()
+        titles = self._titles(view, [standing.track_id for standing in competition_round.standings])
+        bylines = view.bylines(standing.artist_account for standing in competition_round.standings)
+        late_ballots, late_scores = view.late_counts(round_id)
         return RoundResult(
             round_id=round_id,
             number=competition_round.number,
@@ -267,34 +280,37 @@ class Competition:
             standings=tuple(
                 RankedEntry(
                     standing=standing,
-                    title=self._title_of(standing.track_id),
-                    artist=self.discovery.byline(standing.artist_account, model),
+                    title=titles.get(standing.track_id, ""),
+                    artist=bylines[standing.artist_account],
                 )
                 for standing in competition_round.standings
             ),
             advancing=competition_round.advancing,
             winners=competition_round.winners,
-            late_ballots=len(count.late_ballot_ids),
-            late_scores=len(count.late_score_ids),
+            late_ballots=late_ballots,
+            late_scores=late_scores,
         )
 
     # Plumbing ---------------------------------------------------------------------------
 
-    def _title_of(self, track_id: UUID) -> str:
-        line = self.read.model.tracks.get(track_id)
-        return line.title if line else ""
+    @staticmethod
+    def _titles(view: MusicView, track_ids: Sequence[UUID]) -> dict[UUID, str]:
+        return {track_id: line.title for track_id, line in view.track_lines(track_ids).items()}
 
     def _round_view(self, competition_round: CompetitionRound) -> RoundView:
-        model = self.read.catch_up()
+        view = self.read.fresh()
+        entrants = list(competition_round.entrants.values())
+        titles = self._titles(view, [e.track_id for e in entrants])
+        bylines = view.bylines(e.artist_account for e in entrants)
         return RoundView.of(
             competition_round,
             tuple(
                 Entry(
                     track_id=e.track_id,
-                    title=self._title_of(e.track_id),
-                    artist=self.discovery.byline(e.artist_account, model),
+                    title=titles.get(e.track_id, ""),
+                    artist=bylines[e.artist_account],
                 )
-                for e in list(competition_round.entrants.values())
+                for e in entrants
             ),
         )
 

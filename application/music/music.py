@@ -14,13 +14,18 @@ from uuid import UUID
 from application.auth import Principal, Role, acting_for, require_role
 from application.domain_application import DomainApplication
 from application.errors import ApplicationError, NotFound, StaleVersion
-from application.log_follower import LogFollower
 from application.logs import MusicLog
 from application.media import MatchingEngine, MediaDecoder, MediaTooLarge, UnreadableMedia
-from application.music.music_read_model import MusicFollower, MusicReadModel
+from application.music.music_read_model import (
+    MusicReadModel,
+    MusicReads,
+    MusicTables,
+    MusicView,
+)
 from application.music.music_views import ArtistView, Byline, Page, PlaylistItem, TrackView
 from application.music.track_index import TrackIndex, track_owner
 from application.ports import Clock, IdentityProvider
+from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel, unpositioned
 from domain.media import MediaFingerprints
 from domain.music.artists import Artist
@@ -48,6 +53,8 @@ class Discovery:
         clock: Clock,
         identities: IdentityProvider,
         max_upload_bytes: int,
+        projections: ProjectionRunner,
+        tables: MusicTables,
     ) -> None:
         self.music = music
         self.decoder = decoder
@@ -55,19 +62,17 @@ class Discovery:
         self.clock = clock
         self.identities = identities
         self.max_upload_bytes = max_upload_bytes
-        model = MusicReadModel()
-        self.read = MusicFollower(LogFollower(music, model.handlers), model)
+        # Its rows are kept by the projection store: a start reads them as they stand, and
+        # the first read (or the worker) applies what the log holds beyond them.
+        projection = MusicReadModel(tables)
+        projections.register(projection)
+        self.read = MusicReads(projections, projection)
         self.index = TrackIndex(audio, music=music, catalogue=catalogue)
-        self.read.catch_up()
         self.index.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:
         return (
-            Followed(
-                "music (artists, tracks, uses, tallies)",
-                self.read.catch_up,
-                unpositioned(self.read.model.export),
-            ),
+            Persisted(self.read.runner, self.read.projection),
             Followed("music track index", self.index.catch_up, unpositioned(self.index.export)),
         )
 
@@ -147,12 +152,9 @@ class Discovery:
             raise NotFound("artist", account)
         return found
 
-    def byline(self, account: str, model: MusicReadModel | None = None) -> Byline:
-        """The artist's name and badge; pass a model already caught up to save a round trip."""
-        line = (model or self.read.catch_up()).artists.get(account)
-        if line is None:
-            return Byline(account=account, name=account, verified=False)
-        return Byline(account=account, name=line.name, verified=line.verified)
+    def byline(self, account: str, model: MusicView | None = None) -> Byline:
+        """The artist's name and badge; pass a view already fresh to save a round trip."""
+        return (model or self.read.fresh()).byline(account)
 
     # Tracks -----------------------------------------------------------------------------
 
@@ -198,7 +200,6 @@ class Discovery:
             engine_versions={self.audio.signal: self.audio.version},
         )
         self.music.commit(track, taken)
-        self.read.catch_up()
         self.index.catch_up()
         return self._track_view(track)
 
@@ -223,12 +224,13 @@ class Discovery:
         self, actor: Principal, *, limit: int = 50, cursor: int = 0
     ) -> Page[TrackView]:
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the track queue")
-        waiting = self.read.catch_up().awaiting_review()
-        chosen = waiting[cursor : cursor + limit]
-        following = cursor + limit
+        view = self.read.fresh()
+        chosen, more = view.awaiting_review(offset=cursor, limit=limit)
         return Page(
-            items=tuple(self.track(line.track_id) for line in chosen),
-            next_cursor=following if following < len(waiting) else None,
+            items=tuple(
+                self._track_view(self.music.load(Track, track_id), view) for track_id in chosen
+            ),
+            next_cursor=cursor + limit if more else None,
         )
 
     def clear_track(
@@ -249,32 +251,22 @@ class Discovery:
 
     def featured_playlist(self, *, limit: int = 50, cursor: int = 0) -> Page[PlaylistItem]:
         """Cleared tracks, most used in videos first; then the newest cleared; then by id."""
-        model = self.read.catch_up()
-        ordered = sorted(
-            model.cleared_tracks(),
-            key=lambda t: (
-                -model.uses[t.track_id],
-                -(t.decided_at.timestamp() if t.decided_at else 0.0),
-                str(t.track_id),
-            ),
-        )
-        chosen = ordered[cursor : cursor + limit]
-        following = cursor + limit
+        chosen, more = self.read.fresh().playlist(offset=cursor, limit=limit)
         return Page(
             items=tuple(
                 PlaylistItem(
                     position=cursor + offset + 1,
-                    track_id=line.track_id,
-                    title=line.title,
-                    artist=self.byline(line.artist_account),
-                    uses=model.uses[line.track_id],
-                    cleared_at=line.decided_at or line.submitted_at,
+                    track_id=line.track.track_id,
+                    title=line.track.title,
+                    artist=line.artist,
+                    uses=line.uses,
+                    cleared_at=line.track.decided_at or line.track.submitted_at,
                 )
                 for offset, line in enumerate(chosen)
             ),
-            next_cursor=following if following < len(ordered) else None,
+            next_cursor=cursor + limit if more else None,
         )
 
-    def _track_view(self, track: Track) -> TrackView:
-        model = self.read.catch_up()
-        return TrackView.of(track, self.byline(track.artist_account), model.uses[track.id])
+    def _track_view(self, track: Track, view: MusicView | None = None) -> TrackView:
+        view = view or self.read.fresh()
+        return TrackView.of(track, view.byline(track.artist_account), view.uses_of(track.id))

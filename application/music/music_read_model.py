@@ -1,29 +1,40 @@
-"""Read models of music discovery, rebuilt from the music log in log order.
+"""Read models of music discovery, persisted by the projection store in music log order.
 
 What a round counts is decided here, by the order of the log: ballots and scores recorded
 before the round's ``RoundClosed`` event are counted; those after it are late and only
 counted as late. When the close is applied, each entry's tally (votes, uses of its track,
 judges' scores) is frozen; the round's result is recorded from that frozen tally, so every
 process, and every auditor replaying the log, arrives at the same numbers.
+
+The rows live in the projection store (``MusicTables``, a port: ``adapters.projections.music``
+holds them in SQL), written in the same transaction as the log position they reach, so a
+restarted process applies nothing again and a crash mid-batch counts no vote twice.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from application.log_follower import Handler, LogFollower
+from application.logs import MusicLog
+from application.music.music_views import Byline
+from application.projections import Batch, ProjectionRunner
+from application.read_models import LogPositions
 from domain.music.artists import Artist
 from domain.music.ballots import Ballot, Score
 from domain.music.rounds import CompetitionRound
 from domain.music.standings import Tally
-from domain.music.track_usage import TrackUse, UsageScan
+from domain.music.track_usage import LIVE, TrackUse, UsageScan
 from domain.music.tracks import Track, TrackStatus
+
+#: The read model's name in the registry and the projection store (the auditor's replay
+#: reports under it).
+MUSIC_READ_MODEL = "music (artists, tracks, uses, tallies)"
 
 
 @attrs.define
@@ -59,21 +70,150 @@ class RoundCount:
     frozen: dict[UUID, Tally] | None = None
 
 
-class MusicReadModel:
-    def __init__(self) -> None:
-        self.artists: dict[str, ArtistLine] = {}
-        self._accounts: dict[UUID, str] = {}
-        self.tracks: dict[UUID, TrackLine] = {}
-        self.uses: Counter[UUID] = Counter()
-        self.recorded_uses: set[tuple[UUID, UUID]] = set()
-        self.scans_started: set[str] = set()
-        self.scans_finished: set[str] = set()
-        self._scan_scopes: dict[UUID, str] = {}
-        self.rounds: dict[UUID, RoundCount] = {}
+@attrs.frozen
+class PlaylistLine:
+    """A cleared track as the featured playlist shows it."""
 
-    @property
-    def handlers(self) -> dict[str, Handler]:
-        return {
+    track: TrackLine
+    uses: int
+    artist: Byline
+
+
+class MusicTables(Protocol):
+    """The music read model's rows: written through a batch of the projection store, read
+    at a generation. Each read is one transaction of its own."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # Writes (within the batch that moves the music log's position) ----------------------
+
+    def add_artist(
+        self, batch: Batch, artist_id: UUID, account: str, name: str, region: str
+    ) -> None: ...
+
+    def rename_artist(self, batch: Batch, artist_id: UUID, name: str, region: str) -> None: ...
+
+    def badge_artist(self, batch: Batch, artist_id: UUID, verified: bool) -> None: ...
+
+    def add_track(self, batch: Batch, line: TrackLine) -> None: ...
+
+    def flag_track(self, batch: Batch, track_id: UUID, flagged: bool) -> None: ...
+
+    def decide_track(
+        self, batch: Batch, track_id: UUID, status: TrackStatus, at: datetime
+    ) -> None: ...
+
+    def record_use(self, batch: Batch, track_id: UUID, video_id: UUID) -> None:
+        """Once per (track, video): a second detection of the same pair counts nothing."""
+        ...
+
+    def start_scan(self, batch: Batch, scan_id: UUID, scope: str) -> None: ...
+
+    def finish_scan(self, batch: Batch, scan_id: UUID) -> None: ...
+
+    def schedule_round(self, batch: Batch, round_id: UUID) -> None:
+        """A round counted from nothing."""
+        ...
+
+    def admit_entrant(self, batch: Batch, round_id: UUID, track_id: UUID) -> None: ...
+
+    def seed_entrants(self, batch: Batch, round_id: UUID, track_ids: Sequence[UUID]) -> None: ...
+
+    def closed_in(self, batch: Batch, round_id: UUID) -> bool:
+        """Whether the batch has applied the round's close so far."""
+        ...
+
+    def counted_in(self, batch: Batch, round_id: UUID) -> RoundCount:
+        """The round as the batch has counted it so far (its own writes included)."""
+        ...
+
+    def uses_in(self, batch: Batch, track_ids: Iterable[UUID]) -> dict[UUID, int]: ...
+
+    def freeze_round(self, batch: Batch, round_id: UUID, frozen: Mapping[UUID, Tally]) -> None:
+        """Close the round with the tallies it froze (in its entrants' order)."""
+        ...
+
+    def count_vote(self, batch: Batch, round_id: UUID, track_id: UUID) -> None: ...
+
+    def count_score(self, batch: Batch, round_id: UUID, track_id: UUID, value: int) -> None: ...
+
+    def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
+        """A ballot or score (``kind``) recorded after its round closed."""
+        ...
+
+    # Reads ------------------------------------------------------------------------------
+
+    def artist(self, generation: int, account: str) -> ArtistLine | None: ...
+
+    def artists(
+        self, generation: int, accounts: Iterable[str] | None = None
+    ) -> dict[str, ArtistLine]:
+        """The lines of the given accounts that have one (of every artist, by default)."""
+        ...
+
+    def track_lines(self, generation: int, track_ids: Iterable[UUID]) -> dict[UUID, TrackLine]: ...
+
+    def tracks(self, generation: int) -> dict[UUID, TrackLine]: ...
+
+    def uses(self, generation: int, track_ids: Iterable[UUID] | None = None) -> dict[UUID, int]:
+        """Uses found of the given tracks (of every track with a use, by default)."""
+        ...
+
+    def recorded_uses(
+        self, generation: int, pairs: Iterable[tuple[UUID, UUID]]
+    ) -> set[tuple[UUID, UUID]]:
+        """Those of the (track, video) pairs already recorded as uses."""
+        ...
+
+    def awaiting_review(
+        self, generation: int, *, offset: int, limit: int
+    ) -> tuple[list[UUID], bool]:
+        """Submitted tracks, oldest first (then by id): a page, and whether more follow."""
+        ...
+
+    def playlist(
+        self, generation: int, *, offset: int, limit: int
+    ) -> tuple[list[PlaylistLine], bool]:
+        """Cleared tracks, most used first, then newest cleared, then by id: a page, and
+        whether more follow."""
+        ...
+
+    def cleared_without_scan(self, generation: int) -> list[UUID]:
+        """Cleared tracks whose backfill scan has not started."""
+        ...
+
+    def scans(self, generation: int) -> tuple[set[str], set[str]]:
+        """The scopes of the scans started, and of those finished."""
+        ...
+
+    def unfinished_scans(self, generation: int) -> set[str]: ...
+
+    def count_of(self, generation: int, round_id: UUID) -> RoundCount: ...
+
+    def rounds(self, generation: int) -> dict[UUID, RoundCount]: ...
+
+    def is_late(self, generation: int, round_id: UUID, kind: str, record_id: UUID) -> bool: ...
+
+    def late_counts(self, generation: int, round_id: UUID) -> dict[str, int]:
+        """How many ballots and scores (by kind) came after the round closed."""
+        ...
+
+
+BALLOT = "ballot"
+SCORE = "score"
+
+
+class MusicReadModel:
+    """The projection: what each event of the music log changes in the rows."""
+
+    name = MUSIC_READ_MODEL
+    version = 1
+
+    def __init__(self, tables: MusicTables) -> None:
+        self.tables = tables
+        self._handlers = {
             Artist.Registered.TOPIC: self._artist_registered,
             Artist.ProfileUpdated.TOPIC: self._artist_updated,
             Artist.Verified.TOPIC: self._artist_verified,
@@ -92,153 +232,220 @@ class MusicReadModel:
             Ballot.Cast.TOPIC: self._ballot_cast,
             Score.Given.TOPIC: self._score_given,
         }
+        self.follows: Mapping[str, Sequence[str]] = {MusicLog.name: tuple(self._handlers)}
 
-    # Questions --------------------------------------------------------------------------
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
 
-    def is_verified(self, account: str) -> bool:
-        line = self.artists.get(account)
-        return line is not None and line.verified
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
 
-    # Request threads read while another one may be catching up: each question copies the
-    # collection first (one step under the interpreter lock), then works on the copy.
-
-    def cleared_tracks(self) -> list[TrackLine]:
-        return [t for t in list(self.tracks.values()) if t.status is TrackStatus.CLEARED]
-
-    def awaiting_review(self) -> list[TrackLine]:
-        lines = list(self.tracks.values())
-        waiting = [t for t in lines if t.status is TrackStatus.SUBMITTED]
-        return sorted(waiting, key=lambda t: (t.submitted_at, str(t.track_id)))
-
-    def count_of(self, round_id: UUID) -> RoundCount:
-        count = self.rounds.get(round_id)  # not setdefault: that builds a RoundCount each time
-        if count is None:
-            count = self.rounds[round_id] = RoundCount()
-        return count
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event)
 
     # Handlers ---------------------------------------------------------------------------
 
-    def _artist_registered(self, event: Any, _position: int) -> None:
-        self.artists[event.account] = ArtistLine(event.account, event.name, event.region)
-        self._accounts[event.originator_id] = event.account
+    def _artist_registered(self, batch: Batch, event: Any) -> None:
+        self.tables.add_artist(batch, event.originator_id, event.account, event.name, event.region)
 
-    def _artist_updated(self, event: Any, _position: int) -> None:
-        line = self._artist_of(event.originator_id)
-        if line is not None:
-            line.name = event.name
-            line.region = event.region
+    def _artist_updated(self, batch: Batch, event: Any) -> None:
+        self.tables.rename_artist(batch, event.originator_id, event.name, event.region)
 
-    def _artist_verified(self, event: Any, _position: int) -> None:
-        line = self._artist_of(event.originator_id)
-        if line is not None:
-            line.verified = True
+    def _artist_verified(self, batch: Batch, event: Any) -> None:
+        self.tables.badge_artist(batch, event.originator_id, True)
 
-    def _badge_withdrawn(self, event: Any, _position: int) -> None:
-        line = self._artist_of(event.originator_id)
-        if line is not None:
-            line.verified = False
+    def _badge_withdrawn(self, batch: Batch, event: Any) -> None:
+        self.tables.badge_artist(batch, event.originator_id, False)
 
-    def _artist_of(self, artist_id: UUID) -> ArtistLine | None:
-        account = self._accounts.get(artist_id)
-        return None if account is None else self.artists.get(account)
-
-    def _track_submitted(self, event: Any, _position: int) -> None:
-        self.tracks[event.originator_id] = TrackLine(
-            track_id=event.originator_id,
-            artist_account=event.artist_account,
-            title=event.title,
-            status=TrackStatus.SUBMITTED,
-            submitted_at=event.submitted_at,
+    def _track_submitted(self, batch: Batch, event: Any) -> None:
+        self.tables.add_track(
+            batch,
+            TrackLine(
+                track_id=event.originator_id,
+                artist_account=event.artist_account,
+                title=event.title,
+                status=TrackStatus.SUBMITTED,
+                submitted_at=event.submitted_at,
+            ),
         )
 
-    def _originality_checked(self, event: Any, _position: int) -> None:
-        self.tracks[event.originator_id].flagged = bool(event.resemblances)
+    def _originality_checked(self, batch: Batch, event: Any) -> None:
+        self.tables.flag_track(batch, event.originator_id, bool(event.resemblances))
 
-    def _track_cleared(self, event: Any, _position: int) -> None:
-        line = self.tracks[event.originator_id]
-        line.status = TrackStatus.CLEARED
-        line.decided_at = event.cleared_at
+    def _track_cleared(self, batch: Batch, event: Any) -> None:
+        self.tables.decide_track(batch, event.originator_id, TrackStatus.CLEARED, event.cleared_at)
 
-    def _track_rejected(self, event: Any, _position: int) -> None:
-        line = self.tracks[event.originator_id]
-        line.status = TrackStatus.REJECTED
-        line.decided_at = event.rejected_at
+    def _track_rejected(self, batch: Batch, event: Any) -> None:
+        self.tables.decide_track(
+            batch, event.originator_id, TrackStatus.REJECTED, event.rejected_at
+        )
 
-    def _use_detected(self, event: Any, _position: int) -> None:
-        pair = (event.track_id, event.video_id)
-        if pair not in self.recorded_uses:
-            self.recorded_uses.add(pair)
-            self.uses[event.track_id] += 1
+    def _use_detected(self, batch: Batch, event: Any) -> None:
+        self.tables.record_use(batch, event.track_id, event.video_id)
 
-    def _scan_started(self, event: Any, _position: int) -> None:
-        self.scans_started.add(event.scope)
-        self._scan_scopes[event.originator_id] = event.scope
+    def _scan_started(self, batch: Batch, event: Any) -> None:
+        self.tables.start_scan(batch, event.originator_id, event.scope)
 
-    def _scan_finished(self, event: Any, _position: int) -> None:
-        self.scans_finished.add(self._scan_scopes[event.originator_id])
+    def _scan_finished(self, batch: Batch, event: Any) -> None:
+        self.tables.finish_scan(batch, event.originator_id)
 
-    def _round_scheduled(self, event: Any, _position: int) -> None:
-        self.rounds[event.originator_id] = RoundCount()
+    def _round_scheduled(self, batch: Batch, event: Any) -> None:
+        self.tables.schedule_round(batch, event.originator_id)
 
-    def _entry_admitted(self, event: Any, _position: int) -> None:
-        self.count_of(event.originator_id).entrants.append(event.entrant.track_id)
+    def _entry_admitted(self, batch: Batch, event: Any) -> None:
+        self.tables.admit_entrant(batch, event.originator_id, event.entrant.track_id)
 
-    def _entrants_seeded(self, event: Any, _position: int) -> None:
-        self.count_of(event.originator_id).entrants = [e.track_id for e in event.entrants]
+    def _entrants_seeded(self, batch: Batch, event: Any) -> None:
+        self.tables.seed_entrants(
+            batch, event.originator_id, [entrant.track_id for entrant in event.entrants]
+        )
 
-    def _round_closed(self, event: Any, _position: int) -> None:
-        count = self.count_of(event.originator_id)
-        count.closed = True
-        count.frozen = {
+    def _round_closed(self, batch: Batch, event: Any) -> None:
+        # The tallies are those of the log up to the close: the rows this batch has written
+        # so far, never a later event's.
+        count = self.tables.counted_in(batch, event.originator_id)
+        uses = self.tables.uses_in(batch, count.entrants)
+        frozen = {
             track_id: Tally(
                 votes=count.votes[track_id],
-                uses=self.uses[track_id],
+                uses=uses.get(track_id, 0),
                 score_sum=count.score_sum[track_id],
                 scores=count.scores[track_id],
             )
             for track_id in count.entrants
         }
+        self.tables.freeze_round(batch, event.originator_id, frozen)
 
-    def _ballot_cast(self, event: Any, _position: int) -> None:
-        count = self.count_of(event.round_id)
-        if count.closed:
-            count.late_ballot_ids.add(event.originator_id)
+    def _ballot_cast(self, batch: Batch, event: Any) -> None:
+        if self.tables.closed_in(batch, event.round_id):
+            self.tables.add_late(batch, event.round_id, BALLOT, event.originator_id)
         else:
-            count.votes[event.track_id] += 1
+            self.tables.count_vote(batch, event.round_id, event.track_id)
 
-    def _score_given(self, event: Any, _position: int) -> None:
-        count = self.count_of(event.round_id)
-        if count.closed:
-            count.late_score_ids.add(event.originator_id)
+    def _score_given(self, batch: Batch, event: Any) -> None:
+        if self.tables.closed_in(batch, event.round_id):
+            self.tables.add_late(batch, event.round_id, SCORE, event.originator_id)
         else:
-            count.score_sum[event.track_id] += event.value
-            count.scores[event.track_id] += 1
+            self.tables.count_score(batch, event.round_id, event.track_id, event.value)
 
-    def export(self) -> dict[str, object]:
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: artists, tracks, uses, scans and every
         round's tallies (with what it froze at its close)."""
         view: dict[str, object] = {}
-        view.update({f"artist:{account}": line for account, line in self.artists.items()})
-        view.update({f"track:{track_id}": line for track_id, line in self.tracks.items()})
-        view.update({f"uses:{track_id}": uses for track_id, uses in self.uses.items()})
-        view["scans"] = (self.scans_started, self.scans_finished)
-        view.update({f"round:{round_id}": count for round_id, count in self.rounds.items()})
+        tables = self.tables
+        view.update(
+            {f"artist:{account}": line for account, line in tables.artists(generation).items()}
+        )
+        view.update(
+            {f"track:{track_id}": line for track_id, line in tables.tracks(generation).items()}
+        )
+        view.update(
+            {f"uses:{track_id}": uses for track_id, uses in tables.uses(generation).items()}
+        )
+        view["scans"] = tables.scans(generation)
+        view.update(
+            {f"round:{round_id}": count for round_id, count in tables.rounds(generation).items()}
+        )
         return view
 
 
-class MusicFollower:
-    """One follower of the music log, shared by every music service in a process."""
+@attrs.frozen
+class MusicView:
+    """The music read model at one generation: what the services ask of it."""
 
-    def __init__(self, follower: LogFollower, model: MusicReadModel) -> None:
-        self.follower = follower
-        self.model = model
-        self._lock = threading.RLock()
+    tables: MusicTables
+    generation: int
 
-    def catch_up(self) -> MusicReadModel:
-        with self._lock:
-            self.follower.catch_up()
-        return self.model
+    def artist(self, account: str) -> ArtistLine | None:
+        return self.tables.artist(self.generation, account)
 
-    @property
-    def position(self) -> int:
-        return self.follower.position
+    def is_verified(self, account: str) -> bool:
+        line = self.artist(account)
+        return line is not None and line.verified
+
+    def byline(self, account: str) -> Byline:
+        return _byline(account, self.artist(account))
+
+    def bylines(self, accounts: Iterable[str]) -> dict[str, Byline]:
+        """Several artists' bylines in one question."""
+        wanted = list(dict.fromkeys(accounts))
+        lines = self.tables.artists(self.generation, wanted)
+        return {account: _byline(account, lines.get(account)) for account in wanted}
+
+    def track(self, track_id: UUID) -> TrackLine | None:
+        return self.tables.track_lines(self.generation, (track_id,)).get(track_id)
+
+    def track_lines(self, track_ids: Iterable[UUID]) -> dict[UUID, TrackLine]:
+        return self.tables.track_lines(self.generation, track_ids)
+
+    def uses_of(self, track_id: UUID) -> int:
+        return self.tables.uses(self.generation, (track_id,)).get(track_id, 0)
+
+    def count_of(self, round_id: UUID) -> RoundCount:
+        return self.tables.count_of(self.generation, round_id)
+
+    def is_late_ballot(self, round_id: UUID, ballot_id: UUID) -> bool:
+        return self.tables.is_late(self.generation, round_id, BALLOT, ballot_id)
+
+    def is_late_score(self, round_id: UUID, score_id: UUID) -> bool:
+        return self.tables.is_late(self.generation, round_id, SCORE, score_id)
+
+    def late_counts(self, round_id: UUID) -> tuple[int, int]:
+        """Late ballots and late scores of the round."""
+        late = self.tables.late_counts(self.generation, round_id)
+        return late.get(BALLOT, 0), late.get(SCORE, 0)
+
+    def awaiting_review(self, *, offset: int, limit: int) -> tuple[list[UUID], bool]:
+        return self.tables.awaiting_review(self.generation, offset=offset, limit=limit)
+
+    def playlist(self, *, offset: int, limit: int) -> tuple[list[PlaylistLine], bool]:
+        return self.tables.playlist(self.generation, offset=offset, limit=limit)
+
+    def backfills_to_start(self) -> list[str]:
+        """The scopes of the backfill scans of cleared tracks not yet started."""
+        return [
+            f"track:{track_id}" for track_id in self.tables.cleared_without_scan(self.generation)
+        ]
+
+    def open_backfills(self) -> list[str]:
+        return sorted(self.tables.unfinished_scans(self.generation) - {LIVE})
+
+    def scans_started(self) -> set[str]:
+        return self.tables.scans(self.generation)[0]
+
+    def cleared_among(self, track_ids: Iterable[UUID]) -> set[UUID]:
+        lines = self.tables.track_lines(self.generation, track_ids)
+        return {t for t, line in lines.items() if line.status is TrackStatus.CLEARED}
+
+    def recorded_uses(self, pairs: Iterable[tuple[UUID, UUID]]) -> set[tuple[UUID, UUID]]:
+        return self.tables.recorded_uses(self.generation, pairs)
+
+    def artists(self) -> dict[str, ArtistLine]:
+        return self.tables.artists(self.generation)
+
+    def tracks(self) -> dict[UUID, TrackLine]:
+        return self.tables.tracks(self.generation)
+
+
+def _byline(account: str, line: ArtistLine | None) -> Byline:
+    if line is None:
+        return Byline(account=account, name=account, verified=False)
+    return Byline(account=account, name=line.name, verified=line.verified)
+
+
+@attrs.frozen
+class MusicReads:
+    """How the music services reach their read model: through its runner, at a generation."""
+
+    runner: ProjectionRunner
+    projection: MusicReadModel
+
+    def catch_up(self) -> MusicView:
+        """Every event of the log applied first, whether reads catch up or workers do: what
+        a command decides on (a late ballot, the tallies a close froze) is the log's."""
+        self.runner.catch_up(self.projection.name)
+        return MusicView(self.projection.tables, self.runner.active(self.projection.name))
+
+    def fresh(self) -> MusicView:
+        """What a query reads: caught up first when reads catch up (``runner.inline``)."""
+        return MusicView(self.projection.tables, self.runner.fresh(self.projection.name))

@@ -28,12 +28,11 @@ from application.background import BackgroundPass
 from application.domain_application import DomainApplication
 from application.errors import StaleVersion
 from application.logs import MusicLog
-from application.music.music_read_model import MusicFollower
+from application.music.music_read_model import MusicReads
 from application.music.track_index import TrackIndex, track_of
 from application.ports import Clock
 from domain.media import MediaFingerprints
 from domain.music.track_usage import LIVE, TrackUse, UsageScan
-from domain.music.tracks import TrackStatus
 
 #: A video uses a track when the audio engine scores it at least this ...
 USE_MIN_SCORE = 0.4
@@ -56,7 +55,7 @@ class UsageDetection:
         *,
         catalogue: DomainApplication,
         index: TrackIndex,
-        read: MusicFollower,
+        read: MusicReads,
         clock: Clock,
     ) -> None:
         self.music = music
@@ -110,12 +109,11 @@ class UsageDetection:
     # Scans ------------------------------------------------------------------------------
 
     def _start_backfills(self) -> None:
-        model = self.read.catch_up()
+        view = self.read.catch_up()
         head = self.catalogue.recorder.max_notification_id() or 0
         scans = [
             UsageScan.start(scope=scope, until_position=head, at=self.clock.now())
-            for scope in (f"track:{line.track_id}" for line in model.cleared_tracks())
-            if scope not in model.scans_started
+            for scope in view.backfills_to_start()
         ]
         if not scans:
             return
@@ -124,20 +122,18 @@ class UsageDetection:
         except StaleVersion:
             # Another worker started some of them first: start the others one by one (new
             # aggregates: a failed save has already taken the pending events of these).
-            started = self.read.catch_up().scans_started
+            unstarted = set(self.read.catch_up().backfills_to_start())
             for scan in scans:
-                if scan.scope not in started:
+                if scan.scope in unstarted:
                     with suppress(StaleVersion):
                         self.music.commit(
                             UsageScan.start(
                                 scope=scan.scope, until_position=head, at=self.clock.now()
                             )
                         )
-        self.read.catch_up()
 
     def _open_backfills(self) -> list[str]:
-        model = self.read.catch_up()
-        return sorted(model.scans_started - model.scans_finished - {LIVE})
+        return self.read.catch_up().open_backfills()
 
     def _scan(self, scope: str) -> UsageScan:
         scan = self.music.find(UsageScan, UsageScan.id_for(scope))
@@ -169,7 +165,6 @@ class UsageDetection:
                 continue  # another worker moved this cursor first: go on from where it is
             considered += len(notifications)
             found += len(uses)
-        self.read.catch_up()
         return considered, found
 
     def _video_fingerprints_after(
@@ -184,8 +179,8 @@ class UsageDetection:
         )
 
     def _uses_in(self, notifications: Sequence[Notification], only: UUID | None) -> list[TrackUse]:
-        model = self.read.catch_up()
-        uses: list[TrackUse] = []
+        # The candidates of every video first, then the read model once for all of them.
+        found: list[tuple[UUID, UUID, Any]] = []
         for notification in notifications:
             taken: Any = self.catalogue.mapper.to_domain_event(notification)
             if not taken.owner.startswith(VIDEO_OWNER):
@@ -198,32 +193,33 @@ class UsageDetection:
                 track_id = track_of(candidate.reference_id)
                 if track_id is None or (only is not None and track_id != only):
                     continue
-                line = model.tracks.get(track_id)
-                if line is None or line.status is not TrackStatus.CLEARED:
-                    continue
-                if (track_id, video_id) in model.recorded_uses:
-                    continue
                 if candidate.score < USE_MIN_SCORE or candidate.matched_seconds < USE_MIN_SECONDS:
                     continue
-                uses.append(
-                    TrackUse.detect(
-                        track_id=track_id,
-                        video_id=video_id,
-                        score=round(float(candidate.score), 4),
-                        matched_seconds=round(float(candidate.matched_seconds), 2),
-                        video_start=round(max(0.0, float(candidate.query_start)), 2),
-                        track_start=round(max(0.0, float(candidate.reference_start)), 2),
-                        at=self.clock.now(),
-                    )
-                )
-        return uses
+                found.append((track_id, video_id, candidate))
+        if not found:
+            return []
+        view = self.read.catch_up()
+        cleared = view.cleared_among(track_id for track_id, _video, _candidate in found)
+        recorded = view.recorded_uses((track_id, video) for track_id, video, _candidate in found)
+        return [
+            TrackUse.detect(
+                track_id=track_id,
+                video_id=video_id,
+                score=round(float(candidate.score), 4),
+                matched_seconds=round(float(candidate.matched_seconds), 2),
+                video_start=round(max(0.0, float(candidate.query_start)), 2),
+                track_start=round(max(0.0, float(candidate.reference_start)), 2),
+                at=self.clock.now(),
+            )
+            for track_id, video_id, candidate in found
+            if track_id in cleared and (track_id, video_id) not in recorded
+        ]
 
     def _commit_quietly(self, *aggregates: Any) -> bool:
         """Save; False when another worker moved the same cursor (or found a use) first."""
         try:
             self.music.commit(*aggregates)
         except StaleVersion:
-            self.read.catch_up()
             return False
         return True
 

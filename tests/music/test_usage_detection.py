@@ -51,7 +51,7 @@ def unrelated_videos() -> list[bytes]:
 
 
 def submitted(core: Spotlight, seed: int, title: str) -> UUID:
-    if core.discovery.read.catch_up().artists.get(AIKO.subject) is None:
+    if core.discovery.read.catch_up().artist(AIKO.subject) is None:
         core.discovery.register_artist(AIKO, name="Aiko", region="JP")
     track = core.discovery.submit_track(AIKO, title=title, media=track_clip(seed))
     assert not track.flagged, track.resemblances
@@ -165,7 +165,7 @@ def test_rejected_and_not_yet_cleared_tracks_get_no_uses(core: Spotlight) -> Non
     assert report.uses_found == 0
     assert detected(core.music) == []
     assert (uses_of(core, rejected), uses_of(core, waiting)) == (0, 0)
-    assert core.discovery.read.catch_up().scans_started == {LIVE}
+    assert core.discovery.read.catch_up().scans_started() == {LIVE}
     # The videos do carry the waiting track: once it is cleared, they are its uses.
     core.discovery.clear_track(ROSA, waiting, reason="original work")
     assert core.usage.run_to_completion().uses_found == 1

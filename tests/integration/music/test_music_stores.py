@@ -22,12 +22,15 @@ import pytest
 
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.media.decoding import PyAVDecoder
+from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.music import SqlMusicTables
 from application.auth import Principal, Role
 from application.logs import MusicLog
 from application.music.competition import AlreadyVoted, Competition
 from application.music.music import Discovery
 from application.music.music_views import BallotReceipt, Page, PlaylistItem, RoundResult
 from application.music.usage_detection import UsageDetection
+from application.projections import ProjectionRunner
 from domain.music.ballots import Ballot
 from domain.music.rounds import Judge, Prize, Winner
 from domain.music.seasons import RoundPlan
@@ -68,6 +71,9 @@ class MusicDeployment(Deployment):
         super().__init__(store, data_dir, secret=b"m" * 32)
 
     def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
+        # A projection database of its own (on the memory store, a new scratch one): the
+        # read model starts from zero.
+        store = SqlProjectionStore(projection_database_for(core.settings.store))
         discovery = Discovery(
             core.music,
             catalogue=core.catalogue,
@@ -76,6 +82,8 @@ class MusicDeployment(Deployment):
             clock=self.clock,
             identities=identities,
             max_upload_bytes=core.settings.max_upload_bytes,
+            projections=ProjectionRunner(store, core.projections.logs),
+            tables=SqlMusicTables(store),
         )
         usage = UsageDetection(
             core.music,
@@ -87,7 +95,7 @@ class MusicDeployment(Deployment):
         competition = Competition(
             core.music, discovery=discovery, usage=usage, clock=self.clock, identities=identities
         )
-        assert discovery.read.model is not core.discovery.read.model
+        assert discovery.read.runner is not core.discovery.read.runner
         return attrs.evolve(core, discovery=discovery, usage=usage, competition=competition)
 
 

@@ -1,0 +1,723 @@
+"""The music read model's rows in the projection store (``application.music.music_read_model``).
+
+One set of tables per generation. Ids are ``Uuid`` columns (native on PostgreSQL, 32 hex
+characters on SQLite): both order them as their strings order, so an ``ORDER BY`` on them is
+the old ``str(track_id)`` tie-break. Times are kept twice: their ISO text, which gives back
+the very datetime the event carried, and microseconds since the epoch, which orders them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from application.music.music_read_model import (
+    BALLOT,
+    ArtistLine,
+    PlaylistLine,
+    RoundCount,
+    TrackLine,
+)
+from application.music.music_views import Byline
+from application.projections import Batch
+from domain.music.standings import Tally
+from domain.music.tracks import TrackStatus
+
+T = TypeVar("T")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Ids per ``IN (...)`` of one statement.
+CHUNK = 500
+
+
+def _define(metadata: sa.MetaData, suffix: str) -> None:
+    sa.Table(
+        f"music_artists{suffix}",
+        metadata,
+        sa.Column("account", sa.String(200), primary_key=True),
+        sa.Column("artist_id", sa.Uuid, nullable=False, unique=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("region", sa.String(64), nullable=False),
+        sa.Column("verified", sa.Boolean, nullable=False),
+    )
+    tracks = sa.Table(
+        f"music_tracks{suffix}",
+        metadata,
+        sa.Column("track_id", sa.Uuid, primary_key=True),
+        sa.Column("artist_account", sa.String(200), nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("submitted_at", sa.String(40), nullable=False),
+        sa.Column("submitted_key", sa.BigInteger, nullable=False),
+        sa.Column("flagged", sa.Boolean, nullable=False),
+        sa.Column("decided_at", sa.String(40), nullable=True),
+        # 0 when undecided: the playlist orders an undecided time as the epoch.
+        sa.Column("decided_key", sa.BigInteger, nullable=False),
+        # Denormalised from the uses table, for the playlist's order.
+        sa.Column("uses", sa.BigInteger, nullable=False),
+    )
+    sa.Index(
+        f"music_tracks_review{suffix}", tracks.c.status, tracks.c.submitted_key, tracks.c.track_id
+    )
+    sa.Index(
+        f"music_tracks_playlist{suffix}",
+        tracks.c.status,
+        tracks.c.uses.desc(),
+        tracks.c.decided_key.desc(),
+        tracks.c.track_id,
+    )
+    sa.Index(f"music_tracks_artist{suffix}", tracks.c.artist_account)
+    sa.Table(
+        f"music_track_uses{suffix}",
+        metadata,
+        sa.Column("track_id", sa.Uuid, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+    )
+    scans = sa.Table(
+        f"music_scans{suffix}",
+        metadata,
+        sa.Column("scope", sa.String(200), primary_key=True),
+        sa.Column("scan_id", sa.Uuid, nullable=False, unique=True),
+        # The track a backfill covers; none for the live scan.
+        sa.Column("track_id", sa.Uuid, nullable=True),
+        sa.Column("finished", sa.Boolean, nullable=False),
+    )
+    sa.Index(f"music_scans_track{suffix}", scans.c.track_id)
+    sa.Index(f"music_scans_finished{suffix}", scans.c.finished)
+    sa.Table(
+        f"music_rounds{suffix}",
+        metadata,
+        sa.Column("round_id", sa.Uuid, primary_key=True),
+        sa.Column("closed", sa.Boolean, nullable=False),
+    )
+    sa.Table(
+        f"music_round_entrants{suffix}",
+        metadata,
+        sa.Column("round_id", sa.Uuid, primary_key=True),
+        sa.Column("place", sa.Integer, primary_key=True),
+        sa.Column("track_id", sa.Uuid, nullable=False),
+    )
+    sa.Table(
+        f"music_round_counts{suffix}",
+        metadata,
+        sa.Column("round_id", sa.Uuid, primary_key=True),
+        sa.Column("track_id", sa.Uuid, primary_key=True),
+        sa.Column("votes", sa.BigInteger, nullable=False),
+        sa.Column("score_sum", sa.BigInteger, nullable=False),
+        sa.Column("scores", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"music_round_late{suffix}",
+        metadata,
+        sa.Column("round_id", sa.Uuid, primary_key=True),
+        sa.Column("kind", sa.String(8), primary_key=True),
+        sa.Column("record_id", sa.Uuid, primary_key=True),
+    )
+    sa.Table(
+        f"music_round_frozen{suffix}",
+        metadata,
+        sa.Column("round_id", sa.Uuid, primary_key=True),
+        sa.Column("track_id", sa.Uuid, primary_key=True),
+        sa.Column("place", sa.Integer, nullable=False),
+        sa.Column("votes", sa.BigInteger, nullable=False),
+        sa.Column("uses", sa.BigInteger, nullable=False),
+        sa.Column("score_sum", sa.BigInteger, nullable=False),
+        sa.Column("scores", sa.BigInteger, nullable=False),
+    )
+
+
+class _Tables:
+    """One generation's tables, by their names without the suffix."""
+
+    def __init__(self, metadata: sa.MetaData, suffix: str) -> None:
+        by_name = {table.name.removesuffix(suffix): table for table in metadata.tables.values()}
+        self.metadata = metadata
+        self.artists = by_name["music_artists"]
+        self.tracks = by_name["music_tracks"]
+        self.uses = by_name["music_track_uses"]
+        self.scans = by_name["music_scans"]
+        self.rounds = by_name["music_rounds"]
+        self.entrants = by_name["music_round_entrants"]
+        self.counts = by_name["music_round_counts"]
+        self.late = by_name["music_round_late"]
+        self.frozen = by_name["music_round_frozen"]
+
+
+def _key(at: datetime) -> int:
+    """Microseconds since the epoch: exact, and ordered as the times are."""
+    aware = at if at.tzinfo is not None else at.astimezone()
+    return (aware - EPOCH) // timedelta(microseconds=1)
+
+
+def _text(at: datetime) -> str:
+    return at.isoformat(timespec="microseconds")
+
+
+def _chunks(ids: Iterable[T]) -> Iterable[list[T]]:
+    unique = list(dict.fromkeys(ids))
+    for first in range(0, len(unique), CHUNK):
+        yield unique[first : first + CHUNK]
+
+
+class SqlMusicTables:
+    def __init__(self, store: SqlProjectionStore) -> None:
+        self.store = store
+        self._generations: dict[int, _Tables] = {}
+
+    def _at(self, generation: int) -> _Tables:
+        tables = self._generations.get(generation)
+        if tables is None:
+            metadata = generation_tables(_define, self.store.metadata.schema, generation)
+            tables = self._generations[generation] = _Tables(metadata, f"_g{generation}")
+        return tables
+
+    @staticmethod
+    def _open(batch: Batch) -> Connection:
+        assert isinstance(batch, SqlBatch), "music rows are written through a SQL batch"
+        return batch.connection
+
+    def create(self, generation: int) -> None:
+        self.store.create_tables(self._at(generation).metadata)
+
+    def drop(self, generation: int) -> None:
+        self.store.drop_tables(self._at(generation).metadata)
+        self._generations.pop(generation, None)
+
+    # Writes -----------------------------------------------------------------------------
+
+    def add_artist(
+        self, batch: Batch, artist_id: UUID, account: str, name: str, region: str
+    ) -> None:
+        t = self._at(batch.generation).artists
+        connection = self._open(batch)
+        # A registration replaces the account's line, as a second one did in memory.
+        connection.execute(
+            t.delete().where(sa.or_(t.c.account == account, t.c.artist_id == artist_id))
+        )
+        connection.execute(
+            t.insert().values(
+                account=account, artist_id=artist_id, name=name, region=region, verified=False
+            )
+        )
+
+    def rename_artist(self, batch: Batch, artist_id: UUID, name: str, region: str) -> None:
+        t = self._at(batch.generation).artists
+        self._open(batch).execute(
+            t.update().where(t.c.artist_id == artist_id).values(name=name, region=region)
+        )
+
+    def badge_artist(self, batch: Batch, artist_id: UUID, verified: bool) -> None:
+        t = self._at(batch.generation).artists
+        self._open(batch).execute(
+            t.update().where(t.c.artist_id == artist_id).values(verified=verified)
+        )
+
+    def add_track(self, batch: Batch, line: TrackLine) -> None:
+        t = self._at(batch.generation).tracks
+        u = self._at(batch.generation).uses
+        connection = self._open(batch)
+        connection.execute(t.delete().where(t.c.track_id == line.track_id))
+        uses = connection.execute(
+            sa.select(sa.func.count()).select_from(u).where(u.c.track_id == line.track_id)
+        ).scalar_one()
+        connection.execute(
+            t.insert().values(
+                track_id=line.track_id,
+                artist_account=line.artist_account,
+                title=line.title,
+                status=str(line.status),
+                submitted_at=_text(line.submitted_at),
+                submitted_key=_key(line.submitted_at),
+                flagged=line.flagged,
+                decided_at=None if line.decided_at is None else _text(line.decided_at),
+                decided_key=0 if line.decided_at is None else _key(line.decided_at),
+                uses=uses,
+            )
+        )
+
+    def flag_track(self, batch: Batch, track_id: UUID, flagged: bool) -> None:
+        t = self._at(batch.generation).tracks
+        self._changed(
+            self._open(batch).execute(
+                t.update().where(t.c.track_id == track_id).values(flagged=flagged)
+            ),
+            track_id,
+        )
+
+    def decide_track(self, batch: Batch, track_id: UUID, status: TrackStatus, at: datetime) -> None:
+        t = self._at(batch.generation).tracks
+        self._changed(
+            self._open(batch).execute(
+                t.update()
+                .where(t.c.track_id == track_id)
+                .values(status=str(status), decided_at=_text(at), decided_key=_key(at))
+            ),
+            track_id,
+        )
+
+    @staticmethod
+    def _changed(result: sa.CursorResult[object], track_id: UUID) -> None:
+        # As the in-memory model did (a KeyError): an event of a track never submitted is a
+        # log the projection cannot apply, and stops it there.
+        if result.rowcount != 1:
+            raise KeyError(f"no track {track_id} in the music read model")
+
+    def record_use(self, batch: Batch, track_id: UUID, video_id: UUID) -> None:
+        tables = self._at(batch.generation)
+        connection = self._open(batch)
+        seen = connection.execute(
+            sa.select(tables.uses.c.track_id).where(
+                tables.uses.c.track_id == track_id, tables.uses.c.video_id == video_id
+            )
+        ).first()
+        if seen is not None:
+            return
+        connection.execute(tables.uses.insert().values(track_id=track_id, video_id=video_id))
+        t = tables.tracks
+        connection.execute(t.update().where(t.c.track_id == track_id).values(uses=t.c.uses + 1))
+
+    def start_scan(self, batch: Batch, scan_id: UUID, scope: str) -> None:
+        t = self._at(batch.generation).scans
+        connection = self._open(batch)
+        connection.execute(t.delete().where(sa.or_(t.c.scope == scope, t.c.scan_id == scan_id)))
+        connection.execute(
+            t.insert().values(
+                scope=scope,
+                scan_id=scan_id,
+                track_id=UUID(scope.removeprefix("track:")) if scope.startswith("track:") else None,
+                finished=False,
+            )
+        )
+
+    def finish_scan(self, batch: Batch, scan_id: UUID) -> None:
+        t = self._at(batch.generation).scans
+        finished = self._open(batch).execute(
+            t.update().where(t.c.scan_id == scan_id).values(finished=True)
+        )
+        if finished.rowcount != 1:
+            raise KeyError(f"no scan {scan_id} in the music read model")
+
+    def schedule_round(self, batch: Batch, round_id: UUID) -> None:
+        tables = self._at(batch.generation)
+        connection = self._open(batch)
+        for table in (tables.rounds, tables.entrants, tables.counts, tables.late, tables.frozen):
+            connection.execute(table.delete().where(table.c.round_id == round_id))
+        connection.execute(tables.rounds.insert().values(round_id=round_id, closed=False))
+
+    def admit_entrant(self, batch: Batch, round_id: UUID, track_id: UUID) -> None:
+        t = self._at(batch.generation).entrants
+        connection = self._open(batch)
+        following = connection.execute(
+            sa.select(sa.func.coalesce(sa.func.max(t.c.place) + 1, 0)).where(
+                t.c.round_id == round_id
+            )
+        ).scalar_one()
+        connection.execute(t.insert().values(round_id=round_id, place=following, track_id=track_id))
+
+    def seed_entrants(self, batch: Batch, round_id: UUID, track_ids: Sequence[UUID]) -> None:
+        t = self._at(batch.generation).entrants
+        connection = self._open(batch)
+        connection.execute(t.delete().where(t.c.round_id == round_id))
+        if track_ids:
+            connection.execute(
+                t.insert(),
+                [
+                    {"round_id": round_id, "place": place, "track_id": track_id}
+                    for place, track_id in enumerate(track_ids)
+                ],
+            )
+
+    def closed_in(self, batch: Batch, round_id: UUID) -> bool:
+        t = self._at(batch.generation).rounds
+        closed = (
+            self._open(batch)
+            .execute(sa.select(t.c.closed).where(t.c.round_id == round_id))
+            .scalar()
+        )
+        return bool(closed)
+
+    def counted_in(self, batch: Batch, round_id: UUID) -> RoundCount:
+        return self._count(self._open(batch), self._at(batch.generation), round_id)
+
+    def uses_in(self, batch: Batch, track_ids: Iterable[UUID]) -> dict[UUID, int]:
+        return self._uses(self._open(batch), self._at(batch.generation), track_ids)
+
+    def freeze_round(self, batch: Batch, round_id: UUID, frozen: Mapping[UUID, Tally]) -> None:
+        tables = self._at(batch.generation)
+        connection = self._open(batch)
+        self._ensure_round(connection, tables, round_id)
+        connection.execute(
+            tables.rounds.update().where(tables.rounds.c.round_id == round_id).values(closed=True)
+        )
+        connection.execute(tables.frozen.delete().where(tables.frozen.c.round_id == round_id))
+        if frozen:
+            connection.execute(
+                tables.frozen.insert(),
+                [
+                    {
+                        "round_id": round_id,
+                        "track_id": track_id,
+                        "place": place,
+                        "votes": tally.votes,
+                        "uses": tally.uses,
+                        "score_sum": tally.score_sum,
+                        "scores": tally.scores,
+                    }
+                    for place, (track_id, tally) in enumerate(frozen.items())
+                ],
+            )
+
+    def count_vote(self, batch: Batch, round_id: UUID, track_id: UUID) -> None:
+        self._add(batch, round_id, track_id, votes=1, score_sum=0, scores=0)
+
+    def count_score(self, batch: Batch, round_id: UUID, track_id: UUID, value: int) -> None:
+        self._add(batch, round_id, track_id, votes=0, score_sum=value, scores=1)
+
+    def _add(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        track_id: UUID,
+        *,
+        votes: int,
+        score_sum: int,
+        scores: int,
+    ) -> None:
+        t = self._at(batch.generation).counts
+        connection = self._open(batch)
+        # Update, else insert: a projection's batches are serialised by its position's
+        # compare and set, so nobody inserts the same row between the two.
+        added = connection.execute(
+            t.update()
+            .where(t.c.round_id == round_id, t.c.track_id == track_id)
+            .values(
+                votes=t.c.votes + votes,
+                score_sum=t.c.score_sum + score_sum,
+                scores=t.c.scores + scores,
+            )
+        )
+        if added.rowcount == 0:
+            connection.execute(
+                t.insert().values(
+                    round_id=round_id,
+                    track_id=track_id,
+                    votes=votes,
+                    score_sum=score_sum,
+                    scores=scores,
+                )
+            )
+
+    def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
+        t = self._at(batch.generation).late
+        connection = self._open(batch)
+        seen = connection.execute(
+            sa.select(t.c.record_id).where(
+                t.c.round_id == round_id, t.c.kind == kind, t.c.record_id == record_id
+            )
+        ).first()
+        if seen is None:
+            connection.execute(t.insert().values(round_id=round_id, kind=kind, record_id=record_id))
+
+    @staticmethod
+    def _ensure_round(connection: Connection, tables: _Tables, round_id: UUID) -> None:
+        t = tables.rounds
+        if connection.execute(sa.select(t.c.round_id).where(t.c.round_id == round_id)).first():
+            return
+        connection.execute(t.insert().values(round_id=round_id, closed=False))
+
+    # Reads ------------------------------------------------------------------------------
+
+    def artist(self, generation: int, account: str) -> ArtistLine | None:
+        t = self._at(generation).artists
+        with self.store.reading() as connection:
+            row = connection.execute(
+                sa.select(t.c.account, t.c.name, t.c.region, t.c.verified).where(
+                    t.c.account == account
+                )
+            ).first()
+        return None if row is None else ArtistLine(row[0], row[1], row[2], bool(row[3]))
+
+    def artists(
+        self, generation: int, accounts: Iterable[str] | None = None
+    ) -> dict[str, ArtistLine]:
+        t = self._at(generation).artists
+        query = sa.select(t.c.account, t.c.name, t.c.region, t.c.verified)
+        with self.store.reading() as connection:
+            if accounts is None:
+                rows = connection.execute(query.order_by(t.c.account)).all()
+            else:
+                rows = []
+                for chunk in _chunks(accounts):
+                    rows.extend(connection.execute(query.where(t.c.account.in_(chunk))).all())
+        return {row[0]: ArtistLine(row[0], row[1], row[2], bool(row[3])) for row in rows}
+
+    def _track_columns(self, t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
+        return (
+            t.c.track_id,
+            t.c.artist_account,
+            t.c.title,
+            t.c.status,
+            t.c.submitted_at,
+            t.c.flagged,
+            t.c.decided_at,
+        )
+
+    @staticmethod
+    def _track_line(row: sa.Row[Any]) -> TrackLine:
+        values = tuple(row)
+        return TrackLine(
+            track_id=values[0],
+            artist_account=str(values[1]),
+            title=str(values[2]),
+            status=TrackStatus(values[3]),
+            submitted_at=datetime.fromisoformat(str(values[4])),
+            flagged=bool(values[5]),
+            decided_at=None if values[6] is None else datetime.fromisoformat(str(values[6])),
+        )
+
+    def track_lines(self, generation: int, track_ids: Iterable[UUID]) -> dict[UUID, TrackLine]:
+        t = self._at(generation).tracks
+        lines: dict[UUID, TrackLine] = {}
+        with self.store.reading() as connection:
+            for chunk in _chunks(track_ids):
+                for row in connection.execute(
+                    sa.select(*self._track_columns(t)).where(t.c.track_id.in_(chunk))
+                ):
+                    line = self._track_line(row)
+                    lines[line.track_id] = line
+        return lines
+
+    def tracks(self, generation: int) -> dict[UUID, TrackLine]:
+        t = self._at(generation).tracks
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(*self._track_columns(t)).order_by(t.c.submitted_key, t.c.track_id)
+            ).all()
+        return {line.track_id: line for line in map(self._track_line, rows)}
+
+    def uses(self, generation: int, track_ids: Iterable[UUID] | None = None) -> dict[UUID, int]:
+        tables = self._at(generation)
+        with self.store.reading() as connection:
+            if track_ids is not None:
+                return self._uses(connection, tables, track_ids)
+            u = tables.uses
+            rows = connection.execute(
+                sa.select(u.c.track_id, sa.func.count()).group_by(u.c.track_id)
+            ).all()
+        return {row[0]: int(row[1]) for row in rows}
+
+    @staticmethod
+    def _uses(
+        connection: Connection, tables: _Tables, track_ids: Iterable[UUID]
+    ) -> dict[UUID, int]:
+        u = tables.uses
+        found: dict[UUID, int] = {}
+        for chunk in _chunks(track_ids):
+            rows = connection.execute(
+                sa.select(u.c.track_id, sa.func.count())
+                .where(u.c.track_id.in_(chunk))
+                .group_by(u.c.track_id)
+            ).all()
+            found.update({row[0]: int(row[1]) for row in rows})
+        return found
+
+    def recorded_uses(
+        self, generation: int, pairs: Iterable[tuple[UUID, UUID]]
+    ) -> set[tuple[UUID, UUID]]:
+        u = self._at(generation).uses
+        wanted = set(pairs)
+        found: set[tuple[UUID, UUID]] = set()
+        with self.store.reading() as connection:
+            for chunk in _chunks(track for track, _video in wanted):
+                videos = {video for track, video in wanted if track in set(chunk)}
+                rows = connection.execute(
+                    sa.select(u.c.track_id, u.c.video_id).where(
+                        u.c.track_id.in_(chunk), u.c.video_id.in_(videos)
+                    )
+                ).all()
+                found.update((row[0], row[1]) for row in rows)
+        return found & wanted
+
+    def awaiting_review(
+        self, generation: int, *, offset: int, limit: int
+    ) -> tuple[list[UUID], bool]:
+        t = self._at(generation).tracks
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(t.c.track_id)
+                .where(t.c.status == str(TrackStatus.SUBMITTED))
+                .order_by(t.c.submitted_key, t.c.track_id)
+                .offset(offset)
+                .limit(limit + 1)
+            ).all()
+        return [row[0] for row in rows[:limit]], len(rows) > limit
+
+    def playlist(
+        self, generation: int, *, offset: int, limit: int
+    ) -> tuple[list[PlaylistLine], bool]:
+        tables = self._at(generation)
+        t, a = tables.tracks, tables.artists
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(*self._track_columns(t), t.c.uses, a.c.name, a.c.verified)
+                .select_from(t.outerjoin(a, a.c.account == t.c.artist_account))
+                .where(t.c.status == str(TrackStatus.CLEARED))
+                .order_by(t.c.uses.desc(), t.c.decided_key.desc(), t.c.track_id)
+                .offset(offset)
+                .limit(limit + 1)
+            ).all()
+        lines = []
+        for row in rows[:limit]:
+            track = self._track_line(row)
+            account = track.artist_account
+            lines.append(
+                PlaylistLine(
+                    track=track,
+                    uses=int(row[7]),
+                    artist=Byline(account=account, name=account, verified=False)
+                    if row[8] is None
+                    else Byline(account=account, name=row[8], verified=bool(row[9])),
+                )
+            )
+        return lines, len(rows) > limit
+
+    def cleared_without_scan(self, generation: int) -> list[UUID]:
+        tables = self._at(generation)
+        t, s = tables.tracks, tables.scans
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(t.c.track_id)
+                .where(
+                    t.c.status == str(TrackStatus.CLEARED),
+                    ~sa.exists().where(s.c.track_id == t.c.track_id),
+                )
+                .order_by(t.c.submitted_key, t.c.track_id)
+            ).all()
+        return [row[0] for row in rows]
+
+    def scans(self, generation: int) -> tuple[set[str], set[str]]:
+        s = self._at(generation).scans
+        with self.store.reading() as connection:
+            rows = connection.execute(sa.select(s.c.scope, s.c.finished)).all()
+        return {row[0] for row in rows}, {row[0] for row in rows if row[1]}
+
+    def unfinished_scans(self, generation: int) -> set[str]:
+        s = self._at(generation).scans
+        with self.store.reading() as connection:
+            rows = connection.execute(sa.select(s.c.scope).where(s.c.finished.is_(False))).all()
+        return {row[0] for row in rows}
+
+    def count_of(self, generation: int, round_id: UUID) -> RoundCount:
+        with self.store.reading() as connection:
+            return self._count(connection, self._at(generation), round_id)
+
+    @staticmethod
+    def _count(connection: Connection, tables: _Tables, round_id: UUID) -> RoundCount:
+        closed = bool(
+            connection.execute(
+                sa.select(tables.rounds.c.closed).where(tables.rounds.c.round_id == round_id)
+            ).scalar()
+        )
+        e, c, late, f = tables.entrants, tables.counts, tables.late, tables.frozen
+        count = RoundCount(closed=closed)
+        count.entrants = [
+            row[0]
+            for row in connection.execute(
+                sa.select(e.c.track_id).where(e.c.round_id == round_id).order_by(e.c.place)
+            )
+        ]
+        for track_id, votes, score_sum, scores in connection.execute(
+            sa.select(c.c.track_id, c.c.votes, c.c.score_sum, c.c.scores).where(
+                c.c.round_id == round_id
+            )
+        ):
+            _count_into(count, track_id, int(votes), int(score_sum), int(scores))
+        for kind, record_id in connection.execute(
+            sa.select(late.c.kind, late.c.record_id).where(late.c.round_id == round_id)
+        ):
+            (count.late_ballot_ids if kind == BALLOT else count.late_score_ids).add(record_id)
+        if closed:
+            count.frozen = {
+                row[0]: Tally(
+                    votes=int(row[1]), uses=int(row[2]), score_sum=int(row[3]), scores=int(row[4])
+                )
+                for row in connection.execute(
+                    sa.select(f.c.track_id, f.c.votes, f.c.uses, f.c.score_sum, f.c.scores)
+                    .where(f.c.round_id == round_id)
+                    .order_by(f.c.place)
+                )
+            }
+        return count
+
+    def rounds(self, generation: int) -> dict[UUID, RoundCount]:
+        tables = self._at(generation)
+        e, c, late, f = tables.entrants, tables.counts, tables.late, tables.frozen
+        counts: defaultdict[UUID, RoundCount] = defaultdict(RoundCount)
+        frozen: defaultdict[UUID, dict[UUID, Tally]] = defaultdict(dict)
+        with self.store.reading() as connection:
+            for round_id, closed in connection.execute(
+                sa.select(tables.rounds.c.round_id, tables.rounds.c.closed)
+            ):
+                counts[round_id].closed = bool(closed)
+            for round_id, track_id in connection.execute(
+                sa.select(e.c.round_id, e.c.track_id).order_by(e.c.round_id, e.c.place)
+            ):
+                counts[round_id].entrants.append(track_id)
+            for round_id, track_id, votes, score_sum, scores in connection.execute(
+                sa.select(c.c.round_id, c.c.track_id, c.c.votes, c.c.score_sum, c.c.scores)
+            ):
+                _count_into(counts[round_id], track_id, int(votes), int(score_sum), int(scores))
+            for round_id, kind, record_id in connection.execute(
+                sa.select(late.c.round_id, late.c.kind, late.c.record_id)
+            ):
+                count = counts[round_id]
+                (count.late_ballot_ids if kind == BALLOT else count.late_score_ids).add(record_id)
+            for round_id, track_id, votes, uses, score_sum, scores in connection.execute(
+                sa.select(
+                    f.c.round_id, f.c.track_id, f.c.votes, f.c.uses, f.c.score_sum, f.c.scores
+                ).order_by(f.c.round_id, f.c.place)
+            ):
+                frozen[round_id][track_id] = Tally(
+                    votes=int(votes), uses=int(uses), score_sum=int(score_sum), scores=int(scores)
+                )
+        for round_id, count in counts.items():
+            if count.closed:
+                count.frozen = frozen.get(round_id, {})
+        return dict(counts)
+
+    def is_late(self, generation: int, round_id: UUID, kind: str, record_id: UUID) -> bool:
+        t = self._at(generation).late
+        with self.store.reading() as connection:
+            return (
+                connection.execute(
+                    sa.select(t.c.record_id).where(
+                        t.c.round_id == round_id, t.c.kind == kind, t.c.record_id == record_id
+                    )
+                ).first()
+                is not None
+            )
+
+    def late_counts(self, generation: int, round_id: UUID) -> dict[str, int]:
+        t = self._at(generation).late
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(t.c.kind, sa.func.count())
+                .where(t.c.round_id == round_id)
+                .group_by(t.c.kind)
+            ).all()
+        return {row[0]: int(row[1]) for row in rows}
+
+
+def _count_into(count: RoundCount, track_id: UUID, votes: int, score_sum: int, scores: int) -> None:
+    # Only what was counted: the in-memory counters never held a track nobody voted for.
+    if votes:
+        count.votes[track_id] = votes
+    if scores:
+        count.score_sum[track_id] = score_sum
+        count.scores[track_id] = scores
