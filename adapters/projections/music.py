@@ -21,6 +21,7 @@ from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_
 from application.music.music_read_model import (
     BALLOT,
     ArtistLine,
+    Lines,
     PlaylistLine,
     RoundCount,
     TrackLine,
@@ -443,18 +444,12 @@ class SqlMusicTables:
             ).first()
         return None if row is None else ArtistLine(row[0], row[1], row[2], bool(row[3]))
 
-    def artists(
-        self, generation: int, accounts: Iterable[str] | None = None
-    ) -> dict[str, ArtistLine]:
+    def artists(self, generation: int) -> dict[str, ArtistLine]:
         t = self._at(generation).artists
-        query = sa.select(t.c.account, t.c.name, t.c.region, t.c.verified)
         with self.store.reading() as connection:
-            if accounts is None:
-                rows = connection.execute(query.order_by(t.c.account)).all()
-            else:
-                rows = []
-                for chunk in _chunks(accounts):
-                    rows.extend(connection.execute(query.where(t.c.account.in_(chunk))).all())
+            rows = connection.execute(
+                sa.select(t.c.account, t.c.name, t.c.region, t.c.verified).order_by(t.c.account)
+            ).all()
         return {row[0]: ArtistLine(row[0], row[1], row[2], bool(row[3])) for row in rows}
 
     def _track_columns(self, t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
@@ -492,6 +487,35 @@ class SqlMusicTables:
                     line = self._track_line(row)
                     lines[line.track_id] = line
         return lines
+
+    def lines(
+        self,
+        generation: int,
+        *,
+        track_ids: Iterable[UUID] = (),
+        accounts: Iterable[str] = (),
+        uses_of: Iterable[UUID] = (),
+    ) -> Lines:
+        tables = self._at(generation)
+        t, a = tables.tracks, tables.artists
+        tracks: dict[UUID, TrackLine] = {}
+        artists: dict[str, ArtistLine] = {}
+        with self.store.reading() as connection:
+            for chunk in _chunks(track_ids):
+                for row in connection.execute(
+                    sa.select(*self._track_columns(t)).where(t.c.track_id.in_(chunk))
+                ):
+                    line = self._track_line(row)
+                    tracks[line.track_id] = line
+            for names in _chunks(accounts):
+                for row in connection.execute(
+                    sa.select(a.c.account, a.c.name, a.c.region, a.c.verified).where(
+                        a.c.account.in_(names)
+                    )
+                ):
+                    artists[row[0]] = ArtistLine(row[0], row[1], row[2], bool(row[3]))
+            uses = self._uses(connection, tables, uses_of)
+        return Lines(tracks=tracks, artists=artists, uses=uses)
 
     def tracks(self, generation: int) -> dict[UUID, TrackLine]:
         t = self._at(generation).tracks

@@ -18,7 +18,6 @@ from application.errors import NotFound, NotPermitted, StaleVersion
 from application.idempotency import answer_again
 from application.logs import MusicLog
 from application.music.music import Discovery
-from application.music.music_read_model import MusicView
 from application.music.music_views import (
     BallotReceipt,
     Entry,
@@ -268,8 +267,11 @@ class Competition:
         if competition_round.standings is None:
             raise NotFound("result of round", round_id)
         view = self.read.fresh()
-        titles = self._titles(view, [standing.track_id for standing in competition_round.standings])
-        bylines = view.bylines(standing.artist_account for standing in competition_round.standings)
+        standings = competition_round.standings
+        lines = view.lines(
+            track_ids=[s.track_id for s in standings],
+            accounts=[s.artist_account for s in standings],
+        )
         late_ballots, late_scores = view.late_counts(round_id)
         return RoundResult(
             round_id=round_id,
@@ -280,10 +282,10 @@ class Competition:
             standings=tuple(
                 RankedEntry(
                     standing=standing,
-                    title=titles.get(standing.track_id, ""),
-                    artist=bylines[standing.artist_account],
+                    title=lines.title(standing.track_id),
+                    artist=lines.byline(standing.artist_account),
                 )
-                for standing in competition_round.standings
+                for standing in standings
             ),
             advancing=competition_round.advancing,
             winners=competition_round.winners,
@@ -293,22 +295,18 @@ class Competition:
 
     # Plumbing ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _titles(view: MusicView, track_ids: Sequence[UUID]) -> dict[UUID, str]:
-        return {track_id: line.title for track_id, line in view.track_lines(track_ids).items()}
-
     def _round_view(self, competition_round: CompetitionRound) -> RoundView:
-        view = self.read.fresh()
         entrants = list(competition_round.entrants.values())
-        titles = self._titles(view, [e.track_id for e in entrants])
-        bylines = view.bylines(e.artist_account for e in entrants)
+        lines = self.read.fresh().lines(
+            track_ids=[e.track_id for e in entrants], accounts=[e.artist_account for e in entrants]
+        )
         return RoundView.of(
             competition_round,
             tuple(
                 Entry(
                     track_id=e.track_id,
-                    title=titles.get(e.track_id, ""),
-                    artist=bylines[e.artist_account],
+                    title=lines.title(e.track_id),
+                    artist=lines.byline(e.artist_account),
                 )
                 for e in entrants
             ),

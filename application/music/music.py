@@ -268,5 +268,7 @@ class Discovery:
         )
 
     def _track_view(self, track: Track, view: MusicView | None = None) -> TrackView:
-        view = view or self.read.fresh()
-        return TrackView.of(track, view.byline(track.artist_account), view.uses_of(track.id))
+        lines = (view or self.read.fresh()).lines(
+            accounts=(track.artist_account,), uses_of=(track.id,)
+        )
+        return TrackView.of(track, lines.byline(track.artist_account), lines.uses.get(track.id, 0))

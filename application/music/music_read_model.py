@@ -79,6 +79,22 @@ class PlaylistLine:
     artist: Byline
 
 
+@attrs.frozen
+class Lines:
+    """What one view of the services needs: some tracks, some artists, some tracks' uses."""
+
+    tracks: Mapping[UUID, TrackLine]
+    artists: Mapping[str, ArtistLine]
+    uses: Mapping[UUID, int]
+
+    def title(self, track_id: UUID) -> str:
+        line = self.tracks.get(track_id)
+        return line.title if line else ""
+
+    def byline(self, account: str) -> Byline:
+        return _byline(account, self.artists.get(account))
+
+
 class MusicTables(Protocol):
     """The music read model's rows: written through a batch of the projection store, read
     at a generation. Each read is one transaction of its own."""
@@ -147,13 +163,20 @@ class MusicTables(Protocol):
 
     def artist(self, generation: int, account: str) -> ArtistLine | None: ...
 
-    def artists(
-        self, generation: int, accounts: Iterable[str] | None = None
-    ) -> dict[str, ArtistLine]:
-        """The lines of the given accounts that have one (of every artist, by default)."""
-        ...
+    def artists(self, generation: int) -> dict[str, ArtistLine]: ...
 
     def track_lines(self, generation: int, track_ids: Iterable[UUID]) -> dict[UUID, TrackLine]: ...
+
+    def lines(
+        self,
+        generation: int,
+        *,
+        track_ids: Iterable[UUID] = (),
+        accounts: Iterable[str] = (),
+        uses_of: Iterable[UUID] = (),
+    ) -> Lines:
+        """Tracks, artists and uses of tracks in one question (one transaction)."""
+        ...
 
     def tracks(self, generation: int) -> dict[UUID, TrackLine]: ...
 
@@ -366,11 +389,16 @@ class MusicView:
     def byline(self, account: str) -> Byline:
         return _byline(account, self.artist(account))
 
-    def bylines(self, accounts: Iterable[str]) -> dict[str, Byline]:
-        """Several artists' bylines in one question."""
-        wanted = list(dict.fromkeys(accounts))
-        lines = self.tables.artists(self.generation, wanted)
-        return {account: _byline(account, lines.get(account)) for account in wanted}
+    def lines(
+        self,
+        *,
+        track_ids: Iterable[UUID] = (),
+        accounts: Iterable[str] = (),
+        uses_of: Iterable[UUID] = (),
+    ) -> Lines:
+        return self.tables.lines(
+            self.generation, track_ids=track_ids, accounts=accounts, uses_of=uses_of
+        )
 
     def track(self, track_id: UUID) -> TrackLine | None:
         return self.tables.track_lines(self.generation, (track_id,)).get(track_id)
@@ -433,19 +461,37 @@ def _byline(account: str, line: ArtistLine | None) -> Byline:
     return Byline(account=account, name=line.name, verified=line.verified)
 
 
-@attrs.frozen
 class MusicReads:
-    """How the music services reach their read model: through its runner, at a generation."""
+    """How the music services reach their read model: through its runner, at a generation.
 
-    runner: ProjectionRunner
-    projection: MusicReadModel
+    A process remembers the log's end it last brought the rows to (and in which generation):
+    while the log has not grown, a read asks the rows straight away."""
+
+    def __init__(self, runner: ProjectionRunner, projection: MusicReadModel) -> None:
+        self.runner = runner
+        self.projection = projection
+        self._log = runner.logs[MusicLog.name]
+        self._caught_up: tuple[int, int] | None = None  # (log end, generation)
 
     def catch_up(self) -> MusicView:
         """Every event of the log applied first, whether reads catch up or workers do: what
         a command decides on (a late ballot, the tallies a close froze) is the log's."""
-        self.runner.catch_up(self.projection.name)
-        return MusicView(self.projection.tables, self.runner.active(self.projection.name))
+        return MusicView(self.projection.tables, self._up_to_date())
 
     def fresh(self) -> MusicView:
         """What a query reads: caught up first when reads catch up (``runner.inline``)."""
-        return MusicView(self.projection.tables, self.runner.fresh(self.projection.name))
+        if self.runner.inline:
+            return self.catch_up()
+        return MusicView(self.projection.tables, self.runner.active(self.projection.name))
+
+    def _up_to_date(self) -> int:
+        name = self.projection.name
+        end = self._log.recorder.max_notification_id() or 0
+        generation = self.runner.active(name)
+        if self._caught_up == (end, generation):
+            return generation
+        self.runner.catch_up(name)
+        generation = self.runner.active(name)
+        # The end read before the catch-up: the rows reach it at least.
+        self._caught_up = (end, generation)
+        return generation
