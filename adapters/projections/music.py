@@ -133,6 +133,18 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
     )
 
 
+def _track_columns(t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
+    return (
+        t.c.track_id,
+        t.c.artist_account,
+        t.c.title,
+        t.c.status,
+        t.c.submitted_at,
+        t.c.flagged,
+        t.c.decided_at,
+    )
+
+
 class _Tables:
     """One generation's tables, by their names without the suffix."""
 
@@ -148,6 +160,32 @@ class _Tables:
         self.counts = by_name["music_round_counts"]
         self.late = by_name["music_round_late"]
         self.frozen = by_name["music_round_frozen"]
+        # Every ballot and score runs these: built once, their SQL compiled once.
+        rounds, counts = self.rounds, self.counts
+        self.closed_of = sa.select(rounds.c.closed).where(rounds.c.round_id == sa.bindparam("r"))
+        self.add_to_count = (
+            counts.update()
+            .where(counts.c.round_id == sa.bindparam("r"), counts.c.track_id == sa.bindparam("t"))
+            .values(
+                votes=counts.c.votes + sa.bindparam("add_votes"),
+                score_sum=counts.c.score_sum + sa.bindparam("add_score_sum"),
+                scores=counts.c.scores + sa.bindparam("add_scores"),
+            )
+        )
+        self.new_count = counts.insert()
+        # And every view of a round, a result or a track these.
+        tracks, artists, uses = self.tracks, self.artists, self.uses
+        self.tracks_among = sa.select(*_track_columns(tracks)).where(
+            tracks.c.track_id.in_(sa.bindparam("ids", expanding=True))
+        )
+        self.artists_among = sa.select(
+            artists.c.account, artists.c.name, artists.c.region, artists.c.verified
+        ).where(artists.c.account.in_(sa.bindparam("ids", expanding=True)))
+        self.uses_among = (
+            sa.select(uses.c.track_id, sa.func.count())
+            .where(uses.c.track_id.in_(sa.bindparam("ids", expanding=True)))
+            .group_by(uses.c.track_id)
+        )
 
 
 def _key(at: datetime) -> int:
@@ -335,13 +373,8 @@ class SqlMusicTables:
             )
 
     def closed_in(self, batch: Batch, round_id: UUID) -> bool:
-        t = self._at(batch.generation).rounds
-        closed = (
-            self._open(batch)
-            .execute(sa.select(t.c.closed).where(t.c.round_id == round_id))
-            .scalar()
-        )
-        return bool(closed)
+        closed_of = self._at(batch.generation).closed_of
+        return bool(self._open(batch).execute(closed_of, {"r": round_id}).scalar())
 
     def counted_in(self, batch: Batch, round_id: UUID) -> RoundCount:
         return self._count(self._open(batch), self._at(batch.generation), round_id)
@@ -390,28 +423,30 @@ class SqlMusicTables:
         score_sum: int,
         scores: int,
     ) -> None:
-        t = self._at(batch.generation).counts
+        tables = self._at(batch.generation)
         connection = self._open(batch)
         # Update, else insert: a projection's batches are serialised by its position's
         # compare and set, so nobody inserts the same row between the two.
         added = connection.execute(
-            t.update()
-            .where(t.c.round_id == round_id, t.c.track_id == track_id)
-            .values(
-                votes=t.c.votes + votes,
-                score_sum=t.c.score_sum + score_sum,
-                scores=t.c.scores + scores,
-            )
+            tables.add_to_count,
+            {
+                "r": round_id,
+                "t": track_id,
+                "add_votes": votes,
+                "add_score_sum": score_sum,
+                "add_scores": scores,
+            },
         )
         if added.rowcount == 0:
             connection.execute(
-                t.insert().values(
-                    round_id=round_id,
-                    track_id=track_id,
-                    votes=votes,
-                    score_sum=score_sum,
-                    scores=scores,
-                )
+                tables.new_count,
+                {
+                    "round_id": round_id,
+                    "track_id": track_id,
+                    "votes": votes,
+                    "score_sum": score_sum,
+                    "scores": scores,
+                },
             )
 
     def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
@@ -452,17 +487,6 @@ class SqlMusicTables:
             ).all()
         return {row[0]: ArtistLine(row[0], row[1], row[2], bool(row[3])) for row in rows}
 
-    def _track_columns(self, t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
-        return (
-            t.c.track_id,
-            t.c.artist_account,
-            t.c.title,
-            t.c.status,
-            t.c.submitted_at,
-            t.c.flagged,
-            t.c.decided_at,
-        )
-
     @staticmethod
     def _track_line(row: sa.Row[Any]) -> TrackLine:
         values = tuple(row)
@@ -477,16 +501,7 @@ class SqlMusicTables:
         )
 
     def track_lines(self, generation: int, track_ids: Iterable[UUID]) -> dict[UUID, TrackLine]:
-        t = self._at(generation).tracks
-        lines: dict[UUID, TrackLine] = {}
-        with self.store.reading() as connection:
-            for chunk in _chunks(track_ids):
-                for row in connection.execute(
-                    sa.select(*self._track_columns(t)).where(t.c.track_id.in_(chunk))
-                ):
-                    line = self._track_line(row)
-                    lines[line.track_id] = line
-        return lines
+        return dict(self.lines(generation, track_ids=track_ids).tracks)
 
     def lines(
         self,
@@ -497,22 +512,15 @@ class SqlMusicTables:
         uses_of: Iterable[UUID] = (),
     ) -> Lines:
         tables = self._at(generation)
-        t, a = tables.tracks, tables.artists
         tracks: dict[UUID, TrackLine] = {}
         artists: dict[str, ArtistLine] = {}
         with self.store.reading() as connection:
             for chunk in _chunks(track_ids):
-                for row in connection.execute(
-                    sa.select(*self._track_columns(t)).where(t.c.track_id.in_(chunk))
-                ):
+                for row in connection.execute(tables.tracks_among, {"ids": chunk}):
                     line = self._track_line(row)
                     tracks[line.track_id] = line
             for names in _chunks(accounts):
-                for row in connection.execute(
-                    sa.select(a.c.account, a.c.name, a.c.region, a.c.verified).where(
-                        a.c.account.in_(names)
-                    )
-                ):
+                for row in connection.execute(tables.artists_among, {"ids": names}):
                     artists[row[0]] = ArtistLine(row[0], row[1], row[2], bool(row[3]))
             uses = self._uses(connection, tables, uses_of)
         return Lines(tracks=tracks, artists=artists, uses=uses)
@@ -521,7 +529,7 @@ class SqlMusicTables:
         t = self._at(generation).tracks
         with self.store.reading() as connection:
             rows = connection.execute(
-                sa.select(*self._track_columns(t)).order_by(t.c.submitted_key, t.c.track_id)
+                sa.select(*_track_columns(t)).order_by(t.c.submitted_key, t.c.track_id)
             ).all()
         return {line.track_id: line for line in map(self._track_line, rows)}
 
@@ -540,14 +548,9 @@ class SqlMusicTables:
     def _uses(
         connection: Connection, tables: _Tables, track_ids: Iterable[UUID]
     ) -> dict[UUID, int]:
-        u = tables.uses
         found: dict[UUID, int] = {}
         for chunk in _chunks(track_ids):
-            rows = connection.execute(
-                sa.select(u.c.track_id, sa.func.count())
-                .where(u.c.track_id.in_(chunk))
-                .group_by(u.c.track_id)
-            ).all()
+            rows = connection.execute(tables.uses_among, {"ids": chunk}).all()
             found.update({row[0]: int(row[1]) for row in rows})
         return found
 
@@ -589,7 +592,7 @@ class SqlMusicTables:
         t, a = tables.tracks, tables.artists
         with self.store.reading() as connection:
             rows = connection.execute(
-                sa.select(*self._track_columns(t), t.c.uses, a.c.name, a.c.verified)
+                sa.select(*_track_columns(t), t.c.uses, a.c.name, a.c.verified)
                 .select_from(t.outerjoin(a, a.c.account == t.c.artist_account))
                 .where(t.c.status == str(TrackStatus.CLEARED))
                 .order_by(t.c.uses.desc(), t.c.decided_key.desc(), t.c.track_id)
