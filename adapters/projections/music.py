@@ -407,13 +407,7 @@ class SqlMusicTables:
                 ],
             )
 
-    def count_vote(self, batch: Batch, round_id: UUID, track_id: UUID) -> None:
-        self._add(batch, round_id, track_id, votes=1, score_sum=0, scores=0)
-
-    def count_score(self, batch: Batch, round_id: UUID, track_id: UUID, value: int) -> None:
-        self._add(batch, round_id, track_id, votes=0, score_sum=value, scores=1)
-
-    def _add(
+    def count(
         self,
         batch: Batch,
         round_id: UUID,

@@ -151,9 +151,18 @@ class MusicTables(Protocol):
         """Close the round with the tallies it froze (in its entrants' order)."""
         ...
 
-    def count_vote(self, batch: Batch, round_id: UUID, track_id: UUID) -> None: ...
-
-    def count_score(self, batch: Batch, round_id: UUID, track_id: UUID, value: int) -> None: ...
+    def count(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        track_id: UUID,
+        *,
+        votes: int,
+        score_sum: int,
+        scores: int,
+    ) -> None:
+        """Add to an entry's counted votes, sum of scores and number of scores."""
+        ...
 
     def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
         """A ballot or score (``kind``) recorded after its round closed."""
@@ -226,6 +235,8 @@ class MusicTables(Protocol):
 
 BALLOT = "ballot"
 SCORE = "score"
+#: The events that add to a round's tallies (or, after its close, to its late ones).
+COUNTED = frozenset((Ballot.Cast.TOPIC, Score.Given.TOPIC))
 
 
 class MusicReadModel:
@@ -340,16 +351,55 @@ class MusicReadModel:
         self.tables.freeze_round(batch, event.originator_id, frozen)
 
     def _ballot_cast(self, batch: Batch, event: Any) -> None:
-        if self.tables.closed_in(batch, event.round_id):
-            self.tables.add_late(batch, event.round_id, BALLOT, event.originator_id)
-        else:
-            self.tables.count_vote(batch, event.round_id, event.track_id)
+        self._count_together(batch, [event])
 
     def _score_given(self, batch: Batch, event: Any) -> None:
-        if self.tables.closed_in(batch, event.round_id):
-            self.tables.add_late(batch, event.round_id, SCORE, event.originator_id)
-        else:
-            self.tables.count_score(batch, event.round_id, event.track_id, event.value)
+        self._count_together(batch, [event])
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """Each run of ballots and scores between other events is counted together: one
+        write per entry rather than one per ballot, the effect of applying them in turn."""
+        run: list[Any] = []
+        for event, position in events:
+            if type(event).TOPIC in COUNTED:
+                run.append(event)
+                continue
+            self._count_together(batch, run)
+            run = []
+            self.apply(batch, log, event, position)
+        self._count_together(batch, run)
+
+    def _count_together(self, batch: Batch, run: Sequence[Any]) -> None:
+        # No close lies inside a run: whether each round is closed is the same throughout.
+        closed: dict[UUID, bool] = {}
+        votes: Counter[tuple[UUID, UUID]] = Counter()
+        score_sum: Counter[tuple[UUID, UUID]] = Counter()
+        scores: Counter[tuple[UUID, UUID]] = Counter()
+        late: list[tuple[UUID, str, UUID]] = []
+        for event in run:
+            round_id = event.round_id
+            if round_id not in closed:
+                closed[round_id] = self.tables.closed_in(batch, round_id)
+            is_ballot = type(event).TOPIC == Ballot.Cast.TOPIC
+            if closed[round_id]:
+                late.append((round_id, BALLOT if is_ballot else SCORE, event.originator_id))
+            elif is_ballot:
+                votes[(round_id, event.track_id)] += 1
+            else:
+                score_sum[(round_id, event.track_id)] += event.value
+                scores[(round_id, event.track_id)] += 1
+        for round_id, track_id in dict.fromkeys([*votes, *scores]):
+            entry = (round_id, track_id)
+            self.tables.count(
+                batch,
+                round_id,
+                track_id,
+                votes=votes[entry],
+                score_sum=score_sum[entry],
+                scores=scores[entry],
+            )
+        for round_id, kind, record_id in late:
+            self.tables.add_late(batch, round_id, kind, record_id)
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: artists, tracks, uses, scans and every

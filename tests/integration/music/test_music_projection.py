@@ -168,17 +168,26 @@ def test_a_restarted_core_applies_nothing_again_and_answers_the_same_standings(
 
 
 class CrashingTables(SqlMusicTables):
-    """The music tables of a process that dies after counting a few votes of a batch."""
+    """The music tables of a process that dies after counting some entries of a batch."""
 
-    def __init__(self, store: SqlProjectionStore, *, votes_before_crash: int) -> None:
+    def __init__(self, store: SqlProjectionStore, *, counts_before_crash: int) -> None:
         super().__init__(store)
-        self.votes_before_crash = votes_before_crash
+        self.counts_before_crash = counts_before_crash
 
-    def count_vote(self, batch: Batch, round_id: UUID, track_id: UUID) -> None:
-        if self.votes_before_crash == 0:
+    def count(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        track_id: UUID,
+        *,
+        votes: int,
+        score_sum: int,
+        scores: int,
+    ) -> None:
+        if self.counts_before_crash == 0:
             raise KeyboardInterrupt("killed mid-batch")
-        self.votes_before_crash -= 1
-        super().count_vote(batch, round_id, track_id)
+        self.counts_before_crash -= 1
+        super().count(batch, round_id, track_id, votes=votes, score_sum=score_sum, scores=scores)
 
 
 def test_a_crash_mid_batch_counts_no_vote_twice(cores: Cores) -> None:
@@ -187,18 +196,20 @@ def test_a_crash_mid_batch_counts_no_vote_twice(cores: Cores) -> None:
     round_id = open_first_round(core, songs)
     vote(core, round_id, songs["ben"], ("v1", "v2"))
     assert +core.discovery.read.catch_up().count_of(round_id).votes == {songs["ben"]: 2}
-    vote(core, round_id, songs["aiko"], ("v3", "v4", "v5", "v6"))
+    vote(core, round_id, songs["aiko"], ("v3", "v4", "v5"))
+    vote(core, round_id, songs["chika"], ("v6",))
+    vote(core, round_id, songs["aiko"], ("v7",))
 
-    # Another process applies the next batch and dies two votes into it.
+    # Another process applies the next batch and dies once it has counted Aiko's votes.
     store = SqlProjectionStore(projection_database_for(core.settings.store))
     dying = ProjectionRunner(store, core.projections.logs)
-    dying.register(MusicReadModel(CrashingTables(store, votes_before_crash=2)))
+    dying.register(MusicReadModel(CrashingTables(store, counts_before_crash=1)))
     with pytest.raises(KeyboardInterrupt):
         dying.catch_up(MUSIC_READ_MODEL)
     store.close()
 
     count = core.discovery.read.catch_up().count_of(round_id)
-    assert +count.votes == {songs["ben"]: 2, songs["aiko"]: 4}
+    assert +count.votes == {songs["ben"]: 2, songs["aiko"]: 4, songs["chika"]: 1}
     assert core.projections.catch_up(MUSIC_READ_MODEL) == 0
 
 
