@@ -202,6 +202,9 @@ class ProjectionRunner:
         self.inline = inline
         self._projections: dict[str, Projection] = {}
         self._locks: dict[str, threading.Lock] = {}
+        #: Per projection, the generation and the logs' ends this process last caught it up
+        #: to: a read finding the same ends and generation has nothing to catch up.
+        self._reached: dict[str, tuple[int, dict[str, int]]] = {}
 
     def register(self, projection: Projection) -> None:
         if projection.name in self._projections:
@@ -250,9 +253,22 @@ class ProjectionRunner:
     def fresh(self, name: str) -> int:
         """The generation a read should query, brought to the end of its logs first when
         reads catch up (``inline``). Raises ``ProjectionFailed`` if it cannot be."""
-        if self.inline:
-            self.catch_up(name)
+        if not self.inline:
+            return self.active(name)
+        ends = self._ends_of(self._projections[name])
+        generation = self.active(name)
+        if self._reached.get(name) == (generation, ends):
+            # This process brought this generation to these ends, and positions only move
+            # on: nothing was recorded since that it could lack.
+            return generation
+        self.catch_up(name)
         return self.active(name)
+
+    def _ends_of(self, projection: Projection) -> dict[str, int]:
+        return {
+            log_name: self.logs[log_name].recorder.max_notification_id() or 0
+            for log_name in projection.follows
+        }
 
     def catch_up(self, name: str, *, generation: int | None = None) -> int:
         """Apply every event of its logs not yet applied; answer how many were applied.
@@ -262,11 +278,14 @@ class ProjectionRunner:
         projection = self._projections[name]
         with self._locks[name]:
             number = self._current(projection) if generation is None else generation
+            # Read before following: each log is then followed to at least these ends.
+            ends = self._ends_of(projection)
             applied = 0
             for log_name, topics in projection.follows.items():
                 applied += self._follow(projection, number, log_name, tuple(topics))
             if self.store.failure(name, number) is not None:
                 self.store.clear_failure(name, number)
+            self._reached[name] = (number, ends)
             return applied
 
     def catch_up_all(self) -> dict[str, int | ProjectionFailed]:

@@ -306,3 +306,36 @@ def test_a_projection_may_apply_a_page_at_once_and_still_stops_at_the_event_it_c
         failed.value.failure.position
         > core.projection_store.positions(projection.name, generation)["catalogue"]
     )
+
+
+def test_a_read_catches_up_only_when_a_followed_log_has_grown(
+    core: Spotlight, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    projection = TitlesByKind(core.projection_store)
+    core.projections.register(projection)
+    register_titles(core, "Dune")
+    generation = core.projections.fresh(projection.name)
+    assert projection.counts(generation) == {"movie": 1}
+
+    catch_ups: list[str] = []
+    catch_up = core.projections.catch_up
+
+    def counted(name: str, *, generation: int | None = None) -> int:
+        catch_ups.append(name)
+        return catch_up(name, generation=generation)
+
+    monkeypatch.setattr(core.projections, "catch_up", counted)
+    assert core.projections.fresh(projection.name) == generation
+    assert catch_ups == []  # the catalogue did not grow: nothing to catch up
+
+    register_titles(core, "Arrival")
+    core.projections.fresh(projection.name)
+    assert catch_ups == [projection.name]
+    assert projection.counts(generation) == {"movie": 2}
+
+    # Another process's rebuild swaps the generation in: the next read follows it.
+    runner, other = another_runner(core)
+    runner.register(TitlesByKind(other))
+    rebuilt = runner.rebuild(projection.name)
+    assert core.projections.fresh(projection.name) == rebuilt
+    other.close()
