@@ -31,6 +31,9 @@ from application.projections import Batch
 from domain.music.standings import Tally
 from domain.music.tracks import TrackStatus
 
+#: The largest offset SQL binds (a signed 64-bit integer).
+MAX_OFFSET = 2**63 - 1
+
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Ids per ``IN (...)`` of one statement.
@@ -568,6 +571,8 @@ class SqlMusicTables:
     def awaiting_review(
         self, generation: int, *, offset: int, limit: int
     ) -> tuple[list[UUID], bool]:
+        if offset > MAX_OFFSET:
+            return [], False  # past any table's end, and past what SQL can bind
         t = self._at(generation).tracks
         with self.store.reading() as connection:
             rows = connection.execute(
@@ -582,6 +587,8 @@ class SqlMusicTables:
     def playlist(
         self, generation: int, *, offset: int, limit: int
     ) -> tuple[list[PlaylistLine], bool]:
+        if offset > MAX_OFFSET:
+            return [], False  # past any table's end, and past what SQL can bind
         tables = self._at(generation)
         t, a = tables.tracks, tables.artists
         with self.store.reading() as connection:

@@ -658,3 +658,16 @@ def test_from_submission_to_the_winners_of_a_season(
     assert_problem(
         vote(client, auth, final_round, song_id, "v7"), 409, "rule-violated", "RoundNotOpen"
     )
+
+
+def test_a_cursor_past_any_page_is_refused_over_http_and_answers_nothing_in_python(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    beyond = "57189287486262198272"  # past what SQL binds: once a server error
+    for path in ("/v1/review/tracks", "/v1/playlists/featured"):
+        answer = client.get(f"{path}?cursor={beyond}", headers=auth("reviewer", "rosa"))
+        assert_problem(answer, 422, "validation-error")
+        assert "cursor" in answer.json()["detail"]
+    reviewer = Principal(Role.REVIEWER, "rosa")
+    assert core.discovery.review_queue(reviewer, cursor=int(beyond)).items == ()
+    assert core.discovery.featured_playlist(cursor=int(beyond)).items == ()
