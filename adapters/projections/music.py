@@ -580,7 +580,7 @@ class SqlMusicTables:
                 .where(t.c.status == str(TrackStatus.SUBMITTED))
                 .order_by(t.c.submitted_key, t.c.track_id)
                 .offset(offset)
-                .limit(limit + 1)
+                .limit(min(limit, MAX_OFFSET - 1) + 1)
             ).all()
         return [row[0] for row in rows[:limit]], len(rows) > limit
 
@@ -598,7 +598,7 @@ class SqlMusicTables:
                 .where(t.c.status == str(TrackStatus.CLEARED))
                 .order_by(t.c.uses.desc(), t.c.decided_key.desc(), t.c.track_id)
                 .offset(offset)
-                .limit(limit + 1)
+                .limit(min(limit, MAX_OFFSET - 1) + 1)
             ).all()
         lines = []
         for row in rows[:limit]:

@@ -671,3 +671,4 @@ def test_a_cursor_past_any_page_is_refused_over_http_and_answers_nothing_in_pyth
     reviewer = Principal(Role.REVIEWER, "rosa")
     assert core.discovery.review_queue(reviewer, cursor=int(beyond)).items == ()
     assert core.discovery.featured_playlist(cursor=int(beyond)).items == ()
+    assert core.discovery.featured_playlist(limit=int(beyond)).items == ()
