@@ -11,16 +11,16 @@ no other writer inserts the same key meanwhile).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from adapters.projections.rows import add_amounts, chunks
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.anchors.analytics import (
     AnalyticsRows,
@@ -32,9 +32,6 @@ from application.anchors.analytics import (
 )
 from application.projections import Batch
 from domain.anchors.engagement import Engagement
-
-#: Keys in one ``IN (...)``: well under every database's limit of bound parameters.
-CHUNK = 500
 
 _AMOUNTS = ("views", "likes", "shares", "comments")
 _DAY = ("views", "engagement", "clicks", "new_anchors")
@@ -136,52 +133,6 @@ class _Tables:
         self.hashtags = table("analytics_hashtags")
         self.seen = table("analytics_clicks_seen")
         self.windows = table("analytics_click_windows")
-
-
-def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for value in values:
-        chunk.append(value)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _add(
-    on_conflict: bool,
-    connection: Connection,
-    table: sa.Table,
-    keys: Sequence[str],
-    amounts: Sequence[str],
-    rows: list[dict[str, Any]],
-    **also: Any,
-) -> None:
-    """Add each row's ``amounts`` to the row of its ``keys`` (inserting it whole if missing)
-    and set ``also`` on it: one statement for all rows on SQLite and PostgreSQL, an update
-    then an insert a row elsewhere."""
-    if not rows:
-        return
-    dialect = connection.dialect.name
-    if on_conflict and dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
-        connection.execute(
-            insert.on_conflict_do_update(
-                index_elements=[table.c[key] for key in keys],
-                set_={name: table.c[name] + insert.excluded[name] for name in amounts} | also,
-            ),
-            rows,
-        )
-        return
-    for row in rows:
-        moved = connection.execute(
-            table.update()
-            .where(*(table.c[key] == row[key] for key in keys))
-            .values({name: table.c[name] + row[name] for name in amounts} | also)
-        )
-        if moved.rowcount == 0:
-            connection.execute(table.insert(), row)
 
 
 def _words(text: str | None) -> frozenset[str]:
@@ -307,7 +258,7 @@ class SqlAnalyticsTables:
         self, page: _Page, connection: Connection, t: _Tables, title_ids: Iterable[UUID]
     ) -> None:
         missing = {title_id for title_id in title_ids if title_id not in page.titles}
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             for row in connection.execute(
                 sa.select(t.titles).where(t.titles.c.title_id.in_(chunk))
             ).all():
@@ -399,7 +350,7 @@ class SqlAnalyticsTables:
         missing = {video_id for video_id in video_ids if video_id not in kept}
         if not missing:
             return
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             for row in connection.execute(
                 sa.select(t.videos).where(t.videos.c.video_id.in_(chunk))
             ).all():
@@ -467,7 +418,7 @@ class SqlAnalyticsTables:
             return
         for video_id in missing:
             page.anchors[video_id] = set()
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             for video_id, title_id in connection.execute(
                 sa.select(t.anchored.c.video_id, t.anchored.c.title_id).where(
                     t.anchored.c.video_id.in_(chunk)
@@ -601,8 +552,7 @@ class SqlAnalyticsTables:
             )
         if joined:
             connection.execute(t.anchored.insert(), joined)
-        _add(
-            self.on_conflict,
+        add_amounts(
             connection,
             t.days,
             ("title_id", "day"),
@@ -611,9 +561,9 @@ class SqlAnalyticsTables:
                 {"title_id": title_id, "day": day} | dict(zip(_DAY, added, strict=True))
                 for (title_id, day), added in page.days.items()
             ],
+            on_conflict=self.on_conflict,
         )
-        _add(
-            self.on_conflict,
+        add_amounts(
             connection,
             t.clicks,
             ("title_id", "target"),
@@ -622,9 +572,9 @@ class SqlAnalyticsTables:
                 {"title_id": title_id, "target": target, "clicks": count}
                 for (title_id, target), count in page.clicks.items()
             ],
+            on_conflict=self.on_conflict,
         )
-        _add(
-            self.on_conflict,
+        add_amounts(
             connection,
             t.hashtags,
             ("title_id", "tag"),
@@ -633,6 +583,7 @@ class SqlAnalyticsTables:
                 {"title_id": title_id, "tag": tag, "videos": count}
                 for (title_id, tag), count in page.hashtags.items()
             ],
+            on_conflict=self.on_conflict,
         )
         page.days, page.clicks, page.hashtags = {}, {}, {}
         if page.newest_changed:
@@ -696,7 +647,7 @@ class SqlAnalyticsTables:
         connection: Connection, t: _Tables, video_ids: Iterable[UUID]
     ) -> dict[UUID, VideoStanding]:
         found: dict[UUID, VideoStanding] = {}
-        for chunk in _chunks(video_ids):
+        for chunk in chunks(video_ids):
             for row in connection.execute(
                 sa.select(t.videos).where(t.videos.c.video_id.in_(chunk))
             ).all():
@@ -750,7 +701,7 @@ class SqlAnalyticsTables:
             days: dict[UUID, dict[date, Day]] = {}
             hashtags: dict[UUID, dict[str, int]] = {}
             max_words = max((len(title.words) for title in titles), default=0)
-            for chunk in _chunks(title.title_id for title in titles):
+            for chunk in chunks(title.title_id for title in titles):
                 for title_id, target, count in connection.execute(
                     sa.select(t.clicks.c.title_id, t.clicks.c.target, t.clicks.c.clicks).where(
                         t.clicks.c.title_id.in_(chunk)

@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from adapters.projections.rows import CHUNK, add_amounts, chunks
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.business.campaign_dashboard import (
     TOP,
@@ -426,13 +426,13 @@ class SqlDashboardTables:
         ids = [v.video_id for v in videos]
         hashtags = sorted({tag for v in videos for tag in v.hashtags})
         campaigns: set[UUID] = set()
-        for chunk in _chunks(hashtags):
+        for tags in chunks(hashtags):
             campaigns.update(
                 connection.execute(
-                    sa.select(t.campaigns.c.campaign_id).where(t.campaigns.c.hashtag.in_(chunk))
+                    sa.select(t.campaigns.c.campaign_id).where(t.campaigns.c.hashtag.in_(tags))
                 ).scalars()
             )
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             campaigns.update(
                 connection.execute(
                     sa.union(
@@ -449,7 +449,7 @@ class SqlDashboardTables:
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         connection, t = self._batch(batch)
         known: set[UUID] = set()
-        for chunk in _chunks(list(video_ids)):
+        for chunk in chunks(list(video_ids)):
             known.update(
                 connection.execute(
                     sa.select(t.videos.c.video_id).where(t.videos.c.video_id.in_(chunk))
@@ -459,10 +459,11 @@ class SqlDashboardTables:
 
     def add_figures(self, batch: Batch, figures: Mapping[tuple[UUID, date], DayTotals]) -> None:
         connection, t = self._batch(batch)
-        _add_rows(
+        add_amounts(
             connection,
             t.video_days,
             ("video_id", "day"),
+            _AMOUNTS,
             [_amounts(totals, video_id=v, day=d) for (v, d), totals in figures.items()],
         )
         _add_to_members(connection, t, figures)
@@ -610,7 +611,7 @@ def _figures_of_members(
         excluded = ids.intersection(excluded)
     left_out = [
         _video(row)
-        for chunk in _chunks(list(excluded))
+        for chunk in chunks(list(excluded))
         for row in connection.execute(
             sa.select(*columns).where(mine, members.c.video_id.in_(chunk))
         ).all()
@@ -649,7 +650,7 @@ def _figures_of_members(
     ).all()
     if gone:
         video_days = t.video_days
-        for chunk in _chunks(sorted(gone, key=str)):
+        for chunk in chunks(sorted(gone, key=str)):
             for row in connection.execute(
                 sa.select(
                     video_days.c.day,
@@ -819,10 +820,10 @@ def _admit(
     found = (
         newcomers(None)
         if video_ids is None
-        else [row for chunk in _chunks(list(video_ids)) for row in newcomers(chunk)]
+        else [row for chunk in chunks(list(video_ids)) for row in newcomers(chunk)]
     )
     days = t.video_days
-    for chunk in _chunks(found):
+    for chunk in chunks(found):
         creator_of = {row[0]: row[1] for row in chunk}
         in_flight = (days.c.video_id.in_(list(creator_of)), days.c.day.between(first, last))
         totals = {
@@ -850,10 +851,11 @@ def _admit(
                 for video_id, creator in creator_of.items()
             ],
         )
-        _add_rows(
+        add_amounts(
             connection,
             t.campaign_days,
             ("campaign_id", "day"),
+            _AMOUNTS,
             [
                 {"campaign_id": campaign_id, "day": row[0], "views": int(row[1])}
                 | {"engagements": int(row[2]), "clicks": int(row[3])}
@@ -881,7 +883,7 @@ def _add_to_members(
     members = t.members
     memberships = [
         (row[0], row[1])
-        for chunk in _chunks(list(by_video))
+        for chunk in chunks(list(by_video))
         for row in connection.execute(
             sa.select(members.c.campaign_id, members.c.video_id).where(
                 members.c.video_id.in_(chunk)
@@ -922,10 +924,11 @@ def _add_to_members(
                 for (c, v), f in per_member.items()
             ],
         )
-    _add_rows(
+    add_amounts(
         connection,
         t.campaign_days,
         ("campaign_id", "day"),
+        _AMOUNTS,
         [_amounts(totals, campaign_id=c, day=d) for (c, d), totals in per_day.items()],
     )
 
@@ -935,27 +938,6 @@ _AMOUNTS = ("views", "engagements", "clicks")
 
 def _amounts(totals: DayTotals, **key: Any) -> dict[str, Any]:
     return key | {"views": totals.views, "engagements": totals.engagements, "clicks": totals.clicks}
-
-
-def _add_rows(
-    connection: Connection, table: sa.Table, keys: Sequence[str], rows: list[dict[str, Any]]
-) -> None:
-    """Add each row's amounts to the row of its keys, inserting the rows not there yet, in
-    one statement."""
-    if not rows:
-        return
-    insert = (
-        postgresql.insert(table)
-        if connection.dialect.name == "postgresql"
-        else sqlite.insert(table)
-    )
-    connection.execute(
-        insert.on_conflict_do_update(
-            index_elements=[table.c[key] for key in keys],
-            set_={name: table.c[name] + insert.excluded[name] for name in _AMOUNTS},
-        ),
-        rows,
-    )
 
 
 def _effects(
@@ -981,15 +963,6 @@ def _effects(
             .order_by(effects.c.position)
         ).all()
     )
-
-
-#: Ids in one ``IN`` list at most (SQLite's limit of bound parameters is far above it).
-CHUNK = 500
-
-
-def _chunks(values: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
 
 
 def _insert_absent(

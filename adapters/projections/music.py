@@ -9,7 +9,7 @@ the very datetime the event carried, and microseconds since the epoch, which ord
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
@@ -17,6 +17,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from adapters.projections.rows import chunks
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.music.music_read_model import (
     BALLOT,
@@ -36,8 +37,6 @@ MAX_OFFSET = 2**63 - 1
 
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Ids per ``IN (...)`` of one statement.
-CHUNK = 500
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:
@@ -201,10 +200,8 @@ def _text(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def _chunks(ids: Iterable[T]) -> Iterable[list[T]]:
-    unique = list(dict.fromkeys(ids))
-    for first in range(0, len(unique), CHUNK):
-        yield unique[first : first + CHUNK]
+def _unique_chunks(ids: Iterable[T]) -> Iterator[list[T]]:
+    return chunks(dict.fromkeys(ids))
 
 
 class SqlMusicTables:
@@ -512,11 +509,11 @@ class SqlMusicTables:
         tracks: dict[UUID, TrackLine] = {}
         artists: dict[str, ArtistLine] = {}
         with self.store.reading() as connection:
-            for chunk in _chunks(track_ids):
+            for chunk in _unique_chunks(track_ids):
                 for row in connection.execute(tables.tracks_among, {"ids": chunk}):
                     line = self._track_line(row)
                     tracks[line.track_id] = line
-            for names in _chunks(accounts):
+            for names in _unique_chunks(accounts):
                 for row in connection.execute(tables.artists_among, {"ids": names}):
                     artists[row[0]] = ArtistLine(row[0], row[1], row[2], bool(row[3]))
             uses = self._uses(connection, tables, uses_of)
@@ -546,7 +543,7 @@ class SqlMusicTables:
         connection: Connection, tables: _Tables, track_ids: Iterable[UUID]
     ) -> dict[UUID, int]:
         found: dict[UUID, int] = {}
-        for chunk in _chunks(track_ids):
+        for chunk in _unique_chunks(track_ids):
             rows = connection.execute(tables.uses_among, {"ids": chunk}).all()
             found.update({row[0]: int(row[1]) for row in rows})
         return found
@@ -558,7 +555,7 @@ class SqlMusicTables:
         wanted = set(pairs)
         found: set[tuple[UUID, UUID]] = set()
         with self.store.reading() as connection:
-            for chunk in _chunks(track for track, _video in wanted):
+            for chunk in _unique_chunks(track for track, _video in wanted):
                 videos = {video for track, video in wanted if track in set(chunk)}
                 rows = connection.execute(
                     sa.select(u.c.track_id, u.c.video_id).where(

@@ -1,0 +1,63 @@
+"""What the projections' tables adapters share about writing and reading rows in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+T = TypeVar("T")
+
+#: Ids in one ``IN`` list at most (SQLite's limit of bound parameters is far above it).
+CHUNK = 500
+
+
+def chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``CHUNK``, in order."""
+    chunk: list[T] = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def add_amounts(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    on_conflict: bool = True,
+    **also: Any,
+) -> None:
+    """Add each row's ``amounts`` to the row of its ``keys`` (inserting it whole if missing)
+    and set ``also`` on it: one ``INSERT … ON CONFLICT DO UPDATE`` for all rows on SQLite and
+    PostgreSQL; an update then an insert a row elsewhere (or when ``on_conflict`` is off)."""
+    if not rows:
+        return
+    dialect = connection.dialect.name
+    if on_conflict and dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+        connection.execute(
+            insert.on_conflict_do_update(
+                index_elements=[table.c[key] for key in keys],
+                set_={name: table.c[name] + insert.excluded[name] for name in amounts} | also,
+            ),
+            rows,
+        )
+        return
+    for row in rows:
+        moved = connection.execute(
+            table.update()
+            .where(*(table.c[key] == row[key] for key in keys))
+            .values({name: table.c[name] + row[name] for name in amounts} | also)
+        )
+        if moved.rowcount == 0:
+            connection.execute(table.insert(), row)
