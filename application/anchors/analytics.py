@@ -36,12 +36,12 @@ from domain.anchors.audience import (
     ClickBatch,
     ClickTarget,
     EngagementBatch,
+    checked_click_window,
     click_window,
 )
 from domain.anchors.engagement import Engagement
 from domain.anchors.titles import Title
 from domain.anchors.videos import Video
-from domain.errors import InvalidValue
 from domain.hashtags import hashtag_of_phrase
 
 NAME = "studio analytics (anchors per title)"
@@ -300,10 +300,8 @@ class StudioAnalyticsProjection:
     def __init__(
         self, tables: AnalyticsTables, click_window: timedelta = DEFAULT_CLICK_WINDOW
     ) -> None:
-        if click_window <= timedelta(0):
-            raise InvalidValue("a click window is longer than nothing")
         self.tables = tables
-        self.click_window = click_window
+        self.click_window = checked_click_window(click_window)
         self.version = self.SHAPE * 10_000_000 + min(round(click_window.total_seconds()), 9_999_999)
         self.follows: Mapping[str, Sequence[str]] = {
             "catalogue": tuple(kind.TOPIC for kind in self._handlers)
