@@ -97,7 +97,15 @@ class ProjectionWorker:
         for name in self.runner.names():
             if stop is not None and stop.is_set():
                 return Tick(applied=applied, failed=failed, elsewhere=tuple(elsewhere))
-            if not self.leases.try_lease(name, self.holder, self._now(), self.lease_seconds):
+            try:
+                leased = self.leases.try_lease(name, self.holder, self._now(), self.lease_seconds)
+            except Exception as error:
+                # The database is unreachable (restarting, locked): the worker lives on and
+                # tries again at the next tick; what it applied is committed, or not at all.
+                log.warning("%s: the lease could not be taken: %s", name, error)
+                failed[name] = f"{type(error).__name__}: {error}"
+                continue
+            if not leased:
                 self._held.discard(name)
                 elsewhere.append(name)
                 continue

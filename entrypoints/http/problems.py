@@ -6,6 +6,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import psycopg
+import sqlalchemy.exc
+from eventsourcing.persistence import InterfaceError as LogInterfaceError
+from eventsourcing.persistence import OperationalError as LogOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -232,6 +236,26 @@ REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
         "read-model-failed",
         "Read model unavailable",
         detail=lambda error: f"{error}; an operator sees it with `spotlight projections status`",
+    ),
+    # The database is gone or busy (restarting, a file locked past the wait): a refusal the
+    # client may send again, not a fault of the service's. The driver's message names the
+    # server, so it is not passed on.
+    **dict.fromkeys(
+        (
+            LogOperationalError,
+            LogInterfaceError,
+            sqlalchemy.exc.OperationalError,
+            sqlalchemy.exc.InterfaceError,
+            psycopg.OperationalError,
+            psycopg.InterfaceError,
+        ),
+        Refusal(
+            503,
+            "store-unavailable",
+            "Store unavailable",
+            detail=lambda _error: "the database cannot be reached just now; try again shortly",
+            headers=lambda _error: {"Retry-After": "1"},
+        ),
     ),
     # Not the line itself: an operator finds it with `spotlight ledger-check`.
     PostingLineNotStorable: Refusal[PostingLineNotStorable](

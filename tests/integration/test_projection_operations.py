@@ -204,6 +204,32 @@ def test_a_projection_that_fails_is_reported_and_the_others_go_on(
     assert status.lag > 0
 
 
+def test_a_worker_that_cannot_reach_its_database_lives_on_and_catches_up_once_it_can(
+    core: Spotlight, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    core = with_only_test_projections(core)
+    applied = TitlesApplied(core.projection_store)
+    core.projections.register(applied)
+    register_titles(core, "Dune", "Arrival")
+    worker = ProjectionWorker(core.projections, core.projection_store)
+    store = core.projection_store
+    reachable = store.try_lease
+
+    def restarting(name: str, holder: str, now: float, seconds: float) -> bool:
+        raise sa.exc.OperationalError("SELECT", {}, Exception("the server is restarting"))
+
+    monkeypatch.setattr(store, "try_lease", restarting)
+    with caplog.at_level("WARNING", logger="spotlight.worker"):
+        down = worker.tick()
+    assert down.applied == {}
+    assert "the server is restarting" in down.failed[applied.name]
+    assert any("lease could not be taken" in record.getMessage() for record in caplog.records)
+
+    monkeypatch.setattr(store, "try_lease", reachable)
+    assert worker.tick().applied == {applied.name: 2}
+    worker.release()
+
+
 def test_two_workers_on_one_database_apply_each_event_once(core: Spotlight) -> None:
     register_titles(core, *(f"Title {n}" for n in range(60)))
     runners = [a_second_process(core) for _ in range(2)]

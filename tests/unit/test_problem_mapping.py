@@ -7,7 +7,10 @@ from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
+import sqlalchemy.exc
+from eventsourcing.persistence import OperationalError as LogOperationalError
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
@@ -89,6 +92,16 @@ REFUSALS: list[tuple[Exception, int, str, str, str, dict[str, Any], dict[str, st
      {"errors": [{"loc": ["body", "name"], "msg": "too long", "type": "too_long"}]}, {}),
     (RequestValidationError([]), 422, "validation-error", "Invalid request",
      "invalid request", {"errors": []}, {}),
+    *(
+        (gone, 503, "store-unavailable", "Store unavailable",
+         "the database cannot be reached just now; try again shortly", {},
+         {"retry-after": "1"})
+        for gone in (
+            LogOperationalError("connection to server at 10.0.0.7 failed"),
+            sqlalchemy.exc.OperationalError("SELECT 1", {}, Exception("database is locked")),
+            psycopg.OperationalError("server closed the connection unexpectedly"),
+        )
+    ),
 ]  # fmt: skip
 
 
