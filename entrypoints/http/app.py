@@ -12,7 +12,7 @@ from entrypoints.bootstrap import Spotlight
 from entrypoints.http.anchors import anchors, audience, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
-from entrypoints.http.consistency import ReadYourWrites
+from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
 from entrypoints.http.problems import install_problem_handlers
@@ -72,6 +72,7 @@ def create_app(
     app.add_middleware(
         ReadYourWrites, runner=core.projections, wait_seconds=core.settings.read_wait_seconds
     )
+    document_read_your_writes(app, tuple(core.projections.logs))
     app.add_middleware(
         BodyLimit,
         json_bytes=core.settings.max_json_bytes,

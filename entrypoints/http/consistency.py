@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import anyio.to_thread
+from fastapi import FastAPI
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.projections import ProjectionRunner
-from entrypoints.http.problems import problem_response
+from entrypoints.http.problems import MEDIA_TYPE, SCHEMA_REF, problem_response
 
 POSITIONS = "Spotlight-Positions"
 AFTER = "Spotlight-After"
@@ -112,3 +114,65 @@ class ReadYourWrites:
             await send(message)
 
         await self.app(scope, receive, positioned)
+
+
+def document_read_your_writes(app: FastAPI, logs: tuple[str, ...]) -> None:
+    """The middleware answers every operation of the app, out of FastAPI's sight: the OpenAPI
+    says so per operation. Each read (GET) takes ``Spotlight-After``, may answer with
+    ``Spotlight-Lag``, and refuses a malformed header with 400; each command's success
+    carries ``Spotlight-Positions``."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        fresh = app.openapi_schema is None
+        spec = generate()
+        if fresh:
+            _document_headers(spec, logs)
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _document_headers(spec: dict[str, Any], logs: tuple[str, ...]) -> None:
+    named = "|".join(re.escape(log) for log in logs)
+    entry = rf"\s*({named})\s*=\s*[0-9]{{1,18}}\s*"
+    example = ",".join(f"{log}={12 * (n + 1)}" for n, log in enumerate(logs))
+    positions = {
+        "description": (
+            "Each log's last position once the command is recorded; send it back as "
+            f"`{AFTER}` to read your writes."
+        ),
+        "schema": {"type": "string", "example": example},
+    }
+    lag = {
+        "description": (
+            f"Only when the read gave up waiting for `{AFTER}`: the events the read models "
+            "still missed."
+        ),
+        "schema": {"type": "integer", "minimum": 1},
+    }
+    after = {
+        "name": AFTER,
+        "in": "header",
+        "required": False,
+        "description": (
+            f"The `{POSITIONS}` of a command you sent (all its logs or some): the read waits, "
+            "a bounded time, until the read models have passed them."
+        ),
+        "schema": {"type": "string", "pattern": f"^{entry}(,{entry})*$", "example": example},
+    }
+    malformed = {
+        "description": f"`{AFTER}` is not `log=position` pairs of known logs.",
+        "content": {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}},
+    }
+    for operations in spec.get("paths", {}).values():
+        for method, operation in operations.items():
+            read = method.upper() in READS
+            if read:
+                operation.setdefault("parameters", []).append(after)
+                operation["responses"].setdefault("400", malformed)
+            for status, response in operation.get("responses", {}).items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {})[LAG if read else POSITIONS] = (
+                        lag if read else positions
+                    )

@@ -4,6 +4,7 @@ and a read that sends them back waits for the read models to pass them."""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -233,6 +234,50 @@ def test_a_malformed_spotlight_after_is_refused_with_its_reason(
     assert answer.status_code == 400
     assert answer.headers["content-type"] == "application/problem+json"
     assert malformed.reason in answer.json()["detail"]
+
+
+def test_the_openapi_declares_the_headers_of_reading_ones_writes_on_each_operation(
+    inline: tuple[Spotlight, TitlesByKind],
+) -> None:
+    core, _kinds = inline
+    app = create_app(core)
+    client = TestClient(app)
+    sent = client.post("/v1/titles", json={"name": "Dune", "kind": "movie"}, headers=studio(core))
+    positions = sent.headers["Spotlight-Positions"]
+    app.openapi()  # asked twice: documented once
+    spec = client.get("/openapi.json").json()
+
+    reads = commands = 0
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            succeeding = [
+                response for status, response in operation["responses"].items()
+                if status.startswith("2")
+            ]  # fmt: skip
+            assert succeeding, where
+            if method == "get":
+                reads += 1
+                [after] = [p for p in operation["parameters"] if p["name"] == "Spotlight-After"]
+                assert after["in"] == "header", where
+                assert not after["required"], where
+                pattern = after["schema"]["pattern"]
+                assert re.search(pattern, positions), where
+                assert re.search(pattern, "revenue=40"), where
+                for malformed in ("revenue", "revenue=-1", "ledger=3", "catalogue=1,,music=2"):
+                    assert not re.search(pattern, malformed), (where, malformed)
+                refused = operation["responses"]["400"]["content"]["application/problem+json"]
+                assert refused["schema"] == {"$ref": "#/components/schemas/Problem"}, where
+                assert all("Spotlight-Lag" in r["headers"] for r in succeeding), where
+                assert all("Spotlight-Positions" not in r["headers"] for r in succeeding), where
+            else:
+                commands += 1
+                assert all("Spotlight-Positions" in r["headers"] for r in succeeding), where
+                assert "Spotlight-After" not in {
+                    p["name"] for p in operation.get("parameters", [])
+                }, where
+    assert reads > 20
+    assert commands > 20
 
 
 def test_the_wait_is_bounded_by_spotlight_read_wait_ms() -> None:
