@@ -8,13 +8,28 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import Path
+from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from application.projections import ProjectionStatus
 from domain.anchors.portal import CastMember, Link, Portal
+from domain.bounds import MAX_QUANTITY
 from domain.identifiers import ACCOUNT_CHARACTERS, ACCOUNT_PATTERN, MAX_ACCOUNT
 from domain.text import unsafe_character
+
+#: The largest integer the stores hold (signed 64 bits): a log position or a count of rows
+#: past it would reach a query as a bind the database refuses.
+MAX_POSITION = 2**63 - 1
+
+#: Where a page of a ranked list starts: no list holds more than ``MAX_QUANTITY`` entries.
+Cursor = Annotated[
+    int,
+    Query(
+        ge=0,
+        le=MAX_QUANTITY,
+        description="The `next_cursor` of the previous page (0: from the start).",
+    ),
+]
 
 
 def _text_in(value: Any) -> Iterator[str]:

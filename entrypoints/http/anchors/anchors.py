@@ -25,7 +25,7 @@ from entrypoints.http.anchors.anchor_schemas import (
     TimeRangeBody,
 )
 from entrypoints.http.problems import Problem
-from entrypoints.http.schemas import VideoOut
+from entrypoints.http.schemas import Cursor, VideoOut
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.uploads import read_form, single
 from entrypoints.http.versions import expected_version, tag_response
@@ -137,7 +137,7 @@ def review_queue(
     core: Core,
     caller: Caller,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Cursor = 0,
 ) -> ReviewPageOut:
     """Proposed anchors awaiting a reviewer, the most popular videos first."""
     return ReviewPageOut.of(core.anchoring.review_queue(caller, limit=limit, cursor=cursor))

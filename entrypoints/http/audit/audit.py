@@ -15,7 +15,7 @@ from application.audit.audit import (
     plain_state,
 )
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http.schemas import Answer
+from entrypoints.http.schemas import MAX_POSITION, Answer
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["audit"])
@@ -59,7 +59,9 @@ def audit_events(
     core: Core,
     caller: Caller,
     log: Annotated[str, Query(description="The log: catalogue, music or revenue.")],
-    after: Annotated[int, Query(ge=0, description="Records after this position (0: all).")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="Records after this position (0: all).")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=AuditTrail.MAX_PAGE, description="Records.")] = 100,
 ) -> AuditPageOut:
     """A log's records in log order, each with its stored hash-chain link, for auditors and

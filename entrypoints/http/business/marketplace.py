@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from application.business.marketplace import CreatorQuery
-from entrypoints.http.schemas import Answer
+from domain.bounds import MAX_QUANTITY
+from entrypoints.http.schemas import Answer, Cursor
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["business"])
@@ -45,15 +46,15 @@ def find_creators(
     q: Annotated[str, Query(max_length=200, description="Words of their captions.")] = "",
     category: Annotated[list[str] | None, Query(description="Repeat for several.")] = None,
     region: Annotated[list[str] | None, Query(description="ISO 3166-1 codes.")] = None,
-    followers_min: Annotated[int | None, Query(ge=0)] = None,
-    followers_max: Annotated[int | None, Query(ge=0)] = None,
+    followers_min: Annotated[int | None, Query(ge=0, le=MAX_QUANTITY)] = None,
+    followers_max: Annotated[int | None, Query(ge=0, le=MAX_QUANTITY)] = None,
     engagement_rate_min: Annotated[
         int | None, Query(ge=0, le=10_000, description="Engagements per 10,000 views.")
     ] = None,
     campaign_id: Annotated[
         UUID | None, Query(description="Rank by fit to this campaign of yours.")
     ] = None,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CreatorPageOut:
     """Creators who pass every filter given, ranked by fit (brands and admins): free text

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from application.auth import Role, acting_for, require_role
-from domain.bounds import MAX_QUANTITY
 from entrypoints.http.music.music_schemas import (
     ArtistOut,
     ArtistProfileBody,
@@ -23,7 +22,7 @@ from entrypoints.http.music.music_schemas import (
     UsageReportOut,
 )
 from entrypoints.http.problems import Problem
-from entrypoints.http.schemas import AccountPath
+from entrypoints.http.schemas import AccountPath, Cursor
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.uploads import read_form, single
 from entrypoints.http.versions import expected_version, set_location, tag_response
@@ -32,14 +31,6 @@ router = APIRouter(tags=["music"])
 
 IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3".')]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Cursor = Annotated[
-    int,
-    Query(
-        ge=0,
-        le=MAX_QUANTITY,
-        description="The `next_cursor` of the previous page (0: from the start).",
-    ),
-]
 
 TRACK_FIELDS = {"title"}
 TRACK_FORM = {

@@ -20,7 +20,7 @@ from entrypoints.http.revenue.revenue_schemas import (
     Settlement,
     StatementOut,
 )
-from entrypoints.http.schemas import AccountPath
+from entrypoints.http.schemas import MAX_POSITION, AccountPath
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.versions import set_location
 
@@ -28,7 +28,12 @@ router = APIRouter(tags=["ledger"])
 
 PageLimit = Annotated[int, Query(ge=1, le=500, description="Postings per page.")]
 Cursor = Annotated[
-    int, Query(ge=0, description="The `next_cursor` of the previous page (0: from the start).")
+    int,
+    Query(
+        ge=0,
+        le=MAX_POSITION,
+        description="The `next_cursor` of the previous page (0: from the start).",
+    ),
 ]
 IdempotencyKey = Annotated[
     str | None,

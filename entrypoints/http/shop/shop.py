@@ -19,7 +19,7 @@ from domain.money import Money
 from domain.shop.listings import MAX_IMAGES
 from entrypoints.bootstrap import Spotlight
 from entrypoints.http.problems import Problem
-from entrypoints.http.schemas import AccountPath
+from entrypoints.http.schemas import AccountPath, Cursor
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.shop.shop_schemas import (
     CommissionOut,
@@ -334,7 +334,7 @@ def delist(
 def search(
     core: Core,
     q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for.")],
-    cursor: Annotated[int, Query(ge=0, description="The previous page's next_cursor.")] = 0,
+    cursor: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchPageOut:
     """Listings a buyer can order (on sale and in stock), best match first (public). Words

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from application.auth import Role, owns, person_key, require_role
 from domain.shop.listings import ListingStatus
 from domain.shop.product_tags import MAX_TAGS, ShopPreferences, TagRefused
+from entrypoints.http.schemas import MAX_POSITION, Cursor
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.shop.shop_schemas import (
     AutoTags,
@@ -38,7 +39,7 @@ DEFAULT_PREFERENCES = (True, False)
 def similar_items(
     video_id: UUID,
     core: Core,
-    cursor: Annotated[int, Query(ge=0, description="The previous page's next_cursor.")] = 0,
+    cursor: Cursor = 0,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SimilarItemsOut:
     """The products linked to a video, as viewers see them (public): only tags its creator
@@ -149,7 +150,9 @@ def set_preferences(
 def inbox(
     core: Core,
     caller: Caller,
-    after: Annotated[int, Query(ge=0, description="The last position you read.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="The last position you read.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> InboxOut:
     """The notices sent to you, oldest first: for creators, the product links added to their
