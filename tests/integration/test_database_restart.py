@@ -39,7 +39,7 @@ from tests.postgres_cluster import Cluster, throwaway_cluster
 
 #: Enough that the worker is still catching up when the database goes (a page of 1,000
 #: per transaction), few enough that the test stays short.
-ENTRIES = 10_000
+ENTRIES = 6_000
 #: Longer than the event store's own retries (ten, 0.2 s apart): the worker meets the
 #: database gone, not only a slow one.
 DOWN_SECONDS = 3.0
