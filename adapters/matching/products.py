@@ -201,6 +201,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Final
 
 import attrs
@@ -210,10 +211,18 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps
 from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
+from adapters.matching.index_files import (
+    check,
+    check_header,
+    integer,
+    read_array,
+    write_array,
+    write_json,
+)
 from adapters.media.budget import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SECONDS, DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.media.pictures import open_picture
-from application.media import DecodedMedia, UnreadableMedia
+from application.media import DecodedMedia, Install, UnreadableMedia
 from application.shop.products import (
     Box,
     IncompatibleDescriptors,
@@ -252,6 +261,9 @@ RIVAL_LISTINGS: Final = 60  # listings whose keypoints are the rivals in verific
 _FLANN_TREES: Final = 4
 _FLANN_CHECKS: Final = 64
 _BRUTE_FORCE_BELOW: Final = 4096
+#: The layout of the index's files in a snapshot (``save_index``).
+_INDEX_FORMAT: Final = 1
+_NO_OWNERS: Final = np.zeros(0, np.int32)
 
 # Verification
 RATIO: Final = 0.85  # nearest photo keypoint against the second nearest of that photo
@@ -997,8 +1009,10 @@ def _candidate(listing_id: str, sightings: Iterable[ProductSighting]) -> Product
 
 class SiftProductRecognizer:
     """``ProductRecognizer`` with SIFT keypoints (see the module's docstring). Rebuilt from
-    the stored listing descriptors at start-up. Not thread-safe."""
+    the stored listing descriptors at start-up, or read from a snapshot of its index
+    (``save_index``, ``read_index``). Not thread-safe."""
 
+    signal = "products"  # names its files in a snapshot
     version = VERSION
 
     def __init__(
@@ -1125,6 +1139,167 @@ class SiftProductRecognizer:
             self._segments = [merged] if len(merged) else []
         self._dead_vectors = 0
 
+    # -- snapshots -----------------------------------------------------------------------
+
+    def save_index(self, directory: Path) -> None:
+        """The index as it stands, pending vectors included (nothing is flushed, so the
+        reader's segments are the writer's): the listings' keypoints end to end, the
+        segments' vectors and owners, which ordinals are alive."""
+        ordinals = sorted(self._listings)
+        listings = [self._listings[o] for o in ordinals]
+        photos = [photo for listing in listings for photo in listing.photos]
+        write_array(directory, "ordinals", np.array(ordinals, dtype=np.int64))
+        ids = [listing.listing_id for listing in listings]
+        write_array(directory, "ids", np.array(ids, dtype=str) if ids else np.zeros(0, "U1"))
+        write_array(directory, "photo_starts", _starts([len(x.photos) for x in listings]))
+        write_array(
+            directory,
+            "photo_sizes",
+            np.array([[p.width, p.height] for p in photos], np.int64).reshape(-1, 2),
+        )
+        write_array(
+            directory,
+            "photo_extents",
+            np.array([e for x in listings for e in x.extents], np.float64).reshape(-1, 4),
+        )
+        write_array(directory, "keypoint_starts", _starts([len(p) for p in photos]))
+        for name, width, dtype in (
+            ("xy", 2, np.float32),
+            ("shapes", 0, np.uint8),
+            ("colours", 0, np.uint8),
+            ("codes", _DIMENSIONS, np.uint8),
+        ):
+            parts = [getattr(p, name) for p in photos]
+            empty = np.zeros((0, width) if width else 0, dtype)
+            write_array(directory, name, np.concatenate(parts) if parts else empty)
+        for number, segment in enumerate(self._segments):
+            write_array(directory, f"segment-{number}-vectors", segment.vectors)
+            write_array(directory, f"segment-{number}-owners", segment.owners)
+        pending = [(o, v) for o, v in self._pending if len(v)]
+        write_array(
+            directory,
+            "pending-owners",
+            np.concatenate([np.full(len(v), o, np.int32) for o, v in pending] or [_NO_OWNERS]),
+        )
+        write_array(
+            directory,
+            "pending-vectors",
+            np.concatenate([v for _, v in pending] or [np.zeros((0, _DIMENSIONS), np.float32)]),
+        )
+        write_array(directory, "alive", self._alive[: self._next_ordinal])
+        write_json(
+            directory,
+            "index",
+            {
+                "kind": "sift-products",
+                "index_format": _INDEX_FORMAT,
+                "version": self.version,
+                "next_ordinal": self._next_ordinal,
+                "segments": len(self._segments),
+                "live_vectors": self._live_vectors,
+                "dead_vectors": self._dead_vectors,
+            },
+        )
+
+    def read_index(self, directory: Path) -> Install:
+        header = check_header(directory, "sift-products", _INDEX_FORMAT, self.version)
+        count = integer(header, "next_ordinal")
+        ordinals = read_array(directory, "ordinals", np.int64, 1, mapped=False)
+        ids = read_array(directory, "ids", np.str_, 1, mapped=False)
+        photo_starts = read_array(directory, "photo_starts", np.int64, 1, mapped=False)
+        sizes = read_array(directory, "photo_sizes", np.int64, 2, mapped=False)
+        extents = read_array(directory, "photo_extents", np.float64, 2, mapped=False)
+        keypoint_starts = read_array(directory, "keypoint_starts", np.int64, 1, mapped=False)
+        xy = read_array(directory, "xy", np.float32, 2)
+        shapes = read_array(directory, "shapes", np.uint8, 1)
+        colours = read_array(directory, "colours", np.uint8, 1)
+        codes = read_array(directory, "codes", np.uint8, 2)
+        alive = np.array(read_array(directory, "alive", np.bool_, 1, mapped=False))
+        photos_count, keypoints = len(sizes), len(xy)
+        check(len(ids) == len(ordinals) and len(alive) == count, "ids and ordinals do not fit")
+        check(bool(np.all((ordinals >= 0) & (ordinals < count))), "ordinals out of range")
+        check(len(np.unique(ordinals)) == len(ordinals), "ordinals repeated")
+        check(_fits(photo_starts, len(ordinals), photos_count), "photo_starts do not fit")
+        check(_fits(keypoint_starts, photos_count, keypoints), "keypoint_starts do not fit")
+        check(sizes.shape[1:] == (2,) and extents.shape == (photos_count, 4), "photos")
+        check(
+            xy.shape[1:] == (2,)
+            and codes.shape == (keypoints, _DIMENSIONS)
+            and len(shapes) == keypoints
+            and len(colours) == keypoints,
+            "keypoints do not fit",
+        )
+        check(
+            int(alive.sum()) == len(ordinals) and bool(np.all(alive[ordinals])),
+            "alive does not fit the listings",
+        )
+        segments = [
+            self._read_segment(directory, f"segment-{n}", count)
+            for n in range(integer(header, "segments"))
+        ]
+        pending_segment = self._read_segment(directory, "pending", count)
+        live, dead = integer(header, "live_vectors"), integer(header, "dead_vectors")
+        pictures = [
+            _Picture(
+                int(width),
+                int(height),
+                xy[start:end],
+                shapes[start:end],
+                colours[start:end],
+                codes[start:end],
+            )
+            for (width, height), start, end in zip(
+                sizes.tolist(),
+                keypoint_starts[:-1].tolist(),
+                keypoint_starts[1:].tolist(),
+                strict=True,
+            )
+        ]
+        boxes = [tuple(e) for e in extents.tolist()]
+        listings: dict[int, _Listing] = {}
+        named = zip(ordinals.tolist(), ids.tolist(), strict=True)
+        for number, (ordinal, listing_id) in enumerate(named):
+            first, last = int(photo_starts[number]), int(photo_starts[number + 1])
+            listings[ordinal] = _Listing(
+                listing_id=listing_id,
+                photos=tuple(pictures[first:last]),
+                extents=tuple(boxes[first:last]),
+            )
+        # One entry a listing, as ``index`` made them (ordinals are never reused).
+        owners = pending_segment.owners
+        cuts = (np.flatnonzero(np.diff(owners)) + 1).tolist()
+        pending: list[tuple[int, Floats]] = [
+            (int(owners[start]), np.array(pending_segment.vectors[start:end]))
+            for start, end in zip([0, *cuts], [*cuts, len(owners)], strict=True)
+            if end > start
+        ]
+        grown = np.zeros(max(1024, count), np.bool_)
+        grown[:count] = alive
+
+        def install() -> None:
+            self._ordinals = {x.listing_id: o for o, x in listings.items()}
+            self._listings = listings
+            self._alive = grown
+            self._next_ordinal = count
+            self._segments = segments
+            self._pending = pending
+            self._pending_vectors = len(owners)
+            self._live_vectors = live
+            self._dead_vectors = dead
+
+        return install
+
+    @staticmethod
+    def _read_segment(directory: Path, name: str, count: int) -> _Segment:
+        vectors = read_array(directory, f"{name}-vectors", np.float32, 2)
+        owners = read_array(directory, f"{name}-owners", np.int32, 1, mapped=False)
+        check(
+            vectors.shape == (len(owners), _DIMENSIONS)
+            and bool(np.all((owners >= 0) & (owners < count))),
+            f"{name}: vectors and owners do not fit",
+        )
+        return _Segment(vectors, owners)
+
     # -- matching ------------------------------------------------------------------------
 
     def recognise(self, video_descriptors: bytes, *, limit: int = 10) -> list[ProductCandidate]:
@@ -1219,6 +1394,22 @@ class SiftProductRecognizer:
             distance = np.pad(distance, ((0, 0), (0, missing)), constant_values=np.inf)
             owner = np.pad(owner, ((0, 0), (0, missing)), constant_values=-1)
         return distance, owner
+
+
+def _starts(lengths: Sequence[int]) -> NDArray[np.int64]:
+    """Where each run of ``lengths`` starts in their concatenation, and where the last ends."""
+    starts = np.zeros(len(lengths) + 1, np.int64)
+    np.cumsum(np.array(lengths, np.int64), out=starts[1:])
+    return starts
+
+
+def _fits(starts: NDArray[np.int64], runs: int, total: int) -> bool:
+    return (
+        len(starts) == runs + 1
+        and int(starts[0]) == 0
+        and int(starts[-1]) == total
+        and bool(np.all(np.diff(starts) >= 0))
+    )
 
 
 def _shortlist(distance: Floats, owner: NDArray[np.int32]) -> list[int]:

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from adapters.matching.audio import LandmarkAudioEngine
@@ -23,8 +22,8 @@ from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
-from application.anchors.index_snapshots import IndexSnapshot, IndexState
 from application.anchors.match_index import MatchIndex
+from application.index_snapshots import IndexSnapshot, LogMark
 from application.media import DamagedSnapshot, SnapshotEngine, TimeRange
 from tests.media import corpus
 
@@ -160,12 +159,10 @@ def test_a_damaged_or_foreign_index_is_refused_and_the_engine_stays_as_it_was(
 
 
 def snapshot_at(position: int, marker: str = "") -> IndexSnapshot:
-    state = IndexState(
-        tables=MatchIndex(InvertedTextEngine(), [], lambda _reference: {}).state().tables,
-        video_positions=np.zeros(0, np.int64),
-        video_ids=np.zeros((0, 16), np.uint8),
+    state = MatchIndex(InvertedTextEngine(), [], lambda _reference: {}).state()
+    return IndexSnapshot(
+        marks={"catalogue": LogMark(position, marker)}, versions=VERSIONS, state=state
     )
-    return IndexSnapshot(position=position, marker=marker, versions=VERSIONS, state=state)
 
 
 VERSIONS = {"audio": LandmarkAudioEngine.version, "visual": PerceptualVisualEngine.version}
@@ -183,10 +180,10 @@ def test_the_newest_snapshot_is_read_and_only_the_newest_few_are_kept(tmp_path: 
     (tmp_path / "anchors" / ".tmp-40-dead").mkdir()
 
     fresh: list[SnapshotEngine] = [LandmarkAudioEngine(), PerceptualVisualEngine()]
-    loaded = snapshots.load(VERSIONS, fresh, lambda _position, _marker: True)
+    loaded = snapshots.load(VERSIONS, fresh, lambda _marks: True)
 
     assert loaded is not None
-    assert (loaded.snapshot.position, loaded.snapshot.marker) == (30, "record 30")
+    assert loaded.snapshot.marks == {"catalogue": LogMark(30, "record 30")}
     assert sorted(p.name for p in (tmp_path / "anchors").glob("snapshot-*")) == [
         f"snapshot-{20:020d}",
         f"snapshot-{30:020d}",
@@ -206,15 +203,15 @@ def test_a_snapshot_the_log_does_not_hold_or_of_other_versions_is_passed_over(
 
     with caplog.at_level(logging.WARNING, logger="spotlight.indexes"):
         loaded = snapshots.load(
-            VERSIONS, engines(), lambda position, marker: holds.get(position) == marker
+            VERSIONS,
+            engines(),
+            lambda marks: all(holds.get(m.position) == m.marker for m in marks.values()),
         )
-        other = snapshots.load(
-            {**VERSIONS, "audio": "landmark-0"}, engines(), lambda _position, _marker: True
-        )
+        other = snapshots.load({**VERSIONS, "audio": "landmark-0"}, engines(), lambda _marks: True)
 
     assert loaded is not None
-    assert loaded.snapshot.position == 10
+    assert loaded.snapshot.marks["catalogue"].position == 10
     assert other is None
     said = [record.getMessage() for record in caplog.records]
-    assert any("does not hold this snapshot's record 20" in line for line in said)
+    assert any("do not hold this snapshot's records" in line for line in said)
     assert any("engine versions" in line for line in said)

@@ -299,7 +299,7 @@ def test_a_damaged_snapshot_is_passed_over_and_the_index_rebuilt_from_the_log(
 
     said = [record.getMessage() for record in caplog.records]
     assert any("passed over" in line and "engine-audio" in line for line in said)
-    assert any("indexing the catalogue log from its start" in line for line in said)
+    assert any("indexing the logs from their start" in line for line in said)
     # Every reference indexed again from the log (their stored fingerprints, not decoded).
     assert (second.audio.indexed, second.visual.indexed) == (3, 3)
     assert second.work_at_start() == (0, 0, 0)
