@@ -277,6 +277,12 @@ class ProductScanning:
                 listings_indexed=len(self.recognizer),
             )
 
+    def catch_up(self) -> None:
+        """Index the listings the scan has joined so far, and forget those withdrawn."""
+        with self._lock:
+            scan = self.revenue.find(ProductScan, ProductScan.id_for())
+            self._index_through(0 if scan is None else scan.listings_through)
+
     # Snapshots of the recogniser's index ---------------------------------------------------
 
     def _versions(self) -> dict[str, str]:
@@ -313,8 +319,7 @@ class ProductScanning:
         if self.snapshotting is None or parts is None:
             return None
         with self._lock:
-            scan = self.revenue.find(ProductScan, ProductScan.id_for())
-            self._index_through(0 if scan is None else scan.listings_through)
+            self.catch_up()
             positions = {
                 "listings": self._indexed_through,
                 "withdrawals": self._withdrawals.position,
