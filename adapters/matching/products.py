@@ -199,6 +199,7 @@ matrix product and at most one RANSAC fit there.
 from __future__ import annotations
 
 import math
+import os
 import struct
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -263,7 +264,6 @@ _FLANN_CHECKS: Final = 64
 _BRUTE_FORCE_BELOW: Final = 4096
 #: The layout of the index's files in a snapshot (``save_index``).
 _INDEX_FORMAT: Final = 1
-_NO_OWNERS: Final = np.zeros(0, np.int32)
 
 # Verification
 RATIO: Final = 0.85  # nearest photo keypoint against the second nearest of that photo
@@ -726,11 +726,15 @@ def _listing(listing_id: str, photos: Sequence[_Picture]) -> _Listing:
 class _Segment:
     """An immutable batch of indexed vectors and the listing (ordinal) each belongs to."""
 
-    def __init__(self, vectors: Floats, owners: NDArray[np.int32]) -> None:
+    def __init__(
+        self, vectors: Floats, owners: NDArray[np.int32], *, saved_tree: Path | None = None
+    ) -> None:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.owners = owners
         self._flann: cv2.flann.Index | None = None
         self._norms: Floats | None = None
+        # A snapshot's trees of these vectors: read when a query first needs them.
+        self._saved_tree = saved_tree
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -746,15 +750,36 @@ class _Segment:
             nearest = np.argsort(squared, axis=1, kind="stable")[:, :k]
             distances = np.take_along_axis(squared, nearest, axis=1)
             return np.maximum(distances, 0).astype(np.float32), self.owners[nearest]
-        if self._flann is None:
-            cv2.setRNGSeed(0x5EED)
-            self._flann = cv2.flann.Index(self.vectors, {"algorithm": 1, "trees": _FLANN_TREES})
-        found, distances = self._flann.knnSearch(queries, k, params={"checks": _FLANN_CHECKS})
+        found, distances = self._tree().knnSearch(queries, k, params={"checks": _FLANN_CHECKS})
         found = np.asarray(found, dtype=np.int64).reshape(len(queries), k)
         distances = np.asarray(distances, dtype=np.float32).reshape(len(queries), k)
         valid = (found >= 0) & (found < len(self))
         owners = np.where(valid, self.owners[np.clip(found, 0, len(self) - 1)], -1)
         return np.where(valid, distances, np.inf).astype(np.float32), owners.astype(np.int32)
+
+    def _tree(self) -> cv2.flann.Index:
+        if self._flann is None and self._saved_tree is not None:
+            loaded = cv2.flann.Index()
+            try:
+                if loaded.load(self.vectors, str(self._saved_tree)):
+                    self._flann = loaded
+            except cv2.error:
+                pass  # removed with its snapshot, or damaged: built again below
+            self._saved_tree = None
+        if self._flann is None:
+            cv2.setRNGSeed(0x5EED)
+            self._flann = cv2.flann.Index(self.vectors, {"algorithm": 1, "trees": _FLANN_TREES})
+        return self._flann
+
+    def save_tree(self, path: Path) -> bool:
+        """Write the FLANN trees (built now if no query has built them yet) of a segment
+        searched by them; False for a segment searched by brute force."""
+        if len(self) < _BRUTE_FORCE_BELOW:
+            return False
+        self._tree().save(str(path))
+        with path.open("rb") as file:
+            os.fsync(file.fileno())
+        return True
 
     @staticmethod
     def merge(segments: Sequence[_Segment], alive: NDArray[np.bool_]) -> _Segment:
@@ -1142,9 +1167,11 @@ class SiftProductRecognizer:
     # -- snapshots -----------------------------------------------------------------------
 
     def save_index(self, directory: Path) -> None:
-        """The index as it stands, pending vectors included (nothing is flushed, so the
-        reader's segments are the writer's): the listings' keypoints end to end, the
-        segments' vectors and owners, which ordinals are alive."""
+        """The index as it stands: the listings' keypoints end to end, the segments' vectors,
+        owners and FLANN trees, which ordinals are alive. Pending vectors are flushed first
+        and every segment's trees built, as the next query would, so that a process that
+        reads the snapshot builds nothing before its first answer."""
+        self._flush()
         ordinals = sorted(self._listings)
         listings = [self._listings[o] for o in ordinals]
         photos = [photo for listing in listings for photo in listing.photos]
@@ -1172,20 +1199,12 @@ class SiftProductRecognizer:
             parts = [getattr(p, name) for p in photos]
             empty = np.zeros((0, width) if width else 0, dtype)
             write_array(directory, name, np.concatenate(parts) if parts else empty)
+        trees = []
         for number, segment in enumerate(self._segments):
             write_array(directory, f"segment-{number}-vectors", segment.vectors)
             write_array(directory, f"segment-{number}-owners", segment.owners)
-        pending = [(o, v) for o, v in self._pending if len(v)]
-        write_array(
-            directory,
-            "pending-owners",
-            np.concatenate([np.full(len(v), o, np.int32) for o, v in pending] or [_NO_OWNERS]),
-        )
-        write_array(
-            directory,
-            "pending-vectors",
-            np.concatenate([v for _, v in pending] or [np.zeros((0, _DIMENSIONS), np.float32)]),
-        )
+            if segment.save_tree(directory / f"segment-{number}-trees.flann"):
+                trees.append(number)
         write_array(directory, "alive", self._alive[: self._next_ordinal])
         write_json(
             directory,
@@ -1196,6 +1215,7 @@ class SiftProductRecognizer:
                 "version": self.version,
                 "next_ordinal": self._next_ordinal,
                 "segments": len(self._segments),
+                "trees": trees,
                 "live_vectors": self._live_vectors,
                 "dead_vectors": self._dead_vectors,
             },
@@ -1233,11 +1253,13 @@ class SiftProductRecognizer:
             int(alive.sum()) == len(ordinals) and bool(np.all(alive[ordinals])),
             "alive does not fit the listings",
         )
+        trees = header.get("trees")
+        check(isinstance(trees, list) and all(isinstance(n, int) for n in trees), "trees")
+        assert isinstance(trees, list)
         segments = [
-            self._read_segment(directory, f"segment-{n}", count)
+            self._read_segment(directory, f"segment-{n}", count, tree=n in trees)
             for n in range(integer(header, "segments"))
         ]
-        pending_segment = self._read_segment(directory, "pending", count)
         live, dead = integer(header, "live_vectors"), integer(header, "dead_vectors")
         pictures = [
             _Picture(
@@ -1265,14 +1287,6 @@ class SiftProductRecognizer:
                 photos=tuple(pictures[first:last]),
                 extents=tuple(boxes[first:last]),
             )
-        # One entry a listing, as ``index`` made them (ordinals are never reused).
-        owners = pending_segment.owners
-        cuts = (np.flatnonzero(np.diff(owners)) + 1).tolist()
-        pending: list[tuple[int, Floats]] = [
-            (int(owners[start]), np.array(pending_segment.vectors[start:end]))
-            for start, end in zip([0, *cuts], [*cuts, len(owners)], strict=True)
-            if end > start
-        ]
         grown = np.zeros(max(1024, count), np.bool_)
         grown[:count] = alive
 
@@ -1282,15 +1296,15 @@ class SiftProductRecognizer:
             self._alive = grown
             self._next_ordinal = count
             self._segments = segments
-            self._pending = pending
-            self._pending_vectors = len(owners)
+            self._pending = []
+            self._pending_vectors = 0
             self._live_vectors = live
             self._dead_vectors = dead
 
         return install
 
     @staticmethod
-    def _read_segment(directory: Path, name: str, count: int) -> _Segment:
+    def _read_segment(directory: Path, name: str, count: int, *, tree: bool = False) -> _Segment:
         vectors = read_array(directory, f"{name}-vectors", np.float32, 2)
         owners = read_array(directory, f"{name}-owners", np.int32, 1, mapped=False)
         check(
@@ -1298,7 +1312,9 @@ class SiftProductRecognizer:
             and bool(np.all((owners >= 0) & (owners < count))),
             f"{name}: vectors and owners do not fit",
         )
-        return _Segment(vectors, owners)
+        trees = directory / f"{name}-trees.flann"
+        check(not tree or (trees.is_file() and trees.stat().st_size > 0), f"{trees.name}: missing")
+        return _Segment(vectors, owners, saved_tree=trees if tree else None)
 
     # -- matching ------------------------------------------------------------------------
 

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.matching import products
 from adapters.matching.audio import LandmarkAudioEngine
+from adapters.matching.products import SiftProductRecognizer
 from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
@@ -25,6 +27,9 @@ from adapters.media.decoding import PyAVDecoder
 from application.anchors.match_index import MatchIndex
 from application.index_snapshots import IndexSnapshot, LogMark
 from application.media import DamagedSnapshot, SnapshotEngine, TimeRange
+from tests.matching.test_product_engine import described, listing_id
+from tests.matching.test_product_engine import recognizer as products_recognizer
+from tests.matching.test_product_engine import video as product_video
 from tests.media import corpus
 
 ENGINES: dict[str, Callable[[], SnapshotEngine]] = {
@@ -215,3 +220,55 @@ def test_a_snapshot_the_log_does_not_hold_or_of_other_versions_is_passed_over(
     said = [record.getMessage() for record in caplog.records]
     assert any("do not hold this snapshot's records" in line for line in said)
     assert any("engine versions" in line for line in said)
+
+
+# --------------------------------------------------------------------------------------
+# The product recogniser's index
+
+
+def test_the_product_index_read_back_recognises_as_the_one_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small flushes and trees from 1,000 vectors: segments searched by FLANN trees and by
+    # brute force, and vectors still pending (flushed when saved, as the next query would).
+    monkeypatch.setattr(products, "_BRUTE_FORCE_BELOW", 1_000)
+    saved = products_recognizer(flush_vectors=1_500)
+    saved.forget(listing_id(4))
+    _media, descriptors = product_video()
+    saved.save_index(tmp_path)
+
+    fresh = SiftProductRecognizer()
+    install = fresh.read_index(tmp_path)
+    assert len(fresh) == 0  # nothing installed until asked
+    install()
+
+    assert len(fresh) == len(saved) == 7
+    assert fresh.recognise(descriptors) == saved.recognise(descriptors)
+    assert {c.listing_id for c in fresh.recognise(descriptors)} >= {listing_id(1)}
+    # It goes on indexing as the saved one does.
+    for recognizer in (saved, fresh):
+        recognizer.index(listing_id(4), described(4))
+        recognizer.forget(listing_id(1))
+    assert fresh.recognise(descriptors) == saved.recognise(descriptors)
+
+
+def test_a_product_index_without_its_trees_builds_them_and_a_damaged_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight listings are fewer vectors than FLANN is used for; searched by trees all the same.
+    monkeypatch.setattr(products, "_BRUTE_FORCE_BELOW", 1_000)
+    saved = products_recognizer()
+    _media, descriptors = product_video()
+    expected = saved.recognise(descriptors)  # one segment, searched by its FLANN trees
+    saved.save_index(tmp_path)
+    fresh = SiftProductRecognizer()
+    fresh.read_index(tmp_path)()
+    [trees] = tmp_path.glob("*.flann")
+    trees.unlink()  # e.g. its snapshot pruned while this process still maps the rest
+
+    assert fresh.recognise(descriptors) == expected
+
+    codes = tmp_path / "codes.npy"
+    codes.write_bytes(codes.read_bytes()[:200])
+    with pytest.raises(DamagedSnapshot, match=r"codes\.npy"):
+        SiftProductRecognizer().read_index(tmp_path)
