@@ -31,6 +31,7 @@ __all__ = [
     "MediaDescriber",
     "MediaOverBudget",
     "MediaTooLarge",
+    "SavedIndex",
     "SnapshotEngine",
     "TimeRange",
     "UnreadableMedia",
@@ -148,9 +149,13 @@ class DamagedSnapshot(Exception):
 
 
 @runtime_checkable
-class SnapshotEngine(MatchingEngine, Protocol):
-    """A matching engine that can write its index to a directory and read it back, so a new
-    process need not index every stored fingerprint again."""
+class SavedIndex(Protocol):
+    """A part of a matching index (an engine, a recogniser) that can write its index to a
+    directory and read it back, so a new process need not index every stored fingerprint
+    or descriptor again."""
+
+    signal: str  # names its files in a snapshot
+    version: str
 
     def save_index(self, directory: Path) -> None:
         """Write the index's files into ``directory`` (which exists and is empty)."""
@@ -158,9 +163,14 @@ class SnapshotEngine(MatchingEngine, Protocol):
 
     def read_index(self, directory: Path) -> Install:
         """Read and check the files ``save_index`` wrote, memory-mapped read-only where they
-        are large; answer what replaces this engine's index with them. Raises
+        are large; answer what replaces this part's index with them. Raises
         ``DamagedSnapshot`` and changes nothing when the files do not fit."""
         ...
+
+
+@runtime_checkable
+class SnapshotEngine(MatchingEngine, SavedIndex, Protocol):
+    """A matching engine that can save its index."""
 
 
 class MediaDescriber(Protocol):

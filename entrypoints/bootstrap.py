@@ -225,6 +225,8 @@ def bootstrap(
         max_upload_bytes=settings.max_upload_bytes,
         projections=projections,
         tables=SqlMusicTables(projection_store),
+        snapshots=_index_snapshots(settings, "music"),
+        snapshot_every=settings.index_snapshot_events,
     )
     usage = UsageDetection(
         music, catalogue=catalogue, index=discovery.index, read=discovery.read, clock=clock
@@ -292,6 +294,8 @@ def bootstrap(
             tagging=tagging,
             clock=clock,
             min_confidence=SUGGESTED_THRESHOLD,
+            snapshots=_index_snapshots(settings, "products"),
+            snapshot_every=settings.index_snapshot_events,
         ),
         reports=CounterfeitReports(revenue, tagging=tagging, clock=clock, identities=identities),
         studios=StudioBookings(revenue, clock=clock, identities=identities),
@@ -340,6 +344,8 @@ def bootstrap(
         core.recognition.background_pass(),
         core.tagging.background_pass(),
         core.anchoring.snapshot_pass(),
+        core.discovery.index.snapshot_pass(),
+        core.recognition.snapshot_pass(),
     )
     return core
 

@@ -258,27 +258,56 @@ def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
                 return 0
 
 
+INDEXES = ("anchors", "music", "products")
+
+
 def _index_snapshot(arguments: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.bootstrap import index_directory
 
+    chosen = INDEXES if arguments.index == "all" else (arguments.index,)
     with _opened(arguments, settings) as core:
         if core.anchoring.snapshots is None:
             raise CommandFailed(
                 f"the {core.settings.store.kind.value} store keeps nothing between processes: "
-                "its index has nothing to be saved for"
+                "its indexes have nothing to be saved for"
             )
-        report = core.anchoring.snapshot_index()
-        if report is None:
-            print(
-                "the anchors index is saved as it stands already, "
-                f"in {index_directory(core.settings, 'anchors')}"
-            )
-            return 0
-        print(
-            f"anchors index saved at catalogue position {report.position}: "
-            f"{report.references} references, {report.videos} videos, in {report.where}"
-        )
+        for index in chosen:
+            said = _snapshot_of(core, index)
+            if said is None:
+                said = (
+                    f"the {index} index is saved as it stands already, "
+                    f"in {index_directory(core.settings, index)}"
+                )
+            print(said)
         return 0
+
+
+def _snapshot_of(core: Spotlight, index: str) -> str | None:
+    """Save one index; what to tell the operator, or None when it is saved already."""
+    if index == "anchors":
+        anchors = core.anchoring.snapshot_index()
+        return (
+            None
+            if anchors is None
+            else f"anchors index saved at catalogue position {anchors.position}: "
+            f"{anchors.references} references, {anchors.videos} videos, in {anchors.where}"
+        )
+    if index == "music":
+        music = core.discovery.index.snapshot()
+        return (
+            None
+            if music is None
+            else f"music index saved at music position {music.music_position} and catalogue "
+            f"position {music.catalogue_position}: {music.indexed} tracks and references, "
+            f"in {music.where}"
+        )
+    products = core.recognition.snapshot()
+    return (
+        None
+        if products is None
+        else f"products index saved at revenue position {products.position}: "
+        f"{products.listings} listings, in {products.where}"
+    )
 
 
 def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -637,8 +666,16 @@ def build_parser() -> argparse.ArgumentParser:
     index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)
     index_snapshot = index_commands.add_parser(
         "snapshot",
-        help="save the anchors index (titles' words, reference fingerprints, video order) "
-        "with its catalogue position, so that the next process starts from it",
+        help="save the matching indexes (the anchors index, the music track index, the "
+        "product recogniser's) with their log positions, so that the next process starts "
+        "from them",
+    )
+    index_snapshot.add_argument(
+        "index",
+        nargs="?",
+        choices=(*INDEXES, "all"),
+        default="all",
+        help="which index to save (default all)",
     )
     index_snapshot.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     index_snapshot.set_defaults(run=_index_snapshot)

@@ -19,7 +19,7 @@ SPOTLIGHT_PROJECTIONS  who brings the persisted read models up to date: inline (
 SPOTLIGHT_INDEX_DIR  where the matching indexes' snapshots are kept (default <data dir>/indexes),
                      one directory per store below it
 SPOTLIGHT_INDEX_SNAPSHOT_EVENTS  index events after which the background work writes a new
-                     snapshot of the anchors index (default 1000)
+                     snapshot of a matching index (anchors, music, products; default 1000)
 SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read
                      models (default 4, plus as many again at a peak)
 SPOTLIGHT_READ_WAIT_MS  how long a read sent with Spotlight-After waits for the read models

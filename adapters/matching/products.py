@@ -199,8 +199,10 @@ matrix product and at most one RANSAC fit there.
 from __future__ import annotations
 
 import math
+import os
 import struct
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Final
 
 import attrs
@@ -210,10 +212,18 @@ from numpy.typing import NDArray
 from PIL import Image, ImageOps
 from scipy.spatial import cKDTree  # type: ignore[import-untyped]
 
+from adapters.matching.index_files import (
+    check,
+    check_header,
+    integer,
+    read_array,
+    write_array,
+    write_json,
+)
 from adapters.media.budget import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SECONDS, DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.media.pictures import open_picture
-from application.media import DecodedMedia, UnreadableMedia
+from application.media import DecodedMedia, Install, UnreadableMedia
 from application.shop.products import (
     Box,
     IncompatibleDescriptors,
@@ -252,6 +262,8 @@ RIVAL_LISTINGS: Final = 60  # listings whose keypoints are the rivals in verific
 _FLANN_TREES: Final = 4
 _FLANN_CHECKS: Final = 64
 _BRUTE_FORCE_BELOW: Final = 4096
+#: The layout of the index's files in a snapshot (``save_index``).
+_INDEX_FORMAT: Final = 1
 
 # Verification
 RATIO: Final = 0.85  # nearest photo keypoint against the second nearest of that photo
@@ -714,11 +726,15 @@ def _listing(listing_id: str, photos: Sequence[_Picture]) -> _Listing:
 class _Segment:
     """An immutable batch of indexed vectors and the listing (ordinal) each belongs to."""
 
-    def __init__(self, vectors: Floats, owners: NDArray[np.int32]) -> None:
+    def __init__(
+        self, vectors: Floats, owners: NDArray[np.int32], *, saved_tree: Path | None = None
+    ) -> None:
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.owners = owners
         self._flann: cv2.flann.Index | None = None
         self._norms: Floats | None = None
+        # A snapshot's trees of these vectors: read when a query first needs them.
+        self._saved_tree = saved_tree
 
     def __len__(self) -> int:
         return len(self.owners)
@@ -734,15 +750,36 @@ class _Segment:
             nearest = np.argsort(squared, axis=1, kind="stable")[:, :k]
             distances = np.take_along_axis(squared, nearest, axis=1)
             return np.maximum(distances, 0).astype(np.float32), self.owners[nearest]
-        if self._flann is None:
-            cv2.setRNGSeed(0x5EED)
-            self._flann = cv2.flann.Index(self.vectors, {"algorithm": 1, "trees": _FLANN_TREES})
-        found, distances = self._flann.knnSearch(queries, k, params={"checks": _FLANN_CHECKS})
+        found, distances = self._tree().knnSearch(queries, k, params={"checks": _FLANN_CHECKS})
         found = np.asarray(found, dtype=np.int64).reshape(len(queries), k)
         distances = np.asarray(distances, dtype=np.float32).reshape(len(queries), k)
         valid = (found >= 0) & (found < len(self))
         owners = np.where(valid, self.owners[np.clip(found, 0, len(self) - 1)], -1)
         return np.where(valid, distances, np.inf).astype(np.float32), owners.astype(np.int32)
+
+    def _tree(self) -> cv2.flann.Index:
+        if self._flann is None and self._saved_tree is not None:
+            loaded = cv2.flann.Index()
+            try:
+                if loaded.load(self.vectors, str(self._saved_tree)):
+                    self._flann = loaded
+            except cv2.error:
+                pass  # removed with its snapshot, or damaged: built again below
+            self._saved_tree = None
+        if self._flann is None:
+            cv2.setRNGSeed(0x5EED)
+            self._flann = cv2.flann.Index(self.vectors, {"algorithm": 1, "trees": _FLANN_TREES})
+        return self._flann
+
+    def save_tree(self, path: Path) -> bool:
+        """Write the FLANN trees (built now if no query has built them yet) of a segment
+        searched by them; False for a segment searched by brute force."""
+        if len(self) < _BRUTE_FORCE_BELOW:
+            return False
+        self._tree().save(str(path))
+        with path.open("rb") as file:
+            os.fsync(file.fileno())
+        return True
 
     @staticmethod
     def merge(segments: Sequence[_Segment], alive: NDArray[np.bool_]) -> _Segment:
@@ -997,8 +1034,10 @@ def _candidate(listing_id: str, sightings: Iterable[ProductSighting]) -> Product
 
 class SiftProductRecognizer:
     """``ProductRecognizer`` with SIFT keypoints (see the module's docstring). Rebuilt from
-    the stored listing descriptors at start-up. Not thread-safe."""
+    the stored listing descriptors at start-up, or read from a snapshot of its index
+    (``save_index``, ``read_index``). Not thread-safe."""
 
+    signal = "products"  # names its files in a snapshot
     version = VERSION
 
     def __init__(
@@ -1125,6 +1164,158 @@ class SiftProductRecognizer:
             self._segments = [merged] if len(merged) else []
         self._dead_vectors = 0
 
+    # -- snapshots -----------------------------------------------------------------------
+
+    def save_index(self, directory: Path) -> None:
+        """The index as it stands: the listings' keypoints end to end, the segments' vectors,
+        owners and FLANN trees, which ordinals are alive. Pending vectors are flushed first
+        and every segment's trees built, as the next query would, so that a process that
+        reads the snapshot builds nothing before its first answer."""
+        self._flush()
+        ordinals = sorted(self._listings)
+        listings = [self._listings[o] for o in ordinals]
+        photos = [photo for listing in listings for photo in listing.photos]
+        write_array(directory, "ordinals", np.array(ordinals, dtype=np.int64))
+        ids = [listing.listing_id for listing in listings]
+        write_array(directory, "ids", np.array(ids, dtype=str) if ids else np.zeros(0, "U1"))
+        write_array(directory, "photo_starts", _starts([len(x.photos) for x in listings]))
+        write_array(
+            directory,
+            "photo_sizes",
+            np.array([[p.width, p.height] for p in photos], np.int64).reshape(-1, 2),
+        )
+        write_array(
+            directory,
+            "photo_extents",
+            np.array([e for x in listings for e in x.extents], np.float64).reshape(-1, 4),
+        )
+        write_array(directory, "keypoint_starts", _starts([len(p) for p in photos]))
+        for name, width, dtype in (
+            ("xy", 2, np.float32),
+            ("shapes", 0, np.uint8),
+            ("colours", 0, np.uint8),
+            ("codes", _DIMENSIONS, np.uint8),
+        ):
+            parts = [getattr(p, name) for p in photos]
+            empty = np.zeros((0, width) if width else 0, dtype)
+            write_array(directory, name, np.concatenate(parts) if parts else empty)
+        trees = []
+        for number, segment in enumerate(self._segments):
+            write_array(directory, f"segment-{number}-vectors", segment.vectors)
+            write_array(directory, f"segment-{number}-owners", segment.owners)
+            if segment.save_tree(directory / f"segment-{number}-trees.flann"):
+                trees.append(number)
+        write_array(directory, "alive", self._alive[: self._next_ordinal])
+        write_json(
+            directory,
+            "index",
+            {
+                "kind": "sift-products",
+                "index_format": _INDEX_FORMAT,
+                "version": self.version,
+                "next_ordinal": self._next_ordinal,
+                "segments": len(self._segments),
+                "trees": trees,
+                "live_vectors": self._live_vectors,
+                "dead_vectors": self._dead_vectors,
+            },
+        )
+
+    def read_index(self, directory: Path) -> Install:
+        header = check_header(directory, "sift-products", _INDEX_FORMAT, self.version)
+        count = integer(header, "next_ordinal")
+        ordinals = read_array(directory, "ordinals", np.int64, 1, mapped=False)
+        ids = read_array(directory, "ids", np.str_, 1, mapped=False)
+        photo_starts = read_array(directory, "photo_starts", np.int64, 1, mapped=False)
+        sizes = read_array(directory, "photo_sizes", np.int64, 2, mapped=False)
+        extents = read_array(directory, "photo_extents", np.float64, 2, mapped=False)
+        keypoint_starts = read_array(directory, "keypoint_starts", np.int64, 1, mapped=False)
+        xy = read_array(directory, "xy", np.float32, 2)
+        shapes = read_array(directory, "shapes", np.uint8, 1)
+        colours = read_array(directory, "colours", np.uint8, 1)
+        codes = read_array(directory, "codes", np.uint8, 2)
+        alive = np.array(read_array(directory, "alive", np.bool_, 1, mapped=False))
+        photos_count, keypoints = len(sizes), len(xy)
+        check(len(ids) == len(ordinals) and len(alive) == count, "ids and ordinals do not fit")
+        check(bool(np.all((ordinals >= 0) & (ordinals < count))), "ordinals out of range")
+        check(len(np.unique(ordinals)) == len(ordinals), "ordinals repeated")
+        check(_fits(photo_starts, len(ordinals), photos_count), "photo_starts do not fit")
+        check(_fits(keypoint_starts, photos_count, keypoints), "keypoint_starts do not fit")
+        check(sizes.shape[1:] == (2,) and extents.shape == (photos_count, 4), "photos")
+        check(
+            xy.shape[1:] == (2,)
+            and codes.shape == (keypoints, _DIMENSIONS)
+            and len(shapes) == keypoints
+            and len(colours) == keypoints,
+            "keypoints do not fit",
+        )
+        check(
+            int(alive.sum()) == len(ordinals) and bool(np.all(alive[ordinals])),
+            "alive does not fit the listings",
+        )
+        trees = header.get("trees")
+        check(isinstance(trees, list) and all(isinstance(n, int) for n in trees), "trees")
+        assert isinstance(trees, list)
+        segments = [
+            self._read_segment(directory, f"segment-{n}", count, tree=n in trees)
+            for n in range(integer(header, "segments"))
+        ]
+        live, dead = integer(header, "live_vectors"), integer(header, "dead_vectors")
+        pictures = [
+            _Picture(
+                int(width),
+                int(height),
+                xy[start:end],
+                shapes[start:end],
+                colours[start:end],
+                codes[start:end],
+            )
+            for (width, height), start, end in zip(
+                sizes.tolist(),
+                keypoint_starts[:-1].tolist(),
+                keypoint_starts[1:].tolist(),
+                strict=True,
+            )
+        ]
+        boxes = [tuple(e) for e in extents.tolist()]
+        listings: dict[int, _Listing] = {}
+        named = zip(ordinals.tolist(), ids.tolist(), strict=True)
+        for number, (ordinal, listing_id) in enumerate(named):
+            first, last = int(photo_starts[number]), int(photo_starts[number + 1])
+            listings[ordinal] = _Listing(
+                listing_id=listing_id,
+                photos=tuple(pictures[first:last]),
+                extents=tuple(boxes[first:last]),
+            )
+        grown = np.zeros(max(1024, count), np.bool_)
+        grown[:count] = alive
+
+        def install() -> None:
+            self._ordinals = {x.listing_id: o for o, x in listings.items()}
+            self._listings = listings
+            self._alive = grown
+            self._next_ordinal = count
+            self._segments = segments
+            self._pending = []
+            self._pending_vectors = 0
+            self._live_vectors = live
+            self._dead_vectors = dead
+
+        return install
+
+    @staticmethod
+    def _read_segment(directory: Path, name: str, count: int, *, tree: bool = False) -> _Segment:
+        vectors = read_array(directory, f"{name}-vectors", np.float32, 2)
+        owners = read_array(directory, f"{name}-owners", np.int32, 1, mapped=False)
+        check(
+            vectors.shape == (len(owners), _DIMENSIONS)
+            and bool(np.all((owners >= 0) & (owners < count))),
+            f"{name}: vectors and owners do not fit",
+        )
+        trees = directory / f"{name}-trees.flann"
+        check(not tree or (trees.is_file() and trees.stat().st_size > 0), f"{trees.name}: missing")
+        return _Segment(vectors, owners, saved_tree=trees if tree else None)
+
     # -- matching ------------------------------------------------------------------------
 
     def recognise(self, video_descriptors: bytes, *, limit: int = 10) -> list[ProductCandidate]:
@@ -1219,6 +1410,22 @@ class SiftProductRecognizer:
             distance = np.pad(distance, ((0, 0), (0, missing)), constant_values=np.inf)
             owner = np.pad(owner, ((0, 0), (0, missing)), constant_values=-1)
         return distance, owner
+
+
+def _starts(lengths: Sequence[int]) -> NDArray[np.int64]:
+    """Where each run of ``lengths`` starts in their concatenation, and where the last ends."""
+    starts = np.zeros(len(lengths) + 1, np.int64)
+    np.cumsum(np.array(lengths, np.int64), out=starts[1:])
+    return starts
+
+
+def _fits(starts: NDArray[np.int64], runs: int, total: int) -> bool:
+    return (
+        len(starts) == runs + 1
+        and int(starts[0]) == 0
+        and int(starts[-1]) == total
+        and bool(np.all(np.diff(starts) >= 0))
+    )
 
 
 def _shortlist(distance: Floats, owner: NDArray[np.int32]) -> list[int]:

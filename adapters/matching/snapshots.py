@@ -1,14 +1,15 @@
-"""Snapshots of the anchors index in a directory: one sub-directory per snapshot, named by
-the log position it reflects, written whole or not at all.
+"""Snapshots of a matching index in a directory: one sub-directory per snapshot, named by
+the log positions it reflects (their sum, which grows with every snapshot of the same logs),
+written whole or not at all.
 
-Layout (``SNAPSHOT_FORMAT`` 1)::
+Layout (``SNAPSHOT_FORMAT`` 2)::
 
-    <root>/snapshot-<position, 20 digits>/
-        manifest.json        format, position, log marker, engine versions (written last)
-        tables.json          the match index's own tables
-        video_positions.npy  publication order of videos: positions ...
-        video_ids.npy        ... and ids (16 bytes a row)
-        engine-<signal>/     each engine's files, as its ``save_index`` writes them
+    <root>/snapshot-<sum of positions, 20 digits>/
+        manifest.json        format, each cursor's position and log marker, the parts'
+                             versions, the arrays' types (written last)
+        tables.json          the index's own tables
+        <array>.npy          the index's own arrays (e.g. the anchors' video order)
+        engine-<signal>/     each part's files, as its ``save_index`` writes them
 
 A snapshot is written into ``.tmp-*`` beside the others, every file synced, then renamed into
 place and the root synced: a crash leaves either the complete snapshot or a temporary
@@ -26,21 +27,25 @@ import shutil
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from adapters.matching.index_files import read_array, read_json, write_array, write_json
-from application.anchors.index_snapshots import (
+from application.index_snapshots import (
     SNAPSHOT_FORMAT,
     IndexSnapshot,
     IndexState,
     LoadedSnapshot,
+    LogMark,
 )
-from application.media import DamagedSnapshot, Install, SnapshotEngine
+from application.media import DamagedSnapshot, Install, SavedIndex
 
 log = logging.getLogger("spotlight.indexes")
 
 _NAME = re.compile(r"^snapshot-(\d{20})$")
+_ARRAY = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _TEMPORARY = ".tmp-"
 #: A temporary directory older than this is a crashed writer's, not one being written.
 _STALE_SECONDS = 3600.0
@@ -53,15 +58,18 @@ class FileIndexSnapshots:
         self.root = root
         self.keep = keep
 
-    def save(self, snapshot: IndexSnapshot, engines: Sequence[SnapshotEngine]) -> str:
+    def save(self, snapshot: IndexSnapshot, engines: Sequence[SavedIndex]) -> str:
+        arrays = snapshot.state.arrays
+        if not all(_ARRAY.match(name) and name != "tables" for name in arrays):
+            raise ValueError(f"arrays named {sorted(arrays)}: lower-case words only")
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temporaries()
-        temporary = self.root / f"{_TEMPORARY}{snapshot.position}-{secrets.token_hex(4)}"
+        temporary = self.root / f"{_TEMPORARY}{snapshot.order}-{secrets.token_hex(4)}"
         temporary.mkdir()
         try:
             write_json(temporary, "tables", snapshot.state.tables)
-            write_array(temporary, "video_positions", snapshot.state.video_positions)
-            write_array(temporary, "video_ids", snapshot.state.video_ids)
+            for name, array in arrays.items():
+                write_array(temporary, name, array)
             for engine in engines:
                 directory = temporary / f"engine-{engine.signal}"
                 directory.mkdir()
@@ -72,13 +80,18 @@ class FileIndexSnapshots:
                 "manifest",
                 {
                     "format": SNAPSHOT_FORMAT,
-                    "position": snapshot.position,
-                    "marker": snapshot.marker,
+                    "marks": {
+                        cursor: [mark.position, mark.marker]
+                        for cursor, mark in snapshot.marks.items()
+                    },
                     "versions": dict(snapshot.versions),
+                    "arrays": {
+                        name: [array.dtype.str, array.ndim] for name, array in arrays.items()
+                    },
                 },
             )
             _sync_directory(temporary)
-            target = self.root / f"snapshot-{snapshot.position:020d}"
+            target = self.root / f"snapshot-{snapshot.order:020d}"
             try:
                 temporary.rename(target)
             except OSError:
@@ -96,8 +109,8 @@ class FileIndexSnapshots:
     def load(
         self,
         versions: Mapping[str, str],
-        engines: Sequence[SnapshotEngine],
-        accept: Callable[[int, str], bool],
+        engines: Sequence[SavedIndex],
+        accept: Callable[[Mapping[str, LogMark]], bool],
     ) -> LoadedSnapshot | None:
         for directory in self._snapshots():
             try:
@@ -110,8 +123,8 @@ class FileIndexSnapshots:
         self,
         directory: Path,
         versions: Mapping[str, str],
-        engines: Sequence[SnapshotEngine],
-        accept: Callable[[int, str], bool],
+        engines: Sequence[SavedIndex],
+        accept: Callable[[Mapping[str, LogMark]], bool],
     ) -> LoadedSnapshot:
         manifest = read_json(directory, "manifest")
         if not isinstance(manifest, dict):
@@ -124,19 +137,13 @@ class FileIndexSnapshots:
             raise DamagedSnapshot(
                 f"engine versions {manifest.get('versions')!r}, the engines are {dict(versions)!r}"
             )
-        position, marker = manifest.get("position"), manifest.get("marker")
-        if not isinstance(position, int) or not isinstance(marker, str):
-            raise DamagedSnapshot("manifest.json: no position or marker")
-        if not accept(position, marker):
-            raise DamagedSnapshot(f"the log does not hold this snapshot's record {position}")
+        marks = _marks(manifest.get("marks"))
+        if not accept(marks):
+            raise DamagedSnapshot("the logs do not hold this snapshot's records")
         tables = read_json(directory, "tables")
         if not isinstance(tables, dict):
             raise DamagedSnapshot("tables.json: not an object")
-        state = IndexState(
-            tables=tables,
-            video_positions=read_array(directory, "video_positions", np.int64, 1),
-            video_ids=read_array(directory, "video_ids", np.uint8, 2),
-        )
+        state = IndexState(tables=tables, arrays=_arrays(directory, manifest.get("arrays")))
         installs: list[Install] = []
         for engine in engines:
             try:
@@ -149,9 +156,7 @@ class FileIndexSnapshots:
                 each()
 
         return LoadedSnapshot(
-            snapshot=IndexSnapshot(
-                position=position, marker=marker, versions=dict(versions), state=state
-            ),
+            snapshot=IndexSnapshot(marks=marks, versions=dict(versions), state=state),
             install=install,
             where=str(directory),
         )
@@ -181,6 +186,46 @@ class FileIndexSnapshots:
                     continue
                 if stale:
                     shutil.rmtree(path, ignore_errors=True)
+
+
+def _marks(found: object) -> dict[str, LogMark]:
+    if not isinstance(found, dict) or not found:
+        raise DamagedSnapshot("manifest.json: no marks")
+    marks: dict[str, LogMark] = {}
+    for cursor, mark in found.items():
+        if not (
+            isinstance(mark, list)
+            and len(mark) == 2
+            and isinstance(mark[0], int)
+            and not isinstance(mark[0], bool)
+            and mark[0] >= 0
+            and isinstance(mark[1], str)
+        ):
+            raise DamagedSnapshot(f"manifest.json: the mark of {cursor!r} is {mark!r}")
+        marks[str(cursor)] = LogMark(mark[0], mark[1])
+    return marks
+
+
+def _arrays(directory: Path, found: object) -> dict[str, NDArray[Any]]:
+    if not isinstance(found, dict):
+        raise DamagedSnapshot("manifest.json: no arrays")
+    arrays: dict[str, NDArray[Any]] = {}
+    for name, kind in found.items():
+        if not (
+            isinstance(name, str)
+            and _ARRAY.match(name)
+            and isinstance(kind, list)
+            and len(kind) == 2
+            and isinstance(kind[0], str)
+            and isinstance(kind[1], int)
+        ):
+            raise DamagedSnapshot(f"manifest.json: array {name!r} is {kind!r}")
+        try:
+            dtype = np.dtype(kind[0])
+        except TypeError:
+            raise DamagedSnapshot(f"manifest.json: array {name!r} is {kind!r}") from None
+        arrays[name] = read_array(directory, name, dtype, kind[1])
+    return arrays
 
 
 def _sync_directory(path: Path) -> None:

@@ -21,7 +21,6 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from application.anchors.index_snapshots import IndexSnapshot, IndexSnapshots
 from application.anchors.match_index import (
     REFERENCE_OWNER,
     VIDEO_OWNER,
@@ -34,6 +33,12 @@ from application.auth import Principal, Role, owns, require_role
 from application.background import BackgroundPass
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
+from application.index_snapshots import (
+    IndexSnapshot,
+    IndexSnapshots,
+    IndexSnapshotting,
+    snapshot_parts,
+)
 from application.log_follower import LogFollower
 from application.media import (
     Candidate,
@@ -42,7 +47,7 @@ from application.media import (
     MediaDecoder,
     MediaDescriber,
     MediaTooLarge,
-    SnapshotEngine,
+    SavedIndex,
     UnreadableMedia,
 )
 from application.ports import Clock, IdentityProvider
@@ -138,9 +143,13 @@ class Anchoring:
         # share them, so updates and queries take turns.
         self._engines_lock = threading.RLock()
         self.snapshots = snapshots
-        self.snapshot_every = snapshot_every
-        self._snapshotted_at: int | None = None
-        self._applied_since_snapshot = 0
+        self.snapshotting = (
+            None
+            if snapshots is None
+            else IndexSnapshotting(
+                "anchors index", snapshots, {"catalogue": catalogue.log}, every=snapshot_every
+            )
+        )
         with self._engines_lock:
             self._restore_index()
         self._catch_up()
@@ -156,7 +165,9 @@ class Anchoring:
 
     def _follow(self) -> None:
         self._protection.catch_up()
-        self._applied_since_snapshot += self.index_follower.catch_up()
+        applied = self.index_follower.catch_up()
+        if self.snapshotting is not None:
+            self.snapshotting.applied += applied
         self.follower.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:
@@ -173,10 +184,9 @@ class Anchoring:
 
     # Index snapshots --------------------------------------------------------------------
 
-    def _snapshot_engines(self) -> list[SnapshotEngine] | None:
+    def _snapshot_engines(self) -> list[SavedIndex] | None:
         """The engines, if every one of them can save its index."""
-        engines = [e for e in self.engines if isinstance(e, SnapshotEngine)]
-        return engines if len(engines) == len(self.engines) else None
+        return snapshot_parts(self.engines)
 
     def _engine_versions(self) -> dict[str, str]:
         return {engine.signal: engine.version for engine in self.engines}
@@ -185,81 +195,42 @@ class Anchoring:
         """Start the index from the newest snapshot that fits this log and these engines;
         without one, the follower starts at the log's beginning as it always did."""
         engines = self._snapshot_engines()
-        if self.snapshots is None or engines is None:
+        if self.snapshotting is None or engines is None:
             return
-        loaded = self.snapshots.load(self._engine_versions(), engines, self._holds)
-        if loaded is None:
-            log.info("anchors index: no usable snapshot, indexing the catalogue log from its start")
-            return
-        try:
-            self.index.restore(loaded.snapshot.state)
-        except ValueError as why:
-            # Nothing was changed: the index and the engines are still empty.
-            log.warning(
-                "anchors index: snapshot %s passed over (%s), indexing the log from its start",
-                loaded.where,
-                why,
-            )
-            return
-        loaded.install()
-        self.index_follower.position = loaded.snapshot.position
-        self._snapshotted_at = loaded.snapshot.position
-        log.info(
-            "anchors index: snapshot %s loaded at catalogue position %d",
-            loaded.where,
-            loaded.snapshot.position,
-        )
 
-    def _holds(self, position: int, marker: str) -> bool:
-        """Whether this catalogue log holds the record a snapshot was taken after."""
-        return self._marker(position) == marker
+        def restore(snapshot: IndexSnapshot) -> None:
+            self.index.restore(snapshot.state)
+            self.index_follower.position = snapshot.marks["catalogue"].position
 
-    def _marker(self, position: int) -> str | None:
-        if position == 0:
-            return ""
-        found = self.catalogue.recorder.select_notifications(start=position, limit=1)
-        if not found or found[0].id != position:
-            return None
-        record = found[0]
-        return f"{record.id}:{record.originator_id}:{record.originator_version}:{record.topic}"
+        self.snapshotting.load(self._engine_versions(), engines, restore)
 
     def snapshot_index(self, *, min_events: int = 0) -> SnapshotReport | None:
         """Save the index as it stands at the end of the log, if snapshots are configured,
         every engine can save its index, and at least ``min_events`` index events were
         applied since the last snapshot (this process's or the one it loaded)."""
         engines = self._snapshot_engines()
-        if self.snapshots is None or engines is None:
+        if self.snapshotting is None or engines is None:
             return None
         with self._engines_lock:
             self._follow()
-            position = self.index_follower.position
-            if position == self._snapshotted_at or self._applied_since_snapshot < min_events:
+            positions = {"catalogue": self.index_follower.position}
+            if not self.snapshotting.due(positions, min_events=min_events):
                 return None
-            marker = self._marker(position)
-            if marker is None:
-                return None  # the log moved under us; the next pass tries again
             state = self.index.state()
-            where = self.snapshots.save(
-                IndexSnapshot(
-                    position=position,
-                    marker=marker,
-                    versions=self._engine_versions(),
-                    state=state,
-                ),
-                engines,
-            )
-            self._snapshotted_at = position
-            self._applied_since_snapshot = 0
+            where = self.snapshotting.save(self._engine_versions(), engines, positions, state)
+            if where is None:
+                return None
         return SnapshotReport(
-            position=position,
+            position=positions["catalogue"],
             where=where,
             references=len(self.index.reference_titles),
-            videos=len(state.video_positions),
+            videos=len(state.arrays["video_positions"]),
         )
 
     def snapshot_pass(self) -> BackgroundPass:
         def run() -> str | None:
-            report = self.snapshot_index(min_events=self.snapshot_every)
+            every = 0 if self.snapshotting is None else self.snapshotting.every
+            report = self.snapshot_index(min_events=every)
             if report is None:
                 return None
             return (

@@ -17,8 +17,8 @@ import attrs
 import numpy as np
 from numpy.typing import NDArray
 
-from application.anchors.index_snapshots import IndexState
 from application.anchors.text_matching import TextEngine, TitleWords
+from application.index_snapshots import IndexState
 from application.log_follower import Handler
 from application.media import MatchingEngine
 from domain.anchors.audience import EngagementBatch
@@ -233,7 +233,7 @@ class MatchIndex:
                 for reference_id, prints in self._waiting.items()
             ],
         }
-        return IndexState(tables=tables, video_positions=positions, video_ids=ids)
+        return IndexState(tables=tables, arrays={"video_positions": positions, "video_ids": ids})
 
     def restore(self, state: IndexState) -> None:
         """Take a snapshot's tables in place of this (fresh) index's; the text engine is given
@@ -243,29 +243,37 @@ class MatchIndex:
             tables = state.tables
             titles = [
                 (UUID(title_id), str(name), _words_of(words))
-                for title_id, name, words in _rows(tables["titles"])
+                for title_id, name, words in table_rows(tables["titles"])
             ]
-            orphans = [_words_of(words) for words in _list(tables["orphan_words"])]
+            orphans = [_words_of(words) for words in table_list(tables["orphan_words"])]
             references = [
                 (
                     str(reference_id),
                     UUID(title_id),
-                    _spans(spans),
+                    table_spans(spans),
                     None if sizes is None else {str(k): int(v) for k, v in dict(sizes).items()},
                 )
-                for reference_id, title_id, spans, sizes in _rows(tables["references"])
+                for reference_id, title_id, spans, sizes in table_rows(tables["references"])
             ]
             loose = [
-                (str(reference_id), _spans(spans))
-                for reference_id, spans in _rows(tables["exclusions_without_reference"])
+                (str(reference_id), table_spans(spans))
+                for reference_id, spans in table_rows(tables["exclusions_without_reference"])
             ]
             waiting = {
                 str(reference_id): {str(k): bytes.fromhex(v) for k, v in dict(prints).items()}
-                for reference_id, prints in _rows(tables["waiting"])
+                for reference_id, prints in table_rows(tables["waiting"])
             }
+            positions = state.arrays["video_positions"]
+            ids = state.arrays["video_ids"]
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ValueError(f"the index's tables do not fit: {error!r}") from None
-        if len(state.video_positions) != len(state.video_ids) or state.video_ids.shape[1:] != (16,):
+        if (
+            positions.dtype != np.int64
+            or ids.dtype != np.uint8
+            or positions.ndim != 1
+            or len(positions) != len(ids)
+            or ids.shape[1:] != (16,)
+        ):
             raise ValueError("the videos' positions and ids do not fit")
         for title_id, name, words in titles:
             self.title_names[title_id] = name
@@ -282,7 +290,7 @@ class MatchIndex:
         for reference_id, spans in loose:
             self._exclusions[reference_id] = spans
         self._waiting = waiting
-        self._videos = _VideoOrder(state.video_positions, state.video_ids)
+        self._videos = _VideoOrder(positions, ids)
 
     def export(self, position_of: Callable[[int], int] | None = None) -> dict[str, object]:
         """A comparable view for the audit's replay: what is indexed, keyed by what it is
@@ -313,27 +321,27 @@ def _words_value(words: TitleWords | None) -> object:
 def _words_of(value: object) -> TitleWords | None:
     if value is None:
         return None
-    title_id, name, hashtags, keywords = _list(value)
+    title_id, name, hashtags, keywords = table_list(value)
     return TitleWords(
         title_id=str(UUID(str(title_id))),
         name=str(name),
-        hashtags=tuple(str(h) for h in _list(hashtags)),
-        keywords=tuple(str(k) for k in _list(keywords)),
+        hashtags=tuple(str(h) for h in table_list(hashtags)),
+        keywords=tuple(str(k) for k in table_list(keywords)),
     )
 
 
-def _list(value: object) -> list[Any]:
+def table_list(value: object) -> list[Any]:
     if not isinstance(value, list):
         raise TypeError(f"expected a list, found {type(value).__name__}")
     return value
 
 
-def _rows(value: object) -> list[list[Any]]:
-    return [_list(row) for row in _list(value)]
+def table_rows(value: object) -> list[list[Any]]:
+    return [table_list(row) for row in table_list(value)]
 
 
-def _spans(value: object) -> tuple[TimeRange, ...]:
-    return tuple(TimeRange(float(start), float(end)) for start, end in _rows(value))
+def table_spans(value: object) -> tuple[TimeRange, ...]:
+    return tuple(TimeRange(float(start), float(end)) for start, end in table_rows(value))
 
 
 PROPOSAL = "proposal"

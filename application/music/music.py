@@ -14,6 +14,7 @@ from uuid import UUID
 from application.auth import Principal, Role, acting_for, require_role
 from application.domain_application import DomainApplication
 from application.errors import ApplicationError, NotFound, StaleVersion
+from application.index_snapshots import IndexSnapshots
 from application.logs import MusicLog
 from application.media import MatchingEngine, MediaDecoder, MediaTooLarge, UnreadableMedia
 from application.music.music_read_model import (
@@ -23,7 +24,7 @@ from application.music.music_read_model import (
     MusicView,
 )
 from application.music.music_views import ArtistView, Byline, Page, PlaylistItem, TrackView
-from application.music.track_index import TrackIndex, track_owner
+from application.music.track_index import SNAPSHOT_EVERY, TrackIndex, track_owner
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel, unpositioned
@@ -55,6 +56,8 @@ class Discovery:
         max_upload_bytes: int,
         projections: ProjectionRunner,
         tables: MusicTables,
+        snapshots: IndexSnapshots | None = None,
+        snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
         self.music = music
         self.decoder = decoder
@@ -67,7 +70,14 @@ class Discovery:
         projection = MusicReadModel(tables)
         projections.register(projection)
         self.read = MusicReads(projections, projection)
-        self.index = TrackIndex(audio, music=music, catalogue=catalogue)
+        # The track index starts from its newest snapshot when there is one that fits.
+        self.index = TrackIndex(
+            audio,
+            music=music,
+            catalogue=catalogue,
+            snapshots=snapshots,
+            snapshot_every=snapshot_every,
+        )
         self.index.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:

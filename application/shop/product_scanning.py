@@ -26,9 +26,16 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Notification
 
-from application.anchors.match_index import VIDEO_OWNER
+from application.anchors.match_index import VIDEO_OWNER, table_list, table_rows
 from application.background import BackgroundPass
 from application.errors import StaleVersion
+from application.index_snapshots import (
+    IndexSnapshot,
+    IndexSnapshots,
+    IndexSnapshotting,
+    IndexState,
+    snapshot_parts,
+)
 from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
 from application.media import MediaDecoder, UnreadableMedia
@@ -48,6 +55,9 @@ TEXT_WEIGHT = 0.5
 #: Listings joined in one batch: each batch is one more pass over the older videos.
 BATCH_LISTINGS = 1_000
 SIGHTINGS_KEPT = 5
+#: Listings indexed or withdrawn since the last snapshot before the background work writes
+#: another.
+SNAPSHOT_EVERY = 1000
 _WORD = re.compile(r"[^\W_]{3,}")
 _COMMON_WORDS = frozenset(
     [
@@ -117,6 +127,13 @@ class ProductScanReport:
 
 
 @attrs.frozen
+class ProductIndexSnapshot:
+    position: int  # listings indexed through this revenue position
+    where: str
+    listings: int
+
+
+@attrs.frozen
 class ProductScanStatus:
     videos_through: int  # catalogue position of the live part
     listings_through: int  # revenue position of the last joined listing
@@ -156,6 +173,8 @@ class ProductScanning:
         tagging: TagProposer,
         clock: Clock,
         min_confidence: float = 0.5,
+        snapshots: IndexSnapshots | None = None,
+        snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
         self.revenue = revenue
         self.catalogue = catalogue
@@ -171,6 +190,20 @@ class ProductScanning:
             revenue,
             {Listing.Delisted.TOPIC: self._withdraw, Listing.TakenDown.TOPIC: self._withdraw},
         )
+        # Both cursors are the revenue log's: listings indexed through one position,
+        # withdrawals followed through another.
+        self.snapshotting = (
+            None
+            if snapshots is None
+            else IndexSnapshotting(
+                "product recogniser's index",
+                snapshots,
+                {"listings": revenue, "withdrawals": revenue},
+                every=snapshot_every,
+            )
+        )
+        with self._lock:
+            self._restore()
 
     # Running ------------------------------------------------------------------------------
 
@@ -243,6 +276,79 @@ class ProductScanning:
                 tags_proposed=scan.tags_proposed,
                 listings_indexed=len(self.recognizer),
             )
+
+    def catch_up(self) -> None:
+        """Index the listings the scan has joined so far, and forget those withdrawn."""
+        with self._lock:
+            scan = self.revenue.find(ProductScan, ProductScan.id_for())
+            self._index_through(0 if scan is None else scan.listings_through)
+
+    # Snapshots of the recogniser's index ---------------------------------------------------
+
+    def _versions(self) -> dict[str, str]:
+        return {"products": self.recognizer.version}
+
+    def _restore(self) -> None:
+        parts = snapshot_parts([self.recognizer])
+        if self.snapshotting is None or parts is None:
+            return
+
+        def restore(snapshot: IndexSnapshot) -> None:
+            tables = snapshot.state.tables
+            try:
+                joined = {
+                    UUID(str(listing)): int(position)
+                    for listing, position in table_rows(tables["joined"])
+                }
+                withdrawn = {UUID(str(listing)) for listing in table_list(tables["withdrawn"])}
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"the scan's tables do not fit: {error!r}") from None
+            self._joined_at = joined
+            self._withdrawn = withdrawn
+            self._indexed_through = snapshot.marks["listings"].position
+            self._withdrawals.position = snapshot.marks["withdrawals"].position
+
+        self.snapshotting.load(self._versions(), parts, restore)
+
+    def snapshot(self, *, min_events: int = 0) -> ProductIndexSnapshot | None:
+        """Save the recogniser's index as this process has it (listings indexed through the
+        scan's position, withdrawals through the log's end), if snapshots are configured,
+        the recogniser can save its index, and at least ``min_events`` listings were
+        indexed or withdrawn since the last snapshot."""
+        parts = snapshot_parts([self.recognizer])
+        if self.snapshotting is None or parts is None:
+            return None
+        with self._lock:
+            self.catch_up()
+            positions = {
+                "listings": self._indexed_through,
+                "withdrawals": self._withdrawals.position,
+            }
+            if not self.snapshotting.due(positions, min_events=min_events):
+                return None
+            state = IndexState(
+                tables={
+                    "joined": [[str(k), v] for k, v in self._joined_at.items()],
+                    "withdrawn": sorted(str(listing) for listing in self._withdrawn),
+                }
+            )
+            where = self.snapshotting.save(self._versions(), parts, positions, state)
+            if where is None:
+                return None
+            return ProductIndexSnapshot(self._indexed_through, where, len(self.recognizer))
+
+    def snapshot_pass(self) -> BackgroundPass:
+        def run() -> str | None:
+            every = 0 if self.snapshotting is None else self.snapshotting.every
+            report = self.snapshot(min_events=every)
+            if report is None:
+                return None
+            return (
+                f"snapshot at revenue position {report.position} ({report.listings} listings "
+                f"indexed) in {report.where}"
+            )
+
+        return BackgroundPass("product index snapshot", run, "product index snapshot failed")
 
     # The three steps ----------------------------------------------------------------------
 
@@ -354,7 +460,7 @@ class ProductScanning:
 
     def _index_through(self, position: int) -> None:
         """Index the listings described up to revenue position ``position`` (the scan's)."""
-        self._withdrawals.catch_up()
+        applied = self._withdrawals.catch_up()
         while self._indexed_through < position:
             page = self.revenue.recorder.select_notifications(
                 start=self._indexed_through,
@@ -371,7 +477,10 @@ class ProductScanning:
                 if described.recogniser != self.recognizer.version:
                     continue  # from another recogniser version: the seller must re-list
                 self.recognizer.index(str(described.listing_id), described.descriptors)
+                applied += 1
             self._indexed_through = page[-1].id if len(page) == 500 else position
+        if self.snapshotting is not None:
+            self.snapshotting.applied += applied
 
     def _withdraw(self, event: Any, _position: int) -> None:
         self._withdrawn.add(event.originator_id)

@@ -15,17 +15,21 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from adapters.matching import products
 from adapters.matching.audio import LandmarkAudioEngine
+from adapters.matching.products import SiftProductRecognizer
 from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
-from application.anchors.index_snapshots import IndexSnapshot, IndexState
 from application.anchors.match_index import MatchIndex
+from application.index_snapshots import IndexSnapshot, LogMark
 from application.media import DamagedSnapshot, SnapshotEngine, TimeRange
+from tests.matching.test_product_engine import described, listing_id
+from tests.matching.test_product_engine import recognizer as products_recognizer
+from tests.matching.test_product_engine import video as product_video
 from tests.media import corpus
 
 ENGINES: dict[str, Callable[[], SnapshotEngine]] = {
@@ -160,12 +164,10 @@ def test_a_damaged_or_foreign_index_is_refused_and_the_engine_stays_as_it_was(
 
 
 def snapshot_at(position: int, marker: str = "") -> IndexSnapshot:
-    state = IndexState(
-        tables=MatchIndex(InvertedTextEngine(), [], lambda _reference: {}).state().tables,
-        video_positions=np.zeros(0, np.int64),
-        video_ids=np.zeros((0, 16), np.uint8),
+    state = MatchIndex(InvertedTextEngine(), [], lambda _reference: {}).state()
+    return IndexSnapshot(
+        marks={"catalogue": LogMark(position, marker)}, versions=VERSIONS, state=state
     )
-    return IndexSnapshot(position=position, marker=marker, versions=VERSIONS, state=state)
 
 
 VERSIONS = {"audio": LandmarkAudioEngine.version, "visual": PerceptualVisualEngine.version}
@@ -183,10 +185,10 @@ def test_the_newest_snapshot_is_read_and_only_the_newest_few_are_kept(tmp_path: 
     (tmp_path / "anchors" / ".tmp-40-dead").mkdir()
 
     fresh: list[SnapshotEngine] = [LandmarkAudioEngine(), PerceptualVisualEngine()]
-    loaded = snapshots.load(VERSIONS, fresh, lambda _position, _marker: True)
+    loaded = snapshots.load(VERSIONS, fresh, lambda _marks: True)
 
     assert loaded is not None
-    assert (loaded.snapshot.position, loaded.snapshot.marker) == (30, "record 30")
+    assert loaded.snapshot.marks == {"catalogue": LogMark(30, "record 30")}
     assert sorted(p.name for p in (tmp_path / "anchors").glob("snapshot-*")) == [
         f"snapshot-{20:020d}",
         f"snapshot-{30:020d}",
@@ -206,15 +208,67 @@ def test_a_snapshot_the_log_does_not_hold_or_of_other_versions_is_passed_over(
 
     with caplog.at_level(logging.WARNING, logger="spotlight.indexes"):
         loaded = snapshots.load(
-            VERSIONS, engines(), lambda position, marker: holds.get(position) == marker
+            VERSIONS,
+            engines(),
+            lambda marks: all(holds.get(m.position) == m.marker for m in marks.values()),
         )
-        other = snapshots.load(
-            {**VERSIONS, "audio": "landmark-0"}, engines(), lambda _position, _marker: True
-        )
+        other = snapshots.load({**VERSIONS, "audio": "landmark-0"}, engines(), lambda _marks: True)
 
     assert loaded is not None
-    assert loaded.snapshot.position == 10
+    assert loaded.snapshot.marks["catalogue"].position == 10
     assert other is None
     said = [record.getMessage() for record in caplog.records]
-    assert any("does not hold this snapshot's record 20" in line for line in said)
+    assert any("do not hold this snapshot's records" in line for line in said)
     assert any("engine versions" in line for line in said)
+
+
+# --------------------------------------------------------------------------------------
+# The product recogniser's index
+
+
+def test_the_product_index_read_back_recognises_as_the_one_saved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small flushes and trees from 1,000 vectors: segments searched by FLANN trees and by
+    # brute force, and vectors still pending (flushed when saved, as the next query would).
+    monkeypatch.setattr(products, "_BRUTE_FORCE_BELOW", 1_000)
+    saved = products_recognizer(flush_vectors=1_500)
+    saved.forget(listing_id(4))
+    _media, descriptors = product_video()
+    saved.save_index(tmp_path)
+
+    fresh = SiftProductRecognizer()
+    install = fresh.read_index(tmp_path)
+    assert len(fresh) == 0  # nothing installed until asked
+    install()
+
+    assert len(fresh) == len(saved) == 7
+    assert fresh.recognise(descriptors) == saved.recognise(descriptors)
+    assert {c.listing_id for c in fresh.recognise(descriptors)} >= {listing_id(1)}
+    # It goes on indexing as the saved one does.
+    for recognizer in (saved, fresh):
+        recognizer.index(listing_id(4), described(4))
+        recognizer.forget(listing_id(1))
+    assert fresh.recognise(descriptors) == saved.recognise(descriptors)
+
+
+def test_a_product_index_without_its_trees_builds_them_and_a_damaged_one_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eight listings are fewer vectors than FLANN is used for; searched by trees all the same.
+    monkeypatch.setattr(products, "_BRUTE_FORCE_BELOW", 1_000)
+    saved = products_recognizer()
+    _media, descriptors = product_video()
+    expected = saved.recognise(descriptors)  # one segment, searched by its FLANN trees
+    saved.save_index(tmp_path)
+    fresh = SiftProductRecognizer()
+    fresh.read_index(tmp_path)()
+    [trees] = tmp_path.glob("*.flann")
+    trees.unlink()  # e.g. its snapshot pruned while this process still maps the rest
+
+    assert fresh.recognise(descriptors) == expected
+
+    codes = tmp_path / "codes.npy"
+    codes.write_bytes(codes.read_bytes()[:200])
+    with pytest.raises(DamagedSnapshot, match=r"codes\.npy"):
+        SiftProductRecognizer().read_index(tmp_path)

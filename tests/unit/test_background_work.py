@@ -33,6 +33,8 @@ SERVICE_PASSES = (
     "product recognition",
     "product tags",
     "anchors index snapshot",
+    "music index snapshot",
+    "product index snapshot",
 )
 
 

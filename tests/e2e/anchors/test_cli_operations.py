@@ -13,7 +13,7 @@ import pytest
 
 from application.auth import Principal, Role
 from domain.anchors.titles import TitleKind
-from entrypoints.bootstrap import bootstrap
+from entrypoints.bootstrap import bootstrap, index_directory
 from entrypoints.settings import Settings
 
 SPOTLIGHT = [sys.executable, "-m", "entrypoints.cli"]
@@ -69,7 +69,7 @@ def test_an_unreachable_store_stops_the_sweep_with_one_line(tmp_path: Path) -> N
     assert result.stderr.startswith("spotlight: error: --store=")
 
 
-def test_spotlight_index_snapshot_saves_the_anchors_index_for_the_next_process(
+def test_spotlight_index_snapshot_saves_the_matching_indexes_for_the_next_process(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     environment = {**os.environ, "SPOTLIGHT_DATA_DIR": str(tmp_path), "SPOTLIGHT_SECRET": "s" * 32}
@@ -94,10 +94,19 @@ def test_spotlight_index_snapshot_saves_the_anchors_index_for_the_next_process(
 
     assert saved.returncode == 0, saved.stderr
     assert "anchors index saved at catalogue position" in saved.stdout
-    assert list((tmp_path / "indexes").glob("*/anchors/snapshot-*/manifest.json"))
+    assert "music index saved at music position 0 and catalogue position" in saved.stdout
+    assert "products index saved at revenue position 0: 0 listings" in saved.stdout
+    for index in ("anchors", "music", "products"):
+        assert list((tmp_path / "indexes").glob(f"*/{index}/snapshot-*/manifest.json"))
     assert again.returncode == 0, again.stderr
-    assert again.stdout.startswith("the anchors index is saved as it stands already")
-    with caplog.at_level(logging.INFO, logger="spotlight.anchors"):
+    assert again.stdout.splitlines() == [
+        f"the {index} index is saved as it stands already, in {where}"
+        for index, where in (
+            (index, index_directory(Settings.from_environ(environment), index))
+            for index in ("anchors", "music", "products")
+        )
+    ]
+    with caplog.at_level(logging.INFO, logger="spotlight.indexes"):
         reopened = bootstrap(Settings.from_environ(environment))
     assert any("loaded at catalogue position" in r.getMessage() for r in caplog.records)
     assert reopened.anchoring.index.words_of(title.id) is not None

@@ -11,29 +11,30 @@ from __future__ import annotations
 
 import functools
 import logging
-import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
 import attrs
 import pytest
 
-from adapters.matching.audio import LandmarkAudioEngine
-from adapters.matching.visual import PerceptualVisualEngine
 from adapters.media.decoding import PyAVDecoder
-from adapters.storage import parse_store
 from application.anchors.anchoring import INDEX_READ_MODEL
 from application.auth import Principal, Role
-from application.media import DecodedMedia, TimeRange
+from application.media import TimeRange
 from domain.anchors.matching import Decision
 from domain.anchors.titles import TitleKind
-from entrypoints.bootstrap import Spotlight, bootstrap, index_directory
-from entrypoints.settings import Settings
-from tests.conftest import TEST_SECRET
+from entrypoints.bootstrap import Spotlight
 from tests.deployments import StoreUnderTest, store_under_test
-from tests.fakes import FixedClock, SequentialIdentities
 from tests.media import corpus
+from tests.media.counting import (
+    CountingDecoder,
+    CountingEngine,
+    counting_audio,
+    counting_visual,
+    other_audio,
+)
+from tests.restarts import Restarts
 
 LEGENDARY = Principal(Role.STUDIO, "legendary")
 FAN = Principal(Role.CREATOR, "fan-1")
@@ -52,58 +53,12 @@ def clip(name: str) -> bytes:
     }[name]
 
 
-class CountingDecoder:
-    """The real decoder, counting what it is asked to decode."""
-
-    def __init__(self) -> None:
-        self.inner = PyAVDecoder()
-        self.decoded = 0
-
-    def decode(self, data: bytes) -> DecodedMedia:
-        self.decoded += 1
-        return self.inner.decode(data)
-
-
-class CountingAudio(LandmarkAudioEngine):
-    fingerprinted = 0
-    indexed = 0
-
-    def fingerprint(self, media: DecodedMedia) -> bytes:
-        self.fingerprinted += 1
-        return super().fingerprint(media)
-
-    def index(
-        self, reference_id: str, fingerprint: bytes, excluded: Sequence[TimeRange] = ()
-    ) -> None:
-        self.indexed += 1
-        super().index(reference_id, fingerprint, excluded)
-
-
-class CountingVisual(PerceptualVisualEngine):
-    fingerprinted = 0
-    indexed = 0
-
-    def fingerprint(self, media: DecodedMedia) -> bytes:
-        self.fingerprinted += 1
-        return super().fingerprint(media)
-
-    def index(
-        self, reference_id: str, fingerprint: bytes, excluded: Sequence[TimeRange] = ()
-    ) -> None:
-        self.indexed += 1
-        super().index(reference_id, fingerprint, excluded)
-
-
-class OtherAudio(CountingAudio):
-    version = "landmark-of-another-day"
-
-
 @attrs.define
 class Started:
     core: Spotlight
     decoder: CountingDecoder
-    audio: CountingAudio
-    visual: CountingVisual
+    audio: CountingEngine
+    visual: CountingEngine
 
     def work_at_start(self) -> tuple[int, int, int]:
         return self.decoder.decoded, self.audio.fingerprinted, self.visual.fingerprinted
@@ -116,42 +71,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreUnderTest:
     return store_under_test(request, tmp_path, "index_snapshots")
 
 
-class Processes:
-    """Service processes started one after another on one store and one data directory."""
-
-    def __init__(self, store: StoreUnderTest, data_dir: Path) -> None:
-        self.settings = Settings(
-            store=parse_store(store.url), data_dir=data_dir, secret=TEST_SECRET
-        )
-        self.series = secrets.randbits(48) << 8
-        self.running: list[Spotlight] = []
-
-    def start(self, audio: CountingAudio | None = None) -> Started:
-        self.series += 1
-        decoder, visual = CountingDecoder(), CountingVisual()
-        audio = CountingAudio() if audio is None else audio  # an empty engine is falsy
-        core = bootstrap(
-            self.settings,
-            clock=FixedClock(),
-            identities=SequentialIdentities(series=self.series),
-            decoder=decoder,
-            engines=[audio, visual],
-        )
-        self.running.append(core)
+class Processes(Restarts):
+    def start(self, audio: CountingEngine | None = None) -> Started:
+        decoder, visual = CountingDecoder(), counting_visual()
+        audio = counting_audio() if audio is None else audio  # an empty engine is falsy
+        core = self.boot(decoder=decoder, engines=[audio, visual])
         return Started(core, decoder, audio, visual)
 
-    def snapshots(self) -> list[Path]:
-        return sorted(index_directory(self.settings, "anchors").glob("snapshot-*"))
-
     def stop(self, started: Started) -> None:
-        """Stop a process that the test needs no more (a PostgreSQL server's connections
-        are shared with every other test running)."""
-        self.running.remove(started.core)
-        started.core.close()
-
-    def stop_all(self) -> None:
-        while self.running:
-            self.running.pop().close()
+        self.close(started.core)
 
 
 @pytest.fixture
@@ -261,7 +189,7 @@ def test_the_background_work_writes_a_snapshot_once_the_index_has_moved_enough(
     dune = anchoring.register_title(LEGENDARY, name="Dune: Part Two", kind=TitleKind.MOVIE)
 
     assert snapshot.run() is None  # one index event is not enough
-    assert processes.snapshots() == []
+    assert processes.snapshots("anchors") == []
 
     anchoring.add_reference(LEGENDARY, dune.id, label="Trailer", media=clip("trailer"))
     anchoring.publish_video(FAN, caption="a", hashtags=[], category="pets")
@@ -269,7 +197,7 @@ def test_the_background_work_writes_a_snapshot_once_the_index_has_moved_enough(
 
     assert line is not None
     assert "1 references, 1 videos" in line
-    assert len(processes.snapshots()) == 1
+    assert len(processes.snapshots("anchors")) == 1
     assert snapshot.run() is None  # nothing new since
     processes.stop(first)
     second = processes.start()
@@ -288,7 +216,7 @@ def test_a_damaged_snapshot_is_passed_over_and_the_index_rebuilt_from_the_log(
 ) -> None:
     first = processes.start()
     a_catalogue_with_a_snapshot_and_events_after_it(first.core)
-    [written] = processes.snapshots()
+    [written] = processes.snapshots("anchors")
     _damage_the_audio_postings(written)
     fingerprints = fingerprints_of(first, "mirrored trailer")
     expected = answers(first.core, fingerprints)
@@ -299,7 +227,7 @@ def test_a_damaged_snapshot_is_passed_over_and_the_index_rebuilt_from_the_log(
 
     said = [record.getMessage() for record in caplog.records]
     assert any("passed over" in line and "engine-audio" in line for line in said)
-    assert any("indexing the catalogue log from its start" in line for line in said)
+    assert any("indexing the logs from their start" in line for line in said)
     # Every reference indexed again from the log (their stored fingerprints, not decoded).
     assert (second.audio.indexed, second.visual.indexed) == (3, 3)
     assert second.work_at_start() == (0, 0, 0)
@@ -314,7 +242,7 @@ def test_a_snapshot_of_another_engine_version_is_passed_over(
     processes.stop(first)
 
     with caplog.at_level(logging.INFO):
-        second = processes.start(audio=OtherAudio())
+        second = processes.start(audio=other_audio())
 
     said = [record.getMessage() for record in caplog.records]
     assert any("passed over" in line and "landmark-of-another-day" in line for line in said)
@@ -322,6 +250,6 @@ def test_a_snapshot_of_another_engine_version_is_passed_over(
     # Its own snapshot, of its own versions, is the one the next process of its kind takes.
     assert second.core.anchoring.snapshot_index() is not None
     processes.stop(second)
-    third = processes.start(audio=OtherAudio())
+    third = processes.start(audio=other_audio())
     assert (third.audio.indexed, third.visual.indexed) == (0, 0)
     assert len(third.audio) == 3

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from adapters.matching.text import InvertedTextEngine
-from application.anchors.index_snapshots import IndexState
 from application.anchors.match_index import MatchIndex
 from application.auth import Principal, Role
+from application.index_snapshots import IndexState
 from application.log_follower import LogFollower
 from domain.anchors.matching import TimeRange
 from domain.anchors.titles import TitleKind
@@ -80,23 +80,22 @@ def test_videos_published_after_the_snapshot_follow_those_before_it(core: Spotli
     assert restored.videos_published_between(0, 10**9, 10) == [*before, (position, later.id)]
     assert restored.videos_published_between(before[0][0], 10**9, 1) == [before[1]]
     assert restored.videos_published_between(before[1][0], 10**9, 5) == [(position, later.id)]
-    assert restored.state().video_positions.tolist() == [p for p, _ in before] + [position]
+    positions = restored.state().arrays["video_positions"].tolist()
+    assert positions == [p for p, _ in before] + [position]
 
 
 def test_tables_that_do_not_fit_change_nothing() -> None:
     index = empty_index()
     good = index.state()
     damaged = IndexState(
-        tables={**good.tables, "titles": [["not a uuid", "Dune", None]]},
-        video_positions=good.video_positions,
-        video_ids=good.video_ids,
+        tables={**good.tables, "titles": [["not a uuid", "Dune", None]]}, arrays=good.arrays
     )
 
     with pytest.raises(ValueError, match="do not fit"):
         index.restore(damaged)
     with pytest.raises(ValueError, match="do not fit"):
-        index.restore(
-            IndexState(tables={}, video_positions=good.video_positions, video_ids=good.video_ids)
-        )
+        index.restore(IndexState(tables={}, arrays=good.arrays))
+    with pytest.raises(ValueError, match="do not fit"):
+        index.restore(IndexState(tables=good.tables, arrays={}))
 
     assert index.export() == {}
