@@ -141,8 +141,10 @@ class Anchoring:
         self._catch_up()
 
     def catch_up(self) -> None:
-        """Bring the read models and the engines' indexes up to the end of the log."""
+        """Bring the read models and the engines' indexes up to the end of the log (the
+        review queue's rows too, as a running service's sweeper does between requests)."""
         self._catch_up()
+        self.projections.catch_up(self.review.name)
 
     def _catch_up(self) -> None:
         """Bring the read models and the engines' indexes up to the end of the log."""
