@@ -30,12 +30,14 @@ from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
+from adapters.projections.review_queue import SqlReviewTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
+from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.background import BackgroundWork
 from application.business.campaign_dashboard import (
@@ -189,6 +191,8 @@ def bootstrap(
     if recognizer is None:
         recognizer = SiftProductRecognizer(max_photo_pixels=settings.max_pixels, slots=slots)
     cataloguing = Catalogue(catalogue, clock=clock, identities=identities)
+    review = ReviewQueueProjection(SqlReviewTables(projection_store))
+    projections.register(review)
     anchoring = Anchoring(
         cataloguing,
         decoder=decoder,
@@ -198,6 +202,8 @@ def bootstrap(
         identities=identities,
         max_upload_bytes=settings.max_upload_bytes,
         protection=protection,
+        projections=projections,
+        review=review,
         # The shop's description of each video's frames is kept with its fingerprints.
         describers=(
             VideoProductFrames(

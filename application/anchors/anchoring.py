@@ -21,13 +21,8 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from application.anchors.match_index import (
-    REFERENCE_OWNER,
-    VIDEO_OWNER,
-    MatchIndex,
-    ReviewItem,
-    ReviewQueue,
-)
+from application.anchors.match_index import REFERENCE_OWNER, VIDEO_OWNER, MatchIndex
+from application.anchors.review_queue import QueuePlace, ReviewItem, ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.auth import Principal, Role, owns, require_role
 from application.background import BackgroundPass
@@ -51,9 +46,10 @@ from application.media import (
     UnreadableMedia,
 )
 from application.ports import Clock, IdentityProvider
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Persisted, ProjectionRunner
+from application.read_models import Followed, ReadModel
 from application.trust.moderation import ContentClassifier
-from application.trust.protection import MINOR, Protection, combined
+from application.trust.protection import MINOR, Protection
 from application.views import MatchingView, TitleView, VideoView
 from domain.anchors.matching import Decision, MatchPolicy, Signal, SignalEvidence, TimeRange
 from domain.anchors.portal import Portal
@@ -96,7 +92,7 @@ class SnapshotReport:
 @attrs.frozen
 class ReviewPage:
     items: tuple[ReviewItem, ...]
-    next_cursor: int | None
+    next_cursor: str | None  # the place of the page's last item, to read on from
 
 
 class Anchoring:
@@ -111,6 +107,8 @@ class Anchoring:
         identities: IdentityProvider,
         max_upload_bytes: int,
         protection: Protection,
+        projections: ProjectionRunner,
+        review: ReviewQueueProjection,
         describers: Sequence[MediaDescriber] = (),
         classifier: ContentClassifier | None = None,
         snapshots: IndexSnapshots | None = None,
@@ -129,16 +127,13 @@ class Anchoring:
         self.max_upload_bytes = max_upload_bytes
         self.classifier = classifier
         self.index = MatchIndex(text, engines, self._reference_fingerprints)
-        self.queue = ReviewQueue()
         self._protection = protection
         self.protection = protection.model
-        # The index has a follower of its own: it may start from a snapshot's position,
-        # while the review queue and the open sweeps are still rebuilt from the log's start.
+        # The index follows the log itself (it may start from a snapshot's position); the
+        # review queue and the open sweeps are rows of a projection its runner keeps.
         self.index_follower = LogFollower(catalogue.log, self.index.handlers)
-        self.follower = LogFollower(
-            catalogue.log, combined(self.queue.handlers, self._sweep_handlers)
-        )
-        self._open_sweeps: dict[UUID, None] = {}
+        self.projections = projections
+        self.review = review
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
         # share them, so updates and queries take turns.
         self._engines_lock = threading.RLock()
@@ -155,8 +150,10 @@ class Anchoring:
         self._catch_up()
 
     def catch_up(self) -> None:
-        """Bring the read models and the engines' indexes up to the end of the log."""
+        """Bring the read models and the engines' indexes up to the end of the log (the
+        review queue's rows too, as a running service's sweeper does between requests)."""
         self._catch_up()
+        self.projections.catch_up(self.review.name)
 
     def _catch_up(self) -> None:
         """Bring the read models and the engines' indexes up to the end of the log."""
@@ -168,10 +165,9 @@ class Anchoring:
         applied = self.index_follower.catch_up()
         if self.snapshotting is not None:
             self.snapshotting.applied += applied
-        self.follower.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        """The index and the review queue, fed by one follower of the catalogue's log."""
+        """The index, followed here, and the review queue with the open sweeps, persisted."""
         catalogue = self.catalogue.name
         return (
             Followed(
@@ -179,7 +175,7 @@ class Anchoring:
                 self._catch_up,
                 lambda positions: self.index.export(positions.get(catalogue)),
             ),
-            Followed("anchors review queue", self._catch_up, unpositioned(self.queue.export)),
+            Persisted(self.projections, self.review),
         )
 
     # Index snapshots --------------------------------------------------------------------
@@ -382,14 +378,25 @@ class Anchoring:
 
     # Review ----------------------------------------------------------------------------
 
-    def review_queue(self, actor: Principal, *, limit: int = 50, cursor: int = 0) -> ReviewPage:
+    def review_queue(
+        self, actor: Principal, *, limit: int = 50, cursor: str | None = None
+    ) -> ReviewPage:
+        """A page of the queue, from just after the item ``cursor`` names (the previous
+        page's ``next_cursor``; none or ``0``: from the start)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the review queue")
+        after = QueuePlace.after(cursor)
         self._catch_up()
+        generation = self.projections.fresh(self.review.name)
         # A flagged, restricted or removed video, or a minor's, is nobody's to anchor.
-        items = [i for i in self.queue.items() if self.protection.why_excluded(i.video_id) is None]
-        page = tuple(items[cursor : cursor + limit])
-        following = cursor + limit
-        return ReviewPage(items=page, next_cursor=following if following < len(items) else None)
+        items, more = self.review.page(
+            generation,
+            after=after,
+            limit=limit,
+            admits=lambda video_id: self.protection.why_excluded(video_id) is None,
+        )
+        return ReviewPage(
+            items=tuple(items), next_cursor=QueuePlace.of(items[-1]).cursor if more else None
+        )
 
     def decide(
         self,
@@ -463,7 +470,9 @@ class Anchoring:
         """Advance open sweeps by up to ``max_videos`` videos; safe to call from any worker."""
         self._catch_up()
         considered = changed = runs = 0
-        for sweep_id in list(self._open_sweeps):
+        # Every sweep started so far, whether reads catch up or workers do; one finished
+        # meanwhile says so itself when it is loaded.
+        for sweep_id in self._open_sweeps():
             if considered >= max_videos:
                 break
             runs += 1
@@ -471,7 +480,11 @@ class Anchoring:
             considered += done
             changed += did
         self._catch_up()
-        return SweepReport(runs, considered, changed, pending=len(self._open_sweeps))
+        return SweepReport(runs, considered, changed, pending=len(self._open_sweeps()))
+
+    def _open_sweeps(self) -> list[UUID]:
+        self.projections.catch_up(self.review.name)
+        return self.review.open_sweeps(self.projections.active(self.review.name))
 
     def _advance_sweep(self, sweep_id: UUID, budget: int, batch: int) -> tuple[int, int]:
         considered = changed = 0
@@ -534,17 +547,6 @@ class Anchoring:
                     found[owner].append(_media_evidence(engine.signal, candidate))
                     break
         return found
-
-    @property
-    def _sweep_handlers(self) -> dict[str, Any]:
-        return {
-            MatchSweep.Started.TOPIC: lambda event, _p: self._open_sweeps.setdefault(
-                event.originator_id, None
-            ),
-            MatchSweep.Finished.TOPIC: lambda event, _p: self._open_sweeps.pop(
-                event.originator_id, None
-            ),
-        }
 
     def _start_sweep(self, title_id: UUID, material: str) -> MatchSweep:
         # The sweep must reach every video published so far, by any process sharing the log.

@@ -1,19 +1,17 @@
 """Read models of the anchors program, rebuilt from the catalogue's log.
 
 MatchIndex feeds the matching engines (titles' words, reference fingerprints) and keeps the
-order in which videos were published, for retroactive sweeps. ReviewQueue holds the anchors
-awaiting a reviewer, most popular videos first.
+order in which videos were published, for retroactive sweeps. (The review queue and the
+open sweeps are persisted: ``application.anchors.review_queue``.)
 """
 
 from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import attrs
 import numpy as np
 from numpy.typing import NDArray
 
@@ -21,20 +19,13 @@ from application.anchors.text_matching import TextEngine, TitleWords
 from application.index_snapshots import IndexState
 from application.log_follower import Handler
 from application.media import MatchingEngine
-from domain.anchors.audience import EngagementBatch
-from domain.anchors.engagement import Engagement
-from domain.anchors.matching import SignalEvidence, TimeRange
+from domain.anchors.matching import TimeRange
 from domain.anchors.titles import Title
 from domain.anchors.videos import Video
 from domain.media import MediaFingerprints
 
 REFERENCE_OWNER = "reference:"
 VIDEO_OWNER = "video:"
-
-
-def popularity(engagement: Engagement) -> int:
-    """The review queue's order: the engagement score (``Engagement.score``)."""
-    return engagement.score
 
 
 class _VideoOrder:
@@ -342,118 +333,3 @@ def table_rows(value: object) -> list[list[Any]]:
 
 def table_spans(value: object) -> tuple[TimeRange, ...]:
     return tuple(TimeRange(float(start), float(end)) for start, end in table_rows(value))
-
-
-PROPOSAL = "proposal"
-DISPUTE = "dispute"
-
-
-@attrs.frozen
-class ReviewItem:
-    """A proposed anchor to decide, or a creator's dispute of an attached one."""
-
-    video_id: UUID
-    title_id: UUID
-    popularity: int
-    proposed_at: datetime  # when the item entered the queue
-    evidence: tuple[SignalEvidence, ...]
-    kind: str = PROPOSAL
-    reason: str = ""  # the creator's words, for a dispute
-
-
-class ReviewQueue:
-    def __init__(self) -> None:
-        self._open: dict[tuple[UUID, UUID], tuple[datetime, tuple[SignalEvidence, ...]]] = {}
-        self._open_by_video: dict[UUID, set[UUID]] = {}
-        self._disputes: dict[UUID, ReviewItem] = {}
-        self._evidence_of_anchor: dict[UUID, tuple[SignalEvidence, ...]] = {}
-        self._engagement: dict[UUID, Engagement] = {}
-
-    @property
-    def handlers(self) -> dict[str, Handler]:
-        return {
-            Video.EngagementRecorded.TOPIC: self._engagement_recorded,
-            EngagementBatch.Recorded.TOPIC: self._engagement_batch,
-            Video.AnchorProposed.TOPIC: self._proposed,
-            Video.AnchorAttached.TOPIC: self._attached,
-            Video.AnchorRejected.TOPIC: self._rejected,
-            Video.AnchorRevoked.TOPIC: self._revoked,
-            Video.AnchorDisputed.TOPIC: self._disputed,
-            Video.AnchorDisputeDismissed.TOPIC: self._dispute_dismissed,
-        }
-
-    def __len__(self) -> int:
-        return len(self._open) + len(self._disputes)
-
-    def items(self) -> list[ReviewItem]:
-        """Most popular first; among equals, the longest waiting first."""
-        items = [
-            ReviewItem(
-                video_id=video_id,
-                title_id=title_id,
-                popularity=popularity(self._engagement.get(video_id, Engagement())),
-                proposed_at=proposed_at,
-                evidence=evidence,
-            )
-            for (video_id, title_id), (proposed_at, evidence) in self._open.items()
-        ]
-        items += [
-            attrs.evolve(
-                dispute,
-                popularity=popularity(self._engagement.get(dispute.video_id, Engagement())),
-            )
-            for dispute in self._disputes.values()
-        ]
-        items.sort(key=lambda i: (-i.popularity, i.proposed_at, str(i.video_id), str(i.title_id)))
-        return items
-
-    def _engagement_recorded(self, event: Any, _position: int) -> None:
-        current = self._engagement.get(event.originator_id, Engagement())
-        self._engagement[event.originator_id] = current + event.added
-
-    def _engagement_batch(self, event: Any, _position: int) -> None:
-        for count in event.counts:
-            current = self._engagement.get(count.video_id, Engagement())
-            self._engagement[count.video_id] = current + count.added
-
-    def _proposed(self, event: Any, _position: int) -> None:
-        self._open[(event.originator_id, event.title_id)] = (
-            event.proposed_at,
-            tuple(event.evidence),
-        )
-        self._open_by_video.setdefault(event.originator_id, set()).add(event.title_id)
-
-    def _attached(self, event: Any, _position: int) -> None:
-        # Attaching settles the video: all of its proposals leave the queue.
-        for title_id in self._open_by_video.pop(event.originator_id, set()):
-            self._open.pop((event.originator_id, title_id), None)
-        self._evidence_of_anchor[event.originator_id] = tuple(event.evidence)
-
-    def _revoked(self, event: Any, _position: int) -> None:
-        self._disputes.pop(event.originator_id, None)
-        self._evidence_of_anchor.pop(event.originator_id, None)
-
-    def _disputed(self, event: Any, _position: int) -> None:
-        self._disputes[event.originator_id] = ReviewItem(
-            video_id=event.originator_id,
-            title_id=event.title_id,
-            popularity=0,
-            proposed_at=event.disputed_at,
-            evidence=self._evidence_of_anchor.get(event.originator_id, ()),
-            kind=DISPUTE,
-            reason=event.reason,
-        )
-
-    def _dispute_dismissed(self, event: Any, _position: int) -> None:
-        self._disputes.pop(event.originator_id, None)
-
-    def _rejected(self, event: Any, _position: int) -> None:
-        self._open.pop((event.originator_id, event.title_id), None)
-        self._open_by_video.get(event.originator_id, set()).discard(event.title_id)
-
-    def export(self) -> dict[str, object]:
-        """A comparable view for the audit's replay: every open item, with its place."""
-        return {
-            f"{item.kind}:{item.video_id}/{item.title_id}": (place, item)
-            for place, item in enumerate(self.items(), start=1)
-        }

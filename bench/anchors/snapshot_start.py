@@ -84,6 +84,8 @@ def child(store: str, data_dir: str, index_dir: str, query_file: str) -> int:
         identities=RandomIdentities(),
         max_upload_bytes=core.settings.max_upload_bytes,
         protection=core.protection,
+        projections=core.projections,
+        review=core.anchoring.review,
         snapshots=core.anchoring.snapshots,
     )
     index_started = perf_counter() - started

@@ -87,7 +87,10 @@ class ReviewItemOut(BaseModel):
 
 class ReviewPageOut(BaseModel):
     items: list[ReviewItemOut]
-    next_cursor: int | None
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page (the place of this page's last item); "
+        "null: done."
+    )
 
     @classmethod
     def of(cls, page: ReviewPage) -> ReviewPageOut:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from application.anchors.review_queue import CURSOR_PATTERN
 from application.auth import Role, require_role
 from entrypoints.http.anchors.anchor_schemas import (
     DecisionBody,
@@ -137,7 +138,14 @@ def review_queue(
     core: Core,
     caller: Caller,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Cursor = 0,
+    cursor: Annotated[
+        str | None,
+        Query(
+            max_length=120,
+            pattern=CURSOR_PATTERN,
+            description="The `next_cursor` of the previous page (none or 0: from the start).",
+        ),
+    ] = None,
 ) -> ReviewPageOut:
     """Proposed anchors awaiting a reviewer, the most popular videos first."""
     return ReviewPageOut.of(core.anchoring.review_queue(caller, limit=limit, cursor=cursor))

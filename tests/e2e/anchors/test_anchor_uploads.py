@@ -287,3 +287,42 @@ def test_an_upheld_dispute_revokes_the_anchor_for_good(client: TestClient, auth:
     assert upheld.json()["anchor"] is None
     assert no_dispute.status_code == 409
     assert no_dispute.json()["rule"] == "NoDispute"
+
+
+def test_the_review_queue_is_read_page_by_page_from_each_pages_cursor(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    title_id = register(client, auth)
+    client.put(
+        f"/v1/titles/{title_id}/match-words",
+        json={"hashtags": ["Arrakis"], "keywords": []},
+        headers=auth("studio", "legendary"),
+    )
+    for n in range(5):
+        core.anchoring.publish_video(
+            Principal(Role.CREATOR, "fan-1"),
+            caption=f"desert clip {n}",
+            hashtags=["#Arrakis"],
+            category="film-and-tv",
+        )
+    reviewer = auth("reviewer", "rita")
+    whole = client.get("/v1/review/anchors", headers=reviewer).json()
+
+    pages, cursor = [], "0"  # 0, as the first page was always asked for, still starts
+    while cursor is not None:
+        page = client.get(
+            "/v1/review/anchors", params={"limit": 2, "cursor": cursor}, headers=reviewer
+        )
+        assert page.status_code == 200, page.text
+        pages.append(page.json()["items"])
+        cursor = page.json()["next_cursor"]
+
+    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [item for page in pages for item in page] == whole["items"]
+    assert whole["next_cursor"] is None
+    for forged in ("2", "abc", "1.2.3.4.p", "x" * 200):
+        refused = client.get(
+            "/v1/review/anchors", params={"cursor": forged}, headers=reviewer
+        )
+        assert refused.status_code == 422, forged
+        assert refused.headers["content-type"] == PROBLEM

@@ -1,0 +1,304 @@
+"""The anchors review queue and the open sweeps (``application.anchors.review_queue
+.ReviewTables``) in the projection store: SQLAlchemy Core tables, one set per generation.
+
+The queue's order is the index ``(neg_popularity, since, video_id, title_id, dispute)``, all
+ascending, so a page is a seek on it from the previous page's last row (a row value, searched
+as a range). Each item carries its video's popularity, moved with the video's engagement, so
+nothing is sorted at read time. ``since`` is the instant the item entered the queue in
+microseconds since the epoch (its order); ``proposed_at`` keeps the ISO text with the offset
+it was recorded with. UUIDs compare as their hexadecimal text on both SQLite (stored as hex)
+and PostgreSQL (bytewise), as the queue always ordered them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import attrs
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from adapters.projections.rows import add_amounts, chunks
+from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from application.anchors.review_queue import (
+    DISPUTE,
+    PROPOSAL,
+    QueuePlace,
+    ReviewItem,
+    microseconds,
+)
+from application.projections import Batch
+from domain.anchors.matching import SignalEvidence
+
+_ORDER = ("neg_popularity", "since", "video_id", "title_id", "dispute")
+
+
+def _define(metadata: sa.MetaData, suffix: str) -> None:
+    sa.Table(
+        f"anchor_review_items{suffix}",
+        metadata,
+        # The key starts with the video: its items are found from its engagement.
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("title_id", sa.Uuid, primary_key=True),
+        sa.Column("dispute", sa.Boolean, primary_key=True),
+        sa.Column("neg_popularity", sa.BigInteger, nullable=False),  # ascending: most first
+        sa.Column("since", sa.BigInteger, nullable=False),
+        sa.Column("proposed_at", sa.String(64), nullable=False),
+        sa.Column("evidence", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Index(f"anchor_review_items_order{suffix}", *_ORDER),
+    )
+    sa.Table(
+        f"anchor_review_popularity{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("score", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"anchor_review_evidence{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),  # an anchored video
+        sa.Column("evidence", sa.Text, nullable=False),
+    )
+    sa.Table(
+        f"anchor_open_sweeps{suffix}",
+        metadata,
+        sa.Column("sweep_id", sa.Uuid, primary_key=True),
+        sa.Column("position", sa.BigInteger, nullable=False, unique=True),
+    )
+
+
+@attrs.frozen
+class _Tables:
+    metadata: sa.MetaData
+    items: sa.Table
+    popularity: sa.Table
+    evidence: sa.Table
+    sweeps: sa.Table
+
+
+class SqlReviewTables:
+    def __init__(self, store: SqlProjectionStore) -> None:
+        self.store = store
+        self._generations: dict[int, _Tables] = {}
+        self._lock = threading.Lock()
+
+    def _tables(self, generation: int) -> _Tables:
+        with self._lock:
+            tables = self._generations.get(generation)
+            if tables is None:
+                metadata = generation_tables(_define, self.store.metadata.schema, generation)
+                suffix = f"_g{generation}"
+                named = {table.name.removesuffix(suffix): table for table in metadata.sorted_tables}
+                tables = _Tables(
+                    metadata=metadata,
+                    items=named["anchor_review_items"],
+                    popularity=named["anchor_review_popularity"],
+                    evidence=named["anchor_review_evidence"],
+                    sweeps=named["anchor_open_sweeps"],
+                )
+                self._generations[generation] = tables
+            return tables
+
+    def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
+        assert isinstance(batch, SqlBatch)
+        return batch.connection, self._tables(batch.generation)
+
+    def create(self, generation: int) -> None:
+        self.store.create_tables(self._tables(generation).metadata)
+
+    def drop(self, generation: int) -> None:
+        self.store.drop_tables(self._tables(generation).metadata)
+        with self._lock:
+            self._generations.pop(generation, None)
+
+    # Writes --------------------------------------------------------------------------------
+
+    def add_popularity(self, batch: Batch, added: Mapping[UUID, int]) -> None:
+        connection, t = self._batch(batch)
+        add_amounts(
+            connection,
+            t.popularity,
+            ["video_id"],
+            ["score"],
+            [{"video_id": video_id, "score": score} for video_id, score in added.items()],
+        )
+        # Most engagement is of videos with nothing to review: only the others are updated.
+        items = t.items.c
+        queued: set[UUID] = set()
+        for chunk in chunks(added):
+            queued.update(
+                connection.execute(
+                    sa.select(items.video_id).distinct().where(items.video_id.in_(chunk))
+                ).scalars()
+            )
+        if queued:
+            connection.execute(
+                t.items.update()
+                .where(items.video_id == sa.bindparam("v"))
+                .values(neg_popularity=items.neg_popularity - sa.bindparam("more")),
+                [{"v": video_id, "more": added[video_id]} for video_id in queued],
+            )
+
+    def propose(
+        self,
+        batch: Batch,
+        video_id: UUID,
+        title_id: UUID,
+        proposed_at: datetime,
+        evidence: Sequence[SignalEvidence],
+    ) -> None:
+        connection, t = self._batch(batch)
+        items = t.items.c
+        connection.execute(
+            t.items.delete().where(
+                items.video_id == video_id, items.title_id == title_id, items.dispute == sa.false()
+            )
+        )
+        _queue(connection, t, video_id, title_id, False, proposed_at, evidence, "")
+
+    def settle(self, batch: Batch, video_id: UUID, evidence: Sequence[SignalEvidence]) -> None:
+        connection, t = self._batch(batch)
+        items = t.items.c
+        connection.execute(
+            t.items.delete().where(items.video_id == video_id, items.dispute == sa.false())
+        )
+        kept = _evidence_text(evidence)
+        moved = connection.execute(
+            t.evidence.update().where(t.evidence.c.video_id == video_id).values(evidence=kept)
+        )
+        if moved.rowcount == 0:
+            connection.execute(t.evidence.insert().values(video_id=video_id, evidence=kept))
+
+    def reject(self, batch: Batch, video_id: UUID, title_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        items = t.items.c
+        connection.execute(
+            t.items.delete().where(
+                items.video_id == video_id, items.title_id == title_id, items.dispute == sa.false()
+            )
+        )
+
+    def dispute(
+        self, batch: Batch, video_id: UUID, title_id: UUID, disputed_at: datetime, reason: str
+    ) -> None:
+        connection, t = self._batch(batch)
+        _close_dispute(connection, t, video_id)
+        kept = connection.execute(
+            sa.select(t.evidence.c.evidence).where(t.evidence.c.video_id == video_id)
+        ).scalar()
+        evidence = () if kept is None else _evidence_of(kept)
+        _queue(connection, t, video_id, title_id, True, disputed_at, evidence, reason)
+
+    def close_dispute(self, batch: Batch, video_id: UUID, *, revoked: bool) -> None:
+        connection, t = self._batch(batch)
+        _close_dispute(connection, t, video_id)
+        if revoked:
+            connection.execute(t.evidence.delete().where(t.evidence.c.video_id == video_id))
+
+    def start_sweep(self, batch: Batch, sweep_id: UUID, position: int) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(t.sweeps.insert().values(sweep_id=sweep_id, position=position))
+
+    def finish_sweep(self, batch: Batch, sweep_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(t.sweeps.delete().where(t.sweeps.c.sweep_id == sweep_id))
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def queue(self, generation: int, *, after: QueuePlace | None, limit: int) -> list[ReviewItem]:
+        t = self._tables(generation)
+        order = [t.items.c[name] for name in _ORDER]
+        query = sa.select(t.items).order_by(*order).limit(limit)
+        if after is not None:
+            values = (
+                -after.popularity,
+                after.since,
+                after.video_id,
+                after.title_id,
+                after.dispute,
+            )
+            bound = (sa.literal(v, c.type) for v, c in zip(values, order, strict=True))
+            query = query.where(sa.tuple_(*order) > sa.tuple_(*bound))
+        with self.store.reading() as connection:
+            rows = connection.execute(query).all()
+        return [_item(row) for row in rows]
+
+    def open_sweeps(self, generation: int) -> list[UUID]:
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            return list(
+                connection.execute(
+                    sa.select(t.sweeps.c.sweep_id).order_by(t.sweeps.c.position)
+                ).scalars()
+            )
+
+
+def _queue(
+    connection: Connection,
+    t: _Tables,
+    video_id: UUID,
+    title_id: UUID,
+    dispute: bool,
+    at: datetime,
+    evidence: Sequence[SignalEvidence],
+    reason: str,
+) -> None:
+    score = connection.execute(
+        sa.select(t.popularity.c.score).where(t.popularity.c.video_id == video_id)
+    ).scalar()
+    connection.execute(
+        t.items.insert().values(
+            video_id=video_id,
+            title_id=title_id,
+            dispute=dispute,
+            neg_popularity=-int(score or 0),
+            since=microseconds(at),
+            proposed_at=at.isoformat(),
+            evidence=_evidence_text(evidence),
+            reason=reason,
+        )
+    )
+
+
+def _close_dispute(connection: Connection, t: _Tables, video_id: UUID) -> None:
+    items = t.items.c
+    connection.execute(
+        t.items.delete().where(items.video_id == video_id, items.dispute == sa.true())
+    )
+
+
+def _evidence_text(evidence: Sequence[SignalEvidence]) -> str:
+    return json.dumps(
+        [
+            {
+                "signal": str(found.signal),
+                "score": found.score,
+                "matched_seconds": found.matched_seconds,
+                "reference_id": found.reference_id,
+                "details": found.details,
+            }
+            for found in evidence
+        ]
+    )
+
+
+def _evidence_of(text: str) -> tuple[SignalEvidence, ...]:
+    return tuple(SignalEvidence(**found) for found in json.loads(text))
+
+
+def _item(row: Any) -> ReviewItem:
+    return ReviewItem(
+        video_id=row.video_id,
+        title_id=row.title_id,
+        popularity=-int(row.neg_popularity),
+        proposed_at=datetime.fromisoformat(row.proposed_at),
+        evidence=_evidence_of(row.evidence),
+        kind=DISPUTE if row.dispute else PROPOSAL,
+        reason=row.reason,
+    )

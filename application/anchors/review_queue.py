@@ -1,0 +1,317 @@
+"""The anchors review queue and the open match sweeps, persisted in the projection store.
+
+The queue holds the proposed anchors awaiting a reviewer and the creators' open disputes of
+attached ones, each with the evidence the anchor rests on; most popular videos first
+(``Engagement.score``), then the longest waiting. The open sweeps are those started and not
+finished, in the order they started: the background pass continues them.
+
+The rows live in the projection store (``ReviewTables``, a port: ``adapters.projections
+.review_queue`` holds them in SQL), written in the same transaction as the catalogue position
+they reach, so a restarted process applies nothing again and keeps nothing in memory. A
+page of the queue is a seek on its order's index from the place of the previous page's last
+item (``QueuePlace``, the cursor), so reading on never counts what came before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+
+from application.logs import CatalogueLog
+from application.projections import Batch
+from application.read_models import LogPositions
+from domain.anchors.audience import EngagementBatch
+from domain.anchors.engagement import Engagement
+from domain.anchors.matching import SignalEvidence
+from domain.anchors.sweeps import MatchSweep
+from domain.anchors.videos import Video
+from domain.errors import InvalidValue
+
+#: The read model's name in the registry and the projection store (the auditor's replay
+#: reports under it).
+NAME = "anchors review queue"
+
+PROPOSAL = "proposal"
+DISPUTE = "dispute"
+
+#: Rows read at most in one query while a page is filled past items a reader leaves out.
+READ_AT_MOST = 1000
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def popularity(engagement: Engagement) -> int:
+    """The review queue's order: the engagement score (``Engagement.score``)."""
+    return engagement.score
+
+
+@attrs.frozen
+class ReviewItem:
+    """A proposed anchor to decide, or a creator's dispute of an attached one."""
+
+    video_id: UUID
+    title_id: UUID
+    popularity: int
+    proposed_at: datetime  # when the item entered the queue
+    evidence: tuple[SignalEvidence, ...]
+    kind: str = PROPOSAL
+    reason: str = ""  # the creator's words, for a dispute
+
+
+def microseconds(at: datetime) -> int:
+    """An instant as whole microseconds since the epoch: its place in the queue's order
+    whatever its offset."""
+    return (at - _EPOCH) // _MICROSECOND
+
+
+_CURSOR = re.compile(r"(\d{1,18})\.(-?\d{1,18})\.([0-9a-f]{32})\.([0-9a-f]{32})\.([pd])")
+#: What a cursor looks like (the HTTP edge refuses anything else before asking).
+CURSOR_PATTERN = f"^(0|{_CURSOR.pattern})$"
+
+
+@attrs.frozen
+class QueuePlace:
+    """Where an item stands in the queue's order: (popularity, highest first; waiting since,
+    earliest first; video; title; a proposal before a dispute). A page starts after one."""
+
+    popularity: int
+    since: int  # microseconds since the epoch
+    video_id: UUID
+    title_id: UUID
+    dispute: bool
+
+    @classmethod
+    def of(cls, item: ReviewItem) -> QueuePlace:
+        return cls(
+            popularity=item.popularity,
+            since=microseconds(item.proposed_at),
+            video_id=item.video_id,
+            title_id=item.title_id,
+            dispute=item.kind == DISPUTE,
+        )
+
+    @property
+    def cursor(self) -> str:
+        kind = "d" if self.dispute else "p"
+        return f"{self.popularity}.{self.since}.{self.video_id.hex}.{self.title_id.hex}.{kind}"
+
+    @classmethod
+    def after(cls, cursor: str | None) -> QueuePlace | None:
+        """The place a cursor names; none (the start) for no cursor or ``0``."""
+        if cursor is None or cursor == "0":
+            return None
+        found = _CURSOR.fullmatch(cursor)
+        if found is None:
+            raise InvalidValue(
+                "the cursor is not one this queue gave: pass a page's next_cursor as it is"
+            )
+        popularity, since, video, title, kind = found.groups()
+        return cls(int(popularity), int(since), UUID(video), UUID(title), kind == "d")
+
+
+class ReviewTables(Protocol):
+    """The queue's and the open sweeps' rows in the projection store, by generation."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # Writes (within the batch that moves the catalogue log's position) ------------------
+
+    def add_popularity(self, batch: Batch, added: Mapping[UUID, int]) -> None:
+        """Add to videos' popularity, and to that of their items in the queue."""
+        ...
+
+    def propose(
+        self,
+        batch: Batch,
+        video_id: UUID,
+        title_id: UUID,
+        proposed_at: datetime,
+        evidence: Sequence[SignalEvidence],
+    ) -> None:
+        """Queue the proposal at the video's popularity (again: it waits from now)."""
+        ...
+
+    def settle(self, batch: Batch, video_id: UUID, evidence: Sequence[SignalEvidence]) -> None:
+        """The video is anchored: its proposals leave the queue; the anchor's evidence is
+        kept for a dispute."""
+        ...
+
+    def reject(self, batch: Batch, video_id: UUID, title_id: UUID) -> None: ...
+
+    def dispute(
+        self, batch: Batch, video_id: UUID, title_id: UUID, disputed_at: datetime, reason: str
+    ) -> None:
+        """Queue the video's dispute (in place of any other of it), with the anchor's kept
+        evidence, at the video's popularity."""
+        ...
+
+    def close_dispute(self, batch: Batch, video_id: UUID, *, revoked: bool) -> None:
+        """The video's dispute leaves the queue; a revoked anchor's evidence is forgotten."""
+        ...
+
+    def start_sweep(self, batch: Batch, sweep_id: UUID, position: int) -> None: ...
+
+    def finish_sweep(self, batch: Batch, sweep_id: UUID) -> None: ...
+
+    # Reads --------------------------------------------------------------------------------
+
+    def queue(self, generation: int, *, after: QueuePlace | None, limit: int) -> list[ReviewItem]:
+        """At most ``limit`` items in the queue's order, from just after ``after``."""
+        ...
+
+    def open_sweeps(self, generation: int) -> list[UUID]:
+        """The sweeps started and not finished, in the order they started."""
+        ...
+
+
+_ENGAGEMENT = frozenset((Video.EngagementRecorded.TOPIC, EngagementBatch.Recorded.TOPIC))
+
+
+def _engages(event: Any) -> bool:
+    return type(event).TOPIC in _ENGAGEMENT
+
+
+def _added(events: Sequence[Any]) -> dict[UUID, int]:
+    """The popularity engagement events add, by video (the score adds up)."""
+    added: dict[UUID, int] = {}
+    for event in events:
+        if type(event).TOPIC == Video.EngagementRecorded.TOPIC:
+            counts = [(event.originator_id, event.added)]
+        else:
+            counts = [(count.video_id, count.added) for count in event.counts]
+        for video_id, more in counts:
+            added[video_id] = added.get(video_id, 0) + popularity(more)
+    return added
+
+
+class ReviewQueueProjection:
+    """Which rows each event of the catalogue log changes, and the pages read from them."""
+
+    name = NAME
+    version = 1
+
+    def __init__(self, tables: ReviewTables) -> None:
+        self.tables = tables
+        self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
+            Video.EngagementRecorded.TOPIC: self._engagement,
+            EngagementBatch.Recorded.TOPIC: self._engagement,
+            Video.AnchorProposed.TOPIC: self._proposed,
+            Video.AnchorAttached.TOPIC: self._attached,
+            Video.AnchorRejected.TOPIC: self._rejected,
+            Video.AnchorRevoked.TOPIC: self._revoked,
+            Video.AnchorDisputed.TOPIC: self._disputed,
+            Video.AnchorDisputeDismissed.TOPIC: self._dispute_dismissed,
+            MatchSweep.Started.TOPIC: self._sweep_started,
+            MatchSweep.Finished.TOPIC: self._sweep_finished,
+        }
+        self.follows: Mapping[str, Sequence[str]] = {CatalogueLog.name: tuple(self._handlers)}
+
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
+
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event, position)
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """A run of engagement is added at once (it only moves popularity, which adds up);
+        every other event in turn."""
+        for engaging, group in groupby(events, key=lambda item: _engages(item[0])):
+            run = list(group)
+            if engaging:
+                self.tables.add_popularity(batch, _added([event for event, _ in run]))
+            else:
+                for event, position in run:
+                    self.apply(batch, log, event, position)
+
+    # Questions -----------------------------------------------------------------------------
+
+    def page(
+        self,
+        generation: int,
+        *,
+        after: QueuePlace | None,
+        limit: int,
+        admits: Callable[[UUID], bool],
+    ) -> tuple[list[ReviewItem], bool]:
+        """At most ``limit`` items after ``after`` whose video the reader ``admits``, and
+        whether another admitted item follows them. Items left out are read past in growing
+        steps, never all at once."""
+        found: list[ReviewItem] = []
+        ask = min(limit + 1, READ_AT_MOST)
+        while True:
+            rows = self.tables.queue(generation, after=after, limit=ask)
+            for item in rows:
+                if admits(item.video_id):
+                    found.append(item)
+                    if len(found) > limit:
+                        return found[:limit], True
+            if len(rows) < ask:
+                return found, False
+            after = QueuePlace.of(rows[-1])
+            ask = min(ask * 2, READ_AT_MOST)
+
+    def open_sweeps(self, generation: int) -> list[UUID]:
+        return self.tables.open_sweeps(generation)
+
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        """A comparable view for the audit's replay: every item with its place in the
+        queue, and every open sweep with its place among them."""
+        view: dict[str, object] = {}
+        place, after = 0, None
+        while True:
+            rows = self.tables.queue(generation, after=after, limit=READ_AT_MOST)
+            for item in rows:
+                place += 1
+                view[f"{item.kind}:{item.video_id}/{item.title_id}"] = (place, item)
+            if len(rows) < READ_AT_MOST:
+                break
+            after = QueuePlace.of(rows[-1])
+        for number, sweep_id in enumerate(self.tables.open_sweeps(generation), start=1):
+            view[f"sweep:{sweep_id}"] = number
+        return view
+
+    # Handlers ------------------------------------------------------------------------------
+
+    def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.add_popularity(batch, _added([event]))
+
+    def _proposed(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.propose(
+            batch, event.originator_id, event.title_id, event.proposed_at, tuple(event.evidence)
+        )
+
+    def _attached(self, batch: Batch, event: Any, _position: int) -> None:
+        # Attaching settles the video: all of its proposals leave the queue.
+        self.tables.settle(batch, event.originator_id, tuple(event.evidence))
+
+    def _rejected(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.reject(batch, event.originator_id, event.title_id)
+
+    def _revoked(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.close_dispute(batch, event.originator_id, revoked=True)
+
+    def _disputed(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.dispute(
+            batch, event.originator_id, event.title_id, event.disputed_at, event.reason
+        )
+
+    def _dispute_dismissed(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.close_dispute(batch, event.originator_id, revoked=False)
+
+    def _sweep_started(self, batch: Batch, event: Any, position: int) -> None:
+        self.tables.start_sweep(batch, event.originator_id, position)
+
+    def _sweep_finished(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.finish_sweep(batch, event.originator_id)
