@@ -26,7 +26,7 @@ from entrypoints.http.anchors.anchor_schemas import (
     TimeRangeBody,
 )
 from entrypoints.http.problems import Problem
-from entrypoints.http.schemas import Cursor, VideoOut
+from entrypoints.http.schemas import VideoOut
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.uploads import read_form, single
 from entrypoints.http.versions import expected_version, tag_response
