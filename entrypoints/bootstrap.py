@@ -29,6 +29,7 @@ from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.music import SqlMusicTables
+from adapters.projections.protection import persisted_protection
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
@@ -176,7 +177,7 @@ def bootstrap(
         inline=settings.projections == "inline",
     )
     # One protection for every program that must leave protected videos alone.
-    protection = Protection(catalogue)
+    protection = persisted_protection(projection_store, projections)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     # Every decode of an upload (video, audio, listing photo) takes one of these slots.
     slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
@@ -333,7 +334,7 @@ def bootstrap(
         core.marketplace,
     ):
         core.read_models.register(*service.read_models())
-    core.read_models.register(protection)
+    core.read_models.register(*protection.read_models())
     core.background.register(
         core.anchoring.background_pass(),
         core.usage.background_pass(),
