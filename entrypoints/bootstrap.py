@@ -31,6 +31,7 @@ from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.protection import persisted_protection
 from adapters.projections.pulse_inventory import SqlInventoryTables
+from adapters.projections.shop_tags import SqlTagsTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
@@ -235,7 +236,13 @@ def bootstrap(
     ledger = Ledger(revenue, clock=clock, projections=projections, projection=ledger_projection)
     notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
     tagging = ProductTagging(
-        revenue, catalogue=catalogue, notifier=notifier, clock=clock, protection=protection
+        revenue,
+        catalogue=catalogue,
+        notifier=notifier,
+        clock=clock,
+        protection=protection,
+        projections=projections,
+        tables=SqlTagsTables(projection_store),
     )
     dashboard_projection = CampaignDashboardProjection(
         SqlDashboardTables(projection_store), protection, settings.click_window
