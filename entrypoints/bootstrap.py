@@ -27,6 +27,7 @@ from adapters.notifications.inbox import InAppNotifier
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
+from adapters.projections.inbox import SqlInboxTables
 from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.protection import persisted_protection
@@ -48,6 +49,7 @@ from application.business.campaigns import Campaigns
 from application.business.marketplace import Marketplace
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
+from application.inbox import InboxProjection, InboxReads
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.music.competition import Competition
@@ -97,6 +99,8 @@ class Spotlight:
     payouts: Payouts
     inbox: InboxLog
     notifier: Notifier
+    #: The inboxes' read model, whichever notifier delivers (the in-app one reads it).
+    inbox_reads: InboxReads
     shop: Shop
     tagging: ProductTagging
     recognition: ProductScanning
@@ -234,7 +238,9 @@ def bootstrap(
     ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
     projections.register(ledger_projection)
     ledger = Ledger(revenue, clock=clock, projections=projections, projection=ledger_projection)
-    notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
+    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
+    if notifier is None:
+        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     tagging = ProductTagging(
         revenue,
         catalogue=catalogue,
@@ -289,6 +295,7 @@ def bootstrap(
         payouts=Payouts(revenue, ledger=ledger, clock=clock),
         inbox=inbox,
         notifier=notifier,
+        inbox_reads=inbox_reads,
         shop=Shop(
             revenue, ledger=ledger, clock=clock, identities=identities, recognizer=recognizer
         ),
@@ -341,7 +348,7 @@ def bootstrap(
         core.marketplace,
     ):
         core.read_models.register(*service.read_models())
-    core.read_models.register(*protection.read_models())
+    core.read_models.register(*protection.read_models(), *inbox_reads.read_models())
     core.background.register(
         core.anchoring.background_pass(),
         core.usage.background_pass(),

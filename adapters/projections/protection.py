@@ -10,17 +10,15 @@ the flagged queue the index on (moderation, first moderated).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch, ProjectionRunner
 from application.trust.protection import (
     RESTRICTING,
@@ -61,7 +59,6 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
 
 @attrs.frozen
 class _Tables:
-    metadata: sa.MetaData
     accounts: sa.Table
     creators: sa.Table
     videos: sa.Table
@@ -70,35 +67,14 @@ class _Tables:
 class SqlProtectionTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
-
-    def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                tables = self._generations[generation] = _Tables(
-                    metadata,
-                    **{
-                        table.name.removesuffix(suffix).removeprefix("protection_"): table
-                        for table in metadata.tables.values()
-                    },
-                )
-            return tables
-
-    def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
-        assert isinstance(batch, SqlBatch), "protection's rows are written through a SQL batch"
-        return batch.connection, self._tables(batch.generation)
+        self._tables = ByGeneration(store, _define, "protection_", _Tables)
+        self._batch = self._tables.of
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._tables.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._tables.drop(generation)
 
     # Writes --------------------------------------------------------------------------------
 
@@ -171,7 +147,7 @@ class SqlProtectionTables:
     def facts(
         self, generation: int, video_ids: Collection[UUID], *, excluded_only: bool
     ) -> list[VideoFacts]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         v, c = t.videos.c, t.creators.c
         found: list[VideoFacts] = []
         with self.store.reading() as connection:
@@ -183,7 +159,7 @@ class SqlProtectionTables:
         return found
 
     def minors_among(self, generation: int, accounts: Collection[str]) -> set[str]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         c = t.creators.c
         found: set[str] = set()
         with self.store.reading() as connection:
@@ -196,7 +172,7 @@ class SqlProtectionTables:
         return found
 
     def videos_of(self, generation: int, account: str) -> list[UUID]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         v = t.videos.c
         with self.store.reading() as connection:
             return list(
@@ -206,7 +182,7 @@ class SqlProtectionTables:
             )
 
     def flagged(self, generation: int, limit: int) -> list[UUID]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         v = t.videos.c
         with self.store.reading() as connection:
             return list(
@@ -219,7 +195,7 @@ class SqlProtectionTables:
             )
 
     def minors(self, generation: int) -> list[str]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         c = t.creators.c
         with self.store.reading() as connection:
             return list(
@@ -229,7 +205,7 @@ class SqlProtectionTables:
             )
 
     def excluded(self, generation: int) -> list[VideoFacts]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         v, c = t.videos.c, t.creators.c
         with self.store.reading() as connection:
             rows = connection.execute(

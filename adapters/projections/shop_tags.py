@@ -9,17 +9,15 @@ index of their positions.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch
 from application.shop.product_tagging import Offer, Pending
 from domain.money import Money
@@ -74,7 +72,6 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
 
 @attrs.frozen
 class _Tables:
-    metadata: sa.MetaData
     sets: sa.Table
     tagged: sa.Table
     pending: sa.Table
@@ -86,35 +83,14 @@ class _Tables:
 class SqlTagsTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
-
-    def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                tables = self._generations[generation] = _Tables(
-                    metadata,
-                    **{
-                        table.name.removesuffix(suffix).removeprefix("shop_tags_"): table
-                        for table in metadata.tables.values()
-                    },
-                )
-            return tables
-
-    def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
-        assert isinstance(batch, SqlBatch), "shop tags' rows are written through a SQL batch"
-        return batch.connection, self._tables(batch.generation)
+        self._tables = ByGeneration(store, _define, "shop_tags_", _Tables)
+        self._batch = self._tables.of
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._tables.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._tables.drop(generation)
 
     # Writes --------------------------------------------------------------------------------
 
@@ -192,7 +168,7 @@ class SqlTagsTables:
         self._listing(batch, listing_id, title=title, price=price.minor, currency=price.currency)
 
     def add_stock(self, batch: Batch, listing_id: UUID, added: int) -> None:
-        t = self._tables(batch.generation)
+        t = self._tables[batch.generation]
         self._listing(batch, listing_id, stock=t.listings.c.stock + added)
 
     def set_status(self, batch: Batch, listing_id: UUID, status: ListingStatus) -> None:
@@ -226,7 +202,7 @@ class SqlTagsTables:
     # Reads ---------------------------------------------------------------------------------
 
     def offers(self, generation: int, listing_ids: Collection[UUID]) -> dict[UUID, Offer]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         listings = t.listings.c
         found: dict[UUID, Offer] = {}
         with self.store.reading() as connection:
@@ -258,7 +234,7 @@ class SqlTagsTables:
         return found
 
     def videos_of_listing(self, generation: int, listing_id: UUID) -> list[UUID]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         tagged = t.tagged.c
         with self.store.reading() as connection:
             videos = connection.execute(
@@ -267,7 +243,7 @@ class SqlTagsTables:
             return sorted(videos, key=str)
 
     def pending(self, generation: int, *, after: int, limit: int) -> list[Pending]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         pending = t.pending.c
         with self.store.reading() as connection:
             rows = connection.execute(
@@ -279,14 +255,14 @@ class SqlTagsTables:
         return [Pending(int(row[0]), row[1], row[2], row[3]) for row in rows]
 
     def pending_count(self, generation: int) -> int:
-        t = self._tables(generation)
+        t = self._tables[generation]
         with self.store.reading() as connection:
             return int(
                 connection.execute(sa.select(sa.func.count()).select_from(t.pending)).scalar_one()
             )
 
     def export(self, generation: int) -> dict[str, object]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         with self.store.reading() as connection:
             suspended = connection.execute(sa.select(t.suspended.c.account)).scalars().all()
             listings = connection.execute(sa.select(t.listings)).all()

@@ -33,6 +33,7 @@ REPLAYED = (
     "campaign dashboards",
     "creator marketplace",
     "protection (minors, restricted videos)",
+    "notification inbox",
 )
 
 
