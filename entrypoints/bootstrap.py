@@ -27,10 +27,13 @@ from adapters.notifications.inbox import InAppNotifier
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
+from adapters.projections.inbox import SqlInboxTables
 from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.music import SqlMusicTables
+from adapters.projections.protection import persisted_protection
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.projections.review_queue import SqlReviewTables
+from adapters.projections.shop_tags import SqlTagsTables
 from adapters.search.creators import BM25CreatorSearch
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
@@ -48,6 +51,7 @@ from application.business.campaigns import Campaigns
 from application.business.marketplace import Marketplace
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
+from application.inbox import InboxProjection, InboxReads
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.music.competition import Competition
@@ -97,6 +101,8 @@ class Spotlight:
     payouts: Payouts
     inbox: InboxLog
     notifier: Notifier
+    #: The inboxes' read model, whichever notifier delivers (the in-app one reads it).
+    inbox_reads: InboxReads
     shop: Shop
     tagging: ProductTagging
     recognition: ProductScanning
@@ -178,7 +184,7 @@ def bootstrap(
         inline=settings.projections == "inline",
     )
     # One protection for every program that must leave protected videos alone.
-    protection = Protection(catalogue)
+    protection = persisted_protection(projection_store, projections)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     # Every decode of an upload (video, audio, listing photo) takes one of these slots.
     slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
@@ -240,9 +246,17 @@ def bootstrap(
     ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
     projections.register(ledger_projection)
     ledger = Ledger(revenue, clock=clock, projections=projections, projection=ledger_projection)
-    notifier = InAppNotifier(inbox, clock=clock) if notifier is None else notifier
+    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
+    if notifier is None:
+        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     tagging = ProductTagging(
-        revenue, catalogue=catalogue, notifier=notifier, clock=clock, protection=protection
+        revenue,
+        catalogue=catalogue,
+        notifier=notifier,
+        clock=clock,
+        protection=protection,
+        projections=projections,
+        tables=SqlTagsTables(projection_store),
     )
     dashboard_projection = CampaignDashboardProjection(
         SqlDashboardTables(projection_store), protection, settings.click_window
@@ -289,6 +303,7 @@ def bootstrap(
         payouts=Payouts(revenue, ledger=ledger, clock=clock),
         inbox=inbox,
         notifier=notifier,
+        inbox_reads=inbox_reads,
         shop=Shop(
             revenue, ledger=ledger, clock=clock, identities=identities, recognizer=recognizer
         ),
@@ -343,7 +358,7 @@ def bootstrap(
         core.marketplace,
     ):
         core.read_models.register(*service.read_models())
-    core.read_models.register(protection)
+    core.read_models.register(*protection.read_models(), *inbox_reads.read_models())
     core.background.register(
         core.anchoring.background_pass(),
         core.usage.background_pass(),

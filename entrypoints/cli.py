@@ -528,7 +528,7 @@ def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
 def _deliver_notices(arguments: argparse.Namespace, settings: Settings) -> int:
     with _opened(arguments, settings) as core:
         delivered = core.tagging.deliver_pending_notices()
-        waiting = len(core.tagging.catch_up().awaiting_notice)
+        waiting = core.tagging.notices_waiting()
     print(f"delivered {delivered} notices of product tags; {waiting} still waiting")
     return 0
 

@@ -30,7 +30,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import CHUNK, add_amounts, chunks
+from adapters.projections.rows import add_amounts, chunks
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.business.campaign_dashboard import (
     TOP,
@@ -39,6 +39,7 @@ from application.business.campaign_dashboard import (
     CreatorFigures,
     DayTotals,
     EffectFigures,
+    Excluded,
     Publication,
     VideoFigures,
     creators_of,
@@ -530,7 +531,7 @@ class SqlDashboardTables:
             )
 
     def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded
     ) -> CampaignFigures | None:
         t = self._tables(generation)
         with self.store.reading() as connection:
@@ -555,7 +556,7 @@ class SqlDashboardTables:
             return _figures_of_members(connection, t, campaign_id, line, daily, excluded)
 
     def figures_from_days(
-        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded
     ) -> CampaignFigures | None:
         """The figures as ``figures`` reads them, but summed from the videos' days whatever
         the day read for: what the sums kept as events arrive must always come to."""
@@ -592,10 +593,10 @@ def _figures_of_members(
     campaign_id: UUID,
     line: CampaignLine,
     daily: dict[date, DayTotals],
-    excluded: Collection[UUID],
+    excluded: Excluded,
 ) -> CampaignFigures:
     """The figures from the members' sums and the campaign's ``daily`` sums (none after the
-    day read for), less the excluded members' (few, and read one by one)."""
+    day read for), less the members protection excludes (asked of the campaign's videos)."""
     members = t.members
     mine = members.c.campaign_id == campaign_id
     columns = (
@@ -605,13 +606,11 @@ def _figures_of_members(
         members.c.engagements,
         members.c.clicks,
     )
-    if len(excluded) > 4 * CHUNK:
-        # Many videos are excluded: cheaper to ask which of the campaign's are among them.
-        ids = set(connection.execute(sa.select(members.c.video_id).where(mine)).scalars())
-        excluded = ids.intersection(excluded)
     left_out = [
         _video(row)
-        for chunk in chunks(list(excluded))
+        for chunk in chunks(
+            excluded(connection.execute(sa.select(members.c.video_id).where(mine)).scalars().all())
+        )
         for row in connection.execute(
             sa.select(*columns).where(mine, members.c.video_id.in_(chunk))
         ).all()
@@ -702,7 +701,7 @@ def _figures_by_day(
     campaign_id: UUID,
     line: CampaignLine,
     last: date,
-    excluded: Collection[UUID],
+    excluded: Excluded,
 ) -> CampaignFigures:
     """The figures summed from the videos' days up to ``last``."""
     first, last_day = line.starts_on, line.last_day()
@@ -721,8 +720,9 @@ def _figures_by_day(
         .where(t.videos.c.video_id.in_(candidates))
         .group_by(t.videos.c.video_id, t.videos.c.creator)
     ).all()
-    videos = [_video(row) for row in rows if row[0] not in excluded]
-    left_out = [row[0] for row in rows if row[0] in excluded]
+    gone = excluded([row[0] for row in rows])
+    videos = [_video(row) for row in rows if row[0] not in gone]
+    left_out = [row[0] for row in rows if row[0] in gone]
     by_day = sa.select(
         days.c.day,
         sa.func.sum(days.c.views),

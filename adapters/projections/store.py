@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -18,7 +19,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.projections.database import ProjectionDatabase
-from application.projections import Failure, Generation, PositionMoved
+from application.projections import Batch, Failure, Generation, PositionMoved
+
+T = TypeVar("T")
 
 BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
 
@@ -303,6 +306,55 @@ def generation_tables(
     metadata = sa.MetaData(schema=schema)
     define(metadata, f"_g{generation}")
     return metadata
+
+
+class ByGeneration(Generic[T]):
+    """A tables adapter's tables for each generation, defined once per process: ``define``
+    adds them to a generation's metadata, each named ``<prefix><name>_g<generation>``, and
+    ``view(metadata, **tables by name)`` makes the adapter's typed view of them."""
+
+    def __init__(
+        self,
+        store: SqlProjectionStore,
+        define: Callable[[sa.MetaData, str], None],
+        prefix: str,
+        view: Callable[..., T],
+    ) -> None:
+        self.store = store
+        self._define = define
+        self._prefix = prefix
+        self._view = view
+        self._generations: dict[int, tuple[sa.MetaData, T]] = {}
+        self._lock = threading.Lock()
+
+    def _at(self, generation: int) -> tuple[sa.MetaData, T]:
+        with self._lock:
+            found = self._generations.get(generation)
+            if found is None:
+                metadata = generation_tables(self._define, self.store.metadata.schema, generation)
+                suffix = f"_g{generation}"
+                tables = {
+                    table.name.removesuffix(suffix).removeprefix(self._prefix): table
+                    for table in metadata.tables.values()
+                }
+                found = self._generations[generation] = (metadata, self._view(**tables))
+            return found
+
+    def __getitem__(self, generation: int) -> T:
+        return self._at(generation)[1]
+
+    def of(self, batch: Batch) -> tuple[Connection, T]:
+        """The open transaction of a batch and its generation's tables."""
+        assert isinstance(batch, SqlBatch), "projections' rows are written through a SQL batch"
+        return batch.connection, self[batch.generation]
+
+    def create(self, generation: int) -> None:
+        self.store.create_tables(self._at(generation)[0])
+
+    def drop(self, generation: int) -> None:
+        self.store.drop_tables(self._at(generation)[0])
+        with self._lock:
+            self._generations.pop(generation, None)
 
 
 #: The DDL of each table by (dialect, schema, name): a table's definition is the code's, and

@@ -176,6 +176,11 @@ class CampaignDashboard:
     effects: tuple[EffectFigures, ...]
 
 
+#: Which of the videos given are excluded from every program (protection's question, asked
+#: of a campaign's videos only).
+Excluded = Callable[[Collection[UUID]], Collection[UUID]]
+
+
 class DashboardTables(Protocol):
     """The dashboards' rows in the projection store, by generation: what each event changes,
     and the queries a dashboard is read with."""
@@ -256,10 +261,10 @@ class DashboardTables(Protocol):
         ...
 
     def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, excluded: Collection[UUID]
+        self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded
     ) -> CampaignFigures | None:
         """The campaign's figures up to ``as_of`` (and its last day) in one snapshot, from the
-        videos that count toward it, leaving out those ``excluded``."""
+        videos that count toward it, leaving out those ``excluded`` answers of its videos."""
         ...
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
@@ -447,7 +452,7 @@ class CampaignDashboardProjection:
         """The campaign's dashboard, for ``reader`` if named (refused unless it is the
         campaign's brand's, an admin or an auditor)."""
         model = self.protection.catch_up()
-        figures = self.tables.figures(generation, campaign_id, as_of, model.excluded_videos())
+        figures = self.tables.figures(generation, campaign_id, as_of, model.excluded_among)
         if figures is None:
             raise NotFound("campaign", campaign_id)
         if reader is not None and not may_read(reader, figures.line):

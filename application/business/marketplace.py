@@ -201,6 +201,7 @@ class Marketplace:
             candidates = self._candidates(
                 model, query, categories, text_scores, wanted_categories if campaign else set()
             )
+            minors = model.protection.minors_among(candidates)
             # Scores first (cheap numbers for every candidate), explanations for the page only.
             scored = [
                 (
@@ -217,7 +218,7 @@ class Marketplace:
                     account,
                 )
                 for account in candidates
-                if not model.protection.is_minor(account)
+                if account not in minors
                 and self._passes(line := model.creators[account], query, categories, regions)
             ]
             ranked = heapq.nsmallest(cursor + limit, scored)

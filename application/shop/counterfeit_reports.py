@@ -121,9 +121,7 @@ class CounterfeitReports:
             listing.take_down(report.id, by=actor.label, reason=reason, at=now)
             seller.strike(report.id, listing.id, at=now)
             touched += [listing, seller]
-        for video_id in sorted(
-            self.tagging.catch_up().videos_of_listing.get(listing.id, set()), key=str
-        ):
+        for video_id in self.tagging.videos_showing(listing.id):
             tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
             if tags is not None and listing.id in tags.tags:
                 tags.remove(

@@ -5,15 +5,20 @@ notifier tells the creator, and only then is ``CreatorNotifiedOfTag`` saved and 
 to viewers. If the notifier fails, the tag stays hidden and ``deliver_pending_notices``
 (the background worker) tries again: no creator ever finds a product link they were not told
 about. Similar items are the tags viewers may see, on listings still on sale and in stock.
+
+What the shop needs to know across the revenue log (which videos carry which listing, the
+notices still owed, the listings on offer, sellers and suspensions) is the persisted
+projection ``shop tags`` (``TagsProjection``; port ``TagsTables``, rows in
+``adapters.projections.shop_tags``): a similar-items read asks the rows of the listings the
+video's shown tags name, the notice pass reads the pending notices a page at a time, and the
+service holds nothing that grows with the log.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
@@ -21,18 +26,21 @@ import attrs
 from application.auth import Principal, Role, owns, require_role
 from application.background import BackgroundPass
 from application.errors import NotPermitted, StaleVersion
-from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
 from application.notifications import Notifier
 from application.ports import Clock
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Batch, Persisted, ProjectionRunner
+from application.read_models import LogPositions, ReadModel
 from application.trust.protection import Protection
 from domain.anchors.videos import Video
 from domain.money import Money
 from domain.shop.listings import Listing, ListingStatus, Seller
 from domain.shop.product_tags import ShopPreferences, Tag, TagRefused, TagState, VideoTags
 
+NAME = "shop tags"
 SIMILAR_ITEMS_LIMIT = 50
+#: Notices awaiting delivery read at a time.
+NOTICES_PAGE = 200
 TRUST_AND_SAFETY = "trust-and-safety"
 
 
@@ -75,30 +83,96 @@ class SimilarItem:
     seller: str
 
 
-@attrs.define
-class _ListingLine:
+@attrs.frozen
+class Offer:
+    """A listing on offer (listed, in stock, its seller not suspended), as viewers see it."""
+
     title: str
     price: Money
     seller: str
-    stock: int
-    status: ListingStatus
 
 
-class TagsReadModel:
-    """Which videos show which listing, what awaits notice, and what is on sale."""
+@attrs.frozen
+class Pending:
+    """A tag saved and not yet told to the video's creator; ``position`` (its addition's, in
+    the revenue log) orders them and is the cursor of their pages."""
 
-    def __init__(self) -> None:
-        self.videos_of_listing: dict[UUID, set[UUID]] = defaultdict(set)
-        self.awaiting_notice: dict[tuple[UUID, UUID], str] = {}  # (video, listing) -> creator
-        self.listings: dict[UUID, _ListingLine] = {}
-        self.video_of_tags: dict[UUID, UUID] = {}
-        self.creator_of_tags: dict[UUID, str] = {}
-        self.suspended_sellers: set[str] = set()
-        self._sellers: dict[UUID, str] = {}
+    position: int
+    video_id: UUID
+    listing_id: UUID
+    creator: str
 
-    @property
-    def handlers(self) -> dict[str, Any]:
-        return {
+
+class TagsTables(Protocol):
+    """The shop tags' rows in the projection store, by generation."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # Writes --------------------------------------------------------------------------------
+
+    def open_tags(self, batch: Batch, tags_id: UUID, video_id: UUID, creator: str) -> None: ...
+
+    def tags_of(self, batch: Batch, tags_id: UUID) -> tuple[UUID, str]:
+        """The video and creator of a video's tags."""
+        ...
+
+    def add_tag(
+        self, batch: Batch, video_id: UUID, listing_id: UUID, creator: str, position: int
+    ) -> None:
+        """The video shows (or will, once told) the listing; its notice awaits."""
+        ...
+
+    def notified(self, batch: Batch, video_id: UUID, listing_id: UUID) -> None: ...
+
+    def remove_tag(self, batch: Batch, video_id: UUID, listing_id: UUID) -> None: ...
+
+    def add_listing(self, batch: Batch, listing_id: UUID, offer: Offer, stock: int) -> None:
+        ...
+
+    def edit(self, batch: Batch, listing_id: UUID, title: str, price: Money) -> None: ...
+
+    def add_stock(self, batch: Batch, listing_id: UUID, added: int) -> None: ...
+
+    def set_status(self, batch: Batch, listing_id: UUID, status: ListingStatus) -> None: ...
+
+    def register_seller(self, batch: Batch, seller_id: UUID, account: str) -> None: ...
+
+    def suspend(self, batch: Batch, seller_id: UUID) -> None: ...
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def offers(self, generation: int, listing_ids: Collection[UUID]) -> dict[UUID, Offer]:
+        """Those of ``listing_ids`` on offer."""
+        ...
+
+    def videos_of_listing(self, generation: int, listing_id: UUID) -> list[UUID]:
+        """The videos tagged with the listing (shown or awaiting notice)."""
+        ...
+
+    def pending(self, generation: int, *, after: int, limit: int) -> list[Pending]:
+        """Tags awaiting notice past the cursor ``after``, oldest first."""
+        ...
+
+    def pending_count(self, generation: int) -> int: ...
+
+    def export(self, generation: int) -> dict[str, object]:
+        """A comparable view for the audit's replay: listings with the videos showing them,
+        tags awaiting notice, video tags, suspended sellers."""
+        ...
+
+
+class TagsProjection:
+    """Which videos show which listing, what awaits notice, and what is on sale: which rows
+    each event of the revenue log changes."""
+
+    name = NAME
+    version = 1
+
+    def __init__(self, tables: TagsTables) -> None:
+        self.tables = tables
+        self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
             VideoTags.Opened.TOPIC: self._opened,
             VideoTags.TagAdded.TOPIC: self._added,
             VideoTags.CreatorNotified.TOPIC: self._notified,
@@ -113,75 +187,61 @@ class TagsReadModel:
             Seller.Suspended.TOPIC: self._seller_suspended,
         }
 
-    def on_offer(self, listing_id: UUID) -> bool:
-        line = self.listings.get(listing_id)
-        return (
-            line is not None
-            and line.status is ListingStatus.LISTED
-            and line.stock > 0
-            and line.seller not in self.suspended_sellers
-        )
+    @property
+    def follows(self) -> Mapping[str, Sequence[str]]:
+        return {RevenueLog.name: tuple(self._handlers)}
 
-    def _seller_registered(self, event: Any, _position: int) -> None:
-        self._sellers[event.originator_id] = event.account
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
 
-    def _seller_suspended(self, event: Any, _position: int) -> None:
-        self.suspended_sellers.add(self._sellers[event.originator_id])
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
 
-    def _opened(self, event: Any, _position: int) -> None:
-        self.video_of_tags[event.originator_id] = event.video_id
-        self.creator_of_tags[event.originator_id] = event.creator
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event, position)
 
-    def _added(self, event: Any, _position: int) -> None:
-        video_id = self.video_of_tags[event.originator_id]
-        self.videos_of_listing[event.listing_id].add(video_id)
-        self.awaiting_notice[(video_id, event.listing_id)] = self.creator_of_tags[
-            event.originator_id
-        ]
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        return self.tables.export(generation)
 
-    def _notified(self, event: Any, _position: int) -> None:
-        self.awaiting_notice.pop((self.video_of_tags[event.originator_id], event.listing_id), None)
+    def _seller_registered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.register_seller(batch, event.originator_id, event.account)
 
-    def _removed(self, event: Any, _position: int) -> None:
-        video_id = self.video_of_tags[event.originator_id]
-        self.videos_of_listing[event.listing_id].discard(video_id)
-        self.awaiting_notice.pop((video_id, event.listing_id), None)
+    def _seller_suspended(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.suspend(batch, event.originator_id)
 
-    def _listed(self, event: Any, _position: int) -> None:
-        self.listings[event.originator_id] = _ListingLine(
-            event.title, event.price, event.seller, event.stock, ListingStatus.LISTED
-        )
+    def _opened(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.open_tags(batch, event.originator_id, event.video_id, event.creator)
 
-    def _edited(self, event: Any, _position: int) -> None:
-        line = self.listings[event.originator_id]
-        line.title, line.price = event.title, event.price
+    def _added(self, batch: Batch, event: Any, position: int) -> None:
+        video_id, creator = self.tables.tags_of(batch, event.originator_id)
+        self.tables.add_tag(batch, video_id, event.listing_id, creator, position)
 
-    def _restocked(self, event: Any, _position: int) -> None:
-        self.listings[event.originator_id].stock += event.added
+    def _notified(self, batch: Batch, event: Any, _position: int) -> None:
+        video_id, _creator = self.tables.tags_of(batch, event.originator_id)
+        self.tables.notified(batch, video_id, event.listing_id)
 
-    def _sold(self, event: Any, _position: int) -> None:
-        self.listings[event.originator_id].stock -= event.quantity
+    def _removed(self, batch: Batch, event: Any, _position: int) -> None:
+        video_id, _creator = self.tables.tags_of(batch, event.originator_id)
+        self.tables.remove_tag(batch, video_id, event.listing_id)
 
-    def _delisted(self, event: Any, _position: int) -> None:
-        self.listings[event.originator_id].status = ListingStatus.DELISTED
+    def _listed(self, batch: Batch, event: Any, _position: int) -> None:
+        offer = Offer(event.title, event.price, event.seller)
+        self.tables.add_listing(batch, event.originator_id, offer, event.stock)
 
-    def _taken_down(self, event: Any, _position: int) -> None:
-        self.listings[event.originator_id].status = ListingStatus.TAKEN_DOWN
+    def _edited(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.edit(batch, event.originator_id, event.title, event.price)
 
-    def export(self) -> dict[str, object]:
-        """A comparable view for the audit's replay: listings with the videos showing them,
-        tags awaiting notice, suspended sellers."""
-        view: dict[str, object] = {"suspended": self.suspended_sellers}
-        for listing_id in set(self.listings) | set(self.videos_of_listing):
-            view[f"listing:{listing_id}"] = (
-                self.listings.get(listing_id),
-                self.videos_of_listing.get(listing_id, set()),
-            )
-        for (video_id, listing_id), creator in self.awaiting_notice.items():
-            view[f"awaiting:{video_id}/{listing_id}"] = creator
-        for tags_id, video_id in self.video_of_tags.items():
-            view[f"tags:{tags_id}"] = (video_id, self.creator_of_tags.get(tags_id))
-        return view
+    def _restocked(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.add_stock(batch, event.originator_id, event.added)
+
+    def _sold(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.add_stock(batch, event.originator_id, -event.quantity)
+
+    def _delisted(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.set_status(batch, event.originator_id, ListingStatus.DELISTED)
+
+    def _taken_down(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.set_status(batch, event.originator_id, ListingStatus.TAKEN_DOWN)
 
 
 class ProductTagging:
@@ -193,26 +253,33 @@ class ProductTagging:
         notifier: Notifier,
         clock: Clock,
         protection: Protection,
+        projections: ProjectionRunner,
+        tables: TagsTables,
     ) -> None:
         self.revenue = revenue
         self.catalogue = catalogue
         self.notifier = notifier
         self.clock = clock
-        self.model = TagsReadModel()
-        self._follower = LogFollower(revenue, self.model.handlers)
+        self.projections = projections
+        self.projection = TagsProjection(tables)
+        projections.register(self.projection)
         self._protection = protection
         self.protection = protection.model
-        self._lock = threading.RLock()
-        self.catch_up()
 
-    def catch_up(self) -> TagsReadModel:
-        with self._lock:
-            self._follower.catch_up()
-            self._protection.catch_up()
-        return self.model
+    def catch_up(self) -> int:
+        """Apply every event of the revenue log not yet applied (and protection's)."""
+        self._protection.catch_up()
+        return self.projections.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        return (Followed("shop tags", self.catch_up, unpositioned(self.model.export)),)
+        return (Persisted(self.projections, self.projection),)
+
+    def videos_showing(self, listing_id: UUID) -> list[UUID]:
+        """The videos tagged with the listing (shown or awaiting notice), in id order."""
+        return self.projection.tables.videos_of_listing(self.projections.fresh(NAME), listing_id)
+
+    def notices_waiting(self) -> int:
+        return self.projection.tables.pending_count(self.projections.fresh(NAME))
 
     def why_excluded(self, video_id: UUID) -> str | None:
         """Why the video may carry no product tag (a minor's, restricted, removed), or None."""
@@ -293,13 +360,17 @@ class ProductTagging:
 
     def deliver_pending_notices(self) -> int:
         """Tell creators of tags still awaiting notice (a failed notifier is retried here)."""
-        pending = list(self.catch_up().awaiting_notice.items())
-        delivered = 0
-        for (video_id, listing_id), creator in pending:
-            listing = self.revenue.find(Listing, listing_id)
-            title = listing.title if listing else str(listing_id)
-            if self._tell_creator(video_id, listing_id, creator, title):
-                delivered += 1
+        generation = self.projections.fresh(NAME)
+        delivered, after = 0, 0
+        # A page at a time, read on from the last one's cursor: a notice told meanwhile
+        # leaves the table without moving the others.
+        while page := self.projection.tables.pending(generation, after=after, limit=NOTICES_PAGE):
+            for notice in page:
+                listing = self.revenue.find(Listing, notice.listing_id)
+                title = listing.title if listing else str(notice.listing_id)
+                if self._tell_creator(notice.video_id, notice.listing_id, notice.creator, title):
+                    delivered += 1
+            after = page[-1].position
         return delivered
 
     def _tell_creator(self, video_id: UUID, listing_id: UUID, creator: str, title: str) -> bool:
@@ -346,7 +417,7 @@ class ProductTagging:
         """Remove a listing's tags from every video that still carries them (e.g. tags saved
         while the listing was being taken down); answers how many were removed."""
         removed = 0
-        for video_id in sorted(self.catch_up().videos_of_listing.get(listing_id, set()), key=str):
+        for video_id in self.videos_showing(listing_id):
             if self._withdraw(video_id, listing_id, reason):
                 removed += 1
         return removed
@@ -410,22 +481,24 @@ class ProductTagging:
     ) -> tuple[list[SimilarItem], int | None]:
         """What viewers see: shown tags of listings on sale and in stock, most confident first."""
         self.catalogue.load(Video, video_id)
-        model = self.catch_up()  # protection included
-        if self.protection.why_excluded(video_id) is not None:
+        if self.why_excluded(video_id) is not None:
             return [], None
         tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
         shown = [] if tags is None else tags.shown
+        offers = self.projection.tables.offers(
+            self.projections.fresh(NAME), [tag.listing_id for tag in shown]
+        )
         items = sorted(
             (
                 SimilarItem(
                     listing_id=tag.listing_id,
-                    title=model.listings[tag.listing_id].title,
-                    price=model.listings[tag.listing_id].price,
+                    title=offers[tag.listing_id].title,
+                    price=offers[tag.listing_id].price,
                     confidence=tag.confidence,
-                    seller=model.listings[tag.listing_id].seller,
+                    seller=offers[tag.listing_id].seller,
                 )
                 for tag in shown
-                if model.on_offer(tag.listing_id)
+                if tag.listing_id in offers
             ),
             key=lambda item: (-item.confidence, str(item.listing_id)),
         )

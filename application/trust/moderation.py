@@ -120,14 +120,8 @@ class Moderation:
     def flagged(self, actor: Principal, *, limit: int = 100) -> list[FlaggedVideo]:
         """Videos restricted by a classifier's flag and awaiting a reviewer, oldest first."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read flagged videos")
-        model = self.catch_up()
-        waiting = [
-            video_id
-            for video_id, state in model.moderation.items()
-            if state is ModerationState.FLAGGED
-        ][:limit]
         found = []
-        for video_id in waiting:
+        for video_id in self.catch_up().flagged(limit):
             video = self.catalogue.load(Video, video_id)
             found.append(FlaggedVideo(video_id, video.creator_id, video.flags))
         return found
@@ -160,9 +154,8 @@ class Moderation:
         return creator, withdrawn
 
     def _withdraw_minor(self, account: str) -> int:
-        model = self.catch_up()
         touched = 0
-        for video_id in list(model.videos_of.get(account, ())):
+        for video_id in self.catch_up().videos_of(account):
             video = self.catalogue.load(Video, video_id)
             changed = False
             if video.anchor is not None:

@@ -1,37 +1,45 @@
 """Who and what the programs must leave alone: videos of creators under 18, and videos that
 are flagged, age-restricted or removed.
 
-``ProtectionModel`` follows the catalogue's log (creators' age bands, videos' creators and
-their moderation) and answers, for any video, why it is kept out of anchors, product tags,
-Pulse and campaigns — or None. A core has one (``Protection``, built by the composition root)
-that every program which needs the answer shares: each catches it up before it reads it, and
-before it applies events of its own that consult it, so protection is never behind a program's
-read model. A program's handler may then see protection ahead of the event it applies; every
-such handler decides again when protection changes, so each read model ends in the state it
-would reach in step with protection.
+The rule is ``exclusion``. Its facts are a projection of the catalogue's log
+(``ProtectionProjection``, persisted by the projection runner in the projection database:
+creators' accounts and whether each is a minor, videos' creators and moderation states;
+``ProtectionTables`` is the port, ``adapters.projections.protection`` the tables). The
+service holds none of it: a question is a query on indexed rows, bounded by what the caller
+holds (one video, one account, the videos of one campaign or one page).
 
-The rule itself is ``exclusion``. The Pulse inventory, a persisted projection whose events are
-applied by the projection runner (perhaps in a worker that reads nothing else), applies it to
-the moderation states and age bands it keeps in its own rows, in the log's order, instead of
-consulting this model; campaign dashboards consult this model when they are read.
+A core has one ``Protection`` (built by the composition root) that every program which needs
+the answer shares: ``catch_up()`` applies every event of the log first, whether reads catch
+up or workers do (programs decide on it: an anchor, a tag), and answers the questions
+(``ProtectionModel``: ``why_excluded``, ``excluded_among``, ``is_minor``, ``minors_among``).
+A program's in-memory read model catches protection up before it reads it, and before it
+applies events of its own that consult it, so protection is never behind it. A handler may
+then see protection ahead of the event it applies; every such handler decides again when
+protection changes, so each read model ends in the state it would reach in step with it.
+
+The Pulse inventory, a projection whose events may be applied by a worker that runs nothing
+else, applies ``exclusion`` to the moderation states and age bands it keeps in its own rows,
+in the log's order, instead of consulting this one; campaign dashboards ask which of a
+campaign's videos are excluded when they are read.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.application import Application
+import attrs
 
-from application.log_follower import Handler, LogFollower
-from application.read_models import LogPositions
+from application.log_follower import Handler
+from application.projections import Batch, Persisted, ProjectionRunner
+from application.read_models import LogPositions, ReadModel
 from domain.anchors.videos import Video
 from domain.revenue.creators import Creator
 from domain.trust.moderation import AgeBand, ModerationState, state_after_flags
 
+NAME = "protection (minors, restricted videos)"
 MINOR = "its creator is under 18"
 
 
@@ -45,17 +53,142 @@ def exclusion(state: ModerationState, *, minor: bool) -> str | None:
     return None
 
 
-class ProtectionModel:
-    def __init__(self) -> None:
-        self.minors: set[str] = set()
-        self.creator_of: dict[UUID, str] = {}
-        self.videos_of: dict[str, list[UUID]] = defaultdict(list)
-        self.moderation: dict[UUID, ModerationState] = {}
-        self._accounts: dict[UUID, str] = {}
+#: The states ``exclusion`` keeps out whoever the creator is (a query's filter).
+RESTRICTING = tuple(state for state in ModerationState if state.restricts)
+
+
+@attrs.frozen
+class VideoFacts:
+    """What ``exclusion`` needs of a video: its moderation state and whether its creator is
+    a minor."""
+
+    video_id: UUID
+    moderation: ModerationState
+    minor: bool
 
     @property
-    def handlers(self) -> dict[str, Handler]:
-        return {
+    def why_excluded(self) -> str | None:
+        return exclusion(self.moderation, minor=self.minor)
+
+
+@attrs.frozen
+class NewVideo:
+    video_id: UUID
+    creator: str
+    position: int  # of its publication in the catalogue's log: the creator's videos' order
+
+
+class ProtectionTables(Protocol):
+    """Protection's rows in the projection store, by generation."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    # Writes --------------------------------------------------------------------------------
+
+    def register_creator(self, batch: Batch, creator_id: UUID, account: str) -> None: ...
+
+    def account_of(self, batch: Batch, creator_id: UUID) -> str | None: ...
+
+    def set_minor(self, batch: Batch, account: str, minor: bool) -> None: ...
+
+    def publish(self, batch: Batch, videos: Sequence[NewVideo]) -> None: ...
+
+    def moderation(self, batch: Batch, video_id: UUID) -> ModerationState:
+        """The video's state (unreviewed if nothing was ever flagged or decided)."""
+        ...
+
+    def set_moderation(
+        self, batch: Batch, video_id: UUID, state: ModerationState, position: int
+    ) -> None:
+        """The video's new state; ``position`` is kept as the first moderation's (the order
+        of the flagged queue)."""
+        ...
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def facts(
+        self, generation: int, video_ids: Collection[UUID], *, excluded_only: bool
+    ) -> list[VideoFacts]:
+        """The facts of those of ``video_ids`` that are known (only those a restricting state
+        or a minor creator excludes, with ``excluded_only``)."""
+        ...
+
+    def minors_among(self, generation: int, accounts: Collection[str]) -> set[str]: ...
+
+    def videos_of(self, generation: int, account: str) -> list[UUID]:
+        """The account's videos, in the order they were published."""
+        ...
+
+    def flagged(self, generation: int, limit: int) -> list[UUID]:
+        """Videos in the flagged state, in the order they were first moderated."""
+        ...
+
+    def minors(self, generation: int) -> list[str]:
+        """Every minor's account, in order."""
+        ...
+
+    def excluded(self, generation: int) -> list[VideoFacts]:
+        """Every published video a restricting state or a minor creator excludes."""
+        ...
+
+
+class ProtectionModel:
+    """Protection's questions, answered from one generation of its rows: the one the last
+    catch-up reached (``Protection.catch_up``)."""
+
+    def __init__(self, tables: ProtectionTables, generation: int) -> None:
+        self.tables = tables
+        self.generation = generation
+
+    def why_excluded(self, video_id: UUID) -> str | None:
+        """Why the video takes part in no program, or None when it may."""
+        return self.excluded_among((video_id,)).get(video_id)
+
+    def excluded_among(self, video_ids: Collection[UUID]) -> dict[UUID, str]:
+        """Those of ``video_ids`` that take part in no program, each with why (a read that
+        sums thousands of videos subtracts these instead of asking about each)."""
+        found = self.tables.facts(self.generation, video_ids, excluded_only=True)
+        return {facts.video_id: why for facts in found if (why := facts.why_excluded)}
+
+    def is_minor(self, account: str) -> bool:
+        return bool(self.minors_among((account,)))
+
+    def minors_among(self, accounts: Collection[str]) -> set[str]:
+        """Those of ``accounts`` that are minors'."""
+        return self.tables.minors_among(self.generation, accounts)
+
+    def videos_of(self, account: str) -> list[UUID]:
+        return self.tables.videos_of(self.generation, account)
+
+    def flagged(self, limit: int) -> list[UUID]:
+        """Videos a classifier's flag restricts until a reviewer decides, oldest first."""
+        return self.tables.flagged(self.generation, limit)
+
+    def export(self) -> dict[str, object]:
+        return export_of(self.tables, self.generation)
+
+
+def export_of(tables: ProtectionTables, generation: int) -> dict[str, object]:
+    """A comparable view: the minors, and each excluded video with why."""
+    view: dict[str, object] = {"minors": tuple(tables.minors(generation))}
+    for facts in tables.excluded(generation):
+        why = facts.why_excluded
+        if why is not None:
+            view[f"excluded:{facts.video_id}"] = why
+    return view
+
+
+class ProtectionProjection:
+    """Which rows each event of the catalogue's log changes."""
+
+    name = NAME
+    version = 1
+
+    def __init__(self, tables: ProtectionTables) -> None:
+        self.tables = tables
+        self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
             Creator.Registered.TOPIC: self._registered,
             Creator.AgeBandRecorded.TOPIC: self._age_band,
             Creator.AgeBandVerified.TOPIC: self._age_band,
@@ -64,78 +197,87 @@ class ProtectionModel:
             Video.ModerationDecided.TOPIC: self._decided,
         }
 
-    # Questions ----------------------------------------------------------------------------
+    @property
+    def follows(self) -> Mapping[str, Sequence[str]]:
+        return {"catalogue": tuple(self._handlers)}
 
-    def why_excluded(self, video_id: UUID) -> str | None:
-        """Why the video takes part in no program, or None when it may."""
-        creator = self.creator_of.get(video_id)
-        return exclusion(
-            self.moderation.get(video_id, ModerationState.UNREVIEWED),
-            minor=creator is not None and creator in self.minors,
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
+
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event, position)
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """Publications (most of a catalogue's protection events) are inserted a run at a
+        time; the rest in turn, in the log's order."""
+        run: list[NewVideo] = []
+        for event, position in events:
+            if type(event).TOPIC == Video.Published.TOPIC:
+                run.append(NewVideo(event.originator_id, event.creator_id, position))
+                continue
+            if run:
+                self.tables.publish(batch, run)
+                run = []
+            self.apply(batch, log, event, position)
+        if run:
+            self.tables.publish(batch, run)
+
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        return export_of(self.tables, generation)
+
+    # Handlers ------------------------------------------------------------------------------
+
+    def _registered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.register_creator(batch, event.originator_id, event.account)
+
+    def _age_band(self, batch: Batch, event: Any, _position: int) -> None:
+        account = self.tables.account_of(batch, event.originator_id)
+        if account is None:
+            raise LookupError(f"an age band for creator {event.originator_id}, never registered")
+        self.tables.set_minor(batch, account, AgeBand(event.band).is_minor)
+
+    def _published(self, batch: Batch, event: Any, position: int) -> None:
+        self.tables.publish(batch, [NewVideo(event.originator_id, event.creator_id, position)])
+
+    def _flagged(self, batch: Batch, event: Any, position: int) -> None:
+        current = self.tables.moderation(batch, event.originator_id)
+        state = state_after_flags(current, event.flags)
+        self.tables.set_moderation(batch, event.originator_id, state, position)
+
+    def _decided(self, batch: Batch, event: Any, position: int) -> None:
+        self.tables.set_moderation(
+            batch, event.originator_id, ModerationState(event.state), position
         )
-
-    def excluded_videos(self) -> set[UUID]:
-        """Every video ``why_excluded`` gives a reason for, at once (a read that sums
-        thousands of videos subtracts these instead of asking about each)."""
-        excluded = {video_id for video_id, state in self.moderation.items() if state.restricts}
-        for account in self.minors:
-            excluded.update(self.videos_of.get(account, ()))
-        return excluded
-
-    def is_minor(self, account: str) -> bool:
-        return account in self.minors
-
-    def export(self) -> dict[str, object]:
-        """A comparable view: the minors, and each excluded video with why."""
-        view: dict[str, object] = {"minors": tuple(sorted(self.minors))}
-        for video_id in self.creator_of:
-            why = self.why_excluded(video_id)
-            if why is not None:
-                view[f"excluded:{video_id}"] = why
-        return view
-
-    # Handlers -----------------------------------------------------------------------------
-
-    def _registered(self, event: Any, _position: int) -> None:
-        self._accounts[event.originator_id] = event.account
-
-    def _age_band(self, event: Any, _position: int) -> None:
-        account = self._accounts[event.originator_id]
-        if AgeBand(event.band).is_minor:
-            self.minors.add(account)
-        else:
-            self.minors.discard(account)
-
-    def _published(self, event: Any, _position: int) -> None:
-        self.creator_of[event.originator_id] = event.creator_id
-        self.videos_of[event.creator_id].append(event.originator_id)
-
-    def _flagged(self, event: Any, _position: int) -> None:
-        current = self.moderation.get(event.originator_id, ModerationState.UNREVIEWED)
-        self.moderation[event.originator_id] = state_after_flags(current, event.flags)
-
-    def _decided(self, event: Any, _position: int) -> None:
-        self.moderation[event.originator_id] = ModerationState(event.state)
 
 
 class Protection:
-    """The core's one ``ProtectionModel``, followed once over the catalogue's log."""
+    """The core's one protection: its projection, brought up to date before each question."""
 
-    name = "protection (minors, restricted videos)"
+    name = NAME
 
-    def __init__(self, catalogue: Application[UUID]) -> None:
-        self.model = ProtectionModel()
-        self._follower = LogFollower(catalogue, self.model.handlers)
-        self._lock = threading.RLock()
+    def __init__(self, runner: ProjectionRunner, projection: ProtectionProjection) -> None:
+        self.runner = runner
+        self.projection = projection
+        #: One object shared by every program: its generation is the last catch-up's.
+        self.model = ProtectionModel(projection.tables, runner.active(NAME))
 
     def catch_up(self) -> ProtectionModel:
-        with self._lock:
-            self._follower.catch_up()
+        """Every event of the log applied first, whether reads catch up or workers do: what
+        a program decides on (an anchor, a tag) must see the latest moderation."""
+        if self.runner.inline:
+            # Skips the catch-up when the log has not grown since this process's last.
+            generation = self.runner.fresh(NAME)
+        else:
+            self.runner.catch_up(NAME)
+            generation = self.runner.active(NAME)
+        self.model.generation = generation
         return self.model
 
-    def export(self, positions: LogPositions) -> dict[str, object]:
-        with self._lock:
-            return self.catch_up().export()
+    def read_models(self) -> tuple[ReadModel, ...]:
+        return (Persisted(self.runner, self.projection),)
 
 
 def combined(*maps: Mapping[str, Handler]) -> dict[str, Handler]:

@@ -28,6 +28,7 @@ from uuid import UUID
 
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.campaign_dashboards import SqlDashboardTables
+from adapters.projections.protection import persisted_protection
 from adapters.search.creators import BM25CreatorSearch
 from adapters.storage import close_application, parse_store
 from application.auth import Principal, Role
@@ -38,7 +39,6 @@ from application.business.campaign_dashboard import (
 from application.business.marketplace import CreatorQuery, Marketplace
 from application.logs import CatalogueLog, RevenueLog
 from application.projections import ProjectionRunner
-from application.trust.protection import Protection
 from bench.machine import cpu_model, usable_cpus
 from bench.tables import Table, render_table
 from domain.anchors.audience import EngagementBatch, EngagementCount
@@ -244,8 +244,14 @@ def run(plan: BusinessPlan) -> BusinessReport:
             _progress("business: following the log into the marketplace")
             tracemalloc.start()
             started = perf_counter()
+            # As the service wires it: rows in a projection store beside the logs' files.
+            projection_store = SqlProjectionStore(projection_database_for(store))
+            runner = ProjectionRunner(
+                projection_store, {log.name: log for log in (catalogue, revenue)}
+            )
+            protection = persisted_protection(projection_store, runner)
             market = Marketplace(
-                catalogue, revenue, text=BM25CreatorSearch(), protection=Protection(catalogue)
+                catalogue, revenue, text=BM25CreatorSearch(), protection=protection
             )
             market.catch_up()
             building = perf_counter() - started
@@ -290,12 +296,6 @@ def run(plan: BusinessPlan) -> BusinessReport:
                 f"seeding: {seeding:.0f} s; building the marketplace from the log: "
                 f"{building:.0f} s, peak traced memory {peak / 2**20:,.0f} MiB"
             )
-            # As the service wires it: rows in a projection store beside the logs' files.
-            projection_store = SqlProjectionStore(projection_database_for(store))
-            runner = ProjectionRunner(
-                projection_store, {log.name: log for log in (catalogue, revenue)}
-            )
-            protection = Protection(catalogue)
             projection = CampaignDashboardProjection(
                 SqlDashboardTables(projection_store), protection
             )

@@ -10,9 +10,13 @@ from datetime import timedelta
 import pytest
 
 from adapters.notifications.inbox import InAppNotifier
+from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections.inbox import SqlInboxTables
 from adapters.storage import close_application, parse_store
+from application.inbox import InboxProjection, InboxReads
 from application.logs import InboxLog
 from application.notifications import Notifier
+from application.projections import ProjectionRunner
 from domain.errors import InvalidValue
 from domain.inbox import MAX_BODY, MAX_SUBJECT, InboxMessage
 from tests.fakes import OPENING_NIGHT, FixedClock
@@ -88,8 +92,23 @@ def inbox_log() -> Iterator[InboxLog]:
 
 
 @pytest.fixture
-def notifier(inbox_log: InboxLog, clock: FixedClock) -> InAppNotifier:
-    return InAppNotifier(inbox_log, clock=clock)
+def projection_store() -> Iterator[SqlProjectionStore]:
+    store = SqlProjectionStore(projection_database_for(parse_store("memory://")))
+    yield store
+    store.close()
+
+
+def reads_of(inbox_log: InboxLog, store: SqlProjectionStore) -> InboxReads:
+    """The inboxes' read model as a process builds it: a runner of its own over the log."""
+    runner = ProjectionRunner(store, {InboxLog.name: inbox_log})
+    return InboxReads(runner, InboxProjection(SqlInboxTables(store)))
+
+
+@pytest.fixture
+def notifier(
+    inbox_log: InboxLog, clock: FixedClock, projection_store: SqlProjectionStore
+) -> InAppNotifier:
+    return InAppNotifier(inbox_log, clock=clock, reads=reads_of(inbox_log, projection_store))
 
 
 def test_the_in_app_notifier_is_a_notifier(notifier: InAppNotifier) -> None:
@@ -161,13 +180,16 @@ def test_an_inbox_is_read_oldest_first_a_page_after_a_cursor(
 
 
 def test_a_new_notifier_on_the_same_log_reads_the_same_inbox(
-    notifier: InAppNotifier, inbox_log: InboxLog, clock: FixedClock
+    notifier: InAppNotifier,
+    inbox_log: InboxLog,
+    clock: FixedClock,
+    projection_store: SqlProjectionStore,
 ) -> None:
     for n in range(3):
         notifier.notify("mia", subject=f"Notice {n}", body="", key=f"k-{n}")
     before = notifier.inbox("mia")
 
-    restarted = InAppNotifier(inbox_log, clock=clock)
+    restarted = InAppNotifier(inbox_log, clock=clock, reads=reads_of(inbox_log, projection_store))
 
     assert restarted.inbox("mia") == before
     restarted.notify("mia", subject="Notice 3", body="", key="k-3")

@@ -11,6 +11,7 @@ import pytest
 
 from adapters.storage import parse_store
 from application.audit.audit_replay import replay
+from application.projections import Persisted
 from application.read_models import LogPositions, ReadModels
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.replay_cores import scratch_core
@@ -32,6 +33,7 @@ REPLAYED = (
     "campaign dashboards",
     "creator marketplace",
     "protection (minors, restricted videos)",
+    "notification inbox",
 )
 
 
@@ -108,4 +110,6 @@ def test_every_program_that_leaves_protected_videos_alone_shares_the_core_s_one_
     assert live.campaign_dashboards.protection is shared
     assert live.marketplace.model.protection is shared
     assert live.moderation.model is shared
-    assert live.read_models["protection (minors, restricted videos)"] is live.protection
+    persisted = live.read_models["protection (minors, restricted videos)"]
+    assert isinstance(persisted, Persisted)
+    assert persisted.projection is live.protection.projection

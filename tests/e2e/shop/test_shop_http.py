@@ -82,7 +82,7 @@ def settings_for(data_dir: Path, **extra: str) -> Settings:
 @pytest.fixture
 def core(tmp_path: Path, clock: FixedClock, notifier: SwitchableNotifier) -> Iterator[Spotlight]:
     running = bootstrap(settings_for(tmp_path), clock=clock, notifier=notifier)
-    notifier.inner = InAppNotifier(running.inbox, clock=clock)
+    notifier.inner = InAppNotifier(running.inbox, clock=clock, reads=running.inbox_reads)
     yield running
     running.close()
 

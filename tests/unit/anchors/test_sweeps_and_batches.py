@@ -11,7 +11,6 @@ import pytest
 from adapters.matching.text import InvertedTextEngine
 from application.anchors.anchoring import Anchoring, SweepReport
 from application.auth import Principal, Role
-from application.trust.protection import Protection
 from application.views import TitleView, VideoView
 from domain.anchors.audience import (
     Click,
@@ -308,7 +307,7 @@ def test_new_words_set_by_one_worker_reach_videos_published_through_another(
         clock=clock,
         identities=identities,
         max_upload_bytes=1_000,
-        protection=Protection(core.catalogue),
+        protection=core.protection,
         projections=core.projections,
         review=core.anchoring.review,
     )

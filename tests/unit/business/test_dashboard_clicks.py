@@ -14,10 +14,11 @@ from hypothesis import strategies as st
 
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.campaign_dashboards import SqlDashboardTables
+from adapters.projections.protection import persisted_protection
 from adapters.storage import parse_store
 from application.business.campaign_dashboard import NAME, CampaignDashboardProjection
 from application.logs import CatalogueLog
-from application.trust.protection import Protection
+from application.projections import ProjectionRunner
 from domain.anchors.audience import CallToActionClickBatch, DistinctClicks, VideoClick
 from domain.anchors.videos import Video
 from tests.fakes import OPENING_NIGHT
@@ -49,7 +50,9 @@ class Catalogue:
         self.store = SqlProjectionStore(projection_database_for(store))
         self.log = CatalogueLog(store.env_for(CatalogueLog.name))
         self.projection = CampaignDashboardProjection(
-            SqlDashboardTables(self.store), Protection(self.log), WINDOW
+            SqlDashboardTables(self.store),
+            persisted_protection(self.store, ProjectionRunner(self.store, {"catalogue": self.log})),
+            WINDOW,
         )
         self.generation = self.store.new_generation(
             NAME, self.projection.version, tuple(self.projection.follows), active=True

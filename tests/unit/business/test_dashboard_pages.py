@@ -18,7 +18,6 @@ from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.business.campaign_dashboard import NAME, CampaignDashboardProjection
 from application.errors import ApplicationError
-from application.trust.protection import Protection
 from domain.anchors.engagement import Engagement
 from domain.business.campaigns import Kpi, KpiTarget
 from domain.business.invitations import Terms
@@ -134,7 +133,7 @@ class Rows:
     def __init__(self, core: Spotlight) -> None:
         self.store = SqlProjectionStore(projection_database_for(parse_store("memory://")))
         self.tables = SqlDashboardTables(self.store)
-        self.projection = CampaignDashboardProjection(self.tables, Protection(core.catalogue))
+        self.projection = CampaignDashboardProjection(self.tables, core.protection)
         self.generation = self.store.new_generation(
             NAME, self.projection.version, tuple(self.projection.follows), active=True
         )
@@ -189,7 +188,7 @@ def test_events_applied_one_by_one_or_by_pages_leave_the_same_dashboards(
         assert by_pages.projection.export(by_pages.generation, {}) == (
             one_by_one.projection.export(one_by_one.generation, {})
         )
-        excluded = by_pages.projection.protection.catch_up().excluded_videos()
+        excluded = by_pages.projection.protection.catch_up().excluded_among
         for rows in (one_by_one, by_pages):
             for campaign_id in rows.tables.campaigns(rows.generation):
                 for days in range(-1, 14):

@@ -250,7 +250,7 @@ def shop(notifier: FlakyNotifier, racing_clock: InterleavingClock) -> Iterator[S
         engines=(),
         notifier=notifier,
     )
-    notifier.inner = InAppNotifier(core.inbox, clock=racing_clock)
+    notifier.inner = InAppNotifier(core.inbox, clock=racing_clock, reads=core.inbox_reads)
     yield core
     core.close()
 

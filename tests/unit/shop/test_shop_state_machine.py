@@ -193,7 +193,9 @@ class ShopMachine(RuleBasedStateMachine):
             engines=(),
             notifier=self.notifier,
         )
-        self.notifier.inner = InAppNotifier(self.core.inbox, clock=self.clock)
+        self.notifier.inner = InAppNotifier(
+            self.core.inbox, clock=self.clock, reads=self.core.inbox_reads
+        )
         self.sellers: dict[str, ModelSeller] = {}
         self.listing_models: dict[UUID, ModelListing] = {}
         self.video_models: dict[UUID, ModelVideo] = {}

@@ -1,0 +1,100 @@
+"""The inbox's rows (``application.inbox.InboxTables``) in the projection store: one table
+per generation, keyed by (recipient, position), so a page of an inbox is a range of its
+primary key after the reader's cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+import attrs
+import sqlalchemy as sa
+
+from adapters.projections.store import ByGeneration, SqlProjectionStore
+from application.notifications import Notice
+from application.projections import Batch
+
+#: The largest position SQL binds (a signed 64-bit integer): past it, nothing.
+MAX_POSITION = 2**63 - 1
+#: Rows of one page at most, whatever is asked.
+MAX_PAGE = 1000
+
+
+def _define(metadata: sa.MetaData, suffix: str) -> None:
+    sa.Table(
+        f"inbox_messages{suffix}",
+        metadata,
+        sa.Column("recipient", sa.Text, primary_key=True),
+        sa.Column("position", sa.BigInteger, primary_key=True),  # in the inbox log
+        sa.Column("notice_id", sa.String(36), nullable=False),
+        sa.Column("subject", sa.Text, nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        # ISO 8601 with its offset: read back as the same aware instant on every database.
+        sa.Column("sent_at", sa.String(40), nullable=False),
+    )
+
+
+@attrs.frozen
+class _Tables:
+    messages: sa.Table
+
+
+class SqlInboxTables:
+    def __init__(self, store: SqlProjectionStore) -> None:
+        self.store = store
+        self._tables = ByGeneration(store, _define, "inbox_", _Tables)
+
+    def create(self, generation: int) -> None:
+        self._tables.create(generation)
+
+    def drop(self, generation: int) -> None:
+        self._tables.drop(generation)
+
+    def add(self, batch: Batch, notices: Sequence[Notice]) -> None:
+        if not notices:
+            return
+        connection, t = self._tables.of(batch)
+        connection.execute(
+            t.messages.insert(),
+            [
+                {
+                    "recipient": notice.recipient,
+                    "position": notice.position,
+                    "notice_id": notice.notice_id,
+                    "subject": notice.subject,
+                    "body": notice.body,
+                    "sent_at": notice.sent_at.isoformat(),
+                }
+                for notice in notices
+            ],
+        )
+
+    def page(self, generation: int, recipient: str, *, after: int, limit: int) -> list[Notice]:
+        if after >= MAX_POSITION or limit <= 0:
+            return []
+        t = self._tables[generation].messages
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(t)
+                .where(t.c.recipient == recipient, t.c.position > after)
+                .order_by(t.c.position)
+                .limit(min(limit, MAX_PAGE))
+            ).all()
+        return [_notice(row) for row in rows]
+
+    def notices(self, generation: int) -> Iterator[Notice]:
+        t = self._tables[generation].messages
+        with self.store.reading() as connection:
+            rows = connection.execute(sa.select(t).order_by(t.c.recipient, t.c.position)).all()
+        return map(_notice, rows)
+
+
+def _notice(row: sa.Row[tuple[object, ...]]) -> Notice:
+    return Notice(
+        notice_id=str(row.notice_id),
+        recipient=str(row.recipient),
+        subject=str(row.subject),
+        body=str(row.body),
+        sent_at=datetime.fromisoformat(str(row.sent_at)),
+        position=int(str(row.position)),
+    )
