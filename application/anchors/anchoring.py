@@ -392,7 +392,7 @@ class Anchoring:
             generation,
             after=after,
             limit=limit,
-            admits=lambda video_id: self.protection.why_excluded(video_id) is None,
+            excluded=self.protection.excluded_among,
         )
         return ReviewPage(
             items=tuple(items), next_cursor=QueuePlace.of(items[-1]).cursor if more else None

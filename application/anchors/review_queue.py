@@ -15,7 +15,7 @@ item (``QueuePlace``, the cursor), so reading on never counts what came before.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any, Protocol
@@ -243,17 +243,18 @@ class ReviewQueueProjection:
         *,
         after: QueuePlace | None,
         limit: int,
-        admits: Callable[[UUID], bool],
+        excluded: Callable[[Collection[UUID]], Container[UUID]],
     ) -> tuple[list[ReviewItem], bool]:
-        """At most ``limit`` items after ``after`` whose video the reader ``admits``, and
-        whether another admitted item follows them. Items left out are read past in growing
-        steps, never all at once."""
+        """At most ``limit`` items after ``after`` whose video is not among those the reader
+        finds ``excluded`` (asked once per read of rows), and whether another item follows
+        them. Items left out are read past in growing steps, never all at once."""
         found: list[ReviewItem] = []
         ask = min(limit + 1, READ_AT_MOST)
         while True:
             rows = self.tables.queue(generation, after=after, limit=ask)
+            left_out = excluded({item.video_id for item in rows})
             for item in rows:
-                if admits(item.video_id):
+                if item.video_id not in left_out:
                     found.append(item)
                     if len(found) > limit:
                         return found[:limit], True
