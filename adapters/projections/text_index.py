@@ -6,19 +6,24 @@ documents (same keys, same order, same scores).
 Tables, each ``<prefix>_<table>_g<generation>``, so that several read models keep an index
 each (shop search by listing id, the marketplace by creator account):
 
-- ``documents`` (key, length): a document's words, counted;
-- ``postings`` (word, key, count): who holds each word; the primary key (word, key) is what a
-  query seeks, the index on key is what forgetting a document seeks;
+- ``documents`` (key, ordinal, length): a document's number in the index and its words,
+  counted;
+- ``postings`` (word, ordinal, count): who holds each word; the primary key (word, ordinal)
+  is what a query seeks, the index on ordinal is what forgetting a document seeks (postings
+  name documents by number, so that a query reads and scores integers, and reads the keys of
+  the best documents only);
 - ``words`` (word, documents): the vocabulary, with how many documents hold each word;
 - ``deletions`` (deletion, word): each word of the vocabulary with one letter left out, for
   the typos one edit away;
 - ``trigrams`` (trigram, word): each word's character trigrams, for the similar words;
-- ``totals``: one row, the count of documents and the sum of their lengths.
+- ``totals``: one row, the count of documents, the sum of their lengths and the numbers given.
 
 A query reads the vocabulary rows of its words (and of their deletions), the deletions and
 trigrams of the words missing from it, then the postings of the words they resolve to, with
-their documents' lengths, and scores those rows in numpy exactly as ``BM25Index`` does (the
-resolution and the scoring are ``adapters.search.bm25``'s own functions).
+their documents' lengths, scores those rows in numpy exactly as ``BM25Index`` does (the
+resolution and the scoring are ``adapters.search.bm25``'s own functions), and reads the keys
+of the best documents only (``Scored.top``: a caller that filters the ranking, as the shop
+does, asks for more of it as it needs them).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import numpy as np
 import sqlalchemy as sa
+from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from adapters.matching.text import words_of
@@ -39,14 +45,18 @@ from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_
 from adapters.search.bm25 import (
     MIN_TYPO_WORD,
     add_scores,
-    best_of,
     deletions,
+    in_order,
     near_words,
+    shortlist,
     trigrams,
 )
 from application.projections import Batch
 
 Key = TypeVar("Key", bound=Hashable)
+
+#: A document's number: SQLite's rowid (an INTEGER PRIMARY KEY is 64 bits there).
+_ORDINAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 #: The one row of the totals table.
 TOTALS = 1
@@ -61,6 +71,46 @@ class _Tables:
     deletions: sa.Table
     trigrams: sa.Table
     totals: sa.Table
+
+
+class Scored(Generic[Key]):
+    """The documents a query found, with their scores, ranked on demand."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        tables: _Tables,
+        scores: NDArray[np.float64],
+        numbers: NDArray[np.int64],
+        holders: Mapping[str, set[int]],
+    ) -> None:
+        self._connection = connection
+        self._tables = tables
+        self._scores = scores
+        self._numbers = numbers  # each scored document's ordinal in the tables
+        self._holders = holders  # the words matched -> the scored documents holding them
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._scores))
+
+    def top(self, limit: int) -> list[tuple[Key, float, tuple[str, ...]]]:
+        """The ``limit`` best (key, score, the indexed words matched), best first, ties in the
+        order of keys as text: the first ``limit`` of any longer ranking."""
+        if limit < 1:
+            return []
+        found = shortlist(self._scores, limit)
+        d = self._tables.documents.c
+        keys: dict[int, Key] = {}
+        for chunk in chunks(int(self._numbers[at]) for at in found):
+            for key, ordinal in self._connection.execute(
+                sa.select(d.key, d.ordinal).where(d.ordinal.in_(chunk))
+            ).all():
+                keys[int(ordinal)] = key
+        ranked = in_order(self._scores, found, lambda at: keys.get(int(self._numbers[at])), limit)
+        return [
+            (key, score, tuple(sorted(t for t, held in self._holders.items() if at in held)))
+            for key, score, at in ranked
+        ]
 
 
 class SqlTextIndex(Generic[Key]):
@@ -81,22 +131,27 @@ class SqlTextIndex(Generic[Key]):
         sa.Table(
             f"{p}_documents{suffix}",
             metadata,
-            sa.Column("key", self.key_type, primary_key=True),
+            # The ordinal is SQLite's rowid: a posting finds its document's length in one seek.
+            sa.Column("ordinal", _ORDINAL, primary_key=True, autoincrement=False),
+            sa.Column("key", self.key_type, nullable=False, unique=True),
             sa.Column("length", sa.BigInteger, nullable=False),
         )
         sa.Table(
             f"{p}_postings{suffix}",
             metadata,
             sa.Column("word", sa.Text, primary_key=True),
-            sa.Column("key", self.key_type, primary_key=True),
+            sa.Column("ordinal", _ORDINAL, primary_key=True, autoincrement=False),
             sa.Column("count", sa.BigInteger, nullable=False),
-            sa.Index(f"{p}_postings_key{suffix}", "key"),
+            sa.Index(f"{p}_postings_ordinal{suffix}", "ordinal"),
+            # Clustered by (word, ordinal): a word's postings are one range of the table.
+            sqlite_with_rowid=False,
         )
         sa.Table(
             f"{p}_words{suffix}",
             metadata,
             sa.Column("word", sa.Text, primary_key=True),
             sa.Column("documents", sa.BigInteger, nullable=False),
+            sqlite_with_rowid=False,
         )
         sa.Table(
             f"{p}_deletions{suffix}",
@@ -104,6 +159,7 @@ class SqlTextIndex(Generic[Key]):
             sa.Column("deletion", sa.Text, primary_key=True),
             sa.Column("word", sa.Text, primary_key=True),
             sa.Index(f"{p}_deletions_word{suffix}", "word"),
+            sqlite_with_rowid=False,
         )
         sa.Table(
             f"{p}_trigrams{suffix}",
@@ -111,6 +167,7 @@ class SqlTextIndex(Generic[Key]):
             sa.Column("trigram", sa.Text, primary_key=True),
             sa.Column("word", sa.Text, primary_key=True),
             sa.Index(f"{p}_trigrams_word{suffix}", "word"),
+            sqlite_with_rowid=False,
         )
         sa.Table(
             f"{p}_totals{suffix}",
@@ -118,6 +175,7 @@ class SqlTextIndex(Generic[Key]):
             sa.Column("id", sa.Integer, primary_key=True),
             sa.Column("documents", sa.BigInteger, nullable=False),
             sa.Column("length", sa.BigInteger, nullable=False),
+            sa.Column("ordinals", sa.BigInteger, nullable=False),  # numbers given
         )
 
     def _tables(self, generation: int) -> _Tables:
@@ -167,44 +225,81 @@ class SqlTextIndex(Generic[Key]):
         if not bags:
             return
         d, p = t.documents.c, t.postings.c
-        known = {
-            row.key
+        numbers = dict(
+            tuple(row)
             for chunk in chunks(bags)
-            for row in connection.execute(sa.select(d.key).where(d.key.in_(chunk)))
-        }
-        held = {
-            (row.word, row.key)
-            for chunk in chunks(known)
-            for row in connection.execute(sa.select(p.word, p.key).where(p.key.in_(chunk)))
-        }
-        lengths = {key: sum(bag.values()) for key, bag in bags.items()}
-        add_amounts(
-            connection,
-            t.documents,
-            ["key"],
-            ["length"],
-            [{"key": key, "length": length} for key, length in lengths.items()],
+            for row in connection.execute(sa.select(d.key, d.ordinal).where(d.key.in_(chunk)))
         )
+        held = {
+            tuple(row)
+            for chunk in chunks(numbers.values())
+            for row in connection.execute(
+                sa.select(p.word, p.ordinal).where(p.ordinal.in_(chunk))
+            )
+        }
+        new = [key for key in bags if key not in numbers]
+        fresh = set(new)
+        given = connection.execute(
+            sa.select(t.totals.c.ordinals).where(t.totals.c.id == TOTALS)
+        ).scalar()
+        numbers.update({key: (given or 0) + n for n, key in enumerate(new)})
+        lengths = {key: sum(bag.values()) for key, bag in bags.items()}
+        if new:
+            connection.execute(
+                t.documents.insert(),
+                [{"key": key, "ordinal": numbers[key], "length": lengths[key]} for key in new],
+            )
+        grown = [
+            {"id": numbers[key], "length": lengths[key]} for key in bags if key not in fresh
+        ]
+        if grown:
+            connection.execute(
+                t.documents.update()
+                .where(d.ordinal == sa.bindparam("id"))
+                .values(length=d.length + sa.bindparam("length")),
+                grown,
+            )
         add_amounts(
             connection,
             t.totals,
             ["id"],
-            ["documents", "length"],
-            [{"id": TOTALS, "documents": len(bags) - len(known), "length": sum(lengths.values())}],
+            ["documents", "length", "ordinals"],
+            [
+                {
+                    "id": TOTALS,
+                    "documents": len(new),
+                    "length": sum(lengths.values()),
+                    "ordinals": len(new),
+                }
+            ],
         )
+        # A new document's postings are new; a grown one's may add to some.
+        if new:
+            connection.execute(
+                t.postings.insert(),
+                [
+                    {"word": word, "ordinal": numbers[key], "count": count}
+                    for key in new
+                    for word, count in bags[key].items()
+                ],
+            )
         add_amounts(
             connection,
             t.postings,
-            ["word", "key"],
+            ["word", "ordinal"],
             ["count"],
             [
-                {"word": word, "key": key, "count": count}
+                {"word": word, "ordinal": numbers[key], "count": count}
                 for key, bag in bags.items()
+                if key not in fresh
                 for word, count in bag.items()
             ],
         )
         holders = Counter(
-            word for key, bag in bags.items() for word in bag if (word, key) not in held
+            word
+            for key, bag in bags.items()
+            for word in bag
+            if (word, numbers[key]) not in held
         )
         self._add_words(connection, t, holders)
 
@@ -240,27 +335,37 @@ class SqlTextIndex(Generic[Key]):
     def forget(self, batch: Batch, keys: Collection[Key]) -> None:
         connection, t = self._batch(batch)
         d, p, w = t.documents.c, t.postings.c, t.words.c
-        lengths = [
-            int(row.length)
+        found = [
+            tuple(row)
             for chunk in chunks(keys)
-            for row in connection.execute(sa.select(d.length).where(d.key.in_(chunk)))
+            for row in connection.execute(sa.select(d.ordinal, d.length).where(d.key.in_(chunk)))
         ]
-        if not lengths:
+        if not found:
             return
+        numbers = [int(ordinal) for ordinal, _ in found]
         held = Counter(
-            row.word
-            for chunk in chunks(keys)
-            for row in connection.execute(sa.select(p.word).where(p.key.in_(chunk)))
+            word
+            for chunk in chunks(numbers)
+            for word in connection.execute(
+                sa.select(p.word).where(p.ordinal.in_(chunk))
+            ).scalars()
         )
-        for chunk in chunks(keys):
-            connection.execute(t.postings.delete().where(p.key.in_(chunk)))
-            connection.execute(t.documents.delete().where(d.key.in_(chunk)))
+        for chunk in chunks(numbers):
+            connection.execute(t.postings.delete().where(p.ordinal.in_(chunk)))
+            connection.execute(t.documents.delete().where(d.ordinal.in_(chunk)))
         add_amounts(
             connection,
             t.totals,
             ["id"],
-            ["documents", "length"],
-            [{"id": TOTALS, "documents": -len(lengths), "length": -sum(lengths)}],
+            ["documents", "length", "ordinals"],
+            [
+                {
+                    "id": TOTALS,
+                    "documents": -len(found),
+                    "length": -sum(length for _, length in found),
+                    "ordinals": 0,
+                }
+            ],
         )
         add_amounts(
             connection,
@@ -291,58 +396,54 @@ class SqlTextIndex(Generic[Key]):
     def ranked_in(
         self, connection: Connection, generation: int, query: str, *, limit: int
     ) -> list[tuple[Key, float, tuple[str, ...]]]:
-        """``ranked`` through an open connection: a caller's read of its own rows and of the
-        index in one snapshot."""
-        if limit < 1:
-            return []
+        """``ranked`` through an open connection."""
+        return self.scored_in(connection, generation, query).top(limit)
+
+    def scored_in(self, connection: Connection, generation: int, query: str) -> Scored[Key]:
+        """Every document the query finds, scored, through an open connection (a caller's
+        read of its own rows and of the index in one snapshot); ``top`` ranks them."""
         t = self._tables(generation)
         totals = connection.execute(
             sa.select(t.totals.c.documents, t.totals.c.length).where(t.totals.c.id == TOTALS)
         ).first()
         if totals is None or not totals.documents:
-            return []
+            return Scored(connection, t, np.zeros(0), np.zeros(0, dtype=np.int64), {})
         documents = int(totals.documents)
         average = int(totals.length) / documents
         expansions = self._resolve(connection, t, list(dict.fromkeys(words_of(query))))
-        if not expansions:
-            return []
         p, d = t.postings.c, t.documents.c
-        keys: dict[Key, int] = {}
-        postings: dict[str, tuple[list[int], list[int], list[int]]] = defaultdict(
-            lambda: ([], [], [])
-        )
-        for chunk in chunks(dict.fromkeys(term for term, _ in expansions)):
-            for word, key, count, length in connection.execute(
-                sa.select(p.word, p.key, p.count, d.length)
-                .join_from(t.postings, t.documents, d.key == p.key)
+        rows = [
+            row
+            for chunk in chunks(dict.fromkeys(term for term, _ in expansions))
+            for row in connection.execute(
+                sa.select(p.word, p.ordinal, p.count, d.length)
+                .join_from(t.postings, t.documents, d.ordinal == p.ordinal)
                 .where(p.word.in_(chunk))
-            ):
-                ordinals, counts, lengths = postings[word]
-                ordinals.append(keys.setdefault(key, len(keys)))
-                counts.append(count)
-                lengths.append(length)
-        scores = np.zeros(len(keys), dtype=np.float64)
-        for term, weight in expansions:
-            if term not in postings:
-                continue
-            ordinals, counts, lengths = postings[term]
-            add_scores(
-                scores,
-                np.array(ordinals, dtype=np.int64),
-                np.array(counts, dtype=np.float64),
-                np.array(lengths, dtype=np.float64),
-                documents=documents,
-                average=average,
-                weight=weight,
-            )
-        matched: dict[int, set[str]] = defaultdict(set)
-        for term, (ordinals, _, _) in postings.items():
-            for ordinal in ordinals:
-                matched[ordinal].add(term)
-        return [
-            (key, score, tuple(sorted(matched[ordinal])))
-            for key, score, ordinal in best_of(scores, list(keys), limit)
+            ).all()
         ]
+        at: dict[str, list[int]] = defaultdict(list)
+        for row_number, row in enumerate(rows):
+            at[row[0]].append(row_number)
+        numbers, local = np.unique(
+            np.array([row[1] for row in rows], dtype=np.int64), return_inverse=True
+        )
+        counts = np.array([row[2] for row in rows], dtype=np.float64)
+        lengths = np.array([row[3] for row in rows], dtype=np.float64)
+        scores = np.zeros(len(numbers), dtype=np.float64)
+        for term, weight in expansions:
+            if term in at:
+                held = np.array(at[term], dtype=np.int64)
+                add_scores(
+                    scores,
+                    local[held],
+                    counts[held],
+                    lengths[held],
+                    documents=documents,
+                    average=average,
+                    weight=weight,
+                )
+        holders = {term: {int(local[r]) for r in row_numbers} for term, row_numbers in at.items()}
+        return Scored(connection, t, scores, numbers, holders)
 
     def _resolve(
         self, connection: Connection, t: _Tables, words: list[str]
@@ -391,7 +492,11 @@ class SqlTextIndex(Generic[Key]):
         view: dict[str, object] = {}
         with self.store.reading() as connection:
             bags: dict[str, list[tuple[str, int]]] = defaultdict(list)
-            for word, key, count in connection.execute(sa.select(p.word, p.key, p.count)):
+            for word, key, count in connection.execute(
+                sa.select(p.word, d.key, p.count).join_from(
+                    t.postings, t.documents, d.ordinal == p.ordinal
+                )
+            ):
                 bags[str(key)].append((word, int(count)))
             for key, length in connection.execute(sa.select(d.key, d.length)):
                 view[f"{self.prefix}:document:{key}"] = (int(length), tuple(sorted(bags[str(key)])))

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -94,22 +94,28 @@ def add_scores(
     scores[ordinals] += weight * idf * counts * (K1 + 1) / norms
 
 
-def best_of(
-    scores: NDArray[np.float64], keys: Sequence[Key | None], limit: int
-) -> list[tuple[Key, float, int]]:
-    """The ``limit`` best (key, score, ordinal) of the documents scored, best first, ties in
-    the order of keys as text."""
+def shortlist(scores: NDArray[np.float64], limit: int) -> NDArray[np.intp]:
+    """The documents scored that score at least the ``limit``-th best, ties included: the
+    only ones ``in_order`` needs the keys of."""
     found = np.flatnonzero(scores)
     if len(found) > limit:
-        # Everything scoring at least the limit-th best, ties included, then the exact
-        # order (best first, ties by key) among those few.
         kth = np.partition(scores[found], len(found) - limit)[len(found) - limit]
         found = found[scores[found] >= kth]
+    return found
+
+
+def in_order(
+    scores: NDArray[np.float64],
+    found: NDArray[np.intp],
+    key_of: Callable[[int], Key | None],
+    limit: int,
+) -> list[tuple[Key, float, int]]:
+    """The ``limit`` best (key, score, ordinal) of the ``found`` documents, best first, ties
+    in the order of keys as text."""
     return sorted(
-        ((key, float(scores[o]), o) for o in map(int, found) if (key := keys[o]) is not None),
+        ((key, float(scores[o]), o) for o in map(int, found) if (key := key_of(o)) is not None),
         key=lambda item: (-item[1], str(item[0])),
     )[:limit]
-
 
 
 class BM25Index(Generic[Key]):
@@ -198,7 +204,7 @@ class BM25Index(Generic[Key]):
                     weight=weight,
                 )
                 terms.append(term)
-        ranked = best_of(scores, self._ids, limit)
+        ranked = in_order(scores, shortlist(scores, limit), self._ids.__getitem__, limit)
         return [
             (key, score, tuple(sorted({t for t in terms if ordinal in self._postings[t]})))
             for key, score, ordinal in ranked
