@@ -10,7 +10,6 @@ suspended until the page and one more are found, in one snapshot.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from uuid import UUID
 
@@ -19,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import Generations, SqlBatch, SqlProjectionStore
 from adapters.projections.text_index import SqlTextIndex
 from adapters.search.listings import listing_terms
 from application.projections import Batch
@@ -65,38 +64,19 @@ class SqlShopTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
         self.words: SqlTextIndex[UUID] = SqlTextIndex(store, "shop_text", sa.Uuid())
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
-
-    def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                tables = _Tables(
-                    metadata=metadata,
-                    **{
-                        table.name.removesuffix(suffix).removeprefix("shop_"): table
-                        for table in metadata.tables.values()
-                    },
-                )
-                self._generations[generation] = tables
-            return tables
+        self._tables = Generations(store, _define, "shop_", _Tables)
 
     def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
         assert isinstance(batch, SqlBatch)
-        return batch.connection, self._tables(batch.generation)
+        return batch.connection, self._tables[batch.generation]
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._tables.create(generation)
         self.words.create(generation)
 
     def drop(self, generation: int) -> None:
         self.words.drop(generation)
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._tables.drop(generation)
 
     # Writes ---------------------------------------------------------------------------------
 
@@ -178,7 +158,7 @@ class SqlShopTables:
     def search(
         self, generation: int, query: str, *, skip: int, limit: int, candidates: int
     ) -> tuple[list[ShopResult], bool]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         wanted = skip + limit + 1
         buyable: list[ShopResult] = []
         with self.store.reading() as connection:
@@ -228,7 +208,7 @@ class SqlShopTables:
         ]
 
     def offers(self, generation: int) -> Iterable[Offer]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         o = t.offers.c
         with self.store.reading() as connection:
             rows = connection.execute(
@@ -247,7 +227,7 @@ class SqlShopTables:
         ]
 
     def suspended(self, generation: int) -> set[str]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         with self.store.reading() as connection:
             return set(connection.execute(sa.select(t.suspended.c.account)).scalars())
 

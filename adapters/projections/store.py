@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 import attrs
 import sqlalchemy as sa
@@ -21,6 +22,8 @@ from adapters.projections.database import ProjectionDatabase
 from application.projections import Failure, Generation, PositionMoved
 
 BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
+
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -293,6 +296,52 @@ class SqlProjectionStore:
 
     def close(self) -> None:
         self.database.dispose()
+
+
+class Generations(Generic[T]):
+    """A tables adapter's tables by generation, defined once per process each: ``define``
+    adds them to a generation's metadata (``<prefix><table>_g<generation>``), ``make``
+    receives it as ``metadata`` and each table by its name without prefix and suffix."""
+
+    def __init__(
+        self,
+        store: SqlProjectionStore,
+        define: Callable[[sa.MetaData, str], None],
+        prefix: str,
+        make: Callable[..., T],
+    ) -> None:
+        self.store = store
+        self._define = define
+        self._prefix = prefix
+        self._make = make
+        self._generations: dict[int, T] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, generation: int) -> T:
+        with self._lock:
+            tables = self._generations.get(generation)
+            if tables is None:
+                metadata = generation_tables(self._define, self.store.metadata.schema, generation)
+                suffix = f"_g{generation}"
+                tables = self._make(
+                    metadata=metadata,
+                    **{
+                        table.name.removesuffix(suffix).removeprefix(self._prefix): table
+                        for table in metadata.tables.values()
+                    },
+                )
+                self._generations[generation] = tables
+            return tables
+
+    def create(self, generation: int) -> None:
+        metadata = generation_tables(self._define, self.store.metadata.schema, generation)
+        self.store.create_tables(metadata)
+
+    def drop(self, generation: int) -> None:
+        metadata = generation_tables(self._define, self.store.metadata.schema, generation)
+        self.store.drop_tables(metadata)
+        with self._lock:
+            self._generations.pop(generation, None)
 
 
 def generation_tables(

@@ -28,7 +28,6 @@ does, asks for more of it as it needs them).
 
 from __future__ import annotations
 
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Mapping
 from typing import Any, Generic, TypeVar
@@ -41,7 +40,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.matching.text import words_of
 from adapters.projections.rows import add_amounts, chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import Generations, SqlBatch, SqlProjectionStore
 from adapters.search.bm25 import (
     MIN_TYPO_WORD,
     add_scores,
@@ -123,8 +122,7 @@ class SqlTextIndex(Generic[Key]):
         self.store = store
         self.prefix = prefix
         self.key_type = key_type
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
+        self._tables = Generations(store, self._define, f"{prefix}_", _Tables)
 
     def _define(self, metadata: sa.MetaData, suffix: str) -> None:
         p = self.prefix
@@ -178,33 +176,15 @@ class SqlTextIndex(Generic[Key]):
             sa.Column("ordinals", sa.BigInteger, nullable=False),  # numbers given
         )
 
-    def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(self._define, self.store.metadata.schema, generation)
-                suffix, prefix = f"_g{generation}", f"{self.prefix}_"
-                tables = _Tables(
-                    metadata=metadata,
-                    **{
-                        table.name.removesuffix(suffix).removeprefix(prefix): table
-                        for table in metadata.tables.values()
-                    },
-                )
-                self._generations[generation] = tables
-            return tables
-
     def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
         assert isinstance(batch, SqlBatch)
-        return batch.connection, self._tables(batch.generation)
+        return batch.connection, self._tables[batch.generation]
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._tables.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._tables.drop(generation)
 
     def words(self, text: str) -> list[str]:
         return words_of(text)
@@ -402,7 +382,7 @@ class SqlTextIndex(Generic[Key]):
     def scored_in(self, connection: Connection, generation: int, query: str) -> Scored[Key]:
         """Every document the query finds, scored, through an open connection (a caller's
         read of its own rows and of the index in one snapshot); ``top`` ranks them."""
-        t = self._tables(generation)
+        t = self._tables[generation]
         totals = connection.execute(
             sa.select(t.totals.c.documents, t.totals.c.length).where(t.totals.c.id == TOTALS)
         ).first()
@@ -487,7 +467,7 @@ class SqlTextIndex(Generic[Key]):
     # The audit's view -----------------------------------------------------------------------
 
     def export(self, generation: int) -> dict[str, object]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         p, d, w = t.postings.c, t.documents.c, t.words.c
         view: dict[str, object] = {}
         with self.store.reading() as connection:
