@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from adapters.matching.text import words_of
-from adapters.projections.rows import add_amounts, chunks
+from adapters.projections.rows import add_amounts, chunks, insert_many
 from adapters.projections.store import Generations, SqlBatch, SqlProjectionStore
 from adapters.search.bm25 import (
     MIN_TYPO_WORD,
@@ -254,15 +254,12 @@ class SqlTextIndex(Generic[Key]):
             ],
         )
         # A new document's postings are new; a grown one's may add to some.
-        if new:
-            connection.execute(
-                t.postings.insert(),
-                [
-                    {"word": word, "ordinal": numbers[key], "count": count}
-                    for key in new
-                    for word, count in bags[key].items()
-                ],
-            )
+        insert_many(
+            connection,
+            t.postings,
+            ("word", "ordinal", "count"),
+            [(word, numbers[key], count) for key in new for word, count in bags[key].items()],
+        )
         add_amounts(
             connection,
             t.postings,
@@ -301,16 +298,18 @@ class SqlTextIndex(Generic[Key]):
             [{"word": word, "documents": count} for word, count in holders.items()],
         )
         new = [word for word in holders if word not in present]
-        deletion_rows = [
-            {"deletion": deletion, "word": word} for word in new for deletion in deletions(word)
-        ]
-        if deletion_rows:
-            connection.execute(t.deletions.insert(), deletion_rows)
-        trigram_rows = [
-            {"trigram": trigram, "word": word} for word in new for trigram in trigrams(word)
-        ]
-        if trigram_rows:
-            connection.execute(t.trigrams.insert(), trigram_rows)
+        insert_many(
+            connection,
+            t.deletions,
+            ("deletion", "word"),
+            [(deletion, word) for word in new for deletion in deletions(word)],
+        )
+        insert_many(
+            connection,
+            t.trigrams,
+            ("trigram", "word"),
+            [(trigram, word) for word in new for trigram in trigrams(word)],
+        )
 
     def forget(self, batch: Batch, keys: Collection[Key]) -> None:
         connection, t = self._batch(batch)
