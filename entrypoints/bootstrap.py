@@ -33,9 +33,9 @@ from adapters.projections.music import SqlMusicTables
 from adapters.projections.protection import persisted_protection
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.projections.review_queue import SqlReviewTables
+from adapters.projections.shop_search import SqlShopTables
 from adapters.projections.shop_tags import SqlTagsTables
 from adapters.search.creators import BM25CreatorSearch
-from adapters.search.listings import BM25ListingSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
@@ -72,7 +72,7 @@ from application.shop.product_scanning import ProductScanning, VideoProductFrame
 from application.shop.product_tagging import ProductTagging
 from application.shop.products import ProductRecognizer
 from application.shop.shop import Shop
-from application.shop.shop_search import ListingSearch, ShopSearch
+from application.shop.shop_search import ShopSearch, ShopSearchProjection
 from application.trust.moderation import ContentClassifier, Moderation
 from application.trust.personal_data import KeyStore, PersonalData
 from application.trust.protection import Protection
@@ -147,7 +147,6 @@ def bootstrap(
     engines: Sequence[MatchingEngine] | None = None,
     music_audio: MatchingEngine | None = None,
     notifier: Notifier | None = None,
-    listing_search: ListingSearch | None = None,
     recognizer: ProductRecognizer | None = None,
     classifier: ContentClassifier | None = None,
 ) -> Spotlight:
@@ -264,6 +263,8 @@ def bootstrap(
     projections.register(dashboard_projection)
     inventory = InventoryProjection(SqlInventoryTables(projection_store))
     projections.register(inventory)
+    shop_search = ShopSearchProjection(SqlShopTables(projection_store))
+    projections.register(shop_search)
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
@@ -320,9 +321,7 @@ def bootstrap(
         ),
         reports=CounterfeitReports(revenue, tagging=tagging, clock=clock, identities=identities),
         studios=StudioBookings(revenue, clock=clock, identities=identities),
-        shop_search=ShopSearch(
-            revenue, engine=BM25ListingSearch() if listing_search is None else listing_search
-        ),
+        shop_search=ShopSearch(projections, shop_search),
         campaigns=Campaigns(
             revenue,
             catalogue=catalogue,

@@ -61,3 +61,23 @@ def add_amounts(
         )
         if moved.rowcount == 0:
             connection.execute(table.insert(), row)
+
+
+def insert_many(
+    connection: Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert plain rows (values the driver takes as they are: text, numbers) through the
+    driver's ``executemany``: SQLAlchemy's processing of each row's parameters costs more
+    than SQLite's insert of it, and a text index writes tens of rows per document."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    # Only the code's own table and column names, quoted by the dialect, are in the text.
+    statement = (
+        f"INSERT INTO {quote.format_table(table)} "  # noqa: S608
+        f"({', '.join(quote.quote(column) for column in columns)}) "
+        f"VALUES ({', '.join(mark for _ in columns)})"
+    )
+    connection.exec_driver_sql(statement, rows)

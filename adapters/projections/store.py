@@ -21,9 +21,9 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from adapters.projections.database import ProjectionDatabase
 from application.projections import Batch, Failure, Generation, PositionMoved
 
-T = TypeVar("T")
-
 BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
+
+T = TypeVar("T")
 
 
 @attrs.frozen

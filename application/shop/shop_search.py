@@ -1,42 +1,31 @@
-"""Finding listings by text: a port for the search engine, and the use case that keeps it fed
-from the revenue log and answers only with listings a viewer can buy (on sale, in stock)."""
+"""Finding listings by text: a projection of the revenue log into the projection store (the
+offers, the sellers and their suspensions, and a BM25 text index of the listings' words),
+and the use case that answers only with listings a viewer can buy (on sale, in stock, from a
+seller who is not suspended).
+
+The rows are kept by ``ShopTables`` (a port: ``adapters.projections.shop_search``), the text
+index in tables of its own beside them (``application.text_index``); the service holds
+nothing that grows with the log.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from application.log_follower import LogFollower
-from application.read_models import Followed, ReadModel, unpositioned
+from application.projections import Batch, Persisted, ProjectionRunner
+from application.read_models import LogPositions, ReadModel
 from domain.money import Money
 from domain.shop.listings import Listing, ListingStatus, Seller
 
+NAME = "shop search"
+
+#: The best text matches a search looks at; those a viewer can buy are paged from them.
 MAX_RESULTS = 1_000
-
-
-@attrs.frozen
-class SearchHit:
-    listing_id: UUID
-    score: float  # higher is better; comparable within one query
-    matched: tuple[str, ...]  # the indexed words the query matched (typos resolved)
-
-
-class ListingSearch(Protocol):
-    def index(
-        self, listing_id: UUID, *, title: str, description: str, attributes: Mapping[str, str]
-    ) -> None:
-        """Add or replace a listing's text."""
-        ...
-
-    def forget(self, listing_id: UUID) -> None: ...
-
-    def search(self, query: str, *, limit: int) -> list[SearchHit]:
-        """Best first, found through an inverted index (never by scanning every listing)."""
-        ...
 
 
 @attrs.frozen
@@ -46,46 +35,209 @@ class ShopResult:
     price: Money
     seller: str
     score: float
-    matched: tuple[str, ...]
+    matched: tuple[str, ...]  # the indexed words the query matched (typos resolved)
 
 
-@attrs.define
-class _Offer:
+@attrs.frozen
+class Offer:
+    listing_id: UUID
     title: str
     price: Money
-    seller: str
+    seller: str  # the seller's account
     stock: int
     status: ListingStatus
 
 
-class ShopSearch:
-    def __init__(self, revenue: Any, *, engine: ListingSearch) -> None:
-        self.engine = engine
-        self._offers: dict[UUID, _Offer] = {}
-        self._suspended: set[str] = set()
-        self._sellers: dict[UUID, str] = {}
-        self._lock = threading.RLock()
-        self._follower = LogFollower(
-            revenue,
-            {
-                Listing.Listed.TOPIC: self._listed,
-                Listing.Edited.TOPIC: self._edited,
-                Listing.Restocked.TOPIC: self._restocked,
-                Listing.Sold.TOPIC: self._sold,
-                Listing.Delisted.TOPIC: self._withdrawn,
-                Listing.TakenDown.TOPIC: self._withdrawn,
-                Seller.Registered.TOPIC: self._seller_registered,
-                Seller.Suspended.TOPIC: self._seller_suspended,
-            },
-        )
-        self.catch_up()
+@attrs.frozen
+class ListingText:
+    """What a listing is found by: its title counts more than its description and its
+    attributes' values (the adapter weighs them)."""
 
-    def catch_up(self) -> None:
-        with self._lock:
-            self._follower.catch_up()
+    title: str
+    description: str
+    attributes: Mapping[str, str]
+
+
+class ShopTables(Protocol):
+    """Shop search's rows in the projection store, by generation."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    def list_offers(self, batch: Batch, offers: Sequence[Offer]) -> None: ...
+
+    def edit_offer(self, batch: Batch, listing_id: UUID, *, title: str, price: Money) -> None: ...
+
+    def add_stock(self, batch: Batch, added: Mapping[UUID, int]) -> None:
+        """Add to each listing's stock (a sale adds a negative quantity)."""
+        ...
+
+    def set_status(self, batch: Batch, listing_id: UUID, status: ListingStatus) -> None: ...
+
+    def register_seller(self, batch: Batch, seller_id: UUID, account: str) -> None: ...
+
+    def suspend(self, batch: Batch, seller_id: UUID) -> None:
+        """The seller's account sells nothing any more (LookupError: never registered)."""
+        ...
+
+    def index(self, batch: Batch, texts: Mapping[UUID, ListingText]) -> None:
+        """Each listing is found by this text (instead of any it had)."""
+        ...
+
+    def forget(self, batch: Batch, listing_ids: Collection[UUID]) -> None:
+        """The listings are found no more."""
+        ...
+
+    def search(
+        self, generation: int, query: str, *, skip: int, limit: int, candidates: int
+    ) -> tuple[list[ShopResult], bool]:
+        """Of the ``candidates`` best text matches, those on sale and in stock whose seller is
+        not suspended, best first: at most ``limit`` after the first ``skip``, and whether
+        more follow them (one snapshot of the index and the offers)."""
+        ...
+
+    def offers(self, generation: int) -> Iterable[Offer]: ...
+
+    def suspended(self, generation: int) -> set[str]: ...
+
+    def text(self, generation: int) -> Mapping[str, object]:
+        """The text index's comparable view."""
+        ...
+
+
+def _text_of(event: Any) -> ListingText:
+    return ListingText(event.title, event.description, dict(event.attributes))
+
+
+_STOCK = frozenset({Listing.Restocked.TOPIC, Listing.Sold.TOPIC})
+
+
+def _stock_change(event: Any) -> int:
+    topic = type(event).TOPIC
+    return int(event.added) if topic == Listing.Restocked.TOPIC else -int(event.quantity)
+
+
+def _run_of(event: Any) -> str | None:
+    topic = type(event).TOPIC
+    if topic == Listing.Listed.TOPIC:
+        return "listed"
+    if topic in _STOCK:
+        return "stock"
+    return None
+
+
+class ShopSearchProjection:
+    """Which rows each event of the revenue log changes."""
+
+    name = NAME
+    version = 1
+
+    def __init__(self, tables: ShopTables) -> None:
+        self.tables = tables
+        self._handlers: dict[str, Callable[[Batch, Any], None]] = {
+            Listing.Listed.TOPIC: self._listed,
+            Listing.Edited.TOPIC: self._edited,
+            Listing.Restocked.TOPIC: self._stock,
+            Listing.Sold.TOPIC: self._stock,
+            Listing.Delisted.TOPIC: self._delisted,
+            Listing.TakenDown.TOPIC: self._taken_down,
+            Seller.Registered.TOPIC: self._seller_registered,
+            Seller.Suspended.TOPIC: self._seller_suspended,
+        }
+        self.follows: Mapping[str, Sequence[str]] = {"revenue": tuple(self._handlers)}
+
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
+
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event)
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """A run of listings is written at once (offers and text), and so is a run of
+        restocks and sales; every other event in turn."""
+        for kind, group in groupby(events, key=lambda item: _run_of(item[0])):
+            run = [event for event, _ in group]
+            if kind == "listed":
+                self._list(batch, run)
+            elif kind == "stock":
+                added: dict[UUID, int] = {}
+                for event in run:
+                    added[event.originator_id] = (
+                        added.get(event.originator_id, 0) + _stock_change(event)
+                    )
+                self.tables.add_stock(batch, added)
+            else:
+                for event in run:
+                    self._handlers[type(event).TOPIC](batch, event)
+
+    def _listed(self, batch: Batch, event: Any) -> None:
+        self._list(batch, [event])
+
+    def _list(self, batch: Batch, events: Sequence[Any]) -> None:
+        self.tables.list_offers(
+            batch,
+            [
+                Offer(
+                    event.originator_id,
+                    event.title,
+                    event.price,
+                    event.seller,
+                    event.stock,
+                    ListingStatus.LISTED,
+                )
+                for event in events
+            ],
+        )
+        self.tables.index(batch, {event.originator_id: _text_of(event) for event in events})
+
+    def _edited(self, batch: Batch, event: Any) -> None:
+        self.tables.edit_offer(batch, event.originator_id, title=event.title, price=event.price)
+        self.tables.index(batch, {event.originator_id: _text_of(event)})
+
+    def _stock(self, batch: Batch, event: Any) -> None:
+        self.tables.add_stock(batch, {event.originator_id: _stock_change(event)})
+
+    def _delisted(self, batch: Batch, event: Any) -> None:
+        self.tables.set_status(batch, event.originator_id, ListingStatus.DELISTED)
+        self.tables.forget(batch, [event.originator_id])
+
+    def _taken_down(self, batch: Batch, event: Any) -> None:
+        self.tables.set_status(batch, event.originator_id, ListingStatus.TAKEN_DOWN)
+        self.tables.forget(batch, [event.originator_id])
+
+    def _seller_registered(self, batch: Batch, event: Any) -> None:
+        self.tables.register_seller(batch, event.originator_id, event.account)
+
+    def _seller_suspended(self, batch: Batch, event: Any) -> None:
+        self.tables.suspend(batch, event.originator_id)
+
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        """A comparable view for the audit's replay: every offer, the suspended sellers and
+        every row of the text index."""
+        view: dict[str, object] = {
+            f"offer:{offer.listing_id}": offer for offer in self.tables.offers(generation)
+        }
+        view["suspended"] = self.tables.suspended(generation)
+        view.update(self.tables.text(generation))
+        return view
+
+
+class ShopSearch:
+    """The use case: bring the projection up to date (inline), answer a page."""
+
+    def __init__(self, runner: ProjectionRunner, projection: ShopSearchProjection) -> None:
+        self.runner = runner
+        self.projection = projection
+
+    def catch_up(self) -> int:
+        return self.runner.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        return (Followed("shop search", self.catch_up, unpositioned(self.export)),)
+        return (Persisted(self.runner, self.projection),)
 
     def search(
         self, query: str, *, cursor: int = 0, limit: int = 20
@@ -93,73 +245,8 @@ class ShopSearch:
         """Listings on sale and in stock, best match first; ``cursor`` = results seen."""
         if not query.strip():
             return [], None
-        with self._lock:
-            self._follower.catch_up()
-            hits = self.engine.search(query, limit=MAX_RESULTS)
-            results = [
-                ShopResult(
-                    listing_id=hit.listing_id,
-                    title=offer.title,
-                    price=offer.price,
-                    seller=offer.seller,
-                    score=round(hit.score, 4),
-                    matched=hit.matched,
-                )
-                for hit in hits
-                if (offer := self._offers.get(hit.listing_id)) is not None
-                and offer.status is ListingStatus.LISTED
-                and offer.stock > 0
-                and offer.seller not in self._suspended
-            ]
-        page = results[cursor : cursor + limit]
-        following = cursor + len(page)
-        return page, following if following < len(results) else None
-
-    def _listed(self, event: Any, _position: int) -> None:
-        self._offers[event.originator_id] = _Offer(
-            event.title, event.price, event.seller, event.stock, ListingStatus.LISTED
+        found, more = self.projection.tables.search(
+            self.runner.fresh(NAME), query, skip=cursor, limit=limit, candidates=MAX_RESULTS
         )
-        self.engine.index(
-            event.originator_id,
-            title=event.title,
-            description=event.description,
-            attributes=event.attributes,
-        )
-
-    def _edited(self, event: Any, _position: int) -> None:
-        offer = self._offers[event.originator_id]
-        offer.title, offer.price = event.title, event.price
-        self.engine.index(
-            event.originator_id,
-            title=event.title,
-            description=event.description,
-            attributes=event.attributes,
-        )
-
-    def _restocked(self, event: Any, _position: int) -> None:
-        self._offers[event.originator_id].stock += event.added
-
-    def _sold(self, event: Any, _position: int) -> None:
-        self._offers[event.originator_id].stock -= event.quantity
-
-    def _seller_registered(self, event: Any, _position: int) -> None:
-        self._sellers[event.originator_id] = event.account
-
-    def _seller_suspended(self, event: Any, _position: int) -> None:
-        self._suspended.add(self._sellers[event.originator_id])
-
-    def _withdrawn(self, event: Any, _position: int) -> None:
-        self._offers[event.originator_id].status = ListingStatus.TAKEN_DOWN
-        self.engine.forget(event.originator_id)
-
-    def export(self, *, probes: int = 5) -> dict[str, object]:
-        """A comparable view for the audit's replay: every offer, and what the engine answers
-        to each listed offer's title (the ids of its first ``probes`` hits)."""
-        with self._lock:
-            view: dict[str, object] = {"suspended": self._suspended}
-            for listing_id, offer in self._offers.items():
-                view[f"offer:{listing_id}"] = offer
-                if offer.status is ListingStatus.LISTED:
-                    hits = self.engine.search(offer.title, limit=probes)
-                    view[f"search:{listing_id}"] = tuple(hit.listing_id for hit in hits)
-            return view
+        page = [attrs.evolve(result, score=round(result.score, 4)) for result in found]
+        return page, cursor + len(page) if more else None

@@ -12,9 +12,8 @@ from uuid import UUID
 import numpy as np
 import pytest
 
-from adapters.search.listings import BM25ListingSearch
+from adapters.search.listings import BM25ListingSearch, SearchHit
 from application.auth import Principal, Role
-from application.shop.shop_search import SearchHit
 from domain.money import Money
 from domain.shop.listings import STRIKES_TO_SUSPEND, ListingStatus
 from entrypoints.bootstrap import Spotlight
