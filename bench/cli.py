@@ -61,6 +61,8 @@ from bench.sandboxes import (
     SandboxUnavailable,
     SqliteSandbox,
 )
+from bench.service import reads as service_reads
+from bench.service.suite import run_on_stores
 from bench.shop.suite import FULL as SHOP_FULL
 from bench.shop.suite import QUICK as SHOP_QUICK
 from bench.shop.suite import run as run_shop
@@ -98,6 +100,7 @@ SUITES = (
     "business",
     "hostile",
     "startup",
+    "reads",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -175,6 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             STARTUP_QUICK if options.quick else STARTUP_FULL,
             STORES if options.store == "all" else (options.store,),
             options.postgres_url,
+        ),
+        "reads": lambda: run_on_stores(
+            service_reads.make_table(),
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+            lambda sandbox, table: service_reads.measure(
+                sandbox, service_reads.QUICK if options.quick else service_reads.FULL, table
+            ),
         ),
     }
     reports = [run() for name, run in standalone.items() if name in suites]
@@ -276,7 +287,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"({HOSTILE_FULL.describe()}). startup: a service process's start to its first "
         "ledger answers on logs of "
         f"{' and '.join(f'{n:,}' for n in STARTUP_FULL.events)} events, first start and "
-        "restart. All run unless one is named.",
+        "restart. reads: GET /v1/titles/{id} against a minimal FastAPI endpoint. All run unless "
+        "one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"

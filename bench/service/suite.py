@@ -1,0 +1,49 @@
+"""The service suites' reports: one table each, the load average quoted before and after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bench.sandboxes import PostgresSandbox, Sandbox, SandboxUnavailable, SqliteSandbox
+from bench.service.common import load_average
+from bench.tables import Table, render_table
+
+
+@dataclass
+class ServiceReport:
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+def run_on_stores(
+    table: Table,
+    stores: Sequence[str],
+    postgres_url: str,
+    measure: Callable[[Sandbox, Table], None],
+    notes: Sequence[str] = (),
+) -> ServiceReport:
+    report = ServiceReport()
+    before = load_average()
+    for name in stores:
+        try:
+            sandbox: Sandbox = (
+                PostgresSandbox(postgres_url) if name == "postgres" else SqliteSandbox()
+            )
+        except SandboxUnavailable as error:
+            report.failures.append(f"{name}: {error}")
+            continue
+        try:
+            measure(sandbox, table)
+        except Exception as error:  # a failed store is reported; the others still run
+            report.failures.append(f"{name}: {type(error).__name__}: {error}")
+        finally:
+            sandbox.close()
+    report.lines = [
+        *render_table(table),
+        *notes,
+        f"before: {before}",
+        f"after:  {load_average()}",
+        *(f"FAILED {failure}" for failure in report.failures),
+    ]
+    return report
