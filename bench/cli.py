@@ -62,6 +62,7 @@ from bench.sandboxes import (
     SqliteSandbox,
 )
 from bench.service import reads as service_reads
+from bench.service import writes as service_writes
 from bench.service.suite import run_on_stores
 from bench.shop.suite import FULL as SHOP_FULL
 from bench.shop.suite import QUICK as SHOP_QUICK
@@ -71,6 +72,8 @@ from bench.startup.suite import QUICK as STARTUP_QUICK
 from bench.startup.suite import run as run_startup
 from bench.workloads import (
     Trial,
+    chained_attach,
+    chained_publish,
     open_spotlight,
     project_attach,
     project_publish,
@@ -101,6 +104,7 @@ SUITES = (
     "hostile",
     "startup",
     "reads",
+    "writes",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -125,11 +129,12 @@ class Comparison:
     name: str
     project: Runner
     raw: Runner
+    chained: Runner
 
 
 COMPARISONS = (
-    Comparison("publish_video", project_publish, raw_publish),
-    Comparison("attach_anchor", project_attach, raw_attach),
+    Comparison("publish_video", project_publish, raw_publish, chained_publish),
+    Comparison("attach_anchor", project_attach, raw_attach, chained_attach),
 )
 
 
@@ -185,6 +190,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             options.postgres_url,
             lambda sandbox, table: service_reads.measure(
                 sandbox, service_reads.QUICK if options.quick else service_reads.FULL, table
+            ),
+        ),
+        "writes": lambda: run_on_stores(
+            service_writes.make_table(),
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+            lambda sandbox, table: service_writes.measure(
+                sandbox, service_writes.QUICK if options.quick else service_writes.FULL, table
             ),
         ),
     }
@@ -287,8 +300,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"({HOSTILE_FULL.describe()}). startup: a service process's start to its first "
         "ledger answers on logs of "
         f"{' and '.join(f'{n:,}' for n in STARTUP_FULL.events)} events, first start and "
-        "restart. reads: GET /v1/titles/{id} against a minimal FastAPI endpoint. All run unless "
-        "one is named.",
+        "restart. reads: GET /v1/titles/{id} against a minimal FastAPI endpoint. writes: a "
+        "ballot and a title registration over HTTP against the plain library behind "
+        "FastAPI. All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
@@ -361,21 +375,29 @@ def run_store(sandbox: Sandbox, plan: Plan) -> list[Row]:
 
 
 def compare(sandbox: Sandbox, comparison: Comparison, plan: Plan) -> list[Row]:
-    seconds: dict[str, list[float]] = {"project": [], "raw": []}
-    runners = {"project": comparison.project, "raw": comparison.raw}
+    seconds: dict[str, list[float]] = {"project": [], "raw": [], "raw, chained": []}
+    runners = {
+        "project": comparison.project,
+        "raw": comparison.raw,
+        "raw, chained": comparison.chained,
+    }
+    sides = tuple(runners)
     for repetition in range(plan.repetitions):
         # Alternating which side goes first spreads slow drift (caches, the server's
         # background work) over both sides instead of charging it to one.
-        order = ("project", "raw") if repetition % 2 == 0 else ("raw", "project")
+        order = sides if repetition % 2 == 0 else sides[::-1]
         for side in order:
             trial = Trial(sandbox.fresh(), sandbox.scratch, plan.commands, plan.warmup)
             seconds[side].append(runners[side](trial))
     project = Rate(plan.commands, tuple(seconds["project"]))
     raw = Rate(plan.commands, tuple(seconds["raw"]))
+    chained = Rate(plan.commands, tuple(seconds["raw, chained"]))
     return [
         RateRow(sandbox.name, comparison.name, "project", project),
         RateRow(sandbox.name, comparison.name, "raw", raw),
+        RateRow(sandbox.name, comparison.name, "raw, chained", chained),
         RatioRow(sandbox.name, comparison.name, ratio(project, raw)),
+        RatioRow(sandbox.name, comparison.name, ratio(chained, raw), "chained/raw"),
     ]
 
 
@@ -434,7 +456,10 @@ def header(
 def footer() -> list[str]:
     return [
         "project: the application service (Catalogue) built by entrypoints.bootstrap",
-        "raw:     a plain eventsourcing Application and Aggregate storing the same fields",
+        "raw:     a plain eventsourcing Application and Aggregate storing the same fields, "
+        "on the library's own recorders",
+        "raw, chained: the same on the project's hash-chained recorders; its ratio (chained "
+        "writer) is its cost alone",
         f"ratio:   project median / raw median, the aim is at least {TARGET_RATIO:.2f}x",
         "replay:  recorder.select_notifications in pages, each event decoded by the mapper",
     ]
