@@ -61,9 +61,11 @@ from bench.sandboxes import (
     SandboxUnavailable,
     SqliteSandbox,
 )
+from bench.service import memory as service_memory
 from bench.service import reads as service_reads
+from bench.service import workers as service_workers
 from bench.service import writes as service_writes
-from bench.service.suite import run_on_stores
+from bench.service.suite import ServiceReport, run_on_stores
 from bench.shop.suite import FULL as SHOP_FULL
 from bench.shop.suite import QUICK as SHOP_QUICK
 from bench.shop.suite import run as run_shop
@@ -105,6 +107,8 @@ SUITES = (
     "startup",
     "reads",
     "writes",
+    "workers",
+    "memory",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -184,22 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             STORES if options.store == "all" else (options.store,),
             options.postgres_url,
         ),
-        "reads": lambda: run_on_stores(
-            service_reads.make_table(),
-            STORES if options.store == "all" else (options.store,),
-            options.postgres_url,
-            lambda sandbox, table: service_reads.measure(
-                sandbox, service_reads.QUICK if options.quick else service_reads.FULL, table
-            ),
-        ),
-        "writes": lambda: run_on_stores(
-            service_writes.make_table(),
-            STORES if options.store == "all" else (options.store,),
-            options.postgres_url,
-            lambda sandbox, table: service_writes.measure(
-                sandbox, service_writes.QUICK if options.quick else service_writes.FULL, table
-            ),
-        ),
+        "reads": lambda: run_service_suite(options, "reads"),
+        "writes": lambda: run_service_suite(options, "writes"),
+        "workers": lambda: run_service_suite(options, "workers"),
+        "memory": lambda: run_service_suite(options, "memory"),
     }
     reports = [run() for name, run in standalone.items() if name in suites]
     commands_plan = plan if "commands" in suites else None
@@ -254,6 +246,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1 if skipped or (anchors is not None and anchors.failures) else 0
 
 
+def run_service_suite(options: argparse.Namespace, suite: str) -> ServiceReport:
+    """The suites of ``bench.service``: the service as HTTP requests reach it."""
+    quick = options.quick
+    stores = STORES if options.store == "all" else (options.store,)
+    if suite == "reads":
+        reads_plan = service_reads.QUICK if quick else service_reads.FULL
+        reads_table = service_reads.make_table()
+        return run_on_stores(
+            [reads_table],
+            stores,
+            options.postgres_url,
+            lambda sandbox: service_reads.measure(sandbox, reads_plan, reads_table),
+            [f"plan: {reads_plan.describe()}"],
+        )
+    if suite == "writes":
+        writes_plan = service_writes.QUICK if quick else service_writes.FULL
+        writes_table = service_writes.make_table()
+        return run_on_stores(
+            [writes_table],
+            stores,
+            options.postgres_url,
+            lambda sandbox: service_writes.measure(sandbox, writes_plan, writes_table),
+            [f"plan: {writes_plan.describe()}"],
+        )
+    if suite == "memory":
+        memory_plan = service_memory.QUICK if quick else service_memory.FULL
+        memory_table = service_memory.make_table()
+        return run_on_stores(
+            [memory_table],
+            stores,
+            options.postgres_url,
+            lambda sandbox: service_memory.measure(sandbox, memory_plan, memory_table),
+            [f"plan: {memory_plan.describe()}"],
+        )
+    workers_plan = service_workers.QUICK if quick else service_workers.FULL
+    throughput, held = service_workers.make_tables(workers_plan)
+    # Several HTTP workers share a log only on PostgreSQL (the issue's scale-out store).
+    return run_on_stores(
+        [throughput, held],
+        ("postgres",),
+        options.postgres_url,
+        lambda sandbox: service_workers.measure(sandbox, workers_plan, throughput, held),
+        [f"plan: {workers_plan.describe()}"],
+    )
+
+
 def run_commands(options: argparse.Namespace, plan: Plan) -> tuple[list[Row], str | None]:
     rows: list[Row] = []
     postgres_version: str | None = None
@@ -302,7 +340,10 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"{' and '.join(f'{n:,}' for n in STARTUP_FULL.events)} events, first start and "
         "restart. reads: GET /v1/titles/{id} against a minimal FastAPI endpoint. writes: a "
         "ballot and a title registration over HTTP against the plain library behind "
-        "FastAPI. All run unless one is named.",
+        "FastAPI. workers: two HTTP workers on PostgreSQL against one (reads/s, p95, "
+        "connections per process). memory: an HTTP worker's resident memory after start "
+        "and after 10,000 mixed reads, on a small and a grown log. All run unless one is "
+        "named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"

@@ -51,7 +51,15 @@ def service_environ(store: Store, data_dir: Path, **more: str) -> dict[str, str]
 
 @contextmanager
 def open_core(store: Store, data_dir: Path, **more: str) -> Iterator[Spotlight]:
-    settings = Settings.from_environ(service_environ(store, data_dir, **more))
+    with core_from(service_environ(store, data_dir, **more)) as core:
+        yield core
+
+
+@contextmanager
+def core_from(environ: dict[str, str]) -> Iterator[Spotlight]:
+    """A core built from these settings, in this process (the same secret signs the tokens
+    a service process started with them verifies)."""
+    settings = Settings.from_environ(environ)
     core = bootstrap(settings, clock=SystemClock(), identities=RandomIdentities())
     try:
         yield core

@@ -17,12 +17,14 @@ class ServiceReport:
 
 
 def run_on_stores(
-    table: Table,
+    tables: Sequence[Table],
     stores: Sequence[str],
     postgres_url: str,
-    measure: Callable[[Sandbox, Table], None],
+    measure: Callable[[Sandbox], None],
     notes: Sequence[str] = (),
 ) -> ServiceReport:
+    """``measure`` on a sandbox of each store, filling ``tables``; a store that fails is
+    reported and the others still run."""
     report = ServiceReport()
     before = load_average()
     for name in stores:
@@ -34,13 +36,14 @@ def run_on_stores(
             report.failures.append(f"{name}: {error}")
             continue
         try:
-            measure(sandbox, table)
+            measure(sandbox)
         except Exception as error:  # a failed store is reported; the others still run
             report.failures.append(f"{name}: {type(error).__name__}: {error}")
         finally:
             sandbox.close()
+    rendered = [line for table in tables for line in [*render_table(table), ""]]
     report.lines = [
-        *render_table(table),
+        *rendered,
         *notes,
         f"before: {before}",
         f"after:  {load_average()}",
