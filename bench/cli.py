@@ -248,48 +248,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_service_suite(options: argparse.Namespace, suite: str) -> ServiceReport:
     """The suites of ``bench.service``: the service as HTTP requests reach it."""
-    quick = options.quick
+    suites = {
+        "reads": service_reads.prepared,
+        "writes": service_writes.prepared,
+        "workers": service_workers.prepared,
+        "memory": service_memory.prepared,
+    }
     stores = STORES if options.store == "all" else (options.store,)
-    if suite == "reads":
-        reads_plan = service_reads.QUICK if quick else service_reads.FULL
-        reads_table = service_reads.make_table()
-        return run_on_stores(
-            [reads_table],
-            stores,
-            options.postgres_url,
-            lambda sandbox: service_reads.measure(sandbox, reads_plan, reads_table),
-            [f"plan: {reads_plan.describe()}"],
-        )
-    if suite == "writes":
-        writes_plan = service_writes.QUICK if quick else service_writes.FULL
-        writes_table = service_writes.make_table()
-        return run_on_stores(
-            [writes_table],
-            stores,
-            options.postgres_url,
-            lambda sandbox: service_writes.measure(sandbox, writes_plan, writes_table),
-            [f"plan: {writes_plan.describe()}"],
-        )
-    if suite == "memory":
-        memory_plan = service_memory.QUICK if quick else service_memory.FULL
-        memory_table = service_memory.make_table()
-        return run_on_stores(
-            [memory_table],
-            stores,
-            options.postgres_url,
-            lambda sandbox: service_memory.measure(sandbox, memory_plan, memory_table),
-            [f"plan: {memory_plan.describe()}"],
-        )
-    workers_plan = service_workers.QUICK if quick else service_workers.FULL
-    throughput, held = service_workers.make_tables(workers_plan)
-    # Several HTTP workers share a log only on PostgreSQL (the issue's scale-out store).
-    return run_on_stores(
-        [throughput, held],
-        ("postgres",),
-        options.postgres_url,
-        lambda sandbox: service_workers.measure(sandbox, workers_plan, throughput, held),
-        [f"plan: {workers_plan.describe()}"],
-    )
+    return run_on_stores(suites[suite](options.quick), stores, options.postgres_url)
 
 
 def run_commands(options: argparse.Namespace, plan: Plan) -> tuple[list[Row], str | None]:

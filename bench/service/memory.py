@@ -40,6 +40,7 @@ from bench.service.processes import (
     serving,
     serving_processes,
 )
+from bench.service.suite import Prepared
 from bench.tables import Table
 from domain.revenue.ledger import creator_payable
 from entrypoints.bootstrap import Spotlight
@@ -158,4 +159,12 @@ def make_table() -> Table:
             "p95 ms",
         ),
         align="lrrrrrr",
+    )
+
+
+def prepared(quick: bool) -> Prepared:
+    plan = QUICK if quick else FULL
+    table = make_table()
+    return Prepared(
+        [table], lambda sandbox: measure(sandbox, plan, table), [f"plan: {plan.describe()}"]
     )

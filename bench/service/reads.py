@@ -22,6 +22,7 @@ from application.auth import Principal, Role
 from bench.sandboxes import Sandbox
 from bench.service.asgi import Request, drive
 from bench.service.common import minimal_app, open_core, progress
+from bench.service.suite import Prepared
 from bench.tables import Table
 from bench.workloads import RICH_PORTAL
 from domain.anchors.titles import TitleKind
@@ -123,4 +124,12 @@ def make_table() -> Table:
         f"the minimal endpoint, the aim for the title read is at least {TARGET:.1f}x)",
         ("store", "side", "requests/s", "ms/request", "ratio"),
         align="llrrr",
+    )
+
+
+def prepared(quick: bool) -> Prepared:
+    plan = QUICK if quick else FULL
+    table = make_table()
+    return Prepared(
+        [table], lambda sandbox: measure(sandbox, plan, table), [f"plan: {plan.describe()}"]
     )

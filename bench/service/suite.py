@@ -10,21 +10,28 @@ from bench.service.common import load_average
 from bench.tables import Table, render_table
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A suite ready to run: its empty tables, what fills them on a sandbox, the stores it
+    runs on (None: those asked for) and the lines printed under the tables."""
+
+    tables: Sequence[Table]
+    measure: Callable[[Sandbox], None]
+    notes: Sequence[str] = ()
+    stores: Sequence[str] | None = None
+
+
 @dataclass
 class ServiceReport:
     lines: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
 
-def run_on_stores(
-    tables: Sequence[Table],
-    stores: Sequence[str],
-    postgres_url: str,
-    measure: Callable[[Sandbox], None],
-    notes: Sequence[str] = (),
-) -> ServiceReport:
-    """``measure`` on a sandbox of each store, filling ``tables``; a store that fails is
-    reported and the others still run."""
+def run_on_stores(suite: Prepared, stores: Sequence[str], postgres_url: str) -> ServiceReport:
+    """The suite's measure on a sandbox of each store, filling its tables; a store that
+    fails is reported and the others still run."""
+    tables, measure, notes = suite.tables, suite.measure, suite.notes
+    stores = suite.stores or stores
     report = ServiceReport()
     before = load_average()
     for name in stores:

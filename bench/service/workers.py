@@ -29,6 +29,7 @@ from bench.service.processes import (
     serving,
     serving_processes,
 )
+from bench.service.suite import Prepared
 from bench.tables import Table
 from bench.workloads import RICH_PORTAL
 from domain.anchors.titles import TitleKind
@@ -174,3 +175,15 @@ def make_tables(plan: WorkersPlan) -> tuple[Table, Table]:
         align="llrrr",
     )
     return throughput, held
+
+
+def prepared(quick: bool) -> Prepared:
+    plan = QUICK if quick else FULL
+    throughput, held = make_tables(plan)
+    return Prepared(
+        [throughput, held],
+        lambda sandbox: measure(sandbox, plan, throughput, held),
+        [f"plan: {plan.describe()}"],
+        # Several HTTP workers share a log only on PostgreSQL (the scale-out store).
+        stores=("postgres",),
+    )

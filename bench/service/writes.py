@@ -35,6 +35,7 @@ from bench.raw import RawApplication, RawTitle, plain_env
 from bench.sandboxes import Sandbox
 from bench.service.asgi import Request, drive
 from bench.service.common import bearer, open_core, progress
+from bench.service.suite import Prepared
 from bench.tables import Table
 from entrypoints.http.app import create_app
 
@@ -269,4 +270,12 @@ def make_table() -> Table:
         "alone)",
         ("store", "command", "side", "commands/s", "ms/command", "ratio"),
         align="lllrrr",
+    )
+
+
+def prepared(quick: bool) -> Prepared:
+    plan = QUICK if quick else FULL
+    table = make_table()
+    return Prepared(
+        [table], lambda sandbox: measure(sandbox, plan, table), [f"plan: {plan.describe()}"]
     )
