@@ -13,6 +13,7 @@ the load.
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ from bench.workloads import RICH_PORTAL
 from domain.anchors.titles import TitleKind
 
 STUDIO = Principal(Role.STUDIO, "bench-studio")
+OPENING_TIMEOUT = 120.0
 CREATOR = Principal(Role.CREATOR, "bench-creator")
 
 
@@ -114,7 +116,7 @@ def measure(sandbox: Sandbox, plan: WorkersPlan, throughput: Table, held: Table)
             )
             with serving({**environ, **dict(pools)}, log, workers=workers) as (base, service):
                 processes = serving_processes(service)
-                idle = postgres_connections()
+                idle = connections_once_opened(processes)
                 run_load(
                     base, reads, clients=plan.clients, count=plan.warmup, scratch=sandbox.scratch
                 )
@@ -122,21 +124,32 @@ def measure(sandbox: Sandbox, plan: WorkersPlan, throughput: Table, held: Table)
                     base, reads, clients=plan.clients, count=plan.requests, scratch=sandbox.scratch
                 )
                 busy = postgres_connections()
-                add_throughput(throughput, sandbox.name, workers, load, busy, processes)
+                add_throughput(throughput, setting, workers, load, busy, processes)
                 roles = [
                     (f"HTTP worker {n + 1} of {workers}", pid) for n, pid in enumerate(processes)
                 ]
                 if service.pid not in processes:
                     roles.append((f"serve supervisor ({workers} workers)", service.pid))
-                roles.append(("projection worker", worker.pid))
+                roles.append(("projection worker (default pools)", worker.pid))
                 for role, pid in roles:
                     held.add(
-                        sandbox.name,
+                        setting,
                         role,
                         str(idle.get(pid, 0)),
                         str(busy.get(pid, 0)),
                         f"{rss_mib(pid):.0f}",
                     )
+
+
+def connections_once_opened(processes: list[int]) -> Mapping[int, int]:
+    """The connections each process holds once every one has opened its pools (a worker
+    answers /healthz before its sibling has built its core)."""
+    deadline = time.monotonic() + OPENING_TIMEOUT
+    while True:
+        held = postgres_connections()
+        if all(held.get(pid, 0) for pid in processes) or time.monotonic() > deadline:
+            return held
+        time.sleep(0.5)
 
 
 def add_throughput(
