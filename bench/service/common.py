@@ -19,24 +19,11 @@ from adapters.clock import RandomIdentities, SystemClock
 from adapters.storage import Store
 from application.auth import Principal
 from entrypoints.bootstrap import Spotlight, bootstrap
-from entrypoints.settings import Settings
+from entrypoints.settings import DEFAULT_RATE_LIMITS, NO_LIMIT, Settings
 
 #: Every flow unlimited: one benchmark client is one caller at one address, far past any
 #: limit; the limiter still runs (and is paid for) on every request.
-NO_LIMITS = ",".join(
-    f"{flow}=none"
-    for flow in (
-        "principal",
-        "address",
-        "bad-tokens",
-        "clicks",
-        "call-to-action-clicks",
-        "engagement",
-        "impressions",
-        "votes",
-        "counterfeit-reports",
-    )
-)
+NO_LIMITS = ",".join(f"{flow}={NO_LIMIT}" for flow in DEFAULT_RATE_LIMITS)
 
 
 def service_environ(store: Store, data_dir: Path, **more: str) -> dict[str, str]:

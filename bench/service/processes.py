@@ -70,12 +70,7 @@ def serving(
         wait_until_up(base, service, log, workers)
         yield base, service
     finally:
-        service.terminate()
-        try:
-            service.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            service.kill()
-            service.wait()
+        stop(service)
 
 
 @contextmanager
@@ -90,12 +85,17 @@ def projection_worker(environ: Mapping[str, str], log: Path) -> Iterator[subproc
     try:
         yield worker
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as a supervisor stops a service; SIGKILL if it has not gone in a minute."""
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_up(base: str, service: subprocess.Popen[bytes], log: Path, workers: int) -> None:
