@@ -13,6 +13,7 @@ from application.auth import Principal, Role, acting_for, owns, require_role
 from application.errors import NotPermitted
 from application.logs import CatalogueLog
 from application.ports import Clock, IdentityProvider
+from application.title_views import TitleViews
 from application.views import TitleView, VideoView
 from domain.anchors.engagement import Engagement
 from domain.anchors.portal import Portal
@@ -29,6 +30,7 @@ class Catalogue:
         self.log = log
         self.clock = clock
         self.identities = identities
+        self.title_views = TitleViews(log)
 
     # Titles -----------------------------------------------------------------------------
 
@@ -70,7 +72,7 @@ class Catalogue:
         return TitleView.of(title)
 
     def title(self, title_id: UUID) -> TitleView:
-        return TitleView.of(self.log.load(Title, title_id))
+        return self.title_views.view(title_id)
 
     # Videos -----------------------------------------------------------------------------
 

@@ -15,6 +15,8 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from adapters.storage import Store, StoreKind
+
 
 class RawVideo(Aggregate):
     @event("Published")
@@ -59,3 +61,19 @@ class RawTitle(Aggregate):
 
 class RawApplication(Application[UUID]):
     name = "rawbench"
+
+
+#: The library's own recorders for each kind of store: no hash chain, nothing of the project.
+PLAIN_FACTORIES = {
+    StoreKind.MEMORY: "eventsourcing.popo",
+    StoreKind.SQLITE: "eventsourcing.sqlite",
+    StoreKind.POSTGRESQL: "eventsourcing.postgres",
+    StoreKind.SQLALCHEMY: "eventsourcing_sqlalchemy",
+}
+
+
+def plain_env(store: Store, application_name: str) -> dict[str, str]:
+    """The settings the store gives an application, with the plain library's recorders in
+    place of the project's hash-chained ones: the baseline the project is measured against
+    (the chained writer's own cost is measured apart, as the "raw, chained" side)."""
+    return {**store.env_for(application_name), "PERSISTENCE_MODULE": PLAIN_FACTORIES[store.kind]}

@@ -24,6 +24,7 @@ class RatioRow:
     store: str
     measurement: str
     ratio: float
+    sides: str = "project/raw"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def cells(row: Row) -> tuple[str, ...]:
             f"{rate.fastest:,.0f}",
         )
     if isinstance(row, RatioRow):
-        return (row.store, row.measurement, "project/raw", "", f"{row.ratio:.2f}x", "", "")
+        return (row.store, row.measurement, row.sides, "", f"{row.ratio:.2f}x", "", "")
     return (row.store, row.note, "", "", "", "", "")
 
 

@@ -24,7 +24,7 @@ from adapters.storage import Store
 from application.auth import Principal, Role
 from application.catalogue import Catalogue
 from bench.measure import time_commands
-from bench.raw import RawApplication, RawTitle, RawVideo
+from bench.raw import RawApplication, RawTitle, RawVideo, plain_env
 from domain.anchors.engagement import Engagement
 from domain.anchors.portal import CastMember, Link, Portal
 from domain.anchors.titles import Title, TitleKind
@@ -96,9 +96,12 @@ def open_spotlight(store: Store, scratch: Path) -> Iterator[Spotlight]:
 
 
 @contextmanager
-def open_raw(store: Store) -> Iterator[RawApplication]:
+def open_raw(store: Store, *, chained: bool = False) -> Iterator[RawApplication]:
+    """The baseline on the library's own recorders; ``chained``: on the project's
+    hash-chained ones, to show the chained writer's own cost apart."""
     store.prepare()
-    application = RawApplication(store.env_for(RawApplication.name))
+    env = store.env_for(RawApplication.name) if chained else plain_env(store, RawApplication.name)
+    application = RawApplication(env)
     try:
         yield application
     finally:
@@ -126,8 +129,8 @@ def project_publish(trial: Trial) -> float:
         return time_commands(publish, trial.count, trial.warmup)
 
 
-def raw_publish(trial: Trial) -> float:
-    with open_raw(trial.store) as application:
+def raw_publish(trial: Trial, *, chained: bool = False) -> float:
+    with open_raw(trial.store, chained=chained) as application:
 
         def publish(index: int) -> object:
             video = new_raw_video(index)
@@ -181,8 +184,8 @@ def seed_videos(catalogue: Catalogue, count: int) -> list[UUID]:
     return [video.id for video in videos]
 
 
-def raw_attach(trial: Trial) -> float:
-    with open_raw(trial.store) as application:
+def raw_attach(trial: Trial, *, chained: bool = False) -> float:
+    with open_raw(trial.store, chained=chained) as application:
         title = RawTitle(
             studio_id=STUDIO,
             name=TITLE_NAME,
@@ -286,3 +289,11 @@ def read_log(application: Application[UUID], *, decode: bool) -> int:
         if len(page) < REPLAY_PAGE:
             return read
         last_id = page[-1].id
+
+
+def chained_publish(trial: Trial) -> float:
+    return raw_publish(trial, chained=True)
+
+
+def chained_attach(trial: Trial) -> float:
+    return raw_attach(trial, chained=True)

@@ -371,7 +371,7 @@ class Anchoring:
         title = self.cataloguing.new_title(
             actor, name=name, kind=kind, portal=portal, studio_id=studio_id
         )
-        self._catch_up()
+        # The sweep's start catches the index up to the log's end first.
         self.catalogue.commit(title, self._start_sweep(title.id, "registered"))
         self._catch_up()
         return TitleView.of(title)

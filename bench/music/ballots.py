@@ -6,8 +6,10 @@ call is a new voter (``viewer:bench-<n>``, never reused on a store), so every ca
 accepted: a refusal or a failure is counted, and the BallotCast events the log gained are
 counted and compared with the ballots accepted.
 
-The baseline saves one ``RawBallot`` per call through a plain eventsourcing Application on a
-fresh store of the same kind, with the same number of threads. Repetitions alternate which
+The baseline saves one ``RawBallot`` per call through a plain eventsourcing Application, on
+the library's own recorders, on a fresh store of the same kind, with the same number of
+threads; the same baseline on the project's hash-chained recorders ("chained") shows the
+chained writer's own cost apart from the rest of the project's. Repetitions alternate which
 side goes first, so slow drift is spread over both.
 """
 
@@ -29,11 +31,12 @@ from application.music.competition import Competition
 from bench.music.common import MusicPlan, progress
 from bench.music.raw import RawBallot, RawMusic
 from bench.music.scene import Scene, ballots_in_log, set_scene
+from bench.raw import plain_env
 from bench.sandboxes import Sandbox
 from bench.workloads import open_spotlight
 from domain.errors import DomainError
 
-SIDES = ("project", "raw")
+SIDES = ("project", "raw", "chained")
 # How long the clients may take to get ready before the run is abandoned.
 READY_TIMEOUT = 600.0
 # Error messages kept for the report.
@@ -101,6 +104,7 @@ class Level:
     clients: int
     project: Side
     raw: Side
+    chained: Side
     logged: int = 0  # BallotCast events the project's log gained at this level
 
     @property
@@ -229,9 +233,10 @@ def raw_call(application: RawMusic, scene: Scene) -> Call:
 
 
 @contextmanager
-def open_raw(store: Store) -> Iterator[RawMusic]:
+def open_raw(store: Store, *, chained: bool = False) -> Iterator[RawMusic]:
     store.prepare()
-    application = RawMusic(store.env_for(RawMusic.name))
+    env = store.env_for(RawMusic.name) if chained else plain_env(store, RawMusic.name)
+    application = RawMusic(env)
     try:
         yield application
     finally:
@@ -243,17 +248,24 @@ def measure(sandbox: Sandbox, plan: MusicPlan) -> BallotsResult:
     with (
         open_spotlight(sandbox.fresh(), sandbox.scratch) as core,
         open_raw(sandbox.fresh()) as raw,
+        open_raw(sandbox.fresh(), chained=True) as chained,
     ):
         progress(f"{sandbox.name}: a round of {plan.entries:,} entries")
         scene = set_scene(core, plan.entries)
-        calls = {"project": project_call(core.competition, scene), "raw": raw_call(raw, scene)}
+        calls = {
+            "project": project_call(core.competition, scene),
+            "raw": raw_call(raw, scene),
+            "chained": raw_call(chained, scene),
+        }
         following = dict.fromkeys(SIDES, 0)
         for clients in plan.clients:
             progress(
                 f"{sandbox.name}: {plan.ballots:,} ballots by {clients} clients, "
                 f"{plan.repetitions} times"
             )
-            level = Level(clients, Side(clients, "project"), Side(clients, "raw"))
+            level = Level(
+                clients, Side(clients, "project"), Side(clients, "raw"), Side(clients, "chained")
+            )
             logged_before = ballots_in_log(core.music)
             for repetition in range(plan.repetitions):
                 order: Sequence[str] = SIDES if repetition % 2 == 0 else SIDES[::-1]
@@ -266,7 +278,7 @@ def measure(sandbox: Sandbox, plan: MusicPlan) -> BallotsResult:
                         warmup=plan.warmup,
                     )
                     following[side] += clients * plan.warmup + plan.ballots
-                    (level.project if side == "project" else level.raw).runs.append(run)
+                    getattr(level, side).runs.append(run)
             level.logged = ballots_in_log(core.music) - logged_before
             result.levels.append(level)
             check_level(result, level)
@@ -283,7 +295,7 @@ def measure(sandbox: Sandbox, plan: MusicPlan) -> BallotsResult:
 
 def check_level(result: BallotsResult, level: Level) -> None:
     where = f"{result.store}, {level.clients} clients"
-    for side in (level.project, level.raw):
+    for side in (level.project, level.raw, level.chained):
         if side.refused or side.failed:
             result.failures.append(
                 f"{where}, {side.side}: {side.refused} refused and {side.failed} failed "

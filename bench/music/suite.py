@@ -114,7 +114,7 @@ def ballots_table(plan: MusicPlan, measured: list[BallotsResult | str]) -> Table
             table.add(result, SKIPPED, *([""] * 9))
             continue
         for level in result.levels:
-            for side in (level.project, level.raw):
+            for side in (level.project, level.raw, level.chained):
                 project = side is level.project
                 table.add(
                     result.store,
@@ -127,7 +127,11 @@ def ballots_table(plan: MusicPlan, measured: list[BallotsResult | str]) -> Table
                     count(side.failed),
                     count(side.accepted),
                     count(level.logged) if project else "",
-                    f"{level.ratio:.3f}x" if project else "",
+                    f"{level.ratio:.3f}x"
+                    if project
+                    else f"{side.median / level.raw.median:.3f}x"
+                    if side is level.chained
+                    else "",
                 )
     return table
 
@@ -138,7 +142,9 @@ def ballots_notes() -> list[str]:
         "the voter's ballot, load the round (from the aggregate cache, fast-forwarded), cast, "
         "commit, catch the tally projection up to see whether the ballot came too late",
         "raw: a plain eventsourcing Application saving one RawBallot (same fields, derived id) "
-        "per call, nothing read first, on a fresh store of the same kind",
+        "per call, nothing read first, on the library's own recorders, on a fresh store of the "
+        "same kind; chained: the same on the project's hash-chained recorders (its ratio: "
+        "chained/raw, the chained writer's own cost)",
         "clients are threads of one process sharing one core (as a threaded web server would); "
         "each call is a new voter; accepted and BallotCast in log include the warm-up calls "
         "(untimed, per client, before each repetition)",

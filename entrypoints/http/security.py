@@ -19,6 +19,12 @@ def spotlight(request: Request) -> Spotlight:
     return core
 
 
+async def running_core(request: Request) -> Spotlight:
+    # Async so that FastAPI does not hop to a thread for an attribute read: a sync
+    # dependency costs every request a round trip through the thread pool.
+    return spotlight(request)
+
+
 def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -32,5 +38,5 @@ def principal(
     return spotlight(request).tokens.verify(credentials.credentials)
 
 
-Core = Annotated[Spotlight, Depends(spotlight)]
+Core = Annotated[Spotlight, Depends(running_core)]
 Caller = Annotated[Principal, Depends(principal)]
