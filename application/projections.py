@@ -306,19 +306,7 @@ class ProjectionRunner:
         position = self.store.positions(projection.name, generation).get(log_name, 0)
         end = application.recorder.max_notification_id() or 0
         while position < end:
-            notifications = application.recorder.select_notifications(
-                start=position,
-                limit=self.page,
-                stop=end,
-                topics=topics,
-                inclusive_of_start=False,
-            )
-            # Past the last event it follows, up to the end read: the rest are other topics.
-            reached = end if len(notifications) < self.page else notifications[-1].id
-            events = [
-                (application.mapper.to_domain_event(notification), notification.id)
-                for notification in notifications
-            ]
+            events, reached = self.read_page(log_name, topics, position, end)
             try:
                 self._apply(projection, generation, log_name, position, reached, events)
             except Exception as error:
@@ -337,6 +325,25 @@ class ProjectionRunner:
             applied += len(events)
             position = reached
         return applied
+
+    def read_page(
+        self, log_name: str, topics: Sequence[str], position: int, end: int
+    ) -> tuple[list[tuple[Any, int]], int]:
+        """The next page of a log's events of ``topics`` after ``position`` up to ``end``,
+        decoded, each with its position; and the position the page reaches (past its last
+        event when it is the page that ends the log: the rest are other topics)."""
+        application = self.logs[log_name]
+        notifications = application.recorder.select_notifications(
+            start=position,
+            limit=self.page,
+            stop=end,
+            topics=topics,
+            inclusive_of_start=False,
+        )
+        reached = end if len(notifications) < self.page else notifications[-1].id
+        to_domain_event = application.mapper.to_domain_event
+        events = [(to_domain_event(record), record.id) for record in notifications]
+        return events, reached
 
     def _apply(
         self,

@@ -34,6 +34,9 @@ from bench.audit.suite import run as run_audit
 from bench.business.suite import FULL as BUSINESS_FULL
 from bench.business.suite import QUICK as BUSINESS_QUICK
 from bench.business.suite import run as run_business
+from bench.catchup import FULL as CATCHUP_FULL
+from bench.catchup import QUICK as CATCHUP_QUICK
+from bench.catchup import run as run_catchup
 from bench.hostile.suite import FULL as HOSTILE_FULL
 from bench.hostile.suite import QUICK as HOSTILE_QUICK
 from bench.hostile.suite import ROOT as HOSTILE_ROOT
@@ -98,6 +101,7 @@ SUITES = (
     "business",
     "hostile",
     "startup",
+    "catchup",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -173,6 +177,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "startup": lambda: run_startup(
             STARTUP_QUICK if options.quick else STARTUP_FULL,
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+        ),
+        "catchup": lambda: run_catchup(
+            CATCHUP_QUICK if options.quick else CATCHUP_FULL,
             STORES if options.store == "all" else (options.store,),
             options.postgres_url,
         ),
@@ -276,7 +285,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"({HOSTILE_FULL.describe()}). startup: a service process's start to its first "
         "ledger answers on logs of "
         f"{' and '.join(f'{n:,}' for n in STARTUP_FULL.events)} events, first start and "
-        "restart. All run unless one is named.",
+        "restart. catchup: each persisted projection's catch-up from zero, events a "
+        "second, and the share of reading and decoding the log. All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"
