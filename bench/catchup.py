@@ -20,7 +20,7 @@ and dropped; and the same pages of the same logs are read and decoded alone
 Each is run ``repetitions`` times and the fastest kept (the machine is shared).
 
     python -m bench catchup [--quick] [--store sqlite|postgres]
-    python -m bench.catchup --profile NAME [--quick] [--store ...]   (cProfile of one)
+    python -m bench.catchup --profile NAME|all [--quick] [--store ...]   (cProfile of one)
 """
 
 from __future__ import annotations
@@ -269,34 +269,37 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
     return report
 
 
-def profile(plan: CatchupPlan, store_name: str, name: str, postgres_url: str) -> str:
-    """cProfile of one projection's catch-up from zero: the top functions by own time."""
+def profile(plan: CatchupPlan, store_name: str, names: Sequence[str], postgres_url: str) -> str:
+    """cProfile of projections' catch-up from zero: the top functions by own time."""
+    out = io.StringIO()
     sandbox = open_sandbox(store_name, postgres_url)
     try:
         data_dir = sandbox.scratch / "data"
         data_dir.mkdir(exist_ok=True)
         with open_spotlight(sandbox.fresh(), data_dir) as core:
             seed(core, plan)
-            profiler = cProfile.Profile()
-            profiler.enable()
-            from_zero(core.projections, name)
-            profiler.disable()
+            for name in names:
+                profiler = cProfile.Profile()
+                profiler.enable()
+                from_zero(core.projections, name)
+                profiler.disable()
+                print(f"== {name} ({store_name})", file=out)
+                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
     finally:
         sandbox.close()
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
     return out.getvalue()
 
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.catchup")
-    parser.add_argument("--profile", choices=PROJECTIONS, required=True)
+    parser.add_argument("--profile", choices=(*PROJECTIONS, "all"), required=True)
     parser.add_argument("--store", choices=STORES, default="sqlite")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     options = parser.parse_args(argv)
     plan = QUICK if options.quick else FULL
-    print(profile(plan, options.store, options.profile, options.postgres_url))
+    names = PROJECTIONS if options.profile == "all" else (options.profile,)
+    print(profile(plan, options.store, names, options.postgres_url))
     return 0
 
 

@@ -30,7 +30,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import CHUNK, add_amounts, chunks
+from adapters.projections.rows import CHUNK, add_amounts, chunks, update_rows
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.business.campaign_dashboard import (
     TOP,
@@ -912,17 +912,13 @@ def _add_to_members(
                 per_day[on] = per_day.get(on, DayTotals()) + totals
     if per_member:
         # A member's row is there: an update, with no creator to insert.
-        connection.execute(
-            members.update()
-            .where(
-                members.c.campaign_id == sa.bindparam("c"), members.c.video_id == sa.bindparam("v")
-            )
-            .values({name: members.c[name] + sa.bindparam(f"d_{name}") for name in _AMOUNTS}),
-            [
-                {"c": c, "v": v, "d_views": f.views, "d_engagements": f.engagements}
-                | {"d_clicks": f.clicks}
-                for (c, v), f in per_member.items()
-            ],
+        update_rows(
+            connection,
+            members,
+            ("campaign_id", "video_id"),
+            _AMOUNTS,
+            [_amounts(f, campaign_id=c, video_id=v) for (c, v), f in per_member.items()],
+            add=True,
         )
     add_amounts(
         connection,
