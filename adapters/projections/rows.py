@@ -69,8 +69,20 @@ def add_amounts(
         return
     rows = _merged(rows, keys, amounts)
     dialect = connection.dialect.name
-    if on_conflict and dialect in ("sqlite", "postgresql"):
-        insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+    if on_conflict and dialect == "postgresql":
+        # One statement of many VALUES a chunk: psycopg's executemany sends one a row.
+        per = max(1, _PARAMETERS // len(rows[0]))
+        for first in range(0, len(rows), per):
+            upsert = postgresql.insert(table).values(rows[first : first + per])
+            connection.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[table.c[key] for key in keys],
+                    set_={name: table.c[name] + upsert.excluded[name] for name in amounts} | also,
+                )
+            )
+        return
+    if on_conflict and dialect == "sqlite":
+        insert = sqlite.insert(table)
         connection.execute(
             insert.on_conflict_do_update(
                 index_elements=[table.c[key] for key in keys],
@@ -103,15 +115,7 @@ def update_rows(
     driver's executemany runs a statement a row); elsewhere the driver's executemany."""
     if not rows:
         return
-    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        key = tuple(row[name] for name in keys)
-        kept = by_key.get(key)
-        # As applying them one after the other would: amounts add up, values last set win.
-        by_key[key] = (
-            kept | {name: kept[name] + row[name] for name in columns} if add and kept else row
-        )
-    unique = list(by_key.values())
+    unique = _merged(rows, keys, columns, add=add)
     if connection.dialect.name == "postgresql":
         names = (*keys, *columns)
         per = max(1, _PARAMETERS // len(names))
@@ -119,14 +123,13 @@ def update_rows(
             source = sa.values(
                 *(sa.column(name, table.c[name].type) for name in names), name="changed"
             ).data([tuple(row[name] for name in names) for row in unique[first : first + per]])
+            # Cast: a column of VALUES that holds only NULLs would otherwise be text.
+            given = {name: sa.cast(source.c[name], table.c[name].type) for name in names}
             connection.execute(
                 table.update()
-                .where(*(table.c[key] == source.c[key] for key in keys))
+                .where(*(table.c[key] == given[key] for key in keys))
                 .values(
-                    {
-                        name: table.c[name] + source.c[name] if add else source.c[name]
-                        for name in columns
-                    }
+                    {name: table.c[name] + given[name] if add else given[name] for name in columns}
                 )
             )
         return
@@ -153,16 +156,17 @@ _PARAMETERS = 30_000
 
 
 def _merged(
-    rows: list[dict[str, Any]], keys: Sequence[str], amounts: Sequence[str]
+    rows: list[dict[str, Any]], keys: Sequence[str], columns: Sequence[str], *, add: bool = True
 ) -> list[dict[str, Any]]:
-    """One row a key, its amounts summed (the first row's other values kept, as adding them
-    one after the other would): an INSERT of many VALUES may not update a row twice."""
+    """One row a key, as applying them one after the other would leave it: ``columns`` summed
+    (``add``) or the last row's (the first row's other values kept when summing). A statement
+    of many VALUES may not update a row twice."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in rows:
         key = tuple(row[name] for name in keys)
         kept = merged.get(key)
-        if kept is None:
+        if kept is None or not add:
             merged[key] = row
         else:
-            merged[key] = kept | {name: kept[name] + row[name] for name in amounts}
+            merged[key] = kept | {name: kept[name] + row[name] for name in columns}
     return rows if len(merged) == len(rows) else list(merged.values())

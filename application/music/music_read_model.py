@@ -164,6 +164,11 @@ class MusicTables(Protocol):
         """Add to an entry's counted votes, sum of scores and number of scores."""
         ...
 
+    def count_all(self, batch: Batch, counts: Mapping[tuple[UUID, UUID], Tally]) -> None:
+        """``count`` each (round, track) entry's votes, score sum and scores (its ``uses``
+        unused) in fewer statements."""
+        ...
+
     def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
         """A ballot or score (``kind``) recorded after its round closed."""
         ...
@@ -388,16 +393,14 @@ class MusicReadModel:
             else:
                 score_sum[(round_id, event.track_id)] += event.value
                 scores[(round_id, event.track_id)] += 1
-        for round_id, track_id in dict.fromkeys([*votes, *scores]):
-            entry = (round_id, track_id)
-            self.tables.count(
-                batch,
-                round_id,
-                track_id,
-                votes=votes[entry],
-                score_sum=score_sum[entry],
-                scores=scores[entry],
+        counted = {
+            entry: Tally(
+                votes=votes[entry], uses=0, score_sum=score_sum[entry], scores=scores[entry]
             )
+            for entry in dict.fromkeys([*votes, *scores])
+        }
+        if counted:
+            self.tables.count_all(batch, counted)
         for round_id, kind, record_id in late:
             self.tables.add_late(batch, round_id, kind, record_id)
 

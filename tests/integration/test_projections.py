@@ -317,6 +317,19 @@ def test_a_projection_may_apply_a_page_at_once_and_still_stops_at_the_event_it_c
     )
 
 
+def counted_catch_ups(core: Spotlight, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the projections the core's runner catches up from now on, in turn."""
+    catch_ups: list[str] = []
+    catch_up = core.projections.catch_up
+
+    def counted(name: str, *, generation: int | None = None) -> int:
+        catch_ups.append(name)
+        return catch_up(name, generation=generation)
+
+    monkeypatch.setattr(core.projections, "catch_up", counted)
+    return catch_ups
+
+
 def test_a_read_catches_up_only_when_a_followed_log_has_grown(
     core: Spotlight, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -326,14 +339,7 @@ def test_a_read_catches_up_only_when_a_followed_log_has_grown(
     generation = core.projections.fresh(projection.name)
     assert projection.counts(generation) == {"movie": 1}
 
-    catch_ups: list[str] = []
-    catch_up = core.projections.catch_up
-
-    def counted(name: str, *, generation: int | None = None) -> int:
-        catch_ups.append(name)
-        return catch_up(name, generation=generation)
-
-    monkeypatch.setattr(core.projections, "catch_up", counted)
+    catch_ups = counted_catch_ups(core, monkeypatch)
     assert core.projections.fresh(projection.name) == generation
     assert catch_ups == []  # the catalogue did not grow: nothing to catch up
 
@@ -359,14 +365,7 @@ def test_music_reads_skip_the_catch_up_through_the_runner_while_the_music_log_ha
     core.discovery.register_artist(Principal(Role.ARTIST, "aiko"), name="Aiko", region="JP")
     assert reads.catch_up().artist("aiko") is not None
 
-    catch_ups: list[str] = []
-    catch_up = core.projections.catch_up
-
-    def counted(name: str, *, generation: int | None = None) -> int:
-        catch_ups.append(name)
-        return catch_up(name, generation=generation)
-
-    monkeypatch.setattr(core.projections, "catch_up", counted)
+    catch_ups = counted_catch_ups(core, monkeypatch)
     reads.catch_up()
     assert catch_ups == []  # the music log did not grow: the runner's memory says so
 
