@@ -40,7 +40,7 @@ from uuid import UUID
 from application.anchors.analytics import NAME as ANALYTICS
 from application.business.campaign_dashboard import NAME as DASHBOARDS
 from application.music.music_read_model import MUSIC_READ_MODEL
-from application.projections import ProjectionRunner
+from application.projections import ProjectionRunner, configuration_of
 from application.revenue.ledger_projection import LEDGER
 from application.revenue.pulse_inventory import NAME as INVENTORY
 from bench import analytics as studio
@@ -168,7 +168,13 @@ def from_zero(runner: ProjectionRunner, name: str) -> tuple[int, float]:
     swap); answer the events applied and the seconds taken. The generation is dropped."""
     projection = runner[name]
     store = runner.store
-    number = store.new_generation(name, projection.version, tuple(projection.follows), active=False)
+    number = store.new_generation(
+        name,
+        projection.version,
+        tuple(projection.follows),
+        active=False,
+        configuration=configuration_of(projection),
+    )
     projection.create(number)
     try:
         started = perf_counter()
