@@ -69,20 +69,8 @@ def add_amounts(
         return
     rows = _merged(rows, keys, amounts)
     dialect = connection.dialect.name
-    if on_conflict and dialect == "postgresql":
-        # One statement of many VALUES a chunk: psycopg's executemany sends one a row.
-        per = max(1, _PARAMETERS // len(rows[0]))
-        for first in range(0, len(rows), per):
-            upsert = postgresql.insert(table).values(rows[first : first + per])
-            connection.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[table.c[key] for key in keys],
-                    set_={name: table.c[name] + upsert.excluded[name] for name in amounts} | also,
-                )
-            )
-        return
-    if on_conflict and dialect == "sqlite":
-        insert = sqlite.insert(table)
+    if on_conflict and dialect in ("sqlite", "postgresql"):
+        insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
         connection.execute(
             insert.on_conflict_do_update(
                 index_elements=[table.c[key] for key in keys],
@@ -111,28 +99,13 @@ def update_rows(
     add: bool = False,
 ) -> None:
     """Set ``columns`` (or add to them, with ``add``) on the existing row of each row's
-    ``keys``. PostgreSQL: one ``UPDATE … FROM (VALUES …)`` for up to thousands of rows (its
-    driver's executemany runs a statement a row); elsewhere the driver's executemany."""
+    ``keys``, by one executemany (a row a key: the rows merged first).
+
+    Not one ``UPDATE … FROM (VALUES …)`` on PostgreSQL: SQLAlchemy compiles such a statement
+    anew for its every row's parameters, which costs far more than the driver's pipeline."""
     if not rows:
         return
     unique = _merged(rows, keys, columns, add=add)
-    if connection.dialect.name == "postgresql":
-        names = (*keys, *columns)
-        per = max(1, _PARAMETERS // len(names))
-        for first in range(0, len(unique), per):
-            source = sa.values(
-                *(sa.column(name, table.c[name].type) for name in names), name="changed"
-            ).data([tuple(row[name] for name in names) for row in unique[first : first + per]])
-            # Cast: a column of VALUES that holds only NULLs would otherwise be text.
-            given = {name: sa.cast(source.c[name], table.c[name].type) for name in names}
-            connection.execute(
-                table.update()
-                .where(*(table.c[key] == given[key] for key in keys))
-                .values(
-                    {name: table.c[name] + given[name] if add else given[name] for name in columns}
-                )
-            )
-        return
     connection.execute(
         table.update()
         .where(*(table.c[key] == sa.bindparam(f"k_{key}") for key in keys))
@@ -149,10 +122,6 @@ def update_rows(
             for row in unique
         ],
     )
-
-
-#: Bound parameters in one statement at most (PostgreSQL's limit is 65,535).
-_PARAMETERS = 30_000
 
 
 def _merged(
