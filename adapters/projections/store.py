@@ -86,9 +86,12 @@ class SqlProjectionStore:
             }
             if "configuration" not in present:
                 quote = connection.dialect.identifier_preparer
+                # Two processes of an older database may start at once (SQLite's writers
+                # are serialised already; PostgreSQL's are not).
+                guard = "IF NOT EXISTS " if connection.dialect.name == "postgresql" else ""
                 connection.exec_driver_sql(
                     f"ALTER TABLE {quote.format_table(table)} "
-                    "ADD COLUMN configuration TEXT NOT NULL DEFAULT ''"
+                    f"ADD COLUMN {guard}configuration TEXT NOT NULL DEFAULT ''"
                 )
 
     # Tables of projections -------------------------------------------------------------
