@@ -68,6 +68,10 @@ class Projection(Protocol):
         """Log name -> the topics of the events it applies from that log."""
         ...
 
+    # Optional: ``configuration``, a string (default "") naming the settings its rows depend
+    # on (the analytics' click window); a generation made under another is rebuilt, as for
+    # another version. Read with ``configuration_of``.
+
     def create(self, generation: int) -> None:
         """Create the tables of a generation (nothing if they exist)."""
         ...
@@ -95,6 +99,11 @@ class PageProjection(Protocol):
         ...
 
 
+def configuration_of(projection: Projection) -> str:
+    """The settings a projection's rows depend on ("" when it names none)."""
+    return str(getattr(projection, "configuration", ""))
+
+
 class PositionMoved(RuntimeError):
     """Another runner applied the same events first: the batch was rolled back."""
 
@@ -104,6 +113,7 @@ class Generation:
     number: int
     version: int
     state: str  # building, active or retired
+    configuration: str = ""
 
 
 @attrs.frozen
@@ -122,7 +132,15 @@ class ProjectionStore(Protocol):
 
     def active_generation(self, name: str) -> Generation | None: ...
 
-    def new_generation(self, name: str, version: int, logs: Sequence[str], *, active: bool) -> int:
+    def new_generation(
+        self,
+        name: str,
+        version: int,
+        logs: Sequence[str],
+        *,
+        active: bool,
+        configuration: str = "",
+    ) -> int:
         """Add a generation at position 0 of every log; the first of a name is active."""
         ...
 
@@ -227,20 +245,32 @@ class ProjectionRunner:
 
     def _current(self, projection: Projection) -> int:
         """The generation reads use: the active one, or a new one when the code's version
-        is not the active generation's (its tables hold rows of another shape)."""
+        or the configuration is not the active generation's (its tables hold rows of another
+        shape or meaning)."""
         active = self.store.active_generation(projection.name)
-        if active is not None and active.version == projection.version:
+        configuration = configuration_of(projection)
+        if (
+            active is not None
+            and active.version == projection.version
+            and active.configuration == configuration
+        ):
             return active.number
         number = self.store.new_generation(
-            projection.name, projection.version, tuple(projection.follows), active=True
+            projection.name,
+            projection.version,
+            tuple(projection.follows),
+            active=True,
+            configuration=configuration,
         )
         projection.create(number)
         if active is not None:
             log.warning(
-                "%s: version %d replaces version %d; rebuilding from zero",
+                "%s: version %d (%r) replaces version %d (%r); rebuilding from zero",
                 projection.name,
                 projection.version,
+                configuration,
                 active.version,
+                active.configuration,
             )
             retired = self.store.activate(projection.name, number)
             if retired is not None:
@@ -255,6 +285,13 @@ class ProjectionRunner:
         reads catch up (``inline``). Raises ``ProjectionFailed`` if it cannot be."""
         if not self.inline:
             return self.active(name)
+        return self.up_to_date(name)
+
+    def up_to_date(self, name: str) -> int:
+        """The generation a read should query, brought to the end of its logs first whoever
+        catches up (what a command decides on must be the log's, even with workers); the
+        catch-up is skipped when this process already brought it to the logs' present ends.
+        Raises ``ProjectionFailed`` if it cannot be."""
         ends = self._ends_of(self._projections[name])
         generation = self.active(name)
         if self._reached.get(name) == (generation, ends):
@@ -306,19 +343,7 @@ class ProjectionRunner:
         position = self.store.positions(projection.name, generation).get(log_name, 0)
         end = application.recorder.max_notification_id() or 0
         while position < end:
-            notifications = application.recorder.select_notifications(
-                start=position,
-                limit=self.page,
-                stop=end,
-                topics=topics,
-                inclusive_of_start=False,
-            )
-            # Past the last event it follows, up to the end read: the rest are other topics.
-            reached = end if len(notifications) < self.page else notifications[-1].id
-            events = [
-                (application.mapper.to_domain_event(notification), notification.id)
-                for notification in notifications
-            ]
+            events, reached = self.read_page(log_name, topics, position, end)
             try:
                 self._apply(projection, generation, log_name, position, reached, events)
             except Exception as error:
@@ -337,6 +362,25 @@ class ProjectionRunner:
             applied += len(events)
             position = reached
         return applied
+
+    def read_page(
+        self, log_name: str, topics: Sequence[str], position: int, end: int
+    ) -> tuple[list[tuple[Any, int]], int]:
+        """The next page of a log's events of ``topics`` after ``position`` up to ``end``,
+        decoded, each with its position; and the position the page reaches (past its last
+        event when it is the page that ends the log: the rest are other topics)."""
+        application = self.logs[log_name]
+        notifications = application.recorder.select_notifications(
+            start=position,
+            limit=self.page,
+            stop=end,
+            topics=topics,
+            inclusive_of_start=False,
+        )
+        reached = end if len(notifications) < self.page else notifications[-1].id
+        to_domain_event = application.mapper.to_domain_event
+        events = [(to_domain_event(record), record.id) for record in notifications]
+        return events, reached
 
     def _apply(
         self,
@@ -412,7 +456,11 @@ class ProjectionRunner:
         number. Reads go on from the active generation until the swap."""
         projection = self._projections[name]
         number = self.store.new_generation(
-            name, projection.version, tuple(projection.follows), active=False
+            name,
+            projection.version,
+            tuple(projection.follows),
+            active=False,
+            configuration=configuration_of(projection),
         )
         projection.create(number)
         try:

@@ -34,6 +34,9 @@ from bench.audit.suite import run as run_audit
 from bench.business.suite import FULL as BUSINESS_FULL
 from bench.business.suite import QUICK as BUSINESS_QUICK
 from bench.business.suite import run as run_business
+from bench.catchup import FULL as CATCHUP_FULL
+from bench.catchup import QUICK as CATCHUP_QUICK
+from bench.catchup import run as run_catchup
 from bench.hostile.suite import FULL as HOSTILE_FULL
 from bench.hostile.suite import QUICK as HOSTILE_QUICK
 from bench.hostile.suite import ROOT as HOSTILE_ROOT
@@ -109,6 +112,7 @@ SUITES = (
     "writes",
     "workers",
     "memory",
+    "catchup",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -192,6 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "writes": lambda: run_service_suite(options, "writes"),
         "workers": lambda: run_service_suite(options, "workers"),
         "memory": lambda: run_service_suite(options, "memory"),
+        "catchup": lambda: run_catchup(
+            CATCHUP_QUICK if options.quick else CATCHUP_FULL,
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+        ),
     }
     reports = [run() for name, run in standalone.items() if name in suites]
     commands_plan = plan if "commands" in suites else None
@@ -308,8 +317,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "ballot and a title registration over HTTP against the plain library behind "
         "FastAPI. workers: two HTTP workers on PostgreSQL against one (reads/s, p95, "
         "connections per process). memory: an HTTP worker's resident memory after start "
-        "and after 10,000 mixed reads, on a small and a grown log. All run unless one is "
-        "named.",
+        "and after 10,000 mixed reads, on a small and a grown log. catchup: each "
+        "persisted projection's catch-up from zero, events a second, and the share of "
+        "reading and decoding the log. All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"

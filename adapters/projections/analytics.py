@@ -20,7 +20,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import add_amounts, chunks
+from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.anchors.analytics import (
     AnalyticsRows,
@@ -622,7 +622,7 @@ class SqlAnalyticsTables:
         changed: set[UUID],
     ) -> None:
         updated = [
-            {f"k_{key}": row_id, **row}
+            {key: row_id, **row}
             for row_id in changed
             if row_id in stored and (row := rows[row_id]) is not None
         ]
@@ -632,8 +632,8 @@ class SqlAnalyticsTables:
             if row_id not in stored and (row := rows[row_id]) is not None
         ]
         if updated:
-            connection.execute(
-                table.update().where(table.c[key] == sa.bindparam(f"k_{key}")), updated
+            update_rows(
+                connection, table, (key,), [name for name in updated[0] if name != key], updated
             )
         if inserted:
             connection.execute(table.insert(), inserted)

@@ -30,7 +30,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import add_amounts, chunks
+from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.business.campaign_dashboard import (
     TOP,
@@ -503,6 +503,53 @@ class SqlDashboardTables:
             video_id=video_id,
         )
 
+    def first_clicks(self, batch: Batch, clicks: Sequence[tuple[int, str, UUID]]) -> list[bool]:
+        """What ``open_click_window`` and ``first_click`` would answer in turn, decided on the
+        rows of the clicks' viewers and windows read at once, and written at the end."""
+        if not clicks:
+            return []
+        connection, t = self._batch(batch)
+        table = t.click_windows
+        newest = before = self.newest_click_window(batch)
+        windows = sorted({window for window, _viewer, _video in clicks})
+        present: set[tuple[int, str, UUID]] = set()
+        for viewers in chunks(sorted({viewer for _window, viewer, _video in clicks})):
+            for chunk in chunks(windows):
+                present.update(
+                    (int(row[0]), row[1], row[2])
+                    for row in connection.execute(
+                        sa.select(table.c.click_window, table.c.viewer, table.c.video_id).where(
+                            table.c.viewer.in_(viewers), table.c.click_window.in_(chunk)
+                        )
+                    )
+                )
+        added: set[tuple[int, str, UUID]] = set()
+        forget_before: int | None = None
+        answers = []
+        for key in clicks:
+            if key[0] > newest:
+                newest = key[0]
+                forget_before = newest - 1
+                present = {kept for kept in present if kept[0] >= forget_before}
+                added = {kept for kept in added if kept[0] >= forget_before}
+            first = key not in present
+            if first:
+                present.add(key)
+                added.add(key)
+            answers.append(first)
+        if newest != before:
+            # The rows forgotten as open_click_window forgets them, those added since kept.
+            self.open_click_window(batch, newest)
+        if added:
+            connection.execute(
+                table.insert(),
+                [
+                    {"click_window": window, "viewer": viewer, "video_id": video_id}
+                    for window, viewer, video_id in sorted(added, key=str)
+                ],
+            )
+        return answers
+
     # Reads ---------------------------------------------------------------------------------
 
     def campaign(self, generation: int, campaign_id: UUID) -> CampaignLine | None:
@@ -912,17 +959,13 @@ def _add_to_members(
                 per_day[on] = per_day.get(on, DayTotals()) + totals
     if per_member:
         # A member's row is there: an update, with no creator to insert.
-        connection.execute(
-            members.update()
-            .where(
-                members.c.campaign_id == sa.bindparam("c"), members.c.video_id == sa.bindparam("v")
-            )
-            .values({name: members.c[name] + sa.bindparam(f"d_{name}") for name in _AMOUNTS}),
-            [
-                {"c": c, "v": v, "d_views": f.views, "d_engagements": f.engagements}
-                | {"d_clicks": f.clicks}
-                for (c, v), f in per_member.items()
-            ],
+        update_rows(
+            connection,
+            members,
+            ("campaign_id", "video_id"),
+            _AMOUNTS,
+            [_amounts(f, campaign_id=c, video_id=v) for (c, v), f in per_member.items()],
+            add=True,
         )
     add_amounts(
         connection,

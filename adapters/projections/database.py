@@ -74,6 +74,10 @@ def projection_database_for(
             pool_pre_ping=True,
             connect_args={"connect_timeout": 5},
         )
+        # A projection's page inserts thousands of rows with one executemany: as one INSERT
+        # of many VALUES a thousand rows at a time (what SQLAlchemy does for psycopg2), not
+        # one statement a row as psycopg's own executemany sends them.
+        engine.dialect.use_insertmanyvalues_wo_returning = True
         return ProjectionDatabase(engine, engine, schema)
     other_url = sqlalchemy.engine.make_url(store.sqlalchemy_url)
     if other_url.get_backend_name() == "sqlite":

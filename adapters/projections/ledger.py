@@ -23,6 +23,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from adapters.projections.rows import copy_rows
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.projections import Batch
 from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable, Totals
@@ -311,6 +312,8 @@ class SqlLedgerTables:
     ) -> None:
         """Insert the lines through the driver's own ``executemany``: their values are plain
         text and integers, which SQLAlchemy would otherwise copy into a mapping each."""
+        if copy_rows(connection, self._of(generation).lines, _LINE_COLUMNS, rows):
+            return
         dialect = connection.dialect
         if dialect.name == "postgresql" and dialect.paramstyle in ("format", "pyformat"):
             # Its drivers send an ``executemany`` a statement per row: the rows go instead as

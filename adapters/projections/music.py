@@ -17,7 +17,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import chunks
+from adapters.projections.rows import add_amounts, chunks
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.music.music_read_model import (
     BALLOT,
@@ -442,6 +442,19 @@ class SqlMusicTables:
                     "scores": scores,
                 },
             )
+
+    def count_all(self, batch: Batch, counts: Mapping[tuple[UUID, UUID], Tally]) -> None:
+        add_amounts(
+            self._open(batch),
+            self._at(batch.generation).counts,
+            ("round_id", "track_id"),
+            ("votes", "score_sum", "scores"),
+            [
+                {"round_id": round_id, "track_id": track_id}
+                | {"votes": tally.votes, "score_sum": tally.score_sum, "scores": tally.scores}
+                for (round_id, track_id), tally in counts.items()
+            ],
+        )
 
     def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
         t = self._at(batch.generation).late

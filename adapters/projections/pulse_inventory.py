@@ -21,6 +21,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from adapters.projections.rows import update_rows
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
 from application.projections import Batch
 from application.revenue.pulse_inventory import (
@@ -195,25 +196,19 @@ class SqlInventoryTables:
 
     def set_engagements(self, batch: Batch, engagements: Mapping[UUID, Engagement]) -> None:
         connection, t = self._batch(batch)
-        v = t.videos.c
-        connection.execute(
-            t.videos.update()
-            .where(v.video_id == sa.bindparam("id"))
-            .values(
-                views=sa.bindparam("v"),
-                likes=sa.bindparam("l"),
-                shares=sa.bindparam("s"),
-                comments=sa.bindparam("c"),
-                neg_score=sa.bindparam("n"),
-            ),
+        update_rows(
+            connection,
+            t.videos,
+            ("video_id",),
+            ("views", "likes", "shares", "comments", "neg_score"),
             [
                 {
-                    "id": video_id,
-                    "v": e.views,
-                    "l": e.likes,
-                    "s": e.shares,
-                    "c": e.comments,
-                    "n": -e.score,
+                    "video_id": video_id,
+                    "views": e.views,
+                    "likes": e.likes,
+                    "shares": e.shares,
+                    "comments": e.comments,
+                    "neg_score": -e.score,
                 }
                 for video_id, e in engagements.items()
             ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -27,6 +28,30 @@ def chunks(values: Iterable[T]) -> Iterator[list[T]]:
         yield chunk
 
 
+def copy_rows(
+    connection: Connection, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> bool:
+    """Insert plain rows (values in ``columns``' order) by ``COPY … FROM STDIN`` when the
+    connection is psycopg's on PostgreSQL: one stream in the batch's transaction, each value
+    formatted by the driver's C code, where an ``INSERT`` of arrays has it quote every text in
+    Python. False (nothing written) on any other database or driver."""
+    dialect = connection.dialect
+    if dialect.name != "postgresql" or dialect.driver != "psycopg":
+        return False
+    quote = dialect.identifier_preparer
+    names = ", ".join(quote.quote(name) for name in columns)
+    raw = connection.connection.driver_connection
+    if not isinstance(raw, psycopg.Connection):
+        return False
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {quote.format_table(table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    return True
+
+
 def add_amounts(
     connection: Connection,
     table: sa.Table,
@@ -42,6 +67,7 @@ def add_amounts(
     PostgreSQL; an update then an insert a row elsewhere (or when ``on_conflict`` is off)."""
     if not rows:
         return
+    rows = _merged(rows, keys, amounts)
     dialect = connection.dialect.name
     if on_conflict and dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
@@ -81,3 +107,55 @@ def insert_many(
         f"VALUES ({', '.join(mark for _ in columns)})"
     )
     connection.exec_driver_sql(statement, rows)
+
+
+def update_rows(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    add: bool = False,
+) -> None:
+    """Set ``columns`` (or add to them, with ``add``) on the existing row of each row's
+    ``keys``, by one executemany (a row a key: the rows merged first).
+
+    Not one ``UPDATE … FROM (VALUES …)`` on PostgreSQL: SQLAlchemy compiles such a statement
+    anew for its every row's parameters, which costs far more than the driver's pipeline."""
+    if not rows:
+        return
+    unique = _merged(rows, keys, columns, add=add)
+    connection.execute(
+        table.update()
+        .where(*(table.c[key] == sa.bindparam(f"k_{key}") for key in keys))
+        .values(
+            {
+                name: table.c[name] + sa.bindparam(f"v_{name}")
+                if add
+                else sa.bindparam(f"v_{name}")
+                for name in columns
+            }
+        ),
+        [
+            {f"k_{key}": row[key] for key in keys} | {f"v_{name}": row[name] for name in columns}
+            for row in unique
+        ],
+    )
+
+
+def _merged(
+    rows: list[dict[str, Any]], keys: Sequence[str], columns: Sequence[str], *, add: bool = True
+) -> list[dict[str, Any]]:
+    """One row a key, as applying them one after the other would leave it: ``columns`` summed
+    (``add``) or the last row's (the first row's other values kept when summing). A statement
+    of many VALUES may not update a row twice."""
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[name] for name in keys)
+        kept = merged.get(key)
+        if kept is None or not add:
+            merged[key] = row
+        else:
+            merged[key] = kept | {name: kept[name] + row[name] for name in columns}
+    return rows if len(merged) == len(rows) else list(merged.values())

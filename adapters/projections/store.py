@@ -45,6 +45,9 @@ class SqlProjectionStore:
             sa.Column("generation", sa.Integer, primary_key=True),
             sa.Column("version", sa.Integer, nullable=False),
             sa.Column("state", sa.String(16), nullable=False),
+            # The settings the rows depend on (``Projection.configuration``); added after the
+            # table was first made, hence its default for the rows made before.
+            sa.Column("configuration", sa.Text, nullable=False, server_default=""),
         )
         self.positions_table = sa.Table(
             "projection_positions",
@@ -73,6 +76,26 @@ class SqlProjectionStore:
         )
         self._create_lock = threading.Lock()
         self.create_tables(self.metadata)
+        self._add_missing_columns()
+
+    def _add_missing_columns(self) -> None:
+        """Migrate a projection database made before ``configuration`` was kept: add the
+        column (every generation made before it names no configuration)."""
+        table = self.generations_table
+        with self._create_lock, self.database.writer.begin() as connection:
+            present = {
+                column["name"]
+                for column in sa.inspect(connection).get_columns(table.name, schema=table.schema)
+            }
+            if "configuration" not in present:
+                quote = connection.dialect.identifier_preparer
+                # Two processes of an older database may start at once (SQLite's writers
+                # are serialised already; PostgreSQL's are not).
+                guard = "IF NOT EXISTS " if connection.dialect.name == "postgresql" else ""
+                connection.exec_driver_sql(
+                    f"ALTER TABLE {quote.format_table(table)} "
+                    f"ADD COLUMN {guard}configuration TEXT NOT NULL DEFAULT ''"
+                )
 
     # Tables of projections -------------------------------------------------------------
 
@@ -108,35 +131,54 @@ class SqlProjectionStore:
         table = self.generations_table
         with self.reading() as connection:
             rows = connection.execute(
-                sa.select(table.c.generation, table.c.version, table.c.state)
+                sa.select(table.c.generation, table.c.version, table.c.state, table.c.configuration)
                 .where(table.c.name == name)
                 .order_by(table.c.generation)
             ).all()
-        return [Generation(number=row[0], version=row[1], state=row[2]) for row in rows]
+        return [
+            Generation(number=row[0], version=row[1], state=row[2], configuration=row[3])
+            for row in rows
+        ]
 
     def active_generation(self, name: str) -> Generation | None:
         table = self.generations_table
         with self.reading() as connection:
             row = connection.execute(
-                sa.select(table.c.generation, table.c.version).where(
+                sa.select(table.c.generation, table.c.version, table.c.configuration).where(
                     table.c.name == name, table.c.state == ACTIVE
                 )
             ).first()
-        return None if row is None else Generation(number=row[0], version=row[1], state=ACTIVE)
+        if row is None:
+            return None
+        return Generation(number=row[0], version=row[1], state=ACTIVE, configuration=row[2])
 
-    def new_generation(self, name: str, version: int, logs: Sequence[str], *, active: bool) -> int:
+    def new_generation(
+        self,
+        name: str,
+        version: int,
+        logs: Sequence[str],
+        *,
+        active: bool,
+        configuration: str = "",
+    ) -> int:
         # Two processes starting a new projection at once: one insert wins, the other reads
         # what it made.
         for _attempt in range(5):
             try:
-                return self._new_generation(name, version, logs, active=active)
+                return self._new_generation(name, version, logs, active, configuration)
             except sa.exc.IntegrityError:
                 current = self.active_generation(name)
-                if active and current is not None and current.version == version:
+                if (
+                    active
+                    and current is not None
+                    and (current.version, current.configuration) == (version, configuration)
+                ):
                     return current.number
-        return self._new_generation(name, version, logs, active=active)
+        return self._new_generation(name, version, logs, active, configuration)
 
-    def _new_generation(self, name: str, version: int, logs: Sequence[str], *, active: bool) -> int:
+    def _new_generation(
+        self, name: str, version: int, logs: Sequence[str], active: bool, configuration: str
+    ) -> int:
         table = self.generations_table
         with self.database.writer.begin() as connection:
             highest = connection.execute(
@@ -148,7 +190,13 @@ class SqlProjectionStore:
             ).first()
             state = ACTIVE if active and has_active is None else BUILDING
             connection.execute(
-                table.insert().values(name=name, generation=number, version=version, state=state)
+                table.insert().values(
+                    name=name,
+                    generation=number,
+                    version=version,
+                    state=state,
+                    configuration=configuration,
+                )
             )
             for log in logs:
                 connection.execute(
@@ -162,7 +210,7 @@ class SqlProjectionStore:
         table = self.generations_table
         with self.database.writer.begin() as connection:
             old = connection.execute(
-                sa.select(table.c.generation, table.c.version).where(
+                sa.select(table.c.generation, table.c.version, table.c.configuration).where(
                     table.c.name == name, table.c.state == ACTIVE
                 )
             ).first()
@@ -177,7 +225,9 @@ class SqlProjectionStore:
                 .where(table.c.name == name, table.c.generation == generation)
                 .values(state=ACTIVE)
             )
-        return None if old is None else Generation(number=old[0], version=old[1], state=RETIRED)
+        if old is None:
+            return None
+        return Generation(number=old[0], version=old[1], state=RETIRED, configuration=old[2])
 
     def forget(self, name: str, generation: int) -> None:
         with self.database.writer.begin() as connection:

@@ -293,16 +293,17 @@ class StudioAnalyticsProjection:
     """The event -> row-change logic of the dashboard (see the module's account)."""
 
     name = NAME
-    #: The rows' shape; the version also names the click window (in seconds), since clicks
-    #: counted in windows of another length mean something else: a changed window rebuilds.
-    SHAPE = 1
+    #: The rows' shape. 2: the click window moved from the version to the configuration.
+    version = 2
 
     def __init__(
         self, tables: AnalyticsTables, click_window: timedelta = DEFAULT_CLICK_WINDOW
     ) -> None:
         self.tables = tables
         self.click_window = checked_click_window(click_window)
-        self.version = self.SHAPE * 10_000_000 + min(round(click_window.total_seconds()), 9_999_999)
+        # Clicks counted in windows of another length mean something else: a process
+        # configured with another window rebuilds the rows.
+        self.configuration = f"click window {click_window.total_seconds():g}s"
         self.follows: Mapping[str, Sequence[str]] = {
             "catalogue": tuple(kind.TOPIC for kind in self._handlers)
         }

@@ -248,6 +248,11 @@ class DashboardTables(Protocol):
         """Remember the viewer's click on the video in the window; False if it was known."""
         ...
 
+    def first_clicks(self, batch: Batch, clicks: Sequence[tuple[int, str, UUID]]) -> list[bool]:
+        """For each (window, viewer, video) in turn: ``open_click_window`` if it is newer
+        than the newest, then ``first_click``; their answers, in fewer statements."""
+        ...
+
     # Reads ---------------------------------------------------------------------------------
 
     def campaign(self, generation: int, campaign_id: UUID) -> CampaignLine | None: ...
@@ -389,6 +394,8 @@ class CampaignDashboardProjection:
                 self.tables.publish(batch, [_publication(event) for event, _ in run])
             elif topic == EngagementBatch.Recorded.TOPIC:
                 self._engagement_of(batch, [event for event, _ in run])
+            elif topic == CallToActionClickBatch.Recorded.TOPIC:
+                self._clicks_of(batch, [event for event, _ in run])
             else:
                 for event, position in run:
                     self.apply(batch, log, event, position)
@@ -419,27 +426,28 @@ class CampaignDashboardProjection:
             )
 
     def _clicks(self, batch: Batch, event: Any, _position: int) -> None:
+        self._clicks_of(batch, [event])
+
+    def _clicks_of(self, batch: Batch, events: Sequence[Any]) -> None:
         """A click counts once per viewer and video in each click window (the rule of
-        ``domain.anchors.audience.DistinctClicks``, kept in rows)."""
-        known = self.tables.known_videos(batch, {click.video_id for click in event.clicks})
-        newest = self.tables.newest_click_window(batch)
-        # This batch's viewer's clicks already remembered, so a flood asks the rows once.
-        seen: set[tuple[int, UUID]] = set()
+        ``domain.anchors.audience.DistinctClicks``, kept in rows). A run of click batches is
+        asked of the rows at once: no publication lies inside it, so the videos known stay
+        the same throughout."""
+        known = self.tables.known_videos(
+            batch, {click.video_id for event in events for click in event.clicks}
+        )
+        keys: list[tuple[int, str, UUID]] = []
+        days: list[tuple[UUID, date]] = []
+        for event in events:
+            for click in event.clicks:
+                if click.video_id in known:
+                    keys.append(
+                        (click_window(click.at, self.click_window), event.viewer, click.video_id)
+                    )
+                    days.append((click.video_id, click.at.date()))
         counted: dict[tuple[UUID, date], DayTotals] = {}
-        for click in event.clicks:
-            video_id = click.video_id
-            if video_id not in known:
-                continue
-            window = click_window(click.at, self.click_window)
-            if window > newest:
-                newest = window
-                self.tables.open_click_window(batch, window)
-                seen = {key for key in seen if key[0] >= window - 1}
-            if (window, video_id) in seen:
-                continue
-            seen.add((window, video_id))
-            if self.tables.first_click(batch, window, event.viewer, video_id):
-                key = (video_id, click.at.date())
+        for key, first in zip(days, self.tables.first_clicks(batch, keys), strict=True):
+            if first:
                 counted[key] = counted.get(key, DayTotals()) + DayTotals(clicks=1)
         if counted:
             self.tables.add_figures(batch, counted)

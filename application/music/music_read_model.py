@@ -164,6 +164,11 @@ class MusicTables(Protocol):
         """Add to an entry's counted votes, sum of scores and number of scores."""
         ...
 
+    def count_all(self, batch: Batch, counts: Mapping[tuple[UUID, UUID], Tally]) -> None:
+        """``count`` each (round, track) entry's votes, score sum and scores (its ``uses``
+        unused) in fewer statements."""
+        ...
+
     def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
         """A ballot or score (``kind``) recorded after its round closed."""
         ...
@@ -388,16 +393,14 @@ class MusicReadModel:
             else:
                 score_sum[(round_id, event.track_id)] += event.value
                 scores[(round_id, event.track_id)] += 1
-        for round_id, track_id in dict.fromkeys([*votes, *scores]):
-            entry = (round_id, track_id)
-            self.tables.count(
-                batch,
-                round_id,
-                track_id,
-                votes=votes[entry],
-                score_sum=score_sum[entry],
-                scores=scores[entry],
+        counted = {
+            entry: Tally(
+                votes=votes[entry], uses=0, score_sum=score_sum[entry], scores=scores[entry]
             )
+            for entry in dict.fromkeys([*votes, *scores])
+        }
+        if counted:
+            self.tables.count_all(batch, counted)
         for round_id, kind, record_id in late:
             self.tables.add_late(batch, round_id, kind, record_id)
 
@@ -512,36 +515,18 @@ def _byline(account: str, line: ArtistLine | None) -> Byline:
 
 
 class MusicReads:
-    """How the music services reach their read model: through its runner, at a generation.
-
-    A process remembers the log's end it last brought the rows to (and in which generation):
-    while the log has not grown, a read asks the rows straight away."""
+    """How the music services reach their read model: through its runner, at a generation
+    (the runner skips a catch-up while the log has not grown since it last ran one)."""
 
     def __init__(self, runner: ProjectionRunner, projection: MusicReadModel) -> None:
         self.runner = runner
         self.projection = projection
-        self._log = runner.logs[MusicLog.name]
-        self._caught_up: tuple[int, int] | None = None  # (log end, generation)
 
     def catch_up(self) -> MusicView:
         """Every event of the log applied first, whether reads catch up or workers do: what
         a command decides on (a late ballot, the tallies a close froze) is the log's."""
-        return MusicView(self.projection.tables, self._up_to_date())
+        return MusicView(self.projection.tables, self.runner.up_to_date(self.projection.name))
 
     def fresh(self) -> MusicView:
         """What a query reads: caught up first when reads catch up (``runner.inline``)."""
-        if self.runner.inline:
-            return self.catch_up()
-        return MusicView(self.projection.tables, self.runner.active(self.projection.name))
-
-    def _up_to_date(self) -> int:
-        name = self.projection.name
-        end = self._log.recorder.max_notification_id() or 0
-        generation = self.runner.active(name)
-        if self._caught_up == (end, generation):
-            return generation
-        self.runner.catch_up(name)
-        generation = self.runner.active(name)
-        # The end read before the catch-up: the rows reach it at least.
-        self._caught_up = (end, generation)
-        return generation
+        return MusicView(self.projection.tables, self.runner.fresh(self.projection.name))

@@ -18,7 +18,13 @@ from adapters.projections import SqlBatch, SqlProjectionStore, generation_tables
 from adapters.projections.database import projection_database_for
 from adapters.storage import parse_store
 from application.auth import Principal, Role
-from application.projections import ProjectionFailed, ProjectionRunner, ProjectionStatus
+from application.music.music_read_model import MUSIC_READ_MODEL
+from application.projections import (
+    Generation,
+    ProjectionFailed,
+    ProjectionRunner,
+    ProjectionStatus,
+)
 from application.read_models import LogPositions
 from domain.anchors.titles import Title, TitleKind
 from entrypoints.bootstrap import Spotlight, bootstrap
@@ -35,9 +41,12 @@ class TitlesByKind:
 
     name = "test titles by kind"
 
-    def __init__(self, store: SqlProjectionStore, *, version: int = 1) -> None:
+    def __init__(
+        self, store: SqlProjectionStore, *, version: int = 1, configuration: str = ""
+    ) -> None:
         self.store = store
         self.version = version
+        self.configuration = configuration
         self.follows: Mapping[str, Sequence[str]] = {"catalogue": (Title.Registered.TOPIC,)}
         #: Set by a test: the title name whose event cannot be applied.
         self.poison: str | None = None
@@ -308,6 +317,19 @@ def test_a_projection_may_apply_a_page_at_once_and_still_stops_at_the_event_it_c
     )
 
 
+def counted_catch_ups(core: Spotlight, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the projections the core's runner catches up from now on, in turn."""
+    catch_ups: list[str] = []
+    catch_up = core.projections.catch_up
+
+    def counted(name: str, *, generation: int | None = None) -> int:
+        catch_ups.append(name)
+        return catch_up(name, generation=generation)
+
+    monkeypatch.setattr(core.projections, "catch_up", counted)
+    return catch_ups
+
+
 def test_a_read_catches_up_only_when_a_followed_log_has_grown(
     core: Spotlight, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -317,14 +339,7 @@ def test_a_read_catches_up_only_when_a_followed_log_has_grown(
     generation = core.projections.fresh(projection.name)
     assert projection.counts(generation) == {"movie": 1}
 
-    catch_ups: list[str] = []
-    catch_up = core.projections.catch_up
-
-    def counted(name: str, *, generation: int | None = None) -> int:
-        catch_ups.append(name)
-        return catch_up(name, generation=generation)
-
-    monkeypatch.setattr(core.projections, "catch_up", counted)
+    catch_ups = counted_catch_ups(core, monkeypatch)
     assert core.projections.fresh(projection.name) == generation
     assert catch_ups == []  # the catalogue did not grow: nothing to catch up
 
@@ -339,3 +354,72 @@ def test_a_read_catches_up_only_when_a_followed_log_has_grown(
     rebuilt = runner.rebuild(projection.name)
     assert core.projections.fresh(projection.name) == rebuilt
     other.close()
+
+
+def test_music_reads_skip_the_catch_up_through_the_runner_while_the_music_log_has_not_grown(
+    core: Spotlight, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With workers a decision still reads the log's end: MusicReads.catch_up catches up.
+    core.projections.inline = False
+    reads = core.discovery.read
+    core.discovery.register_artist(Principal(Role.ARTIST, "aiko"), name="Aiko", region="JP")
+    assert reads.catch_up().artist("aiko") is not None
+
+    catch_ups = counted_catch_ups(core, monkeypatch)
+    reads.catch_up()
+    assert catch_ups == []  # the music log did not grow: the runner's memory says so
+
+    core.discovery.register_artist(Principal(Role.ARTIST, "bao"), name="Bao", region="JP")
+    reads.fresh()
+    assert catch_ups == []  # a query with workers reads what they have applied
+    assert reads.catch_up().artist("bao") is not None
+    assert catch_ups == [MUSIC_READ_MODEL]
+
+
+def test_a_projection_configured_otherwise_rebuilds_its_rows_from_zero(core: Spotlight) -> None:
+    projection = TitlesByKind(core.projection_store)
+    core.projections.register(projection)
+    register_titles(core, "Dune", "Arrival")
+    core.projections.catch_up(projection.name)
+    first = core.projections.active(projection.name)
+
+    # Another process, its projection configured otherwise (the same code version).
+    runner, other = another_runner(core)
+    reconfigured = TitlesByKind(other, configuration="kinds counted twice")
+    runner.register(reconfigured)
+    generations = other.generations(projection.name)
+    assert [(g.number, g.state, g.configuration) for g in generations] == [
+        (first + 1, "active", "kinds counted twice")
+    ]
+    assert runner.catch_up(projection.name) == 2
+    assert reconfigured.counts(first + 1) == {"movie": 2}
+
+    # The same configuration again: the generation stands.
+    again, store_again = another_runner(core)
+    again.register(TitlesByKind(store_again, configuration="kinds counted twice"))
+    assert again.active(projection.name) == first + 1
+    other.close()
+    store_again.close()
+
+
+def test_a_projection_database_made_before_configurations_gains_the_column(
+    core: Spotlight,
+) -> None:
+    projection = TitlesByKind(core.projection_store)
+    core.projections.register(projection)
+    generation = core.projections.active(projection.name)
+    table = core.projection_store.generations_table
+    with core.projection_store.database.writer.begin() as connection:
+        quote = connection.dialect.identifier_preparer
+        connection.exec_driver_sql(
+            f"ALTER TABLE {quote.format_table(table)} DROP COLUMN configuration"
+        )
+
+    reopened = SqlProjectionStore(projection_database_for(core.settings.store))
+    assert reopened.generations(projection.name) == [
+        Generation(number=generation, version=1, state="active", configuration="")
+    ]
+    runner = ProjectionRunner(reopened, core.projections.logs)
+    runner.register(TitlesByKind(reopened, configuration="kinds counted twice"))
+    assert runner.active(projection.name) == generation + 1
+    reopened.close()

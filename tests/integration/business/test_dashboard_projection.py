@@ -163,20 +163,22 @@ def test_a_crash_in_the_middle_of_a_batch_counts_nothing_twice(
     before = story.board(core)
     story.engage(core, "d3", (story.tagged.id, 50, 5), (story.linked.id, 20, 2))
     story.click(core, "c2", viewers=3)
-    projection = core.campaign_dashboards.projection
-    apply = projection.apply
-    applied: list[int] = []
+    tables = core.campaign_dashboards.projection.tables
+    add_figures = tables.add_figures
+    written: list[int] = []
 
-    def crashing(batch: Any, log: str, event: Any, position: int) -> None:
-        if len(applied) == 2:
+    # The page's engagement is written, then the process dies writing its clicks' figures.
+    def crashing(batch: Any, figures: Any) -> None:
+        if written:
             raise KeyboardInterrupt("killed in the middle of a batch")
-        applied.append(position)
-        apply(batch, log, event, position)
+        written.append(len(figures))
+        add_figures(batch, figures)
 
-    monkeypatch.setattr(projection, "apply", crashing)
+    monkeypatch.setattr(tables, "add_figures", crashing)
     with pytest.raises(KeyboardInterrupt):
         core.projections.catch_up(NAME)
-    monkeypatch.setattr(projection, "apply", apply)
+    assert written
+    monkeypatch.setattr(tables, "add_figures", add_figures)
 
     after = story.board(core)
     assert (after.views, after.engagements, after.clicks) == (

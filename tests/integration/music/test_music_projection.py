@@ -7,7 +7,7 @@ The audio is the fakes' (``tests.music_fakes``): what is tested here is the read
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -24,6 +24,7 @@ from application.music.music_read_model import MUSIC_READ_MODEL, MusicReadModel
 from application.projections import Batch, ProjectionRunner
 from domain.music.rounds import Judge
 from domain.music.seasons import RoundPlan
+from domain.music.standings import Tally
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.conftest import TEST_SECRET
@@ -188,6 +189,17 @@ class CrashingTables(SqlMusicTables):
             raise KeyboardInterrupt("killed mid-batch")
         self.counts_before_crash -= 1
         super().count(batch, round_id, track_id, votes=votes, score_sum=score_sum, scores=scores)
+
+    def count_all(self, batch: Batch, counts: Mapping[tuple[UUID, UUID], Tally]) -> None:
+        for (round_id, track_id), tally in counts.items():
+            self.count(
+                batch,
+                round_id,
+                track_id,
+                votes=tally.votes,
+                score_sum=tally.score_sum,
+                scores=tally.scores,
+            )
 
 
 def test_a_crash_mid_batch_counts_no_vote_twice(cores: Cores) -> None:
