@@ -174,6 +174,12 @@ class ProjectionStore(Protocol):
 
     def release(self, name: str, holder: str) -> None: ...
 
+    def unavailable(self, error: BaseException) -> bool:
+        """Whether ``error`` says the database could not be reached or was busy (a restart,
+        a dropped connection, a lock held too long) rather than that an event cannot be
+        applied: such a page is tried again at the next catch-up, and nobody is blamed."""
+        ...
+
 
 @attrs.frozen
 class ProjectionStatus:
@@ -347,6 +353,8 @@ class ProjectionRunner:
             try:
                 self._apply(projection, generation, log_name, position, reached, events)
             except Exception as error:
+                if self.store.unavailable(error):
+                    raise  # the database went away: this page is nobody's fault
                 now = self.store.positions(projection.name, generation).get(log_name, 0)
                 if isinstance(error, PositionMoved) or now != position:
                     # Another runner applied the page first (its rows may also have made

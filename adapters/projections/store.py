@@ -344,6 +344,16 @@ class SqlProjectionStore:
                 .values(expires_at=0.0)
             )
 
+    def unavailable(self, error: BaseException) -> bool:
+        if not isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError):
+            return False
+        if error.connection_invalidated or self.database.writer.dialect.name != "sqlite":
+            return True
+        # SQLite reports a missing table or a bad statement as operational errors too: only
+        # a busy or unreachable file is the database's absence.
+        reason = str(error.orig).lower()
+        return any(word in reason for word in ("locked", "busy", "unable to open", "disk i/o"))
+
     def close(self) -> None:
         self.database.dispose()
 

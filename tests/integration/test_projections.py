@@ -52,6 +52,8 @@ class TitlesByKind:
         self.poison: str | None = None
         #: Set by a test: raise after this many events in a batch (a crash mid-batch).
         self.crash_after: int | None = None
+        #: Set by a test: the title name at which the database goes away.
+        self.disconnect_at: str | None = None
         self._seen_in_batch = 0
 
     @staticmethod
@@ -77,6 +79,11 @@ class TitlesByKind:
         assert isinstance(batch, SqlBatch)
         if self.poison is not None and event.name == self.poison:
             raise ValueError(f"cannot apply {event.name}")
+        if self.disconnect_at is not None and event.name == self.disconnect_at:
+            raise sa.exc.OperationalError(
+                "UPDATE test_titles_by_kind", {}, ConnectionError("server closed the connection"),
+                connection_invalidated=True,
+            )
         if self.crash_after is not None:
             self._seen_in_batch += 1
             if self._seen_in_batch > self.crash_after:
@@ -216,6 +223,29 @@ def test_an_event_that_cannot_be_applied_stops_the_projection_at_its_position(
     assert core.projections.catch_up(projection.name) == 2
     assert projection.counts(generation) == {"movie": 3}
     assert status_of(core, projection.name)[0].failure is None
+
+
+def test_a_database_gone_mid_page_blames_no_event_and_the_page_is_applied_later(
+    core: Spotlight,
+) -> None:
+    projection = TitlesByKind(core.projection_store)
+    core.projections.register(projection)
+    register_titles(core, "Dune", "Arrival", "Sicario")
+    projection.disconnect_at = "Arrival"
+
+    # The connection dropped (a restart) and the database is back at once: not a failure of
+    # the event at hand, so nothing is recorded against the projection and nothing is kept.
+    with pytest.raises(sa.exc.OperationalError):
+        core.projections.catch_up(projection.name)
+    generation = core.projections.active(projection.name)
+    (status,) = status_of(core, projection.name)
+    assert status.failure is None
+    assert status.positions["catalogue"] == 0
+    assert projection.counts(generation) == {}
+
+    projection.disconnect_at = None
+    assert core.projections.catch_up(projection.name) == 3
+    assert projection.counts(generation) == {"movie": 3}
 
 
 def test_a_rebuild_fills_a_new_generation_and_swaps_it_in(core: Spotlight) -> None:
