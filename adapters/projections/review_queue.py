@@ -13,7 +13,6 @@ and PostgreSQL (bytewise), as the queue always ordered them.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -24,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.review_queue import (
     DISPUTE,
     PROPOSAL,
@@ -75,47 +74,39 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
 
 @attrs.frozen
 class _Tables:
-    metadata: sa.MetaData
     items: sa.Table
     popularity: sa.Table
     evidence: sa.Table
     sweeps: sa.Table
 
 
+def _named(
+    review_items: sa.Table,
+    review_popularity: sa.Table,
+    review_evidence: sa.Table,
+    open_sweeps: sa.Table,
+) -> _Tables:
+    return _Tables(
+        items=review_items,
+        popularity=review_popularity,
+        evidence=review_evidence,
+        sweeps=open_sweeps,
+    )
+
+
 class SqlReviewTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
-
-    def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                named = {table.name.removesuffix(suffix): table for table in metadata.sorted_tables}
-                tables = _Tables(
-                    metadata=metadata,
-                    items=named["anchor_review_items"],
-                    popularity=named["anchor_review_popularity"],
-                    evidence=named["anchor_review_evidence"],
-                    sweeps=named["anchor_open_sweeps"],
-                )
-                self._generations[generation] = tables
-            return tables
+        self._tables = ByGeneration(store, _define, "anchor_", _named)
 
     def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
-        assert isinstance(batch, SqlBatch)
-        return batch.connection, self._tables(batch.generation)
+        return self._tables.of(batch)
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._tables.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._tables.drop(generation)
 
     # Writes --------------------------------------------------------------------------------
 
@@ -212,7 +203,7 @@ class SqlReviewTables:
     # Reads ---------------------------------------------------------------------------------
 
     def queue(self, generation: int, *, after: QueuePlace | None, limit: int) -> list[ReviewItem]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         order = [t.items.c[name] for name in _ORDER]
         query = sa.select(t.items).order_by(*order).limit(limit)
         if after is not None:
@@ -230,7 +221,7 @@ class SqlReviewTables:
         return [_item(row) for row in rows]
 
     def open_sweeps(self, generation: int) -> list[UUID]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         with self.store.reading() as connection:
             return list(
                 connection.execute(
