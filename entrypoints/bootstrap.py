@@ -28,9 +28,10 @@ from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.ledger import SqlLedgerTables
+from adapters.projections.marketplace import SqlMarketplaceTables
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
-from adapters.search.creators import BM25CreatorSearch
+from adapters.search.creators import FollowedCreatorText
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
 from adapters.tokens import TokenSigner
@@ -44,6 +45,7 @@ from application.business.campaign_dashboard import (
 )
 from application.business.campaigns import Campaigns
 from application.business.marketplace import Marketplace
+from application.business.marketplace_projection import MarketplaceProjection
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
@@ -242,6 +244,10 @@ def bootstrap(
     projections.register(dashboard_projection)
     inventory = InventoryProjection(SqlInventoryTables(projection_store))
     projections.register(inventory)
+    marketplace = MarketplaceProjection(
+        SqlMarketplaceTables(projection_store), FollowedCreatorText(catalogue)
+    )
+    projections.register(marketplace)
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
@@ -308,9 +314,7 @@ def bootstrap(
             identities=identities,
         ),
         campaign_dashboards=dashboards,
-        marketplace=Marketplace(
-            catalogue, revenue, text=BM25CreatorSearch(), protection=protection
-        ),
+        marketplace=Marketplace(revenue, runner=projections, projection=marketplace),
         moderation=moderation,
         keys=keys,
         personal_data=PersonalData(

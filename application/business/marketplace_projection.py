@@ -1,0 +1,329 @@
+"""The creator marketplace's rows: what each creator is, makes and earns, kept in the
+projection store (``MarketplaceTables``, a port) from the catalogue's log.
+
+Per creator: the account, the home region, the latest follower count, whether the creator is
+a minor (their age bands, applied in the log's order: ``application.trust.protection``'s rule,
+so a worker that runs this projection alone never offers a minor), how many videos they
+published in each category, and the views and engagements those videos earned. Beside them
+the two signals that depend on nothing a search asks (``engagement`` and ``audience``, in
+ten-thousandths) and the engagement rate in basis points, so a search filters and orders by
+indexed columns and nothing is re-sorted in the service. Each video's creator is kept too:
+engagement names videos, not creators. The creators' words (their videos' captions and
+hashtags) are the free text a search reads (``CreatorText``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from itertools import groupby
+from typing import Any, Protocol
+from uuid import UUID
+
+import attrs
+
+from application.projections import Batch
+from application.read_models import LogPositions
+from application.trust.protection import exclusion
+from domain.anchors.audience import EngagementBatch
+from domain.anchors.videos import Video
+from domain.revenue.creators import Creator
+from domain.trust.moderation import AgeBand, ModerationState
+
+NAME = "creator marketplace"
+
+#: Signals are kept and combined in ten-thousandths, in integers: the database orders by the
+#: very numbers the service explains.
+ONE = 10_000
+#: Each signal's weight in hundredths (text 0.35 ... audience 0.10).
+WEIGHTS = {"text": 35, "category": 25, "region": 15, "engagement": 15, "audience": 10}
+#: Engagement per view at which the engagement signal is one half (5 %).
+ENGAGEMENT_MIDPOINT = (1, 20)
+
+
+def halved_up(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` to the nearest integer, halves up (both positive)."""
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def engagement_signal(views: int, engagements: int) -> int:
+    """``rate / (rate + 5 %)`` in ten-thousandths, where rate is engagements per view (0 for
+    no views): an audience that answers is worth more than one that only watches."""
+    if views <= 0:
+        return 0
+    top, bottom = ENGAGEMENT_MIDPOINT
+    # rate / (rate + t/b) = b·e / (b·e + t·v)
+    return halved_up(ONE * bottom * engagements, bottom * engagements + top * views)
+
+
+def audience_signal(followers: int) -> int:
+    """Followers on a log scale, a million being one, in ten-thousandths."""
+    return round(round(min(1.0, math.log10(max(followers, 0) + 1) / 6), 4) * ONE)
+
+
+def rate_bp(views: int, engagements: int) -> int:
+    """Engagements per 10,000 views, rounded down (0 for no views)."""
+    return engagements * ONE // views if views > 0 else 0
+
+
+def category_signal(inside: int, videos: int) -> int:
+    """The share of a creator's videos in the categories wanted, in ten-thousandths."""
+    return halved_up(ONE * inside, videos) if videos > 0 else 0
+
+
+def combined(scores: Mapping[str, int]) -> int:
+    """The weighted mean of the signals that count, in ten-thousandths."""
+    weight = sum(WEIGHTS[name] for name in scores)
+    return halved_up(sum(WEIGHTS[name] * score for name, score in scores.items()), weight)
+
+
+@attrs.frozen
+class CreatorFacts:
+    """A creator as a search reads it (``inside``: their videos in the categories wanted)."""
+
+    account: str
+    region: str
+    followers: int
+    videos: int
+    views: int
+    engagements: int
+    minor: bool
+    inside: int = 0
+
+    @property
+    def engagement_rate(self) -> float:
+        return self.engagements / self.views if self.views else 0.0
+
+
+@attrs.frozen
+class NewVideo:
+    video_id: UUID
+    creator: str
+    category: str
+
+
+@attrs.frozen
+class Totals:
+    """A creator's engagement with what is derived from it."""
+
+    views: int
+    engagements: int
+
+    @property
+    def signal(self) -> int:
+        return engagement_signal(self.views, self.engagements)
+
+    @property
+    def rate_bp(self) -> int:
+        return rate_bp(self.views, self.engagements)
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(self.views + other.views, self.engagements + other.engagements)
+
+
+@attrs.frozen
+class CreatorSearch:
+    """What a search asks of the rows: who may be a candidate, the hard filters, and what
+    the signals that count are fitted to.
+
+    Candidates: those the text found when free text was asked (``text_only``); else those
+    with videos in ``categories``; else, for a campaign, those the text found or with videos
+    in its ``campaign_categories``; else everyone."""
+
+    text: Mapping[str, int] | None = None  # account -> text signal; None: text not counted
+    text_only: bool = False
+    categories: tuple[str, ...] = ()
+    campaign_categories: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    followers_min: int | None = None
+    followers_max: int | None = None
+    rate_min_bp: int | None = None
+    wanted_categories: tuple[str, ...] = ()  # the category signal counts when given
+    wanted_regions: tuple[str, ...] = ()  # the region signal counts when given
+
+
+class MarketplaceTables(Protocol):
+    """The marketplace's rows in the projection store, by generation."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    def register(self, batch: Batch, creator_id: UUID, account: str, region: str) -> None:
+        """The creator's home region (a creator who published first keeps their videos)."""
+        ...
+
+    def account_of(self, batch: Batch, creator_id: UUID) -> str | None: ...
+
+    def count_followers(self, batch: Batch, account: str, followers: int, signal: int) -> None: ...
+
+    def set_minor(self, batch: Batch, account: str, minor: bool) -> None: ...
+
+    def publish(self, batch: Batch, videos: Sequence[NewVideo]) -> None:
+        """New videos, counted to their creators and categories (a creator not registered
+        yet gets a row with no region)."""
+        ...
+
+    def creators_of(self, batch: Batch, video_ids: Collection[UUID]) -> dict[UUID, str]:
+        """The creators of those of ``video_ids`` that were published."""
+        ...
+
+    def totals(self, batch: Batch, accounts: Collection[str]) -> dict[str, Totals]: ...
+
+    def set_totals(self, batch: Batch, totals: Mapping[str, Totals]) -> None:
+        """Each creator's engagement now, with its signal and rate."""
+        ...
+
+    # Reads ---------------------------------------------------------------------------------
+
+    def search(
+        self, generation: int, search: CreatorSearch, *, offset: int, limit: int
+    ) -> list[CreatorFacts]:
+        """The candidates who pass the filters and are not minors, best fit first (the
+        weighted mean of the signals that count, then the account), from ``offset``."""
+        ...
+
+    def facts(self, generation: int) -> Iterable[tuple[CreatorFacts, dict[str, int]]]:
+        """Every creator with their videos per category, in one snapshot."""
+        ...
+
+
+class CreatorText(Protocol):
+    """Free text over creators' videos, kept with the marketplace's rows."""
+
+    def create(self, generation: int) -> None: ...
+
+    def drop(self, generation: int) -> None: ...
+
+    def add(self, batch: Batch, texts: Sequence[tuple[str, str]]) -> None:
+        """More words of creators' (a video's caption and hashtags each), in order."""
+        ...
+
+    def search(
+        self, generation: int, query: str, *, limit: int
+    ) -> list[tuple[str, float, tuple[str, ...]]]:
+        """(creator, score, the words matched), best first."""
+        ...
+
+
+def _minor(band: AgeBand) -> bool:
+    # The protection rule on a creator: an unrestricted video of theirs is kept out only
+    # for being a minor's, so whatever ``exclusion`` gives for one keeps the creator out.
+    return exclusion(ModerationState.UNREVIEWED, minor=band.is_minor) is not None
+
+
+_RUNS = {Video.Published.TOPIC: "published", EngagementBatch.Recorded.TOPIC: "engagement"}
+
+
+class MarketplaceProjection:
+    """Which rows each catalogue event changes."""
+
+    name = NAME
+    version = 1
+
+    def __init__(self, tables: MarketplaceTables, text: CreatorText) -> None:
+        self.tables = tables
+        self.text = text
+        self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
+            Creator.Registered.TOPIC: self._registered,
+            Creator.FollowersCounted.TOPIC: self._followers,
+            Creator.AgeBandRecorded.TOPIC: self._age_band,
+            Creator.AgeBandVerified.TOPIC: self._age_band,
+            Video.Published.TOPIC: self._published,
+            EngagementBatch.Recorded.TOPIC: self._engagement,
+        }
+        self.follows: Mapping[str, Sequence[str]] = {"catalogue": tuple(self._handlers)}
+
+    def create(self, generation: int) -> None:
+        self.tables.create(generation)
+        self.text.create(generation)
+
+    def drop(self, generation: int) -> None:
+        self.tables.drop(generation)
+        self.text.drop(generation)
+
+    def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
+        self._handlers[type(event).TOPIC](batch, event, position)
+
+    def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
+        """A run of publications is written at once, and so is a run of engagement (only a
+        publication makes a video's engagement count); every other event in turn."""
+        for kind, group in groupby(events, key=lambda item: _RUNS.get(type(item[0]).TOPIC)):
+            run = [event for event, _position in group]
+            if kind == "published":
+                self._publish(batch, run)
+            elif kind == "engagement":
+                self._add_engagement(batch, run)
+            else:
+                for event in run:
+                    self.apply(batch, log, event, 0)
+
+    def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
+        """A comparable view for the audit's replay: every creator's recorded facts (their
+        words are the text index's, rebuilt from the same videos)."""
+        return {
+            f"creator:{facts.account}": (
+                facts.region,
+                facts.followers,
+                facts.videos,
+                tuple(sorted(categories.items())),
+                facts.views,
+                facts.engagements,
+                facts.minor,
+            )
+            for facts, categories in self.tables.facts(generation)
+        }
+
+    # Handlers ------------------------------------------------------------------------------
+
+    def _registered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.register(batch, event.originator_id, event.account, event.region)
+
+    def _followers(self, batch: Batch, event: Any, _position: int) -> None:
+        account = self.tables.account_of(batch, event.originator_id)
+        if account is None:
+            raise LookupError(
+                f"followers counted for an unregistered creator {event.originator_id}"
+            )
+        self.tables.count_followers(
+            batch, account, event.followers, audience_signal(event.followers)
+        )
+
+    def _age_band(self, batch: Batch, event: Any, _position: int) -> None:
+        account = self.tables.account_of(batch, event.originator_id)
+        if account is not None:
+            self.tables.set_minor(batch, account, _minor(AgeBand(event.band)))
+
+    def _published(self, batch: Batch, event: Any, _position: int) -> None:
+        self._publish(batch, [event])
+
+    def _publish(self, batch: Batch, events: Sequence[Any]) -> None:
+        self.tables.publish(
+            batch,
+            [NewVideo(event.originator_id, event.creator_id, event.category) for event in events],
+        )
+        self.text.add(
+            batch,
+            [(event.creator_id, " ".join((event.caption, *event.hashtags))) for event in events],
+        )
+
+    def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
+        self._add_engagement(batch, [event])
+
+    def _add_engagement(self, batch: Batch, events: Sequence[Any]) -> None:
+        counts = [count for event in events for count in event.counts]
+        creators = self.tables.creators_of(batch, {count.video_id for count in counts})
+        added: dict[str, Totals] = defaultdict(lambda: Totals(0, 0))
+        for count in counts:
+            creator = creators.get(count.video_id)
+            if creator is None:
+                continue  # not (yet) published: its engagement counts for no one
+            more = count.added
+            added[creator] += Totals(more.views, more.likes + more.shares + more.comments)
+        if not added:
+            return
+        totals = self.tables.totals(batch, added.keys())
+        self.tables.set_totals(
+            batch, {account: totals[account] + more for account, more in added.items()}
+        )
