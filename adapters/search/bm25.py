@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Generic, TypeVar
 
 import numpy as np
@@ -41,20 +41,75 @@ TYPO_FLOOR = 80.0
 MIN_TYPO_WORD = 3
 MAX_EXPANSIONS = 5
 
+Key = TypeVar("Key", bound=Hashable)
 
-def _trigrams(word: str) -> set[str]:
+
+def trigrams(word: str) -> set[str]:
     padded = f" {word} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
-def _deletions(word: str) -> set[str]:
+def deletions(word: str) -> set[str]:
     """The word with one letter left out, each way (none for words too short to mistype)."""
     if len(word) < MIN_TYPO_WORD:
         return set()
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
-Key = TypeVar("Key", bound=Hashable)
+def near_words(
+    word: str, *, one_deletion_apart: Iterable[str], sharing: Mapping[str, int]
+) -> list[tuple[str, float]]:
+    """The indexed words a query word missing from the vocabulary stands for, with weights,
+    from what the vocabulary's indexes found: the words sharing a one-letter deletion with
+    it (or equal to one of its deletions), and the words sharing its trigrams (with how
+    many). Whoever keeps the vocabulary (in memory, in tables) answers the same."""
+    similarity: dict[str, float] = {}
+    for term in one_deletion_apart:
+        if term != word and DamerauLevenshtein.distance(word, term) == 1:
+            similarity[term] = 1 - 1 / max(len(word), len(term))
+    grams = len(trigrams(word))
+    for term, count in sharing.items():
+        if count * 2 >= grams:
+            score = fuzz.ratio(word, term) / 100.0
+            if score * 100 >= TYPO_FLOOR:
+                similarity[term] = max(score, similarity.get(term, 0.0))
+    near = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))
+    return near[:MAX_EXPANSIONS]
+
+
+def add_scores(
+    scores: NDArray[np.float64],
+    ordinals: NDArray[np.int64],
+    counts: NDArray[np.float64],
+    lengths: NDArray[np.float64],
+    *,
+    documents: int,
+    average: float,
+    weight: float,
+) -> None:
+    """Add one word's BM25 to the scores of the documents holding it (``ordinals``, each
+    once, with the word's ``counts`` and the documents' ``lengths``)."""
+    idf = math.log(1 + (documents - len(ordinals) + 0.5) / (len(ordinals) + 0.5))
+    norms = counts + K1 * (1 - B + B * lengths / average)
+    scores[ordinals] += weight * idf * counts * (K1 + 1) / norms
+
+
+def best_of(
+    scores: NDArray[np.float64], keys: Sequence[Key | None], limit: int
+) -> list[tuple[Key, float, int]]:
+    """The ``limit`` best (key, score, ordinal) of the documents scored, best first, ties in
+    the order of keys as text."""
+    found = np.flatnonzero(scores)
+    if len(found) > limit:
+        # Everything scoring at least the limit-th best, ties included, then the exact
+        # order (best first, ties by key) among those few.
+        kth = np.partition(scores[found], len(found) - limit)[len(found) - limit]
+        found = found[scores[found] >= kth]
+    return sorted(
+        ((key, float(scores[o]), o) for o in map(int, found) if (key := keys[o]) is not None),
+        key=lambda item: (-item[1], str(item[0])),
+    )[:limit]
+
 
 
 class BM25Index(Generic[Key]):
@@ -96,9 +151,9 @@ class BM25Index(Generic[Key]):
         self._total_length += length
         for word, count in terms.items():
             if word not in self._postings:
-                for trigram in _trigrams(word):
+                for trigram in trigrams(word):
                     self._by_trigram[trigram].add(word)
-                for deletion in _deletions(word):
+                for deletion in deletions(word):
                     self._by_deletion[deletion].add(word)
             document[word] += count
             self._postings[word][ordinal] = document[word]
@@ -117,9 +172,9 @@ class BM25Index(Generic[Key]):
             postings.pop(ordinal, None)
             if not postings:
                 del self._postings[word]
-                for trigram in _trigrams(word):
+                for trigram in trigrams(word):
                     self._by_trigram[trigram].discard(word)
-                for deletion in _deletions(word):
+                for deletion in deletions(word):
                     self._by_deletion[deletion].discard(word)
 
     def ranked(self, query: str, *, limit: int) -> list[tuple[Key, float, tuple[str, ...]]]:
@@ -133,25 +188,20 @@ class BM25Index(Generic[Key]):
         for word in dict.fromkeys(words_of(query)):
             for term, weight in self._resolve(word):
                 ordinals, counts = self._postings_of(term)
-                idf = math.log(1 + (documents - len(ordinals) + 0.5) / (len(ordinals) + 0.5))
-                norms = counts + K1 * (1 - B + B * self._lengths[ordinals] / average)
-                # A word's postings name each document once, so this adds once per document.
-                scores[ordinals] += weight * idf * counts * (K1 + 1) / norms
+                add_scores(
+                    scores,
+                    ordinals,
+                    counts,
+                    self._lengths[ordinals],
+                    documents=documents,
+                    average=average,
+                    weight=weight,
+                )
                 terms.append(term)
-        found = np.flatnonzero(scores)
-        if len(found) > limit:
-            # Everything scoring at least the limit-th best, ties included, then the exact
-            # order (best first, ties by key) among those few.
-            kth = np.partition(scores[found], len(found) - limit)[len(found) - limit]
-            found = found[scores[found] >= kth]
-        ranked = sorted(
-            ((self._ids[o], float(scores[o]), int(o)) for o in found),
-            key=lambda item: (-item[1], str(item[0])),
-        )[:limit]
+        ranked = best_of(scores, self._ids, limit)
         return [
             (key, score, tuple(sorted({t for t in terms if ordinal in self._postings[t]})))
             for key, score, ordinal in ranked
-            if key is not None
         ]
 
     def _postings_of(self, term: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
@@ -171,28 +221,17 @@ class BM25Index(Generic[Key]):
             return [(word, 1.0)]
         if len(word) < MIN_TYPO_WORD:
             return []
-        similarity: dict[str, float] = {}
-        for term in self._one_edit_away(word):
-            similarity[term] = 1 - 1 / max(len(word), len(term))
-        grams = _trigrams(word)
+        grams = trigrams(word)
         shared: Counter[str] = Counter()
         for gram in grams:
             shared.update(self._by_trigram.get(gram, ()))
-        for term, count in shared.items():
-            if count * 2 >= len(grams):
-                score = fuzz.ratio(word, term) / 100.0
-                if score * 100 >= TYPO_FLOOR:
-                    similarity[term] = max(score, similarity.get(term, 0.0))
-        near = sorted(similarity.items(), key=lambda item: (-item[1], item[0]))
-        return near[:MAX_EXPANSIONS]
+        return near_words(word, one_deletion_apart=self._one_deletion_apart(word), sharing=shared)
 
-    def _one_edit_away(self, word: str) -> set[str]:
-        """Vocabulary words at Damerau-Levenshtein distance 1 from ``word``."""
+    def _one_deletion_apart(self, word: str) -> set[str]:
+        """Vocabulary words sharing a one-letter deletion with ``word``, or one of them."""
         found: set[str] = set()
-        for variant in (word, *_deletions(word)):
+        for variant in (word, *deletions(word)):
             found.update(self._by_deletion.get(variant, ()))
             if variant != word and variant in self._postings:
                 found.add(variant)  # the typo added a letter
-        return {
-            term for term in found if term != word and DamerauLevenshtein.distance(word, term) == 1
-        }
+        return found
