@@ -28,10 +28,9 @@ from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.ledger import SqlLedgerTables
-from adapters.projections.marketplace import SqlMarketplaceTables
+from adapters.projections.marketplace import SqlMarketplaceTables, creator_text
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
-from adapters.search.creators import FollowedCreatorText
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
 from adapters.tokens import TokenSigner
@@ -245,7 +244,7 @@ def bootstrap(
     inventory = InventoryProjection(SqlInventoryTables(projection_store))
     projections.register(inventory)
     marketplace = MarketplaceProjection(
-        SqlMarketplaceTables(projection_store), FollowedCreatorText(catalogue)
+        SqlMarketplaceTables(projection_store), creator_text(projection_store)
     )
     projections.register(marketplace)
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)

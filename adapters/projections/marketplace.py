@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks
 from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.text_index import SqlTextIndex
 from application.business.marketplace_projection import (
     ONE,
     WEIGHTS,
@@ -35,6 +36,11 @@ from application.business.marketplace_projection import (
     Totals,
 )
 from application.projections import Batch
+
+
+def creator_text(store: SqlProjectionStore) -> SqlTextIndex[str]:
+    """The creators' words: a document per account (tables ``market_text_…``)."""
+    return SqlTextIndex(store, "market_text", sa.Text())
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:

@@ -163,7 +163,7 @@ class Marketplace:
         """Each creator the text found: their text signal and the words they said."""
         if not words.strip():
             return {}
-        hits = self.projection.text.search(generation, words, limit=TEXT_CANDIDATES)
+        hits = self.projection.text.ranked(generation, words, limit=TEXT_CANDIDATES)
         best = hits[0][1] if hits else 1.0
         return {
             creator: (round(round(score / best, 4) * ONE), matched)

@@ -9,13 +9,14 @@ the two signals that depend on nothing a search asks (``engagement`` and ``audie
 ten-thousandths) and the engagement rate in basis points, so a search filters and orders by
 indexed columns and nothing is re-sorted in the service. Each video's creator is kept too:
 engagement names videos, not creators. The creators' words (their videos' captions and
-hashtags) are the free text a search reads (``CreatorText``).
+hashtags) are a text index in the same generation (``application.text_index.TextIndex``, a
+document per creator that grows with each video), written in the same batch.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import groupby
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ import attrs
 
 from application.projections import Batch
 from application.read_models import LogPositions
+from application.text_index import TextIndex
 from application.trust.protection import exclusion
 from domain.anchors.audience import EngagementBatch
 from domain.anchors.videos import Video
@@ -189,24 +191,6 @@ class MarketplaceTables(Protocol):
         ...
 
 
-class CreatorText(Protocol):
-    """Free text over creators' videos, kept with the marketplace's rows."""
-
-    def create(self, generation: int) -> None: ...
-
-    def drop(self, generation: int) -> None: ...
-
-    def add(self, batch: Batch, texts: Sequence[tuple[str, str]]) -> None:
-        """More words of creators' (a video's caption and hashtags each), in order."""
-        ...
-
-    def search(
-        self, generation: int, query: str, *, limit: int
-    ) -> list[tuple[str, float, tuple[str, ...]]]:
-        """(creator, score, the words matched), best first."""
-        ...
-
-
 def _minor(band: AgeBand) -> bool:
     # The protection rule on a creator: an unrestricted video of theirs is kept out only
     # for being a minor's, so whatever ``exclusion`` gives for one keeps the creator out.
@@ -222,7 +206,7 @@ class MarketplaceProjection:
     name = NAME
     version = 1
 
-    def __init__(self, tables: MarketplaceTables, text: CreatorText) -> None:
+    def __init__(self, tables: MarketplaceTables, text: TextIndex[str]) -> None:
         self.tables = tables
         self.text = text
         self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
@@ -260,9 +244,9 @@ class MarketplaceProjection:
                     self.apply(batch, log, event, 0)
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
-        """A comparable view for the audit's replay: every creator's recorded facts (their
-        words are the text index's, rebuilt from the same videos)."""
-        return {
+        """A comparable view for the audit's replay: every creator's recorded facts and the
+        text index's documents and vocabulary."""
+        view: dict[str, object] = {
             f"creator:{facts.account}": (
                 facts.region,
                 facts.followers,
@@ -274,6 +258,8 @@ class MarketplaceProjection:
             )
             for facts, categories in self.tables.facts(generation)
         }
+        view.update(self.text.export(generation))
+        return view
 
     # Handlers ------------------------------------------------------------------------------
 
@@ -303,10 +289,11 @@ class MarketplaceProjection:
             batch,
             [NewVideo(event.originator_id, event.creator_id, event.category) for event in events],
         )
-        self.text.add(
-            batch,
-            [(event.creator_id, " ".join((event.caption, *event.hashtags))) for event in events],
-        )
+        said: dict[str, Counter[str]] = defaultdict(Counter)
+        for event in events:
+            text = " ".join((event.caption, *event.hashtags))
+            said[event.creator_id].update(self.text.words(text))
+        self.text.add(batch, said)
 
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
         self._add_engagement(batch, [event])

@@ -29,8 +29,7 @@ from uuid import UUID
 
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.campaign_dashboards import SqlDashboardTables
-from adapters.projections.marketplace import SqlMarketplaceTables
-from adapters.search.creators import FollowedCreatorText
+from adapters.projections.marketplace import SqlMarketplaceTables, creator_text
 from adapters.storage import Store, close_application, parse_store
 from application.auth import Principal, Role
 from application.business.campaign_dashboard import (
@@ -235,7 +234,7 @@ def _marketplace(
     projection_store = SqlProjectionStore(projection_database_for(store))
     runner = ProjectionRunner(projection_store, {log.name: log for log in (catalogue, revenue)})
     projection = MarketplaceProjection(
-        SqlMarketplaceTables(projection_store), FollowedCreatorText(catalogue)
+        SqlMarketplaceTables(projection_store), creator_text(projection_store)
     )
     runner.register(projection)
     return Marketplace(revenue, runner=runner, projection=projection), projection_store

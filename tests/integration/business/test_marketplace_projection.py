@@ -14,8 +14,7 @@ from typing import Any
 import pytest
 
 from adapters.projections import SqlProjectionStore, projection_database_for
-from adapters.projections.marketplace import SqlMarketplaceTables
-from adapters.search.creators import FollowedCreatorText
+from adapters.projections.marketplace import SqlMarketplaceTables, creator_text
 from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.business.marketplace import CreatorMatch, CreatorQuery
@@ -187,7 +186,7 @@ def test_a_worker_running_this_projection_alone_never_offers_a_minor(
     store = SqlProjectionStore(projection_database_for(parse_store(deployment.store.url)))
     runner = ProjectionRunner(store, {"catalogue": core.catalogue})
     projection = MarketplaceProjection(
-        SqlMarketplaceTables(store), FollowedCreatorText(core.catalogue)
+        SqlMarketplaceTables(store), creator_text(store)
     )
     runner.register(projection)
     try:

@@ -1,7 +1,7 @@
 """The creator marketplace's rows come out the same whether the catalogue's events are applied
 one at a time or a page at a time, the pages cut anywhere; and a search of those rows ranks
 the creators exactly as the rule says, worked out here in plain Python from the same story
-(the text signal given as numbers, apart from any text index)."""
+(the text signal given as numbers, apart from the text index)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.projections import SqlProjectionStore, projection_database_for
-from adapters.projections.marketplace import SqlMarketplaceTables
+from adapters.projections.marketplace import SqlMarketplaceTables, creator_text
 from adapters.storage import parse_store
 from application.business.marketplace_projection import (
     NAME,
@@ -29,7 +29,6 @@ from application.business.marketplace_projection import (
     engagement_signal,
     rate_bp,
 )
-from application.projections import Batch
 from domain.anchors.audience import EngagementBatch, EngagementCount
 from domain.anchors.engagement import Engagement
 from domain.anchors.videos import Video
@@ -133,31 +132,12 @@ def story(steps: list[tuple[Any, ...]]) -> tuple[list[Any], dict[str, Facts]]:
     return events, facts
 
 
-class Words:
-    """The creators' words as the projection hands them over (no index: the text signal is
-    tested apart)."""
-
-    def __init__(self) -> None:
-        self.said: Counter[tuple[str, str]] = Counter()
-
-    def create(self, generation: int) -> None: ...
-
-    def drop(self, generation: int) -> None: ...
-
-    def add(self, batch: Batch, texts: Sequence[tuple[str, str]]) -> None:
-        self.said.update(texts)
-
-    def search(
-        self, generation: int, query: str, *, limit: int
-    ) -> list[tuple[str, float, tuple[str, ...]]]:
-        return []
-
-
 class Rows:
     def __init__(self) -> None:
         self.store = SqlProjectionStore(projection_database_for(parse_store("memory://")))
-        self.words = Words()
-        self.projection = MarketplaceProjection(SqlMarketplaceTables(self.store), self.words)
+        self.projection = MarketplaceProjection(
+            SqlMarketplaceTables(self.store), creator_text(self.store)
+        )
         self.generation = self.store.new_generation(
             NAME, self.projection.version, tuple(self.projection.follows), active=True
         )
@@ -174,7 +154,7 @@ class Rows:
         self.position = end
 
     def export(self) -> object:
-        return self.projection.export(self.generation, {}), self.words.said
+        return self.projection.export(self.generation, {})
 
     def close(self) -> None:
         self.store.close()
