@@ -111,6 +111,19 @@ def test_searches_read_the_rows(deployment: Deployment) -> None:
     assert beauty == ["glow-queen", "tiny-glow", "early-bird"]
     assert set(said) == {"glow-queen", "tiny-glow", "early-bird"}
     assert engaged == ["glow-queen"]
+    # Fit to a campaign: its makers of beauty videos or those its words found.
+    fit = core.marketplace.projection.tables.search(
+        core.projections.fresh(NAME),
+        CreatorSearch(
+            text={"speedrunner": 5_000},
+            campaign_categories=("beauty",),
+            wanted_categories=("beauty",),
+            wanted_regions=("US",),
+        ),
+        offset=0,
+        limit=10,
+    )
+    assert [row.account for row in fit] == ["glow-queen", "tiny-glow", "speedrunner", "early-bird"]
     # Registering after publishing keeps the videos made before.
     early = next(m for m in Story.answers(core)[1] if m.creator == "early-bird")
     assert (early.region, early.videos) == ("JP", 1)
