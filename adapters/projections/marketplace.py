@@ -12,6 +12,7 @@ serialised by the compare and set of its positions.
 
 from __future__ import annotations
 
+import json
 import operator
 import threading
 from collections import Counter, defaultdict
@@ -22,6 +23,7 @@ from uuid import UUID
 
 import attrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks
@@ -30,6 +32,7 @@ from adapters.projections.text_index import SqlTextIndex
 from application.business.marketplace_projection import (
     ONE,
     WEIGHTS,
+    CreatorChange,
     CreatorFacts,
     CreatorSearch,
     NewVideo,
@@ -136,29 +139,44 @@ class SqlMarketplaceTables:
 
     # Writes --------------------------------------------------------------------------------
 
-    def register(self, batch: Batch, creator_id: UUID, account: str, region: str) -> None:
-        self._creator(batch, account, creator_id=creator_id, region=region)
-
-    def account_of(self, batch: Batch, creator_id: UUID) -> str | None:
+    def accounts_of(self, batch: Batch, creator_ids: Collection[UUID]) -> dict[UUID, str]:
         connection, t = self._batch(batch)
-        account: str | None = connection.execute(
-            sa.select(t.creators.c.account).where(t.creators.c.creator_id == creator_id)
-        ).scalar()
-        return account
+        c = t.creators.c
+        return {
+            row.creator_id: row.account
+            for chunk in chunks(creator_ids)
+            for row in connection.execute(
+                sa.select(c.creator_id, c.account).where(c.creator_id.in_(chunk))
+            )
+        }
 
-    def count_followers(self, batch: Batch, account: str, followers: int, signal: int) -> None:
-        self._creator(batch, account, followers=followers, audience_signal=signal)
-
-    def set_minor(self, batch: Batch, account: str, minor: bool) -> None:
-        self._creator(batch, account, minor=minor)
-
-    def _creator(self, batch: Batch, account: str, **values: Any) -> None:
+    def change_creators(self, batch: Batch, changes: Mapping[str, CreatorChange]) -> None:
         connection, t = self._batch(batch)
-        moved = connection.execute(
-            t.creators.update().where(t.creators.c.account == account).values(**values)
-        )
-        if moved.rowcount == 0:
-            connection.execute(t.creators.insert().values(_new_creator(account) | values))
+        c = t.creators.c
+        known = {
+            account
+            for chunk in chunks(sorted(changes))
+            for account in connection.execute(
+                sa.select(c.account).where(c.account.in_(chunk))
+            ).scalars()
+        }
+        new = [_new_creator(a) | change.fields() for a, change in changes.items() if a not in known]
+        if new:
+            connection.execute(t.creators.insert(), new)
+        # One statement for the creators whose changes set the same columns.
+        alike: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for account in known:
+            fields = changes[account].fields()
+            alike[tuple(sorted(fields))].append(
+                {"key": account} | {f"new_{name}": value for name, value in fields.items()}
+            )
+        for names, rows in alike.items():
+            connection.execute(
+                t.creators.update()
+                .where(c.account == sa.bindparam("key"))
+                .values({name: sa.bindparam(f"new_{name}") for name in names}),
+                rows,
+            )
 
     def publish(self, batch: Batch, videos: Sequence[NewVideo]) -> None:
         connection, t = self._batch(batch)
@@ -235,22 +253,35 @@ class SqlMarketplaceTables:
         if search.text_only and not search.text:
             return []  # free text asked for, and nobody said it
         joined: sa.FromClause = t.creators
-        text: Any = None
-        if search.text:
-            text = sa.values(
-                sa.column("account", sa.Text), sa.column("score", sa.BigInteger), name="said"
-            ).data(sorted(search.text.items())).cte("said")
-            joined = (
-                joined.join(text, text.c.account == c.account)
-                if search.text_only
-                else joined.outerjoin(text, text.c.account == c.account)
-            )
+        said_score: Any = sa.literal(0)
         where: list[Any] = [c.minor == sa.false()]
         if search.categories:
             where.append(c.account.in_(_makers(k, search.categories)))
-        elif search.campaign_categories and not search.text_only:
-            makers = c.account.in_(_makers(k, search.campaign_categories))
-            where.append(makers if text is None else sa.or_(text.c.account.is_not(None), makers))
+        pool = search.categories or search.campaign_categories
+        if search.text:
+            # The candidates as rows (account, text signal): the text's hits, and unless only
+            # they count the others that may be candidates, with none. Driving the join from
+            # them, each creator is found by its key (a left join of the hits to every
+            # candidate scanned the hits once per candidate).
+            said = _said(self.store.database.reader.dialect.name, search.text)
+            hits = sa.select(said.c.account.label("account"), said.c.score.label("score"))
+            if search.text_only:
+                candidates = hits.subquery("candidates")
+            else:
+                others = _makers(k, pool) if pool else sa.select(c.account)
+                account = others.selected_columns[0]
+                candidates = sa.union_all(
+                    hits,
+                    others.with_only_columns(
+                        account.label("account"), sa.literal(0, sa.BigInteger).label("score")
+                    )
+                    .where(account.not_in(sa.select(said.c.account)))
+                    .distinct(),
+                ).subquery("candidates")
+            joined = candidates.join(t.creators, c.account == candidates.c.account)
+            said_score = candidates.c.score
+        elif pool and not search.categories:
+            where.append(c.account.in_(_makers(k, pool)))
         if search.regions:
             where.append(c.region.in_(search.regions))
         if search.followers_min is not None:
@@ -262,7 +293,7 @@ class SqlMarketplaceTables:
         inside: Any = sa.literal(0, sa.BigInteger)
         signals: dict[str, Any] = {}
         if search.text is not None:
-            signals["text"] = sa.literal(0) if text is None else sa.func.coalesce(text.c.score, 0)
+            signals["text"] = said_score
         if search.wanted_categories:
             wanted = (
                 sa.select(k.account, sa.cast(sa.func.sum(k.videos), sa.BigInteger).label("inside"))
@@ -312,6 +343,33 @@ class SqlMarketplaceTables:
                 categories[row.account][row.category] = int(row.videos)
         for row in creators:
             yield _facts(row), categories.get(row.account, {})
+
+
+def _said(dialect: str, text: Mapping[str, int]) -> Any:
+    """The text's hits as rows (account, score), bound as one or two parameters so that the
+    statement is compiled once, whatever the number of hits (a ``VALUES`` list of 2,000 rows
+    took longer to compile than the query took to run)."""
+    if dialect == "sqlite":
+        pairs = sa.func.json_each(
+            sa.bindparam("said", json.dumps(dict(text)), type_=sa.Text)
+        ).table_valued("key", "value")
+        return sa.select(
+            pairs.c.key.label("account"), sa.cast(pairs.c.value, sa.BigInteger).label("score")
+        ).subquery("said")
+    if dialect == "postgresql":
+        return (
+            sa.func.unnest(
+                sa.bindparam("accounts", list(text), type_=postgresql.ARRAY(sa.Text)),
+                sa.bindparam("scores", list(text.values()), type_=postgresql.ARRAY(sa.BigInteger)),
+            )
+            .table_valued("account", "score")
+            .render_derived(name="said")
+        )
+    return (
+        sa.values(sa.column("account", sa.Text), sa.column("score", sa.BigInteger), name="said")
+        .data(sorted(text.items()))
+        .cte("said")
+    )
 
 
 def _makers(k: Any, categories: Sequence[str]) -> sa.Select[Any]:

@@ -106,6 +106,20 @@ class NewVideo:
 
 
 @attrs.frozen
+class CreatorChange:
+    """What a run of a creator's events set on their row (None: left as it is)."""
+
+    creator_id: UUID | None = None
+    region: str | None = None
+    followers: int | None = None
+    audience_signal: int | None = None
+    minor: bool | None = None
+
+    def fields(self) -> dict[str, object]:
+        return {name: value for name, value in attrs.asdict(self).items() if value is not None}
+
+
+@attrs.frozen
 class Totals:
     """A creator's engagement with what is derived from it."""
 
@@ -152,15 +166,14 @@ class MarketplaceTables(Protocol):
 
     def drop(self, generation: int) -> None: ...
 
-    def register(self, batch: Batch, creator_id: UUID, account: str, region: str) -> None:
-        """The creator's home region (a creator who published first keeps their videos)."""
+    def accounts_of(self, batch: Batch, creator_ids: Collection[UUID]) -> dict[UUID, str]:
+        """The accounts of those of ``creator_ids`` that registered."""
         ...
 
-    def account_of(self, batch: Batch, creator_id: UUID) -> str | None: ...
-
-    def count_followers(self, batch: Batch, account: str, followers: int, signal: int) -> None: ...
-
-    def set_minor(self, batch: Batch, account: str, minor: bool) -> None: ...
+    def change_creators(self, batch: Batch, changes: Mapping[str, CreatorChange]) -> None:
+        """Set what each change names on its creator's row (a creator not known yet gets a
+        row; one who published before registering keeps their videos)."""
+        ...
 
     def publish(self, batch: Batch, videos: Sequence[NewVideo]) -> None:
         """New videos, counted to their creators and categories (a creator not registered
@@ -197,7 +210,14 @@ def _minor(band: AgeBand) -> bool:
     return exclusion(ModerationState.UNREVIEWED, minor=band.is_minor) is not None
 
 
-_RUNS = {Video.Published.TOPIC: "published", EngagementBatch.Recorded.TOPIC: "engagement"}
+_RUNS = {
+    Video.Published.TOPIC: "published",
+    EngagementBatch.Recorded.TOPIC: "engagement",
+    Creator.Registered.TOPIC: "creators",
+    Creator.FollowersCounted.TOPIC: "creators",
+    Creator.AgeBandRecorded.TOPIC: "creators",
+    Creator.AgeBandVerified.TOPIC: "creators",
+}
 
 
 class MarketplaceProjection:
@@ -210,10 +230,10 @@ class MarketplaceProjection:
         self.tables = tables
         self.text = text
         self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
-            Creator.Registered.TOPIC: self._registered,
-            Creator.FollowersCounted.TOPIC: self._followers,
-            Creator.AgeBandRecorded.TOPIC: self._age_band,
-            Creator.AgeBandVerified.TOPIC: self._age_band,
+            Creator.Registered.TOPIC: self._creator,
+            Creator.FollowersCounted.TOPIC: self._creator,
+            Creator.AgeBandRecorded.TOPIC: self._creator,
+            Creator.AgeBandVerified.TOPIC: self._creator,
             Video.Published.TOPIC: self._published,
             EngagementBatch.Recorded.TOPIC: self._engagement,
         }
@@ -232,7 +252,8 @@ class MarketplaceProjection:
 
     def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
         """A run of publications is written at once, and so is a run of engagement (only a
-        publication makes a video's engagement count); every other event in turn."""
+        publication makes a video's engagement count) and a run of creators' registrations,
+        follower counts and age bands (each creator's row once, as the run leaves it)."""
         for kind, group in groupby(events, key=lambda item: _RUNS.get(type(item[0]).TOPIC)):
             run = [event for event, _position in group]
             if kind == "published":
@@ -240,8 +261,7 @@ class MarketplaceProjection:
             elif kind == "engagement":
                 self._add_engagement(batch, run)
             else:
-                for event in run:
-                    self.apply(batch, log, event, 0)
+                self._creators(batch, run)
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: every creator's recorded facts and the
@@ -263,23 +283,37 @@ class MarketplaceProjection:
 
     # Handlers ------------------------------------------------------------------------------
 
-    def _registered(self, batch: Batch, event: Any, _position: int) -> None:
-        self.tables.register(batch, event.originator_id, event.account, event.region)
+    def _creator(self, batch: Batch, event: Any, _position: int) -> None:
+        self._creators(batch, [event])
 
-    def _followers(self, batch: Batch, event: Any, _position: int) -> None:
-        account = self.tables.account_of(batch, event.originator_id)
-        if account is None:
-            raise LookupError(
-                f"followers counted for an unregistered creator {event.originator_id}"
-            )
-        self.tables.count_followers(
-            batch, account, event.followers, audience_signal(event.followers)
+    def _creators(self, batch: Batch, events: Sequence[Any]) -> None:
+        accounts = self.tables.accounts_of(
+            batch, {e.originator_id for e in events if not isinstance(e, Creator.Registered)}
         )
+        changes: dict[str, CreatorChange] = {}
 
-    def _age_band(self, batch: Batch, event: Any, _position: int) -> None:
-        account = self.tables.account_of(batch, event.originator_id)
-        if account is not None:
-            self.tables.set_minor(batch, account, _minor(AgeBand(event.band)))
+        def change(account: str, **values: Any) -> None:
+            changes[account] = attrs.evolve(changes.get(account, CreatorChange()), **values)
+
+        for event in events:
+            if isinstance(event, Creator.Registered):
+                accounts[event.originator_id] = event.account
+                change(event.account, creator_id=event.originator_id, region=event.region)
+                continue
+            account = accounts.get(event.originator_id)
+            if isinstance(event, Creator.FollowersCounted):
+                if account is None:
+                    raise LookupError(
+                        f"followers counted for an unregistered creator {event.originator_id}"
+                    )
+                change(
+                    account,
+                    followers=event.followers,
+                    audience_signal=audience_signal(event.followers),
+                )
+            elif account is not None:  # an age band
+                change(account, minor=_minor(AgeBand(event.band)))
+        self.tables.change_creators(batch, changes)
 
     def _published(self, batch: Batch, event: Any, _position: int) -> None:
         self._publish(batch, [event])
