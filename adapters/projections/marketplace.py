@@ -77,6 +77,12 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("video_id", sa.Uuid, primary_key=True),
         sa.Column("creator", sa.Text, nullable=False),
     )
+    sa.Table(
+        f"market_invitations{suffix}",
+        metadata,
+        sa.Column("campaign_id", sa.Uuid, primary_key=True),
+        sa.Column("creator", sa.Text, primary_key=True),
+    )
 
 
 @attrs.frozen
@@ -85,6 +91,7 @@ class _Tables:
     creators: sa.Table
     categories: sa.Table
     videos: sa.Table
+    invitations: sa.Table
 
 
 def _new_creator(account: str) -> dict[str, Any]:
@@ -243,7 +250,33 @@ class SqlMarketplaceTables:
             ],
         )
 
+    def invite(self, batch: Batch, invitations: Sequence[tuple[UUID, str]]) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(
+            t.invitations.insert(),
+            [{"campaign_id": campaign, "creator": creator} for campaign, creator in invitations],
+        )
+
     # Reads ---------------------------------------------------------------------------------
+
+    def invited(self, generation: int, campaign_id: UUID, accounts: Collection[str]) -> set[str]:
+        i = self._tables(generation).invitations.c
+        with self.store.reading() as connection:
+            return {
+                creator
+                for chunk in chunks(sorted(accounts))
+                for creator in connection.execute(
+                    sa.select(i.creator).where(i.campaign_id == campaign_id, i.creator.in_(chunk))
+                ).scalars()
+            }
+
+    def invitations(self, generation: int) -> list[tuple[UUID, str]]:
+        i = self._tables(generation).invitations.c
+        with self.store.reading() as connection:
+            return [
+                (row.campaign_id, row.creator)
+                for row in connection.execute(sa.select(i.campaign_id, i.creator))
+            ]
 
     def search(
         self, generation: int, search: CreatorSearch, *, offset: int, limit: int

@@ -50,7 +50,6 @@ from application.projections import Persisted, ProjectionRunner
 from application.read_models import ReadModel
 from domain.bounds import MAX_QUANTITY
 from domain.business.campaigns import Campaign
-from domain.business.invitations import Invitation
 from domain.categories import checked_category
 from domain.regions import known_region
 
@@ -154,7 +153,10 @@ class Marketplace:
         rows = self.projection.tables.search(generation, search, offset=cursor, limit=limit + 1)
         page = [_match(facts, fit) for facts in rows[:limit]]
         if campaign is not None:
-            page = [attrs.evolve(m, invited=self._invited(campaign.id, m.creator)) for m in page]
+            invited = self.projection.tables.invited(
+                generation, campaign.id, [m.creator for m in page]
+            )
+            page = [attrs.evolve(m, invited=m.creator in invited) for m in page]
         return page, cursor + limit if len(rows) > limit else None
 
     def _text_scores(
@@ -169,10 +171,6 @@ class Marketplace:
             creator: (round(round(score / best, 4) * ONE), matched)
             for creator, score, matched in hits
         }
-
-    def _invited(self, campaign_id: UUID, creator: str) -> bool:
-        found = self.revenue.find(Invitation, Invitation.id_for(campaign_id, creator))
-        return found is not None
 
 
 def _bounded(value: int | None) -> int | None:

@@ -30,6 +30,7 @@ from application.text_index import TextIndex
 from application.trust.protection import exclusion
 from domain.anchors.audience import EngagementBatch
 from domain.anchors.videos import Video
+from domain.business.invitations import Invitation
 from domain.revenue.creators import Creator
 from domain.trust.moderation import AgeBand, ModerationState
 
@@ -190,7 +191,19 @@ class MarketplaceTables(Protocol):
         """Each creator's engagement now, with its signal and rate."""
         ...
 
+    def invite(self, batch: Batch, invitations: Sequence[tuple[UUID, str]]) -> None:
+        """Invitations sent: (campaign, creator), one a pair."""
+        ...
+
     # Reads ---------------------------------------------------------------------------------
+
+    def invited(self, generation: int, campaign_id: UUID, accounts: Collection[str]) -> set[str]:
+        """Those of ``accounts`` the campaign invited."""
+        ...
+
+    def invitations(self, generation: int) -> list[tuple[UUID, str]]:
+        """Every (campaign, creator) invited."""
+        ...
 
     def search(
         self, generation: int, search: CreatorSearch, *, offset: int, limit: int
@@ -217,11 +230,13 @@ _RUNS = {
     Creator.FollowersCounted.TOPIC: "creators",
     Creator.AgeBandRecorded.TOPIC: "creators",
     Creator.AgeBandVerified.TOPIC: "creators",
+    Invitation.Sent.TOPIC: "invitations",
 }
 
 
 class MarketplaceProjection:
-    """Which rows each catalogue event changes."""
+    """Which rows each event changes: the catalogue's, and the revenue log's invitations
+    (whom each campaign invited, which a campaign's search shows)."""
 
     name = NAME
     version = 1
@@ -237,7 +252,11 @@ class MarketplaceProjection:
             Video.Published.TOPIC: self._published,
             EngagementBatch.Recorded.TOPIC: self._engagement,
         }
-        self.follows: Mapping[str, Sequence[str]] = {"catalogue": tuple(self._handlers)}
+        self.follows: Mapping[str, Sequence[str]] = {
+            "catalogue": tuple(self._handlers),
+            "revenue": (Invitation.Sent.TOPIC,),
+        }
+        self._handlers[Invitation.Sent.TOPIC] = self._invitation
 
     def create(self, generation: int) -> None:
         self.tables.create(generation)
@@ -260,6 +279,8 @@ class MarketplaceProjection:
                 self._publish(batch, run)
             elif kind == "engagement":
                 self._add_engagement(batch, run)
+            elif kind == "invitations":
+                self._invitations(batch, run)
             else:
                 self._creators(batch, run)
 
@@ -278,10 +299,18 @@ class MarketplaceProjection:
             )
             for facts, categories in self.tables.facts(generation)
         }
+        for campaign_id, creator in self.tables.invitations(generation):
+            view[f"invitation:{campaign_id}:{creator}"] = True
         view.update(self.text.export(generation))
         return view
 
     # Handlers ------------------------------------------------------------------------------
+
+    def _invitation(self, batch: Batch, event: Any, _position: int) -> None:
+        self._invitations(batch, [event])
+
+    def _invitations(self, batch: Batch, events: Sequence[Any]) -> None:
+        self.tables.invite(batch, [(event.campaign_id, event.creator) for event in events])
 
     def _creator(self, batch: Batch, event: Any, _position: int) -> None:
         self._creators(batch, [event])
