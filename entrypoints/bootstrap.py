@@ -29,13 +29,13 @@ from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
 from adapters.projections.inbox import SqlInboxTables
 from adapters.projections.ledger import SqlLedgerTables
+from adapters.projections.marketplace import SqlMarketplaceTables, creator_text
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.protection import persisted_protection
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.projections.review_queue import SqlReviewTables
 from adapters.projections.shop_search import SqlShopTables
 from adapters.projections.shop_tags import SqlTagsTables
-from adapters.search.creators import BM25CreatorSearch
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
@@ -49,6 +49,7 @@ from application.business.campaign_dashboard import (
 )
 from application.business.campaigns import Campaigns
 from application.business.marketplace import Marketplace
+from application.business.marketplace_projection import MarketplaceProjection
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
 from application.inbox import InboxProjection, InboxReads
@@ -265,6 +266,10 @@ def bootstrap(
     projections.register(inventory)
     shop_search = ShopSearchProjection(SqlShopTables(projection_store))
     projections.register(shop_search)
+    marketplace = MarketplaceProjection(
+        SqlMarketplaceTables(projection_store), creator_text(projection_store)
+    )
+    projections.register(marketplace)
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
@@ -332,9 +337,7 @@ def bootstrap(
             identities=identities,
         ),
         campaign_dashboards=dashboards,
-        marketplace=Marketplace(
-            catalogue, revenue, text=BM25CreatorSearch(), protection=protection
-        ),
+        marketplace=Marketplace(revenue, runner=projections, projection=marketplace),
         moderation=moderation,
         keys=keys,
         personal_data=PersonalData(

@@ -108,7 +108,6 @@ def test_every_program_that_leaves_protected_videos_alone_shares_the_core_s_one_
     assert live.anchoring.protection is shared
     assert live.tagging.protection is shared
     assert live.campaign_dashboards.protection is shared
-    assert live.marketplace.model.protection is shared
     assert live.moderation.model is shared
     persisted = live.read_models["protection (minors, restricted videos)"]
     assert isinstance(persisted, Persisted)

@@ -135,3 +135,13 @@ def test_a_minor_is_never_offered_to_brands(market: Spotlight) -> None:
     assert "tiny-glow" not in found(market)
     assert "tiny-glow" not in found(market, text="skincare budget glowup")
     assert found(market, categories=("beauty",)) == ["glow-queen", "tokyo-skin"]
+
+
+def test_a_cursor_or_a_bound_past_any_count_answers_nothing_rather_than_failing(
+    market: Spotlight,
+) -> None:
+    beyond = 10**30
+    assert market.marketplace.find_creators(BRAND, CreatorQuery(), cursor=beyond) == ([], None)
+    assert found(market, followers_min=beyond) == []
+    assert found(market, engagement_rate_min_bp=beyond) == []
+    assert len(found(market, followers_max=beyond)) == len(CREATORS)
