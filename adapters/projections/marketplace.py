@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import operator
-import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from functools import reduce
@@ -27,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from adapters.projections.text_index import SqlTextIndex
 from application.business.marketplace_projection import (
     ONE,
@@ -87,7 +86,6 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
 
 @attrs.frozen
 class _Tables:
-    metadata: sa.MetaData
     creators: sa.Table
     categories: sa.Table
     videos: sa.Table
@@ -113,36 +111,16 @@ def _new_creator(account: str) -> dict[str, Any]:
 class SqlMarketplaceTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
-
-    def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                tables = _Tables(
-                    metadata=metadata,
-                    **{
-                        table.name.removesuffix(suffix).removeprefix("market_"): table
-                        for table in metadata.tables.values()
-                    },
-                )
-                self._generations[generation] = tables
-            return tables
+        self._tables = ByGeneration(store, _define, "market_", _Tables)
 
     def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
-        assert isinstance(batch, SqlBatch)
-        return batch.connection, self._tables(batch.generation)
+        return self._tables.of(batch)
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._tables.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._tables.drop(generation)
 
     # Writes --------------------------------------------------------------------------------
 
@@ -260,7 +238,7 @@ class SqlMarketplaceTables:
     # Reads ---------------------------------------------------------------------------------
 
     def invited(self, generation: int, campaign_id: UUID, accounts: Collection[str]) -> set[str]:
-        i = self._tables(generation).invitations.c
+        i = self._tables[generation].invitations.c
         with self.store.reading() as connection:
             return {
                 creator
@@ -271,7 +249,7 @@ class SqlMarketplaceTables:
             }
 
     def invitations(self, generation: int) -> list[tuple[UUID, str]]:
-        i = self._tables(generation).invitations.c
+        i = self._tables[generation].invitations.c
         with self.store.reading() as connection:
             return [
                 (row.campaign_id, row.creator)
@@ -281,7 +259,7 @@ class SqlMarketplaceTables:
     def search(
         self, generation: int, search: CreatorSearch, *, offset: int, limit: int
     ) -> list[CreatorFacts]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         c, k = t.creators.c, t.categories.c
         if search.text_only and not search.text:
             return []  # free text asked for, and nobody said it
@@ -367,7 +345,7 @@ class SqlMarketplaceTables:
         return [_facts(row, inside=int(row.inside)) for row in rows]
 
     def facts(self, generation: int) -> Iterator[tuple[CreatorFacts, dict[str, int]]]:
-        t = self._tables(generation)
+        t = self._tables[generation]
         c, k = t.creators.c, t.categories.c
         with self.store.reading() as connection:
             creators = connection.execute(sa.select(t.creators).order_by(c.account)).all()
