@@ -103,7 +103,7 @@ def mark(check: str) -> str:
 
 def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
-    smallest: dict[str, float] = {}
+    smallest: dict[str, tuple[float, float]] = {}
     store = sandbox.fresh()
     data_dir = sandbox.scratch / "data"
     data_dir.mkdir(exist_ok=True)
@@ -140,17 +140,23 @@ def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> li
                         report.failures.append(
                             f"{sandbox.name} at {events:,} events, {label}, {read}: {check}"
                         )
-                ratio = start.total / smallest.setdefault(label, start.total)
+                # The statement's answer grows with the log in this scene (every batch
+                # pays every creator, all in one month): its warm cost ("again") grows as
+                # much, so the start is also compared without it.
+                alone = start.total - start.answers["statement"]
+                total_then, alone_then = smallest.setdefault(label, (start.total, alone))
+                ratio, ratio_alone = start.total / total_then, alone / alone_then
                 if label == "restart" and start.total >= LIMIT_SECONDS:
                     report.failures.append(
                         f"{sandbox.name} at {events:,} events: the restart's answers took "
                         f"{start.total:.2f} s (at most {LIMIT_SECONDS:.0f} s)"
                     )
-                if label == "restart" and ratio > FLAT_RATIO:
-                    report.failures.append(
-                        f"{sandbox.name} at {events:,} events: the restart took {ratio:.2f}x "
-                        f"its time on the smallest log (at most {FLAT_RATIO}x)"
-                    )
+                for what, times in (("", ratio), (", less the statement,", ratio_alone)):
+                    if label == "restart" and times > FLAT_RATIO:
+                        report.failures.append(
+                            f"{sandbox.name} at {events:,} events: the restart{what} took "
+                            f"{times:.2f}x its time on the smallest log (at most {FLAT_RATIO}x)"
+                        )
                 rows.append(
                     (
                         sandbox.name,
@@ -163,6 +169,7 @@ def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> li
                         ),
                         f"{start.total:.2f}",
                         f"{ratio:.2f}",
+                        f"{ratio_alone:.2f}",
                         f"{start.answers['statement again']:.2f}",
                         f"{start.rss_mib:.0f}",
                     )
@@ -176,13 +183,18 @@ def run(plan: StartupPlan, stores: Sequence[str], postgres_url: str) -> StartupR
         "Start of a service process to its first answers (seconds: bootstrap(), then each "
         "read's first answer alone, asked in this order in the same process; all: from the "
         "start of bootstrap() to the last answer, and its ratio to the same start on the "
-        "smallest log; the statement asked again, warm; peak resident memory). "
+        "smallest log, with and without the statement, whose answer grows with the log in "
+        "this scene (every batch pays every creator in one month); the statement asked "
+        "again, warm; peak resident memory). "
         "* = answered, nothing in the scene to check it by (no shop, titles, tracks or "
         "notices); ! = a wrong answer (see the failures). Studios and business campaigns "
         "are not in the scene: analytics is an absent studio's (empty) and no campaign "
         "dashboard is asked",
-        ("store", "events", "start", "bootstrap", *READS, "all", "x smallest", "again", "RSS MiB"),
-        align="lll" + "r" * (len(READS) + 5),
+        (
+            *("store", "events", "start", "bootstrap", *READS, "all"),
+            *("x smallest", "x without statement", "again", "RSS MiB"),
+        ),
+        align="lll" + "r" * (len(READS) + 6),
     )
     for name in stores:
         try:
@@ -198,4 +210,6 @@ def run(plan: StartupPlan, stores: Sequence[str], postgres_url: str) -> StartupR
         finally:
             sandbox.close()
     report.lines = render_table(table)
+    for failure in report.failures:
+        report.lines.append(f"CHECK FAILED: {failure}")
     return report
