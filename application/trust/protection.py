@@ -267,12 +267,8 @@ class Protection:
     def catch_up(self) -> ProtectionModel:
         """Every event of the log applied first, whether reads catch up or workers do: what
         a program decides on (an anchor, a tag) must see the latest moderation."""
-        if self.runner.inline:
-            # Skips the catch-up when the log has not grown since this process's last.
-            generation = self.runner.fresh(NAME)
-        else:
-            self.runner.catch_up(NAME)
-            generation = self.runner.active(NAME)
+        # Skipped when the log has not grown since this process's last catch-up.
+        generation = self.runner.up_to_date(NAME)
         self.model.generation = generation
         return self.model
 
