@@ -13,6 +13,7 @@ from entrypoints.http.anchors import anchors, audience, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
+from entrypoints.http.docs import install_docs
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
 from entrypoints.http.problems import install_problem_handlers
@@ -65,9 +66,14 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # The docs page is installed below with Swagger UI served by the service itself;
+        # ReDoc would load from a CDN, so it is not offered.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.spotlight = core
     install_problem_handlers(app)
+    install_docs(app)
     # Innermost: the positions a command's answer carries are read once it is recorded.
     app.add_middleware(
         ReadYourWrites, runner=core.projections, wait_seconds=core.settings.read_wait_seconds
