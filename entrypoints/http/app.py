@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from entrypoints.bootstrap import Spotlight
@@ -15,6 +15,7 @@ from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
+from entrypoints.http.paging import refuse_unknown_query
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.rate_limits import install_rate_limits
 from entrypoints.http.revenue import creators, ledgers, pulse
@@ -65,6 +66,8 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Every route refuses a query parameter it does not declare.
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.spotlight = core
     install_problem_handlers(app)
