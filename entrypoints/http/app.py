@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http.anchors import anchors, audience, titles, videos
+from entrypoints.http.anchors import anchors, audience, owner_lists, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
@@ -89,6 +89,7 @@ def create_app(
     app.include_router(videos.router)
     app.include_router(anchors.router)
     app.include_router(audience.router)
+    app.include_router(owner_lists.router)
     app.include_router(music.router)
     app.include_router(competition.router)
     app.include_router(creators.router)

@@ -11,9 +11,9 @@ from fastapi import Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from application.paging import CURSOR_PATTERN, MAX_CURSOR, MAX_LIMIT, Page
+from application.paging import CURSOR_PATTERN, MAX_CURSOR, MAX_LIMIT
 
 T = TypeVar("T")
 
@@ -33,20 +33,14 @@ PageCursor = Annotated[
 
 
 class PageOut(BaseModel, Generic[T]):
-    """A page of a list in its stable order."""
+    """A page of a list in its stable order (``PageOut[ItemOut].model_validate(page)``)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     items: list[T]
     next_cursor: str | None = Field(
         description="Pass as ?cursor= for the next page; null: this is the last page."
     )
-
-
-def page_out(page: Page[object], out: type[BaseModel]) -> dict[str, object]:
-    """The body of a page: each item validated from its view's attributes."""
-    return {
-        "items": [out.model_validate(item, from_attributes=True) for item in page.items],
-        "next_cursor": page.next_cursor,
-    }
 
 
 def _query_names(dependant: Dependant) -> Iterator[str]:
