@@ -131,6 +131,22 @@ class KeysetCursors:
         raise InvalidValue(f"the cursor is not one {self.list_name!r} gave")
 
 
+def int_at(key: Key, index: int) -> int:
+    """The key's part at ``index``, one the cursors declared an integer."""
+    part = key[index]
+    if not isinstance(part, int):
+        raise TypeError(f"part {index} of the key is not an integer")
+    return part
+
+
+def uuid_at(key: Key, index: int) -> UUID:
+    """The key's part at ``index``, one the cursors declared a UUID."""
+    part = key[index]
+    if not isinstance(part, UUID):
+        raise TypeError(f"part {index} of the key is not a UUID")
+    return part
+
+
 def limited(limit: int) -> int:
     """A page's size: at least one item, at most ``MAX_LIMIT``."""
     if limit < 1 or limit > MAX_LIMIT:

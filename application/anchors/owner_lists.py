@@ -20,7 +20,7 @@ from application.anchors.analytics import (
 )
 from application.auth import Principal, Role, owns
 from application.errors import NotPermitted
-from application.paging import KeysetCursors, Page, limited
+from application.paging import Key, KeysetCursors, Page, int_at, limited
 from application.projections import ProjectionRunner
 from application.trust.protection import Protection, PublishedVideo
 from domain.anchors.engagement import Engagement
@@ -142,12 +142,8 @@ class OwnerLists:
         )
 
 
-def _position(key: tuple[object, ...] | None) -> int | None:
-    if key is None:
-        return None
-    (position,) = key
-    assert isinstance(position, int)
-    return position
+def _position(key: Key | None) -> int | None:
+    return None if key is None else int_at(key, 0)
 
 
 def _video(row: PublishedVideo, standing: VideoStanding | None) -> OwnedVideo:

@@ -14,7 +14,6 @@ item (``QueuePlace``, the cursor), so reading on never counts what came before.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -24,6 +23,7 @@ from uuid import UUID
 import attrs
 
 from application.logs import CatalogueLog
+from application.paging import KeysetCursors, int_at, uuid_at
 from application.projections import Batch
 from application.read_models import LogPositions
 from domain.anchors.audience import EngagementBatch
@@ -31,7 +31,6 @@ from domain.anchors.engagement import Engagement
 from domain.anchors.matching import SignalEvidence
 from domain.anchors.sweeps import MatchSweep
 from domain.anchors.videos import Video
-from domain.errors import InvalidValue
 
 #: The read model's name in the registry and the projection store (the auditor's replay
 #: reports under it).
@@ -71,9 +70,8 @@ def microseconds(at: datetime) -> int:
     return (at - _EPOCH) // _MICROSECOND
 
 
-_CURSOR = re.compile(r"(\d{1,18})\.(-?\d{1,18})\.([0-9a-f]{32})\.([0-9a-f]{32})\.([pd])")
-#: What a cursor looks like (the HTTP edge refuses anything else before asking).
-CURSOR_PATTERN = f"^(0|{_CURSOR.pattern})$"
+#: The queue's cursors: the place of a page's last item (``application.paging``).
+CURSORS = KeysetCursors("anchors review queue", int, int, UUID, UUID, int)
 
 
 @attrs.frozen
@@ -99,21 +97,23 @@ class QueuePlace:
 
     @property
     def cursor(self) -> str:
-        kind = "d" if self.dispute else "p"
-        return f"{self.popularity}.{self.since}.{self.video_id.hex}.{self.title_id.hex}.{kind}"
+        return CURSORS.encode(
+            (self.popularity, self.since, self.video_id, self.title_id, int(self.dispute))
+        )
 
     @classmethod
     def after(cls, cursor: str | None) -> QueuePlace | None:
-        """The place a cursor names; none (the start) for no cursor or ``0``."""
-        if cursor is None or cursor == "0":
+        """The place a cursor names; none (the start) for no cursor."""
+        key = CURSORS.decode(cursor)
+        if key is None:
             return None
-        found = _CURSOR.fullmatch(cursor)
-        if found is None:
-            raise InvalidValue(
-                "the cursor is not one this queue gave: pass a page's next_cursor as it is"
-            )
-        popularity, since, video, title, kind = found.groups()
-        return cls(int(popularity), int(since), UUID(video), UUID(title), kind == "d")
+        return cls(
+            popularity=int_at(key, 0),
+            since=int_at(key, 1),
+            video_id=uuid_at(key, 2),
+            title_id=uuid_at(key, 3),
+            dispute=int_at(key, 4) == 1,
+        )
 
 
 class ReviewTables(Protocol):
