@@ -18,8 +18,7 @@ from application.anchors.analytics import (
     StudioAnalyticsProjection,
     VideoStanding,
 )
-from application.auth import Principal, Role, owns
-from application.errors import NotPermitted
+from application.auth import Principal, Role, whose_list
 from application.paging import Key, KeysetCursors, Page, int_at, limited
 from application.projections import ProjectionRunner
 from application.trust.protection import Protection, PublishedVideo
@@ -27,9 +26,6 @@ from domain.anchors.engagement import Engagement
 
 TITLES = KeysetCursors("studio titles", int)
 VIDEOS = KeysetCursors("creator videos", int)
-
-#: Who may read anyone's list besides its owner.
-OVERSEERS = (Role.ADMIN, Role.AUDITOR)
 
 
 @attrs.frozen
@@ -68,20 +64,6 @@ class OwnedVideo:
     comments: int
 
 
-def _owner(actor: Principal, role: Role, owner: str | None, what: str) -> str:
-    """Whose list the actor reads: the one named, if the actor owns it or oversees; none
-    named, the actor's own, if the actor acts in that role."""
-    if owner is None:
-        if actor.role is not role:
-            raise NotPermitted(
-                f"only a {role.value} has {what} to list; you act as {actor.role.value}"
-            )
-        return actor.subject
-    if actor.role not in OVERSEERS and not owns(actor, role, owner):
-        raise NotPermitted(f"only the {role.value} {owner} (or an admin or auditor) lists {what}")
-    return owner
-
-
 class OwnerLists:
     """The lists of what a studio or a creator owns."""
 
@@ -105,7 +87,7 @@ class OwnerLists:
     ) -> Page[OwnedTitle]:
         """The studio's titles (none: the actor's own, a studio's) in the order they were
         registered."""
-        studio_id = _owner(actor, Role.STUDIO, studio_id, "its titles")
+        studio_id = whose_list(actor, Role.STUDIO, studio_id, "its titles")
         after = TITLES.decode(cursor)
         size = limited(limit)
         generation = self.runner.fresh(self.analytics.name)
@@ -125,7 +107,7 @@ class OwnerLists:
     ) -> Page[OwnedVideo]:
         """The creator's videos (none: the actor's own, a creator's) in the order they were
         published, each with its moderation state, anchor, hashtags and engagement."""
-        creator = _owner(actor, Role.CREATOR, creator, "their videos")
+        creator = whose_list(actor, Role.CREATOR, creator, "their videos")
         after = VIDEOS.decode(cursor)
         size = limited(limit)
         generation = self.runner.fresh(self.protection.name)
