@@ -291,7 +291,7 @@ def bootstrap(
         cataloguing=cataloguing,
         anchoring=anchoring,
         audience=audience,
-        owner_lists=OwnerLists(projections, audience.projection, protection),
+        owner_lists=OwnerLists(projections, audience.projection, protection, anchoring.review),
         music=music,
         discovery=discovery,
         usage=usage,

@@ -323,29 +323,28 @@ def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
-    """A page of a studio's titles or a creator's videos, read as an auditor; prints JSON."""
+    """A page of what a studio or a creator owns, read as an auditor; prints JSON."""
     import json
 
     from pydantic import BaseModel
 
-    from entrypoints.http.anchors.owner_lists import OwnedTitleOut, OwnedVideoOut
+    from entrypoints.http.anchors.owner_lists import OwnedTitleOut, OwnedVideoOut, TitleAnchorOut
     from entrypoints.http.paging import PageOut
 
+    page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
     with _opened(arguments, settings) as core:
+        lists = core.owner_lists
         try:
             page: BaseModel
             if arguments.command == "studio-titles":
-                page = PageOut[OwnedTitleOut].model_validate(
-                    core.owner_lists.studio_titles(
-                        AUDITOR, arguments.studio, limit=arguments.limit, cursor=arguments.cursor
-                    )
-                )
+                titles = lists.studio_titles(AUDITOR, arguments.studio, **page_of)
+                page = PageOut[OwnedTitleOut].model_validate(titles)
+            elif arguments.command == "studio-anchors":
+                anchors = lists.title_anchors(AUDITOR, arguments.studio, **page_of)
+                page = PageOut[TitleAnchorOut].model_validate(anchors)
             else:
-                page = PageOut[OwnedVideoOut].model_validate(
-                    core.owner_lists.creator_videos(
-                        AUDITOR, arguments.creator, limit=arguments.limit, cursor=arguments.cursor
-                    )
-                )
+                videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
+                page = PageOut[OwnedVideoOut].model_validate(videos)
         except DomainError as error:
             raise CommandFailed(str(error)) from None
     print(json.dumps(page.model_dump(mode="json"), indent=2))
@@ -720,6 +719,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, owner, listed in (
         ("studio-titles", "studio", "a studio's titles, in the order it registered them"),
+        ("studio-anchors", "studio", "the anchors on a studio's titles, with their evidence"),
         ("creator-videos", "creator", "a creator's videos with their anchors and moderation"),
     ):
         owner_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")

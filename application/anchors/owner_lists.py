@@ -18,6 +18,7 @@ from application.anchors.analytics import (
     StudioAnalyticsProjection,
     VideoStanding,
 )
+from application.anchors.review_queue import READ_AT_MOST, ReviewQueueProjection, TitleAnchor
 from application.auth import Principal, Role, whose_list
 from application.paging import Key, KeysetCursors, Page, int_at, limited
 from application.projections import ProjectionRunner
@@ -25,6 +26,7 @@ from application.trust.protection import Protection, PublishedVideo
 from domain.anchors.engagement import Engagement
 
 TITLES = KeysetCursors("studio titles", int)
+TITLE_ANCHORS = KeysetCursors("studio title anchors", int)
 VIDEOS = KeysetCursors("creator videos", int)
 
 
@@ -72,10 +74,12 @@ class OwnerLists:
         runner: ProjectionRunner,
         analytics: StudioAnalyticsProjection,
         protection: Protection,
+        review: ReviewQueueProjection,
     ) -> None:
         self.runner = runner
         self.analytics = analytics
         self.protection = protection
+        self.review = review
 
     def studio_titles(
         self,
@@ -96,6 +100,34 @@ class OwnerLists:
         )
         page = TITLES.page(rows, size, lambda row: (row.order,))
         return Page(tuple(OwnedTitle.of(row) for row in page.items), page.next_cursor)
+
+    def title_anchors(
+        self,
+        actor: Principal,
+        studio_id: str | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[TitleAnchor]:
+        """The anchors proposed, attached or disputed on the studio's titles (none: the
+        actor's own, a studio's), each with its evidence, in the order they were first
+        proposed or attached. A video protection excludes (a minor's, one restricted or
+        removed) is nobody's to anchor, and is left out as the review queue leaves it out."""
+        studio_id = whose_list(actor, Role.STUDIO, studio_id, "the anchors on its titles")
+        key = TITLE_ANCHORS.decode(cursor)
+        size = limited(limit)
+        generation = self.runner.fresh(self.review.name)
+        excluded = self.protection.catch_up().excluded_among
+        found: list[TitleAnchor] = []
+        after, ask = _position(key), min(size + 1, READ_AT_MOST)
+        while len(found) <= size:
+            rows = self.review.tables.title_anchors(generation, studio_id, after=after, limit=ask)
+            left_out = excluded({row.video_id for row in rows})
+            found += [row for row in rows if row.video_id not in left_out]
+            if len(rows) < ask:
+                break
+            after, ask = rows[-1].order, min(ask * 2, READ_AT_MOST)
+        return TITLE_ANCHORS.page(found, size, lambda row: (row.order,))
 
     def creator_videos(
         self,

@@ -58,6 +58,7 @@ LIST_READS = [
     ListRead("/v1/marketplace/creators"),
     ListRead("/v1/review/moderation"),
     ListRead("/v1/me/titles", role=Role.STUDIO),
+    ListRead("/v1/me/anchors", role=Role.STUDIO),
     ListRead("/v1/me/videos", role=Role.CREATOR),
     ListRead("/v1/me/invitations", role=Role.CREATOR),
 ]

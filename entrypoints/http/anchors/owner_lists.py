@@ -3,13 +3,14 @@ and ``next_cursor`` out (``entrypoints.http.paging``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import Field
 
 from entrypoints.http.paging import PageCursor, PageLimit, PageOut
-from entrypoints.http.schemas import Answer
+from entrypoints.http.schemas import Answer, EvidenceOut
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["owner lists"])
@@ -23,6 +24,18 @@ class OwnedTitleOut(Answer):
     likes: int
     shares: int
     comments: int
+
+
+class TitleAnchorOut(Answer):
+    video_id: UUID
+    title_id: UUID
+    state: str = Field(
+        description="proposed (awaits a reviewer), attached, or disputed (by the video's "
+        "creator; awaits a reviewer)."
+    )
+    since: datetime = Field(description="When it was proposed or attached.")
+    evidence: list[EvidenceOut] = Field(description="What the match rests on.")
+    reason: str = Field(description="The creator's words, for a dispute.")
 
 
 class OwnedVideoOut(Answer):
@@ -43,6 +56,16 @@ def my_titles(
     """A studio's own titles, in the order it registered them."""
     page = core.owner_lists.studio_titles(caller, limit=limit, cursor=cursor)
     return PageOut[OwnedTitleOut].model_validate(page)
+
+
+@router.get("/v1/me/anchors", response_model=PageOut[TitleAnchorOut])
+def anchors_on_my_titles(
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[TitleAnchorOut]:
+    """The anchors proposed, attached or disputed on a studio's own titles, with their
+    evidence, in the order they were first proposed or attached."""
+    page = core.owner_lists.title_anchors(caller, limit=limit, cursor=cursor)
+    return PageOut[TitleAnchorOut].model_validate(page)
 
 
 @router.get("/v1/me/videos", response_model=PageOut[OwnedVideoOut])

@@ -147,3 +147,57 @@ def test_limits_outside_the_convention_and_lists_of_another_role_are_refused(
     assert client.get("/v1/me/videos", headers=studio).status_code == 403
     assert client.get("/v1/me/titles", headers=auth("creator", "fan-1")).status_code == 403
     assert client.get("/v1/me/titles").status_code == 401
+
+
+def test_a_studio_lists_the_anchors_on_its_titles_with_their_evidence(
+    client: TestClient, auth: Auth
+) -> None:
+    studio, reviewer = auth("studio", "legendary"), auth("reviewer", "rita")
+    title_id = register(client, auth, "legendary", "Dune")
+    other_title = register(client, auth, "a24", "Past Lives")
+    for title, tag in ((title_id, "Arrakis"), (other_title, "Seoul")):
+        words = client.put(
+            f"/v1/titles/{title}/match-words",
+            json={"hashtags": [tag], "keywords": []},
+            headers=auth("studio", "legendary" if title == title_id else "a24"),
+        )
+        assert words.status_code == 200, words.text
+    videos = [
+        client.post(
+            "/v1/videos",
+            json={"caption": f"desert {n}", "hashtags": ["#Arrakis"], "category": "film-and-tv"},
+            headers=auth("creator", f"fan-{n}"),
+        ).json()["id"]
+        for n in range(4)
+    ]
+    publish(client, auth, "fan-9", "seoul at night")  # proposed to a24's title, if at all
+    attached = client.post(
+        f"/v1/review/anchors/{videos[1]}/{title_id}",
+        json={"decision": "attach", "reason": "the worm scene"},
+        headers=reviewer,
+    )
+    rejected = client.post(
+        f"/v1/review/anchors/{videos[2]}/{title_id}",
+        json={"decision": "reject", "reason": "a different desert"},
+        headers=reviewer,
+    )
+    disputed = client.post(
+        f"/v1/videos/{videos[1]}/anchor/dispute",
+        json={"reason": "my own footage"},
+        headers=auth("creator", "fan-1"),
+    )
+    for answer in (attached, rejected, disputed):
+        assert answer.status_code == 200, answer.text
+
+    items, pages = read_all(client, "/v1/me/anchors", studio, 1)
+
+    assert [(item["video_id"], item["state"]) for item in items] == [
+        (videos[0], "proposed"),
+        (videos[1], "disputed"),
+        (videos[3], "proposed"),
+    ]
+    assert pages == 3
+    assert {item["title_id"] for item in items} == {title_id}
+    assert items[1]["reason"] == "my own footage"
+    assert items[0]["evidence"][0]["signal"] == "text"
+    assert client.get("/v1/me/anchors", headers=auth("studio", "a24")).json()["items"] == []

@@ -84,3 +84,35 @@ def publish(core: Spotlight, creator: Principal, n: int) -> UUID:
     return core.anchoring.publish_video(
         creator, caption=f"clip {n}", hashtags=["#clip"], category="film-and-tv"
     ).video.id
+
+
+def test_the_anchors_on_a_studios_titles_follow_proposals_decisions_and_disputes(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    reviewer = Principal(Role.REVIEWER, "rita")
+    dune = core.anchoring.register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE).id
+    core.anchoring.set_match_words(LEGENDARY, dune, hashtags=["arrakis"], keywords=[])
+    videos = [
+        core.anchoring.publish_video(
+            Principal(Role.CREATOR, f"fan-{n}"),
+            caption=f"desert {n}",
+            hashtags=["#Arrakis"],
+            category="film-and-tv",
+        ).video.id
+        for n in range(5)
+    ]
+    core.anchoring.decide(reviewer, videos[0], dune, attach=True, reason="the worm")
+    core.anchoring.decide(reviewer, videos[1], dune, attach=False, reason="another desert")
+    core.anchoring.dispute(Principal(Role.CREATOR, "fan-0"), videos[0], reason="mine")
+
+    for limit in (1, 2, 50):
+        anchors = every_page(partial(core.owner_lists.title_anchors, LEGENDARY, limit=limit))
+        assert [(a.video_id, a.state) for a in anchors] == [
+            (videos[0], "disputed"),
+            (videos[2], "proposed"),
+            (videos[3], "proposed"),
+            (videos[4], "proposed"),
+        ]
+    assert all(anchor.evidence for anchor in anchors)
+    assert every_page(partial(core.owner_lists.title_anchors, A24)) == []
