@@ -329,6 +329,7 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
     from pydantic import BaseModel
 
     from entrypoints.http.anchors.owner_lists import OwnedTitleOut, OwnedVideoOut, TitleAnchorOut
+    from entrypoints.http.business.campaign_schemas import InvitationOut
     from entrypoints.http.paging import PageOut
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
@@ -342,6 +343,11 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
             elif arguments.command == "studio-anchors":
                 anchors = lists.title_anchors(AUDITOR, arguments.studio, **page_of)
                 page = PageOut[TitleAnchorOut].model_validate(anchors)
+            elif arguments.command == "creator-invitations":
+                invitations = core.campaigns.invitations_of_creator(
+                    AUDITOR, arguments.creator, **page_of
+                )
+                page = PageOut[InvitationOut].model_validate(invitations)
             else:
                 videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
                 page = PageOut[OwnedVideoOut].model_validate(videos)
@@ -721,6 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("studio-titles", "studio", "a studio's titles, in the order it registered them"),
         ("studio-anchors", "studio", "the anchors on a studio's titles, with their evidence"),
         ("creator-videos", "creator", "a creator's videos with their anchors and moderation"),
+        ("creator-invitations", "creator", "a creator's invitations from brands"),
     ):
         owner_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")
         owner_list.add_argument(f"--{owner}", required=True, help=f"the {owner}'s id")

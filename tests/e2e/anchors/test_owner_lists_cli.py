@@ -47,12 +47,15 @@ def test_an_operator_pages_through_a_studios_titles_and_a_creators_videos(
     videos = json.loads(capsys.readouterr().out)
     assert main(["studio-anchors", "--studio", "legendary"]) == 0
     anchors = json.loads(capsys.readouterr().out)
+    assert main(["creator-invitations", "--creator", "fan-1"]) == 0
+    invitations = json.loads(capsys.readouterr().out)
 
     assert [item["title_id"] for item in first["items"] + second["items"]] == titles
     assert second["next_cursor"] is None
     assert [item["video_id"] for item in videos["items"]] == [str(video.id)]
     assert videos["items"][0]["moderation"] == "unreviewed"
     assert anchors == {"items": [], "next_cursor": None}
+    assert invitations == {"items": [], "next_cursor": None}
 
 
 def test_an_altered_cursor_stops_with_one_line(
