@@ -60,6 +60,21 @@ def require_owner(actor: Principal, role: Role, subject: str | None, *, doing: s
         raise NotPermitted(f"only the {role.value} {subject} (or an admin) may {doing}")
 
 
+def whose_list(actor: Principal, role: Role, owner: str | None, what: str) -> str:
+    """Whose list of what a ``role`` owns the actor reads: the ``owner`` named, if the actor
+    is that owner or an admin or auditor; none named, the actor's own, if the actor acts in
+    that role."""
+    if owner is None:
+        if actor.role is not role:
+            raise NotPermitted(
+                f"only a {role.value} has {what} to list; you act as {actor.role.value}"
+            )
+        return actor.subject
+    if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(actor, role, owner):
+        raise NotPermitted(f"only the {role.value} {owner} (or an admin or auditor) lists {what}")
+    return owner
+
+
 def acting_for(actor: Principal, requested: str | None, own_role: Role, doing: str) -> str:
     """The subject a command acts for: oneself, or anyone when an admin names them (an
     admin who names nobody is allowed but asked something incomplete: ``InvalidValue``)."""

@@ -8,6 +8,12 @@ from typing import Protocol
 
 import attrs
 
+from application.paging import KeysetCursors, Page, int_at, limited
+from domain.errors import InvalidValue
+
+#: An inbox's cursors: the inbox log position of a page's last notice.
+INBOX = KeysetCursors("inbox", int)
+
 
 @attrs.frozen
 class Notice:
@@ -28,3 +34,22 @@ class Notifier(Protocol):
     def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
         """What a recipient was told, oldest first (adapters without an inbox answer [])."""
         ...
+
+
+def inbox_page(
+    notifier: Notifier,
+    recipient: str,
+    *,
+    limit: int = 50,
+    cursor: str | None = None,
+    after: int | None = None,
+) -> Page[Notice]:
+    """A page of what the recipient was told, oldest first, from just after the notice the
+    ``cursor`` names (or, deprecated, after the position ``after``)."""
+    if cursor is not None and after is not None:
+        raise InvalidValue("pass cursor or the deprecated after, not both")
+    key = INBOX.decode(cursor)
+    start = int_at(key, 0) if key is not None else (after or 0)
+    size = limited(limit)
+    notices = notifier.inbox(recipient, after=start, limit=size + 1)
+    return INBOX.page(notices, size, lambda notice: (notice.position,))

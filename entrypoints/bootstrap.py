@@ -40,6 +40,7 @@ from adapters.storage import Store, StoreConfigurationError, StoreKind, close_ap
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
+from application.anchors.owner_lists import OwnerLists
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.background import BackgroundWork
@@ -91,6 +92,8 @@ class Spotlight:
     cataloguing: Catalogue
     anchoring: Anchoring
     audience: Audience
+    #: What studios and creators own, a page at a time.
+    owner_lists: OwnerLists
     music: MusicLog
     discovery: Discovery
     usage: UsageDetection
@@ -273,6 +276,13 @@ def bootstrap(
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
+    audience = Audience(
+        catalogue,
+        clock=clock,
+        projections=projections,
+        tables=SqlAnalyticsTables(projection_store),
+        click_window=settings.click_window,
+    )
     core = Spotlight(
         settings=settings,
         clock=clock,
@@ -280,13 +290,8 @@ def bootstrap(
         catalogue=catalogue,
         cataloguing=cataloguing,
         anchoring=anchoring,
-        audience=Audience(
-            catalogue,
-            clock=clock,
-            projections=projections,
-            tables=SqlAnalyticsTables(projection_store),
-            click_window=settings.click_window,
-        ),
+        audience=audience,
+        owner_lists=OwnerLists(projections, audience.projection, protection, anchoring.review),
         music=music,
         discovery=discovery,
         usage=usage,

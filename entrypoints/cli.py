@@ -20,6 +20,7 @@ from adapters.storage import StoreConfigurationError
 from adapters.tokens import MAX_LIFETIME, TokenSigner
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
+from application.paging import MAX_LIMIT
 from application.revenue.ledger_read_model import PostingLineNotStorable
 from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
@@ -318,6 +319,41 @@ def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
     with _opened(arguments, settings) as core:
         analytics = core.audience.studio_analytics(AUDITOR, arguments.studio)
         print(json.dumps(StudioAnalyticsOut.of(analytics).model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
+    """A page of what a studio or a creator owns, read as an auditor; prints JSON."""
+    import json
+
+    from pydantic import BaseModel
+
+    from entrypoints.http.anchors.owner_lists import OwnedTitleOut, OwnedVideoOut, TitleAnchorOut
+    from entrypoints.http.business.campaign_schemas import InvitationOut
+    from entrypoints.http.paging import PageOut
+
+    page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
+    with _opened(arguments, settings) as core:
+        lists = core.owner_lists
+        try:
+            page: BaseModel
+            if arguments.command == "studio-titles":
+                titles = lists.studio_titles(AUDITOR, arguments.studio, **page_of)
+                page = PageOut[OwnedTitleOut].model_validate(titles)
+            elif arguments.command == "studio-anchors":
+                anchors = lists.title_anchors(AUDITOR, arguments.studio, **page_of)
+                page = PageOut[TitleAnchorOut].model_validate(anchors)
+            elif arguments.command == "creator-invitations":
+                invitations = core.campaigns.invitations_of_creator(
+                    AUDITOR, arguments.creator, **page_of
+                )
+                page = PageOut[InvitationOut].model_validate(invitations)
+            else:
+                videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
+                page = PageOut[OwnedVideoOut].model_validate(videos)
+        except DomainError as error:
+            raise CommandFailed(str(error)) from None
+    print(json.dumps(page.model_dump(mode="json"), indent=2))
     return 0
 
 
@@ -686,6 +722,21 @@ def build_parser() -> argparse.ArgumentParser:
     analytics.add_argument("--studio", required=True, help="the studio's id")
     analytics.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     analytics.set_defaults(run=_analytics)
+
+    for name, owner, listed in (
+        ("studio-titles", "studio", "a studio's titles, in the order it registered them"),
+        ("studio-anchors", "studio", "the anchors on a studio's titles, with their evidence"),
+        ("creator-videos", "creator", "a creator's videos with their anchors and moderation"),
+        ("creator-invitations", "creator", "a creator's invitations from brands"),
+    ):
+        owner_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")
+        owner_list.add_argument(f"--{owner}", required=True, help=f"the {owner}'s id")
+        owner_list.add_argument(
+            "--limit", type=int, default=50, help=f"items per page (1 to {MAX_LIMIT}; default 50)"
+        )
+        owner_list.add_argument("--cursor", help="the next_cursor the previous page printed")
+        owner_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        owner_list.set_defaults(run=_owner_list)
 
     music_usage = commands.add_parser(
         "music-usage", help="find videos using cleared tracks until no scan has work left"

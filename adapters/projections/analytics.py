@@ -25,6 +25,7 @@ from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_
 from application.anchors.analytics import (
     AnalyticsRows,
     Day,
+    RegisteredTitle,
     StudioRows,
     TitleFigures,
     Totals,
@@ -683,6 +684,18 @@ class SqlAnalyticsTables:
         return sa.select(ranked.c.title_id, ranked.c.tag, ranked.c.videos).where(
             ranked.c.rank <= ranks
         )
+
+    def titles_page(
+        self, generation: int, studio_id: str, *, after: int | None, limit: int
+    ) -> list[RegisteredTitle]:
+        t = self._of(generation)
+        c = t.titles.c
+        query = sa.select(t.titles).where(c.studio_id == studio_id, c.registered.is_not(None))
+        if after is not None:
+            query = query.where(c.registered > after)
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(c.registered).limit(limit)).all()
+        return [RegisteredTitle(int(row.registered), self._figures(row)) for row in rows]
 
     def studio(
         self, generation: int, studio_id: str, first: date, last: date, *, top: int

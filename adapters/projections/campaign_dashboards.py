@@ -85,7 +85,9 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("invitation_id", sa.Uuid, primary_key=True),
         sa.Column("campaign_id", sa.Uuid, nullable=False),
         sa.Column("position", sa.BigInteger, nullable=False),
+        sa.Column("creator", sa.Text, nullable=False),
         sa.Index(f"dashboard_invitations_campaign{suffix}", "campaign_id", "position"),
+        sa.Index(f"dashboard_invitations_creator{suffix}", "creator", "position"),
     )
     sa.Table(
         f"dashboard_paid{suffix}",
@@ -333,11 +335,16 @@ class SqlDashboardTables:
         ):
             _admit(connection, t, campaign_id, [video_id])
 
-    def invite(self, batch: Batch, invitation_id: UUID, campaign_id: UUID, position: int) -> None:
+    def invite(
+        self, batch: Batch, invitation_id: UUID, campaign_id: UUID, creator: str, position: int
+    ) -> None:
         connection, t = self._batch(batch)
         connection.execute(
             t.invitations.insert().values(
-                invitation_id=invitation_id, campaign_id=campaign_id, position=position
+                invitation_id=invitation_id,
+                campaign_id=campaign_id,
+                creator=creator,
+                position=position,
             )
         )
 
@@ -576,6 +583,17 @@ class SqlDashboardTables:
                     .order_by(t.invitations.c.position)
                 ).scalars()
             )
+
+    def creator_invitations(
+        self, generation: int, creator: str, *, after: int | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        i = self._tables(generation).invitations.c
+        query = sa.select(i.position, i.invitation_id).where(i.creator == creator)
+        if after is not None:
+            query = query.where(i.position > after)
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(i.position).limit(limit)).all()
+        return [(int(position), invitation_id) for position, invitation_id in rows]
 
     def figures(
         self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded

@@ -25,6 +25,7 @@ from application.trust.protection import (
     NewVideo,
     Protection,
     ProtectionProjection,
+    PublishedVideo,
     VideoFacts,
 )
 from domain.trust.moderation import ModerationState
@@ -180,6 +181,21 @@ class SqlProtectionTables:
                     sa.select(v.video_id).where(v.creator == account).order_by(v.ord)
                 ).scalars()
             )
+
+    def videos_page(
+        self, generation: int, account: str, *, after: int | None, limit: int
+    ) -> list[PublishedVideo]:
+        t = self._tables[generation]
+        v = t.videos.c
+        query = sa.select(v.video_id, v.ord, v.moderation).where(v.creator == account)
+        if after is not None:
+            query = query.where(v.ord > after)
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(v.ord).limit(limit)).all()
+        return [
+            PublishedVideo(row.video_id, int(row.ord), ModerationState(row.moderation))
+            for row in rows
+        ]
 
     def flagged(self, generation: int, limit: int) -> list[UUID]:
         t = self._tables[generation]

@@ -25,10 +25,13 @@ from sqlalchemy.engine import Connection
 from adapters.projections.rows import add_amounts, chunks
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.review_queue import (
+    ATTACHED,
     DISPUTE,
     PROPOSAL,
+    PROPOSED,
     QueuePlace,
     ReviewItem,
+    TitleAnchor,
     microseconds,
 )
 from application.projections import Batch
@@ -65,6 +68,25 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("evidence", sa.Text, nullable=False),
     )
     sa.Table(
+        f"anchor_title_studios{suffix}",
+        metadata,
+        sa.Column("title_id", sa.Uuid, primary_key=True),
+        sa.Column("studio_id", sa.Text, nullable=False),
+    )
+    sa.Table(
+        f"anchor_title_list{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("title_id", sa.Uuid, primary_key=True),
+        sa.Column("studio_id", sa.Text, nullable=False),
+        sa.Column("position", sa.BigInteger, nullable=False),  # first proposed or attached
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("since", sa.String(64), nullable=False),
+        sa.Column("evidence", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Index(f"anchor_title_list_studio{suffix}", "studio_id", "position"),
+    )
+    sa.Table(
         f"anchor_open_sweeps{suffix}",
         metadata,
         sa.Column("sweep_id", sa.Uuid, primary_key=True),
@@ -77,6 +99,8 @@ class _Tables:
     items: sa.Table
     popularity: sa.Table
     evidence: sa.Table
+    studios: sa.Table
+    anchors: sa.Table
     sweeps: sa.Table
 
 
@@ -84,12 +108,16 @@ def _named(
     review_items: sa.Table,
     review_popularity: sa.Table,
     review_evidence: sa.Table,
+    title_studios: sa.Table,
+    title_list: sa.Table,
     open_sweeps: sa.Table,
 ) -> _Tables:
     return _Tables(
         items=review_items,
         popularity=review_popularity,
         evidence=review_evidence,
+        studios=title_studios,
+        anchors=title_list,
         sweeps=open_sweeps,
     )
 
@@ -192,6 +220,65 @@ class SqlReviewTables:
         if revoked:
             connection.execute(t.evidence.delete().where(t.evidence.c.video_id == video_id))
 
+    def register_title(self, batch: Batch, title_id: UUID, studio_id: str) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(t.studios.insert().values(title_id=title_id, studio_id=studio_id))
+
+    def list_anchor(self, batch: Batch, anchor: TitleAnchor) -> None:
+        connection, t = self._batch(batch)
+        a = t.anchors.c
+        if anchor.state == ATTACHED:
+            connection.execute(
+                t.anchors.delete().where(
+                    a.video_id == anchor.video_id,
+                    a.title_id != anchor.title_id,
+                    a.state == PROPOSED,
+                )
+            )
+        values = {
+            "state": anchor.state,
+            "since": anchor.since.isoformat(),
+            "evidence": _evidence_text(anchor.evidence),
+            "reason": anchor.reason,
+        }
+        moved = connection.execute(
+            t.anchors.update()
+            .where(a.video_id == anchor.video_id, a.title_id == anchor.title_id)
+            .values(**values)
+        )
+        if moved.rowcount:
+            return
+        studio_id = connection.execute(
+            sa.select(t.studios.c.studio_id).where(t.studios.c.title_id == anchor.title_id)
+        ).scalar()
+        if studio_id is None:
+            return  # a title never registered in this log is no studio's
+        connection.execute(
+            t.anchors.insert().values(
+                video_id=anchor.video_id,
+                title_id=anchor.title_id,
+                studio_id=studio_id,
+                position=anchor.order,
+                **values,
+            )
+        )
+
+    def unlist_anchor(self, batch: Batch, video_id: UUID, title_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        a = t.anchors.c
+        connection.execute(t.anchors.delete().where(a.video_id == video_id, a.title_id == title_id))
+
+    def set_anchor_state(
+        self, batch: Batch, video_id: UUID, title_id: UUID, state: str, reason: str
+    ) -> None:
+        connection, t = self._batch(batch)
+        a = t.anchors.c
+        connection.execute(
+            t.anchors.update()
+            .where(a.video_id == video_id, a.title_id == title_id)
+            .values(state=state, reason=reason)
+        )
+
     def start_sweep(self, batch: Batch, sweep_id: UUID, position: int) -> None:
         connection, t = self._batch(batch)
         connection.execute(t.sweeps.insert().values(sweep_id=sweep_id, position=position))
@@ -219,6 +306,29 @@ class SqlReviewTables:
         with self.store.reading() as connection:
             rows = connection.execute(query).all()
         return [_item(row) for row in rows]
+
+    def title_anchors(
+        self, generation: int, studio_id: str, *, after: int | None, limit: int
+    ) -> list[TitleAnchor]:
+        t = self._tables[generation]
+        a = t.anchors.c
+        query = sa.select(t.anchors).where(a.studio_id == studio_id)
+        if after is not None:
+            query = query.where(a.position > after)
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(a.position).limit(limit)).all()
+        return [
+            TitleAnchor(
+                order=int(row.position),
+                video_id=row.video_id,
+                title_id=row.title_id,
+                state=row.state,
+                since=datetime.fromisoformat(row.since),
+                evidence=_evidence_of(row.evidence),
+                reason=row.reason,
+            )
+            for row in rows
+        ]
 
     def open_sweeps(self, generation: int) -> list[UUID]:
         t = self._tables[generation]

@@ -117,9 +117,7 @@ class SqlShopTables:
     def set_status(self, batch: Batch, listing_id: UUID, status: ListingStatus) -> None:
         connection, t = self._batch(batch)
         connection.execute(
-            t.offers.update()
-            .where(t.offers.c.listing_id == listing_id)
-            .values(status=status.value)
+            t.offers.update().where(t.offers.c.listing_id == listing_id).values(status=status.value)
         )
 
     def register_seller(self, batch: Batch, seller_id: UUID, account: str) -> None:

@@ -216,9 +216,7 @@ class SqlTagsTables:
                         listings.seller,
                     )
                     .select_from(
-                        t.listings.outerjoin(
-                            t.suspended, t.suspended.c.account == listings.seller
-                        )
+                        t.listings.outerjoin(t.suspended, t.suspended.c.account == listings.seller)
                     )
                     .where(
                         listings.listing_id.in_(chunk),

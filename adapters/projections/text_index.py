@@ -211,9 +211,7 @@ class SqlTextIndex(Generic[Key]):
         held = {
             tuple(row)
             for chunk in chunks(numbers.values())
-            for row in connection.execute(
-                sa.select(p.word, p.ordinal).where(p.ordinal.in_(chunk))
-            )
+            for row in connection.execute(sa.select(p.word, p.ordinal).where(p.ordinal.in_(chunk)))
         }
         new = [key for key in bags if key not in numbers]
         fresh = set(new)
@@ -227,9 +225,7 @@ class SqlTextIndex(Generic[Key]):
                 t.documents.insert(),
                 [{"key": key, "ordinal": numbers[key], "length": lengths[key]} for key in new],
             )
-        grown = [
-            {"id": numbers[key], "length": lengths[key]} for key in bags if key not in fresh
-        ]
+        grown = [{"id": numbers[key], "length": lengths[key]} for key in bags if key not in fresh]
         if grown:
             connection.execute(
                 t.documents.update()
@@ -271,10 +267,7 @@ class SqlTextIndex(Generic[Key]):
             ],
         )
         holders = Counter(
-            word
-            for key, bag in bags.items()
-            for word in bag
-            if (word, numbers[key]) not in held
+            word for key, bag in bags.items() for word in bag if (word, numbers[key]) not in held
         )
         self._add_words(connection, t, holders)
 
@@ -323,9 +316,7 @@ class SqlTextIndex(Generic[Key]):
         held = Counter(
             word
             for chunk in chunks(numbers)
-            for word in connection.execute(
-                sa.select(p.word).where(p.ordinal.in_(chunk))
-            ).scalars()
+            for word in connection.execute(sa.select(p.word).where(p.ordinal.in_(chunk))).scalars()
         )
         for chunk in chunks(numbers):
             connection.execute(t.postings.delete().where(p.ordinal.in_(chunk)))
@@ -494,4 +485,3 @@ class SqlTextIndex(Generic[Key]):
                 (0, 0) if totals is None else (int(totals.documents), int(totals.length))
             )
         return view
-

@@ -139,6 +139,14 @@ class TitleFigures:
 
 
 @attrs.frozen
+class RegisteredTitle:
+    """A title as its studio's list shows it, with where it was registered."""
+
+    order: int  # its registration's position in the catalogue log
+    figures: TitleFigures
+
+
+@attrs.frozen
 class StudioRows:
     """What one studio's dashboard reads, from one snapshot: its titles in the order they were
     registered, and for those titles their clicks by target, their days in the series and
@@ -276,6 +284,13 @@ class AnalyticsTables(Protocol):
     ) -> StudioRows:
         """``hashtags`` holds at least each title's ``top`` hashtags once its own words are
         left out, and every hashtag tied with the last of them."""
+        ...
+
+    def titles_page(
+        self, generation: int, studio_id: str, *, after: int | None, limit: int
+    ) -> list[RegisteredTitle]:
+        """At most ``limit`` of the studio's titles registered after the log position
+        ``after`` (none: from the first), in the order they were registered."""
         ...
 
     def videos(self, generation: int, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]: ...

@@ -382,7 +382,7 @@ class Anchoring:
         self, actor: Principal, *, limit: int = 50, cursor: str | None = None
     ) -> ReviewPage:
         """A page of the queue, from just after the item ``cursor`` names (the previous
-        page's ``next_cursor``; none or ``0``: from the start)."""
+        page's ``next_cursor``; none: from the start)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the review queue")
         after = QueuePlace.after(cursor)
         self._catch_up()

@@ -14,7 +14,6 @@ item (``QueuePlace``, the cursor), so reading on never counts what came before.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Container, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -24,14 +23,15 @@ from uuid import UUID
 import attrs
 
 from application.logs import CatalogueLog
+from application.paging import KeysetCursors, int_at, uuid_at
 from application.projections import Batch
 from application.read_models import LogPositions
 from domain.anchors.audience import EngagementBatch
 from domain.anchors.engagement import Engagement
 from domain.anchors.matching import SignalEvidence
 from domain.anchors.sweeps import MatchSweep
+from domain.anchors.titles import Title
 from domain.anchors.videos import Video
-from domain.errors import InvalidValue
 
 #: The read model's name in the registry and the projection store (the auditor's replay
 #: reports under it).
@@ -65,15 +65,33 @@ class ReviewItem:
     reason: str = ""  # the creator's words, for a dispute
 
 
+#: What a title's anchor list shows of an anchor.
+PROPOSED, ATTACHED, DISPUTED = "proposed", "attached", "disputed"
+
+
+@attrs.frozen
+class TitleAnchor:
+    """A video's anchor to a studio's title, proposed, attached or disputed, with the
+    evidence it rests on; ``order`` is the log position it was first proposed or attached
+    at, its place in the studio's list."""
+
+    order: int
+    video_id: UUID
+    title_id: UUID
+    state: str
+    since: datetime  # when it was proposed or attached
+    evidence: tuple[SignalEvidence, ...]
+    reason: str = ""  # the creator's words, for a dispute
+
+
 def microseconds(at: datetime) -> int:
     """An instant as whole microseconds since the epoch: its place in the queue's order
     whatever its offset."""
     return (at - _EPOCH) // _MICROSECOND
 
 
-_CURSOR = re.compile(r"(\d{1,18})\.(-?\d{1,18})\.([0-9a-f]{32})\.([0-9a-f]{32})\.([pd])")
-#: What a cursor looks like (the HTTP edge refuses anything else before asking).
-CURSOR_PATTERN = f"^(0|{_CURSOR.pattern})$"
+#: The queue's cursors: the place of a page's last item (``application.paging``).
+CURSORS = KeysetCursors("anchors review queue", int, int, UUID, UUID, int)
 
 
 @attrs.frozen
@@ -99,21 +117,23 @@ class QueuePlace:
 
     @property
     def cursor(self) -> str:
-        kind = "d" if self.dispute else "p"
-        return f"{self.popularity}.{self.since}.{self.video_id.hex}.{self.title_id.hex}.{kind}"
+        return CURSORS.encode(
+            (self.popularity, self.since, self.video_id, self.title_id, int(self.dispute))
+        )
 
     @classmethod
     def after(cls, cursor: str | None) -> QueuePlace | None:
-        """The place a cursor names; none (the start) for no cursor or ``0``."""
-        if cursor is None or cursor == "0":
+        """The place a cursor names; none (the start) for no cursor."""
+        key = CURSORS.decode(cursor)
+        if key is None:
             return None
-        found = _CURSOR.fullmatch(cursor)
-        if found is None:
-            raise InvalidValue(
-                "the cursor is not one this queue gave: pass a page's next_cursor as it is"
-            )
-        popularity, since, video, title, kind = found.groups()
-        return cls(int(popularity), int(since), UUID(video), UUID(title), kind == "d")
+        return cls(
+            popularity=int_at(key, 0),
+            since=int_at(key, 1),
+            video_id=uuid_at(key, 2),
+            title_id=uuid_at(key, 3),
+            dispute=int_at(key, 4) == 1,
+        )
 
 
 class ReviewTables(Protocol):
@@ -158,6 +178,21 @@ class ReviewTables(Protocol):
         """The video's dispute leaves the queue; a revoked anchor's evidence is forgotten."""
         ...
 
+    # The studios' lists of their titles' anchors ------------------------------------------
+
+    def register_title(self, batch: Batch, title_id: UUID, studio_id: str) -> None: ...
+
+    def list_anchor(self, batch: Batch, anchor: TitleAnchor) -> None:
+        """Keep the anchor in its studio's list, at the place it already has if listed; an
+        attached one takes the video's other proposals out."""
+        ...
+
+    def unlist_anchor(self, batch: Batch, video_id: UUID, title_id: UUID) -> None: ...
+
+    def set_anchor_state(
+        self, batch: Batch, video_id: UUID, title_id: UUID, state: str, reason: str
+    ) -> None: ...
+
     def start_sweep(self, batch: Batch, sweep_id: UUID, position: int) -> None: ...
 
     def finish_sweep(self, batch: Batch, sweep_id: UUID) -> None: ...
@@ -170,6 +205,13 @@ class ReviewTables(Protocol):
 
     def open_sweeps(self, generation: int) -> list[UUID]:
         """The sweeps started and not finished, in the order they started."""
+        ...
+
+    def title_anchors(
+        self, generation: int, studio_id: str, *, after: int | None, limit: int
+    ) -> list[TitleAnchor]:
+        """At most ``limit`` anchors on the studio's titles placed after ``after`` (none:
+        from the first), in their list's order."""
         ...
 
 
@@ -197,7 +239,7 @@ class ReviewQueueProjection:
     """Which rows each event of the catalogue log changes, and the pages read from them."""
 
     name = NAME
-    version = 1
+    version = 2  # 2: the studios' lists of their titles' anchors
 
     def __init__(self, tables: ReviewTables) -> None:
         self.tables = tables
@@ -212,6 +254,7 @@ class ReviewQueueProjection:
             Video.AnchorDisputeDismissed.TOPIC: self._dispute_dismissed,
             MatchSweep.Started.TOPIC: self._sweep_started,
             MatchSweep.Finished.TOPIC: self._sweep_finished,
+            Title.Registered.TOPIC: self._title_registered,
         }
         self.follows: Mapping[str, Sequence[str]] = {CatalogueLog.name: tuple(self._handlers)}
 
@@ -288,28 +331,49 @@ class ReviewQueueProjection:
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.add_popularity(batch, _added([event]))
 
-    def _proposed(self, batch: Batch, event: Any, _position: int) -> None:
-        self.tables.propose(
-            batch, event.originator_id, event.title_id, event.proposed_at, tuple(event.evidence)
+    def _title_registered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.register_title(batch, event.originator_id, event.studio_id)
+
+    def _proposed(self, batch: Batch, event: Any, position: int) -> None:
+        evidence = tuple(event.evidence)
+        self.tables.propose(batch, event.originator_id, event.title_id, event.proposed_at, evidence)
+        self.tables.list_anchor(
+            batch,
+            TitleAnchor(
+                position, event.originator_id, event.title_id, PROPOSED, event.proposed_at, evidence
+            ),
         )
 
-    def _attached(self, batch: Batch, event: Any, _position: int) -> None:
+    def _attached(self, batch: Batch, event: Any, position: int) -> None:
         # Attaching settles the video: all of its proposals leave the queue.
-        self.tables.settle(batch, event.originator_id, tuple(event.evidence))
+        evidence = tuple(event.evidence)
+        self.tables.settle(batch, event.originator_id, evidence)
+        self.tables.list_anchor(
+            batch,
+            TitleAnchor(
+                position, event.originator_id, event.title_id, ATTACHED, event.attached_at, evidence
+            ),
+        )
 
     def _rejected(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.reject(batch, event.originator_id, event.title_id)
+        self.tables.unlist_anchor(batch, event.originator_id, event.title_id)
 
     def _revoked(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.close_dispute(batch, event.originator_id, revoked=True)
+        self.tables.unlist_anchor(batch, event.originator_id, event.title_id)
 
     def _disputed(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.dispute(
             batch, event.originator_id, event.title_id, event.disputed_at, event.reason
         )
+        self.tables.set_anchor_state(
+            batch, event.originator_id, event.title_id, DISPUTED, event.reason
+        )
 
     def _dispute_dismissed(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.close_dispute(batch, event.originator_id, revoked=False)
+        self.tables.set_anchor_state(batch, event.originator_id, event.title_id, ATTACHED, "")
 
     def _sweep_started(self, batch: Batch, event: Any, position: int) -> None:
         self.tables.start_sweep(batch, event.originator_id, position)

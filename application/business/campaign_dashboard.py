@@ -202,8 +202,15 @@ class DashboardTables(Protocol):
     def link(self, batch: Batch, campaign_id: UUID, video_id: UUID) -> None: ...
 
     def invite(
-        self, batch: Batch, invitation_id: UUID, campaign_id: UUID, position: int
+        self, batch: Batch, invitation_id: UUID, campaign_id: UUID, creator: str, position: int
     ) -> None: ...
+
+    def creator_invitations(
+        self, generation: int, creator: str, *, after: int | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """At most ``limit`` of the invitations sent to the creator after the log position
+        ``after`` (none: from the first), each with its position, in the order sent."""
+        ...
 
     def campaign_of_invitation(self, batch: Batch, invitation_id: UUID) -> UUID: ...
 
@@ -282,7 +289,7 @@ class CampaignDashboardProjection:
 
     name = NAME
     # 2: the rows keep each campaign's videos and days summed as figures arrive.
-    version = 2
+    version = 3  # 3: invitations keep their creator
 
     def __init__(
         self,
@@ -362,7 +369,7 @@ class CampaignDashboardProjection:
         self.tables.link(batch, event.campaign_id, event.video_id)
 
     def _invited(self, batch: Batch, event: Any, position: int) -> None:
-        self.tables.invite(batch, event.originator_id, event.campaign_id, position)
+        self.tables.invite(batch, event.originator_id, event.campaign_id, event.creator, position)
 
     def _accepted(self, batch: Batch, event: Any, _position: int) -> None:
         campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
@@ -600,6 +607,13 @@ class CampaignDashboards:
 
     def invitations_of(self, campaign_id: UUID) -> list[UUID]:
         return self.projection.tables.invitations(self._runner.fresh(NAME), campaign_id)
+
+    def invitations_of_creator(
+        self, creator: str, *, after: int | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        return self.projection.tables.creator_invitations(
+            self._runner.fresh(NAME), creator, after=after, limit=limit
+        )
 
     def video_days(self, video_id: UUID) -> dict[date, DayTotals]:
         """A video's figures by day as the dashboards count them (clicks once per window)."""

@@ -20,11 +20,12 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, acting_for, owns, require_role
+from application.auth import Principal, Role, acting_for, owns, require_role, whose_list
 from application.business.campaign_dashboard import CampaignDashboards
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
 from application.logs import CatalogueLog, RevenueLog
 from application.notifications import Notifier
+from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock, IdentityProvider
 from application.revenue.ledgers import Ledger
 from domain.anchors.videos import Video
@@ -48,6 +49,8 @@ from domain.revenue.ledger import (
 CAMPAIGN_FUNDED = "business-campaign-funded"
 FEE_COMMITTED = "campaign-fee-committed"
 FEE_PAID = "campaign-fee-paid"
+#: A creator's invitations: the revenue log position each was sent at.
+INVITATIONS = KeysetCursors("creator invitations", int)
 
 
 class HashtagTaken(ApplicationError):
@@ -411,6 +414,31 @@ class Campaigns:
             InvitationView.of(self.revenue.load(Invitation, invitation_id))
             for invitation_id in self.dashboards.invitations_of(campaign_id)
         ]
+
+    def invitations_of_creator(
+        self,
+        actor: Principal,
+        creator: str | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[InvitationView]:
+        """The invitations sent to a creator (none: the actor, a creator), in the order they
+        were sent, each as it stands now."""
+        creator = whose_list(actor, Role.CREATOR, creator, "their invitations")
+        key = INVITATIONS.decode(cursor)
+        size = limited(limit)
+        rows = self.dashboards.invitations_of_creator(
+            creator, after=None if key is None else int_at(key, 0), limit=size + 1
+        )
+        page = INVITATIONS.page(rows, size, lambda row: (row[0],))
+        return Page(
+            tuple(
+                InvitationView.of(self.revenue.load(Invitation, invitation_id))
+                for _, invitation_id in page.items
+            ),
+            page.next_cursor,
+        )
 
     # Plumbing ---------------------------------------------------------------------------
 

@@ -159,9 +159,7 @@ class Marketplace:
             page = [attrs.evolve(m, invited=m.creator in invited) for m in page]
         return page, cursor + limit if len(rows) > limit else None
 
-    def _text_scores(
-        self, generation: int, words: str
-    ) -> dict[str, tuple[int, tuple[str, ...]]]:
+    def _text_scores(self, generation: int, words: str) -> dict[str, tuple[int, tuple[str, ...]]]:
         """Each creator the text found: their text signal and the words they said."""
         if not words.strip():
             return {}
@@ -203,9 +201,7 @@ def _match(facts: CreatorFacts, fit: _Fit) -> CreatorMatch:
         ),
         "region": f"based in {facts.region or 'an unknown region'}"
         + ("" if facts.region in fit.regions else f", not in {', '.join(sorted(fit.regions))}"),
-        "engagement": (
-            f"{rate:.1%} of views engage ({facts.engagements:,} of {facts.views:,})"
-        ),
+        "engagement": (f"{rate:.1%} of views engage ({facts.engagements:,} of {facts.views:,})"),
         "audience": f"{facts.followers:,} followers",
     }
     signals = tuple(

@@ -166,8 +166,8 @@ class ShopSearchProjection:
             elif kind == "stock":
                 added: dict[UUID, int] = {}
                 for event in run:
-                    added[event.originator_id] = (
-                        added.get(event.originator_id, 0) + _stock_change(event)
+                    added[event.originator_id] = added.get(event.originator_id, 0) + _stock_change(
+                        event
                     )
                 self.tables.add_stock(batch, added)
             else:

@@ -72,6 +72,15 @@ class VideoFacts:
 
 
 @attrs.frozen
+class PublishedVideo:
+    """A video as its creator's list shows it: where it was published, and its state."""
+
+    video_id: UUID
+    order: int  # its publication's position in the catalogue log
+    moderation: ModerationState
+
+
+@attrs.frozen
 class NewVideo:
     video_id: UUID
     creator: str
@@ -119,6 +128,13 @@ class ProtectionTables(Protocol):
 
     def videos_of(self, generation: int, account: str) -> list[UUID]:
         """The account's videos, in the order they were published."""
+        ...
+
+    def videos_page(
+        self, generation: int, account: str, *, after: int | None, limit: int
+    ) -> list[PublishedVideo]:
+        """At most ``limit`` of the account's videos published after the log position
+        ``after`` (none: from the first), in the order they were published."""
         ...
 
     def flagged(self, generation: int, limit: int) -> list[UUID]:

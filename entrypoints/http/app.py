@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from entrypoints.bootstrap import Spotlight
-from entrypoints.http.anchors import anchors, audience, titles, videos
+from entrypoints.http.anchors import anchors, audience, owner_lists, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
 from entrypoints.http.docs import install_docs
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
+from entrypoints.http.paging import refuse_unknown_query
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.rate_limits import install_rate_limits
 from entrypoints.http.revenue import creators, ledgers, pulse
@@ -70,6 +71,8 @@ def create_app(
         # ReDoc would load from a CDN, so it is not offered.
         docs_url=None,
         redoc_url=None,
+        # Every route refuses a query parameter it does not declare.
+        dependencies=[Depends(refuse_unknown_query)],
     )
     app.state.spotlight = core
     install_problem_handlers(app)
@@ -92,6 +95,7 @@ def create_app(
     app.include_router(videos.router)
     app.include_router(anchors.router)
     app.include_router(audience.router)
+    app.include_router(owner_lists.router)
     app.include_router(music.router)
     app.include_router(competition.router)
     app.include_router(creators.router)

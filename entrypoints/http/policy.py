@@ -220,6 +220,10 @@ POLICY: Mapping[str, Access] = {
     ),
     "PUT /v1/me/shop-preferences": rule("creator", "a creator, for themselves"),
     "GET /v1/me/inbox": SIGNED_IN,
+    "GET /v1/me/titles": rule("studio", "a studio, for itself"),
+    "GET /v1/me/anchors": rule("studio", "a studio, for itself"),
+    "GET /v1/me/videos": rule("creator", "a creator, for themselves"),
+    "GET /v1/me/invitations": rule("creator", "a creator, for themselves"),
     "POST /v1/shop/recognition/run": ADMINS,
     "GET /v1/shop/recognition": AUDIT_READERS,
     # Studios -----------------------------------------------------------------------------

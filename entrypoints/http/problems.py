@@ -99,10 +99,10 @@ def _document_refusals(spec: dict[str, Any]) -> None:
     schemas["Problem"] = problem
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
-            refused = operation.get("responses", {}).get("422")
-            if refused is not None:
-                refused["description"] = "Invalid request or value"
-                refused["content"] = {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}}
+            # Every operation may answer 422: an unknown query parameter is refused.
+            refused = operation.setdefault("responses", {}).setdefault("422", {})
+            refused["description"] = "Invalid request or value"
+            refused["content"] = {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}}
     # FastAPI's own 422 body, which the handlers below never send.
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)

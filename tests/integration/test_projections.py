@@ -81,7 +81,9 @@ class TitlesByKind:
             raise ValueError(f"cannot apply {event.name}")
         if self.disconnect_at is not None and event.name == self.disconnect_at:
             raise sa.exc.OperationalError(
-                "UPDATE test_titles_by_kind", {}, ConnectionError("server closed the connection"),
+                "UPDATE test_titles_by_kind",
+                {},
+                ConnectionError("server closed the connection"),
                 connection_invalidated=True,
             )
         if self.crash_after is not None:

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from application.anchors.review_queue import CURSOR_PATTERN
 from application.auth import Role, require_role
 from entrypoints.http.anchors.anchor_schemas import (
     DecisionBody,
@@ -25,6 +24,7 @@ from entrypoints.http.anchors.anchor_schemas import (
     SweepReportOut,
     TimeRangeBody,
 )
+from entrypoints.http.paging import PageCursor, PageLimit
 from entrypoints.http.problems import Problem
 from entrypoints.http.schemas import VideoOut
 from entrypoints.http.security import Caller, Core
@@ -137,15 +137,8 @@ def set_match_policy(title_id: UUID, body: PolicyBody, core: Core, caller: Calle
 def review_queue(
     core: Core,
     caller: Caller,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[
-        str | None,
-        Query(
-            max_length=120,
-            pattern=CURSOR_PATTERN,
-            description="The `next_cursor` of the previous page (none or 0: from the start).",
-        ),
-    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> ReviewPageOut:
     """Proposed anchors awaiting a reviewer, the most popular videos first."""
     return ReviewPageOut.of(core.anchoring.review_queue(caller, limit=limit, cursor=cursor))

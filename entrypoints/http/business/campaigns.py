@@ -26,6 +26,7 @@ from entrypoints.http.business.campaign_schemas import (
     RevisionBody,
     VideoBody,
 )
+from entrypoints.http.paging import PageCursor, PageLimit, PageOut
 from entrypoints.http.schemas import IsoDate
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.versions import set_location, tag_response
@@ -161,6 +162,16 @@ def invitations(campaign_id: UUID, core: Core, caller: Caller) -> InvitationsOut
     """Every invitation of a campaign, in the order sent (its brand, admins, auditors)."""
     views = core.campaigns.invitations_of_campaign(caller, campaign_id)
     return InvitationsOut(invitations=[InvitationOut.model_validate(v) for v in views])
+
+
+@router.get("/v1/me/invitations", response_model=PageOut[InvitationOut])
+def my_invitations(
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[InvitationOut]:
+    """A creator's invitations from brands, in the order they were sent, each as it stands
+    (its id, campaign, brand, state and terms)."""
+    page = core.campaigns.invitations_of_creator(caller, limit=limit, cursor=cursor)
+    return PageOut[InvitationOut].model_validate(page)
 
 
 @router.get("/v1/invitations/{invitation_id}", response_model=InvitationOut)

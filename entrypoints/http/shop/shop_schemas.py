@@ -268,13 +268,19 @@ class NoticeOut(Answer):
     subject: str
     body: str
     sent_at: datetime
-    position: int = Field(description="Pass the last one as ?after= for newer notices.")
+    position: int = Field(description="Where the notice stands in your inbox's order.")
 
 
 class InboxOut(BaseModel):
+    items: list[NoticeOut] = Field(description="Oldest first.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page; null: this is the last page."
+    )
     recipient: str
-    notices: list[NoticeOut] = Field(description="Oldest first.")
-    next_after: int = Field(description="Pass as ?after= to read only newer notices.")
+    notices: list[NoticeOut] = Field(deprecated=True, description="Deprecated: `items`.")
+    next_after: int = Field(
+        deprecated=True, description="Deprecated: pass `next_cursor` as ?cursor= instead."
+    )
 
 
 # Counterfeit reports ----------------------------------------------------------------------

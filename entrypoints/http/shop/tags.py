@@ -9,8 +9,10 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from application.auth import Role, owns, person_key, require_role
+from application.notifications import inbox_page
 from domain.shop.listings import ListingStatus
 from domain.shop.product_tags import MAX_TAGS, ShopPreferences, TagRefused
+from entrypoints.http.paging import PageCursor, PageLimit
 from entrypoints.http.schemas import MAX_POSITION, Cursor
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.shop.shop_schemas import (
@@ -150,20 +152,30 @@ def set_preferences(
 def inbox(
     core: Core,
     caller: Caller,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
     after: Annotated[
-        int, Query(ge=0, le=MAX_POSITION, description="The last position you read.")
-    ] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_POSITION,
+            deprecated=True,
+            description="Deprecated: the last `position` you read; pass `cursor` instead.",
+        ),
+    ] = None,
 ) -> InboxOut:
     """The notices sent to you, oldest first: for creators, the product links added to their
     videos and their campaign invitations. An inbox is a person's (role and subject):
     `brand:c1` does not read what was sent to `creator:c1`."""
     recipient = person_key(caller)
-    notices = core.notifier.inbox(recipient, after=after, limit=limit)
+    page = inbox_page(core.notifier, recipient, limit=limit, cursor=cursor, after=after)
+    notices = [NoticeOut.model_validate(n) for n in page.items]
     return InboxOut(
+        items=notices,
+        next_cursor=page.next_cursor,
         recipient=recipient,
-        notices=[NoticeOut.model_validate(n) for n in notices],
-        next_after=notices[-1].position if notices else after,
+        notices=notices,
+        next_after=notices[-1].position if notices else (after or 0),
     )
 
 

@@ -102,9 +102,7 @@ def test_searches_read_the_rows(deployment: Deployment) -> None:
     core = deployment.start()
     Story(core)
 
-    everyone, beauty, said, engaged = (
-        [m.creator for m in page] for page in Story.answers(core)
-    )
+    everyone, beauty, said, engaged = ([m.creator for m in page] for page in Story.answers(core))
 
     assert everyone[:2] == ["speedrunner", "glow-queen"]  # as engaging, more followed
     assert set(everyone) == {"glow-queen", "tiny-glow", "speedrunner", "early-bird"}
@@ -198,15 +196,11 @@ def test_a_worker_running_this_projection_alone_never_offers_a_minor(
     # the age band is in the projection's own rows, in the log's order.
     store = SqlProjectionStore(projection_database_for(parse_store(deployment.store.url)))
     runner = ProjectionRunner(store, {"catalogue": core.catalogue, "revenue": core.revenue})
-    projection = MarketplaceProjection(
-        SqlMarketplaceTables(store), creator_text(store)
-    )
+    projection = MarketplaceProjection(SqlMarketplaceTables(store), creator_text(store))
     runner.register(projection)
     try:
         runner.catch_up(NAME)
-        rows = projection.tables.search(
-            runner.active(NAME), CreatorSearch(), offset=0, limit=10
-        )
+        rows = projection.tables.search(runner.active(NAME), CreatorSearch(), offset=0, limit=10)
     finally:
         store.close()
 

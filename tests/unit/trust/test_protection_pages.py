@@ -124,4 +124,3 @@ def test_events_applied_one_by_one_or_by_pages_leave_the_same_rows(
         )
         for video in core.moderation.flagged(REVIEWER):
             assert model.why_excluded(video.video_id) == "the video is flagged"
-
