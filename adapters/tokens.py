@@ -14,7 +14,7 @@ import hmac
 import json
 from datetime import timedelta
 
-from application.auth import Principal, Role
+from application.auth import InvalidToken, Principal, Role
 from application.ports import Clock
 from domain.errors import InvalidValue
 
@@ -23,8 +23,7 @@ MIN_SECRET_BYTES = 16
 MAX_LIFETIME = timedelta(days=366)
 
 
-class InvalidToken(Exception):
-    """The token is malformed, forged, expired or names an unknown role."""
+__all__ = ["MAX_LIFETIME", "MIN_SECRET_BYTES", "InvalidToken", "TokenSigner"]
 
 
 def _b64(data: bytes) -> str:

@@ -24,6 +24,7 @@ from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
+from adapters.oidc import BearerTokens, ExternalTokens
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
@@ -42,6 +43,7 @@ from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
+from application.auth import TokenVerifier
 from application.background import BackgroundWork
 from application.business.campaign_dashboard import (
     CampaignDashboardProjection,
@@ -87,6 +89,8 @@ class Spotlight:
     settings: Settings
     clock: Clock
     tokens: TokenSigner
+    #: Who presents a bearer token: Spotlight's own tokens, then the external issuers'.
+    verifier: TokenVerifier
     catalogue: CatalogueLog
     cataloguing: Catalogue
     anchoring: Anchoring
@@ -273,10 +277,13 @@ def bootstrap(
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
     moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
     keys = key_store_for(store)
+    tokens = TokenSigner(settings.signing_secret(), clock)
+    external = ExternalTokens(settings.oidc_issuers, clock) if settings.oidc_issuers else None
     core = Spotlight(
         settings=settings,
         clock=clock,
-        tokens=TokenSigner(settings.signing_secret(), clock),
+        tokens=tokens,
+        verifier=BearerTokens(tokens, external),
         catalogue=catalogue,
         cataloguing=cataloguing,
         anchoring=anchoring,

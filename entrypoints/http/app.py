@@ -13,6 +13,7 @@ from entrypoints.http.anchors import anchors, audience, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
+from entrypoints.http.identity import me
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
 from entrypoints.http.problems import install_problem_handlers
@@ -81,7 +82,7 @@ def create_app(
     )
     # Outermost: rate limits refuse a flood before its body is read. The body cap sits inside
     # them, where its refusal reaches FastAPI's body reading directly.
-    install_rate_limits(app, core.settings, core.tokens)
+    install_rate_limits(app, core.settings, core.verifier)
     app.include_router(titles.router)
     app.include_router(videos.router)
     app.include_router(anchors.router)
@@ -99,6 +100,7 @@ def create_app(
     app.include_router(marketplace.router)
     app.include_router(moderation.router)
     app.include_router(people.router)
+    app.include_router(me.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

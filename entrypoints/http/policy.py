@@ -220,6 +220,7 @@ POLICY: Mapping[str, Access] = {
     ),
     "PUT /v1/me/shop-preferences": rule("creator", "a creator, for themselves"),
     "GET /v1/me/inbox": SIGNED_IN,
+    "GET /v1/me": SIGNED_IN,
     "POST /v1/shop/recognition/run": ADMINS,
     "GET /v1/shop/recognition": AUDIT_READERS,
     # Studios -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.tokens import InvalidToken
+from application.auth import InvalidToken
 from application.business.campaigns import AlreadyInvited, HashtagTaken
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia

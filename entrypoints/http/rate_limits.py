@@ -26,7 +26,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.tokens import InvalidToken, TokenSigner
+from application.auth import InvalidToken, TokenVerifier
 from entrypoints.http.problems import problem_response
 from entrypoints.settings import NO_LIMIT, Settings
 
@@ -115,7 +115,7 @@ def _flow(request: Request) -> str | None:
     )
 
 
-def _caller(request: Request, tokens: TokenSigner) -> str | None:
+def _caller(request: Request, tokens: TokenVerifier) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
@@ -139,7 +139,7 @@ def _too_many(refusal: Refusal) -> Response:
     )
 
 
-def install_rate_limits(app: FastAPI, settings: Settings, tokens: TokenSigner) -> None:
+def install_rate_limits(app: FastAPI, settings: Settings, tokens: TokenVerifier) -> None:
     app.add_middleware(
         RateLimited,
         limits=RateLimits.of(settings),
@@ -158,7 +158,7 @@ class RateLimited:
     in a task group and streams cost more than the counting itself."""
 
     def __init__(
-        self, app: ASGIApp, *, limits: RateLimits, tokens: TokenSigner, blocking: bool
+        self, app: ASGIApp, *, limits: RateLimits, tokens: TokenVerifier, blocking: bool
     ) -> None:
         self.app = app
         self.limits = limits

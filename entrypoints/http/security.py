@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from adapters.tokens import InvalidToken
-from application.auth import Principal
+from application.auth import InvalidToken, Principal
 from entrypoints.bootstrap import Spotlight
 
-_bearer = HTTPBearer(auto_error=False, description="A token from `spotlight token`.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from `spotlight token`, or a JWT of a configured identity provider.",
+)
 
 
 def spotlight(request: Request) -> Spotlight:
@@ -35,7 +37,7 @@ def principal(
     verified = getattr(request.state, "principal", None)
     if isinstance(verified, Principal):
         return verified
-    return spotlight(request).tokens.verify(credentials.credentials)
+    return spotlight(request).verifier.verify(credentials.credentials)
 
 
 Core = Annotated[Spotlight, Depends(running_core)]
