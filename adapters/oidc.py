@@ -18,7 +18,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 import jwt
@@ -306,15 +306,28 @@ def load_issuers(text: str) -> tuple[OidcIssuer, ...]:
     return tuple(OidcIssuer.from_dict(item) for item in data)
 
 
+class SessionCheck(Protocol):
+    def check_session(self, session: str, principal: Principal) -> None:
+        """Raises ``InvalidToken`` when the session has ended or is not the principal's."""
+        ...
+
+
 @attrs.frozen
 class BearerTokens:
     """Spotlight's own tokens ('v1.' ...) go to the signer, anything else to the external
-    issuers when some are configured."""
+    issuers when some are configured. An own token issued in a session (a built-in
+    account's sign-in) is refused once that session has ended."""
 
     own: TokenSigner
     external: TokenVerifier | None = None
+    sessions: SessionCheck | None = None
 
     def verify(self, token: str) -> Principal:
-        if self.external is None or token.startswith("v1."):
-            return self.own.verify(token)
-        return self.external.verify(token)
+        if self.external is not None and not token.startswith("v1."):
+            return self.external.verify(token)
+        principal, session = self.own.verify_session(token)
+        if session is not None:
+            if self.sessions is None:
+                raise InvalidToken("the token's session cannot be checked here")
+            self.sessions.check_session(session, principal)
+        return principal

@@ -25,6 +25,7 @@ from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
 from adapters.oidc import BearerTokens, ExternalTokens
+from adapters.passwords import Argon2Passwords
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
@@ -38,6 +39,7 @@ from adapters.projections.review_queue import SqlReviewTables
 from adapters.projections.shop_search import SqlShopTables
 from adapters.projections.shop_tags import SqlTagsTables
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
+from adapters.throttle import SignInFailures
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
@@ -54,6 +56,8 @@ from application.business.marketplace import Marketplace
 from application.business.marketplace_projection import MarketplaceProjection
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
+from application.identity.accounts import Accounts, PasswordHasher
+from application.identity.me import WhoAmI
 from application.inbox import InboxProjection, InboxReads
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
@@ -79,7 +83,7 @@ from application.shop.shop_search import ShopSearch, ShopSearchProjection
 from application.trust.moderation import ContentClassifier, Moderation
 from application.trust.personal_data import KeyStore, PersonalData
 from application.trust.protection import Protection
-from entrypoints.settings import Settings
+from entrypoints.settings import NO_LIMIT, SIGN_IN_FAILURES, Settings
 
 
 @attrs.define
@@ -91,6 +95,9 @@ class Spotlight:
     tokens: TokenSigner
     #: Who presents a bearer token: Spotlight's own tokens, then the external issuers'.
     verifier: TokenVerifier
+    #: Built-in accounts and their sessions (the embedded default's identity).
+    accounts: Accounts
+    who: WhoAmI
     catalogue: CatalogueLog
     cataloguing: Catalogue
     anchoring: Anchoring
@@ -154,6 +161,7 @@ def bootstrap(
     notifier: Notifier | None = None,
     recognizer: ProductRecognizer | None = None,
     classifier: ContentClassifier | None = None,
+    passwords: PasswordHasher | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -279,11 +287,23 @@ def bootstrap(
     keys = key_store_for(store)
     tokens = TokenSigner(settings.signing_secret(), clock)
     external = ExternalTokens(settings.oidc_issuers, clock) if settings.oidc_issuers else None
+    accounts = Accounts(
+        catalogue,
+        hasher=passwords or Argon2Passwords(),
+        tokens=tokens,
+        throttle=SignInFailures(
+            settings.limits_storage(), settings.rate_limits.get(SIGN_IN_FAILURES, NO_LIMIT)
+        ),
+        clock=clock,
+        identities=identities,
+    )
     core = Spotlight(
         settings=settings,
         clock=clock,
         tokens=tokens,
-        verifier=BearerTokens(tokens, external),
+        verifier=BearerTokens(tokens, external, accounts),
+        accounts=accounts,
+        who=WhoAmI(accounts, catalogue=catalogue, music=music, revenue=revenue),
         catalogue=catalogue,
         cataloguing=cataloguing,
         anchoring=anchoring,

@@ -44,7 +44,7 @@ from pathlib import Path
 
 import attrs
 from limits import parse_many
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 
 from adapters.media.budget import (
     DEFAULT_MAX_PIXELS,
@@ -75,7 +75,11 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "impressions": "120/minute",
     "votes": "10/minute",
     "counterfeit-reports": "30/minute;200/day",
+    # Sign-in attempts per address, and failed sign-ins per account.
+    "sign-in": "20/minute;200/hour",
+    "sign-in-failures": "10/15 minutes;50/day",
 }
+SIGN_IN_FAILURES = "sign-in-failures"
 NO_LIMIT = "none"
 
 
@@ -160,6 +164,18 @@ class Settings:
     @property
     def click_window(self) -> timedelta:
         return timedelta(seconds=self.click_window_seconds)
+
+    def limits_storage(self) -> Storage:
+        """Where the rate limits and sign-in failures are counted."""
+        options = (
+            {}
+            if self.rate_limit_storage.startswith("memory:")
+            else {"key_prefix": self.rate_limit_prefix}
+        )
+        storage = storage_from_string(self.rate_limit_storage, **options)
+        # Settings accept memory:// and redis:// only, whose storages are synchronous.
+        assert isinstance(storage, Storage)
+        return storage
 
     def with_store(self, url: str) -> Settings:
         return attrs.evolve(self, store=parse_store(url, setting="--store"))

@@ -13,7 +13,7 @@ from entrypoints.http.anchors import anchors, audience, titles, videos
 from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
-from entrypoints.http.identity import me
+from entrypoints.http.identity import accounts, me
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
 from entrypoints.http.problems import install_problem_handlers
@@ -101,6 +101,7 @@ def create_app(
     app.include_router(moderation.router)
     app.include_router(people.router)
     app.include_router(me.router)
+    app.include_router(accounts.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

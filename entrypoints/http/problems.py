@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from application.auth import InvalidToken
 from application.business.campaigns import AlreadyInvited, HashtagTaken
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.identity.accounts import AccountExists, SignInRefused, TooManyAttempts
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
 from application.music.music import ArtistExists
 from application.projections import ProjectionFailed
@@ -27,6 +28,7 @@ from application.revenue.ledger_read_model import PostingLineNotStorable
 from application.revenue.pulse import EnrolmentExists
 from application.shop.shop import SellerExists
 from domain.errors import InvalidValue, RuleViolated
+from entrypoints.http.security import CsrfRefused
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:spotlight:problem:"
@@ -206,6 +208,20 @@ REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
         headers=lambda _error: {"WWW-Authenticate": 'Bearer error="invalid_token"'},
     ),
     NotPermitted: Refusal(403, "forbidden", "Not permitted"),
+    CsrfRefused: Refusal(403, "csrf-token-missing", "CSRF token missing or wrong"),
+    SignInRefused: Refusal[SignInRefused](
+        401,
+        "sign-in-refused",
+        "Sign-in refused",
+        headers=lambda _error: {"WWW-Authenticate": 'Bearer error="invalid_grant"'},
+    ),
+    TooManyAttempts: Refusal[TooManyAttempts](
+        429,
+        "rate-limited",
+        "Too many failed sign-ins",
+        headers=lambda error: {"Retry-After": str(error.retry_after)},
+    ),
+    AccountExists: Refusal(409, "account-exists", "Name taken"),
     NotFound: Refusal(404, "not-found", "Not found"),
     ArtistExists: Refusal(409, "artist-exists", "Artist already registered"),
     CreatorExists: Refusal(409, "creator-exists", "Creator already registered"),
