@@ -94,6 +94,17 @@ _STATUS_SLUGS = {
 }
 
 
+def documented(*answers: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """An operation's ``responses``: the problem documents it answers with, and why."""
+    return {
+        status: {
+            "description": why,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}},
+        }
+        for status, why in answers
+    }
+
+
 def _document_refusals(spec: dict[str, Any]) -> None:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     problem = ProblemDocument.model_json_schema(ref_template=SCHEMA_REF + "{model}")

@@ -13,6 +13,7 @@ from application.auth import Role
 from application.identity.accounts import MAX_PASSWORD, MIN_PASSWORD, AccountView, SessionTokens
 from domain.identity.accounts import SELF_SERVICE_ROLES, Verification
 from domain.identity.sessions import SessionKind
+from entrypoints.http.problems import documented
 from entrypoints.http.schemas import Account, AccountPath, Strict
 from entrypoints.http.security import (
     CSRF_COOKIE,
@@ -25,6 +26,25 @@ from entrypoints.http.security import (
 )
 
 router = APIRouter(tags=["identity"])
+
+UNAUTHENTICATED = (401, "`unauthenticated`: no valid token or session cookie")
+FORBIDDEN = (403, "`forbidden`; `csrf-token-missing` for a cookie session without its token")
+INVALID = (422, "`validation-error` or `invalid-value`")
+ADMIN_ANSWERS = documented(
+    UNAUTHENTICATED,
+    FORBIDDEN,
+    (404, "`not-found`: no such account"),
+    (409, "`rule-violated`: the role is held already, or not held"),
+    INVALID,
+)
+SESSION_ANSWERS = documented(
+    (
+        401,
+        "`unauthenticated`: the refresh token is unknown, spent (the session is then "
+        "revoked) or its session has ended",
+    ),
+    INVALID,
+)
 
 Password = Annotated[
     str,
@@ -144,14 +164,28 @@ def _answer(core: Core, tokens: SessionTokens, response: Response) -> SessionOut
     return out
 
 
-@router.post("/v1/accounts", response_model=AccountOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/accounts",
+    response_model=AccountOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=documented((409, "`account-exists`: the name is taken"), INVALID),
+)
 def sign_up(body: SignUpBody, core: Core) -> AccountOut:
     """Open an account in one of the roles anyone may take; 409 `account-exists` when the
     name is taken. Powerful roles are granted by an admin."""
     return AccountOut.of(core.accounts.sign_up(body.name, body.password, Role(body.role)))
 
 
-@router.post("/v1/sessions", response_model=SessionOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/sessions",
+    response_model=SessionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=documented(
+        (401, "`sign-in-refused`: wrong name or password, or a role the account lacks"),
+        INVALID,
+        (429, "`rate-limited`: too many failed sign-ins (`Retry-After`)"),
+    ),
+)
 def sign_in(body: SignInBody, core: Core, response: Response) -> SessionOut:
     """Sign in, acting in one of your roles: an access token (15 minutes) and a refresh
     token (the session lasts 30 days), or a cookie session (7 days). Wrong name or password:
@@ -162,20 +196,30 @@ def sign_in(body: SignInBody, core: Core, response: Response) -> SessionOut:
     return _answer(core, tokens, response)
 
 
-@router.post("/v1/sessions/refresh", response_model=SessionOut)
+@router.post("/v1/sessions/refresh", response_model=SessionOut, responses=SESSION_ANSWERS)
 def refresh(body: RefreshBody, core: Core, response: Response) -> SessionOut:
     """Exchange the refresh token for new tokens (the old one is spent). A spent refresh
     token presented again revokes the session and all its tokens: 401."""
     return _answer(core, core.accounts.refresh(body.refresh_token), response)
 
 
-@router.post("/v1/sessions/switch", response_model=SessionOut)
+@router.post(
+    "/v1/sessions/switch",
+    response_model=SessionOut,
+    responses={**SESSION_ANSWERS, **documented((403, "`forbidden`: a role you do not hold"))},
+)
 def switch(body: SwitchBody, core: Core, response: Response) -> SessionOut:
     """Act in another of your roles: this session ends and one in that role starts."""
     return _answer(core, core.accounts.switch(body.refresh_token, body.role), response)
 
 
-@router.post("/v1/sessions/sign-out", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/v1/sessions/sign-out",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=documented(
+        UNAUTHENTICATED, FORBIDDEN, (422, "`invalid-value`: the token has no session")
+    ),
+)
 def sign_out(request: Request, credentials: Bearer, core: Core, caller: Caller) -> Response:
     """End the session of the token (or cookie) that calls: its refresh token, cookie and
     access tokens are refused from now on. A token the operator issued has no session: 422."""
@@ -186,34 +230,54 @@ def sign_out(request: Request, credentials: Bearer, core: Core, caller: Caller) 
     return response
 
 
-@router.get("/v1/accounts/{account_name}", response_model=AccountOut)
+@router.get(
+    "/v1/accounts/{account_name}",
+    response_model=AccountOut,
+    responses=documented(UNAUTHENTICATED, FORBIDDEN, (404, "`not-found`"), INVALID),
+)
 def read_account(account_name: AccountPath, core: Core, caller: Caller) -> AccountOut:
     """An account's roles and verified identities: its owner (acting in any role it holds),
     admins, auditors."""
     return AccountOut.of(core.accounts.account(caller, account_name))
 
 
-@router.post("/v1/me/roles", response_model=AccountOut)
+@router.post(
+    "/v1/me/roles",
+    response_model=AccountOut,
+    responses=documented(
+        UNAUTHENTICATED,
+        FORBIDDEN,
+        (404, "`not-found`: you have no built-in account acting in this role"),
+        (409, "`rule-violated`: you hold the role already"),
+        INVALID,
+    ),
+)
 def take_role(body: TakeRoleBody, core: Core, caller: Caller) -> AccountOut:
     """Take one more of the roles anyone may take, then sign in (or switch) to act in it."""
     return AccountOut.of(core.accounts.take_role(caller, Role(body.role)))
 
 
-@router.post("/v1/accounts/{account_name}/roles", response_model=AccountOut)
+@router.post(
+    "/v1/accounts/{account_name}/roles", response_model=AccountOut, responses=ADMIN_ANSWERS
+)
 def grant(account_name: AccountPath, body: GrantBody, core: Core, caller: Caller) -> AccountOut:
     """An admin grants a role (reviewer, judge, admin and auditor only so), recorded with
     the reason; 409 when it is held already."""
     return AccountOut.of(core.accounts.grant(caller, account_name, body.role, reason=body.reason))
 
 
-@router.post("/v1/accounts/{account_name}/revoked-roles", response_model=AccountOut)
+@router.post(
+    "/v1/accounts/{account_name}/revoked-roles", response_model=AccountOut, responses=ADMIN_ANSWERS
+)
 def revoke(account_name: AccountPath, body: GrantBody, core: Core, caller: Caller) -> AccountOut:
     """An admin takes a role away, with the reason; sessions acting in it end at their next
     refresh."""
     return AccountOut.of(core.accounts.revoke(caller, account_name, body.role, reason=body.reason))
 
 
-@router.post("/v1/accounts/{account_name}/verifications", response_model=AccountOut)
+@router.post(
+    "/v1/accounts/{account_name}/verifications", response_model=AccountOut, responses=ADMIN_ANSWERS
+)
 def verify(
     account_name: AccountPath, body: VerificationBody, core: Core, caller: Caller
 ) -> AccountOut:

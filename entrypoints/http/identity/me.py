@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from application.auth import Role
 from entrypoints.http.identity.accounts import AccountOut
+from entrypoints.http.problems import documented
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["identity"])
@@ -35,7 +36,11 @@ class MeOut(BaseModel):
     )
 
 
-@router.get("/v1/me", response_model=MeOut)
+@router.get(
+    "/v1/me",
+    response_model=MeOut,
+    responses=documented((401, "`unauthenticated`: no valid token or session cookie")),
+)
 def me(core: Core, caller: Caller) -> MeOut:
     """Who you are: the role and subject your token names, your roles and your records in
     the programs (creator, Pulse enrolment, artist, seller)."""

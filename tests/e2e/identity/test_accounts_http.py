@@ -266,3 +266,24 @@ def test_accounts_and_sessions_outlive_a_restart(tmp_path: Path) -> None:
         assert sign_in(client, "ana").status_code == 201
     finally:
         second.close()
+
+
+def test_the_openapi_documents_each_identity_operations_problem_answers(
+    client: TestClient,
+) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    expected = {
+        ("post", "/v1/accounts"): {"409", "422"},
+        ("post", "/v1/sessions"): {"401", "422", "429"},
+        ("post", "/v1/sessions/refresh"): {"401", "422"},
+        ("post", "/v1/sessions/switch"): {"401", "403", "422"},
+        ("post", "/v1/sessions/sign-out"): {"401", "403", "422"},
+        ("get", "/v1/me"): {"401"},
+        ("get", "/v1/accounts/{account_name}"): {"401", "403", "404", "422"},
+        ("post", "/v1/accounts/{account_name}/roles"): {"401", "403", "404", "409", "422"},
+    }
+    for (method, path), statuses in expected.items():
+        answers = paths[path][method]["responses"]
+        assert statuses <= set(answers), (path, set(answers))
+        for status in statuses:
+            assert "application/problem+json" in answers[status]["content"], (path, status)
