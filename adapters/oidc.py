@@ -13,6 +13,7 @@ token signed with a public key are refused before any signature is computed.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import urllib.request
@@ -28,6 +29,7 @@ from application.auth import InvalidToken, Principal, Role, TokenVerifier
 from application.ports import Clock
 from domain.errors import InvalidValue
 
+log = logging.getLogger(__name__)
 ASYMMETRIC = ("RS256", "ES256", "EdDSA")
 MAX_JWKS_BYTES = 1 << 20
 FETCH_TIMEOUT_SECONDS = 5.0
@@ -128,7 +130,8 @@ class JwksKeys:
         if found is not None:
             return found
         if self._failure is not None:
-            raise InvalidToken(f"the issuer's keys cannot be read: {self._failure}")
+            # The cause (an address, a parser's message) goes to the log, not to the caller.
+            raise InvalidToken("the issuer's keys cannot be read just now")
         raise InvalidToken(f"the issuer has no key {kid!r}" if kid else "the token names no key")
 
     def _known(self, kid: str | None) -> jwt.PyJWK | None:
@@ -154,6 +157,7 @@ class JwksKeys:
             keys = jwt.PyJWKSet.from_json(text.decode()).keys
         except (OSError, ValueError, jwt.PyJWKSetError, jwt.InvalidKeyError) as error:
             self._failure = str(error) or type(error).__name__
+            log.warning("the keys of issuer %s cannot be read: %s", self._issuer.issuer, error)
             return
         self._failure = None
         self._keys = {key.key_id: key for key in keys if key.algorithm_name in ASYMMETRIC}
@@ -192,7 +196,7 @@ class ExternalTokens:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
-        except jwt.DecodeError:
+        except jwt.InvalidTokenError:
             raise InvalidToken("the token is not a readable JWT") from None
         issuer = self._issuers.get(str(unverified.get("iss")))
         if issuer is None:

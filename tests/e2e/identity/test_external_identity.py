@@ -313,3 +313,15 @@ def test_a_key_set_kept_in_a_file_and_an_unreachable_one(tmp_path: Path) -> None
 def test_a_malformed_issuer_setting_stops_the_start_naming_it(value: str) -> None:
     with pytest.raises(SettingsError, match="SPOTLIGHT_OIDC_ISSUERS"):
         Settings.from_environ({"SPOTLIGHT_OIDC_ISSUERS": value})
+
+
+def test_keys_read_before_still_verify_while_the_provider_is_down() -> None:
+    server = KeyServer()
+    key = SigningKey("k1", "ES256")
+    server.published = [key]
+    tokens = ExternalTokens([OidcIssuer.from_dict(issuer_settings(server.url))], Clock())
+    assert tokens.verify(key.token()).subject == "ana"
+    server.close()
+    with pytest.raises(InvalidToken, match="cannot be read just now"):
+        tokens.verify(SigningKey("k2", "ES256").token())
+    assert tokens.verify(key.token()).subject == "ana"
