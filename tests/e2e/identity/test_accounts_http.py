@@ -15,16 +15,16 @@ from httpx2 import Response
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
+from tests.e2e.conftest import e2e_settings
 
 Headers = dict[str, str]
 PASSWORD = "correct horse battery"
 
 
 def settings(tmp_path: Path, **limits: str) -> Settings:
-    environ = {"SPOTLIGHT_DATA_DIR": str(tmp_path), "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20}
-    if limits:
-        environ["SPOTLIGHT_RATE_LIMITS"] = ",".join(f"{k}={v}" for k, v in limits.items())
-    return Settings.from_environ(environ)
+    if not limits:
+        return e2e_settings(tmp_path)
+    return e2e_settings(tmp_path, RATE_LIMITS=",".join(f"{k}={v}" for k, v in limits.items()))
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from application.auth import InvalidToken, Principal, Role
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings, SettingsError
+from tests.e2e.conftest import e2e_settings
 
 ISSUER = "https://id.example.test"
 AUDIENCE = "spotlight-api"
@@ -126,14 +127,9 @@ def issuer_settings(url: str, **extra: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def core(tmp_path: Path, keys: KeyServer) -> Iterator[Spotlight]:
-    settings = Settings.from_environ(
-        {
-            "SPOTLIGHT_DATA_DIR": str(tmp_path),
-            "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
-            "SPOTLIGHT_OIDC_ISSUERS": json.dumps([issuer_settings(keys.url)]),
-        }
+    running = bootstrap(
+        e2e_settings(tmp_path, OIDC_ISSUERS=json.dumps([issuer_settings(keys.url)]))
     )
-    running = bootstrap(settings)
     yield running
     running.close()
 
