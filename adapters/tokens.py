@@ -14,7 +14,7 @@ import hmac
 import json
 from datetime import timedelta
 
-from application.auth import Principal, Role
+from application.auth import InvalidToken, Principal, Role
 from application.ports import Clock
 from domain.errors import InvalidValue
 
@@ -23,8 +23,7 @@ MIN_SECRET_BYTES = 16
 MAX_LIFETIME = timedelta(days=366)
 
 
-class InvalidToken(Exception):
-    """The token is malformed, forged, expired or names an unknown role."""
+__all__ = ["MAX_LIFETIME", "MIN_SECRET_BYTES", "InvalidToken", "TokenSigner"]
 
 
 def _b64(data: bytes) -> str:
@@ -46,7 +45,16 @@ class TokenSigner:
         digest = hmac.new(self._secret, f"{PREFIX}.{payload}".encode(), hashlib.sha256)
         return _b64(digest.digest())
 
-    def issue(self, principal: Principal, *, lifetime: timedelta) -> str:
+    def tag(self, purpose: str, text: str) -> str:
+        """A MAC of ``text`` for one purpose (e.g. a session's CSRF token), under the secret."""
+        mac = hmac.new(self._secret, f"{purpose}:{text}".encode(), hashlib.sha256)
+        return _b64(mac.digest())
+
+    def issue(
+        self, principal: Principal, *, lifetime: timedelta, session: str | None = None
+    ) -> str:
+        """A token naming the principal; one issued in a session (``sid``) is refused once
+        the session ends (``BearerTokens`` asks)."""
         if not timedelta(0) < lifetime <= MAX_LIFETIME:
             raise InvalidValue(
                 f"a token's lifetime is more than nothing and at most {MAX_LIFETIME.days} days"
@@ -58,10 +66,16 @@ class TokenSigner:
             "iat": int(issued.timestamp()),
             "exp": int((issued + lifetime).timestamp()),
         }
+        if session is not None:
+            claims["sid"] = session
         payload = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
         return f"{PREFIX}.{payload}.{self._sign(payload)}"
 
     def verify(self, token: str) -> Principal:
+        return self.verify_session(token)[0]
+
+    def verify_session(self, token: str) -> tuple[Principal, str | None]:
+        """The principal and the session the token was issued in (None: an operator's)."""
         prefix, _, rest = token.partition(".")
         payload, _, signature = rest.partition(".")
         if prefix != PREFIX or not payload or not signature:
@@ -71,6 +85,7 @@ class TokenSigner:
         try:
             claims = json.loads(_unb64(payload))
             role, subject, expires = claims["role"], claims["sub"], int(claims["exp"])
+            session = claims.get("sid")
         except (ValueError, KeyError, TypeError):
             raise InvalidToken("the token's claims are unreadable") from None
         # Seconds since the epoch, compared as integers: a datetime cannot hold every int.
@@ -85,7 +100,9 @@ class TokenSigner:
             raise InvalidToken(f"the token names an unknown role {role!r}") from None
         if not isinstance(subject, str):
             raise InvalidToken("the token's subject is not text")
+        if session is not None and not isinstance(session, str):
+            raise InvalidToken("the token's session is not text")
         try:
-            return Principal(role=known, subject=subject)
+            return Principal(role=known, subject=subject), session
         except InvalidValue as error:
             raise InvalidToken(str(error)) from None

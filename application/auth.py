@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Protocol
 
 import attrs
 
 from application.errors import NotPermitted
 from domain.errors import InvalidValue
 from domain.identifiers import checked_account
+
+
+class InvalidToken(Exception):
+    """The token is malformed, forged, expired, from an unknown issuer or names no known role;
+    the message says which (HTTP answers 401 with it)."""
+
+
+class TokenVerifier(Protocol):
+    """The port through which an entrypoint learns who presents a bearer token: Spotlight's
+    own signed tokens, an external identity provider's JWTs, or both in turn."""
+
+    def verify(self, token: str) -> Principal:
+        """The principal the token names, or ``InvalidToken`` with the reason."""
+        ...
 
 
 class Role(StrEnum):

@@ -24,6 +24,8 @@ from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.moderation.keywords import KeywordClassifier
 from adapters.notifications.inbox import InAppNotifier
+from adapters.oidc import BearerTokens, ExternalTokens
+from adapters.passwords import Argon2Passwords
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.analytics import SqlAnalyticsTables
 from adapters.projections.campaign_dashboards import SqlDashboardTables
@@ -37,12 +39,14 @@ from adapters.projections.review_queue import SqlReviewTables
 from adapters.projections.shop_search import SqlShopTables
 from adapters.projections.shop_tags import SqlTagsTables
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
+from adapters.throttle import SignInFailures
 from adapters.tokens import TokenSigner
 from application.anchors.anchoring import Anchoring
 from application.anchors.audience import Audience
 from application.anchors.owner_lists import OwnerLists
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
+from application.auth import TokenVerifier
 from application.background import BackgroundWork
 from application.business.campaign_dashboard import (
     CampaignDashboardProjection,
@@ -53,6 +57,8 @@ from application.business.marketplace import Marketplace
 from application.business.marketplace_projection import MarketplaceProjection
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
+from application.identity.accounts import Accounts, PasswordHasher
+from application.identity.me import WhoAmI
 from application.inbox import InboxProjection, InboxReads
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
@@ -78,7 +84,7 @@ from application.shop.shop_search import ShopSearch, ShopSearchProjection
 from application.trust.moderation import ContentClassifier, Moderation
 from application.trust.personal_data import KeyStore, PersonalData
 from application.trust.protection import Protection
-from entrypoints.settings import Settings
+from entrypoints.settings import NO_LIMIT, SIGN_IN_FAILURES, Settings
 
 
 @attrs.define
@@ -88,6 +94,11 @@ class Spotlight:
     settings: Settings
     clock: Clock
     tokens: TokenSigner
+    #: Who presents a bearer token: Spotlight's own tokens, then the external issuers'.
+    verifier: TokenVerifier
+    #: Built-in accounts and their sessions (the embedded default's identity).
+    accounts: Accounts
+    who: WhoAmI
     catalogue: CatalogueLog
     cataloguing: Catalogue
     anchoring: Anchoring
@@ -153,6 +164,7 @@ def bootstrap(
     notifier: Notifier | None = None,
     recognizer: ProductRecognizer | None = None,
     classifier: ContentClassifier | None = None,
+    passwords: PasswordHasher | None = None,
 ) -> Spotlight:
     settings = settings or Settings.from_environ()
     clock = clock or SystemClock()
@@ -283,10 +295,25 @@ def bootstrap(
         tables=SqlAnalyticsTables(projection_store),
         click_window=settings.click_window,
     )
+    tokens = TokenSigner(settings.signing_secret(), clock)
+    external = ExternalTokens(settings.oidc_issuers, clock) if settings.oidc_issuers else None
+    accounts = Accounts(
+        catalogue,
+        hasher=passwords or Argon2Passwords(),
+        tokens=tokens,
+        throttle=SignInFailures(
+            settings.limits_storage(), settings.rate_limits.get(SIGN_IN_FAILURES, NO_LIMIT)
+        ),
+        clock=clock,
+        identities=identities,
+    )
     core = Spotlight(
         settings=settings,
         clock=clock,
-        tokens=TokenSigner(settings.signing_secret(), clock),
+        tokens=tokens,
+        verifier=BearerTokens(tokens, external, accounts),
+        accounts=accounts,
+        who=WhoAmI(accounts, catalogue=catalogue, music=music, revenue=revenue),
         catalogue=catalogue,
         cataloguing=cataloguing,
         anchoring=anchoring,

@@ -393,6 +393,64 @@ def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _account_command(arguments: argparse.Namespace, settings: Settings) -> int:
+    from application.identity.accounts import AccountView
+    from domain.identity.accounts import Verification
+
+    with _opened(arguments, settings) as core:
+        try:
+            view: AccountView
+            if arguments.action == "show":
+                view = core.accounts.account(OPERATOR, arguments.name)
+            elif arguments.action == "grant":
+                view = core.accounts.grant(
+                    OPERATOR, arguments.name, Role(arguments.role), reason=arguments.reason
+                )
+            elif arguments.action == "revoke":
+                view = core.accounts.revoke(
+                    OPERATOR, arguments.name, Role(arguments.role), reason=arguments.reason
+                )
+            else:
+                view = core.accounts.verify(
+                    OPERATOR,
+                    arguments.name,
+                    Verification(arguments.verification),
+                    arguments.reference,
+                    reason=arguments.reason,
+                )
+        except (ApplicationError, DomainError) as error:
+            raise CommandFailed(str(error)) from None
+    roles = ", ".join(role.value for role in view.roles) or "none"
+    print(f"{view.name}: roles {roles}")
+    for verification, reference in view.verified:
+        print(f"  verified {verification}: {reference}")
+    return 0
+
+
+def _add_account_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from domain.identity.accounts import Verification
+
+    accounts = commands.add_parser(
+        "accounts", help="built-in accounts: show one, grant or revoke a role, verify an identity"
+    )
+    actions = accounts.add_subparsers(dest="action", required=True)
+    roles = [role.value for role in Role]
+    show = actions.add_parser("show", help="an account's roles and verified identities")
+    grant = actions.add_parser("grant", help="grant a role (reviewer, judge, admin, auditor...)")
+    revoke = actions.add_parser("revoke", help="take a role away")
+    verify = actions.add_parser("verify", help="record a verified identity")
+    for action in (show, grant, revoke, verify):
+        action.add_argument("name", help="the account's name")
+        action.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        action.set_defaults(run=_account_command)
+    for action in (grant, revoke):
+        action.add_argument("role", choices=roles)
+    verify.add_argument("verification", choices=[v.value for v in Verification])
+    verify.add_argument("reference", help="what is verified (a title, a badge, a company)")
+    for action in (grant, revoke, verify):
+        action.add_argument("--reason", required=True, help="why, recorded with the decision")
+
+
 def _round_id(text: str) -> UUID:
     try:
         return UUID(text)
@@ -838,6 +896,7 @@ def build_parser() -> argparse.ArgumentParser:
     shop_search.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     shop_search.set_defaults(run=_shop_search)
 
+    _add_account_commands(commands)
     add_audit_commands(commands)
     return parser
 

@@ -24,6 +24,8 @@ SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the 
                      models (default 4, plus as many again at a peak)
 SPOTLIGHT_READ_WAIT_MS  how long a read sent with Spotlight-After waits for the read models
                      to pass those positions before it answers anyway (default 2000)
+SPOTLIGHT_OIDC_ISSUERS  external identity providers whose JWTs are accepted: a JSON list of
+                     issuer objects, or @<path> of a file holding it (see adapters.oidc)
 SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
 SPOTLIGHT_MAX_MEDIA_SECONDS, SPOTLIGHT_DECODE_SLOTS, SPOTLIGHT_DECODE_WAIT_SECONDS
                      what one request may cost: see README's configuration table
@@ -42,7 +44,7 @@ from pathlib import Path
 
 import attrs
 from limits import parse_many
-from limits.storage import storage_from_string
+from limits.storage import Storage, storage_from_string
 
 from adapters.media.budget import (
     DEFAULT_MAX_PIXELS,
@@ -50,6 +52,7 @@ from adapters.media.budget import (
     DEFAULT_SLOTS,
     DEFAULT_WAIT_SECONDS,
 )
+from adapters.oidc import OidcIssuer, load_issuers
 from adapters.storage import Store, parse_store
 from adapters.tokens import MIN_SECRET_BYTES
 
@@ -72,7 +75,11 @@ DEFAULT_RATE_LIMITS: dict[str, str] = {
     "impressions": "120/minute",
     "votes": "10/minute",
     "counterfeit-reports": "30/minute;200/day",
+    # Sign-in attempts per address, and failed sign-ins per account.
+    "sign-in": "20/minute;200/hour",
+    "sign-in-failures": "10/15 minutes;50/day",
 }
+SIGN_IN_FAILURES = "sign-in-failures"
 NO_LIMIT = "none"
 
 
@@ -105,6 +112,8 @@ class Settings:
     #: Snapshots of the matching indexes; None: ``data_dir / "indexes"``.
     index_dir: Path | None = None
     index_snapshot_events: int = 1000
+    #: External identity providers whose JWTs name callers (none: Spotlight's tokens only).
+    oidc_issuers: tuple[OidcIssuer, ...] = ()
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -144,6 +153,7 @@ class Settings:
             if environ.get(f"{PREFIX}INDEX_DIR")
             else None,
             index_snapshot_events=int(_number(environ, "INDEX_SNAPSHOT_EVENTS", 1000, minimum=1)),
+            oidc_issuers=_oidc_issuers(environ.get(f"{PREFIX}OIDC_ISSUERS", "")),
         )
 
     @property
@@ -154,6 +164,18 @@ class Settings:
     @property
     def click_window(self) -> timedelta:
         return timedelta(seconds=self.click_window_seconds)
+
+    def limits_storage(self) -> Storage:
+        """Where the rate limits and sign-in failures are counted."""
+        options = (
+            {}
+            if self.rate_limit_storage.startswith("memory:")
+            else {"key_prefix": self.rate_limit_prefix}
+        )
+        storage = storage_from_string(self.rate_limit_storage, **options)
+        # Settings accept memory:// and redis:// only, whose storages are synchronous.
+        assert isinstance(storage, Storage)
+        return storage
 
     def with_store(self, url: str) -> Settings:
         return attrs.evolve(self, store=parse_store(url, setting="--store"))
@@ -290,3 +312,17 @@ def _projections_mode(text: str) -> str:
             f"{PREFIX}PROJECTIONS must be one of {', '.join(PROJECTION_MODES)}, not {text!r}"
         )
     return mode
+
+
+def _oidc_issuers(text: str) -> tuple[OidcIssuer, ...]:
+    name = f"{PREFIX}OIDC_ISSUERS"
+    if not text.strip():
+        return ()
+    try:
+        if text.startswith("@"):
+            text = Path(text[1:]).read_text()
+        return load_issuers(text)
+    except OSError as error:
+        raise SettingsError(f"{name}: {text[1:]} cannot be read: {error.strerror}") from None
+    except (ValueError, TypeError) as error:
+        raise SettingsError(f"{name}: {error}") from None

@@ -14,6 +14,7 @@ from entrypoints.http.audit import audit
 from entrypoints.http.business import campaigns, marketplace, studios
 from entrypoints.http.consistency import ReadYourWrites, document_read_your_writes
 from entrypoints.http.docs import install_docs
+from entrypoints.http.identity import accounts, me
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
 from entrypoints.http.paging import refuse_unknown_query
@@ -90,7 +91,7 @@ def create_app(
     )
     # Outermost: rate limits refuse a flood before its body is read. The body cap sits inside
     # them, where its refusal reaches FastAPI's body reading directly.
-    install_rate_limits(app, core.settings, core.tokens)
+    install_rate_limits(app, core.settings, core.verifier)
     app.include_router(titles.router)
     app.include_router(videos.router)
     app.include_router(anchors.router)
@@ -109,6 +110,8 @@ def create_app(
     app.include_router(marketplace.router)
     app.include_router(moderation.router)
     app.include_router(people.router)
+    app.include_router(me.router)
+    app.include_router(accounts.router)
 
     @app.get("/healthz", response_model=Health, tags=["operations"])
     def healthz(running: Core) -> Health:

@@ -224,6 +224,22 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/me/anchors": rule("studio", "a studio, for itself"),
     "GET /v1/me/videos": rule("creator", "a creator, for themselves"),
     "GET /v1/me/invitations": rule("creator", "a creator, for themselves"),
+    "GET /v1/me": SIGNED_IN,
+    # Identity ------------------------------------------------------------------------------
+    "POST /v1/accounts": public("anyone, signing up"),
+    "POST /v1/sessions": public("anyone with an account's name and password"),
+    "POST /v1/sessions/refresh": public("the holder of a live refresh token"),
+    "POST /v1/sessions/switch": public("the holder of a live refresh token"),
+    "POST /v1/sessions/sign-out": SIGNED_IN,
+    "GET /v1/accounts/{account_name}": rule(
+        "*",
+        "the account's owner, acting in a role it holds; admins; auditors",
+        owners=PEOPLE,
+    ),
+    "POST /v1/me/roles": SIGNED_IN,
+    "POST /v1/accounts/{account_name}/roles": ADMINS,
+    "POST /v1/accounts/{account_name}/revoked-roles": ADMINS,
+    "POST /v1/accounts/{account_name}/verifications": ADMINS,
     "POST /v1/shop/recognition/run": ADMINS,
     "GET /v1/shop/recognition": AUDIT_READERS,
     # Studios -----------------------------------------------------------------------------

@@ -16,9 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.tokens import InvalidToken
+from application.auth import InvalidToken
 from application.business.campaigns import AlreadyInvited, HashtagTaken
 from application.errors import NotFound, NotPermitted, StaleVersion
+from application.identity.accounts import AccountExists, SignInRefused, TooManyAttempts
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
 from application.music.music import ArtistExists
 from application.projections import ProjectionFailed
@@ -27,6 +28,7 @@ from application.revenue.ledger_read_model import PostingLineNotStorable
 from application.revenue.pulse import EnrolmentExists
 from application.shop.shop import SellerExists
 from domain.errors import InvalidValue, RuleViolated
+from entrypoints.http.security import CsrfRefused
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:spotlight:problem:"
@@ -90,6 +92,17 @@ _STATUS_SLUGS = {
     415: ("unsupported-media-type", "Unsupported media type"),
     422: ("validation-error", "Invalid request"),
 }
+
+
+def documented(*answers: tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """An operation's ``responses``: the problem documents it answers with, and why."""
+    return {
+        status: {
+            "description": why,
+            "content": {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}},
+        }
+        for status, why in answers
+    }
 
 
 def _document_refusals(spec: dict[str, Any]) -> None:
@@ -206,6 +219,20 @@ REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
         headers=lambda _error: {"WWW-Authenticate": 'Bearer error="invalid_token"'},
     ),
     NotPermitted: Refusal(403, "forbidden", "Not permitted"),
+    CsrfRefused: Refusal(403, "csrf-token-missing", "CSRF token missing or wrong"),
+    SignInRefused: Refusal[SignInRefused](
+        401,
+        "sign-in-refused",
+        "Sign-in refused",
+        headers=lambda _error: {"WWW-Authenticate": 'Bearer error="invalid_grant"'},
+    ),
+    TooManyAttempts: Refusal[TooManyAttempts](
+        429,
+        "rate-limited",
+        "Too many failed sign-ins",
+        headers=lambda error: {"Retry-After": str(error.retry_after)},
+    ),
+    AccountExists: Refusal(409, "account-exists", "Name taken"),
     NotFound: Refusal(404, "not-found", "Not found"),
     ArtistExists: Refusal(409, "artist-exists", "Artist already registered"),
     CreatorExists: Refusal(409, "creator-exists", "Creator already registered"),

@@ -21,12 +21,12 @@ from typing import TypeVar
 import attrs
 from fastapi import FastAPI, Request, Response
 from limits import RateLimitItem, parse_many
-from limits.storage import Storage, storage_from_string
+from limits.storage import Storage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from adapters.tokens import InvalidToken, TokenSigner
+from application.auth import InvalidToken, TokenVerifier
 from entrypoints.http.problems import problem_response
 from entrypoints.settings import NO_LIMIT, Settings
 
@@ -42,6 +42,7 @@ FLOWS: dict[tuple[str, str], str] = {
     ("POST", "/v1/pulse/impressions"): "impressions",
     ("POST", "/v1/rounds/{round_id}/ballots"): "votes",
     ("POST", "/v1/listings/{listing_id}/reports"): "counterfeit-reports",
+    ("POST", "/v1/sessions"): "sign-in",
 }
 UNAUTHENTICATED = 401
 # Matched on the raw path: the middleware runs before routing.
@@ -69,15 +70,7 @@ class RateLimits:
 
     @classmethod
     def of(cls, settings: Settings) -> RateLimits:
-        options = (
-            {}
-            if settings.rate_limit_storage.startswith("memory:")
-            else {"key_prefix": settings.rate_limit_prefix}
-        )
-        storage = storage_from_string(settings.rate_limit_storage, **options)
-        # Settings accept memory:// and redis:// only, whose storages are synchronous.
-        assert isinstance(storage, Storage)
-        return cls(storage, settings.rate_limits)
+        return cls(settings.limits_storage(), settings.rate_limits)
 
     def locked_out(self, address: str) -> Refusal | None:
         """The address used up its bad tokens: refused until its window lets it in."""
@@ -115,7 +108,7 @@ def _flow(request: Request) -> str | None:
     )
 
 
-def _caller(request: Request, tokens: TokenSigner) -> str | None:
+def _caller(request: Request, tokens: TokenVerifier) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         return None
@@ -139,7 +132,7 @@ def _too_many(refusal: Refusal) -> Response:
     )
 
 
-def install_rate_limits(app: FastAPI, settings: Settings, tokens: TokenSigner) -> None:
+def install_rate_limits(app: FastAPI, settings: Settings, tokens: TokenVerifier) -> None:
     app.add_middleware(
         RateLimited,
         limits=RateLimits.of(settings),
@@ -158,7 +151,7 @@ class RateLimited:
     in a task group and streams cost more than the counting itself."""
 
     def __init__(
-        self, app: ASGIApp, *, limits: RateLimits, tokens: TokenSigner, blocking: bool
+        self, app: ASGIApp, *, limits: RateLimits, tokens: TokenVerifier, blocking: bool
     ) -> None:
         self.app = app
         self.limits = limits

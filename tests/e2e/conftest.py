@@ -17,12 +17,20 @@ from entrypoints.settings import Settings
 Headers = dict[str, str]
 
 
+def e2e_settings(tmp_path: Path, **environ: str) -> Settings:
+    """The settings of an e2e core in ``tmp_path``, with more ``SPOTLIGHT_*`` variables."""
+    return Settings.from_environ(
+        {
+            "SPOTLIGHT_DATA_DIR": str(tmp_path),
+            "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
+            **{f"SPOTLIGHT_{name}": value for name, value in environ.items()},
+        }
+    )
+
+
 @pytest.fixture
 def core(tmp_path: Path) -> Iterator[Spotlight]:
-    settings = Settings.from_environ(
-        {"SPOTLIGHT_DATA_DIR": str(tmp_path), "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20}
-    )
-    running = bootstrap(settings)
+    running = bootstrap(e2e_settings(tmp_path))
     yield running
     running.close()
 

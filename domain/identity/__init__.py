@@ -1,0 +1,1 @@
+"""Identity: people's built-in accounts, the roles they hold and their sessions."""

@@ -1,0 +1,1 @@
+"""Identity over HTTP: who the caller is, their accounts and their roles."""
