@@ -195,27 +195,28 @@ class FastJSONTranscoder(JSONTranscoder):
         return known
 
     def _engagement_count(self, data: Any) -> Any:
-        video_id, added = _tagged(data, "video_id", "uuid_hex"), _tagged(data, "added", _ENGAGEMENT)
-        if video_id is None or added is None or len(data) != 2:
-            return self.names["spotlight.EngagementCount"].decode(self._value(data))
-        count = object.__new__(EngagementCount)
-        _set(count, "video_id", self._uuid(video_id))
-        _set(count, "added", _engagement(added))
-        return count
+        # The hottest value of the logs (a thousand in an engagement batch): read in one go,
+        # or else by the registered transcodings.
+        try:
+            video_id, added = data["video_id"], data["added"]
+            if (
+                len(data) == 2
+                and len(video_id) == 2
+                and video_id["_type_"] == "uuid_hex"
+                and len(added) == 2
+                and added["_type_"] == _ENGAGEMENT
+            ):
+                engagement = _engagement(added["_data_"])
+                count = object.__new__(EngagementCount)
+                _set(count, "video_id", self._uuid(video_id["_data_"]))
+                _set(count, "added", engagement)
+                return count
+        except (KeyError, TypeError):
+            pass
+        return self.names["spotlight.EngagementCount"].decode(self._value(data))
 
 
 _ENGAGEMENT = "spotlight.Engagement"
-
-
-def _tagged(data: Any, field: str, name: str) -> Any:
-    """The stored ``_data_`` of ``data[field]`` if it is a value stored under ``name``, else
-    None."""
-    if type(data) is not dict:
-        return None
-    value = data.get(field)
-    if type(value) is dict and len(value) == 2 and value.get("_type_") == name:
-        return value.get("_data_")
-    return None
 
 
 _set = object.__setattr__
