@@ -23,6 +23,7 @@ runner is the core's own (ARCHITECTURE.md, "Durable read models").
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import threading
 import time
@@ -97,6 +98,39 @@ class PageProjection(Protocol):
     def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
         """Write what the events (each with its position, in log order) change."""
         ...
+
+
+class _CollectionPause:
+    """The cyclic garbage collector held off while pages are decoded and applied.
+
+    A page of a thousand engagement batches is millions of objects alive at once, and the
+    collector would walk them again and again as they are made (about 40% of decoding such
+    a page); they are freed by reference counting when the page is done, and nothing in a
+    page makes cycles that must be collected meanwhile. Nested and concurrent pauses count:
+    the collector comes back when the last ends, and only if it was on before the first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pauses = 0
+        self._was_enabled = False
+
+    @contextlib.contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._pauses == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._pauses += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._pauses -= 1
+                if self._pauses == 0 and self._was_enabled:
+                    gc.enable()
+
+
+collection_paused = _CollectionPause()
 
 
 def configuration_of(projection: Projection) -> str:
@@ -349,24 +383,27 @@ class ProjectionRunner:
         position = self.store.positions(projection.name, generation).get(log_name, 0)
         end = application.recorder.max_notification_id() or 0
         while position < end:
-            events, reached = self.read_page(log_name, topics, position, end)
-            try:
-                self._apply(projection, generation, log_name, position, reached, events)
-            except Exception as error:
-                if self.store.unavailable(error):
-                    raise  # the database went away: this page is nobody's fault
-                now = self.store.positions(projection.name, generation).get(log_name, 0)
-                if isinstance(error, PositionMoved) or now != position:
-                    # Another runner applied the page first (its rows may also have made
-                    # ours collide): read on from where it left the log.
-                    position = now
-                    continue
+            with collection_paused():
+                events, reached = self.read_page(log_name, topics, position, end)
                 try:
-                    self._find_failure(projection, generation, log_name, position, events)
-                except PositionMoved:
-                    position = self.store.positions(projection.name, generation).get(log_name, 0)
-                    continue
-                raise  # not reached: _find_failure raises
+                    self._apply(projection, generation, log_name, position, reached, events)
+                except Exception as error:
+                    if self.store.unavailable(error):
+                        raise  # the database went away: this page is nobody's fault
+                    now = self.store.positions(projection.name, generation).get(log_name, 0)
+                    if isinstance(error, PositionMoved) or now != position:
+                        # Another runner applied the page first (its rows may also have made
+                        # ours collide): read on from where it left the log.
+                        position = now
+                        continue
+                    try:
+                        self._find_failure(projection, generation, log_name, position, events)
+                    except PositionMoved:
+                        position = self.store.positions(projection.name, generation).get(
+                            log_name, 0
+                        )
+                        continue
+                    raise  # not reached: _find_failure raises
             applied += len(events)
             position = reached
         return applied
@@ -387,7 +424,8 @@ class ProjectionRunner:
         )
         reached = end if len(notifications) < self.page else notifications[-1].id
         to_domain_event = application.mapper.to_domain_event
-        events = [(to_domain_event(record), record.id) for record in notifications]
+        with collection_paused():
+            events = [(to_domain_event(record), record.id) for record in notifications]
         return events, reached
 
     def _apply(

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+import orjson
+from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNotRegisteredError
 
 from domain.anchors.audience import Click, EngagementCount, VideoClick
 from domain.anchors.engagement import Engagement
@@ -112,3 +115,135 @@ def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     transcoder.register(DateAsISO())
     for value_type, name in STABLE_NAMES.items():
         transcoder.register(AttrsTranscoding(value_type, name))
+
+
+class _Inexact(Exception):
+    """A number came out of orjson as a float: it may have been an integer past 64 bits,
+    which orjson reads as a float and the library's parser keeps exact."""
+
+
+#: Distinct ids a transcoder keeps decoded (the videos of engagement batches recur page
+#: after page); the set is emptied when full.
+ID_CACHE = 200_000
+
+
+class FastJSONTranscoder(JSONTranscoder):
+    """The library's JSON transcoder, decoding with orjson and a walk of the parsed values
+    instead of the standard parser's hook on every object, and with the hottest value
+    objects (ids, engagement counts) built straight from their stored fields.
+
+    It answers exactly what ``JSONTranscoder.decode`` answers: the same transcodings by the
+    same names, applied innermost first; a document orjson refuses (an integer past 64 bits,
+    NaN) is read by the standard parser. Encoding is the library's, unchanged."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ids: dict[str, UUID] = {}
+        #: name -> decode of a value's stored ``_data_`` as parsed (nothing inside decoded).
+        self._direct: dict[str, Callable[[Any], Any]] = {
+            "uuid_hex": self._uuid,
+            _ENGAGEMENT: _engagement,
+            "spotlight.EngagementCount": self._engagement_count,
+        }
+
+    def decode(self, data: bytes) -> Any:
+        try:
+            return self._value(orjson.loads(data))
+        except (orjson.JSONDecodeError, _Inexact):
+            return super().decode(data)
+
+    def _value(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is dict:
+            return self._object(value)
+        if kind is list:
+            return [self._value(item) for item in value]
+        if kind is float:
+            raise _Inexact
+        return value
+
+    def _object(self, obj: dict[str, Any]) -> Any:
+        if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+            name = obj["_type_"]
+            direct = self._direct.get(name) if type(name) is str else None
+            if direct is not None and self.names.get(name) is not None:
+                return direct(obj["_data_"])
+            try:
+                transcoding = self.names[name]
+            except (KeyError, TypeError) as error:
+                raise TranscodingNotRegisteredError(
+                    f"Data serialized with name '{name}' is not deserializable. "
+                    "Please register a custom transcoding for this type."
+                ) from error
+            return transcoding.decode(self._value(obj["_data_"]))
+        for key, item in obj.items():
+            kind = type(item)
+            if kind is dict or kind is list:
+                obj[key] = self._value(item)
+            elif kind is float:
+                raise _Inexact
+        return obj
+
+    def _uuid(self, data: Any) -> UUID:
+        if type(data) is not str:
+            return self.names["uuid_hex"].decode(self._value(data))  # type: ignore[no-any-return]
+        known = self._ids.get(data)
+        if known is None:
+            if len(self._ids) >= ID_CACHE:
+                self._ids.clear()
+            known = self._ids[data] = UUID(data)
+        return known
+
+    def _engagement_count(self, data: Any) -> Any:
+        # The hottest value of the logs (a thousand in an engagement batch): read in one go,
+        # or else by the registered transcodings.
+        try:
+            video_id, added = data["video_id"], data["added"]
+            if (
+                len(data) == 2
+                and len(video_id) == 2
+                and video_id["_type_"] == "uuid_hex"
+                and len(added) == 2
+                and added["_type_"] == _ENGAGEMENT
+            ):
+                engagement = _engagement(added["_data_"])
+                count = object.__new__(EngagementCount)
+                _set(count, "video_id", self._uuid(video_id["_data_"]))
+                _set(count, "added", engagement)
+                return count
+        except (KeyError, TypeError):
+            pass
+        return self.names["spotlight.EngagementCount"].decode(self._value(data))
+
+
+_ENGAGEMENT = "spotlight.Engagement"
+
+
+_set = object.__setattr__
+
+
+def _engagement(data: Any) -> Engagement:
+    """An engagement as its attrs constructor builds it: the same checks (none negative),
+    made at once rather than by a validator per field."""
+    if type(data) is dict and len(data) == 4:
+        views, likes = data.get("views"), data.get("likes")
+        shares, comments = data.get("shares"), data.get("comments")
+        if (
+            type(views) is int
+            and type(likes) is int
+            and type(shares) is int
+            and type(comments) is int
+            and views >= 0
+            and likes >= 0
+            and shares >= 0
+            and comments >= 0
+        ):
+            engagement = object.__new__(Engagement)
+            _set(engagement, "views", views)
+            _set(engagement, "likes", likes)
+            _set(engagement, "shares", shares)
+            _set(engagement, "comments", comments)
+            return engagement
+    if type(data) is dict and any(type(value) is float for value in data.values()):
+        raise _Inexact
+    return Engagement(**data)

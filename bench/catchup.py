@@ -34,15 +34,18 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from time import perf_counter
+from time import perf_counter, process_time
 from uuid import UUID
 
 from application.anchors.analytics import NAME as ANALYTICS
+from application.anchors.review_queue import NAME as REVIEW_QUEUE
 from application.business.campaign_dashboard import NAME as DASHBOARDS
+from application.business.marketplace_projection import NAME as MARKETPLACE
 from application.music.music_read_model import MUSIC_READ_MODEL
 from application.projections import ProjectionRunner, configuration_of
 from application.revenue.ledger_projection import LEDGER
 from application.revenue.pulse_inventory import NAME as INVENTORY
+from application.trust.protection import NAME as PROTECTION
 from bench import analytics as studio
 from bench.business.suite import BusinessPlan, _campaign, _dashboard_videos
 from bench.machine import cpu_model, usable_cpus
@@ -61,7 +64,16 @@ from bench.workloads import open_spotlight
 from domain.anchors.audience import CallToActionClickBatch, VideoClick
 from entrypoints.bootstrap import Spotlight
 
-PROJECTIONS = (LEDGER, ANALYTICS, DASHBOARDS, INVENTORY, MUSIC_READ_MODEL)
+PROJECTIONS = (
+    LEDGER,
+    ANALYTICS,
+    DASHBOARDS,
+    INVENTORY,
+    MUSIC_READ_MODEL,
+    REVIEW_QUEUE,
+    PROTECTION,
+    MARKETPLACE,
+)
 STORES = ("sqlite", "postgres")
 #: Creators of the Pulse scene: each billed batch is then an entry of eleven postings.
 PULSE_CREATORS = 10
@@ -120,6 +132,7 @@ class Measured:
     applied: int
     passed: int  # positions of the followed logs passed: events of every topic
     seconds: float
+    cpu: float  # this process's CPU seconds in the catch-up (less shaken by a shared machine)
     reading: float  # reading and decoding the same pages alone
 
 
@@ -163,9 +176,10 @@ def _call_to_action_clicks(core: Spotlight, plan: CatchupPlan, rng: random.Rando
         core.catalogue.save(*pending)
 
 
-def from_zero(runner: ProjectionRunner, name: str) -> tuple[int, float]:
+def from_zero(runner: ProjectionRunner, name: str) -> tuple[int, float, float]:
     """Fill a new generation of the projection from zero (as a rebuild does before its
-    swap); answer the events applied and the seconds taken. The generation is dropped."""
+    swap); answer the events applied, the seconds taken and this process's CPU seconds in
+    them. The generation is dropped."""
     projection = runner[name]
     store = runner.store
     number = store.new_generation(
@@ -177,41 +191,43 @@ def from_zero(runner: ProjectionRunner, name: str) -> tuple[int, float]:
     )
     projection.create(number)
     try:
-        started = perf_counter()
+        started, cpu = perf_counter(), process_time()
         applied = runner.catch_up(name, generation=number)
-        return applied, perf_counter() - started
+        return applied, perf_counter() - started, process_time() - cpu
     finally:
         projection.drop(number)
         store.forget(name, number)
 
 
-def read_only(runner: ProjectionRunner, name: str) -> tuple[int, float]:
+def read_only(runner: ProjectionRunner, name: str) -> tuple[int, float, float]:
     """Read and decode every page the projection's catch-up reads, applying nothing."""
     projection = runner[name]
     events = 0
-    started = perf_counter()
+    started, cpu = perf_counter(), process_time()
     for log_name, topics in projection.follows.items():
         end = runner.logs[log_name].recorder.max_notification_id() or 0
         position = 0
         while position < end:
             page, position = runner.read_page(log_name, tuple(topics), position, end)
             events += len(page)
-    return events, perf_counter() - started
+    return events, perf_counter() - started, process_time() - cpu
 
 
-def best_of(repetitions: int, run: Callable[[], tuple[int, float]]) -> tuple[int, float]:
+def best_of(
+    repetitions: int, run: Callable[[], tuple[int, float, float]]
+) -> tuple[int, float, float]:
     runs = [run() for _ in range(repetitions)]
-    return runs[0][0], min(seconds for _, seconds in runs)
+    return runs[0][0], min(seconds for _, seconds, _ in runs), min(cpu for *_, cpu in runs)
 
 
 def measure(core: Spotlight, name: str, plan: CatchupPlan) -> Measured:
     runner = core.projections
-    applied, seconds = best_of(plan.repetitions, lambda: from_zero(runner, name))
-    read, reading = best_of(plan.repetitions, lambda: read_only(runner, name))
+    applied, seconds, cpu = best_of(plan.repetitions, lambda: from_zero(runner, name))
+    read, reading, _ = best_of(plan.repetitions, lambda: read_only(runner, name))
     if read != applied:
         raise RuntimeError(f"{name}: read {read:,} events but applied {applied:,}")
     passed = sum(runner.ends()[log_name] for log_name in runner[name].follows)
-    return Measured(applied, passed, seconds, reading)
+    return Measured(applied, passed, seconds, cpu, reading)
 
 
 def open_sandbox(name: str, postgres_url: str) -> Sandbox:
@@ -223,7 +239,9 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
     table = Table(
         "Projection catch-up from zero (a new generation filled by ProjectionRunner.catch_up; "
         f"fastest of {plan.repetitions}): events applied a second; 'read+decode' is reading "
-        "and decoding the same pages alone, as a share of the catch-up's time; log events are "
+        "and decoding the same pages alone, as a share of the catch-up's time; 'CPU s' is the "
+        "benchmark process's CPU time in the catch-up (not the PostgreSQL server's), steadier "
+        "than seconds on a shared machine; log events are "
         f"every position of the logs it follows ({plan.describe()}; {cpu_model()}, "
         f"{usable_cpus()} CPUs)",
         (
@@ -234,10 +252,12 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
             "seconds",
             "events/s",
             "log events/s",
+            "CPU s",
+            "log events/CPU s",
             "read+decode s",
             "read+decode %",
         ),
-        align="llrrrrrrr",
+        align="llrrrrrrrrr",
     )
     for store_name in stores:
         try:
@@ -264,6 +284,8 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
                         f"{found.seconds:.2f}",
                         f"{found.applied / found.seconds:,.0f}",
                         f"{found.passed / found.seconds:,.0f}",
+                        f"{found.cpu:.2f}",
+                        f"{found.passed / found.cpu:,.0f}",
                         f"{found.reading:.2f}",
                         f"{100 * found.reading / found.seconds:.0f}",
                     )

@@ -11,7 +11,7 @@ no other writer inserts the same key meanwhile).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -347,8 +347,9 @@ class SqlAnalyticsTables:
     def _videos_kept(
         self, page: _Page, connection: Connection, t: _Tables, video_ids: Iterable[UUID]
     ) -> None:
-        kept = page.videos
-        missing = {video_id for video_id in video_ids if video_id not in kept}
+        # Set operations reuse the hashes a set or dict of ids holds: a UUID's hash is
+        # computed in Python, and a page may name a million videos.
+        missing = set(video_ids).difference(page.videos)
         if not missing:
             return
         for chunk in chunks(missing):
@@ -374,7 +375,7 @@ class SqlAnalyticsTables:
 
     def videos_in(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]:
         page, connection, t = self._page(batch)
-        video_ids = list(video_ids)
+        video_ids = video_ids if isinstance(video_ids, Collection) else list(video_ids)
         self._videos_kept(page, connection, t, video_ids)
         found: dict[UUID, VideoStanding] = {}
         for video_id in video_ids:
@@ -400,7 +401,7 @@ class SqlAnalyticsTables:
 
     def anchors_of(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, UUID | None]:
         page, connection, t = self._page(batch)
-        video_ids = list(video_ids)
+        video_ids = video_ids if isinstance(video_ids, Collection) else list(video_ids)
         self._videos_kept(page, connection, t, video_ids)
         rows = page.videos
         return {
@@ -413,8 +414,7 @@ class SqlAnalyticsTables:
     def _anchors(
         self, page: _Page, connection: Connection, t: _Tables, video_ids: Iterable[UUID]
     ) -> None:
-        kept = page.anchors
-        missing = {video_id for video_id in video_ids if video_id not in kept}
+        missing = set(video_ids).difference(page.anchors)
         if not missing:
             return
         for video_id in missing:
@@ -431,7 +431,7 @@ class SqlAnalyticsTables:
 
     def titles_anchoring(self, batch: Batch, video_ids: Iterable[UUID]) -> dict[UUID, list[UUID]]:
         page, connection, t = self._page(batch)
-        video_ids = list(video_ids)
+        video_ids = video_ids if isinstance(video_ids, Collection) else list(video_ids)
         self._anchors(page, connection, t, video_ids)
         anchors = page.anchors
         return {video_id: list(titles) for video_id in video_ids if (titles := anchors[video_id])}

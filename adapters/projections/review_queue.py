@@ -181,18 +181,21 @@ class SqlReviewTables:
         )
         _queue(connection, t, video_id, title_id, False, proposed_at, evidence, "")
 
-    def settle(self, batch: Batch, video_id: UUID, evidence: Sequence[SignalEvidence]) -> None:
+    def settle(self, batch: Batch, settled: Mapping[UUID, Sequence[SignalEvidence]]) -> None:
         connection, t = self._batch(batch)
         items = t.items.c
+        for chunk in chunks(settled):
+            connection.execute(
+                t.items.delete().where(items.video_id.in_(chunk), items.dispute == sa.false())
+            )
+            connection.execute(t.evidence.delete().where(t.evidence.c.video_id.in_(chunk)))
         connection.execute(
-            t.items.delete().where(items.video_id == video_id, items.dispute == sa.false())
+            t.evidence.insert(),
+            [
+                {"video_id": video_id, "evidence": _evidence_text(evidence)}
+                for video_id, evidence in settled.items()
+            ],
         )
-        kept = _evidence_text(evidence)
-        moved = connection.execute(
-            t.evidence.update().where(t.evidence.c.video_id == video_id).values(evidence=kept)
-        )
-        if moved.rowcount == 0:
-            connection.execute(t.evidence.insert().values(video_id=video_id, evidence=kept))
 
     def reject(self, batch: Batch, video_id: UUID, title_id: UUID) -> None:
         connection, t = self._batch(batch)

@@ -160,9 +160,9 @@ class ReviewTables(Protocol):
         """Queue the proposal at the video's popularity (again: it waits from now)."""
         ...
 
-    def settle(self, batch: Batch, video_id: UUID, evidence: Sequence[SignalEvidence]) -> None:
-        """The video is anchored: its proposals leave the queue; the anchor's evidence is
-        kept for a dispute."""
+    def settle(self, batch: Batch, settled: Mapping[UUID, Sequence[SignalEvidence]]) -> None:
+        """The videos are anchored: their proposals leave the queue; each anchor's evidence
+        is kept for a dispute (in place of any kept before)."""
         ...
 
     def reject(self, batch: Batch, video_id: UUID, title_id: UUID) -> None: ...
@@ -218,8 +218,13 @@ class ReviewTables(Protocol):
 _ENGAGEMENT = frozenset((Video.EngagementRecorded.TOPIC, EngagementBatch.Recorded.TOPIC))
 
 
-def _engages(event: Any) -> bool:
-    return type(event).TOPIC in _ENGAGEMENT
+def _run_of(event: Any) -> str:
+    """Which run of a page an event belongs to: engagement and attached anchors are applied
+    a run at a time, every other event in turn."""
+    topic = type(event).TOPIC
+    if topic in _ENGAGEMENT:
+        return "engagement"
+    return "attached" if topic == Video.AnchorAttached.TOPIC else ""
 
 
 def _added(events: Sequence[Any]) -> dict[UUID, int]:
@@ -268,12 +273,18 @@ class ReviewQueueProjection:
         self._handlers[type(event).TOPIC](batch, event, position)
 
     def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
-        """A run of engagement is added at once (it only moves popularity, which adds up);
-        every other event in turn."""
-        for engaging, group in groupby(events, key=lambda item: _engages(item[0])):
+        """A run of engagement is added at once (it only moves popularity, which adds up),
+        and so is a run of attached anchors (each settles its own video: the last evidence
+        of a video is the one kept); every other event in turn."""
+        for kind, group in groupby(events, key=lambda item: _run_of(item[0])):
             run = list(group)
-            if engaging:
+            if kind == "engagement":
                 self.tables.add_popularity(batch, _added([event for event, _ in run]))
+            elif kind == "attached":
+                settled = {event.originator_id: tuple(event.evidence) for event, _ in run}
+                self.tables.settle(batch, settled)
+                for event, position in run:
+                    self._list_attached(batch, event, position, tuple(event.evidence))
             else:
                 for event, position in run:
                     self.apply(batch, log, event, position)
@@ -347,7 +358,12 @@ class ReviewQueueProjection:
     def _attached(self, batch: Batch, event: Any, position: int) -> None:
         # Attaching settles the video: all of its proposals leave the queue.
         evidence = tuple(event.evidence)
-        self.tables.settle(batch, event.originator_id, evidence)
+        self.tables.settle(batch, {event.originator_id: evidence})
+        self._list_attached(batch, event, position, evidence)
+
+    def _list_attached(
+        self, batch: Batch, event: Any, position: int, evidence: tuple[SignalEvidence, ...]
+    ) -> None:
         self.tables.list_anchor(
             batch,
             TitleAnchor(

@@ -272,17 +272,22 @@ class MarketplaceProjection:
     def apply_page(self, batch: Batch, log: str, events: Sequence[tuple[Any, int]]) -> None:
         """A run of publications is written at once, and so is a run of engagement (only a
         publication makes a video's engagement count) and a run of creators' registrations,
-        follower counts and age bands (each creator's row once, as the run leaves it)."""
+        follower counts and age bands (each creator's row once, as the run leaves it). The
+        words of the page's publications go to the text index once, at the page's end
+        (nothing in the page reads them)."""
+        said: dict[str, Counter[str]] = defaultdict(Counter)
         for kind, group in groupby(events, key=lambda item: _RUNS.get(type(item[0]).TOPIC)):
             run = [event for event, _position in group]
             if kind == "published":
-                self._publish(batch, run)
+                self._publish(batch, run, said)
             elif kind == "engagement":
                 self._add_engagement(batch, run)
             elif kind == "invitations":
                 self._invitations(batch, run)
             else:
                 self._creators(batch, run)
+        if said:
+            self.text.add(batch, said)
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: every creator's recorded facts and the
@@ -345,18 +350,20 @@ class MarketplaceProjection:
         self.tables.change_creators(batch, changes)
 
     def _published(self, batch: Batch, event: Any, _position: int) -> None:
-        self._publish(batch, [event])
+        said: dict[str, Counter[str]] = defaultdict(Counter)
+        self._publish(batch, [event], said)
+        self.text.add(batch, said)
 
-    def _publish(self, batch: Batch, events: Sequence[Any]) -> None:
+    def _publish(self, batch: Batch, events: Sequence[Any], said: dict[str, Counter[str]]) -> None:
+        """Write the videos; add their words to ``said`` (creator -> words), for the text
+        index."""
         self.tables.publish(
             batch,
             [NewVideo(event.originator_id, event.creator_id, event.category) for event in events],
         )
-        said: dict[str, Counter[str]] = defaultdict(Counter)
         for event in events:
             text = " ".join((event.caption, *event.hashtags))
             said[event.creator_id].update(self.text.words(text))
-        self.text.add(batch, said)
 
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
         self._add_engagement(batch, [event])
