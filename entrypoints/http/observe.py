@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Sequence
 from ipaddress import ip_address
 from time import perf_counter
 
 from fastapi import FastAPI, Request, Response
-from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.problems import problem_response
@@ -31,16 +29,15 @@ from entrypoints.metrics import CONTENT_TYPE, REQUEST_SECONDS, REQUESTS, exposit
 
 HEADER = "X-Request-Id"
 _HEADER_KEY = b"x-request-id"
-UNMATCHED = "unmatched"
+UNROUTED = "unrouted"
 access = logging.getLogger("spotlight.access")
 
 
 class Observed:
     """ASGI middleware, the outermost: request id, access log line, request metrics."""
 
-    def __init__(self, app: ASGIApp, *, routes: Sequence[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -85,14 +82,13 @@ class Observed:
                 )
             REQUEST_ID.reset(token)
 
-    def _route(self, scope: Scope) -> str:
-        """The template of the route that answered; for a request refused before routing
-        (rate limits, body cap), the one it would have reached."""
-        route = scope.get("route")
-        if route is None:
-            route = next((r for r in self.routes if r.matches(scope)[0] is Match.FULL), None)
-        path = getattr(route, "path", None)
-        return path if isinstance(path, str) else UNMATCHED
+    @staticmethod
+    def _route(scope: Scope) -> str:
+        """The template of the route that answered. A request answered before routing (a
+        refusal of the rate limits or the body cap, which must stay cheap) or by no route
+        (404) has none."""
+        path = getattr(scope.get("route"), "path", None)
+        return path if isinstance(path, str) else UNROUTED
 
 
 def _loopback(request: Request) -> bool:
@@ -106,7 +102,7 @@ def _loopback(request: Request) -> bool:
 def install_observation(app: FastAPI) -> None:
     """The middleware (call it after every other ``add_middleware``: it must be outermost)
     and ``GET /metrics``."""
-    app.add_middleware(Observed, routes=app.router.routes)
+    app.add_middleware(Observed)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics(request: Request, running: Core) -> Response:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client.parser import text_string_to_metric_families
 
 from adapters.matching.text import InvertedTextEngine
 from application.auth import Principal, Role
@@ -21,6 +20,7 @@ from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
+from tests.prometheus_text import metric_value
 
 LOOPBACK = ("127.0.0.1", 50000)
 ELSEWHERE = ("203.0.113.9", 50000)
@@ -70,11 +70,7 @@ def _sample(client: TestClient, name: str, **labels: str) -> float:
     """One sample of /metrics (0 when it has not been counted yet)."""
     answer = client.get("/metrics")
     assert answer.status_code == 200, answer.text
-    for family in text_string_to_metric_families(answer.text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
+    return metric_value(answer.text, name, **labels)
 
 
 def test_a_request_id_sent_comes_back_and_a_missing_or_unsafe_one_is_made(
@@ -198,8 +194,9 @@ def test_metrics_count_rate_limit_refusals_per_flow(tmp_path: Path) -> None:
         assert _sample(metrics, "spotlight_rate_limit_refusals_total", flow="address") == (
             before + 2
         )
+        # Refused before routing: no route template is looked for.
         refusals = _sample(
-            metrics, "spotlight_http_requests_total", method="GET", route="/healthz", status="429"
+            metrics, "spotlight_http_requests_total", method="GET", route="unrouted", status="429"
         )
         assert refusals >= 2
     finally:

@@ -13,8 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from prometheus_client.parser import text_string_to_metric_families
-
 from adapters.clock import SystemClock
 from adapters.tokens import TokenSigner
 from application.auth import Principal, Role
@@ -25,6 +23,7 @@ from entrypoints.settings import Settings
 from entrypoints.worker import ProjectionWorker
 from tests.conftest import TEST_SECRET
 from tests.live_service import SPOTLIGHT, call, free_port, running_service
+from tests.prometheus_text import metric_value
 
 STUDIO = Principal(Role.STUDIO, "legendary")
 
@@ -89,14 +88,6 @@ def test_the_worker_command_writes_json_lines_when_stderr_is_not_a_terminal(
     assert any(line.get("projection") == "studio analytics (anchors per title)" for line in applied)
 
 
-def _metric(text: str, name: str, **labels: str) -> float:
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
-                return sample.value
-    return 0.0
-
-
 def _scrape(base: str) -> str:
     with urllib.request.urlopen(f"{base}/metrics", timeout=10) as answer:  # noqa: S310
         text: str = answer.read().decode()
@@ -129,7 +120,7 @@ def test_two_serve_workers_report_the_requests_of_both(tmp_path: Path) -> None:
         pids = {path.stem.rsplit("_", 1)[1] for path in directory.glob("counter_*.db")}
     for text in scrapes:
         assert (
-            _metric(
+            metric_value(
                 text,
                 "spotlight_http_requests_total",
                 method="POST",
@@ -139,7 +130,7 @@ def test_two_serve_workers_report_the_requests_of_both(tmp_path: Path) -> None:
             == 6
         )
         assert (
-            _metric(
+            metric_value(
                 text,
                 "spotlight_http_requests_total",
                 method="GET",
@@ -148,6 +139,6 @@ def test_two_serve_workers_report_the_requests_of_both(tmp_path: Path) -> None:
             )
             == 6
         )
-        assert _metric(text, "spotlight_commands_recorded_total", log="catalogue") >= 6
+        assert metric_value(text, "spotlight_commands_recorded_total", log="catalogue") >= 6
     assert len(pids) >= 2
     assert "1" not in pids
