@@ -40,10 +40,9 @@ def run_passes(background: BackgroundWork, into: logging.Logger = log) -> None:
         # is so at every tick of an idle service.
         into.log(
             logging.INFO if done else logging.DEBUG,
-            "%s: %s (%.2f ms)",
+            "%s: %s",
             work.name,
             done or "nothing to do",
-            milliseconds,
             extra={"background_pass": work.name, "duration_ms": milliseconds},
         )
 
