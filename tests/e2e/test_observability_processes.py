@@ -106,8 +106,9 @@ def test_two_serve_workers_report_the_requests_of_both(tmp_path: Path) -> None:
         "PROMETHEUS_MULTIPROC_DIR": str(directory),
     }
     token = TokenSigner(TEST_SECRET, SystemClock()).issue(STUDIO, lifetime=timedelta(hours=1))
+    # Each worker imports the media libraries before it answers: slow on a busy machine.
     with running_service(
-        environment, free_port(), tmp_path / "serve.log", ["--workers", "2"]
+        environment, free_port(), tmp_path / "serve.log", ["--workers", "2"], start_seconds=120
     ) as base:
         titles: list[dict[str, Any]] = [
             call("POST", f"{base}/v1/titles", {"name": f"Title {n}", "kind": "movie"}, token)
