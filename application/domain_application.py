@@ -3,19 +3,22 @@ expected version, saving with races translated, and the stable transcodings of v
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording, Transcoder
 
 from application.errors import NotFound, StaleVersion
 from application.transcodings import FastJSONTranscoder, register_domain_transcodings
 
 AggregateT = TypeVar("AggregateT", bound=Aggregate)
+
+#: Told of each command once it is recorded: the log's name and how many events it recorded.
+RecordedListener = Callable[[str, int], None]
 
 
 class DomainApplication(Application[UUID]):
@@ -28,6 +31,19 @@ class DomainApplication(Application[UUID]):
         fast = FastJSONTranscoder()
         self.register_transcodings(fast)
         return fast
+
+    _recorded_listeners: tuple[RecordedListener, ...] = ()
+
+    def on_recorded(self, listener: RecordedListener) -> None:
+        """``listener`` is called after every save that recorded events (in the saving
+        thread; it must be quick and must not raise)."""
+        self._recorded_listeners = (*self._recorded_listeners, listener)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        super()._notify(recordings)
+        if recordings:
+            for listener in self._recorded_listeners:
+                listener(self.name, len(recordings))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -84,6 +84,7 @@ from application.shop.shop_search import ShopSearch, ShopSearchProjection
 from application.trust.moderation import ContentClassifier, Moderation
 from application.trust.personal_data import KeyStore, PersonalData
 from application.trust.protection import Protection
+from entrypoints.metrics import count_recordings
 from entrypoints.settings import NO_LIMIT, SIGN_IN_FAILURES, Settings
 
 
@@ -193,6 +194,7 @@ def bootstrap(
             f"{store.setting}={store.redacted}: the read models' database could not be opened: "
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
+    count_recordings(catalogue, music, revenue, inbox)
     projections = ProjectionRunner(
         projection_store,
         {log.name: log for log in (catalogue, music, revenue, inbox)},

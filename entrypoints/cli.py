@@ -24,7 +24,8 @@ from application.paging import MAX_LIMIT
 from application.revenue.ledger_read_model import PostingLineNotStorable
 from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
-from entrypoints.settings import Settings, SettingsError
+from entrypoints.logs import configure_logging
+from entrypoints.settings import LOG_LEVELS, Settings, SettingsError
 
 if TYPE_CHECKING:
     from entrypoints.bootstrap import Spotlight
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 EXIT_USAGE = 2
 EXIT_DIFFERS = 1
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 class CommandFailed(Exception):
@@ -88,17 +90,31 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     options = {
         "host": arguments.host,
         "port": arguments.port,
-        "log_level": arguments.log_level,
+        "log_level": _log_level(arguments, settings),
+        # The root logger's handler (entrypoints.logs) writes uvicorn's lines too; the
+        # service's own access log (entrypoints.http.observe) replaces uvicorn's.
+        "log_config": None,
+        "access_log": False,
         "proxy_headers": arguments.proxy_headers,
         "forwarded_allow_ips": arguments.forwarded_allow_ips,
     }
     if arguments.workers > 1:
         core.close()
-        # Each worker process builds its own core from the environment: the store named
-        # here must reach them through it.
+        # Each worker process builds its own core, and configures its logging, from the
+        # environment: what the command was told must reach them through it.
         if arguments.store:
             os.environ["SPOTLIGHT_STORE"] = arguments.store
-        uvicorn.run(FACTORY, factory=True, workers=arguments.workers, **options)
+        os.environ["SPOTLIGHT_LOG_LEVEL"] = _log_level(arguments, settings)
+        with _metrics_directory():
+            uvicorn.run(
+                FACTORY,
+                factory=True,
+                workers=arguments.workers,
+                # A new worker answers uvicorn's health check only once it has imported the
+                # media libraries, which on a busy machine takes longer than uvicorn's 5 s.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **options,
+            )
         return 0
     uvicorn.run(
         create_app(core, close_on_shutdown=True, background_sweeps=True),
@@ -107,8 +123,42 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@contextmanager
+def _metrics_directory() -> Iterator[None]:
+    """The directory where the worker processes keep their metrics (prometheus-client's
+    multiprocess mode), made for this run and removed after it; or PROMETHEUS_MULTIPROC_DIR
+    when it is set, emptied of an earlier run's files first."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from entrypoints.metrics import MULTIPROCESS_DIRECTORY
+
+    given = os.environ.get(MULTIPROCESS_DIRECTORY)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield
+        return
+    made = tempfile.mkdtemp(prefix="spotlight-metrics-")
+    os.environ[MULTIPROCESS_DIRECTORY] = made
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROCESS_DIRECTORY]
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def _log_level(arguments: argparse.Namespace, settings: Settings) -> str:
+    """--log-level, else SPOTLIGHT_LOG_LEVEL, else info for the long-running commands
+    (serve, worker) and warning for the others, whose output is their answer."""
+    chosen: str | None = getattr(arguments, "log_level", None) or settings.log_level
+    if chosen is not None:
+        return chosen
+    return "info" if arguments.command in ("serve", "worker") else "warning"
+
+
 def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
-    import logging
     import signal
     import threading
 
@@ -125,10 +175,6 @@ def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
             "run the service alone (SPOTLIGHT_PROJECTIONS=inline), or use a SQLite or "
             "PostgreSQL store"
         )
-    logging.basicConfig(
-        level=getattr(logging, arguments.log_level.upper()),
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-    )
     with _opened(arguments, settings) as core:
         worker = ProjectionWorker(
             core.projections, core.projection_store, core.background, interval=arguments.interval
@@ -672,7 +718,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     serve.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level",
+        choices=LOG_LEVELS,
+        help="the least severe log lines shown (default: SPOTLIGHT_LOG_LEVEL, else info)",
     )
     # The rate limits count per client address: behind a reverse proxy that address is the
     # proxy's unless the proxy's X-Forwarded-For is believed, and it is believed only from
@@ -714,7 +762,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=float, default=2.0, help="seconds between ticks (default 2)"
     )
     worker.add_argument(
-        "--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"]
+        "--log-level",
+        choices=LOG_LEVELS,
+        help="the least severe log lines shown (default: SPOTLIGHT_LOG_LEVEL, else info)",
     )
     worker.set_defaults(run=_worker)
 
@@ -906,7 +956,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     run: Callable[[argparse.Namespace, Settings], int] = arguments.run
     try:
-        return run(arguments, Settings.from_environ())
+        settings = Settings.from_environ()
+        configure_logging(settings.log_format, _log_level(arguments, settings))
+        return run(arguments, settings)
     except (CommandFailed, SettingsError, StoreConfigurationError) as error:
         print(f"spotlight: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -26,6 +26,12 @@ SPOTLIGHT_READ_WAIT_MS  how long a read sent with Spotlight-After waits for the 
                      to pass those positions before it answers anyway (default 2000)
 SPOTLIGHT_OIDC_ISSUERS  external identity providers whose JWTs are accepted: a JSON list of
                      issuer objects, or @<path> of a file holding it (see adapters.oidc)
+SPOTLIGHT_LOG_FORMAT  json (a JSON object a line), text (readable lines) or auto (default: json
+                     unless stderr is a terminal)
+SPOTLIGHT_LOG_LEVEL  debug, info, warning, error or critical (default: info for serve and
+                     worker, warning for the other commands; --log-level overrides it)
+SPOTLIGHT_METRICS_TOKEN  when set, GET /metrics needs `Authorization: Bearer <it>`; when
+                     unset, /metrics answers loopback clients only
 SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
 SPOTLIGHT_MAX_MEDIA_SECONDS, SPOTLIGHT_DECODE_SLOTS, SPOTLIGHT_DECODE_WAIT_SECONDS
                      what one request may cost: see README's configuration table
@@ -114,6 +120,10 @@ class Settings:
     index_snapshot_events: int = 1000
     #: External identity providers whose JWTs name callers (none: Spotlight's tokens only).
     oidc_issuers: tuple[OidcIssuer, ...] = ()
+    log_format: str = "auto"
+    #: None: the command's own default (info for serve and worker, warning for the others).
+    log_level: str | None = None
+    metrics_token: str | None = attrs.field(default=None, repr=False)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -154,6 +164,9 @@ class Settings:
             else None,
             index_snapshot_events=int(_number(environ, "INDEX_SNAPSHOT_EVENTS", 1000, minimum=1)),
             oidc_issuers=_oidc_issuers(environ.get(f"{PREFIX}OIDC_ISSUERS", "")),
+            log_format=_choice(environ, "LOG_FORMAT", LOG_FORMATS) or "auto",
+            log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS),
+            metrics_token=_metrics_token(environ.get(f"{PREFIX}METRICS_TOKEN")),
         )
 
     @property
@@ -300,6 +313,27 @@ def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: f
     if value < minimum:
         raise SettingsError(f"{PREFIX}{name}={text!r} must be at least {minimum}")
     return value
+
+
+LOG_FORMATS = ("auto", "json", "text")
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
+    text = environ.get(f"{PREFIX}{name}", "").strip().lower()
+    if not text:
+        return None
+    if text not in choices:
+        raise SettingsError(f"{PREFIX}{name} must be one of {', '.join(choices)}, not {text!r}")
+    return text
+
+
+def _metrics_token(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    if len(text.strip()) < MIN_SECRET_BYTES:
+        raise SettingsError(f"{PREFIX}METRICS_TOKEN must have at least {MIN_SECRET_BYTES} bytes")
+    return text.strip()
 
 
 PROJECTION_MODES = ("inline", "worker")

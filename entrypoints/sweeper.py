@@ -47,7 +47,12 @@ class BackgroundSweeper:
         if self._core.projections.inline:
             for name, done in self._core.projections.catch_up_all().items():
                 if isinstance(done, Exception):
-                    log.error("%s", done)
+                    log.error("%s", done, extra={"projection": name})
                 elif done:
-                    log.info("%s: applied %d events", name, done)
+                    log.info(
+                        "%s: applied %d events",
+                        name,
+                        done,
+                        extra={"projection": name, "events": done},
+                    )
         run_passes(self._core.background, log)

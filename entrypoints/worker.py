@@ -29,13 +29,22 @@ def run_passes(background: BackgroundWork, into: logging.Logger = log) -> None:
     """One pass of each, in order; a pass that fails ends the tick, and is resumed from its
     cursors on the next."""
     for work in background:
+        started = time.perf_counter()
         try:
             done = work.run()
         except Exception:
-            into.exception(work.failure)
+            into.exception(work.failure, extra={"background_pass": work.name})
             return
-        if done:
-            into.info("%s: %s", work.name, done)
+        milliseconds = round((time.perf_counter() - started) * 1000, 2)
+        # Every pass is logged; one that found nothing to do only at debug level, as it
+        # is so at every tick of an idle service.
+        into.log(
+            logging.INFO if done else logging.DEBUG,
+            "%s: %s",
+            work.name,
+            done or "nothing to do",
+            extra={"background_pass": work.name, "duration_ms": milliseconds},
+        )
 
 
 def holder_name() -> str:
@@ -120,7 +129,12 @@ class ProjectionWorker:
                 failed[name] = f"{type(error).__name__}: {error}"
             else:
                 if applied[name]:
-                    log.info("%s: applied %d events", name, applied[name])
+                    log.info(
+                        "%s: applied %d events",
+                        name,
+                        applied[name],
+                        extra={"projection": name, "events": applied[name]},
+                    )
         if self.background is not None and not (stop is not None and stop.is_set()):
             run_passes(self.background)
         return Tick(applied=applied, failed=failed, elsewhere=tuple(elsewhere))

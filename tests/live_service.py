@@ -38,11 +38,15 @@ def call(method: str, url: str, body: dict[str, Any] | None = None, token: str =
 
 @contextmanager
 def running_service(
-    environment: dict[str, str], port: int, log: Path, options: Sequence[str] = ()
+    environment: dict[str, str],
+    port: int,
+    log: Path,
+    options: Sequence[str] = (),
+    start_seconds: float = 30,
 ) -> Iterator[str]:
     """The service's base URL once ``/healthz`` answers; its stderr goes to ``log`` (a file,
     not a pipe, so a chatty server never blocks on a full pipe nobody reads). ``options`` go
-    to ``spotlight serve`` after the port."""
+    to ``spotlight serve`` after the port; it has ``start_seconds`` to answer."""
     base = f"http://127.0.0.1:{port}"
     with log.open("ab") as errors:
         service = subprocess.Popen(  # noqa: S603 - our own CLI
@@ -52,7 +56,7 @@ def running_service(
             stderr=errors,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_seconds
         while True:
             try:
                 call("GET", f"{base}/healthz")

@@ -82,6 +82,7 @@ from adapters.matching.index_files import (
     write_array,
     write_json,
 )
+from adapters.metrics import timed_lookup
 from application.media import Candidate, DecodedMedia, Install, TimeRange
 
 Floats = NDArray[np.float64]
@@ -693,6 +694,7 @@ class LandmarkAudioEngine:
             self._postings.alive = grown
         return number
 
+    @timed_lookup("audio")
     def query(self, fingerprint: bytes, *, limit: int = 10) -> list[Candidate]:
         if not fingerprint:
             return []

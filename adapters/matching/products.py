@@ -223,6 +223,7 @@ from adapters.matching.index_files import (
 from adapters.media.budget import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SECONDS, DecodeSlots
 from adapters.media.decoding import PyAVDecoder
 from adapters.media.pictures import open_picture
+from adapters.metrics import timed_lookup
 from application.media import DecodedMedia, Install, UnreadableMedia
 from application.shop.products import (
     Box,
@@ -1318,6 +1319,7 @@ class SiftProductRecognizer:
 
     # -- matching ------------------------------------------------------------------------
 
+    @timed_lookup("recognise")
     def recognise(self, video_descriptors: bytes, *, limit: int = 10) -> list[ProductCandidate]:
         video = _decode_video(video_descriptors)
         if not video.keyframes or not self._listings:
@@ -1342,6 +1344,7 @@ class SiftProductRecognizer:
         candidates.sort(key=lambda c: (-c.score, c.listing_id))
         return candidates[:limit]
 
+    @timed_lookup("listing")
     def match_listing(
         self, listing_id: str, listing_descriptors: bytes, video_descriptors: bytes
     ) -> ProductCandidate | None:

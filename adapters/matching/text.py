@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz
 
+from adapters.metrics import timed_lookup
 from application.anchors.text_matching import TextCandidate, TitleWords
 from domain.errors import InvalidValue
 from domain.hashtags import normalise_hashtag
@@ -93,6 +94,7 @@ class InvertedTextEngine:
                 if not postings[key]:
                     del postings[key]
 
+    @timed_lookup("text")
     def query(
         self, caption: str, hashtags: Sequence[str], *, limit: int = 10
     ) -> list[TextCandidate]:

@@ -101,6 +101,7 @@ from adapters.matching.index_files import (
     write_array,
     write_json,
 )
+from adapters.metrics import timed_lookup
 from application.media import Candidate, DecodedMedia, Install, TimeRange
 
 VERSION = "visual-dct64-6views-v1"
@@ -508,6 +509,7 @@ class PerceptualVisualEngine:
         if self._dead_entries > max(self._live_entries, self._flush_entries):
             self._compact()
 
+    @timed_lookup("visual")
     def query(self, fingerprint: bytes, *, limit: int = 10) -> list[Candidate]:
         if not fingerprint:
             return []

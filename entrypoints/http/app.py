@@ -17,6 +17,7 @@ from entrypoints.http.docs import install_docs
 from entrypoints.http.identity import accounts, me
 from entrypoints.http.limits import MULTIPART_ENVELOPE, BodyLimit
 from entrypoints.http.music import competition, music
+from entrypoints.http.observe import install_observation
 from entrypoints.http.paging import refuse_unknown_query
 from entrypoints.http.problems import install_problem_handlers
 from entrypoints.http.rate_limits import install_rate_limits
@@ -92,6 +93,9 @@ def create_app(
     # Outermost: rate limits refuse a flood before its body is read. The body cap sits inside
     # them, where its refusal reaches FastAPI's body reading directly.
     install_rate_limits(app, core.settings, core.verifier)
+    # Around everything: the request id is set before anything logs, and every answer
+    # (a refusal of the rate limits too) is logged and counted.
+    install_observation(app)
     app.include_router(titles.router)
     app.include_router(videos.router)
     app.include_router(anchors.router)

@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.auth import InvalidToken, TokenVerifier
 from entrypoints.http.problems import problem_response
+from entrypoints.metrics import RATE_LIMIT_REFUSALS
 from entrypoints.settings import NO_LIMIT, Settings
 
 log = logging.getLogger(__name__)
@@ -169,6 +170,7 @@ class RateLimited:
             log.exception("rate limits unavailable; the request is admitted")
             refusal = None
         if refusal is not None:
+            RATE_LIMIT_REFUSALS.labels(flow=refusal.flow).inc()
             await _too_many(refusal)(scope, receive, send)
             return
         status = 0

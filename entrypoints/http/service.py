@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from entrypoints.bootstrap import bootstrap
 from entrypoints.http.app import create_app
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
 #: What `spotlight serve --workers N` hands uvicorn (``factory=True``).
@@ -15,6 +16,7 @@ FACTORY = "entrypoints.http.service:service_app"
 
 
 def service_app() -> FastAPI:
-    return create_app(
-        bootstrap(Settings.from_environ()), close_on_shutdown=True, background_sweeps=True
-    )
+    settings = Settings.from_environ()
+    # `spotlight serve --workers N` passes its log level on as SPOTLIGHT_LOG_LEVEL.
+    configure_logging(settings.log_format, settings.log_level or "info")
+    return create_app(bootstrap(settings), close_on_shutdown=True, background_sweeps=True)

@@ -282,3 +282,36 @@ def test_what_one_request_may_cost_has_defaults_and_can_be_set() -> None:
 def test_a_decoding_budget_that_is_not_a_positive_finite_number_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="SPOTLIGHT_DECODE_SLOTS"):
         Settings.from_environ({"SPOTLIGHT_STORE": "memory://", "SPOTLIGHT_DECODE_SLOTS": value})
+
+
+def test_logging_and_metrics_settings_have_defaults_and_can_be_set() -> None:
+    default = Settings.from_environ({})
+    assert (default.log_format, default.log_level, default.metrics_token) == ("auto", None, None)
+    chosen = Settings.from_environ(
+        {
+            "SPOTLIGHT_LOG_FORMAT": "JSON",
+            "SPOTLIGHT_LOG_LEVEL": "debug",
+            "SPOTLIGHT_METRICS_TOKEN": "scrape-" + "t" * 20,
+        }
+    )
+    assert (chosen.log_format, chosen.log_level, chosen.metrics_token) == (
+        "json",
+        "debug",
+        "scrape-" + "t" * 20,
+    )
+    assert "scrape-" not in repr(chosen)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "complaint"),
+    [
+        ("LOG_FORMAT", "xml", "SPOTLIGHT_LOG_FORMAT must be one of auto, json, text"),
+        ("LOG_LEVEL", "loud", "SPOTLIGHT_LOG_LEVEL must be one of critical"),
+        ("METRICS_TOKEN", "short", "SPOTLIGHT_METRICS_TOKEN must have at least 16 bytes"),
+    ],
+)
+def test_a_malformed_logging_or_metrics_setting_is_refused_naming_it(
+    name: str, value: str, complaint: str
+) -> None:
+    with pytest.raises(SettingsError, match=complaint):
+        Settings.from_environ({f"SPOTLIGHT_{name}": value})
