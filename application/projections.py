@@ -151,6 +151,16 @@ class Generation:
 
 
 @attrs.frozen
+class Progress:
+    """A projection's active generation with the positions it has applied and whether a
+    failure is recorded against it, read together (one question to the store)."""
+
+    generation: Generation
+    positions: Mapping[str, int]
+    failed: bool
+
+
+@attrs.frozen
 class Failure:
     log: str
     position: int
@@ -165,6 +175,11 @@ class ProjectionStore(Protocol):
     def generations(self, name: str) -> list[Generation]: ...
 
     def active_generation(self, name: str) -> Generation | None: ...
+
+    def progress(self, name: str) -> Progress | None:
+        """The active generation, its positions and whether it has a failure recorded, read
+        at once (None: no active generation)."""
+        ...
 
     def new_generation(
         self,
@@ -251,18 +266,25 @@ class ProjectionRunner:
         *,
         page: int = PAGE,
         inline: bool = True,
+        log_ends: Callable[[], dict[str, int]] | None = None,
     ) -> None:
         self.store = store
         self.logs = dict(logs)
+        #: Every log's end read at once, where the store can (one statement on PostgreSQL).
+        self._log_ends = log_ends
         self.page = page
         #: Whether a read brings its projection up to date first (``fresh``): the embedded
         #: default; with workers (SPOTLIGHT_PROJECTIONS=worker) requests only read.
         self.inline = inline
         self._projections: dict[str, Projection] = {}
         self._locks: dict[str, threading.Lock] = {}
-        #: Per projection, the generation and the logs' ends this process last caught it up
-        #: to: a read finding the same ends and generation has nothing to catch up.
-        self._reached: dict[str, tuple[int, dict[str, int]]] = {}
+        #: Per projection, the generation its last catch-up in this process brought.
+        self._brought: dict[str, int] = {}
+        #: (projection, generation, log) -> (position, end): this process found no event of
+        #: the projection's topics after that persisted position up to that end, so a check
+        #: (``up_to_date``) need not write the position on, nor read that stretch again.
+        self._clear: dict[tuple[str, int, str], tuple[int, int]] = {}
+        self._clear_lock = threading.Lock()
 
     def register(self, projection: Projection) -> None:
         if projection.name in self._projections:
@@ -329,17 +351,51 @@ class ProjectionRunner:
 
     def up_to_date(self, name: str) -> int:
         """The generation a read should query, brought to the end of its logs first whoever
-        catches up (what a command decides on must be the log's, even with workers); the
-        catch-up is skipped when this process already brought it to the logs' present ends.
-        Raises ``ProjectionFailed`` if it cannot be."""
-        ends = self._ends_of(self._projections[name])
-        generation = self.active(name)
-        if self._reached.get(name) == (generation, ends):
-            # This process brought this generation to these ends, and positions only move
-            # on: nothing was recorded since that it could lack.
-            return generation
+        catches up (what a command decides on must be the log's, even with workers). The
+        logs' ends and the projection's progress are read first, without waiting for the
+        projection's lock: when every position has reached its log's end, nothing was
+        recorded that it could lack, and the catch-up is skipped. Raises
+        ``ProjectionFailed`` if it cannot be brought up to date."""
+        projection = self._projections[name]
+        ends = self._ends_of(projection)
+        progress = self._progress_of(projection)
+        if (
+            progress is not None
+            and not progress.failed
+            and self._nothing_to_apply(projection, progress, ends)
+        ):
+            return progress.generation.number
         self.catch_up(name)
-        return self.active(name)
+        return self._brought[name]
+
+    def _nothing_to_apply(
+        self, projection: Projection, progress: Progress, ends: Mapping[str, int]
+    ) -> bool:
+        """Whether no event of the projection's topics lies between each log's position and
+        its end. A stretch found empty is remembered, not written: the position is moved on
+        by the next catch-up that applies something, or by ``catch_up`` (a worker, the
+        sweeper, a read waiting for positions), so a command whose own events the
+        projection does not follow costs one read, not a transaction."""
+        generation = progress.generation.number
+        for log_name, topics in projection.follows.items():
+            position, end = progress.positions.get(log_name, 0), ends[log_name]
+            if position >= end:
+                continue
+            key = (projection.name, generation, log_name)
+            base, scanned = self._clear.get(key, (position, position))
+            start = scanned if base == position else position
+            if start >= end:
+                continue
+            found = self.logs[log_name].recorder.select_notifications(
+                start=start, limit=1, stop=end, topics=tuple(topics), inclusive_of_start=False
+            )
+            if found:
+                return False
+            with self._clear_lock:
+                kept = self._clear.get(key)
+                if kept is None or kept[0] != position or kept[1] < end:
+                    self._clear[key] = (position, end)
+        return True
 
     def _ends_of(self, projection: Projection) -> dict[str, int]:
         return {
@@ -347,23 +403,58 @@ class ProjectionRunner:
             for log_name in projection.follows
         }
 
+    def _progress_of(self, projection: Projection) -> Progress | None:
+        """The active generation's progress, if it is the one this code reads (its version
+        and configuration)."""
+        progress = self.store.progress(projection.name)
+        if progress is None:
+            return None
+        active = progress.generation
+        if (active.version, active.configuration) != (
+            projection.version,
+            configuration_of(projection),
+        ):
+            return None
+        return progress
+
     def catch_up(self, name: str, *, generation: int | None = None) -> int:
         """Apply every event of its logs not yet applied; answer how many were applied.
 
         Raises ``ProjectionFailed`` if an event cannot be applied (the position stays before
         it, and the failure is recorded for ``status()``)."""
-        projection = self._projections[name]
         with self._locks[name]:
+            return self._bring(self._projections[name], generation)
+
+    def _bring(self, projection: Projection, generation: int | None) -> int:
+        """Under the projection's lock: follow each log to the end it had when this began;
+        answer the events applied. The active generation brought is noted for
+        ``up_to_date``."""
+        name = projection.name
+        # Read before following: each log is then followed to at least these ends.
+        ends = self._ends_of(projection)
+        progress = self._progress_of(projection) if generation is None else None
+        if progress is not None:
+            number = progress.generation.number
+            positions, failed = progress.positions, progress.failed
+        else:
             number = self._current(projection) if generation is None else generation
-            # Read before following: each log is then followed to at least these ends.
-            ends = self._ends_of(projection)
-            applied = 0
-            for log_name, topics in projection.follows.items():
-                applied += self._follow(projection, number, log_name, tuple(topics))
-            if self.store.failure(name, number) is not None:
-                self.store.clear_failure(name, number)
-            self._reached[name] = (number, ends)
-            return applied
+            positions = self.store.positions(name, number)
+            failed = self.store.failure(name, number) is not None
+        applied = 0
+        for log_name, topics in projection.follows.items():
+            applied += self._follow(
+                projection,
+                number,
+                log_name,
+                tuple(topics),
+                start=positions.get(log_name, 0),
+                end=ends[log_name],
+            )
+        if failed:
+            self.store.clear_failure(name, number)
+        if generation is None:
+            self._brought[name] = number
+        return applied
 
     def catch_up_all(self) -> dict[str, int | ProjectionFailed]:
         """Every projection, each on its own: one that fails leaves the others to go on."""
@@ -376,12 +467,26 @@ class ProjectionRunner:
         return done
 
     def _follow(
-        self, projection: Projection, generation: int, log_name: str, topics: tuple[str, ...]
+        self,
+        projection: Projection,
+        generation: int,
+        log_name: str,
+        topics: tuple[str, ...],
+        *,
+        start: int | None = None,
+        end: int | None = None,
     ) -> int:
+        """Apply the log's events of ``topics`` from ``start`` to ``end`` (by default the
+        generation's position and the log's end, read now)."""
         application = self.logs[log_name]
         applied = 0
-        position = self.store.positions(projection.name, generation).get(log_name, 0)
-        end = application.recorder.max_notification_id() or 0
+        position = (
+            self.store.positions(projection.name, generation).get(log_name, 0)
+            if start is None
+            else start
+        )
+        if end is None:
+            end = application.recorder.max_notification_id() or 0
         while position < end:
             with collection_paused():
                 events, reached = self.read_page(log_name, topics, position, end)
@@ -586,6 +691,8 @@ class ProjectionRunner:
     # Status --------------------------------------------------------------------------------
 
     def ends(self) -> dict[str, int]:
+        if self._log_ends is not None:
+            return self._log_ends()
         return {
             name: application.recorder.max_notification_id() or 0
             for name, application in self.logs.items()
@@ -614,6 +721,13 @@ class ProjectionRunner:
                 )
             )
         return statuses
+
+
+def _reached(progress: Progress, ends: Mapping[str, int]) -> bool:
+    """Every log's position at or past its end, and no failure left to clear."""
+    return not progress.failed and all(
+        progress.positions.get(log_name, 0) >= end for log_name, end in ends.items()
+    )
 
 
 def _now() -> float:

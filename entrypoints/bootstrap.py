@@ -15,6 +15,7 @@ import attrs
 from adapters.clock import RandomIdentities, SystemClock
 from adapters.keys.sealer import AesGcmSealer
 from adapters.keys.stores import key_store_for
+from adapters.log_ends import joint_log_ends
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.products import SUGGESTED_THRESHOLD, SiftProductRecognizer, shop_decoder
 from adapters.matching.snapshots import FileIndexSnapshots
@@ -195,10 +196,12 @@ def bootstrap(
             f"{str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}"
         ) from None
     count_recordings(catalogue, music, revenue, inbox)
+    logs = {log.name: log for log in (catalogue, music, revenue, inbox)}
     projections = ProjectionRunner(
         projection_store,
-        {log.name: log for log in (catalogue, music, revenue, inbox)},
+        logs,
         inline=settings.projections == "inline",
+        log_ends=joint_log_ends(logs),
     )
     # One protection for every program that must leave protected videos alone.
     protection = persisted_protection(projection_store, projections)

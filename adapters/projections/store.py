@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.projections.database import ProjectionDatabase
-from application.projections import Batch, Failure, Generation, PositionMoved
+from application.projections import Batch, Failure, Generation, PositionMoved, Progress
 
 BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
 
@@ -74,9 +74,40 @@ class SqlProjectionStore:
             sa.Column("holder", sa.String(200), nullable=False),
             sa.Column("expires_at", sa.Float, nullable=False),
         )
+        self._progress_statement = self._select_progress()
         self._create_lock = threading.Lock()
         self.create_tables(self.metadata)
         self._add_missing_columns()
+
+    def _select_progress(self) -> sa.Select[tuple[int, int, str, bool, str, int]]:
+        """``progress``'s statement, built once (its name is a parameter)."""
+        generations, positions = self.generations_table, self.positions_table
+        failures = self.failures_table
+        name = sa.bindparam("name", type_=sa.String(200))
+        failed = (
+            sa.select(failures.c.generation)
+            .where(failures.c.name == name, failures.c.generation == generations.c.generation)
+            .exists()
+        )
+        return (
+            sa.select(
+                generations.c.generation,
+                generations.c.version,
+                generations.c.configuration,
+                failed,
+                positions.c.log,
+                positions.c.position,
+            )
+            .select_from(generations)
+            .outerjoin(
+                positions,
+                sa.and_(
+                    positions.c.name == generations.c.name,
+                    positions.c.generation == generations.c.generation,
+                ),
+            )
+            .where(generations.c.name == name, generations.c.state == ACTIVE)
+        )
 
     def _add_missing_columns(self) -> None:
         """Migrate a projection database made before ``configuration`` was kept: add the
@@ -125,11 +156,24 @@ class SqlProjectionStore:
         with self.database.reader.connect() as connection, connection.begin():
             yield connection
 
+    @contextmanager
+    def reading_one(self) -> Iterator[Connection]:
+        """A connection for one read-only statement, which is its own snapshot: on
+        PostgreSQL without BEGIN and COMMIT around it (two round trips fewer)."""
+        if self.database.reader.dialect.name != "postgresql":
+            with self.reading() as connection:
+                yield connection
+            return
+        with self.database.reader.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        ) as connection:
+            yield connection
+
     # Generations -------------------------------------------------------------------------
 
     def generations(self, name: str) -> list[Generation]:
         table = self.generations_table
-        with self.reading() as connection:
+        with self.reading_one() as connection:
             rows = connection.execute(
                 sa.select(table.c.generation, table.c.version, table.c.state, table.c.configuration)
                 .where(table.c.name == name)
@@ -142,7 +186,7 @@ class SqlProjectionStore:
 
     def active_generation(self, name: str) -> Generation | None:
         table = self.generations_table
-        with self.reading() as connection:
+        with self.reading_one() as connection:
             row = connection.execute(
                 sa.select(table.c.generation, table.c.version, table.c.configuration).where(
                     table.c.name == name, table.c.state == ACTIVE
@@ -151,6 +195,22 @@ class SqlProjectionStore:
         if row is None:
             return None
         return Generation(number=row[0], version=row[1], state=ACTIVE, configuration=row[2])
+
+    def progress(self, name: str) -> Progress | None:
+        """One statement: the active generation, each of its logs' positions (a row per
+        log) and whether a failure is recorded against it."""
+        with self.reading_one() as connection:
+            rows = connection.execute(self._progress_statement, {"name": name}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return Progress(
+            generation=Generation(
+                number=first[0], version=first[1], state=ACTIVE, configuration=first[2]
+            ),
+            positions={row[4]: int(row[5]) for row in rows if row[4] is not None},
+            failed=bool(first[3]),
+        )
 
     def new_generation(
         self,
@@ -240,7 +300,7 @@ class SqlProjectionStore:
 
     def positions(self, name: str, generation: int) -> dict[str, int]:
         table = self.positions_table
-        with self.reading() as connection:
+        with self.reading_one() as connection:
             rows = connection.execute(
                 sa.select(table.c.log, table.c.position).where(
                     table.c.name == name, table.c.generation == generation
@@ -296,7 +356,7 @@ class SqlProjectionStore:
 
     def failure(self, name: str, generation: int) -> Failure | None:
         table = self.failures_table
-        with self.reading() as connection:
+        with self.reading_one() as connection:
             row = connection.execute(
                 sa.select(table.c.log, table.c.position, table.c.error, table.c.failed_at).where(
                     table.c.name == name, table.c.generation == generation

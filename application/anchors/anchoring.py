@@ -162,6 +162,9 @@ class Anchoring:
 
     def _follow(self) -> None:
         self._protection.catch_up()
+        self._follow_index()
+
+    def _follow_index(self) -> None:
         applied = self.index_follower.catch_up()
         if self.snapshotting is not None:
             self.snapshotting.applied += applied
@@ -371,9 +374,11 @@ class Anchoring:
         title = self.cataloguing.new_title(
             actor, name=name, kind=kind, portal=portal, studio_id=studio_id
         )
-        # The sweep's start catches the index up to the log's end first.
+        # The sweep's start catches the index and protection up to the log's end first.
         self.catalogue.commit(title, self._start_sweep(title.id, "registered"))
-        self._catch_up()
+        # The index learns the title; protection has nothing to learn from it.
+        with self._engines_lock:
+            self._follow_index()
         return TitleView.of(title)
 
     # Review ----------------------------------------------------------------------------

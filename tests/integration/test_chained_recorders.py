@@ -467,7 +467,8 @@ class TestPostgresWritersNeverForkTheChain(PostgresCase):
         recorder.create_table()
         for _ in range(3):
             recorder.insert_events(_stored(1))
-        # A writer that read a stale head (as if it had not waited its turn):
+        # Another process's writer that read a stale head (as if it had not waited its turn):
+        recorder = ChainedPostgresApplicationRecorder(self.datastore, events_table_name=self.table)
         recorder.select_head_statement = sql.SQL(
             "SELECT notification_id, previous_id, link FROM {}.{} ORDER BY notification_id LIMIT 1"
         ).format(sql.Identifier(self.schema), sql.Identifier(recorder.chain_table_name))

@@ -409,6 +409,44 @@ def test_music_reads_skip_the_catch_up_through_the_runner_while_the_music_log_ha
     assert catch_ups == [MUSIC_READ_MODEL]
 
 
+def test_a_check_over_events_a_projection_does_not_follow_writes_nothing_and_catch_up_moves_on(
+    core: Spotlight, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    projection = TitlesByKind(core.projection_store)
+    core.projections.register(projection)
+    generation = core.projections.up_to_date(projection.name)
+    # Videos published: events of the catalogue the projection does not follow.
+    for n in range(3):
+        core.anchoring.publish_video(
+            Principal(Role.CREATOR, "mika"),
+            caption=f"clip {n}",
+            hashtags=[],
+            category="film-and-tv",
+        )
+    end = core.catalogue.recorder.max_notification_id() or 0
+    catch_ups = counted_catch_ups(core, monkeypatch)
+
+    assert core.projections.up_to_date(projection.name) == generation
+    assert catch_ups == []  # nothing to apply: no transaction, the position stays
+    assert core.projection_store.positions(projection.name, generation)["catalogue"] < end
+
+    register_titles(core, "Dune")
+    assert core.projections.up_to_date(projection.name) == generation
+    assert catch_ups == [projection.name]
+    assert projection.counts(generation) == {"movie": 1}
+    assert core.projection_store.positions(projection.name, generation) == {
+        "catalogue": core.catalogue.recorder.max_notification_id()
+    }
+
+
+def test_every_log_end_read_at_once_is_each_log_s_own(core: Spotlight) -> None:
+    register_titles(core, "Dune", "Arrival")
+    core.discovery.register_artist(Principal(Role.ARTIST, "aiko"), name="Aiko", region="JP")
+    assert core.projections.ends() == {
+        name: log.recorder.max_notification_id() or 0 for name, log in core.projections.logs.items()
+    }
+
+
 def test_a_projection_configured_otherwise_rebuilds_its_rows_from_zero(core: Spotlight) -> None:
     projection = TitlesByKind(core.projection_store)
     core.projections.register(projection)
