@@ -53,7 +53,7 @@ from application.business.marketplace import Marketplace
 from application.business.marketplace_projection import MarketplaceProjection
 from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
-from application.inbox import InboxProjection, InboxReads
+from application.inbox import Inboxes, InboxProjection, InboxReads
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.music.competition import Competition
@@ -107,6 +107,8 @@ class Spotlight:
     notifier: Notifier
     #: The inboxes' read model, whichever notifier delivers (the in-app one reads it).
     inbox_reads: InboxReads
+    #: A person's own inbox: unread count, marking read.
+    inboxes: Inboxes
     shop: Shop
     tagging: ProductTagging
     recognition: ProductScanning
@@ -228,8 +230,12 @@ def bootstrap(
         snapshots=_index_snapshots(settings, "anchors"),
         snapshot_every=settings.index_snapshot_events,
     )
+    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
+    if notifier is None:
+        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     discovery = Discovery(
         music,
+        notifier=notifier,
         catalogue=catalogue,
         decoder=decoder,
         # Its own engine: the music index holds tracks and reference clips, not what the
@@ -249,9 +255,6 @@ def bootstrap(
     ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
     projections.register(ledger_projection)
     ledger = Ledger(revenue, clock=clock, projections=projections, projection=ledger_projection)
-    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
-    if notifier is None:
-        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     tagging = ProductTagging(
         revenue,
         catalogue=catalogue,
@@ -315,6 +318,7 @@ def bootstrap(
         inbox=inbox,
         notifier=notifier,
         inbox_reads=inbox_reads,
+        inboxes=Inboxes(inbox, inbox_reads, clock=clock),
         shop=Shop(
             revenue, ledger=ledger, clock=clock, identities=identities, recognizer=recognizer
         ),
