@@ -48,8 +48,19 @@ class NoticeKind(StrEnum):
     INVITATION_DELIVERED = "invitation_delivered"
     INVITATION_APPROVED = "invitation_approved"
     INVITATION_REJECTED = "invitation_rejected"
+    ANCHOR_ATTACHED = "anchor_attached"
+    ANCHOR_REVOKED = "anchor_revoked"
+    DISPUTE_UPHELD = "dispute_upheld"
+    DISPUTE_DISMISSED = "dispute_dismissed"
     TRACK_CLEARED = "track_cleared"
     TRACK_REJECTED = "track_rejected"
+    PULSE_APPROVED = "pulse_application_approved"
+    PULSE_REJECTED = "pulse_application_rejected"
+    PAYOUT_SENT = "payout_sent"
+    PAYOUT_RETURNED = "payout_returned"
+    REPORT_UPHELD = "counterfeit_report_upheld"
+    REPORT_DISMISSED = "counterfeit_report_dismissed"
+    VIDEO_MODERATED = "video_moderated"
 
 
 #: The objects a notice may name, each by its id.

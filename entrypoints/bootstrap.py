@@ -190,6 +190,9 @@ def bootstrap(
     )
     # One protection for every program that must leave protected videos alone.
     protection = persisted_protection(projection_store, projections)
+    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
+    if notifier is None:
+        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     # Every decode of an upload (video, audio, listing photo) takes one of these slots.
     slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
@@ -201,7 +204,7 @@ def bootstrap(
         )
     if recognizer is None:
         recognizer = SiftProductRecognizer(max_photo_pixels=settings.max_pixels, slots=slots)
-    cataloguing = Catalogue(catalogue, clock=clock, identities=identities)
+    cataloguing = Catalogue(catalogue, clock=clock, identities=identities, notifier=notifier)
     review = ReviewQueueProjection(SqlReviewTables(projection_store))
     projections.register(review)
     anchoring = Anchoring(
@@ -230,9 +233,6 @@ def bootstrap(
         snapshots=_index_snapshots(settings, "anchors"),
         snapshot_every=settings.index_snapshot_events,
     )
-    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
-    if notifier is None:
-        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     discovery = Discovery(
         music,
         notifier=notifier,
@@ -277,7 +277,9 @@ def bootstrap(
     )
     projections.register(marketplace)
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
-    moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
+    moderation = Moderation(
+        catalogue, tagging=tagging, clock=clock, protection=protection, notifier=notifier
+    )
     keys = key_store_for(store)
     audience = Audience(
         catalogue,
@@ -306,6 +308,7 @@ def bootstrap(
         ledger=ledger,
         pulse=Pulse(
             revenue,
+            notifier=notifier,
             catalogue=catalogue,
             ledger=ledger,
             clock=clock,
@@ -314,7 +317,7 @@ def bootstrap(
             projection=inventory,
             launched_regions=settings.pulse_regions,
         ),
-        payouts=Payouts(revenue, ledger=ledger, clock=clock),
+        payouts=Payouts(revenue, ledger=ledger, clock=clock, notifier=notifier),
         inbox=inbox,
         notifier=notifier,
         inbox_reads=inbox_reads,
@@ -333,7 +336,9 @@ def bootstrap(
             snapshots=_index_snapshots(settings, "products"),
             snapshot_every=settings.index_snapshot_events,
         ),
-        reports=CounterfeitReports(revenue, tagging=tagging, clock=clock, identities=identities),
+        reports=CounterfeitReports(
+            revenue, tagging=tagging, clock=clock, identities=identities, notifier=notifier
+        ),
         studios=StudioBookings(revenue, clock=clock, identities=identities),
         shop_search=ShopSearch(projections, shop_search),
         campaigns=Campaigns(

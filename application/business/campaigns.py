@@ -327,7 +327,8 @@ class Campaigns:
         now = self.clock.now()
         terms = invitation.accept(by=actor.label, at=now)
         view = self._agree(invitation, terms, now)
-        self._tell_brand(
+        self._tell(
+            self._brand(invitation),
             invitation,
             "accepted",
             f"{invitation.creator} accepted your terms",
@@ -362,7 +363,8 @@ class Campaigns:
             at=self.clock.now(),
         )
         self.revenue.commit(invitation)
-        self._tell_brand(
+        self._tell(
+            self._brand(invitation),
             invitation,
             "countered",
             f"{invitation.creator} answered with a counter-offer",
@@ -399,7 +401,8 @@ class Campaigns:
         invitation.decline(by=actor.label, creator=by_creator, reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
         if by_creator:
-            self._tell_brand(
+            self._tell(
+                self._brand(invitation),
                 invitation,
                 "declined",
                 f"{invitation.creator} declined the invitation",
@@ -438,7 +441,8 @@ class Campaigns:
             raise NotPermitted("a creator delivers one of their own videos")
         invitation.deliver(video_id, at=self.clock.now())
         self.revenue.commit(invitation)
-        self._tell_brand(
+        self._tell(
+            self._brand(invitation),
             invitation,
             "delivered",
             f"{invitation.creator} delivered a video for your approval",
@@ -572,18 +576,10 @@ class Campaigns:
         except Exception:  # the invitation is recorded; its parties see it in the app
             return
 
-    def _tell_brand(
-        self,
-        invitation: Invitation,
-        step: str,
-        message: str,
-        *,
-        kind: NoticeKind,
-        reason: str = "",
-        video: UUID | None = None,
-    ) -> None:
-        brand = person_key(Principal(Role.BRAND, invitation.brand))
-        self._tell(brand, invitation, step, message, kind=kind, reason=reason, video=video)
+    @staticmethod
+    def _brand(invitation: Invitation) -> str:
+        """The inbox of the invitation's brand."""
+        return person_key(Principal(Role.BRAND, invitation.brand))
 
     def _readable(self, actor: Principal, campaign_id: UUID) -> Campaign:
         campaign = self.revenue.load(Campaign, campaign_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from contextlib import suppress
 from uuid import UUID
 
 from application.auth import Principal, Role, acting_for, person_key, require_role
@@ -26,7 +25,7 @@ from application.music.music_read_model import (
 )
 from application.music.music_views import ArtistView, Byline, Page, PlaylistItem, TrackView
 from application.music.track_index import SNAPSHOT_EVERY, TrackIndex, track_owner
-from application.notifications import Notifier
+from application.notifications import Notifier, tell
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel, unpositioned
@@ -268,20 +267,17 @@ class Discovery:
         return self._track_view(track)
 
     def _tell_artist(self, track: Track, kind: NoticeKind, outcome: str, reason: str) -> None:
-        """The artist's notice of a review decision, keyed by the track's version (a retry
-        delivers once); a failed delivery leaves the decision as recorded."""
-        if self.notifier is None:
-            return
-        with suppress(Exception):
-            self.notifier.notify(
-                person_key(Principal(Role.ARTIST, track.artist_account)),
-                subject="A decision on your track",
-                body=f"Your track {track.title!r} {outcome}.",
-                key=f"track:{track.id}:{kind.value}:{track.version}",
-                kind=kind,
-                about={"track": track.id},
-                reason=reason,
-            )
+        """The artist's notice of a review decision, keyed by the track's version."""
+        tell(
+            self.notifier,
+            person_key(Principal(Role.ARTIST, track.artist_account)),
+            kind=kind,
+            subject="A decision on your track",
+            body=f"Your track {track.title!r} {outcome}.",
+            key=f"track:{track.id}:{kind.value}:{track.version}",
+            about={"track": track.id},
+            reason=reason,
+        )
 
     def featured_playlist(self, *, limit: int = 50, cursor: int = 0) -> Page[PlaylistItem]:
         """Cleared tracks, most used in videos first; then the newest cleared; then by id."""
