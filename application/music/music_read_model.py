@@ -77,6 +77,17 @@ class PlaylistLine:
     track: TrackLine
     uses: int
     artist: Byline
+    decided_key: int = 0  # the clearance's microseconds since the epoch: the list's order
+
+
+@attrs.frozen
+class OwnTrackLine:
+    """A track in the order it was submitted (``key``: microseconds since the epoch), with
+    the videos found using it."""
+
+    key: int
+    track: TrackLine
+    uses: int
 
 
 @attrs.frozen
@@ -205,16 +216,29 @@ class MusicTables(Protocol):
         ...
 
     def awaiting_review(
-        self, generation: int, *, offset: int, limit: int
-    ) -> tuple[list[UUID], bool]:
-        """Submitted tracks, oldest first (then by id): a page, and whether more follow."""
+        self, generation: int, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        """Submitted tracks, oldest first (then by id), at most ``limit`` after the key
+        (submitted, id)."""
+        ...
+
+    def tracks_of(
+        self, generation: int, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        """An artist's tracks in the order submitted (then by id), at most ``limit`` after
+        the key (submitted, id)."""
         ...
 
     def playlist(
-        self, generation: int, *, offset: int, limit: int
-    ) -> tuple[list[PlaylistLine], bool]:
-        """Cleared tracks, most used first, then newest cleared, then by id: a page, and
-        whether more follow."""
+        self,
+        generation: int,
+        *,
+        region: str | None,
+        after: tuple[int, int, UUID] | None,
+        limit: int,
+    ) -> list[PlaylistLine]:
+        """Cleared tracks (of artists of ``region``, if named), most used first, then newest
+        cleared, then by id: at most ``limit`` after the key (uses, cleared, id)."""
         ...
 
     def cleared_without_scan(self, generation: int) -> list[UUID]:
@@ -248,7 +272,8 @@ class MusicReadModel:
     """The projection: what each event of the music log changes in the rows."""
 
     name = MUSIC_READ_MODEL
-    version = 1
+    # 2: tracks indexed by (artist, submitted, id), for an artist's list of tracks.
+    version = 2
 
     def __init__(self, tables: MusicTables) -> None:
         self.tables = tables
@@ -476,11 +501,18 @@ class MusicView:
         late = self.tables.late_counts(self.generation, round_id)
         return late.get(BALLOT, 0), late.get(SCORE, 0)
 
-    def awaiting_review(self, *, offset: int, limit: int) -> tuple[list[UUID], bool]:
-        return self.tables.awaiting_review(self.generation, offset=offset, limit=limit)
+    def awaiting_review(self, *, after: tuple[int, UUID] | None, limit: int) -> list[OwnTrackLine]:
+        return self.tables.awaiting_review(self.generation, after=after, limit=limit)
 
-    def playlist(self, *, offset: int, limit: int) -> tuple[list[PlaylistLine], bool]:
-        return self.tables.playlist(self.generation, offset=offset, limit=limit)
+    def tracks_of(
+        self, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        return self.tables.tracks_of(self.generation, account, after=after, limit=limit)
+
+    def playlist(
+        self, *, region: str | None, after: tuple[int, int, UUID] | None, limit: int
+    ) -> list[PlaylistLine]:
+        return self.tables.playlist(self.generation, region=region, after=after, limit=limit)
 
     def backfills_to_start(self) -> list[str]:
         """The scopes of the backfill scans of cleared tracks not yet started."""

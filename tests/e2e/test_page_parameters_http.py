@@ -61,6 +61,7 @@ LIST_READS = [
     ListRead("/v1/me/anchors", role=Role.STUDIO),
     ListRead("/v1/me/videos", role=Role.CREATOR),
     ListRead("/v1/me/invitations", role=Role.CREATOR),
+    ListRead("/v1/me/tracks", role=Role.ARTIST),
 ]
 
 

@@ -111,9 +111,19 @@ class TrackOut(Answer):
     uses: int = Field(description="Videos found using the track.")
 
 
-class TrackPageOut(Answer):
-    items: list[TrackOut]
-    next_cursor: int | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+class OwnTrackOut(Answer):
+    """A track in its artist's list, with where its review stands."""
+
+    id: UUID
+    title: str
+    status: Literal["submitted", "cleared", "rejected"] = Field(
+        description="submitted (awaits a reviewer), cleared (in the featured playlist) or "
+        "rejected; GET /v1/tracks/{id} gives the reviewer's reason."
+    )
+    flagged: bool = Field(description="It resembles earlier material: cleared only by override.")
+    submitted_at: datetime
+    decided_at: datetime | None = Field(description="When it was cleared or rejected.")
+    uses: int = Field(description="Videos found using the track.")
 
 
 class TrackDecision(Strict):
@@ -132,17 +142,12 @@ class TrackDecision(Strict):
 
 
 class PlaylistItemOut(Answer):
-    position: int
+    position: int = Field(description="The item's place in the list as its pages were read.")
     track_id: UUID
     title: str
     artist: BylineOut
     uses: int = Field(description="Videos found using the track.")
     cleared_at: datetime
-
-
-class PlaylistPageOut(Answer):
-    items: list[PlaylistItemOut]
-    next_cursor: int | None
 
 
 class UsageReportOut(Answer):
