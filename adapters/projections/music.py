@@ -96,6 +96,20 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
     )
     sa.Index(f"music_scans_track{suffix}", scans.c.track_id)
     sa.Index(f"music_scans_finished{suffix}", scans.c.finished)
+    seasons = sa.Table(
+        f"music_seasons{suffix}",
+        metadata,
+        sa.Column("season_id", sa.Uuid, primary_key=True),
+        sa.Column("region", sa.String(8), nullable=False),
+        sa.Column("announced_key", sa.BigInteger, nullable=False),
+    )
+    sa.Index(f"music_seasons_order{suffix}", seasons.c.announced_key, seasons.c.season_id)
+    sa.Index(
+        f"music_seasons_region{suffix}",
+        seasons.c.region,
+        seasons.c.announced_key,
+        seasons.c.season_id,
+    )
     sa.Table(
         f"music_rounds{suffix}",
         metadata,
@@ -150,6 +164,13 @@ def _track_columns(t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
     )
 
 
+def _after(
+    key: sa.Column[Any], row_id: sa.Column[Any], after: tuple[int, UUID]
+) -> sa.ColumnElement[bool]:
+    """The rows after ``after`` in the order (key, id)."""
+    return sa.or_(key > after[0], sa.and_(key == after[0], row_id > after[1]))
+
+
 class _Tables:
     """One generation's tables, by their names without the suffix."""
 
@@ -161,6 +182,7 @@ class _Tables:
         self.uses = by_name["music_track_uses"]
         self.scans = by_name["music_scans"]
         self.rounds = by_name["music_rounds"]
+        self.seasons = by_name["music_seasons"]
         self.entrants = by_name["music_round_entrants"]
         self.counts = by_name["music_round_counts"]
         self.late = by_name["music_round_late"]
@@ -344,6 +366,31 @@ class SqlMusicTables:
         )
         if finished.rowcount != 1:
             raise KeyError(f"no scan {scan_id} in the music read model")
+
+    def announce_season(
+        self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
+    ) -> None:
+        t = self._at(batch.generation).seasons
+        connection = self._open(batch)
+        connection.execute(t.delete().where(t.c.season_id == season_id))
+        connection.execute(
+            t.insert().values(season_id=season_id, region=region, announced_key=_key(announced_at))
+        )
+
+    def seasons_page(
+        self, generation: int, *, region: str | None, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        t = self._at(generation).seasons
+        query = sa.select(t.c.announced_key, t.c.season_id)
+        if region is not None:
+            query = query.where(t.c.region == region)
+        if after is not None:
+            query = query.where(_after(t.c.announced_key, t.c.season_id, after))
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                query.order_by(t.c.announced_key, t.c.season_id).limit(limit)
+            ).all()
+        return [(int(row[0]), row[1]) for row in rows]
 
     def schedule_round(self, batch: Batch, round_id: UUID) -> None:
         tables = self._at(batch.generation)
@@ -604,13 +651,7 @@ class SqlMusicTables:
         id)."""
         query = sa.select(*_track_columns(t), t.c.submitted_key, t.c.uses).where(which)
         if after is not None:
-            submitted, track_id = after
-            query = query.where(
-                sa.or_(
-                    t.c.submitted_key > submitted,
-                    sa.and_(t.c.submitted_key == submitted, t.c.track_id > track_id),
-                )
-            )
+            query = query.where(_after(t.c.submitted_key, t.c.track_id, after))
         with self.store.reading() as connection:
             rows = connection.execute(
                 query.order_by(t.c.submitted_key, t.c.track_id).limit(limit)

@@ -28,6 +28,7 @@ from application.read_models import LogPositions
 from domain.music.artists import Artist
 from domain.music.ballots import Ballot, Score
 from domain.music.rounds import CompetitionRound
+from domain.music.seasons import Season
 from domain.music.standings import Tally
 from domain.music.track_usage import LIVE, TrackUse, UsageScan
 from domain.music.tracks import Track, TrackStatus
@@ -139,6 +140,17 @@ class MusicTables(Protocol):
     def start_scan(self, batch: Batch, scan_id: UUID, scope: str) -> None: ...
 
     def finish_scan(self, batch: Batch, scan_id: UUID) -> None: ...
+
+    def announce_season(
+        self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
+    ) -> None: ...
+
+    def seasons_page(
+        self, generation: int, *, region: str | None, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """At most ``limit`` seasons (of ``region``, if named), each with the microseconds
+        since the epoch of its announcement, in that order (then by id), after the key."""
+        ...
 
     def schedule_round(self, batch: Batch, round_id: UUID) -> None:
         """A round counted from nothing."""
@@ -272,7 +284,8 @@ class MusicReadModel:
     """The projection: what each event of the music log changes in the rows."""
 
     name = MUSIC_READ_MODEL
-    # 2: tracks indexed by (artist, submitted, id), for an artist's list of tracks.
+    # 2: tracks indexed by (artist, submitted, id), for an artist's list of tracks; the
+    # seasons' rows, for the list of seasons.
     version = 2
 
     def __init__(self, tables: MusicTables) -> None:
@@ -289,6 +302,7 @@ class MusicReadModel:
             TrackUse.Detected.TOPIC: self._use_detected,
             UsageScan.Started.TOPIC: self._scan_started,
             UsageScan.Finished.TOPIC: self._scan_finished,
+            Season.Announced.TOPIC: self._season_announced,
             CompetitionRound.Scheduled.TOPIC: self._round_scheduled,
             CompetitionRound.EntryAdmitted.TOPIC: self._entry_admitted,
             CompetitionRound.EntrantsSeeded.TOPIC: self._entrants_seeded,
@@ -352,6 +366,9 @@ class MusicReadModel:
 
     def _scan_finished(self, batch: Batch, event: Any) -> None:
         self.tables.finish_scan(batch, event.originator_id)
+
+    def _season_announced(self, batch: Batch, event: Any) -> None:
+        self.tables.announce_season(batch, event.originator_id, event.region, event.announced_at)
 
     def _round_scheduled(self, batch: Batch, event: Any) -> None:
         self.tables.schedule_round(batch, event.originator_id)
@@ -503,6 +520,11 @@ class MusicView:
 
     def awaiting_review(self, *, after: tuple[int, UUID] | None, limit: int) -> list[OwnTrackLine]:
         return self.tables.awaiting_review(self.generation, after=after, limit=limit)
+
+    def seasons(
+        self, *, region: str | None, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        return self.tables.seasons_page(self.generation, region=region, after=after, limit=limit)
 
     def tracks_of(
         self, account: str, *, after: tuple[int, UUID] | None, limit: int

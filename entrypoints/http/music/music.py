@@ -17,6 +17,7 @@ from entrypoints.http.music.music_schemas import (
     BadgeWithdrawal,
     OwnTrackOut,
     PlaylistItemOut,
+    Region,
     TrackDecision,
     TrackOut,
     UsageReportOut,
@@ -211,16 +212,6 @@ def decide_track(
         view = core.discovery.reject_track(caller, track_id, reason=body.reason)
     tag_response(response, view.version)
     return TrackOut.model_validate(view)
-
-
-Region = Annotated[
-    str | None,
-    Query(
-        min_length=1,
-        max_length=8,
-        description="Only tracks of artists of this region (ISO 3166-1 alpha-2, e.g. JP).",
-    ),
-]
 
 
 @router.get("/v1/playlists/featured", response_model=PageOut[PlaylistItemOut])

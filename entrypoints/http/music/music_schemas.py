@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 
 from application.music.music_views import (
@@ -22,6 +23,15 @@ from domain.music.standings import MAX_SCORE, MIN_SCORE, Weighting
 from entrypoints.http.schemas import Account, Answer, IsoDateTime, Strict
 
 Name = Annotated[str, Field(max_length=200)]
+Region = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=8,
+        description="Only those of this region (ISO 3166-1 alpha-2, e.g. JP): a season's, or "
+        "a track's artist's.",
+    ),
+]
 
 
 # Artists ------------------------------------------------------------------------------

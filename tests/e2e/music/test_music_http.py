@@ -730,3 +730,27 @@ def test_an_artist_pages_through_its_own_tracks_over_http_and_nobody_elses(
     parameters = client.get("/openapi.json").json()["paths"]["/v1/playlists/featured"]["get"]
     query = {p["name"] for p in parameters["parameters"] if p["in"] == "query"}
     assert query == {"region", "limit", "cursor"}
+
+
+def test_anyone_pages_through_the_seasons_and_their_rounds_by_region(
+    client: TestClient, auth: Auth
+) -> None:
+    admin = auth("admin", "ops")
+    made = []
+    for n, region in enumerate(("JP", "KR", "JP")):
+        body = SEASON | {"name": f"Season {n}", "region": region}
+        answer = client.post("/v1/seasons", json=body, headers=admin)
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json())
+
+    first = client.get("/v1/seasons?limit=2")
+    assert first.status_code == 200, first.text
+    rest = client.get("/v1/seasons", params={"limit": 2, "cursor": first.json()["next_cursor"]})
+    listed = first.json()["items"] + rest.json()["items"]
+    assert [season["id"] for season in listed] == [season["id"] for season in made]
+    assert [season["round_ids"] for season in listed] == [s["round_ids"] for s in made]
+    assert rest.json()["next_cursor"] is None
+    japan = client.get("/v1/seasons?region=JP").json()["items"]
+    assert [season["id"] for season in japan] == [made[0]["id"], made[2]["id"]]
+    forged = client.get("/v1/seasons", params={"cursor": first.json()["next_cursor"] + "A"})
+    assert_problem(forged, 422, "invalid-value")

@@ -20,6 +20,8 @@ import pytest
 from application.auth import Principal, Role
 from application.errors import NotPermitted
 from domain.errors import InvalidValue
+from domain.music.rounds import Judge
+from domain.music.seasons import RoundPlan
 from domain.music.tracks import TrackStatus
 from entrypoints.bootstrap import Spotlight
 from tests.deployments import StoreUnderTest, store_under_test
@@ -33,6 +35,7 @@ AIKO = Principal(Role.ARTIST, "aiko")
 BEN = Principal(Role.ARTIST, "ben")
 ROSA = Principal(Role.REVIEWER, "rosa")
 AUDITOR = Principal(Role.AUDITOR, "audrey")
+OPS = Principal(Role.ADMIN, "ops")
 
 
 @pytest.fixture(
@@ -168,3 +171,44 @@ def test_the_featured_playlist_pages_by_region_most_used_first(cores: Cores) -> 
         core.discovery.featured_playlist(region="Japan")
     with pytest.raises(InvalidValue, match="another list"):
         core.discovery.featured_playlist(cursor=_artist_cursor(core))
+
+
+def announce(core: Spotlight, name: str, region: str) -> UUID:
+    now = core.clock.now()
+    return core.competition.announce_season(
+        OPS,
+        name=name,
+        region=region,
+        partners=("Blue Label",),
+        judges=(Judge(judge_id="kei", partner="Blue Label"),),
+        rounds=(
+            RoundPlan("Open call", 2, now, now + timedelta(days=7)),
+            RoundPlan("Final", 1, now + timedelta(days=8), now + timedelta(days=9)),
+        ),
+    ).id
+
+
+def test_seasons_are_listed_with_their_rounds_in_the_order_announced_by_region(
+    cores: Cores,
+) -> None:
+    core = cores.start()
+    announced: dict[str, list[UUID]] = {"JP": [], "KR": []}
+    for n in range(6):
+        cores.clock.set(OPENING_NIGHT + timedelta(hours=n))
+        region = "JP" if n % 3 else "KR"
+        announced[region].append(announce(core, f"Season {n}", region))
+
+    first = core.competition.seasons(limit=4)
+    cores.clock.set(OPENING_NIGHT + timedelta(days=1))
+    late = announce(core, "Late season", "JP")
+    rest = every_page(lambda cursor: core.competition.seasons(cursor=cursor or first.next_cursor))
+    every = [*first.items, *rest]
+    assert len(every) == 7
+    assert [season.id for season in every][-1] == late
+    assert [season.announced_at for season in every] == sorted(s.announced_at for s in every)
+    assert all(len(season.round_ids) == 2 for season in every)
+    for limit in (1, 2, 50):
+        japan = every_page(partial(core.competition.seasons, region="jp", limit=limit))
+        assert [season.id for season in japan] == [*announced["JP"], late]
+    with pytest.raises(InvalidValue, match="another list"):
+        core.discovery.review_queue(ROSA, cursor=first.next_cursor)
