@@ -369,13 +369,15 @@ def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
-    """A page of what a studio or a creator owns, read as an auditor; prints JSON."""
+    """A page of what a studio, a creator or an artist owns, read as an auditor; prints
+    JSON."""
     import json
 
     from pydantic import BaseModel
 
     from entrypoints.http.anchors.owner_lists import OwnedTitleOut, OwnedVideoOut, TitleAnchorOut
     from entrypoints.http.business.campaign_schemas import InvitationOut
+    from entrypoints.http.music.music_schemas import OwnTrackOut
     from entrypoints.http.paging import PageOut
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
@@ -394,6 +396,9 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
                     AUDITOR, arguments.creator, **page_of
                 )
                 page = PageOut[InvitationOut].model_validate(invitations)
+            elif arguments.command == "artist-tracks":
+                tracks = core.discovery.artist_tracks(AUDITOR, arguments.artist, **page_of)
+                page = PageOut[OwnTrackOut].model_validate(tracks)
             else:
                 videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
                 page = PageOut[OwnedVideoOut].model_validate(videos)
@@ -836,6 +841,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("studio-anchors", "studio", "the anchors on a studio's titles, with their evidence"),
         ("creator-videos", "creator", "a creator's videos with their anchors and moderation"),
         ("creator-invitations", "creator", "a creator's invitations from brands"),
+        ("artist-tracks", "artist", "an artist's tracks and their review state"),
     ):
         owner_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")
         owner_list.add_argument(f"--{owner}", required=True, help=f"the {owner}'s id")

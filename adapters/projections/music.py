@@ -23,6 +23,7 @@ from application.music.music_read_model import (
     BALLOT,
     ArtistLine,
     Lines,
+    OwnTrackLine,
     PlaylistLine,
     RoundCount,
     TrackLine,
@@ -31,9 +32,6 @@ from application.music.music_views import Byline
 from application.projections import Batch
 from domain.music.standings import Tally
 from domain.music.tracks import TrackStatus
-
-#: The largest offset SQL binds (a signed 64-bit integer).
-MAX_OFFSET = 2**63 - 1
 
 T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -75,7 +73,12 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         tracks.c.decided_key.desc(),
         tracks.c.track_id,
     )
-    sa.Index(f"music_tracks_artist{suffix}", tracks.c.artist_account)
+    sa.Index(
+        f"music_tracks_artist{suffix}",
+        tracks.c.artist_account,
+        tracks.c.submitted_key,
+        tracks.c.track_id,
+    )
     sa.Table(
         f"music_track_uses{suffix}",
         metadata,
@@ -93,6 +96,20 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
     )
     sa.Index(f"music_scans_track{suffix}", scans.c.track_id)
     sa.Index(f"music_scans_finished{suffix}", scans.c.finished)
+    seasons = sa.Table(
+        f"music_seasons{suffix}",
+        metadata,
+        sa.Column("season_id", sa.Uuid, primary_key=True),
+        sa.Column("region", sa.String(8), nullable=False),
+        sa.Column("announced_key", sa.BigInteger, nullable=False),
+    )
+    sa.Index(f"music_seasons_order{suffix}", seasons.c.announced_key, seasons.c.season_id)
+    sa.Index(
+        f"music_seasons_region{suffix}",
+        seasons.c.region,
+        seasons.c.announced_key,
+        seasons.c.season_id,
+    )
     sa.Table(
         f"music_rounds{suffix}",
         metadata,
@@ -147,6 +164,13 @@ def _track_columns(t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
     )
 
 
+def _after(
+    key: sa.Column[Any], row_id: sa.Column[Any], after: tuple[int, UUID]
+) -> sa.ColumnElement[bool]:
+    """The rows after ``after`` in the order (key, id)."""
+    return sa.or_(key > after[0], sa.and_(key == after[0], row_id > after[1]))
+
+
 class _Tables:
     """One generation's tables, by their names without the suffix."""
 
@@ -158,6 +182,7 @@ class _Tables:
         self.uses = by_name["music_track_uses"]
         self.scans = by_name["music_scans"]
         self.rounds = by_name["music_rounds"]
+        self.seasons = by_name["music_seasons"]
         self.entrants = by_name["music_round_entrants"]
         self.counts = by_name["music_round_counts"]
         self.late = by_name["music_round_late"]
@@ -341,6 +366,31 @@ class SqlMusicTables:
         )
         if finished.rowcount != 1:
             raise KeyError(f"no scan {scan_id} in the music read model")
+
+    def announce_season(
+        self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
+    ) -> None:
+        t = self._at(batch.generation).seasons
+        connection = self._open(batch)
+        connection.execute(t.delete().where(t.c.season_id == season_id))
+        connection.execute(
+            t.insert().values(season_id=season_id, region=region, announced_key=_key(announced_at))
+        )
+
+    def seasons_page(
+        self, generation: int, *, region: str | None, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        t = self._at(generation).seasons
+        query = sa.select(t.c.announced_key, t.c.season_id)
+        if region is not None:
+            query = query.where(t.c.region == region)
+        if after is not None:
+            query = query.where(_after(t.c.announced_key, t.c.season_id, after))
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                query.order_by(t.c.announced_key, t.c.season_id).limit(limit)
+            ).all()
+        return [(int(row[0]), row[1]) for row in rows]
 
     def schedule_round(self, batch: Batch, round_id: UUID) -> None:
         tables = self._at(batch.generation)
@@ -579,39 +629,77 @@ class SqlMusicTables:
         return found & wanted
 
     def awaiting_review(
-        self, generation: int, *, offset: int, limit: int
-    ) -> tuple[list[UUID], bool]:
-        if offset > MAX_OFFSET:
-            return [], False  # past any table's end, and past what SQL can bind
+        self, generation: int, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
         t = self._at(generation).tracks
+        return self._submitted(t, t.c.status == str(TrackStatus.SUBMITTED), after, limit)
+
+    def tracks_of(
+        self, generation: int, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        t = self._at(generation).tracks
+        return self._submitted(t, t.c.artist_account == account, after, limit)
+
+    def _submitted(
+        self,
+        t: sa.Table,
+        which: sa.ColumnElement[bool],
+        after: tuple[int, UUID] | None,
+        limit: int,
+    ) -> list[OwnTrackLine]:
+        """The tracks ``which`` chooses, in the order submitted, after the key (submitted,
+        id)."""
+        query = sa.select(*_track_columns(t), t.c.submitted_key, t.c.uses).where(which)
+        if after is not None:
+            query = query.where(_after(t.c.submitted_key, t.c.track_id, after))
         with self.store.reading() as connection:
             rows = connection.execute(
-                sa.select(t.c.track_id)
-                .where(t.c.status == str(TrackStatus.SUBMITTED))
-                .order_by(t.c.submitted_key, t.c.track_id)
-                .offset(offset)
-                .limit(min(limit, MAX_OFFSET - 1) + 1)
+                query.order_by(t.c.submitted_key, t.c.track_id).limit(limit)
             ).all()
-        return [row[0] for row in rows[:limit]], len(rows) > limit
+        return [self._own_line(row) for row in rows]
+
+    @classmethod
+    def _own_line(cls, row: sa.Row[Any]) -> OwnTrackLine:
+        return OwnTrackLine(key=int(row[7]), track=cls._track_line(row), uses=int(row[8]))
 
     def playlist(
-        self, generation: int, *, offset: int, limit: int
-    ) -> tuple[list[PlaylistLine], bool]:
-        if offset > MAX_OFFSET:
-            return [], False  # past any table's end, and past what SQL can bind
+        self,
+        generation: int,
+        *,
+        region: str | None,
+        after: tuple[int, int, UUID] | None,
+        limit: int,
+    ) -> list[PlaylistLine]:
         tables = self._at(generation)
         t, a = tables.tracks, tables.artists
+        query = (
+            sa.select(*_track_columns(t), t.c.uses, a.c.name, a.c.verified, t.c.decided_key)
+            .select_from(t.outerjoin(a, a.c.account == t.c.artist_account))
+            .where(t.c.status == str(TrackStatus.CLEARED))
+        )
+        if region is not None:
+            query = query.where(a.c.region == region)
+        if after is not None:
+            uses, decided, track_id = after
+            # The order is (uses descending, decided descending, id): the rows after the key.
+            query = query.where(
+                sa.or_(
+                    t.c.uses < uses,
+                    sa.and_(
+                        t.c.uses == uses,
+                        sa.or_(
+                            t.c.decided_key < decided,
+                            sa.and_(t.c.decided_key == decided, t.c.track_id > track_id),
+                        ),
+                    ),
+                )
+            )
         with self.store.reading() as connection:
             rows = connection.execute(
-                sa.select(*_track_columns(t), t.c.uses, a.c.name, a.c.verified)
-                .select_from(t.outerjoin(a, a.c.account == t.c.artist_account))
-                .where(t.c.status == str(TrackStatus.CLEARED))
-                .order_by(t.c.uses.desc(), t.c.decided_key.desc(), t.c.track_id)
-                .offset(offset)
-                .limit(min(limit, MAX_OFFSET - 1) + 1)
+                query.order_by(t.c.uses.desc(), t.c.decided_key.desc(), t.c.track_id).limit(limit)
             ).all()
         lines = []
-        for row in rows[:limit]:
+        for row in rows:
             track = self._track_line(row)
             account = track.artist_account
             lines.append(
@@ -621,9 +709,10 @@ class SqlMusicTables:
                     artist=Byline(account=account, name=account, verified=False)
                     if row[8] is None
                     else Byline(account=account, name=row[8], verified=bool(row[9])),
+                    decided_key=int(row[10]),
                 )
             )
-        return lines, len(rows) > limit
+        return lines
 
     def cleared_without_scan(self, generation: int) -> list[UUID]:
         tables = self._at(generation)

@@ -197,18 +197,17 @@ class SqlProtectionTables:
             for row in rows
         ]
 
-    def flagged(self, generation: int, limit: int) -> list[UUID]:
+    def flagged(self, generation: int, *, after: int | None, limit: int) -> list[tuple[int, UUID]]:
         t = self._tables[generation]
         v = t.videos.c
+        query = sa.select(v.moderated, v.video_id).where(
+            v.moderation == ModerationState.FLAGGED.value
+        )
+        if after is not None:
+            query = query.where(v.moderated > after)
         with self.store.reading() as connection:
-            return list(
-                connection.execute(
-                    sa.select(v.video_id)
-                    .where(v.moderation == ModerationState.FLAGGED.value)
-                    .order_by(v.moderated)
-                    .limit(max(0, limit))
-                ).scalars()
-            )
+            rows = connection.execute(query.order_by(v.moderated).limit(max(0, limit))).all()
+        return [(int(row.moderated), row.video_id) for row in rows]
 
     def minors(self, generation: int) -> list[str]:
         t = self._tables[generation]

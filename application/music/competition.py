@@ -28,8 +28,10 @@ from application.music.music_views import (
     SeasonView,
 )
 from application.music.usage_detection import UsageDetection
+from application.paging import KeysetCursors, Page, int_at, limited, uuid_at
 from application.ports import Clock, IdentityProvider
 from domain.errors import RuleViolated
+from domain.music.artists import checked_region
 from domain.music.ballots import Ballot, Score
 from domain.music.rounds import CompetitionRound, Judge, Prize, RoundNotOpen, RoundStatus
 from domain.music.seasons import RoundPlan, Season
@@ -38,6 +40,8 @@ from domain.music.tracks import Track
 
 VOTERS = (Role.VIEWER, Role.CREATOR, Role.ARTIST)
 ENTRY_ATTEMPTS = 5
+
+SEASONS = KeysetCursors("seasons", int, UUID)
 
 
 class AlreadyVoted(RuleViolated):
@@ -105,6 +109,22 @@ class Competition:
 
     def season(self, season_id: UUID) -> SeasonView:
         return SeasonView.of(self.music.load(Season, season_id))
+
+    def seasons(
+        self, *, region: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page[SeasonView]:
+        """The seasons (of ``region``, if named) with their rounds, in the order announced
+        (anyone may read them); one announced meanwhile comes at the end."""
+        key = SEASONS.decode(cursor)
+        size = limited(limit)
+        region = None if region is None else checked_region(region)
+        after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
+        rows = self.read.fresh().seasons(region=region, after=after, limit=size + 1)
+        page = SEASONS.page(rows, size, lambda row: row)
+        return Page(
+            tuple(SeasonView.of(self.music.load(Season, season_id)) for _, season_id in page.items),
+            page.next_cursor,
+        )
 
     def enter(
         self, actor: Principal, season_id: UUID, track_id: UUID, *, artist: str | None = None

@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, person_key, require_role
+from application.auth import Principal, Role, acting_for, person_key, require_role, whose_list
 from application.domain_application import DomainApplication
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.index_snapshots import IndexSnapshots
@@ -22,16 +22,24 @@ from application.music.music_read_model import (
     MusicReads,
     MusicTables,
     MusicView,
+    OwnTrackLine,
 )
-from application.music.music_views import ArtistView, Byline, Page, PlaylistItem, TrackView
+from application.music.music_views import (
+    ArtistView,
+    Byline,
+    OwnTrack,
+    PlaylistItem,
+    TrackView,
+)
 from application.music.track_index import SNAPSHOT_EVERY, TrackIndex, track_owner
 from application.notifications import Notifier, tell
+from application.paging import KeysetCursors, Page, int_at, limited, uuid_at
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel, unpositioned
 from domain.inbox import NoticeKind
 from domain.media import MediaFingerprints
-from domain.music.artists import Artist
+from domain.music.artists import Artist, checked_region
 from domain.music.tracks import Resemblance, Track, checked_track_title
 
 #: A submission resembles earlier material when the audio engine scores it at least this ...
@@ -39,6 +47,11 @@ ORIGINALITY_MIN_SCORE = 0.2
 #: ... over at least this many seconds.
 ORIGINALITY_MIN_SECONDS = 3.0
 CANDIDATES = 10
+
+REVIEW_QUEUE = KeysetCursors("track review queue", int, UUID)
+ARTIST_TRACKS = KeysetCursors("artist tracks", int, UUID)
+#: The playlist's key (uses, cleared, id), and the position of the item it names.
+PLAYLIST = KeysetCursors("featured playlist", int, int, UUID, int)
 
 
 class ArtistExists(ApplicationError):
@@ -236,17 +249,41 @@ class Discovery:
         return self._track_view(self.music.load(Track, track_id))
 
     def review_queue(
-        self, actor: Principal, *, limit: int = 50, cursor: int = 0
+        self, actor: Principal, *, limit: int = 50, cursor: str | None = None
     ) -> Page[TrackView]:
+        """Submitted tracks awaiting a reviewer, oldest first, with their evidence."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the track queue")
+        key = REVIEW_QUEUE.decode(cursor)
+        size = limited(limit)
         view = self.read.fresh()
-        chosen, more = view.awaiting_review(offset=cursor, limit=limit)
+        after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
+        lines = view.awaiting_review(after=after, limit=size + 1)
+        page = REVIEW_QUEUE.page(lines, size, lambda line: (line.key, line.track.track_id))
         return Page(
-            items=tuple(
-                self._track_view(self.music.load(Track, track_id), view) for track_id in chosen
+            tuple(
+                self._track_view(self.music.load(Track, line.track.track_id), view)
+                for line in page.items
             ),
-            next_cursor=cursor + limit if more else None,
+            page.next_cursor,
         )
+
+    def artist_tracks(
+        self,
+        actor: Principal,
+        account: str | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[OwnTrack]:
+        """An artist's tracks (none named: the actor's own) in the order submitted, each
+        with its review state."""
+        account = whose_list(actor, Role.ARTIST, account, "its tracks")
+        key = ARTIST_TRACKS.decode(cursor)
+        size = limited(limit)
+        after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
+        lines = self.read.fresh().tracks_of(account, after=after, limit=size + 1)
+        page = ARTIST_TRACKS.page(lines, size, lambda line: (line.key, line.track.track_id))
+        return Page(tuple(map(_own_track, page.items)), page.next_cursor)
 
     def clear_track(
         self, actor: Principal, track_id: UUID, *, reason: str, override: bool = False
@@ -279,22 +316,34 @@ class Discovery:
             reason=reason,
         )
 
-    def featured_playlist(self, *, limit: int = 50, cursor: int = 0) -> Page[PlaylistItem]:
-        """Cleared tracks, most used in videos first; then the newest cleared; then by id."""
-        chosen, more = self.read.fresh().playlist(offset=cursor, limit=limit)
+    def featured_playlist(
+        self, *, region: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> Page[PlaylistItem]:
+        """Cleared tracks (of the artists of ``region``, if named), most used in videos
+        first; then the newest cleared; then by id."""
+        key = PLAYLIST.decode(cursor)
+        size = limited(limit)
+        region = None if region is None else checked_region(region)
+        after = None if key is None else (int_at(key, 0), int_at(key, 1), uuid_at(key, 2))
+        before = 0 if key is None else int_at(key, 3)
+        lines = self.read.fresh().playlist(region=region, after=after, limit=size + 1)
+        items = tuple(
+            PlaylistItem(
+                position=before + offset + 1,
+                track_id=line.track.track_id,
+                title=line.track.title,
+                artist=line.artist,
+                uses=line.uses,
+                cleared_at=line.track.decided_at or line.track.submitted_at,
+            )
+            for offset, line in enumerate(lines[:size])
+        )
+        last = lines[size - 1] if len(lines) > size else None
         return Page(
-            items=tuple(
-                PlaylistItem(
-                    position=cursor + offset + 1,
-                    track_id=line.track.track_id,
-                    title=line.track.title,
-                    artist=line.artist,
-                    uses=line.uses,
-                    cleared_at=line.track.decided_at or line.track.submitted_at,
-                )
-                for offset, line in enumerate(chosen)
-            ),
-            next_cursor=cursor + limit if more else None,
+            items,
+            None
+            if last is None
+            else PLAYLIST.encode((last.uses, last.decided_key, last.track.track_id, before + size)),
         )
 
     def _track_view(self, track: Track, view: MusicView | None = None) -> TrackView:
@@ -302,3 +351,16 @@ class Discovery:
             accounts=(track.artist_account,), uses_of=(track.id,)
         )
         return TrackView.of(track, lines.byline(track.artist_account), lines.uses.get(track.id, 0))
+
+
+def _own_track(line: OwnTrackLine) -> OwnTrack:
+    track = line.track
+    return OwnTrack(
+        id=track.track_id,
+        title=track.title,
+        status=track.status,
+        flagged=track.flagged,
+        submitted_at=track.submitted_at,
+        decided_at=track.decided_at,
+        uses=line.uses,
+    )

@@ -28,6 +28,7 @@ from application.read_models import LogPositions
 from domain.music.artists import Artist
 from domain.music.ballots import Ballot, Score
 from domain.music.rounds import CompetitionRound
+from domain.music.seasons import Season
 from domain.music.standings import Tally
 from domain.music.track_usage import LIVE, TrackUse, UsageScan
 from domain.music.tracks import Track, TrackStatus
@@ -77,6 +78,17 @@ class PlaylistLine:
     track: TrackLine
     uses: int
     artist: Byline
+    decided_key: int = 0  # the clearance's microseconds since the epoch: the list's order
+
+
+@attrs.frozen
+class OwnTrackLine:
+    """A track in the order it was submitted (``key``: microseconds since the epoch), with
+    the videos found using it."""
+
+    key: int
+    track: TrackLine
+    uses: int
 
 
 @attrs.frozen
@@ -128,6 +140,17 @@ class MusicTables(Protocol):
     def start_scan(self, batch: Batch, scan_id: UUID, scope: str) -> None: ...
 
     def finish_scan(self, batch: Batch, scan_id: UUID) -> None: ...
+
+    def announce_season(
+        self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
+    ) -> None: ...
+
+    def seasons_page(
+        self, generation: int, *, region: str | None, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """At most ``limit`` seasons (of ``region``, if named), each with the microseconds
+        since the epoch of its announcement, in that order (then by id), after the key."""
+        ...
 
     def schedule_round(self, batch: Batch, round_id: UUID) -> None:
         """A round counted from nothing."""
@@ -205,16 +228,29 @@ class MusicTables(Protocol):
         ...
 
     def awaiting_review(
-        self, generation: int, *, offset: int, limit: int
-    ) -> tuple[list[UUID], bool]:
-        """Submitted tracks, oldest first (then by id): a page, and whether more follow."""
+        self, generation: int, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        """Submitted tracks, oldest first (then by id), at most ``limit`` after the key
+        (submitted, id)."""
+        ...
+
+    def tracks_of(
+        self, generation: int, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        """An artist's tracks in the order submitted (then by id), at most ``limit`` after
+        the key (submitted, id)."""
         ...
 
     def playlist(
-        self, generation: int, *, offset: int, limit: int
-    ) -> tuple[list[PlaylistLine], bool]:
-        """Cleared tracks, most used first, then newest cleared, then by id: a page, and
-        whether more follow."""
+        self,
+        generation: int,
+        *,
+        region: str | None,
+        after: tuple[int, int, UUID] | None,
+        limit: int,
+    ) -> list[PlaylistLine]:
+        """Cleared tracks (of artists of ``region``, if named), most used first, then newest
+        cleared, then by id: at most ``limit`` after the key (uses, cleared, id)."""
         ...
 
     def cleared_without_scan(self, generation: int) -> list[UUID]:
@@ -248,7 +284,9 @@ class MusicReadModel:
     """The projection: what each event of the music log changes in the rows."""
 
     name = MUSIC_READ_MODEL
-    version = 1
+    # 2: tracks indexed by (artist, submitted, id), for an artist's list of tracks; the
+    # seasons' rows, for the list of seasons.
+    version = 2
 
     def __init__(self, tables: MusicTables) -> None:
         self.tables = tables
@@ -264,6 +302,7 @@ class MusicReadModel:
             TrackUse.Detected.TOPIC: self._use_detected,
             UsageScan.Started.TOPIC: self._scan_started,
             UsageScan.Finished.TOPIC: self._scan_finished,
+            Season.Announced.TOPIC: self._season_announced,
             CompetitionRound.Scheduled.TOPIC: self._round_scheduled,
             CompetitionRound.EntryAdmitted.TOPIC: self._entry_admitted,
             CompetitionRound.EntrantsSeeded.TOPIC: self._entrants_seeded,
@@ -327,6 +366,9 @@ class MusicReadModel:
 
     def _scan_finished(self, batch: Batch, event: Any) -> None:
         self.tables.finish_scan(batch, event.originator_id)
+
+    def _season_announced(self, batch: Batch, event: Any) -> None:
+        self.tables.announce_season(batch, event.originator_id, event.region, event.announced_at)
 
     def _round_scheduled(self, batch: Batch, event: Any) -> None:
         self.tables.schedule_round(batch, event.originator_id)
@@ -476,11 +518,23 @@ class MusicView:
         late = self.tables.late_counts(self.generation, round_id)
         return late.get(BALLOT, 0), late.get(SCORE, 0)
 
-    def awaiting_review(self, *, offset: int, limit: int) -> tuple[list[UUID], bool]:
-        return self.tables.awaiting_review(self.generation, offset=offset, limit=limit)
+    def awaiting_review(self, *, after: tuple[int, UUID] | None, limit: int) -> list[OwnTrackLine]:
+        return self.tables.awaiting_review(self.generation, after=after, limit=limit)
 
-    def playlist(self, *, offset: int, limit: int) -> tuple[list[PlaylistLine], bool]:
-        return self.tables.playlist(self.generation, offset=offset, limit=limit)
+    def seasons(
+        self, *, region: str | None, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        return self.tables.seasons_page(self.generation, region=region, after=after, limit=limit)
+
+    def tracks_of(
+        self, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[OwnTrackLine]:
+        return self.tables.tracks_of(self.generation, account, after=after, limit=limit)
+
+    def playlist(
+        self, *, region: str | None, after: tuple[int, int, UUID] | None, limit: int
+    ) -> list[PlaylistLine]:
+        return self.tables.playlist(self.generation, region=region, after=after, limit=limit)
 
     def backfills_to_start(self) -> list[str]:
         """The scopes of the backfill scans of cleared tracks not yet started."""

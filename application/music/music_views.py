@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Generic, TypeVar
 from uuid import UUID
 
 import attrs
@@ -96,13 +95,17 @@ class PlaylistItem:
     cleared_at: datetime
 
 
-T = TypeVar("T")
-
-
 @attrs.frozen
-class Page(Generic[T]):
-    items: tuple[T, ...]
-    next_cursor: int | None
+class OwnTrack:
+    """A track in its artist's list: where its review stands, and its use."""
+
+    id: UUID
+    title: str
+    status: TrackStatus
+    flagged: bool
+    submitted_at: datetime
+    decided_at: datetime | None
+    uses: int
 
 
 @attrs.frozen

@@ -21,6 +21,7 @@ from application.auth import Principal, Role, acting_for, person_key, require_ro
 from application.errors import NotFound
 from application.logs import CatalogueLog
 from application.notifications import Notifier, tell
+from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock
 from application.trust.protection import MINOR, Protection, ProtectionModel
 from domain.anchors.videos import Video
@@ -58,6 +59,9 @@ class FlaggedVideo:
     video_id: UUID
     creator: str
     flags: tuple[Flag, ...]
+
+
+FLAGGED = KeysetCursors("moderation queue", int)
 
 
 class Moderation:
@@ -133,14 +137,22 @@ class Moderation:
             anchored=video.anchor is not None,
         )
 
-    def flagged(self, actor: Principal, *, limit: int = 100) -> list[FlaggedVideo]:
-        """Videos restricted by a classifier's flag and awaiting a reviewer, oldest first."""
+    def flagged(
+        self, actor: Principal, *, limit: int = 100, cursor: str | None = None
+    ) -> Page[FlaggedVideo]:
+        """Videos restricted by a classifier's flag and awaiting a reviewer, oldest first
+        (in the order first moderated: one flagged meanwhile comes at the end)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read flagged videos")
+        key = FLAGGED.decode(cursor)
+        size = limited(limit)
+        after = None if key is None else int_at(key, 0)
+        rows = self.catch_up().flagged(after=after, limit=size + 1)
+        page = FLAGGED.page(rows, size, lambda row: (row[0],))
         found = []
-        for video_id in self.catch_up().flagged(limit):
+        for _, video_id in page.items:
             video = self.catalogue.load(Video, video_id)
             found.append(FlaggedVideo(video_id, video.creator_id, video.flags))
-        return found
+        return Page(tuple(found), page.next_cursor)
 
     def record_age_band(
         self,

@@ -137,8 +137,9 @@ class ProtectionTables(Protocol):
         ``after`` (none: from the first), in the order they were published."""
         ...
 
-    def flagged(self, generation: int, limit: int) -> list[UUID]:
-        """Videos in the flagged state, in the order they were first moderated."""
+    def flagged(self, generation: int, *, after: int | None, limit: int) -> list[tuple[int, UUID]]:
+        """At most ``limit`` videos in the flagged state, each with the log position of its
+        first moderation, in that order, after the position ``after`` (none: the first)."""
         ...
 
     def minors(self, generation: int) -> list[str]:
@@ -178,9 +179,10 @@ class ProtectionModel:
     def videos_of(self, account: str) -> list[UUID]:
         return self.tables.videos_of(self.generation, account)
 
-    def flagged(self, limit: int) -> list[UUID]:
-        """Videos a classifier's flag restricts until a reviewer decides, oldest first."""
-        return self.tables.flagged(self.generation, limit)
+    def flagged(self, *, after: int | None = None, limit: int = 100) -> list[tuple[int, UUID]]:
+        """Videos a classifier's flag restricts until a reviewer decides, oldest first, each
+        with its first moderation's log position (the queue's order)."""
+        return self.tables.flagged(self.generation, after=after, limit=limit)
 
     def export(self) -> dict[str, object]:
         return export_of(self.tables, self.generation)

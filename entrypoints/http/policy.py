@@ -121,6 +121,7 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/playlists/featured": public(),
     "POST /v1/music/usage/scan": ADMINS,
     "POST /v1/seasons": ADMINS,
+    "GET /v1/seasons": public(),
     "GET /v1/seasons/{season_id}": public(),
     "POST /v1/seasons/{season_id}/entries": rule(
         "artist admin", "an artist with its own track; an admin for a named artist"
@@ -225,6 +226,7 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/me/anchors": rule("studio", "a studio, for itself"),
     "GET /v1/me/videos": rule("creator", "a creator, for themselves"),
     "GET /v1/me/invitations": rule("creator", "a creator, for themselves"),
+    "GET /v1/me/tracks": rule("artist", "an artist, for itself"),
     "GET /v1/me": SIGNED_IN,
     # Identity ------------------------------------------------------------------------------
     "POST /v1/accounts": public("anyone, signing up"),

@@ -11,6 +11,7 @@ from domain.music.ballots import MAX_KEY
 from entrypoints.http.music.music_schemas import (
     BallotBody,
     BallotOut,
+    Region,
     RoundOut,
     RoundResultOut,
     ScoreBody,
@@ -19,6 +20,7 @@ from entrypoints.http.music.music_schemas import (
     SeasonEntry,
     SeasonOut,
 )
+from entrypoints.http.paging import PageCursor, PageLimit, PageOut
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.versions import set_location, tag_response
 
@@ -57,6 +59,18 @@ def announce_season(
     )
     set_location(response, "seasons", view.id)
     return SeasonOut.of(view)
+
+
+@router.get("/v1/seasons", response_model=PageOut[SeasonOut])
+def list_seasons(
+    core: Core, region: Region = None, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[SeasonOut]:
+    """The seasons with their rounds (plans and ids), in the order announced (anyone may
+    read them)."""
+    page = core.competition.seasons(region=region, limit=limit, cursor=cursor)
+    return PageOut[SeasonOut](
+        items=[SeasonOut.of(season) for season in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get("/v1/seasons/{season_id}", response_model=SeasonOut)

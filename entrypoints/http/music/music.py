@@ -15,14 +15,16 @@ from entrypoints.http.music.music_schemas import (
     ArtistProfileBody,
     ArtistRegistration,
     BadgeWithdrawal,
-    PlaylistPageOut,
+    OwnTrackOut,
+    PlaylistItemOut,
+    Region,
     TrackDecision,
     TrackOut,
-    TrackPageOut,
     UsageReportOut,
 )
+from entrypoints.http.paging import PageCursor, PageLimit, PageOut
 from entrypoints.http.problems import Problem
-from entrypoints.http.schemas import AccountPath, Cursor
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.uploads import read_form, single
 from entrypoints.http.versions import expected_version, set_location, tag_response
@@ -30,7 +32,6 @@ from entrypoints.http.versions import expected_version, set_location, tag_respon
 router = APIRouter(tags=["music"])
 
 IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3".')]
-Limit = Annotated[int, Query(ge=1, le=500)]
 
 TRACK_FIELDS = {"title"}
 TRACK_FORM = {
@@ -176,15 +177,23 @@ def get_track(track_id: UUID, core: Core, response: Response) -> TrackOut:
     return TrackOut.model_validate(view)
 
 
-@router.get("/v1/review/tracks", response_model=TrackPageOut)
+@router.get("/v1/me/tracks", response_model=PageOut[OwnTrackOut])
+def my_tracks(
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[OwnTrackOut]:
+    """An artist's own tracks, in the order submitted, each with where its review stands."""
+    page = core.discovery.artist_tracks(caller, limit=limit, cursor=cursor)
+    return PageOut[OwnTrackOut].model_validate(page)
+
+
+@router.get("/v1/review/tracks", response_model=PageOut[TrackOut])
 def track_review_queue(
-    core: Core, caller: Caller, limit: Limit = 50, cursor: Cursor = 0
-) -> TrackPageOut:
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[TrackOut]:
     """Submitted tracks awaiting a reviewer, oldest first, with their evidence
-    (reviewers, admins, auditors)."""
-    return TrackPageOut.model_validate(
-        core.discovery.review_queue(caller, limit=limit, cursor=cursor)
-    )
+    (reviewers, admins, auditors). A track submitted meanwhile comes at the end."""
+    page = core.discovery.review_queue(caller, limit=limit, cursor=cursor)
+    return PageOut[TrackOut].model_validate(page)
 
 
 @router.post("/v1/review/tracks/{track_id}", response_model=TrackOut)
@@ -205,13 +214,18 @@ def decide_track(
     return TrackOut.model_validate(view)
 
 
-@router.get("/v1/playlists/featured", response_model=PlaylistPageOut)
-def featured_playlist(core: Core, limit: Limit = 50, cursor: Cursor = 0) -> PlaylistPageOut:
+@router.get("/v1/playlists/featured", response_model=PageOut[PlaylistItemOut])
+def featured_playlist(
+    core: Core, region: Region = None, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[PlaylistItemOut]:
     """Cleared tracks, the most used in videos first, each with its artist's byline and
-    badge (anyone may read it)."""
-    return PlaylistPageOut.model_validate(
-        core.discovery.featured_playlist(limit=limit, cursor=cursor)
-    )
+    badge (anyone may read it).
+
+    `cursor` is the opaque `next_cursor` of the previous page (it was an integer offset
+    before: one is refused with 422). A track whose use count changes while a client pages
+    moves in the order, and may be read twice or not at all."""
+    page = core.discovery.featured_playlist(region=region, limit=limit, cursor=cursor)
+    return PageOut[PlaylistItemOut].model_validate(page)
 
 
 @router.post("/v1/music/usage/scan", response_model=UsageReportOut)

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 
 from application.music.music_views import (
@@ -22,6 +23,15 @@ from domain.music.standings import MAX_SCORE, MIN_SCORE, Weighting
 from entrypoints.http.schemas import Account, Answer, IsoDateTime, Strict
 
 Name = Annotated[str, Field(max_length=200)]
+Region = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=8,
+        description="Only those of this region (ISO 3166-1 alpha-2, e.g. JP): a season's, or "
+        "a track's artist's.",
+    ),
+]
 
 
 # Artists ------------------------------------------------------------------------------
@@ -111,9 +121,19 @@ class TrackOut(Answer):
     uses: int = Field(description="Videos found using the track.")
 
 
-class TrackPageOut(Answer):
-    items: list[TrackOut]
-    next_cursor: int | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+class OwnTrackOut(Answer):
+    """A track in its artist's list, with where its review stands."""
+
+    id: UUID
+    title: str
+    status: Literal["submitted", "cleared", "rejected"] = Field(
+        description="submitted (awaits a reviewer), cleared (in the featured playlist) or "
+        "rejected; GET /v1/tracks/{id} gives the reviewer's reason."
+    )
+    flagged: bool = Field(description="It resembles earlier material: cleared only by override.")
+    submitted_at: datetime
+    decided_at: datetime | None = Field(description="When it was cleared or rejected.")
+    uses: int = Field(description="Videos found using the track.")
 
 
 class TrackDecision(Strict):
@@ -132,17 +152,12 @@ class TrackDecision(Strict):
 
 
 class PlaylistItemOut(Answer):
-    position: int
+    position: int = Field(description="The item's place in the list as its pages were read.")
     track_id: UUID
     title: str
     artist: BylineOut
     uses: int = Field(description="Videos found using the track.")
     cleared_at: datetime
-
-
-class PlaylistPageOut(Answer):
-    items: list[PlaylistItemOut]
-    next_cursor: int | None
 
 
 class UsageReportOut(Answer):

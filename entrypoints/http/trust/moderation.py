@@ -3,14 +3,15 @@ accounts' age bands."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from domain.anchors.videos import MAX_REASON
 from domain.trust.moderation import MAX_POLICY, AgeBand
+from entrypoints.http.paging import PageCursor, PageLimit, PageOut
 from entrypoints.http.schemas import AccountPath, Answer, Strict
 from entrypoints.http.security import Caller, Core
 
@@ -52,10 +53,6 @@ class FlaggedOut(Answer):
     flags: list[FlagOut]
 
 
-class FlaggedPageOut(BaseModel):
-    videos: list[FlaggedOut]
-
-
 class AgeBandOut(BaseModel):
     account: str
     band: str
@@ -80,14 +77,15 @@ def moderation_of(video_id: UUID, core: Core, caller: Caller) -> ModerationOut:
     return ModerationOut.model_validate(core.moderation.moderation_of(caller, video_id))
 
 
-@router.get("/v1/review/moderation", response_model=FlaggedPageOut)
+@router.get("/v1/review/moderation", response_model=PageOut[FlaggedOut])
 def flagged(
-    core: Core, caller: Caller, limit: Annotated[int, Query(ge=1, le=500)] = 100
-) -> FlaggedPageOut:
-    """Videos a classifier flagged for restriction, awaiting a reviewer, oldest first."""
-    return FlaggedPageOut(
-        videos=[FlaggedOut.model_validate(v) for v in core.moderation.flagged(caller, limit=limit)]
-    )
+    core: Core, caller: Caller, limit: PageLimit = 100, cursor: PageCursor = None
+) -> PageOut[FlaggedOut]:
+    """Videos a classifier flagged for restriction, awaiting a reviewer, oldest first (one
+    flagged meanwhile comes at the end). The page is `items` and `next_cursor` (it was
+    `videos`, the first page only)."""
+    page = core.moderation.flagged(caller, limit=limit, cursor=cursor)
+    return PageOut[FlaggedOut].model_validate(page)
 
 
 @router.put("/v1/creators/{account}/age-band", response_model=AgeBandOut)

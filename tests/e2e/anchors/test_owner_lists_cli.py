@@ -1,5 +1,5 @@
-"""An operator pages through a studio's titles and a creator's videos from the command line;
-a cursor altered by hand stops with one line and a non-zero exit."""
+"""An operator pages through a studio's titles, a creator's videos and an artist's tracks
+from the command line; a cursor altered by hand stops with one line and a non-zero exit."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from domain.anchors.titles import TitleKind
 from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import main
 from entrypoints.settings import Settings
+from tests.media import corpus
 
 STUDIO = Principal(Role.STUDIO, "legendary")
 CREATOR = Principal(Role.CREATOR, "fan-1")
@@ -37,6 +38,10 @@ def test_an_operator_pages_through_a_studios_titles_and_a_creators_videos(
     video = core.anchoring.publish_video(
         CREATOR, caption="worm ride", hashtags=["#Arrakis"], category="film-and-tv"
     ).video
+    aiko = Principal(Role.ARTIST, "aiko")
+    core.discovery.register_artist(aiko, name="Aiko", region="JP")
+    song = corpus.audio_only_wav(corpus.reference_clip(201, seconds=12))
+    track = core.discovery.submit_track(aiko, title="Night Drive", media=song)
     core.close()
 
     assert main(["studio-titles", "--studio", "legendary", "--limit", "2"]) == 0
@@ -49,6 +54,8 @@ def test_an_operator_pages_through_a_studios_titles_and_a_creators_videos(
     anchors = json.loads(capsys.readouterr().out)
     assert main(["creator-invitations", "--creator", "fan-1"]) == 0
     invitations = json.loads(capsys.readouterr().out)
+    assert main(["artist-tracks", "--artist", "aiko"]) == 0
+    tracks = json.loads(capsys.readouterr().out)
 
     assert [item["title_id"] for item in first["items"] + second["items"]] == titles
     assert second["next_cursor"] is None
@@ -56,6 +63,9 @@ def test_an_operator_pages_through_a_studios_titles_and_a_creators_videos(
     assert videos["items"][0]["moderation"] == "unreviewed"
     assert anchors == {"items": [], "next_cursor": None}
     assert invitations == {"items": [], "next_cursor": None}
+    assert [(item["id"], item["status"]) for item in tracks["items"]] == [
+        (str(track.id), "submitted")
+    ]
 
 
 def test_an_altered_cursor_stops_with_one_line(

@@ -8,9 +8,11 @@ from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+import pytest
 from fastapi.testclient import TestClient
 
 from application.auth import Principal, Role
+from domain.errors import InvalidValue
 from domain.music.ballots import Ballot
 from entrypoints.bootstrap import Spotlight
 from tests.media import corpus
@@ -347,10 +349,13 @@ def test_from_submission_to_the_winners_of_a_season(
 
     # Review: the queue pages through the three, oldest first; only reviewers decide.
     first_page = client.get("/v1/review/tracks?limit=2", headers=auth("auditor", "audrey"))
-    second_page = client.get("/v1/review/tracks?limit=2&cursor=2", headers=auth("reviewer", "rita"))
     assert first_page.status_code == 200, first_page.text
+    second_page = client.get(
+        "/v1/review/tracks",
+        params={"limit": 2, "cursor": first_page.json()["next_cursor"]},
+        headers=auth("reviewer", "rita"),
+    )
     assert [t["id"] for t in first_page.json()["items"]] == [song_id, other_id]
-    assert first_page.json()["next_cursor"] == 2
     assert [t["id"] for t in second_page.json()["items"]] == [cover_id]
     assert second_page.json()["next_cursor"] is None
     assert_problem(
@@ -420,9 +425,11 @@ def test_from_submission_to_the_winners_of_a_season(
     assert [i["uses"] for i in ordered] == sorted((i["uses"] for i in ordered), reverse=True)
     assert ordered[0]["uses"] == 1
     first = client.get("/v1/playlists/featured?limit=2").json()
-    rest = client.get("/v1/playlists/featured?limit=2&cursor=2").json()
-    assert first["next_cursor"] == 2
+    rest = client.get(
+        "/v1/playlists/featured", params={"limit": 2, "cursor": first["next_cursor"]}
+    ).json()
     assert rest["next_cursor"] is None
+    assert [i["position"] for i in first["items"] + rest["items"]] == [1, 2, 3]
     assert [i["track_id"] for i in first["items"] + rest["items"]] == [
         i["track_id"] for i in ordered
     ]
@@ -660,15 +667,90 @@ def test_from_submission_to_the_winners_of_a_season(
     )
 
 
-def test_a_cursor_past_any_page_is_refused_over_http_and_answers_nothing_in_python(
+def test_an_integer_or_forged_cursor_is_refused_over_http_and_in_python(
     client: TestClient, auth: Auth, core: Spotlight
 ) -> None:
-    beyond = "57189287486262198272"  # past what SQL binds: once a server error
+    # The old integer offsets are refused with the reason, as a cursor altered by hand is.
     for path in ("/v1/review/tracks", "/v1/playlists/featured"):
-        answer = client.get(f"{path}?cursor={beyond}", headers=auth("reviewer", "rosa"))
-        assert_problem(answer, 422, "validation-error")
-        assert "cursor" in answer.json()["detail"]
+        for cursor in ("57189287486262198272", "2", "eyJ4Ijoi.AAAA"):
+            answer = client.get(path, params={"cursor": cursor}, headers=auth("reviewer", "rosa"))
+            assert answer.status_code == 422, answer.text
+            assert "cursor" in answer.json()["detail"]
     reviewer = Principal(Role.REVIEWER, "rosa")
-    assert core.discovery.review_queue(reviewer, cursor=int(beyond)).items == ()
-    assert core.discovery.featured_playlist(cursor=int(beyond)).items == ()
-    assert core.discovery.featured_playlist(limit=int(beyond)).items == ()
+    with pytest.raises(InvalidValue, match="cursor"):
+        core.discovery.review_queue(reviewer, cursor="eyJ4Ijoi.AAAA")
+    with pytest.raises(InvalidValue, match="from 1 to 500"):
+        core.discovery.featured_playlist(limit=57189287486262198272)
+
+
+def test_an_artist_pages_through_its_own_tracks_over_http_and_nobody_elses(
+    client: TestClient, auth: Auth
+) -> None:
+    register_artist(client, auth, "aiko")
+    register_artist(client, auth, "ben", region="KR")
+    aikos = [submit(client, auth, "aiko", "Night Drive", SONG_WAV).json()["id"]]
+    bens = [submit(client, auth, "ben", "Seoul Rain", OTHER_WAV).json()["id"]]
+    more = [corpus.audio_only_wav(corpus.reference_clip(seed, seconds=12)) for seed in (203, 204)]
+    aikos.append(submit(client, auth, "aiko", "Morning Walk", more[0]).json()["id"])
+    assert decide(client, auth, aikos[0], decision="clear", reason="original").status_code == 200
+
+    first = client.get("/v1/me/tracks?limit=1", headers=auth("artist", "aiko"))
+    assert first.status_code == 200, first.text
+    assert [(t["id"], t["status"]) for t in first.json()["items"]] == [(aikos[0], "cleared")]
+    # Submitted after the first page was read: it comes last, once.
+    aikos.append(submit(client, auth, "aiko", "Evening Tide", more[1]).json()["id"])
+    read, cursor = first.json()["items"], first.json()["next_cursor"]
+    while cursor is not None:
+        page = client.get(
+            "/v1/me/tracks", params={"limit": 1, "cursor": cursor}, headers=auth("artist", "aiko")
+        ).json()
+        read, cursor = read + page["items"], page["next_cursor"]
+    assert [(t["id"], t["status"]) for t in read] == [
+        (aikos[0], "cleared"),
+        (aikos[1], "submitted"),
+        (aikos[2], "submitted"),
+    ]
+    cursor = first.json()["next_cursor"]
+
+    theirs = client.get("/v1/me/tracks", headers=auth("artist", "ben")).json()["items"]
+    assert [t["id"] for t in theirs] == bens
+    assert_problem(client.get("/v1/me/tracks", headers=auth("reviewer", "rita")), 403, "forbidden")
+    forged = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
+    assert_problem(
+        client.get("/v1/me/tracks", params={"cursor": forged}, headers=auth("artist", "aiko")),
+        422,
+        "invalid-value",
+    )
+
+    # The featured playlist by region, its filter named in the OpenAPI.
+    japan = client.get("/v1/playlists/featured", params={"region": "JP"}).json()
+    assert [item["track_id"] for item in japan["items"]] == aikos[:1]
+    assert client.get("/v1/playlists/featured?region=KR").json()["items"] == []
+    assert_problem(client.get("/v1/playlists/featured?region=Japan"), 422, "invalid-value")
+    parameters = client.get("/openapi.json").json()["paths"]["/v1/playlists/featured"]["get"]
+    query = {p["name"] for p in parameters["parameters"] if p["in"] == "query"}
+    assert query == {"region", "limit", "cursor"}
+
+
+def test_anyone_pages_through_the_seasons_and_their_rounds_by_region(
+    client: TestClient, auth: Auth
+) -> None:
+    admin = auth("admin", "ops")
+    made = []
+    for n, region in enumerate(("JP", "KR", "JP")):
+        body = SEASON | {"name": f"Season {n}", "region": region}
+        answer = client.post("/v1/seasons", json=body, headers=admin)
+        assert answer.status_code == 201, answer.text
+        made.append(answer.json())
+
+    first = client.get("/v1/seasons?limit=2")
+    assert first.status_code == 200, first.text
+    rest = client.get("/v1/seasons", params={"limit": 2, "cursor": first.json()["next_cursor"]})
+    listed = first.json()["items"] + rest.json()["items"]
+    assert [season["id"] for season in listed] == [season["id"] for season in made]
+    assert [season["round_ids"] for season in listed] == [s["round_ids"] for s in made]
+    assert rest.json()["next_cursor"] is None
+    japan = client.get("/v1/seasons?region=JP").json()["items"]
+    assert [season["id"] for season in japan] == [made[0]["id"], made[2]["id"]]
+    forged = client.get("/v1/seasons", params={"cursor": first.json()["next_cursor"] + "A"})
+    assert_problem(forged, 422, "invalid-value")

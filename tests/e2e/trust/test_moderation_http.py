@@ -64,11 +64,55 @@ def test_a_flagged_upload_waits_for_a_reviewer_who_removes_it(
 
     assert shown["state"] == "flagged"
     assert shown["flags"] == [{"label": "drugs", "severity": "restrict", "evidence": "cocaine"}]
-    assert [v["video_id"] for v in queue["videos"]] == [video]
+    assert [v["video_id"] for v in queue["items"]] == [video]
     assert all(item["video_id"] != video for item in anchors["items"])
     assert removed.status_code == 200, removed.text
     assert removed.json()["state"] == "removed"
     assert again.status_code == 409
+
+
+def test_a_reviewer_pages_through_the_moderation_queue_once_in_order(
+    client: TestClient, auth: Auth
+) -> None:
+    dune(client, auth)
+    reviewer = auth("reviewer", "rita")
+    flagged = [publish(client, auth, "ana", f"dune edit {n}, dm for c0caine") for n in range(4)]
+    publish(client, auth, "ana", "dune edit, nothing to see")
+
+    def page(cursor: str | None) -> dict[str, Any]:
+        params = {"limit": 2} | ({} if cursor is None else {"cursor": cursor})
+        answer = client.get("/v1/review/moderation", params=params, headers=reviewer)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    first = page(None)
+    assert [v["video_id"] for v in first["items"]] == flagged[:2]
+    # Meanwhile one read already is decided, and another upload is flagged: it comes last.
+    decided = client.post(
+        f"/v1/videos/{flagged[0]}/moderation",
+        json={"state": "removed", "reason": "selling drugs", "policy": "guidelines/7.1"},
+        headers=reviewer,
+    )
+    assert decided.status_code == 200, decided.text
+    flagged.append(publish(client, auth, "ben", "dune edit, dm for c0caine"))
+    read, cursor = list(first["items"]), first["next_cursor"]
+    while cursor is not None:
+        more = page(cursor)
+        read, cursor = read + more["items"], more["next_cursor"]
+    assert [v["video_id"] for v in read] == flagged
+
+    forged = first["next_cursor"][:-1] + ("A" if first["next_cursor"][-1] != "A" else "B")
+    refused = client.get("/v1/review/moderation", params={"cursor": forged}, headers=reviewer)
+    assert refused.status_code == 422
+    assert "cursor" in refused.json()["detail"]
+    other = client.get("/v1/me/videos?limit=1", headers=auth("creator", "ana")).json()
+    refused = client.get(
+        "/v1/review/moderation", params={"cursor": other["next_cursor"]}, headers=reviewer
+    )
+    assert refused.status_code == 422
+    assert "another list" in refused.json()["detail"]
+    assert client.get("/v1/review/moderation", headers=auth("creator", "ana")).status_code == 403
 
 
 def test_a_minor_declares_their_age_and_their_uploads_are_left_alone(

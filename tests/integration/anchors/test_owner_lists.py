@@ -6,7 +6,7 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -15,11 +15,11 @@ from uuid import UUID
 import pytest
 
 from application.auth import Principal, Role
-from application.paging import Page
 from domain.anchors.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
 from tests.conftest import TEST_SECRET
 from tests.deployments import Deployment, StoreUnderTest, store_under_test
+from tests.pages import every_page
 
 T = TypeVar("T")
 
@@ -42,17 +42,6 @@ def deployment(store: StoreUnderTest, tmp_path: Path) -> Iterator[Deployment]:
     deployment = Deployment(store, tmp_path, secret=TEST_SECRET)
     yield deployment
     deployment.stop_all()
-
-
-def every_page(read: Callable[..., Page[T]]) -> list[T]:
-    items: list[T] = []
-    cursor: str | None = None
-    while True:
-        page = read(cursor=cursor)
-        items.extend(page.items)
-        if page.next_cursor is None:
-            return items
-        cursor = page.next_cursor
 
 
 def test_each_owner_reads_exactly_their_own_in_order_at_any_page_size(

@@ -28,8 +28,9 @@ from application.auth import Principal, Role
 from application.logs import MusicLog
 from application.music.competition import AlreadyVoted, Competition
 from application.music.music import Discovery
-from application.music.music_views import BallotReceipt, Page, PlaylistItem, RoundResult
+from application.music.music_views import BallotReceipt, PlaylistItem, RoundResult
 from application.music.usage_detection import UsageDetection
+from application.paging import Page
 from application.projections import ProjectionRunner
 from domain.music.ballots import Ballot
 from domain.music.rounds import Judge, Prize, Winner

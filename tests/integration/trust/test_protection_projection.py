@@ -7,6 +7,7 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,7 @@ from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import TEST_SECRET
 from tests.deployments import Deployment, StoreUnderTest, store_under_test
+from tests.pages import every_page
 
 OPS = Principal(Role.ADMIN, "ops")
 REVIEWER = Principal(Role.REVIEWER, "rita")
@@ -157,3 +159,23 @@ def test_a_crash_in_the_middle_of_a_batch_keeps_nothing_of_it(
     assert core.projections.active(NAME) == rebuilt
     assert core.protection.projection.export(rebuilt, {}) == live
     assert core.protection.catch_up().generation == rebuilt
+
+
+def test_the_moderation_queue_pages_in_the_order_first_flagged(deployment: Deployment) -> None:
+    core = deployment.start()
+    flagged = []
+    for n in range(5):
+        creator = Principal(Role.CREATOR, f"fan-{n % 2}")
+        published = core.anchoring.publish_video(
+            creator, caption=f"edit {n}, dm for c0caine", hashtags=[], category="dance"
+        )
+        flagged.append(published.video.id)
+        core.anchoring.publish_video(creator, caption=f"edit {n}", hashtags=[], category="dance")
+
+    for limit in (1, 2, 5, 50):
+        queue = every_page(partial(core.moderation.flagged, REVIEWER, limit=limit))
+        assert [video.video_id for video in queue] == flagged
+    core.moderation.decide(REVIEWER, flagged[2], "clear", reason="a joke", policy="guidelines/7")
+    restarted = deployment.fresh_start()
+    queue = every_page(partial(restarted.moderation.flagged, REVIEWER, limit=2))
+    assert [video.video_id for video in queue] == flagged[:2] + flagged[3:]

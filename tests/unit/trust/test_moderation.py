@@ -214,7 +214,7 @@ def test_a_flagged_video_gets_no_anchor_and_reviewers_see_it_in_their_queue(
     video = publish(core, "ana", caption="dune fan edit with free cocaine")
 
     assert core.anchoring.review_queue(REVIEWER).items == ()
-    [flagged] = core.moderation.flagged(REVIEWER)
+    [flagged] = core.moderation.flagged(REVIEWER).items
     assert (flagged.video_id, flagged.flags[0].label) == (video, "drugs")
     with pytest.raises(VideoRestricted):
         anchor(core, video, title)

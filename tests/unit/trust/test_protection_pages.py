@@ -84,7 +84,7 @@ class Rows:
             model.excluded_among(videos),
             model.minors_among(CREATORS),
             [model.videos_of(account) for account in CREATORS],
-            model.flagged(100),
+            model.flagged(limit=100),
         )
 
 
@@ -120,7 +120,7 @@ def test_events_applied_one_by_one_or_by_pages_leave_the_same_rows(
             model.excluded_among(videos),
             model.minors_among(CREATORS),
             [model.videos_of(account) for account in CREATORS],
-            model.flagged(100),
+            model.flagged(limit=100),
         )
-        for video in core.moderation.flagged(REVIEWER):
+        for video in core.moderation.flagged(REVIEWER).items:
             assert model.why_excluded(video.video_id) == "the video is flagged"
