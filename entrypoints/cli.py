@@ -22,8 +22,8 @@ from adapters.storage import StoreConfigurationError
 from adapters.tokens import MAX_LIFETIME, TokenSigner
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
-from application.revenue.ledger_read_model import PostingLineNotStorable
-from application.revenue.ledgers import MAX_STATEMENT_PAGE, STATEMENT_PAGE
+from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable
+from application.revenue.ledgers import MAX_STATEMENT_PAGE, STATEMENT_PAGE, StatementLine
 from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
 from entrypoints.settings import Settings, SettingsError
@@ -477,24 +477,19 @@ def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
 
     from entrypoints.http.revenue.revenue_schemas import AccountOut
 
-    one_page = arguments.limit is not None or arguments.cursor is not None
+    # One page when asked for one; else every page, read a page at a time, printed as one.
+    every = arguments.limit is None and arguments.cursor is None
     with _opened(arguments, settings) as core:
         try:
-            view = core.ledger.account(
-                AUDITOR,
-                arguments.account,
-                cursor=arguments.cursor or 0,
-                limit=arguments.limit or _CLI_PAGE,
-            )
-            if not one_page:
-                # Every page, read a page at a time, printed as one.
-                postings = list(view.postings)
-                while view.next_cursor is not None:
-                    view = core.ledger.account(
-                        AUDITOR, arguments.account, cursor=view.next_cursor, limit=_CLI_PAGE
-                    )
-                    postings.extend(view.postings)
-                view = attrs.evolve(view, postings=tuple(postings))
+            postings: list[PostingLine] = []
+            cursor: int | None = arguments.cursor or 0
+            while cursor is not None:
+                view = core.ledger.account(
+                    AUDITOR, arguments.account, cursor=cursor, limit=arguments.limit or _CLI_PAGE
+                )
+                postings.extend(view.postings)
+                cursor = view.next_cursor if every else None
+            view = attrs.evolve(view, postings=tuple(postings))
         except (ApplicationError, DomainError, PostingLineNotStorable) as error:
             raise CommandFailed(str(error)) from None
     print(json.dumps(AccountOut.of(view).model_dump(mode="json"), indent=2))
@@ -508,28 +503,23 @@ def _statement(arguments: argparse.Namespace, settings: Settings) -> int:
 
     with _opened(arguments, settings) as core:
         try:
-            statement = core.ledger.statement(
-                AUDITOR,
-                arguments.creator,
-                arguments.month,
-                arguments.currency,
-                cursor=arguments.cursor,
-                limit=arguments.limit,
-            )
-            if arguments.all:
-                # Every page from the cursor on, read a page at a time, printed as one.
-                items = list(statement.items)
-                while statement.next_cursor is not None:
-                    statement = core.ledger.statement(
-                        AUDITOR,
-                        arguments.creator,
-                        arguments.month,
-                        arguments.currency,
-                        cursor=statement.next_cursor,
-                        limit=arguments.limit,
-                    )
-                    items.extend(statement.items)
-                statement = attrs.evolve(statement, items=tuple(items))
+            # One page, or with --all every page from the cursor on, printed as one.
+            items: list[StatementLine] = []
+            cursor: str | None = arguments.cursor
+            while True:
+                statement = core.ledger.statement(
+                    AUDITOR,
+                    arguments.creator,
+                    arguments.month,
+                    arguments.currency,
+                    cursor=cursor,
+                    limit=arguments.limit,
+                )
+                items.extend(statement.items)
+                cursor = statement.next_cursor
+                if cursor is None or not arguments.all:
+                    break
+            statement = attrs.evolve(statement, items=tuple(items))
         except (ApplicationError, DomainError, PostingLineNotStorable) as error:
             raise CommandFailed(str(error)) from None
     print(json.dumps(StatementOut.of(statement).model_dump(mode="json"), indent=2))
