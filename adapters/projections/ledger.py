@@ -232,6 +232,8 @@ class SqlLedgerTables:
         }
         new = {code for code in totals if code not in written.accounts and code not in known}
         rows = []
+        #: (account, month, kind) -> the lines' debits, credits, count, and count crediting.
+        periods: dict[tuple[str, str, str], list[int]] = {}
         for lines in entries:
             journal[0] += 1
             # An entry's lines share its id and recording: formatted once.
@@ -261,6 +263,13 @@ class SqlLedgerTables:
                     raise PostingLineNotStorable(
                         line, "its account's or the journal's totals would pass 64-bit integers"
                     )
+                period = periods.get((line.account, month, line.kind))
+                if period is None:
+                    period = periods[(line.account, month, line.kind)] = [0, 0, 0, 0]
+                period[0] += line.debit
+                period[1] += line.credit
+                period[2] += 1
+                period[3] += line.credit > 0
                 rows.append(
                     (
                         line.account,
@@ -297,7 +306,7 @@ class SqlLedgerTables:
             )
         if rows:
             self._add_lines(connection, batch.generation, rows)
-            self._add_months(connection, tables.months, rows)
+            self._add_months(connection, tables.months, periods)
         if journal_existed:
             connection.execute(
                 tables.write_journal, {"e": journal[0], "d": journal[1], "c": journal[2]}
@@ -315,18 +324,9 @@ class SqlLedgerTables:
 
     @staticmethod
     def _add_months(
-        connection: sa.Connection, months: sa.Table, rows: list[tuple[Any, ...]]
+        connection: sa.Connection, months: sa.Table, sums: dict[tuple[str, str, str], list[int]]
     ) -> None:
-        """Add the lines (``_LINE_COLUMNS``' order) to their account's month and kind."""
-        sums: dict[tuple[str, str, str], list[int]] = {}
-        for account, _, _, _, kind, _, debit, credit, _, _, month in rows:
-            kept = sums.get((account, month, kind))
-            if kept is None:
-                kept = sums[(account, month, kind)] = [0, 0, 0, 0]
-            kept[0] += debit
-            kept[1] += credit
-            kept[2] += 1
-            kept[3] += credit > 0
+        """Add the lines' sums to their account's month and kind."""
         add_amounts(
             connection,
             months,
