@@ -15,13 +15,16 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+import attrs
+
 from adapters.clock import SystemClock
 from adapters.storage import StoreConfigurationError
 from adapters.tokens import MAX_LIFETIME, TokenSigner
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
 from application.paging import MAX_LIMIT
-from application.revenue.ledger_read_model import PostingLineNotStorable
+from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable
+from application.revenue.ledgers import MAX_STATEMENT_PAGE, STATEMENT_PAGE, StatementLine
 from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
 from entrypoints.logs import configure_logging
@@ -291,6 +294,8 @@ def _token(arguments: argparse.Namespace, settings: Settings) -> int:
 
 OPERATOR = Principal(role=Role.ADMIN, subject="cli-operator")
 AUDITOR = Principal(role=Role.AUDITOR, subject="cli-auditor")
+#: Postings per page when ``ledger`` prints an account (the HTTP API's largest page).
+_CLI_PAGE = 500
 
 
 def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -617,14 +622,52 @@ def _ledger(arguments: argparse.Namespace, settings: Settings) -> int:
 
     from entrypoints.http.revenue.revenue_schemas import AccountOut
 
+    # One page when asked for one; else every page, read a page at a time, printed as one.
+    every = arguments.limit is None and arguments.cursor is None
     with _opened(arguments, settings) as core:
         try:
-            # Every posting in one page: a cursor (an entry's log position) would split an entry
-            # with several postings on the account across pages and lose the rest of it.
-            view = core.ledger.account(AUDITOR, arguments.account, limit=sys.maxsize)
+            postings: list[PostingLine] = []
+            cursor: int | None = arguments.cursor or 0
+            while cursor is not None:
+                view = core.ledger.account(
+                    AUDITOR, arguments.account, cursor=cursor, limit=arguments.limit or _CLI_PAGE
+                )
+                postings.extend(view.postings)
+                cursor = view.next_cursor if every else None
+            view = attrs.evolve(view, postings=tuple(postings))
         except (ApplicationError, DomainError, PostingLineNotStorable) as error:
             raise CommandFailed(str(error)) from None
     print(json.dumps(AccountOut.of(view).model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _statement(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from entrypoints.http.revenue.revenue_schemas import StatementOut
+
+    with _opened(arguments, settings) as core:
+        try:
+            # One page, or with --all every page from the cursor on, printed as one.
+            items: list[StatementLine] = []
+            cursor: str | None = arguments.cursor
+            while True:
+                statement = core.ledger.statement(
+                    AUDITOR,
+                    arguments.creator,
+                    arguments.month,
+                    arguments.currency,
+                    cursor=cursor,
+                    limit=arguments.limit,
+                )
+                items.extend(statement.items)
+                cursor = statement.next_cursor
+                if cursor is None or not arguments.all:
+                    break
+            statement = attrs.evolve(statement, items=tuple(items))
+        except (ApplicationError, DomainError, PostingLineNotStorable) as error:
+            raise CommandFailed(str(error)) from None
+    print(json.dumps(StatementOut.of(statement).model_dump(mode="json"), indent=2))
     return 0
 
 
@@ -891,8 +934,39 @@ def build_parser() -> argparse.ArgumentParser:
     ledger.add_argument(
         "--account", required=True, help="the account's code, e.g. creator:maya:payable:USD"
     )
+    ledger.add_argument(
+        "--cursor",
+        type=int,
+        help="print one page, from the next_cursor of the previous one (default: every page)",
+    )
+    ledger.add_argument(
+        "--limit", type=int, help=f"print one page of this many postings (at most {_CLI_PAGE})"
+    )
     ledger.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     ledger.set_defaults(run=_ledger)
+
+    statement = commands.add_parser(
+        "statement",
+        help="print a page of a creator's monthly statement, with the month's totals, as JSON "
+        "(as an auditor); --all prints every page",
+    )
+    statement.add_argument("--creator", required=True, help="the creator's account")
+    statement.add_argument("--month", required=True, help="the month, YYYY-MM")
+    statement.add_argument("--currency", default="USD", help="the currency (default USD)")
+    statement.add_argument(
+        "--cursor", help="start after the page whose next_cursor this is (default: the first)"
+    )
+    statement.add_argument(
+        "--limit",
+        type=int,
+        default=STATEMENT_PAGE,
+        help=f"lines per page (default {STATEMENT_PAGE}, at most {MAX_STATEMENT_PAGE})",
+    )
+    statement.add_argument(
+        "--all", action="store_true", help="print every page from the cursor on, as one"
+    )
+    statement.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    statement.set_defaults(run=_statement)
 
     ledger_check = commands.add_parser(
         "ledger-check",

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks, update_rows
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.analytics import (
     AnalyticsRows,
     Day,
@@ -118,22 +118,16 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
     )
 
 
+@attrs.frozen
 class _Tables:
-    def __init__(self, metadata: sa.MetaData, suffix: str) -> None:
-        schema = metadata.schema
-
-        def table(name: str) -> sa.Table:
-            return metadata.tables[f"{schema}.{name}{suffix}" if schema else f"{name}{suffix}"]
-
-        self.metadata = metadata
-        self.titles = table("analytics_titles")
-        self.videos = table("analytics_videos")
-        self.anchored = table("analytics_anchored")
-        self.days = table("analytics_days")
-        self.clicks = table("analytics_clicks")
-        self.hashtags = table("analytics_hashtags")
-        self.seen = table("analytics_clicks_seen")
-        self.windows = table("analytics_click_windows")
+    titles: sa.Table
+    videos: sa.Table
+    anchored: sa.Table
+    days: sa.Table
+    clicks: sa.Table
+    hashtags: sa.Table
+    seen: sa.Table = attrs.field(alias="clicks_seen")
+    windows: sa.Table = attrs.field(alias="click_windows")
 
 
 def _words(text: str | None) -> frozenset[str]:
@@ -208,26 +202,20 @@ class SqlAnalyticsTables:
         self.store = store
         #: Whether amounts are added by ``INSERT ... ON CONFLICT`` where the database has it.
         self.on_conflict = on_conflict
-        self._generations: dict[int, _Tables] = {}
+        self._generations = ByGeneration(store, _define, "analytics_", _Tables)
         self._kept: _Page | None = None
 
     def _of(self, generation: int) -> _Tables:
-        tables = self._generations.get(generation)
-        if tables is None:
-            metadata = generation_tables(_define, self.store.metadata.schema, generation)
-            tables = self._generations[generation] = _Tables(metadata, f"_g{generation}")
-        return tables
+        return self._generations[generation]
 
     def _open(self, batch: Batch) -> tuple[Connection, _Tables]:
-        assert isinstance(batch, SqlBatch)
-        return batch.connection, self._of(batch.generation)
+        return self._generations.of(batch)
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._of(generation).metadata)
+        self._generations.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._of(generation).metadata)
-        self._generations.pop(generation, None)
+        self._generations.drop(generation)
 
     # Writing: a batch's changes are kept back in ``_Page`` and written by ``flush`` ----------
 

@@ -20,7 +20,6 @@ one projection's batches are serialised by the compare and set of its positions.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -31,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks, update_rows
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.business.campaign_dashboard import (
     TOP,
     CampaignFigures,
@@ -194,7 +193,6 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
 
 @attrs.frozen
 class _Tables:
-    metadata: sa.MetaData
     campaigns: sa.Table
     creators: sa.Table
     links: sa.Table
@@ -209,11 +207,6 @@ class _Tables:
     click_newest: sa.Table
     members: sa.Table
     campaign_days: sa.Table
-
-
-def _connection(batch: Batch) -> Connection:
-    assert isinstance(batch, SqlBatch)
-    return batch.connection
 
 
 def _kpis(text: str) -> tuple[KpiTarget, ...]:
@@ -237,33 +230,19 @@ def _line(row: Any) -> CampaignLine:
 class SqlDashboardTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
+        self._generations = ByGeneration(store, _define, "dashboard_", _Tables)
 
     def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                by_name = {
-                    name.removesuffix(suffix).removeprefix("dashboard_"): table
-                    for name, table in ((t.name, t) for t in metadata.tables.values())
-                }
-                tables = _Tables(metadata=metadata, **by_name)
-                self._generations[generation] = tables
-            return tables
+        return self._generations[generation]
 
     def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
-        return _connection(batch), self._tables(batch.generation)
+        return self._generations.of(batch)
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._generations.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._generations.drop(generation)
 
     # The revenue log -----------------------------------------------------------------------
 

@@ -9,11 +9,16 @@ refused whole (``PostingLineNotStorable``) and the projection stops at it.
 ``recorded_at`` is kept as the recording's ISO text, offset included: statements group by the
 month of the recording's own offset, and the auditor's replay digests the text as recorded
 (a PostgreSQL timestamp would keep the instant and lose the offset).
+
+Every account's lines are also summed per month and kind of entry (``ledger_months``), in
+the batch that adds them: a statement's totals (what the account held before the month, the
+month's debits and credits, what it earned) are a few of those rows, however many lines the
+month holds. No sum there can pass 64 bits: amounts are never negative, so each is at most
+its account's total, which is checked.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,10 +28,16 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from adapters.projections.rows import copy_rows
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.rows import add_amounts, copy_rows
+from adapters.projections.store import ByGeneration, SqlBatch, SqlProjectionStore
 from application.projections import Batch
-from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable, Totals
+from application.revenue.ledger_read_model import (
+    PeriodTotals,
+    PostingLine,
+    PostingLineNotStorable,
+    StatementPage,
+    Totals,
+)
 
 #: Signed 64-bit: what BIGINT and SQLite's INTEGER hold exactly.
 _INTEGERS = range(-(2**63), 2**63)
@@ -96,13 +107,21 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("recorded_at", sa.Text, nullable=False),
         sa.Column("month", sa.String(7), nullable=False),
     )
-    # A creator's statement: their payable account's lines of some kinds in one month.
-    sa.Index(
-        f"ledger_lines_earnings{suffix}",
-        lines.c.account,
-        lines.c.kind,
-        lines.c.month,
-        lines.c.number,
+    # A page of a statement: a seek on (account, month) from the number after its cursor,
+    # in the order of the page.
+    sa.Index(f"ledger_lines_month{suffix}", lines.c.account, lines.c.month, lines.c.number)
+    # The lines' sums per account, month and kind: a statement's totals read a month's few
+    # rows, and an opening balance the rows of the months before.
+    sa.Table(
+        f"ledger_months{suffix}",
+        metadata,
+        sa.Column("account", sa.Text, primary_key=True),
+        sa.Column("month", sa.String(7), primary_key=True),
+        sa.Column("kind", sa.Text, primary_key=True),
+        sa.Column("debits", sa.BigInteger, nullable=False),
+        sa.Column("credits", sa.BigInteger, nullable=False),
+        sa.Column("lines", sa.BigInteger, nullable=False),
+        sa.Column("credited", sa.BigInteger, nullable=False),  # lines crediting above zero
     )
 
 
@@ -111,6 +130,7 @@ class _Tables:
     journal: sa.Table
     accounts: sa.Table
     lines: sa.Table
+    months: sa.Table
     # Built once per generation: a statement object keeps its compiled form and cache key,
     # which an event's few rows would otherwise pay for again at every event.
     read_journal: sa.Select[Any]
@@ -121,11 +141,14 @@ class _Tables:
     add_line: sa.Insert
 
     @classmethod
-    def of(cls, journal: sa.Table, accounts: sa.Table, lines: sa.Table) -> _Tables:
+    def of(
+        cls, journal: sa.Table, accounts: sa.Table, lines: sa.Table, months: sa.Table
+    ) -> _Tables:
         return cls(
             journal=journal,
             accounts=accounts,
             lines=lines,
+            months=months,
             read_journal=sa.select(journal.c.entries, journal.c.debits, journal.c.credits).where(
                 journal.c.row == _JOURNAL_ROW
             ),
@@ -156,35 +179,17 @@ class _Written:
 class SqlLedgerTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._tables: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
+        self._of = ByGeneration(store, _define, "ledger_", _Tables.of)
         self._written: _Written | None = None
         self._inserts: dict[tuple[int, str, str], SQLCompiler] = {}
 
-    def _of(self, generation: int) -> _Tables:
-        with self._lock:
-            found = self._tables.get(generation)
-            if found is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                schema = self.store.metadata.schema
-                prefix = "" if schema is None else f"{schema}."
-                found = self._tables[generation] = _Tables.of(
-                    metadata.tables[f"{prefix}ledger_journal{suffix}"],
-                    metadata.tables[f"{prefix}ledger_accounts{suffix}"],
-                    metadata.tables[f"{prefix}ledger_lines{suffix}"],
-                )
-            return found
-
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._of(generation).journal.metadata)
+        self._of.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._of(generation).journal.metadata)
-        with self._lock:
-            self._tables.pop(generation, None)
-            for key in [key for key in self._inserts if key[0] == generation]:
-                del self._inserts[key]
+        self._of.drop(generation)
+        for key in [key for key in self._inserts if key[0] == generation]:
+            self._inserts.pop(key, None)
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -198,7 +203,7 @@ class SqlLedgerTables:
             for line in lines:
                 if line.debit not in _INTEGERS or line.credit not in _INTEGERS:
                     raise PostingLineNotStorable(line, "SQL integers are signed 64-bit")
-        tables = self._of(batch.generation)
+        tables = self._of[batch.generation]
         connection = batch.connection
         written = self._written
         if written is None or written.batch is not batch:
@@ -227,6 +232,8 @@ class SqlLedgerTables:
         }
         new = {code for code in totals if code not in written.accounts and code not in known}
         rows = []
+        #: (account, month, kind) -> the lines' debits, credits, count, and count crediting.
+        periods: dict[tuple[str, str, str], list[int]] = {}
         for lines in entries:
             journal[0] += 1
             # An entry's lines share its id and recording: formatted once.
@@ -256,6 +263,13 @@ class SqlLedgerTables:
                     raise PostingLineNotStorable(
                         line, "its account's or the journal's totals would pass 64-bit integers"
                     )
+                period = periods.get((line.account, month, line.kind))
+                if period is None:
+                    period = periods[(line.account, month, line.kind)] = [0, 0, 0, 0]
+                period[0] += line.debit
+                period[1] += line.credit
+                period[2] += 1
+                period[3] += line.credit > 0
                 rows.append(
                     (
                         line.account,
@@ -292,6 +306,7 @@ class SqlLedgerTables:
             )
         if rows:
             self._add_lines(connection, batch.generation, rows)
+            self._add_months(connection, tables.months, periods)
         if journal_existed:
             connection.execute(
                 tables.write_journal, {"e": journal[0], "d": journal[1], "c": journal[2]}
@@ -307,18 +322,42 @@ class SqlLedgerTables:
         written.accounts.update(totals)
         self._written = written
 
+    @staticmethod
+    def _add_months(
+        connection: sa.Connection, months: sa.Table, sums: dict[tuple[str, str, str], list[int]]
+    ) -> None:
+        """Add the lines' sums to their account's month and kind."""
+        add_amounts(
+            connection,
+            months,
+            ("account", "month", "kind"),
+            ("debits", "credits", "lines", "credited"),
+            [
+                {
+                    "account": account,
+                    "month": month,
+                    "kind": kind,
+                    "debits": kept[0],
+                    "credits": kept[1],
+                    "lines": kept[2],
+                    "credited": kept[3],
+                }
+                for (account, month, kind), kept in sums.items()
+            ],
+        )
+
     def _add_lines(
         self, connection: sa.Connection, generation: int, rows: list[tuple[Any, ...]]
     ) -> None:
         """Insert the lines through the driver's own ``executemany``: their values are plain
         text and integers, which SQLAlchemy would otherwise copy into a mapping each."""
-        if copy_rows(connection, self._of(generation).lines, _LINE_COLUMNS, rows):
+        if copy_rows(connection, self._of[generation].lines, _LINE_COLUMNS, rows):
             return
         dialect = connection.dialect
         if dialect.name == "postgresql" and dialect.paramstyle in ("format", "pyformat"):
             # Its drivers send an ``executemany`` a statement per row: the rows go instead as
             # one array per column, unnested by one statement.
-            table = self._of(generation).lines
+            table = self._of[generation].lines
             quote = dialect.identifier_preparer
             columns = ", ".join(quote.quote(name) for name in _LINE_COLUMNS)
             arrays = ", ".join(f"%s::{kind}[]" for kind in _LINE_TYPES)
@@ -331,7 +370,7 @@ class SqlLedgerTables:
         key = (generation, dialect.name, dialect.driver)
         compiled = self._inserts.get(key)
         if compiled is None:
-            built = self._of(generation).add_line.compile(dialect=dialect)
+            built = self._of[generation].add_line.compile(dialect=dialect)
             assert isinstance(built, SQLCompiler)
             compiled = self._inserts[key] = built
         if compiled.positional:
@@ -346,7 +385,7 @@ class SqlLedgerTables:
     # Reading ----------------------------------------------------------------------------------
 
     def journal(self, generation: int) -> tuple[int, int, int]:
-        table = self._of(generation).journal
+        table = self._of[generation].journal
         with self.store.reading() as connection:
             row = connection.execute(
                 sa.select(table.c.entries, table.c.debits, table.c.credits).where(
@@ -356,7 +395,7 @@ class SqlLedgerTables:
         return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
 
     def totals(self, generation: int) -> dict[str, Totals]:
-        table = self._of(generation).accounts
+        table = self._of[generation].accounts
         with self.store.reading() as connection:
             rows = connection.execute(
                 sa.select(table.c.account, table.c.debits, table.c.credits, table.c.lines)
@@ -364,7 +403,7 @@ class SqlLedgerTables:
         return {row[0]: Totals(int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
     def accounts(self, generation: int, prefix: str = "") -> list[str]:
-        table = self._of(generation).accounts
+        table = self._of[generation].accounts
         query = sa.select(table.c.account)
         if prefix:
             # Not LIKE (a code may hold '%' or '_') nor a range (a collation may order text
@@ -378,7 +417,7 @@ class SqlLedgerTables:
     def account(
         self, generation: int, code: str, start: int, limit: int
     ) -> tuple[Totals | None, list[PostingLine]]:
-        tables = self._of(generation)
+        tables = self._of[generation]
         accounts, lines = tables.accounts, tables.lines
         with self.store.reading() as connection:
             row = connection.execute(
@@ -403,24 +442,50 @@ class SqlLedgerTables:
             ).all()
         return totals, [_line(code, found) for found in page]
 
-    def earnings(
-        self, generation: int, account: str, kinds: Collection[str], month: str
-    ) -> list[PostingLine]:
-        if not kinds:
-            return []
-        lines = self._of(generation).lines
+    def statement(
+        self,
+        generation: int,
+        account: str,
+        kinds: Collection[str],
+        month: str,
+        after: int,
+        limit: int,
+    ) -> StatementPage:
+        tables = self._of[generation]
+        months, lines = tables.months, tables.lines
+        earning = months.c.kind.in_(sorted(kinds)) if kinds else sa.false()
+        in_month = months.c.month == month
+
+        def month_sum(column: sa.ColumnElement[Any], *, where: Any = in_month) -> Any:
+            return sa.func.coalesce(sa.func.sum(sa.case((where, column), else_=0)), 0)
+
         with self.store.reading() as connection:
-            rows = connection.execute(
-                _selected(lines)
+            found = connection.execute(
+                sa.select(
+                    month_sum(months.c.credits - months.c.debits, where=months.c.month < month),
+                    month_sum(months.c.debits),
+                    month_sum(months.c.credits),
+                    month_sum(months.c.lines),
+                    month_sum(months.c.credits, where=sa.and_(in_month, earning)),
+                    month_sum(months.c.credited, where=sa.and_(in_month, earning)),
+                ).where(months.c.account == account, months.c.month <= month)
+            ).one()
+            totals = PeriodTotals(*(int(value) for value in found))
+            if limit <= 0 or not kinds or totals.earning_lines == 0:
+                return StatementPage(totals, [])
+            page = connection.execute(
+                sa.select(lines.c.number, *_selected(lines).selected_columns)
                 .where(
                     lines.c.account == account,
-                    lines.c.kind.in_(sorted(kinds)),
                     lines.c.month == month,
+                    lines.c.number > max(after, -1),
+                    lines.c.kind.in_(sorted(kinds)),
                     lines.c.credit > 0,
                 )
                 .order_by(lines.c.number)
+                .limit(min(limit, totals.earning_lines))
             ).all()
-        return [_line(account, row) for row in rows]
+        return StatementPage(totals, [(int(row[0]), _line(account, row[1:])) for row in page])
 
 
 def _selected(lines: sa.Table) -> sa.Select[Any]:

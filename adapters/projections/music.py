@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import add_amounts, chunks
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlBatch, SqlProjectionStore
 from application.music.music_read_model import (
     BALLOT,
     ArtistLine,
@@ -172,21 +172,32 @@ def _after(
 
 
 class _Tables:
-    """One generation's tables, by their names without the suffix."""
+    """One generation's tables, by their names without the prefix and the suffix."""
 
-    def __init__(self, metadata: sa.MetaData, suffix: str) -> None:
-        by_name = {table.name.removesuffix(suffix): table for table in metadata.tables.values()}
-        self.metadata = metadata
-        self.artists = by_name["music_artists"]
-        self.tracks = by_name["music_tracks"]
-        self.uses = by_name["music_track_uses"]
-        self.scans = by_name["music_scans"]
-        self.rounds = by_name["music_rounds"]
-        self.seasons = by_name["music_seasons"]
-        self.entrants = by_name["music_round_entrants"]
-        self.counts = by_name["music_round_counts"]
-        self.late = by_name["music_round_late"]
-        self.frozen = by_name["music_round_frozen"]
+    def __init__(
+        self,
+        *,
+        artists: sa.Table,
+        tracks: sa.Table,
+        track_uses: sa.Table,
+        scans: sa.Table,
+        rounds: sa.Table,
+        seasons: sa.Table,
+        round_entrants: sa.Table,
+        round_counts: sa.Table,
+        round_late: sa.Table,
+        round_frozen: sa.Table,
+    ) -> None:
+        self.artists = artists
+        self.tracks = tracks
+        self.uses = track_uses
+        self.scans = scans
+        self.rounds = rounds
+        self.seasons = seasons
+        self.entrants = round_entrants
+        self.counts = round_counts
+        self.late = round_late
+        self.frozen = round_frozen
         # Every ballot and score runs these: built once, their SQL compiled once.
         rounds, counts = self.rounds, self.counts
         self.closed_of = sa.select(rounds.c.closed).where(rounds.c.round_id == sa.bindparam("r"))
@@ -232,14 +243,10 @@ def _unique_chunks(ids: Iterable[T]) -> Iterator[list[T]]:
 class SqlMusicTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
+        self._generations = ByGeneration(store, _define, "music_", _Tables)
 
     def _at(self, generation: int) -> _Tables:
-        tables = self._generations.get(generation)
-        if tables is None:
-            metadata = generation_tables(_define, self.store.metadata.schema, generation)
-            tables = self._generations[generation] = _Tables(metadata, f"_g{generation}")
-        return tables
+        return self._generations[generation]
 
     @staticmethod
     def _open(batch: Batch) -> Connection:
@@ -247,11 +254,10 @@ class SqlMusicTables:
         return batch.connection
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._at(generation).metadata)
+        self._generations.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._at(generation).metadata)
-        self._generations.pop(generation, None)
+        self._generations.drop(generation)
 
     # Writes -----------------------------------------------------------------------------
 

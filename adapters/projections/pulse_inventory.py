@@ -11,7 +11,6 @@ projection's batches are serialised by the compare and set of its positions.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.rows import update_rows
-from adapters.projections.store import SqlBatch, SqlProjectionStore, generation_tables
+from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch
 from application.revenue.pulse_inventory import (
     CreatorFacts,
@@ -85,7 +84,6 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
 
 @attrs.frozen
 class _Tables:
-    metadata: sa.MetaData
     videos: sa.Table
     categories: sa.Table
     accounts: sa.Table
@@ -96,36 +94,19 @@ class _Tables:
 class SqlInventoryTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
-        self._generations: dict[int, _Tables] = {}
-        self._lock = threading.Lock()
+        self._generations = ByGeneration(store, _define, "pulse_", _Tables)
 
     def _tables(self, generation: int) -> _Tables:
-        with self._lock:
-            tables = self._generations.get(generation)
-            if tables is None:
-                metadata = generation_tables(_define, self.store.metadata.schema, generation)
-                suffix = f"_g{generation}"
-                tables = _Tables(
-                    metadata=metadata,
-                    **{
-                        table.name.removesuffix(suffix).removeprefix("pulse_"): table
-                        for table in metadata.tables.values()
-                    },
-                )
-                self._generations[generation] = tables
-            return tables
+        return self._generations[generation]
 
     def _batch(self, batch: Batch) -> tuple[Connection, _Tables]:
-        assert isinstance(batch, SqlBatch)
-        return batch.connection, self._tables(batch.generation)
+        return self._generations.of(batch)
 
     def create(self, generation: int) -> None:
-        self.store.create_tables(self._tables(generation).metadata)
+        self._generations.create(generation)
 
     def drop(self, generation: int) -> None:
-        self.store.drop_tables(self._tables(generation).metadata)
-        with self._lock:
-            self._generations.pop(generation, None)
+        self._generations.drop(generation)
 
     # Videos --------------------------------------------------------------------------------
 

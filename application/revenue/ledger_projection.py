@@ -26,6 +26,7 @@ from application.revenue.ledger_read_model import (
     WALK_PAGE,
     LedgerUnreadable,
     PostingLine,
+    StatementPage,
     Totals,
     export_ledger,
     posting_lines,
@@ -73,17 +74,25 @@ class LedgerTables(Protocol):
         read together (the page never holds a line the totals do not count)."""
         ...
 
-    def earnings(
-        self, generation: int, account: str, kinds: Collection[str], month: str
-    ) -> list[PostingLine]:
-        """The account's credits (above zero) by entries of ``kinds`` recorded in ``month``
-        (YYYY-MM, the recording's own offset), in order."""
+    def statement(
+        self,
+        generation: int,
+        account: str,
+        kinds: Collection[str],
+        month: str,
+        after: int,
+        limit: int,
+    ) -> StatementPage:
+        """The account's ``month`` (YYYY-MM, the recording's own offset) in sums, and up to
+        ``limit`` of its credits (above zero) by entries of ``kinds`` numbered past
+        ``after`` (-1: from the first), in order, read together. The sums come from totals
+        kept per account, month and kind, never from the lines."""
         ...
 
 
 class LedgerProjection:
     name = LEDGER
-    version = 1
+    version = 2  # 2: totals per account, month and kind
 
     def __init__(self, tables: LedgerTables, store: ProjectionStore) -> None:
         self.tables = tables
@@ -165,11 +174,14 @@ class LedgerReading:
                 return
             start += len(page)
 
-    def earnings_lines(self, creator: str, currency: str, month: str) -> list[PostingLine]:
-        """Credits to the creator's payable account that they earned in ``month`` (Pulse
-        impressions, affiliate shares of sales, campaign fees); not payouts returned."""
-        return self.tables.earnings(
-            self.generation, creator_payable(creator, currency), EARNINGS, month
+    def statement(
+        self, creator: str, currency: str, month: str, after: int, limit: int
+    ) -> StatementPage:
+        """The creator's payable account in ``month``, and a page of the credits they earned
+        in it (Pulse impressions, affiliate shares of sales, campaign fees; not payouts
+        returned) past line ``after``."""
+        return self.tables.statement(
+            self.generation, creator_payable(creator, currency), EARNINGS, month, after, limit
         )
 
     def export(self, position_of: PositionMap | None = None) -> dict[str, object]:

@@ -129,6 +129,34 @@ class MemoryPostingLines:
 WALK_PAGE = 10_000
 
 
+@attrs.frozen
+class PeriodTotals:
+    """An account's month (by each recording's own offset) in sums: what it held before the
+    month (``opening``: credits less debits of every earlier month), the month's debits,
+    credits and lines, and of those the credits by earning kinds (``earned``, over
+    ``earning_lines`` lines: what a creator's statement lists)."""
+
+    opening: int = 0
+    debits: int = 0
+    credits: int = 0
+    lines: int = 0
+    earned: int = 0
+    earning_lines: int = 0
+
+    @property
+    def closing(self) -> int:
+        return self.opening + self.credits - self.debits
+
+
+@attrs.frozen
+class StatementPage:
+    """A month's totals and a page of its earning lines, each with its number in the
+    account (the place a next page starts after), read together."""
+
+    totals: PeriodTotals
+    lines: list[tuple[int, PostingLine]]
+
+
 class LedgerReadModel:
     """The ledger rebuilt in memory from nothing but the log (tests and audits)."""
 

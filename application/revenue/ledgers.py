@@ -8,6 +8,7 @@ transaction as the business aggregates that caused it and the limited accounts i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import datetime
@@ -25,6 +26,8 @@ from application.projections import Persisted, ProjectionFailed, ProjectionRunne
 from application.read_models import LogPositions, ReadModel
 from application.revenue.ledger_projection import LedgerProjection, LedgerReading
 from application.revenue.ledger_read_model import EARNINGS, LedgerUnreadable, PostingLine
+from domain.bounds import checked_quantity
+from domain.errors import InvalidValue
 from domain.money import Money
 from domain.revenue.ledger import (
     JournalEntry,
@@ -35,6 +38,9 @@ from domain.revenue.ledger import (
     owner_of,
     post_to_accounts,
 )
+
+#: A month of a statement, as the recordings' own offsets name it.
+_MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
 
 
 @attrs.frozen
@@ -60,11 +66,48 @@ class StatementLine:
 
 @attrs.frozen
 class Statement:
+    """A page of a creator's monthly statement, with the month's totals (of every page)."""
+
     creator: str
     month: str
     currency: str
-    lines: tuple[StatementLine, ...]
-    earned: Money
+    items: tuple[StatementLine, ...]  # this page's earnings, in the order they were posted
+    next_cursor: str | None  # where the next page starts; none: this is the last
+    earned: Money  # every page's earnings
+    earnings: int  # every page's lines
+    opening_balance: Money  # the payable account's, before the month
+    debits: Money  # the payable account's in the month (payouts requested...)
+    credits: Money  # the payable account's in the month (earnings, payouts returned...)
+    closing_balance: Money  # the opening balance, plus credits, less debits
+
+
+#: An account's page holds at most this many postings.
+MAX_ACCOUNT_PAGE = 10_000
+#: A statement's page: how many lines it holds unless asked otherwise, and at most.
+STATEMENT_PAGE = 100
+MAX_STATEMENT_PAGE = 500
+_STATEMENT_CURSOR = re.compile(r"(\d{4}-\d{2})\.(\d{1,18})")
+#: What a statement's cursor looks like (the HTTP edge refuses anything else before asking).
+STATEMENT_CURSOR_PATTERN = f"^{_STATEMENT_CURSOR.pattern}$"
+
+
+def statement_cursor(month: str, number: int) -> str:
+    """The cursor of a statement's page that ends at the account's line ``number``."""
+    return f"{month}.{number}"
+
+
+def after_statement_cursor(month: str, cursor: str | None) -> int:
+    """The line number a statement's page starts after (-1: the first), as ``cursor`` (the
+    previous page's ``next_cursor`` of the same month; none: the start) names it."""
+    if cursor is None:
+        return -1
+    found = _STATEMENT_CURSOR.fullmatch(cursor)
+    if found is None or found.group(1) != month:
+        raise InvalidValue(
+            f"the cursor is not one the statement of {month} gave: pass a page's "
+            "next_cursor as it is"
+        )
+    return int(found.group(2))
 
 
 class Ledger:
@@ -151,6 +194,7 @@ class Ledger:
         """Balance and postings, oldest first. ``cursor`` counts the postings already seen:
         an account's postings only ever grow at the end, so it never skips or repeats one."""
         self._authorise(actor, code)
+        checked_quantity(limit, "an account's page size", least=1, most=MAX_ACCOUNT_PAGE)
         limit_kind = limit_of(code)
         totals, lines = self.reading().account(code, cursor, limit)
         if totals is None:
@@ -168,15 +212,34 @@ class Ledger:
             next_cursor=following if following < totals.lines else None,
         )
 
-    def statement(self, actor: Principal, creator: str, month: str, currency: str) -> Statement:
-        """A creator's earnings in a month — Pulse shares, affiliate shares of sales, campaign
-        fees — each traced to its video and to the batch, order or invitation behind it."""
+    def statement(
+        self,
+        actor: Principal,
+        creator: str,
+        month: str,
+        currency: str,
+        *,
+        cursor: str | None = None,
+        limit: int = STATEMENT_PAGE,
+    ) -> Statement:
+        """A page of a creator's earnings in a month — Pulse shares, affiliate shares of
+        sales, campaign fees — each traced to its video and to the batch, order or invitation
+        behind it, in the order they were posted, from just after ``cursor`` (the previous
+        page's ``next_cursor``; none: the first page). The month's totals are every page's,
+        read with the page: an account's lines only ever grow at the end, so paging on never
+        skips or repeats one."""
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             require_role(actor, Role.CREATOR, doing="read a statement")
             if not owns(actor, Role.CREATOR, creator):
                 raise NotPermitted("a creator reads only their own statements")
-        reading = self.reading()
-        lines = tuple(
+        checked_quantity(limit, "a statement's page size", least=1, most=MAX_STATEMENT_PAGE)
+        if _MONTH.fullmatch(month) is None:
+            raise InvalidValue(f"a statement's month is YYYY-MM, not {month!r}")
+        after = after_statement_cursor(month, cursor)
+        # One line more than the page: whether another page follows.
+        found = self.reading().statement(creator, currency, month, after, limit + 1)
+        page = found.lines[:limit]
+        items = tuple(
             StatementLine(
                 recorded_at=line.recorded_at,
                 video_id=UUID(line.reference.removeprefix("video:"))
@@ -186,14 +249,21 @@ class Ledger:
                 amount=Money(line.credit, currency),
                 source=EARNINGS[line.kind],
             )
-            for line in reading.earnings_lines(creator, currency, month)
+            for _, line in page
         )
+        totals = found.totals
         return Statement(
             creator=creator,
             month=month,
             currency=currency,
-            lines=lines,
-            earned=Money(sum(line.amount.minor for line in lines), currency),
+            items=items,
+            next_cursor=statement_cursor(month, page[-1][0]) if len(found.lines) > limit else None,
+            earned=Money(totals.earned, currency),
+            earnings=totals.earning_lines,
+            opening_balance=Money(totals.opening, currency),
+            debits=Money(totals.debits, currency),
+            credits=Money(totals.credits, currency),
+            closing_balance=Money(totals.closing, currency),
         )
 
     def _authorise(self, actor: Principal, code: str) -> None:

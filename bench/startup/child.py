@@ -57,7 +57,12 @@ def reads(core: Spotlight, creator: str, month: str) -> dict[str, Callable[[], s
 
     def statement() -> str:
         found = core.ledger.statement(AUDITOR, creator, month, CURRENCY)
-        return expect(bool(found.lines), "the creator's statement has no lines")
+        return expect(
+            bool(found.items)
+            and found.earned.minor >= sum(line.amount.minor for line in found.items)
+            and found.closing_balance.minor > 0,
+            "the creator's statement has no lines, or totals short of its first page",
+        )
 
     def inventory() -> str:
         leaders = core.pulse.inventory(CATEGORY, limit=100)

@@ -140,9 +140,9 @@ def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> li
                         report.failures.append(
                             f"{sandbox.name} at {events:,} events, {label}, {read}: {check}"
                         )
-                # The statement's answer grows with the log in this scene (every batch
-                # pays every creator, all in one month): its warm cost ("again") grows as
-                # much, so the start is also compared without it.
+                # The statement's lines grow with the log in this scene (every batch pays
+                # every creator, all in one month); it answers one page and the month's
+                # totals, and the start is also compared without it.
                 alone = start.total - start.answers["statement"]
                 total_then, alone_then = smallest.setdefault(label, (start.total, alone))
                 ratio, ratio_alone = start.total / total_then, alone / alone_then
@@ -183,9 +183,9 @@ def run(plan: StartupPlan, stores: Sequence[str], postgres_url: str) -> StartupR
         "Start of a service process to its first answers (seconds: bootstrap(), then each "
         "read's first answer alone, asked in this order in the same process; all: from the "
         "start of bootstrap() to the last answer, and its ratio to the same start on the "
-        "smallest log, with and without the statement, whose answer grows with the log in "
-        "this scene (every batch pays every creator in one month); the statement asked "
-        "again, warm; peak resident memory). "
+        "smallest log, with and without the statement, whose lines grow with the log in "
+        "this scene (every batch pays every creator in one month; it answers a page); the "
+        "statement asked again, warm; peak resident memory). "
         "* = answered, nothing in the scene to check it by (no shop, titles, tracks or "
         "notices); ! = a wrong answer (see the failures). Studios and business campaigns "
         "are not in the scene: analytics is an absent studio's (empty) and no campaign "

@@ -25,7 +25,7 @@ from application.auth import Principal, Role
 from domain.revenue.ledger import PLATFORM_REVENUE, platform
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from entrypoints.settings import DEFAULT_RATE_LIMITS, NO_LIMIT, Settings
 from tests.conftest import TEST_SECRET
 from tests.deployments import store_under_test
 from tests.fakes import FixedClock, SequentialIdentities
@@ -48,6 +48,7 @@ class ListRead:
 
 LIST_READS = [
     ListRead("/v1/ledgers/{account_id}"),
+    ListRead("/v1/statements/{creator}/{month}"),
     ListRead("/v1/audit/events", "log=revenue"),
     ListRead("/v1/review/anchors"),
     ListRead("/v1/review/tracks"),
@@ -87,7 +88,13 @@ def served(
     directory = tmp_path_factory.mktemp("pages")
     store = store_under_test(request, directory, "pages")
     core = bootstrap(
-        Settings(store=parse_store(store.url), data_dir=directory, secret=TEST_SECRET),
+        Settings(
+            store=parse_store(store.url),
+            data_dir=directory,
+            secret=TEST_SECRET,
+            # Every read's examples come from one principal, past its limit of a minute.
+            rate_limits=dict.fromkeys(DEFAULT_RATE_LIMITS, NO_LIMIT),
+        ),
         clock=FixedClock(),
         identities=SequentialIdentities(),
     )
@@ -113,6 +120,7 @@ def served(
         headers={"Authorization": f"Bearer {token}"},
         paths={
             "/v1/ledgers/{account_id}": f"/v1/ledgers/{platform(PLATFORM_REVENUE, 'USD')}",
+            "/v1/statements/{creator}/{month}": "/v1/statements/mia/2025-03",
             "/v1/videos/{video_id}/similar-items": f"/v1/videos/{video.id}/similar-items",
         },
         integers={template: names for template, names in integers.items() if names},
@@ -178,7 +186,8 @@ def test_integers_of_any_size_are_refused_or_answer_a_valid_page(
 
 
 def assert_a_page(page: dict[str, Any], sent: dict[str, int]) -> None:
-    # An integer cursor goes forward; an opaque one (a string) is the shared cursors' own.
+    # An integer cursor goes forward; an opaque one (a string: the shared cursors', or a
+    # statement's place of its page's last line) is not comparable.
     for name in CURSORS:
         following = page.get(f"next_{name}")
         if isinstance(following, int):

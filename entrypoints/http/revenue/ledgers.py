@@ -8,6 +8,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
+from application.revenue.ledgers import (
+    MAX_STATEMENT_PAGE,
+    STATEMENT_CURSOR_PATTERN,
+    STATEMENT_PAGE,
+)
 from domain.money import Money
 from entrypoints.http.revenue.revenue_schemas import (
     CURRENCY_PATTERN,
@@ -76,10 +81,28 @@ def get_statement(
     core: Core,
     caller: Caller,
     currency: Annotated[str, Query(pattern=CURRENCY_PATTERN)] = "USD",
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=STATEMENT_CURSOR_PATTERN,
+            max_length=32,
+            description="The `next_cursor` of the previous page of this month, as it is "
+            "(none: the first page).",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_STATEMENT_PAGE, description="Lines of earnings per page.")
+    ] = STATEMENT_PAGE,
 ) -> StatementOut:
-    """A creator's earnings in a month: each credit with the video it was earned beside and
-    the impression batch that billed it (the creator, admins, auditors)."""
-    return StatementOut.of(core.ledger.statement(caller, creator, month, currency))
+    """A creator's earnings in a month, a page at a time: each credit with the video it was
+    earned beside and the impression batch that billed it, in the order they were posted
+    (the creator, admins, auditors). Pass the answer's `next_cursor` as `cursor` for the
+    next page. Every page carries the month's totals: `earned` over `earnings` lines, and
+    the payable account's opening balance, debits, credits and closing balance. A cursor
+    another month's statement gave, or none gave, is a 422."""
+    return StatementOut.of(
+        core.ledger.statement(caller, creator, month, currency, cursor=cursor, limit=limit)
+    )
 
 
 # Payouts ------------------------------------------------------------------------------

@@ -285,8 +285,22 @@ class StatementOut(BaseModel):
     creator: str
     month: str
     currency: str
-    lines: list[StatementLineOut]
-    earned: MoneyOut
+    items: list[StatementLineOut] = Field(
+        description="This page's earnings, in the order they were posted."
+    )
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= for the next page, as it is; null: this is the last."
+    )
+    earned: MoneyOut = Field(description="The month's earnings, of every page.")
+    earnings: int = Field(description="The month's lines of earnings, of every page.")
+    opening_balance: MoneyOut = Field(
+        description="What the creator's payable account held before the month."
+    )
+    debits: MoneyOut = Field(description="The payable account's debits in the month.")
+    credits: MoneyOut = Field(description="The payable account's credits in the month.")
+    closing_balance: MoneyOut = Field(
+        description="The opening balance plus the month's credits less its debits."
+    )
 
     @classmethod
     def of(cls, statement: Statement) -> StatementOut:
@@ -294,8 +308,14 @@ class StatementOut(BaseModel):
             creator=statement.creator,
             month=statement.month,
             currency=statement.currency,
-            lines=[StatementLineOut.of(line) for line in statement.lines],
+            items=[StatementLineOut.of(line) for line in statement.items],
+            next_cursor=statement.next_cursor,
             earned=MoneyOut.model_validate(statement.earned),
+            earnings=statement.earnings,
+            opening_balance=MoneyOut.model_validate(statement.opening_balance),
+            debits=MoneyOut.model_validate(statement.debits),
+            credits=MoneyOut.model_validate(statement.credits),
+            closing_balance=MoneyOut.model_validate(statement.closing_balance),
         )
 
 

@@ -480,3 +480,51 @@ def test_ledger_refuses_unknown_accounts_with_one_line(store: Store, code: str, 
     assert refused.stdout == ""
     assert says in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_ledger_prints_one_page_of_an_account_when_asked(store: Store) -> None:
+    environment = environment_for(store.data_dir)
+    printed = spotlight(environment, "ledger", "--account", MAYA_PAYABLE, "--limit", "100")
+    following = spotlight(
+        environment, "ledger", "--account", MAYA_PAYABLE, "--cursor", "100", "--limit", "100"
+    )
+
+    assert printed.returncode == following.returncode == 0, printed.stderr + following.stderr
+    first, second = json.loads(printed.stdout), json.loads(following.stdout)
+    assert (len(first["postings"]), first["next_cursor"]) == (100, 100)
+    assert (len(second["postings"]), second["next_cursor"]) == (BATCHES + 3 - 100, None)
+
+
+# statement ------------------------------------------------------------------------------
+
+
+def test_statement_prints_a_page_or_every_page_with_the_months_totals(store: Store) -> None:
+    environment = environment_for(store.data_dir)
+    asked = ("statement", "--creator", "maya", "--month", "2025-03", "--limit", "40")
+    page = spotlight(environment, *asked)
+    every = spotlight(environment, *asked, "--all")
+
+    assert page.returncode == every.returncode == 0, page.stderr + every.stderr
+    first, whole = json.loads(page.stdout), json.loads(every.stdout)
+    assert len(first["items"]) == 40
+    assert first["next_cursor"] is not None
+    assert whole["next_cursor"] is None
+    assert whole["items"][:40] == first["items"]
+    # Every batch, and the late batch's two ad slots beside her video.
+    assert len(whole["items"]) == whole["earnings"] == first["earnings"] == BATCHES + 2
+    assert whole["earned"] == first["earned"]
+    assert whole["earned"]["minor"] == sum(item["amount"]["minor"] for item in whole["items"])
+    # Paid out in March: what she earned less what was sent, all of it earned in March.
+    assert whole["closing_balance"]["minor"] == whole["earned"]["minor"] - whole["debits"]["minor"]
+    assert whole["closing_balance"]["minor"] == store.payable["maya"]
+
+
+def test_statement_refuses_a_cursor_it_did_not_give_with_one_line(store: Store) -> None:
+    refused = spotlight(
+        environment_for(store.data_dir),
+        *("statement", "--creator", "maya", "--month", "2025-03", "--cursor", "2025-04.3"),
+    )
+
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stdout == ""
+    assert "the cursor is not one the statement of 2025-03 gave" in refused.stderr

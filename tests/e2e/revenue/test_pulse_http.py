@@ -858,24 +858,30 @@ def test_a_monthly_statement_traces_each_credit_to_its_video_and_batch(
         "USD",
     )
     assert [
-        (line["video_id"], line["batch_id"], line["amount"]) for line in statement["lines"]
+        (line["video_id"], line["batch_id"], line["amount"]) for line in statement["items"]
     ] == [
         (inventory["top"], march_1["batch_id"], usd(51)),  # 101 cents: 51 + 50
         (inventory["gaming"], march_2["batch_id"], usd(40)),  # 80 cents: 40 + 40
     ]
-    assert statement["lines"][0]["batch"] == f"impression-batch:{march_1['batch_id']}"
-    assert statement["lines"][0]["recorded_at"] == "2025-03-10T12:00:00Z"
+    assert statement["items"][0]["batch"] == f"impression-batch:{march_1['batch_id']}"
+    assert statement["items"][0]["recorded_at"] == "2025-03-10T12:00:00Z"
     assert statement["earned"] == usd(91)
+    assert (statement["earnings"], statement["next_cursor"]) == (2, None)
+    assert statement["opening_balance"] == usd(0)
+    assert (statement["credits"], statement["debits"]) == (usd(91), usd(0))
+    assert statement["closing_balance"] == usd(91)
 
     in_april = client.get("/v1/statements/maya/2025-04", headers=auth("admin", "ops")).json()
-    assert [(line["batch_id"], line["amount"]) for line in in_april["lines"]] == [
+    assert [(line["batch_id"], line["amount"]) for line in in_april["items"]] == [
         (april["batch_id"], usd(5))
     ]
     in_may = client.get("/v1/statements/maya/2025-05", headers=auth("auditor", "a")).json()
-    assert in_may["lines"] == []
+    assert in_may["items"] == []
     assert in_may["earned"] == usd(0)
+    # May opens with what March and April left on the payable account.
+    assert in_may["opening_balance"] == in_may["closing_balance"] == usd(96)
     kai = client.get("/v1/statements/kai/2025-03", headers=auth("creator", "kai")).json()
-    assert [(line["video_id"], line["amount"]) for line in kai["lines"]] == [(kai_video, usd(1))]
+    assert [(line["video_id"], line["amount"]) for line in kai["items"]] == [(kai_video, usd(1))]
 
     assert_problem(
         client.get("/v1/statements/maya/2025-03", headers=auth("creator", "kai")), 403, "forbidden"
@@ -895,6 +901,59 @@ def test_a_monthly_statement_traces_each_credit_to_its_video_and_batch(
         422,
         "invalid-value",
     )
+
+
+def test_a_statement_pages_with_the_months_totals_on_every_page(
+    client: TestClient, auth: Auth, inventory: dict[str, str]
+) -> None:
+    cooking = launch(client, auth, budget=100_000, cpm=1_000)
+    billed = [
+        report(client, auth, f"p{n}", cooking["id"], [(inventory["top"], 2 * (n + 1))]).json()
+        for n in range(5)
+    ]
+    headers = auth("creator", "maya")
+
+    pages, cursor = [], None
+    while True:
+        params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = client.get("/v1/statements/maya/2025-03", params=params, headers=headers)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        cursor = pages[-1]["next_cursor"]
+        if cursor is None:
+            break
+
+    assert [len(page["items"]) for page in pages] == [2, 2, 1]
+    assert [item["batch_id"] for page in pages for item in page["items"]] == [
+        batch["batch_id"] for batch in billed
+    ]
+    assert {page["earned"]["minor"] for page in pages} == {1 + 2 + 3 + 4 + 5}
+    assert {page["earnings"] for page in pages} == {5}
+    whole = client.get("/v1/statements/maya/2025-03", headers=headers).json()
+    assert [item for page in pages for item in page["items"]] == whole["items"]
+    # Another month's cursor, a forged one, a page too large: 422 with the reason.
+    first = pages[0]["next_cursor"]
+    assert_problem(
+        client.get("/v1/statements/maya/2025-04", params={"cursor": first}, headers=headers),
+        422,
+        "invalid-value",
+    )
+    for forged in ("0", "abc", "2025-03.-1", "2025-03." + "9" * 19, first + "x"):
+        assert_problem(
+            client.get("/v1/statements/maya/2025-03", params={"cursor": forged}, headers=headers),
+            422,
+            "validation-error",
+        )
+    for limit in (0, 501):
+        assert_problem(
+            client.get("/v1/statements/maya/2025-03", params={"limit": limit}, headers=headers),
+            422,
+            "validation-error",
+        )
+    parameters = client.get("/openapi.json").json()["paths"]["/v1/statements/{creator}/{month}"]
+    documented = {p["name"]: p for p in parameters["get"]["parameters"]}
+    assert documented["limit"]["schema"]["maximum"] == 500
+    assert "pattern" in documented["cursor"]["schema"]["anyOf"][0]
 
 
 # Payouts --------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ from application.revenue.ledger_read_model import (
     LedgerUnreadable,
     PostingLine,
 )
+from domain.errors import InvalidValue
 from domain.money import Money
 from domain.revenue.ledger import (
     JournalEntry,
     campaign_budget,
+    creator_in_transit,
     creator_payable,
     credit,
     debit,
@@ -142,7 +144,7 @@ def test_a_restarted_core_applies_nothing_again_and_answers_the_same(cores: Core
     assert second.ledger.statement(AUDITOR, "mia", "2025-04", "USD") == april
     assert budget.balance == usd(100_00 - sum(1_10 + n for n in range(5)) - 2_60)
     assert march.earned == usd(sum(1_00 + n for n in range(5)))
-    assert [line.source for line in march.lines] == ["pulse"] * 5
+    assert [line.source for line in march.items] == ["pulse"] * 5
     assert april.earned == usd(2_50)
 
     # What is recorded after the restart is applied once, on top.
@@ -238,6 +240,57 @@ def test_an_accounts_postings_page_by_line_number_and_never_move(cores: Cores) -
     assert last.postings[:5] == pages[2]
     assert (len(last.postings), last.next_cursor) == (10, None)
     assert core.ledger.account(AUDITOR, MIA, cursor=30, limit=10).postings == ()
+
+
+def paid_out(core: Spotlight, minor: int) -> None:
+    """Mia asks for a payout: her payable account is debited."""
+    entry = JournalEntry.record(
+        cause=f"payout:{core.clock.now().isoformat()}",
+        kind="payout-requested",
+        postings=[debit(MIA, usd(minor)), credit(creator_in_transit("mia", "USD"), usd(minor))],
+        at=core.clock.now(),
+    )
+    core.revenue.save(entry)
+
+
+def test_a_statement_pages_its_months_earnings_with_the_months_balances(cores: Cores) -> None:
+    core = cores.start()
+    fund(core, 100_00)
+    for n in range(7):
+        bill(core, f"march-{n}", 1_00 + n)
+    paid_out(core, 3_00)
+    cores.clock.advance(timedelta(days=31))
+    bill(core, "april-0", 2_50)
+
+    pages = [core.ledger.statement(AUDITOR, "mia", "2025-03", "USD", limit=3)]
+    while pages[-1].next_cursor is not None:
+        pages.append(
+            core.ledger.statement(
+                AUDITOR, "mia", "2025-03", "USD", cursor=pages[-1].next_cursor, limit=3
+            )
+        )
+    whole = core.ledger.statement(AUDITOR, "mia", "2025-03", "USD", limit=500)
+
+    assert [len(page.items) for page in pages] == [3, 3, 1]
+    assert [item for page in pages for item in page.items] == list(whole.items)
+    assert [item.amount for item in whole.items] == [usd(1_00 + n) for n in range(7)]
+    earned = sum(1_00 + n for n in range(7))
+    for page in (*pages, whole):
+        assert (page.earned, page.earnings) == (usd(earned), 7)
+        assert (page.opening_balance, page.credits, page.debits) == (usd(0), usd(earned), usd(3_00))
+        assert page.closing_balance == usd(earned - 3_00)
+    april = core.ledger.statement(AUDITOR, "mia", "2025-04", "USD")
+    assert april.opening_balance == whole.closing_balance
+    assert april.closing_balance == core.ledger.account(AUDITOR, MIA).balance
+
+    # A cursor another month gave, or none gave, or a page too large: refused, with why.
+    for forged in (pages[0].next_cursor, "2025-04", "x", "2025-04.-1"):
+        with pytest.raises(InvalidValue, match="cursor is not one the statement of 2025-04"):
+            core.ledger.statement(AUDITOR, "mia", "2025-04", "USD", cursor=forged)
+    with pytest.raises(InvalidValue, match="page size"):
+        core.ledger.statement(AUDITOR, "mia", "2025-04", "USD", limit=501)
+    with pytest.raises(InvalidValue, match="YYYY-MM"):
+        core.ledger.statement(AUDITOR, "mia", "2025-13", "USD")
 
 
 def test_an_entry_its_tables_cannot_keep_stops_the_ledger_at_its_position(

@@ -280,7 +280,7 @@ def test_a_month_of_pulse_is_rebuilt_from_the_log_by_a_fresh_start(
     assert seen.accounts[platform(PLATFORM_REVENUE, "USD")].balance == usd(
         (500 + 1_000 + 1) + 998 + 1_29
     )
-    assert [line.amount for line in seen.statements["mia"].lines] == [usd(501), usd(998)]
+    assert [line.amount for line in seen.statements["mia"].items] == [usd(501), usd(998)]
     assert seen.statements["mia"].earned == usd(1_499)
     assert [s.video_id for s in seen.inventory["dance"]] == list(tops.values())
     assert [s.video_id for s in seen.inventory["comedy"]] == [leos_comedy]

@@ -181,7 +181,7 @@ def test_an_accepted_invitation_commits_the_fee_and_an_approved_delivery_pays_it
     assert paid.state is InvitationState.PAID
     assert core.ledger.balance_of(campaign_committed(campaign.id, "USD")) == usd(0)
     assert core.ledger.balance_of(creator_payable("ana", "USD")) == usd(500_00)
-    [earned] = core.ledger.statement(ADMIN, "ana", TODAY.strftime("%Y-%m"), "USD").lines
+    [earned] = core.ledger.statement(ADMIN, "ana", TODAY.strftime("%Y-%m"), "USD").items
     assert (earned.source, earned.video_id, earned.amount) == ("campaign", video.id, usd(500_00))
     [line] = core.ledger.account(ADMIN, creator_payable("ana", "USD")).postings
     assert (line.kind, line.credit, line.reference) == (

@@ -9,9 +9,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
+import psycopg
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg import sql
 
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.ledger import SqlLedgerTables
@@ -21,6 +23,7 @@ from application.revenue.ledger_read_model import (
     EARNINGS,
     LedgerReadModel,
     MemoryPostingLines,
+    PeriodTotals,
     PostingLine,
     PostingLineNotStorable,
     Totals,
@@ -28,6 +31,7 @@ from application.revenue.ledger_read_model import (
 )
 from domain.bounds import MAX_AMOUNT
 from domain.revenue.ledger import JournalEntry
+from tests.deployments import store_under_test
 from tests.fakes import OPENING_NIGHT
 from tests.unbounded import funding_recorded_before_the_bound
 
@@ -79,8 +83,8 @@ class Kept:
     """One generation of the projection's tables in a scratch database, written a batch of
     entries at a time as the runner writes them."""
 
-    def __init__(self) -> None:
-        self.store = SqlProjectionStore(projection_database_for(parse_store("memory://")))
+    def __init__(self, url: str = "memory://") -> None:
+        self.store = SqlProjectionStore(projection_database_for(parse_store(url)))
         self.tables = SqlLedgerTables(self.store)
         self.generation = self.store.new_generation(LEDGER, 1, ("revenue",), active=True)
         self.tables.create(self.generation)
@@ -114,10 +118,27 @@ class Kept:
     def page(self, account: str, start: int, limit: int) -> list[PostingLine]:
         return self.reading.page(account, start, limit)
 
-    def earnings(self, account: str, month: str) -> list[PostingLine]:
-        return self.tables.earnings(self.generation, account, EARNINGS, month)
+    def earnings(self, account: str, month: str, page: int = 3) -> list[PostingLine]:
+        """Every line of the account's statement of ``month``, read ``page`` at a time."""
+        return self.statement(account, month, page)[1]
+
+    def statement(
+        self, account: str, month: str, page: int
+    ) -> tuple[list[PeriodTotals], list[PostingLine]]:
+        """The totals each page of the statement gave, and every page's lines in turn."""
+        after = -1
+        totals: list[PeriodTotals] = []
+        lines: list[PostingLine] = []
+        while True:
+            found = self.tables.statement(self.generation, account, EARNINGS, month, after, page)
+            totals.append(found.totals)
+            lines.extend(line for _, line in found.lines)
+            if len(found.lines) < page:
+                return totals, lines
+            after = found.lines[-1][0]
 
     def close(self) -> None:
+        self.tables.drop(self.generation)
         self.store.close()
 
 
@@ -201,6 +222,74 @@ def test_earnings_are_credits_of_earning_kinds_in_the_month_of_their_own_offset(
     assert kept.earnings(mia, "2025-01") == []
     assert [line.position for line in kept.page(mia, 1, 2)] == [4, 4]
     assert kept.reading.totals[mia] == Totals(debits=2, credits=147, lines=4)
+
+
+# Statements -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(
+    scope="module",
+    params=[pytest.param("sqlite"), pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def statement_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """Where the statements' examples keep their tables: a SQLite file, or a schema of
+    PostgreSQL; each example writes a generation of its own, dropped after it."""
+    store = store_under_test(request, tmp_path_factory.mktemp("statements"), "statements")
+    if store.schema:
+        # The event store makes the schema the URL names; here no event store is opened.
+        postgres_url: str = request.getfixturevalue("postgres_url")
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(store.schema))
+            )
+    return store.url
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(journal=journals, page=st.integers(min_value=1, max_value=7))
+def test_a_statement_paged_through_lists_the_months_lines_once_and_its_balances(
+    statement_store: str, journal: list[list[PostingLine]], page: int
+) -> None:
+    in_memory, in_tables = MemoryPostingLines(), Kept(statement_store)
+    try:
+        for lines in journal:
+            in_memory.append(lines)
+        in_tables.append(*journal, pages=[4])
+        for account in ACCOUNTS:
+            every = in_memory.page(account, 0, 10_000)
+            closing = 0
+            for month in sorted(months_of(journal)):
+                totals, lines = in_tables.statement(account, month, page)
+                earned = in_memory.earnings(account, EARNINGS, month)
+                in_month = [line for line in every if f"{line.recorded_at:%Y-%m}" == month]
+                # Every page says the same of the month; the pages, each line once, in order.
+                assert set(totals) == {
+                    PeriodTotals(
+                        opening=sum(
+                            line.credit - line.debit
+                            for line in every
+                            if f"{line.recorded_at:%Y-%m}" < month
+                        ),
+                        debits=sum(line.debit for line in in_month),
+                        credits=sum(line.credit for line in in_month),
+                        lines=len(in_month),
+                        earned=sum(line.credit for line in earned),
+                        earning_lines=len(earned),
+                    )
+                }
+                assert lines == earned
+                assert len(totals) == len(earned) // page + 1
+                # A month opens with what the month before closed with.
+                assert totals[0].opening == closing
+                closing = totals[0].closing
+            # The last month closes with the account's balance.
+            assert closing == sum(line.credit - line.debit for line in every)
+    finally:
+        in_tables.close()
 
 
 # Bounds ---------------------------------------------------------------------------------------

@@ -476,7 +476,7 @@ def test_an_opted_in_creator_earns_half_the_commission_of_orders_through_their_v
     assert affiliate_leg.reference == f"video:{video_id}"
     assert core.ledger.balance_of(creator_payable("mia", "USD")) == usd(4_94)
     month = core.clock.now().strftime("%Y-%m")
-    [earned] = core.ledger.statement(ADMIN_READER, "mia", month, "USD").lines
+    [earned] = core.ledger.statement(ADMIN_READER, "mia", month, "USD").items
     assert (earned.source, earned.video_id, earned.amount) == ("affiliate", video_id, usd(4_94))
 
 
