@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -22,7 +23,37 @@ from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import FixedClock, SequentialIdentities
 
 TEST_SECRET = b"a-secret-only-the-tests-know"
+
+# The library's PostgreSQL recorder opens POSTGRES_POOL_SIZE connections per log as soon as
+# the log opens (5 by default: about 25 a core with its projections'). A test may hold a few
+# cores at once (a restart, a CLI command beside its own), in each of ./dev test's workers:
+# one a log at start (the overflow still opens more at a peak) keeps them all well under a
+# fresh server's max_connections (100). CLI and server subprocesses inherit it.
+os.environ.setdefault("POSTGRES_POOL_SIZE", "1")
 DEFAULT_TEST_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+#: The key of the lines of the "schema fuzzing" section a pytest-xdist worker sends back
+#: (tests/fuzz/conftest.py makes them where the fuzzing ran).
+FUZZ_REPORT = "schema_fuzzing"
+_FUZZ_LINES = pytest.StashKey[list[str]]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist: keep the section a worker fuzzed (``node`` is xdist's WorkerController)
+    for the end of the run."""
+    lines = getattr(node, "workeroutput", {}).get(FUZZ_REPORT)
+    if lines:
+        node.config.stash.setdefault(_FUZZ_LINES, []).extend(lines)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = terminalreporter.config.stash.get(_FUZZ_LINES, [])
+    if lines:
+        terminalreporter.section("schema fuzzing")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture

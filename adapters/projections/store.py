@@ -9,7 +9,8 @@ twice whatever the number of processes; leases only spare them the wasted work.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Generic, TypeVar
 
@@ -419,17 +420,43 @@ class SqlProjectionStore:
 
 
 def generation_tables(
-    define: Callable[[sa.MetaData, str], None], schema: str | None, generation: int
+    define: Callable[[sa.MetaData, str], None],
+    schema: str | None,
+    generation: int,
+    *,
+    key: Hashable | None = None,
 ) -> sa.MetaData:
     """A projection adapter's tables for one generation: ``define(metadata, suffix)`` adds
-    them, naming each ``<table><suffix>`` (suffix ``_g<generation>``)."""
+    them, naming each ``<table><suffix>`` (suffix ``_g<generation>``).
+
+    Defined once per process for each (definition, schema, generation) and shared by every
+    core of the process (each test's, each worker's): building SQLAlchemy's tables was a
+    third of a core's start. ``key`` names the definition when ``define`` is not one
+    function of its own (a bound method whose tables depend on its object's settings)."""
+    found_key = (define if key is None else key, schema, generation)
+    with _TABLES_LOCK:
+        metadata = _TABLES.get(found_key)
+        if metadata is not None:
+            _TABLES.move_to_end(found_key)
+            return metadata
     metadata = sa.MetaData(schema=schema)
     define(metadata, f"_g{generation}")
+    with _TABLES_LOCK:
+        metadata = _TABLES.setdefault(found_key, metadata)
+        while len(_TABLES) > _TABLES_KEPT:
+            _TABLES.popitem(last=False)
     return metadata
 
 
+#: The tables defined so far, by (definition, schema, generation), the least recently used
+#: first: a process sees a few schemas (tests make many, hence the bound).
+_TABLES: OrderedDict[tuple[Hashable, str | None, int], sa.MetaData] = OrderedDict()
+_TABLES_LOCK = threading.Lock()
+_TABLES_KEPT = 512
+
+
 class ByGeneration(Generic[T]):
-    """A tables adapter's tables for each generation, defined once per process: ``define``
+    """A tables adapter's tables for each generation (``generation_tables``): ``define``
     adds them to a generation's metadata, each named ``<prefix><name>_g<generation>``, and
     ``view(metadata, **tables by name)`` makes the adapter's typed view of them."""
 
@@ -439,9 +466,12 @@ class ByGeneration(Generic[T]):
         define: Callable[[sa.MetaData, str], None],
         prefix: str,
         view: Callable[..., T],
+        *,
+        key: Hashable | None = None,
     ) -> None:
         self.store = store
         self._define = define
+        self._key = key
         self._prefix = prefix
         self._view = view
         self._generations: dict[int, tuple[sa.MetaData, T]] = {}
@@ -451,7 +481,9 @@ class ByGeneration(Generic[T]):
         with self._lock:
             found = self._generations.get(generation)
             if found is None:
-                metadata = generation_tables(self._define, self.store.metadata.schema, generation)
+                metadata = generation_tables(
+                    self._define, self.store.metadata.schema, generation, key=self._key
+                )
                 suffix = f"_g{generation}"
                 tables = {
                     table.name.removesuffix(suffix).removeprefix(self._prefix): table

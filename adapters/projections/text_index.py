@@ -121,7 +121,9 @@ class SqlTextIndex(Generic[Key]):
         self.store = store
         self.prefix = prefix
         self.key_type = key_type
-        self._tables = ByGeneration(store, self._define, f"{prefix}_", _Tables)
+        self._tables = ByGeneration(
+            store, self._define, f"{prefix}_", _Tables, key=("text index", prefix, repr(key_type))
+        )
 
     def _define(self, metadata: sa.MetaData, suffix: str) -> None:
         p = self.prefix

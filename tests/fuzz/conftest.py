@@ -16,6 +16,7 @@ from adapters.clock import SystemClock
 from adapters.tokens import TokenSigner
 from application.auth import Principal, Role
 from entrypoints.settings import DEFAULT_RATE_LIMITS
+from tests.conftest import FUZZ_REPORT
 from tests.fuzz.tally import Tally
 from tests.live_service import free_port, running_service
 
@@ -73,23 +74,40 @@ def bearer(principal: Principal) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def report_of(config: pytest.Config) -> list[str]:
+    """The "schema fuzzing" section's lines: the totals, the findings kept and, when a case
+    failed, where the server's log is; none when this process fuzzed nothing."""
+    found = config.stash.get(TALLY, None)
+    if found is None:
+        return []
+    lines = found.summary()
+    lines += [
+        f"- [{finding.role}] {finding.operation}: {finding.kind} ({finding.status}) "
+        f"{finding.title}\n    {finding.reproduction}"
+        for finding in found.findings
+    ]
+    log = config.stash.get(SERVER_LOG, None)
+    if log is not None and log.exists() and found.failures:
+        lines.append(f"server log: {log}")
+    return lines
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Under pytest-xdist the fuzzing runs in a worker: its section goes back to the
+    # controller, which prints it (tests/conftest.py).
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[FUZZ_REPORT] = report_of(session.config)
+
+
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    found = config.stash.get(TALLY, None)
-    if found is None:
-        return
-    terminalreporter.section("schema fuzzing")
-    for line in found.summary():
-        terminalreporter.write_line(line)
-    for finding in found.findings:
-        terminalreporter.write_line(
-            f"- [{finding.role}] {finding.operation}: {finding.kind} ({finding.status}) "
-            f"{finding.title}\n    {finding.reproduction}"
-        )
-    log = config.stash.get(SERVER_LOG, None)
-    if log is not None and log.exists() and found.failures:
-        terminalreporter.write_line(f"server log: {log}")
+    lines = report_of(config)
+    if lines and not hasattr(config, "workeroutput"):
+        terminalreporter.section("schema fuzzing")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)
