@@ -9,7 +9,7 @@ import dataclasses
 import json
 from collections.abc import Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import Notification
@@ -29,8 +29,10 @@ from domain.errors import InvalidValue
 from domain.inbox import InboxMessage, NoticeKind, ReadMarks, typed_from_v1_key
 from tests.fakes import FixedClock
 
-INVITATION = uuid4()
-VIDEO, LISTING = uuid4(), uuid4()
+# Fixed ids: they name parametrized cases, which every pytest-xdist worker must collect alike.
+INVITATION = UUID("24918101-565d-40c0-adc7-f03f9ad84c35")
+VIDEO = UUID("af3d1f9a-fc68-4f21-b255-83c981ea6e6a")
+LISTING = UUID("6fdddb96-78a2-40b2-ae8d-512fbff397c8")
 
 
 class Inbox:
