@@ -33,14 +33,12 @@ class Outage:
     def __init__(self) -> None:
         self.down = False
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
         if self.down:
             raise ConnectionError("the notification service did not answer")
         return f"notice:{key}"
 
-    def inbox(
-        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
-    ) -> list[Any]:
+    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Any]:
         return []
 
 

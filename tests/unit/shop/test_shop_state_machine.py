@@ -107,19 +107,17 @@ class FlakyNotifier:
         self.down = False
         self.answer_lost = False
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
         assert self.inner is not None
         if self.down:
             if self.answer_lost:
-                self.inner.notify(recipient, subject=subject, body=body, key=key, **typed)
+                self.inner.notify(recipient, subject=subject, body=body, key=key)
             raise ConnectionError("the notification service did not answer")
-        return self.inner.notify(recipient, subject=subject, body=body, key=key, **typed)
+        return self.inner.notify(recipient, subject=subject, body=body, key=key)
 
-    def inbox(
-        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
-    ) -> list[Notice]:
+    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
         assert self.inner is not None
-        return self.inner.inbox(recipient, after=after, limit=limit, **filters)
+        return self.inner.inbox(recipient, after=after, limit=limit)
 
 
 @attrs.define
