@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, owns, require_role
+from application.auth import Principal, Role, acting_for, owns, person_key, require_role
 from application.errors import NotPermitted
 from application.logs import CatalogueLog
+from application.notifications import Notifier, tell
 from application.ports import Clock, IdentityProvider
 from application.title_views import TitleViews
 from application.views import TitleView, VideoView
@@ -19,6 +20,7 @@ from domain.anchors.engagement import Engagement
 from domain.anchors.portal import Portal
 from domain.anchors.titles import Title, TitleKind
 from domain.anchors.videos import Video
+from domain.inbox import NoticeKind
 
 
 class Catalogue:
@@ -26,8 +28,17 @@ class Catalogue:
     ``application.anchors.anchoring.Anchoring``, which matches them as they come in; here they are
     made (authorised, unsaved) and, once saved, read and edited."""
 
-    def __init__(self, log: CatalogueLog, *, clock: Clock, identities: IdentityProvider) -> None:
+    def __init__(
+        self,
+        log: CatalogueLog,
+        *,
+        clock: Clock,
+        identities: IdentityProvider,
+        notifier: Notifier | None = None,
+    ) -> None:
         self.log = log
+        #: Tells creators of decisions on their videos' anchors (none: nobody is told).
+        self.notifier = notifier
         self.clock = clock
         self.identities = identities
         self.title_views = TitleViews(log)
@@ -122,6 +133,7 @@ class Catalogue:
         self.log.load(Title, title_id)
         video.attach_anchor(title_id, by=actor.label, at=self.clock.now(), note=note)
         self.log.commit(video)
+        self.tell_creator(video, NoticeKind.ANCHOR_ATTACHED, title_id, note)
         return VideoView.of(video)
 
     def revoke_anchor(
@@ -141,6 +153,27 @@ class Catalogue:
                 raise NotPermitted("a studio may only revoke anchors to its own titles")
         else:
             require_role(actor, Role.REVIEWER, Role.ADMIN, Role.STUDIO, doing="revoke an anchor")
+        anchored = video.anchor.title_id if video.anchor else None
         video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
         self.log.commit(video)
+        self.tell_creator(video, NoticeKind.ANCHOR_REVOKED, anchored, reason)
         return VideoView.of(video)
+
+    def tell_creator(
+        self, video: Video, kind: NoticeKind, title_id: UUID | None, reason: str
+    ) -> None:
+        """The video's creator hears of a decision on its anchor just saved, keyed by the
+        video's version (the decision's event)."""
+        about: dict[str, object] = {"video": video.id}
+        if title_id is not None:
+            about["title"] = title_id
+        tell(
+            self.notifier,
+            person_key(Principal(Role.CREATOR, video.creator_id)),
+            kind=kind,
+            subject="A decision on your video's anchor",
+            body=f"{kind.value.replace('_', ' ').capitalize()} on your video {video.id}.",
+            key=f"anchor:{video.id}:{kind.value}:{video.version}",
+            about=about,
+            reason=reason,
+        )

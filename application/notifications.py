@@ -3,6 +3,8 @@ push). Sending is idempotent by key, so a retried notice is delivered once."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime
 from typing import Protocol
 
@@ -10,6 +12,7 @@ import attrs
 
 from application.paging import KeysetCursors, Page, int_at, limited
 from domain.errors import InvalidValue
+from domain.inbox import NoticeKind
 
 #: An inbox's cursors: the inbox log position of a page's last notice.
 INBOX = KeysetCursors("inbox", int)
@@ -23,15 +26,40 @@ class Notice:
     body: str
     sent_at: datetime
     position: int = 0  # a cursor: ask for the notices after it
+    kind: str = NoticeKind.MESSAGE.value
+    #: The objects the notice is about: field name (``domain.inbox.ABOUT_FIELDS``) to id.
+    about: Mapping[str, str] = attrs.field(factory=dict)
+    reason: str = ""
+    read: bool = False
+
+
+@attrs.frozen
+class InboxFilter:
+    """Which of a recipient's notices a page holds: the unread ones only, of one kind."""
+
+    unread: bool = False
+    kind: NoticeKind | None = None
 
 
 class Notifier(Protocol):
-    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
+    def notify(
+        self,
+        recipient: str,
+        *,
+        subject: str,
+        body: str,
+        key: str,
+        kind: NoticeKind = NoticeKind.MESSAGE,
+        about: Mapping[str, object] | None = None,
+        reason: str = "",
+    ) -> str:
         """Deliver the notice once per ``key``; answer its id. Raise when it could not be
         delivered (the caller keeps what depends on it pending and tries again later)."""
         ...
 
-    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
+    def inbox(
+        self, recipient: str, *, after: int = 0, limit: int = 50, only: InboxFilter | None = None
+    ) -> list[Notice]:
         """What a recipient was told, oldest first (adapters without an inbox answer [])."""
         ...
 
@@ -43,6 +71,7 @@ def inbox_page(
     limit: int = 50,
     cursor: str | None = None,
     after: int | None = None,
+    only: InboxFilter | None = None,
 ) -> Page[Notice]:
     """A page of what the recipient was told, oldest first, from just after the notice the
     ``cursor`` names (or, deprecated, after the position ``after``)."""
@@ -51,5 +80,33 @@ def inbox_page(
     key = INBOX.decode(cursor)
     start = int_at(key, 0) if key is not None else (after or 0)
     size = limited(limit)
-    notices = notifier.inbox(recipient, after=start, limit=size + 1)
+    notices = notifier.inbox(recipient, after=start, limit=size + 1, only=only)
     return INBOX.page(notices, size, lambda notice: (notice.position,))
+
+
+def tell(
+    notifier: Notifier | None,
+    recipient: str,
+    *,
+    kind: NoticeKind,
+    subject: str,
+    body: str,
+    key: str,
+    about: Mapping[str, object],
+    reason: str = "",
+) -> None:
+    """Tell a person of a decision just saved, keyed by the decision's event (its aggregate's
+    id and version), so a retry delivers once. The decision stands whatever the delivery:
+    a failed notifier (or none) leaves it recorded and visible in the app."""
+    if notifier is None:
+        return
+    with suppress(Exception):
+        notifier.notify(
+            recipient,
+            subject=subject,
+            body=body,
+            key=key,
+            kind=kind,
+            about=about,
+            reason=reason,
+        )

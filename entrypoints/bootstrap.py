@@ -60,7 +60,7 @@ from application.business.studio_bookings import StudioBookings
 from application.catalogue import Catalogue
 from application.identity.accounts import Accounts, PasswordHasher
 from application.identity.me import WhoAmI
-from application.inbox import InboxProjection, InboxReads
+from application.inbox import Inboxes, InboxProjection, InboxReads
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.music.competition import Competition
@@ -120,6 +120,8 @@ class Spotlight:
     notifier: Notifier
     #: The inboxes' read model, whichever notifier delivers (the in-app one reads it).
     inbox_reads: InboxReads
+    #: A person's own inbox: unread count, marking read.
+    inboxes: Inboxes
     shop: Shop
     tagging: ProductTagging
     recognition: ProductScanning
@@ -205,6 +207,9 @@ def bootstrap(
     )
     # One protection for every program that must leave protected videos alone.
     protection = persisted_protection(projection_store, projections)
+    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
+    if notifier is None:
+        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     # 'is None', not 'or': an engine with nothing indexed yet has a length of 0.
     # Every decode of an upload (video, audio, listing photo) takes one of these slots.
     slots = DecodeSlots(settings.decode_slots, wait_seconds=settings.decode_wait_seconds)
@@ -216,7 +221,7 @@ def bootstrap(
         )
     if recognizer is None:
         recognizer = SiftProductRecognizer(max_photo_pixels=settings.max_pixels, slots=slots)
-    cataloguing = Catalogue(catalogue, clock=clock, identities=identities)
+    cataloguing = Catalogue(catalogue, clock=clock, identities=identities, notifier=notifier)
     review = ReviewQueueProjection(SqlReviewTables(projection_store))
     projections.register(review)
     anchoring = Anchoring(
@@ -247,6 +252,7 @@ def bootstrap(
     )
     discovery = Discovery(
         music,
+        notifier=notifier,
         catalogue=catalogue,
         decoder=decoder,
         # Its own engine: the music index holds tracks and reference clips, not what the
@@ -266,9 +272,6 @@ def bootstrap(
     ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
     projections.register(ledger_projection)
     ledger = Ledger(revenue, clock=clock, projections=projections, projection=ledger_projection)
-    inbox_reads = InboxReads(projections, InboxProjection(SqlInboxTables(projection_store)))
-    if notifier is None:
-        notifier = InAppNotifier(inbox, clock=clock, reads=inbox_reads)
     tagging = ProductTagging(
         revenue,
         catalogue=catalogue,
@@ -291,7 +294,9 @@ def bootstrap(
     )
     projections.register(marketplace)
     dashboards = CampaignDashboards(projections, dashboard_projection, protection=protection)
-    moderation = Moderation(catalogue, tagging=tagging, clock=clock, protection=protection)
+    moderation = Moderation(
+        catalogue, tagging=tagging, clock=clock, protection=protection, notifier=notifier
+    )
     keys = key_store_for(store)
     audience = Audience(
         catalogue,
@@ -335,6 +340,7 @@ def bootstrap(
         ledger=ledger,
         pulse=Pulse(
             revenue,
+            notifier=notifier,
             catalogue=catalogue,
             ledger=ledger,
             clock=clock,
@@ -343,10 +349,11 @@ def bootstrap(
             projection=inventory,
             launched_regions=settings.pulse_regions,
         ),
-        payouts=Payouts(revenue, ledger=ledger, clock=clock),
+        payouts=Payouts(revenue, ledger=ledger, clock=clock, notifier=notifier),
         inbox=inbox,
         notifier=notifier,
         inbox_reads=inbox_reads,
+        inboxes=Inboxes(inbox, inbox_reads, clock=clock),
         shop=Shop(
             revenue, ledger=ledger, clock=clock, identities=identities, recognizer=recognizer
         ),
@@ -361,7 +368,9 @@ def bootstrap(
             snapshots=_index_snapshots(settings, "products"),
             snapshot_every=settings.index_snapshot_events,
         ),
-        reports=CounterfeitReports(revenue, tagging=tagging, clock=clock, identities=identities),
+        reports=CounterfeitReports(
+            revenue, tagging=tagging, clock=clock, identities=identities, notifier=notifier
+        ),
         studios=StudioBookings(revenue, clock=clock, identities=identities),
         shop_search=ShopSearch(projections, shop_search),
         campaigns=Campaigns(

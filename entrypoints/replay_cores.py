@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -37,10 +38,12 @@ def _remove_scratch_files(directory: Path) -> None:
 class NoDelivery:
     """A notifier for the replayed core: it tells no one anything."""
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
         raise RuntimeError("a replayed core delivers no notices")
 
-    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
+    def inbox(
+        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
+    ) -> list[Notice]:
         return []
 
 

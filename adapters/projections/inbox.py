@@ -1,9 +1,11 @@
 """The inbox's rows (``application.inbox.InboxTables``) in the projection store: one table
 per generation, keyed by (recipient, position), so a page of an inbox is a range of its
-primary key after the reader's cursor."""
+primary key after the reader's cursor. A notice's ids are a JSON object; its read state a
+boolean that a ``NoticesRead`` sets."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
@@ -11,7 +13,7 @@ import attrs
 import sqlalchemy as sa
 
 from adapters.projections.store import ByGeneration, SqlProjectionStore
-from application.notifications import Notice
+from application.notifications import InboxFilter, Notice
 from application.projections import Batch
 
 #: The largest position SQL binds (a signed 64-bit integer): past it, nothing.
@@ -31,6 +33,11 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("body", sa.Text, nullable=False),
         # ISO 8601 with its offset: read back as the same aware instant on every database.
         sa.Column("sent_at", sa.String(40), nullable=False),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("about", sa.Text, nullable=False),  # {"video": id, ...} in JSON
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("is_read", sa.Boolean, nullable=False),
+        sa.Index(f"inbox_messages_notice{suffix}", "recipient", "notice_id"),
     )
 
 
@@ -64,23 +71,71 @@ class SqlInboxTables:
                     "subject": notice.subject,
                     "body": notice.body,
                     "sent_at": notice.sent_at.isoformat(),
+                    "kind": notice.kind,
+                    "about": json.dumps(dict(notice.about), sort_keys=True),
+                    "reason": notice.reason,
+                    "is_read": notice.read,
                 }
                 for notice in notices
             ],
         )
 
-    def page(self, generation: int, recipient: str, *, after: int, limit: int) -> list[Notice]:
+    def mark_read(
+        self, batch: Batch, recipient: str, *, notice_ids: Sequence[str], up_to: int
+    ) -> None:
+        connection, t = self._tables.of(batch)
+        connection.execute(
+            t.messages.update()
+            .where(
+                t.messages.c.recipient == recipient,
+                ~t.messages.c.is_read,
+                sa.or_(
+                    t.messages.c.notice_id.in_(list(notice_ids)) if notice_ids else sa.false(),
+                    t.messages.c.position <= min(up_to, MAX_POSITION),
+                ),
+            )
+            .values(is_read=True)
+        )
+
+    def page(
+        self,
+        generation: int,
+        recipient: str,
+        *,
+        after: int,
+        limit: int,
+        only: InboxFilter | None = None,
+    ) -> list[Notice]:
         if after >= MAX_POSITION or limit <= 0:
             return []
         t = self._tables[generation].messages
+        only = only or InboxFilter()
+        query = sa.select(t).where(t.c.recipient == recipient, t.c.position > after)
+        if only.unread:
+            query = query.where(~t.c.is_read)
+        if only.kind is not None:
+            query = query.where(t.c.kind == only.kind.value)
         with self.store.reading() as connection:
             rows = connection.execute(
-                sa.select(t)
-                .where(t.c.recipient == recipient, t.c.position > after)
-                .order_by(t.c.position)
-                .limit(min(limit, MAX_PAGE))
+                query.order_by(t.c.position).limit(min(limit, MAX_PAGE))
             ).all()
         return [_notice(row) for row in rows]
+
+    def unread(self, generation: int, recipient: str) -> int:
+        t = self._tables[generation].messages
+        with self.store.reading() as connection:
+            count = connection.execute(
+                sa.select(sa.func.count()).where(t.c.recipient == recipient, ~t.c.is_read)
+            ).scalar_one()
+        return int(count)
+
+    def notice(self, generation: int, recipient: str, notice_id: str) -> Notice | None:
+        t = self._tables[generation].messages
+        with self.store.reading() as connection:
+            row = connection.execute(
+                sa.select(t).where(t.c.recipient == recipient, t.c.notice_id == notice_id)
+            ).first()
+        return None if row is None else _notice(row)
 
     def notices(self, generation: int) -> Iterator[Notice]:
         t = self._tables[generation].messages
@@ -97,4 +152,8 @@ def _notice(row: sa.Row[tuple[object, ...]]) -> Notice:
         body=str(row.body),
         sent_at=datetime.fromisoformat(str(row.sent_at)),
         position=int(str(row.position)),
+        kind=str(row.kind),
+        about=json.loads(str(row.about)),
+        reason=str(row.reason),
+        read=bool(row.is_read),
     )

@@ -56,6 +56,7 @@ from domain.anchors.portal import Portal
 from domain.anchors.sweeps import MatchSweep
 from domain.anchors.titles import Reference, Title, TitleKind
 from domain.anchors.videos import NoDispute, Video, VideoRestricted
+from domain.inbox import NoticeKind
 from domain.media import MediaFingerprints
 
 CANDIDATES_PER_ENGINE = 10
@@ -426,6 +427,8 @@ class Anchoring:
         else:
             video.reject_anchor(title_id, by=actor.label, reason=reason, at=now)
         self.catalogue.commit(video)
+        if attach:
+            self.cataloguing.tell_creator(video, NoticeKind.ANCHOR_ATTACHED, title_id, reason)
         self._catch_up()
         return VideoView.of(video)
 
@@ -449,11 +452,14 @@ class Anchoring:
         video = self.catalogue.load(Video, video_id)
         if video.dispute is None:
             raise NoDispute(f"no dispute of video {video_id}'s anchor is open")
+        anchored = video.anchor.title_id if video.anchor else None
         if uphold:
             video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
         else:
             video.dismiss_dispute(by=actor.label, reason=reason, at=self.clock.now())
         self.catalogue.commit(video)
+        kind = NoticeKind.DISPUTE_UPHELD if uphold else NoticeKind.DISPUTE_DISMISSED
+        self.cataloguing.tell_creator(video, kind, anchored, reason)
         self._catch_up()
         return VideoView.of(video)
 

@@ -20,7 +20,15 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, acting_for, owns, require_role, whose_list
+from application.auth import (
+    Principal,
+    Role,
+    acting_for,
+    owns,
+    person_key,
+    require_role,
+    whose_list,
+)
 from application.business.campaign_dashboard import CampaignDashboards
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
 from application.logs import CatalogueLog, RevenueLog
@@ -33,6 +41,7 @@ from domain.business.campaigns import Campaign, CampaignHashtag, CampaignVideo, 
 from domain.business.effects import BrandedEffect, EffectUse
 from domain.business.invitations import Invitation, InvitationState, Terms
 from domain.errors import RuleViolated
+from domain.inbox import NoticeKind
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -303,6 +312,7 @@ class Campaigns:
             invitation,
             "sent",
             f"{campaign.brand} invites you to {campaign.name!r} for {_amount(terms.fee)}",
+            kind=NoticeKind.INVITATION_OFFERED,
         )
         return InvitationView.of(invitation)
 
@@ -316,14 +326,28 @@ class Campaigns:
         invitation = self._as_creator(actor, invitation_id)
         now = self.clock.now()
         terms = invitation.accept(by=actor.label, at=now)
-        return self._agree(invitation, terms, now)
+        view = self._agree(invitation, terms, now)
+        self._tell(
+            self._brand(invitation),
+            invitation,
+            "accepted",
+            f"{invitation.creator} accepted your terms",
+            kind=NoticeKind.INVITATION_ACCEPTED,
+        )
+        return view
 
     def accept_counter(self, actor: Principal, invitation_id: UUID) -> InvitationView:
         invitation = self._as_brand(actor, invitation_id)
         now = self.clock.now()
         terms = invitation.accept_counter(by=actor.label, at=now)
         view = self._agree(invitation, terms, now)
-        self._tell(invitation.creator, invitation, "agreed", "your counter-offer was accepted")
+        self._tell(
+            invitation.creator,
+            invitation,
+            "agreed",
+            "your counter-offer was accepted",
+            kind=NoticeKind.INVITATION_ACCEPTED,
+        )
         return view
 
     def counter(
@@ -339,6 +363,14 @@ class Campaigns:
             at=self.clock.now(),
         )
         self.revenue.commit(invitation)
+        self._tell(
+            self._brand(invitation),
+            invitation,
+            "countered",
+            f"{invitation.creator} answered with a counter-offer",
+            kind=NoticeKind.INVITATION_COUNTERED,
+            reason=note,
+        )
         return InvitationView.of(invitation)
 
     def revise(self, actor: Principal, invitation_id: UUID, terms: Terms) -> InvitationView:
@@ -348,7 +380,13 @@ class Campaigns:
             terms, currency=campaign.currency, last_day=campaign.last_day(), at=self.clock.now()
         )
         self.revenue.commit(invitation)
-        self._tell(invitation.creator, invitation, "revised", "the brand sent new terms")
+        self._tell(
+            invitation.creator,
+            invitation,
+            "revised",
+            "the brand sent new terms",
+            kind=NoticeKind.INVITATION_REVISED,
+        )
         return InvitationView.of(invitation)
 
     def decline(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
@@ -362,13 +400,38 @@ class Campaigns:
             raise NotPermitted("an invitation is declined by its creator or its brand")
         invitation.decline(by=actor.label, creator=by_creator, reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
+        if by_creator:
+            self._tell(
+                self._brand(invitation),
+                invitation,
+                "declined",
+                f"{invitation.creator} declined the invitation",
+                kind=NoticeKind.INVITATION_DECLINED,
+                reason=reason,
+            )
+        else:
+            self._tell(
+                invitation.creator,
+                invitation,
+                "declined",
+                "the brand declined your counter-offer",
+                kind=NoticeKind.INVITATION_DECLINED,
+                reason=reason,
+            )
         return InvitationView.of(invitation)
 
     def withdraw(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
         invitation = self._as_brand(actor, invitation_id)
         invitation.withdraw(reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
-        self._tell(invitation.creator, invitation, "withdrawn", "the invitation was withdrawn")
+        self._tell(
+            invitation.creator,
+            invitation,
+            "withdrawn",
+            "the invitation was withdrawn",
+            kind=NoticeKind.INVITATION_WITHDRAWN,
+            reason=reason,
+        )
         return InvitationView.of(invitation)
 
     def deliver(self, actor: Principal, invitation_id: UUID, video_id: UUID) -> InvitationView:
@@ -378,6 +441,14 @@ class Campaigns:
             raise NotPermitted("a creator delivers one of their own videos")
         invitation.deliver(video_id, at=self.clock.now())
         self.revenue.commit(invitation)
+        self._tell(
+            self._brand(invitation),
+            invitation,
+            "delivered",
+            f"{invitation.creator} delivered a video for your approval",
+            kind=NoticeKind.INVITATION_DELIVERED,
+            video=video_id,
+        )
         return InvitationView.of(invitation)
 
     def reject_delivery(
@@ -386,7 +457,14 @@ class Campaigns:
         invitation = self._as_brand(actor, invitation_id)
         invitation.reject_delivery(reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
-        self._tell(invitation.creator, invitation, "rejected", f"delivery not approved: {reason}")
+        self._tell(
+            invitation.creator,
+            invitation,
+            "rejected",
+            f"delivery not approved: {reason}",
+            kind=NoticeKind.INVITATION_REJECTED,
+            reason=reason,
+        )
         return InvitationView.of(invitation)
 
     def approve_delivery(self, actor: Principal, invitation_id: UUID) -> InvitationView:
@@ -405,7 +483,14 @@ class Campaigns:
             at=now,
         )
         self.revenue.commit(invitation, payment, *self.ledger.accounts_for(payment))
-        self._tell(invitation.creator, invitation, "paid", f"{_amount(fee)} is on its way to you")
+        self._tell(
+            invitation.creator,
+            invitation,
+            "paid",
+            f"{_amount(fee)} is on its way to you",
+            kind=NoticeKind.INVITATION_APPROVED,
+            video=video_id,
+        )
         return InvitationView.of(invitation)
 
     def invitations_of_campaign(self, actor: Principal, campaign_id: UUID) -> list[InvitationView]:
@@ -460,16 +545,41 @@ class Campaigns:
         self.revenue.commit(invitation, campaign, commitment, *self.ledger.accounts_for(commitment))
         return InvitationView.of(invitation)
 
-    def _tell(self, creator: str, invitation: Invitation, step: str, message: str) -> None:
+    def _tell(
+        self,
+        recipient: str,
+        invitation: Invitation,
+        step: str,
+        message: str,
+        *,
+        kind: NoticeKind,
+        reason: str = "",
+        video: UUID | None = None,
+    ) -> None:
+        """A typed notice of the invitation's step, keyed by the invitation's version."""
+        about: dict[str, object] = {
+            "invitation": invitation.id,
+            "campaign": invitation.campaign_id,
+        }
+        if video is not None:
+            about["video"] = video
         try:
             self.notifier.notify(
-                creator,
+                recipient,
                 subject="A brand campaign invitation",
                 body=f"{message} (invitation {invitation.id})",
                 key=f"invitation:{invitation.id}:{step}:{invitation.version}",
+                kind=kind,
+                about=about,
+                reason=reason,
             )
-        except Exception:  # the invitation is recorded; the creator sees it in the app
+        except Exception:  # the invitation is recorded; its parties see it in the app
             return
+
+    @staticmethod
+    def _brand(invitation: Invitation) -> str:
+        """The inbox of the invitation's brand."""
+        return person_key(Principal(Role.BRAND, invitation.brand))
 
     def _readable(self, actor: Principal, campaign_id: UUID) -> Campaign:
         campaign = self.revenue.load(Campaign, campaign_id)

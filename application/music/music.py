@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, require_role, whose_list
+from application.auth import Principal, Role, acting_for, person_key, require_role, whose_list
 from application.domain_application import DomainApplication
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.index_snapshots import IndexSnapshots
@@ -32,10 +32,12 @@ from application.music.music_views import (
     TrackView,
 )
 from application.music.track_index import SNAPSHOT_EVERY, TrackIndex, track_owner
+from application.notifications import Notifier, tell
 from application.paging import KeysetCursors, Page, int_at, limited, uuid_at
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel, unpositioned
+from domain.inbox import NoticeKind
 from domain.media import MediaFingerprints
 from domain.music.artists import Artist, checked_region
 from domain.music.tracks import Resemblance, Track, checked_track_title
@@ -71,8 +73,11 @@ class Discovery:
         tables: MusicTables,
         snapshots: IndexSnapshots | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        notifier: Notifier | None = None,
     ) -> None:
         self.music = music
+        #: Tells artists of reviewers' decisions on their tracks (none: nobody is told).
+        self.notifier = notifier
         self.decoder = decoder
         self.audio = audio
         self.clock = clock
@@ -287,6 +292,7 @@ class Discovery:
         track = self.music.load(Track, track_id)
         track.clear(by=actor.label, reason=reason, override=override, at=self.clock.now())
         self.music.commit(track)
+        self._tell_artist(track, NoticeKind.TRACK_CLEARED, "is cleared for videos", reason)
         return self._track_view(track)
 
     def reject_track(self, actor: Principal, track_id: UUID, *, reason: str) -> TrackView:
@@ -294,7 +300,21 @@ class Discovery:
         track = self.music.load(Track, track_id)
         track.reject(by=actor.label, reason=reason, at=self.clock.now())
         self.music.commit(track)
+        self._tell_artist(track, NoticeKind.TRACK_REJECTED, "was not cleared", reason)
         return self._track_view(track)
+
+    def _tell_artist(self, track: Track, kind: NoticeKind, outcome: str, reason: str) -> None:
+        """The artist's notice of a review decision, keyed by the track's version."""
+        tell(
+            self.notifier,
+            person_key(Principal(Role.ARTIST, track.artist_account)),
+            kind=kind,
+            subject="A decision on your track",
+            body=f"Your track {track.title!r} {outcome}.",
+            key=f"track:{track.id}:{kind.value}:{track.version}",
+            about={"track": track.id},
+            reason=reason,
+        )
 
     def featured_playlist(
         self, *, region: str | None = None, limit: int = 50, cursor: str | None = None

@@ -17,13 +17,15 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, person_key, require_role
 from application.errors import StaleVersion
 from application.idempotency import answer_again
 from application.logs import RevenueLog
+from application.notifications import Notifier, tell
 from application.ports import Clock
 from application.revenue.ledgers import Ledger
 from domain.errors import IdempotencyKeyReused, RuleViolated
+from domain.inbox import NoticeKind
 from domain.money import Money
 from domain.revenue.ledger import (
     PLATFORM_PAID_OUT,
@@ -75,8 +77,17 @@ class PayoutView:
 
 
 class Payouts:
-    def __init__(self, revenue: RevenueLog, *, ledger: Ledger, clock: Clock) -> None:
+    def __init__(
+        self,
+        revenue: RevenueLog,
+        *,
+        ledger: Ledger,
+        clock: Clock,
+        notifier: Notifier | None = None,
+    ) -> None:
         self.revenue = revenue
+        #: Tells creators of their payouts' outcomes (none: nobody is told).
+        self.notifier = notifier
         self.ledger = ledger
         self.clock = clock
 
@@ -192,6 +203,16 @@ class Payouts:
             cause=f"payout:{payout.id}:{kind}", kind=kind, postings=postings, at=now
         )
         self._save(payout, entry)
+        tell(
+            self.notifier,
+            person_key(Principal(Role.CREATOR, payout.creator)),
+            kind=NoticeKind.PAYOUT_SENT if sent else NoticeKind.PAYOUT_RETURNED,
+            subject="Your payout",
+            body="Your payout was sent." if sent else "Your payout came back: it is payable again.",
+            key=f"payout:{payout.id}:{kind}",
+            about={"payout": payout.id},
+            reason=reason,
+        )
         return PayoutView.of(payout)
 
     def payout(self, actor: Principal, payout_id: UUID) -> PayoutView:

@@ -16,15 +16,17 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, person_key, require_role
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.logs import CatalogueLog, RevenueLog
+from application.notifications import Notifier, tell
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import ReadModel
 from application.revenue.ledgers import Ledger
 from application.revenue.pulse_inventory import NAME, InventoryProjection, Standing
 from domain.errors import RuleViolated
+from domain.inbox import NoticeKind
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -120,8 +122,11 @@ class Pulse:
         runner: ProjectionRunner,
         projection: InventoryProjection,
         launched_regions: Iterable[str] = ("US",),
+        notifier: Notifier | None = None,
     ) -> None:
         self.revenue = revenue
+        #: Tells creators of decisions on their applications (none: nobody is told).
+        self.notifier = notifier
         self.catalogue = catalogue
         self.ledger = ledger
         self.clock = clock
@@ -174,6 +179,17 @@ class Pulse:
         else:
             enrolment.reject(by=actor.label, reason=reason, at=self.clock.now())
         self.revenue.commit(enrolment)
+        kind = NoticeKind.PULSE_APPROVED if approve else NoticeKind.PULSE_REJECTED
+        tell(
+            self.notifier,
+            person_key(Principal(Role.CREATOR, creator)),
+            kind=kind,
+            subject="A decision on your Pulse application",
+            body="Your Pulse application was " + ("approved." if approve else "not approved."),
+            key=f"pulse-application:{enrolment.id}:{enrolment.version}",
+            about={"application": enrolment.id},
+            reason=reason,
+        )
         return EnrolmentView.of(enrolment)
 
     def enrolment(self, actor: Principal, creator: str) -> EnrolmentView:

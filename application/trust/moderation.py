@@ -17,13 +17,15 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, person_key, require_role
 from application.errors import NotFound
 from application.logs import CatalogueLog
+from application.notifications import Notifier, tell
 from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock
 from application.trust.protection import MINOR, Protection, ProtectionModel
 from domain.anchors.videos import Video
+from domain.inbox import NoticeKind
 from domain.revenue.creators import Creator
 from domain.trust.moderation import AgeBand, Flag, ModerationState
 
@@ -70,8 +72,11 @@ class Moderation:
         tagging: TagWithdrawal,
         clock: Clock,
         protection: Protection,
+        notifier: Notifier | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: Tells creators of moderation decisions on their videos (none: nobody is told).
+        self.notifier = notifier
         self.tagging = tagging
         self.clock = clock
         self.protection = protection
@@ -96,6 +101,17 @@ class Moderation:
         video = self.catalogue.load(Video, video_id)
         video.moderate(state, reason=reason, policy=policy, by=actor.label, at=self.clock.now())
         self.catalogue.commit(video)
+        decision = ModerationState(video.moderation).value
+        tell(
+            self.notifier,
+            person_key(Principal(Role.CREATOR, video.creator_id)),
+            kind=NoticeKind.VIDEO_MODERATED,
+            subject="A moderation decision on your video",
+            body=f"Your video is now {decision} under {policy.strip()}.",
+            key=f"moderation:{video.id}:{video.version}",
+            about={"video": video.id},
+            reason=reason,
+        )
         withdrawn = 0
         if video.restricted:
             decided = ModerationState(video.moderation).value

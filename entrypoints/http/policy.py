@@ -221,6 +221,7 @@ POLICY: Mapping[str, Access] = {
     ),
     "PUT /v1/me/shop-preferences": rule("creator", "a creator, for themselves"),
     "GET /v1/me/inbox": SIGNED_IN,
+    "POST /v1/me/inbox/read": SIGNED_IN,
     "GET /v1/me/titles": rule("studio", "a studio, for itself"),
     "GET /v1/me/anchors": rule("studio", "a studio, for itself"),
     "GET /v1/me/videos": rule("creator", "a creator, for themselves"),

@@ -1,7 +1,7 @@
 """The notification inbox persisted in the projection store: a person's notices are read a
 page at a time after a cursor from its rows, a restarted core applies nothing again and
 answers the same, a crash in the middle of a batch keeps nothing of it, and a rebuild from
-zero answers what the live rows answer.
+zero answers what the live rows answer; read marks survive a restart and a rebuild.
 
 Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 
@@ -121,3 +121,20 @@ def test_a_crash_in_the_middle_of_a_batch_keeps_nothing_of_it(
     rebuilt = core.projections.rebuild(NAME)
     assert core.projections.active(NAME) == rebuilt
     assert core.inbox_reads.projection.export(rebuilt, {}) == live
+
+
+def test_read_marks_are_kept_across_a_restart_and_a_rebuild(deployment: Deployment) -> None:
+    core = deployment.start()
+    tell(core, deployment, ("creator:mia", "creator:leo"), 4)
+    mine = everything(core, "creator:mia")
+    core.inboxes.mark_read("creator:mia", mine[3].notice_id)
+    assert core.inboxes.mark_read_up_to("creator:mia", mine[1].position) == 1
+
+    again = deployment.fresh_start()
+    read = [n.read for n in everything(again, "creator:mia")]
+    again.projections.rebuild(NAME)
+
+    assert read == [True, True, False, True]
+    assert [n.read for n in everything(again, "creator:mia")] == read
+    assert again.inboxes.unread("creator:mia") == 1
+    assert again.inboxes.unread("creator:leo") == 4

@@ -13,17 +13,26 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, Field, Json, StrictBool, StrictInt
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    Json,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 from application.shop.product_scanning import ProductScanStatus
 from application.shop.product_tagging import VideoTagsView
 from domain.bounds import MAX_QUANTITY
+from domain.inbox import NoticeKind
 from domain.shop.counterfeit import MAX_EVIDENCE
 from domain.shop.counterfeit import MAX_TEXT as MAX_REPORT_TEXT
 from domain.shop.listings import MAX_ATTRIBUTES, MAX_DESCRIPTION, MAX_TITLE, Seller
 from domain.shop.orders import MAX_RATE_BP
 from entrypoints.http.revenue.revenue_schemas import Currency, MoneyBody, MoneyOut
-from entrypoints.http.schemas import Account, Answer, Strict
+from entrypoints.http.schemas import MAX_POSITION, Account, Answer, Strict
 
 Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE, examples=["Linen apron"])]
 Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
@@ -269,6 +278,13 @@ class NoticeOut(Answer):
     body: str
     sent_at: datetime
     position: int = Field(description="Where the notice stands in your inbox's order.")
+    kind: NoticeKind = Field(description="What the notice is about (`message`: free text).")
+    about: dict[str, str] = Field(
+        description="The ids of the objects the notice is about, by field "
+        "(title, video, track, round, campaign, invitation, payout, report, listing...)."
+    )
+    reason: str = Field(description="The reason the decision gave; empty if none.")
+    read: bool
 
 
 class InboxOut(BaseModel):
@@ -277,10 +293,31 @@ class InboxOut(BaseModel):
         description="Pass as ?cursor= for the next page; null: this is the last page."
     )
     recipient: str
+    unread: int = Field(description="How many of your notices are unread, whatever the filters.")
     notices: list[NoticeOut] = Field(deprecated=True, description="Deprecated: `items`.")
     next_after: int = Field(
         deprecated=True, description="Deprecated: pass `next_cursor` as ?cursor= instead."
     )
+
+
+class ReadBody(Strict):
+    """Mark one notice read (`notice_id`), or every notice up to a position (`up_to`)."""
+
+    notice_id: str | None = Field(default=None, min_length=1, max_length=64)
+    up_to: StrictInt | None = Field(
+        default=None, ge=1, le=MAX_POSITION, description="A notice's `position`."
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ReadBody:
+        if (self.notice_id is None) == (self.up_to is None):
+            raise ValueError("name a notice_id or a position up_to, one of the two")
+        return self
+
+
+class ReadOut(BaseModel):
+    recipient: str
+    unread: int
 
 
 # Counterfeit reports ----------------------------------------------------------------------

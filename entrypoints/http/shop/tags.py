@@ -9,7 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from application.auth import Role, owns, person_key, require_role
-from application.notifications import inbox_page
+from application.notifications import InboxFilter, inbox_page
+from domain.inbox import NoticeKind
 from domain.shop.listings import ListingStatus
 from domain.shop.product_tags import MAX_TAGS, ShopPreferences, TagRefused
 from entrypoints.http.paging import PageCursor, PageLimit
@@ -22,6 +23,8 @@ from entrypoints.http.shop.shop_schemas import (
     NoticeOut,
     ProductScanReportOut,
     ProductScanStatusOut,
+    ReadBody,
+    ReadOut,
     ShopPreferencesBody,
     ShopPreferencesOut,
     SimilarItemOut,
@@ -163,20 +166,44 @@ def inbox(
             description="Deprecated: the last `position` you read; pass `cursor` instead.",
         ),
     ] = None,
+    unread: Annotated[bool, Query(description="Only the notices not read yet.")] = False,
+    kind: Annotated[NoticeKind | None, Query(description="Only notices of this kind.")] = None,
 ) -> InboxOut:
-    """The notices sent to you, oldest first: for creators, the product links added to their
-    videos and their campaign invitations. An inbox is a person's (role and subject):
-    `brand:c1` does not read what was sent to `creator:c1`."""
+    """The notices sent to you, oldest first, each typed (`kind`, the ids it is `about`, a
+    `reason`) and `read` or not: for creators, the product links added to their videos and
+    their campaign invitations; for brands, what creators did with their invitations. An inbox
+    is a person's (role and subject): `brand:c1` does not read what was sent to `creator:c1`.
+    A cursor pages the same filters it was made with."""
     recipient = person_key(caller)
-    page = inbox_page(core.notifier, recipient, limit=limit, cursor=cursor, after=after)
+    page = inbox_page(
+        core.notifier,
+        recipient,
+        limit=limit,
+        cursor=cursor,
+        after=after,
+        only=InboxFilter(unread=unread, kind=kind),
+    )
     notices = [NoticeOut.model_validate(n) for n in page.items]
     return InboxOut(
         items=notices,
         next_cursor=page.next_cursor,
         recipient=recipient,
+        unread=core.inboxes.unread(recipient),
         notices=notices,
         next_after=notices[-1].position if notices else (after or 0),
     )
+
+
+@router.post("/v1/me/inbox/read", response_model=ReadOut)
+def read_notices(core: Core, caller: Caller, body: ReadBody) -> ReadOut:
+    """Mark one of your notices read (`notice_id`; 404 if it is not yours), or every notice
+    of yours up to a `position` (`up_to`). Answers how many stay unread."""
+    recipient = person_key(caller)
+    if body.notice_id is not None:
+        core.inboxes.mark_read(recipient, body.notice_id)
+        return ReadOut(recipient=recipient, unread=core.inboxes.unread(recipient))
+    assert body.up_to is not None  # the body names one of the two
+    return ReadOut(recipient=recipient, unread=core.inboxes.mark_read_up_to(recipient, body.up_to))
 
 
 @router.post("/v1/shop/recognition/run", response_model=ProductScanReportOut)

@@ -16,6 +16,7 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.revenue.pulse import PulseEnrolment
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.fakes import FixedClock
@@ -1158,3 +1159,38 @@ def test_the_new_endpoints_are_documented(client: TestClient) -> None:
             assert len(operation.get("description", "")) > 40, f"{method} {path} is undocumented"
     money = client.get("/openapi.json").json()["components"]["schemas"]["MoneyBody"]
     assert money["properties"]["minor"]["type"] == "integer"
+
+
+# Notices ----------------------------------------------------------------------------------
+
+
+def test_pulse_decisions_and_payout_outcomes_are_told_to_the_creator_alone(
+    client: TestClient, auth: Auth, inventory: dict[str, str]
+) -> None:
+    campaign = launch(client, auth, budget=100_000, cpm=1_000)
+    report(client, auth, "b1", campaign["id"], [(inventory["top"], 2_001)])
+    register(client, auth, "kai")
+    count(client, auth, "kai", 150_000)
+    apply(client, auth, "kai")
+    assert decide(client, auth, "kai", False, "Too few original videos").status_code == 200
+    payout = request_payout(client, auth, "maya", "pay-march").json()["id"]
+    returned = settle(client, auth, payout, outcome="returned", reason="Account closed")
+    assert returned.status_code == 200, returned.text
+
+    def told(account: str) -> list[tuple[str, dict[str, str], str]]:
+        inbox = client.get("/v1/me/inbox", headers=auth("creator", account)).json()
+        return [(n["kind"], n["about"], n["reason"]) for n in inbox["items"]]
+
+    maya = PulseEnrolment.id_for("maya")
+    assert told("maya") == [
+        ("pulse_application_approved", {"application": str(maya)}, "meets the criteria"),
+        ("payout_returned", {"payout": payout}, "Account closed"),
+    ]
+    assert told("kai") == [
+        (
+            "pulse_application_rejected",
+            {"application": str(PulseEnrolment.id_for("kai"))},
+            "Too few original videos",
+        )
+    ]
+    assert told("sam") == []

@@ -52,15 +52,17 @@ class SwitchableNotifier:
         self.down = False
         self.attempts = 0
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
         self.attempts += 1
         if self.down or self.inner is None:
             raise ConnectionError("the notifier is unreachable")
-        return self.inner.notify(recipient, subject=subject, body=body, key=key)
+        return self.inner.notify(recipient, subject=subject, body=body, key=key, **typed)
 
-    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
+    def inbox(
+        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
+    ) -> list[Notice]:
         assert self.inner is not None
-        return self.inner.inbox(recipient, after=after, limit=limit)
+        return self.inner.inbox(recipient, after=after, limit=limit, **filters)
 
 
 @pytest.fixture

@@ -33,12 +33,14 @@ class Outage:
     def __init__(self) -> None:
         self.down = False
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
         if self.down:
             raise ConnectionError("the notification service did not answer")
         return f"notice:{key}"
 
-    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Any]:
+    def inbox(
+        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
+    ) -> list[Any]:
         return []
 
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -248,10 +249,12 @@ def test_a_report_records_who_filed_it_about_which_seller(shop: Spotlight) -> No
 class FailingNotifier:
     """A notification service that is down: tags wait for their notice."""
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
         raise ConnectionError("the notification service is down")
 
-    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
+    def inbox(
+        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
+    ) -> list[Notice]:
         return []
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -209,22 +210,24 @@ class FlakyNotifier:
         self.attempts: list[str] = []
         self.after_delivery: list[Callable[[], object]] = []
 
-    def notify(self, recipient: str, *, subject: str, body: str, key: str) -> str:
+    def notify(self, recipient: str, *, subject: str, body: str, key: str, **typed: Any) -> str:
         assert self.inner is not None
         self.attempts.append(key)
         if self.failures:
             self.failures -= 1
             if self.answer_lost:
-                self.inner.notify(recipient, subject=subject, body=body, key=key)
+                self.inner.notify(recipient, subject=subject, body=body, key=key, **typed)
             raise ConnectionError("the notification service did not answer")
-        notice_id = self.inner.notify(recipient, subject=subject, body=body, key=key)
+        notice_id = self.inner.notify(recipient, subject=subject, body=body, key=key, **typed)
         while self.after_delivery:
             self.after_delivery.pop(0)()
         return notice_id
 
-    def inbox(self, recipient: str, *, after: int = 0, limit: int = 50) -> list[Notice]:
+    def inbox(
+        self, recipient: str, *, after: int = 0, limit: int = 50, **filters: Any
+    ) -> list[Notice]:
         assert self.inner is not None
-        return self.inner.inbox(recipient, after=after, limit=limit)
+        return self.inner.inbox(recipient, after=after, limit=limit, **filters)
 
 
 @pytest.fixture
