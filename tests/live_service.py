@@ -70,4 +70,5 @@ def running_service(
         yield base
     finally:
         service.terminate()
-        service.wait(timeout=15)
+        # Two uvicorn workers on a busy machine can take a while to stop gracefully.
+        service.wait(timeout=60)
