@@ -27,6 +27,7 @@ from application.revenue.ledger_read_model import PostingLine, PostingLineNotSto
 from application.revenue.ledgers import MAX_STATEMENT_PAGE, STATEMENT_PAGE, StatementLine
 from domain.errors import DomainError
 from entrypoints.audit_cli import add_audit_commands
+from entrypoints.backup_cli import add_backup_commands
 from entrypoints.logs import configure_logging
 from entrypoints.settings import LOG_LEVELS, Settings, SettingsError
 
@@ -1028,6 +1029,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_account_commands(commands)
     add_audit_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 
