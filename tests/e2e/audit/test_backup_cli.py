@@ -7,6 +7,7 @@ nothing written."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import threading
@@ -25,6 +26,7 @@ from application.audit.audit_replay import read_model_views
 from application.auth import Principal, Role
 from domain.anchors.titles import TitleKind
 from domain.revenue.ledger import LedgerAccount, campaign_budget
+from entrypoints.backup_cli import TerminalProgress
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.catalogue_driver import CatalogueDriver
@@ -380,3 +382,23 @@ def test_a_sqlite_backup_restores_onto_postgresql_with_the_same_read_models(
     ok(spotlight(target, "audit", "verify"))
     assert views(target) == views(source)
     assert restored_person(target) == ("Mia Park", True)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_drawn_on_a_terminal_only() -> None:
+    terminal, pipe = Terminal(), io.StringIO()
+
+    for stream in (terminal, pipe):
+        progress = TerminalProgress(stream)
+        progress("copying the revenue log", 5_000, 0)
+        progress("copied the revenue log", 3, 4)
+        progress.end()
+
+    assert pipe.getvalue() == ""
+    assert "\r\033[Kcopying the revenue log: 5,000 records" in terminal.getvalue()
+    assert "copied the revenue log: 3 of 4" in terminal.getvalue()
+    assert terminal.getvalue().endswith("\r\033[K")
