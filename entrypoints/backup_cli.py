@@ -26,16 +26,18 @@ from adapters.backup.files import BackupDirectory
 from adapters.backup.stores import copier_for
 from adapters.clock import SystemClock
 from adapters.storage import StoreConfigurationError
-from application.audit.audit import checkpoints_document
+from application.audit.audit import Signer, checkpoints_document
 from application.audit.backup import (
     BackupDamaged,
     BackupError,
     BackupReport,
     NotABackup,
+    Progress,
     RestoreMismatch,
     RestoreReport,
     TargetNotEmpty,
     back_up,
+    no_progress,
     restore,
 )
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
@@ -142,6 +144,41 @@ def _settings(arguments: argparse.Namespace, settings: Settings) -> Settings:
     return settings.with_store(arguments.store) if arguments.store else settings
 
 
+# The composition an embedder calls too -------------------------------------------------------
+
+
+def take_backup(
+    settings: Settings,
+    directory: Path,
+    *,
+    signer: Signer | None = None,
+    progress: Progress = no_progress,
+) -> BackupReport:
+    """Back up the configured store into ``directory`` (new or empty): the use case
+    ``application.audit.backup.back_up`` over this store's copier and a backup directory."""
+    return back_up(
+        copier_for(settings.store),
+        BackupDirectory(directory),
+        LOGS,
+        at=SystemClock().now(),
+        secrets=DataDirectorySecret(settings),
+        signer=signer,
+        progress=progress,
+    )
+
+
+def restore_backup(
+    settings: Settings, directory: Path, *, progress: Progress = no_progress
+) -> RestoreReport:
+    """Restore the backup in ``directory`` onto the configured store, which must be empty."""
+    return restore(
+        BackupDirectory(directory),
+        copier_for(settings.store),
+        secrets=DataDirectorySecret(settings),
+        progress=progress,
+    )
+
+
 # backup ---------------------------------------------------------------------------------------
 
 
@@ -160,15 +197,7 @@ def _backup(arguments: argparse.Namespace, settings: Settings) -> int:
     signer = Ed25519Signer(settings.audit_seed()) if arguments.checkpoint_out else None
     progress = TerminalProgress(sys.stderr)
     try:
-        report = back_up(
-            copier_for(settings.store),
-            BackupDirectory(directory),
-            LOGS,
-            at=SystemClock().now(),
-            secrets=DataDirectorySecret(settings),
-            signer=signer,
-            progress=progress,
-        )
+        report = take_backup(settings, directory, signer=signer, progress=progress)
     except (BackupError, StoreConfigurationError) as error:
         return _fail(str(error))
     except (PersistenceError, sqlite3.Error, psycopg.Error) as error:
@@ -257,12 +286,7 @@ def _restore(arguments: argparse.Namespace, settings: Settings) -> int:
             )
     progress = TerminalProgress(sys.stderr)
     try:
-        report = restore(
-            BackupDirectory(Path(arguments.directory)),
-            copier_for(settings.store),
-            secrets=DataDirectorySecret(settings),
-            progress=progress,
-        )
+        report = restore_backup(settings, Path(arguments.directory), progress=progress)
     except TargetNotEmpty as error:
         return _fail(str(error), EXIT_NOT_EMPTY)
     except BackupDamaged as error:
