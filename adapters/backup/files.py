@@ -33,6 +33,7 @@ class BackupDirectory:
             )
         try:
             self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.path.chmod(0o700)
         except OSError as error:
             raise BackupError(f"{self.path} cannot be made: {error.strerror}") from None
 
