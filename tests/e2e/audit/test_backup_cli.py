@@ -204,15 +204,22 @@ def test_read_models_rebuilt_from_a_restored_store_equal_the_original(
 def test_a_backup_is_a_store_an_auditor_verifies_in_place(
     source: dict[str, str], tmp_path: Path
 ) -> None:
-    backup = tmp_path / "backup"
-    ok(spotlight(source, "backup", str(backup)))
+    backup, checkpoints = tmp_path / "backup", tmp_path / "cp.json"
+    ok(spotlight(source, "backup", str(backup), "--checkpoint-out", str(checkpoints)))
     before = file_digests(backup)
 
     verified = spotlight(
-        source, "audit", "verify", "--store", f"sqlite:///{backup / 'spotlight.db'}"
+        source,
+        "audit",
+        "verify",
+        "--store",
+        f"sqlite:///{backup / 'spotlight.db'}",
+        "--checkpoint",
+        str(checkpoints),
     )
 
     ok(verified)
+    assert "matching 3 signed checkpoints" in verified.stdout
     assert file_digests(backup) == before
     ok(spotlight(environment_for(tmp_path / "target"), "restore", str(backup)))
 
