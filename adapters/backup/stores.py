@@ -279,23 +279,21 @@ class PostgresCopier:
                     copies.append(
                         self._log_out(connection, files.file(log_file(log)), log, progress)
                     )
-                keys = make_keys_file(files.file(KEYS_FILE))
-                try:
-                    count = 0
-                    if self._exists(connection, KEYS):
-                        statement = sql.SQL(
-                            "COPY (SELECT subject, key FROM {}) TO STDOUT (FORMAT BINARY)"
-                        ).format(self._table(KEYS))
-                        rows = list(self._rows_out(connection, statement, _KEY_TYPES))
-                        if rows:
-                            with keys.engine.begin() as writing:
-                                writing.execute(
-                                    keys.table.insert(),
-                                    [{"subject": subject, "key": key} for subject, key in rows],
-                                )
-                        count = len(rows)
-                finally:
-                    keys.close()
+                keys = files.file(KEYS_FILE)
+                make_keys_file(keys).close()
+                if self._exists(connection, KEYS):
+                    statement = sql.SQL(
+                        "COPY (SELECT subject, key FROM {}) TO STDOUT (FORMAT BINARY)"
+                    ).format(self._table(KEYS))
+                    with _sqlite(keys) as writing:
+                        _insert_batches(
+                            writing,
+                            f"INSERT INTO {KEYS} (subject, key) VALUES (?, ?)",  # noqa: S608
+                            self._rows_out(connection, statement, _KEY_TYPES),
+                            lambda _done: None,
+                        )
+                        writing.commit()
+                count = _count_rows(keys, KEYS)
                 progress("copied the key store", len(logs), len(logs))
         return tuple(copies), count
 
