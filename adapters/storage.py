@@ -65,11 +65,15 @@ class Store:
 
     @property
     def redacted(self) -> str:
-        parts = urlsplit(self.url)
-        if parts.password:
-            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-            return urlunsplit(parts._replace(netloc=netloc))
-        return self.url
+        return redacted_url(self.url)
+
+    def pooled(self, size: int | None) -> Store:
+        """This PostgreSQL store with ``size`` connections kept per event log and as many
+        again at a peak (None, or another kind of store: unchanged)."""
+        if size is None or self.kind is not StoreKind.POSTGRESQL:
+            return self
+        pool = {"POSTGRES_POOL_SIZE": str(size), "POSTGRES_MAX_OVERFLOW": str(size)}
+        return attrs.evolve(self, postgres={**self.postgres, **pool})
 
     def env_for(self, application_name: str) -> dict[str, str]:
         """The environment handed to one eventsourcing Application."""
@@ -104,6 +108,15 @@ class Store:
             _prepare_postgres(self)
         elif self.kind is StoreKind.SQLALCHEMY:
             _prepare_sqlalchemy(self)
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with its password, if it has one, shown as ***."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
 
 
 def sqlite_file_for(path: Path, application_name: str) -> Path:
@@ -210,6 +223,8 @@ def _prepare_postgres(store: Store) -> None:
     import psycopg
     from psycopg import sql
 
+    from adapters.schema_changes import SCHEMA_CHANGES_WAIT, TAKE_TURN_FOR_SCHEMA_CHANGES
+
     pg = store.postgres
     try:
         with psycopg.connect(
@@ -222,9 +237,16 @@ def _prepare_postgres(store: Store) -> None:
             autocommit=True,
         ) as connection:
             if store.schema:
-                connection.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(store.schema))
-                )
+                # In turns: two processes creating the same missing schema at once fail one
+                # of them on pg_namespace_nspname_index.
+                connection.execute(SCHEMA_CHANGES_WAIT)
+                with connection.transaction():
+                    connection.execute(TAKE_TURN_FOR_SCHEMA_CHANGES)
+                    connection.execute(
+                        sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                            sql.Identifier(store.schema)
+                        )
+                    )
     except psycopg.Error as error:
         raise StoreConfigurationError(
             f"{store.setting}={store.redacted}: PostgreSQL is not reachable: {_first_line(error)}"
@@ -234,6 +256,8 @@ def _prepare_postgres(store: Store) -> None:
 def _prepare_sqlalchemy(store: Store) -> None:
     import sqlalchemy
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+    from adapters.schema_changes import take_turn
 
     try:
         engine = sqlalchemy.create_engine(store.sqlalchemy_url)
@@ -246,6 +270,7 @@ def _prepare_sqlalchemy(store: Store) -> None:
     try:
         with engine.begin() as connection:
             if store.schema:
+                take_turn(connection)
                 connection.execute(sqlalchemy.schema.CreateSchema(store.schema, if_not_exists=True))
     except SQLAlchemyError as error:
         raise StoreConfigurationError(

@@ -27,6 +27,8 @@ class BackgroundWork:
         self._passes: dict[str, BackgroundPass] = {}
 
     def register(self, *passes: BackgroundPass) -> None:
+        """Adds passes to the background worker's tick; a name already registered is a
+        ``ValueError``."""
         for work in passes:
             if work.name in self._passes:
                 raise ValueError(f"a background pass named {work.name!r} is already registered")
@@ -36,4 +38,5 @@ class BackgroundWork:
         return iter(tuple(self._passes.values()))
 
     def names(self) -> tuple[str, ...]:
+        """The registered passes' names, in the order they run."""
         return tuple(self._passes)

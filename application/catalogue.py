@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, owns, person_key, require_role
+from application.auth import Principal, Role, acting_for, owns, require_role
 from application.errors import NotPermitted
 from application.logs import CatalogueLog
-from application.notifications import Notifier, tell
 from application.ports import Clock, IdentityProvider
 from application.title_views import TitleViews
 from application.views import TitleView, VideoView
@@ -20,7 +19,6 @@ from domain.anchors.engagement import Engagement
 from domain.anchors.portal import Portal
 from domain.anchors.titles import Title, TitleKind
 from domain.anchors.videos import Video
-from domain.inbox import NoticeKind
 
 
 class Catalogue:
@@ -34,11 +32,9 @@ class Catalogue:
         *,
         clock: Clock,
         identities: IdentityProvider,
-        notifier: Notifier | None = None,
     ) -> None:
         self.log = log
         #: Tells creators of decisions on their videos' anchors (none: nobody is told).
-        self.notifier = notifier
         self.clock = clock
         self.identities = identities
         self.title_views = TitleViews(log)
@@ -73,16 +69,22 @@ class Catalogue:
         *,
         expected_version: int | None = None,
     ) -> TitleView:
+        """A studio edits the portal of one of its own titles (an admin any title's); another
+        studio's title is ``NotPermitted``."""
         title = self.log.load(Title, title_id, expected_version)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.STUDIO, doing="edit a title's portal")
             if not owns(actor, Role.STUDIO, title.studio_id):
                 raise NotPermitted("a studio may only edit the portal of its own titles")
+        if portal == title.portal:
+            # Replacing the portal with itself is done already: idempotent, nothing recorded.
+            return TitleView.of(title)
         title.update_portal(portal, by=actor.label, at=self.clock.now())
         self.log.commit(title)
         return TitleView.of(title)
 
     def title(self, title_id: UUID) -> TitleView:
+        """A title as a view (anyone may read it); an unknown title is ``NotFound``."""
         return self.title_views.view(title_id)
 
     # Videos -----------------------------------------------------------------------------
@@ -108,6 +110,7 @@ class Catalogue:
         )
 
     def record_engagement(self, actor: Principal, video_id: UUID, added: Engagement) -> VideoView:
+        """An admin adds engagement (views, likes, ...) to a video."""
         require_role(actor, Role.ADMIN, doing="record engagement")
         video = self.log.load(Video, video_id)
         video.record_engagement(added, at=self.clock.now())
@@ -115,6 +118,7 @@ class Catalogue:
         return VideoView.of(video)
 
     def video(self, video_id: UUID) -> VideoView:
+        """A video as a view (anyone may read it); an unknown video is ``NotFound``."""
         return VideoView.of(self.log.load(Video, video_id))
 
     # Anchors ----------------------------------------------------------------------------
@@ -128,12 +132,12 @@ class Catalogue:
         note: str = "",
         expected_version: int | None = None,
     ) -> VideoView:
+        """A reviewer or admin attaches a video to a title directly, and the creator is told."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="attach an anchor")
         video = self.log.load(Video, video_id, expected_version)
         self.log.load(Title, title_id)
         video.attach_anchor(title_id, by=actor.label, at=self.clock.now(), note=note)
         self.log.commit(video)
-        self.tell_creator(video, NoticeKind.ANCHOR_ATTACHED, title_id, note)
         return VideoView.of(video)
 
     def revoke_anchor(
@@ -144,6 +148,8 @@ class Catalogue:
         reason: str,
         expected_version: int | None = None,
     ) -> VideoView:
+        """A reviewer or admin revokes a video's anchor, or a studio one to its own title (another
+        studio's is ``NotPermitted``), and the creator is told."""
         video = self.log.load(Video, video_id, expected_version)
         if actor.role is Role.STUDIO:
             anchored_title = video.anchor.title_id if video.anchor else None
@@ -153,27 +159,6 @@ class Catalogue:
                 raise NotPermitted("a studio may only revoke anchors to its own titles")
         else:
             require_role(actor, Role.REVIEWER, Role.ADMIN, Role.STUDIO, doing="revoke an anchor")
-        anchored = video.anchor.title_id if video.anchor else None
         video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
         self.log.commit(video)
-        self.tell_creator(video, NoticeKind.ANCHOR_REVOKED, anchored, reason)
         return VideoView.of(video)
-
-    def tell_creator(
-        self, video: Video, kind: NoticeKind, title_id: UUID | None, reason: str
-    ) -> None:
-        """The video's creator hears of a decision on its anchor just saved, keyed by the
-        video's version (the decision's event)."""
-        about: dict[str, object] = {"video": video.id}
-        if title_id is not None:
-            about["title"] = title_id
-        tell(
-            self.notifier,
-            person_key(Principal(Role.CREATOR, video.creator_id)),
-            kind=kind,
-            subject="A decision on your video's anchor",
-            body=f"{kind.value.replace('_', ' ').capitalize()} on your video {video.id}.",
-            key=f"anchor:{video.id}:{kind.value}:{video.version}",
-            about=about,
-            reason=reason,
-        )

@@ -46,6 +46,7 @@ class DomainApplication(Application[UUID]):
                 listener(self.name, len(recordings))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Adds the domain's value types to the library's JSON transcodings."""
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
 

@@ -18,6 +18,14 @@ class NotPermitted(ApplicationError):
     """The acting party is known but may not do this (a role or ownership check failed)."""
 
 
+class Gone(ApplicationError):
+    """It was there and is no longer served (a removed video): said, with nothing of it."""
+
+
+class AgeRestricted(ApplicationError):
+    """Not served to this caller: minors and callers not signed in do not see it."""
+
+
 class StaleVersion(ApplicationError):
     """The caller edited an older version than the one stored (If-Match), or lost a race."""
 

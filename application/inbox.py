@@ -12,6 +12,7 @@ and reason, and whether it was read: a ``NoticesRead`` of the same log marks row
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -21,7 +22,7 @@ from application.errors import NotFound, StaleVersion
 from application.logs import InboxLog
 from application.notifications import InboxFilter, Notice
 from application.ports import Clock
-from application.projections import Batch, Persisted, ProjectionRunner
+from application.projections import Batch, Persisted, ProjectionFailed, ProjectionRunner
 from application.read_models import LogPositions, ReadModel
 from domain.errors import InvalidValue
 from domain.inbox import InboxMessage, ReadMarks
@@ -138,22 +139,44 @@ class InboxReads:
     def __init__(self, runner: ProjectionRunner, projection: InboxProjection) -> None:
         self.runner = runner
         self.projection = projection
+        #: Projections that write into the inbox log (the notice follower): when reads catch
+        #: up, these catch up first, so a read sees the notices of every decision before it.
+        self.fed_by: tuple[str, ...] = ()
         runner.register(projection)
+
+    def feed_from(self, *names: str) -> None:
+        """Catch up the projections ``names`` (registered with the same runner) before
+        each read that catches up."""
+        self.fed_by = (*self.fed_by, *names)
+
+    def _fresh(self) -> int:
+        if self.runner.inline:
+            for name in self.fed_by:
+                # A feeder that fails (a notifier down) is recorded against it and retried;
+                # the inbox answers with what was delivered.
+                with contextlib.suppress(ProjectionFailed):
+                    self.runner.up_to_date(name)
+        return self.runner.fresh(NAME)
 
     def page(
         self, recipient: str, *, after: int = 0, limit: int = 50, only: InboxFilter | None = None
     ) -> list[Notice]:
+        """A page of a recipient's notices after the position ``after``, optionally filtered (no
+        access check: callers pass the reader's own key)."""
         return self.projection.tables.page(
-            self.runner.fresh(NAME), recipient, after=after, limit=limit, only=only
+            self._fresh(), recipient, after=after, limit=limit, only=only
         )
 
     def unread(self, recipient: str) -> int:
-        return self.projection.tables.unread(self.runner.fresh(NAME), recipient)
+        """How many of a recipient's notices are unread (no access check)."""
+        return self.projection.tables.unread(self._fresh(), recipient)
 
     def notice(self, recipient: str, notice_id: str) -> Notice | None:
-        return self.projection.tables.notice(self.runner.fresh(NAME), recipient, notice_id)
+        """One of a recipient's notices, or ``None`` if it is not theirs (no access check)."""
+        return self.projection.tables.notice(self._fresh(), recipient, notice_id)
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The inboxes' read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.runner, self.projection),)
 
 
@@ -171,6 +194,8 @@ class Inboxes:
         self.clock = clock
 
     def unread(self, recipient: str) -> int:
+        """How many of a recipient's notices are unread (no access check: callers pass the
+        reader's own key)."""
         return self.reads.unread(recipient)
 
     def mark_read(self, recipient: str, notice_id: str) -> Notice:

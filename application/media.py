@@ -31,6 +31,8 @@ __all__ = [
     "MediaDescriber",
     "MediaOverBudget",
     "MediaTooLarge",
+    "PictureSampling",
+    "SampledEngine",
     "SavedIndex",
     "SnapshotEngine",
     "TimeRange",
@@ -86,16 +88,36 @@ class Frame:
     pixels: NDArray[np.uint8]
 
 
+@attrs.frozen
+class PictureSampling:
+    """How pictures are sampled from a video: so many a second, the longer side at most
+    ``max_side`` pixels (never scaled up)."""
+
+    frames_per_second: float
+    max_side: int
+
+
 @attrs.frozen(eq=False)
 class DecodedMedia:
     duration_seconds: float
     audio: AudioTrack | None
     frames: tuple[Frame, ...]
+    #: Pictures sampled other ways in the same decoding, for other consumers (``also``).
+    views: Mapping[PictureSampling, tuple[Frame, ...]] = attrs.field(factory=dict)
+
+    def view(self, sampling: PictureSampling) -> DecodedMedia:
+        """The same media with the pictures sampled as ``sampling`` asked; a decoder that was
+        not asked for them is a bug (``KeyError``), never a second decoding."""
+        return DecodedMedia(
+            duration_seconds=self.duration_seconds, audio=self.audio, frames=self.views[sampling]
+        )
 
 
 class MediaDecoder(Protocol):
-    def decode(self, data: bytes) -> DecodedMedia:
-        """Decode an upload; raise UnreadableMedia with a reason a person can act on."""
+    def decode(self, data: bytes, *, also: Sequence[PictureSampling] = ()) -> DecodedMedia:
+        """Decode an upload; raise UnreadableMedia with a reason a person can act on. Pictures
+        are sampled as the decoder is set up (``frames``) and, from the same decoding, as
+        each of ``also`` asks (``views``): one pass over the file feeds every consumer."""
         ...
 
 
@@ -139,6 +161,16 @@ class MatchingEngine(Protocol):
         ...
 
 
+@runtime_checkable
+class SampledEngine(MatchingEngine, Protocol):
+    """A matching engine that also needs pictures sampled its own way (e.g. larger ones):
+    whoever decodes for it asks the decoder for them (``MediaDecoder.decode(also=...)``),
+    and the engine reads them from ``DecodedMedia.views``."""
+
+    @property
+    def sampling(self) -> PictureSampling: ...
+
+
 #: Installs an index that was read; it cannot fail, so several engines take their
 #: snapshots all together or not at all.
 Install = Callable[[], None]
@@ -175,13 +207,15 @@ class SnapshotEngine(MatchingEngine, SavedIndex, Protocol):
 
 class MediaDescriber(Protocol):
     """Another program's description of a published video's media, kept with its
-    fingerprints (e.g. the shop's product descriptors). It decodes the upload its own way:
-    what it needs (frame rate, picture size) is not what the anchors engines need."""
+    fingerprints (e.g. the shop's product descriptors). What it needs (frame rate, picture
+    size) is not what the anchors engines need, so it names its ``sampling``; the upload is
+    still decoded once, and the describer is handed that view of it."""
 
     signal: str
     version: str
+    sampling: PictureSampling
 
-    def describe(self, data: bytes) -> bytes:
-        """Deterministic bytes; empty when the media holds nothing to describe. Raises
-        only for a bug: an upload that the anchors' decoder read is never refused here."""
+    def describe(self, media: DecodedMedia) -> bytes:
+        """Deterministic bytes from the pictures sampled as ``sampling`` says; empty when
+        the media holds nothing to describe. Raises only for a bug."""
         ...

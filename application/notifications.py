@@ -4,7 +4,6 @@ push). Sending is idempotent by key, so a retried notice is delivered once."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import suppress
 from datetime import datetime
 from typing import Protocol
 
@@ -82,31 +81,3 @@ def inbox_page(
     size = limited(limit)
     notices = notifier.inbox(recipient, after=start, limit=size + 1, only=only)
     return INBOX.page(notices, size, lambda notice: (notice.position,))
-
-
-def tell(
-    notifier: Notifier | None,
-    recipient: str,
-    *,
-    kind: NoticeKind,
-    subject: str,
-    body: str,
-    key: str,
-    about: Mapping[str, object],
-    reason: str = "",
-) -> None:
-    """Tell a person of a decision just saved, keyed by the decision's event (its aggregate's
-    id and version), so a retry delivers once. The decision stands whatever the delivery:
-    a failed notifier (or none) leaves it recorded and visible in the app."""
-    if notifier is None:
-        return
-    with suppress(Exception):
-        notifier.notify(
-            recipient,
-            subject=subject,
-            body=body,
-            key=key,
-            kind=kind,
-            about=about,
-            reason=reason,
-        )

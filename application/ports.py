@@ -10,7 +10,9 @@ from uuid import UUID
 class Clock(Protocol):
     """The source of business time; tests pass a clock they control."""
 
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """The current business time, as an aware datetime."""
+        ...
 
 
 class IdentityProvider(Protocol):

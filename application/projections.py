@@ -107,7 +107,13 @@ class _CollectionPause:
     collector would walk them again and again as they are made (about 40% of decoding such
     a page); they are freed by reference counting when the page is done, and nothing in a
     page makes cycles that must be collected meanwhile. Nested and concurrent pauses count:
-    the collector comes back when the last ends, and only if it was on before the first."""
+    the collector comes back when the last ends, and only if it was on before the first.
+
+    The pause is process-wide (``gc.disable``), so a runner takes it only when told its
+    process does nothing else meanwhile (``ProjectionRunner.pause_collector``: the
+    ``spotlight worker`` and ``spotlight projections rebuild`` processes). In the embedded
+    default the service's request threads run while a request catches a projection up, and
+    their garbage is not to wait for a page of someone else's."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -131,6 +137,22 @@ class _CollectionPause:
 
 
 collection_paused = _CollectionPause()
+
+
+#: Reads what a projection needs of one stored event's state (the transcoder's bytes, the
+#: mapper's cipher and compressor undone) and its originator's id, given the log's
+#: transcoder: the event the projection applies in its place, or None to have the mapper
+#: decode it whole (any state the reader does not recognise exactly, which the mapper then
+#: decodes or refuses as always).
+StoredReader = Callable[[bytes, Any, Any], Any | None]
+
+
+def readers_of(projection: Projection) -> Mapping[str, StoredReader]:
+    """A projection's own readers of some topics' stored states (optional attribute
+    ``readers``: topic -> ``StoredReader``), for events it needs only part of: an engagement
+    batch's thousand counts summed by video rather than built as value objects."""
+    readers: Mapping[str, StoredReader] = getattr(projection, "readers", {})
+    return readers
 
 
 def configuration_of(projection: Projection) -> str:
@@ -267,8 +289,13 @@ class ProjectionRunner:
         page: int = PAGE,
         inline: bool = True,
         log_ends: Callable[[], dict[str, int]] | None = None,
+        pause_collector: bool = False,
     ) -> None:
         self.store = store
+        #: Whether the cyclic garbage collector is held off while a page is decoded and
+        #: applied (``collection_paused``): only in a process that runs nothing else
+        #: meanwhile, since the pause holds for every thread of the process.
+        self.pause_collector = pause_collector
         self.logs = dict(logs)
         #: Every log's end read at once, where the store can (one statement on PostgreSQL).
         self._log_ends = log_ends
@@ -287,6 +314,9 @@ class ProjectionRunner:
         self._clear_lock = threading.Lock()
 
     def register(self, projection: Projection) -> None:
+        """Adds a projection (with a new generation if its version or configuration is not the
+        active one's). A name already registered, or a log the runner does not follow, is a
+        ``ValueError``."""
         if projection.name in self._projections:
             raise ValueError(f"a projection named {projection.name!r} is already registered")
         unknown = set(projection.follows) - set(self.logs)
@@ -303,6 +333,7 @@ class ProjectionRunner:
         return self._projections[name]
 
     def names(self) -> tuple[str, ...]:
+        """The registered projections' names, in the order registered."""
         return tuple(self._projections)
 
     def _current(self, projection: Projection) -> int:
@@ -340,6 +371,7 @@ class ProjectionRunner:
         return number
 
     def active(self, name: str) -> int:
+        """The generation of a projection that reads use, without catching it up."""
         return self._current(self._projections[name])
 
     def fresh(self, name: str) -> int:
@@ -488,8 +520,10 @@ class ProjectionRunner:
         if end is None:
             end = application.recorder.max_notification_id() or 0
         while position < end:
-            with collection_paused():
-                events, reached = self.read_page(log_name, topics, position, end)
+            with self._collection_paused():
+                events, reached = self.read_page(
+                    log_name, topics, position, end, readers=readers_of(projection)
+                )
                 try:
                     self._apply(projection, generation, log_name, position, reached, events)
                 except Exception as error:
@@ -514,11 +548,19 @@ class ProjectionRunner:
         return applied
 
     def read_page(
-        self, log_name: str, topics: Sequence[str], position: int, end: int
+        self,
+        log_name: str,
+        topics: Sequence[str],
+        position: int,
+        end: int,
+        *,
+        readers: Mapping[str, StoredReader] | None = None,
     ) -> tuple[list[tuple[Any, int]], int]:
         """The next page of a log's events of ``topics`` after ``position`` up to ``end``,
         decoded, each with its position; and the position the page reaches (past its last
-        event when it is the page that ends the log: the rest are other topics)."""
+        event when it is the page that ends the log: the rest are other topics). The
+        events of a topic ``readers`` names are what its reader answers (see
+        ``StoredReader``), or the mapper's events where it answers None."""
         application = self.logs[log_name]
         notifications = application.recorder.select_notifications(
             start=position,
@@ -528,10 +570,26 @@ class ProjectionRunner:
             inclusive_of_start=False,
         )
         reached = end if len(notifications) < self.page else notifications[-1].id
-        to_domain_event = application.mapper.to_domain_event
-        with collection_paused():
-            events = [(to_domain_event(record), record.id) for record in notifications]
+        mapper = application.mapper
+        to_domain_event = mapper.to_domain_event
+        with self._collection_paused():
+            if not readers or mapper.cipher is not None or mapper.compressor is not None:
+                events = [(to_domain_event(record), record.id) for record in notifications]
+            else:
+                transcoder = mapper.transcoder
+                events = []
+                for record in notifications:
+                    reader = readers.get(record.topic)
+                    event = (
+                        None
+                        if reader is None
+                        else reader(record.state, record.originator_id, transcoder)
+                    )
+                    events.append((to_domain_event(record) if event is None else event, record.id))
         return events, reached
+
+    def _collection_paused(self) -> contextlib.AbstractContextManager[None]:
+        return collection_paused() if self.pause_collector else contextlib.nullcontext()
 
     def _apply(
         self,
@@ -691,6 +749,7 @@ class ProjectionRunner:
     # Status --------------------------------------------------------------------------------
 
     def ends(self) -> dict[str, int]:
+        """The last position of each followed log."""
         if self._log_ends is not None:
             return self._log_ends()
         return {
@@ -699,6 +758,8 @@ class ProjectionRunner:
         }
 
     def status(self, ends: Mapping[str, int] | None = None) -> list[ProjectionStatus]:
+        """Each projection's version, active generation, positions against the logs' ends,
+        recorded failure, and generations being built (for operators and the auditor)."""
         ends = self.ends() if ends is None else ends
         statuses = []
         for projection in self:

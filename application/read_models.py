@@ -68,6 +68,7 @@ class ReadModels:
         self._by_name: dict[str, ReadModel] = {}
 
     def register(self, *models: ReadModel) -> None:
+        """Adds read models to the auditor's replay (a name already registered: ``ValueError``)."""
         for model in models:
             if model.name in self._by_name:
                 raise ValueError(f"a read model named {model.name!r} is already registered")
@@ -83,6 +84,7 @@ class ReadModels:
         return self._by_name[name]
 
     def names(self) -> tuple[str, ...]:
+        """The registered read models' names, in the order they are caught up and compared."""
         return tuple(self._by_name)
 
     def catch_up(self) -> None:

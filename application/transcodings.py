@@ -14,7 +14,13 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNo
 
 from domain.anchors.audience import Click, EngagementCount, VideoClick
 from domain.anchors.engagement import Engagement
-from domain.anchors.matching import MatchPolicy, SignalEvidence, SignalRule, TimeRange
+from domain.anchors.matching import (
+    EngagementRule,
+    MatchPolicy,
+    SignalEvidence,
+    SignalRule,
+    TimeRange,
+)
 from domain.anchors.portal import CastMember, Link, Portal
 from domain.anchors.titles import Reference
 from domain.anchors.videos import Anchor, Dispute, Proposal
@@ -107,6 +113,7 @@ STABLE_NAMES: dict[type[Any], str] = {
     Terms: "spotlight.Terms",
     VideoClick: "spotlight.VideoClick",
     Flag: "spotlight.ModerationFlag",
+    EngagementRule: "spotlight.EngagementRule",
 }
 
 
@@ -143,7 +150,7 @@ class FastJSONTranscoder(JSONTranscoder):
         self._direct: dict[str, Callable[[Any], Any]] = {
             "uuid_hex": self._uuid,
             _ENGAGEMENT: _engagement,
-            "spotlight.EngagementCount": self._engagement_count,
+            _COUNT: self._engagement_count,
         }
 
     def decode(self, data: bytes) -> Any:
@@ -157,6 +164,8 @@ class FastJSONTranscoder(JSONTranscoder):
         if kind is dict:
             return self._object(value)
         if kind is list:
+            if value and type(value[0]) is dict and value[0].get("_type_") == _COUNT:
+                return self._counts(value)
             return [self._value(item) for item in value]
         if kind is float:
             raise _Inexact
@@ -194,6 +203,11 @@ class FastJSONTranscoder(JSONTranscoder):
             known = self._ids[data] = UUID(data)
         return known
 
+    def uuid_of(self, hex_id: str) -> UUID:
+        """The id a stored ``uuid_hex`` value names, as the transcoding decodes it (kept
+        decoded, as the transcoder's own ids are)."""
+        return self._uuid(hex_id)
+
     def _engagement_count(self, data: Any) -> Any:
         # The hottest value of the logs (a thousand in an engagement batch): read in one go,
         # or else by the registered transcodings.
@@ -206,16 +220,60 @@ class FastJSONTranscoder(JSONTranscoder):
                 and len(added) == 2
                 and added["_type_"] == _ENGAGEMENT
             ):
-                engagement = _engagement(added["_data_"])
+                # The id first, as the library's parser meets it first: a stored count
+                # wrong in both ways is refused for the same reason.
+                video = self._uuid(video_id["_data_"])
                 count = object.__new__(EngagementCount)
-                _set(count, "video_id", self._uuid(video_id["_data_"]))
-                _set(count, "added", engagement)
+                _set(count, "video_id", video)
+                _set(count, "added", _engagement(added["_data_"]))
                 return count
         except (KeyError, TypeError):
             pass
-        return self.names["spotlight.EngagementCount"].decode(self._value(data))
+        return self.names[_COUNT].decode(self._value(data))
+
+    def _counts(self, items: list[Any]) -> list[Any]:
+        """A list of stored engagement counts (an engagement batch's thousand), read in one
+        loop that recognises the stored shape inline; an item of any other shape, or a
+        transcoder without these transcodings, takes the general path."""
+        names = self.names
+        if names.get(_COUNT) is None or names.get(_ENGAGEMENT) is None or "uuid_hex" not in names:
+            return [self._value(item) for item in items]
+        ids = self._ids
+        new = object.__new__
+        decoded: list[Any] = []
+        append = decoded.append
+        for item in items:
+            count = None
+            # Every step is a subscript or an exact type test: a missing key or an item
+            # that is not a mapping leaves ``count`` unset and the item to the general path.
+            try:
+                if type(item) is dict and len(item) == 2 and item["_type_"] == _COUNT:
+                    data = item["_data_"]
+                    video, added = data["video_id"], data["added"]
+                    if (
+                        len(data) == 2
+                        and type(video) is dict
+                        and len(video) == 2
+                        and video["_type_"] == "uuid_hex"
+                        and type(added) is dict
+                        and len(added) == 2
+                        and added["_type_"] == _ENGAGEMENT
+                    ):
+                        hex_id = video["_data_"]
+                        video_id = ids.get(hex_id) if type(hex_id) is str else None
+                        engagement = _checked(added["_data_"])
+                        if video_id is not None and engagement is not None:
+                            count = new(EngagementCount)
+                            _set(count, "video_id", video_id)
+                            _set(count, "added", engagement)
+            except (KeyError, TypeError):
+                count = None
+            # A video not yet seen (its id is parsed and cached there) or anything unexpected.
+            append(self._value(item) if count is None else count)
+        return decoded
 
 
+_COUNT = "spotlight.EngagementCount"
 _ENGAGEMENT = "spotlight.Engagement"
 
 
@@ -225,6 +283,23 @@ _set = object.__setattr__
 def _engagement(data: Any) -> Engagement:
     """An engagement as its attrs constructor builds it: the same checks (none negative),
     made at once rather than by a validator per field."""
+    engagement = _checked(data)
+    if engagement is not None:
+        return engagement
+    if type(data) is dict and any(type(value) is float for value in data.values()):
+        raise _Inexact
+    return Engagement(**data)
+
+
+def stored_engagement(data: Any) -> Engagement | None:
+    """The engagement a stored mapping of four whole, non-negative counters names, built as
+    the transcoder builds it; None for anything else."""
+    return _checked(data)
+
+
+def _checked(data: Any) -> Engagement | None:
+    """The engagement of four whole, non-negative counters as stored, or None for anything
+    else (which the attrs constructor then refuses or reads)."""
     if type(data) is dict and len(data) == 4:
         views, likes = data.get("views"), data.get("likes")
         shares, comments = data.get("shares"), data.get("comments")
@@ -244,6 +319,4 @@ def _engagement(data: Any) -> Engagement:
             _set(engagement, "shares", shares)
             _set(engagement, "comments", comments)
             return engagement
-    if type(data) is dict and any(type(value) is float for value in data.values()):
-        raise _Inexact
-    return Engagement(**data)
+    return None

@@ -23,6 +23,9 @@ class TitleView:
     kind: TitleKind
     portal: Portal
     registered_at: datetime
+    #: Its reference clips whose media is kept and plays back (``GET
+    #: /v1/titles/{id}/references/{reference}/media``), for the reviewers' side by side.
+    stored_references: frozenset[UUID] = frozenset()
 
     @classmethod
     def of(cls, title: Title) -> TitleView:
@@ -34,6 +37,7 @@ class TitleView:
             kind=title.kind,
             portal=title.portal,
             registered_at=title.registered_at,
+            stored_references=frozenset(title.reference_media),
         )
 
 
@@ -52,6 +56,8 @@ class VideoView:
     media_digest: str | None = None
     duration_seconds: float | None = None
     dispute: Dispute | None = None
+    #: Its upload is kept in the media store and plays back (``GET /v1/videos/{id}/media``).
+    media_stored: bool = False
 
     @classmethod
     def of(cls, video: Video) -> VideoView:
@@ -69,6 +75,7 @@ class VideoView:
             media_digest=video.media_digest,
             duration_seconds=video.duration_seconds,
             dispute=video.dispute,
+            media_stored=video.stored_media is not None,
         )
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import random
 import sys
@@ -42,7 +43,7 @@ from application.anchors.review_queue import NAME as REVIEW_QUEUE
 from application.business.campaign_dashboard import NAME as DASHBOARDS
 from application.business.marketplace_projection import NAME as MARKETPLACE
 from application.music.music_read_model import MUSIC_READ_MODEL
-from application.projections import ProjectionRunner, configuration_of
+from application.projections import ProjectionRunner, configuration_of, readers_of
 from application.revenue.ledger_projection import LEDGER
 from application.revenue.pulse_inventory import NAME as INVENTORY
 from application.trust.protection import NAME as PROTECTION
@@ -208,7 +209,9 @@ def read_only(runner: ProjectionRunner, name: str) -> tuple[int, float, float]:
         end = runner.logs[log_name].recorder.max_notification_id() or 0
         position = 0
         while position < end:
-            page, position = runner.read_page(log_name, tuple(topics), position, end)
+            page, position = runner.read_page(
+                log_name, tuple(topics), position, end, readers=readers_of(projection)
+            )
             events += len(page)
     return events, perf_counter() - started, process_time() - cpu
 
@@ -236,6 +239,7 @@ def open_sandbox(name: str, postgres_url: str) -> Sandbox:
 
 def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupReport:
     report = CatchupReport()
+    started_at_load = _load()
     table = Table(
         "Projection catch-up from zero (a new generation filled by ProjectionRunner.catch_up; "
         f"fastest of {plan.repetitions}): events applied a second; 'read+decode' is reading "
@@ -243,7 +247,7 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
         "benchmark process's CPU time in the catch-up (not the PostgreSQL server's), steadier "
         "than seconds on a shared machine; log events are "
         f"every position of the logs it follows ({plan.describe()}; {cpu_model()}, "
-        f"{usable_cpus()} CPUs)",
+        f"{usable_cpus()} CPUs; load average at the start {started_at_load})",
         (
             "store",
             "projection",
@@ -270,6 +274,8 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
             data_dir = sandbox.scratch / "data"
             data_dir.mkdir(exist_ok=True)
             with open_spotlight(store, data_dir) as core:
+                # A catch-up from zero is the worker's or a rebuild's, in a process of its own.
+                core.projections.pause_collector = True
                 started = perf_counter()
                 seed(core, plan)
                 progress(f"catchup: {store_name} seeded in {perf_counter() - started:.0f} s")
@@ -291,10 +297,15 @@ def run(plan: CatchupPlan, stores: Sequence[str], postgres_url: str) -> CatchupR
                     )
         finally:
             sandbox.close()
-    report.lines = render_table(table)
+    report.lines = [*render_table(table), f"load average (1, 5, 15 min) at the end: {_load()}"]
     for failure in report.failures:
         report.lines.append(f"CHECK FAILED: {failure}")
     return report
+
+
+def _load() -> str:
+    """The machine's load averages: on a shared machine every figure is read beside them."""
+    return ", ".join(f"{load:.1f}" for load in os.getloadavg())
 
 
 def profile(plan: CatchupPlan, store_name: str, names: Sequence[str], postgres_url: str) -> str:
@@ -305,6 +316,7 @@ def profile(plan: CatchupPlan, store_name: str, names: Sequence[str], postgres_u
         data_dir = sandbox.scratch / "data"
         data_dir.mkdir(exist_ok=True)
         with open_spotlight(sandbox.fresh(), data_dir) as core:
+            core.projections.pause_collector = True
             seed(core, plan)
             for name in names:
                 profiler = cProfile.Profile()

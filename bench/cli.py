@@ -46,8 +46,14 @@ from bench.measure import Rate, ratio, time_call
 from bench.music.common import FULL as MUSIC_FULL
 from bench.music.common import QUICK as MUSIC_QUICK
 from bench.music.common import MusicPlan
+from bench.music.sounds import FULL as SOUNDS_FULL
+from bench.music.sounds import QUICK as SOUNDS_QUICK
+from bench.music.sounds import run as run_sounds
 from bench.music.suite import MusicReport
 from bench.music.suite import run as run_music
+from bench.pages import FULL as PAGES_FULL
+from bench.pages import QUICK as PAGES_QUICK
+from bench.pages import run as run_pages
 from bench.products.common import FULL as PRODUCTS_FULL
 from bench.products.common import QUICK as PRODUCTS_QUICK
 from bench.products.suite import run as run_products
@@ -69,12 +75,21 @@ from bench.service import reads as service_reads
 from bench.service import workers as service_workers
 from bench.service import writes as service_writes
 from bench.service.suite import ServiceReport, run_on_stores
+from bench.shop.lists import FULL as SHOP_LISTS_FULL
+from bench.shop.lists import QUICK as SHOP_LISTS_QUICK
+from bench.shop.lists import run as run_shop_lists
+from bench.shop.order_steps import FULL as ORDER_STEPS_FULL
+from bench.shop.order_steps import QUICK as ORDER_STEPS_QUICK
+from bench.shop.order_steps import run as run_order_steps
 from bench.shop.suite import FULL as SHOP_FULL
 from bench.shop.suite import QUICK as SHOP_QUICK
 from bench.shop.suite import run as run_shop
 from bench.startup.suite import FULL as STARTUP_FULL
 from bench.startup.suite import QUICK as STARTUP_QUICK
 from bench.startup.suite import run as run_startup
+from bench.webhooks import FULL as WEBHOOKS_FULL
+from bench.webhooks import QUICK as WEBHOOKS_QUICK
+from bench.webhooks import run as run_webhooks
 from bench.workloads import (
     Trial,
     chained_attach,
@@ -105,6 +120,8 @@ SUITES = (
     "audit",
     "products",
     "shop",
+    "shoplists",
+    "ordersteps",
     "business",
     "hostile",
     "startup",
@@ -113,6 +130,9 @@ SUITES = (
     "workers",
     "memory",
     "catchup",
+    "webhooks",
+    "pages",
+    "sounds",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -183,7 +203,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         "analytics": lambda: run_analytics(ANALYTICS_QUICK if options.quick else ANALYTICS_FULL),
         "products": lambda: run_products(PRODUCTS_QUICK if options.quick else PRODUCTS_FULL),
         "shop": lambda: run_shop(SHOP_QUICK if options.quick else SHOP_FULL),
+        "shoplists": lambda: run_shop_lists(
+            SHOP_LISTS_QUICK if options.quick else SHOP_LISTS_FULL,
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+        ),
+        "ordersteps": lambda: run_order_steps(
+            ORDER_STEPS_QUICK if options.quick else ORDER_STEPS_FULL,
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+        ),
         "business": lambda: run_business(BUSINESS_QUICK if options.quick else BUSINESS_FULL),
+        "pages": lambda: run_pages(PAGES_QUICK if options.quick else PAGES_FULL),
+        "sounds": lambda: run_sounds(SOUNDS_QUICK if options.quick else SOUNDS_FULL),
         "hostile": lambda: run_hostile(
             HOSTILE_QUICK if options.quick else HOSTILE_FULL, options.service_root
         ),
@@ -198,6 +230,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "memory": lambda: run_service_suite(options, "memory"),
         "catchup": lambda: run_catchup(
             CATCHUP_QUICK if options.quick else CATCHUP_FULL,
+            STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+        ),
+        "webhooks": lambda: run_webhooks(
+            WEBHOOKS_QUICK if options.quick else WEBHOOKS_FULL,
             STORES if options.store == "all" else (options.store,),
             options.postgres_url,
         ),
@@ -307,9 +344,13 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "core's logs as large (rate and peak memory). "
         f"products: product tagging time per minute of video against "
         f"{PRODUCTS_FULL.describe()}. shop: search latency (p50/p95/p99) over "
-        f"{SHOP_FULL.describe()}. business: marketplace search latency and a campaign "
-        f"dashboard's response time over {BUSINESS_FULL.describe()}. hostile: the peak "
-        "memory a live service spends on each decompression bomb and oversized body "
+        f"{SHOP_FULL.describe()}. shoplists: a page of a seller's or a buyer's list "
+        f"(p50/p95) over {SHOP_LISTS_FULL.describe()}. business: marketplace search latency "
+        f"and a campaign dashboard's response time over {BUSINESS_FULL.describe()}. pages: "
+        "server time (p50/p95), bytes with assets and first paint in headless Chromium of "
+        f"the studio analytics and campaign dashboard pages over {PAGES_FULL.describe()}. "
+        "hostile: "
+        "the peak memory a live service spends on each decompression bomb and oversized body "
         f"({HOSTILE_FULL.describe()}). startup: a service process's start to the first "
         "checked answer of each program's heaviest read (ledger, Pulse inventory, creator "
         "marketplace, shop search, review queue, music, analytics, inbox) on logs of "
@@ -320,7 +361,10 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         "connections per process). memory: an HTTP worker's resident memory after start "
         "and after 10,000 mixed reads, on a small and a grown log. catchup: each "
         "persisted projection's catch-up from zero, events a second, and the share of "
-        "reading and decoding the log. All run unless one is named.",
+        "reading and decoding the log. webhooks: deliveries a second to a loopback receiver "
+        "(fan-out and send) and the delay from a notice to its call, p50 and p95. sounds: "
+        f"precision and recall of flagging declared sounds not in the audio "
+        f"({SOUNDS_FULL.describe()}). All run unless one is named.",
     )
     parser.add_argument(
         "suite", nargs="?", choices=(*SUITES, "all"), default="all", help="what to run (all)"

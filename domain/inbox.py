@@ -48,6 +48,8 @@ class NoticeKind(StrEnum):
     INVITATION_DELIVERED = "invitation_delivered"
     INVITATION_APPROVED = "invitation_approved"
     INVITATION_REJECTED = "invitation_rejected"
+    ANCHOR_PROPOSED = "anchor_proposed"
+    ANCHOR_REJECTED = "anchor_rejected"
     ANCHOR_ATTACHED = "anchor_attached"
     ANCHOR_REVOKED = "anchor_revoked"
     DISPUTE_UPHELD = "dispute_upheld"
@@ -61,6 +63,17 @@ class NoticeKind(StrEnum):
     REPORT_UPHELD = "counterfeit_report_upheld"
     REPORT_DISMISSED = "counterfeit_report_dismissed"
     VIDEO_MODERATED = "video_moderated"
+    ROUND_OPENED = "round_opened"
+    ROUND_CLOSED = "round_closed"
+    ROUND_ADVANCED = "round_advanced"
+    ROUND_ELIMINATED = "round_eliminated"
+    ROUND_WON = "round_won"
+    VERIFICATION_GRANTED = "verification_granted"
+    VERIFICATION_DECLINED = "verification_declined"
+    VIDEO_REPORT_DISMISSED = "video_report_dismissed"
+    VIDEO_REPORT_UPHELD = "video_report_upheld"
+    APPEAL_UPHELD = "moderation_appeal_upheld"
+    APPEAL_OVERTURNED = "moderation_appeal_overturned"
 
 
 #: The objects a notice may name, each by its id.

@@ -7,12 +7,16 @@ and so that matching indexes can be rebuilt from these events alone.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+import attrs
 from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue
+from domain.time import checked_instant
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:media-fingerprints")
 
@@ -71,3 +75,24 @@ class MediaFingerprints(DomainAggregate):
         self.duration_seconds = duration_seconds
         self.fingerprints = dict(fingerprints)
         self.engine_versions = dict(engine_versions)
+
+
+@attrs.frozen
+class StoredBlob:
+    """Where an object's media is kept: the media store's content address (the sha256 of the
+    bytes, the same as the upload's digest), its size and the type it is served with."""
+
+    address: str
+    size: int
+    content_type: str
+
+    def recorded(self, digest: str | None, at: datetime) -> dict[str, Any]:
+        """The fields of the event that records this blob for an object whose upload had
+        ``digest``: the media store keeps the very bytes that were decoded, never others."""
+        if digest is None:
+            raise InvalidValue("media is stored only for an object that has its media")
+        if self.address != digest:
+            raise InvalidValue("the stored media is not the upload this object was matched from")
+        if self.size <= 0 or not self.content_type:
+            raise InvalidValue("stored media has a size and a content type")
+        return {**attrs.asdict(self), "stored_at": checked_instant(at)}

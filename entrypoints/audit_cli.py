@@ -1,15 +1,20 @@
-"""`spotlight audit ...`: verify the logs' hash chains, sign checkpoints, export a log, and
-replay every log into a scratch store to compare the read models and check the invariants.
+"""`spotlight audit ...`: verify the logs' hash chains, sign checkpoints, export a log,
+replay every log into a scratch store to compare the read models and check the invariants,
+and print the results of those runs.
 
-The commands read the store directly (read only, creating nothing): they need no running
-service, and work as well on a copy of the store.
+The commands read the store directly: they need no running service, and work as well on a
+copy of the store. They read the logs only (creating nothing in them); ``verify`` and
+``replay`` then keep their result in the store's database (``application.audit.audit_runs``),
+which ``runs`` prints.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import getpass
 import json
+import socket
 import sqlite3
 import sys
 import time
@@ -19,9 +24,11 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, TextIO
 
 from eventsourcing.persistence import PersistenceError
+from sqlalchemy.exc import SQLAlchemyError
 
 from adapters.audit.logs import OpenedLog, open_log
 from adapters.clock import SystemClock
+from adapters.storage import StoreConfigurationError, StoreKind, sqlite_file_for
 from application.audit.audit import (
     Checkpoint,
     NotACheckpoint,
@@ -34,20 +41,33 @@ from application.audit.audit import (
     take_checkpoint,
     verify_store,
 )
-from application.logs import CatalogueLog, MusicLog, RevenueLog
+from application.audit.audit_runs import (
+    AuditRun,
+    AuditRuns,
+    RunKind,
+    replay_run,
+    verification_run,
+)
+from application.auth import Principal, Role
+from application.logs import LOG_NAMES
+from application.paging import MAX_LIMIT
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
     from application.audit.audit_replay import ReplayReport
 
-#: Every application log of the core, in the order they are verified.
-LOGS = (CatalogueLog.name, MusicLog.name, RevenueLog.name)
+#: Every application log of the core, in the order they are verified: the inbox too, whose
+#: notices (and webhook subscriptions) are facts a person was told.
+LOGS = LOG_NAMES
 
 EXIT_INTACT = 0
 EXIT_TAMPERED = 1
 EXIT_BAD_INPUT = 2
 EXIT_FORGED_CHECKPOINT = 3
 MAX_FINDINGS_SHOWN = 50
+#: Who reads the runs from the command line: the operator, with the store in hand.
+CLI_AUDITOR = Principal(role=Role.AUDITOR, subject="cli-auditor")
+BY_HELP = "who or what runs it, kept with the run's result (default: the system user and host)"
 
 EXIT_STATUSES = f"""\
 exit status:
@@ -192,6 +212,7 @@ def _verify(arguments: argparse.Namespace, settings: Settings) -> int:
         check = Ed25519Check(_public_key(arguments, settings)) if checkpoints else None
     except BadInput as error:
         return _fail(error)
+    started = SystemClock().now()
     with _opened(settings, LOGS) as opened:
         readers = {name: log.reader for name, log in opened.items()}
         unknown = sorted({c.log for c in checkpoints} - set(readers))
@@ -219,7 +240,107 @@ def _verify(arguments: argparse.Namespace, settings: Settings) -> int:
         logs=tuple(log for one in results for log in one.logs),
         forged=tuple(f for one in results for f in one.forged),
     )
-    return _report(verification, len(checkpoints), sys.stdout)
+    status = _report(verification, len(checkpoints), sys.stdout)
+    run = verification_run(
+        verification,
+        started_at=started,
+        finished_at=SystemClock().now(),
+        ran_by=_ran_by(arguments),
+        checkpoints=len(checkpoints),
+    )
+    return _kept(settings, run, status)
+
+
+# runs: what every verify and replay found -------------------------------------------------------
+
+
+def _ran_by(arguments: argparse.Namespace) -> str:
+    """Who runs the command: as told (``--by``), or the operating system's user and host."""
+    given: str | None = arguments.by
+    if given and given.strip():
+        return given.strip()
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()} (spotlight audit {arguments.audit_command})"
+
+
+@contextmanager
+def _run_log(settings: Settings) -> Iterator[AuditRuns]:
+    from adapters.audit.runs import SqlAuditRuns
+    from adapters.projections import SqlProjectionStore, projection_database_for
+
+    store = SqlProjectionStore(projection_database_for(settings.store, pool_size=1, overflow=0))
+    try:
+        yield AuditRuns(SqlAuditRuns(store))
+    finally:
+        store.close()
+
+
+def _no_run_log(settings: Settings) -> str | None:
+    """Why the store has no database to keep runs in, or None when it has one. A SQLite
+    store's is the read models' file beside its logs: a backup, or a copy of the logs alone,
+    has none, and verifying it in place must leave it as it was."""
+    store = settings.store
+    if store.kind is StoreKind.MEMORY:
+        return f"{store.setting}={store.redacted}: a memory store keeps no runs"
+    if store.kind is StoreKind.SQLITE:
+        assert store.sqlite_path is not None
+        kept_in = sqlite_file_for(store.sqlite_path, "projections")
+        if not kept_in.is_file():
+            return f"{store.setting}={store.redacted}: {kept_in} does not exist"
+    return None
+
+
+def _kept(settings: Settings, run: AuditRun, status: int) -> int:
+    """Keep the run's result in the store's database, so the auditor page, ``GET
+    /v1/audit/runs`` and ``spotlight audit runs`` show it; a result that cannot be kept is
+    said on stderr and leaves the run's own exit status (what it found stays true)."""
+    missing = _no_run_log(settings)
+    if missing is not None:
+        print(f"spotlight: the run's result was not kept: {missing}", file=sys.stderr)
+        return status
+    try:
+        with _run_log(settings) as runs:
+            kept = runs.record(run)
+    except (PersistenceError, sqlite3.Error, SQLAlchemyError, OSError) as error:
+        print(f"spotlight: the run's result was not kept: {_first_line(error)}", file=sys.stderr)
+        return status
+    print(f"kept as audit run {kept.number}: {kept.outcome.value}", file=sys.stderr)
+    return status
+
+
+def _runs(arguments: argparse.Namespace, settings: Settings) -> int:
+    if not 1 <= arguments.limit <= MAX_LIMIT:
+        return _fail(BadInput(f"--limit must be from 1 to {MAX_LIMIT}"))
+    settings = _settings(arguments, settings)
+    kind = None if arguments.kind is None else RunKind(arguments.kind)
+    missing = _no_run_log(settings)
+    if missing is not None:
+        return _fail(BadInput(missing))
+    try:
+        with _run_log(settings) as runs:
+            page = runs.page(CLI_AUDITOR, kind=kind, limit=arguments.limit)
+    except StoreConfigurationError as error:
+        return _fail(BadInput(str(error)))
+    except (PersistenceError, sqlite3.Error, SQLAlchemyError) as error:
+        return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
+    if not page.items:
+        print("no audit run yet: run `spotlight audit verify` or `spotlight audit replay`")
+        return 0
+    for run in page.items:
+        covered = ", ".join(f"{p.log} {p.position:,}" for p in run.positions) or "no log"
+        print(
+            f"run {run.number}: {run.kind.value} {run.outcome.value.upper()} "
+            f"(finished {run.finished_at.isoformat(timespec='seconds')}, "
+            f"started {run.started_at.isoformat(timespec='seconds')}, by {run.ran_by})"
+        )
+        print(f"  covered: {covered}")
+        print(f"  {run.summary}")
+        if run.first_failure:
+            print(f"  first failure: {run.first_failure}")
+    return 0
 
 
 def _report(verification: StoreVerification, checkpoints: int, out: IO[str]) -> int:
@@ -416,7 +537,6 @@ class ReplayProgress:
 
 
 def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
-    from adapters.storage import StoreConfigurationError
     from application.audit.audit_replay import COPY_PAGE, replay
     from entrypoints.replay_cores import replay_cores
 
@@ -425,6 +545,7 @@ def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
         return _fail(BadInput("--page must be positive"))
     settings = _settings(arguments, settings)
     progress = ReplayProgress(sys.stderr, interactive=sys.stderr.isatty())
+    started = SystemClock().now()
     try:
         with replay_cores(settings, arguments.scratch) as (live, scratch):
             progress.phase(
@@ -437,7 +558,11 @@ def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
         return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
     except OSError as error:
         return _fail(BadInput(f"--scratch: cannot be used: {error}"))
-    return _replay_report(report, sys.stdout, shown=max(arguments.show, 0))
+    status = _replay_report(report, sys.stdout, shown=max(arguments.show, 0))
+    run = replay_run(
+        report, started_at=started, finished_at=SystemClock().now(), ran_by=_ran_by(arguments)
+    )
+    return _kept(settings, run, status)
 
 
 def _replay_report(report: ReplayReport, out: IO[str], *, shown: int) -> int:
@@ -518,7 +643,7 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`spotlight audit verify|checkpoint|export|public-key|replay`."""
+    """`spotlight audit verify|checkpoint|export|public-key|replay|runs`."""
     audit = commands.add_parser(
         "audit",
         help="tamper evidence: verify the logs' hash chains, sign checkpoints, export a log; "
@@ -557,6 +682,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     verify.add_argument(
         "--page", type=int, default=1000, help="records read per query (default 1000)"
     )
+    verify.add_argument("--by", metavar="WHO", help=BY_HELP)
     verify.set_defaults(run=_guarded(_verify))
 
     checkpoint = actions.add_parser(
@@ -633,7 +759,23 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         metavar="N",
         help=f"differences and violations printed at most (default {MAX_FINDINGS_SHOWN})",
     )
+    replay.add_argument("--by", metavar="WHO", help=BY_HELP)
     replay.set_defaults(run=_guarded(_replay))
+
+    runs = actions.add_parser(
+        "runs",
+        help="print the results of the last verify and replay runs, newest first",
+        description="Every run of `spotlight audit verify` and `spotlight audit replay` "
+        "keeps its result in the store's database: when it ran and who ran it, how far it "
+        "read each log, its outcome and its first failure. This prints them, newest first "
+        "(the auditor page and GET /v1/audit/runs show the same).",
+    )
+    runs.add_argument("--kind", choices=[kind.value for kind in RunKind], help="only these")
+    runs.add_argument(
+        "--limit", type=int, default=10, help=f"runs printed (1 to {MAX_LIMIT}, default 10)"
+    )
+    runs.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    runs.set_defaults(run=_guarded(_runs))
 
 
 def _guarded(handler: Handler) -> Handler:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from importlib import metadata
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -26,10 +27,20 @@ from application.paging import MAX_LIMIT
 from application.revenue.ledger_read_model import PostingLine, PostingLineNotStorable
 from application.revenue.ledgers import MAX_STATEMENT_PAGE, STATEMENT_PAGE, StatementLine
 from domain.errors import DomainError
+from entrypoints.analytics_cli import add_analytics_commands
 from entrypoints.audit_cli import add_audit_commands
 from entrypoints.backup_cli import add_backup_commands
+from entrypoints.cli_support import OPERATOR, CommandFailed
+from entrypoints.cli_support import opened_core as _opened
+from entrypoints.config_cli import add_config_command
+from entrypoints.demo.command import add_demo_command
 from entrypoints.logs import configure_logging
+from entrypoints.music_cli import add_music_commands
+from entrypoints.order_cli import add_order_commands
 from entrypoints.settings import LOG_LEVELS, Settings, SettingsError
+from entrypoints.shop_lists_cli import add_shop_list_commands
+from entrypoints.video_reports_cli import add_video_report_commands
+from entrypoints.webhooks_cli import add_webhook_commands
 
 if TYPE_CHECKING:
     from entrypoints.bootstrap import Spotlight
@@ -38,25 +49,16 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 EXIT_DIFFERS = 1
 WORKER_HEALTHCHECK_SECONDS = 60
+#: How long `spotlight serve --workers N` gives its workers to stop before it kills them.
+WORKER_STOP_SECONDS = 30
 
 
-class CommandFailed(Exception):
-    """A command cannot go on; its message is shown to the operator as it is."""
-
-
-@contextmanager
-def _opened(arguments: argparse.Namespace, settings: Settings) -> Iterator[Spotlight]:
-    """The core on the store the command names (``--store``) or the configured one, closed
-    when the command is done."""
-    from entrypoints.bootstrap import bootstrap
-
-    if arguments.store:
-        settings = settings.with_store(arguments.store)
-    core = bootstrap(settings)
+def installed_version() -> str:
+    """The installed distribution's version, as `spotlight --version` prints it."""
     try:
-        yield core
-    finally:
-        core.close()
+        return metadata.version("spotlight-core")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (spotlight-core is not installed)"
 
 
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -66,11 +68,14 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.bootstrap import bootstrap
     from entrypoints.http.app import create_app
     from entrypoints.http.service import FACTORY
+    from entrypoints.supervisor import serve_in_workers
 
     if arguments.workers < 1:
         raise CommandFailed("--workers must be positive")
     if arguments.store:
         settings = settings.with_store(arguments.store)
+    # Webhooks refuse to call the service itself: it is told where it listens.
+    settings = attrs.evolve(settings, listen=(arguments.host, arguments.port))
     if settings.projections == "worker" and settings.store.kind is StoreKind.MEMORY:
         raise CommandFailed(
             "SPOTLIGHT_PROJECTIONS=worker: no `spotlight worker` can reach the memory store's "
@@ -109,14 +114,16 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         if arguments.store:
             os.environ["SPOTLIGHT_STORE"] = arguments.store
         os.environ["SPOTLIGHT_LOG_LEVEL"] = _log_level(arguments, settings)
+        os.environ["SPOTLIGHT_LISTEN"] = f"{arguments.host}:{arguments.port}"
         with _metrics_directory():
-            uvicorn.run(
+            serve_in_workers(
                 FACTORY,
                 factory=True,
                 workers=arguments.workers,
                 # A new worker answers uvicorn's health check only once it has imported the
                 # media libraries, which on a busy machine takes longer than uvicorn's 5 s.
                 timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                stop_seconds=WORKER_STOP_SECONDS,
                 **options,
             )
         return 0
@@ -163,6 +170,7 @@ def _log_level(arguments: argparse.Namespace, settings: Settings) -> str:
 
 
 def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
+    import faulthandler
     import signal
     import threading
 
@@ -180,6 +188,7 @@ def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
             "PostgreSQL store"
         )
     with _opened(arguments, settings) as core:
+        core.projections.pause_collector = True  # a process of its own: see ProjectionRunner
         worker = ProjectionWorker(
             core.projections, core.projection_store, core.background, interval=arguments.interval
         )
@@ -204,6 +213,8 @@ def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
         previous = {
             signum: signal.signal(signum, stopping) for signum in (signal.SIGTERM, signal.SIGINT)
         }
+        # `kill -USR1` writes every thread's stack to the worker's stderr (a worker found idle).
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         print(
             f"spotlight: worker {worker.holder} running {len(core.projections.names())} "
             f"projections and {len(core.background.names())} background passes every "
@@ -230,6 +241,14 @@ def _projections_status(arguments: argparse.Namespace, settings: Settings) -> in
     else:
         print(_status_table(statuses))
     return EXIT_DIFFERS if any(status.failure is not None for status in statuses) else 0
+
+
+def _projections_schema(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    with _opened(arguments, settings) as core:
+        print(json.dumps(core.projection_store.schema_versions(), indent=2, sort_keys=True))
+    return 0
 
 
 def _status_table(statuses: Sequence[ProjectionOut]) -> str:
@@ -269,6 +288,7 @@ def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> i
                 f"no projection named {arguments.name!r}; the projections are: "
                 f"{', '.join(names) or 'none'}"
             )
+        core.projections.pause_collector = True  # a process of its own: see ProjectionRunner
         generation = core.projections.rebuild(arguments.name)
         [status] = [s for s in core.projections.status() if s.name == arguments.name]
     print(
@@ -293,7 +313,6 @@ def _token(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-OPERATOR = Principal(role=Role.ADMIN, subject="cli-operator")
 AUDITOR = Principal(role=Role.AUDITOR, subject="cli-auditor")
 #: Postings per page when ``ledger`` prints an account (the HTTP API's largest page).
 _CLI_PAGE = 500
@@ -381,9 +400,14 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
 
     from pydantic import BaseModel
 
-    from entrypoints.http.anchors.owner_lists import OwnedTitleOut, OwnedVideoOut, TitleAnchorOut
+    from entrypoints.http.anchors.owner_lists import (
+        OwnedTitleOut,
+        OwnedVideoOut,
+        TitleAnchorOut,
+        TitleDisputeOut,
+    )
     from entrypoints.http.business.campaign_schemas import InvitationOut
-    from entrypoints.http.music.music_schemas import OwnTrackOut
+    from entrypoints.http.music.music_schemas import EnteredSeasonOut, OwnTrackOut
     from entrypoints.http.paging import PageOut
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
@@ -397,11 +421,20 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
             elif arguments.command == "studio-anchors":
                 anchors = lists.title_anchors(AUDITOR, arguments.studio, **page_of)
                 page = PageOut[TitleAnchorOut].model_validate(anchors)
+            elif arguments.command == "studio-disputes":
+                disputes = lists.studio_disputes(AUDITOR, arguments.studio, **page_of)
+                page = PageOut[TitleDisputeOut].model_validate(disputes)
             elif arguments.command == "creator-invitations":
                 invitations = core.campaigns.invitations_of_creator(
                     AUDITOR, arguments.creator, **page_of
                 )
                 page = PageOut[InvitationOut].model_validate(invitations)
+            elif arguments.command == "artist-seasons":
+                seasons = core.competition.artist_seasons(AUDITOR, arguments.artist, **page_of)
+                page = PageOut[EnteredSeasonOut](
+                    items=[EnteredSeasonOut.of(entered) for entered in seasons.items],
+                    next_cursor=seasons.next_cursor,
+                )
             elif arguments.command == "artist-tracks":
                 tracks = core.discovery.artist_tracks(AUDITOR, arguments.artist, **page_of)
                 page = PageOut[OwnTrackOut].model_validate(tracks)
@@ -409,6 +442,94 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
                 videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
                 page = PageOut[OwnedVideoOut].model_validate(videos)
         except DomainError as error:
+            raise CommandFailed(str(error)) from None
+    print(json.dumps(page.model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _money_list(arguments: argparse.Namespace, settings: Settings) -> int:
+    """A page of a creator's months of earnings or payouts, or of the Pulse applications
+    queue, read as an auditor; prints JSON."""
+    import json
+
+    from pydantic import BaseModel
+
+    from domain.revenue.payouts import PayoutStatus
+    from domain.revenue.pulse import EnrolmentStatus
+    from entrypoints.http.paging import PageOut
+    from entrypoints.http.revenue.money_lists import (
+        MonthEarningsOut,
+        PulseApplicationOut,
+        PulseCategoryOut,
+    )
+    from entrypoints.http.revenue.revenue_schemas import PayoutOut
+
+    page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
+    with _opened(arguments, settings) as core:
+        try:
+            page: BaseModel
+            if arguments.command == "creator-earnings":
+                months = core.ledger.earnings(
+                    AUDITOR, arguments.creator, arguments.currency, **page_of
+                )
+                page = PageOut[MonthEarningsOut].model_validate(months)
+            elif arguments.command == "creator-payouts":
+                status = None if arguments.status is None else PayoutStatus(arguments.status)
+                payouts = core.revenue_lists.payouts(
+                    AUDITOR, arguments.creator, status=status, **page_of
+                )
+                page = PageOut[PayoutOut].model_validate(payouts)
+            elif arguments.command == "pulse-categories":
+                categories = core.pulse.categories(**page_of)
+                page = PageOut[PulseCategoryOut].model_validate(categories)
+            else:
+                queue = core.revenue_lists.pulse_applications(
+                    AUDITOR, status=EnrolmentStatus(arguments.status), **page_of
+                )
+                page = PageOut[PulseApplicationOut].model_validate(queue)
+        except DomainError as error:
+            raise CommandFailed(str(error)) from None
+    print(json.dumps(page.model_dump(mode="json"), indent=2))
+    return 0
+
+
+def _brand_list(arguments: argparse.Namespace, settings: Settings) -> int:
+    """A page of a brand's campaigns, or of a campaign's invitations or branded effects,
+    read as an auditor; prints JSON."""
+    import json
+    from uuid import UUID
+
+    from pydantic import BaseModel
+
+    from application.business.brand_lists import Program
+    from entrypoints.http.business.brand_lists import BrandCampaignOut, BrandedEffectOut
+    from entrypoints.http.business.campaign_schemas import InvitationOut
+    from entrypoints.http.paging import PageOut
+
+    page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
+    with _opened(arguments, settings) as core:
+        try:
+            page: BaseModel
+            if arguments.command == "brand-campaigns":
+                program = None if arguments.program is None else Program(arguments.program)
+                campaigns = core.brand_lists.campaigns(
+                    AUDITOR, arguments.brand, program=program, **page_of
+                )
+                page = PageOut[BrandCampaignOut].model_validate(campaigns)
+            else:
+                try:
+                    campaign = UUID(arguments.campaign)
+                except ValueError:
+                    raise CommandFailed(f"{arguments.campaign!r} is not a campaign id") from None
+                if arguments.command == "campaign-invitations":
+                    invitations = core.campaigns.invitations_of_campaign(
+                        AUDITOR, campaign, **page_of
+                    )
+                    page = PageOut[InvitationOut].model_validate(invitations)
+                else:
+                    effects = core.brand_lists.campaign_effects(AUDITOR, campaign, **page_of)
+                    page = PageOut[BrandedEffectOut].model_validate(effects)
+        except (ApplicationError, DomainError) as error:
             raise CommandFailed(str(error)) from None
     print(json.dumps(page.model_dump(mode="json"), indent=2))
     return 0
@@ -672,6 +793,17 @@ def _statement(arguments: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _media_check(arguments: argparse.Namespace, settings: Settings) -> int:
+    from application.media_store import check_media
+
+    with _opened(arguments, settings) as core:
+        found = check_media(core.media_store)
+    for address in found.damaged:
+        print(f"damaged: {address} no longer holds the bytes its address names")
+    print(f"{found.blobs} blobs, {found.size} bytes; {len(found.damaged)} damaged")
+    return 1 if found.damaged else 0
+
+
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
     from application.audit.ledger_audit import (
         ListedPostings,
@@ -743,12 +875,24 @@ def _shop_search(arguments: argparse.Namespace, settings: Settings) -> int:
         raise CommandFailed("QUERY must have a word to look for")
     if arguments.limit < 1:
         raise CommandFailed("--limit must be positive")
+    from application.shop.search_filters import SearchFilters, SearchSort
+
+    try:
+        filters = SearchFilters(
+            category=arguments.category,
+            min_price=arguments.min_price,
+            max_price=arguments.max_price,
+            currency=arguments.currency,
+            in_stock=not arguments.sold_out,
+            sort=SearchSort(arguments.sort),
+        )
+    except DomainError as error:
+        raise CommandFailed(str(error)) from error
     with _opened(arguments, settings) as core:
-        results, following = core.shop_search.search(arguments.query, limit=arguments.limit)
+        found = core.shop_search.search(arguments.query, filters=filters, limit=arguments.limit)
+    results = [SearchResultOut.model_validate(result) for result in found.items]
     page = SearchPageOut(
-        query=arguments.query,
-        results=[SearchResultOut.model_validate(result) for result in results],
-        next_cursor=following,
+        query=arguments.query, items=results, next_cursor=found.next_cursor, results=results
     )
     print(json.dumps(page.model_dump(mode="json"), indent=2))
     return 0
@@ -760,6 +904,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Spotlight Core: the event-sourced business core of a short-video platform.",
         epilog="Settings come from SPOTLIGHT_DATA_DIR, SPOTLIGHT_STORE and SPOTLIGHT_SECRET.",
     )
+    parser.add_argument("--version", action="version", version=f"spotlight {installed_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
@@ -839,6 +984,13 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("name", metavar="NAME", help="the projection's name")
     rebuild.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     rebuild.set_defaults(run=_projections_rebuild)
+    schema = projection_commands.add_parser(
+        "schema",
+        help="the version of each component of the store's own tables, as JSON (opening the "
+        "store upgrades an older one's first)",
+    )
+    schema.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    schema.set_defaults(run=_projections_schema)
 
     token = commands.add_parser("token", help="print a signed bearer token for a role and subject")
     token.add_argument("--role", required=True, choices=[role.value for role in Role])
@@ -883,9 +1035,11 @@ def build_parser() -> argparse.ArgumentParser:
     for name, owner, listed in (
         ("studio-titles", "studio", "a studio's titles, in the order it registered them"),
         ("studio-anchors", "studio", "the anchors on a studio's titles, with their evidence"),
+        ("studio-disputes", "studio", "the disputes on a studio's titles, open or decided"),
         ("creator-videos", "creator", "a creator's videos with their anchors and moderation"),
         ("creator-invitations", "creator", "a creator's invitations from brands"),
         ("artist-tracks", "artist", "an artist's tracks and their review state"),
+        ("artist-seasons", "artist", "the seasons an artist entered, with its standings"),
     ):
         owner_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")
         owner_list.add_argument(f"--{owner}", required=True, help=f"the {owner}'s id")
@@ -895,6 +1049,57 @@ def build_parser() -> argparse.ArgumentParser:
         owner_list.add_argument("--cursor", help="the next_cursor the previous page printed")
         owner_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
         owner_list.set_defaults(run=_owner_list)
+
+    for name, listed in (
+        ("creator-earnings", "a creator's earnings month by month, oldest first"),
+        ("creator-payouts", "a creator's payouts in the order requested, with their state"),
+        ("pulse-applications", "the Pulse applications queue, in the order applied"),
+        ("pulse-categories", "the 12 categories, with their ranked videos and inventory"),
+    ):
+        money_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")
+        if name == "pulse-applications":
+            money_list.add_argument(
+                "--status",
+                choices=("applied", "approved", "rejected"),
+                default="applied",
+                help="which applications (default: those awaiting a decision)",
+            )
+        elif name != "pulse-categories":
+            money_list.add_argument("--creator", required=True, help="the creator's account")
+        if name == "creator-earnings":
+            money_list.add_argument("--currency", default="USD", help="the currency (default USD)")
+        if name == "creator-payouts":
+            money_list.add_argument(
+                "--status",
+                choices=("in-transit", "sent", "returned"),
+                help="only the payouts in this state",
+            )
+        money_list.add_argument(
+            "--limit", type=int, default=50, help=f"items per page (1 to {MAX_LIMIT}; default 50)"
+        )
+        money_list.add_argument("--cursor", help="the next_cursor the previous page printed")
+        money_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        money_list.set_defaults(run=_money_list)
+
+    for name, listed in (
+        ("brand-campaigns", "a brand's campaigns, business and Pulse, in the order launched"),
+        ("campaign-invitations", "a campaign's invitations, in the order sent"),
+        ("campaign-effects", "a campaign's branded effects, in the order registered"),
+    ):
+        brand_list = commands.add_parser(name, help=f"print a page of {listed} as JSON")
+        if name == "brand-campaigns":
+            brand_list.add_argument("--brand", required=True, help="the brand's account")
+            brand_list.add_argument(
+                "--program", choices=("business", "pulse"), help="only this program's"
+            )
+        else:
+            brand_list.add_argument("--campaign", required=True, help="the campaign's id")
+        brand_list.add_argument(
+            "--limit", type=int, default=50, help=f"items per page (1 to {MAX_LIMIT}; default 50)"
+        )
+        brand_list.add_argument("--cursor", help="the next_cursor the previous page printed")
+        brand_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        brand_list.set_defaults(run=_brand_list)
 
     music_usage = commands.add_parser(
         "music-usage", help="find videos using cleared tracks until no scan has work left"
@@ -1009,6 +1214,14 @@ def build_parser() -> argparse.ArgumentParser:
     erase.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     erase.set_defaults(run=_erase_person)
 
+    media_check = commands.add_parser(
+        "media-check",
+        help="read every stored upload and check its bytes still hash to its address "
+        "(exit 0: all whole, 1: damaged blobs, each printed)",
+    )
+    media_check.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    media_check.set_defaults(run=_media_check)
+
     recognise = commands.add_parser(
         "recognise-products",
         help="recognise listed products in videos until none is pending: new videos against "
@@ -1024,12 +1237,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shop_search.add_argument("query", metavar="QUERY", help="the words to look for")
     shop_search.add_argument("--limit", type=int, default=20, help="results to print (default 20)")
+    shop_search.add_argument("--category", help="only listings of this category")
+    shop_search.add_argument("--min-price", type=int, help="at least, in minor units of --currency")
+    shop_search.add_argument("--max-price", type=int, help="at most, in minor units of --currency")
+    shop_search.add_argument("--currency", help="only listings priced in this currency")
+    shop_search.add_argument(
+        "--sold-out", action="store_true", help="also listings sold out (still on sale)"
+    )
+    shop_search.add_argument(
+        "--sort",
+        choices=("relevance", "price_asc", "price_desc", "newest"),
+        default="relevance",
+        help="the results' order (default relevance)",
+    )
     shop_search.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     shop_search.set_defaults(run=_shop_search)
 
     _add_account_commands(commands)
     add_audit_commands(commands)
     add_backup_commands(commands)
+    add_demo_command(commands)
+    add_webhook_commands(commands)
+    add_music_commands(commands)
+    add_shop_list_commands(commands)
+    add_order_commands(commands)
+    add_analytics_commands(commands)
+    add_config_command(commands)
+    add_video_report_commands(commands)
     return parser
 
 

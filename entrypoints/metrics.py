@@ -14,7 +14,7 @@ the command) and the scraped worker adds them all up.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -96,9 +96,30 @@ class ProjectionsCollector(Collector):
         return [positions, lag, failed]
 
 
-def exposition(runner: ProjectionRunner) -> bytes:
+class WebhooksCollector(Collector):
+    """Webhook deliveries by state, read from their table when scraped (every process's
+    deliveries, whoever sent them; the attempts each process settled are counted in
+    ``spotlight_webhook_deliveries_total``)."""
+
+    def __init__(self, counts: Callable[[], Mapping[str, int]]) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        states = GaugeMetricFamily(
+            "spotlight_webhook_deliveries",
+            "Webhook deliveries by state: pending, delivered, failed, cancelled.",
+            labels=["state"],
+        )
+        for state, count in sorted(self.counts().items()):
+            states.add_metric([state], count)
+        return [states]
+
+
+def exposition(
+    runner: ProjectionRunner, webhooks: Callable[[], Mapping[str, int]] | None = None
+) -> bytes:
     """The text every scrape reads: this process's counts (or every worker process's, in
-    multiprocess mode) and the store's projections as they stand."""
+    multiprocess mode) and the store's projections (and webhook deliveries) as they stand."""
     if os.environ.get(MULTIPROCESS_DIRECTORY):
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)  # type: ignore[no-untyped-call]
@@ -106,4 +127,6 @@ def exposition(runner: ProjectionRunner) -> bytes:
         counted = REGISTRY
     scraped = CollectorRegistry(auto_describe=False)
     scraped.register(ProjectionsCollector(runner))
+    if webhooks is not None:
+        scraped.register(WebhooksCollector(webhooks))
     return generate_latest(counted) + generate_latest(scraped)

@@ -1,55 +1,28 @@
-"""Configuration from the environment. Every setting starts with SPOTLIGHT_.
+"""The settings one process runs with (``Settings``), read from the environment and the
+settings file by ``entrypoints.settings_declared``, which declares every ``SPOTLIGHT_*``
+variable: its default, what it means and how it is checked. ``spotlight config`` lists them
+with their values and where each came from; README's configuration table describes them.
 
-SPOTLIGHT_DATA_DIR   where the embedded store and the generated secret live (default ./data)
+SPOTLIGHT_CONFIG     a TOML file of settings (keys: the variables' names without SPOTLIGHT_, in
+                     lower case); the environment wins over it
+SPOTLIGHT_DATA_DIR   where the embedded store and the generated secret live (default ./data,
+                     made absolute once when the settings are read)
 SPOTLIGHT_STORE      the event store URL (default sqlite:///<data dir>/spotlight.db);
                      see adapters.storage for the accepted forms
-SPOTLIGHT_SECRET     the token signing secret (at least 16 bytes); when unset, a random
-                     one is generated once and kept in <data dir>/secret
-SPOTLIGHT_PULSE_REGIONS  the regions where Pulse is launched, comma-separated (default US)
-SPOTLIGHT_AUDIT_KEY  base64 of the 32-byte Ed25519 seed that signs audit checkpoints; when
-                     unset, a random one is generated once and kept in <data dir>/audit-key
-SPOTLIGHT_CLICK_WINDOW  seconds in which a viewer's repeated click on one video counts once
-SPOTLIGHT_RATE_LIMIT_STORAGE  where request counts are kept: memory:// (this process) or a
-                     redis://host:port/db shared by every process of the service
-SPOTLIGHT_RATE_LIMITS  per-flow limits overriding the defaults, e.g.
-                     clicks=30/minute,votes=5/minute;50/day (a flow=none is not limited)
-SPOTLIGHT_PROJECTIONS  who brings the persisted read models up to date: inline (default: the
-                     request that reads one, and the service's worker thread) or worker
-                     (only `spotlight worker`; requests read what the tables hold)
-SPOTLIGHT_INDEX_DIR  where the matching indexes' snapshots are kept (default <data dir>/indexes),
-                     one directory per store below it
-SPOTLIGHT_INDEX_SNAPSHOT_EVENTS  index events after which the background work writes a new
-                     snapshot of a matching index (anchors, music, products; default 1000)
-SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read
-                     models (default 4, plus as many again at a peak)
-SPOTLIGHT_READ_WAIT_MS  how long a read sent with Spotlight-After waits for the read models
-                     to pass those positions before it answers anyway (default 2000)
-SPOTLIGHT_OIDC_ISSUERS  external identity providers whose JWTs are accepted: a JSON list of
-                     issuer objects, or @<path> of a file holding it (see adapters.oidc)
-SPOTLIGHT_LOG_FORMAT  json (a JSON object a line), text (readable lines) or auto (default: json
-                     unless stderr is a terminal)
-SPOTLIGHT_LOG_LEVEL  debug, info, warning, error or critical (default: info for serve and
-                     worker, warning for the other commands; --log-level overrides it)
-SPOTLIGHT_METRICS_TOKEN  when set, GET /metrics needs `Authorization: Bearer <it>`; when
-                     unset, /metrics answers loopback clients only
-SPOTLIGHT_MAX_UPLOAD_MB, SPOTLIGHT_MAX_JSON_KB, SPOTLIGHT_MAX_PIXELS,
-SPOTLIGHT_MAX_MEDIA_SECONDS, SPOTLIGHT_DECODE_SLOTS, SPOTLIGHT_DECODE_WAIT_SECONDS
-                     what one request may cost: see README's configuration table
+SPOTLIGHT_STORE_POOL  connections each process keeps to PostgreSQL for each event log
+SPOTLIGHT_PROJECTION_POOL  connections each process keeps to PostgreSQL for the read models
+... and the others of ``DeclaredSettings``.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import math
-import os
 import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
 import attrs
-from limits import parse_many
 from limits.storage import Storage, storage_from_string
 
 from adapters.media.budget import (
@@ -58,39 +31,43 @@ from adapters.media.budget import (
     DEFAULT_SLOTS,
     DEFAULT_WAIT_SECONDS,
 )
-from adapters.oidc import OidcIssuer, load_issuers
+from adapters.oidc import OidcIssuer
 from adapters.storage import Store, parse_store
-from adapters.tokens import MIN_SECRET_BYTES
+from application.webhook_model import RETRY_SCHEDULE
+from domain.trust.video_reports import DEFAULT_REPORTS_PER_DAY
+from entrypoints.setting_values import (
+    AUDIT_KEY_BYTES,
+    DEFAULT_RATE_LIMITS,
+    ENVIRONMENTS,
+    LOG_FORMATS,
+    LOG_LEVELS,
+    NO_LIMIT,
+    PAYMENT_PROVIDERS,
+    PREFIX,
+    PROJECTION_MODES,
+    SettingsError,
+    audit_key,
+)
+from entrypoints.settings_declared import DeclaredSettings
 
-PREFIX = "SPOTLIGHT_"
-AUDIT_KEY_BYTES = 32
+__all__ = [
+    "AUDIT_KEY_BYTES",
+    "AUDIT_KEY_FILE",
+    "DEFAULT_RATE_LIMITS",
+    "ENVIRONMENTS",
+    "LOG_FORMATS",
+    "LOG_LEVELS",
+    "NO_LIMIT",
+    "PAYMENT_PROVIDERS",
+    "PREFIX",
+    "PROJECTION_MODES",
+    "SIGN_IN_FAILURES",
+    "Settings",
+    "SettingsError",
+]
+
 AUDIT_KEY_FILE = "audit-key"
-
-
-#: Requests allowed per flow (the limits library's notation: "N/period", several joined by
-#: ';'). "principal" and "address" apply to every request, by the caller's token or, without
-#: a valid one, by the client address; "bad-tokens" counts answers 401 per address, and an
-#: address that used them up is refused everything (429) until the window lets it in again.
-DEFAULT_RATE_LIMITS: dict[str, str] = {
-    "principal": "600/minute",
-    "address": "1200/minute",
-    "bad-tokens": "30/10 minutes",
-    "clicks": "60/minute",
-    "call-to-action-clicks": "60/minute",
-    "engagement": "120/minute",
-    "impressions": "120/minute",
-    "votes": "10/minute",
-    "counterfeit-reports": "30/minute;200/day",
-    # Sign-in attempts per address, and failed sign-ins per account.
-    "sign-in": "20/minute;200/hour",
-    "sign-in-failures": "10/15 minutes;50/day",
-}
 SIGN_IN_FAILURES = "sign-in-failures"
-NO_LIMIT = "none"
-
-
-class SettingsError(Exception):
-    """A setting is malformed; the message names it."""
 
 
 @attrs.frozen
@@ -114,6 +91,8 @@ class Settings:
     rate_limit_prefix: str = "spotlight"
     projections: str = "inline"
     projection_pool: int = 4
+    #: Connections to PostgreSQL for each event log (None: the library's 5, 10 more at a peak).
+    store_pool: int | None = None
     read_wait_seconds: float = 2.0
     #: Snapshots of the matching indexes; None: ``data_dir / "indexes"``.
     index_dir: Path | None = None
@@ -124,49 +103,75 @@ class Settings:
     #: None: the command's own default (info for serve and worker, warning for the others).
     log_level: str | None = None
     metrics_token: str | None = attrs.field(default=None, repr=False)
+    #: Webhooks (``application.webhook_delivery``): private targets and plain http allowed,
+    #: the receiver's time to answer, the waits between attempts, a sending process's lease.
+    webhook_allow_private: bool = False
+    webhook_timeout: float = 10.0
+    webhook_retries: tuple[float, ...] = RETRY_SCHEDULE
+    webhook_lease_seconds: float = 60.0
+    #: Where uploads are kept: "" for files under ``data_dir/media`` (memory for the memory
+    #: store), or ``s3://bucket[/prefix]?endpoint=URL&region=R`` (the ``s3`` extra).
+    media_store: str = ""
+    #: ``production`` refuses every sandbox (``entrypoints.payments``).
+    environment: str = "development"
+    #: The payment provider (only ``sandbox`` is built in).
+    payments: str = "sandbox"
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    #: The service's own address, which webhooks may not call (``adapters.webhooks.own_address``).
+    public_url: str | None = None
+    listen: tuple[str, int] | None = None
+    #: Videos one person may report a UTC day (``domain.trust.video_reports``).
+    video_reports_per_day: int = DEFAULT_REPORTS_PER_DAY
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        environ = os.environ if environ is None else environ
-        data_dir = Path(environ.get(f"{PREFIX}DATA_DIR", "data"))
-        store_url = environ.get(f"{PREFIX}STORE") or f"sqlite:///{data_dir / 'spotlight.db'}"
-        secret_text = environ.get(f"{PREFIX}SECRET")
-        secret = secret_text.encode() if secret_text else None
-        if secret is not None and len(secret) < MIN_SECRET_BYTES:
-            raise SettingsError(f"{PREFIX}SECRET must have at least {MIN_SECRET_BYTES} bytes")
+        """The settings of ``environ`` (default: this process's) and of its settings file."""
+        return cls.of(DeclaredSettings.read(environ).values)
+
+    @classmethod
+    def of(cls, declared: DeclaredSettings) -> Settings:
+        """The settings in the units the code uses (bytes, seconds), defaults filled in."""
+        store_url = declared.store or f"sqlite:///{declared.data_dir / 'spotlight.db'}"
         return cls(
-            store=parse_store(store_url, setting=f"{PREFIX}STORE"),
-            data_dir=data_dir,
-            secret=secret,
-            max_upload_bytes=int(_number(environ, "MAX_UPLOAD_MB", 200, minimum=0.001) * 2**20),
-            max_json_bytes=int(_number(environ, "MAX_JSON_KB", 1024, minimum=1) * 1024),
-            max_pixels=int(_number(environ, "MAX_PIXELS", DEFAULT_MAX_PIXELS, minimum=1)),
-            max_media_seconds=_number(
-                environ, "MAX_MEDIA_SECONDS", DEFAULT_MAX_SECONDS, minimum=1.0
-            ),
-            decode_slots=int(_number(environ, "DECODE_SLOTS", DEFAULT_SLOTS, minimum=1)),
-            decode_wait_seconds=_number(
-                environ, "DECODE_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, minimum=0.0
-            ),
-            sweep_interval_seconds=_number(environ, "SWEEP_INTERVAL", 2.0, minimum=0.0),
-            pulse_regions=_regions(environ.get(f"{PREFIX}PULSE_REGIONS", "US")),
-            audit_key=_audit_key(environ.get(f"{PREFIX}AUDIT_KEY"), f"{PREFIX}AUDIT_KEY"),
-            click_window_seconds=_number(environ, "CLICK_WINDOW", 3600.0, minimum=1.0),
-            rate_limit_storage=_rate_limit_storage(
-                environ.get(f"{PREFIX}RATE_LIMIT_STORAGE") or "memory://"
-            ),
-            rate_limits=_rate_limits(environ.get(f"{PREFIX}RATE_LIMITS", "")),
-            projections=_projections_mode(environ.get(f"{PREFIX}PROJECTIONS", "inline")),
-            projection_pool=int(_number(environ, "PROJECTION_POOL", 4, minimum=1)),
-            read_wait_seconds=_number(environ, "READ_WAIT_MS", 2000, minimum=0.0) / 1000,
-            index_dir=Path(environ[f"{PREFIX}INDEX_DIR"])
-            if environ.get(f"{PREFIX}INDEX_DIR")
-            else None,
-            index_snapshot_events=int(_number(environ, "INDEX_SNAPSHOT_EVENTS", 1000, minimum=1)),
-            oidc_issuers=_oidc_issuers(environ.get(f"{PREFIX}OIDC_ISSUERS", "")),
-            log_format=_choice(environ, "LOG_FORMAT", LOG_FORMATS) or "auto",
-            log_level=_choice(environ, "LOG_LEVEL", LOG_LEVELS),
-            metrics_token=_metrics_token(environ.get(f"{PREFIX}METRICS_TOKEN")),
+            store=parse_store(store_url, setting=f"{PREFIX}STORE").pooled(declared.store_pool),
+            store_pool=declared.store_pool,
+            data_dir=declared.data_dir,
+            secret=declared.secret.encode() if declared.secret is not None else None,
+            max_upload_bytes=int(declared.max_upload_mb * 2**20),
+            max_json_bytes=int(declared.max_json_kb * 1024),
+            max_pixels=int(declared.max_pixels),
+            max_media_seconds=declared.max_media_seconds,
+            decode_slots=int(declared.decode_slots),
+            decode_wait_seconds=declared.decode_wait_seconds,
+            sweep_interval_seconds=declared.sweep_interval,
+            pulse_regions=declared.pulse_regions,
+            audit_key=declared.audit_key,
+            click_window_seconds=declared.click_window,
+            rate_limit_storage=declared.rate_limit_storage,
+            rate_limits=dict(declared.rate_limits),
+            projections=declared.projections,
+            projection_pool=declared.projection_pool,
+            read_wait_seconds=declared.read_wait_ms / 1000,
+            index_dir=declared.index_dir,
+            index_snapshot_events=declared.index_snapshot_events,
+            oidc_issuers=declared.oidc_issuers,
+            log_format=declared.log_format,
+            log_level=declared.log_level,
+            metrics_token=declared.metrics_token,
+            webhook_allow_private=declared.webhook_allow_private,
+            webhook_timeout=declared.webhook_timeout,
+            webhook_retries=declared.webhook_retries,
+            webhook_lease_seconds=declared.lease_seconds,
+            media_store=declared.media_store,
+            environment=declared.environment,
+            payments=declared.payments,
+            public_url=declared.public_url,
+            listen=declared.listen,
+            video_reports_per_day=declared.video_reports_per_day,
         )
 
     @property
@@ -191,7 +196,8 @@ class Settings:
         return storage
 
     def with_store(self, url: str) -> Settings:
-        return attrs.evolve(self, store=parse_store(url, setting="--store"))
+        store = parse_store(url, setting="--store").pooled(self.store_pool)
+        return attrs.evolve(self, store=store)
 
     def signing_secret(self) -> bytes:
         """The configured secret, or the one kept in the data directory (made on first use)."""
@@ -240,123 +246,7 @@ class Settings:
             text = path.read_text()
         except OSError as error:
             raise SettingsError(f"{path} cannot be read: {error.strerror}") from None
-        seed = _audit_key(text, str(path))
+        seed = audit_key(text, str(path))
         if seed is None:
             raise SettingsError(f"{path} is empty: remove it or set {PREFIX}AUDIT_KEY")
         return seed
-
-
-def _audit_key(text: str | None, where: str) -> bytes | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        seed = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise SettingsError(f"{where} is not base64") from None
-    if len(seed) != AUDIT_KEY_BYTES:
-        raise SettingsError(
-            f"{where} must be base64 of {AUDIT_KEY_BYTES} bytes (an Ed25519 seed), "
-            f"not {len(seed)} bytes"
-        )
-    return seed
-
-
-def _rate_limit_storage(url: str) -> str:
-    setting = f"{PREFIX}RATE_LIMIT_STORAGE"
-    if not url.startswith(("memory://", "redis://", "rediss://", "redis+unix://")):
-        raise SettingsError(f"{setting}={url!r} must be memory:// or a redis:// URL")
-    try:
-        storage_from_string(url)  # checks the form; connects only when first used
-    except Exception as error:  # the library raises several kinds for a malformed URL
-        raise SettingsError(f"{setting}={url!r} is not usable: {error}") from None
-    return url
-
-
-def _rate_limits(text: str) -> dict[str, str]:
-    """The defaults with ``flow=limit`` pairs of ``text`` (comma-separated) put over them."""
-    chosen = dict(DEFAULT_RATE_LIMITS)
-    for pair in filter(None, (part.strip() for part in text.split(","))):
-        flow, _, limit = (part.strip() for part in pair.partition("="))
-        if flow not in DEFAULT_RATE_LIMITS:
-            known = ", ".join(DEFAULT_RATE_LIMITS)
-            raise SettingsError(f"{PREFIX}RATE_LIMITS: unknown flow {flow!r}; flows: {known}")
-        if limit != NO_LIMIT:
-            try:
-                parse_many(limit)
-            except ValueError:
-                raise SettingsError(
-                    f"{PREFIX}RATE_LIMITS: {flow}={limit!r} is not a limit like 60/minute"
-                ) from None
-        chosen[flow] = limit
-    return chosen
-
-
-def _regions(text: str) -> tuple[str, ...]:
-    regions = tuple(dict.fromkeys(part.strip().upper() for part in text.split(",") if part.strip()))
-    if not regions or any(len(r) != 2 or not r.isalpha() for r in regions):
-        raise SettingsError(
-            f"{PREFIX}PULSE_REGIONS={text!r} must list two-letter country codes, e.g. US,CA"
-        )
-    return regions
-
-
-def _number(environ: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
-    text = environ.get(f"{PREFIX}{name}")
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise SettingsError(f"{PREFIX}{name}={text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise SettingsError(f"{PREFIX}{name}={text!r} must be a finite number")
-    if value < minimum:
-        raise SettingsError(f"{PREFIX}{name}={text!r} must be at least {minimum}")
-    return value
-
-
-LOG_FORMATS = ("auto", "json", "text")
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-
-
-def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str | None:
-    text = environ.get(f"{PREFIX}{name}", "").strip().lower()
-    if not text:
-        return None
-    if text not in choices:
-        raise SettingsError(f"{PREFIX}{name} must be one of {', '.join(choices)}, not {text!r}")
-    return text
-
-
-def _metrics_token(text: str | None) -> str | None:
-    if text is None or not text.strip():
-        return None
-    if len(text.strip()) < MIN_SECRET_BYTES:
-        raise SettingsError(f"{PREFIX}METRICS_TOKEN must have at least {MIN_SECRET_BYTES} bytes")
-    return text.strip()
-
-
-PROJECTION_MODES = ("inline", "worker")
-
-
-def _projections_mode(text: str) -> str:
-    mode = text.strip().lower()
-    if mode not in PROJECTION_MODES:
-        raise SettingsError(
-            f"{PREFIX}PROJECTIONS must be one of {', '.join(PROJECTION_MODES)}, not {text!r}"
-        )
-    return mode
-
-
-def _oidc_issuers(text: str) -> tuple[OidcIssuer, ...]:
-    name = f"{PREFIX}OIDC_ISSUERS"
-    if not text.strip():
-        return ()
-    try:
-        if text.startswith("@"):
-            text = Path(text[1:]).read_text()
-        return load_issuers(text)
-    except OSError as error:
-        raise SettingsError(f"{name}: {text[1:]} cannot be read: {error.strerror}") from None
-    except (ValueError, TypeError) as error:
-        raise SettingsError(f"{name}: {error}") from None

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import attrs
 
 from application.background import BackgroundWork
+from application.errors import StaleVersion
 from application.projections import ProjectionFailed, ProjectionRunner, ProjectionStore
 
 log = logging.getLogger("spotlight.worker")
@@ -32,6 +33,15 @@ def run_passes(background: BackgroundWork, into: logging.Logger = log) -> None:
         started = time.perf_counter()
         try:
             done = work.run()
+        except StaleVersion:
+            # Another process (a second serve worker's passes) saved the same aggregate
+            # first: expected where passes run in several processes, and resumed next tick.
+            into.info(
+                "%s: another process changed what it was saving; resumed at the next tick",
+                work.name,
+                extra={"background_pass": work.name},
+            )
+            return
         except Exception:
             into.exception(work.failure, extra={"background_pass": work.name})
             return

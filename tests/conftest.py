@@ -10,13 +10,12 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from psycopg import sql
 
-from adapters.storage import parse_store
+from adapters.storage import parse_store, redacted_url
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.catalogue_driver import CatalogueDriver
@@ -108,14 +107,6 @@ def postgres_is_required(environ: Mapping[str, str] = os.environ) -> bool:
     ) in ("1", "true", "yes")
 
 
-def redacted(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     """The server named by SPOTLIGHT_TEST_POSTGRES, proven reachable.
@@ -130,7 +121,7 @@ def postgres_url() -> str:
     except psycopg.Error as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         message = (
-            f"PostgreSQL at {redacted(url)} is not reachable ({reason}). Start it, or point "
+            f"PostgreSQL at {redacted_url(url)} is not reachable ({reason}). Start it, or point "
             "SPOTLIGHT_TEST_POSTGRES at a server you may create schemas on."
         )
         if postgres_is_required():

@@ -20,6 +20,7 @@ from application.media import (
     AudioTrack,
     Candidate,
     DecodedMedia,
+    PictureSampling,
     TimeRange,
     UnreadableMedia,
 )
@@ -40,7 +41,7 @@ class FakeDecoder:
     def __init__(self) -> None:
         self.decoded = 0
 
-    def decode(self, data: bytes) -> DecodedMedia:
+    def decode(self, data: bytes, *, also: Sequence[PictureSampling] = ()) -> DecodedMedia:
         if not data:
             raise UnreadableMedia("the upload is empty")
         self.decoded += 1
@@ -51,7 +52,12 @@ class FakeDecoder:
         length = seconds * FAKE_SAMPLE_RATE
         samples = np.resize(pattern, length).astype(np.float32)
         audio = AudioTrack(samples=samples, sample_rate=FAKE_SAMPLE_RATE)
-        return DecodedMedia(duration_seconds=audio.duration_seconds, audio=audio, frames=())
+        return DecodedMedia(
+            duration_seconds=audio.duration_seconds,
+            audio=audio,
+            frames=(),
+            views=dict.fromkeys(also, ()),  # no pictures, however sampled
+        )
 
 
 def duration_of(fingerprint: bytes) -> float:

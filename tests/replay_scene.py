@@ -91,8 +91,11 @@ def set_scene(core: Spotlight) -> Scene:
     list_product(core, scene, 0, 5)
     tag(core, scene, 0, 0)
     order(core, scene, 0, 0, 2)
+    book_studio(core)
     set_round(core, scene)
     ballot(core, scene, 0, 0)
+    report_video(core, scene, 1, 0)
+    declare_sound(core, scene, 2, 0)
     return scene
 
 
@@ -129,6 +132,11 @@ def set_round(core: Spotlight, scene: Scene) -> None:
         core.competition.enter(Principal(Role.ARTIST, account), season.id, track_id)
     scene.round_id = season.round_ids[0]
     core.competition.open_round(ADMIN, scene.round_id)
+    # Requests for verification: one granted, one declined, the rest waiting in the queue.
+    for account in ARTISTS:
+        core.verification.request(Principal(Role.ARTIST, account), note=f"{account}'s channel")
+    core.verification.grant(ADMIN, ARTISTS[0])
+    core.verification.decline(ADMIN, ARTISTS[1], reason="unconfirmed")
 
 
 # Commands ------------------------------------------------------------------------------------
@@ -216,6 +224,23 @@ def order(core: Spotlight, scene: Scene, listing: int, buyer: int, quantity: int
     )
 
 
+def book_studio(core: Spotlight) -> None:
+    """A live-stream studio opened, and one of its slots booked for tomorrow."""
+    studio = core.studios.open_studio(
+        ADMIN,
+        city="Paris",
+        name="Live Loft",
+        rooms=["A", "B"],
+        opens_hour=9,
+        closes_hour=21,
+        price=Money(150_00, "USD"),
+    )
+    tomorrow = (core.clock.now() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
+    core.studios.book(
+        ADMIN, studio.id, room="A", starts_at=tomorrow.replace(microsecond=0), creator=CREATORS[0]
+    )
+
+
 def tag(core: Spotlight, scene: Scene, video: int, listing: int) -> None:
     core.tagging.manual_tag(
         ADMIN,
@@ -231,9 +256,18 @@ def ballot(core: Spotlight, scene: Scene, voter: int, track: int) -> None:
     )
 
 
+def declare_sound(core: Spotlight, scene: Scene, video: int, track: int) -> None:
+    """A video's creator declares a cleared track (no media here: it stays unchecked)."""
+    video_id = scene.videos[video % len(scene.videos)]
+    creator = core.cataloguing.video(video_id).creator_id
+    core.sounds.declare(
+        Principal(Role.CREATOR, creator), video_id, scene.tracks[track % len(scene.tracks)]
+    )
+
+
 def close_round(core: Spotlight, scene: Scene) -> None:
     assert scene.round_id is not None
-    core.competition.close_round(ADMIN, scene.round_id)
+    core.competition.close_round(ADMIN, scene.round_id, reason="ahead of the plan")
 
 
 # Business and moderation ------------------------------------------------------------------
@@ -258,6 +292,32 @@ def moderate(core: Spotlight, scene: Scene, video: int, decision: int) -> None:
         reason="checked",
         policy="guidelines/1",
     )
+
+
+OUTCOMES = ("dismiss", "age-restrict", "remove")
+
+
+def report_video(core: Spotlight, scene: Scene, video: int, reporter: int) -> None:
+    core.video_reports.report(
+        VOTERS[reporter % len(VOTERS)], scene.videos[video % len(scene.videos)], reason="spam"
+    )
+
+
+def decide_report(core: Spotlight, _scene: Scene, decision: int, appeal: int) -> None:
+    """The oldest open report decided; an upheld one appealed, and the appeal decided when
+    ``appeal`` is odd."""
+    queued = core.video_reports.queue(REVIEWER, limit=1).items
+    if not queued:
+        return
+    decided = core.video_reports.decide(
+        REVIEWER, queued[0].id, OUTCOMES[decision % len(OUTCOMES)], reason="checked"
+    )
+    if decided.outcome == "dismiss":
+        return
+    creator = Principal(Role.CREATOR, decided.creator)
+    core.video_reports.appeal(creator, decided.id, text="please look again")
+    if appeal % 2:
+        core.video_reports.decide_appeal(REVIEWER, decided.id, "uphold", reason="it stands")
 
 
 def invite(core: Spotlight, scene: Scene, creator: int, fee: int) -> None:

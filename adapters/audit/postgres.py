@@ -12,9 +12,11 @@ links naming the same predecessor are refused by the database whatever a writer 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
     OperationalError,
@@ -27,16 +29,52 @@ from eventsourcing.postgres import (
     PostgresDatastore,
     PostgresFactory,
     PostgresProcessRecorder,
+    PostgresTrackingRecorder,
 )
-from eventsourcing.utils import retry
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from adapters.audit.chain import chain_table_for, links_after
+from adapters.schema_changes import (
+    SCHEMA_CHANGES_WAIT,
+    TAKE_TURN_FOR_SCHEMA_CHANGES_UNTIL_CLOSED,
+)
 from application.audit.audit import ChainLink, as_uuid, chain_links
 
 BACKFILL_PAGE = 1000
+
+
+@contextmanager
+def turn_of(datastore: PostgresDatastore) -> Iterator[None]:
+    """The schema-change turn, held on a connection of its own outside the log's pool (whose
+    one connection the creation itself needs) while the block changes the schema."""
+    pool = datastore.pool
+    conninfo = pool.conninfo() if callable(pool.conninfo) else pool.conninfo
+    kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs or {}
+    with psycopg.connect(conninfo, **{**kwargs, "autocommit": True}) as turn:
+        turn.execute(SCHEMA_CHANGES_WAIT)
+        turn.execute(TAKE_TURN_FOR_SCHEMA_CHANGES_UNTIL_CLOSED)
+        yield
+
+
+class TurnTakingAggregateRecorder(PostgresAggregateRecorder):
+    """The library's aggregate recorder (a log's snapshots), creating its type and table in
+    turn: two processes opening the revenue log at once both created its snapshots' table,
+    and PostgreSQL failed one of them on pg_type_typname_nsp_index (issue 16)."""
+
+    def create_table(self) -> None:
+        with turn_of(self.datastore):
+            super().create_table()
+
+
+class TurnTakingTrackingRecorder(PostgresTrackingRecorder):
+    """The library's tracking recorder, creating (or migrating) its table in turn."""
+
+    def create_table(self) -> None:
+        with turn_of(self.datastore):
+            super().create_table()
 
 
 class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -104,6 +142,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             topic=stored.topic,
             state=stored.state,
         )
+
+    def create_table(self) -> None:
+        """The library's creation (types, tables, indexes, its insert function), once any
+        other process's schema change has committed: two workers starting at once both
+        replaced the insert function, and PostgreSQL failed one of them ("tuple
+        concurrently updated")."""
+        with turn_of(self.datastore):
+            super().create_table()
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         curs.execute(
@@ -248,6 +294,34 @@ class ChainedPostgresProcessRecorder(ChainedPostgresApplicationRecorder, Postgre
     """A process recorder (events with tracking) whose events are chained too."""
 
 
+#: How long a log's pool keeps trying, on its own schedule, to replace a lost connection
+#: before it leaves the next one to be made when a request asks for it.
+RECONNECT_SECONDS = 1.0
+
+
 class ChainedPostgresFactory(PostgresFactory):
+    """The library's factory, with chained recorders and a pool that reconnects as soon as
+    the server is back.
+
+    The library's pool (psycopg's) replaces a lost connection on a schedule of its own that
+    doubles its wait after each failed attempt (1 s, 2 s, 4 s, ... for up to five minutes),
+    and lets one attempt to grow it run at a time: while that attempt waits, a request for
+    a connection only waits with it. After a restart of the server, a process that met the
+    outage got no connection until the schedule's next step, about as far away as the outage
+    had lasted; a `spotlight worker` sat there, alive and idle, short of the log's end (issue
+    16). Here the pool gives its attempts up after ``RECONNECT_SECONDS``, so the next request
+    that finds no connection starts an attempt at once. The connections the pool makes also
+    keep the store's connect timeout (the library sets it on the pool's wait only; a connect
+    to a server that accepted but never answers would otherwise wait psycopg's 130 s)."""
+
+    aggregate_recorder_class = TurnTakingAggregateRecorder
     application_recorder_class = ChainedPostgresApplicationRecorder
+    tracking_recorder_class = TurnTakingTrackingRecorder
     process_recorder_class = ChainedPostgresProcessRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        pool = self.datastore.pool
+        pool.reconnect_timeout = RECONNECT_SECONDS
+        if isinstance(pool.kwargs, dict):
+            pool.kwargs.setdefault("connect_timeout", max(1, round(pool.timeout)))

@@ -11,14 +11,17 @@ chain cannot fork; ``previous_id`` is UNIQUE as a second guard.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.factory import SQLAlchemyFactory
 from eventsourcing_sqlalchemy.recorders import (
+    SQLAlchemyAggregateRecorder,
     SQLAlchemyApplicationRecorder,
     SQLAlchemyProcessRecorder,
+    SQLAlchemyTrackingRecorder,
 )
 from sqlalchemy import (
     BigInteger,
@@ -32,9 +35,11 @@ from sqlalchemy import (
     inspect,
     select,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from adapters.audit.chain import chain_table_for, links_after
+from adapters.schema_changes import turn_of
 from application.audit.audit import ChainLink, as_uuid, chain_links
 
 BACKFILL_PAGE = 1000
@@ -61,12 +66,13 @@ class ChainedSQLAlchemyApplicationRecorder(SQLAlchemyApplicationRecorder):
     def create_table(self) -> None:
         engine = self.datastore.engine
         assert engine is not None
-        adopting = not inspect(engine).has_table(
-            self.chain_table_name, schema=self.chain_table.schema
-        )
-        super().create_table()
-        if adopting:
-            self._link_existing_records()
+        with _turn_of(self.datastore):
+            adopting = not inspect(engine).has_table(
+                self.chain_table_name, schema=self.chain_table.schema
+            )
+            super().create_table()
+            if adopting:
+                self._link_existing_records()
 
     def _link_existing_records(self) -> None:
         """The chain table was just made: link the records already there, under the
@@ -169,6 +175,31 @@ class ChainedSQLAlchemyProcessRecorder(
     """A process recorder (events with tracking) whose events are chained too."""
 
 
+class TurnTakingSQLAlchemyAggregateRecorder(SQLAlchemyAggregateRecorder):
+    """The library's aggregate recorder (a log's snapshots), creating its table in turn on
+    PostgreSQL (see ``adapters.schema_changes``)."""
+
+    def create_table(self) -> None:
+        with _turn_of(self.datastore):
+            super().create_table()
+
+
+class TurnTakingSQLAlchemyTrackingRecorder(SQLAlchemyTrackingRecorder):
+    """The library's tracking recorder, creating its tables in turn on PostgreSQL."""
+
+    def create_table(self) -> None:
+        with _turn_of(self.datastore):
+            super().create_table()
+
+
+def _turn_of(datastore: SQLAlchemyDatastore) -> AbstractContextManager[None]:
+    engine = datastore.engine
+    assert isinstance(engine, Engine), "the store's datastore is made from its URL"
+    return turn_of(engine)
+
+
 class ChainedSQLAlchemyFactory(SQLAlchemyFactory):
+    aggregate_recorder_class = TurnTakingSQLAlchemyAggregateRecorder
     application_recorder_class = ChainedSQLAlchemyApplicationRecorder
+    tracking_recorder_class = TurnTakingSQLAlchemyTrackingRecorder
     process_recorder_class = ChainedSQLAlchemyProcessRecorder

@@ -89,7 +89,7 @@ def make_log_file(path: Path, log: str, *, snapshots: bool) -> None:
 
 def make_keys_file(path: Path) -> SqlKeyStore:
     keys = SqlKeyStore(f"sqlite:///{path}")
-    keys.table.create(keys.engine, checkfirst=True)
+    keys.create_table()
     return keys
 
 
@@ -407,7 +407,7 @@ class PostgresCopier:
                 factory.close()
         keys = key_store_for(self.store)
         assert isinstance(keys, SqlKeyStore)
-        keys.table.create(keys.engine, checkfirst=True)
+        keys.create_table()
         keys.close()
 
     def copy_in(self, files: BackupFiles, manifest: Manifest, progress: Progress) -> None:

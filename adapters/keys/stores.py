@@ -7,12 +7,16 @@ a key is a real deletion (the log is append-only by design; this table is not).
   bytes are overwritten in the file rather than left in a free page (the SQLite inside
   Python's wheels is built with it on; the pragma keeps it so with any build); or a table in the
   PostgreSQL database (and schema) of the logs, rewritten with ``VACUUM FULL`` after a
-  deletion so that the key's old row does not linger in the table's pages.
+  deletion so that the key's old row does not linger in the table's pages. ``VACUUM FULL``
+  copies a dead row that an open snapshot may still see, so the rewrite first waits (a
+  bounded time) until every snapshot of the database is younger than the deletion.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +25,23 @@ from sqlalchemy import Column, LargeBinary, MetaData, String, Table, event, sele
 from sqlalchemy.engine import Engine
 
 from adapters.keys.sealer import new_key
+from adapters.schema_changes import take_turn
 from adapters.storage import Store, StoreKind, sqlite_file_for
 from application.trust.personal_data import KeyStore
+
+logger = logging.getLogger(__name__)
+
+# How long an erasure waits for older snapshots to end before it rewrites the table anyway.
+SNAPSHOT_WAIT_SECONDS = 10.0
+
+# Sessions of this database whose snapshot (or own transaction) began no later than the
+# deletion: while one is open, VACUUM FULL must keep the deleted row.
+_OLDER_SNAPSHOTS = sqlalchemy.text(
+    "SELECT count(*) FROM pg_stat_activity"
+    " WHERE pid <> pg_backend_pid() AND datname = current_database()"
+    " AND ((backend_xmin IS NOT NULL AND age(backend_xmin) >= age(CAST(:xid AS xid)))"
+    " OR (backend_xid IS NOT NULL AND age(backend_xid) >= age(CAST(:xid AS xid))))"
+)
 
 
 class MemoryKeyStore:
@@ -78,10 +97,17 @@ class SqlKeyStore:
         )
         return self._made
 
+    def create_table(self) -> None:
+        """The key table, if missing, made in turn with other processes' schema changes: two
+        processes making a store's first keys at once would race on PostgreSQL's catalogue."""
+        with self.engine.begin() as connection:
+            take_turn(connection)
+            self.table.create(connection, checkfirst=True)
+        self._made = True
+
     def create_key(self, subject: str) -> bytes:
         if not self._made:
-            self.table.create(self.engine, checkfirst=True)
-            self._made = True
+            self.create_table()
         found = self.key_for(subject)
         if found is not None:
             return found
@@ -97,17 +123,34 @@ class SqlKeyStore:
     def destroy_key(self, subject: str) -> bool:
         if not self._exists():
             return False
+        postgresql = self.engine.dialect.name == "postgresql"
         with self.engine.begin() as connection:
             deleted = connection.execute(
                 self.table.delete().where(self.table.c.subject == subject)
             ).rowcount
-        if deleted and self.engine.dialect.name == "postgresql":
-            with self.engine.connect().execution_options(
-                isolation_level="AUTOCOMMIT"
-            ) as connection:
-                name = self.table.fullname
-                connection.execute(sqlalchemy.text(f"VACUUM FULL {name}"))
+            deleting_xid = (
+                connection.execute(sqlalchemy.text("SELECT txid_current() % 4294967296")).scalar()
+                if deleted and postgresql
+                else None
+            )
+        if deleting_xid is not None:
+            self._rewrite_without_dead_rows(str(deleting_xid))
         return bool(deleted)
+
+    def _rewrite_without_dead_rows(self, deleting_xid: str) -> None:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            deadline = time.monotonic() + SNAPSHOT_WAIT_SECONDS
+            while connection.execute(_OLDER_SNAPSHOTS, {"xid": deleting_xid}).scalar():
+                if time.monotonic() >= deadline:
+                    logger.warning(
+                        "an erased key's old row may stay in %s's pages until its next "
+                        "vacuum: a snapshot older than the erasure was still open after %.0f s",
+                        self.table.fullname,
+                        SNAPSHOT_WAIT_SECONDS,
+                    )
+                    break
+                time.sleep(0.05)
+            connection.execute(sqlalchemy.text(f"VACUUM FULL {self.table.fullname}"))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -201,7 +201,7 @@ from __future__ import annotations
 import math
 import os
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -224,7 +224,7 @@ from adapters.media.budget import DEFAULT_MAX_PIXELS, DEFAULT_MAX_SECONDS, Decod
 from adapters.media.decoding import PyAVDecoder
 from adapters.media.pictures import open_picture
 from adapters.metrics import timed_lookup
-from application.media import DecodedMedia, Install, UnreadableMedia
+from application.media import DecodedMedia, Install, PictureSampling, UnreadableMedia
 from application.shop.products import (
     Box,
     IncompatibleDescriptors,
@@ -244,6 +244,8 @@ ANALYSIS_SIDE: Final = 960  # frames are analysed with their longer side at most
 PHOTO_SIDE: Final = 640  # listing photos likewise
 FRAMES_PER_SECOND: Final = 1.0  # what the shop should decode (see shop_decoder)
 KEYFRAME_SECONDS: Final = 6.0
+#: The pictures the recogniser wants of a video, sampled in the anchors' one decoding.
+SHOP_SAMPLING: Final = PictureSampling(FRAMES_PER_SECOND, ANALYSIS_SIDE)
 MAX_PHOTOS: Final = 8
 
 # Keypoints
@@ -675,6 +677,29 @@ def _decode_video(data: bytes) -> _Video:
     return _Video(duration_ms / 1000, tuple(keyframes))
 
 
+def video_as_listings(
+    video_descriptors: bytes,
+    keep: Callable[[float], bool] = lambda _at: True,
+    photos_per_listing: int = MAX_PHOTOS,
+) -> list[tuple[bytes, tuple[float, ...]]]:
+    """A video's keyframes shown at a time ``keep`` accepts, as the photos of listings of
+    at most ``photos_per_listing`` consecutive keyframes each, and when each photo is shown:
+    so that a video (a title's reference clip) can be indexed and then recognised inside
+    other videos' frames, each sighting's ``photo`` naming the keyframe it matched. (A
+    listing of a whole film would make every keyframe verified against it compare with all
+    of its photos at once.)"""
+    video = _decode_video(video_descriptors)
+    kept = [keyframe for keyframe in video.keyframes if keep(keyframe.at_seconds)]
+    step = max(1, photos_per_listing)
+    return [
+        (
+            _encode_listing([keyframe.picture for keyframe in kept[start : start + step]]),
+            tuple(keyframe.at_seconds for keyframe in kept[start : start + step]),
+        )
+        for start in range(0, len(kept), step)
+    ]
+
+
 def keyframes(video_descriptors: bytes) -> list[tuple[float, int]]:
     """(time, keypoints) of each keyframe kept in a video's descriptors: for tests, audits
     and the shop's diagnostics."""
@@ -1091,11 +1116,15 @@ class SiftProductRecognizer:
             described.append(picture)
         return _encode_listing(described)
 
-    def describe_video(self, media: DecodedMedia) -> bytes:
+    def describe_video(
+        self, media: DecodedMedia, *, keyframe_seconds: float = KEYFRAME_SECONDS
+    ) -> bytes:
+        """Keyframes of a video (see the module's docstring); ``keyframe_seconds`` is the
+        window each keyframe is chosen in (the anchors' region matching wants them denser)."""
         windows: dict[int, list[tuple[float, float, int]]] = {}
         for number, frame in enumerate(media.frames):
             grey = _grey(_reduced(frame.pixels, ANALYSIS_SIDE))
-            window = math.floor(max(0.0, frame.at_seconds) / KEYFRAME_SECONDS + 1e-9)
+            window = math.floor(max(0.0, frame.at_seconds) / keyframe_seconds + 1e-9)
             windows.setdefault(window, []).append((frame.at_seconds, _sharpness(grey), number))
         keyframes: list[_Keyframe] = []
         for window in sorted(windows):

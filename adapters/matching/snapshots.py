@@ -74,7 +74,7 @@ class FileIndexSnapshots:
                 directory = temporary / f"engine-{engine.signal}"
                 directory.mkdir()
                 engine.save_index(directory)
-                _sync_directory(directory)
+                sync_directory(directory)
             write_json(
                 temporary,
                 "manifest",
@@ -90,7 +90,7 @@ class FileIndexSnapshots:
                     },
                 },
             )
-            _sync_directory(temporary)
+            sync_directory(temporary)
             target = self.root / f"snapshot-{snapshot.order:020d}"
             try:
                 temporary.rename(target)
@@ -99,7 +99,7 @@ class FileIndexSnapshots:
                 if not (target / "manifest.json").exists():
                     raise
                 shutil.rmtree(temporary, ignore_errors=True)
-            _sync_directory(self.root)
+            sync_directory(self.root)
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
             raise
@@ -228,7 +228,7 @@ def _arrays(directory: Path, found: object) -> dict[str, NDArray[Any]]:
     return arrays
 
 
-def _sync_directory(path: Path) -> None:
+def sync_directory(path: Path) -> None:
     """Make the names in a directory durable (a file's own fsync does not cover them)."""
     descriptor = os.open(path, os.O_RDONLY)
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from fractions import Fraction
 from typing import Final, Literal
@@ -29,7 +29,14 @@ from adapters.media.budget import (
     check_pixels,
     max_pixel_frames,
 )
-from application.media import AudioTrack, DecodedMedia, Frame, MediaOverBudget, UnreadableMedia
+from application.media import (
+    AudioTrack,
+    DecodedMedia,
+    Frame,
+    MediaOverBudget,
+    PictureSampling,
+    UnreadableMedia,
+)
 
 # What PyAV raises on bad input: FFmpeg errors (InvalidDataError, EOFError, ...; all are
 # FFmpegError), and plain Python errors from its wrappers (a frame whose format changed,
@@ -115,13 +122,13 @@ class PyAVDecoder:
         self.max_pixels = max_pixels
         self.slots = slots
 
-    def decode(self, data: bytes) -> DecodedMedia:
+    def decode(self, data: bytes, *, also: Sequence[PictureSampling] = ()) -> DecodedMedia:
         if not data:
             raise UnreadableMedia("the file is empty")
         with self.slots.held() if self.slots is not None else nullcontext():
-            return self._decode(data)
+            return self._decode(data, also)
 
-    def _decode(self, data: bytes) -> DecodedMedia:
+    def _decode(self, data: bytes, also: Sequence[PictureSampling] = ()) -> DecodedMedia:
         try:
             # FFmpeg decodes a frame or two of each stream while probing it: its own pixel
             # limit keeps that from allocating a bomb's pictures before the budget is checked.
@@ -138,7 +145,7 @@ class PyAVDecoder:
             ) from error
         try:
             with container:
-                return _Decoding(self, container).run()
+                return _Decoding(self, container, also).run()
         except _LIBRARY_ERRORS as error:  # anything the decoding loop did not expect
             raise UnreadableMedia(f"the file could not be decoded ({_reason(error)})") from error
 
@@ -149,24 +156,43 @@ def _reason(error: Exception) -> str:
     return type(error).__name__
 
 
+class _Sampler:
+    """Pictures sampled one way (a rate and a size) while one upload is decoded."""
+
+    def __init__(self, frames_per_second: float, max_side: int) -> None:
+        if frames_per_second <= 0 or max_side <= 0:
+            raise ValueError("a sampling needs a positive rate and size")
+        self.period = 1.0 / frames_per_second
+        self.max_side = max_side
+        self.pictures: list[tuple[float, NDArray[np.uint8]]] = []
+        self.next_sample = 0.0
+        self.sizes: dict[tuple[int, int, Fraction | None], tuple[int, int]] = {}
+
+
 class _Decoding:
     """The state of decoding one upload."""
 
-    def __init__(self, settings: PyAVDecoder, container: InputContainer) -> None:
+    def __init__(
+        self,
+        settings: PyAVDecoder,
+        container: InputContainer,
+        also: Sequence[PictureSampling] = (),
+    ) -> None:
         self.settings = settings
         self.container = container
         self.limit = settings.max_duration_seconds
-        # Video
-        self.period = 1.0 / settings.frames_per_second
-        self.pictures: list[tuple[float, NDArray[np.uint8]]] = []
+        # Video: the decoder's own sampling first, then each other one asked for
+        self.main = _Sampler(settings.frames_per_second, settings.max_side)
+        self.others = {
+            sampling: _Sampler(sampling.frames_per_second, sampling.max_side) for sampling in also
+        }
+        self.samplers = (self.main, *self.others.values())
         self.video_first: float | None = None
         self.video_end: float | None = None
-        self.next_sample = 0.0
         self.frame_step = 1.0 / 30  # until the stream says otherwise
         self.packet_origin: float | None = None
         self.pixel_aspect: Fraction | None = None
         self.reformatter = VideoReformatter()
-        self.sizes: dict[tuple[int, int, Fraction | None], tuple[int, int]] = {}
         self.pixel_frames_left = max_pixel_frames(settings.max_pixels, self.limit)
         # Audio
         self.audio_chunks: list[NDArray[np.float32]] = []
@@ -293,11 +319,15 @@ class _Decoding:
             self._on_picture(frame)
 
     def _near_sampling_point(self, at: float) -> bool:
-        """Could the frame shown at ``at`` be sampled? The one sampled for a point is the
-        first shown at or after it: allow half a frame of slack before, one and a half after.
-        (With a variable frame rate the sampler may then take a later frame: still right.)"""
-        offset = at % self.period
-        return offset < 1.5 * self.frame_step or self.period - offset < 0.5 * self.frame_step
+        """Could the frame shown at ``at`` be sampled (by any sampler)? The one sampled for a
+        point is the first shown at or after it: allow half a frame of slack before, one and
+        a half after. (With a variable frame rate a sampler may then take a later frame:
+        still right.)"""
+        for sampler in self.samplers:
+            offset = at % sampler.period
+            if offset < 1.5 * self.frame_step or sampler.period - offset < 0.5 * self.frame_step:
+                return True
+        return False
 
     def _on_picture(self, frame: VideoFrame) -> None:
         # The size may change mid-stream; the headers spoke only of the first.
@@ -320,12 +350,15 @@ class _Decoding:
             step = float(frame.duration * frame.time_base)
         end = at + step
         self.video_end = end if self.video_end is None else max(self.video_end, end)
-        if relative >= self.next_sample - _EPSILON:
-            self.pictures.append((at, self._pixels(frame)))
-            self.next_sample = (math.floor(relative / self.period + _EPSILON) + 1) * self.period
+        for sampler in self.samplers:
+            if relative >= sampler.next_sample - _EPSILON:
+                sampler.pictures.append((at, self._pixels(frame, sampler)))
+                sampler.next_sample = (
+                    math.floor(relative / sampler.period + _EPSILON) + 1
+                ) * sampler.period
 
-    def _pixels(self, frame: VideoFrame) -> NDArray[np.uint8]:
-        width, height = self._scaled_size(frame)
+    def _pixels(self, frame: VideoFrame, sampler: _Sampler) -> NDArray[np.uint8]:
+        width, height = self._scaled_size(frame, sampler)
         rgb = self.reformatter.reformat(
             frame, width=width, height=height, format="rgb24", interpolation="AREA", threads=1
         ).to_ndarray()
@@ -335,16 +368,16 @@ class _Decoding:
             pixels = np.ascontiguousarray(np.rot90(pixels, turns))
         return pixels
 
-    def _scaled_size(self, frame: VideoFrame) -> tuple[int, int]:
+    def _scaled_size(self, frame: VideoFrame, sampler: _Sampler) -> tuple[int, int]:
         aspect = self.pixel_aspect
         key = (frame.width, frame.height, aspect)
-        size = self.sizes.get(key)
+        size = sampler.sizes.get(key)
         if size is None:
             width = frame.width * float(aspect) if aspect and 0.1 < aspect < 10 else frame.width
             height = float(frame.height)
-            scale = min(1.0, self.settings.max_side / max(width, height))
+            scale = min(1.0, sampler.max_side / max(width, height))
             size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            self.sizes[key] = size
+            sampler.sizes[key] = size
         return size
 
     # Audio
@@ -385,7 +418,7 @@ class _Decoding:
     # Result
 
     def _result(self) -> DecodedMedia:
-        if not self.pictures and not self.audio_samples:
+        if not self.main.pictures and not self.audio_samples:
             if self.cut_short or self.failed_packets:
                 raise UnreadableMedia("the file is damaged or cut short: nothing in it decodes")
             raise UnreadableMedia("the file has no audio or video frames in it")
@@ -407,14 +440,22 @@ class _Decoding:
             raise UnreadableMedia(f"the clip is too short ({end:.2f} s) to recognise anything")
         if end > self.limit + _SLACK:
             raise self._too_long(end)
-        frames = tuple(Frame(at_seconds=at - origin, pixels=pixels) for at, pixels in self.pictures)
-        return DecodedMedia(duration_seconds=end, audio=audio, frames=frames)
+        return DecodedMedia(
+            duration_seconds=end,
+            audio=audio,
+            frames=_frames(self.main, origin),
+            views={sampling: _frames(sampler, origin) for sampling, sampler in self.others.items()},
+        )
 
     def _too_long(self, seconds: float | None = None) -> MediaOverBudget:
         limit = _length(self.limit)
         if seconds is None:
             return MediaOverBudget(f"the clip is longer than the limit of {limit}")
         return MediaOverBudget(f"the clip is {_length(seconds)} long; the limit is {limit}")
+
+
+def _frames(sampler: _Sampler, origin: float) -> tuple[Frame, ...]:
+    return tuple(Frame(at_seconds=at - origin, pixels=pixels) for at, pixels in sampler.pictures)
 
 
 def _length(seconds: float) -> str:

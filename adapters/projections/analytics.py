@@ -1,11 +1,11 @@
 """The studio analytics' tables (``application.anchors.analytics.AnalyticsTables``) in SQL.
 
 Running totals are kept on the rows a dashboard reads (a title's row holds its anchored
-videos' totals; a title's day, its clicks by target and its hashtags have rows of their own),
-so a dashboard is five indexed queries whatever the number of videos. Amounts are added by
-``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL, by update-then-insert on other
-databases (the batches of one projection are serialised by the store's compare and set, so
-no other writer inserts the same key meanwhile).
+videos' totals; a title's day, its clicks by target, in all and each day, and its hashtags
+have rows of their own), so a dashboard is six indexed queries whatever the number of
+videos. Amounts are added by ``INSERT ... ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL, by
+update-then-insert on other databases (the batches of one projection are serialised by the
+store's compare and set, so no other writer inserts the same key meanwhile).
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ from application.anchors.analytics import (
     Totals,
     VideoStanding,
 )
+from application.anchors.video_figures import (
+    TARGETS,
+    VIDEO_TARGETS,
+    VideoDay,
+    VideoFigures,
+    VideoSort,
+)
 from application.projections import Batch
 from domain.anchors.engagement import Engagement
 
@@ -38,6 +45,8 @@ _AMOUNTS = ("views", "likes", "shares", "comments")
 _DAY = ("views", "engagement", "clicks", "new_anchors")
 _TITLE = ("listed", "studio_id", "registered", "name", "words", "anchored", *_AMOUNTS)
 _VIDEO = ("published", "counted", "anchor", "hashtags", *_AMOUNTS)
+#: A video's day under a title: its engagement while anchored and its clicks by target.
+_VIDEO_DAY = (*_AMOUNTS, *VIDEO_TARGETS)
 
 
 def _amounts() -> list[sa.Column[int]]:
@@ -88,6 +97,14 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("new_anchors", sa.BigInteger, nullable=False, default=0),
     )
     sa.Table(
+        f"analytics_day_clicks{suffix}",
+        metadata,
+        sa.Column("title_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("target", sa.String(32), primary_key=True),
+        sa.Column("clicks", sa.BigInteger, nullable=False, default=0),
+    )
+    sa.Table(
         f"analytics_clicks{suffix}",
         metadata,
         sa.Column("title_id", sa.Uuid, primary_key=True),
@@ -100,6 +117,24 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("title_id", sa.Uuid, primary_key=True),
         sa.Column("tag", sa.String(200), primary_key=True),
         sa.Column("videos", sa.BigInteger, nullable=False, default=0),
+    )
+    # A title's videos' days: what each video brought the title each day (the per-video
+    # table). Keyed by title and day first, so a range of days is one seek on the key.
+    sa.Table(
+        f"analytics_video_days{suffix}",
+        metadata,
+        sa.Column("title_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        *[sa.Column(name, sa.BigInteger, nullable=False, default=0) for name in _VIDEO_DAY],
+    )
+    sa.Table(
+        f"analytics_region_days{suffix}",
+        metadata,
+        sa.Column("title_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("region", sa.String(16), primary_key=True),
+        sa.Column("clicks", sa.BigInteger, nullable=False, default=0),
     )
     sa.Table(
         f"analytics_clicks_seen{suffix}",
@@ -124,8 +159,11 @@ class _Tables:
     videos: sa.Table
     anchored: sa.Table
     days: sa.Table
+    day_clicks: sa.Table
     clicks: sa.Table
     hashtags: sa.Table
+    video_days: sa.Table
+    region_days: sa.Table
     seen: sa.Table = attrs.field(alias="clicks_seen")
     windows: sa.Table = attrs.field(alias="click_windows")
 
@@ -186,8 +224,11 @@ class _Page:
     anchors_stored: dict[UUID, frozenset[UUID]] = attrs.Factory(dict)
     #: Amounts to add to rows, by key (a key with nothing to add still makes its row).
     days: dict[tuple[UUID, date], list[int]] = attrs.Factory(dict)
+    day_clicks: dict[tuple[UUID, date, str], int] = attrs.Factory(dict)
     clicks: dict[tuple[UUID, str], int] = attrs.Factory(dict)
     hashtags: dict[tuple[UUID, str], int] = attrs.Factory(dict)
+    video_days: dict[tuple[UUID, date, UUID], list[int]] = attrs.Factory(dict)
+    region_days: dict[tuple[UUID, date, str], int] = attrs.Factory(dict)
     newest: int | None = None
     newest_stored: bool = False
     newest_changed: bool = False
@@ -317,6 +358,9 @@ class SqlAnalyticsTables:
             kept[1] += added.engagement
             kept[2] += added.clicks
             kept[3] += added.new_anchors
+            for target, count in added.targets.items():
+                key_of_target = (*key, target)
+                page.day_clicks[key_of_target] = page.day_clicks.get(key_of_target, 0) + count
 
     def add_clicks(self, batch: Batch, clicks: Mapping[tuple[UUID, str], int]) -> None:
         for title_id in {title_id for title_id, _target in clicks}:
@@ -332,6 +376,22 @@ class SqlAnalyticsTables:
         for tag in hashtags:
             page.hashtags[(title_id, tag)] = page.hashtags.get((title_id, tag), 0) + sign
 
+    def add_to_video_days(
+        self, batch: Batch, video_days: Mapping[tuple[UUID, date, UUID], VideoDay]
+    ) -> None:
+        page = self._page(batch)[0]
+        for key, added in video_days.items():
+            kept = page.video_days.setdefault(key, [0] * len(_VIDEO_DAY))
+            for index, amount in enumerate(added.amounts()):
+                kept[index] += amount
+
+    def add_to_region_days(
+        self, batch: Batch, clicks: Mapping[tuple[UUID, date, str], int]
+    ) -> None:
+        page = self._page(batch)[0]
+        for key, count in clicks.items():
+            page.region_days[key] = page.region_days.get(key, 0) + count
+
     def _videos_kept(
         self, page: _Page, connection: Connection, t: _Tables, video_ids: Iterable[UUID]
     ) -> None:
@@ -341,11 +401,15 @@ class SqlAnalyticsTables:
         if not missing:
             return
         for chunk in chunks(missing):
+            # Keyed by the caller's own id objects, not the equal ones read back: a lookup
+            # finds its key by identity then, without a UUID comparison (in Python).
+            asked = {video_id: video_id for video_id in chunk}
             for row in connection.execute(
                 sa.select(t.videos).where(t.videos.c.video_id.in_(chunk))
             ).all():
-                page.videos[row.video_id] = {name: row._mapping[name] for name in _VIDEO}
-                page.videos_stored.add(row.video_id)
+                video_id = asked.get(row.video_id, row.video_id)
+                page.videos[video_id] = {name: row._mapping[name] for name in _VIDEO}
+                page.videos_stored.add(video_id)
         for video_id in missing:
             page.videos.setdefault(video_id, None)
 
@@ -554,6 +618,17 @@ class SqlAnalyticsTables:
         )
         add_amounts(
             connection,
+            t.day_clicks,
+            ("title_id", "day", "target"),
+            ("clicks",),
+            [
+                {"title_id": title_id, "day": day, "target": target, "clicks": count}
+                for (title_id, day, target), count in page.day_clicks.items()
+            ],
+            on_conflict=self.on_conflict,
+        )
+        add_amounts(
+            connection,
             t.clicks,
             ("title_id", "target"),
             ("clicks",),
@@ -574,7 +649,31 @@ class SqlAnalyticsTables:
             ],
             on_conflict=self.on_conflict,
         )
-        page.days, page.clicks, page.hashtags = {}, {}, {}
+        add_amounts(
+            connection,
+            t.video_days,
+            ("title_id", "day", "video_id"),
+            _VIDEO_DAY,
+            [
+                {"title_id": title_id, "day": day, "video_id": video_id}
+                | dict(zip(_VIDEO_DAY, added, strict=True))
+                for (title_id, day, video_id), added in page.video_days.items()
+            ],
+            on_conflict=self.on_conflict,
+        )
+        add_amounts(
+            connection,
+            t.region_days,
+            ("title_id", "day", "region"),
+            ("clicks",),
+            [
+                {"title_id": title_id, "day": day, "region": region, "clicks": count}
+                for (title_id, day, region), count in page.region_days.items()
+            ],
+            on_conflict=self.on_conflict,
+        )
+        page.days, page.day_clicks, page.clicks, page.hashtags = {}, {}, {}, {}
+        page.video_days, page.region_days = {}, {}
         if page.newest_changed:
             if page.newest_stored:
                 connection.execute(
@@ -686,17 +785,23 @@ class SqlAnalyticsTables:
         return [RegisteredTitle(int(row.registered), self._figures(row)) for row in rows]
 
     def studio(
-        self, generation: int, studio_id: str, first: date, last: date, *, top: int
+        self,
+        generation: int,
+        studio_id: str,
+        first: date,
+        last: date,
+        *,
+        top: int,
+        title_id: UUID | None = None,
     ) -> StudioRows:
         t = self._of(generation)
+        query = sa.select(t.titles).where(t.titles.c.studio_id == studio_id)
+        if title_id is not None:
+            query = query.where(t.titles.c.title_id == title_id)
         with self.store.reading() as connection:
             titles = tuple(
                 self._figures(row)
-                for row in connection.execute(
-                    sa.select(t.titles)
-                    .where(t.titles.c.studio_id == studio_id)
-                    .order_by(t.titles.c.registered)
-                ).all()
+                for row in connection.execute(query.order_by(t.titles.c.registered)).all()
             )
             clicks: dict[UUID, dict[str, int]] = {}
             days: dict[UUID, dict[date, Day]] = {}
@@ -715,11 +820,74 @@ class SqlAnalyticsTables:
                     )
                 ).all():
                     days.setdefault(row.title_id, {})[row.day] = _day(row)
+                _add_targets(
+                    days,
+                    connection.execute(
+                        sa.select(t.day_clicks).where(
+                            t.day_clicks.c.title_id.in_(chunk),
+                            t.day_clicks.c.day.between(first, last),
+                        )
+                    ).all(),
+                )
                 for title_id, tag, count in connection.execute(
                     self._leading_hashtags(t, chunk, top + max_words)
                 ).all():
                     hashtags.setdefault(title_id, {})[tag] = int(count)
         return StudioRows(titles=titles, clicks=clicks, days=days, hashtags=hashtags)
+
+    def title_studio(self, generation: int, title_id: UUID) -> str | None:
+        t = self._of(generation)
+        with self.store.reading() as connection:
+            studio = connection.execute(
+                sa.select(t.titles.c.studio_id).where(t.titles.c.title_id == title_id)
+            ).scalar()
+        return None if studio is None else str(studio)
+
+    def video_figures(
+        self,
+        generation: int,
+        title_id: UUID,
+        first: date,
+        last: date,
+        *,
+        sort: VideoSort,
+        after: tuple[int, UUID] | None = None,
+        limit: int | None = None,
+        video_ids: Collection[UUID] | None = None,
+    ) -> list[VideoFigures]:
+        t = self._of(generation)
+        c = t.video_days.c
+        sums = [sa.func.sum(c[name]).label(name) for name in _VIDEO_DAY]
+        by = _sort_expression(c, sort)
+        query = (
+            sa.select(c.video_id, *sums)
+            .where(c.title_id == title_id, c.day.between(first, last))
+            .group_by(c.video_id)
+        )
+        if video_ids is not None:
+            query = query.where(c.video_id.in_(list(video_ids)))
+        if after is not None:
+            figure, video_id = after
+            query = query.having(sa.or_(by < figure, sa.and_(by == figure, c.video_id > video_id)))
+        query = query.order_by(by.desc(), c.video_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.store.reading() as connection:
+            rows = connection.execute(query).all()
+        return [_video_figures(row) for row in rows]
+
+    def region_clicks(
+        self, generation: int, title_id: UUID, first: date, last: date
+    ) -> dict[str, int]:
+        t = self._of(generation)
+        c = t.region_days.c
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(c.region, sa.func.sum(c.clicks))
+                .where(c.title_id == title_id, c.day.between(first, last))
+                .group_by(c.region)
+            ).all()
+        return {str(region): int(count) for region, count in rows}
 
     def videos(self, generation: int, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]:
         t = self._of(generation)
@@ -765,7 +933,18 @@ class SqlAnalyticsTables:
             days: dict[UUID, dict[date, Day]] = {}
             for row in connection.execute(sa.select(t.days)).all():
                 days.setdefault(row.title_id, {})[row.day] = _day(row)
+            _add_targets(days, connection.execute(sa.select(t.day_clicks)).all())
+            video_days: dict[UUID, dict[tuple[date, UUID], tuple[int, ...]]] = {}
+            for row in connection.execute(sa.select(t.video_days)).all():
+                video_days.setdefault(row.title_id, {})[(row.day, row.video_id)] = tuple(
+                    int(row._mapping[name]) for name in _VIDEO_DAY
+                )
+            region_days: dict[UUID, dict[tuple[date, str], int]] = {}
+            for row in connection.execute(sa.select(t.region_days)).all():
+                region_days.setdefault(row.title_id, {})[(row.day, row.region)] = int(row.clicks)
         return AnalyticsRows(
+            video_days=video_days,
+            region_days=region_days,
             videos=videos,
             studios={studio_id: tuple(ids) for studio_id, ids in studios.items()},
             titles=titles,
@@ -782,3 +961,35 @@ def _day(row: Any) -> Day:
         clicks=int(row.clicks),
         new_anchors=int(row.new_anchors),
     )
+
+
+def _sort_expression(c: Any, sort: VideoSort) -> sa.ColumnElement[Any]:
+    """The sum a page is ordered by, as the query's ``GROUP BY`` computes it."""
+    if sort is VideoSort.VIEWS:
+        return sa.func.sum(c.views)
+    if sort is VideoSort.CLICKS:
+        return sum(
+            (sa.func.sum(c[name]) for name in VIDEO_TARGETS[1:]), sa.func.sum(c[VIDEO_TARGETS[0]])
+        )
+    return sa.func.sum(c[f"{sort.value}_clicks"])
+
+
+def _video_figures(row: Any) -> VideoFigures:
+    return VideoFigures(
+        video_id=row.video_id,
+        views=int(row.views),
+        likes=int(row.likes),
+        shares=int(row.shares),
+        comments=int(row.comments),
+        clicks={
+            target: int(row._mapping[name])
+            for target, name in zip(TARGETS, VIDEO_TARGETS, strict=True)
+        },
+    )
+
+
+def _add_targets(days: dict[UUID, dict[date, Day]], rows: Iterable[Any]) -> None:
+    """Each day's clicks by target, onto the days read (a day with clicks has a row)."""
+    for row in rows:
+        day = days.setdefault(row.title_id, {}).setdefault(row.day, Day())
+        day.targets[row.target] = int(row.clicks)

@@ -563,6 +563,17 @@ class SqlDashboardTables:
                 ).scalars()
             )
 
+    def campaign_invitations(
+        self, generation: int, campaign_id: UUID, *, after: int | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        i = self._tables(generation).invitations.c
+        query = sa.select(i.position, i.invitation_id).where(i.campaign_id == campaign_id)
+        if after is not None:
+            query = query.where(i.position > after)
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(i.position).limit(limit)).all()
+        return [(int(position), invitation_id) for position, invitation_id in rows]
+
     def creator_invitations(
         self, generation: int, creator: str, *, after: int | None, limit: int
     ) -> list[tuple[int, UUID]]:

@@ -32,6 +32,8 @@ from adapters.projections.rows import add_amounts, copy_rows
 from adapters.projections.store import ByGeneration, SqlBatch, SqlProjectionStore
 from application.projections import Batch
 from application.revenue.ledger_read_model import (
+    KindSums,
+    MonthsPage,
     PeriodTotals,
     PostingLine,
     PostingLineNotStorable,
@@ -486,6 +488,53 @@ class SqlLedgerTables:
                 .limit(min(limit, totals.earning_lines))
             ).all()
         return StatementPage(totals, [(int(row[0]), _line(account, row[1:])) for row in page])
+
+    def months(self, generation: int, account: str, after: str | None, limit: int) -> MonthsPage:
+        months = self._of[generation].months
+        mine = months.c.account == account
+        later = mine if after is None else sa.and_(mine, months.c.month > after)
+        with self.store.reading() as connection:
+            # A seek on the primary key (account, month, kind) for the page's months.
+            page = [
+                row[0]
+                for row in connection.execute(
+                    sa.select(months.c.month)
+                    .where(later)
+                    .group_by(months.c.month)
+                    .order_by(months.c.month)
+                    .limit(max(limit, 0))
+                )
+            ]
+            if not page:
+                return MonthsPage(0, [])
+            opening = 0
+            if after is not None:
+                opening = int(
+                    connection.execute(
+                        sa.select(
+                            sa.func.coalesce(sa.func.sum(months.c.credits - months.c.debits), 0)
+                        ).where(mine, months.c.month <= after)
+                    ).scalar_one()
+                )
+            rows = connection.execute(
+                sa.select(
+                    months.c.month,
+                    months.c.kind,
+                    months.c.debits,
+                    months.c.credits,
+                    months.c.lines,
+                    months.c.credited,
+                )
+                .where(mine, months.c.month.in_(page))
+                .order_by(months.c.month, months.c.kind)
+            ).all()
+        return MonthsPage(
+            opening,
+            [
+                KindSums(row[0], row[1], int(row[2]), int(row[3]), int(row[4]), int(row[5]))
+                for row in rows
+            ],
+        )
 
 
 def _selected(lines: sa.Table) -> sa.Select[Any]:

@@ -257,7 +257,12 @@ class SqlMarketplaceTables:
             ]
 
     def search(
-        self, generation: int, search: CreatorSearch, *, offset: int, limit: int
+        self,
+        generation: int,
+        search: CreatorSearch,
+        *,
+        after: tuple[int, str] | None,
+        limit: int,
     ) -> list[CreatorFacts]:
         t = self._tables[generation]
         c, k = t.creators.c, t.categories.c
@@ -325,6 +330,14 @@ class SqlMarketplaceTables:
         numerator = reduce(operator.add, (WEIGHTS[name] * s for name, s in signals.items()))
         score = (2 * numerator + weight) // (2 * weight)
         with self.store.reading() as connection:
+            account = _in_code_order(connection, c.account)
+            if after is not None:
+                # The keyset of the order below: a lower score, or the same and an account
+                # after the cursor's.
+                last_score, last_account = after
+                where.append(
+                    sa.or_(score < last_score, sa.and_(score == last_score, account > last_account))
+                )
             rows = connection.execute(
                 sa.select(
                     c.account,
@@ -338,8 +351,7 @@ class SqlMarketplaceTables:
                 )
                 .select_from(joined)
                 .where(*where)
-                .order_by(score.desc(), _in_code_order(connection, c.account))
-                .offset(offset)
+                .order_by(score.desc(), account)
                 .limit(limit)
             ).all()
         return [_facts(row, inside=int(row.inside)) for row in rows]

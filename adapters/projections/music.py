@@ -14,19 +14,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
+import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import add_amounts, chunks
+from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import ByGeneration, SqlBatch, SqlProjectionStore
 from application.music.music_read_model import (
     BALLOT,
     ArtistLine,
+    FieldLine,
     Lines,
     OwnTrackLine,
     PlaylistLine,
     RoundCount,
     TrackLine,
+    VerificationRequestLine,
 )
 from application.music.music_views import Byline
 from application.projections import Batch
@@ -62,6 +65,7 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("decided_key", sa.BigInteger, nullable=False),
         # Denormalised from the uses table, for the playlist's order.
         sa.Column("uses", sa.BigInteger, nullable=False),
+        sa.Column("genre", sa.String(32), nullable=True),
     )
     sa.Index(
         f"music_tracks_review{suffix}", tracks.c.status, tracks.c.submitted_key, tracks.c.track_id
@@ -69,6 +73,15 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
     sa.Index(
         f"music_tracks_playlist{suffix}",
         tracks.c.status,
+        tracks.c.uses.desc(),
+        tracks.c.decided_key.desc(),
+        tracks.c.track_id,
+    )
+    # The playlist of one genre, read in the same order without walking the others.
+    sa.Index(
+        f"music_tracks_genre_playlist{suffix}",
+        tracks.c.status,
+        tracks.c.genre,
         tracks.c.uses.desc(),
         tracks.c.decided_key.desc(),
         tracks.c.track_id,
@@ -115,6 +128,38 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         metadata,
         sa.Column("round_id", sa.Uuid, primary_key=True),
         sa.Column("closed", sa.Boolean, nullable=False),
+        sa.Column("season_id", sa.Uuid, nullable=False),  # since version 3
+        # Since version 4: the planned times (microseconds since the epoch) and whether the
+        # round opened, for the schedule pass.
+        sa.Column("opens_key", sa.BigInteger, nullable=True),
+        sa.Column("closes_key", sa.BigInteger, nullable=True),
+        sa.Column("opened", sa.Boolean, nullable=False, default=False),
+    )
+    requests = sa.Table(
+        f"music_verification_requests{suffix}",
+        metadata,
+        sa.Column("artist_id", sa.Uuid, primary_key=True),
+        sa.Column("requested_at", sa.String(40), nullable=False),
+        sa.Column("requested_key", sa.BigInteger, nullable=False),
+    )
+    sa.Index(
+        f"music_verification_requests_order{suffix}",
+        requests.c.requested_key,
+        requests.c.artist_id,
+    )
+    entries = sa.Table(
+        f"music_season_entries{suffix}",
+        metadata,
+        sa.Column("artist_account", sa.String(200), primary_key=True),
+        sa.Column("season_id", sa.Uuid, primary_key=True),
+        sa.Column("track_id", sa.Uuid, nullable=False),
+        sa.Column("entered_key", sa.BigInteger, nullable=False),
+    )
+    sa.Index(
+        f"music_season_entries_artist{suffix}",
+        entries.c.artist_account,
+        entries.c.entered_key,
+        entries.c.season_id,
     )
     sa.Table(
         f"music_round_entrants{suffix}",
@@ -161,7 +206,12 @@ def _track_columns(t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
         t.c.submitted_at,
         t.c.flagged,
         t.c.decided_at,
+        t.c.genre,
     )
+
+
+#: The place of the first column a query selects after ``_track_columns``.
+_AFTER_TRACK = 8
 
 
 def _after(
@@ -183,10 +233,12 @@ class _Tables:
         scans: sa.Table,
         rounds: sa.Table,
         seasons: sa.Table,
+        season_entries: sa.Table,
         round_entrants: sa.Table,
         round_counts: sa.Table,
         round_late: sa.Table,
         round_frozen: sa.Table,
+        verification_requests: sa.Table,
     ) -> None:
         self.artists = artists
         self.tracks = tracks
@@ -194,10 +246,12 @@ class _Tables:
         self.scans = scans
         self.rounds = rounds
         self.seasons = seasons
+        self.season_entries = season_entries
         self.entrants = round_entrants
         self.counts = round_counts
         self.late = round_late
         self.frozen = round_frozen
+        self.requests = verification_requests
         # Every ballot and score runs these: built once, their SQL compiled once.
         rounds, counts = self.rounds, self.counts
         self.closed_of = sa.select(rounds.c.closed).where(rounds.c.round_id == sa.bindparam("r"))
@@ -236,14 +290,80 @@ def _text(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
+def _change(
+    added: dict[UUID, dict[str, Any]],
+    changes: dict[UUID, dict[str, Any]],
+    row_id: UUID,
+    values: Mapping[str, Any],
+) -> None:
+    """Change the row the batch adds, if it adds one; else keep the change for the stored
+    row."""
+    row = added.get(row_id)
+    if row is None:
+        changes.setdefault(row_id, {}).update(values)
+    else:
+        row.update(values)
+
+
+def _update_by_columns(
+    connection: Connection, table: sa.Table, key: str, changes: Mapping[UUID, Mapping[str, Any]]
+) -> None:
+    """Set each row's changed columns: one executemany for the rows changed in the same
+    columns."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row_id, values in changes.items():
+        by_columns[tuple(sorted(values))].append({key: row_id, **values})
+    for columns, rows in by_columns.items():
+        update_rows(connection, table, (key,), columns, rows)
+
+
 def _unique_chunks(ids: Iterable[T]) -> Iterator[list[T]]:
     return chunks(dict.fromkeys(ids))
+
+
+@attrs.define
+class _Pending:
+    """The writes of artists, tracks, entrants and season entries a batch keeps back, so a page's
+    registrations, submissions, checks, decisions and admissions are a few statements
+    rather than one or two each (a round trip each on PostgreSQL). They are written, in an
+    order that leaves the rows as writing each in turn would, before any other read or
+    write of the batch and at the page's end (``flush``)."""
+
+    batch: Batch
+    #: Artist id -> the row a registration of the batch inserts; the accounts and ids whose
+    #: stored rows registrations replace; changes to stored rows, by artist id.
+    artists: dict[UUID, dict[str, Any]] = attrs.Factory(dict)
+    artists_gone: set[str] = attrs.Factory(set)
+    artist_ids_gone: set[UUID] = attrs.Factory(set)
+    artist_changes: dict[UUID, dict[str, Any]] = attrs.Factory(dict)
+    #: Track id -> the row a submission of the batch inserts (its uses counted at the
+    #: flush); changes to stored rows, by track id.
+    tracks: dict[UUID, dict[str, Any]] = attrs.Factory(dict)
+    track_changes: dict[UUID, dict[str, Any]] = attrs.Factory(dict)
+    #: Entrants admitted, and each round's next place.
+    entrants: list[dict[str, Any]] = attrs.Factory(list)
+    places: dict[UUID, int] = attrs.Factory(dict)
+    #: Seasons entered, in order: (round, artist's account, track, entered key); each
+    #: round's season is looked up at the flush, all of the page's rounds at once.
+    season_entries: list[tuple[UUID, str, UUID, int]] = attrs.Factory(list)
+
+    def __bool__(self) -> bool:
+        return bool(
+            self.artists
+            or self.artists_gone
+            or self.artist_changes
+            or self.tracks
+            or self.track_changes
+            or self.entrants
+            or self.season_entries
+        )
 
 
 class SqlMusicTables:
     def __init__(self, store: SqlProjectionStore) -> None:
         self.store = store
         self._generations = ByGeneration(store, _define, "music_", _Tables)
+        self._kept: _Pending | None = None
 
     def _at(self, generation: int) -> _Tables:
         return self._generations[generation]
@@ -261,84 +381,169 @@ class SqlMusicTables:
 
     # Writes -----------------------------------------------------------------------------
 
+    def _pending(self, batch: Batch) -> _Pending:
+        kept = self._kept
+        if kept is None or kept.batch is not batch:
+            # A new transaction: what an earlier one kept back was written or rolled back.
+            kept = self._kept = _Pending(batch)
+        return kept
+
     def add_artist(
         self, batch: Batch, artist_id: UUID, account: str, name: str, region: str
     ) -> None:
-        t = self._at(batch.generation).artists
-        connection = self._open(batch)
+        kept = self._pending(batch)
         # A registration replaces the account's line, as a second one did in memory.
-        connection.execute(
-            t.delete().where(sa.or_(t.c.account == account, t.c.artist_id == artist_id))
-        )
-        connection.execute(
-            t.insert().values(
-                account=account, artist_id=artist_id, name=name, region=region, verified=False
-            )
-        )
+        for other, row in list(kept.artists.items()):
+            if other == artist_id or row["account"] == account:
+                del kept.artists[other]
+        kept.artist_changes.pop(artist_id, None)
+        kept.artists_gone.add(account)
+        kept.artist_ids_gone.add(artist_id)
+        kept.artists[artist_id] = {
+            "account": account,
+            "artist_id": artist_id,
+            "name": name,
+            "region": region,
+            "verified": False,
+        }
+
+    def _change_artist(self, batch: Batch, artist_id: UUID, **values: Any) -> None:
+        # A stored artist's, written at the flush after the replaced rows are gone (so an
+        # artist with no row, or one a registration replaced, changes nothing).
+        kept = self._pending(batch)
+        _change(kept.artists, kept.artist_changes, artist_id, values)
 
     def rename_artist(self, batch: Batch, artist_id: UUID, name: str, region: str) -> None:
-        t = self._at(batch.generation).artists
-        self._open(batch).execute(
-            t.update().where(t.c.artist_id == artist_id).values(name=name, region=region)
-        )
+        self._change_artist(batch, artist_id, name=name, region=region)
 
     def badge_artist(self, batch: Batch, artist_id: UUID, verified: bool) -> None:
-        t = self._at(batch.generation).artists
-        self._open(batch).execute(
-            t.update().where(t.c.artist_id == artist_id).values(verified=verified)
-        )
+        self._change_artist(batch, artist_id, verified=verified)
 
     def add_track(self, batch: Batch, line: TrackLine) -> None:
-        t = self._at(batch.generation).tracks
-        u = self._at(batch.generation).uses
-        connection = self._open(batch)
-        connection.execute(t.delete().where(t.c.track_id == line.track_id))
-        uses = connection.execute(
-            sa.select(sa.func.count()).select_from(u).where(u.c.track_id == line.track_id)
-        ).scalar_one()
-        connection.execute(
-            t.insert().values(
-                track_id=line.track_id,
-                artist_account=line.artist_account,
-                title=line.title,
-                status=str(line.status),
-                submitted_at=_text(line.submitted_at),
-                submitted_key=_key(line.submitted_at),
-                flagged=line.flagged,
-                decided_at=None if line.decided_at is None else _text(line.decided_at),
-                decided_key=0 if line.decided_at is None else _key(line.decided_at),
-                uses=uses,
-            )
-        )
+        kept = self._pending(batch)
+        kept.track_changes.pop(line.track_id, None)
+        kept.tracks[line.track_id] = {
+            "track_id": line.track_id,
+            "artist_account": line.artist_account,
+            "title": line.title,
+            "status": str(line.status),
+            "submitted_at": _text(line.submitted_at),
+            "submitted_key": _key(line.submitted_at),
+            "flagged": line.flagged,
+            "decided_at": None if line.decided_at is None else _text(line.decided_at),
+            "decided_key": 0 if line.decided_at is None else _key(line.decided_at),
+            "genre": line.genre,
+        }
+
+    def _change_track(self, batch: Batch, track_id: UUID, **values: Any) -> None:
+        # A stored track's is checked at the flush: a track never submitted stops the page.
+        kept = self._pending(batch)
+        _change(kept.tracks, kept.track_changes, track_id, values)
 
     def flag_track(self, batch: Batch, track_id: UUID, flagged: bool) -> None:
-        t = self._at(batch.generation).tracks
-        self._changed(
-            self._open(batch).execute(
-                t.update().where(t.c.track_id == track_id).values(flagged=flagged)
-            ),
-            track_id,
-        )
+        self._change_track(batch, track_id, flagged=flagged)
 
     def decide_track(self, batch: Batch, track_id: UUID, status: TrackStatus, at: datetime) -> None:
-        t = self._at(batch.generation).tracks
-        self._changed(
-            self._open(batch).execute(
-                t.update()
-                .where(t.c.track_id == track_id)
-                .values(status=str(status), decided_at=_text(at), decided_key=_key(at))
-            ),
-            track_id,
+        self._change_track(
+            batch, track_id, status=str(status), decided_at=_text(at), decided_key=_key(at)
+        )
+
+    def flush(self, batch: Batch) -> None:
+        kept = self._kept
+        if kept is None or kept.batch is not batch or not kept:
+            return
+        self._kept = None
+        tables = self._at(batch.generation)
+        connection = self._open(batch)
+        self._write_artists(connection, tables.artists, kept)
+        self._write_tracks(connection, tables, kept)
+        if kept.entrants:
+            connection.execute(tables.entrants.insert(), kept.entrants)
+        if kept.season_entries:
+            self._write_season_entries(connection, tables, kept.season_entries)
+
+    @staticmethod
+    def _write_artists(connection: Connection, t: sa.Table, kept: _Pending) -> None:
+        # Replaced rows go first, then changes to the rows that remain (none of a row the
+        # batch inserts: those changed it in memory), then the batch's own rows.
+        for accounts in chunks(sorted(kept.artists_gone)):
+            connection.execute(t.delete().where(t.c.account.in_(accounts)))
+        for ids in chunks(sorted(kept.artist_ids_gone)):
+            connection.execute(t.delete().where(t.c.artist_id.in_(ids)))
+        _update_by_columns(connection, t, "artist_id", kept.artist_changes)
+        if kept.artists:
+            connection.execute(t.insert(), list(kept.artists.values()))
+
+    @staticmethod
+    def _write_tracks(connection: Connection, tables: _Tables, kept: _Pending) -> None:
+        t, u = tables.tracks, tables.uses
+        changed = set(kept.track_changes)
+        found: set[UUID] = set()
+        for ids in chunks(sorted(changed)):
+            found.update(
+                row[0]
+                for row in connection.execute(sa.select(t.c.track_id).where(t.c.track_id.in_(ids)))
+            )
+        if changed - found:
+            # As the in-memory model did (a KeyError): an event of a track never submitted
+            # is a log the projection cannot apply, and stops it there.
+            raise KeyError(f"no track {min(changed - found)} in the music read model")
+        _update_by_columns(connection, t, "track_id", kept.track_changes)
+        if not kept.tracks:
+            return
+        uses: dict[UUID, int] = {}
+        for ids in chunks(sorted(kept.tracks)):
+            connection.execute(t.delete().where(t.c.track_id.in_(ids)))
+            uses.update(
+                (row[0], int(row[1]))
+                for row in connection.execute(
+                    sa.select(u.c.track_id, sa.func.count())
+                    .where(u.c.track_id.in_(ids))
+                    .group_by(u.c.track_id)
+                )
+            )
+        connection.execute(
+            t.insert(),
+            [row | {"uses": uses.get(track_id, 0)} for track_id, row in kept.tracks.items()],
         )
 
     @staticmethod
-    def _changed(result: sa.CursorResult[object], track_id: UUID) -> None:
-        # As the in-memory model did (a KeyError): an event of a track never submitted is a
-        # log the projection cannot apply, and stops it there.
-        if result.rowcount != 1:
-            raise KeyError(f"no track {track_id} in the music read model")
+    def _write_season_entries(
+        connection: Connection, tables: _Tables, entries: Sequence[tuple[UUID, str, UUID, int]]
+    ) -> None:
+        # An entry replaces the artist's entry of the same season: the last of the page's
+        # wins, as entering each in turn (a delete and an insert) left it.
+        r, t = tables.rounds, tables.season_entries
+        season_of: dict[UUID, UUID] = {}
+        for ids in _unique_chunks(round_id for round_id, *_ in entries):
+            rows_found = connection.execute(
+                sa.select(r.c.round_id, r.c.season_id).where(r.c.round_id.in_(ids))
+            ).all()
+            season_of.update((row[0], row[1]) for row in rows_found)
+        rows: dict[tuple[str, UUID], dict[str, Any]] = {}
+        for round_id, artist_account, track_id, entered_key in entries:
+            season_id = season_of.get(round_id)
+            if season_id is None:
+                # As a lookup of the round did: an entry of a round never scheduled is a
+                # log the projection cannot apply, and stops it there.
+                raise KeyError(f"no round {round_id} in the music read model")
+            rows[(artist_account, season_id)] = {
+                "artist_account": artist_account,
+                "season_id": season_id,
+                "track_id": track_id,
+                "entered_key": entered_key,
+            }
+        connection.execute(
+            t.delete().where(
+                t.c.artist_account == sa.bindparam("gone_account"),
+                t.c.season_id == sa.bindparam("gone_season"),
+            ),
+            [{"gone_account": account, "gone_season": season} for account, season in rows],
+        )
+        connection.execute(t.insert(), list(rows.values()))
 
     def record_use(self, batch: Batch, track_id: UUID, video_id: UUID) -> None:
+        self.flush(batch)
         tables = self._at(batch.generation)
         connection = self._open(batch)
         seen = connection.execute(
@@ -353,6 +558,7 @@ class SqlMusicTables:
         connection.execute(t.update().where(t.c.track_id == track_id).values(uses=t.c.uses + 1))
 
     def start_scan(self, batch: Batch, scan_id: UUID, scope: str) -> None:
+        self.flush(batch)
         t = self._at(batch.generation).scans
         connection = self._open(batch)
         connection.execute(t.delete().where(sa.or_(t.c.scope == scope, t.c.scan_id == scan_id)))
@@ -366,6 +572,7 @@ class SqlMusicTables:
         )
 
     def finish_scan(self, batch: Batch, scan_id: UUID) -> None:
+        self.flush(batch)
         t = self._at(batch.generation).scans
         finished = self._open(batch).execute(
             t.update().where(t.c.scan_id == scan_id).values(finished=True)
@@ -376,6 +583,7 @@ class SqlMusicTables:
     def announce_season(
         self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
     ) -> None:
+        self.flush(batch)
         t = self._at(batch.generation).seasons
         connection = self._open(batch)
         connection.execute(t.delete().where(t.c.season_id == season_id))
@@ -390,32 +598,218 @@ class SqlMusicTables:
         query = sa.select(t.c.announced_key, t.c.season_id)
         if region is not None:
             query = query.where(t.c.region == region)
-        if after is not None:
-            query = query.where(_after(t.c.announced_key, t.c.season_id, after))
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                query.order_by(t.c.announced_key, t.c.season_id).limit(limit)
-            ).all()
+        rows = self._keyset(query, t.c.announced_key, t.c.season_id, after, limit)
         return [(int(row[0]), row[1]) for row in rows]
 
-    def schedule_round(self, batch: Batch, round_id: UUID) -> None:
+    def _keyset(
+        self,
+        query: sa.Select[Any],
+        key: sa.Column[Any],
+        row_id: sa.Column[Any],
+        after: tuple[int, UUID] | None,
+        limit: int,
+    ) -> Sequence[sa.Row[Any]]:
+        """At most ``limit`` rows of ``query`` in the order (key, id), after ``after``."""
+        if after is not None:
+            query = query.where(_after(key, row_id, after))
+        with self.store.reading() as connection:
+            return connection.execute(query.order_by(key, row_id).limit(limit)).all()
+
+    def schedule_round(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        season_id: UUID,
+        opens_at: datetime,
+        closes_at: datetime,
+    ) -> None:
+        self.flush(batch)
         tables = self._at(batch.generation)
         connection = self._open(batch)
         for table in (tables.rounds, tables.entrants, tables.counts, tables.late, tables.frozen):
             connection.execute(table.delete().where(table.c.round_id == round_id))
-        connection.execute(tables.rounds.insert().values(round_id=round_id, closed=False))
+        connection.execute(
+            tables.rounds.insert().values(
+                round_id=round_id,
+                closed=False,
+                season_id=season_id,
+                opens_key=_key(opens_at),
+                closes_key=_key(closes_at),
+                opened=False,
+            )
+        )
+
+    def open_round(self, batch: Batch, round_id: UUID) -> None:
+        self.flush(batch)
+        t = self._at(batch.generation).rounds
+        self._open(batch).execute(t.update().where(t.c.round_id == round_id).values(opened=True))
+
+    def rounds_due(self, generation: int, now: datetime, *, limit: int) -> list[tuple[UUID, bool]]:
+        t = self._at(generation).rounds
+        due = _key(now)
+        to_open = sa.select(t.c.round_id, sa.literal(False), t.c.opens_key.label("at")).where(
+            t.c.opened.is_(False), t.c.closed.is_(False), t.c.opens_key <= due
+        )
+        to_close = sa.select(t.c.round_id, sa.literal(True), t.c.closes_key.label("at")).where(
+            t.c.opened.is_(True), t.c.closed.is_(False), t.c.closes_key <= due
+        )
+        both = sa.union_all(to_open, to_close).subquery()
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                sa.select(both.c[0], both.c[1]).order_by(both.c.at, both.c[0]).limit(limit)
+            ).all()
+        return [(row[0], bool(row[1])) for row in rows]
+
+    def request_verification(self, batch: Batch, artist_id: UUID, requested_at: datetime) -> None:
+        self.flush(batch)
+        t = self._at(batch.generation).requests
+        connection = self._open(batch)
+        connection.execute(t.delete().where(t.c.artist_id == artist_id))
+        connection.execute(
+            t.insert().values(
+                artist_id=artist_id,
+                requested_at=_text(requested_at),
+                requested_key=_key(requested_at),
+            )
+        )
+
+    def settle_verification(self, batch: Batch, artist_id: UUID) -> None:
+        self.flush(batch)
+        t = self._at(batch.generation).requests
+        self._open(batch).execute(t.delete().where(t.c.artist_id == artist_id))
+
+    def verification_queue(
+        self, generation: int, *, after: tuple[int, UUID] | None, limit: int | None
+    ) -> list[VerificationRequestLine]:
+        tables = self._at(generation)
+        r, a = tables.requests, tables.artists
+        query = sa.select(r.c.requested_key, r.c.artist_id, a.c.account, r.c.requested_at).join(
+            a, a.c.artist_id == r.c.artist_id
+        )
+        if after is not None:
+            query = query.where(_after(r.c.requested_key, r.c.artist_id, after))
+        query = query.order_by(r.c.requested_key, r.c.artist_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.store.reading() as connection:
+            rows = connection.execute(query).all()
+        return [
+            VerificationRequestLine(
+                key=int(row[0]),
+                artist_id=row[1],
+                account=row[2],
+                requested_at=datetime.fromisoformat(row[3]),
+            )
+            for row in rows
+        ]
+
+    def enter_season(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        artist_account: str,
+        track_id: UUID,
+        entered_at: datetime,
+    ) -> None:
+        # Kept back with the page's entrants: flushing here wrote them and forgot the
+        # rounds' next places at every entry, a few round trips each.
+        self._pending(batch).season_entries.append(
+            (round_id, artist_account, track_id, _key(entered_at))
+        )
+
+    def seasons_entered(
+        self, generation: int, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID, UUID]]:
+        t = self._at(generation).season_entries
+        query = sa.select(t.c.entered_key, t.c.season_id, t.c.track_id).where(
+            t.c.artist_account == account
+        )
+        if after is not None:
+            query = query.where(_after(t.c.entered_key, t.c.season_id, after))
+        with self.store.reading() as connection:
+            rows = connection.execute(
+                query.order_by(t.c.entered_key, t.c.season_id).limit(limit)
+            ).all()
+        return [(int(row[0]), row[1], row[2]) for row in rows]
+
+    def season_field(
+        self,
+        generation: int,
+        season_id: UUID,
+        *,
+        region: str | None,
+        genre: str | None,
+        after: tuple[int, UUID] | None,
+        limit: int,
+    ) -> list[FieldLine]:
+        tables = self._at(generation)
+        e, t, a = tables.season_entries, tables.tracks, tables.artists
+        rounds, counts = tables.rounds, tables.counts
+        votes = (
+            sa.select(sa.func.coalesce(sa.func.sum(counts.c.votes), 0))
+            .where(
+                counts.c.track_id == e.c.track_id,
+                counts.c.round_id.in_(
+                    sa.select(rounds.c.round_id).where(rounds.c.season_id == season_id)
+                ),
+            )
+            .scalar_subquery()
+        )
+        query = (
+            sa.select(
+                *_track_columns(t),
+                e.c.entered_key,
+                t.c.uses,
+                votes,
+                a.c.account,
+                a.c.name,
+                a.c.region,
+                a.c.verified,
+            )
+            .join(t, t.c.track_id == e.c.track_id)
+            .join(a, a.c.account == e.c.artist_account)
+            .where(e.c.season_id == season_id)
+        )
+        if region is not None:
+            query = query.where(a.c.region == region)
+        if genre is not None:
+            query = query.where(t.c.genre == genre)
+        rows = self._keyset(query, e.c.entered_key, e.c.track_id, after, limit)
+        return [
+            FieldLine(
+                key=int(row[_AFTER_TRACK]),
+                track=self._track_line(row),
+                uses=int(row[_AFTER_TRACK + 1]),
+                votes=int(row[_AFTER_TRACK + 2]),
+                artist=ArtistLine(
+                    account=str(row[_AFTER_TRACK + 3]),
+                    name=str(row[_AFTER_TRACK + 4]),
+                    region=str(row[_AFTER_TRACK + 5]),
+                    verified=bool(row[_AFTER_TRACK + 6]),
+                ),
+            )
+            for row in rows
+        ]
 
     def admit_entrant(self, batch: Batch, round_id: UUID, track_id: UUID) -> None:
-        t = self._at(batch.generation).entrants
-        connection = self._open(batch)
-        following = connection.execute(
-            sa.select(sa.func.coalesce(sa.func.max(t.c.place) + 1, 0)).where(
-                t.c.round_id == round_id
+        kept = self._pending(batch)
+        place = kept.places.get(round_id)
+        if place is None:
+            t = self._at(batch.generation).entrants
+            place = (
+                self._open(batch)
+                .execute(
+                    sa.select(sa.func.coalesce(sa.func.max(t.c.place) + 1, 0)).where(
+                        t.c.round_id == round_id
+                    )
+                )
+                .scalar_one()
             )
-        ).scalar_one()
-        connection.execute(t.insert().values(round_id=round_id, place=following, track_id=track_id))
+        kept.entrants.append({"round_id": round_id, "place": place, "track_id": track_id})
+        kept.places[round_id] = place + 1
 
     def seed_entrants(self, batch: Batch, round_id: UUID, track_ids: Sequence[UUID]) -> None:
+        self.flush(batch)
         t = self._at(batch.generation).entrants
         connection = self._open(batch)
         connection.execute(t.delete().where(t.c.round_id == round_id))
@@ -429,16 +823,20 @@ class SqlMusicTables:
             )
 
     def closed_in(self, batch: Batch, round_id: UUID) -> bool:
+        self.flush(batch)
         closed_of = self._at(batch.generation).closed_of
         return bool(self._open(batch).execute(closed_of, {"r": round_id}).scalar())
 
     def counted_in(self, batch: Batch, round_id: UUID) -> RoundCount:
+        self.flush(batch)
         return self._count(self._open(batch), self._at(batch.generation), round_id)
 
     def uses_in(self, batch: Batch, track_ids: Iterable[UUID]) -> dict[UUID, int]:
+        self.flush(batch)
         return self._uses(self._open(batch), self._at(batch.generation), track_ids)
 
     def freeze_round(self, batch: Batch, round_id: UUID, frozen: Mapping[UUID, Tally]) -> None:
+        self.flush(batch)
         tables = self._at(batch.generation)
         connection = self._open(batch)
         self._ensure_round(connection, tables, round_id)
@@ -473,6 +871,7 @@ class SqlMusicTables:
         score_sum: int,
         scores: int,
     ) -> None:
+        self.flush(batch)
         tables = self._at(batch.generation)
         connection = self._open(batch)
         # Update, else insert: a projection's batches are serialised by its position's
@@ -500,6 +899,7 @@ class SqlMusicTables:
             )
 
     def count_all(self, batch: Batch, counts: Mapping[tuple[UUID, UUID], Tally]) -> None:
+        self.flush(batch)
         add_amounts(
             self._open(batch),
             self._at(batch.generation).counts,
@@ -513,6 +913,7 @@ class SqlMusicTables:
         )
 
     def add_late(self, batch: Batch, round_id: UUID, kind: str, record_id: UUID) -> None:
+        self.flush(batch)
         t = self._at(batch.generation).late
         connection = self._open(batch)
         seen = connection.execute(
@@ -561,6 +962,7 @@ class SqlMusicTables:
             submitted_at=datetime.fromisoformat(str(values[4])),
             flagged=bool(values[5]),
             decided_at=None if values[6] is None else datetime.fromisoformat(str(values[6])),
+            genre=None if values[7] is None else str(values[7]),
         )
 
     def track_lines(self, generation: int, track_ids: Iterable[UUID]) -> dict[UUID, TrackLine]:
@@ -666,7 +1068,8 @@ class SqlMusicTables:
 
     @classmethod
     def _own_line(cls, row: sa.Row[Any]) -> OwnTrackLine:
-        return OwnTrackLine(key=int(row[7]), track=cls._track_line(row), uses=int(row[8]))
+        key, uses = row[_AFTER_TRACK], row[_AFTER_TRACK + 1]
+        return OwnTrackLine(key=int(key), track=cls._track_line(row), uses=int(uses))
 
     def playlist(
         self,
@@ -675,6 +1078,7 @@ class SqlMusicTables:
         region: str | None,
         after: tuple[int, int, UUID] | None,
         limit: int,
+        genre: str | None = None,
     ) -> list[PlaylistLine]:
         tables = self._at(generation)
         t, a = tables.tracks, tables.artists
@@ -685,6 +1089,8 @@ class SqlMusicTables:
         )
         if region is not None:
             query = query.where(a.c.region == region)
+        if genre is not None:
+            query = query.where(t.c.genre == genre)
         if after is not None:
             uses, decided, track_id = after
             # The order is (uses descending, decided descending, id): the rows after the key.
@@ -708,14 +1114,15 @@ class SqlMusicTables:
         for row in rows:
             track = self._track_line(row)
             account = track.artist_account
+            uses, name, verified, decided_key = tuple(row)[_AFTER_TRACK:]
             lines.append(
                 PlaylistLine(
                     track=track,
-                    uses=int(row[7]),
+                    uses=int(uses),
                     artist=Byline(account=account, name=account, verified=False)
-                    if row[8] is None
-                    else Byline(account=account, name=row[8], verified=bool(row[9])),
-                    decided_key=int(row[10]),
+                    if name is None
+                    else Byline(account=account, name=name, verified=bool(verified)),
+                    decided_key=int(decided_key),
                 )
             )
         return lines

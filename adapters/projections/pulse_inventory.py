@@ -289,6 +289,12 @@ class SqlInventoryTables:
 
     # Reads ---------------------------------------------------------------------------------
 
+    def category_sizes(self, generation: int) -> dict[str, int]:
+        c = self._tables(generation).categories.c
+        with self.store.reading() as connection:
+            rows = connection.execute(sa.select(c.category, c.size)).all()
+        return {str(category): int(size) for category, size in rows}
+
     def row(self, generation: int, video_id: UUID) -> VideoRow | None:
         t = self._tables(generation)
         v = t.videos.c

@@ -22,16 +22,18 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from adapters.projections.rows import add_amounts, chunks
+from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.review_queue import (
     ATTACHED,
     DISPUTE,
+    OPEN,
     PROPOSAL,
     PROPOSED,
     QueuePlace,
     ReviewItem,
     TitleAnchor,
+    TitleDispute,
     microseconds,
 )
 from application.projections import Batch
@@ -87,6 +89,21 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Index(f"anchor_title_list_studio{suffix}", "studio_id", "position"),
     )
     sa.Table(
+        f"anchor_title_disputes{suffix}",
+        metadata,
+        sa.Column("position", sa.BigInteger, primary_key=True),  # the dispute's
+        sa.Column("video_id", sa.Uuid, nullable=False),
+        sa.Column("title_id", sa.Uuid, nullable=False),
+        sa.Column("studio_id", sa.Text, nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("disputed_at", sa.String(64), nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("decided_at", sa.String(64), nullable=True),
+        sa.Column("decision_reason", sa.Text, nullable=False),
+        sa.Index(f"anchor_title_disputes_studio{suffix}", "studio_id", "position"),
+        sa.Index(f"anchor_title_disputes_video{suffix}", "video_id", "state"),
+    )
+    sa.Table(
         f"anchor_open_sweeps{suffix}",
         metadata,
         sa.Column("sweep_id", sa.Uuid, primary_key=True),
@@ -101,6 +118,7 @@ class _Tables:
     evidence: sa.Table
     studios: sa.Table
     anchors: sa.Table
+    disputes: sa.Table
     sweeps: sa.Table
 
 
@@ -110,6 +128,7 @@ def _named(
     review_evidence: sa.Table,
     title_studios: sa.Table,
     title_list: sa.Table,
+    title_disputes: sa.Table,
     open_sweeps: sa.Table,
 ) -> _Tables:
     return _Tables(
@@ -118,6 +137,7 @@ def _named(
         evidence=review_evidence,
         studios=title_studios,
         anchors=title_list,
+        disputes=title_disputes,
         sweeps=open_sweeps,
     )
 
@@ -266,6 +286,77 @@ class SqlReviewTables:
             )
         )
 
+    def list_anchors(self, batch: Batch, anchors: Sequence[TitleAnchor]) -> None:
+        """As ``list_anchor`` in turn: each anchor's statements touch only its own video's
+        rows, so when no video comes twice they are made a few statements for all (the
+        deletes of other proposals, the updates of listed anchors, the inserts of new ones)."""
+        if len({anchor.video_id for anchor in anchors}) < len(anchors) or any(
+            anchor.state != ATTACHED for anchor in anchors
+        ):
+            for anchor in anchors:
+                self.list_anchor(batch, anchor)
+            return
+        if not anchors:
+            return
+        connection, t = self._batch(batch)
+        a = t.anchors.c
+        connection.execute(
+            t.anchors.delete().where(
+                a.video_id == sa.bindparam("k_video"),
+                a.title_id != sa.bindparam("k_title"),
+                a.state == PROPOSED,
+            ),
+            [{"k_video": anchor.video_id, "k_title": anchor.title_id} for anchor in anchors],
+        )
+        listed: set[tuple[UUID, UUID]] = set()
+        for chunk in chunks([anchor.video_id for anchor in anchors]):
+            listed.update(
+                (row[0], row[1])
+                for row in connection.execute(
+                    sa.select(a.video_id, a.title_id).where(a.video_id.in_(chunk))
+                )
+            )
+        moved: list[dict[str, Any]] = []
+        new: list[dict[str, Any]] = []
+        for anchor in anchors:
+            values = {
+                "video_id": anchor.video_id,
+                "title_id": anchor.title_id,
+                "state": anchor.state,
+                "since": anchor.since.isoformat(),
+                "evidence": _evidence_text(anchor.evidence),
+                "reason": anchor.reason,
+            }
+            if (anchor.video_id, anchor.title_id) in listed:
+                moved.append(values)
+            else:
+                new.append(values | {"position": anchor.order})
+        update_rows(
+            connection,
+            t.anchors,
+            ("video_id", "title_id"),
+            ("state", "since", "evidence", "reason"),
+            moved,
+        )
+        studios: dict[UUID, str] = {}
+        for chunk in chunks({row["title_id"] for row in new}):
+            studios.update(
+                (row[0], row[1])
+                for row in connection.execute(
+                    sa.select(t.studios.c.title_id, t.studios.c.studio_id).where(
+                        t.studios.c.title_id.in_(chunk)
+                    )
+                )
+            )
+        # A title never registered in this log is no studio's.
+        inserted = [
+            row | {"studio_id": studios[row["title_id"]]}
+            for row in new
+            if row["title_id"] in studios
+        ]
+        if inserted:
+            connection.execute(t.anchors.insert(), inserted)
+
     def unlist_anchor(self, batch: Batch, video_id: UUID, title_id: UUID) -> None:
         connection, t = self._batch(batch)
         a = t.anchors.c
@@ -280,6 +371,38 @@ class SqlReviewTables:
             t.anchors.update()
             .where(a.video_id == video_id, a.title_id == title_id)
             .values(state=state, reason=reason)
+        )
+
+    def open_dispute(self, batch: Batch, dispute: TitleDispute) -> None:
+        connection, t = self._batch(batch)
+        studio_id = connection.execute(
+            sa.select(t.studios.c.studio_id).where(t.studios.c.title_id == dispute.title_id)
+        ).scalar()
+        if studio_id is None:
+            return  # a title never registered in this log is no studio's
+        connection.execute(
+            t.disputes.insert().values(
+                position=dispute.order,
+                video_id=dispute.video_id,
+                title_id=dispute.title_id,
+                studio_id=studio_id,
+                state=dispute.state,
+                disputed_at=dispute.disputed_at.isoformat(),
+                reason=dispute.reason,
+                decided_at=None,
+                decision_reason="",
+            )
+        )
+
+    def decide_dispute(
+        self, batch: Batch, video_id: UUID, *, state: str, at: datetime, reason: str
+    ) -> None:
+        connection, t = self._batch(batch)
+        d = t.disputes.c
+        connection.execute(
+            t.disputes.update()
+            .where(d.video_id == video_id, d.state == OPEN)
+            .values(state=state, decided_at=at.isoformat(), decision_reason=reason)
         )
 
     def start_sweep(self, batch: Batch, sweep_id: UUID, position: int) -> None:
@@ -329,6 +452,32 @@ class SqlReviewTables:
                 since=datetime.fromisoformat(row.since),
                 evidence=_evidence_of(row.evidence),
                 reason=row.reason,
+            )
+            for row in rows
+        ]
+
+    def title_disputes(
+        self, generation: int, studio_id: str, *, after: int | None, limit: int
+    ) -> list[TitleDispute]:
+        t = self._tables[generation]
+        d = t.disputes.c
+        query = sa.select(t.disputes).where(d.studio_id == studio_id)
+        if after is not None:
+            query = query.where(d.position > after)
+        with self.store.reading() as connection:
+            rows = connection.execute(query.order_by(d.position).limit(limit)).all()
+        return [
+            TitleDispute(
+                order=int(row.position),
+                video_id=row.video_id,
+                title_id=row.title_id,
+                state=row.state,
+                disputed_at=datetime.fromisoformat(row.disputed_at),
+                reason=row.reason,
+                decided_at=None
+                if row.decided_at is None
+                else datetime.fromisoformat(row.decided_at),
+                decision_reason=row.decision_reason,
             )
             for row in rows
         ]

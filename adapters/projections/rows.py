@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -14,6 +15,9 @@ T = TypeVar("T")
 
 #: Ids in one ``IN`` list at most (SQLite's limit of bound parameters is far above it).
 CHUNK = 500
+#: Rows from which PostgreSQL's upserts and updates are staged by ``COPY`` (fewer go through
+#: psycopg's pipeline, a statement a row, which costs less than the staging's statements).
+STAGE_AT_LEAST = 64
 
 
 def chunks(values: Iterable[T]) -> Iterator[list[T]]:
@@ -69,6 +73,15 @@ def add_amounts(
         return
     rows = _merged(rows, keys, amounts)
     dialect = connection.dialect.name
+    if (
+        on_conflict
+        and dialect == "sqlite"
+        and not also
+        and _upsert_on_driver(connection, table, keys, amounts, rows)
+    ):
+        return
+    if on_conflict and not also and _staged_upsert(connection, table, keys, amounts, rows):
+        return
     if on_conflict and dialect in ("sqlite", "postgresql"):
         insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
         connection.execute(
@@ -126,6 +139,10 @@ def update_rows(
     if not rows:
         return
     unique = _merged(rows, keys, columns, add=add)
+    if _staged_update(connection, table, keys, columns, unique, add=add):
+        return
+    if _update_on_driver(connection, table, keys, columns, unique, add=add):
+        return
     connection.execute(
         table.update()
         .where(*(table.c[key] == sa.bindparam(f"k_{key}") for key in keys))
@@ -159,3 +176,229 @@ def _merged(
         else:
             merged[key] = kept | {name: kept[name] + row[name] for name in columns}
     return rows if len(merged) == len(rows) else list(merged.values())
+
+
+def _driver_values(
+    connection: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    inserting: bool,
+) -> list[tuple[Any, ...]] | None:
+    """Each row's values of ``columns``, in that order, as SQLAlchemy would bind them (each
+    column type's own bind processor, found once rather than once a row); None if a row
+    has other keys than ``columns``, or SQLAlchemy would fill a column itself (a default
+    of a column an insert leaves out, an ``onupdate``), for its statement to handle."""
+    named = set(columns)
+    if any(
+        column.onupdate is not None
+        or (inserting and column.default is not None and column.name not in named)
+        for column in table.columns
+    ):
+        return None
+    width = len(columns)
+    if any(len(row) != width for row in rows):
+        return None
+    dialect = connection.dialect
+    try:
+        # Column by column: a comprehension a column costs far less than a tuple a row.
+        by_column = [[row[name] for row in rows] for name in columns]
+    except KeyError:
+        return None
+    for number, name in enumerate(columns):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            by_column[number] = [
+                None if value is None else process(value) for value in by_column[number]
+            ]
+    return list(zip(*by_column, strict=True))
+
+
+def _upsert_on_driver(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: list[dict[str, Any]],
+) -> bool:
+    """``add_amounts``'s ``INSERT … ON CONFLICT DO UPDATE`` by the driver's ``executemany``
+    on SQLite: the statement SQLAlchemy would send, with the values it would bind, without
+    its processing of every row's parameters, which costs more than SQLite's upsert of the
+    row. False (nothing written) if the rows are not plain enough for it."""
+    columns = tuple(rows[0])
+    values = _driver_values(connection, table, columns, rows, inserting=True)
+    if values is None:
+        return False
+    quote = connection.dialect.identifier_preparer
+    name = quote.format_table(table)
+    # Only the code's own table and column names, quoted by the dialect, are in the text.
+    statement = (
+        f"INSERT INTO {name} ({', '.join(quote.quote(column) for column in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(quote.quote(key) for key in keys)}) DO UPDATE SET "
+        + ", ".join(
+            f"{quote.quote(amount)} = {name}.{quote.quote(amount)} + excluded.{quote.quote(amount)}"
+            for amount in amounts
+        )
+    )
+    connection.exec_driver_sql(statement, values)
+    return True
+
+
+def _update_on_driver(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    add: bool,
+) -> bool:
+    """``update_rows``'s ``UPDATE`` by the driver's ``executemany`` (SQLite's, or psycopg's
+    pipeline, which SQLAlchemy's executemany of an update is too): the same statement and
+    values without SQLAlchemy's processing of each row's parameters. False (nothing
+    written) if the rows are not plain enough for it."""
+    dialect = connection.dialect
+    if dialect.name not in ("sqlite", "postgresql") or dialect.paramstyle not in (
+        "qmark",
+        "format",
+        "pyformat",
+    ):
+        return False
+    order = (*columns, *keys)
+    values = _driver_values(connection, table, order, rows, inserting=False)
+    if values is None:
+        return False
+    quote = dialect.identifier_preparer
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    name = quote.format_table(table)
+    assignments = ", ".join(
+        f"{quote.quote(column)} = {name}.{quote.quote(column)} + {mark}"
+        if add
+        else f"{quote.quote(column)} = {mark}"
+        for column in columns
+    )
+    condition = " AND ".join(f"{quote.quote(key)} = {mark}" for key in keys)
+    # Only the code's own table and column names, quoted by the dialect, are in the text.
+    connection.exec_driver_sql(
+        f"UPDATE {name} SET {assignments} WHERE {condition}",  # noqa: S608
+        values,
+    )
+    return True
+
+
+def _staged(
+    connection: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    inserting: bool,
+) -> str | None:
+    """Copy the rows (one a key) into the session's staging table of ``table`` by ``COPY …
+    FROM STDIN`` (each value formatted by psycopg's C code, where its pipeline of a
+    statement a row costs far more in Python than PostgreSQL's write of the row); answer
+    the staging table's quoted name, or None (nothing written) if it does not apply: not
+    psycopg on PostgreSQL, few rows, or rows not plain enough.
+
+    The staging table is a temporary one (the table's columns, no constraints),
+    made once a session and emptied at every commit, and by its user before that, so two
+    writes of a batch, or a rolled-back batch, never see another's rows."""
+    dialect = connection.dialect
+    if (
+        dialect.name != "postgresql"
+        or dialect.driver != "psycopg"
+        or len(rows) < STAGE_AT_LEAST
+        or not isinstance(connection.connection.driver_connection, psycopg.Connection)
+    ):
+        return None
+    values = _driver_values(connection, table, columns, rows, inserting=inserting)
+    if values is None:
+        return None
+    quote = dialect.identifier_preparer
+    # A temporary table lives in the session's own schema. Its name is the table's (unique
+    # in its schema) and its columns' (a table of that name made again with other columns
+    # gets another), under PostgreSQL's 63 bytes.
+    shape = zlib.crc32(repr([(c.name, str(c.type)) for c in table.columns]).encode())
+    stage = quote.quote(f"stage_{table.name[:44]}_{shape:08x}")
+    # ``AS … WITH NO DATA``: the columns without their constraints (``LIKE`` would copy the
+    # NOT NULLs, which an update's rows of a few columns do not fill).
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT * FROM {quote.format_table(table)} WITH NO DATA"
+    )
+    raw = connection.connection.driver_connection
+    assert isinstance(raw, psycopg.Connection)
+    names = ", ".join(quote.quote(name) for name in columns)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        for row in values:
+            copy.write_row(row)
+    return stage
+
+
+def _staged_upsert(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: list[dict[str, Any]],
+) -> bool:
+    """``add_amounts``' ``INSERT … ON CONFLICT DO UPDATE`` of many rows on PostgreSQL, as one
+    statement from the rows staged by ``COPY``. False (nothing written) where ``_staged``
+    does not apply."""
+    columns = tuple(rows[0])
+    stage = _staged(connection, table, columns, rows, inserting=True)
+    if stage is None:
+        return False
+    quote = connection.dialect.identifier_preparer
+    name = quote.format_table(table)
+    names = ", ".join(quote.quote(column) for column in columns)
+    # Only the code's own table and column names, quoted by the dialect, are in the text.
+    connection.exec_driver_sql(
+        f"INSERT INTO {name} ({names}) SELECT {names} FROM {stage} "  # noqa: S608
+        f"ON CONFLICT ({', '.join(quote.quote(key) for key in keys)}) DO UPDATE SET "
+        + ", ".join(
+            f"{quote.quote(amount)} = {name}.{quote.quote(amount)} + excluded.{quote.quote(amount)}"
+            for amount in amounts
+        )
+    )
+    connection.exec_driver_sql(f"TRUNCATE {stage}")
+    return True
+
+
+def _staged_update(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    add: bool,
+) -> bool:
+    """``update_rows``' update of many rows (one a key) on PostgreSQL, as one ``UPDATE …
+    FROM`` the rows staged by ``COPY``. False (nothing written) where ``_staged`` does not
+    apply."""
+    order = (*keys, *columns)
+    if any(len(row) != len(order) for row in rows):
+        return False
+    stage = _staged(connection, table, order, rows, inserting=False)
+    if stage is None:
+        return False
+    quote = connection.dialect.identifier_preparer
+    name = quote.format_table(table)
+    assignments = ", ".join(
+        f"{quote.quote(column)} = {name}.{quote.quote(column)} + staged.{quote.quote(column)}"
+        if add
+        else f"{quote.quote(column)} = staged.{quote.quote(column)}"
+        for column in columns
+    )
+    condition = " AND ".join(
+        f"{name}.{quote.quote(key)} = staged.{quote.quote(key)}" for key in keys
+    )
+    # Only the code's own table and column names, quoted by the dialect, are in the text.
+    connection.exec_driver_sql(
+        f"UPDATE {name} SET {assignments} FROM {stage} AS staged WHERE {condition}"  # noqa: S608
+    )
+    connection.exec_driver_sql(f"TRUNCATE {stage}")
+    return True

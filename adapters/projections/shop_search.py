@@ -22,6 +22,8 @@ from adapters.projections.store import ByGeneration, SqlProjectionStore
 from adapters.projections.text_index import SqlTextIndex
 from adapters.search.listings import listing_terms
 from application.projections import Batch
+from application.ranked_paging import After, ranked_before
+from application.shop.search_filters import SearchFilters, SortAfter, microseconds, moment
 from application.shop.shop_search import ListingText, Offer, ShopResult
 from domain.money import Money
 from domain.shop.listings import ListingStatus
@@ -38,6 +40,8 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("seller", sa.Text, nullable=False),
         sa.Column("stock", sa.BigInteger, nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("category", sa.String(32), nullable=False),
+        sa.Column("listed_us", sa.BigInteger, nullable=False),  # microseconds since the epoch
     )
     sa.Table(
         f"shop_sellers{suffix}",
@@ -91,17 +95,21 @@ class SqlShopTables:
                     "seller": offer.seller,
                     "stock": offer.stock,
                     "status": offer.status.value,
+                    "category": offer.category,
+                    "listed_us": microseconds(offer.listed_at),
                 }
                 for offer in offers
             ],
         )
 
-    def edit_offer(self, batch: Batch, listing_id: UUID, *, title: str, price: Money) -> None:
+    def edit_offer(
+        self, batch: Batch, listing_id: UUID, *, title: str, price: Money, category: str
+    ) -> None:
         connection, t = self._batch(batch)
         connection.execute(
             t.offers.update()
             .where(t.offers.c.listing_id == listing_id)
-            .values(title=title, price=price.minor, currency=price.currency)
+            .values(title=title, price=price.minor, currency=price.currency, category=category)
         )
 
     def add_stock(self, batch: Batch, added: Mapping[UUID, int]) -> None:
@@ -152,42 +160,86 @@ class SqlShopTables:
     # Reads ----------------------------------------------------------------------------------
 
     def search(
-        self, generation: int, query: str, *, skip: int, limit: int, candidates: int
-    ) -> tuple[list[ShopResult], bool]:
+        self,
+        generation: int,
+        query: str,
+        *,
+        filters: SearchFilters,
+        after: After | None,
+        limit: int,
+        candidates: int,
+    ) -> list[ShopResult]:
         t = self._tables[generation]
-        wanted = skip + limit + 1
         buyable: list[ShopResult] = []
         with self.store.reading() as connection:
             scored = self.words.scored_in(connection, generation, query)
             found = min(len(scored), candidates)
-            # The best matches' keys are read a few more at a time until enough of them can
-            # be bought: most can, so a first page reads a few dozen keys and offers.
-            looked = 0
+            # The best matches' keys are read a few more at a time until enough of them
+            # after the cursor can be bought: most can, so a page reads a few dozen keys and
+            # offers past those it skips.
+            looked = skipped = 0
             while True:
-                reach = min(found, max(2 * wanted, looked * 4, 50))
+                reach = min(found, max(2 * (limit + skipped), looked * 4, 50))
                 hits = scored.top(reach)[looked:]
-                buyable += self._buyable(connection, t, hits)
                 looked += len(hits)
-                if len(buyable) >= wanted or looked >= found:
+                following = [hit for hit in hits if ranked_before(hit[1], hit[0], after)]
+                skipped += len(hits) - len(following)
+                buyable += self._buyable(connection, t, following, filters)
+                if len(buyable) >= limit or looked >= found:
                     break
-        page = buyable[skip : skip + limit]
-        return page, len(buyable) > skip + len(page)
+        return buyable[:limit]
+
+    def search_sorted(
+        self,
+        generation: int,
+        query: str,
+        *,
+        filters: SearchFilters,
+        after: SortAfter | None,
+        limit: int,
+        candidates: int,
+    ) -> list[ShopResult]:
+        t = self._tables[generation]
+        with self.store.reading() as connection:
+            scored = self.words.scored_in(connection, generation, query)
+            # Every candidate may sort first, so all of them are read (by primary key, the
+            # filters applied in the query) and ordered here: a few hundred rows at most.
+            hits = scored.top(min(len(scored), candidates))
+            found = self._buyable(connection, t, hits, filters)
+        found.sort(key=filters.ordering())
+        return [result for result in found if filters.follows(result, after)][:limit]
 
     def _buyable(
-        self, connection: Connection, t: _Tables, hits: list[tuple[UUID, float, tuple[str, ...]]]
+        self,
+        connection: Connection,
+        t: _Tables,
+        hits: list[tuple[UUID, float, tuple[str, ...]]],
+        filters: SearchFilters,
     ) -> list[ShopResult]:
-        """Those of ``hits`` on sale and in stock whose seller is not suspended, in order."""
+        """Those of ``hits`` on sale whose seller is not suspended and that pass
+        ``filters``, in order."""
         o = t.offers.c
+        conditions = [
+            o.status == ListingStatus.LISTED.value,
+            o.seller.not_in(sa.select(t.suspended.c.account)),
+        ]
+        if filters.in_stock:
+            conditions.append(o.stock > 0)
+        if filters.category is not None:
+            conditions.append(o.category == filters.category)
+        if filters.currency is not None:
+            conditions.append(o.currency == filters.currency)
+        if filters.min_price is not None:
+            conditions.append(o.price >= filters.min_price)
+        if filters.max_price is not None:
+            conditions.append(o.price <= filters.max_price)
         offers = {
             row.listing_id: row
             for chunk in chunks(listing_id for listing_id, _, _ in hits)
             for row in connection.execute(
-                sa.select(o.listing_id, o.title, o.price, o.currency, o.seller).where(
-                    o.listing_id.in_(chunk),
-                    o.status == ListingStatus.LISTED.value,
-                    o.stock > 0,
-                    o.seller.not_in(sa.select(t.suspended.c.account)),
-                )
+                sa.select(
+                    o.listing_id, o.title, o.price, o.currency, o.seller, o.category, o.listed_us
+                ).where(o.listing_id.in_(chunk), *conditions)
             ).all()
         }
         return [
@@ -198,6 +250,8 @@ class SqlShopTables:
                 seller=row.seller,
                 score=score,
                 matched=matched,
+                category=row.category,
+                listed_at=moment(int(row.listed_us)),
             )
             for listing_id, score, matched in hits
             if (row := offers.get(listing_id)) is not None
@@ -208,7 +262,17 @@ class SqlShopTables:
         o = t.offers.c
         with self.store.reading() as connection:
             rows = connection.execute(
-                sa.select(o.listing_id, o.title, o.price, o.currency, o.seller, o.stock, o.status)
+                sa.select(
+                    o.listing_id,
+                    o.title,
+                    o.price,
+                    o.currency,
+                    o.seller,
+                    o.stock,
+                    o.status,
+                    o.category,
+                    o.listed_us,
+                )
             ).all()
         return [
             Offer(
@@ -218,6 +282,8 @@ class SqlShopTables:
                 seller=row.seller,
                 stock=int(row.stock),
                 status=ListingStatus(row.status),
+                category=row.category,
+                listed_at=moment(int(row.listed_us)),
             )
             for row in rows
         ]

@@ -20,6 +20,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from adapters.projections.database import ProjectionDatabase
+from adapters.projections.schema_versions import (
+    Component,
+    Upgrade,
+    bring_up_to_date,
+    has_column,
+    recorded_versions,
+)
+from adapters.schema_changes import take_turn
 from application.projections import Batch, Failure, Generation, PositionMoved, Progress
 
 BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
@@ -77,8 +85,7 @@ class SqlProjectionStore:
         )
         self._progress_statement = self._select_progress()
         self._create_lock = threading.Lock()
-        self.create_tables(self.metadata)
-        self._add_missing_columns()
+        self.create_tables(self.metadata, component=self.component())
 
     def _select_progress(self) -> sa.Select[tuple[int, int, str, bool, str, int]]:
         """``progress``'s statement, built once (its name is a parameter)."""
@@ -110,29 +117,41 @@ class SqlProjectionStore:
             .where(generations.c.name == name, generations.c.state == ACTIVE)
         )
 
-    def _add_missing_columns(self) -> None:
-        """Migrate a projection database made before ``configuration`` was kept: add the
-        column (every generation made before it names no configuration)."""
-        table = self.generations_table
-        with self._create_lock, self.database.writer.begin() as connection:
-            present = {
-                column["name"]
-                for column in sa.inspect(connection).get_columns(table.name, schema=table.schema)
-            }
-            if "configuration" not in present:
+    def component(self) -> Component:
+        """The projection store's own tables, and how an older store's are upgraded."""
+        generations = self.generations_table
+
+        def keep_configurations(connection: Connection) -> None:
+            # Releases before versions were recorded made the table with or without the
+            # column (it was added unversioned): both are version 1.
+            if not has_column(connection, generations, "configuration"):
                 quote = connection.dialect.identifier_preparer
-                # Two processes of an older database may start at once (SQLite's writers
-                # are serialised already; PostgreSQL's are not).
-                guard = "IF NOT EXISTS " if connection.dialect.name == "postgresql" else ""
                 connection.exec_driver_sql(
-                    f"ALTER TABLE {quote.format_table(table)} "
-                    f"ADD COLUMN {guard}configuration TEXT NOT NULL DEFAULT ''"
+                    f"ALTER TABLE {quote.format_table(generations)} "
+                    "ADD COLUMN configuration TEXT NOT NULL DEFAULT ''"
                 )
+
+        return Component(
+            name="projection store",
+            first_table=generations.name,
+            upgrades=(
+                Upgrade(
+                    to=2,
+                    does="projection_generations keeps the configuration of each generation "
+                    "(none for the generations made before)",
+                    apply=keep_configurations,
+                ),
+            ),
+        )
 
     # Tables of projections -------------------------------------------------------------
 
-    def create_tables(self, metadata: sa.MetaData) -> None:
-        """Create a projection generation's tables (its adapter's metadata), if missing.
+    def create_tables(
+        self, metadata: sa.MetaData, *, component: Component | None = None
+    ) -> tuple[int, ...]:
+        """Create a projection generation's tables (its adapter's metadata), if missing; for
+        a ``component`` of the store's own tables, also apply the upgrades its recorded
+        version lacks (``adapters.projections.schema_versions``) and return their versions.
 
         ``CREATE ... IF NOT EXISTS``, compiled once per process for each table: every core
         started (each test's, each worker's) creates the same few dozen tables, and
@@ -143,12 +162,26 @@ class SqlProjectionStore:
             for table in metadata.sorted_tables
             for statement in _creation_of(table, dialect)
         ]
-        with self._create_lock, self.database.writer.begin() as connection:
+
+        def create(connection: Connection) -> None:
             for statement in statements:
                 connection.exec_driver_sql(statement)
 
+        with self._create_lock, self.database.writer.begin() as connection:
+            take_turn(connection)
+            if component is None:
+                create(connection)
+                return ()
+            return bring_up_to_date(connection, self.metadata.schema, component, create)
+
+    def schema_versions(self) -> dict[str, int]:
+        """The version of each component's tables, as recorded in the store."""
+        with self.reading() as connection:
+            return recorded_versions(connection, self.metadata.schema)
+
     def drop_tables(self, metadata: sa.MetaData) -> None:
         with self._create_lock, self.database.writer.begin() as connection:
+            take_turn(connection)
             metadata.drop_all(connection, checkfirst=True)
 
     @contextmanager

@@ -22,14 +22,20 @@ Its rows are running totals kept as the events arrive:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from application.projections import Batch
+from application.anchors.engagement_reading import (
+    EngagementBatchSums,
+    added_by_video,
+    read_engagement_batch,
+)
+from application.anchors.video_figures import UNKNOWN_REGION, VideoDay, VideoFigures, VideoSort
+from application.projections import Batch, StoredReader
 from application.read_models import LogPositions
 from domain.anchors.audience import (
     DEFAULT_CLICK_WINDOW,
@@ -42,11 +48,14 @@ from domain.anchors.audience import (
 from domain.anchors.engagement import Engagement
 from domain.anchors.titles import Title
 from domain.anchors.videos import Video
+from domain.errors import InvalidValue
 from domain.hashtags import hashtag_of_phrase
 
 NAME = "studio analytics (anchors per title)"
 TOP_HASHTAGS = 10
 SERIES_DAYS = 28
+#: The shortest series (the weekly brief compares two weeks) and the longest one read at once.
+MIN_SERIES_DAYS, MAX_SERIES_DAYS = 14, 366
 
 
 @attrs.define
@@ -55,6 +64,8 @@ class Day:
     engagement: int = 0  # likes + shares + comments
     clicks: int = 0
     new_anchors: int = 0
+    #: The day's clicks by target (``ClickTarget`` values); they sum to ``clicks``.
+    targets: dict[str, int] = attrs.Factory(dict)
 
 
 @attrs.frozen
@@ -64,6 +75,8 @@ class DayView:
     engagement: int
     clicks: int
     new_anchors: int
+    #: Every target's clicks that day, none left out.
+    targets: Mapping[str, int] = attrs.field(factory=dict, hash=False)
 
 
 @attrs.frozen
@@ -168,6 +181,10 @@ class AnalyticsRows:
     anchored: Mapping[UUID, frozenset[UUID]]
     clicks: Mapping[UUID, Mapping[str, int]]
     days: Mapping[UUID, Mapping[date, Day]]
+    #: Title -> (day, video) -> the video's amounts that day (``VideoDay.amounts``' order).
+    video_days: Mapping[UUID, Mapping[tuple[date, UUID], tuple[int, ...]]] = attrs.Factory(dict)
+    #: Title -> (day, region) -> clicks.
+    region_days: Mapping[UUID, Mapping[tuple[date, str], int]] = attrs.Factory(dict)
 
 
 class AnalyticsTables(Protocol):
@@ -230,6 +247,18 @@ class AnalyticsTables(Protocol):
         self, batch: Batch, title_id: UUID, hashtags: Sequence[str], sign: int
     ) -> None: ...
 
+    def add_to_video_days(
+        self, batch: Batch, video_days: Mapping[tuple[UUID, date, UUID], VideoDay]
+    ) -> None:
+        """Add to each (title, day, video)'s row: what the video brought the title that day."""
+        ...
+
+    def add_to_region_days(
+        self, batch: Batch, clicks: Mapping[tuple[UUID, date, str], int]
+    ) -> None:
+        """Add to each (title, day, viewer's region)'s clicks."""
+        ...
+
     # Videos and anchors ----------------------------------------------------------------
 
     def publish_video(self, batch: Batch, video_id: UUID, hashtags: tuple[str, ...]) -> None: ...
@@ -280,10 +309,18 @@ class AnalyticsTables(Protocol):
     # Reads -------------------------------------------------------------------------------
 
     def studio(
-        self, generation: int, studio_id: str, first: date, last: date, *, top: int
+        self,
+        generation: int,
+        studio_id: str,
+        first: date,
+        last: date,
+        *,
+        top: int,
+        title_id: UUID | None = None,
     ) -> StudioRows:
         """``hashtags`` holds at least each title's ``top`` hashtags once its own words are
-        left out, and every hashtag tied with the last of them."""
+        left out, and every hashtag tied with the last of them. With ``title_id``, only that
+        title's rows (none if it is not the studio's)."""
         ...
 
     def titles_page(
@@ -294,6 +331,33 @@ class AnalyticsTables(Protocol):
         ...
 
     def videos(self, generation: int, video_ids: Iterable[UUID]) -> dict[UUID, VideoStanding]: ...
+
+    def title_studio(self, generation: int, title_id: UUID) -> str | None:
+        """The studio that registered the title (None: no such title)."""
+        ...
+
+    def video_figures(
+        self,
+        generation: int,
+        title_id: UUID,
+        first: date,
+        last: date,
+        *,
+        sort: VideoSort,
+        after: tuple[int, UUID] | None = None,
+        limit: int | None = None,
+        video_ids: Collection[UUID] | None = None,
+    ) -> list[VideoFigures]:
+        """Each video's sums over the days ``first`` to ``last`` under the title, ordered by
+        ``sort``'s figure (largest first) then video id, after the video ``after`` names (its
+        figure and id), ``limit`` of them at most (None: all); only ``video_ids`` if given."""
+        ...
+
+    def region_clicks(
+        self, generation: int, title_id: UUID, first: date, last: date
+    ) -> dict[str, int]:
+        """The title's clicks in the days ``first`` to ``last`` by the viewers' region."""
+        ...
 
     def everything(self, generation: int) -> AnalyticsRows: ...
 
@@ -309,7 +373,9 @@ class StudioAnalyticsProjection:
 
     name = NAME
     #: The rows' shape. 2: the click window moved from the version to the configuration.
-    version = 2
+    #: 3: a title's days count their clicks by target too.
+    #: 4: each video's days under a title, and a title's clicks by the viewers' region.
+    version = 4
 
     def __init__(
         self, tables: AnalyticsTables, click_window: timedelta = DEFAULT_CLICK_WINDOW
@@ -320,7 +386,11 @@ class StudioAnalyticsProjection:
         # configured with another window rebuilds the rows.
         self.configuration = f"click window {click_window.total_seconds():g}s"
         self.follows: Mapping[str, Sequence[str]] = {
-            "catalogue": tuple(kind.TOPIC for kind in self._handlers)
+            "catalogue": tuple(dict.fromkeys(kind.TOPIC for kind in self._handlers))
+        }
+        #: An engagement batch is read only as far as its sums by video.
+        self.readers: Mapping[str, StoredReader] = {
+            EngagementBatch.Recorded.TOPIC: read_engagement_batch
         }
 
     @property
@@ -333,6 +403,7 @@ class StudioAnalyticsProjection:
             Video.AnchorAttached: self._anchor_attached,
             Video.AnchorRevoked: self._anchor_revoked,
             EngagementBatch.Recorded: self._engagement_batch,
+            EngagementBatchSums: self._engagement_batch,
             ClickBatch.Recorded: self._click_batch,
         }
 
@@ -371,6 +442,8 @@ class StudioAnalyticsProjection:
                 titles.add(event.title_id)
             elif isinstance(event, (Video.Published, Video.EngagementRecorded)):
                 videos.add(event.originator_id)
+            elif isinstance(event, EngagementBatchSums):
+                videos.update(event.added)
             elif isinstance(event, EngagementBatch.Recorded):
                 videos.update(count.video_id for count in event.counts)
             elif isinstance(event, ClickBatch.Recorded):
@@ -408,11 +481,7 @@ class StudioAnalyticsProjection:
         self._count(batch, [(event.originator_id, event.added)], event.recorded_at.date())
 
     def _engagement_batch(self, batch: Batch, event: Any, _position: int) -> None:
-        self._count(
-            batch,
-            [(count.video_id, count.added) for count in event.counts],
-            event.reported_at.date(),
-        )
+        self._add(batch, added_by_video(event), event.reported_at.date())
 
     def _count(self, batch: Batch, counts: Sequence[tuple[UUID, Engagement]], day: date) -> None:
         """Every video's totals; the totals of the titles it is anchored to, whenever it got
@@ -421,6 +490,10 @@ class StudioAnalyticsProjection:
         for video_id, engagement in counts:
             before = added.get(video_id)
             added[video_id] = engagement if before is None else before + engagement
+        self._add(batch, added, day)
+
+    def _add(self, batch: Batch, added: Mapping[UUID, Engagement], day: date) -> None:
+        """``_count`` of the counts summed by video."""
         anchors = self.tables.anchors_of(batch, added)
         self.tables.add_to_videos(batch, added)
         # Summed as numbers: a batch adds to thousands of videos.
@@ -441,6 +514,7 @@ class StudioAnalyticsProjection:
             },
         )
         days: dict[tuple[UUID, date], Day] = {}
+        video_days: dict[tuple[UUID, date, UUID], VideoDay] = {}
         for video_id, engagement in added.items():
             anchor = anchors.get(video_id)
             if anchor is None:
@@ -450,7 +524,14 @@ class StudioAnalyticsProjection:
                 today = days[(anchor, day)] = Day()
             today.views += engagement.views
             today.engagement += interactions(engagement)
+            video_days[(anchor, day, video_id)] = VideoDay(
+                views=engagement.views,
+                likes=engagement.likes,
+                shares=engagement.shares,
+                comments=engagement.comments,
+            )
         self.tables.add_to_days(batch, days)
+        self.tables.add_to_video_days(batch, video_days)
 
     # Anchors -------------------------------------------------------------------------------
 
@@ -489,6 +570,9 @@ class StudioAnalyticsProjection:
         fresh: set[tuple[int, UUID, str]] = set()
         counted: Counter[tuple[UUID, str]] = Counter()
         days: dict[tuple[UUID, date], Day] = {}
+        video_days: dict[tuple[UUID, date, UUID], VideoDay] = {}
+        regions: Counter[tuple[UUID, date, str]] = Counter()
+        region: str = getattr(event, "region", None) or UNKNOWN_REGION
         for window, click, target in clicks:
             if window > newest:
                 newest = window
@@ -500,20 +584,42 @@ class StudioAnalyticsProjection:
                 continue
             fresh.add(key)
             counted[(click.title_id, target)] += 1
-            days.setdefault((click.title_id, click.at.date()), Day()).clicks += 1
+            day = days.setdefault((click.title_id, click.at.date()), Day())
+            day.clicks += 1
+            day.targets[target] = day.targets.get(target, 0) + 1
+            video_day = video_days.setdefault(
+                (click.title_id, click.at.date(), click.video_id), VideoDay()
+            )
+            video_day.targets[target] = video_day.targets.get(target, 0) + 1
+            regions[(click.title_id, click.at.date(), region)] += 1
         self.tables.see_clicks(batch, viewer, fresh)
         self.tables.add_clicks(batch, counted)
         self.tables.add_to_days(batch, days)
+        self.tables.add_to_video_days(batch, video_days)
+        self.tables.add_to_region_days(batch, regions)
 
     # Reads ---------------------------------------------------------------------------------
 
-    def analytics(self, generation: int, studio_id: str, as_of: date) -> StudioAnalytics:
-        first = as_of - timedelta(days=SERIES_DAYS - 1)
-        rows = self.tables.studio(generation, studio_id, first, as_of, top=TOP_HASHTAGS)
+    def analytics(
+        self,
+        generation: int,
+        studio_id: str,
+        as_of: date,
+        *,
+        days: int = SERIES_DAYS,
+        title_id: UUID | None = None,
+    ) -> StudioAnalytics:
+        """The studio's titles (or only ``title_id``, if it is one of them) with a daily
+        series of ``days`` days ending ``as_of``."""
+        days = series_days(days)
+        first = as_of - timedelta(days=days - 1)
+        rows = self.tables.studio(
+            generation, studio_id, first, as_of, top=TOP_HASHTAGS, title_id=title_id
+        )
         return StudioAnalytics(
             studio_id=studio_id,
             as_of=as_of,
-            titles=tuple(_title(figures, rows, as_of) for figures in rows.titles),
+            titles=tuple(_title(figures, rows, as_of, days) for figures in rows.titles),
         )
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
@@ -533,17 +639,39 @@ class StudioAnalyticsProjection:
                 dict(rows.clicks.get(title.title_id, {})),
                 dict(rows.days.get(title.title_id, {})),
             )
+        for title_id, video_days in rows.video_days.items():
+            view[f"video-days:{title_id}"] = dict(video_days)
+        for title_id, region_days in rows.region_days.items():
+            view[f"region-days:{title_id}"] = dict(region_days)
         return view
 
 
-def _title(figures: TitleFigures, rows: StudioRows, as_of: date) -> TitleAnalytics:
+def _day_view(day: date, figures: Day) -> DayView:
+    return DayView(
+        day=day,
+        views=figures.views,
+        engagement=figures.engagement,
+        clicks=figures.clicks,
+        new_anchors=figures.new_anchors,
+        targets={target.value: figures.targets.get(target.value, 0) for target in ClickTarget},
+    )
+
+
+def series_days(days: int) -> int:
+    """``days`` if a dashboard may show a series that long."""
+    if not MIN_SERIES_DAYS <= days <= MAX_SERIES_DAYS:
+        raise InvalidValue(
+            f"a daily series is {MIN_SERIES_DAYS} to {MAX_SERIES_DAYS} days long, not {days}"
+        )
+    return days
+
+
+def _title(figures: TitleFigures, rows: StudioRows, as_of: date, length: int) -> TitleAnalytics:
     title_id = figures.title_id
     days = rows.days.get(title_id, {})
     series = tuple(
-        DayView(day=day, **attrs.asdict(days[day]))
-        if day in days
-        else DayView(day=day, views=0, engagement=0, clicks=0, new_anchors=0)
-        for day in (as_of - timedelta(days=n) for n in range(SERIES_DAYS - 1, -1, -1))
+        _day_view(day, days.get(day, Day()))
+        for day in (as_of - timedelta(days=n) for n in range(length - 1, -1, -1))
     )
     hashtags = {
         tag: count
@@ -568,15 +696,16 @@ def _title(figures: TitleFigures, rows: StudioRows, as_of: date) -> TitleAnalyti
     )
 
 
+def change(now: int, before: int) -> str:
+    """How ``now`` compares with ``before``: a signed percentage, or new, or no change."""
+    if before == 0:
+        return "new" if now else "no change"
+    return f"{(now - before) / before:+.0%}"
+
+
 def weekly_brief(series: tuple[DayView, ...], top_hashtags: tuple[tuple[str, int], ...]) -> str:
     """A short account of the last 7 days against the 7 before them."""
     this_week, last_week = series[-7:], series[-14:-7]
-
-    def change(now: int, before: int) -> str:
-        if before == 0:
-            return "new" if now else "no change"
-        return f"{(now - before) / before:+.0%}"
-
     views = sum(d.views for d in this_week), sum(d.views for d in last_week)
     clicks = sum(d.clicks for d in this_week), sum(d.clicks for d in last_week)
     anchors = sum(d.new_anchors for d in this_week)

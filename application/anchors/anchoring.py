@@ -13,7 +13,7 @@ import logging
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate
 from application.anchors.match_index import REFERENCE_OWNER, VIDEO_OWNER, MatchIndex
 from application.anchors.review_queue import QueuePlace, ReviewItem, ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
-from application.auth import Principal, Role, owns, require_role
+from application.auth import Principal, Role, owns, person_key, require_role
 from application.background import BackgroundPass
 from application.catalogue import Catalogue
 from application.errors import NotFound, NotPermitted
@@ -42,21 +42,24 @@ from application.media import (
     MediaDecoder,
     MediaDescriber,
     MediaTooLarge,
+    PictureSampling,
+    SampledEngine,
     SavedIndex,
     UnreadableMedia,
 )
+from application.media_store import MediaKeeping
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel
 from application.trust.moderation import ContentClassifier
 from application.trust.protection import MINOR, Protection
 from application.views import MatchingView, TitleView, VideoView
+from domain.anchors.engagement import Engagement
 from domain.anchors.matching import Decision, MatchPolicy, Signal, SignalEvidence, TimeRange
 from domain.anchors.portal import Portal
 from domain.anchors.sweeps import MatchSweep
 from domain.anchors.titles import Reference, Title, TitleKind
 from domain.anchors.videos import NoDispute, Video, VideoRestricted
-from domain.inbox import NoticeKind
 from domain.media import MediaFingerprints
 
 CANDIDATES_PER_ENGINE = 10
@@ -114,7 +117,14 @@ class Anchoring:
         classifier: ContentClassifier | None = None,
         snapshots: IndexSnapshots | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
+        keeping: MediaKeeping | None = None,
     ) -> None:
+        #: Where uploads are kept to be played back (None: fingerprinted and dropped).
+        self.keeping = keeping
+        #: A video's engagement as the audience read model counts it, the figure a title's
+        #: engagement rule is held to (bootstrap sets the audience's; none: the counters the
+        #: video itself carries).
+        self.engagement_of: Callable[[UUID], Engagement] | None = None
         self.cataloguing = catalogue
         self.catalogue = catalogue.log
         self.decoder = decoder
@@ -228,6 +238,9 @@ class Anchoring:
         )
 
     def snapshot_pass(self) -> BackgroundPass:
+        """The background pass that snapshots the anchors index once enough catalogue events
+        have passed since the last snapshot (never, when snapshotting is off)."""
+
         def run() -> str | None:
             every = 0 if self.snapshotting is None else self.snapshotting.every
             report = self.snapshot_index(min_events=every)
@@ -261,7 +274,11 @@ class Anchoring:
         category: str,
         media: bytes | None = None,
         creator_id: str | None = None,
+        media_type: str | None = None,
     ) -> PublishedVideo:
+        """A creator publishes a video (an admin names the creator), optionally with its media;
+        it is classified, fingerprinted and matched, and proposed or attached anchors come back.
+        Refuses media that is too large or unreadable (``MediaTooLarge``, ``UnreadableMedia``)."""
         video = self.cataloguing.new_video(
             actor, caption=caption, hashtags=hashtags, category=category, creator_id=creator_id
         )
@@ -275,10 +292,20 @@ class Anchoring:
         to_save: list[Aggregate] = [video]
         fingerprints: dict[str, bytes] = {}
         if media is not None:
-            decoded, digest = self._decode(media)
+            decoded, digest = self._decode(
+                media, also=tuple(describer.sampling for describer in self.describers)
+            )
             fingerprints = self._fingerprint(decoded)
-            descriptions = self._describe(media)
+            descriptions = self._describe(decoded)
             video.attach_media(digest=digest, duration_seconds=decoded.duration_seconds, at=now)
+            if self.keeping is not None:
+                stored = self.keeping.keep(
+                    media,
+                    content_type=media_type,
+                    holder=f"{VIDEO_OWNER}{video.id}",
+                    person=person_key(Principal(Role.CREATOR, video.creator_id)),
+                )
+                video.store_media(stored, at=now)
             to_save.append(
                 self._fingerprints_of(
                     f"{VIDEO_OWNER}{video.id}", digest, decoded, {**fingerprints, **descriptions}
@@ -302,7 +329,11 @@ class Anchoring:
         label: str,
         media: bytes,
         excluded: Sequence[TimeRange] = (),
+        media_type: str | None = None,
     ) -> Reference:
+        """A studio adds a reference clip to one of its own titles (an admin to any title) and
+        starts a retroactive sweep. Refuses a clip with neither usable audio nor usable pictures
+        (``UnreadableMedia``), and a studio's other titles (``NotPermitted``)."""
         title = self._owned_title(actor, title_id, doing="add a reference clip")
         decoded, digest = self._decode(media)
         fingerprints = self._fingerprint(decoded)
@@ -317,6 +348,14 @@ class Anchoring:
             by=actor.label,
             at=self.clock.now(),
         )
+        if self.keeping is not None:
+            stored = self.keeping.keep(
+                media,
+                content_type=media_type,
+                holder=f"{REFERENCE_OWNER}{reference.reference_id}",
+                person=person_key(Principal(Role.STUDIO, title.studio_id)),
+            )
+            title.store_reference_media(reference.reference_id, stored, at=self.clock.now())
         taken = self._fingerprints_of(
             f"{REFERENCE_OWNER}{reference.reference_id}", digest, decoded, fingerprints
         )
@@ -328,6 +367,8 @@ class Anchoring:
     def set_exclusions(
         self, actor: Principal, title_id: UUID, reference_id: UUID, excluded: Sequence[TimeRange]
     ) -> MatchingView:
+        """A studio sets the time ranges of a reference clip of its own title that are never
+        matched (an admin on any title); another studio's title is ``NotPermitted``."""
         title = self._owned_title(actor, title_id, doing="set exclusions")
         title.set_exclusions(reference_id, list(excluded), by=actor.label, at=self.clock.now())
         self.catalogue.commit(title)
@@ -342,6 +383,8 @@ class Anchoring:
         hashtags: Sequence[str],
         keywords: Sequence[str],
     ) -> MatchingView:
+        """A studio sets the hashtags and keywords its own title matches on (an admin on any title)
+        and starts a retroactive sweep; another studio's title is ``NotPermitted``."""
         title = self._owned_title(actor, title_id, doing="set a title's hashtags and keywords")
         title.set_match_words(
             hashtags=list(hashtags), keywords=list(keywords), by=actor.label, at=self.clock.now()
@@ -351,13 +394,32 @@ class Anchoring:
         self._catch_up()
         return MatchingView.of(title)
 
-    def set_policy(self, actor: Principal, title_id: UUID, policy: MatchPolicy) -> MatchingView:
-        title = self._owned_title(actor, title_id, doing="set a match policy")
+    def set_policy(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        policy: MatchPolicy,
+        *,
+        expected_version: int | None = None,
+    ) -> MatchingView:
+        """A studio sets how matches on its own title are decided (an admin on any title);
+        another studio's title is ``NotPermitted``. With ``expected_version``, a title
+        changed since it was read is ``StaleVersion`` rather than overwritten."""
+        title = self._owned_title(
+            actor, title_id, doing="set a match policy", expected_version=expected_version
+        )
         title.set_policy(policy, by=actor.label, at=self.clock.now())
         self.catalogue.commit(title)
         return MatchingView.of(title)
 
+    def policy_to_set(self, actor: Principal, title_id: UUID) -> MatchingView:
+        """The matching material of a title whose policy the actor may set (as ``set_policy``
+        would allow it): a form's check before it reads what was typed."""
+        return MatchingView.of(self._owned_title(actor, title_id, doing="set a match policy"))
+
     def matching(self, actor: Principal, title_id: UUID) -> MatchingView:
+        """A title's matching material (references, exclusions, words, policy): for its own
+        studio, an admin, or an auditor; another studio's title is ``NotPermitted``."""
         if actor.role is Role.AUDITOR:
             return MatchingView.of(self.catalogue.load(Title, title_id))
         return MatchingView.of(self._owned_title(actor, title_id, doing="read matching material"))
@@ -414,6 +476,8 @@ class Anchoring:
         reason: str,
         expected_version: int | None = None,
     ) -> VideoView:
+        """A reviewer or admin attaches or rejects a proposed anchor of a video to a title, telling
+        the creator when attached. Refuses to attach to a minor's video (``VideoRestricted``)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on a proposed anchor")
         video = self.catalogue.load(Video, video_id, expected_version)
         now = self.clock.now()
@@ -427,8 +491,46 @@ class Anchoring:
         else:
             video.reject_anchor(title_id, by=actor.label, reason=reason, at=now)
         self.catalogue.commit(video)
-        if attach:
-            self.cataloguing.tell_creator(video, NoticeKind.ANCHOR_ATTACHED, title_id, reason)
+        self._catch_up()
+        return VideoView.of(video)
+
+    def claim(
+        self, actor: Principal, title_id: UUID, video_id: UUID, *, note: str = ""
+    ) -> VideoView:
+        """The title's studio (or an admin) claims a fan video by hand: the title's policy
+        decides on the video's evidence for the title (a waiting proposal's, or its text's)
+        whether it attaches (naming the studio) or goes to review; a claim with too little
+        evidence to attach always reaches a reviewer. Refused for another studio's title
+        (``NotPermitted``), a removed, restricted, excluded or minor's video
+        (``VideoRestricted``) and a video anchored already (``AlreadyAnchored``)."""
+        title = self._owned_title(actor, title_id, doing="claim a video")
+        video = self.catalogue.load(Video, video_id)
+        self._catch_up()
+        if self.protection.is_minor(video.creator_id):
+            raise VideoRestricted(f"video {video_id}: {MINOR}; it gets no anchor")
+        excluded = self.protection.why_excluded(video.id)
+        if excluded is not None:
+            raise VideoRestricted(f"video {video_id} takes part in no program: {excluded}")
+        waiting = video.proposals.get(title_id)
+        if waiting is not None:
+            found = list(waiting.evidence)
+        else:
+            text = self._text_evidence(video.caption, video.hashtags).get(title_id)
+            found = [] if text is None else [text]
+        evidence = [
+            *found,
+            SignalEvidence(signal=Signal.CLAIM, score=1.0, details={"claimed_by": actor.label}),
+        ]
+        decision, evidence = title.policy.judged(evidence, self._engagement(video))
+        video.claim_anchor(
+            title_id,
+            Decision.ATTACH if decision is Decision.ATTACH else Decision.REVIEW,
+            evidence,
+            by=actor.label,
+            note=note,
+            at=self.clock.now(),
+        )
+        self.catalogue.commit(video)
         self._catch_up()
         return VideoView.of(video)
 
@@ -452,20 +554,20 @@ class Anchoring:
         video = self.catalogue.load(Video, video_id)
         if video.dispute is None:
             raise NoDispute(f"no dispute of video {video_id}'s anchor is open")
-        anchored = video.anchor.title_id if video.anchor else None
         if uphold:
             video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
         else:
             video.dismiss_dispute(by=actor.label, reason=reason, at=self.clock.now())
         self.catalogue.commit(video)
-        kind = NoticeKind.DISPUTE_UPHELD if uphold else NoticeKind.DISPUTE_DISMISSED
-        self.cataloguing.tell_creator(video, kind, anchored, reason)
         self._catch_up()
         return VideoView.of(video)
 
     # Retroactive sweeps ------------------------------------------------------------------
 
     def background_pass(self) -> BackgroundPass:
+        """The background pass that runs the open retroactive sweeps (new references and words
+        matched against videos already published)."""
+
         def run() -> str | None:
             report = self.run_sweeps()
             if not report.videos_considered:
@@ -620,20 +722,30 @@ class Anchoring:
                 title: Title = self.catalogue.repository.get(title_id)
             except AggregateNotFoundError:
                 continue
-            decision = title.policy.decide(findings)
+            decision, shown = title.policy.judged(findings, self._engagement(video))
             decisions[title_id] = video.apply_decision(
-                title_id, decision, findings, at=self.clock.now()
+                title_id, decision, shown, at=self.clock.now()
             )
         return decisions
 
+    def _engagement(self, video: Video) -> Engagement:
+        if self.engagement_of is None:
+            return video.engagement
+        return self.engagement_of(video.id)
+
     # Media ------------------------------------------------------------------------------
 
-    def _decode(self, media: bytes) -> tuple[DecodedMedia, str]:
+    def _decode(
+        self, media: bytes, *, also: Sequence[PictureSampling] = ()
+    ) -> tuple[DecodedMedia, str]:
         if len(media) > self.max_upload_bytes:
             raise MediaTooLarge(len(media), self.max_upload_bytes)
         if not media:
             raise UnreadableMedia("the upload is empty")
-        decoded = self.decoder.decode(media)
+        # Engines that look at pictures sampled their own way (``SampledEngine``) get them
+        # from the same decoding.
+        wanted = [*also, *(e.sampling for e in self.engines if isinstance(e, SampledEngine))]
+        decoded = self.decoder.decode(media, also=tuple(dict.fromkeys(wanted)))
         return decoded, hashlib.sha256(media).hexdigest()
 
     def _fingerprint(self, decoded: DecodedMedia) -> dict[str, bytes]:
@@ -647,10 +759,10 @@ class Anchoring:
                 taken[engine.signal] = fingerprint
         return taken
 
-    def _describe(self, media: bytes) -> dict[str, bytes]:
+    def _describe(self, media: DecodedMedia) -> dict[str, bytes]:
         described: dict[str, bytes] = {}
         for describer in self.describers:
-            description = describer.describe(media)
+            description = describer.describe(media.view(describer.sampling))
             if description:
                 described[describer.signal] = description
         return described
@@ -668,9 +780,16 @@ class Anchoring:
             engine_versions={signal: versions[signal] for signal in fingerprints},
         )
 
-    def _owned_title(self, actor: Principal, title_id: UUID, *, doing: str) -> Title:
+    def _owned_title(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        *,
+        doing: str,
+        expected_version: int | None = None,
+    ) -> Title:
         require_role(actor, Role.STUDIO, Role.ADMIN, doing=doing)
-        title = self.catalogue.load(Title, title_id)
+        title = self.catalogue.load(Title, title_id, expected_version)
         if actor.role is Role.ADMIN:
             return title
         require_role(actor, Role.STUDIO, doing=doing)
@@ -679,6 +798,7 @@ class Anchoring:
         return title
 
     def title_exists(self, title_id: UUID) -> bool:
+        """Whether a title with this id is in the catalogue."""
         try:
             self.catalogue.load(Title, title_id)
         except NotFound:

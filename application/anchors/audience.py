@@ -3,8 +3,9 @@ their dashboard."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
+from enum import StrEnum
 from typing import TypeVar
 from uuid import UUID
 
@@ -12,11 +13,20 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 
 from application.anchors.analytics import (
+    SERIES_DAYS,
     AnalyticsTables,
     StudioAnalytics,
     StudioAnalyticsProjection,
     VideoStanding,
 )
+from application.anchors.video_analytics import (
+    DayRange,
+    VideoTable,
+    day_range,
+    video_table,
+    video_table_csv,
+)
+from application.anchors.video_figures import VideoSort
 from application.auth import Principal, Role, owns, require_role
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.logs import CatalogueLog
@@ -52,6 +62,22 @@ class BatchReceipt:
     replayed: bool  # True when this was a retry of a batch already recorded
 
 
+class BatchKind(StrEnum):
+    ENGAGEMENT = "engagement"
+    CLICKS = "clicks"
+    CALL_TO_ACTION_CLICKS = "call_to_action_clicks"
+
+
+@attrs.frozen
+class RecordedBatch:
+    """A batch as it was recorded, read back by the one who sent it (or an admin/auditor)."""
+
+    batch_id: UUID
+    kind: BatchKind
+    recorded: int
+    sent_by: str  # the sender's label: role and subject
+
+
 class Audience:
     def __init__(
         self,
@@ -69,6 +95,7 @@ class Audience:
         projections.register(self.projection)
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The audience read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.projections, self.projection),)
 
     def _videos(self, video_ids: set[UUID]) -> dict[UUID, VideoStanding]:
@@ -119,9 +146,15 @@ class Audience:
         )
 
     def record_clicks(
-        self, actor: Principal, batch_key: str, clicks: Sequence[tuple[UUID, ClickTarget]]
+        self,
+        actor: Principal,
+        batch_key: str,
+        clicks: Sequence[tuple[UUID, ClickTarget]],
+        *,
+        region: str | None = None,
     ) -> BatchReceipt:
-        """A viewer's clicks through anchors; each is credited to the title anchored then."""
+        """A viewer's clicks through anchors; each is credited to the title anchored then.
+        ``region``: the viewer's region (ISO 3166 alpha-2), for the audience by region."""
         batch_id = batch_id_for(actor.label, batch_key)
         previous = self._previous(ClickBatch, batch_id)
         asked = [(video_id, ClickTarget(target)) for video_id, target in clicks]
@@ -139,7 +172,7 @@ class Audience:
                     raise NotFound("video", video_id)
                 raise InvalidValue(f"video {video_id} has no anchor to click through")
             recorded.append(Click(video_id=video_id, title_id=title_id, target=target, at=now))
-        batch = ClickBatch.record(batch_id, viewer=actor.label, clicks=recorded)
+        batch = ClickBatch.record(batch_id, viewer=actor.label, clicks=recorded, region=region)
         return self._save_new(
             batch,
             len(recorded),
@@ -172,20 +205,129 @@ class Audience:
             lambda b: [c.video_id for c in b.clicks] == asked,
         )
 
+    def batch(self, actor: Principal, batch_id: UUID) -> RecordedBatch:
+        """A batch recorded before, as its receipt said: what kind, how many items, by whom.
+        Only its sender, admins and auditors read it; to anyone else it does not exist."""
+        try:
+            found: object = self.catalogue.repository.get(batch_id)
+        except AggregateNotFoundError:
+            raise NotFound("batch", batch_id) from None
+        if isinstance(found, EngagementBatch):
+            kind, size, sender = BatchKind.ENGAGEMENT, len(found.counts), found.reporter
+        elif isinstance(found, ClickBatch):
+            kind, size, sender = BatchKind.CLICKS, len(found.clicks), found.viewer
+        elif isinstance(found, CallToActionClickBatch):
+            kind, size, sender = BatchKind.CALL_TO_ACTION_CLICKS, len(found.clicks), found.viewer
+        else:
+            raise NotFound("batch", batch_id)
+        if sender != actor.label and actor.role not in (Role.ADMIN, Role.AUDITOR):
+            raise NotFound("batch", batch_id)
+        return RecordedBatch(batch_id, kind, size, sender)
+
     def engagement_of(self, video_id: UUID) -> Engagement:
+        """A video's engagement as the audience read model holds it (none for an unknown video)."""
         video = self._videos({video_id}).get(video_id)
         return Engagement() if video is None else video.engagement
 
     def studio_analytics(
-        self, actor: Principal, studio_id: str, *, as_of: date | None = None
+        self,
+        actor: Principal,
+        studio_id: str,
+        *,
+        as_of: date | None = None,
+        days: int = SERIES_DAYS,
+        title_id: UUID | None = None,
     ) -> StudioAnalytics:
+        """Per title (or only ``title_id``, if it is the studio's): its figures and a daily
+        series of ``days`` days (14 to 366) to ``as_of`` (default: today)."""
         if actor.role is Role.STUDIO:
             if not owns(actor, Role.STUDIO, studio_id):
                 raise NotPermitted("a studio sees only its own analytics")
         else:
             require_role(actor, Role.ADMIN, Role.AUDITOR, doing="read a studio's analytics")
         generation = self.projections.fresh(self.projection.name)
-        return self.projection.analytics(generation, studio_id, as_of or self.clock.now().date())
+        return self.projection.analytics(
+            generation, studio_id, as_of or self.clock.now().date(), days=days, title_id=title_id
+        )
+
+    def video_table(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        *,
+        sort: VideoSort = VideoSort.CLICKS,
+        days: int | None = None,
+        first: date | None = None,
+        last: date | None = None,
+        as_of: date | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> VideoTable:
+        """A page of the title's fan videos by what they drove (views, clicks by target)
+        over the last 7, 28 or 90 ``days`` to ``as_of`` or the custom ``first`` to ``last``,
+        each against the range before it, with the title's clicks by region (the owning
+        studio, admin, auditor)."""
+        generation, chosen = self._table_of(actor, title_id, days, first, last, as_of)
+        return video_table(
+            self.projection.tables,
+            generation,
+            title_id,
+            chosen,
+            sort=VideoSort(sort),
+            limit=limit,
+            cursor=cursor,
+        )
+
+    def video_table_csv(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        *,
+        sort: VideoSort = VideoSort.CLICKS,
+        days: int | None = None,
+        first: date | None = None,
+        last: date | None = None,
+        as_of: date | None = None,
+    ) -> Iterator[str]:
+        """The title's whole per-video table as CSV lines (header first), as ``video_table``
+        reads it, for the same readers."""
+        generation, chosen = self._table_of(actor, title_id, days, first, last, as_of)
+        return video_table_csv(
+            self.projection.tables, generation, title_id, chosen, sort=VideoSort(sort)
+        )
+
+    def title_studio(self, actor: Principal, title_id: UUID) -> str:
+        """The studio that registered the title, for a reader of its analytics."""
+        generation = self._title_readable(actor, title_id)
+        studio = self.projection.tables.title_studio(generation, title_id)
+        if studio is None:
+            raise NotFound("title", title_id)
+        return studio
+
+    def _table_of(
+        self,
+        actor: Principal,
+        title_id: UUID,
+        days: int | None,
+        first: date | None,
+        last: date | None,
+        as_of: date | None,
+    ) -> tuple[int, DayRange]:
+        """The generation and the range of a title's per-video table, once it may be read."""
+        chosen = day_range(as_of or self.clock.now().date(), days=days, first=first, last=last)
+        return self._title_readable(actor, title_id), chosen
+
+    def _title_readable(self, actor: Principal, title_id: UUID) -> int:
+        """The generation to read, once the actor may read the title's analytics."""
+        if actor.role is not Role.STUDIO:
+            require_role(actor, Role.ADMIN, Role.AUDITOR, doing="read a title's analytics")
+        generation = self.projections.fresh(self.projection.name)
+        studio = self.projection.tables.title_studio(generation, title_id)
+        if studio is None:
+            raise NotFound("title", title_id)
+        if actor.role is Role.STUDIO and not owns(actor, Role.STUDIO, studio):
+            raise NotPermitted("a studio sees only its own titles' analytics")
+        return generation
 
     # Plumbing ---------------------------------------------------------------------------
 

@@ -9,6 +9,9 @@ video added while a client pages comes at the end, after every item it has read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 from uuid import UUID
 
 import attrs
@@ -18,7 +21,12 @@ from application.anchors.analytics import (
     StudioAnalyticsProjection,
     VideoStanding,
 )
-from application.anchors.review_queue import READ_AT_MOST, ReviewQueueProjection, TitleAnchor
+from application.anchors.review_queue import (
+    READ_AT_MOST,
+    ReviewQueueProjection,
+    TitleAnchor,
+    TitleDispute,
+)
 from application.auth import Principal, Role, whose_list
 from application.paging import Key, KeysetCursors, Page, int_at, limited
 from application.projections import ProjectionRunner
@@ -28,6 +36,9 @@ from domain.anchors.engagement import Engagement
 TITLES = KeysetCursors("studio titles", int)
 TITLE_ANCHORS = KeysetCursors("studio title anchors", int)
 VIDEOS = KeysetCursors("creator videos", int)
+DISPUTES = KeysetCursors("studio disputes", int)
+
+Listed = TypeVar("Listed", TitleAnchor, TitleDispute)
 
 
 @attrs.frozen
@@ -114,20 +125,52 @@ class OwnerLists:
         proposed or attached. A video protection excludes (a minor's, one restricted or
         removed) is nobody's to anchor, and is left out as the review queue leaves it out."""
         studio_id = whose_list(actor, Role.STUDIO, studio_id, "the anchors on its titles")
-        key = TITLE_ANCHORS.decode(cursor)
         size = limited(limit)
         generation = self.runner.fresh(self.review.name)
+        found = self._unprotected(
+            partial(self.review.tables.title_anchors, generation, studio_id),
+            after=_position(TITLE_ANCHORS.decode(cursor)),
+            size=size,
+        )
+        return TITLE_ANCHORS.page(found, size, lambda row: (row.order,))
+
+    def studio_disputes(
+        self,
+        actor: Principal,
+        studio_id: str | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[TitleDispute]:
+        """The creators' disputes of anchors to the studio's titles (none: the actor's own,
+        a studio's), open or decided, in the order they were opened; a protected video's
+        are left out, as from the list of anchors."""
+        studio_id = whose_list(actor, Role.STUDIO, studio_id, "the disputes on its titles")
+        size = limited(limit)
+        generation = self.runner.fresh(self.review.name)
+        found = self._unprotected(
+            partial(self.review.tables.title_disputes, generation, studio_id),
+            after=_position(DISPUTES.decode(cursor)),
+            size=size,
+        )
+        return DISPUTES.page(found, size, lambda row: (row.order,))
+
+    def _unprotected(
+        self, read: Callable[..., list[Listed]], *, after: int | None, size: int
+    ) -> list[Listed]:
+        """Rows read after ``after`` until more than ``size`` are of videos protection
+        leaves alone (or the list ends), asking for more each time rows are left out."""
         excluded = self.protection.catch_up().excluded_among
-        found: list[TitleAnchor] = []
-        after, ask = _position(key), min(size + 1, READ_AT_MOST)
+        found: list[Listed] = []
+        ask = min(size + 1, READ_AT_MOST)
         while len(found) <= size:
-            rows = self.review.tables.title_anchors(generation, studio_id, after=after, limit=ask)
+            rows = read(after=after, limit=ask)
             left_out = excluded({row.video_id for row in rows})
             found += [row for row in rows if row.video_id not in left_out]
             if len(rows) < ask:
                 break
             after, ask = rows[-1].order, min(ask * 2, READ_AT_MOST)
-        return TITLE_ANCHORS.page(found, size, lambda row: (row.order,))
+        return found
 
     def creator_videos(
         self,

@@ -14,7 +14,7 @@ item (``QueuePlace``, the cursor), so reading on never counts what came before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Container, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any, Protocol
@@ -22,9 +22,10 @@ from uuid import UUID
 
 import attrs
 
+from application.anchors.engagement_reading import added_by_video, read_engagement_batch
 from application.logs import CatalogueLog
 from application.paging import KeysetCursors, int_at, uuid_at
-from application.projections import Batch
+from application.projections import Batch, StoredReader
 from application.read_models import LogPositions
 from domain.anchors.audience import EngagementBatch
 from domain.anchors.engagement import Engagement
@@ -82,6 +83,26 @@ class TitleAnchor:
     since: datetime  # when it was proposed or attached
     evidence: tuple[SignalEvidence, ...]
     reason: str = ""  # the creator's words, for a dispute
+
+
+#: A dispute's states in a studio's list of the disputes on its titles.
+OPEN, UPHELD, DISMISSED, WITHDRAWN = "open", "upheld", "dismissed", "withdrawn"
+
+
+@attrs.frozen
+class TitleDispute:
+    """A creator's dispute of an anchor to a studio's title: open, upheld (the anchor was
+    revoked), dismissed, or withdrawn (moderation took the anchor away first); ``order`` is
+    the log position of the dispute, its place in the studio's list."""
+
+    order: int
+    video_id: UUID
+    title_id: UUID
+    state: str
+    disputed_at: datetime
+    reason: str  # the creator's words
+    decided_at: datetime | None = None
+    decision_reason: str = ""
 
 
 def microseconds(at: datetime) -> int:
@@ -187,11 +208,28 @@ class ReviewTables(Protocol):
         attached one takes the video's other proposals out."""
         ...
 
+    def list_anchors(self, batch: Batch, anchors: Sequence[TitleAnchor]) -> None:
+        """``list_anchor`` each in turn, in fewer statements."""
+        ...
+
     def unlist_anchor(self, batch: Batch, video_id: UUID, title_id: UUID) -> None: ...
 
     def set_anchor_state(
         self, batch: Batch, video_id: UUID, title_id: UUID, state: str, reason: str
     ) -> None: ...
+
+    # The studios' lists of the disputes on their titles ------------------------------
+
+    def open_dispute(self, batch: Batch, dispute: TitleDispute) -> None:
+        """List the dispute on its title's studio's list (a title no studio registered in
+        this log lists nothing)."""
+        ...
+
+    def decide_dispute(
+        self, batch: Batch, video_id: UUID, *, state: str, at: datetime, reason: str
+    ) -> None:
+        """The video's open dispute, if any, is decided."""
+        ...
 
     def start_sweep(self, batch: Batch, sweep_id: UUID, position: int) -> None: ...
 
@@ -214,6 +252,13 @@ class ReviewTables(Protocol):
         from the first), in their list's order."""
         ...
 
+    def title_disputes(
+        self, generation: int, studio_id: str, *, after: int | None, limit: int
+    ) -> list[TitleDispute]:
+        """At most ``limit`` disputes on the studio's titles placed after ``after`` (none:
+        from the first), in the order they were opened."""
+        ...
+
 
 _ENGAGEMENT = frozenset((Video.EngagementRecorded.TOPIC, EngagementBatch.Recorded.TOPIC))
 
@@ -232,9 +277,11 @@ def _added(events: Sequence[Any]) -> dict[UUID, int]:
     added: dict[UUID, int] = {}
     for event in events:
         if type(event).TOPIC == Video.EngagementRecorded.TOPIC:
-            counts = [(event.originator_id, event.added)]
+            counts: Iterable[tuple[UUID, Engagement]] = [(event.originator_id, event.added)]
         else:
-            counts = [(count.video_id, count.added) for count in event.counts]
+            # A batch's counts summed by video first: the score of a sum is the sum of
+            # the scores.
+            counts = added_by_video(event).items()
         for video_id, more in counts:
             added[video_id] = added.get(video_id, 0) + popularity(more)
     return added
@@ -244,7 +291,7 @@ class ReviewQueueProjection:
     """Which rows each event of the catalogue log changes, and the pages read from them."""
 
     name = NAME
-    version = 2  # 2: the studios' lists of their titles' anchors
+    version = 3  # 2: the studios' lists of their titles' anchors; 3: and of the disputes
 
     def __init__(self, tables: ReviewTables) -> None:
         self.tables = tables
@@ -262,6 +309,10 @@ class ReviewQueueProjection:
             Title.Registered.TOPIC: self._title_registered,
         }
         self.follows: Mapping[str, Sequence[str]] = {CatalogueLog.name: tuple(self._handlers)}
+        #: An engagement batch is read only as far as its sums by video.
+        self.readers: Mapping[str, StoredReader] = {
+            EngagementBatch.Recorded.TOPIC: read_engagement_batch
+        }
 
     def create(self, generation: int) -> None:
         self.tables.create(generation)
@@ -283,8 +334,20 @@ class ReviewQueueProjection:
             elif kind == "attached":
                 settled = {event.originator_id: tuple(event.evidence) for event, _ in run}
                 self.tables.settle(batch, settled)
-                for event, position in run:
-                    self._list_attached(batch, event, position, tuple(event.evidence))
+                self.tables.list_anchors(
+                    batch,
+                    [
+                        TitleAnchor(
+                            position,
+                            event.originator_id,
+                            event.title_id,
+                            ATTACHED,
+                            event.attached_at,
+                            tuple(event.evidence),
+                        )
+                        for event, position in run
+                    ],
+                )
             else:
                 for event, position in run:
                     self.apply(batch, log, event, position)
@@ -378,18 +441,34 @@ class ReviewQueueProjection:
     def _revoked(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.close_dispute(batch, event.originator_id, revoked=True)
         self.tables.unlist_anchor(batch, event.originator_id, event.title_id)
+        self.tables.decide_dispute(
+            batch,
+            event.originator_id,
+            state=WITHDRAWN if event.revoked_by == "moderation" else UPHELD,
+            at=event.revoked_at,
+            reason=event.reason,
+        )
 
-    def _disputed(self, batch: Batch, event: Any, _position: int) -> None:
+    def _disputed(self, batch: Batch, event: Any, position: int) -> None:
         self.tables.dispute(
             batch, event.originator_id, event.title_id, event.disputed_at, event.reason
         )
         self.tables.set_anchor_state(
             batch, event.originator_id, event.title_id, DISPUTED, event.reason
         )
+        self.tables.open_dispute(
+            batch,
+            TitleDispute(
+                position, event.originator_id, event.title_id, OPEN, event.disputed_at, event.reason
+            ),
+        )
 
     def _dispute_dismissed(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.close_dispute(batch, event.originator_id, revoked=False)
         self.tables.set_anchor_state(batch, event.originator_id, event.title_id, ATTACHED, "")
+        self.tables.decide_dispute(
+            batch, event.originator_id, state=DISMISSED, at=event.dismissed_at, reason=event.reason
+        )
 
     def _sweep_started(self, batch: Batch, event: Any, position: int) -> None:
         self.tables.start_sweep(batch, event.originator_id, position)

@@ -40,6 +40,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import Mapper, Notification, StoredEvent
 
+from application.audit.published import PublishedEvent, UnpublishableValue, published
 from application.auth import Principal, Role, require_role
 from application.errors import NotFound
 
@@ -626,7 +627,19 @@ class AuditedRecord:
     link: str | None  # hex; None when no link is stored for the record
     state_bytes: str | None = None  # base64 of the stored state when it cannot be decoded
 
+    @property
+    def event(self) -> PublishedEvent | None:
+        """The event in the published form (``application.audit.published``); None when
+        its state cannot be read or holds a value the form does not define."""
+        if not isinstance(self.state, dict):
+            return None
+        try:
+            return published(self.topic, self.originator_id, self.version, self.state)
+        except UnpublishableValue:
+            return None
+
     def as_json(self) -> dict[str, Any]:
+        event = self.event
         out = {
             "position": self.position,
             "topic": self.topic,
@@ -635,6 +648,7 @@ class AuditedRecord:
             "timestamp": self.timestamp,
             "state": self.state,
             "link": self.link,
+            "event": None if event is None else event.as_json(),
         }
         if self.state_bytes is not None:
             out["state_bytes"] = self.state_bytes
@@ -707,6 +721,16 @@ class AuditPage:
     next_after: int | None  # the position to ask after for the next page; None at the end
 
 
+@attrs.frozen
+class LogHead:
+    """Where a log ends: the highest position of its records or links (0: an empty log) and
+    the hash-chain link stored there (None: no link yet)."""
+
+    log: str
+    position: int
+    link: bytes | None
+
+
 class AuditTrail:
     """The auditor's read access to every log, with their links."""
 
@@ -715,7 +739,19 @@ class AuditTrail:
     def __init__(self, logs: Mapping[str, AuditSource]) -> None:
         self.logs = dict(logs)
 
+    def heads(self, actor: Principal) -> tuple[LogHead, ...]:
+        """Each log's head now, in the order the logs are verified: what a checkpoint signs
+        and the next verification must reach (auditors and admins)."""
+        require_role(actor, Role.AUDITOR, Role.ADMIN, doing="reading the audit trail")
+        heads = []
+        for name, source in self.logs.items():
+            head = source.reader.head_link()
+            heads.append(LogHead(name, end_of(source.reader), None if head is None else head.link))
+        return tuple(heads)
+
     def page(self, actor: Principal, log: str, *, after: int = 0, limit: int = 100) -> AuditPage:
+        """A log's records after ``after`` in log order, each with its stored link, at most
+        ``limit`` (auditors and admins; an unknown log is ``NotFound``)."""
         require_role(actor, Role.AUDITOR, Role.ADMIN, doing="reading the audit trail")
         source = self.logs.get(log)
         if source is None:

@@ -43,6 +43,7 @@ from domain.revenue.ledger import LedgerAccount
 from domain.revenue.payouts import Payout
 from domain.shop.counterfeit import CounterfeitReport
 from domain.shop.listings import Listing, Seller
+from domain.trust.video_reports import VideoReportQuota
 
 #: Records copied per transaction: a scratch store's commit costs the same whatever the page,
 #: and 10,000 records (about 10 MB) copied 1,000,000 events 20 % faster than 1,000 (measured).
@@ -62,6 +63,7 @@ AUDITED_AGGREGATES: Mapping[str, str] = {
     Studio.Opened.TOPIC: "Studio",
     RoomSlot.Opened.TOPIC: "RoomSlot",
     Payout.Requested.TOPIC: "Payout",
+    VideoReportQuota.Opened.TOPIC: "VideoReportQuota",
 }
 
 

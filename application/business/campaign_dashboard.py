@@ -26,9 +26,10 @@ from uuid import UUID
 
 import attrs
 
+from application.anchors.engagement_reading import added_by_video, read_engagement_batch
 from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
-from application.projections import Batch, Persisted, ProjectionRunner
+from application.projections import Batch, Persisted, ProjectionRunner, StoredReader
 from application.read_models import LogPositions, ReadModel
 from application.trust.protection import Protection
 from domain.anchors.audience import (
@@ -205,6 +206,13 @@ class DashboardTables(Protocol):
         self, batch: Batch, invitation_id: UUID, campaign_id: UUID, creator: str, position: int
     ) -> None: ...
 
+    def campaign_invitations(
+        self, generation: int, campaign_id: UUID, *, after: int | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """At most ``limit`` of the campaign's invitations sent after the log position
+        ``after`` (none: from the first), each with its position, in the order sent."""
+        ...
+
     def creator_invitations(
         self, generation: int, creator: str, *, after: int | None, limit: int
     ) -> list[tuple[int, UUID]]:
@@ -316,6 +324,10 @@ class CampaignDashboardProjection:
             BrandedEffect.Registered.TOPIC: self._effect,
             EffectUse.Declared.TOPIC: self._effect_used,
         }
+        #: An engagement batch is read only as far as its sums by video.
+        self.readers: Mapping[str, StoredReader] = {
+            EngagementBatch.Recorded.TOPIC: read_engagement_batch
+        }
         # The catalogue first: a link read from the revenue log names a video already known.
         self.follows: Mapping[str, Sequence[str]] = {
             "catalogue": (
@@ -414,18 +426,18 @@ class CampaignDashboardProjection:
         self._engagement_of(batch, [event])
 
     def _engagement_of(self, batch: Batch, events: Sequence[Any]) -> None:
+        by_video = [(event.reported_at.date(), added_by_video(event)) for event in events]
         known = self.tables.known_videos(
-            batch, {count.video_id for event in events for count in event.counts}
+            batch, {video_id for _day, counts in by_video for video_id in counts}
         )
         # Plain lists while summing: a page may hold a million counts.
         added: dict[tuple[UUID, date], list[int]] = {}
-        for event in events:
-            day = event.reported_at.date()
-            for count in event.counts:
-                if count.video_id in known:
-                    sums = added.setdefault((count.video_id, day), [0, 0])
-                    sums[0] += count.added.views
-                    sums[1] += interactions(count.added)
+        for day, counts in by_video:
+            for video_id, engagement in counts.items():
+                if video_id in known:
+                    sums = added.setdefault((video_id, day), [0, 0])
+                    sums[0] += engagement.views
+                    sums[1] += interactions(engagement)
         if added:
             self.tables.add_figures(
                 batch,
@@ -599,18 +611,34 @@ class CampaignDashboards:
         self.protection = protection.model
 
     def catch_up(self) -> int:
+        """Brings the campaign dashboards up to the end of their logs; answers how many events
+        were applied (``ProjectionFailed`` if one cannot be)."""
         return self._runner.catch_up(NAME)
 
     def dashboard(self, actor: Principal, campaign_id: UUID, *, as_of: date) -> CampaignDashboard:
+        """A campaign's dashboard as of a day: for its brand, an admin or an auditor (anyone else
+        is ``NotPermitted``); an unknown campaign is ``NotFound``."""
         # The campaign's line is read with its figures, in one snapshot, and checked then.
         return self.projection.dashboard(self._runner.fresh(NAME), campaign_id, as_of, actor)
 
     def invitations_of(self, campaign_id: UUID) -> list[UUID]:
+        """The ids of the invitations sent in a campaign (no access check: callers check first)."""
         return self.projection.tables.invitations(self._runner.fresh(NAME), campaign_id)
+
+    def invitations_of_campaign(
+        self, campaign_id: UUID, *, after: int | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """A page of a campaign's invitations after the log position ``after``, each with its
+        position (no access check: callers check first)."""
+        return self.projection.tables.campaign_invitations(
+            self._runner.fresh(NAME), campaign_id, after=after, limit=limit
+        )
 
     def invitations_of_creator(
         self, creator: str, *, after: int | None, limit: int
     ) -> list[tuple[int, UUID]]:
+        """A page of the invitations sent to a creator, after the log position ``after``, each with
+        its position (no access check: callers check first)."""
         return self.projection.tables.creator_invitations(
             self._runner.fresh(NAME), creator, after=after, limit=limit
         )
@@ -620,7 +648,9 @@ class CampaignDashboards:
         return self.projection.tables.video_days(self._runner.fresh(NAME), video_id)
 
     def export(self) -> Mapping[str, object]:
+        """Every dashboard row, for the auditor's replay to compare."""
         return self.projection.export(self._runner.fresh(NAME), {})
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The dashboards' read model, for the projection runner and the auditor's replay."""
         return (Persisted(self._runner, self.projection),)

@@ -32,7 +32,6 @@ from application.auth import (
 from application.business.campaign_dashboard import CampaignDashboards
 from application.errors import ApplicationError, NotFound, NotPermitted, StaleVersion
 from application.logs import CatalogueLog, RevenueLog
-from application.notifications import Notifier
 from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock, IdentityProvider
 from application.revenue.ledgers import Ledger
@@ -41,7 +40,6 @@ from domain.business.campaigns import Campaign, CampaignHashtag, CampaignVideo, 
 from domain.business.effects import BrandedEffect, EffectUse
 from domain.business.invitations import Invitation, InvitationState, Terms
 from domain.errors import RuleViolated
-from domain.inbox import NoticeKind
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -60,6 +58,8 @@ FEE_COMMITTED = "campaign-fee-committed"
 FEE_PAID = "campaign-fee-paid"
 #: A creator's invitations: the revenue log position each was sent at.
 INVITATIONS = KeysetCursors("creator invitations", int)
+#: A campaign's invitations: the revenue log position each was sent at.
+CAMPAIGN_INVITATIONS = KeysetCursors("campaign invitations", int)
 
 
 class HashtagTaken(ApplicationError):
@@ -145,7 +145,6 @@ class Campaigns:
         *,
         catalogue: CatalogueLog,
         ledger: Ledger,
-        notifier: Notifier,
         dashboards: CampaignDashboards,
         clock: Clock,
         identities: IdentityProvider,
@@ -154,7 +153,6 @@ class Campaigns:
         self.catalogue = catalogue
         self.ledger = ledger
         self.dashboards = dashboards
-        self.notifier = notifier
         self.clock = clock
         self.identities = identities
 
@@ -211,9 +209,12 @@ class Campaigns:
         return self._view(campaign)
 
     def campaign(self, actor: Principal, campaign_id: UUID) -> CampaignView:
+        """A campaign, for its brand, an admin or an auditor (anyone else is ``NotPermitted``)."""
         return self._view(self._readable(actor, campaign_id))
 
     def end(self, actor: Principal, campaign_id: UUID, *, reason: str) -> CampaignView:
+        """A brand ends one of its own campaigns early (an admin any campaign); another brand's
+        campaign is ``NotPermitted``."""
         campaign = self._owned(actor, campaign_id, doing="end a campaign")
         campaign.end(by=actor.label, reason=reason, at=self.clock.now())
         self.revenue.commit(campaign)
@@ -261,6 +262,7 @@ class Campaigns:
         return EffectView.of(effect)
 
     def effect(self, effect_id: UUID) -> EffectView:
+        """A branded effect as a view (no access check); an unknown one is ``NotFound``."""
         return EffectView.of(self.revenue.load(BrandedEffect, effect_id))
 
     def declare_effect_use(self, actor: Principal, video_id: UUID, effect_id: UUID) -> UUID:
@@ -284,6 +286,9 @@ class Campaigns:
     def invite(
         self, actor: Principal, campaign_id: UUID, *, creator: str, terms: Terms
     ) -> InvitationView:
+        """A brand invites a creator into its own running campaign on terms (an admin into any),
+        and the creator is told. Refuses an unknown creator (``NotFound``), a minor
+        (``RuleViolated``), and a creator invited already (``AlreadyInvited``)."""
         campaign = self._owned(actor, campaign_id, doing="invite a creator")
         now = self.clock.now()
         campaign.require_running(now)
@@ -307,16 +312,11 @@ class Campaigns:
             self.revenue.commit(invitation)
         except StaleVersion:
             raise AlreadyInvited(f"{creator} was invited to {campaign.name!r} already") from None
-        self._tell(
-            creator,
-            invitation,
-            "sent",
-            f"{campaign.brand} invites you to {campaign.name!r} for {_amount(terms.fee)}",
-            kind=NoticeKind.INVITATION_OFFERED,
-        )
         return InvitationView.of(invitation)
 
     def invitation(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        """An invitation, for its brand, its creator, an admin or an auditor (anyone else is
+        ``NotPermitted``)."""
         invitation = self.revenue.load(Invitation, invitation_id)
         self._party(actor, invitation)
         return InvitationView.of(invitation)
@@ -326,33 +326,21 @@ class Campaigns:
         invitation = self._as_creator(actor, invitation_id)
         now = self.clock.now()
         terms = invitation.accept(by=actor.label, at=now)
-        view = self._agree(invitation, terms, now)
-        self._tell(
-            self._brand(invitation),
-            invitation,
-            "accepted",
-            f"{invitation.creator} accepted your terms",
-            kind=NoticeKind.INVITATION_ACCEPTED,
-        )
-        return view
+        return self._agree(invitation, terms, now)
 
     def accept_counter(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        """The inviting brand accepts the creator's counter-offer; the terms are agreed and the
+        creator is told. Only that brand may (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         now = self.clock.now()
         terms = invitation.accept_counter(by=actor.label, at=now)
-        view = self._agree(invitation, terms, now)
-        self._tell(
-            invitation.creator,
-            invitation,
-            "agreed",
-            "your counter-offer was accepted",
-            kind=NoticeKind.INVITATION_ACCEPTED,
-        )
-        return view
+        return self._agree(invitation, terms, now)
 
     def counter(
         self, actor: Principal, invitation_id: UUID, terms: Terms, *, note: str = ""
     ) -> InvitationView:
+        """The invited creator answers with other terms and a note, and the brand is told. Only
+        that creator may (``NotPermitted``)."""
         invitation = self._as_creator(actor, invitation_id)
         campaign = self.revenue.load(Campaign, invitation.campaign_id)
         invitation.counter(
@@ -363,30 +351,17 @@ class Campaigns:
             at=self.clock.now(),
         )
         self.revenue.commit(invitation)
-        self._tell(
-            self._brand(invitation),
-            invitation,
-            "countered",
-            f"{invitation.creator} answered with a counter-offer",
-            kind=NoticeKind.INVITATION_COUNTERED,
-            reason=note,
-        )
         return InvitationView.of(invitation)
 
     def revise(self, actor: Principal, invitation_id: UUID, terms: Terms) -> InvitationView:
+        """The inviting brand sends new terms, and the creator is told. Only that brand may
+        (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         campaign = self.revenue.load(Campaign, invitation.campaign_id)
         invitation.revise(
             terms, currency=campaign.currency, last_day=campaign.last_day(), at=self.clock.now()
         )
         self.revenue.commit(invitation)
-        self._tell(
-            invitation.creator,
-            invitation,
-            "revised",
-            "the brand sent new terms",
-            kind=NoticeKind.INVITATION_REVISED,
-        )
         return InvitationView.of(invitation)
 
     def decline(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
@@ -400,71 +375,35 @@ class Campaigns:
             raise NotPermitted("an invitation is declined by its creator or its brand")
         invitation.decline(by=actor.label, creator=by_creator, reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
-        if by_creator:
-            self._tell(
-                self._brand(invitation),
-                invitation,
-                "declined",
-                f"{invitation.creator} declined the invitation",
-                kind=NoticeKind.INVITATION_DECLINED,
-                reason=reason,
-            )
-        else:
-            self._tell(
-                invitation.creator,
-                invitation,
-                "declined",
-                "the brand declined your counter-offer",
-                kind=NoticeKind.INVITATION_DECLINED,
-                reason=reason,
-            )
         return InvitationView.of(invitation)
 
     def withdraw(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
+        """The inviting brand withdraws its invitation with a reason, and the creator is told.
+        Only that brand may (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         invitation.withdraw(reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
-        self._tell(
-            invitation.creator,
-            invitation,
-            "withdrawn",
-            "the invitation was withdrawn",
-            kind=NoticeKind.INVITATION_WITHDRAWN,
-            reason=reason,
-        )
         return InvitationView.of(invitation)
 
     def deliver(self, actor: Principal, invitation_id: UUID, video_id: UUID) -> InvitationView:
+        """The invited creator delivers one of their own videos for the brand's approval, and the
+        brand is told. Another's invitation or video is ``NotPermitted``."""
         invitation = self._as_creator(actor, invitation_id)
         video = self.catalogue.load(Video, video_id)
         if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator delivers one of their own videos")
         invitation.deliver(video_id, at=self.clock.now())
         self.revenue.commit(invitation)
-        self._tell(
-            self._brand(invitation),
-            invitation,
-            "delivered",
-            f"{invitation.creator} delivered a video for your approval",
-            kind=NoticeKind.INVITATION_DELIVERED,
-            video=video_id,
-        )
         return InvitationView.of(invitation)
 
     def reject_delivery(
         self, actor: Principal, invitation_id: UUID, *, reason: str
     ) -> InvitationView:
+        """The inviting brand does not approve the delivered video, with a reason, and the creator
+        is told. Only that brand may (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         invitation.reject_delivery(reason=reason, at=self.clock.now())
         self.revenue.commit(invitation)
-        self._tell(
-            invitation.creator,
-            invitation,
-            "rejected",
-            f"delivery not approved: {reason}",
-            kind=NoticeKind.INVITATION_REJECTED,
-            reason=reason,
-        )
         return InvitationView.of(invitation)
 
     def approve_delivery(self, actor: Principal, invitation_id: UUID) -> InvitationView:
@@ -483,22 +422,32 @@ class Campaigns:
             at=now,
         )
         self.revenue.commit(invitation, payment, *self.ledger.accounts_for(payment))
-        self._tell(
-            invitation.creator,
-            invitation,
-            "paid",
-            f"{_amount(fee)} is on its way to you",
-            kind=NoticeKind.INVITATION_APPROVED,
-            video=video_id,
-        )
         return InvitationView.of(invitation)
 
-    def invitations_of_campaign(self, actor: Principal, campaign_id: UUID) -> list[InvitationView]:
+    def invitations_of_campaign(
+        self,
+        actor: Principal,
+        campaign_id: UUID,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[InvitationView]:
+        """The campaign's invitations (its brand, admins, auditors), in the order they were
+        sent, each as it stands now: a seek on the dashboards' rows (campaign, position)."""
         self._readable(actor, campaign_id)
-        return [
-            InvitationView.of(self.revenue.load(Invitation, invitation_id))
-            for invitation_id in self.dashboards.invitations_of(campaign_id)
-        ]
+        key = CAMPAIGN_INVITATIONS.decode(cursor)
+        size = limited(limit)
+        rows = self.dashboards.invitations_of_campaign(
+            campaign_id, after=None if key is None else int_at(key, 0), limit=size + 1
+        )
+        page = CAMPAIGN_INVITATIONS.page(rows, size, lambda row: (row[0],))
+        return Page(
+            tuple(
+                InvitationView.of(self.revenue.load(Invitation, invitation_id))
+                for _, invitation_id in page.items
+            ),
+            page.next_cursor,
+        )
 
     def invitations_of_creator(
         self,
@@ -544,37 +493,6 @@ class Campaigns:
         )
         self.revenue.commit(invitation, campaign, commitment, *self.ledger.accounts_for(commitment))
         return InvitationView.of(invitation)
-
-    def _tell(
-        self,
-        recipient: str,
-        invitation: Invitation,
-        step: str,
-        message: str,
-        *,
-        kind: NoticeKind,
-        reason: str = "",
-        video: UUID | None = None,
-    ) -> None:
-        """A typed notice of the invitation's step, keyed by the invitation's version."""
-        about: dict[str, object] = {
-            "invitation": invitation.id,
-            "campaign": invitation.campaign_id,
-        }
-        if video is not None:
-            about["video"] = video
-        try:
-            self.notifier.notify(
-                recipient,
-                subject="A brand campaign invitation",
-                body=f"{message} (invitation {invitation.id})",
-                key=f"invitation:{invitation.id}:{step}:{invitation.version}",
-                kind=kind,
-                about=about,
-                reason=reason,
-            )
-        except Exception:  # the invitation is recorded; its parties see it in the app
-            return
 
     @staticmethod
     def _brand(invitation: Invitation) -> str:
@@ -640,7 +558,3 @@ class Campaigns:
             uncommitted=self.ledger.balance_of(campaign_budget(campaign.id, campaign.currency)),
             launched_at=campaign.launched_at,
         )
-
-
-def _amount(money: Money) -> str:
-    return f"{money.minor} {money.currency} (minor units)"

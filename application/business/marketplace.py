@@ -26,6 +26,7 @@ service explains that page and holds nothing that grows with the log.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from uuid import UUID
 
@@ -46,15 +47,20 @@ from application.business.marketplace_projection import (
     rate_bp,
 )
 from application.errors import NotPermitted
+from application.paging import KeysetCursors, Page, int_at
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import ReadModel
 from domain.bounds import MAX_QUANTITY
 from domain.business.campaigns import Campaign
 from domain.categories import checked_category
+from domain.errors import InvalidValue
 from domain.regions import known_region
 
 TEXT_CANDIDATES = 2_000
 MAX_PAGE = 100
+#: The marketplace's cursors: a digest of the search, and the score and account of a
+#: page's last creator.
+CREATORS = KeysetCursors("creator marketplace", str, int, str)
 
 
 @attrs.frozen
@@ -106,17 +112,35 @@ class Marketplace:
         self.projection = projection
 
     def catch_up(self) -> int:
+        """Brings the marketplace's read model up to the end of its logs; answers how many events
+        were applied (``ProjectionFailed`` if one cannot be)."""
         return self.runner.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The marketplace's read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.runner, self.projection),)
 
     def find_creators(
-        self, actor: Principal, query: CreatorQuery, *, cursor: int = 0, limit: int = 20
-    ) -> tuple[list[CreatorMatch], int | None]:
-        """Creators who pass the filters, best fit first; ``cursor`` counts those seen."""
+        self,
+        actor: Principal,
+        query: CreatorQuery,
+        *,
+        cursor: str | None = None,
+        limit: int = 20,
+    ) -> Page[CreatorMatch]:
+        """Creators who pass the filters, best fit first (score, then account), a page at a
+        time from just after the creator the ``cursor`` names (a page's ``next_cursor`` of
+        the same search)."""
         require_role(actor, Role.BRAND, Role.ADMIN, doing="search the creator marketplace")
-        limit = max(1, min(limit, MAX_PAGE))
+        key = CREATORS.decode(cursor)
+        asked = _search_key(query)
+        if key is not None and key[0] != asked:
+            raise InvalidValue(
+                "the cursor is one of another search of the marketplace: pass next_cursor "
+                "with the filters it was given for"
+            )
+        if limit < 1 or limit > MAX_PAGE:
+            raise InvalidValue(f"a page of the marketplace holds from 1 to {MAX_PAGE} creators")
         categories = tuple(checked_category(c) for c in query.categories)
         regions = tuple(known_region(r) for r in query.regions)
         wanted_categories, wanted_regions, words = set(categories), set(regions), query.text
@@ -128,8 +152,6 @@ class Marketplace:
             wanted_categories |= set(campaign.categories)
             wanted_regions |= set(campaign.regions)
             words = " ".join(filter(None, (query.text, campaign.name, campaign.hashtag)))
-        if cursor > MAX_QUANTITY:
-            return [], None  # past any page there can be
         generation = self.runner.fresh(NAME)
         fit = _Fit(
             self._text_scores(generation, words) if words else None,
@@ -150,14 +172,17 @@ class Marketplace:
             wanted_regions=tuple(sorted(wanted_regions)),
         )
         # One more than the page: whether another page follows.
-        rows = self.projection.tables.search(generation, search, offset=cursor, limit=limit + 1)
-        page = [_match(facts, fit) for facts in rows[:limit]]
+        after = None if key is None else (int_at(key, 1), str(key[2]))
+        rows = self.projection.tables.search(generation, search, after=after, limit=limit + 1)
+        matches = [_match(facts, fit) for facts in rows]
+        found = CREATORS.page(matches, limit, lambda m: (asked, round(m.score * ONE), m.creator))
+        page = list(found.items)
         if campaign is not None:
             invited = self.projection.tables.invited(
                 generation, campaign.id, [m.creator for m in page]
             )
             page = [attrs.evolve(m, invited=m.creator in invited) for m in page]
-        return page, cursor + limit if len(rows) > limit else None
+        return Page(tuple(page), found.next_cursor)
 
     def _text_scores(self, generation: int, words: str) -> dict[str, tuple[int, tuple[str, ...]]]:
         """Each creator the text found: their text signal and the words they said."""
@@ -169,6 +194,22 @@ class Marketplace:
             creator: (round(round(score / best, 4) * ONE), matched)
             for creator, score, matched in hits
         }
+
+
+def _search_key(query: CreatorQuery) -> str:
+    """A digest of what a search asked: its cursors are refused by any other search."""
+    asked = repr(
+        (
+            query.text,
+            sorted(query.categories),
+            sorted(query.regions),
+            query.followers_min,
+            query.followers_max,
+            query.engagement_rate_min_bp,
+            None if query.campaign_id is None else query.campaign_id.hex,
+        )
+    )
+    return hashlib.blake2b(asked.encode(), digest_size=8).hexdigest()
 
 
 def _bounded(value: int | None) -> int | None:

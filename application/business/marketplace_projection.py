@@ -206,10 +206,16 @@ class MarketplaceTables(Protocol):
         ...
 
     def search(
-        self, generation: int, search: CreatorSearch, *, offset: int, limit: int
+        self,
+        generation: int,
+        search: CreatorSearch,
+        *,
+        after: tuple[int, str] | None,
+        limit: int,
     ) -> list[CreatorFacts]:
         """The candidates who pass the filters and are not minors, best fit first (the
-        weighted mean of the signals that count, then the account), from ``offset``."""
+        weighted mean of the signals that count, then the account in code-point order),
+        after the (score, account) ``after`` (none: from the first)."""
         ...
 
     def facts(self, generation: int) -> Iterable[tuple[CreatorFacts, dict[str, int]]]:

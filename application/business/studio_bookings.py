@@ -96,6 +96,7 @@ class StudioBookings:
         utc_offset_minutes: int = 0,
         slot_minutes: int = 60,
     ) -> StudioView:
+        """An admin opens a studio in a city: its rooms, opening hours, slot length and price."""
         require_role(actor, Role.ADMIN, doing="open a studio")
         studio = Studio.open(
             self.identities.new_id(),
@@ -114,6 +115,7 @@ class StudioBookings:
         return StudioView.of(studio)
 
     def studio(self, studio_id: UUID) -> StudioView:
+        """A studio as a view (anyone may read it); an unknown studio is ``NotFound``."""
         return StudioView.of(self.revenue.load(Studio, studio_id))
 
     def book(
@@ -126,6 +128,9 @@ class StudioBookings:
         sponsor: str | None = None,
         creator: str | None = None,
     ) -> BookingView:
+        """A creator books a room slot for themself (an admin for a named creator, and only an
+        admin records a sponsor at booking time: ``NotPermitted``). A room or creator booked at
+        that time by someone else at the same moment is ``SlotTaken``."""
         account = acting_for(actor, creator, Role.CREATOR, doing="book a studio slot")
         if sponsor is not None and actor.role is not Role.ADMIN:
             # A brand agrees to pay by sponsoring the booking itself; only an admin records
@@ -159,6 +164,8 @@ class StudioBookings:
         return BookingView.of(slot)
 
     def cancel(self, actor: Principal, slot_id: UUID, *, reason: str) -> BookingView:
+        """A creator cancels one of their own bookings with a reason (an admin any booking), and
+        the creator's time is released; another's booking is ``NotPermitted``."""
         slot = self.revenue.load(RoomSlot, slot_id)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.CREATOR, doing="cancel a booking")

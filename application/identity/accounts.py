@@ -5,7 +5,11 @@ Passwords reach only the ``PasswordHasher`` port (argon2 in ``adapters``); token
 log only as SHA-256 digests (they are 256 random bits, so a fast digest is enough). A
 session acts in one role of the account: its access tokens name that role and the account
 as subject, and carry the session's id, so signing out (or a revoked session) refuses them
-at once. Sign-in failures are counted per account (``SignInThrottle``); HTTP counts them
+at once. A powerful role revoked (one an admin grants: ``GRANTED_ROLES``) refuses the
+sessions acting in it from the next request: each request of such a session reads the
+account's grants from the log (``Accounts.check_session``); a session in a role anyone may take
+holds until its next refresh (15 minutes at most), which spares the bulk of requests that
+read. Sign-in failures are counted per account (``SignInThrottle``); HTTP counts them
 per address too.
 """
 
@@ -25,7 +29,7 @@ from application.errors import ApplicationError, NotFound, NotPermitted, StaleVe
 from application.logs import CatalogueLog
 from application.ports import Clock, IdentityProvider
 from domain.errors import InvalidValue
-from domain.identity.accounts import Account, RoleNotHeld, Verification
+from domain.identity.accounts import GRANTED_ROLES, Account, RoleNotHeld, Verification
 from domain.identity.sessions import Session, SessionEnded, SessionKind, UnknownSecret
 
 MIN_PASSWORD = 10
@@ -147,6 +151,9 @@ class Accounts:
     # Accounts -------------------------------------------------------------------------------
 
     def sign_up(self, name: str, password: str, role: Role) -> AccountView:
+        """Anyone signs up for a built-in account under a free name, in a self-service role
+        (others are granted by an admin: ``InvalidValue``). A taken name is ``AccountExists``; a
+        password of the wrong length is ``InvalidValue``."""
         hashed = self.hasher.hash(_password(password))
         account = Account.sign_up(name, password_hash=hashed, role=role.value, at=self.clock.now())
         if self.catalogue.find(Account, account.id) is not None:
@@ -170,6 +177,7 @@ class Accounts:
         return AccountView.of(found)
 
     def find(self, name: str) -> AccountView | None:
+        """The account with this name, or ``None`` (no access check: for the core's own use)."""
         found = self.catalogue.find(Account, Account.id_for(name))
         return None if found is None else AccountView.of(found)
 
@@ -184,6 +192,7 @@ class Accounts:
         return AccountView.of(account)
 
     def grant(self, actor: Principal, name: str, role: Role, *, reason: str) -> AccountView:
+        """An admin grants an account a role, with a reason recorded with who decided."""
         return self._decide(
             actor,
             name,
@@ -192,7 +201,9 @@ class Accounts:
         )
 
     def revoke(self, actor: Principal, name: str, role: Role, *, reason: str) -> AccountView:
-        """An admin takes a role away; the sessions acting in it end at their next refresh."""
+        """An admin takes a role away; the sessions acting in it are refused from the next
+        request if it is a granted role (reviewer, judge, admin, auditor), else at their next
+        refresh."""
         return self._decide(
             actor,
             name,
@@ -209,6 +220,8 @@ class Accounts:
         *,
         reason: str,
     ) -> AccountView:
+        """An admin records an account's identity verification (its kind and reference), with a
+        reason recorded with who decided."""
         return self._decide(
             actor,
             name,
@@ -275,6 +288,9 @@ class Accounts:
         return self._start(account.name, role, SessionKind(session.kind))
 
     def refresh(self, refresh_token: str) -> SessionTokens:
+        """Exchanges a refresh token for new session tokens (the old refresh token is spent).
+        Refuses, as ``InvalidToken``, an unknown, ended or reused session (a reuse revokes it)
+        and a role the account no longer holds (which ends the session)."""
         session_id, secret = _split(refresh_token)
         session = self._session(session_id)
         now = self.clock.now()
@@ -287,7 +303,7 @@ class Accounts:
         if session.ended is not None:
             raise InvalidToken("the refresh token was used already: the session is revoked")
         account = self._load(session.account)
-        if not account.holds(session.role):
+        if not account.held_throughout(session.role, session.started_at):
             session.revoke(f"the {session.role} role was revoked", at=now)
             self.catalogue.commit(session)
             raise InvalidToken(f"{account.name} no longer holds the {session.role} role")
@@ -306,6 +322,7 @@ class Accounts:
             raise InvalidToken("the token's session is unknown")
         if not found.live(self.clock.now()):
             raise InvalidToken(f"the token's session has ended ({found.ended or 'expired'})")
+        self._require_granted_role_held(found)
 
     def cookie_principal(self, cookie: str) -> tuple[Principal, str]:
         """Who a cookie session's cookie names, and the session's id."""
@@ -317,6 +334,7 @@ class Accounts:
             found.check(digest(secret), at=self.clock.now())
         except (SessionEnded, UnknownSecret) as refused:
             raise InvalidToken(str(refused)) from None
+        self._require_granted_role_held(found)
         return Principal(Role(found.role), found.account), str(session_id)
 
     # ----------------------------------------------------------------------------------------
@@ -355,6 +373,17 @@ class Accounts:
             refresh_token=refresh_token,
             cookie=cookie,
         )
+
+    def _require_granted_role_held(self, session: Session) -> None:
+        # Read from the catalogue log (no aggregate cache there), so a revocation recorded
+        # by another process is seen on the next request; only powerful roles pay the read.
+        if session.role not in GRANTED_ROLES:
+            return
+        account = self.catalogue.find(Account, Account.id_for(session.account))
+        if account is None or not account.held_throughout(session.role, session.started_at):
+            raise InvalidToken(
+                f"{session.account} no longer holds the {session.role} role: it was revoked"
+            )
 
     def _live_session(self, token: str) -> tuple[Session, str]:
         session_id, secret = _split(token)

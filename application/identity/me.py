@@ -49,6 +49,8 @@ class WhoAmI:
         self.revenue = revenue
 
     def me(self, actor: Principal) -> MeView:
+        """Who the caller is: their principal, their built-in account if it is theirs in this role,
+        their roles, and the records the programs keep about them (any signed-in caller)."""
         account = self.accounts.find(actor.subject)
         # A token from elsewhere (the operator, an identity provider) may name a subject
         # that has a built-in account in other roles only: that account is not this person's.

@@ -10,38 +10,60 @@ is completed by closing again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, require_role
+from application.auth import Principal, Role, acting_for, require_role, whose_list
 from application.errors import NotFound, NotPermitted, StaleVersion
 from application.idempotency import answer_again
 from application.logs import MusicLog
 from application.music.music import Discovery
 from application.music.music_views import (
     BallotReceipt,
+    EnteredSeason,
     Entry,
+    LiveEntry,
+    LiveStandings,
     RankedEntry,
+    RisingArtist,
     RoundResult,
+    RoundStanding,
     RoundView,
     ScoreReceipt,
+    ScoreSheet,
     SeasonView,
+    SheetLine,
 )
+from application.music.season_field import CSV_PAGE, field_csv
 from application.music.usage_detection import UsageDetection
 from application.paging import KeysetCursors, Page, int_at, limited, uuid_at
 from application.ports import Clock, IdentityProvider
 from domain.errors import RuleViolated
 from domain.music.artists import checked_region
 from domain.music.ballots import Ballot, Score
-from domain.music.rounds import CompetitionRound, Judge, Prize, RoundNotOpen, RoundStatus
+from domain.music.genres import checked_genre
+from domain.music.rounds import (
+    SCHEDULE,
+    CompetitionRound,
+    ConflictOfInterest,
+    Judge,
+    Prize,
+    RoundNotOpen,
+    RoundStatus,
+)
 from domain.music.seasons import RoundPlan, Season
-from domain.music.standings import Weighting
+from domain.music.standings import Tally, Weighting, popularity_standings
 from domain.music.tracks import Track
 
 VOTERS = (Role.VIEWER, Role.CREATOR, Role.ARTIST)
 ENTRY_ATTEMPTS = 5
 
 SEASONS = KeysetCursors("seasons", int, UUID)
+ARTIST_SEASONS = KeysetCursors("artist seasons", int, UUID)
+JUDGE_SEASONS = KeysetCursors("judge seasons", int, UUID)
+SEASON_FIELD = KeysetCursors("season field", int, UUID)
+#: How many seasons one read of the read model brings while looking for a judge's.
+_SEASONS_SCANNED = 100
 
 
 class AlreadyVoted(RuleViolated):
@@ -91,6 +113,8 @@ class Competition:
         prizes: Sequence[Prize] = (),
         weighting: Weighting | None = None,
     ) -> SeasonView:
+        """An admin announces a season: its region, partners, judges, rounds (scheduled with it),
+        prizes and score weighting."""
         require_role(actor, Role.ADMIN, doing="announce a season")
         season, scheduled = Season.announce(
             self.identities.new_id(),
@@ -108,6 +132,7 @@ class Competition:
         return SeasonView.of(season)
 
     def season(self, season_id: UUID) -> SeasonView:
+        """A season as a view (anyone may read it); an unknown season is ``NotFound``."""
         return SeasonView.of(self.music.load(Season, season_id))
 
     def seasons(
@@ -124,6 +149,162 @@ class Competition:
         return Page(
             tuple(SeasonView.of(self.music.load(Season, season_id)) for _, season_id in page.items),
             page.next_cursor,
+        )
+
+    def artist_seasons(
+        self,
+        actor: Principal,
+        account: str | None = None,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[EnteredSeason]:
+        """The seasons an artist (none named: the actor's own) entered, in the order it
+        entered them, each with its rounds and where the artist's entry stands in each."""
+        account = whose_list(actor, Role.ARTIST, account, "the seasons it entered")
+        key = ARTIST_SEASONS.decode(cursor)
+        size = limited(limit)
+        after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
+        rows = self.read.fresh().seasons_entered(account, after=after, limit=size + 1)
+        page = ARTIST_SEASONS.page(rows, size, lambda row: (row[0], row[1]))
+        return Page(
+            tuple(self._entered(season_id, track_id) for _, season_id, track_id in page.items),
+            page.next_cursor,
+        )
+
+    def judge_seasons(
+        self, actor: Principal, *, limit: int = 50, cursor: str | None = None
+    ) -> Page[SeasonView]:
+        """The seasons whose panel the judge (the actor) sits on, in the order announced.
+
+        The read model keeps seasons in the order announced, not by judge: the seasons after
+        the cursor are read in batches until a page of the judge's is found (a panel is part
+        of the season's own record, so it is read from the season)."""
+        require_role(actor, Role.JUDGE, doing="list the seasons it judges")
+        key = JUDGE_SEASONS.decode(cursor)
+        size = limited(limit)
+        after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
+        found: list[tuple[tuple[int, UUID], SeasonView]] = []
+        view = self.read.fresh()
+        while len(found) <= size:
+            rows = view.seasons(region=None, after=after, limit=_SEASONS_SCANNED)
+            for row in rows:
+                season = SeasonView.of(self.music.load(Season, row[1]))
+                if any(judge.judge_id == actor.subject for judge in season.judges):
+                    found.append((row, season))
+            if len(rows) < _SEASONS_SCANNED:
+                break
+            after = rows[-1]
+        page = JUDGE_SEASONS.page(found, size, lambda item: item[0])
+        return Page(tuple(season for _, season in page.items), page.next_cursor)
+
+    def score_sheet(self, actor: Principal, round_id: UUID) -> ScoreSheet:
+        """A judge's sheet for a round of a season it judges: each entry with the judge's own
+        score, if given, or the conflict of interest that keeps the judge from scoring it. A
+        judge off the season's panel is ``NotPermitted``; other judges' scores never show."""
+        require_role(actor, Role.JUDGE, doing="read a score sheet")
+        competition_round = self.music.read(CompetitionRound, round_id)
+        judge = competition_round.judge(actor.subject)
+        if judge is None:
+            raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
+        view = self._round_view(competition_round)
+        lines = []
+        for entry in view.entries:
+            given = self.music.find(Score, Score.id_for(round_id, actor.subject, entry.track_id))
+            conflict = None
+            try:
+                competition_round.require_judge_may_score(
+                    actor.subject, self.discovery.artist_aggregate(entry.artist.account)
+                )
+            except ConflictOfInterest as refused:
+                conflict = str(refused)
+            lines.append(
+                SheetLine(
+                    entry=entry, score=None if given is None else given.value, conflict=conflict
+                )
+            )
+        season = self.music.read(Season, competition_round.season_id)
+        return ScoreSheet(
+            round=view, season_name=season.name, partner=judge.partner, lines=tuple(lines)
+        )
+
+    def season_field(
+        self,
+        actor: Principal,
+        season_id: UUID,
+        *,
+        region: str | None = None,
+        genre: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[RisingArtist]:
+        """The artists entered in a season, for its partners: each with its track (filed
+        under ``genre``, of an artist of ``region``, where named), the videos using it, its
+        ballots so far and its outcome in every round, in the order entered. A partner is
+        seen through the judge who represents it on the panel; admins and auditors read any
+        season's. Another judge is ``NotPermitted``."""
+        require_role(actor, Role.JUDGE, Role.ADMIN, Role.AUDITOR, doing="read a season's field")
+        season = self.music.load(Season, season_id)
+        if actor.role is Role.JUDGE and not any(j.judge_id == actor.subject for j in season.judges):
+            raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
+        key = SEASON_FIELD.decode(cursor)
+        size = limited(limit)
+        after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
+        region = None if region is None else checked_region(region)
+        filed_under = checked_genre(genre)
+        rows = self.read.fresh().season_field(
+            season_id,
+            region=region,
+            genre=None if filed_under is None else filed_under.value,
+            after=after,
+            limit=size + 1,
+        )
+        page = SEASON_FIELD.page(rows, size, lambda line: (line.key, line.track.track_id))
+        rounds = [self.music.read(CompetitionRound, r) for r in season.round_ids]
+        return Page(
+            tuple(
+                RisingArtist(
+                    artist=line.byline,
+                    region=line.artist.region,
+                    track_id=line.track.track_id,
+                    title=line.track.title,
+                    genre=line.track.genre,
+                    uses=line.uses,
+                    votes=line.votes,
+                    rounds=tuple(RoundStanding.of(r, line.track.track_id) for r in rounds),
+                )
+                for line in page.items
+            ),
+            page.next_cursor,
+        )
+
+    def season_field_csv(
+        self,
+        actor: Principal,
+        season_id: UUID,
+        *,
+        region: str | None = None,
+        genre: str | None = None,
+    ) -> Iterator[str]:
+        """The whole field of ``season_field`` as CSV lines (a header first), for the same
+        readers; a refusal comes before the first line."""
+
+        def page(cursor: str | None) -> Page[RisingArtist]:
+            return self.season_field(
+                actor, season_id, region=region, genre=genre, limit=CSV_PAGE, cursor=cursor
+            )
+
+        return field_csv(page(None), page)
+
+    def _entered(self, season_id: UUID, track_id: UUID) -> EnteredSeason:
+        season = self.music.load(Season, season_id)
+        return EnteredSeason(
+            season=SeasonView.of(season),
+            track_id=track_id,
+            rounds=tuple(
+                RoundStanding.of(self.music.read(CompetitionRound, round_id), track_id)
+                for round_id in season.round_ids
+            ),
         )
 
     def enter(
@@ -151,19 +332,27 @@ class Competition:
     # Rounds -----------------------------------------------------------------------------
 
     def round(self, round_id: UUID) -> RoundView:
+        """A round as a view (anyone may read it); an unknown round is ``NotFound``."""
         return self._round_view(self.music.read(CompetitionRound, round_id))
 
-    def open_round(self, actor: Principal, round_id: UUID) -> RoundView:
+    def open_round(self, actor: Principal, round_id: UUID, *, reason: str = "") -> RoundView:
+        """An admin opens a scheduled round for voting and scoring; before its planned time
+        only with a reason (``EarlyWithoutReason``), which is recorded. The schedule opens it
+        on time otherwise (``RoundSchedule``)."""
         require_role(actor, Role.ADMIN, doing="open a round")
+        return self._open(round_id, by=actor.label, reason=reason)
+
+    def _open(self, round_id: UUID, *, by: str, reason: str) -> RoundView:
         competition_round = self.music.load(CompetitionRound, round_id)
-        competition_round.open(by=actor.label, at=self.clock.now())
+        competition_round.open(by=by, at=self.clock.now(), reason=reason)
         self.music.commit(competition_round)
         return self._round_view(competition_round)
 
     def cast_ballot(
         self, actor: Principal, round_id: UUID, track_id: UUID, *, idempotency_key: str = ""
     ) -> BallotReceipt:
-        """One ballot per voter per round; a retry with the same key gets the same answer."""
+        """One ballot per voter per round; a retry with the same key gets the same answer. An
+        artist voting for their own entry (in any role) is ``OwnEntry``."""
         require_role(actor, *VOTERS, doing="vote")
         previous = self.music.find(Ballot, Ballot.id_for(round_id, actor.label))
         if previous is not None:
@@ -172,6 +361,7 @@ class Competition:
         ballot = Ballot.cast(
             competition_round,
             voter=actor.label,
+            voter_account=actor.subject,
             track_id=track_id,
             idempotency_key=idempotency_key,
             at=self.clock.now(),
@@ -221,6 +411,9 @@ class Competition:
     def give_score(
         self, actor: Principal, round_id: UUID, track_id: UUID, value: int
     ) -> ScoreReceipt:
+        """A judge on the season's panel scores an entry of a round, once. Refuses a judge off the
+        panel (``NotPermitted``), a track not entered (``NotAnEntrant``), a second score
+        (``AlreadyScored``), and a score recorded after the round closed (``ScoreTooLate``)."""
         require_role(actor, Role.JUDGE, doing="score an entry")
         competition_round = self.music.read(CompetitionRound, round_id)
         if competition_round.judge(actor.subject) is None:
@@ -255,14 +448,19 @@ class Competition:
             given_at=score.given_at,
         )
 
-    def close_round(self, actor: Principal, round_id: UUID) -> RoundResult:
-        """Freeze the round, rank it, and seed the next round with those who advance."""
+    def close_round(self, actor: Principal, round_id: UUID, *, reason: str = "") -> RoundResult:
+        """Freeze the round, rank it, and seed the next round with those who advance; before
+        its planned time only with a reason (``EarlyWithoutReason``), which is recorded. The
+        schedule closes it on time otherwise (``RoundSchedule``)."""
         require_role(actor, Role.ADMIN, doing="close a round")
+        return self._close(round_id, by=actor.label, reason=reason)
+
+    def _close(self, round_id: UUID, *, by: str, reason: str) -> RoundResult:
         competition_round = self.music.load(CompetitionRound, round_id)
         if competition_round.is_open:
             # Count the videos published so far before the tallies freeze.
             self.usage.run_to_completion()
-            competition_round.close(by=actor.label, at=self.clock.now())
+            competition_round.close(by=by, at=self.clock.now(), reason=reason)
             self.music.commit(competition_round)
         elif competition_round.status is not RoundStatus.CLOSED:
             raise RoundNotOpen(f"round {competition_round.number} has not opened yet")
@@ -282,7 +480,66 @@ class Competition:
         self.music.commit(*to_save)
         return self.results(round_id)
 
+    def keep_schedule(self, round_id: UUID) -> str | None:
+        """Open the round, or close it (ranking it and seeding the next), if its planned time
+        has come by the clock, acting as ``SCHEDULE``; what it did, or None when the round
+        is not due (an admin acted first, or its time has not come)."""
+        competition_round = self.music.read(CompetitionRound, round_id)
+        now = self.clock.now()
+        if competition_round.is_due_to_open(now):
+            self._open(round_id, by=SCHEDULE, reason="")
+            return "opened"
+        if competition_round.is_due_to_close(now):
+            self._close(round_id, by=SCHEDULE, reason="")
+            return "closed"
+        return None
+
+    def live_standings(self, round_id: UUID) -> LiveStandings:
+        """An open round's popularity standings so far (votes and uses, as the published formula
+        will count them), for anyone; the judges' scores stay hidden until the close. A round
+        not open is ``RoundNotOpen`` (a closed round has its result instead)."""
+        competition_round = self.music.read(CompetitionRound, round_id)
+        if not competition_round.is_open:
+            after = " (its result is published)" if competition_round.has_result else ""
+            raise RoundNotOpen(
+                f"round {competition_round.number} is {competition_round.status.value}, not "
+                f"open{after}: live standings are shown while a round is open"
+            )
+        view = self.read.fresh()
+        entrants = list(competition_round.entrants.values())
+        track_ids = [e.track_id for e in entrants]
+        count = view.count_of(round_id)
+        lines = view.lines(
+            track_ids=track_ids,
+            accounts=[e.artist_account for e in entrants],
+            uses_of=track_ids,
+        )
+        # Only votes and uses are handed to the formula: the scores never leave the read model.
+        tallies = {t: Tally(votes=count.votes[t], uses=lines.uses.get(t, 0)) for t in track_ids}
+        standings = popularity_standings(
+            [(e.track_id, e.artist_account) for e in entrants],
+            tallies,
+            competition_round.weighting,
+        )
+        return LiveStandings(
+            round_id=round_id,
+            number=competition_round.number,
+            weighting=competition_round.weighting,
+            standings=tuple(
+                LiveEntry(
+                    standing=standing,
+                    title=lines.title(standing.track_id),
+                    artist=lines.byline(standing.artist_account),
+                )
+                for standing in standings
+            ),
+            as_of=self.clock.now(),
+            closes_at=competition_round.closes_at,
+        )
+
     def results(self, round_id: UUID) -> RoundResult:
+        """A closed round's result (standings, who advances or wins, late ballots and scores);
+        anyone may read it. A round whose result is not recorded yet is ``NotFound``."""
         competition_round = self.music.read(CompetitionRound, round_id)
         if competition_round.standings is None:
             raise NotFound("result of round", round_id)

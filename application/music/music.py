@@ -11,12 +11,21 @@ import hashlib
 from collections.abc import Iterable
 from uuid import UUID
 
-from application.auth import Principal, Role, acting_for, person_key, require_role, whose_list
+from application.auth import (
+    Principal,
+    Role,
+    acting_for,
+    owns,
+    person_key,
+    require_role,
+    whose_list,
+)
 from application.domain_application import DomainApplication
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.index_snapshots import IndexSnapshots
 from application.logs import MusicLog
 from application.media import MatchingEngine, MediaDecoder, MediaTooLarge, UnreadableMedia
+from application.media_store import MediaKeeping
 from application.music.music_read_model import (
     MusicReadModel,
     MusicReads,
@@ -32,15 +41,14 @@ from application.music.music_views import (
     TrackView,
 )
 from application.music.track_index import SNAPSHOT_EVERY, TrackIndex, track_owner
-from application.notifications import Notifier, tell
 from application.paging import KeysetCursors, Page, int_at, limited, uuid_at
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import Followed, ReadModel, unpositioned
-from domain.inbox import NoticeKind
-from domain.media import MediaFingerprints
+from domain.media import MediaFingerprints, StoredBlob
 from domain.music.artists import Artist, checked_region
-from domain.music.tracks import Resemblance, Track, checked_track_title
+from domain.music.genres import checked_genre
+from domain.music.tracks import Resemblance, Track, TrackStatus, checked_track_title
 
 #: A submission resembles earlier material when the audio engine scores it at least this ...
 ORIGINALITY_MIN_SCORE = 0.2
@@ -73,11 +81,12 @@ class Discovery:
         tables: MusicTables,
         snapshots: IndexSnapshots | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
-        notifier: Notifier | None = None,
+        keeping: MediaKeeping | None = None,
     ) -> None:
         self.music = music
+        #: Where submitted audio is kept for judges and reviewers (None: dropped).
+        self.keeping = keeping
         #: Tells artists of reviewers' decisions on their tracks (none: nobody is told).
-        self.notifier = notifier
         self.decoder = decoder
         self.audio = audio
         self.clock = clock
@@ -99,6 +108,8 @@ class Discovery:
         self.index.catch_up()
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The music read models (the persisted lines and the track index), for the projection
+        runner and the auditor's replay."""
         return (
             Persisted(self.read.runner, self.read.projection),
             Followed("music track index", self.index.catch_up, unpositioned(self.index.export)),
@@ -116,6 +127,8 @@ class Discovery:
         bio: str = "",
         account: str | None = None,
     ) -> ArtistView:
+        """An artist registers their own profile (an admin names the account). An account with a
+        profile already is ``ArtistExists``."""
         owner = acting_for(actor, account, Role.ARTIST, doing="register an artist")
         if self.music.find(Artist, Artist.id_for(owner)) is not None:
             raise ArtistExists(f"account {owner} already has an artist profile")
@@ -144,6 +157,8 @@ class Discovery:
         bio: str,
         expected_version: int | None = None,
     ) -> ArtistView:
+        """An artist edits their own profile (an admin any profile); another's is
+        ``NotPermitted``, an unknown one ``NotFound``."""
         acting_for(actor, account, Role.ARTIST, doing="edit an artist profile")
         artist = self.music.load(Artist, Artist.id_for(account), expected_version)
         artist.update_profile(
@@ -158,6 +173,7 @@ class Discovery:
         return ArtistView.of(artist)
 
     def verify_artist(self, actor: Principal, account: str) -> ArtistView:
+        """An admin verifies an artist, giving the badge; an unknown artist is ``NotFound``."""
         require_role(actor, Role.ADMIN, doing="verify an artist")
         artist = self.artist_aggregate(account)
         artist.verify(by=actor.label, at=self.clock.now())
@@ -165,6 +181,7 @@ class Discovery:
         return ArtistView.of(artist)
 
     def withdraw_badge(self, actor: Principal, account: str, *, reason: str) -> ArtistView:
+        """An admin withdraws an artist's badge with a reason; an unknown artist is ``NotFound``."""
         require_role(actor, Role.ADMIN, doing="withdraw an artist's badge")
         artist = self.artist_aggregate(account)
         artist.withdraw_badge(by=actor.label, reason=reason, at=self.clock.now())
@@ -172,9 +189,12 @@ class Discovery:
         return ArtistView.of(artist)
 
     def artist(self, account: str) -> ArtistView:
+        """An artist's profile as a view (anyone may read it); an unknown one is ``NotFound``."""
         return ArtistView.of(self.artist_aggregate(account))
 
     def artist_aggregate(self, account: str) -> Artist:
+        """The artist aggregate of an account, for other use cases to read; ``NotFound`` if the
+        account has no profile."""
         found = self.music.find(Artist, Artist.id_for(account))
         if found is None:
             raise NotFound("artist", account)
@@ -186,6 +206,24 @@ class Discovery:
 
     # Tracks -----------------------------------------------------------------------------
 
+    def track_media(self, actor: Principal, track_id: UUID) -> StoredBlob:
+        """The stored audio of a track: a cleared track's for anyone signed in (it is in the
+        featured playlist; judges hear entries, which are cleared); a track under review or
+        rejected only for its artist, reviewers, admins and auditors. ``NotFound`` for anyone
+        else (so asking reveals nothing), an unknown track and one without stored media."""
+        track = self.music.find(Track, track_id)
+        hidden = NotFound("stored media of", track_owner(track_id))
+        if track is None or track.stored_media is None:
+            raise hidden
+        may = (
+            track.status is TrackStatus.CLEARED
+            or actor.role in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
+            or owns(actor, Role.ARTIST, track.artist_account)
+        )
+        if not may:
+            raise hidden
+        return track.stored_media
+
     def submit_track(
         self,
         actor: Principal,
@@ -193,10 +231,17 @@ class Discovery:
         title: str,
         media: bytes,
         artist_account: str | None = None,
+        media_type: str | None = None,
+        genre: str | None = None,
     ) -> TrackView:
+        """A registered artist submits a track of their own (an admin names the artist),
+        filed under a ``genre`` if they name one; it is fingerprinted and checked for
+        originality. Refuses media that is too large, empty, without audio, or silent
+        (``MediaTooLarge``, ``UnreadableMedia``), and a genre not among ``Genre``."""
         owner = acting_for(actor, artist_account, Role.ARTIST, doing="submit a track")
         self.artist_aggregate(owner)
         checked_track_title(title)
+        checked_genre(genre)
         if len(media) > self.max_upload_bytes:
             raise MediaTooLarge(len(media), self.max_upload_bytes)
         if not media:
@@ -216,10 +261,19 @@ class Discovery:
             digest=digest,
             duration_seconds=decoded.duration_seconds,
             at=now,
+            genre=genre,
         )
         track.record_originality(
             self._resemblances(fingerprint), engine_version=self.audio.version, at=now
         )
+        if self.keeping is not None:
+            stored = self.keeping.keep(
+                media,
+                content_type=media_type,
+                holder=track_owner(track.id),
+                person=person_key(Principal(Role.ARTIST, owner)),
+            )
+            track.store_media(stored, at=now)
         taken = MediaFingerprints.take(
             owner=track_owner(track.id),
             digest=digest,
@@ -246,6 +300,7 @@ class Discovery:
         ]
 
     def track(self, track_id: UUID) -> TrackView:
+        """A track as a view (anyone may read it); an unknown track is ``NotFound``."""
         return self._track_view(self.music.load(Track, track_id))
 
     def review_queue(
@@ -288,45 +343,44 @@ class Discovery:
     def clear_track(
         self, actor: Principal, track_id: UUID, *, reason: str, override: bool = False
     ) -> TrackView:
+        """A reviewer or admin clears a track for use in videos (``override`` past its originality
+        findings), with a reason, and the artist is told."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="clear a track")
         track = self.music.load(Track, track_id)
         track.clear(by=actor.label, reason=reason, override=override, at=self.clock.now())
         self.music.commit(track)
-        self._tell_artist(track, NoticeKind.TRACK_CLEARED, "is cleared for videos", reason)
         return self._track_view(track)
 
     def reject_track(self, actor: Principal, track_id: UUID, *, reason: str) -> TrackView:
+        """A reviewer or admin rejects a track with a reason, and the artist is told."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="reject a track")
         track = self.music.load(Track, track_id)
         track.reject(by=actor.label, reason=reason, at=self.clock.now())
         self.music.commit(track)
-        self._tell_artist(track, NoticeKind.TRACK_REJECTED, "was not cleared", reason)
         return self._track_view(track)
 
-    def _tell_artist(self, track: Track, kind: NoticeKind, outcome: str, reason: str) -> None:
-        """The artist's notice of a review decision, keyed by the track's version."""
-        tell(
-            self.notifier,
-            person_key(Principal(Role.ARTIST, track.artist_account)),
-            kind=kind,
-            subject="A decision on your track",
-            body=f"Your track {track.title!r} {outcome}.",
-            key=f"track:{track.id}:{kind.value}:{track.version}",
-            about={"track": track.id},
-            reason=reason,
-        )
-
     def featured_playlist(
-        self, *, region: str | None = None, limit: int = 50, cursor: str | None = None
+        self,
+        *,
+        region: str | None = None,
+        genre: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
     ) -> Page[PlaylistItem]:
-        """Cleared tracks (of the artists of ``region``, if named), most used in videos
-        first; then the newest cleared; then by id."""
+        """Cleared tracks (of the artists of ``region``, if named; filed under ``genre``, if
+        named), most used in videos first; then the newest cleared; then by id."""
         key = PLAYLIST.decode(cursor)
         size = limited(limit)
         region = None if region is None else checked_region(region)
+        filed_under = checked_genre(genre)
         after = None if key is None else (int_at(key, 0), int_at(key, 1), uuid_at(key, 2))
         before = 0 if key is None else int_at(key, 3)
-        lines = self.read.fresh().playlist(region=region, after=after, limit=size + 1)
+        lines = self.read.fresh().playlist(
+            region=region,
+            genre=None if filed_under is None else filed_under.value,
+            after=after,
+            limit=size + 1,
+        )
         items = tuple(
             PlaylistItem(
                 position=before + offset + 1,
@@ -335,6 +389,7 @@ class Discovery:
                 artist=line.artist,
                 uses=line.uses,
                 cleared_at=line.track.decided_at or line.track.submitted_at,
+                genre=line.track.genre,
             )
             for offset, line in enumerate(lines[:size])
         )

@@ -55,6 +55,7 @@ class TrackLine:
     submitted_at: datetime
     flagged: bool = False
     decided_at: datetime | None = None
+    genre: str | None = None
 
 
 @attrs.define
@@ -92,6 +93,34 @@ class OwnTrackLine:
 
 
 @attrs.frozen
+class FieldLine:
+    """An artist entered in a season as its partners see it (``key``: microseconds since the
+    epoch of the entry, the list's order): the track entered, the videos using it, and the
+    ballots it has had in the season's rounds so far."""
+
+    key: int
+    track: TrackLine
+    artist: ArtistLine
+    uses: int
+    votes: int
+
+    @property
+    def byline(self) -> Byline:
+        return _byline(self.artist.account, self.artist)
+
+
+@attrs.frozen
+class VerificationRequestLine:
+    """A request for verification awaiting an admin (``key``: microseconds since the epoch
+    of the request, the queue's order)."""
+
+    key: int
+    artist_id: UUID
+    account: str
+    requested_at: datetime
+
+
+@attrs.frozen
 class Lines:
     """What one view of the services needs: some tracks, some artists, some tracks' uses."""
 
@@ -116,6 +145,12 @@ class MusicTables(Protocol):
     def drop(self, generation: int) -> None: ...
 
     # Writes (within the batch that moves the music log's position) ----------------------
+    # They may be kept back until ``flush`` (or the batch's next read); the reads that take
+    # the batch see them.
+
+    def flush(self, batch: Batch) -> None:
+        """Write what the batch's calls have kept back."""
+        ...
 
     def add_artist(
         self, batch: Batch, artist_id: UUID, account: str, name: str, region: str
@@ -152,8 +187,73 @@ class MusicTables(Protocol):
         since the epoch of its announcement, in that order (then by id), after the key."""
         ...
 
-    def schedule_round(self, batch: Batch, round_id: UUID) -> None:
-        """A round counted from nothing."""
+    def schedule_round(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        season_id: UUID,
+        opens_at: datetime,
+        closes_at: datetime,
+    ) -> None:
+        """A round of the season, counted from nothing, with its planned times."""
+        ...
+
+    def open_round(self, batch: Batch, round_id: UUID) -> None:
+        """The round opened (its ballots and scores are counted from now on)."""
+        ...
+
+    def rounds_due(self, generation: int, now: datetime, *, limit: int) -> list[tuple[UUID, bool]]:
+        """At most ``limit`` rounds whose planned time has come, each with whether it is due
+        to close (else to open): scheduled rounds whose opening time is at or before ``now``,
+        and open ones whose closing time is; earliest planned first."""
+        ...
+
+    def request_verification(self, batch: Batch, artist_id: UUID, requested_at: datetime) -> None:
+        """The artist's request joins the admins' queue."""
+        ...
+
+    def settle_verification(self, batch: Batch, artist_id: UUID) -> None:
+        """The artist's request was decided: it leaves the queue."""
+        ...
+
+    def verification_queue(
+        self, generation: int, *, after: tuple[int, UUID] | None, limit: int | None
+    ) -> list[VerificationRequestLine]:
+        """Requests awaiting a decision, oldest first (then by artist id), at most ``limit``
+        (none: all) after the key (requested, artist id)."""
+        ...
+
+    def enter_season(
+        self,
+        batch: Batch,
+        round_id: UUID,
+        artist_account: str,
+        track_id: UUID,
+        entered_at: datetime,
+    ) -> None:
+        """The artist entered the season of the (first) round with the track."""
+        ...
+
+    def seasons_entered(
+        self, generation: int, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID, UUID]]:
+        """At most ``limit`` seasons the artist entered, each as (microseconds since the
+        epoch of the entry, season, track entered), in that order (then by season), after
+        the key."""
+        ...
+
+    def season_field(
+        self,
+        generation: int,
+        season_id: UUID,
+        *,
+        region: str | None,
+        genre: str | None,
+        after: tuple[int, UUID] | None,
+        limit: int,
+    ) -> list[FieldLine]:
+        """At most ``limit`` entries of the season (of artists of ``region``, tracks of
+        ``genre``, where named) in the order entered (then by track), after the key."""
         ...
 
     def admit_entrant(self, batch: Batch, round_id: UUID, track_id: UUID) -> None: ...
@@ -248,9 +348,11 @@ class MusicTables(Protocol):
         region: str | None,
         after: tuple[int, int, UUID] | None,
         limit: int,
+        genre: str | None = None,
     ) -> list[PlaylistLine]:
-        """Cleared tracks (of artists of ``region``, if named), most used first, then newest
-        cleared, then by id: at most ``limit`` after the key (uses, cleared, id)."""
+        """Cleared tracks (of artists of ``region``, if named; filed under ``genre``, if
+        named), most used first, then newest cleared, then by id: at most ``limit`` after
+        the key (uses, cleared, id)."""
         ...
 
     def cleared_without_scan(self, generation: int) -> list[UUID]:
@@ -285,8 +387,11 @@ class MusicReadModel:
 
     name = MUSIC_READ_MODEL
     # 2: tracks indexed by (artist, submitted, id), for an artist's list of tracks; the
-    # seasons' rows, for the list of seasons.
-    version = 2
+    # seasons' rows, for the list of seasons. 3: each round's season, and the seasons each
+    # artist entered (the artist's list of seasons). 4: each track's genre, and the
+    # playlist indexed by it; the queue of requests for verification; each round's planned
+    # times and whether it opened (the schedule pass).
+    version = 4
 
     def __init__(self, tables: MusicTables) -> None:
         self.tables = tables
@@ -295,6 +400,9 @@ class MusicReadModel:
             Artist.ProfileUpdated.TOPIC: self._artist_updated,
             Artist.Verified.TOPIC: self._artist_verified,
             Artist.BadgeWithdrawn.TOPIC: self._badge_withdrawn,
+            Artist.VerificationRequested.TOPIC: self._verification_requested,
+            Artist.VerificationGranted.TOPIC: self._verification_granted,
+            Artist.VerificationDeclined.TOPIC: self._verification_declined,
             Track.Submitted.TOPIC: self._track_submitted,
             Track.OriginalityChecked.TOPIC: self._originality_checked,
             Track.Cleared.TOPIC: self._track_cleared,
@@ -306,6 +414,7 @@ class MusicReadModel:
             CompetitionRound.Scheduled.TOPIC: self._round_scheduled,
             CompetitionRound.EntryAdmitted.TOPIC: self._entry_admitted,
             CompetitionRound.EntrantsSeeded.TOPIC: self._entrants_seeded,
+            CompetitionRound.Opened.TOPIC: self._round_opened,
             CompetitionRound.Closed.TOPIC: self._round_closed,
             Ballot.Cast.TOPIC: self._ballot_cast,
             Score.Given.TOPIC: self._score_given,
@@ -320,6 +429,7 @@ class MusicReadModel:
 
     def apply(self, batch: Batch, log: str, event: Any, position: int) -> None:
         self._handlers[type(event).TOPIC](batch, event)
+        self.tables.flush(batch)
 
     # Handlers ---------------------------------------------------------------------------
 
@@ -335,6 +445,16 @@ class MusicReadModel:
     def _badge_withdrawn(self, batch: Batch, event: Any) -> None:
         self.tables.badge_artist(batch, event.originator_id, False)
 
+    def _verification_requested(self, batch: Batch, event: Any) -> None:
+        self.tables.request_verification(batch, event.originator_id, event.requested_at)
+
+    def _verification_granted(self, batch: Batch, event: Any) -> None:
+        self.tables.settle_verification(batch, event.originator_id)
+        self.tables.badge_artist(batch, event.originator_id, True)
+
+    def _verification_declined(self, batch: Batch, event: Any) -> None:
+        self.tables.settle_verification(batch, event.originator_id)
+
     def _track_submitted(self, batch: Batch, event: Any) -> None:
         self.tables.add_track(
             batch,
@@ -344,6 +464,7 @@ class MusicReadModel:
                 title=event.title,
                 status=TrackStatus.SUBMITTED,
                 submitted_at=event.submitted_at,
+                genre=event.genre,
             ),
         )
 
@@ -371,10 +492,19 @@ class MusicReadModel:
         self.tables.announce_season(batch, event.originator_id, event.region, event.announced_at)
 
     def _round_scheduled(self, batch: Batch, event: Any) -> None:
-        self.tables.schedule_round(batch, event.originator_id)
+        self.tables.schedule_round(
+            batch, event.originator_id, event.season_id, event.opens_at, event.closes_at
+        )
+
+    def _round_opened(self, batch: Batch, event: Any) -> None:
+        self.tables.open_round(batch, event.originator_id)
 
     def _entry_admitted(self, batch: Batch, event: Any) -> None:
-        self.tables.admit_entrant(batch, event.originator_id, event.entrant.track_id)
+        entrant = event.entrant
+        self.tables.admit_entrant(batch, event.originator_id, entrant.track_id)
+        self.tables.enter_season(
+            batch, event.originator_id, entrant.artist_account, entrant.track_id, event.admitted_at
+        )
 
     def _entrants_seeded(self, batch: Batch, event: Any) -> None:
         self.tables.seed_entrants(
@@ -407,14 +537,15 @@ class MusicReadModel:
         """Each run of ballots and scores between other events is counted together: one
         write per entry rather than one per ballot, the effect of applying them in turn."""
         run: list[Any] = []
-        for event, position in events:
+        for event, _position in events:
             if type(event).TOPIC in COUNTED:
                 run.append(event)
                 continue
             self._count_together(batch, run)
             run = []
-            self.apply(batch, log, event, position)
+            self._handlers[type(event).TOPIC](batch, event)
         self._count_together(batch, run)
+        self.tables.flush(batch)
 
     def _count_together(self, batch: Batch, run: Sequence[Any]) -> None:
         # No close lies inside a run: whether each round is closed is the same throughout.
@@ -461,6 +592,7 @@ class MusicReadModel:
             {f"uses:{track_id}": uses for track_id, uses in tables.uses(generation).items()}
         )
         view["scans"] = tables.scans(generation)
+        view["verification queue"] = tables.verification_queue(generation, after=None, limit=None)
         view.update(
             {f"round:{round_id}": count for round_id, count in tables.rounds(generation).items()}
         )
@@ -521,10 +653,36 @@ class MusicView:
     def awaiting_review(self, *, after: tuple[int, UUID] | None, limit: int) -> list[OwnTrackLine]:
         return self.tables.awaiting_review(self.generation, after=after, limit=limit)
 
+    def verification_queue(
+        self, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[VerificationRequestLine]:
+        return self.tables.verification_queue(self.generation, after=after, limit=limit)
+
+    def rounds_due(self, now: datetime, *, limit: int) -> list[tuple[UUID, bool]]:
+        return self.tables.rounds_due(self.generation, now, limit=limit)
+
     def seasons(
         self, *, region: str | None, after: tuple[int, UUID] | None, limit: int
     ) -> list[tuple[int, UUID]]:
         return self.tables.seasons_page(self.generation, region=region, after=after, limit=limit)
+
+    def seasons_entered(
+        self, account: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID, UUID]]:
+        return self.tables.seasons_entered(self.generation, account, after=after, limit=limit)
+
+    def season_field(
+        self,
+        season_id: UUID,
+        *,
+        region: str | None,
+        genre: str | None,
+        after: tuple[int, UUID] | None,
+        limit: int,
+    ) -> list[FieldLine]:
+        return self.tables.season_field(
+            self.generation, season_id, region=region, genre=genre, after=after, limit=limit
+        )
 
     def tracks_of(
         self, account: str, *, after: tuple[int, UUID] | None, limit: int
@@ -532,9 +690,16 @@ class MusicView:
         return self.tables.tracks_of(self.generation, account, after=after, limit=limit)
 
     def playlist(
-        self, *, region: str | None, after: tuple[int, int, UUID] | None, limit: int
+        self,
+        *,
+        region: str | None,
+        after: tuple[int, int, UUID] | None,
+        limit: int,
+        genre: str | None = None,
     ) -> list[PlaylistLine]:
-        return self.tables.playlist(self.generation, region=region, after=after, limit=limit)
+        return self.tables.playlist(
+            self.generation, region=region, after=after, limit=limit, genre=genre
+        )
 
     def backfills_to_start(self) -> list[str]:
         """The scopes of the backfill scans of cleared tracks not yet started."""

@@ -10,7 +10,7 @@ import attrs
 from domain.music.artists import Artist
 from domain.music.rounds import CompetitionRound, Judge, Prize, RoundStatus, Winner
 from domain.music.seasons import RoundPlan, Season
-from domain.music.standings import Standing, Weighting
+from domain.music.standings import PopularityStanding, Standing, Weighting
 from domain.music.tracks import Resemblance, Track, TrackStatus
 
 
@@ -64,6 +64,7 @@ class TrackView:
     decision_reason: str
     overridden: bool
     uses: int
+    genre: str | None = None
 
     @classmethod
     def of(cls, track: Track, byline: Byline, uses: int) -> TrackView:
@@ -82,6 +83,7 @@ class TrackView:
             decision_reason=track.decision_reason,
             overridden=track.overridden,
             uses=uses,
+            genre=track.genre,
         )
 
 
@@ -93,6 +95,7 @@ class PlaylistItem:
     artist: Byline
     uses: int
     cleared_at: datetime
+    genre: str | None = None
 
 
 @attrs.frozen
@@ -199,6 +202,30 @@ class RoundResult:
 
 
 @attrs.frozen
+class LiveEntry:
+    standing: PopularityStanding
+    title: str
+    artist: Byline
+
+
+@attrs.frozen
+class LiveStandings:
+    """An open round's popularity so far, as the formula will count it; the judges' part is
+    hidden until the close (``judges_percent`` says how much of the total it will weigh)."""
+
+    round_id: UUID
+    number: int
+    weighting: Weighting
+    standings: tuple[LiveEntry, ...]
+    as_of: datetime
+    closes_at: datetime
+
+    @property
+    def judges_percent(self) -> int:
+        return 100 - self.weighting.popularity_percent
+
+
+@attrs.frozen
 class BallotReceipt:
     ballot_id: UUID
     round_id: UUID
@@ -214,3 +241,98 @@ class ScoreReceipt:
     track_id: UUID
     value: int
     given_at: datetime
+
+
+#: An entry's outcome in a round, in an artist's list of the seasons it entered.
+NOT_ENTERED, PENDING, ADVANCED, ELIMINATED, WON = (
+    "not entered",
+    "pending",
+    "advanced",
+    "eliminated",
+    "won",
+)
+
+
+@attrs.frozen
+class RoundStanding:
+    """Where an artist's entry stands in one round of a season: not entered (it did not
+    reach the round), pending (no result yet), advanced, eliminated, or won (the final)."""
+
+    round_id: UUID
+    number: int
+    name: str
+    status: RoundStatus
+    final: bool
+    outcome: str
+    rank: int | None = None
+    total: str | None = None  # the entry's total score, rounded for display
+    prize: str | None = None
+
+    @classmethod
+    def of(cls, competition_round: CompetitionRound, track_id: UUID) -> RoundStanding:
+        standing = cls(
+            round_id=competition_round.id,
+            number=competition_round.number,
+            name=competition_round.name,
+            status=competition_round.status,
+            final=competition_round.final,
+            outcome=PENDING,
+        )
+        if track_id not in competition_round.entrants:
+            return attrs.evolve(standing, outcome=NOT_ENTERED)
+        if competition_round.standings is None:
+            return standing
+        line = next(s for s in competition_round.standings if s.track_id == track_id)
+        prize = next((w.prize for w in competition_round.winners if w.track_id == track_id), None)
+        if competition_round.final and prize is not None:
+            outcome = WON
+        else:
+            outcome = ADVANCED if line.advances else ELIMINATED
+        return attrs.evolve(
+            standing, outcome=outcome, rank=line.rank, total=line.total, prize=prize
+        )
+
+
+@attrs.frozen
+class EnteredSeason:
+    """A season an artist entered, the track it entered, and its standing in each round."""
+
+    season: SeasonView
+    track_id: UUID
+    rounds: tuple[RoundStanding, ...]
+
+
+@attrs.frozen
+class SheetLine:
+    """One entry of a round as its judge sees it: the judge's own score once given (no other
+    judge's), or why the judge may not score it (a conflict of interest)."""
+
+    entry: Entry
+    score: int | None
+    conflict: str | None = None
+
+
+@attrs.frozen
+class ScoreSheet:
+    """A judge's sheet for one round: the round, and each entry with the judge's own score.
+    Other judges' scores are never on it (they stay hidden until the close)."""
+
+    round: RoundView
+    season_name: str
+    partner: str
+    lines: tuple[SheetLine, ...]
+
+
+@attrs.frozen
+class RisingArtist:
+    """An artist entered in a season as the season's partners see it: its track, the videos
+    using it, the ballots it has had in the season's rounds, and its outcome in each round."""
+
+    artist: Byline
+    region: str
+    track_id: UUID
+    title: str
+    genre: str | None
+    uses: int
+    votes: int
+    rounds: tuple[RoundStanding, ...]

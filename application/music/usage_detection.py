@@ -65,6 +65,9 @@ class UsageDetection:
         self.clock = clock
 
     def background_pass(self) -> BackgroundPass:
+        """The background pass that matches new videos against the cleared tracks, and each newly
+        cleared track against the videos published before it (the backfills)."""
+
         def run() -> str | None:
             usage = self.run()
             if not usage.videos_considered:

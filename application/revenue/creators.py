@@ -54,6 +54,8 @@ class Creators:
         self.identities = identities
 
     def register(self, actor: Principal, *, region: str, account: str | None = None) -> CreatorView:
+        """A creator registers themself in a region (an admin names the account). An account
+        registered already is ``CreatorExists``."""
         owner = acting_for(actor, account, Role.CREATOR, doing="register as a creator")
         if self.catalogue.find(Creator, Creator.id_for(owner)) is not None:
             raise CreatorExists(f"account {owner} is already registered as a creator")
@@ -67,6 +69,7 @@ class Creators:
     def count_followers(
         self, actor: Principal, account: str, followers: int, *, counted_at: datetime | None = None
     ) -> CreatorView:
+        """An admin records a creator's follower count, as counted at a moment (now by default)."""
         require_role(actor, Role.ADMIN, doing="record a follower count")
         creator = self.load(account)
         creator.count_followers(followers, at=counted_at or self.clock.now(), by=actor.label)
@@ -76,6 +79,7 @@ class Creators:
     def issue_strike(
         self, actor: Principal, account: str, *, reason: str, policy: str
     ) -> CreatorView:
+        """A reviewer or admin gives a creator a moderation strike under a policy, with a reason."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="issue a moderation strike")
         creator = self.load(account)
         creator.issue_strike(
@@ -91,6 +95,7 @@ class Creators:
     def lift_strike(
         self, actor: Principal, account: str, strike_id: UUID, *, reason: str
     ) -> CreatorView:
+        """A reviewer or admin lifts one of a creator's strikes, with a reason."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="lift a moderation strike")
         creator = self.load(account)
         creator.lift_strike(strike_id, reason=reason, by=actor.label, at=self.clock.now())
@@ -98,11 +103,15 @@ class Creators:
         return CreatorView.of(creator)
 
     def creator(self, actor: Principal, account: str) -> CreatorView:
+        """A creator's record: for the creator themself, an admin, an auditor, a reviewer or a
+        brand (another creator is ``NotPermitted``); an unknown creator is ``NotFound``."""
         if actor.role not in (Role.ADMIN, Role.AUDITOR, Role.REVIEWER, Role.BRAND):
             acting_for(actor, account, Role.CREATOR, doing="read a creator's record")
         return CreatorView.of(self.load(account))
 
     def load(self, account: str) -> Creator:
+        """The creator aggregate of an account, for other use cases to read (no access check);
+        ``NotFound`` if the account is not registered."""
         creator = self.catalogue.find(Creator, Creator.id_for(account))
         if creator is None:
             raise NotFound("creator", account)

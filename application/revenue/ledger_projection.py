@@ -25,6 +25,7 @@ from application.revenue.ledger_read_model import (
     EARNINGS,
     WALK_PAGE,
     LedgerUnreadable,
+    MonthsPage,
     PostingLine,
     StatementPage,
     Totals,
@@ -87,6 +88,12 @@ class LedgerTables(Protocol):
         ``limit`` of its credits (above zero) by entries of ``kinds`` numbered past
         ``after`` (-1: from the first), in order, read together. The sums come from totals
         kept per account, month and kind, never from the lines."""
+        ...
+
+    def months(self, generation: int, account: str, after: str | None, limit: int) -> MonthsPage:
+        """The sums by kind of the account's first ``limit`` months (YYYY-MM, the recordings'
+        own offsets) past ``after`` (none: from the first), oldest first, and the credits less
+        debits of every month up to ``after``, read together from ``ledger_months``."""
         ...
 
 
@@ -183,6 +190,10 @@ class LedgerReading:
         return self.tables.statement(
             self.generation, creator_payable(creator, currency), EARNINGS, month, after, limit
         )
+
+    def months(self, creator: str, currency: str, after: str | None, limit: int) -> MonthsPage:
+        """The creator's payable account month by month (a page of months past ``after``)."""
+        return self.tables.months(self.generation, creator_payable(creator, currency), after, limit)
 
     def export(self, position_of: PositionMap | None = None) -> dict[str, object]:
         return export_ledger(

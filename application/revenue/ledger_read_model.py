@@ -149,6 +149,28 @@ class PeriodTotals:
 
 
 @attrs.frozen
+class KindSums:
+    """An account's lines of one month and kind of entry, in sums (a row of the ledger's
+    ``ledger_months``)."""
+
+    month: str
+    kind: str
+    debits: int
+    credits: int
+    lines: int
+    credited: int  # lines crediting above zero
+
+
+@attrs.frozen
+class MonthsPage:
+    """A page of an account's months: what it held before the page's first month, and the
+    sums by kind of each month of the page, in the order of the months."""
+
+    opening: int
+    sums: list[KindSums]
+
+
+@attrs.frozen
 class StatementPage:
     """A month's totals and a page of its earning lines, each with its number in the
     account (the place a next page starts after), read together."""

@@ -12,15 +12,17 @@ import re
 from collections.abc import Mapping
 from contextlib import suppress
 from datetime import datetime
+from itertools import groupby
 from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, owns, require_role
+from application.auth import Principal, Role, owns, require_role, whose_list
 from application.errors import NotFound, NotPermitted
 from application.logs import RevenueLog
+from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock
 from application.projections import Persisted, ProjectionFailed, ProjectionRunner
 from application.read_models import LogPositions, ReadModel
@@ -81,33 +83,63 @@ class Statement:
     closing_balance: Money  # the opening balance, plus credits, less debits
 
 
+@attrs.frozen
+class MonthEarnings:
+    """A creator's month (by the recordings' own offsets) in sums: what they earned, by
+    source, and their payable account's balance before and after it."""
+
+    month: str
+    currency: str
+    earned: Money  # Pulse shares, affiliate shares of sales and campaign fees together
+    pulse: Money
+    affiliate: Money
+    campaign: Money
+    earnings: int  # lines of earnings: the month's statement lists them
+    opening_balance: Money  # the payable account's, before the month
+    debits: Money  # the payable account's in the month (payouts requested...)
+    credits: Money  # the payable account's in the month (earnings, payouts returned...)
+    closing_balance: Money
+
+
 #: An account's page holds at most this many postings.
 MAX_ACCOUNT_PAGE = 10_000
 #: A statement's page: how many lines it holds unless asked otherwise, and at most.
 STATEMENT_PAGE = 100
 MAX_STATEMENT_PAGE = 500
-_STATEMENT_CURSOR = re.compile(r"(\d{4}-\d{2})\.(\d{1,18})")
-#: What a statement's cursor looks like (the HTTP edge refuses anything else before asking).
-STATEMENT_CURSOR_PATTERN = f"^{_STATEMENT_CURSOR.pattern}$"
+#: A statement's cursors: the currency, the month and the account's line number a page ends
+#: at, written as every list's cursors are (``application.paging``).
+STATEMENT = KeysetCursors("creator statement", str, str, int)
+#: A creator's months of earnings: the currency and the month a page ends at.
+EARNINGS_MONTHS = KeysetCursors("creator earnings", str, str)
+
+#: The readable cursor statements gave before they moved onto the shared cursors.
+_OLD_STATEMENT_CURSOR = re.compile(r"\d{4}-\d{2}\.\d{1,18}")
 
 
-def statement_cursor(month: str, number: int) -> str:
+def statement_cursor(currency: str, month: str, number: int) -> str:
     """The cursor of a statement's page that ends at the account's line ``number``."""
-    return f"{month}.{number}"
+    return STATEMENT.encode((currency, month, number))
 
 
-def after_statement_cursor(month: str, cursor: str | None) -> int:
+def after_statement_cursor(currency: str, month: str, cursor: str | None) -> int:
     """The line number a statement's page starts after (-1: the first), as ``cursor`` (the
-    previous page's ``next_cursor`` of the same month; none: the start) names it."""
-    if cursor is None:
-        return -1
-    found = _STATEMENT_CURSOR.fullmatch(cursor)
-    if found is None or found.group(1) != month:
+    previous page's ``next_cursor`` of the same month and currency; none: the start) names
+    it. The readable ``YYYY-MM.<line>`` cursors of earlier releases are refused with why."""
+    if cursor is not None and _OLD_STATEMENT_CURSOR.fullmatch(cursor):
         raise InvalidValue(
-            f"the cursor is not one the statement of {month} gave: pass a page's "
-            "next_cursor as it is"
+            f"{cursor!r} is a statement cursor of the old readable form (YYYY-MM.<line>), "
+            "which statements no longer take: their cursors are opaque like every list's. "
+            "Read the first page again (no cursor) and pass each next_cursor as it is"
         )
-    return int(found.group(2))
+    key = STATEMENT.decode(cursor)
+    if key is None:
+        return -1
+    if key[:2] != (currency, month):
+        raise InvalidValue(
+            f"the cursor is one of the statement of {key[1]} in {key[0]}, not of {month} in "
+            f"{currency}: pass a page's next_cursor as it is"
+        )
+    return int_at(key, 2)
 
 
 class Ledger:
@@ -130,6 +162,8 @@ class Ledger:
         self.projection = projection
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The ledger's read model, for the projection runner and the auditor's replay (a stopped
+        ledger is reported at the entry it stopped at, and the replay goes on)."""
         return (_RefusingRead(Persisted(self.projections, self.projection)),)
 
     def reading(self) -> LedgerReading:
@@ -235,7 +269,7 @@ class Ledger:
         checked_quantity(limit, "a statement's page size", least=1, most=MAX_STATEMENT_PAGE)
         if _MONTH.fullmatch(month) is None:
             raise InvalidValue(f"a statement's month is YYYY-MM, not {month!r}")
-        after = after_statement_cursor(month, cursor)
+        after = after_statement_cursor(currency, month, cursor)
         # One line more than the page: whether another page follows.
         found = self.reading().statement(creator, currency, month, after, limit + 1)
         page = found.lines[:limit]
@@ -257,7 +291,9 @@ class Ledger:
             month=month,
             currency=currency,
             items=items,
-            next_cursor=statement_cursor(month, page[-1][0]) if len(found.lines) > limit else None,
+            next_cursor=(
+                statement_cursor(currency, month, page[-1][0]) if len(found.lines) > limit else None
+            ),
             earned=Money(totals.earned, currency),
             earnings=totals.earning_lines,
             opening_balance=Money(totals.opening, currency),
@@ -265,6 +301,59 @@ class Ledger:
             credits=Money(totals.credits, currency),
             closing_balance=Money(totals.closing, currency),
         )
+
+    def earnings(
+        self,
+        actor: Principal,
+        creator: str | None = None,
+        currency: str = "USD",
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[MonthEarnings]:
+        """A creator's months (none named: the actor's own, a creator's), oldest first: each
+        month's earnings by source (Pulse, affiliate, campaign) and the payable account's
+        opening balance, debits, credits and closing balance, from the ledger's sums per
+        month and kind (``ledger_months``), never from its lines. A month appears once the
+        payable account has a line in it."""
+        creator = whose_list(actor, Role.CREATOR, creator, "their earnings")
+        Money.zero(currency)  # refuses a currency the platform does not settle in
+        key = EARNINGS_MONTHS.decode(cursor)
+        if key is not None and key[0] != currency:
+            raise InvalidValue(
+                f"the cursor is one of the earnings in {key[0]}, not in {currency}: pass "
+                "next_cursor as it is"
+            )
+        size = limited(limit)
+        after = None if key is None else str(key[1])
+        found = self.reading().months(creator, currency, after, size + 1)
+        months: list[MonthEarnings] = []
+        balance = found.opening
+        for month, sums in groupby(found.sums, key=lambda row: row.month):
+            rows = list(sums)
+            debits = sum(row.debits for row in rows)
+            credits = sum(row.credits for row in rows)
+            by_source = dict.fromkeys(EARNINGS.values(), 0)
+            for row in rows:
+                if row.kind in EARNINGS:
+                    by_source[EARNINGS[row.kind]] += row.credits
+            months.append(
+                MonthEarnings(
+                    month=month,
+                    currency=currency,
+                    earned=Money(sum(by_source.values()), currency),
+                    pulse=Money(by_source["pulse"], currency),
+                    affiliate=Money(by_source["affiliate"], currency),
+                    campaign=Money(by_source["campaign"], currency),
+                    earnings=sum(row.credited for row in rows if row.kind in EARNINGS),
+                    opening_balance=Money(balance, currency),
+                    debits=Money(debits, currency),
+                    credits=Money(credits, currency),
+                    closing_balance=Money(balance + credits - debits, currency),
+                )
+            )
+            balance += credits - debits
+        return EARNINGS_MONTHS.page(months, size, lambda row: (currency, row.month))
 
     def _authorise(self, actor: Principal, code: str) -> None:
         if actor.role in (Role.ADMIN, Role.AUDITOR):

@@ -17,15 +17,13 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, acting_for, person_key, require_role
+from application.auth import Principal, Role, acting_for, require_role
 from application.errors import StaleVersion
 from application.idempotency import answer_again
 from application.logs import RevenueLog
-from application.notifications import Notifier, tell
 from application.ports import Clock
 from application.revenue.ledgers import Ledger
 from domain.errors import IdempotencyKeyReused, RuleViolated
-from domain.inbox import NoticeKind
 from domain.money import Money
 from domain.revenue.ledger import (
     PLATFORM_PAID_OUT,
@@ -37,8 +35,10 @@ from domain.revenue.ledger import (
     debit,
     owner_of,
     platform,
+    seller_in_transit,
+    seller_payable,
 )
-from domain.revenue.payouts import Payout, PayoutKey, PayoutStatus, checked_period
+from domain.revenue.payouts import Payee, Payout, PayoutKey, PayoutStatus, checked_period
 
 PAYOUT_REQUESTED = "payout-requested"
 PAYOUT_SENT = "payout-sent"
@@ -60,6 +60,7 @@ class PayoutView:
     return_reason: str
     requested_at: datetime
     replayed: bool = False
+    payee: Payee = Payee.CREATOR
 
     @classmethod
     def of(cls, payout: Payout, *, replayed: bool = False) -> PayoutView:
@@ -73,7 +74,22 @@ class PayoutView:
             return_reason=payout.return_reason,
             requested_at=payout.requested_at,
             replayed=replayed,
+            payee=Payee(payout.payee),
         )
+
+
+def payable_of(payee: Payee, account: str, currency: str) -> str:
+    """The account a payout to ``payee`` takes its amount from."""
+    if payee is Payee.SELLER:
+        return seller_payable(account, currency)
+    return creator_payable(account, currency)
+
+
+def in_transit_of(payee: Payee, account: str, currency: str) -> str:
+    """The account a payout's amount waits in until the rail settles it."""
+    if payee is Payee.SELLER:
+        return seller_in_transit(account, currency)
+    return creator_in_transit(account, currency)
 
 
 class Payouts:
@@ -83,11 +99,9 @@ class Payouts:
         *,
         ledger: Ledger,
         clock: Clock,
-        notifier: Notifier | None = None,
     ) -> None:
         self.revenue = revenue
         #: Tells creators of their payouts' outcomes (none: nobody is told).
-        self.notifier = notifier
         self.ledger = ledger
         self.clock = clock
 
@@ -99,16 +113,27 @@ class Payouts:
         currency: str = "USD",
         creator: str | None = None,
         idempotency_key: str = "",
+        seller: str | None = None,
     ) -> PayoutView:
-        """Pay out everything payable now, once per creator, period and currency."""
-        account = acting_for(actor, creator, Role.CREATOR, doing="request a payout")
-        payout_id = Payout.id_for(account, checked_period(period), currency)
-        self._refuse_reused_key(account, idempotency_key, payout_id)
+        """Pay out everything payable now, once per account paid, period and currency: a
+        creator's earnings, or a seller's proceeds when a seller asks (or an admin names
+        ``seller``)."""
+        payee = (
+            Payee.SELLER
+            if actor.role is Role.SELLER or (actor.role is Role.ADMIN and seller is not None)
+            else Payee.CREATOR
+        )
+        if payee is Payee.SELLER:
+            account = acting_for(actor, seller, Role.SELLER, doing="request a payout")
+        else:
+            account = acting_for(actor, creator, Role.CREATOR, doing="request a payout")
+        payout_id = Payout.id_for(account, checked_period(period), currency, payee)
+        self._refuse_reused_key(account, idempotency_key, payout_id, payee)
         existing = self.revenue.find(Payout, payout_id)
         if existing is not None:
             return self._repeat(existing, idempotency_key)
         now = self.clock.now()
-        payable_code = creator_payable(account, currency)
+        payable_code = payable_of(payee, account, currency)
         # The amount is read from the aggregate the payout then posts to (see Ledger).
         payable = self.ledger.account_aggregate(payable_code, at=now)
         if not payable.balance.is_positive:
@@ -123,13 +148,14 @@ class Payouts:
             idempotency_key=idempotency_key,
             by=actor.label,
             at=now,
+            payee=payee,
         )
         entry = JournalEntry.record(
             cause=f"payout:{payout.id}:requested",
             kind=PAYOUT_REQUESTED,
             postings=[
-                debit(creator_payable(account, currency), payout.amount),
-                credit(creator_in_transit(account, currency), payout.amount),
+                debit(payable_code, payout.amount),
+                credit(in_transit_of(payee, account, currency), payout.amount),
             ],
             at=now,
         )
@@ -139,7 +165,7 @@ class Payouts:
         except StaleVersion:
             # Another request for the same payout (or new earnings, or the same key for
             # another payout) got there first.
-            self._refuse_reused_key(account, idempotency_key, payout_id)
+            self._refuse_reused_key(account, idempotency_key, payout_id, payee)
             winner = self.revenue.find(Payout, payout_id)
             if winner is None:
                 raise
@@ -147,28 +173,32 @@ class Payouts:
         return PayoutView.of(payout)
 
     def run(self, actor: Principal, *, period: str, currency: str = "USD") -> list[PayoutView]:
-        """An admin's run: a payout for every creator with something payable."""
+        """An admin's run: a payout for every creator and every seller with something
+        payable."""
         require_role(actor, Role.ADMIN, doing="run payouts")
         checked_period(period)
         Money.zero(currency)  # refuses an unknown currency
         paid = []
-        for code in self.ledger.reading().accounts("creator:"):
-            creator = owner_of(code)
-            if creator is None or code != creator_payable(creator, currency):
-                continue
-            if not self.ledger.balance_of(code).is_positive:
-                continue
-            if self.revenue.find(Payout, Payout.id_for(creator, period, currency)) is not None:
-                continue
-            paid.append(
-                self.request(
-                    actor,
-                    period=period,
-                    currency=currency,
-                    creator=creator,
-                    idempotency_key=f"run:{period}",
+        for payee in Payee:
+            for code in self.ledger.reading().accounts(f"{payee.value}:"):
+                account = owner_of(code, payee.value)
+                if account is None or code != payable_of(payee, account, currency):
+                    continue
+                if not self.ledger.balance_of(code).is_positive:
+                    continue
+                payout_id = Payout.id_for(account, period, currency, payee)
+                if self.revenue.find(Payout, payout_id) is not None:
+                    continue
+                named = {"seller" if payee is Payee.SELLER else "creator": account}
+                paid.append(
+                    self.request(
+                        actor,
+                        period=period,
+                        currency=currency,
+                        idempotency_key=f"run:{period}",
+                        **named,
+                    )
                 )
-            )
         return paid
 
     def settle(
@@ -184,7 +214,8 @@ class Payouts:
         require_role(actor, Role.ADMIN, doing="record a payout's outcome")
         payout = self.revenue.load(Payout, payout_id)
         now = self.clock.now()
-        in_transit = creator_in_transit(payout.creator, payout.amount.currency)
+        payee = Payee(payout.payee)
+        in_transit = in_transit_of(payee, payout.creator, payout.amount.currency)
         if sent:
             payout.mark_sent(reference=reference, by=actor.label, at=now)
             postings = [
@@ -196,33 +227,28 @@ class Payouts:
             payout.mark_returned(reason=reason, by=actor.label, at=now)
             postings = [
                 debit(in_transit, payout.amount),
-                credit(creator_payable(payout.creator, payout.amount.currency), payout.amount),
+                credit(payable_of(payee, payout.creator, payout.amount.currency), payout.amount),
             ]
             kind = PAYOUT_RETURNED
         entry = JournalEntry.record(
             cause=f"payout:{payout.id}:{kind}", kind=kind, postings=postings, at=now
         )
         self._save(payout, entry)
-        tell(
-            self.notifier,
-            person_key(Principal(Role.CREATOR, payout.creator)),
-            kind=NoticeKind.PAYOUT_SENT if sent else NoticeKind.PAYOUT_RETURNED,
-            subject="Your payout",
-            body="Your payout was sent." if sent else "Your payout came back: it is payable again.",
-            key=f"payout:{payout.id}:{kind}",
-            about={"payout": payout.id},
-            reason=reason,
-        )
         return PayoutView.of(payout)
 
     def payout(self, actor: Principal, payout_id: UUID) -> PayoutView:
+        """A payout, for the creator or seller it pays, an admin or an auditor (anyone else:
+        ``NotPermitted``)."""
         payout = self.revenue.load(Payout, payout_id)
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
-            acting_for(actor, payout.creator, Role.CREATOR, doing="read a payout")
+            role = Role.SELLER if Payee(payout.payee) is Payee.SELLER else Role.CREATOR
+            acting_for(actor, payout.creator, role, doing="read a payout")
         return PayoutView.of(payout)
 
-    def _refuse_reused_key(self, creator: str, key: str, payout_id: UUID) -> None:
-        claim = self.revenue.find(PayoutKey, PayoutKey.id_for(creator, key)) if key else None
+    def _refuse_reused_key(
+        self, creator: str, key: str, payout_id: UUID, payee: Payee = Payee.CREATOR
+    ) -> None:
+        claim = self.revenue.find(PayoutKey, PayoutKey.id_for(creator, key, payee)) if key else None
         if claim is not None and claim.payout_id != payout_id:
             raise IdempotencyKeyReused(
                 f"this Idempotency-Key was used for payout {claim.payout_id}, another request"

@@ -16,17 +16,22 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, acting_for, person_key, require_role
+from application.auth import Principal, Role, acting_for, require_role
 from application.errors import ApplicationError, NotFound, StaleVersion
 from application.logs import CatalogueLog, RevenueLog
-from application.notifications import Notifier, tell
+from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import ReadModel
 from application.revenue.ledgers import Ledger
-from application.revenue.pulse_inventory import NAME, InventoryProjection, Standing
+from application.revenue.pulse_inventory import (
+    NAME,
+    InventoryProjection,
+    Standing,
+    inventory_size,
+)
+from domain.categories import CATEGORIES
 from domain.errors import RuleViolated
-from domain.inbox import NoticeKind
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -82,6 +87,18 @@ class EnrolmentView:
         )
 
 
+#: The categories' pages: the place of a page's last category in ``CATEGORIES``.
+CATEGORY_PAGES = KeysetCursors("Pulse categories", int)
+
+
+@attrs.frozen
+class PulseCategory:
+    order: int  # its place in ``CATEGORIES``
+    category: str
+    ranked_videos: int  # the videos it ranks now (none protected)
+    inventory_slots: int  # its top ranks that are inventory: ceil(4 % of ranked_videos)
+
+
 @attrs.frozen
 class CampaignView:
     id: UUID
@@ -122,11 +139,9 @@ class Pulse:
         runner: ProjectionRunner,
         projection: InventoryProjection,
         launched_regions: Iterable[str] = ("US",),
-        notifier: Notifier | None = None,
     ) -> None:
         self.revenue = revenue
         #: Tells creators of decisions on their applications (none: nobody is told).
-        self.notifier = notifier
         self.catalogue = catalogue
         self.ledger = ledger
         self.clock = clock
@@ -136,18 +151,42 @@ class Pulse:
         self.projection = projection
 
     def catch_up(self) -> int:
+        """Brings Pulse's read model up to the end of its logs; answers how many events were
+        applied (``ProjectionFailed`` if one cannot be)."""
         return self.runner.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """Pulse's read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.runner, self.projection),)
 
     def inventory(self, category: str, *, limit: int = 100) -> list[Standing]:
         """The category's inventory now, best first."""
         return self.projection.inventory(self.runner.fresh(NAME), category, limit=limit)
 
+    def categories(self, *, limit: int = 50, cursor: str | None = None) -> Page[PulseCategory]:
+        """The 12 content categories Pulse ranks videos in (anyone), in their fixed order,
+        each with how many videos it ranks now and how many of its top ranks are inventory."""
+        key = CATEGORY_PAGES.decode(cursor)
+        size = limited(limit)
+        start = 0 if key is None else int_at(key, 0) + 1
+        sizes = self.projection.tables.category_sizes(self.runner.fresh(NAME))
+        rows = [
+            PulseCategory(
+                order=order,
+                category=category,
+                ranked_videos=sizes.get(category, 0),
+                inventory_slots=inventory_size(sizes.get(category, 0)),
+            )
+            for order, category in enumerate(CATEGORIES)
+        ][start : start + size + 1]
+        return CATEGORY_PAGES.page(rows, size, lambda row: (row.order,))
+
     # Enrolment --------------------------------------------------------------------------
 
     def apply(self, actor: Principal, *, creator: str | None = None) -> EnrolmentView:
+        """A creator applies to Pulse (an admin names the creator), or reapplies after a rejection.
+        Refuses an unregistered creator (``NotFound``), one who is not eligible (``NotEligible``),
+        and one whose application is open or approved (``EnrolmentExists``)."""
         account = acting_for(actor, creator, Role.CREATOR, doing="apply to Pulse")
         facts = self._creator(account)
         existing = self.revenue.find(PulseEnrolment, PulseEnrolment.id_for(account))
@@ -166,6 +205,9 @@ class Pulse:
     def decide(
         self, actor: Principal, creator: str, *, approve: bool, reason: str
     ) -> EnrolmentView:
+        """An admin approves (if the creator is still eligible: ``NotEligible``) or rejects a Pulse
+        application with a reason, and the creator is told. A decided one is
+        ``EnrolmentAlreadyDecided``."""
         require_role(actor, Role.ADMIN, doing="decide on a Pulse application")
         enrolment = self.revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator))
         if approve:
@@ -179,20 +221,11 @@ class Pulse:
         else:
             enrolment.reject(by=actor.label, reason=reason, at=self.clock.now())
         self.revenue.commit(enrolment)
-        kind = NoticeKind.PULSE_APPROVED if approve else NoticeKind.PULSE_REJECTED
-        tell(
-            self.notifier,
-            person_key(Principal(Role.CREATOR, creator)),
-            kind=kind,
-            subject="A decision on your Pulse application",
-            body="Your Pulse application was " + ("approved." if approve else "not approved."),
-            key=f"pulse-application:{enrolment.id}:{enrolment.version}",
-            about={"application": enrolment.id},
-            reason=reason,
-        )
         return EnrolmentView.of(enrolment)
 
     def enrolment(self, actor: Principal, creator: str) -> EnrolmentView:
+        """A creator's Pulse enrolment, for the creator themself, an admin or an auditor (another
+        creator is ``NotPermitted``)."""
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             acting_for(actor, creator, Role.CREATOR, doing="read a Pulse enrolment")
         return EnrolmentView.of(self.revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator)))
@@ -238,6 +271,8 @@ class Pulse:
         return self._campaign_view(campaign)
 
     def campaign(self, actor: Principal, campaign_id: UUID) -> CampaignView:
+        """A Pulse campaign, for its brand, an admin or an auditor (another brand is
+        ``NotPermitted``)."""
         campaign = self.revenue.load(PulseCampaign, campaign_id)
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             acting_for(actor, campaign.brand, Role.BRAND, doing="read a campaign")
@@ -335,6 +370,8 @@ class Pulse:
         )
 
     def standing(self, video_id: UUID) -> Standing:
+        """A video's standing in Pulse (its score and rank in its category), as the read model
+        holds it; a video it does not hold is ``NotFound``."""
         found = self.projection.standing(self.runner.fresh(NAME), video_id)
         if found is None:
             raise NotFound("video", video_id)

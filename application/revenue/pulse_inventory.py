@@ -169,6 +169,11 @@ class InventoryTables(Protocol):
         """Every video, ranked or not, in one snapshot."""
         ...
 
+    def category_sizes(self, generation: int) -> dict[str, int]:
+        """How many videos each category ranks now (a category ranking none may be
+        missing)."""
+        ...
+
     def creators(self, generation: int) -> list[CreatorFacts]:
         """Every creator with a follower count or an approval."""
         ...

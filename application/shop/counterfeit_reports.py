@@ -14,13 +14,11 @@ from uuid import UUID
 import attrs
 from eventsourcing.domain import Aggregate
 
-from application.auth import Principal, Role, person_key, require_role
+from application.auth import Principal, Role, require_role
 from application.errors import NotPermitted, StaleVersion
 from application.logs import RevenueLog
-from application.notifications import Notifier, tell
 from application.ports import Clock, IdentityProvider
 from application.shop.product_tagging import TRUST_AND_SAFETY, ProductTagging
-from domain.inbox import NoticeKind
 from domain.shop.counterfeit import CounterfeitReport, ReportQuota, ReportStatus
 from domain.shop.listings import Listing, ListingStatus, Seller
 from domain.shop.product_tags import VideoTags
@@ -63,11 +61,9 @@ class CounterfeitReports:
         tagging: ProductTagging,
         clock: Clock,
         identities: IdentityProvider,
-        notifier: Notifier | None = None,
     ) -> None:
         self.revenue = revenue
         #: Tells reporters and sellers of decisions on reports (none: nobody is told).
-        self.notifier = notifier
         self.tagging = tagging
         self.clock = clock
         self.identities = identities
@@ -75,6 +71,8 @@ class CounterfeitReports:
     def file(
         self, actor: Principal, listing_id: UUID, *, reason: str, evidence: Sequence[str] = ()
     ) -> ReportView:
+        """Anyone signed in but an auditor (``NotPermitted``) reports a listing as counterfeit, with
+        a reason and evidence. Past the reporter's daily limit it is ``ReportLimitReached``."""
         if actor.role is Role.AUDITOR:
             raise NotPermitted("auditors read and never write")
         for attempt in range(FILE_ATTEMPTS):
@@ -109,13 +107,15 @@ class CounterfeitReports:
         return ReportView.of(report)
 
     def decide(self, actor: Principal, report_id: UUID, *, uphold: bool, reason: str) -> ReportView:
+        """A reviewer or admin upholds a report (the listing is taken down once, its seller struck
+        once, and its video tags withdrawn) or dismisses it; reporter and seller are told. A
+        decided report is ``ReportDecided``."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on a counterfeit report")
         report = self.revenue.load(CounterfeitReport, report_id)
         now = self.clock.now()
         if not uphold:
             report.dismiss(by=actor.label, reason=reason, at=now)
             self.revenue.commit(report)
-            self._tell_parties(report, uphold=False, reason=reason)
             return ReportView.of(report)
         report.uphold(by=actor.label, reason=reason, at=now)
         listing = self.revenue.load(Listing, report.listing_id)
@@ -143,36 +143,11 @@ class CounterfeitReports:
         self.tagging.withdraw_tags_of(
             listing.id, reason=f"the listing was taken down (counterfeit report {report.id})"
         )
-        self._tell_parties(report, uphold=True, reason=reason)
         return ReportView.of(report)
 
-    def _tell_parties(self, report: CounterfeitReport, *, uphold: bool, reason: str) -> None:
-        """The reporter and the seller each hear of the decision, keyed by it."""
-        kind = NoticeKind.REPORT_UPHELD if uphold else NoticeKind.REPORT_DISMISSED
-        role, subject = report.reporter.split(":", 1)
-        told = {
-            person_key(Principal(Role(role), subject)): "Your counterfeit report was "
-            + ("upheld: the listing is taken down." if uphold else "dismissed."),
-            person_key(Principal(Role.SELLER, report.seller)): "A counterfeit report against "
-            + (
-                "your listing was upheld: it is taken down."
-                if uphold
-                else "your listing was dismissed."
-            ),
-        }
-        for recipient, body in told.items():
-            tell(
-                self.notifier,
-                recipient,
-                kind=kind,
-                subject="A decision on a counterfeit report",
-                body=body,
-                key=f"counterfeit-report:{report.id}:{kind.value}:{recipient}",
-                about={"report": report.id, "listing": report.listing_id},
-                reason=reason,
-            )
-
     def report(self, actor: Principal, report_id: UUID) -> ReportView:
+        """A report, for its reporter, a reviewer, an admin or an auditor (anyone else is
+        ``NotPermitted``)."""
         report = self.revenue.load(CounterfeitReport, report_id)
         if actor.role not in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR) and (
             actor.label != report.reporter

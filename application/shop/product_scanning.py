@@ -38,7 +38,7 @@ from application.index_snapshots import (
 )
 from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
-from application.media import MediaDecoder, UnreadableMedia
+from application.media import DecodedMedia, PictureSampling
 from application.ports import Clock
 from application.shop.products import IncompatibleDescriptors, ProductCandidate, ProductRecognizer
 from domain.anchors.videos import Video
@@ -98,22 +98,17 @@ class TagProposer(Protocol):
 
 class VideoProductFrames:
     """``MediaDescriber`` for the shop: the product recogniser's description of a video's
-    frames, decoded the way the recogniser wants them (``decoder``)."""
+    frames, sampled the way the recogniser wants them (``sampling``) in the anchors' one
+    decoding of the upload."""
 
     signal = PRODUCTS_SIGNAL
 
-    def __init__(self, recognizer: ProductRecognizer, decoder: MediaDecoder) -> None:
+    def __init__(self, recognizer: ProductRecognizer, sampling: PictureSampling) -> None:
         self.recognizer = recognizer
-        self.decoder = decoder
+        self.sampling = sampling
         self.version = recognizer.version
 
-    def describe(self, data: bytes) -> bytes:
-        try:
-            media = self.decoder.decode(data)
-        except UnreadableMedia:
-            # The anchors' decoder read it; a stream this decoder cannot read (e.g. pictures
-            # beyond its limits) simply offers no products.
-            return b""
+    def describe(self, media: DecodedMedia) -> bytes:
         return self.recognizer.describe_video(media)
 
 
@@ -208,6 +203,9 @@ class ProductScanning:
     # Running ------------------------------------------------------------------------------
 
     def background_pass(self) -> BackgroundPass:
+        """The background pass that recognises listed products in videos (up to 200 a pass, live
+        and backfill), joining newly described listings, and proposes tags."""
+
         def run() -> str | None:
             products = self.run()
             if not (products.videos_scanned or products.listings_joined):
@@ -263,6 +261,8 @@ class ProductScanning:
                 return ProductScanReport(scanned, joined, proposed, False, False)
 
     def status(self) -> ProductScanStatus:
+        """How far product recognition has scanned the videos and listings, its backfill's
+        progress, and how many videos, tags and indexed listings it has counted."""
         with self._lock:
             scan = self._scan()
             backfill = scan.backfill
@@ -338,6 +338,9 @@ class ProductScanning:
             return ProductIndexSnapshot(self._indexed_through, where, len(self.recognizer))
 
     def snapshot_pass(self) -> BackgroundPass:
+        """The background pass that snapshots the product index once enough revenue events have
+        passed since the last snapshot (never, when snapshotting is off)."""
+
         def run() -> str | None:
             every = 0 if self.snapshotting is None else self.snapshotting.every
             report = self.snapshot(min_events=every)

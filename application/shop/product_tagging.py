@@ -28,8 +28,10 @@ from application.background import BackgroundPass
 from application.errors import NotPermitted, StaleVersion
 from application.logs import CatalogueLog, RevenueLog
 from application.notifications import Notifier
+from application.paging import Page, limited
 from application.ports import Clock
 from application.projections import Batch, Persisted, ProjectionRunner
+from application.ranked_paging import RankedCursors, ranked_before
 from application.read_models import LogPositions, ReadModel
 from application.trust.protection import Protection
 from domain.anchors.videos import Video
@@ -39,6 +41,7 @@ from domain.shop.product_tags import ShopPreferences, Tag, TagRefused, TagState,
 
 NAME = "shop tags"
 SIMILAR_ITEMS_LIMIT = 50
+SIMILAR_ITEMS = RankedCursors("similar items")
 #: Notices awaiting delivery read at a time.
 NOTICES_PAGE = 200
 TRUST_AND_SAFETY = "trust-and-safety"
@@ -271,6 +274,7 @@ class ProductTagging:
         return self.projections.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The product tags' read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.projections, self.projection),)
 
     def videos_showing(self, listing_id: UUID) -> list[UUID]:
@@ -278,6 +282,7 @@ class ProductTagging:
         return self.projection.tables.videos_of_listing(self.projections.fresh(NAME), listing_id)
 
     def notices_waiting(self) -> int:
+        """How many tags still wait for their creator's notice (for operators)."""
         return self.projection.tables.pending_count(self.projections.fresh(NAME))
 
     def why_excluded(self, video_id: UUID) -> str | None:
@@ -351,6 +356,9 @@ class ProductTagging:
         return self.tags_of(actor, video_id)
 
     def background_pass(self) -> BackgroundPass:
+        """The background pass that tells creators of their tags still awaiting notice (a failed
+        notifier is retried here)."""
+
         def run() -> str | None:
             notices = self.deliver_pending_notices()
             return f"{notices} creators told, their tags now shown" if notices else None
@@ -439,12 +447,16 @@ class ProductTagging:
     def remove_tag(
         self, actor: Principal, video_id: UUID, listing_id: UUID, *, reason: str
     ) -> VideoTagsView:
+        """A video's creator removes a product tag from it, with a reason (an admin any video's);
+        anyone else is ``NotPermitted``."""
         tags = self._own_tags(actor, video_id)
         tags.remove(listing_id, by=actor.label, reason=reason, at=self.clock.now())
         self.revenue.commit(tags)
         return self._view(tags)
 
     def set_video_auto_tags(self, actor: Principal, video_id: UUID, *, on: bool) -> VideoTagsView:
+        """A video's creator turns automatic product tags on or off for it (an admin for any
+        video); anyone else is ``NotPermitted``."""
         tags = self._own_tags(actor, video_id)
         if on:
             tags.opt_in(at=self.clock.now())
@@ -456,6 +468,8 @@ class ProductTagging:
     def set_preferences(
         self, actor: Principal, *, auto_tags: bool, affiliate: bool
     ) -> ShopPreferences:
+        """A creator sets their own shop preferences: automatic tags and affiliate earnings.
+        The preferences they have already are ``RuleViolated``."""
         require_role(actor, Role.CREATOR, doing="set shop preferences")
         preferences = self.revenue.find(
             ShopPreferences, ShopPreferences.id_for(actor.subject)
@@ -476,16 +490,22 @@ class ProductTagging:
         return self._view(tags)
 
     def similar_items(
-        self, video_id: UUID, *, cursor: int = 0, limit: int = SIMILAR_ITEMS_LIMIT
-    ) -> tuple[list[SimilarItem], int | None]:
-        """What viewers see: shown tags of listings on sale and in stock, most confident first."""
+        self, video_id: UUID, *, limit: int = SIMILAR_ITEMS_LIMIT, cursor: str | None = None
+    ) -> Page[SimilarItem]:
+        """What viewers see: shown tags of listings on sale and in stock, most confident first
+        (ties by listing id as text), a page at a time; a cursor continues the same video's
+        items after the last one it saw."""
+        scope = video_id.hex
+        after = SIMILAR_ITEMS.decode(cursor, scope)
+        size = limited(limit)
         self.catalogue.load(Video, video_id)
         if self.why_excluded(video_id) is not None:
-            return [], None
+            return Page((), None)
         tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
         shown = [] if tags is None else tags.shown
+        following = [tag for tag in shown if ranked_before(tag.confidence, tag.listing_id, after)]
         offers = self.projection.tables.offers(
-            self.projections.fresh(NAME), [tag.listing_id for tag in shown]
+            self.projections.fresh(NAME), [tag.listing_id for tag in following]
         )
         items = sorted(
             (
@@ -496,14 +516,14 @@ class ProductTagging:
                     confidence=tag.confidence,
                     seller=offers[tag.listing_id].seller,
                 )
-                for tag in shown
+                for tag in following
                 if tag.listing_id in offers
             ),
             key=lambda item: (-item.confidence, str(item.listing_id)),
         )
-        page = items[cursor : cursor + limit]
-        following = cursor + len(page)
-        return page, following if following < len(items) else None
+        return SIMILAR_ITEMS.page(
+            items[: size + 1], size, scope, lambda item: (item.confidence, item.listing_id)
+        )
 
     def _tags_of(self, video_id: UUID) -> VideoTags:
         found = self.revenue.find(VideoTags, VideoTags.id_for(video_id))

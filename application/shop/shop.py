@@ -22,6 +22,7 @@ from application.idempotency import answer_again
 from application.logs import RevenueLog
 from application.ports import Clock, IdentityProvider
 from application.revenue.ledgers import Ledger
+from application.shop.payments import IntentStatus, PaymentDeclined, PaymentProvider
 from application.shop.products import DESCRIBED_PHOTOS, PhotoWithoutDetail, ProductRecognizer
 from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.money import Money
@@ -38,10 +39,13 @@ from domain.revenue.ledger import (
 )
 from domain.shop.listing_descriptors import ListingDescriptors
 from domain.shop.listings import Listing, ListingStatus, Seller
-from domain.shop.orders import CommissionSchedule, Order
+from domain.shop.orders import CommissionSchedule, Order, OrderState
 from domain.shop.product_tags import ShopPreferences, VideoTags
 
 ORDER_PLACED = "order-placed"
+#: The test token of a card that pays, for callers that name no payment method (the
+#: sandbox takes it; a real provider is handed what the buyer's client collected).
+DEFAULT_PAYMENT_METHOD = "pm_card_visa"
 ORDER_ATTEMPTS = 30
 
 
@@ -104,6 +108,14 @@ class OrderView:
     rate_bp: int
     placed_at: datetime
     replayed: bool = False
+    state: OrderState = OrderState.PAID
+    payment_provider: str = ""
+    payment_intent: str = ""
+    carrier: str = ""
+    tracking: str = ""
+    return_reason: str = ""
+    refunded: Money | None = None
+    refund_reference: str = ""
 
     @classmethod
     def of(cls, order: Order, *, replayed: bool = False) -> OrderView:
@@ -122,6 +134,14 @@ class OrderView:
             rate_bp=order.rate_bp,
             placed_at=order.placed_at,
             replayed=replayed,
+            state=OrderState(order.state),
+            payment_provider=order.payment_provider,
+            payment_intent=order.payment_intent,
+            carrier=order.carrier,
+            tracking=order.tracking,
+            return_reason=order.return_reason,
+            refunded=order.refunded,
+            refund_reference=order.refund_reference,
         )
 
 
@@ -133,9 +153,11 @@ class Shop:
         ledger: Ledger,
         clock: Clock,
         identities: IdentityProvider,
+        payments: PaymentProvider,
         recognizer: ProductRecognizer | None = None,
     ) -> None:
         self.revenue = revenue
+        self.payments = payments
         self.ledger = ledger
         self.clock = clock
         self.identities = identities
@@ -144,6 +166,8 @@ class Shop:
     # Sellers and listings ----------------------------------------------------------------
 
     def register_seller(self, actor: Principal, *, name: str, account: str | None = None) -> str:
+        """A seller registers themself under a shop name (an admin names the account). An account
+        registered already is ``SellerExists``."""
         owner = acting_for(actor, account, Role.SELLER, doing="register as a seller")
         if self.revenue.find(Seller, Seller.id_for(owner)) is not None:
             raise SellerExists(f"account {owner} is registered as a seller already")
@@ -154,6 +178,8 @@ class Shop:
         return owner
 
     def seller(self, account: str) -> Seller:
+        """The seller aggregate of an account, for other use cases to read (no access check);
+        ``NotFound`` if the account is not registered."""
         found = self.revenue.find(Seller, Seller.id_for(account))
         if found is None:
             raise NotFound("seller", account)
@@ -224,6 +250,8 @@ class Shop:
         attributes: Mapping[str, str],
         expected_version: int | None = None,
     ) -> ListingView:
+        """A seller edits one of their own listings (an admin any listing); another's is
+        ``NotPermitted``."""
         listing = self._own_listing(actor, listing_id, expected_version)
         listing.edit(
             title=title,
@@ -238,18 +266,23 @@ class Shop:
         return self._view(listing)
 
     def restock(self, actor: Principal, listing_id: UUID, added: int) -> ListingView:
+        """A seller adds stock to one of their own listings (an admin to any); another's is
+        ``NotPermitted``."""
         listing = self._own_listing(actor, listing_id)
         listing.restock(added, at=self.clock.now())
         self.revenue.commit(listing)
         return self._view(listing)
 
     def delist(self, actor: Principal, listing_id: UUID, *, reason: str) -> ListingView:
+        """A seller takes one of their own listings off sale with a reason (an admin any);
+        another's is ``NotPermitted``."""
         listing = self._own_listing(actor, listing_id)
         listing.delist(by=actor.label, reason=reason, at=self.clock.now())
         self.revenue.commit(listing)
         return self._view(listing)
 
     def listing(self, listing_id: UUID) -> ListingView:
+        """A listing as a view (anyone may read it); an unknown listing is ``NotFound``."""
         return self._view(self.revenue.load(Listing, listing_id))
 
     def _view(self, listing: Listing) -> ListingView:
@@ -269,6 +302,8 @@ class Shop:
     # Commission -------------------------------------------------------------------------
 
     def set_commission_rate(self, actor: Principal, category: str, basis_points: int) -> int:
+        """An admin sets a category's commission rate in basis points; answers the rate now in
+        force for it."""
         require_role(actor, Role.ADMIN, doing="set a commission rate")
         schedule = self._schedule()
         schedule.set_rate(category, basis_points, by=actor.label, at=self.clock.now())
@@ -276,6 +311,8 @@ class Shop:
         return schedule.rate_for(category)
 
     def commission_rates(self) -> dict[str, int]:
+        """The categories given their own commission rate (others pay the default), in basis
+        points; anyone may read them."""
         return dict(self._schedule().rates)
 
     def _schedule(self) -> CommissionSchedule:
@@ -294,8 +331,12 @@ class Shop:
         quantity: int,
         order_key: str,
         video_id: UUID | None = None,
+        payment_method: str = DEFAULT_PAYMENT_METHOD,
     ) -> OrderView:
-        """Buy from a listing, attributed to the video whose tag led here (if any)."""
+        """Buy from a listing, attributed to the video whose tag led here (if any), paying
+        with ``payment_method`` through the payment provider: the order, its payment, the
+        stock it takes and its postings are recorded together once the payment succeeded;
+        a declined payment is ``PaymentDeclined`` and records nothing."""
         require_role(actor, Role.VIEWER, Role.CREATOR, Role.ARTIST, Role.BRAND, doing="buy")
         order_id = Order.id_for(actor.label, order_key)
         for attempt in range(ORDER_ATTEMPTS):
@@ -303,7 +344,7 @@ class Shop:
             if previous is not None:
                 return self._repeat(previous, listing_id, quantity, video_id)
             try:
-                return self._place(actor, order_id, listing_id, quantity, video_id)
+                return self._place(actor, order_id, listing_id, quantity, video_id, payment_method)
             except StaleVersion:
                 if attempt == ORDER_ATTEMPTS - 1:
                     raise
@@ -316,6 +357,7 @@ class Shop:
         listing_id: UUID,
         quantity: int,
         video_id: UUID | None,
+        payment_method: str,
     ) -> OrderView:
         listing = self.revenue.load(Listing, listing_id)
         affiliate = self._affiliate_of(listing_id, video_id)
@@ -335,8 +377,27 @@ class Shop:
             at=now,
         )
         entry = self._order_entry(order, now)
-        self.revenue.commit(listing, order, entry, *self.ledger.accounts_for(entry))
+        accounts = self.ledger.accounts_for(entry)
+        # Paid last, once everything else is known to hold: a retry after a conflict at the
+        # save asks with the same key and finds the intent that succeeded.
+        self._pay(order, payment_method)
+        self.revenue.commit(listing, order, entry, *accounts)
         return OrderView.of(order)
+
+    def _pay(self, order: Order, payment_method: str) -> None:
+        intent = self.payments.create_intent(
+            order.total,
+            idempotency_key=f"order:{order.id}",
+            description=f"order {order.id} of listing {order.listing_id}",
+        )
+        intent = self.payments.confirm(intent.id, payment_method=payment_method)
+        if intent.status is not IntentStatus.SUCCEEDED:
+            raise PaymentDeclined(
+                f"the payment of {order.total} failed: {intent.failure or intent.status.value}"
+            )
+        order.record_payment(
+            provider=self.payments.name, intent=intent.id, amount=order.total, at=self.clock.now()
+        )
 
     def _affiliate_of(self, listing_id: UUID, video_id: UUID | None) -> str | None:
         """The creator owed the affiliate share: the video must show the listing's tag."""
@@ -384,6 +445,8 @@ class Shop:
         )
 
     def order(self, actor: Principal, order_id: UUID) -> OrderView:
+        """An order, for its buyer, its seller, an admin or an auditor (anyone else is
+        ``NotPermitted``)."""
         order = self.revenue.load(Order, order_id)
         sees = (
             actor.role in (Role.ADMIN, Role.AUDITOR)

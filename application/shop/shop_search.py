@@ -11,14 +11,24 @@ nothing that grows with the log.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import datetime
 from itertools import groupby
 from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
+from application.paging import Page, limited
 from application.projections import Batch, Persisted, ProjectionRunner
+from application.ranked_paging import After, RankedCursors, scope_of
 from application.read_models import LogPositions, ReadModel
+from application.shop.search_filters import (
+    SORTED,
+    SearchFilters,
+    SearchSort,
+    SortAfter,
+    decode_sorted,
+)
 from domain.money import Money
 from domain.shop.listings import Listing, ListingStatus, Seller
 
@@ -26,6 +36,7 @@ NAME = "shop search"
 
 #: The best text matches a search looks at; those a viewer can buy are paged from them.
 MAX_RESULTS = 1_000
+RESULTS = RankedCursors("shop search")
 
 
 @attrs.frozen
@@ -36,6 +47,8 @@ class ShopResult:
     seller: str
     score: float
     matched: tuple[str, ...]  # the indexed words the query matched (typos resolved)
+    category: str
+    listed_at: datetime
 
 
 @attrs.frozen
@@ -46,6 +59,8 @@ class Offer:
     seller: str  # the seller's account
     stock: int
     status: ListingStatus
+    category: str
+    listed_at: datetime
 
 
 @attrs.frozen
@@ -67,7 +82,9 @@ class ShopTables(Protocol):
 
     def list_offers(self, batch: Batch, offers: Sequence[Offer]) -> None: ...
 
-    def edit_offer(self, batch: Batch, listing_id: UUID, *, title: str, price: Money) -> None: ...
+    def edit_offer(
+        self, batch: Batch, listing_id: UUID, *, title: str, price: Money, category: str
+    ) -> None: ...
 
     def add_stock(self, batch: Batch, added: Mapping[UUID, int]) -> None:
         """Add to each listing's stock (a sale adds a negative quantity)."""
@@ -90,11 +107,33 @@ class ShopTables(Protocol):
         ...
 
     def search(
-        self, generation: int, query: str, *, skip: int, limit: int, candidates: int
-    ) -> tuple[list[ShopResult], bool]:
-        """Of the ``candidates`` best text matches, those on sale and in stock whose seller is
-        not suspended, best first: at most ``limit`` after the first ``skip``, and whether
-        more follow them (one snapshot of the index and the offers)."""
+        self,
+        generation: int,
+        query: str,
+        *,
+        filters: SearchFilters,
+        after: After | None,
+        limit: int,
+        candidates: int,
+    ) -> list[ShopResult]:
+        """Of the ``candidates`` best text matches, those on sale whose seller is not
+        suspended and that pass ``filters``, best first (ties by listing id as text): at most
+        ``limit`` of those ranked after ``after`` (one snapshot of the index and the
+        offers)."""
+        ...
+
+    def search_sorted(
+        self,
+        generation: int,
+        query: str,
+        *,
+        filters: SearchFilters,
+        after: SortAfter | None,
+        limit: int,
+        candidates: int,
+    ) -> list[ShopResult]:
+        """As ``search``, in the order of ``filters.sort`` (not relevance): at most ``limit``
+        of those that follow ``after`` in it."""
         ...
 
     def offers(self, generation: int) -> Iterable[Offer]: ...
@@ -131,7 +170,8 @@ class ShopSearchProjection:
     """Which rows each event of the revenue log changes."""
 
     name = NAME
-    version = 1
+    # 2: offers keep their category and listing time, for search's filters and orders.
+    version = 2
 
     def __init__(self, tables: ShopTables) -> None:
         self.tables = tables
@@ -188,6 +228,8 @@ class ShopSearchProjection:
                     event.seller,
                     event.stock,
                     ListingStatus.LISTED,
+                    event.category,
+                    event.listed_at,
                 )
                 for event in events
             ],
@@ -195,7 +237,13 @@ class ShopSearchProjection:
         self.tables.index(batch, {event.originator_id: _text_of(event) for event in events})
 
     def _edited(self, batch: Batch, event: Any) -> None:
-        self.tables.edit_offer(batch, event.originator_id, title=event.title, price=event.price)
+        self.tables.edit_offer(
+            batch,
+            event.originator_id,
+            title=event.title,
+            price=event.price,
+            category=event.category,
+        )
         self.tables.index(batch, {event.originator_id: _text_of(event)})
 
     def _stock(self, batch: Batch, event: Any) -> None:
@@ -234,19 +282,64 @@ class ShopSearch:
         self.projection = projection
 
     def catch_up(self) -> int:
+        """Brings the shop's search index up to the end of its logs; answers how many events were
+        applied (``ProjectionFailed`` if one cannot be)."""
         return self.runner.catch_up(NAME)
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The shop search's read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.runner, self.projection),)
 
     def search(
-        self, query: str, *, cursor: int = 0, limit: int = 20
-    ) -> tuple[list[ShopResult], int | None]:
-        """Listings on sale and in stock, best match first; ``cursor`` = results seen."""
+        self,
+        query: str,
+        *,
+        filters: SearchFilters | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
+    ) -> Page[ShopResult]:
+        """Listings on sale (and in stock unless ``filters`` say otherwise) that pass the
+        filters, best match first (ties by listing id as text) or in the filters' order, a
+        page at a time; a cursor continues the same query, filters and order after the last
+        result it saw."""
+        chosen = filters or SearchFilters()
+        scope = scope_of(query) + chosen.fingerprint()
+        if chosen.sort is not SearchSort.RELEVANCE:
+            return self._sorted(query, chosen, scope, limited(limit), cursor)
+        after = RESULTS.decode(cursor, scope)
+        size = limited(limit)
         if not query.strip():
-            return [], None
-        found, more = self.projection.tables.search(
-            self.runner.fresh(NAME), query, skip=cursor, limit=limit, candidates=MAX_RESULTS
+            return Page((), None)
+        found = self.projection.tables.search(
+            self.runner.fresh(NAME),
+            query,
+            filters=chosen,
+            after=after,
+            limit=size + 1,
+            candidates=MAX_RESULTS,
         )
-        page = [attrs.evolve(result, score=round(result.score, 4)) for result in found]
-        return page, cursor + len(page) if more else None
+        page = RESULTS.page(found, size, scope, lambda result: (result.score, result.listing_id))
+        return self._rounded(page)
+
+    def _sorted(
+        self, query: str, filters: SearchFilters, scope: str, size: int, cursor: str | None
+    ) -> Page[ShopResult]:
+        after = decode_sorted(cursor, scope)
+        if not query.strip():
+            return Page((), None)
+        found = self.projection.tables.search_sorted(
+            self.runner.fresh(NAME),
+            query,
+            filters=filters,
+            after=after,
+            limit=size + 1,
+            candidates=MAX_RESULTS,
+        )
+        return self._rounded(SORTED.page(found, size, lambda r: (scope, *filters.key_of(r))))
+
+    @staticmethod
+    def _rounded(page: Page[ShopResult]) -> Page[ShopResult]:
+        return Page(
+            tuple(attrs.evolve(result, score=round(result.score, 4)) for result in page.items),
+            page.next_cursor,
+        )

@@ -17,15 +17,13 @@ from uuid import UUID
 
 import attrs
 
-from application.auth import Principal, Role, acting_for, person_key, require_role
+from application.auth import Principal, Role, acting_for, require_role
 from application.errors import NotFound
 from application.logs import CatalogueLog
-from application.notifications import Notifier, tell
 from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock
 from application.trust.protection import MINOR, Protection, ProtectionModel
 from domain.anchors.videos import Video
-from domain.inbox import NoticeKind
 from domain.revenue.creators import Creator
 from domain.trust.moderation import AgeBand, Flag, ModerationState
 
@@ -72,11 +70,9 @@ class Moderation:
         tagging: TagWithdrawal,
         clock: Clock,
         protection: Protection,
-        notifier: Notifier | None = None,
     ) -> None:
         self.catalogue = catalogue
         #: Tells creators of moderation decisions on their videos (none: nobody is told).
-        self.notifier = notifier
         self.tagging = tagging
         self.clock = clock
         self.protection = protection
@@ -84,6 +80,8 @@ class Moderation:
         self._lock = threading.RLock()
 
     def catch_up(self) -> ProtectionModel:
+        """The protection model (excluded videos, minors, flagged videos) with every event of the
+        log applied, for decisions that must see the latest moderation."""
         return self.protection.catch_up()
 
     def decide(
@@ -101,17 +99,6 @@ class Moderation:
         video = self.catalogue.load(Video, video_id)
         video.moderate(state, reason=reason, policy=policy, by=actor.label, at=self.clock.now())
         self.catalogue.commit(video)
-        decision = ModerationState(video.moderation).value
-        tell(
-            self.notifier,
-            person_key(Principal(Role.CREATOR, video.creator_id)),
-            kind=NoticeKind.VIDEO_MODERATED,
-            subject="A moderation decision on your video",
-            body=f"Your video is now {decision} under {policy.strip()}.",
-            key=f"moderation:{video.id}:{video.version}",
-            about={"video": video.id},
-            reason=reason,
-        )
         withdrawn = 0
         if video.restricted:
             decided = ModerationState(video.moderation).value
@@ -127,6 +114,8 @@ class Moderation:
         )
 
     def moderation_of(self, actor: Principal, video_id: UUID) -> ModerationView:
+        """A video's moderation state, flags and whether it is anchored: for its creator, a
+        reviewer, an admin or an auditor (another creator is ``NotPermitted``)."""
         video = self.catalogue.load(Video, video_id)
         if actor.role not in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
             acting_for(actor, video.creator_id, Role.CREATOR, doing="read a video's moderation")
@@ -196,5 +185,6 @@ class Moderation:
         return touched
 
     def export(self) -> dict[str, object]:
+        """The caught-up protection model as comparable rows, for the auditor's replay."""
         with self._lock:
             return self.catch_up().export()

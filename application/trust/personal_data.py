@@ -26,6 +26,7 @@ import attrs
 from application.auth import Principal, Role, owns, person_key
 from application.errors import NotFound, NotPermitted
 from application.logs import CatalogueLog
+from application.media_store import MediaErasure
 from application.ports import Clock
 from application.trust.moderation import Moderation
 from domain.errors import InvalidValue
@@ -85,8 +86,11 @@ class PersonalData:
         sealer: Sealer,
         moderation: Moderation,
         clock: Clock,
+        media: MediaErasure | None = None,
     ) -> None:
         self.catalogue = catalogue
+        #: The person's uploads go with their data (None: no media is kept).
+        self.media = media
         self.keys = keys
         self.sealer = sealer
         self.moderation = moderation
@@ -136,6 +140,8 @@ class PersonalData:
         )
 
     def read(self, actor: Principal, person: Principal) -> PersonalDataView:
+        """A person's personal data, for that person, an admin or an auditor (anyone else is
+        ``NotPermitted``); a person with none kept is ``NotFound``."""
         owner = self._owner(actor, person, doing="read personal data", auditor_may=True)
         found = self.catalogue.find(Person, Person.id_for(owner))
         if found is None:
@@ -144,7 +150,9 @@ class PersonalData:
 
     def erase(self, actor: Principal, person: Principal) -> PersonalDataView:
         """Erase on request: record the erasure (naming nobody's data), then destroy the
-        key. Asking again finishes an erasure whose key outlived a failure."""
+        key and delete the person's stored media (a blob another person's object also holds
+        stays for them). Asking again finishes an erasure whose key or media outlived a
+        failure."""
         owner = self._owner(actor, person, doing="erase personal data")
         found = self.catalogue.find(Person, Person.id_for(owner))
         if found is None:
@@ -152,6 +160,8 @@ class PersonalData:
         if found.erase(by=actor.label, at=self.clock.now()):
             self.catalogue.commit(found)
         self.keys.destroy_key(owner)
+        if self.media is not None:
+            self.media.erase(owner)
         return PersonalDataView(subject=owner, erased=True)
 
     def _view(self, person: Person) -> PersonalDataView:

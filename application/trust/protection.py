@@ -291,6 +291,7 @@ class Protection:
         return self.model
 
     def read_models(self) -> tuple[ReadModel, ...]:
+        """The protection read model, for the projection runner and the auditor's replay."""
         return (Persisted(self.runner, self.projection),)
 
 

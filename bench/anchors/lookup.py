@@ -28,7 +28,14 @@ from adapters.matching.audio import POSTING_BUDGET
 from adapters.media.decoding import PyAVDecoder
 from application.anchors.anchoring import CANDIDATES_PER_ENGINE, PublishedVideo
 from application.anchors.match_index import REFERENCE_OWNER
-from application.media import Candidate, DecodedMedia, MatchingEngine, MediaDecoder, TimeRange
+from application.media import (
+    Candidate,
+    DecodedMedia,
+    MatchingEngine,
+    MediaDecoder,
+    PictureSampling,
+    TimeRange,
+)
 from bench.anchors.common import CREATOR as UPLOADER
 from bench.anchors.common import (
     SEED_BATCH,
@@ -80,12 +87,12 @@ class RememberingDecoder:
         self.switch = switch
         self._decoded: dict[bytes, DecodedMedia] = {}
 
-    def decode(self, data: bytes) -> DecodedMedia:
+    def decode(self, data: bytes, *, also: Sequence[PictureSampling] = ()) -> DecodedMedia:
         if not self.switch.on:
-            return self.inner.decode(data)
+            return self.inner.decode(data, also=also)
         decoded = self._decoded.get(data)
         if decoded is None:
-            decoded = self._decoded[data] = self.inner.decode(data)
+            decoded = self._decoded[data] = self.inner.decode(data, also=also)
         return decoded
 
 

@@ -132,8 +132,6 @@ def first_lookup(anchoring: Anchoring, query: dict[str, str]) -> dict[str, str |
     return found
 
 
-
-
 def main(references: int, pool_size: int) -> int:
     with tempfile.TemporaryDirectory(prefix="spotlight-snapshot-bench-") as scratch:
         root = Path(scratch)

@@ -39,7 +39,7 @@ def seed_domain_store(store: Store, scratch: Path, events: int) -> int:
     with open_spotlight(store, scratch) as core:
         music = set_music_scene(core, ENTRIES)
         seed_ballots(core, music, int(events * BALLOT_SHARE))
-        core.competition.close_round(MUSIC_ADMIN, music.round_id)
+        core.competition.close_round(MUSIC_ADMIN, music.round_id, reason="ahead of the plan")
         pulse = set_pulse_scene(core, CREATORS)
         held = _events_in(core)
         batches = max(0, (events - held) // EVENTS_PER_BATCH)

@@ -299,7 +299,7 @@ def run(plan: BusinessPlan) -> BusinessReport:
                 for _ in range(plan.queries):
                     query = make()
                     started = perf_counter()
-                    page, _ = market.find_creators(BRAND, query, limit=20)
+                    page = market.find_creators(BRAND, query, limit=20).items
                     times.append(perf_counter() - started)
                     found.append(len(page))
                 table.add(

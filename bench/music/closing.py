@@ -136,7 +136,7 @@ def timed_close(core: Spotlight, round_id: UUID) -> tuple[Phase, RoundResult]:
     reset_peak()
     before = rss_kb()
     started = perf_counter()
-    closed = core.competition.close_round(ADMIN, round_id)
+    closed = core.competition.close_round(ADMIN, round_id, reason="ahead of the plan")
     seconds = perf_counter() - started
     return Phase(seconds, before, peak_kb()), closed
 
@@ -145,7 +145,7 @@ def traced_close(core: Spotlight, round_id: UUID) -> tuple[Traced, RoundResult]:
     gc.collect()
     tracemalloc.start()
     try:
-        closed = core.competition.close_round(ADMIN, round_id)
+        closed = core.competition.close_round(ADMIN, round_id, reason="ahead of the plan")
         held, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -171,7 +171,7 @@ def fresh_close(url: str, scratch: str, round_id: str, traced: bool) -> FreshClo
         if traced:
             rebuild_peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.reset_peak()
-            closed = core.competition.close_round(ADMIN, ident)
+            closed = core.competition.close_round(ADMIN, ident, reason="ahead of the plan")
             held, close_peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
             close = Phase(0.0, None, None)

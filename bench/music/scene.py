@@ -104,7 +104,7 @@ def set_scene(core: Spotlight, entries: int, *, swept: bool = False) -> Scene:
         ):
             competition_round.admit(track, artist, at=now)
         core.music.commit(competition_round)
-    core.competition.open_round(ADMIN, round_id)
+    core.competition.open_round(ADMIN, round_id, reason="ahead of the plan")
     return Scene(
         season_id=season.id,
         round_id=round_id,
@@ -133,7 +133,13 @@ def seed_ballots(core: Spotlight, scene: Scene, ballots: int, *, seed: int = 7) 
     now = core.clock.now()
     for first in range(0, ballots, BALLOT_BATCH):
         batch = [
-            Ballot.cast(competition_round, voter=f"viewer:seeded-{index}", track_id=track, at=now)
+            Ballot.cast(
+                competition_round,
+                voter=f"viewer:seeded-{index}",
+                voter_account=f"seeded-{index}",
+                track_id=track,
+                at=now,
+            )
             for index, track in enumerate(chosen[first : first + BALLOT_BATCH], start=first)
         ]
         core.music.save(*batch)

@@ -50,9 +50,9 @@ SHOWN = (0, 1)
 BATCH = 500
 
 
-
 def listing_id(number: int) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"urn:bench:listing:{number}")
+
 
 #: This bench, run again as a child process.
 CHILD = "bench.products.snapshot_start"
@@ -98,8 +98,6 @@ def child(store: str, data_dir: str, index_dir: str, video_file: str) -> int:
         )
     )
     return 0
-
-
 
 
 def main(listings: int, pool_size: int) -> int:

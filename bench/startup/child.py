@@ -72,9 +72,9 @@ def reads(core: Spotlight, creator: str, month: str) -> dict[str, Callable[[], s
         )
 
     def marketplace() -> str:
-        found, _ = core.marketplace.find_creators(
+        found = core.marketplace.find_creators(
             BRAND, CreatorQuery(categories=(CATEGORY,)), limit=100
-        )
+        ).items
         names = {match.creator for match in found}
         return expect(creator in names, f"the creator is not among {sorted(names)}")
 

@@ -163,10 +163,7 @@ def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> li
                         f"{events:,}",
                         label,
                         f"{start.bootstrap:.2f}",
-                        *(
-                            f"{start.answers[read]:.2f}{mark(start.checks[read])}"
-                            for read in READS
-                        ),
+                        *(f"{start.answers[read]:.2f}{mark(start.checks[read])}" for read in READS),
                         f"{start.total:.2f}",
                         f"{ratio:.2f}",
                         f"{ratio_alone:.2f}",

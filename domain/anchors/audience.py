@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
@@ -76,6 +76,15 @@ def checked_click_window(window: timedelta) -> timedelta:
     if window <= timedelta(0):
         raise InvalidValue("a click window is longer than nothing")
     return window
+
+
+def checked_region(region: str | None) -> str | None:
+    """A viewer's region as an ISO 3166-1 alpha-2 code (upper case), or None if unknown."""
+    if region is None:
+        return None
+    if len(region) != 2 or not region.isascii() or not region.isalpha():
+        raise InvalidValue(f"a region is a two-letter ISO 3166 code, not {region!r}")
+    return region.upper()
 
 
 def click_window(at: datetime, window: timedelta) -> int:
@@ -172,12 +181,26 @@ class ClickBatch(DomainAggregate):
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.audience:AnchorClicksRecorded"
+        # v2 added the viewer's region (none: not reported, as for every v1 batch).
+        class_version = 2
         viewer: str
         clicks: tuple[Click, ...]
+        region: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["region"] = None
 
     @classmethod
-    def record(cls, batch_id: UUID, *, viewer: str, clicks: list[Click]) -> ClickBatch:
-        return cls(id=batch_id, viewer=viewer, clicks=_checked_clicks(clicks))
+    def record(
+        cls, batch_id: UUID, *, viewer: str, clicks: list[Click], region: str | None = None
+    ) -> ClickBatch:
+        return cls(
+            id=batch_id,
+            viewer=viewer,
+            clicks=_checked_clicks(clicks),
+            region=checked_region(region),
+        )
 
     @event(Recorded)
     def __init__(
@@ -185,9 +208,11 @@ class ClickBatch(DomainAggregate):
         id: UUID,
         viewer: str,
         clicks: tuple[Click, ...],
+        region: str | None = None,
     ) -> None:
         self.viewer = viewer
         self.clicks = _clicks(clicks)
+        self.region = region
 
 
 class CallToActionClickBatch(DomainAggregate):

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from domain.anchors.engagement import Engagement
 from domain.errors import InvalidValue
 
 
@@ -20,6 +21,10 @@ class Signal(StrEnum):
     TEXT = "text"
     AUDIO = "audio"
     VISUAL = "visual"
+    #: A studio's claim by hand: evidence of who asked, judged by no score threshold.
+    CLAIM = "claim"
+    #: The video's engagement against the title's engagement rule: the rule and the figure.
+    ENGAGEMENT = "engagement"
 
 
 class Decision(StrEnum):
@@ -90,6 +95,48 @@ class SignalRule:
         )
 
 
+def _count(_instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidValue(f"{attribute.name} must be a whole number, not negative")
+
+
+@attrs.frozen
+class EngagementRule:
+    """How engaging a video must be for the title's policy to anchor it without a person.
+
+    The seed's "more engaging videos are more likely to get an anchor": below the minimums,
+    a match that would attach goes to a reviewer instead (never ignored: the evidence is the
+    same); at or above them it attaches as the signal rules say.
+    """
+
+    min_views: int = attrs.field(default=0, validator=_count)
+    min_likes: int = attrs.field(default=0, validator=_count)
+
+    def met_by(self, engagement: Engagement) -> bool:
+        return engagement.views >= self.min_views and engagement.likes >= self.min_likes
+
+    def describe(self) -> str:
+        return (
+            f"attaches without review at {self.min_views} views and {self.min_likes} likes or more"
+        )
+
+    def evidence(self, engagement: Engagement) -> SignalEvidence:
+        """The rule and the figure it was held to, shown with the proposal or anchor."""
+        met = self.met_by(engagement)
+        return SignalEvidence(
+            signal=Signal.ENGAGEMENT,
+            score=1.0 if met else 0.0,
+            details={
+                "rule": self.describe(),
+                "min_views": self.min_views,
+                "min_likes": self.min_likes,
+                "views": engagement.views,
+                "likes": engagement.likes,
+                "met": met,
+            },
+        )
+
+
 @attrs.frozen
 class MatchPolicy:
     """A title's rules. Text alone never attaches by default: hashtags are cheap to add.
@@ -103,15 +150,34 @@ class MatchPolicy:
     audio: SignalRule = SignalRule(review_at=0.2, attach_at=0.4, min_seconds=4.0)
     visual: SignalRule = SignalRule(review_at=0.2, attach_at=0.45, min_seconds=3.0)
     corroboration_attaches: bool = True
+    #: None: engagement plays no part (every policy stored before the rule existed).
+    engagement: EngagementRule | None = None
 
     def rule_for(self, signal: Signal) -> SignalRule:
         return {Signal.TEXT: self.text, Signal.AUDIO: self.audio, Signal.VISUAL: self.visual}[
             signal
         ]
 
+    def judged(
+        self, evidence: Sequence[SignalEvidence], engagement: Engagement
+    ) -> tuple[Decision, list[SignalEvidence]]:
+        """The decision on the evidence and the video's engagement, and the evidence to
+        record with it: with an engagement rule, the rule and the figure are part of it."""
+        if self.engagement is None:
+            return self.decide(evidence), list(evidence)
+        found = [f for f in evidence if f.signal is not Signal.ENGAGEMENT]
+        figure = self.engagement.evidence(engagement)
+        decision = self.decide(found)
+        if decision is Decision.ATTACH and not self.engagement.met_by(engagement):
+            decision = Decision.REVIEW
+        return decision, [*found, figure]
+
     def decide(self, evidence: Sequence[SignalEvidence]) -> Decision:
+        """The signal rules' decision (the engagement rule is applied by ``judged``)."""
         reviewable: set[Signal] = set()
         for finding in evidence:
+            if finding.signal in (Signal.CLAIM, Signal.ENGAGEMENT):
+                continue  # who asked, and how engaging, are shown, not scored
             rule = self.rule_for(finding.signal)
             if rule.reaches(finding, rule.attach_at):
                 return Decision.ATTACH

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -15,6 +16,7 @@ from domain.anchors.matching import MatchPolicy, TimeRange
 from domain.anchors.portal import MAX_TEXT, Portal, checked_portal
 from domain.errors import InvalidValue, RuleViolated
 from domain.hashtags import normalise_hashtags
+from domain.media import StoredBlob
 from domain.text import checked_line
 from domain.time import checked_instant
 
@@ -109,6 +111,16 @@ class Title(DomainAggregate):
         added_by: str
         added_at: datetime
 
+    class ReferenceMediaStored(Aggregate.Event):
+        """A reference clip's bytes were kept in the media store (for reviewers)."""
+
+        TOPIC = "spotlight.titles:ReferenceMediaStored"
+        reference_id: UUID
+        address: str
+        size: int
+        content_type: str
+        stored_at: datetime
+
     class ReferenceExclusionsSet(Aggregate.Event):
         TOPIC = "spotlight.titles:ReferenceExclusionsSet"
         reference_id: UUID
@@ -125,9 +137,16 @@ class Title(DomainAggregate):
 
     class MatchPolicySet(Aggregate.Event):
         TOPIC = "spotlight.titles:MatchPolicySet"
+        # 2: the policy may hold an engagement rule (``MatchPolicy.engagement``).
+        class_version = 2
         policy: MatchPolicy
         set_by: str
         set_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            # A policy set before the rule existed let engagement play no part.
+            state["policy"] = attrs.evolve(state["policy"], engagement=None)
 
     @classmethod
     def register(
@@ -167,6 +186,7 @@ class Title(DomainAggregate):
         self.portal = portal
         self.registered_at = registered_at
         self.references: dict[UUID, Reference] = {}
+        self.reference_media: dict[UUID, StoredBlob] = {}
         self.hashtags: tuple[str, ...] = ()
         self.keywords: tuple[str, ...] = ()
         self.policy = MatchPolicy()
@@ -219,6 +239,25 @@ class Title(DomainAggregate):
     @event(ReferenceAdded)
     def _reference_added(self, reference: Reference, added_by: str, added_at: datetime) -> None:
         self.references[reference.reference_id] = reference
+
+    def store_reference_media(self, reference_id: UUID, blob: StoredBlob, *, at: datetime) -> None:
+        """Record where a reference clip's bytes are kept (once per reference)."""
+        reference = self.references.get(reference_id)
+        if reference is None:
+            raise UnknownReference(f"no reference {reference_id} on this title")
+        if reference_id in self.reference_media:
+            raise RuleViolated(f"reference {reference_id} already has its media stored")
+        self._reference_media_stored(
+            reference_id=reference_id, **blob.recorded(reference.digest, at)
+        )
+
+    @event(ReferenceMediaStored)
+    def _reference_media_stored(
+        self, reference_id: UUID, address: str, size: int, content_type: str, stored_at: datetime
+    ) -> None:
+        self.reference_media[reference_id] = StoredBlob(
+            address=address, size=size, content_type=content_type
+        )
 
     def set_exclusions(
         self,

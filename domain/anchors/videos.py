@@ -23,6 +23,7 @@ from domain.anchors.matching import Decision, SignalEvidence
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated, one_of
 from domain.hashtags import normalise_hashtags
+from domain.media import StoredBlob
 from domain.text import checked_free_text
 from domain.time import checked_instant
 from domain.trust.moderation import (
@@ -130,6 +131,15 @@ class Video(DomainAggregate):
         duration_seconds: float
         attached_at: datetime
 
+    class MediaStored(Aggregate.Event):
+        """The upload's bytes were kept in the media store (to be played back)."""
+
+        TOPIC = "spotlight.videos:MediaStored"
+        address: str
+        size: int
+        content_type: str
+        stored_at: datetime
+
     class EngagementRecorded(Aggregate.Event):
         TOPIC = "spotlight.videos:EngagementRecorded"
         added: Engagement
@@ -190,6 +200,16 @@ class Video(DomainAggregate):
         decided_by: str
         decided_at: datetime
 
+    class AnchorClaimed(Aggregate.Event):
+        """A studio asked by hand for the video to carry its title's anchor; the title's
+        policy then attached it or sent it to review (the events that follow)."""
+
+        TOPIC = "spotlight.videos:AnchorClaimed"
+        title_id: UUID
+        claimed_by: str
+        claimed_at: datetime
+        note: str
+
     class AnchorDisputeDismissed(Aggregate.Event):
         TOPIC = "spotlight.videos:AnchorDisputeDismissed"
         title_id: UUID
@@ -239,6 +259,7 @@ class Video(DomainAggregate):
         self.engagement = Engagement()
         self.media_digest: str | None = None
         self.duration_seconds: float | None = None
+        self.stored_media: StoredBlob | None = None
         self.anchor: Anchor | None = None
         self.proposals: dict[UUID, Proposal] = {}
         self.declined_titles: set[UUID] = set()
@@ -265,6 +286,18 @@ class Video(DomainAggregate):
     def _media_attached(self, digest: str, duration_seconds: float, attached_at: datetime) -> None:
         self.media_digest = digest
         self.duration_seconds = duration_seconds
+
+    def store_media(self, blob: StoredBlob, *, at: datetime) -> None:
+        """Record where the media's bytes are kept (once: the upload does not change)."""
+        if self.stored_media is not None:
+            raise MediaAlreadyAttached(f"video {self.id} already has its media stored")
+        self._media_stored(**blob.recorded(self.media_digest, at))
+
+    @event(MediaStored)
+    def _media_stored(
+        self, address: str, size: int, content_type: str, stored_at: datetime
+    ) -> None:
+        self.stored_media = StoredBlob(address=address, size=size, content_type=content_type)
 
     def record_engagement(self, added: Engagement, *, at: datetime) -> None:
         if added.is_empty:
@@ -336,6 +369,56 @@ class Video(DomainAggregate):
         self.proposals[title_id] = Proposal(
             title_id=title_id, evidence=evidence, proposed_at=proposed_at
         )
+
+    def claim_anchor(
+        self,
+        title_id: UUID,
+        decision: Decision,
+        evidence: tuple[SignalEvidence, ...] | list[SignalEvidence],
+        *,
+        by: str,
+        note: str,
+        at: datetime,
+    ) -> Decision:
+        """A studio's claim for its title, carried out as the title's policy decided on the
+        evidence: attached (naming the studio) or sent to review (a proposal waiting already
+        keeps waiting); never onto a restricted video, over an anchor, whichever title it is
+        to, or for a title declined for the video."""
+        if self.restricted:
+            raise VideoRestricted(
+                f"video {self.id} is {ModerationState(self.moderation).value}: it gets no anchor"
+            )
+        if self.anchor is not None:
+            where = "this title" if self.anchor.title_id == title_id else "another title"
+            raise AlreadyAnchored(
+                f"video {self.id} is already anchored to {where} ({self.anchor.title_id}); "
+                "only a reviewer moves an anchor"
+            )
+        if title_id in self.declined_titles:
+            raise AlreadyProposed(f"an anchor to title {title_id} was already declined")
+        if len(note) > MAX_REASON:
+            raise InvalidValue(f"a claim's note holds at most {MAX_REASON} characters")
+        at = checked_instant(at)
+        self._anchor_claimed(
+            title_id=title_id,
+            claimed_by=by,
+            claimed_at=at,
+            note=checked_free_text(note, "a claim's note").strip(),
+        )
+        if decision is Decision.ATTACH:
+            self.attach_anchor(title_id, by=by, at=at, note=note, evidence=evidence)
+            return Decision.ATTACH
+        if title_id not in self.proposals:
+            self.propose_anchor(title_id, evidence, at=at)
+        # A proposal waiting already keeps waiting: the claim is on record for the reviewer.
+        return Decision.REVIEW
+
+    @event(AnchorClaimed)
+    def _anchor_claimed(
+        self, title_id: UUID, claimed_by: str, claimed_at: datetime, note: str
+    ) -> None:
+        # The claim itself changes nothing: the attach or proposal that follows does.
+        pass
 
     def attach_anchor(
         self,

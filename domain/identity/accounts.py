@@ -119,10 +119,18 @@ class Account(DomainAggregate):
         self.name = name
         self.password_hash = password_hash
         self.roles: tuple[str, ...] = (role,)
+        # When each role held was last granted: a session started before it acted in a
+        # grant since revoked.
+        self.held_since: dict[str, datetime] = {role: signed_up_at}
         self.verified: tuple[tuple[str, str], ...] = ()
 
     def holds(self, role: str) -> bool:
         return role in self.roles
+
+    def held_throughout(self, role: str, since: datetime) -> bool:
+        """Whether the role is held and was not revoked at any moment after ``since``."""
+        granted = self.held_since.get(role)
+        return granted is not None and granted <= since
 
     def take_role(self, role: str, *, at: datetime) -> None:
         """The person takes one more of the roles anyone may take."""
@@ -169,10 +177,12 @@ class Account(DomainAggregate):
     @event(RoleGranted)
     def _granted(self, role: str, granted_by: str, reason: str, granted_at: datetime) -> None:
         self.roles = (*self.roles, role)
+        self.held_since[role] = granted_at
 
     @event(RoleRevoked)
     def _revoked(self, role: str, revoked_by: str, reason: str, revoked_at: datetime) -> None:
         self.roles = tuple(held for held in self.roles if held != role)
+        self.held_since.pop(role, None)
 
     @event(IdentityVerified)
     def _verified(

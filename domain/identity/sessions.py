@@ -100,6 +100,7 @@ class Session(DomainAggregate):
     ) -> None:
         self.account = account
         self.role = role
+        self.started_at = started_at
         self.kind = SessionKind(kind)
         self.secret_digest = secret_digest
         self.spent: frozenset[str] = frozenset()

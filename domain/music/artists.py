@@ -4,6 +4,12 @@ An artist's id is derived from the account that registered it, so an account has
 profile and the same account always finds it. Affiliations (the labels, publishers and
 management agencies an artist declares) are what conflict-of-interest checks compare judges
 with.
+
+The badge: an artist asks for verification (``VerificationRequested``, one request pending at
+a time, never while verified); an admin grants it (``VerificationGranted``: the badge) or
+declines it with a reason (``VerificationDeclined``: the artist may ask again). An admin may
+also verify an artist who never asked (``Verified``, as before requests existed); verifying an
+artist with a request pending grants that request.
 """
 
 from __future__ import annotations
@@ -34,6 +40,17 @@ class AlreadyVerified(RuleViolated):
 
 class NotVerified(RuleViolated):
     """The artist carries no badge to withdraw."""
+
+
+class VerificationPending(RuleViolated):
+    """The artist has asked for verification already and awaits the decision."""
+
+
+class NoVerificationRequest(RuleViolated):
+    """The artist has no request for verification awaiting a decision."""
+
+
+MAX_NOTE = 1000
 
 
 def checked_region(region: str) -> str:
@@ -109,6 +126,22 @@ class Artist(DomainAggregate):
         reason: str
         withdrawn_at: datetime
 
+    class VerificationRequested(Aggregate.Event):
+        TOPIC = "spotlight.artists:ArtistVerificationRequested"
+        note: str
+        requested_at: datetime
+
+    class VerificationGranted(Aggregate.Event):
+        TOPIC = "spotlight.artists:ArtistVerificationGranted"
+        granted_by: str
+        granted_at: datetime
+
+    class VerificationDeclined(Aggregate.Event):
+        TOPIC = "spotlight.artists:ArtistVerificationDeclined"
+        declined_by: str
+        reason: str
+        declined_at: datetime
+
     @staticmethod
     def id_for(account: str) -> UUID:
         return uuid5(_NAMESPACE, account)
@@ -152,6 +185,9 @@ class Artist(DomainAggregate):
         self.bio = bio
         self.registered_at = registered_at
         self.verified = False
+        #: When the pending request for verification was made (none: nothing pending).
+        self.verification_requested_at: datetime | None = None
+        self.verification_note = ""
 
     def is_affiliated_with(self, partner: str) -> bool:
         return partner_key(partner) in {partner_key(a) for a in self.affiliations}
@@ -190,14 +226,67 @@ class Artist(DomainAggregate):
         self.affiliations = tuple(affiliations)
         self.bio = bio
 
+    @property
+    def verification_pending(self) -> bool:
+        return self.verification_requested_at is not None
+
     def verify(self, *, by: str, at: datetime) -> None:
+        """The badge, from an admin: the pending request granted, if there is one."""
         if self.verified:
             raise AlreadyVerified(f"artist {self.account} is already verified")
+        if self.verification_pending:
+            self._verification_granted(granted_by=by, granted_at=checked_instant(at))
+            return
         self._verified(verified_by=by, verified_at=checked_instant(at))
 
     @event(Verified)
     def _verified(self, verified_by: str, verified_at: datetime) -> None:
         self.verified = True
+
+    def request_verification(self, *, note: str = "", at: datetime) -> None:
+        """The artist asks for the badge, with a note for the admins (links, press)."""
+        if self.verified:
+            raise AlreadyVerified(f"artist {self.account} is already verified")
+        if self.verification_pending:
+            raise VerificationPending(
+                f"artist {self.account} asked for verification already; the request awaits "
+                "an admin's decision"
+            )
+        cleaned = _checked_text(note, "a note to a verification request", MAX_NOTE, required=False)
+        self._verification_requested(note=cleaned, requested_at=checked_instant(at))
+
+    @event(VerificationRequested)
+    def _verification_requested(self, note: str, requested_at: datetime) -> None:
+        self.verification_requested_at = requested_at
+        self.verification_note = note
+
+    def _require_pending(self) -> None:
+        if not self.verification_pending:
+            raise NoVerificationRequest(
+                f"artist {self.account} has no request for verification awaiting a decision"
+            )
+
+    def grant_verification(self, *, by: str, at: datetime) -> None:
+        """An admin grants the pending request: the badge."""
+        self._require_pending()
+        self._verification_granted(granted_by=by, granted_at=checked_instant(at))
+
+    @event(VerificationGranted)
+    def _verification_granted(self, granted_by: str, granted_at: datetime) -> None:
+        self.verified = True
+        self.verification_requested_at = None
+        self.verification_note = ""
+
+    def decline_verification(self, *, by: str, reason: str, at: datetime) -> None:
+        """An admin declines the pending request with a reason the artist is told."""
+        self._require_pending()
+        cleaned = _checked_text(reason, "the reason for declining", MAX_NOTE, required=True)
+        self._verification_declined(declined_by=by, reason=cleaned, declined_at=checked_instant(at))
+
+    @event(VerificationDeclined)
+    def _verification_declined(self, declined_by: str, reason: str, declined_at: datetime) -> None:
+        self.verification_requested_at = None
+        self.verification_note = ""
 
     def withdraw_badge(self, *, by: str, reason: str, at: datetime) -> None:
         if not self.verified:

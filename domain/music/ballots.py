@@ -1,9 +1,10 @@
 """Viewers' ballots and judges' scores: each its own small aggregate with a derived id.
 
-The rule is one ballot per voter per round: a voter backs one entry in each round and cannot
-change it. The ballot's id is ``uuid5(round, voter)``, so the store's uniqueness of
-(aggregate id, version) refuses a second ballot even when two workers race to record it,
-and no two voters ever contend for the same aggregate. A score's id is
+The rules are one ballot per voter per round: a voter backs one entry in each round and cannot
+change it; and no artist votes for their own entry (whatever role the artist's account votes
+in), refused as ``OwnEntry``. The ballot's id is ``uuid5(round, voter)``, so the store's
+uniqueness of (aggregate id, version) refuses a second ballot even when two workers race to
+record it, and no two voters ever contend for the same aggregate. A score's id is
 ``uuid5(round, judge, entry)``: each judge scores each entry at most once.
 """
 
@@ -15,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, RuleViolated
 from domain.music.artists import Artist
 from domain.music.rounds import CompetitionRound
 from domain.music.standings import MAX_SCORE, MIN_SCORE
@@ -24,6 +25,10 @@ from domain.time import checked_instant
 MAX_KEY = 200
 _BALLOTS = uuid5(NAMESPACE_URL, "urn:spotlight:ballot")
 _SCORES = uuid5(NAMESPACE_URL, "urn:spotlight:judge-score")
+
+
+class OwnEntry(RuleViolated):
+    """An artist may not vote for their own entry."""
 
 
 class Ballot(DomainAggregate):
@@ -47,14 +52,21 @@ class Ballot(DomainAggregate):
         competition_round: CompetitionRound,
         *,
         voter: str,
+        voter_account: str,
         track_id: UUID,
         idempotency_key: str = "",
         at: datetime,
     ) -> Ballot:
+        """``voter`` is how the ballot names who cast it; ``voter_account`` is the account
+        behind it, compared with the entry's artist."""
         competition_round.require_open()
-        competition_round.require_entrant(track_id)
-        if not voter:
+        entrant = competition_round.require_entrant(track_id)
+        if not voter or not voter_account:
             raise InvalidValue("a ballot is cast by a voter")
+        if entrant.artist_account == voter_account:
+            raise OwnEntry(
+                f"track {track_id} is your own entry; an artist may not vote for their own entry"
+            )
         if len(idempotency_key) > MAX_KEY:
             raise InvalidValue(f"an idempotency key has at most {MAX_KEY} characters")
         return cls(

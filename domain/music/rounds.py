@@ -7,6 +7,10 @@ for this one; the round is consulted when they are cast and is frozen by closing
 round counts is decided by the order of the log: a ballot or score recorded after the
 round's ``RoundClosed`` event is late and never counted. The result is then recorded from
 the tallies frozen at that point, by the formula in ``domain.music.standings``.
+
+A round keeps its season's schedule: it opens at ``opens_at`` and closes at ``closes_at``,
+which the background worker enforces (``by`` is then ``SCHEDULE``). An admin may still open
+or close a round before its planned time, but only with a reason, recorded in the event.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
@@ -27,6 +32,9 @@ from domain.music.tracks import Track
 from domain.time import checked_instant
 
 MAX_ENTRANTS = 5000
+MAX_REASON = 2000
+#: Who opens and closes a round when its planned time comes (the background worker).
+SCHEDULE = "schedule"
 _NAMESPACE = uuid5(NAMESPACE_URL, "urn:spotlight:competition-round")
 
 
@@ -46,6 +54,10 @@ class NotAnEntrant(RuleViolated):
 
 class EntryRefused(RuleViolated):
     """The track or its artist may not enter this round."""
+
+
+class EarlyWithoutReason(RuleViolated):
+    """A round opened or closed before its planned time needs a reason."""
 
 
 class NotOnPanel(RuleViolated):
@@ -119,13 +131,28 @@ class CompetitionRound(DomainAggregate):
 
     class Opened(Aggregate.Event):
         TOPIC = "spotlight.rounds:RoundOpened"
+        # v2 added the reason an admin gives for opening before the planned time (none for
+        # v1, recorded before the schedule was enforced, and for an opening on time).
+        class_version = 2
         opened_by: str
         opened_at: datetime
+        reason: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = ""
 
     class Closed(Aggregate.Event):
         TOPIC = "spotlight.rounds:RoundClosed"
+        # v2 added the reason an admin gives for closing before the planned time.
+        class_version = 2
         closed_by: str
         closed_at: datetime
+        reason: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = ""
 
     class ResultRecorded(Aggregate.Event):
         TOPIC = "spotlight.rounds:RoundResultRecorded"
@@ -292,23 +319,46 @@ class CompetitionRound(DomainAggregate):
 
     # Life cycle -------------------------------------------------------------------------
 
-    def open(self, *, by: str, at: datetime) -> None:
+    def is_due_to_open(self, now: datetime) -> bool:
+        return self.status is RoundStatus.SCHEDULED and checked_instant(now) >= self.opens_at
+
+    def is_due_to_close(self, now: datetime) -> bool:
+        return self.status is RoundStatus.OPEN and checked_instant(now) >= self.closes_at
+
+    def _reason(self, reason: str, at: datetime, planned: datetime, doing: str) -> str:
+        cleaned = " ".join(reason.split())
+        if len(cleaned) > MAX_REASON:
+            raise InvalidValue(f"a reason has at most {MAX_REASON} characters")
+        if at < planned and not cleaned:
+            raise EarlyWithoutReason(
+                f"round {self.number} is planned to {doing} at {planned.isoformat()}; "
+                f"{doing} it earlier only with a reason"
+            )
+        return cleaned
+
+    def open(self, *, by: str, at: datetime, reason: str = "") -> None:
+        """Open the round; before its planned time only with a reason."""
         if self.status is not RoundStatus.SCHEDULED:
             raise RuleViolated(f"round {self.number} is already {self.status.value}")
         if not self.entrants:
             raise RuleViolated(f"round {self.number} has no entries to compete")
-        self._opened(opened_by=by, opened_at=checked_instant(at))
+        at = checked_instant(at)
+        why = self._reason(reason, at, self.opens_at, "open")
+        self._opened(opened_by=by, opened_at=at, reason=why)
 
     @event(Opened)
-    def _opened(self, opened_by: str, opened_at: datetime) -> None:
+    def _opened(self, opened_by: str, opened_at: datetime, reason: str) -> None:
         self.status = RoundStatus.OPEN
 
-    def close(self, *, by: str, at: datetime) -> None:
+    def close(self, *, by: str, at: datetime, reason: str = "") -> None:
+        """Close the round; before its planned time only with a reason."""
         self.require_open()
-        self._closed(closed_by=by, closed_at=checked_instant(at))
+        at = checked_instant(at)
+        why = self._reason(reason, at, self.closes_at, "close")
+        self._closed(closed_by=by, closed_at=at, reason=why)
 
     @event(Closed)
-    def _closed(self, closed_by: str, closed_at: datetime) -> None:
+    def _closed(self, closed_by: str, closed_at: datetime, reason: str) -> None:
         self.status = RoundStatus.CLOSED
 
     def record_result(self, tallies: Mapping[UUID, Tally], *, at: datetime) -> tuple[Standing, ...]:

@@ -152,6 +152,54 @@ def rank_entries(
     )
 
 
+@attrs.frozen
+class PopularityStanding:
+    """One entry's popularity while its round is open, as the formula will count it: no
+    judges' part (their scores stay hidden until the close)."""
+
+    rank: int
+    track_id: UUID
+    artist_account: str
+    votes: int
+    uses: int
+    popularity_points: int
+    popularity: str  # decimal, rounded for display
+
+
+def popularity_standings(
+    entrants: Sequence[tuple[UUID, str]],
+    tallies: Mapping[UUID, Tally],
+    weighting: Weighting,
+) -> tuple[PopularityStanding, ...]:
+    """The popularity part of the formula for ``entrants`` so far, highest first (then votes,
+    then uses, then track id): what ``rank_entries`` will weigh by ``popularity_percent``. The
+    tallies' scores are never read."""
+    counted = {track_id: tallies.get(track_id, Tally()) for track_id, _ in entrants}
+    points = {t: c.votes + weighting.points_per_use * c.uses for t, c in counted.items()}
+    top = max(points.values(), default=0)
+    ordered = sorted(
+        entrants,
+        key=lambda entry: (
+            -points[entry[0]],
+            -counted[entry[0]].votes,
+            -counted[entry[0]].uses,
+            str(entry[0]),
+        ),
+    )
+    return tuple(
+        PopularityStanding(
+            rank=position,
+            track_id=track_id,
+            artist_account=artist,
+            votes=counted[track_id].votes,
+            uses=counted[track_id].uses,
+            popularity_points=points[track_id],
+            popularity=shown(Fraction(points[track_id], top) if top else Fraction(0)),
+        )
+        for position, (track_id, artist) in enumerate(ordered, start=1)
+    )
+
+
 def shown(value: Fraction) -> str:
     exact = Decimal(value.numerator) / Decimal(value.denominator)
     return str(exact.quantize(SHOWN_PLACES, rounding=ROUND_HALF_EVEN))

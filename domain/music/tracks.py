@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -19,6 +20,8 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated
+from domain.media import StoredBlob
+from domain.music.genres import checked_genre
 from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
 
@@ -88,11 +91,27 @@ class Track(DomainAggregate):
 
     class Submitted(Aggregate.Created):
         TOPIC = "spotlight.tracks:TrackSubmitted"
+        # v2 added the genre the artist filed it under (none: not said, as every v1 track).
+        class_version = 2
         artist_account: str
         title: str
         digest: str
         duration_seconds: float
         submitted_at: datetime
+        genre: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["genre"] = None
+
+    class MediaStored(Aggregate.Event):
+        """The submitted audio was kept in the media store (for judges and reviewers)."""
+
+        TOPIC = "spotlight.tracks:TrackMediaStored"
+        address: str
+        size: int
+        content_type: str
+        stored_at: datetime
 
     class OriginalityChecked(Aggregate.Event):
         TOPIC = "spotlight.tracks:TrackOriginalityChecked"
@@ -123,8 +142,10 @@ class Track(DomainAggregate):
         digest: str,
         duration_seconds: float,
         at: datetime,
+        genre: str | None = None,
     ) -> Track:
         stripped = checked_track_title(title)
+        filed_under = checked_genre(genre)
         if not math.isfinite(duration_seconds) or duration_seconds <= 0:
             raise InvalidValue("a track must last longer than zero seconds")
         return cls(
@@ -134,6 +155,7 @@ class Track(DomainAggregate):
             digest=digest,
             duration_seconds=duration_seconds,
             submitted_at=checked_instant(at),
+            genre=None if filed_under is None else filed_under.value,
         )
 
     @event(Submitted)
@@ -145,8 +167,10 @@ class Track(DomainAggregate):
         digest: str,
         duration_seconds: float,
         submitted_at: datetime,
+        genre: str | None,
     ) -> None:
         self.artist_account = artist_account
+        self.genre = genre
         self.title = title
         self.digest = digest
         self.duration_seconds = duration_seconds
@@ -158,6 +182,7 @@ class Track(DomainAggregate):
         self.decision_reason = ""
         self.overridden = False
         self.decided_at: datetime | None = None
+        self.stored_media: StoredBlob | None = None
 
     @property
     def flagged(self) -> bool:
@@ -167,6 +192,18 @@ class Track(DomainAggregate):
     @property
     def is_cleared(self) -> bool:
         return self.status is TrackStatus.CLEARED
+
+    def store_media(self, blob: StoredBlob, *, at: datetime) -> None:
+        """Record where the submitted audio's bytes are kept (once)."""
+        if self.stored_media is not None:
+            raise RuleViolated(f"track {self.id} already has its media stored")
+        self._media_stored(**blob.recorded(self.digest, at))
+
+    @event(MediaStored)
+    def _media_stored(
+        self, address: str, size: int, content_type: str, stored_at: datetime
+    ) -> None:
+        self.stored_media = StoredBlob(address=address, size=size, content_type=content_type)
 
     def record_originality(
         self, resemblances: Iterable[Resemblance], *, engine_version: str, at: datetime

@@ -75,6 +75,10 @@ def seller_payable(seller: str, currency: str) -> str:
     return f"seller:{seller}:payable:{currency}"
 
 
+def seller_in_transit(seller: str, currency: str) -> str:
+    return f"seller:{seller}:in-transit:{currency}"
+
+
 def campaign_budget(campaign_id: UUID, currency: str) -> str:
     return f"campaign:{campaign_id}:budget:{currency}"
 
@@ -114,7 +118,7 @@ def limit_of(code: str) -> Limit:
         if owner and (
             (kind == "creator" and role in ("payable", "in-transit"))
             or (kind == "campaign" and role in ("budget", "committed"))
-            or (kind == "seller" and role == "payable")
+            or (kind == "seller" and role in ("payable", "in-transit"))
         ):
             return Limit.DEBITS_WITHIN_CREDITS
     elif code.rsplit(":", 1)[0] in PLATFORM_ACCOUNTS:

@@ -27,6 +27,13 @@ _PAYOUTS = uuid5(NAMESPACE_URL, "urn:spotlight:payout")
 _KEYS = uuid5(NAMESPACE_URL, "urn:spotlight:payout-key")
 
 
+class Payee(StrEnum):
+    """Who a payout pays: a creator's earnings, or a seller's proceeds of sales."""
+
+    CREATOR = "creator"
+    SELLER = "seller"
+
+
 class PayoutStatus(StrEnum):
     IN_TRANSIT = "in-transit"
     SENT = "sent"
@@ -54,13 +61,22 @@ class Payout(DomainAggregate):
     TOPIC = "spotlight.payouts:Payout"
 
     class Requested(Aggregate.Created):
+        """``creator`` is the account paid; ``payee`` says whether it is paid as a creator or
+        as a seller (version 1 paid creators only)."""
+
         TOPIC = "spotlight.payouts:PayoutRequested"
+        class_version = 2
         creator: str
         period: str
         amount: Money
         idempotency_key: str
         requested_by: str
         requested_at: datetime
+        payee: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, object]) -> None:
+            state["payee"] = Payee.CREATOR.value
 
     class Sent(Aggregate.Event):
         TOPIC = "spotlight.payouts:PayoutSent"
@@ -75,7 +91,11 @@ class Payout(DomainAggregate):
         returned_at: datetime
 
     @staticmethod
-    def id_for(creator: str, period: str, currency: str) -> UUID:
+    def id_for(creator: str, period: str, currency: str, payee: Payee = Payee.CREATOR) -> UUID:
+        """One payout per account paid, period and currency (a seller's apart from the same
+        account's as a creator)."""
+        if payee is Payee.SELLER:
+            return uuid5(_PAYOUTS, f"seller:{creator}/{period}/{currency}")
         return uuid5(_PAYOUTS, f"{creator}/{period}/{currency}")
 
     @classmethod
@@ -88,14 +108,16 @@ class Payout(DomainAggregate):
         idempotency_key: str,
         by: str,
         at: datetime,
+        payee: Payee = Payee.CREATOR,
     ) -> Payout:
         if not amount.is_positive:
-            raise RuleViolated(f"creator {creator} has nothing payable in {amount.currency}")
+            raise RuleViolated(f"{payee.value} {creator} has nothing payable in {amount.currency}")
         if len(idempotency_key) > 200:
             raise InvalidValue("an idempotency key has at most 200 characters")
         return cls(
-            id=cls.id_for(creator, checked_period(period), amount.currency),
+            id=cls.id_for(creator, checked_period(period), amount.currency, payee),
             creator=creator,
+            payee=payee.value,
             period=period,
             amount=amount,
             idempotency_key=idempotency_key,
@@ -113,8 +135,10 @@ class Payout(DomainAggregate):
         idempotency_key: str,
         requested_by: str,
         requested_at: datetime,
+        payee: str,
     ) -> None:
         self.creator = creator
+        self.payee = Payee(payee)
         self.period = period
         self.amount = amount
         self.idempotency_key = idempotency_key
@@ -169,7 +193,11 @@ class PayoutKey(DomainAggregate):
         claimed_at: datetime
 
     @staticmethod
-    def id_for(creator: str, key: str) -> UUID:
+    def id_for(creator: str, key: str, payee: Payee = Payee.CREATOR) -> UUID:
+        """The claim of a key by the account paid (``creator`` names a seller's account for
+        a seller's payout: keys of the two are apart)."""
+        if payee is Payee.SELLER:
+            return uuid5(_KEYS, f"seller:{creator}/{key}")
         return uuid5(_KEYS, f"{creator}/{key}")
 
     @classmethod
@@ -177,7 +205,7 @@ class PayoutKey(DomainAggregate):
         if not payout.idempotency_key:
             raise InvalidValue("a payout requested without an Idempotency-Key claims no key")
         return cls(
-            id=cls.id_for(payout.creator, payout.idempotency_key),
+            id=cls.id_for(payout.creator, payout.idempotency_key, Payee(payout.payee)),
             creator=payout.creator,
             key=payout.idempotency_key,
             payout_id=payout.id,

@@ -44,6 +44,7 @@ class Observed:
             await self.app(scope, receive, send)
             return
         started = perf_counter()
+        base = scope.get("root_path", "")
         given = next((value for key, value in scope["headers"] if key == _HEADER_KEY), None)
         request_id = request_id_from(given)
         header = (_HEADER_KEY, request_id.encode("latin-1"))
@@ -62,7 +63,7 @@ class Observed:
         finally:
             seconds = perf_counter() - started
             method = scope["method"]
-            route = self._route(scope)
+            route = self._route(scope, base)
             REQUESTS.labels(method, route, str(status)).inc()
             REQUEST_SECONDS.labels(method, route).observe(seconds)
             if access.isEnabledFor(logging.INFO):
@@ -83,12 +84,18 @@ class Observed:
             REQUEST_ID.reset(token)
 
     @staticmethod
-    def _route(scope: Scope) -> str:
-        """The template of the route that answered. A request answered before routing (a
-        refusal of the rate limits or the body cap, which must stay cheap) or by no route
-        (404) has none."""
+    def _route(scope: Scope, base: str) -> str:
+        """The template of the route that answered: a mounted app's (static assets, the API
+        docs' files) is its mount with ``/{path}``, as the router extends ``root_path``. A
+        request answered before routing (a refusal of the rate limits or the body cap, which
+        must stay cheap) or by no route (404) has none."""
         path = getattr(scope.get("route"), "path", None)
-        return path if isinstance(path, str) else UNROUTED
+        if isinstance(path, str):
+            return path
+        mounted = scope.get("root_path", "")
+        if isinstance(mounted, str) and mounted.startswith(base) and mounted != base:
+            return f"{mounted[len(base) :]}/{{path}}"
+        return UNROUTED
 
 
 def _loopback(request: Request) -> bool:
@@ -128,4 +135,6 @@ def install_observation(app: FastAPI) -> None:
                     "send SPOTLIGHT_METRICS_TOKEN as a bearer token",
                     headers={"WWW-Authenticate": "Bearer"},
                 )
-        return Response(exposition(running.projections), media_type=CONTENT_TYPE)
+        return Response(
+            exposition(running.projections, running.webhooks.counts), media_type=CONTENT_TYPE
+        )

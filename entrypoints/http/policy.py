@@ -61,6 +61,7 @@ REVIEWERS = rule("reviewer admin", "a reviewer; an admin")
 REVIEW_READERS = rule("reviewer admin auditor", "reviewers, admins, auditors")
 ADMINS = rule("admin", "an admin")
 AUDIT_READERS = rule("admin auditor", "admins, auditors")
+WEBHOOK_OWNERS = rule("*", "the subscriber (role and subject); an admin; others get 404")
 
 POLICY: Mapping[str, Access] = {
     # Titles, videos, anchors -------------------------------------------------------------
@@ -70,8 +71,19 @@ POLICY: Mapping[str, Access] = {
         "studio admin", "the owning studio; an admin", owners="studio"
     ),
     "POST /v1/videos": rule("creator admin", "a creator as itself; an admin for a named creator"),
-    "GET /v1/videos/{video_id}": public(),
+    "GET /v1/videos/{video_id}": public(
+        "anyone, without a token; a removed one only its creator, reviewers and admins (410 "
+        "for others); a flagged or age-restricted one no minor and not without a token (403)"
+    ),
+    "GET /v1/videos/{video_id}/media": rule(
+        "*",
+        "anyone signed in who may see the video: a removed one's only its creator, reviewers "
+        "and admins; a flagged or age-restricted one no minor; others get 404",
+    ),
     "POST /v1/videos/{video_id}/anchor": REVIEWERS,
+    "POST /v1/titles/{title_id}/claims": rule(
+        "studio admin", "the title's studio; an admin", owners="studio"
+    ),
     "DELETE /v1/videos/{video_id}/anchor": rule(
         "reviewer admin studio",
         "a reviewer; an admin; the studio owning the anchored title",
@@ -79,6 +91,11 @@ POLICY: Mapping[str, Access] = {
     ),
     "POST /v1/titles/{title_id}/references": rule(
         "studio admin", "the owning studio; an admin", owners="studio"
+    ),
+    "GET /v1/titles/{title_id}/references/{reference_id}/media": rule(
+        "studio reviewer admin auditor",
+        "the owning studio; reviewers, admins, auditors",
+        owners="studio",
     ),
     "GET /v1/titles/{title_id}/matching": rule(
         "studio admin auditor", "the owning studio; admins; auditors", owners="studio"
@@ -102,9 +119,16 @@ POLICY: Mapping[str, Access] = {
     # Audience ----------------------------------------------------------------------------
     "POST /v1/engagement": rule("admin", "an admin (a platform service's token)"),
     "POST /v1/clicks": SIGNED_IN,
+    "GET /v1/batches/{batch_id}": rule("*", "the batch's sender; admins, auditors; others 404"),
     "POST /v1/call-to-action-clicks": SIGNED_IN,
     "GET /v1/studios/{studio_id}/analytics": rule(
         "studio admin auditor", "that studio; admins; auditors", owners="studio"
+    ),
+    "GET /v1/studios/{studio_id}/analytics/titles/{title_id}/videos": rule(
+        "studio admin auditor", "the title's studio; admins; auditors", owners="studio"
+    ),
+    "GET /v1/studios/{studio_id}/analytics/titles/{title_id}/videos.csv": rule(
+        "studio admin auditor", "the title's studio; admins; auditors", owners="studio"
     ),
     # Music and competition ---------------------------------------------------------------
     "POST /v1/artists": rule("artist admin", "an artist as itself; an admin for a named artist"),
@@ -116,10 +140,20 @@ POLICY: Mapping[str, Access] = {
         "artist admin", "the artist; an admin", owners="artist"
     ),
     "GET /v1/tracks/{track_id}": public(),
+    "GET /v1/tracks/{track_id}/media": rule(
+        "*",
+        "anyone signed in for a cleared track; one under review or rejected only its artist, "
+        "reviewers, admins, auditors; others get 404",
+    ),
     "GET /v1/review/tracks": REVIEW_READERS,
     "POST /v1/review/tracks/{track_id}": REVIEWERS,
     "GET /v1/playlists/featured": public(),
     "POST /v1/music/usage/scan": ADMINS,
+    "PUT /v1/videos/{video_id}/sound": rule(
+        "creator admin", "the video's creator; an admin", owners="creator"
+    ),
+    "GET /v1/videos/{video_id}/sound": public(),
+    "GET /v1/tracks/{track_id}/videos": public(),
     "POST /v1/seasons": ADMINS,
     "GET /v1/seasons": public(),
     "GET /v1/seasons/{season_id}": public(),
@@ -136,6 +170,25 @@ POLICY: Mapping[str, Access] = {
     ),
     "POST /v1/rounds/{round_id}/close": ADMINS,
     "GET /v1/rounds/{round_id}/results": public(),
+    "GET /v1/rounds/{round_id}/standings": public(),
+    "GET /v1/me/judging": rule("judge", "a judge, for itself"),
+    "GET /v1/seasons/{season_id}/field": rule(
+        "judge admin auditor",
+        "the season's partners (a judge of its panel represents one); admins, auditors",
+        owners="judge",
+    ),
+    "GET /v1/seasons/{season_id}/field.csv": rule(
+        "judge admin auditor",
+        "the season's partners (a judge of its panel represents one); admins, auditors",
+        owners="judge",
+    ),
+    "GET /v1/rounds/{round_id}/score-sheet": rule(
+        "judge", "a judge on the season's panel, its own scores only", owners="judge"
+    ),
+    "POST /v1/me/verification-request": rule("artist", "an artist, for itself"),
+    "GET /v1/me/verification-request": rule("artist", "an artist, for itself"),
+    "GET /v1/review/verification-requests": AUDIT_READERS,
+    "POST /v1/review/verification-requests/{account}": ADMINS,
     # Creators ----------------------------------------------------------------------------
     "POST /v1/creators": rule("creator admin", "a creator as itself; an admin for a named one"),
     "GET /v1/creators/{account}": rule(
@@ -166,13 +219,30 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/statements/{creator}/{month}": rule(
         "creator admin auditor", "the creator; admins; auditors", owners="creator"
     ),
-    "POST /v1/payouts": rule("creator admin", "a creator as itself; an admin for a named one"),
+    "POST /v1/payouts": rule(
+        "creator seller admin", "a creator or seller as itself; an admin for a named one"
+    ),
     "POST /v1/payouts/runs": ADMINS,
     "POST /v1/payouts/{payout_id}/settlement": ADMINS,
     "GET /v1/payouts/{payout_id}": rule(
-        "creator admin auditor", "the payout's creator; admins; auditors", owners="creator"
+        "creator seller admin auditor",
+        "the payout's creator or seller; admins; auditors",
+        owners="creator seller",
     ),
+    # Money lists: a creator's months and payouts, the Pulse applications queue
+    "GET /v1/me/earnings": rule("creator", "a creator, for themselves"),
+    "GET /v1/me/payouts": rule("creator", "a creator, for themselves"),
+    "GET /v1/pulse/applications": AUDIT_READERS,
+    "GET /v1/categories": public(),
+    # Brand lists: a brand's campaigns, a campaign's effects, the effects live today
+    "GET /v1/me/campaigns": rule("brand", "a brand, for itself"),
+    "GET /v1/campaigns/{campaign_id}/effects": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/effects": public(),
     "GET /v1/audit/events": AUDIT_READERS,
+    "GET /v1/audit/heads": AUDIT_READERS,
+    "GET /v1/audit/runs": AUDIT_READERS,
     # The shop ----------------------------------------------------------------------------
     "POST /v1/sellers": rule("seller admin", "a seller as itself; an admin for a named one"),
     "GET /v1/sellers/{account}": SIGNED_IN,
@@ -195,6 +265,20 @@ POLICY: Mapping[str, Access] = {
         f"{BUYERS} seller admin auditor",
         "its buyer; its seller; admins; auditors",
         owners=f"{BUYERS} seller",
+    ),
+    "POST /v1/orders/{order_id}/shipment": rule("seller", "its seller", owners="seller"),
+    "POST /v1/orders/{order_id}/delivery": rule(
+        f"{BUYERS} seller admin", "its buyer; its seller; an admin", owners=f"{BUYERS} seller"
+    ),
+    "POST /v1/orders/{order_id}/return-request": rule(BUYERS, "its buyer", owners=BUYERS),
+    "POST /v1/orders/{order_id}/return-receipt": rule(
+        "seller admin", "its seller; an admin", owners="seller"
+    ),
+    "POST /v1/orders/{order_id}/refund": rule(
+        "seller admin", "its seller; an admin", owners="seller"
+    ),
+    "POST /v1/orders/{order_id}/cancellation": rule(
+        f"{BUYERS} seller admin", "its buyer; its seller; an admin", owners=f"{BUYERS} seller"
     ),
     "POST /v1/listings/{listing_id}/reports": rule(
         "admin studio creator artist reviewer judge seller brand viewer",
@@ -224,9 +308,16 @@ POLICY: Mapping[str, Access] = {
     "POST /v1/me/inbox/read": SIGNED_IN,
     "GET /v1/me/titles": rule("studio", "a studio, for itself"),
     "GET /v1/me/anchors": rule("studio", "a studio, for itself"),
+    "GET /v1/me/disputes": rule("studio", "a studio, for itself"),
     "GET /v1/me/videos": rule("creator", "a creator, for themselves"),
     "GET /v1/me/invitations": rule("creator", "a creator, for themselves"),
     "GET /v1/me/tracks": rule("artist", "an artist, for itself"),
+    "GET /v1/me/listings": rule("seller", "a seller, for itself"),
+    "GET /v1/me/sales": rule("seller", "a seller, for itself"),
+    "GET /v1/me/listing-reports": rule("seller", "a seller, for itself"),
+    "GET /v1/me/orders": rule(BUYERS, "a buyer, for the role it buys in"),
+    "GET /v1/review/reports": REVIEW_READERS,
+    "GET /v1/me/seasons": rule("artist", "an artist, for itself"),
     "GET /v1/me": SIGNED_IN,
     # Identity ------------------------------------------------------------------------------
     "POST /v1/accounts": public("anyone, signing up"),
@@ -248,6 +339,9 @@ POLICY: Mapping[str, Access] = {
     # Studios -----------------------------------------------------------------------------
     "POST /v1/studios": ADMINS,
     "GET /v1/studios/{studio_id}": public(),
+    "GET /v1/studios": public(),
+    "GET /v1/studios/{studio_id}/free-slots": public(),
+    "GET /v1/me/bookings": rule("creator brand", "a creator, or a sponsoring brand, for itself"),
     "POST /v1/studios/{studio_id}/bookings": rule(
         "creator admin", "a creator as itself; an admin for a named one"
     ),
@@ -330,6 +424,22 @@ POLICY: Mapping[str, Access] = {
         owners="creator",
     ),
     "GET /v1/review/moderation": REVIEW_READERS,
+    "POST /v1/videos/{video_id}/reports": rule(
+        "admin studio creator artist reviewer judge seller brand viewer",
+        "anyone signed in except auditors (a few a UTC day)",
+    ),
+    "GET /v1/video-reports/{video_report_id}": rule(
+        "*",
+        "its reporter; the video's creator; reviewers; admins; auditors",
+        owners="studio creator artist judge seller brand viewer",
+    ),
+    "GET /v1/review/video-reports": REVIEW_READERS,
+    "POST /v1/review/video-reports/{video_report_id}": REVIEWERS,
+    "POST /v1/video-reports/{video_report_id}/appeal": rule(
+        "creator", "the video's creator", owners="creator"
+    ),
+    "GET /v1/review/appeals": REVIEW_READERS,
+    "POST /v1/review/appeals/{video_report_id}": REVIEWERS,
     "PUT /v1/creators/{account}/age-band": rule(
         "creator admin",
         "the creator (only a younger band); an admin (a verified band, with its reason)",
@@ -355,6 +465,15 @@ POLICY: Mapping[str, Access] = {
     "DELETE /v1/people/{subject}/personal-data": rule(
         "creator admin", "the creator; an admin (the first version's path)", owners="creator"
     ),
+    # Webhooks: a person's own subscriptions (an admin: anyone's; someone else's id is 404)
+    "POST /v1/me/webhooks": SIGNED_IN,
+    "GET /v1/me/webhooks": SIGNED_IN,
+    "GET /v1/me/webhooks/{subscription_id}": WEBHOOK_OWNERS,
+    "DELETE /v1/me/webhooks/{subscription_id}": WEBHOOK_OWNERS,
+    "POST /v1/me/webhooks/{subscription_id}/secret": WEBHOOK_OWNERS,
+    "GET /v1/me/webhooks/{subscription_id}/deliveries": WEBHOOK_OWNERS,
+    "GET /v1/me/webhook-deliveries/{delivery_id}": WEBHOOK_OWNERS,
+    "POST /v1/me/webhook-deliveries/{delivery_id}/redelivery": WEBHOOK_OWNERS,
     "GET /healthz": public(),
     "GET /readyz": public(),
 }

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from application.auth import InvalidToken
 from application.business.campaigns import AlreadyInvited, HashtagTaken
-from application.errors import NotFound, NotPermitted, StaleVersion
+from application.errors import AgeRestricted, Gone, NotFound, NotPermitted, StaleVersion
 from application.identity.accounts import AccountExists, SignInRefused, TooManyAttempts
 from application.media import DecodersBusy, MediaOverBudget, MediaTooLarge, UnreadableMedia
 from application.music.music import ArtistExists
@@ -26,6 +26,7 @@ from application.projections import ProjectionFailed
 from application.revenue.creators import CreatorExists
 from application.revenue.ledger_read_model import PostingLineNotStorable
 from application.revenue.pulse import EnrolmentExists
+from application.shop.payments import PaymentDeclined
 from application.shop.shop import SellerExists
 from domain.errors import InvalidValue, RuleViolated
 from entrypoints.http.security import CsrfRefused
@@ -54,6 +55,24 @@ class ProblemDocument(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] = Field(default_factory=list)
+
+
+#: The extension members some refusals add, documented as optional (never sent as null).
+EXTENSION_MEMBERS: Mapping[str, Any] = {
+    "rule": {
+        "type": "string",
+        "description": "`rule-violated`: the business rule refused, by name (e.g. `OutOfStock`).",
+    },
+    "current_version": {
+        "type": ["integer", "null"],
+        "description": "`stale-version`: the version stored now (null when a concurrent write "
+        "won the race).",
+    },
+    "flow": {
+        "type": "string",
+        "description": "`rate-limited`: the limit used up (e.g. `votes`, `address`).",
+    },
+}
 
 
 class Problem(Exception):
@@ -90,6 +109,7 @@ _STATUS_SLUGS = {
     411: ("length-required", "Length required"),
     413: ("payload-too-large", "Payload too large"),
     415: ("unsupported-media-type", "Unsupported media type"),
+    428: ("precondition-required", "If-Match required"),
     422: ("validation-error", "Invalid request"),
 }
 
@@ -109,6 +129,7 @@ def _document_refusals(spec: dict[str, Any]) -> None:
     schemas = spec.setdefault("components", {}).setdefault("schemas", {})
     problem = ProblemDocument.model_json_schema(ref_template=SCHEMA_REF + "{model}")
     schemas.update(problem.pop("$defs", {}))
+    problem["properties"].update(EXTENSION_MEMBERS)
     schemas["Problem"] = problem
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
@@ -181,6 +202,18 @@ def _first_field_error(error: RequestValidationError) -> str:
     return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
+def _invalid_or_unconditional(error: RequestValidationError) -> tuple[int, str, str]:
+    """A write that requires ``If-Match`` and came without it is 428 (RFC 6585), not a 422."""
+    missing = [tuple(item.get("loc", ())) for item in error.errors()]
+    if (
+        missing
+        and all(loc == ("header", "if-match") for loc in missing)
+        and all(item.get("type") == "missing" for item in error.errors())
+    ):
+        return 428, "precondition-required", "If-Match required"
+    return 422, "validation-error", "Invalid request"
+
+
 def _by_status(error: StarletteHTTPException) -> tuple[int, str, str]:
     slug, title = _STATUS_SLUGS.get(error.status_code, ("http-error", "HTTP error"))
     return error.status_code, slug, title
@@ -194,11 +227,9 @@ REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
         answer=lambda error: (error.status, error.slug, error.title),
     ),
     RequestValidationError: Refusal[RequestValidationError](
-        422,
-        "validation-error",
-        "Invalid request",
         detail=_first_field_error,
         members=lambda error: {"errors": _field_errors(error)},
+        answer=_invalid_or_unconditional,
     ),
     StarletteHTTPException: Refusal[StarletteHTTPException](
         detail=lambda error: str(error.detail),
@@ -234,17 +265,24 @@ REFUSALS: Mapping[type[Exception], Refusal[Any]] = {
     ),
     AccountExists: Refusal(409, "account-exists", "Name taken"),
     NotFound: Refusal(404, "not-found", "Not found"),
+    Gone: Refusal(410, "gone", "No longer available"),
+    AgeRestricted: Refusal(403, "age-restricted", "Age-restricted"),
     ArtistExists: Refusal(409, "artist-exists", "Artist already registered"),
     CreatorExists: Refusal(409, "creator-exists", "Creator already registered"),
     EnrolmentExists: Refusal(409, "enrolment-exists", "Already applied to Pulse"),
     HashtagTaken: Refusal(409, "hashtag-taken", "Hashtag belongs to a campaign"),
     AlreadyInvited: Refusal(409, "already-invited", "Creator invited already"),
     SellerExists: Refusal(409, "seller-exists", "Seller already registered"),
+    PaymentDeclined: Refusal(402, "payment-declined", "Payment declined"),
+    # A stale If-Match is a failed precondition (412); a write without one that lost a race
+    # to another writer stays a conflict (409).
     StaleVersion: Refusal[StaleVersion](
-        409,
-        "stale-version",
-        "Edited an older version",
         members=lambda error: {"current_version": error.actual},
+        answer=lambda error: (
+            412 if error.expected is not None else 409,
+            "stale-version",
+            "Edited an older version",
+        ),
     ),
     UnreadableMedia: Refusal(422, "unreadable-media", "Unreadable media"),
     MediaOverBudget: Refusal(413, "media-too-large", "Media too large to decode"),

@@ -167,6 +167,11 @@ class VideoPublication(Strict):
     hashtags: list[str] = Field(default_factory=list, max_length=50, examples=[["dune", "scifi"]])
     category: str = Field(max_length=50, examples=["film-and-tv"])
     creator_id: Account | None = Field(default=None, description="Only an admin names the creator.")
+    sound: UUID | None = Field(
+        default=None,
+        description='The cleared track the video uses ("use this sound"): declared with it, '
+        "and checked against its media's audio (GET /v1/videos/{id}/sound).",
+    )
 
 
 class EngagementOut(Answer):

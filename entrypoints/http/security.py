@@ -12,11 +12,12 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from application.auth import InvalidToken, Principal
 from application.errors import NotPermitted
+from application.identity.accounts import SessionTokens
 from domain.errors import InvalidValue
 from entrypoints.bootstrap import Spotlight
 
@@ -47,6 +48,25 @@ def csrf_token(core: Spotlight, session: str) -> str:
     return core.tokens.tag("csrf", session)
 
 
+def set_session_cookies(response: Response, core: Spotlight, tokens: SessionTokens) -> str:
+    """Set a cookie session's cookies (the session, HttpOnly; its CSRF token, readable by the
+    page) on ``response``; the CSRF token."""
+    if tokens.cookie is None:
+        raise ValueError("a bearer session has no cookie")
+    csrf = csrf_token(core, tokens.session)
+    age = int((tokens.expires_at - core.clock.now()).total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE, tokens.cookie, max_age=age, secure=True, httponly=True, samesite="lax"
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=age, secure=True, samesite="lax")
+    return csrf
+
+
+def clear_session_cookies(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, secure=True, httponly=True, samesite="lax")
+    response.delete_cookie(CSRF_COOKIE, secure=True, samesite="lax")
+
+
 def spotlight(request: Request) -> Spotlight:
     core: Spotlight = request.app.state.spotlight
     return core
@@ -72,6 +92,21 @@ def principal(
     if isinstance(verified, Principal):
         return verified
     return spotlight(request).verifier.verify(credentials.credentials)
+
+
+def maybe_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal | None:
+    """The caller of a public operation when it proves who it is; ``None`` otherwise, since a
+    public operation answers a bad token as it answers no token (as anyone, never 401)."""
+    if credentials is None and not cookie:
+        return None
+    try:
+        return principal(request, credentials, cookie)
+    except InvalidToken:
+        return None
 
 
 def _cookie_principal(request: Request, cookie: str) -> Principal:
@@ -108,3 +143,4 @@ def current_session(request: Request, credentials: HTTPAuthorizationCredentials 
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 Core = Annotated[Spotlight, Depends(running_core)]
 Caller = Annotated[Principal, Depends(principal)]
+MaybeCaller = Annotated[Principal | None, Depends(maybe_principal)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
@@ -25,10 +26,26 @@ def refuse_oversized(request: Request, limit: int) -> None:
         )
 
 
+@attrs.frozen
+class Upload:
+    """The bytes of the one media file and the type its part declared (None: none)."""
+
+    data: bytes
+    content_type: str | None
+
+
 async def read_form(
     request: Request, *, limit: int, file_field: str = "media"
 ) -> tuple[dict[str, list[str]], bytes | None]:
     """The text fields (each possibly repeated) and the bytes of the one media file."""
+    fields, upload = await read_upload(request, limit=limit, file_field=file_field)
+    return fields, None if upload is None else upload.data
+
+
+async def read_upload(
+    request: Request, *, limit: int, file_field: str = "media"
+) -> tuple[dict[str, list[str]], Upload | None]:
+    """The text fields (each possibly repeated) and the one media file with its type."""
     refuse_oversized(request, limit)
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/form-data"):
@@ -37,7 +54,7 @@ async def read_form(
         )
     form = await request.form(max_files=1, max_fields=100)
     fields: dict[str, list[str]] = {}
-    media: bytes | None = None
+    media: Upload | None = None
     try:
         for key, value in form.multi_items():
             if isinstance(value, UploadFile):
@@ -45,7 +62,7 @@ async def read_form(
                     raise Problem(
                         422, "validation-error", "Invalid request", f"unexpected file {key!r}"
                     )
-                media = await _read_limited(value, limit)
+                media = Upload(await _read_limited(value, limit), value.content_type)
             else:
                 fields.setdefault(key, []).append(value)
     finally:

@@ -41,6 +41,18 @@ def expected_version(if_match: str | None) -> int | None:
     return int(text)
 
 
+#: On the answer to a retry under an ``Idempotency-Key`` already used.
+REPLAYED = "Idempotent-Replayed"
+
+
+def answer_replay(response: Response, *, replayed: bool) -> None:
+    """A retry under an ``Idempotency-Key`` answers as the first request did: the same
+    status (201) and body, marked ``Idempotent-Replayed: true``."""
+    response.status_code = 201
+    if replayed:
+        response.headers[REPLAYED] = "true"
+
+
 def set_location(response: Response, *segments: object) -> None:
     """``Location: /v1/<segment>/...`` with every segment percent-encoded, so no value (an
     account, an id) can add a path segment, split the header or fall outside Latin-1."""

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+# The web app's service and watched page, for every module of pages (not only the first's).
+from tests.browser.test_web_app import live, watched  # noqa: F401
 from tests.live_service import free_port, running_service
 
 CHROMIUM = Path(os.environ.get("SPOTLIGHT_CHROMIUM", "/usr/bin/chromium"))

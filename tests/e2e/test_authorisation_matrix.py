@@ -88,6 +88,7 @@ def build(core: Spotlight) -> World:
     buyer = as_(Role.VIEWER, "v9")
     order = core.shop.place_order(buyer, listing_id=listing.id, quantity=1, order_key="o1")
     report = core.reports.file(viewer, listing.id, reason="looks fake")
+    video_report = core.video_reports.report(viewer, video.id, reason="spam")
     campaign = core.campaigns.launch(
         brand,
         name="Desert glow",
@@ -143,6 +144,7 @@ def build(core: Spotlight) -> World:
         "listing_id": str(listing.id),
         "order_id": str(order.id),
         "report_id": str(report.id),
+        "video_report_id": str(video_report.id),
         "campaign_id": str(campaign.id),
         "pulse_campaign_id": str(pulse.id),
         "invitation_id": str(invitation.id),
@@ -167,6 +169,8 @@ def build(core: Spotlight) -> World:
         "listing_id": owned(Role.SELLER),
         "order_id": owned(Role.SELLER) | {buyer.label},
         "report_id": owned(Role.VIEWER),
+        # its reporter, and the video's creator
+        "video_report_id": owned(Role.VIEWER, Role.CREATOR),
         "campaign_id": owned(Role.BRAND),
         "pulse_campaign_id": owned(Role.BRAND),
         "invitation_id": owned(Role.BRAND, Role.CREATOR),
@@ -186,6 +190,10 @@ def build(core: Spotlight) -> World:
 PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "/v1/pulse/campaigns/{campaign_id}": {"campaign_id": "pulse_campaign_id"},
     "/v1/studios/{studio_id}/analytics": {"studio_id": "studio_account"},
+    "/v1/studios/{studio_id}/analytics/titles/{title_id}/videos": {"studio_id": "studio_account"},
+    "/v1/studios/{studio_id}/analytics/titles/{title_id}/videos.csv": {
+        "studio_id": "studio_account"
+    },
 }
 #: Whose ``{account}`` an account path names.
 ACCOUNT_OWNER = {"/v1/creators/": Role.CREATOR, "/v1/artists/": Role.ARTIST}

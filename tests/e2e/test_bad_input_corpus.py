@@ -394,7 +394,8 @@ def open_round(call: Call) -> tuple[str, str, str]:
         call("POST", f"/v1/seasons/{season['id']}/entries", ("artist", artist),
              json={"track_id": track})  # fmt: skip
     [round_id] = season["round_ids"]
-    call("POST", f"/v1/rounds/{round_id}/open", ("admin", "ops"))
+    call("POST", f"/v1/rounds/{round_id}/open", ("admin", "ops"),
+         json={"reason": "ahead of the plan"})  # fmt: skip
     return round_id, tracks[0], tracks[1]
 
 
@@ -484,7 +485,9 @@ def test_a_retry_with_the_same_key_and_body_answers_as_the_first_time_and_stores
         for _ in range(2)
     ]
 
-    assert [answer.status_code for answer in answers] == [200, 200], answers[0].text
+    # The first request's answer, status (201) and all, marked as a replay.
+    assert [answer.status_code for answer in answers] == [201, 201], answers[0].text
+    assert [answer.headers["idempotent-replayed"] for answer in answers] == ["true", "true"]
     assert answers[0].json() == answers[1].json()
     assert answers[0].json()["replayed"] is True
     assert log_heads(core) == before

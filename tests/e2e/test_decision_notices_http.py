@@ -23,6 +23,30 @@ def notices(client: TestClient, auth: Auth, role: str, subject: str) -> list[Jso
     return items
 
 
+def dune_matched_on(client: TestClient, auth: Auth, hashtag: str) -> str:
+    """The studio's title Dune, matched on ``hashtag``: its id."""
+    title = register(client, auth, "legendary", "Dune")
+    words = client.put(
+        f"/v1/titles/{title}/match-words",
+        json={"hashtags": [hashtag], "keywords": []},
+        headers=auth("studio", "legendary"),
+    )
+    assert words.status_code == 200, words.text
+    return title
+
+
+def publish_desert(client: TestClient, auth: Auth) -> Json:
+    """A fan's video tagged #Arrakis, as published."""
+    published = client.post(
+        "/v1/videos",
+        json={"caption": "desert", "hashtags": ["#Arrakis"], "category": "film-and-tv"},
+        headers=auth("creator", "fan"),
+    )
+    assert published.status_code == 201, published.text
+    video: Json = published.json()
+    return video
+
+
 def test_a_decided_report_is_told_to_its_reporter_and_the_seller_alone(
     client: TestClient, auth: Auth
 ) -> None:
@@ -71,25 +95,16 @@ def test_a_moderation_decision_is_told_to_the_videos_creator(
         "selling drugs",
     )
     assert "removed" in notice["body"]
-    assert notices(client, auth, "creator", "ben") == []
+    # ben's fan edit only awaits review for Dune: no moderation decision was made on it.
+    assert [n["kind"] for n in notices(client, auth, "creator", "ben")] == ["anchor_proposed"]
 
 
 def test_an_anchor_attached_and_a_dispute_upheld_are_told_to_the_creator(
     client: TestClient, auth: Auth
 ) -> None:
     reviewer = auth("reviewer", "rita")
-    title = register(client, auth, "legendary", "Dune")
-    words = client.put(
-        f"/v1/titles/{title}/match-words",
-        json={"hashtags": ["Arrakis"], "keywords": []},
-        headers=auth("studio", "legendary"),
-    )
-    assert words.status_code == 200, words.text
-    video = client.post(
-        "/v1/videos",
-        json={"caption": "desert", "hashtags": ["#Arrakis"], "category": "film-and-tv"},
-        headers=auth("creator", "fan"),
-    ).json()["id"]
+    title = dune_matched_on(client, auth, "Arrakis")
+    video = publish_desert(client, auth)["id"]
     attached = client.post(
         f"/v1/review/anchors/{video}/{title}",
         json={"decision": "attach", "reason": "the worm scene"},
@@ -112,8 +127,65 @@ def test_an_anchor_attached_and_a_dispute_upheld_are_told_to_the_creator(
     assert [
         (n["kind"], n["about"], n["reason"]) for n in notices(client, auth, "creator", "fan")
     ] == [
+        ("anchor_proposed", {"video": video, "title": title}, "proposed by matching: text 90%"),
         ("anchor_attached", {"video": video, "title": title}, "the worm scene"),
         ("dispute_upheld", {"video": video, "title": title}, "shot by the creator"),
     ]
+    assert notices(client, auth, "studio", "legendary") == []
+    assert notices(client, auth, "reviewer", "rita") == []
+
+
+def test_an_anchor_attached_automatically_is_told_with_its_title_and_evidence(
+    client: TestClient, auth: Auth
+) -> None:
+    studio = auth("studio", "legendary")
+    title = dune_matched_on(client, auth, "Arrakis")
+    rule = {"review_at": 0.2, "attach_at": None, "min_seconds": 0}
+    policy = client.put(
+        f"/v1/titles/{title}/match-policy",
+        json={"text": {"review_at": 0.5, "attach_at": 0.5}, "audio": rule, "visual": rule},
+        headers=studio,
+    )
+    assert policy.status_code == 200, policy.text
+
+    video = publish_desert(client, auth)
+    assert video["anchor"]["title_id"] == title
+
+    (notice,) = notices(client, auth, "creator", "fan")
+    assert (notice["kind"], notice["about"]) == (
+        "anchor_attached",
+        {"video": video["id"], "title": title},
+    )
+    assert "Dune" in notice["subject"]
+    assert "automatically" in notice["body"]
+    assert notice["reason"].startswith("matched automatically: text ")
+    assert notices(client, auth, "studio", "legendary") == []
+
+
+def test_a_video_routed_to_review_and_the_proposal_rejected_are_told_to_the_creator(
+    client: TestClient, auth: Auth
+) -> None:
+    title = dune_matched_on(client, auth, "Arrakis")
+    video = publish_desert(client, auth)
+    assert video["anchor"] is None  # text alone goes to review by default
+
+    (proposed,) = notices(client, auth, "creator", "fan")
+    assert (proposed["kind"], proposed["about"], proposed["reason"]) == (
+        "anchor_proposed",
+        {"video": video["id"], "title": title},
+        "proposed by matching: text 90%",
+    )
+    assert "Dune" in proposed["subject"]
+
+    rejected = client.post(
+        f"/v1/review/anchors/{video['id']}/{title}",
+        json={"decision": "reject", "reason": "a desert, not Arrakis"},
+        headers=auth("reviewer", "rita"),
+    )
+    assert rejected.status_code == 200, rejected.text
+
+    assert [(n["kind"], n["about"], n["reason"]) for n in notices(client, auth, "creator", "fan")][
+        1:
+    ] == [("anchor_rejected", {"video": video["id"], "title": title}, "a desert, not Arrakis")]
     assert notices(client, auth, "studio", "legendary") == []
     assert notices(client, auth, "reviewer", "rita") == []

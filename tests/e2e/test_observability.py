@@ -204,6 +204,34 @@ def test_metrics_count_rate_limit_refusals_per_flow(tmp_path: Path) -> None:
         scraper.close()
 
 
+def test_static_files_are_counted_under_their_mount_not_as_unrouted(client: TestClient) -> None:
+    before = _sample(
+        client, "spotlight_http_requests_total", method="GET", route="/static/{path}", status="200"
+    )
+    assert client.get("/static/app.css").status_code == 200
+    assert client.get("/docs/assets/swagger-ui.css").status_code == 200
+    assert (
+        _sample(
+            client,
+            "spotlight_http_requests_total",
+            method="GET",
+            route="/static/{path}",
+            status="200",
+        )
+        == before + 1
+    )
+    assert (
+        _sample(
+            client,
+            "spotlight_http_requests_total",
+            method="GET",
+            route="/docs/assets/{path}",
+            status="200",
+        )
+        >= 1
+    )
+
+
 def test_metrics_time_each_matching_lookup(client: TestClient) -> None:
     before = _sample(client, "spotlight_matching_lookup_seconds_count", lookup="text")
     engine = InvertedTextEngine()

@@ -56,8 +56,9 @@ def test_two_workers_answer_on_one_store(store: StoreUnderTest, tmp_path: Path) 
     token = TokenSigner(TEST_SECRET, SystemClock()).issue(
         Principal(Role.STUDIO, "legendary"), lifetime=timedelta(hours=1)
     )
+    # Each worker imports the media libraries before it answers: on a busy machine, a while.
     with running_service(
-        environment, free_port(), tmp_path / "serve.log", ["--workers", "2"]
+        environment, free_port(), tmp_path / "serve.log", ["--workers", "2"], start_seconds=90
     ) as base:
         registered = [
             call("POST", f"{base}/v1/titles", {"name": f"Title {n}", "kind": "movie"}, token)

@@ -61,7 +61,6 @@ from eventsourcing.tests.persistence import (
 from eventsourcing.utils import Environment, get_topic
 from eventsourcing_sqlalchemy.datastore import SQLAlchemyDatastore
 from eventsourcing_sqlalchemy.recorders import (
-    SQLAlchemyAggregateRecorder,
     SQLAlchemyApplicationRecorder,
     SQLAlchemyTrackingRecorder,
 )
@@ -396,16 +395,19 @@ class TestChainedPostgresFactory(InfrastructureFactoryTestCase[ChainedPostgresFa
     def expected_factory_class(self) -> type[ChainedPostgresFactory]:
         return ChainedPostgresFactory
 
+    # The library's recorders, taking their turn for schema changes (adapters.schema_changes).
     def expected_aggregate_recorder_class(self) -> type[AggregateRecorder]:
-        from eventsourcing.postgres import PostgresAggregateRecorder
+        from adapters.audit.postgres import TurnTakingAggregateRecorder
 
-        return PostgresAggregateRecorder
+        return TurnTakingAggregateRecorder
 
     def expected_application_recorder_class(self) -> type[ApplicationRecorder]:
         return ChainedPostgresApplicationRecorder
 
     def expected_tracking_recorder_class(self) -> type[TrackingRecorder]:
-        return PostgresTrackingRecorder
+        from adapters.audit.postgres import TurnTakingTrackingRecorder
+
+        return TurnTakingTrackingRecorder
 
     def tracking_recorder_subclass(self) -> type[TrackingRecorder]:
         class Subclass(PostgresTrackingRecorder):
@@ -674,15 +676,20 @@ class TestChainedSQLAlchemyFactory(InfrastructureFactoryTestCase[ChainedSQLAlche
     def expected_factory_class(self) -> type[ChainedSQLAlchemyFactory]:
         return ChainedSQLAlchemyFactory
 
+    # The library's recorders, taking their turn for schema changes (adapters.schema_changes).
     def expected_aggregate_recorder_class(self) -> type[AggregateRecorder]:
-        recorder: type[AggregateRecorder] = SQLAlchemyAggregateRecorder
+        from adapters.audit.sqlalchemy import TurnTakingSQLAlchemyAggregateRecorder
+
+        recorder: type[AggregateRecorder] = TurnTakingSQLAlchemyAggregateRecorder
         return recorder
 
     def expected_application_recorder_class(self) -> type[ApplicationRecorder]:
         return ChainedSQLAlchemyApplicationRecorder
 
     def expected_tracking_recorder_class(self) -> type[TrackingRecorder]:
-        recorder: type[TrackingRecorder] = SQLAlchemyTrackingRecorder
+        from adapters.audit.sqlalchemy import TurnTakingSQLAlchemyTrackingRecorder
+
+        recorder: type[TrackingRecorder] = TurnTakingSQLAlchemyTrackingRecorder
         return recorder
 
     def tracking_recorder_subclass(self) -> type[TrackingRecorder]:

@@ -115,7 +115,7 @@ def test_the_auditor_verifies_the_signed_checkpoint_and_replays_every_read_model
     replayed = spotlight(environment, "audit", "replay")
 
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert verified.stdout.splitlines()[-1].startswith("OK: 3 logs verify")
+    assert verified.stdout.splitlines()[-1].startswith("OK: 4 logs verify")
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert "every invariant holds" in replayed.stdout
 

@@ -6,9 +6,11 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 
 from adapters.projections import SqlBatch, SqlProjectionStore, generation_tables
 from adapters.projections.database import projection_database_for
+from adapters.projections.schema_versions import versions_table
 from adapters.storage import parse_store
 from application.auth import Principal, Role
 from application.music.music_read_model import MUSIC_READ_MODEL
@@ -485,6 +488,9 @@ def test_a_projection_database_made_before_configurations_gains_the_column(
         connection.exec_driver_sql(
             f"ALTER TABLE {quote.format_table(table)} DROP COLUMN configuration"
         )
+        # Nor did that release record the versions of the store's own tables.
+        versions = quote.format_table(versions_table(table.schema))
+        connection.exec_driver_sql(f"DROP TABLE {versions}")
 
     reopened = SqlProjectionStore(projection_database_for(core.settings.store))
     assert reopened.generations(projection.name) == [
@@ -494,3 +500,70 @@ def test_a_projection_database_made_before_configurations_gains_the_column(
     runner.register(TitlesByKind(reopened, configuration="kinds counted twice"))
     assert runner.active(projection.name) == generation + 1
     reopened.close()
+
+
+class CollectorWatch(TitlesByKind):
+    """Notes whether the cyclic garbage collector was on as each event was applied."""
+
+    name = "test collector watch"
+
+    def __init__(self, store: SqlProjectionStore) -> None:
+        super().__init__(store)
+        self.collector_on: list[bool] = []
+
+    def apply(self, batch: Any, log: str, event: Any, position: int) -> None:
+        self.collector_on.append(gc.isenabled())
+        super().apply(batch, log, event, position)
+
+
+@pytest.mark.parametrize("pause", [False, True], ids=["service", "worker process"])
+def test_the_collector_is_paused_only_by_a_runner_whose_process_does_nothing_else(
+    core: Spotlight, pause: bool
+) -> None:
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        projection = CollectorWatch(core.projection_store)
+        core.projections.register(projection)
+        register_titles(core, "Dune", "Arrival")
+        core.projections.pause_collector = pause
+        core.projections.catch_up(projection.name)
+        after = gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
+
+    # The embedded service's request threads run while a request catches up: their
+    # collector stays on; a worker or rebuild process holds it off for the page only.
+    assert projection.collector_on == [not pause, not pause]
+    assert after
+
+
+class TitlesReadByKind(TitlesByKind):
+    """Reads a registration's stored state itself when the title's name begins with an A
+    (its kind then counted as "read <kind>"), and leaves every other to the mapper."""
+
+    name = "test titles read by kind"
+
+    def __init__(self, store: SqlProjectionStore) -> None:
+        super().__init__(store)
+        self.readers = {Title.Registered.TOPIC: self._read}
+
+    @staticmethod
+    def _read(state: bytes, originator_id: Any, transcoder: Any) -> Any:
+        decoded = transcoder.decode(state)
+        if not decoded["name"].startswith("A"):
+            return None
+        return SimpleNamespace(name=decoded["name"], kind=f"read {decoded['kind']}")
+
+
+def test_a_projection_applies_its_own_readers_events_and_the_mappers_where_they_decline(
+    core: Spotlight,
+) -> None:
+    projection = TitlesReadByKind(core.projection_store)
+    core.projections.register(projection)
+    register_titles(core, "Dune", "Arrival", "Annihilation")
+
+    assert core.projections.catch_up(projection.name) == 3
+    generation = core.projections.active(projection.name)
+    assert projection.counts(generation) == {"movie": 1, "read movie": 2}

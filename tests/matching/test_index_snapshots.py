@@ -20,9 +20,10 @@ import pytest
 from adapters.matching import products
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.products import SiftProductRecognizer
+from adapters.matching.regions import SAMPLING
 from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
-from adapters.matching.visual import PerceptualVisualEngine
+from adapters.matching.visual_engine import VisualEngine
 from adapters.media.decoding import PyAVDecoder
 from application.anchors.match_index import MatchIndex
 from application.index_snapshots import IndexSnapshot, LogMark
@@ -34,7 +35,7 @@ from tests.media import corpus
 
 ENGINES: dict[str, Callable[[], SnapshotEngine]] = {
     "audio": LandmarkAudioEngine,
-    "visual": PerceptualVisualEngine,
+    "visual": VisualEngine,
 }
 
 
@@ -50,7 +51,7 @@ def fingerprints(signal: str, clip: str) -> bytes:
         "mirrored trailer": corpus.mirrored(reference),
         "trailer excerpt": corpus.trimmed_excerpt(reference),
     }[clip]
-    return ENGINES[signal]().fingerprint(PyAVDecoder().decode(media))
+    return ENGINES[signal]().fingerprint(PyAVDecoder().decode(media, also=(SAMPLING,)))
 
 
 def catalogue(engine: SnapshotEngine) -> SnapshotEngine:
@@ -126,7 +127,7 @@ def test_an_empty_index_reads_back_empty(signal: str, tmp_path: Path) -> None:
 
 
 def _truncate_largest(where: Path) -> None:
-    largest = max(where.glob("*.npy"), key=lambda path: path.stat().st_size)
+    largest = max(where.rglob("*.npy"), key=lambda path: path.stat().st_size)
     largest.write_bytes(largest.read_bytes()[: largest.stat().st_size // 2])
 
 
@@ -137,7 +138,7 @@ def _other_version(where: Path) -> None:
 
 
 def _missing_file(where: Path) -> None:
-    next(where.glob("*.npy")).unlink()
+    min(where.rglob("*.npy")).unlink()
 
 
 @pytest.mark.parametrize("signal", list(ENGINES))
@@ -170,11 +171,11 @@ def snapshot_at(position: int, marker: str = "") -> IndexSnapshot:
     )
 
 
-VERSIONS = {"audio": LandmarkAudioEngine.version, "visual": PerceptualVisualEngine.version}
+VERSIONS = {"audio": LandmarkAudioEngine.version, "visual": VisualEngine.version}
 
 
 def engines() -> list[SnapshotEngine]:
-    return [catalogue(LandmarkAudioEngine()), catalogue(PerceptualVisualEngine())]
+    return [catalogue(LandmarkAudioEngine()), catalogue(VisualEngine())]
 
 
 def test_the_newest_snapshot_is_read_and_only_the_newest_few_are_kept(tmp_path: Path) -> None:
@@ -184,7 +185,7 @@ def test_the_newest_snapshot_is_read_and_only_the_newest_few_are_kept(tmp_path: 
     # A crashed writer's leftovers are not a snapshot.
     (tmp_path / "anchors" / ".tmp-40-dead").mkdir()
 
-    fresh: list[SnapshotEngine] = [LandmarkAudioEngine(), PerceptualVisualEngine()]
+    fresh: list[SnapshotEngine] = [LandmarkAudioEngine(), VisualEngine()]
     loaded = snapshots.load(VERSIONS, fresh, lambda _marks: True)
 
     assert loaded is not None

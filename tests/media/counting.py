@@ -7,9 +7,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.matching.audio import LandmarkAudioEngine
-from adapters.matching.visual import PerceptualVisualEngine
+from adapters.matching.visual_engine import VisualEngine
 from adapters.media.decoding import PyAVDecoder
-from application.media import Candidate, DecodedMedia, Install, SnapshotEngine, TimeRange
+from application.media import (
+    Candidate,
+    DecodedMedia,
+    Install,
+    PictureSampling,
+    SnapshotEngine,
+    TimeRange,
+)
 
 
 class CountingDecoder:
@@ -19,9 +26,9 @@ class CountingDecoder:
         self.inner = PyAVDecoder()
         self.decoded = 0
 
-    def decode(self, data: bytes) -> DecodedMedia:
+    def decode(self, data: bytes, *, also: Sequence[PictureSampling] = ()) -> DecodedMedia:
         self.decoded += 1
-        return self.inner.decode(data)
+        return self.inner.decode(data, also=also)
 
 
 class CountingEngine:
@@ -65,8 +72,16 @@ def counting_audio(*, version: str | None = None) -> CountingEngine:
     return CountingEngine(LandmarkAudioEngine(), version=version)
 
 
+class CountingSampledEngine(CountingEngine):
+    """A counting engine over one that needs pictures sampled its own way."""
+
+    def __init__(self, inner: VisualEngine) -> None:
+        super().__init__(inner)
+        self.sampling = inner.sampling
+
+
 def counting_visual() -> CountingEngine:
-    return CountingEngine(PerceptualVisualEngine())
+    return CountingSampledEngine(VisualEngine())
 
 
 def other_audio() -> CountingEngine:

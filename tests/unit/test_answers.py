@@ -57,6 +57,15 @@ def test_a_replayed_order_is_answered_as_its_view_with_money_in_minor_units() ->
         "rate_bp": 1_000,
         "placed_at": "2026-03-01T12:00:00Z",
         "replayed": True,
+        # An order just placed: paid, nothing shipped, returned or refunded yet.
+        "state": "paid",
+        "carrier": "",
+        "tracking": "",
+        "return_reason": "",
+        "refunded": None,
+        "refund_reference": "",
+        "payment_intent": "",
+        "payment_provider": "",
     }
 
 

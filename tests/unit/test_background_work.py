@@ -10,6 +10,7 @@ import pytest
 
 from application.auth import Principal, Role
 from application.background import BackgroundPass, BackgroundWork
+from application.errors import StaleVersion
 from domain.anchors.titles import TitleKind
 from entrypoints.bootstrap import Spotlight
 from entrypoints.sweeper import BackgroundSweeper
@@ -30,11 +31,13 @@ class Counted:
 SERVICE_PASSES = (
     "retroactive matching",
     "track usage",
+    "competition schedule",
     "product recognition",
     "product tags",
     "anchors index snapshot",
     "music index snapshot",
     "product index snapshot",
+    "webhook deliveries",
 )
 
 
@@ -87,3 +90,29 @@ def test_a_failing_pass_ends_the_tick_and_says_so(
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == [
         "breaking pass failed"
     ]
+
+
+def test_a_pass_that_loses_a_race_to_another_process_is_no_error_and_resumes_next_tick(
+    core: Spotlight, caplog: pytest.LogCaptureFixture
+) -> None:
+    after = Counted(None)
+    raced = Counted(None)
+
+    def loses_a_race() -> str | None:
+        raced.run()
+        raise StaleVersion("title", "t-1", None, None)
+
+    core.background.register(
+        BackgroundPass("raced", loses_a_race, "raced pass failed"),
+        BackgroundPass("after", after.run, "after failed"),
+    )
+    sweeper = BackgroundSweeper(core, interval=60)
+    with caplog.at_level(logging.INFO, logger="spotlight.sweeper"):
+        sweeper.tick()
+        sweeper.tick()
+    assert raced.runs == 2
+    assert after.runs == 0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.getMessage() for r in caplog.records if "raced" in r.getMessage()] == [
+        "raced: another process changed what it was saving; resumed at the next tick"
+    ] * 2

@@ -130,9 +130,9 @@ def test_a_malformed_store_url_does_not_reveal_its_password() -> None:
 def test_by_default_the_store_is_a_sqlite_file_in_the_data_directory() -> None:
     settings = Settings.from_environ({})
 
-    assert settings.data_dir == Path("data")
+    assert settings.data_dir == Path("data").absolute()
     assert settings.store.kind is StoreKind.SQLITE
-    assert settings.store.sqlite_path == Path("data/spotlight.db")
+    assert settings.store.sqlite_path == Path("data/spotlight.db").absolute()
     assert settings.secret is None
 
 

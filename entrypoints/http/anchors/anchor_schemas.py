@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from application.anchors.anchoring import ReviewPage
-from domain.anchors.matching import MatchPolicy, SignalRule, TimeRange
+from domain.anchors.matching import EngagementRule, MatchPolicy, SignalRule, TimeRange
 from entrypoints.http.schemas import Answer, EvidenceOut, Strict
 
 
@@ -51,11 +51,25 @@ class SignalRuleBody(Strict, Answer):
         )
 
 
+class EngagementRuleBody(Strict, Answer):
+    min_views: int = Field(default=0, ge=0, description="Views a video needs to attach unseen.")
+    min_likes: int = Field(default=0, ge=0, description="Likes a video needs to attach unseen.")
+
+    def to_domain(self) -> EngagementRule:
+        return EngagementRule(min_views=self.min_views, min_likes=self.min_likes)
+
+
 class PolicyBody(Strict, Answer):
     text: SignalRuleBody
     audio: SignalRuleBody
     visual: SignalRuleBody
     corroboration_attaches: bool = True
+    engagement: EngagementRuleBody | None = Field(
+        default=None,
+        description="Popularity in the policy: a match that would attach goes to review while "
+        "the video has fewer views or likes than these (the audience's counts); the rule and "
+        "the figure are shown as `engagement` evidence. null: engagement plays no part.",
+    )
 
     def to_domain(self) -> MatchPolicy:
         return MatchPolicy(
@@ -63,6 +77,7 @@ class PolicyBody(Strict, Answer):
             audio=self.audio.to_domain(),
             visual=self.visual.to_domain(),
             corroboration_attaches=self.corroboration_attaches,
+            engagement=None if self.engagement is None else self.engagement.to_domain(),
         )
 
 

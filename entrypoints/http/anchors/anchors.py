@@ -24,11 +24,12 @@ from entrypoints.http.anchors.anchor_schemas import (
     SweepReportOut,
     TimeRangeBody,
 )
+from entrypoints.http.media import PLAYBACK_RESPONSES, playback
 from entrypoints.http.paging import PageCursor, PageLimit
 from entrypoints.http.problems import Problem
 from entrypoints.http.schemas import VideoOut
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.uploads import read_form, single
+from entrypoints.http.uploads import read_upload, single
 from entrypoints.http.versions import expected_version, tag_response
 
 router = APIRouter(tags=["anchors"])
@@ -70,7 +71,7 @@ async def add_reference(
 ) -> ReferenceOut:
     """The owning studio uploads a reference clip; old videos are matched against it too."""
     require_role(caller, Role.STUDIO, Role.ADMIN, doing="add a reference clip")
-    fields, media = await read_form(request, limit=core.settings.max_upload_bytes)
+    fields, media = await read_upload(request, limit=core.settings.max_upload_bytes)
     if media is None:
         raise Problem(422, "validation-error", "Invalid request", "media: a file is required")
     excluded_text = single(fields, "excluded") or "[]"
@@ -88,10 +89,25 @@ async def add_reference(
         caller,
         title_id,
         label=single(fields, "label") or "reference",
-        media=media,
+        media=media.data,
         excluded=[r.to_domain() for r in excluded],
+        media_type=media.content_type,
     )
     return ReferenceOut.model_validate(reference)
+
+
+@router.get(
+    "/v1/titles/{title_id}/references/{reference_id}/media",
+    response_class=Response,
+    responses=PLAYBACK_RESPONSES,
+)
+def play_reference(
+    title_id: UUID, reference_id: UUID, request: Request, core: Core, caller: Caller
+) -> Response:
+    """A reference clip's media as uploaded, with byte ranges and its content address as
+    `ETag`: for the title's studio, reviewers, admins and auditors."""
+    blob = core.anchors_media.reference_media(caller, title_id, reference_id)
+    return playback(request, core.media_store, blob)
 
 
 @router.get("/v1/titles/{title_id}/matching", response_model=MatchingOut)
@@ -127,9 +143,21 @@ def set_match_words(
 
 
 @router.put("/v1/titles/{title_id}/match-policy", response_model=MatchingOut)
-def set_match_policy(title_id: UUID, body: PolicyBody, core: Core, caller: Caller) -> MatchingOut:
-    """Per signal: from which score a match goes to review or attaches, and its minimum length."""
-    view = core.anchoring.set_policy(caller, title_id, body.to_domain())
+def set_match_policy(
+    title_id: UUID,
+    body: PolicyBody,
+    core: Core,
+    caller: Caller,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MatchingOut:
+    """Per signal: from which score a match goes to review or attaches, and its minimum length;
+    optionally the engagement (views, likes) a video needs to attach without review. With
+    `If-Match` (the ETag of `GET .../matching`), a title changed since is refused (409)."""
+    view = core.anchoring.set_policy(
+        caller, title_id, body.to_domain(), expected_version=expected_version(if_match)
+    )
+    tag_response(response, view.version)
     return MatchingOut.model_validate(view)
 
 
@@ -145,7 +173,7 @@ def review_queue(
 
 
 @router.post("/v1/review/anchors/{video_id}/{title_id}", response_model=VideoOut)
-def decide(
+def decide_anchor(
     video_id: UUID,
     title_id: UUID,
     body: DecisionBody,

@@ -9,8 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from application.anchors.analytics import StudioAnalytics
-from application.anchors.audience import BatchReceipt
+from application.anchors.analytics import (
+    MAX_SERIES_DAYS,
+    MIN_SERIES_DAYS,
+    SERIES_DAYS,
+    StudioAnalytics,
+)
+from application.anchors.audience import BatchKind, BatchReceipt
 from domain.anchors.audience import ClickTarget
 from domain.anchors.engagement import Engagement
 from entrypoints.http.schemas import AccountPath, IsoDate, Strict
@@ -44,6 +49,12 @@ class ClickBody(Strict):
 class ClickBatchBody(Strict):
     batch_key: str = BatchKey
     clicks: list[ClickBody] = Field(min_length=1, max_length=1_000)
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z]{2}$",
+        description="The viewer's region (ISO 3166 alpha-2), for the studio's audience.",
+        examples=["JP"],
+    )
 
 
 class CallToActionClicksBody(Strict):
@@ -62,7 +73,16 @@ class ReceiptOut(BaseModel):
     def of(cls, receipt: BatchReceipt, response: Response) -> ReceiptOut:
         # A retried batch answers as the first delivery did, but says it was a replay.
         response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
+        if not receipt.replayed:
+            response.headers["Location"] = f"/v1/batches/{receipt.batch_id}"
         return cls(batch_id=receipt.batch_id, recorded=receipt.recorded, replayed=receipt.replayed)
+
+
+class BatchOut(BaseModel):
+    batch_id: UUID
+    kind: BatchKind = Field(description="What the batch counted.")
+    recorded: int = Field(description="How many counts or clicks it recorded.")
+    sent_by: str = Field(description="Who sent it: `role:subject`.")
 
 
 class DayOut(BaseModel):
@@ -71,6 +91,7 @@ class DayOut(BaseModel):
     engagement: int
     clicks: int
     new_anchors: int
+    clicks_by_target: dict[str, int] = Field(description="The day's clicks by target.")
 
 
 class HashtagOut(BaseModel):
@@ -119,6 +140,7 @@ class StudioAnalyticsOut(BaseModel):
                             engagement=d.engagement,
                             clicks=d.clicks,
                             new_anchors=d.new_anchors,
+                            clicks_by_target=dict(d.targets),
                         )
                         for d in t.daily
                     ],
@@ -155,7 +177,10 @@ def record_clicks(
 ) -> ReceiptOut:
     """A signed-in viewer's clicks through anchors (a single click is a batch of one)."""
     receipt = core.audience.record_clicks(
-        caller, body.batch_key, [(c.video_id, ClickTarget(c.target)) for c in body.clicks]
+        caller,
+        body.batch_key,
+        [(c.video_id, ClickTarget(c.target)) for c in body.clicks],
+        region=body.region,
     )
     return ReceiptOut.of(receipt, response)
 
@@ -172,13 +197,31 @@ def record_call_to_action_clicks(
     return ReceiptOut.of(receipt, response)
 
 
+@router.get("/v1/batches/{batch_id}", response_model=BatchOut)
+def recorded_batch(batch_id: UUID, core: Core, caller: Caller) -> BatchOut:
+    """A batch of engagement or clicks recorded before (the `Location` of its receipt): its
+    kind, size and sender. Its sender, admins and auditors read it; to others it is a 404."""
+    batch = core.audience.batch(caller, batch_id)
+    return BatchOut(
+        batch_id=batch.batch_id, kind=batch.kind, recorded=batch.recorded, sent_by=batch.sent_by
+    )
+
+
 @router.get("/v1/studios/{studio_id}/analytics", response_model=StudioAnalyticsOut)
 def studio_analytics(
     studio_id: AccountPath,
     core: Core,
     caller: Caller,
     as_of: Annotated[IsoDate | None, Query(description="The last day of the series.")] = None,
+    days: Annotated[
+        int,
+        Query(
+            ge=MIN_SERIES_DAYS, le=MAX_SERIES_DAYS, description="How many days the series holds."
+        ),
+    ] = SERIES_DAYS,
 ) -> StudioAnalyticsOut:
     """Per title: anchored videos, their views and engagement, clicks by target, a daily
     series, where the conversation is, and a short brief (owning studio, admin, auditor)."""
-    return StudioAnalyticsOut.of(core.audience.studio_analytics(caller, studio_id, as_of=as_of))
+    return StudioAnalyticsOut.of(
+        core.audience.studio_analytics(caller, studio_id, as_of=as_of, days=days)
+    )

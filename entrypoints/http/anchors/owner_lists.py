@@ -38,6 +38,19 @@ class TitleAnchorOut(Answer):
     reason: str = Field(description="The creator's words, for a dispute.")
 
 
+class TitleDisputeOut(Answer):
+    video_id: UUID
+    title_id: UUID
+    state: str = Field(
+        description="open (awaits a reviewer), upheld (the anchor was revoked), dismissed "
+        "(the anchor stands), or withdrawn (moderation took the anchor away first)."
+    )
+    disputed_at: datetime
+    reason: str = Field(description="The creator's words.")
+    decided_at: datetime | None = Field(description="When it was decided; null while open.")
+    decision_reason: str = Field(description="The reviewer's reason, once decided.")
+
+
 class OwnedVideoOut(Answer):
     video_id: UUID
     moderation: str = Field(description="unreviewed, flagged, clear, age-restricted or removed.")
@@ -66,6 +79,16 @@ def anchors_on_my_titles(
     evidence, in the order they were first proposed or attached."""
     page = core.owner_lists.title_anchors(caller, limit=limit, cursor=cursor)
     return PageOut[TitleAnchorOut].model_validate(page)
+
+
+@router.get("/v1/me/disputes", response_model=PageOut[TitleDisputeOut])
+def disputes_on_my_titles(
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[TitleDisputeOut]:
+    """The creators' disputes of anchors to a studio's own titles, open or decided, in the
+    order they were opened."""
+    page = core.owner_lists.studio_disputes(caller, limit=limit, cursor=cursor)
+    return PageOut[TitleDisputeOut].model_validate(page)
 
 
 @router.get("/v1/me/videos", response_model=PageOut[OwnedVideoOut])

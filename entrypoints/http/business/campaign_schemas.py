@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import Field, StrictInt
 
 from domain.bounds import MAX_AMOUNT
 from domain.business.campaigns import MAX_NAME, Kpi, KpiTarget
@@ -164,10 +164,6 @@ class InvitationOut(Answer):
     terms: TermsOut
     counter_note: str
     video_id: UUID | None
-
-
-class InvitationsOut(BaseModel):
-    invitations: list[InvitationOut]
 
 
 # The dashboard ----------------------------------------------------------------------------

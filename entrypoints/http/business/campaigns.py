@@ -8,8 +8,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from application.auth import Role
+from application.auth import Principal, Role
+from application.business.campaigns import CampaignView
 from domain.business.campaigns import Objective
+from entrypoints.bootstrap import Spotlight
 from entrypoints.http.business.campaign_schemas import (
     CampaignLaunch,
     CampaignOut,
@@ -21,7 +23,6 @@ from entrypoints.http.business.campaign_schemas import (
     EndBody,
     InvitationBody,
     InvitationOut,
-    InvitationsOut,
     ReasonBody,
     RevisionBody,
     VideoBody,
@@ -34,16 +35,9 @@ from entrypoints.http.versions import set_location, tag_response
 router = APIRouter(tags=["business"])
 
 
-@router.post("/v1/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignOut)
-def launch_campaign(
-    body: CampaignLaunch, core: Core, caller: Caller, response: Response
-) -> CampaignOut:
-    """A brand launches a campaign (an admin launches one for a named `brand`). The budget is
-    prepaid: credited at once to the ledger account `campaign:<id>:budget:<currency>`, from
-    which accepted invitations commit creators' fees. The hashtag is the campaign's for good
-    (409 `hashtag-taken` if another campaign has it). A flight that ends before it starts,
-    an unknown category or region, or a budget of zero: 422, nothing recorded."""
-    view = core.campaigns.launch(
+def launch(core: Spotlight, caller: Principal, body: CampaignLaunch) -> CampaignView:
+    """The launch a checked body asks for (the API's and the brand's web form's)."""
+    return core.campaigns.launch(
         caller,
         name=body.name,
         objective=Objective(body.objective),
@@ -56,6 +50,18 @@ def launch_campaign(
         hashtag=body.hashtag,
         brand=body.brand,
     )
+
+
+@router.post("/v1/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignOut)
+def launch_campaign(
+    body: CampaignLaunch, core: Core, caller: Caller, response: Response
+) -> CampaignOut:
+    """A brand launches a campaign (an admin launches one for a named `brand`). The budget is
+    prepaid: credited at once to the ledger account `campaign:<id>:budget:<currency>`, from
+    which accepted invitations commit creators' fees. The hashtag is the campaign's for good
+    (409 `hashtag-taken` if another campaign has it). A flight that ends before it starts,
+    an unknown category or region, or a budget of zero: 422, nothing recorded."""
+    view = launch(core, caller, body)
     set_location(response, "campaigns", view.id)
     tag_response(response, view.version)
     return CampaignOut.model_validate(view)
@@ -94,10 +100,13 @@ def dashboard(
 
 
 @router.post("/v1/campaigns/{campaign_id}/videos", status_code=status.HTTP_201_CREATED)
-def link_video(campaign_id: UUID, body: VideoBody, core: Core, caller: Caller) -> dict[str, str]:
+def link_video(
+    campaign_id: UUID, body: VideoBody, core: Core, caller: Caller, response: Response
+) -> dict[str, str]:
     """A participating creator counts one of their videos, published in the flight, toward
     the campaign (once; asking again changes nothing)."""
     link = core.campaigns.link_video(caller, campaign_id, body.video_id)
+    set_location(response, "campaigns", campaign_id, "dashboard")  # where it counts
     return {"link_id": str(link), "video_id": str(body.video_id)}
 
 
@@ -128,10 +137,11 @@ def get_effect(effect_id: UUID, core: Core, _caller: Caller) -> EffectOut:
 
 @router.post("/v1/videos/{video_id}/effects", status_code=status.HTTP_201_CREATED)
 def declare_effect(
-    video_id: UUID, body: EffectUseBody, core: Core, caller: Caller
+    video_id: UUID, body: EffectUseBody, core: Core, caller: Caller, response: Response
 ) -> dict[str, str]:
     """The video's creator declares that it used a branded effect (once per effect)."""
     use = core.campaigns.declare_effect_use(caller, video_id, body.effect_id)
+    set_location(response, "effects", body.effect_id)  # the effect its use counts for
     return {"use_id": str(use), "video_id": str(video_id), "effect_id": str(body.effect_id)}
 
 
@@ -157,11 +167,19 @@ def invite(
     return InvitationOut.model_validate(view)
 
 
-@router.get("/v1/campaigns/{campaign_id}/invitations", response_model=InvitationsOut)
-def invitations(campaign_id: UUID, core: Core, caller: Caller) -> InvitationsOut:
-    """Every invitation of a campaign, in the order sent (its brand, admins, auditors)."""
-    views = core.campaigns.invitations_of_campaign(caller, campaign_id)
-    return InvitationsOut(invitations=[InvitationOut.model_validate(v) for v in views])
+@router.get("/v1/campaigns/{campaign_id}/invitations", response_model=PageOut[InvitationOut])
+def invitations(
+    campaign_id: UUID,
+    core: Core,
+    caller: Caller,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> PageOut[InvitationOut]:
+    """A campaign's invitations, in the order sent, each as it stands (its brand, admins,
+    auditors), a page at a time. Changed: the answer was `{"invitations": [...]}`, every
+    invitation at once; it is now a page, `items` and `next_cursor`."""
+    page = core.campaigns.invitations_of_campaign(caller, campaign_id, limit=limit, cursor=cursor)
+    return PageOut[InvitationOut].model_validate(page)
 
 
 @router.get("/v1/me/invitations", response_model=PageOut[InvitationOut])

@@ -6,11 +6,12 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from application.business.marketplace import CreatorQuery
+from application.business.marketplace import MAX_PAGE, CreatorQuery
 from domain.bounds import MAX_QUANTITY
-from entrypoints.http.schemas import Answer, Cursor
+from entrypoints.http.paging import PageCursor, PageOut
+from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["business"])
@@ -34,12 +35,7 @@ class CreatorMatchOut(Answer):
     invited: bool = Field(description="Already invited to the campaign searched for.")
 
 
-class CreatorPageOut(BaseModel):
-    creators: list[CreatorMatchOut]
-    next_cursor: int | None
-
-
-@router.get("/v1/marketplace/creators", response_model=CreatorPageOut)
+@router.get("/v1/marketplace/creators", response_model=PageOut[CreatorMatchOut])
 def find_creators(
     core: Core,
     caller: Caller,
@@ -54,16 +50,18 @@ def find_creators(
     campaign_id: Annotated[
         UUID | None, Query(description="Rank by fit to this campaign of yours.")
     ] = None,
-    cursor: Cursor = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> CreatorPageOut:
+    cursor: PageCursor = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Creators per page.")] = 20,
+) -> PageOut[CreatorMatchOut]:
     """Creators who pass every filter given, ranked by fit (brands and admins): free text
     over their captions and hashtags (typos tolerated), the share of their videos in the
     categories wanted, their region, how much of their audience engages, and their
     followers. With `campaign_id`, the campaign's categories, regions, name and hashtag are
     what they are fitted to, and each result says whether it was invited already. Every
-    result lists the signals that counted and why."""
-    page, following = core.marketplace.find_creators(
+    result lists the signals that counted and why. A page's `next_cursor` continues the same
+    search only (changed: `creators` is now `items`, and the cursor is the shared opaque one,
+    no longer an integer offset)."""
+    page = core.marketplace.find_creators(
         caller,
         CreatorQuery(
             text=q,
@@ -77,6 +75,4 @@ def find_creators(
         cursor=cursor,
         limit=limit,
     )
-    return CreatorPageOut(
-        creators=[CreatorMatchOut.model_validate(m) for m in page], next_cursor=following
-    )
+    return PageOut[CreatorMatchOut].model_validate(page)

@@ -16,14 +16,14 @@ from domain.identity.sessions import SessionKind
 from entrypoints.http.problems import documented
 from entrypoints.http.schemas import Account, AccountPath, Strict
 from entrypoints.http.security import (
-    CSRF_COOKIE,
-    SESSION_COOKIE,
     Bearer,
     Caller,
     Core,
-    csrf_token,
+    clear_session_cookies,
     current_session,
+    set_session_cookies,
 )
+from entrypoints.http.versions import set_location
 
 router = APIRouter(tags=["identity"])
 
@@ -153,13 +153,7 @@ def _answer(core: Core, tokens: SessionTokens, response: Response) -> SessionOut
         refresh_token=tokens.refresh_token,
     )
     if tokens.cookie is not None:
-        csrf = csrf_token(core, tokens.session)
-        out.csrf_token = csrf
-        age = int((tokens.expires_at - core.clock.now()).total_seconds())
-        response.set_cookie(
-            SESSION_COOKIE, tokens.cookie, max_age=age, secure=True, httponly=True, samesite="lax"
-        )
-        response.set_cookie(CSRF_COOKIE, csrf, max_age=age, secure=True, samesite="lax")
+        out.csrf_token = set_session_cookies(response, core, tokens)
     response.headers["Cache-Control"] = "no-store"
     return out
 
@@ -170,10 +164,12 @@ def _answer(core: Core, tokens: SessionTokens, response: Response) -> SessionOut
     status_code=status.HTTP_201_CREATED,
     responses=documented((409, "`account-exists`: the name is taken"), INVALID),
 )
-def sign_up(body: SignUpBody, core: Core) -> AccountOut:
+def sign_up(body: SignUpBody, core: Core, response: Response) -> AccountOut:
     """Open an account in one of the roles anyone may take; 409 `account-exists` when the
     name is taken. Powerful roles are granted by an admin."""
-    return AccountOut.of(core.accounts.sign_up(body.name, body.password, Role(body.role)))
+    opened = AccountOut.of(core.accounts.sign_up(body.name, body.password, Role(body.role)))
+    set_location(response, "accounts", body.name)
+    return opened
 
 
 @router.post(
@@ -193,6 +189,7 @@ def sign_in(body: SignInBody, core: Core, response: Response) -> SessionOut:
     failures count against the address like bad tokens)."""
     kind = SessionKind.COOKIE if body.cookie else SessionKind.BEARER
     tokens = core.accounts.sign_in(body.name, body.password, role=body.role, kind=kind)
+    set_location(response, "me")  # who the new session acts as
     return _answer(core, tokens, response)
 
 
@@ -225,8 +222,7 @@ def sign_out(request: Request, credentials: Bearer, core: Core, caller: Caller) 
     access tokens are refused from now on. A token the operator issued has no session: 422."""
     core.accounts.sign_out(current_session(request, credentials))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
-    response.delete_cookie(SESSION_COOKIE, secure=True, httponly=True, samesite="lax")
-    response.delete_cookie(CSRF_COOKIE, secure=True, samesite="lax")
+    clear_session_cookies(response)
     return response
 
 

@@ -5,24 +5,31 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from domain.music.ballots import MAX_KEY
+from domain.music.genres import Genre
 from entrypoints.http.music.music_schemas import (
     BallotBody,
     BallotOut,
+    EnteredSeasonOut,
+    LiveStandingsOut,
     Region,
+    RisingArtistOut,
+    RoundAction,
     RoundOut,
     RoundResultOut,
     ScoreBody,
     ScoreOut,
+    ScoreSheetOut,
     SeasonAnnouncement,
     SeasonEntry,
     SeasonOut,
 )
 from entrypoints.http.paging import PageCursor, PageLimit, PageOut
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import set_location, tag_response
+from entrypoints.http.versions import answer_replay, set_location, tag_response
 
 router = APIRouter(tags=["competition"])
 
@@ -73,10 +80,77 @@ def list_seasons(
     )
 
 
+@router.get("/v1/me/seasons", response_model=PageOut[EnteredSeasonOut])
+def my_seasons(
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[EnteredSeasonOut]:
+    """The seasons an artist entered, in the order it entered them, each with its rounds
+    and where the artist's entry stands in each."""
+    page = core.competition.artist_seasons(caller, limit=limit, cursor=cursor)
+    return PageOut[EnteredSeasonOut](
+        items=[EnteredSeasonOut.of(entered) for entered in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/v1/me/judging", response_model=PageOut[SeasonOut])
+def my_panels(
+    core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[SeasonOut]:
+    """The seasons whose panel the judge sits on, in the order announced."""
+    page = core.competition.judge_seasons(caller, limit=limit, cursor=cursor)
+    return PageOut[SeasonOut](
+        items=[SeasonOut.of(season) for season in page.items], next_cursor=page.next_cursor
+    )
+
+
 @router.get("/v1/seasons/{season_id}", response_model=SeasonOut)
 def get_season(season_id: UUID, core: Core) -> SeasonOut:
     """A season with its partners, panel, prizes, weighting and the ids of its rounds."""
     return SeasonOut.of(core.competition.season(season_id))
+
+
+FieldGenre = Annotated[Genre | None, Query(description="Only tracks filed under this genre.")]
+
+
+@router.get("/v1/seasons/{season_id}/field", response_model=PageOut[RisingArtistOut])
+def season_field(
+    season_id: UUID,
+    core: Core,
+    caller: Caller,
+    region: Region = None,
+    genre: FieldGenre = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> PageOut[RisingArtistOut]:
+    """The season's rising artists for its partners (a judge of its panel, who represents
+    one; admins, auditors): each entered artist's track, the videos using it, its ballots so
+    far and its outcome in every round, in the order entered, of `region` and `genre` where
+    named. Another judge is 403."""
+    page = core.competition.season_field(
+        caller, season_id, region=region, genre=genre, limit=limit, cursor=cursor
+    )
+    return PageOut[RisingArtistOut](
+        items=[RisingArtistOut.of(item) for item in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/v1/seasons/{season_id}/field.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The whole field as CSV."}},
+)
+def season_field_csv(
+    season_id: UUID, core: Core, caller: Caller, region: Region = None, genre: FieldGenre = None
+) -> StreamingResponse:
+    """The season's whole field as CSV (one line per artist; `rounds` as `1:advanced
+    2:won`), for the readers of `GET /v1/seasons/{season_id}/field`."""
+    lines = core.competition.season_field_csv(caller, season_id, region=region, genre=genre)
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="season-{season_id}-field.csv"'},
+    )
 
 
 @router.post(
@@ -88,6 +162,7 @@ def enter_season(
     """An artist of the season's region enters one of its own cleared tracks into the
     first round (one entry per artist). Answers the first round with its entries."""
     view = core.competition.enter(caller, season_id, body.track_id, artist=body.artist)
+    set_location(response, "rounds", view.id)
     tag_response(response, view.version)
     return RoundOut.model_validate(view)
 
@@ -104,9 +179,18 @@ def get_round(round_id: UUID, core: Core, response: Response) -> RoundOut:
 
 
 @router.post("/v1/rounds/{round_id}/open", response_model=RoundOut)
-def open_round(round_id: UUID, core: Core, caller: Caller, response: Response) -> RoundOut:
-    """An admin opens a round that has entries: ballots and scores are taken until it closes."""
-    view = core.competition.open_round(caller, round_id)
+def open_round(
+    round_id: UUID,
+    core: Core,
+    caller: Caller,
+    response: Response,
+    body: RoundAction | None = None,
+) -> RoundOut:
+    """An admin opens a round that has entries: ballots and scores are taken until it closes.
+    The background worker opens it at its planned time; opening it earlier needs a `reason`
+    (409 `EarlyWithoutReason` without one), which is recorded."""
+    reason = body.reason if body is not None else ""
+    view = core.competition.open_round(caller, round_id, reason=reason)
     tag_response(response, view.version)
     return RoundOut.model_validate(view)
 
@@ -115,7 +199,6 @@ def open_round(round_id: UUID, core: Core, caller: Caller, response: Response) -
     "/v1/rounds/{round_id}/ballots",
     status_code=status.HTTP_201_CREATED,
     response_model=BallotOut,
-    responses={200: {"description": "A retry with the same Idempotency-Key: the first answer."}},
 )
 def cast_ballot(
     round_id: UUID,
@@ -126,34 +209,59 @@ def cast_ballot(
     idempotency_key: IdempotencyKey = None,
 ) -> BallotOut:
     """A viewer, creator or artist backs one entry of an open round: one ballot per voter
-    per round, never changed. A retry with the same `Idempotency-Key` answers 200 with the
-    original ballot and `replayed: true`; any other second ballot is a 409."""
+    per round, never changed. A retry with the same `Idempotency-Key` answers 201 with the
+    original ballot, `replayed: true` and `Idempotent-Replayed: true`; any other second
+    ballot is a 409."""
     receipt = core.competition.cast_ballot(
         caller, round_id, body.track_id, idempotency_key=idempotency_key or ""
     )
-    response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
+    answer_replay(response, replayed=receipt.replayed)
+    set_location(response, "rounds", round_id)  # the round the ballot counts in
     return BallotOut.model_validate(receipt)
 
 
 @router.post(
     "/v1/rounds/{round_id}/scores", status_code=status.HTTP_201_CREATED, response_model=ScoreOut
 )
-def give_score(round_id: UUID, body: ScoreBody, core: Core, caller: Caller) -> ScoreOut:
+def give_score(
+    round_id: UUID, body: ScoreBody, core: Core, caller: Caller, response: Response
+) -> ScoreOut:
     """A judge of the season's panel scores an entry of an open round from 0 to 10, once.
 
     A judge never scores an artist affiliated with the partner the judge represents
     (409 `rule-violated`, rule `ConflictOfInterest`)."""
-    return ScoreOut.model_validate(
-        core.competition.give_score(caller, round_id, body.track_id, body.score)
-    )
+    score = core.competition.give_score(caller, round_id, body.track_id, body.score)
+    set_location(response, "rounds", round_id)  # the round its scores count in
+    return ScoreOut.model_validate(score)
+
+
+@router.get("/v1/rounds/{round_id}/score-sheet", response_model=ScoreSheetOut)
+def score_sheet(round_id: UUID, core: Core, caller: Caller) -> ScoreSheetOut:
+    """A judge's sheet for a round of a season it judges: each entry, where its track plays,
+    the judge's own score once given and any conflict of interest. Other judges' scores are
+    not on it (hidden until the close); a judge off the panel is 403."""
+    return ScoreSheetOut.of(core.competition.score_sheet(caller, round_id))
 
 
 @router.post("/v1/rounds/{round_id}/close", response_model=RoundResultOut)
-def close_round(round_id: UUID, core: Core, caller: Caller) -> RoundResultOut:
+def close_round(
+    round_id: UUID, core: Core, caller: Caller, body: RoundAction | None = None
+) -> RoundResultOut:
     """An admin closes an open round: usage detection catches up, the tallies freeze (what
     reaches the log later is late and not counted), the entries are ranked by the published
-    formula and the next round is seeded with those who advance. Answers the result."""
-    return RoundResultOut.of(core.competition.close_round(caller, round_id))
+    formula and the next round is seeded with those who advance. Answers the result. The
+    background worker closes it at its planned time; closing it earlier needs a `reason`
+    (409 `EarlyWithoutReason` without one), which is recorded."""
+    reason = body.reason if body is not None else ""
+    return RoundResultOut.of(core.competition.close_round(caller, round_id, reason=reason))
+
+
+@router.get("/v1/rounds/{round_id}/standings", response_model=LiveStandingsOut)
+def live_standings(round_id: UUID, core: Core) -> LiveStandingsOut:
+    """An open round's live standings: each entry's votes, uses and popularity so far, as the
+    published formula will count them. The judges' scores stay hidden until the close; a
+    round not open is 409 `RoundNotOpen` (a closed one has its results)."""
+    return LiveStandingsOut.of(core.competition.live_standings(round_id))
 
 
 @router.get("/v1/rounds/{round_id}/results", response_model=RoundResultOut)

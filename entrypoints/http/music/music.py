@@ -10,6 +10,8 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from application.auth import Role, acting_for, require_role
+from domain.music.genres import Genre
+from entrypoints.http.media import PLAYBACK_RESPONSES, playback
 from entrypoints.http.music.music_schemas import (
     ArtistOut,
     ArtistProfileBody,
@@ -26,14 +28,14 @@ from entrypoints.http.paging import PageCursor, PageLimit, PageOut
 from entrypoints.http.problems import Problem
 from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.uploads import read_form, single
+from entrypoints.http.uploads import read_upload, single
 from entrypoints.http.versions import expected_version, set_location, tag_response
 
 router = APIRouter(tags=["music"])
 
 IfMatch = Annotated[str | None, Header(description='The ETag you read, e.g. "3".')]
 
-TRACK_FIELDS = {"title"}
+TRACK_FIELDS = {"title", "genre"}
 TRACK_FORM = {
     "requestBody": {
         "required": True,
@@ -44,6 +46,11 @@ TRACK_FORM = {
                     "required": ["title", "media"],
                     "properties": {
                         "title": {"type": "string", "maxLength": 200, "example": "Night Drive"},
+                        "genre": {
+                            "type": "string",
+                            "enum": [genre.value for genre in Genre],
+                            "description": "The genre it is filed under (optional).",
+                        },
                         "media": {
                             "type": "string",
                             "format": "binary",
@@ -97,7 +104,7 @@ def update_artist(
     if_match: IfMatch = None,
 ) -> ArtistOut:
     """The artist (or an admin) replaces the profile: name, region, affiliations and bio.
-    Send the ETag you read as If-Match; a profile changed since answers 409."""
+    Send the ETag you read as If-Match; a profile changed since answers 412."""
     view = core.discovery.update_artist(
         caller,
         account,
@@ -143,14 +150,15 @@ def withdraw_badge(
 async def submit_track(
     account: AccountPath, request: Request, core: Core, caller: Caller, response: Response
 ) -> TrackOut:
-    """An artist submits an original recording as multipart/form-data (`title`, `media`).
+    """An artist submits an original recording as multipart/form-data (`title`, `media`,
+    optionally `genre`: one of the listed genres, or 422).
 
     Before it is recorded it is compared with every track submitted before and with the
     titles' reference clips; what it resembles comes back as `resemblances` and makes it
     `flagged` (a reviewer clears it only by override). An artist submits only as itself."""
     # Refuse a submission for someone else before reading its upload.
     acting_for(caller, account, Role.ARTIST, doing="submit a track")
-    fields, media = await read_form(request, limit=core.settings.max_upload_bytes)
+    fields, media = await read_upload(request, limit=core.settings.max_upload_bytes)
     unknown = set(fields) - TRACK_FIELDS
     if unknown:
         raise Problem(
@@ -162,11 +170,26 @@ async def submit_track(
     if media is None:
         raise Problem(422, "validation-error", "Invalid request", "media: a file is required")
     view = await run_in_threadpool(
-        core.discovery.submit_track, caller, title=title, media=media, artist_account=account
+        core.discovery.submit_track,
+        caller,
+        title=title,
+        media=media.data,
+        artist_account=account,
+        media_type=media.content_type,
+        genre=single(fields, "genre"),
     )
     set_location(response, "tracks", view.id)
     tag_response(response, view.version)
     return TrackOut.model_validate(view)
+
+
+@router.get("/v1/tracks/{track_id}/media", response_class=Response, responses=PLAYBACK_RESPONSES)
+def play_track(track_id: UUID, request: Request, core: Core, caller: Caller) -> Response:
+    """A track's audio as submitted, with byte ranges and its content address as `ETag`: a
+    cleared track for anyone signed in; one under review or rejected for its artist,
+    reviewers, admins and auditors (anyone else gets 404)."""
+    blob = core.discovery.track_media(caller, track_id)
+    return playback(request, core.media_store, blob)
 
 
 @router.get("/v1/tracks/{track_id}", response_model=TrackOut)
@@ -216,7 +239,11 @@ def decide_track(
 
 @router.get("/v1/playlists/featured", response_model=PageOut[PlaylistItemOut])
 def featured_playlist(
-    core: Core, region: Region = None, limit: PageLimit = 50, cursor: PageCursor = None
+    core: Core,
+    region: Region = None,
+    genre: Annotated[Genre | None, Query(description="Only tracks filed under this genre.")] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
 ) -> PageOut[PlaylistItemOut]:
     """Cleared tracks, the most used in videos first, each with its artist's byline and
     badge (anyone may read it).
@@ -224,7 +251,7 @@ def featured_playlist(
     `cursor` is the opaque `next_cursor` of the previous page (it was an integer offset
     before: one is refused with 422). A track whose use count changes while a client pages
     moves in the order, and may be read twice or not at all."""
-    page = core.discovery.featured_playlist(region=region, limit=limit, cursor=cursor)
+    page = core.discovery.featured_playlist(region=region, genre=genre, limit=limit, cursor=cursor)
     return PageOut[PlaylistItemOut].model_validate(page)
 
 

@@ -14,9 +14,14 @@ from fastapi import Query
 from pydantic import AliasChoices, BaseModel, Field, model_validator
 
 from application.music.music_views import (
+    EnteredSeason,
+    LiveStandings,
+    RisingArtist,
     RoundResult,
+    ScoreSheet,
     SeasonView,
 )
+from domain.music.genres import Genre
 from domain.music.rounds import Judge, Prize
 from domain.music.seasons import RoundPlan
 from domain.music.standings import MAX_SCORE, MIN_SCORE, Weighting
@@ -119,6 +124,7 @@ class TrackOut(Answer):
     decision_reason: str
     overridden: bool = Field(description="Cleared despite its resemblances.")
     uses: int = Field(description="Videos found using the track.")
+    genre: Genre | None = Field(description="The genre it is filed under (none: not said).")
 
 
 class OwnTrackOut(Answer):
@@ -158,6 +164,7 @@ class PlaylistItemOut(Answer):
     artist: BylineOut
     uses: int = Field(description="Videos found using the track.")
     cleared_at: datetime
+    genre: Genre | None = Field(description="The genre it is filed under (none: not said).")
 
 
 class UsageReportOut(Answer):
@@ -420,3 +427,205 @@ FORMULA = (
     "(judges_scores x 10) (0 when unscored); total = w x popularity + (1 - w) x judges with "
     "w = popularity_percent / 100. Ranked by total, then judges, votes, uses, track id."
 )
+
+
+class RoundStandingOut(Answer):
+    round_id: UUID
+    number: int
+    name: str
+    status: str = Field(description="scheduled, open or closed.")
+    final: bool
+    outcome: str = Field(
+        description="not entered (the entry did not reach this round), pending (no result "
+        "yet), advanced, eliminated, or won (the final)."
+    )
+    rank: int | None = Field(description="The entry's rank once the result is recorded.")
+    total: str | None = Field(description="The entry's total score, rounded for display.")
+    prize: str | None = Field(description="The prize won, in the final.")
+
+
+class EnteredSeasonOut(BaseModel):
+    season: SeasonOut
+    track_id: UUID = Field(description="The track the artist entered.")
+    rounds: list[RoundStandingOut] = Field(description="The season's rounds, in order.")
+
+    @classmethod
+    def of(cls, entered: EnteredSeason) -> EnteredSeasonOut:
+        return cls(
+            season=SeasonOut.of(entered.season),
+            track_id=entered.track_id,
+            rounds=[RoundStandingOut.model_validate(standing) for standing in entered.rounds],
+        )
+
+
+# Verification requests -------------------------------------------------------------------
+
+
+class VerificationRequestBody(Strict):
+    note: str = Field(
+        default="",
+        max_length=1000,
+        description="What the admins should look at: links, press, the label.",
+        examples=["Official channel: https://example.com/aiko"],
+    )
+
+
+class VerificationRequestOut(Answer):
+    """A request for the verification badge, awaiting an admin."""
+
+    account: str
+    name: str
+    region: str
+    affiliations: list[str]
+    note: str
+    requested_at: datetime
+    version: int = Field(description="The artist's version: send it as If-Match to decide.")
+
+
+class VerificationDecision(Strict):
+    decision: Literal["grant", "decline"]
+    reason: str = Field(
+        default="",
+        max_length=1000,
+        description="Why (required to decline): the artist is told.",
+        examples=["We could not confirm the channel is yours"],
+    )
+
+    @model_validator(mode="after")
+    def _declining_says_why(self) -> VerificationDecision:
+        if self.decision == "decline" and not self.reason.strip():
+            raise ValueError("declining a request needs a reason")
+        return self
+
+
+# The schedule and live standings ------------------------------------------------------------
+
+
+class RoundAction(Strict):
+    reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Why the round opens or closes before its planned time (required then; "
+        "recorded).",
+        examples=["The launch event moved a day earlier"],
+    )
+
+
+class LiveStandingOut(BaseModel):
+    """One entry's popularity so far: what the formula will count (no judges' part)."""
+
+    rank: int
+    track_id: UUID
+    title: str
+    artist: BylineOut
+    votes: int = Field(description="Ballots counted so far.")
+    uses: int = Field(description="Videos found using the track so far.")
+    popularity_points: int = Field(description="votes + points_per_use x uses")
+    popularity: str = Field(description="popularity_points / the round's highest (decimal).")
+
+
+class LiveStandingsOut(BaseModel):
+    round_id: UUID
+    number: int
+    weighting: WeightingBody
+    judges_percent: int = Field(
+        description="How much of the total the judges' scores will weigh: hidden until the close."
+    )
+    as_of: datetime
+    closes_at: datetime
+    standings: list[LiveStandingOut]
+
+    @classmethod
+    def of(cls, live: LiveStandings) -> LiveStandingsOut:
+        return cls(
+            round_id=live.round_id,
+            number=live.number,
+            weighting=WeightingBody.model_validate(live.weighting),
+            judges_percent=live.judges_percent,
+            as_of=live.as_of,
+            closes_at=live.closes_at,
+            standings=[
+                LiveStandingOut(
+                    rank=line.standing.rank,
+                    track_id=line.standing.track_id,
+                    title=line.title,
+                    artist=BylineOut.model_validate(line.artist),
+                    votes=line.standing.votes,
+                    uses=line.standing.uses,
+                    popularity_points=line.standing.popularity_points,
+                    popularity=line.standing.popularity,
+                )
+                for line in live.standings
+            ],
+        )
+
+
+# A judge's score sheet ----------------------------------------------------------------------
+
+
+class SheetLineOut(BaseModel):
+    """An entry as its judge sees it: the judge's own score, never another judge's."""
+
+    track_id: UUID
+    title: str
+    artist: BylineOut
+    media: str = Field(description="Where the track plays (byte ranges answered).")
+    score: int | None = Field(description="Your score, once given.")
+    conflict: str | None = Field(
+        description="Why you do not score it (a conflict of interest), if so."
+    )
+
+
+class ScoreSheetOut(BaseModel):
+    round: RoundOut
+    season_name: str
+    partner: str = Field(description="The partner you represent on the panel.")
+    entries: list[SheetLineOut]
+
+    @classmethod
+    def of(cls, sheet: ScoreSheet) -> ScoreSheetOut:
+        return cls(
+            round=RoundOut.model_validate(sheet.round),
+            season_name=sheet.season_name,
+            partner=sheet.partner,
+            entries=[
+                SheetLineOut(
+                    track_id=line.entry.track_id,
+                    title=line.entry.title,
+                    artist=BylineOut.model_validate(line.entry.artist),
+                    media=f"/v1/tracks/{line.entry.track_id}/media",
+                    score=line.score,
+                    conflict=line.conflict,
+                )
+                for line in sheet.lines
+            ],
+        )
+
+
+# A season's field, for its partners -----------------------------------------------------------
+
+
+class RisingArtistOut(BaseModel):
+    """An artist entered in the season: its track, its reach and its outcome round by round."""
+
+    artist: BylineOut
+    region: str
+    track_id: UUID
+    title: str
+    genre: str | None = Field(description="The genre the track is filed under, if said.")
+    uses: int = Field(description="Videos found using the track.")
+    votes: int = Field(description="Ballots counted for it in the season's rounds so far.")
+    rounds: list[RoundStandingOut] = Field(description="Its outcome in each round, in order.")
+
+    @classmethod
+    def of(cls, rising: RisingArtist) -> RisingArtistOut:
+        return cls(
+            artist=BylineOut.model_validate(rising.artist),
+            region=rising.region,
+            track_id=rising.track_id,
+            title=rising.title,
+            genre=rising.genre,
+            uses=rising.uses,
+            votes=rising.votes,
+            rounds=[RoundStandingOut.model_validate(standing) for standing in rising.rounds],
+        )

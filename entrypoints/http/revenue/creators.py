@@ -66,6 +66,7 @@ def issue_strike(
     """A reviewer or admin issues a moderation strike, citing the policy. While a strike is
     active the creator cannot enrol in Pulse. Answers the creator with its active strikes."""
     view = core.creators.issue_strike(caller, account, reason=body.reason, policy=body.policy)
+    set_location(response, "creators", account)  # the creator, with its active strikes
     tag_response(response, view.version)
     return CreatorOut.model_validate(view)
 

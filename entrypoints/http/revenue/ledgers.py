@@ -8,12 +8,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
-from application.revenue.ledgers import (
-    MAX_STATEMENT_PAGE,
-    STATEMENT_CURSOR_PATTERN,
-    STATEMENT_PAGE,
-)
+from application.revenue.ledgers import MAX_STATEMENT_PAGE, STATEMENT_PAGE
 from domain.money import Money
+from entrypoints.http.paging import PageCursor
 from entrypoints.http.revenue.revenue_schemas import (
     CURRENCY_PATTERN,
     PERIOD_PATTERN,
@@ -27,7 +24,7 @@ from entrypoints.http.revenue.revenue_schemas import (
 )
 from entrypoints.http.schemas import MAX_POSITION, AccountPath
 from entrypoints.http.security import Caller, Core
-from entrypoints.http.versions import set_location
+from entrypoints.http.versions import answer_replay, set_location
 
 router = APIRouter(tags=["ledger"])
 
@@ -81,15 +78,7 @@ def get_statement(
     core: Core,
     caller: Caller,
     currency: Annotated[str, Query(pattern=CURRENCY_PATTERN)] = "USD",
-    cursor: Annotated[
-        str | None,
-        Query(
-            pattern=STATEMENT_CURSOR_PATTERN,
-            max_length=32,
-            description="The `next_cursor` of the previous page of this month, as it is "
-            "(none: the first page).",
-        ),
-    ] = None,
+    cursor: PageCursor = None,
     limit: Annotated[
         int, Query(ge=1, le=MAX_STATEMENT_PAGE, description="Lines of earnings per page.")
     ] = STATEMENT_PAGE,
@@ -98,8 +87,10 @@ def get_statement(
     earned beside and the impression batch that billed it, in the order they were posted
     (the creator, admins, auditors). Pass the answer's `next_cursor` as `cursor` for the
     next page. Every page carries the month's totals: `earned` over `earnings` lines, and
-    the payable account's opening balance, debits, credits and closing balance. A cursor
-    another month's statement gave, or none gave, is a 422."""
+    the payable account's opening balance, debits, credits and closing balance. The cursor is
+    opaque, like every list's: one another month's or currency's statement gave, one
+    altered, or one of the readable `YYYY-MM.<line>` form earlier releases gave, is a 422
+    that says why."""
     return StatementOut.of(
         core.ledger.statement(caller, creator, month, currency, cursor=cursor, limit=limit)
     )
@@ -112,7 +103,6 @@ def get_statement(
     "/v1/payouts",
     status_code=status.HTTP_201_CREATED,
     response_model=PayoutOut,
-    responses={200: {"description": "A retry with the same Idempotency-Key: the first answer."}},
 )
 def request_payout(
     body: PayoutRequest,
@@ -121,22 +111,24 @@ def request_payout(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> PayoutOut:
-    """A creator asks for everything payable now to be paid out for a period (an admin asks
-    for a named `creator`): the amount moves from payable to in transit.
+    """A creator asks for everything payable now to be paid out for a period, and a seller
+    for their proceeds of sales (an admin asks for a named `creator` or `seller`): the amount
+    moves from payable to in transit.
 
     One payout per creator, period and currency: a retry with the same `Idempotency-Key`
-    answers 200 with the first payout and `replayed: true`; any other second request for
-    the period is a 409 (`PayoutExists`), as is a request with nothing payable."""
+    answers 201 with the first payout, `replayed: true` and `Idempotent-Replayed: true`;
+    any other second request for the period is a 409 (`PayoutExists`), as is a request
+    with nothing payable."""
     view = core.payouts.request(
         caller,
         period=body.period,
         currency=body.currency,
         creator=body.creator,
         idempotency_key=idempotency_key or "",
+        seller=body.seller,
     )
-    response.status_code = status.HTTP_200_OK if view.replayed else status.HTTP_201_CREATED
-    if not view.replayed:
-        set_location(response, "payouts", view.id)
+    answer_replay(response, replayed=view.replayed)
+    set_location(response, "payouts", view.id)
     return PayoutOut.model_validate(view)
 
 

@@ -55,7 +55,7 @@ def get_enrolment(
 
 
 @router.post("/enrolments/{creator}/decision", response_model=EnrolmentOut)
-def decide(
+def decide_enrolment(
     creator: AccountPath, body: EnrolmentDecision, core: Core, caller: Caller, response: Response
 ) -> EnrolmentOut:
     """An admin approves or rejects an application, with a reason. Approval checks the
@@ -81,7 +81,7 @@ def standing(video_id: UUID, core: Core, _caller: Caller) -> StandingOut:
 
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED, response_model=CampaignOut)
-def launch_campaign(
+def launch_pulse_campaign(
     body: CampaignLaunch, core: Core, caller: Caller, response: Response
 ) -> CampaignOut:
     """A brand launches a prepaid campaign beside one category's inventory (an admin
@@ -103,7 +103,7 @@ def launch_campaign(
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut)
-def get_campaign(campaign_id: UUID, core: Core, caller: Caller) -> CampaignOut:
+def get_pulse_campaign(campaign_id: UUID, core: Core, caller: Caller) -> CampaignOut:
     """A campaign with what is left of its budget (the owning brand, admins, auditors)."""
     return CampaignOut.model_validate(core.pulse.campaign(caller, campaign_id))
 
@@ -137,4 +137,5 @@ def record_impressions(
         placements=[(p.video_id, p.impressions) for p in body.placements],
     )
     response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
+    set_location(response, "pulse", "campaigns", body.campaign_id)  # the campaign billed
     return ImpressionReceiptOut.model_validate(receipt)

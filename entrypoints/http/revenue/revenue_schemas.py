@@ -326,6 +326,11 @@ class PayoutRequest(Strict):
     period: Period
     currency: Currency = "USD"
     creator: Account | None = Field(default=None, description="Only an admin names the creator.")
+    seller: Account | None = Field(
+        default=None,
+        description="Only an admin names a seller whose proceeds are paid out (a seller asking "
+        "is paid their own).",
+    )
 
 
 class PayoutRun(Strict):
@@ -370,6 +375,11 @@ class PayoutOut(Answer):
     return_reason: str
     requested_at: datetime
     replayed: bool = Field(description="A retry with the same Idempotency-Key: the first answer.")
+    payee: Literal["creator", "seller"] = Field(
+        default="creator",
+        description="Whether `creator` is paid as a creator (earnings) or as a seller "
+        "(proceeds of sales).",
+    )
 
 
 class PayoutRunOut(BaseModel):

@@ -15,11 +15,13 @@ from starlette.datastructures import UploadFile
 from adapters.matching.products import PHOTO_SIDE
 from adapters.media.pictures import open_picture
 from application.media import MediaOverBudget, UnreadableMedia
+from application.shop.search_filters import SearchFilters, SearchSort
+from domain.bounds import MAX_AMOUNT
 from domain.money import Money
 from domain.shop.listings import MAX_IMAGES
 from entrypoints.bootstrap import Spotlight
 from entrypoints.http.problems import Problem
-from entrypoints.http.schemas import AccountPath, Cursor
+from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.shop.shop_schemas import (
     CommissionOut,
@@ -30,6 +32,7 @@ from entrypoints.http.shop.shop_schemas import (
     ListingOut,
     OrderBody,
     OrderOut,
+    RankedCursor,
     ReportBody,
     ReportDecision,
     ReportOut,
@@ -40,7 +43,7 @@ from entrypoints.http.shop.shop_schemas import (
     SellerRegistration,
 )
 from entrypoints.http.uploads import READ_CHUNK, refuse_oversized, single
-from entrypoints.http.versions import expected_version, set_location, tag_response
+from entrypoints.http.versions import answer_replay, expected_version, set_location, tag_response
 
 router = APIRouter(tags=["shop"])
 
@@ -289,7 +292,7 @@ def edit_listing(
     if_match: IfMatch = None,
 ) -> ListingOut:
     """The seller (or an admin) replaces a listing's title, description, price, category and
-    attributes. Send the `ETag` you read as `If-Match`: a listing changed since is a 409
+    attributes. Send the `ETag` you read as `If-Match`: a listing changed since is a 412
     `stale-version` (an order changes it too: its stock). A listing not on sale cannot be
     edited (409 `NotOnSale`)."""
     view = core.shop.edit_listing(
@@ -334,16 +337,62 @@ def delist(
 def search(
     core: Core,
     q: Annotated[str, Query(min_length=1, max_length=500, description="What to look for.")],
-    cursor: Cursor = 0,
+    cursor: RankedCursor = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    category: Annotated[
+        str | None,
+        Query(min_length=1, max_length=32, description="Only listings of this category."),
+    ] = None,
+    min_price: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_AMOUNT,
+            description="Only listings costing at least this, in minor units of "
+            "`currency` (which it needs).",
+        ),
+    ] = None,
+    max_price: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=MAX_AMOUNT,
+            description="Only listings costing at most this, in minor units of "
+            "`currency` (which it needs).",
+        ),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        Query(pattern="^[A-Z]{3}$", description="Only listings priced in this currency."),
+    ] = None,
+    in_stock: Annotated[
+        bool, Query(description="false: also listings sold out (still on sale).")
+    ] = True,
+    sort: Annotated[
+        SearchSort,
+        Query(
+            description="relevance (best match first), price_asc, price_desc (prices of "
+            "several currencies grouped by currency code) or newest; ties by listing id."
+        ),
+    ] = SearchSort.RELEVANCE,
 ) -> SearchPageOut:
     """Listings a buyer can order (on sale and in stock), best match first (public). Words
     are matched however they are cased or accented, and a misspelt word (of four letters or
-    more) finds the words it is close to."""
-    results, following = core.shop_search.search(q, cursor=cursor, limit=limit)
-    return SearchPageOut(
-        query=q, results=[SearchResultOut.model_validate(r) for r in results], next_cursor=following
+    more) finds the words it is close to. The filters narrow the results and `sort` orders
+    them; a page continues after the last result of the one before (`next_cursor`, with the
+    same `q`, filters and `sort`: a cursor of others is refused with 422); `results` is the
+    deprecated name of `items`."""
+    filters = SearchFilters(
+        category=category,
+        min_price=min_price,
+        max_price=max_price,
+        currency=currency,
+        in_stock=in_stock,
+        sort=sort,
     )
+    page = core.shop_search.search(q, filters=filters, cursor=cursor, limit=limit)
+    results = [SearchResultOut.model_validate(r) for r in page.items]
+    return SearchPageOut(query=q, items=results, next_cursor=page.next_cursor, results=results)
 
 
 # Commission -------------------------------------------------------------------------------
@@ -373,7 +422,6 @@ def get_commission(core: Core, _caller: Caller) -> CommissionOut:
     "/v1/orders",
     status_code=status.HTTP_201_CREATED,
     response_model=OrderOut,
-    responses={200: {"description": "A retry with the same Idempotency-Key: the first answer."}},
 )
 def place_order(
     body: OrderBody,
@@ -384,22 +432,25 @@ def place_order(
 ) -> OrderOut:
     """A buyer (a viewer, creator, artist or brand) orders from a listing, naming the video
     whose product tag led here, if any. The `Idempotency-Key` header is required: a retry
-    with the same key answers 200 with the first order and `replayed: true` (the same key
-    for another order is a 409).
+    with the same key answers 201 with the first order, `replayed: true` and
+    `Idempotent-Replayed: true` (the same key for another order is a 409).
 
     The stock is taken in the same transaction as the order is recorded and its money
     posted: the seller's proceeds, the platform's commission at the category's rate and,
     when the video's creator opted in, half of the commission to the creator. 409: more
     than the stock (`OutOfStock`), a listing not on sale (`NotOnSale`), a suspended seller
-    (`SellerSuspended`), a video that shows no tag of the listing (`NotAttributable`)."""
+    (`SellerSuspended`), a video that shows no tag of the listing (`NotAttributable`). The
+    payment goes through the payment provider first: 402 `PaymentDeclined` if it fails, and
+    nothing is recorded."""
     view = core.shop.place_order(
         caller,
         listing_id=body.listing_id,
         quantity=body.quantity,
         order_key=idempotency_key,
         video_id=body.video_id,
+        **({"payment_method": body.payment_method} if body.payment_method else {}),
     )
-    response.status_code = status.HTTP_200_OK if view.replayed else status.HTTP_201_CREATED
+    answer_replay(response, replayed=view.replayed)
     set_location(response, "orders", view.id)
     return OrderOut.model_validate(view)
 

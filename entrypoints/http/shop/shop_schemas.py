@@ -13,7 +13,9 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from fastapi import Query
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     Field,
@@ -23,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from application.paging import MAX_CURSOR
 from application.shop.product_scanning import ProductScanStatus
 from application.shop.product_tagging import VideoTagsView
 from domain.bounds import MAX_QUANTITY
@@ -30,7 +33,7 @@ from domain.inbox import NoticeKind
 from domain.shop.counterfeit import MAX_EVIDENCE
 from domain.shop.counterfeit import MAX_TEXT as MAX_REPORT_TEXT
 from domain.shop.listings import MAX_ATTRIBUTES, MAX_DESCRIPTION, MAX_TITLE, Seller
-from domain.shop.orders import MAX_RATE_BP
+from domain.shop.orders import MAX_LINE, MAX_RATE_BP, MAX_REASON, OrderState
 from entrypoints.http.revenue.revenue_schemas import Currency, MoneyBody, MoneyOut
 from entrypoints.http.schemas import MAX_POSITION, Account, Answer, Strict
 
@@ -55,6 +58,32 @@ def _whole_number_text(value: object) -> object:
 
 
 WholeNumberText = Annotated[StrictInt, BeforeValidator(_whole_number_text)]
+
+
+_OFFSET = re.compile(r"-?[0-9]+")
+
+
+def _not_an_offset(cursor: str | None) -> str | None:
+    if cursor is not None and _OFFSET.fullmatch(cursor):
+        raise ValueError(
+            "a cursor is no longer a count of results seen: pass the `next_cursor` of the "
+            "previous page as it was given (none: from the start)"
+        )
+    return cursor
+
+
+#: Where a page of a ranked list (search, similar items) starts: the shared opaque cursor.
+#: The integer cursors these lists once took are refused with the reason.
+RankedCursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_CURSOR,
+        description="The `next_cursor` of the previous page, as it was given (none: from the "
+        "start). A cursor altered, given by another list, or an integer is refused with 422.",
+    ),
+    AfterValidator(_not_an_offset),
+]
 
 
 # Sellers ----------------------------------------------------------------------------------
@@ -148,12 +177,17 @@ class SearchResultOut(Answer):
     seller: str
     score: float = Field(description="Higher is better; comparable within one query.")
     matched: list[str] = Field(description="The indexed words the query matched.")
+    category: str
+    listed_at: datetime = Field(description="When it was first put on sale.")
 
 
 class SearchPageOut(BaseModel):
     query: str
-    results: list[SearchResultOut]
-    next_cursor: int | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+    items: list[SearchResultOut] = Field(description="Best match first.")
+    next_cursor: str | None = Field(
+        description="Pass as ?cursor= (with the same q) for the next page; null: done."
+    )
+    results: list[SearchResultOut] = Field(deprecated=True, description="Deprecated: `items`.")
 
 
 # Commission -------------------------------------------------------------------------------
@@ -178,6 +212,15 @@ class OrderBody(Strict):
     video_id: UUID | None = Field(
         default=None, description="The video whose product tag led to the order, if any."
     )
+    payment_method: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The payment method the buyer's client collected from the provider. The "
+        "sandbox provider takes test tokens: pm_card_visa (the default) pays, "
+        "pm_card_chargeDeclined is declined (402).",
+        examples=["pm_card_visa"],
+    )
 
 
 class OrderOut(Answer):
@@ -195,6 +238,35 @@ class OrderOut(Answer):
     rate_bp: int = Field(description="The commission rate of the category when ordered.")
     placed_at: datetime
     replayed: bool = Field(description="A retry with the same Idempotency-Key: the first answer.")
+    state: OrderState = Field(
+        description="paid, shipped, delivered, return-requested, returned, refunded or cancelled."
+    )
+    payment_provider: str = Field(description="Who took the payment (sandbox: no money moved).")
+    payment_intent: str = Field(description="The provider's payment intent (empty: older order).")
+    carrier: str
+    tracking: str = Field(description="The carrier's tracking reference, once shipped.")
+    return_reason: str
+    refunded: MoneyOut | None = Field(description="What was given back to the buyer.")
+    refund_reference: str = Field(description="The provider's refund, if refunded through it.")
+
+
+class ShipmentBody(Strict):
+    carrier: Annotated[str, Field(min_length=1, max_length=MAX_LINE, examples=["UPS"])]
+    tracking: Annotated[str, Field(min_length=1, max_length=MAX_LINE, examples=["1Z999AA1"])]
+
+
+class ReturnRequestBody(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON, examples=["Too small"])]
+
+
+class RefundBody(Strict):
+    amount: MoneyBody | None = Field(
+        default=None, description="Part of what was paid; none: all of it."
+    )
+
+
+class CancellationBody(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON, examples=["Changed my mind"])]
 
 
 # Product tags -----------------------------------------------------------------------------
@@ -266,7 +338,7 @@ class SimilarItemOut(Answer):
 class SimilarItemsOut(BaseModel):
     video_id: UUID
     items: list[SimilarItemOut] = Field(description="Most confident first.")
-    next_cursor: int | None = Field(description="Pass as ?cursor= for the next page; null: done.")
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null: done.")
 
 
 # Inbox ------------------------------------------------------------------------------------

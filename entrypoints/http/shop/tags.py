@@ -14,7 +14,7 @@ from domain.inbox import NoticeKind
 from domain.shop.listings import ListingStatus
 from domain.shop.product_tags import MAX_TAGS, ShopPreferences, TagRefused
 from entrypoints.http.paging import PageCursor, PageLimit
-from entrypoints.http.schemas import MAX_POSITION, Cursor
+from entrypoints.http.schemas import MAX_POSITION
 from entrypoints.http.security import Caller, Core
 from entrypoints.http.shop.shop_schemas import (
     AutoTags,
@@ -23,6 +23,7 @@ from entrypoints.http.shop.shop_schemas import (
     NoticeOut,
     ProductScanReportOut,
     ProductScanStatusOut,
+    RankedCursor,
     ReadBody,
     ReadOut,
     ShopPreferencesBody,
@@ -44,16 +45,17 @@ DEFAULT_PREFERENCES = (True, False)
 def similar_items(
     video_id: UUID,
     core: Core,
-    cursor: Cursor = 0,
+    cursor: RankedCursor = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> SimilarItemsOut:
     """The products linked to a video, as viewers see them (public): only tags its creator
-    was told of, of listings on sale and in stock, most confident first."""
-    items, following = core.tagging.similar_items(video_id, cursor=cursor, limit=limit)
+    was told of, of listings on sale and in stock, most confident first. A page continues
+    after the last item of the one before (`next_cursor`)."""
+    page = core.tagging.similar_items(video_id, cursor=cursor, limit=limit)
     return SimilarItemsOut(
         video_id=video_id,
-        items=[SimilarItemOut.model_validate(item) for item in items],
-        next_cursor=following,
+        items=[SimilarItemOut.model_validate(item) for item in page.items],
+        next_cursor=page.next_cursor,
     )
 
 

@@ -60,7 +60,9 @@ class AgeBandOut(BaseModel):
 
 
 @router.post("/v1/videos/{video_id}/moderation", response_model=ModerationOut)
-def decide(video_id: UUID, body: DecisionBody, core: Core, caller: Caller) -> ModerationOut:
+def decide_moderation(
+    video_id: UUID, body: DecisionBody, core: Core, caller: Caller
+) -> ModerationOut:
     """A reviewer's decision (reviewers, admins), with its reason and the policy applied.
     Age-restricting or removing a video takes it out of every program: its anchor is
     withdrawn in the same transaction, its product tags right after, each with the reason;

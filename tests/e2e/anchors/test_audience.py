@@ -61,6 +61,42 @@ def test_engagement_batches_add_up_and_a_retry_counts_once(client: TestClient, a
     assert shown == {"views": 1500, "likes": 50, "shares": 5, "comments": 7}
 
 
+def test_a_batchs_receipt_points_at_what_was_recorded_for_its_sender_alone(
+    client: TestClient, auth: Auth
+) -> None:
+    dune = title(client, auth)
+    video = anchored_video(client, auth, dune, ["dune"])
+    counted = engagement(client, auth, "ingest-0001", [{"video_id": video, "views": 10}])
+    clicked = client.post(
+        "/v1/clicks",
+        json={"batch_key": "tap-1", "clicks": [{"video_id": video, "target": "tickets"}] * 2},
+        headers=auth("viewer", "zoe"),
+    )
+
+    engagement_batch = client.get(counted.headers["location"], headers=auth("admin", "ingest"))
+    click_batch = client.get(clicked.headers["location"], headers=auth("viewer", "zoe"))
+    by_auditor = client.get(clicked.headers["location"], headers=auth("auditor", "ann"))
+    by_another_viewer = client.get(clicked.headers["location"], headers=auth("viewer", "max"))
+
+    assert counted.headers["location"] == f"/v1/batches/{counted.json()['batch_id']}"
+    assert engagement_batch.json() == {
+        "batch_id": counted.json()["batch_id"],
+        "kind": "engagement",
+        "recorded": 1,
+        "sent_by": "admin:ingest",
+    }
+    assert click_batch.json()["kind"] == "clicks"
+    assert click_batch.json()["recorded"] == 2
+    assert by_auditor.status_code == 200
+    assert by_another_viewer.status_code == 404
+    assert (
+        client.get(
+            "/v1/batches/00000000-0000-4000-8000-000000000001", headers=auth("admin", "ingest")
+        ).status_code
+        == 404
+    )
+
+
 def test_engagement_for_unknown_videos_is_refused_whole(
     client: TestClient, auth: Auth, core: Spotlight
 ) -> None:

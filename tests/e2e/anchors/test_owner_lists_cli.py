@@ -54,8 +54,12 @@ def test_an_operator_pages_through_a_studios_titles_and_a_creators_videos(
     anchors = json.loads(capsys.readouterr().out)
     assert main(["creator-invitations", "--creator", "fan-1"]) == 0
     invitations = json.loads(capsys.readouterr().out)
+    assert main(["studio-disputes", "--studio", "legendary"]) == 0
+    disputes = json.loads(capsys.readouterr().out)
     assert main(["artist-tracks", "--artist", "aiko"]) == 0
     tracks = json.loads(capsys.readouterr().out)
+    assert main(["artist-seasons", "--artist", "aiko"]) == 0
+    seasons = json.loads(capsys.readouterr().out)
 
     assert [item["title_id"] for item in first["items"] + second["items"]] == titles
     assert second["next_cursor"] is None
@@ -63,6 +67,8 @@ def test_an_operator_pages_through_a_studios_titles_and_a_creators_videos(
     assert videos["items"][0]["moderation"] == "unreviewed"
     assert anchors == {"items": [], "next_cursor": None}
     assert invitations == {"items": [], "next_cursor": None}
+    assert disputes == {"items": [], "next_cursor": None}
+    assert seasons == {"items": [], "next_cursor": None}
     assert [(item["id"], item["status"]) for item in tracks["items"]] == [
         (str(track.id), "submitted")
     ]

@@ -201,3 +201,22 @@ def test_a_studio_lists_the_anchors_on_its_titles_with_their_evidence(
     assert items[1]["reason"] == "my own footage"
     assert items[0]["evidence"][0]["signal"] == "text"
     assert client.get("/v1/me/anchors", headers=auth("studio", "a24")).json()["items"] == []
+
+    # The disputes on its titles, with their state: open until a reviewer decides.
+    (dispute,) = read_all(client, "/v1/me/disputes", studio, 1)[0]
+    assert (dispute["video_id"], dispute["title_id"], dispute["state"]) == (
+        videos[1],
+        title_id,
+        "open",
+    )
+    assert (dispute["reason"], dispute["decided_at"]) == ("my own footage", None)
+    dismissed = client.post(
+        f"/v1/review/disputes/{videos[1]}",
+        json={"decision": "dismiss", "reason": "the film's own scene"},
+        headers=reviewer,
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    (decided,) = client.get("/v1/me/disputes", headers=studio).json()["items"]
+    assert (decided["state"], decided["decision_reason"]) == ("dismissed", "the film's own scene")
+    assert client.get("/v1/me/disputes", headers=auth("studio", "a24")).json()["items"] == []
+    assert client.get("/v1/me/disputes", headers=auth("creator", "fan-1")).status_code == 403

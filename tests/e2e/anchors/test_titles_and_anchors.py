@@ -85,7 +85,7 @@ def test_the_owning_studio_replaces_the_portal_with_if_match(
     assert updated.status_code == 200
     assert updated.headers["etag"] == '"2"'
     assert updated.json()["portal"]["tickets"] == []
-    assert_problem(stale, 409, "stale-version")
+    assert_problem(stale, 412, "stale-version")
     assert client.get(f"/v1/titles/{title['id']}").json()["portal"]["tickets"] == []
 
 

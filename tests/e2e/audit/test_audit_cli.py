@@ -79,8 +79,8 @@ def test_checkpoints_signed_by_the_operator_verify_for_an_auditor_with_the_publi
 
     assert signed.returncode == 0, signed.stderr
     document = json.loads(checkpoints.read_text())
-    assert [c["log"] for c in document["checkpoints"]] == ["catalogue", "music", "revenue"]
-    assert [c["position"] for c in document["checkpoints"]] == [6, 1, 0]
+    assert [c["log"] for c in document["checkpoints"]] == ["catalogue", "music", "revenue", "inbox"]
+    assert [c["position"] for c in document["checkpoints"]] == [6, 1, 0, 0]
     key_file = Path(operator["SPOTLIGHT_DATA_DIR"]) / "audit-key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert public_key.returncode == 0
@@ -102,7 +102,7 @@ def test_checkpoints_signed_by_the_operator_verify_for_an_auditor_with_the_publi
     )
 
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert verified.stdout.splitlines()[-1] == "OK: 3 logs verify, matching 3 signed checkpoints"
+    assert verified.stdout.splitlines()[-1] == "OK: 4 logs verify, matching 4 signed checkpoints"
     assert "catalogue: 6 records up to position 6" in verified.stdout
     # Not a terminal: plain progress lines, no carriage returns.
     assert "verified catalogue: 6 records" in verified.stderr
@@ -154,7 +154,7 @@ def test_a_configured_audit_key_signs_and_a_malformed_one_is_refused(
         configured, "audit", "verify", "--checkpoint", str(checkpoints), "--public-key", other
     )
     assert forged.returncode == 3
-    assert forged.stdout.count("checkpoint rejected") == 3
+    assert forged.stdout.count("checkpoint rejected") == 4
 
     malformed = spotlight({**operator, "SPOTLIGHT_AUDIT_KEY": "c2hvcnQ="}, "audit", "checkpoint")
     assert malformed.returncode == 2
@@ -195,9 +195,12 @@ def test_export_writes_json_lines_with_the_links_verify_checks(
         "timestamp",
         "state",
         "link",
+        "event",
     }
     assert lines[1]["topic"] == "spotlight.titles:TitleRegistered"
     assert lines[1]["state"]["name"] == "Dune 1"
+    assert lines[1]["event"]["type"] == "TitleRegistered"
+    assert lines[1]["event"]["data"]["name"] == "Dune 1"
     assert lines[1]["timestamp"].startswith("20")
     assert all(len(bytes.fromhex(line["link"])) == 32 for line in lines)
     assert everything.returncode == 0

@@ -63,6 +63,28 @@ def test_an_auditor_pages_through_a_log_with_its_links(
     assert verify_log("catalogue", core.catalogue.recorder).intact  # type: ignore[arg-type]
 
 
+def test_each_event_comes_in_the_published_form_without_the_storage_encoding(
+    client: TestClient, core: Spotlight, auth: Callable[[str, str], Headers]
+) -> None:
+    record_a_few(core)
+
+    events = all_pages(client, auth("auditor", "ann"), "catalogue", limit=10)
+
+    registered = events[0]["event"]
+    assert registered["form"] == 1
+    assert registered["type"] == "TitleRegistered"
+    assert registered["aggregate_id"] == events[0]["originator_id"]
+    assert registered["aggregate_version"] == 1
+    assert registered["recorded_at"] == events[0]["timestamp"]
+    assert registered["data"]["name"] == "Dune 0"
+    assert "timestamp" not in registered["data"]
+    assert [e["event"]["type"] for e in events] == [
+        "TitleRegistered",
+        "VideoPublished",
+    ] * 3
+    assert "_type_" not in repr([e["event"] for e in events])
+
+
 def test_an_admin_reads_the_audit_trail_too_and_an_empty_log_is_one_empty_page(
     client: TestClient, core: Spotlight, auth: Callable[[str, str], Headers]
 ) -> None:
@@ -110,3 +132,24 @@ def test_paging_arguments_are_checked_and_a_token_is_needed(
     anonymous = client.get("/v1/audit/events", params={"log": "catalogue"})
 
     assert (too_many.status_code, negative.status_code, anonymous.status_code) == (422, 422, 401)
+
+
+def test_each_logs_head_is_its_last_position_and_the_link_stored_there(
+    client: TestClient, core: Spotlight, auth: Callable[[str, str], Headers]
+) -> None:
+    record_a_few(core)
+
+    answer = client.get("/v1/audit/heads", headers=auth("auditor", "ann"))
+    refused = client.get("/v1/audit/heads", headers=auth("creator", "fan-1"))
+
+    assert answer.status_code == 200, answer.text
+    heads = {head["log"]: head for head in answer.json()}
+    assert set(heads) == {"catalogue", "music", "revenue", "inbox"}
+    events = all_pages(client, auth("auditor", "ann"), "catalogue", limit=100)
+    assert heads["catalogue"] == {
+        "log": "catalogue",
+        "position": events[-1]["position"],
+        "link": events[-1]["link"],
+    }
+    assert heads["revenue"] == {"log": "revenue", "position": 0, "link": None}
+    assert refused.status_code == 403

@@ -71,6 +71,9 @@ def test_an_untouched_store_replays_to_the_same_read_models(
         "spotlight.revenue.db",
     } <= set(before)
     assert "secret" not in before
+    # The run's result is kept in the store's database, beside the read models.
+    runs = spotlight(environment, "audit", "runs", "--kind", "replay")
+    assert runs.stdout.startswith("run 1: replay MATCHES"), runs.stdout + runs.stderr
 
 
 def test_an_altered_snapshot_and_a_forged_ballot_are_reported(

@@ -175,7 +175,7 @@ def test_a_store_backed_up_while_it_is_written_restores_verifies_and_replays(
     # The restored store is the one backed up: its heads are the signed checkpoints'.
     verified = spotlight(target, "audit", "verify", "--checkpoint", str(checkpoints))
     ok(verified)
-    assert "matching 3 signed checkpoints" in verified.stdout
+    assert "matching 4 signed checkpoints" in verified.stdout
     ok(spotlight(target, "audit", "replay"))
     assert restored_person(target) == ("Mia Park", True)
 
@@ -219,7 +219,7 @@ def test_a_backup_is_a_store_an_auditor_verifies_in_place(
     )
 
     ok(verified)
-    assert "matching 3 signed checkpoints" in verified.stdout
+    assert "matching 4 signed checkpoints" in verified.stdout
     assert file_digests(backup) == before
     ok(spotlight(environment_for(tmp_path / "target"), "restore", str(backup)))
 

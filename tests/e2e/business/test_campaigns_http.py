@@ -153,7 +153,17 @@ def test_a_campaign_from_launch_to_paid_delivery_and_its_dashboard(
         == 403
     )
     listed = client.get(f"/v1/campaigns/{campaign['id']}/invitations", headers=brand).json()
-    assert [i["creator"] for i in listed["invitations"]] == ["ana", "ben"]
+    assert [i["creator"] for i in listed["items"]] == ["ana", "ben"]
+    first = client.get(
+        f"/v1/campaigns/{campaign['id']}/invitations", params={"limit": 1}, headers=brand
+    ).json()
+    rest = client.get(
+        f"/v1/campaigns/{campaign['id']}/invitations",
+        params={"cursor": first["next_cursor"]},
+        headers=brand,
+    ).json()
+    assert [i["creator"] for i in first["items"] + rest["items"]] == ["ana", "ben"]
+    assert rest["next_cursor"] is None
 
 
 def test_bad_campaigns_and_invitations_are_refused_with_a_reason_and_record_nothing(
@@ -285,7 +295,7 @@ def test_a_brand_finds_creators_for_its_campaign_with_the_reasons(
     )
 
     assert ranked.status_code == 200, ranked.text
-    creators = ranked.json()["creators"]
+    creators = ranked.json()["items"]
     assert creators[0]["creator"] == "ana"
     assert {s["name"] for s in creators[0]["signals"]} == {
         "text",
@@ -294,7 +304,7 @@ def test_a_brand_finds_creators_for_its_campaign_with_the_reasons(
         "engagement",
         "audience",
     }
-    assert [c["creator"] for c in beauty.json()["creators"]] == ["ana"]
+    assert [c["creator"] for c in beauty.json()["items"]] == ["ana"]
     cy = next(c for c in creators if c["creator"] == "cy")
     assert {s["name"]: s["score"] for s in cy["signals"]}["region"] == 1.0  # JP is targeted
     assert cy["score"] < creators[0]["score"]

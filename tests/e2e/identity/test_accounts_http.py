@@ -287,3 +287,37 @@ def test_the_openapi_documents_each_identity_operations_problem_answers(
         assert statuses <= set(answers), (path, set(answers))
         for status in statuses:
             assert "application/problem+json" in answers[status]["content"], (path, status)
+
+
+def test_a_revoked_powerful_role_refuses_its_sessions_tokens_and_cookies_at_once(
+    web: TestClient, auth: Callable[[str, str], Headers]
+) -> None:
+    admin = auth("admin", "ops")
+    sign_up(web, "rita", "viewer")
+    grant = {"role": "reviewer", "reason": "joined trust and safety"}
+    assert web.post("/v1/accounts/rita/roles", json=grant, headers=admin).status_code == 200
+    token = sign_in(web, "rita", role="reviewer").json()
+    viewer = sign_in(web, "rita", role="viewer").json()
+    cookie = sign_in(web, "rita", role="reviewer", cookie=True)
+    assert cookie.status_code == 201, cookie.text
+    session_cookie = {"Cookie": f"spotlight_session={cookie.cookies['spotlight_session']}"}
+    web.cookies.clear()
+    assert web.get("/v1/review/moderation", headers=bearer(token)).status_code == 200
+    assert web.get("/v1/me", headers=session_cookie).json()["principal"] == "reviewer:rita"
+
+    revoked = web.post(
+        "/v1/accounts/rita/revoked-roles", json={**grant, "reason": "left"}, headers=admin
+    )
+    assert revoked.status_code == 200, revoked.text
+
+    # The very next request, well within the access token's 15 minutes.
+    for headers in (bearer(token), session_cookie):
+        answer = web.get("/v1/review/moderation", headers=headers)
+        assert "no longer holds the reviewer role" in refused(answer, 401, "unauthenticated")
+    # The role anyone may take, in the same account, is untouched.
+    assert web.get("/v1/me", headers=bearer(viewer)).json()["principal"] == "viewer:rita"
+    # Granted again, a new sign-in works; the old token stays of a grant that ended.
+    assert web.post("/v1/accounts/rita/roles", json=grant, headers=admin).status_code == 200
+    again = sign_in(web, "rita", role="reviewer").json()
+    assert web.get("/v1/review/moderation", headers=bearer(again)).status_code == 200
+    refused(web.get("/v1/review/moderation", headers=bearer(token)), 401, "unauthenticated")

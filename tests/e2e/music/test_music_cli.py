@@ -76,7 +76,7 @@ def season_with_entries(core: Spotlight, tracks: tuple[UUID, UUID]) -> tuple[UUI
     first, final = season.round_ids
     core.competition.enter(AIKO, season.id, tracks[0])
     core.competition.enter(KENJI, season.id, tracks[1])
-    core.competition.open_round(ADMIN, first)
+    core.competition.open_round(ADMIN, first, reason="ahead of the plan")
     return first, final
 
 
@@ -100,14 +100,14 @@ def rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
             core.competition.cast_ballot(Principal(Role.VIEWER, voter), honest, track)
         core.competition.give_score(HANA, honest, song, 6)
         core.competition.give_score(HANA, honest, other, 9)
-        core.competition.close_round(ADMIN, honest)
+        core.competition.close_round(ADMIN, honest, reason="ahead of the plan")
 
         # A second season whose result is recorded from made-up tallies, as a faulty
         # counter would: one ballot is in the log, the result claims 40.
         tampered, _ = season_with_entries(core, tracks)
         core.competition.cast_ballot(Principal(Role.VIEWER, "v1"), tampered, other)
         faulty = core.music.load(CompetitionRound, tampered)
-        faulty.close(by="admin:ops", at=APRIL)
+        faulty.close(by="admin:ops", at=APRIL, reason="ahead of the plan")
         faulty.record_result({song: Tally(votes=40)}, at=APRIL)
         core.music.commit(faulty)
     finally:

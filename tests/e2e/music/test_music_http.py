@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from application.auth import Principal, Role
 from domain.errors import InvalidValue
 from domain.music.ballots import Ballot
+from domain.music.rounds import CompetitionRound
 from entrypoints.bootstrap import Spotlight
 from tests.media import corpus
 
@@ -78,10 +79,11 @@ def submit(
     *,
     acting_as: str | None = None,
     name: str = "song.wav",
+    genre: str | None = None,
 ) -> Any:
     return client.post(
         f"/v1/artists/{account}/tracks",
-        data={"title": title},
+        data={"title": title} if genre is None else {"title": title, "genre": genre},
         files={"media": (name, media, "application/octet-stream")},
         headers=auth("artist", acting_as or account),
     )
@@ -200,7 +202,7 @@ def test_an_artist_registers_edits_its_profile_and_an_admin_gives_and_withdraws_
     assert updated.status_code == 200, updated.text
     assert updated.headers["etag"] == '"2"'
     assert updated.json()["affiliations"] == ["Kumo Publishing"]
-    assert_problem(stale, 409, "stale-version")
+    assert_problem(stale, 412, "stale-version")
     assert stale.json()["current_version"] == 2
     assert_problem(by_other, 403, "forbidden")
     assert_problem(malformed, 400, "bad-if-match")
@@ -512,8 +514,20 @@ def test_from_submission_to_the_winners_of_a_season(
         403,
         "forbidden",
     )
-    opened = client.post(f"/v1/rounds/{first_round}/open", headers=auth("admin", "ops"))
+    # The admin opens the round (its planned time has passed: no reason is needed, and the
+    # one given is recorded).
+    opened = client.post(
+        f"/v1/rounds/{first_round}/open",
+        json={"reason": "The launch event moved earlier"},
+        headers=auth("admin", "ops"),
+    )
     assert opened.status_code == 200, opened.text
+    (opening,) = [
+        e
+        for e in core.music.repository.event_store.get(UUID(first_round))
+        if isinstance(e, CompetitionRound.Opened)
+    ]
+    assert (opening.opened_by, opening.reason) == ("admin:ops", "The launch event moved earlier")
     assert opened.json()["status"] == "open"
 
     # Ballots: one per voter; a retry with the same key gets the original answer.
@@ -524,12 +538,22 @@ def test_from_submission_to_the_winners_of_a_season(
     same_key_other_entry = vote(client, auth, first_round, other_id, "v1", key="v1-attempt")
     assert ballot.status_code == 201, ballot.text
     assert ballot.json()["replayed"] is False
-    assert retry.status_code == 200, retry.text
+    assert retry.status_code == 201, retry.text  # as the first answer was
+    assert retry.headers["idempotent-replayed"] == "true"
     assert retry.json() == {**ballot.json(), "replayed": True}
     assert_problem(other_key, 409, "rule-violated", rule="AlreadyVoted")
     assert_problem(second, 409, "rule-violated", rule="AlreadyVoted")
     assert_problem(same_key_other_entry, 409, "rule-violated", rule="AlreadyVoted")
     assert vote(client, auth, first_round, song_id, "v2").status_code == 201
+    # An artist may not vote for their own entry, in whatever role the account votes.
+    for role in ("artist", "viewer"):
+        own = client.post(
+            f"/v1/rounds/{first_round}/ballots",
+            json={"track_id": song_id},
+            headers=auth(role, "aiko"),
+        )
+        assert_problem(own, 409, "rule-violated", rule="OwnEntry")
+        assert "own entry" in own.json()["detail"]
     assert vote(client, auth, first_round, other_id, "v3").status_code == 201
     assert_problem(vote(client, auth, str(uuid4()), song_id, "v4"), 404, "not-found")
     assert_problem(
@@ -579,7 +603,11 @@ def test_from_submission_to_the_winners_of_a_season(
         403,
         "forbidden",
     )
-    closed = client.post(f"/v1/rounds/{first_round}/close", headers=auth("admin", "ops"))
+    closed = client.post(
+        f"/v1/rounds/{first_round}/close",
+        json={"reason": "Rehearsal"},
+        headers=auth("admin", "ops"),
+    )
     assert closed.status_code == 200, closed.text
     result = client.get(f"/v1/rounds/{first_round}/results").json()
     assert result == closed.json()
@@ -638,12 +666,18 @@ def test_from_submission_to_the_winners_of_a_season(
     final = client.get(f"/v1/rounds/{final_round}").json()
     assert {e["track_id"] for e in final["entries"]} == {song_id, other_id}
     assert final["final"] is True
-    client.post(f"/v1/rounds/{final_round}/open", headers=auth("admin", "ops"))
+    client.post(
+        f"/v1/rounds/{final_round}/open", json={"reason": "Rehearsal"}, headers=auth("admin", "ops")
+    )
     assert vote(client, auth, final_round, other_id, "v1").status_code == 201
     assert vote(client, auth, final_round, other_id, "v2").status_code == 201
     assert score(client, auth, final_round, other_id, 10, "hana").status_code == 201
     assert score(client, auth, final_round, song_id, 6, "hana").status_code == 201
-    decided = client.post(f"/v1/rounds/{final_round}/close", headers=auth("admin", "ops"))
+    decided = client.post(
+        f"/v1/rounds/{final_round}/close",
+        json={"reason": "Rehearsal"},
+        headers=auth("admin", "ops"),
+    )
     assert decided.status_code == 200, decided.text
     # aiko: 0 votes + 5 x 1 use = 5 points (the top), judges 0.6: 0.4 + 0.36 = 0.76.
     # kenji: 2 points, popularity 0.4, judges 1.0: 0.16 + 0.6 = 0.76. A tie on the total,
@@ -665,6 +699,64 @@ def test_from_submission_to_the_winners_of_a_season(
     assert_problem(
         vote(client, auth, final_round, song_id, "v7"), 409, "rule-violated", "RoundNotOpen"
     )
+
+    # Each artist is told of each round opening and closing, and of their standing in it:
+    # both advanced from the first; kenji won the final, aiko was eliminated in it.
+    def told(account: str) -> list[tuple[str, str, str]]:
+        inbox = client.get("/v1/me/inbox", headers=auth("artist", account)).json()["items"]
+        return [
+            (n["kind"], n["about"]["round"], n["about"]["track"])
+            for n in inbox
+            if n["kind"].startswith("round_")
+        ]
+
+    assert told("kenji") == [
+        ("round_opened", first_round, other_id),
+        ("round_closed", first_round, other_id),
+        ("round_advanced", first_round, other_id),
+        ("round_opened", final_round, other_id),
+        ("round_closed", final_round, other_id),
+        ("round_won", final_round, other_id),
+    ]
+    assert told("aiko") == [
+        ("round_opened", first_round, song_id),
+        ("round_closed", first_round, song_id),
+        ("round_advanced", first_round, song_id),
+        ("round_opened", final_round, song_id),
+        ("round_closed", final_round, song_id),
+        ("round_eliminated", final_round, song_id),
+    ]
+    assert told("minji") == []
+
+    # Each artist lists the seasons it entered, with its standing in each round.
+    def entered_seasons(account: str) -> list[Any]:
+        response = client.get("/v1/me/seasons", headers=auth("artist", account))
+        assert response.status_code == 200, response.text
+        return [
+            (
+                entered["season"]["id"],
+                entered["track_id"],
+                [(r["round_id"], r["outcome"], r["rank"], r["prize"]) for r in entered["rounds"]],
+            )
+            for entered in response.json()["items"]
+        ]
+
+    assert entered_seasons("kenji") == [
+        (
+            season["id"],
+            other_id,
+            [(first_round, "advanced", 2, None), (final_round, "won", 1, "A studio session")],
+        )
+    ]
+    assert entered_seasons("aiko") == [
+        (
+            season["id"],
+            song_id,
+            [(first_round, "advanced", 1, None), (final_round, "eliminated", 2, None)],
+        )
+    ]
+    assert entered_seasons("minji") == []
+    assert client.get("/v1/me/seasons", headers=auth("creator", "aiko")).status_code == 403
 
 
 def test_an_integer_or_forged_cursor_is_refused_over_http_and_in_python(
@@ -729,7 +821,7 @@ def test_an_artist_pages_through_its_own_tracks_over_http_and_nobody_elses(
     assert_problem(client.get("/v1/playlists/featured?region=Japan"), 422, "invalid-value")
     parameters = client.get("/openapi.json").json()["paths"]["/v1/playlists/featured"]["get"]
     query = {p["name"] for p in parameters["parameters"] if p["in"] == "query"}
-    assert query == {"region", "limit", "cursor"}
+    assert query == {"region", "genre", "limit", "cursor"}
 
 
 def test_anyone_pages_through_the_seasons_and_their_rounds_by_region(
@@ -754,3 +846,35 @@ def test_anyone_pages_through_the_seasons_and_their_rounds_by_region(
     assert [season["id"] for season in japan] == [made[0]["id"], made[2]["id"]]
     forged = client.get("/v1/seasons", params={"cursor": first.json()["next_cursor"] + "A"})
     assert_problem(forged, 422, "invalid-value")
+
+
+def test_the_featured_playlist_is_filtered_by_the_genre_a_track_was_filed_under(
+    client: TestClient, auth: Auth
+) -> None:
+    register_artist(client, auth, "aiko")
+    register_artist(client, auth, "kenji")
+    filed = submit(client, auth, "aiko", "Night Drive", SONG_WAV, genre="jazz")
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["genre"] == "jazz"
+    unfiled = submit(client, auth, "kenji", "Harbour Lights", OTHER_WAV)
+    assert unfiled.json()["genre"] is None
+    for track in (filed, unfiled):
+        cleared = decide(client, auth, track.json()["id"], decision="clear", reason="ok")
+        assert cleared.status_code == 200, cleared.text
+    misfiled = submit(client, auth, "kenji", "Oompah", COVER_WAV, genre="polka")
+    assert_problem(misfiled, 422, "invalid-value")
+    assert "polka" in misfiled.json()["detail"]
+
+    jazz = client.get("/v1/playlists/featured", params={"genre": "jazz"})
+    assert jazz.status_code == 200, jazz.text
+    assert [(i["track_id"], i["genre"]) for i in jazz.json()["items"]] == [
+        (filed.json()["id"], "jazz")
+    ]
+    assert jazz.json()["next_cursor"] is None
+    assert client.get("/v1/playlists/featured?genre=rock").json()["items"] == []
+    assert {i["genre"] for i in client.get("/v1/playlists/featured").json()["items"]} == {
+        "jazz",
+        None,
+    }
+    assert_problem(client.get("/v1/playlists/featured?genre=polka"), 422, "validation-error")
+    assert_problem(client.get("/v1/playlists/featured?style=jazz"), 422, "validation-error")

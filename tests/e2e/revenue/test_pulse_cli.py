@@ -527,4 +527,6 @@ def test_statement_refuses_a_cursor_it_did_not_give_with_one_line(store: Store) 
 
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert refused.stdout == ""
-    assert "the cursor is not one the statement of 2025-03 gave" in refused.stderr
+    # A cursor of the old readable form: refused, saying what it is and what to do.
+    assert "is a statement cursor of the old readable form" in refused.stderr
+    assert refused.stderr.count("\n") == 1

@@ -938,12 +938,27 @@ def test_a_statement_pages_with_the_months_totals_on_every_page(
         422,
         "invalid-value",
     )
-    for forged in ("0", "abc", "2025-03.-1", "2025-03." + "9" * 19, first + "x"):
+    for malformed in ("0", "abc", "2025-03 1"):
         assert_problem(
-            client.get("/v1/statements/maya/2025-03", params={"cursor": forged}, headers=headers),
+            client.get(
+                "/v1/statements/maya/2025-03", params={"cursor": malformed}, headers=headers
+            ),
             422,
             "validation-error",
         )
+    for forged in ("2025-03.-1", "2025-03." + "9" * 19, first + "x"):
+        assert_problem(
+            client.get("/v1/statements/maya/2025-03", params={"cursor": forged}, headers=headers),
+            422,
+            "invalid-value",
+        )
+    # The readable cursors statements gave before theirs were the shared ones: refused, why.
+    old = assert_problem(
+        client.get("/v1/statements/maya/2025-03", params={"cursor": "2025-03.1"}, headers=headers),
+        422,
+        "invalid-value",
+    )
+    assert "old readable form" in old["detail"]
     for limit in (0, 501):
         assert_problem(
             client.get("/v1/statements/maya/2025-03", params={"limit": limit}, headers=headers),
@@ -1001,7 +1016,9 @@ def test_a_creator_is_paid_once_per_period_and_a_returned_payout_is_payable_agai
     )
     assert payout["replayed"] is False
     assert requested.headers["location"] == f"/v1/payouts/{payout['id']}"
-    assert retried.status_code == 200, retried.text
+    assert retried.status_code == 201, retried.text  # as the first answer was
+    assert retried.headers["idempotent-replayed"] == "true"
+    assert retried.headers["location"] == requested.headers["location"]
     assert retried.json() == {**payout, "replayed": True}
     problem = assert_problem(second, 409, "rule-violated", "PayoutExists")
     assert "a period pays once" in problem["detail"]
@@ -1143,6 +1160,7 @@ def test_the_new_endpoints_are_documented(client: TestClient) -> None:
         "/v1/pulse/enrolments",
         "/v1/pulse/enrolments/{creator}",
         "/v1/pulse/enrolments/{creator}/decision",
+        "/v1/pulse/applications",
         "/v1/pulse/videos/{video_id}/standing",
         "/v1/pulse/campaigns",
         "/v1/pulse/campaigns/{campaign_id}",

@@ -115,7 +115,7 @@ def test_the_operator_runs_recognition_from_the_command_line(
     assert "proposed 1 tags" in ran.stdout
     reopened = bootstrap(Settings.from_environ(environment))
     try:
-        items, _ = reopened.tagging.similar_items(UUID(video))
+        items = reopened.tagging.similar_items(UUID(video)).items
         assert [item.title for item in items] == ["Ceramic mug"]
     finally:
         reopened.close()

@@ -485,7 +485,7 @@ def test_a_listing_is_read_edited_restocked_and_delisted_by_its_seller(
     assert edited.headers["etag"] == '"2"'
     assert edited.json()["title"] == "Linen apron, long"
     assert edited.json()["price"] == {"minor": 2990, "currency": "USD"}
-    assert assert_problem(stale, 409, "stale-version")["current_version"] == 2
+    assert assert_problem(stale, 412, "stale-version")["current_version"] == 2
     assert_problem(by_rival, 403, "forbidden")
     assert_problem(float_price, 422, "validation-error")
     assert_problem(free, 422, "invalid-value")
@@ -566,14 +566,91 @@ def test_search_tolerates_typos_and_shows_only_what_can_be_ordered(
     assert titles_found(client, "teapot") == []
     assert titles_found(client, "skillet") == ["Cast iron skillet"]
 
-    # Pages: a cursor counts the results already seen.
+    # Pages: a cursor continues after the last result seen (`results`: `items`, deprecated).
     for n in range(5):
         listed(client, auth, "acme", f"Linen napkin {n}")
     first = search(client, "napkin", limit=3)
     rest = search(client, "napkin", limit=3, cursor=first["next_cursor"])
-    assert (len(first["results"]), first["next_cursor"]) == (3, 3)
-    assert (len(rest["results"]), rest["next_cursor"]) == (2, None)
-    assert len({r["listing_id"] for r in first["results"] + rest["results"]}) == 5
+    assert (len(first["items"]), len(rest["items"]), rest["next_cursor"]) == (3, 2, None)
+    assert first["results"] == first["items"]
+    everything = search(client, "napkin", limit=10)["items"]
+    assert first["items"] + rest["items"] == everything
+    assert len({r["listing_id"] for r in everything}) == 5
+
+    # An integer cursor (what pages once took) is refused, saying why; so is a cursor made
+    # for another query.
+    offset = client.get("/v1/shop/search", params={"q": "napkin", "cursor": "3"})
+    assert_problem(offset, 422, "validation-error")
+    assert "no longer a count of results" in offset.json()["detail"]
+    other_query = client.get(
+        "/v1/shop/search", params={"q": "kettle", "cursor": first["next_cursor"]}
+    )
+    assert_problem(other_query, 422, "invalid-value")
+    assert "another query" in other_query.json()["detail"]
+
+
+def test_a_buyer_narrows_and_orders_a_search(client: TestClient, auth: Auth) -> None:
+    register_seller(client, auth, "acme")
+    for title, price, currency, category, stock in [
+        ("Oak spoon", 300, "USD", "cooking", 10),
+        ("Oak bowl", 2500, "USD", "cooking", 10),
+        ("Oak comb", 900, "USD", "beauty", 10),
+        ("Oak ladle", 1200, "USD", "cooking", 0),
+        ("Oak board", 1800, "EUR", "cooking", 10),
+    ]:
+        listed(
+            client,
+            auth,
+            "acme",
+            title,
+            price_minor=price,
+            currency=currency,
+            category=category,
+            stock=stock,
+        )
+
+    def titles(**params: Any) -> list[str]:
+        return [r["title"] for r in search(client, "oak", limit=10, **params)["items"]]
+
+    assert titles(category="cooking", currency="USD", sort="price_asc") == ["Oak spoon", "Oak bowl"]
+    assert titles(category="cooking", currency="USD", sort="price_desc", in_stock="false") == [
+        "Oak bowl",
+        "Oak ladle",
+        "Oak spoon",
+    ]
+    assert titles(currency="USD", min_price=500, max_price=2000) == ["Oak comb"]
+    assert titles(currency="EUR") == ["Oak board"]
+    assert titles(currency="USD", min_price=900, max_price=100) == []  # no price is in between
+    found = search(client, "oak", category="beauty")["items"]
+    assert [(r["category"], r["price"]["minor"]) for r in found] == [("beauty", 900)]
+
+    # A page continues only with the filters and order it was read for.
+    first = search(client, "oak", limit=1, sort="price_asc")
+    rest = search(client, "oak", limit=10, sort="price_asc", cursor=first["next_cursor"])
+    assert [r["title"] for r in first["items"] + rest["items"]] == titles(sort="price_asc")
+    other = client.get(
+        "/v1/shop/search",
+        params={"q": "oak", "sort": "price_desc", "cursor": first["next_cursor"]},
+    )
+    assert "another shop search" in assert_problem(other, 422, "invalid-value")["detail"]
+
+    # Bad values are refused with the reason.
+    for params, reason in [
+        ({"min_price": "500"}, "needs a currency"),
+        ({"category": "spaceships"}, "unknown category"),
+        ({"currency": "XYZ"}, "unknown currency"),
+    ]:
+        refused = client.get("/v1/shop/search", params={"q": "oak", **params})
+        assert reason in assert_problem(refused, 422, "invalid-value")["detail"]
+    for params in [
+        {"min_price": "1.5", "currency": "USD"},
+        {"max_price": "-1", "currency": "USD"},
+        {"sort": "cheapest"},
+        {"in_stock": "maybe"},
+        {"currency": "usd"},
+    ]:
+        bad = client.get("/v1/shop/search", params={"q": "oak", **params})
+        assert_problem(bad, 422, "validation-error")
 
 
 # Commission and orders ------------------------------------------------------------------
@@ -659,7 +736,8 @@ def test_orders_take_stock_once_per_key_and_post_the_sellers_proceeds(
     assert first["proceeds"] == {"minor": 4_508, "currency": "USD"}
     assert first["affiliate_share"] == {"minor": 0, "currency": "USD"}
     assert first["replayed"] is False
-    assert retried.status_code == 200, retried.text
+    assert retried.status_code == 201, retried.text  # as the first answer was
+    assert retried.headers["idempotent-replayed"] == "true"
     assert retried.json() == {**first, "replayed": True}
     assert_problem(reused, 409, "rule-violated")
     assert "3 in stock" in assert_problem(too_many, 409, "rule-violated", "OutOfStock")["detail"]
@@ -1390,6 +1468,24 @@ def test_the_cli_searches_the_shop_as_json(client: TestClient, auth: Auth, tmp_p
     blank = spotlight(cli_environment(tmp_path), "shop-search", "  ")
     assert blank.returncode == 2
     assert "QUERY" in blank.stderr
+    sold_out = spotlight(
+        cli_environment(tmp_path), "shop-search", "kettle", "--sold-out", "--sort", "newest"
+    )
+    assert [r["title"] for r in json.loads(sold_out.stdout)["items"]] == ["Copper kettle"]
+    priced = [
+        "shop-search",
+        "skillet",
+        "--currency",
+        "USD",
+        "--min-price",
+        "2000",
+        "--max-price",
+        "2450",
+    ]
+    assert len(json.loads(spotlight(cli_environment(tmp_path), *priced).stdout)["items"]) == 1
+    unpriced = spotlight(cli_environment(tmp_path), "shop-search", "skillet", "--min-price", "1")
+    assert unpriced.returncode != 0
+    assert "needs a currency" in unpriced.stderr
 
 
 # The contract -----------------------------------------------------------------------------
@@ -1413,7 +1509,9 @@ def test_the_shop_endpoints_are_documented_and_money_is_never_a_float(client: Te
         path: operations
         for path, operations in spec["paths"].items()
         if (path.startswith(shop_prefixes) or path.endswith(tagging) or "/tags/" in path)
-        and not path.endswith("/analytics")  # a film studio's audience, not a live studio
+        # A film studio's audience, not a live studio.
+        and "/analytics" not in path
+        and not path.startswith("/v1/me/webhook")  # one's webhooks, of every program
         # Who one is, and other programs' lists of one's own.
         and path
         not in (
@@ -1422,9 +1520,16 @@ def test_the_shop_endpoints_are_documented_and_money_is_never_a_float(client: Te
             "/v1/me/inbox/read",
             "/v1/me/titles",
             "/v1/me/anchors",
+            "/v1/me/disputes",
             "/v1/me/videos",
             "/v1/me/invitations",
             "/v1/me/tracks",
+            "/v1/me/seasons",
+            "/v1/me/campaigns",
+            "/v1/me/payouts",
+            "/v1/me/earnings",
+            "/v1/me/verification-request",
+            "/v1/me/judging",
         )
     }
     assert {(method.upper(), path) for path, ops in ours.items() for method in ops} == {
@@ -1440,6 +1545,12 @@ def test_the_shop_endpoints_are_documented_and_money_is_never_a_float(client: Te
         ("GET", "/v1/shop/commission"),
         ("POST", "/v1/orders"),
         ("GET", "/v1/orders/{order_id}"),
+        ("POST", "/v1/orders/{order_id}/shipment"),
+        ("POST", "/v1/orders/{order_id}/delivery"),
+        ("POST", "/v1/orders/{order_id}/return-request"),
+        ("POST", "/v1/orders/{order_id}/return-receipt"),
+        ("POST", "/v1/orders/{order_id}/refund"),
+        ("POST", "/v1/orders/{order_id}/cancellation"),
         ("GET", "/v1/videos/{video_id}/similar-items"),
         ("GET", "/v1/videos/{video_id}/tags"),
         ("POST", "/v1/videos/{video_id}/tags"),
@@ -1459,6 +1570,14 @@ def test_the_shop_endpoints_are_documented_and_money_is_never_a_float(client: Te
         ("POST", "/v1/bookings/{slot_id}/samples"),
         ("POST", "/v1/shop/recognition/run"),
         ("GET", "/v1/shop/recognition"),
+        ("GET", "/v1/me/listings"),
+        ("GET", "/v1/me/sales"),
+        ("GET", "/v1/me/listing-reports"),
+        ("GET", "/v1/me/orders"),
+        ("GET", "/v1/review/reports"),
+        ("GET", "/v1/studios"),
+        ("GET", "/v1/studios/{studio_id}/free-slots"),
+        ("GET", "/v1/me/bookings"),
     }
     for path, operations in ours.items():
         for method, operation in operations.items():

@@ -22,6 +22,7 @@ from application.projections import Batch, ProjectionRunner
 from domain.anchors.audience import ClickTarget
 from domain.anchors.engagement import Engagement
 from domain.anchors.titles import TitleKind
+from domain.errors import InvalidValue
 from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import TEST_SECRET
@@ -301,3 +302,37 @@ def test_another_click_window_counts_the_clicks_again_from_zero(deployment: Depl
     ).titles
     assert dune.clicks["tickets"] == 2
     other.close()
+
+
+def test_a_titles_days_count_their_clicks_by_target_over_a_chosen_length(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    story = Story(core)
+    story.clicks(ZOE, "z1", (story.worm, ClickTarget.TICKETS), (story.worm, ClickTarget.CAST))
+    deployment.clock.advance(A_DAY)
+    story.clicks(
+        MAX, "m1", (story.worm, ClickTarget.TICKETS), (story.fan_edit, ClickTarget.STREAMING)
+    )
+
+    (dune,) = (
+        t
+        for t in core.audience.studio_analytics(LEGENDARY, "legendary", days=180).titles
+        if t.name == "Dune"
+    )
+
+    assert len(dune.daily) == 180
+    assert dune.daily[-1].day == deployment.clock.now().date()
+    assert dict(dune.daily[-2].targets) == {"tickets": 1, "streaming": 0, "cast": 1, "official": 0}
+    assert dict(dune.daily[-1].targets) == {"tickets": 1, "streaming": 1, "cast": 0, "official": 0}
+    assert all(sum(day.targets.values()) == day.clicks for day in dune.daily)
+    assert sum(day.clicks for day in dune.daily) == sum(dune.clicks.values()) == 4
+    only = core.audience.studio_analytics(LEGENDARY, "legendary", title_id=story.arrival)
+    assert [t.name for t in only.titles] == ["Arrival"]
+    elsewhere = core.audience.studio_analytics(
+        Principal(Role.STUDIO, "a24"), "a24", title_id=story.dune
+    )
+    assert elsewhere.titles == ()
+    for refused in (13, 367):
+        with pytest.raises(InvalidValue, match="14 to 366 days"):
+            core.audience.studio_analytics(LEGENDARY, "legendary", days=refused)

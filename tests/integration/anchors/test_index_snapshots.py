@@ -18,6 +18,7 @@ from uuid import UUID
 import attrs
 import pytest
 
+from adapters.matching.regions import SAMPLING
 from adapters.media.decoding import PyAVDecoder
 from application.anchors.anchoring import INDEX_READ_MODEL
 from application.auth import Principal, Role
@@ -122,7 +123,7 @@ def a_catalogue_with_a_snapshot_and_events_after_it(first: Spotlight) -> Story:
 
 
 def fingerprints_of(started: Started, name: str) -> dict[str, bytes]:
-    decoded = PyAVDecoder().decode(clip(name))
+    decoded = PyAVDecoder().decode(clip(name), also=(SAMPLING,))
     return {
         "audio": started.audio.fingerprint(decoded),
         "visual": started.visual.fingerprint(decoded),

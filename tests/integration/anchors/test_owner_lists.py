@@ -105,3 +105,44 @@ def test_the_anchors_on_a_studios_titles_follow_proposals_decisions_and_disputes
         ]
     assert all(anchor.evidence for anchor in anchors)
     assert every_page(partial(core.owner_lists.title_anchors, A24)) == []
+
+
+def test_the_disputes_on_a_studios_titles_are_listed_open_or_decided(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    reviewer = Principal(Role.REVIEWER, "rita")
+    dune = core.anchoring.register_title(LEGENDARY, name="Dune", kind=TitleKind.MOVIE).id
+    core.anchoring.set_match_words(LEGENDARY, dune, hashtags=["arrakis"], keywords=[])
+    fans = [Principal(Role.CREATOR, f"fan-{n}") for n in range(4)]
+    videos = [
+        core.anchoring.publish_video(
+            fan, caption="desert", hashtags=["#Arrakis"], category="film-and-tv"
+        ).video.id
+        for fan in fans
+    ]
+    for fan, video in zip(fans, videos, strict=True):
+        core.anchoring.decide(reviewer, video, dune, attach=True, reason="the worm")
+        core.anchoring.dispute(fan, video, reason=f"{fan.subject}'s own footage")
+    core.anchoring.settle_dispute(reviewer, videos[0], uphold=True, reason="shot by the fan")
+    core.anchoring.settle_dispute(reviewer, videos[1], uphold=False, reason="it is the film")
+    core.moderation.decide(
+        reviewer, videos[2], "age-restricted", reason="violence", policy="guidelines/3"
+    )
+
+    expected = [
+        (videos[0], "upheld", "fan-0's own footage", "shot by the fan"),
+        (videos[1], "dismissed", "fan-1's own footage", "it is the film"),
+        (videos[3], "open", "fan-3's own footage", ""),
+    ]
+    for limit in (1, 2, 50):
+        disputes = every_page(partial(core.owner_lists.studio_disputes, LEGENDARY, limit=limit))
+        assert [(d.video_id, d.state, d.reason, d.decision_reason) for d in disputes] == expected
+    assert [d.decided_at is None for d in disputes] == [False, False, True]
+    # The age-restricted video's dispute is left out, as its anchor is from the anchors list.
+    assert videos[2] not in {d.video_id for d in disputes}
+    assert every_page(partial(core.owner_lists.studio_disputes, A24)) == []
+
+    restarted = deployment.fresh_start()
+    again = every_page(partial(restarted.owner_lists.studio_disputes, AUDITOR, "legendary"))
+    assert [(d.video_id, d.state) for d in again] == [(v, s) for v, s, _r, _d in expected]

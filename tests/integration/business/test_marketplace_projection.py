@@ -8,6 +8,7 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import TEST_SECRET
 from tests.deployments import Deployment, StoreUnderTest, store_under_test
+from tests.pages import every_page
 
 BRAND = Principal(Role.BRAND, "glowco")
 OPS = Principal(Role.ADMIN, "ops")
@@ -95,7 +97,7 @@ class Story:
 
     @staticmethod
     def answers(core: Spotlight) -> list[list[CreatorMatch]]:
-        return [core.marketplace.find_creators(BRAND, query)[0] for query in QUERIES]
+        return [list(core.marketplace.find_creators(BRAND, query).items) for query in QUERIES]
 
 
 def test_searches_read_the_rows(deployment: Deployment) -> None:
@@ -118,13 +120,25 @@ def test_searches_read_the_rows(deployment: Deployment) -> None:
             wanted_categories=("beauty",),
             wanted_regions=("US",),
         ),
-        offset=0,
+        after=None,
         limit=10,
     )
     assert [row.account for row in fit] == ["glow-queen", "tiny-glow", "speedrunner", "early-bird"]
     # Registering after publishing keeps the videos made before.
     early = next(m for m in Story.answers(core)[1] if m.creator == "early-bird")
     assert (early.region, early.videos) == ("JP", 1)
+
+
+def test_every_search_pages_on_the_shared_cursor_through_what_it_ranks_at_once(
+    deployment: Deployment,
+) -> None:
+    core = deployment.start()
+    Story(core)
+
+    for query, whole in zip(QUERIES, Story.answers(core), strict=True):
+        for limit in (1, 2):
+            paged = every_page(partial(core.marketplace.find_creators, BRAND, query, limit=limit))
+            assert [m.creator for m in paged] == [m.creator for m in whole]
 
 
 def test_a_restarted_core_applies_nothing_again_and_answers_the_same(
@@ -147,7 +161,7 @@ def test_a_restarted_core_applies_nothing_again_and_answers_the_same(
     )
     tiny = next(
         m
-        for m in restarted.marketplace.find_creators(BRAND, QUERIES[1])[0]
+        for m in restarted.marketplace.find_creators(BRAND, QUERIES[1]).items
         if m.creator == "tiny-glow"
     )
     assert tiny.engagement_rate_bp == 2_600  # (20 + 500) of (1,000 + 1,000) views
@@ -176,7 +190,7 @@ def test_a_crash_in_the_middle_of_a_batch_counts_no_engagement_twice(
         core.projections.catch_up(NAME)
     monkeypatch.setattr(tables, "set_totals", set_totals)
 
-    gamer = core.marketplace.find_creators(BRAND, CreatorQuery(regions=("JP",)))[0][0]
+    gamer = core.marketplace.find_creators(BRAND, CreatorQuery(regions=("JP",))).items[0]
     assert gamer.creator == "speedrunner"
     assert gamer.engagement_rate_bp == 1_000  # (40 + 3 x 10) of (400 + 3 x 100) views
     after = Story.answers(core)
@@ -200,7 +214,7 @@ def test_a_worker_running_this_projection_alone_never_offers_a_minor(
     runner.register(projection)
     try:
         runner.catch_up(NAME)
-        rows = projection.tables.search(runner.active(NAME), CreatorSearch(), offset=0, limit=10)
+        rows = projection.tables.search(runner.active(NAME), CreatorSearch(), after=None, limit=10)
     finally:
         store.close()
 

@@ -212,3 +212,93 @@ def test_seasons_are_listed_with_their_rounds_in_the_order_announced_by_region(
         assert [season.id for season in japan] == [*announced["JP"], late]
     with pytest.raises(InvalidValue, match="another list"):
         core.discovery.review_queue(ROSA, cursor=first.next_cursor)
+
+
+def test_an_artist_lists_the_seasons_it_entered_with_its_standing_in_each_round(
+    cores: Cores,
+) -> None:
+    core = cores.start()
+    studio = Studio(core, cores)
+    core.discovery.register_artist(AIKO, name="Aiko", region="JP")
+    core.discovery.register_artist(BEN, name="Ben", region="JP")
+    song, bens = studio.submit(AIKO, "Night Drive"), studio.submit(BEN, "Harbour")
+    for track in (song, bens):
+        core.discovery.clear_track(ROSA, track, reason="original")
+    seasons = []
+    for n in range(3):
+        cores.clock.set(OPENING_NIGHT + timedelta(hours=n + 1))
+        seasons.append(announce(core, f"Season {n}", "JP"))
+    announce(core, "Korea", "KR")
+    for season in reversed(seasons):  # entered last one first: the list is in entry order
+        studio.minutes += 1
+        cores.clock.set(OPENING_NIGHT + timedelta(hours=4, minutes=studio.minutes))
+        core.competition.enter(AIKO, season, song)
+    core.competition.enter(BEN, seasons[0], bens)
+    first_round, final = core.competition.season(seasons[0]).round_ids
+    core.competition.open_round(OPS, first_round, reason="ahead of the plan")
+    core.competition.cast_ballot(Principal(Role.VIEWER, "v1"), first_round, song)
+    core.competition.close_round(OPS, first_round, reason="ahead of the plan")
+
+    expected = [
+        (seasons[2], ["pending", "not entered"]),
+        (seasons[1], ["pending", "not entered"]),
+        (seasons[0], ["advanced", "pending"]),
+    ]
+    for limit in (1, 2, 50):
+        entered = every_page(partial(core.competition.artist_seasons, AIKO, limit=limit))
+        assert [(e.season.id, [r.outcome for r in e.rounds]) for e in entered] == expected
+    assert {e.track_id for e in entered} == {song}
+    assert [(r.round_id, r.rank) for r in entered[-1].rounds] == [(first_round, 1), (final, None)]
+    assert [e.season.id for e in every_page(partial(core.competition.artist_seasons, BEN))] == [
+        seasons[0]
+    ]
+    with pytest.raises(NotPermitted):
+        core.competition.artist_seasons(BEN, "aiko")
+
+    again = cores.start()
+    listed = every_page(partial(again.competition.artist_seasons, AUDITOR, "aiko"))
+    assert [(e.season.id, [r.outcome for r in e.rounds]) for e in listed] == expected
+
+
+def test_the_verification_queue_and_the_rounds_due_are_persisted_rows(cores: Cores) -> None:
+    """A second core (another process) reads the queue and the schedule from the stored rows:
+    requests oldest first a page at a time, a decided one gone; rounds due by the clock."""
+    core = cores.start()
+    accounts = [f"artist-{n}" for n in range(5)]
+    for minute, account in enumerate(accounts, start=1):
+        core.discovery.register_artist(Principal(Role.ARTIST, account), name=account, region="JP")
+        cores.clock.set(OPENING_NIGHT + timedelta(minutes=minute))
+        core.verification.request(Principal(Role.ARTIST, account))
+    core.verification.decline(OPS, accounts[2], reason="Unconfirmed")
+    core.verification.grant(OPS, accounts[0])
+    tracks = {}
+    for account in ("aiko", "ben"):
+        principal = Principal(Role.ARTIST, account)
+        core.discovery.register_artist(principal, name=account, region="JP")
+        song = core.discovery.submit_track(principal, title="Song", media=account.encode())
+        tracks[account] = core.discovery.clear_track(ROSA, song.id, reason="original").id
+    opens = OPENING_NIGHT + timedelta(days=1)
+    season = core.competition.announce_season(
+        OPS,
+        name="Tokyo Sounds",
+        region="JP",
+        partners=["Aozora Records"],
+        judges=[Judge("ren", "Aozora Records")],
+        rounds=[RoundPlan("Final", 1, opens, opens + timedelta(days=1))],
+    )
+    for account, track_id in tracks.items():
+        core.competition.enter(Principal(Role.ARTIST, account), season.id, track_id)
+    (heats,) = season.round_ids
+
+    other = cores.start()
+    queue = every_page(partial(other.verification.queue, OPS, limit=2))
+    assert [r.account for r in queue] == [accounts[1], accounts[3], accounts[4]]
+    cores.clock.set(opens - timedelta(seconds=1))
+    assert other.round_schedule.due() == []
+    cores.clock.set(opens)
+    assert other.round_schedule.due() == [(heats, False)]
+    assert other.round_schedule.run().opened == (heats,)
+    cores.clock.set(opens + timedelta(days=2))
+    assert core.round_schedule.due() == [(heats, True)]
+    assert core.round_schedule.run().closed == (heats,)
+    assert other.round_schedule.due() == []

@@ -7,6 +7,8 @@ The audio is the fakes' (``tests.music_fakes``): what is tested here is the read
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -22,9 +24,11 @@ from application.auth import Principal, Role
 from application.music.competition import BallotTooLate
 from application.music.music_read_model import MUSIC_READ_MODEL, MusicReadModel
 from application.projections import Batch, ProjectionRunner
+from domain.errors import InvalidValue
 from domain.music.rounds import Judge
 from domain.music.seasons import RoundPlan
 from domain.music.standings import Tally
+from domain.music.tracks import Track
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.conftest import TEST_SECRET
@@ -110,7 +114,7 @@ def open_first_round(core: Spotlight, songs: dict[str, UUID]) -> UUID:
     round_id = season.round_ids[0]
     for account, song in songs.items():
         core.competition.enter(Principal(Role.ARTIST, account), season.id, song)
-    core.competition.open_round(OPS, round_id)
+    core.competition.open_round(OPS, round_id, reason="ahead of the plan")
     return round_id
 
 
@@ -132,7 +136,9 @@ def test_a_restarted_core_applies_nothing_again_and_answers_the_same_standings(
     vote(core, round_id, songs["aiko"], ("v4",))
     core.competition.give_score(KEI, round_id, songs["aiko"], 9)
     core.competition.give_score(KEI, round_id, songs["chika"], 4)
-    result = core.competition.results(core.competition.close_round(OPS, round_id).round_id)
+    result = core.competition.results(
+        core.competition.close_round(OPS, round_id, reason="ahead of the plan").round_id
+    )
     seen = (
         result,
         core.competition.round(round_id),
@@ -233,7 +239,9 @@ def test_a_ballot_recorded_after_the_close_is_refused_and_never_counted(cores: C
     second = cores.start()
     # A second process closes the round after the voter's request read it open, before its
     # ballot is recorded.
-    cores.clock.before_next_reading(lambda: second.competition.close_round(OPS, round_id))
+    cores.clock.before_next_reading(
+        lambda: second.competition.close_round(OPS, round_id, reason="ahead of the plan")
+    )
 
     late = Principal(Role.VIEWER, "v2")
     with pytest.raises(BallotTooLate):
@@ -248,3 +256,64 @@ def test_a_ballot_recorded_after_the_close_is_refused_and_never_counted(cores: C
     assert +count.votes == {songs["ben"]: 1}
     assert len(count.late_ballot_ids) == 1
     assert second.competition.results(round_id).late_ballots == 1
+
+
+def test_the_featured_playlist_is_filtered_by_genre_a_track_stored_without_one_has_none(
+    cores: Cores,
+) -> None:
+    core = cores.start()
+    filed = {"aiko": "jazz", "ben": "rock", "chika": "jazz"}
+    songs = {}
+    for number, (account, genre) in enumerate(filed.items()):
+        artist = Principal(Role.ARTIST, account)
+        core.discovery.register_artist(artist, name=account.title(), region="JP")
+        song = core.discovery.submit_track(
+            artist, title=f"{account}'s song", media=account.encode(), genre=genre
+        )
+        cores.clock.set(OPENING_NIGHT + timedelta(hours=number + 1))
+        core.discovery.clear_track(ROSA, song.id, reason="original")
+        songs[account] = song.id
+    unfiled = core.discovery.submit_track(
+        Principal(Role.ARTIST, "ben"), title="Untitled", media=b"no genre said"
+    )
+    core.discovery.clear_track(ROSA, unfiled.id, reason="original")
+
+    jazz = core.discovery.featured_playlist(genre="jazz", limit=1)
+    rest = core.discovery.featured_playlist(genre="jazz", limit=1, cursor=jazz.next_cursor)
+    assert [(i.track_id, i.genre, i.position) for i in (*jazz.items, *rest.items)] == [
+        (songs["chika"], "jazz", 1),  # the newest cleared first, as neither is used
+        (songs["aiko"], "jazz", 2),
+    ]
+    assert rest.next_cursor is None
+    assert [i.track_id for i in core.discovery.featured_playlist(genre="Rock").items] == [
+        songs["ben"]
+    ]
+    assert core.discovery.featured_playlist(genre="metal").items == ()
+    everything = core.discovery.featured_playlist().items
+    assert {i.track_id: i.genre for i in everything} == {
+        songs["aiko"]: "jazz",
+        songs["ben"]: "rock",
+        songs["chika"]: "jazz",
+        unfiled.id: None,
+    }
+    with pytest.raises(InvalidValue, match="a genre is one of"):
+        core.discovery.featured_playlist(genre="polka")
+    with pytest.raises(InvalidValue, match="a genre is one of"):
+        core.discovery.submit_track(
+            Principal(Role.ARTIST, "aiko"), title="Oompah", media=b"polka", genre="polka"
+        )
+
+    # A submission stored before genres (version 1 of TrackSubmitted) reads as filed under none.
+    (stored,) = [
+        n
+        for n in core.music.recorder.select_notifications(start=1, limit=1000)
+        if n.originator_id == songs["aiko"] and n.topic == Track.Submitted.TOPIC
+    ]
+    state = json.loads(stored.state)
+    assert (state["class_version"], state["genre"]) == (2, "jazz")
+    del state["genre"], state["class_version"]
+    old = core.music.mapper.to_domain_event(
+        dataclasses.replace(stored, state=json.dumps(state).encode())
+    )
+    assert isinstance(old, Track.Submitted)
+    assert (old.genre, old.title) == (None, "aiko's song")

@@ -175,7 +175,7 @@ def play_a_season(core: Spotlight, clock: FixedClock) -> tuple[tuple[UUID, ...],
     heats, final = season.round_ids
     for account, track_id in tracks.items():
         core.competition.enter(Principal(Role.ARTIST, account), season.id, track_id)
-    core.competition.open_round(OPS, heats)
+    core.competition.open_round(OPS, heats, reason="ahead of the plan")
     for voter, account in [("v1", "aiko"), ("v2", "ben"), ("v3", "ben"), ("v4", "ben")]:
         core.competition.cast_ballot(Principal(Role.VIEWER, voter), heats, tracks[account])
     core.competition.cast_ballot(Principal(Role.CREATOR, "mia"), heats, tracks["chika"])
@@ -183,14 +183,14 @@ def play_a_season(core: Spotlight, clock: FixedClock) -> tuple[tuple[UUID, ...],
         for account, value in scores.items():
             # Yu represents Sakura Records, to which Ben is signed: Yu does not score Ben.
             core.competition.give_score(judge, heats, tracks[account], value)
-    core.competition.close_round(OPS, heats)
-    core.competition.open_round(OPS, final)
+    core.competition.close_round(OPS, heats, reason="ahead of the plan")
+    core.competition.open_round(OPS, final, reason="ahead of the plan")
     for voter, account in [("v1", "chika"), ("v2", "chika"), ("v3", "aiko")]:
         core.competition.cast_ballot(Principal(Role.VIEWER, voter), final, tracks[account])
     for judge in (KEI, YU):
         core.competition.give_score(judge, final, tracks["aiko"], 6)
         core.competition.give_score(judge, final, tracks["chika"], 9)
-    core.competition.close_round(OPS, final)
+    core.competition.close_round(OPS, final, reason="ahead of the plan")
     return season.round_ids, tracks
 
 
@@ -262,7 +262,7 @@ def an_open_round(core: Spotlight) -> tuple[UUID, UUID]:
     )
     [final] = season.round_ids
     core.competition.enter(artist, season.id, track.id)
-    core.competition.open_round(OPS, final)
+    core.competition.open_round(OPS, final, reason="ahead of the plan")
     return final, track.id
 
 

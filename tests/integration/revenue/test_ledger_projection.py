@@ -283,10 +283,19 @@ def test_a_statement_pages_its_months_earnings_with_the_months_balances(cores: C
     assert april.opening_balance == whole.closing_balance
     assert april.closing_balance == core.ledger.account(AUDITOR, MIA).balance
 
-    # A cursor another month gave, or none gave, or a page too large: refused, with why.
-    for forged in (pages[0].next_cursor, "2025-04", "x", "2025-04.-1"):
-        with pytest.raises(InvalidValue, match="cursor is not one the statement of 2025-04"):
+    # A cursor another month or currency gave, one altered or none gave, the readable form
+    # statements gave before their cursors were the shared ones, or a page too large:
+    # refused, with why.
+    with pytest.raises(InvalidValue, match="statement of 2025-03 in USD, not of 2025-04"):
+        core.ledger.statement(AUDITOR, "mia", "2025-04", "USD", cursor=pages[0].next_cursor)
+    with pytest.raises(InvalidValue, match="not of 2025-03 in EUR"):
+        core.ledger.statement(AUDITOR, "mia", "2025-03", "EUR", cursor=pages[0].next_cursor)
+    assert pages[0].next_cursor is not None
+    for forged in ("x", "2025-04", pages[0].next_cursor[:-2] + "AA"):
+        with pytest.raises(InvalidValue, match="altered or is not one a list gave"):
             core.ledger.statement(AUDITOR, "mia", "2025-04", "USD", cursor=forged)
+    with pytest.raises(InvalidValue, match="old readable form"):
+        core.ledger.statement(AUDITOR, "mia", "2025-03", "USD", cursor="2025-03.2")
     with pytest.raises(InvalidValue, match="page size"):
         core.ledger.statement(AUDITOR, "mia", "2025-04", "USD", limit=501)
     with pytest.raises(InvalidValue, match="YYYY-MM"):

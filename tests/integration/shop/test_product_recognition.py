@@ -104,7 +104,7 @@ def test_a_video_showing_a_listed_product_is_tagged_with_its_evidence_and_its_cr
     [notice] = core.notifier.inbox("fan-1")
     assert "Trail runner sneakers" in notice.body
     assert str(video) in notice.body
-    items, _ = core.tagging.similar_items(video)
+    items = core.tagging.similar_items(video).items
     assert [item.listing_id for item in items] == [sneakers]
 
 

@@ -152,7 +152,7 @@ def test_buyers_racing_for_the_last_items_get_exactly_the_stock(
     assert sorted(e.order_id for e in sold) == sorted(o.id for o in orders)
     for core in instances:
         assert core.shop.listing(listing.id).stock == 0
-        assert core.shop_search.search("skillet")[0] == []
+        assert core.shop_search.search("skillet").items == ()
 
     # The money: every entry balanced, every limited account matching its postings.
     model = LedgerReadModel()

@@ -8,6 +8,7 @@ Each test runs on a SQLite file and on PostgreSQL (a schema of its own)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -15,11 +16,13 @@ from uuid import UUID
 import pytest
 
 from application.auth import Principal, Role
+from application.shop.search_filters import SearchFilters
 from application.shop.shop_search import NAME, ListingText
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
 from tests.conftest import TEST_SECRET
 from tests.deployments import Deployment, StoreUnderTest, store_under_test
+from tests.pages import every_page
 from tests.photos import plain_photo
 
 ACME = Principal(Role.SELLER, "acme")
@@ -66,7 +69,7 @@ class Story:
 
 
 def found(core: Spotlight, query: str) -> list[tuple[UUID, float]]:
-    return [(r.listing_id, r.score) for r in core.shop_search.search(query, limit=50)[0]]
+    return [(r.listing_id, r.score) for r in core.shop_search.search(query, limit=50).items]
 
 
 def test_a_search_reads_the_offers_and_the_words_from_the_rows(
@@ -144,3 +147,53 @@ def test_a_crash_in_the_middle_of_a_batch_keeps_nothing_of_it(
     assert core.projections.active(NAME) == rebuilt
     assert core.read_models[NAME].export({}) == view
     assert {listing for listing, _ in found(core, "tote")} == set(totes)
+
+
+def test_filters_and_orders_are_read_from_the_rows(deployment: Deployment) -> None:
+    core = deployment.start()
+    core.shop.register_seller(ACME, name="Acme")
+    ids: dict[str, UUID] = {}
+    for title, minor, currency, category, stock in [
+        ("Cheap handbag", 5_00, "USD", "fashion", 3),
+        ("Dear handbag", 90_00, "USD", "fashion", 3),
+        ("Mid handbag", 40_00, "USD", "fashion", 3),
+        ("Pet handbag", 40_00, "USD", "pets", 3),
+        ("Gone handbag", 20_00, "USD", "fashion", 0),
+        ("Euro handbag", 10_00, "EUR", "fashion", 3),
+    ]:
+        deployment.clock.advance(timedelta(minutes=1))
+        ids[title.split()[0]] = core.shop.list_product(
+            ACME,
+            title=title,
+            description="",
+            price=Money(minor, currency),
+            stock=stock,
+            category=category,
+            images=[plain_photo(title)],
+        ).id
+
+    def titles(**given: Any) -> list[str]:
+        filters = SearchFilters(**given)
+        return [
+            r.title.split()[0]
+            for r in every_page(
+                lambda cursor: core.shop_search.search(
+                    "handbag", filters=filters, limit=2, cursor=cursor
+                )
+            )
+        ]
+
+    assert titles(category="fashion", currency="USD", sort="price_asc") == ["Cheap", "Mid", "Dear"]
+    assert titles(currency="USD", min_price=10_00, max_price=40_00, sort="price_desc")[:2] == (
+        sorted(["Mid", "Pet"], key=lambda word: str(ids[word]))
+    )
+    assert titles(currency="USD", min_price=10_00, max_price=40_00, in_stock=False)
+    assert "Gone" in titles(in_stock=False)
+    assert "Gone" not in titles()
+    assert titles(sort="newest") == ["Euro", "Pet", "Mid", "Dear", "Cheap"]
+    # The filters are read from persisted rows: a restarted core answers the same.
+    again = deployment.fresh_start()
+    assert [
+        r.listing_id
+        for r in again.shop_search.search("handbag", filters=SearchFilters(category="pets")).items
+    ] == [ids["Pet"]]

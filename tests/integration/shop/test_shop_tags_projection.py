@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 
 from application.auth import Principal, Role
+from application.paging import Page
 from application.shop.product_tagging import NAME
 from domain.money import Money
 from entrypoints.bootstrap import Spotlight
@@ -115,21 +117,21 @@ def test_similar_items_and_owed_notices_are_read_from_the_rows(
     core = deployment.start()
     story = Story(core, notifier)
 
-    items, cursor = core.tagging.similar_items(story.first)
+    items, cursor = attrs.astuple(core.tagging.similar_items(story.first), recurse=False)
     assert [(i.listing_id, i.title, i.seller) for i in items] == [
         (story.belt, "belt", "acme"),
         (story.bag, "bag", "acme"),
     ]
     assert cursor is None
-    assert core.tagging.similar_items(story.second) == ([], None)
+    assert core.tagging.similar_items(story.second) == Page((), None)
     assert core.tagging.videos_showing(story.belt) == sorted((story.first, story.second), key=str)
     assert core.tagging.notices_waiting() == 1
 
     assert core.tagging.deliver_pending_notices() == 1
     assert core.tagging.notices_waiting() == 0
-    assert [i.listing_id for i in core.tagging.similar_items(story.second)[0]] == [story.belt]
+    assert [i.listing_id for i in core.tagging.similar_items(story.second).items] == [story.belt]
     core.shop.delist(ACME, story.bag, reason="season over")
-    assert [i.listing_id for i in core.tagging.similar_items(story.first)[0]] == [story.belt]
+    assert [i.listing_id for i in core.tagging.similar_items(story.first).items] == [story.belt]
 
 
 def test_a_restarted_core_applies_nothing_again_and_answers_the_same(

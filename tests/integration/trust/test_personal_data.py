@@ -6,6 +6,7 @@ verifies, and every read shows the person as erased."""
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -231,3 +232,33 @@ def test_after_erasure_postgresql_holds_no_trace_of_the_person(
     assert key not in bytes(raw)
     assert not [p for p in plaintexts() if p in dump]
     assert_verifies(postgres_store)
+
+
+def test_an_erased_key_leaves_no_old_row_behind_while_an_older_snapshot_is_open(
+    postgres_store: str, postgres_url: str
+) -> None:
+    """A snapshot taken before the erasure (another request's, another test's) would make
+    ``VACUUM FULL`` copy the deleted row into the rewritten table: the erasure waits for it."""
+    from adapters.keys.stores import key_store_for
+
+    schema = postgres_store.rsplit("=", 1)[1]
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+    keys = key_store_for(parse_store(postgres_store))
+    key = keys.create_key("ana")
+    with psycopg.connect(postgres_url, autocommit=True) as older:
+        older.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        older.execute("SELECT 1").fetchone()  # the snapshot is taken here, before the erasure
+        closer = threading.Timer(1.0, lambda: older.execute("COMMIT"))
+        closer.start()
+        try:
+            assert keys.destroy_key("ana")
+        finally:
+            closer.join()
+    keys.close()  # type: ignore[attr-defined]
+    with psycopg.connect(postgres_url) as connection:
+        (raw,) = connection.execute(
+            "SELECT pg_read_binary_file(pg_relation_filepath(%s))",
+            (f'"{schema}".person_keys',),
+        ).fetchone() or (b"",)
+    assert key not in bytes(raw)

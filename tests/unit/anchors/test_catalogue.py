@@ -17,7 +17,7 @@ from application.errors import NotFound, NotPermitted, StaleVersion
 from application.views import TitleView, VideoView
 from domain.anchors.engagement import Engagement
 from domain.anchors.portal import CastMember, Link, Portal
-from domain.anchors.titles import PortalUnchanged, Title, TitleKind
+from domain.anchors.titles import Title, TitleKind
 from domain.anchors.videos import AlreadyAnchored, NotAnchored, Video
 from domain.errors import InvalidValue
 from tests.catalogue_driver import CatalogueDriver
@@ -184,12 +184,15 @@ def test_only_studios_and_admins_edit_portals(catalogue: CatalogueDriver, actor:
     assert catalogue.title(title.id).portal == Portal()
 
 
-def test_offering_the_current_portal_again_is_refused(catalogue: CatalogueDriver) -> None:
+def test_offering_the_current_portal_again_records_nothing_and_answers_the_title(
+    catalogue: CatalogueDriver,
+) -> None:
     title = dune(catalogue)
 
-    with pytest.raises(PortalUnchanged):
-        catalogue.update_portal(LEGENDARY, title.id, Portal())
+    again = catalogue.update_portal(LEGENDARY, title.id, Portal())
 
+    assert again.version == 1
+    assert again.portal == Portal()
     assert catalogue.title(title.id).version == 1
 
 

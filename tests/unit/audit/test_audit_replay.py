@@ -109,7 +109,8 @@ def test_an_untouched_store_replays_to_the_same_read_models_and_keeps_every_inva
         "aggregates: CompetitionRound",
         "aggregates: Listing",
     } <= names
-    assert all(c.keys > 0 for c in report.comparisons if c.read_model != "anchors review queue")
+    empty = [c.read_model for c in report.comparisons if c.keys == 0]
+    assert empty == [] or empty == ["anchors review queue"], empty
     by_log = {log.log: log.events for log in report.logs}
     assert by_log["catalogue"] == live.catalogue.recorder.max_notification_id()
     assert by_log["revenue"] == live.revenue.recorder.max_notification_id()
@@ -165,7 +166,7 @@ def test_a_result_that_is_not_the_formula_s_is_reported_at_the_result(
 ) -> None:
     assert scene.round_id is not None
     competition_round = live.music.load(CompetitionRound, scene.round_id)
-    competition_round.close(by="admin:ops", at=live.clock.now())
+    competition_round.close(by="admin:ops", at=live.clock.now(), reason="ahead of the plan")
     live.music.commit(competition_round)
     # A result ranked on tallies that are not the ones the log froze at the close.
     inflated = {track_id: Tally(votes=0) for track_id in scene.tracks}

@@ -46,6 +46,8 @@ commands = st.one_of(
     st.tuples(st.just(scene_of.close_round)),
     st.tuples(st.just(scene_of.age_band), small, small),
     st.tuples(st.just(scene_of.moderate), small, small),
+    st.tuples(st.just(scene_of.report_video), small, small),
+    st.tuples(st.just(scene_of.decide_report), small, small),
     st.tuples(st.just(scene_of.invite), small, st.integers(1, 200_000)),
     st.tuples(st.just(scene_of.call_to_action), small),
 )

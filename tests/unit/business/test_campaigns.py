@@ -413,7 +413,7 @@ def test_the_dashboard_counts_participants_hashtag_and_linked_videos_in_flight(
         )
     clock.advance(timedelta(days=1))
     record("d2", [(tagged.id, Engagement(views=100, likes=10))])
-    sent = core.campaigns.invitations_of_campaign(BRAND, campaign.id)[0]
+    sent = core.campaigns.invitations_of_campaign(BRAND, campaign.id).items[0]
     core.campaigns.deliver(creator("ana"), sent.id, tagged.id)
     core.campaigns.approve_delivery(BRAND, sent.id)
     clock.set(OPENING_NIGHT + timedelta(days=40))  # after the flight: counts for nothing

@@ -4,6 +4,7 @@ why, and never shows a creator outside the filters asked for."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 
@@ -18,6 +19,7 @@ from domain.money import Money
 from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT
+from tests.pages import every_page
 
 BRAND = Principal(Role.BRAND, "glowco")
 ADMIN = Principal(Role.ADMIN, "ops")
@@ -48,8 +50,8 @@ def market(core: Spotlight) -> Spotlight:
 
 
 def found(core: Spotlight, **query: object) -> list[str]:
-    page, _ = core.marketplace.find_creators(BRAND, CreatorQuery(**query))  # type: ignore[arg-type]
-    return [match.creator for match in page]
+    page = core.marketplace.find_creators(BRAND, CreatorQuery(**query))  # type: ignore[arg-type]
+    return [match.creator for match in page.items]
 
 
 def test_a_category_finds_only_its_creators_the_strongest_first(market: Spotlight) -> None:
@@ -94,7 +96,7 @@ def test_creators_are_ranked_by_fit_to_a_campaign_with_the_reasons(
         terms=Terms(Money(10_000, "USD"), "a video", OPENING_NIGHT.date() + timedelta(days=9)),
     )
 
-    page, _ = market.marketplace.find_creators(BRAND, CreatorQuery(campaign_id=campaign.id))
+    page = market.marketplace.find_creators(BRAND, CreatorQuery(campaign_id=campaign.id)).items
 
     assert [m.creator for m in page] == ["glow-queen", "tiny-glow", "tokyo-skin"]
     assert [m.score for m in page] == sorted((m.score for m in page), reverse=True)
@@ -112,12 +114,19 @@ def test_creators_are_ranked_by_fit_to_a_campaign_with_the_reasons(
 
 
 def test_pages_follow_one_another_without_repeats(market: Spotlight) -> None:
-    first, cursor = market.marketplace.find_creators(BRAND, CreatorQuery(), limit=3)
-    assert cursor == 3
-    rest, end = market.marketplace.find_creators(BRAND, CreatorQuery(), cursor=cursor, limit=3)
-
-    assert end is None
-    assert len({m.creator for m in first + rest}) == len(CREATORS)
+    whole = market.marketplace.find_creators(BRAND, CreatorQuery(), limit=50).items
+    for limit in (1, 2, 3):
+        paged = every_page(
+            partial(market.marketplace.find_creators, BRAND, CreatorQuery(), limit=limit)
+        )
+        assert [m.creator for m in paged] == [m.creator for m in whole]
+    assert len({m.creator for m in whole}) == len(CREATORS)
+    # A cursor continues its own search only.
+    cursor = market.marketplace.find_creators(BRAND, CreatorQuery(), limit=1).next_cursor
+    with pytest.raises(InvalidValue, match="another search"):
+        market.marketplace.find_creators(BRAND, CreatorQuery(regions=("US",)), cursor=cursor)
+    with pytest.raises(InvalidValue, match="from 1 to 100"):
+        market.marketplace.find_creators(BRAND, CreatorQuery(), limit=101)
 
 
 def test_bad_searches_are_refused(market: Spotlight) -> None:
@@ -137,11 +146,10 @@ def test_a_minor_is_never_offered_to_brands(market: Spotlight) -> None:
     assert found(market, categories=("beauty",)) == ["glow-queen", "tokyo-skin"]
 
 
-def test_a_cursor_or_a_bound_past_any_count_answers_nothing_rather_than_failing(
+def test_a_bound_past_any_count_answers_nothing_rather_than_failing(
     market: Spotlight,
 ) -> None:
     beyond = 10**30
-    assert market.marketplace.find_creators(BRAND, CreatorQuery(), cursor=beyond) == ([], None)
     assert found(market, followers_min=beyond) == []
     assert found(market, engagement_rate_min_bp=beyond) == []
     assert len(found(market, followers_max=beyond)) == len(CREATORS)

@@ -197,6 +197,11 @@ searches = st.builds(
 
 
 def ranked_by_the_rule(facts: dict[str, Facts], search: CreatorSearch) -> list[str]:
+    return [account for _score, account in scored_by_the_rule(facts, search)]
+
+
+def scored_by_the_rule(facts: dict[str, Facts], search: CreatorSearch) -> list[tuple[int, str]]:
+    """The candidates with their scores, best first (then by account)."""
     said = dict(search.text or {})
 
     def makes(account: str, categories: Sequence[str]) -> bool:
@@ -236,7 +241,7 @@ def ranked_by_the_rule(facts: dict[str, Facts], search: CreatorSearch) -> list[s
         scores["engagement"] = engagement_signal(f.views, f.engagements)
         scores["audience"] = audience_signal(f.followers)
         scored.append((-combined(scores), account))
-    return [account for _score, account in sorted(scored)]
+    return [(-negated, account) for negated, account in sorted(scored)]
 
 
 @settings(max_examples=80, deadline=None)
@@ -249,7 +254,10 @@ def test_a_search_of_the_rows_ranks_the_creators_as_the_rule_does(
     if events:
         rows.apply([(event, position) for position, event in enumerate(events, start=1)])
 
-    found = rows.projection.tables.search(rows.generation, search, offset=offset, limit=3)
+    # A page starts after the (score, account) of the one before it; past every one, nothing.
+    scored = scored_by_the_rule(facts, search)
+    after = None if offset == 0 else scored[offset - 1] if offset <= len(scored) else (-1, "")
+    found = rows.projection.tables.search(rows.generation, search, after=after, limit=3)
 
     assert [f.account for f in found] == ranked_by_the_rule(facts, search)[offset : offset + 3]
     for row in found:

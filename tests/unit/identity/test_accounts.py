@@ -83,6 +83,24 @@ def test_an_admin_grants_and_revokes_roles_and_verifies_identities_on_the_record
         account.grant("admin", by=ADMIN, reason="two\nlines", at=NOW)
 
 
+def test_a_role_is_held_throughout_only_since_its_latest_grant() -> None:
+    account = ana("viewer")
+    account.grant("reviewer", by=ADMIN, reason="trust team", at=NOW)
+    later = NOW + timedelta(hours=1)
+    assert account.held_throughout("reviewer", later)
+    assert account.held_throughout("viewer", NOW)
+    assert not account.held_throughout("reviewer", NOW - timedelta(seconds=1))
+
+    account.revoke("reviewer", by=ADMIN, reason="left the team", at=later)
+    account.grant("reviewer", by=ADMIN, reason="came back", at=later + timedelta(hours=1))
+
+    rebuilt = replayed(account)
+    # A session started under the first grant acted in a grant that was revoked meanwhile.
+    assert not rebuilt.held_throughout("reviewer", later)
+    assert rebuilt.held_throughout("reviewer", later + timedelta(hours=2))
+    assert not rebuilt.held_throughout("admin", later + timedelta(hours=2))
+
+
 def test_the_password_is_kept_only_as_its_hash() -> None:
     account = ana()
     account.change_password("$argon2id$new", at=NOW)

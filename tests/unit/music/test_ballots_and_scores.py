@@ -12,7 +12,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.errors import InvalidValue
 from domain.music.artists import Artist
-from domain.music.ballots import MAX_KEY, Ballot, Score
+from domain.music.ballots import MAX_KEY, Ballot, OwnEntry, Score
 from domain.music.rounds import (
     CompetitionRound,
     ConflictOfInterest,
@@ -102,7 +102,12 @@ def ballot(
     at: datetime = VOTED,
 ) -> Ballot:
     return Ballot.cast(
-        competition_round, voter=voter, track_id=track_id, idempotency_key=key, at=at
+        competition_round,
+        voter=voter,
+        voter_account=voter.partition(":")[2],
+        track_id=track_id,
+        idempotency_key=key,
+        at=at,
     )
 
 
@@ -133,6 +138,18 @@ def test_a_viewer_casts_a_ballot_for_an_entry_of_an_open_round() -> None:
     assert cast.idempotency_key == "req-1"
     assert cast.cast_at == VOTED
     assert cast.version == 1
+
+
+@pytest.mark.parametrize("voter", ["artist:mina", "viewer:mina", "creator:mina"])
+def test_an_artist_may_not_vote_for_their_own_entry_in_any_role(voter: str) -> None:
+    with pytest.raises(OwnEntry, match="your own entry"):
+        ballot(open_round(), voter=voter, track_id=MINA_SONG)
+
+
+def test_an_artist_votes_for_another_artists_entry() -> None:
+    cast = ballot(open_round(), voter="artist:mina", track_id=JOON_SONG)
+
+    assert (cast.voter, cast.track_id) == ("artist:mina", JOON_SONG)
 
 
 def test_a_ballot_is_cast_only_while_the_round_is_open() -> None:

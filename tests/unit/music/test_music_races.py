@@ -72,7 +72,7 @@ def open_round_with(core: Spotlight, tracks: dict[str, UUID]) -> UUID:
     )
     for account, track_id in tracks.items():
         core.competition.enter(Principal(Role.ARTIST, account), season.id, track_id)
-    core.competition.open_round(OPS, season.round_ids[0])
+    core.competition.open_round(OPS, season.round_ids[0], reason="ahead of the plan")
     return season.round_ids[0]
 
 
@@ -84,7 +84,9 @@ def test_a_ballot_racing_the_close_is_never_counted_and_its_retry_says_so_again(
     tracks = {"aiko": cleared_track_by(racing, "aiko"), "ben": cleared_track_by(racing, "ben")}
     round_id = open_round_with(racing, tracks)
 
-    clock.before_next_reading(lambda: racing.competition.close_round(OPS, round_id))
+    clock.before_next_reading(
+        lambda: racing.competition.close_round(OPS, round_id, reason="ahead of the plan")
+    )
     with pytest.raises(RoundNotOpen) as first:
         racing.competition.cast_ballot(FAN, round_id, tracks["aiko"], idempotency_key="k-1")
 

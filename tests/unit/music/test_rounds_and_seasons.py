@@ -36,6 +36,8 @@ ANNOUNCED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 NAIVE = datetime(2025, 3, 1, 12, 0)
 ADMIN = "admin:ops"
+#: Why these rounds open and close ahead of their plan (the reason an early action needs).
+AHEAD = "a rehearsal ahead of the published schedule"
 PARTNERS = ("Hybe Labels", "JYP Entertainment")
 ANA = Judge(judge_id="ana", partner="Hybe Labels")
 BEN = Judge(judge_id="ben", partner="JYP Entertainment")
@@ -109,7 +111,7 @@ def first_round() -> CompetitionRound:
 
 
 def opened(competition_round: CompetitionRound) -> CompetitionRound:
-    competition_round.open(by=ADMIN, at=ANNOUNCED + DAY)
+    competition_round.open(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     return competition_round
 
 
@@ -404,7 +406,7 @@ def test_entries_are_taken_while_the_first_round_is_open_but_not_after_it_closes
     opened(first)
 
     first.admit(track_by("joon", 2), artist("joon"), at=ANNOUNCED + DAY)
-    first.close(by=ADMIN, at=ANNOUNCED + 2 * DAY)
+    first.close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + 2 * DAY)
 
     with pytest.raises(EntryRefused, match="closed"):
         first.admit(track_by("hana", 3), artist("hana"), at=ANNOUNCED + 2 * DAY)
@@ -424,12 +426,12 @@ def test_a_track_that_is_not_an_entry_is_not_one() -> None:
 def test_a_round_with_entries_opens_and_closes() -> None:
     first = round_with("mina")
 
-    first.open(by=ADMIN, at=ANNOUNCED + DAY)
+    first.open(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     assert first.is_open
     assert first.status is RoundStatus.OPEN
     first.require_open()
 
-    first.close(by=ADMIN, at=ANNOUNCED + 2 * DAY)
+    first.close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + 2 * DAY)
     assert not first.is_open
     assert first.status is RoundStatus.CLOSED
 
@@ -438,7 +440,7 @@ def test_a_round_without_entries_does_not_open() -> None:
     first = first_round()
 
     with pytest.raises(RuleViolated, match="no entries"):
-        first.open(by=ADMIN, at=ANNOUNCED)
+        first.open(by=ADMIN, reason=AHEAD, at=ANNOUNCED)
     assert first.status is RoundStatus.SCHEDULED
 
 
@@ -446,22 +448,22 @@ def test_a_round_opens_once() -> None:
     first = opened(round_with("mina"))
 
     with pytest.raises(RuleViolated, match="already open"):
-        first.open(by=ADMIN, at=ANNOUNCED)
-    first.close(by=ADMIN, at=ANNOUNCED + DAY)
+        first.open(by=ADMIN, reason=AHEAD, at=ANNOUNCED)
+    first.close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     with pytest.raises(RuleViolated, match="already closed"):
-        first.open(by=ADMIN, at=ANNOUNCED)
+        first.open(by=ADMIN, reason=AHEAD, at=ANNOUNCED)
 
 
 def test_only_an_open_round_closes() -> None:
     first = round_with("mina")
 
     with pytest.raises(RoundNotOpen, match="scheduled"):
-        first.close(by=ADMIN, at=ANNOUNCED)
+        first.close(by=ADMIN, reason=AHEAD, at=ANNOUNCED)
     with pytest.raises(RoundNotOpen, match="scheduled"):
         first.require_open()
-    opened(first).close(by=ADMIN, at=ANNOUNCED + DAY)
+    opened(first).close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     with pytest.raises(RoundNotOpen, match="closed"):
-        first.close(by=ADMIN, at=ANNOUNCED + DAY)
+        first.close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     assert first.version == 4  # scheduled, admitted, opened, closed
 
 
@@ -481,7 +483,7 @@ def test_a_result_is_recorded_only_once_the_round_is_closed() -> None:
 
 def test_a_closed_round_ranks_its_entries_and_the_cut_advances() -> None:
     first = round_with("mina", "joon", "hana", "dae", "seo")  # cut: 4
-    opened(first).close(by=ADMIN, at=ANNOUNCED + 2 * DAY)
+    opened(first).close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + 2 * DAY)
     tallies = {
         UUID(int=1): Tally(votes=10, score_sum=8, scores=1),
         UUID(int=2): Tally(votes=2, score_sum=20, scores=2),
@@ -513,7 +515,7 @@ def test_a_closed_round_ranks_its_entries_and_the_cut_advances() -> None:
 
 def test_a_round_result_is_recorded_once() -> None:
     first = opened(round_with("mina"))
-    first.close(by=ADMIN, at=ANNOUNCED + DAY)
+    first.close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     first.record_result({}, at=ANNOUNCED + DAY)
 
     with pytest.raises(RuleViolated, match="already has its result"):
@@ -527,7 +529,7 @@ def test_the_next_round_is_seeded_with_those_who_advance() -> None:
     first, final = rounds
     for number, account in enumerate(("mina", "joon", "hana"), start=1):
         first.admit(track_by(account, number), artist(account), at=ANNOUNCED)
-    opened(first).close(by=ADMIN, at=ANNOUNCED + DAY)
+    opened(first).close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     first.record_result({UUID(int=3): Tally(votes=9), UUID(int=1): Tally(votes=4)}, at=ANNOUNCED)
 
     final.seed(first.advancing_entrants(), at=ANNOUNCED + DAY)
@@ -567,7 +569,7 @@ def test_the_final_names_the_winners_with_their_prizes() -> None:
     (final,) = rounds
     for number, account in enumerate(("mina", "joon", "hana", "dae"), start=1):
         final.admit(track_by(account, number), artist(account), at=ANNOUNCED)
-    opened(final).close(by=ADMIN, at=ANNOUNCED + DAY)
+    opened(final).close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
 
     final.record_result(
         {
@@ -617,7 +619,7 @@ def test_round_events_carry_their_stable_topics() -> None:
     _, rounds = announce(rounds=(plan("Final", 1, 1, 2),))
     (first,) = rounds
     first.admit(track_by("mina", 1), artist("mina"), at=ANNOUNCED)
-    opened(first).close(by=ADMIN, at=ANNOUNCED + DAY)
+    opened(first).close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     first.record_result({}, at=ANNOUNCED + DAY)
     _, later = announce(season_id=OTHER_SEASON_ID)
     later[1].seed([Entrant(UUID(int=1), "mina")], at=ANNOUNCED)
@@ -643,7 +645,7 @@ def test_replaying_a_rounds_events_gives_the_same_round() -> None:
     (final,) = rounds
     for number, account in enumerate(("mina", "joon", "hana"), start=1):
         final.admit(track_by(account, number), artist(account), at=ANNOUNCED)
-    opened(final).close(by=ADMIN, at=ANNOUNCED + DAY)
+    opened(final).close(by=ADMIN, reason=AHEAD, at=ANNOUNCED + DAY)
     final.record_result({UUID(int=2): Tally(votes=1, score_sum=7, scores=1)}, at=ANNOUNCED + DAY)
 
     copy = replayed(final)

@@ -75,7 +75,7 @@ from application.music.music_views import BallotReceipt, RoundResult
 from application.music.usage_detection import UsageDetection
 from application.projections import ProjectionRunner
 from domain.errors import InvalidValue, RuleViolated
-from domain.music.ballots import Ballot, Score
+from domain.music.ballots import Ballot, OwnEntry, Score
 from domain.music.rounds import (
     CompetitionRound,
     ConflictOfInterest,
@@ -134,7 +134,8 @@ real_voters = st.sampled_from(
         Principal(Role.VIEWER, "eun"),
         Principal(Role.VIEWER, "jae"),
         Principal(Role.CREATOR, "sol"),
-        Principal(Role.ARTIST, "mina"),
+        Principal(Role.ARTIST, "mina"),  # an entrant: her own entry is refused
+        Principal(Role.VIEWER, "joon"),  # an entrant voting as a viewer: still refused
     ]
 )
 voters = st.one_of(
@@ -333,13 +334,15 @@ def ranked_by_the_published_formula(
     return sorted(entrants, key=cmp_to_key(compare))
 
 
-def fresh(round_: ModelRound, track_id: UUID) -> Refusals:
+def fresh(round_: ModelRound, track_id: UUID, voter: Principal) -> Refusals:
     """Why a first ballot for this track in this round is refused (nothing: accepted)."""
     refusals: list[type[Exception]] = []
     if round_.status is not RoundStatus.OPEN:
         refusals.append(RoundNotOpen)
     if track_id not in round_.entrants:
         refusals.append(NotAnEntrant)
+    elif round_.entrants[track_id] == voter.subject:
+        refusals.append(OwnEntry)  # the artist's own entry, whatever role they vote in
     return tuple(refusals)
 
 
@@ -635,7 +638,9 @@ class SeasonMachine(RuleBasedStateMachine):
             refusals = (RuleViolated,)
         view = self.attempt(
             refusals,
-            lambda: self.workers[worker].competition.open_round(ADMIN, round_.round_id),
+            lambda: self.workers[worker].competition.open_round(
+                ADMIN, round_.round_id, reason="ahead of the plan"
+            ),
         )
         if view is not None:
             round_.status = RoundStatus.OPEN
@@ -652,7 +657,9 @@ class SeasonMachine(RuleBasedStateMachine):
             refusals = (RuleViolated,)
         result = self.attempt(
             refusals,
-            lambda: self.workers[worker].competition.close_round(ADMIN, round_.round_id),
+            lambda: self.workers[worker].competition.close_round(
+                ADMIN, round_.round_id, reason="ahead of the plan"
+            ),
         )
         if result is not None:
             self.closed_in_model(round_, result)
@@ -708,7 +715,7 @@ class SeasonMachine(RuleBasedStateMachine):
         previous = round_.ballots.get(voter.label)
         if previous is not None:
             return repeated(previous, track_id, key)
-        return fresh(round_, track_id)
+        return fresh(round_, track_id, voter)
 
     def cast(
         self, worker: str, voter: Principal, round_: ModelRound, track_id: UUID, key: str
@@ -823,8 +830,8 @@ class SeasonMachine(RuleBasedStateMachine):
                 outcomes.append(refusal)
 
         self.clock.before_next_reading(competitor)
-        winner_refusals = fresh(round_, second_track)
-        own = fresh(round_, first_track)
+        winner_refusals = fresh(round_, second_track, voter)
+        own = fresh(round_, first_track, voter)
         winner = ModelBallot(second_track, second_key, counted=True)
         loser_refusals = own or (
             () if winner_refusals else repeated(winner, first_track, first_key)
@@ -1030,7 +1037,7 @@ class SeasonWithRacesAgainstTheClose(SeasonMachine):
             self.cast(voting, voter, round_, track_id, key)
             return
         results = self.close_inside_next_request(voting, round_)
-        own = fresh(round_, track_id)  # as the request saw the round: open
+        own = fresh(round_, track_id, voter)  # as the request saw the round: open
         refusals = own or (BallotTooLate,)
         with pytest.raises(refusals):
             self.workers[voting].competition.cast_ballot(
@@ -1101,7 +1108,9 @@ class SeasonWithRacesAgainstTheClose(SeasonMachine):
         results: list[RoundResult] = []
         self.clock.before_next_reading(
             lambda: results.append(
-                self.workers[other].competition.close_round(ADMIN, round_.round_id)
+                self.workers[other].competition.close_round(
+                    ADMIN, round_.round_id, reason="ahead of the plan"
+                )
             )
         )
         return results
@@ -1162,7 +1171,7 @@ def open_round() -> Iterator[OpenRound]:
         a.competition.enter(artist, season.id, track.id)
         songs.append(track.id)
     round_id = season.round_ids[0]
-    a.competition.open_round(ADMIN, round_id)
+    a.competition.open_round(ADMIN, round_id, reason="ahead of the plan")
     yield OpenRound(clock, core, a, b, round_id, songs[0], songs[1])
     core.close()
 
@@ -1221,7 +1230,11 @@ def test_a_ballot_racing_the_close_is_refused_and_stays_refused_on_retry(
 ) -> None:
     closed: list[RoundResult] = []
     open_round.clock.before_next_reading(
-        lambda: closed.append(open_round.b.competition.close_round(ADMIN, open_round.round_id))
+        lambda: closed.append(
+            open_round.b.competition.close_round(
+                ADMIN, open_round.round_id, reason="ahead of the plan"
+            )
+        )
     )
 
     with pytest.raises(BallotTooLate):
@@ -1243,7 +1256,11 @@ def test_a_score_racing_the_close_is_refused_not_acknowledged(open_round: OpenRo
     ``RoundClosed`` (so never counted) and yet the judge gets a receipt."""
     closed: list[RoundResult] = []
     open_round.clock.before_next_reading(
-        lambda: closed.append(open_round.b.competition.close_round(ADMIN, open_round.round_id))
+        lambda: closed.append(
+            open_round.b.competition.close_round(
+                ADMIN, open_round.round_id, reason="ahead of the plan"
+            )
+        )
     )
 
     with pytest.raises(RoundNotOpen):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -14,9 +15,12 @@ import pytest
 
 from adapters.search.listings import BM25ListingSearch, SearchHit
 from application.auth import Principal, Role
+from application.paging import Page
+from domain.errors import InvalidValue
 from domain.money import Money
 from domain.shop.listings import STRIKES_TO_SUSPEND, ListingStatus
 from entrypoints.bootstrap import Spotlight
+from tests.pages import every_page
 from tests.photos import plain_photo
 
 ACME = Principal(Role.SELLER, "acme")
@@ -329,7 +333,7 @@ def list_product(core: Spotlight, title: str, *, stock: int = 5, description: st
 
 
 def searched(core: Spotlight, query: str) -> list[UUID]:
-    return [r.listing_id for r in core.shop_search.search(query)[0]]
+    return [r.listing_id for r in core.shop_search.search(query).items]
 
 
 def test_the_shop_finds_only_what_a_viewer_can_buy(core: Spotlight) -> None:
@@ -343,7 +347,7 @@ def test_the_shop_finds_only_what_a_viewer_can_buy(core: Spotlight) -> None:
     core.reports.decide(ROSA, report.id, uphold=True, reason="counterfeit")
 
     assert set(searched(core, "handbga")) == {bag, tote}
-    (first, *_), _ = core.shop_search.search("leather handbag")
+    first, *_ = core.shop_search.search("leather handbag").items
     assert (first.listing_id, first.title, first.seller, first.price) == (
         bag,
         "Leather handbag",
@@ -385,16 +389,40 @@ def test_an_edited_listing_is_found_by_its_new_words_only(core: Spotlight) -> No
 
     assert searched(core, "handbag") == []
     assert searched(core, "satchel") == searched(core, "tan") == [bag]
-    assert core.shop_search.search("satchel")[0][0].price == Money(59_99, "USD")
+    assert core.shop_search.search("satchel").items[0].price == Money(59_99, "USD")
 
 
 def test_shop_results_come_a_page_at_a_time(core: Spotlight) -> None:
     listings = [list_product(core, f"Handbag {n}") for n in range(5)]
 
-    page, cursor = core.shop_search.search("handbag", limit=2)
-    rest, end = core.shop_search.search("handbag", cursor=cursor or 0, limit=10)
+    page = core.shop_search.search("handbag", limit=2)
+    rest = core.shop_search.search("handbag", cursor=page.next_cursor, limit=10)
 
-    assert cursor == 2
-    assert end is None
-    assert {r.listing_id for r in page + rest} == set(listings)
-    assert core.shop_search.search("  ") == ([], None)
+    assert len(page.items) == 2
+    assert page.next_cursor is not None
+    assert rest.next_cursor is None
+    assert [r.listing_id for r in page.items + rest.items] == [
+        r.listing_id for r in core.shop_search.search("handbag", limit=10).items
+    ]
+    assert {r.listing_id for r in page.items + rest.items} == set(listings)
+    assert core.shop_search.search("  ") == Page((), None)
+
+
+def test_search_pages_at_any_size_follow_the_ranking_on_the_querys_own_cursor(
+    core: Spotlight,
+) -> None:
+    # Titles of one length score alike: the ranking's ties go by listing id.
+    for n in range(4):
+        list_product(core, f"Handbag {n}")
+        list_product(core, f"Leather handbag {n}")
+    whole = core.shop_search.search("leather handbag", limit=50).items
+
+    assert [r.score for r in whole] == sorted((r.score for r in whole), reverse=True)
+    for limit in (1, 2, 3, 7):
+        assert every_page(partial(core.shop_search.search, "leather handbag", limit=limit)) == list(
+            whole
+        )
+    cursor = core.shop_search.search("leather handbag", limit=1).next_cursor
+    assert core.shop_search.search("  Leather   HANDBAG ", cursor=cursor).items == whole[1:]
+    with pytest.raises(InvalidValue, match="another query"):
+        core.shop_search.search("handbag", cursor=cursor)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import attrs
 import pytest
 
 from adapters.notifications.inbox import InAppNotifier
@@ -33,6 +35,7 @@ from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 from tests.catalogue_driver import CatalogueDriver
 from tests.fakes import OPENING_NIGHT, InterleavingClock, SequentialIdentities
+from tests.pages import every_page
 from tests.photos import plain_photo
 
 NOW = OPENING_NIGHT
@@ -289,7 +292,7 @@ def auto_tag(core: Spotlight, video_id: UUID, listing_id: UUID, confidence: floa
 
 
 def shown(core: Spotlight, video_id: UUID) -> list[UUID]:
-    return [item.listing_id for item in core.tagging.similar_items(video_id)[0]]
+    return [item.listing_id for item in core.tagging.similar_items(video_id).items]
 
 
 def tag_state(core: Spotlight, video_id: UUID) -> dict[UUID, bool]:
@@ -489,9 +492,29 @@ def test_a_video_carries_at_most_twenty_tags(shop: Spotlight) -> None:
         shop.tagging.manual_tag(ROSA, video_id, listings[MAX_TAGS])
 
     assert set(tag_state(shop, video_id)) == set(listings[:MAX_TAGS])
-    page, cursor = shop.tagging.similar_items(video_id, limit=15)
-    rest, end = shop.tagging.similar_items(video_id, cursor=cursor or 0, limit=15)
-    assert (len(page), cursor, len(rest), end) == (15, 15, 5, None)
+    page = shop.tagging.similar_items(video_id, limit=15)
+    rest = shop.tagging.similar_items(video_id, cursor=page.next_cursor, limit=15)
+    assert (len(page.items), len(rest.items), rest.next_cursor) == (15, 5, None)
+    assert {i.listing_id for i in page.items + rest.items} == set(listings[:MAX_TAGS])
+
+
+def test_similar_items_page_by_confidence_at_any_size_on_the_videos_own_cursor(
+    shop: Spotlight,
+) -> None:
+    listings = [listed(shop, f"item {n}") for n in range(7)]
+    video_id, other = published(shop), published(shop)
+    # Two pairs share a confidence: ties are ranked by listing id.
+    for listing_id, confidence in zip(listings, (0.9, 0.5, 0.5, 0.7, 0.3, 0.7, 0.8), strict=True):
+        assert auto_tag(shop, video_id, listing_id, confidence)
+    auto_tag(shop, other, listings[0])
+    whole = shop.tagging.similar_items(video_id).items
+
+    assert [i.confidence for i in whole] == sorted((i.confidence for i in whole), reverse=True)
+    for limit in (1, 2, 3, 6):
+        assert every_page(partial(shop.tagging.similar_items, video_id, limit=limit)) == list(whole)
+    cursor = shop.tagging.similar_items(video_id, limit=1).next_cursor
+    with pytest.raises(InvalidValue, match="another similar items"):
+        shop.tagging.similar_items(other, cursor=cursor)
 
 
 def test_a_listing_not_on_sale_is_not_tagged(shop: Spotlight) -> None:
@@ -539,7 +562,7 @@ def test_similar_items_are_what_viewers_can_buy_most_confident_first(shop: Spotl
     shop.reports.decide(ROSA, scarf_report.id, uphold=True, reason="counterfeit")
     shop.shop.place_order(VIC, listing_id=hat, quantity=1, order_key="k-1")
 
-    items, cursor = shop.tagging.similar_items(video_id)
+    items, cursor = attrs.astuple(shop.tagging.similar_items(video_id), recurse=False)
     assert [i.listing_id for i in items] == [belt, boots, bag]
     assert cursor is None
     assert [(i.title, i.confidence, i.seller, i.price) for i in items] == [

@@ -18,6 +18,8 @@ from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.shop_search import SqlShopTables
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import parse_store
+from application.ranked_paging import After
+from application.shop.search_filters import SearchFilters
 from application.shop.shop_search import MAX_RESULTS, NAME, ShopSearchProjection
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
@@ -184,10 +186,15 @@ class Rows:
         self.position = end
 
     def search(
-        self, query: str, *, skip: int = 0, limit: int = MAX_RESULTS
+        self, query: str, *, after: After | None = None, limit: int = MAX_RESULTS
     ) -> list[tuple[UUID, str, Money, float, tuple[str, ...]]]:
-        found, _ = self.tables.search(
-            self.generation, query, skip=skip, limit=limit, candidates=MAX_RESULTS
+        found = self.tables.search(
+            self.generation,
+            query,
+            filters=SearchFilters(),
+            after=after,
+            limit=limit,
+            candidates=MAX_RESULTS,
         )
         return [(r.listing_id, r.title, r.price, r.score, r.matched) for r in found]
 
@@ -221,8 +228,10 @@ def test_events_applied_one_by_one_or_by_pages_leave_the_same_rows_and_answers(
                     (e[0], e[1], e[2], e[4]) for e in expected
                 ]
                 assert [r[3] for r in answered] == [e[3] for e in expected]
-                # A page is the same slice of the answer, wherever it starts.
-                assert rows.search(query, skip=1, limit=2) == answered[1:3]
+                # A page is the same slice of the answer, after whichever result it starts.
+                for at, (listing_id, _, _, score, _) in enumerate(answered[:3]):
+                    after = rows.search(query, after=(score, listing_id), limit=2)
+                    assert after == answered[at + 1 : at + 3]
     finally:
         one_by_one.store.close()
         by_pages.store.close()

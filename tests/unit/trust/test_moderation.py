@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from adapters.moderation.keywords import KeywordClassifier
 from application.auth import Principal, Role
 from application.errors import ApplicationError, NotFound
+from application.paging import Page
 from domain.anchors.engagement import Engagement
 from domain.anchors.titles import TitleKind
 from domain.anchors.videos import Video, VideoRestricted
@@ -254,7 +255,7 @@ def test_removing_a_video_takes_it_out_of_every_program_with_the_reason(
     video = publish(core, "ana")
     anchor(core, video, title)
     core.tagging.manual_tag(REVIEWER, video, listing)
-    assert core.tagging.similar_items(video)[0]
+    assert core.tagging.similar_items(video).items
 
     view = core.moderation.decide(
         REVIEWER, video, "removed", reason="stolen footage", policy="copyright/2"
@@ -266,7 +267,7 @@ def test_removing_a_video_takes_it_out_of_every_program_with_the_reason(
     assert title in stored.declined_titles
     tags = core.revenue.load(VideoTags, VideoTags.id_for(video))
     assert tags.tags == {}
-    assert core.tagging.similar_items(video) == ([], None)
+    assert core.tagging.similar_items(video) == Page((), None)
     assert "removed" in core.pulse.standing(video).why_not
 
 
@@ -283,7 +284,7 @@ def test_recording_that_a_creator_is_a_minor_withdraws_what_their_videos_had(
 
     assert withdrawn == 1
     assert core.catalogue.load(Video, video).anchor is None
-    assert core.tagging.similar_items(video) == ([], None)
+    assert core.tagging.similar_items(video) == Page((), None)
 
 
 # The property ----------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Payment providers (``application.shop.payments.PaymentProvider``)."""

@@ -1,0 +1,1 @@
+"""`spotlight demo`: a realistic data set made on the spot, so every dashboard has something."""

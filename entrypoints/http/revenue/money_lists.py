@@ -1,0 +1,128 @@
+"""What a creator earned month by month, their payouts, and the Pulse applications queue, a
+page at a time: ``limit`` and ``cursor`` in, ``items`` and ``next_cursor`` out
+(``entrypoints.http.paging``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from domain.revenue.payouts import PayoutStatus
+from domain.revenue.pulse import EnrolmentStatus
+from entrypoints.http.paging import PageCursor, PageLimit, PageOut
+from entrypoints.http.revenue.revenue_schemas import (
+    CURRENCY_PATTERN,
+    MoneyOut,
+    PayoutOut,
+    PayoutStatusText,
+)
+from entrypoints.http.schemas import Answer
+from entrypoints.http.security import Caller, Core
+
+router = APIRouter(tags=["ledger"])
+
+
+class MonthEarningsOut(Answer):
+    month: str = Field(description="YYYY-MM, by the recordings' own offsets.")
+    currency: str
+    earned: MoneyOut = Field(description="Pulse, affiliate and campaign earnings together.")
+    pulse: MoneyOut = Field(description="Shares of ads beside their videos.")
+    affiliate: MoneyOut = Field(description="Shares of sales their videos' tags led to.")
+    campaign: MoneyOut = Field(description="Brands' fees for approved deliveries.")
+    earnings: int = Field(description="Lines of earnings (the month's statement lists them).")
+    opening_balance: MoneyOut = Field(description="The payable account's, before the month.")
+    debits: MoneyOut = Field(description="The payable account's in the month (payouts...).")
+    credits: MoneyOut = Field(description="The payable account's in the month.")
+    closing_balance: MoneyOut = Field(description="Opening balance plus credits less debits.")
+
+
+class PulseApplicationOut(Answer):
+    enrolment_id: UUID
+    creator: str
+    region: str
+    followers: int = Field(description="Counted when they last applied.")
+    status: Literal["applied", "approved", "rejected"]
+    applied_at: datetime = Field(description="Their latest application.")
+    decided_by: str = Field(description="Who decided it (empty: awaits a decision).")
+    reason: str = Field(description="The decision's reason.")
+
+
+class PulseCategoryOut(Answer):
+    category: str
+    ranked_videos: int = Field(description="The videos it ranks now (protected ones are not).")
+    inventory_slots: int = Field(
+        description="Its top ranks that carry Pulse ads: 4 % of its ranked videos, rounded up."
+    )
+
+
+@router.get("/v1/categories", response_model=PageOut[PulseCategoryOut])
+def categories(
+    core: Core, limit: PageLimit = 50, cursor: PageCursor = None
+) -> PageOut[PulseCategoryOut]:
+    """The 12 content categories videos are filed under and Pulse ranks them in (anyone,
+    without a token), in their fixed order, each with how many videos it ranks now and how
+    many of its top ranks are Pulse inventory."""
+    page = core.pulse.categories(limit=limit, cursor=cursor)
+    return PageOut[PulseCategoryOut].model_validate(page)
+
+
+@router.get("/v1/me/earnings", response_model=PageOut[MonthEarningsOut])
+def my_earnings(
+    core: Core,
+    caller: Caller,
+    currency: Annotated[
+        str, Query(pattern=CURRENCY_PATTERN, description="The payable account's currency.")
+    ] = "USD",
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> PageOut[MonthEarningsOut]:
+    """A creator's earnings month by month, oldest first: each month's earnings by source
+    and their payable account's opening balance, debits, credits and closing balance. A
+    month's lines are its statement (`GET /v1/statements/{creator}/{month}`)."""
+    page = core.ledger.earnings(caller, currency=currency, limit=limit, cursor=cursor)
+    return PageOut[MonthEarningsOut].model_validate(page)
+
+
+@router.get("/v1/me/payouts", response_model=PageOut[PayoutOut])
+def my_payouts(
+    core: Core,
+    caller: Caller,
+    status: Annotated[
+        PayoutStatusText | None, Query(description="Only the payouts in this state.")
+    ] = None,
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> PageOut[PayoutOut]:
+    """A creator's payouts in the order they were requested, each in its state now
+    (in-transit, sent with the rail's reference, or returned with the reason)."""
+    page = core.revenue_lists.payouts(
+        caller,
+        status=None if status is None else PayoutStatus(status),
+        limit=limit,
+        cursor=cursor,
+    )
+    return PageOut[PayoutOut].model_validate(page)
+
+
+@router.get("/v1/pulse/applications", response_model=PageOut[PulseApplicationOut])
+def pulse_applications(
+    core: Core,
+    caller: Caller,
+    status: Annotated[
+        Literal["applied", "approved", "rejected"],
+        Query(description="Which applications: by default those awaiting a decision."),
+    ] = "applied",
+    limit: PageLimit = 50,
+    cursor: PageCursor = None,
+) -> PageOut[PulseApplicationOut]:
+    """The Pulse applications queue (admins, who decide them; auditors), in the order of
+    each creator's latest application: a rejected creator who applies again comes back at
+    the end. Decide one with `POST /v1/pulse/enrolments/{creator}/decision`."""
+    page = core.revenue_lists.pulse_applications(
+        caller, status=EnrolmentStatus(status), limit=limit, cursor=cursor
+    )
+    return PageOut[PulseApplicationOut].model_validate(page)

@@ -1,0 +1,258 @@
+"""``/brand``: a brand's campaigns, a page at a time; ``/brand/campaigns/new``: launching one
+from a form; ``/brand/campaigns/{id}``: its dashboard (KPIs against their targets, the daily
+series as charts, top videos and creators, spend) with its invitations and a form to invite
+a creator.
+
+They call the use cases of ``GET /v1/me/campaigns``, ``POST /v1/campaigns``, ``GET
+/v1/campaigns/{id}/dashboard``, ``GET /v1/campaigns/{id}/invitations`` and ``POST
+/v1/campaigns/{id}/invitations`` with the visitor as the caller, and check the forms with
+the same request bodies (``CampaignLaunch``, ``InvitationBody``): a field they refuse is
+shown again with its reason beside it, and a refusal of the use case above the form."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Response
+from pydantic import ValidationError
+
+from application.business.brand_lists import Program
+from domain.business.campaigns import Kpi, Objective
+from domain.categories import CATEGORIES
+from entrypoints.http.business.campaign_schemas import CampaignLaunch, InvitationBody
+from entrypoints.http.business.campaigns import launch as launch_campaign
+from entrypoints.http.paging import PageCursor
+from entrypoints.http.security import Core
+from entrypoints.web.forms import FORM, AmountUnreadable, form_refusal, minor_units, split_list
+from entrypoints.web.forms import field_reasons as reasons_of
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.studio.chart import LineChart, series_chart
+from entrypoints.web.visitors import Posting, Visiting, Visitor
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 20
+INVITATIONS_SHOWN = 50
+CAMPAIGNS = "/brand"
+NEW = "/brand/campaigns/new"
+KPI_ROWS = 3
+SERIES = (("Views", "views"), ("Engagements", "engagements"), ("Clicks", "clicks"))
+Text = Annotated[str, Form(max_length=2000)]
+Many = Annotated[list[str], Form()]
+
+
+@router.get(CAMPAIGNS)
+def my_campaigns(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+    page = core.brand_lists.campaigns(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    return render(
+        "brand/campaigns.html",
+        {"visitor": visitor, "items": page.items, "next": page.next_cursor, "pulse": Program.PULSE},
+    )
+
+
+def _launch_form(visitor: Visitor) -> dict[str, Any]:
+    return {
+        "visitor": visitor,
+        "objectives": [o.value for o in Objective],
+        "kpis": [k.value for k in Kpi],
+        "kpi_rows": KPI_ROWS,
+        "categories": CATEGORIES,
+        "errors": {},
+        "typed": {},
+    }
+
+
+@router.get(NEW)
+def new_campaign(core: Core, visitor: Visiting) -> Response:
+    # Asked here (not only on posting) so someone who may not launch one sees why at once.
+    core.brand_lists.campaigns(visitor.principal, limit=1)
+    return render("brand/new_campaign.html", _launch_form(visitor))
+
+
+@router.post(NEW)
+def launch(
+    core: Core,
+    visitor: Posting,
+    name: Text = "",
+    objective: Text = "",
+    amount: Text = "",
+    currency: Text = "",
+    starts_on: Text = "",
+    ends_on: Text = "",
+    categories: Text = "",
+    regions: Text = "",
+    hashtag: Text = "",
+    kpi: Many = [],  # noqa: B006 - FastAPI copies a default
+    target: Many = [],  # noqa: B006
+) -> Response:
+    typed = {
+        "name": name,
+        "objective": objective,
+        "amount": amount,
+        "currency": currency,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "categories": categories,
+        "regions": regions,
+        "hashtag": hashtag,
+        "kpi": (kpi + [""] * KPI_ROWS)[:KPI_ROWS],
+        "target": (target + [""] * KPI_ROWS)[:KPI_ROWS],
+    }
+    reasons: dict[str, str] = {}
+    try:
+        minor = minor_units(amount, currency)
+    except AmountUnreadable as unreadable:
+        reasons["budget"] = str(unreadable)
+        minor = 0
+    chosen = [
+        {"kpi": name_, "target": int(aim) if aim.strip().isdigit() else aim}
+        for name_, aim in zip(kpi, target, strict=False)
+        if aim.strip()
+    ]
+    try:
+        body = CampaignLaunch.model_validate(
+            {
+                "name": name,
+                "objective": objective,
+                "budget": {"minor": minor, "currency": currency.strip().upper()},
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "categories": split_list(categories.lower()),
+                "regions": split_list(regions.upper()),
+                "kpis": chosen,
+                "hashtag": hashtag,
+            }
+        )
+    except ValidationError as refused:
+        reasons = {**reasons_of(refused), **reasons}
+    form = _launch_form(visitor)
+    if reasons:
+        return render(
+            "brand/new_campaign.html", {**form, "errors": reasons, "typed": typed}, status_code=422
+        )
+    try:
+        view = launch_campaign(core, visitor.principal, body)
+    except Exception as error:
+        answer = form_refusal(error)
+        if answer is None:
+            raise
+        code, reason = answer
+        return render(
+            "brand/new_campaign.html",
+            {**form, "errors": {FORM: reason}, "typed": typed},
+            status_code=code,
+        )
+    return see_other(f"/brand/campaigns/{view.id}?done=launched")
+
+
+def _charts(dashboard: Any) -> list[LineChart]:
+    days = [d.day for d in dashboard.daily]
+    if len(days) < 2:  # a chart needs two days; the table below still shows the one
+        return []
+    return [
+        series_chart(label, days, [getattr(d, figure) for d in dashboard.daily])
+        for label, figure in SERIES
+    ]
+
+
+def _dashboard_page(
+    core: Core,
+    visitor: Visitor,
+    campaign_id: UUID,
+    *,
+    done: str | None = None,
+    creator: str = "",
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    dashboard = core.campaign_dashboards.dashboard(
+        visitor.principal, campaign_id, as_of=core.clock.now().date()
+    )
+    campaign = core.campaigns.campaign(visitor.principal, campaign_id)
+    invitations = core.campaigns.invitations_of_campaign(
+        visitor.principal, campaign_id, limit=INVITATIONS_SHOWN
+    )
+    return render(
+        "brand/dashboard.html",
+        {
+            "visitor": visitor,
+            "dashboard": dashboard,
+            "campaign": campaign,
+            "charts": _charts(dashboard),
+            "invitations": invitations.items,
+            "more_invitations": invitations.next_cursor is not None,
+            "done": done,
+            "errors": errors or {},
+            "typed": typed or {"creator": creator},
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/brand/campaigns/{campaign_id}")
+def campaign_dashboard(
+    campaign_id: UUID,
+    core: Core,
+    visitor: Visiting,
+    done: str | None = None,
+    creator: str = "",
+) -> Response:
+    shown = done if done in ("launched", "invited") else None
+    return _dashboard_page(core, visitor, campaign_id, done=shown, creator=creator[:100])
+
+
+@router.post("/brand/campaigns/{campaign_id}/invitations")
+def invite(
+    campaign_id: UUID,
+    core: Core,
+    visitor: Posting,
+    creator: Text = "",
+    fee: Text = "",
+    deliverables: Text = "",
+    deadline: Text = "",
+) -> Response:
+    typed = {"creator": creator, "fee": fee, "deliverables": deliverables, "deadline": deadline}
+    campaign = core.campaigns.campaign(visitor.principal, campaign_id)
+    currency = campaign.budget.currency
+    reasons: dict[str, str] = {}
+    try:
+        minor = minor_units(fee, currency)
+    except AmountUnreadable as unreadable:
+        reasons["fee"] = str(unreadable)
+        minor = 0
+    try:
+        body = InvitationBody.model_validate(
+            {
+                "creator": creator.strip(),
+                "terms": {
+                    "fee": {"minor": minor, "currency": currency},
+                    "deliverables": deliverables,
+                    "deadline": deadline,
+                },
+            }
+        )
+    except ValidationError as refused:
+        for item in refused.errors():
+            where = [str(part) for part in item["loc"]]
+            field = where[-1] if where[0] == "terms" and len(where) > 1 else where[0]
+            field = "fee" if "fee" in where else field
+            reasons.setdefault(field, str(item["msg"]).removeprefix("Value error, "))
+    if reasons:
+        return _dashboard_page(
+            core, visitor, campaign_id, errors=reasons, typed=typed, status_code=422
+        )
+    try:
+        core.campaigns.invite(
+            visitor.principal, campaign_id, creator=body.creator, terms=body.terms.to_domain()
+        )
+    except Exception as error:
+        answer = form_refusal(error)
+        if answer is None:
+            raise
+        code, reason = answer
+        return _dashboard_page(
+            core, visitor, campaign_id, errors={FORM: reason}, typed=typed, status_code=code
+        )
+    return see_other(f"/brand/campaigns/{campaign_id}?done=invited#invitations")

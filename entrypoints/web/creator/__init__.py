@@ -1,0 +1,1 @@
+"""A creator's pages: their videos, their invitations from brands, their notices."""

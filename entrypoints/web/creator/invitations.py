@@ -1,0 +1,63 @@
+"""``/creator/invitations``: the invitations brands sent the creator, a page at a time, each
+with its brand, terms and state; one still awaiting the creator has a form to accept it and
+one to decline it with a reason.
+
+The pages call the use cases of ``GET /v1/me/invitations``, ``POST
+/v1/invitations/{id}/acceptance`` and ``POST /v1/invitations/{id}/decline`` with the visitor
+as the caller; a reason is checked by the API's own ``ReasonBody``, and an invitation that is
+no longer open (answered, withdrawn, or the budget cannot cover the fee) is refused with the
+API's status and reason."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Response
+
+from domain.business.invitations import InvitationState
+from entrypoints.http.business.campaign_schemas import ReasonBody
+from entrypoints.http.paging import PageCursor
+from entrypoints.http.security import Core
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.visitors import Posting, Visiting
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 20
+INVITATIONS = "/creator/invitations"
+Done = Literal["accepted", "declined"]
+Reason = Annotated[str, Form(max_length=2000)]
+#: The longest reason the API takes, for the form's field (the server checks it again).
+REASON_MAX: int = ReasonBody.model_json_schema()["properties"]["reason"]["maxLength"]
+
+
+@router.get(INVITATIONS)
+def my_invitations(
+    core: Core, visitor: Visiting, cursor: PageCursor = None, done: Done | None = None
+) -> Response:
+    page = core.campaigns.invitations_of_creator(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    return render(
+        "creator/invitations.html",
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "next": page.next_cursor,
+            "done": done,
+            "awaiting": InvitationState.SENT,
+            "reason_max": REASON_MAX,
+        },
+    )
+
+
+@router.post(INVITATIONS + "/{invitation_id}/acceptance")
+def accept(invitation_id: UUID, core: Core, visitor: Posting) -> Response:
+    core.campaigns.accept(visitor.principal, invitation_id)
+    return see_other(f"{INVITATIONS}?done=accepted")
+
+
+@router.post(INVITATIONS + "/{invitation_id}/decline")
+def decline(invitation_id: UUID, core: Core, visitor: Posting, reason: Reason) -> Response:
+    body = ReasonBody.model_validate({"reason": reason})
+    core.campaigns.decline(visitor.principal, invitation_id, reason=body.reason)
+    return see_other(f"{INVITATIONS}?done=declined")

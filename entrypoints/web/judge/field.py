@@ -1,0 +1,80 @@
+"""``/seasons/{season_id}/field``: a season's rising artists for its partners (a judge of its
+panel represents one; admins and auditors read any season's), by region and genre: each
+artist's track, the videos using it, its ballots so far and its outcome round by round, a
+page at a time, and the whole list as CSV (``.../field.csv``).
+
+The pages call the use cases of ``GET /v1/seasons/{season_id}/field`` and ``.../field.csv``
+(``competition.season_field``, read from the music read model), so they answer the roles
+those answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import StreamingResponse
+
+from domain.music.genres import Genre
+from entrypoints.http.paging import PageCursor
+from entrypoints.http.security import Core
+from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.visitors import Visiting
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 25
+#: An empty choice in the filter form means "any" (the browser sends the field empty).
+Choice = Annotated[str, Query(max_length=20)]
+
+
+def _filters(region: str, genre: str) -> dict[str, str]:
+    return {name: value for name, value in (("region", region), ("genre", genre)) if value}
+
+
+@router.get("/seasons/{season_id}/field")
+def season_field(
+    season_id: UUID,
+    core: Core,
+    visitor: Visiting,
+    region: Choice = "",
+    genre: Choice = "",
+    cursor: PageCursor = None,
+) -> Response:
+    chosen = _filters(region.strip(), genre.strip())
+    page = core.competition.season_field(
+        visitor.principal,
+        season_id,
+        region=chosen.get("region"),
+        genre=chosen.get("genre"),
+        limit=PAGE_SIZE,
+        cursor=cursor,
+    )
+    return render(
+        "judge/field.html",
+        {
+            "visitor": visitor,
+            "season": core.competition.season(season_id),
+            "items": page.items,
+            "next": page.next_cursor,
+            "chosen": chosen,
+            "query": urlencode(chosen),
+            "genres": [genre.value for genre in Genre],
+        },
+    )
+
+
+@router.get("/seasons/{season_id}/field.csv")
+def season_field_csv(
+    season_id: UUID, core: Core, visitor: Visiting, region: Choice = "", genre: Choice = ""
+) -> Response:
+    chosen = _filters(region.strip(), genre.strip())
+    lines = core.competition.season_field_csv(
+        visitor.principal, season_id, region=chosen.get("region"), genre=chosen.get("genre")
+    )
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="season-{season_id}-field.csv"'},
+    )

@@ -1,0 +1,1 @@
+"""A reviewer's pages: the anchor review queue, decided through forms."""

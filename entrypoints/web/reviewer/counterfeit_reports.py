@@ -1,0 +1,71 @@
+"""``/reviewer/counterfeit-reports``: the counterfeit-report queue (open reports, oldest
+first, or those upheld or dismissed), each with its listing, the reporter's reason and
+evidence, decided (uphold: the listing is taken down and its seller struck; dismiss) with a reason.
+
+The pages call the use cases of ``GET /v1/review/reports``, ``GET /v1/reports/{report}`` and
+``POST /v1/review/reports/{report}`` with the visitor as the caller (reviewers and admins
+decide, auditors read); the form is checked by the API's own ``ReportDecision``, and a report
+decided meanwhile is refused with the API's status and reason."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from domain.shop.counterfeit import ReportStatus
+from entrypoints.http.paging import PageCursor
+from entrypoints.http.security import Core
+from entrypoints.http.shop.shop_schemas import ReportDecision
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
+from entrypoints.web.visitors import Posting, Visiting
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 10
+QUEUE = "/reviewer/counterfeit-reports"
+State = Literal["open", "upheld", "dismissed"]
+REASON_MAX: int = ReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+
+
+@router.get(QUEUE)
+def counterfeit_reports(
+    core: Core,
+    visitor: Visiting,
+    state: State = "open",
+    cursor: PageCursor = None,
+    done: Literal["upheld", "dismissed"] | None = None,
+) -> Response:
+    page = core.shop_lists.report_queue(
+        visitor.principal, state=ReportStatus(state), limit=PAGE_SIZE, cursor=cursor
+    )
+    return render(
+        "reviewer/counterfeit_reports.html",
+        {
+            "visitor": visitor,
+            "items": [
+                (core.reports.report(visitor.principal, row.report_id), row.listing_id)
+                for row in page.items
+            ],
+            "listings": {row.listing_id: core.shop.listing(row.listing_id) for row in page.items},
+            "next": page.next_cursor,
+            "state": state,
+            "states": [status.value for status in ReportStatus],
+            "decides": visitor.principal.role in DECIDERS and state == "open",
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
+    )
+
+
+@router.post(QUEUE + "/{report_id}")
+def decide(
+    report_id: UUID, core: Core, visitor: Posting, decision: Choice = "", reason: Reason = ""
+) -> Response:
+    body = ReportDecision.model_validate(
+        {"uphold": decision == "uphold" if decision else None, "reason": reason}
+    )
+    core.reports.decide(visitor.principal, report_id, uphold=body.uphold, reason=body.reason)
+    return see_other(f"{QUEUE}?done={'upheld' if body.uphold else 'dismissed'}")

@@ -1,0 +1,77 @@
+"""``/reviewer/reports``: viewers' reports of videos awaiting a decision, oldest first, each
+with the video's caption and creator and the reporter's reason and words, decided by a form
+(dismiss, remove the video, age-restrict it); below, the creators' appeals, upheld or
+overturned by a form.
+
+The pages call the use cases of ``GET /v1/review/video-reports``, ``POST
+/v1/review/video-reports/{id}``, ``GET /v1/review/appeals`` and ``POST
+/v1/review/appeals/{id}``; the forms are checked by the same request bodies, and a report
+decided meanwhile by someone else is refused (409) rather than decided twice."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Response
+
+from entrypoints.http.paging import PageCursor
+from entrypoints.http.security import Core
+from entrypoints.http.trust.video_reports import AppealDecision, VideoReportDecision
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.visitors import Posting, Visiting
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 10
+QUEUE = "/reviewer/reports"
+Done = Literal["dismiss", "remove", "age-restrict", "uphold", "overturn"]
+Choice = Annotated[str, Form(max_length=20)]
+Reason = Annotated[str, Form(max_length=2000)]
+#: The longest reason the API takes, for the forms' fields (the server checks it again).
+REASON_MAX: int = VideoReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+
+
+@router.get(QUEUE)
+def report_queue(
+    core: Core,
+    visitor: Visiting,
+    cursor: PageCursor = None,
+    appeals_cursor: PageCursor = None,
+    done: Done | None = None,
+) -> Response:
+    reports = core.video_reports.queue(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    appeals = core.video_reports.appeals(visitor.principal, limit=PAGE_SIZE, cursor=appeals_cursor)
+    shown = {*(r.video_id for r in reports.items), *(a.video_id for a in appeals.items)}
+    videos = {video_id: core.cataloguing.video(video_id) for video_id in shown}
+    return render(
+        "reviewer/reports.html",
+        {
+            "visitor": visitor,
+            "reports": reports.items,
+            "appeals": appeals.items,
+            "videos": videos,
+            "next": reports.next_cursor,
+            "next_appeals": appeals.next_cursor,
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
+    )
+
+
+@router.post(QUEUE + "/{report_id}")
+def decide(
+    report_id: UUID, core: Core, visitor: Posting, decision: Choice, reason: Reason
+) -> Response:
+    body = VideoReportDecision.model_validate({"decision": decision, "reason": reason})
+    core.video_reports.decide(visitor.principal, report_id, body.decision, reason=body.reason)
+    return see_other(f"{QUEUE}?done={body.decision}")
+
+
+@router.post("/reviewer/appeals/{report_id}")
+def decide_appeal(
+    report_id: UUID, core: Core, visitor: Posting, outcome: Choice, reason: Reason
+) -> Response:
+    body = AppealDecision.model_validate({"outcome": outcome, "reason": reason})
+    core.video_reports.decide_appeal(visitor.principal, report_id, body.outcome, reason=body.reason)
+    return see_other(f"{QUEUE}?done={body.outcome}")

@@ -1,0 +1,58 @@
+"""``/shop``: a shopper's search of the listings on sale (a misspelt word still finds what
+it is close to, as the API's search does), best match first, a page at a time;
+``/shop/listings/{id}``: a listing's page with its price, stock and seller, and more like it.
+
+They call the use cases of ``GET /v1/shop/search`` and ``GET /v1/listings/{id}`` (both
+public: every signed-in person may shop). "More like this" is the same search asked with
+the listing's title, less the listing itself: no second ranking."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+
+from entrypoints.http.security import Core
+from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.visitors import Visiting
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 20
+SIMILAR = 6
+
+
+@router.get("/shop")
+def search(
+    core: Core,
+    visitor: Visiting,
+    q: Annotated[str, Query(max_length=500)] = "",
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    words = q.strip()
+    page = core.shop_search.search(words, limit=PAGE_SIZE, cursor=cursor) if words else None
+    return render(
+        "shop/search.html",
+        {
+            "visitor": visitor,
+            "q": words,
+            "items": page.items if page else [],
+            "next": page.next_cursor if page else None,
+        },
+    )
+
+
+@router.get("/shop/listings/{listing_id}")
+def listing(listing_id: UUID, core: Core, visitor: Visiting, done: str | None = None) -> Response:
+    view = core.shop.listing(listing_id)
+    alike = core.shop_search.search(view.title, limit=SIMILAR + 1).items
+    return render(
+        "shop/listing.html",
+        {
+            "visitor": visitor,
+            "listing": view,
+            "similar": [item for item in alike if item.listing_id != listing_id][:SIMILAR],
+            "done": done == "listed",
+        },
+    )

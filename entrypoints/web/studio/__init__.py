@@ -1,0 +1,1 @@
+"""A studio's pages: its titles with their portals, and each title's analytics."""
