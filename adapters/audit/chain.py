@@ -15,11 +15,20 @@ from application.audit.audit import ChainLink, chain_links
 
 CHAIN_SUFFIX = "_chain"
 
+#: The version of the chain tables' shape, recorded per log in ``schema_versions`` (see
+#: ``adapters.projections.schema_versions``). A change of shape adds an upgrade and raises it.
+CHAIN_TABLES_VERSION = 1
+
 
 def chain_table_for(events_table_name: str) -> str:
     """The links of ``catalogue_events`` are kept in ``catalogue_events_chain`` (on SQLite,
     ``stored_events_chain`` in the application's own file)."""
     return f"{events_table_name}{CHAIN_SUFFIX}"
+
+
+def chain_component(events_table_name: str) -> str:
+    """The name under which a log's chain table records its version."""
+    return f"chain of {events_table_name}"
 
 
 def links_after(

@@ -35,8 +35,15 @@ from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
+from sqlalchemy.dialects.postgresql.psycopg import dialect as postgresql_dialect
 
-from adapters.audit.chain import chain_table_for, links_after
+from adapters.audit.chain import (
+    CHAIN_TABLES_VERSION,
+    chain_component,
+    chain_table_for,
+    links_after,
+)
+from adapters.projections.schema_versions import record_version_by_cursor
 from adapters.schema_changes import (
     SCHEMA_CHANGES_WAIT,
     TAKE_TURN_FOR_SCHEMA_CHANGES_UNTIL_CLOSED,
@@ -44,6 +51,8 @@ from adapters.schema_changes import (
 from application.audit.audit import ChainLink, as_uuid, chain_links
 
 BACKFILL_PAGE = 1000
+
+_POSTGRESQL = postgresql_dialect()  # type: ignore[no-untyped-call]
 
 
 @contextmanager
@@ -161,6 +170,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         super()._create_table(curs)
         if adopting:
             self._link_existing_records(curs)
+        record_version_by_cursor(
+            curs,
+            _POSTGRESQL,
+            self.datastore.schema or None,
+            chain_component(self.events_table_name),
+            CHAIN_TABLES_VERSION,
+        )
 
     def _link_existing_records(self, curs: Cursor[DictRow]) -> None:
         """The chain table was just made: link the records already there, under the

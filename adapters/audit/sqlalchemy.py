@@ -38,7 +38,13 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from adapters.audit.chain import chain_table_for, links_after
+from adapters.audit.chain import (
+    CHAIN_TABLES_VERSION,
+    chain_component,
+    chain_table_for,
+    links_after,
+)
+from adapters.projections.schema_versions import Component, bring_up_to_date
 from adapters.schema_changes import turn_of
 from application.audit.audit import ChainLink, as_uuid, chain_links
 
@@ -65,7 +71,7 @@ class ChainedSQLAlchemyApplicationRecorder(SQLAlchemyApplicationRecorder):
 
     def create_table(self) -> None:
         engine = self.datastore.engine
-        assert engine is not None
+        assert isinstance(engine, Engine), "the store's datastore is made from its URL"
         with _turn_of(self.datastore):
             adopting = not inspect(engine).has_table(
                 self.chain_table_name, schema=self.chain_table.schema
@@ -73,6 +79,14 @@ class ChainedSQLAlchemyApplicationRecorder(SQLAlchemyApplicationRecorder):
             super().create_table()
             if adopting:
                 self._link_existing_records()
+            chain = Component(
+                name=chain_component(self.events_table_name), first_table=self.chain_table_name
+            )
+            assert chain.latest == CHAIN_TABLES_VERSION, "a chain upgrade belongs here too"
+            with engine.begin() as connection:
+                bring_up_to_date(
+                    connection, self.chain_table.schema, chain, create=lambda _connection: None
+                )
 
     def _link_existing_records(self) -> None:
         """The chain table was just made: link the records already there, under the

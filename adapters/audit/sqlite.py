@@ -23,11 +23,19 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
     SQLiteProcessRecorder,
 )
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
-from adapters.audit.chain import chain_table_for, links_after
+from adapters.audit.chain import (
+    CHAIN_TABLES_VERSION,
+    chain_component,
+    chain_table_for,
+    links_after,
+)
+from adapters.projections.schema_versions import record_version_by_cursor
 from application.audit.audit import ChainLink, chain_links
 
 BACKFILL_PAGE = 1000
+_SQLITE = sqlite_dialect()
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -80,6 +88,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         super()._create_table(c)
         if adopting:
             self._link_existing_records(c)
+        record_version_by_cursor(
+            c, _SQLITE, None, chain_component(self.events_table_name), CHAIN_TABLES_VERSION
+        )
 
     def _link_existing_records(self, c: SQLiteCursor) -> None:
         """The chain table was just made: link the records already there (a store written

@@ -25,6 +25,7 @@ from sqlalchemy import Column, LargeBinary, MetaData, String, Table, event, sele
 from sqlalchemy.engine import Engine
 
 from adapters.keys.sealer import new_key
+from adapters.projections.schema_versions import Component, bring_up_to_date, refuse_newer
 from adapters.schema_changes import take_turn
 from adapters.storage import Store, StoreKind, sqlite_file_for
 from application.trust.personal_data import KeyStore
@@ -61,6 +62,11 @@ class MemoryKeyStore:
             return self._keys.pop(subject, None) is not None
 
 
+#: The key store's table, versioned like the store's other own tables: the keys cannot be
+#: rebuilt from the logs, so a change of shape is an upgrade in place.
+KEY_STORE = Component(name="key store", first_table="person_keys")
+
+
 class SqlKeyStore:
     def __init__(self, url: str, *, schema: str | None = None) -> None:
         self.engine: Engine = sqlalchemy.create_engine(url)
@@ -76,6 +82,9 @@ class SqlKeyStore:
         # Made when the first key is: opening a store to read it (an auditor's replay)
         # leaves no file and no table behind.
         self._made = False
+        # Brought up to date (created, or upgraded in place) by this process: done before its
+        # first write, once.
+        self._current = False
 
     def key_for(self, subject: str) -> bytes | None:
         if not self._exists():
@@ -92,9 +101,14 @@ class SqlKeyStore:
         database = self.engine.url.database
         if self._sqlite and database and not Path(database).exists():
             return False
-        self._made = sqlalchemy.inspect(self.engine).has_table(
-            self.table.name, schema=self.table.schema
-        )
+        with self.engine.connect() as connection:
+            self._made = sqlalchemy.inspect(connection).has_table(
+                self.table.name, schema=self.table.schema
+            )
+            if self._made:
+                # Read as it is, not upgraded (a reader leaves the store as it found it), but
+                # never read a shape this release does not know.
+                refuse_newer(connection, self.table.schema, KEY_STORE)
         return self._made
 
     def create_table(self) -> None:
@@ -102,11 +116,16 @@ class SqlKeyStore:
         processes making a store's first keys at once would race on PostgreSQL's catalogue."""
         with self.engine.begin() as connection:
             take_turn(connection)
-            self.table.create(connection, checkfirst=True)
-        self._made = True
+            bring_up_to_date(
+                connection,
+                self.table.schema,
+                KEY_STORE,
+                create=lambda made: self.table.create(made, checkfirst=True),
+            )
+        self._made = self._current = True
 
     def create_key(self, subject: str) -> bytes:
-        if not self._made:
+        if not self._current:
             self.create_table()
         found = self.key_for(subject)
         if found is not None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import sqlalchemy as sa
@@ -99,10 +100,7 @@ def bring_up_to_date(
     else:
         current = recorded
     if current > component.latest:
-        raise NewerSchema(
-            f"the store's {component.name} tables are at version {current}, made by a newer "
-            f"release; this one knows versions up to {component.latest}"
-        )
+        raise NewerSchema(_newer(component.name, current, component.latest))
     create(connection)
     applied = []
     for upgrade in component.upgrades[current - UNRECORDED :]:
@@ -138,3 +136,51 @@ def _creation(table: sa.Table, dialect: sa.Dialect) -> str:
 def has_column(connection: Connection, table: sa.Table, column: str) -> bool:
     columns = sa.inspect(connection).get_columns(table.name, schema=table.schema)
     return any(found["name"] == column for found in columns)
+
+
+def record_version_by_cursor(
+    cursor: Any,
+    dialect: sa.Dialect,
+    schema: str | None,
+    component: str,
+    latest: int,
+) -> None:
+    """What ``bring_up_to_date`` does for a component whose tables another library makes on a
+    connection of its own (the event logs' hash-chain tables, made by the library's recorders
+    on their DBAPI cursor, in their creation transaction and schema-change turn): record the
+    version its tables are at, and refuse a store a newer release has upgraded.
+
+    Every version up to ``latest`` must still be upgraded by the caller before this runs; a
+    component whose tables predate the versions is at ``UNRECORDED``."""
+    table = versions_table(schema)
+    quoted = dialect.identifier_preparer.format_table(table)
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    cursor.execute(_creation(table, dialect))
+    cursor.execute(
+        f"SELECT version FROM {quoted} WHERE component = {marker}",  # noqa: S608
+        (component,),
+    )
+    row = cursor.fetchone()
+    if row is None:
+        cursor.execute(
+            f"INSERT INTO {quoted} (component, version) VALUES ({marker}, {marker})",  # noqa: S608
+            (component, latest),
+        )
+        return
+    if row["version"] > latest:
+        raise NewerSchema(_newer(component, row["version"], latest))
+
+
+def refuse_newer(connection: Connection, schema: str | None, component: Component) -> None:
+    """Raise ``NewerSchema`` when a newer release has upgraded ``component``: a reader that
+    opens the tables without changing them (and so without upgrading them) checks this."""
+    recorded = recorded_versions(connection, schema).get(component.name, UNRECORDED)
+    if recorded > component.latest:
+        raise NewerSchema(_newer(component.name, recorded, component.latest))
+
+
+def _newer(component: str, found: int, latest: int) -> str:
+    return (
+        f"the store's {component} tables are at version {found}, made by a newer release; "
+        f"this one knows versions up to {latest}"
+    )
