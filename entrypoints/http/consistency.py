@@ -162,7 +162,7 @@ def _document_headers(spec: dict[str, Any], logs: tuple[str, ...]) -> None:
         "schema": {"type": "string", "pattern": f"^{entry}(,{entry})*$", "example": example},
     }
     malformed = {
-        "description": f"`{AFTER}` is not `log=position` pairs of known logs.",
+        "description": f"`{AFTER}` is not `log=position` pairs of known logs, each named once.",
         "content": {MEDIA_TYPE: {"schema": {"$ref": SCHEMA_REF + "Problem"}}},
     }
     for operations in spec.get("paths", {}).values():
