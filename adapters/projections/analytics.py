@@ -20,6 +20,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from adapters.projections.keyset import rows_after
 from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.analytics import (
@@ -778,10 +779,7 @@ class SqlAnalyticsTables:
         t = self._of(generation)
         c = t.titles.c
         query = sa.select(t.titles).where(c.studio_id == studio_id, c.registered.is_not(None))
-        if after is not None:
-            query = query.where(c.registered > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(c.registered).limit(limit)).all()
+        rows = rows_after(self.store, query, c.registered, after=after, limit=limit)
         return [RegisteredTitle(int(row.registered), self._figures(row)) for row in rows]
 
     def studio(

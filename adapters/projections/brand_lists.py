@@ -16,7 +16,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
-from adapters.projections.keyset import MAX_PAGE, MAX_POSITION, rows_after
+from adapters.projections.keyset import MAX_POSITION, rows_after, rows_after_key
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.business.brand_lists import BrandCampaign, EffectRow, Program
 from application.projections import Batch
@@ -170,23 +170,12 @@ class SqlBrandListTables:
     def live_effects(
         self, generation: int, today: date, *, after: tuple[date, int] | None, limit: int
     ) -> list[EffectRow]:
-        if limit <= 0:
-            return []
         t = self._tables[generation].effects
         day = today.isoformat()
         query = sa.select(t).where(t.c.last_day >= day, t.c.starts_on <= day)
-        if after is not None:
-            last_day, position = after[0].isoformat(), min(after[1], MAX_POSITION)
-            query = query.where(
-                sa.or_(
-                    t.c.last_day > last_day,
-                    sa.and_(t.c.last_day == last_day, t.c.position > position),
-                )
-            )
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                query.order_by(t.c.last_day, t.c.position).limit(min(limit, MAX_PAGE))
-            ).all()
+        key = None if after is None else (after[0].isoformat(), min(after[1], MAX_POSITION))
+        order = (t.c.last_day, t.c.position)
+        rows = rows_after_key(self.store, query, order, after=key, limit=limit)
         return [_effect(row) for row in rows]
 
     def every_campaign(self, generation: int) -> Iterator[BrandCampaign]:

@@ -29,6 +29,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from adapters.projections.keyset import rows_after
 from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.business.campaign_dashboard import (
@@ -568,10 +569,7 @@ class SqlDashboardTables:
     ) -> list[tuple[int, UUID]]:
         i = self._tables(generation).invitations.c
         query = sa.select(i.position, i.invitation_id).where(i.campaign_id == campaign_id)
-        if after is not None:
-            query = query.where(i.position > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(i.position).limit(limit)).all()
+        rows = rows_after(self.store, query, i.position, after=after, limit=limit)
         return [(int(position), invitation_id) for position, invitation_id in rows]
 
     def creator_invitations(
@@ -579,10 +577,7 @@ class SqlDashboardTables:
     ) -> list[tuple[int, UUID]]:
         i = self._tables(generation).invitations.c
         query = sa.select(i.position, i.invitation_id).where(i.creator == creator)
-        if after is not None:
-            query = query.where(i.position > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(i.position).limit(limit)).all()
+        rows = rows_after(self.store, query, i.position, after=after, limit=limit)
         return [(int(position), invitation_id) for position, invitation_id in rows]
 
     def figures(

@@ -12,14 +12,10 @@ from datetime import datetime
 import attrs
 import sqlalchemy as sa
 
+from adapters.projections.keyset import MAX_POSITION, rows_after
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.notifications import InboxFilter, Notice
 from application.projections import Batch
-
-#: The largest position SQL binds (a signed 64-bit integer): past it, nothing.
-MAX_POSITION = 2**63 - 1
-#: Rows of one page at most, whatever is asked.
-MAX_PAGE = 1000
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:
@@ -106,19 +102,14 @@ class SqlInboxTables:
         limit: int,
         only: InboxFilter | None = None,
     ) -> list[Notice]:
-        if after >= MAX_POSITION or limit <= 0:
-            return []
         t = self._tables[generation].messages
         only = only or InboxFilter()
-        query = sa.select(t).where(t.c.recipient == recipient, t.c.position > after)
+        query = sa.select(t).where(t.c.recipient == recipient)
         if only.unread:
             query = query.where(~t.c.is_read)
         if only.kind is not None:
             query = query.where(t.c.kind == only.kind.value)
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                query.order_by(t.c.position).limit(min(limit, MAX_PAGE))
-            ).all()
+        rows = rows_after(self.store, query, t.c.position, after=after, limit=limit)
         return [_notice(row) for row in rows]
 
     def unread(self, generation: int, recipient: str) -> int:

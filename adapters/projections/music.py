@@ -18,6 +18,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from adapters.projections.keyset import rows_after_key
 from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import ByGeneration, SqlBatch, SqlProjectionStore
 from application.music.music_read_model import (
@@ -212,13 +213,6 @@ def _track_columns(t: sa.Table) -> tuple[sa.ColumnElement[object], ...]:
 
 #: The place of the first column a query selects after ``_track_columns``.
 _AFTER_TRACK = 8
-
-
-def _after(
-    key: sa.Column[Any], row_id: sa.Column[Any], after: tuple[int, UUID]
-) -> sa.ColumnElement[bool]:
-    """The rows after ``after`` in the order (key, id)."""
-    return sa.or_(key > after[0], sa.and_(key == after[0], row_id > after[1]))
 
 
 class _Tables:
@@ -598,22 +592,9 @@ class SqlMusicTables:
         query = sa.select(t.c.announced_key, t.c.season_id)
         if region is not None:
             query = query.where(t.c.region == region)
-        rows = self._keyset(query, t.c.announced_key, t.c.season_id, after, limit)
+        order = (t.c.announced_key, t.c.season_id)
+        rows = rows_after_key(self.store, query, order, after=after, limit=limit)
         return [(int(row[0]), row[1]) for row in rows]
-
-    def _keyset(
-        self,
-        query: sa.Select[Any],
-        key: sa.Column[Any],
-        row_id: sa.Column[Any],
-        after: tuple[int, UUID] | None,
-        limit: int,
-    ) -> Sequence[sa.Row[Any]]:
-        """At most ``limit`` rows of ``query`` in the order (key, id), after ``after``."""
-        if after is not None:
-            query = query.where(_after(key, row_id, after))
-        with self.store.reading() as connection:
-            return connection.execute(query.order_by(key, row_id).limit(limit)).all()
 
     def schedule_round(
         self,
@@ -686,13 +667,8 @@ class SqlMusicTables:
         query = sa.select(r.c.requested_key, r.c.artist_id, a.c.account, r.c.requested_at).join(
             a, a.c.artist_id == r.c.artist_id
         )
-        if after is not None:
-            query = query.where(_after(r.c.requested_key, r.c.artist_id, after))
-        query = query.order_by(r.c.requested_key, r.c.artist_id)
-        if limit is not None:
-            query = query.limit(limit)
-        with self.store.reading() as connection:
-            rows = connection.execute(query).all()
+        order = (r.c.requested_key, r.c.artist_id)
+        rows = rows_after_key(self.store, query, order, after=after, limit=limit)
         return [
             VerificationRequestLine(
                 key=int(row[0]),
@@ -724,12 +700,8 @@ class SqlMusicTables:
         query = sa.select(t.c.entered_key, t.c.season_id, t.c.track_id).where(
             t.c.artist_account == account
         )
-        if after is not None:
-            query = query.where(_after(t.c.entered_key, t.c.season_id, after))
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                query.order_by(t.c.entered_key, t.c.season_id).limit(limit)
-            ).all()
+        order = (t.c.entered_key, t.c.season_id)
+        rows = rows_after_key(self.store, query, order, after=after, limit=limit)
         return [(int(row[0]), row[1], row[2]) for row in rows]
 
     def season_field(
@@ -774,7 +746,8 @@ class SqlMusicTables:
             query = query.where(a.c.region == region)
         if genre is not None:
             query = query.where(t.c.genre == genre)
-        rows = self._keyset(query, e.c.entered_key, e.c.track_id, after, limit)
+        order = (e.c.entered_key, e.c.track_id)
+        rows = rows_after_key(self.store, query, order, after=after, limit=limit)
         return [
             FieldLine(
                 key=int(row[_AFTER_TRACK]),
@@ -1058,12 +1031,8 @@ class SqlMusicTables:
         """The tracks ``which`` chooses, in the order submitted, after the key (submitted,
         id)."""
         query = sa.select(*_track_columns(t), t.c.submitted_key, t.c.uses).where(which)
-        if after is not None:
-            query = query.where(_after(t.c.submitted_key, t.c.track_id, after))
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                query.order_by(t.c.submitted_key, t.c.track_id).limit(limit)
-            ).all()
+        order = (t.c.submitted_key, t.c.track_id)
+        rows = rows_after_key(self.store, query, order, after=after, limit=limit)
         return [self._own_line(row) for row in rows]
 
     @classmethod

@@ -17,6 +17,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
+from adapters.projections.keyset import rows_after
 from adapters.projections.rows import chunks
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch, ProjectionRunner
@@ -188,10 +189,7 @@ class SqlProtectionTables:
         t = self._tables[generation]
         v = t.videos.c
         query = sa.select(v.video_id, v.ord, v.moderation).where(v.creator == account)
-        if after is not None:
-            query = query.where(v.ord > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(v.ord).limit(limit)).all()
+        rows = rows_after(self.store, query, v.ord, after=after, limit=limit)
         return [
             PublishedVideo(row.video_id, int(row.ord), ModerationState(row.moderation))
             for row in rows
@@ -203,10 +201,7 @@ class SqlProtectionTables:
         query = sa.select(v.moderated, v.video_id).where(
             v.moderation == ModerationState.FLAGGED.value
         )
-        if after is not None:
-            query = query.where(v.moderated > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(v.moderated).limit(max(0, limit))).all()
+        rows = rows_after(self.store, query, v.moderated, after=after, limit=limit)
         return [(int(row.moderated), row.video_id) for row in rows]
 
     def minors(self, generation: int) -> list[str]:

@@ -22,6 +22,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from adapters.projections.keyset import rows_after
 from adapters.projections.rows import add_amounts, chunks, update_rows
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.review_queue import (
@@ -439,10 +440,7 @@ class SqlReviewTables:
         t = self._tables[generation]
         a = t.anchors.c
         query = sa.select(t.anchors).where(a.studio_id == studio_id)
-        if after is not None:
-            query = query.where(a.position > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(a.position).limit(limit)).all()
+        rows = rows_after(self.store, query, a.position, after=after, limit=limit)
         return [
             TitleAnchor(
                 order=int(row.position),
@@ -462,10 +460,7 @@ class SqlReviewTables:
         t = self._tables[generation]
         d = t.disputes.c
         query = sa.select(t.disputes).where(d.studio_id == studio_id)
-        if after is not None:
-            query = query.where(d.position > after)
-        with self.store.reading() as connection:
-            rows = connection.execute(query.order_by(d.position).limit(limit)).all()
+        rows = rows_after(self.store, query, d.position, after=after, limit=limit)
         return [
             TitleDispute(
                 order=int(row.position),

@@ -19,6 +19,7 @@ from uuid import UUID
 import attrs
 import sqlalchemy as sa
 
+from adapters.projections.keyset import rows_after
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch, ProjectionRunner
 from application.shop.shop_lists import (
@@ -345,10 +346,7 @@ class SqlShopListsTables:
         query = sa.select(table).where(
             *(c[name] == value for name, value in equal.items() if value is not None)
         )
-        if after is not None:
-            query = query.where(c.ord > after)
-        with self.store.reading() as connection:
-            return connection.execute(query.order_by(c.ord).limit(limit)).all()
+        return rows_after(self.store, query, c.ord, after=after, limit=limit)
 
 
 def persisted_shop_lists(store: SqlProjectionStore, runner: ProjectionRunner) -> ShopLists:

@@ -22,13 +22,12 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.projections.keyset import MAX_POSITION, rows_after
 from adapters.projections.schema_versions import Component
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch
 from application.webhook_model import Attempt, Delivery, DeliveryState, Settlement, Subscription
 
-MAX_POSITION = 2**63 - 1
-MAX_PAGE = 1000
 #: The deliveries and their attempts (the subscriptions are a fan-out's generations).
 WEBHOOK_TABLES = Component(name="webhooks", first_table="webhook_deliveries")
 
@@ -205,17 +204,12 @@ class SqlWebhookTables:
         limit: int,
         state: DeliveryState | None = None,
     ) -> list[Delivery]:
-        if after >= MAX_POSITION or limit <= 0:
-            return []
         d = self.deliveries_table
-        query = sa.select(d).where(d.c.subscription_id == subscription_id, d.c.position > after)
+        query = sa.select(d).where(d.c.subscription_id == subscription_id)
         if state is not None:
             query = query.where(d.c.state == state.value)
-        with self.store.reading() as connection:
-            rows = connection.execute(
-                query.order_by(d.c.position).limit(min(limit, MAX_PAGE))
-            ).mappings()
-            return [_delivery(row) for row in rows]
+        rows = rows_after(self.store, query, d.c.position, after=after, limit=limit)
+        return [_delivery(row._mapping) for row in rows]
 
     def delivery(self, delivery_id: str) -> Delivery | None:
         d = self.deliveries_table

@@ -15,15 +15,18 @@ import attrs
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, require_role
-from application.errors import NotPermitted, StaleVersion
 from application.logs import RevenueLog
 from application.ports import Clock, IdentityProvider
+from application.reports import (
+    day_count,
+    refuse_auditors,
+    require_report_reader,
+    retried,
+)
 from application.shop.product_tagging import TRUST_AND_SAFETY, ProductTagging
 from domain.shop.counterfeit import CounterfeitReport, ReportQuota, ReportStatus
 from domain.shop.listings import Listing, ListingStatus, Seller
 from domain.shop.product_tags import VideoTags
-
-FILE_ATTEMPTS = 10  # the reporter's own reports race on their daily quota
 
 
 @attrs.frozen
@@ -73,24 +76,15 @@ class CounterfeitReports:
     ) -> ReportView:
         """Anyone signed in but an auditor (``NotPermitted``) reports a listing as counterfeit, with
         a reason and evidence. Past the reporter's daily limit it is ``ReportLimitReached``."""
-        if actor.role is Role.AUDITOR:
-            raise NotPermitted("auditors read and never write")
-        for attempt in range(FILE_ATTEMPTS):
-            try:
-                return self._file(actor, listing_id, reason, evidence)
-            except StaleVersion:
-                if attempt == FILE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        refuse_auditors(actor)
+        return retried(lambda: self._file(actor, listing_id, reason, evidence))
 
     def _file(
         self, actor: Principal, listing_id: UUID, reason: str, evidence: Sequence[str]
     ) -> ReportView:
         listing = self.revenue.load(Listing, listing_id)
         now = self.clock.now()
-        quota = self.revenue.find(
-            ReportQuota, ReportQuota.id_for(actor.label, now.date())
-        ) or ReportQuota.open(actor.label, now.date())
+        quota = day_count(self.revenue, ReportQuota, actor.label, now.date())
         report = CounterfeitReport.file(
             self.identities.new_id(),
             listing_id=listing.id,
@@ -149,8 +143,7 @@ class CounterfeitReports:
         """A report, for its reporter, a reviewer, an admin or an auditor (anyone else is
         ``NotPermitted``)."""
         report = self.revenue.load(CounterfeitReport, report_id)
-        if actor.role not in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR) and (
-            actor.label != report.reporter
-        ):
-            raise NotPermitted("reports are seen by their reporter and by trust and safety")
+        require_report_reader(
+            actor, report.reporter, "reports are seen by their reporter and by trust and safety"
+        )
         return ReportView.of(report)

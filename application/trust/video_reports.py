@@ -16,7 +16,7 @@ its tables), in the order the reports (the appeals) were recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -24,12 +24,18 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, owns, require_role
-from application.errors import NotPermitted, StaleVersion
+from application.errors import NotPermitted
 from application.logs import CatalogueLog
 from application.paging import KeysetCursors, Page, int_at, limited
 from application.ports import Clock, IdentityProvider
 from application.projections import Batch, Persisted, ProjectionRunner
 from application.read_models import LogPositions, ReadModel
+from application.reports import (
+    day_count,
+    refuse_auditors,
+    require_report_reader,
+    retried,
+)
 from application.topic_projection import TopicProjection, unmoved
 from application.trust.moderation import TagWithdrawal
 from domain.anchors.videos import Video
@@ -48,7 +54,6 @@ from domain.trust.video_reports import (
 
 NAME = "video reports (report and appeal queues)"
 LOG = "catalogue"
-REPORT_ATTEMPTS = 10  # a reporter's own reports race on their day's count
 REPORTS = KeysetCursors("video report queue", int)
 APPEALS = KeysetCursors("appeal queue", int)
 #: The policy a decision on a report is recorded under, by the report's reason.
@@ -212,15 +217,8 @@ class VideoReports:
         """Anyone signed in but an auditor reports a video, for a reason of the fixed list and
         with optional words; past the reporter's quota of the UTC day it is
         ``ReportLimitReached`` and nothing is recorded."""
-        if actor.role is Role.AUDITOR:
-            raise NotPermitted("auditors read and never write")
-        for attempt in range(REPORT_ATTEMPTS):
-            try:
-                return self._report(actor, video_id, reason, text)
-            except StaleVersion:
-                if attempt == REPORT_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        refuse_auditors(actor)
+        return retried(lambda: self._report(actor, video_id, reason, text))
 
     def _report(
         self, actor: Principal, video_id: UUID, reason: ReportReason | str, text: str
@@ -230,9 +228,7 @@ class VideoReports:
             raise RuleViolated(f"video {video_id} was removed already")
         now = self.clock.now()
         day = utc_day(now)
-        quota = self.catalogue.find(
-            VideoReportQuota, VideoReportQuota.id_for(actor.label, day)
-        ) or VideoReportQuota.open(actor.label, day)
+        quota = day_count(self.catalogue, VideoReportQuota, actor.label, day)
         report = VideoReport.report(
             self.identities.new_id(),
             video_id=video.id,
@@ -251,14 +247,12 @@ class VideoReports:
     def report_of(self, actor: Principal, report_id: UUID) -> VideoReportView:
         """A report: for its reporter, the video's creator, reviewers, admins, auditors."""
         report = self.catalogue.load(VideoReport, report_id)
-        if not (
-            actor.role in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
-            or actor.label == report.reporter
-            or owns(actor, Role.CREATOR, report.creator)
-        ):
-            raise NotPermitted(
-                "a report is seen by its reporter, the video's creator and reviewers"
-            )
+        require_report_reader(
+            actor,
+            report.reporter,
+            "a report is seen by its reporter, the video's creator and reviewers",
+            also=owns(actor, Role.CREATOR, report.creator),
+        )
         return VideoReportView.of(report)
 
     # Reviewers ------------------------------------------------------------------------------
@@ -268,11 +262,7 @@ class VideoReports:
     ) -> Page[VideoReportView]:
         """The reports awaiting a decision, oldest first."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read reported videos")
-        key, size = REPORTS.decode(cursor), limited(limit)
-        rows = self.projection.tables.open_reports(
-            self.runner.fresh(NAME), after=None if key is None else int_at(key, 0), limit=size + 1
-        )
-        return self._views(REPORTS.page(rows, size, lambda row: (row.position,)))
+        return self._queued(REPORTS, self.projection.tables.open_reports, limit, cursor)
 
     def decide(
         self, actor: Principal, report_id: UUID, outcome: ReportOutcome | str, *, reason: str
@@ -323,11 +313,7 @@ class VideoReports:
     ) -> Page[VideoReportView]:
         """The appeals awaiting a decision, oldest first."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read appeals")
-        key, size = APPEALS.decode(cursor), limited(limit)
-        rows = self.projection.tables.pending_appeals(
-            self.runner.fresh(NAME), after=None if key is None else int_at(key, 0), limit=size + 1
-        )
-        return self._views(APPEALS.page(rows, size, lambda row: (row.position,)))
+        return self._queued(APPEALS, self.projection.tables.pending_appeals, limit, cursor)
 
     def decide_appeal(
         self, actor: Principal, report_id: UUID, outcome: AppealOutcome | str, *, reason: str
@@ -354,7 +340,19 @@ class VideoReports:
         self.catalogue.commit(report, video)
         return VideoReportView.of(report)
 
-    def _views(self, page: Page[QueuedReport]) -> Page[VideoReportView]:
+    def _queued(
+        self,
+        cursors: KeysetCursors,
+        read: Callable[..., list[QueuedReport]],
+        limit: int,
+        cursor: str | None,
+    ) -> Page[VideoReportView]:
+        """A page of a queue (``read`` by its tables), each report loaded for its view."""
+        key, size = cursors.decode(cursor), limited(limit)
+        rows = read(
+            self.runner.fresh(NAME), after=None if key is None else int_at(key, 0), limit=size + 1
+        )
+        page = cursors.page(rows, size, lambda row: (row.position,))
         found = [
             VideoReportView.of(self.catalogue.load(VideoReport, row.report_id))
             for row in page.items

@@ -4,20 +4,24 @@ Upholding a report takes the listing down, strikes its seller (three strikes sus
 removes its tags from videos — all in the application's one transaction. Reporters are
 limited to ``REPORTS_PER_DAY`` reports a day: each day's count is its own small aggregate
 (``ReportQuota``, id ``uuid5(reporter, day)``), so the limit holds under concurrent reports.
+The rules a report of a listing shares with a report of a video (words, a decision once, the
+day's count) are in ``domain.reports``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
-from domain.errors import InvalidValue, RuleViolated
-from domain.text import checked_free_text
+from domain.errors import InvalidValue
+from domain.reports import DailyReportQuota, report_words, require_open
+from domain.reports import ReportDecided as ReportDecided  # raised by this module
+from domain.reports import ReportLimitReached as ReportLimitReached  # raised by this module
 from domain.time import checked_instant
 
 REPORTS_PER_DAY = 10
@@ -32,19 +36,8 @@ class ReportStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
-class ReportLimitReached(RuleViolated):
-    """The reporter has filed as many reports today as one may."""
-
-
-class ReportDecided(RuleViolated):
-    """The report was already upheld or dismissed."""
-
-
 def _text(value: str, what: str) -> str:
-    stripped = checked_free_text(value, what).strip()
-    if not stripped or len(stripped) > MAX_TEXT:
-        raise InvalidValue(f"{what} has 1 to {MAX_TEXT} characters")
-    return stripped
+    return report_words(value, what, MAX_TEXT)
 
 
 class CounterfeitReport(DomainAggregate):
@@ -137,14 +130,14 @@ class CounterfeitReport(DomainAggregate):
         self.decision_reason = reason
 
     def _require_open(self) -> None:
-        if ReportStatus(self.status) is not ReportStatus.OPEN:
-            raise ReportDecided(f"the report is already {ReportStatus(self.status).value}")
+        require_open(ReportStatus(self.status), ReportStatus.OPEN)
 
 
-class ReportQuota(DomainAggregate):
+class ReportQuota(DailyReportQuota, DomainAggregate):
     """How many reports one reporter filed on one day."""
 
     TOPIC = "spotlight.reports:ReportQuota"
+    NAMESPACE = _QUOTAS
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.reports:ReportQuotaOpened"
@@ -155,14 +148,6 @@ class ReportQuota(DomainAggregate):
         TOPIC = "spotlight.reports:ReportQuotaUsed"
         report_id: UUID
 
-    @staticmethod
-    def id_for(reporter: str, day: date) -> UUID:
-        return uuid5(_QUOTAS, f"{reporter}/{day.isoformat()}")
-
-    @classmethod
-    def open(cls, reporter: str, day: date) -> ReportQuota:
-        return cls(id=cls.id_for(reporter, day), reporter=reporter, day=day.isoformat())
-
     @event(Opened)
     def __init__(self, id: UUID, reporter: str, day: str) -> None:
         self.reporter = reporter
@@ -170,10 +155,7 @@ class ReportQuota(DomainAggregate):
         self.used = 0
 
     def use(self, report_id: UUID) -> None:
-        if self.used >= REPORTS_PER_DAY:
-            raise ReportLimitReached(
-                f"{self.reporter} has filed {REPORTS_PER_DAY} reports today; try again tomorrow"
-            )
+        self.require_room(REPORTS_PER_DAY, f"filed {REPORTS_PER_DAY} reports today")
         self._used(report_id=report_id)
 
     @event(Used)

@@ -9,7 +9,9 @@ upheld report once; a reviewer then upholds the decision or overturns it.
 Each reporter may file ``quota`` reports a UTC day (a setting, ``DEFAULT_REPORTS_PER_DAY``
 unless configured): the day's count is its own small aggregate (``VideoReportQuota``, id
 ``uuid5(reporter, day)``) saved with the report, so two reports racing for the last place
-of a day contend on one aggregate's version and only one is recorded.
+of a day contend on one aggregate's version and only one is recorded. The rules a report of
+a video shares with a report of a listing (words, a decision once, the day's count) are
+``domain.reports``'.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.aggregate import DomainAggregate
 from domain.errors import InvalidValue, RuleViolated, one_of
-from domain.text import checked_free_text
+from domain.reports import DailyReportQuota, ReportDecided, report_words, require_open
+from domain.reports import ReportLimitReached as ReportLimitReached  # raised by this module
 from domain.time import checked_instant
 
 DEFAULT_REPORTS_PER_DAY = 20
@@ -72,11 +75,7 @@ class AppealOutcome(StrEnum):
     OVERTURN = "overturn"
 
 
-class ReportLimitReached(RuleViolated):
-    """The reporter has filed as many reports of videos today (UTC) as one may."""
-
-
-class ReportAlreadyDecided(RuleViolated):
+class ReportAlreadyDecided(ReportDecided):
     """The report was dismissed or upheld already."""
 
 
@@ -91,13 +90,6 @@ class AppealAlreadyDecided(RuleViolated):
 def utc_day(at: datetime) -> date:
     """The UTC calendar day of an instant: the quota's day, whatever the reporter's zone."""
     return checked_instant(at).astimezone(UTC).date()
-
-
-def _words(value: str, what: str, most: int, *, required: bool) -> str:
-    stripped = checked_free_text(value, what).strip()
-    if len(stripped) > most or (required and not stripped):
-        raise InvalidValue(f"{what} has {1 if required else 0} to {most} characters")
-    return stripped
 
 
 class VideoReport(DomainAggregate):
@@ -156,7 +148,7 @@ class VideoReport(DomainAggregate):
             creator=creator,
             reporter=reporter,
             reason=one_of(ReportReason, str(reason), "a report's reason").value,
-            text=_words(text, "a report's text", MAX_TEXT, required=False),
+            text=report_words(text, "a report's text", MAX_TEXT, required=False),
             reported_at=checked_instant(at),
         )
 
@@ -188,9 +180,8 @@ class VideoReport(DomainAggregate):
     def decide(self, outcome: ReportOutcome | str, *, by: str, reason: str, at: datetime) -> None:
         """Dismiss the report, or uphold it by removing or age-restricting the video."""
         decided = one_of(ReportOutcome, str(outcome), "a decision")
-        if ReportStatus(self.status) is not ReportStatus.OPEN:
-            raise ReportAlreadyDecided(f"the report is already {ReportStatus(self.status).value}")
-        why = _words(reason, "a decision's reason", MAX_DECISION, required=True)
+        require_open(ReportStatus(self.status), ReportStatus.OPEN, ReportAlreadyDecided)
+        why = report_words(reason, "a decision's reason", MAX_DECISION)
         if decided is ReportOutcome.DISMISS:
             self._dismissed(decided_by=by, reason=why, decided_at=checked_instant(at))
         else:
@@ -220,7 +211,7 @@ class VideoReport(DomainAggregate):
             raise AppealRefused("the decision was appealed already; an appeal is filed once")
         self._appeal_filed(
             appellant=by,
-            text=_words(text, "an appeal's text", MAX_TEXT, required=True),
+            text=report_words(text, "an appeal's text", MAX_TEXT),
             filed_at=checked_instant(at),
         )
 
@@ -241,7 +232,7 @@ class VideoReport(DomainAggregate):
         self._appeal_decided(
             outcome=status.value,
             decided_by=by,
-            reason=_words(reason, "an appeal decision's reason", MAX_DECISION, required=True),
+            reason=report_words(reason, "an appeal decision's reason", MAX_DECISION),
             decided_at=checked_instant(at),
         )
 
@@ -253,10 +244,11 @@ class VideoReport(DomainAggregate):
         self.appeal_reason = reason
 
 
-class VideoReportQuota(DomainAggregate):
+class VideoReportQuota(DailyReportQuota, DomainAggregate):
     """How many videos one reporter reported on one UTC day."""
 
     TOPIC = "spotlight.video_reports:VideoReportQuota"
+    NAMESPACE = _QUOTAS
 
     class Opened(Aggregate.Created):
         TOPIC = "spotlight.video_reports:VideoReportQuotaOpened"
@@ -266,14 +258,6 @@ class VideoReportQuota(DomainAggregate):
     class Used(Aggregate.Event):
         TOPIC = "spotlight.video_reports:VideoReportQuotaUsed"
         report_id: UUID
-
-    @staticmethod
-    def id_for(reporter: str, day: date) -> UUID:
-        return uuid5(_QUOTAS, f"{reporter}/{day.isoformat()}")
-
-    @classmethod
-    def open(cls, reporter: str, day: date) -> VideoReportQuota:
-        return cls(id=cls.id_for(reporter, day), reporter=reporter, day=day.isoformat())
 
     @event(Opened)
     def __init__(self, id: UUID, reporter: str, day: str) -> None:
@@ -285,10 +269,7 @@ class VideoReportQuota(DomainAggregate):
         """Count one more report of the day, or refuse it past ``quota``."""
         if quota < 1:
             raise InvalidValue("a daily quota of reports is at least 1")
-        if self.used >= quota:
-            raise ReportLimitReached(
-                f"{self.reporter} has reported {quota} videos today (UTC); try again tomorrow"
-            )
+        self.require_room(quota, f"reported {quota} videos today (UTC)")
         self._used(report_id=report_id)
 
     @event(Used)
