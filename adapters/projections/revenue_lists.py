@@ -1,8 +1,8 @@
 """The rows of payouts and Pulse applications (``application.revenue.revenue_lists``) in the
 projection store: payouts keyed by id and indexed by (payee, account paid, position
 requested), Pulse enrolments keyed by id and indexed by (status, position of the latest
-application), so each list's page is a seek on an index after its cursor. Instants are ISO text with their offset,
-amounts whole minor units."""
+application), so each list's page is a seek on an index after its cursor. Instants are ISO
+text with their offset, amounts whole minor units."""
 
 from __future__ import annotations
 
