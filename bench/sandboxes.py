@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -103,3 +104,22 @@ class PostgresSandbox:
             connect_timeout=5,
             autocommit=True,
         )
+
+
+def each_sandbox(
+    stores: Sequence[str], postgres_url: str, skipped: Callable[[str], None]
+) -> Iterator[Sandbox]:
+    """A sandbox of each store named (``postgres`` or ``sqlite``), closed after its turn; one
+    that cannot be used is skipped, with a line for ``skipped``."""
+    for name in stores:
+        try:
+            sandbox: Sandbox = (
+                PostgresSandbox(postgres_url) if name == "postgres" else SqliteSandbox()
+            )
+        except SandboxUnavailable as error:
+            skipped(f"{name}: skipped: {error}")
+            continue
+        try:
+            yield sandbox
+        finally:
+            sandbox.close()

@@ -465,10 +465,33 @@ def _money_list(arguments: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http.revenue.revenue_schemas import PayoutOut
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
+    named = {"seller": arguments.seller} if arguments.command.startswith("seller-") else {}
     with _opened(arguments, settings) as core:
         try:
             page: BaseModel
-            if arguments.command == "creator-earnings":
+            if getattr(arguments, "csv", False):
+                if arguments.command.endswith("-earnings"):
+                    lines = core.ledger.earnings_csv(
+                        AUDITOR, getattr(arguments, "creator", None), arguments.currency, **named
+                    )
+                else:
+                    lines = core.revenue_lists.payouts_csv(
+                        AUDITOR, getattr(arguments, "creator", None), **named
+                    )
+                sys.stdout.write("".join(lines))
+                return 0
+            if arguments.command == "seller-earnings":
+                months = core.ledger.earnings(
+                    AUDITOR, None, arguments.currency, seller=arguments.seller, **page_of
+                )
+                page = PageOut[MonthEarningsOut].model_validate(months)
+            elif arguments.command == "seller-payouts":
+                status = None if arguments.status is None else PayoutStatus(arguments.status)
+                payouts = core.revenue_lists.payouts(
+                    AUDITOR, status=status, seller=arguments.seller, **page_of
+                )
+                page = PageOut[PayoutOut].model_validate(payouts)
+            elif arguments.command == "creator-earnings":
                 months = core.ledger.earnings(
                     AUDITOR, arguments.creator, arguments.currency, **page_of
                 )
@@ -1053,6 +1076,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, listed in (
         ("creator-earnings", "a creator's earnings month by month, oldest first"),
         ("creator-payouts", "a creator's payouts in the order requested, with their state"),
+        ("seller-earnings", "a seller's proceeds of sales month by month, oldest first"),
+        ("seller-payouts", "a seller's payouts in the order requested, with their state"),
         ("pulse-applications", "the Pulse applications queue, in the order applied"),
         ("pulse-categories", "the 12 categories, with their ranked videos and inventory"),
     ):
@@ -1064,11 +1089,17 @@ def build_parser() -> argparse.ArgumentParser:
                 default="applied",
                 help="which applications (default: those awaiting a decision)",
             )
+        elif name.startswith("seller-"):
+            money_list.add_argument("--seller", required=True, help="the seller's account")
         elif name != "pulse-categories":
             money_list.add_argument("--creator", required=True, help="the creator's account")
-        if name == "creator-earnings":
+        if name.endswith("-earnings"):
             money_list.add_argument("--currency", default="USD", help="the currency (default USD)")
-        if name == "creator-payouts":
+        if name.endswith(("-earnings", "-payouts")):
+            money_list.add_argument(
+                "--csv", action="store_true", help="print every item as CSV instead of a page"
+            )
+        if name.endswith("-payouts"):
             money_list.add_argument(
                 "--status",
                 choices=("in-transit", "sent", "returned"),

@@ -1,8 +1,8 @@
 """The rows of payouts and Pulse applications (``application.revenue.revenue_lists``) in the
-projection store: payouts keyed by id and indexed by (creator, position requested), Pulse
-enrolments keyed by id and indexed by (status, position of the latest application), so each
-list's page is a seek on an index after its cursor. Instants are ISO text with their offset,
-amounts whole minor units."""
+projection store: payouts keyed by id and indexed by (payee, account paid, position
+requested), Pulse enrolments keyed by id and indexed by (status, position of the latest
+application), so each list's page is a seek on an index after its cursor. Instants are ISO
+text with their offset, amounts whole minor units."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.projections import Batch
 from application.revenue.revenue_lists import PayoutRow, PulseApplication
 from domain.money import Money
-from domain.revenue.payouts import PayoutStatus
+from domain.revenue.payouts import Payee, PayoutStatus
 from domain.revenue.pulse import EnrolmentStatus
 
 
@@ -37,7 +37,8 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("reference", sa.Text, nullable=False),
         sa.Column("return_reason", sa.Text, nullable=False),
         sa.Column("requested_at", sa.String(40), nullable=False),
-        sa.Index(f"revenue_lists_payouts_creator{suffix}", "creator", "position"),
+        sa.Column("payee", sa.String(8), nullable=False),  # creator or seller
+        sa.Index(f"revenue_lists_payouts_payee{suffix}", "payee", "creator", "position"),
     )
     sa.Table(
         f"revenue_lists_applications{suffix}",
@@ -88,6 +89,7 @@ class SqlRevenueListTables:
                 reference=row.reference,
                 return_reason=row.return_reason,
                 requested_at=row.requested_at.isoformat(),
+                payee=row.payee.value,
             )
         )
 
@@ -109,9 +111,10 @@ class SqlRevenueListTables:
         after: int | None,
         limit: int,
         status: PayoutStatus | None = None,
+        payee: Payee = Payee.CREATOR,
     ) -> list[PayoutRow]:
         t = self._tables[generation].payouts
-        query = sa.select(t).where(t.c.creator == creator)
+        query = sa.select(t).where(t.c.payee == payee.value, t.c.creator == creator)
         if status is not None:
             query = query.where(t.c.status == status.value)
         rows = rows_after(self.store, query, t.c.position, after=after, limit=limit)
@@ -191,6 +194,7 @@ def _payout(row: Any) -> PayoutRow:
         reference=row.reference,
         return_reason=row.return_reason,
         requested_at=datetime.fromisoformat(row.requested_at),
+        payee=Payee(row.payee),
     )
 
 

@@ -11,6 +11,7 @@ suspended until the page and one more are found, in one snapshot.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -23,7 +24,13 @@ from adapters.projections.text_index import SqlTextIndex
 from adapters.search.listings import listing_terms
 from application.projections import Batch
 from application.ranked_paging import After, ranked_before
-from application.shop.search_filters import SearchFilters, SortAfter, microseconds, moment
+from application.shop.search_filters import (
+    SearchFilters,
+    SearchSort,
+    SortAfter,
+    microseconds,
+    moment,
+)
 from application.shop.shop_search import ListingText, Offer, ShopResult
 from domain.money import Money
 from domain.shop.listings import ListingStatus
@@ -42,6 +49,21 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("category", sa.String(32), nullable=False),
         sa.Column("listed_us", sa.BigInteger, nullable=False),  # microseconds since the epoch
+        # The orders other than relevance, each ascending on its own columns so that a page
+        # is one seek past the cursor's row in an index (mixed directions are no range):
+        sa.Column("price_down", sa.BigInteger, nullable=False),  # -price
+        sa.Column("listed_down", sa.BigInteger, nullable=False),  # -listed_us
+        *(
+            sa.Index(f"shop_offers_{name}{suffix}", *columns, "listing_id")
+            for name, columns in (
+                ("price", ("currency", "price")),
+                ("price_down", ("currency", "price_down")),
+                ("newest", ("listed_down",)),
+                ("category_price", ("category", "currency", "price")),
+                ("category_price_down", ("category", "currency", "price_down")),
+                ("category_newest", ("category", "listed_down")),
+            )
+        ),
     )
     sa.Table(
         f"shop_sellers{suffix}",
@@ -61,6 +83,50 @@ class _Tables:
     offers: sa.Table
     sellers: sa.Table
     suspended: sa.Table
+
+
+#: A sorted search reads the rows of the documents holding its words and sorts them when
+#: their postings squared are at most this times the page times the documents indexed: a
+#: walk of the order's index checks about (documents ÷ holders) rows per result, reading from
+#: the postings costs their number, and the two meet near the square root of their product.
+SELECTIVE = 16
+
+
+def _price(o: Any) -> list[sa.ColumnElement[Any]]:
+    return [o.currency, o.price]
+
+
+def _price_down(o: Any) -> list[sa.ColumnElement[Any]]:
+    return [o.currency, o.price_down]
+
+
+def _newest(o: Any) -> list[sa.ColumnElement[Any]]:
+    return [o.listed_down]
+
+
+#: The columns each order other than relevance sorts by, before the listing id (an index each).
+_ORDERS = {
+    SearchSort.PRICE_ASC: _price,
+    SearchSort.PRICE_DESC: _price_down,
+    SearchSort.NEWEST: _newest,
+}
+
+
+def _result_columns(o: Any) -> tuple[sa.ColumnElement[Any], ...]:
+    return (o.listing_id, o.title, o.price, o.currency, o.seller, o.category, o.listed_us)
+
+
+def _result(row: Any, score: float, matched: tuple[str, ...]) -> ShopResult:
+    return ShopResult(
+        listing_id=row.listing_id,
+        title=row.title,
+        price=Money(int(row.price), row.currency),
+        seller=row.seller,
+        score=score,
+        matched=matched,
+        category=row.category,
+        listed_at=moment(int(row.listed_us)),
+    )
 
 
 class SqlShopTables:
@@ -97,6 +163,8 @@ class SqlShopTables:
                     "status": offer.status.value,
                     "category": offer.category,
                     "listed_us": microseconds(offer.listed_at),
+                    "price_down": -offer.price.minor,
+                    "listed_down": -microseconds(offer.listed_at),
                 }
                 for offer in offers
             ],
@@ -109,7 +177,13 @@ class SqlShopTables:
         connection.execute(
             t.offers.update()
             .where(t.offers.c.listing_id == listing_id)
-            .values(title=title, price=price.minor, currency=price.currency, category=category)
+            .values(
+                title=title,
+                price=price.minor,
+                price_down=-price.minor,
+                currency=price.currency,
+                category=category,
+            )
         )
 
     def add_stock(self, batch: Batch, added: Mapping[UUID, int]) -> None:
@@ -197,27 +271,36 @@ class SqlShopTables:
         filters: SearchFilters,
         after: SortAfter | None,
         limit: int,
-        candidates: int,
     ) -> list[ShopResult]:
         t = self._tables[generation]
+        o = t.offers.c
+        order = [*_ORDERS[filters.sort](o), o.listing_id]
         with self.store.reading() as connection:
-            scored = self.words.scored_in(connection, generation, query)
-            # Every candidate may sort first, so all of them are read (by primary key, the
-            # filters applied in the query) and ordered here: a few hundred rows at most.
-            hits = scored.top(min(len(scored), candidates))
-            found = self._buyable(connection, t, hits, filters)
-        found.sort(key=filters.ordering())
-        return [result for result in found if filters.follows(result, after)][:limit]
+            matching = self.words.matching_in(connection, generation, query)
+            if not matching.words:
+                return []
+            conditions = self._conditions(t, filters)
+            if matching.postings**2 <= SELECTIVE * limit * matching.documents:
+                # Few hold the words: their rows are read from the postings and sorted.
+                conditions.append(o.listing_id.in_(matching.keys_holding()))
+            else:
+                # Many do: the order's index is walked past the cursor, each row checked.
+                conditions.append(matching.holds(o.listing_id))
+            if after is not None:
+                group, value, listing_id = after
+                mark: list[Any] = [] if filters.sort is SearchSort.NEWEST else [group]
+                mark.append(value if filters.sort is SearchSort.PRICE_ASC else -value)
+                mark.append(sa.literal(listing_id, sa.Uuid()))
+                conditions.append(sa.tuple_(*order) > sa.tuple_(*mark))
+            rows = connection.execute(
+                sa.select(*_result_columns(o)).where(*conditions).order_by(*order).limit(limit)
+            ).all()
+            scores = matching.scores(connection, [row.listing_id for row in rows])
+        return [_result(row, *scores.get(row.listing_id, (0.0, ()))) for row in rows]
 
-    def _buyable(
-        self,
-        connection: Connection,
-        t: _Tables,
-        hits: list[tuple[UUID, float, tuple[str, ...]]],
-        filters: SearchFilters,
-    ) -> list[ShopResult]:
-        """Those of ``hits`` on sale whose seller is not suspended and that pass
-        ``filters``, in order."""
+    @staticmethod
+    def _conditions(t: _Tables, filters: SearchFilters) -> list[sa.ColumnElement[bool]]:
+        """What makes an offer one a viewer can buy that passes ``filters``."""
         o = t.offers.c
         conditions = [
             o.status == ListingStatus.LISTED.value,
@@ -233,26 +316,28 @@ class SqlShopTables:
             conditions.append(o.price >= filters.min_price)
         if filters.max_price is not None:
             conditions.append(o.price <= filters.max_price)
+        return conditions
+
+    def _buyable(
+        self,
+        connection: Connection,
+        t: _Tables,
+        hits: list[tuple[UUID, float, tuple[str, ...]]],
+        filters: SearchFilters,
+    ) -> list[ShopResult]:
+        """Those of ``hits`` on sale whose seller is not suspended and that pass
+        ``filters``, in order."""
+        o = t.offers.c
+        conditions = self._conditions(t, filters)
         offers = {
             row.listing_id: row
             for chunk in chunks(listing_id for listing_id, _, _ in hits)
             for row in connection.execute(
-                sa.select(
-                    o.listing_id, o.title, o.price, o.currency, o.seller, o.category, o.listed_us
-                ).where(o.listing_id.in_(chunk), *conditions)
+                sa.select(*_result_columns(o)).where(o.listing_id.in_(chunk), *conditions)
             ).all()
         }
         return [
-            ShopResult(
-                listing_id=listing_id,
-                title=row.title,
-                price=Money(int(row.price), row.currency),
-                seller=row.seller,
-                score=score,
-                matched=matched,
-                category=row.category,
-                listed_at=moment(int(row.listed_us)),
-            )
+            _result(row, score, matched)
             for listing_id, score, matched in hits
             if (row := offers.get(listing_id)) is not None
         ]

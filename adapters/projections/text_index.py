@@ -29,7 +29,7 @@ does, asks for more of it as it needs them).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Collection, Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -49,6 +49,7 @@ from adapters.search.bm25 import (
     near_words,
     shortlist,
     trigrams,
+    word_score,
 )
 from application.projections import Batch
 
@@ -109,6 +110,92 @@ class Scored(Generic[Key]):
             (key, score, tuple(sorted(t for t, held in self._holders.items() if at in held)))
             for key, score, at in ranked
         ]
+
+
+class Matching(Generic[Key]):
+    """The indexed words a query resolved to, for a caller that orders the documents holding
+    any of them by its own columns (not by score): it narrows its rows to those documents in
+    SQL (``keys_holding`` or ``holds``) and scores only the few it answers (``scores``)."""
+
+    def __init__(
+        self,
+        tables: _Tables,
+        expansions: Sequence[tuple[str, float]],
+        holders: Mapping[str, int],
+        *,
+        documents: int,
+        average: float,
+    ) -> None:
+        self._tables = tables
+        self._expansions = expansions
+        self._holders = holders  # each indexed word -> how many documents hold it
+        self._documents = documents
+        self._average = average
+
+    @property
+    def words(self) -> list[str]:
+        """The indexed words the query stands for (none: it finds nothing)."""
+        return sorted(word for word, held in self._holders.items() if held > 0)
+
+    @property
+    def documents(self) -> int:
+        """How many documents the index holds."""
+        return self._documents
+
+    @property
+    def postings(self) -> int:
+        """How many postings those words have: at least the documents found."""
+        return sum(self._holders.values())
+
+    def keys_holding(self) -> sa.Select[Any]:
+        """The keys of the documents holding any of the words (read from their postings)."""
+        p, d = self._tables.postings.c, self._tables.documents.c
+        return (
+            sa.select(d.key)
+            .join_from(self._tables.postings, self._tables.documents, d.ordinal == p.ordinal)
+            .where(p.word.in_(self.words))
+        )
+
+    def holds(self, key: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """Whether the document of ``key`` (a caller's column) holds any of the words: a few
+        seeks per row, for a caller walking its own index in order."""
+        p, d = self._tables.postings.c, self._tables.documents.c
+        return sa.exists(
+            sa.select(p.ordinal)
+            .join_from(self._tables.postings, self._tables.documents, d.ordinal == p.ordinal)
+            .where(d.key == key, p.word.in_(self.words))
+        )
+
+    def scores(
+        self, connection: Connection, keys: Collection[Key]
+    ) -> dict[Key, tuple[float, tuple[str, ...]]]:
+        """Each document's BM25 for the query and the indexed words it matched, as the
+        ranking (``Scored``) gives them, read from its postings alone."""
+        p, d = self._tables.postings.c, self._tables.documents.c
+        held: dict[Key, dict[str, tuple[int, int]]] = defaultdict(dict)
+        for chunk in chunks(keys):
+            for key, word, count, length in connection.execute(
+                sa.select(d.key, p.word, p.count, d.length)
+                .join_from(self._tables.postings, self._tables.documents, d.ordinal == p.ordinal)
+                .where(d.key.in_(chunk), p.word.in_(self.words))
+            ):
+                held[key][word] = (int(count), int(length))
+        answered: dict[Key, tuple[float, tuple[str, ...]]] = {}
+        for key, words in held.items():
+            score = 0.0
+            for term, weight in self._expansions:
+                if term in words:
+                    count, length = words[term]
+                    score += word_score(
+                        float(count),
+                        float(length),
+                        documents=self._documents,
+                        holders=self._holders[term],
+                        average=self._average,
+                        weight=weight,
+                    )
+            answered[key] = (score, tuple(sorted(words)))
+        return answered
 
 
 class SqlTextIndex(Generic[Key]):
@@ -414,6 +501,29 @@ class SqlTextIndex(Generic[Key]):
                 )
         holders = {term: {int(local[r]) for r in row_numbers} for term, row_numbers in at.items()}
         return Scored(connection, t, scores, numbers, holders)
+
+    def matching_in(self, connection: Connection, generation: int, query: str) -> Matching[Key]:
+        """The indexed words ``query`` stands for (typos resolved as ``scored_in`` resolves
+        them), through an open connection: what a caller ordering by its own columns
+        narrows its rows by, without reading every posting of those words."""
+        t = self._tables[generation]
+        totals = connection.execute(
+            sa.select(t.totals.c.documents, t.totals.c.length).where(t.totals.c.id == TOTALS)
+        ).first()
+        if totals is None or not totals.documents:
+            return Matching(t, [], {}, documents=0, average=0.0)
+        expansions = self._resolve(connection, t, list(dict.fromkeys(words_of(query))))
+        w = t.words.c
+        terms = sorted({term for term, _ in expansions})
+        holders = {
+            row.word: int(row.documents)
+            for chunk in chunks(terms)
+            for row in connection.execute(sa.select(w.word, w.documents).where(w.word.in_(chunk)))
+        }
+        documents = int(totals.documents)
+        return Matching(
+            t, expansions, holders, documents=documents, average=int(totals.length) / documents
+        )
 
     def _resolve(
         self, connection: Connection, t: _Tables, words: list[str]

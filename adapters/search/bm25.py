@@ -89,9 +89,24 @@ def add_scores(
 ) -> None:
     """Add one word's BM25 to the scores of the documents holding it (``ordinals``, each
     once, with the word's ``counts`` and the documents' ``lengths``)."""
-    idf = math.log(1 + (documents - len(ordinals) + 0.5) / (len(ordinals) + 0.5))
+    idf = inverse_frequency(documents, len(ordinals))
     norms = counts + K1 * (1 - B + B * lengths / average)
     scores[ordinals] += weight * idf * counts * (K1 + 1) / norms
+
+
+def inverse_frequency(documents: int, holders: int) -> float:
+    """BM25's idf of a word ``holders`` of the ``documents`` hold."""
+    return math.log(1 + (documents - holders + 0.5) / (holders + 0.5))
+
+
+def word_score(
+    count: float, length: float, *, documents: int, holders: int, average: float, weight: float
+) -> float:
+    """One word's BM25 in one document, computed as ``add_scores`` computes it for many (so
+    the same document scores the same either way)."""
+    idf = inverse_frequency(documents, holders)
+    norm = count + K1 * (1 - B + B * length / average)
+    return weight * idf * count * (K1 + 1) / norm
 
 
 def shortlist(scores: NDArray[np.float64], limit: int) -> NDArray[np.intp]:

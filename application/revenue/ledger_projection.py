@@ -191,9 +191,10 @@ class LedgerReading:
             self.generation, creator_payable(creator, currency), EARNINGS, month, after, limit
         )
 
-    def months(self, creator: str, currency: str, after: str | None, limit: int) -> MonthsPage:
-        """The creator's payable account month by month (a page of months past ``after``)."""
-        return self.tables.months(self.generation, creator_payable(creator, currency), after, limit)
+    def months(self, account: str, after: str | None, limit: int) -> MonthsPage:
+        """A payable account (a creator's or a seller's) month by month (a page of months
+        past ``after``)."""
+        return self.tables.months(self.generation, account, after, limit)
 
     def export(self, position_of: PositionMap | None = None) -> dict[str, object]:
         return export_ledger(

@@ -9,7 +9,7 @@ transaction as the business aggregates that caused it and the limited accounts i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import suppress
 from datetime import datetime
 from itertools import groupby
@@ -20,6 +20,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from application.auth import Principal, Role, owns, require_role, whose_list
+from application.csv_lines import CSV_PAGE, csv_of, decimal
 from application.errors import NotFound, NotPermitted
 from application.logs import RevenueLog
 from application.paging import KeysetCursors, Page, int_at, limited
@@ -35,11 +36,14 @@ from domain.revenue.ledger import (
     JournalEntry,
     LedgerAccount,
     Limit,
+    creator_payable,
     currency_of,
     limit_of,
     owner_of,
     post_to_accounts,
+    seller_payable,
 )
+from domain.revenue.payouts import Payee
 
 #: A month of a statement, as the recordings' own offsets name it.
 _MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -99,6 +103,39 @@ class MonthEarnings:
     debits: Money  # the payable account's in the month (payouts requested...)
     credits: Money  # the payable account's in the month (earnings, payouts returned...)
     closing_balance: Money
+    #: A seller's proceeds of sales in the month (a seller's months: also ``earned``; a
+    #: creator's: zero, their share of sales is ``affiliate``).
+    sales: Money | None = None
+
+
+#: The columns of a months' statement CSV (amounts in the currency's units).
+MONTH_COLUMNS = (
+    "month",
+    "currency",
+    "earned",
+    "pulse",
+    "affiliate",
+    "campaign",
+    "sales",
+    "opening_balance",
+    "debits",
+    "credits",
+    "closing_balance",
+    "earning_lines",
+)
+
+#: The kind of entry that credits a seller with the proceeds of a sale (``Shop``'s).
+ORDER_PLACED = "order-placed"
+
+
+def payee_asked(actor: Principal, seller: str | None) -> Payee:
+    """Whose money a request is about: a seller's proceeds when a seller acts, or an admin
+    or auditor names a ``seller``; otherwise a creator's earnings."""
+    if actor.role is Role.SELLER:
+        return Payee.SELLER
+    if actor.role in (Role.ADMIN, Role.AUDITOR) and seller is not None:
+        return Payee.SELLER
+    return Payee.CREATOR
 
 
 #: An account's page holds at most this many postings.
@@ -310,13 +347,22 @@ class Ledger:
         *,
         limit: int = 50,
         cursor: str | None = None,
+        seller: str | None = None,
     ) -> Page[MonthEarnings]:
         """A creator's months (none named: the actor's own, a creator's), oldest first: each
         month's earnings by source (Pulse, affiliate, campaign) and the payable account's
         opening balance, debits, credits and closing balance, from the ledger's sums per
         month and kind (``ledger_months``), never from its lines. A month appears once the
-        payable account has a line in it."""
-        creator = whose_list(actor, Role.CREATOR, creator, "their earnings")
+        payable account has a line in it. A seller's (their own, or the ``seller`` an admin
+        or auditor names) are their proceeds of sales (``sales``) month by month, the same
+        way."""
+        payee = payee_asked(actor, seller)
+        if payee is Payee.SELLER:
+            owner = whose_list(actor, Role.SELLER, seller, "their proceeds")
+            code, kinds = seller_payable(owner, currency), {ORDER_PLACED: "sales"}
+        else:
+            owner = whose_list(actor, Role.CREATOR, creator, "their earnings")
+            code, kinds = creator_payable(owner, currency), EARNINGS
         Money.zero(currency)  # refuses a currency the platform does not settle in
         key = EARNINGS_MONTHS.decode(cursor)
         if key is not None and key[0] != currency:
@@ -326,17 +372,17 @@ class Ledger:
             )
         size = limited(limit)
         after = None if key is None else str(key[1])
-        found = self.reading().months(creator, currency, after, size + 1)
+        found = self.reading().months(code, after, size + 1)
         months: list[MonthEarnings] = []
         balance = found.opening
         for month, sums in groupby(found.sums, key=lambda row: row.month):
             rows = list(sums)
             debits = sum(row.debits for row in rows)
             credits = sum(row.credits for row in rows)
-            by_source = dict.fromkeys(EARNINGS.values(), 0)
+            by_source = dict.fromkeys((*EARNINGS.values(), "sales"), 0)
             for row in rows:
-                if row.kind in EARNINGS:
-                    by_source[EARNINGS[row.kind]] += row.credits
+                if row.kind in kinds:
+                    by_source[kinds[row.kind]] += row.credits
             months.append(
                 MonthEarnings(
                     month=month,
@@ -345,15 +391,52 @@ class Ledger:
                     pulse=Money(by_source["pulse"], currency),
                     affiliate=Money(by_source["affiliate"], currency),
                     campaign=Money(by_source["campaign"], currency),
-                    earnings=sum(row.credited for row in rows if row.kind in EARNINGS),
+                    earnings=sum(row.credited for row in rows if row.kind in kinds),
                     opening_balance=Money(balance, currency),
                     debits=Money(debits, currency),
                     credits=Money(credits, currency),
                     closing_balance=Money(balance + credits - debits, currency),
+                    sales=Money(by_source["sales"], currency),
                 )
             )
             balance += credits - debits
         return EARNINGS_MONTHS.page(months, size, lambda row: (currency, row.month))
+
+    def earnings_csv(
+        self,
+        actor: Principal,
+        creator: str | None = None,
+        currency: str = "USD",
+        *,
+        seller: str | None = None,
+    ) -> Iterator[str]:
+        """Every month of ``earnings`` (the same payee, for the same readers) as CSV lines,
+        header first, oldest first: the monthly statements' totals in one file."""
+        return csv_of(
+            MONTH_COLUMNS,
+            lambda cursor: self.earnings(
+                actor, creator, currency, seller=seller, limit=CSV_PAGE, cursor=cursor
+            ),
+            lambda month: (
+                month.month,
+                month.currency,
+                *(
+                    decimal(amount)
+                    for amount in (
+                        month.earned,
+                        month.pulse,
+                        month.affiliate,
+                        month.campaign,
+                        month.sales or Money.zero(month.currency),
+                        month.opening_balance,
+                        month.debits,
+                        month.credits,
+                        month.closing_balance,
+                    )
+                ),
+                month.earnings,
+            ),
+        )
 
     def _authorise(self, actor: Principal, code: str) -> None:
         if actor.role in (Role.ADMIN, Role.AUDITOR):

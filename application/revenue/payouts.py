@@ -22,7 +22,7 @@ from application.errors import StaleVersion
 from application.idempotency import answer_again
 from application.logs import RevenueLog
 from application.ports import Clock
-from application.revenue.ledgers import Ledger
+from application.revenue.ledgers import Ledger, payee_asked
 from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.money import Money
 from domain.revenue.ledger import (
@@ -118,11 +118,7 @@ class Payouts:
         """Pay out everything payable now, once per account paid, period and currency: a
         creator's earnings, or a seller's proceeds when a seller asks (or an admin names
         ``seller``)."""
-        payee = (
-            Payee.SELLER
-            if actor.role is Role.SELLER or (actor.role is Role.ADMIN and seller is not None)
-            else Payee.CREATOR
-        )
+        payee = payee_asked(actor, seller)
         if payee is Payee.SELLER:
             account = acting_for(actor, seller, Role.SELLER, doing="request a payout")
         else:

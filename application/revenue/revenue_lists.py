@@ -1,4 +1,4 @@
-"""A creator's payouts and the Pulse applications queue, listed a page at a time
+"""A creator's or a seller's payouts and the Pulse applications queue, listed a page at a time
 (``application.paging``).
 
 A persisted projection of the revenue log (``RevenueListsProjection``; port
@@ -20,18 +20,34 @@ from uuid import UUID
 import attrs
 
 from application.auth import Principal, Role, require_role, whose_list
+from application.csv_lines import CSV_PAGE, csv_of, decimal
 from application.logs import RevenueLog
 from application.paging import KeysetCursors, Page, int_at, limited
 from application.projections import Batch, Persisted, ProjectionRunner
 from application.read_models import LogPositions, ReadModel
+from application.revenue.ledgers import payee_asked
 from application.revenue.payouts import PayoutView
 from application.topic_projection import TopicProjection, unmoved
 from domain.errors import InvalidValue
 from domain.money import Money
-from domain.revenue.payouts import Payout, PayoutStatus
+from domain.revenue.payouts import Payee, Payout, PayoutStatus
 from domain.revenue.pulse import EnrolmentStatus, PulseEnrolment
 
 NAME = "payouts and Pulse applications"
+#: The columns of a payout history's CSV.
+PAYOUT_COLUMNS = (
+    "payout_id",
+    "payee",
+    "account",
+    "period",
+    "currency",
+    "amount_minor",
+    "amount",
+    "status",
+    "reference",
+    "return_reason",
+    "requested_at",
+)
 PAYOUTS = KeysetCursors("creator payouts", int)
 APPLICATIONS = KeysetCursors("Pulse applications", str, int)
 
@@ -47,6 +63,7 @@ class PayoutRow:
     reference: str
     return_reason: str
     requested_at: datetime
+    payee: Payee = Payee.CREATOR  # whose list it is in: the creator's or the seller's
 
     def view(self) -> PayoutView:
         return PayoutView(
@@ -58,6 +75,7 @@ class PayoutRow:
             reference=self.reference,
             return_reason=self.return_reason,
             requested_at=self.requested_at,
+            payee=self.payee,
         )
 
 
@@ -97,9 +115,11 @@ class RevenueListTables(Protocol):
         after: int | None,
         limit: int,
         status: PayoutStatus | None = None,
+        payee: Payee = Payee.CREATOR,
     ) -> list[PayoutRow]:
-        """At most ``limit`` of the creator's payouts (in ``status``, if named) requested
-        after the position ``after`` (none: from the first), in the order requested."""
+        """At most ``limit`` of the payouts to ``creator`` as ``payee`` (a creator's
+        earnings, or a seller's proceeds), in ``status`` if named, requested after the
+        position ``after`` (none: from the first), in the order requested."""
         ...
 
     def apply(self, batch: Batch, row: PulseApplication) -> None:
@@ -126,7 +146,7 @@ class RevenueListsProjection(TopicProjection):
     """Payouts and Pulse enrolments as rows, moved through their states in log order."""
 
     name = NAME
-    version = 1
+    version = 2  # 2: a payout's row names its payee, so a seller lists their payouts
 
     def __init__(self, tables: RevenueListTables) -> None:
         self.tables = tables
@@ -169,6 +189,7 @@ class RevenueListsProjection(TopicProjection):
                 reference="",
                 return_reason="",
                 requested_at=event.requested_at,
+                payee=Payee(event.payee),
             ),
         )
 
@@ -245,22 +266,54 @@ class RevenueLists:
         status: PayoutStatus | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        seller: str | None = None,
     ) -> Page[PayoutView]:
-        """The creator's payouts (none named: the actor's own, a creator's), in the order
-        they were requested, each in its state now (in transit, sent or returned); only those
-        in ``status``, if named."""
-        creator = whose_list(actor, Role.CREATOR, creator, "their payouts")
+        """The payouts of a creator's earnings (none named: the actor's own, a creator's),
+        or of a seller's proceeds (a seller's own, or the ``seller`` an admin or auditor
+        names), in the order they were requested, each in its state now (in transit, sent or
+        returned); only those in ``status``, if named."""
+        payee = payee_asked(actor, seller)
+        if payee is Payee.SELLER:
+            account = whose_list(actor, Role.SELLER, seller, "their payouts")
+        else:
+            account = whose_list(actor, Role.CREATOR, creator, "their payouts")
         key = PAYOUTS.decode(cursor)
         size = limited(limit)
         rows = self.projection.tables.payouts(
             self.runner.fresh(NAME),
-            creator,
+            account,
             after=None if key is None else int_at(key, 0),
             limit=size + 1,
             status=status,
+            payee=payee,
         )
         page = PAYOUTS.page(rows, size, lambda row: (row.position,))
         return Page(tuple(row.view() for row in page.items), page.next_cursor)
+
+    def payouts_csv(
+        self, actor: Principal, creator: str | None = None, *, seller: str | None = None
+    ) -> Iterator[str]:
+        """The whole payout history of ``payouts`` (the same payee, for the same readers) as
+        CSV lines, header first, in the order requested."""
+        return csv_of(
+            PAYOUT_COLUMNS,
+            lambda cursor: self.payouts(
+                actor, creator, seller=seller, limit=CSV_PAGE, cursor=cursor
+            ),
+            lambda payout: (
+                payout.id,
+                payout.payee.value,
+                payout.creator,
+                payout.period,
+                payout.amount.currency,
+                payout.amount.minor,
+                decimal(payout.amount),
+                payout.status.value,
+                payout.reference,
+                payout.return_reason,
+                payout.requested_at.isoformat(),
+            ),
+        )
 
     def pulse_applications(
         self,

@@ -34,7 +34,8 @@ from domain.shop.listings import Listing, ListingStatus, Seller
 
 NAME = "shop search"
 
-#: The best text matches a search looks at; those a viewer can buy are paged from them.
+#: The best text matches a search by relevance looks at; those a viewer can buy are paged
+#: from them. A search in another order (price, newest) pages through every match.
 MAX_RESULTS = 1_000
 RESULTS = RankedCursors("shop search")
 
@@ -130,10 +131,11 @@ class ShopTables(Protocol):
         filters: SearchFilters,
         after: SortAfter | None,
         limit: int,
-        candidates: int,
     ) -> list[ShopResult]:
-        """As ``search``, in the order of ``filters.sort`` (not relevance): at most ``limit``
-        of those that follow ``after`` in it."""
+        """Of every listing the query's words find (not only the best text matches), those
+        on sale whose seller is not suspended and that pass ``filters``, in the order of
+        ``filters.sort`` (not relevance): at most ``limit`` of those that follow ``after``
+        in it, read as a keyset seek on that order's index (one snapshot)."""
         ...
 
     def offers(self, generation: int) -> Iterable[Offer]: ...
@@ -171,7 +173,8 @@ class ShopSearchProjection:
 
     name = NAME
     # 2: offers keep their category and listing time, for search's filters and orders.
-    version = 2
+    # 3: and each order's own ascending columns and indexes, for sorted keyset pages.
+    version = 3
 
     def __init__(self, tables: ShopTables) -> None:
         self.tables = tables
@@ -333,7 +336,6 @@ class ShopSearch:
             filters=filters,
             after=after,
             limit=size + 1,
-            candidates=MAX_RESULTS,
         )
         return self._rounded(SORTED.page(found, size, lambda r: (scope, *filters.key_of(r))))
 

@@ -6,8 +6,8 @@ Reporting is one transaction: the report and the reporter's day count
 takes it. Upholding a report is one transaction too: the report's decision and the video's
 moderation decision (removed or age-restricted, its anchor withdrawn with it); its product
 tags are withdrawn right after, as for any moderation decision. An overturned appeal of an
-age restriction clears the video; a removal is final (``domain.anchors.videos``), so an appeal
-of one can only be upheld.
+age restriction clears the video; one of a removal restores it (``Video.restore``, the only
+way back from a removal), in the appeal's transaction.
 
 The two queues (open reports; pending appeals) read a projection of the catalogue log in the
 projection store (``VideoReportsProjection``; ``adapters.projections.video_reports`` keeps
@@ -59,10 +59,6 @@ APPEALS = KeysetCursors("appeal queue", int)
 #: The policy a decision on a report is recorded under, by the report's reason.
 POLICY_PREFIX = "video-reports"
 EXPORT_PAGE = 1_000
-
-
-class RemovalIsFinal(RuleViolated):
-    """An appeal of a removal cannot be overturned: a removed video stays removed."""
 
 
 @attrs.frozen
@@ -319,7 +315,9 @@ class VideoReports:
         self, actor: Principal, report_id: UUID, outcome: AppealOutcome | str, *, reason: str
     ) -> VideoReportView:
         """Uphold an appeal's decision, or overturn it: an age restriction overturned clears
-        the video; a removal cannot be (``RemovalIsFinal``)."""
+        the video, and a removal overturned restores it (``Video.restore``: a moderation
+        decision of clear, saved with the appeal's), so it is served again; the creator is
+        told of both."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on an appeal")
         report = self.catalogue.load(VideoReport, report_id)
         now = self.clock.now()
@@ -329,14 +327,16 @@ class VideoReports:
             return VideoReportView.of(report)
         video = self.catalogue.load(Video, report.video_id)
         if ModerationState(video.moderation) is ModerationState.REMOVED:
-            raise RemovalIsFinal(f"video {video.id} was removed; a removal is final")
-        video.moderate(
-            ModerationState.CLEAR,
-            reason=reason,
-            policy=f"{POLICY_PREFIX}/appeal",
-            by=actor.label,
-            at=now,
-        )
+            # The removal overturned: the video is served again.
+            video.restore(reason=reason, policy=f"{POLICY_PREFIX}/appeal", by=actor.label, at=now)
+        else:
+            video.moderate(
+                ModerationState.CLEAR,
+                reason=reason,
+                policy=f"{POLICY_PREFIX}/appeal",
+                by=actor.label,
+                at=now,
+            )
         self.catalogue.commit(report, video)
         return VideoReportView.of(report)
 

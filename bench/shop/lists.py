@@ -34,7 +34,7 @@ from application.shop.shop_lists import (
     ShopListsProjection,
 )
 from bench.machine import cpu_model, usable_cpus
-from bench.sandboxes import PostgresSandbox, Sandbox, SandboxUnavailable, SqliteSandbox
+from bench.sandboxes import Sandbox, each_sandbox
 from bench.tables import Table, render_table
 from domain.money import Money
 from domain.shop.listings import ListingStatus
@@ -219,18 +219,8 @@ def run(plan: ListsPlan, stores: Sequence[str], postgres_url: str) -> ListsRepor
         headings=("store", "list", "p50 ms", "p95 ms"),
         align="llrr",
     )
-    for name in stores:
-        try:
-            sandbox: Sandbox = (
-                PostgresSandbox(postgres_url) if name == "postgres" else SqliteSandbox()
-            )
-        except SandboxUnavailable as error:
-            report.lines.append(f"{name}: skipped: {error}")
-            continue
-        try:
-            for row in _measure(sandbox, plan, report):
-                table.add(*row)
-        finally:
-            sandbox.close()
+    for sandbox in each_sandbox(stores, postgres_url, report.lines.append):
+        for row in _measure(sandbox, plan, report):
+            table.add(*row)
     report.lines[:0] = render_table(table)
     return report

@@ -527,13 +527,30 @@ class Video(DomainAggregate):
         if decided not in DECISIONS:
             raise InvalidValue(f"a reviewer decides one of {', '.join(d.value for d in DECISIONS)}")
         if ModerationState(self.moderation) is ModerationState.REMOVED:
-            raise RuleViolated(f"video {self.id} was removed; a removal is final")
+            raise RuleViolated(
+                f"video {self.id} was removed; only an appeal overturned restores it"
+            )
         why = _checked_reason(reason, "a moderation decision")
         if decided.restricts and self.anchor is not None:
             self._withdraw_anchor(f"{decided.value}: {why}", at)
         self._moderation_decided(
             state=decided.value,
             reason=why,
+            policy=checked_policy(policy),
+            decided_by=by,
+            decided_at=checked_instant(at),
+        )
+
+    def restore(self, *, reason: str, policy: str, by: str, at: datetime) -> None:
+        """A removal overturned on appeal: the one way back from a removal. Recorded as the
+        moderation decision it is (clear, with the appeal's reason and policy), so everything
+        that follows moderation serves the video again; the anchor and the product tags the
+        removal withdrew stay withdrawn (the creator asks again)."""
+        if ModerationState(self.moderation) is not ModerationState.REMOVED:
+            raise RuleViolated(f"video {self.id} is not removed: there is nothing to restore")
+        self._moderation_decided(
+            state=ModerationState.CLEAR.value,
+            reason=_checked_reason(reason, "restoring a removed video"),
             policy=checked_policy(policy),
             decided_by=by,
             decided_at=checked_instant(at),

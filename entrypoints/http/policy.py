@@ -230,8 +230,10 @@ POLICY: Mapping[str, Access] = {
         owners="creator seller",
     ),
     # Money lists: a creator's months and payouts, the Pulse applications queue
-    "GET /v1/me/earnings": rule("creator", "a creator, for themselves"),
-    "GET /v1/me/payouts": rule("creator", "a creator, for themselves"),
+    "GET /v1/me/earnings": rule("creator seller", "a creator or a seller, for themselves"),
+    "GET /v1/me/payouts": rule("creator seller", "a creator or a seller, for themselves"),
+    "GET /v1/me/earnings.csv": rule("creator seller", "a creator or a seller, for themselves"),
+    "GET /v1/me/payouts.csv": rule("creator seller", "a creator or a seller, for themselves"),
     "GET /v1/pulse/applications": AUDIT_READERS,
     "GET /v1/categories": public(),
     # Brand lists: a brand's campaigns, a campaign's effects, the effects live today

@@ -15,7 +15,7 @@ from entrypoints.web.artist import rounds
 from entrypoints.web.artist import tracks as artist_tracks
 from entrypoints.web.auditor import trail
 from entrypoints.web.brand import campaigns, marketplace
-from entrypoints.web.creator import invitations, notices, videos
+from entrypoints.web.creator import earnings, invitations, notices, videos
 from entrypoints.web.headers import protect
 from entrypoints.web.judge import field, scoring
 from entrypoints.web.pages import HERE
@@ -61,3 +61,4 @@ def install_web(app: FastAPI) -> None:
     app.include_router(scoring.router)
     app.include_router(field.router)
     app.include_router(policy.router)
+    app.include_router(earnings.router)

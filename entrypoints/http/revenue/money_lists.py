@@ -4,11 +4,13 @@ page at a time: ``limit`` and ``cursor`` in, ``items`` and ``next_cursor`` out
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from pydantic import Field
 
 from domain.revenue.payouts import PayoutStatus
@@ -25,6 +27,10 @@ from entrypoints.http.security import Caller, Core
 
 router = APIRouter(tags=["ledger"])
 
+PayableCurrency = Annotated[
+    str, Query(pattern=CURRENCY_PATTERN, description="The payable account's currency.")
+]
+
 
 class MonthEarningsOut(Answer):
     month: str = Field(description="YYYY-MM, by the recordings' own offsets.")
@@ -38,6 +44,11 @@ class MonthEarningsOut(Answer):
     debits: MoneyOut = Field(description="The payable account's in the month (payouts...).")
     credits: MoneyOut = Field(description="The payable account's in the month.")
     closing_balance: MoneyOut = Field(description="Opening balance plus credits less debits.")
+    sales: MoneyOut | None = Field(
+        default=None,
+        description="A seller's proceeds of sales in the month (also `earned`); a creator's "
+        "share of sales is `affiliate`.",
+    )
 
 
 class PulseApplicationOut(Answer):
@@ -74,15 +85,15 @@ def categories(
 def my_earnings(
     core: Core,
     caller: Caller,
-    currency: Annotated[
-        str, Query(pattern=CURRENCY_PATTERN, description="The payable account's currency.")
-    ] = "USD",
+    currency: PayableCurrency = "USD",
     limit: PageLimit = 50,
     cursor: PageCursor = None,
 ) -> PageOut[MonthEarningsOut]:
     """A creator's earnings month by month, oldest first: each month's earnings by source
     and their payable account's opening balance, debits, credits and closing balance. A
-    month's lines are its statement (`GET /v1/statements/{creator}/{month}`)."""
+    month's lines are its statement (`GET /v1/statements/{creator}/{month}`). A seller's
+    months are their proceeds of sales (`sales`, also `earned`) and their payable account,
+    the same way."""
     page = core.ledger.earnings(caller, currency=currency, limit=limit, cursor=cursor)
     return PageOut[MonthEarningsOut].model_validate(page)
 
@@ -97,8 +108,9 @@ def my_payouts(
     limit: PageLimit = 50,
     cursor: PageCursor = None,
 ) -> PageOut[PayoutOut]:
-    """A creator's payouts in the order they were requested, each in its state now
-    (in-transit, sent with the rail's reference, or returned with the reason)."""
+    """A creator's payouts (or a seller's, of their proceeds: `payee: seller`) in the order
+    they were requested, each in its state now (in-transit, sent with the rail's reference,
+    or returned with the reason)."""
     page = core.revenue_lists.payouts(
         caller,
         status=None if status is None else PayoutStatus(status),
@@ -106,6 +118,38 @@ def my_payouts(
         cursor=cursor,
     )
     return PageOut[PayoutOut].model_validate(page)
+
+
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "The whole list as CSV."}
+}
+
+
+def _csv(lines: Iterator[str], filename: str) -> StreamingResponse:
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/v1/me/earnings.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+def my_earnings_csv(
+    core: Core,
+    caller: Caller,
+    currency: PayableCurrency = "USD",
+) -> StreamingResponse:
+    """Every month of `GET /v1/me/earnings` as CSV (a creator's or a seller's own), oldest
+    first, amounts in the currency's units: the monthly statements' totals in one file."""
+    lines = core.ledger.earnings_csv(caller, currency=currency)
+    return _csv(lines, f"{caller.subject}-earnings-{currency}.csv")
+
+
+@router.get("/v1/me/payouts.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
+def my_payouts_csv(core: Core, caller: Caller) -> StreamingResponse:
+    """The whole payout history of `GET /v1/me/payouts` as CSV (a creator's or a seller's
+    own), in the order requested, each payout in its state now."""
+    return _csv(core.revenue_lists.payouts_csv(caller), f"{caller.subject}-payouts.csv")
 
 
 @router.get("/v1/pulse/applications", response_model=PageOut[PulseApplicationOut])

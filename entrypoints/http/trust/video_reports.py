@@ -43,8 +43,8 @@ class AppealBody(Strict):
 
 class AppealDecision(Strict):
     outcome: Literal["uphold", "overturn"] = Field(
-        description="uphold: the decision stands; overturn: an age restriction is lifted "
-        "(a removal is final: 409 `RemovalIsFinal`)."
+        description="uphold: the decision stands; overturn: an age restriction is lifted, "
+        "a removed video is restored and served again."
     )
     reason: str = Field(min_length=1, max_length=MAX_DECISION, examples=["News value shown"])
 
@@ -146,15 +146,15 @@ def appeal_queue(
 @router.post(
     "/v1/review/appeals/{video_report_id}",
     response_model=VideoReportOut,
-    responses=documented(
-        (409, "`rule-violated`: `AppealAlreadyDecided` (none pending) or `RemovalIsFinal`")
-    ),
+    responses=documented((409, "`rule-violated`: `AppealAlreadyDecided` (none pending)")),
 )
 def decide_appeal(
     video_report_id: UUID, body: AppealDecision, core: Core, caller: Caller
 ) -> VideoReportOut:
     """A reviewer or admin decides an appeal, with a reason: upheld (the decision stands) or
-    overturned (an age restriction is lifted; a removal is final). The creator is told."""
+    overturned (an age restriction is lifted; a removed video is restored and served again).
+    The creator is told (`moderation_appeal_overturned`, and `video_moderated` for the
+    video cleared)."""
     view = core.video_reports.decide_appeal(
         caller, video_report_id, body.outcome, reason=body.reason
     )

@@ -225,3 +225,45 @@ def test_who_may_do_what(client: TestClient, auth: Auth) -> None:
         "rule-violated",
         "ReportAlreadyDecided",
     )
+
+
+def test_a_removal_overturned_on_appeal_serves_the_video_again(
+    client: TestClient, auth: Auth
+) -> None:
+    video = publish(client, auth, "ana", "my cover of a song")
+    reviewer = auth("reviewer", "rita")
+    report_id = report(client, auth, video, "vic", reason="copyright").json()["id"]
+    client.post(
+        f"/v1/review/video-reports/{report_id}",
+        json={"decision": "remove", "reason": "the whole recording"},
+        headers=reviewer,
+    )
+    assert client.get(f"/v1/videos/{video}", headers=auth("viewer", "wes")).status_code == 410
+    client.post(
+        f"/v1/video-reports/{report_id}/appeal",
+        json={"text": "I hold the licence"},
+        headers=auth("creator", "ana"),
+    )
+
+    overturned = client.post(
+        f"/v1/review/appeals/{report_id}",
+        json={"outcome": "overturn", "reason": "licence shown"},
+        headers=reviewer,
+    )
+
+    assert overturned.status_code == 200, overturned.text
+    assert overturned.json()["appeal"] == "overturned"
+    served = client.get(f"/v1/videos/{video}", headers=auth("viewer", "wes"))
+    assert served.status_code == 200, served.text
+    assert served.json()["caption"] == "my cover of a song"
+    assert kinds(client, auth, "creator", "ana") == [
+        "video_moderated",
+        "moderation_appeal_overturned",
+        "video_moderated",
+    ]
+    again = client.post(
+        f"/v1/review/appeals/{report_id}",
+        json={"outcome": "overturn", "reason": "twice"},
+        headers=reviewer,
+    )
+    assert_problem(again, 409, "rule-violated", "AppealAlreadyDecided")

@@ -71,6 +71,9 @@ PAGES = {
     ("GET", "/studio/titles/{own}/policy"): "GET /v1/titles/{title_id}/matching",
     ("POST", f"/studio/titles/{NOWHERE}/policy"): "PUT /v1/titles/{title_id}/match-policy",
     ("GET", "/studio/anchors"): "GET /v1/me/anchors",
+    ("GET", "/earnings"): "GET /v1/me/payouts",
+    ("GET", "/earnings/months.csv"): "GET /v1/me/earnings.csv",
+    ("GET", "/earnings/payouts.csv"): "GET /v1/me/payouts.csv",
 }
 
 

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from adapters.storage import parse_store
 from application.auth import Principal, Role, person_key
 from application.errors import NotFound, NotPermitted
-from application.trust.video_reports import RemovalIsFinal
 from domain.anchors.videos import Video
 from domain.errors import InvalidValue, RuleViolated
 from domain.inbox import NoticeKind
@@ -269,18 +268,34 @@ def test_an_overturned_appeal_clears_an_age_restricted_video(core: Spotlight) ->
     ]
 
 
-def test_an_appeal_of_a_removal_is_upheld_or_refused_to_overturn(core: Spotlight) -> None:
-    video = video_of(core)
-    report = core.video_reports.report(VIC, video, reason="copyright")
-    core.video_reports.decide(RITA, report.id, "remove", reason="a whole film")
-    core.video_reports.appeal(MIA, report.id, text="I own the rights")
+def test_an_appeal_of_a_removal_is_upheld_or_overturned_and_the_video_restored(
+    core: Spotlight,
+) -> None:
+    kept, restored = video_of(core), video_of(core, caption="my duet")
+    reports = []
+    for video in (kept, restored):
+        report = core.video_reports.report(VIC, video, reason="copyright")
+        core.video_reports.decide(RITA, report.id, "remove", reason="a whole film")
+        core.video_reports.appeal(MIA, report.id, text="I own the rights")
+        reports.append(report.id)
 
-    with pytest.raises(RemovalIsFinal):
-        core.video_reports.decide_appeal(RITA, report.id, "overturn", reason="rights shown")
-    assert core.video_reports.report_of(RITA, report.id).appeal is AppealStatus.PENDING
-
-    core.video_reports.decide_appeal(RITA, report.id, "uphold", reason="no licence shown")
+    core.video_reports.decide_appeal(RITA, reports[0], "uphold", reason="no licence shown")
     assert kinds_told(core, MIA)[-1] == NoticeKind.APPEAL_UPHELD
+    assert core.catalogue.load(Video, kept).moderation == ModerationState.REMOVED
+    with pytest.raises(NotPermitted):
+        core.video_reports.decide_appeal(MIA, reports[1], "overturn", reason="mine")
+
+    decided = core.video_reports.decide_appeal(RITA, reports[1], "overturn", reason="licence")
+
+    assert decided.appeal is AppealStatus.OVERTURNED
+    back = core.catalogue.load(Video, restored)
+    assert back.moderation == ModerationState.CLEAR
+    assert kinds_told(core, MIA)[-2:] == [NoticeKind.APPEAL_OVERTURNED, NoticeKind.VIDEO_MODERATED]
+    # Restored once: the appeal is decided, and a video not removed has nothing to restore.
+    with pytest.raises(RuleViolated):
+        core.video_reports.decide_appeal(RITA, reports[1], "overturn", reason="again")
+    with pytest.raises(RuleViolated):
+        back.restore(reason="again", policy="video-reports/appeal", by="rita", at=NOW)
 
 
 # The invariant ------------------------------------------------------------------------------
