@@ -116,6 +116,7 @@ POLICY: Mapping[str, Access] = {
     ),
     "POST /v1/review/disputes/{video_id}": REVIEWERS,
     "POST /v1/sweeps/run": ADMINS,
+    "POST /v1/rejudging/run": ADMINS,
     # Audience ----------------------------------------------------------------------------
     "POST /v1/engagement": rule("admin", "an admin (a platform service's token)"),
     "POST /v1/clicks": SIGNED_IN,
