@@ -183,6 +183,12 @@ POLICY: Mapping[str, Access] = {
         "the season's partners (a judge of its panel represents one); admins, auditors",
         owners="judge",
     ),
+    "GET /v1/rising-artists": rule(
+        "judge admin auditor", "a judge, for the partners it represents; admins, auditors"
+    ),
+    "GET /v1/rising-artists.csv": rule(
+        "judge admin auditor", "a judge, for the partners it represents; admins, auditors"
+    ),
     "GET /v1/rounds/{round_id}/score-sheet": rule(
         "judge", "a judge on the season's panel, its own scores only", owners="judge"
     ),
