@@ -124,6 +124,7 @@ def test_a_partner_reads_its_rising_artists_across_its_seasons(
     )
 
     web = granted(browser_like(), auth, "ren", "judge")
+    assert 'href="/rising-artists"' in web.get("/judge").text
     page = web.get("/rising-artists", params={"genre": "jazz", "region": "", "partner": ""})
     assert page.status_code == 200, page.text
     assert 'data-artist="kenji"' in page.text

@@ -14,9 +14,11 @@ from tests.e2e.web.test_studio_policy_pages_http import (
     Auth,
     browser_like,
     form_of,
+    matched_video,
     policy_of,
     studio_at_the_form,
 )
+from tests.e2e.web.test_web_pages_http import signed_in
 
 __all__ = ["browser_like"]  # the fixture, shared
 
@@ -73,3 +75,20 @@ def test_a_refused_bonus_is_shown_beside_its_field_and_nothing_is_recorded(
     assert beside is not None, answer.text
     assert reason in beside.group(1)
     assert policy_of(client, auth, title_id) == before
+
+
+def test_a_proposal_shows_the_bonus_it_did_not_earn_yet_on_the_studio_s_list(
+    client: TestClient, browser_like: Callable[[], TestClient], auth: Auth
+) -> None:
+    web = signed_in(browser_like(), "legendary", "studio")
+    bonus = {"engagement_bonus": "on", "bonus_min_views": "500", "bonus": "0.1"}
+    _dune, proposed = matched_video(client, auth, web, "Dune", bonus)
+
+    page = web.get("/studio/anchors")
+
+    assert page.status_code == 200, page.text
+    card = page.text[page.text.index(f'data-video="{proposed}"') :]
+    card = card[: card.index("</li>")]
+    assert '<tr data-signal="engagement_bonus">' in card
+    assert "0 views, 0 likes: bonus not earned" in card
+    assert "adds 0.1 to each signal&#39;s score at 500 views and 0 likes or more" in card
