@@ -15,6 +15,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding, TranscodingNo
 from domain.anchors.audience import Click, EngagementCount, VideoClick
 from domain.anchors.engagement import Engagement
 from domain.anchors.matching import (
+    EngagementBonus,
     EngagementRule,
     MatchPolicy,
     SignalEvidence,
@@ -114,6 +115,7 @@ STABLE_NAMES: dict[type[Any], str] = {
     VideoClick: "spotlight.VideoClick",
     Flag: "spotlight.ModerationFlag",
     EngagementRule: "spotlight.EngagementRule",
+    EngagementBonus: "spotlight.EngagementBonus",
 }
 
 

@@ -539,6 +539,7 @@ def bootstrap(
             failure="webhook deliveries could not be sent; the next tick tries again",
         ),
     )
+    core.background.register(core.anchoring.rejudging.background_pass())
     return core
 
 

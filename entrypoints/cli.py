@@ -330,6 +330,16 @@ def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
                 return 0
 
 
+def _rejudge(arguments: argparse.Namespace, settings: Settings) -> int:
+    with _opened(arguments, settings) as core:
+        report = core.anchoring.rejudging.run_to_end()
+        print(
+            f"read {report.events} engagement events over {report.videos} videos, "
+            f"attached {report.rejudged} waiting matches (watch at {report.position})"
+        )
+        return 0
+
+
 INDEXES = ("anchors", "music", "products")
 
 
@@ -1029,6 +1039,14 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     sweep.add_argument("--batch", type=int, default=1000, help="videos per pass (default 1000)")
     sweep.set_defaults(run=_sweep)
+
+    rejudge = commands.add_parser(
+        "rejudge",
+        help="judge again the waiting matches on videos whose engagement grew (titles whose "
+        "policy requires or favours engagement), up to the log's end",
+    )
+    rejudge.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    rejudge.set_defaults(run=_rejudge)
 
     index = commands.add_parser("index", help="operate the matching indexes")
     index_commands = index.add_subparsers(dest="index_command", metavar="ACTION", required=True)

@@ -159,6 +159,18 @@ def _field(core: Spotlight, arguments: argparse.Namespace) -> None:
     )
 
 
+def _rising(core: Spotlight, arguments: argparse.Namespace) -> None:
+    """A label partner's rising artists across its seasons: JSON, or CSV."""
+    from entrypoints.http.music.music_schemas import PartnerRisingOut
+
+    chosen = {"partner": arguments.partner, "region": arguments.region, "genre": arguments.genre}
+    if arguments.csv:
+        sys.stdout.write("".join(core.competition.rising_artists_csv(OPERATOR, **chosen)))
+        return
+    rising = core.competition.rising_artists(OPERATOR, **chosen)
+    _print(PartnerRisingOut.model_validate(rising).model_dump(mode="json"))
+
+
 Action = Callable[["Spotlight", argparse.Namespace], None]
 
 
@@ -240,3 +252,10 @@ def add_music_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     field.add_argument("--limit", type=int, default=50, help="per page (default 50)")
     field.add_argument("--cursor", help="the next_cursor of the previous page")
     field.add_argument("--csv", action="store_true", help="the whole list as CSV")
+    rising = seasons(
+        "rising", "a partner's rising artists across its seasons: seasons, wins, votes", _rising
+    )
+    rising.add_argument("--partner", help="the partner's seasons only (none: every season)")
+    rising.add_argument("--region", help="only artists of this region (e.g. JP)")
+    rising.add_argument("--genre", help="only tracks filed under this genre")
+    rising.add_argument("--csv", action="store_true", help="the whole list as CSV")

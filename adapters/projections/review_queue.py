@@ -13,7 +13,7 @@ and PostgreSQL (bytewise), as the queue always ordered them.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -433,6 +433,20 @@ class SqlReviewTables:
         with self.store.reading() as connection:
             rows = connection.execute(query).all()
         return [_item(row) for row in rows]
+
+    def proposals_of(self, generation: int, video_ids: Collection[UUID]) -> list[tuple[UUID, UUID]]:
+        if not video_ids:
+            return []
+        t = self._tables[generation]
+        i = t.items.c
+        # The primary key's prefix (video_id) finds each video's rows.
+        query = (
+            sa.select(i.video_id, i.title_id)
+            .where(i.video_id.in_(list(video_ids)), i.dispute.is_(False))
+            .order_by(i.video_id, i.title_id)
+        )
+        with self.store.reading() as connection:
+            return [(row.video_id, row.title_id) for row in connection.execute(query)]
 
     def title_anchors(
         self, generation: int, studio_id: str, *, after: int | None, limit: int

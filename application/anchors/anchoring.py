@@ -21,6 +21,7 @@ import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
+from application.anchors.engagement_rejudging import EngagementRejudging
 from application.anchors.match_index import REFERENCE_OWNER, VIDEO_OWNER, MatchIndex
 from application.anchors.review_queue import QueuePlace, ReviewItem, ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
@@ -159,6 +160,10 @@ class Anchoring:
         with self._engines_lock:
             self._restore_index()
         self._catch_up()
+        #: Waiting matches judged again as their videos' engagement grows.
+        self.rejudging = EngagementRejudging(
+            catalogue.log, judging=self, review=review, projections=projections, clock=clock
+        )
 
     def catch_up(self) -> None:
         """Bring the read models and the engines' indexes up to the end of the log (the
@@ -521,7 +526,7 @@ class Anchoring:
             *found,
             SignalEvidence(signal=Signal.CLAIM, score=1.0, details={"claimed_by": actor.label}),
         ]
-        decision, evidence = title.policy.judged(evidence, self._engagement(video))
+        decision, evidence = title.policy.judged(evidence, self.engagement_now(video))
         video.claim_anchor(
             title_id,
             Decision.ATTACH if decision is Decision.ATTACH else Decision.REVIEW,
@@ -706,11 +711,7 @@ class Anchoring:
         self, video: Video, evidence: Mapping[UUID, list[SignalEvidence]]
     ) -> dict[UUID, Decision]:
         decisions: dict[UUID, Decision] = {}
-        if (
-            video.restricted
-            or self.protection.is_minor(video.creator_id)
-            or self.protection.why_excluded(video.id) is not None
-        ):
+        if self.protected(video):
             return decisions  # protected: no program takes it up
         # Strongest first, so that an automatic attach goes to the best-supported title.
         ranked = sorted(
@@ -722,16 +723,27 @@ class Anchoring:
                 title: Title = self.catalogue.repository.get(title_id)
             except AggregateNotFoundError:
                 continue
-            decision, shown = title.policy.judged(findings, self._engagement(video))
+            decision, shown = title.policy.judged(findings, self.engagement_now(video))
             decisions[title_id] = video.apply_decision(
                 title_id, decision, shown, at=self.clock.now()
             )
         return decisions
 
-    def _engagement(self, video: Video) -> Engagement:
+    def engagement_now(self, video: Video) -> Engagement:
+        """The figure a title's engagement terms are held to: the audience read model's
+        counts (``engagement_of``), or without it the counters the video carries."""
         if self.engagement_of is None:
             return video.engagement
         return self.engagement_of(video.id)
+
+    def protected(self, video: Video) -> bool:
+        """Whether the video is out of every program's reach: flagged, restricted or
+        removed, a minor's, or excluded by protection."""
+        return (
+            video.restricted
+            or self.protection.is_minor(video.creator_id)
+            or self.protection.why_excluded(video.id) is not None
+        )
 
     # Media ------------------------------------------------------------------------------
 

@@ -245,6 +245,10 @@ class ReviewTables(Protocol):
         """The sweeps started and not finished, in the order they started."""
         ...
 
+    def proposals_of(self, generation: int, video_ids: Collection[UUID]) -> list[tuple[UUID, UUID]]:
+        """The (video, title) of every open proposal on these videos."""
+        ...
+
     def title_anchors(
         self, generation: int, studio_id: str, *, after: int | None, limit: int
     ) -> list[TitleAnchor]:
@@ -382,6 +386,15 @@ class ReviewQueueProjection:
 
     def open_sweeps(self, generation: int) -> list[UUID]:
         return self.tables.open_sweeps(generation)
+
+    def proposals_of(self, generation: int, video_ids: Collection[UUID]) -> list[tuple[UUID, UUID]]:
+        """The (video, title) of every open proposal on these videos, read in runs of at
+        most ``READ_AT_MOST`` videos."""
+        wanted = sorted(set(video_ids))
+        found: list[tuple[UUID, UUID]] = []
+        for start in range(0, len(wanted), READ_AT_MOST):
+            found.extend(self.tables.proposals_of(generation, wanted[start : start + READ_AT_MOST]))
+        return found
 
     def export(self, generation: int, positions: LogPositions) -> Mapping[str, object]:
         """A comparable view for the audit's replay: every item with its place in the

@@ -34,12 +34,13 @@ from application.music.music_views import (
     SeasonView,
     SheetLine,
 )
+from application.music.partner_rising import PartnerRising, across_csv, across_seasons
 from application.music.season_field import CSV_PAGE, field_csv
 from application.music.usage_detection import UsageDetection
 from application.paging import KeysetCursors, Page, int_at, limited, uuid_at
 from application.ports import Clock, IdentityProvider
 from domain.errors import RuleViolated
-from domain.music.artists import checked_region
+from domain.music.artists import checked_region, partner_key
 from domain.music.ballots import Ballot, Score
 from domain.music.genres import checked_genre
 from domain.music.rounds import (
@@ -247,13 +248,25 @@ class Competition:
         season = self.music.load(Season, season_id)
         if actor.role is Role.JUDGE and not any(j.judge_id == actor.subject for j in season.judges):
             raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
+        return self._field_of(season, region=region, genre=genre, limit=limit, cursor=cursor)
+
+    def _field_of(
+        self,
+        season: Season,
+        *,
+        region: str | None,
+        genre: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[RisingArtist]:
+        """A page of the season's field, whoever asked (``season_field`` has checked)."""
         key = SEASON_FIELD.decode(cursor)
         size = limited(limit)
         after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
         region = None if region is None else checked_region(region)
         filed_under = checked_genre(genre)
         rows = self.read.fresh().season_field(
-            season_id,
+            season.id,
             region=region,
             genre=None if filed_under is None else filed_under.value,
             after=after,
@@ -277,6 +290,86 @@ class Competition:
             ),
             page.next_cursor,
         )
+
+    def rising_artists(
+        self,
+        actor: Principal,
+        *,
+        partner: str | None = None,
+        region: str | None = None,
+        genre: str | None = None,
+    ) -> PartnerRising:
+        """A label partner's rising artists across its seasons: every artist entered in a
+        season the partner is named on (of ``region``, with tracks filed under ``genre``,
+        where named), one line each with its showing season by season and its figures
+        summed (``application.music.partner_rising``). A judge reads for the partners it
+        represents on a panel (``partner``: one of them; another is ``NotPermitted``);
+        admins and auditors for ``partner``, or for every season when none is named."""
+        require_role(actor, Role.JUDGE, Role.ADMIN, Role.AUDITOR, doing="read rising artists")
+        seasons = self._all_seasons()
+        if actor.role is Role.JUDGE:
+            represented = tuple(
+                dict.fromkeys(
+                    judge.partner
+                    for season in seasons
+                    for judge in season.judges
+                    if judge.judge_id == actor.subject
+                )
+            )
+            if partner is not None and partner_key(partner) not in map(partner_key, represented):
+                raise NotPermitted(f"{actor.subject} does not represent {partner!r} on a panel")
+            partners = represented if partner is None else (partner,)
+        else:
+            partners = () if partner is None else (partner,)
+        keys = {partner_key(name) for name in partners}
+        chosen = [
+            season
+            for season in seasons
+            if (not keys and actor.role is not Role.JUDGE)
+            or keys & {partner_key(name) for name in season.partners}
+        ]
+
+        def field(season: Season) -> Iterator[RisingArtist]:
+            cursor: str | None = None
+            while True:
+                page = self._field_of(
+                    season, region=region, genre=genre, limit=CSV_PAGE, cursor=cursor
+                )
+                yield from page.items
+                if page.next_cursor is None:
+                    return
+                cursor = page.next_cursor
+
+        return PartnerRising(
+            partners=partners,
+            seasons=tuple(SeasonView.of(season) for season in chosen),
+            artists=across_seasons((SeasonView.of(season), field(season)) for season in chosen),
+        )
+
+    def rising_artists_csv(
+        self,
+        actor: Principal,
+        *,
+        partner: str | None = None,
+        region: str | None = None,
+        genre: str | None = None,
+    ) -> Iterator[str]:
+        """``rising_artists`` as CSV lines (a header first), for the same readers; a refusal
+        comes before the first line."""
+        rising = self.rising_artists(actor, partner=partner, region=region, genre=genre)
+        return across_csv(rising.artists)
+
+    def _all_seasons(self) -> list[Season]:
+        """Every season, in the order announced."""
+        view = self.read.fresh()
+        seasons: list[Season] = []
+        after: tuple[int, UUID] | None = None
+        while True:
+            rows = view.seasons(region=None, after=after, limit=_SEASONS_SCANNED)
+            seasons.extend(self.music.load(Season, season_id) for _, season_id in rows)
+            if len(rows) < _SEASONS_SCANNED:
+                return seasons
+            after = rows[-1]
 
     def season_field_csv(
         self,

@@ -25,6 +25,18 @@ class Signal(StrEnum):
     CLAIM = "claim"
     #: The video's engagement against the title's engagement rule: the rule and the figure.
     ENGAGEMENT = "engagement"
+    #: The engagement bonus a title's policy grants an engaging video: the bonus, its rule,
+    #: the figure, and the scores it raised.
+    ENGAGEMENT_BONUS = "engagement_bonus"
+
+
+#: Signals that are shown with a decision but never scored by a signal rule.
+SHOWN_ONLY = frozenset({Signal.CLAIM, Signal.ENGAGEMENT, Signal.ENGAGEMENT_BONUS})
+#: Findings about the video's engagement, made again at each judgement from the figure then.
+ENGAGEMENT_FINDINGS = frozenset({Signal.ENGAGEMENT, Signal.ENGAGEMENT_BONUS})
+#: The most an engagement bonus may add to a signal's score: popularity tips a borderline
+#: match, it never makes a weak one strong.
+MAX_ENGAGEMENT_BONUS = 0.2
 
 
 class Decision(StrEnum):
@@ -137,6 +149,67 @@ class EngagementRule:
         )
 
 
+def _bonus(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidValue(f"{attribute.name} must be a number")
+    if not 0.0 < value <= MAX_ENGAGEMENT_BONUS:  # also refuses NaN
+        raise InvalidValue(
+            f"{attribute.name} must be above 0 and at most {MAX_ENGAGEMENT_BONUS}, not {value}"
+        )
+
+
+@attrs.frozen
+class EngagementBonus:
+    """How much the title's policy favours an engaging video: from ``min_views`` views and
+    ``min_likes`` likes, every text, audio and visual finding is judged at its score plus
+    ``bonus`` (at most ``MAX_ENGAGEMENT_BONUS``, never past 1). So a borderline match on an
+    engaging video reaches review or attaches where a quiet video's would not. The findings
+    keep their own scores; the bonus, its rule, the figure and what it raised are shown
+    beside them."""
+
+    min_views: int = attrs.field(default=0, validator=_count)
+    min_likes: int = attrs.field(default=0, validator=_count)
+    bonus: float = attrs.field(default=0.1, validator=_bonus)
+
+    def earned_by(self, engagement: Engagement) -> bool:
+        return engagement.views >= self.min_views and engagement.likes >= self.min_likes
+
+    def describe(self) -> str:
+        return (
+            f"adds {self.bonus:g} to each signal's score at {self.min_views} views "
+            f"and {self.min_likes} likes or more"
+        )
+
+    def raised(self, finding: SignalEvidence) -> SignalEvidence:
+        """The finding as it is judged with the bonus (a shown-only finding as it is)."""
+        if finding.signal in SHOWN_ONLY:
+            return finding
+        return attrs.evolve(finding, score=min(1.0, finding.score + self.bonus))
+
+    def evidence(self, engagement: Engagement, found: Sequence[SignalEvidence]) -> SignalEvidence:
+        """The bonus, its rule and the figure it was held to, and the scores it raised."""
+        earned = self.earned_by(engagement)
+        raised = {
+            str(f.signal): [f.score, round(self.raised(f).score, 4)]
+            for f in found
+            if earned and f.signal not in SHOWN_ONLY
+        }
+        return SignalEvidence(
+            signal=Signal.ENGAGEMENT_BONUS,
+            score=self.bonus if earned else 0.0,
+            details={
+                "rule": self.describe(),
+                "bonus": self.bonus,
+                "min_views": self.min_views,
+                "min_likes": self.min_likes,
+                "views": engagement.views,
+                "likes": engagement.likes,
+                "earned": earned,
+                "raised": raised,
+            },
+        )
+
+
 @attrs.frozen
 class MatchPolicy:
     """A title's rules. Text alone never attaches by default: hashtags are cheap to add.
@@ -152,6 +225,8 @@ class MatchPolicy:
     corroboration_attaches: bool = True
     #: None: engagement plays no part (every policy stored before the rule existed).
     engagement: EngagementRule | None = None
+    #: None: engagement adds nothing to a score (every policy stored before the bonus).
+    engagement_bonus: EngagementBonus | None = None
 
     def rule_for(self, signal: Signal) -> SignalRule:
         return {Signal.TEXT: self.text, Signal.AUDIO: self.audio, Signal.VISUAL: self.visual}[
@@ -162,21 +237,36 @@ class MatchPolicy:
         self, evidence: Sequence[SignalEvidence], engagement: Engagement
     ) -> tuple[Decision, list[SignalEvidence]]:
         """The decision on the evidence and the video's engagement, and the evidence to
-        record with it: with an engagement rule, the rule and the figure are part of it."""
-        if self.engagement is None:
+        record with it: with an engagement bonus, the findings are judged at their raised
+        scores once the video earns it, and the bonus with its figure is shown; with an
+        engagement rule, a match that would attach goes to review below the rule's
+        minimums, and the rule and the figure are shown. Findings about engagement handed
+        in (a proposal's, judged again) are made anew from the figure now."""
+        if self.engagement is None and self.engagement_bonus is None:
             return self.decide(evidence), list(evidence)
-        found = [f for f in evidence if f.signal is not Signal.ENGAGEMENT]
-        figure = self.engagement.evidence(engagement)
-        decision = self.decide(found)
-        if decision is Decision.ATTACH and not self.engagement.met_by(engagement):
-            decision = Decision.REVIEW
-        return decision, [*found, figure]
+        found = [f for f in evidence if f.signal not in ENGAGEMENT_FINDINGS]
+        shown = list(found)
+        judged = found
+        if self.engagement_bonus is not None:
+            if self.engagement_bonus.earned_by(engagement):
+                judged = [self.engagement_bonus.raised(f) for f in found]
+            shown.append(self.engagement_bonus.evidence(engagement, found))
+        decision = self.decide(judged)
+        if self.engagement is not None:
+            if decision is Decision.ATTACH and not self.engagement.met_by(engagement):
+                decision = Decision.REVIEW
+            shown.append(self.engagement.evidence(engagement))
+        return decision, shown
+
+    def favours_engagement(self) -> bool:
+        """Whether a video's engagement can change what this policy decides."""
+        return self.engagement is not None or self.engagement_bonus is not None
 
     def decide(self, evidence: Sequence[SignalEvidence]) -> Decision:
         """The signal rules' decision (the engagement rule is applied by ``judged``)."""
         reviewable: set[Signal] = set()
         for finding in evidence:
-            if finding.signal in (Signal.CLAIM, Signal.ENGAGEMENT):
+            if finding.signal in SHOWN_ONLY:
                 continue  # who asked, and how engaging, are shown, not scored
             rule = self.rule_for(finding.signal)
             if rule.reaches(finding, rule.attach_at):

@@ -138,7 +138,8 @@ class Title(DomainAggregate):
     class MatchPolicySet(Aggregate.Event):
         TOPIC = "spotlight.titles:MatchPolicySet"
         # 2: the policy may hold an engagement rule (``MatchPolicy.engagement``).
-        class_version = 2
+        # 3: the policy may hold an engagement bonus (``MatchPolicy.engagement_bonus``).
+        class_version = 3
         policy: MatchPolicy
         set_by: str
         set_at: datetime
@@ -147,6 +148,11 @@ class Title(DomainAggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             # A policy set before the rule existed let engagement play no part.
             state["policy"] = attrs.evolve(state["policy"], engagement=None)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # A policy set before the bonus existed added nothing for engagement.
+            state["policy"] = attrs.evolve(state["policy"], engagement_bonus=None)
 
     @classmethod
     def register(

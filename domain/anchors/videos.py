@@ -210,6 +210,17 @@ class Video(DomainAggregate):
         claimed_at: datetime
         note: str
 
+    class AnchorRejudged(Aggregate.Event):
+        """A waiting proposal was judged again because the video's engagement grew, and the
+        title's policy now decides otherwise (the attach that follows carries it out)."""
+
+        TOPIC = "spotlight.videos:AnchorRejudged"
+        title_id: UUID
+        decision: str
+        reason: str
+        evidence: tuple[SignalEvidence, ...]
+        rejudged_at: datetime
+
     class AnchorDisputeDismissed(Aggregate.Event):
         TOPIC = "spotlight.videos:AnchorDisputeDismissed"
         title_id: UUID
@@ -344,6 +355,50 @@ class Video(DomainAggregate):
             return Decision.ATTACH
         self.propose_anchor(title_id, evidence, at=at)
         return Decision.REVIEW
+
+    def rejudge_proposal(
+        self,
+        title_id: UUID,
+        decision: Decision,
+        evidence: tuple[SignalEvidence, ...] | list[SignalEvidence],
+        *,
+        reason: str,
+        at: datetime,
+    ) -> Decision:
+        """Carry out the policy's new decision on a waiting proposal, judged again on the
+        video's engagement now; answer what changed. Only a proposal that may now attach
+        changes (recorded with the reason, then attached by the policy); a proposal still
+        for review keeps waiting, and a video anchored, restricted or without the proposal
+        is left as it is: judging again twice changes nothing the second time."""
+        if (
+            decision is not Decision.ATTACH
+            or title_id not in self.proposals
+            or self.anchor is not None
+            or self.restricted
+        ):
+            return Decision.IGNORE
+        at = checked_instant(at)
+        self._anchor_rejudged(
+            title_id=title_id,
+            decision=str(decision.value),
+            reason=_checked_reason(reason, "judging an anchor again"),
+            evidence=tuple(evidence),
+            rejudged_at=at,
+        )
+        self.attach_anchor(title_id, by=POLICY, at=at, note=reason, evidence=evidence)
+        return Decision.ATTACH
+
+    @event(AnchorRejudged)
+    def _anchor_rejudged(
+        self,
+        title_id: UUID,
+        decision: str,
+        reason: str,
+        evidence: tuple[SignalEvidence, ...],
+        rejudged_at: datetime,
+    ) -> None:
+        # The judgement itself changes nothing: the attach that follows does.
+        pass
 
     def propose_anchor(
         self,

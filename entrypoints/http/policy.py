@@ -116,6 +116,7 @@ POLICY: Mapping[str, Access] = {
     ),
     "POST /v1/review/disputes/{video_id}": REVIEWERS,
     "POST /v1/sweeps/run": ADMINS,
+    "POST /v1/rejudging/run": ADMINS,
     # Audience ----------------------------------------------------------------------------
     "POST /v1/engagement": rule("admin", "an admin (a platform service's token)"),
     "POST /v1/clicks": SIGNED_IN,
@@ -181,6 +182,12 @@ POLICY: Mapping[str, Access] = {
         "judge admin auditor",
         "the season's partners (a judge of its panel represents one); admins, auditors",
         owners="judge",
+    ),
+    "GET /v1/rising-artists": rule(
+        "judge admin auditor", "a judge, for the partners it represents; admins, auditors"
+    ),
+    "GET /v1/rising-artists.csv": rule(
+        "judge admin auditor", "a judge, for the partners it represents; admins, auditors"
     ),
     "GET /v1/rounds/{round_id}/score-sheet": rule(
         "judge", "a judge on the season's panel, its own scores only", owners="judge"

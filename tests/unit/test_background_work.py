@@ -38,6 +38,7 @@ SERVICE_PASSES = (
     "music index snapshot",
     "product index snapshot",
     "webhook deliveries",
+    "engagement re-judging",
 )
 
 

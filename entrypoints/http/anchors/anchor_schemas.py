@@ -9,7 +9,14 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from application.anchors.anchoring import ReviewPage
-from domain.anchors.matching import EngagementRule, MatchPolicy, SignalRule, TimeRange
+from domain.anchors.matching import (
+    MAX_ENGAGEMENT_BONUS,
+    EngagementBonus,
+    EngagementRule,
+    MatchPolicy,
+    SignalRule,
+    TimeRange,
+)
 from entrypoints.http.schemas import Answer, EvidenceOut, Strict
 
 
@@ -59,6 +66,21 @@ class EngagementRuleBody(Strict, Answer):
         return EngagementRule(min_views=self.min_views, min_likes=self.min_likes)
 
 
+class EngagementBonusBody(Strict, Answer):
+    min_views: int = Field(default=0, ge=0, description="Views from which the bonus is earned.")
+    min_likes: int = Field(default=0, ge=0, description="Likes from which the bonus is earned.")
+    bonus: float = Field(
+        gt=0,
+        le=MAX_ENGAGEMENT_BONUS,
+        examples=[0.1],
+        description="Added to each text, audio and visual score of an engaging video's match "
+        f"(above 0, at most {MAX_ENGAGEMENT_BONUS}; a score never passes 1).",
+    )
+
+    def to_domain(self) -> EngagementBonus:
+        return EngagementBonus(min_views=self.min_views, min_likes=self.min_likes, bonus=self.bonus)
+
+
 class PolicyBody(Strict, Answer):
     text: SignalRuleBody
     audio: SignalRuleBody
@@ -70,6 +92,14 @@ class PolicyBody(Strict, Answer):
         "the video has fewer views or likes than these (the audience's counts); the rule and "
         "the figure are shown as `engagement` evidence. null: engagement plays no part.",
     )
+    engagement_bonus: EngagementBonusBody | None = Field(
+        default=None,
+        description="Popularity favoured: from these views and likes, each signal's score is "
+        "judged with `bonus` added, so a borderline match on an engaging video reaches review "
+        "or attaches; the bonus, its rule, the figure and the scores it raised are shown as "
+        "`engagement_bonus` evidence. A waiting match is judged again as the video's "
+        "engagement grows. null: engagement adds nothing.",
+    )
 
     def to_domain(self) -> MatchPolicy:
         return MatchPolicy(
@@ -78,6 +108,9 @@ class PolicyBody(Strict, Answer):
             visual=self.visual.to_domain(),
             corroboration_attaches=self.corroboration_attaches,
             engagement=None if self.engagement is None else self.engagement.to_domain(),
+            engagement_bonus=(
+                None if self.engagement_bonus is None else self.engagement_bonus.to_domain()
+            ),
         )
 
 
@@ -140,6 +173,13 @@ class DisputeSettlement(Strict):
         description="uphold revokes the anchor; dismiss keeps it (no second dispute)"
     )
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class RejudgeReportOut(Answer):
+    events: int = Field(description="Engagement events read.")
+    videos: int = Field(description="Videos whose engagement grew in them.")
+    rejudged: int = Field(description="Waiting matches the policy now attached.")
+    position: int = Field(description="The watch's place in the catalogue's log after the run.")
 
 
 class SweepReportOut(Answer):

@@ -20,6 +20,7 @@ from entrypoints.http.anchors.anchor_schemas import (
     MatchWordsBody,
     PolicyBody,
     ReferenceOut,
+    RejudgeReportOut,
     ReviewPageOut,
     SweepReportOut,
     TimeRangeBody,
@@ -224,3 +225,14 @@ def run_sweeps(
     """Advance retroactive matching now (admin); the service also does it in the background."""
     require_role(caller, Role.ADMIN, doing="run retroactive matching")
     return SweepReportOut.model_validate(core.anchoring.run_sweeps(max_videos=max_videos))
+
+
+@router.post("/v1/rejudging/run", response_model=RejudgeReportOut)
+def run_rejudging(
+    core: Core, caller: Caller, max_events: Annotated[int, Query(ge=1, le=10_000)] = 200
+) -> RejudgeReportOut:
+    """Judge again now (admin) the waiting matches on videos whose engagement grew, for
+    titles whose policy requires or favours engagement; the service also does it in the
+    background."""
+    require_role(caller, Role.ADMIN, doing="judge matches again on engagement")
+    return RejudgeReportOut.model_validate(core.anchoring.rejudging.run(max_events=max_events))

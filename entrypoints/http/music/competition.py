@@ -15,6 +15,7 @@ from entrypoints.http.music.music_schemas import (
     BallotOut,
     EnteredSeasonOut,
     LiveStandingsOut,
+    PartnerRisingOut,
     Region,
     RisingArtistOut,
     RoundAction,
@@ -150,6 +151,56 @@ def season_field_csv(
         lines,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="season-{season_id}-field.csv"'},
+    )
+
+
+Partner = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="One partner (a judge: one it represents; none: all of them; an admin "
+        "or auditor: none reads every season).",
+    ),
+]
+
+
+@router.get("/v1/rising-artists", response_model=PartnerRisingOut)
+def rising_artists(
+    core: Core,
+    caller: Caller,
+    partner: Partner = None,
+    region: Region = None,
+    genre: FieldGenre = None,
+) -> PartnerRisingOut:
+    """A label partner's rising artists across its seasons (a judge reads for the partners
+    it represents on a panel; admins, auditors for any): every artist entered in a season
+    the partner is named on, one line each with its showing season by season and its
+    seasons, wins, votes and uses summed; most seasons, wins, votes first. A partner the
+    judge does not represent is 403."""
+    return PartnerRisingOut.model_validate(
+        core.competition.rising_artists(caller, partner=partner, region=region, genre=genre)
+    )
+
+
+@router.get(
+    "/v1/rising-artists.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The whole list as CSV."}},
+)
+def rising_artists_csv(
+    core: Core,
+    caller: Caller,
+    partner: Partner = None,
+    region: Region = None,
+    genre: FieldGenre = None,
+) -> StreamingResponse:
+    """`GET /v1/rising-artists` as CSV (one line per artist; `showings` as `season:track:
+    outcome` joined with ` | `), for the same readers."""
+    lines = core.competition.rising_artists_csv(caller, partner=partner, region=region, genre=genre)
+    return StreamingResponse(
+        lines,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="rising-artists.csv"'},
     )
 
 

@@ -629,3 +629,48 @@ class RisingArtistOut(BaseModel):
             votes=rising.votes,
             rounds=[RoundStandingOut.model_validate(standing) for standing in rising.rounds],
         )
+
+
+# A partner's rising artists across seasons ----------------------------------------------
+
+
+class SeasonShowingOut(Answer):
+    """An artist's entry in one of the partner's seasons."""
+
+    season_id: UUID
+    season_name: str
+    track_id: UUID
+    title: str
+    genre: str | None
+    uses: int = Field(description="Videos found using the track.")
+    votes: int = Field(description="Ballots counted for it in the season's rounds so far.")
+    outcome: str = Field(description="The outcome of the last round it reached.")
+    rounds_reached: int
+
+
+class RisingAcrossSeasonsOut(Answer):
+    """An artist over the partner's seasons: its showings and its figures summed."""
+
+    artist: BylineOut
+    region: str
+    seasons: int = Field(description="Seasons of the partner's it entered.")
+    wins: int = Field(description="Finals it won.")
+    votes: int = Field(description="Ballots over all its seasons' rounds.")
+    uses: int = Field(description="Videos using its tracks, each track counted once.")
+    showings: list[SeasonShowingOut] = Field(description="Season by season, as announced.")
+
+
+class PartnerSeasonOut(Answer):
+    id: UUID
+    name: str
+    region: str
+
+
+class PartnerRisingOut(Answer):
+    """A label partner's rising artists across its seasons."""
+
+    partners: list[str] = Field(description="The partners read for.")
+    seasons: list[PartnerSeasonOut] = Field(description="Their seasons, in the order announced.")
+    artists: list[RisingAcrossSeasonsOut] = Field(
+        description="Most seasons first, then most wins, then most votes."
+    )

@@ -78,3 +78,45 @@ def season_field_csv(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="season-{season_id}-field.csv"'},
     )
+
+
+def _partner_filters(partner: str, region: str, genre: str) -> dict[str, str]:
+    return {"partner": partner, **_filters(region, genre)} if partner else _filters(region, genre)
+
+
+def _asked(chosen: dict[str, str]) -> dict[str, str | None]:
+    """The use case's filters from the form's choices (an empty choice: any)."""
+    return {name: chosen.get(name) for name in ("partner", "region", "genre")}
+
+
+Partner = Annotated[str, Query(max_length=200)]
+
+
+@router.get("/rising-artists")
+def rising_artists(
+    core: Core, visitor: Visiting, partner: Partner = "", region: Choice = "", genre: Choice = ""
+) -> Response:
+    """A label partner's rising artists across its seasons (``GET /v1/rising-artists``)."""
+    chosen = _partner_filters(partner.strip(), region.strip(), genre.strip())
+    return render(
+        "judge/rising.html",
+        {
+            "visitor": visitor,
+            "rising": core.competition.rising_artists(visitor.principal, **_asked(chosen)),
+            "chosen": chosen,
+            "query": urlencode(chosen),
+            "genres": [genre.value for genre in Genre],
+        },
+    )
+
+
+@router.get("/rising-artists.csv")
+def rising_artists_csv(
+    core: Core, visitor: Visiting, partner: Partner = "", region: Choice = "", genre: Choice = ""
+) -> Response:
+    chosen = _partner_filters(partner.strip(), region.strip(), genre.strip())
+    return StreamingResponse(
+        core.competition.rising_artists_csv(visitor.principal, **_asked(chosen)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="rising-artists.csv"'},
+    )

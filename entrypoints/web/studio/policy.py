@@ -1,6 +1,7 @@
 """``/studio/titles/{id}/policy``: a title's match policy (what attaches, what goes to review,
-the engagement rule) and the form to change it; ``/studio/anchors``: the proposals, anchors
-and disputes on the studio's titles with their evidence.
+the engagement rule and the engagement bonus) and the form to change it;
+``/studio/anchors``: the proposals, anchors and disputes on the studio's titles with their
+evidence.
 
 The form is checked by the API's own ``PolicyBody`` and set by the use case of ``PUT
 /v1/titles/{id}/match-policy``; it carries the title's version, so a form shown before the
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from application.errors import StaleVersion
 from application.views import MatchingView
+from domain.anchors.matching import MAX_ENGAGEMENT_BONUS
 from domain.errors import InvalidValue
 from entrypoints.http.anchors.anchor_schemas import PolicyBody
 from entrypoints.http.paging import PageCursor
@@ -29,11 +31,23 @@ from entrypoints.web.visitors import Posting, Visiting, Visitor
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 25
+
+
+def _bonus_field(name: str) -> str:
+    """The form's name of an engagement bonus field."""
+    return name if name == "bonus" else f"bonus_{name}"
+
+
 SIGNALS = ("text", "audio", "visual")
 RULE_FIELDS = ("review_at", "attach_at", "min_seconds")
 ENGAGEMENT_FIELDS = ("min_views", "min_likes")
-#: The engagement rule's fields are named on the form without their ``engagement_``.
-ENGAGEMENT_ALIASES = {f"engagement_{name}": name for name in ENGAGEMENT_FIELDS}
+BONUS_FIELDS = ("min_views", "min_likes", "bonus")
+#: The engagement rule's fields are named on the form without their ``engagement_``, the
+#: engagement bonus's as ``bonus_min_views``, ``bonus_min_likes`` and ``bonus``.
+ENGAGEMENT_ALIASES = {
+    **{f"engagement_{name}": name for name in ENGAGEMENT_FIELDS},
+    **{f"engagement_bonus_{name}": _bonus_field(name) for name in BONUS_FIELDS},
+}
 Typed = Annotated[str, Form(max_length=40)]
 Version = Annotated[int, Form(ge=1)]
 
@@ -52,6 +66,11 @@ def _typed_of(view: MatchingView) -> dict[str, str]:
     typed["engagement"] = "" if engagement is None else "on"
     typed["min_views"] = "" if engagement is None else str(engagement.min_views)
     typed["min_likes"] = "" if engagement is None else str(engagement.min_likes)
+    bonus = policy.engagement_bonus
+    typed["engagement_bonus"] = "" if bonus is None else "on"
+    typed["bonus_min_views"] = "" if bonus is None else str(bonus.min_views)
+    typed["bonus_min_likes"] = "" if bonus is None else str(bonus.min_likes)
+    typed["bonus"] = "" if bonus is None else f"{bonus.bonus:g}"
     return typed
 
 
@@ -70,6 +89,14 @@ def _body_of(typed: dict[str, str]) -> dict[str, Any]:
     body["engagement"] = (
         {name: typed[name].strip() or "0" for name in ENGAGEMENT_FIELDS}
         if typed["engagement"]
+        else None
+    )
+    body["engagement_bonus"] = (
+        {
+            name: typed[_bonus_field(name)].strip() or ("0" if name != "bonus" else "")
+            for name in BONUS_FIELDS
+        }
+        if typed["engagement_bonus"]
         else None
     )
     return body
@@ -94,6 +121,7 @@ def _page(
             "typed": typed,
             "errors": errors,
             "signals": SIGNALS,
+            "max_bonus": MAX_ENGAGEMENT_BONUS,
             "done": done,
         },
         status_code=status_code,
@@ -128,6 +156,10 @@ def change_match_policy(
     engagement: Typed = "",
     min_views: Typed = "",
     min_likes: Typed = "",
+    engagement_bonus: Typed = "",
+    bonus_min_views: Typed = "",
+    bonus_min_likes: Typed = "",
+    bonus: Typed = "",
 ) -> Response:
     # The form's text fields as typed, by name (the only str parameters), to show again.
     typed = {key: value for key, value in locals().items() if isinstance(value, str)}

@@ -68,6 +68,8 @@ PAGES = {
     ("GET", "/judge/rounds/{round}"): "GET /v1/rounds/{round_id}/score-sheet",
     ("GET", "/seasons/{season}/field"): "GET /v1/seasons/{season_id}/field",
     ("GET", "/seasons/{season}/field.csv"): "GET /v1/seasons/{season_id}/field.csv",
+    ("GET", "/rising-artists"): "GET /v1/rising-artists",
+    ("GET", "/rising-artists.csv"): "GET /v1/rising-artists.csv",
     ("GET", "/studio/titles/{own}/policy"): "GET /v1/titles/{title_id}/matching",
     ("POST", f"/studio/titles/{NOWHERE}/policy"): "PUT /v1/titles/{title_id}/match-policy",
     ("GET", "/studio/anchors"): "GET /v1/me/anchors",
