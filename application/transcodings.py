@@ -303,22 +303,34 @@ def _checked(data: Any) -> Engagement | None:
     """The engagement of four whole, non-negative counters as stored, or None for anything
     else (which the attrs constructor then refuses or reads)."""
     if type(data) is dict and len(data) == 4:
-        views, likes = data.get("views"), data.get("likes")
-        shares, comments = data.get("shares"), data.get("comments")
-        if (
-            type(views) is int
-            and type(likes) is int
-            and type(shares) is int
-            and type(comments) is int
-            and views >= 0
-            and likes >= 0
-            and shares >= 0
-            and comments >= 0
-        ):
-            engagement = object.__new__(Engagement)
-            _set(engagement, "views", views)
-            _set(engagement, "likes", likes)
-            _set(engagement, "shares", shares)
-            _set(engagement, "comments", comments)
-            return engagement
+        return engagement_of(
+            data.get("views"), data.get("likes"), data.get("shares"), data.get("comments")
+        )
+    return None
+
+
+def whole_counts(views: Any, likes: Any, shares: Any, comments: Any) -> bool:
+    """Whether the four are whole, non-negative numbers (not booleans): an engagement's."""
+    return (
+        type(views) is int
+        and type(likes) is int
+        and type(shares) is int
+        and type(comments) is int
+        and views >= 0
+        and likes >= 0
+        and shares >= 0
+        and comments >= 0
+    )
+
+
+def engagement_of(views: Any, likes: Any, shares: Any, comments: Any) -> Engagement | None:
+    """The engagement of four whole, non-negative counters, built as the transcoder builds
+    it (without the attrs validators, which it does the work of); None for anything else."""
+    if whole_counts(views, likes, shares, comments):
+        engagement = object.__new__(Engagement)
+        _set(engagement, "views", views)
+        _set(engagement, "likes", likes)
+        _set(engagement, "shares", shares)
+        _set(engagement, "comments", comments)
+        return engagement
     return None

@@ -21,7 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from adapters.projections.keyset import rows_after
-from adapters.projections.rows import add_amounts, chunks, update_rows
+from adapters.projections.rows import (
+    add_amounts,
+    add_amounts_by_key,
+    chunks,
+    insert_rows,
+    update_rows,
+)
 from adapters.projections.store import ByGeneration, SqlProjectionStore
 from application.anchors.analytics import (
     AnalyticsRows,
@@ -386,6 +392,22 @@ class SqlAnalyticsTables:
             for index, amount in enumerate(added.amounts()):
                 kept[index] += amount
 
+    def add_engagement_to_video_days(
+        self, batch: Batch, day: date, engagement: Iterable[tuple[UUID, UUID, Engagement]]
+    ) -> None:
+        rows = self._page(batch)[0].video_days
+        clicks = [0] * len(VIDEO_TARGETS)
+        for title_id, video_id, added in engagement:
+            key = (title_id, day, video_id)
+            kept = rows.get(key)
+            if kept is None:
+                rows[key] = [added.views, added.likes, added.shares, added.comments, *clicks]
+            else:
+                kept[0] += added.views
+                kept[1] += added.likes
+                kept[2] += added.shares
+                kept[3] += added.comments
+
     def add_to_region_days(
         self, batch: Batch, clicks: Mapping[tuple[UUID, date, str], int]
     ) -> None:
@@ -604,8 +626,7 @@ class SqlAnalyticsTables:
                 ),
                 left,
             )
-        if joined:
-            connection.execute(t.anchored.insert(), joined)
+        insert_rows(connection, t.anchored, joined)
         add_amounts(
             connection,
             t.days,
@@ -616,6 +637,7 @@ class SqlAnalyticsTables:
                 for (title_id, day), added in page.days.items()
             ],
             on_conflict=self.on_conflict,
+            one_a_key=True,
         )
         add_amounts(
             connection,
@@ -627,6 +649,7 @@ class SqlAnalyticsTables:
                 for (title_id, day, target), count in page.day_clicks.items()
             ],
             on_conflict=self.on_conflict,
+            one_a_key=True,
         )
         add_amounts(
             connection,
@@ -638,6 +661,7 @@ class SqlAnalyticsTables:
                 for (title_id, target), count in page.clicks.items()
             ],
             on_conflict=self.on_conflict,
+            one_a_key=True,
         )
         add_amounts(
             connection,
@@ -649,17 +673,14 @@ class SqlAnalyticsTables:
                 for (title_id, tag), count in page.hashtags.items()
             ],
             on_conflict=self.on_conflict,
+            one_a_key=True,
         )
-        add_amounts(
+        add_amounts_by_key(
             connection,
             t.video_days,
             ("title_id", "day", "video_id"),
             _VIDEO_DAY,
-            [
-                {"title_id": title_id, "day": day, "video_id": video_id}
-                | dict(zip(_VIDEO_DAY, added, strict=True))
-                for (title_id, day, video_id), added in page.video_days.items()
-            ],
+            page.video_days,
             on_conflict=self.on_conflict,
         )
         add_amounts(
@@ -672,6 +693,7 @@ class SqlAnalyticsTables:
                 for (title_id, day, region), count in page.region_days.items()
             ],
             on_conflict=self.on_conflict,
+            one_a_key=True,
         )
         page.days, page.day_clicks, page.clicks, page.hashtags = {}, {}, {}, {}
         page.video_days, page.region_days = {}, {}
@@ -687,8 +709,9 @@ class SqlAnalyticsTables:
             connection.execute(t.seen.delete().where(t.seen.c.click_window < page.forget_before))
             page.forget_before = None
         if page.seen_new:
-            connection.execute(
-                t.seen.insert(),
+            insert_rows(
+                connection,
+                t.seen,
                 [
                     {
                         "viewer": viewer,
@@ -724,8 +747,7 @@ class SqlAnalyticsTables:
             update_rows(
                 connection, table, (key,), [name for name in updated[0] if name != key], updated
             )
-        if inserted:
-            connection.execute(table.insert(), inserted)
+        insert_rows(connection, table, inserted)
         stored.update(row[key] for row in inserted)
         changed.clear()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 import psycopg
@@ -64,14 +64,18 @@ def add_amounts(
     rows: list[dict[str, Any]],
     *,
     on_conflict: bool = True,
+    one_a_key: bool = False,
     **also: Any,
 ) -> None:
     """Add each row's ``amounts`` to the row of its ``keys`` (inserting it whole if missing)
     and set ``also`` on it: one ``INSERT … ON CONFLICT DO UPDATE`` for all rows on SQLite and
-    PostgreSQL; an update then an insert a row elsewhere (or when ``on_conflict`` is off)."""
+    PostgreSQL; an update then an insert a row elsewhere (or when ``on_conflict`` is off).
+    ``one_a_key``: the caller's rows have distinct keys already (the rows of a dict by
+    key), so they are not merged again."""
     if not rows:
         return
-    rows = _merged(rows, keys, amounts)
+    if not one_a_key:
+        rows = _merged(rows, keys, amounts)
     dialect = connection.dialect.name
     if (
         on_conflict
@@ -120,6 +124,24 @@ def insert_many(
         f"VALUES ({', '.join(mark for _ in columns)})"
     )
     connection.exec_driver_sql(statement, rows)
+
+
+def insert_rows(connection: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Insert the rows (each with the same columns), their values bound as SQLAlchemy binds
+    them, by ``COPY`` on PostgreSQL for many rows and by the driver's ``executemany``
+    otherwise: not SQLAlchemy's processing of every row's parameters, which costs more than
+    the database's insert of a row. Rows SQLAlchemy would fill itself (a default of a
+    column they leave out) go through its ``insert``."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    values = _driver_values(connection, table, columns, rows, inserting=True)
+    if values is None:
+        connection.execute(table.insert(), rows)
+        return
+    if len(values) >= STAGE_AT_LEAST and copy_rows(connection, table, columns, values):
+        return
+    insert_many(connection, table, columns, values)
 
 
 def update_rows(
@@ -200,12 +222,24 @@ def _driver_values(
     width = len(columns)
     if any(len(row) != width for row in rows):
         return None
-    dialect = connection.dialect
     try:
         # Column by column: a comprehension a column costs far less than a tuple a row.
-        by_column = [[row[name] for row in rows] for name in columns]
+        by_column: list[Sequence[Any]] = [[row[name] for row in rows] for name in columns]
     except KeyError:
         return None
+    return _bound(connection, table, columns, by_column)
+
+
+def _bound(
+    connection: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    by_column: list[Sequence[Any]],
+) -> list[tuple[Any, ...]]:
+    """The rows of the columns' values (``by_column``: each column's values, in ``columns``'
+    order) as SQLAlchemy would bind them: each column type's own bind processor, found once
+    rather than once a row."""
+    dialect = connection.dialect
     for number, name in enumerate(columns):
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
@@ -213,6 +247,46 @@ def _driver_values(
                 None if value is None else process(value) for value in by_column[number]
             ]
     return list(zip(*by_column, strict=True))
+
+
+def add_amounts_by_key(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    rows: Mapping[tuple[Any, ...], Sequence[int]],
+    *,
+    on_conflict: bool = True,
+) -> None:
+    """``add_amounts`` of rows given as a mapping of each key (values in ``keys``' order) to
+    its amounts (in ``amounts``' order), the table's only columns: the driver's values are
+    taken column by column from them, without a mapping a row (a page writes tens of
+    thousands). Where the driver's upsert does not apply, ``add_amounts`` of the same rows."""
+    if not rows:
+        return
+    columns = (*keys, *amounts)
+    plain = on_conflict and {column.name for column in table.columns} == set(columns)
+    if plain and all(column.onupdate is None for column in table.columns):
+        by_column: list[Sequence[Any]] = [
+            *zip(*rows.keys(), strict=True),
+            *zip(*rows.values(), strict=True),
+        ]
+        if len(by_column) == len(columns):
+            values = _bound(connection, table, columns, by_column)
+            if _upsert_values(connection, table, keys, amounts, columns, values):
+                return
+    add_amounts(
+        connection,
+        table,
+        keys,
+        amounts,
+        [
+            dict(zip(keys, key, strict=True)) | dict(zip(amounts, added, strict=True))
+            for key, added in rows.items()
+        ],
+        on_conflict=on_conflict,
+        one_a_key=True,
+    )
 
 
 def _upsert_on_driver(
@@ -229,6 +303,29 @@ def _upsert_on_driver(
     columns = tuple(rows[0])
     values = _driver_values(connection, table, columns, rows, inserting=True)
     if values is None:
+        return False
+    return _upsert_values(connection, table, keys, amounts, columns, values)
+
+
+def _upsert_values(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    columns: Sequence[str],
+    values: list[tuple[Any, ...]],
+) -> bool:
+    """The upsert adding ``amounts`` of the bound ``values`` (in ``columns``' order, one a
+    key): SQLite's executemany, or PostgreSQL's ``COPY`` into a staging table for many rows
+    (False, nothing written, where neither applies)."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        stage = _staged_values(connection, table, columns, values)
+        if stage is None:
+            return False
+        _upsert_from_stage(connection, table, keys, amounts, columns, stage)
+        return True
+    if dialect != "sqlite":
         return False
     quote = connection.dialect.identifier_preparer
     name = quote.format_table(table)
@@ -305,18 +402,33 @@ def _staged(
     The staging table is a temporary one (the table's columns, no constraints),
     made once a session and emptied at every commit, and by its user before that, so two
     writes of a batch, or a rolled-back batch, never see another's rows."""
-    dialect = connection.dialect
-    if (
-        dialect.name != "postgresql"
-        or dialect.driver != "psycopg"
-        or len(rows) < STAGE_AT_LEAST
-        or not isinstance(connection.connection.driver_connection, psycopg.Connection)
-    ):
+    if not _stages(connection, len(rows)):
         return None
     values = _driver_values(connection, table, columns, rows, inserting=inserting)
     if values is None:
         return None
-    quote = dialect.identifier_preparer
+    return _staged_values(connection, table, columns, values)
+
+
+def _stages(connection: Connection, rows: int) -> bool:
+    """Whether ``rows`` rows are staged by ``COPY``: psycopg on PostgreSQL, and many rows."""
+    dialect = connection.dialect
+    return (
+        dialect.name == "postgresql"
+        and dialect.driver == "psycopg"
+        and rows >= STAGE_AT_LEAST
+        and isinstance(connection.connection.driver_connection, psycopg.Connection)
+    )
+
+
+def _staged_values(
+    connection: Connection, table: sa.Table, columns: Sequence[str], values: list[tuple[Any, ...]]
+) -> str | None:
+    """``_staged`` of rows already bound (in ``columns``' order); None (nothing written)
+    where the staging does not apply: not psycopg on PostgreSQL, or few rows."""
+    if not _stages(connection, len(values)):
+        return None
+    quote = connection.dialect.identifier_preparer
     # A temporary table lives in the session's own schema. Its name is the table's (unique
     # in its schema) and its columns' (a table of that name made again with other columns
     # gets another), under PostgreSQL's 63 bytes.
@@ -351,6 +463,19 @@ def _staged_upsert(
     stage = _staged(connection, table, columns, rows, inserting=True)
     if stage is None:
         return False
+    _upsert_from_stage(connection, table, keys, amounts, columns, stage)
+    return True
+
+
+def _upsert_from_stage(
+    connection: Connection,
+    table: sa.Table,
+    keys: Sequence[str],
+    amounts: Sequence[str],
+    columns: Sequence[str],
+    stage: str,
+) -> None:
+    """Upsert the staged rows into ``table`` (adding ``amounts``), then empty the stage."""
     quote = connection.dialect.identifier_preparer
     name = quote.format_table(table)
     names = ", ".join(quote.quote(column) for column in columns)
@@ -364,7 +489,6 @@ def _staged_upsert(
         )
     )
     connection.exec_driver_sql(f"TRUNCATE {stage}")
-    return True
 
 
 def _staged_update(

@@ -253,6 +253,14 @@ class AnalyticsTables(Protocol):
         """Add to each (title, day, video)'s row: what the video brought the title that day."""
         ...
 
+    def add_engagement_to_video_days(
+        self, batch: Batch, day: date, engagement: Iterable[tuple[UUID, UUID, Engagement]]
+    ) -> None:
+        """Add to each (title, ``day``, video)'s row the engagement the video brought the
+        title that day, as ``add_to_video_days`` of the same amounts would (each (title,
+        video) once: a batch's engagement summed by video first)."""
+        ...
+
     def add_to_region_days(
         self, batch: Batch, clicks: Mapping[tuple[UUID, date, str], int]
     ) -> None:
@@ -513,25 +521,22 @@ class StudioAnalyticsProjection:
                 for title_id, (v, lk, sh, c) in sums.items()
             },
         )
-        days: dict[tuple[UUID, date], Day] = {}
-        video_days: dict[tuple[UUID, date, UUID], VideoDay] = {}
-        for video_id, engagement in added.items():
-            anchor = anchors.get(video_id)
+        # A page holds thousands of (video, batch) pairs: a title's day is found by its
+        # title (the day is the batch's), and a video's day goes to the tables as it is.
+        days: dict[UUID, Day] = {}
+        video_days: list[tuple[UUID, UUID, Engagement]] = []
+        for video_id, anchor in anchors.items():
             if anchor is None:
                 continue
-            today = days.get((anchor, day))
+            engagement = added[video_id]
+            today = days.get(anchor)
             if today is None:
-                today = days[(anchor, day)] = Day()
+                today = days[anchor] = Day()
             today.views += engagement.views
-            today.engagement += interactions(engagement)
-            video_days[(anchor, day, video_id)] = VideoDay(
-                views=engagement.views,
-                likes=engagement.likes,
-                shares=engagement.shares,
-                comments=engagement.comments,
-            )
-        self.tables.add_to_days(batch, days)
-        self.tables.add_to_video_days(batch, video_days)
+            today.engagement += engagement.likes + engagement.shares + engagement.comments
+            video_days.append((anchor, video_id, engagement))
+        self.tables.add_to_days(batch, {(anchor, day): today for anchor, today in days.items()})
+        self.tables.add_engagement_to_video_days(batch, day, video_days)
 
     # Anchors -------------------------------------------------------------------------------
 

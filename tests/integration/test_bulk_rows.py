@@ -20,7 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.projections import SqlProjectionStore, projection_database_for
-from adapters.projections.rows import STAGE_AT_LEAST, add_amounts, update_rows
+from adapters.projections.rows import (
+    STAGE_AT_LEAST,
+    add_amounts,
+    add_amounts_by_key,
+    insert_rows,
+    update_rows,
+)
 from adapters.storage import parse_store
 from tests.deployments import StoreUnderTest, store_under_test
 
@@ -173,3 +179,80 @@ def test_two_calls_of_many_rows_in_one_batch_add_each_once(
     assert found[(UUID(int=STAGE_AT_LEAST // 2), DAY)] == (111, 1, "a")
     assert found[(UUID(int=2 * STAGE_AT_LEAST - 1), DAY)] == (110, 1, "")
     assert len(found) == 2 * STAGE_AT_LEAST
+
+
+def _amounts_table(projections: SqlProjectionStore) -> sa.Table:
+    """A table of keys and amounts only, which ``add_amounts_by_key`` writes column by
+    column."""
+    table = sa.Table(
+        f"bulk_rows_{next(TABLES)}",
+        sa.MetaData(schema=projections.metadata.schema),
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("views", sa.BigInteger, nullable=False, default=0),
+        sa.Column("likes", sa.BigInteger, nullable=False, default=0),
+    )
+    table.create(projections.database.writer)
+    return table
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(calls=st.lists(counts, min_size=1, max_size=3))
+def test_amounts_added_by_key_are_the_amounts_added_row_by_row(
+    projections: SqlProjectionStore, calls: list[list[tuple[int, int, int, int]]]
+) -> None:
+    """``add_amounts_by_key`` (values taken column by column; on a table with another
+    column, ``add_amounts`` of the same rows) leaves the rows ``add_amounts`` leaves."""
+    by_key, by_row, other = (
+        _amounts_table(projections),
+        _amounts_table(projections),
+        _table(projections),
+    )
+    keys, amounts = ("video_id", "day"), ("views", "likes")
+    with projections.database.writer.begin() as connection:
+        for call in calls:
+            summed: dict[tuple[Any, ...], list[int]] = {}
+            rows = []
+            for video, offset, views, likes in call:
+                key = (UUID(int=video), DAY + timedelta(days=offset))
+                rows.append({"video_id": key[0], "day": key[1], "views": views, "likes": likes})
+                kept = summed.setdefault(key, [0, 0])
+                kept[0] += views
+                kept[1] += likes
+            add_amounts(connection, by_row, keys, amounts, rows)
+            add_amounts_by_key(connection, by_key, keys, amounts, summed)
+            add_amounts_by_key(connection, other, keys, amounts, summed)
+    with projections.database.writer.connect() as connection:
+        found = {
+            table.name: sorted(tuple(row)[:4] for row in connection.execute(sa.select(table)))
+            for table in (by_key, by_row, other)
+        }
+    assert found[by_key.name] == found[by_row.name] == found[other.name]
+    assert len(found[by_row.name]) == len(
+        {(video, offset) for call in calls for video, offset, _v, _l in call}
+    )
+
+
+@pytest.mark.parametrize("many", [1, STAGE_AT_LEAST, 3 * STAGE_AT_LEAST])
+def test_inserted_rows_are_the_rows_given(projections: SqlProjectionStore, many: int) -> None:
+    """``insert_rows`` of few rows (the driver's executemany) and of many (``COPY`` on
+    PostgreSQL), and of rows leaving out a column with a default (SQLAlchemy's insert)."""
+    table, defaulted = _table(projections), _amounts_table(projections)
+    rows = [
+        {"video_id": UUID(int=n), "day": DAY + timedelta(days=n % 3), "views": n, "likes": 7}
+        for n in range(many)
+    ]
+    with projections.database.writer.begin() as connection:
+        insert_rows(connection, table, [row | {"label": f"n{row['views']}"} for row in rows])
+        insert_rows(
+            connection, defaulted, [{k: row[k] for k in row if k != "likes"} for row in rows]
+        )
+    assert _everything(projections, table) == {
+        (row["video_id"], row["day"]): (row["views"], 7, f"n{row['views']}") for row in rows
+    }
+    with projections.database.writer.connect() as connection:
+        assert sorted(tuple(row) for row in connection.execute(sa.select(defaulted))) == sorted(
+            (row["video_id"], row["day"], row["views"], 0) for row in rows
+        )

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from application.anchors.engagement_reading import (
     EngagementBatchSums,
+    _in_place,
     added_by_video,
     read_engagement_batch,
 )
@@ -120,3 +121,64 @@ def test_another_version_of_the_event_is_left_to_the_mapper() -> None:
 
     assert read_engagement_batch(versioned, BATCH_ID, log.mapper.transcoder) is None
     assert read_engagement_batch(stored.state, BATCH_ID, log.mapper.transcoder) is not None
+
+
+def _batch_state(stored_counts: list[Any], *, compact: bool, **more: Any) -> bytes:
+    return json.dumps(
+        {
+            "timestamp": {"_type_": "datetime_iso", "_data_": AT.isoformat()},
+            "originator_topic": "spotlight.audience:EngagementBatch",
+            "reporter": "studio:a24",
+            "counts": stored_counts,
+            "reported_at": {"_type_": "datetime_iso", "_data_": AT.isoformat()},
+            **more,
+        },
+        separators=(",", ":") if compact else None,
+    ).encode()
+
+
+def _same_reading(state: bytes) -> EngagementBatchSums | None:
+    """What the reader answers of ``state``, checked to be what its count-by-count path
+    answers."""
+    fast = CatalogueLog().mapper.transcoder
+    in_place = read_engagement_batch(state, BATCH_ID, fast)
+    one_by_one = read_engagement_batch(state, BATCH_ID, fast, in_place=False)
+    if one_by_one is None:
+        assert in_place is None
+    else:
+        assert in_place is not None
+        assert list(in_place.added.items()) == list(one_by_one.added.items())
+        assert in_place.reported_at == one_by_one.reported_at
+    return in_place
+
+
+@settings(max_examples=300, deadline=None)
+@given(stored_counts=st.lists(_stored_counts(), max_size=12), compact=st.booleans())
+def test_counts_read_in_place_sum_as_the_counts_read_one_by_one(
+    stored_counts: list[dict[str, object]], compact: bool
+) -> None:
+    """Compact states as the transcoder writes them (mostly read in place) and spaced ones
+    (never), with counts sometimes bent out of the stored shape."""
+    _same_reading(_batch_state(stored_counts, compact=compact))
+
+
+@settings(max_examples=100, deadline=None)
+@given(batch_counts=counts)
+def test_a_batch_the_library_stored_is_read_in_place(batch_counts: list[EngagementCount]) -> None:
+    _log, stored = _stored(batch_counts)
+
+    assert _in_place(stored.state) is not None
+    assert _same_reading(stored.state) is not None
+
+
+def test_a_counts_list_that_is_not_the_states_own_is_not_read_in_place() -> None:
+    """A second ``counts`` key (JSON readers keep the last), or a list of counts under
+    another key that ends in ``counts``, is left to the count-by-count path."""
+    _log, stored = _stored([EngagementCount(video_id=UUID(int=7), added=Engagement(views=3))])
+    counts_text = stored.state.split(b'"counts":', 1)[1].split(b',"reported_at"', 1)[0]
+    for state in (
+        stored.state.replace(b'"counts":', b'"x\\"counts":' + counts_text + b',"counts":', 1),
+        stored.state.replace(b'"reported_at"', b'"counts":[],"reported_at"', 1),
+    ):
+        assert _in_place(state) is None
+        _same_reading(state)
