@@ -35,6 +35,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import Application
 
+from application.progress import JobProgress
 from application.read_models import LogPositions
 
 log = logging.getLogger("spotlight.projections")
@@ -457,10 +458,15 @@ class ProjectionRunner:
         with self._locks[name]:
             return self._bring(self._projections[name], generation)
 
-    def _bring(self, projection: Projection, generation: int | None) -> int:
+    def _bring(
+        self,
+        projection: Projection,
+        generation: int | None,
+        told: JobProgress | None = None,
+    ) -> int:
         """Under the projection's lock: follow each log to the end it had when this began;
         answer the events applied. The active generation brought is noted for
-        ``up_to_date``."""
+        ``up_to_date``; ``told`` is told the log positions passed of all there are."""
         name = projection.name
         # Read before following: each log is then followed to at least these ends.
         ends = self._ends_of(projection)
@@ -473,6 +479,15 @@ class ProjectionRunner:
             positions = self.store.positions(name, number)
             failed = self.store.failure(name, number) is not None
         applied = 0
+        total = sum(max(0, ends[log] - positions.get(log, 0)) for log in projection.follows)
+        passed = 0
+
+        def page_done(positions_passed: int) -> None:
+            nonlocal passed
+            passed += positions_passed
+            if told is not None:
+                told(passed, total)
+
         for log_name, topics in projection.follows.items():
             applied += self._follow(
                 projection,
@@ -481,6 +496,7 @@ class ProjectionRunner:
                 tuple(topics),
                 start=positions.get(log_name, 0),
                 end=ends[log_name],
+                page_done=page_done,
             )
         if failed:
             self.store.clear_failure(name, number)
@@ -507,9 +523,11 @@ class ProjectionRunner:
         *,
         start: int | None = None,
         end: int | None = None,
+        page_done: Callable[[int], None] | None = None,
     ) -> int:
         """Apply the log's events of ``topics`` from ``start`` to ``end`` (by default the
-        generation's position and the log's end, read now)."""
+        generation's position and the log's end, read now); ``page_done`` is told the
+        positions each page applied passed."""
         application = self.logs[log_name]
         applied = 0
         position = (
@@ -544,6 +562,8 @@ class ProjectionRunner:
                         continue
                     raise  # not reached: _find_failure raises
             applied += len(events)
+            if page_done is not None:
+                page_done(reached - position)
             position = reached
         return applied
 
@@ -660,9 +680,10 @@ class ProjectionRunner:
 
     # Rebuilds ------------------------------------------------------------------------------
 
-    def rebuild(self, name: str) -> int:
+    def rebuild(self, name: str, *, progress: JobProgress | None = None) -> int:
         """Fill a new generation from zero beside the active one, then swap it in; answer its
-        number. Reads go on from the active generation until the swap."""
+        number. Reads go on from the active generation until the swap. ``progress`` is told
+        the log positions the new generation has passed, of all it must."""
         projection = self._projections[name]
         number = self.store.new_generation(
             name,
@@ -673,7 +694,8 @@ class ProjectionRunner:
         )
         projection.create(number)
         try:
-            self.catch_up(name, generation=number)
+            with self._locks[name]:
+                self._bring(projection, number, progress)
             with self._locks[name]:
                 # Whatever arrived during the rebuild, under the lock the readers take.
                 for log_name, topics in projection.follows.items():

@@ -595,6 +595,16 @@ class Anchoring:
         self._catch_up()
         return SweepReport(runs, considered, changed, pending=len(self._open_sweeps()))
 
+    def sweep_backlog(self) -> int:
+        """Catalogue positions the open sweeps have still to pass (0: none is open), the
+        total a progress bar of ``run_sweeps`` counts down."""
+        left = 0
+        for sweep_id in self._open_sweeps():
+            sweep: MatchSweep = self.catalogue.repository.get(sweep_id)
+            if not sweep.finished:
+                left += max(0, sweep.until_position - sweep.position)
+        return left
+
     def _open_sweeps(self) -> list[UUID]:
         self.projections.catch_up(self.review.name)
         return self.review.open_sweeps(self.projections.active(self.review.name))

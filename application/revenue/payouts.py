@@ -22,6 +22,7 @@ from application.errors import StaleVersion
 from application.idempotency import answer_again
 from application.logs import RevenueLog
 from application.ports import Clock
+from application.progress import JobProgress
 from application.revenue.ledgers import Ledger
 from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.money import Money
@@ -172,33 +173,46 @@ class Payouts:
             return self._repeat(winner, idempotency_key)
         return PayoutView.of(payout)
 
-    def run(self, actor: Principal, *, period: str, currency: str = "USD") -> list[PayoutView]:
+    def run(
+        self,
+        actor: Principal,
+        *,
+        period: str,
+        currency: str = "USD",
+        progress: JobProgress | None = None,
+    ) -> list[PayoutView]:
         """An admin's run: a payout for every creator and every seller with something
-        payable."""
+        payable. ``progress`` is told the payable accounts considered, of all there are."""
         require_role(actor, Role.ADMIN, doing="run payouts")
         checked_period(period)
         Money.zero(currency)  # refuses an unknown currency
-        paid = []
+        payable: list[tuple[Payee, str, str]] = []
         for payee in Payee:
             for code in self.ledger.reading().accounts(f"{payee.value}:"):
                 account = owner_of(code, payee.value)
-                if account is None or code != payable_of(payee, account, currency):
-                    continue
-                if not self.ledger.balance_of(code).is_positive:
-                    continue
-                payout_id = Payout.id_for(account, period, currency, payee)
-                if self.revenue.find(Payout, payout_id) is not None:
-                    continue
-                named = {"seller" if payee is Payee.SELLER else "creator": account}
-                paid.append(
-                    self.request(
-                        actor,
-                        period=period,
-                        currency=currency,
-                        idempotency_key=f"run:{period}",
-                        **named,
-                    )
+                if account is not None and code == payable_of(payee, account, currency):
+                    payable.append((payee, account, code))
+        paid = []
+        for considered, (payee, account, code) in enumerate(payable, start=1):
+            if progress is not None:
+                progress(considered - 1, len(payable))
+            if not self.ledger.balance_of(code).is_positive:
+                continue
+            payout_id = Payout.id_for(account, period, currency, payee)
+            if self.revenue.find(Payout, payout_id) is not None:
+                continue
+            named = {"seller" if payee is Payee.SELLER else "creator": account}
+            paid.append(
+                self.request(
+                    actor,
+                    period=period,
+                    currency=currency,
+                    idempotency_key=f"run:{period}",
+                    **named,
                 )
+            )
+        if progress is not None:
+            progress(len(payable), len(payable))
         return paid
 
     def settle(

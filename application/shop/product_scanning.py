@@ -40,6 +40,7 @@ from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
 from application.media import DecodedMedia, PictureSampling
 from application.ports import Clock
+from application.progress import JobProgress
 from application.shop.products import IncompatibleDescriptors, ProductCandidate, ProductRecognizer
 from domain.anchors.videos import Video
 from domain.media import MediaFingerprints
@@ -249,16 +250,37 @@ class ProductScanning:
                 listings_waiting=bool(self._described_after(scan.listings_through, 1)),
             )
 
-    def run_to_completion(self, *, batch: int = 20) -> ProductScanReport:
-        """Run until every video and listing recorded before the call has been considered."""
+    def run_to_completion(
+        self, *, batch: int = 20, progress: JobProgress | None = None
+    ) -> ProductScanReport:
+        """Run until every video and listing recorded before the call has been considered.
+        ``progress`` is told the catalogue positions passed, of all there are to pass (live
+        and backfill); the total grows as videos are published meanwhile."""
         scanned = joined = proposed = 0
+        total = self._positions_left()
         while True:
-            report = self.run(max_videos=1_000, batch=batch)
+            report = self.run(max_videos=1_000 if progress is None else 10 * batch, batch=batch)
             scanned += report.videos_scanned
             joined += report.listings_joined
             proposed += report.tags_proposed
             if report.videos_scanned == 0 and not (report.backfill_open or report.listings_waiting):
+                if progress is not None:
+                    progress(total, total)
                 return ProductScanReport(scanned, joined, proposed, False, False)
+            if progress is not None:
+                left = self._positions_left()
+                total = max(total, left)
+                progress(total - left, total)
+
+    def _positions_left(self) -> int:
+        """Catalogue positions the live scan and the open backfill have still to pass."""
+        with self._lock:
+            scan = self._scan()
+        head = self.catalogue.recorder.max_notification_id() or 0
+        left = max(0, head - scan.videos_through)
+        if scan.backfill is not None:
+            left += max(0, scan.backfill.videos_until - scan.backfill.videos_through)
+        return left
 
     def status(self) -> ProductScanStatus:
         """How far product recognition has scanned the videos and listings, its backfill's
