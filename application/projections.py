@@ -297,7 +297,7 @@ class ProjectionRunner:
         #: applied (``collection_paused``): only in a process that runs nothing else
         #: meanwhile, since the pause holds for every thread of the process.
         self.pause_collector = pause_collector
-        self.logs = dict(logs)
+        self._logs = dict(logs)
         #: Every log's end read at once, where the store can (one statement on PostgreSQL).
         self._log_ends = log_ends
         self.page = page
@@ -314,13 +314,18 @@ class ProjectionRunner:
         self._clear: dict[tuple[str, int, str], tuple[int, int]] = {}
         self._clear_lock = threading.Lock()
 
+    def log_names(self) -> tuple[str, ...]:
+        """The names of the logs the projections follow (the logs themselves stay private:
+        a write through them would skip every use case's checks)."""
+        return tuple(self._logs)
+
     def register(self, projection: Projection) -> None:
         """Adds a projection (with a new generation if its version or configuration is not the
         active one's). A name already registered, or a log the runner does not follow, is a
         ``ValueError``."""
         if projection.name in self._projections:
             raise ValueError(f"a projection named {projection.name!r} is already registered")
-        unknown = set(projection.follows) - set(self.logs)
+        unknown = set(projection.follows) - set(self._logs)
         if unknown:
             raise ValueError(f"{projection.name!r} follows unknown logs: {sorted(unknown)}")
         self._projections[projection.name] = projection
@@ -419,7 +424,7 @@ class ProjectionRunner:
             start = scanned if base == position else position
             if start >= end:
                 continue
-            found = self.logs[log_name].recorder.select_notifications(
+            found = self._logs[log_name].recorder.select_notifications(
                 start=start, limit=1, stop=end, topics=tuple(topics), inclusive_of_start=False
             )
             if found:
@@ -432,7 +437,7 @@ class ProjectionRunner:
 
     def _ends_of(self, projection: Projection) -> dict[str, int]:
         return {
-            log_name: self.logs[log_name].recorder.max_notification_id() or 0
+            log_name: self._logs[log_name].recorder.max_notification_id() or 0
             for log_name in projection.follows
         }
 
@@ -528,7 +533,7 @@ class ProjectionRunner:
         """Apply the log's events of ``topics`` from ``start`` to ``end`` (by default the
         generation's position and the log's end, read now); ``page_done`` is told the
         positions each page applied passed."""
-        application = self.logs[log_name]
+        application = self._logs[log_name]
         applied = 0
         position = (
             self.store.positions(projection.name, generation).get(log_name, 0)
@@ -581,7 +586,7 @@ class ProjectionRunner:
         event when it is the page that ends the log: the rest are other topics). The
         events of a topic ``readers`` names are what its reader answers (see
         ``StoredReader``), or the mapper's events where it answers None."""
-        application = self.logs[log_name]
+        application = self._logs[log_name]
         notifications = application.recorder.select_notifications(
             start=position,
             limit=self.page,
@@ -719,7 +724,7 @@ class ProjectionRunner:
         """Events up to ``after``'s positions that the slowest projection following those
         logs has not passed (0: every one has passed them). A projection not yet started
         counts from position 0."""
-        unknown = set(after) - set(self.logs)
+        unknown = set(after) - set(self._logs)
         if unknown:
             raise ValueError(f"no log named {', '.join(sorted(unknown))}")
         worst = 0
@@ -776,7 +781,7 @@ class ProjectionRunner:
             return self._log_ends()
         return {
             name: application.recorder.max_notification_id() or 0
-            for name, application in self.logs.items()
+            for name, application in self._logs.items()
         }
 
     def status(self, ends: Mapping[str, int] | None = None) -> list[ProjectionStatus]:

@@ -787,7 +787,7 @@ def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
     round_id = _round_id(arguments.round)
     with _opened(arguments, settings) as core:
         try:
-            recount = recount_round(core.music.recorder, core.music.mapper, round_id)
+            recount = recount_round(core._music.recorder, core._music.mapper, round_id)
         except NotFound as error:
             raise CommandFailed(str(error)) from None
     weighting = recount.weighting
@@ -953,7 +953,7 @@ def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
 
     with _opened(arguments, settings) as core:
         with progress("recomputing the ledger") as advance:
-            audit = audit_log(core.revenue.recorder, core.revenue.mapper, progress=advance)
+            audit = audit_log(core._revenue.recorder, core._revenue.mapper, progress=advance)
         model: ListedPostings
         try:
             model = core.ledger.reading()
@@ -961,8 +961,8 @@ def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
             model = Refused(refusal)  # it refuses every reading: compared, it says why
         with progress("comparing the read model") as advance:
             listed = read_model_problems(
-                core.revenue.recorder,
-                core.revenue.mapper,
+                core._revenue.recorder,
+                core._revenue.mapper,
                 model,
                 stop=core.ledger.position(),
                 progress=advance,

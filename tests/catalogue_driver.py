@@ -18,7 +18,7 @@ from entrypoints.bootstrap import Spotlight
 class CatalogueDriver(Catalogue):
     def __init__(self, core: Spotlight) -> None:
         super().__init__(
-            core.catalogue, clock=core.cataloguing.clock, identities=core.cataloguing.identities
+            core._catalogue, clock=core.cataloguing.clock, identities=core.cataloguing.identities
         )
         self.core = core
 
