@@ -7,6 +7,7 @@ import argparse
 
 import pytest
 
+from entrypoints import cli_support
 from entrypoints.cli import build_parser
 from entrypoints.cli_support import EXIT_STATUSES, subcommands
 
@@ -72,3 +73,22 @@ def test_the_version_and_the_exit_statuses_are_printed(capsys: pytest.CaptureFix
 
     assert version.startswith("spotlight ")
     assert EXIT_STATUSES.splitlines()[1] in helped
+
+
+def test_progress_is_quiet_off_a_terminal_and_counts_towards_a_total_on_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with cli_support.progress("rebuilding", 10) as advance:
+        advance(5)
+    quiet = capsys.readouterr()
+    monkeypatch.setattr(cli_support, "shows_progress", lambda: True)
+    monkeypatch.setenv("FORCE_COLOR", "0")
+    with cli_support.progress("rebuilding") as advance:
+        advance(3, 10)
+        advance(7)
+    shown = capsys.readouterr()
+
+    assert (quiet.out, quiet.err) == ("", "")
+    assert shown.out == ""
+    assert "rebuilding" in shown.err
+    assert "7/10" in shown.err
