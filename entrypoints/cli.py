@@ -1079,7 +1079,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotlight",
         description="Spotlight Core: the event-sourced business core of a short-video platform.",
-        epilog="Settings come from SPOTLIGHT_DATA_DIR, SPOTLIGHT_STORE and SPOTLIGHT_SECRET "
+        epilog="Settings come from SPOTLIGHT_DATA_DIR, SPOTLIGHT_STORE and SPOTLIGHT_SECRET\n"
         "(`spotlight config` lists them all).\n\n" + EXIT_STATUSES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
