@@ -33,7 +33,7 @@ class Catalogue:
         clock: Clock,
         identities: IdentityProvider,
     ) -> None:
-        self.log = log
+        self._log = log
         #: Tells creators of decisions on their videos' anchors (none: nobody is told).
         self.clock = clock
         self.identities = identities
@@ -71,7 +71,7 @@ class Catalogue:
     ) -> TitleView:
         """A studio edits the portal of one of its own titles (an admin any title's); another
         studio's title is ``NotPermitted``."""
-        title = self.log.load(Title, title_id, expected_version)
+        title = self._log.load(Title, title_id, expected_version)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.STUDIO, doing="edit a title's portal")
             if not owns(actor, Role.STUDIO, title.studio_id):
@@ -80,7 +80,7 @@ class Catalogue:
             # Replacing the portal with itself is done already: idempotent, nothing recorded.
             return TitleView.of(title)
         title.update_portal(portal, by=actor.label, at=self.clock.now())
-        self.log.commit(title)
+        self._log.commit(title)
         return TitleView.of(title)
 
     def title(self, title_id: UUID) -> TitleView:
@@ -112,14 +112,14 @@ class Catalogue:
     def record_engagement(self, actor: Principal, video_id: UUID, added: Engagement) -> VideoView:
         """An admin adds engagement (views, likes, ...) to a video."""
         require_role(actor, Role.ADMIN, doing="record engagement")
-        video = self.log.load(Video, video_id)
+        video = self._log.load(Video, video_id)
         video.record_engagement(added, at=self.clock.now())
-        self.log.commit(video)
+        self._log.commit(video)
         return VideoView.of(video)
 
     def video(self, video_id: UUID) -> VideoView:
         """A video as a view (anyone may read it); an unknown video is ``NotFound``."""
-        return VideoView.of(self.log.load(Video, video_id))
+        return VideoView.of(self._log.load(Video, video_id))
 
     # Anchors ----------------------------------------------------------------------------
 
@@ -134,10 +134,10 @@ class Catalogue:
     ) -> VideoView:
         """A reviewer or admin attaches a video to a title directly, and the creator is told."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="attach an anchor")
-        video = self.log.load(Video, video_id, expected_version)
-        self.log.load(Title, title_id)
+        video = self._log.load(Video, video_id, expected_version)
+        self._log.load(Title, title_id)
         video.attach_anchor(title_id, by=actor.label, at=self.clock.now(), note=note)
-        self.log.commit(video)
+        self._log.commit(video)
         return VideoView.of(video)
 
     def revoke_anchor(
@@ -150,15 +150,15 @@ class Catalogue:
     ) -> VideoView:
         """A reviewer or admin revokes a video's anchor, or a studio one to its own title (another
         studio's is ``NotPermitted``), and the creator is told."""
-        video = self.log.load(Video, video_id, expected_version)
+        video = self._log.load(Video, video_id, expected_version)
         if actor.role is Role.STUDIO:
             anchored_title = video.anchor.title_id if video.anchor else None
             if anchored_title is None or not owns(
-                actor, Role.STUDIO, self.log.load(Title, anchored_title).studio_id
+                actor, Role.STUDIO, self._log.load(Title, anchored_title).studio_id
             ):
                 raise NotPermitted("a studio may only revoke anchors to its own titles")
         else:
             require_role(actor, Role.REVIEWER, Role.ADMIN, Role.STUDIO, doing="revoke an anchor")
         video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
-        self.log.commit(video)
+        self._log.commit(video)
         return VideoView.of(video)

@@ -189,7 +189,7 @@ class Inboxes:
     ``NoticesRead`` in the inbox log, so the read state replays like every other fact."""
 
     def __init__(self, log: InboxLog, reads: InboxReads, *, clock: Clock) -> None:
-        self.log = log
+        self._log = log
         self.reads = reads
         self.clock = clock
 
@@ -216,12 +216,12 @@ class Inboxes:
 
     def _read(self, recipient: str, *, notice_ids: tuple[str, ...], up_to: int) -> None:
         for _ in range(_READ_TRIES):
-            marks = self.log.find(ReadMarks, ReadMarks.id_for(recipient))
+            marks = self._log.find(ReadMarks, ReadMarks.id_for(recipient))
             if marks is None:
                 marks = ReadMarks.start(recipient)
             marks.read(notice_ids=notice_ids, up_to=up_to, at=self.clock.now())
             try:
-                self.log.commit(marks)
+                self._log.commit(marks)
             except StaleVersion:
                 continue
             return

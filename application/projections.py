@@ -35,6 +35,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.application import Application
 
+from application.progress import JobProgress
 from application.read_models import LogPositions
 
 log = logging.getLogger("spotlight.projections")
@@ -296,7 +297,7 @@ class ProjectionRunner:
         #: applied (``collection_paused``): only in a process that runs nothing else
         #: meanwhile, since the pause holds for every thread of the process.
         self.pause_collector = pause_collector
-        self.logs = dict(logs)
+        self._logs = dict(logs)
         #: Every log's end read at once, where the store can (one statement on PostgreSQL).
         self._log_ends = log_ends
         self.page = page
@@ -313,13 +314,18 @@ class ProjectionRunner:
         self._clear: dict[tuple[str, int, str], tuple[int, int]] = {}
         self._clear_lock = threading.Lock()
 
+    def log_names(self) -> tuple[str, ...]:
+        """The names of the logs the projections follow (the logs themselves stay private:
+        a write through them would skip every use case's checks)."""
+        return tuple(self._logs)
+
     def register(self, projection: Projection) -> None:
         """Adds a projection (with a new generation if its version or configuration is not the
         active one's). A name already registered, or a log the runner does not follow, is a
         ``ValueError``."""
         if projection.name in self._projections:
             raise ValueError(f"a projection named {projection.name!r} is already registered")
-        unknown = set(projection.follows) - set(self.logs)
+        unknown = set(projection.follows) - set(self._logs)
         if unknown:
             raise ValueError(f"{projection.name!r} follows unknown logs: {sorted(unknown)}")
         self._projections[projection.name] = projection
@@ -418,7 +424,7 @@ class ProjectionRunner:
             start = scanned if base == position else position
             if start >= end:
                 continue
-            found = self.logs[log_name].recorder.select_notifications(
+            found = self._logs[log_name].recorder.select_notifications(
                 start=start, limit=1, stop=end, topics=tuple(topics), inclusive_of_start=False
             )
             if found:
@@ -431,7 +437,7 @@ class ProjectionRunner:
 
     def _ends_of(self, projection: Projection) -> dict[str, int]:
         return {
-            log_name: self.logs[log_name].recorder.max_notification_id() or 0
+            log_name: self._logs[log_name].recorder.max_notification_id() or 0
             for log_name in projection.follows
         }
 
@@ -457,10 +463,15 @@ class ProjectionRunner:
         with self._locks[name]:
             return self._bring(self._projections[name], generation)
 
-    def _bring(self, projection: Projection, generation: int | None) -> int:
+    def _bring(
+        self,
+        projection: Projection,
+        generation: int | None,
+        told: JobProgress | None = None,
+    ) -> int:
         """Under the projection's lock: follow each log to the end it had when this began;
         answer the events applied. The active generation brought is noted for
-        ``up_to_date``."""
+        ``up_to_date``; ``told`` is told the log positions passed of all there are."""
         name = projection.name
         # Read before following: each log is then followed to at least these ends.
         ends = self._ends_of(projection)
@@ -473,6 +484,15 @@ class ProjectionRunner:
             positions = self.store.positions(name, number)
             failed = self.store.failure(name, number) is not None
         applied = 0
+        total = sum(max(0, ends[log] - positions.get(log, 0)) for log in projection.follows)
+        passed = 0
+
+        def page_done(positions_passed: int) -> None:
+            nonlocal passed
+            passed += positions_passed
+            if told is not None:
+                told(passed, total)
+
         for log_name, topics in projection.follows.items():
             applied += self._follow(
                 projection,
@@ -481,6 +501,7 @@ class ProjectionRunner:
                 tuple(topics),
                 start=positions.get(log_name, 0),
                 end=ends[log_name],
+                page_done=page_done,
             )
         if failed:
             self.store.clear_failure(name, number)
@@ -507,10 +528,12 @@ class ProjectionRunner:
         *,
         start: int | None = None,
         end: int | None = None,
+        page_done: Callable[[int], None] | None = None,
     ) -> int:
         """Apply the log's events of ``topics`` from ``start`` to ``end`` (by default the
-        generation's position and the log's end, read now)."""
-        application = self.logs[log_name]
+        generation's position and the log's end, read now); ``page_done`` is told the
+        positions each page applied passed."""
+        application = self._logs[log_name]
         applied = 0
         position = (
             self.store.positions(projection.name, generation).get(log_name, 0)
@@ -544,6 +567,8 @@ class ProjectionRunner:
                         continue
                     raise  # not reached: _find_failure raises
             applied += len(events)
+            if page_done is not None:
+                page_done(reached - position)
             position = reached
         return applied
 
@@ -561,7 +586,7 @@ class ProjectionRunner:
         event when it is the page that ends the log: the rest are other topics). The
         events of a topic ``readers`` names are what its reader answers (see
         ``StoredReader``), or the mapper's events where it answers None."""
-        application = self.logs[log_name]
+        application = self._logs[log_name]
         notifications = application.recorder.select_notifications(
             start=position,
             limit=self.page,
@@ -660,9 +685,10 @@ class ProjectionRunner:
 
     # Rebuilds ------------------------------------------------------------------------------
 
-    def rebuild(self, name: str) -> int:
+    def rebuild(self, name: str, *, progress: JobProgress | None = None) -> int:
         """Fill a new generation from zero beside the active one, then swap it in; answer its
-        number. Reads go on from the active generation until the swap."""
+        number. Reads go on from the active generation until the swap. ``progress`` is told
+        the log positions the new generation has passed, of all it must."""
         projection = self._projections[name]
         number = self.store.new_generation(
             name,
@@ -673,7 +699,8 @@ class ProjectionRunner:
         )
         projection.create(number)
         try:
-            self.catch_up(name, generation=number)
+            with self._locks[name]:
+                self._bring(projection, number, progress)
             with self._locks[name]:
                 # Whatever arrived during the rebuild, under the lock the readers take.
                 for log_name, topics in projection.follows.items():
@@ -697,7 +724,7 @@ class ProjectionRunner:
         """Events up to ``after``'s positions that the slowest projection following those
         logs has not passed (0: every one has passed them). A projection not yet started
         counts from position 0."""
-        unknown = set(after) - set(self.logs)
+        unknown = set(after) - set(self._logs)
         if unknown:
             raise ValueError(f"no log named {', '.join(sorted(unknown))}")
         worst = 0
@@ -754,7 +781,7 @@ class ProjectionRunner:
             return self._log_ends()
         return {
             name: application.recorder.max_notification_id() or 0
-            for name, application in self.logs.items()
+            for name, application in self._logs.items()
         }
 
     def status(self, ends: Mapping[str, int] | None = None) -> list[ProjectionStatus]:

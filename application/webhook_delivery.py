@@ -212,7 +212,7 @@ class WebhookSender:
         listener: OutcomeListener = _no_listener,
     ) -> None:
         self.tables = tables
-        self.log = log
+        self._log = log
         self.keys = keys
         self.sealer = sealer
         self.poster = poster
@@ -278,7 +278,7 @@ class WebhookSender:
     def _target(self, subscription_id: str) -> _Target | None:
         """Where a subscription's deliveries go and the secret that signs them (None: it
         was deleted, or its key destroyed)."""
-        subscription = self.log.find(WebhookSubscription, UUID(subscription_id))
+        subscription = self._log.find(WebhookSubscription, UUID(subscription_id))
         key = self.keys.key_for(key_subject(subscription_id))
         if subscription is None or subscription.ended or key is None:
             return None

@@ -79,7 +79,7 @@ class Webhooks:
         identities: IdentityProvider,
         allow_http: bool = False,
     ) -> None:
-        self.log = log
+        self._log = log
         self.runner = runner
         self.fanout = fanout
         self.tables = fanout.tables
@@ -115,7 +115,7 @@ class Webhooks:
             at=self.clock.now(),
             allow_http=self.allow_http,
         )
-        recordings = self.log.save(subscription)
+        recordings = self._log.save(subscription)
         position = recordings[-1].notification.id if recordings else 0
         return Subscribed(_view(subscription, position), secret)
 
@@ -125,7 +125,7 @@ class Webhooks:
         subscription = self._own(caller, subscription_id)
         secret = new_secret()
         subscription.rotate(self._seal(subscription_id, secret), at=self.clock.now())
-        self.log.commit(subscription)
+        self._log.commit(subscription)
         found = self._listed(subscription_id)
         return Subscribed(found or _view(subscription, 0), secret)
 
@@ -134,7 +134,7 @@ class Webhooks:
         subscription = self._own(caller, subscription_id)
         listed = self._listed(subscription_id)
         if subscription.unsubscribe(by=caller.label, at=self.clock.now()):
-            self.log.commit(subscription)
+            self._log.commit(subscription)
         self.keys.destroy_key(key_subject(subscription_id))
         return listed or _view(subscription, 0)
 
@@ -206,7 +206,7 @@ class Webhooks:
         """Send a delivery again, now and with a fresh retry schedule (the same webhook-id:
         a receiver that had it drops it)."""
         found = self._delivery(caller, delivery_id)
-        subscription = self.log.find(WebhookSubscription, UUID(found.subscription_id))
+        subscription = self._log.find(WebhookSubscription, UUID(found.subscription_id))
         if subscription is None or subscription.ended:
             raise InvalidValue("the subscription was deleted: its deliveries are not sent")
         if found.state is DeliveryState.PENDING:
@@ -236,7 +236,7 @@ class Webhooks:
     ) -> WebhookSubscription:
         """The caller's subscription (an admin's: anyone's); NotFound for someone else's,
         so that ids of others' subscriptions tell nothing."""
-        found = self.log.find(WebhookSubscription, subscription_id)
+        found = self._log.find(WebhookSubscription, subscription_id)
         if found is None or (found.ended and not ended_ok):
             raise NotFound("webhook subscription", subscription_id)
         if caller.role is not Role.ADMIN and found.owner != person_key(caller):

@@ -84,7 +84,7 @@ def _seed(catalogue: Catalogue, plan: AnalyticsPlan, rng: random.Random) -> int:
 
     def flush(force: bool = False) -> None:
         if pending and (force or len(pending) >= BATCH):
-            catalogue.log.save(*pending)  # type: ignore[arg-type]
+            catalogue._log.save(*pending)  # type: ignore[arg-type]
             pending.clear()
 
     titles = []

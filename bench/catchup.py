@@ -141,11 +141,11 @@ def seed(core: Spotlight, plan: CatchupPlan) -> None:
     rng = random.Random(16)
     studio._seed(core.cataloguing, plan.studio, rng)
     participants = [f"campaign-creator-{n}" for n in range(CAMPAIGN_CREATORS)]
-    _campaign(core.revenue, hashtag="#benchglow", participants=participants)
+    _campaign(core._revenue, hashtag="#benchglow", participants=participants)
     business = BusinessPlan(
         creators=0, videos=0, queries=0, dashboard_videos=plan.campaign_videos, dashboard_reads=0
     )
-    _dashboard_videos(core.catalogue, business, participants)
+    _dashboard_videos(core._catalogue, business, participants)
     _call_to_action_clicks(core, plan, rng)
     scene = set_pulse_scene(core, PULSE_CREATORS)
     seed_billed_batches(core, scene, plan.billed_batches)
@@ -171,10 +171,10 @@ def _call_to_action_clicks(core: Spotlight, plan: CatchupPlan, rng: random.Rando
             )
         )
         if len(pending) == studio.BATCH:
-            core.catalogue.save(*pending)
+            core._catalogue.save(*pending)
             pending.clear()
     if pending:
-        core.catalogue.save(*pending)
+        core._catalogue.save(*pending)
 
 
 def from_zero(runner: ProjectionRunner, name: str) -> tuple[int, float, float]:
@@ -206,7 +206,7 @@ def read_only(runner: ProjectionRunner, name: str) -> tuple[int, float, float]:
     events = 0
     started, cpu = perf_counter(), process_time()
     for log_name, topics in projection.follows.items():
-        end = runner.logs[log_name].recorder.max_notification_id() or 0
+        end = runner._logs[log_name].recorder.max_notification_id() or 0
         position = 0
         while position < end:
             page, position = runner.read_page(

@@ -465,7 +465,7 @@ def compare(sandbox: Sandbox, comparison: Comparison, plan: Plan) -> list[Row]:
 
 def replay(sandbox: Sandbox, plan: Plan) -> list[Row]:
     with open_spotlight(sandbox.fresh(), sandbox.scratch) as spotlight:
-        catalogue = spotlight.catalogue
+        catalogue = spotlight._catalogue
         seed_log(spotlight.cataloguing, plan.replay_events)
         # Untimed first pass: proves the log is complete and warms the same caches for
         # every timed pass.

@@ -109,10 +109,10 @@ def _seed(core: Spotlight, plan: PagesPlan) -> dict[str, str]:
     business = BusinessPlan(
         creators=200, videos=0, queries=0, dashboard_videos=plan.campaign_videos, dashboard_reads=0
     )
-    seed_creators(core.catalogue, business, rng)
+    seed_creators(core._catalogue, business, rng)
     participants = [f"creator-{n}" for n in range(0, 200, 10)]
-    campaign = launch_campaign(core.revenue, hashtag="#benchglow", participants=participants)
-    campaign_videos(core.catalogue, business, participants)
+    campaign = launch_campaign(core._revenue, hashtag="#benchglow", participants=participants)
+    campaign_videos(core._catalogue, business, participants)
     return {
         f"/studio/titles/{UUID(int=1)}?days=90": _cookie(core, STUDIO.subject, Role.STUDIO),
         f"/brand/campaigns/{campaign.id}": _cookie(core, BRAND.subject, Role.BRAND),

@@ -55,7 +55,7 @@ def _seed(catalogue: Catalogue, videos: int, days: int, viewers: int, rng: rando
 
     def flush(force: bool = False) -> None:
         if pending and (force or len(pending) >= SAVE):
-            catalogue.log.save(*pending)  # type: ignore[arg-type]
+            catalogue._log.save(*pending)  # type: ignore[arg-type]
             pending.clear()
 
     start = AT - timedelta(days=2 * days)
@@ -132,7 +132,7 @@ def _seed_rows(core: Spotlight, videos: int, days: int, rng: random.Random) -> i
     """Only the title through the log; the per-video days and region clicks written straight
     into the projection's tables (the rows its events would leave), to measure the reads at
     full size without the catch-up. Answers the rows written."""
-    core.cataloguing.log.save(
+    core.cataloguing._log.save(
         Title.register(
             TITLE,
             studio_id=STUDIO.subject,

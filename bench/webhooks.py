@@ -110,7 +110,7 @@ def _bulk(core: Spotlight, plan: WebhooksPlan) -> tuple[float, float, int]:
     """Seconds to fan out and to send ``plan.notices`` notices; deliveries made."""
     messages = [_notice(core, "creator-bulk", n) for n in range(plan.notices)]
     for first in range(0, len(messages), 500):
-        core.inbox.save(*messages[first : first + 500])
+        core._inbox.save(*messages[first : first + 500])
     started = perf_counter()
     core.projections.catch_up(FANOUT)
     fanned = perf_counter() - started
@@ -141,7 +141,7 @@ def _paced(core: Spotlight, plan: WebhooksPlan, arrivals: _Arrivals) -> list[flo
         if wait > 0:
             time.sleep(wait)
         message = _notice(core, "creator-paced", number)
-        core.inbox.save(message)
+        core._inbox.save(message)
         saved[str(message.id)] = time.time()  # the receiver's clock: the wall clock
     deadline = perf_counter() + 60
     arrived: dict[str, float] = {}

@@ -180,7 +180,7 @@ def seed_videos(catalogue: Catalogue, count: int) -> list[UUID]:
         )
         for index in range(count)
     ]
-    save_in_batches(catalogue.log, videos)
+    save_in_batches(catalogue._log, videos)
     return [video.id for video in videos]
 
 
@@ -221,7 +221,7 @@ def empty_portal() -> dict[str, list[Any]]:
 
 def seed_log(catalogue: Catalogue, total: int) -> None:
     aggregates = list(log_aggregates(catalogue, total))
-    save_in_batches(catalogue.log, aggregates)
+    save_in_batches(catalogue._log, aggregates)
 
 
 def log_aggregates(catalogue: Catalogue, total: int) -> Iterator[Aggregate]:

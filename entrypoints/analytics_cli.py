@@ -16,6 +16,7 @@ from application.auth import Principal, Role
 from application.errors import ApplicationError
 from application.paging import MAX_LIMIT
 from domain.errors import DomainError
+from entrypoints.cli_support import add_json_flag
 from entrypoints.settings import Settings
 
 AUDITOR = Principal(role=Role.AUDITOR, subject="cli-auditor")
@@ -70,6 +71,7 @@ def add_analytics_commands(commands: argparse._SubParsersAction[argparse.Argumen
     videos.add_argument("--to", dest="last", type=_day, help="a custom range's last day")
     videos.add_argument("--as-of", type=_day, help="the last day of --days (default today)")
     videos.add_argument("--csv", action="store_true", help="the whole table as CSV")
+    add_json_flag(videos, only=True)
     videos.add_argument(
         "--limit", type=int, default=50, help=f"videos per page (1 to {MAX_LIMIT}; default 50)"
     )

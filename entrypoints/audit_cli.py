@@ -51,6 +51,13 @@ from application.audit.audit_runs import (
 from application.auth import Principal, Role
 from application.logs import LOG_NAMES
 from application.paging import MAX_LIMIT
+from entrypoints.cli_support import (
+    Advance,
+    add_json_flag,
+    print_json,
+    progress,
+    shows_progress,
+)
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -240,7 +247,11 @@ def _verify(arguments: argparse.Namespace, settings: Settings) -> int:
         logs=tuple(log for one in results for log in one.logs),
         forged=tuple(f for one in results for f in one.forged),
     )
-    status = _report(verification, len(checkpoints), sys.stdout)
+    if arguments.json:
+        status = _verification_status(verification)
+        print_json(_verification_json(verification, len(checkpoints), status))
+    else:
+        status = _report(verification, len(checkpoints), sys.stdout)
     run = verification_run(
         verification,
         started_at=started,
@@ -326,6 +337,27 @@ def _runs(arguments: argparse.Namespace, settings: Settings) -> int:
         return _fail(BadInput(str(error)))
     except (PersistenceError, sqlite3.Error, SQLAlchemyError) as error:
         return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
+    if arguments.json:
+        print_json(
+            {
+                "items": [
+                    {
+                        "number": run.number,
+                        "kind": run.kind.value,
+                        "outcome": run.outcome.value,
+                        "started_at": run.started_at.isoformat(),
+                        "finished_at": run.finished_at.isoformat(),
+                        "ran_by": run.ran_by,
+                        "positions": {p.log: p.position for p in run.positions},
+                        "summary": run.summary,
+                        "first_failure": run.first_failure,
+                    }
+                    for run in page.items
+                ],
+                "next_cursor": page.next_cursor,
+            }
+        )
+        return 0
     if not page.items:
         print("no audit run yet: run `spotlight audit verify` or `spotlight audit replay`")
         return 0
@@ -341,6 +373,35 @@ def _runs(arguments: argparse.Namespace, settings: Settings) -> int:
         if run.first_failure:
             print(f"  first failure: {run.first_failure}")
     return 0
+
+
+def _verification_status(verification: StoreVerification) -> int:
+    if verification.tampered:
+        return EXIT_TAMPERED
+    return EXIT_FORGED_CHECKPOINT if verification.forged else EXIT_INTACT
+
+
+def _verification_json(
+    verification: StoreVerification, checkpoints: int, status: int
+) -> dict[str, object]:
+    outcome = {EXIT_INTACT: "ok", EXIT_TAMPERED: "tampered"}.get(status, "forged-checkpoint")
+    return {
+        "outcome": outcome,
+        "checkpoints": checkpoints,
+        "logs": [
+            {
+                "log": log.log,
+                "records": log.records,
+                "last_position": log.last_position,
+                "head": log.head.hex(),
+                "checkpoints_matched": log.checkpoints_matched,
+                "intact": log.intact,
+                "findings": [str(finding) for finding in log.findings],
+            }
+            for log in verification.logs
+        ],
+        "forged": [str(forged) for forged in verification.forged],
+    }
 
 
 def _report(verification: StoreVerification, checkpoints: int, out: IO[str]) -> int:
@@ -405,7 +466,11 @@ def _checkpoint(arguments: argparse.Namespace, settings: Settings) -> int:
 def _public_key_command(arguments: argparse.Namespace, settings: Settings) -> int:
     from adapters.audit.checkpoints import Ed25519Signer
 
-    print(base64.b64encode(Ed25519Signer(settings.audit_seed()).public_key).decode())
+    key = base64.b64encode(Ed25519Signer(settings.audit_seed()).public_key).decode()
+    if arguments.json:
+        print_json({"public_key": key, "algorithm": "Ed25519"})
+    else:
+        print(key)
     return 0
 
 
@@ -501,9 +566,11 @@ class ReplayProgress:
     """Progress on stderr: phases as lines; the copy redrawn in place on a terminal, a plain
     line every 5 s otherwise."""
 
-    def __init__(self, stream: TextIO, *, interactive: bool) -> None:
+    def __init__(self, stream: TextIO, *, interactive: bool, bar: Advance | None = None) -> None:
         self.stream = stream
         self.interactive = interactive
+        #: A progress bar (rich) the copy advances instead of redrawing a line.
+        self.bar = bar
         self.every = 0.2 if interactive else 5.0
         self.started = time.monotonic()
         self.shown = self.started
@@ -517,6 +584,9 @@ class ReplayProgress:
         self.stream.flush()
 
     def copy(self, log: str, copied: int, total: int) -> None:
+        if self.bar is not None:
+            self.bar(copied, total)
+            return
         now = time.monotonic()
         if now - self.shown < self.every:
             return
@@ -544,25 +614,73 @@ def _replay(arguments: argparse.Namespace, settings: Settings) -> int:
     if page < 1:
         return _fail(BadInput("--page must be positive"))
     settings = _settings(arguments, settings)
-    progress = ReplayProgress(sys.stderr, interactive=sys.stderr.isatty())
     started = SystemClock().now()
     try:
-        with replay_cores(settings, arguments.scratch) as (live, scratch):
-            progress.phase(
+        with (
+            replay_cores(settings, arguments.scratch) as (live, scratch),
+            progress("copying the logs") as bar,
+        ):
+            # Made inside the bar, whose display takes stderr's lines above it.
+            shown = ReplayProgress(
+                sys.stderr,
+                interactive=sys.stderr.isatty(),
+                bar=bar if shows_progress() else None,
+            )
+            shown.phase(
                 f"replaying the {settings.store.kind.value} store {settings.store.redacted}"
             )
-            report = replay(live, scratch, page=page, phase=progress.phase, progress=progress.copy)
+            report = replay(live, scratch, page=page, phase=shown.phase, progress=shown.copy)
     except StoreConfigurationError as error:
         return _fail(BadInput(str(error)))
     except (PersistenceError, sqlite3.Error) as error:
         return _fail(BadInput(f"the store cannot be read: {_first_line(error)}"))
     except OSError as error:
         return _fail(BadInput(f"--scratch: cannot be used: {error}"))
-    status = _replay_report(report, sys.stdout, shown=max(arguments.show, 0))
+    if arguments.json:
+        status = EXIT_MATCHES if report.holds else EXIT_DIFFERS
+        print_json(_replay_json(report, shown=max(arguments.show, 0)))
+    else:
+        status = _replay_report(report, sys.stdout, shown=max(arguments.show, 0))
     run = replay_run(
         report, started_at=started, finished_at=SystemClock().now(), ran_by=_ran_by(arguments)
     )
     return _kept(settings, run, status)
+
+
+def _replay_json(report: ReplayReport, *, shown: int) -> dict[str, object]:
+    differences = [d for comparison in report.comparisons for d in comparison.kept]
+    return {
+        "holds": report.holds,
+        "events": report.events,
+        "logs": [
+            {
+                "log": log.log,
+                "events": log.events,
+                "last_position": log.last_position,
+                "seconds": log.seconds,
+            }
+            for log in report.logs
+        ],
+        "read_models": [
+            {
+                "read_model": comparison.read_model,
+                "keys": comparison.keys,
+                "differences": comparison.differences,
+            }
+            for comparison in report.comparisons
+        ],
+        "differences": report.differences,
+        "differences_shown": [str(difference) for difference in differences[:shown]],
+        "violations": len(report.violations),
+        "violations_shown": [str(violation) for violation in report.violations[:shown]],
+        "seconds": {
+            "copy": report.copy_seconds,
+            "rebuild": report.rebuild_seconds,
+            "live": report.live_seconds,
+            "compare": report.compare_seconds,
+            "invariants": report.invariant_seconds,
+        },
+    }
 
 
 def _replay_report(report: ReplayReport, out: IO[str], *, shown: int) -> int:
@@ -683,6 +801,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--page", type=int, default=1000, help="records read per query (default 1000)"
     )
     verify.add_argument("--by", metavar="WHO", help=BY_HELP)
+    add_json_flag(verify)
     verify.set_defaults(run=_guarded(_verify))
 
     checkpoint = actions.add_parser(
@@ -695,6 +814,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     checkpoint.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
     checkpoint.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(checkpoint, only=True)
     checkpoint.set_defaults(run=_guarded(_checkpoint))
 
     export = actions.add_parser(
@@ -713,11 +833,13 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     export.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
     export.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(export, only=True)
     export.set_defaults(run=_guarded(_export))
 
     public_key = actions.add_parser(
         "public-key", help="print the audit public key (base64) to hand to auditors"
     )
+    add_json_flag(public_key)
     public_key.set_defaults(run=_guarded(_public_key_command))
 
     replay = actions.add_parser(
@@ -760,6 +882,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         help=f"differences and violations printed at most (default {MAX_FINDINGS_SHOWN})",
     )
     replay.add_argument("--by", metavar="WHO", help=BY_HELP)
+    add_json_flag(replay)
     replay.set_defaults(run=_guarded(_replay))
 
     runs = actions.add_parser(
@@ -775,6 +898,7 @@ def add_audit_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         "--limit", type=int, default=10, help=f"runs printed (1 to {MAX_LIMIT}, default 10)"
     )
     runs.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(runs)
     runs.set_defaults(run=_guarded(_runs))
 
 

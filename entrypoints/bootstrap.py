@@ -130,13 +130,13 @@ class Spotlight:
     #: Built-in accounts and their sessions (the embedded default's identity).
     accounts: Accounts
     who: WhoAmI
-    catalogue: CatalogueLog
+    _catalogue: CatalogueLog
     cataloguing: Catalogue
     anchoring: Anchoring
     audience: Audience
     #: What studios and creators own, a page at a time.
     owner_lists: OwnerLists
-    music: MusicLog
+    _music: MusicLog
     discovery: Discovery
     usage: UsageDetection
     #: "Use this sound": videos' declared tracks, checked against their audio; a track's videos.
@@ -147,13 +147,13 @@ class Spotlight:
     #: Opens and closes rounds at their planned times (a background pass).
     round_schedule: RoundSchedule
     creators: Creators
-    revenue: RevenueLog
+    _revenue: RevenueLog
     ledger: Ledger
     pulse: Pulse
     payouts: Payouts
     #: A creator's payouts and the Pulse applications queue, a page at a time.
     revenue_lists: RevenueLists
-    inbox: InboxLog
+    _inbox: InboxLog
     notifier: Notifier
     #: The inboxes' read model, whichever notifier delivers (the in-app one reads it).
     inbox_reads: InboxReads
@@ -211,10 +211,10 @@ class Spotlight:
             closing()
         self.ledger.close()
         self.projection_store.close()
-        close_application(self.inbox)
-        close_application(self.revenue)
-        close_application(self.music)
-        close_application(self.catalogue)
+        close_application(self._inbox)
+        close_application(self._revenue)
+        close_application(self._music)
+        close_application(self._catalogue)
 
 
 def bootstrap(

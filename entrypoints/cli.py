@@ -30,7 +30,15 @@ from domain.errors import DomainError
 from entrypoints.analytics_cli import add_analytics_commands
 from entrypoints.audit_cli import add_audit_commands
 from entrypoints.backup_cli import add_backup_commands
-from entrypoints.cli_support import OPERATOR, CommandFailed
+from entrypoints.cli_support import (
+    EXIT_STATUSES,
+    OPERATOR,
+    CommandFailed,
+    add_json_flag,
+    describe_subcommands,
+    print_json,
+    progress,
+)
 from entrypoints.cli_support import opened_core as _opened
 from entrypoints.config_cli import add_config_command
 from entrypoints.demo.command import add_demo_command
@@ -197,6 +205,15 @@ def _worker(arguments: argparse.Namespace, settings: Settings) -> int:
                 tick = worker.tick()
             finally:
                 worker.release()
+            if arguments.json:
+                print_json(
+                    {
+                        "applied": dict(tick.applied),
+                        "elsewhere": list(tick.elsewhere),
+                        "failed": {name: str(why) for name, why in tick.failed.items()},
+                    }
+                )
+                return EXIT_DIFFERS if tick.failed else 0
             for name, applied in tick.applied.items():
                 print(f"{name}: applied {applied} events")
             for name in tick.elsewhere:
@@ -289,8 +306,19 @@ def _projections_rebuild(arguments: argparse.Namespace, settings: Settings) -> i
                 f"{', '.join(names) or 'none'}"
             )
         core.projections.pause_collector = True  # a process of its own: see ProjectionRunner
-        generation = core.projections.rebuild(arguments.name)
+        with progress(f"rebuilding {arguments.name}") as advance:
+            generation = core.projections.rebuild(arguments.name, progress=advance)
         [status] = [s for s in core.projections.status() if s.name == arguments.name]
+    if arguments.json:
+        print_json(
+            {
+                "name": arguments.name,
+                "generation": generation,
+                "active": True,
+                "positions": dict(status.positions),
+            }
+        )
+        return 0
     print(
         f"{arguments.name}: rebuilt into generation {generation}, now active "
         f"({' '.join(f'{log}={position}' for log, position in status.positions.items())})"
@@ -309,7 +337,18 @@ def _token(arguments: argparse.Namespace, settings: Settings) -> int:
     except ValueError as error:
         raise CommandFailed(str(error)) from None
     signer = TokenSigner(settings.signing_secret(), SystemClock())
-    print(signer.issue(principal, lifetime=timedelta(hours=arguments.hours)))
+    token = signer.issue(principal, lifetime=timedelta(hours=arguments.hours))
+    if arguments.json:
+        print_json(
+            {
+                "token": token,
+                "role": principal.role.value,
+                "subject": principal.subject,
+                "hours": arguments.hours,
+            }
+        )
+    else:
+        print(token)
     return 0
 
 
@@ -319,15 +358,39 @@ _CLI_PAGE = 500
 
 
 def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
-    with _opened(arguments, settings) as core:
+    passes: list[dict[str, int]] = []
+    with _opened(arguments, settings) as core, progress("sweeping") as advance:
+        total = core.anchoring.sweep_backlog()
+        advance(0, total)
         while True:
             report = core.anchoring.run_sweeps(max_videos=arguments.batch)
-            print(
-                f"considered {report.videos_considered} videos, changed {report.videos_changed}, "
-                f"{report.pending} sweeps open"
+            left = core.anchoring.sweep_backlog()
+            total = max(total, left)
+            advance(total - left, total)
+            passes.append(
+                {
+                    "videos_considered": report.videos_considered,
+                    "videos_changed": report.videos_changed,
+                    "sweeps_open": report.pending,
+                }
             )
+            if not arguments.json:
+                print(
+                    f"considered {report.videos_considered} videos, changed "
+                    f"{report.videos_changed}, {report.pending} sweeps open"
+                )
             if report.pending == 0 or report.sweeps_run == 0:
-                return 0
+                break
+    if arguments.json:
+        print_json(
+            {
+                "passes": passes,
+                "videos_considered": sum(p["videos_considered"] for p in passes),
+                "videos_changed": sum(p["videos_changed"] for p in passes),
+                "sweeps_open": passes[-1]["sweeps_open"],
+            }
+        )
+    return 0
 
 
 def _rejudge(arguments: argparse.Namespace, settings: Settings) -> int:
@@ -353,14 +416,23 @@ def _index_snapshot(arguments: argparse.Namespace, settings: Settings) -> int:
                 f"the {core.settings.store.kind.value} store keeps nothing between processes: "
                 "its indexes have nothing to be saved for"
             )
+        saved = {}
         for index in chosen:
             said = _snapshot_of(core, index)
+            saved[index] = {
+                "saved": said is not None,
+                "where": str(index_directory(core.settings, index)),
+                "said": said or "saved as it stands already",
+            }
             if said is None:
                 said = (
                     f"the {index} index is saved as it stands already, "
                     f"in {index_directory(core.settings, index)}"
                 )
-            print(said)
+            if not arguments.json:
+                print(said)
+        if arguments.json:
+            print_json(saved)
         return 0
 
 
@@ -600,6 +672,9 @@ def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:
             core.personal_data.erase(OPERATOR, Principal(Role(arguments.role), arguments.subject))
         except NotFound as error:
             raise CommandFailed(str(error)) from None
+    if arguments.json:
+        print_json({"erased": {"role": arguments.role, "subject": arguments.subject}})
+        return 0
     print(f"erased the personal data of {arguments.role}:{arguments.subject}: its key is destroyed")
     return 0
 
@@ -631,6 +706,18 @@ def _account_command(arguments: argparse.Namespace, settings: Settings) -> int:
                 )
         except (ApplicationError, DomainError) as error:
             raise CommandFailed(str(error)) from None
+    if arguments.json:
+        print_json(
+            {
+                "name": view.name,
+                "roles": [role.value for role in view.roles],
+                "verified": [
+                    {"verification": str(verification), "reference": reference}
+                    for verification, reference in view.verified
+                ],
+            }
+        )
+        return 0
     roles = ", ".join(role.value for role in view.roles) or "none"
     print(f"{view.name}: roles {roles}")
     for verification, reference in view.verified:
@@ -653,6 +740,7 @@ def _add_account_commands(commands: argparse._SubParsersAction[argparse.Argument
     for action in (show, grant, revoke, verify):
         action.add_argument("name", help="the account's name")
         action.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(action)
         action.set_defaults(run=_account_command)
     for action in (grant, revoke):
         action.add_argument("role", choices=roles)
@@ -672,21 +760,37 @@ def _round_id(text: str) -> UUID:
 def _music_usage(arguments: argparse.Namespace, settings: Settings) -> int:
     if arguments.batch < 1:
         raise CommandFailed("--batch must be positive")
+    considered = found = 0
     with _opened(arguments, settings) as core:
         idle = 0
         while True:
             report = core.usage.run(max_videos=arguments.batch)
-            print(
-                f"considered {report.videos_considered} videos, found {report.uses_found} uses, "
-                f"{report.scans_pending} backfills open"
-            )
+            considered += report.videos_considered
+            found += report.uses_found
+            if not arguments.json:
+                print(
+                    f"considered {report.videos_considered} videos, found "
+                    f"{report.uses_found} uses, {report.scans_pending} backfills open"
+                )
             if report.videos_considered == 0 and report.scans_pending == 0:
+                if arguments.json:
+                    print_json(
+                        {"videos_considered": considered, "uses_found": found, "scans_pending": 0}
+                    )
                 return 0
             # A pass that considers nothing still finishes the backfills it reaches; if
             # passes keep considering nothing, the backfills cannot finish (another worker
             # holds them): stop rather than spin.
             idle = idle + 1 if report.videos_considered == 0 else 0
             if idle >= 3:
+                if arguments.json:
+                    print_json(
+                        {
+                            "videos_considered": considered,
+                            "uses_found": found,
+                            "scans_pending": report.scans_pending,
+                        }
+                    )
                 print(
                     f"spotlight: {report.scans_pending} backfill scans do not finish; "
                     "run again later",
@@ -716,10 +820,29 @@ def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
     round_id = _round_id(arguments.round)
     with _opened(arguments, settings) as core:
         try:
-            recount = recount_round(core.music.recorder, core.music.mapper, round_id)
+            recount = recount_round(core._music.recorder, core._music.mapper, round_id)
         except NotFound as error:
             raise CommandFailed(str(error)) from None
     weighting = recount.weighting
+    if arguments.json:
+        print_json(
+            {
+                "round_id": str(recount.round_id),
+                "number": recount.number,
+                "closed_at_position": recount.closed_at_position,
+                "ballots_counted": recount.ballots_counted,
+                "scores_counted": recount.scores_counted,
+                "late_ballots": recount.late_ballots,
+                "late_scores": recount.late_scores,
+                "popularity_percent": weighting.popularity_percent,
+                "points_per_use": weighting.points_per_use,
+                "cut_size": recount.cut_size,
+                "recounted": [attrs.asdict(entry) for entry in recount.recounted],
+                "agrees": recount.agrees,
+                "differences": [str(difference) for difference in recount.differences],
+            }
+        )
+        return 0 if recount.agrees else EXIT_DIFFERS
     print(
         f"round {recount.round_id} (number {recount.number}): closed at log position "
         f"{recount.closed_at_position}; counted {recount.ballots_counted} ballots and "
@@ -755,11 +878,18 @@ def _payouts_run(arguments: argparse.Namespace, settings: Settings) -> int:
         Money.zero(arguments.currency)
     except DomainError as error:
         raise CommandFailed(str(error)) from None
-    with _opened(arguments, settings) as core:
+    with _opened(arguments, settings) as core, progress("paying out") as advance:
         try:
-            made = core.payouts.run(OPERATOR, period=arguments.period, currency=arguments.currency)
+            made = core.payouts.run(
+                OPERATOR, period=arguments.period, currency=arguments.currency, progress=advance
+            )
         except (ApplicationError, DomainError) as error:
             raise CommandFailed(str(error)) from None
+    if arguments.json:
+        from entrypoints.http.revenue.revenue_schemas import PayoutOut
+
+        print_json([PayoutOut.model_validate(payout).model_dump(mode="json") for payout in made])
+        return 0
     for payout in made:
         print(
             f"{payout.id}  {payout.creator}  {payout.period}  {payout.amount}  "
@@ -831,6 +961,15 @@ def _media_check(arguments: argparse.Namespace, settings: Settings) -> int:
 
     with _opened(arguments, settings) as core:
         found = check_media(core.media_store)
+    if arguments.json:
+        print_json(
+            {
+                "blobs": found.blobs,
+                "size": found.size,
+                "damaged": [str(address) for address in found.damaged],
+            }
+        )
+        return 1 if found.damaged else 0
     for address in found.damaged:
         print(f"damaged: {address} no longer holds the bytes its address names")
     print(f"{found.blobs} blobs, {found.size} bytes; {len(found.damaged)} damaged")
@@ -846,26 +985,49 @@ def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
     )
 
     with _opened(arguments, settings) as core:
-        audit = audit_log(core.revenue.recorder, core.revenue.mapper)
+        with progress("recomputing the ledger") as advance:
+            audit = audit_log(core._revenue.recorder, core._revenue.mapper, progress=advance)
         model: ListedPostings
         try:
             model = core.ledger.reading()
         except PostingLineNotStorable as refusal:
             model = Refused(refusal)  # it refuses every reading: compared, it says why
-        listed = read_model_problems(
-            core.revenue.recorder, core.revenue.mapper, model, stop=core.ledger.position()
-        )
+        with progress("comparing the read model") as advance:
+            listed = read_model_problems(
+                core._revenue.recorder,
+                core._revenue.mapper,
+                model,
+                stop=core.ledger.position(),
+                progress=advance,
+            )
     limited = [a for a in audit.accounts.values() if a.aggregate_balance is not None]
     totals = "; ".join(
         f"{currency} debits {debits}, credits {credits}"
         for currency, (debits, credits) in audit.totals.items()
     )
+    problems = (*audit.problems, *listed.problems)
+    if arguments.json:
+        print_json(
+            {
+                "holds": not problems,
+                "journal_entries": audit.entries,
+                "totals": {
+                    currency: {"debits": str(debits), "credits": str(credits)}
+                    for currency, (debits, credits) in audit.totals.items()
+                },
+                "accounts_recomputed": len(audit.accounts),
+                "limited_accounts": len(limited),
+                "postings_compared": listed.postings,
+                "accounts_compared": listed.accounts,
+                "problems": [str(problem) for problem in problems],
+            }
+        )
+        return EXIT_DIFFERS if problems else 0
     print(
         f"{audit.entries} journal entries ({totals or 'none'}); {len(audit.accounts)} "
         f"accounts recomputed, {len(limited)} with a LedgerAccount; {listed.postings} "
         f"postings of {listed.accounts} accounts compared with the read model"
     )
-    problems = (*audit.problems, *listed.problems)
     if not problems:
         print(
             "the ledger holds: every entry balanced and within the bound, every limited "
@@ -883,14 +1045,29 @@ def _deliver_notices(arguments: argparse.Namespace, settings: Settings) -> int:
     with _opened(arguments, settings) as core:
         delivered = core.tagging.deliver_pending_notices()
         waiting = core.tagging.notices_waiting()
+    if arguments.json:
+        print_json({"delivered": delivered, "waiting": waiting})
+        return 0
     print(f"delivered {delivered} notices of product tags; {waiting} still waiting")
     return 0
 
 
 def _recognise_products(arguments: argparse.Namespace, settings: Settings) -> int:
     with _opened(arguments, settings) as core:
-        report = core.recognition.run_to_completion(batch=arguments.batch)
+        with progress("recognising products") as advance:
+            report = core.recognition.run_to_completion(batch=arguments.batch, progress=advance)
         status = core.recognition.status()
+    if arguments.json:
+        print_json(
+            {
+                "videos_scanned": report.videos_scanned,
+                "listings_joined": report.listings_joined,
+                "tags_proposed": report.tags_proposed,
+                "tags_proposed_in_all": status.tags_proposed,
+                "listings_indexed": status.listings_indexed,
+            }
+        )
+        return 0
     print(
         f"recognised products in {report.videos_scanned} videos, joined "
         f"{report.listings_joined} new listings, proposed {report.tags_proposed} tags "
@@ -935,7 +1112,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spotlight",
         description="Spotlight Core: the event-sourced business core of a short-video platform.",
-        epilog="Settings come from SPOTLIGHT_DATA_DIR, SPOTLIGHT_STORE and SPOTLIGHT_SECRET.",
+        epilog="Settings come from SPOTLIGHT_DATA_DIR, SPOTLIGHT_STORE and SPOTLIGHT_SECRET\n"
+        "(`spotlight config` lists them all).\n\n" + EXIT_STATUSES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"spotlight {installed_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -993,6 +1172,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=LOG_LEVELS,
         help="the least severe log lines shown (default: SPOTLIGHT_LOG_LEVEL, else info)",
     )
+    add_json_flag(worker)
     worker.set_defaults(run=_worker)
 
     projections = commands.add_parser(
@@ -1006,7 +1186,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="each projection's version, generation, positions, lag and failure "
         "(exit 1 when one has failed)",
     )
-    status.add_argument("--json", action="store_true", help="print JSON rather than a table")
+    add_json_flag(status)
     status.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     status.set_defaults(run=_projections_status)
     rebuild = projection_commands.add_parser(
@@ -1016,6 +1196,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rebuild.add_argument("name", metavar="NAME", help="the projection's name")
     rebuild.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(rebuild)
     rebuild.set_defaults(run=_projections_rebuild)
     schema = projection_commands.add_parser(
         "schema",
@@ -1023,6 +1204,7 @@ def build_parser() -> argparse.ArgumentParser:
         "store upgrades an older one's first)",
     )
     schema.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(schema, only=True)
     schema.set_defaults(run=_projections_schema)
 
     token = commands.add_parser("token", help="print a signed bearer token for a role and subject")
@@ -1031,6 +1213,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument(
         "--hours", type=int, default=24, help="lifetime in hours (default 24, at most 8784)"
     )
+    add_json_flag(token)
     token.set_defaults(run=_token)
 
     sweep = commands.add_parser(
@@ -1038,6 +1221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     sweep.add_argument("--batch", type=int, default=1000, help="videos per pass (default 1000)")
+    add_json_flag(sweep)
     sweep.set_defaults(run=_sweep)
 
     rejudge = commands.add_parser(
@@ -1064,6 +1248,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="which index to save (default all)",
     )
     index_snapshot.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(index_snapshot)
     index_snapshot.set_defaults(run=_index_snapshot)
 
     analytics = commands.add_parser(
@@ -1071,6 +1256,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     analytics.add_argument("--studio", required=True, help="the studio's id")
     analytics.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(analytics, only=True)
     analytics.set_defaults(run=_analytics)
 
     for name, owner, listed in (
@@ -1089,6 +1275,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         owner_list.add_argument("--cursor", help="the next_cursor the previous page printed")
         owner_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(owner_list, only=True)
         owner_list.set_defaults(run=_owner_list)
 
     for name, listed in (
@@ -1128,6 +1315,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         money_list.add_argument("--cursor", help="the next_cursor the previous page printed")
         money_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(money_list, only=True)
         money_list.set_defaults(run=_money_list)
 
     for name, listed in (
@@ -1148,6 +1336,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         brand_list.add_argument("--cursor", help="the next_cursor the previous page printed")
         brand_list.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(brand_list, only=True)
         brand_list.set_defaults(run=_brand_list)
 
     music_usage = commands.add_parser(
@@ -1155,6 +1344,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     music_usage.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     music_usage.add_argument("--batch", type=int, default=500, help="videos per pass (default 500)")
+    add_json_flag(music_usage)
     music_usage.set_defaults(run=_music_usage)
 
     round_results = commands.add_parser(
@@ -1162,6 +1352,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     round_results.add_argument("--round", required=True, help="the round's id")
     round_results.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(round_results, only=True)
     round_results.set_defaults(run=_round_results)
 
     recount = commands.add_parser(
@@ -1171,6 +1362,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recount.add_argument("--round", required=True, help="the round's id")
     recount.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(recount)
     recount.set_defaults(run=_recount)
 
     payouts_run = commands.add_parser(
@@ -1181,6 +1373,7 @@ def build_parser() -> argparse.ArgumentParser:
     payouts_run.add_argument("--period", required=True, help="the month paid, YYYY-MM")
     payouts_run.add_argument("--currency", default="USD", help="the currency (default USD)")
     payouts_run.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(payouts_run)
     payouts_run.set_defaults(run=_payouts_run)
 
     ledger = commands.add_parser(
@@ -1198,6 +1391,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=int, help=f"print one page of this many postings (at most {_CLI_PAGE})"
     )
     ledger.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(ledger, only=True)
     ledger.set_defaults(run=_ledger)
 
     statement = commands.add_parser(
@@ -1221,6 +1415,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="print every page from the cursor on, as one"
     )
     statement.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(statement, only=True)
     statement.set_defaults(run=_statement)
 
     ledger_check = commands.add_parser(
@@ -1229,6 +1424,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(exit 0: it holds, 1: problems, each printed, 2: bad input)",
     )
     ledger_check.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(ledger_check)
     ledger_check.set_defaults(run=_ledger_check)
 
     deliver_notices = commands.add_parser(
@@ -1237,6 +1433,7 @@ def build_parser() -> argparse.ArgumentParser:
         "retried here); prints how many were delivered",
     )
     deliver_notices.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(deliver_notices)
     deliver_notices.set_defaults(run=_deliver_notices)
 
     campaign_dashboard = commands.add_parser(
@@ -1246,6 +1443,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign_dashboard.add_argument("--campaign", required=True, help="the campaign's id")
     campaign_dashboard.add_argument("--as-of", help="the day to report up to (today)")
     campaign_dashboard.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(campaign_dashboard, only=True)
     campaign_dashboard.set_defaults(run=_campaign_dashboard)
 
     erase = commands.add_parser(
@@ -1261,6 +1459,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the person's role (default creator): a person is a role and a subject",
     )
     erase.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(erase)
     erase.set_defaults(run=_erase_person)
 
     media_check = commands.add_parser(
@@ -1269,6 +1468,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(exit 0: all whole, 1: damaged blobs, each printed)",
     )
     media_check.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(media_check)
     media_check.set_defaults(run=_media_check)
 
     recognise = commands.add_parser(
@@ -1278,6 +1478,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     recognise.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     recognise.add_argument("--batch", type=int, default=20, help="videos per step (default 20)")
+    add_json_flag(recognise)
     recognise.set_defaults(run=_recognise_products)
 
     shop_search = commands.add_parser(
@@ -1300,6 +1501,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the results' order (default relevance)",
     )
     shop_search.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(shop_search, only=True)
     shop_search.set_defaults(run=_shop_search)
 
     _add_account_commands(commands)
@@ -1313,6 +1515,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analytics_commands(commands)
     add_config_command(commands)
     add_video_report_commands(commands)
+    describe_subcommands(parser)
     return parser
 
 

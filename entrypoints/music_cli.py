@@ -14,7 +14,7 @@ from uuid import UUID
 
 from application.errors import ApplicationError
 from domain.errors import DomainError, InvalidValue
-from entrypoints.cli_support import EXIT_BAD_INPUT, OPERATOR
+from entrypoints.cli_support import EXIT_BAD_INPUT, OPERATOR, add_json_flag
 from entrypoints.cli_support import opened_core as _opened
 from entrypoints.cli_support import print_json as _print
 from entrypoints.settings import Settings
@@ -196,6 +196,7 @@ def _actions(
     def action(name: str, help_text: str, run: Action) -> argparse.ArgumentParser:
         sub = actions.add_parser(name, help=help_text)
         sub.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(sub, only=True)
         sub.set_defaults(run=_run(run, command))
         return sub
 

@@ -12,7 +12,7 @@ from uuid import UUID
 from application.errors import ApplicationError
 from domain.errors import DomainError
 from domain.money import Money
-from entrypoints.cli_support import OPERATOR
+from entrypoints.cli_support import OPERATOR, add_json_flag
 from entrypoints.settings import Settings
 
 
@@ -49,10 +49,12 @@ def add_order_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     )
     refund.add_argument("--currency", default="USD", help="the amount's currency (default USD)")
     refund.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(refund, only=True)
     refund.set_defaults(run=_run)
 
     cancel = commands.add_parser("order-cancel", help="cancel a paid order before it ships")
     cancel.add_argument("order", type=UUID, help="the order's id")
     cancel.add_argument("--reason", required=True, help="why it is cancelled")
     cancel.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(cancel, only=True)
     cancel.set_defaults(run=_run)

@@ -20,6 +20,7 @@ from domain.errors import DomainError
 from domain.shop.counterfeit import ReportStatus
 from domain.shop.listings import ListingStatus
 from domain.shop.orders import OrderState
+from entrypoints.cli_support import add_json_flag
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -122,6 +123,7 @@ def add_shop_list_commands(commands: argparse._SubParsersAction[argparse.Argumen
         )
         parser.add_argument("--cursor", help="the next_cursor the previous page printed")
         parser.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(parser, only=True)
         parser.set_defaults(run=_run)
         return parser
 

@@ -20,6 +20,7 @@ from application.errors import ApplicationError
 from application.paging import MAX_LIMIT
 from domain.errors import DomainError
 from domain.trust.video_reports import AppealOutcome, ReportOutcome
+from entrypoints.cli_support import add_json_flag
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -117,6 +118,7 @@ def add_video_report_commands(
         parser.add_argument(
             "--reviewer", help="act as this reviewer's account (default: admin cli-operator)"
         )
+        add_json_flag(parser, only=True)
         parser.set_defaults(run=_run(run))
         return parser
 

@@ -16,7 +16,7 @@ from application.errors import ApplicationError
 from application.webhook_delivery import NAME as FANOUT
 from application.webhook_model import DeliveryState
 from domain.errors import DomainError, InvalidValue
-from entrypoints.cli_support import EXIT_BAD_INPUT, OPERATOR
+from entrypoints.cli_support import EXIT_BAD_INPUT, OPERATOR, add_json_flag
 from entrypoints.cli_support import opened_core as _opened
 from entrypoints.cli_support import print_json as _print
 from entrypoints.settings import Settings
@@ -137,6 +137,7 @@ def add_webhook_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     def action(name: str, help_text: str, run: Action) -> argparse.ArgumentParser:
         parser = actions.add_parser(name, help=help_text)
         parser.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+        add_json_flag(parser, only=True)
         parser.set_defaults(run=_run(run))
         return parser
 

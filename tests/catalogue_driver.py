@@ -18,7 +18,7 @@ from entrypoints.bootstrap import Spotlight
 class CatalogueDriver(Catalogue):
     def __init__(self, core: Spotlight) -> None:
         super().__init__(
-            core.catalogue, clock=core.cataloguing.clock, identities=core.cataloguing.identities
+            core._catalogue, clock=core.cataloguing.clock, identities=core.cataloguing.identities
         )
         self.core = core
 
@@ -50,7 +50,7 @@ class CatalogueDriver(Catalogue):
 
     def __getattr__(self, name: str) -> Any:
         """What a test reads of the catalogue's log itself: its recorder, repository, events."""
-        return getattr(self.log, name)
+        return getattr(self._log, name)
 
     # For tests that count the log's entries one by one: the title or video made as the way in
     # makes it (authorised, checked by the domain) and saved alone, without the sweep that
@@ -58,12 +58,12 @@ class CatalogueDriver(Catalogue):
 
     def record_title(self, actor: Principal, *, name: str, kind: TitleKind) -> TitleView:
         title = self.new_title(actor, name=name, kind=kind)
-        self.log.commit(title)
+        self._log.commit(title)
         return TitleView.of(title)
 
     def record_video(
         self, actor: Principal, *, caption: str, hashtags: Sequence[str], category: str
     ) -> VideoView:
         video = self.new_video(actor, caption=caption, hashtags=hashtags, category=category)
-        self.log.commit(video)
+        self._log.commit(video)
         return VideoView.of(video)

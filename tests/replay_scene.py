@@ -116,7 +116,7 @@ def set_round(core: Spotlight, scene: Scene) -> None:
         track.clear(by="reviewer:rosa", reason="original", at=now)
         music += [artist, track]
         scene.tracks.append(track.id)
-    core.music.commit(*music)
+    core._music.commit(*music)
     season = core.competition.announce_season(
         ADMIN,
         name="Tokyo Sounds",

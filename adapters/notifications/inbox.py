@@ -18,7 +18,7 @@ from domain.inbox import InboxMessage, NoticeKind
 
 class InAppNotifier:
     def __init__(self, inbox: InboxLog, *, clock: Clock, reads: InboxReads) -> None:
-        self.log = inbox
+        self._log = inbox
         self.clock = clock
         self.reads = reads
 
@@ -44,7 +44,7 @@ class InAppNotifier:
             reason=reason,
         )
         with suppress(StaleVersion):  # delivered before under the same key: once is enough
-            self.log.commit(message)
+            self._log.commit(message)
         return str(message.id)
 
     def inbox(

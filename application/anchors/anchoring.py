@@ -127,7 +127,7 @@ class Anchoring:
         #: video itself carries).
         self.engagement_of: Callable[[UUID], Engagement] | None = None
         self.cataloguing = catalogue
-        self.catalogue = catalogue.log
+        self._catalogue = catalogue._log
         self.decoder = decoder
         self.engines = tuple(engines)
         self.describers = tuple(describers)
@@ -143,7 +143,7 @@ class Anchoring:
         self.protection = protection.model
         # The index follows the log itself (it may start from a snapshot's position); the
         # review queue and the open sweeps are rows of a projection its runner keeps.
-        self.index_follower = LogFollower(catalogue.log, self.index.handlers)
+        self.index_follower = LogFollower(catalogue._log, self.index.handlers)
         self.projections = projections
         self.review = review
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
@@ -154,7 +154,7 @@ class Anchoring:
             None
             if snapshots is None
             else IndexSnapshotting(
-                "anchors index", snapshots, {"catalogue": catalogue.log}, every=snapshot_every
+                "anchors index", snapshots, {"catalogue": catalogue._log}, every=snapshot_every
             )
         )
         with self._engines_lock:
@@ -187,7 +187,7 @@ class Anchoring:
 
     def read_models(self) -> tuple[ReadModel, ...]:
         """The index, followed here, and the review queue with the open sweeps, persisted."""
-        catalogue = self.catalogue.name
+        catalogue = self._catalogue.name
         return (
             Followed(
                 INDEX_READ_MODEL,
@@ -261,7 +261,7 @@ class Anchoring:
     def _reference_fingerprints(self, reference_id: str) -> dict[str, bytes]:
         """A reference's fingerprints, as the log holds them (one set per owner)."""
         try:
-            taken: MediaFingerprints = self.catalogue.repository.get(
+            taken: MediaFingerprints = self._catalogue.repository.get(
                 MediaFingerprints.id_for(f"{REFERENCE_OWNER}{reference_id}")
             )
         except AggregateNotFoundError:
@@ -320,7 +320,7 @@ class Anchoring:
             self._follow()
             evidence = self._evidence(video.caption, video.hashtags, fingerprints)
         decisions = self._decide(video, evidence)
-        self.catalogue.commit(*to_save)
+        self._catalogue.commit(*to_save)
         self._catch_up()
         return PublishedVideo(video=VideoView.of(video), decisions=decisions)
 
@@ -365,7 +365,7 @@ class Anchoring:
             f"{REFERENCE_OWNER}{reference.reference_id}", digest, decoded, fingerprints
         )
         sweep = self._start_sweep(title.id, f"reference:{reference.reference_id}")
-        self.catalogue.commit(title, taken, sweep)
+        self._catalogue.commit(title, taken, sweep)
         self._catch_up()
         return reference
 
@@ -376,7 +376,7 @@ class Anchoring:
         matched (an admin on any title); another studio's title is ``NotPermitted``."""
         title = self._owned_title(actor, title_id, doing="set exclusions")
         title.set_exclusions(reference_id, list(excluded), by=actor.label, at=self.clock.now())
-        self.catalogue.commit(title)
+        self._catalogue.commit(title)
         self._catch_up()
         return MatchingView.of(title)
 
@@ -395,7 +395,7 @@ class Anchoring:
             hashtags=list(hashtags), keywords=list(keywords), by=actor.label, at=self.clock.now()
         )
         sweep = self._start_sweep(title.id, f"words:{title.version}")
-        self.catalogue.commit(title, sweep)
+        self._catalogue.commit(title, sweep)
         self._catch_up()
         return MatchingView.of(title)
 
@@ -414,7 +414,7 @@ class Anchoring:
             actor, title_id, doing="set a match policy", expected_version=expected_version
         )
         title.set_policy(policy, by=actor.label, at=self.clock.now())
-        self.catalogue.commit(title)
+        self._catalogue.commit(title)
         return MatchingView.of(title)
 
     def policy_to_set(self, actor: Principal, title_id: UUID) -> MatchingView:
@@ -426,7 +426,7 @@ class Anchoring:
         """A title's matching material (references, exclusions, words, policy): for its own
         studio, an admin, or an auditor; another studio's title is ``NotPermitted``."""
         if actor.role is Role.AUDITOR:
-            return MatchingView.of(self.catalogue.load(Title, title_id))
+            return MatchingView.of(self._catalogue.load(Title, title_id))
         return MatchingView.of(self._owned_title(actor, title_id, doing="read matching material"))
 
     def register_title(
@@ -443,7 +443,7 @@ class Anchoring:
             actor, name=name, kind=kind, portal=portal, studio_id=studio_id
         )
         # The sweep's start catches the index and protection up to the log's end first.
-        self.catalogue.commit(title, self._start_sweep(title.id, "registered"))
+        self._catalogue.commit(title, self._start_sweep(title.id, "registered"))
         # The index learns the title; protection has nothing to learn from it.
         with self._engines_lock:
             self._follow_index()
@@ -484,18 +484,18 @@ class Anchoring:
         """A reviewer or admin attaches or rejects a proposed anchor of a video to a title, telling
         the creator when attached. Refuses to attach to a minor's video (``VideoRestricted``)."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on a proposed anchor")
-        video = self.catalogue.load(Video, video_id, expected_version)
+        video = self._catalogue.load(Video, video_id, expected_version)
         now = self.clock.now()
         if attach:
             if title_id not in video.proposals:
-                self.catalogue.load(Title, title_id)
+                self._catalogue.load(Title, title_id)
             self._catch_up()
             if self.protection.is_minor(video.creator_id):
                 raise VideoRestricted(f"video {video_id}: {MINOR}; it gets no anchor")
             video.attach_anchor(title_id, by=actor.label, at=now, note=reason)
         else:
             video.reject_anchor(title_id, by=actor.label, reason=reason, at=now)
-        self.catalogue.commit(video)
+        self._catalogue.commit(video)
         self._catch_up()
         return VideoView.of(video)
 
@@ -509,7 +509,7 @@ class Anchoring:
         (``NotPermitted``), a removed, restricted, excluded or minor's video
         (``VideoRestricted``) and a video anchored already (``AlreadyAnchored``)."""
         title = self._owned_title(actor, title_id, doing="claim a video")
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         self._catch_up()
         if self.protection.is_minor(video.creator_id):
             raise VideoRestricted(f"video {video_id}: {MINOR}; it gets no anchor")
@@ -535,19 +535,19 @@ class Anchoring:
             note=note,
             at=self.clock.now(),
         )
-        self.catalogue.commit(video)
+        self._catalogue.commit(video)
         self._catch_up()
         return VideoView.of(video)
 
     def dispute(self, actor: Principal, video_id: UUID, *, reason: str) -> VideoView:
         """The video's creator objects to its anchor; a reviewer will decide."""
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.CREATOR, doing="dispute an anchor")
             if not owns(actor, Role.CREATOR, video.creator_id):
                 raise NotPermitted("a creator may only dispute anchors on their own videos")
         video.dispute_anchor(by=actor.label, reason=reason, at=self.clock.now())
-        self.catalogue.commit(video)
+        self._catalogue.commit(video)
         self._catch_up()
         return VideoView.of(video)
 
@@ -556,14 +556,14 @@ class Anchoring:
     ) -> VideoView:
         """A reviewer upholds the dispute (the anchor is revoked) or dismisses it."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="settle a dispute")
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if video.dispute is None:
             raise NoDispute(f"no dispute of video {video_id}'s anchor is open")
         if uphold:
             video.revoke_anchor(by=actor.label, reason=reason, at=self.clock.now())
         else:
             video.dismiss_dispute(by=actor.label, reason=reason, at=self.clock.now())
-        self.catalogue.commit(video)
+        self._catalogue.commit(video)
         self._catch_up()
         return VideoView.of(video)
 
@@ -600,6 +600,16 @@ class Anchoring:
         self._catch_up()
         return SweepReport(runs, considered, changed, pending=len(self._open_sweeps()))
 
+    def sweep_backlog(self) -> int:
+        """Catalogue positions the open sweeps have still to pass (0: none is open), the
+        total a progress bar of ``run_sweeps`` counts down."""
+        left = 0
+        for sweep_id in self._open_sweeps():
+            sweep: MatchSweep = self._catalogue.repository.get(sweep_id)
+            if not sweep.finished:
+                left += max(0, sweep.until_position - sweep.position)
+        return left
+
     def _open_sweeps(self) -> list[UUID]:
         self.projections.catch_up(self.review.name)
         return self.review.open_sweeps(self.projections.active(self.review.name))
@@ -607,7 +617,7 @@ class Anchoring:
     def _advance_sweep(self, sweep_id: UUID, budget: int, batch: int) -> tuple[int, int]:
         considered = changed = 0
         while considered < budget:
-            sweep: MatchSweep = self.catalogue.repository.get(sweep_id)
+            sweep: MatchSweep = self._catalogue.repository.get(sweep_id)
             if sweep.finished:
                 return considered, changed
             videos = self.index.videos_published_between(
@@ -615,20 +625,20 @@ class Anchoring:
             )
             if not videos:
                 sweep.finish(at=self.clock.now())
-                self.catalogue.commit(sweep)
+                self._catalogue.commit(sweep)
                 self._catch_up()
                 return considered, changed
             engines, text_title = self._sweep_material(sweep)
             touched: list[Aggregate] = []
             for _position, video_id in videos:
-                video: Video = self.catalogue.repository.get(video_id)
+                video: Video = self._catalogue.repository.get(video_id)
                 with self._engines_lock:
                     evidence = self._sweep_evidence(video, engines, text_title)
                 decisions = self._decide(video, {sweep.title_id: evidence.get(sweep.title_id, [])})
                 if any(d is not Decision.IGNORE for d in decisions.values()):
                     touched.append(video)
             sweep.advance(videos[-1][0], considered=len(videos), changed=len(touched))
-            self.catalogue.commit(*touched, sweep)
+            self._catalogue.commit(*touched, sweep)
             considered += len(videos)
             changed += len(touched)
         return considered, changed
@@ -645,7 +655,7 @@ class Anchoring:
         fingerprints: dict[str, bytes] = {}
         if engines and video.media_digest is not None:
             try:
-                taken: MediaFingerprints = self.catalogue.repository.get(
+                taken: MediaFingerprints = self._catalogue.repository.get(
                     MediaFingerprints.id_for(f"{VIDEO_OWNER}{video.id}")
                 )
                 fingerprints = taken.fingerprints
@@ -720,7 +730,7 @@ class Anchoring:
         )
         for title_id, findings in ranked:
             try:
-                title: Title = self.catalogue.repository.get(title_id)
+                title: Title = self._catalogue.repository.get(title_id)
             except AggregateNotFoundError:
                 continue
             decision, shown = title.policy.judged(findings, self.engagement_now(video))
@@ -801,7 +811,7 @@ class Anchoring:
         expected_version: int | None = None,
     ) -> Title:
         require_role(actor, Role.STUDIO, Role.ADMIN, doing=doing)
-        title = self.catalogue.load(Title, title_id, expected_version)
+        title = self._catalogue.load(Title, title_id, expected_version)
         if actor.role is Role.ADMIN:
             return title
         require_role(actor, Role.STUDIO, doing=doing)
@@ -812,7 +822,7 @@ class Anchoring:
     def title_exists(self, title_id: UUID) -> bool:
         """Whether a title with this id is in the catalogue."""
         try:
-            self.catalogue.load(Title, title_id)
+            self._catalogue.load(Title, title_id)
         except NotFound:
             return False
         return True

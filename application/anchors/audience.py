@@ -88,7 +88,7 @@ class Audience:
         tables: AnalyticsTables,
         click_window: timedelta = DEFAULT_CLICK_WINDOW,
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.clock = clock
         self.projections = projections
         self.projection = StudioAnalyticsProjection(tables, click_window)
@@ -115,7 +115,7 @@ class Audience:
             if anchors.get(video_id) is not None:
                 continue
             try:
-                found: object = self.catalogue.repository.get(video_id)
+                found: object = self._catalogue.repository.get(video_id)
             except AggregateNotFoundError:
                 continue
             if isinstance(found, Video):
@@ -209,7 +209,7 @@ class Audience:
         """A batch recorded before, as its receipt said: what kind, how many items, by whom.
         Only its sender, admins and auditors read it; to anyone else it does not exist."""
         try:
-            found: object = self.catalogue.repository.get(batch_id)
+            found: object = self._catalogue.repository.get(batch_id)
         except AggregateNotFoundError:
             raise NotFound("batch", batch_id) from None
         if isinstance(found, EngagementBatch):
@@ -333,7 +333,7 @@ class Audience:
 
     def _previous(self, kind: type[BatchT], batch_id: UUID) -> BatchT | None:
         try:
-            found: object = self.catalogue.repository.get(batch_id)
+            found: object = self._catalogue.repository.get(batch_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(found, kind):
@@ -344,7 +344,7 @@ class Audience:
         self, batch: BatchT, size: int, kind: type[BatchT], same: Callable[[BatchT], bool]
     ) -> BatchReceipt:
         try:
-            self.catalogue.commit(batch)
+            self._catalogue.commit(batch)
         except StaleVersion:
             # Two deliveries of one batch raced; the other one was recorded first.
             winner = self._previous(kind, batch.id)

@@ -40,7 +40,7 @@ class Sight(Enum):
 
 class AnchorsMedia:
     def __init__(self, catalogue: CatalogueLog, *, protection: Protection) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.protection = protection
 
     def sight_of(self, actor: Principal | None, video: Video) -> Sight:
@@ -66,7 +66,7 @@ class AnchorsMedia:
         """Refuses a video ``actor`` may not see: ``Gone`` for a removed one, ``AgeRestricted``
         for a flagged or age-restricted one shown to a minor or to nobody signed in, and
         ``NotFound`` for an unknown video; says nothing of what the video holds."""
-        video = self.catalogue.find(Video, video_id)
+        video = self._catalogue.find(Video, video_id)
         if video is None:
             raise NotFound("video", video_id)
         sight = self.sight_of(actor, video)
@@ -80,7 +80,7 @@ class AnchorsMedia:
     def video_media(self, actor: Principal, video_id: UUID) -> StoredBlob:
         """The stored media of a video, for a caller who may see the video as it stands;
         ``NotFound`` for anyone else, for an unknown video and for one without stored media."""
-        video = self.catalogue.find(Video, video_id)
+        video = self._catalogue.find(Video, video_id)
         hidden = NotFound("stored media of", f"{VIDEO_OWNER}{video_id}")
         # Who may not see it is answered as if it were not there, so nothing leaks.
         if video is None or video.stored_media is None:
@@ -97,7 +97,7 @@ class AnchorsMedia:
         require_role(
             actor, Role.STUDIO, *_STAFF, Role.AUDITOR, doing="play a title's reference clips"
         )
-        title = self.catalogue.find(Title, title_id)
+        title = self._catalogue.find(Title, title_id)
         if title is None:
             raise NotFound("title", title_id)
         if actor.role is Role.STUDIO and not owns(actor, Role.STUDIO, title.studio_id):

@@ -43,6 +43,7 @@ from uuid import UUID
 import attrs
 from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
+from application.progress import JobProgress
 from application.revenue.ledger_read_model import (
     LinesDigest,
     PostingLine,
@@ -396,12 +397,15 @@ def audit_events(events: Callable[[], Iterable[tuple[int, Any]]]) -> LedgerAudit
     return audit.finish()
 
 
-def audit_log(recorder: ApplicationRecorder, mapper: Mapper[UUID]) -> LedgerAudit:
-    """Audit the ledger of the log read through ``recorder`` and ``mapper``.
+def audit_log(
+    recorder: ApplicationRecorder, mapper: Mapper[UUID], *, progress: JobProgress | None = None
+) -> LedgerAudit:
+    """Audit the ledger of the log read through ``recorder`` and ``mapper``; ``progress`` is
+    told the log positions read (of a pass), of all there are.
 
     A stored event that cannot be decoded is reported as a problem, not raised."""
     # Both passes read the same records, however the log grows meanwhile.
-    log = _DecodedLog(recorder, mapper, recorder.max_notification_id() or 0, TOPICS)
+    log = _DecodedLog(recorder, mapper, recorder.max_notification_id() or 0, TOPICS, progress)
     audit = audit_events(log.events)
     if not log.undecodable:
         return audit
@@ -418,7 +422,9 @@ class _DecodedLog:
         mapper: Mapper[UUID],
         stop: int,
         topics: tuple[str, ...],
+        progress: JobProgress | None = None,
     ) -> None:
+        self._progress = progress
         self._recorder = recorder
         self._mapper = mapper
         self._stop = stop
@@ -428,7 +434,9 @@ class _DecodedLog:
 
     def events(self) -> Iterator[tuple[int, Any]]:
         self._passes += 1
-        for notification in _notifications(self._recorder, self._stop, self._topics):
+        for notification in _notifications(
+            self._recorder, self._stop, self._topics, self._progress
+        ):
             try:
                 event = self._mapper.to_domain_event(notification)
             except (DomainError, ValueError, TypeError, KeyError) as error:
@@ -442,7 +450,10 @@ class _DecodedLog:
 
 
 def _notifications(
-    recorder: ApplicationRecorder, stop: int, topics: tuple[str, ...]
+    recorder: ApplicationRecorder,
+    stop: int,
+    topics: tuple[str, ...],
+    progress: JobProgress | None = None,
 ) -> Iterator[Notification]:
     position = 0
     while position < stop:
@@ -451,8 +462,12 @@ def _notifications(
         )
         yield from page
         if len(page) < PAGE:
+            if progress is not None:
+                progress(stop, stop)
             return
         position = page[-1].id
+        if progress is not None:
+            progress(position, stop)
 
 
 # The read side ------------------------------------------------------------------------------
@@ -585,8 +600,14 @@ def _shown(line: PostingLine | None) -> str:
 
 
 def read_model_problems(
-    recorder: ApplicationRecorder, mapper: Mapper[UUID], model: ListedPostings, stop: int
+    recorder: ApplicationRecorder,
+    mapper: Mapper[UUID],
+    model: ListedPostings,
+    stop: int,
+    *,
+    progress: JobProgress | None = None,
 ) -> PostingsCheck:
-    """``compare_postings`` of the journal up to ``stop``, the position ``model`` follows to."""
-    log = _DecodedLog(recorder, mapper, stop, (_ENTRY,))
+    """``compare_postings`` of the journal up to ``stop``, the position ``model`` follows to;
+    ``progress`` is told the log positions read, of ``stop``."""
+    log = _DecodedLog(recorder, mapper, stop, (_ENTRY,), progress)
     return compare_postings(log.events, model)

@@ -149,8 +149,8 @@ class Campaigns:
         clock: Clock,
         identities: IdentityProvider,
     ) -> None:
-        self.revenue = revenue
-        self.catalogue = catalogue
+        self._revenue = revenue
+        self._catalogue = catalogue
         self.ledger = ledger
         self.dashboards = dashboards
         self.clock = clock
@@ -191,7 +191,7 @@ class Campaigns:
             at=now,
         )
         claim = CampaignHashtag.claim(campaign.hashtag, campaign.id, at=now)
-        if self.revenue.find(CampaignHashtag, claim.id) is not None:
+        if self._revenue.find(CampaignHashtag, claim.id) is not None:
             raise HashtagTaken(f"#{campaign.hashtag} belongs to another campaign")
         funding = JournalEntry.record(
             cause=f"campaign:{campaign.id}",
@@ -203,7 +203,7 @@ class Campaigns:
             at=now,
         )
         try:
-            self.revenue.commit(campaign, claim, funding, *self.ledger.accounts_for(funding))
+            self._revenue.commit(campaign, claim, funding, *self.ledger.accounts_for(funding))
         except StaleVersion:
             raise HashtagTaken(f"#{campaign.hashtag} belongs to another campaign") from None
         return self._view(campaign)
@@ -217,17 +217,17 @@ class Campaigns:
         campaign is ``NotPermitted``."""
         campaign = self._owned(actor, campaign_id, doing="end a campaign")
         campaign.end(by=actor.label, reason=reason, at=self.clock.now())
-        self.revenue.commit(campaign)
+        self._revenue.commit(campaign)
         return self._view(campaign)
 
     def link_video(self, actor: Principal, campaign_id: UUID, video_id: UUID) -> UUID:
         """A participating creator counts one of their videos toward the campaign."""
         require_role(actor, Role.CREATOR, doing="link a video to a campaign")
-        campaign = self.revenue.load(Campaign, campaign_id)
-        video = self.catalogue.load(Video, video_id)
+        campaign = self._revenue.load(Campaign, campaign_id)
+        video = self._catalogue.load(Video, video_id)
         if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator links only their own videos")
-        existing = self.revenue.find(CampaignVideo, CampaignVideo.id_for(campaign_id, video_id))
+        existing = self._revenue.find(CampaignVideo, CampaignVideo.id_for(campaign_id, video_id))
         if existing is not None:
             return existing.id
         link = CampaignVideo.link(
@@ -238,7 +238,7 @@ class Campaigns:
             at=self.clock.now(),
         )
         with suppress(StaleVersion):  # linked by a concurrent request: the same link
-            self.revenue.commit(link)
+            self._revenue.commit(link)
         return link.id
 
     # Branded effects --------------------------------------------------------------------
@@ -258,27 +258,27 @@ class Campaigns:
             asset=asset,
             at=now,
         )
-        self.revenue.commit(effect)
+        self._revenue.commit(effect)
         return EffectView.of(effect)
 
     def effect(self, effect_id: UUID) -> EffectView:
         """A branded effect as a view (no access check); an unknown one is ``NotFound``."""
-        return EffectView.of(self.revenue.load(BrandedEffect, effect_id))
+        return EffectView.of(self._revenue.load(BrandedEffect, effect_id))
 
     def declare_effect_use(self, actor: Principal, video_id: UUID, effect_id: UUID) -> UUID:
         """The video's creator declares that it used the effect (once; again changes
         nothing)."""
         require_role(actor, Role.CREATOR, doing="declare an effect's use")
-        effect = self.revenue.load(BrandedEffect, effect_id)
-        video = self.catalogue.load(Video, video_id)
+        effect = self._revenue.load(BrandedEffect, effect_id)
+        video = self._catalogue.load(Video, video_id)
         if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator declares effects on their own videos")
         use = EffectUse.declare(
             effect, video_id=video_id, creator=actor.subject, at=self.clock.now()
         )
-        if self.revenue.find(EffectUse, use.id) is None:
+        if self._revenue.find(EffectUse, use.id) is None:
             with suppress(StaleVersion):  # declared by a concurrent request: the same use
-                self.revenue.commit(use)
+                self._revenue.commit(use)
         return use.id
 
     # Invitations ------------------------------------------------------------------------
@@ -292,12 +292,12 @@ class Campaigns:
         campaign = self._owned(actor, campaign_id, doing="invite a creator")
         now = self.clock.now()
         campaign.require_running(now)
-        invited = self.catalogue.find(Creator, Creator.id_for(creator))
+        invited = self._catalogue.find(Creator, Creator.id_for(creator))
         if invited is None:
             raise NotFound("creator", creator)
         if invited.is_minor:
             raise RuleViolated(f"{creator} is under 18: minors are not invited to campaigns")
-        if self.revenue.find(Invitation, Invitation.id_for(campaign_id, creator)) is not None:
+        if self._revenue.find(Invitation, Invitation.id_for(campaign_id, creator)) is not None:
             raise AlreadyInvited(f"{creator} was invited to {campaign.name!r} already")
         invitation = Invitation.send(
             campaign_id,
@@ -309,7 +309,7 @@ class Campaigns:
             at=now,
         )
         try:
-            self.revenue.commit(invitation)
+            self._revenue.commit(invitation)
         except StaleVersion:
             raise AlreadyInvited(f"{creator} was invited to {campaign.name!r} already") from None
         return InvitationView.of(invitation)
@@ -317,7 +317,7 @@ class Campaigns:
     def invitation(self, actor: Principal, invitation_id: UUID) -> InvitationView:
         """An invitation, for its brand, its creator, an admin or an auditor (anyone else is
         ``NotPermitted``)."""
-        invitation = self.revenue.load(Invitation, invitation_id)
+        invitation = self._revenue.load(Invitation, invitation_id)
         self._party(actor, invitation)
         return InvitationView.of(invitation)
 
@@ -342,7 +342,7 @@ class Campaigns:
         """The invited creator answers with other terms and a note, and the brand is told. Only
         that creator may (``NotPermitted``)."""
         invitation = self._as_creator(actor, invitation_id)
-        campaign = self.revenue.load(Campaign, invitation.campaign_id)
+        campaign = self._revenue.load(Campaign, invitation.campaign_id)
         invitation.counter(
             terms,
             note=note,
@@ -350,23 +350,23 @@ class Campaigns:
             last_day=campaign.last_day(),
             at=self.clock.now(),
         )
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def revise(self, actor: Principal, invitation_id: UUID, terms: Terms) -> InvitationView:
         """The inviting brand sends new terms, and the creator is told. Only that brand may
         (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
-        campaign = self.revenue.load(Campaign, invitation.campaign_id)
+        campaign = self._revenue.load(Campaign, invitation.campaign_id)
         invitation.revise(
             terms, currency=campaign.currency, last_day=campaign.last_day(), at=self.clock.now()
         )
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def decline(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
         """The creator declines the terms, or the brand declines a counter-offer."""
-        invitation = self.revenue.load(Invitation, invitation_id)
+        invitation = self._revenue.load(Invitation, invitation_id)
         if owns(actor, Role.CREATOR, invitation.creator):
             by_creator = True
         elif owns(actor, Role.BRAND, invitation.brand):
@@ -374,7 +374,7 @@ class Campaigns:
         else:
             raise NotPermitted("an invitation is declined by its creator or its brand")
         invitation.decline(by=actor.label, creator=by_creator, reason=reason, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def withdraw(self, actor: Principal, invitation_id: UUID, *, reason: str) -> InvitationView:
@@ -382,18 +382,18 @@ class Campaigns:
         Only that brand may (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         invitation.withdraw(reason=reason, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def deliver(self, actor: Principal, invitation_id: UUID, video_id: UUID) -> InvitationView:
         """The invited creator delivers one of their own videos for the brand's approval, and the
         brand is told. Another's invitation or video is ``NotPermitted``."""
         invitation = self._as_creator(actor, invitation_id)
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator delivers one of their own videos")
         invitation.deliver(video_id, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def reject_delivery(
@@ -403,7 +403,7 @@ class Campaigns:
         is told. Only that brand may (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         invitation.reject_delivery(reason=reason, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def approve_delivery(self, actor: Principal, invitation_id: UUID) -> InvitationView:
@@ -421,7 +421,7 @@ class Campaigns:
             ],
             at=now,
         )
-        self.revenue.commit(invitation, payment, *self.ledger.accounts_for(payment))
+        self._revenue.commit(invitation, payment, *self.ledger.accounts_for(payment))
         return InvitationView.of(invitation)
 
     def invitations_of_campaign(
@@ -443,7 +443,7 @@ class Campaigns:
         page = CAMPAIGN_INVITATIONS.page(rows, size, lambda row: (row[0],))
         return Page(
             tuple(
-                InvitationView.of(self.revenue.load(Invitation, invitation_id))
+                InvitationView.of(self._revenue.load(Invitation, invitation_id))
                 for _, invitation_id in page.items
             ),
             page.next_cursor,
@@ -468,7 +468,7 @@ class Campaigns:
         page = INVITATIONS.page(rows, size, lambda row: (row[0],))
         return Page(
             tuple(
-                InvitationView.of(self.revenue.load(Invitation, invitation_id))
+                InvitationView.of(self._revenue.load(Invitation, invitation_id))
                 for _, invitation_id in page.items
             ),
             page.next_cursor,
@@ -477,10 +477,10 @@ class Campaigns:
     # Plumbing ---------------------------------------------------------------------------
 
     def _agree(self, invitation: Invitation, terms: Terms, now: datetime) -> InvitationView:
-        creator = self.catalogue.find(Creator, Creator.id_for(invitation.creator))
+        creator = self._catalogue.find(Creator, Creator.id_for(invitation.creator))
         if creator is not None and creator.is_minor:
             raise RuleViolated(f"{invitation.creator} is under 18: no campaign takes them on")
-        campaign = self.revenue.load(Campaign, invitation.campaign_id)
+        campaign = self._revenue.load(Campaign, invitation.campaign_id)
         campaign.admit(invitation.creator, invitation_id=invitation.id, at=now)
         commitment = JournalEntry.record(
             cause=f"invitation:{invitation.id}:committed",
@@ -491,7 +491,9 @@ class Campaigns:
             ],
             at=now,
         )
-        self.revenue.commit(invitation, campaign, commitment, *self.ledger.accounts_for(commitment))
+        self._revenue.commit(
+            invitation, campaign, commitment, *self.ledger.accounts_for(commitment)
+        )
         return InvitationView.of(invitation)
 
     @staticmethod
@@ -500,7 +502,7 @@ class Campaigns:
         return person_key(Principal(Role.BRAND, invitation.brand))
 
     def _readable(self, actor: Principal, campaign_id: UUID) -> Campaign:
-        campaign = self.revenue.load(Campaign, campaign_id)
+        campaign = self._revenue.load(Campaign, campaign_id)
         if actor.role in (Role.ADMIN, Role.AUDITOR):
             return campaign
         if owns(actor, Role.BRAND, campaign.brand):
@@ -508,7 +510,7 @@ class Campaigns:
         raise NotPermitted("a campaign is visible to its brand, admins and auditors")
 
     def _owned(self, actor: Principal, campaign_id: UUID, *, doing: str) -> Campaign:
-        campaign = self.revenue.load(Campaign, campaign_id)
+        campaign = self._revenue.load(Campaign, campaign_id)
         if actor.role is Role.ADMIN:
             return campaign
         require_role(actor, Role.BRAND, doing=doing)
@@ -526,14 +528,14 @@ class Campaigns:
         raise NotPermitted("an invitation is between its brand and its creator")
 
     def _as_creator(self, actor: Principal, invitation_id: UUID) -> Invitation:
-        invitation = self.revenue.load(Invitation, invitation_id)
+        invitation = self._revenue.load(Invitation, invitation_id)
         require_role(actor, Role.CREATOR, doing="answer an invitation")
         if not owns(actor, Role.CREATOR, invitation.creator):
             raise NotPermitted("only the invited creator answers an invitation")
         return invitation
 
     def _as_brand(self, actor: Principal, invitation_id: UUID) -> Invitation:
-        invitation = self.revenue.load(Invitation, invitation_id)
+        invitation = self._revenue.load(Invitation, invitation_id)
         require_role(actor, Role.BRAND, doing="act on an invitation")
         if not owns(actor, Role.BRAND, invitation.brand):
             raise NotPermitted("only the inviting brand acts on its invitation")

@@ -107,7 +107,7 @@ class Marketplace:
     def __init__(
         self, revenue: Any, *, runner: ProjectionRunner, projection: MarketplaceProjection
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         self.runner = runner
         self.projection = projection
 
@@ -146,7 +146,7 @@ class Marketplace:
         wanted_categories, wanted_regions, words = set(categories), set(regions), query.text
         campaign: Campaign | None = None
         if query.campaign_id is not None:
-            campaign = self.revenue.load(Campaign, query.campaign_id)
+            campaign = self._revenue.load(Campaign, query.campaign_id)
             if actor.role is Role.BRAND and not owns(actor, Role.BRAND, campaign.brand):
                 raise NotPermitted("a brand matches creators to its own campaigns")
             wanted_categories |= set(campaign.categories)

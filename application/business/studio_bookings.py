@@ -79,7 +79,7 @@ class BookingView:
 
 class StudioBookings:
     def __init__(self, revenue: RevenueLog, *, clock: Clock, identities: IdentityProvider) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         self.clock = clock
         self.identities = identities
 
@@ -111,12 +111,12 @@ class StudioBookings:
             by=actor.label,
             at=self.clock.now(),
         )
-        self.revenue.commit(studio)
+        self._revenue.commit(studio)
         return StudioView.of(studio)
 
     def studio(self, studio_id: UUID) -> StudioView:
         """A studio as a view (anyone may read it); an unknown studio is ``NotFound``."""
-        return StudioView.of(self.revenue.load(Studio, studio_id))
+        return StudioView.of(self._revenue.load(Studio, studio_id))
 
     def book(
         self,
@@ -136,9 +136,9 @@ class StudioBookings:
             # A brand agrees to pay by sponsoring the booking itself; only an admin records
             # a sponsorship agreed elsewhere at booking time.
             raise NotPermitted("a brand sponsors a booking itself, after it is made")
-        studio = self.revenue.load(Studio, studio_id)
+        studio = self._revenue.load(Studio, studio_id)
         now = self.clock.now()
-        slot = self.revenue.find(
+        slot = self._revenue.find(
             RoomSlot, RoomSlot.id_for(studio.id, room, starts_at)
         ) or RoomSlot.open(studio, room, starts_at, now=now)
         slot.book(
@@ -149,13 +149,13 @@ class StudioBookings:
         )
         held: list[Aggregate] = []
         for quarter in quarters(slot.starts_at, slot.ends_at):
-            hour = self.revenue.find(
+            hour = self._revenue.find(
                 CreatorQuarter, CreatorQuarter.id_for(account, quarter)
             ) or CreatorQuarter.open(account, quarter)
             hour.hold(slot.id)
             held.append(hour)
         try:
-            self.revenue.commit(slot, *held)
+            self._revenue.commit(slot, *held)
         except StaleVersion:
             raise SlotTaken(
                 f"room {room!r} at {starts_at.isoformat()}, or {account} at that time, was "
@@ -166,7 +166,7 @@ class StudioBookings:
     def cancel(self, actor: Principal, slot_id: UUID, *, reason: str) -> BookingView:
         """A creator cancels one of their own bookings with a reason (an admin any booking), and
         the creator's time is released; another's booking is ``NotPermitted``."""
-        slot = self.revenue.load(RoomSlot, slot_id)
+        slot = self._revenue.load(RoomSlot, slot_id)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.CREATOR, doing="cancel a booking")
             if not owns(actor, Role.CREATOR, slot.creator):
@@ -174,18 +174,18 @@ class StudioBookings:
         account = slot.cancel(by=actor.label, reason=reason, now=self.clock.now())
         released: list[Aggregate] = []
         for quarter in quarters(slot.starts_at, slot.ends_at):
-            hour = self.revenue.load(CreatorQuarter, CreatorQuarter.id_for(account, quarter))
+            hour = self._revenue.load(CreatorQuarter, CreatorQuarter.id_for(account, quarter))
             hour.release()
             released.append(hour)
-        self.revenue.commit(slot, *released)
+        self._revenue.commit(slot, *released)
         return BookingView.of(slot)
 
     def sponsor(self, actor: Principal, slot_id: UUID, *, brand: str | None = None) -> BookingView:
         """A brand pays for a booking: the creator pays nothing for it."""
         account = acting_for(actor, brand, Role.BRAND, doing="sponsor a booking")
-        slot = self.revenue.load(RoomSlot, slot_id)
+        slot = self._revenue.load(RoomSlot, slot_id)
         slot.sponsor(account, now=self.clock.now())
-        self.revenue.commit(slot)
+        self._revenue.commit(slot)
         return BookingView.of(slot)
 
     def ship_samples(
@@ -193,18 +193,18 @@ class StudioBookings:
     ) -> BookingView:
         """A seller records samples of a listing shipped to a booked slot."""
         require_role(actor, Role.SELLER, Role.ADMIN, doing="record samples shipped")
-        listing = self.revenue.load(Listing, listing_id)
+        listing = self._revenue.load(Listing, listing_id)
         if actor.role is Role.SELLER and not owns(actor, Role.SELLER, listing.seller):
             raise NotPermitted("a seller ships samples of their own listings")
-        slot = self.revenue.load(RoomSlot, slot_id)
+        slot = self._revenue.load(RoomSlot, slot_id)
         slot.ship_samples(listing.id, quantity, by=actor.label, at=self.clock.now())
-        self.revenue.commit(slot)
+        self._revenue.commit(slot)
         return BookingView.of(slot)
 
     def booking(self, actor: Principal, slot_id: UUID) -> BookingView:
         """A booking names its creator and who pays: it is read by that creator, the brand
         sponsoring it, admins (who run the studios) and auditors; anyone else is refused."""
-        slot = self.revenue.load(RoomSlot, slot_id)
+        slot = self._revenue.load(RoomSlot, slot_id)
         if actor.role not in (Role.ADMIN, Role.AUDITOR) and not (
             owns(actor, Role.CREATOR, slot.creator) or owns(actor, Role.BRAND, slot.sponsored_by)
         ):

@@ -140,7 +140,7 @@ class Accounts:
         clock: Clock,
         identities: IdentityProvider,
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.hasher = hasher
         self.tokens = tokens
         self.throttle = throttle
@@ -156,10 +156,10 @@ class Accounts:
         password of the wrong length is ``InvalidValue``."""
         hashed = self.hasher.hash(_password(password))
         account = Account.sign_up(name, password_hash=hashed, role=role.value, at=self.clock.now())
-        if self.catalogue.find(Account, account.id) is not None:
+        if self._catalogue.find(Account, account.id) is not None:
             raise AccountExists(f"the name {name} is taken")
         try:
-            self.catalogue.commit(account)
+            self._catalogue.commit(account)
         except StaleVersion:
             raise AccountExists(f"the name {name} is taken") from None
         return AccountView.of(account)
@@ -168,7 +168,7 @@ class Accounts:
         """The account, to its owner (acting in any of its roles), admins and auditors."""
         if actor.role in (Role.ADMIN, Role.AUDITOR):
             return AccountView.of(self._load(name))
-        found = self.catalogue.find(Account, Account.id_for(name))
+        found = self._catalogue.find(Account, Account.id_for(name))
         if actor.subject != name or found is None or not found.holds(actor.role.value):
             raise NotPermitted(
                 "only the account's owner (acting in a role it holds), admins and auditors "
@@ -178,17 +178,17 @@ class Accounts:
 
     def find(self, name: str) -> AccountView | None:
         """The account with this name, or ``None`` (no access check: for the core's own use)."""
-        found = self.catalogue.find(Account, Account.id_for(name))
+        found = self._catalogue.find(Account, Account.id_for(name))
         return None if found is None else AccountView.of(found)
 
     def take_role(self, actor: Principal, role: Role) -> AccountView:
         """The signed-in person takes one more of the roles anyone may take."""
-        account = self.catalogue.find(Account, Account.id_for(actor.subject))
+        account = self._catalogue.find(Account, Account.id_for(actor.subject))
         if account is None or not account.holds(actor.role.value):
             # A token from the operator or an identity provider names no built-in account.
             raise NotFound("built-in account acting as", actor.label)
         account.take_role(role.value, at=self.clock.now())
-        self.catalogue.commit(account)
+        self._catalogue.commit(account)
         return AccountView.of(account)
 
     def grant(self, actor: Principal, name: str, role: Role, *, reason: str) -> AccountView:
@@ -242,7 +242,7 @@ class Accounts:
         require_role(actor, Role.ADMIN, doing=doing)
         account = self._load(name)
         decision(account, self.clock.now())
-        self.catalogue.commit(account)
+        self._catalogue.commit(account)
         return AccountView.of(account)
 
     # Sessions -------------------------------------------------------------------------------
@@ -259,7 +259,7 @@ class Accounts:
         wait = self.throttle.retry_after(name)
         if wait is not None:
             raise TooManyAttempts(f"too many failed sign-ins for {name}; retry in {wait} s", wait)
-        found = self.catalogue.find(Account, Account.id_for(name)) if name else None
+        found = self._catalogue.find(Account, Account.id_for(name)) if name else None
         if found is None:
             # The same work as a real check, so that timing does not tell names apart.
             self.hasher.verify(self._decoy_hash(), password)
@@ -274,7 +274,7 @@ class Accounts:
             raise SignInRefused(f"{name} does not hold the {acting or 'any'} role (holds {held})")
         if self.hasher.needs_rehash(found.password_hash):
             found.change_password(self.hasher.hash(password), at=self.clock.now())
-            self.catalogue.commit(found)
+            self._catalogue.commit(found)
         return self._start(found.name, Role(acting), kind)
 
     def switch(self, refresh_token: str, role: Role) -> SessionTokens:
@@ -284,7 +284,7 @@ class Accounts:
         if not account.holds(role.value):
             raise NotPermitted(f"{account.name} does not hold the {role.value} role")
         session.sign_out(at=self.clock.now())
-        self.catalogue.commit(session)
+        self._catalogue.commit(session)
         return self._start(account.name, role, SessionKind(session.kind))
 
     def refresh(self, refresh_token: str) -> SessionTokens:
@@ -299,13 +299,13 @@ class Accounts:
             session.refresh(digest(secret), digest(fresh), at=now)
         except (SessionEnded, UnknownSecret) as refused:
             raise InvalidToken(str(refused)) from None
-        self.catalogue.commit(session)
+        self._catalogue.commit(session)
         if session.ended is not None:
             raise InvalidToken("the refresh token was used already: the session is revoked")
         account = self._load(session.account)
         if not account.held_throughout(session.role, session.started_at):
             session.revoke(f"the {session.role} role was revoked", at=now)
-            self.catalogue.commit(session)
+            self._catalogue.commit(session)
             raise InvalidToken(f"{account.name} no longer holds the {session.role} role")
         return self._tokens(session, refresh_token=f"{session_id}.{fresh}")
 
@@ -313,11 +313,11 @@ class Accounts:
         """End the session: its refresh token, cookie and access tokens are refused from now."""
         found = self._session(_session_id(session))
         if found.sign_out(at=self.clock.now()):
-            self.catalogue.commit(found)
+            self._catalogue.commit(found)
 
     def check_session(self, session: str, principal: Principal) -> None:
         """An access token's session is live and acts as the token says."""
-        found = self.catalogue.find(Session, _session_id(session))
+        found = self._catalogue.find(Session, _session_id(session))
         if found is None or found.account != principal.subject or found.role != principal.role:
             raise InvalidToken("the token's session is unknown")
         if not found.live(self.clock.now()):
@@ -351,7 +351,7 @@ class Accounts:
             at=now,
             lifetime=SESSION_LIFETIME if kind is SessionKind.BEARER else COOKIE_LIFETIME,
         )
-        self.catalogue.commit(session)
+        self._catalogue.commit(session)
         token = f"{session.id}.{secret}"
         if kind is SessionKind.BEARER:
             return self._tokens(session, refresh_token=token)
@@ -379,7 +379,7 @@ class Accounts:
         # by another process is seen on the next request; only powerful roles pay the read.
         if session.role not in GRANTED_ROLES:
             return
-        account = self.catalogue.find(Account, Account.id_for(session.account))
+        account = self._catalogue.find(Account, Account.id_for(session.account))
         if account is None or not account.held_throughout(session.role, session.started_at):
             raise InvalidToken(
                 f"{session.account} no longer holds the {session.role} role: it was revoked"
@@ -395,13 +395,13 @@ class Accounts:
         return session, secret
 
     def _session(self, session_id: UUID) -> Session:
-        found = self.catalogue.find(Session, session_id)
+        found = self._catalogue.find(Session, session_id)
         if found is None:
             raise InvalidToken("the session is unknown")
         return found
 
     def _load(self, name: str) -> Account:
-        found = self.catalogue.find(Account, Account.id_for(name))
+        found = self._catalogue.find(Account, Account.id_for(name))
         if found is None:
             raise NotFound("account", name)
         return found

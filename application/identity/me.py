@@ -44,9 +44,9 @@ class WhoAmI:
         revenue: RevenueLog,
     ) -> None:
         self.accounts = accounts
-        self.catalogue = catalogue
-        self.music = music
-        self.revenue = revenue
+        self._catalogue = catalogue
+        self._music = music
+        self._revenue = revenue
 
     def me(self, actor: Principal) -> MeView:
         """Who the caller is: their principal, their built-in account if it is theirs in this role,
@@ -67,7 +67,7 @@ class WhoAmI:
     def _records(self, subject: str, roles: tuple[Role, ...]) -> list[ProgramRecord]:
         found: list[ProgramRecord] = []
         if Role.CREATOR in roles:
-            creator = self.catalogue.find(Creator, Creator.id_for(subject))
+            creator = self._catalogue.find(Creator, Creator.id_for(subject))
             if creator is not None:
                 band = creator.age_band or "age unknown"
                 found.append(
@@ -79,7 +79,7 @@ class WhoAmI:
                         f"region {creator.region}, {band}",
                     )
                 )
-            enrolment = self.revenue.find(PulseEnrolment, PulseEnrolment.id_for(subject))
+            enrolment = self._revenue.find(PulseEnrolment, PulseEnrolment.id_for(subject))
             if enrolment is not None:
                 found.append(
                     ProgramRecord(
@@ -91,12 +91,12 @@ class WhoAmI:
                     )
                 )
         if Role.ARTIST in roles:
-            artist = self.music.find(Artist, Artist.id_for(subject))
+            artist = self._music.find(Artist, Artist.id_for(subject))
             if artist is not None:
                 state = "verified" if artist.verified else "registered"
                 found.append(ProgramRecord("music", "artist", Role.ARTIST, subject, state))
         if Role.SELLER in roles:
-            seller = self.revenue.find(Seller, Seller.id_for(subject))
+            seller = self._revenue.find(Seller, Seller.id_for(subject))
             if seller is not None:
                 state = "suspended" if seller.suspended else f"{len(seller.strikes)} strikes"
                 found.append(ProgramRecord("shop", "seller", Role.SELLER, subject, state))

@@ -93,7 +93,7 @@ class Competition:
         clock: Clock,
         identities: IdentityProvider,
     ) -> None:
-        self.music = music
+        self._music = music
         self.discovery = discovery
         self.usage = usage
         self.read = discovery.read
@@ -129,12 +129,12 @@ class Competition:
             by=actor.label,
             at=self.clock.now(),
         )
-        self.music.commit(season, *scheduled)
+        self._music.commit(season, *scheduled)
         return SeasonView.of(season)
 
     def season(self, season_id: UUID) -> SeasonView:
         """A season as a view (anyone may read it); an unknown season is ``NotFound``."""
-        return SeasonView.of(self.music.load(Season, season_id))
+        return SeasonView.of(self._music.load(Season, season_id))
 
     def seasons(
         self, *, region: str | None = None, limit: int = 50, cursor: str | None = None
@@ -148,7 +148,9 @@ class Competition:
         rows = self.read.fresh().seasons(region=region, after=after, limit=size + 1)
         page = SEASONS.page(rows, size, lambda row: row)
         return Page(
-            tuple(SeasonView.of(self.music.load(Season, season_id)) for _, season_id in page.items),
+            tuple(
+                SeasonView.of(self._music.load(Season, season_id)) for _, season_id in page.items
+            ),
             page.next_cursor,
         )
 
@@ -190,7 +192,7 @@ class Competition:
         while len(found) <= size:
             rows = view.seasons(region=None, after=after, limit=_SEASONS_SCANNED)
             for row in rows:
-                season = SeasonView.of(self.music.load(Season, row[1]))
+                season = SeasonView.of(self._music.load(Season, row[1]))
                 if any(judge.judge_id == actor.subject for judge in season.judges):
                     found.append((row, season))
             if len(rows) < _SEASONS_SCANNED:
@@ -204,14 +206,14 @@ class Competition:
         score, if given, or the conflict of interest that keeps the judge from scoring it. A
         judge off the season's panel is ``NotPermitted``; other judges' scores never show."""
         require_role(actor, Role.JUDGE, doing="read a score sheet")
-        competition_round = self.music.read(CompetitionRound, round_id)
+        competition_round = self._music.read(CompetitionRound, round_id)
         judge = competition_round.judge(actor.subject)
         if judge is None:
             raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
         view = self._round_view(competition_round)
         lines = []
         for entry in view.entries:
-            given = self.music.find(Score, Score.id_for(round_id, actor.subject, entry.track_id))
+            given = self._music.find(Score, Score.id_for(round_id, actor.subject, entry.track_id))
             conflict = None
             try:
                 competition_round.require_judge_may_score(
@@ -224,7 +226,7 @@ class Competition:
                     entry=entry, score=None if given is None else given.value, conflict=conflict
                 )
             )
-        season = self.music.read(Season, competition_round.season_id)
+        season = self._music.read(Season, competition_round.season_id)
         return ScoreSheet(
             round=view, season_name=season.name, partner=judge.partner, lines=tuple(lines)
         )
@@ -245,7 +247,7 @@ class Competition:
         seen through the judge who represents it on the panel; admins and auditors read any
         season's. Another judge is ``NotPermitted``."""
         require_role(actor, Role.JUDGE, Role.ADMIN, Role.AUDITOR, doing="read a season's field")
-        season = self.music.load(Season, season_id)
+        season = self._music.load(Season, season_id)
         if actor.role is Role.JUDGE and not any(j.judge_id == actor.subject for j in season.judges):
             raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
         return self._field_of(season, region=region, genre=genre, limit=limit, cursor=cursor)
@@ -273,7 +275,7 @@ class Competition:
             limit=size + 1,
         )
         page = SEASON_FIELD.page(rows, size, lambda line: (line.key, line.track.track_id))
-        rounds = [self.music.read(CompetitionRound, r) for r in season.round_ids]
+        rounds = [self._music.read(CompetitionRound, r) for r in season.round_ids]
         return Page(
             tuple(
                 RisingArtist(
@@ -390,12 +392,12 @@ class Competition:
         return field_csv(page(None), page)
 
     def _entered(self, season_id: UUID, track_id: UUID) -> EnteredSeason:
-        season = self.music.load(Season, season_id)
+        season = self._music.load(Season, season_id)
         return EnteredSeason(
             season=SeasonView.of(season),
             track_id=track_id,
             rounds=tuple(
-                RoundStanding.of(self.music.read(CompetitionRound, round_id), track_id)
+                RoundStanding.of(self._music.read(CompetitionRound, round_id), track_id)
                 for round_id in season.round_ids
             ),
         )
@@ -405,16 +407,16 @@ class Competition:
     ) -> RoundView:
         """Enter a cleared track of one's own into the season's first round."""
         account = acting_for(actor, artist, Role.ARTIST, doing="enter a season")
-        season = self.music.load(Season, season_id)
-        track = self.music.load(Track, track_id)
+        season = self._music.load(Season, season_id)
+        track = self._music.load(Track, track_id)
         if track.artist_account != account:
             raise NotPermitted(f"track {track_id} is not by artist {account}")
         entrant_artist = self.discovery.artist_aggregate(account)
         for attempt in range(ENTRY_ATTEMPTS):
-            first = self.music.load(CompetitionRound, season.round_ids[0])
+            first = self._music.load(CompetitionRound, season.round_ids[0])
             first.admit(track, entrant_artist, at=self.clock.now())
             try:
-                self.music.commit(first)
+                self._music.commit(first)
             except StaleVersion:
                 if attempt == ENTRY_ATTEMPTS - 1:
                     raise
@@ -426,7 +428,7 @@ class Competition:
 
     def round(self, round_id: UUID) -> RoundView:
         """A round as a view (anyone may read it); an unknown round is ``NotFound``."""
-        return self._round_view(self.music.read(CompetitionRound, round_id))
+        return self._round_view(self._music.read(CompetitionRound, round_id))
 
     def open_round(self, actor: Principal, round_id: UUID, *, reason: str = "") -> RoundView:
         """An admin opens a scheduled round for voting and scoring; before its planned time
@@ -436,9 +438,9 @@ class Competition:
         return self._open(round_id, by=actor.label, reason=reason)
 
     def _open(self, round_id: UUID, *, by: str, reason: str) -> RoundView:
-        competition_round = self.music.load(CompetitionRound, round_id)
+        competition_round = self._music.load(CompetitionRound, round_id)
         competition_round.open(by=by, at=self.clock.now(), reason=reason)
-        self.music.commit(competition_round)
+        self._music.commit(competition_round)
         return self._round_view(competition_round)
 
     def cast_ballot(
@@ -447,10 +449,10 @@ class Competition:
         """One ballot per voter per round; a retry with the same key gets the same answer. An
         artist voting for their own entry (in any role) is ``OwnEntry``."""
         require_role(actor, *VOTERS, doing="vote")
-        previous = self.music.find(Ballot, Ballot.id_for(round_id, actor.label))
+        previous = self._music.find(Ballot, Ballot.id_for(round_id, actor.label))
         if previous is not None:
             return self._repeat(previous, track_id, idempotency_key)
-        competition_round = self.music.read(CompetitionRound, round_id)
+        competition_round = self._music.read(CompetitionRound, round_id)
         ballot = Ballot.cast(
             competition_round,
             voter=actor.label,
@@ -460,10 +462,10 @@ class Competition:
             at=self.clock.now(),
         )
         try:
-            self.music.commit(ballot)
+            self._music.commit(ballot)
         except StaleVersion:
             # The same voter's other request was recorded first.
-            winner = self.music.load(Ballot, ballot.id)
+            winner = self._music.load(Ballot, ballot.id)
             return self._repeat(winner, track_id, idempotency_key)
         self._refuse_if_late(ballot)
         return _receipt(ballot, replayed=False)
@@ -480,7 +482,7 @@ class Competition:
         """Whether the round is still open now that a ballot or score is in the log: then its
         close, if any, comes after it in the log, and the read model need not be asked (nor
         brought up to date) to know it is counted."""
-        return self.music.read(CompetitionRound, round_id).is_open
+        return self._music.read(CompetitionRound, round_id).is_open
 
     def _repeat(self, ballot: Ballot, track_id: UUID, idempotency_key: str) -> BallotReceipt:
         return answer_again(
@@ -508,7 +510,7 @@ class Competition:
         panel (``NotPermitted``), a track not entered (``NotAnEntrant``), a second score
         (``AlreadyScored``), and a score recorded after the round closed (``ScoreTooLate``)."""
         require_role(actor, Role.JUDGE, doing="score an entry")
-        competition_round = self.music.read(CompetitionRound, round_id)
+        competition_round = self._music.read(CompetitionRound, round_id)
         if competition_round.judge(actor.subject) is None:
             raise NotPermitted(f"{actor.subject} does not sit on the panel of this season")
         entrant = competition_round.require_entrant(track_id)
@@ -521,10 +523,10 @@ class Competition:
             artist=artist,
             at=self.clock.now(),
         )
-        if self.music.find(Score, score.id) is not None:
+        if self._music.find(Score, score.id) is not None:
             raise AlreadyScored(f"you have scored track {track_id} in this round already")
         try:
-            self.music.commit(score)
+            self._music.commit(score)
         except StaleVersion:
             raise AlreadyScored(f"you have scored track {track_id} in this round already") from None
         if not self._round_open_after(round_id) and self.read.catch_up().is_late_score(
@@ -549,12 +551,12 @@ class Competition:
         return self._close(round_id, by=actor.label, reason=reason)
 
     def _close(self, round_id: UUID, *, by: str, reason: str) -> RoundResult:
-        competition_round = self.music.load(CompetitionRound, round_id)
+        competition_round = self._music.load(CompetitionRound, round_id)
         if competition_round.is_open:
             # Count the videos published so far before the tallies freeze.
             self.usage.run_to_completion()
             competition_round.close(by=by, at=self.clock.now(), reason=reason)
-            self.music.commit(competition_round)
+            self._music.commit(competition_round)
         elif competition_round.status is not RoundStatus.CLOSED:
             raise RoundNotOpen(f"round {competition_round.number} has not opened yet")
         elif competition_round.has_result:
@@ -564,20 +566,20 @@ class Competition:
         competition_round.record_result(frozen, at=self.clock.now())
         to_save: list[CompetitionRound] = [competition_round]
         if not competition_round.final:
-            following = self.music.load(
+            following = self._music.load(
                 CompetitionRound,
                 CompetitionRound.id_for(competition_round.season_id, competition_round.number + 1),
             )
             following.seed(competition_round.advancing_entrants(), at=self.clock.now())
             to_save.append(following)
-        self.music.commit(*to_save)
+        self._music.commit(*to_save)
         return self.results(round_id)
 
     def keep_schedule(self, round_id: UUID) -> str | None:
         """Open the round, or close it (ranking it and seeding the next), if its planned time
         has come by the clock, acting as ``SCHEDULE``; what it did, or None when the round
         is not due (an admin acted first, or its time has not come)."""
-        competition_round = self.music.read(CompetitionRound, round_id)
+        competition_round = self._music.read(CompetitionRound, round_id)
         now = self.clock.now()
         if competition_round.is_due_to_open(now):
             self._open(round_id, by=SCHEDULE, reason="")
@@ -591,7 +593,7 @@ class Competition:
         """An open round's popularity standings so far (votes and uses, as the published formula
         will count them), for anyone; the judges' scores stay hidden until the close. A round
         not open is ``RoundNotOpen`` (a closed round has its result instead)."""
-        competition_round = self.music.read(CompetitionRound, round_id)
+        competition_round = self._music.read(CompetitionRound, round_id)
         if not competition_round.is_open:
             after = " (its result is published)" if competition_round.has_result else ""
             raise RoundNotOpen(
@@ -633,7 +635,7 @@ class Competition:
     def results(self, round_id: UUID) -> RoundResult:
         """A closed round's result (standings, who advances or wins, late ballots and scores);
         anyone may read it. A round whose result is not recorded yet is ``NotFound``."""
-        competition_round = self.music.read(CompetitionRound, round_id)
+        competition_round = self._music.read(CompetitionRound, round_id)
         if competition_round.standings is None:
             raise NotFound("result of round", round_id)
         view = self.read.fresh()

@@ -83,7 +83,7 @@ class Discovery:
         snapshot_every: int = SNAPSHOT_EVERY,
         keeping: MediaKeeping | None = None,
     ) -> None:
-        self.music = music
+        self._music = music
         #: Where submitted audio is kept for judges and reviewers (None: dropped).
         self.keeping = keeping
         #: Tells artists of reviewers' decisions on their tracks (none: nobody is told).
@@ -130,7 +130,7 @@ class Discovery:
         """An artist registers their own profile (an admin names the account). An account with a
         profile already is ``ArtistExists``."""
         owner = acting_for(actor, account, Role.ARTIST, doing="register an artist")
-        if self.music.find(Artist, Artist.id_for(owner)) is not None:
+        if self._music.find(Artist, Artist.id_for(owner)) is not None:
             raise ArtistExists(f"account {owner} already has an artist profile")
         artist = Artist.register(
             account=owner,
@@ -141,7 +141,7 @@ class Discovery:
             at=self.clock.now(),
         )
         try:
-            self.music.commit(artist)
+            self._music.commit(artist)
         except StaleVersion:
             raise ArtistExists(f"account {owner} already has an artist profile") from None
         return ArtistView.of(artist)
@@ -160,7 +160,7 @@ class Discovery:
         """An artist edits their own profile (an admin any profile); another's is
         ``NotPermitted``, an unknown one ``NotFound``."""
         acting_for(actor, account, Role.ARTIST, doing="edit an artist profile")
-        artist = self.music.load(Artist, Artist.id_for(account), expected_version)
+        artist = self._music.load(Artist, Artist.id_for(account), expected_version)
         artist.update_profile(
             name=name,
             region=region,
@@ -169,7 +169,7 @@ class Discovery:
             by=actor.label,
             at=self.clock.now(),
         )
-        self.music.commit(artist)
+        self._music.commit(artist)
         return ArtistView.of(artist)
 
     def verify_artist(self, actor: Principal, account: str) -> ArtistView:
@@ -177,7 +177,7 @@ class Discovery:
         require_role(actor, Role.ADMIN, doing="verify an artist")
         artist = self.artist_aggregate(account)
         artist.verify(by=actor.label, at=self.clock.now())
-        self.music.commit(artist)
+        self._music.commit(artist)
         return ArtistView.of(artist)
 
     def withdraw_badge(self, actor: Principal, account: str, *, reason: str) -> ArtistView:
@@ -185,7 +185,7 @@ class Discovery:
         require_role(actor, Role.ADMIN, doing="withdraw an artist's badge")
         artist = self.artist_aggregate(account)
         artist.withdraw_badge(by=actor.label, reason=reason, at=self.clock.now())
-        self.music.commit(artist)
+        self._music.commit(artist)
         return ArtistView.of(artist)
 
     def artist(self, account: str) -> ArtistView:
@@ -195,7 +195,7 @@ class Discovery:
     def artist_aggregate(self, account: str) -> Artist:
         """The artist aggregate of an account, for other use cases to read; ``NotFound`` if the
         account has no profile."""
-        found = self.music.find(Artist, Artist.id_for(account))
+        found = self._music.find(Artist, Artist.id_for(account))
         if found is None:
             raise NotFound("artist", account)
         return found
@@ -211,7 +211,7 @@ class Discovery:
         featured playlist; judges hear entries, which are cleared); a track under review or
         rejected only for its artist, reviewers, admins and auditors. ``NotFound`` for anyone
         else (so asking reveals nothing), an unknown track and one without stored media."""
-        track = self.music.find(Track, track_id)
+        track = self._music.find(Track, track_id)
         hidden = NotFound("stored media of", track_owner(track_id))
         if track is None or track.stored_media is None:
             raise hidden
@@ -281,7 +281,7 @@ class Discovery:
             fingerprints={self.audio.signal: fingerprint},
             engine_versions={self.audio.signal: self.audio.version},
         )
-        self.music.commit(track, taken)
+        self._music.commit(track, taken)
         self.index.catch_up()
         return self._track_view(track)
 
@@ -301,7 +301,7 @@ class Discovery:
 
     def track(self, track_id: UUID) -> TrackView:
         """A track as a view (anyone may read it); an unknown track is ``NotFound``."""
-        return self._track_view(self.music.load(Track, track_id))
+        return self._track_view(self._music.load(Track, track_id))
 
     def review_queue(
         self, actor: Principal, *, limit: int = 50, cursor: str | None = None
@@ -316,7 +316,7 @@ class Discovery:
         page = REVIEW_QUEUE.page(lines, size, lambda line: (line.key, line.track.track_id))
         return Page(
             tuple(
-                self._track_view(self.music.load(Track, line.track.track_id), view)
+                self._track_view(self._music.load(Track, line.track.track_id), view)
                 for line in page.items
             ),
             page.next_cursor,
@@ -346,17 +346,17 @@ class Discovery:
         """A reviewer or admin clears a track for use in videos (``override`` past its originality
         findings), with a reason, and the artist is told."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="clear a track")
-        track = self.music.load(Track, track_id)
+        track = self._music.load(Track, track_id)
         track.clear(by=actor.label, reason=reason, override=override, at=self.clock.now())
-        self.music.commit(track)
+        self._music.commit(track)
         return self._track_view(track)
 
     def reject_track(self, actor: Principal, track_id: UUID, *, reason: str) -> TrackView:
         """A reviewer or admin rejects a track with a reason, and the artist is told."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="reject a track")
-        track = self.music.load(Track, track_id)
+        track = self._music.load(Track, track_id)
         track.reject(by=actor.label, reason=reason, at=self.clock.now())
-        self.music.commit(track)
+        self._music.commit(track)
         return self._track_view(track)
 
     def featured_playlist(

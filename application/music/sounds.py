@@ -200,8 +200,8 @@ class Sounds:
         projection: SoundUsesProjection,
         protection: Protection,
     ) -> None:
-        self.music = music
-        self.catalogue = catalogue
+        self._music = music
+        self._catalogue = catalogue
         self.index = index
         self.read = read
         self.clock = clock
@@ -230,12 +230,12 @@ class Sounds:
         not carry is flagged. Refuses anyone else (``NotPermitted``), an unknown video or
         track (``NotFound``), a track not cleared (``TrackNotUsable``) and the track already
         declared (``SoundUnchanged``)."""
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if actor.role is not Role.ADMIN and not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("only the video's creator (or an admin) declares its sound")
         self.usable_track(track_id)
         now = self.clock.now()
-        declaration = self.music.find(SoundDeclaration, SoundDeclaration.id_for(video_id))
+        declaration = self._music.find(SoundDeclaration, SoundDeclaration.id_for(video_id))
         if declaration is None:
             declaration = SoundDeclaration.declare(
                 video_id=video_id, track_id=track_id, by=actor.label, at=now
@@ -250,13 +250,13 @@ class Sounds:
                 engine_version=self.index.engine.version,
                 at=now,
             )
-        self.music.commit(declaration)
+        self._music.commit(declaration)
         return _view(declaration)
 
     def declaration(self, video_id: UUID) -> SoundDeclarationView:
         """The sound a video declares and what its audio said of it (anyone may read it);
         none declared is ``NotFound``."""
-        declaration = self.music.find(SoundDeclaration, SoundDeclaration.id_for(video_id))
+        declaration = self._music.find(SoundDeclaration, SoundDeclaration.id_for(video_id))
         if declaration is None:
             raise NotFound("sound declaration of video", video_id)
         return _view(declaration)
@@ -292,7 +292,7 @@ class Sounds:
 
     def _video_fingerprints(self, video_id: UUID) -> dict[str, bytes] | None:
         """The video's fingerprints, or None when it was published without media."""
-        taken = self.catalogue.find(
+        taken = self._catalogue.find(
             MediaFingerprints, MediaFingerprints.id_for(f"{VIDEO_OWNER}{video_id}")
         )
         return None if taken is None else dict(taken.fingerprints)

@@ -72,7 +72,7 @@ class TrackIndex:
         snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
         self.engine = engine
-        self.catalogue = catalogue
+        self._catalogue_log = catalogue
         self._lock = threading.RLock()
         # References whose fingerprints are indexed: an exclusion set later re-indexes the
         # reference with the fingerprints its log holds.
@@ -219,7 +219,7 @@ class TrackIndex:
     def _fingerprint_of(self, owner: str) -> bytes | None:
         """The reference's fingerprint as the log holds it (one set per owner)."""
         try:
-            taken: MediaFingerprints = self.catalogue.repository.get(
+            taken: MediaFingerprints = self._catalogue_log.repository.get(
                 MediaFingerprints.id_for(owner)
             )
         except AggregateNotFoundError:

@@ -58,8 +58,8 @@ class UsageDetection:
         read: MusicReads,
         clock: Clock,
     ) -> None:
-        self.music = music
-        self.catalogue = catalogue
+        self._music = music
+        self._catalogue = catalogue
         self.index = index
         self.read = read
         self.clock = clock
@@ -93,7 +93,7 @@ class UsageDetection:
 
     def run_to_completion(self, *, batch: int = 50) -> UsageReport:
         """Run until every video published before the call has been matched by every scan."""
-        target = self.catalogue.recorder.max_notification_id() or 0
+        target = self._catalogue.recorder.max_notification_id() or 0
         considered = found = 0
         while True:
             report = self.run(max_videos=10_000, batch=batch)
@@ -103,7 +103,7 @@ class UsageDetection:
                 return UsageReport(considered, found, 0)
 
     def _live_pending(self, until: int) -> bool:
-        live = self.music.find(UsageScan, UsageScan.id_for(LIVE))
+        live = self._music.find(UsageScan, UsageScan.id_for(LIVE))
         position = live.position if live is not None else 0
         return (
             bool(self._video_fingerprints_after(position, until, 1)) if position < until else False
@@ -113,7 +113,7 @@ class UsageDetection:
 
     def _start_backfills(self) -> None:
         view = self.read.catch_up()
-        head = self.catalogue.recorder.max_notification_id() or 0
+        head = self._catalogue.recorder.max_notification_id() or 0
         scans = [
             UsageScan.start(scope=scope, until_position=head, at=self.clock.now())
             for scope in view.backfills_to_start()
@@ -121,7 +121,7 @@ class UsageDetection:
         if not scans:
             return
         try:
-            self.music.commit(*scans)
+            self._music.commit(*scans)
         except StaleVersion:
             # Another worker started some of them first: start the others one by one (new
             # aggregates: a failed save has already taken the pending events of these).
@@ -129,7 +129,7 @@ class UsageDetection:
             for scan in scans:
                 if scan.scope in unstarted:
                     with suppress(StaleVersion):
-                        self.music.commit(
+                        self._music.commit(
                             UsageScan.start(
                                 scope=scan.scope, until_position=head, at=self.clock.now()
                             )
@@ -139,7 +139,7 @@ class UsageDetection:
         return self.read.catch_up().open_backfills()
 
     def _scan(self, scope: str) -> UsageScan:
-        scan = self.music.find(UsageScan, UsageScan.id_for(scope))
+        scan = self._music.find(UsageScan, UsageScan.id_for(scope))
         if scan is None:
             # Backfills are started by _start_backfills; only the live scan starts here.
             scan = UsageScan.start(scope=LIVE, until_position=None, at=self.clock.now())
@@ -173,7 +173,7 @@ class UsageDetection:
     def _video_fingerprints_after(
         self, position: int, until: int | None, limit: int
     ) -> Sequence[Notification]:
-        return self.catalogue.recorder.select_notifications(
+        return self._catalogue.recorder.select_notifications(
             start=position,
             limit=limit,
             stop=until,
@@ -185,7 +185,7 @@ class UsageDetection:
         # The candidates of every video first, then the read model once for all of them.
         found: list[tuple[UUID, UUID, Any]] = []
         for notification in notifications:
-            taken: Any = self.catalogue.mapper.to_domain_event(notification)
+            taken: Any = self._catalogue.mapper.to_domain_event(notification)
             if not taken.owner.startswith(VIDEO_OWNER):
                 continue
             fingerprint = taken.fingerprints.get(self.index.engine.signal)
@@ -221,7 +221,7 @@ class UsageDetection:
     def _commit_quietly(self, *aggregates: Any) -> bool:
         """Save; False when another worker moved the same cursor (or found a use) first."""
         try:
-            self.music.commit(*aggregates)
+            self._music.commit(*aggregates)
         except StaleVersion:
             return False
         return True

@@ -54,12 +54,12 @@ class VerificationRequest:
 
 class ArtistVerification:
     def __init__(self, music: MusicLog, *, read: MusicReads, clock: Clock) -> None:
-        self.music = music
+        self._music = music
         self.read = read
         self.clock = clock
 
     def _artist(self, account: str) -> Artist:
-        found = self.music.find(Artist, Artist.id_for(account))
+        found = self._music.find(Artist, Artist.id_for(account))
         if found is None:
             raise NotFound("artist", account)
         return found
@@ -71,7 +71,7 @@ class ArtistVerification:
         require_role(actor, Role.ARTIST, doing="ask for verification")
         artist = self._artist(actor.subject)
         artist.request_verification(note=note, at=self.clock.now())
-        self.music.commit(artist)
+        self._music.commit(artist)
         return VerificationRequest.of(artist)
 
     def pending(self, actor: Principal) -> VerificationRequest:
@@ -105,9 +105,9 @@ class ArtistVerification:
         """An admin grants an artist's pending request: the badge, and the artist is told.
         No request pending is ``NoVerificationRequest``."""
         require_role(actor, Role.ADMIN, doing="grant verification")
-        artist = self.music.load(Artist, Artist.id_for(account), expected_version)
+        artist = self._music.load(Artist, Artist.id_for(account), expected_version)
         artist.grant_verification(by=actor.label, at=self.clock.now())
-        self.music.commit(artist)
+        self._music.commit(artist)
         return ArtistView.of(artist)
 
     def decline(
@@ -121,7 +121,7 @@ class ArtistVerification:
         """An admin declines an artist's pending request with a reason the artist is told;
         the artist may ask again. No request pending is ``NoVerificationRequest``."""
         require_role(actor, Role.ADMIN, doing="decline verification")
-        artist = self.music.load(Artist, Artist.id_for(account), expected_version)
+        artist = self._music.load(Artist, Artist.id_for(account), expected_version)
         artist.decline_verification(by=actor.label, reason=reason, at=self.clock.now())
-        self.music.commit(artist)
+        self._music.commit(artist)
         return ArtistView.of(artist)

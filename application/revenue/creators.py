@@ -49,7 +49,7 @@ class Creators:
     def __init__(
         self, catalogue: CatalogueLog, *, clock: Clock, identities: IdentityProvider
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.clock = clock
         self.identities = identities
 
@@ -57,11 +57,11 @@ class Creators:
         """A creator registers themself in a region (an admin names the account). An account
         registered already is ``CreatorExists``."""
         owner = acting_for(actor, account, Role.CREATOR, doing="register as a creator")
-        if self.catalogue.find(Creator, Creator.id_for(owner)) is not None:
+        if self._catalogue.find(Creator, Creator.id_for(owner)) is not None:
             raise CreatorExists(f"account {owner} is already registered as a creator")
         creator = Creator.register(account=owner, region=region, at=self.clock.now())
         try:
-            self.catalogue.commit(creator)
+            self._catalogue.commit(creator)
         except StaleVersion:
             raise CreatorExists(f"account {owner} is already registered as a creator") from None
         return CreatorView.of(creator)
@@ -73,7 +73,7 @@ class Creators:
         require_role(actor, Role.ADMIN, doing="record a follower count")
         creator = self.load(account)
         creator.count_followers(followers, at=counted_at or self.clock.now(), by=actor.label)
-        self.catalogue.commit(creator)
+        self._catalogue.commit(creator)
         return CreatorView.of(creator)
 
     def issue_strike(
@@ -89,7 +89,7 @@ class Creators:
             by=actor.label,
             at=self.clock.now(),
         )
-        self.catalogue.commit(creator)
+        self._catalogue.commit(creator)
         return CreatorView.of(creator)
 
     def lift_strike(
@@ -99,7 +99,7 @@ class Creators:
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="lift a moderation strike")
         creator = self.load(account)
         creator.lift_strike(strike_id, reason=reason, by=actor.label, at=self.clock.now())
-        self.catalogue.commit(creator)
+        self._catalogue.commit(creator)
         return CreatorView.of(creator)
 
     def creator(self, actor: Principal, account: str) -> CreatorView:
@@ -112,7 +112,7 @@ class Creators:
     def load(self, account: str) -> Creator:
         """The creator aggregate of an account, for other use cases to read (no access check);
         ``NotFound`` if the account is not registered."""
-        creator = self.catalogue.find(Creator, Creator.id_for(account))
+        creator = self._catalogue.find(Creator, Creator.id_for(account))
         if creator is None:
             raise NotFound("creator", account)
         return creator

@@ -193,7 +193,7 @@ class Ledger:
         projections: ProjectionRunner,
         projection: LedgerProjection,
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         self.clock = clock
         self.projections = projections
         self.projection = projection
@@ -219,7 +219,7 @@ class Ledger:
         """How far into the revenue log the projection's active generation has applied."""
         generation = self.projections.active(self.projection.name)
         return self.projections.store.positions(self.projection.name, generation).get(
-            self.revenue.name, 0
+            self._revenue.name, 0
         )
 
     def close(self) -> None:
@@ -244,12 +244,12 @@ class Ledger:
 
     def account_aggregate(self, code: str, *, at: datetime) -> LedgerAccount:
         """A limited account as recorded, or a new one opened at ``at`` (saved with its entry)."""
-        found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+        found = self._revenue.find(LedgerAccount, LedgerAccount.id_for(code))
         return found or LedgerAccount.open(code, at=at)
 
     def balance_of(self, code: str) -> Money:
         """The balance a limited account holds now, by its aggregate."""
-        found = self.revenue.find(LedgerAccount, LedgerAccount.id_for(code))
+        found = self._revenue.find(LedgerAccount, LedgerAccount.id_for(code))
         return found.balance if found else Money.zero(currency_of(code))
 
     # Reading ----------------------------------------------------------------------------
@@ -462,7 +462,7 @@ class Ledger:
         if len(parts) != 4 or parts[0] != "campaign" or parts[2] not in ("budget", "committed"):
             return None
         try:
-            campaign: Aggregate = self.revenue.repository.get(UUID(parts[1]))
+            campaign: Aggregate = self._revenue.repository.get(UUID(parts[1]))
         except (ValueError, AggregateNotFoundError):
             return None
         # Pulse and business campaigns both name their brand; the revenue program asks for the

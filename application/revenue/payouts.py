@@ -22,6 +22,7 @@ from application.errors import StaleVersion
 from application.idempotency import answer_again
 from application.logs import RevenueLog
 from application.ports import Clock
+from application.progress import JobProgress
 from application.revenue.ledgers import Ledger, payee_asked
 from domain.errors import IdempotencyKeyReused, RuleViolated
 from domain.money import Money
@@ -100,7 +101,7 @@ class Payouts:
         ledger: Ledger,
         clock: Clock,
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         #: Tells creators of their payouts' outcomes (none: nobody is told).
         self.ledger = ledger
         self.clock = clock
@@ -125,7 +126,7 @@ class Payouts:
             account = acting_for(actor, creator, Role.CREATOR, doing="request a payout")
         payout_id = Payout.id_for(account, checked_period(period), currency, payee)
         self._refuse_reused_key(account, idempotency_key, payout_id, payee)
-        existing = self.revenue.find(Payout, payout_id)
+        existing = self._revenue.find(Payout, payout_id)
         if existing is not None:
             return self._repeat(existing, idempotency_key)
         now = self.clock.now()
@@ -134,7 +135,7 @@ class Payouts:
         payable = self.ledger.account_aggregate(payable_code, at=now)
         if not payable.balance.is_positive:
             # A racing request for the same period may just have taken it all.
-            winner = self.revenue.find(Payout, payout_id)
+            winner = self._revenue.find(Payout, payout_id)
             if winner is not None:
                 return self._repeat(winner, idempotency_key)
         payout = Payout.request(
@@ -162,39 +163,52 @@ class Payouts:
             # Another request for the same payout (or new earnings, or the same key for
             # another payout) got there first.
             self._refuse_reused_key(account, idempotency_key, payout_id, payee)
-            winner = self.revenue.find(Payout, payout_id)
+            winner = self._revenue.find(Payout, payout_id)
             if winner is None:
                 raise
             return self._repeat(winner, idempotency_key)
         return PayoutView.of(payout)
 
-    def run(self, actor: Principal, *, period: str, currency: str = "USD") -> list[PayoutView]:
+    def run(
+        self,
+        actor: Principal,
+        *,
+        period: str,
+        currency: str = "USD",
+        progress: JobProgress | None = None,
+    ) -> list[PayoutView]:
         """An admin's run: a payout for every creator and every seller with something
-        payable."""
+        payable. ``progress`` is told the payable accounts considered, of all there are."""
         require_role(actor, Role.ADMIN, doing="run payouts")
         checked_period(period)
         Money.zero(currency)  # refuses an unknown currency
-        paid = []
+        payable: list[tuple[Payee, str, str]] = []
         for payee in Payee:
             for code in self.ledger.reading().accounts(f"{payee.value}:"):
                 account = owner_of(code, payee.value)
-                if account is None or code != payable_of(payee, account, currency):
-                    continue
-                if not self.ledger.balance_of(code).is_positive:
-                    continue
-                payout_id = Payout.id_for(account, period, currency, payee)
-                if self.revenue.find(Payout, payout_id) is not None:
-                    continue
-                named = {"seller" if payee is Payee.SELLER else "creator": account}
-                paid.append(
-                    self.request(
-                        actor,
-                        period=period,
-                        currency=currency,
-                        idempotency_key=f"run:{period}",
-                        **named,
-                    )
+                if account is not None and code == payable_of(payee, account, currency):
+                    payable.append((payee, account, code))
+        paid = []
+        for considered, (payee, account, code) in enumerate(payable, start=1):
+            if progress is not None:
+                progress(considered - 1, len(payable))
+            if not self.ledger.balance_of(code).is_positive:
+                continue
+            payout_id = Payout.id_for(account, period, currency, payee)
+            if self._revenue.find(Payout, payout_id) is not None:
+                continue
+            named = {"seller" if payee is Payee.SELLER else "creator": account}
+            paid.append(
+                self.request(
+                    actor,
+                    period=period,
+                    currency=currency,
+                    idempotency_key=f"run:{period}",
+                    **named,
                 )
+            )
+        if progress is not None:
+            progress(len(payable), len(payable))
         return paid
 
     def settle(
@@ -208,7 +222,7 @@ class Payouts:
     ) -> PayoutView:
         """The rail's outcome: sent (money leaves) or returned (payable again)."""
         require_role(actor, Role.ADMIN, doing="record a payout's outcome")
-        payout = self.revenue.load(Payout, payout_id)
+        payout = self._revenue.load(Payout, payout_id)
         now = self.clock.now()
         payee = Payee(payout.payee)
         in_transit = in_transit_of(payee, payout.creator, payout.amount.currency)
@@ -235,7 +249,7 @@ class Payouts:
     def payout(self, actor: Principal, payout_id: UUID) -> PayoutView:
         """A payout, for the creator or seller it pays, an admin or an auditor (anyone else:
         ``NotPermitted``)."""
-        payout = self.revenue.load(Payout, payout_id)
+        payout = self._revenue.load(Payout, payout_id)
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             role = Role.SELLER if Payee(payout.payee) is Payee.SELLER else Role.CREATOR
             acting_for(actor, payout.creator, role, doing="read a payout")
@@ -244,7 +258,9 @@ class Payouts:
     def _refuse_reused_key(
         self, creator: str, key: str, payout_id: UUID, payee: Payee = Payee.CREATOR
     ) -> None:
-        claim = self.revenue.find(PayoutKey, PayoutKey.id_for(creator, key, payee)) if key else None
+        claim = (
+            self._revenue.find(PayoutKey, PayoutKey.id_for(creator, key, payee)) if key else None
+        )
         if claim is not None and claim.payout_id != payout_id:
             raise IdempotencyKeyReused(
                 f"this Idempotency-Key was used for payout {claim.payout_id}, another request"
@@ -263,7 +279,7 @@ class Payouts:
             *claims,
             *self.ledger.accounts_for(entry, known=known),
         ]
-        self.revenue.commit(*aggregates)
+        self._revenue.commit(*aggregates)
 
     @staticmethod
     def _repeat(existing: Payout, idempotency_key: str) -> PayoutView:

@@ -140,9 +140,9 @@ class Pulse:
         projection: InventoryProjection,
         launched_regions: Iterable[str] = ("US",),
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         #: Tells creators of decisions on their applications (none: nobody is told).
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.ledger = ledger
         self.clock = clock
         self.identities = identities
@@ -189,7 +189,7 @@ class Pulse:
         and one whose application is open or approved (``EnrolmentExists``)."""
         account = acting_for(actor, creator, Role.CREATOR, doing="apply to Pulse")
         facts = self._creator(account)
-        existing = self.revenue.find(PulseEnrolment, PulseEnrolment.id_for(account))
+        existing = self._revenue.find(PulseEnrolment, PulseEnrolment.id_for(account))
         if existing is None:
             enrolment = PulseEnrolment.apply(
                 facts, launched_regions=self.launched_regions, at=self.clock.now()
@@ -199,7 +199,7 @@ class Pulse:
                 raise EnrolmentExists(f"{account} has applied already ({existing.status.value})")
             enrolment = existing
             enrolment.reapply(facts, launched_regions=self.launched_regions, at=self.clock.now())
-        self.revenue.commit(enrolment)
+        self._revenue.commit(enrolment)
         return EnrolmentView.of(enrolment)
 
     def decide(
@@ -209,7 +209,7 @@ class Pulse:
         application with a reason, and the creator is told. A decided one is
         ``EnrolmentAlreadyDecided``."""
         require_role(actor, Role.ADMIN, doing="decide on a Pulse application")
-        enrolment = self.revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator))
+        enrolment = self._revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator))
         if approve:
             enrolment.approve(
                 self._creator(creator),
@@ -220,7 +220,7 @@ class Pulse:
             )
         else:
             enrolment.reject(by=actor.label, reason=reason, at=self.clock.now())
-        self.revenue.commit(enrolment)
+        self._revenue.commit(enrolment)
         return EnrolmentView.of(enrolment)
 
     def enrolment(self, actor: Principal, creator: str) -> EnrolmentView:
@@ -228,7 +228,7 @@ class Pulse:
         creator is ``NotPermitted``)."""
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             acting_for(actor, creator, Role.CREATOR, doing="read a Pulse enrolment")
-        return EnrolmentView.of(self.revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator)))
+        return EnrolmentView.of(self._revenue.load(PulseEnrolment, PulseEnrolment.id_for(creator)))
 
     # Campaigns ---------------------------------------------------------------------------
 
@@ -267,13 +267,13 @@ class Pulse:
             ],
             at=now,
         )
-        self.revenue.commit(campaign, funding, *self.ledger.accounts_for(funding))
+        self._revenue.commit(campaign, funding, *self.ledger.accounts_for(funding))
         return self._campaign_view(campaign)
 
     def campaign(self, actor: Principal, campaign_id: UUID) -> CampaignView:
         """A Pulse campaign, for its brand, an admin or an auditor (another brand is
         ``NotPermitted``)."""
-        campaign = self.revenue.load(PulseCampaign, campaign_id)
+        campaign = self._revenue.load(PulseCampaign, campaign_id)
         if actor.role not in (Role.ADMIN, Role.AUDITOR):
             acting_for(actor, campaign.brand, Role.BRAND, doing="read a campaign")
         return self._campaign_view(campaign)
@@ -305,7 +305,7 @@ class Pulse:
         require_role(actor, Role.ADMIN, doing="report ad impressions")
         batch_id = ImpressionBatch.id_for(actor.label, batch_key)
         for attempt in range(ATTEMPTS):
-            previous = self.revenue.find(ImpressionBatch, batch_id)
+            previous = self._revenue.find(ImpressionBatch, batch_id)
             if previous is not None:
                 return self._replay(previous, campaign_id, placements, batch_key)
             try:
@@ -324,7 +324,7 @@ class Pulse:
         campaign_id: UUID,
         placements: Sequence[tuple[UUID, int]],
     ) -> ImpressionReceipt:
-        campaign = self.revenue.load(PulseCampaign, campaign_id)
+        campaign = self._revenue.load(PulseCampaign, campaign_id)
         now = self.clock.now()
         # Once per batch: every placement reads the inventory as of now.
         generation = self.runner.fresh(NAME)
@@ -345,7 +345,7 @@ class Pulse:
         if batch.billed.is_positive:
             entry = self._billing_entry(batch, budget_code, now)
             to_save += [entry, *self.ledger.accounts_for(entry, known={budget_code: budget})]
-        self.revenue.commit(*to_save)
+        self._revenue.commit(*to_save)
         return _receipt(batch, replayed=False)
 
     def _placement(
@@ -417,7 +417,7 @@ class Pulse:
         return _receipt(previous, replayed=True)
 
     def _creator(self, account: str) -> Creator:
-        creator = self.catalogue.find(Creator, Creator.id_for(account))
+        creator = self._catalogue.find(Creator, Creator.id_for(account))
         if creator is None:
             raise NotFound("creator", account)
         return creator

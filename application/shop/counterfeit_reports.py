@@ -65,7 +65,7 @@ class CounterfeitReports:
         clock: Clock,
         identities: IdentityProvider,
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         #: Tells reporters and sellers of decisions on reports (none: nobody is told).
         self.tagging = tagging
         self.clock = clock
@@ -82,9 +82,9 @@ class CounterfeitReports:
     def _file(
         self, actor: Principal, listing_id: UUID, reason: str, evidence: Sequence[str]
     ) -> ReportView:
-        listing = self.revenue.load(Listing, listing_id)
+        listing = self._revenue.load(Listing, listing_id)
         now = self.clock.now()
-        quota = day_count(self.revenue, ReportQuota, actor.label, now.date())
+        quota = day_count(self._revenue, ReportQuota, actor.label, now.date())
         report = CounterfeitReport.file(
             self.identities.new_id(),
             listing_id=listing.id,
@@ -97,7 +97,7 @@ class CounterfeitReports:
         quota.use(report.id)
         # The quota and the report in one transaction: racing reports by one reporter
         # contend on the quota, so the daily limit holds.
-        self.revenue.commit(quota, report)
+        self._revenue.commit(quota, report)
         return ReportView.of(report)
 
     def decide(self, actor: Principal, report_id: UUID, *, uphold: bool, reason: str) -> ReportView:
@@ -105,15 +105,15 @@ class CounterfeitReports:
         once, and its video tags withdrawn) or dismisses it; reporter and seller are told. A
         decided report is ``ReportDecided``."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on a counterfeit report")
-        report = self.revenue.load(CounterfeitReport, report_id)
+        report = self._revenue.load(CounterfeitReport, report_id)
         now = self.clock.now()
         if not uphold:
             report.dismiss(by=actor.label, reason=reason, at=now)
-            self.revenue.commit(report)
+            self._revenue.commit(report)
             return ReportView.of(report)
         report.uphold(by=actor.label, reason=reason, at=now)
-        listing = self.revenue.load(Listing, report.listing_id)
-        seller = self.revenue.load(Seller, Seller.id_for(report.seller))
+        listing = self._revenue.load(Listing, report.listing_id)
+        seller = self._revenue.load(Seller, Seller.id_for(report.seller))
         touched: list[Aggregate] = [report]
         if listing.on_sale or ListingStatus(listing.status) is ListingStatus.DELISTED:
             # One listing, one takedown and one strike: a later report of a listing already
@@ -122,7 +122,7 @@ class CounterfeitReports:
             seller.strike(report.id, listing.id, at=now)
             touched += [listing, seller]
         for video_id in self.tagging.videos_showing(listing.id):
-            tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+            tags = self._revenue.find(VideoTags, VideoTags.id_for(video_id))
             if tags is not None and listing.id in tags.tags:
                 tags.remove(
                     listing.id,
@@ -131,7 +131,7 @@ class CounterfeitReports:
                     at=now,
                 )
                 touched.append(tags)
-        self.revenue.commit(*touched)
+        self._revenue.commit(*touched)
         # Tags saved while this decision was being made were not in the read model it used:
         # withdraw them too (tags saved after the takedown withdraw themselves).
         self.tagging.withdraw_tags_of(
@@ -142,7 +142,7 @@ class CounterfeitReports:
     def report(self, actor: Principal, report_id: UUID) -> ReportView:
         """A report, for its reporter, a reviewer, an admin or an auditor (anyone else is
         ``NotPermitted``)."""
-        report = self.revenue.load(CounterfeitReport, report_id)
+        report = self._revenue.load(CounterfeitReport, report_id)
         require_report_reader(
             actor, report.reporter, "reports are seen by their reporter and by trust and safety"
         )

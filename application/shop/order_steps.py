@@ -107,7 +107,7 @@ class OrderSteps:
         clock: Clock,
         payments: PaymentProvider,
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         self.ledger = ledger
         self.clock = clock
         self.payments = payments
@@ -201,7 +201,7 @@ class OrderSteps:
             now = self.clock.now()
             entry = refund_entry(order, parts, f"order:{order.id}:refund", now)
             accounts = self.ledger.accounts_for(entry)
-            listing = self.revenue.load(Listing, order.listing_id)
+            listing = self._revenue.load(Listing, order.listing_id)
             restocked: list[Aggregate] = []
             if ListingStatus(listing.status) is ListingStatus.LISTED:
                 listing.restock(order.quantity, at=now)
@@ -226,12 +226,12 @@ class OrderSteps:
 
     def _step(self, order_id: UUID, step: Callable[[Order], list[Aggregate]]) -> OrderView:
         for attempt in range(STEP_ATTEMPTS):
-            order = self.revenue.load(Order, order_id)
+            order = self._revenue.load(Order, order_id)
             try:
                 changed = step(order)
                 if not changed:
                     return OrderView.of(order, replayed=True)
-                self.revenue.commit(*changed)
+                self._revenue.commit(*changed)
             except StaleVersion:
                 # Another step of the same order, or a posting to one of its accounts, got
                 # there first: take the step again against what it recorded.

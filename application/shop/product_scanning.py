@@ -40,6 +40,7 @@ from application.log_follower import LogFollower
 from application.logs import CatalogueLog, RevenueLog
 from application.media import DecodedMedia, PictureSampling
 from application.ports import Clock
+from application.progress import JobProgress
 from application.shop.products import IncompatibleDescriptors, ProductCandidate, ProductRecognizer
 from domain.anchors.videos import Video
 from domain.media import MediaFingerprints
@@ -171,8 +172,8 @@ class ProductScanning:
         snapshots: IndexSnapshots | None = None,
         snapshot_every: int = SNAPSHOT_EVERY,
     ) -> None:
-        self.revenue = revenue
-        self.catalogue = catalogue
+        self._revenue = revenue
+        self._catalogue = catalogue
         self.recognizer = recognizer
         self.tagging = tagging
         self.clock = clock
@@ -249,16 +250,37 @@ class ProductScanning:
                 listings_waiting=bool(self._described_after(scan.listings_through, 1)),
             )
 
-    def run_to_completion(self, *, batch: int = 20) -> ProductScanReport:
-        """Run until every video and listing recorded before the call has been considered."""
+    def run_to_completion(
+        self, *, batch: int = 20, progress: JobProgress | None = None
+    ) -> ProductScanReport:
+        """Run until every video and listing recorded before the call has been considered.
+        ``progress`` is told the catalogue positions passed, of all there are to pass (live
+        and backfill); the total grows as videos are published meanwhile."""
         scanned = joined = proposed = 0
+        total = self._positions_left()
         while True:
-            report = self.run(max_videos=1_000, batch=batch)
+            report = self.run(max_videos=1_000 if progress is None else 10 * batch, batch=batch)
             scanned += report.videos_scanned
             joined += report.listings_joined
             proposed += report.tags_proposed
             if report.videos_scanned == 0 and not (report.backfill_open or report.listings_waiting):
+                if progress is not None:
+                    progress(total, total)
                 return ProductScanReport(scanned, joined, proposed, False, False)
+            if progress is not None:
+                left = self._positions_left()
+                total = max(total, left)
+                progress(total - left, total)
+
+    def _positions_left(self) -> int:
+        """Catalogue positions the live scan and the open backfill have still to pass."""
+        with self._lock:
+            scan = self._scan()
+        head = self._catalogue.recorder.max_notification_id() or 0
+        left = max(0, head - scan.videos_through)
+        if scan.backfill is not None:
+            left += max(0, scan.backfill.videos_until - scan.backfill.videos_through)
+        return left
 
     def status(self) -> ProductScanStatus:
         """How far product recognition has scanned the videos and listings, its backfill's
@@ -280,7 +302,7 @@ class ProductScanning:
     def catch_up(self) -> None:
         """Index the listings the scan has joined so far, and forget those withdrawn."""
         with self._lock:
-            scan = self.revenue.find(ProductScan, ProductScan.id_for())
+            scan = self._revenue.find(ProductScan, ProductScan.id_for())
             self._index_through(0 if scan is None else scan.listings_through)
 
     # Snapshots of the recogniser's index ---------------------------------------------------
@@ -408,13 +430,13 @@ class ProductScanning:
         return proposed
 
     def _tag(self, video_id: UUID, candidates: Sequence[ProductCandidate]) -> int:
-        video = self.catalogue.find(Video, video_id)
+        video = self._catalogue.find(Video, video_id)
         if video is None:
             return 0
         added = 0
         for candidate in candidates:
             listing_id = UUID(candidate.listing_id)
-            listing = self.revenue.find(Listing, listing_id)
+            listing = self._revenue.find(Listing, listing_id)
             if listing is None:
                 continue
             text_score, words = text_evidence(listing.title, video.caption, video.hashtags)
@@ -450,7 +472,7 @@ class ProductScanning:
 
     def _descriptions(self, videos: Sequence[Notification]) -> Iterator[tuple[UUID, bytes]]:
         for notification in videos:
-            taken: Any = self.catalogue.mapper.to_domain_event(notification)
+            taken: Any = self._catalogue.mapper.to_domain_event(notification)
             if not taken.owner.startswith(VIDEO_OWNER):
                 continue
             descriptors = taken.fingerprints.get(PRODUCTS_SIGNAL)
@@ -465,7 +487,7 @@ class ProductScanning:
         """Index the listings described up to revenue position ``position`` (the scan's)."""
         applied = self._withdrawals.catch_up()
         while self._indexed_through < position:
-            page = self.revenue.recorder.select_notifications(
+            page = self._revenue.recorder.select_notifications(
                 start=self._indexed_through,
                 limit=500,
                 stop=position,
@@ -473,7 +495,7 @@ class ProductScanning:
                 inclusive_of_start=False,
             )
             for notification in page:
-                described: Any = self.revenue.mapper.to_domain_event(notification)
+                described: Any = self._revenue.mapper.to_domain_event(notification)
                 self._joined_at[described.listing_id] = notification.id
                 if described.listing_id in self._withdrawn:
                     continue
@@ -493,7 +515,7 @@ class ProductScanning:
 
     def _videos_after(self, position: int, until: int | None, limit: int) -> list[Notification]:
         return list(
-            self.catalogue.recorder.select_notifications(
+            self._catalogue.recorder.select_notifications(
                 start=position,
                 limit=limit,
                 stop=until,
@@ -504,7 +526,7 @@ class ProductScanning:
 
     def _described_after(self, position: int, limit: int) -> list[Notification]:
         return list(
-            self.revenue.recorder.select_notifications(
+            self._revenue.recorder.select_notifications(
                 start=position,
                 limit=limit,
                 topics=(ListingDescriptors.Described.TOPIC,),
@@ -513,16 +535,16 @@ class ProductScanning:
         )
 
     def _scan(self) -> ProductScan:
-        found = self.revenue.find(ProductScan, ProductScan.id_for())
+        found = self._revenue.find(ProductScan, ProductScan.id_for())
         if found is not None:
             return found
         self._commit(ProductScan.start(at=self.clock.now()))
-        return self.revenue.load(ProductScan, ProductScan.id_for())
+        return self._revenue.load(ProductScan, ProductScan.id_for())
 
     def _commit(self, scan: ProductScan) -> bool:
         """Save; False when another worker moved the scan first."""
         try:
-            self.revenue.commit(scan)
+            self._revenue.commit(scan)
         except StaleVersion:
             return False
         return True

@@ -258,8 +258,8 @@ class ProductTagging:
         projections: ProjectionRunner,
         tables: TagsTables,
     ) -> None:
-        self.revenue = revenue
-        self.catalogue = catalogue
+        self._revenue = revenue
+        self._catalogue = catalogue
         self.notifier = notifier
         self.clock = clock
         self.projections = projections
@@ -303,11 +303,11 @@ class ProductTagging:
     ) -> bool:
         """Add a tag (hidden), tell the creator, then show it. False when it may not be added
         (removed before, opted out, already there) — nothing is recorded then."""
-        listing = self.revenue.load(Listing, listing_id)
+        listing = self._revenue.load(Listing, listing_id)
         if not listing.on_sale or self.why_excluded(video_id) is not None:
             return False
         tags = self._tags_of(video_id)
-        preferences = self.revenue.find(ShopPreferences, ShopPreferences.id_for(tags.creator))
+        preferences = self._revenue.find(ShopPreferences, ShopPreferences.id_for(tags.creator))
         creator_opted_out = preferences is not None and not preferences.auto_tags
         if tags.may_tag(listing_id, automatic=automatic, creator_opted_out=creator_opted_out):
             return False
@@ -321,7 +321,7 @@ class ProductTagging:
             at=self.clock.now(),
         )
         try:
-            self.revenue.commit(tags)
+            self._revenue.commit(tags)
         except StaleVersion:
             return False  # another worker changed this video's tags; the next pass retries
         self._tell_creator(video_id, listing_id, tags.creator, listing.title)
@@ -333,7 +333,7 @@ class ProductTagging:
         excluded = self.why_excluded(video_id)
         if excluded is not None:
             raise TagRefused(f"the video may carry no product tag: {excluded}")
-        listing = self.revenue.load(Listing, listing_id)
+        listing = self._revenue.load(Listing, listing_id)
         if not listing.on_sale:
             raise TagRefused(
                 f"listing {listing.title!r} is {ListingStatus(listing.status).value}, not on sale"
@@ -373,7 +373,7 @@ class ProductTagging:
         # leaves the table without moving the others.
         while page := self.projection.tables.pending(generation, after=after, limit=NOTICES_PAGE):
             for notice in page:
-                listing = self.revenue.find(Listing, notice.listing_id)
+                listing = self._revenue.find(Listing, notice.listing_id)
                 title = listing.title if listing else str(notice.listing_id)
                 if self._tell_creator(notice.video_id, notice.listing_id, notice.creator, title):
                     delivered += 1
@@ -381,7 +381,7 @@ class ProductTagging:
         return delivered
 
     def _tell_creator(self, video_id: UUID, listing_id: UUID, creator: str, title: str) -> bool:
-        listing = self.revenue.find(Listing, listing_id)
+        listing = self._revenue.find(Listing, listing_id)
         if listing is None or not listing.on_sale:
             # Taken down (or delisted) since the tag was saved: withdraw it untold.
             self._withdraw(video_id, listing_id, "the listing is no longer on sale")
@@ -405,7 +405,7 @@ class ProductTagging:
             return False
         tags.record_notice(listing_id, notice_id=notice_id, at=self.clock.now())
         try:
-            self.revenue.commit(tags)
+            self._revenue.commit(tags)
         except StaleVersion:
             return False
         return True
@@ -413,7 +413,7 @@ class ProductTagging:
     def withdraw_tags_of_video(self, video_id: UUID, *, reason: str) -> int:
         """Remove every tag of a video (it was restricted, removed, or its creator is a
         minor), each with the reason; answers how many were removed."""
-        tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+        tags = self._revenue.find(VideoTags, VideoTags.id_for(video_id))
         if tags is None:
             return 0
         return sum(
@@ -431,12 +431,12 @@ class ProductTagging:
 
     def _withdraw(self, video_id: UUID, listing_id: UUID, reason: str) -> bool:
         for _attempt in range(5):
-            tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+            tags = self._revenue.find(VideoTags, VideoTags.id_for(video_id))
             if tags is None or listing_id not in tags.tags:
                 return False
             tags.remove(listing_id, by=TRUST_AND_SAFETY, reason=reason, at=self.clock.now())
             try:
-                self.revenue.commit(tags)
+                self._revenue.commit(tags)
             except StaleVersion:
                 continue
             return True
@@ -451,7 +451,7 @@ class ProductTagging:
         anyone else is ``NotPermitted``."""
         tags = self._own_tags(actor, video_id)
         tags.remove(listing_id, by=actor.label, reason=reason, at=self.clock.now())
-        self.revenue.commit(tags)
+        self._revenue.commit(tags)
         return self._view(tags)
 
     def set_video_auto_tags(self, actor: Principal, video_id: UUID, *, on: bool) -> VideoTagsView:
@@ -462,7 +462,7 @@ class ProductTagging:
             tags.opt_in(at=self.clock.now())
         else:
             tags.opt_out(at=self.clock.now())
-        self.revenue.commit(tags)
+        self._revenue.commit(tags)
         return self._view(tags)
 
     def set_preferences(
@@ -471,11 +471,11 @@ class ProductTagging:
         """A creator sets their own shop preferences: automatic tags and affiliate earnings.
         The preferences they have already are ``RuleViolated``."""
         require_role(actor, Role.CREATOR, doing="set shop preferences")
-        preferences = self.revenue.find(
+        preferences = self._revenue.find(
             ShopPreferences, ShopPreferences.id_for(actor.subject)
         ) or ShopPreferences.open(actor.subject)
         preferences.change(auto_tags=auto_tags, affiliate=affiliate, at=self.clock.now())
-        self.revenue.commit(preferences)
+        self._revenue.commit(preferences)
         return preferences
 
     # Reading ----------------------------------------------------------------------------
@@ -498,10 +498,10 @@ class ProductTagging:
         scope = video_id.hex
         after = SIMILAR_ITEMS.decode(cursor, scope)
         size = limited(limit)
-        self.catalogue.load(Video, video_id)
+        self._catalogue.load(Video, video_id)
         if self.why_excluded(video_id) is not None:
             return Page((), None)
-        tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+        tags = self._revenue.find(VideoTags, VideoTags.id_for(video_id))
         shown = [] if tags is None else tags.shown
         following = [tag for tag in shown if ranked_before(tag.confidence, tag.listing_id, after)]
         offers = self.projection.tables.offers(
@@ -526,10 +526,10 @@ class ProductTagging:
         )
 
     def _tags_of(self, video_id: UUID) -> VideoTags:
-        found = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+        found = self._revenue.find(VideoTags, VideoTags.id_for(video_id))
         if found is not None:
             return found
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         return VideoTags.open(video_id, creator=video.creator_id)
 
     def _own_tags(self, actor: Principal, video_id: UUID) -> VideoTags:

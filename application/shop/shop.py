@@ -156,7 +156,7 @@ class Shop:
         payments: PaymentProvider,
         recognizer: ProductRecognizer | None = None,
     ) -> None:
-        self.revenue = revenue
+        self._revenue = revenue
         self.payments = payments
         self.ledger = ledger
         self.clock = clock
@@ -169,10 +169,10 @@ class Shop:
         """A seller registers themself under a shop name (an admin names the account). An account
         registered already is ``SellerExists``."""
         owner = acting_for(actor, account, Role.SELLER, doing="register as a seller")
-        if self.revenue.find(Seller, Seller.id_for(owner)) is not None:
+        if self._revenue.find(Seller, Seller.id_for(owner)) is not None:
             raise SellerExists(f"account {owner} is registered as a seller already")
         try:
-            self.revenue.commit(Seller.register(account=owner, name=name, at=self.clock.now()))
+            self._revenue.commit(Seller.register(account=owner, name=name, at=self.clock.now()))
         except StaleVersion:
             raise SellerExists(f"account {owner} is registered as a seller already") from None
         return owner
@@ -180,7 +180,7 @@ class Shop:
     def seller(self, account: str) -> Seller:
         """The seller aggregate of an account, for other use cases to read (no access check);
         ``NotFound`` if the account is not registered."""
-        found = self.revenue.find(Seller, Seller.id_for(account))
+        found = self._revenue.find(Seller, Seller.id_for(account))
         if found is None:
             raise NotFound("seller", account)
         return found
@@ -235,7 +235,7 @@ class Shop:
                         at=self.clock.now(),
                     )
                 )
-        self.revenue.commit(*to_save)
+        self._revenue.commit(*to_save)
         return ListingView.of(listing, recognisable=len(to_save) > 1)
 
     def edit_listing(
@@ -262,7 +262,7 @@ class Shop:
             by=actor.label,
             at=self.clock.now(),
         )
-        self.revenue.commit(listing)
+        self._revenue.commit(listing)
         return self._view(listing)
 
     def restock(self, actor: Principal, listing_id: UUID, added: int) -> ListingView:
@@ -270,7 +270,7 @@ class Shop:
         ``NotPermitted``."""
         listing = self._own_listing(actor, listing_id)
         listing.restock(added, at=self.clock.now())
-        self.revenue.commit(listing)
+        self._revenue.commit(listing)
         return self._view(listing)
 
     def delist(self, actor: Principal, listing_id: UUID, *, reason: str) -> ListingView:
@@ -278,21 +278,21 @@ class Shop:
         another's is ``NotPermitted``."""
         listing = self._own_listing(actor, listing_id)
         listing.delist(by=actor.label, reason=reason, at=self.clock.now())
-        self.revenue.commit(listing)
+        self._revenue.commit(listing)
         return self._view(listing)
 
     def listing(self, listing_id: UUID) -> ListingView:
         """A listing as a view (anyone may read it); an unknown listing is ``NotFound``."""
-        return self._view(self.revenue.load(Listing, listing_id))
+        return self._view(self._revenue.load(Listing, listing_id))
 
     def _view(self, listing: Listing) -> ListingView:
-        described = self.revenue.find(ListingDescriptors, ListingDescriptors.id_for(listing.id))
+        described = self._revenue.find(ListingDescriptors, ListingDescriptors.id_for(listing.id))
         return ListingView.of(listing, recognisable=described is not None)
 
     def _own_listing(
         self, actor: Principal, listing_id: UUID, expected_version: int | None = None
     ) -> Listing:
-        listing = self.revenue.load(Listing, listing_id, expected_version)
+        listing = self._revenue.load(Listing, listing_id, expected_version)
         if actor.role is not Role.ADMIN:
             require_role(actor, Role.SELLER, doing="change a listing")
             if not owns(actor, Role.SELLER, listing.seller):
@@ -307,7 +307,7 @@ class Shop:
         require_role(actor, Role.ADMIN, doing="set a commission rate")
         schedule = self._schedule()
         schedule.set_rate(category, basis_points, by=actor.label, at=self.clock.now())
-        self.revenue.commit(schedule)
+        self._revenue.commit(schedule)
         return schedule.rate_for(category)
 
     def commission_rates(self) -> dict[str, int]:
@@ -317,7 +317,7 @@ class Shop:
 
     def _schedule(self) -> CommissionSchedule:
         return (
-            self.revenue.find(CommissionSchedule, CommissionSchedule.ID)
+            self._revenue.find(CommissionSchedule, CommissionSchedule.ID)
             or CommissionSchedule.open()
         )
 
@@ -340,7 +340,7 @@ class Shop:
         require_role(actor, Role.VIEWER, Role.CREATOR, Role.ARTIST, Role.BRAND, doing="buy")
         order_id = Order.id_for(actor.label, order_key)
         for attempt in range(ORDER_ATTEMPTS):
-            previous = self.revenue.find(Order, order_id)
+            previous = self._revenue.find(Order, order_id)
             if previous is not None:
                 return self._repeat(previous, listing_id, quantity, video_id)
             try:
@@ -359,7 +359,7 @@ class Shop:
         video_id: UUID | None,
         payment_method: str,
     ) -> OrderView:
-        listing = self.revenue.load(Listing, listing_id)
+        listing = self._revenue.load(Listing, listing_id)
         affiliate = self._affiliate_of(listing_id, video_id)
         if owns(actor, Role.CREATOR, affiliate):
             affiliate = None  # buying through one's own video earns no affiliate share
@@ -381,7 +381,7 @@ class Shop:
         # Paid last, once everything else is known to hold: a retry after a conflict at the
         # save asks with the same key and finds the intent that succeeded.
         self._pay(order, payment_method)
-        self.revenue.commit(listing, order, entry, *accounts)
+        self._revenue.commit(listing, order, entry, *accounts)
         return OrderView.of(order)
 
     def _pay(self, order: Order, payment_method: str) -> None:
@@ -403,10 +403,10 @@ class Shop:
         """The creator owed the affiliate share: the video must show the listing's tag."""
         if video_id is None:
             return None
-        tags = self.revenue.find(VideoTags, VideoTags.id_for(video_id))
+        tags = self._revenue.find(VideoTags, VideoTags.id_for(video_id))
         if tags is None or all(tag.listing_id != listing_id for tag in tags.shown):
             raise NotAttributable(f"video {video_id} shows no tag of listing {listing_id}")
-        preferences = self.revenue.find(ShopPreferences, ShopPreferences.id_for(tags.creator))
+        preferences = self._revenue.find(ShopPreferences, ShopPreferences.id_for(tags.creator))
         return tags.creator if preferences is not None and preferences.affiliate else None
 
     def _order_entry(self, order: Order, at: datetime) -> JournalEntry:
@@ -447,7 +447,7 @@ class Shop:
     def order(self, actor: Principal, order_id: UUID) -> OrderView:
         """An order, for its buyer, its seller, an admin or an auditor (anyone else is
         ``NotPermitted``)."""
-        order = self.revenue.load(Order, order_id)
+        order = self._revenue.load(Order, order_id)
         sees = (
             actor.role in (Role.ADMIN, Role.AUDITOR)
             or actor.label == order.buyer

@@ -71,7 +71,7 @@ class Moderation:
         clock: Clock,
         protection: Protection,
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         #: Tells creators of moderation decisions on their videos (none: nobody is told).
         self.tagging = tagging
         self.clock = clock
@@ -96,9 +96,9 @@ class Moderation:
         """A reviewer's decision. Restricting or removing takes the video out of every
         program: its anchor now, its product tags right after."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="moderate a video")
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         video.moderate(state, reason=reason, policy=policy, by=actor.label, at=self.clock.now())
-        self.catalogue.commit(video)
+        self._catalogue.commit(video)
         withdrawn = 0
         if video.restricted:
             decided = ModerationState(video.moderation).value
@@ -116,7 +116,7 @@ class Moderation:
     def moderation_of(self, actor: Principal, video_id: UUID) -> ModerationView:
         """A video's moderation state, flags and whether it is anchored: for its creator, a
         reviewer, an admin or an auditor (another creator is ``NotPermitted``)."""
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if actor.role not in (Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
             acting_for(actor, video.creator_id, Role.CREATOR, doing="read a video's moderation")
         return ModerationView(
@@ -139,7 +139,7 @@ class Moderation:
         page = FLAGGED.page(rows, size, lambda row: (row[0],))
         found = []
         for _, video_id in page.items:
-            video = self.catalogue.load(Video, video_id)
+            video = self._catalogue.load(Video, video_id)
             found.append(FlaggedVideo(video_id, video.creator_id, video.flags))
         return Page(tuple(found), page.next_cursor)
 
@@ -157,7 +157,7 @@ class Moderation:
         anchors and tags of every video of theirs; answers the creator and how many of
         their videos were withdrawn from programs."""
         owner = acting_for(actor, account, Role.CREATOR, doing="record an age band")
-        creator = self.catalogue.find(Creator, Creator.id_for(owner))
+        creator = self._catalogue.find(Creator, Creator.id_for(owner))
         if creator is None:
             raise NotFound("creator", owner)
         now = self.clock.now()
@@ -166,18 +166,18 @@ class Moderation:
         else:
             changed = creator.record_age_band(band, by=actor.label, at=now)
         if changed:
-            self.catalogue.commit(creator)
+            self._catalogue.commit(creator)
         withdrawn = self._withdraw_minor(owner) if creator.is_minor else 0
         return creator, withdrawn
 
     def _withdraw_minor(self, account: str) -> int:
         touched = 0
         for video_id in self.catch_up().videos_of(account):
-            video = self.catalogue.load(Video, video_id)
+            video = self._catalogue.load(Video, video_id)
             changed = False
             if video.anchor is not None:
                 video.revoke_anchor(by="moderation", reason=MINOR, at=self.clock.now())
-                self.catalogue.commit(video)
+                self._catalogue.commit(video)
                 changed = True
             if self.tagging.withdraw_tags_of_video(video_id, reason=f"protection: {MINOR}"):
                 changed = True

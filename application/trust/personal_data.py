@@ -88,7 +88,7 @@ class PersonalData:
         clock: Clock,
         media: MediaErasure | None = None,
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         #: The person's uploads go with their data (None: no media is kept).
         self.media = media
         self.keys = keys
@@ -115,11 +115,11 @@ class PersonalData:
             "date_of_birth": date_of_birth.isoformat(),
         }
         band = age_band_on(date_of_birth, now.date())
-        found = self.catalogue.find(Person, Person.id_for(owner)) or Person.open(owner, at=now)
+        found = self._catalogue.find(Person, Person.id_for(owner)) or Person.open(owner, at=now)
         if found.erased:
             raise PersonErased(f"{owner}'s personal data was erased")
         if person.role is Role.CREATOR and (
-            self.catalogue.find(Creator, Creator.id_for(person.subject)) is not None
+            self._catalogue.find(Creator, Creator.id_for(person.subject)) is not None
         ):
             # The band first, as the actor: a creator's own date of birth may not lift the
             # protection recorded for them, and then nothing of it is stored.
@@ -129,7 +129,7 @@ class PersonalData:
         key = self.keys.create_key(owner)
         sealed = self.sealer.seal(key, json.dumps(fields).encode(), subject=owner)
         found.record(sealed, fields=tuple(fields), by=actor.label, at=now)
-        self.catalogue.commit(found)
+        self._catalogue.commit(found)
         return PersonalDataView(
             subject=owner,
             erased=False,
@@ -143,7 +143,7 @@ class PersonalData:
         """A person's personal data, for that person, an admin or an auditor (anyone else is
         ``NotPermitted``); a person with none kept is ``NotFound``."""
         owner = self._owner(actor, person, doing="read personal data", auditor_may=True)
-        found = self.catalogue.find(Person, Person.id_for(owner))
+        found = self._catalogue.find(Person, Person.id_for(owner))
         if found is None:
             raise NotFound("personal data of", owner)
         return self._view(found)
@@ -154,11 +154,11 @@ class PersonalData:
         stays for them). Asking again finishes an erasure whose key or media outlived a
         failure."""
         owner = self._owner(actor, person, doing="erase personal data")
-        found = self.catalogue.find(Person, Person.id_for(owner))
+        found = self._catalogue.find(Person, Person.id_for(owner))
         if found is None:
             raise NotFound("personal data of", owner)
         if found.erase(by=actor.label, at=self.clock.now()):
-            self.catalogue.commit(found)
+            self._catalogue.commit(found)
         self.keys.destroy_key(owner)
         if self.media is not None:
             self.media.erase(owner)

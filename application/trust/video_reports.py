@@ -187,7 +187,7 @@ class VideoReports:
         identities: IdentityProvider,
         per_day: int,
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.runner = runner
         self.projection = projection
         self.tagging = tagging
@@ -219,12 +219,12 @@ class VideoReports:
     def _report(
         self, actor: Principal, video_id: UUID, reason: ReportReason | str, text: str
     ) -> VideoReportView:
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if ModerationState(video.moderation) is ModerationState.REMOVED:
             raise RuleViolated(f"video {video_id} was removed already")
         now = self.clock.now()
         day = utc_day(now)
-        quota = day_count(self.catalogue, VideoReportQuota, actor.label, day)
+        quota = day_count(self._catalogue, VideoReportQuota, actor.label, day)
         report = VideoReport.report(
             self.identities.new_id(),
             video_id=video.id,
@@ -237,12 +237,12 @@ class VideoReports:
         quota.use(report.id, quota=self.per_day)
         # The count and the report in one transaction: a reporter's racing reports contend
         # on the count's version, so the quota holds across processes.
-        self.catalogue.commit(quota, report)
+        self._catalogue.commit(quota, report)
         return VideoReportView.of(report)
 
     def report_of(self, actor: Principal, report_id: UUID) -> VideoReportView:
         """A report: for its reporter, the video's creator, reviewers, admins, auditors."""
-        report = self.catalogue.load(VideoReport, report_id)
+        report = self._catalogue.load(VideoReport, report_id)
         require_report_reader(
             actor,
             report.reporter,
@@ -267,26 +267,26 @@ class VideoReports:
         with the report, under the policy ``video-reports/<reason>``). A decided report is
         ``ReportAlreadyDecided``."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on a video report")
-        report = self.catalogue.load(VideoReport, report_id)
+        report = self._catalogue.load(VideoReport, report_id)
         now = self.clock.now()
         report.decide(outcome, by=actor.label, reason=reason, at=now)
         if ReportStatus(report.status) is ReportStatus.DISMISSED:
-            self.catalogue.commit(report)
+            self._catalogue.commit(report)
             return VideoReportView.of(report)
         state = (
             ModerationState.REMOVED
             if ReportOutcome(report.outcome) is ReportOutcome.REMOVE
             else ModerationState.AGE_RESTRICTED
         )
-        video = self.catalogue.load(Video, report.video_id)
+        video = self._catalogue.load(Video, report.video_id)
         policy = f"{POLICY_PREFIX}/{report.reason}"
         already_removed = ModerationState(video.moderation) is ModerationState.REMOVED
         if already_removed and state is ModerationState.REMOVED:
             # Removed already (another report, a reviewer): this report was right all the same.
-            self.catalogue.commit(report)
+            self._catalogue.commit(report)
             return VideoReportView.of(report)
         video.moderate(state, reason=reason, policy=policy, by=actor.label, at=now)
-        self.catalogue.commit(report, video)
+        self._catalogue.commit(report, video)
         self.tagging.withdraw_tags_of_video(
             video.id, reason=f"moderation: {state.value} under {policy}: {reason.strip()}"
         )
@@ -297,11 +297,11 @@ class VideoReports:
     def appeal(self, actor: Principal, report_id: UUID, *, text: str) -> VideoReportView:
         """The video's creator appeals a report's decision against it, once
         (``AppealRefused`` otherwise)."""
-        report = self.catalogue.load(VideoReport, report_id)
+        report = self._catalogue.load(VideoReport, report_id)
         if not owns(actor, Role.CREATOR, report.creator):
             raise NotPermitted("only the video's creator appeals a decision on it")
         report.file_appeal(by=actor.label, text=text, at=self.clock.now())
-        self.catalogue.commit(report)
+        self._catalogue.commit(report)
         return VideoReportView.of(report)
 
     def appeals(
@@ -319,13 +319,13 @@ class VideoReports:
         decision of clear, saved with the appeal's), so it is served again; the creator is
         told of both."""
         require_role(actor, Role.REVIEWER, Role.ADMIN, doing="decide on an appeal")
-        report = self.catalogue.load(VideoReport, report_id)
+        report = self._catalogue.load(VideoReport, report_id)
         now = self.clock.now()
         report.decide_appeal(outcome, by=actor.label, reason=reason, at=now)
         if AppealStatus(report.appeal) is AppealStatus.UPHELD:
-            self.catalogue.commit(report)
+            self._catalogue.commit(report)
             return VideoReportView.of(report)
-        video = self.catalogue.load(Video, report.video_id)
+        video = self._catalogue.load(Video, report.video_id)
         if ModerationState(video.moderation) is ModerationState.REMOVED:
             # The removal overturned: the video is served again.
             video.restore(reason=reason, policy=f"{POLICY_PREFIX}/appeal", by=actor.label, at=now)
@@ -337,7 +337,7 @@ class VideoReports:
                 by=actor.label,
                 at=now,
             )
-        self.catalogue.commit(report, video)
+        self._catalogue.commit(report, video)
         return VideoReportView.of(report)
 
     def _queued(
@@ -354,7 +354,7 @@ class VideoReports:
         )
         page = cursors.page(rows, size, lambda row: (row.position,))
         found = [
-            VideoReportView.of(self.catalogue.load(VideoReport, row.report_id))
+            VideoReportView.of(self._catalogue.load(VideoReport, row.report_id))
             for row in page.items
         ]
         return Page(tuple(found), page.next_cursor)

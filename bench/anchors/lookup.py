@@ -201,10 +201,10 @@ def seed_references(
         batch += [title, taken]
         made.append((title.id, str(reference.reference_id)))
         if len(batch) >= 2 * SEED_BATCH:
-            core.catalogue.commit(*batch)
+            core._catalogue.commit(*batch)
             batch = []
     if batch:
-        core.catalogue.commit(*batch)
+        core._catalogue.commit(*batch)
     return made
 
 

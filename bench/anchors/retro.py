@@ -135,10 +135,10 @@ def seed_videos(
         if number in copy_at:
             copy_ids.append(video.id)
         if len(batch) >= 2 * SEED_BATCH:
-            core.catalogue.commit(*batch)
+            core._catalogue.commit(*batch)
             batch = []
     if batch:
-        core.catalogue.commit(*batch)
+        core._catalogue.commit(*batch)
     return copy_ids
 
 
@@ -176,7 +176,7 @@ def sweep_one_store(
         swept = perf_counter()
         attached = proposed = 0
         for video_id in copy_ids:
-            video: Video = core.catalogue.repository.get(video_id)
+            video: Video = core._catalogue.repository.get(video_id)
             if video.anchor is not None and video.anchor.title_id == title.id:
                 attached += 1
             elif title.id in video.proposals:

@@ -95,8 +95,8 @@ def child(store: str, data_dir: str, index_dir: str, query_file: str) -> int:
     started = perf_counter()
     tracks = TrackIndex(
         LandmarkAudioEngine(),
-        music=core.music,
-        catalogue=core.catalogue,
+        music=core._music,
+        catalogue=core._catalogue,
         snapshots=FileIndexSnapshots(index_directory(core.settings, "music")),
     )
     tracks.catch_up()
@@ -150,7 +150,7 @@ def main(references: int, pool_size: int) -> int:
         query_file.write_text(
             json.dumps({**{k: v.hex() for k, v in pool[0].items()}, "expected": made[0][1]})
         )
-        events = core.catalogue.recorder.max_notification_id()
+        events = core._catalogue.recorder.max_notification_id()
         core.close()
 
         empty = root / "no-snapshots"

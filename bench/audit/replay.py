@@ -50,7 +50,7 @@ def seed_domain_store(store: Store, scratch: Path, events: int) -> int:
 def _events_in(core: Spotlight) -> int:
     return sum(
         application.recorder.max_notification_id() or 0
-        for application in (core.catalogue, core.music, core.revenue, core.inbox)
+        for application in (core._catalogue, core._music, core._revenue, core._inbox)
     )
 
 

@@ -266,7 +266,7 @@ def measure(sandbox: Sandbox, plan: MusicPlan) -> BallotsResult:
             level = Level(
                 clients, Side(clients, "project"), Side(clients, "raw"), Side(clients, "chained")
             )
-            logged_before = ballots_in_log(core.music)
+            logged_before = ballots_in_log(core._music)
             for repetition in range(plan.repetitions):
                 order: Sequence[str] = SIDES if repetition % 2 == 0 else SIDES[::-1]
                 for side in order:
@@ -279,7 +279,7 @@ def measure(sandbox: Sandbox, plan: MusicPlan) -> BallotsResult:
                     )
                     following[side] += clients * plan.warmup + plan.ballots
                     getattr(level, side).runs.append(run)
-            level.logged = ballots_in_log(core.music) - logged_before
+            level.logged = ballots_in_log(core._music) - logged_before
             result.levels.append(level)
             check_level(result, level)
         counted = core.discovery.read.catch_up().count_of(scene.round_id)

@@ -78,7 +78,7 @@ def set_scene(core: Spotlight, entries: int, *, swept: bool = False) -> Scene:
         track.clear(by=REVIEWER_LABEL, reason="original", at=now)
         artists.append(artist)
         tracks.append(track)
-    commit_in_batches(core.music, [*artists, *tracks])
+    commit_in_batches(core._music, [*artists, *tracks])
     if swept:
         core.usage.run_to_completion()
 
@@ -98,12 +98,12 @@ def set_scene(core: Spotlight, entries: int, *, swept: bool = False) -> Scene:
     )
     round_id = season.round_ids[0]
     for first in range(0, entries, SCENE_BATCH):
-        competition_round = core.music.load(CompetitionRound, round_id)
+        competition_round = core._music.load(CompetitionRound, round_id)
         for artist, track in zip(
             artists[first : first + SCENE_BATCH], tracks[first : first + SCENE_BATCH], strict=True
         ):
             competition_round.admit(track, artist, at=now)
-        core.music.commit(competition_round)
+        core._music.commit(competition_round)
     core.competition.open_round(ADMIN, round_id, reason="ahead of the plan")
     return Scene(
         season_id=season.id,
@@ -126,7 +126,7 @@ def popularity(entries: int) -> list[float]:
 def seed_ballots(core: Spotlight, scene: Scene, ballots: int, *, seed: int = 7) -> None:
     """``ballots`` ballots by distinct voters, cast by the domain against the open round and
     saved in batches: the seeding is not what is measured."""
-    competition_round = core.music.load(CompetitionRound, scene.round_id)
+    competition_round = core._music.load(CompetitionRound, scene.round_id)
     chosen = random.Random(seed).choices(
         scene.entries, cum_weights=popularity(len(scene.entries)), k=ballots
     )
@@ -142,7 +142,7 @@ def seed_ballots(core: Spotlight, scene: Scene, ballots: int, *, seed: int = 7) 
             )
             for index, track in enumerate(chosen[first : first + BALLOT_BATCH], start=first)
         ]
-        core.music.save(*batch)
+        core._music.save(*batch)
 
 
 def count_events(music: MusicLog, topic: str) -> int:

@@ -117,7 +117,7 @@ def main(listings: int, pool_size: int) -> int:
         progress(f"products: seeding {listings:,} listings' descriptors ...")
         now = datetime.now(UTC)
         for start in range(0, listings, BATCH):
-            core.revenue.commit(
+            core._revenue.commit(
                 *(
                     ListingDescriptors.describe(
                         listing_id(n), recogniser=VERSION, descriptors=photo(pool, n), at=now
@@ -126,7 +126,7 @@ def main(listings: int, pool_size: int) -> int:
                 )
             )
         core.recognition.run_to_completion()
-        events = core.revenue.recorder.max_notification_id()
+        events = core._revenue.recorder.max_notification_id()
         core.close()
 
         from_log = run_child(CHILD, [store, str(root), str(root / "no-snapshots"), str(video_file)])

@@ -240,7 +240,7 @@ def project_run(
         calls = timed(record, plan.batches, plan.warmup)
         standings = time_standings(core, scene)
         failures += check_project(core, scene, plan, receipts, cached=cached)
-        return Run(calls, core.revenue.recorder.max_notification_id() or 0, standings)
+        return Run(calls, core._revenue.recorder.max_notification_id() or 0, standings)
 
 
 def time_standings(core: Spotlight, scene: PulseScene) -> float:
@@ -288,7 +288,7 @@ def check_project(
     if postings != expected:
         problems.append(f"{what}: {postings} postings in the read model, {expected} expected")
     # Opened, funded by the campaign's launch, then one posting per batch.
-    budget = core.revenue.find(LedgerAccount, LedgerAccount.id_for(scene.budget_code))
+    budget = core._revenue.find(LedgerAccount, LedgerAccount.id_for(scene.budget_code))
     if budget is None or budget.version != made + 2:
         found = None if budget is None else budget.version
         problems.append(f"{what}: the budget account is at version {found}, {made + 2} expected")

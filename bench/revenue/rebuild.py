@@ -67,7 +67,7 @@ class RebuildResult:
 
 def rebuild_model(core: Spotlight) -> LedgerReadModel:
     model = LedgerReadModel()
-    LogFollower(core.revenue, model.handlers).catch_up()
+    LogFollower(core._revenue, model.handlers).catch_up()
     return model
 
 
@@ -86,7 +86,7 @@ def measure(sandbox: Sandbox, plan: RevenuePlan) -> RebuildResult:
             store=sandbox.name,
             entries=entries,
             postings=2 + plan.entries * (plan.placements + 2),
-            log_events=core.revenue.recorder.max_notification_id() or 0,
+            log_events=core._revenue.recorder.max_notification_id() or 0,
             seed_seconds=seeded,
         )
 
@@ -133,7 +133,7 @@ def measure(sandbox: Sandbox, plan: RevenuePlan) -> RebuildResult:
             result.passes.append(
                 passes(
                     "ledger_audit.audit_log",
-                    lambda: audit(core.revenue.recorder, core.revenue.mapper),
+                    lambda: audit(core._revenue.recorder, core._revenue.mapper),
                     check_audit,
                     plan.rebuild_repetitions,
                     result.failures,

@@ -136,7 +136,7 @@ def new_video(creator: str, caption: str, at: datetime) -> Video:
 
 def commit_in_batches(core: Spotlight, aggregates: list[Aggregate]) -> None:
     for first in range(0, len(aggregates), SCENE_BATCH):
-        core.catalogue.commit(*aggregates[first : first + SCENE_BATCH])
+        core._catalogue.commit(*aggregates[first : first + SCENE_BATCH])
 
 
 def seed_billed_batches(
@@ -146,7 +146,7 @@ def seed_billed_batches(
     ``Pulse.record_impressions`` would, but built in memory and saved ``BILLED_CHUNK`` per
     transaction (the accounts are loaded once and kept, not loaded again for every batch).
     Their keys are numbered from ``first_index``, so a log can be grown again."""
-    revenue = core.revenue
+    revenue = core._revenue
     now = core.clock.now()
     campaign = revenue.load(PulseCampaign, scene.campaign_id)
     evidence = [core.pulse.standing(video) for video in scene.videos]

@@ -139,7 +139,7 @@ def measure(sandbox: Sandbox, plan: MemoryPlan, table: Table) -> None:
 def events_in(core: Spotlight) -> int:
     return sum(
         log.recorder.max_notification_id() or 0
-        for log in (core.catalogue, core.music, core.revenue, core.inbox)
+        for log in (core._catalogue, core._music, core._revenue, core._inbox)
     )
 
 

@@ -114,7 +114,7 @@ def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> li
         per_batch = CREATORS + 3
         seeded_batches = 0
         for size in sizes:
-            events = core.revenue.recorder.max_notification_id() or 0
+            events = core._revenue.recorder.max_notification_id() or 0
             wanted = max(0, size - events) // per_batch
             wanted -= wanted % BILLED_CHUNK
             progress(f"{sandbox.name}: seeding {wanted:,} batches towards {size:,} events")
@@ -125,7 +125,7 @@ def measure(sandbox: Sandbox, sizes: Sequence[int], report: StartupReport) -> li
             seconds = perf_counter() - seeded
             events = sum(
                 log.recorder.max_notification_id() or 0
-                for log in (core.catalogue, core.music, core.revenue, core.inbox)
+                for log in (core._catalogue, core._music, core._revenue, core._inbox)
             )
             progress(f"{sandbox.name}: {events:,} events in {seconds:.0f} s; starting")
             try:

@@ -48,7 +48,7 @@ def run_demo(arguments: argparse.Namespace, settings: Settings) -> int:
     with bootstrap(settings, clock=clock) as core:
         held = {
             log.name: log.recorder.max_notification_id() or 0
-            for log in (core.catalogue, core.music, core.revenue, core.inbox)
+            for log in (core._catalogue, core._music, core._revenue, core._inbox)
         }
         if any(held.values()):
             print(

@@ -98,7 +98,7 @@ def create_app(
     app.add_middleware(
         ReadYourWrites, runner=core.projections, wait_seconds=core.settings.read_wait_seconds
     )
-    document_read_your_writes(app, tuple(core.projections.logs))
+    document_read_your_writes(app, core.projections.log_names())
     # An ETag on every versioned answer; 304 for a read whose ETag the client holds.
     app.add_middleware(EntityTags)
     # Every refusal and header of every operation, in the OpenAPI.

@@ -82,7 +82,7 @@ class ReadYourWrites:
             await self.app(scope, receive, send)
             return
         try:
-            after = parse_positions(b",".join(asked).decode("latin-1"), tuple(self.runner.logs))
+            after = parse_positions(b",".join(asked).decode("latin-1"), self.runner.log_names())
         except MalformedPositions as error:
             refusal = problem_response(
                 400, "malformed-positions", "Malformed positions", str(error)

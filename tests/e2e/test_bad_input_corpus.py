@@ -409,7 +409,7 @@ def auth(core: Spotlight, who: tuple[str, str] | None) -> dict[str, str]:
 def log_heads(core: Spotlight) -> tuple[int, ...]:
     return tuple(
         app.recorder.max_notification_id() or 0
-        for app in (core.catalogue, core.music, core.revenue)
+        for app in (core._catalogue, core._music, core._revenue)
     )
 
 

@@ -29,7 +29,7 @@ CLIP = corpus.reference_clip(31, seconds=12)
 
 def events_recorded(core: Spotlight) -> int:
     """Every event of every log: a refusal leaves them all as they were."""
-    logs = (core.catalogue, core.music, core.revenue, core.inbox)
+    logs = (core._catalogue, core._music, core._revenue, core._inbox)
     return sum(log.recorder.max_notification_id() or 0 for log in logs)
 
 

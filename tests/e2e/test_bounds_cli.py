@@ -50,7 +50,7 @@ def old_store(tmp_path: Path) -> tuple[dict[str, str], UUID, int]:
         launch(core, 50_000)
         with bounds_lifted():
             huge = launch(core, HUGE)
-        position = core.revenue.recorder.max_notification_id() or 0
+        position = core._revenue.recorder.max_notification_id() or 0
         launch(core, 70_000)
     finally:
         core.close()

@@ -243,6 +243,6 @@ def test_erasing_a_person_deletes_their_media_but_not_a_blob_someone_else_holds(
     assert client.get(f"/v1/videos/{shared_by_ana}/media", headers=viewer).status_code == 200
     assert client.get(f"/v1/videos/{shared_by_bob}/media", headers=viewer).status_code == 200
     # The log still says the media was stored; the address alone plays nothing back.
-    stored = core.catalogue.load(Video, UUID(only_ana)).stored_media
+    stored = core._catalogue.load(Video, UUID(only_ana)).stored_media
     assert stored is not None
     assert stored.address == hashlib.sha256(own).hexdigest()

@@ -37,7 +37,7 @@ def assert_refused(response: Any) -> None:
 
 
 def revenue_events(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def pulse_body(core: Spotlight, *, budget: int, cpm: int) -> Json:
@@ -188,7 +188,7 @@ def test_an_impression_count_beyond_the_bound_is_refused(
 
 
 def catalogue_events(core: Spotlight) -> int:
-    return core.catalogue.recorder.max_notification_id() or 0
+    return core._catalogue.recorder.max_notification_id() or 0
 
 
 @pytest.mark.parametrize("followers", [MAX_QUANTITY + 1, 2**63, 10**30])

@@ -64,7 +64,7 @@ def token_for(core: Spotlight, role: str, subject: str) -> dict[str, str]:
 def log_heads(core: Spotlight) -> tuple[int, ...]:
     return tuple(
         app.recorder.max_notification_id() or 0
-        for app in (core.catalogue, core.music, core.revenue)
+        for app in (core._catalogue, core._music, core._revenue)
     )
 
 

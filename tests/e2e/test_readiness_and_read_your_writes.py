@@ -39,7 +39,7 @@ def started(tmp_path: Path, **settings: object) -> Spotlight:
     # A runner of the core's logs holding only what the tests register: the core's own read
     # models are projections too, and would add their lines to every answer here.
     core.projections = ProjectionRunner(
-        core.projection_store, core.projections.logs, inline=core.projections.inline
+        core.projection_store, core.projections._logs, inline=core.projections.inline
     )
     return core
 
@@ -143,7 +143,7 @@ def test_a_command_answers_with_every_logs_position_once_recorded(
     client = TestClient(create_app(core))
     positions = register(client, core, "Dune")
     assert list(positions) == ["catalogue", "music", "revenue", "inbox"]
-    assert positions["catalogue"] == core.catalogue.recorder.max_notification_id()
+    assert positions["catalogue"] == core._catalogue.recorder.max_notification_id()
     # A refused command recorded nothing: it carries no positions.
     refused = client.post("/v1/titles", json={"name": "X", "kind": "opera"}, headers=studio(core))
     assert refused.status_code == 422

@@ -27,7 +27,7 @@ def receiver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiv
         core = bootstrap(Settings.from_environ())
         made = core.webhooks.subscribe(Principal(Role.SELLER, "acme"), running.url)
         running.secrets.append(made.secret)
-        core.inbox.save(
+        core._inbox.save(
             InboxMessage.deliver(
                 recipient="seller:acme", subject="A report", body="", key="r1", at=core.clock.now()
             )

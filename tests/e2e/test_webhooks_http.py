@@ -42,7 +42,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def tag_notice(core: Spotlight, recipient: str, key: str) -> None:
-    core.inbox.save(
+    core._inbox.save(
         InboxMessage.deliver(
             recipient=recipient,
             subject="A product was linked to your video",
@@ -79,7 +79,7 @@ def test_a_creator_follows_their_webhook_from_subscription_to_deletion(
     assert "secret" not in listed["items"][0]
 
     tag_notice(core, "maya", "tag-1")
-    core.inbox.save(
+    core._inbox.save(
         InboxMessage.deliver(
             recipient="maya", subject="Not a tag", body="", key="other", at=core.clock.now()
         )
@@ -182,7 +182,7 @@ def test_the_embedded_service_delivers_in_the_background_without_anyone_asking(
                 "/v1/me/webhooks", json={"url": receiver.url}, headers=auth("studio", "wb")
             ).json()
             receiver.secrets.append(made["secret"])
-            running.inbox.save(
+            running._inbox.save(
                 InboxMessage.deliver(
                     recipient="studio:wb",
                     subject="An anchor was attached",

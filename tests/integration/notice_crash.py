@@ -71,7 +71,7 @@ def main(store: str, data_dir: str, mode: str) -> None:
     notifier = DyingNotifier(after_delivery=mode == "after")
     settings = Settings(store=parse_store(store), data_dir=Path(data_dir), secret=TEST_SECRET)
     core = bootstrap(settings, clock=clock, engines=(), notifier=notifier)
-    notifier.inner = InAppNotifier(core.inbox, clock=clock, reads=core.inbox_reads)
+    notifier.inner = InAppNotifier(core._inbox, clock=clock, reads=core.inbox_reads)
     video = CatalogueDriver(core).publish_video(
         CREATOR, caption="a fan edit", hashtags=[], category="film-and-tv"
     )

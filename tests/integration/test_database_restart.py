@@ -148,7 +148,7 @@ def admin(core: Spotlight) -> dict[str, str]:
 def assert_ledger_is_the_logs(core: Spotlight) -> None:
     """Every row of the persisted ledger is what a ledger rebuilt from the log holds."""
     reference = LedgerReadModel()
-    LogFollower(core.revenue, reference.handlers).catch_up()
+    LogFollower(core._revenue, reference.handlers).catch_up()
     persisted = core.read_models[LEDGER].export({})
     assert persisted == reference.export()
     assert persisted["journal"] == (ENTRIES, reference.debits, reference.credits)
@@ -196,7 +196,7 @@ def test_postgresql_restarted_under_a_worker_loses_nothing_and_counts_nothing_tw
     core = started(cluster.url, tmp_path)
     try:
         record_fees(core, ENTRIES)
-        end = core.revenue.recorder.max_notification_id() or 0
+        end = core._revenue.recorder.max_notification_id() or 0
         client = TestClient(create_app(core))
         assert read_revenue(client, core) == 404  # nothing projected yet
 
@@ -267,7 +267,7 @@ def test_a_locked_sqlite_projection_file_holds_a_worker_up_without_losing_anythi
     core = started(url, tmp_path)
     try:
         record_fees(core, ENTRIES)
-        end = core.revenue.recorder.max_notification_id() or 0
+        end = core._revenue.recorder.max_notification_id() or 0
         projections = sqlite_file_for(tmp_path / "spotlight.db", "projections")
 
         client = TestClient(create_app(core))

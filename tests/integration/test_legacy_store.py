@@ -83,7 +83,7 @@ def test_every_stored_event_resolves_and_every_aggregate_loads(
     topics: Counter[str] = Counter()
     heads: dict[str, int] = {}
     for name in LOGS:
-        application: Application[UUID] = getattr(core, name)
+        application: Application[UUID] = getattr(core, f"_{name}")
         aggregates: dict[UUID, int] = Counter()
         for originator_id, topic in recorded_events(application):
             topics[topic] += 1

@@ -292,11 +292,11 @@ def test_every_upload_keeps_its_media_and_its_event_names_the_blob_after_a_resta
         track = core.discovery.submit_track(aiko, title="Blue", media=SONG, media_type="audio/wav")
 
         again = deployment.fresh_start()
-        stored_video = again.catalogue.load(Video, video.id).stored_media
-        stored_reference = again.catalogue.load(Title, title.id).reference_media[
+        stored_video = again._catalogue.load(Video, video.id).stored_media
+        stored_reference = again._catalogue.load(Title, title.id).reference_media[
             reference.reference_id
         ]
-        stored_track = again.music.load(Track, track.id).stored_media
+        stored_track = again._music.load(Track, track.id).stored_media
 
         assert stored_video is not None
         assert stored_video.address == hashlib.sha256(CLIP).hexdigest()
@@ -324,7 +324,7 @@ def test_publishing_a_video_decodes_it_once_for_the_anchors_and_the_shop(tmp_pat
     core = deployment.start()
     try:
         video = published_by_ana(core)
-        taken = core.catalogue.load(
+        taken = core._catalogue.load(
             MediaFingerprints, MediaFingerprints.id_for(f"video:{video.id}")
         )
 

@@ -60,10 +60,10 @@ def core(settings: Settings) -> Iterator[Spotlight]:
 
 def delivered(core: Spotlight) -> list[str]:
     """The keys of every notice in the inbox log, in log order."""
-    records = core.inbox.recorder.select_notifications(
+    records = core._inbox.recorder.select_notifications(
         start=0, limit=10_000, topics=(InboxMessage.Delivered.TOPIC,)
     )
-    events = map(core.inbox.mapper.to_domain_event, records)
+    events = map(core._inbox.mapper.to_domain_event, records)
     return [event.key for event in events if isinstance(event, InboxMessage.Delivered)]
 
 

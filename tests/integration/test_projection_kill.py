@@ -65,7 +65,7 @@ def record_fees(core: Spotlight, entries: int) -> None:
     revenue = platform(PLATFORM_REVENUE, "USD")
     at = core.clock.now()
     for first in range(0, entries, 2_000):
-        core.revenue.save(
+        core._revenue.save(
             *(
                 JournalEntry.record(
                     cause=f"fee:{index}",
@@ -90,7 +90,7 @@ def test_a_worker_killed_mid_catch_up_loses_nothing_and_counts_nothing_twice(
     core: Spotlight, settings: Settings, tmp_path: Path
 ) -> None:
     record_fees(core, ENTRIES)
-    end = core.revenue.recorder.max_notification_id() or 0
+    end = core._revenue.recorder.max_notification_id() or 0
     assert ledger_position(core) == 0
 
     environment = {
@@ -126,7 +126,7 @@ def test_a_worker_killed_mid_catch_up_loses_nothing_and_counts_nothing_twice(
     core.projections.catch_up(LEDGER)
 
     reference = LedgerReadModel()
-    LogFollower(core.revenue, reference.handlers).catch_up()
+    LogFollower(core._revenue, reference.handlers).catch_up()
     persisted = core.read_models[LEDGER].export({})
     assert persisted == reference.export()
     assert persisted["journal"] == (ENTRIES, reference.debits, reference.credits)

@@ -105,14 +105,14 @@ def with_only_test_projections(core: Spotlight) -> Spotlight:
     register theirs, and the worker's ticks are theirs alone (the core's own read models
     are projections too)."""
     core.projections = ProjectionRunner(
-        core.projection_store, core.projections.logs, inline=core.projections.inline
+        core.projection_store, core.projections._logs, inline=core.projections.inline
     )
     return core
 
 
 def a_second_process(core: Spotlight) -> tuple[ProjectionRunner, SqlProjectionStore]:
     other = SqlProjectionStore(projection_database_for(core.settings.store))
-    return ProjectionRunner(other, core.projections.logs, page=7), other
+    return ProjectionRunner(other, core.projections._logs, page=7), other
 
 
 # The worker ------------------------------------------------------------------------------

@@ -128,7 +128,7 @@ def core(store: StoreUnderTest, tmp_path: Path) -> Iterator[Spotlight]:
 def another_runner(core: Spotlight) -> tuple[ProjectionRunner, SqlProjectionStore]:
     """A second process's runner: its own connections to the same database."""
     other = SqlProjectionStore(projection_database_for(core.settings.store))
-    return ProjectionRunner(other, core.projections.logs), other
+    return ProjectionRunner(other, core.projections._logs), other
 
 
 def status_of(core: Spotlight, name: str) -> list[ProjectionStatus]:
@@ -426,7 +426,7 @@ def test_a_check_over_events_a_projection_does_not_follow_writes_nothing_and_cat
             hashtags=[],
             category="film-and-tv",
         )
-    end = core.catalogue.recorder.max_notification_id() or 0
+    end = core._catalogue.recorder.max_notification_id() or 0
     catch_ups = counted_catch_ups(core, monkeypatch)
 
     assert core.projections.up_to_date(projection.name) == generation
@@ -438,7 +438,7 @@ def test_a_check_over_events_a_projection_does_not_follow_writes_nothing_and_cat
     assert catch_ups == [projection.name]
     assert projection.counts(generation) == {"movie": 1}
     assert core.projection_store.positions(projection.name, generation) == {
-        "catalogue": core.catalogue.recorder.max_notification_id()
+        "catalogue": core._catalogue.recorder.max_notification_id()
     }
 
 
@@ -446,7 +446,8 @@ def test_every_log_end_read_at_once_is_each_log_s_own(core: Spotlight) -> None:
     register_titles(core, "Dune", "Arrival")
     core.discovery.register_artist(Principal(Role.ARTIST, "aiko"), name="Aiko", region="JP")
     assert core.projections.ends() == {
-        name: log.recorder.max_notification_id() or 0 for name, log in core.projections.logs.items()
+        name: log.recorder.max_notification_id() or 0
+        for name, log in core.projections._logs.items()
     }
 
 
@@ -496,7 +497,7 @@ def test_a_projection_database_made_before_configurations_gains_the_column(
     assert reopened.generations(projection.name) == [
         Generation(number=generation, version=1, state="active", configuration="")
     ]
-    runner = ProjectionRunner(reopened, core.projections.logs)
+    runner = ProjectionRunner(reopened, core.projections._logs)
     runner.register(TitlesByKind(reopened, configuration="kinds counted twice"))
     assert runner.active(projection.name) == generation + 1
     reopened.close()

@@ -81,7 +81,7 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_to_the_next_with_the_same_
     with receiving() as receiver:
         made = core.webhooks.subscribe(ANA, receiver.url)
         receiver.secrets.append(made.secret)
-        core.inbox.save(
+        core._inbox.save(
             InboxMessage.deliver(
                 recipient="ana", subject="hello", body="", key="k1", at=core.clock.now()
             )

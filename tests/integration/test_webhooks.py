@@ -75,7 +75,7 @@ def tell(core: Spotlight, recipient: str, key: str, kind: NoticeKind = NoticeKin
         kind=kind,
         about={"video": "v1"} if kind is not NoticeKind.MESSAGE else {},
     )
-    core.inbox.save(message)
+    core._inbox.save(message)
     return str(message.id)
 
 

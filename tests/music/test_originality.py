@@ -46,7 +46,7 @@ def source_clip() -> bytes:
 
 
 def logged(core: Spotlight) -> int:
-    return core.music.recorder.max_notification_id() or 0
+    return core._music.recorder.max_notification_id() or 0
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ NOOR = Principal(Role.CREATOR, "noor")
 
 def sound_events(core: Spotlight) -> int:
     return len(
-        core.music.recorder.select_notifications(
+        core._music.recorder.select_notifications(
             start=None,
             limit=10_000,
             topics=(

@@ -118,8 +118,8 @@ def test_videos_using_a_cleared_track_count_as_uses_and_unrelated_ones_do_not(
 
     assert report.uses_found == 2
     assert report.videos_considered == 4
-    assert sorted(pairs(core.music)) == sorted([(lanterns, voice_over), (lanterns, noisy)])
-    for use in detected(core.music):
+    assert sorted(pairs(core._music)) == sorted([(lanterns, voice_over), (lanterns, noisy)])
+    for use in detected(core._music):
         assert use.score >= USE_MIN_SCORE
         assert use.matched_seconds >= USE_MIN_SECONDS
         assert use.track_start == pytest.approx(0.0, abs=1.0)
@@ -136,20 +136,20 @@ def test_a_track_cleared_after_the_videos_were_published_is_found_by_its_backfil
     published(core, unrelated_videos()[0])
     # The live scan passes every video while the track is still awaiting review.
     assert core.usage.run_to_completion().uses_found == 0
-    live_position = core.music.load(UsageScan, UsageScan.id_for(LIVE)).position
-    catalogue_head = core.catalogue.recorder.max_notification_id()
+    live_position = core._music.load(UsageScan, UsageScan.id_for(LIVE)).position
+    catalogue_head = core._catalogue.recorder.max_notification_id()
 
     core.discovery.clear_track(ROSA, lanterns, reason="original work")
     report = core.usage.run_to_completion()
 
     assert report.uses_found == 2
-    assert sorted(pairs(core.music)) == sorted((lanterns, video) for video in videos)
-    backfill = core.music.load(UsageScan, UsageScan.id_for(f"track:{lanterns}"))
+    assert sorted(pairs(core._music)) == sorted((lanterns, video) for video in videos)
+    backfill = core._music.load(UsageScan, UsageScan.id_for(f"track:{lanterns}"))
     assert backfill.finished
     assert backfill.until_position == catalogue_head
-    assert sum(a.found for a in scan_advances(core.music, f"track:{lanterns}")) == 2
-    assert sum(a.found for a in scan_advances(core.music, LIVE)) == 0
-    assert core.music.load(UsageScan, UsageScan.id_for(LIVE)).position == live_position
+    assert sum(a.found for a in scan_advances(core._music, f"track:{lanterns}")) == 2
+    assert sum(a.found for a in scan_advances(core._music, LIVE)) == 0
+    assert core._music.load(UsageScan, UsageScan.id_for(LIVE)).position == live_position
     assert uses_of(core, lanterns) == 2
 
 
@@ -163,7 +163,7 @@ def test_rejected_and_not_yet_cleared_tracks_get_no_uses(core: Spotlight) -> Non
     report = core.usage.run_to_completion()
 
     assert report.uses_found == 0
-    assert detected(core.music) == []
+    assert detected(core._music) == []
     assert (uses_of(core, rejected), uses_of(core, waiting)) == (0, 0)
     assert core.discovery.read.catch_up().scans_started() == {LIVE}
     # The videos do carry the waiting track: once it is cleared, they are its uses.
@@ -180,15 +180,15 @@ def test_running_the_detection_again_records_nothing_new(core: Spotlight) -> Non
 
     first = core.usage.run_to_completion()
     assert first.uses_found == 2
-    assert sum(a.considered for a in scan_advances(core.music, LIVE)) == 2
-    assert sum(a.considered for a in scan_advances(core.music, f"track:{lanterns}")) == 2
-    recorded = logged(core.music)
+    assert sum(a.considered for a in scan_advances(core._music, LIVE)) == 2
+    assert sum(a.considered for a in scan_advances(core._music, f"track:{lanterns}")) == 2
+    recorded = logged(core._music)
 
     again: list[UsageReport] = [core.usage.run(), core.usage.run_to_completion()]
 
     assert [(r.videos_considered, r.uses_found) for r in again] == [(0, 0), (0, 0)]
-    assert logged(core.music) == recorded
-    assert Counter(pairs(core.music)) == Counter((lanterns, video) for video in videos)
+    assert logged(core._music) == recorded
+    assert Counter(pairs(core._music)) == Counter((lanterns, video) for video in videos)
     assert uses_of(core, lanterns) == 2
 
 
@@ -276,7 +276,7 @@ def test_two_instances_sharing_a_sqlite_store_record_each_use_once(
 
     assert sum(report.uses_found for report in reports) == 3
     assert [report.uses_found for report in later] == [0, 0]
-    assert Counter(pairs(first.music)) == Counter((lanterns, video) for video in videos)
+    assert Counter(pairs(first._music)) == Counter((lanterns, video) for video in videos)
     for core in (first, second):
         assert uses_of(core, lanterns) == 3
         assert [(i.track_id, i.uses) for i in core.discovery.featured_playlist().items] == [
@@ -308,11 +308,11 @@ def test_a_stopped_scan_resumes_from_its_cursor(
 
     assert [s.videos_considered for s in steps] == [1, 1, 1, 1]
     assert [s.uses_found for s in steps] == [1, 0, 1, 1]
-    advances = scan_advances(resumed.music, LIVE)
+    advances = scan_advances(resumed._music, LIVE)
     assert [a.considered for a in advances] == [1, 1, 1, 1]
     positions = [a.position for a in advances]
     assert positions == sorted(set(positions))
-    assert Counter(pairs(resumed.music)) == Counter(
+    assert Counter(pairs(resumed._music)) == Counter(
         (lanterns, video) for video in (videos[0], videos[2], videos[3])
     )
     assert uses_of(resumed, lanterns) == 3
@@ -340,5 +340,5 @@ def test_run_to_completion_scans_every_video_even_after_losing_a_race(
 
     closer.usage.run_to_completion(batch=1)
 
-    assert Counter(pairs(closer.music)) == Counter((lanterns, video) for video in videos)
+    assert Counter(pairs(closer._music)) == Counter((lanterns, video) for video in videos)
     assert uses_of(closer, lanterns) == 3

@@ -94,16 +94,16 @@ def test_artists_creators_and_sellers_are_registered_under_an_account(account: s
 def test_an_admin_cannot_register_someone_under_a_malformed_account(
     core: Spotlight, account: str
 ) -> None:
-    head = core.catalogue.recorder.max_notification_id()
-    music_head = core.music.recorder.max_notification_id()
+    head = core._catalogue.recorder.max_notification_id()
+    music_head = core._music.recorder.max_notification_id()
 
     with pytest.raises(InvalidValue):
         core.creators.register(ADMIN, region="US", account=account)
     with pytest.raises(InvalidValue):
         core.discovery.register_artist(ADMIN, name="Mina", region="KR", account=account)
 
-    assert core.catalogue.recorder.max_notification_id() == head
-    assert core.music.recorder.max_notification_id() == music_head
+    assert core._catalogue.recorder.max_notification_id() == head
+    assert core._music.recorder.max_notification_id() == music_head
 
 
 def test_one_acting_for_oneself_may_still_not_name_another(core: Spotlight) -> None:

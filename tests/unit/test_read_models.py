@@ -53,7 +53,7 @@ class CatalogueCount:
         self.events = 0
 
     def catch_up(self) -> int:
-        self.events = self._core.catalogue.recorder.max_notification_id() or 0
+        self.events = self._core._catalogue.recorder.max_notification_id() or 0
         return self.events
 
     def export(self, positions: LogPositions) -> Mapping[str, object]:

@@ -85,7 +85,7 @@ class LogHeadOut(Answer):
 
 def audit_trail(core: Spotlight) -> AuditTrail:
     sources = {}
-    for application in (core.catalogue, core.music, core.revenue, core.inbox):
+    for application in (core._catalogue, core._music, core._revenue, core._inbox):
         recorder = application.recorder
         if not isinstance(recorder, ChainedLogReader):
             raise TypeError(f"the {application.name} log is not recorded with a hash chain")

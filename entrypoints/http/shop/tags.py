@@ -135,7 +135,7 @@ def set_preferences(
     commission on orders placed through their videos, credited to their payable account).
     Setting what is set already changes nothing (`version` 0: nothing recorded yet)."""
     if caller.role is Role.CREATOR:
-        found = core.revenue.find(ShopPreferences, ShopPreferences.id_for(caller.subject))
+        found = core._revenue.find(ShopPreferences, ShopPreferences.id_for(caller.subject))
         if found is None and (body.auto_tags, body.affiliate) == DEFAULT_PREFERENCES:
             return ShopPreferencesOut(
                 creator=caller.subject, auto_tags=True, affiliate=False, version=0

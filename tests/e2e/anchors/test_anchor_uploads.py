@@ -51,7 +51,7 @@ def upload(
 
 
 def events_recorded(core: Spotlight) -> int:
-    return core.catalogue.recorder.max_notification_id() or 0
+    return core._catalogue.recorder.max_notification_id() or 0
 
 
 def test_a_mirrored_copy_of_the_trailer_is_anchored_with_its_evidence(
@@ -211,7 +211,7 @@ def test_a_video_without_sound_is_accepted_and_matched_by_pictures_alone(
     assert response.status_code == 201, response.text
     video = response.json()
     assert 5 < video["duration_seconds"] < 7
-    fingerprints: dict[str, bytes] = core.catalogue.repository.get(
+    fingerprints: dict[str, bytes] = core._catalogue.repository.get(
         MediaFingerprints.id_for(f"video:{video['id']}")
     ).fingerprints
     # Pictures only: the anchors' visual fingerprint (and the shop's product descriptors).

@@ -102,7 +102,7 @@ def test_engagement_for_unknown_videos_is_refused_whole(
 ) -> None:
     dune = title(client, auth)
     video = anchored_video(client, auth, dune, [])
-    before = core.catalogue.recorder.max_notification_id()
+    before = core._catalogue.recorder.max_notification_id()
 
     response = engagement(
         client,
@@ -121,7 +121,7 @@ def test_engagement_for_unknown_videos_is_refused_whole(
 
     assert response.status_code == 404
     assert by_creator.status_code == 403
-    assert core.catalogue.recorder.max_notification_id() == before
+    assert core._catalogue.recorder.max_notification_id() == before
 
 
 def test_clicks_through_anchors_reach_the_studio_dashboard(client: TestClient, auth: Auth) -> None:

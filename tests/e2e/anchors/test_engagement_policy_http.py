@@ -70,7 +70,7 @@ def test_a_bad_engagement_rule_is_refused_with_a_reason_and_nothing_is_recorded(
     client: TestClient, auth: Auth, core: Spotlight
 ) -> None:
     arrival = title(client, auth, name="Arrival")
-    before = core.catalogue.recorder.max_notification_id()
+    before = core._catalogue.recorder.max_notification_id()
     bad = client.put(
         f"/v1/titles/{arrival}/match-policy",
         json={**POLICY, "engagement": {"min_views": -5}},
@@ -79,4 +79,4 @@ def test_a_bad_engagement_rule_is_refused_with_a_reason_and_nothing_is_recorded(
     assert bad.status_code == 422, bad.text
     assert bad.headers["content-type"] == "application/problem+json"
     assert "min_views" in bad.text
-    assert core.catalogue.recorder.max_notification_id() == before
+    assert core._catalogue.recorder.max_notification_id() == before

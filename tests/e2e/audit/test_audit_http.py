@@ -58,9 +58,9 @@ def test_an_auditor_pages_through_a_log_with_its_links(
     assert events[0]["topic"] == "spotlight.titles:TitleRegistered"
     assert events[0]["state"]["name"] == "Dune 0"
     assert events[0]["version"] == 1
-    stored = core.catalogue.recorder.select_links(1, 10)  # type: ignore[attr-defined]
+    stored = core._catalogue.recorder.select_links(1, 10)  # type: ignore[attr-defined]
     assert [e["link"] for e in events] == [link.link.hex() for link in stored]
-    assert verify_log("catalogue", core.catalogue.recorder).intact  # type: ignore[arg-type]
+    assert verify_log("catalogue", core._catalogue.recorder).intact  # type: ignore[arg-type]
 
 
 def test_each_event_comes_in_the_published_form_without_the_storage_encoding(

@@ -83,21 +83,21 @@ def test_an_altered_snapshot_and_a_forged_ballot_are_reported(
     assert scene.campaign_id is not None
     core = bootstrap(Settings.from_environ(environment))
     try:
-        account: object = core.revenue.repository.get(
+        account: object = core._revenue.repository.get(
             LedgerAccount.id_for(campaign_budget(scene.campaign_id, "USD"))
         )
         assert isinstance(account, LedgerAccount)
         account.debits_posted -= 1  # a snapshot that says the budget holds one unit more
-        assert core.revenue.snapshots is not None
-        core.revenue.snapshots.put([Snapshot.take(account)])
-        ballot = core.music.mapper.to_domain_event(
-            core.music.recorder.select_notifications(start=1, limit=1, topics=[Ballot.Cast.TOPIC])[
+        assert core._revenue.snapshots is not None
+        core._revenue.snapshots.put([Snapshot.take(account)])
+        ballot = core._music.mapper.to_domain_event(
+            core._music.recorder.select_notifications(start=1, limit=1, topics=[Ballot.Cast.TOPIC])[
                 0
             ]
         )
         second = dataclasses.replace(ballot, originator_id=uuid4())  # type: ignore[type-var]
-        core.music.recorder.insert_events([core.music.mapper.to_stored_event(second)])
-        forged_at = core.music.recorder.max_notification_id()
+        core._music.recorder.insert_events([core._music.mapper.to_stored_event(second)])
+        forged_at = core._music.recorder.max_notification_id()
     finally:
         core.close()
     scratch = tmp_path / "scratch"

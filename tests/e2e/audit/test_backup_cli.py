@@ -63,11 +63,11 @@ def populate(environment: dict[str, str]) -> Scene:
         )
         core.personal_data.erase(ADMIN, SOL)
         assert scene.campaign_id is not None
-        account: LedgerAccount = core.revenue.repository.get(
+        account: LedgerAccount = core._revenue.repository.get(
             LedgerAccount.id_for(campaign_budget(scene.campaign_id, "USD"))
         )
-        assert core.revenue.snapshots is not None
-        core.revenue.snapshots.put([Snapshot.take(account)])
+        assert core._revenue.snapshots is not None
+        core._revenue.snapshots.put([Snapshot.take(account)])
     return scene
 
 

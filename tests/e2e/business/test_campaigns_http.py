@@ -66,7 +66,7 @@ def creator(client: TestClient, auth: Auth, name: str) -> None:
 
 
 def revenue_events(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def test_a_campaign_from_launch_to_paid_delivery_and_its_dashboard(

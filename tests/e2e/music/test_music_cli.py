@@ -106,10 +106,10 @@ def rounds(tmp_path_factory: pytest.TempPathFactory) -> Rounds:
         # counter would: one ballot is in the log, the result claims 40.
         tampered, _ = season_with_entries(core, tracks)
         core.competition.cast_ballot(Principal(Role.VIEWER, "v1"), tampered, other)
-        faulty = core.music.load(CompetitionRound, tampered)
+        faulty = core._music.load(CompetitionRound, tampered)
         faulty.close(by="admin:ops", at=APRIL, reason="ahead of the plan")
         faulty.record_result({song: Tally(votes=40)}, at=APRIL)
-        core.music.commit(faulty)
+        core._music.commit(faulty)
     finally:
         core.close()
     return Rounds(environment, tracks, honest, scheduled, tampered)

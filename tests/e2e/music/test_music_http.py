@@ -54,7 +54,7 @@ SEASON: dict[str, Any] = {
 
 
 def music_events(core: Spotlight) -> int:
-    return core.music.recorder.max_notification_id() or 0
+    return core._music.recorder.max_notification_id() or 0
 
 
 def register_artist(
@@ -123,7 +123,7 @@ def assert_problem(response: Any, status: int, slug: str, rule: str | None = Non
 
 
 def ballots_recorded(core: Spotlight) -> int:
-    notifications = core.music.recorder.select_notifications(
+    notifications = core._music.recorder.select_notifications(
         start=0, limit=10_000, topics=(Ballot.Cast.TOPIC,), inclusive_of_start=False
     )
     return len(notifications)
@@ -524,7 +524,7 @@ def test_from_submission_to_the_winners_of_a_season(
     assert opened.status_code == 200, opened.text
     (opening,) = [
         e
-        for e in core.music.repository.event_store.get(UUID(first_round))
+        for e in core._music.repository.event_store.get(UUID(first_round))
         if isinstance(e, CompetitionRound.Opened)
     ]
     assert (opening.opened_by, opening.reason) == ("admin:ops", "The launch event moved earlier")

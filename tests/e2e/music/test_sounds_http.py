@@ -110,14 +110,14 @@ def test_bad_declarations_are_refused_with_a_reason_and_record_nothing(
     song = cleared_track(client, auth, "Paper Lanterns", SONG)
     pending = submit(client, auth, "aiko", "Unheard", corpus.audio_only_wav(OTHER)).json()["id"]
     video = publish(client, auth, SONG).json()["id"]
-    catalogue_before = core.catalogue.recorder.max_notification_id()
+    catalogue_before = core._catalogue.recorder.max_notification_id()
     before = music_events(core)
 
     assert_problem(publish(client, auth, SONG, sound=str(uuid4())), 404, "not-found")
     assert_problem(
         publish(client, auth, SONG, sound=pending), 409, "rule-violated", "TrackNotUsable"
     )
-    assert core.catalogue.recorder.max_notification_id() == catalogue_before
+    assert core._catalogue.recorder.max_notification_id() == catalogue_before
 
     def declare(track_id: str, role: str = "creator", who: str = "mia") -> Any:
         return client.put(

@@ -35,7 +35,7 @@ def cleared_track_by(core: Spotlight, account: str, number: int) -> UUID:
     )
     track.record_originality([], engine_version="test", at=LONG_AGO)
     track.clear(by="reviewer:rosa", reason="original", at=LONG_AGO)
-    core.music.commit(artist, track)
+    core._music.commit(artist, track)
     return track.id
 
 

@@ -132,7 +132,7 @@ def cleared_track_by(core: Spotlight, account: str, number: int) -> str:
     )
     track.record_originality([], engine_version="test", at=ANNOUNCED)
     track.clear(by="reviewer:rosa", reason="original", at=ANNOUNCED)
-    core.music.commit(artist, track)
+    core._music.commit(artist, track)
     return str(track.id)
 
 
@@ -245,7 +245,7 @@ def test_an_artist_may_not_vote_for_their_own_entry(
     round_id, tracks = season_with_entries(client, auth, core)
     clock.set(OPENS)
     core.round_schedule.run()
-    before = core.music.recorder.max_notification_id()
+    before = core._music.recorder.max_notification_id()
 
     own = client.post(
         f"/v1/rounds/{round_id}/ballots",
@@ -254,7 +254,7 @@ def test_an_artist_may_not_vote_for_their_own_entry(
     )
 
     assert_problem(own, 409, "rule-violated", rule="OwnEntry")
-    assert core.music.recorder.max_notification_id() == before
+    assert core._music.recorder.max_notification_id() == before
     other = client.post(
         f"/v1/rounds/{round_id}/ballots",
         json={"track_id": tracks["kenji"]},

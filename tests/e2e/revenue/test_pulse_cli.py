@@ -177,7 +177,7 @@ def test_the_ledger_check_holds_after_a_realistic_flow(store: Store) -> None:
     # The same audit from Python agrees with what the application holds.
     core = opened(environment)
     try:
-        audit = audit_log(core.revenue.recorder, core.revenue.mapper)
+        audit = audit_log(core._revenue.recorder, core._revenue.mapper)
         assert audit.holds, audit.problems
         budget = audit.accounts[store.cooking_budget]
         assert budget.balance == core.ledger.balance_of(store.cooking_budget).minor
@@ -188,7 +188,7 @@ def test_the_ledger_check_holds_after_a_realistic_flow(store: Store) -> None:
         assert audit.accounts[creator_in_transit("kai", "USD")].lowest == 0
         assert audit.accounts[platform(PLATFORM_PAID_OUT, "USD")].balance == BATCHES * 4
         # The budget account was snapshotted on the way: the check read past the snapshot.
-        snapshots = core.revenue.snapshots
+        snapshots = core._revenue.snapshots
         assert snapshots is not None
         assert list(snapshots.get(LedgerAccount.id_for(store.cooking_budget)))
     finally:
@@ -207,7 +207,7 @@ def _unposted_credit(core: Spotlight) -> str:
         ],
         at=MARCH_10,
     )
-    core.revenue.save(entry)
+    core._revenue.save(entry)
     return (
         f"account {MAYA_PAYABLE} holds 11 by its LedgerAccount, "
         "but its postings in the journal sum to 511"
@@ -225,17 +225,17 @@ def _overdrawn_transit(core: Spotlight) -> str:
         ],
         at=MARCH_10,
     )
-    core.revenue.save(entry)
+    core._revenue.save(entry)
     transit = creator_in_transit("kai", "USD")
     return f"account {transit} went below zero by the journal: -300 after entry"
 
 
 def _phantom_posting(core: Spotlight) -> str:
     """kai's payable LedgerAccount records a credit of an entry the journal never held."""
-    account = core.revenue.load(LedgerAccount, LedgerAccount.id_for(KAI_PAYABLE))
+    account = core._revenue.load(LedgerAccount, LedgerAccount.id_for(KAI_PAYABLE))
     phantom = uuid4()
     account.trigger_event(LedgerAccount.Posted, entry_id=phantom, debits=0, credits=10_000)
-    core.revenue.save(account)
+    core._revenue.save(account)
     return f"account {KAI_PAYABLE} recorded entry {phantom}, which the journal does not hold"
 
 
@@ -251,9 +251,9 @@ def _overdrawn_account(core: Spotlight) -> str:
         ],
         at=MARCH_10,
     )
-    account = core.revenue.load(LedgerAccount, LedgerAccount.id_for(MAYA_PAYABLE))
+    account = core._revenue.load(LedgerAccount, LedgerAccount.id_for(MAYA_PAYABLE))
     account.trigger_event(LedgerAccount.Posted, entry_id=entry.id, debits=50, credits=0)
-    core.revenue.save(entry, account)
+    core._revenue.save(entry, account)
     return f"account {MAYA_PAYABLE} went below zero by its own postings: -39"
 
 
@@ -270,8 +270,8 @@ def _unbalanced_entry(core: Spotlight) -> str:
         cause="manual-adjustment:typo",
         recorded_at=MARCH_10,
     )
-    core.revenue.save(entry)
-    position = core.revenue.recorder.max_notification_id()
+    core._revenue.save(entry)
+    position = core._revenue.recorder.max_notification_id()
     return (
         f"entry {entry.id} (manual-adjustment:typo) at position {position} is unbalanced: "
         "debits 100, credits 90"
@@ -317,8 +317,8 @@ def test_the_ledger_check_names_every_way_an_unposted_entry_departs(
     core = opened(environment)
     try:
         _unposted_credit(core)
-        position = core.revenue.recorder.max_notification_id()
-        audit = audit_log(core.revenue.recorder, core.revenue.mapper)
+        position = core._revenue.recorder.max_notification_id()
+        audit = audit_log(core._revenue.recorder, core._revenue.mapper)
     finally:
         core.close()
 

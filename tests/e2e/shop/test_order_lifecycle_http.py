@@ -34,7 +34,7 @@ SPOTLIGHT = [sys.executable, "-m", "entrypoints.cli"]
 
 
 def logged(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def place(client: TestClient, auth: Auth, listing_id: str, **body: Any) -> Any:

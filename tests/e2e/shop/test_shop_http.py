@@ -84,7 +84,7 @@ def settings_for(data_dir: Path, **extra: str) -> Settings:
 @pytest.fixture
 def core(tmp_path: Path, clock: FixedClock, notifier: SwitchableNotifier) -> Iterator[Spotlight]:
     running = bootstrap(settings_for(tmp_path), clock=clock, notifier=notifier)
-    notifier.inner = InAppNotifier(running.inbox, clock=clock, reads=running.inbox_reads)
+    notifier.inner = InAppNotifier(running._inbox, clock=clock, reads=running.inbox_reads)
     yield running
     running.close()
 
@@ -168,7 +168,7 @@ def listed(client: TestClient, auth: Auth, seller: str, title: str, **fields: An
 
 def listings_recorded(core: Spotlight) -> int:
     return len(
-        core.revenue.recorder.select_notifications(
+        core._revenue.recorder.select_notifications(
             start=None, limit=10_000, topics=(Listing.Listed.TOPIC,)
         )
     )

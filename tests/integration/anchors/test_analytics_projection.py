@@ -250,7 +250,7 @@ def test_a_database_without_upserts_adds_up_to_the_same_figures(deployment: Depl
     before, exported = titles(core), export(core)
     # Another process whose tables add amounts by update-then-insert rebuilds the projection.
     other = SqlProjectionStore(projection_database_for(core.settings.store))
-    runner = ProjectionRunner(other, core.projections.logs)
+    runner = ProjectionRunner(other, core.projections._logs)
     runner.register(
         StudioAnalyticsProjection(
             SqlAnalyticsTables(other, on_conflict=False), core.settings.click_window
@@ -292,7 +292,7 @@ def test_another_click_window_counts_the_clicks_again_from_zero(deployment: Depl
     assert titles(core)["Dune"].clicks["tickets"] == 1
     # A process configured with ten-minute windows: the hour's rows mean something else.
     other = SqlProjectionStore(projection_database_for(core.settings.store))
-    runner = ProjectionRunner(other, core.projections.logs)
+    runner = ProjectionRunner(other, core.projections._logs)
     shorter = StudioAnalyticsProjection(SqlAnalyticsTables(other), timedelta(minutes=10))
     runner.register(shorter)
 

@@ -79,7 +79,7 @@ def test_the_views_kept_are_bounded_and_the_evicted_ones_still_read(
     deployment: Deployment,
 ) -> None:
     core = deployment.start()
-    views = TitleViews(core.catalogue, kept=2)
+    views = TitleViews(core._catalogue, kept=2)
     ids = [
         core.anchoring.register_title(STUDIO, name=f"Title {n}", kind=TitleKind.SHOW).id
         for n in range(4)

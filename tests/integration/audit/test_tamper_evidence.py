@@ -501,7 +501,7 @@ def test_a_backup_taken_while_writers_run_verifies_up_to_its_last_record(
             copy = copy_sqlite_store(settings.store, tmp_path / "copy")
             for _ in range(30):  # and writers keep going after it
                 assert written.acquire(timeout=30)
-        live_end = core.catalogue.recorder.max_notification_id() or 0
+        live_end = core._catalogue.recorder.max_notification_id() or 0
     finally:
         core.close()
 
@@ -703,7 +703,7 @@ def test_a_postgresql_copy_taken_while_writers_run_verifies_and_replays(
             snapshot_copy(postgres_url, source, copied)
             for _ in range(15):  # and writers keep going after it
                 assert written.acquire(timeout=30)
-        live_end = core.catalogue.recorder.max_notification_id() or 0
+        live_end = core._catalogue.recorder.max_notification_id() or 0
     finally:
         core.close()
 

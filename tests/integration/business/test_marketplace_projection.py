@@ -209,7 +209,7 @@ def test_a_worker_running_this_projection_alone_never_offers_a_minor(
     # A worker's runner with this projection alone, in a process with no protection model:
     # the age band is in the projection's own rows, in the log's order.
     store = SqlProjectionStore(projection_database_for(parse_store(deployment.store.url)))
-    runner = ProjectionRunner(store, {"catalogue": core.catalogue, "revenue": core.revenue})
+    runner = ProjectionRunner(store, {"catalogue": core._catalogue, "revenue": core._revenue})
     projection = MarketplaceProjection(SqlMarketplaceTables(store), creator_text(store))
     runner.register(projection)
     try:

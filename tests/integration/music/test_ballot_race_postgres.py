@@ -150,8 +150,8 @@ def test_fifty_racing_requests_record_one_ballot_for_one_voter(
 
     ballot_id = Ballot.id_for(round_id, VOTER.label)
     assert winner["ballot_id"] == str(ballot_id)
-    recorded = core.music.recorder.select_notifications(
+    recorded = core._music.recorder.select_notifications(
         start=0, limit=1000, topics=(Ballot.Cast.TOPIC,), inclusive_of_start=False
     )
     assert [n.originator_id for n in recorded] == [ballot_id]
-    assert core.music.recorder.max_notification_id() == recorded[-1].id  # nothing after it
+    assert core._music.recorder.max_notification_id() == recorded[-1].id  # nothing after it

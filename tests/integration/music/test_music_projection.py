@@ -220,7 +220,7 @@ def test_a_crash_mid_batch_counts_no_vote_twice(cores: Cores) -> None:
 
     # Another process applies the next batch and dies once it has counted Aiko's votes.
     store = SqlProjectionStore(projection_database_for(core.settings.store))
-    dying = ProjectionRunner(store, core.projections.logs)
+    dying = ProjectionRunner(store, core.projections._logs)
     dying.register(MusicReadModel(CrashingTables(store, counts_before_crash=1)))
     with pytest.raises(KeyboardInterrupt):
         dying.catch_up(MUSIC_READ_MODEL)
@@ -306,13 +306,13 @@ def test_the_featured_playlist_is_filtered_by_genre_a_track_stored_without_one_h
     # A submission stored before genres (version 1 of TrackSubmitted) reads as filed under none.
     (stored,) = [
         n
-        for n in core.music.recorder.select_notifications(start=1, limit=1000)
+        for n in core._music.recorder.select_notifications(start=1, limit=1000)
         if n.originator_id == songs["aiko"] and n.topic == Track.Submitted.TOPIC
     ]
     state = json.loads(stored.state)
     assert (state["class_version"], state["genre"]) == (2, "jazz")
     del state["genre"], state["class_version"]
-    old = core.music.mapper.to_domain_event(
+    old = core._music.mapper.to_domain_event(
         dataclasses.replace(stored, state=json.dumps(state).encode())
     )
     assert isinstance(old, Track.Submitted)

@@ -76,25 +76,25 @@ class MusicDeployment(Deployment):
         # read model starts from zero.
         store = SqlProjectionStore(projection_database_for(core.settings.store))
         discovery = Discovery(
-            core.music,
-            catalogue=core.catalogue,
+            core._music,
+            catalogue=core._catalogue,
             decoder=PyAVDecoder(),
             audio=LandmarkAudioEngine(),
             clock=self.clock,
             identities=identities,
             max_upload_bytes=core.settings.max_upload_bytes,
-            projections=ProjectionRunner(store, core.projections.logs),
+            projections=ProjectionRunner(store, core.projections._logs),
             tables=SqlMusicTables(store),
         )
         usage = UsageDetection(
-            core.music,
-            catalogue=core.catalogue,
+            core._music,
+            catalogue=core._catalogue,
             index=discovery.index,
             read=discovery.read,
             clock=self.clock,
         )
         competition = Competition(
-            core.music, discovery=discovery, usage=usage, clock=self.clock, identities=identities
+            core._music, discovery=discovery, usage=usage, clock=self.clock, identities=identities
         )
         assert discovery.read.runner is not core.discovery.read.runner
         return attrs.evolve(core, discovery=discovery, usage=usage, competition=competition)
@@ -293,7 +293,7 @@ def test_one_voters_racing_ballots_are_recorded_once(deployment: Deployment) -> 
     [original] = originals
     assert original.ballot_id == Ballot.id_for(round_id, VOTER.label)
     assert all(r.ballot_id == original.ballot_id for r in receipts)
-    cast = events_of(first.music, Ballot.Cast.TOPIC)
+    cast = events_of(first._music, Ballot.Cast.TOPIC)
     assert [(e.originator_id, e.voter, e.track_id) for e in cast] == [
         (original.ballot_id, VOTER.label, track_id)
     ]

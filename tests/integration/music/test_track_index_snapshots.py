@@ -145,8 +145,8 @@ def test_the_next_snapshot_is_taken_at_the_ends_of_both_logs_and_loaded_whole(
     music_with_a_snapshot_and_events_after_it(first.core)
     later = first.core.discovery.index.snapshot()
     assert later is not None
-    assert later.music_position == first.core.music.recorder.max_notification_id()
-    assert later.catalogue_position == first.core.catalogue.recorder.max_notification_id()
+    assert later.music_position == first.core._music.recorder.max_notification_id()
+    assert later.catalogue_position == first.core._catalogue.recorder.max_notification_id()
     assert first.core.discovery.index.snapshot() is None  # nothing new to save
     expected = first.answers()
     processes.stop(first)

@@ -97,7 +97,7 @@ def fund(core: Spotlight, minor: int) -> None:
         postings=[debit(BRAND_FUNDS, usd(minor)), credit(BUDGET, usd(minor))],
         at=core.clock.now(),
     )
-    core.revenue.save(entry)
+    core._revenue.save(entry)
 
 
 def bill(core: Spotlight, batch: str, share: int, *, platform_cut: int = 10) -> None:
@@ -113,7 +113,7 @@ def bill(core: Spotlight, batch: str, share: int, *, platform_cut: int = 10) -> 
         ],
         at=core.clock.now(),
     )
-    core.revenue.save(entry)
+    core._revenue.save(entry)
 
 
 def applied(core: Spotlight) -> int:
@@ -250,7 +250,7 @@ def paid_out(core: Spotlight, minor: int) -> None:
         postings=[debit(MIA, usd(minor)), credit(creator_in_transit("mia", "USD"), usd(minor))],
         at=core.clock.now(),
     )
-    core.revenue.save(entry)
+    core._revenue.save(entry)
 
 
 def test_a_statement_pages_its_months_earnings_with_the_months_balances(cores: Cores) -> None:
@@ -310,7 +310,7 @@ def test_an_entry_its_tables_cannot_keep_stops_the_ledger_at_its_position(
     bill(core, "march-0", 1_00)
     with bounds_lifted():
         # Recorded before amounts had a bound: beyond the tables' 64-bit integers.
-        core.revenue.save(
+        core._revenue.save(
             JournalEntry.record(
                 cause="campaign-funded:huge",
                 kind="campaign-funded",
@@ -318,7 +318,7 @@ def test_an_entry_its_tables_cannot_keep_stops_the_ledger_at_its_position(
                 at=core.clock.now(),
             )
         )
-    position = core.revenue.recorder.max_notification_id()
+    position = core._revenue.recorder.max_notification_id()
     bill(core, "march-1", 1_00)
 
     with pytest.raises(LedgerUnreadable, match=f"at position {position}") as refused:

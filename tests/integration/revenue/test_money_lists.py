@@ -65,7 +65,7 @@ def post(core: Spotlight, cause: str, kind: str, *postings: Posting) -> None:
     entry = JournalEntry.record(
         cause=cause, kind=kind, postings=list(postings), at=core.clock.now()
     )
-    core.revenue.commit(entry, *core.ledger.accounts_for(entry))
+    core._revenue.commit(entry, *core.ledger.accounts_for(entry))
 
 
 def earn(core: Spotlight, creator: str, batch: str, minor: int, kind: str) -> None:

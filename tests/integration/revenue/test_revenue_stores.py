@@ -91,17 +91,17 @@ class RevenueDeployment(Deployment):
     def rebuilt(self, core: Spotlight, identities: SequentialIdentities) -> Spotlight:
         # A new process on the memory store: its projections start in a database of their own.
         projection_store = SqlProjectionStore(projection_database_for(core.settings.store))
-        runner = ProjectionRunner(projection_store, core.projections.logs)
+        runner = ProjectionRunner(projection_store, core.projections._logs)
         ledger_projection = LedgerProjection(SqlLedgerTables(projection_store), projection_store)
         runner.register(ledger_projection)
         ledger = Ledger(
-            core.revenue, clock=self.clock, projections=runner, projection=ledger_projection
+            core._revenue, clock=self.clock, projections=runner, projection=ledger_projection
         )
         inventory = InventoryProjection(SqlInventoryTables(projection_store))
         runner.register(inventory)
         pulse = Pulse(
-            core.revenue,
-            catalogue=core.catalogue,
+            core._revenue,
+            catalogue=core._catalogue,
             ledger=ledger,
             clock=self.clock,
             identities=identities,
@@ -117,7 +117,7 @@ class RevenueDeployment(Deployment):
             core,
             ledger=ledger,
             pulse=pulse,
-            payouts=Payouts(core.revenue, ledger=ledger, clock=self.clock),
+            payouts=Payouts(core._revenue, ledger=ledger, clock=self.clock),
         )
 
 
@@ -378,9 +378,9 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_no_posting_behind(
 ) -> None:
     core = deployment.start()
     injected: FailingWrites | FailingEncoding = (
-        FailingWrites(core.revenue.recorder)
+        FailingWrites(core._revenue.recorder)
         if fault == "store fails mid-write"
-        else FailingEncoding(core.revenue, creator_payable("leo", "USD"))
+        else FailingEncoding(core._revenue, creator_payable("leo", "USD"))
     )
     tops = three_creators_at_the_top_of_dance(core)
     dance = campaign(core, budget=100_00, cpm=10_00)
@@ -389,9 +389,9 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_no_posting_behind(
         campaign_budget(dance.id, "USD"),
         *(creator_payable(c, "USD") for c in ("mia", "leo", "ana")),
     ]
-    budget_version = core.revenue.load(LedgerAccount, LedgerAccount.id_for(accounts[0])).version
+    budget_version = core._revenue.load(LedgerAccount, LedgerAccount.id_for(accounts[0])).version
     balances_before = {code: core.ledger.balance_of(code) for code in accounts}
-    logged_before = logged(core.revenue)
+    logged_before = logged(core._revenue)
 
     with pytest.raises(StoreFailed):
         core.pulse.record_impressions(
@@ -399,20 +399,20 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_no_posting_behind(
         )
 
     assert injected.failures == 1
-    assert logged(core.revenue) == logged_before
-    assert events_of(core.revenue, ImpressionBatch.Recorded.TOPIC) == []
-    assert [e.kind for e in events_of(core.revenue, JournalEntry.Recorded.TOPIC)] == [
+    assert logged(core._revenue) == logged_before
+    assert events_of(core._revenue, ImpressionBatch.Recorded.TOPIC) == []
+    assert [e.kind for e in events_of(core._revenue, JournalEntry.Recorded.TOPIC)] == [
         "campaign-funded"
     ]
-    assert core.revenue.find(ImpressionBatch, ImpressionBatch.id_for(OPS.label, "flaky-1")) is None
-    budget_account = core.revenue.load(LedgerAccount, LedgerAccount.id_for(accounts[0]))
+    assert core._revenue.find(ImpressionBatch, ImpressionBatch.id_for(OPS.label, "flaky-1")) is None
+    budget_account = core._revenue.load(LedgerAccount, LedgerAccount.id_for(accounts[0]))
     assert (budget_account.version, budget_account.debits_posted) == (budget_version, 0)
     for code in accounts[1:]:
-        assert core.revenue.find(LedgerAccount, LedgerAccount.id_for(code)) is None
+        assert core._revenue.find(LedgerAccount, LedgerAccount.id_for(code)) is None
     assert {code: core.ledger.balance_of(code) for code in accounts} == balances_before
     assert core.pulse.campaign(OPS, dance.id).remaining == usd(100_00)
     assert core.ledger.reading().entries == 1
-    assert rebuilt_ledger(core.revenue).totals.keys() == {
+    assert rebuilt_ledger(core._revenue).totals.keys() == {
         accounts[0],
         platform(PLATFORM_BRAND_FUNDS, "USD"),
     }
@@ -431,10 +431,10 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_no_posting_behind(
         usd(500 + 1_001 + 250),
     )
     assert retry == attrs.evolve(receipt, replayed=True)
-    assert [e.originator_id for e in events_of(core.revenue, ImpressionBatch.Recorded.TOPIC)] == [
+    assert [e.originator_id for e in events_of(core._revenue, ImpressionBatch.Recorded.TOPIC)] == [
         receipt.batch_id
     ]
-    assert [e.kind for e in events_of(core.revenue, JournalEntry.Recorded.TOPIC)] == [
+    assert [e.kind for e in events_of(core._revenue, JournalEntry.Recorded.TOPIC)] == [
         "campaign-funded",
         "impressions-billed",
     ]
@@ -492,7 +492,7 @@ def test_racing_batches_never_spend_more_than_the_budget(deployment: Deployment)
 
     receipts = [o for o in outcomes if isinstance(o, ImpressionReceipt)]
     assert not any(r.replayed for r in receipts)
-    batches = events_of(first.revenue, ImpressionBatch.Recorded.TOPIC)
+    batches = events_of(first._revenue, ImpressionBatch.Recorded.TOPIC)
     # Recorded once each, and only the batches whose reporter was told so.
     assert Counter(b.batch_key for b in batches) == Counter(
         f"racer-{n}" for n, o in enumerate(outcomes) if isinstance(o, ImpressionReceipt)
@@ -500,11 +500,11 @@ def test_racing_batches_never_spend_more_than_the_budget(deployment: Deployment)
     billed = sum(line.amount for b in batches for line in b.placements)
     assert billed == sum(r.billed.minor for r in receipts) <= 10_00
     budget = campaign_budget(dance.id, "USD")
-    assert running_balances(first.revenue, budget)[0] == 10_00
-    assert min(running_balances(first.revenue, budget)) >= 0
+    assert running_balances(first._revenue, budget)[0] == 10_00
+    assert min(running_balances(first._revenue, budget)) >= 0
     for instance in instances:
         assert instance.ledger.balance_of(budget) == usd(10_00 - billed)
-    model = rebuilt_ledger(first.revenue)
+    model = rebuilt_ledger(first._revenue)
     assert model.debits == model.credits
     assert model.totals[budget].debits == billed
     earned = sum(line.creator_share for b in batches for line in b.placements)
@@ -547,20 +547,20 @@ def test_racing_payout_requests_pay_a_period_once(deployment: Deployment) -> Non
         outcomes = list(pool.map(request, range(PAYOUT_RACERS)))
 
     payout_id = Payout.id_for("mia", MONTH, "USD")
-    requested = events_of(first.revenue, Payout.Requested.TOPIC)
+    requested = events_of(first._revenue, Payout.Requested.TOPIC)
     assert [(e.originator_id, e.amount) for e in requested] == [(payout_id, usd(20_01))]
     [winner] = requested
     entries = [
         e
-        for e in events_of(first.revenue, JournalEntry.Recorded.TOPIC)
+        for e in events_of(first._revenue, JournalEntry.Recorded.TOPIC)
         if e.kind.startswith("payout")
     ]
     assert [e.cause for e in entries] == [f"payout:{payout_id}:requested"]
-    assert min(running_balances(first.revenue, payable)) >= 0
+    assert min(running_balances(first._revenue, payable)) >= 0
     for instance in instances:
         assert instance.ledger.balance_of(payable) == usd(0)
         assert instance.ledger.balance_of(creator_in_transit("mia", "USD")) == usd(20_01)
-    model = rebuilt_ledger(first.revenue)
+    model = rebuilt_ledger(first._revenue)
     assert model.debits == model.credits
     # The winner is told it is paid; retries of its request get the same answer; every other
     # request is told the period is paid already.
@@ -589,12 +589,12 @@ def test_the_largest_amount_is_kept_exactly_by_every_store_and_a_larger_one_by_n
 ) -> None:
     core = deployment.start()
     biggest = campaign(core, budget=MAX_AMOUNT, cpm=MAX_AMOUNT)
-    logged_before = logged(core.revenue)
+    logged_before = logged(core._revenue)
 
     for minor in (MAX_AMOUNT + 1, 2**63, 10**30):
         with pytest.raises(InvalidValue, match="at most"):
             campaign(core, budget=minor, cpm=100)
-    assert logged(core.revenue) == logged_before
+    assert logged(core._revenue) == logged_before
 
     fresh = deployment.fresh_start()
     code = campaign_budget(biggest.id, "USD")
@@ -603,4 +603,4 @@ def test_the_largest_amount_is_kept_exactly_by_every_store_and_a_larger_one_by_n
     assert [line.credit for line in account.postings] == [MAX_AMOUNT]
     assert fresh.ledger.balance_of(code) == usd(MAX_AMOUNT)
     assert fresh.pulse.campaign(OPS, biggest.id).budget == usd(MAX_AMOUNT)
-    assert audit_log(fresh.revenue.recorder, fresh.revenue.mapper).holds
+    assert audit_log(fresh._revenue.recorder, fresh._revenue.mapper).holds

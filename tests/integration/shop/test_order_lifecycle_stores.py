@@ -82,7 +82,7 @@ def test_an_orders_life_and_its_money_survive_a_restart(deployment: Deployment) 
         "UPS",
     )
     assert restarted.shop.order(VIC, kept).state is OrderState.RETURNED
-    entry = restarted.revenue.load(JournalEntry, JournalEntry.id_for(f"order:{refunded}:refund"))
+    entry = restarted._revenue.load(JournalEntry, JournalEntry.id_for(f"order:{refunded}:refund"))
     assert entry.net_by_account()[seller_payable("acme", "USD")] == (23_00, 0)
     # 2 x 92.00 of proceeds, less 23.00 taken back, all paid out.
     assert payout.amount == Money(161_00, "USD")
@@ -90,7 +90,7 @@ def test_an_orders_life_and_its_money_survive_a_restart(deployment: Deployment) 
     # The proceeds are gone: refunding the other return would take the balance below zero.
     with pytest.raises(DomainError, match="seller:acme:payable"):
         restarted.orders.refund(ACME, kept)
-    assert audit_log(restarted.revenue.recorder, restarted.revenue.mapper).holds
+    assert audit_log(restarted._revenue.recorder, restarted._revenue.mapper).holds
 
 
 def test_orders_by_state_answer_the_same_after_a_restart_and_a_rebuild(
@@ -155,4 +155,4 @@ def test_a_refund_raced_from_two_cores_is_recorded_once(deployment: Deployment) 
     # the winner's refund landed, by the ledger (the proceeds are no longer there): once.
     assert outcomes in (["ReturnRefunded", "refunded"], ["LimitExceeded", "refunded"])
     assert first.ledger.balance_of(seller_payable("acme", "USD")) == Money(92_00 - 55_20, "USD")
-    assert audit_log(first.revenue.recorder, first.revenue.mapper).holds
+    assert audit_log(first._revenue.recorder, first._revenue.mapper).holds

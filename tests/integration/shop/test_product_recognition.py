@@ -175,11 +175,11 @@ def test_plain_photos_list_a_product_that_cannot_be_recognised(core: Spotlight) 
 
     assert not view.recognisable
     assert core.shop.listing(view.id).recognisable is False
-    assert core.revenue.find(ListingDescriptors, ListingDescriptors.id_for(view.id)) is None
+    assert core._revenue.find(ListingDescriptors, ListingDescriptors.id_for(view.id)) is None
 
 
 def test_bytes_that_are_not_an_image_list_nothing(core: Spotlight) -> None:
-    before = core.revenue.recorder.max_notification_id()
+    before = core._revenue.recorder.max_notification_id()
 
     with pytest.raises(UnreadableMedia, match="not a picture"):
         core.shop.list_product(
@@ -192,7 +192,7 @@ def test_bytes_that_are_not_an_image_list_nothing(core: Spotlight) -> None:
             images=[b"certainly a picture"],
         )
 
-    assert core.revenue.recorder.max_notification_id() == before
+    assert core._revenue.recorder.max_notification_id() == before
 
 
 def test_recognition_resumes_after_a_restart_without_proposing_anything_twice(
@@ -216,6 +216,6 @@ def test_recognition_resumes_after_a_restart_without_proposing_anything_twice(
         assert tagged(second, before) == {sneakers}
         status = second.recognition.status()
         assert (status.videos_scanned, status.tags_proposed, status.listings_indexed) == (2, 2, 1)
-        assert second.revenue.load(Listing, sneakers).on_sale
+        assert second._revenue.load(Listing, sneakers).on_sale
     finally:
         second.close()

@@ -145,10 +145,10 @@ def test_buyers_racing_for_the_last_items_get_exactly_the_stock(
     assert all("0 in stock" in str(r) for r in refusals)
 
     # The log holds exactly the orders whose buyers were told so, each taking one item.
-    placed = events_of(first.revenue, Order.Placed.TOPIC)
+    placed = events_of(first._revenue, Order.Placed.TOPIC)
     assert sorted(e.buyer for e in placed) == sorted(o.buyer for o in orders)
     assert Counter(e.originator_id for e in placed) == Counter(o.id for o in orders)
-    sold = events_of(first.revenue, Listing.Sold.TOPIC)
+    sold = events_of(first._revenue, Listing.Sold.TOPIC)
     assert sorted(e.order_id for e in sold) == sorted(o.id for o in orders)
     for core in instances:
         assert core.shop.listing(listing.id).stock == 0
@@ -156,9 +156,9 @@ def test_buyers_racing_for_the_last_items_get_exactly_the_stock(
 
     # The money: every entry balanced, every limited account matching its postings.
     model = LedgerReadModel()
-    LogFollower(first.revenue, model.handlers).catch_up()
+    LogFollower(first._revenue, model.handlers).catch_up()
     assert model.debits == model.credits == STOCK * PRICE.minor
-    audit = audit_log(first.revenue.recorder, first.revenue.mapper)
+    audit = audit_log(first._revenue.recorder, first._revenue.mapper)
     assert audit.holds, audit.problems
     proceeds = sum(o.proceeds.minor for o in orders)
     assert proceeds == STOCK * (PRICE.minor - PRICE.minor * 800 // 10_000)
@@ -211,9 +211,9 @@ def test_creators_racing_for_one_slot_make_exactly_one_booking(
     [winner] = bookings
     unexpected = [o for o in outcomes if not isinstance(o, BookingView | SlotTaken)]
     assert unexpected == [], f"refused for another reason than the taken slot: {unexpected!r}"
-    booked = events_of(first.revenue, RoomSlot.Booked.TOPIC)
+    booked = events_of(first._revenue, RoomSlot.Booked.TOPIC)
     assert [e.creator for e in booked] == [winner.creator]
-    held = events_of(first.revenue, CreatorQuarter.Held.TOPIC)
+    held = events_of(first._revenue, CreatorQuarter.Held.TOPIC)
     assert [e.slot_id for e in held] == [winner.slot_id] * 4  # the hour's four quarters
     for core in instances:
         assert core.studios.booking(OPS, winner.slot_id).creator == winner.creator
@@ -235,7 +235,7 @@ def test_one_creator_racing_for_many_rooms_at_one_time_gets_one(
     assert len(bookings) == 1
     unexpected = [o for o in outcomes if not isinstance(o, BookingView | SlotTaken | CreatorBusy)]
     assert unexpected == [], f"refused for another reason than maya's time: {unexpected!r}"
-    booked = events_of(first.revenue, RoomSlot.Booked.TOPIC)
+    booked = events_of(first._revenue, RoomSlot.Booked.TOPIC)
     assert [(e.originator_id, e.creator) for e in booked] == [(bookings[0].slot_id, "maya")]
 
 
@@ -265,7 +265,7 @@ def test_a_reporter_racing_past_the_daily_quota_files_at_most_the_quota(
         o for o in outcomes if not isinstance(o, ReportView | ReportLimitReached | StaleVersion)
     ]
     assert unexpected == [], f"refused for another reason than the quota: {unexpected!r}"
-    recorded = events_of(first.revenue, CounterfeitReport.Filed.TOPIC)
+    recorded = events_of(first._revenue, CounterfeitReport.Filed.TOPIC)
     assert 1 <= len(recorded) <= REPORTS_PER_DAY
     assert sorted(e.originator_id for e in recorded) == sorted(r.id for r in filed)
     # Filing one at a time, from either instance, fills the quota exactly and then stops.
@@ -273,4 +273,4 @@ def test_a_reporter_racing_past_the_daily_quota_files_at_most_the_quota(
         instances[attempt % 2].reports.file(bob, listing.id, reason="one more")
     with pytest.raises(ReportLimitReached):
         instances[1].reports.file(bob, listing.id, reason="one too many")
-    assert len(events_of(first.revenue, CounterfeitReport.Filed.TOPIC)) == REPORTS_PER_DAY
+    assert len(events_of(first._revenue, CounterfeitReport.Filed.TOPIC)) == REPORTS_PER_DAY

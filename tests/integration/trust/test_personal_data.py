@@ -103,7 +103,7 @@ def test_a_persons_data_is_theirs_by_role_and_subject_not_by_subject_alone(
         with pytest.raises(NotPermitted):
             core.personal_data.erase(namesake, ANA)
     assert core.personal_data.read(ANA, ANA).name == NAME
-    assert not core.catalogue.load(Creator, Creator.id_for("ana")).is_minor
+    assert not core._catalogue.load(Creator, Creator.id_for("ana")).is_minor
     brand_ana = Principal(Role.BRAND, "ana")
     core.personal_data.record(
         brand_ana, brand_ana, name="Ana's shop", contact="shop@example.org", date_of_birth=BORN
@@ -125,7 +125,7 @@ def test_a_date_of_birth_under_18_protects_the_creator_even_after_erasure(
     record(core, "kim", born=date(clock.now().year - 15, 1, 1))
     core.personal_data.erase(ADMIN, Principal(Role.CREATOR, "kim"))
 
-    assert core.catalogue.load(Creator, Creator.id_for("kim")).is_minor
+    assert core._catalogue.load(Creator, Creator.id_for("kim")).is_minor
 
 
 def test_sealed_data_opens_only_with_its_key_for_its_person() -> None:

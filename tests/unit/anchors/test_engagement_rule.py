@@ -113,7 +113,7 @@ def test_a_policy_stored_before_the_rule_reads_back_without_one(core: Spotlight)
         at=AT,
     )
     title.set_policy(MatchPolicy(engagement=RULE), by="studio:legendary", at=AT)
-    mapper = core.catalogue.mapper
+    mapper = core._catalogue.mapper
     stored = mapper.to_stored_event(title.collect_events()[-1])
     # Its version-1 form: no class_version, and a policy without the engagement field.
     state = json.loads(stored.state)

@@ -69,7 +69,7 @@ def test_videos_published_after_the_snapshot_follow_those_before_it(core: Spotli
         anchoring.publish_video(FAN, caption=caption, hashtags=[], category="pets")
     restored = empty_index()
     restored.restore(anchoring.index.state())
-    follower = LogFollower(core.catalogue, restored.handlers)
+    follower = LogFollower(core._catalogue, restored.handlers)
     follower.position = anchoring.index_follower.position
     before = anchoring.index.videos_published_between(0, 10**9, 10)
 

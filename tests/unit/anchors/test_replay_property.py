@@ -397,7 +397,7 @@ class CatalogueReplay(RuleBasedStateMachine):
             settings_of_restart, clock=FixedClock(), identities=SequentialIdentities(start=999)
         )
         try:
-            replayed = restarted.catalogue
+            replayed = restarted._catalogue
             reading = restarted.cataloguing
             every_version_seen = sum(seen.version for seen in self.last_seen.values())
             assert replayed.recorder.max_notification_id() == every_version_seen

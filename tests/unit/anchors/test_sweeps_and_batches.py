@@ -210,7 +210,7 @@ def drain(core: Spotlight, *, max_videos: int = 10, batch: int = 4) -> list[Swee
 
 
 def proposals_of(core: Spotlight, video_id: UUID) -> dict[UUID, object]:
-    return dict(core.catalogue.load(Video, video_id).proposals)
+    return dict(core._catalogue.load(Video, video_id).proposals)
 
 
 def arrakis_clips(core: Spotlight) -> list[VideoView]:
@@ -229,7 +229,7 @@ def test_new_words_are_matched_against_every_earlier_video_exactly_once(core: Sp
     assert sum(report.videos_considered for report in reports) == ARRAKIS_CLIPS
     assert sum(report.videos_changed for report in reports) == ARRAKIS_CLIPS
     for clip in clips:
-        video = core.catalogue.load(Video, clip.id)
+        video = core._catalogue.load(Video, clip.id)
         assert list(video.proposals) == [dune.id]
         assert [e.signal for e in video.proposals[dune.id].evidence] == [Signal.TEXT]
     assert core.anchoring.run_sweeps(max_videos=10, batch=4) == SweepReport(0, 0, 0, pending=0)
@@ -241,7 +241,7 @@ def test_a_sweep_keeps_its_count_on_the_sweep_itself(core: Spotlight) -> None:
     words = core.anchoring.set_match_words(LEGENDARY, dune.id, hashtags=["#Arrakis"], keywords=[])
     drain(core, max_videos=7, batch=3)
 
-    sweep: MatchSweep = core.catalogue.repository.get(
+    sweep: MatchSweep = core._catalogue.repository.get(
         MatchSweep.id_for(dune.id, f"words:{words.version}")
     )
     assert sweep.finished
@@ -407,5 +407,5 @@ def test_a_rejected_proposal_leaves_the_queue_and_is_not_proposed_by_later_sweep
     assert sum(report.videos_considered for report in reports) == 2
     assert sum(report.videos_changed for report in reports) == 0
     assert proposals_of(core, rejected.id) == {}
-    assert dune.id in core.catalogue.load(Video, rejected.id).declined_titles
+    assert dune.id in core._catalogue.load(Video, rejected.id).declined_titles
     assert queued(core) == [(kept.id, dune.id)]

@@ -112,14 +112,14 @@ def test_an_untouched_store_replays_to_the_same_read_models_and_keeps_every_inva
     empty = [c.read_model for c in report.comparisons if c.keys == 0]
     assert empty == [] or empty == ["anchors review queue"], empty
     by_log = {log.log: log.events for log in report.logs}
-    assert by_log["catalogue"] == live.catalogue.recorder.max_notification_id()
-    assert by_log["revenue"] == live.revenue.recorder.max_notification_id()
+    assert by_log["catalogue"] == live._catalogue.recorder.max_notification_id()
+    assert by_log["revenue"] == live._revenue.recorder.max_notification_id()
 
 
 def test_an_unbalanced_journal_entry_forged_into_the_log_is_reported_at_its_position(
     live: Spotlight, scene: Scene
 ) -> None:
-    genuine = first_event(live.revenue, JournalEntry.Recorded.TOPIC)
+    genuine = first_event(live._revenue, JournalEntry.Recorded.TOPIC)
     postings = list(genuine.postings)  # type: ignore[attr-defined]
     postings[0] = attrs.evolve(postings[0], debit=postings[0].debit + 1)
     forged = dataclasses.replace(
@@ -128,9 +128,9 @@ def test_an_unbalanced_journal_entry_forged_into_the_log_is_reported_at_its_posi
         postings=tuple(postings),
         cause="forged-cause",
     )
-    position = forge(live.revenue, forged)
+    position = forge(live._revenue, forged)
 
-    violations = check_invariants({"revenue": live.revenue})
+    violations = check_invariants({"revenue": live._revenue})
 
     unbalanced = [v for v in violations if "unbalanced" in v.detail and v.position == position]
     assert unbalanced, violations
@@ -147,15 +147,15 @@ def test_an_unbalanced_journal_entry_forged_into_the_log_is_reported_at_its_posi
 def test_a_second_ballot_forged_into_the_log_is_reported_at_its_position(
     live: Spotlight, scene: Scene
 ) -> None:
-    genuine = first_event(live.music, Ballot.Cast.TOPIC)
+    genuine = first_event(live._music, Ballot.Cast.TOPIC)
     forged = dataclasses.replace(
         genuine,  # type: ignore[type-var]
         originator_id=uuid4(),
         track_id=scene.tracks[1],
     )
-    position = forge(live.music, forged)
+    position = forge(live._music, forged)
 
-    violations = check_invariants({"music": live.music})
+    violations = check_invariants({"music": live._music})
 
     assert {(v.rule, v.position) for v in violations} == {(ONE_BALLOT, position)}
     assert any("voted again" in v.detail for v in violations)
@@ -165,17 +165,17 @@ def test_a_result_that_is_not_the_formula_s_is_reported_at_the_result(
     live: Spotlight, scene: Scene
 ) -> None:
     assert scene.round_id is not None
-    competition_round = live.music.load(CompetitionRound, scene.round_id)
+    competition_round = live._music.load(CompetitionRound, scene.round_id)
     competition_round.close(by="admin:ops", at=live.clock.now(), reason="ahead of the plan")
-    live.music.commit(competition_round)
+    live._music.commit(competition_round)
     # A result ranked on tallies that are not the ones the log froze at the close.
     inflated = {track_id: Tally(votes=0) for track_id in scene.tracks}
     inflated[scene.tracks[2]] = Tally(votes=50)
     competition_round.record_result(inflated, at=live.clock.now())
-    live.music.commit(competition_round)
-    position = live.music.recorder.max_notification_id()
+    live._music.commit(competition_round)
+    position = live._music.recorder.max_notification_id()
 
-    violations = [v for v in check_invariants({"music": live.music}) if v.rule == FORMULA]
+    violations = [v for v in check_invariants({"music": live._music}) if v.rule == FORMULA]
 
     assert violations
     assert {(v.log, v.position) for v in violations} == {("music", position)}
@@ -183,17 +183,17 @@ def test_a_result_that_is_not_the_formula_s_is_reported_at_the_result(
 
 
 def test_stock_forged_below_zero_is_reported_at_the_sale(live: Spotlight, scene: Scene) -> None:
-    listing: object = live.revenue.repository.get(scene.listings[0])
+    listing: object = live._revenue.repository.get(scene.listings[0])
     assert isinstance(listing, Listing)
-    sold = first_event(live.revenue, Listing.Sold.TOPIC)
+    sold = first_event(live._revenue, Listing.Sold.TOPIC)
     forged = dataclasses.replace(
         sold,  # type: ignore[type-var]
         originator_version=listing.version + 1,
         quantity=listing.stock + 1,
     )
-    position = forge(live.revenue, forged)
+    position = forge(live._revenue, forged)
 
-    violations = check_invariants({"revenue": live.revenue})
+    violations = check_invariants({"revenue": live._revenue})
 
     stock = [v for v in violations if v.rule == STOCK]
     assert [(v.log, v.position) for v in stock] == [("revenue", position)]
@@ -205,10 +205,10 @@ def test_an_altered_snapshot_is_a_difference_between_live_and_replayed_aggregate
 ) -> None:
     assert scene.campaign_id is not None
     code = campaign_budget(scene.campaign_id, "USD")
-    account: object = live.revenue.repository.get(LedgerAccount.id_for(code))
+    account: object = live._revenue.repository.get(LedgerAccount.id_for(code))
     assert isinstance(account, LedgerAccount)
     account.credits_posted += 999  # what a tampered snapshot would claim
-    live.revenue.snapshots.put([Snapshot.take(account)])  # type: ignore[union-attr]
+    live._revenue.snapshots.put([Snapshot.take(account)])  # type: ignore[union-attr]
     # A core that starts now loads the account through that snapshot, as the service would.
     restarted = bootstrap(
         live.settings, clock=FixedClock(), identities=SequentialIdentities(start=10_000)
@@ -233,8 +233,8 @@ def restarted_over_same_store(live: Spotlight, restarted: Spotlight) -> None:
     """The in-memory store lives in its applications: give the restarted core the live
     core's recorders and snapshot stores (a second process on one database)."""
     for name in ("catalogue", "music", "revenue", "inbox"):
-        source: Application[UUID] = getattr(live, name)
-        target: Application[UUID] = getattr(restarted, name)
+        source: Application[UUID] = getattr(live, f"_{name}")
+        target: Application[UUID] = getattr(restarted, f"_{name}")
         target.recorder = source.recorder
         target.events.recorder = source.recorder
         if source.snapshots is not None and target.snapshots is not None:
@@ -271,8 +271,8 @@ def test_read_models_that_keep_positions_report_the_audited_log_s(
     # views translate their positions back to the audited log's.
     scratch = scratch_core(live.settings, None)
     try:
-        copied = copy_log(live.catalogue, scratch.catalogue)
-        assert copied.events == live.catalogue.recorder.max_notification_id()
+        copied = copy_log(live._catalogue, scratch._catalogue)
+        assert copied.events == live._catalogue.recorder.max_notification_id()
         assert copied.positions is None  # a store without gaps is numbered alike
         catch_up(scratch)
         as_stored = read_model_views(scratch)
@@ -313,11 +313,11 @@ class GappedLog:
 def test_a_log_with_gaps_in_its_positions_is_mapped_back_position_for_position(
     live: Spotlight, scene: Scene
 ) -> None:
-    gapped = GappedRecorder(live.catalogue)
-    source = GappedLog(live.catalogue.name, gapped)
+    gapped = GappedRecorder(live._catalogue)
+    source = GappedLog(live._catalogue.name, gapped)
     scratch = scratch_core(live.settings, None)
     try:
-        copied = copy_log(cast(Application[UUID], source), scratch.catalogue, page=4)
+        copied = copy_log(cast(Application[UUID], source), scratch._catalogue, page=4)
 
         assert copied.events == len(gapped.notifications) > 4
         assert copied.positions is not None
@@ -329,7 +329,7 @@ def test_a_log_with_gaps_in_its_positions_is_mapped_back_position_for_position(
 
 
 def test_only_auditors_and_admins_check_the_invariants(live: Spotlight, scene: Scene) -> None:
-    logs = {"music": live.music, "revenue": live.revenue}
+    logs = {"music": live._music, "revenue": live._revenue}
 
     assert invariants_for(Principal(Role.AUDITOR, "kpmg"), logs) == ()
     with pytest.raises(NotPermitted):
@@ -341,11 +341,11 @@ def test_the_copy_holds_the_event_records_as_stored_and_no_snapshot(
 ) -> None:
     assert scene.campaign_id is not None
     account = LedgerAccount.id_for(campaign_budget(scene.campaign_id, "USD"))
-    assert live.revenue.snapshots is not None
-    live.revenue.take_snapshot(account)  # the audited store has one; the copy must not
+    assert live._revenue.snapshots is not None
+    live._revenue.take_snapshot(account)  # the audited store has one; the copy must not
     scratch = scratch_core(live.settings, None)
     try:
-        copy_log(live.revenue, scratch.revenue, page=7)  # small pages: crosses page ends
+        copy_log(live._revenue, scratch._revenue, page=7)  # small pages: crosses page ends
 
         def records(application: Application[UUID]) -> list[tuple[object, ...]]:
             return [
@@ -353,9 +353,9 @@ def test_the_copy_holds_the_event_records_as_stored_and_no_snapshot(
                 for n in application.recorder.select_notifications(start=1, limit=10**6)
             ]
 
-        assert records(scratch.revenue) == records(live.revenue)
-        assert scratch.revenue.snapshots is not None
-        assert list(scratch.revenue.snapshots.get(account)) == []
+        assert records(scratch._revenue) == records(live._revenue)
+        assert scratch._revenue.snapshots is not None
+        assert list(scratch._revenue.snapshots.get(account)) == []
     finally:
         scratch.close()
 
@@ -364,12 +364,12 @@ def test_a_record_that_does_not_decode_is_a_violation_at_its_position(
     live: Spotlight, scene: Scene
 ) -> None:
     # A topic no read model follows: only the readability check reads it.
-    live.catalogue.recorder.insert_events(
+    live._catalogue.recorder.insert_events(
         [StoredEvent(uuid4(), 1, "domain.nowhere:Gone", b"{not json")]
     )
-    position = live.catalogue.recorder.max_notification_id()
+    position = live._catalogue.recorder.max_notification_id()
 
-    violations = readability_violations({"catalogue": live.catalogue, "music": live.music})
+    violations = readability_violations({"catalogue": live._catalogue, "music": live._music})
 
     assert [(v.log, v.position, v.rule) for v in violations] == [("catalogue", position, READABLE)]
     report = replayed(live)

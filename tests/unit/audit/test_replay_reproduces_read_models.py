@@ -80,7 +80,7 @@ def test_any_sequence_of_commands_replays_to_the_same_read_models(
         assert report.violations == ()
         assert report.events == sum(
             application.recorder.max_notification_id() or 0
-            for application in (live.catalogue, live.music, live.revenue, live.inbox)
+            for application in (live._catalogue, live._music, live._revenue, live._inbox)
         )
     finally:
         scratch.close()

@@ -83,7 +83,7 @@ def register(core: Spotlight, *names: str) -> None:
 
 
 def events(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 # Launching ---------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def test_launching_a_campaign_funds_its_budget_and_claims_its_hashtag(core: Spot
     assert core.ledger.balance_of(campaign_budget(view.id, "USD")) == usd(2_000_00)
     with pytest.raises(HashtagTaken, match="glowup"):
         launch(core, hashtag="glow_up")
-    assert audit_log(core.revenue.recorder, core.revenue.mapper).holds
+    assert audit_log(core._revenue.recorder, core._revenue.mapper).holds
 
 
 @pytest.mark.parametrize(
@@ -189,7 +189,7 @@ def test_an_accepted_invitation_commits_the_fee_and_an_approved_delivery_pays_it
         500_00,
         f"video:{video.id}",
     )
-    assert audit_log(core.revenue.recorder, core.revenue.mapper).holds
+    assert audit_log(core._revenue.recorder, core._revenue.mapper).holds
     notices = [notice.body for notice in core.notifier.inbox("ana")]
     assert any("invites you" in body for body in notices)
     assert any("on its way" in body for body in notices)
@@ -340,7 +340,7 @@ def test_fees_never_exceed_the_budget_and_the_ledger_always_balances(
         assert committed_or_paid <= 1_500_00
         left = core.ledger.balance_of(campaign_budget(campaign.id, "USD"))
         assert left == usd(1_500_00 - committed_or_paid)
-        assert audit_log(core.revenue.recorder, core.revenue.mapper).holds
+        assert audit_log(core._revenue.recorder, core._revenue.mapper).holds
 
 
 # Linking and the dashboard -------------------------------------------------------------------
@@ -461,7 +461,7 @@ def test_a_campaign_ended_early_stops_counting_on_its_last_day(
     assert len(board.daily) == 3
     with pytest.raises(RuleViolated):
         core.campaigns.end(BRAND, campaign.id, reason="again")
-    assert isinstance(core.revenue.load(Campaign, campaign.id), Campaign)
+    assert isinstance(core._revenue.load(Campaign, campaign.id), Campaign)
 
 
 # Branded effects -------------------------------------------------------------------------------

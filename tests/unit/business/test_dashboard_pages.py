@@ -153,7 +153,7 @@ class Rows:
 def logged(core: Spotlight, rows: Rows) -> dict[str, list[tuple[Any, int]]]:
     found = {}
     for name, topics in rows.projection.follows.items():
-        log = core.catalogue if name == "catalogue" else core.revenue
+        log = core._catalogue if name == "catalogue" else core._revenue
         found[name] = [
             (log.mapper.to_domain_event(notification), notification.id)
             for notification in log.recorder.select_notifications(

@@ -319,7 +319,7 @@ def opened(
 
 
 def logged(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def test_only_an_admin_opens_a_studio(core: Spotlight) -> None:
@@ -342,7 +342,7 @@ def test_a_creator_books_a_slot_within_opening_hours(core: Spotlight) -> None:
     assert (booking.price, booking.paid_by, booking.samples) == (SLOT_PRICE, "mia", ())
     assert core.studios.booking(OPS, booking.slot_id) == booking
     for quarter in quarters(at(8), at(9)):
-        hold = core.revenue.load(CreatorQuarter, CreatorQuarter.id_for("mia", quarter))
+        hold = core._revenue.load(CreatorQuarter, CreatorQuarter.id_for("mia", quarter))
         assert hold.slot_id == booking.slot_id
 
 
@@ -391,9 +391,9 @@ def test_two_creators_racing_for_one_slot_get_one_booking(
     with pytest.raises(SlotTaken):
         core.studios.book(MIA, studio.id, room="A", starts_at=at(9))
 
-    slot = core.revenue.load(RoomSlot, RoomSlot.id_for(studio.id, "A", at(9)))
+    slot = core._revenue.load(RoomSlot, RoomSlot.id_for(studio.id, "A", at(9)))
     assert slot.creator == "leo"
-    assert core.revenue.find(CreatorQuarter, CreatorQuarter.id_for("mia", at(9))) is None
+    assert core._revenue.find(CreatorQuarter, CreatorQuarter.id_for("mia", at(9))) is None
 
 
 def test_a_creator_is_never_in_two_rooms_at_once(core: Spotlight) -> None:
@@ -404,7 +404,7 @@ def test_a_creator_is_never_in_two_rooms_at_once(core: Spotlight) -> None:
     with pytest.raises(CreatorBusy):
         core.studios.book(MIA, studio.id, room="B", starts_at=at(9))
     assert logged(core) == before
-    slot = core.revenue.find(RoomSlot, RoomSlot.id_for(studio.id, "B", at(9)))
+    slot = core._revenue.find(RoomSlot, RoomSlot.id_for(studio.id, "B", at(9)))
     assert slot is None
     # Back to back is fine.
     assert core.studios.book(MIA, studio.id, room="B", starts_at=at(10)).creator == "mia"
@@ -457,7 +457,7 @@ def test_a_booking_is_cancelled_a_day_ahead_and_frees_the_room_and_the_creator(
 
     assert (cancelled.creator, cancelled.price, cancelled.paid_by) == (None, None, "")
     for quarter in quarters(at(9), at(10)):
-        hold = core.revenue.load(CreatorQuarter, CreatorQuarter.id_for("mia", quarter))
+        hold = core._revenue.load(CreatorQuarter, CreatorQuarter.id_for("mia", quarter))
         assert hold.slot_id is None
     rebooked = core.studios.book(LEO, studio.id, room="A", starts_at=at(9))
     assert (rebooked.slot_id, rebooked.creator) == (booking.slot_id, "leo")
@@ -539,7 +539,7 @@ def test_a_creator_cannot_name_a_sponsor_for_their_own_booking(core: Spotlight) 
         core.studios.book(MIA, studio.id, room="A", starts_at=at(9), sponsor="fizz")
 
     assert logged(core) == before
-    assert core.revenue.find(RoomSlot, RoomSlot.id_for(studio.id, "A", at(9))) is None
+    assert core._revenue.find(RoomSlot, RoomSlot.id_for(studio.id, "A", at(9))) is None
 
 
 def test_a_booking_sponsored_when_made_costs_the_brand_the_studios_price(
@@ -589,7 +589,7 @@ def test_samples_are_shipped_by_the_listings_seller_to_a_booked_slot(core: Spotl
     rebooked = core.studios.book(LEO, studio.id, room="A", starts_at=at(9))
     assert rebooked.samples == ()  # the samples were for Mia's booking
     # A slot nobody ever opened is not there to receive anything.
-    assert core.revenue.find(RoomSlot, unbooked) is None
+    assert core._revenue.find(RoomSlot, unbooked) is None
 
 
 def test_a_brand_named_like_the_creator_sponsors_their_booking_and_reads_it(

@@ -76,11 +76,11 @@ def test_only_the_hash_is_recorded_and_an_old_scheme_is_rehashed_at_sign_in(
     core: Spotlight, hashes: LabelledHashes
 ) -> None:
     core.accounts.sign_up("ana", PASSWORD, Role.CREATOR)
-    account = core.catalogue.read(Account, Account.id_for("ana"))
+    account = core._catalogue.read(Account, Account.id_for("ana"))
     assert account.password_hash == "new:" + PASSWORD[::-1]
     hashes.scheme = "newer"
     core.accounts.sign_in("ana", PASSWORD)
-    rehashed = core.catalogue.read(Account, Account.id_for("ana"))
+    rehashed = core._catalogue.read(Account, Account.id_for("ana"))
     assert rehashed.password_hash == "newer:" + PASSWORD[::-1]
     assert rehashed.version == 2
 

@@ -57,7 +57,7 @@ def cleared_track_by(core: Spotlight, account: str) -> UUID:
     )
     track.record_originality([], engine_version="test", at=OPENING_NIGHT)
     track.clear(by="reviewer:rosa", reason="original", at=OPENING_NIGHT)
-    core.music.commit(artist, track)
+    core._music.commit(artist, track)
     return track.id
 
 
@@ -93,7 +93,7 @@ def test_a_ballot_racing_the_close_is_never_counted_and_its_retry_says_so_again(
     with pytest.raises(type(first.value)):
         racing.competition.cast_ballot(FAN, round_id, tracks["aiko"], idempotency_key="k-1")
     result = racing.competition.results(round_id)
-    recorded = racing.music.find(Ballot, Ballot.id_for(round_id, FAN.label)) is not None
+    recorded = racing._music.find(Ballot, Ballot.id_for(round_id, FAN.label)) is not None
     assert result.late_ballots == (1 if recorded else 0)
     assert recorded == isinstance(first.value, BallotTooLate)
     assert all(entry.standing.votes == 0 for entry in result.standings)

@@ -54,7 +54,7 @@ def cleared_track_by(core: Spotlight, account: str) -> UUID:
     )
     track.record_originality([], engine_version="test", at=OPENING_NIGHT)
     track.clear(by="reviewer:rosa", reason="original", at=OPENING_NIGHT)
-    core.music.commit(artist, track)
+    core._music.commit(artist, track)
     return track.id
 
 
@@ -80,13 +80,13 @@ def announced_season(core: Spotlight, *accounts: str) -> tuple[UUID, UUID, dict[
 
 
 def status_of(core: Spotlight, round_id: UUID) -> RoundStatus:
-    return core.music.read(CompetitionRound, round_id).status
+    return core._music.read(CompetitionRound, round_id).status
 
 
 def life_cycle(core: Spotlight, round_id: UUID) -> list[tuple[str, str, str]]:
     """Who opened and closed the round, when, and why (the log's own words)."""
     seen: list[tuple[str, str, str]] = []
-    for e in core.music.repository.event_store.get(round_id):
+    for e in core._music.repository.event_store.get(round_id):
         if isinstance(e, CompetitionRound.Opened):
             seen.append(("Opened", e.opened_by, e.reason))
         elif isinstance(e, CompetitionRound.Closed):
@@ -138,13 +138,13 @@ def test_an_admin_acts_early_only_with_a_reason_and_the_schedule_then_does_nothi
 ) -> None:
     heats, _final, _ = announced_season(core, "aiko", "kenji", "mio")
     clock.set(HEATS_OPEN - DAY)
-    before = core.music.recorder.max_notification_id()
+    before = core._music.recorder.max_notification_id()
 
     with pytest.raises(EarlyWithoutReason, match="only with a reason"):
         core.competition.open_round(OPS, heats)
     with pytest.raises(EarlyWithoutReason):
         core.competition.open_round(OPS, heats, reason="   ")
-    assert core.music.recorder.max_notification_id() == before, "nothing recorded"
+    assert core._music.recorder.max_notification_id() == before, "nothing recorded"
 
     core.competition.open_round(OPS, heats, reason="The launch event moved a day earlier")
     with pytest.raises(EarlyWithoutReason, match="close"):

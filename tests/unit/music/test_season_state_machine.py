@@ -198,15 +198,15 @@ class Worker:
 
 
 def first_worker(core: Spotlight) -> Worker:
-    return Worker(core.music, core.discovery, core.competition)
+    return Worker(core._music, core.discovery, core.competition)
 
 
 def second_worker(core: Spotlight, clock: InterleavingClock, ids: SequentialIdentities) -> Worker:
-    music = SharedMusicLog({"PERSISTENCE_MODULE": "eventsourcing.popo"}, core.music.recorder)
+    music = SharedMusicLog({"PERSISTENCE_MODULE": "eventsourcing.popo"}, core._music.recorder)
     store = SqlProjectionStore(core.projection_store.database)
     discovery = Discovery(
         music,
-        catalogue=core.catalogue,
+        catalogue=core._catalogue,
         decoder=FakeDecoder(),
         audio=FakeAudioEngine(),
         clock=clock,
@@ -218,7 +218,7 @@ def second_worker(core: Spotlight, clock: InterleavingClock, ids: SequentialIden
         tables=SqlMusicTables(store),
     )
     usage = UsageDetection(
-        music, catalogue=core.catalogue, index=discovery.index, read=discovery.read, clock=clock
+        music, catalogue=core._catalogue, index=discovery.index, read=discovery.read, clock=clock
     )
     competition = Competition(music, discovery=discovery, usage=usage, clock=clock, identities=ids)
     return Worker(music, discovery, competition)
@@ -231,7 +231,7 @@ class Replay:
     def __init__(self, core: Spotlight) -> None:
         self.projection = core.discovery.read.projection
         self.store = SqlProjectionStore(core.projection_store.database)
-        self.runner = ProjectionRunner(self.store, {MusicLog.name: core.music})
+        self.runner = ProjectionRunner(self.store, {MusicLog.name: core._music})
         self.runner.register(self.projection)
         self.generation = self.store.new_generation(
             self.projection.name,
@@ -382,7 +382,7 @@ class SeasonMachine(RuleBasedStateMachine):
     # Helpers ------------------------------------------------------------------------------
 
     def log_length(self) -> int:
-        return self.core.music.recorder.max_notification_id() or 0
+        return self.core._music.recorder.max_notification_id() or 0
 
     def refused(self, refusals: Refusals, action: Callable[[], object]) -> None:
         """The command is refused for one of these reasons, and nothing is recorded."""
@@ -923,7 +923,7 @@ class SeasonMachine(RuleBasedStateMachine):
     def log_of_ballots(self) -> tuple[Counter[tuple[UUID, str]], dict[UUID, Counter[UUID]]]:
         """From the log alone: ballots per (round, voter), and the counted ones per entry
         (those before the round's close)."""
-        music = self.core.music
+        music = self.core._music
         ballots: Counter[tuple[UUID, str]] = Counter()
         counted: dict[UUID, Counter[UUID]] = {r.round_id: Counter() for r in self.rounds}
         closed: set[UUID] = set()

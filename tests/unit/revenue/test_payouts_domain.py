@@ -208,10 +208,10 @@ def test_a_payout_moves_everything_payable_to_in_transit(core: Spotlight) -> Non
 def test_a_period_pays_once_and_a_retry_gets_the_original_answer(core: Spotlight) -> None:
     earn(core, MIA, 5_00)
     first = core.payouts.request(MIA, period="2025-03", idempotency_key="tap-1")
-    logged = core.revenue.recorder.max_notification_id()
+    logged = core._revenue.recorder.max_notification_id()
 
     retry = core.payouts.request(MIA, period="2025-03", idempotency_key="tap-1")
-    assert retry == PayoutView.of(core.revenue.load(Payout, first.id), replayed=True)
+    assert retry == PayoutView.of(core._revenue.load(Payout, first.id), replayed=True)
     assert (retry.id, retry.amount, retry.replayed) == (first.id, usd(5_00), True)
     for key in ("tap-2", ""):
         with pytest.raises(PayoutExists, match="a period pays once"):
@@ -219,16 +219,16 @@ def test_a_period_pays_once_and_a_retry_gets_the_original_answer(core: Spotlight
     with pytest.raises(PayoutExists):
         core.payouts.request(OPS, period="2025-03", creator="mia", idempotency_key="run:2025-03")
 
-    assert core.revenue.recorder.max_notification_id() == logged
+    assert core._revenue.recorder.max_notification_id() == logged
 
 
 def test_nothing_payable_is_refused_and_records_nothing(core: Spotlight) -> None:
     core.creators.register(LEO, region="US")
-    logged = core.revenue.recorder.max_notification_id()
+    logged = core._revenue.recorder.max_notification_id()
 
     with pytest.raises(RuleViolated, match="nothing payable"):
         core.payouts.request(LEO, period="2025-03")
-    assert core.revenue.recorder.max_notification_id() == logged
+    assert core._revenue.recorder.max_notification_id() == logged
 
 
 def test_a_sent_payout_leaves_the_ledger_once(core: Spotlight) -> None:
@@ -338,7 +338,7 @@ def test_the_payable_limit_is_what_stops_paying_more_than_was_earned(core: Spotl
 
     with pytest.raises(LimitExceeded, match=r"holds 0\.00 USD"):
         core.ledger.accounts_for(overdraft)
-    account = core.revenue.load(LedgerAccount, LedgerAccount.id_for(creator_payable("mia", "USD")))
+    account = core._revenue.load(LedgerAccount, LedgerAccount.id_for(creator_payable("mia", "USD")))
     assert (account.balance, account.debits_posted, account.credits_posted) == (
         usd(0),
         1_00,

@@ -392,7 +392,7 @@ def test_impressions_are_billed_only_beside_inventory_with_its_evidence(core: Sp
         placements=[(dance[3], 1_000), (dance[0], 10)],
     )
 
-    batch = core.revenue.load(ImpressionBatch, receipt.batch_id)
+    batch = core._revenue.load(ImpressionBatch, receipt.batch_id)
     assert [(p.video_id, p.rank, p.category_size, p.creator) for p in batch.placements] == [
         (dance[3], 1, 26, "mia"),
         (dance[0], 2, 26, "mia"),

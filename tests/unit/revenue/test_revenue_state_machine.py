@@ -167,7 +167,7 @@ class RevenueMachine(RuleBasedStateMachine):
     # Helpers ------------------------------------------------------------------------------
 
     def logged(self) -> int:
-        return self.core.revenue.recorder.max_notification_id() or 0
+        return self.core._revenue.recorder.max_notification_id() or 0
 
     def refused(self, doing: str, refusal: Exception, expected: type[Exception]) -> None:
         # Exactly the refusal the model expects: PayoutExists is a RuleViolated too, and
@@ -412,7 +412,7 @@ class RevenueMachine(RuleBasedStateMachine):
         assert receipt.billed_impressions + receipt.unbilled_impressions == sum(
             n for _, n in placements
         )
-        batch = self.core.revenue.load(ImpressionBatch, receipt.batch_id)
+        batch = self.core._revenue.load(ImpressionBatch, receipt.batch_id)
         for line in batch.placements:
             self.payable[line.creator] += line.creator_share
             self.earned[line.creator] += line.creator_share
@@ -522,7 +522,7 @@ class RevenueMachine(RuleBasedStateMachine):
     # Invariants ---------------------------------------------------------------------------
 
     def recorded_batches(self) -> list[Any]:
-        revenue = self.core.revenue
+        revenue = self.core._revenue
         notifications = revenue.recorder.select_notifications(
             start=None, limit=1_000_000, topics=(ImpressionBatch.Recorded.TOPIC,)
         )
@@ -545,7 +545,7 @@ class RevenueMachine(RuleBasedStateMachine):
         for code in model.accounts():
             if limit_of(code) is Limit.NONE:
                 continue
-            account = self.core.revenue.load(LedgerAccount, LedgerAccount.id_for(code))
+            account = self.core._revenue.load(LedgerAccount, LedgerAccount.id_for(code))
             lines = list(model.every_line(code))
             assert account.balance.minor >= 0, code
             assert account.balance.minor == sum(line.credit - line.debit for line in lines), code
@@ -592,7 +592,7 @@ class RevenueMachine(RuleBasedStateMachine):
     def a_read_model_rebuilt_from_the_log_agrees(self) -> None:
         live = self.core.ledger.reading()
         rebuilt = LedgerReadModel()
-        LogFollower(self.core.revenue, rebuilt.handlers).catch_up()
+        LogFollower(self.core._revenue, rebuilt.handlers).catch_up()
         assert {c: (t.debits, t.credits) for c, t in rebuilt.totals.items()} == {
             c: (t.debits, t.credits) for c, t in live.totals.items()
         }
@@ -601,7 +601,7 @@ class RevenueMachine(RuleBasedStateMachine):
             live.credits,
             live.entries,
         )
-        entries = self.core.revenue.recorder.select_notifications(
+        entries = self.core._revenue.recorder.select_notifications(
             start=None, limit=1_000_000, topics=(JournalEntry.Recorded.TOPIC,)
         )
         assert len(entries) == live.entries

@@ -159,18 +159,18 @@ def shop(racing_clock: InterleavingClock) -> Iterator[Spotlight]:
 
 
 def logged(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def topics_since(core: Spotlight, position: int) -> Counter[str]:
-    notifications = core.revenue.recorder.select_notifications(
+    notifications = core._revenue.recorder.select_notifications(
         start=position, limit=10_000, inclusive_of_start=False
     )
     return Counter(n.topic.rsplit(":", 1)[-1] for n in notifications)
 
 
 def listed(core: Spotlight, title: str = "Leather handbag", *, stock: int = 5) -> UUID:
-    if core.revenue.find(Seller, Seller.id_for("acme")) is None:
+    if core._revenue.find(Seller, Seller.id_for("acme")) is None:
         core.shop.register_seller(ACME, name="Acme Leather")
     return core.shop.list_product(
         ACME,
@@ -196,7 +196,7 @@ def tagged(core: Spotlight, listing_id: UUID, creator: Principal = MIA) -> UUID:
 
 
 def shown_listings(core: Spotlight, video_id: UUID) -> set[UUID]:
-    tags = core.revenue.find(VideoTags, VideoTags.id_for(video_id))
+    tags = core._revenue.find(VideoTags, VideoTags.id_for(video_id))
     return set() if tags is None else {t.listing_id for t in tags.shown}
 
 
@@ -222,7 +222,7 @@ def test_a_reporter_files_ten_reports_a_day_and_ten_more_the_next(
         shop.reports.file(VIC, listing_id, reason=f"fake again #{n}")
     with pytest.raises(ReportLimitReached):
         shop.reports.file(VIC, listing_id, reason="one more")
-    quota = shop.revenue.load(ReportQuota, ReportQuota.id_for("viewer:vic", NOW.date()))
+    quota = shop._revenue.load(ReportQuota, ReportQuota.id_for("viewer:vic", NOW.date()))
     assert quota.used == REPORTS_PER_DAY
 
 
@@ -286,15 +286,15 @@ def test_upholding_takes_down_strikes_and_removes_every_tag_in_one_transaction(
     assert shop.shop.seller("acme").strikes == [report.id]
     assert not shop.shop.seller("acme").suspended
     for video_id in (mias, leos, hidden):
-        tags = shop.revenue.load(VideoTags, VideoTags.id_for(video_id))
+        tags = shop._revenue.load(VideoTags, VideoTags.id_for(video_id))
         assert listing_id not in tags.tags
         assert listing_id in tags.removed
     assert shown_listings(shop, leos) == {other_listing}
-    removal = shop.revenue.recorder.select_notifications(
+    removal = shop._revenue.recorder.select_notifications(
         start=before, limit=10, topics=(VideoTags.TagRemoved.TOPIC,), inclusive_of_start=False
     )
     for notification in removal:
-        removed = shop.revenue.mapper.to_domain_event(notification)
+        removed = shop._revenue.mapper.to_domain_event(notification)
         assert isinstance(removed, VideoTags.TagRemoved)
         assert removed.removed_by == TRUST_AND_SAFETY
         assert str(report.id) in removed.reason

@@ -319,7 +319,7 @@ def test_a_common_word_reads_exactly_the_listings_holding_it(crowded: CountingSe
 
 
 def list_product(core: Spotlight, title: str, *, stock: int = 5, description: str = "") -> UUID:
-    if not core.revenue.recorder.max_notification_id():
+    if not core._revenue.recorder.max_notification_id():
         core.shop.register_seller(ACME, name="Acme")
     return core.shop.list_product(
         ACME,

@@ -74,11 +74,11 @@ def handbag(
 
 
 def recorded_topics(core: Spotlight, aggregate_id: UUID) -> list[str]:
-    return [e.topic for e in core.revenue.recorder.select_events(aggregate_id)]
+    return [e.topic for e in core._revenue.recorder.select_events(aggregate_id)]
 
 
 def logged(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 # Sellers ------------------------------------------------------------------------------------
@@ -393,7 +393,7 @@ def test_only_a_registered_seller_lists(core: Spotlight) -> None:
 
 
 def listed(core: Spotlight, seller: Principal = ACME, stock: int = 5) -> UUID:
-    if core.revenue.find(Seller, Seller.id_for(seller.subject)) is None:
+    if core._revenue.find(Seller, Seller.id_for(seller.subject)) is None:
         core.shop.register_seller(seller, name=f"{seller.subject} shop")
     return core.shop.list_product(
         seller,

@@ -235,7 +235,7 @@ def test_a_refund_takes_back_each_share_in_proportion_and_adds_up_exactly(
 
 
 def logged(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def list_handbag(core: Spotlight, *, price: Money = HUNDRED, stock: int = 5) -> UUID:
@@ -315,7 +315,7 @@ def test_a_returned_order_refunded_in_part_takes_back_commission_and_affiliate_s
 
     assert (refunded.state, refunded.refunded) == (OrderState.REFUNDED, usd(50_00))
     assert refunded.refund_reference.startswith("sandbox_re_")
-    entry = core.revenue.load(JournalEntry, JournalEntry.id_for(f"order:{order.id}:refund"))
+    entry = core._revenue.load(JournalEntry, JournalEntry.id_for(f"order:{order.id}:refund"))
     assert entry.kind == ORDER_REFUNDED
     assert entry.net_by_account() == {
         platform(PLATFORM_BUYER_PAYMENTS, "USD"): (0, 50_00),

@@ -136,7 +136,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
         self.directory.cleanup()
 
     def logged(self) -> int:
-        return self.core.revenue.recorder.max_notification_id() or 0
+        return self.core._revenue.recorder.max_notification_id() or 0
 
     def refused(self, expected: type[Exception], doing: Callable[[], object]) -> None:
         before = self.logged()
@@ -336,7 +336,7 @@ class OrderLifecycleMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_ledger_audit_holds(self) -> None:
-        audit = audit_log(self.core.revenue.recorder, self.core.revenue.mapper)
+        audit = audit_log(self.core._revenue.recorder, self.core._revenue.mapper)
         assert audit.holds, audit.problems
         totals, _ = self.core.ledger.reading().account(
             platform(PLATFORM_BUYER_PAYMENTS, "USD"), 0, 0

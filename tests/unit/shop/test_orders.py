@@ -269,13 +269,13 @@ def test_a_seller_does_not_buy_their_own_listing() -> None:
 
 
 def logged(core: Spotlight) -> int:
-    return core.revenue.recorder.max_notification_id() or 0
+    return core._revenue.recorder.max_notification_id() or 0
 
 
 def list_handbag(
     core: Spotlight, *, stock: int = 5, price: Money | None = None, category: str = "fashion"
 ) -> UUID:
-    if core.revenue.find(Seller, Seller.id_for("acme")) is None:
+    if core._revenue.find(Seller, Seller.id_for("acme")) is None:
         core.shop.register_seller(ACME, name="Acme Leather")
     return core.shop.list_product(
         ACME,
@@ -302,7 +302,7 @@ def tagged_video(core: Spotlight, listing_id: UUID) -> UUID:
 
 
 def order_entry(core: Spotlight, order: OrderView) -> JournalEntry:
-    return core.revenue.load(JournalEntry, JournalEntry.id_for(f"order:{order.id}"))
+    return core._revenue.load(JournalEntry, JournalEntry.id_for(f"order:{order.id}"))
 
 
 def test_an_order_takes_stock_and_posts_its_money_in_one_entry(core: Spotlight) -> None:

@@ -178,8 +178,8 @@ class Platform:
 
     def worker(self) -> ProductScanning:
         return ProductScanning(
-            self.core.revenue,
-            catalogue=self.core.catalogue,
+            self.core._revenue,
+            catalogue=self.core._catalogue,
             recognizer=ProductsByName(),
             tagging=self.proposals,
             clock=self.clock,
@@ -202,7 +202,7 @@ class Platform:
         video = CatalogueDriver(self.core).publish_video(
             CREATOR, caption="haul", hashtags=[], category="cooking"
         )
-        self.core.catalogue.commit(
+        self.core._catalogue.commit(
             MediaFingerprints.take(
                 owner=f"{VIDEO_OWNER}{video.id}",
                 digest="0" * 64,
@@ -299,7 +299,7 @@ def test_videos_described_by_another_recogniser_version_are_passed_over() -> Non
     video = CatalogueDriver(platform.core).publish_video(
         CREATOR, caption="old upload", hashtags=[], category="cooking"
     )
-    platform.core.catalogue.commit(
+    platform.core._catalogue.commit(
         MediaFingerprints.take(
             owner=f"{VIDEO_OWNER}{video.id}",
             digest="1" * 64,

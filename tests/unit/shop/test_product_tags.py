@@ -256,7 +256,7 @@ def shop(notifier: FlakyNotifier, racing_clock: InterleavingClock) -> Iterator[S
         engines=(),
         notifier=notifier,
     )
-    notifier.inner = InAppNotifier(core.inbox, clock=racing_clock, reads=core.inbox_reads)
+    notifier.inner = InAppNotifier(core._inbox, clock=racing_clock, reads=core.inbox_reads)
     yield core
     core.close()
 
@@ -264,7 +264,7 @@ def shop(notifier: FlakyNotifier, racing_clock: InterleavingClock) -> Iterator[S
 def listed(
     core: Spotlight, title: str = "Leather handbag", *, stock: int = 5, seller: Principal = ACME
 ) -> UUID:
-    if core.revenue.find(Seller, Seller.id_for(seller.subject)) is None:
+    if core._revenue.find(Seller, Seller.id_for(seller.subject)) is None:
         core.shop.register_seller(seller, name=f"{seller.subject} shop")
     return core.shop.list_product(
         seller,
@@ -368,7 +368,7 @@ def test_a_notice_whose_answer_was_lost_is_delivered_once_however_often_it_is_re
     assert tag_state(shop, video_id) == {listing_id: True}
     assert len(notifier.attempts) == 4
     assert len(messages(shop)) == 1
-    assert shop.inbox.recorder.max_notification_id() == 1
+    assert shop._inbox.recorder.max_notification_id() == 1
 
 
 def test_a_notice_recorded_too_late_for_a_race_is_recorded_by_the_next_delivery(
@@ -433,7 +433,7 @@ def test_a_removed_tag_never_comes_back_automatically_or_by_hand(shop: Spotlight
     listing_id, video_id = listed(shop), published(shop)
     auto_tag(shop, video_id, listing_id)
     shop.tagging.remove_tag(MIA, video_id, listing_id, reason="not my bag")
-    before = shop.revenue.recorder.max_notification_id()
+    before = shop._revenue.recorder.max_notification_id()
 
     assert not auto_tag(shop, video_id, listing_id)
     with pytest.raises(TagRefused, match="removed"):
@@ -442,7 +442,7 @@ def test_a_removed_tag_never_comes_back_automatically_or_by_hand(shop: Spotlight
     view = shop.tagging.tags_of(MIA, video_id)
     assert view.tags == ()
     assert view.removed == (listing_id,)
-    assert shop.revenue.recorder.max_notification_id() == before
+    assert shop._revenue.recorder.max_notification_id() == before
     assert shown(shop, video_id) == []
     assert len(messages(shop)) == 1  # the first notice only
 
@@ -520,25 +520,25 @@ def test_similar_items_page_by_confidence_at_any_size_on_the_videos_own_cursor(
 def test_a_listing_not_on_sale_is_not_tagged(shop: Spotlight) -> None:
     listing_id, video_id = listed(shop), published(shop)
     shop.shop.delist(ACME, listing_id, reason="discontinued")
-    before = shop.revenue.recorder.max_notification_id()
+    before = shop._revenue.recorder.max_notification_id()
 
     assert not auto_tag(shop, video_id, listing_id)
     with pytest.raises(TagRefused, match="not on sale"):
         shop.tagging.manual_tag(ROSA, video_id, listing_id)
 
-    assert shop.revenue.recorder.max_notification_id() == before
+    assert shop._revenue.recorder.max_notification_id() == before
     assert messages(shop) == []
 
 
 def test_a_reviewer_tagging_again_changes_nothing(shop: Spotlight) -> None:
     listing_id, video_id = listed(shop), published(shop)
     first = shop.tagging.manual_tag(ROSA, video_id, listing_id)
-    before = shop.revenue.recorder.max_notification_id()
+    before = shop._revenue.recorder.max_notification_id()
 
     again = shop.tagging.manual_tag(OPS, video_id, listing_id)
 
     assert again == first
-    assert shop.revenue.recorder.max_notification_id() == before
+    assert shop._revenue.recorder.max_notification_id() == before
     assert len(messages(shop)) == 1
 
 

@@ -196,7 +196,7 @@ class ShopMachine(RuleBasedStateMachine):
             notifier=self.notifier,
         )
         self.notifier.inner = InAppNotifier(
-            self.core.inbox, clock=self.clock, reads=self.core.inbox_reads
+            self.core._inbox, clock=self.clock, reads=self.core.inbox_reads
         )
         self.sellers: dict[str, ModelSeller] = {}
         self.listing_models: dict[UUID, ModelListing] = {}
@@ -221,7 +221,7 @@ class ShopMachine(RuleBasedStateMachine):
     # Helpers ------------------------------------------------------------------------------
 
     def logged(self) -> int:
-        return self.core.revenue.recorder.max_notification_id() or 0
+        return self.core._revenue.recorder.max_notification_id() or 0
 
     @staticmethod
     def refused(doing: str, refusal: Exception, expected: type[Exception]) -> None:
@@ -689,7 +689,7 @@ class ShopMachine(RuleBasedStateMachine):
     # Invariants ---------------------------------------------------------------------------
 
     def recorded(self, *topics: str) -> list[tuple[int, Any]]:
-        revenue = self.core.revenue
+        revenue = self.core._revenue
         notifications = revenue.recorder.select_notifications(
             start=None, limit=1_000_000, topics=topics
         )
@@ -698,7 +698,7 @@ class ShopMachine(RuleBasedStateMachine):
     @invariant()
     def stock_is_what_came_in_less_what_was_sold(self) -> None:
         for listing_id, model in self.listing_models.items():
-            listing = self.core.revenue.load(Listing, listing_id)
+            listing = self.core._revenue.load(Listing, listing_id)
             assert listing.stock == model.stock >= 0, listing_id
             assert ListingStatus(listing.status) is model.status, listing_id
 
@@ -740,7 +740,7 @@ class ShopMachine(RuleBasedStateMachine):
             if model.status is ListingStatus.TAKEN_DOWN
         }
         for video_id in self.video_models:
-            tags = self.core.revenue.find(VideoTags, VideoTags.id_for(video_id))
+            tags = self.core._revenue.find(VideoTags, VideoTags.id_for(video_id))
             if tags is not None:
                 assert not taken_down & set(tags.tags), video_id
         when: dict[UUID, int] = {
@@ -753,7 +753,7 @@ class ShopMachine(RuleBasedStateMachine):
     @invariant()
     def a_suspended_seller_sold_nothing_since(self) -> None:
         suspended = {
-            self.core.revenue.load(Seller, e.originator_id).account: position
+            self.core._revenue.load(Seller, e.originator_id).account: position
             for position, e in self.recorded(Seller.Suspended.TOPIC)
         }
         assert set(suspended) == {s for s, model in self.sellers.items() if model.suspended}
@@ -764,7 +764,7 @@ class ShopMachine(RuleBasedStateMachine):
     @invariant()
     def tags_are_shown_only_once_their_creator_was_told(self) -> None:
         for video_id, model in self.video_models.items():
-            tags = self.core.revenue.find(VideoTags, VideoTags.id_for(video_id))
+            tags = self.core._revenue.find(VideoTags, VideoTags.id_for(video_id))
             found = {} if tags is None else tags.tags
             assert {
                 listing_id: TagState(tag.state) is TagState.SHOWN
@@ -788,7 +788,7 @@ class ShopMachine(RuleBasedStateMachine):
     def a_read_model_rebuilt_from_the_log_agrees(self) -> None:
         live = self.core.ledger.reading()
         rebuilt = LedgerReadModel()
-        LogFollower(self.core.revenue, rebuilt.handlers).catch_up()
+        LogFollower(self.core._revenue, rebuilt.handlers).catch_up()
         assert {c: (t.debits, t.credits) for c, t in rebuilt.totals.items()} == {
             c: (t.debits, t.credits) for c, t in live.totals.items()
         }

@@ -221,7 +221,7 @@ def test_a_flagged_video_gets_no_anchor_and_reviewers_see_it_in_their_queue(
         anchor(core, video, title)
     core.moderation.decide(REVIEWER, video, "clear", reason="satire", policy="guidelines/4.2")
     anchor(core, video, title)
-    assert core.catalogue.load(Video, video).anchor is not None
+    assert core._catalogue.load(Video, video).anchor is not None
 
 
 def test_a_minors_video_gets_no_anchor_no_tag_no_pulse_and_no_invitation(
@@ -231,7 +231,7 @@ def test_a_minors_video_gets_no_anchor_no_tag_no_pulse_and_no_invitation(
     join(core, "kim", AgeBand.FROM_16_TO_17)
     video = publish(core, "kim")
 
-    assert core.catalogue.load(Video, video).proposals == {}  # the policy was not even asked
+    assert core._catalogue.load(Video, video).proposals == {}  # the policy was not even asked
     with pytest.raises(VideoRestricted, match="under 18"):
         anchor(core, video, title)
     with pytest.raises(TagRefused, match="under 18"):
@@ -262,10 +262,10 @@ def test_removing_a_video_takes_it_out_of_every_program_with_the_reason(
     )
 
     assert (view.state, view.anchored, view.tags_withdrawn) == (ModerationState.REMOVED, False, 1)
-    stored = core.catalogue.load(Video, video)
+    stored = core._catalogue.load(Video, video)
     assert stored.anchor is None
     assert title in stored.declined_titles
-    tags = core.revenue.load(VideoTags, VideoTags.id_for(video))
+    tags = core._revenue.load(VideoTags, VideoTags.id_for(video))
     assert tags.tags == {}
     assert core.tagging.similar_items(video) == Page((), None)
     assert "removed" in core.pulse.standing(video).why_not
@@ -283,7 +283,7 @@ def test_recording_that_a_creator_is_a_minor_withdraws_what_their_videos_had(
     _creator, withdrawn = core.moderation.record_age_band(ADMIN, "kim", "13-15")
 
     assert withdrawn == 1
-    assert core.catalogue.load(Video, video).anchor is None
+    assert core._catalogue.load(Video, video).anchor is None
     assert core.tagging.similar_items(video) == Page((), None)
 
 
@@ -344,11 +344,11 @@ def test_no_minors_video_or_restricted_video_ever_ends_up_in_a_program(
 
         minors = {n for n, band in zip(names, bands, strict=True) if band and band.is_minor}
         for video_id in videos:
-            stored = core.catalogue.load(Video, video_id)
+            stored = core._catalogue.load(Video, video_id)
             if stored.creator_id in minors or stored.restricted:
                 assert stored.anchor is None
-                tags = core.revenue.find(VideoTags, VideoTags.id_for(video_id))
+                tags = core._revenue.find(VideoTags, VideoTags.id_for(video_id))
                 assert tags is None or tags.tags == {}
                 assert not core.pulse.standing(video_id).is_inventory
         for minor in minors:
-            assert core.revenue.find(Invitation, Invitation.id_for(campaign, minor)) is None
+            assert core._revenue.find(Invitation, Invitation.id_for(campaign, minor)) is None

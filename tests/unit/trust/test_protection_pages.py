@@ -97,8 +97,8 @@ def test_events_applied_one_by_one_or_by_pages_leave_the_same_rows(
         tell(core, story)
         topics = tuple(core.protection.projection.follows["catalogue"])
         events = [
-            (core.catalogue.mapper.to_domain_event(notification), notification.id)
-            for notification in core.catalogue.recorder.select_notifications(
+            (core._catalogue.mapper.to_domain_event(notification), notification.id)
+            for notification in core._catalogue.recorder.select_notifications(
                 start=0, limit=10_000, topics=topics, inclusive_of_start=False
             )
         ]

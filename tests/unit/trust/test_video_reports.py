@@ -218,7 +218,7 @@ def test_dismissing_leaves_the_video_and_tells_the_reporter(core: Spotlight) -> 
     decided = core.video_reports.decide(RITA, report.id, "dismiss", reason="no hate in it")
 
     assert decided.status is ReportStatus.DISMISSED
-    assert core.catalogue.load(Video, video).moderation == ModerationState.UNREVIEWED
+    assert core._catalogue.load(Video, video).moderation == ModerationState.UNREVIEWED
     assert kinds_told(core, VIC) == [NoticeKind.VIDEO_REPORT_DISMISSED]
     assert kinds_told(core, MIA) == []
     with pytest.raises(ReportAlreadyDecided):
@@ -232,13 +232,13 @@ def test_removing_on_a_report_removes_the_video_and_tells_both(core: Spotlight) 
 
     core.video_reports.decide(RITA, report.id, "remove", reason="a real fight, filmed")
 
-    removed = core.catalogue.load(Video, video)
+    removed = core._catalogue.load(Video, video)
     assert removed.moderation == ModerationState.REMOVED
     assert kinds_told(core, VIC) == [NoticeKind.VIDEO_REPORT_UPHELD]
     assert kinds_told(core, MIA) == [NoticeKind.VIDEO_MODERATED]
     # The second report of the removed video is upheld without a second removal.
     core.video_reports.decide(RITA, other.id, "remove", reason="same fight")
-    assert core.catalogue.load(Video, video).version == removed.version
+    assert core._catalogue.load(Video, video).version == removed.version
     with pytest.raises(RuleViolated):
         core.video_reports.report(VIC, video, reason="violence")
 
@@ -247,7 +247,7 @@ def test_an_overturned_appeal_clears_an_age_restricted_video(core: Spotlight) ->
     video = video_of(core)
     report = core.video_reports.report(VIC, video, reason="sexual-content")
     core.video_reports.decide(RITA, report.id, "age-restrict", reason="suggestive")
-    assert core.catalogue.load(Video, video).moderation == ModerationState.AGE_RESTRICTED
+    assert core._catalogue.load(Video, video).moderation == ModerationState.AGE_RESTRICTED
 
     with pytest.raises(NotPermitted):
         core.video_reports.appeal(VIC, report.id, text="not mine to appeal")
@@ -259,7 +259,7 @@ def test_an_overturned_appeal_clears_an_age_restricted_video(core: Spotlight) ->
     decided = core.video_reports.decide_appeal(RITA, report.id, "overturn", reason="an ad")
 
     assert decided.appeal is AppealStatus.OVERTURNED
-    assert core.catalogue.load(Video, video).moderation == ModerationState.CLEAR
+    assert core._catalogue.load(Video, video).moderation == ModerationState.CLEAR
     assert core.video_reports.appeals(RITA).items == ()
     assert kinds_told(core, MIA) == [
         NoticeKind.VIDEO_MODERATED,

@@ -1,0 +1,74 @@
+"""The core an embedder holds exposes use cases, not the logs behind them: no public
+attribute of ``Spotlight``, nor of any service it holds, is an event-sourced application, its
+repository or its recorder (``core.catalogue.repository.save(...)`` would write events no
+use case checked, past authorisation). The logs are private (``core._catalogue`` ...) and
+reached only by the platform's own tools (the audit, the demo, the tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import attrs
+import pytest
+from eventsourcing.application import Application, Repository
+from eventsourcing.persistence import Recorder
+
+from entrypoints.bootstrap import Spotlight, bootstrap
+from entrypoints.settings import Settings
+
+RAW = (Application, Repository, Recorder)
+
+
+def public_attributes(thing: object) -> Iterator[tuple[str, object]]:
+    kind = type(thing)
+    names = {field.name for field in attrs.fields(kind)} if attrs.has(kind) else set()
+    names |= set(getattr(thing, "__dict__", {}))
+    for name in sorted(names):
+        if not name.startswith("_"):
+            yield name, getattr(thing, name)
+
+
+def held(value: object) -> Iterator[object]:
+    """The value, and what a mapping, list or tuple it is holds."""
+    yield value
+    if isinstance(value, Mapping):
+        yield from value.values()
+    elif isinstance(value, list | tuple):
+        yield from value
+
+
+@pytest.fixture
+def core() -> Iterator[Spotlight]:
+    with bootstrap(Settings.from_environ({"SPOTLIGHT_STORE": "memory://"})) as opened:
+        yield opened
+
+
+#: Our own objects, walked into; the library's and the drivers' are not ours to keep private.
+OURS = ("application.", "adapters.", "entrypoints.")
+
+
+def exposed_in(thing: object, path: str, seen: set[int]) -> Iterator[str]:
+    """Every public path from ``thing`` that reaches an application, a repository or a
+    recorder, through our own objects at any depth."""
+    seen.add(id(thing))
+    for name, value in public_attributes(thing):
+        for item in held(value):
+            if isinstance(item, RAW):
+                yield f"{path}.{name}"
+            elif type(item).__module__.startswith(OURS) and id(item) not in seen:
+                yield from exposed_in(item, f"{path}.{name}", seen)
+
+
+def test_no_public_service_exposes_a_log_a_repository_or_a_recorder(core: Spotlight) -> None:
+    services = list(public_attributes(core))
+
+    assert len(services) > 40
+    assert sorted(set(exposed_in(core, "core", set()))) == []
+
+
+def test_the_use_cases_stay_and_the_logs_are_private(core: Spotlight) -> None:
+    assert callable(core.anchoring.register_title)
+    assert callable(core.ledger.account)
+    assert not hasattr(core, "catalogue")
+    assert not hasattr(core.anchoring, "catalogue")
+    assert isinstance(core._catalogue, Application)
