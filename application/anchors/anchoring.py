@@ -162,7 +162,7 @@ class Anchoring:
         self._catch_up()
         #: Waiting matches judged again as their videos' engagement grows.
         self.rejudging = EngagementRejudging(
-            catalogue.log, judging=self, review=review, projections=projections, clock=clock
+            catalogue._log, judging=self, review=review, projections=projections, clock=clock
         )
 
     def catch_up(self) -> None:

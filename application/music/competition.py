@@ -368,7 +368,7 @@ class Competition:
         after: tuple[int, UUID] | None = None
         while True:
             rows = view.seasons(region=None, after=after, limit=_SEASONS_SCANNED)
-            seasons.extend(self.music.load(Season, season_id) for _, season_id in rows)
+            seasons.extend(self._music.load(Season, season_id) for _, season_id in rows)
             if len(rows) < _SEASONS_SCANNED:
                 return seasons
             after = rows[-1]

@@ -94,11 +94,11 @@ def test_a_bonus_out_of_bounds_is_refused_with_a_reason_and_nothing_is_recorded(
     client: TestClient, auth: Auth, core: Spotlight
 ) -> None:
     arrival = title(client, auth, name="Arrival")
-    before = core.catalogue.recorder.max_notification_id()
+    before = core._catalogue.recorder.max_notification_id()
     for bonus in ({"bonus": 0.5}, {"bonus": 0}, {"bonus": 0.1, "min_views": -1}, {}):
         bad = client.put(
             f"/v1/titles/{arrival}/match-policy", json=policy(0.9, bonus), headers=auth(*STUDIO)
         )
         assert bad.status_code == 422, bad.text
         assert bad.headers["content-type"] == "application/problem+json"
-    assert core.catalogue.recorder.max_notification_id() == before
+    assert core._catalogue.recorder.max_notification_id() == before

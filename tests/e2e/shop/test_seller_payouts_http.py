@@ -115,7 +115,7 @@ def test_a_seller_is_paid_out_and_reads_it_where_creators_read_theirs(
         assert refused.status_code == 403, refused.text
 
     # The money went payable -> in transit -> paid out, and the audit of the log holds.
-    audit = audit_log(core.revenue.recorder, core.revenue.mapper)
+    audit = audit_log(core._revenue.recorder, core._revenue.mapper)
     assert audit.holds, audit.problems
     assert audit.accounts["seller:acme:in-transit:USD"].balance == 0
     assert audit.accounts["seller:acme:payable:USD"].balance == 0
@@ -142,7 +142,7 @@ def test_the_service_lists_a_sellers_payouts_for_them_admins_and_auditors_only(
     # Returned: payable again, and the month says so.
     month = core.ledger.earnings(ACME).items[0]
     assert month.closing_balance == Money(PRICE - PRICE * 800 // 10_000, "USD")
-    assert audit_log(core.revenue.recorder, core.revenue.mapper).holds
+    assert audit_log(core._revenue.recorder, core._revenue.mapper).holds
 
 
 def test_an_operator_prints_a_sellers_payouts_and_months(

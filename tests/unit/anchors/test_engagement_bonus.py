@@ -174,7 +174,7 @@ def test_a_policy_stored_before_the_bonus_reads_back_without_one(core: Spotlight
     )
     rule = EngagementRule(min_views=1_000)
     title.set_policy(MatchPolicy(engagement=rule, engagement_bonus=BONUS), by="studio:x", at=AT)
-    mapper = core.catalogue.mapper
+    mapper = core._catalogue.mapper
     stored = mapper.to_stored_event(title.collect_events()[-1])
     state = json.loads(stored.state)
     assert state["class_version"] == 3

@@ -43,7 +43,7 @@ def a_fan_video(core: Spotlight, hashtag: str, creator: Principal = FAN) -> UUID
 
 
 def video(core: Spotlight, video_id: UUID) -> Video:
-    found: Video = core.catalogue.repository.get(video_id)
+    found: Video = core._catalogue.repository.get(video_id)
     return found
 
 
@@ -79,7 +79,7 @@ def test_a_quiet_video_s_waiting_match_attaches_once_its_engagement_meets_the_ru
     )
     [rejudged] = [
         e
-        for e in core.catalogue.repository.event_store.get(edit)
+        for e in core._catalogue.repository.event_store.get(edit)
         if isinstance(e, Video.AnchorRejudged)
     ]
     assert rejudged.reason == (

@@ -281,14 +281,14 @@ def test_an_appeal_of_a_removal_is_upheld_or_overturned_and_the_video_restored(
 
     core.video_reports.decide_appeal(RITA, reports[0], "uphold", reason="no licence shown")
     assert kinds_told(core, MIA)[-1] == NoticeKind.APPEAL_UPHELD
-    assert core.catalogue.load(Video, kept).moderation == ModerationState.REMOVED
+    assert core._catalogue.load(Video, kept).moderation == ModerationState.REMOVED
     with pytest.raises(NotPermitted):
         core.video_reports.decide_appeal(MIA, reports[1], "overturn", reason="mine")
 
     decided = core.video_reports.decide_appeal(RITA, reports[1], "overturn", reason="licence")
 
     assert decided.appeal is AppealStatus.OVERTURNED
-    back = core.catalogue.load(Video, restored)
+    back = core._catalogue.load(Video, restored)
     assert back.moderation == ModerationState.CLEAR
     assert kinds_told(core, MIA)[-2:] == [NoticeKind.APPEAL_OVERTURNED, NoticeKind.VIDEO_MODERATED]
     # Restored once: the appeal is decided, and a video not removed has nothing to restore.
