@@ -89,6 +89,13 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Index(f"dashboard_invitations_creator{suffix}", "creator", "position"),
     )
     sa.Table(
+        f"dashboard_partnerships{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("invitation_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False),
+    )
+    sa.Table(
         f"dashboard_paid{suffix}",
         metadata,
         sa.Column("campaign_id", sa.Uuid, primary_key=True),
@@ -197,6 +204,7 @@ class _Tables:
     creators: sa.Table
     links: sa.Table
     invitations: sa.Table
+    partnerships: sa.Table
     paid: sa.Table
     effects: sa.Table
     effect_videos: sa.Table
@@ -335,6 +343,41 @@ class SqlDashboardTables:
             )
         ).scalar_one()
         return found
+
+    def deliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        kept = t.partnerships
+        _insert_absent(
+            connection,
+            kept,
+            (kept.c.video_id == video_id, kept.c.invitation_id == invitation_id),
+            video_id=video_id,
+            invitation_id=invitation_id,
+            campaign_id=self.campaign_of_invitation(batch, invitation_id),
+        )
+
+    def undeliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        kept = t.partnerships
+        connection.execute(
+            kept.delete().where(kept.c.video_id == video_id, kept.c.invitation_id == invitation_id)
+        )
+
+    def partnerships(
+        self, generation: int, video_ids: Collection[UUID]
+    ) -> dict[UUID, tuple[str, ...]]:
+        t = self._tables(generation)
+        kept, campaigns = t.partnerships, t.campaigns
+        brands: dict[UUID, set[str]] = {}
+        with self.store.reading() as connection:
+            for chunk in chunks(list(video_ids)):
+                for video_id, brand in connection.execute(
+                    sa.select(kept.c.video_id, campaigns.c.brand)
+                    .join(campaigns, campaigns.c.campaign_id == kept.c.campaign_id)
+                    .where(kept.c.video_id.in_(chunk))
+                ):
+                    brands.setdefault(video_id, set()).add(brand)
+        return {video_id: tuple(sorted(names)) for video_id, names in brands.items()}
 
     def commit_fee(self, batch: Batch, campaign_id: UUID, minor: int) -> None:
         connection, t = self._batch(batch)

@@ -222,6 +222,21 @@ class DashboardTables(Protocol):
 
     def campaign_of_invitation(self, batch: Batch, invitation_id: UUID) -> UUID: ...
 
+    def deliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        """The video is posted under the invitation: a paid partnership with its brand."""
+        ...
+
+    def undeliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        """The brand rejected the video delivered under the invitation."""
+        ...
+
+    def partnerships(
+        self, generation: int, video_ids: Collection[UUID]
+    ) -> dict[UUID, tuple[str, ...]]:
+        """The brands each of ``video_ids`` is a paid partnership with (by name; videos with
+        none are left out)."""
+        ...
+
     def commit_fee(self, batch: Batch, campaign_id: UUID, minor: int) -> None:
         """Add to the fees agreed and not yet paid (a negative amount once paid)."""
         ...
@@ -297,7 +312,7 @@ class CampaignDashboardProjection:
 
     name = NAME
     # 2: the rows keep each campaign's videos and days summed as figures arrive.
-    version = 3  # 3: invitations keep their creator
+    version = 4  # 3: invitations keep their creator; 4: delivered videos (paid partnerships)
 
     def __init__(
         self,
@@ -320,6 +335,8 @@ class CampaignDashboardProjection:
             CampaignVideo.Linked.TOPIC: self._linked,
             Invitation.Sent.TOPIC: self._invited,
             Invitation.Accepted.TOPIC: self._accepted,
+            Invitation.Delivered.TOPIC: self._delivered,
+            Invitation.DeliveryRejected.TOPIC: self._rejected,
             Invitation.Paid.TOPIC: self._paid,
             BrandedEffect.Registered.TOPIC: self._effect,
             EffectUse.Declared.TOPIC: self._effect_used,
@@ -342,6 +359,8 @@ class CampaignDashboardProjection:
                 CampaignVideo.Linked.TOPIC,
                 Invitation.Sent.TOPIC,
                 Invitation.Accepted.TOPIC,
+                Invitation.Delivered.TOPIC,
+                Invitation.DeliveryRejected.TOPIC,
                 Invitation.Paid.TOPIC,
                 BrandedEffect.Registered.TOPIC,
                 EffectUse.Declared.TOPIC,
@@ -386,6 +405,12 @@ class CampaignDashboardProjection:
     def _accepted(self, batch: Batch, event: Any, _position: int) -> None:
         campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
         self.tables.commit_fee(batch, campaign_id, event.terms.fee.minor)
+
+    def _delivered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.deliver(batch, event.originator_id, event.video_id)
+
+    def _rejected(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.undeliver(batch, event.originator_id, event.video_id)
 
     def _paid(self, batch: Batch, event: Any, _position: int) -> None:
         campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
@@ -642,6 +667,11 @@ class CampaignDashboards:
         return self.projection.tables.creator_invitations(
             self._runner.fresh(NAME), creator, after=after, limit=limit
         )
+
+    def paid_partnerships(self, video_ids: Collection[UUID]) -> dict[UUID, tuple[str, ...]]:
+        """The brands each of the videos is a paid partnership with (public: what viewers are
+        told): a video delivered under a brand's invitation, and not rejected by it."""
+        return self.projection.tables.partnerships(self._runner.fresh(NAME), video_ids)
 
     def video_days(self, video_id: UUID) -> dict[date, DayTotals]:
         """A video's figures by day as the dashboards count them (clicks once per window)."""

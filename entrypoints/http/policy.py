@@ -415,6 +415,15 @@ POLICY: Mapping[str, Access] = {
     "POST /v1/invitations/{invitation_id}/delivery/rejection": rule(
         "brand", "the inviting brand", owners="brand"
     ),
+    "POST /v1/campaigns/{campaign_id}/drafts": rule(
+        "creator", "a creator invited to the campaign, with their own video", owners="creator"
+    ),
+    "POST /v1/invitations/{invitation_id}/draft/approval": rule(
+        "brand", "the inviting brand", owners="brand"
+    ),
+    "POST /v1/invitations/{invitation_id}/draft/changes": rule(
+        "brand", "the inviting brand", owners="brand"
+    ),
     "GET /v1/marketplace/creators": rule("brand admin", "brands (own campaigns only); admins"),
     # Moderation and people ---------------------------------------------------------------
     "POST /v1/videos/{video_id}/moderation": REVIEWERS,

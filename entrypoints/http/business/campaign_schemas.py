@@ -85,6 +85,11 @@ class VideoBody(Strict):
     video_id: UUID
 
 
+class DraftBody(Strict):
+    video_id: UUID = Field(description="The creator's own video, for the brand to review.")
+    note: str = Field(default="", max_length=MAX_REASON, description="A note to the brand.")
+
+
 # Branded effects ----------------------------------------------------------------------------
 
 
@@ -159,11 +164,16 @@ class InvitationOut(Answer):
     creator: str
     state: str = Field(
         description="sent (awaits the creator), countered (awaits the brand), accepted (fee "
-        "committed; awaits the video), delivered (awaits approval), paid, declined, withdrawn."
+        "committed; awaits the video or a draft), draft-submitted (awaits the brand's review), "
+        "changes-requested (awaits another draft), draft-approved (awaits the approved video's "
+        "delivery), delivered (awaits approval), paid, declined, withdrawn."
     )
     terms: TermsOut
     counter_note: str
     video_id: UUID | None
+    draft_video_id: UUID | None = Field(description="The draft submitted last, if any.")
+    draft_note: str
+    changes_reason: str = Field(description="Why the brand sent the last draft back.")
 
 
 # The dashboard ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from entrypoints.http.business.campaign_schemas import (
     CampaignOut,
     CounterOfferBody,
     DashboardOut,
+    DraftBody,
     EffectBody,
     EffectOut,
     EffectUseBody,
@@ -265,4 +266,31 @@ def approve(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
 def reject(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
     """The brand asks for another delivery, saying why; the fee stays committed."""
     view = core.campaigns.reject_delivery(caller, invitation_id, reason=body.reason)
+    return InvitationOut.model_validate(view)
+
+
+@router.post("/v1/campaigns/{campaign_id}/drafts", response_model=InvitationOut)
+def submit_draft(campaign_id: UUID, body: DraftBody, core: Core, caller: Caller) -> InvitationOut:
+    """A creator who accepted the campaign's invitation submits one of their own videos as a
+    draft, with a note, for the brand's approval before posting it (403 for a campaign they
+    were not invited to or another's video; 409 out of turn: not accepted yet, a draft
+    already awaiting review, an approved one)."""
+    view = core.campaigns.submit_draft(caller, campaign_id, body.video_id, note=body.note)
+    return InvitationOut.model_validate(view)
+
+
+@router.post("/v1/invitations/{invitation_id}/draft/approval", response_model=InvitationOut)
+def approve_draft(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
+    """The inviting brand approves the draft awaiting it: the creator is told to post and
+    deliver that video (403 another brand's; 409 no draft awaiting, e.g. a second approval)."""
+    return InvitationOut.model_validate(core.campaigns.approve_draft(caller, invitation_id))
+
+
+@router.post("/v1/invitations/{invitation_id}/draft/changes", response_model=InvitationOut)
+def request_draft_changes(
+    invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller
+) -> InvitationOut:
+    """The inviting brand sends the draft awaiting it back, saying what to change; the creator
+    submits another."""
+    view = core.campaigns.request_draft_changes(caller, invitation_id, reason=body.reason)
     return InvitationOut.model_validate(view)

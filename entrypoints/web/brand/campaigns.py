@@ -1,11 +1,13 @@
 """``/brand``: a brand's campaigns, a page at a time; ``/brand/campaigns/new``: launching one
 from a form; ``/brand/campaigns/{id}``: its dashboard (KPIs against their targets, the daily
 series as charts, top videos and creators, spend) with its invitations and a form to invite
-a creator.
+a creator, and the drafts awaiting the brand's review, each with a form to approve it and one
+to ask for changes with a reason.
 
 They call the use cases of ``GET /v1/me/campaigns``, ``POST /v1/campaigns``, ``GET
 /v1/campaigns/{id}/dashboard``, ``GET /v1/campaigns/{id}/invitations`` and ``POST
-/v1/campaigns/{id}/invitations`` with the visitor as the caller, and check the forms with
+/v1/campaigns/{id}/invitations`` (and ``POST /v1/invitations/{id}/draft/approval``, ``POST
+/v1/invitations/{id}/draft/changes``) with the visitor as the caller, and check the forms with
 the same request bodies (``CampaignLaunch``, ``InvitationBody``): a field they refuse is
 shown again with its reason beside it, and a refusal of the use case above the form."""
 
@@ -19,8 +21,9 @@ from pydantic import ValidationError
 
 from application.business.brand_lists import Program
 from domain.business.campaigns import Kpi, Objective
+from domain.business.invitations import InvitationState
 from domain.categories import CATEGORIES
-from entrypoints.http.business.campaign_schemas import CampaignLaunch, InvitationBody
+from entrypoints.http.business.campaign_schemas import CampaignLaunch, InvitationBody, ReasonBody
 from entrypoints.http.business.campaigns import launch as launch_campaign
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
@@ -33,12 +36,20 @@ from entrypoints.web.visitors import Posting, Visiting, Visitor
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
+#: The longest reason the API takes, for the form's field (the server checks it again).
+REASON_MAX: int = ReasonBody.model_json_schema()["properties"]["reason"]["maxLength"]
 INVITATIONS_SHOWN = 50
 CAMPAIGNS = "/brand"
 NEW = "/brand/campaigns/new"
 KPI_ROWS = 3
 SERIES = (("Views", "views"), ("Engagements", "engagements"), ("Clicks", "clicks"))
 Text = Annotated[str, Form(max_length=2000)]
+DONE = {
+    "launched": "Campaign launched.",
+    "invited": "Invitation sent.",
+    "draft-approved": "Draft approved.",
+    "changes-requested": "Changes asked for.",
+}
 Many = Annotated[list[str], Form()]
 
 
@@ -174,6 +185,7 @@ def _dashboard_page(
     invitations = core.campaigns.invitations_of_campaign(
         visitor.principal, campaign_id, limit=INVITATIONS_SHOWN
     )
+    videos = [video.video_id for video in dashboard.top_videos]
     return render(
         "brand/dashboard.html",
         {
@@ -183,7 +195,12 @@ def _dashboard_page(
             "charts": _charts(dashboard),
             "invitations": invitations.items,
             "more_invitations": invitations.next_cursor is not None,
-            "done": done,
+            "drafts": [
+                item for item in invitations.items if item.state is InvitationState.DRAFT_SUBMITTED
+            ],
+            "partnerships": core.campaign_dashboards.paid_partnerships(videos),
+            "reason_max": REASON_MAX,
+            "done": DONE.get(done or ""),
             "errors": errors or {},
             "typed": typed or {"creator": creator},
         },
@@ -199,8 +216,24 @@ def campaign_dashboard(
     done: str | None = None,
     creator: str = "",
 ) -> Response:
-    shown = done if done in ("launched", "invited") else None
-    return _dashboard_page(core, visitor, campaign_id, done=shown, creator=creator[:100])
+    return _dashboard_page(core, visitor, campaign_id, done=done, creator=creator[:100])
+
+
+@router.post("/brand/invitations/{invitation_id}/draft/approval")
+def approve_draft(invitation_id: UUID, core: Core, visitor: Posting) -> Response:
+    view = core.campaigns.approve_draft(visitor.principal, invitation_id)
+    return see_other(f"/brand/campaigns/{view.campaign_id}?done=draft-approved#invitations")
+
+
+@router.post("/brand/invitations/{invitation_id}/draft/changes")
+def request_draft_changes(
+    invitation_id: UUID, core: Core, visitor: Posting, reason: Text = ""
+) -> Response:
+    body = ReasonBody.model_validate({"reason": reason})
+    view = core.campaigns.request_draft_changes(
+        visitor.principal, invitation_id, reason=body.reason
+    )
+    return see_other(f"/brand/campaigns/{view.campaign_id}?done=changes-requested#invitations")
 
 
 @router.post("/brand/campaigns/{campaign_id}/invitations")
