@@ -121,6 +121,7 @@ POLICY: Mapping[str, Access] = {
     "POST /v1/clicks": SIGNED_IN,
     "GET /v1/batches/{batch_id}": rule("*", "the batch's sender; admins, auditors; others 404"),
     "POST /v1/call-to-action-clicks": SIGNED_IN,
+    "POST /v1/views": SIGNED_IN,
     "GET /v1/studios/{studio_id}/analytics": rule(
         "studio admin auditor", "that studio; admins; auditors", owners="studio"
     ),
@@ -414,6 +415,12 @@ POLICY: Mapping[str, Access] = {
     ),
     "POST /v1/invitations/{invitation_id}/delivery/rejection": rule(
         "brand", "the inviting brand", owners="brand"
+    ),
+    "GET /v1/campaigns/{campaign_id}/report": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/campaigns/{campaign_id}/report.csv": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
     ),
     "POST /v1/campaigns/{campaign_id}/drafts": rule(
         "creator", "a creator invited to the campaign, with their own video", owners="creator"

@@ -10,8 +10,13 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
+from application.business.campaign_dashboard import (
+    CampaignReport,
+    ReachFigures,
+    frequency,
+)
 from domain.bounds import MAX_AMOUNT
 from domain.business.campaigns import MAX_NAME, Kpi, KpiTarget
 from domain.business.effects import MAX_ASSET
@@ -236,3 +241,51 @@ class DashboardOut(Answer):
     top_videos: list[VideoFiguresOut]
     top_creators: list[CreatorFiguresOut]
     effects: list[EffectFiguresOut]
+
+
+# Reach and conversions over a range ---------------------------------------------------------
+
+
+class ReachFiguresOut(BaseModel):
+    reach: int = Field(description="Different signed-in viewers who viewed the videos (exact).")
+    views: int = Field(description="Their views (the view batches').")
+    frequency: str = Field(description="Views per viewer, to two decimals.", examples=["1.50"])
+    clicks: int = Field(description="Call-to-action clicks (once per viewer per window).")
+    conversions: int = Field(description="Orders placed through the videos' product tags.")
+
+    @classmethod
+    def of(cls, figures: ReachFigures) -> ReachFiguresOut:
+        return cls(
+            reach=figures.reach,
+            views=figures.views,
+            frequency=frequency(figures),
+            clicks=figures.clicks,
+            conversions=figures.conversions,
+        )
+
+
+class ReachDayOut(ReachFiguresOut):
+    day: date
+
+
+class ReportOut(BaseModel):
+    campaign_id: UUID
+    name: str
+    first: date = Field(description="The range's first day, as asked.")
+    last: date = Field(description="The range's last day, as asked.")
+    total: ReachFiguresOut = Field(description="The range's days within the flight.")
+    daily: list[ReachDayOut] = Field(description="Each day of the range within the flight.")
+
+    @classmethod
+    def of(cls, report: CampaignReport) -> ReportOut:
+        return cls(
+            campaign_id=report.campaign_id,
+            name=report.name,
+            first=report.first,
+            last=report.last,
+            total=ReachFiguresOut.of(report.total),
+            daily=[
+                ReachDayOut(day=day.day, **ReachFiguresOut.of(day.figures).model_dump())
+                for day in report.daily
+            ],
+        )
