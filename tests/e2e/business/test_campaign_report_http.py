@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import os
+import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +19,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from entrypoints.bootstrap import Spotlight, bootstrap
-from tests.e2e.business.test_campaigns_http import Auth, Json, creator, launched, terms
+from tests.e2e.business.test_campaigns_http import (
+    SPOTLIGHT,
+    Auth,
+    Json,
+    creator,
+    launched,
+    terms,
+)
 from tests.e2e.conftest import e2e_settings
 from tests.e2e.shop.test_shop_http import listed, order, register_seller, tag
 from tests.fakes import FixedClock
@@ -144,3 +154,35 @@ def test_a_report_is_refused_to_others_and_for_a_bad_range(
         assert refused.status_code == 422, params
         assert refused.headers["content-type"].startswith("application/problem+json")
     assert client.get(url, headers=auth("auditor", "kpmg")).status_code == 200
+
+
+def test_the_operator_prints_a_campaigns_report_as_json_or_csv(
+    client: TestClient, auth: Auth, core: Spotlight, tmp_path: Path
+) -> None:
+    campaign, first, _second, _outside = _campaign_with_videos(client, auth, core)
+    _views(client, auth, "vic", "v1", [first, first])
+    core.close()
+    environment = {
+        **os.environ,
+        "SPOTLIGHT_DATA_DIR": str(tmp_path),
+        "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
+    }
+    environment.pop("SPOTLIGHT_STORE", None)
+
+    def spotlight(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own CLI
+            [*SPOTLIGHT, *arguments], env=environment, capture_output=True, text=True, check=False
+        )
+
+    # The CLI's clock is the real one: a range around the test clock's day is asked for.
+    day = core.clock.now().date().isoformat()
+    shown = spotlight("campaign-report", "--campaign", campaign["id"], "--from", day, "--to", day)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["total"]["reach"] == 1
+    exported = spotlight(
+        "campaign-report", "--campaign", campaign["id"], "--from", day, "--to", day, "--csv"
+    )
+    assert exported.stdout.splitlines()[-1] == "total,1,2,2.00,0,0"
+    refused = spotlight("campaign-report", "--campaign", campaign["id"], "--days", "5")
+    assert refused.returncode != 0
+    assert "7, 28, 90" in refused.stderr
