@@ -25,6 +25,7 @@ from domain.anchors.matching import (
 from domain.anchors.portal import CastMember, Link, Portal
 from domain.anchors.titles import Reference
 from domain.anchors.videos import Anchor, Dispute, Proposal
+from domain.anchors.views import VideoViewed
 from domain.business.campaigns import KpiTarget
 from domain.business.invitations import Terms
 from domain.money import Money
@@ -116,6 +117,7 @@ STABLE_NAMES: dict[type[Any], str] = {
     Flag: "spotlight.ModerationFlag",
     EngagementRule: "spotlight.EngagementRule",
     EngagementBonus: "spotlight.EngagementBonus",
+    VideoViewed: "spotlight.VideoViewed",
 }
 
 

@@ -664,6 +664,40 @@ def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+def _campaign_report(arguments: argparse.Namespace, settings: Settings) -> int:
+    import json
+    from datetime import date
+
+    from entrypoints.http.business.campaign_schemas import ReportOut
+
+    try:
+        campaign_id = UUID(arguments.campaign)
+    except ValueError:
+        raise CommandFailed(f"--campaign: {arguments.campaign!r} is not a campaign id") from None
+    try:
+        first = date.fromisoformat(arguments.first) if arguments.first else None
+        last = date.fromisoformat(arguments.last) if arguments.last else None
+    except ValueError:
+        raise CommandFailed("--from and --to are days (YYYY-MM-DD)") from None
+    with _opened(arguments, settings) as core:
+        try:
+            report = core.campaign_dashboards.report(
+                AUDITOR,
+                campaign_id,
+                as_of=core.clock.now().date(),
+                days=arguments.days,
+                first=first,
+                last=last,
+            )
+        except (ApplicationError, DomainError) as error:
+            raise CommandFailed(str(error)) from None
+        if arguments.csv:
+            print("".join(core.campaign_dashboards.report_csv(report)), end="")
+        else:
+            print(json.dumps(ReportOut.of(report).model_dump(mode="json"), indent=2))
+    return 0
+
+
 def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:
     if not arguments.subject.strip():
         raise CommandFailed("--subject names the person (their account)")
@@ -1445,6 +1479,18 @@ def build_parser() -> argparse.ArgumentParser:
     campaign_dashboard.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     add_json_flag(campaign_dashboard, only=True)
     campaign_dashboard.set_defaults(run=_campaign_dashboard)
+
+    campaign_report = commands.add_parser(
+        "campaign-report",
+        help="print a brand campaign's reach, frequency, clicks and conversions over a range",
+    )
+    campaign_report.add_argument("--campaign", required=True, help="the campaign's id")
+    campaign_report.add_argument("--days", type=int, help="the last 7, 28 or 90 days (28)")
+    campaign_report.add_argument("--from", dest="first", help="a custom range's first day")
+    campaign_report.add_argument("--to", dest="last", help="a custom range's last day")
+    campaign_report.add_argument("--csv", action="store_true", help="as CSV instead of JSON")
+    campaign_report.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    campaign_report.set_defaults(run=_campaign_report)
 
     erase = commands.add_parser(
         "erase-person",

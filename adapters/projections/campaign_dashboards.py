@@ -41,6 +41,7 @@ from application.business.campaign_dashboard import (
     EffectFigures,
     Excluded,
     Publication,
+    ReachFigures,
     VideoFigures,
     creators_of,
     top_videos,
@@ -88,6 +89,13 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("creator", sa.Text, nullable=False),
         sa.Index(f"dashboard_invitations_campaign{suffix}", "campaign_id", "position"),
         sa.Index(f"dashboard_invitations_creator{suffix}", "creator", "position"),
+    )
+    sa.Table(
+        f"dashboard_partnerships{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("invitation_id", sa.Uuid, primary_key=True),
+        sa.Column("campaign_id", sa.Uuid, nullable=False),
     )
     sa.Table(
         f"dashboard_paid{suffix}",
@@ -177,6 +185,23 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("engagements", sa.BigInteger, nullable=False),
         sa.Column("clicks", sa.BigInteger, nullable=False),
     )
+    # Who viewed which video on which day, and how many times: a campaign's reach over any
+    # range is a COUNT(DISTINCT viewer) of its members' rows (exact), never held in memory.
+    sa.Table(
+        f"dashboard_viewer_days{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("viewer", sa.Text, primary_key=True),
+        sa.Column("views", sa.BigInteger, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_conversions{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("orders", sa.BigInteger, nullable=False),
+    )
     sa.Table(
         f"dashboard_click_windows{suffix}",
         metadata,
@@ -198,6 +223,7 @@ class _Tables:
     creators: sa.Table
     links: sa.Table
     invitations: sa.Table
+    partnerships: sa.Table
     paid: sa.Table
     effects: sa.Table
     effect_videos: sa.Table
@@ -208,6 +234,8 @@ class _Tables:
     click_newest: sa.Table
     members: sa.Table
     campaign_days: sa.Table
+    viewer_days: sa.Table
+    conversions: sa.Table
 
 
 def _kpis(text: str) -> tuple[KpiTarget, ...]:
@@ -337,6 +365,41 @@ class SqlDashboardTables:
         ).scalar_one()
         return found
 
+    def deliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        kept = t.partnerships
+        _insert_absent(
+            connection,
+            kept,
+            (kept.c.video_id == video_id, kept.c.invitation_id == invitation_id),
+            video_id=video_id,
+            invitation_id=invitation_id,
+            campaign_id=self.campaign_of_invitation(batch, invitation_id),
+        )
+
+    def undeliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        connection, t = self._batch(batch)
+        kept = t.partnerships
+        connection.execute(
+            kept.delete().where(kept.c.video_id == video_id, kept.c.invitation_id == invitation_id)
+        )
+
+    def partnerships(
+        self, generation: int, video_ids: Collection[UUID]
+    ) -> dict[UUID, tuple[str, ...]]:
+        t = self._tables(generation)
+        kept, campaigns = t.partnerships, t.campaigns
+        brands: dict[UUID, set[str]] = {}
+        with self.store.reading() as connection:
+            for chunk in chunks(list(video_ids)):
+                for video_id, brand in connection.execute(
+                    sa.select(kept.c.video_id, campaigns.c.brand)
+                    .join(campaigns, campaigns.c.campaign_id == kept.c.campaign_id)
+                    .where(kept.c.video_id.in_(chunk))
+                ):
+                    brands.setdefault(video_id, set()).add(brand)
+        return {video_id: tuple(sorted(names)) for video_id, names in brands.items()}
+
     def commit_fee(self, batch: Batch, campaign_id: UUID, minor: int) -> None:
         connection, t = self._batch(batch)
         _one(
@@ -455,6 +518,32 @@ class SqlDashboardTables:
             [_amounts(totals, video_id=v, day=d) for (v, d), totals in figures.items()],
         )
         _add_to_members(connection, t, figures)
+
+    def add_viewers(self, batch: Batch, views: Mapping[tuple[UUID, date, str], int]) -> None:
+        connection, t = self._batch(batch)
+        add_amounts(
+            connection,
+            t.viewer_days,
+            ("video_id", "day", "viewer"),
+            ("views",),
+            [
+                {"video_id": video_id, "day": day, "viewer": viewer, "views": count}
+                for (video_id, day, viewer), count in views.items()
+            ],
+        )
+
+    def add_conversions(self, batch: Batch, orders: Mapping[tuple[UUID, date], int]) -> None:
+        connection, t = self._batch(batch)
+        add_amounts(
+            connection,
+            t.conversions,
+            ("video_id", "day"),
+            ("orders",),
+            [
+                {"video_id": video_id, "day": day, "orders": count}
+                for (video_id, day), count in orders.items()
+            ],
+        )
 
     def newest_click_window(self, batch: Batch) -> int:
         connection, t = self._batch(batch)
@@ -617,6 +706,50 @@ class SqlDashboardTables:
                 return None
             last = min(line.last_day(), as_of)
             return _figures_by_day(connection, t, campaign_id, line, last, excluded)
+
+    def reach(
+        self, generation: int, campaign_id: UUID, first: date, last: date, excluded: Excluded
+    ) -> tuple[ReachFigures, dict[date, ReachFigures]] | None:
+        t = self._tables(generation)
+        with self.store.reading() as connection:
+            if _campaign(connection, t, campaign_id) is None:
+                return None
+            members = t.members
+            mine = members.c.campaign_id == campaign_id
+            left_out = list(
+                excluded(
+                    connection.execute(sa.select(members.c.video_id).where(mine)).scalars().all()
+                )
+            )
+            videos = sa.select(members.c.video_id).where(mine)
+            if left_out:
+                videos = videos.where(members.c.video_id.not_in(left_out))
+            seen, days, orders = t.viewer_days, t.video_days, t.conversions
+            viewers = (sa.func.count(sa.distinct(seen.c.viewer)), sa.func.sum(seen.c.views))
+
+            def within(table: sa.Table) -> tuple[Any, ...]:
+                return (table.c.video_id.in_(videos), table.c.day >= first, table.c.day <= last)
+
+            reach, views = connection.execute(sa.select(*viewers).where(*within(seen))).one()
+            by_day: dict[date, list[int]] = {}
+            for day, day_reach, day_views in connection.execute(
+                sa.select(seen.c.day, *viewers).where(*within(seen)).group_by(seen.c.day)
+            ):
+                by_day.setdefault(day, [0, 0, 0, 0])[:2] = [int(day_reach), int(day_views)]
+            for column, table, at in ((days.c.clicks, days, 2), (orders.c.orders, orders, 3)):
+                for day, amount in connection.execute(
+                    sa.select(table.c.day, sa.func.sum(column))
+                    .where(*within(table))
+                    .group_by(table.c.day)
+                ):
+                    by_day.setdefault(day, [0, 0, 0, 0])[at] = int(amount)
+        total = ReachFigures(
+            reach=int(reach),
+            views=int(views or 0),
+            clicks=sum(figures[2] for figures in by_day.values()),
+            conversions=sum(figures[3] for figures in by_day.values()),
+        )
+        return total, {day: ReachFigures(*figures) for day, figures in by_day.items()}
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
         t = self._tables(generation)

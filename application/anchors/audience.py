@@ -46,9 +46,10 @@ from domain.anchors.audience import (
 )
 from domain.anchors.engagement import Engagement
 from domain.anchors.videos import Video
+from domain.anchors.views import VideoViewed, ViewBatch
 from domain.errors import InvalidValue, RuleViolated
 
-BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch, CallToActionClickBatch)
+BatchT = TypeVar("BatchT", EngagementBatch, ClickBatch, CallToActionClickBatch, ViewBatch)
 
 
 class BatchKeyReused(RuleViolated):
@@ -66,6 +67,7 @@ class BatchKind(StrEnum):
     ENGAGEMENT = "engagement"
     CLICKS = "clicks"
     CALL_TO_ACTION_CLICKS = "call_to_action_clicks"
+    VIEWS = "views"
 
 
 @attrs.frozen
@@ -205,6 +207,30 @@ class Audience:
             lambda b: [c.video_id for c in b.clicks] == asked,
         )
 
+    def record_views(
+        self, actor: Principal, batch_key: str, video_ids: Sequence[UUID]
+    ) -> BatchReceipt:
+        """A signed-in viewer's views of videos, each at the server's time: what campaigns
+        count their reach (unique viewers) and frequency from. A retry with the same key and
+        views is recognised; the key with other views is ``BatchKeyReused``."""
+        batch_id = batch_id_for(actor.label, batch_key)
+        asked = list(video_ids)
+        previous = self._previous(ViewBatch, batch_id)
+        if previous is not None:
+            if [v.video_id for v in previous.views] != asked:
+                raise BatchKeyReused(f"batch {batch_key!r} was recorded with other views")
+            return BatchReceipt(batch_id, len(previous.views), replayed=True)
+        self._require_videos(set(asked))
+        now = self.clock.now()
+        batch = ViewBatch.record(
+            batch_id,
+            viewer=actor.label,
+            views=[VideoViewed(video_id=video_id, at=now) for video_id in asked],
+        )
+        return self._save_new(
+            batch, len(asked), ViewBatch, lambda b: [v.video_id for v in b.views] == asked
+        )
+
     def batch(self, actor: Principal, batch_id: UUID) -> RecordedBatch:
         """A batch recorded before, as its receipt said: what kind, how many items, by whom.
         Only its sender, admins and auditors read it; to anyone else it does not exist."""
@@ -218,6 +244,8 @@ class Audience:
             kind, size, sender = BatchKind.CLICKS, len(found.clicks), found.viewer
         elif isinstance(found, CallToActionClickBatch):
             kind, size, sender = BatchKind.CALL_TO_ACTION_CLICKS, len(found.clicks), found.viewer
+        elif isinstance(found, ViewBatch):
+            kind, size, sender = BatchKind.VIEWS, len(found.views), found.viewer
         else:
             raise NotFound("batch", batch_id)
         if sender != actor.label and actor.role not in (Role.ADMIN, Role.AUDITOR):

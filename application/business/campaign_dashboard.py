@@ -17,8 +17,10 @@ counts for nothing from the moment that is in the log.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from itertools import groupby
 from typing import Any, Protocol
@@ -27,6 +29,7 @@ from uuid import UUID
 import attrs
 
 from application.anchors.engagement_reading import added_by_video, read_engagement_batch
+from application.anchors.video_analytics import day_range
 from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
 from application.projections import Batch, Persisted, ProjectionRunner, StoredReader
@@ -41,10 +44,12 @@ from domain.anchors.audience import (
 )
 from domain.anchors.engagement import Engagement
 from domain.anchors.videos import Video
+from domain.anchors.views import ViewBatch
 from domain.business.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget, last_day_of_flight
 from domain.business.effects import BrandedEffect, EffectUse
 from domain.business.invitations import Invitation
 from domain.money import Money
+from domain.shop.orders import Order
 
 TOP = 10
 NAME = "campaign dashboards"
@@ -177,6 +182,47 @@ class CampaignDashboard:
     effects: tuple[EffectFigures, ...]
 
 
+@attrs.frozen
+class ReachFigures:
+    """A range's figures of a campaign's videos (the range's days within the flight)."""
+
+    reach: int  # different viewers who viewed any of the videos in the range
+    views: int  # their views (the view batches'), for the frequency
+    clicks: int
+    conversions: int  # orders placed through the videos
+
+
+@attrs.frozen
+class ReachDay:
+    day: date
+    figures: ReachFigures
+
+
+@attrs.frozen
+class CampaignReport:
+    """Reach, frequency, clicks and conversions over a range of days, in total and by day."""
+
+    campaign_id: UUID
+    name: str
+    first: date  # the range asked
+    last: date
+    total: ReachFigures
+    daily: tuple[ReachDay, ...]  # every day of the range within the flight
+
+    @property
+    def frequency(self) -> str:
+        """Views per viewer over the range, to two decimals (``"0.00"`` without viewers)."""
+        return frequency(self.total)
+
+
+def frequency(figures: ReachFigures) -> str:
+    """``views / reach`` rounded half up to hundredths, as text: no float is involved."""
+    if figures.reach == 0:
+        return "0.00"
+    hundredths = (figures.views * 200 + figures.reach) // (2 * figures.reach)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
 #: Which of the videos given are excluded from every program (protection's question, asked
 #: of a campaign's videos only).
 Excluded = Callable[[Collection[UUID]], Collection[UUID]]
@@ -221,6 +267,21 @@ class DashboardTables(Protocol):
         ...
 
     def campaign_of_invitation(self, batch: Batch, invitation_id: UUID) -> UUID: ...
+
+    def deliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        """The video is posted under the invitation: a paid partnership with its brand."""
+        ...
+
+    def undeliver(self, batch: Batch, invitation_id: UUID, video_id: UUID) -> None:
+        """The brand rejected the video delivered under the invitation."""
+        ...
+
+    def partnerships(
+        self, generation: int, video_ids: Collection[UUID]
+    ) -> dict[UUID, tuple[str, ...]]:
+        """The brands each of ``video_ids`` is a paid partnership with (by name; videos with
+        none are left out)."""
+        ...
 
     def commit_fee(self, batch: Batch, campaign_id: UUID, minor: int) -> None:
         """Add to the fees agreed and not yet paid (a negative amount once paid)."""
@@ -268,7 +329,23 @@ class DashboardTables(Protocol):
         than the newest, then ``first_click``; their answers, in fewer statements."""
         ...
 
+    def add_viewers(self, batch: Batch, views: Mapping[tuple[UUID, date, str], int]) -> None:
+        """Add to each (video, day, viewer)'s views (known videos only)."""
+        ...
+
+    def add_conversions(self, batch: Batch, orders: Mapping[tuple[UUID, date], int]) -> None:
+        """Add to each (video, day)'s orders placed through it."""
+        ...
+
     # Reads ---------------------------------------------------------------------------------
+
+    def reach(
+        self, generation: int, campaign_id: UUID, first: date, last: date, excluded: Excluded
+    ) -> tuple[ReachFigures, dict[date, ReachFigures]] | None:
+        """The campaign's videos' figures from ``first`` to ``last`` (both counted), in
+        total and by day (days without figures left out), less those ``excluded``: unique
+        viewers counted in the rows (exact), never in memory. None: no such campaign."""
+        ...
 
     def campaign(self, generation: int, campaign_id: UUID) -> CampaignLine | None: ...
 
@@ -297,7 +374,9 @@ class CampaignDashboardProjection:
 
     name = NAME
     # 2: the rows keep each campaign's videos and days summed as figures arrive.
-    version = 3  # 3: invitations keep their creator
+    # 3: invitations keep their creator; 4: delivered videos (paid partnerships);
+    # 5: views by viewer (reach, frequency) and orders through the videos (conversions).
+    version = 5
 
     def __init__(
         self,
@@ -314,12 +393,16 @@ class CampaignDashboardProjection:
             Video.Published.TOPIC: self._published,
             EngagementBatch.Recorded.TOPIC: self._engagement,
             CallToActionClickBatch.Recorded.TOPIC: self._clicks,
+            ViewBatch.Recorded.TOPIC: self._views,
+            Order.Placed.TOPIC: self._ordered,
             Campaign.Launched.TOPIC: self._launched,
             Campaign.CreatorJoined.TOPIC: self._joined,
             Campaign.Ended.TOPIC: self._ended,
             CampaignVideo.Linked.TOPIC: self._linked,
             Invitation.Sent.TOPIC: self._invited,
             Invitation.Accepted.TOPIC: self._accepted,
+            Invitation.Delivered.TOPIC: self._delivered,
+            Invitation.DeliveryRejected.TOPIC: self._rejected,
             Invitation.Paid.TOPIC: self._paid,
             BrandedEffect.Registered.TOPIC: self._effect,
             EffectUse.Declared.TOPIC: self._effect_used,
@@ -334,6 +417,7 @@ class CampaignDashboardProjection:
                 Video.Published.TOPIC,
                 EngagementBatch.Recorded.TOPIC,
                 CallToActionClickBatch.Recorded.TOPIC,
+                ViewBatch.Recorded.TOPIC,
             ),
             "revenue": (
                 Campaign.Launched.TOPIC,
@@ -342,9 +426,12 @@ class CampaignDashboardProjection:
                 CampaignVideo.Linked.TOPIC,
                 Invitation.Sent.TOPIC,
                 Invitation.Accepted.TOPIC,
+                Invitation.Delivered.TOPIC,
+                Invitation.DeliveryRejected.TOPIC,
                 Invitation.Paid.TOPIC,
                 BrandedEffect.Registered.TOPIC,
                 EffectUse.Declared.TOPIC,
+                Order.Placed.TOPIC,
             ),
         }
 
@@ -387,10 +474,20 @@ class CampaignDashboardProjection:
         campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
         self.tables.commit_fee(batch, campaign_id, event.terms.fee.minor)
 
+    def _delivered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.deliver(batch, event.originator_id, event.video_id)
+
+    def _rejected(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.undeliver(batch, event.originator_id, event.video_id)
+
     def _paid(self, batch: Batch, event: Any, _position: int) -> None:
         campaign_id = self.tables.campaign_of_invitation(batch, event.originator_id)
         self.tables.commit_fee(batch, campaign_id, -event.fee.minor)
         self.tables.pay_fee(batch, campaign_id, event.paid_at.date(), event.fee.minor)
+
+    def _ordered(self, batch: Batch, event: Any, _position: int) -> None:
+        if event.video_id is not None:
+            self.tables.add_conversions(batch, {(event.video_id, event.placed_at.date()): 1})
 
     def _effect(self, batch: Batch, event: Any, position: int) -> None:
         self.tables.register_effect(
@@ -415,6 +512,8 @@ class CampaignDashboardProjection:
                 self._engagement_of(batch, [event for event, _ in run])
             elif topic == CallToActionClickBatch.Recorded.TOPIC:
                 self._clicks_of(batch, [event for event, _ in run])
+            elif topic == ViewBatch.Recorded.TOPIC:
+                self._views_of(batch, [event for event, _ in run])
             else:
                 for event, position in run:
                     self.apply(batch, log, event, position)
@@ -471,7 +570,49 @@ class CampaignDashboardProjection:
         if counted:
             self.tables.add_figures(batch, counted)
 
+    def _views(self, batch: Batch, event: Any, _position: int) -> None:
+        self._views_of(batch, [event])
+
+    def _views_of(self, batch: Batch, events: Sequence[Any]) -> None:
+        """Each view adds to its (video, day, viewer) row: the rows, not memory, say how
+        many different viewers a campaign's videos had."""
+        known = self.tables.known_videos(
+            batch, {view.video_id for event in events for view in event.views}
+        )
+        added: dict[tuple[UUID, date, str], int] = {}
+        for event in events:
+            for view in event.views:
+                if view.video_id in known:
+                    key = (view.video_id, view.at.date(), event.viewer)
+                    added[key] = added.get(key, 0) + 1
+        if added:
+            self.tables.add_viewers(batch, added)
+
     # Reading -------------------------------------------------------------------------------
+
+    def report(
+        self, generation: int, campaign_id: UUID, first: date, last: date, reader: Principal
+    ) -> CampaignReport:
+        """Reach, frequency, clicks and conversions of the campaign's videos from ``first``
+        to ``last``, the days of its flight only (refused unless ``reader`` may read its
+        dashboard)."""
+        line = self.tables.campaign(generation, campaign_id)
+        if line is None:
+            raise NotFound("campaign", campaign_id)
+        if not may_read(reader, line):
+            raise NotPermitted("a campaign's report is its brand's (and auditors')")
+        model = self.protection.catch_up()
+        start, end = max(first, line.starts_on), min(last, line.last_day())
+        nothing = ReachFigures(0, 0, 0, 0)
+        if start > end:
+            return CampaignReport(campaign_id, line.name, first, last, nothing, ())
+        found = self.tables.reach(generation, campaign_id, start, end, model.excluded_among)
+        if found is None:
+            raise NotFound("campaign", campaign_id)
+        total, by_day = found
+        days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+        daily = tuple(ReachDay(day, by_day.get(day, nothing)) for day in days)
+        return CampaignReport(campaign_id, line.name, first, last, total, daily)
 
     def dashboard(
         self, generation: int, campaign_id: UUID, as_of: date, reader: Principal | None = None
@@ -621,6 +762,28 @@ class CampaignDashboards:
         # The campaign's line is read with its figures, in one snapshot, and checked then.
         return self.projection.dashboard(self._runner.fresh(NAME), campaign_id, as_of, actor)
 
+    def report(
+        self,
+        actor: Principal,
+        campaign_id: UUID,
+        *,
+        as_of: date,
+        days: int | None = None,
+        first: date | None = None,
+        last: date | None = None,
+    ) -> CampaignReport:
+        """A campaign's reach (unique viewers), frequency, clicks and conversions over the
+        last 7, 28 or 90 ``days`` to ``as_of`` (28 if none) or the custom ``first`` to
+        ``last``, in total and by day: for its brand, an admin or an auditor."""
+        chosen = day_range(as_of, days=days, first=first, last=last)
+        return self.projection.report(
+            self._runner.fresh(NAME), campaign_id, chosen.first, chosen.last, actor
+        )
+
+    def report_csv(self, report: CampaignReport) -> Iterator[str]:
+        """The report as CSV lines: a header, a line a day, then the range's total."""
+        return report_lines(report)
+
     def invitations_of(self, campaign_id: UUID) -> list[UUID]:
         """The ids of the invitations sent in a campaign (no access check: callers check first)."""
         return self.projection.tables.invitations(self._runner.fresh(NAME), campaign_id)
@@ -643,6 +806,11 @@ class CampaignDashboards:
             self._runner.fresh(NAME), creator, after=after, limit=limit
         )
 
+    def paid_partnerships(self, video_ids: Collection[UUID]) -> dict[UUID, tuple[str, ...]]:
+        """The brands each of the videos is a paid partnership with (public: what viewers are
+        told): a video delivered under a brand's invitation, and not rejected by it."""
+        return self.projection.tables.partnerships(self._runner.fresh(NAME), video_ids)
+
     def video_days(self, video_id: UUID) -> dict[date, DayTotals]:
         """A video's figures by day as the dashboards count them (clicks once per window)."""
         return self.projection.tables.video_days(self._runner.fresh(NAME), video_id)
@@ -654,3 +822,29 @@ class CampaignDashboards:
     def read_models(self) -> tuple[ReadModel, ...]:
         """The dashboards' read model, for the projection runner and the auditor's replay."""
         return (Persisted(self._runner, self.projection),)
+
+
+REPORT_HEADER = ("day", "reach", "views", "frequency", "clicks", "conversions")
+
+
+def report_lines(report: CampaignReport) -> Iterator[str]:
+    """The report's CSV lines (``\r\n`` ended): a header, each day, and ``total``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(REPORT_HEADER)
+    rows = [(day.day.isoformat(), day.figures) for day in report.daily]
+    rows.append(("total", report.total))
+    for label, figures in rows:
+        writer.writerow(
+            (
+                label,
+                figures.reach,
+                figures.views,
+                frequency(figures),
+                figures.clicks,
+                figures.conversions,
+            )
+        )
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()

@@ -122,6 +122,9 @@ class InvitationView:
     terms: Terms
     counter_note: str
     video_id: UUID | None
+    draft_video_id: UUID | None = None  # the draft submitted last, if any
+    draft_note: str = ""
+    changes_reason: str = ""  # why the brand sent the last draft back
 
     @classmethod
     def of(cls, invitation: Invitation) -> InvitationView:
@@ -135,6 +138,9 @@ class InvitationView:
             terms=invitation.terms,
             counter_note=invitation.counter_note,
             video_id=invitation.video_id,
+            draft_video_id=invitation.draft_video_id,
+            draft_note=invitation.draft_note,
+            changes_reason=invitation.changes_reason,
         )
 
 
@@ -394,6 +400,43 @@ class Campaigns:
             raise NotPermitted("a creator delivers one of their own videos")
         invitation.deliver(video_id, at=self.clock.now())
         self._revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def submit_draft(
+        self, actor: Principal, campaign_id: UUID, video_id: UUID, *, note: str = ""
+    ) -> InvitationView:
+        """The creator invited to the campaign, having accepted, submits one of their own
+        videos as a draft with a note for the brand's approval before posting it, and the
+        brand is told. A creator not invited to the campaign, or another's video, is
+        ``NotPermitted``; a draft out of turn (not accepted yet, one awaiting review) is
+        ``RuleViolated``."""
+        require_role(actor, Role.CREATOR, doing="submit a draft")
+        invitation = self.revenue.find(Invitation, Invitation.id_for(campaign_id, actor.subject))
+        if invitation is None or not owns(actor, Role.CREATOR, invitation.creator):
+            raise NotPermitted("a creator submits drafts only for campaigns they were invited to")
+        video = self.catalogue.load(Video, video_id)
+        if not owns(actor, Role.CREATOR, video.creator_id):
+            raise NotPermitted("a creator submits one of their own videos as a draft")
+        invitation.submit_draft(video_id, note=note, at=self.clock.now())
+        self.revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def approve_draft(self, actor: Principal, invitation_id: UUID) -> InvitationView:
+        """The inviting brand approves the draft awaiting it, and the creator is told to post
+        it. Only that brand may (``NotPermitted``); a second approval is ``RuleViolated``."""
+        invitation = self._as_brand(actor, invitation_id)
+        invitation.approve_draft(by=actor.label, at=self.clock.now())
+        self.revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def request_draft_changes(
+        self, actor: Principal, invitation_id: UUID, *, reason: str
+    ) -> InvitationView:
+        """The inviting brand sends the draft awaiting it back with a reason, and the creator
+        is told. Only that brand may (``NotPermitted``)."""
+        invitation = self._as_brand(actor, invitation_id)
+        invitation.request_changes(by=actor.label, reason=reason, at=self.clock.now())
+        self.revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def reject_delivery(

@@ -1,7 +1,8 @@
 """What the steps of a campaign invitation tell its parties, read from the revenue log by
 the notice follower (``application.notice_follower``): the creator on offered, counter
-accepted, revised, counter declined, withdrawn, delivery rejected and approved (paid); the
-brand on accepted, countered, declined and delivered. Each notice is keyed
+accepted, revised, counter declined, withdrawn, draft approved or sent back for changes,
+delivery rejected and approved (paid); the brand on accepted, countered, declined, draft
+submitted and delivered. Each notice is keyed
 ``invitation:<id>:<step>:<version>``, the version of the step's event."""
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class InvitationNotices(RulesOver[RevenueLog]):
                 Invitation.Accepted,
                 Invitation.Declined,
                 Invitation.Withdrawn,
+                Invitation.DraftSubmitted,
+                Invitation.DraftChangesRequested,
+                Invitation.DraftApproved,
                 Invitation.Delivered,
                 Invitation.DeliveryRejected,
                 Invitation.Paid,
@@ -105,6 +109,18 @@ class InvitationNotices(RulesOver[RevenueLog]):
         if isinstance(event, Invitation.Withdrawn):
             message = "the invitation was withdrawn"
             return _Step(False, "withdrawn", message, NoticeKind.INVITATION_WITHDRAWN, event.reason)
+        if isinstance(event, Invitation.DraftSubmitted):
+            message = f"{creator} submitted a draft for your approval"
+            kind = NoticeKind.INVITATION_DRAFT_SUBMITTED
+            return _Step(True, "draft", message, kind, event.note, video=event.video_id)
+        if isinstance(event, Invitation.DraftChangesRequested):
+            message = f"the brand asks for changes to your draft: {event.reason}"
+            kind = NoticeKind.INVITATION_DRAFT_CHANGES
+            return _Step(False, "changes", message, kind, event.reason, video=event.video_id)
+        if isinstance(event, Invitation.DraftApproved):
+            message = "your draft was approved: post it and deliver it"
+            kind = NoticeKind.INVITATION_DRAFT_APPROVED
+            return _Step(False, "draft-approved", message, kind, video=event.video_id)
         if isinstance(event, Invitation.Delivered):
             message = f"{creator} delivered a video for your approval"
             kind = NoticeKind.INVITATION_DELIVERED

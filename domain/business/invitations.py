@@ -8,12 +8,19 @@ acceptance), the creator delivers a video of theirs by the deadline, and the bra
 approval pays the fee (saved with the approval). A closed invitation (declined, withdrawn,
 paid) takes no further offers.
 
+Before posting, the creator may submit a draft (a video and a note) for the brand's approval;
+the brand approves it or asks for changes with a reason (the creator then submits another).
+A draft awaiting the brand, or one sent back for changes, holds the delivery; once a draft
+is approved, only its video may be delivered (until the brand rejects that delivery).
+
     sent ──accept──▶ accepted ──deliver──▶ delivered ──approve──▶ paid
-     │ ▲  ──decline─▶ declined              │ ▲
-     │ │  ──withdraw▶ withdrawn             └─┘ reject (the creator delivers again)
-   counter│revise
-     ▼ │
-    countered ──accept counter──▶ accepted
+     │ ▲  ──decline─▶ declined   │   ▲       │ ▲
+     │ │  ──withdraw▶ withdrawn  │   │       └─┘ reject (the creator delivers again)
+   counter│revise          draft │   │ deliver the approved video
+     ▼ │                         ▼   │
+    countered            draft-submitted ──approve draft──▶ draft-approved
+                             ▲     │ ask for changes
+                       draft └─ changes-requested
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ class InvitationState(StrEnum):
     SENT = "sent"  # awaiting the creator
     COUNTERED = "countered"  # awaiting the brand
     ACCEPTED = "accepted"  # the fee is committed; awaiting the video
+    DRAFT_SUBMITTED = "draft-submitted"  # a draft awaits the brand's review
+    CHANGES_REQUESTED = "changes-requested"  # the brand asked for another draft
+    DRAFT_APPROVED = "draft-approved"  # awaiting the approved video's posting
     DELIVERED = "delivered"  # awaiting the brand's approval
     PAID = "paid"
     DECLINED = "declined"
@@ -61,6 +71,10 @@ class DeadlinePassed(RuleViolated):
     """The delivery deadline is over."""
 
 
+class NotTheApprovedDraft(RuleViolated):
+    """The video delivered is not the draft the brand approved."""
+
+
 @attrs.frozen
 class Terms:
     fee: Money
@@ -74,10 +88,10 @@ class Terms:
             raise InvalidValue(f"deliverables are described in 1 to {MAX_DELIVERABLES} characters")
 
 
-def _reason(reason: str) -> str:
-    cleaned = checked_free_text(reason, "a reason").strip()
+def _reason(reason: str, what: str = "a reason") -> str:
+    cleaned = checked_free_text(reason, what).strip()
     if len(cleaned) > MAX_REASON:
-        raise InvalidValue(f"a reason has at most {MAX_REASON} characters")
+        raise InvalidValue(f"{what} has at most {MAX_REASON} characters")
     return cleaned
 
 
@@ -131,6 +145,25 @@ class Invitation(DomainAggregate):
         reason: str
         rejected_at: datetime
 
+    class DraftSubmitted(Aggregate.Event):
+        TOPIC = "spotlight.invitations:DraftSubmitted"
+        video_id: UUID
+        note: str
+        submitted_at: datetime
+
+    class DraftChangesRequested(Aggregate.Event):
+        TOPIC = "spotlight.invitations:DraftChangesRequested"
+        video_id: UUID
+        reason: str
+        requested_by: str
+        requested_at: datetime
+
+    class DraftApproved(Aggregate.Event):
+        TOPIC = "spotlight.invitations:DraftApproved"
+        video_id: UUID
+        approved_by: str
+        approved_at: datetime
+
     class Paid(Aggregate.Event):
         TOPIC = "spotlight.invitations:DeliveryApprovedAndPaid"
         video_id: UUID
@@ -182,6 +215,9 @@ class Invitation(DomainAggregate):
         self.state = InvitationState.SENT
         self.video_id: UUID | None = None
         self.counter_note = ""
+        self.draft_video_id: UUID | None = None  # the draft submitted last, if any
+        self.draft_note = ""
+        self.changes_reason = ""  # why the brand sent the last draft back
 
     # Rules ------------------------------------------------------------------------------
 
@@ -219,12 +255,35 @@ class Invitation(DomainAggregate):
         self._require(awaiting, doing="decline")
         self._declined(by, _reason(reason), checked_instant(at))
 
-    def deliver(self, video_id: UUID, *, at: datetime) -> None:
-        self._require(InvitationState.ACCEPTED, doing="deliver a video")
+    def submit_draft(self, video_id: UUID, *, note: str, at: datetime) -> None:
+        """The creator submits a draft for the brand's approval before posting it: after the
+        acceptance (or a rejected delivery), or again when the brand asked for changes."""
+        self._require(
+            InvitationState.ACCEPTED, InvitationState.CHANGES_REQUESTED, doing="submit a draft"
+        )
         at = checked_instant(at)
+        self._by_deadline(at)
+        self._draft_submitted(video_id, _reason(note, "a note"), at)
+
+    def deliver(self, video_id: UUID, *, at: datetime) -> None:
+        """The creator posts their video for the campaign: the approved draft's, once a draft
+        was approved; a draft awaiting review or sent back for changes holds the delivery."""
+        self._require(
+            InvitationState.ACCEPTED, InvitationState.DRAFT_APPROVED, doing="deliver a video"
+        )
+        at = checked_instant(at)
+        self._by_deadline(at)
+        if InvitationState(self.state) is InvitationState.DRAFT_APPROVED and (
+            video_id != self.draft_video_id
+        ):
+            raise NotTheApprovedDraft(
+                f"the brand approved the draft {self.draft_video_id}: deliver that video"
+            )
+        self._delivered(video_id, at)
+
+    def _by_deadline(self, at: datetime) -> None:
         if at.date() > self.terms.deadline:
             raise DeadlinePassed(f"the deadline was {self.terms.deadline}")
-        self._delivered(video_id, at)
 
     # The brand --------------------------------------------------------------------------
 
@@ -250,6 +309,22 @@ class Invitation(DomainAggregate):
             raise InvalidValue("a rejected delivery needs a reason the creator can act on")
         assert self.video_id is not None
         self._delivery_rejected(self.video_id, _reason(reason), checked_instant(at))
+
+    def approve_draft(self, *, by: str, at: datetime) -> UUID:
+        """The brand approves the draft awaiting it (a second approval is ``NotYourTurn``);
+        answers the draft's video, the one to post."""
+        self._require(InvitationState.DRAFT_SUBMITTED, doing="approve the draft")
+        assert self.draft_video_id is not None
+        self._draft_approved(self.draft_video_id, by, checked_instant(at))
+        return self.draft_video_id
+
+    def request_changes(self, *, by: str, reason: str, at: datetime) -> None:
+        """The brand sends the draft awaiting it back, with a reason the creator can act on."""
+        self._require(InvitationState.DRAFT_SUBMITTED, doing="ask for changes to the draft")
+        if not reason.strip():
+            raise InvalidValue("changes asked for need a reason the creator can act on")
+        assert self.draft_video_id is not None
+        self._draft_changes_requested(self.draft_video_id, _reason(reason), by, checked_instant(at))
 
     def approve_delivery(self, *, by: str, at: datetime) -> Money:
         """The brand approves the delivered video; answers the fee now paid."""
@@ -293,6 +368,24 @@ class Invitation(DomainAggregate):
     def _delivery_rejected(self, video_id: UUID, reason: str, rejected_at: datetime) -> None:
         self.video_id = None
         self.state = InvitationState.ACCEPTED
+
+    @event(DraftSubmitted)
+    def _draft_submitted(self, video_id: UUID, note: str, submitted_at: datetime) -> None:
+        self.draft_video_id = video_id
+        self.draft_note = note
+        self.changes_reason = ""
+        self.state = InvitationState.DRAFT_SUBMITTED
+
+    @event(DraftChangesRequested)
+    def _draft_changes_requested(
+        self, video_id: UUID, reason: str, requested_by: str, requested_at: datetime
+    ) -> None:
+        self.changes_reason = reason
+        self.state = InvitationState.CHANGES_REQUESTED
+
+    @event(DraftApproved)
+    def _draft_approved(self, video_id: UUID, approved_by: str, approved_at: datetime) -> None:
+        self.state = InvitationState.DRAFT_APPROVED
 
     @event(Paid)
     def _paid(self, video_id: UUID, fee: Money, approved_by: str, paid_at: datetime) -> None:

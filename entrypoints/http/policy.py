@@ -122,6 +122,7 @@ POLICY: Mapping[str, Access] = {
     "POST /v1/clicks": SIGNED_IN,
     "GET /v1/batches/{batch_id}": rule("*", "the batch's sender; admins, auditors; others 404"),
     "POST /v1/call-to-action-clicks": SIGNED_IN,
+    "POST /v1/views": SIGNED_IN,
     "GET /v1/studios/{studio_id}/analytics": rule(
         "studio admin auditor", "that studio; admins; auditors", owners="studio"
     ),
@@ -422,6 +423,21 @@ POLICY: Mapping[str, Access] = {
         "brand", "the inviting brand", owners="brand"
     ),
     "POST /v1/invitations/{invitation_id}/delivery/rejection": rule(
+        "brand", "the inviting brand", owners="brand"
+    ),
+    "GET /v1/campaigns/{campaign_id}/report": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/campaigns/{campaign_id}/report.csv": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "POST /v1/campaigns/{campaign_id}/drafts": rule(
+        "creator", "a creator invited to the campaign, with their own video", owners="creator"
+    ),
+    "POST /v1/invitations/{invitation_id}/draft/approval": rule(
+        "brand", "the inviting brand", owners="brand"
+    ),
+    "POST /v1/invitations/{invitation_id}/draft/changes": rule(
         "brand", "the inviting brand", owners="brand"
     ),
     "GET /v1/marketplace/creators": rule("brand admin", "brands (own campaigns only); admins"),

@@ -210,6 +210,11 @@ class ProposalOut(Answer):
     evidence: list[EvidenceOut]
 
 
+class PaidPartnershipOut(Answer):
+    label: Literal["Paid partnership"] = "Paid partnership"
+    brands: list[str] = Field(description="The brands the video was made for, by name.")
+
+
 class VideoOut(Answer):
     id: UUID
     version: int
@@ -224,6 +229,11 @@ class VideoOut(Answer):
     media_digest: str | None
     duration_seconds: float | None
     dispute: DisputeOut | None = Field(description="The creator's open dispute of the anchor.")
+    paid_partnership: PaidPartnershipOut | None = Field(
+        default=None,
+        description="Shown to viewers: the video was posted for brands under a campaign's "
+        "terms (delivered, and not rejected by the brand); null when it was not.",
+    )
 
 
 class AnchorAttachment(Strict):

@@ -201,6 +201,7 @@ ACCOUNT_OWNER = {"/v1/creators/": Role.CREATOR, "/v1/artists/": Role.ARTIST}
 BODY_OWNERS: Mapping[str, frozenset[str]] = {
     "POST /v1/campaigns/{campaign_id}/videos": frozenset({"creator:x1"}),
     "POST /v1/bookings/{slot_id}/samples": frozenset({"seller:x1"}),
+    "POST /v1/campaigns/{campaign_id}/drafts": frozenset({"creator:x1"}),
 }
 #: Bodies the schema alone would make harmful to the rest of the matrix, or that it cannot
 #: make; what matters is that they are valid, not that they succeed.

@@ -64,6 +64,13 @@ class CallToActionClicksBody(Strict):
     )
 
 
+class ViewsBody(Strict):
+    batch_key: str = BatchKey
+    video_ids: list[UUID] = Field(
+        min_length=1, max_length=1_000, description="A video per view, in the order watched."
+    )
+
+
 class ReceiptOut(BaseModel):
     batch_id: UUID
     recorded: int
@@ -194,6 +201,14 @@ def record_call_to_action_clicks(
     """A signed-in viewer's clicks on videos' calls to action (a brand campaign's link);
     campaigns count those of their videos. A retried batch answers 200 with `replayed`."""
     receipt = core.audience.record_call_to_action_clicks(caller, body.batch_key, body.video_ids)
+    return ReceiptOut.of(receipt, response)
+
+
+@router.post("/v1/views", status_code=status.HTTP_201_CREATED, response_model=ReceiptOut)
+def record_views(body: ViewsBody, core: Core, caller: Caller, response: Response) -> ReceiptOut:
+    """A signed-in viewer's views of videos; campaigns count their reach (unique viewers)
+    and frequency from them. A retried batch answers 200 with `replayed`."""
+    receipt = core.audience.record_views(caller, body.batch_key, body.video_ids)
     return ReceiptOut.of(receipt, response)
 
 

@@ -13,7 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from entrypoints.http.media import PLAYBACK_RESPONSES, playback
 from entrypoints.http.problems import Problem, documented
-from entrypoints.http.schemas import AnchorAttachment, AnchorRevocation, VideoOut, VideoPublication
+from entrypoints.http.schemas import (
+    AnchorAttachment,
+    AnchorRevocation,
+    PaidPartnershipOut,
+    VideoOut,
+    VideoPublication,
+)
 from entrypoints.http.security import Caller, Core, MaybeCaller
 from entrypoints.http.uploads import Upload, read_upload, single, words
 from entrypoints.http.versions import expected_version, set_location, tag_response
@@ -122,14 +128,19 @@ async def publish_video(
 def get_video(video_id: UUID, core: Core, caller: MaybeCaller, response: Response) -> VideoOut:
     """A video with its engagement and its anchor, if any. A removed video is 410 Gone to
     all but its creator, reviewers and admins; a flagged or age-restricted one is 403 to
-    minors and to callers without a token. Neither answer carries its caption."""
+    minors and to callers without a token. Neither answer carries its caption. A video
+    delivered for a brand's campaign carries its paid-partnership disclosure."""
     core.anchors_media.require_visible(caller, video_id)
     view = core.cataloguing.video(video_id)
     tag_response(response, view.version)
     # Engagement arrives in batches beside the video, so its totals come from the projection.
-    return VideoOut.model_validate(
+    answer = VideoOut.model_validate(
         attrs.evolve(view, engagement=core.audience.engagement_of(video_id))
     )
+    brands = core.campaign_dashboards.paid_partnerships([video_id]).get(video_id)
+    if brands:
+        answer.paid_partnership = PaidPartnershipOut(brands=list(brands))
+    return answer
 
 
 @router.get("/{video_id}/media", response_class=Response, responses=PLAYBACK_RESPONSES)

@@ -10,8 +10,13 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
+from application.business.campaign_dashboard import (
+    CampaignReport,
+    ReachFigures,
+    frequency,
+)
 from domain.bounds import MAX_AMOUNT
 from domain.business.campaigns import MAX_NAME, Kpi, KpiTarget
 from domain.business.effects import MAX_ASSET
@@ -83,6 +88,11 @@ class EndBody(Strict):
 
 class VideoBody(Strict):
     video_id: UUID
+
+
+class DraftBody(Strict):
+    video_id: UUID = Field(description="The creator's own video, for the brand to review.")
+    note: str = Field(default="", max_length=MAX_REASON, description="A note to the brand.")
 
 
 # Branded effects ----------------------------------------------------------------------------
@@ -159,11 +169,16 @@ class InvitationOut(Answer):
     creator: str
     state: str = Field(
         description="sent (awaits the creator), countered (awaits the brand), accepted (fee "
-        "committed; awaits the video), delivered (awaits approval), paid, declined, withdrawn."
+        "committed; awaits the video or a draft), draft-submitted (awaits the brand's review), "
+        "changes-requested (awaits another draft), draft-approved (awaits the approved video's "
+        "delivery), delivered (awaits approval), paid, declined, withdrawn."
     )
     terms: TermsOut
     counter_note: str
     video_id: UUID | None
+    draft_video_id: UUID | None = Field(description="The draft submitted last, if any.")
+    draft_note: str
+    changes_reason: str = Field(description="Why the brand sent the last draft back.")
 
 
 # The dashboard ----------------------------------------------------------------------------
@@ -226,3 +241,51 @@ class DashboardOut(Answer):
     top_videos: list[VideoFiguresOut]
     top_creators: list[CreatorFiguresOut]
     effects: list[EffectFiguresOut]
+
+
+# Reach and conversions over a range ---------------------------------------------------------
+
+
+class ReachFiguresOut(BaseModel):
+    reach: int = Field(description="Different signed-in viewers who viewed the videos (exact).")
+    views: int = Field(description="Their views (the view batches').")
+    frequency: str = Field(description="Views per viewer, to two decimals.", examples=["1.50"])
+    clicks: int = Field(description="Call-to-action clicks (once per viewer per window).")
+    conversions: int = Field(description="Orders placed through the videos' product tags.")
+
+    @classmethod
+    def of(cls, figures: ReachFigures) -> ReachFiguresOut:
+        return cls(
+            reach=figures.reach,
+            views=figures.views,
+            frequency=frequency(figures),
+            clicks=figures.clicks,
+            conversions=figures.conversions,
+        )
+
+
+class ReachDayOut(ReachFiguresOut):
+    day: date
+
+
+class ReportOut(BaseModel):
+    campaign_id: UUID
+    name: str
+    first: date = Field(description="The range's first day, as asked.")
+    last: date = Field(description="The range's last day, as asked.")
+    total: ReachFiguresOut = Field(description="The range's days within the flight.")
+    daily: list[ReachDayOut] = Field(description="Each day of the range within the flight.")
+
+    @classmethod
+    def of(cls, report: CampaignReport) -> ReportOut:
+        return cls(
+            campaign_id=report.campaign_id,
+            name=report.name,
+            first=report.first,
+            last=report.last,
+            total=ReachFiguresOut.of(report.total),
+            daily=[
+                ReachDayOut(day=day.day, **ReachFiguresOut.of(day.figures).model_dump())
+                for day in report.daily
+            ],
+        )

@@ -6,17 +6,22 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+import attrs
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import StreamingResponse
 
 from application.auth import Principal, Role
+from application.business.campaign_dashboard import CampaignReport
 from application.business.campaigns import CampaignView
 from domain.business.campaigns import Objective
 from entrypoints.bootstrap import Spotlight
+from entrypoints.http.anchors.video_analytics import AsOf, Days, First, Last
 from entrypoints.http.business.campaign_schemas import (
     CampaignLaunch,
     CampaignOut,
     CounterOfferBody,
     DashboardOut,
+    DraftBody,
     EffectBody,
     EffectOut,
     EffectUseBody,
@@ -24,6 +29,7 @@ from entrypoints.http.business.campaign_schemas import (
     InvitationBody,
     InvitationOut,
     ReasonBody,
+    ReportOut,
     RevisionBody,
     VideoBody,
 )
@@ -96,6 +102,60 @@ def dashboard(
     day = as_of or core.clock.now().date()
     return DashboardOut.model_validate(
         core.campaign_dashboards.dashboard(caller, campaign_id, as_of=day)
+    )
+
+
+@attrs.frozen
+class ReportRange:
+    """The range a report is read for: the last 7, 28 or 90 days to `as_of`, or from/to."""
+
+    days: Days = None
+    first: First = None
+    last: Last = None
+    as_of: AsOf = None
+
+    def read(self, core: Spotlight, caller: Principal, campaign_id: UUID) -> CampaignReport:
+        return core.campaign_dashboards.report(
+            caller,
+            campaign_id,
+            as_of=self.as_of or core.clock.now().date(),
+            days=None if self.days is None else int(self.days),
+            first=self.first,
+            last=self.last,
+        )
+
+
+Asked = Annotated[ReportRange, Depends()]
+
+
+@router.get("/v1/campaigns/{campaign_id}/report", response_model=ReportOut)
+def report(campaign_id: UUID, core: Core, caller: Caller, asked: Asked) -> ReportOut:
+    """The campaign's reach (different signed-in viewers of its videos, counted exactly in
+    the read model's rows), frequency (views per viewer), call-to-action clicks and
+    conversions (orders placed through its videos' product tags) over the last 7, 28 or 90
+    days to `as_of` (today) or a custom `from`/`to`, in total and by day; only the days of
+    the flight count. The owning brand, admins and auditors (422 for a range asked both
+    ways, reversed or longer than the series allow)."""
+    return ReportOut.of(asked.read(core, caller, campaign_id))
+
+
+@router.get(
+    "/v1/campaigns/{campaign_id}/report.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The report as CSV."}},
+)
+def report_csv(campaign_id: UUID, core: Core, caller: Caller, asked: Asked) -> StreamingResponse:
+    """The same report as CSV: `day,reach,views,frequency,clicks,conversions`, a line a day
+    of the range within the flight, then the line `total`."""
+    found = asked.read(core, caller, campaign_id)
+    return StreamingResponse(
+        core.campaign_dashboards.report_csv(found),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="campaign-{campaign_id}-{found.first}-{found.last}.csv"'
+            )
+        },
     )
 
 
@@ -265,4 +325,31 @@ def approve(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
 def reject(invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller) -> InvitationOut:
     """The brand asks for another delivery, saying why; the fee stays committed."""
     view = core.campaigns.reject_delivery(caller, invitation_id, reason=body.reason)
+    return InvitationOut.model_validate(view)
+
+
+@router.post("/v1/campaigns/{campaign_id}/drafts", response_model=InvitationOut)
+def submit_draft(campaign_id: UUID, body: DraftBody, core: Core, caller: Caller) -> InvitationOut:
+    """A creator who accepted the campaign's invitation submits one of their own videos as a
+    draft, with a note, for the brand's approval before posting it (403 for a campaign they
+    were not invited to or another's video; 409 out of turn: not accepted yet, a draft
+    already awaiting review, an approved one)."""
+    view = core.campaigns.submit_draft(caller, campaign_id, body.video_id, note=body.note)
+    return InvitationOut.model_validate(view)
+
+
+@router.post("/v1/invitations/{invitation_id}/draft/approval", response_model=InvitationOut)
+def approve_draft(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
+    """The inviting brand approves the draft awaiting it: the creator is told to post and
+    deliver that video (403 another brand's; 409 no draft awaiting, e.g. a second approval)."""
+    return InvitationOut.model_validate(core.campaigns.approve_draft(caller, invitation_id))
+
+
+@router.post("/v1/invitations/{invitation_id}/draft/changes", response_model=InvitationOut)
+def request_draft_changes(
+    invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller
+) -> InvitationOut:
+    """The inviting brand sends the draft awaiting it back, saying what to change; the creator
+    submits another."""
+    view = core.campaigns.request_draft_changes(caller, invitation_id, reason=body.reason)
     return InvitationOut.model_validate(view)

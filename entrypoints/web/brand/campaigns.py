@@ -1,26 +1,37 @@
 """``/brand``: a brand's campaigns, a page at a time; ``/brand/campaigns/new``: launching one
 from a form; ``/brand/campaigns/{id}``: its dashboard (KPIs against their targets, the daily
 series as charts, top videos and creators, spend) with its invitations and a form to invite
-a creator.
+a creator, its reach, frequency, clicks and conversions over the last 7, 28 or 90 days or a
+range of the brand's choosing (``/brand/campaigns/{id}/report.csv`` the same as CSV), and the
+drafts awaiting the brand's review, each with a form to approve it and one
+to ask for changes with a reason.
 
 They call the use cases of ``GET /v1/me/campaigns``, ``POST /v1/campaigns``, ``GET
 /v1/campaigns/{id}/dashboard``, ``GET /v1/campaigns/{id}/invitations`` and ``POST
-/v1/campaigns/{id}/invitations`` with the visitor as the caller, and check the forms with
+/v1/campaigns/{id}/invitations`` (and ``POST /v1/invitations/{id}/draft/approval``, ``POST
+/v1/invitations/{id}/draft/changes``) with the visitor as the caller, and check the forms with
 the same request bodies (``CampaignLaunch``, ``InvitationBody``): a field they refuse is
 shown again with its reason beside it, and a refusal of the use case above the form."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Response
+import attrs
+from fastapi import APIRouter, Form, Query, Response
 from pydantic import ValidationError
 
+from application.anchors.periods import RANGES as RANGES_OFFERED
 from application.business.brand_lists import Program
+from application.business.campaign_dashboard import CampaignReport, frequency
 from domain.business.campaigns import Kpi, Objective
+from domain.business.invitations import InvitationState
 from domain.categories import CATEGORIES
-from entrypoints.http.business.campaign_schemas import CampaignLaunch, InvitationBody
+from domain.errors import InvalidValue
+from entrypoints.http.business.campaign_schemas import CampaignLaunch, InvitationBody, ReasonBody
 from entrypoints.http.business.campaigns import launch as launch_campaign
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
@@ -33,12 +44,20 @@ from entrypoints.web.visitors import Posting, Visiting, Visitor
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
+#: The longest reason the API takes, for the form's field (the server checks it again).
+REASON_MAX: int = ReasonBody.model_json_schema()["properties"]["reason"]["maxLength"]
 INVITATIONS_SHOWN = 50
 CAMPAIGNS = "/brand"
 NEW = "/brand/campaigns/new"
 KPI_ROWS = 3
 SERIES = (("Views", "views"), ("Engagements", "engagements"), ("Clicks", "clicks"))
 Text = Annotated[str, Form(max_length=2000)]
+DONE = {
+    "launched": "Campaign launched.",
+    "invited": "Invitation sent.",
+    "draft-approved": "Draft approved.",
+    "changes-requested": "Changes asked for.",
+}
 Many = Annotated[list[str], Form()]
 
 
@@ -166,14 +185,23 @@ def _dashboard_page(
     errors: dict[str, str] | None = None,
     typed: dict[str, str] | None = None,
     status_code: int = 200,
+    asked: ReportAsked | None = None,
 ) -> Response:
     dashboard = core.campaign_dashboards.dashboard(
         visitor.principal, campaign_id, as_of=core.clock.now().date()
     )
+    asked = asked or ReportAsked()
+    report, report_error = None, ""
+    try:
+        report = _report(core, visitor, campaign_id, asked)
+    except InvalidValue as refused:
+        report_error = str(refused)
+        status_code = max(status_code, 422)
     campaign = core.campaigns.campaign(visitor.principal, campaign_id)
     invitations = core.campaigns.invitations_of_campaign(
         visitor.principal, campaign_id, limit=INVITATIONS_SHOWN
     )
+    videos = [video.video_id for video in dashboard.top_videos]
     return render(
         "brand/dashboard.html",
         {
@@ -183,7 +211,17 @@ def _dashboard_page(
             "charts": _charts(dashboard),
             "invitations": invitations.items,
             "more_invitations": invitations.next_cursor is not None,
-            "done": done,
+            "drafts": [
+                item for item in invitations.items if item.state is InvitationState.DRAFT_SUBMITTED
+            ],
+            "partnerships": core.campaign_dashboards.paid_partnerships(videos),
+            "reason_max": REASON_MAX,
+            "report": report,
+            "report_error": report_error,
+            "asked": asked,
+            "ranges": RANGES_OFFERED,
+            "frequency": frequency,
+            "done": DONE.get(done or ""),
             "errors": errors or {},
             "typed": typed or {"creator": creator},
         },
@@ -198,9 +236,87 @@ def campaign_dashboard(
     visitor: Visiting,
     done: str | None = None,
     creator: str = "",
+    days: Annotated[str, Query(max_length=10)] = "",
+    first: Annotated[str, Query(alias="from", max_length=10)] = "",
+    last: Annotated[str, Query(alias="to", max_length=10)] = "",
 ) -> Response:
-    shown = done if done in ("launched", "invited") else None
-    return _dashboard_page(core, visitor, campaign_id, done=shown, creator=creator[:100])
+    asked = ReportAsked(days.strip(), first.strip(), last.strip())
+    return _dashboard_page(
+        core, visitor, campaign_id, done=done, creator=creator[:100], asked=asked
+    )
+
+
+@router.get("/brand/campaigns/{campaign_id}/report.csv")
+def report_csv(
+    campaign_id: UUID,
+    core: Core,
+    visitor: Visiting,
+    days: Annotated[str, Query(max_length=10)] = "",
+    first: Annotated[str, Query(alias="from", max_length=10)] = "",
+    last: Annotated[str, Query(alias="to", max_length=10)] = "",
+) -> Response:
+    """The report of the range chosen on the campaign's page, as CSV."""
+    report = _report(core, visitor, campaign_id, ReportAsked(days, first, last))
+    return Response(
+        "".join(core.campaign_dashboards.report_csv(report)),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="campaign-{report.first}-{report.last}.csv"'
+            )
+        },
+    )
+
+
+@attrs.frozen
+class ReportAsked:
+    """The range a brand chose on its campaign's page, as typed (none: the last 28 days)."""
+
+    days: str = ""
+    first: str = ""
+    last: str = ""
+
+    def query(self) -> str:
+        """The range as the page's query string (for the CSV link)."""
+        if self.first or self.last:
+            return urlencode({"from": self.first, "to": self.last})
+        return urlencode({"days": self.days}) if self.days else ""
+
+
+def _report(core: Core, visitor: Visitor, campaign_id: UUID, asked: ReportAsked) -> CampaignReport:
+    """The campaign's report for the range asked (``InvalidValue`` for a range refused)."""
+    if asked.days and not asked.days.isdigit():
+        raise InvalidValue(f"a range is one of {', '.join(map(str, RANGES_OFFERED))} days")
+    try:
+        first = date.fromisoformat(asked.first) if asked.first else None
+        last = date.fromisoformat(asked.last) if asked.last else None
+    except ValueError:
+        raise InvalidValue("a range's days are written YYYY-MM-DD") from None
+    return core.campaign_dashboards.report(
+        visitor.principal,
+        campaign_id,
+        as_of=core.clock.now().date(),
+        days=int(asked.days) if asked.days else None,
+        first=first,
+        last=last,
+    )
+
+
+@router.post("/brand/invitations/{invitation_id}/draft/approval")
+def approve_draft(invitation_id: UUID, core: Core, visitor: Posting) -> Response:
+    view = core.campaigns.approve_draft(visitor.principal, invitation_id)
+    return see_other(f"/brand/campaigns/{view.campaign_id}?done=draft-approved#invitations")
+
+
+@router.post("/brand/invitations/{invitation_id}/draft/changes")
+def request_draft_changes(
+    invitation_id: UUID, core: Core, visitor: Posting, reason: Text = ""
+) -> Response:
+    body = ReasonBody.model_validate({"reason": reason})
+    view = core.campaigns.request_draft_changes(
+        visitor.principal, invitation_id, reason=body.reason
+    )
+    return see_other(f"/brand/campaigns/{view.campaign_id}?done=changes-requested#invitations")
 
 
 @router.post("/brand/campaigns/{campaign_id}/invitations")

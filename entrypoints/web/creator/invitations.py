@@ -1,9 +1,12 @@
 """``/creator/invitations``: the invitations brands sent the creator, a page at a time, each
 with its brand, terms and state; one still awaiting the creator has a form to accept it and
-one to decline it with a reason.
+one to decline it with a reason; one accepted (or sent back for changes) has a form to submit
+one of the creator's videos as a draft with a note for the brand's approval, and shows why the
+brand sent the last draft back.
 
 The pages call the use cases of ``GET /v1/me/invitations``, ``POST
-/v1/invitations/{id}/acceptance`` and ``POST /v1/invitations/{id}/decline`` with the visitor
+/v1/invitations/{id}/acceptance``, ``POST /v1/invitations/{id}/decline`` and ``POST
+/v1/campaigns/{id}/drafts`` with the visitor
 as the caller; a reason is checked by the API's own ``ReasonBody``, and an invitation that is
 no longer open (answered, withdrawn, or the budget cannot cover the fee) is refused with the
 API's status and reason."""
@@ -16,7 +19,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Response
 
 from domain.business.invitations import InvitationState
-from entrypoints.http.business.campaign_schemas import ReasonBody
+from entrypoints.http.business.campaign_schemas import DraftBody, ReasonBody
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.pages import PageRoute, render, see_other
@@ -26,7 +29,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
 INVITATIONS = "/creator/invitations"
-Done = Literal["accepted", "declined"]
+Done = Literal["accepted", "declined", "drafted"]
+#: The creator's newest videos offered as a draft.
+VIDEOS_OFFERED = 50
+#: The states in which the creator may submit a draft.
+DRAFTING = (InvitationState.ACCEPTED, InvitationState.CHANGES_REQUESTED)
 Reason = Annotated[str, Form(max_length=2000)]
 #: The longest reason the API takes, for the form's field (the server checks it again).
 REASON_MAX: int = ReasonBody.model_json_schema()["properties"]["reason"]["maxLength"]
@@ -37,6 +44,14 @@ def my_invitations(
     core: Core, visitor: Visiting, cursor: PageCursor = None, done: Done | None = None
 ) -> Response:
     page = core.campaigns.invitations_of_creator(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    videos = []
+    if any(item.state in DRAFTING for item in page.items):
+        videos = [
+            (item.video_id, core.cataloguing.video(item.video_id).caption)
+            for item in core.owner_lists.creator_videos(
+                visitor.principal, limit=VIDEOS_OFFERED
+            ).items
+        ]
     return render(
         "creator/invitations.html",
         {
@@ -45,6 +60,8 @@ def my_invitations(
             "next": page.next_cursor,
             "done": done,
             "awaiting": InvitationState.SENT,
+            "drafting": DRAFTING,
+            "videos": videos,
             "reason_max": REASON_MAX,
         },
     )
@@ -61,3 +78,12 @@ def decline(invitation_id: UUID, core: Core, visitor: Posting, reason: Reason) -
     body = ReasonBody.model_validate({"reason": reason})
     core.campaigns.decline(visitor.principal, invitation_id, reason=body.reason)
     return see_other(f"{INVITATIONS}?done=declined")
+
+
+@router.post(INVITATIONS + "/{campaign_id}/drafts")
+def submit_draft(
+    campaign_id: UUID, core: Core, visitor: Posting, video_id: Reason, note: Reason = ""
+) -> Response:
+    body = DraftBody.model_validate({"video_id": video_id, "note": note})
+    core.campaigns.submit_draft(visitor.principal, campaign_id, body.video_id, note=body.note)
+    return see_other(f"{INVITATIONS}?done=drafted")

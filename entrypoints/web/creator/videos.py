@@ -1,5 +1,6 @@
 """``/creator``: the creator's own videos, a page at a time, each with its caption, its
-anchor, its hashtags, its moderation state and its engagement.
+anchor, its hashtags, its moderation state and its engagement; a video delivered for a brand's
+campaign shows its paid-partnership disclosure, as viewers see it.
 
 The page calls the use case of ``GET /v1/me/videos`` (``owner_lists.creator_videos``) with
 the visitor as the caller: anyone but a creator is refused as the API refuses them."""
@@ -34,6 +35,7 @@ def my_videos(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Respo
             "items": page.items,
             "videos": videos,
             "titles": titles,
+            "partnerships": core.campaign_dashboards.paid_partnerships(list(videos)),
             "next": page.next_cursor,
         },
     )
