@@ -151,7 +151,8 @@ def run(
     )
     plan = ""
     with tempfile.TemporaryDirectory(prefix="spotlight-before-") as scratch:
-        old = _checkout(before, Path(scratch))
+        # A folder holding the other revision's files already is used as it is.
+        old = Path(before) if Path(before).is_dir() else _checkout(before, Path(scratch))
         for store_name in stores:
             print(f"dashboard reads: {store_name}, before", file=sys.stderr, flush=True)
             then = _side(old, store_name, quick, postgres_url)
@@ -187,7 +188,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--store", choices=("sqlite", "postgres", "all"), default="all")
-    parser.add_argument("--before", default="main", help="the revision measured as before")
+    parser.add_argument(
+        "--before", default="main", help="the revision measured as before (or its files' folder)"
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get(
