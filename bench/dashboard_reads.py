@@ -23,6 +23,7 @@ for byte: a faster read must answer the same.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import hashlib
 import json
 import os
@@ -30,6 +31,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +51,11 @@ def measure(store_name: str, quick: bool, postgres_url: str) -> dict[str, Any]:
     from datetime import timedelta
 
     from bench.analytics import AT, STUDIO
-    from bench.pages import FULL, QUICK, _seed
+    from bench.pages import FULL, QUICK, _same, _seed
     from bench.sandboxes import PostgresSandbox, Sandbox, SqliteSandbox
-    from bench.service.asgi import Request, drive, send_request
+    from bench.service.asgi import drive, send_request
     from entrypoints.bootstrap import bootstrap
     from entrypoints.http.app import create_app
-    from entrypoints.http.security import SESSION_COOKIE
     from entrypoints.settings import Settings
     from tests.fakes import FixedClock
 
@@ -80,14 +82,10 @@ def measure(store_name: str, quick: bool, postgres_url: str) -> dict[str, Any]:
                 "campaign dashboard, page": (campaign_page, brand_cookie),
             }
             app = create_app(core)
-            import asyncio
-
             for name, (path, cookie) in reads.items():
-                request: Request = ("GET", path, {"cookie": f"{SESSION_COOKIE}={cookie}"}, b"")
-                body = asyncio.run(send_request(app, request)).body
-                timing = drive(
-                    app, lambda _index, r=request: r, first=0, count=plan.reads, warmup=5
-                )
+                requests = _same(path, cookie)
+                body = asyncio.run(send_request(app, requests(0))).body
+                timing = drive(app, requests, first=0, count=plan.reads, warmup=5)
                 ordered = sorted(timing.latencies)
                 result["reads"][name] = {
                     "p50": statistics.median(ordered) * 1000,
@@ -127,9 +125,15 @@ def _checkout(revision: str, into: Path) -> Path:
     return into
 
 
+@dataclass
+class DashboardReadsReport:
+    lines: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
 def run(
-    stores: list[str], quick: bool, postgres_url: str, before: str
-) -> tuple[list[str], list[str]]:
+    stores: Sequence[str], quick: bool, postgres_url: str, before: str = "main"
+) -> DashboardReadsReport:
     from bench.machine import cpu_model, usable_cpus
     from bench.tables import Table, render_table
 
@@ -181,7 +185,9 @@ def run(
                     f"{now['load at start']} → {now['load at end']}",
                 )
     lines = [*render_table(table), f"scene: {plan}"]
-    return lines, failures
+    return DashboardReadsReport(
+        lines + [f"CHECK FAILED: {failure}" for failure in failures], failures
+    )
 
 
 def main() -> None:
@@ -203,9 +209,9 @@ def main() -> None:
         print(json.dumps(measure(options.measure, options.quick, options.postgres_url)))
         return
     stores = ["sqlite", "postgres"] if options.store == "all" else [options.store]
-    lines, failures = run(stores, options.quick, options.postgres_url, options.before)
-    print("\n".join(lines + [f"CHECK FAILED: {failure}" for failure in failures]))
-    raise SystemExit(1 if failures else 0)
+    report = run(stores, options.quick, options.postgres_url, options.before)
+    print("\n".join(report.lines))
+    raise SystemExit(1 if report.failures else 0)
 
 
 if __name__ == "__main__":
