@@ -37,6 +37,7 @@ from bench.business.suite import run as run_business
 from bench.catchup import FULL as CATCHUP_FULL
 from bench.catchup import QUICK as CATCHUP_QUICK
 from bench.catchup import run as run_catchup
+from bench.dashboard_reads import run as run_dashboard_reads
 from bench.hostile.suite import FULL as HOSTILE_FULL
 from bench.hostile.suite import QUICK as HOSTILE_QUICK
 from bench.hostile.suite import ROOT as HOSTILE_ROOT
@@ -133,6 +134,7 @@ SUITES = (
     "webhooks",
     "pages",
     "sounds",
+    "dashreads",
 )
 STORES = ("sqlite", "postgres")
 TARGET_RATIO = 0.8
@@ -236,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "webhooks": lambda: run_webhooks(
             WEBHOOKS_QUICK if options.quick else WEBHOOKS_FULL,
             STORES if options.store == "all" else (options.store,),
+            options.postgres_url,
+        ),
+        "dashreads": lambda: run_dashboard_reads(
+            STORES if options.store == "all" else (options.store,),
+            options.quick,
             options.postgres_url,
         ),
     }
@@ -349,6 +356,8 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         f"and a campaign dashboard's response time over {BUSINESS_FULL.describe()}. pages: "
         "server time (p50/p95), bytes with assets and first paint in headless Chromium of "
         f"the studio analytics and campaign dashboard pages over {PAGES_FULL.describe()}. "
+        "dashreads: the same pages and their API reads, before (main) and after (this tree), "
+        "server time p50/p95 with the load, the API answers compared. "
         "hostile: "
         "the peak memory a live service spends on each decompression bomb and oversized body "
         f"({HOSTILE_FULL.describe()}). startup: a service process's start to the first "

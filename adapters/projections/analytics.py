@@ -124,6 +124,8 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("title_id", sa.Uuid, primary_key=True),
         sa.Column("tag", sa.String(200), primary_key=True),
         sa.Column("videos", sa.BigInteger, nullable=False, default=0),
+        # A title's hashtags by how many videos carry them: its leading ones are a seek.
+        sa.Index(f"ix_analytics_hashtags{suffix}_videos", "title_id", "videos"),
     )
     # A title's videos' days: what each video brought the title each day (the per-video
     # table). Keyed by title and day first, so a range of days is one seek on the key.
@@ -780,19 +782,34 @@ class SqlAnalyticsTables:
         """Each title's hashtags ranked within ``ranks`` by videos (ties share a rank, so a
         tie at the edge comes whole): a title's top ``n`` once its own ``w`` words are left
         out ranks within ``n + w``, and is ordered by the caller (by tag as Python orders
-        text, whatever the database's collation)."""
-        rank = (
-            sa.func.rank()
-            .over(partition_by=t.hashtags.c.title_id, order_by=t.hashtags.c.videos.desc())
-            .label("rank")
+        text, whatever the database's collation).
+
+        A hashtag ranks within ``ranks`` when fewer than ``ranks`` carry more videos, that is
+        when it has at least the videos of the title's ``ranks``-th (none: any): that one is
+        an offset into the index on (title, videos), and the hashtags at or above it a range
+        of it, so a read touches a few rows a title however many hashtags it has."""
+        h = t.hashtags.c
+        inner = t.hashtags.alias("ranked")
+        least = (
+            sa.select(inner.c.videos)
+            .where(inner.c.title_id == t.titles.c.title_id, inner.c.videos > 0)
+            .order_by(inner.c.videos.desc())
+            .limit(1)
+            .offset(ranks - 1)
+            .scalar_subquery()
         )
-        ranked = (
-            sa.select(t.hashtags.c.title_id, t.hashtags.c.tag, t.hashtags.c.videos, rank)
-            .where(t.hashtags.c.title_id.in_(title_ids), t.hashtags.c.videos > 0)
+        thresholds = (
+            sa.select(t.titles.c.title_id, sa.func.coalesce(least, 1).label("least"))
+            .where(t.titles.c.title_id.in_(title_ids))
             .subquery()
         )
-        return sa.select(ranked.c.title_id, ranked.c.tag, ranked.c.videos).where(
-            ranked.c.rank <= ranks
+        return sa.select(h.title_id, h.tag, h.videos).join(
+            thresholds,
+            sa.and_(
+                h.title_id == thresholds.c.title_id,
+                h.videos >= thresholds.c.least,
+                h.videos > 0,
+            ),
         )
 
     def titles_page(

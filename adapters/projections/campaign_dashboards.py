@@ -9,8 +9,14 @@ engagement and clicks add to every campaign the video is a member of, and a camp
 early is summed again from its videos' days. A dashboard is then read in one snapshot of a
 few queries that touch no video's days: the creators' sums (from an index alone), the top
 videos (the first entries of an index), the campaign's days, the fees paid and the effects;
-the videos protection excludes at the time of the read are subtracted. Read for a day before
-the last with figures, a dashboard is summed from the videos' days instead.
+no video protection excludes is a member. Read for a day before the last with figures, a
+dashboard is summed from the videos' days instead.
+
+Protection's answer is kept here too, from the same events of the catalogue log (creators'
+accounts and age bands, videos' moderation), by its rule (``exclusion``): a video that comes
+to be excluded leaves its campaigns (their days lose its figures), one that no longer is
+joins them again. A read asks protection about none of a campaign's videos, so its cost does
+not grow with them.
 
 Figures are added with one ``INSERT ... ON CONFLICT DO UPDATE`` for all rows (SQLite and
 PostgreSQL); other upserts update and insert when nothing was updated, which is safe because
@@ -47,8 +53,10 @@ from application.business.campaign_dashboard import (
     top_videos,
 )
 from application.projections import Batch
+from application.trust.protection import exclusion
 from domain.business.campaigns import KpiTarget
 from domain.money import Money
+from domain.trust.moderation import ModerationState
 
 
 def _define(metadata: sa.MetaData, suffix: str) -> None:
@@ -124,8 +132,31 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         f"dashboard_videos{suffix}",
         metadata,
         sa.Column("video_id", sa.Uuid, primary_key=True),
-        sa.Column("creator", sa.Text, nullable=False),
+        sa.Column("creator", sa.Text, nullable=False, index=True),
         sa.Column("published_on", sa.Date, nullable=False),
+        # Protection's answer for the video, kept as its moderation and its creator's age
+        # band arrive: an excluded video is a member of no campaign.
+        sa.Column("excluded", sa.Boolean, nullable=False),
+    )
+    # What protection's rule needs, from the same events (``exclusion``): creators' accounts,
+    # whether each is a minor's, and each moderated video's state.
+    sa.Table(
+        f"dashboard_accounts{suffix}",
+        metadata,
+        sa.Column("creator_id", sa.Uuid, primary_key=True),
+        sa.Column("account", sa.Text, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_minors{suffix}",
+        metadata,
+        sa.Column("account", sa.Text, primary_key=True),
+        sa.Column("minor", sa.Boolean, nullable=False),
+    )
+    sa.Table(
+        f"dashboard_moderation{suffix}",
+        metadata,
+        sa.Column("video_id", sa.Uuid, primary_key=True),
+        sa.Column("state", sa.String(32), nullable=False),
     )
     sa.Table(
         f"dashboard_hashtags{suffix}",
@@ -135,6 +166,7 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("creator", sa.Text, nullable=False),
         sa.Column("published_on", sa.Date, nullable=False),
         sa.Index(f"dashboard_hashtags_flight{suffix}", "hashtag", "published_on"),
+        sa.Index(f"dashboard_hashtags_video{suffix}", "video_id"),
     )
     sa.Table(
         f"dashboard_video_days{suffix}",
@@ -145,9 +177,9 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("engagements", sa.BigInteger, nullable=False),
         sa.Column("clicks", sa.BigInteger, nullable=False),
     )
-    # A campaign's videos that count (before protection, which is read at each read) with
-    # their figures summed over the whole flight, and its days summed over them: kept as
-    # events arrive so that a read sums no day of any video.
+    # A campaign's videos that count (none that protection excludes) with their figures
+    # summed over the whole flight, and its days summed over them: kept as events arrive so
+    # that a read sums no day of any video and asks protection about none.
     members = sa.Table(
         f"dashboard_members{suffix}",
         metadata,
@@ -236,6 +268,9 @@ class _Tables:
     campaign_days: sa.Table
     viewer_days: sa.Table
     conversions: sa.Table
+    accounts: sa.Table
+    minors: sa.Table
+    moderation: sa.Table
 
 
 def _kpis(text: str) -> tuple[KpiTarget, ...]:
@@ -457,10 +492,14 @@ class SqlDashboardTables:
 
     def publish(self, batch: Batch, videos: Sequence[Publication]) -> None:
         connection, t = self._batch(batch)
+        ids = [v.video_id for v in videos]
+        states = _states(connection, t, ids)
+        minors = _minors(connection, t, {v.creator for v in videos})
         connection.execute(
             t.videos.insert(),
             [
                 {"video_id": v.video_id, "creator": v.creator, "published_on": v.published_on}
+                | {"excluded": _excluded(states.get(v.video_id), v.creator in minors)}
                 for v in videos
             ],
         )
@@ -474,7 +513,6 @@ class SqlDashboardTables:
             connection.execute(t.hashtags.insert(), tagged)
         # The campaigns they may count toward: by a hashtag, or naming them before they were
         # known.
-        ids = [v.video_id for v in videos]
         hashtags = sorted({tag for v in videos for tag in v.hashtags})
         campaigns: set[UUID] = set()
         for tags in chunks(hashtags):
@@ -483,19 +521,48 @@ class SqlDashboardTables:
                     sa.select(t.campaigns.c.campaign_id).where(t.campaigns.c.hashtag.in_(tags))
                 ).scalars()
             )
-        for chunk in chunks(ids):
-            campaigns.update(
-                connection.execute(
-                    sa.union(
-                        sa.select(t.links.c.campaign_id).where(t.links.c.video_id.in_(chunk)),
-                        sa.select(t.effect_videos.c.campaign_id).where(
-                            t.effect_videos.c.video_id.in_(chunk)
-                        ),
-                    )
-                ).scalars()
-            )
+        campaigns.update(_naming(connection, t, ids))
         for campaign_id in sorted(campaigns, key=str):
             _admit(connection, t, campaign_id, ids)
+
+    # Protection's facts (the catalogue log) ------------------------------------------------
+
+    def register_creator(self, batch: Batch, creator_id: UUID, account: str) -> None:
+        connection, t = self._batch(batch)
+        connection.execute(t.accounts.insert().values(creator_id=creator_id, account=account))
+
+    def account_of(self, batch: Batch, creator_id: UUID) -> str | None:
+        connection, t = self._batch(batch)
+        account: str | None = connection.execute(
+            sa.select(t.accounts.c.account).where(t.accounts.c.creator_id == creator_id)
+        ).scalar()
+        return account
+
+    def set_minor(self, batch: Batch, account: str, minor: bool) -> None:
+        connection, t = self._batch(batch)
+        moved = connection.execute(
+            t.minors.update().where(t.minors.c.account == account).values(minor=minor)
+        )
+        if moved.rowcount == 0:
+            connection.execute(t.minors.insert().values(account=account, minor=minor))
+        mine = connection.execute(
+            sa.select(t.videos.c.video_id).where(t.videos.c.creator == account)
+        ).scalars()
+        _reconsider(connection, t, list(mine))
+
+    def moderation(self, batch: Batch, video_id: UUID) -> ModerationState:
+        connection, t = self._batch(batch)
+        return _states(connection, t, [video_id]).get(video_id, ModerationState.UNREVIEWED)
+
+    def set_moderation(self, batch: Batch, video_id: UUID, state: ModerationState) -> None:
+        connection, t = self._batch(batch)
+        moderation = t.moderation
+        moved = connection.execute(
+            moderation.update().where(moderation.c.video_id == video_id).values(state=state.value)
+        )
+        if moved.rowcount == 0:
+            connection.execute(moderation.insert().values(video_id=video_id, state=state.value))
+        _reconsider(connection, t, [video_id])
 
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         connection, t = self._batch(batch)
@@ -669,9 +736,7 @@ class SqlDashboardTables:
         rows = rows_after(self.store, query, i.position, after=after, limit=limit)
         return [(int(position), invitation_id) for position, invitation_id in rows]
 
-    def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded
-    ) -> CampaignFigures | None:
+    def figures(self, generation: int, campaign_id: UUID, as_of: date) -> CampaignFigures | None:
         t = self._tables(generation)
         with self.store.reading() as connection:
             line = _campaign(connection, t, campaign_id)
@@ -691,14 +756,16 @@ class SqlDashboardTables:
             if daily and max(daily) > last:
                 # Read for a day before the last with figures: the members' sums over the
                 # flight say too much, so the days are summed (a rare read: of the past).
-                return _figures_by_day(connection, t, campaign_id, line, last, excluded)
-            return _figures_of_members(connection, t, campaign_id, line, daily, excluded)
+                return _figures_by_day(connection, t, campaign_id, line, last, None)
+            return _figures_of_members(connection, t, campaign_id, line, daily)
 
     def figures_from_days(
         self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded
     ) -> CampaignFigures | None:
         """The figures as ``figures`` reads them, but summed from the videos' days whatever
-        the day read for: what the sums kept as events arrive must always come to."""
+        the day read for, leaving out those of the campaign's videos ``excluded`` answers
+        (protection's own answer, asked at the read): what the sums and the exclusions kept
+        as events arrive must always come to."""
         t = self._tables(generation)
         with self.store.reading() as connection:
             line = _campaign(connection, t, campaign_id)
@@ -776,91 +843,50 @@ def _figures_of_members(
     campaign_id: UUID,
     line: CampaignLine,
     daily: dict[date, DayTotals],
-    excluded: Excluded,
 ) -> CampaignFigures:
-    """The figures from the members' sums and the campaign's ``daily`` sums (none after the
-    day read for), less the members protection excludes (asked of the campaign's videos)."""
+    """The figures from the members' sums (no excluded video is a member) and the campaign's
+    ``daily`` sums (none after the day read for): a few index reads, none a row a video."""
     members = t.members
     mine = members.c.campaign_id == campaign_id
-    columns = (
-        members.c.video_id,
-        members.c.creator,
-        members.c.views,
-        members.c.engagements,
-        members.c.clicks,
-    )
-    left_out = [
-        _video(row)
-        for chunk in chunks(
-            excluded(connection.execute(sa.select(members.c.video_id).where(mine)).scalars().all())
-        )
-        for row in connection.execute(
-            sa.select(*columns).where(mine, members.c.video_id.in_(chunk))
-        ).all()
-    ]
-    by_creator: dict[str, list[int]] = {
-        row[0]: [int(row[1]), int(row[2]), int(row[3]), int(row[4])]
-        for row in connection.execute(
-            sa.select(
-                members.c.creator,
-                sa.func.count(),
-                sa.func.sum(members.c.views),
-                sa.func.sum(members.c.engagements),
-                sa.func.sum(members.c.clicks),
-            )
-            .where(mine)
-            .group_by(members.c.creator)
-        ).all()
-    }
-    for video in left_out:
-        figures = by_creator[video.creator]
-        figures[0] -= 1
-        figures[1] -= video.views
-        figures[2] -= video.engagements
-        figures[3] -= video.clicks
+    # By name as Python orders names (a database's collation may not).
     creators = tuple(
-        CreatorFigures(creator, *by_creator[creator])
-        for creator in sorted(by_creator)
-        if by_creator[creator][0]
+        sorted(
+            (
+                CreatorFigures(row[0], int(row[1]), int(row[2]), int(row[3]), int(row[4]))
+                for row in connection.execute(
+                    sa.select(
+                        members.c.creator,
+                        sa.func.count(),
+                        sa.func.sum(members.c.views),
+                        sa.func.sum(members.c.engagements),
+                        sa.func.sum(members.c.clicks),
+                    )
+                    .where(mine)
+                    .group_by(members.c.creator)
+                ).all()
+            ),
+            key=lambda figures: figures.creator,
+        )
     )
-    gone = {video.video_id for video in left_out}
     ranked = connection.execute(
-        sa.select(*columns)
+        sa.select(
+            members.c.video_id,
+            members.c.creator,
+            members.c.views,
+            members.c.engagements,
+            members.c.clicks,
+        )
         .where(mine)
         .order_by(members.c.engagements.desc(), members.c.views.desc(), members.c.video_id)
-        .limit(TOP + len(gone))
+        .limit(TOP)
     ).all()
-    if gone:
-        video_days = t.video_days
-        for chunk in chunks(sorted(gone, key=str)):
-            for row in connection.execute(
-                sa.select(
-                    video_days.c.day,
-                    sa.func.sum(video_days.c.views),
-                    sa.func.sum(video_days.c.engagements),
-                    sa.func.sum(video_days.c.clicks),
-                )
-                .where(
-                    video_days.c.video_id.in_(chunk),
-                    video_days.c.day.between(line.starts_on, line.last_day()),
-                )
-                .group_by(video_days.c.day)
-            ).all():
-                before = daily[row[0]]
-                daily[row[0]] = DayTotals(
-                    before.views - int(row[1]),
-                    before.engagements - int(row[2]),
-                    before.clicks - int(row[3]),
-                )
     return CampaignFigures(
         line=line,
         videos=sum(c.videos for c in creators),
         views=sum(c.views for c in creators),
         engagements=sum(c.engagements for c in creators),
         clicks=sum(c.clicks for c in creators),
-        top_videos=tuple(video for video in map(_video, ranked) if video.video_id not in gone)[
-            :TOP
-        ],
+        top_videos=tuple(map(_video, ranked)),
         creators=creators,
         daily=_some(daily),
         paid_by_day=_paid(connection, t, campaign_id),
@@ -884,9 +910,10 @@ def _figures_by_day(
     campaign_id: UUID,
     line: CampaignLine,
     last: date,
-    excluded: Excluded,
+    excluded: Excluded | None,
 ) -> CampaignFigures:
-    """The figures summed from the videos' days up to ``last``."""
+    """The figures summed from the videos' days up to ``last``, less the videos ``excluded``
+    answers (None: those the rows keep as excluded)."""
     first, last_day = line.starts_on, line.last_day()
     candidates = _candidates(t, campaign_id, line, last_day)
     days = t.video_days
@@ -903,7 +930,18 @@ def _figures_by_day(
         .where(t.videos.c.video_id.in_(candidates))
         .group_by(t.videos.c.video_id, t.videos.c.creator)
     ).all()
-    gone = excluded([row[0] for row in rows])
+    if excluded is None:
+        gone: Collection[UUID] = {
+            video_id
+            for chunk in chunks([row[0] for row in rows])
+            for video_id in connection.execute(
+                sa.select(t.videos.c.video_id).where(
+                    t.videos.c.video_id.in_(chunk), t.videos.c.excluded == sa.true()
+                )
+            ).scalars()
+        }
+    else:
+        gone = excluded([row[0] for row in rows])
     videos = [_video(row) for row in rows if row[0] not in gone]
     left_out = [row[0] for row in rows if row[0] in gone]
     by_day = sa.select(
@@ -980,7 +1018,8 @@ def _admit(
     connection: Connection, t: _Tables, campaign_id: UUID, video_ids: Collection[UUID] | None
 ) -> None:
     """Make members of the campaign those of ``video_ids`` (all videos when None) that count
-    toward it and are not members yet, bringing their figures of the flight."""
+    toward it, are not excluded and are not members yet, bringing their figures of the
+    flight."""
     line = _campaign(connection, t, campaign_id)
     assert line is not None  # campaigns are never removed
     first, last = line.starts_on, line.last_day()
@@ -992,6 +1031,7 @@ def _admit(
             connection.execute(
                 sa.select(t.videos.c.video_id, t.videos.c.creator).where(
                     t.videos.c.video_id.in_(sa.select(candidates.c.video_id)),
+                    t.videos.c.excluded == sa.false(),
                     ~sa.exists().where(
                         members.c.campaign_id == campaign_id,
                         members.c.video_id == t.videos.c.video_id,
@@ -1113,6 +1153,140 @@ def _add_to_members(
 
 
 _AMOUNTS = ("views", "engagements", "clicks")
+
+
+def _excluded(state: ModerationState | None, minor: bool) -> bool:
+    """Protection's rule (``exclusion``) for a video in ``state`` (None: never moderated)."""
+    return exclusion(state or ModerationState.UNREVIEWED, minor=minor) is not None
+
+
+def _states(
+    connection: Connection, t: _Tables, video_ids: Sequence[UUID]
+) -> dict[UUID, ModerationState]:
+    """The moderation state of those of the videos that were moderated."""
+    m = t.moderation.c
+    return {
+        row[0]: ModerationState(row[1])
+        for chunk in chunks(video_ids)
+        for row in connection.execute(
+            sa.select(m.video_id, m.state).where(m.video_id.in_(chunk))
+        ).all()
+    }
+
+
+def _minors(connection: Connection, t: _Tables, accounts: Collection[str]) -> set[str]:
+    m = t.minors.c
+    return {
+        account
+        for chunk in chunks(sorted(accounts))
+        for account in connection.execute(
+            sa.select(m.account).where(m.account.in_(chunk), m.minor == sa.true())
+        ).scalars()
+    }
+
+
+def _naming(connection: Connection, t: _Tables, video_ids: Sequence[UUID]) -> set[UUID]:
+    """The campaigns that name any of the videos: by a link or an effect's use."""
+    found: set[UUID] = set()
+    for chunk in chunks(video_ids):
+        found.update(
+            connection.execute(
+                sa.union(
+                    sa.select(t.links.c.campaign_id).where(t.links.c.video_id.in_(chunk)),
+                    sa.select(t.effect_videos.c.campaign_id).where(
+                        t.effect_videos.c.video_id.in_(chunk)
+                    ),
+                )
+            ).scalars()
+        )
+    return found
+
+
+def _reconsider(connection: Connection, t: _Tables, video_ids: Sequence[UUID]) -> None:
+    """Bring the published videos' ``excluded`` to what protection's rule answers now: one
+    newly excluded leaves every campaign (its days taken off the campaigns' days), one no
+    longer excluded is admitted to those it counts toward."""
+    v = t.videos.c
+    rows = [
+        row
+        for chunk in chunks(video_ids)
+        for row in connection.execute(
+            sa.select(v.video_id, v.creator, v.excluded).where(v.video_id.in_(chunk))
+        ).all()
+    ]
+    states = _states(connection, t, [row[0] for row in rows])
+    minors = _minors(connection, t, {row[1] for row in rows})
+    flipped: dict[bool, list[UUID]] = {True: [], False: []}
+    for video_id, creator, was in rows:
+        now = _excluded(states.get(video_id), creator in minors)
+        if now != bool(was):
+            flipped[now].append(video_id)
+    for now, ids in flipped.items():
+        for chunk in chunks(ids):
+            connection.execute(t.videos.update().where(v.video_id.in_(chunk)).values(excluded=now))
+    if flipped[True]:
+        _leave(connection, t, flipped[True])
+    joining = flipped[False]
+    if joining:
+        tags = t.hashtags.c
+        campaigns = _naming(connection, t, joining)
+        for chunk in chunks(joining):
+            campaigns.update(
+                connection.execute(
+                    sa.select(t.campaigns.c.campaign_id).where(
+                        t.campaigns.c.hashtag.in_(
+                            sa.select(tags.hashtag).where(tags.video_id.in_(chunk))
+                        )
+                    )
+                ).scalars()
+            )
+        for campaign_id in sorted(campaigns, key=str):
+            _admit(connection, t, campaign_id, joining)
+
+
+def _leave(connection: Connection, t: _Tables, video_ids: Sequence[UUID]) -> None:
+    """The videos are members of no campaign any more: each campaign's days lose what they
+    brought on the days of its flight."""
+    members = t.members.c
+    by_campaign: dict[UUID, list[UUID]] = {}
+    for chunk in chunks(video_ids):
+        for campaign_id, video_id in connection.execute(
+            sa.select(members.campaign_id, members.video_id).where(members.video_id.in_(chunk))
+        ).all():
+            by_campaign.setdefault(campaign_id, []).append(video_id)
+    days = t.video_days.c
+    for campaign_id, leaving in sorted(by_campaign.items(), key=lambda item: str(item[0])):
+        line = _campaign(connection, t, campaign_id)
+        assert line is not None  # campaigns are never removed
+        for chunk in chunks(leaving):
+            add_amounts(
+                connection,
+                t.campaign_days,
+                ("campaign_id", "day"),
+                _AMOUNTS,
+                [
+                    {"campaign_id": campaign_id, "day": row[0], "views": -int(row[1])}
+                    | {"engagements": -int(row[2]), "clicks": -int(row[3])}
+                    for row in connection.execute(
+                        sa.select(
+                            days.day,
+                            sa.func.sum(days.views),
+                            sa.func.sum(days.engagements),
+                            sa.func.sum(days.clicks),
+                        )
+                        .where(
+                            days.video_id.in_(chunk),
+                            days.day.between(line.starts_on, line.last_day()),
+                        )
+                        .group_by(days.day)
+                    ).all()
+                ],
+            )
+            connection.execute(
+                t.members.delete().where(
+                    members.campaign_id == campaign_id, members.video_id.in_(chunk)
+                )
+            )
 
 
 def _amounts(totals: DayTotals, **key: Any) -> dict[str, Any]:

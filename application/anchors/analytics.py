@@ -383,7 +383,8 @@ class StudioAnalyticsProjection:
     #: The rows' shape. 2: the click window moved from the version to the configuration.
     #: 3: a title's days count their clicks by target too.
     #: 4: each video's days under a title, and a title's clicks by the viewers' region.
-    version = 4
+    #: 5: a title's hashtags indexed by how many videos carry them.
+    version = 5
 
     def __init__(
         self, tables: AnalyticsTables, click_window: timedelta = DEFAULT_CLICK_WINDOW
@@ -651,6 +652,10 @@ class StudioAnalyticsProjection:
         return view
 
 
+#: Every target's value, in ``ClickTarget``'s order (read once: a series reads it a day).
+_TARGETS = tuple(target.value for target in ClickTarget)
+
+
 def _day_view(day: date, figures: Day) -> DayView:
     return DayView(
         day=day,
@@ -658,7 +663,7 @@ def _day_view(day: date, figures: Day) -> DayView:
         engagement=figures.engagement,
         clicks=figures.clicks,
         new_anchors=figures.new_anchors,
-        targets={target.value: figures.targets.get(target.value, 0) for target in ClickTarget},
+        targets={target: figures.targets.get(target, 0) for target in _TARGETS},
     )
 
 
@@ -694,7 +699,7 @@ def _title(figures: TitleFigures, rows: StudioRows, as_of: date, length: int) ->
         likes=total.likes,
         shares=total.shares,
         comments=total.comments,
-        clicks={target.value: counted.get(target.value, 0) for target in ClickTarget},
+        clicks={target: counted.get(target, 0) for target in _TARGETS},
         daily=series,
         top_hashtags=top,
         brief=weekly_brief(series, top),

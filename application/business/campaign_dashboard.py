@@ -12,7 +12,9 @@ the hashtag videos they already made). What counts
 of them: engagement and clicks reported on the days of the flight (a click once per viewer
 and video in each click window, ``domain.anchors.audience.DistinctClicks``); what came after the
 campaign's last day belongs to no campaign. A removed or restricted video, or a minor's,
-counts for nothing from the moment that is in the log.
+counts for nothing from the moment that is in the log: the rows keep protection's answer
+(``application.trust.protection.exclusion``) from the same events of the catalogue log, so a
+read asks about none of a campaign's videos.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ from domain.business.campaigns import Campaign, CampaignVideo, Kpi, KpiTarget, l
 from domain.business.effects import BrandedEffect, EffectUse
 from domain.business.invitations import Invitation
 from domain.money import Money
+from domain.revenue.creators import Creator
 from domain.shop.orders import Order
+from domain.trust.moderation import AgeBand, ModerationState, state_after_flags
 
 TOP = 10
 NAME = "campaign dashboards"
@@ -223,8 +227,8 @@ def frequency(figures: ReachFigures) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}"
 
 
-#: Which of the videos given are excluded from every program (protection's question, asked
-#: of a campaign's videos only).
+#: Which of the videos given are excluded from every program (protection's question: the
+#: reference a dashboard's kept exclusions are checked against).
 Excluded = Callable[[Collection[UUID]], Collection[UUID]]
 
 
@@ -303,6 +307,24 @@ class DashboardTables(Protocol):
 
     def publish(self, batch: Batch, videos: Sequence[Publication]) -> None: ...
 
+    def register_creator(self, batch: Batch, creator_id: UUID, account: str) -> None: ...
+
+    def account_of(self, batch: Batch, creator_id: UUID) -> str | None: ...
+
+    def set_minor(self, batch: Batch, account: str, minor: bool) -> None:
+        """Whether the account is a minor's: its videos leave or join campaigns as
+        ``exclusion`` now answers for them."""
+        ...
+
+    def moderation(self, batch: Batch, video_id: UUID) -> ModerationState:
+        """The video's moderation state (unreviewed if never moderated)."""
+        ...
+
+    def set_moderation(self, batch: Batch, video_id: UUID, state: ModerationState) -> None:
+        """The video's new moderation state: it leaves or joins campaigns as ``exclusion``
+        now answers for it."""
+        ...
+
     def known_videos(self, batch: Batch, video_ids: Collection[UUID]) -> set[UUID]:
         """Those of ``video_ids`` that were published."""
         ...
@@ -357,11 +379,10 @@ class DashboardTables(Protocol):
         """The campaign's invitations, in the order they were sent."""
         ...
 
-    def figures(
-        self, generation: int, campaign_id: UUID, as_of: date, excluded: Excluded
-    ) -> CampaignFigures | None:
+    def figures(self, generation: int, campaign_id: UUID, as_of: date) -> CampaignFigures | None:
         """The campaign's figures up to ``as_of`` (and its last day) in one snapshot, from the
-        videos that count toward it, leaving out those ``excluded`` answers of its videos."""
+        videos that count toward it, leaving out those protection's rule excludes (as the
+        rows keep it)."""
         ...
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
@@ -375,8 +396,9 @@ class CampaignDashboardProjection:
     name = NAME
     # 2: the rows keep each campaign's videos and days summed as figures arrive.
     # 3: invitations keep their creator; 4: delivered videos (paid partnerships);
-    # 5: views by viewer (reach, frequency) and orders through the videos (conversions).
-    version = 5
+    # 5: views by viewer (reach, frequency) and orders through the videos (conversions);
+    # 6: the rows keep protection's answer too: an excluded video is no member.
+    version = 6
 
     def __init__(
         self,
@@ -385,12 +407,17 @@ class CampaignDashboardProjection:
         click_window: timedelta = DEFAULT_CLICK_WINDOW,
     ) -> None:
         self.tables = tables
-        # Shared, consulted when a dashboard is read (not when an event is applied), so it
-        # only has to be caught up before a read.
+        # Shared, read for the audit's export only: the rows keep its answer themselves, from
+        # the same events, so that a read asks it about none of a campaign's videos.
         self.protection = protection
         self.click_window = checked_click_window(click_window)
         self._handlers: dict[str, Callable[[Batch, Any, int], None]] = {
             Video.Published.TOPIC: self._published,
+            Creator.Registered.TOPIC: self._creator_registered,
+            Creator.AgeBandRecorded.TOPIC: self._age_band,
+            Creator.AgeBandVerified.TOPIC: self._age_band,
+            Video.ModerationFlagged.TOPIC: self._flagged,
+            Video.ModerationDecided.TOPIC: self._decided,
             EngagementBatch.Recorded.TOPIC: self._engagement,
             CallToActionClickBatch.Recorded.TOPIC: self._clicks,
             ViewBatch.Recorded.TOPIC: self._views,
@@ -418,6 +445,12 @@ class CampaignDashboardProjection:
                 EngagementBatch.Recorded.TOPIC,
                 CallToActionClickBatch.Recorded.TOPIC,
                 ViewBatch.Recorded.TOPIC,
+                # Protection's facts, for its rule (``exclusion``) kept in the rows.
+                Creator.Registered.TOPIC,
+                Creator.AgeBandRecorded.TOPIC,
+                Creator.AgeBandVerified.TOPIC,
+                Video.ModerationFlagged.TOPIC,
+                Video.ModerationDecided.TOPIC,
             ),
             "revenue": (
                 Campaign.Launched.TOPIC,
@@ -521,6 +554,24 @@ class CampaignDashboardProjection:
     def _published(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.publish(batch, [_publication(event)])
 
+    def _creator_registered(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.register_creator(batch, event.originator_id, event.account)
+
+    def _age_band(self, batch: Batch, event: Any, _position: int) -> None:
+        account = self.tables.account_of(batch, event.originator_id)
+        if account is None:
+            raise LookupError(f"an age band for creator {event.originator_id}, never registered")
+        self.tables.set_minor(batch, account, AgeBand(event.band).is_minor)
+
+    def _flagged(self, batch: Batch, event: Any, _position: int) -> None:
+        current = self.tables.moderation(batch, event.originator_id)
+        state = state_after_flags(current, event.flags)
+        if state is not current:
+            self.tables.set_moderation(batch, event.originator_id, state)
+
+    def _decided(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.set_moderation(batch, event.originator_id, ModerationState(event.state))
+
     def _engagement(self, batch: Batch, event: Any, _position: int) -> None:
         self._engagement_of(batch, [event])
 
@@ -619,8 +670,7 @@ class CampaignDashboardProjection:
     ) -> CampaignDashboard:
         """The campaign's dashboard, for ``reader`` if named (refused unless it is the
         campaign's brand's, an admin or an auditor)."""
-        model = self.protection.catch_up()
-        figures = self.tables.figures(generation, campaign_id, as_of, model.excluded_among)
+        figures = self.tables.figures(generation, campaign_id, as_of)
         if figures is None:
             raise NotFound("campaign", campaign_id)
         if reader is not None and not may_read(reader, figures.line):

@@ -19,8 +19,8 @@ protection changes, so each read model ends in the state it would reach in step 
 
 The Pulse inventory, a projection whose events may be applied by a worker that runs nothing
 else, applies ``exclusion`` to the moderation states and age bands it keeps in its own rows,
-in the log's order, instead of consulting this one; campaign dashboards ask which of a
-campaign's videos are excluded when they are read.
+in the log's order, instead of consulting this one; so do campaign dashboards (their rows
+keep whether each video is excluded, by ``exclusion``, from the same events).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from domain.anchors.engagement import Engagement
 from domain.business.campaigns import Kpi, KpiTarget
 from domain.business.invitations import Terms
 from domain.money import Money
+from domain.trust.moderation import AgeBand, ModerationState
 from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import TEST_SECRET
@@ -206,3 +207,31 @@ def test_a_click_counts_once_per_viewer_and_video_in_each_window_across_batches(
     story.click(core, "next-hour", viewers=2)
     assert story.board(core).clicks == before + 5
     assert core.projections.catch_up(NAME) == 0
+
+
+def test_a_video_protection_excludes_leaves_the_dashboard_and_comes_back_when_cleared(
+    deployment: Deployment,
+) -> None:
+    """The rows keep protection's answer: a restricted video or a minor's leaves the sums,
+    the days and the top videos, and comes back with all its figures when that is undone
+    (a reviewer clears it, an admin verifies the creator is an adult)."""
+    core = deployment.start()
+    story = Story(core, deployment)
+    whole = story.board(core)
+    admin = Principal(Role.ADMIN, "ops")
+
+    core.moderation.decide(
+        admin, story.tagged.id, ModerationState.AGE_RESTRICTED, reason="seen", policy="p"
+    )
+    without_tagged = story.board(core)
+    assert (without_tagged.videos, without_tagged.views, without_tagged.clicks) == (1, 400, 0)
+    assert [v.video_id for v in without_tagged.top_videos] == [story.linked.id]
+    assert [(d.views, d.engagements) for d in without_tagged.daily] == [(400, 40), (0, 0)]
+
+    core.moderation.decide(admin, story.tagged.id, ModerationState.CLEAR, reason="ok", policy="p")
+    assert story.board(core) == whole
+
+    core.moderation.record_age_band(admin, "ben", AgeBand.FROM_16_TO_17, reason="checked")
+    assert [v.video_id for v in story.board(core).top_videos] == [story.tagged.id]
+    core.moderation.record_age_band(admin, "ben", AgeBand.ADULT, reason="checked again")
+    assert story.board(core) == whole

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +24,7 @@ from domain.business.campaigns import Kpi, KpiTarget
 from domain.business.invitations import Terms
 from domain.errors import DomainError
 from domain.money import Money
-from domain.trust.moderation import ModerationState
+from domain.trust.moderation import DECISIONS, AgeBand, ModerationState
 from entrypoints.bootstrap import Spotlight
 from tests.catalogue_driver import CatalogueDriver
 from tests.conftest import fresh_core
@@ -35,8 +36,9 @@ CREATORS = ("ana", "ben", "cy")
 TODAY = OPENING_NIGHT.date()
 
 # What happens, in order: creators join the campaign, publish (with its hashtag or not),
-# link their videos; engagement and clicks are reported, days pass, a video is removed, the
-# brand ends the campaign early.
+# link their videos; engagement and clicks are reported, days pass, a video is removed,
+# restricted or cleared, a creator is found to be a minor or verified an adult, the brand ends
+# the campaign early.
 publish = st.tuples(st.just("publish"), st.integers(0, 2), st.booleans())
 engage = st.tuples(st.just("engage"), st.integers(0, 9), st.integers(0, 500), st.integers(0, 50))
 steps = st.lists(
@@ -51,6 +53,8 @@ steps = st.lists(
         st.tuples(st.just("click"), st.integers(0, 3), st.integers(0, 9)),
         st.tuples(st.just("days"), st.integers(1, 4)),
         st.tuples(st.just("remove"), st.integers(0, 9)),
+        st.tuples(st.just("decide"), st.integers(0, 9), st.sampled_from(DECISIONS)),
+        st.tuples(st.just("age"), st.integers(0, 2), st.sampled_from(AgeBand)),
         st.tuples(st.just("end")),
     ),
     min_size=6,
@@ -121,6 +125,12 @@ def tell(core: Spotlight, clock: FixedClock, story: list[tuple[Any, ...]]) -> No
                     reason="spam",
                     policy="spam",
                 )
+            elif kind == "decide" and videos:
+                core.moderation.decide(
+                    ADMIN, videos[args[0] % len(videos)][1], args[1], reason="seen", policy="p"
+                )
+            elif kind == "age":
+                core.moderation.record_age_band(ADMIN, CREATORS[args[0]], args[1], reason="seen")
             elif kind == "end":
                 core.campaigns.end(BRAND, campaign.id, reason="done")
         except (DomainError, ApplicationError):
@@ -193,10 +203,63 @@ def test_events_applied_one_by_one_or_by_pages_leave_the_same_dashboards(
             for campaign_id in rows.tables.campaigns(rows.generation):
                 for days in range(-1, 14):
                     as_of = TODAY + timedelta(days=days)
-                    kept = rows.tables.figures(rows.generation, campaign_id, as_of, excluded)
+                    kept = rows.tables.figures(rows.generation, campaign_id, as_of)
                     summed = rows.tables.figures_from_days(
                         rows.generation, campaign_id, as_of, excluded
                     )
                     assert kept == summed
         one_by_one.store.close()
         by_pages.store.close()
+
+
+# Three videos with the campaign's hashtag, by two participants, with engagement and a click.
+SCENE: list[tuple[Any, ...]] = [
+    ("join", 0),
+    ("join", 1),
+    ("publish", 0, True),
+    ("publish", 1, True),
+    ("publish", 0, True),
+    ("engage", 0, 100, 5),
+    ("engage", 1, 50, 2),
+    ("engage", 2, 30, 1),
+    ("click", 0, 0),
+]
+
+
+@pytest.mark.parametrize(
+    ("turns", "videos"),
+    [
+        ([], 3),
+        ([("remove", 0)], 2),
+        ([("decide", 0, ModerationState.AGE_RESTRICTED)], 2),
+        (
+            [
+                ("decide", 0, ModerationState.AGE_RESTRICTED),
+                ("decide", 0, ModerationState.CLEAR),
+            ],
+            3,
+        ),
+        ([("age", 1, AgeBand.UNDER_13)], 2),
+        ([("age", 1, AgeBand.UNDER_13), ("age", 1, AgeBand.ADULT)], 3),
+    ],
+)
+def test_a_video_leaves_and_joins_its_campaign_as_protection_changes_its_answer(
+    turns: list[tuple[Any, ...]], videos: int
+) -> None:
+    """The exclusions the rows keep come to protection's own answer asked at the read (the
+    dashboard as it was read before the rows kept them), either way a video's state turns."""
+    clock = FixedClock()
+    with fresh_core(clock) as core:
+        tell(core, clock, SCENE + turns)
+        rows = Rows(core)
+        for log, found in logged(core, rows).items():
+            rows.apply(log, found)
+        excluded = core.protection.catch_up().excluded_among
+        [campaign_id] = rows.tables.campaigns(rows.generation)
+        last = TODAY + timedelta(days=9)
+        kept = rows.tables.figures(rows.generation, campaign_id, last)
+        assert kept is not None
+        assert kept == rows.tables.figures_from_days(rows.generation, campaign_id, last, excluded)
+        assert kept.videos == videos
+        assert core.campaign_dashboards.dashboard(BRAND, campaign_id, as_of=last).videos == videos
+        rows.store.close()
