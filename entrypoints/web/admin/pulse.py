@@ -9,9 +9,9 @@ refused with the API's status and reason."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Form, Response
 
 from application.auth import Role
 from domain.revenue.pulse import EnrolmentStatus
@@ -19,8 +19,7 @@ from entrypoints.http.paging import PageCursor
 from entrypoints.http.revenue.revenue_schemas import EnrolmentDecision
 from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Core
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -28,6 +27,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 20
 QUEUE = "/admin/pulse"
 Status = Literal["applied", "approved", "rejected"]
+Text = Annotated[str, Form(max_length=2000)]
 REASON_MAX: int = EnrolmentDecision.model_json_schema()["properties"]["reason"]["maxLength"]
 
 
@@ -42,22 +42,25 @@ def applications(
     page = core.revenue_lists.pulse_applications(
         visitor.principal, status=EnrolmentStatus(status), limit=PAGE_SIZE, cursor=cursor
     )
-    return queue_page(
+    return render(
         "admin/pulse.html",
-        visitor,
-        page,
-        done=done,
-        reason_max=REASON_MAX,
-        status=status,
-        statuses=("applied", "approved", "rejected"),
-        decides=visitor.principal.role is Role.ADMIN and status == "applied",
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "next": page.next_cursor,
+            "status": status,
+            "statuses": ("applied", "approved", "rejected"),
+            "decides": visitor.principal.role is Role.ADMIN and status == "applied",
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
     )
 
 
 @router.post(QUEUE + "/{creator}/decision")
 def decide(
-    creator: AccountPath, core: Core, visitor: Posting, decision: Reason = "", reason: Reason = ""
+    creator: AccountPath, core: Core, visitor: Posting, decision: Text = "", reason: Text = ""
 ) -> Response:
     body = EnrolmentDecision.model_validate({"approve": decision == "approve", "reason": reason})
     core.pulse.decide(visitor.principal, creator, approve=body.approve, reason=body.reason)
-    return decided(QUEUE, "approved" if body.approve else "rejected")
+    return see_other(f"{QUEUE}?done={'approved' if body.approve else 'rejected'}")

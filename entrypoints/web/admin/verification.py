@@ -17,14 +17,14 @@ from entrypoints.http.music.music_schemas import VerificationDecision
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Core
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
 QUEUE = "/admin/verification"
+Text = Annotated[str, Form(max_length=2000)]
 Version = Annotated[int, Form(ge=1)]
 REASON_MAX: int = VerificationDecision.model_json_schema()["properties"]["reason"]["maxLength"]
 
@@ -37,13 +37,16 @@ def requests(
     done: Literal["granted", "declined"] | None = None,
 ) -> Response:
     page = core.verification.queue(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
-    return queue_page(
+    return render(
         "admin/verification.html",
-        visitor,
-        page,
-        done=done,
-        reason_max=REASON_MAX,
-        decides=visitor.principal.role is Role.ADMIN,
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "next": page.next_cursor,
+            "decides": visitor.principal.role is Role.ADMIN,
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
     )
 
 
@@ -53,8 +56,8 @@ def decide(
     core: Core,
     visitor: Posting,
     version: Version,
-    decision: Reason = "",
-    reason: Reason = "",
+    decision: Text = "",
+    reason: Text = "",
 ) -> Response:
     body = VerificationDecision.model_validate({"decision": decision, "reason": reason})
     if body.decision == "grant":
@@ -63,4 +66,4 @@ def decide(
         core.verification.decline(
             visitor.principal, account, reason=body.reason, expected_version=version
         )
-    return decided(QUEUE, "granted" if body.decision == "grant" else "declined")
+    return see_other(f"{QUEUE}?done={'granted' if body.decision == 'grant' else 'declined'}")

@@ -18,8 +18,8 @@ from domain.shop.counterfeit import ReportStatus
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.shop.shop_schemas import ReportDecision
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import DECIDERS, Choice, Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -41,20 +41,22 @@ def counterfeit_reports(
     page = core.shop_lists.report_queue(
         visitor.principal, state=ReportStatus(state), limit=PAGE_SIZE, cursor=cursor
     )
-    return queue_page(
+    return render(
         "reviewer/counterfeit_reports.html",
-        visitor,
-        page,
-        done=done,
-        reason_max=REASON_MAX,
-        items=[
-            (core.reports.report(visitor.principal, row.report_id), row.listing_id)
-            for row in page.items
-        ],
-        listings={row.listing_id: core.shop.listing(row.listing_id) for row in page.items},
-        state=state,
-        states=[status.value for status in ReportStatus],
-        decides=visitor.principal.role in DECIDERS and state == "open",
+        {
+            "visitor": visitor,
+            "items": [
+                (core.reports.report(visitor.principal, row.report_id), row.listing_id)
+                for row in page.items
+            ],
+            "listings": {row.listing_id: core.shop.listing(row.listing_id) for row in page.items},
+            "next": page.next_cursor,
+            "state": state,
+            "states": [status.value for status in ReportStatus],
+            "decides": visitor.principal.role in DECIDERS and state == "open",
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
     )
 
 
@@ -66,4 +68,4 @@ def decide(
         {"uphold": decision == "uphold" if decision else None, "reason": reason}
     )
     core.reports.decide(visitor.principal, report_id, uphold=body.uphold, reason=body.reason)
-    return decided(QUEUE, "upheld" if body.uphold else "dismissed")
+    return see_other(f"{QUEUE}?done={'upheld' if body.uphold else 'dismissed'}")

@@ -18,8 +18,8 @@ from domain.trust.moderation import MAX_POLICY
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.trust.moderation import DecisionBody
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import DECIDERS, Choice, Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -37,16 +37,20 @@ def flagged(
     done: Literal["clear", "age-restricted", "removed"] | None = None,
 ) -> Response:
     page = core.moderation.flagged(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
-    return queue_page(
+    videos = {item.video_id: core.cataloguing.video(item.video_id) for item in page.items}
+    return render(
         "reviewer/moderation.html",
-        visitor,
-        page,
-        done=done,
-        reason_max=MAX_REASON,
-        videos={item.video_id: core.cataloguing.video(item.video_id) for item in page.items},
-        decides=visitor.principal.role in DECIDERS,
-        states=STATES,
-        policy_max=MAX_POLICY,
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "videos": videos,
+            "next": page.next_cursor,
+            "done": done,
+            "decides": visitor.principal.role in DECIDERS,
+            "states": STATES,
+            "reason_max": MAX_REASON,
+            "policy_max": MAX_POLICY,
+        },
     )
 
 
@@ -63,4 +67,4 @@ def decide(
     core.moderation.decide(
         visitor.principal, video_id, body.state, reason=body.reason, policy=body.policy
     )
-    return decided(QUEUE, body.state)
+    return see_other(f"{QUEUE}?done={body.state}")

@@ -19,8 +19,7 @@ from domain.anchors.matching import SignalEvidence
 from entrypoints.http.anchors.anchor_schemas import DecisionBody, DisputeSettlement
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import Choice, Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -28,6 +27,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 10
 QUEUE = "/reviewer/anchors"
 Done = Literal["attached", "rejected", "upheld", "dismissed"]
+Choice = Annotated[str, Form(max_length=20)]
+Reason = Annotated[str, Form(max_length=2000)]
 Version = Annotated[int, Form(ge=1)]
 #: The longest reason the API takes, for the form's field (the server checks it again).
 REASON_MAX: int = DecisionBody.model_json_schema()["properties"]["reason"]["maxLength"]
@@ -40,18 +41,21 @@ def review_queue(
     page = core.anchoring.review_queue(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     videos = {item.video_id: core.cataloguing.video(item.video_id) for item in page.items}
     titles = {item.title_id: core.cataloguing.title(item.title_id) for item in page.items}
-    return queue_page(
+    return render(
         "reviewer/queue.html",
-        visitor,
-        page,
-        done=done,
-        reason_max=REASON_MAX,
-        videos=videos,
-        titles=titles,
-        references=[
-            playable_references(item.evidence, titles[item.title_id].stored_references)
-            for item in page.items
-        ],
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "videos": videos,
+            "titles": titles,
+            "references": [
+                playable_references(item.evidence, titles[item.title_id].stored_references)
+                for item in page.items
+            ],
+            "next": page.next_cursor,
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
     )
 
 
@@ -81,7 +85,7 @@ def decide(
         reason=body.reason,
         expected_version=version,
     )
-    return decided(QUEUE, "attached" if body.decision == "attach" else "rejected")
+    return see_other(f"{QUEUE}?done={'attached' if body.decision == 'attach' else 'rejected'}")
 
 
 @router.post("/reviewer/disputes/{video_id}")
@@ -93,4 +97,4 @@ def settle(
     core.anchoring.settle_dispute(
         visitor.principal, video_id, uphold=body.decision == "uphold", reason=body.reason
     )
-    return decided(QUEUE, "upheld" if body.decision == "uphold" else "dismissed")
+    return see_other(f"{QUEUE}?done={'upheld' if body.decision == 'uphold' else 'dismissed'}")

@@ -10,16 +10,15 @@ decided meanwhile by someone else is refused (409) rather than decided twice."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Form, Response
 
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.trust.video_reports import AppealDecision, VideoReportDecision
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import Choice, Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -27,6 +26,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 10
 QUEUE = "/reviewer/reports"
 Done = Literal["dismiss", "remove", "age-restrict", "uphold", "overturn"]
+Choice = Annotated[str, Form(max_length=20)]
+Reason = Annotated[str, Form(max_length=2000)]
 #: The longest reason the API takes, for the forms' fields (the server checks it again).
 REASON_MAX: int = VideoReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
 
@@ -43,16 +44,18 @@ def report_queue(
     appeals = core.video_reports.appeals(visitor.principal, limit=PAGE_SIZE, cursor=appeals_cursor)
     shown = {*(r.video_id for r in reports.items), *(a.video_id for a in appeals.items)}
     videos = {video_id: core.cataloguing.video(video_id) for video_id in shown}
-    return queue_page(
+    return render(
         "reviewer/reports.html",
-        visitor,
-        reports,
-        done=done,
-        reason_max=REASON_MAX,
-        reports=reports.items,
-        appeals=appeals.items,
-        videos=videos,
-        next_appeals=appeals.next_cursor,
+        {
+            "visitor": visitor,
+            "reports": reports.items,
+            "appeals": appeals.items,
+            "videos": videos,
+            "next": reports.next_cursor,
+            "next_appeals": appeals.next_cursor,
+            "done": done,
+            "reason_max": REASON_MAX,
+        },
     )
 
 
@@ -62,7 +65,7 @@ def decide(
 ) -> Response:
     body = VideoReportDecision.model_validate({"decision": decision, "reason": reason})
     core.video_reports.decide(visitor.principal, report_id, body.decision, reason=body.reason)
-    return decided(QUEUE, body.decision)
+    return see_other(f"{QUEUE}?done={body.decision}")
 
 
 @router.post("/reviewer/appeals/{report_id}")
@@ -71,4 +74,4 @@ def decide_appeal(
 ) -> Response:
     body = AppealDecision.model_validate({"outcome": outcome, "reason": reason})
     core.video_reports.decide_appeal(visitor.principal, report_id, body.outcome, reason=body.reason)
-    return decided(QUEUE, body.outcome)
+    return see_other(f"{QUEUE}?done={body.outcome}")

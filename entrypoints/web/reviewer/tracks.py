@@ -16,8 +16,8 @@ from fastapi import APIRouter, Response
 from entrypoints.http.music.music_schemas import TrackDecision
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
-from entrypoints.web.pages import PageRoute
-from entrypoints.web.queues import DECIDERS, Choice, Reason, decided, queue_page
+from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -36,14 +36,17 @@ def tracks(
     done: Literal["cleared", "rejected"] | None = None,
 ) -> Response:
     page = core.discovery.review_queue(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
-    return queue_page(
+    return render(
         "reviewer/tracks.html",
-        visitor,
-        page,
-        done=done,
-        reason_max=REASON_MAX,
-        decides=visitor.principal.role in DECIDERS,
-        track_prefix=TRACK,
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "next": page.next_cursor,
+            "done": done,
+            "decides": visitor.principal.role in DECIDERS,
+            "reason_max": REASON_MAX,
+            "track_prefix": TRACK,
+        },
     )
 
 
@@ -65,4 +68,4 @@ def decide(
         )
     else:
         core.discovery.reject_track(visitor.principal, track_id, reason=body.reason)
-    return decided(QUEUE, "cleared" if body.decision == "clear" else "rejected")
+    return see_other(f"{QUEUE}?done={'cleared' if body.decision == 'clear' else 'rejected'}")
