@@ -132,7 +132,7 @@ def sign_in(
             name=name,
             role=role,
             errors=field_reasons(refused),
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     try:
         tokens = core.accounts.sign_in(
@@ -172,7 +172,7 @@ def sign_up(
             name=name,
             role=role,
             errors=field_reasons(refused),
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     try:
         core.accounts.sign_up(body.name, body.password, Role(body.role))

@@ -132,11 +132,14 @@ def answer_form(
         reasons = field_reasons(refused, aliases)
         return again(
             refused=Refusal(form, reasons, dict(typed)),
-            status_code=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         )
     except InvalidValue as refused:
         # A rule of the domain on what was typed: the API's status and reason, on the form.
-        code, reason = form_refusal(refused) or (status.HTTP_422_UNPROCESSABLE_ENTITY, str(refused))
+        code, reason = form_refusal(refused) or (
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            str(refused),
+        )
         return again(refused=Refusal(form, {FORM: reason}, dict(typed)), status_code=code)
 
 

@@ -69,6 +69,7 @@ def my_listings(
             "registered": _registered(core, visitor),
             "done": done if done in ("registered", "listed") else None,
             "errors": {},
+            "typed": {},
         },
     )
 
@@ -88,6 +89,7 @@ def register(core: Core, visitor: Posting, name: Text = "") -> Response:
                 "registered": False,
                 "done": None,
                 "errors": field_reasons(refused),
+                "typed": {"name": name},
             },
             status_code=422,
         )
