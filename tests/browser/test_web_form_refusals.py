@@ -6,10 +6,14 @@ back and to its first page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.people import sign_in_granted
 from tests.browser.test_web_app import Live, a_title, a_video, sign_up
+from tests.browser.test_web_music import an_open_round
+from tests.browser.test_web_shop import a_listing, a_photo, an_order
 
 #: A form as a browser without the page's checks sends it: a copy of it (the page's script
 #: listens on the original) that the browser does not validate either.
@@ -99,3 +103,52 @@ def test_a_long_list_pages_forward_back_and_to_its_first_page(watched: Page, liv
     follow(pages, "First page of videos")
     assert shown(rows) == first
     assert set(first).isdisjoint(second)
+
+
+def test_a_judges_score_out_of_range_is_refused_beside_it_and_kept(
+    watched: Page, live: Live
+) -> None:
+    page = watched
+    world = an_open_round(live, "Kyoto Sessions", "kaito", {"rin": []})
+    sign_in_granted(page, live, "kaito", "judge")
+    page.get_by_role("link", name="1. Open round").click()
+    page.wait_for_load_state("domcontentloaded")
+    entry = page.locator(f'#sheet > li[data-track="{world["tracks"]["rin"]}"]')
+    entry.locator("form").evaluate(WITHOUT_CHECKS)
+
+    entry.get_by_label("Score (0 to 10)").fill("11")
+    entry.get_by_role("button", name="Record the score").click()
+
+    score = page.locator(f'#sheet > li[data-track="{world["tracks"]["rin"]}"]').get_by_label(
+        "Score (0 to 10)"
+    )
+    expect(score).to_have_attribute("aria-invalid", "true")
+    expect(score).to_have_value("11")
+    assert "less than or equal to 10" in described_by(score)
+    score.fill("7")
+    entry.get_by_role("button", name="Record the score").click()
+    expect(page.locator("#done")).to_have_text("Score recorded.")
+
+
+def test_a_buyers_cancellation_without_a_reason_is_refused_beside_it(
+    watched: Page, live: Live, tmp_path: Path
+) -> None:
+    page = watched
+    seller = live.token("seller", "kiln")
+    live.api("POST", "/v1/sellers", {"name": "Kiln & Co"}, seller)
+    listing = a_listing(live, seller, "Stoneware mug", a_photo(tmp_path / "mug.png", (90, 60, 30)))
+    sign_up(page, live, "otto", "viewer")
+    an_order(live, live.token("viewer", "otto"), listing, 1)
+    page.goto(f"{live.base}/shop/orders")
+    page.wait_for_load_state("domcontentloaded")
+    cancel = page.locator("form.cancel")
+    cancel.evaluate(WITHOUT_CHECKS)
+
+    page.locator("form.cancel").get_by_role("button", name="Cancel the order").click()
+
+    why = page.get_by_label("Why cancel")
+    expect(why).to_have_attribute("aria-invalid", "true")
+    assert "at least 1 character" in described_by(why)
+    why.fill("bought twice")
+    page.get_by_role("button", name="Cancel the order").click()
+    expect(page.locator("#done")).to_be_visible()
