@@ -5,9 +5,11 @@ check the forms)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response, status
+from pydantic import ValidationError
 
 from application.auth import Role
 from application.identity.accounts import MIN_PASSWORD, AccountExists, SignInRefused
@@ -16,6 +18,7 @@ from domain.identity.accounts import SELF_SERVICE_ROLES
 from domain.identity.sessions import SessionKind
 from entrypoints.http.identity.accounts import SignInBody, SignUpBody
 from entrypoints.http.security import Core, clear_session_cookies, set_session_cookies
+from entrypoints.web.forms import field_reasons
 from entrypoints.web.pages import PageRoute, render, safe_next, see_other
 from entrypoints.web.visitors import (
     Posting,
@@ -61,7 +64,9 @@ def _sign_in_form(
     *,
     next_page: str,
     name: str = "",
+    role: str = "",
     error: str | None = None,
+    errors: Mapping[str, str] | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     token = form_token(request)
@@ -70,7 +75,9 @@ def _sign_in_form(
         "csrf": token.tag,
         "next": safe_next(next_page),
         "name": name,
+        "role": role,
         "error": error,
+        "errors": errors or {},
         "roles": [role.value for role in Role],
         **LIMITS,
     }
@@ -83,6 +90,7 @@ def _sign_up_form(
     name: str = "",
     role: str = "creator",
     error: str | None = None,
+    errors: Mapping[str, str] | None = None,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     token = form_token(request)
@@ -92,6 +100,7 @@ def _sign_up_form(
         "name": name,
         "role": role,
         "error": error,
+        "errors": errors or {},
         "roles": SELF_SERVICE_ROLES,
         **LIMITS,
     }
@@ -112,9 +121,19 @@ def sign_in(
     role: Annotated[str, Form(max_length=20)] = "",
     next: Text = "/",
 ) -> Response:
-    body = SignInBody.model_validate(
-        {"name": name, "password": password, "role": role or None, "cookie": True}
-    )
+    try:
+        body = SignInBody.model_validate(
+            {"name": name, "password": password, "role": role or None, "cookie": True}
+        )
+    except ValidationError as refused:
+        return _sign_in_form(
+            request,
+            next_page=next,
+            name=name,
+            role=role,
+            errors=field_reasons(refused),
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
     try:
         tokens = core.accounts.sign_in(
             body.name, body.password, role=body.role, kind=SessionKind.COOKIE
@@ -145,7 +164,16 @@ def sign_up(
     password: Text,
     role: Annotated[str, Form(max_length=20)],
 ) -> Response:
-    body = SignUpBody.model_validate({"name": name, "password": password, "role": role})
+    try:
+        body = SignUpBody.model_validate({"name": name, "password": password, "role": role})
+    except ValidationError as refused:
+        return _sign_up_form(
+            request,
+            name=name,
+            role=role,
+            errors=field_reasons(refused),
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
     try:
         core.accounts.sign_up(body.name, body.password, Role(body.role))
     except AccountExists as taken:

@@ -8,11 +8,15 @@ The rules themselves stay the API's: a form is checked by the same request body
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Annotated, Protocol
 
-from fastapi import status
+import attrs
+from fastapi import Form, Response, status
 from pydantic import ValidationError
 
+from application.paging import MAX_CURSOR
+from domain.errors import InvalidValue
 from domain.money import MINOR_DIGITS
 from entrypoints.http.problems import REFUSALS
 
@@ -74,3 +78,76 @@ def form_refusal(error: Exception) -> tuple[int, str] | None:
 def split_list(text: str) -> list[str]:
     """``"beauty, food"`` as ``["beauty", "food"]``: a list typed into one field."""
     return [part.strip() for part in re.split(r"[,\s]+", text) if part.strip()]
+
+
+@attrs.frozen
+class Refusal:
+    """A form the server refused, to draw its page again: which form (``form``, its key on a
+    page of many forms, such as the id of the item it decides; ``""`` on a page of one), the
+    reason by field (``FORM`` for one not tied to a field) and what was typed, shown again in
+    the fields. Templates ask ``refused.errors(key)`` and ``refused.value(key, field)``; every
+    other form of the page is drawn as it was."""
+
+    form: str | None = None
+    reasons: Mapping[str, str] = attrs.field(factory=dict)
+    typed: Mapping[str, str] = attrs.field(factory=dict)
+
+    def errors(self, form: str = "") -> Mapping[str, str]:
+        """The reasons of the form keyed ``form`` (none for another form)."""
+        return self.reasons if self.form is not None and form == self.form else {}
+
+    def value(self, form: str, field: str, default: str = "") -> str:
+        """What was typed into ``field`` of the form keyed ``form`` (``default`` otherwise)."""
+        if self.form is None or form != self.form:
+            return default
+        return self.typed.get(field, default)
+
+
+#: No form refused: every form drawn empty.
+NO_REFUSAL = Refusal()
+
+
+class Again(Protocol):
+    """The page of a refused form drawn again (its refusal shown, with the status given)."""
+
+    def __call__(self, *, refused: Refusal, status_code: int) -> Response: ...
+
+
+def answer_form(
+    attempt: Callable[[], Response],
+    again: Again,
+    *,
+    typed: Mapping[str, str],
+    form: str = "",
+    aliases: Mapping[str, str] | None = None,
+) -> Response:
+    """What a form asks, done by ``attempt`` (the API's request body checks what was typed,
+    then the use case runs); a body that refuses a field answers ``again``: the form's page
+    drawn again, 422, with each reason beside its field and what was typed kept, instead of a
+    page of its own. A refusal of the use case is left to ``PageRoute`` (its page has the
+    API's status and reason: a stale form's 409, another role's 403)."""
+    try:
+        return attempt()
+    except ValidationError as refused:
+        reasons = field_reasons(refused, aliases)
+        return again(
+            refused=Refusal(form, reasons, dict(typed)),
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+    except InvalidValue as refused:
+        # A rule of the domain on what was typed: the API's status and reason, on the form.
+        code, reason = form_refusal(refused) or (
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            str(refused),
+        )
+        return again(refused=Refusal(form, {FORM: reason}, dict(typed)), status_code=code)
+
+
+#: The cursor of the list page a form was on (``page_cursor`` of ``fields.html``), to draw
+#: that page again if the form is refused; the list checks it as any cursor.
+FormCursor = Annotated[str, Form(max_length=MAX_CURSOR)]
+
+
+def page_query(cursor: str) -> dict[str, str]:
+    """The address parameters of the list page a form was on."""
+    return {"cursor": cursor} if cursor else {}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Request, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -72,9 +72,20 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def _page_of_form(request: Request) -> str:
+    """The page a form was posted from (this service's own, by its ``Referer``), else ``/``:
+    a form is not posted again after signing in, but the person is back where they were."""
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc != request.url.netloc or came_from.path == SIGN_IN:
+        return "/"
+    return safe_next(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
+
+
 def sign_in_first(request: Request) -> RedirectResponse:
+    """To sign in (no session, or one that ended or expired), then back to the page: the one
+    asked for, or the one whose form was posted."""
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    back = here if request.method == "GET" else "/"
+    back = here if request.method == "GET" else _page_of_form(request)
     return see_other(f"{SIGN_IN}?{urlencode({'next': back}, quote_via=quote)}")
 
 

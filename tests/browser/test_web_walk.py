@@ -11,6 +11,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser.accessibility import assert_accessible
 from tests.browser.people import sign_in_granted
+from tests.browser.screenshots import keep_screenshot
 from tests.browser.test_web_app import Live, sign_up
 
 SELF_SERVICE = ("studio", "creator", "brand", "seller", "viewer", "artist")
@@ -81,6 +82,7 @@ def test_each_role_opens_its_own_pages_accessibly_and_is_refused_the_others(
     page.set_viewport_size(PHONE)
     act_as(page, live, role)
     assert_accessible(page)  # the page a role lands on
+    assert keep_screenshot(page, role).stat().st_size > 0
     for each in PLACES:
         answer = page.goto(f"{live.base}{each.path}")
         assert answer is not None
@@ -89,6 +91,7 @@ def test_each_role_opens_its_own_pages_accessibly_and_is_refused_the_others(
             expect(page.get_by_role("heading", level=1)).to_be_visible()
             assert_accessible(page)
             assert page.evaluate(FITS_ACROSS), f"{each.path} is wider than a phone"
+            assert keep_screenshot(page, role).stat().st_size > 0
         else:
             assert answer.status == 403, (each.path, answer.status)
             expect(page.locator(".status")).to_have_text("Error 403")

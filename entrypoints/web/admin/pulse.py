@@ -9,9 +9,11 @@ refused with the API's status and reason."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from application.auth import Role
 from domain.revenue.pulse import EnrolmentStatus
@@ -19,8 +21,10 @@ from entrypoints.http.paging import PageCursor
 from entrypoints.http.revenue.revenue_schemas import EnrolmentDecision
 from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Core
+from entrypoints.web.forms import NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
 from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.visitors import Posting, Visiting
+from entrypoints.web.paging import pager, trails
+from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -31,36 +35,70 @@ Text = Annotated[str, Form(max_length=2000)]
 REASON_MAX: int = EnrolmentDecision.model_json_schema()["properties"]["reason"]["maxLength"]
 
 
-@router.get(QUEUE)
-def applications(
+def _queue(
     core: Core,
-    visitor: Visiting,
-    status: Status = "applied",
-    cursor: PageCursor = None,
-    done: Literal["approved", "rejected"] | None = None,
+    visitor: Visitor,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
+    status = query.get("status") or "applied"
     page = core.revenue_lists.pulse_applications(
-        visitor.principal, status=EnrolmentStatus(status), limit=PAGE_SIZE, cursor=cursor
+        visitor.principal,
+        status=EnrolmentStatus(status),
+        limit=PAGE_SIZE,
+        cursor=query.get("cursor"),
     )
     return render(
         "admin/pulse.html",
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager(QUEUE, query, page.next_cursor),
             "status": status,
             "statuses": ("applied", "approved", "rejected"),
             "decides": visitor.principal.role is Role.ADMIN and status == "applied",
             "done": done,
             "reason_max": REASON_MAX,
+            "refused": refused,
         },
+        status_code=status_code,
     )
+
+
+@router.get(QUEUE, dependencies=trails())
+def applications(
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    status: Status = "applied",
+    cursor: PageCursor = None,
+    done: Literal["approved", "rejected"] | None = None,
+) -> Response:
+    return _queue(core, visitor, request.query_params, done=done)
 
 
 @router.post(QUEUE + "/{creator}/decision")
 def decide(
-    creator: AccountPath, core: Core, visitor: Posting, decision: Text = "", reason: Text = ""
+    creator: AccountPath,
+    core: Core,
+    visitor: Posting,
+    decision: Text = "",
+    reason: Text = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = EnrolmentDecision.model_validate({"approve": decision == "approve", "reason": reason})
-    core.pulse.decide(visitor.principal, creator, approve=body.approve, reason=body.reason)
-    return see_other(f"{QUEUE}?done={'approved' if body.approve else 'rejected'}")
+    def attempt() -> Response:
+        approve = decision == "approve" if decision else None
+        body = EnrolmentDecision.model_validate({"approve": approve, "reason": reason})
+        core.pulse.decide(visitor.principal, creator, approve=body.approve, reason=body.reason)
+        return see_other(f"{QUEUE}?done={'approved' if body.approve else 'rejected'}")
+
+    return answer_form(
+        attempt,
+        partial(_queue, core, visitor, page_query(cursor)),
+        typed={"decision": decision, "reason": reason},
+        form=creator,
+        aliases={"approve": "decision"},
+    )

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from uuid import UUID
 
 import attrs
-from fastapi import APIRouter, Form, Query, Response
+from fastapi import APIRouter, Form, Query, Request, Response
 from pydantic import ValidationError
 
 from application.anchors.periods import RANGES as RANGES_OFFERED
@@ -38,6 +38,7 @@ from entrypoints.http.security import Core
 from entrypoints.web.forms import FORM, AmountUnreadable, form_refusal, minor_units, split_list
 from entrypoints.web.forms import field_reasons as reasons_of
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.studio.chart import LineChart, series_chart
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
@@ -61,12 +62,19 @@ DONE = {
 Many = Annotated[list[str], Form()]
 
 
-@router.get(CAMPAIGNS)
-def my_campaigns(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get(CAMPAIGNS, dependencies=trails())
+def my_campaigns(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     page = core.brand_lists.campaigns(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     return render(
         "brand/campaigns.html",
-        {"visitor": visitor, "items": page.items, "next": page.next_cursor, "pulse": Program.PULSE},
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "pager": pager(CAMPAIGNS, request.query_params, page.next_cursor),
+            "pulse": Program.PULSE,
+        },
     )
 
 

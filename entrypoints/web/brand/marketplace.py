@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import Field, TypeAdapter
 
 from application.auth import Role
@@ -22,6 +22,7 @@ from domain.categories import CATEGORIES
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -35,8 +36,9 @@ FOLLOWERS = TypeAdapter(Annotated[int, Field(ge=0, le=MAX_QUANTITY)] | None)
 RATE = TypeAdapter(Annotated[int, Field(ge=0, le=10_000)] | None)
 
 
-@router.get("/brand/creators")
+@router.get("/brand/creators", dependencies=trails())
 def find_creators(
+    request: Request,
     core: Core,
     visitor: Visiting,
     q: Annotated[str, Query(max_length=200)] = "",
@@ -78,7 +80,7 @@ def find_creators(
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager("/brand/creators", request.query_params, page.next_cursor),
             "searched": searched,
             "categories": CATEGORIES,
             "campaigns": campaigns,

@@ -13,17 +13,21 @@ API's status and reason."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from domain.business.invitations import InvitationState
 from entrypoints.http.business.campaign_schemas import DraftBody, ReasonBody
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
+from entrypoints.web.forms import NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
 from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.visitors import Posting, Visiting
+from entrypoints.web.paging import pager, trails
+from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -39,11 +43,18 @@ Reason = Annotated[str, Form(max_length=2000)]
 REASON_MAX: int = ReasonBody.model_json_schema()["properties"]["reason"]["maxLength"]
 
 
-@router.get(INVITATIONS)
-def my_invitations(
-    core: Core, visitor: Visiting, cursor: PageCursor = None, done: Done | None = None
+def _invitations(
+    core: Core,
+    visitor: Visitor,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
-    page = core.campaigns.invitations_of_creator(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    page = core.campaigns.invitations_of_creator(
+        visitor.principal, limit=PAGE_SIZE, cursor=query.get("cursor")
+    )
     videos = []
     if any(item.state in DRAFTING for item in page.items):
         videos = [
@@ -57,14 +68,27 @@ def my_invitations(
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager(INVITATIONS, query, page.next_cursor),
             "done": done,
             "awaiting": InvitationState.SENT,
             "drafting": DRAFTING,
             "videos": videos,
             "reason_max": REASON_MAX,
+            "refused": refused,
         },
+        status_code=status_code,
     )
+
+
+@router.get(INVITATIONS, dependencies=trails())
+def my_invitations(
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    cursor: PageCursor = None,
+    done: Done | None = None,
+) -> Response:
+    return _invitations(core, visitor, request.query_params, done=done)
 
 
 @router.post(INVITATIONS + "/{invitation_id}/acceptance")
@@ -74,10 +98,24 @@ def accept(invitation_id: UUID, core: Core, visitor: Posting) -> Response:
 
 
 @router.post(INVITATIONS + "/{invitation_id}/decline")
-def decline(invitation_id: UUID, core: Core, visitor: Posting, reason: Reason) -> Response:
-    body = ReasonBody.model_validate({"reason": reason})
-    core.campaigns.decline(visitor.principal, invitation_id, reason=body.reason)
-    return see_other(f"{INVITATIONS}?done=declined")
+def decline(
+    invitation_id: UUID,
+    core: Core,
+    visitor: Posting,
+    reason: Reason = "",
+    cursor: FormCursor = "",
+) -> Response:
+    def attempt() -> Response:
+        body = ReasonBody.model_validate({"reason": reason})
+        core.campaigns.decline(visitor.principal, invitation_id, reason=body.reason)
+        return see_other(f"{INVITATIONS}?done=declined")
+
+    return answer_form(
+        attempt,
+        partial(_invitations, core, visitor, page_query(cursor)),
+        typed={"reason": reason},
+        form=str(invitation_id),
+    )
 
 
 @router.post(INVITATIONS + "/{campaign_id}/drafts")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from application.auth import person_key
 from application.notifications import inbox_page
@@ -21,6 +21,7 @@ from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.shop.shop_schemas import ReadBody
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Posting, Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -29,8 +30,10 @@ PAGE_SIZE = 20
 NOTICES = "/creator/notices"
 
 
-@router.get(NOTICES)
-def my_notices(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get(NOTICES, dependencies=trails())
+def my_notices(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     recipient = person_key(visitor.principal)
     page = inbox_page(core.notifier, recipient, limit=PAGE_SIZE, cursor=cursor)
     return render(
@@ -38,7 +41,7 @@ def my_notices(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Resp
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager(NOTICES, request.query_params, page.next_cursor),
             "unread": core.inboxes.unread(recipient),
             "up_to": max((notice.position for notice in page.items), default=0),
             "cursor": cursor,

@@ -7,11 +7,12 @@ the visitor as the caller: anyone but a creator is refused as the API refuses th
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -19,8 +20,10 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 PAGE_SIZE = 20
 
 
-@router.get("/creator")
-def my_videos(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get("/creator", dependencies=trails())
+def my_videos(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     page = core.owner_lists.creator_videos(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     videos = {item.video_id: core.cataloguing.video(item.video_id) for item in page.items}
     titles = {
@@ -36,6 +39,6 @@ def my_videos(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Respo
             "videos": videos,
             "titles": titles,
             "partnerships": core.campaign_dashboards.paid_partnerships(list(videos)),
-            "next": page.next_cursor,
+            "pager": pager("/creator", request.query_params, page.next_cursor),
         },
     )

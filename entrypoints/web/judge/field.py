@@ -13,13 +13,14 @@ from typing import Annotated
 from urllib.parse import urlencode
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from domain.music.genres import Genre
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -33,8 +34,9 @@ def _filters(region: str, genre: str) -> dict[str, str]:
     return {name: value for name, value in (("region", region), ("genre", genre)) if value}
 
 
-@router.get("/seasons/{season_id}/field")
+@router.get("/seasons/{season_id}/field", dependencies=trails())
 def season_field(
+    request: Request,
     season_id: UUID,
     core: Core,
     visitor: Visiting,
@@ -57,7 +59,7 @@ def season_field(
             "visitor": visitor,
             "season": core.competition.season(season_id),
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager(f"/seasons/{season_id}/field", request.query_params, page.next_cursor),
             "chosen": chosen,
             "query": urlencode(chosen),
             "genres": [genre.value for genre in Genre],

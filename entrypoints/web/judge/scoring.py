@@ -13,15 +13,16 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Response, status
+from fastapi import APIRouter, Form, Request, Response, status
 from pydantic import ValidationError
 
 from domain.music.standings import MAX_SCORE, MIN_SCORE
 from entrypoints.http.music.music_schemas import ScoreBody
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
-from entrypoints.web.forms import field_reasons, form_refusal
+from entrypoints.web.forms import FORM, NO_REFUSAL, Refusal, field_reasons, form_refusal
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -30,15 +31,17 @@ PAGE_SIZE = 20
 HOME = "/judge"
 
 
-@router.get(HOME)
-def judged_seasons(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get(HOME, dependencies=trails())
+def judged_seasons(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     page = core.competition.judge_seasons(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     return render(
         "judge/seasons.html",
         {
             "visitor": visitor,
             "seasons": page.items,
-            "next": page.next_cursor,
+            "pager": pager(HOME, request.query_params, page.next_cursor),
             "rounds": {
                 round_id: core.competition.round(round_id)
                 for season in page.items
@@ -54,7 +57,7 @@ def _sheet(
     round_id: UUID,
     *,
     done: str | None = None,
-    refused: tuple[UUID | None, str] | None = None,
+    refused: Refusal = NO_REFUSAL,
     status_code: int = status.HTTP_200_OK,
 ) -> Response:
     return render(
@@ -88,18 +91,12 @@ def give_score(
 ) -> Response:
     """A refused score (out of range, a second one, a closed round, a conflict of interest)
     shows the sheet again with the reason next to the entry, and records nothing."""
+    typed = {"score": score}
     try:
         body = ScoreBody.model_validate({"track_id": track_id, "score": score})
     except ValidationError as invalid:
-        reasons = field_reasons(invalid)
-        reason = "; ".join(f"{field}: {why}" for field, why in reasons.items())
-        return _sheet(
-            core,
-            visitor,
-            round_id,
-            refused=(_uuid_or_none(track_id), reason),
-            status_code=422,
-        )
+        refused = Refusal(_form(core, visitor, round_id, track_id), field_reasons(invalid), typed)
+        return _sheet(core, visitor, round_id, refused=refused, status_code=422)
     try:
         core.competition.give_score(visitor.principal, round_id, body.track_id, body.score)
     except Exception as error:
@@ -107,12 +104,13 @@ def give_score(
         if refusal is None:
             raise
         code, reason = refusal
-        return _sheet(core, visitor, round_id, refused=(body.track_id, reason), status_code=code)
+        refused = Refusal(_form(core, visitor, round_id, track_id), {FORM: reason}, typed)
+        return _sheet(core, visitor, round_id, refused=refused, status_code=code)
     return see_other(f"{HOME}/rounds/{round_id}?done=scored")
 
 
-def _uuid_or_none(text: str) -> UUID | None:
-    try:
-        return UUID(text)
-    except ValueError:
-        return None
+def _form(core: Core, visitor: Visitor, round_id: UUID, track_id: str) -> str:
+    """The form of the entry a score was for; a track that is no entry's: the sheet's."""
+    sheet = core.competition.score_sheet(visitor.principal, round_id)
+    entries = {str(line.entry.track_id) for line in sheet.lines}
+    return track_id.strip() if track_id.strip() in entries else ""

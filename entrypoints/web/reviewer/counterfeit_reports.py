@@ -9,18 +9,28 @@ decided meanwhile is refused with the API's status and reason."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from domain.shop.counterfeit import ReportStatus
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.shop.shop_schemas import ReportDecision
+from entrypoints.web.forms import (
+    NO_REFUSAL,
+    FormCursor,
+    Refusal,
+    answer_form,
+    page_query,
+)
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
-from entrypoints.web.visitors import Posting, Visiting
+from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -30,16 +40,21 @@ State = Literal["open", "upheld", "dismissed"]
 REASON_MAX: int = ReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
 
 
-@router.get(QUEUE)
-def counterfeit_reports(
+def _queue(
     core: Core,
-    visitor: Visiting,
-    state: State = "open",
-    cursor: PageCursor = None,
-    done: Literal["upheld", "dismissed"] | None = None,
+    visitor: Visitor,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
+    state = query.get("state") or "open"
     page = core.shop_lists.report_queue(
-        visitor.principal, state=ReportStatus(state), limit=PAGE_SIZE, cursor=cursor
+        visitor.principal,
+        state=ReportStatus(state),
+        limit=PAGE_SIZE,
+        cursor=query.get("cursor"),
     )
     return render(
         "reviewer/counterfeit_reports.html",
@@ -50,22 +65,50 @@ def counterfeit_reports(
                 for row in page.items
             ],
             "listings": {row.listing_id: core.shop.listing(row.listing_id) for row in page.items},
-            "next": page.next_cursor,
+            "pager": pager(QUEUE, query, page.next_cursor),
             "state": state,
             "states": [status.value for status in ReportStatus],
             "decides": visitor.principal.role in DECIDERS and state == "open",
             "done": done,
             "reason_max": REASON_MAX,
+            "refused": refused,
         },
+        status_code=status_code,
     )
+
+
+@router.get(QUEUE, dependencies=trails())
+def counterfeit_reports(
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    state: State = "open",
+    cursor: PageCursor = None,
+    done: Literal["upheld", "dismissed"] | None = None,
+) -> Response:
+    return _queue(core, visitor, request.query_params, done=done)
 
 
 @router.post(QUEUE + "/{report_id}")
 def decide(
-    report_id: UUID, core: Core, visitor: Posting, decision: Choice = "", reason: Reason = ""
+    report_id: UUID,
+    core: Core,
+    visitor: Posting,
+    decision: Choice = "",
+    reason: Reason = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = ReportDecision.model_validate(
-        {"uphold": decision == "uphold" if decision else None, "reason": reason}
+    def attempt() -> Response:
+        body = ReportDecision.model_validate(
+            {"uphold": decision == "uphold" if decision else None, "reason": reason}
+        )
+        core.reports.decide(visitor.principal, report_id, uphold=body.uphold, reason=body.reason)
+        return see_other(f"{QUEUE}?done={'upheld' if body.uphold else 'dismissed'}")
+
+    return answer_form(
+        attempt,
+        partial(_queue, core, visitor, page_query(cursor)),
+        typed={"decision": decision, "reason": reason},
+        form=str(report_id),
+        aliases={"uphold": "decision"},
     )
-    core.reports.decide(visitor.principal, report_id, uphold=body.uphold, reason=body.reason)
-    return see_other(f"{QUEUE}?done={'upheld' if body.uphold else 'dismissed'}")

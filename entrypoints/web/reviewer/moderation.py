@@ -8,19 +8,23 @@ auditors read); the form is checked by the API's own ``DecisionBody``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from domain.anchors.videos import MAX_REASON
 from domain.trust.moderation import MAX_POLICY
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.trust.moderation import DecisionBody
+from entrypoints.web.forms import NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
-from entrypoints.web.visitors import Posting, Visiting
+from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -29,14 +33,16 @@ QUEUE = "/reviewer/moderation"
 STATES = ("clear", "age-restricted", "removed")
 
 
-@router.get(QUEUE)
-def flagged(
+def _queue(
     core: Core,
-    visitor: Visiting,
-    cursor: PageCursor = None,
-    done: Literal["clear", "age-restricted", "removed"] | None = None,
+    visitor: Visitor,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
-    page = core.moderation.flagged(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    page = core.moderation.flagged(visitor.principal, limit=PAGE_SIZE, cursor=query.get("cursor"))
     videos = {item.video_id: core.cataloguing.video(item.video_id) for item in page.items}
     return render(
         "reviewer/moderation.html",
@@ -44,14 +50,27 @@ def flagged(
             "visitor": visitor,
             "items": page.items,
             "videos": videos,
-            "next": page.next_cursor,
+            "pager": pager(QUEUE, query, page.next_cursor),
             "done": done,
             "decides": visitor.principal.role in DECIDERS,
             "states": STATES,
             "reason_max": MAX_REASON,
             "policy_max": MAX_POLICY,
+            "refused": refused,
         },
+        status_code=status_code,
     )
+
+
+@router.get(QUEUE, dependencies=trails())
+def flagged(
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    cursor: PageCursor = None,
+    done: Literal["clear", "age-restricted", "removed"] | None = None,
+) -> Response:
+    return _queue(core, visitor, request.query_params, done=done)
 
 
 @router.post(QUEUE + "/{video_id}")
@@ -62,9 +81,18 @@ def decide(
     state: Choice = "",
     policy: Reason = "",
     reason: Reason = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = DecisionBody.model_validate({"state": state, "reason": reason, "policy": policy})
-    core.moderation.decide(
-        visitor.principal, video_id, body.state, reason=body.reason, policy=body.policy
+    def attempt() -> Response:
+        body = DecisionBody.model_validate({"state": state, "reason": reason, "policy": policy})
+        core.moderation.decide(
+            visitor.principal, video_id, body.state, reason=body.reason, policy=body.policy
+        )
+        return see_other(f"{QUEUE}?done={body.state}")
+
+    return answer_form(
+        attempt,
+        partial(_queue, core, visitor, page_query(cursor)),
+        typed={"state": state, "policy": policy, "reason": reason},
+        form=str(video_id),
     )
-    return see_other(f"{QUEUE}?done={body.state}")

@@ -10,16 +10,26 @@ decided meanwhile by someone else is refused (409) rather than decided twice."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.trust.video_reports import AppealDecision, VideoReportDecision
+from entrypoints.web.forms import (
+    NO_REFUSAL,
+    FormCursor,
+    Refusal,
+    answer_form,
+    page_query,
+)
 from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.visitors import Posting, Visiting
+from entrypoints.web.paging import pager, trails
+from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -32,16 +42,18 @@ Reason = Annotated[str, Form(max_length=2000)]
 REASON_MAX: int = VideoReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
 
 
-@router.get(QUEUE)
-def report_queue(
+def _queue(
     core: Core,
-    visitor: Visiting,
-    cursor: PageCursor = None,
-    appeals_cursor: PageCursor = None,
-    done: Done | None = None,
+    visitor: Visitor,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
-    reports = core.video_reports.queue(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
-    appeals = core.video_reports.appeals(visitor.principal, limit=PAGE_SIZE, cursor=appeals_cursor)
+    me = visitor.principal
+    reports = core.video_reports.queue(me, limit=PAGE_SIZE, cursor=query.get("cursor"))
+    appeals = core.video_reports.appeals(me, limit=PAGE_SIZE, cursor=query.get("appeals_cursor"))
     shown = {*(r.video_id for r in reports.items), *(a.video_id for a in appeals.items)}
     videos = {video_id: core.cataloguing.video(video_id) for video_id in shown}
     return render(
@@ -51,27 +63,69 @@ def report_queue(
             "reports": reports.items,
             "appeals": appeals.items,
             "videos": videos,
-            "next": reports.next_cursor,
-            "next_appeals": appeals.next_cursor,
+            "pager": pager(QUEUE, query, reports.next_cursor),
+            "appeals_pager": pager(QUEUE, query, appeals.next_cursor, cursor_name="appeals_cursor"),
             "done": done,
             "reason_max": REASON_MAX,
+            "refused": refused,
         },
+        status_code=status_code,
     )
+
+
+@router.get(QUEUE, dependencies=trails("appeals_cursor"))
+def report_queue(
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    cursor: PageCursor = None,
+    appeals_cursor: PageCursor = None,
+    done: Done | None = None,
+) -> Response:
+    return _queue(core, visitor, request.query_params, done=done)
 
 
 @router.post(QUEUE + "/{report_id}")
 def decide(
-    report_id: UUID, core: Core, visitor: Posting, decision: Choice, reason: Reason
+    report_id: UUID,
+    core: Core,
+    visitor: Posting,
+    decision: Choice = "",
+    reason: Reason = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = VideoReportDecision.model_validate({"decision": decision, "reason": reason})
-    core.video_reports.decide(visitor.principal, report_id, body.decision, reason=body.reason)
-    return see_other(f"{QUEUE}?done={body.decision}")
+    def attempt() -> Response:
+        body = VideoReportDecision.model_validate({"decision": decision, "reason": reason})
+        core.video_reports.decide(visitor.principal, report_id, body.decision, reason=body.reason)
+        return see_other(f"{QUEUE}?done={body.decision}")
+
+    return answer_form(
+        attempt,
+        partial(_queue, core, visitor, page_query(cursor)),
+        typed={"decision": decision, "reason": reason},
+        form=f"report/{report_id}",
+    )
 
 
 @router.post("/reviewer/appeals/{report_id}")
 def decide_appeal(
-    report_id: UUID, core: Core, visitor: Posting, outcome: Choice, reason: Reason
+    report_id: UUID,
+    core: Core,
+    visitor: Posting,
+    outcome: Choice = "",
+    reason: Reason = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = AppealDecision.model_validate({"outcome": outcome, "reason": reason})
-    core.video_reports.decide_appeal(visitor.principal, report_id, body.outcome, reason=body.reason)
-    return see_other(f"{QUEUE}?done={body.outcome}")
+    def attempt() -> Response:
+        body = AppealDecision.model_validate({"outcome": outcome, "reason": reason})
+        core.video_reports.decide_appeal(
+            visitor.principal, report_id, body.outcome, reason=body.reason
+        )
+        return see_other(f"{QUEUE}?done={body.outcome}")
+
+    return answer_form(
+        attempt,
+        partial(_queue, core, visitor, page_query(cursor)),
+        typed={"outcome": outcome, "reason": reason},
+        form=f"appeal/{report_id}",
+    )

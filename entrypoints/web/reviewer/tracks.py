@@ -8,17 +8,27 @@ decide, auditors read); the form is checked by the API's own ``TrackDecision``."
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from entrypoints.http.music.music_schemas import TrackDecision
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
+from entrypoints.web.forms import (
+    NO_REFUSAL,
+    FormCursor,
+    Refusal,
+    answer_form,
+    page_query,
+)
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
-from entrypoints.web.visitors import Posting, Visiting
+from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -28,26 +38,43 @@ REASON_MAX: int = TrackDecision.model_json_schema()["properties"]["reason"]["max
 TRACK = "track:"
 
 
-@router.get(QUEUE)
-def tracks(
+def _queue(
     core: Core,
-    visitor: Visiting,
-    cursor: PageCursor = None,
-    done: Literal["cleared", "rejected"] | None = None,
+    visitor: Visitor,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
-    page = core.discovery.review_queue(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
+    page = core.discovery.review_queue(
+        visitor.principal, limit=PAGE_SIZE, cursor=query.get("cursor")
+    )
     return render(
         "reviewer/tracks.html",
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager(QUEUE, query, page.next_cursor),
             "done": done,
             "decides": visitor.principal.role in DECIDERS,
             "reason_max": REASON_MAX,
             "track_prefix": TRACK,
+            "refused": refused,
         },
+        status_code=status_code,
     )
+
+
+@router.get(QUEUE, dependencies=trails())
+def tracks(
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    cursor: PageCursor = None,
+    done: Literal["cleared", "rejected"] | None = None,
+) -> Response:
+    return _queue(core, visitor, request.query_params, done=done)
 
 
 @router.post(QUEUE + "/{track_id}")
@@ -58,14 +85,23 @@ def decide(
     decision: Choice = "",
     reason: Reason = "",
     override: Choice = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = TrackDecision.model_validate(
-        {"decision": decision, "reason": reason, "override": override == "yes"}
-    )
-    if body.decision == "clear":
-        core.discovery.clear_track(
-            visitor.principal, track_id, reason=body.reason, override=body.override
+    def attempt() -> Response:
+        body = TrackDecision.model_validate(
+            {"decision": decision, "reason": reason, "override": override == "yes"}
         )
-    else:
-        core.discovery.reject_track(visitor.principal, track_id, reason=body.reason)
-    return see_other(f"{QUEUE}?done={'cleared' if body.decision == 'clear' else 'rejected'}")
+        if body.decision == "clear":
+            core.discovery.clear_track(
+                visitor.principal, track_id, reason=body.reason, override=body.override
+            )
+        else:
+            core.discovery.reject_track(visitor.principal, track_id, reason=body.reason)
+        return see_other(f"{QUEUE}?done={'cleared' if body.decision == 'clear' else 'rejected'}")
+
+    return answer_form(
+        attempt,
+        partial(_queue, core, visitor, page_query(cursor)),
+        typed={"decision": decision, "reason": reason, "override": override},
+        form=str(track_id),
+    )

@@ -10,14 +10,15 @@ API's own models, and a step refused by the API is refused here with its status 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import partial
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
 from application.paging import Page
 from application.shop.shop_lists import OrderRow
-from domain.errors import InvalidValue
 from domain.money import Money
 from domain.shop.orders import MAX_LINE, MAX_REASON, OrderState
 from entrypoints.http.paging import PageCursor
@@ -28,7 +29,16 @@ from entrypoints.http.shop.shop_schemas import (
     ReturnRequestBody,
     ShipmentBody,
 )
+from entrypoints.web.forms import (
+    FORM,
+    NO_REFUSAL,
+    FormCursor,
+    Refusal,
+    answer_form,
+    page_query,
+)
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -42,55 +52,61 @@ Reason = Annotated[str, Form(max_length=MAX_REASON)]
 
 
 def _page(
-    template: str,
+    core: Core,
     visitor: Visitor,
-    page: Page[OrderRow],
-    state: OrderState | None,
-    done: Done | None,
     here: str,
+    query: Mapping[str, str],
+    *,
+    done: str | None = None,
+    refused: Refusal = NO_REFUSAL,
+    status_code: int = 200,
 ) -> Response:
+    lists = core.shop_lists
+    read = lists.buyer_orders if here == ORDERS else lists.seller_sales
+    state = OrderState(query["state"]) if query.get("state") else None
+    page: Page[OrderRow] = read(
+        visitor.principal, state=state, limit=PAGE_SIZE, cursor=query.get("cursor")
+    )
     return render(
-        template,
+        "shop/orders.html" if here == ORDERS else "shop/sales.html",
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager(here, query, page.next_cursor),
             "state": state,
             "states": list(OrderState),
             "done": done,
             "here": here,
             "line_max": MAX_LINE,
             "reason_max": MAX_REASON,
+            "refused": refused,
         },
+        status_code=status_code,
     )
 
 
-@router.get(ORDERS)
+@router.get(ORDERS, dependencies=trails())
 def my_orders(
+    request: Request,
     core: Core,
     visitor: Visiting,
     cursor: PageCursor = None,
     state: OrderState | None = None,
     done: Done | None = None,
 ) -> Response:
-    page = core.shop_lists.buyer_orders(
-        visitor.principal, state=state, limit=PAGE_SIZE, cursor=cursor
-    )
-    return _page("shop/orders.html", visitor, page, state, done, ORDERS)
+    return _page(core, visitor, ORDERS, request.query_params, done=done)
 
 
-@router.get(SALES)
+@router.get(SALES, dependencies=trails())
 def my_sales(
+    request: Request,
     core: Core,
     visitor: Visiting,
     cursor: PageCursor = None,
     state: OrderState | None = None,
     done: Done | None = None,
 ) -> Response:
-    page = core.shop_lists.seller_sales(
-        visitor.principal, state=state, limit=PAGE_SIZE, cursor=cursor
-    )
-    return _page("shop/sales.html", visitor, page, state, done, SALES)
+    return _page(core, visitor, SALES, request.query_params, done=done)
 
 
 # A buyer's steps ---------------------------------------------------------------------------
@@ -103,27 +119,62 @@ def confirm_delivery(order_id: UUID, core: Core, visitor: Posting) -> Response:
 
 
 @router.post(ORDERS + "/{order_id}/return-request")
-def request_return(order_id: UUID, core: Core, visitor: Posting, reason: Reason) -> Response:
-    body = ReturnRequestBody.model_validate({"reason": reason})
-    core.orders.request_return(visitor.principal, order_id, reason=body.reason)
-    return see_other(f"{ORDERS}?done=return-requested")
+def request_return(
+    order_id: UUID, core: Core, visitor: Posting, reason: Reason = "", cursor: FormCursor = ""
+) -> Response:
+    def attempt() -> Response:
+        body = ReturnRequestBody.model_validate({"reason": reason})
+        core.orders.request_return(visitor.principal, order_id, reason=body.reason)
+        return see_other(f"{ORDERS}?done=return-requested")
+
+    return answer_form(
+        attempt,
+        partial(_page, core, visitor, ORDERS, page_query(cursor)),
+        typed={"reason": reason},
+        form=f"return/{order_id}",
+    )
 
 
 @router.post(ORDERS + "/{order_id}/cancellation")
-def cancel(order_id: UUID, core: Core, visitor: Posting, reason: Reason) -> Response:
-    body = CancellationBody.model_validate({"reason": reason})
-    core.orders.cancel(visitor.principal, order_id, reason=body.reason)
-    return see_other(f"{ORDERS}?done=cancelled")
+def cancel(
+    order_id: UUID, core: Core, visitor: Posting, reason: Reason = "", cursor: FormCursor = ""
+) -> Response:
+    def attempt() -> Response:
+        body = CancellationBody.model_validate({"reason": reason})
+        core.orders.cancel(visitor.principal, order_id, reason=body.reason)
+        return see_other(f"{ORDERS}?done=cancelled")
+
+    return answer_form(
+        attempt,
+        partial(_page, core, visitor, ORDERS, page_query(cursor)),
+        typed={"reason": reason},
+        form=f"cancel/{order_id}",
+    )
 
 
 # A seller's steps --------------------------------------------------------------------------
 
 
 @router.post(SALES + "/{order_id}/shipment")
-def ship(order_id: UUID, core: Core, visitor: Posting, carrier: Line, tracking: Line) -> Response:
-    body = ShipmentBody.model_validate({"carrier": carrier, "tracking": tracking})
-    core.orders.ship(visitor.principal, order_id, carrier=body.carrier, tracking=body.tracking)
-    return see_other(f"{SALES}?done=shipped")
+def ship(
+    order_id: UUID,
+    core: Core,
+    visitor: Posting,
+    carrier: Line = "",
+    tracking: Line = "",
+    cursor: FormCursor = "",
+) -> Response:
+    def attempt() -> Response:
+        body = ShipmentBody.model_validate({"carrier": carrier, "tracking": tracking})
+        core.orders.ship(visitor.principal, order_id, carrier=body.carrier, tracking=body.tracking)
+        return see_other(f"{SALES}?done=shipped")
+
+    return answer_form(
+        attempt,
+        partial(_page, core, visitor, SALES, page_query(cursor)),
+        typed={"carrier": carrier, "tracking": tracking},
+        form=f"ship/{order_id}",
+    )
 
 
 @router.post(SALES + "/{order_id}/return-receipt")
@@ -139,12 +190,21 @@ def refund(
     visitor: Posting,
     amount_minor: Annotated[str, Form(max_length=19)] = "",
     currency: Annotated[str, Form(max_length=3)] = "USD",
+    cursor: FormCursor = "",
 ) -> Response:
-    written = amount_minor.strip()
-    if written and not written.isdigit():
-        raise InvalidValue(f"a refund is whole minor units (1250 is 12.50), not {written!r}")
-    amount = {"minor": int(written), "currency": currency} if written else None
-    body = RefundBody.model_validate({"amount": amount})
-    given = None if body.amount is None else Money(body.amount.minor, body.amount.currency)
-    core.orders.refund(visitor.principal, order_id, amount=given)
-    return see_other(f"{SALES}?done=refunded")
+    def attempt() -> Response:
+        written = amount_minor.strip()
+        minor = int(written) if written.isdigit() else written
+        amount = {"minor": minor, "currency": currency} if written else None
+        body = RefundBody.model_validate({"amount": amount})
+        given = None if body.amount is None else Money(body.amount.minor, body.amount.currency)
+        core.orders.refund(visitor.principal, order_id, amount=given)
+        return see_other(f"{SALES}?done=refunded")
+
+    return answer_form(
+        attempt,
+        partial(_page, core, visitor, SALES, page_query(cursor)),
+        typed={"amount_minor": amount_minor},
+        form=f"refund/{order_id}",
+        aliases={"amount": "amount_minor", FORM: "amount_minor"},
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -33,6 +33,7 @@ from entrypoints.web.forms import (
     minor_units,
 )
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -50,9 +51,13 @@ def _registered(core: Core, visitor: Visitor) -> bool:
     return True
 
 
-@router.get("/seller")
+@router.get("/seller", dependencies=trails())
 def my_listings(
-    core: Core, visitor: Visiting, cursor: PageCursor = None, done: str | None = None
+    request: Request,
+    core: Core,
+    visitor: Visiting,
+    cursor: PageCursor = None,
+    done: str | None = None,
 ) -> Response:
     page = core.shop_lists.seller_listings(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     return render(
@@ -60,10 +65,11 @@ def my_listings(
         {
             "visitor": visitor,
             "items": page.items,
-            "next": page.next_cursor,
+            "pager": pager("/seller", request.query_params, page.next_cursor),
             "registered": _registered(core, visitor),
             "done": done if done in ("registered", "listed") else None,
             "errors": {},
+            "typed": {},
         },
     )
 
@@ -79,10 +85,11 @@ def register(core: Core, visitor: Posting, name: Text = "") -> Response:
             {
                 "visitor": visitor,
                 "items": page.items,
-                "next": page.next_cursor,
+                "pager": pager("/seller", {}, page.next_cursor),
                 "registered": False,
                 "done": None,
                 "errors": field_reasons(refused),
+                "typed": {"name": name},
             },
             status_code=422,
         )
@@ -187,18 +194,31 @@ async def list_product(
     return see_other(f"/shop/listings/{view.id}?done=listed")
 
 
-@router.get("/seller/orders")
-def my_sales(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get("/seller/orders", dependencies=trails())
+def my_sales(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     page = core.shop_lists.seller_sales(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     return render(
         "shop/seller_orders.html",
-        {"visitor": visitor, "items": page.items, "next": page.next_cursor},
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "pager": pager("/seller/orders", request.query_params, page.next_cursor),
+        },
     )
 
 
-@router.get("/seller/reports")
-def reports_on_my_listings(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get("/seller/reports", dependencies=trails())
+def reports_on_my_listings(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     page = core.shop_lists.seller_reports(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     return render(
-        "shop/reports.html", {"visitor": visitor, "items": page.items, "next": page.next_cursor}
+        "shop/reports.html",
+        {
+            "visitor": visitor,
+            "items": page.items,
+            "pager": pager("/seller/reports", request.query_params, page.next_cursor),
+        },
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from entrypoints.http.security import Core
 from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Visiting
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -23,8 +24,9 @@ PAGE_SIZE = 20
 SIMILAR = 6
 
 
-@router.get("/shop")
+@router.get("/shop", dependencies=trails())
 def search(
+    request: Request,
     core: Core,
     visitor: Visiting,
     q: Annotated[str, Query(max_length=500)] = "",
@@ -38,7 +40,7 @@ def search(
             "visitor": visitor,
             "q": words,
             "items": page.items if page else [],
-            "next": page.next_cursor if page else None,
+            "pager": pager("/shop", request.query_params, page.next_cursor if page else None),
         },
     )
 

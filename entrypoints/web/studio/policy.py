@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 from pydantic import ValidationError
 
 from application.errors import StaleVersion
@@ -26,6 +26,7 @@ from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.forms import FORM, field_reasons, form_refusal
 from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -199,8 +200,9 @@ def change_match_policy(
     return see_other(f"/studio/titles/{title_id}/policy?done=saved")
 
 
-@router.get("/studio/anchors")
+@router.get("/studio/anchors", dependencies=trails("disputes_cursor"))
 def anchors_on_my_titles(
+    request: Request,
     core: Core,
     visitor: Visiting,
     cursor: PageCursor = None,
@@ -214,5 +216,17 @@ def anchors_on_my_titles(
     names = {title_id: core.cataloguing.title(title_id).name for title_id in ids}
     return render(
         "studio/anchors.html",
-        {"visitor": visitor, "anchors": anchors, "disputes": disputes, "names": names},
+        {
+            "visitor": visitor,
+            "anchors": anchors,
+            "disputes": disputes,
+            "names": names,
+            "pager": pager("/studio/anchors", request.query_params, anchors.next_cursor),
+            "disputes_pager": pager(
+                "/studio/anchors",
+                request.query_params,
+                disputes.next_cursor,
+                cursor_name="disputes_cursor",
+            ),
+        },
     )

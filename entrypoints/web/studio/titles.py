@@ -12,7 +12,7 @@ import re
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from application.anchors.analytics import TitleAnalytics, change
 from application.anchors.periods import RANGES, PeriodComparison, checked_range, compare
@@ -23,6 +23,7 @@ from domain.anchors.audience import ClickTarget
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.pages import PageRoute, render
+from entrypoints.web.paging import pager, trails
 from entrypoints.web.studio.chart import line_chart
 from entrypoints.web.visitors import Visiting
 
@@ -34,15 +35,22 @@ TARGETS = tuple(target.value for target in ClickTarget)
 Days = Annotated[int, Query(description="7, 28 or 90")]
 
 
-@router.get("/studio")
-def my_titles(core: Core, visitor: Visiting, cursor: PageCursor = None) -> Response:
+@router.get("/studio", dependencies=trails())
+def my_titles(
+    request: Request, core: Core, visitor: Visiting, cursor: PageCursor = None
+) -> Response:
     page = core.owner_lists.studio_titles(visitor.principal, limit=PAGE_SIZE, cursor=cursor)
     portals = {
         title.title_id: core.cataloguing.title(title.title_id).portal for title in page.items
     }
     return render(
         "studio/titles.html",
-        {"visitor": visitor, "titles": page.items, "portals": portals, "next": page.next_cursor},
+        {
+            "visitor": visitor,
+            "titles": page.items,
+            "portals": portals,
+            "pager": pager("/studio", request.query_params, page.next_cursor),
+        },
     )
 
 
@@ -60,8 +68,9 @@ def _title_analytics(
     return found, compare(found.daily, days)
 
 
-@router.get("/studio/titles/{title_id}")
+@router.get("/studio/titles/{title_id}", dependencies=trails())
 def title_analytics(
+    request: Request,
     title_id: UUID,
     core: Core,
     visitor: Visiting,
@@ -114,6 +123,9 @@ def title_analytics(
             "targets": targets,
             "ranges": RANGES,
             "videos": videos,
+            "videos_pager": pager(
+                f"/studio/titles/{title_id}", request.query_params, videos.page.next_cursor
+            ),
             "sorts": list(VideoSort),
         },
     )
