@@ -411,14 +411,14 @@ class Campaigns:
         ``NotPermitted``; a draft out of turn (not accepted yet, one awaiting review) is
         ``RuleViolated``."""
         require_role(actor, Role.CREATOR, doing="submit a draft")
-        invitation = self.revenue.find(Invitation, Invitation.id_for(campaign_id, actor.subject))
+        invitation = self._revenue.find(Invitation, Invitation.id_for(campaign_id, actor.subject))
         if invitation is None or not owns(actor, Role.CREATOR, invitation.creator):
             raise NotPermitted("a creator submits drafts only for campaigns they were invited to")
-        video = self.catalogue.load(Video, video_id)
+        video = self._catalogue.load(Video, video_id)
         if not owns(actor, Role.CREATOR, video.creator_id):
             raise NotPermitted("a creator submits one of their own videos as a draft")
         invitation.submit_draft(video_id, note=note, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def approve_draft(self, actor: Principal, invitation_id: UUID) -> InvitationView:
@@ -426,7 +426,7 @@ class Campaigns:
         it. Only that brand may (``NotPermitted``); a second approval is ``RuleViolated``."""
         invitation = self._as_brand(actor, invitation_id)
         invitation.approve_draft(by=actor.label, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def request_draft_changes(
@@ -436,7 +436,7 @@ class Campaigns:
         is told. Only that brand may (``NotPermitted``)."""
         invitation = self._as_brand(actor, invitation_id)
         invitation.request_changes(by=actor.label, reason=reason, at=self.clock.now())
-        self.revenue.commit(invitation)
+        self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 
     def reject_delivery(
