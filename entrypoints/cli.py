@@ -396,6 +396,9 @@ def _sweep(arguments: argparse.Namespace, settings: Settings) -> int:
 def _rejudge(arguments: argparse.Namespace, settings: Settings) -> int:
     with _opened(arguments, settings) as core:
         report = core.anchoring.rejudging.run_to_end()
+        if arguments.json:
+            print_json(attrs.asdict(report))
+            return 0
         print(
             f"read {report.events} engagement events over {report.videos} videos, "
             f"attached {report.rejudged} waiting matches (watch at {report.position})"
@@ -1264,6 +1267,7 @@ def build_parser() -> argparse.ArgumentParser:
         "policy requires or favours engagement), up to the log's end",
     )
     rejudge.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(rejudge)
     rejudge.set_defaults(run=_rejudge)
 
     index = commands.add_parser("index", help="operate the matching indexes")
@@ -1489,6 +1493,7 @@ def build_parser() -> argparse.ArgumentParser:
     campaign_report.add_argument("--from", dest="first", help="a custom range's first day")
     campaign_report.add_argument("--to", dest="last", help="a custom range's last day")
     campaign_report.add_argument("--csv", action="store_true", help="as CSV instead of JSON")
+    add_json_flag(campaign_report, only=True)
     campaign_report.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     campaign_report.set_defaults(run=_campaign_report)
 

@@ -86,7 +86,7 @@ class EngagementRejudging:
         projections: ProjectionRunner,
         clock: Clock,
     ) -> None:
-        self.catalogue = catalogue
+        self._catalogue = catalogue
         self.judging = judging
         self.review = review
         self.projections = projections
@@ -111,11 +111,11 @@ class EngagementRejudging:
         """Read up to ``max_events`` engagement events after the watch's position and judge
         again the waiting matches on the videos they count; safe to call from any worker
         (a worker that lost the race saves nothing and reports nothing)."""
-        watch = self.catalogue.find(EngagementWatch, WATCH_ID)
+        watch = self._catalogue.find(EngagementWatch, WATCH_ID)
         if watch is None:
             watch = EngagementWatch.start(at=self.clock.now())
-        end = self.catalogue.recorder.max_notification_id() or 0
-        notifications = self.catalogue.recorder.select_notifications(
+        end = self._catalogue.recorder.max_notification_id() or 0
+        notifications = self._catalogue.recorder.select_notifications(
             start=watch.position,
             limit=max_events,
             stop=end,
@@ -129,7 +129,7 @@ class EngagementRejudging:
         attached = self._rejudge(grown)
         watch.advance(notifications[-1].id, videos=len(grown), rejudged=len(attached))
         try:
-            self.catalogue.commit(*attached, watch)
+            self._catalogue.commit(*attached, watch)
         except StaleVersion:
             return RejudgeReport(0, 0, 0, watch.position)
         self.judging.catch_up()
@@ -137,7 +137,7 @@ class EngagementRejudging:
 
     def run_to_end(self) -> RejudgeReport:
         """Run until the watch has read every engagement event recorded before the call."""
-        target = self.catalogue.recorder.max_notification_id() or 0
+        target = self._catalogue.recorder.max_notification_id() or 0
         events = videos = rejudged = 0
         while True:
             report = self.run()
@@ -150,7 +150,7 @@ class EngagementRejudging:
     def _decoded(self, notification: Notification) -> Any:
         """The event, an engagement batch as its sums (``read_engagement_batch``) where the
         stored state can be read so, without building its thousand counts."""
-        mapper = self.catalogue.mapper
+        mapper = self._catalogue.mapper
         if (
             notification.topic == EngagementBatch.Recorded.TOPIC
             and mapper.cipher is None
@@ -181,13 +181,13 @@ class EngagementRejudging:
         waiting: dict[UUID, list[UUID]] = defaultdict(list)
         for video_id, title_id in self.review.proposals_of(generation, grown):
             waiting[video_id].append(title_id)
-        policies = _Policies(self.catalogue)
+        policies = _Policies(self._catalogue)
         attached: list[Video] = []
         for video_id, title_ids in waiting.items():
             favouring = [t for t in title_ids if policies.favours_engagement(t)]
             if not favouring:
                 continue
-            video: Video = self.catalogue.repository.get(video_id)
+            video: Video = self._catalogue.repository.get(video_id)
             if video.anchor is not None or self.judging.protected(video):
                 continue
             engagement = self.judging.engagement_now(video)

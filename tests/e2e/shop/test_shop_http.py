@@ -1528,6 +1528,8 @@ def test_the_shop_endpoints_are_documented_and_money_is_never_a_float(client: Te
             "/v1/me/campaigns",
             "/v1/me/payouts",
             "/v1/me/earnings",
+            "/v1/me/payouts.csv",
+            "/v1/me/earnings.csv",
             "/v1/me/verification-request",
             "/v1/me/judging",
         )
