@@ -66,7 +66,8 @@ def decide_moderation(
     """A reviewer's decision (reviewers, admins), with its reason and the policy applied.
     Age-restricting or removing a video takes it out of every program: its anchor is
     withdrawn in the same transaction, its product tags right after, each with the reason;
-    Pulse and campaigns leave it out from then on. A removal is final (409)."""
+    Pulse and campaigns leave it out from then on. A removed video takes no
+    further decision (409); only an appeal overturned restores it."""
     view = core.moderation.decide(
         caller, video_id, body.state, reason=body.reason, policy=body.policy
     )

@@ -173,7 +173,7 @@ def test_a_restricting_flag_restricts_an_unreviewed_video_until_a_reviewer_decid
     assert video.moderation.value == "clear"  # a person's decision stands
 
 
-def test_a_removal_is_final_and_every_decision_names_its_reason_and_policy() -> None:
+def test_a_removal_stands_until_an_appeal_and_each_decision_names_reason_and_policy() -> None:
     video = Video.publish(
         UUID(int=2), creator_id="ana", caption="x", hashtags=[], category="comedy", at=NOW
     )
@@ -186,7 +186,7 @@ def test_a_removal_is_final_and_every_decision_names_its_reason_and_policy() -> 
     with pytest.raises(InvalidValue, match="moderation state 'banished' is not one of"):
         video.moderate("banished", reason="spam", policy="guidelines/1", by="rita", at=NOW)
     video.moderate("removed", reason="spam", policy="guidelines/1", by="rita", at=NOW)
-    with pytest.raises(RuleViolated, match="final"):
+    with pytest.raises(RuleViolated, match="only an appeal overturned restores it"):
         video.moderate("clear", reason="oops", policy="guidelines/1", by="rita", at=NOW)
 
 
