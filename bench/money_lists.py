@@ -29,7 +29,7 @@ from adapters.projections.brand_lists import SqlBrandListTables
 from adapters.projections.revenue_lists import SqlRevenueListTables
 from bench.machine import cpu_model, usable_cpus
 from bench.sandboxes import DEFAULT_POSTGRES_URL, PostgresSandbox, Sandbox, SqliteSandbox
-from domain.revenue.payouts import PayoutStatus
+from domain.revenue.payouts import Payee, PayoutStatus
 
 GENERATION = 1
 PAGE = 50
@@ -73,6 +73,7 @@ def run(sandbox: Sandbox, owners: int, per_owner: int, reads: int) -> list[str]:
             total,
             lambda n: {
                 "payout_id": str(UUID(int=n + 1)),
+                "payee": Payee.CREATOR.value,
                 "creator": f"creator-{n % owners}",
                 "position": n + 1,
                 "period": "2026-01",
