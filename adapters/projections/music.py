@@ -162,6 +162,20 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         entries.c.entered_key,
         entries.c.season_id,
     )
+    # Since version 5: each season's panel, by judge (a judge's list of seasons).
+    judges = sa.Table(
+        f"music_season_judges{suffix}",
+        metadata,
+        sa.Column("judge_id", sa.String(200), primary_key=True),
+        sa.Column("season_id", sa.Uuid, primary_key=True),
+        sa.Column("announced_key", sa.BigInteger, nullable=False),
+    )
+    sa.Index(
+        f"music_season_judges_order{suffix}",
+        judges.c.judge_id,
+        judges.c.announced_key,
+        judges.c.season_id,
+    )
     sa.Table(
         f"music_round_entrants{suffix}",
         metadata,
@@ -228,6 +242,7 @@ class _Tables:
         rounds: sa.Table,
         seasons: sa.Table,
         season_entries: sa.Table,
+        season_judges: sa.Table,
         round_entrants: sa.Table,
         round_counts: sa.Table,
         round_late: sa.Table,
@@ -241,6 +256,7 @@ class _Tables:
         self.rounds = rounds
         self.seasons = seasons
         self.season_entries = season_entries
+        self.season_judges = season_judges
         self.entrants = round_entrants
         self.counts = round_counts
         self.late = round_late
@@ -575,15 +591,29 @@ class SqlMusicTables:
             raise KeyError(f"no scan {scan_id} in the music read model")
 
     def announce_season(
-        self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
+        self,
+        batch: Batch,
+        season_id: UUID,
+        region: str,
+        announced_at: datetime,
+        judges: Sequence[str],
     ) -> None:
         self.flush(batch)
-        t = self._at(batch.generation).seasons
+        tables = self._at(batch.generation)
+        t, panel = tables.seasons, tables.season_judges
         connection = self._open(batch)
+        key = _key(announced_at)
         connection.execute(t.delete().where(t.c.season_id == season_id))
-        connection.execute(
-            t.insert().values(season_id=season_id, region=region, announced_key=_key(announced_at))
-        )
+        connection.execute(t.insert().values(season_id=season_id, region=region, announced_key=key))
+        connection.execute(panel.delete().where(panel.c.season_id == season_id))
+        if judges:
+            connection.execute(
+                panel.insert(),
+                [
+                    {"judge_id": judge, "season_id": season_id, "announced_key": key}
+                    for judge in dict.fromkeys(judges)
+                ],
+            )
 
     def seasons_page(
         self, generation: int, *, region: str | None, after: tuple[int, UUID] | None, limit: int
@@ -692,6 +722,15 @@ class SqlMusicTables:
         self._pending(batch).season_entries.append(
             (round_id, artist_account, track_id, _key(entered_at))
         )
+
+    def seasons_judged(
+        self, generation: int, judge: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        t = self._at(generation).season_judges
+        query = sa.select(t.c.announced_key, t.c.season_id).where(t.c.judge_id == judge)
+        order = (t.c.announced_key, t.c.season_id)
+        rows = rows_after_key(self.store, query, order, after=after, limit=limit)
+        return [(int(row[0]), row[1]) for row in rows]
 
     def seasons_entered(
         self, generation: int, account: str, *, after: tuple[int, UUID] | None, limit: int

@@ -178,28 +178,18 @@ class Competition:
     def judge_seasons(
         self, actor: Principal, *, limit: int = 50, cursor: str | None = None
     ) -> Page[SeasonView]:
-        """The seasons whose panel the judge (the actor) sits on, in the order announced.
-
-        The read model keeps seasons in the order announced, not by judge: the seasons after
-        the cursor are read in batches until a page of the judge's is found (a panel is part
-        of the season's own record, so it is read from the season)."""
+        """The seasons whose panel the judge (the actor) sits on, in the order announced
+        (the read model keeps each season's panel by judge)."""
         require_role(actor, Role.JUDGE, doing="list the seasons it judges")
         key = JUDGE_SEASONS.decode(cursor)
         size = limited(limit)
         after = None if key is None else (int_at(key, 0), uuid_at(key, 1))
-        found: list[tuple[tuple[int, UUID], SeasonView]] = []
-        view = self.read.fresh()
-        while len(found) <= size:
-            rows = view.seasons(region=None, after=after, limit=_SEASONS_SCANNED)
-            for row in rows:
-                season = SeasonView.of(self._music.load(Season, row[1]))
-                if any(judge.judge_id == actor.subject for judge in season.judges):
-                    found.append((row, season))
-            if len(rows) < _SEASONS_SCANNED:
-                break
-            after = rows[-1]
-        page = JUDGE_SEASONS.page(found, size, lambda item: item[0])
-        return Page(tuple(season for _, season in page.items), page.next_cursor)
+        rows = self.read.fresh().seasons_judged(actor.subject, after=after, limit=size + 1)
+        page = JUDGE_SEASONS.page(rows, size, lambda row: row)
+        return Page(
+            tuple(SeasonView.of(self._music.load(Season, season)) for _, season in page.items),
+            page.next_cursor,
+        )
 
     def score_sheet(self, actor: Principal, round_id: UUID) -> ScoreSheet:
         """A judge's sheet for a round of a season it judges: each entry with the judge's own

@@ -177,8 +177,15 @@ class MusicTables(Protocol):
     def finish_scan(self, batch: Batch, scan_id: UUID) -> None: ...
 
     def announce_season(
-        self, batch: Batch, season_id: UUID, region: str, announced_at: datetime
-    ) -> None: ...
+        self,
+        batch: Batch,
+        season_id: UUID,
+        region: str,
+        announced_at: datetime,
+        judges: Sequence[str],
+    ) -> None:
+        """The season announced in ``region``, with the judges on its panel."""
+        ...
 
     def seasons_page(
         self, generation: int, *, region: str | None, after: tuple[int, UUID] | None, limit: int
@@ -232,6 +239,13 @@ class MusicTables(Protocol):
         entered_at: datetime,
     ) -> None:
         """The artist entered the season of the (first) round with the track."""
+        ...
+
+    def seasons_judged(
+        self, generation: int, judge: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        """At most ``limit`` seasons whose panel the judge sits on, each with the microseconds
+        since the epoch of its announcement, in that order (then by id), after the key."""
         ...
 
     def seasons_entered(
@@ -390,8 +404,9 @@ class MusicReadModel:
     # seasons' rows, for the list of seasons. 3: each round's season, and the seasons each
     # artist entered (the artist's list of seasons). 4: each track's genre, and the
     # playlist indexed by it; the queue of requests for verification; each round's planned
-    # times and whether it opened (the schedule pass).
-    version = 4
+    # times and whether it opened (the schedule pass). 5: each season's panel by judge (a
+    # judge's list of seasons).
+    version = 5
 
     def __init__(self, tables: MusicTables) -> None:
         self.tables = tables
@@ -489,7 +504,13 @@ class MusicReadModel:
         self.tables.finish_scan(batch, event.originator_id)
 
     def _season_announced(self, batch: Batch, event: Any) -> None:
-        self.tables.announce_season(batch, event.originator_id, event.region, event.announced_at)
+        self.tables.announce_season(
+            batch,
+            event.originator_id,
+            event.region,
+            event.announced_at,
+            [judge.judge_id for judge in event.judges],
+        )
 
     def _round_scheduled(self, batch: Batch, event: Any) -> None:
         self.tables.schedule_round(
@@ -665,6 +686,11 @@ class MusicView:
         self, *, region: str | None, after: tuple[int, UUID] | None, limit: int
     ) -> list[tuple[int, UUID]]:
         return self.tables.seasons_page(self.generation, region=region, after=after, limit=limit)
+
+    def seasons_judged(
+        self, judge: str, *, after: tuple[int, UUID] | None, limit: int
+    ) -> list[tuple[int, UUID]]:
+        return self.tables.seasons_judged(self.generation, judge, after=after, limit=limit)
 
     def seasons_entered(
         self, account: str, *, after: tuple[int, UUID] | None, limit: int

@@ -173,14 +173,14 @@ def test_the_featured_playlist_pages_by_region_most_used_first(cores: Cores) -> 
         core.discovery.featured_playlist(cursor=_artist_cursor(core))
 
 
-def announce(core: Spotlight, name: str, region: str) -> UUID:
+def announce(core: Spotlight, name: str, region: str, judges: tuple[str, ...] = ("kei",)) -> UUID:
     now = core.clock.now()
     return core.competition.announce_season(
         OPS,
         name=name,
         region=region,
         partners=("Blue Label",),
-        judges=(Judge(judge_id="kei", partner="Blue Label"),),
+        judges=tuple(Judge(judge_id=judge, partner="Blue Label") for judge in judges),
         rounds=(
             RoundPlan("Open call", 2, now, now + timedelta(days=7)),
             RoundPlan("Final", 1, now + timedelta(days=8), now + timedelta(days=9)),
@@ -212,6 +212,37 @@ def test_seasons_are_listed_with_their_rounds_in_the_order_announced_by_region(
         assert [season.id for season in japan] == [*announced["JP"], late]
     with pytest.raises(InvalidValue, match="another list"):
         core.discovery.review_queue(ROSA, cursor=first.next_cursor)
+
+
+def test_a_judge_pages_through_exactly_the_seasons_whose_panel_it_sits_on(
+    cores: Cores,
+) -> None:
+    core = cores.start()
+    panels = [("kei",), ("mina",), ("kei", "mina"), ("mina",), ("kei",), ("ola",), ("kei",)]
+    seasons = []
+    for n, panel in enumerate(panels):
+        cores.clock.set(OPENING_NIGHT + timedelta(hours=n))
+        seasons.append(announce(core, f"Season {n}", "JP" if n % 2 else "KR", panel))
+    kei, mina = Principal(Role.JUDGE, "kei"), Principal(Role.JUDGE, "mina")
+    expected = {
+        judge: [season for season, panel in zip(seasons, panels, strict=True) if judge in panel]
+        for judge in ("kei", "mina")
+    }
+    for limit in (1, 2, 50):
+        for judge in (kei, mina):
+            listed = every_page(partial(core.competition.judge_seasons, judge, limit=limit))
+            assert [season.id for season in listed] == expected[judge.subject]
+            assert all(judge.subject in {j.judge_id for j in season.judges} for season in listed)
+    assert core.competition.judge_seasons(Principal(Role.JUDGE, "nobody")).items == ()
+    restarted = cores.start()
+    again = every_page(partial(restarted.competition.judge_seasons, kei, limit=2))
+    assert [season.id for season in again] == expected["kei"]
+    with pytest.raises(NotPermitted):
+        restarted.competition.judge_seasons(AIKO)
+    with pytest.raises(InvalidValue, match="another list"):
+        restarted.competition.judge_seasons(
+            kei, cursor=restarted.competition.seasons(limit=1).next_cursor
+        )
 
 
 def test_an_artist_lists_the_seasons_it_entered_with_its_standing_in_each_round(
