@@ -158,36 +158,34 @@ class BrandListsProjection(TopicProjection):
         return view
 
     def _launched(self, batch: Batch, event: Any, position: int) -> None:
-        self.tables.add_campaign(
-            batch,
-            BrandCampaign(
-                campaign_id=event.originator_id,
-                program=Program.BUSINESS,
-                brand=event.brand,
-                name=event.name,
-                budget=event.budget,
-                starts=event.starts_on.isoformat(),
-                ends=event.ends_on.isoformat(),
-                ended=False,
-                launched_at=event.launched_at,
-                position=position,
-            ),
-        )
+        self._add(batch, event, position, Program.BUSINESS, event.starts_on, event.ends_on)
 
     def _ended(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.end_campaign(batch, event.originator_id, event.ended_at.date())
 
     def _pulse_launched(self, batch: Batch, event: Any, position: int) -> None:
+        self._add(batch, event, position, Program.PULSE, event.starts_at, event.ends_at)
+
+    def _add(
+        self,
+        batch: Batch,
+        event: Any,
+        position: int,
+        program: Program,
+        starts: date | datetime,
+        ends: date | datetime,
+    ) -> None:
+        """A launched campaign of either program: its flight as ISO text."""
         self.tables.add_campaign(
             batch,
             BrandCampaign(
                 campaign_id=event.originator_id,
-                program=Program.PULSE,
+                program=program,
                 brand=event.brand,
                 name=event.name,
                 budget=event.budget,
-                starts=event.starts_at.isoformat(),
-                ends=event.ends_at.isoformat(),
+                starts=starts.isoformat(),
+                ends=ends.isoformat(),
                 ended=False,
                 launched_at=event.launched_at,
                 position=position,
