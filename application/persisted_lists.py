@@ -22,6 +22,7 @@ from application.projections import Persisted, Projection, ProjectionRunner
 from application.read_models import ReadModel
 
 Row = TypeVar("Row")
+Row_co = TypeVar("Row_co", covariant=True)
 After = TypeVar("After")
 Tables = TypeVar("Tables")
 Tables_co = TypeVar("Tables_co", covariant=True)
@@ -65,6 +66,16 @@ def first_position(key: Key) -> int:
     return int_at(key, 0)
 
 
+class PositionRead(Protocol[Row_co]):
+    """A tables read of a list in log-position order: at most ``limit`` rows after the
+    position ``after`` (none: from the first), at a generation (a list's filters bound with
+    ``functools.partial``)."""
+
+    def __call__(self, generation: int, /, *, after: int | None, limit: int) -> Sequence[Row_co]:
+        """The rows."""
+        ...
+
+
 class ListsProjection(Projection, Protocol[Tables_co]):
     """A persisted projection whose rows its lists read through ``tables``."""
 
@@ -101,15 +112,15 @@ class PersistedLists(Generic[Tables]):
         cursors: KeysetCursors,
         cursor: str | None,
         limit: int,
-        read: Callable[[int, int | None, int], Sequence[Row]],
+        read: PositionRead[Row],
         position: Callable[[Row], int],
     ) -> Page[Row]:
-        """``position_page`` of a read of the tables: ``read(generation, after, limit)``."""
+        """``position_page`` of a read of the tables at the generation reads query."""
         return position_page(
             cursors,
             cursor,
             limit,
-            read=lambda after, ask: read(self._generation(), after, ask),
+            read=lambda after, ask: read(self._generation(), after=after, limit=ask),
             position=position,
         )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -238,9 +239,7 @@ class BrandLists(PersistedLists[BrandListTables]):
             CAMPAIGNS,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.campaigns(
-                generation, brand, program=program, after=after, limit=ask
-            ),
+            partial(self.tables.campaigns, brand=brand, program=program),
             lambda row: row.position,
         )
 

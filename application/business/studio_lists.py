@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -293,13 +294,7 @@ class StudioLists(PersistedLists[StudioListsTables]):
         """The studios (those in ``city`` if named, whatever its case), in the order they
         were opened (public)."""
         return self._position_page(
-            STUDIOS,
-            cursor,
-            limit,
-            lambda generation, after, ask: self.tables.studios(
-                generation, city=city, after=after, limit=ask
-            ),
-            lambda row: row.order,
+            STUDIOS, cursor, limit, partial(self.tables.studios, city=city), lambda row: row.order
         )
 
     def free_slots(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -274,9 +275,7 @@ class RevenueLists(PersistedLists[RevenueListTables]):
             PAYOUTS,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.payouts(
-                generation, account, after=after, limit=ask, status=status, payee=payee
-            ),
+            partial(self.tables.payouts, creator=account, status=status, payee=payee),
             lambda row: row.position,
         )
         return Page(tuple(row.view() for row in page.items), page.next_cursor)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -348,9 +349,7 @@ class ShopLists(PersistedLists[ShopListsTables]):
             LISTINGS,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.listings(
-                generation, seller, state=state, after=after, limit=ask
-            ),
+            partial(self.tables.listings, seller=seller, state=state),
             _by_order,
         )
 
@@ -372,14 +371,7 @@ class ShopLists(PersistedLists[ShopListsTables]):
             SALES,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.orders(
-                generation,
-                seller=seller,
-                listing_id=listing_id,
-                state=state,
-                after=after,
-                limit=ask,
-            ),
+            partial(self.tables.orders, seller=seller, listing_id=listing_id, state=state),
             _by_order,
         )
 
@@ -399,9 +391,7 @@ class ShopLists(PersistedLists[ShopListsTables]):
             LISTING_REPORTS,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.reports(
-                generation, seller=seller, state=state, after=after, limit=ask
-            ),
+            partial(self.tables.reports, seller=seller, state=state),
             _by_order,
         )
 
@@ -431,9 +421,7 @@ class ShopLists(PersistedLists[ShopListsTables]):
             PURCHASES,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.orders(
-                generation, buyer=buyer, state=state, after=after, limit=ask
-            ),
+            partial(self.tables.orders, buyer=buyer, state=state),
             _by_order,
         )
 
@@ -454,8 +442,6 @@ class ShopLists(PersistedLists[ShopListsTables]):
             REPORT_QUEUE,
             cursor,
             limit,
-            lambda generation, after, ask: self.tables.reports(
-                generation, seller=None, state=state, after=after, limit=ask
-            ),
+            partial(self.tables.reports, seller=None, state=state),
             _by_order,
         )
