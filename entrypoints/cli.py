@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib import metadata
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -37,6 +37,7 @@ from entrypoints.cli_support import (
     add_json_flag,
     describe_subcommands,
     print_json,
+    print_read,
     progress,
 )
 from entrypoints.cli_support import opened_core as _opened
@@ -468,21 +469,20 @@ def _snapshot_of(core: Spotlight, index: str) -> str | None:
 
 
 def _analytics(arguments: argparse.Namespace, settings: Settings) -> int:
-    import json
-
     from entrypoints.http.anchors.audience import StudioAnalyticsOut
 
-    with _opened(arguments, settings) as core:
-        analytics = core.audience.studio_analytics(AUDITOR, arguments.studio)
-        print(json.dumps(StudioAnalyticsOut.of(analytics).model_dump(mode="json"), indent=2))
-    return 0
+    return print_read(
+        arguments,
+        settings,
+        lambda core: StudioAnalyticsOut.of(
+            core.audience.studio_analytics(AUDITOR, arguments.studio)
+        ),
+    )
 
 
 def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
     """A page of what a studio, a creator or an artist owns, read as an auditor; prints
     JSON."""
-    import json
-
     from pydantic import BaseModel
 
     from entrypoints.http.anchors.owner_lists import (
@@ -496,47 +496,41 @@ def _owner_list(arguments: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http.paging import PageOut
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
-    with _opened(arguments, settings) as core:
-        lists = core.owner_lists
-        try:
-            page: BaseModel
-            if arguments.command == "studio-titles":
-                titles = lists.studio_titles(AUDITOR, arguments.studio, **page_of)
-                page = PageOut[OwnedTitleOut].model_validate(titles)
-            elif arguments.command == "studio-anchors":
-                anchors = lists.title_anchors(AUDITOR, arguments.studio, **page_of)
-                page = PageOut[TitleAnchorOut].model_validate(anchors)
-            elif arguments.command == "studio-disputes":
-                disputes = lists.studio_disputes(AUDITOR, arguments.studio, **page_of)
-                page = PageOut[TitleDisputeOut].model_validate(disputes)
-            elif arguments.command == "creator-invitations":
-                invitations = core.campaigns.invitations_of_creator(
-                    AUDITOR, arguments.creator, **page_of
-                )
-                page = PageOut[InvitationOut].model_validate(invitations)
-            elif arguments.command == "artist-seasons":
-                seasons = core.competition.artist_seasons(AUDITOR, arguments.artist, **page_of)
-                page = PageOut[EnteredSeasonOut](
-                    items=[EnteredSeasonOut.of(entered) for entered in seasons.items],
-                    next_cursor=seasons.next_cursor,
-                )
-            elif arguments.command == "artist-tracks":
-                tracks = core.discovery.artist_tracks(AUDITOR, arguments.artist, **page_of)
-                page = PageOut[OwnTrackOut].model_validate(tracks)
-            else:
-                videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
-                page = PageOut[OwnedVideoOut].model_validate(videos)
-        except DomainError as error:
-            raise CommandFailed(str(error)) from None
-    print(json.dumps(page.model_dump(mode="json"), indent=2))
-    return 0
+
+    def read(core: Spotlight) -> BaseModel:
+        lists, command = core.owner_lists, arguments.command
+        if command == "studio-titles":
+            titles = lists.studio_titles(AUDITOR, arguments.studio, **page_of)
+            return PageOut[OwnedTitleOut].model_validate(titles)
+        if command == "studio-anchors":
+            anchors = lists.title_anchors(AUDITOR, arguments.studio, **page_of)
+            return PageOut[TitleAnchorOut].model_validate(anchors)
+        if command == "studio-disputes":
+            disputes = lists.studio_disputes(AUDITOR, arguments.studio, **page_of)
+            return PageOut[TitleDisputeOut].model_validate(disputes)
+        if command == "creator-invitations":
+            invitations = core.campaigns.invitations_of_creator(
+                AUDITOR, arguments.creator, **page_of
+            )
+            return PageOut[InvitationOut].model_validate(invitations)
+        if command == "artist-seasons":
+            seasons = core.competition.artist_seasons(AUDITOR, arguments.artist, **page_of)
+            return PageOut[EnteredSeasonOut](
+                items=[EnteredSeasonOut.of(entered) for entered in seasons.items],
+                next_cursor=seasons.next_cursor,
+            )
+        if command == "artist-tracks":
+            tracks = core.discovery.artist_tracks(AUDITOR, arguments.artist, **page_of)
+            return PageOut[OwnTrackOut].model_validate(tracks)
+        videos = lists.creator_videos(AUDITOR, arguments.creator, **page_of)
+        return PageOut[OwnedVideoOut].model_validate(videos)
+
+    return print_read(arguments, settings, read, refused=(DomainError,))
 
 
 def _money_list(arguments: argparse.Namespace, settings: Settings) -> int:
     """A page of a creator's months of earnings or payouts, or of the Pulse applications
     queue, read as an auditor; prints JSON."""
-    import json
-
     from pydantic import BaseModel
 
     from domain.revenue.payouts import PayoutStatus
@@ -551,62 +545,43 @@ def _money_list(arguments: argparse.Namespace, settings: Settings) -> int:
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
     named = {"seller": arguments.seller} if arguments.command.startswith("seller-") else {}
-    with _opened(arguments, settings) as core:
-        try:
-            page: BaseModel
-            if getattr(arguments, "csv", False):
-                if arguments.command.endswith("-earnings"):
-                    lines = core.ledger.earnings_csv(
-                        AUDITOR, getattr(arguments, "creator", None), arguments.currency, **named
-                    )
-                else:
-                    lines = core.revenue_lists.payouts_csv(
-                        AUDITOR, getattr(arguments, "creator", None), **named
-                    )
-                sys.stdout.write("".join(lines))
-                return 0
-            if arguments.command == "seller-earnings":
-                months = core.ledger.earnings(
-                    AUDITOR, None, arguments.currency, seller=arguments.seller, **page_of
-                )
-                page = PageOut[MonthEarningsOut].model_validate(months)
-            elif arguments.command == "seller-payouts":
-                status = None if arguments.status is None else PayoutStatus(arguments.status)
-                payouts = core.revenue_lists.payouts(
-                    AUDITOR, status=status, seller=arguments.seller, **page_of
-                )
-                page = PageOut[PayoutOut].model_validate(payouts)
-            elif arguments.command == "creator-earnings":
-                months = core.ledger.earnings(
-                    AUDITOR, arguments.creator, arguments.currency, **page_of
-                )
-                page = PageOut[MonthEarningsOut].model_validate(months)
-            elif arguments.command == "creator-payouts":
-                status = None if arguments.status is None else PayoutStatus(arguments.status)
-                payouts = core.revenue_lists.payouts(
-                    AUDITOR, arguments.creator, status=status, **page_of
-                )
-                page = PageOut[PayoutOut].model_validate(payouts)
-            elif arguments.command == "pulse-categories":
-                categories = core.pulse.categories(**page_of)
-                page = PageOut[PulseCategoryOut].model_validate(categories)
+    command = arguments.command
+    status = getattr(arguments, "status", None)
+
+    def read(core: Spotlight) -> BaseModel | str:
+        creator = getattr(arguments, "creator", None)
+        if getattr(arguments, "csv", False):
+            if command.endswith("-earnings"):
+                lines = core.ledger.earnings_csv(AUDITOR, creator, arguments.currency, **named)
             else:
-                queue = core.revenue_lists.pulse_applications(
-                    AUDITOR, status=EnrolmentStatus(arguments.status), **page_of
-                )
-                page = PageOut[PulseApplicationOut].model_validate(queue)
-        except DomainError as error:
-            raise CommandFailed(str(error)) from None
-    print(json.dumps(page.model_dump(mode="json"), indent=2))
-    return 0
+                lines = core.revenue_lists.payouts_csv(AUDITOR, creator, **named)
+            return "".join(lines)
+        if command.endswith("-earnings"):
+            months = core.ledger.earnings(AUDITOR, creator, arguments.currency, **named, **page_of)
+            return PageOut[MonthEarningsOut].model_validate(months)
+        if command.endswith("-payouts"):
+            payouts = core.revenue_lists.payouts(
+                AUDITOR,
+                creator,
+                status=None if status is None else PayoutStatus(status),
+                **named,
+                **page_of,
+            )
+            return PageOut[PayoutOut].model_validate(payouts)
+        if command == "pulse-categories":
+            categories = core.pulse.categories(**page_of)
+            return PageOut[PulseCategoryOut].model_validate(categories)
+        queue = core.revenue_lists.pulse_applications(
+            AUDITOR, status=EnrolmentStatus(arguments.status), **page_of
+        )
+        return PageOut[PulseApplicationOut].model_validate(queue)
+
+    return print_read(arguments, settings, read, refused=(DomainError,))
 
 
 def _brand_list(arguments: argparse.Namespace, settings: Settings) -> int:
     """A page of a brand's campaigns, or of a campaign's invitations or branded effects,
     read as an auditor; prints JSON."""
-    import json
-    from uuid import UUID
-
     from pydantic import BaseModel
 
     from application.business.brand_lists import Program
@@ -615,90 +590,81 @@ def _brand_list(arguments: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http.paging import PageOut
 
     page_of = {"limit": arguments.limit, "cursor": arguments.cursor}
-    with _opened(arguments, settings) as core:
-        try:
-            page: BaseModel
-            if arguments.command == "brand-campaigns":
-                program = None if arguments.program is None else Program(arguments.program)
-                campaigns = core.brand_lists.campaigns(
-                    AUDITOR, arguments.brand, program=program, **page_of
-                )
-                page = PageOut[BrandCampaignOut].model_validate(campaigns)
-            else:
-                try:
-                    campaign = UUID(arguments.campaign)
-                except ValueError:
-                    raise CommandFailed(f"{arguments.campaign!r} is not a campaign id") from None
-                if arguments.command == "campaign-invitations":
-                    invitations = core.campaigns.invitations_of_campaign(
-                        AUDITOR, campaign, **page_of
-                    )
-                    page = PageOut[InvitationOut].model_validate(invitations)
-                else:
-                    effects = core.brand_lists.campaign_effects(AUDITOR, campaign, **page_of)
-                    page = PageOut[BrandedEffectOut].model_validate(effects)
-        except (ApplicationError, DomainError) as error:
-            raise CommandFailed(str(error)) from None
-    print(json.dumps(page.model_dump(mode="json"), indent=2))
-    return 0
+
+    def read(core: Spotlight) -> BaseModel:
+        if arguments.command == "brand-campaigns":
+            program = None if arguments.program is None else Program(arguments.program)
+            campaigns = core.brand_lists.campaigns(
+                AUDITOR, arguments.brand, program=program, **page_of
+            )
+            return PageOut[BrandCampaignOut].model_validate(campaigns)
+        campaign = _campaign_id(arguments.campaign, "")
+        if arguments.command == "campaign-invitations":
+            invitations = core.campaigns.invitations_of_campaign(AUDITOR, campaign, **page_of)
+            return PageOut[InvitationOut].model_validate(invitations)
+        effects = core.brand_lists.campaign_effects(AUDITOR, campaign, **page_of)
+        return PageOut[BrandedEffectOut].model_validate(effects)
+
+    return print_read(arguments, settings, read, refused=(ApplicationError, DomainError))
+
+
+def _campaign_id(text: str, flag: str = "--campaign: ") -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise CommandFailed(f"{flag}{text!r} is not a campaign id") from None
+
+
+def _day(text: str | None) -> date | None:
+    """The day ``text`` names, if any (ValueError: not YYYY-MM-DD)."""
+    return date.fromisoformat(text) if text else None
 
 
 def _campaign_dashboard(arguments: argparse.Namespace, settings: Settings) -> int:
-    import json
-    from datetime import date
-
     from entrypoints.http.business.campaign_schemas import DashboardOut
 
+    campaign_id = _campaign_id(arguments.campaign)
     try:
-        campaign_id = UUID(arguments.campaign)
-    except ValueError:
-        raise CommandFailed(f"--campaign: {arguments.campaign!r} is not a campaign id") from None
-    try:
-        as_of = date.fromisoformat(arguments.as_of) if arguments.as_of else None
+        as_of = _day(arguments.as_of)
     except ValueError:
         raise CommandFailed(f"--as-of: {arguments.as_of!r} is not a day (YYYY-MM-DD)") from None
-    with _opened(arguments, settings) as core:
-        day = as_of or core.clock.now().date()
-        try:
-            board = core.campaign_dashboards.dashboard(AUDITOR, campaign_id, as_of=day)
-        except NotFound as error:
-            raise CommandFailed(str(error)) from None
-        print(json.dumps(DashboardOut.model_validate(board).model_dump(mode="json"), indent=2))
-    return 0
+    return print_read(
+        arguments,
+        settings,
+        lambda core: DashboardOut.model_validate(
+            core.campaign_dashboards.dashboard(
+                AUDITOR, campaign_id, as_of=as_of or core.clock.now().date()
+            )
+        ),
+        refused=(NotFound,),
+    )
 
 
 def _campaign_report(arguments: argparse.Namespace, settings: Settings) -> int:
-    import json
-    from datetime import date
+    from pydantic import BaseModel
 
     from entrypoints.http.business.campaign_schemas import ReportOut
 
+    campaign_id = _campaign_id(arguments.campaign)
     try:
-        campaign_id = UUID(arguments.campaign)
-    except ValueError:
-        raise CommandFailed(f"--campaign: {arguments.campaign!r} is not a campaign id") from None
-    try:
-        first = date.fromisoformat(arguments.first) if arguments.first else None
-        last = date.fromisoformat(arguments.last) if arguments.last else None
+        first, last = _day(arguments.first), _day(arguments.last)
     except ValueError:
         raise CommandFailed("--from and --to are days (YYYY-MM-DD)") from None
-    with _opened(arguments, settings) as core:
-        try:
-            report = core.campaign_dashboards.report(
-                AUDITOR,
-                campaign_id,
-                as_of=core.clock.now().date(),
-                days=arguments.days,
-                first=first,
-                last=last,
-            )
-        except (ApplicationError, DomainError) as error:
-            raise CommandFailed(str(error)) from None
+
+    def read(core: Spotlight) -> BaseModel | str:
+        report = core.campaign_dashboards.report(
+            AUDITOR,
+            campaign_id,
+            as_of=core.clock.now().date(),
+            days=arguments.days,
+            first=first,
+            last=last,
+        )
         if arguments.csv:
-            print("".join(core.campaign_dashboards.report_csv(report)), end="")
-        else:
-            print(json.dumps(ReportOut.of(report).model_dump(mode="json"), indent=2))
-    return 0
+            return "".join(core.campaign_dashboards.report_csv(report))
+        return ReportOut.of(report)
+
+    return print_read(arguments, settings, read, refused=(ApplicationError, DomainError))
 
 
 def _erase_person(arguments: argparse.Namespace, settings: Settings) -> int:

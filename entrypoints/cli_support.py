@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,6 +16,8 @@ from application.auth import Principal, Role
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from entrypoints.bootstrap import Spotlight
 
 OPERATOR = Principal(role=Role.ADMIN, subject="cli-operator")
@@ -61,6 +63,32 @@ def opened_core(arguments: argparse.Namespace, settings: Settings) -> Iterator[S
 
 def print_json(document: Any) -> None:
     print(json.dumps(document, indent=2, default=str))
+
+
+def print_answer(answer: BaseModel | str) -> None:
+    """An answer as its HTTP operation gives it, as JSON; text (CSV) as it is."""
+    if isinstance(answer, str):
+        sys.stdout.write(answer)
+    else:
+        print(json.dumps(answer.model_dump(mode="json"), indent=2))
+
+
+def print_read(
+    arguments: argparse.Namespace,
+    settings: Settings,
+    read: Callable[[Spotlight], BaseModel | str],
+    *,
+    refused: tuple[type[Exception], ...] = (),
+) -> int:
+    """Open the core, ``read`` the answer from it and print it (``print_answer``) once the
+    core is closed; an error of ``refused`` is the command's failure, its message shown."""
+    with opened_core(arguments, settings) as core:
+        try:
+            answer = read(core)
+        except refused as error:
+            raise CommandFailed(str(error)) from None
+    print_answer(answer)
+    return 0
 
 
 def add_json_flag(parser: argparse.ArgumentParser, *, only: bool = False) -> None:

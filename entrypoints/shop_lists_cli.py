@@ -7,7 +7,6 @@ bookings of a creator or a brand. Each prints a page as JSON (``items`` and
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -20,7 +19,7 @@ from domain.errors import DomainError
 from domain.shop.counterfeit import ReportStatus
 from domain.shop.listings import ListingStatus
 from domain.shop.orders import OrderState
-from entrypoints.cli_support import add_json_flag
+from entrypoints.cli_support import add_json_flag, print_read
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
@@ -92,16 +91,9 @@ def _page(core: Spotlight, arguments: argparse.Namespace) -> BaseModel:
 
 
 def _run(arguments: argparse.Namespace, settings: Settings) -> int:
-    from entrypoints.cli_support import CommandFailed
-    from entrypoints.cli_support import opened_core as _opened
-
-    with _opened(arguments, settings) as core:
-        try:
-            answer = _page(core, arguments)
-        except DomainError as error:
-            raise CommandFailed(str(error)) from None
-    print(json.dumps(answer.model_dump(mode="json"), indent=2))
-    return 0
+    return print_read(
+        arguments, settings, lambda core: _page(core, arguments), refused=(DomainError,)
+    )
 
 
 def _instant(text: str) -> datetime:

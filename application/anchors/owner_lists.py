@@ -28,7 +28,8 @@ from application.anchors.review_queue import (
     TitleDispute,
 )
 from application.auth import Principal, Role, whose_list
-from application.paging import Key, KeysetCursors, Page, int_at, limited
+from application.paging import KeysetCursors, Page
+from application.persisted_lists import position_page
 from application.projections import ProjectionRunner
 from application.trust.protection import Protection, PublishedVideo
 from domain.anchors.engagement import Engagement
@@ -103,13 +104,15 @@ class OwnerLists:
         """The studio's titles (none: the actor's own, a studio's) in the order they were
         registered."""
         studio_id = whose_list(actor, Role.STUDIO, studio_id, "its titles")
-        after = TITLES.decode(cursor)
-        size = limited(limit)
-        generation = self.runner.fresh(self.analytics.name)
-        rows = self.analytics.tables.titles_page(
-            generation, studio_id, after=_position(after), limit=size + 1
+        page = position_page(
+            TITLES,
+            cursor,
+            limit,
+            read=lambda after, ask: self.analytics.tables.titles_page(
+                self.runner.fresh(self.analytics.name), studio_id, after=after, limit=ask
+            ),
+            position=_order,
         )
-        page = TITLES.page(rows, size, lambda row: (row.order,))
         return Page(tuple(OwnedTitle.of(row) for row in page.items), page.next_cursor)
 
     def title_anchors(
@@ -125,14 +128,9 @@ class OwnerLists:
         proposed or attached. A video protection excludes (a minor's, one restricted or
         removed) is nobody's to anchor, and is left out as the review queue leaves it out."""
         studio_id = whose_list(actor, Role.STUDIO, studio_id, "the anchors on its titles")
-        size = limited(limit)
-        generation = self.runner.fresh(self.review.name)
-        found = self._unprotected(
-            partial(self.review.tables.title_anchors, generation, studio_id),
-            after=_position(TITLE_ANCHORS.decode(cursor)),
-            size=size,
+        return self._reviewed(
+            TITLE_ANCHORS, self.review.tables.title_anchors, studio_id, limit, cursor
         )
-        return TITLE_ANCHORS.page(found, size, lambda row: (row.order,))
 
     def studio_disputes(
         self,
@@ -146,24 +144,39 @@ class OwnerLists:
         a studio's), open or decided, in the order they were opened; a protected video's
         are left out, as from the list of anchors."""
         studio_id = whose_list(actor, Role.STUDIO, studio_id, "the disputes on its titles")
-        size = limited(limit)
-        generation = self.runner.fresh(self.review.name)
-        found = self._unprotected(
-            partial(self.review.tables.title_disputes, generation, studio_id),
-            after=_position(DISPUTES.decode(cursor)),
-            size=size,
+        return self._reviewed(DISPUTES, self.review.tables.title_disputes, studio_id, limit, cursor)
+
+    def _reviewed(
+        self,
+        cursors: KeysetCursors,
+        table: Callable[..., list[Listed]],
+        studio_id: str,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Listed]:
+        """A page of one of the review queue's lists of the studio's titles (``table``),
+        less the rows of videos protection excludes."""
+        return position_page(
+            cursors,
+            cursor,
+            limit,
+            read=lambda after, ask: self._unprotected(
+                partial(table, self.runner.fresh(self.review.name), studio_id),
+                after=after,
+                ask=ask,
+            ),
+            position=_order,
         )
-        return DISPUTES.page(found, size, lambda row: (row.order,))
 
     def _unprotected(
-        self, read: Callable[..., list[Listed]], *, after: int | None, size: int
+        self, read: Callable[..., list[Listed]], *, after: int | None, ask: int
     ) -> list[Listed]:
-        """Rows read after ``after`` until more than ``size`` are of videos protection
-        leaves alone (or the list ends), asking for more each time rows are left out."""
+        """Rows read after ``after`` until ``ask`` are of videos protection leaves alone (or
+        the list ends), asking for more each time rows are left out."""
         excluded = self.protection.catch_up().excluded_among
         found: list[Listed] = []
-        ask = min(size + 1, READ_AT_MOST)
-        while len(found) <= size:
+        wanted, ask = ask, min(ask, READ_AT_MOST)
+        while len(found) < wanted:
             rows = read(after=after, limit=ask)
             left_out = excluded({row.video_id for row in rows})
             found += [row for row in rows if row.video_id not in left_out]
@@ -183,13 +196,15 @@ class OwnerLists:
         """The creator's videos (none: the actor's own, a creator's) in the order they were
         published, each with its moderation state, anchor, hashtags and engagement."""
         creator = whose_list(actor, Role.CREATOR, creator, "their videos")
-        after = VIDEOS.decode(cursor)
-        size = limited(limit)
-        generation = self.runner.fresh(self.protection.name)
-        rows = self.protection.projection.tables.videos_page(
-            generation, creator, after=_position(after), limit=size + 1
+        page = position_page(
+            VIDEOS,
+            cursor,
+            limit,
+            read=lambda after, ask: self.protection.projection.tables.videos_page(
+                self.runner.fresh(self.protection.name), creator, after=after, limit=ask
+            ),
+            position=_order,
         )
-        page = VIDEOS.page(rows, size, lambda row: (row.order,))
         standings = self.analytics.tables.videos(
             self.runner.fresh(self.analytics.name), [row.video_id for row in page.items]
         )
@@ -199,8 +214,8 @@ class OwnerLists:
         )
 
 
-def _position(key: Key | None) -> int | None:
-    return None if key is None else int_at(key, 0)
+def _order(row: RegisteredTitle | TitleAnchor | TitleDispute | PublishedVideo) -> int:
+    return row.order
 
 
 def _video(row: PublishedVideo, standing: VideoStanding | None) -> OwnedVideo:

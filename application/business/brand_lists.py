@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -23,10 +24,11 @@ import attrs
 from application.auth import Principal, Role, owns, whose_list
 from application.errors import NotFound, NotPermitted
 from application.logs import RevenueLog
-from application.paging import KeysetCursors, Page, int_at, limited
+from application.paging import Key, KeysetCursors, Page, int_at
+from application.persisted_lists import PersistedLists, keyset_page, position_page
 from application.ports import Clock
-from application.projections import Batch, Persisted, ProjectionRunner
-from application.read_models import LogPositions, ReadModel
+from application.projections import Batch, ProjectionRunner
+from application.read_models import LogPositions
 from application.topic_projection import TopicProjection, unmoved
 from domain.business.campaigns import Campaign
 from domain.business.effects import BrandedEffect
@@ -157,36 +159,34 @@ class BrandListsProjection(TopicProjection):
         return view
 
     def _launched(self, batch: Batch, event: Any, position: int) -> None:
-        self.tables.add_campaign(
-            batch,
-            BrandCampaign(
-                campaign_id=event.originator_id,
-                program=Program.BUSINESS,
-                brand=event.brand,
-                name=event.name,
-                budget=event.budget,
-                starts=event.starts_on.isoformat(),
-                ends=event.ends_on.isoformat(),
-                ended=False,
-                launched_at=event.launched_at,
-                position=position,
-            ),
-        )
+        self._add(batch, event, position, Program.BUSINESS, event.starts_on, event.ends_on)
 
     def _ended(self, batch: Batch, event: Any, _position: int) -> None:
         self.tables.end_campaign(batch, event.originator_id, event.ended_at.date())
 
     def _pulse_launched(self, batch: Batch, event: Any, position: int) -> None:
+        self._add(batch, event, position, Program.PULSE, event.starts_at, event.ends_at)
+
+    def _add(
+        self,
+        batch: Batch,
+        event: Any,
+        position: int,
+        program: Program,
+        starts: date | datetime,
+        ends: date | datetime,
+    ) -> None:
+        """A launched campaign of either program: its flight as ISO text."""
         self.tables.add_campaign(
             batch,
             BrandCampaign(
                 campaign_id=event.originator_id,
-                program=Program.PULSE,
+                program=program,
                 brand=event.brand,
                 name=event.name,
                 budget=event.budget,
-                starts=event.starts_at.isoformat(),
-                ends=event.ends_at.isoformat(),
+                starts=starts.isoformat(),
+                ends=ends.isoformat(),
                 ended=False,
                 launched_at=event.launched_at,
                 position=position,
@@ -214,19 +214,14 @@ class BrandListsProjection(TopicProjection):
         )
 
 
-class BrandLists:
+class BrandLists(PersistedLists[BrandListTables]):
     """A brand's campaigns, a campaign's branded effects, and the effects live today."""
 
     def __init__(
         self, runner: ProjectionRunner, projection: BrandListsProjection, *, clock: Clock
     ) -> None:
-        self.runner = runner
-        self.projection = projection
+        super().__init__(runner, projection)
         self.clock = clock
-
-    def read_models(self) -> tuple[ReadModel, ...]:
-        """The brand lists' read model, for the projection runner and the auditor's replay."""
-        return (Persisted(self.runner, self.projection),)
 
     def campaigns(
         self,
@@ -240,16 +235,13 @@ class BrandLists:
         """The brand's campaigns (none named: the actor's own, a brand's) of both programs
         (or of ``program``), in the order launched, ended ones included."""
         brand = whose_list(actor, Role.BRAND, brand, "its campaigns")
-        key = CAMPAIGNS.decode(cursor)
-        size = limited(limit)
-        rows = self.projection.tables.campaigns(
-            self.runner.fresh(NAME),
-            brand,
-            program=program,
-            after=None if key is None else int_at(key, 0),
-            limit=size + 1,
+        return self._position_page(
+            CAMPAIGNS,
+            cursor,
+            limit,
+            partial(self.tables.campaigns, brand=brand, program=program),
+            lambda row: row.position,
         )
-        return CAMPAIGNS.page(rows, size, lambda row: (row.position,))
 
     def campaign_effects(
         self,
@@ -261,32 +253,40 @@ class BrandLists:
     ) -> Page[EffectRow]:
         """A business campaign's branded effects, in the order registered (its brand,
         admins, auditors)."""
-        key = CAMPAIGN_EFFECTS.decode(cursor)
-        size = limited(limit)
-        generation = self.runner.fresh(NAME)
-        brand = self.projection.tables.brand_of(generation, campaign_id)
-        if brand is None:
-            raise NotFound("campaign", campaign_id)
-        if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(actor, Role.BRAND, brand):
-            raise NotPermitted("a campaign's effects are listed to its brand, admins and auditors")
-        rows = self.projection.tables.campaign_effects(
-            generation, campaign_id, after=None if key is None else int_at(key, 0), limit=size + 1
+
+        def read(after: int | None, ask: int) -> list[EffectRow]:
+            generation = self._generation()
+            brand = self.tables.brand_of(generation, campaign_id)
+            if brand is None:
+                raise NotFound("campaign", campaign_id)
+            if actor.role not in (Role.ADMIN, Role.AUDITOR) and not owns(actor, Role.BRAND, brand):
+                raise NotPermitted(
+                    "a campaign's effects are listed to its brand, admins and auditors"
+                )
+            return self.tables.campaign_effects(generation, campaign_id, after=after, limit=ask)
+
+        return position_page(
+            CAMPAIGN_EFFECTS, cursor, limit, read=read, position=lambda row: row.position
         )
-        return CAMPAIGN_EFFECTS.page(rows, size, lambda row: (row.position,))
 
     def live_effects(self, *, limit: int = 50, cursor: str | None = None) -> Page[EffectRow]:
         """The branded effects of the campaigns in flight today (anyone): those ending
         soonest first, then in the order registered. A campaign ended early leaves the list
         the day after it ended."""
-        key = LIVE_EFFECTS.decode(cursor)
-        after: tuple[date, int] | None = None
-        if key is not None:
-            try:
-                after = (date.fromisoformat(str(key[0])), int_at(key, 1))
-            except ValueError:
-                raise InvalidValue("the cursor is not one 'live branded effects' gave") from None
-        size = limited(limit)
-        rows = self.projection.tables.live_effects(
-            self.runner.fresh(NAME), self.clock.now().date(), after=after, limit=size + 1
+        return keyset_page(
+            LIVE_EFFECTS,
+            cursor,
+            limit,
+            after=_last_day_and_position,
+            read=lambda after, ask: self.tables.live_effects(
+                self._generation(), self.clock.now().date(), after=after, limit=ask
+            ),
+            key=lambda row: (row.last_day.isoformat(), row.position),
         )
-        return LIVE_EFFECTS.page(rows, size, lambda row: (row.last_day.isoformat(), row.position))
+
+
+def _last_day_and_position(key: Key) -> tuple[date, int]:
+    try:
+        return date.fromisoformat(str(key[0])), int_at(key, 1)
+    except ValueError:
+        raise InvalidValue("the cursor is not one 'live branded effects' gave") from None

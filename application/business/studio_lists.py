@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -23,10 +24,11 @@ import attrs
 
 from application.auth import Principal, Role, owns
 from application.errors import NotFound, NotPermitted
-from application.paging import KeysetCursors, Page, int_at, limited
+from application.paging import Key, KeysetCursors, Page, int_at
+from application.persisted_lists import PersistedLists, keyset_page
 from application.ports import Clock
-from application.projections import Batch, Persisted, ProjectionRunner
-from application.read_models import LogPositions, PositionMap, ReadModel
+from application.projections import Batch, ProjectionRunner
+from application.read_models import LogPositions, PositionMap
 from application.topic_projection import TopicProjection, unmoved
 from domain.business.studios import RoomSlot, Studio
 from domain.errors import InvalidValue
@@ -277,43 +279,23 @@ def _grid(studio: StudioRow, start: datetime, end: datetime) -> Iterator[tuple[d
         day += timedelta(days=1)  # a fixed UTC offset: every day is 24 hours
 
 
-class StudioLists:
+class StudioLists(PersistedLists[StudioListsTables]):
     """The lists: studios, a studio's free slots, and one's bookings."""
 
     def __init__(
         self, runner: ProjectionRunner, projection: StudioListsProjection, *, clock: Clock
     ) -> None:
-        self.runner = runner
-        self.projection = projection
+        super().__init__(runner, projection)
         self.clock = clock
-
-    @property
-    def tables(self) -> StudioListsTables:
-        """The lists' tables, for reads that page through them."""
-        return self.projection.tables
-
-    def catch_up(self) -> int:
-        """Brings the studio lists up to the end of their logs; answers how many events were
-        applied (``ProjectionFailed`` if one cannot be)."""
-        return self.runner.catch_up(NAME)
-
-    def read_models(self) -> tuple[ReadModel, ...]:
-        """The studio lists' read model, for the projection runner and the auditor's replay."""
-        return (Persisted(self.runner, self.projection),)
 
     def studios(
         self, *, city: str | None = None, limit: int = 50, cursor: str | None = None
     ) -> Page[StudioRow]:
         """The studios (those in ``city`` if named, whatever its case), in the order they
         were opened (public)."""
-        key, size = STUDIOS.decode(cursor), limited(limit)
-        rows = self.tables.studios(
-            self.runner.fresh(NAME),
-            city=city,
-            after=None if key is None else int_at(key, 0),
-            limit=size + 1,
+        return self._position_page(
+            STUDIOS, cursor, limit, partial(self.tables.studios, city=city), lambda row: row.order
         )
-        return STUDIOS.page(rows, size, lambda row: (row.order,))
 
     def free_slots(
         self,
@@ -329,11 +311,37 @@ class StudioLists:
         (none: a week later; at most 31 days after ``start``), of one ``room`` if named, in
         order of start then of the rooms as the studio lists them (public). Slots that have
         started are not free."""
-        key, size = FREE_SLOTS.decode(cursor), limited(limit)
-        generation = self.runner.fresh(NAME)
-        studio = self.tables.studio(generation, studio_id)
-        if studio is None:
-            raise NotFound("studio", str(studio_id))
+        rooms: dict[str, int] = {}
+
+        def read(after: tuple[int, int] | None, ask: int) -> list[FreeSlot]:
+            generation = self._generation()
+            studio = self.tables.studio(generation, studio_id)
+            if studio is None:
+                raise NotFound("studio", str(studio_id))
+            rooms.update((name, number) for number, name in enumerate(studio.rooms))
+            return self._free(generation, studio, start, end, room, after, ask)
+
+        return keyset_page(
+            FREE_SLOTS,
+            cursor,
+            limit,
+            after=_start_and_order,
+            read=read,
+            key=lambda slot: (micros(slot.starts_at), rooms[slot.room]),
+        )
+
+    def _free(
+        self,
+        generation: int,
+        studio: StudioRow,
+        start: datetime | None,
+        end: datetime | None,
+        room: str | None,
+        after: tuple[int, int] | None,
+        ask: int,
+    ) -> list[FreeSlot]:
+        """At most ``ask`` of the studio's free slots after the (start, room number)
+        ``after``, in order."""
         now = self.clock.now()
         start = now if start is None else _aware(start, "start")
         end = start + DEFAULT_WINDOW if end is None else _aware(end, "end")
@@ -344,7 +352,6 @@ class StudioLists:
             )
         if room is not None and room not in studio.rooms:
             raise InvalidValue(f"studio {studio.name!r} has no room {room!r}")
-        after = None if key is None else (int_at(key, 0), int_at(key, 1))
         found: list[FreeSlot] = []
         booked: set[tuple[int, str]] = set()
         checked_to = -1
@@ -357,21 +364,22 @@ class StudioLists:
                 continue
             if begins >= checked_to:
                 checked_to = micros(min(at + day, end))
-                booked = self.tables.booked_between(generation, studio_id, begins, checked_to)
+                booked = self.tables.booked_between(
+                    generation, studio.studio_id, begins, checked_to
+                )
             if (begins, studio.rooms[number]) in booked:
                 continue
             found.append(
                 FreeSlot(
-                    studio_id=studio_id,
+                    studio_id=studio.studio_id,
                     room=studio.rooms[number],
                     starts_at=at,
                     ends_at=at + timedelta(minutes=studio.slot_minutes),
                 )
             )
-            if len(found) > size:
+            if len(found) >= ask:
                 break
-        rooms = {name: number for number, name in enumerate(studio.rooms)}
-        return FREE_SLOTS.page(found, size, lambda slot: (micros(slot.starts_at), rooms[slot.room]))
+        return found
 
     def bookings(
         self,
@@ -387,18 +395,27 @@ class StudioLists:
         (none named: the actor's own, as a creator or as a brand; an admin or auditor names
         one); only those starting at ``starting_from`` or later if it is given."""
         creator, brand = _whose_bookings(actor, creator, brand)
-        key, size = BOOKINGS.decode(cursor), limited(limit)
-        rows = self.tables.bookings(
-            self.runner.fresh(NAME),
-            creator=creator,
-            sponsor=brand,
-            starting_from=None
-            if starting_from is None
-            else micros(_aware(starting_from, "starting_from")),
-            after=None if key is None else (int_at(key, 0), int_at(key, 1)),
-            limit=size + 1,
+        return keyset_page(
+            BOOKINGS,
+            cursor,
+            limit,
+            after=_start_and_order,
+            read=lambda after, ask: self.tables.bookings(
+                self._generation(),
+                creator=creator,
+                sponsor=brand,
+                starting_from=None
+                if starting_from is None
+                else micros(_aware(starting_from, "starting_from")),
+                after=after,
+                limit=ask,
+            ),
+            key=_booking_key,
         )
-        return BOOKINGS.page(rows, size, _booking_key)
+
+
+def _start_and_order(key: Key) -> tuple[int, int]:
+    return int_at(key, 0), int_at(key, 1)
 
 
 #: The times a read may name: far enough from the calendar's ends that a window of

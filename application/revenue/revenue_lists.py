@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -22,9 +23,10 @@ import attrs
 from application.auth import Principal, Role, require_role, whose_list
 from application.csv_lines import CSV_PAGE, csv_of, decimal
 from application.logs import RevenueLog
-from application.paging import KeysetCursors, Page, int_at, limited
-from application.projections import Batch, Persisted, ProjectionRunner
-from application.read_models import LogPositions, ReadModel
+from application.paging import Key, KeysetCursors, Page, int_at
+from application.persisted_lists import PersistedLists, keyset_page
+from application.projections import Batch
+from application.read_models import LogPositions
 from application.revenue.ledgers import payee_asked
 from application.revenue.payouts import PayoutView
 from application.topic_projection import TopicProjection, unmoved
@@ -247,16 +249,8 @@ class RevenueListsProjection(TopicProjection):
         )
 
 
-class RevenueLists:
+class RevenueLists(PersistedLists[RevenueListTables]):
     """A creator's payouts, and the queue of Pulse applications for those who decide them."""
-
-    def __init__(self, runner: ProjectionRunner, projection: RevenueListsProjection) -> None:
-        self.runner = runner
-        self.projection = projection
-
-    def read_models(self) -> tuple[ReadModel, ...]:
-        """The revenue lists' read model, for the projection runner and the auditor's replay."""
-        return (Persisted(self.runner, self.projection),)
 
     def payouts(
         self,
@@ -277,17 +271,13 @@ class RevenueLists:
             account = whose_list(actor, Role.SELLER, seller, "their payouts")
         else:
             account = whose_list(actor, Role.CREATOR, creator, "their payouts")
-        key = PAYOUTS.decode(cursor)
-        size = limited(limit)
-        rows = self.projection.tables.payouts(
-            self.runner.fresh(NAME),
-            account,
-            after=None if key is None else int_at(key, 0),
-            limit=size + 1,
-            status=status,
-            payee=payee,
+        page = self._position_page(
+            PAYOUTS,
+            cursor,
+            limit,
+            partial(self.tables.payouts, creator=account, status=status, payee=payee),
+            lambda row: row.position,
         )
-        page = PAYOUTS.page(rows, size, lambda row: (row.position,))
         return Page(tuple(row.view() for row in page.items), page.next_cursor)
 
     def payouts_csv(
@@ -327,17 +317,22 @@ class RevenueLists:
         the order of each creator's latest application (admins, who decide them; auditors)."""
         if actor.role is not Role.AUDITOR:
             require_role(actor, Role.ADMIN, doing="work the Pulse applications queue")
-        key = APPLICATIONS.decode(cursor)
-        if key is not None and key[0] != status.value:
-            raise InvalidValue(
-                f"the cursor is one of the {key[0]} applications, not of the {status.value} "
-                "ones: pass next_cursor with the status it was given for"
-            )
-        size = limited(limit)
-        rows = self.projection.tables.applications(
-            self.runner.fresh(NAME),
-            status,
-            after=None if key is None else int_at(key, 1),
-            limit=size + 1,
+
+        def after(key: Key) -> int:
+            if key[0] != status.value:
+                raise InvalidValue(
+                    f"the cursor is one of the {key[0]} applications, not of the "
+                    f"{status.value} ones: pass next_cursor with the status it was given for"
+                )
+            return int_at(key, 1)
+
+        return keyset_page(
+            APPLICATIONS,
+            cursor,
+            limit,
+            after=after,
+            read=lambda position, ask: self.tables.applications(
+                self._generation(), status, after=position, limit=ask
+            ),
+            key=lambda row: (status.value, row.position),
         )
-        return APPLICATIONS.page(rows, size, lambda row: (status.value, row.position))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -22,9 +23,10 @@ import attrs
 
 from application.auth import Principal, Role, require_role, whose_list
 from application.errors import NotPermitted
-from application.paging import Key, KeysetCursors, Page, int_at, limited
-from application.projections import Batch, Persisted, ProjectionRunner
-from application.read_models import LogPositions, PositionMap, ReadModel
+from application.paging import KeysetCursors, Page
+from application.persisted_lists import PersistedLists
+from application.projections import Batch
+from application.read_models import LogPositions, PositionMap
 from application.topic_projection import TopicProjection, unmoved
 from domain.money import Money
 from domain.shop.counterfeit import CounterfeitReport, ReportStatus
@@ -322,35 +324,13 @@ def _id_of(row: ListingRow | OrderRow | ReportRow) -> UUID:
     return row.report_id
 
 
-def _after(key: Key | None) -> int | None:
-    return None if key is None else int_at(key, 0)
+def _by_order(row: ListingRow | OrderRow | ReportRow) -> int:
+    return row.order
 
 
-def _by_order(row: ListingRow | OrderRow | ReportRow) -> Key:
-    return (row.order,)
-
-
-class ShopLists:
+class ShopLists(PersistedLists[ShopListsTables]):
     """The lists: a seller's listings, sales and the reports against their listings, a
     buyer's orders, and the reviewers' counterfeit-report queue."""
-
-    def __init__(self, runner: ProjectionRunner, projection: ShopListsProjection) -> None:
-        self.runner = runner
-        self.projection = projection
-
-    @property
-    def tables(self) -> ShopListsTables:
-        """The lists' tables, for reads that page through them."""
-        return self.projection.tables
-
-    def catch_up(self) -> int:
-        """Brings the shop lists up to the end of their logs; answers how many events were
-        applied (``ProjectionFailed`` if one cannot be)."""
-        return self.runner.catch_up(NAME)
-
-    def read_models(self) -> tuple[ReadModel, ...]:
-        """The shop lists' read model, for the projection runner and the auditor's replay."""
-        return (Persisted(self.runner, self.projection),)
 
     def seller_listings(
         self,
@@ -365,11 +345,13 @@ class ShopLists:
         listed, each with its state, stock, price and open reports; only those in ``state``
         if one is named."""
         seller = whose_list(actor, Role.SELLER, seller, "their listings")
-        after, size = _after(LISTINGS.decode(cursor)), limited(limit)
-        rows = self.tables.listings(
-            self.runner.fresh(NAME), seller, state=state, after=after, limit=size + 1
+        return self._position_page(
+            LISTINGS,
+            cursor,
+            limit,
+            partial(self.tables.listings, seller=seller, state=state),
+            _by_order,
         )
-        return LISTINGS.page(rows, size, _by_order)
 
     def seller_sales(
         self,
@@ -385,16 +367,13 @@ class ShopLists:
         oldest first; only those of one listing if ``listing_id`` is named, only those in
         ``state`` if one is."""
         seller = whose_list(actor, Role.SELLER, seller, "the sales of their listings")
-        after, size = _after(SALES.decode(cursor)), limited(limit)
-        rows = self.tables.orders(
-            self.runner.fresh(NAME),
-            seller=seller,
-            listing_id=listing_id,
-            state=state,
-            after=after,
-            limit=size + 1,
+        return self._position_page(
+            SALES,
+            cursor,
+            limit,
+            partial(self.tables.orders, seller=seller, listing_id=listing_id, state=state),
+            _by_order,
         )
-        return SALES.page(rows, size, _by_order)
 
     def seller_reports(
         self,
@@ -408,11 +387,13 @@ class ShopLists:
         """The counterfeit reports filed against the seller's listings (none: the actor's
         own, a seller's), oldest first; only those in ``state`` if one is named."""
         seller = whose_list(actor, Role.SELLER, seller, "the reports against their listings")
-        after, size = _after(LISTING_REPORTS.decode(cursor)), limited(limit)
-        rows = self.tables.reports(
-            self.runner.fresh(NAME), seller=seller, state=state, after=after, limit=size + 1
+        return self._position_page(
+            LISTING_REPORTS,
+            cursor,
+            limit,
+            partial(self.tables.reports, seller=seller, state=state),
+            _by_order,
         )
-        return LISTING_REPORTS.page(rows, size, _by_order)
 
     def buyer_orders(
         self,
@@ -436,11 +417,13 @@ class ShopLists:
             raise NotPermitted(
                 f"only the buyer {buyer} (or an admin or auditor) lists their orders"
             )
-        after, size = _after(PURCHASES.decode(cursor)), limited(limit)
-        rows = self.tables.orders(
-            self.runner.fresh(NAME), buyer=buyer, state=state, after=after, limit=size + 1
+        return self._position_page(
+            PURCHASES,
+            cursor,
+            limit,
+            partial(self.tables.orders, buyer=buyer, state=state),
+            _by_order,
         )
-        return PURCHASES.page(rows, size, _by_order)
 
     def report_queue(
         self,
@@ -455,8 +438,10 @@ class ShopLists:
         require_role(
             actor, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, doing="read the counterfeit reports"
         )
-        after, size = _after(REPORT_QUEUE.decode(cursor)), limited(limit)
-        rows = self.tables.reports(
-            self.runner.fresh(NAME), seller=None, state=state, after=after, limit=size + 1
+        return self._position_page(
+            REPORT_QUEUE,
+            cursor,
+            limit,
+            partial(self.tables.reports, seller=None, state=state),
+            _by_order,
         )
-        return REPORT_QUEUE.page(rows, size, _by_order)

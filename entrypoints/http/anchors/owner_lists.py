@@ -4,12 +4,14 @@ and ``next_cursor`` out (``entrypoints.http.paging``)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import Field
 
-from entrypoints.http.paging import PageCursor, PageLimit, PageOut
+from application.paging import Page
+from entrypoints.http.paging import PageCursor, PageLimit, page_route
 from entrypoints.http.schemas import Answer, EvidenceOut
 from entrypoints.http.security import Caller, Core
 
@@ -62,40 +64,36 @@ class OwnedVideoOut(Answer):
     comments: int
 
 
-@router.get("/v1/me/titles", response_model=PageOut[OwnedTitleOut])
+@page_route(router, "/v1/me/titles", OwnedTitleOut)
 def my_titles(
     core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
-) -> PageOut[OwnedTitleOut]:
+) -> Page[Any]:
     """A studio's own titles, in the order it registered them."""
-    page = core.owner_lists.studio_titles(caller, limit=limit, cursor=cursor)
-    return PageOut[OwnedTitleOut].model_validate(page)
+    return core.owner_lists.studio_titles(caller, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/anchors", response_model=PageOut[TitleAnchorOut])
+@page_route(router, "/v1/me/anchors", TitleAnchorOut)
 def anchors_on_my_titles(
     core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
-) -> PageOut[TitleAnchorOut]:
+) -> Page[Any]:
     """The anchors proposed, attached or disputed on a studio's own titles, with their
     evidence, in the order they were first proposed or attached."""
-    page = core.owner_lists.title_anchors(caller, limit=limit, cursor=cursor)
-    return PageOut[TitleAnchorOut].model_validate(page)
+    return core.owner_lists.title_anchors(caller, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/disputes", response_model=PageOut[TitleDisputeOut])
+@page_route(router, "/v1/me/disputes", TitleDisputeOut)
 def disputes_on_my_titles(
     core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
-) -> PageOut[TitleDisputeOut]:
+) -> Page[Any]:
     """The creators' disputes of anchors to a studio's own titles, open or decided, in the
     order they were opened."""
-    page = core.owner_lists.studio_disputes(caller, limit=limit, cursor=cursor)
-    return PageOut[TitleDisputeOut].model_validate(page)
+    return core.owner_lists.studio_disputes(caller, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/videos", response_model=PageOut[OwnedVideoOut])
+@page_route(router, "/v1/me/videos", OwnedVideoOut)
 def my_videos(
     core: Core, caller: Caller, limit: PageLimit = 50, cursor: PageCursor = None
-) -> PageOut[OwnedVideoOut]:
+) -> Page[Any]:
     """A creator's own videos, in the order they were published, each with its moderation
     state, its anchor, its hashtags and its engagement."""
-    page = core.owner_lists.creator_videos(caller, limit=limit, cursor=cursor)
-    return PageOut[OwnedVideoOut].model_validate(page)
+    return core.owner_lists.creator_videos(caller, limit=limit, cursor=cursor)

@@ -5,14 +5,15 @@ today, a page at a time: ``limit`` and ``cursor`` in, ``items`` and ``next_curso
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import Field
 
 from application.business.brand_lists import Program
-from entrypoints.http.paging import PageCursor, PageLimit, PageOut
+from application.paging import Page
+from entrypoints.http.paging import PageCursor, PageLimit, page_route
 from entrypoints.http.revenue.revenue_schemas import MoneyOut
 from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
@@ -50,7 +51,7 @@ class BrandedEffectOut(Answer):
     last_day: date = Field(description="The campaign's last day (the day it ended, if earlier).")
 
 
-@router.get("/v1/me/campaigns", response_model=PageOut[BrandCampaignOut])
+@page_route(router, "/v1/me/campaigns", BrandCampaignOut)
 def my_campaigns(
     core: Core,
     caller: Caller,
@@ -60,37 +61,32 @@ def my_campaigns(
     ] = None,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
-) -> PageOut[BrandCampaignOut]:
+) -> Page[Any]:
     """A brand's campaigns, business and Pulse, in the order launched, ended ones too."""
-    page = core.brand_lists.campaigns(
+    return core.brand_lists.campaigns(
         caller,
         program=None if program is None else Program(program),
         limit=limit,
         cursor=cursor,
     )
-    return PageOut[BrandCampaignOut].model_validate(page)
 
 
-@router.get("/v1/campaigns/{campaign_id}/effects", response_model=PageOut[BrandedEffectOut])
+@page_route(router, "/v1/campaigns/{campaign_id}/effects", BrandedEffectOut)
 def campaign_effects(
     campaign_id: UUID,
     core: Core,
     caller: Caller,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
-) -> PageOut[BrandedEffectOut]:
+) -> Page[Any]:
     """A business campaign's branded effects, in the order registered (its brand, admins,
     auditors); an unknown campaign is a 404."""
-    page = core.brand_lists.campaign_effects(caller, campaign_id, limit=limit, cursor=cursor)
-    return PageOut[BrandedEffectOut].model_validate(page)
+    return core.brand_lists.campaign_effects(caller, campaign_id, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/effects", response_model=PageOut[BrandedEffectOut])
-def live_effects(
-    core: Core, limit: PageLimit = 50, cursor: PageCursor = None
-) -> PageOut[BrandedEffectOut]:
+@page_route(router, "/v1/effects", BrandedEffectOut)
+def live_effects(core: Core, limit: PageLimit = 50, cursor: PageCursor = None) -> Page[Any]:
     """The branded effects of the business campaigns in flight today (anyone, without a
     token): those whose campaign ends soonest first, then in the order registered. A
     campaign its brand ends leaves the list the day after."""
-    page = core.brand_lists.live_effects(limit=limit, cursor=cursor)
-    return PageOut[BrandedEffectOut].model_validate(page)
+    return core.brand_lists.live_effects(limit=limit, cursor=cursor)

@@ -4,14 +4,15 @@ bookings of a creator or of the brand sponsoring them (``entrypoints.http.paging
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, Field
 
+from application.paging import Page
 from entrypoints.http.business.studio_schemas import StudioOut
-from entrypoints.http.paging import PageCursor, PageLimit, PageOut
+from entrypoints.http.paging import PageCursor, PageLimit, page_route
 from entrypoints.http.revenue.revenue_schemas import MoneyOut
 from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
@@ -41,7 +42,7 @@ class OwnBookingOut(Answer):
     price: MoneyOut | None = Field(description="What the payer pays for the slot.")
 
 
-@router.get("/v1/studios", response_model=PageOut[ListedStudioOut])
+@page_route(router, "/v1/studios", ListedStudioOut)
 def studios(
     core: Core,
     limit: PageLimit = 50,
@@ -52,13 +53,12 @@ def studios(
             min_length=1, max_length=200, description="Only the studios in this city (any case)."
         ),
     ] = None,
-) -> PageOut[ListedStudioOut]:
+) -> Page[Any]:
     """The live-stream studios, in the order they were opened (public)."""
-    page = core.studio_lists.studios(city=city, limit=limit, cursor=cursor)
-    return PageOut[ListedStudioOut].model_validate(page)
+    return core.studio_lists.studios(city=city, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/studios/{studio_id}/free-slots", response_model=PageOut[FreeSlotOut])
+@page_route(router, "/v1/studios/{studio_id}/free-slots", FreeSlotOut)
 def free_slots(
     studio_id: UUID,
     core: Core,
@@ -75,17 +75,16 @@ def free_slots(
     room: Annotated[
         str | None, Query(min_length=1, max_length=200, description="Only this room's slots.")
     ] = None,
-) -> PageOut[FreeSlotOut]:
+) -> Page[Any]:
     """A studio's slots nobody has booked, in order of their start and then of the rooms as
     the studio lists them (public). Book one with `POST /v1/studios/{studio_id}/bookings`.
     A stretch longer than 31 days, or an unknown room, is a 422."""
-    page = core.studio_lists.free_slots(
+    return core.studio_lists.free_slots(
         studio_id, start=start, end=end, room=room, limit=limit, cursor=cursor
     )
-    return PageOut[FreeSlotOut].model_validate(page)
 
 
-@router.get("/v1/me/bookings", response_model=PageOut[OwnBookingOut])
+@page_route(router, "/v1/me/bookings", OwnBookingOut)
 def my_bookings(
     core: Core,
     caller: Caller,
@@ -95,10 +94,9 @@ def my_bookings(
         AwareDatetime | None,
         Query(description="Only the bookings starting at this time or later."),
     ] = None,
-) -> PageOut[OwnBookingOut]:
+) -> Page[Any]:
     """A creator's own studio bookings, or the bookings a brand sponsors, in order of their
     start. A cancelled booking is no longer listed."""
-    page = core.studio_lists.bookings(
+    return core.studio_lists.bookings(
         caller, starting_from=starting_from, limit=limit, cursor=cursor
     )
-    return PageOut[OwnBookingOut].model_validate(page)

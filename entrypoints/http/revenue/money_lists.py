@@ -4,7 +4,6 @@ page at a time: ``limit`` and ``cursor`` in, ``items`` and ``next_cursor`` out
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -13,9 +12,16 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import Field
 
+from application.paging import Page
 from domain.revenue.payouts import PayoutStatus
 from domain.revenue.pulse import EnrolmentStatus
-from entrypoints.http.paging import PageCursor, PageLimit, PageOut
+from entrypoints.http.paging import (
+    CSV_ANSWER,
+    PageCursor,
+    PageLimit,
+    csv_download,
+    page_route,
+)
 from entrypoints.http.revenue.revenue_schemas import (
     CURRENCY_PATTERN,
     MoneyOut,
@@ -70,35 +76,31 @@ class PulseCategoryOut(Answer):
     )
 
 
-@router.get("/v1/categories", response_model=PageOut[PulseCategoryOut])
-def categories(
-    core: Core, limit: PageLimit = 50, cursor: PageCursor = None
-) -> PageOut[PulseCategoryOut]:
+@page_route(router, "/v1/categories", PulseCategoryOut)
+def categories(core: Core, limit: PageLimit = 50, cursor: PageCursor = None) -> Page[Any]:
     """The 12 content categories videos are filed under and Pulse ranks them in (anyone,
     without a token), in their fixed order, each with how many videos it ranks now and how
     many of its top ranks are Pulse inventory."""
-    page = core.pulse.categories(limit=limit, cursor=cursor)
-    return PageOut[PulseCategoryOut].model_validate(page)
+    return core.pulse.categories(limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/earnings", response_model=PageOut[MonthEarningsOut])
+@page_route(router, "/v1/me/earnings", MonthEarningsOut)
 def my_earnings(
     core: Core,
     caller: Caller,
     currency: PayableCurrency = "USD",
     limit: PageLimit = 50,
     cursor: PageCursor = None,
-) -> PageOut[MonthEarningsOut]:
+) -> Page[Any]:
     """A creator's earnings month by month, oldest first: each month's earnings by source
     and their payable account's opening balance, debits, credits and closing balance. A
     month's lines are its statement (`GET /v1/statements/{creator}/{month}`). A seller's
     months are their proceeds of sales (`sales`, also `earned`) and their payable account,
     the same way."""
-    page = core.ledger.earnings(caller, currency=currency, limit=limit, cursor=cursor)
-    return PageOut[MonthEarningsOut].model_validate(page)
+    return core.ledger.earnings(caller, currency=currency, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/payouts", response_model=PageOut[PayoutOut])
+@page_route(router, "/v1/me/payouts", PayoutOut)
 def my_payouts(
     core: Core,
     caller: Caller,
@@ -107,29 +109,15 @@ def my_payouts(
     ] = None,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
-) -> PageOut[PayoutOut]:
+) -> Page[Any]:
     """A creator's payouts (or a seller's, of their proceeds: `payee: seller`) in the order
     they were requested, each in its state now (in-transit, sent with the rail's reference,
     or returned with the reason)."""
-    page = core.revenue_lists.payouts(
+    return core.revenue_lists.payouts(
         caller,
         status=None if status is None else PayoutStatus(status),
         limit=limit,
         cursor=cursor,
-    )
-    return PageOut[PayoutOut].model_validate(page)
-
-
-CSV_ANSWER: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}}, "description": "The whole list as CSV."}
-}
-
-
-def _csv(lines: Iterator[str], filename: str) -> StreamingResponse:
-    return StreamingResponse(
-        lines,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
@@ -142,17 +130,17 @@ def my_earnings_csv(
     """Every month of `GET /v1/me/earnings` as CSV (a creator's or a seller's own), oldest
     first, amounts in the currency's units: the monthly statements' totals in one file."""
     lines = core.ledger.earnings_csv(caller, currency=currency)
-    return _csv(lines, f"{caller.subject}-earnings-{currency}.csv")
+    return csv_download(lines, f"{caller.subject}-earnings-{currency}.csv")
 
 
 @router.get("/v1/me/payouts.csv", response_class=StreamingResponse, responses=CSV_ANSWER)
 def my_payouts_csv(core: Core, caller: Caller) -> StreamingResponse:
     """The whole payout history of `GET /v1/me/payouts` as CSV (a creator's or a seller's
     own), in the order requested, each payout in its state now."""
-    return _csv(core.revenue_lists.payouts_csv(caller), f"{caller.subject}-payouts.csv")
+    return csv_download(core.revenue_lists.payouts_csv(caller), f"{caller.subject}-payouts.csv")
 
 
-@router.get("/v1/pulse/applications", response_model=PageOut[PulseApplicationOut])
+@page_route(router, "/v1/pulse/applications", PulseApplicationOut)
 def pulse_applications(
     core: Core,
     caller: Caller,
@@ -162,11 +150,10 @@ def pulse_applications(
     ] = "applied",
     limit: PageLimit = 50,
     cursor: PageCursor = None,
-) -> PageOut[PulseApplicationOut]:
+) -> Page[Any]:
     """The Pulse applications queue (admins, who decide them; auditors), in the order of
     each creator's latest application: a rejected creator who applies again comes back at
     the end. Decide one with `POST /v1/pulse/enrolments/{creator}/decision`."""
-    page = core.revenue_lists.pulse_applications(
+    return core.revenue_lists.pulse_applications(
         caller, status=EnrolmentStatus(status), limit=limit, cursor=cursor
     )
-    return PageOut[PulseApplicationOut].model_validate(page)

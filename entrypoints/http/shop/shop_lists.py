@@ -5,16 +5,17 @@ time: ``limit`` and ``cursor`` in, ``items`` and ``next_cursor`` out
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 from pydantic import Field
 
+from application.paging import Page
 from domain.shop.counterfeit import ReportStatus
 from domain.shop.listings import ListingStatus
 from domain.shop.orders import OrderState
-from entrypoints.http.paging import PageCursor, PageLimit, PageOut
+from entrypoints.http.paging import PageCursor, PageLimit, page_route
 from entrypoints.http.revenue.revenue_schemas import MoneyOut
 from entrypoints.http.schemas import Answer
 from entrypoints.http.security import Caller, Core
@@ -70,21 +71,20 @@ OrderStateFilter = Annotated[
 ]
 
 
-@router.get("/v1/me/listings", response_model=PageOut[OwnListingOut])
+@page_route(router, "/v1/me/listings", OwnListingOut)
 def my_listings(
     core: Core,
     caller: Caller,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
     state: ListingState = None,
-) -> PageOut[OwnListingOut]:
+) -> Page[Any]:
     """A seller's own listings, in the order they were listed, each with its state, stock,
     price and open counterfeit reports. A cursor pages the same filters it was made with."""
-    page = core.shop_lists.seller_listings(caller, state=state, limit=limit, cursor=cursor)
-    return PageOut[OwnListingOut].model_validate(page)
+    return core.shop_lists.seller_listings(caller, state=state, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/sales", response_model=PageOut[ShopOrderOut])
+@page_route(router, "/v1/me/sales", ShopOrderOut)
 def my_sales(
     core: Core,
     caller: Caller,
@@ -94,44 +94,41 @@ def my_sales(
         UUID | None, Query(description="Only the orders of this listing of yours.")
     ] = None,
     state: OrderStateFilter = None,
-) -> PageOut[ShopOrderOut]:
+) -> Page[Any]:
     """The orders placed on a seller's own listings, oldest first, each in the state it has
     reached (paid ones are to be shipped); only those of one listing, or in one state, if
     named. A cursor pages the same filters it was made with."""
-    page = core.shop_lists.seller_sales(
+    return core.shop_lists.seller_sales(
         caller, listing_id=listing_id, state=state, limit=limit, cursor=cursor
     )
-    return PageOut[ShopOrderOut].model_validate(page)
 
 
-@router.get("/v1/me/listing-reports", response_model=PageOut[ListingReportOut])
+@page_route(router, "/v1/me/listing-reports", ListingReportOut)
 def reports_on_my_listings(
     core: Core,
     caller: Caller,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
     state: ReportState = None,
-) -> PageOut[ListingReportOut]:
+) -> Page[Any]:
     """The counterfeit reports filed against a seller's own listings, oldest first."""
-    page = core.shop_lists.seller_reports(caller, state=state, limit=limit, cursor=cursor)
-    return PageOut[ListingReportOut].model_validate(page)
+    return core.shop_lists.seller_reports(caller, state=state, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/me/orders", response_model=PageOut[ShopOrderOut])
+@page_route(router, "/v1/me/orders", ShopOrderOut)
 def my_orders(
     core: Core,
     caller: Caller,
     limit: PageLimit = 50,
     cursor: PageCursor = None,
     state: OrderStateFilter = None,
-) -> PageOut[ShopOrderOut]:
+) -> Page[Any]:
     """The orders you placed in the role you act in (a creator's orders are not the same
     account's orders as a viewer), oldest first; only those in ``state`` if one is named."""
-    page = core.shop_lists.buyer_orders(caller, state=state, limit=limit, cursor=cursor)
-    return PageOut[ShopOrderOut].model_validate(page)
+    return core.shop_lists.buyer_orders(caller, state=state, limit=limit, cursor=cursor)
 
 
-@router.get("/v1/review/reports", response_model=PageOut[ListingReportOut])
+@page_route(router, "/v1/review/reports", ListingReportOut)
 def report_queue(
     core: Core,
     caller: Caller,
@@ -140,8 +137,7 @@ def report_queue(
     state: Annotated[
         ReportStatus, Query(description="The reports in this state (open: awaiting a decision).")
     ] = ReportStatus.OPEN,
-) -> PageOut[ListingReportOut]:
+) -> Page[Any]:
     """The counterfeit-report queue, oldest first: the reports awaiting a decision (decide
     one with `POST /v1/review/reports/{report_id}`), or those decided either way."""
-    page = core.shop_lists.report_queue(caller, state=state, limit=limit, cursor=cursor)
-    return PageOut[ListingReportOut].model_validate(page)
+    return core.shop_lists.report_queue(caller, state=state, limit=limit, cursor=cursor)
