@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
@@ -18,7 +19,11 @@ from adapters.keys.sealer import AesGcmSealer
 from adapters.keys.stores import key_store_for
 from adapters.log_ends import joint_log_ends
 from adapters.matching.audio import LandmarkAudioEngine
-from adapters.matching.products import SHOP_SAMPLING, SUGGESTED_THRESHOLD, SiftProductRecognizer
+from adapters.matching.products import (
+    SHOP_SAMPLING,
+    SUGGESTED_THRESHOLD,
+    SiftProductRecognizer,
+)
 from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual_engine import VisualEngine
@@ -61,6 +66,8 @@ from application.anchors.owner_lists import OwnerLists
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.audit.audit_runs import AuditRuns
+from application.audit.media_collection import MediaCollector
+from application.audit.media_holders import HeldMedia
 from application.auth import TokenVerifier
 from application.background import BackgroundPass, BackgroundWork
 from application.business.brand_lists import BrandLists, BrandListsProjection
@@ -191,6 +198,8 @@ class Spotlight:
     #: Uploads kept to be played back (content-addressed blobs), and who may play what.
     media_store: MediaStore
     anchors_media: AnchorsMedia
+    #: Deletes the blobs no live object holds (``spotlight media gc``).
+    media_collector: MediaCollector
     #: The results of ``spotlight audit verify`` and ``replay``, kept in the store's database.
     audit_runs: AuditRuns
     #: Every read model, in the order the auditor's replay catches them up and compares them.
@@ -500,6 +509,12 @@ def bootstrap(
         webhook_sender=webhook_sender,
         media_store=media_store,
         anchors_media=AnchorsMedia(catalogue, protection=protection),
+        media_collector=MediaCollector(
+            media_store,
+            HeldMedia(catalogue, music),
+            clock=clock,
+            grace=timedelta(hours=settings.media_grace_hours),
+        ),
         audit_runs=AuditRuns(SqlAuditRuns(projection_store)),
     )
     for service in (

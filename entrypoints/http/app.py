@@ -12,7 +12,7 @@ from entrypoints.bootstrap import Spotlight
 from entrypoints.http.anchors import anchors, audience, owner_lists, titles, videos
 from entrypoints.http.anchors import claims as claim_routes
 from entrypoints.http.anchors import video_analytics as video_table_routes
-from entrypoints.http.audit import audit
+from entrypoints.http.audit import audit, media_collection
 from entrypoints.http.business import brand_lists, campaigns, marketplace, studios
 from entrypoints.http.business import studio_lists as studio_list_routes
 from entrypoints.http.conditional import EntityTags
@@ -131,6 +131,7 @@ def create_app(
     app.include_router(ledgers.router)
     app.include_router(money_lists.router)
     app.include_router(audit.router)
+    app.include_router(media_collection.router)
     app.include_router(shop.router)
     app.include_router(tags.router)
     app.include_router(studios.router)
