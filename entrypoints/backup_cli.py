@@ -190,12 +190,13 @@ def restore_backup(
     )
     catalogue = CatalogueLog(settings.store.env_for(CatalogueLog.name))
     music = MusicLog(settings.store.env_for(MusicLog.name))
+    revenue = RevenueLog(settings.store.env_for(RevenueLog.name))
     try:
-        for holding in HeldMedia(catalogue, music).holdings():
+        for holding in HeldMedia(catalogue, music, revenue).holdings():
             holdings.hold(holding.address, holding.holder, holding.person)
     finally:
-        close_application(catalogue)
-        close_application(music)
+        for log in (catalogue, music, revenue):
+            close_application(log)
     return report
 
 

@@ -20,6 +20,7 @@ from adapters.keys.stores import key_store_for
 from adapters.log_ends import joint_log_ends
 from adapters.matching.audio import LandmarkAudioEngine
 from adapters.matching.products import (
+    PHOTO_SIDE,
     SHOP_SAMPLING,
     SUGGESTED_THRESHOLD,
     SiftProductRecognizer,
@@ -29,6 +30,7 @@ from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual_engine import VisualEngine
 from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
+from adapters.media.pictures import PillowPictureCheck
 from adapters.media.store import media_store_for
 from adapters.metrics import count_webhook_outcome
 from adapters.moderation.keywords import KeywordClassifier
@@ -105,6 +107,7 @@ from application.revenue.pulse import Pulse
 from application.revenue.pulse_inventory import InventoryProjection
 from application.revenue.revenue_lists import RevenueLists, RevenueListsProjection
 from application.shop.counterfeit_reports import CounterfeitReports
+from application.shop.listing_photos import ListingPhotos
 from application.shop.order_steps import OrderSteps
 from application.shop.payments import PaymentProvider
 from application.shop.product_scanning import ProductScanning, VideoProductFrames
@@ -167,6 +170,8 @@ class Spotlight:
     #: A person's own inbox: unread count, marking read.
     inboxes: Inboxes
     shop: Shop
+    #: A listing's photos kept in the media store and shown on its page.
+    listing_photos: ListingPhotos
     orders: OrderSteps
     tagging: ProductTagging
     recognition: ProductScanning
@@ -454,6 +459,13 @@ def bootstrap(
             recognizer=recognizer,
             payments=payments,
         ),
+        listing_photos=ListingPhotos(
+            revenue,
+            keeping=keeping,
+            check=PillowPictureCheck(side=PHOTO_SIDE, max_pixels=settings.max_pixels, slots=slots),
+            clock=clock,
+            limit=min(settings.max_photo_bytes, settings.max_upload_bytes),
+        ),
         orders=OrderSteps(revenue, ledger=ledger, clock=clock, payments=payments),
         tagging=tagging,
         recognition=ProductScanning(
@@ -511,7 +523,7 @@ def bootstrap(
         anchors_media=AnchorsMedia(catalogue, protection=protection),
         media_collector=MediaCollector(
             media_store,
-            HeldMedia(catalogue, music),
+            HeldMedia(catalogue, music, revenue),
             clock=clock,
             grace=timedelta(hours=settings.media_grace_hours),
         ),

@@ -3,10 +3,10 @@
 The holdings kept beside the media store (``MediaHoldings``) are written before the events
 that name a blob are committed, so a failed commit leaves a holding that no object has; and
 they are not in any backup. The logs are the truth: every object that records where its
-media is kept (``Video.MediaStored``, ``Title.ReferenceMediaStored``, ``Track.MediaStored``)
-holds its blob for as long as it still names it and its person's data is not erased. The
-media garbage collector keeps what this answers, and a restore re-records the holdings from
-it.
+media is kept (``Video.MediaStored``, ``Title.ReferenceMediaStored``, ``Track.MediaStored``,
+``Listing.PhotoAdded`` until its ``PhotoRemoved``) holds its blob for as long as it still
+names it and its person's data is not erased. The media garbage collector keeps what this
+answers, and a restore re-records the holdings from it.
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ from eventsourcing.persistence import Notification
 
 from application.anchors.match_index import REFERENCE_OWNER, VIDEO_OWNER
 from application.auth import Principal, Role, person_key
-from application.logs import CatalogueLog, MusicLog
+from application.logs import CatalogueLog, MusicLog, RevenueLog
 from application.media_store import ContentAddress
 from application.music.track_index import track_owner
+from application.shop.listing_photos import LISTING_OWNER
 from domain.anchors.titles import Title
 from domain.anchors.videos import Video
 from domain.music.tracks import Track
+from domain.shop.listings import Listing
 from domain.trust.people import Person
 
 PAGE = 1000
@@ -39,7 +41,10 @@ class Holding:
     person: str
 
 
-def _notifications(log: CatalogueLog | MusicLog, topics: Sequence[str]) -> Iterator[Notification]:
+AnyLog = CatalogueLog | MusicLog | RevenueLog
+
+
+def _notifications(log: AnyLog, topics: Sequence[str]) -> Iterator[Notification]:
     position = 0
     while True:
         page = log.recorder.select_notifications(
@@ -51,7 +56,7 @@ def _notifications(log: CatalogueLog | MusicLog, topics: Sequence[str]) -> Itera
         position = page[-1].id
 
 
-def _originators(log: CatalogueLog | MusicLog, topic: str) -> list[UUID]:
+def _originators(log: AnyLog, topic: str) -> list[UUID]:
     """Each aggregate that recorded an event of ``topic``, once, in the order first seen."""
     return list(dict.fromkeys(UUID(str(n.originator_id)) for n in _notifications(log, (topic,))))
 
@@ -59,9 +64,10 @@ def _originators(log: CatalogueLog | MusicLog, topic: str) -> list[UUID]:
 class HeldMedia:
     """The holdings the logs establish now (see the module's docstring)."""
 
-    def __init__(self, catalogue: CatalogueLog, music: MusicLog) -> None:
+    def __init__(self, catalogue: CatalogueLog, music: MusicLog, revenue: RevenueLog) -> None:
         self._catalogue = catalogue
         self._music = music
+        self._revenue = revenue
 
     def holdings(self) -> Iterator[Holding]:
         """Every holding of a live object whose person's data is not erased. Reads the
@@ -101,3 +107,10 @@ class HeldMedia:
                     track_owner(track.id),
                     person_key(Principal(Role.ARTIST, track.artist_account)),
                 )
+        for listing_id in _originators(self._revenue, Listing.PhotoAdded.TOPIC):
+            listing = self._revenue.find(Listing, listing_id)
+            if listing is None:
+                continue
+            seller = person_key(Principal(Role.SELLER, listing.seller))
+            for photo in listing.photos:
+                yield Holding(photo.address, f"{LISTING_OWNER}{listing.id}", seller)
