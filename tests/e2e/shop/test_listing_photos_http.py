@@ -27,7 +27,7 @@ from tests.e2e.shop.test_shop_http import (
     png,
     register_seller,
 )
-from tests.e2e.web.test_web_pages_http import signed_in
+from tests.e2e.web.test_web_pages_http import csrf_of, signed_in
 
 Auth = Callable[[str, str], dict[str, str]]
 
@@ -177,3 +177,37 @@ def test_a_removed_photo_leaves_the_listing_and_its_bytes_go_at_the_next_collect
     assert gone.status_code == 404
     assert [blob.address for blob in collected.collected] == [address]
     assert address not in blobs(tmp_path)
+
+
+def test_the_seller_adds_a_photo_from_the_listings_page(client: TestClient, auth: Auth) -> None:
+    app = client.app
+    seller = signed_in(TestClient(app, base_url="https://testserver"), "ines", "seller")
+    listing = a_listing(client, auth)
+    page = seller.get(f"/shop/listings/{listing}")
+    photo = png(8, side=32)
+
+    added = seller.post(
+        f"/seller/listings/{listing}/photos",
+        data={"csrf_token": csrf_of(page)},
+        files={"photo": ("front.png", photo, "image/png")},
+        follow_redirects=False,
+    )
+    refused = seller.post(
+        f"/seller/listings/{listing}/photos",
+        data={"csrf_token": csrf_of(page)},
+        files={"photo": ("notes.png", b"not a picture at all", "image/png")},
+    )
+    viewer = signed_in(TestClient(app, base_url="https://testserver"), "vic", "viewer")
+    seen = viewer.get(f"/shop/listings/{listing}")
+
+    assert 'id="add-photo"' in page.text
+    assert added.status_code == 303, added.text
+    assert added.headers["location"] == f"/shop/listings/{listing}?done=photo"
+    assert refused.status_code == 422
+    assert "JPEG, PNG or WebP" in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    assert [p["address"] for p in client.get(f"/v1/listings/{listing}").json()["photos"]] == [
+        hashlib.sha256(photo).hexdigest()
+    ]
+    assert 'id="add-photo"' not in seen.text
+    assert f"/photos/{hashlib.sha256(photo).hexdigest()}" in seen.text
