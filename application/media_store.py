@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Final, Protocol
 
 import attrs
@@ -68,7 +69,8 @@ class MediaStore(Protocol):
     def put(self, chunks: Iterable[bytes], *, content_type: str | None, limit: int) -> StoredBlob:
         """Store the bytes (read chunk by chunk, never whole) and answer their address.
         Writing is all or nothing: a reader never sees a partial blob. The same bytes are
-        stored once. Raises ``MediaTooLarge`` past ``limit`` bytes (nothing is kept)."""
+        stored once (a put of bytes already stored renews their ``stored_at``). Raises
+        ``MediaTooLarge`` past ``limit`` bytes (nothing is kept)."""
         ...
 
     def open(
@@ -84,6 +86,11 @@ class MediaStore(Protocol):
 
     def delete(self, address: ContentAddress) -> bool:
         """Delete the blob; False when there was none."""
+        ...
+
+    def stored_at(self, address: ContentAddress) -> datetime:
+        """When the blob was last put (a put of the same bytes again counts: an upload in
+        flight makes its blob young again), timezone-aware; raises ``MediaNotStored``."""
         ...
 
     def addresses(self) -> Iterator[ContentAddress]:

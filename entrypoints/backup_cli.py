@@ -1,6 +1,7 @@
 """`spotlight backup DIR` and `spotlight restore DIR`: every log with its hash chain, the key
-store and the token secret, copied consistently from a running service and restored onto an
-empty store (use cases in ``application.audit.backup``, stores in ``adapters.backup``).
+store, the token secret and the media store's blobs, copied consistently from a running
+service and restored onto an empty store (use cases in ``application.audit.backup``, stores
+in ``adapters.backup``).
 
 The audit key and the checkpoints are never written into the backup: ``--checkpoint-out``
 and ``--audit-key-out`` name files that must lie outside it, to be kept apart.
@@ -25,7 +26,8 @@ from adapters.audit.checkpoints import BadKey, Ed25519Signer, key_bytes
 from adapters.backup.files import BackupDirectory
 from adapters.backup.stores import copier_for
 from adapters.clock import SystemClock
-from adapters.storage import StoreConfigurationError
+from adapters.media.store import media_store_for
+from adapters.storage import StoreConfigurationError, close_application
 from application.audit.audit import Signer, checkpoints_document
 from application.audit.backup import (
     BackupDamaged,
@@ -40,6 +42,7 @@ from application.audit.backup import (
     no_progress,
     restore,
 )
+from application.audit.media_holders import HeldMedia
 from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
 from entrypoints.audit_cli import LOGS as AUDITED_LOGS
 from entrypoints.settings import AUDIT_KEY_FILE, PREFIX, Settings
@@ -155,7 +158,9 @@ def take_backup(
     progress: Progress = no_progress,
 ) -> BackupReport:
     """Back up the configured store into ``directory`` (new or empty): the use case
-    ``application.audit.backup.back_up`` over this store's copier and a backup directory."""
+    ``application.audit.backup.back_up`` over this store's copier, its media store and a
+    backup directory."""
+    media, _holdings = media_store_for(settings.store, settings.data_dir, settings.media_store)
     return back_up(
         copier_for(settings.store),
         BackupDirectory(directory),
@@ -163,6 +168,7 @@ def take_backup(
         at=SystemClock().now(),
         secrets=DataDirectorySecret(settings),
         signer=signer,
+        media=media,
         progress=progress,
     )
 
@@ -170,13 +176,28 @@ def take_backup(
 def restore_backup(
     settings: Settings, directory: Path, *, progress: Progress = no_progress
 ) -> RestoreReport:
-    """Restore the backup in ``directory`` onto the configured store, which must be empty."""
-    return restore(
+    """Restore the backup in ``directory`` onto the configured store, which must be empty,
+    and its blobs into the configured media store; then record again, from the restored
+    logs, which object holds which blob (what erasure deletes by)."""
+    copier = copier_for(settings.store)
+    media, holdings = media_store_for(settings.store, settings.data_dir, settings.media_store)
+    report = restore(
         BackupDirectory(directory),
-        copier_for(settings.store),
+        copier,
         secrets=DataDirectorySecret(settings),
+        media=media,
         progress=progress,
     )
+    catalogue = CatalogueLog(settings.store.env_for(CatalogueLog.name))
+    music = MusicLog(settings.store.env_for(MusicLog.name))
+    revenue = RevenueLog(settings.store.env_for(RevenueLog.name))
+    try:
+        for holding in HeldMedia(catalogue, music, revenue).holdings():
+            holdings.hold(holding.address, holding.holder, holding.person)
+    finally:
+        for log in (catalogue, music, revenue):
+            close_application(log)
+    return report
 
 
 # backup ---------------------------------------------------------------------------------------
@@ -255,6 +276,7 @@ def _show_backup(
         )
     print(f"  key store: {manifest.keys:,} keys")
     print(f"  token secret: {'kept' if manifest.token_secret else 'none'}")
+    print(f"  media: {len(manifest.media):,} blobs, {manifest.media_bytes:,} bytes")
     if arguments.checkpoint_out:
         print(f"signed checkpoints of these heads: {arguments.checkpoint_out} (keep it apart)")
     if arguments.audit_key_out:
@@ -320,6 +342,10 @@ def _show_restore(report: RestoreReport, arguments: argparse.Namespace, settings
             f"head {log.head.hex()} as in the manifest"
         )
     print(f"  key store: {report.keys:,} keys")
+    print(
+        f"  media: {report.media_restored:,} blobs restored, {report.media_present:,} "
+        "already in the media store"
+    )
     kept = DataDirectorySecret(settings)._kept()
     if report.token_secret and settings.secret is not None and kept != settings.secret:
         print(f"  {PREFIX}SECRET is set: tokens are signed with it, not the restored secret")
@@ -343,11 +369,13 @@ def add_backup_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
     """`spotlight backup DIR` and `spotlight restore DIR`."""
     backup = commands.add_parser(
         "backup",
-        help="copy every log (with its hash chain), the key store and the token secret into a "
+        help="copy every log (with its hash chain), the key store, the token secret and the media "
+        "blobs into a "
         "new directory, consistently, while the service runs",
         description="Writes DIR (new or empty): each log as a SQLite file (the SQLite store's "
         "layout, so `spotlight audit verify --store sqlite:///DIR/spotlight.db` reads it), the "
-        "key store, the token secret, and manifest.json last, with each log's head and a "
+        "key store, the token secret, every blob of the media store as media/<address>, and "
+        "manifest.json last, with each log's head and a "
         "SHA-256 per file. SQLite: SQLite's online backup API; PostgreSQL: one REPEATABLE READ "
         "snapshot read with COPY (no pg_dump). Read models are not copied: they are rebuilt "
         "from the log. The audit key is never put in the backup: --audit-key-out and "
@@ -378,7 +406,8 @@ def add_backup_commands(commands: argparse._SubParsersAction[argparse.ArgumentPa
         description="Checks the whole backup (every file's size and SHA-256 against the "
         "manifest), then that the target is empty (no record in any log, no key, no read "
         "model ahead of zero, no other token secret), and only then writes: every log with "
-        "its positions and chain, the key store, the token secret. Each restored log's head "
+        "its positions and chain, the key store, the token secret, the media store's blobs (each "
+        "hashed again; those it holds already are skipped). Each restored log's head "
         "is compared with the manifest's. A backup of a SQLite store restores onto PostgreSQL "
         "and back. Stop the service on the target first; then run `spotlight audit verify` "
         "(with the backup's checkpoints) and `spotlight audit replay`.",

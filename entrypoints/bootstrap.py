@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
@@ -18,12 +19,18 @@ from adapters.keys.sealer import AesGcmSealer
 from adapters.keys.stores import key_store_for
 from adapters.log_ends import joint_log_ends
 from adapters.matching.audio import LandmarkAudioEngine
-from adapters.matching.products import SHOP_SAMPLING, SUGGESTED_THRESHOLD, SiftProductRecognizer
+from adapters.matching.products import (
+    PHOTO_SIDE,
+    SHOP_SAMPLING,
+    SUGGESTED_THRESHOLD,
+    SiftProductRecognizer,
+)
 from adapters.matching.snapshots import FileIndexSnapshots
 from adapters.matching.text import InvertedTextEngine
 from adapters.matching.visual_engine import VisualEngine
 from adapters.media.budget import DecodeSlots
 from adapters.media.decoding import PyAVDecoder
+from adapters.media.pictures import PillowPictureCheck
 from adapters.media.store import media_store_for
 from adapters.metrics import count_webhook_outcome
 from adapters.moderation.keywords import KeywordClassifier
@@ -61,6 +68,8 @@ from application.anchors.owner_lists import OwnerLists
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.audit.audit_runs import AuditRuns
+from application.audit.media_collection import MediaCollector
+from application.audit.media_holders import HeldMedia
 from application.auth import TokenVerifier
 from application.background import BackgroundPass, BackgroundWork
 from application.business.brand_lists import BrandLists, BrandListsProjection
@@ -98,6 +107,7 @@ from application.revenue.pulse import Pulse
 from application.revenue.pulse_inventory import InventoryProjection
 from application.revenue.revenue_lists import RevenueLists, RevenueListsProjection
 from application.shop.counterfeit_reports import CounterfeitReports
+from application.shop.listing_photos import ListingPhotos
 from application.shop.order_steps import OrderSteps
 from application.shop.payments import PaymentProvider
 from application.shop.product_scanning import ProductScanning, VideoProductFrames
@@ -160,6 +170,8 @@ class Spotlight:
     #: A person's own inbox: unread count, marking read.
     inboxes: Inboxes
     shop: Shop
+    #: A listing's photos kept in the media store and shown on its page.
+    listing_photos: ListingPhotos
     orders: OrderSteps
     tagging: ProductTagging
     recognition: ProductScanning
@@ -191,6 +203,8 @@ class Spotlight:
     #: Uploads kept to be played back (content-addressed blobs), and who may play what.
     media_store: MediaStore
     anchors_media: AnchorsMedia
+    #: Deletes the blobs no live object holds (``spotlight media gc``).
+    media_collector: MediaCollector
     #: The results of ``spotlight audit verify`` and ``replay``, kept in the store's database.
     audit_runs: AuditRuns
     #: Every read model, in the order the auditor's replay catches them up and compares them.
@@ -445,6 +459,13 @@ def bootstrap(
             recognizer=recognizer,
             payments=payments,
         ),
+        listing_photos=ListingPhotos(
+            revenue,
+            keeping=keeping,
+            check=PillowPictureCheck(side=PHOTO_SIDE, max_pixels=settings.max_pixels, slots=slots),
+            clock=clock,
+            limit=min(settings.max_photo_bytes, settings.max_upload_bytes),
+        ),
         orders=OrderSteps(revenue, ledger=ledger, clock=clock, payments=payments),
         tagging=tagging,
         recognition=ProductScanning(
@@ -500,6 +521,12 @@ def bootstrap(
         webhook_sender=webhook_sender,
         media_store=media_store,
         anchors_media=AnchorsMedia(catalogue, protection=protection),
+        media_collector=MediaCollector(
+            media_store,
+            HeldMedia(catalogue, music, revenue),
+            clock=clock,
+            grace=timedelta(hours=settings.media_grace_hours),
+        ),
         audit_runs=AuditRuns(SqlAuditRuns(projection_store)),
     )
     for service in (

@@ -979,6 +979,24 @@ def _media_check(arguments: argparse.Namespace, settings: Settings) -> int:
     return 1 if found.damaged else 0
 
 
+def _media_gc(arguments: argparse.Namespace, settings: Settings) -> int:
+    with _opened(arguments, settings) as core:
+        found = core.media_collector.collect(OPERATOR, dry_run=arguments.dry_run)
+    if arguments.json:
+        print_json(found.as_json())
+        return 0
+    verb = "would collect" if found.dry_run else "collected"
+    for blob in found.collected:
+        print(f"{verb}: {blob.address} ({blob.size} bytes, stored {blob.stored_at.isoformat()})")
+    for blob in found.young:
+        print(f"kept, younger than the grace period: {blob.address}")
+    print(
+        f"{found.blobs} blobs: {found.held} held, {len(found.young)} unheld but young, "
+        f"{len(found.collected)} {verb} ({found.freed} bytes)"
+    )
+    return 0
+
+
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
     from application.audit.ledger_audit import (
         ListedPostings,
@@ -1487,6 +1505,20 @@ def build_parser() -> argparse.ArgumentParser:
     media_check.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     add_json_flag(media_check)
     media_check.set_defaults(run=_media_check)
+
+    media = commands.add_parser("media", help="operate the media store")
+    media_commands = media.add_subparsers(dest="media_command", metavar="ACTION", required=True)
+    media_gc = media_commands.add_parser(
+        "gc",
+        help="delete the blobs no live object holds (derived from the logs: erased people's, "
+        "replaced, failed uploads), once older than SPOTLIGHT_MEDIA_GRACE_HOURS",
+    )
+    media_gc.add_argument(
+        "--dry-run", action="store_true", help="list what would be collected, delete nothing"
+    )
+    media_gc.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
+    add_json_flag(media_gc)
+    media_gc.set_defaults(run=_media_gc)
 
     recognise = commands.add_parser(
         "recognise-products",

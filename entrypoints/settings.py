@@ -112,6 +112,10 @@ class Settings:
     #: Where uploads are kept: "" for files under ``data_dir/media`` (memory for the memory
     #: store), or ``s3://bucket[/prefix]?endpoint=URL&region=R`` (the ``s3`` extra).
     media_store: str = ""
+    #: Hours an unheld blob is kept before the media collector deletes it.
+    media_grace_hours: float = 24.0
+    #: Bytes a listing photo may weigh (``SPOTLIGHT_MAX_PHOTO_MB``).
+    max_photo_bytes: int = 10 * 2**20
     #: ``production`` refuses every sandbox (``entrypoints.payments``).
     environment: str = "development"
     #: The payment provider (only ``sandbox`` is built in).
@@ -167,6 +171,8 @@ class Settings:
             webhook_retries=declared.webhook_retries,
             webhook_lease_seconds=declared.lease_seconds,
             media_store=declared.media_store,
+            media_grace_hours=declared.media_grace_hours,
+            max_photo_bytes=int(declared.max_photo_mb * 2**20),
             environment=declared.environment,
             payments=declared.payments,
             public_url=declared.public_url,

@@ -217,6 +217,15 @@ class DeclaredSettings(BaseSettings):
         description="where uploads are kept: empty (files under the data directory) or "
         "s3://bucket[/prefix]?endpoint=URL&region=R",
     )
+    media_grace_hours: Annotated[float, _number("MEDIA_GRACE_HOURS", 0.0)] = Field(
+        default=24.0,
+        description="hours an unheld blob of the media store is kept before `spotlight media "
+        "gc` collects it (an upload in flight has stored its blob but not yet named it)",
+    )
+    max_photo_mb: Annotated[float, _number("MAX_PHOTO_MB", 0.001)] = Field(
+        default=10.0,
+        description="megabytes a listing photo may weigh (and never more than MAX_UPLOAD_MB)",
+    )
     environment: Annotated[str, _choice("ENVIRONMENT", values.ENVIRONMENTS)] = Field(
         default="development",
         description="development or production: production refuses every sandbox",

@@ -1,11 +1,13 @@
 """A backup as a directory of files: the manifest, each log's SQLite file, the key store's
-file and the token secret, readable by their owner only."""
+file, the token secret and ``media/<address>`` per blob, readable by their owner only."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from application.audit.backup import (
     MANIFEST_FILE,
@@ -45,6 +47,39 @@ class BackupDirectory:
             stream.flush()
             os.fsync(stream.fileno())
 
+    def write_chunks(self, name: str, chunks: Iterable[bytes]) -> FileDigest:
+        path = self.file(name)
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        hashed = hashlib.sha256()
+        size = 0
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as stream:
+            for chunk in chunks:
+                hashed.update(chunk)
+                size += len(chunk)
+                stream.write(chunk)
+            stream.flush()
+            os.fsync(stream.fileno())
+        return FileDigest(name=name, size=size, sha256=hashed.hexdigest())
+
+    def read_chunks(self, name: str) -> Iterator[bytes]:
+        try:
+            stream = self.file(name).open("rb")
+        except FileNotFoundError:
+            raise BackupDamaged(f"{name} is missing from the backup") from None
+        except OSError as error:
+            raise BackupDamaged(f"{name} cannot be read: {error.strerror}") from None
+        return self._chunks(stream, name)
+
+    @staticmethod
+    def _chunks(stream: BinaryIO, name: str) -> Iterator[bytes]:
+        with stream:
+            try:
+                while chunk := stream.read(CHUNK):
+                    yield chunk
+            except OSError as error:
+                raise BackupDamaged(f"{name} cannot be read: {error.strerror}") from None
+
     def read(self, name: str) -> bytes:
         try:
             return self.file(name).read_bytes()
@@ -68,7 +103,7 @@ class BackupDirectory:
 
     def finish(self, manifest: str) -> None:
         for path in self.path.iterdir():
-            path.chmod(0o600)
+            path.chmod(0o700 if path.is_dir() else 0o600)
         # Written beside, then renamed: a backup is finished exactly when it has a manifest.
         partial = self.file(f".{MANIFEST_FILE}.partial")
         descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -55,3 +55,22 @@ def open_picture(
     except Exception as error:
         raise UnreadableMedia(f"the picture is damaged or incomplete ({error})") from None
     return picture
+
+
+class PillowPictureCheck:
+    """``PictureCheck`` (``application.shop.listing_photos``): the bytes decode as a picture of
+    the format their magic bytes named, within the service's pixel budget."""
+
+    def __init__(self, *, side: int, max_pixels: int, slots: DecodeSlots | None) -> None:
+        self.side = side
+        self.max_pixels = max_pixels
+        self.slots = slots
+
+    def __call__(self, data: bytes, format_name: str) -> None:
+        open_picture(
+            data,
+            side=self.side,
+            max_pixels=self.max_pixels,
+            formats=(format_name,),
+            slots=self.slots,
+        ).close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -89,7 +90,18 @@ class S3MediaStore:
                 spool.write(chunk)
             address = digest.hexdigest()
             kind = content_type_of(content_type)
-            if not self._exists(address):
+            if self._exists(address):
+                # Copied onto itself, so that its LastModified is now: an upload in flight
+                # makes its blob young again, and the collector leaves it.
+                key = self._key(address)
+                self.s3.copy_object(
+                    Bucket=self.at.bucket,
+                    Key=key,
+                    CopySource={"Bucket": self.at.bucket, "Key": key},
+                    MetadataDirective="REPLACE",
+                    ContentType=kind,
+                )
+            else:
                 spool.seek(0)
                 self.s3.upload_fileobj(
                     spool, self.at.bucket, self._key(address), ExtraArgs={"ContentType": kind}
@@ -123,14 +135,20 @@ class S3MediaStore:
         chunks: Iterator[bytes] = body.iter_chunks(READ_CHUNK)
         return chunks
 
-    def size(self, address: ContentAddress) -> int:
+    def _head(self, address: ContentAddress) -> Any:
         try:
-            head = self.s3.head_object(Bucket=self.at.bucket, Key=self._key(address))
+            return self.s3.head_object(Bucket=self.at.bucket, Key=self._key(address))
         except Exception as error:
             if _missing(error):
                 raise MediaNotStored(address) from None
             raise
-        return int(head["ContentLength"])
+
+    def size(self, address: ContentAddress) -> int:
+        return int(self._head(address)["ContentLength"])
+
+    def stored_at(self, address: ContentAddress) -> datetime:
+        modified: datetime = self._head(address)["LastModified"]
+        return modified if modified.tzinfo else modified.replace(tzinfo=UTC)
 
     def addresses(self) -> Iterator[ContentAddress]:
         prefix = self.at.key("blobs") + "/"

@@ -21,6 +21,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -89,6 +90,7 @@ class FileMediaStore:
             target.parent.mkdir(parents=True, exist_ok=True)
             if target.exists():
                 temporary.unlink()  # the same bytes are stored already: keep one copy
+                os.utime(target)  # and young again: an upload in flight is not collected
             else:
                 os.replace(temporary, target)
                 sync_directory(target.parent)
@@ -143,6 +145,13 @@ class FileMediaStore:
             return False
         sync_directory(path.parent)
         return True
+
+    def stored_at(self, address: ContentAddress) -> datetime:
+        try:
+            modified = self._path(address).stat().st_mtime
+        except FileNotFoundError:
+            raise MediaNotStored(address) from None
+        return datetime.fromtimestamp(modified, UTC)
 
 
 class FileMediaHoldings:
@@ -204,6 +213,7 @@ class MemoryMediaStore:
 
     def __init__(self) -> None:
         self._blobs: dict[str, bytes] = {}
+        self._stored_at: dict[str, datetime] = {}
         self._lock = threading.Lock()
 
     def put(self, chunks: Iterable[bytes], *, content_type: str | None, limit: int) -> StoredBlob:
@@ -217,6 +227,7 @@ class MemoryMediaStore:
         address = hashlib.sha256(data).hexdigest()
         with self._lock:
             self._blobs.setdefault(address, data)
+            self._stored_at[address] = datetime.now(UTC)
         return StoredBlob(address=address, size=size, content_type=content_type_of(content_type))
 
     def open(
@@ -238,7 +249,14 @@ class MemoryMediaStore:
 
     def delete(self, address: ContentAddress) -> bool:
         with self._lock:
+            self._stored_at.pop(address, None)
             return self._blobs.pop(address, None) is not None
+
+    def stored_at(self, address: ContentAddress) -> datetime:
+        found = self._stored_at.get(_address(address))
+        if found is None:
+            raise MediaNotStored(address)
+        return found
 
 
 class MemoryMediaHoldings:

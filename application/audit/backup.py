@@ -1,12 +1,15 @@
 """Backing a store up and restoring it: every log with its hash chain (and the revenue log's
-snapshots), the key store of personal data, and the token secret, as files described by a
-manifest with each log's head and a checksum per file.
+snapshots), the key store of personal data, the token secret and the media store's blobs, as
+files described by a manifest with each log's head, a checksum per file and each blob's
+address (its own checksum: blobs are content-addressed).
 
 The use cases here decide what a backup holds and when one is refused; the stores and the
 files are ports (``adapters.backup``). What a backup never holds:
 
 - the read models (projections, the matching indexes' snapshots): they are rebuilt from
   the log by the first catch-up after a restore, as after ``projections rebuild``;
+- the media store's holdings (which object holds which blob): a restore records them again
+  from the restored logs (``application.audit.media_holders``);
 - the audit key and the checkpoints: a backup that carries the key that signs its own
   checkpoints could be rewritten and signed again by whoever holds the backup. The backup
   hands back signed checkpoints of exactly the heads it copied, for the operator to keep
@@ -16,8 +19,9 @@ files are ports (``adapters.backup``). What a backup never holds:
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,11 +29,20 @@ from typing import Any, Protocol
 import attrs
 
 from application.audit.audit import GENESIS, LINK_BYTES, Checkpoint, Signer
+from application.media import MediaTooLarge
+from application.media_store import ContentAddress, MediaNotStored, MediaStore, is_address
 
 BACKUP_FORMAT = "spotlight-backup/1"
 MANIFEST_FILE = "manifest.json"
 KEYS_FILE = "spotlight.keys.db"
 TOKEN_SECRET_FILE = "token-secret"  # noqa: S105 - a file name, not a secret
+#: The directory of a backup that holds the media store's blobs, each named by its address.
+MEDIA_DIRECTORY = "media"
+
+
+def blob_file(address: ContentAddress) -> str:
+    """A blob's file in a backup: ``media/<address>``."""
+    return f"{MEDIA_DIRECTORY}/{address}"
 
 
 def log_file(log: str) -> str:
@@ -92,6 +105,17 @@ class FileDigest:
 
 
 @attrs.frozen
+class BlobCopy:
+    """One blob of the media store as copied: its address (the sha256 of its bytes) and size."""
+
+    address: ContentAddress
+    size: int
+
+    def as_json(self) -> dict[str, Any]:
+        return {"address": self.address, "size": self.size}
+
+
+@attrs.frozen
 class Manifest:
     """What a backup holds, written last: a backup without one is unfinished."""
 
@@ -101,6 +125,12 @@ class Manifest:
     keys: int
     token_secret: bool
     files: tuple[FileDigest, ...]
+    #: The media store's blobs (none in a backup of a version that did not copy them).
+    media: tuple[BlobCopy, ...] = ()
+
+    @property
+    def media_bytes(self) -> int:
+        return sum(blob.size for blob in self.media)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -112,6 +142,12 @@ class Manifest:
             "token_secret": TOKEN_SECRET_FILE if self.token_secret else None,
             "audit_key": "never in the backup: kept apart by the operator",
             "files": [digest.as_json() for digest in self.files],
+            "media": {
+                "directory": MEDIA_DIRECTORY,
+                "count": len(self.media),
+                "bytes": self.media_bytes,
+                "blobs": [blob.as_json() for blob in self.media],
+            },
         }
 
     def text(self) -> str:
@@ -147,6 +183,10 @@ class Manifest:
                 )
                 for entry in document["files"]
             )
+            media = tuple(
+                BlobCopy(address=_blob_address(entry["address"]), size=_count(entry["size"]))
+                for entry in (document.get("media") or {"blobs": []})["blobs"]
+            )
             manifest = cls(
                 taken_at=datetime.fromisoformat(_text(document["taken_at"])),
                 source=_text(document["source"]),
@@ -154,6 +194,7 @@ class Manifest:
                 keys=_count(document["keys"]["count"]),
                 token_secret=document["token_secret"] is not None,
                 files=files,
+                media=media,
             )
         except (KeyError, TypeError, ValueError) as error:
             raise NotABackup(f"the manifest is malformed: {error!s}") from None
@@ -178,6 +219,13 @@ def _count(value: object) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{value!r} is not a count")
     return value
+
+
+def _blob_address(value: object) -> ContentAddress:
+    address = _text(value)
+    if not is_address(address):
+        raise ValueError(f"{address!r} is not a blob's address")
+    return address
 
 
 def _link(value: object) -> bytes:
@@ -217,6 +265,13 @@ class BackupFiles(Protocol):
         """A small file of the backup, readable by its owner only (the token secret)."""
 
     def read(self, name: str) -> bytes: ...
+
+    def write_chunks(self, name: str, chunks: Iterable[bytes]) -> FileDigest:
+        """A file of the backup written chunk by chunk (a blob, ``blob_file``; its directory
+        is made), answering its size and SHA-256 as written."""
+
+    def read_chunks(self, name: str) -> Iterator[bytes]:
+        """A file of the backup in chunks (``BackupDamaged`` if it is gone)."""
 
     def digest(self, name: str) -> FileDigest:
         """The size and SHA-256 of a file of the backup (``BackupDamaged`` if it is gone)."""
@@ -286,14 +341,18 @@ def back_up(
     at: datetime,
     secrets: SecretKeeper,
     signer: Signer | None = None,
+    media: MediaStore | None = None,
     progress: Progress = no_progress,
 ) -> BackupReport:
     """Copy every log, then the key store (a key is made before any event sealed with it,
-    so every sealed record copied has its key), and the token secret; write the manifest
-    last. With a signer, sign a checkpoint of each log's head as copied, for the operator to
-    keep apart from the backup."""
+    so every sealed record copied has its key), the token secret, then every blob of the
+    media store (a blob is stored before the events that name it are committed, so every
+    blob a copied event names is there to copy, unless an erasure deleted it); write the
+    manifest last. With a signer, sign a checkpoint of each log's head as copied, for the
+    operator to keep apart from the backup."""
     files.start()
     copies, keys = store.copy_out(files, logs, progress)
+    blobs = () if media is None else _copy_media_out(media, files, progress)
     secret = secrets.current()
     if secret is not None:
         files.write(TOKEN_SECRET_FILE, secret)
@@ -307,12 +366,36 @@ def back_up(
         keys=keys,
         token_secret=secret is not None,
         files=tuple(files.digest(name) for name in names),
+        media=blobs,
     )
     files.finish(manifest.text())
     checkpoints: tuple[Checkpoint, ...] = ()
     if signer is not None:
         checkpoints = tuple(_signed(copy, at, signer) for copy in copies)
     return BackupReport(manifest=manifest, checkpoints=checkpoints)
+
+
+def _copy_media_out(
+    media: MediaStore, files: BackupFiles, progress: Progress
+) -> tuple[BlobCopy, ...]:
+    """Each blob once, by its address; a blob deleted while the backup runs (an erasure, the
+    collector) is left out, and one whose bytes no longer hash to its address is refused:
+    the store is damaged, and a backup of it would restore the damage."""
+    addresses = sorted(media.addresses())
+    copied = []
+    for done, address in enumerate(addresses, start=1):
+        try:
+            digest = files.write_chunks(blob_file(address), media.open(address))
+        except MediaNotStored:
+            continue
+        if digest.sha256 != address:
+            raise BackupError(
+                f"the media store's blob {address} no longer hashes to its address (see "
+                "`spotlight media check`): repair or remove it before a backup"
+            )
+        copied.append(BlobCopy(address=address, size=digest.size))
+        progress("media", done, len(addresses))
+    return tuple(copied)
 
 
 def _signed(copy: LogCopy, at: datetime, signer: Signer) -> Checkpoint:
@@ -340,7 +423,22 @@ def check_backup(files: BackupFiles) -> Manifest:
                 f"{expected.name} does not match its checksum in the manifest: the backup "
                 "was damaged or changed"
             )
+    for blob in manifest.media:
+        _check_blob(files, blob)
     return manifest
+
+
+def _check_blob(files: BackupFiles, blob: BlobCopy) -> None:
+    hashed = hashlib.sha256()
+    size = 0
+    for chunk in files.read_chunks(blob_file(blob.address)):
+        hashed.update(chunk)
+        size += len(chunk)
+    if size != blob.size or hashed.hexdigest() != blob.address:
+        raise BackupDamaged(
+            f"{blob_file(blob.address)} ({size:,} bytes) is not the blob the manifest lists "
+            f"({blob.size:,} bytes hashing to its name): the backup was damaged or changed"
+        )
 
 
 @attrs.frozen
@@ -349,6 +447,9 @@ class RestoreReport:
     logs: tuple[LogCopy, ...]
     keys: int
     token_secret: bool
+    #: Blobs written into the media store, and those it held already (skipped).
+    media_restored: int = 0
+    media_present: int = 0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -357,6 +458,11 @@ class RestoreReport:
             "logs": [log.as_json() for log in self.logs],
             "keys": self.keys,
             "token_secret": self.token_secret,
+            "media": {
+                "blobs": len(self.manifest.media),
+                "restored": self.media_restored,
+                "present": self.media_present,
+            },
         }
 
 
@@ -365,12 +471,15 @@ def restore(
     store: StoreCopier,
     *,
     secrets: SecretKeeper,
+    media: MediaStore | None = None,
     progress: Progress = no_progress,
 ) -> RestoreReport:
     """Load a backup onto an empty store: the backup is checked whole first (every file's
-    checksum), then the target (nothing in any log, no key, no read model ahead of zero, no
-    other token secret); only then is anything written. Afterwards each log's head and the
-    number of keys must be the manifest's."""
+    checksum, every blob's hash), then the target (nothing in any log, no key, no read model
+    ahead of zero, no other token secret); only then is anything written. Blobs the media
+    store holds already are skipped (same address, same bytes); each one written is hashed
+    again as the store takes it. Afterwards each log's head and the number of keys must be
+    the manifest's. Without a media store (``None``) no blob is restored."""
     manifest = check_backup(files)
     names = [log.name for log in manifest.logs]
     secret = files.read(TOKEN_SECRET_FILE) if manifest.token_secret else None
@@ -386,11 +495,48 @@ def restore(
     store.copy_in(files, manifest, progress)
     if secret is not None:
         secrets.install(secret)
+    written = present = 0
+    if media is not None:
+        written, present = _copy_media_in(files, manifest, media, progress)
     restored, keys = store.copied(names)
     _compare(manifest, restored, keys)
     return RestoreReport(
-        manifest=manifest, logs=restored, keys=keys, token_secret=secret is not None
+        manifest=manifest,
+        logs=restored,
+        keys=keys,
+        token_secret=secret is not None,
+        media_restored=written,
+        media_present=present,
     )
+
+
+def _copy_media_in(
+    files: BackupFiles, manifest: Manifest, media: MediaStore, progress: Progress
+) -> tuple[int, int]:
+    written = present = 0
+    for done, blob in enumerate(manifest.media, start=1):
+        try:
+            media.size(blob.address)
+        except MediaNotStored:
+            try:
+                stored = media.put(
+                    files.read_chunks(blob_file(blob.address)), content_type=None, limit=blob.size
+                )
+            except MediaTooLarge:
+                raise RestoreMismatch(
+                    f"{blob_file(blob.address)} grew past its {blob.size:,} bytes while it "
+                    "was restored"
+                ) from None
+            if stored.address != blob.address:
+                raise RestoreMismatch(
+                    f"{blob_file(blob.address)} changed while it was restored: the media "
+                    f"store took bytes hashing to {stored.address}"
+                ) from None
+            written += 1
+        else:
+            present += 1
+        progress("media", done, len(manifest.media))
+    return written, present
 
 
 def _compare(manifest: Manifest, restored: Sequence[LogCopy], keys: int) -> None:

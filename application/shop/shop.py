@@ -25,6 +25,7 @@ from application.revenue.ledgers import Ledger
 from application.shop.payments import IntentStatus, PaymentDeclined, PaymentProvider
 from application.shop.products import DESCRIBED_PHOTOS, PhotoWithoutDetail, ProductRecognizer
 from domain.errors import IdempotencyKeyReused, RuleViolated
+from domain.media import StoredBlob
 from domain.money import Money
 from domain.revenue.ledger import (
     PLATFORM_BUYER_PAYMENTS,
@@ -72,6 +73,8 @@ class ListingView:
     status: ListingStatus
     listed_at: datetime
     recognisable: bool  # its photos were described: it can be recognised in videos
+    #: The photos kept in the media store and shown on its page, in the order added.
+    photos: tuple[StoredBlob, ...] = ()
 
     @classmethod
     def of(cls, listing: Listing, *, recognisable: bool) -> ListingView:
@@ -89,6 +92,7 @@ class ListingView:
             status=ListingStatus(listing.status),
             listed_at=listing.listed_at,
             recognisable=recognisable,
+            photos=listing.photos,
         )
 
 

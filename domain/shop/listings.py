@@ -21,6 +21,7 @@ from domain.bounds import MAX_QUANTITY, checked_quantity
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated
 from domain.identifiers import checked_account
+from domain.media import StoredBlob
 from domain.money import Money
 from domain.text import checked_free_text, checked_line
 from domain.time import checked_instant
@@ -28,6 +29,8 @@ from domain.time import checked_instant
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5_000
 MAX_IMAGES = 10
+#: Photos kept in the media store and shown on the listing's page, at most.
+MAX_PHOTOS = 10
 MAX_ATTRIBUTES = 30
 STRIKES_TO_SUSPEND = 3
 _SELLERS = uuid5(NAMESPACE_URL, "urn:spotlight:seller")
@@ -194,6 +197,23 @@ class Listing(DomainAggregate):
         reason: str
         taken_down_at: datetime
 
+    class PhotoAdded(Aggregate.Event):
+        """A photo of the product kept in the media store (its address is the sha256 of the
+        bytes), shown on the listing's page."""
+
+        TOPIC = "spotlight.listings:ListingPhotoAdded"
+        address: str
+        size: int
+        content_type: str
+        added_by: str
+        added_at: datetime
+
+    class PhotoRemoved(Aggregate.Event):
+        TOPIC = "spotlight.listings:ListingPhotoRemoved"
+        address: str
+        removed_by: str
+        removed_at: datetime
+
     @classmethod
     def list(
         cls,
@@ -248,6 +268,7 @@ class Listing(DomainAggregate):
         self.attributes = dict(attributes)
         self.listed_at = listed_at
         self.status = ListingStatus.LISTED
+        self.photos: tuple[StoredBlob, ...] = ()
 
     @property
     def on_sale(self) -> bool:
@@ -349,6 +370,45 @@ class Listing(DomainAggregate):
         self, report_id: UUID, taken_down_by: str, reason: str, taken_down_at: datetime
     ) -> None:
         self.status = ListingStatus.TAKEN_DOWN
+
+    def photo(self, address: str) -> StoredBlob | None:
+        return next((photo for photo in self.photos if photo.address == address), None)
+
+    def require_room_for_a_photo(self) -> None:
+        """Refuse a photo past the most a listing shows, or on a listing not on sale (asked
+        before the upload is decoded, so a refused one costs nothing)."""
+        self._require_on_sale()
+        if len(self.photos) >= MAX_PHOTOS:
+            raise RuleViolated(f"a listing shows at most {MAX_PHOTOS} photos: remove one first")
+
+    def add_photo(self, blob: StoredBlob, *, by: str, at: datetime) -> None:
+        self.require_room_for_a_photo()
+        if self.photo(blob.address) is not None:
+            raise RuleViolated("the listing shows this photo already")
+        if blob.size <= 0 or not blob.content_type.startswith("image/"):
+            raise InvalidValue("a listing photo is a picture of some bytes")
+        self._photo_added(
+            address=blob.address,
+            size=blob.size,
+            content_type=blob.content_type,
+            added_by=by,
+            added_at=checked_instant(at),
+        )
+
+    @event(PhotoAdded)
+    def _photo_added(
+        self, address: str, size: int, content_type: str, added_by: str, added_at: datetime
+    ) -> None:
+        self.photos = (*self.photos, StoredBlob(address, size, content_type))
+
+    def remove_photo(self, address: str, *, by: str, at: datetime) -> None:
+        if self.photo(address) is None:
+            raise RuleViolated("the listing shows no such photo")
+        self._photo_removed(address=address, removed_by=by, removed_at=checked_instant(at))
+
+    @event(PhotoRemoved)
+    def _photo_removed(self, address: str, removed_by: str, removed_at: datetime) -> None:
+        self.photos = tuple(photo for photo in self.photos if photo.address != address)
 
     def _require_on_sale(self) -> None:
         if not self.on_sale:

@@ -12,7 +12,7 @@ from entrypoints.bootstrap import Spotlight
 from entrypoints.http.anchors import anchors, audience, owner_lists, titles, videos
 from entrypoints.http.anchors import claims as claim_routes
 from entrypoints.http.anchors import video_analytics as video_table_routes
-from entrypoints.http.audit import audit
+from entrypoints.http.audit import audit, media_collection
 from entrypoints.http.business import brand_lists, campaigns, marketplace, studios
 from entrypoints.http.business import studio_lists as studio_list_routes
 from entrypoints.http.conditional import EntityTags
@@ -32,8 +32,8 @@ from entrypoints.http.rate_limits import install_rate_limits
 from entrypoints.http.revenue import creators, ledgers, money_lists, pulse
 from entrypoints.http.schemas import Health, Readiness
 from entrypoints.http.security import Core
+from entrypoints.http.shop import listing_photos, shop, tags
 from entrypoints.http.shop import order_steps as order_step_routes
-from entrypoints.http.shop import shop, tags
 from entrypoints.http.shop import shop_lists as shop_list_routes
 from entrypoints.http.trust import moderation, people, video_reports
 from entrypoints.http.webhooks import router as webhooks_router
@@ -131,7 +131,9 @@ def create_app(
     app.include_router(ledgers.router)
     app.include_router(money_lists.router)
     app.include_router(audit.router)
+    app.include_router(media_collection.router)
     app.include_router(shop.router)
+    app.include_router(listing_photos.router)
     app.include_router(tags.router)
     app.include_router(studios.router)
     app.include_router(shop_list_routes.router)

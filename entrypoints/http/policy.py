@@ -253,11 +253,19 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/audit/events": AUDIT_READERS,
     "GET /v1/audit/heads": AUDIT_READERS,
     "GET /v1/audit/runs": AUDIT_READERS,
+    "POST /v1/media/collections": ADMINS,
     # The shop ----------------------------------------------------------------------------
     "POST /v1/sellers": rule("seller admin", "a seller as itself; an admin for a named one"),
     "GET /v1/sellers/{account}": SIGNED_IN,
     "POST /v1/listings": rule("seller admin", "a seller as itself; an admin for a named one"),
     "GET /v1/listings/{listing_id}": public(),
+    "POST /v1/listings/{listing_id}/photos": rule(
+        "seller admin", "the listing's seller; an admin", owners="seller"
+    ),
+    "GET /v1/listings/{listing_id}/photos/{address}": public(),
+    "DELETE /v1/listings/{listing_id}/photos/{address}": rule(
+        "seller admin", "the listing's seller; an admin", owners="seller"
+    ),
     "PUT /v1/listings/{listing_id}": rule(
         "seller admin", "the listing's seller; an admin", owners="seller"
     ),

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -128,6 +128,24 @@ def test_a_blob_is_kept_under_its_sha256_and_read_back_whole_or_by_range(
     assert b"".join(store.open(stored.address)) == DATA
     assert b"".join(store.open(stored.address, 100, 5000)) == DATA[100:5000]
     assert b"".join(store.open(stored.address, len(DATA) - 1)) == DATA[-1:]
+
+
+def test_a_blob_knows_when_it_was_last_put_and_a_put_again_renews_it(
+    adapter: tuple[MediaStore, MediaHoldings],
+) -> None:
+    store, _ = adapter
+    before = datetime.now(UTC) - timedelta(seconds=5)
+    stored = store.put(chunked(DATA), content_type="video/mp4", limit=len(DATA))
+    first = store.stored_at(stored.address)
+    time.sleep(1.1)  # S3's LastModified has whole seconds
+    store.put(chunked(DATA), content_type="video/mp4", limit=len(DATA))
+    again = store.stored_at(stored.address)
+
+    assert before <= first <= datetime.now(UTC) + timedelta(seconds=5)
+    assert again > first
+    store.delete(stored.address)
+    with pytest.raises(MediaNotStored):
+        store.stored_at(stored.address)
 
 
 def test_the_same_bytes_are_stored_once_and_deleted_once(

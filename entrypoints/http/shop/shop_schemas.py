@@ -148,6 +148,15 @@ class Delisting(Strict):
     reason: ShortReason = Field(examples=["Discontinued"])
 
 
+class ListingPhotoOut(Answer):
+    address: str = Field(
+        description="The photo's content address (sha256 of its bytes): "
+        "`GET /v1/listings/{id}/photos/{address}` serves it, with byte ranges."
+    )
+    size: int
+    content_type: str = Field(description="image/jpeg, image/png or image/webp.")
+
+
 class ListingOut(Answer):
     id: UUID
     version: int
@@ -164,6 +173,9 @@ class ListingOut(Answer):
     recognisable: bool = Field(
         description="Its photos were described, so it can be recognised in videos; false when "
         "they show too little detail (it still sells)."
+    )
+    photos: list[ListingPhotoOut] = Field(
+        default_factory=list, description="The photos shown on its page, in the order added."
     )
 
 

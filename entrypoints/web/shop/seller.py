@@ -12,12 +12,14 @@ reason, shown beside the field."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from application.errors import NotFound
+from application.media import MediaTooLarge, UnreadableMedia
 from domain.categories import CATEGORIES
 from domain.money import Money
 from domain.shop.listings import MAX_IMAGES
@@ -34,6 +36,7 @@ from entrypoints.web.forms import (
 )
 from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.paging import pager, trails
+from entrypoints.web.shop.shopping import listing_page
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -192,6 +195,33 @@ async def list_product(
             status_code=code,
         )
     return see_other(f"/shop/listings/{view.id}?done=listed")
+
+
+@router.post("/seller/listings/{listing_id}/photos")
+async def add_listing_photo(
+    listing_id: UUID,
+    core: Core,
+    visitor: Posting,
+    photo: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    """The form of the listing's page that adds a photo (``POST /v1/listings/{id}/photos``):
+    a refusal is drawn again on the listing's page, its reason beside the field."""
+    limit = core.listing_photos.limit
+    try:
+        await run_in_threadpool(core.listing_photos.may_add, visitor.principal, listing_id)
+        if photo is None or not photo.filename:
+            raise UnreadableMedia("choose a JPEG, PNG or WebP picture to add")
+        data = await photo.read(limit + 1)
+        if len(data) > limit:
+            raise MediaTooLarge(len(data), limit)
+        await run_in_threadpool(core.listing_photos.add, visitor.principal, listing_id, data)
+    except Exception as error:
+        answer = form_refusal(error)
+        if answer is None:
+            raise
+        code, reason = answer
+        return listing_page(core, visitor, listing_id, errors={"photo": reason}, status_code=code)
+    return see_other(f"/shop/listings/{listing_id}?done=photo")
 
 
 @router.get("/seller/orders", dependencies=trails())

@@ -5,7 +5,7 @@ whole backup and the target before it writes anything."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.audit.checkpoints import Ed25519Check, Ed25519Signer, new_seed
+from adapters.media.store import MemoryMediaStore
 from application.audit.backup import (
     KEYS_FILE,
     MANIFEST_FILE,
@@ -29,6 +30,7 @@ from application.audit.backup import (
     RestoreMismatch,
     TargetNotEmpty,
     back_up,
+    blob_file,
     log_file,
     restore,
 )
@@ -58,6 +60,15 @@ class FakeFiles:
 
     def read(self, name: str) -> bytes:
         return self.content[name]
+
+    def write_chunks(self, name: str, chunks: Iterable[bytes]) -> FileDigest:
+        self.content[name] = b"".join(chunks)
+        return self.digest(name)
+
+    def read_chunks(self, name: str) -> Iterator[bytes]:
+        if name not in self.content:
+            raise BackupDamaged(f"{name} is missing from the backup")
+        return iter([self.content[name]])
 
     def digest(self, name: str) -> FileDigest:
         if name not in self.content:
@@ -262,3 +273,41 @@ def test_a_manifest_naming_a_file_outside_the_backup_is_not_a_backup() -> None:
 
     with pytest.raises(NotABackup, match="not a file of the backup"):
         Manifest.parse(text)
+
+
+def test_the_media_blobs_go_by_address_and_come_back_once_each() -> None:
+    source = MemoryMediaStore()
+    kept = [source.put([data], content_type=None, limit=100) for data in (b"clip", b"song")]
+    files = FakeFiles()
+    back_up(
+        FakeStore([CATALOGUE]),
+        files,
+        ["catalogue"],
+        at=AT,
+        secrets=FakeSecret(),
+        media=source,
+    )
+    target = MemoryMediaStore()
+    target.put([b"song"], content_type=None, limit=100)
+
+    manifest = Manifest.parse(files.manifest())
+    report = restore(files, FakeStore(), secrets=FakeSecret(), media=target)
+
+    assert sorted(blob.address for blob in manifest.media) == sorted(b.address for b in kept)
+    assert manifest.media_bytes == 8
+    assert (report.media_restored, report.media_present) == (1, 1)
+    assert sorted(target.addresses()) == sorted(b.address for b in kept)
+
+
+def test_a_blob_that_no_longer_hashes_to_its_address_is_refused() -> None:
+    source = MemoryMediaStore()
+    blob = source.put([b"clip"], content_type=None, limit=100)
+    files = FakeFiles()
+    back_up(FakeStore([CATALOGUE]), files, ["catalogue"], at=AT, secrets=FakeSecret(), media=source)
+    files.content[blob_file(blob.address)] = b"clop"
+    target = MemoryMediaStore()
+
+    with pytest.raises(BackupDamaged, match=blob.address):
+        restore(files, FakeStore(), secrets=FakeSecret(), media=target)
+
+    assert list(target.addresses()) == []
