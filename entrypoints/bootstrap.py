@@ -294,6 +294,7 @@ def bootstrap(
     projections.register(review)
     anchoring = Anchoring(
         cataloguing,
+        log=catalogue,
         decoder=decoder,
         text=InvertedTextEngine() if text is None else text,
         engines=(LandmarkAudioEngine(), VisualEngine()) if engines is None else engines,
