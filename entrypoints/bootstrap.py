@@ -61,6 +61,7 @@ from application.anchors.owner_lists import OwnerLists
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.audit.audit_runs import AuditRuns
+from application.audit.audited_logs import AuditedLogs
 from application.auth import TokenVerifier
 from application.background import BackgroundPass, BackgroundWork
 from application.business.brand_lists import BrandLists, BrandListsProjection
@@ -193,6 +194,8 @@ class Spotlight:
     anchors_media: AnchorsMedia
     #: The results of ``spotlight audit verify`` and ``replay``, kept in the store's database.
     audit_runs: AuditRuns
+    #: The logs an auditor may read: the audit program's only way into the logs.
+    audited_logs: AuditedLogs
     #: Every read model, in the order the auditor's replay catches them up and compares them.
     read_models: ReadModels = attrs.field(factory=ReadModels)
     #: What the background worker runs at each tick, in order.
@@ -502,6 +505,7 @@ def bootstrap(
         media_store=media_store,
         anchors_media=AnchorsMedia(catalogue, protection=protection),
         audit_runs=AuditRuns(SqlAuditRuns(projection_store)),
+        audited_logs=AuditedLogs((catalogue, music, revenue, inbox)),
     )
     for service in (
         core.anchoring,

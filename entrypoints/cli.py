@@ -852,12 +852,10 @@ def _round_results(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.audit.recount import recount_round
-
     round_id = _round_id(arguments.round)
     with _opened(arguments, settings) as core:
         try:
-            recount = recount_round(core._music.recorder, core._music.mapper, round_id)
+            recount = core.audited_logs.recount_round(round_id)
         except NotFound as error:
             raise CommandFailed(str(error)) from None
     weighting = recount.weighting
@@ -1014,28 +1012,19 @@ def _media_check(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.audit.ledger_audit import (
-        ListedPostings,
-        Refused,
-        audit_log,
-        read_model_problems,
-    )
+    from application.audit.ledger_audit import ListedPostings, Refused
 
     with _opened(arguments, settings) as core:
         with progress("recomputing the ledger") as advance:
-            audit = audit_log(core._revenue.recorder, core._revenue.mapper, progress=advance)
+            audit = core.audited_logs.ledger_audit(progress=advance)
         model: ListedPostings
         try:
             model = core.ledger.reading()
         except PostingLineNotStorable as refusal:
             model = Refused(refusal)  # it refuses every reading: compared, it says why
         with progress("comparing the read model") as advance:
-            listed = read_model_problems(
-                core._revenue.recorder,
-                core._revenue.mapper,
-                model,
-                stop=core.ledger.position(),
-                progress=advance,
+            listed = core.audited_logs.ledger_read_model_problems(
+                model, stop=core.ledger.position(), progress=advance
             )
     limited = [a for a in audit.accounts.values() if a.aggregate_balance is not None]
     totals = "; ".join(
