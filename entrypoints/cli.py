@@ -261,10 +261,12 @@ def _projections_status(arguments: argparse.Namespace, settings: Settings) -> in
 
 
 def _projections_schema(arguments: argparse.Namespace, settings: Settings) -> int:
-    import json
-
     with _opened(arguments, settings) as core:
-        print(json.dumps(core.projection_store.schema_versions(), indent=2, sort_keys=True))
+        versions = core.store_schema.versions(OPERATOR)
+    parts: dict[str, dict[str, int]] = {}
+    for found in versions:
+        parts.setdefault(found.part, {})[found.component] = found.version
+    print_json(parts)
     return 0
 
 
@@ -1226,8 +1228,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(run=_projections_rebuild)
     schema = projection_commands.add_parser(
         "schema",
-        help="the version of each component of the store's own tables, as JSON (opening the "
-        "store upgrades an older one's first)",
+        help="the version of each component of the store's own tables, as JSON by part of the "
+        "store: the read models, each log's hash chain, the key store (opening the store "
+        "upgrades an older one's first)",
     )
     schema.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     add_json_flag(schema, only=True)
