@@ -56,6 +56,7 @@ from adapters.projections.sound_uses import SqlSoundUseTables
 from adapters.projections.studio_lists import persisted_studio_lists
 from adapters.projections.video_reports import persisted_video_reports
 from adapters.storage import Store, StoreConfigurationError, StoreKind, close_application
+from adapters.store_versions import StoreVersions
 from adapters.throttle import SignInFailures
 from adapters.tokens import TokenSigner
 from adapters.webhooks.own_address import OwnAddress
@@ -70,6 +71,7 @@ from application.anchors.text_matching import TextEngine
 from application.audit.audit_runs import AuditRuns
 from application.audit.media_collection import MediaCollector
 from application.audit.media_holders import HeldMedia
+from application.audit.audited_logs import AuditedLogs
 from application.auth import TokenVerifier
 from application.background import BackgroundPass, BackgroundWork
 from application.business.brand_lists import BrandLists, BrandListsProjection
@@ -86,7 +88,7 @@ from application.catalogue import Catalogue
 from application.identity.accounts import Accounts, PasswordHasher
 from application.identity.me import WhoAmI
 from application.inbox import Inboxes, InboxProjection, InboxReads
-from application.logs import CatalogueLog, InboxLog, MusicLog, RevenueLog
+from application.logs import LOG_NAMES, CatalogueLog, InboxLog, MusicLog, RevenueLog
 from application.media import MatchingEngine, MediaDecoder
 from application.media_store import MediaErasure, MediaKeeping, MediaStore
 from application.music.competition import Competition
@@ -116,6 +118,7 @@ from application.shop.products import ProductRecognizer
 from application.shop.shop import Shop
 from application.shop.shop_lists import ShopLists
 from application.shop.shop_search import ShopSearch, ShopSearchProjection
+from application.store_schema import StoreSchema
 from application.trust.moderation import ContentClassifier, Moderation
 from application.trust.personal_data import KeyStore, PersonalData
 from application.trust.protection import Protection
@@ -207,6 +210,10 @@ class Spotlight:
     media_collector: MediaCollector
     #: The results of ``spotlight audit verify`` and ``replay``, kept in the store's database.
     audit_runs: AuditRuns
+    #: The logs an auditor may read: the audit program's only way into the logs.
+    audited_logs: AuditedLogs
+    #: The versions of the store's own tables: read models, each log's chain, the key store.
+    store_schema: StoreSchema
     #: Every read model, in the order the auditor's replay catches them up and compares them.
     read_models: ReadModels = attrs.field(factory=ReadModels)
     #: What the background worker runs at each tick, in order.
@@ -308,6 +315,7 @@ def bootstrap(
     projections.register(review)
     anchoring = Anchoring(
         cataloguing,
+        log=catalogue,
         decoder=decoder,
         text=InvertedTextEngine() if text is None else text,
         engines=(LandmarkAudioEngine(), VisualEngine()) if engines is None else engines,
@@ -528,6 +536,10 @@ def bootstrap(
             grace=timedelta(hours=settings.media_grace_hours),
         ),
         audit_runs=AuditRuns(SqlAuditRuns(projection_store)),
+        audited_logs=AuditedLogs((catalogue, music, revenue, inbox)),
+        store_schema=StoreSchema(
+            StoreVersions(store, projection_store.schema_versions, LOG_NAMES), LOG_NAMES
+        ),
     )
     for service in (
         core.anchoring,

@@ -262,10 +262,12 @@ def _projections_status(arguments: argparse.Namespace, settings: Settings) -> in
 
 
 def _projections_schema(arguments: argparse.Namespace, settings: Settings) -> int:
-    import json
-
     with _opened(arguments, settings) as core:
-        print(json.dumps(core.projection_store.schema_versions(), indent=2, sort_keys=True))
+        versions = core.store_schema.versions(OPERATOR)
+    parts: dict[str, dict[str, int]] = {}
+    for found in versions:
+        parts.setdefault(found.part, {})[found.component] = found.version
+    print_json(parts)
     return 0
 
 
@@ -818,12 +820,10 @@ def _round_results(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _recount(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.audit.recount import recount_round
-
     round_id = _round_id(arguments.round)
     with _opened(arguments, settings) as core:
         try:
-            recount = recount_round(core._music.recorder, core._music.mapper, round_id)
+            recount = core.audited_logs.recount_round(round_id)
         except NotFound as error:
             raise CommandFailed(str(error)) from None
     weighting = recount.weighting
@@ -998,28 +998,19 @@ def _media_gc(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ledger_check(arguments: argparse.Namespace, settings: Settings) -> int:
-    from application.audit.ledger_audit import (
-        ListedPostings,
-        Refused,
-        audit_log,
-        read_model_problems,
-    )
+    from application.audit.ledger_audit import ListedPostings, Refused
 
     with _opened(arguments, settings) as core:
         with progress("recomputing the ledger") as advance:
-            audit = audit_log(core._revenue.recorder, core._revenue.mapper, progress=advance)
+            audit = core.audited_logs.ledger_audit(progress=advance)
         model: ListedPostings
         try:
             model = core.ledger.reading()
         except PostingLineNotStorable as refusal:
             model = Refused(refusal)  # it refuses every reading: compared, it says why
         with progress("comparing the read model") as advance:
-            listed = read_model_problems(
-                core._revenue.recorder,
-                core._revenue.mapper,
-                model,
-                stop=core.ledger.position(),
-                progress=advance,
+            listed = core.audited_logs.ledger_read_model_problems(
+                model, stop=core.ledger.position(), progress=advance
             )
     limited = [a for a in audit.accounts.values() if a.aggregate_balance is not None]
     totals = "; ".join(
@@ -1221,8 +1212,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.set_defaults(run=_projections_rebuild)
     schema = projection_commands.add_parser(
         "schema",
-        help="the version of each component of the store's own tables, as JSON (opening the "
-        "store upgrades an older one's first)",
+        help="the version of each component of the store's own tables, as JSON by part of the "
+        "store: the read models, each log's hash chain, the key store (opening the store "
+        "upgrades an older one's first)",
     )
     schema.add_argument("--store", help="event store URL (overrides SPOTLIGHT_STORE)")
     add_json_flag(schema, only=True)

@@ -36,6 +36,7 @@ from application.index_snapshots import (
     snapshot_parts,
 )
 from application.log_follower import LogFollower
+from application.logs import CatalogueLog
 from application.media import (
     Candidate,
     DecodedMedia,
@@ -105,6 +106,7 @@ class Anchoring:
         self,
         catalogue: Catalogue,
         *,
+        log: CatalogueLog,
         decoder: MediaDecoder,
         text: TextEngine,
         engines: Sequence[MatchingEngine],
@@ -127,7 +129,7 @@ class Anchoring:
         #: video itself carries).
         self.engagement_of: Callable[[UUID], Engagement] | None = None
         self.cataloguing = catalogue
-        self._catalogue = catalogue._log
+        self._catalogue = log
         self.decoder = decoder
         self.engines = tuple(engines)
         self.describers = tuple(describers)
@@ -143,7 +145,7 @@ class Anchoring:
         self.protection = protection.model
         # The index follows the log itself (it may start from a snapshot's position); the
         # review queue and the open sweeps are rows of a projection its runner keeps.
-        self.index_follower = LogFollower(catalogue._log, self.index.handlers)
+        self.index_follower = LogFollower(log, self.index.handlers)
         self.projections = projections
         self.review = review
         # The engines' indexes are not thread-safe; HTTP workers and the background sweeper
@@ -154,7 +156,7 @@ class Anchoring:
             None
             if snapshots is None
             else IndexSnapshotting(
-                "anchors index", snapshots, {"catalogue": catalogue._log}, every=snapshot_every
+                "anchors index", snapshots, {"catalogue": log}, every=snapshot_every
             )
         )
         with self._engines_lock:
@@ -162,7 +164,7 @@ class Anchoring:
         self._catch_up()
         #: Waiting matches judged again as their videos' engagement grows.
         self.rejudging = EngagementRejudging(
-            catalogue._log, judging=self, review=review, projections=projections, clock=clock
+            log, judging=self, review=review, projections=projections, clock=clock
         )
 
     def catch_up(self) -> None:

@@ -34,6 +34,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from application.audit.audit import as_uuid
+from application.audit.audited_logs import AuditedLogs
 from application.audit.invariants import Violation, check_invariants, readability_violations
 from application.read_models import LogPositions, PositionMap, ReadModel, ReadModels
 from application.revenue.ledger_read_model import PostingLineNotStorable
@@ -71,23 +72,14 @@ class AuditedCore(Protocol):
     """What the replay reads of a running core (``entrypoints.bootstrap.Spotlight``)."""
 
     @property
-    def _catalogue(self) -> Application[UUID]: ...
-    @property
-    def _music(self) -> Application[UUID]: ...
-    @property
-    def _revenue(self) -> Application[UUID]: ...
-    @property
-    def _inbox(self) -> Application[UUID]: ...
+    def audited_logs(self) -> AuditedLogs: ...
     @property
     def read_models(self) -> ReadModels: ...
 
 
 def logs_of(core: AuditedCore) -> dict[str, Application[UUID]]:
     """The core's application logs by name, in the order they are copied."""
-    return {
-        application.name: application
-        for application in (core._catalogue, core._music, core._revenue, core._inbox)
-    }
+    return dict(core.audited_logs.logs_for_replay())
 
 
 # Canonical values --------------------------------------------------------------------------

@@ -465,6 +465,12 @@ class ProductTagging:
         self._revenue.commit(tags)
         return self._view(tags)
 
+    def preferences(self, actor: Principal) -> ShopPreferences | None:
+        """A creator's own shop preferences; None while they have set none (automatic tags
+        on, affiliate share off). Anyone but a creator is ``NotPermitted``."""
+        require_role(actor, Role.CREATOR, doing="read shop preferences")
+        return self._revenue.find(ShopPreferences, ShopPreferences.id_for(actor.subject))
+
     def set_preferences(
         self, actor: Principal, *, auto_tags: bool, affiliate: bool
     ) -> ShopPreferences:

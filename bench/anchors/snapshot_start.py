@@ -77,6 +77,7 @@ def child(store: str, data_dir: str, index_dir: str, query_file: str) -> int:
     started = perf_counter()
     anchoring = Anchoring(
         core.cataloguing,
+        log=core._catalogue,
         decoder=PyAVDecoder(),
         text=InvertedTextEngine(),
         engines=(LandmarkAudioEngine(), PerceptualVisualEngine()),

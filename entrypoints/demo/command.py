@@ -46,10 +46,7 @@ def run_demo(arguments: argparse.Namespace, settings: Settings) -> int:
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     clock = DemoClock(midnight - timedelta(days=DAYS))
     with bootstrap(settings, clock=clock) as core:
-        held = {
-            log.name: log.recorder.max_notification_id() or 0
-            for log in (core._catalogue, core._music, core._revenue, core._inbox)
-        }
+        held = core.audited_logs.last_positions()
         if any(held.values()):
             print(
                 "spotlight: error: the demo loads only into an empty store, and this one holds "

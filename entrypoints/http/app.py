@@ -35,6 +35,7 @@ from entrypoints.http.security import Core
 from entrypoints.http.shop import listing_photos, shop, tags
 from entrypoints.http.shop import order_steps as order_step_routes
 from entrypoints.http.shop import shop_lists as shop_list_routes
+from entrypoints.http.store_schema import router as store_schema_router
 from entrypoints.http.trust import moderation, people, video_reports
 from entrypoints.http.webhooks import router as webhooks_router
 from entrypoints.sweeper import BackgroundSweeper
@@ -148,6 +149,7 @@ def create_app(
     app.include_router(me.router)
     app.include_router(accounts.router)
     app.include_router(webhooks_router)
+    app.include_router(store_schema_router)
     # The web app's pages under /, beside the API (entrypoints/web).
     install_web(app)
 

@@ -254,6 +254,7 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/audit/heads": AUDIT_READERS,
     "GET /v1/audit/runs": AUDIT_READERS,
     "POST /v1/media/collections": ADMINS,
+    "GET /v1/store/schema": AUDIT_READERS,
     # The shop ----------------------------------------------------------------------------
     "POST /v1/sellers": rule("seller admin", "a seller as itself; an admin for a named one"),
     "GET /v1/sellers/{account}": SIGNED_IN,

@@ -17,6 +17,7 @@ from psycopg import sql
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.schema_versions import Component, NewerSchema, Upgrade
 from adapters.storage import Store, parse_store, sqlite_file_for
+from application.logs import LOG_NAMES
 from application.projections import Generation
 from entrypoints.cli import main
 from tests.deployments import with_schema
@@ -146,4 +147,8 @@ def test_an_operator_sees_the_versions_after_the_upgrade(
 
     assert main(["projections", "schema", "--store", store.url]) == 0
 
-    assert json.loads(capsys.readouterr().out) == {"projection store": 2, "webhooks": 1}
+    assert json.loads(capsys.readouterr().out) == {
+        "read models": {"projection store": 2, "webhooks": 1},
+        # Each log's chain table, recorded in the log's own file when it was opened.
+        **{f"{log} log": {"chain of stored_events": 1} for log in LOG_NAMES},
+    }

@@ -1,18 +1,22 @@
 """The core an embedder holds exposes use cases, not the logs behind them: no public
 attribute of ``Spotlight``, nor of any service it holds, is an event-sourced application, its
 repository or its recorder (``core.catalogue.repository.save(...)`` would write events no
-use case checked, past authorisation). The logs are private (``core._catalogue`` ...) and
-reached only by the platform's own tools (the audit, the demo, the tests)."""
+use case checked, past authorisation). The logs are private (``core._catalogue`` ...): the
+entry points reach none of the core's private attributes (the audit program and the demo read
+the logs through ``core.audited_logs``); only the tests and benchmarks reach in."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import attrs
 import pytest
 from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import Recorder
 
+import entrypoints
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.settings import Settings
 
@@ -72,3 +76,39 @@ def test_the_use_cases_stay_and_the_logs_are_private(core: Spotlight) -> None:
     assert not hasattr(core, "catalogue")
     assert not hasattr(core.anchoring, "catalogue")
     assert isinstance(core._catalogue, Application)
+
+
+#: A private attribute of the core reached from outside it: ``core._revenue``, or a log's
+#: private name on whatever the core is called there (``running._catalogue``).
+PRIVATE_REACH = re.compile(r"\bcore\._\w|\b(?!self\b)\w+\._(?:catalogue|music|revenue|inbox)\b")
+
+
+def private_reaches(source: str) -> list[str]:
+    return [
+        line.strip()
+        for line in source.splitlines()
+        if PRIVATE_REACH.search(line) and not line.lstrip().startswith("#")
+    ]
+
+
+def test_the_check_finds_a_reach_into_the_core() -> None:
+    assert private_reaches("found = core._revenue.find(Thing, key)")
+    assert private_reaches("for log in (running._catalogue, running._music)")
+    assert private_reaches("x = core._anything")
+    assert not private_reaches("self._catalogue = log")
+    assert not private_reaches("core.audited_logs.trail()")
+    assert not private_reaches("# core._revenue was read here once")
+
+
+def test_no_entry_point_reaches_a_private_attribute_of_the_core() -> None:
+    root = Path(entrypoints.__file__).parent
+    sources = sorted(root.rglob("*.py"))
+    assert len(sources) > 50  # the entry points were found
+
+    reaches = [
+        f"{path.relative_to(root.parent)}: {line}"
+        for path in sources
+        for line in private_reaches(path.read_text(encoding="utf-8"))
+    ]
+
+    assert reaches == []

@@ -9,12 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AliasChoices, Field
 
-from application.audit.audit import (
-    AuditSource,
-    AuditTrail,
-    ChainedLogReader,
-    plain_state,
-)
+from application.audit.audit import AuditTrail
 from application.audit.audit_runs import RunKind
 from entrypoints.bootstrap import Spotlight
 from entrypoints.http.paging import PageCursor, PageLimit, PageOut
@@ -84,13 +79,7 @@ class LogHeadOut(Answer):
 
 
 def audit_trail(core: Spotlight) -> AuditTrail:
-    sources = {}
-    for application in (core._catalogue, core._music, core._revenue, core._inbox):
-        recorder = application.recorder
-        if not isinstance(recorder, ChainedLogReader):
-            raise TypeError(f"the {application.name} log is not recorded with a hash chain")
-        sources[application.name] = AuditSource(recorder, plain_state(application.mapper))
-    return AuditTrail(sources)
+    return core.audited_logs.trail()
 
 
 @router.get("/v1/audit/events", response_model=AuditPageOut)

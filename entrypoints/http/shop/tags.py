@@ -12,7 +12,7 @@ from application.auth import Role, owns, person_key, require_role
 from application.notifications import InboxFilter, inbox_page
 from domain.inbox import NoticeKind
 from domain.shop.listings import ListingStatus
-from domain.shop.product_tags import MAX_TAGS, ShopPreferences, TagRefused
+from domain.shop.product_tags import MAX_TAGS, TagRefused
 from entrypoints.http.paging import PageCursor, PageLimit
 from entrypoints.http.schemas import MAX_POSITION
 from entrypoints.http.security import Caller, Core
@@ -135,7 +135,7 @@ def set_preferences(
     commission on orders placed through their videos, credited to their payable account).
     Setting what is set already changes nothing (`version` 0: nothing recorded yet)."""
     if caller.role is Role.CREATOR:
-        found = core._revenue.find(ShopPreferences, ShopPreferences.id_for(caller.subject))
+        found = core.tagging.preferences(caller)
         if found is None and (body.auto_tags, body.affiliate) == DEFAULT_PREFERENCES:
             return ShopPreferencesOut(
                 creator=caller.subject, auto_tags=True, affiliate=False, version=0

@@ -301,6 +301,7 @@ def test_new_words_set_by_one_worker_reach_videos_published_through_another(
     """
     other_worker = Anchoring(
         core.cataloguing,
+        log=core._catalogue,
         decoder=core.anchoring.decoder,
         text=InvertedTextEngine(),
         engines=(),

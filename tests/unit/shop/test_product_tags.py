@@ -481,6 +481,22 @@ def test_a_creator_opted_out_gets_no_automatic_tags_on_any_video(shop: Spotlight
     assert auto_tag(shop, first, bag)
 
 
+def test_a_creator_reads_their_own_shop_preferences_and_no_one_else_does(
+    shop: Spotlight,
+) -> None:
+    assert shop.tagging.preferences(MIA) is None  # none set: the defaults hold
+
+    shop.tagging.set_preferences(MIA, auto_tags=False, affiliate=True)
+
+    mine = shop.tagging.preferences(MIA)
+    assert mine is not None
+    assert (mine.creator, mine.auto_tags, mine.affiliate) == ("mia", False, True)
+    assert shop.tagging.preferences(LEO) is None
+    for actor in (OPS, ROSA, VIC):
+        with pytest.raises(NotPermitted):
+            shop.tagging.preferences(actor)
+
+
 def test_a_video_carries_at_most_twenty_tags(shop: Spotlight) -> None:
     listings = [listed(shop, f"item {n}") for n in range(MAX_TAGS + 2)]
     video_id = published(shop)
