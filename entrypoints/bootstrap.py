@@ -69,9 +69,9 @@ from application.anchors.owner_lists import OwnerLists
 from application.anchors.review_queue import ReviewQueueProjection
 from application.anchors.text_matching import TextEngine
 from application.audit.audit_runs import AuditRuns
+from application.audit.audited_logs import AuditedLogs
 from application.audit.media_collection import MediaCollector
 from application.audit.media_holders import HeldMedia
-from application.audit.audited_logs import AuditedLogs
 from application.auth import TokenVerifier
 from application.background import BackgroundPass, BackgroundWork
 from application.business.brand_lists import BrandLists, BrandListsProjection
