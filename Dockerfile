@@ -10,19 +10,23 @@
 # groupadd); tests/container builds from a local Debian base when no registry can be reached.
 ARG PYTHON_IMAGE=python:3.11-slim
 
+# What serving needs, read from pyproject.toml: the install below is cached by this list
+# alone, so neither the code nor the rest of pyproject.toml (tools, dev extras) redoes it.
+FROM ${PYTHON_IMAGE} AS requirements
+WORKDIR /src
+COPY pyproject.toml ./
+RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > requirements.txt
+
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 RUN python3 -m venv /opt/spotlight
-# The dependencies first, from pyproject.toml alone: this layer is rebuilt only when they change,
-# not when the code does.
-COPY pyproject.toml ./
+COPY --from=requirements /src/requirements.txt ./
 RUN --mount=type=cache,target=/root/.cache/pip \
-    python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-        > requirements.txt \
-    && /opt/spotlight/bin/pip install -r requirements.txt
-COPY README.md ./
+    /opt/spotlight/bin/pip install -r requirements.txt
+COPY pyproject.toml README.md ./
 COPY domain ./domain
 COPY application ./application
 COPY adapters ./adapters

@@ -128,9 +128,10 @@ def test_dockerignore_sends_only_what_the_image_is_built_from() -> None:
     assert lines[0] == "*", "everything is left out first"
     kept = {line[1:].rstrip("/") for line in lines if line.startswith("!")}
     copied = {
-        instruction.arguments.split()[0]
+        source.rstrip("/")
         for instruction in instructions()
         if instruction.keyword == "COPY" and not instruction.arguments.startswith("--from")
+        for source in instruction.arguments.split()[:-1]
     }
     assert copied == kept, "each file the Dockerfile copies is sent, and nothing else"
     assert not kept & {".venv", "data", "tests", ".git", "artifacts"}
