@@ -251,7 +251,12 @@ class ReachFiguresOut(BaseModel):
     views: int = Field(description="Their views (the view batches').")
     frequency: str = Field(description="Views per viewer, to two decimals.", examples=["1.50"])
     clicks: int = Field(description="Call-to-action clicks (once per viewer per window).")
-    conversions: int = Field(description="Orders placed through the videos' product tags.")
+    conversions: int = Field(
+        description="Orders placed through the videos' product tags, less those refunded in whole."
+    )
+    sales: list[MoneyOut] = Field(
+        description="What those orders took less what was refunded, one amount a currency."
+    )
 
     @classmethod
     def of(cls, figures: ReachFigures) -> ReachFiguresOut:
@@ -261,6 +266,7 @@ class ReachFiguresOut(BaseModel):
             frequency=frequency(figures),
             clicks=figures.clicks,
             conversions=figures.conversions,
+            sales=[MoneyOut.units(money.minor, money.currency) for money in figures.sales],
         )
 
 
