@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from application.business.campaign_dashboard import (
     CampaignReport,
@@ -143,8 +143,25 @@ class InvitationBody(Strict):
 
 
 class CounterOfferBody(Strict):
-    terms: TermsBody
+    """Whole ``terms``, or a ``fee`` and/or other ``deliverables`` (the rest of the brand's
+    terms kept), with a note to the brand."""
+
+    terms: TermsBody | None = None
+    fee: MoneyBody | None = Field(default=None, description="The fee asked instead.")
+    deliverables: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_DELIVERABLES,
+        description="The terms text asked instead (the deliverables).",
+    )
     note: str = Field(default="", max_length=MAX_REASON)
+
+    @model_validator(mode="after")
+    def _something_asked(self) -> CounterOfferBody:
+        partial = self.fee is not None or self.deliverables is not None
+        if (self.terms is None) == (not partial):
+            raise ValueError("a counter-offer is whole terms, or a fee and/or deliverables")
+        return self
 
 
 class RevisionBody(Strict):
@@ -179,6 +196,11 @@ class InvitationOut(Answer):
     draft_video_id: UUID | None = Field(description="The draft submitted last, if any.")
     draft_note: str
     changes_reason: str = Field(description="Why the brand sent the last draft back.")
+    offered: TermsOut | None = Field(
+        default=None,
+        description="The brand's terms offered last: while countered, what the counter-offer "
+        "answers (a declined counter-offer leaves them standing).",
+    )
 
 
 # The dashboard ----------------------------------------------------------------------------
