@@ -360,18 +360,21 @@ class Campaigns:
         rest of the brand's terms kept). Only that creator may (``NotPermitted``), only while
         the brand's terms await them and with no counter-offer open (``RuleViolated``)."""
         invitation = self._as_creator(actor, invitation_id)
-        if terms is None:
-            terms = invitation.terms.countered(fee=fee, deliverables=deliverables)
-        elif fee is not None or deliverables is not None:
+        if terms is not None and (fee is not None or deliverables is not None):
             raise InvalidValue("a counter-offer is whole terms, or a fee and/or deliverables")
         campaign = self._revenue.load(Campaign, invitation.campaign_id)
-        invitation.counter(
-            terms,
-            note=note,
-            currency=campaign.currency,
-            last_day=campaign.last_day(),
-            at=self.clock.now(),
-        )
+        currency, last_day, now = campaign.currency, campaign.last_day(), self.clock.now()
+        if terms is None:
+            invitation.counter_in_part(
+                fee=fee,
+                deliverables=deliverables,
+                note=note,
+                currency=currency,
+                last_day=last_day,
+                at=now,
+            )
+        else:
+            invitation.counter(terms, note=note, currency=currency, last_day=last_day, at=now)
         self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 

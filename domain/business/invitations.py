@@ -278,6 +278,22 @@ class Invitation(DomainAggregate):
         _check_terms(terms, currency=currency, last_day=last_day, at=at)
         self._countered(terms, _reason(note), at)
 
+    def counter_in_part(
+        self,
+        *,
+        fee: Money | None,
+        deliverables: str | None,
+        note: str,
+        currency: str,
+        last_day: date,
+        at: datetime,
+    ) -> None:
+        """A counter-offer of another fee and/or other deliverables, the rest of the brand's
+        terms kept (``Terms.countered``)."""
+        self._require(InvitationState.SENT, doing="make a counter-offer")
+        terms = self.terms.countered(fee=fee, deliverables=deliverables)
+        self.counter(terms, note=note, currency=currency, last_day=last_day, at=at)
+
     def decline(self, *, by: str, creator: bool, reason: str, at: datetime) -> None:
         """The creator declines the brand's terms, or the brand the creator's counter-offer:
         each only what awaits them."""

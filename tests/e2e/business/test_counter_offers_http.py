@@ -37,7 +37,7 @@ def test_a_counter_offer_is_declined_then_another_accepted_and_each_party_is_tol
 
     before = revenue_events(core)
     assert_problem(
-        client.post(f"{url}/counter-offer", json={"fee": fee}, headers=ben), 403, "not-permitted"
+        client.post(f"{url}/counter-offer", json={"fee": fee}, headers=ben), 403, "forbidden"
     )
     asked_nothing = client.post(f"{url}/counter-offer", json={"note": "hm"}, headers=ana)
     assert asked_nothing.status_code == 422
@@ -76,11 +76,9 @@ def test_a_counter_offer_is_declined_then_another_accepted_and_each_party_is_tol
     assert_problem(
         client.post(f"{url}/counter-offer/decline", json={"reason": "no"}, headers=rival),
         403,
-        "not-permitted",
+        "forbidden",
     )
-    assert_problem(
-        client.post(f"{url}/counter-offer/acceptance", headers=ana), 403, "not-permitted"
-    )
+    assert_problem(client.post(f"{url}/counter-offer/acceptance", headers=ana), 403, "forbidden")
     assert revenue_events(core) == before
 
     declined = client.post(
