@@ -891,8 +891,14 @@ class SqlDashboardTables:
             sales=_sales(totals),
         )
         return total, {
-            day: ReachFigures(*figures, sales=_sales(sales.get(day, {})))
-            for day, figures in by_day.items()
+            day: ReachFigures(
+                reach=reach_,
+                views=views_,
+                clicks=clicks,
+                conversions=conversions,
+                sales=_sales(sales.get(day, {})),
+            )
+            for day, (reach_, views_, clicks, conversions) in by_day.items()
         }
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
