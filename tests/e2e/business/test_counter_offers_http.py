@@ -7,10 +7,16 @@ or both whole terms and a fee (422)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 
 from entrypoints.bootstrap import Spotlight
 from tests.e2e.business.test_campaigns_http import (
+    SPOTLIGHT,
     Auth,
     creator,
     launched,
@@ -114,3 +120,45 @@ def test_a_counter_offer_is_declined_then_another_accepted_and_each_party_is_tol
     ]
     assert to_ana[1]["reason"] == "one cut is enough"
     assert all(n["about"] == ids for n in (*to_brand, *to_ana))
+
+
+def test_the_operator_relays_a_counter_offer_and_the_brands_decision(
+    client: TestClient, auth: Auth, core: Spotlight, tmp_path: Path
+) -> None:
+    campaign = launched(client, auth, core)
+    creator(client, auth, "ana")
+    invitation = client.post(
+        f"/v1/campaigns/{campaign['id']}/invitations",
+        json={"creator": "ana", "terms": terms(core, 30_000)},
+        headers=auth("brand", "glowco"),
+    ).json()["id"]
+    core.close()
+    environment = {
+        **os.environ,
+        "SPOTLIGHT_DATA_DIR": str(tmp_path),
+        "SPOTLIGHT_SECRET": "e2e-secret-" + "x" * 20,
+    }
+    environment.pop("SPOTLIGHT_STORE", None)
+
+    def spotlight(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own CLI
+            [*SPOTLIGHT, *arguments], env=environment, capture_output=True, text=True, check=False
+        )
+
+    refused = spotlight("invitation-counter", invitation, "--creator", "ben", "--fee", "45000")
+    assert refused.returncode != 0
+    assert "NotPermitted" in refused.stderr
+    countered = spotlight(
+        "invitation-counter", invitation, "--creator", "ana", "--fee", "45000", "--note", "two"
+    )
+    assert countered.returncode == 0, countered.stderr
+    assert json.loads(countered.stdout)["state"] == "countered"
+    declined = spotlight("counter-decision", invitation, "--brand", "glowco", "--decline", "no")
+    assert declined.returncode == 0, declined.stderr
+    assert json.loads(declined.stdout)["terms"]["fee"]["minor"] == 30_000
+    again = spotlight("counter-decision", invitation, "--brand", "glowco", "--accept")
+    assert again.returncode != 0
+    assert "NotYourTurn" in again.stderr
+    shown = spotlight("invitation", invitation)
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["state"] == "sent"
