@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from application.business.campaign_dashboard import (
     CampaignReport,
@@ -145,6 +145,13 @@ class InvitationBody(Strict):
 class CounterOfferBody(Strict):
     """Whole ``terms``, or a ``fee`` and/or other ``deliverables`` (the rest of the brand's
     terms kept), with a note to the brand."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"fee": {"minor": 45_000, "currency": "USD"}, "note": "two cuts"}]
+        },
+    )
 
     terms: TermsBody | None = None
     fee: MoneyBody | None = Field(default=None, description="The fee asked instead.")
