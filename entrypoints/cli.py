@@ -43,6 +43,7 @@ from entrypoints.cli_support import (
 from entrypoints.cli_support import opened_core as _opened
 from entrypoints.config_cli import add_config_command
 from entrypoints.demo.command import add_demo_command
+from entrypoints.invitation_cli import add_invitation_commands
 from entrypoints.logs import configure_logging
 from entrypoints.music_cli import add_music_commands
 from entrypoints.order_cli import add_order_commands
@@ -1553,6 +1554,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_music_commands(commands)
     add_shop_list_commands(commands)
     add_order_commands(commands)
+    add_invitation_commands(commands)
     add_analytics_commands(commands)
     add_config_command(commands)
     add_video_report_commands(commands)

@@ -227,12 +227,27 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("viewer", sa.Text, primary_key=True),
         sa.Column("views", sa.BigInteger, nullable=False),
     )
+    # Orders placed through a video by (video, day, currency): how many still count (not
+    # refunded in whole) and what they took, less what was refunded.
     sa.Table(
         f"dashboard_conversions{suffix}",
         metadata,
         sa.Column("video_id", sa.Uuid, primary_key=True),
         sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("currency", sa.String(3), primary_key=True),
         sa.Column("orders", sa.BigInteger, nullable=False),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+    )
+    # Each order placed through a video, for its refunds to find its conversion.
+    sa.Table(
+        f"dashboard_orders{suffix}",
+        metadata,
+        sa.Column("order_id", sa.Uuid, primary_key=True),
+        sa.Column("video_id", sa.Uuid, nullable=False),
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("currency", sa.String(3), nullable=False),
+        sa.Column("total", sa.BigInteger, nullable=False),
+        sa.Column("refunded", sa.BigInteger, nullable=False),
     )
     sa.Table(
         f"dashboard_click_windows{suffix}",
@@ -268,6 +283,7 @@ class _Tables:
     campaign_days: sa.Table
     viewer_days: sa.Table
     conversions: sa.Table
+    orders: sa.Table
     accounts: sa.Table
     minors: sa.Table
     moderation: sa.Table
@@ -599,16 +615,64 @@ class SqlDashboardTables:
             ],
         )
 
-    def add_conversions(self, batch: Batch, orders: Mapping[tuple[UUID, date], int]) -> None:
+    def convert(
+        self, batch: Batch, order_id: UUID, video_id: UUID, day: date, total: Money
+    ) -> None:
         connection, t = self._batch(batch)
+        connection.execute(
+            t.orders.insert().values(
+                order_id=order_id,
+                video_id=video_id,
+                day=day,
+                currency=total.currency,
+                total=total.minor,
+                refunded=0,
+            )
+        )
+        self._add_conversion(connection, t, video_id, day, total.currency, 1, total.minor)
+
+    def refund_order(self, batch: Batch, order_id: UUID, amount: Money) -> None:
+        connection, t = self._batch(batch)
+        orders = t.orders
+        row = connection.execute(
+            sa.select(orders.c.video_id, orders.c.day, orders.c.total, orders.c.refunded).where(
+                orders.c.order_id == order_id
+            )
+        ).first()
+        if row is None:
+            return  # placed through no video: no conversion to take back
+        refunded = int(row.refunded) + amount.minor
+        whole = int(row.refunded) < int(row.total) <= refunded
+        connection.execute(
+            orders.update().where(orders.c.order_id == order_id).values(refunded=refunded)
+        )
+        self._add_conversion(
+            connection, t, row.video_id, row.day, amount.currency, -int(whole), -amount.minor
+        )
+
+    @staticmethod
+    def _add_conversion(
+        connection: Connection,
+        t: _Tables,
+        video_id: UUID,
+        day: date,
+        currency: str,
+        orders: int,
+        amount: int,
+    ) -> None:
         add_amounts(
             connection,
             t.conversions,
-            ("video_id", "day"),
-            ("orders",),
+            ("video_id", "day", "currency"),
+            ("orders", "amount"),
             [
-                {"video_id": video_id, "day": day, "orders": count}
-                for (video_id, day), count in orders.items()
+                {
+                    "video_id": video_id,
+                    "day": day,
+                    "currency": currency,
+                    "orders": orders,
+                    "amount": amount,
+                }
             ],
         )
 
@@ -775,22 +839,15 @@ class SqlDashboardTables:
             return _figures_by_day(connection, t, campaign_id, line, last, excluded)
 
     def reach(
-        self, generation: int, campaign_id: UUID, first: date, last: date, excluded: Excluded
+        self, generation: int, campaign_id: UUID, first: date, last: date
     ) -> tuple[ReachFigures, dict[date, ReachFigures]] | None:
         t = self._tables(generation)
         with self.store.reading() as connection:
             if _campaign(connection, t, campaign_id) is None:
                 return None
             members = t.members
-            mine = members.c.campaign_id == campaign_id
-            left_out = list(
-                excluded(
-                    connection.execute(sa.select(members.c.video_id).where(mine)).scalars().all()
-                )
-            )
-            videos = sa.select(members.c.video_id).where(mine)
-            if left_out:
-                videos = videos.where(members.c.video_id.not_in(left_out))
+            # The members are the videos that count: none protection excludes (kept so).
+            videos = sa.select(members.c.video_id).where(members.c.campaign_id == campaign_id)
             seen, days, orders = t.viewer_days, t.video_days, t.conversions
             viewers = (sa.func.count(sa.distinct(seen.c.viewer)), sa.func.sum(seen.c.views))
 
@@ -803,20 +860,46 @@ class SqlDashboardTables:
                 sa.select(seen.c.day, *viewers).where(*within(seen)).group_by(seen.c.day)
             ):
                 by_day.setdefault(day, [0, 0, 0, 0])[:2] = [int(day_reach), int(day_views)]
-            for column, table, at in ((days.c.clicks, days, 2), (orders.c.orders, orders, 3)):
-                for day, amount in connection.execute(
-                    sa.select(table.c.day, sa.func.sum(column))
-                    .where(*within(table))
-                    .group_by(table.c.day)
-                ):
-                    by_day.setdefault(day, [0, 0, 0, 0])[at] = int(amount)
+            for day, clicks in connection.execute(
+                sa.select(days.c.day, sa.func.sum(days.c.clicks))
+                .where(*within(days))
+                .group_by(days.c.day)
+            ):
+                by_day.setdefault(day, [0, 0, 0, 0])[2] = int(clicks)
+            sales: dict[date, dict[str, int]] = {}
+            for day, currency, count, amount in connection.execute(
+                sa.select(
+                    orders.c.day,
+                    orders.c.currency,
+                    sa.func.sum(orders.c.orders),
+                    sa.func.sum(orders.c.amount),
+                )
+                .where(*within(orders))
+                .group_by(orders.c.day, orders.c.currency)
+            ):
+                by_day.setdefault(day, [0, 0, 0, 0])[3] += int(count)
+                sales.setdefault(day, {})[currency] = int(amount)
+        totals: dict[str, int] = {}
+        for amounts in sales.values():
+            for currency, amount in amounts.items():
+                totals[currency] = totals.get(currency, 0) + amount
         total = ReachFigures(
             reach=int(reach),
             views=int(views or 0),
             clicks=sum(figures[2] for figures in by_day.values()),
             conversions=sum(figures[3] for figures in by_day.values()),
+            sales=_sales(totals),
         )
-        return total, {day: ReachFigures(*figures) for day, figures in by_day.items()}
+        return total, {
+            day: ReachFigures(
+                reach=reach_,
+                views=views_,
+                clicks=clicks,
+                conversions=conversions,
+                sales=_sales(sales.get(day, {})),
+            )
+            for day, (reach_, views_, clicks, conversions) in by_day.items()
+        }
 
     def video_days(self, generation: int, video_id: UUID) -> dict[date, DayTotals]:
         t = self._tables(generation)
@@ -828,6 +911,11 @@ class SqlDashboardTables:
                 .order_by(days.c.day)
             ).all()
         return {row[0]: DayTotals(int(row[1]), int(row[2]), int(row[3])) for row in rows}
+
+
+def _sales(amounts: Mapping[str, int]) -> tuple[Money, ...]:
+    """The amounts by currency as money, in the currencies' order (none left at zero)."""
+    return tuple(Money(amount, currency) for currency, amount in sorted(amounts.items()) if amount)
 
 
 def _campaign(connection: Connection, t: _Tables, campaign_id: UUID) -> CampaignLine | None:

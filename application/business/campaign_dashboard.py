@@ -193,7 +193,9 @@ class ReachFigures:
     reach: int  # different viewers who viewed any of the videos in the range
     views: int  # their views (the view batches'), for the frequency
     clicks: int
-    conversions: int  # orders placed through the videos
+    conversions: int  # orders placed through the videos, less those refunded in whole
+    #: What those orders took, less what was refunded: one amount a currency, in its order.
+    sales: tuple[Money, ...] = ()
 
 
 @attrs.frozen
@@ -355,18 +357,29 @@ class DashboardTables(Protocol):
         """Add to each (video, day, viewer)'s views (known videos only)."""
         ...
 
-    def add_conversions(self, batch: Batch, orders: Mapping[tuple[UUID, date], int]) -> None:
-        """Add to each (video, day)'s orders placed through it."""
+    def convert(
+        self, batch: Batch, order_id: UUID, video_id: UUID, day: date, total: Money
+    ) -> None:
+        """An order placed through a video on a day: one more conversion of the (video, day)
+        and its total added to the day's sales; the order is kept for its refunds."""
+        ...
+
+    def refund_order(self, batch: Batch, order_id: UUID, amount: Money) -> None:
+        """A refund of an order: the amount comes off its (video, day)'s sales, and the
+        conversion too once the order is refunded in whole (an order placed through no
+        video is not kept, and its refund changes nothing)."""
         ...
 
     # Reads ---------------------------------------------------------------------------------
 
     def reach(
-        self, generation: int, campaign_id: UUID, first: date, last: date, excluded: Excluded
+        self, generation: int, campaign_id: UUID, first: date, last: date
     ) -> tuple[ReachFigures, dict[date, ReachFigures]] | None:
-        """The campaign's videos' figures from ``first`` to ``last`` (both counted), in
-        total and by day (days without figures left out), less those ``excluded``: unique
-        viewers counted in the rows (exact), never in memory. None: no such campaign."""
+        """The campaign's member videos' figures from ``first`` to ``last`` (both counted),
+        in total and by day (days without figures left out): no video protection excludes
+        is a member (the rows keep its answer), so a read is index queries only and asks
+        protection nothing; unique viewers counted in the rows (exact), never in memory.
+        None: no such campaign."""
         ...
 
     def campaign(self, generation: int, campaign_id: UUID) -> CampaignLine | None: ...
@@ -398,7 +411,8 @@ class CampaignDashboardProjection:
     # 3: invitations keep their creator; 4: delivered videos (paid partnerships);
     # 5: views by viewer (reach, frequency) and orders through the videos (conversions);
     # 6: the rows keep protection's answer too: an excluded video is no member.
-    version = 6
+    # 7: conversions keep their orders' sales, and refunds take them back.
+    version = 7
 
     def __init__(
         self,
@@ -422,6 +436,7 @@ class CampaignDashboardProjection:
             CallToActionClickBatch.Recorded.TOPIC: self._clicks,
             ViewBatch.Recorded.TOPIC: self._views,
             Order.Placed.TOPIC: self._ordered,
+            Order.Refunded.TOPIC: self._refunded,
             Campaign.Launched.TOPIC: self._launched,
             Campaign.CreatorJoined.TOPIC: self._joined,
             Campaign.Ended.TOPIC: self._ended,
@@ -465,6 +480,7 @@ class CampaignDashboardProjection:
                 BrandedEffect.Registered.TOPIC,
                 EffectUse.Declared.TOPIC,
                 Order.Placed.TOPIC,
+                Order.Refunded.TOPIC,
             ),
         }
 
@@ -520,7 +536,12 @@ class CampaignDashboardProjection:
 
     def _ordered(self, batch: Batch, event: Any, _position: int) -> None:
         if event.video_id is not None:
-            self.tables.add_conversions(batch, {(event.video_id, event.placed_at.date()): 1})
+            self.tables.convert(
+                batch, event.originator_id, event.video_id, event.placed_at.date(), event.total
+            )
+
+    def _refunded(self, batch: Batch, event: Any, _position: int) -> None:
+        self.tables.refund_order(batch, event.originator_id, event.amount)
 
     def _effect(self, batch: Batch, event: Any, position: int) -> None:
         self.tables.register_effect(
@@ -652,12 +673,11 @@ class CampaignDashboardProjection:
             raise NotFound("campaign", campaign_id)
         if not may_read(reader, line):
             raise NotPermitted("a campaign's report is its brand's (and auditors')")
-        model = self.protection.catch_up()
         start, end = max(first, line.starts_on), min(last, line.last_day())
         nothing = ReachFigures(0, 0, 0, 0)
         if start > end:
             return CampaignReport(campaign_id, line.name, first, last, nothing, ())
-        found = self.tables.reach(generation, campaign_id, start, end, model.excluded_among)
+        found = self.tables.reach(generation, campaign_id, start, end)
         if found is None:
             raise NotFound("campaign", campaign_id)
         total, by_day = found
@@ -798,7 +818,7 @@ class CampaignDashboards:
     ) -> None:
         self._runner = runner
         self.projection = projection
-        #: The core's shared protection, caught up and consulted at every read.
+        #: The core's shared protection: the rows keep its answer, so no read consults it.
         self.protection = protection.model
 
     def catch_up(self) -> int:
@@ -874,7 +894,12 @@ class CampaignDashboards:
         return (Persisted(self._runner, self.projection),)
 
 
-REPORT_HEADER = ("day", "reach", "views", "frequency", "clicks", "conversions")
+REPORT_HEADER = ("day", "reach", "views", "frequency", "clicks", "conversions", "sales")
+
+
+def sales_text(sales: Iterable[Money]) -> str:
+    """The sales as ``<minor> <currency>`` a currency, joined by ``; `` (``""``: none)."""
+    return "; ".join(f"{money.minor} {money.currency}" for money in sales)
 
 
 def report_lines(report: CampaignReport) -> Iterator[str]:
@@ -893,6 +918,7 @@ def report_lines(report: CampaignReport) -> Iterator[str]:
                 frequency(figures),
                 figures.clicks,
                 figures.conversions,
+                sales_text(figures.sales),
             )
         )
         yield out.getvalue()

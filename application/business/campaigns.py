@@ -39,7 +39,7 @@ from domain.anchors.videos import Video
 from domain.business.campaigns import Campaign, CampaignHashtag, CampaignVideo, KpiTarget, Objective
 from domain.business.effects import BrandedEffect, EffectUse
 from domain.business.invitations import Invitation, InvitationState, Terms
-from domain.errors import RuleViolated
+from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -125,6 +125,8 @@ class InvitationView:
     draft_video_id: UUID | None = None  # the draft submitted last, if any
     draft_note: str = ""
     changes_reason: str = ""  # why the brand sent the last draft back
+    #: The brand's terms last offered: while countered, what the counter-offer answers.
+    offered: Terms | None = None
 
     @classmethod
     def of(cls, invitation: Invitation) -> InvitationView:
@@ -141,6 +143,7 @@ class InvitationView:
             draft_video_id=invitation.draft_video_id,
             draft_note=invitation.draft_note,
             changes_reason=invitation.changes_reason,
+            offered=invitation.offered,
         )
 
 
@@ -343,19 +346,47 @@ class Campaigns:
         return self._agree(invitation, terms, now)
 
     def counter(
-        self, actor: Principal, invitation_id: UUID, terms: Terms, *, note: str = ""
+        self,
+        actor: Principal,
+        invitation_id: UUID,
+        terms: Terms | None = None,
+        *,
+        fee: Money | None = None,
+        deliverables: str | None = None,
+        note: str = "",
     ) -> InvitationView:
-        """The invited creator answers with other terms and a note, and the brand is told. Only
-        that creator may (``NotPermitted``)."""
+        """The invited creator answers the brand's terms with a counter-offer and a note, and
+        the brand is told: whole ``terms``, or a ``fee`` and/or other ``deliverables`` (the
+        rest of the brand's terms kept). Only that creator may (``NotPermitted``), only while
+        the brand's terms await them and with no counter-offer open (``RuleViolated``)."""
         invitation = self._as_creator(actor, invitation_id)
+        if terms is not None and (fee is not None or deliverables is not None):
+            raise InvalidValue("a counter-offer is whole terms, or a fee and/or deliverables")
         campaign = self._revenue.load(Campaign, invitation.campaign_id)
-        invitation.counter(
-            terms,
-            note=note,
-            currency=campaign.currency,
-            last_day=campaign.last_day(),
-            at=self.clock.now(),
-        )
+        currency, last_day, now = campaign.currency, campaign.last_day(), self.clock.now()
+        if terms is None:
+            invitation.counter_in_part(
+                fee=fee,
+                deliverables=deliverables,
+                note=note,
+                currency=currency,
+                last_day=last_day,
+                at=now,
+            )
+        else:
+            invitation.counter(terms, note=note, currency=currency, last_day=last_day, at=now)
+        self._revenue.commit(invitation)
+        return InvitationView.of(invitation)
+
+    def decline_counter(
+        self, actor: Principal, invitation_id: UUID, *, reason: str
+    ) -> InvitationView:
+        """The inviting brand declines the creator's open counter-offer with a reason: the
+        invitation stays open on the brand's terms offered last, and the creator is told.
+        Only that brand may (``NotPermitted``); without an open counter-offer it is
+        ``RuleViolated``."""
+        invitation = self._as_brand(actor, invitation_id)
+        invitation.decline_counter(by=actor.label, reason=reason, at=self.clock.now())
         self._revenue.commit(invitation)
         return InvitationView.of(invitation)
 

@@ -1,6 +1,7 @@
 """What the steps of a campaign invitation tell its parties, read from the revenue log by
 the notice follower (``application.notice_follower``): the creator on offered, counter
-accepted, revised, counter declined, withdrawn, draft approved or sent back for changes,
+accepted, revised, counter declined (the invitation closed, or only the counter-offer declined
+and the brand's terms standing again), withdrawn, draft approved or sent back for changes,
 delivery rejected and approved (paid); the brand on accepted, countered, declined, draft
 submitted and delivered. Each notice is keyed
 ``invitation:<id>:<step>:<version>``, the version of the step's event."""
@@ -44,6 +45,7 @@ class InvitationNotices(RulesOver[RevenueLog]):
                 Invitation.Sent,
                 Invitation.Countered,
                 Invitation.Revised,
+                Invitation.CounterDeclined,
                 Invitation.Accepted,
                 Invitation.Declined,
                 Invitation.Withdrawn,
@@ -96,6 +98,11 @@ class InvitationNotices(RulesOver[RevenueLog]):
         if isinstance(event, Invitation.Countered):
             message = f"{creator} answered with a counter-offer"
             return _Step(True, "countered", message, NoticeKind.INVITATION_COUNTERED, event.note)
+        if isinstance(event, Invitation.CounterDeclined):
+            fee = amount(event.terms.fee)
+            message = f"the brand declined your counter-offer: its terms for {fee} stand again"
+            kind = NoticeKind.INVITATION_DECLINED
+            return _Step(False, "counter-declined", message, kind, event.reason)
         if isinstance(event, Invitation.Revised):
             message = "the brand sent new terms"
             return _Step(False, "revised", message, NoticeKind.INVITATION_REVISED)

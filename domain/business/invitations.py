@@ -6,7 +6,10 @@ counters; the brand accepts a counter-offer or sends revised terms, or withdraws
 accepted, the terms are a contract: the fee is committed in the ledger (saved with the
 acceptance), the creator delivers a video of theirs by the deadline, and the brand's
 approval pays the fee (saved with the approval). A closed invitation (declined, withdrawn,
-paid) takes no further offers.
+paid) takes no further offers. The brand may also decline a counter-offer alone
+(``CounterDeclined``): its own terms stand again and the creator answers them once more (accept,
+decline or counter again); a counter-offer is open until the brand decides it, and there is at
+most one open at a time.
 
 Before posting, the creator may submit a draft (a video and a note) for the brand's approval;
 the brand approves it or asks for changes with a reason (the creator then submits another).
@@ -16,7 +19,8 @@ is approved, only its video may be delivered (until the brand rejects that deliv
     sent ──accept──▶ accepted ──deliver──▶ delivered ──approve──▶ paid
      │ ▲  ──decline─▶ declined   │   ▲       │ ▲
      │ │  ──withdraw▶ withdrawn  │   │       └─┘ reject (the creator delivers again)
-   counter│revise          draft │   │ deliver the approved video
+   counter│revise,         draft │   │ deliver the approved video
+          │decline counter
      ▼ │                         ▼   │
     countered            draft-submitted ──approve draft──▶ draft-approved
                              ▲     │ ask for changes
@@ -87,6 +91,21 @@ class Terms:
         if not text or len(text) > MAX_DELIVERABLES:
             raise InvalidValue(f"deliverables are described in 1 to {MAX_DELIVERABLES} characters")
 
+    def countered(self, *, fee: Money | None = None, deliverables: str | None = None) -> Terms:
+        """These terms with another fee and/or other deliverables (the deadline kept): what a
+        counter-offer of a fee or of terms text asks. Neither, or nothing changed, is
+        ``InvalidValue``."""
+        if fee is None and deliverables is None:
+            raise InvalidValue("a counter-offer names a fee, other terms, or both")
+        changed = attrs.evolve(
+            self,
+            fee=self.fee if fee is None else fee,
+            deliverables=self.deliverables if deliverables is None else deliverables,
+        )
+        if changed == self:
+            raise InvalidValue("a counter-offer asks for something other than the terms offered")
+        return changed
+
 
 def _reason(reason: str, what: str = "a reason") -> str:
     cleaned = checked_free_text(reason, what).strip()
@@ -111,6 +130,15 @@ class Invitation(DomainAggregate):
         terms: Terms
         note: str
         countered_at: datetime
+
+    class CounterDeclined(Aggregate.Event):
+        """The brand declined the creator's counter-offer: its own terms stand again."""
+
+        TOPIC = "spotlight.invitations:CounterDeclined"
+        terms: Terms  # the brand's terms, offered again
+        declined_by: str
+        reason: str
+        declined_at: datetime
 
     class Revised(Aggregate.Event):
         TOPIC = "spotlight.invitations:InvitationRevised"
@@ -212,6 +240,8 @@ class Invitation(DomainAggregate):
         self.brand = brand
         self.creator = creator
         self.terms = terms
+        #: The brand's terms last offered (a declined counter-offer leaves them standing).
+        self.offered = terms
         self.state = InvitationState.SENT
         self.video_id: UUID | None = None
         self.counter_note = ""
@@ -247,6 +277,22 @@ class Invitation(DomainAggregate):
         at = checked_instant(at)
         _check_terms(terms, currency=currency, last_day=last_day, at=at)
         self._countered(terms, _reason(note), at)
+
+    def counter_in_part(
+        self,
+        *,
+        fee: Money | None,
+        deliverables: str | None,
+        note: str,
+        currency: str,
+        last_day: date,
+        at: datetime,
+    ) -> None:
+        """A counter-offer of another fee and/or other deliverables, the rest of the brand's
+        terms kept (``Terms.countered``)."""
+        self._require(InvitationState.SENT, doing="make a counter-offer")
+        terms = self.terms.countered(fee=fee, deliverables=deliverables)
+        self.counter(terms, note=note, currency=currency, last_day=last_day, at=at)
 
     def decline(self, *, by: str, creator: bool, reason: str, at: datetime) -> None:
         """The creator declines the brand's terms, or the brand the creator's counter-offer:
@@ -291,6 +337,14 @@ class Invitation(DomainAggregate):
         self._require(InvitationState.COUNTERED, doing="accept the counter-offer")
         self._accepted(self.terms, by, checked_instant(at))
         return self.terms
+
+    def decline_counter(self, *, by: str, reason: str, at: datetime) -> Terms:
+        """The brand declines the open counter-offer with a reason, keeping the invitation
+        open: its own terms offered last stand again, for the creator to answer; answers
+        them. Without an open counter-offer it is ``NotYourTurn`` (or ``InvitationClosed``)."""
+        self._require(InvitationState.COUNTERED, doing="decline the counter-offer")
+        self._counter_declined(self.offered, by, _reason(reason), checked_instant(at))
+        return self.offered
 
     def revise(self, terms: Terms, *, currency: str, last_day: date, at: datetime) -> None:
         """New terms from the brand, answering a counter-offer."""
@@ -341,9 +395,18 @@ class Invitation(DomainAggregate):
         self.counter_note = note
         self.state = InvitationState.COUNTERED
 
+    @event(CounterDeclined)
+    def _counter_declined(
+        self, terms: Terms, declined_by: str, reason: str, declined_at: datetime
+    ) -> None:
+        self.terms = terms
+        self.counter_note = ""
+        self.state = InvitationState.SENT
+
     @event(Revised)
     def _revised(self, terms: Terms, revised_at: datetime) -> None:
         self.terms = terms
+        self.offered = terms
         self.state = InvitationState.SENT
 
     @event(Accepted)

@@ -416,6 +416,12 @@ POLICY: Mapping[str, Access] = {
     "POST /v1/invitations/{invitation_id}/counter-offer": rule(
         "creator", "the invited creator", owners="creator"
     ),
+    "POST /v1/invitations/{invitation_id}/counter-offer/acceptance": rule(
+        "brand", "the inviting brand", owners="brand"
+    ),
+    "POST /v1/invitations/{invitation_id}/counter-offer/decline": rule(
+        "brand", "the inviting brand", owners="brand"
+    ),
     "POST /v1/invitations/{invitation_id}/revision": rule(
         "brand", "the inviting brand", owners="brand"
     ),

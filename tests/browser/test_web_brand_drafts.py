@@ -202,6 +202,6 @@ def test_a_brand_reads_reach_frequency_and_conversions_over_a_range_and_download
     saved = tmp_path / "report.csv"
     downloading.value.save_as(saved)
     rows = list(csv.reader(saved.read_text(encoding="utf-8").splitlines()))
-    assert rows[0] == ["day", "reach", "views", "frequency", "clicks", "conversions"]
-    assert rows[-1] == ["total", "2", "4", "2.00", "1", "0"]
+    assert rows[0] == ["day", "reach", "views", "frequency", "clicks", "conversions", "sales"]
+    assert rows[-1] == ["total", "2", "4", "2.00", "1", "0", ""]
     assert [row[0] for row in rows[1:-1]][-1] == today.isoformat()

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 from application.business.campaign_dashboard import (
     CampaignReport,
@@ -143,8 +143,32 @@ class InvitationBody(Strict):
 
 
 class CounterOfferBody(Strict):
-    terms: TermsBody
+    """Whole ``terms``, or a ``fee`` and/or other ``deliverables`` (the rest of the brand's
+    terms kept), with a note to the brand."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"fee": {"minor": 45_000, "currency": "USD"}, "note": "two cuts"}]
+        },
+    )
+
+    terms: TermsBody | None = None
+    fee: MoneyBody | None = Field(default=None, description="The fee asked instead.")
+    deliverables: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_DELIVERABLES,
+        description="The terms text asked instead (the deliverables).",
+    )
     note: str = Field(default="", max_length=MAX_REASON)
+
+    @model_validator(mode="after")
+    def _something_asked(self) -> CounterOfferBody:
+        partial = self.fee is not None or self.deliverables is not None
+        if (self.terms is None) == (not partial):
+            raise ValueError("a counter-offer is whole terms, or a fee and/or deliverables")
+        return self
 
 
 class RevisionBody(Strict):
@@ -179,6 +203,11 @@ class InvitationOut(Answer):
     draft_video_id: UUID | None = Field(description="The draft submitted last, if any.")
     draft_note: str
     changes_reason: str = Field(description="Why the brand sent the last draft back.")
+    offered: TermsOut | None = Field(
+        default=None,
+        description="The brand's terms offered last: while countered, what the counter-offer "
+        "answers (a declined counter-offer leaves them standing).",
+    )
 
 
 # The dashboard ----------------------------------------------------------------------------
@@ -251,7 +280,12 @@ class ReachFiguresOut(BaseModel):
     views: int = Field(description="Their views (the view batches').")
     frequency: str = Field(description="Views per viewer, to two decimals.", examples=["1.50"])
     clicks: int = Field(description="Call-to-action clicks (once per viewer per window).")
-    conversions: int = Field(description="Orders placed through the videos' product tags.")
+    conversions: int = Field(
+        description="Orders placed through the videos' product tags, less those refunded in whole."
+    )
+    sales: list[MoneyOut] = Field(
+        description="What those orders took less what was refunded, one amount a currency."
+    )
 
     @classmethod
     def of(cls, figures: ReachFigures) -> ReachFiguresOut:
@@ -261,6 +295,7 @@ class ReachFiguresOut(BaseModel):
             frequency=frequency(figures),
             clicks=figures.clicks,
             conversions=figures.conversions,
+            sales=[MoneyOut.units(money.minor, money.currency) for money in figures.sales],
         )
 
 

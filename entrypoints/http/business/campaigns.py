@@ -276,10 +276,40 @@ def accept(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
 def counter(
     invitation_id: UUID, body: CounterOfferBody, core: Core, caller: Caller
 ) -> InvitationOut:
-    """The creator answers the brand's terms with their own (409 when the invitation is
-    closed or awaits the brand)."""
-    view = core.campaigns.counter(caller, invitation_id, body.terms.to_domain(), note=body.note)
+    """The creator answers the brand's terms with a counter-offer: whole terms, or a fee
+    and/or other deliverables (the rest of the brand's terms kept). Another's invitation is
+    403; a closed invitation, or one whose counter-offer is still open, is 409."""
+    view = core.campaigns.counter(
+        caller,
+        invitation_id,
+        None if body.terms is None else body.terms.to_domain(),
+        fee=None if body.fee is None else body.fee.to_domain(),
+        deliverables=body.deliverables,
+        note=body.note,
+    )
     return InvitationOut.model_validate(view)
+
+
+@router.post(
+    "/v1/invitations/{invitation_id}/counter-offer/acceptance", response_model=InvitationOut
+)
+def accept_counter(invitation_id: UUID, core: Core, caller: Caller) -> InvitationOut:
+    """The inviting brand accepts the creator's open counter-offer: its terms are agreed and
+    the fee committed from the budget (409 `LimitExceeded` when it cannot cover it; 409
+    without an open counter-offer; 403 for anyone but that brand)."""
+    return InvitationOut.model_validate(core.campaigns.accept_counter(caller, invitation_id))
+
+
+@router.post("/v1/invitations/{invitation_id}/counter-offer/decline", response_model=InvitationOut)
+def decline_counter(
+    invitation_id: UUID, body: ReasonBody, core: Core, caller: Caller
+) -> InvitationOut:
+    """The inviting brand declines the creator's open counter-offer with a reason: the
+    invitation stays open on the brand's terms, for the creator to answer again (409 without
+    an open counter-offer; 403 for anyone but that brand)."""
+    return InvitationOut.model_validate(
+        core.campaigns.decline_counter(caller, invitation_id, reason=body.reason)
+    )
 
 
 @router.post("/v1/invitations/{invitation_id}/revision", response_model=InvitationOut)

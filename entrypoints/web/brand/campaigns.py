@@ -4,14 +4,17 @@ series as charts, top videos and creators, spend) with its invitations and a for
 a creator, its reach, frequency, clicks and conversions over the last 7, 28 or 90 days or a
 range of the brand's choosing (``/brand/campaigns/{id}/report.csv`` the same as CSV), and the
 drafts awaiting the brand's review, each with a form to approve it and one
-to ask for changes with a reason.
+to ask for changes with a reason, and the creators' counter-offers awaiting its decision (beside
+what it offered), each with a form to accept it and one to decline it with a reason.
 
 They call the use cases of ``GET /v1/me/campaigns``, ``POST /v1/campaigns``, ``GET
 /v1/campaigns/{id}/dashboard``, ``GET /v1/campaigns/{id}/invitations`` and ``POST
 /v1/campaigns/{id}/invitations`` (and ``POST /v1/invitations/{id}/draft/approval``, ``POST
-/v1/invitations/{id}/draft/changes``) with the visitor as the caller, and check the forms with
-the same request bodies (``CampaignLaunch``, ``InvitationBody``): a field they refuse is
-shown again with its reason beside it, and a refusal of the use case above the form."""
+/v1/invitations/{id}/draft/changes``, ``POST /v1/invitations/{id}/counter-offer/acceptance``,
+``POST /v1/invitations/{id}/counter-offer/decline``) with the visitor as the caller, and check
+the forms with the same request bodies (``CampaignLaunch``, ``InvitationBody``): a field they
+refuse is shown again with its reason beside it, and a refusal of the use case above the
+form."""
 
 from __future__ import annotations
 
@@ -58,6 +61,8 @@ DONE = {
     "invited": "Invitation sent.",
     "draft-approved": "Draft approved.",
     "changes-requested": "Changes asked for.",
+    "counter-accepted": "Counter-offer accepted.",
+    "counter-declined": "Counter-offer declined: your terms stand again.",
 }
 Many = Annotated[list[str], Form()]
 
@@ -222,6 +227,9 @@ def _dashboard_page(
             "drafts": [
                 item for item in invitations.items if item.state is InvitationState.DRAFT_SUBMITTED
             ],
+            "counters": [
+                item for item in invitations.items if item.state is InvitationState.COUNTERED
+            ],
             "partnerships": core.campaign_dashboards.paid_partnerships(videos),
             "reason_max": REASON_MAX,
             "report": report,
@@ -325,6 +333,21 @@ def request_draft_changes(
         visitor.principal, invitation_id, reason=body.reason
     )
     return see_other(f"/brand/campaigns/{view.campaign_id}?done=changes-requested#invitations")
+
+
+@router.post("/brand/invitations/{invitation_id}/counter-offer/acceptance")
+def accept_counter(invitation_id: UUID, core: Core, visitor: Posting) -> Response:
+    view = core.campaigns.accept_counter(visitor.principal, invitation_id)
+    return see_other(f"/brand/campaigns/{view.campaign_id}?done=counter-accepted#invitations")
+
+
+@router.post("/brand/invitations/{invitation_id}/counter-offer/decline")
+def decline_counter(
+    invitation_id: UUID, core: Core, visitor: Posting, reason: Text = ""
+) -> Response:
+    body = ReasonBody.model_validate({"reason": reason})
+    view = core.campaigns.decline_counter(visitor.principal, invitation_id, reason=body.reason)
+    return see_other(f"/brand/campaigns/{view.campaign_id}?done=counter-declined#invitations")
 
 
 @router.post("/brand/campaigns/{campaign_id}/invitations")

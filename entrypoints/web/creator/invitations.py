@@ -1,14 +1,17 @@
 """``/creator/invitations``: the invitations brands sent the creator, a page at a time, each
-with its brand, terms and state; one still awaiting the creator has a form to accept it and
-one to decline it with a reason; one accepted (or sent back for changes) has a form to submit
+with its brand, terms and state; one still awaiting the creator has a form to accept it, one to
+decline it with a reason, and one to answer with a counter-offer (another fee and/or other
+deliverables, with a note to the brand); a counter-offer awaiting the brand shows what the
+brand offered beside it; one accepted (or sent back for changes) has a form to submit
 one of the creator's videos as a draft with a note for the brand's approval, and shows why the
 brand sent the last draft back.
 
 The pages call the use cases of ``GET /v1/me/invitations``, ``POST
-/v1/invitations/{id}/acceptance``, ``POST /v1/invitations/{id}/decline`` and ``POST
-/v1/campaigns/{id}/drafts`` with the visitor
-as the caller; a reason is checked by the API's own ``ReasonBody``, and an invitation that is
-no longer open (answered, withdrawn, or the budget cannot cover the fee) is refused with the
+/v1/invitations/{id}/acceptance``, ``POST /v1/invitations/{id}/decline``, ``POST
+/v1/invitations/{id}/counter-offer`` and ``POST /v1/campaigns/{id}/drafts`` with the visitor
+as the caller; a reason is checked by the API's own ``ReasonBody`` and a counter-offer by its
+``CounterOfferBody`` (a fee typed as a decimal amount in the fee's currency), and an invitation
+that is no longer open (answered, withdrawn, or the budget cannot cover the fee) is refused with the
 API's status and reason."""
 
 from __future__ import annotations
@@ -21,10 +24,18 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request, Response
 
 from domain.business.invitations import InvitationState
-from entrypoints.http.business.campaign_schemas import DraftBody, ReasonBody
+from entrypoints.http.business.campaign_schemas import CounterOfferBody, DraftBody, ReasonBody
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
-from entrypoints.web.forms import NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
+from entrypoints.web.forms import (
+    NO_REFUSAL,
+    AmountUnreadable,
+    FormCursor,
+    Refusal,
+    answer_form,
+    minor_units,
+    page_query,
+)
 from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.paging import pager, trails
 from entrypoints.web.visitors import Posting, Visiting, Visitor
@@ -33,7 +44,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
 INVITATIONS = "/creator/invitations"
-Done = Literal["accepted", "declined", "drafted"]
+Done = Literal["accepted", "declined", "drafted", "countered"]
 #: The creator's newest videos offered as a draft.
 VIDEOS_OFFERED = 50
 #: The states in which the creator may submit a draft.
@@ -71,6 +82,7 @@ def _invitations(
             "pager": pager(INVITATIONS, query, page.next_cursor),
             "done": done,
             "awaiting": InvitationState.SENT,
+            "countered": InvitationState.COUNTERED,
             "drafting": DRAFTING,
             "videos": videos,
             "reason_max": REASON_MAX,
@@ -116,6 +128,46 @@ def decline(
         typed={"reason": reason},
         form=str(invitation_id),
     )
+
+
+@router.post(INVITATIONS + "/{invitation_id}/counter-offer")
+def counter(
+    invitation_id: UUID,
+    core: Core,
+    visitor: Posting,
+    fee: Reason = "",
+    deliverables: Annotated[str, Form(max_length=4000)] = "",
+    note: Reason = "",
+    cursor: FormCursor = "",
+) -> Response:
+    typed = {"fee": fee, "deliverables": deliverables, "note": note}
+    again = partial(_invitations, core, visitor, page_query(cursor))
+    form = f"counter-{invitation_id}"
+
+    def attempt() -> Response:
+        asked: dict[str, object] = {"note": note}
+        if fee.strip():
+            currency = core.campaigns.invitation(visitor.principal, invitation_id).terms.fee
+            try:
+                minor = minor_units(fee, currency.currency)
+            except AmountUnreadable as unreadable:
+                return again(
+                    refused=Refusal(form, {"fee": str(unreadable)}, typed), status_code=422
+                )
+            asked["fee"] = {"minor": minor, "currency": currency.currency}
+        if deliverables.strip():
+            asked["deliverables"] = deliverables
+        body = CounterOfferBody.model_validate(asked)
+        core.campaigns.counter(
+            visitor.principal,
+            invitation_id,
+            fee=None if body.fee is None else body.fee.to_domain(),
+            deliverables=body.deliverables,
+            note=body.note,
+        )
+        return see_other(f"{INVITATIONS}?done=countered")
+
+    return answer_form(attempt, again, typed=typed, form=form)
 
 
 @router.post(INVITATIONS + "/{campaign_id}/drafts")

@@ -110,6 +110,7 @@ def test_reach_frequency_clicks_and_conversions_over_ranges_and_as_csv(
         "frequency": "2.33",
         "clicks": 1,
         "conversions": 1,
+        "sales": [{"minor": 2_500, "currency": "USD"}],
     }
     by_day = {day["day"]: day for day in body["daily"]}
     one, two = by_day[day_one.isoformat()], by_day[(day_one + timedelta(days=1)).isoformat()]
@@ -131,8 +132,8 @@ def test_reach_frequency_clicks_and_conversions_over_ranges_and_as_csv(
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text)))
-    assert rows[0] == ["day", "reach", "views", "frequency", "clicks", "conversions"]
-    assert rows[-1] == ["total", "3", "7", "2.33", "1", "1"]
+    assert rows[0] == ["day", "reach", "views", "frequency", "clicks", "conversions", "sales"]
+    assert rows[-1] == ["total", "3", "7", "2.33", "1", "1", "2500 USD"]
     assert rows[1][0] == day_one.isoformat()
 
 
@@ -182,7 +183,56 @@ def test_the_operator_prints_a_campaigns_report_as_json_or_csv(
     exported = spotlight(
         "campaign-report", "--campaign", campaign["id"], "--from", day, "--to", day, "--csv"
     )
-    assert exported.stdout.splitlines()[-1] == "total,1,2,2.00,0,0"
+    assert exported.stdout.splitlines()[-1] == "total,1,2,2.00,0,0,"
     refused = spotlight("campaign-report", "--campaign", campaign["id"], "--days", "5")
     assert refused.returncode != 0
     assert "7, 28, 90" in refused.stderr
+
+
+def _step(
+    client: TestClient, auth: Auth, who: tuple[str, str], order_id: str, name: str, **body: object
+) -> None:
+    response = client.post(f"/v1/orders/{order_id}/{name}", json=body, headers=auth(*who))
+    assert response.status_code == 200, response.text
+
+
+def test_refunds_come_off_the_conversions_and_their_sales(
+    client: TestClient, auth: Auth, core: Spotlight, clock: FixedClock
+) -> None:
+    """Three orders through a campaign video: one cancelled (refunded in whole) no longer
+    counts, one refunded in part still counts less what was refunded, one stays whole."""
+    campaign, _first, second, _outside = _campaign_with_videos(client, auth, core)
+    register_seller(client, auth, "acme")
+    serum = listed(client, auth, "acme", "Glow serum", price_minor=2_500, stock=10)
+    assert tag(client, auth, second, serum).status_code == 201
+    ids = []
+    for buyer in ("vic", "wes", "xia"):
+        placed = order(client, auth, buyer, serum, video_id=second)
+        assert placed.status_code == 201, placed.text
+        ids.append(placed.json()["id"])
+    brand = auth("brand", "glowco")
+    url = f"/v1/campaigns/{campaign['id']}/report"
+    total = client.get(url, params={"days": 7}, headers=brand).json()["total"]
+    assert (total["conversions"], total["sales"]) == (3, [{"minor": 7_500, "currency": "USD"}])
+
+    cancelled, returned, kept = ids
+    _step(client, auth, ("viewer", "vic"), cancelled, "cancellation", reason="changed my mind")
+    acme, wes = ("seller", "acme"), ("viewer", "wes")
+    _step(client, auth, acme, returned, "shipment", carrier="UPS", tracking="1Z9")
+    _step(client, auth, wes, returned, "delivery")
+    _step(client, auth, wes, returned, "return-request", reason="too small")
+    _step(client, auth, acme, returned, "return-receipt")
+    _step(client, auth, acme, returned, "refund", amount={"minor": 1_000, "currency": "USD"})
+
+    body = client.get(url, params={"days": 7}, headers=brand).json()
+    assert (body["total"]["conversions"], body["total"]["sales"]) == (
+        2,  # the cancelled order is no conversion; the partly refunded one still is
+        [{"minor": 2_500 + 1_500, "currency": "USD"}],
+    )
+    today = [day for day in body["daily"] if day["day"] == clock.now().date().isoformat()]
+    assert (today[0]["conversions"], today[0]["sales"][0]["minor"]) == (2, 4_000)
+    assert kept  # the third order was left whole
+    rows = list(
+        csv.reader(io.StringIO(client.get(f"{url}.csv", params={"days": 7}, headers=brand).text))
+    )
+    assert rows[-1][-2:] == ["2", "4000 USD"]

@@ -94,5 +94,39 @@ def test_reach_counts_each_viewer_once_over_the_range_and_leaves_out_excluded_vi
         BRAND, campaign.id, as_of=today, first=today, last=today
     )
     assert (only_today.total.reach, len(only_today.daily)) == (1, 1)
+
+    core.moderation.decide(
+        Principal(Role.REVIEWER, "rita"), restricted, state="clear", reason="fine", policy="p1"
+    )
+    report = core.campaign_dashboards.report(BRAND, campaign.id, as_of=today, days=7)
+    assert (report.total.reach, report.total.views) == (3, 6)  # cleared: its views return
     with pytest.raises(NotPermitted):
         core.campaign_dashboards.report(OTHER_BRAND, campaign.id, as_of=today)
+
+
+class _Asked(Exception):
+    """Protection was asked at a read."""
+
+
+def test_a_report_asks_protection_nothing_the_rows_keep_its_answer(
+    core: Spotlight, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report is read from the dashboards' members (no excluded video is one): reading
+    it never asks protection about the campaign's videos."""
+    register(core, "ana")
+    campaign = launch(core)
+    invitation = core.campaigns.invite(BRAND, campaign.id, creator="ana", terms=terms())
+    core.campaigns.accept(creator("ana"), invitation.id)
+    video = CatalogueDriver(core).publish_video(
+        creator("ana"), caption="v", hashtags=["#glowup"], category="beauty"
+    )
+    core.audience.record_views(viewer("a"), "1", [video.id])
+    core.campaign_dashboards.catch_up()
+    model = core.campaign_dashboards.protection
+
+    def asked(_videos: object) -> object:
+        raise _Asked
+
+    monkeypatch.setattr(model, "excluded_among", asked)
+    report = core.campaign_dashboards.report(BRAND, campaign.id, as_of=clock.now().date())
+    assert report.total.reach == 1
