@@ -23,7 +23,7 @@ from adapters.projections.store import ByGeneration, SqlProjectionStore
 from adapters.projections.text_index import SqlTextIndex
 from adapters.search.listings import listing_terms
 from application.projections import Batch
-from application.ranked_paging import After, ranked_before
+from application.ranked_paging import After
 from application.shop.search_filters import (
     SearchFilters,
     SearchSort,
@@ -241,26 +241,23 @@ class SqlShopTables:
         filters: SearchFilters,
         after: After | None,
         limit: int,
-        candidates: int,
     ) -> list[ShopResult]:
         t = self._tables[generation]
         buyable: list[ShopResult] = []
         with self.store.reading() as connection:
             scored = self.words.scored_in(connection, generation, query)
-            found = min(len(scored), candidates)
-            # The best matches' keys are read a few more at a time until enough of them
-            # after the cursor can be bought: most can, so a page reads a few dozen keys and
-            # offers past those it skips.
-            looked = skipped = 0
+            # The ranking is read on from the cursor a few more at a time (each step after
+            # the last match it read) until enough of those can be bought: most can, so a
+            # page reads a few dozen keys and offers; a narrow filter reads further down.
+            mark: tuple[float, UUID] | None = after
+            step = max(2 * limit, 50)
             while True:
-                reach = min(found, max(2 * (limit + skipped), looked * 4, 50))
-                hits = scored.top(reach)[looked:]
-                looked += len(hits)
-                following = [hit for hit in hits if ranked_before(hit[1], hit[0], after)]
-                skipped += len(hits) - len(following)
-                buyable += self._buyable(connection, t, following, filters)
-                if len(buyable) >= limit or looked >= found:
+                hits = scored.following(mark, step)
+                buyable += self._buyable(connection, t, hits, filters)
+                if len(buyable) >= limit or len(hits) < step:
                     break
+                mark = (hits[-1][1], hits[-1][0])
+                step = min(4 * step, 4_000)
         return buyable[:limit]
 
     def search_sorted(

@@ -95,9 +95,47 @@ class Scored(Generic[Key]):
     def top(self, limit: int) -> list[tuple[Key, float, tuple[str, ...]]]:
         """The ``limit`` best (key, score, the indexed words matched), best first, ties in the
         order of keys as text: the first ``limit`` of any longer ranking."""
+        return self.following(None, limit)
+
+    def following(
+        self, after: tuple[float, Key] | None, limit: int
+    ) -> list[tuple[Key, float, tuple[str, ...]]]:
+        """The ``limit`` (key, score, the indexed words matched) ranked next after the
+        document ``after`` names by its score and key (none: from the best), in the order of
+        ``top``: those of its score whose keys follow its key as text, then those scoring less.
+        A keyset on the whole ranking, not a window of its best: any depth is read alike,
+        the scores masked past the mark and the best of the rest shortlisted."""
         if limit < 1:
             return []
-        found = shortlist(self._scores, limit)
+        scores = self._scores
+        ranked: list[tuple[Key, float, int]] = []
+        if after is not None:
+            mark, last = after
+            tied = np.flatnonzero((scores == mark) & (scores != 0))
+            keys = self._keys(tied)
+            later = str(last)
+            ranked = in_order(
+                scores,
+                tied[[str(keys.get(int(self._numbers[at]))) > later for at in tied]]
+                if len(tied)
+                else tied,
+                lambda at: keys.get(int(self._numbers[at])),
+                limit,
+            )
+            scores = np.where(scores < mark, scores, 0.0)
+        if len(ranked) < limit:
+            found = shortlist(scores, limit - len(ranked))
+            keys = self._keys(found)
+            ranked += in_order(
+                scores, found, lambda at: keys.get(int(self._numbers[at])), limit - len(ranked)
+            )
+        return [
+            (key, score, tuple(sorted(t for t, held in self._holders.items() if at in held)))
+            for key, score, at in ranked
+        ]
+
+    def _keys(self, found: NDArray[np.intp]) -> dict[int, Key]:
+        """The keys of the scored documents at ``found``, by their ordinals."""
         d = self._tables.documents.c
         keys: dict[int, Key] = {}
         for chunk in chunks(int(self._numbers[at]) for at in found):
@@ -105,11 +143,7 @@ class Scored(Generic[Key]):
                 sa.select(d.key, d.ordinal).where(d.ordinal.in_(chunk))
             ).all():
                 keys[int(ordinal)] = key
-        ranked = in_order(self._scores, found, lambda at: keys.get(int(self._numbers[at])), limit)
-        return [
-            (key, score, tuple(sorted(t for t, held in self._holders.items() if at in held)))
-            for key, score, at in ranked
-        ]
+        return keys
 
 
 class Matching(Generic[Key]):

@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.shop_search import SqlShopTables
 from application.shop.search_filters import SearchFilters
-from application.shop.shop_search import MAX_RESULTS, NAME, ShopResult, ShopSearchProjection
+from application.shop.shop_search import NAME, ShopResult, ShopSearchProjection
 from bench.machine import cpu_model, usable_cpus
 from bench.sandboxes import Sandbox, each_sandbox
 from bench.shop.suite import ADJECTIVES, BRANDS, CATEGORIES, COLOURS, KINDS, MATERIALS, PHRASES
@@ -158,7 +158,6 @@ def _searcher(shop: SqlShopTables, generation: int) -> Search:
                 filters=filters,
                 after=after,
                 limit=limit,
-                candidates=MAX_RESULTS,
             )
         return shop.search_sorted(generation, query, filters=filters, after=after, limit=limit)
 
