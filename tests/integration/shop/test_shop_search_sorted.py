@@ -18,7 +18,7 @@ from uuid import UUID
 import pytest
 from eventsourcing.domain import Aggregate
 
-from adapters.projections import SqlProjectionStore, projection_database_for
+from adapters.projections import SqlProjectionStore, projection_database_for, shop_search
 from adapters.projections.shop_search import SqlShopTables
 from adapters.search.listings import BM25ListingSearch
 from adapters.storage import parse_store
@@ -116,10 +116,17 @@ def _expected(
 
 
 @pytest.mark.parametrize("sort", [SearchSort.PRICE_ASC, SearchSort.PRICE_DESC, SearchSort.NEWEST])
-@pytest.mark.parametrize("limit", [37, 400])  # its index walked; its postings read and sorted
+@pytest.mark.parametrize("limit", [37, 400])
+@pytest.mark.parametrize("selective", [0, 10**6])  # its index walked; its postings read, sorted
 def test_a_sorted_search_pages_through_every_match_in_order(
-    tables: tuple[SqlShopTables, int], sort: SearchSort, limit: int
+    tables: tuple[SqlShopTables, int],
+    sort: SearchSort,
+    limit: int,
+    selective: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(shop_search, "SELECTIVE", selective)
+    monkeypatch.setattr(shop_search, "SELECTIVE_ON", {"sqlite": selective})
     shop, generation = tables
     filters = SearchFilters(sort=sort)
     expected = _expected(shop, generation, filters)
@@ -204,7 +211,8 @@ def _full_ranking(
     first, ties by the listing id as text: the whole ranking, sorted here."""
     reference = BM25ListingSearch()
     for aggregate in _listings():
-        for event in aggregate.collect_events():
+        events: list[Any] = list(aggregate.collect_events())
+        for event in events:
             if type(event).TOPIC == Listing.Listed.TOPIC:
                 reference.index(
                     event.originator_id,
