@@ -265,3 +265,41 @@ def test_a_search_by_relevance_pages_through_every_match(
         )
         start = number * limit
         assert [r.listing_id for r in again] == [k for k, _ in expected[start : start + limit]]
+
+
+def test_a_relevance_cursor_holds_while_stock_moves_between_pages(
+    tables: tuple[SqlShopTables, int],
+) -> None:
+    shop, generation = tables
+    filters = SearchFilters()
+    expected = [key for key, _ in _full_ranking(shop, generation, "handbag", filters)]
+    shown: list[ShopResult] = []
+    for _ in range(20):
+        last = shown[-1] if shown else None
+        shown += shop.search(
+            generation,
+            "handbag",
+            filters=filters,
+            after=None if last is None else (last.score, last.listing_id),
+            limit=50,
+        )
+    assert [r.listing_id for r in shown] == expected[:1_000]
+    # One listing already shown and one still to come sell out; one sold out comes back.
+    gone, coming = expected[10], expected[1_100]
+    back = UUID(int=4)  # number 3: sold out from the start, ranked among the first 1,000
+    assert back not in expected
+    logged = sum(len(list(a.collect_events())) for a in _listings())
+    with shop.store.batch(NAME, generation, "revenue", logged, logged + 1) as batch:
+        shop.add_stock(batch, {gone: -5, coming: -5, back: 3})
+    rest: list[ShopResult] = []
+    while True:
+        last = (rest or shown)[-1]
+        page = shop.search(
+            generation, "handbag", filters=filters, after=(last.score, last.listing_id), limit=50
+        )
+        rest += page
+        if len(page) < 50:
+            break
+    # The pages after the cursor are the ranking's after it, as it now stands: nothing
+    # shown again, nothing skipped, the one sold out since left out.
+    assert [r.listing_id for r in rest] == [k for k in expected[1_000:] if k != coming]
