@@ -220,6 +220,18 @@ class ProjectionStore(Protocol):
         """Make a generation the active one; answer the one it retires."""
         ...
 
+    def making(self, name: str, generation: int) -> AbstractContextManager[None]:
+        """While open, the tables this thread creates are the generation's own: those
+        ``settle`` brings up to date."""
+        ...
+
+    def settle(self, name: str, generation: int) -> None:
+        """Bring the database's planner statistics of a generation's tables (those made under
+        ``making``) up to date once they are filled in bulk, before the generation answers
+        reads: without them a fresh generation's rows are taken for a few and its queries
+        planned as if so."""
+        ...
+
     def forget(self, name: str, generation: int) -> None:
         """Remove a retired generation's positions and failures."""
         ...
@@ -697,10 +709,13 @@ class ProjectionRunner:
             active=False,
             configuration=configuration_of(projection),
         )
-        projection.create(number)
+        with self.store.making(name, number):
+            projection.create(number)
         try:
             with self._locks[name]:
                 self._bring(projection, number, progress)
+            # Its statistics, before the swap and outside the lock the readers take.
+            self.store.settle(name, number)
             with self._locks[name]:
                 # Whatever arrived during the rebuild, under the lock the readers take.
                 for log_name, topics in projection.follows.items():

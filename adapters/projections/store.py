@@ -8,7 +8,9 @@ twice whatever the number of processes; leases only spare them the wasted work.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +33,8 @@ from adapters.schema_changes import take_turn
 from application.projections import Batch, Failure, Generation, PositionMoved, Progress
 
 BUILDING, ACTIVE, RETIRED = "building", "active", "retired"
+
+log = logging.getLogger("spotlight.projections")
 
 T = TypeVar("T")
 
@@ -85,6 +89,11 @@ class SqlProjectionStore:
         )
         self._progress_statement = self._select_progress()
         self._create_lock = threading.Lock()
+        # The tables each generation being made created in this process (``making``), which
+        # ``settle`` analyses: its rebuild creates, fills and swaps it in one process.
+        self._making = threading.local()
+        self._made: dict[tuple[str, int], dict[str, sa.Table]] = {}
+        self._made_lock = threading.Lock()
         self.create_tables(self.metadata, component=self.component())
 
     def _select_progress(self) -> sa.Select[tuple[int, int, str, bool, str, int]]:
@@ -167,6 +176,12 @@ class SqlProjectionStore:
             for statement in statements:
                 connection.exec_driver_sql(statement)
 
+        making: tuple[str, int] | None = getattr(self._making, "generation", None)
+        if component is None and making is not None:
+            with self._made_lock:
+                self._made.setdefault(making, {}).update(
+                    (table.fullname, table) for table in metadata.sorted_tables
+                )
         with self._create_lock, self.database.writer.begin() as connection:
             take_turn(connection)
             if component is None:
@@ -323,7 +338,51 @@ class SqlProjectionStore:
             return None
         return Generation(number=old[0], version=old[1], state=RETIRED, configuration=old[2])
 
+    @contextmanager
+    def making(self, name: str, generation: int) -> Iterator[None]:
+        before = getattr(self._making, "generation", None)
+        self._making.generation = (name, generation)
+        try:
+            yield
+        finally:
+            self._making.generation = before
+
+    def settle(self, name: str, generation: int) -> None:
+        """On PostgreSQL, ``VACUUM (ANALYZE)`` each of the generation's tables: the planner's
+        statistics (``pg_statistic``, ``pg_class.reltuples``) for the rows just written in
+        bulk, and the visibility map that lets a query read an index alone. Autovacuum would
+        get there in its own time; a generation swapped in before it did had its sorted
+        pages planned for a few rows (ARCHITECTURE.md, "Sorted search past the best
+        1,000"). On SQLite, nothing: its planner's choices without ``sqlite_stat1`` are
+        those the queries are written for, and statistics taken once would go stale as the
+        generation grows (an ``ANALYZE`` there is a full read of every index)."""
+        with self._made_lock:
+            tables = list(self._made.pop((name, generation), {}).values())
+        writer = self.database.writer
+        if not tables or writer.dialect.name != "postgresql":
+            return
+        quote = writer.dialect.identifier_preparer
+        started = time.perf_counter()
+        # VACUUM runs outside a transaction; a table dropped meanwhile is skipped.
+        with writer.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for table in tables:
+                named = quote.format_table(table)
+                exists = connection.exec_driver_sql(
+                    "SELECT to_regclass(%(name)s)", {"name": named}
+                ).scalar()
+                if exists is not None:
+                    connection.exec_driver_sql(f"VACUUM (ANALYZE) {named}")
+        log.info(
+            "%s: generation %d's %d tables analysed in %.1f s",
+            name,
+            generation,
+            len(tables),
+            time.perf_counter() - started,
+        )
+
     def forget(self, name: str, generation: int) -> None:
+        with self._made_lock:
+            self._made.pop((name, generation), None)
         with self.database.writer.begin() as connection:
             for table in (self.positions_table, self.failures_table, self.generations_table):
                 connection.execute(

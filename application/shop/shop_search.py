@@ -34,9 +34,8 @@ from domain.shop.listings import Listing, ListingStatus, Seller
 
 NAME = "shop search"
 
-#: The best text matches a search by relevance looks at; those a viewer can buy are paged
-#: from them. A search in another order (price, newest) pages through every match.
-MAX_RESULTS = 1_000
+#: A search by relevance pages through every text match (a keyset on the score and the
+#: listing id, ``ShopTables.search``), as one in another order (price, newest) does.
 RESULTS = RankedCursors("shop search")
 
 
@@ -115,12 +114,11 @@ class ShopTables(Protocol):
         filters: SearchFilters,
         after: After | None,
         limit: int,
-        candidates: int,
     ) -> list[ShopResult]:
-        """Of the ``candidates`` best text matches, those on sale whose seller is not
+        """Of every text match (not only the best), those on sale whose seller is not
         suspended and that pass ``filters``, best first (ties by listing id as text): at most
-        ``limit`` of those ranked after ``after`` (one snapshot of the index and the
-        offers)."""
+        ``limit`` of those ranked after ``after``, the (score, listing id) of the last one a
+        page showed, however deep (one snapshot of the index and the offers)."""
         ...
 
     def search_sorted(
@@ -319,7 +317,6 @@ class ShopSearch:
             filters=chosen,
             after=after,
             limit=size + 1,
-            candidates=MAX_RESULTS,
         )
         page = RESULTS.page(found, size, scope, lambda result: (result.score, result.listing_id))
         return self._rounded(page)

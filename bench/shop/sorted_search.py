@@ -10,9 +10,10 @@ event log. Each search is the one the service runs (``SqlShopTables.search`` for
 for a deep page) with the filters of its row, the first page or a page deep in the results
 (its cursor the last result of the pages before, read at once). Before timing, each sorted
 search's first pages are checked against a sort of every matching listing in Python: the
-order is the whole catalogue's, not that of the best 1,000 text matches. On PostgreSQL the
-tables are analysed after they are written (``_analyse``). The load (``uptime``) is printed
-with the table: the machine is shared.
+order is the whole catalogue's, not that of the best 1,000 text matches. The generation is
+settled after it is written as a rebuild settles it before its swap
+(``SqlProjectionStore.settle``: ``VACUUM (ANALYZE)`` on PostgreSQL, nothing on SQLite). The
+load (``uptime``) is printed with the table: the machine is shared.
 
     python -m bench.shop.sorted_search [--full]   # --full: 100,000 listings (default 20,000)
 """
@@ -29,12 +30,10 @@ from time import perf_counter
 from typing import Any
 from uuid import UUID
 
-import sqlalchemy as sa
-
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.shop_search import SqlShopTables
 from application.shop.search_filters import SearchFilters
-from application.shop.shop_search import MAX_RESULTS, NAME, ShopResult, ShopSearchProjection
+from application.shop.shop_search import NAME, ShopResult, ShopSearchProjection
 from bench.machine import cpu_model, usable_cpus
 from bench.sandboxes import Sandbox, each_sandbox
 from bench.shop.suite import ADJECTIVES, BRANDS, CATEGORIES, COLOURS, KINDS, MATERIALS, PHRASES
@@ -135,7 +134,8 @@ def _seed(store: SqlProjectionStore, shop: SqlShopTables, plan: SortedPlan) -> i
     generation = store.new_generation(
         NAME, projection.version, tuple(projection.follows), active=True
     )
-    projection.create(generation)
+    with store.making(NAME, generation):
+        projection.create(generation)
     events = _events(plan)
     for start in range(0, len(events), BATCH):
         page = [(event, n + 1) for n, event in enumerate(events[start : start + BATCH], start)]
@@ -143,6 +143,8 @@ def _seed(store: SqlProjectionStore, shop: SqlShopTables, plan: SortedPlan) -> i
             projection.apply_page(batch, "revenue", page)
         if start % (10 * BATCH) == 0:
             _progress(f"sorted search: {start + len(page):,} of {len(events):,} events")
+    # As a rebuild before its swap: on PostgreSQL, VACUUM (ANALYZE) of the tables written.
+    store.settle(NAME, generation)
     return generation
 
 
@@ -158,7 +160,6 @@ def _searcher(shop: SqlShopTables, generation: int) -> Search:
                 filters=filters,
                 after=after,
                 limit=limit,
-                candidates=MAX_RESULTS,
             )
         return shop.search_sorted(generation, query, filters=filters, after=after, limit=limit)
 
@@ -196,26 +197,6 @@ def _check(shop: SqlShopTables, generation: int, search: Search, query: str) -> 
     return None
 
 
-def _analyse(store: SqlProjectionStore) -> None:
-    """On PostgreSQL, the statistics autovacuum gathers within a minute of tables this size
-    being written (the service never runs ANALYZE itself): without them the planner takes
-    100,000 fresh rows for a few and sorts them all. SQLite's planner needs none here."""
-    writer = store.database.writer
-    if writer.dialect.name != "postgresql":
-        return
-    schema = store.database.schema or "public"
-    with writer.begin() as connection:
-        names = connection.execute(
-            sa.text(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = :schema AND table_name LIKE 'shop%'"
-            ),
-            {"schema": schema},
-        ).scalars()
-        for name in list(names):
-            connection.execute(sa.text(f'ANALYZE "{schema}"."{name}"'))
-
-
 def _percentile(values: Sequence[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -234,7 +215,6 @@ def _measure(sandbox: Sandbox, plan: SortedPlan, report: SortedReport) -> list[t
         shop = SqlShopTables(store)
         started = perf_counter()
         generation = _seed(store, shop, plan)
-        _analyse(store)
         report.lines.append(
             f"{sandbox.name}: projecting {plan.listings:,} listings took "
             f"{perf_counter() - started:.0f} s"

@@ -26,7 +26,7 @@ from adapters.projections.database import projection_database_for
 from adapters.storage import parse_store
 from application.projections import ProjectionRunner
 from application.read_models import LogPositions
-from domain.anchors.titles import Title
+from domain.anchors.titles import Title, TitleKind
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.cli import main
 from entrypoints.settings import Settings
@@ -376,3 +376,41 @@ def test_a_worker_stops_cleanly_on_sigterm(settings: Settings, tmp_path: Path) -
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+
+
+def _statistics(core: Spotlight, table: str) -> tuple[float, object, object] | None:
+    """A table's planner row estimate and when it was last analysed and vacuumed (PostgreSQL)."""
+    store = core.projection_store
+    with store.reading() as connection:
+        row = connection.execute(
+            sa.text(
+                "SELECT c.reltuples, s.last_analyze, s.last_vacuum FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "JOIN pg_stat_user_tables s ON s.relid = c.oid "
+                "WHERE n.nspname = :schema AND c.relname = :table"
+            ),
+            {"schema": store.metadata.schema, "table": table},
+        ).first()
+    return None if row is None else (float(row[0]), row[1], row[2])
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_a_rebuilt_generation_is_analysed_before_it_is_swapped_in(core: Spotlight) -> None:
+    projection = TitlesByKind(core.projection_store)
+    core.projections.register(projection)
+    register_titles(core, "Dune", "Arrival")
+    register_titles(core, "Severance", kind=TitleKind.SHOW)
+    core.projections.catch_up(projection.name)
+    first = _statistics(core, "test_titles_by_kind_g1")
+    assert first is not None
+    assert first[1] is None  # filled by catching up: nobody analysed it
+
+    assert core.projections.rebuild(projection.name) == 2
+    rebuilt = _statistics(core, "test_titles_by_kind_g2")
+    assert rebuilt is not None
+    reltuples, analysed, vacuumed = rebuilt
+    assert reltuples == 2  # a movie row and a show row, as the planner now knows
+    assert analysed is not None
+    assert vacuumed is not None
+    assert projection.counts(2) == {"movie": 2, "show": 1}

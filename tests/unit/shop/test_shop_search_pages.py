@@ -20,7 +20,7 @@ from adapters.search.listings import BM25ListingSearch
 from adapters.storage import parse_store
 from application.ranked_paging import After
 from application.shop.search_filters import SearchFilters
-from application.shop.shop_search import MAX_RESULTS, NAME, ShopSearchProjection
+from application.shop.shop_search import NAME, ShopSearchProjection
 from domain.errors import InvalidValue, RuleViolated
 from domain.money import Money
 from domain.shop.listings import STRIKES_TO_SUSPEND, Listing, ListingStatus, Seller
@@ -53,6 +53,8 @@ FOLLOWED = {
         for kind in ("Listed", "Edited", "Restocked", "Sold", "Delisted", "TakenDown")
     ),
 }
+#: More results than any story lists: every match.
+EVERY = 1_000
 queries = ["handbag", "leather tote", "handbga", "bots wool", "red"]
 
 
@@ -158,7 +160,7 @@ class Reference:
     def search(self, query: str) -> list[tuple[UUID, str, Money, float, tuple[str, ...]]]:
         return [
             (hit.listing_id, offer[0], offer[1], hit.score, hit.matched)
-            for hit in self.engine.search(query, limit=MAX_RESULTS)
+            for hit in self.engine.search(query, limit=EVERY)
             if (offer := self.offers[hit.listing_id])[4]
             and offer[3] > 0
             and offer[2] not in self.suspended
@@ -186,7 +188,7 @@ class Rows:
         self.position = end
 
     def search(
-        self, query: str, *, after: After | None = None, limit: int = MAX_RESULTS
+        self, query: str, *, after: After | None = None, limit: int = EVERY
     ) -> list[tuple[UUID, str, Money, float, tuple[str, ...]]]:
         found = self.tables.search(
             self.generation,
@@ -194,7 +196,6 @@ class Rows:
             filters=SearchFilters(),
             after=after,
             limit=limit,
-            candidates=MAX_RESULTS,
         )
         return [(r.listing_id, r.title, r.price, r.score, r.matched) for r in found]
 
