@@ -602,15 +602,16 @@ class Campaigns:
         raise NotPermitted("an invitation is between its brand and its creator")
 
     def _as_creator(self, actor: Principal, invitation_id: UUID) -> Invitation:
-        invitation = self._revenue.load(Invitation, invitation_id)
+        # The role first: a caller who may never answer learns nothing of which ids exist.
         require_role(actor, Role.CREATOR, doing="answer an invitation")
+        invitation = self._revenue.load(Invitation, invitation_id)
         if not owns(actor, Role.CREATOR, invitation.creator):
             raise NotPermitted("only the invited creator answers an invitation")
         return invitation
 
     def _as_brand(self, actor: Principal, invitation_id: UUID) -> Invitation:
-        invitation = self._revenue.load(Invitation, invitation_id)
         require_role(actor, Role.BRAND, doing="act on an invitation")
+        invitation = self._revenue.load(Invitation, invitation_id)
         if not owns(actor, Role.BRAND, invitation.brand):
             raise NotPermitted("only the inviting brand acts on its invitation")
         return invitation

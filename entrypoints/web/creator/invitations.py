@@ -23,6 +23,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Form, Request, Response
 
+from application.auth import Role, require_role
 from domain.business.invitations import InvitationState
 from entrypoints.http.business.campaign_schemas import CounterOfferBody, DraftBody, ReasonBody
 from entrypoints.http.paging import PageCursor
@@ -145,6 +146,9 @@ def counter(
     form = f"counter-{invitation_id}"
 
     def attempt() -> Response:
+        # Before the invitation is read for its currency: only a creator ever counters, so
+        # no other role learns from the answer whether the invitation exists.
+        require_role(visitor.principal, Role.CREATOR, doing="answer an invitation")
         asked: dict[str, object] = {"note": note}
         if fee.strip():
             currency = core.campaigns.invitation(visitor.principal, invitation_id).terms.fee

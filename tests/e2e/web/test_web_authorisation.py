@@ -5,12 +5,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from application.auth import Role
 from domain.identity.accounts import SELF_SERVICE_ROLES
@@ -22,6 +24,16 @@ from entrypoints.http.security import csrf_token
 Auth = Callable[[str, str], dict[str, str]]
 PASSWORD = "correct horse battery"
 NOWHERE = uuid.UUID(int=7)
+
+
+def _a_photo() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 40, 40)).save(picture, format="PNG")
+    return picture.getvalue()
+
+
+#: A photo a seller's listing page would take (the page reads the listing after the photo).
+A_PHOTO = _a_photo()
 
 #: Each page, and the API operation whose use case it calls.
 PAGES = {
@@ -76,6 +88,16 @@ PAGES = {
     ("GET", "/earnings"): "GET /v1/me/payouts",
     ("GET", "/earnings/months.csv"): "GET /v1/me/earnings.csv",
     ("GET", "/earnings/payouts.csv"): "GET /v1/me/payouts.csv",
+    ("POST", f"/creator/invitations/{NOWHERE}/counter-offer"): (
+        "POST /v1/invitations/{invitation_id}/counter-offer"
+    ),
+    ("POST", f"/brand/invitations/{NOWHERE}/counter-offer/acceptance"): (
+        "POST /v1/invitations/{invitation_id}/counter-offer/acceptance"
+    ),
+    ("POST", f"/brand/invitations/{NOWHERE}/counter-offer/decline"): (
+        "POST /v1/invitations/{invitation_id}/counter-offer/decline"
+    ),
+    ("POST", f"/seller/listings/{NOWHERE}/photos"): "POST /v1/listings/{listing_id}/photos",
 }
 
 
@@ -162,7 +184,13 @@ def test_every_page_answers_the_roles_the_apis_policy_allows_and_no_other(
                 "version": "1",
             }
             form |= {"state": "clear", "policy": "guidelines/1"}  # a moderation's too
-            answer = web.post(url, data={**form, "csrf_token": csrf}, follow_redirects=False)
+            form |= {"fee": "12.50", "note": "for the test"}  # a counter-offer's too
+            answer = web.post(
+                url,
+                data={**form, "csrf_token": csrf},
+                files={"photo": ("dot.png", A_PHOTO, "image/png")} if "/photos" in url else None,
+                follow_redirects=False,
+            )
 
         allowed = role in POLICY[operation].roles
         where = f"{method} {url} as {role.value}"
