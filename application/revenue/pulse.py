@@ -32,6 +32,7 @@ from application.revenue.pulse_inventory import (
 )
 from domain.categories import CATEGORIES
 from domain.errors import RuleViolated
+from domain.identifiers import checked_account
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -46,7 +47,10 @@ from domain.revenue.ledger import (
     platform,
 )
 from domain.revenue.pulse import (
+    BrandSafety,
     EnrolmentStatus,
+    Excluded,
+    Exclusions,
     ImpressionBatch,
     Placement,
     PulseCampaign,
@@ -56,6 +60,9 @@ from domain.revenue.pulse import (
 IMPRESSIONS_BILLED = "impressions-billed"
 CAMPAIGN_FUNDED = "campaign-funded"
 ATTEMPTS = 5
+#: How many more of a category's leaders a campaign's inventory looks at than it answers, so
+#: that excluded videos among them do not shorten the answer.
+MAX_EXCLUDED_SLACK = 400
 
 
 class NotInventory(RuleViolated):
@@ -114,6 +121,30 @@ class CampaignView:
     @property
     def budget_account(self) -> str:
         return campaign_budget(self.id, self.budget.currency)
+
+
+@attrs.frozen
+class ExclusionsView:
+    brand: str
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+    creators: tuple[str, ...]
+    set_by: str
+    set_at: datetime | None
+    version: int  # 0: never set
+
+    @classmethod
+    def of(cls, brand: str, safety: BrandSafety | None) -> ExclusionsView:
+        exclusions = Exclusions() if safety is None else safety.exclusions
+        return cls(
+            brand=brand,
+            categories=exclusions.categories,
+            keywords=exclusions.keywords,
+            creators=exclusions.creators,
+            set_by="" if safety is None else safety.set_by,
+            set_at=None if safety is None else safety.set_at,
+            version=0 if safety is None else safety.version,
+        )
 
 
 @attrs.frozen
@@ -246,6 +277,8 @@ class Pulse:
     ) -> CampaignView:
         """A prepaid campaign: its budget is received from the brand and held for it."""
         owner = acting_for(actor, brand, Role.BRAND, doing="launch a Pulse campaign")
+        if category.strip().lower() in self._exclusions(owner).categories:
+            raise Excluded(f"{owner} excludes the category {category.strip().lower()}")
         now = self.clock.now()
         campaign = PulseCampaign.launch(
             self.identities.new_id(),
@@ -291,6 +324,59 @@ class Pulse:
             remaining=self.ledger.balance_of(campaign_budget(campaign.id, campaign.cpm.currency)),
         )
 
+    # Brand safety ------------------------------------------------------------------------
+
+    def set_exclusions(
+        self,
+        actor: Principal,
+        *,
+        categories: Iterable[str],
+        keywords: Iterable[str],
+        creators: Iterable[str],
+        brand: str | None = None,
+    ) -> ExclusionsView:
+        """A brand (an admin names the brand) sets the safety exclusions every one of its Pulse
+        campaigns is placed by, replacing the previous ones: categories, keywords matched in a
+        video's caption and hashtags, and creators. A bad category, keyword or account is
+        ``InvalidValue`` and nothing is recorded."""
+        owner = acting_for(actor, brand, Role.BRAND, doing="set brand-safety exclusions")
+        exclusions = Exclusions.checked(categories=categories, keywords=keywords, creators=creators)
+        safety = self._revenue.find(BrandSafety, BrandSafety.id_for(owner))
+        if safety is None:
+            safety = BrandSafety.start(owner)
+        safety.set(exclusions, by=actor.label, at=self.clock.now())
+        self._revenue.commit(safety)
+        return ExclusionsView.of(owner, safety)
+
+    def exclusions(self, actor: Principal, brand: str | None = None) -> ExclusionsView:
+        """A brand's safety exclusions (none until set), for the brand, an admin or an
+        auditor."""
+        if actor.role is Role.AUDITOR:
+            owner = checked_account(brand or "", "the brand an auditor reads")
+        else:
+            owner = acting_for(actor, brand, Role.BRAND, doing="read brand-safety exclusions")
+        return ExclusionsView.of(owner, self._revenue.find(BrandSafety, BrandSafety.id_for(owner)))
+
+    def _exclusions(self, brand: str) -> Exclusions:
+        safety = self._revenue.find(BrandSafety, BrandSafety.id_for(brand))
+        return Exclusions() if safety is None else safety.exclusions
+
+    def campaign_inventory(
+        self, actor: Principal, campaign_id: UUID, *, limit: int = 100
+    ) -> list[Standing]:
+        """The videos a campaign's ads may be placed beside now, best first: its category's
+        inventory less what its brand excludes (the brand, admins, auditors)."""
+        campaign = self._revenue.load(PulseCampaign, campaign_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, campaign.brand, Role.BRAND, doing="read a campaign's inventory")
+        exclusions = self._exclusions(campaign.brand)
+        size = limited(limit)
+        return [
+            standing
+            for standing in self.inventory(campaign.category, limit=size + MAX_EXCLUDED_SLACK)
+            if not _excluded_by(exclusions, standing)
+        ][:size]
+
     # Impressions -------------------------------------------------------------------------
 
     def record_impressions(
@@ -326,9 +412,13 @@ class Pulse:
     ) -> ImpressionReceipt:
         campaign = self._revenue.load(PulseCampaign, campaign_id)
         now = self.clock.now()
-        # Once per batch: every placement reads the inventory as of now.
+        # Once per batch: every placement reads the inventory and the exclusions as of now.
         generation = self.runner.fresh(NAME)
-        placed = [self._placement(campaign, generation, video_id, n) for video_id, n in placements]
+        exclusions = self._exclusions(campaign.brand)
+        placed = [
+            self._placement(campaign, exclusions, generation, video_id, n)
+            for video_id, n in placements
+        ]
         budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
         # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
         # save fail with a version conflict, and the batch is priced again.
@@ -349,7 +439,12 @@ class Pulse:
         return _receipt(batch, replayed=False)
 
     def _placement(
-        self, campaign: PulseCampaign, generation: int, video_id: UUID, impressions: int
+        self,
+        campaign: PulseCampaign,
+        exclusions: Exclusions,
+        generation: int,
+        video_id: UUID,
+        impressions: int,
     ) -> Placement:
         standing = self.projection.standing(generation, video_id)
         if standing is None:
@@ -361,6 +456,9 @@ class Pulse:
             )
         if not standing.is_inventory:
             raise NotInventory(f"video {video_id} is not Pulse inventory: {standing.why_not}")
+        why = _excluded_by(exclusions, standing)
+        if why:
+            raise Excluded(f"video {video_id} gets no ad of {campaign.brand}: {why}")
         return Placement(
             video_id=video_id,
             creator=standing.creator,
@@ -421,6 +519,15 @@ class Pulse:
         if creator is None:
             raise NotFound("creator", account)
         return creator
+
+
+def _excluded_by(exclusions: Exclusions, standing: Standing) -> str:
+    return exclusions.reason(
+        category=standing.category,
+        creator=standing.creator,
+        caption=standing.caption,
+        hashtags=standing.hashtags,
+    )
 
 
 def _receipt(batch: ImpressionBatch, *, replayed: bool) -> ImpressionReceipt:

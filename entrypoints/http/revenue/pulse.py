@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
+from entrypoints.http.revenue.pulse_schemas import ExclusionsBody, ExclusionsOut
 from entrypoints.http.revenue.revenue_schemas import (
     CampaignLaunch,
     CampaignOut,
@@ -108,6 +109,45 @@ def get_pulse_campaign(campaign_id: UUID, core: Core, caller: Caller) -> Campaig
     return CampaignOut.model_validate(core.pulse.campaign(caller, campaign_id))
 
 
+@router.get("/campaigns/{campaign_id}/inventory", response_model=list[StandingOut])
+def pulse_campaign_inventory(campaign_id: UUID, core: Core, caller: Caller) -> list[StandingOut]:
+    """The videos the campaign's ads may run beside now, best first, at most 100: its
+    category's inventory less what its brand's safety exclusions rule out (the owning brand,
+    admins, auditors)."""
+    return [
+        StandingOut.model_validate(s) for s in core.pulse.campaign_inventory(caller, campaign_id)
+    ]
+
+
+# Brand safety -------------------------------------------------------------------------
+
+
+@router.get("/brands/{brand}/exclusions", response_model=ExclusionsOut)
+def get_brand_exclusions(brand: AccountPath, core: Core, caller: Caller) -> ExclusionsOut:
+    """A brand's safety exclusions, which every one of its Pulse campaigns is placed by (the
+    brand itself, admins, auditors); all empty with `version` 0 until set."""
+    return ExclusionsOut.model_validate(core.pulse.exclusions(caller, brand))
+
+
+@router.put("/brands/{brand}/exclusions", response_model=ExclusionsOut)
+def set_brand_exclusions(
+    brand: AccountPath, body: ExclusionsBody, core: Core, caller: Caller
+) -> ExclusionsOut:
+    """A brand (or an admin for it) replaces its safety exclusions: categories, keywords and
+    creators. From then on an impression batch placing one of its campaigns beside an
+    excluded video is refused whole (409 `Excluded`, nothing billed), a campaign cannot be
+    launched in an excluded category, and the campaign's inventory leaves them out. An
+    unknown category or a bad keyword is 422, and nothing is recorded."""
+    view = core.pulse.set_exclusions(
+        caller,
+        categories=body.categories,
+        keywords=body.keywords,
+        creators=body.creators,
+        brand=brand,
+    )
+    return ExclusionsOut.model_validate(view)
+
+
 # Impressions --------------------------------------------------------------------------
 
 
@@ -128,7 +168,8 @@ def record_impressions(
     receives the odd minor unit. Answers 201; a retry with the same `batch_key` and the same
     content answers 200 with `replayed: true`. 409: the key was used for other content
     (`BatchKeyReused`), a video is not inventory of the campaign's category
-    (`NotInventory`), the campaign is outside its flight dates (`CampaignNotFlying`) or its
+    (`NotInventory`), the brand's safety exclusions rule a video out (`Excluded`: nothing
+    of the batch is billed), the campaign is outside its flight dates (`CampaignNotFlying`) or its
     budget is spent (`BudgetSpent`). 404: an unknown campaign or video."""
     receipt = core.pulse.record_impressions(
         caller,
