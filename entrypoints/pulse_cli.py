@@ -1,6 +1,8 @@
-"""`spotlight pulse-exclusions`: a brand's Pulse safety exclusions, shown (as an auditor) or
-replaced with ``--set`` (as the admin ``cli-operator``, for the brand). Everything is printed
-as JSON; a refusal is one line on stderr and exit status 2, with nothing recorded."""
+"""`spotlight pulse-report`: a Pulse campaign's delivery report (per video and category,
+over a range of days; ``--csv`` for CSV), read as an auditor. `spotlight pulse-exclusions`: a
+brand's Pulse safety exclusions, shown (as an auditor) or replaced with ``--set`` (as the
+admin ``cli-operator``, for the brand). Everything else is printed as JSON; a refusal is one
+line on stderr and exit status 2, with nothing recorded."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from application.auth import Principal, Role
 from application.errors import ApplicationError
@@ -76,6 +80,32 @@ def _exclusions(core: Spotlight, arguments: argparse.Namespace) -> Any:
     return ExclusionsOut.model_validate(view).model_dump(mode="json")
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
+
+
+def _campaign_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a campaign id (a UUID)") from None
+
+
+def _report(core: Spotlight, arguments: argparse.Namespace) -> Any:
+    from application.revenue.pulse_delivery import csv_text
+    from entrypoints.http.revenue.pulse_schemas import DeliveryReportOut
+
+    report = core.pulse.delivery_report(
+        AUDITOR, arguments.campaign, since=arguments.since, until=arguments.until
+    )
+    if arguments.csv:
+        return csv_text(report.csv_rows())
+    return DeliveryReportOut.model_validate(report).model_dump(mode="json")
+
+
 def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def command(name: str, help_text: str, action: Action) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
@@ -83,6 +113,16 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         add_json_flag(parser, only=True)
         parser.set_defaults(run=_run(name, action))
         return parser
+
+    report = command(
+        "pulse-report",
+        "a Pulse campaign's delivery per video and category (read as an auditor)",
+        _report,
+    )
+    report.add_argument("campaign", metavar="CAMPAIGN_ID", type=_campaign_id)
+    report.add_argument("--since", type=_day, help="the first day counted (UTC, YYYY-MM-DD)")
+    report.add_argument("--until", type=_day, help="the last day counted (UTC, YYYY-MM-DD)")
+    report.add_argument("--csv", action="store_true", help="print CSV instead of JSON")
 
     exclusions = command(
         "pulse-exclusions",

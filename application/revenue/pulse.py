@@ -10,7 +10,7 @@ refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import attrs
@@ -24,6 +24,8 @@ from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import ReadModel
 from application.revenue.ledgers import Ledger
+from application.revenue.pulse_delivery import NAME as DELIVERY
+from application.revenue.pulse_delivery import DeliveryProjection, DeliveryReport, report_of
 from application.revenue.pulse_inventory import (
     NAME,
     InventoryProjection,
@@ -31,7 +33,7 @@ from application.revenue.pulse_inventory import (
     inventory_size,
 )
 from domain.categories import CATEGORIES
-from domain.errors import RuleViolated
+from domain.errors import InvalidValue, RuleViolated
 from domain.identifiers import checked_account
 from domain.money import Money
 from domain.revenue.creators import Creator
@@ -169,6 +171,7 @@ class Pulse:
         identities: IdentityProvider,
         runner: ProjectionRunner,
         projection: InventoryProjection,
+        delivery: DeliveryProjection,
         launched_regions: Iterable[str] = ("US",),
     ) -> None:
         self._revenue = revenue
@@ -180,15 +183,17 @@ class Pulse:
         self.launched_regions = tuple(launched_regions)
         self.runner = runner
         self.projection = projection
+        self.delivery = delivery
 
     def catch_up(self) -> int:
-        """Brings Pulse's read model up to the end of its logs; answers how many events were
-        applied (``ProjectionFailed`` if one cannot be)."""
-        return self.runner.catch_up(NAME)
+        """Brings Pulse's read models up to the end of their logs; answers how many events
+        were applied (``ProjectionFailed`` if one cannot be)."""
+        return self.runner.catch_up(NAME) + self.runner.catch_up(DELIVERY)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        """Pulse's read model, for the projection runner and the auditor's replay."""
-        return (Persisted(self.runner, self.projection),)
+        """Pulse's read models (the inventory, the delivery), for the projection runner and
+        the auditor's replay."""
+        return (Persisted(self.runner, self.projection), Persisted(self.runner, self.delivery))
 
     def inventory(self, category: str, *, limit: int = 100) -> list[Standing]:
         """The category's inventory now, best first."""
@@ -324,6 +329,30 @@ class Pulse:
             remaining=self.ledger.balance_of(campaign_budget(campaign.id, campaign.cpm.currency)),
         )
 
+    def delivery_report(
+        self,
+        actor: Principal,
+        campaign_id: UUID,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> DeliveryReport:
+        """What a Pulse campaign delivered over the days from ``since`` to ``until`` (UTC,
+        both included; none: since launch, until now), per video and per category:
+        impressions, billed impressions, clicks, click-through (basis points) and spend, for
+        its brand, an admin or an auditor. A range ending before it starts is
+        ``InvalidValue``; an unknown campaign ``NotFound``."""
+        if since is not None and until is not None and until < since:
+            raise InvalidValue("a report's range ends on or after the day it starts")
+        generation = self.runner.fresh(DELIVERY)
+        facts = self.delivery.tables.campaign(generation, campaign_id)
+        if facts is None:
+            raise NotFound("Pulse campaign", campaign_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, facts.brand, Role.BRAND, doing="read a campaign's delivery")
+        videos = self.delivery.tables.by_video(generation, campaign_id, since, until)
+        return report_of(facts, videos, since, until)
+
     # Brand safety ------------------------------------------------------------------------
 
     def set_exclusions(
@@ -385,9 +414,11 @@ class Pulse:
         *,
         batch_key: str,
         campaign_id: UUID,
-        placements: Sequence[tuple[UUID, int]],
+        placements: Sequence[tuple[UUID, int] | tuple[UUID, int, int]],
     ) -> ImpressionReceipt:
-        """Impressions reported by the ad server (a platform service with an admin token)."""
+        """Impressions reported by the ad server (a platform service with an admin token):
+        per placement a video, its impressions and, optionally, the clicks on the ad among
+        them."""
         require_role(actor, Role.ADMIN, doing="report ad impressions")
         batch_id = ImpressionBatch.id_for(actor.label, batch_key)
         for attempt in range(ATTEMPTS):
@@ -408,7 +439,7 @@ class Pulse:
         actor: Principal,
         batch_key: str,
         campaign_id: UUID,
-        placements: Sequence[tuple[UUID, int]],
+        placements: Sequence[tuple[UUID, int] | tuple[UUID, int, int]],
     ) -> ImpressionReceipt:
         campaign = self._revenue.load(PulseCampaign, campaign_id)
         now = self.clock.now()
@@ -416,8 +447,8 @@ class Pulse:
         generation = self.runner.fresh(NAME)
         exclusions = self._exclusions(campaign.brand)
         placed = [
-            self._placement(campaign, exclusions, generation, video_id, n)
-            for video_id, n in placements
+            self._placement(campaign, exclusions, generation, *placement)
+            for placement in placements
         ]
         budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
         # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
@@ -445,6 +476,7 @@ class Pulse:
         generation: int,
         video_id: UUID,
         impressions: int,
+        clicks: int = 0,
     ) -> Placement:
         standing = self.projection.standing(generation, video_id)
         if standing is None:
@@ -465,6 +497,7 @@ class Pulse:
             impressions=impressions,
             rank=standing.rank,
             category_size=standing.category_size,
+            clicks=clicks,
         )
 
     def standing(self, video_id: UUID) -> Standing:
@@ -503,12 +536,19 @@ class Pulse:
         self,
         previous: ImpressionBatch,
         campaign_id: UUID,
-        placements: Sequence[tuple[UUID, int]],
+        placements: Sequence[tuple[UUID, int] | tuple[UUID, int, int]],
         batch_key: str,
     ) -> ImpressionReceipt:
         wanted = [
-            Placement(video_id=v, creator="", impressions=n, rank=0, category_size=0)
-            for v, n in placements
+            Placement(
+                video_id=p[0],
+                creator="",
+                impressions=p[1],
+                rank=0,
+                category_size=0,
+                clicks=p[2] if len(p) > 2 else 0,
+            )
+            for p in placements
         ]
         if not previous.same_report(campaign_id, wanted):
             raise BatchKeyReused(f"batch {batch_key!r} was recorded with other content")

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
@@ -309,11 +310,14 @@ class Placement:
     impressions: int
     rank: int  # the video's rank in its category when the batch was recorded (1 = top)
     category_size: int
+    clicks: int = 0  # on the ad, among these impressions
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.impressions, bool) or self.impressions <= 0:
             raise InvalidValue("a placement counts at least one impression")
         checked_quantity(self.impressions, "a placement's impressions")
+        if isinstance(self.clicks, bool) or not 0 <= self.clicks <= self.impressions:
+            raise InvalidValue("a placement's clicks are from 0 to its impressions")
 
 
 @attrs.frozen
@@ -327,6 +331,9 @@ class BilledPlacement:
     platform_share: int
     rank: int
     category_size: int
+    #: Clicks on the ad among the impressions (0 in every batch recorded before clicks were
+    #: reported: ``ImpressionBatch.Recorded`` v1).
+    clicks: int = 0
 
 
 def _billed(values: Iterable[BilledPlacement]) -> tuple[BilledPlacement, ...]:
@@ -360,6 +367,7 @@ def price(placements: Sequence[Placement], cpm: Money, remaining: Money) -> list
                 platform_share=platform_share,
                 rank=placement.rank,
                 category_size=placement.category_size,
+                clicks=placement.clicks,
             )
         )
     return billed
@@ -372,12 +380,20 @@ class ImpressionBatch(DomainAggregate):
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.pulse:ImpressionsRecorded"
+        # v2: each placement carries the clicks on the ad reported with it (v1 reported none).
+        class_version = 2
         reporter: str
         batch_key: str
         campaign_id: UUID
         currency: str
         placements: tuple[BilledPlacement, ...]
         reported_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["placements"] = [
+                attrs.evolve(placement, clicks=0) for placement in state["placements"]
+            ]
 
     @staticmethod
     def id_for(reporter: str, batch_key: str) -> UUID:
@@ -438,10 +454,11 @@ class ImpressionBatch(DomainAggregate):
         return sum(p.impressions - p.billed_impressions for p in self.placements)
 
     def same_report(self, campaign_id: UUID, placements: Sequence[Placement]) -> bool:
-        """Whether a retry repeats this batch exactly (videos and impressions, in order)."""
+        """Whether a retry repeats this batch exactly (videos, impressions and clicks, in
+        order)."""
         return campaign_id == self.campaign_id and [
-            (p.video_id, p.impressions) for p in placements
-        ] == [(p.video_id, p.impressions) for p in self.placements]
+            (p.video_id, p.impressions, p.clicks) for p in placements
+        ] == [(p.video_id, p.impressions, p.clicks) for p in self.placements]
 
 
 # Brand safety ------------------------------------------------------------------------------

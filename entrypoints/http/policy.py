@@ -221,6 +221,12 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/pulse/campaigns/{campaign_id}/inventory": rule(
         "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
     ),
+    "GET /v1/pulse/campaigns/{campaign_id}/report": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/pulse/campaigns/{campaign_id}/report.csv": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
     "GET /v1/pulse/brands/{brand}/exclusions": rule(
         "brand admin auditor", "the brand; admins; auditors", owners="brand"
     ),

@@ -192,6 +192,8 @@ def build(core: Spotlight) -> World:
 PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "/v1/pulse/campaigns/{campaign_id}": {"campaign_id": "pulse_campaign_id"},
     "/v1/pulse/campaigns/{campaign_id}/inventory": {"campaign_id": "pulse_campaign_id"},
+    "/v1/pulse/campaigns/{campaign_id}/report": {"campaign_id": "pulse_campaign_id"},
+    "/v1/pulse/campaigns/{campaign_id}/report.csv": {"campaign_id": "pulse_campaign_id"},
     "/v1/studios/{studio_id}/analytics": {"studio_id": "studio_account"},
     "/v1/studios/{studio_id}/analytics/titles/{title_id}/videos": {"studio_id": "studio_account"},
     "/v1/studios/{studio_id}/analytics/titles/{title_id}/videos.csv": {

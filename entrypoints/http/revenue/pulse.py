@@ -3,11 +3,17 @@ impression batches that bill a campaign and credit half of each placement to the
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
-from entrypoints.http.revenue.pulse_schemas import ExclusionsBody, ExclusionsOut
+from application.revenue.pulse_delivery import csv_text
+from entrypoints.http.revenue.pulse_schemas import (
+    DeliveryReportOut,
+    ExclusionsBody,
+    ExclusionsOut,
+)
 from entrypoints.http.revenue.revenue_schemas import (
     CampaignLaunch,
     CampaignOut,
@@ -119,6 +125,47 @@ def pulse_campaign_inventory(campaign_id: UUID, core: Core, caller: Caller) -> l
     ]
 
 
+# Delivery report ----------------------------------------------------------------------
+
+
+@router.get("/campaigns/{campaign_id}/report", response_model=DeliveryReportOut)
+def pulse_delivery_report(
+    campaign_id: UUID,
+    core: Core,
+    caller: Caller,
+    since: date | None = None,
+    until: date | None = None,
+) -> DeliveryReportOut:
+    """What a Pulse campaign delivered per video and per category over the days from
+    `since` to `until` (UTC, both included; leave either out for no bound): impressions,
+    billed impressions, clicks, click-through in basis points and spend (minor units), for
+    the owning brand, admins and auditors. A range ending before it starts is 422."""
+    report = core.pulse.delivery_report(caller, campaign_id, since=since, until=until)
+    return DeliveryReportOut.model_validate(report)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The report as CSV."}},
+)
+def pulse_delivery_report_csv(
+    campaign_id: UUID,
+    core: Core,
+    caller: Caller,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    """The delivery report as CSV: a line per video, per category and the total (`level`),
+    spend in minor units beside its currency."""
+    report = core.pulse.delivery_report(caller, campaign_id, since=since, until=until)
+    return Response(
+        content=csv_text(report.csv_rows()),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="pulse-{campaign_id}-delivery.csv"'},
+    )
+
+
 # Brand safety -------------------------------------------------------------------------
 
 
@@ -175,7 +222,7 @@ def record_impressions(
         caller,
         batch_key=body.batch_key,
         campaign_id=body.campaign_id,
-        placements=[(p.video_id, p.impressions) for p in body.placements],
+        placements=[(p.video_id, p.impressions, p.clicks) for p in body.placements],
     )
     response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
     set_location(response, "pulse", "campaigns", body.campaign_id)  # the campaign billed

@@ -3,11 +3,13 @@ inventory; see ``revenue_schemas`` for how money travels."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from uuid import UUID
 
 from pydantic import Field
 
 from domain.revenue.pulse import MAX_EXCLUSIONS, MAX_KEYWORD
+from entrypoints.http.revenue.revenue_schemas import MoneyOut
 from entrypoints.http.schemas import Account, Answer, Strict
 
 
@@ -43,3 +45,26 @@ class ExclusionsOut(Answer):
     set_by: str = Field(description="Who set them last (empty: never set).")
     set_at: datetime | None
     version: int = Field(description="0: never set.")
+
+
+class ReportLineOut(Answer):
+    category: str
+    video_id: UUID | None = Field(description="None on a category's or the total's line.")
+    creator: str
+    impressions: int
+    billed_impressions: int = Field(description="The impressions the budget paid for.")
+    clicks: int
+    click_through_bp: int = Field(
+        description="Clicks per 10,000 impressions (basis points), rounded down."
+    )
+    spend: MoneyOut
+
+
+class DeliveryReportOut(Answer):
+    campaign_id: UUID
+    brand: str
+    since: date | None = Field(description="The first day counted (UTC); none: since launch.")
+    until: date | None = Field(description="The last day counted (UTC); none: until now.")
+    by_video: list[ReportLineOut] = Field(description="Most impressions first.")
+    by_category: list[ReportLineOut]
+    total: ReportLineOut

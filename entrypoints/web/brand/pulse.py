@@ -1,5 +1,7 @@
 """``/brand/pulse``: a brand's Pulse page: its campaigns, each linked to its delivery report,
 and its safety exclusions (categories, keywords, creators) in a form that replaces them.
+``/brand/pulse/campaigns/{id}``: a campaign's delivery per video and category over a range of
+days, with its CSV (``GET /v1/pulse/campaigns/{id}/report(.csv)``).
 
 It calls the use cases of ``GET /v1/me/campaigns?program=pulse``, ``GET`` and ``PUT
 /v1/pulse/brands/{brand}/exclusions`` with the visitor as the caller, and checks the form with
@@ -8,7 +10,10 @@ and nothing is recorded."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
+from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import APIRouter, Form, Request, Response
 
@@ -67,6 +72,27 @@ def pulse_page(
     done: Literal["exclusions"] | None = None,
 ) -> Response:
     return _page(core, visitor, dict(request.query_params), done=done)
+
+
+@router.get(PAGE + "/campaigns/{campaign_id}")
+def delivery_page(
+    campaign_id: UUID,
+    core: Core,
+    visitor: Visiting,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    report = core.pulse.delivery_report(visitor.principal, campaign_id, since=since, until=until)
+    query = urlencode({k: v.isoformat() for k, v in (("since", since), ("until", until)) if v})
+    return render(
+        "brand/pulse_report.html",
+        {
+            "visitor": visitor,
+            "report": report,
+            "campaign": core.pulse.campaign(visitor.principal, campaign_id),
+            "csv": f"/v1/pulse/campaigns/{campaign_id}/report.csv" + (f"?{query}" if query else ""),
+        },
+    )
 
 
 @router.post(PAGE + "/exclusions")

@@ -93,3 +93,91 @@ def test_bad_exclusions_are_refused_and_nothing_is_recorded(client: TestClient, 
     read = client.get("/v1/pulse/brands/acme/exclusions", headers=auth("auditor", "audit"))
     assert read.json()["keywords"] == ["vape"]
     assert read.json()["version"] == 2
+
+
+def test_the_delivery_report_per_video_and_category_as_json_and_csv(
+    client: TestClient, auth: Auth, inventory: dict[str, str]
+) -> None:
+    campaign = launch(client, auth, budget=100_00, cpm=5_00)
+    billed = client.post(
+        "/v1/pulse/impressions",
+        json={
+            "batch_key": "b-1",
+            "campaign_id": campaign["id"],
+            "placements": [{"video_id": inventory["top"], "impressions": 2_000, "clicks": 30}],
+        },
+        headers=auth("admin", "ad-server"),
+    )
+    assert billed.status_code == 201, billed.text
+    path = f"/v1/pulse/campaigns/{campaign['id']}/report"
+
+    answer = client.get(path, headers=auth("brand", "acme"))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    [video] = body["by_video"]
+    assert (video["video_id"], video["creator"], video["impressions"], video["clicks"]) == (
+        inventory["top"],
+        "maya",
+        2_000,
+        30,
+    )
+    assert video["click_through_bp"] == 150
+    assert video["spend"] == {"minor": 10_00, "currency": "USD"}
+    assert body["by_category"][0]["category"] == "cooking"
+    assert body["total"]["spend"]["minor"] == 10_00
+
+    in_range = client.get(
+        path, params={"since": "2025-03-10", "until": "2025-03-10"}, headers=auth("brand", "acme")
+    )
+    assert in_range.json()["total"]["impressions"] == 2_000
+    before = client.get(path, params={"until": "2025-03-09"}, headers=auth("auditor", "audit"))
+    assert before.json()["by_video"] == []
+
+    csv = client.get(path + ".csv", headers=auth("brand", "acme"))
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.splitlines()
+    assert lines[0].startswith("level,category,video_id,creator,impressions")
+    assert lines[1] == f"video,cooking,{inventory['top']},maya,2000,2000,30,150,1000,USD"
+    assert lines[-1] == ",".join(["total", "", "", "", "2000", "2000", "30", "150", "1000", "USD"])
+
+    assert_problem(client.get(path, headers=auth("brand", "cola")), 403, "forbidden")
+    backwards = client.get(
+        path, params={"since": "2025-03-10", "until": "2025-03-01"}, headers=auth("brand", "acme")
+    )
+    assert backwards.status_code == 422
+    assert backwards.headers["content-type"] == "application/problem+json"
+    assert (
+        client.get(path, params={"since": "March"}, headers=auth("brand", "acme")).status_code
+        == 422
+    )
+
+
+def test_clicks_beyond_impressions_are_refused_and_nothing_is_recorded(
+    client: TestClient, auth: Auth, inventory: dict[str, str]
+) -> None:
+    campaign = launch(client, auth, budget=100_00, cpm=5_00)
+    for clicks in (2_001, -1, 1.5, "3"):
+        refused = client.post(
+            "/v1/pulse/impressions",
+            json={
+                "batch_key": "b-1",
+                "campaign_id": campaign["id"],
+                "placements": [
+                    {"video_id": inventory["top"], "impressions": 2_000, "clicks": clicks}
+                ],
+            },
+            headers=auth("admin", "ad-server"),
+        )
+        assert refused.status_code == 422, (clicks, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+    report = client.get(
+        f"/v1/pulse/campaigns/{campaign['id']}/report", headers=auth("brand", "acme")
+    )
+    assert report.json()["by_video"] == []
+    assert (
+        client.get(f"/v1/pulse/campaigns/{campaign['id']}", headers=auth("brand", "acme")).json()[
+            "remaining"
+        ]["minor"]
+        == 100_00
+    )
