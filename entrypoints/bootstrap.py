@@ -46,6 +46,7 @@ from adapters.projections.ledger import SqlLedgerTables
 from adapters.projections.marketplace import SqlMarketplaceTables, creator_text
 from adapters.projections.music import SqlMusicTables
 from adapters.projections.protection import persisted_protection
+from adapters.projections.pulse_delivery import SqlDeliveryTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from adapters.projections.revenue_lists import SqlRevenueListTables
 from adapters.projections.review_queue import SqlReviewTables
@@ -106,6 +107,7 @@ from application.revenue.ledger_projection import LedgerProjection
 from application.revenue.ledgers import Ledger
 from application.revenue.payouts import Payouts
 from application.revenue.pulse import Pulse
+from application.revenue.pulse_delivery import DeliveryProjection
 from application.revenue.pulse_inventory import InventoryProjection
 from application.revenue.revenue_lists import RevenueLists, RevenueListsProjection
 from application.shop.counterfeit_reports import CounterfeitReports
@@ -381,6 +383,8 @@ def bootstrap(
     projections.register(dashboard_projection)
     inventory = InventoryProjection(SqlInventoryTables(projection_store))
     projections.register(inventory)
+    delivery = DeliveryProjection(SqlDeliveryTables(projection_store))
+    projections.register(delivery)
     shop_search = ShopSearchProjection(SqlShopTables(projection_store))
     projections.register(shop_search)
     marketplace = MarketplaceProjection(
@@ -451,6 +455,7 @@ def bootstrap(
             identities=identities,
             runner=projections,
             projection=inventory,
+            delivery=delivery,
             launched_regions=settings.pulse_regions,
         ),
         payouts=Payouts(revenue, ledger=ledger, clock=clock),

@@ -47,6 +47,7 @@ from entrypoints.invitation_cli import add_invitation_commands
 from entrypoints.logs import configure_logging
 from entrypoints.music_cli import add_music_commands
 from entrypoints.order_cli import add_order_commands
+from entrypoints.pulse_cli import add_pulse_commands
 from entrypoints.settings import LOG_LEVELS, Settings, SettingsError
 from entrypoints.shop_lists_cli import add_shop_list_commands
 from entrypoints.video_reports_cli import add_video_report_commands
@@ -1558,6 +1559,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_analytics_commands(commands)
     add_config_command(commands)
     add_video_report_commands(commands)
+    add_pulse_commands(commands)
     describe_subcommands(parser)
     return parser
 

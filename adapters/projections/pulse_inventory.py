@@ -52,6 +52,8 @@ def _define(metadata: sa.MetaData, suffix: str) -> None:
         sa.Column("neg_score", sa.BigInteger, nullable=False),  # ascending: best first
         sa.Column("moderation", sa.String(32), nullable=False),
         sa.Column("ranked", sa.Boolean, nullable=False),
+        sa.Column("caption", sa.Text, nullable=False),
+        sa.Column("hashtags", sa.Text, nullable=False),  # space-separated, as normalised
         sa.Index(f"pulse_videos_rank{suffix}", "category", "ranked", "neg_score", "ord"),
     )
     sa.Table(
@@ -127,6 +129,8 @@ class SqlInventoryTables:
                     "neg_score": 0,
                     "moderation": ModerationState.UNREVIEWED.value,
                     "ranked": v.ranked,
+                    "caption": v.caption,
+                    "hashtags": " ".join(v.hashtags),
                 }
                 for v in videos
             ],
@@ -408,6 +412,8 @@ def _video_row(row: Any, rank: int, size: int) -> VideoRow:
         minor=bool(row.minor),
         approved=bool(row.approved),
         followers=None if row.followers is None else int(row.followers),
+        caption=row.caption,
+        hashtags=tuple(row.hashtags.split()),
     )
 
 

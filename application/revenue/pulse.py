@@ -10,7 +10,7 @@ refused.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import attrs
@@ -24,6 +24,8 @@ from application.ports import Clock, IdentityProvider
 from application.projections import Persisted, ProjectionRunner
 from application.read_models import ReadModel
 from application.revenue.ledgers import Ledger
+from application.revenue.pulse_delivery import NAME as DELIVERY
+from application.revenue.pulse_delivery import DeliveryProjection, DeliveryReport, report_of
 from application.revenue.pulse_inventory import (
     NAME,
     InventoryProjection,
@@ -31,7 +33,8 @@ from application.revenue.pulse_inventory import (
     inventory_size,
 )
 from domain.categories import CATEGORIES
-from domain.errors import RuleViolated
+from domain.errors import InvalidValue, RuleViolated
+from domain.identifiers import checked_account
 from domain.money import Money
 from domain.revenue.creators import Creator
 from domain.revenue.ledger import (
@@ -46,7 +49,10 @@ from domain.revenue.ledger import (
     platform,
 )
 from domain.revenue.pulse import (
+    BrandSafety,
     EnrolmentStatus,
+    Excluded,
+    Exclusions,
     ImpressionBatch,
     Placement,
     PulseCampaign,
@@ -56,6 +62,9 @@ from domain.revenue.pulse import (
 IMPRESSIONS_BILLED = "impressions-billed"
 CAMPAIGN_FUNDED = "campaign-funded"
 ATTEMPTS = 5
+#: How many more of a category's leaders a campaign's inventory looks at than it answers, so
+#: that excluded videos among them do not shorten the answer.
+MAX_EXCLUDED_SLACK = 400
 
 
 class NotInventory(RuleViolated):
@@ -117,6 +126,30 @@ class CampaignView:
 
 
 @attrs.frozen
+class ExclusionsView:
+    brand: str
+    categories: tuple[str, ...]
+    keywords: tuple[str, ...]
+    creators: tuple[str, ...]
+    set_by: str
+    set_at: datetime | None
+    version: int  # 0: never set
+
+    @classmethod
+    def of(cls, brand: str, safety: BrandSafety | None) -> ExclusionsView:
+        exclusions = Exclusions() if safety is None else safety.exclusions
+        return cls(
+            brand=brand,
+            categories=exclusions.categories,
+            keywords=exclusions.keywords,
+            creators=exclusions.creators,
+            set_by="" if safety is None else safety.set_by,
+            set_at=None if safety is None else safety.set_at,
+            version=0 if safety is None else safety.version,
+        )
+
+
+@attrs.frozen
 class ImpressionReceipt:
     batch_id: UUID
     campaign_id: UUID
@@ -138,6 +171,7 @@ class Pulse:
         identities: IdentityProvider,
         runner: ProjectionRunner,
         projection: InventoryProjection,
+        delivery: DeliveryProjection,
         launched_regions: Iterable[str] = ("US",),
     ) -> None:
         self._revenue = revenue
@@ -149,15 +183,17 @@ class Pulse:
         self.launched_regions = tuple(launched_regions)
         self.runner = runner
         self.projection = projection
+        self.delivery = delivery
 
     def catch_up(self) -> int:
-        """Brings Pulse's read model up to the end of its logs; answers how many events were
-        applied (``ProjectionFailed`` if one cannot be)."""
-        return self.runner.catch_up(NAME)
+        """Brings Pulse's read models up to the end of their logs; answers how many events
+        were applied (``ProjectionFailed`` if one cannot be)."""
+        return self.runner.catch_up(NAME) + self.runner.catch_up(DELIVERY)
 
     def read_models(self) -> tuple[ReadModel, ...]:
-        """Pulse's read model, for the projection runner and the auditor's replay."""
-        return (Persisted(self.runner, self.projection),)
+        """Pulse's read models (the inventory, the delivery), for the projection runner and
+        the auditor's replay."""
+        return (Persisted(self.runner, self.projection), Persisted(self.runner, self.delivery))
 
     def inventory(self, category: str, *, limit: int = 100) -> list[Standing]:
         """The category's inventory now, best first."""
@@ -246,6 +282,8 @@ class Pulse:
     ) -> CampaignView:
         """A prepaid campaign: its budget is received from the brand and held for it."""
         owner = acting_for(actor, brand, Role.BRAND, doing="launch a Pulse campaign")
+        if category.strip().lower() in self._exclusions(owner).categories:
+            raise Excluded(f"{owner} excludes the category {category.strip().lower()}")
         now = self.clock.now()
         campaign = PulseCampaign.launch(
             self.identities.new_id(),
@@ -291,6 +329,83 @@ class Pulse:
             remaining=self.ledger.balance_of(campaign_budget(campaign.id, campaign.cpm.currency)),
         )
 
+    def delivery_report(
+        self,
+        actor: Principal,
+        campaign_id: UUID,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> DeliveryReport:
+        """What a Pulse campaign delivered over the days from ``since`` to ``until`` (UTC,
+        both included; none: since launch, until now), per video and per category:
+        impressions, billed impressions, clicks, click-through (basis points) and spend, for
+        its brand, an admin or an auditor. A range ending before it starts is
+        ``InvalidValue``; an unknown campaign ``NotFound``."""
+        if since is not None and until is not None and until < since:
+            raise InvalidValue("a report's range ends on or after the day it starts")
+        generation = self.runner.fresh(DELIVERY)
+        facts = self.delivery.tables.campaign(generation, campaign_id)
+        if facts is None:
+            raise NotFound("Pulse campaign", campaign_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, facts.brand, Role.BRAND, doing="read a campaign's delivery")
+        videos = self.delivery.tables.by_video(generation, campaign_id, since, until)
+        return report_of(facts, videos, since, until)
+
+    # Brand safety ------------------------------------------------------------------------
+
+    def set_exclusions(
+        self,
+        actor: Principal,
+        *,
+        categories: Iterable[str],
+        keywords: Iterable[str],
+        creators: Iterable[str],
+        brand: str | None = None,
+    ) -> ExclusionsView:
+        """A brand (an admin names the brand) sets the safety exclusions every one of its Pulse
+        campaigns is placed by, replacing the previous ones: categories, keywords matched in a
+        video's caption and hashtags, and creators. A bad category, keyword or account is
+        ``InvalidValue`` and nothing is recorded."""
+        owner = acting_for(actor, brand, Role.BRAND, doing="set brand-safety exclusions")
+        exclusions = Exclusions.checked(categories=categories, keywords=keywords, creators=creators)
+        safety = self._revenue.find(BrandSafety, BrandSafety.id_for(owner))
+        if safety is None:
+            safety = BrandSafety.start(owner)
+        safety.set(exclusions, by=actor.label, at=self.clock.now())
+        self._revenue.commit(safety)
+        return ExclusionsView.of(owner, safety)
+
+    def exclusions(self, actor: Principal, brand: str | None = None) -> ExclusionsView:
+        """A brand's safety exclusions (none until set), for the brand, an admin or an
+        auditor."""
+        if actor.role is Role.AUDITOR:
+            owner = checked_account(brand or "", "the brand an auditor reads")
+        else:
+            owner = acting_for(actor, brand, Role.BRAND, doing="read brand-safety exclusions")
+        return ExclusionsView.of(owner, self._revenue.find(BrandSafety, BrandSafety.id_for(owner)))
+
+    def _exclusions(self, brand: str) -> Exclusions:
+        safety = self._revenue.find(BrandSafety, BrandSafety.id_for(brand))
+        return Exclusions() if safety is None else safety.exclusions
+
+    def campaign_inventory(
+        self, actor: Principal, campaign_id: UUID, *, limit: int = 100
+    ) -> list[Standing]:
+        """The videos a campaign's ads may be placed beside now, best first: its category's
+        inventory less what its brand excludes (the brand, admins, auditors)."""
+        campaign = self._revenue.load(PulseCampaign, campaign_id)
+        if actor.role not in (Role.ADMIN, Role.AUDITOR):
+            acting_for(actor, campaign.brand, Role.BRAND, doing="read a campaign's inventory")
+        exclusions = self._exclusions(campaign.brand)
+        size = limited(limit)
+        return [
+            standing
+            for standing in self.inventory(campaign.category, limit=size + MAX_EXCLUDED_SLACK)
+            if not _excluded_by(exclusions, standing)
+        ][:size]
+
     # Impressions -------------------------------------------------------------------------
 
     def record_impressions(
@@ -299,9 +414,11 @@ class Pulse:
         *,
         batch_key: str,
         campaign_id: UUID,
-        placements: Sequence[tuple[UUID, int]],
+        placements: Sequence[tuple[UUID, int] | tuple[UUID, int, int]],
     ) -> ImpressionReceipt:
-        """Impressions reported by the ad server (a platform service with an admin token)."""
+        """Impressions reported by the ad server (a platform service with an admin token):
+        per placement a video, its impressions and, optionally, the clicks on the ad among
+        them."""
         require_role(actor, Role.ADMIN, doing="report ad impressions")
         batch_id = ImpressionBatch.id_for(actor.label, batch_key)
         for attempt in range(ATTEMPTS):
@@ -322,13 +439,17 @@ class Pulse:
         actor: Principal,
         batch_key: str,
         campaign_id: UUID,
-        placements: Sequence[tuple[UUID, int]],
+        placements: Sequence[tuple[UUID, int] | tuple[UUID, int, int]],
     ) -> ImpressionReceipt:
         campaign = self._revenue.load(PulseCampaign, campaign_id)
         now = self.clock.now()
-        # Once per batch: every placement reads the inventory as of now.
+        # Once per batch: every placement reads the inventory and the exclusions as of now.
         generation = self.runner.fresh(NAME)
-        placed = [self._placement(campaign, generation, video_id, n) for video_id, n in placements]
+        exclusions = self._exclusions(campaign.brand)
+        placed = [
+            self._placement(campaign, exclusions, generation, *placement)
+            for placement in placements
+        ]
         budget_code = campaign_budget(campaign.id, campaign.cpm.currency)
         # Priced on this very aggregate and posted to it: a batch saved meanwhile makes this
         # save fail with a version conflict, and the batch is priced again.
@@ -349,7 +470,13 @@ class Pulse:
         return _receipt(batch, replayed=False)
 
     def _placement(
-        self, campaign: PulseCampaign, generation: int, video_id: UUID, impressions: int
+        self,
+        campaign: PulseCampaign,
+        exclusions: Exclusions,
+        generation: int,
+        video_id: UUID,
+        impressions: int,
+        clicks: int = 0,
     ) -> Placement:
         standing = self.projection.standing(generation, video_id)
         if standing is None:
@@ -361,12 +488,16 @@ class Pulse:
             )
         if not standing.is_inventory:
             raise NotInventory(f"video {video_id} is not Pulse inventory: {standing.why_not}")
+        why = _excluded_by(exclusions, standing)
+        if why:
+            raise Excluded(f"video {video_id} gets no ad of {campaign.brand}: {why}")
         return Placement(
             video_id=video_id,
             creator=standing.creator,
             impressions=impressions,
             rank=standing.rank,
             category_size=standing.category_size,
+            clicks=clicks,
         )
 
     def standing(self, video_id: UUID) -> Standing:
@@ -405,12 +536,19 @@ class Pulse:
         self,
         previous: ImpressionBatch,
         campaign_id: UUID,
-        placements: Sequence[tuple[UUID, int]],
+        placements: Sequence[tuple[UUID, int] | tuple[UUID, int, int]],
         batch_key: str,
     ) -> ImpressionReceipt:
         wanted = [
-            Placement(video_id=v, creator="", impressions=n, rank=0, category_size=0)
-            for v, n in placements
+            Placement(
+                video_id=p[0],
+                creator="",
+                impressions=p[1],
+                rank=0,
+                category_size=0,
+                clicks=p[2] if len(p) > 2 else 0,
+            )
+            for p in placements
         ]
         if not previous.same_report(campaign_id, wanted):
             raise BatchKeyReused(f"batch {batch_key!r} was recorded with other content")
@@ -421,6 +559,15 @@ class Pulse:
         if creator is None:
             raise NotFound("creator", account)
         return creator
+
+
+def _excluded_by(exclusions: Exclusions, standing: Standing) -> str:
+    return exclusions.reason(
+        category=standing.category,
+        creator=standing.creator,
+        caption=standing.caption,
+        hashtags=standing.hashtags,
+    )
 
 
 def _receipt(batch: ImpressionBatch, *, replayed: bool) -> ImpressionReceipt:

@@ -52,6 +52,8 @@ class Standing:
     top: int  # how many ranks are inventory in this category now
     is_inventory: bool
     why_not: str
+    caption: str = ""  # the caption and hashtags, which brand-safety keywords are matched in
+    hashtags: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -61,6 +63,8 @@ class NewVideo:
     category: str
     order: int  # breaks ties of score (earlier first)
     ranked: bool
+    caption: str = ""
+    hashtags: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -89,6 +93,8 @@ class VideoRow:
     minor: bool
     approved: bool
     followers: int | None  # None: never counted
+    caption: str = ""
+    hashtags: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -192,6 +198,8 @@ def standing_of(row: VideoRow) -> Standing:
             top=top,
             is_inventory=False,
             why_not=f"not ranked: {exclusion(row.moderation, minor=row.minor)}",
+            caption=row.caption,
+            hashtags=row.hashtags,
         )
     why_not = ""
     if row.rank > top:
@@ -212,6 +220,8 @@ def standing_of(row: VideoRow) -> Standing:
         top=top,
         is_inventory=not why_not,
         why_not=why_not,
+        caption=row.caption,
+        hashtags=row.hashtags,
     )
 
 
@@ -232,7 +242,7 @@ class InventoryProjection:
     """Which rows each event of the two logs changes, and the standings read from them."""
 
     name = NAME
-    version = 1
+    version = 2  # 2: each video's caption and hashtags, for brand-safety keywords
 
     def __init__(self, tables: InventoryTables) -> None:
         self.tables = tables
@@ -315,6 +325,8 @@ class InventoryProjection:
                     event.category,
                     position,
                     exclusion(ModerationState.UNREVIEWED, minor=event.creator_id in minors) is None,
+                    caption=event.caption,
+                    hashtags=tuple(event.hashtags),
                 )
                 for event, position in events
             ],

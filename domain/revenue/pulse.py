@@ -20,9 +20,11 @@ minor unit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
@@ -32,6 +34,8 @@ from domain.aggregate import DomainAggregate
 from domain.bounds import checked_quantity
 from domain.categories import checked_category
 from domain.errors import InvalidValue, RuleViolated
+from domain.hashtags import hashtag_of_phrase
+from domain.identifiers import checked_account
 from domain.money import CurrencyMismatch, Money, split_in_half
 from domain.revenue.creators import Creator
 from domain.text import checked_free_text, checked_line
@@ -44,6 +48,10 @@ MAX_REASON = 1_000
 MAX_NAME = 200
 _BATCHES = uuid5(NAMESPACE_URL, "urn:spotlight:impression-batch")
 _ENROLMENTS = uuid5(NAMESPACE_URL, "urn:spotlight:pulse-enrolment")
+_SAFETY = uuid5(NAMESPACE_URL, "urn:spotlight:brand-safety")
+MAX_EXCLUSIONS = 200  # of each kind
+MAX_KEYWORD = 50
+_WORD = re.compile(r"[^\W_]+")
 
 
 class NotEligible(RuleViolated):
@@ -60,6 +68,10 @@ class CampaignNotFlying(RuleViolated):
 
 class BudgetSpent(RuleViolated):
     """The campaign's budget is used up: nothing more can be billed."""
+
+
+class Excluded(RuleViolated):
+    """The brand's safety exclusions rule the video (or the campaign's category) out."""
 
 
 def eligibility_problems(creator: Creator, launched_regions: Iterable[str]) -> list[str]:
@@ -298,11 +310,14 @@ class Placement:
     impressions: int
     rank: int  # the video's rank in its category when the batch was recorded (1 = top)
     category_size: int
+    clicks: int = 0  # on the ad, among these impressions
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.impressions, bool) or self.impressions <= 0:
             raise InvalidValue("a placement counts at least one impression")
         checked_quantity(self.impressions, "a placement's impressions")
+        if isinstance(self.clicks, bool) or not 0 <= self.clicks <= self.impressions:
+            raise InvalidValue("a placement's clicks are from 0 to its impressions")
 
 
 @attrs.frozen
@@ -316,6 +331,9 @@ class BilledPlacement:
     platform_share: int
     rank: int
     category_size: int
+    #: Clicks on the ad among the impressions (0 in every batch recorded before clicks were
+    #: reported: ``ImpressionBatch.Recorded`` v1).
+    clicks: int = 0
 
 
 def _billed(values: Iterable[BilledPlacement]) -> tuple[BilledPlacement, ...]:
@@ -349,6 +367,7 @@ def price(placements: Sequence[Placement], cpm: Money, remaining: Money) -> list
                 platform_share=platform_share,
                 rank=placement.rank,
                 category_size=placement.category_size,
+                clicks=placement.clicks,
             )
         )
     return billed
@@ -361,12 +380,20 @@ class ImpressionBatch(DomainAggregate):
 
     class Recorded(Aggregate.Created):
         TOPIC = "spotlight.pulse:ImpressionsRecorded"
+        # v2: each placement carries the clicks on the ad reported with it (v1 reported none).
+        class_version = 2
         reporter: str
         batch_key: str
         campaign_id: UUID
         currency: str
         placements: tuple[BilledPlacement, ...]
         reported_at: datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["placements"] = [
+                attrs.evolve(placement, clicks=0) for placement in state["placements"]
+            ]
 
     @staticmethod
     def id_for(reporter: str, batch_key: str) -> UUID:
@@ -427,7 +454,134 @@ class ImpressionBatch(DomainAggregate):
         return sum(p.impressions - p.billed_impressions for p in self.placements)
 
     def same_report(self, campaign_id: UUID, placements: Sequence[Placement]) -> bool:
-        """Whether a retry repeats this batch exactly (videos and impressions, in order)."""
+        """Whether a retry repeats this batch exactly (videos, impressions and clicks, in
+        order)."""
         return campaign_id == self.campaign_id and [
-            (p.video_id, p.impressions) for p in placements
-        ] == [(p.video_id, p.impressions) for p in self.placements]
+            (p.video_id, p.impressions, p.clicks) for p in placements
+        ] == [(p.video_id, p.impressions, p.clicks) for p in self.placements]
+
+
+# Brand safety ------------------------------------------------------------------------------
+
+
+def _words(text: str) -> tuple[str, ...]:
+    """A text's words (split at whatever is not a letter or digit), folded as hashtags are."""
+    return tuple(w for w in (hashtag_of_phrase(part) for part in _WORD.findall(text)) if w)
+
+
+@attrs.frozen
+class Exclusions:
+    """What a brand's ads never run beside: whole categories, videos whose caption or hashtags
+    hold a keyword, and every video of some creators.
+
+    A keyword is a word or a phrase, compared as hashtags are (case, accents and punctuation
+    folded): it excludes a video whose caption holds its words in a row, or one of whose
+    hashtags is the keyword written as one tag ("energy drink" excludes ``#EnergyDrink`` and
+    "no energy drink here")."""
+
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    creators: tuple[str, ...] = ()
+
+    @classmethod
+    def checked(
+        cls, *, categories: Iterable[str], keywords: Iterable[str], creators: Iterable[str]
+    ) -> Exclusions:
+        kept_categories = tuple(sorted({checked_category(c) for c in categories}))
+        kept_keywords: dict[str, str] = {}
+        for raw in keywords:
+            keyword = " ".join(checked_line(raw, "a keyword").split())
+            if not _words(keyword) or len(keyword) > MAX_KEYWORD:
+                raise InvalidValue(
+                    f"a keyword has 1 to {MAX_KEYWORD} characters, at least one a letter or "
+                    f"digit: {raw!r}"
+                )
+            kept_keywords.setdefault(" ".join(_words(keyword)), keyword)
+        kept_creators = tuple(sorted({checked_account(c, "an excluded creator") for c in creators}))
+        for kind, kept in (
+            ("categories", kept_categories),
+            ("keywords", kept_keywords),
+            ("creators", kept_creators),
+        ):
+            if len(kept) > MAX_EXCLUSIONS:
+                raise InvalidValue(f"at most {MAX_EXCLUSIONS} excluded {kind}")
+        return cls(
+            categories=kept_categories,
+            keywords=tuple(sorted(kept_keywords.values(), key=str.casefold)),
+            creators=kept_creators,
+        )
+
+    def reason(self, *, category: str, creator: str, caption: str, hashtags: Sequence[str]) -> str:
+        """Why a video beside which an ad would run is excluded ("" when it is not)."""
+        if category in self.categories:
+            return f"the brand excludes the category {category}"
+        if creator in self.creators:
+            return f"the brand excludes the creator {creator}"
+        words = _words(caption)
+        tags = set(hashtags)
+        for keyword in self.keywords:
+            wanted = _words(keyword)
+            if "".join(wanted) in tags or _holds(words, wanted):
+                return f"the video's caption or hashtags hold the excluded keyword {keyword!r}"
+        return ""
+
+
+def _holds(words: Sequence[str], wanted: Sequence[str]) -> bool:
+    n = len(wanted)
+    return any(tuple(words[i : i + n]) == tuple(wanted) for i in range(len(words) - n + 1))
+
+
+class BrandSafety(DomainAggregate):
+    """A brand's safety exclusions, which every one of its Pulse campaigns is placed by: set
+    as a whole each time (the latest set replaces the previous one)."""
+
+    TOPIC = "spotlight.pulse:BrandSafety"
+
+    class Started(Aggregate.Created):
+        TOPIC = "spotlight.pulse:BrandSafetyStarted"
+        brand: str
+
+    class ExclusionsSet(Aggregate.Event):
+        TOPIC = "spotlight.pulse:BrandExclusionsSet"
+        categories: tuple[str, ...]
+        keywords: tuple[str, ...]
+        creators: tuple[str, ...]
+        set_by: str
+        set_at: datetime
+
+    @staticmethod
+    def id_for(brand: str) -> UUID:
+        return uuid5(_SAFETY, brand)
+
+    @classmethod
+    def start(cls, brand: str) -> BrandSafety:
+        return cls(id=cls.id_for(brand), brand=brand)
+
+    @event(Started)
+    def __init__(self, id: UUID, brand: str) -> None:
+        self.brand = brand
+        self.exclusions = Exclusions()
+        self.set_at: datetime | None = None
+        self.set_by = ""
+
+    def set(self, exclusions: Exclusions, *, by: str, at: datetime) -> None:
+        self._set(
+            categories=exclusions.categories,
+            keywords=exclusions.keywords,
+            creators=exclusions.creators,
+            set_by=by,
+            set_at=checked_instant(at),
+        )
+
+    @event(ExclusionsSet)
+    def _set(
+        self,
+        categories: tuple[str, ...],
+        keywords: tuple[str, ...],
+        creators: tuple[str, ...],
+        set_by: str,
+        set_at: datetime,
+    ) -> None:
+        self.exclusions = Exclusions(tuple(categories), tuple(keywords), tuple(creators))
+        self.set_by = set_by
+        self.set_at = set_at

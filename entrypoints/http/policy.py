@@ -218,6 +218,21 @@ POLICY: Mapping[str, Access] = {
     "GET /v1/pulse/campaigns/{campaign_id}": rule(
         "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
     ),
+    "GET /v1/pulse/campaigns/{campaign_id}/inventory": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/pulse/campaigns/{campaign_id}/report": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/pulse/campaigns/{campaign_id}/report.csv": rule(
+        "brand admin auditor", "the campaign's brand; admins; auditors", owners="brand"
+    ),
+    "GET /v1/pulse/brands/{brand}/exclusions": rule(
+        "brand admin auditor", "the brand; admins; auditors", owners="brand"
+    ),
+    "PUT /v1/pulse/brands/{brand}/exclusions": rule(
+        "brand admin", "the brand as itself; an admin for it", owners="brand"
+    ),
     "POST /v1/pulse/impressions": rule("admin", "an admin (the ad server's token)"),
     "GET /v1/ledgers/{account_id}": rule(
         "creator seller brand admin auditor",

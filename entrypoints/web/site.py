@@ -15,6 +15,7 @@ from entrypoints.web.artist import rounds
 from entrypoints.web.artist import tracks as artist_tracks
 from entrypoints.web.auditor import trail
 from entrypoints.web.brand import campaigns, marketplace
+from entrypoints.web.brand import pulse as brand_pulse
 from entrypoints.web.creator import earnings, invitations, notices, videos
 from entrypoints.web.headers import protect
 from entrypoints.web.judge import field, scoring
@@ -46,6 +47,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(orders.router)
     app.include_router(campaigns.router)
     app.include_router(marketplace.router)
+    app.include_router(brand_pulse.router)
     app.include_router(seller.router)
     app.include_router(shopping.router)
     app.include_router(pulse.router)

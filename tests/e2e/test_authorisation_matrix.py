@@ -154,6 +154,7 @@ def build(core: Spotlight) -> World:
         "slot_id": str(slot.slot_id),
         "account": OWNER,
         "creator": OWNER,
+        "brand": OWNER,
         "studio_account": OWNER,
         "account_id": f"creator:{OWNER}:payable:USD",
         "month": "2025-03",
@@ -177,6 +178,7 @@ def build(core: Spotlight) -> World:
         "slot_id": owned(Role.CREATOR, Role.BRAND),
         "payout_id": owned(Role.CREATOR),
         "creator": owned(Role.CREATOR),
+        "brand": owned(Role.BRAND),
         "studio_account": owned(Role.STUDIO),
         "account_id": owned(Role.CREATOR),
         "subject": owned(Role.CREATOR),
@@ -189,6 +191,9 @@ def build(core: Spotlight) -> World:
 #: Where one path's parameter names something else than the parameter's usual meaning.
 PARAMETERS: Mapping[str, Mapping[str, str]] = {
     "/v1/pulse/campaigns/{campaign_id}": {"campaign_id": "pulse_campaign_id"},
+    "/v1/pulse/campaigns/{campaign_id}/inventory": {"campaign_id": "pulse_campaign_id"},
+    "/v1/pulse/campaigns/{campaign_id}/report": {"campaign_id": "pulse_campaign_id"},
+    "/v1/pulse/campaigns/{campaign_id}/report.csv": {"campaign_id": "pulse_campaign_id"},
     "/v1/studios/{studio_id}/analytics": {"studio_id": "studio_account"},
     "/v1/studios/{studio_id}/analytics/titles/{title_id}/videos": {"studio_id": "studio_account"},
     "/v1/studios/{studio_id}/analytics/titles/{title_id}/videos.csv": {

@@ -28,6 +28,7 @@ REPLAYED = (
     "music track index",
     "ledger balances and statements",
     "Pulse inventory",
+    "Pulse delivery",
     "shop tags",
     "shop search",
     "shop lists (listings, orders, reports)",

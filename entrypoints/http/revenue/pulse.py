@@ -3,10 +3,17 @@ impression batches that bill a campaign and credit half of each placement to the
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter, Response, status
 
+from application.revenue.pulse_delivery import csv_text
+from entrypoints.http.revenue.pulse_schemas import (
+    DeliveryReportOut,
+    ExclusionsBody,
+    ExclusionsOut,
+)
 from entrypoints.http.revenue.revenue_schemas import (
     CampaignLaunch,
     CampaignOut,
@@ -108,6 +115,86 @@ def get_pulse_campaign(campaign_id: UUID, core: Core, caller: Caller) -> Campaig
     return CampaignOut.model_validate(core.pulse.campaign(caller, campaign_id))
 
 
+@router.get("/campaigns/{campaign_id}/inventory", response_model=list[StandingOut])
+def pulse_campaign_inventory(campaign_id: UUID, core: Core, caller: Caller) -> list[StandingOut]:
+    """The videos the campaign's ads may run beside now, best first, at most 100: its
+    category's inventory less what its brand's safety exclusions rule out (the owning brand,
+    admins, auditors)."""
+    return [
+        StandingOut.model_validate(s) for s in core.pulse.campaign_inventory(caller, campaign_id)
+    ]
+
+
+# Delivery report ----------------------------------------------------------------------
+
+
+@router.get("/campaigns/{campaign_id}/report", response_model=DeliveryReportOut)
+def pulse_delivery_report(
+    campaign_id: UUID,
+    core: Core,
+    caller: Caller,
+    since: date | None = None,
+    until: date | None = None,
+) -> DeliveryReportOut:
+    """What a Pulse campaign delivered per video and per category over the days from
+    `since` to `until` (UTC, both included; leave either out for no bound): impressions,
+    billed impressions, clicks, click-through in basis points and spend (minor units), for
+    the owning brand, admins and auditors. A range ending before it starts is 422."""
+    report = core.pulse.delivery_report(caller, campaign_id, since=since, until=until)
+    return DeliveryReportOut.model_validate(report)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/report.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The report as CSV."}},
+)
+def pulse_delivery_report_csv(
+    campaign_id: UUID,
+    core: Core,
+    caller: Caller,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    """The delivery report as CSV: a line per video, per category and the total (`level`),
+    spend in minor units beside its currency."""
+    report = core.pulse.delivery_report(caller, campaign_id, since=since, until=until)
+    return Response(
+        content=csv_text(report.csv_rows()),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="pulse-{campaign_id}-delivery.csv"'},
+    )
+
+
+# Brand safety -------------------------------------------------------------------------
+
+
+@router.get("/brands/{brand}/exclusions", response_model=ExclusionsOut)
+def get_brand_exclusions(brand: AccountPath, core: Core, caller: Caller) -> ExclusionsOut:
+    """A brand's safety exclusions, which every one of its Pulse campaigns is placed by (the
+    brand itself, admins, auditors); all empty with `version` 0 until set."""
+    return ExclusionsOut.model_validate(core.pulse.exclusions(caller, brand))
+
+
+@router.put("/brands/{brand}/exclusions", response_model=ExclusionsOut)
+def set_brand_exclusions(
+    brand: AccountPath, body: ExclusionsBody, core: Core, caller: Caller
+) -> ExclusionsOut:
+    """A brand (or an admin for it) replaces its safety exclusions: categories, keywords and
+    creators. From then on an impression batch placing one of its campaigns beside an
+    excluded video is refused whole (409 `Excluded`, nothing billed), a campaign cannot be
+    launched in an excluded category, and the campaign's inventory leaves them out. An
+    unknown category or a bad keyword is 422, and nothing is recorded."""
+    view = core.pulse.set_exclusions(
+        caller,
+        categories=body.categories,
+        keywords=body.keywords,
+        creators=body.creators,
+        brand=brand,
+    )
+    return ExclusionsOut.model_validate(view)
+
+
 # Impressions --------------------------------------------------------------------------
 
 
@@ -128,13 +215,14 @@ def record_impressions(
     receives the odd minor unit. Answers 201; a retry with the same `batch_key` and the same
     content answers 200 with `replayed: true`. 409: the key was used for other content
     (`BatchKeyReused`), a video is not inventory of the campaign's category
-    (`NotInventory`), the campaign is outside its flight dates (`CampaignNotFlying`) or its
+    (`NotInventory`), the brand's safety exclusions rule a video out (`Excluded`: nothing
+    of the batch is billed), the campaign is outside its flight dates (`CampaignNotFlying`) or its
     budget is spent (`BudgetSpent`). 404: an unknown campaign or video."""
     receipt = core.pulse.record_impressions(
         caller,
         batch_key=body.batch_key,
         campaign_id=body.campaign_id,
-        placements=[(p.video_id, p.impressions) for p in body.placements],
+        placements=[(p.video_id, p.impressions, p.clicks) for p in body.placements],
     )
     response.status_code = status.HTTP_200_OK if receipt.replayed else status.HTTP_201_CREATED
     set_location(response, "pulse", "campaigns", body.campaign_id)  # the campaign billed

@@ -179,6 +179,9 @@ class CampaignOut(Answer):
 class PlacementBody(Strict):
     video_id: UUID
     impressions: StrictInt = Field(ge=1, le=MAX_QUANTITY, examples=[12_000])
+    clicks: StrictInt = Field(
+        default=0, ge=0, le=MAX_QUANTITY, description="Clicks on the ad among the impressions."
+    )
 
 
 class ImpressionBatchBody(Strict):

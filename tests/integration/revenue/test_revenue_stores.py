@@ -28,6 +28,7 @@ from eventsourcing_sqlalchemy.recorders import SQLAlchemyApplicationRecorder
 
 from adapters.projections import SqlProjectionStore, projection_database_for
 from adapters.projections.ledger import SqlLedgerTables
+from adapters.projections.pulse_delivery import SqlDeliveryTables
 from adapters.projections.pulse_inventory import SqlInventoryTables
 from application.audit.ledger_audit import audit_log
 from application.auth import Principal, Role
@@ -39,6 +40,7 @@ from application.revenue.ledger_read_model import LedgerReadModel
 from application.revenue.ledgers import AccountView, Ledger, Statement
 from application.revenue.payouts import PayoutExists, Payouts, PayoutView
 from application.revenue.pulse import CampaignView, ImpressionReceipt, Pulse
+from application.revenue.pulse_delivery import DeliveryProjection
 from application.revenue.pulse_inventory import InventoryProjection, Standing
 from domain.anchors.engagement import Engagement
 from domain.bounds import MAX_AMOUNT
@@ -99,6 +101,8 @@ class RevenueDeployment(Deployment):
         )
         inventory = InventoryProjection(SqlInventoryTables(projection_store))
         runner.register(inventory)
+        delivery = DeliveryProjection(SqlDeliveryTables(projection_store))
+        runner.register(delivery)
         pulse = Pulse(
             core._revenue,
             catalogue=core._catalogue,
@@ -107,10 +111,11 @@ class RevenueDeployment(Deployment):
             identities=identities,
             runner=runner,
             projection=inventory,
+            delivery=delivery,
             launched_regions=core.settings.pulse_regions,
         )
         assert ledger.projection is not core.ledger.projection
-        for name in (inventory.name, ledger_projection.name):
+        for name in (inventory.name, delivery.name, ledger_projection.name):
             generation = runner.active(name)
             assert set(projection_store.positions(name, generation).values()) == {0}
         return attrs.evolve(
