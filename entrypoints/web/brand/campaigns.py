@@ -212,8 +212,8 @@ def _dashboard_page(
     report, report_error = None, ""
     try:
         report = _report(core, visitor, campaign_id, asked)
-    except InvalidValue as refused:
-        report_error = str(refused)
+    except InvalidValue as out_of_range:
+        report_error = str(out_of_range)
         status_code = max(status_code, 422)
     campaign = core.campaigns.campaign(visitor.principal, campaign_id)
     invitations = core.campaigns.invitations_of_campaign(
