@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from application.auth import Role
 from domain.revenue.pulse import EnrolmentStatus
@@ -21,29 +21,21 @@ from entrypoints.http.paging import PageCursor
 from entrypoints.http.revenue.revenue_schemas import EnrolmentDecision
 from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Core
-from entrypoints.web.forms import NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
-from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.paging import pager, trails
+from entrypoints.web.forms import FormCursor
+from entrypoints.web.pages import PageRoute
+from entrypoints.web.paging import trails
+from entrypoints.web.queues import FRESH, Choice, Queue, Reason, Said
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
-QUEUE = "/admin/pulse"
 Status = Literal["applied", "approved", "rejected"]
-Text = Annotated[str, Form(max_length=2000)]
 REASON_MAX: int = EnrolmentDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+QUEUE = Queue("/admin/pulse", "admin/pulse.html", REASON_MAX)
 
 
-def _queue(
-    core: Core,
-    visitor: Visitor,
-    query: Mapping[str, str],
-    *,
-    done: str | None = None,
-    refused: Refusal = NO_REFUSAL,
-    status_code: int = 200,
-) -> Response:
+def _queue(core: Core, visitor: Visitor, query: Mapping[str, str], said: Said = FRESH) -> Response:
     status = query.get("status") or "applied"
     page = core.revenue_lists.pulse_applications(
         visitor.principal,
@@ -51,24 +43,19 @@ def _queue(
         limit=PAGE_SIZE,
         cursor=query.get("cursor"),
     )
-    return render(
-        "admin/pulse.html",
-        {
-            "visitor": visitor,
-            "items": page.items,
-            "pager": pager(QUEUE, query, page.next_cursor),
-            "status": status,
-            "statuses": ("applied", "approved", "rejected"),
-            "decides": visitor.principal.role is Role.ADMIN and status == "applied",
-            "done": done,
-            "reason_max": REASON_MAX,
-            "refused": refused,
-        },
-        status_code=status_code,
+    return QUEUE.page(
+        visitor,
+        query,
+        page.next_cursor,
+        said,
+        items=page.items,
+        status=status,
+        statuses=("applied", "approved", "rejected"),
+        decides=visitor.principal.role is Role.ADMIN and status == "applied",
     )
 
 
-@router.get(QUEUE, dependencies=trails())
+@router.get(QUEUE.path, dependencies=trails())
 def applications(
     request: Request,
     core: Core,
@@ -77,27 +64,28 @@ def applications(
     cursor: PageCursor = None,
     done: Literal["approved", "rejected"] | None = None,
 ) -> Response:
-    return _queue(core, visitor, request.query_params, done=done)
+    return _queue(core, visitor, request.query_params, Said(done))
 
 
-@router.post(QUEUE + "/{creator}/decision")
+@router.post(QUEUE.path + "/{creator}/decision")
 def decide(
     creator: AccountPath,
     core: Core,
     visitor: Posting,
-    decision: Text = "",
-    reason: Text = "",
+    decision: Choice = "",
+    reason: Reason = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         approve = decision == "approve" if decision else None
         body = EnrolmentDecision.model_validate({"approve": approve, "reason": reason})
         core.pulse.decide(visitor.principal, creator, approve=body.approve, reason=body.reason)
-        return see_other(f"{QUEUE}?done={'approved' if body.approve else 'rejected'}")
+        return "approved" if body.approve else "rejected"
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"decision": decision, "reason": reason},
         form=creator,
         aliases={"approve": "decision"},

@@ -10,55 +10,41 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from application.auth import Role
 from entrypoints.http.music.music_schemas import VerificationDecision
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.schemas import AccountPath
 from entrypoints.http.security import Core
-from entrypoints.web.forms import FORM, NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
-from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.paging import pager, trails
+from entrypoints.web.forms import FORM, FormCursor
+from entrypoints.web.pages import PageRoute
+from entrypoints.web.paging import trails
+from entrypoints.web.queues import FRESH, Choice, Queue, Reason, Said, Version
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 20
-QUEUE = "/admin/verification"
-Text = Annotated[str, Form(max_length=2000)]
-Version = Annotated[int, Form(ge=1)]
 REASON_MAX: int = VerificationDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+QUEUE = Queue("/admin/verification", "admin/verification.html", REASON_MAX)
 
 
-def _queue(
-    core: Core,
-    visitor: Visitor,
-    query: Mapping[str, str],
-    *,
-    done: str | None = None,
-    refused: Refusal = NO_REFUSAL,
-    status_code: int = 200,
-) -> Response:
+def _queue(core: Core, visitor: Visitor, query: Mapping[str, str], said: Said = FRESH) -> Response:
     page = core.verification.queue(visitor.principal, limit=PAGE_SIZE, cursor=query.get("cursor"))
-    return render(
-        "admin/verification.html",
-        {
-            "visitor": visitor,
-            "items": page.items,
-            "pager": pager(QUEUE, query, page.next_cursor),
-            "decides": visitor.principal.role is Role.ADMIN,
-            "done": done,
-            "reason_max": REASON_MAX,
-            "refused": refused,
-        },
-        status_code=status_code,
+    return QUEUE.page(
+        visitor,
+        query,
+        page.next_cursor,
+        said,
+        items=page.items,
+        decides=visitor.principal.role is Role.ADMIN,
     )
 
 
-@router.get(QUEUE, dependencies=trails())
+@router.get(QUEUE.path, dependencies=trails())
 def requests(
     request: Request,
     core: Core,
@@ -66,31 +52,32 @@ def requests(
     cursor: PageCursor = None,
     done: Literal["granted", "declined"] | None = None,
 ) -> Response:
-    return _queue(core, visitor, request.query_params, done=done)
+    return _queue(core, visitor, request.query_params, Said(done))
 
 
-@router.post(QUEUE + "/{account}")
+@router.post(QUEUE.path + "/{account}")
 def decide(
     account: AccountPath,
     core: Core,
     visitor: Posting,
     version: Version,
-    decision: Text = "",
-    reason: Text = "",
+    decision: Choice = "",
+    reason: Reason = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         body = VerificationDecision.model_validate({"decision": decision, "reason": reason})
         me = visitor.principal
         if body.decision == "grant":
             core.verification.grant(me, account, expected_version=version)
         else:
             core.verification.decline(me, account, reason=body.reason, expected_version=version)
-        return see_other(f"{QUEUE}?done={'granted' if body.decision == 'grant' else 'declined'}")
+        return "granted" if body.decision == "grant" else "declined"
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"decision": decision, "reason": reason},
         form=account,
         aliases={FORM: "reason"},  # declining without a reason: the body's own rule

@@ -38,7 +38,16 @@ from entrypoints.http.business.campaign_schemas import CampaignLaunch, Invitatio
 from entrypoints.http.business.campaigns import launch as launch_campaign
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
-from entrypoints.web.forms import FORM, AmountUnreadable, form_refusal, minor_units, split_list
+from entrypoints.web.forms import (
+    FORM,
+    NO_REFUSAL,
+    AmountUnreadable,
+    Refusal,
+    answer_form,
+    form_refusal,
+    minor_units,
+    split_list,
+)
 from entrypoints.web.forms import field_reasons as reasons_of
 from entrypoints.web.pages import PageRoute, render, see_other
 from entrypoints.web.paging import pager, trails
@@ -199,6 +208,7 @@ def _dashboard_page(
     typed: dict[str, str] | None = None,
     status_code: int = 200,
     asked: ReportAsked | None = None,
+    refused: Refusal = NO_REFUSAL,
 ) -> Response:
     dashboard = core.campaign_dashboards.dashboard(
         visitor.principal, campaign_id, as_of=core.clock.now().date()
@@ -207,8 +217,8 @@ def _dashboard_page(
     report, report_error = None, ""
     try:
         report = _report(core, visitor, campaign_id, asked)
-    except InvalidValue as refused:
-        report_error = str(refused)
+    except InvalidValue as out_of_range:
+        report_error = str(out_of_range)
         status_code = max(status_code, 422)
     campaign = core.campaigns.campaign(visitor.principal, campaign_id)
     invitations = core.campaigns.invitations_of_campaign(
@@ -240,6 +250,7 @@ def _dashboard_page(
             "done": DONE.get(done or ""),
             "errors": errors or {},
             "typed": typed or {"creator": creator},
+            "refused": refused,
         },
         status_code=status_code,
     )
@@ -328,11 +339,21 @@ def approve_draft(invitation_id: UUID, core: Core, visitor: Posting) -> Response
 def request_draft_changes(
     invitation_id: UUID, core: Core, visitor: Posting, reason: Text = ""
 ) -> Response:
-    body = ReasonBody.model_validate({"reason": reason})
-    view = core.campaigns.request_draft_changes(
-        visitor.principal, invitation_id, reason=body.reason
-    )
-    return see_other(f"/brand/campaigns/{view.campaign_id}?done=changes-requested#invitations")
+    """A reason the API's body refuses draws the campaign's page again with the reason
+    beside the draft's field."""
+
+    def attempt() -> Response:
+        body = ReasonBody.model_validate({"reason": reason})
+        view = core.campaigns.request_draft_changes(
+            visitor.principal, invitation_id, reason=body.reason
+        )
+        return see_other(f"/brand/campaigns/{view.campaign_id}?done=changes-requested#invitations")
+
+    def again(*, refused: Refusal, status_code: int) -> Response:
+        campaign_id = core.campaigns.invitation(visitor.principal, invitation_id).campaign_id
+        return _dashboard_page(core, visitor, campaign_id, refused=refused, status_code=status_code)
+
+    return answer_form(attempt, again, typed={"reason": reason}, form=str(invitation_id))
 
 
 @router.post("/brand/invitations/{invitation_id}/counter-offer/acceptance")

@@ -176,8 +176,24 @@ def counter(
 
 @router.post(INVITATIONS + "/{campaign_id}/drafts")
 def submit_draft(
-    campaign_id: UUID, core: Core, visitor: Posting, video_id: Reason, note: Reason = ""
+    campaign_id: UUID,
+    core: Core,
+    visitor: Posting,
+    video_id: Reason = "",
+    note: Reason = "",
+    cursor: FormCursor = "",
 ) -> Response:
-    body = DraftBody.model_validate({"video_id": video_id, "note": note})
-    core.campaigns.submit_draft(visitor.principal, campaign_id, body.video_id, note=body.note)
-    return see_other(f"{INVITATIONS}?done=drafted")
+    """A video not chosen (or not a video's id) draws the page again with the reason beside
+    the choice, and the note kept."""
+
+    def attempt() -> Response:
+        body = DraftBody.model_validate({"video_id": video_id, "note": note})
+        core.campaigns.submit_draft(visitor.principal, campaign_id, body.video_id, note=body.note)
+        return see_other(f"{INVITATIONS}?done=drafted")
+
+    return answer_form(
+        attempt,
+        partial(_invitations, core, visitor, page_query(cursor)),
+        typed={"video_id": video_id, "note": note},
+        form=f"draft/{campaign_id}",
+    )

@@ -87,7 +87,7 @@ def give_score(
     core: Core,
     visitor: Posting,
     track_id: Annotated[str, Form(max_length=40)],
-    score: Annotated[str, Form(max_length=10)],
+    score: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """A refused score (out of range, a second one, a closed round, a conflict of interest)
     shows the sheet again with the reason next to the entry, and records nothing."""

@@ -20,35 +20,21 @@ from domain.shop.counterfeit import ReportStatus
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.shop.shop_schemas import ReportDecision
-from entrypoints.web.forms import (
-    NO_REFUSAL,
-    FormCursor,
-    Refusal,
-    answer_form,
-    page_query,
-)
-from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.paging import pager, trails
-from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
+from entrypoints.web.forms import FormCursor
+from entrypoints.web.pages import PageRoute
+from entrypoints.web.paging import trails
+from entrypoints.web.queues import DECIDERS, FRESH, Choice, Queue, Reason, Said
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 10
-QUEUE = "/reviewer/counterfeit-reports"
 State = Literal["open", "upheld", "dismissed"]
 REASON_MAX: int = ReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+QUEUE = Queue("/reviewer/counterfeit-reports", "reviewer/counterfeit_reports.html", REASON_MAX)
 
 
-def _queue(
-    core: Core,
-    visitor: Visitor,
-    query: Mapping[str, str],
-    *,
-    done: str | None = None,
-    refused: Refusal = NO_REFUSAL,
-    status_code: int = 200,
-) -> Response:
+def _queue(core: Core, visitor: Visitor, query: Mapping[str, str], said: Said = FRESH) -> Response:
     state = query.get("state") or "open"
     page = core.shop_lists.report_queue(
         visitor.principal,
@@ -56,28 +42,23 @@ def _queue(
         limit=PAGE_SIZE,
         cursor=query.get("cursor"),
     )
-    return render(
-        "reviewer/counterfeit_reports.html",
-        {
-            "visitor": visitor,
-            "items": [
-                (core.reports.report(visitor.principal, row.report_id), row.listing_id)
-                for row in page.items
-            ],
-            "listings": {row.listing_id: core.shop.listing(row.listing_id) for row in page.items},
-            "pager": pager(QUEUE, query, page.next_cursor),
-            "state": state,
-            "states": [status.value for status in ReportStatus],
-            "decides": visitor.principal.role in DECIDERS and state == "open",
-            "done": done,
-            "reason_max": REASON_MAX,
-            "refused": refused,
-        },
-        status_code=status_code,
+    return QUEUE.page(
+        visitor,
+        query,
+        page.next_cursor,
+        said,
+        items=[
+            (core.reports.report(visitor.principal, row.report_id), row.listing_id)
+            for row in page.items
+        ],
+        listings={row.listing_id: core.shop.listing(row.listing_id) for row in page.items},
+        state=state,
+        states=[status.value for status in ReportStatus],
+        decides=visitor.principal.role in DECIDERS and state == "open",
     )
 
 
-@router.get(QUEUE, dependencies=trails())
+@router.get(QUEUE.path, dependencies=trails())
 def counterfeit_reports(
     request: Request,
     core: Core,
@@ -86,10 +67,10 @@ def counterfeit_reports(
     cursor: PageCursor = None,
     done: Literal["upheld", "dismissed"] | None = None,
 ) -> Response:
-    return _queue(core, visitor, request.query_params, done=done)
+    return _queue(core, visitor, request.query_params, Said(done))
 
 
-@router.post(QUEUE + "/{report_id}")
+@router.post(QUEUE.path + "/{report_id}")
 def decide(
     report_id: UUID,
     core: Core,
@@ -98,16 +79,17 @@ def decide(
     reason: Reason = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         body = ReportDecision.model_validate(
             {"uphold": decision == "uphold" if decision else None, "reason": reason}
         )
         core.reports.decide(visitor.principal, report_id, uphold=body.uphold, reason=body.reason)
-        return see_other(f"{QUEUE}?done={'upheld' if body.uphold else 'dismissed'}")
+        return "upheld" if body.uphold else "dismissed"
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"decision": decision, "reason": reason},
         form=str(report_id),
         aliases={"uphold": "decision"},

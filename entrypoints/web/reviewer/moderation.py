@@ -20,49 +20,36 @@ from domain.trust.moderation import MAX_POLICY
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.trust.moderation import DecisionBody
-from entrypoints.web.forms import NO_REFUSAL, FormCursor, Refusal, answer_form, page_query
-from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.paging import pager, trails
-from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
+from entrypoints.web.forms import FormCursor
+from entrypoints.web.pages import PageRoute
+from entrypoints.web.paging import trails
+from entrypoints.web.queues import DECIDERS, FRESH, Choice, Queue, Reason, Said
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 10
-QUEUE = "/reviewer/moderation"
+QUEUE = Queue("/reviewer/moderation", "reviewer/moderation.html", MAX_REASON)
 STATES = ("clear", "age-restricted", "removed")
 
 
-def _queue(
-    core: Core,
-    visitor: Visitor,
-    query: Mapping[str, str],
-    *,
-    done: str | None = None,
-    refused: Refusal = NO_REFUSAL,
-    status_code: int = 200,
-) -> Response:
+def _queue(core: Core, visitor: Visitor, query: Mapping[str, str], said: Said = FRESH) -> Response:
     page = core.moderation.flagged(visitor.principal, limit=PAGE_SIZE, cursor=query.get("cursor"))
     videos = {item.video_id: core.cataloguing.video(item.video_id) for item in page.items}
-    return render(
-        "reviewer/moderation.html",
-        {
-            "visitor": visitor,
-            "items": page.items,
-            "videos": videos,
-            "pager": pager(QUEUE, query, page.next_cursor),
-            "done": done,
-            "decides": visitor.principal.role in DECIDERS,
-            "states": STATES,
-            "reason_max": MAX_REASON,
-            "policy_max": MAX_POLICY,
-            "refused": refused,
-        },
-        status_code=status_code,
+    return QUEUE.page(
+        visitor,
+        query,
+        page.next_cursor,
+        said,
+        items=page.items,
+        videos=videos,
+        decides=visitor.principal.role in DECIDERS,
+        states=[(state, state) for state in STATES],
+        policy_max=MAX_POLICY,
     )
 
 
-@router.get(QUEUE, dependencies=trails())
+@router.get(QUEUE.path, dependencies=trails())
 def flagged(
     request: Request,
     core: Core,
@@ -70,10 +57,10 @@ def flagged(
     cursor: PageCursor = None,
     done: Literal["clear", "age-restricted", "removed"] | None = None,
 ) -> Response:
-    return _queue(core, visitor, request.query_params, done=done)
+    return _queue(core, visitor, request.query_params, Said(done))
 
 
-@router.post(QUEUE + "/{video_id}")
+@router.post(QUEUE.path + "/{video_id}")
 def decide(
     video_id: UUID,
     core: Core,
@@ -83,16 +70,17 @@ def decide(
     reason: Reason = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         body = DecisionBody.model_validate({"state": state, "reason": reason, "policy": policy})
         core.moderation.decide(
             visitor.principal, video_id, body.state, reason=body.reason, policy=body.policy
         )
-        return see_other(f"{QUEUE}?done={body.state}")
+        return body.state
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"state": state, "policy": policy, "reason": reason},
         form=str(video_id),
     )

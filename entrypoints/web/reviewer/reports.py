@@ -12,68 +12,48 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.http.trust.video_reports import AppealDecision, VideoReportDecision
-from entrypoints.web.forms import (
-    NO_REFUSAL,
-    FormCursor,
-    Refusal,
-    answer_form,
-    page_query,
-)
-from entrypoints.web.pages import PageRoute, render, see_other
+from entrypoints.web.forms import FormCursor
+from entrypoints.web.pages import PageRoute
 from entrypoints.web.paging import pager, trails
+from entrypoints.web.queues import FRESH, Choice, Queue, Reason, Said
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 10
-QUEUE = "/reviewer/reports"
 Done = Literal["dismiss", "remove", "age-restrict", "uphold", "overturn"]
-Choice = Annotated[str, Form(max_length=20)]
-Reason = Annotated[str, Form(max_length=2000)]
 #: The longest reason the API takes, for the forms' fields (the server checks it again).
 REASON_MAX: int = VideoReportDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+QUEUE = Queue("/reviewer/reports", "reviewer/reports.html", REASON_MAX)
 
 
-def _queue(
-    core: Core,
-    visitor: Visitor,
-    query: Mapping[str, str],
-    *,
-    done: str | None = None,
-    refused: Refusal = NO_REFUSAL,
-    status_code: int = 200,
-) -> Response:
+def _queue(core: Core, visitor: Visitor, query: Mapping[str, str], said: Said = FRESH) -> Response:
     me = visitor.principal
     reports = core.video_reports.queue(me, limit=PAGE_SIZE, cursor=query.get("cursor"))
     appeals = core.video_reports.appeals(me, limit=PAGE_SIZE, cursor=query.get("appeals_cursor"))
     shown = {*(r.video_id for r in reports.items), *(a.video_id for a in appeals.items)}
     videos = {video_id: core.cataloguing.video(video_id) for video_id in shown}
-    return render(
-        "reviewer/reports.html",
-        {
-            "visitor": visitor,
-            "reports": reports.items,
-            "appeals": appeals.items,
-            "videos": videos,
-            "pager": pager(QUEUE, query, reports.next_cursor),
-            "appeals_pager": pager(QUEUE, query, appeals.next_cursor, cursor_name="appeals_cursor"),
-            "done": done,
-            "reason_max": REASON_MAX,
-            "refused": refused,
-        },
-        status_code=status_code,
+    return QUEUE.page(
+        visitor,
+        query,
+        reports.next_cursor,
+        said,
+        reports=reports.items,
+        appeals=appeals.items,
+        videos=videos,
+        appeals_pager=pager(QUEUE.path, query, appeals.next_cursor, cursor_name="appeals_cursor"),
     )
 
 
-@router.get(QUEUE, dependencies=trails("appeals_cursor"))
+@router.get(QUEUE.path, dependencies=trails("appeals_cursor"))
 def report_queue(
     request: Request,
     core: Core,
@@ -82,10 +62,10 @@ def report_queue(
     appeals_cursor: PageCursor = None,
     done: Done | None = None,
 ) -> Response:
-    return _queue(core, visitor, request.query_params, done=done)
+    return _queue(core, visitor, request.query_params, Said(done))
 
 
-@router.post(QUEUE + "/{report_id}")
+@router.post(QUEUE.path + "/{report_id}")
 def decide(
     report_id: UUID,
     core: Core,
@@ -94,14 +74,15 @@ def decide(
     reason: Reason = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         body = VideoReportDecision.model_validate({"decision": decision, "reason": reason})
         core.video_reports.decide(visitor.principal, report_id, body.decision, reason=body.reason)
-        return see_other(f"{QUEUE}?done={body.decision}")
+        return body.decision
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"decision": decision, "reason": reason},
         form=f"report/{report_id}",
     )
@@ -116,16 +97,17 @@ def decide_appeal(
     reason: Reason = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         body = AppealDecision.model_validate({"outcome": outcome, "reason": reason})
         core.video_reports.decide_appeal(
             visitor.principal, report_id, body.outcome, reason=body.reason
         )
-        return see_other(f"{QUEUE}?done={body.outcome}")
+        return body.outcome
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"outcome": outcome, "reason": reason},
         form=f"appeal/{report_id}",
     )

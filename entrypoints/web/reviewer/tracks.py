@@ -18,55 +18,36 @@ from fastapi import APIRouter, Request, Response
 from entrypoints.http.music.music_schemas import TrackDecision
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
-from entrypoints.web.forms import (
-    NO_REFUSAL,
-    FormCursor,
-    Refusal,
-    answer_form,
-    page_query,
-)
-from entrypoints.web.pages import PageRoute, render, see_other
-from entrypoints.web.paging import pager, trails
-from entrypoints.web.reviewer.decisions import DECIDERS, Choice, Reason
+from entrypoints.web.forms import FormCursor
+from entrypoints.web.pages import PageRoute
+from entrypoints.web.paging import trails
+from entrypoints.web.queues import DECIDERS, FRESH, Choice, Queue, Reason, Said
 from entrypoints.web.visitors import Posting, Visiting, Visitor
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 10
-QUEUE = "/reviewer/tracks"
 REASON_MAX: int = TrackDecision.model_json_schema()["properties"]["reason"]["maxLength"]
+QUEUE = Queue("/reviewer/tracks", "reviewer/tracks.html", REASON_MAX)
 TRACK = "track:"
 
 
-def _queue(
-    core: Core,
-    visitor: Visitor,
-    query: Mapping[str, str],
-    *,
-    done: str | None = None,
-    refused: Refusal = NO_REFUSAL,
-    status_code: int = 200,
-) -> Response:
+def _queue(core: Core, visitor: Visitor, query: Mapping[str, str], said: Said = FRESH) -> Response:
     page = core.discovery.review_queue(
         visitor.principal, limit=PAGE_SIZE, cursor=query.get("cursor")
     )
-    return render(
-        "reviewer/tracks.html",
-        {
-            "visitor": visitor,
-            "items": page.items,
-            "pager": pager(QUEUE, query, page.next_cursor),
-            "done": done,
-            "decides": visitor.principal.role in DECIDERS,
-            "reason_max": REASON_MAX,
-            "track_prefix": TRACK,
-            "refused": refused,
-        },
-        status_code=status_code,
+    return QUEUE.page(
+        visitor,
+        query,
+        page.next_cursor,
+        said,
+        items=page.items,
+        decides=visitor.principal.role in DECIDERS,
+        track_prefix=TRACK,
     )
 
 
-@router.get(QUEUE, dependencies=trails())
+@router.get(QUEUE.path, dependencies=trails())
 def tracks(
     request: Request,
     core: Core,
@@ -74,10 +55,10 @@ def tracks(
     cursor: PageCursor = None,
     done: Literal["cleared", "rejected"] | None = None,
 ) -> Response:
-    return _queue(core, visitor, request.query_params, done=done)
+    return _queue(core, visitor, request.query_params, Said(done))
 
 
-@router.post(QUEUE + "/{track_id}")
+@router.post(QUEUE.path + "/{track_id}")
 def decide(
     track_id: UUID,
     core: Core,
@@ -87,7 +68,7 @@ def decide(
     override: Choice = "",
     cursor: FormCursor = "",
 ) -> Response:
-    def attempt() -> Response:
+    def attempt() -> str:
         body = TrackDecision.model_validate(
             {"decision": decision, "reason": reason, "override": override == "yes"}
         )
@@ -97,11 +78,12 @@ def decide(
             )
         else:
             core.discovery.reject_track(visitor.principal, track_id, reason=body.reason)
-        return see_other(f"{QUEUE}?done={'cleared' if body.decision == 'clear' else 'rejected'}")
+        return "cleared" if body.decision == "clear" else "rejected"
 
-    return answer_form(
+    return QUEUE.answer(
         attempt,
-        partial(_queue, core, visitor, page_query(cursor)),
+        partial(_queue, core, visitor),
+        cursor=cursor,
         typed={"decision": decision, "reason": reason, "override": override},
         form=str(track_id),
     )

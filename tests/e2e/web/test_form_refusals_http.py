@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
 
 from application.auth import Role
 from entrypoints.bootstrap import Spotlight
 from entrypoints.http.app import create_app
 from entrypoints.web.pages import PageRoute
-from tests.e2e.business.test_campaigns_http import launch_body
+from tests.e2e.business.test_campaigns_http import launch_body, terms
 from tests.e2e.test_bad_media import events_recorded
 from tests.e2e.web.test_web_authorisation import a_season_judged_by, signed_in_as
 
@@ -150,6 +151,19 @@ def forms(own: dict[str, str]) -> list[BadForm]:
             kept="one video",
         ),
         BadForm(
+            r.BRAND,
+            f"/brand/invitations/{own['drafted']}/draft/changes",
+            {"reason": "x" * 2001},
+            "reason",
+        ),
+        BadForm(
+            r.CREATOR,
+            f"/creator/invitations/{own['drafting']}/drafts",
+            {"video_id": "the best one", "note": "first cut"},
+            "video_id",
+            kept="first cut",
+        ),
+        BadForm(
             r.STUDIO,
             f"/studio/titles/{own['title']}/policy",
             {
@@ -182,16 +196,25 @@ NOTHING_TYPED = {
     "/sign-up",
     "/sign-out",
     "/creator/invitations/{invitation_id}/acceptance",
+    "/brand/invitations/{invitation_id}/draft/approval",
     "/shop/orders/{order_id}/delivery",
     "/shop/sales/{order_id}/return-receipt",
 }
+
+
+def routes(found: Iterable[BaseRoute]) -> Iterator[BaseRoute]:
+    """Every route, those of the routers the app includes too (FastAPI may keep an included
+    router as one route of the app's, holding its own)."""
+    for route in found:
+        included = getattr(route, "original_router", None)
+        yield from routes(included.routes) if included is not None else (route,)
 
 
 def web_forms(core: Spotlight) -> set[str]:
     """The path of every form of the web app (its routes that take a POST)."""
     return {
         route.path
-        for route in create_app(core).routes
+        for route in routes(create_app(core).routes)
         if isinstance(route, PageRoute) and "POST" in (route.methods or set())
     }
 
@@ -202,13 +225,10 @@ def walked(template: str, paths: list[str]) -> bool:
 
 
 def test_the_walk_covers_every_form_of_the_web_app(core: Spotlight) -> None:
-    paths = [
-        form.path
-        for form in forms(
-            dict.fromkeys(("admin", "campaign", "title", "title_version", "round"), "x")
-        )
-    ]
-    missed = {p for p in web_forms(core) - NOTHING_TYPED if not walked(p, paths)}
+    paths = [form.path for form in forms(dict.fromkeys(OWN, "x"))]
+    every = web_forms(core)
+    missed = {p for p in every - NOTHING_TYPED if not walked(p, paths)}
+    assert "/reviewer/anchors/{video_id}/{title_id}" in every  # the routes were found
     assert missed == set()
 
 
@@ -218,12 +238,46 @@ def names_field(page: str, field: str) -> bool:
     return beside is not None or f"<li>{field}: " in page
 
 
-def own_things(client: TestClient, auth: Auth, core: Spotlight) -> dict[str, str]:
-    """The objects whose pages the forms are on: the visitors' own."""
-    campaign = client.post(
-        "/v1/campaigns", json=launch_body(core), headers=auth("brand", "someone-brand")
-    )
+#: The visitors' own objects the forms are about (``own_things``).
+OWN = ("admin", "campaign", "title", "title_version", "round", "drafted", "drafting")
+
+
+def _invited(client: TestClient, auth: Auth, core: Spotlight, hashtag: str) -> tuple[str, str]:
+    """A campaign of the brand's whose invitation the creator accepted: its id and the
+    invitation's."""
+    brand, creator = auth("brand", "someone-brand"), auth("creator", "someone-creator")
+    body = launch_body(core, hashtag=hashtag)
+    campaign = client.post("/v1/campaigns", json=body, headers=brand)
     assert campaign.status_code == 201, campaign.text
+    sent = client.post(
+        f"/v1/campaigns/{campaign.json()['id']}/invitations",
+        json={"creator": "someone-creator", "terms": terms(core, 20_000)},
+        headers=brand,
+    )
+    assert sent.status_code == 201, sent.text
+    accepted = client.post(f"/v1/invitations/{sent.json()['id']}/acceptance", headers=creator)
+    assert accepted.status_code == 200, accepted.text
+    return campaign.json()["id"], sent.json()["id"]
+
+
+def own_things(client: TestClient, auth: Auth, core: Spotlight) -> dict[str, str]:
+    """The objects whose pages the forms are on: the visitors' own (the creator's accepted
+    invitations: one with a draft awaiting the brand, one awaiting a draft)."""
+    creator = auth("creator", "someone-creator")
+    profile = client.post("/v1/creators", json={"region": "US"}, headers=creator)
+    assert profile.status_code == 201, profile.text
+    campaign, drafted = _invited(client, auth, core, "#GlowUpSummer")
+    drafting, _invitation = _invited(client, auth, core, "#GlowUpWinter")
+    video = client.post(
+        "/v1/videos",
+        json={"caption": "first cut", "hashtags": [], "category": "beauty"},
+        headers=creator,
+    )
+    assert video.status_code == 201, video.text
+    draft = client.post(
+        f"/v1/campaigns/{campaign}/drafts", json={"video_id": video.json()["id"]}, headers=creator
+    )
+    assert draft.status_code == 200, draft.text
     studio = auth("studio", "someone-studio")
     title = client.post("/v1/titles", json={"name": "Dune", "kind": "movie"}, headers=studio)
     assert title.status_code == 201, title.text
@@ -231,7 +285,9 @@ def own_things(client: TestClient, auth: Auth, core: Spotlight) -> dict[str, str
     _season, round_id = a_season_judged_by(client, auth, "someone-judge")
     return {
         "admin": "someone-admin",
-        "campaign": campaign.json()["id"],
+        "campaign": campaign,
+        "drafted": drafted,
+        "drafting": drafting,
         "title": title.json()["id"],
         "title_version": matching.headers["ETag"].strip('W/"'),
         "round": round_id,
@@ -281,3 +337,51 @@ def test_the_sign_in_and_sign_up_forms_name_the_field_and_keep_the_name(core: Sp
     assert odd.status_code == 422
     assert names_field(odd.text, "name")
     assert 'value="no spaces!"' in odd.text
+
+
+def on_the_page(form: BadForm) -> bool:
+    """The form is on the page drawn again (not one about an object that is nowhere, such as
+    a score for a track the sheet does not hold, whose reasons only the page's summary can
+    show)."""
+    about = [form.path, *form.data.values()]
+    return not any(str(NOWHERE) in part or "/nobody" in part for part in about)
+
+
+#: The page of a refusal not drawn on the form (``problem.html``), and the summary of the
+#: reasons on the form's page drawn again (``base.html``).
+GENERIC = '<ul class="reasons" role="alert">'
+SUMMARY = 'class="error-summary" role="alert" id="refused"'
+#: Forms whose every field may be left empty (an optional note; a button whose only field
+#: is unseen; a refund's amount, the whole order's when left empty).
+NOTHING_REQUIRED = {"/artist/verification", "/creator/notices/read", "/shop/sales/{order}/refund"}
+#: The fields a form carries unseen, sent by the browser however empty the form is left.
+UNSEEN = frozenset({"version", "track_id"})
+
+
+def test_every_form_left_empty_is_refused_beside_its_field_and_records_nothing(
+    client: TestClient, auth: Auth, core: Spotlight
+) -> None:
+    """Issue 20: a form sent with nothing typed, its fields blank or missing (radios left
+    unchosen), is the form's page again (422) with the reasons, beside the fields where the
+    form is on the page, never the page of a generic refusal or a fault."""
+    visitors = {role: signed_in_as(core, auth, role) for role in Role}
+    own = own_things(client, auth, core)
+    events = events_recorded(core)
+    wrong: list[str] = []
+    for form in forms(own):
+        if any(walked(path, [form.path]) for path in NOTHING_REQUIRED):
+            continue
+        web, csrf = visitors[form.role]
+        unseen = {k: v for k, v in form.data.items() if k in UNSEEN}
+        blank = {k: "" for k in form.data if k not in UNSEEN}
+        for sent in ({**blank, **unseen}, unseen):
+            answer = web.post(form.path, data={**sent, "csrf_token": csrf}, follow_redirects=False)
+            beside = 'class="error field-error"' in answer.text
+            if answer.status_code != 422:
+                wrong.append(f"{form.path} {sorted(sent)}: {answer.status_code}")
+            elif GENERIC in answer.text:
+                wrong.append(f"{form.path} {sorted(sent)}: the page of a generic refusal")
+            elif not (beside or (not on_the_page(form) and SUMMARY in answer.text)):
+                wrong.append(f"{form.path} {sorted(sent)}: no reason beside a field")
+    assert wrong == []
+    assert events_recorded(core) == events

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
@@ -21,6 +22,7 @@ from entrypoints.web.headers import CONTENT_SECURITY_POLICY
 
 Auth = Callable[[str, str], dict[str, str]]
 PASSWORD = "correct horse battery"
+QUEUE = "/reviewer/anchors"
 
 
 @pytest.fixture
@@ -48,6 +50,16 @@ def signed_in(web: TestClient, name: str, role: str, *, sign_up: bool = True) ->
     )
     assert answer.status_code == 303, answer.text
     return web
+
+
+def filled_in(web: TestClient, path: str, **fields: str) -> Response:
+    """The form at ``path`` (``/sign-in``, ``/sign-up``) sent with ``fields`` and its token."""
+    form = web.get(path)
+    return web.post(path, data={**fields, "csrf_token": csrf_of(form)}, follow_redirects=False)
+
+
+def studio_account(web: TestClient, name: str = "legendary") -> None:
+    web.post("/v1/accounts", json={"name": name, "password": PASSWORD, "role": "studio"})
 
 
 def reviewer(web: TestClient, auth: Auth, name: str = "rita") -> TestClient:
@@ -104,7 +116,7 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in_and_then_back(
     form = web.get(location)
     assert form.status_code == 200
     assert f'name="next" value="{path}"' in form.text.replace("&amp;", "&")
-    web.post("/v1/accounts", json={"name": "legendary", "password": PASSWORD, "role": "studio"})
+    studio_account(web)
     back = web.post(
         "/sign-in",
         data={"name": "legendary", "password": PASSWORD, "next": path, "csrf_token": csrf_of(form)},
@@ -118,17 +130,9 @@ def test_signing_in_never_sends_the_visitor_to_another_site(
     browser_like: Callable[[], TestClient],
 ) -> None:
     web = browser_like()
-    web.post("/v1/accounts", json={"name": "legendary", "password": PASSWORD, "role": "studio"})
-    form = web.get("/sign-in")
-    answer = web.post(
-        "/sign-in",
-        data={
-            "name": "legendary",
-            "password": PASSWORD,
-            "next": "//elsewhere.example/steal",
-            "csrf_token": csrf_of(form),
-        },
-        follow_redirects=False,
+    studio_account(web)
+    answer = filled_in(
+        web, "/sign-in", name="legendary", password=PASSWORD, next="//elsewhere.example/steal"
     )
     assert answer.headers["location"] == "/"
 
@@ -137,12 +141,8 @@ def test_a_wrong_password_shows_the_form_again_with_the_reason(
     browser_like: Callable[[], TestClient],
 ) -> None:
     web = browser_like()
-    web.post("/v1/accounts", json={"name": "legendary", "password": PASSWORD, "role": "studio"})
-    form = web.get("/sign-in")
-    answer = web.post(
-        "/sign-in",
-        data={"name": "legendary", "password": "not the password", "csrf_token": csrf_of(form)},
-    )
+    studio_account(web)
+    answer = filled_in(web, "/sign-in", name="legendary", password="not the password")
     assert answer.status_code == 401
     assert "the name or the password is wrong" in answer.text
     assert "spotlight_session" not in web.cookies
@@ -152,7 +152,7 @@ def test_a_sign_in_form_that_did_not_come_from_the_service_is_refused(
     browser_like: Callable[[], TestClient],
 ) -> None:
     web = browser_like()
-    web.post("/v1/accounts", json={"name": "legendary", "password": PASSWORD, "role": "studio"})
+    studio_account(web)
     # Another site's form: no form cookie, a token it made up.
     forged = web.post(
         "/sign-in", data={"name": "legendary", "password": PASSWORD, "csrf_token": "made-up"}
@@ -162,60 +162,68 @@ def test_a_sign_in_form_that_did_not_come_from_the_service_is_refused(
     assert "spotlight_session" not in web.cookies
 
 
-def test_a_decision_posted_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
-    client: TestClient, browser_like: Callable[[], TestClient], auth: Auth
-) -> None:
-    title_id, video_id = proposal(client, auth)
-    web = reviewer(browser_like(), auth)
+@attrs.frozen
+class AnchorForm:
+    """The decision form of the one proposed anchor on the reviewer's queue page."""
+
+    web: TestClient
+    action: str
+    version: str
+    csrf: str
+    video_id: str
+
+    def post(self, decision: str, reason: str, **changes: str) -> Response:
+        """The form sent with ``decision`` and ``reason`` (and what ``changes`` replace: the
+        version it carries, the CSRF token)."""
+        fields = {"decision": decision, "reason": reason, "version": self.version}
+        fields["csrf_token"] = self.csrf
+        return self.web.post(self.action, data={**fields, **changes}, follow_redirects=False)
+
+
+def anchor_form(
+    client: TestClient, web: TestClient, auth: Auth, caption: str = "worm ride"
+) -> AnchorForm:
+    """A proposed anchor, and its form on the page of ``web`` (a reviewer)."""
+    title_id, video_id = proposal(client, auth, caption)
     page = web.get("/reviewer/anchors")
     version = re.search(r'name="version" value="(\d+)"', page.text)
     assert version is not None
-    decision = {"decision": "attach", "reason": "the worm scene", "version": version.group(1)}
+    action = f"/reviewer/anchors/{video_id}/{title_id}"
+    return AnchorForm(web, action, version.group(1), csrf_of(page), video_id)
 
-    missing = web.post(f"/reviewer/anchors/{video_id}/{title_id}", data=decision)
-    wrong = web.post(
-        f"/reviewer/anchors/{video_id}/{title_id}", data={**decision, "csrf_token": "guess"}
-    )
+
+def test_a_decision_posted_without_the_sessions_csrf_token_is_refused_and_changes_nothing(
+    client: TestClient, browser_like: Callable[[], TestClient], auth: Auth
+) -> None:
+    form = anchor_form(client, reviewer(browser_like(), auth), auth)
+    decision = {"decision": "attach", "reason": "the worm scene", "version": form.version}
+
+    missing = form.web.post(form.action, data=decision)
+    wrong = form.post("attach", "the worm scene", csrf_token="guess")
     # The API's session token of another session does not do either.
     other = reviewer(browser_like(), auth, "ruth")
-    borrowed = web.post(
-        f"/reviewer/anchors/{video_id}/{title_id}",
-        data={**decision, "csrf_token": csrf_of(other.get("/reviewer/anchors"))},
-    )
+    borrowed = form.post("attach", "the worm scene", csrf_token=csrf_of(other.get(QUEUE)))
 
     for refused in (missing, wrong, borrowed):
         assert refused.status_code == 403
         assert "text/html" in refused.headers["content-type"]
         assert "CSRF" in refused.text
-    assert [item["video_id"] for item in queue_of(client, auth)] == [video_id]
-    sign_out = web.post("/sign-out", follow_redirects=False)
+    assert [item["video_id"] for item in queue_of(client, auth)] == [form.video_id]
+    sign_out = form.web.post("/sign-out", follow_redirects=False)
     assert sign_out.status_code == 403
-    assert web.get("/reviewer/anchors", follow_redirects=False).status_code == 200
+    assert form.web.get(QUEUE, follow_redirects=False).status_code == 200
 
 
 def test_a_reviewer_decides_through_the_form_and_the_item_leaves_the_queue(
     client: TestClient, browser_like: Callable[[], TestClient], auth: Auth
 ) -> None:
-    title_id, video_id = proposal(
-        client, auth, caption='<script>alert(1)</script>"><img onerror=x>'
-    )
     web = reviewer(browser_like(), auth)
-    page = web.get("/reviewer/anchors")
+    form = anchor_form(client, web, auth, caption='<script>alert(1)</script>"><img onerror=x>')
+    page = web.get(QUEUE)
     assert "<script>alert(1)" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version is not None
 
-    decided = web.post(
-        f"/reviewer/anchors/{video_id}/{title_id}",
-        data={
-            "decision": "reject",
-            "reason": "a different desert",
-            "version": version.group(1),
-            "csrf_token": csrf_of(page),
-        },
-        follow_redirects=False,
-    )
+    decided = form.post("reject", "a different desert")
 
     assert decided.status_code == 303
     assert decided.headers["location"] == "/reviewer/anchors?done=rejected"
@@ -223,48 +231,31 @@ def test_a_reviewer_decides_through_the_form_and_the_item_leaves_the_queue(
     assert "Nothing waits for a decision" in web.get(decided.headers["location"]).text
 
 
-def test_a_decision_on_a_form_older_than_the_video_is_refused_as_stale(
-    client: TestClient, browser_like: Callable[[], TestClient], auth: Auth
+@pytest.mark.parametrize(
+    ("reason", "older", "status", "said"),
+    [
+        # As the API answers a stale If-Match: 412, with the reason.
+        ("the worm scene", 1, 412, "reload it and try again"),
+        # The API's rule on the reason, beside the field.
+        ("", 0, 422, 'id="item-1-reason-error"'),
+    ],
+    ids=["stale", "empty reason"],
+)
+def test_a_refused_decision_says_why_and_leaves_the_item_in_the_queue(
+    client: TestClient,
+    browser_like: Callable[[], TestClient],
+    auth: Auth,
+    reason: str,
+    older: int,
+    status: int,
+    said: str,
 ) -> None:
-    title_id, video_id = proposal(client, auth)
-    web = reviewer(browser_like(), auth)
-    page = web.get("/reviewer/anchors")
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version is not None
-    stale = web.post(
-        f"/reviewer/anchors/{video_id}/{title_id}",
-        data={
-            "decision": "attach",
-            "reason": "the worm scene",
-            "version": str(int(version.group(1)) - 1),
-            "csrf_token": csrf_of(page),
-        },
-    )
-    # As the API answers a stale If-Match: 412, with the reason.
-    assert stale.status_code == 412
-    assert "reload it and try again" in stale.text
-    assert len(queue_of(client, auth)) == 1
+    form = anchor_form(client, reviewer(browser_like(), auth), auth)
 
+    refused = form.post("attach", reason, version=str(int(form.version) - older))
 
-def test_an_empty_reason_is_refused_with_the_apis_rule(
-    client: TestClient, browser_like: Callable[[], TestClient], auth: Auth
-) -> None:
-    title_id, video_id = proposal(client, auth)
-    web = reviewer(browser_like(), auth)
-    page = web.get("/reviewer/anchors")
-    version = re.search(r'name="version" value="(\d+)"', page.text)
-    assert version is not None
-    refused = web.post(
-        f"/reviewer/anchors/{video_id}/{title_id}",
-        data={
-            "decision": "attach",
-            "reason": "",
-            "version": version.group(1),
-            "csrf_token": csrf_of(page),
-        },
-    )
-    assert refused.status_code == 422
-    assert "reason" in refused.text
+    assert refused.status_code == status
+    assert said in refused.text
     assert len(queue_of(client, auth)) == 1
 
 
@@ -388,20 +379,10 @@ def test_a_name_taken_shows_the_sign_up_form_again_with_the_reason(
 ) -> None:
     web = browser_like()
     web.post("/v1/accounts", json={"name": "ana", "password": PASSWORD, "role": "creator"})
-    form = web.get("/sign-up")
 
-    taken = web.post(
-        "/sign-up",
-        data={"name": "ana", "password": PASSWORD, "role": "studio", "csrf_token": csrf_of(form)},
-    )
-    too_short = web.post(
-        "/sign-up",
-        data={"name": "bo", "password": "short", "role": "studio", "csrf_token": csrf_of(form)},
-    )
-    powerful = web.post(
-        "/sign-up",
-        data={"name": "cy", "password": PASSWORD, "role": "admin", "csrf_token": csrf_of(form)},
-    )
+    taken = filled_in(web, "/sign-up", name="ana", password=PASSWORD, role="studio")
+    too_short = filled_in(web, "/sign-up", name="bo", password="short", role="studio")
+    powerful = filled_in(web, "/sign-up", name="cy", password=PASSWORD, role="admin")
 
     assert taken.status_code == 409
     assert "ana" in taken.text
