@@ -366,9 +366,19 @@ def accept_counter(invitation_id: UUID, core: Core, visitor: Posting) -> Respons
 def decline_counter(
     invitation_id: UUID, core: Core, visitor: Posting, reason: Text = ""
 ) -> Response:
-    body = ReasonBody.model_validate({"reason": reason})
-    view = core.campaigns.decline_counter(visitor.principal, invitation_id, reason=body.reason)
-    return see_other(f"/brand/campaigns/{view.campaign_id}?done=counter-declined#invitations")
+    """A reason the API's body refuses draws the campaign's page again with the reason
+    beside the counter-offer's field."""
+
+    def attempt() -> Response:
+        body = ReasonBody.model_validate({"reason": reason})
+        view = core.campaigns.decline_counter(visitor.principal, invitation_id, reason=body.reason)
+        return see_other(f"/brand/campaigns/{view.campaign_id}?done=counter-declined#invitations")
+
+    def again(*, refused: Refusal, status_code: int) -> Response:
+        campaign_id = core.campaigns.invitation(visitor.principal, invitation_id).campaign_id
+        return _dashboard_page(core, visitor, campaign_id, refused=refused, status_code=status_code)
+
+    return answer_form(attempt, again, typed={"reason": reason}, form=f"decline-{invitation_id}")
 
 
 @router.post("/brand/campaigns/{campaign_id}/invitations")

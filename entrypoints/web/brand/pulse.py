@@ -103,7 +103,15 @@ def set_exclusions(
     keywords: Text = "",
     creators: Text = "",
 ) -> Response:
+    typed = {"keywords": keywords, "creators": creators, "category": " ".join(category)}
+
     def attempt() -> Response:
+        offered = [each for each in category if each not in CATEGORIES]
+        if offered:
+            # A box the page never offered (a form made elsewhere): said beside the boxes.
+            reason = f"not one of the 12 categories: {', '.join(offered)}"
+            refused = Refusal("", {"categories": reason}, typed)
+            return _page(core, visitor, {}, refused=refused, status_code=422)
         body = ExclusionsBody.model_validate(
             {
                 "categories": category,
@@ -124,5 +132,5 @@ def set_exclusions(
         lambda refused, status_code: _page(
             core, visitor, {}, refused=refused, status_code=status_code
         ),
-        typed={"keywords": keywords, "creators": creators, "category": " ".join(category)},
+        typed=typed,
     )

@@ -29,6 +29,7 @@ from entrypoints.http.business.campaign_schemas import CounterOfferBody, DraftBo
 from entrypoints.http.paging import PageCursor
 from entrypoints.http.security import Core
 from entrypoints.web.forms import (
+    FORM,
     NO_REFUSAL,
     AmountUnreadable,
     FormCursor,
@@ -171,7 +172,9 @@ def counter(
         )
         return see_other(f"{INVITATIONS}?done=countered")
 
-    return answer_form(attempt, again, typed=typed, form=form)
+    # The body's one rule on the whole counter-offer (it asks for something) is shown beside
+    # the fee, the field a creator fills first.
+    return answer_form(attempt, again, typed=typed, form=form, aliases={FORM: "fee"})
 
 
 @router.post(INVITATIONS + "/{campaign_id}/drafts")

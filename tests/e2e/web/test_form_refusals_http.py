@@ -23,6 +23,7 @@ from entrypoints.bootstrap import Spotlight
 from entrypoints.http.app import create_app
 from entrypoints.web.pages import PageRoute
 from tests.e2e.business.test_campaigns_http import launch_body, terms
+from tests.e2e.shop.test_shop_http import listed, register_seller
 from tests.e2e.test_bad_media import events_recorded
 from tests.e2e.web.test_web_authorisation import a_season_judged_by, signed_in_as
 
@@ -42,6 +43,8 @@ class BadForm:
     field: str  # the field the refusal names
     kept: str | None = None  # a value typed that the page must show again
     upload: bool = False
+    upload_field: str = "image"  # the file field an upload goes in, and its bytes
+    upload_bytes: bytes = PNG
 
 
 def forms(own: dict[str, str]) -> list[BadForm]:
@@ -182,6 +185,34 @@ def forms(own: dict[str, str]) -> list[BadForm]:
             kept="2",
         ),
         BadForm(
+            r.CREATOR,
+            f"/creator/invitations/{own['offered']}/counter-offer",
+            {"fee": "twelve", "deliverables": "", "note": "a kept note"},
+            "fee",
+            kept="a kept note",
+        ),
+        BadForm(
+            r.BRAND,
+            f"/brand/invitations/{own['countered']}/counter-offer/decline",
+            {"reason": "x" * 2001},
+            "reason",
+        ),
+        BadForm(
+            r.SELLER,
+            f"/seller/listings/{own['listing']}/photos",
+            {},
+            "photo",
+            upload=True,
+            upload_field="photo",
+            upload_bytes=b"plain text, not a picture",
+        ),
+        BadForm(
+            r.BRAND,
+            "/brand/pulse/exclusions",
+            {"category": "not-a-category", "keywords": "", "creators": ""},
+            "categories",
+        ),
+        BadForm(
             r.JUDGE,
             f"/judge/rounds/{own['round']}/scores",
             {"track_id": str(n), "score": "eleven"},
@@ -197,6 +228,7 @@ NOTHING_TYPED = {
     "/sign-out",
     "/creator/invitations/{invitation_id}/acceptance",
     "/brand/invitations/{invitation_id}/draft/approval",
+    "/brand/invitations/{invitation_id}/counter-offer/acceptance",
     "/shop/orders/{order_id}/delivery",
     "/shop/sales/{order_id}/return-receipt",
 }
@@ -239,12 +271,25 @@ def names_field(page: str, field: str) -> bool:
 
 
 #: The visitors' own objects the forms are about (``own_things``).
-OWN = ("admin", "campaign", "title", "title_version", "round", "drafted", "drafting")
+OWN = (
+    "admin",
+    "campaign",
+    "title",
+    "title_version",
+    "round",
+    "drafted",
+    "drafting",
+    "offered",
+    "countered",
+    "listing",
+)
 
 
-def _invited(client: TestClient, auth: Auth, core: Spotlight, hashtag: str) -> tuple[str, str]:
-    """A campaign of the brand's whose invitation the creator accepted: its id and the
-    invitation's."""
+def _invited(
+    client: TestClient, auth: Auth, core: Spotlight, hashtag: str, *, accept: bool = True
+) -> tuple[str, str]:
+    """A campaign of the brand's whose invitation the creator accepted (or has yet to
+    answer): its id and the invitation's."""
     brand, creator = auth("brand", "someone-brand"), auth("creator", "someone-creator")
     body = launch_body(core, hashtag=hashtag)
     campaign = client.post("/v1/campaigns", json=body, headers=brand)
@@ -255,6 +300,8 @@ def _invited(client: TestClient, auth: Auth, core: Spotlight, hashtag: str) -> t
         headers=brand,
     )
     assert sent.status_code == 201, sent.text
+    if not accept:
+        return campaign.json()["id"], sent.json()["id"]
     accepted = client.post(f"/v1/invitations/{sent.json()['id']}/acceptance", headers=creator)
     assert accepted.status_code == 200, accepted.text
     return campaign.json()["id"], sent.json()["id"]
@@ -283,7 +330,20 @@ def own_things(client: TestClient, auth: Auth, core: Spotlight) -> dict[str, str
     assert title.status_code == 201, title.text
     matching = client.get(f"/v1/titles/{title.json()['id']}/matching", headers=studio)
     _season, round_id = a_season_judged_by(client, auth, "someone-judge")
+    _campaign, offered = _invited(client, auth, core, "#GlowUpSpring", accept=False)
+    _campaign, countered = _invited(client, auth, core, "#GlowUpAutumn", accept=False)
+    counter = client.post(
+        f"/v1/invitations/{countered}/counter-offer",
+        json={"fee": terms(core, 30_000)["fee"], "note": "a little more"},
+        headers=creator,
+    )
+    assert counter.status_code == 200, counter.text
+    register_seller(client, auth, "someone-seller")
+    listing = listed(client, auth, "someone-seller", "Linen apron")
     return {
+        "offered": offered,
+        "countered": countered,
+        "listing": listing,
         "admin": "someone-admin",
         "campaign": campaign,
         "drafted": drafted,
@@ -304,7 +364,8 @@ def test_every_form_refuses_a_bad_value_with_a_page_naming_the_field(
     for form in forms(own):
         web, csrf = visitors[form.role]
         data: dict[str, Any] = {**form.data, "csrf_token": csrf}
-        files = [("image", ("mug.png", PNG, "image/png"))] if form.upload else None
+        upload = (form.upload_field, ("upload.png", form.upload_bytes, "image/png"))
+        files = [upload] if form.upload else None
         answer = web.post(form.path, data=data, files=files, follow_redirects=False)
         if not 400 <= answer.status_code < 500:
             wrong.append(f"{form.path}: {answer.status_code}")
@@ -353,7 +414,12 @@ GENERIC = '<ul class="reasons" role="alert">'
 SUMMARY = 'class="error-summary" role="alert" id="refused"'
 #: Forms whose every field may be left empty (an optional note; a button whose only field
 #: is unseen; a refund's amount, the whole order's when left empty).
-NOTHING_REQUIRED = {"/artist/verification", "/creator/notices/read", "/shop/sales/{order}/refund"}
+NOTHING_REQUIRED = {
+    "/artist/verification",
+    "/creator/notices/read",
+    "/shop/sales/{order}/refund",
+    "/brand/pulse/exclusions",  # none excluded is a choice
+}
 #: The fields a form carries unseen, sent by the browser however empty the form is left.
 UNSEEN = frozenset({"version", "track_id"})
 
