@@ -22,7 +22,7 @@ import json
 import os
 import statistics
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from time import perf_counter
@@ -30,7 +30,7 @@ from typing import Any
 
 from application.auth import Principal, Role
 from bench.machine import cpu_model, usable_cpus
-from bench.sandboxes import DEFAULT_POSTGRES_URL, PostgresSandbox, Sandbox, SqliteSandbox
+from bench.sandboxes import DEFAULT_POSTGRES_URL, Sandbox, each_sandbox
 from bench.service.asgi import send_request
 from bench.tables import Table, render_table
 from entrypoints.bootstrap import Spotlight, bootstrap
@@ -194,19 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     plan = QUICK if options.quick else FULL
     print(f"claim to notice: {plan.describe()} ({cpu_model()}, {usable_cpus()} CPUs)")
-    makers: list[Callable[[], Sandbox]] = []
-    if options.store in ("sqlite", "all"):
-        makers.append(SqliteSandbox)
-    if options.store in ("postgres", "all"):
-        makers.append(lambda: PostgresSandbox(options.postgres_url))
+    stores = ("sqlite", "postgres") if options.store == "all" else (options.store,)
     rows: list[tuple[str, ...]] = []
     failures: list[str] = []
-    for make in makers:
-        sandbox = make()
-        try:
-            found, failed = run(sandbox, plan)
-        finally:
-            sandbox.close()
+    for sandbox in each_sandbox(stores, options.postgres_url, skipped=print):
+        found, failed = run(sandbox, plan)
         rows += found
         failures += failed
     headings = ("store", "from the claim to", "claims", "p50 ms", "p95 ms", "load 1/5 min")

@@ -21,7 +21,7 @@ import os
 import random
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from time import perf_counter
@@ -33,7 +33,7 @@ from bench.business.suite import _campaign as launch_campaign
 from bench.business.suite import _dashboard_videos as campaign_videos
 from bench.business.suite import _seed as seed_creators
 from bench.machine import cpu_model, usable_cpus
-from bench.sandboxes import DEFAULT_POSTGRES_URL, PostgresSandbox, Sandbox, SqliteSandbox
+from bench.sandboxes import DEFAULT_POSTGRES_URL, Sandbox, each_sandbox
 from bench.service.asgi import Request, Requests, drive, send_request
 from bench.tables import Table, render_table
 from domain.anchors.views import VideoViewed, ViewBatch
@@ -210,19 +210,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     plan = QUICK if options.quick else FULL
     print(f"campaign reach: {plan.describe()} ({cpu_model()}, {usable_cpus()} CPUs)")
-    sandboxes: list[Callable[[], Sandbox]] = []
-    if options.store in ("sqlite", "all"):
-        sandboxes.append(SqliteSandbox)
-    if options.store in ("postgres", "all"):
-        sandboxes.append(lambda: PostgresSandbox(options.postgres_url))
+    stores = ("sqlite", "postgres") if options.store == "all" else (options.store,)
     rows: list[tuple[str, ...]] = []
     failures: list[str] = []
-    for make in sandboxes:
-        sandbox = make()
-        try:
-            found, failed = run(sandbox, plan)
-        finally:
-            sandbox.close()
+    for sandbox in each_sandbox(stores, options.postgres_url, skipped=print):
+        found, failed = run(sandbox, plan)
         rows += found
         failures += failed
     headings = ("store", "what", "p50 ms (or time)", "p95 ms (or rate)", "load 1/5 min")
