@@ -39,3 +39,12 @@ def render_table(table: Table) -> list[str]:
         if number == 0:
             lines.append("  ".join("-" * width for width in widths))
     return lines
+
+
+def print_checked(table: Table, failures: Sequence[str]) -> int:
+    """Print ``table``, then a ``CHECK FAILED`` line per failure; the exit status (1 when a
+    check failed)."""
+    print("\n".join(render_table(table)))
+    for failure in failures:
+        print(f"CHECK FAILED: {failure}")
+    return 1 if failures else 0

@@ -32,7 +32,7 @@ from application.auth import Principal, Role
 from bench.machine import cpu_model, usable_cpus
 from bench.sandboxes import DEFAULT_POSTGRES_URL, Sandbox, each_sandbox
 from bench.service.asgi import send_request
-from bench.tables import Table, render_table
+from bench.tables import Table, print_checked
 from entrypoints.bootstrap import Spotlight, bootstrap
 from entrypoints.http.app import create_app
 from entrypoints.settings import DEFAULT_RATE_LIMITS, NO_LIMIT, Settings
@@ -202,10 +202,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += found
         failures += failed
     headings = ("store", "from the claim to", "claims", "p50 ms", "p95 ms", "load 1/5 min")
-    print("\n".join(render_table(Table("", headings, "llrrrr", rows))))
-    for failure in failures:
-        print(f"CHECK FAILED: {failure}")
-    return 1 if failures else 0
+    return print_checked(Table("", headings, "llrrrr", rows), failures)
 
 
 if __name__ == "__main__":

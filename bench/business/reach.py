@@ -35,7 +35,7 @@ from bench.business.suite import _seed as seed_creators
 from bench.machine import cpu_model, usable_cpus
 from bench.sandboxes import DEFAULT_POSTGRES_URL, Sandbox, each_sandbox
 from bench.service.asgi import Request, Requests, drive, send_request
-from bench.tables import Table, render_table
+from bench.tables import Table, print_checked
 from domain.anchors.views import VideoViewed, ViewBatch
 from domain.identity.sessions import SessionKind
 from entrypoints.bootstrap import Spotlight, bootstrap
@@ -218,10 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += found
         failures += failed
     headings = ("store", "what", "p50 ms (or time)", "p95 ms (or rate)", "load 1/5 min")
-    print("\n".join(render_table(Table("", headings, "llrrr", rows))))
-    for failure in failures:
-        print(f"CHECK FAILED: {failure}")
-    return 1 if failures else 0
+    return print_checked(Table("", headings, "llrrr", rows), failures)
 
 
 if __name__ == "__main__":
